@@ -1,0 +1,189 @@
+# Usine: one non-recursive Makefile.
+#
+# Knobs (all overridable on the command line):
+#   MODE=debug|release   debug: -O0 -g and assert() on; release (default): -O2 -g
+#   SAN=address,undefined  build with these sanitizers (objects go to their own folder)
+#   V=1                  show the full commands
+#   WERROR=1             treat warnings as errors (CI sets it)
+#   PKG_CONFIG=...       the pkg-config to use
+#   PREFIX=/usr/local    where 'make install' puts things (DESTDIR is honoured)
+#
+# Targets: all (default), run, test, check, bench, deps, install, uninstall, layers, clean.
+
+MODE       ?= release
+SAN        ?=
+V          ?=
+WERROR     ?= $(if $(CI),1,)
+PKG_CONFIG ?= pkg-config
+PREFIX     ?= /usr/local
+CC         ?= cc
+VERSION    := 0.1.0
+
+# The Debian packages the project needs: the single list, used by 'make deps' and by .ci/run.
+DEB_PACKAGES := build-essential pkg-config gettext \
+                libxml2-dev liblua5.4-dev libopenblas-openmp-dev libcmocka-dev libcjson-dev \
+                libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
+PKGS       := libxml-2.0 libcjson cmocka lua5.4 openblas sdl2 SDL2_ttf
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+BUILD := build/$(MODE)$(if $(SAN),-san)
+BIN   := build/usine$(if $(SAN),-san)
+
+CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow -Wstrict-prototypes \
+               -Wmissing-prototypes -Wformat=2 -Wno-format-truncation -Wvla -fno-common -MMD -MP -Isim
+ifeq ($(MODE),debug)
+CFLAGS_MODE := -O0 -g3
+else
+CFLAGS_MODE := -O2 -g -DNDEBUG
+endif
+ifneq ($(SAN),)
+CFLAGS_SAN := -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+ifeq ($(WERROR),1)
+CFLAGS_WERR := -Werror
+endif
+
+# pkg-config is asked only when a package is present, so that 'make deps' works on a bare machine.
+pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
+
+CORE_PKGS := libxml-2.0
+CFLAGS  += $(CFLAGS_BASE) $(CFLAGS_MODE) $(CFLAGS_SAN) $(CFLAGS_WERR) -DUSINE_VERSION='"$(VERSION)"'
+LDFLAGS += $(CFLAGS_SAN)
+
+CORE_CFLAGS := $(call pc_cflags,$(CORE_PKGS))
+CORE_LIBS   := $(call pc_libs,$(CORE_PKGS)) -lm
+APP_CFLAGS  := $(call pc_cflags,libcjson)
+APP_LIBS    := $(call pc_libs,libcjson)
+TEST_CFLAGS := $(call pc_cflags,cmocka)
+TEST_LIBS   := $(call pc_libs,cmocka)
+
+# ---------------------------------------------------------------------------------------------
+# Sources. The core (sim/*.c) becomes libusine.a; the command line (sim/cli/) sits on top of all
+# layers; sim/ui/ is the desktop app and the only place that may include SDL.
+CORE_SRC := $(wildcard sim/*.c)
+CORE_ASM := $(wildcard sim/*.S)
+CLI_SRC  := $(wildcard sim/cli/*.c)
+UI_SRC   := $(wildcard sim/ui/*.c)
+TEST_SRC := $(wildcard tests/test_*.c)
+
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(CORE_ASM:%.S=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(UI_SRC:%.c=$(BUILD)/%.o)
+LIBCORE  := $(BUILD)/libusine.a
+TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+LOCALE_MO := $(patsubst assets/po/%.po,build/locale/%/LC_MESSAGES/usine.mo,$(wildcard assets/po/*.po))
+
+.PHONY: all run test check bench deps deps-if-missing install uninstall layers clean pot
+
+all: $(BIN) $(LOCALE_MO)
+
+$(BUILD)/sim/%.o: sim/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(APP_CFLAGS) -c $< -o $@
+
+# The platform schema is embedded in the core with .incbin, so the loader needs no file at run time.
+$(BUILD)/sim/plat_schema.o: sim/plat_schema.S assets/schema/platform.rng
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(CFLAGS_SAN) -c $< -o $@
+
+$(LIBCORE): $(CORE_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIBCORE)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIBCORE) $(APP_LIBS) $(CORE_LIBS) -o $@
+
+build/locale/%/LC_MESSAGES/usine.mo: assets/po/%.po
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  MSGFMT  $<")
+	$(Q)msgfmt --check -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(TEST_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(LIBCORE)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) $< $(LIBCORE) $(TEST_LIBS) $(CORE_LIBS) -o $@
+
+# ---------------------------------------------------------------------------------------------
+# Set-up: install what is missing, then build and run / test.
+deps:
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	echo "Installing Debian packages: $(DEB_PACKAGES)"; \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_PACKAGES)
+
+deps-if-missing:
+	@command -v $(PKG_CONFIG) >/dev/null 2>&1 && command -v msgfmt >/dev/null 2>&1 && \
+	 $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null || $(MAKE) --no-print-directory deps
+
+run: deps-if-missing
+	@$(MAKE) --no-print-directory all
+	./$(BIN)
+
+test: deps-if-missing
+	@$(MAKE) --no-print-directory all tests-build
+	@$(MAKE) --no-print-directory layers
+	@USINE=./$(BIN) tests/run-tests.sh $(TESTS)
+
+check: deps-if-missing
+	@$(MAKE) --no-print-directory SAN=address,undefined MODE=debug all tests-build
+	@USINE=./build/usine-san ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	 tests/run-tests.sh $(patsubst build/$(MODE)/%,build/debug-san/%,$(TESTS))
+
+.PHONY: tests-build
+tests-build: $(TESTS)
+
+# The layering rule of the design: the core, the kernels and the scripting layer never include
+# SDL; the core and the kernels never include Lua.
+layers:
+	@bad=$$(grep -lE '#include *[<"](SDL2/)?SDL' $$(find sim kernels scripting -name '*.[ch]' -not -path 'sim/ui/*') 2>/dev/null); \
+	 if [ -n "$$bad" ]; then echo "layers: SDL included outside sim/ui/: $$bad" >&2; exit 1; fi; \
+	 bad=$$(grep -lE '#include *[<"](lua|lauxlib|lualib)\.h' $$(find sim kernels -name '*.[ch]' -not -path 'sim/ui/*' -not -path 'sim/cli/*') 2>/dev/null); \
+	 if [ -n "$$bad" ]; then echo "layers: Lua included in the core or the kernels: $$bad" >&2; exit 1; fi; \
+	 echo "layers: ok (no SDL outside sim/ui/, no Lua in the core or kernels)"
+
+# ---------------------------------------------------------------------------------------------
+DATADIR := $(DESTDIR)$(PREFIX)/share/usine
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DATADIR)/platforms $(DATADIR)/schema $(DATADIR)/courses \
+	  $(DESTDIR)$(PREFIX)/share/applications $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/icons/hicolor/scalable/apps
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/usine
+	install -m 644 assets/platforms/*.xml $(DATADIR)/platforms/
+	install -m 644 assets/schema/* $(DATADIR)/schema/
+	cp -R courses/. $(DATADIR)/courses/
+	install -m 644 assets/desktop/usine.desktop $(DESTDIR)$(PREFIX)/share/applications/
+	install -m 644 assets/desktop/usine.svg $(DESTDIR)$(PREFIX)/share/icons/hicolor/scalable/apps/
+	install -m 644 assets/man/usine.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	for mo in $(LOCALE_MO); do lang=$$(echo $$mo | cut -d/ -f3); \
+	  install -d $(DESTDIR)$(PREFIX)/share/locale/$$lang/LC_MESSAGES; \
+	  install -m 644 $$mo $(DESTDIR)$(PREFIX)/share/locale/$$lang/LC_MESSAGES/usine.mo; done
+
+uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/bin/usine $(DATADIR) $(DESTDIR)$(PREFIX)/share/applications/usine.desktop \
+	  $(DESTDIR)$(PREFIX)/share/icons/hicolor/scalable/apps/usine.svg $(DESTDIR)$(PREFIX)/share/man/man1/usine.1 \
+	  $(DESTDIR)$(PREFIX)/share/locale/*/LC_MESSAGES/usine.mo
+
+# Regenerate the message template after changing interface strings, then msgmerge the .po files.
+pot:
+	xgettext --keyword=_ --keyword=N_ --from-code=UTF-8 --add-comments=TRANSLATORS \
+	  --package-name=usine --package-version=$(VERSION) -o assets/po/usine.pot \
+	  $$(git ls-files 'sim/*.c' 'sim/**/*.c' 'kernels/*.c' 'scripting/*.c')
+	for po in assets/po/*.po; do msgmerge --update --backup=none $$po assets/po/usine.pot; done
+
+clean:
+	rm -rf build
+
+-include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:%=%.d)

@@ -1,0 +1,35 @@
+/* cli.h: the `usine` command line. It sits on top of every layer: it parses arguments, finds the
+ * installed or in-tree data (presets, translations), prints results as text or JSON, and maps
+ * outcomes to exit statuses (0 success, 1 a failed check, 2 bad usage or bad input). */
+#ifndef USINE_CLI_H
+#define USINE_CLI_H
+
+#include <stdio.h>
+#include "plat.h"
+
+enum { CLI_OK = 0, CLI_FAILED = 1, CLI_BAD_INPUT = 2 };
+
+/* Language of the interface, decided once at start-up from --lang, USINE_LANG and the locale. */
+void cli_init_language(const char *forced);           /* forced: "fr", "en" or NULL */
+const char *cli_lang(void);                           /* "fr" or "en" */
+
+/* Paths. Data come from $USINE_DATADIR, else next to the program (installed: ../share/usine;
+ * in the source tree: ../assets). Results point into a static buffer or into `buf`. */
+const char *cli_exe_dir(void);                        /* folder of the running program */
+int cli_platform_dir(char *buf, size_t size);         /* folder of the presets; -1 if not found */
+int cli_user_data_dir(char *buf, size_t size);        /* $XDG_DATA_HOME/usine or ~/.local/share/usine */
+
+/* Load a platform given as a file path or a preset name ("jean-zay", "local"). Prints the error
+ * (with file and line) on stderr and returns NULL on failure. */
+plat_platform *cli_load_platform(const char *file_or_name);
+void cli_list_presets(FILE *out, const char *sep);    /* names of the shipped presets */
+
+/* Messages: "usine: <what>" on stderr, one line. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Numbers for people: grouping and decimal separator of the interface language. */
+const char *cli_num(char *buf, size_t size, double value, int decimals);
+
+int cmd_platform(int argc, char **argv);
+
+#endif

@@ -1,0 +1,344 @@
+/* cmd_platform.c: `usine platform show|check|list`. Reads platforms through the core loader and
+ * prints what the core derives; it computes nothing of its own. */
+#include "cli.h"
+#include "util.h"
+
+#include <cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Group thousands and pick the decimal separator of the interface language:
+ * "1 456,5" in French, "1,456.5" in English. */
+const char *cli_num(char *buf, size_t size, double value, int decimals)
+{
+    int fr = !strcmp(cli_lang(), "fr");
+    char raw[64];
+    snprintf(raw, sizeof raw, "%.*f", decimals, fabs(value));
+    char *dot = strchr(raw, '.');
+    size_t int_len = dot ? (size_t)(dot - raw) : strlen(raw);
+    char out[96];
+    size_t o = 0;
+    if (value < 0 && strspn(raw, "0.") != strlen(raw)) out[o++] = '-';
+    for (size_t i = 0; i < int_len; i++) {
+        if (i && (int_len - i) % 3 == 0) {
+            if (fr) { memcpy(out + o, "\u202f", 3); o += 3; }  /* narrow no-break space */
+            else out[o++] = ',';
+        }
+        out[o++] = raw[i];
+    }
+    if (dot) {
+        out[o++] = fr ? ',' : '.';
+        for (const char *d = dot + 1; *d; d++) out[o++] = *d;
+    }
+    out[o] = '\0';
+    ut_strlcpy(buf, out, size);
+    return buf;
+}
+
+/* Decimals that keep three significant figures for small values, none for large ones. */
+static int decimals_for(double v)
+{
+    double a = fabs(v);
+    return a == 0 || a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
+}
+
+static const char *num(char *buf, double v)
+{
+    return cli_num(buf, 48, v, decimals_for(v));
+}
+
+static void print_totals(const plat_platform *p, const plat_totals *t, const char *indent)
+{
+    char a[48], b[48], c[48];
+    printf(_("%snodes %s, accelerators %s, CPU cores %s\n"), indent, cli_num(a, sizeof a, (double)t->nodes, 0),
+           cli_num(b, sizeof b, (double)t->accels, 0), cli_num(c, sizeof c, (double)t->cpu_cores, 0));
+    printf(_("%speak PFLOP/s:"), indent);
+    for (int k = PLAT_PREC_COUNT - 1; k >= 0; k--)
+        if (t->peak_pflops[k] > 0) printf("  %s %s", plat_prec_name((plat_prec)k), num(a, t->peak_pflops[k]));
+    printf("\n");
+    printf(_("%smemory: accelerators %s TB, hosts %s TB\n"), indent, num(a, t->accel_memory_tb), num(b, t->host_memory_tb));
+    printf(_("%snetwork: injection %s TB/s, bisection %s TB/s (per direction)\n"), indent, num(a, t->injection_tbs),
+           num(b, t->bisection_tbs));
+    printf(_("%spower at full load: %s MW IT, %s MW with the facility (PUE %s)\n"), indent, num(a, t->power_it_mw),
+           num(b, t->power_facility_mw), cli_num(c, sizeof c, p->facility.pue, 2));
+}
+
+static const char *text_in_lang(const char *fr, const char *en)
+{
+    return !strcmp(cli_lang(), "fr") ? (fr ? fr : en) : (en ? en : fr);
+}
+
+/* Notes in the interface language, or in every language when the file gives no lang. */
+static int note_shown(const plat_note *n, const plat_note *all, int count)
+{
+    if (!n->lang || !strcmp(n->lang, cli_lang())) return 1;
+    /* A note in the other language only, with no translation next to it: show it anyway. */
+    for (int i = 0; i < count; i++)
+        if (&all[i] != n && all[i].lang && !strcmp(all[i].about, n->about) && !strcmp(all[i].lang, cli_lang()) &&
+            abs(all[i].line - n->line) <= 3)
+            return 0;
+    return 1;
+}
+
+static void print_notes(const char *title, const plat_note *notes, int count)
+{
+    int shown = 0;
+    for (int i = 0; i < count; i++) shown += note_shown(&notes[i], notes, count);
+    if (!shown) return;
+    printf("\n%s\n", title);
+    for (int i = 0; i < count; i++)
+        if (note_shown(&notes[i], notes, count)) printf("  - [%s] %s\n", notes[i].about, notes[i].text);
+}
+
+static void show_text(const plat_platform *p, const char *path, int only_partition)
+{
+    plat_totals t;
+    printf("%s  [%s]\n", p->name, p->id);
+    const char *desc = text_in_lang(p->description_fr, p->description_en);
+    if (desc) printf("  %s\n", desc);
+    printf(_("  file: %s\n"), path);
+    if (only_partition < 0) {
+        plat_machine_totals(p, &t);
+        printf(_("\nWhole machine (%d partitions)\n"), p->npartitions);
+        print_totals(p, &t, "  ");
+    }
+    for (int i = 0; i < p->npartitions; i++) {
+        if (only_partition >= 0 && i != only_partition) continue;
+        const plat_partition *pt = &p->partitions[i];
+        const plat_node *nd = &p->node_types[pt->node];
+        const plat_network *net = &p->networks[pt->network];
+        printf(_("\nPartition %s%s%s%s: %d nodes '%s'"), pt->id, pt->name ? " (" : "", pt->name ? pt->name : "",
+               pt->name ? ")" : "", pt->nodes, nd->id);
+        if (nd->accel >= 0) printf(_(" with %d x %s"), nd->accels_per_node, p->accels[nd->accel].id);
+        printf(_(", network '%s' (%s%s%s)\n"), net->id, plat_topology_name(net->topology),
+               net->technology ? ", " : "", net->technology ? net->technology : "");
+        plat_partition_totals(p, i, &t);
+        print_totals(p, &t, "  ");
+    }
+    for (int i = 0; i < p->nstorage; i++) {
+        char a[48], b[48], c[48];
+        const plat_storage *s = &p->storage[i];
+        printf(_("\nStorage %s%s%s%s: %s PB, read %s GB/s, write %s GB/s\n"), s->id, s->name ? " (" : "",
+               s->name ? s->name : "", s->name ? ")" : "", num(a, s->capacity_pb), num(b, s->read_gbs), num(c, s->write_gbs));
+    }
+    char a[48], b[48];
+    printf(_("\nFacility: PUE %s, %s gCO2e/kWh"), cli_num(a, sizeof a, p->facility.pue, 2),
+           cli_num(b, sizeof b, p->facility.carbon_g_per_kwh, 0));
+    if (p->facility.price_eur_per_kwh > 0) printf(_(", %s EUR/kWh"), cli_num(a, sizeof a, p->facility.price_eur_per_kwh, 3));
+    printf("\n");
+    print_notes(_("Assumptions (figures that are not published facts):"), p->assumptions, p->nassumptions);
+    print_notes(_("Sources:"), p->sources, p->nsources);
+}
+
+/* JSON numbers are rounded to 6 significant figures: sums of decimal figures print without noise. */
+static double r6(double v)
+{
+    if (v == 0 || !isfinite(v)) return v;
+    double scale = pow(10, 5 - (int)floor(log10(fabs(v))));
+    return round(v * scale) / scale;
+}
+
+static cJSON *totals_json(cJSON *o, const plat_platform *p, const plat_totals *t)
+{
+    cJSON_AddNumberToObject(o, "nodes", (double)t->nodes);
+    cJSON_AddNumberToObject(o, "gpus", (double)t->accels);
+    cJSON_AddNumberToObject(o, "cpu_cores", (double)t->cpu_cores);
+    cJSON *peak = cJSON_AddObjectToObject(o, "peak_pflops");
+    for (int k = 0; k < PLAT_PREC_COUNT; k++)
+        if (t->peak_pflops[k] > 0) cJSON_AddNumberToObject(peak, plat_prec_name((plat_prec)k), r6(t->peak_pflops[k]));
+    cJSON_AddNumberToObject(o, "accelerator_memory_tb", r6(t->accel_memory_tb));
+    cJSON_AddNumberToObject(o, "host_memory_tb", r6(t->host_memory_tb));
+    cJSON_AddNumberToObject(o, "injection_tbs", r6(t->injection_tbs));
+    cJSON_AddNumberToObject(o, "bisection_tbs", r6(t->bisection_tbs));
+    cJSON_AddNumberToObject(o, "switches", (double)t->switches);
+    cJSON_AddNumberToObject(o, "power_mw", r6(t->power_it_mw));
+    cJSON_AddNumberToObject(o, "power_facility_mw", r6(t->power_facility_mw));
+    (void)p;
+    return o;
+}
+
+static void notes_json(cJSON *o, const char *key, const plat_note *notes, int count)
+{
+    cJSON *arr = cJSON_AddArrayToObject(o, key);
+    for (int i = 0; i < count; i++) {
+        cJSON *n = cJSON_CreateObject();
+        cJSON_AddStringToObject(n, "about", notes[i].about);
+        if (notes[i].lang) cJSON_AddStringToObject(n, "lang", notes[i].lang);
+        cJSON_AddStringToObject(n, "text", notes[i].text);
+        cJSON_AddItemToArray(arr, n);
+    }
+}
+
+static void show_json(const plat_platform *p, const char *path, int only_partition)
+{
+    plat_totals t;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", p->id);
+    cJSON_AddStringToObject(o, "name", p->name);
+    cJSON_AddStringToObject(o, "file", path);
+    if (p->description_fr) cJSON_AddStringToObject(o, "description_fr", p->description_fr);
+    if (p->description_en) cJSON_AddStringToObject(o, "description_en", p->description_en);
+    plat_machine_totals(p, &t);
+    totals_json(o, p, &t);
+    cJSON_AddNumberToObject(o, "pue", p->facility.pue);
+    cJSON_AddNumberToObject(o, "carbon_g_per_kwh", p->facility.carbon_g_per_kwh);
+    if (p->facility.price_eur_per_kwh > 0) cJSON_AddNumberToObject(o, "price_eur_per_kwh", p->facility.price_eur_per_kwh);
+    cJSON *parts = cJSON_AddArrayToObject(o, "partitions");
+    for (int i = 0; i < p->npartitions; i++) {
+        if (only_partition >= 0 && i != only_partition) continue;
+        const plat_partition *pt = &p->partitions[i];
+        const plat_node *nd = &p->node_types[pt->node];
+        const plat_network *net = &p->networks[pt->network];
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "id", pt->id);
+        if (pt->name) cJSON_AddStringToObject(j, "name", pt->name);
+        plat_partition_totals(p, i, &t);
+        totals_json(j, p, &t);
+        if (nd->accel >= 0) cJSON_AddStringToObject(j, "gpu_model", p->accels[nd->accel].id);
+        else cJSON_AddNullToObject(j, "gpu_model");
+        cJSON_AddNumberToObject(j, "gpus_per_node", nd->accels_per_node);
+        cJSON_AddStringToObject(j, "node_type", nd->id);
+        cJSON_AddStringToObject(j, "network", net->id);
+        cJSON_AddStringToObject(j, "topology", plat_topology_name(net->topology));
+        cJSON_AddItemToArray(parts, j);
+    }
+    cJSON *st = cJSON_AddArrayToObject(o, "storage");
+    for (int i = 0; i < p->nstorage; i++) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "id", p->storage[i].id);
+        cJSON_AddNumberToObject(j, "capacity_pb", p->storage[i].capacity_pb);
+        cJSON_AddNumberToObject(j, "read_gbs", p->storage[i].read_gbs);
+        cJSON_AddNumberToObject(j, "write_gbs", p->storage[i].write_gbs);
+        cJSON_AddItemToArray(st, j);
+    }
+    notes_json(o, "assumptions", p->assumptions, p->nassumptions);
+    notes_json(o, "sources", p->sources, p->nsources);
+    char *s = cJSON_Print(o);
+    puts(s);
+    free(s);
+    cJSON_Delete(o);
+}
+
+static void platform_usage(FILE *out)
+{
+    fprintf(out, _("Usage:\n"
+                   "  usine platform show FILE|NAME [--partition ID] [--json]   totals of a platform\n"
+                   "  usine platform check FILE|NAME...                         validate platform files\n"
+                   "  usine platform list [--json]                              the shipped presets\n"
+                   "A NAME is a preset (see 'usine platform list') or 'local' (this computer, after 'usine calibrate').\n"
+                   "The file format: assets/schema/README.md. Exit status 2 when a file is not valid.\n"));
+}
+
+static int platform_list(int json)
+{
+    char dir[4096];
+    if (cli_platform_dir(dir, sizeof dir) != 0) {
+        cli_error(_("cannot find the platform presets next to the program; set USINE_DATADIR to the folder holding platforms/"));
+        return CLI_BAD_INPUT;
+    }
+    char *names = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&names, &len);
+    cli_list_presets(mem, "\n");
+    fclose(mem);
+    cJSON *arr = json ? cJSON_CreateArray() : NULL;
+    int rc = CLI_OK;
+    for (char *save = NULL, *name = strtok_r(names, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
+        plat_platform *p = cli_load_platform(name);
+        if (!p) { rc = CLI_BAD_INPUT; continue; }
+        plat_totals t;
+        plat_machine_totals(p, &t);
+        if (json) {
+            cJSON *j = cJSON_CreateObject();
+            cJSON_AddStringToObject(j, "id", name);
+            cJSON_AddStringToObject(j, "name", p->name);
+            cJSON_AddNumberToObject(j, "gpus", (double)t.accels);
+            cJSON_AddNumberToObject(j, "partitions", p->npartitions);
+            cJSON_AddItemToArray(arr, j);
+        } else {
+            char a[48];
+            printf(_("%-15s %-40s %9s accelerators, %d partition(s)\n"), name, p->name, cli_num(a, sizeof a, (double)t.accels, 0),
+                   p->npartitions);
+        }
+        plat_free(p);
+    }
+    free(names);
+    if (json) {
+        char *s = cJSON_Print(arr);
+        puts(s);
+        free(s);
+        cJSON_Delete(arr);
+    }
+    return rc;
+}
+
+int cmd_platform(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        platform_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_BAD_INPUT : CLI_OK;
+    }
+    const char *verb = argv[1];
+    int json = 0;
+    const char *partition = NULL;
+    const char *files[64];
+    int nfiles = 0;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) json = 1;
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { platform_usage(stdout); return CLI_OK; }
+        else if (!strcmp(argv[i], "--partition")) {
+            if (++i >= argc) { cli_error(_("--partition needs a partition id")); return CLI_BAD_INPUT; }
+            partition = argv[i];
+        } else if (!strncmp(argv[i], "--partition=", 12)) partition = argv[i] + 12;
+        else if (argv[i][0] == '-' && argv[i][1]) {
+            cli_error(_("unknown option '%s' for 'platform %s'; see 'usine platform --help'"), argv[i], verb);
+            return CLI_BAD_INPUT;
+        } else if (nfiles < 64) files[nfiles++] = argv[i];
+        else { cli_error(_("too many files (at most 64 at once)")); return CLI_BAD_INPUT; }
+    }
+
+    if (!strcmp(verb, "list")) {
+        if (nfiles || partition) { cli_error(_("'platform list' takes no file; see 'usine platform --help'")); return CLI_BAD_INPUT; }
+        return platform_list(json);
+    }
+    if (!strcmp(verb, "check")) {
+        if (!nfiles) { cli_error(_("'platform check' needs at least one FILE or NAME")); return CLI_BAD_INPUT; }
+        if (partition || json) { cli_error(_("'platform check' takes only files")); return CLI_BAD_INPUT; }
+        int rc = CLI_OK;
+        for (int i = 0; i < nfiles; i++) {
+            plat_platform *p = cli_load_platform(files[i]);
+            if (!p) { rc = CLI_BAD_INPUT; continue; }
+            plat_totals t;
+            plat_machine_totals(p, &t);
+            char a[48], b[48];
+            printf(_("%s: valid (%s: %d partition(s), %s nodes, %s accelerators)\n"), files[i], p->name, p->npartitions,
+                   cli_num(a, sizeof a, (double)t.nodes, 0), cli_num(b, sizeof b, (double)t.accels, 0));
+            plat_free(p);
+        }
+        return rc;
+    }
+    if (!strcmp(verb, "show")) {
+        if (nfiles != 1) { cli_error(_("'platform show' needs exactly one FILE or NAME")); return CLI_BAD_INPUT; }
+        plat_platform *p = cli_load_platform(files[0]);
+        if (!p) return CLI_BAD_INPUT;
+        int only = -1;
+        if (partition) {
+            only = plat_find_partition(p, partition);
+            if (only < 0) {
+                fprintf(stderr, "usine: ");
+                fprintf(stderr, _("platform '%s' has no partition '%s'; its partitions are:"), p->id, partition);
+                for (int i = 0; i < p->npartitions; i++) fprintf(stderr, " %s", p->partitions[i].id);
+                fputc('\n', stderr);
+                plat_free(p);
+                return CLI_BAD_INPUT;
+            }
+        }
+        if (json) show_json(p, files[0], only);
+        else show_text(p, files[0], only);
+        plat_free(p);
+        return CLI_OK;
+    }
+    cli_error(_("unknown 'platform' action '%s' (show, check or list); see 'usine platform --help'"), verb);
+    return CLI_BAD_INPUT;
+}

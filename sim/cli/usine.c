@@ -1,0 +1,158 @@
+/* usine.c: entry point. Decides the interface language, then hands over to a subcommand.
+ * Every subcommand of the design is listed in --help; those that later work fills in say so. */
+#include "cli.h"
+#include "util.h"
+
+#include <limits.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static char interface_lang[3] = "en";
+
+const char *cli_lang(void)
+{
+    return interface_lang;
+}
+
+static const char *lang_of_locale(const char *name)
+{
+    return name && !strncmp(name, "fr", 2) ? "fr" : name && !strncmp(name, "en", 2) ? "en" : NULL;
+}
+
+/* French or English, in this order of precedence: --lang, $USINE_LANG, the locale (LC_ALL,
+ * LC_MESSAGES, LANG); anything else is English, the language of the C locale.
+ * LC_NUMERIC stays "C": data files and JSON always use '.', whatever the user's locale.
+ * When the language is forced, or the user's French locale is not installed on this machine,
+ * gettext is pointed at it through LANGUAGE with a C.UTF-8 message locale, which glibc honours. */
+void cli_init_language(const char *forced)
+{
+    const char *got = setlocale(LC_ALL, "");
+    setlocale(LC_NUMERIC, "C");
+    const char *want = forced;
+    if (!want) want = lang_of_locale(getenv("USINE_LANG"));
+    if (!want) {
+        const char *vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+        for (size_t i = 0; i < 3 && !want; i++) {
+            const char *v = getenv(vars[i]);
+            if (v && *v) want = lang_of_locale(v) ? lang_of_locale(v) : "en";
+        }
+    }
+    if (!want) want = "en";
+    ut_strlcpy(interface_lang, want, sizeof interface_lang);
+
+    /* gettext reads LANGUAGE first, but ignores it under the "C" message locale. */
+    setenv("LANGUAGE", want, 1);
+    const char *msgs = setlocale(LC_MESSAGES, NULL);
+    if (!got || !msgs || !strcmp(msgs, "C") || !strcmp(msgs, "POSIX")) {
+        setlocale(LC_MESSAGES, "C.UTF-8");
+        const char *ctype = setlocale(LC_CTYPE, NULL);
+        if (!ctype || !strcmp(ctype, "C") || !strcmp(ctype, "POSIX")) setlocale(LC_CTYPE, "C.UTF-8");
+    }
+
+    char dir[PATH_MAX];
+    static const char *const rel[] = { "locale", "../share/locale", "../build/locale" };
+    for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
+        snprintf(dir, sizeof dir, "%s/%s", cli_exe_dir(), rel[i]);
+        struct stat st;
+        if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+            bindtextdomain("usine", dir);
+            break;
+        }
+    }
+    bind_textdomain_codeset("usine", "UTF-8");
+}
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *synopsis;
+    const char *summary;    /* N_() marked, translated when shown */
+    const char *planned;    /* NULL when available; else what brings it */
+} command;
+
+static const command commands[] = {
+    { "platform", cmd_platform, "platform show|check|list [FILE|NAME]",
+      N_("summary (GPUs, peak FLOP/s, bandwidth, power) or validation of a platform"), NULL },
+    { "predict", NULL, "predict [options]", N_("analytic prediction for a model and plan on a platform"),
+      N_("the training model") },
+    { "plan", NULL, "plan [options]", N_("search the best parallel plans for a model on a platform"),
+      N_("the training model") },
+    { "validate", NULL, "validate", N_("predicted against published training runs, with errors"),
+      N_("the training model") },
+    { "simulate", NULL, "simulate collective|step ...", N_("discrete-event simulation, with an optional Chrome trace"),
+      N_("the simulation core") },
+    { "bench", NULL, "bench ladder|gemm|stream|mlp", N_("real kernels on this computer"), N_("the real kernels") },
+    { "calibrate", NULL, "calibrate", N_("measure this computer and write its profile (platform 'local')"),
+      N_("the real kernels") },
+    { "train", NULL, "train [--mpi]", N_("train a small network for real, report speed and loss"),
+      N_("the real kernels") },
+    { "grade", NULL, "grade EXERCISE SUBMISSION...", N_("grade submissions headless"), N_("the Lua grader") },
+    { "course", NULL, "course check|list DIR", N_("tools for course authors"), N_("the Lua grader") },
+    { "screenshot", NULL, "screenshot ... --out FILE.png", N_("render a view of the app headless"),
+      N_("the desktop app") },
+};
+#define NCOMMANDS (sizeof commands / sizeof *commands)
+
+static void usage(FILE *out)
+{
+    fprintf(out, _("Usage: usine [--lang fr|en] [COMMAND [ARGS]]\n"
+                   "Usine, a teaching sandbox for AI factories.\n\n"
+                   "  usine                         the desktop app\n"));
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        fprintf(out, "  usine %-24s%s", commands[i].synopsis, _(commands[i].summary));
+        if (commands[i].planned) fprintf(out, _(" (coming with %s)"), _(commands[i].planned));
+        fputc('\n', out);
+    }
+    fprintf(out, _("\nEvery command takes --help. Exit status: 0 success, 1 a failed check, "
+                   "2 bad usage or bad input.\nPlatforms: a file, or one of: "));
+    cli_list_presets(out, ", ");
+    fprintf(out, "\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *lang = NULL;
+    int first = 1;
+    while (first < argc && !strncmp(argv[first], "--lang", 6)) {
+        const char *v = argv[first][6] == '=' ? argv[first] + 7 : argv[first][6] == '\0' && first + 1 < argc ? argv[++first] : NULL;
+        if (!v || (strcmp(v, "fr") && strcmp(v, "en"))) {
+            cli_init_language(NULL);
+            cli_error(_("--lang takes fr or en"));
+            return CLI_BAD_INPUT;
+        }
+        lang = v;
+        first++;
+    }
+    cli_init_language(lang);
+    if (first >= argc) {
+        printf(_("The desktop app is not in this version yet. Meanwhile, try:\n"
+                 "  usine platform show classroom\n"
+                 "  usine --help\n"));
+        return CLI_OK;
+    }
+    const char *name = argv[first];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
+        printf("usine %s\n", USINE_VERSION);
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(name, commands[i].name)) continue;
+        if (commands[i].run) return commands[i].run(argc - first, argv + first);
+        if (first + 1 < argc && (!strcmp(argv[first + 1], "--help") || !strcmp(argv[first + 1], "-h"))) {
+            printf("usine %s\n  %s\n", commands[i].synopsis, _(commands[i].summary));
+            printf(_("Not in this version yet (coming with %s).\n"), _(commands[i].planned));
+            return CLI_OK;
+        }
+        cli_error(_("'%s' is not in this version yet (coming with %s); see 'usine --help' for what is"), name,
+                  _(commands[i].planned));
+        return CLI_BAD_INPUT;
+    }
+    cli_error(_("unknown command '%s'; run 'usine --help' for the list"), name);
+    return CLI_BAD_INPUT;
+}

@@ -1,0 +1,198 @@
+/* plat.h: a platform is an AI factory read from an XML file (see assets/schema/platform.rng and
+ * assets/schema/README.md for the format): accelerator models, node types, partitions of nodes,
+ * scale-out networks, storage, reliability and the facility around it.
+ *
+ * Usage:
+ *     plat_error err;
+ *     plat_platform *p = plat_load_file("jean-zay.xml", &err);
+ *     if (!p) { fprintf(stderr, "%s\n", err.msg); return 2; }   // "jean-zay.xml:42: ..."
+ *     plat_totals t; plat_partition_totals(p, plat_find_partition(p, "h100"), &t);
+ *     plat_free(p);
+ *
+ * Invariants once plat_load_* returns a platform: every id is unique within its kind; every
+ * reference (a partition's node type and network, a node type's accelerator, an explicit link's
+ * ends) is an index that exists; every number is finite and inside the range its field documents;
+ * there is at least one partition. A platform is immutable after loading: readers may share it.
+ *
+ * Units are in the field names. Vendor figures are kept as vendors quote them (decimal GB, TB/s,
+ * bidirectional scale-up bandwidth); functions below turn them into what models need. */
+#ifndef USINE_PLAT_H
+#define USINE_PLAT_H
+
+#include <stddef.h>
+
+/* Numeric precisions of the peak table, fastest last. */
+typedef enum plat_prec {
+    PLAT_FP64, PLAT_FP32, PLAT_TF32, PLAT_FP16, PLAT_BF16, PLAT_FP8, PLAT_PREC_COUNT
+} plat_prec;
+
+typedef enum plat_topology {
+    PLAT_TOPO_SWITCH,     /* every node on one non-blocking switch */
+    PLAT_TOPO_FAT_TREE,   /* folded Clos with `levels` levels, optional oversubscription above the leaves */
+    PLAT_TOPO_DRAGONFLY,  /* groups of routers, all-to-all global links between groups */
+    PLAT_TOPO_TORUS,      /* k-ary n-cube with wrap-around links */
+    PLAT_TOPO_EXPLICIT,   /* switches and links listed one by one (small factories) */
+    PLAT_TOPO_COUNT
+} plat_topology;
+
+/* A labelled assumption or a source, attached to the part of the file it is about. */
+typedef struct plat_note {
+    char *about;        /* "platform", "accelerator mi430x", "partition gpu", ... */
+    char *lang;         /* "fr", "en", or NULL when the text is for every language */
+    char *text;
+    int line;
+} plat_note;
+
+typedef struct plat_accel {
+    char *id, *name, *vendor;
+    double peak_tflops[PLAT_PREC_COUNT]; /* dense peak; 0 = not supported or not published */
+    double memory_gb;           /* HBM capacity, decimal GB */
+    double memory_tbs;          /* HBM bandwidth, TB/s */
+    double link_bidir_gbs;      /* scale-up bandwidth per accelerator, both directions summed; 0 = none */
+    double tdp_w, idle_w;       /* board power at full load and when idle */
+    double eff_matmul;          /* fraction of peak that large matrix multiplications reach, (0, 1] */
+    double eff_memory;          /* fraction of memory bandwidth that streaming kernels reach, (0, 1] */
+    double mtbf_h;              /* mean time between failures of one accelerator, hours; 0 = unknown */
+    int line;
+} plat_accel;
+
+typedef struct plat_node {
+    char *id;
+    int accel;                  /* index into accels; -1 for a node without accelerators */
+    int accels_per_node;
+    char *cpu_model;
+    int cpus, cores_per_cpu;
+    double cpu_tdp_w;           /* per CPU */
+    double memory_gb;           /* host memory */
+    double other_w;             /* rest of the node at full load (memory, NICs, fans, conversion) */
+    double idle_w;              /* whole node idle, accelerators excluded; 0 = unknown */
+    char *scaleup_kind;         /* "nvlink", "infinity-fabric", "pcie", ... (NULL with one accelerator) */
+    double scaleup_bidir_gbs;   /* per accelerator inside the node; defaults to the accelerator's link */
+    double scaleup_latency_us;
+    int nics;
+    double nic_gbit_s;          /* per NIC */
+    double mtbf_h;              /* mean time between failures of one node, hours; 0 = unknown */
+    int line;
+} plat_node;
+
+typedef struct plat_switch {
+    char *id;
+    int line;
+} plat_switch;
+
+/* An explicit link joins two switches, or a switch and a range of nodes of a partition (each of
+ * those nodes gets its own link of this bandwidth: its NICs), or a switch and a storage system. */
+typedef enum plat_end_kind { PLAT_END_SWITCH, PLAT_END_NODES, PLAT_END_STORAGE } plat_end_kind;
+
+typedef struct plat_link {
+    int a;                      /* switch index */
+    plat_end_kind b_kind;
+    int b;                      /* switch, partition or storage index */
+    int first, count;           /* for PLAT_END_NODES: nodes [first, first + count) of partition b */
+    int parallel;               /* identical links bundled (>= 1) */
+    double gbit_s, latency_us;  /* per link, each direction */
+    int line;
+} plat_link;
+
+typedef struct plat_network {
+    char *id, *name, *technology;
+    plat_topology topology;
+    double link_gbit_s;         /* switch-to-switch links, each direction; defaults to the NIC speed */
+    double hop_latency_us;      /* one link and switch traversed */
+    double eff_bandwidth;       /* fraction of link bandwidth that large transfers reach, (0, 1] */
+    double switch_w;            /* power per switch; 0 = unknown */
+    /* fat tree */
+    int levels, radix;
+    double oversubscription;    /* >= 1; applied once, between the leaves and the level above */
+    /* dragonfly */
+    int group_nodes;            /* nodes per group */
+    int group_switches;         /* routers per group; 0 = unknown */
+    int global_links;           /* global links leaving each group */
+    /* torus */
+    int ndims, dims[4];
+    /* explicit */
+    plat_switch *switches;
+    int nswitches;
+    plat_link *links;
+    int nlinks;
+    int line;
+} plat_network;
+
+typedef struct plat_partition {
+    char *id, *name;
+    int node;                   /* node type index */
+    int nodes;
+    int network;                /* index into networks */
+    int nodes_per_rack;         /* for drawing and for rack-level failures; >= 1 */
+    int line;
+} plat_partition;
+
+typedef struct plat_storage {
+    char *id, *name;
+    double capacity_pb;
+    double read_gbs, write_gbs; /* aggregate, GB/s */
+    int line;
+} plat_storage;
+
+typedef struct plat_facility {
+    double pue;                 /* >= 1 */
+    double carbon_g_per_kwh;
+    double price_eur_per_kwh;
+    int line;
+} plat_facility;
+
+typedef struct plat_platform {
+    char *id, *name;
+    char *description_fr, *description_en; /* NULL when absent */
+    plat_accel *accels;         int naccels;
+    plat_node *node_types;      int nnode_types;
+    plat_network *networks;     int nnetworks;
+    plat_partition *partitions; int npartitions;
+    plat_storage *storage;      int nstorage;
+    plat_facility facility;
+    plat_note *assumptions;     int nassumptions;
+    plat_note *sources;         int nsources;
+} plat_platform;
+
+typedef struct plat_error {
+    char file[256];
+    int line;                   /* 0 when the error is not about a line (file missing, ...) */
+    char msg[768];              /* ready to print: "file.xml:42: what is wrong" */
+} plat_error;
+
+/* Figures derived from a platform, for one partition or the whole machine. */
+typedef struct plat_totals {
+    long nodes, accels, cpu_cores;
+    double peak_pflops[PLAT_PREC_COUNT];
+    double accel_memory_tb;     /* decimal TB */
+    double host_memory_tb;
+    double injection_tbs;       /* sum of every node's NIC bandwidth, TB/s */
+    double bisection_tbs;       /* scale-out bisection bandwidth, TB/s (see plat_network_bisection_tbs) */
+    double power_it_mw;         /* at full load: accelerators, CPUs, rest of nodes, switches */
+    double power_facility_mw;   /* with the PUE */
+    long switches;              /* switches of the scale-out network (estimated for regular topologies) */
+} plat_totals;
+
+/* Loading. On failure return NULL and fill *err; never print. Bad files never crash or hang:
+ * no network access, no DTD at all (so no entities, external or not), no XInclude, a size cap. */
+#define PLAT_MAX_FILE_BYTES (16u << 20)
+plat_platform *plat_load_file(const char *path, plat_error *err);                  /* load and check a platform file */
+plat_platform *plat_load_memory(const char *xml, size_t len, const char *name, plat_error *err); /* same, from memory; name appears in messages */
+void plat_free(plat_platform *p);                                                   /* NULL is fine */
+const char *plat_schema_text(void);                                                 /* the RELAX NG schema built into the program */
+
+/* Lookup. Return the index, or -1. */
+int plat_find_partition(const plat_platform *p, const char *id);
+int plat_find_accel(const plat_platform *p, const char *id);
+
+/* Names and totals. */
+const char *plat_prec_name(plat_prec prec);                       /* "bf16" */
+int plat_prec_from_name(const char *name);                        /* plat_prec, or -1 */
+const char *plat_topology_name(plat_topology t);                  /* "fat-tree" */
+void plat_partition_totals(const plat_platform *p, int partition, plat_totals *t); /* one partition */
+void plat_machine_totals(const plat_platform *p, plat_totals *t); /* every partition, networks counted once */
+double plat_node_power_w(const plat_platform *p, int node_type);  /* one node at full load, W */
+double plat_network_bisection_tbs(const plat_platform *p, int network); /* with all the nodes attached to it */
+long plat_network_nodes(const plat_platform *p, int network);     /* nodes attached to a network */
+
+#endif

@@ -1,0 +1,273 @@
+/* plat_totals.c: figures derived from a platform (totals, power, bandwidth), and names.
+ *
+ * Conventions: decimal units throughout (1 PFLOP/s = 1000 TFLOP/s, 1 TB = 1000 GB); network
+ * bandwidths are per direction, as link speeds are quoted (a 400 Gb/s NIC moves 50 GB/s each way).
+ *
+ * Bisection bandwidth is the bandwidth across the worst cut of the network into two halves of
+ * nodes, per direction, never more than half the nodes' injection bandwidth:
+ *   - switch: a non-blocking switch: half the injection bandwidth;
+ *   - fat tree: half the injection bandwidth divided by the oversubscription;
+ *   - dragonfly: the global links that cross between two halves of the groups, with the global
+ *     links of a group spread evenly over the other groups;
+ *   - torus: the links cut by a plane across the longest dimension (twice as many with wrap-around);
+ *   - explicit: a maximum flow from the first half of the nodes to the second half (nodes in the
+ *     order the links attach them), which for the trees of small factories is the bisection. */
+#include "plat.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const prec_names[PLAT_PREC_COUNT] = { "fp64", "fp32", "tf32", "fp16", "bf16", "fp8" };
+static const char *const topo_names[PLAT_TOPO_COUNT] = { "switch", "fat-tree", "dragonfly", "torus", "explicit" };
+
+const char *plat_prec_name(plat_prec prec)
+{
+    return prec >= 0 && prec < PLAT_PREC_COUNT ? prec_names[prec] : "?";
+}
+
+int plat_prec_from_name(const char *name)
+{
+    for (int i = 0; name && i < PLAT_PREC_COUNT; i++)
+        if (!strcmp(name, prec_names[i])) return i;
+    return -1;
+}
+
+const char *plat_topology_name(plat_topology t)
+{
+    return t >= 0 && t < PLAT_TOPO_COUNT ? topo_names[t] : "?";
+}
+
+int plat_find_partition(const plat_platform *p, const char *id)
+{
+    for (int i = 0; p && id && i < p->npartitions; i++)
+        if (!strcmp(p->partitions[i].id, id)) return i;
+    return -1;
+}
+
+int plat_find_accel(const plat_platform *p, const char *id)
+{
+    for (int i = 0; p && id && i < p->naccels; i++)
+        if (!strcmp(p->accels[i].id, id)) return i;
+    return -1;
+}
+
+double plat_node_power_w(const plat_platform *p, int node_type)
+{
+    const plat_node *n = &p->node_types[node_type];
+    double accel_w = n->accel >= 0 ? n->accels_per_node * p->accels[n->accel].tdp_w : 0;
+    return accel_w + n->cpus * n->cpu_tdp_w + n->other_w;
+}
+
+long plat_network_nodes(const plat_platform *p, int network)
+{
+    long nodes = 0;
+    for (int i = 0; i < p->npartitions; i++)
+        if (p->partitions[i].network == network) nodes += p->partitions[i].nodes;
+    return nodes;
+}
+
+/* Injection bandwidth of the nodes on a network, TB/s per direction. */
+static double network_injection_tbs(const plat_platform *p, int network)
+{
+    double tbs = 0;
+    for (int i = 0; i < p->npartitions; i++) {
+        const plat_partition *pt = &p->partitions[i];
+        if (pt->network != network) continue;
+        const plat_node *n = &p->node_types[pt->node];
+        tbs += (double)pt->nodes * n->nics * n->nic_gbit_s / 8 / 1000;
+    }
+    return tbs;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Maximum flow (Edmonds-Karp) on the explicit network's switch graph, capacities in Gb/s. Vertex
+ * 0 is the source (first half of the nodes), 1 the sink (second half), 2 + s the switches. A
+ * dense matrix is fine: explicit networks are for factories small enough to list by hand. */
+
+static double max_flow(double *cap, int nv, int source, int sink)
+{
+    double flow = 0;
+    int *prev = ut_malloc((size_t)nv * sizeof *prev);
+    int *queue = ut_malloc((size_t)nv * sizeof *queue);
+    for (;;) {
+        for (int i = 0; i < nv; i++) prev[i] = -1;
+        prev[source] = source;
+        int head = 0, tail = 0;
+        queue[tail++] = source;
+        while (head < tail && prev[sink] < 0) {
+            int u = queue[head++];
+            for (int v = 0; v < nv; v++)
+                if (prev[v] < 0 && cap[(size_t)u * nv + v] > 1e-9) {
+                    prev[v] = u;
+                    queue[tail++] = v;
+                }
+        }
+        if (prev[sink] < 0) break;
+        double push = INFINITY;
+        for (int v = sink; v != source; v = prev[v]) push = fmin(push, cap[(size_t)prev[v] * nv + v]);
+        for (int v = sink; v != source; v = prev[v]) {
+            cap[(size_t)prev[v] * nv + v] -= push;
+            cap[(size_t)v * nv + prev[v]] += push;
+        }
+        flow += push;
+    }
+    free(prev);
+    free(queue);
+    return flow;
+}
+
+static double explicit_bisection_tbs(const plat_platform *p, const plat_network *net, long nodes)
+{
+    int nv = net->nswitches + 2;
+    double *cap = ut_calloc((size_t)nv * nv, sizeof *cap);
+    long half = nodes / 2, seen = 0;
+    for (int k = 0; k < net->nlinks; k++) {
+        const plat_link *lk = &net->links[k];
+        int a = 2 + lk->a;
+        if (lk->b_kind == PLAT_END_SWITCH) {
+            int b = 2 + lk->b;
+            cap[(size_t)a * nv + b] += lk->gbit_s * lk->parallel;
+            cap[(size_t)b * nv + a] += lk->gbit_s * lk->parallel;
+        } else if (lk->b_kind == PLAT_END_NODES) {
+            const plat_node *n = &p->node_types[p->partitions[lk->b].node];
+            double per_node = fmin(lk->gbit_s * lk->parallel, n->nics * n->nic_gbit_s);
+            for (int j = 0; j < lk->count; j++, seen++) {
+                if (seen < half) cap[(size_t)0 * nv + a] += per_node;                     /* source -> switch */
+                else if (seen < 2 * half) cap[(size_t)a * nv + 1] += per_node;             /* switch -> sink */
+            }
+        }
+    }
+    double gbit = half ? max_flow(cap, nv, 0, 1) : 0;
+    free(cap);
+    return gbit / 8 / 1000;
+}
+
+double plat_network_bisection_tbs(const plat_platform *p, int network)
+{
+    const plat_network *net = &p->networks[network];
+    long nodes = plat_network_nodes(p, network);
+    double half_injection = network_injection_tbs(p, network) / 2;
+    double link_tbs = net->link_gbit_s / 8 / 1000;
+    if (nodes < 2) return 0;
+    switch (net->topology) {
+    case PLAT_TOPO_SWITCH:
+        return half_injection;
+    case PLAT_TOPO_FAT_TREE:
+        return net->levels > 1 ? half_injection / net->oversubscription : half_injection;
+    case PLAT_TOPO_DRAGONFLY: {
+        long groups = (nodes + net->group_nodes - 1) / net->group_nodes;
+        if (groups < 2) return half_injection;
+        double per_pair = (double)net->global_links / (double)(groups - 1);
+        double crossing = (double)(groups / 2) * (double)(groups - groups / 2) * per_pair;
+        return fmin(half_injection, crossing * link_tbs);
+    }
+    case PLAT_TOPO_TORUS: {
+        long points = 1;
+        int longest = 0;
+        for (int d = 0; d < net->ndims; d++) {
+            points *= net->dims[d];
+            if (net->dims[d] > longest) longest = net->dims[d];
+        }
+        double cut_links = (double)points / longest * (longest > 2 ? 2 : 1);
+        return fmin(half_injection, cut_links * link_tbs);
+    }
+    case PLAT_TOPO_EXPLICIT:
+        return fmin(half_injection, explicit_bisection_tbs(p, net, nodes));
+    default:
+        return 0;
+    }
+}
+
+/* Switches of a regular topology, from the number of NIC ports attached (0 when the file does not
+ * say enough to count them). A fat tree of radix k: leaves split their ports between nodes and
+ * uplinks by the oversubscription; middle levels use half their ports each way; the top level
+ * points all its ports down. */
+static long network_switches(const plat_platform *p, int network)
+{
+    const plat_network *net = &p->networks[network];
+    long ports = 0;
+    for (int i = 0; i < p->npartitions; i++)
+        if (p->partitions[i].network == network)
+            ports += (long)p->partitions[i].nodes * p->node_types[p->partitions[i].node].nics;
+    switch (net->topology) {
+    case PLAT_TOPO_SWITCH:
+        return 1;
+    case PLAT_TOPO_FAT_TREE: {
+        long k = net->radix;
+        if (!k || !ports) return 0;
+        if (net->levels == 1) return (ports + k - 1) / k;
+        long down = (long)floor(k * net->oversubscription / (1 + net->oversubscription));
+        if (down < 1) down = 1;
+        if (down >= k) down = k - 1;
+        long leaves = (ports + down - 1) / down;
+        long uplinks = leaves * (k - down);
+        long total = leaves;
+        for (int level = 2; level < net->levels; level++) total += (uplinks + k / 2 - 1) / (k / 2);
+        return total + (uplinks + k - 1) / k;
+    }
+    case PLAT_TOPO_DRAGONFLY: {
+        long nodes = plat_network_nodes(p, network);
+        long groups = (nodes + net->group_nodes - 1) / net->group_nodes;
+        return groups * net->group_switches;
+    }
+    case PLAT_TOPO_TORUS: {
+        long points = 1;
+        for (int d = 0; d < net->ndims; d++) points *= net->dims[d];
+        return points;
+    }
+    case PLAT_TOPO_EXPLICIT:
+        return net->nswitches;
+    default:
+        return 0;
+    }
+}
+
+static void add_nodes(const plat_platform *p, int partition, plat_totals *t)
+{
+    const plat_partition *pt = &p->partitions[partition];
+    const plat_node *n = &p->node_types[pt->node];
+    long accels = (long)pt->nodes * n->accels_per_node;
+    t->nodes += pt->nodes;
+    t->accels += accels;
+    t->cpu_cores += (long)pt->nodes * n->cpus * n->cores_per_cpu;
+    if (n->accel >= 0) {
+        const plat_accel *a = &p->accels[n->accel];
+        for (int k = 0; k < PLAT_PREC_COUNT; k++) t->peak_pflops[k] += accels * a->peak_tflops[k] / 1000;
+        t->accel_memory_tb += accels * a->memory_gb / 1000;
+    }
+    t->host_memory_tb += pt->nodes * n->memory_gb / 1000;
+    t->injection_tbs += (double)pt->nodes * n->nics * n->nic_gbit_s / 8 / 1000;
+    t->power_it_mw += pt->nodes * plat_node_power_w(p, pt->node) / 1e6;
+}
+
+/* A partition gets the share of its network's bisection and switches that its nodes represent. */
+void plat_partition_totals(const plat_platform *p, int partition, plat_totals *t)
+{
+    memset(t, 0, sizeof *t);
+    if (!p || partition < 0 || partition >= p->npartitions) return;
+    add_nodes(p, partition, t);
+    int net = p->partitions[partition].network;
+    double share = (double)p->partitions[partition].nodes / (double)plat_network_nodes(p, net);
+    long switches = network_switches(p, net);
+    t->bisection_tbs = plat_network_bisection_tbs(p, net) * share;
+    t->switches = (long)ceil(switches * share);
+    t->power_it_mw += t->switches * p->networks[net].switch_w / 1e6;
+    t->power_facility_mw = t->power_it_mw * p->facility.pue;
+}
+
+void plat_machine_totals(const plat_platform *p, plat_totals *t)
+{
+    memset(t, 0, sizeof *t);
+    if (!p) return;
+    for (int i = 0; i < p->npartitions; i++) add_nodes(p, i, t);
+    for (int n = 0; n < p->nnetworks; n++) {
+        if (!plat_network_nodes(p, n)) continue;
+        long switches = network_switches(p, n);
+        t->bisection_tbs += plat_network_bisection_tbs(p, n);
+        t->switches += switches;
+        t->power_it_mw += switches * p->networks[n].switch_w / 1e6;
+    }
+    t->power_facility_mw = t->power_it_mw * p->facility.pue;
+}

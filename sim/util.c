@@ -1,0 +1,156 @@
+/* util.c: shared helpers; see util.h for the memory policy. */
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void oom(size_t n)
+{
+    fprintf(stderr, "usine: out of memory (asked for %zu bytes)\n", n);
+    abort();
+}
+
+void *ut_malloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) oom(n);
+    return p;
+}
+
+void *ut_calloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p) oom(count * size);
+    return p;
+}
+
+void *ut_realloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) oom(n);
+    return q;
+}
+
+char *ut_strdup(const char *s)
+{
+    return s ? ut_strndup(s, strlen(s)) : NULL;
+}
+
+char *ut_strndup(const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *p = ut_malloc(len + 1);
+    memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
+size_t ut_strlcpy(char *dst, const char *src, size_t size)
+{
+    size_t len = strlen(src);
+    if (size) {
+        size_t n = len < size - 1 ? len : size - 1;
+        memcpy(dst, src, n);
+        dst[n] = '\0';
+    }
+    return len;
+}
+
+void ut_grow(void *array_ptr, size_t *cap, size_t need, size_t elem_size)
+{
+    void **array = array_ptr;
+    if (need <= *cap) return;
+    size_t n = *cap ? *cap : 4;
+    while (n < need) {
+        if (n > SIZE_MAX / 2 / elem_size) oom(SIZE_MAX);
+        n *= 2;
+    }
+    *array = ut_realloc(*array, n * elem_size);
+    *cap = n;
+}
+
+/* strtod follows LC_NUMERIC; a French locale would read "1.5" as 1. The data files are written
+ * with '.', so parse in the C locale whatever the process's locale is. */
+int ut_parse_double(const char *s, double *out)
+{
+    if (!s) return -1;
+    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    if (!c) return -1;
+    locale_t old = uselocale(c);
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    int bad = errno == ERANGE || end == s;
+    uselocale(old);
+    freelocale(c);
+    if (bad) return -1;
+    while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r') end++;
+    if (*end != '\0' || !isfinite(v)) return -1;
+    *out = v;
+    return 0;
+}
+
+int ut_parse_long(const char *s, long min, long max, long *out)
+{
+    if (!s) return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno == ERANGE || end == s) return -1;
+    while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r') end++;
+    if (*end != '\0' || v < min || v > max) return -1;
+    *out = v;
+    return 0;
+}
+
+int ut_read_file(const char *path, size_t max_bytes, char **out, size_t *len, char *why, size_t why_size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        snprintf(why, why_size, "%s", strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        snprintf(why, why_size, "%s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(why, why_size, "%s", _("is a directory, not a file"));
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(why, why_size, "%s", _("is not a regular file"));
+        close(fd);
+        return -1;
+    }
+    if ((unsigned long long)st.st_size > max_bytes) {
+        snprintf(why, why_size, _("is too large (%lld bytes, the limit is %zu)"), (long long)st.st_size, max_bytes);
+        close(fd);
+        return -1;
+    }
+    size_t size = (size_t)st.st_size;
+    char *buf = ut_malloc(size + 1);
+    size_t got = 0;
+    while (got < size) {
+        ssize_t r = read(fd, buf + got, size - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;  /* the file shrank while we read it: keep what is there */
+        got += (size_t)r;
+    }
+    close(fd);
+    buf[got] = '\0';
+    *out = buf;
+    *len = got;
+    return 0;
+}

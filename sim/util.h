@@ -1,0 +1,38 @@
+/* util.h: the few helpers every layer shares (memory, strings, numbers, messages).
+ *
+ * Memory policy (as in Redis's zmalloc): an allocation failure aborts the process with a message.
+ * Usine's data structures are small next to the machine's memory, and the only place where memory
+ * is a resource under attack (student Lua code) has its own capped allocator. So callers of
+ * ut_malloc & co never check for NULL. */
+#ifndef USINE_UTIL_H
+#define USINE_UTIL_H
+
+#include <stddef.h>
+#include <libintl.h>
+
+#define _(s)  dgettext("usine", s)   /* translated interface string */
+#define N_(s) (s)                    /* marked for translation, translated where used */
+
+void *ut_malloc(size_t n);                        /* malloc that aborts on failure */
+void *ut_calloc(size_t count, size_t size);       /* zeroed array, aborts on failure or overflow */
+void *ut_realloc(void *p, size_t n);              /* realloc that aborts on failure */
+char *ut_strdup(const char *s);                   /* copy of s (NULL stays NULL) */
+char *ut_strndup(const char *s, size_t n);        /* copy of at most n bytes of s, NUL-terminated */
+size_t ut_strlcpy(char *dst, const char *src, size_t size); /* BSD strlcpy: truncates, always terminates */
+
+/* Grow *array (of elements of elem_size) so that it holds at least need elements; *cap is updated.
+ * Doubles the capacity, so appending n elements costs O(n). */
+void ut_grow(void *array_ptr, size_t *cap, size_t need, size_t elem_size);
+
+/* Parse a whole string as a finite double / an integer in [min, max]. Leading and trailing
+ * whitespace is allowed, anything else is not. Return 0 on success, -1 on failure.
+ * Independent of the C locale's decimal separator (always '.'). */
+int ut_parse_double(const char *s, double *out);
+int ut_parse_long(const char *s, long min, long max, long *out);
+
+/* Read a regular file of at most max_bytes into a NUL-terminated buffer (*out, *len).
+ * Refuses directories, devices and FIFOs (reading /dev/zero must not hang). On failure returns -1
+ * and writes a one-line reason (without the file name) into why. */
+int ut_read_file(const char *path, size_t max_bytes, char **out, size_t *len, char *why, size_t why_size);
+
+#endif
