@@ -447,7 +447,7 @@ static int read_node(loader *L, const xmlNode *n)
                 TXT("model", 0, plat_node, cpu_model),
                 INT("count", 1, plat_node, cpus, 1, 64),
                 INT("cores", 1, plat_node, cores_per_cpu, 1, 4096),
-                NUM("tdp_w", 1, plat_node, cpu_tdp_w, 0, MAX_POWER_W, 1),
+                NUM("tdp_w", 1, plat_node, cpu_tdp_w, 0, MAX_POWER_W, 0), /* 0: inside the accelerator (APU, superchip) */
             };
             if (ncpu++) return fail(L, c, _("node '%s' has more than one <cpu>; use count=\"N\""), nd->id);
             if (read_attrs(L, c, cspec, 4, nd)) return -1;
