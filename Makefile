@@ -34,7 +34,7 @@ endif
 BUILD := build/$(MODE)$(if $(SAN),-san)
 BIN   := build/usine$(if $(SAN),-san)
 
-CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow -Wstrict-prototypes \
+CFLAGS_BASE := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
                -Wmissing-prototypes -Wformat=2 -Wno-format-truncation -Wvla -fno-common -MMD -MP -Isim
 ifeq ($(MODE),debug)
 CFLAGS_MODE := -O0 -g3
@@ -60,8 +60,8 @@ CORE_CFLAGS := $(call pc_cflags,$(CORE_PKGS))
 CORE_LIBS   := $(call pc_libs,$(CORE_PKGS)) -lm
 APP_CFLAGS  := $(call pc_cflags,libcjson)
 APP_LIBS    := $(call pc_libs,libcjson)
-TEST_CFLAGS := $(call pc_cflags,cmocka)
-TEST_LIBS   := $(call pc_libs,cmocka)
+TEST_CFLAGS := $(call pc_cflags,cmocka libcjson)
+TEST_LIBS   := $(call pc_libs,cmocka libcjson)
 
 # ---------------------------------------------------------------------------------------------
 # Sources. The core (sim/*.c) becomes libusine.a; the command line (sim/cli/) sits on top of all
@@ -79,7 +79,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 LOCALE_MO := $(patsubst assets/po/%.po,build/locale/%/LC_MESSAGES/usine.mo,$(wildcard assets/po/*.po))
 
-.PHONY: all run test check bench deps deps-if-missing install uninstall layers clean pot
+.PHONY: all run test check bench deps deps-if-missing install uninstall layers clean pot i18n-check
 
 all: $(BIN) $(LOCALE_MO)
 
@@ -134,13 +134,23 @@ run: deps-if-missing
 
 test: deps-if-missing
 	@$(MAKE) --no-print-directory all tests-build
-	@$(MAKE) --no-print-directory layers
+	@$(MAKE) --no-print-directory layers i18n-check
 	@USINE=./$(BIN) tests/run-tests.sh $(TESTS)
 
 check: deps-if-missing
 	@$(MAKE) --no-print-directory SAN=address,undefined MODE=debug all tests-build
 	@USINE=./build/usine-san ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	 tests/run-tests.sh $(patsubst build/$(MODE)/%,build/debug-san/%,$(TESTS))
+
+# Benchmarks print figures; they are not tests and have no time limits.
+BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
+$(BUILD)/bench/%: tests/bench/%.c $(LIBCORE)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $< $(LIBCORE) $(CORE_LIBS) -o $@
+
+bench: all $(BENCHES)
+	@for b in $(BENCHES); do echo "== $$b"; ./$$b || exit 1; done
 
 .PHONY: tests-build
 tests-build: $(TESTS)
@@ -176,14 +186,23 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/share/icons/hicolor/scalable/apps/usine.svg $(DESTDIR)$(PREFIX)/share/man/man1/usine.1 \
 	  $(DESTDIR)$(PREFIX)/share/locale/*/LC_MESSAGES/usine.mo
 
+# Every interface string in the sources has a French translation (French first, English second).
+XGETTEXT = xgettext --keyword=_ --keyword=N_ --keyword=P_:1,2 --from-code=UTF-8 --add-comments=TRANSLATORS \
+	  --package-name=usine --package-version=$(VERSION)
+I18N_SRC = $(wildcard sim/*.c sim/cli/*.c sim/ui/*.c kernels/*.c scripting/*.c)
+i18n-check:
+	@mkdir -p build
+	@$(XGETTEXT) -o build/usine-check.pot $(I18N_SRC)
+	@for po in assets/po/*.po; do \
+	  msgcmp $$po build/usine-check.pot || { echo "i18n: $$po lacks translations: run 'make pot' and translate" >&2; exit 1; }; \
+	done; echo "i18n: every interface string is translated ($$(ls assets/po/*.po | wc -l) language(s) besides English)"
+
 # Regenerate the message template after changing interface strings, then msgmerge the .po files.
 pot:
-	xgettext --keyword=_ --keyword=N_ --from-code=UTF-8 --add-comments=TRANSLATORS \
-	  --package-name=usine --package-version=$(VERSION) -o assets/po/usine.pot \
-	  $$(git ls-files 'sim/*.c' 'sim/**/*.c' 'kernels/*.c' 'scripting/*.c')
+	$(XGETTEXT) -o assets/po/usine.pot $(I18N_SRC)
 	for po in assets/po/*.po; do msgmerge --update --backup=none $$po assets/po/usine.pot; done
 
 clean:
 	rm -rf build
 
--include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:%=%.d)
+-include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:%=%.o.d) $(BENCHES:%=%.d)

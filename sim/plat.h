@@ -89,7 +89,7 @@ typedef struct plat_link {
     plat_end_kind b_kind;
     int b;                      /* switch, partition or storage index */
     int first, count;           /* for PLAT_END_NODES: nodes [first, first + count) of partition b */
-    int parallel;               /* identical links bundled (>= 1) */
+    int parallel;               /* identical links bundled (>= 1); for nodes, default: one per NIC */
     double gbit_s, latency_us;  /* per link, each direction */
     int line;
 } plat_link;

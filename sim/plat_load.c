@@ -536,14 +536,14 @@ static int read_network(loader *L, const xmlNode *n)
     net->topology = (plat_topology)t;
 
     /* Each topology takes its own attributes and no other's. */
-    static const char *const owned[][4] = {
+    static const char *const owned[PLAT_TOPO_COUNT][4] = {
         [PLAT_TOPO_SWITCH] = { NULL },
         [PLAT_TOPO_FAT_TREE] = { "levels", "radix", "oversubscription", NULL },
         [PLAT_TOPO_DRAGONFLY] = { "group_nodes", "group_switches", "global_links", NULL },
         [PLAT_TOPO_TORUS] = { "dims", NULL },
         [PLAT_TOPO_EXPLICIT] = { NULL },
     };
-    static const char *const required[][3] = {
+    static const char *const required[PLAT_TOPO_COUNT][3] = {
         [PLAT_TOPO_FAT_TREE] = { "levels", NULL },
         [PLAT_TOPO_DRAGONFLY] = { "group_nodes", "global_links", NULL },
         [PLAT_TOPO_TORUS] = { "dims", NULL },
@@ -589,7 +589,6 @@ static int read_network(loader *L, const xmlNode *n)
         plat_link *lk = &net->links[net->nlinks++];
         memset(lk, 0, sizeof *lk);
         lk->line = line_of(L, c);
-        lk->parallel = 1;
         static const attr_spec lspec[] = {
             OTHER("from", 1), OTHER("to", 0), OTHER("partition", 0), OTHER("storage", 0),
             INT("first", 0, plat_link, first, 0, MAX_NODES),
@@ -840,7 +839,9 @@ static int check_explicit(loader *L, int ni)
                              lk->first, lk->first + lk->count - 1, pt->id, pt->nodes, pt->nodes - 1);
                 break;
             }
+            /* By default a node's link is its NICs: one link per NIC, at the NIC's speed. */
             if (!lk->gbit_s) lk->gbit_s = p->node_types[pt->node].nic_gbit_s;
+            if (!lk->parallel) lk->parallel = p->node_types[pt->node].nics;
             if (!attached[lk->b]) attached[lk->b] = ut_calloc((size_t)pt->nodes, sizeof **attached);
             for (int j = lk->first; j < lk->first + lk->count; j++) {
                 if (attached[lk->b][j]) {
@@ -851,6 +852,7 @@ static int check_explicit(loader *L, int ni)
                 attached[lk->b][j] = lk->line;
             }
         }
+        if (!rc && !lk->parallel) lk->parallel = 1;
         if (!rc && !lk->latency_us) lk->latency_us = net->hop_latency_us;
     }
     for (int s = 1; s < net->nswitches && !rc; s++)

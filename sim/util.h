@@ -12,6 +12,7 @@
 
 #define _(s)  dgettext("usine", s)   /* translated interface string */
 #define N_(s) (s)                    /* marked for translation, translated where used */
+#define P_(one, many, n) dngettext("usine", one, many, (unsigned long)(n)) /* plural forms */
 
 void *ut_malloc(size_t n);                        /* malloc that aborts on failure */
 void *ut_calloc(size_t count, size_t size);       /* zeroed array, aborts on failure or overflow */

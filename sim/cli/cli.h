@@ -20,8 +20,9 @@ int cli_platform_dir(char *buf, size_t size);         /* folder of the presets; 
 int cli_user_data_dir(char *buf, size_t size);        /* $XDG_DATA_HOME/usine or ~/.local/share/usine */
 
 /* Load a platform given as a file path or a preset name ("jean-zay", "local"). Prints the error
- * (with file and line) on stderr and returns NULL on failure. */
-plat_platform *cli_load_platform(const char *file_or_name);
+ * (with file and line) on stderr and returns NULL on failure. The file read goes into path
+ * (may be NULL). */
+plat_platform *cli_load_platform(const char *file_or_name, char *path, size_t path_size);
 void cli_list_presets(FILE *out, const char *sep);    /* names of the shipped presets */
 
 /* Messages: "usine: <what>" on stderr, one line. */

@@ -69,15 +69,13 @@ static const char *text_in_lang(const char *fr, const char *en)
     return !strcmp(cli_lang(), "fr") ? (fr ? fr : en) : (en ? en : fr);
 }
 
-/* Notes in the interface language, or in every language when the file gives no lang. */
+/* Notes in the interface language, or for every language; a note in the other language only when
+ * its subject has no note in the interface language (so that nothing is hidden). */
 static int note_shown(const plat_note *n, const plat_note *all, int count)
 {
     if (!n->lang || !strcmp(n->lang, cli_lang())) return 1;
-    /* A note in the other language only, with no translation next to it: show it anyway. */
     for (int i = 0; i < count; i++)
-        if (&all[i] != n && all[i].lang && !strcmp(all[i].about, n->about) && !strcmp(all[i].lang, cli_lang()) &&
-            abs(all[i].line - n->line) <= 3)
-            return 0;
+        if (all[i].lang && !strcmp(all[i].lang, cli_lang()) && !strcmp(all[i].about, n->about)) return 0;
     return 1;
 }
 
@@ -100,7 +98,7 @@ static void show_text(const plat_platform *p, const char *path, int only_partiti
     printf(_("  file: %s\n"), path);
     if (only_partition < 0) {
         plat_machine_totals(p, &t);
-        printf(_("\nWhole machine (%d partitions)\n"), p->npartitions);
+        printf(P_("\nWhole machine (%d partition)\n", "\nWhole machine (%d partitions)\n", p->npartitions), p->npartitions);
         print_totals(p, &t, "  ");
     }
     for (int i = 0; i < p->npartitions; i++) {
@@ -245,7 +243,7 @@ static int platform_list(int json)
     cJSON *arr = json ? cJSON_CreateArray() : NULL;
     int rc = CLI_OK;
     for (char *save = NULL, *name = strtok_r(names, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
-        plat_platform *p = cli_load_platform(name);
+        plat_platform *p = cli_load_platform(name, NULL, 0);
         if (!p) { rc = CLI_BAD_INPUT; continue; }
         plat_totals t;
         plat_machine_totals(p, &t);
@@ -258,8 +256,9 @@ static int platform_list(int json)
             cJSON_AddItemToArray(arr, j);
         } else {
             char a[48];
-            printf(_("%-15s %-40s %9s accelerators, %d partition(s)\n"), name, p->name, cli_num(a, sizeof a, (double)t.accels, 0),
-                   p->npartitions);
+            printf(P_("%-15s %-40s %9s accelerators, %d partition\n", "%-15s %-40s %9s accelerators, %d partitions\n",
+                      p->npartitions),
+                   name, p->name, cli_num(a, sizeof a, (double)t.accels, 0), p->npartitions);
         }
         plat_free(p);
     }
@@ -307,20 +306,23 @@ int cmd_platform(int argc, char **argv)
         if (partition || json) { cli_error(_("'platform check' takes only files")); return CLI_BAD_INPUT; }
         int rc = CLI_OK;
         for (int i = 0; i < nfiles; i++) {
-            plat_platform *p = cli_load_platform(files[i]);
+            plat_platform *p = cli_load_platform(files[i], NULL, 0);
             if (!p) { rc = CLI_BAD_INPUT; continue; }
             plat_totals t;
             plat_machine_totals(p, &t);
             char a[48], b[48];
-            printf(_("%s: valid (%s: %d partition(s), %s nodes, %s accelerators)\n"), files[i], p->name, p->npartitions,
-                   cli_num(a, sizeof a, (double)t.nodes, 0), cli_num(b, sizeof b, (double)t.accels, 0));
+            printf(P_("%s: valid (%s: %d partition, %s nodes, %s accelerators)\n",
+                      "%s: valid (%s: %d partitions, %s nodes, %s accelerators)\n", p->npartitions),
+                   files[i], p->name, p->npartitions, cli_num(a, sizeof a, (double)t.nodes, 0),
+                   cli_num(b, sizeof b, (double)t.accels, 0));
             plat_free(p);
         }
         return rc;
     }
     if (!strcmp(verb, "show")) {
         if (nfiles != 1) { cli_error(_("'platform show' needs exactly one FILE or NAME")); return CLI_BAD_INPUT; }
-        plat_platform *p = cli_load_platform(files[0]);
+        char path[4096];
+        plat_platform *p = cli_load_platform(files[0], path, sizeof path);
         if (!p) return CLI_BAD_INPUT;
         int only = -1;
         if (partition) {
@@ -334,8 +336,8 @@ int cmd_platform(int argc, char **argv)
                 return CLI_BAD_INPUT;
             }
         }
-        if (json) show_json(p, files[0], only);
-        else show_text(p, files[0], only);
+        if (json) show_json(p, path, only);
+        else show_text(p, path, only);
         plat_free(p);
         return CLI_OK;
     }

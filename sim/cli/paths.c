@@ -57,8 +57,12 @@ int cli_platform_dir(char *buf, size_t size)
     }
     static const char *const rel[] = { "../share/usine/platforms", "../assets/platforms" };
     for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
-        snprintf(buf, size, "%s/%s", cli_exe_dir(), rel[i]);
-        if (is_dir(buf)) return 0;
+        char candidate[PATH_MAX], resolved[PATH_MAX];
+        snprintf(candidate, sizeof candidate, "%s/%s", cli_exe_dir(), rel[i]);
+        if (is_dir(candidate)) {
+            ut_strlcpy(buf, realpath(candidate, resolved) ? resolved : candidate, size);
+            return 0;
+        }
     }
     return -1;
 }
@@ -99,7 +103,7 @@ void cli_list_presets(FILE *out, const char *sep)
 }
 
 /* A name without '/' and without ".xml" is a preset; anything else is a path. */
-plat_platform *cli_load_platform(const char *arg)
+plat_platform *cli_load_platform(const char *arg, char *path_out, size_t path_size)
 {
     char path[PATH_MAX];
     size_t len = strlen(arg);
@@ -132,6 +136,7 @@ plat_platform *cli_load_platform(const char *arg)
             return NULL;
         }
     }
+    if (path_out) ut_strlcpy(path_out, path, path_size);
     plat_error err;
     plat_platform *p = plat_load_file(path, &err);
     if (!p) fprintf(stderr, "%s\n", err.msg);

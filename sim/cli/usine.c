@@ -99,9 +99,9 @@ static void usage(FILE *out)
 {
     fprintf(out, _("Usage: usine [--lang fr|en] [COMMAND [ARGS]]\n"
                    "Usine, a teaching sandbox for AI factories.\n\n"
-                   "  usine                         the desktop app\n"));
+                   "  usine\n      the desktop app\n"));
     for (size_t i = 0; i < NCOMMANDS; i++) {
-        fprintf(out, "  usine %-24s%s", commands[i].synopsis, _(commands[i].summary));
+        fprintf(out, "  usine %s\n      %s", commands[i].synopsis, _(commands[i].summary));
         if (commands[i].planned) fprintf(out, _(" (coming with %s)"), _(commands[i].planned));
         fputc('\n', out);
     }

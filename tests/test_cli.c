@@ -1,0 +1,305 @@
+/* test_cli.c: the `usine` program as users run it: exit statuses, one-line messages on stderr,
+ * JSON that parses, both languages, and every broken platform file refused with status 2 and its
+ * line, within a time limit (a hang is a failure, not a slow test).
+ * The program under test is $USINE (the Makefile sets it), default build/usine. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct run_result {
+    int status;      /* exit status, or 128 + signal */
+    char out[1 << 17];
+    char err[1 << 14];
+} run_result;
+
+static run_result R;
+
+static const char *usine_path(void)
+{
+    const char *p = getenv("USINE");
+    return p && *p ? p : "build/usine";
+}
+
+/* Run usine with the arguments (NULL-terminated) in the given language; the child has 20 s. */
+static run_result *run(const char *lang, ...)
+{
+    const char *argv[32];
+    int argc = 0;
+    argv[argc++] = usine_path();
+    va_list ap;
+    va_start(ap, lang);
+    for (const char *a; (a = va_arg(ap, const char *)) && argc < 31;) argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+
+    int out[2], err[2];
+    if (pipe(out) || pipe(err)) fail_msg("pipe: %s", strerror(errno));
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        close(out[0]), close(err[0]), close(out[1]), close(err[1]);
+        setenv("USINE_LANG", lang, 1);
+        unsetenv("USINE_DATADIR");
+        alarm(20);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(out[1]);
+    close(err[1]);
+    size_t nout = 0, nerr = 0;
+    struct pollfd fds[2] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 } };
+    int open_fds = 2;
+    while (open_fds) {
+        if (poll(fds, 2, -1) < 0 && errno != EINTR) break;
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+            char *buf = i ? R.err : R.out;
+            size_t *n = i ? &nerr : &nout, cap = i ? sizeof R.err : sizeof R.out;
+            char scratch[4096];
+            ssize_t got = read(fds[i].fd, *n + 1 < cap ? buf + *n : scratch, *n + 1 < cap ? cap - 1 - *n : sizeof scratch);
+            if (got <= 0) { close(fds[i].fd); fds[i].fd = -1; open_fds--; continue; }
+            if (*n + 1 < cap) *n += (size_t)got;
+        }
+    }
+    R.out[nout] = R.err[nerr] = '\0';
+    int st;
+    waitpid(pid, &st, 0);
+    R.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return &R;
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}
+
+static cJSON *parse_json(const char *text)
+{
+    cJSON *j = cJSON_Parse(text);
+    if (!j) fail_msg("not JSON: %.300s", text);
+    return j;
+}
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(v)) fail_msg("JSON key '%s' is missing or not a number", key);
+    return v->valuedouble;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+
+static void test_version_and_help(void **state)
+{
+    (void)state;
+    run_result *r = run("en", "--version", NULL);
+    assert_int_equal(r->status, 0);
+    assert_true(!strncmp(r->out, "usine ", 6));
+    r = run("en", "--help", NULL);
+    assert_int_equal(r->status, 0);
+    static const char *const commands[] = { "platform", "predict", "plan", "validate", "simulate", "bench",
+                                            "calibrate", "train", "grade", "course", "screenshot" };
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "usine %s", commands[i]);
+        if (!strstr(r->out, want)) fail_msg("--help does not list '%s'", want);
+    }
+    assert_non_null(strstr(r->out, "jean-zay"));                     /* the presets are listed */
+    r = run("fr", "--help", NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "Utilisation"));                  /* French when asked */
+    r = run("en", "--lang", "fr", "--help", NULL);
+    assert_non_null(strstr(r->out, "Utilisation"));                  /* --lang wins over USINE_LANG */
+}
+
+static void test_bad_usage_is_status_2_with_one_line(void **state)
+{
+    (void)state;
+    static const char *const cases[][4] = {
+        { "frobnicate", NULL },
+        { "platform", NULL },
+        { "platform", "show", NULL },
+        { "platform", "explode", "classroom", NULL },
+        { "platform", "show", "classroom", "--bogus" },
+        { "platform", "show", "no-such-preset", NULL },
+        { "platform", "show", "classroom", "--partition" },
+        { "platform", "check", NULL },
+        { "--lang", "de", NULL },
+        { "predict", NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        run_result *r = run("en", cases[i][0], cases[i][1], cases[i][2], cases[i][3], NULL);
+        if (r->status != 2) fail_msg("case %zu (%s %s): status %d, want 2", i, cases[i][0], cases[i][1] ? cases[i][1] : "", r->status);
+        if (!strcmp(cases[i][0], "platform") && !cases[i][1]) continue; /* bare 'platform' prints its usage */
+        if (count_lines(r->err) != 1 || strncmp(r->err, "usine: ", 7))
+            fail_msg("case %zu: stderr should be one 'usine: ...' line, got: %s", i, r->err);
+    }
+    run_result *r = run("en", "platform", "show", "classroom", "--partition", "nope", NULL);
+    assert_int_equal(r->status, 2);
+    assert_non_null(strstr(r->err, "gpu"));                           /* says which partitions exist */
+}
+
+static void test_bare_usine_says_what_to_do(void **state)
+{
+    (void)state;
+    run_result *r = run("en", NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "usine platform show"));
+}
+
+/* The figures through the command: Jean Zay's H100 partition in JSON. */
+static void test_show_json_jean_zay(void **state)
+{
+    (void)state;
+    run_result *r = run("en", "platform", "show", "jean-zay", "--partition", "h100", "--json", NULL);
+    assert_int_equal(r->status, 0);
+    cJSON *j = parse_json(r->out);
+    assert_string_equal(cJSON_GetObjectItem(j, "id")->valuestring, "jean-zay");
+    assert_true(num(j, "nodes") > 364 && num(j, "gpus") > 1456);       /* the whole machine */
+    assert_true(num(j, "power_mw") > 0);
+    const cJSON *parts = cJSON_GetObjectItem(j, "partitions");
+    assert_int_equal(cJSON_GetArraySize(parts), 1);
+    const cJSON *h = cJSON_GetArrayItem(parts, 0);
+    assert_string_equal(cJSON_GetObjectItem(h, "id")->valuestring, "h100");
+    assert_int_equal((int)num(h, "nodes"), 364);
+    assert_int_equal((int)num(h, "gpus"), 1456);
+    assert_string_equal(cJSON_GetObjectItem(h, "gpu_model")->valuestring, "h100-sxm5-80gb");
+    double bf16 = num(cJSON_GetObjectItem(h, "peak_pflops"), "bf16");
+    assert_true(fabs(bf16 - 1456 * 989 / 1000.0) < 0.01);
+    cJSON_Delete(j);
+}
+
+static void test_show_every_preset_in_both_languages(void **state)
+{
+    (void)state;
+    static const char *const presets[] = { "classroom", "jean-zay", "alice-recoque", "selene", "eos",
+                                           "frontier", "el-capitan", "jupiter" };
+    for (size_t i = 0; i < sizeof presets / sizeof *presets; i++) {
+        run_result *r = run("fr", "platform", "show", presets[i], NULL);
+        if (r->status) fail_msg("platform show %s: status %d: %s", presets[i], r->status, r->err);
+        assert_non_null(strstr(r->out, "Machine entière"));
+        r = run("en", "platform", "show", presets[i], NULL);
+        assert_int_equal(r->status, 0);
+        assert_non_null(strstr(r->out, "Whole machine"));
+        r = run("en", "platform", "show", presets[i], "--json", NULL);
+        assert_int_equal(r->status, 0);
+        cJSON *j = parse_json(r->out);
+        assert_true(num(j, "gpus") > 0);
+        assert_true(cJSON_IsObject(cJSON_GetObjectItem(j, "peak_pflops")));
+        assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(j, "partitions")) >= 1);
+        cJSON_Delete(j);
+    }
+    run_result *r = run("fr", "platform", "show", "alice-recoque", NULL);
+    assert_non_null(strstr(r->out, "Hypothèses"));                   /* assumptions are shown */
+}
+
+static void test_list_and_check(void **state)
+{
+    (void)state;
+    run_result *r = run("en", "platform", "list", "--json", NULL);
+    assert_int_equal(r->status, 0);
+    cJSON *j = parse_json(r->out);
+    assert_true(cJSON_GetArraySize(j) >= 8);
+    cJSON_Delete(j);
+    r = run("en", "platform", "check", "classroom", "assets/platforms/jupiter.xml", NULL);
+    assert_int_equal(r->status, 0);
+    assert_int_equal(count_lines(r->out), 2);
+    /* one bad file among good ones: status 2, the good ones still reported */
+    r = run("en", "platform", "check", "classroom", "tests/fixtures/platforms/bad/zero-nodes.xml", NULL);
+    assert_int_equal(r->status, 2);
+    assert_non_null(strstr(r->out, "classroom: valid"));
+    assert_non_null(strstr(r->err, "zero-nodes.xml:12: "));
+}
+
+/* Every broken or hostile file: status 2, "file:line: " on stderr, in time (alarm in the child). */
+static void test_every_bad_file_through_the_command(void **state)
+{
+    (void)state;
+    FILE *f = fopen("tests/fixtures/platforms/bad/EXPECTED", "r");
+    assert_non_null(f);
+    char row[1024];
+    while (fgets(row, sizeof row, f)) {
+        if (row[0] == '#' || row[0] == '\n') continue;
+        char *name = strtok(row, "\t"), *line = strtok(NULL, "\t");
+        char path[512], want[600];
+        snprintf(path, sizeof path, "tests/fixtures/platforms/bad/%s", name);
+        snprintf(want, sizeof want, "%s:%s: ", path, line);
+        run_result *r = run("fr", "platform", "check", path, NULL);
+        if (r->status != 2) fail_msg("%s: status %d, want 2", name, r->status);
+        if (!strstr(r->err, want)) fail_msg("%s: stderr lacks '%s': %s", name, want, r->err);
+    }
+    fclose(f);
+}
+
+/* French messages carry the file and line too, and data parse the same in any locale. */
+static void test_french_error_message(void **state)
+{
+    (void)state;
+    run_result *r = run("fr", "platform", "check", "tests/fixtures/platforms/bad/negative-bandwidth.xml", NULL);
+    assert_int_equal(r->status, 2);
+    assert_non_null(strstr(r->err, "negative-bandwidth.xml:9: "));
+    assert_non_null(strstr(r->err, "gbit_s"));
+    assert_null(strstr(r->err, "must be"));                           /* translated */
+}
+
+/* The complete example of the format's documentation is a valid platform. */
+static void test_documented_example_loads(void **state)
+{
+    (void)state;
+    FILE *f = fopen("assets/schema/README.md", "r");
+    assert_non_null(f);
+    char tmp[] = "/tmp/usine-doc-example-XXXXXX.xml";
+    int fd = mkstemps(tmp, 4);
+    assert_true(fd >= 0);
+    FILE *out = fdopen(fd, "w");
+    char line[1024];
+    int in = 0, lines = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "```", 3)) {
+            if (in) break;
+            in = !strncmp(line, "```xml", 6);
+            continue;
+        }
+        if (in) { fputs(line, out); lines++; }
+    }
+    fclose(f);
+    fclose(out);
+    assert_true(lines > 10);
+    run_result *r = run("en", "platform", "check", tmp, NULL);
+    unlink(tmp);
+    if (r->status) fail_msg("the example in assets/schema/README.md does not load: %s", r->err);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_version_and_help),
+        cmocka_unit_test(test_bad_usage_is_status_2_with_one_line),
+        cmocka_unit_test(test_bare_usine_says_what_to_do),
+        cmocka_unit_test(test_show_json_jean_zay),
+        cmocka_unit_test(test_show_every_preset_in_both_languages),
+        cmocka_unit_test(test_list_and_check),
+        cmocka_unit_test(test_every_bad_file_through_the_command),
+        cmocka_unit_test(test_french_error_message),
+        cmocka_unit_test(test_documented_example_loads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

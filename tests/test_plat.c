@@ -1,0 +1,415 @@
+/* test_plat.c: the platform loader and the derived totals.
+ *
+ * Totals are checked against closed forms worked out by hand in the comments; the loader against
+ * the presets (each must load) and against tests/fixtures/platforms/bad/, whose EXPECTED file gives
+ * for each broken or hostile file the line of the error and a text the message must contain.
+ * Run from the repository root (the Makefile does). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "plat.h"
+#include "util.h"
+
+#define GOOD "tests/fixtures/platforms/good/"
+#define BAD "tests/fixtures/platforms/bad/"
+
+static void assert_near(double got, double want, double rel)
+{
+    if (fabs(got - want) > rel * fabs(want) + 1e-12) fail_msg("got %.9g, want %.9g (relative tolerance %g)", got, want, rel);
+}
+
+static plat_platform *load_ok(const char *path)
+{
+    plat_error err;
+    plat_platform *p = plat_load_file(path, &err);
+    if (!p) fail_msg("%s should load, but: %s", path, err.msg);
+    return p;
+}
+
+/* A platform from a string, for the topology cases. */
+static plat_platform *load_text(const char *xml, plat_error *err)
+{
+    return plat_load_memory(xml, strlen(xml), "case.xml", err);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+
+/* minimal.xml: 10 nodes of 4 GPUs (bf16 300, fp64 20 TFLOP/s, 80 GB, 400 W), 2 CPUs of 32 cores at
+ * 200 W, 512 GB, other 1000 W, 2 NICs of 200 Gb/s; a 2-level fat tree of radix 40 oversubscribed 2:1. */
+static void test_minimal_fields_and_totals(void **state)
+{
+    (void)state;
+    plat_platform *p = load_ok(GOOD "minimal.xml");
+    assert_string_equal(p->id, "minimal");
+    assert_int_equal(p->naccels, 1);
+    assert_int_equal(p->npartitions, 1);
+    assert_int_equal(p->node_types[0].accel, 0);
+    assert_int_equal(p->partitions[0].node, 0);
+    assert_int_equal(p->partitions[0].network, 0);
+    assert_int_equal(p->partitions[0].nodes_per_rack, 8);            /* default */
+    assert_near(p->node_types[0].scaleup_bidir_gbs, 600, 0);           /* from the accelerator */
+    assert_near(p->networks[0].link_gbit_s, 200, 0);                   /* from the NIC */
+    assert_near(p->networks[0].eff_bandwidth, 1, 0);
+
+    plat_totals t;
+    plat_partition_totals(p, 0, &t);
+    assert_int_equal(t.nodes, 10);
+    assert_int_equal(t.accels, 40);
+    assert_int_equal(t.cpu_cores, 640);
+    assert_near(t.peak_pflops[PLAT_BF16], 12.0, 1e-12);                /* 40 x 300 / 1000 */
+    assert_near(t.peak_pflops[PLAT_FP64], 0.8, 1e-12);
+    assert_true(t.peak_pflops[PLAT_FP8] == 0);
+    assert_near(t.accel_memory_tb, 3.2, 1e-12);
+    assert_near(t.host_memory_tb, 5.12, 1e-12);
+    assert_near(t.injection_tbs, 0.5, 1e-12);                         /* 10 x 2 x 200 Gb/s / 8 */
+    assert_near(t.bisection_tbs, 0.125, 1e-12);                       /* half, over 2:1 */
+    /* radix 40 at 2:1: 26 ports down, 14 up; 20 NIC ports -> 1 leaf, 14 uplinks -> 1 top switch */
+    assert_int_equal(t.switches, 2);
+    assert_near(plat_node_power_w(p, 0), 3000, 0);                     /* 4 x 400 + 2 x 200 + 1000 */
+    assert_near(t.power_it_mw, 0.03, 1e-12);                          /* no switch_w given */
+    assert_near(t.power_facility_mw, 0.045, 1e-12);                   /* PUE 1.5 */
+
+    plat_totals m;
+    plat_machine_totals(p, &m);
+    assert_memory_equal(&m, &t, sizeof m);                            /* one partition: the same */
+    plat_free(p);
+}
+
+/* explicit.xml: the same nodes, 5 on each of two leaves, each leaf joined to the spine by 4 links of
+ * 200 Gb/s. Half the nodes inject 5 x 400 Gb/s, but only 800 Gb/s cross: bisection 0.1 TB/s. */
+static void test_explicit_bisection_is_the_max_flow(void **state)
+{
+    (void)state;
+    plat_platform *p = load_ok(GOOD "explicit.xml");
+    const plat_network *net = &p->networks[0];
+    assert_int_equal(net->topology, PLAT_TOPO_EXPLICIT);
+    assert_int_equal(net->nswitches, 3);
+    assert_int_equal(net->nlinks, 4);
+    assert_int_equal(net->links[0].b_kind, PLAT_END_NODES);
+    assert_int_equal(net->links[0].parallel, 2);                       /* one link per NIC */
+    assert_int_equal(net->links[2].b_kind, PLAT_END_SWITCH);
+    assert_int_equal(net->links[2].parallel, 4);
+    assert_near(net->links[2].latency_us, 1, 0);                       /* the network's hop latency */
+    assert_near(plat_network_bisection_tbs(p, 0), 0.1, 1e-12);
+    plat_free(p);
+}
+
+#define CASE_HEAD                                                                                  \
+    "<platform version='1' id='c' name='c'>"                                                       \
+    "<accelerator id='g' memory_gb='16' memory_tbs='1' tdp_w='300'><peak precision='fp32' tflops='10'/></accelerator>" \
+    "<node id='n' accelerator='g'><cpu count='1' cores='8' tdp_w='100'/><nic count='1' gbit_s='100'/></node>"
+#define CASE_TAIL "<facility pue='1' carbon_g_per_kwh='0'/></platform>"
+
+/* Dragonfly: 100 nodes in groups of 10 -> 10 groups; 9 global links per group, one to each other
+ * group; a cut into 5 + 5 groups crosses 25 links of 100 Gb/s = 0.3125 TB/s, under half the
+ * injection (100 x 100 Gb/s / 2 = 0.625 TB/s). With 36 links per group, injection limits. */
+static void test_dragonfly_bisection(void **state)
+{
+    (void)state;
+    plat_error err;
+    plat_platform *p = load_text(CASE_HEAD "<network id='d' topology='dragonfly' group_nodes='10' global_links='9' "
+                                           "group_switches='2' hop_latency_us='1'/>"
+                                           "<partition id='p' node='n' nodes='100' network='d'/>" CASE_TAIL, &err);
+    assert_non_null(p);
+    assert_near(plat_network_bisection_tbs(p, 0), 0.3125, 1e-12);
+    plat_totals t;
+    plat_machine_totals(p, &t);
+    assert_int_equal(t.switches, 20);
+    plat_free(p);
+    p = load_text(CASE_HEAD "<network id='d' topology='dragonfly' group_nodes='10' global_links='36' hop_latency_us='1'/>"
+                            "<partition id='p' node='n' nodes='100' network='d'/>" CASE_TAIL, &err);
+    assert_non_null(p);
+    assert_near(plat_network_bisection_tbs(p, 0), 0.625, 1e-12);
+    plat_free(p);
+}
+
+/* Torus 4x4x8 of 100 Gb/s links: a plane across the 8-long dimension cuts 16 rings twice: 32 links,
+ * 0.4 TB/s, under half the injection of 128 nodes (0.8 TB/s). */
+static void test_torus_bisection(void **state)
+{
+    (void)state;
+    plat_error err;
+    plat_platform *p = load_text(CASE_HEAD "<network id='t' topology='torus' dims='4x4x8' hop_latency_us='0.1'/>"
+                                           "<partition id='p' node='n' nodes='128' network='t'/>" CASE_TAIL, &err);
+    assert_non_null(p);
+    assert_int_equal(p->networks[0].ndims, 3);
+    assert_int_equal(p->networks[0].dims[2], 8);
+    assert_near(plat_network_bisection_tbs(p, 0), 0.4, 1e-12);
+    plat_free(p);
+}
+
+/* Two partitions on one single-switch network, a third alone: each partition gets its share of its
+ * network; the machine counts each network once. */
+static void test_partitions_share_networks(void **state)
+{
+    (void)state;
+    plat_error err;
+    plat_platform *p = load_text(CASE_HEAD "<network id='s' topology='switch' hop_latency_us='1' switch_w='500'/>"
+                                           "<network id='f' topology='fat-tree' levels='1' radix='64' hop_latency_us='1'/>"
+                                           "<partition id='a' node='n' nodes='30' network='s'/>"
+                                           "<partition id='b' node='n' nodes='10' network='s'/>"
+                                           "<partition id='c' node='n' nodes='4' network='f'/>" CASE_TAIL, &err);
+    if (!p) fail_msg("%s", err.msg);
+    assert_int_equal(plat_network_nodes(p, 0), 40);
+    assert_near(plat_network_bisection_tbs(p, 0), 0.25, 1e-12);        /* 40 x 100 Gb/s / 2 */
+    plat_totals a, m;
+    plat_partition_totals(p, plat_find_partition(p, "a"), &a);
+    assert_near(a.bisection_tbs, 0.25 * 30 / 40, 1e-12);
+    assert_int_equal(a.switches, 1);
+    plat_machine_totals(p, &m);
+    assert_int_equal(m.nodes, 44);
+    assert_int_equal(m.switches, 2);                                  /* one switch + one 64-port leaf */
+    assert_near(m.bisection_tbs, 0.25 + 0.025, 1e-12);
+    assert_near(m.power_it_mw, (44 * 400.0 + 500) / 1e6, 1e-12);       /* nodes + the powered switch */
+    assert_int_equal(plat_find_partition(p, "zz"), -1);
+    assert_int_equal(plat_find_accel(p, "g"), 0);
+    plat_free(p);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+
+/* The figures the issue names: Jean Zay's H100 partition has 1,456 GPUs and 1,456 x 989 TFLOP/s BF16. */
+static void test_jean_zay_h100(void **state)
+{
+    (void)state;
+    plat_platform *p = load_ok("assets/platforms/jean-zay.xml");
+    int h100 = plat_find_partition(p, "h100");
+    assert_true(h100 >= 0);
+    plat_totals t;
+    plat_partition_totals(p, h100, &t);
+    assert_int_equal(t.accels, 1456);
+    assert_int_equal(t.nodes, 364);
+    assert_near(t.peak_pflops[PLAT_BF16], 1456 * 989 / 1000.0, 1e-12);
+    int a100 = plat_find_partition(p, "a100");
+    assert_true(a100 >= 0);
+    plat_partition_totals(p, a100, &t);
+    assert_int_equal(t.accels, 416);
+    assert_true(plat_find_partition(p, "v100") >= 0);
+    plat_free(p);
+}
+
+/* Every shipped preset loads, has both descriptions, and gives positive totals. */
+static void test_every_preset_loads(void **state)
+{
+    (void)state;
+    static const char *const required[] = { "classroom", "jean-zay", "alice-recoque", "selene", "eos",
+                                            "frontier", "el-capitan", "jupiter" };
+    for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "assets/platforms/%s.xml", required[i]);
+        plat_platform *p = load_ok(path);
+        assert_string_equal(p->id, required[i]);
+        if (!p->description_fr || !p->description_en) fail_msg("%s needs a description in French and in English", path);
+        plat_totals t;
+        plat_machine_totals(p, &t);
+        assert_true(t.accels > 0 && t.peak_pflops[PLAT_BF16] + t.peak_pflops[PLAT_FP16] > 0);
+        assert_true(t.power_it_mw > 0 && t.power_facility_mw >= t.power_it_mw);
+        assert_true(t.injection_tbs > 0 && t.bisection_tbs > 0 && t.bisection_tbs <= t.injection_tbs / 2 * (1 + 1e-12));
+        plat_free(p);
+    }
+    /* and nothing else in the folder is broken */
+    DIR *d = opendir("assets/platforms");
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len < 5 || strcmp(e->d_name + len - 4, ".xml")) continue;
+        char path[512];
+        snprintf(path, sizeof path, "assets/platforms/%s", e->d_name);
+        plat_free(load_ok(path));
+    }
+    closedir(d);
+}
+
+/* Alice Recoque's figures are announced, not measured: the file must say which are assumptions. */
+static void test_alice_recoque_labels_assumptions(void **state)
+{
+    (void)state;
+    plat_platform *p = load_ok("assets/platforms/alice-recoque.xml");
+    int fr = 0, en = 0;
+    for (int i = 0; i < p->nassumptions; i++) {
+        fr += p->assumptions[i].lang && !strcmp(p->assumptions[i].lang, "fr");
+        en += p->assumptions[i].lang && !strcmp(p->assumptions[i].lang, "en");
+    }
+    assert_true(fr >= 3 && en >= 3);
+    int mi430x = plat_find_accel(p, "mi430x");
+    assert_true(mi430x >= 0);
+    assert_near(p->accels[mi430x].memory_gb, 432, 0);
+    assert_near(p->accels[mi430x].memory_tbs, 19.6, 0);
+    plat_free(p);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+
+/* Each broken or hostile file fails with its line and its message, and the message starts with
+ * "file:line: " so that editors jump to it. */
+static void test_bad_files(void **state)
+{
+    (void)state;
+    FILE *f = fopen(BAD "EXPECTED", "r");
+    assert_non_null(f);
+    char row[1024];
+    int cases = 0;
+    while (fgets(row, sizeof row, f)) {
+        if (row[0] == '#' || row[0] == '\n') continue;
+        row[strcspn(row, "\n")] = '\0';
+        char *name = strtok(row, "\t"), *line = strtok(NULL, "\t"), *expect = strtok(NULL, "");
+        assert_non_null(expect);
+        char path[512], prefix[600];
+        snprintf(path, sizeof path, BAD "%s", name);
+        plat_error err;
+        plat_platform *p = plat_load_file(path, &err);
+        if (p) fail_msg("%s loaded but must not", path);
+        if (err.line != atoi(line)) fail_msg("%s: error on line %d, expected %s: %s", name, err.line, line, err.msg);
+        snprintf(prefix, sizeof prefix, "%s:%s: ", path, line);
+        if (strncmp(err.msg, prefix, strlen(prefix))) fail_msg("%s: message does not start with '%s': %s", name, prefix, err.msg);
+        if (!strstr(err.msg, expect)) fail_msg("%s: message lacks '%s': %s", name, expect, err.msg);
+        cases++;
+    }
+    fclose(f);
+    assert_true(cases >= 50);
+}
+
+/* Files that are not files: missing, a folder, a device, a FIFO (must not block), too large. */
+static void test_not_regular_files(void **state)
+{
+    (void)state;
+    plat_error err;
+    assert_null(plat_load_file("tests/fixtures/platforms/does-not-exist.xml", &err));
+    assert_non_null(strstr(err.msg, "does-not-exist.xml: "));
+    assert_null(plat_load_file("tests/fixtures/platforms", &err));
+    assert_non_null(strstr(err.msg, "directory"));
+    assert_null(plat_load_file("/dev/zero", &err));
+    assert_non_null(strstr(err.msg, "regular file"));
+    char fifo[] = "/tmp/usine-test-fifo-XXXXXX";
+    int fd = mkstemp(fifo);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_null(plat_load_file(fifo, &err));                          /* returns at once, no writer needed */
+    unlink(fifo);
+    size_t big = PLAT_MAX_FILE_BYTES + 1;
+    char *huge = malloc(big);
+    assert_non_null(huge);
+    memset(huge, ' ', big);
+    assert_null(plat_load_memory(huge, big, "huge.xml", &err));
+    assert_non_null(strstr(err.msg, "huge.xml: "));
+    free(huge);
+}
+
+/* Every prefix of a valid file is refused with a message and a line (or loads, once the closing
+ * tag is complete); none crashes. Run under the sanitizers by 'make check'. */
+static void test_every_truncation_fails_cleanly(void **state)
+{
+    (void)state;
+    char *text, why[128];
+    size_t len;
+    assert_int_equal(ut_read_file("assets/platforms/classroom.xml", 1 << 20, &text, &len, why, sizeof why), 0);
+    size_t complete = (size_t)(strstr(text, "</platform>") - text) + strlen("</platform>");
+    for (size_t cut = 0; cut < len; cut++) {
+        plat_error err;
+        plat_platform *p = plat_load_memory(text, cut, "cut.xml", &err);
+        if (cut >= complete) {
+            if (!p) fail_msg("the complete file cut at %zu should load: %s", cut, err.msg);
+            plat_free(p);
+            continue;
+        }
+        if (p) fail_msg("classroom.xml cut at byte %zu loaded", cut);
+        if (strncmp(err.msg, "cut.xml:", 8) || err.line <= 0) fail_msg("cut at %zu: no line in '%s'", cut, err.msg);
+    }
+    free(text);
+}
+
+/* Random single-byte changes, from a seeded generator so that a failure can be replayed. */
+static void test_mutations_never_crash(void **state)
+{
+    (void)state;
+    char *text, why[128];
+    size_t len;
+    assert_int_equal(ut_read_file(GOOD "explicit.xml", 1 << 20, &text, &len, why, sizeof why), 0);
+    uint64_t seed = 0x5eed;
+    int refused = 0;
+    for (int i = 0; i < 3000; i++) {
+        char *copy = ut_strndup(text, len);
+        for (int k = 0; k < 1 + i % 3; k++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            static const char bytes[] = " <>/=\"'&;x0-9.\n\xff";
+            copy[(seed >> 33) % len] = bytes[(seed >> 20) % (sizeof bytes - 1)];
+        }
+        plat_error err;
+        plat_platform *p = plat_load_memory(copy, len, "m.xml", &err);
+        if (!p) {
+            refused++;
+            if (strncmp(err.msg, "m.xml:", 6)) fail_msg("mutation %d: message without the file name: %s", i, err.msg);
+        }
+        plat_free(p);
+        free(copy);
+    }
+    assert_true(refused > 1000);
+    free(text);
+}
+
+static void test_names_and_misc(void **state)
+{
+    (void)state;
+    assert_int_equal(plat_prec_from_name("bf16"), PLAT_BF16);
+    assert_int_equal(plat_prec_from_name("fp4"), -1);
+    assert_int_equal(plat_prec_from_name(NULL), -1);
+    assert_string_equal(plat_prec_name(PLAT_FP8), "fp8");
+    assert_string_equal(plat_topology_name(PLAT_TOPO_FAT_TREE), "fat-tree");
+    assert_non_null(strstr(plat_schema_text(), "<grammar"));
+    plat_free(NULL);
+    double d;
+    assert_int_equal(ut_parse_double(" 1.5 ", &d), 0);
+    assert_near(d, 1.5, 0);
+    assert_int_equal(ut_parse_double("1,5", &d), -1);
+    assert_int_equal(ut_parse_double("nan", &d), -1);
+    assert_int_equal(ut_parse_double("1e999", &d), -1);
+    long l;
+    assert_int_equal(ut_parse_long("12", 0, 100, &l), 0);
+    assert_int_equal(ut_parse_long("120", 0, 100, &l), -1);
+    assert_int_equal(ut_parse_long("1.0", 0, 100, &l), -1);
+}
+
+/* The schema shipped for editors is the one built in, and accepts what the loader accepts. */
+static void test_schema_file_matches_built_in(void **state)
+{
+    (void)state;
+    char *text, why[128];
+    size_t len;
+    assert_int_equal(ut_read_file("assets/schema/platform.rng", 1 << 20, &text, &len, why, sizeof why), 0);
+    assert_string_equal(text, plat_schema_text());
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_minimal_fields_and_totals),
+        cmocka_unit_test(test_explicit_bisection_is_the_max_flow),
+        cmocka_unit_test(test_dragonfly_bisection),
+        cmocka_unit_test(test_torus_bisection),
+        cmocka_unit_test(test_partitions_share_networks),
+        cmocka_unit_test(test_jean_zay_h100),
+        cmocka_unit_test(test_every_preset_loads),
+        cmocka_unit_test(test_alice_recoque_labels_assumptions),
+        cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_not_regular_files),
+        cmocka_unit_test(test_every_truncation_fails_cleanly),
+        cmocka_unit_test(test_mutations_never_crash),
+        cmocka_unit_test(test_names_and_misc),
+        cmocka_unit_test(test_schema_file_matches_built_in),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
