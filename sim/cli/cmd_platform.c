@@ -106,8 +106,9 @@ static void show_text(const plat_platform *p, const char *path, int only_partiti
         const plat_partition *pt = &p->partitions[i];
         const plat_node *nd = &p->node_types[pt->node];
         const plat_network *net = &p->networks[pt->network];
-        printf(_("\nPartition %s%s%s%s: %d nodes '%s'"), pt->id, pt->name ? " (" : "", pt->name ? pt->name : "",
-               pt->name ? ")" : "", pt->nodes, nd->id);
+        char count[48];
+        printf(_("\nPartition %s%s%s%s: %s nodes '%s'"), pt->id, pt->name ? " (" : "", pt->name ? pt->name : "",
+               pt->name ? ")" : "", cli_num(count, sizeof count, pt->nodes, 0), nd->id);
         if (nd->accel >= 0) printf(_(" with %d x %s"), nd->accels_per_node, p->accels[nd->accel].id);
         printf(_(", network '%s' (%s%s%s)\n"), net->id, plat_topology_name(net->topology),
                net->technology ? ", " : "", net->technology ? net->technology : "");
