@@ -287,6 +287,79 @@ static void test_documented_example_loads(void **state)
     if (r->status) fail_msg("the example in assets/schema/README.md does not load: %s", r->err);
 }
 
+
+/* simulate collective: JSON keys, agreement with the closed form, a trace that parses. */
+static void test_simulate_collective(void **state)
+{
+    (void)state;
+    char trace[] = "/tmp/usine-trace-XXXXXX.json";
+    int fd = mkstemps(trace, 5);
+    assert_true(fd >= 0);
+    close(fd);
+    run_result *r = run("en", "simulate", "collective", "--platform", "classroom", "--op", "allreduce", "--algo", "ring",
+                        "--bytes", "256MiB", "--gpus", "32", "--trace", trace, "--json", NULL);
+    if (r->status) fail_msg("status %d: %s", r->status, r->err);
+    cJSON *j = parse_json(r->out);
+    static const char *const keys[] = { "time_s", "closed_form_s", "algbw_gbps", "busbw_gbps", "events", "wall_s" };
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) num(j, keys[i]);
+    double t = num(j, "time_s"), closed = num(j, "closed_form_s");
+    assert_true(fabs(t - closed) <= 0.01 * closed);
+    assert_true(fabs(num(j, "algbw_gbps") - 256.0 * 1048576 / t / 1e9) < 1e-6 * num(j, "algbw_gbps"));
+    assert_true(fabs(num(j, "busbw_gbps") - num(j, "algbw_gbps") * 2 * 31 / 32) < 1e-6 * num(j, "busbw_gbps"));
+    assert_int_equal((int)num(j, "gpus"), 32);
+    cJSON_Delete(j);
+    FILE *f = fopen(trace, "r");
+    assert_non_null(f);
+    static char text[1 << 22];
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    text[len] = '\0';
+    fclose(f);
+    unlink(trace);
+    cJSON *tr = parse_json(text);
+    assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(tr, "traceEvents")) > 32);
+    cJSON_Delete(tr);
+    /* text output in French says where the numbers come from */
+    r = run("fr", "simulate", "collective", "--op", "alltoall", "--bytes", "1MiB", "--gpus", "16", NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "simulé"));
+    assert_non_null(strstr(r->out, "forme close"));
+}
+
+static void test_simulate_bad_input(void **state)
+{
+    (void)state;
+    static const char *const cases[][10] = {
+        { "--op", "allreduce", "--bytes", "0", NULL },
+        { "--op", "allreduce", "--bytes", "-5", NULL },
+        { "--op", "allreduce", "--bytes", "lots", NULL },
+        { "--op", "allreduce", "--bytes", "1e400", NULL },
+        { "--op", "allreduce", "--bytes", "1GiB", "--gpus", "0", NULL },
+        { "--op", "allreduce", "--bytes", "1GiB", "--gpus", "-3", NULL },
+        { "--op", "allreduce", "--bytes", "1GiB", "--gpus", "4096", NULL },
+        { "--op", "allreduce", "--bytes", "1GiB", "--algo", "gossip", NULL },
+        { "--op", "gossip", "--bytes", "1GiB", NULL },
+        { "--bytes", "1GiB", NULL },
+        { "--op", "allreduce", NULL },
+        { "--op", "allreduce", "--algo", "rhd", "--bytes", "1GiB", "--gpus", "12", NULL },
+        { "--op", "broadcast", "--algo", "tree", "--bytes", "1GiB", NULL },
+        { "--op", "p2p", "--bytes", "1GiB", "--gpus", "3", NULL },
+        { "--op", "allreduce", "--bytes", "1GiB", "--partition", "nope", NULL },
+        { "--op", "allreduce", "--bytes", "1GiB", "--platform", "tests/fixtures/platforms/bad/zero-nodes.xml", NULL },
+        { "--op", "allreduce", "--bytes", "1GiB", "--frobnicate", NULL },
+        { "--op", "allreduce", "--bytes", "1GiB", "--trace", "/nonexistent-dir/t.json", NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *const *c = cases[i];
+        run_result *r = run("en", "simulate", "collective", c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], NULL);
+        if (r->status != 2) fail_msg("case %zu (%s %s %s %s): status %d, want 2", i, c[0], c[1] ? c[1] : "", c[2] ? c[2] : "", c[3] ? c[3] : "", r->status);
+        if (!strstr(r->err, "usine: ") && !strstr(r->err, ".xml:")) fail_msg("case %zu: no message: %s", i, r->err);
+    }
+    run_result *r = run("en", "simulate", "step", NULL);
+    assert_int_equal(r->status, 2);
+    r = run("en", "simulate", "collective", "--op", "allreduce", "--bytes", "1GiB", "--gpus", "4096", NULL);
+    assert_non_null(strstr(r->err, "128"));                           /* says how many there are */
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -300,6 +373,8 @@ int main(void)
         cmocka_unit_test(test_every_bad_file_through_the_command),
         cmocka_unit_test(test_french_error_message),
         cmocka_unit_test(test_documented_example_loads),
+        cmocka_unit_test(test_simulate_collective),
+        cmocka_unit_test(test_simulate_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

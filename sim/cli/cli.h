@@ -32,5 +32,6 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *cli_num(char *buf, size_t size, double value, int decimals);
 
 int cmd_platform(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
 
 #endif

@@ -1,0 +1,238 @@
+/* cmd_simulate.c: `usine simulate collective ...`: one collective through the discrete-event
+ * simulator, beside its alpha-beta closed form, with an optional Chrome trace. */
+#include "cli.h"
+#include "ds.h"
+#include "util.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void simulate_usage(FILE *out)
+{
+    fprintf(out, _("Usage:\n"
+                   "  usine simulate collective [--platform FILE|NAME] [--partition ID] --op OP [--algo ALGO]\n"
+                   "                            --bytes N [--gpus N] [--trace FILE.json] [--json]\n"
+                   "OP: allreduce, reducescatter, allgather, alltoall, broadcast, p2p.\n"
+                   "ALGO: ring, tree, rhd, hier (allreduce); ring, rhd (reducescatter, allgather); ring (broadcast);\n"
+                   "      direct (alltoall, p2p). Default: ring, or direct.\n"
+                   "N bytes: 1048576, 1e9, 256KiB, 64MiB, 1GiB, 1GB... (S, the buffer; for allgather the gathered one).\n"
+                   "Default platform: classroom, its first partition, all its GPUs.\n"
+                   "The trace opens in https://ui.perfetto.dev or chrome://tracing.\n"
+                   "  usine simulate step ...   (coming with the training model)\n"));
+}
+
+/* "64MiB", "1e9", "2GB", "512K": bytes. */
+static int parse_bytes(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno || !isfinite(v)) return -1;
+    static const struct { const char *suffix; double scale; } units[] = {
+        { "", 1 }, { "B", 1 }, { "K", 1024 }, { "KiB", 1024 }, { "KB", 1e3 }, { "kB", 1e3 }, { "M", 1048576 },
+        { "MiB", 1048576 }, { "MB", 1e6 }, { "G", 1073741824.0 }, { "GiB", 1073741824.0 }, { "GB", 1e9 },
+        { "T", 1099511627776.0 }, { "TiB", 1099511627776.0 }, { "TB", 1e12 },
+    };
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+        if (!strcmp(end, units[i].suffix)) {
+            *out = v * units[i].scale;
+            return 0;
+        }
+    return -1;
+}
+
+static const char *human_bytes(char *buf, size_t size, double b)
+{
+    static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+    int k = 0;
+    while (b >= 1024 && k < 4) b /= 1024, k++;
+    char n[48];
+    return snprintf(buf, size, "%s %s", cli_num(n, sizeof n, b, b == floor(b) ? 0 : 2), u[k]), buf;
+}
+
+static const char *human_time(char *buf, size_t size, double s)
+{
+    char n[48];
+    if (s >= 1) snprintf(buf, size, "%s s", cli_num(n, sizeof n, s, 3));
+    else if (s >= 1e-3) snprintf(buf, size, "%s ms", cli_num(n, sizeof n, s * 1e3, 3));
+    else snprintf(buf, size, "%s us", cli_num(n, sizeof n, s * 1e6, 3));
+    return buf;
+}
+
+static double wall_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void label_link(const void *ctx, int link, char *buf, size_t size)
+{
+    net_link_label(ctx, link, buf, size);
+}
+
+static int simulate_collective(int argc, char **argv)
+{
+    const char *platform = "classroom", *partition = NULL, *op_name = NULL, *algo_name = NULL, *trace = NULL;
+    const char *bytes_arg = NULL;
+    long gpus = 0;
+    int json = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = !strcmp(a, "--platform") ? &platform : !strcmp(a, "--partition") ? &partition
+                          : !strcmp(a, "--op") ? &op_name : !strcmp(a, "--algo") ? &algo_name
+                          : !strcmp(a, "--trace") ? &trace : !strcmp(a, "--bytes") ? &bytes_arg : NULL;
+        if (slot || !strcmp(a, "--gpus")) {
+            if (i + 1 >= argc) {
+                cli_error(_("%s needs a value; see 'usine simulate --help'"), a);
+                return CLI_BAD_INPUT;
+            }
+            const char *v = argv[++i];
+            if (slot) *slot = v;
+            else if (ut_parse_long(v, 1, 100000000, &gpus) != 0) {
+                cli_error(_("--gpus takes a whole number of at least 1, not '%s'"), v);
+                return CLI_BAD_INPUT;
+            }
+        } else if (!strcmp(a, "--json")) json = 1;
+        else if (!strcmp(a, "--help") || !strcmp(a, "-h")) { simulate_usage(stdout); return CLI_OK; }
+        else {
+            cli_error(_("unknown argument '%s' for 'simulate collective'; see 'usine simulate --help'"), a);
+            return CLI_BAD_INPUT;
+        }
+    }
+    if (!op_name) { cli_error(_("'simulate collective' needs --op (allreduce, reducescatter, allgather, alltoall, broadcast, p2p)")); return CLI_BAD_INPUT; }
+    int op = coll_op_from_name(op_name);
+    if (op < 0) { cli_error(_("unknown --op '%s' (allreduce, reducescatter, allgather, alltoall, broadcast, p2p)"), op_name); return CLI_BAD_INPUT; }
+    int algo = algo_name ? coll_algo_from_name(algo_name) : (int)coll_default_algo((coll_op)op);
+    if (algo < 0) { cli_error(_("unknown --algo '%s' (ring, tree, rhd, hier, direct)"), algo_name); return CLI_BAD_INPUT; }
+    double bytes;
+    if (!bytes_arg) { cli_error(_("'simulate collective' needs --bytes, such as --bytes 1GiB")); return CLI_BAD_INPUT; }
+    if (parse_bytes(bytes_arg, &bytes) != 0 || !(bytes >= 1) || bytes > 1e15) {
+        cli_error(_("--bytes must be a size of at least 1 byte and at most 1 PB, such as 1048576, 64MiB or 1e9 (got '%s')"), bytes_arg);
+        return CLI_BAD_INPUT;
+    }
+
+    char path[4096];
+    plat_platform *p = cli_load_platform(platform, path, sizeof path);
+    if (!p) return CLI_BAD_INPUT;
+    int part = partition ? plat_find_partition(p, partition) : 0;
+    if (part < 0) {
+        cli_error(_("platform '%s' has no partition '%s'; see 'usine platform show %s'"), p->id, partition, platform);
+        plat_free(p);
+        return CLI_BAD_INPUT;
+    }
+    const plat_partition *pt = &p->partitions[part];
+    if (!gpus) gpus = (long)pt->nodes * p->node_types[pt->node].accels_per_node;
+    char err[512];
+    net *n = net_create(p, part, (int)gpus, err, sizeof err);
+    if (!n) {
+        cli_error("%s", err);
+        plat_free(p);
+        return CLI_BAD_INPUT;
+    }
+    ds *s = ds_create(n, trace != NULL);
+    int task = ds_collective(s, (coll_op)op, (coll_algo)algo, NULL, (int)gpus, bytes, coll_op_name((coll_op)op), NULL, 0,
+                             err, sizeof err);
+    if (task < 0) {
+        cli_error("%s", err);
+        ds_destroy(s);
+        net_destroy(n);
+        plat_free(p);
+        return CLI_BAD_INPUT;
+    }
+    double t0 = wall_now_s();
+    ds_stats st;
+    ds_run(s, &st);
+    double wall = wall_now_s() - t0;
+    const coll_plan *plan = ds_collective_plan(s, task);
+    coll_cost cost;
+    ds_collective_cost(n, NULL, (int)gpus, &cost);
+    double closed = coll_closed_form_s(plan, &cost);
+    double algbw = st.end_s > 0 ? bytes / st.end_s / 1e9 : 0;
+    double busbw = algbw * coll_busbw_factor((coll_op)op, (int)gpus);
+
+    int rc = CLI_OK;
+    if (trace) {
+        FILE *f = fopen(trace, "w");
+        double *caps = ut_malloc((size_t)n->nlinks * sizeof *caps);
+        for (int i = 0; i < n->nlinks; i++) caps[i] = n->links[i].cap_Bps;
+        if (!f || tl_write_chrome_trace(ds_timeline(s), f, n->gpus_per_node, label_link, n, caps) != 0) {
+            cli_error(_("cannot write the trace to '%s': %s"), trace, strerror(errno));
+            rc = CLI_BAD_INPUT;
+        }
+        if (f && fclose(f) != 0 && rc == CLI_OK) {
+            cli_error(_("cannot write the trace to '%s': %s"), trace, strerror(errno));
+            rc = CLI_BAD_INPUT;
+        }
+        free(caps);
+    }
+    if (json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "platform", p->id);
+        cJSON_AddStringToObject(o, "partition", pt->id);
+        cJSON_AddStringToObject(o, "op", coll_op_name((coll_op)op));
+        cJSON_AddStringToObject(o, "algo", coll_algo_name((coll_algo)algo));
+        cJSON_AddNumberToObject(o, "gpus", (double)gpus);
+        cJSON_AddNumberToObject(o, "nodes", n->nodes);
+        cJSON_AddNumberToObject(o, "bytes", bytes);
+        cJSON_AddNumberToObject(o, "time_s", st.end_s);
+        cJSON_AddNumberToObject(o, "closed_form_s", closed);
+        cJSON_AddStringToObject(o, "formula", coll_formula(plan));
+        cJSON_AddNumberToObject(o, "chunks", plan->chunks);
+        cJSON_AddNumberToObject(o, "steps", plan->steps);
+        cJSON_AddNumberToObject(o, "alpha_intra_s", cost.alpha_intra_s);
+        cJSON_AddNumberToObject(o, "bw_intra_gbps", cost.bw_intra_Bps / 1e9);
+        cJSON_AddNumberToObject(o, "alpha_inter_s", cost.alpha_inter_s);
+        cJSON_AddNumberToObject(o, "bw_inter_gbps", cost.bw_inter_Bps / 1e9);
+        cJSON_AddNumberToObject(o, "algbw_gbps", algbw);
+        cJSON_AddNumberToObject(o, "busbw_gbps", busbw);
+        cJSON_AddNumberToObject(o, "messages", (double)st.flows);
+        cJSON_AddNumberToObject(o, "events", (double)st.events);
+        cJSON_AddNumberToObject(o, "rate_updates", (double)st.rate_updates);
+        cJSON_AddNumberToObject(o, "wall_s", wall);
+        if (trace) cJSON_AddStringToObject(o, "trace", trace);
+        char *text = cJSON_Print(o);
+        puts(text);
+        free(text);
+        cJSON_Delete(o);
+    } else {
+        char a[64], b[64], c[64], d[64];
+        printf(_("%s (%s) of %s over %s GPUs of %s/%s (%s nodes)\n"), coll_op_name((coll_op)op),
+               coll_algo_name((coll_algo)algo), human_bytes(a, sizeof a, bytes), cli_num(b, sizeof b, (double)gpus, 0),
+               p->id, pt->id, cli_num(c, sizeof c, n->nodes, 0));
+        printf(_("  simulated     %s   (discrete-event simulation: %s messages, %s events)\n"),
+               human_time(a, sizeof a, st.end_s), cli_num(b, sizeof b, (double)st.flows, 0), cli_num(c, sizeof c, (double)st.events, 0));
+        printf(_("  closed form   %s   %s\n"), human_time(a, sizeof a, closed), coll_formula(plan));
+        printf(_("                with a = %s and B = %s GB/s between nodes, a = %s and B = %s GB/s inside a node\n"),
+               human_time(a, sizeof a, cost.alpha_inter_s), cli_num(b, sizeof b, cost.bw_inter_Bps / 1e9, 1),
+               human_time(c, sizeof c, cost.alpha_intra_s), cli_num(d, sizeof d, cost.bw_intra_Bps / 1e9, 1));
+        if (plan->chunks > 1) printf(_("                in K = %d pipelined chunks\n"), plan->chunks);
+        printf(_("  algbw %s GB/s, busbw %s GB/s (as NCCL's tests define them)\n"), cli_num(a, sizeof a, algbw, 1),
+               cli_num(b, sizeof b, busbw, 1));
+        printf(_("  wall time %s\n"), human_time(a, sizeof a, wall));
+        if (trace && rc == CLI_OK) printf(_("  trace: %s (open it in https://ui.perfetto.dev)\n"), trace);
+    }
+    ds_destroy(s);
+    net_destroy(n);
+    plat_free(p);
+    return rc;
+}
+
+int cmd_simulate(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        simulate_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_BAD_INPUT : CLI_OK;
+    }
+    if (!strcmp(argv[1], "collective")) return simulate_collective(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "step")) {
+        cli_error(_("'simulate step' is not in this version yet (coming with the training model)"));
+        return CLI_BAD_INPUT;
+    }
+    cli_error(_("unknown 'simulate' action '%s' (collective or step); see 'usine simulate --help'"), argv[1]);
+    return CLI_BAD_INPUT;
+}

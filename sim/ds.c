@@ -1,0 +1,377 @@
+/* ds.c: the simulator's event loop; see ds.h.
+ *
+ * Events: a compute task ends; a flow has moved its last byte (its links are released, and the
+ * message arrives one route latency later); a message arrives (its sender's send is done and its
+ * receiver counts it). Rates change only through net_update(), which the loop calls once per
+ * instant, after every event of that instant: flows that start together are shared out once. */
+#include "ds.h"
+#include "eng.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EV_COMPUTE_DONE, EV_FLOW_DONE, EV_ARRIVE };
+enum { TASK_COMPUTE, TASK_COLLECTIVE };
+
+/* A rank's receives for the steps from `base` on, in a circular window that grows when a faster
+ * neighbour sends further ahead. */
+typedef struct rank_state {
+    int step;                   /* current step (-1 before the start) */
+    int pending;                /* its sends of this step not yet arrived */
+    int *win;                   /* receives of step s at win[s & (cap - 1)], for s in [step, step + cap) */
+    int cap;
+    double step_start_s, start_s;
+} rank_state;
+
+typedef struct ds_coll {
+    coll_plan plan;
+    int *gpus;
+    rank_state *ranks;
+    int ranks_left;
+    int task;
+} ds_coll;
+
+typedef struct ds_task {
+    int kind;
+    int deps_left;
+    int *succ;
+    int nsucc;
+    size_t cap_succ;
+    double start_s, end_s;
+    int gpu;                    /* compute */
+    double duration_s;
+    int coll;                   /* collective */
+} ds_task;
+
+typedef struct ds_xfer {
+    int coll, src, dst, step;
+} ds_xfer;
+
+struct ds {
+    net *n;
+    tl *timeline;
+    eng_queue q;
+    ds_task *tasks;
+    int ntasks;
+    size_t cap_tasks;
+    ds_coll *colls;
+    int ncolls;
+    size_t cap_colls;
+    ds_xfer *xfers;
+    int nxfers;
+    size_t cap_xfers;
+    int *free_xfers;
+    int nfree_xfers;
+    size_t cap_free_xfers;
+    coll_send *sendbuf;
+    size_t cap_sendbuf;
+    double now_s;
+    int ran;
+    ds_stats stats;
+};
+
+ds *ds_create(net *n, int detail)
+{
+    ds *s = ut_calloc(1, sizeof *s);
+    s->n = n;
+    s->timeline = tl_create(n->gpus, n->nlinks, detail);
+    eng_init(&s->q);
+    return s;
+}
+
+void ds_destroy(ds *s)
+{
+    if (!s) return;
+    for (int i = 0; i < s->ntasks; i++) free(s->tasks[i].succ);
+    for (int i = 0; i < s->ncolls; i++) {
+        ds_coll *c = &s->colls[i];
+        for (int r = 0; r < c->plan.p; r++) free(c->ranks[r].win);
+        free(c->ranks);
+        free(c->gpus);
+        coll_plan_free(&c->plan);
+    }
+    free(s->tasks);
+    free(s->colls);
+    free(s->xfers);
+    free(s->free_xfers);
+    free(s->sendbuf);
+    eng_free(&s->q);
+    tl_destroy(s->timeline);
+    free(s);
+}
+
+static int add_task(ds *s, int kind, const char *label, const int *deps, int ndeps, char *err, size_t err_size)
+{
+    for (int i = 0; i < ndeps; i++)
+        if (deps[i] < 0 || deps[i] >= s->ntasks) {
+            snprintf(err, err_size, _("dependency %d is not a task added before"), deps[i]);
+            return -1;
+        }
+    ut_grow(&s->tasks, &s->cap_tasks, (size_t)s->ntasks + 1, sizeof *s->tasks);
+    int id = s->ntasks++;
+    ds_task *t = &s->tasks[id];
+    memset(t, 0, sizeof *t);
+    t->kind = kind;
+    t->deps_left = ndeps;
+    t->start_s = t->end_s = NAN;
+    t->coll = -1;
+    for (int i = 0; i < ndeps; i++) {
+        ds_task *d = &s->tasks[deps[i]];
+        ut_grow(&d->succ, &d->cap_succ, (size_t)d->nsucc + 1, sizeof *d->succ);
+        d->succ[d->nsucc++] = id;
+    }
+    tl_set_label(s->timeline, id, label ? label : "");
+    return id;
+}
+
+int ds_compute(ds *s, int gpu, double duration_s, const char *label, const int *deps, int ndeps, char *err, size_t err_size)
+{
+    if (s->ran || gpu < 0 || gpu >= s->n->gpus || !(duration_s >= 0) || !isfinite(duration_s)) {
+        snprintf(err, err_size, _("compute task on GPU %d for %g s: no such GPU or not a duration"), gpu, duration_s);
+        return -1;
+    }
+    int id = add_task(s, TASK_COMPUTE, label, deps, ndeps, err, err_size);
+    if (id < 0) return -1;
+    s->tasks[id].gpu = gpu;
+    s->tasks[id].duration_s = duration_s;
+    return id;
+}
+
+void ds_collective_cost(const net *n, const int *gpus, int p, coll_cost *k)
+{
+    memset(k, 0, sizeof *k);
+    int gpn = n->gpus_per_node;
+    int first = gpus ? gpus[0] : 0;
+    int per_node = 0;
+    for (int r = 0; r < p && (gpus ? gpus[r] : r) / gpn == first / gpn; r++) per_node++;
+    k->ranks_per_node = per_node > 0 ? per_node : 1;
+    /* inside a node: the scale-up pair of the first node */
+    int hops[NET_MAX_HOPS];
+    int a = first, b = first % gpn + 1 < gpn ? first + 1 : first - 1;
+    if (gpn > 1 && b >= 0 && b < n->gpus) {
+        net_route(n, a, b, hops, &k->alpha_intra_s);
+        k->bw_intra_Bps = net_route_bottleneck_Bps(n, a, b);
+    } else {
+        k->alpha_intra_s = n->links[n->scaleup_base].latency_s;
+        k->bw_intra_Bps = n->links[n->scaleup_base].cap_Bps;
+    }
+    /* between nodes: the slowest of the ring's crossings (consecutive ranks on different nodes) */
+    k->alpha_inter_s = 0;
+    k->bw_inter_Bps = INFINITY;
+    for (int r = 0; r < p; r++) {
+        int x = gpus ? gpus[r] : r, y = gpus ? gpus[(r + 1) % p] : (r + 1) % p;
+        if (x / gpn == y / gpn) continue;
+        double lat;
+        net_route(n, x, y, hops, &lat);
+        k->alpha_inter_s = fmax(k->alpha_inter_s, lat);
+        k->bw_inter_Bps = fmin(k->bw_inter_Bps, net_route_bottleneck_Bps(n, x, y));
+    }
+    if (!isfinite(k->bw_inter_Bps)) {   /* one node: no crossing */
+        k->alpha_inter_s = k->alpha_intra_s;
+        k->bw_inter_Bps = k->bw_intra_Bps;
+    }
+    /* every GPU of a node off the node at once: the node's NICs shared by its GPUs */
+    int node = first / gpn;
+    double nic_total = 0;
+    for (int i = 0; i < n->node_nics[node]; i++) nic_total += n->links[n->node_nic_base[node] + 2 * i].cap_Bps;
+    k->bw_inter_all_Bps = fmin(k->bw_inter_Bps, nic_total / k->ranks_per_node);
+}
+
+int ds_collective(ds *s, coll_op op, coll_algo algo, const int *gpus, int p, double bytes, const char *label,
+                  const int *deps, int ndeps, char *err, size_t err_size)
+{
+    if (s->ran || p < 1 || p > s->n->gpus) {
+        snprintf(err, err_size, _("a collective over %d GPUs on a network of %d GPUs"), p, s->n->gpus);
+        return -1;
+    }
+    for (int r = 0; gpus && r < p; r++)
+        if (gpus[r] < 0 || gpus[r] >= s->n->gpus) {
+            snprintf(err, err_size, _("GPU %d is not on this network"), gpus[r]);
+            return -1;
+        }
+    coll_cost cost;
+    ds_collective_cost(s->n, gpus, p, &cost);
+    coll_plan plan;
+    if (coll_plan_init(&plan, op, algo, p, bytes, &cost, err, err_size) != 0) return -1;
+    int id = add_task(s, TASK_COLLECTIVE, label, deps, ndeps, err, err_size);
+    if (id < 0) {
+        coll_plan_free(&plan);
+        return -1;
+    }
+    ut_grow(&s->colls, &s->cap_colls, (size_t)s->ncolls + 1, sizeof *s->colls);
+    ds_coll *c = &s->colls[s->ncolls];
+    memset(c, 0, sizeof *c);
+    c->plan = plan;
+    c->gpus = ut_malloc((size_t)p * sizeof *c->gpus);
+    for (int r = 0; r < p; r++) c->gpus[r] = gpus ? gpus[r] : r;
+    c->ranks = ut_calloc((size_t)p, sizeof *c->ranks);
+    c->task = id;
+    s->tasks[id].coll = s->ncolls++;
+    return id;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Running. */
+
+static int *recv_slot(rank_state *r, int step)
+{
+    if (step - r->step >= r->cap || !r->win) {
+        int cap = r->cap ? r->cap : 4;
+        while (step - r->step >= cap) cap *= 2;
+        int *win = ut_calloc((size_t)cap, sizeof *win);
+        for (int s = r->step; r->win && s < r->step + r->cap; s++) win[s & (cap - 1)] = r->win[s & (r->cap - 1)];
+        free(r->win);
+        r->win = win;
+        r->cap = cap;
+    }
+    return &r->win[step & (r->cap - 1)];
+}
+
+static void finish_task(ds *s, int id);
+
+static void send_message(ds *s, int ci, int src, int dst, int step, double bytes)
+{
+    ds_coll *c = &s->colls[ci];
+    int x;
+    if (s->nfree_xfers) x = s->free_xfers[--s->nfree_xfers];
+    else {
+        ut_grow(&s->xfers, &s->cap_xfers, (size_t)s->nxfers + 1, sizeof *s->xfers);
+        x = s->nxfers++;
+    }
+    s->xfers[x] = (ds_xfer){ ci, src, dst, step };
+    c->ranks[src].pending++;
+    net_flow_start(s->n, c->gpus[src], c->gpus[dst], bytes, s->now_s, x);
+    s->stats.flows++;
+}
+
+/* Move a rank on as far as it can: past every step whose sends have arrived and whose receives are in. */
+static void advance(ds *s, int ci, int r)
+{
+    ds_coll *c = &s->colls[ci];
+    rank_state *rs = &c->ranks[r];
+    for (;;) {
+        if (rs->step >= c->plan.steps) return;
+        if (rs->step >= 0) {
+            if (rs->pending > 0 || *recv_slot(rs, rs->step) < coll_recvs(&c->plan, r, rs->step)) return;
+            tl_add(s->timeline, c->gpus[r], TL_STEP, c->task, rs->step, rs->step_start_s, s->now_s);
+            *recv_slot(rs, rs->step) = 0;
+        }
+        rs->step++;
+        if (rs->step == c->plan.steps) {
+            tl_add(s->timeline, c->gpus[r], TL_COMM, c->task, -1, rs->start_s, s->now_s);
+            if (--c->ranks_left == 0) finish_task(s, c->task);
+            return;
+        }
+        rs->step_start_s = s->now_s;
+        ut_grow(&s->sendbuf, &s->cap_sendbuf, (size_t)coll_max_sends(&c->plan), sizeof *s->sendbuf);
+        int nsend = coll_sends(&c->plan, r, rs->step, s->sendbuf);
+        for (int k = 0; k < nsend; k++) send_message(s, ci, r, s->sendbuf[k].peer, rs->step, s->sendbuf[k].bytes);
+    }
+}
+
+static void start_task(ds *s, int id)
+{
+    ds_task *t = &s->tasks[id];
+    t->start_s = s->now_s;
+    if (t->kind == TASK_COMPUTE) {
+        eng_push(&s->q, s->now_s + t->duration_s, EV_COMPUTE_DONE, id, 0, 0);
+        return;
+    }
+    ds_coll *c = &s->colls[t->coll];
+    c->ranks_left = c->plan.p;
+    for (int r = 0; r < c->plan.p; r++) {
+        c->ranks[r].step = -1;
+        c->ranks[r].start_s = s->now_s;
+    }
+    for (int r = 0; r < c->plan.p; r++) advance(s, t->coll, r);
+}
+
+static void finish_task(ds *s, int id)
+{
+    ds_task *t = &s->tasks[id];
+    t->end_s = s->now_s;
+    if (t->kind == TASK_COMPUTE) tl_add(s->timeline, t->gpu, TL_COMPUTE, id, -1, t->start_s, t->end_s);
+    for (int i = 0; i < t->nsucc; i++)
+        if (--s->tasks[t->succ[i]].deps_left == 0) start_task(s, t->succ[i]);
+}
+
+static void on_rate(void *ctx, int flow, double done_s, uint32_t version)
+{
+    ds *s = ctx;
+    eng_push(&s->q, done_s, EV_FLOW_DONE, flow, 0, version);
+}
+
+static void on_link(void *ctx, int link, double t_s, double used_Bps)
+{
+    ds *s = ctx;
+    tl_link(s->timeline, link, t_s, used_Bps);
+}
+
+int ds_run(ds *s, ds_stats *stats)
+{
+    if (s->ran) return -1;
+    s->ran = 1;
+    s->now_s = 0;
+    for (int i = 0; i < s->ntasks; i++)
+        if (s->tasks[i].deps_left == 0 && isnan(s->tasks[i].start_s)) start_task(s, i);
+    for (;;) {
+        const eng_event *next = eng_peek(&s->q);
+        if (net_dirty(s->n) && (!next || next->time_s > s->now_s)) {
+            net_update(s->n, s->now_s, on_rate, on_link, s);
+            continue;
+        }
+        eng_event e;
+        if (!eng_pop(&s->q, &e)) break;
+        if (e.kind == EV_FLOW_DONE) {
+            net_flow *f = &s->n->flows[e.a];
+            if (!f->active || f->version != e.version) continue;   /* its rate changed since */
+            s->now_s = e.time_s;
+            int x = f->user;
+            double latency = f->latency_s;
+            net_flow_end(s->n, e.a);
+            eng_push(&s->q, s->now_s + latency, EV_ARRIVE, x, 0, 0);
+        } else if (e.kind == EV_ARRIVE) {
+            s->now_s = e.time_s;
+            ds_xfer x = s->xfers[e.a];
+            ut_grow(&s->free_xfers, &s->cap_free_xfers, (size_t)s->nfree_xfers + 1, sizeof *s->free_xfers);
+            s->free_xfers[s->nfree_xfers++] = e.a;
+            ds_coll *c = &s->colls[x.coll];
+            c->ranks[x.src].pending--;
+            (*recv_slot(&c->ranks[x.dst], x.step))++;
+            advance(s, x.coll, x.src);
+            advance(s, x.coll, x.dst);
+        } else {
+            s->now_s = e.time_s;
+            finish_task(s, e.a);
+        }
+        s->stats.events++;
+    }
+    s->stats.end_s = s->now_s;
+    s->stats.rate_updates = s->n->updates;
+    tl_finish(s->timeline);
+    if (stats) *stats = s->stats;
+    return 0;
+}
+
+double ds_task_start_s(const ds *s, int task)
+{
+    return task >= 0 && task < s->ntasks ? s->tasks[task].start_s : NAN;
+}
+
+double ds_task_end_s(const ds *s, int task)
+{
+    return task >= 0 && task < s->ntasks ? s->tasks[task].end_s : NAN;
+}
+
+tl *ds_timeline(ds *s)
+{
+    return s->timeline;
+}
+
+const coll_plan *ds_collective_plan(const ds *s, int task)
+{
+    return task >= 0 && task < s->ntasks && s->tasks[task].kind == TASK_COLLECTIVE ? &s->colls[s->tasks[task].coll].plan : NULL;
+}

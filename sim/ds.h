@@ -1,0 +1,52 @@
+/* ds.h: the discrete-event simulator. A job is a graph of tasks on the GPUs of a network: compute
+ * tasks (a GPU busy for a given time, which the training model computes) and collectives (run as
+ * the step programs of coll.h, their messages as flows on the network). A task starts when every
+ * task it depends on has ended. Running the graph fills a timeline.
+ *
+ * Usage:
+ *     net *n = net_create(platform, partition, gpus, err, sizeof err);
+ *     ds *s = ds_create(n, 1);                         // 1: detailed timeline (steps, link loads)
+ *     int fw = ds_compute(s, 0, 1e-3, "forward", NULL, 0);
+ *     int ar = ds_collective(s, COLL_ALLREDUCE, COLL_RING, NULL, gpus, 1 << 30, "grads", &fw, 1, err, sizeof err);
+ *     ds_stats st; ds_run(s, &st);                      // st.end_s: simulated time
+ *     tl *t = ds_timeline(s);                           // owned by s
+ *     ds_destroy(s); net_destroy(n);
+ *
+ * Deterministic: the same graph on the same network gives the same timeline, bit for bit. */
+#ifndef USINE_DS_H
+#define USINE_DS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coll.h"
+#include "net.h"
+#include "tl.h"
+
+typedef struct ds ds;
+
+typedef struct ds_stats {
+    double end_s;               /* simulated time when the last task ended */
+    uint64_t events;            /* events processed (stale ones excluded) */
+    uint64_t flows;             /* messages sent */
+    uint64_t rate_updates;      /* max-min recomputations */
+} ds_stats;
+
+ds *ds_create(net *n, int detail);                 /* the network must outlive the simulator */
+void ds_destroy(ds *s);                            /* NULL is fine; the timeline goes with it */
+
+/* Add tasks; they return the task id, or -1 with a message in err. deps are task ids. */
+int ds_compute(ds *s, int gpu, double duration_s, const char *label, const int *deps, int ndeps, char *err, size_t err_size);
+int ds_collective(ds *s, coll_op op, coll_algo algo, const int *gpus, int ngpus, double bytes, const char *label,
+                  const int *deps, int ndeps, char *err, size_t err_size); /* gpus NULL: 0..ngpus-1 */
+
+int ds_run(ds *s, ds_stats *stats);                /* run to the end; 0, or -1 if it was run already */
+double ds_task_start_s(const ds *s, int task);
+double ds_task_end_s(const ds *s, int task);
+tl *ds_timeline(ds *s);
+const coll_plan *ds_collective_plan(const ds *s, int task); /* NULL for a compute task */
+
+/* Alpha and B of the messages a collective over these GPUs sends, measured on the network. */
+void ds_collective_cost(const net *n, const int *gpus, int ngpus, coll_cost *cost);
+
+#endif

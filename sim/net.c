@@ -1,0 +1,573 @@
+/* net.c: links, routes and max-min fair sharing; see net.h for the model. */
+#include "net.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_RADIX 64   /* fat tree switch ports when the file does not say */
+
+typedef struct net_heap_item {
+    double share;
+    int link;
+} net_heap_item;
+
+static const char *const kind_names[NET_LINK_KIND_COUNT] = { "scale-up", "nic", "fabric", "global", "torus" };
+
+const char *net_link_kind_name(net_link_kind k)
+{
+    return k >= 0 && k < NET_LINK_KIND_COUNT ? kind_names[k] : "?";
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Building. */
+
+static int add_pair(net *n, double Bps, double up_latency_s, double down_latency_s, net_link_kind kind,
+                    int node, int index)
+{
+    ut_grow(&n->links, &n->cap_links, (size_t)n->nlinks + 2, sizeof *n->links);
+    int id = n->nlinks;
+    for (int dir = 0; dir < 2; dir++) {
+        net_link *l = &n->links[n->nlinks++];
+        memset(l, 0, sizeof *l);
+        l->cap_Bps = Bps;
+        l->latency_s = dir == 0 ? up_latency_s : down_latency_s;
+        l->kind = kind;
+        l->up = dir == 0;
+        l->node = node;
+        l->index = index;
+    }
+    return id;
+}
+
+/* Explicit networks: hop distances between switches by breadth-first search from every
+ * destination, and the list of links leaving each switch; routes pick among the links that bring
+ * them one switch closer (net_route). */
+static void explicit_routes(net *n, const plat_network *pn)
+{
+    int S = pn->nswitches;
+    n->nswitches = S;
+    int nfabric = n->nlinks - n->fabric_base;
+    n->out_first = ut_calloc((size_t)S + 1, sizeof *n->out_first);
+    n->out_links = ut_malloc((size_t)(nfabric ? nfabric : 1) * sizeof *n->out_links);
+    for (int k = 0; k < nfabric; k++) n->out_first[n->link_head[k ^ 1] + 1]++;   /* tail of k = head of its reverse */
+    for (int u = 0; u < S; u++) n->out_first[u + 1] += n->out_first[u];
+    int *fill = ut_calloc((size_t)S, sizeof *fill);
+    for (int k = 0; k < nfabric; k++) {
+        int u = n->link_head[k ^ 1];
+        n->out_links[n->out_first[u] + fill[u]++] = n->fabric_base + k;
+    }
+    free(fill);
+    n->dist = ut_malloc((size_t)S * S * sizeof *n->dist);
+    int *queue = ut_malloc((size_t)S * sizeof *queue);
+    for (int dst = 0; dst < S; dst++) {
+        int *dist = &n->dist[(size_t)dst * S];
+        for (int u = 0; u < S; u++) dist[u] = -1;
+        dist[dst] = 0;
+        int head = 0, tail = 0;
+        queue[tail++] = dst;
+        while (head < tail) {   /* links are symmetric: walk them backwards from dst */
+            int v = queue[head++];
+            for (int i = n->out_first[v]; i < n->out_first[v + 1]; i++) {
+                int u = n->link_head[n->out_links[i] - n->fabric_base];
+                if (dist[u] < 0) {
+                    dist[u] = dist[v] + 1;
+                    queue[tail++] = u;
+                }
+            }
+        }
+    }
+    free(queue);
+}
+
+/* A 32-bit mix (from splitmix64's finaliser): spreads (source, destination, switch) over paths. */
+static uint32_t mix(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return (uint32_t)x;
+}
+
+net *net_create(const plat_platform *p, int partition, int gpus, char *err, size_t err_size)
+{
+    if (!p || partition < 0 || partition >= p->npartitions) {
+        snprintf(err, err_size, "%s", _("no such partition"));
+        return NULL;
+    }
+    const plat_partition *pt = &p->partitions[partition];
+    const plat_node *nd = &p->node_types[pt->node];
+    const plat_network *pn = &p->networks[pt->network];
+    if (nd->accel < 0 || nd->accels_per_node < 1) {
+        snprintf(err, err_size, _("partition '%s' has no accelerators to simulate"), pt->id);
+        return NULL;
+    }
+    long available = (long)pt->nodes * nd->accels_per_node;
+    if (gpus < 1 || gpus > available) {
+        snprintf(err, err_size, _("partition '%s' has %ld GPUs; asked for %d"), pt->id, available, gpus);
+        return NULL;
+    }
+    net *n = ut_calloc(1, sizeof *n);
+    n->plat = p;
+    n->partition = partition;
+    n->network = pt->network;
+    n->gpus = gpus;
+    n->gpus_per_node = nd->accels_per_node;
+    n->nodes = (gpus + nd->accels_per_node - 1) / nd->accels_per_node;
+    double eff = pn->eff_bandwidth > 0 ? pn->eff_bandwidth : 1;
+    double hop_s = pn->hop_latency_us * 1e-6;
+    double link_Bps = pn->link_gbit_s * 1e9 / 8 * eff;
+
+    /* scale-up: half of the bidirectional figure each way */
+    n->scaleup_base = n->nlinks;
+    double su_Bps = nd->scaleup_bidir_gbs > 0 ? nd->scaleup_bidir_gbs * 1e9 / 2 : link_Bps;
+    for (int g = 0; g < gpus; g++)
+        add_pair(n, su_Bps, nd->scaleup_latency_us * 1e-6, 0, NET_LINK_SCALEUP, g / n->gpus_per_node,
+                 g % n->gpus_per_node);
+
+    /* NICs, and for explicit networks where each node hangs */
+    n->node_nics = ut_calloc((size_t)n->nodes, sizeof *n->node_nics);
+    n->node_nic_base = ut_calloc((size_t)n->nodes, sizeof *n->node_nic_base);
+    double *nic_Bps = ut_calloc((size_t)n->nodes, sizeof *nic_Bps), *nic_lat = ut_calloc((size_t)n->nodes, sizeof *nic_lat);
+    for (int v = 0; v < n->nodes; v++) {
+        n->node_nics[v] = nd->nics;
+        nic_Bps[v] = nd->nic_gbit_s * 1e9 / 8 * eff;
+        nic_lat[v] = hop_s;
+    }
+    if (pn->topology == PLAT_TOPO_EXPLICIT) {
+        n->switch_of_node = ut_malloc((size_t)n->nodes * sizeof *n->switch_of_node);
+        for (int k = 0; k < pn->nlinks; k++) {
+            const plat_link *lk = &pn->links[k];
+            if (lk->b_kind != PLAT_END_NODES || lk->b != partition) continue;
+            for (int j = lk->first; j < lk->first + lk->count && j < n->nodes; j++) {
+                n->switch_of_node[j] = lk->a;
+                n->node_nics[j] = lk->parallel;
+                nic_Bps[j] = lk->gbit_s * 1e9 / 8 * eff;
+                nic_lat[j] = lk->latency_us * 1e-6;
+            }
+        }
+    }
+    for (int v = 0; v < n->nodes; v++) {
+        n->node_nic_base[v] = n->nlinks;
+        for (int k = 0; k < n->node_nics[v]; k++) add_pair(n, nic_Bps[v], nic_lat[v], 0, NET_LINK_NIC, v, k);
+    }
+    free(nic_Bps);
+    free(nic_lat);
+
+    /* the fabric */
+    n->fabric_base = n->nlinks;
+    long net_nodes = plat_network_nodes(p, pt->network);
+    switch (pn->topology) {
+    case PLAT_TOPO_SWITCH:
+        break;
+    case PLAT_TOPO_FAT_TREE: {
+        int radix = pn->radix ? pn->radix : DEFAULT_RADIX;
+        int down = (int)floor(radix * pn->oversubscription / (1 + pn->oversubscription));
+        if (down < 1) down = 1;
+        if (down >= radix) down = radix - 1;
+        n->leaf_down_ports = down;
+        long ports = 0;
+        for (int v = 0; v < n->nodes; v++) ports += n->node_nics[v];
+        n->leaves = pn->levels > 1 ? (int)((ports + down - 1) / down) : 1;
+        if (n->leaves > 1) {
+            double up_Bps = (radix - down) * link_Bps;
+            for (int leaf = 0; leaf < n->leaves; leaf++)
+                add_pair(n, up_Bps, hop_s * (2 * pn->levels - 3), hop_s, NET_LINK_FABRIC, -1, leaf);
+        }
+        break;
+    }
+    case PLAT_TOPO_DRAGONFLY: {
+        n->group_nodes = pn->group_nodes;
+        n->groups = (n->nodes + pn->group_nodes - 1) / pn->group_nodes;
+        long total_groups = (net_nodes + pn->group_nodes - 1) / pn->group_nodes;
+        double pair_Bps = total_groups > 1 ? (double)pn->global_links / (double)(total_groups - 1) * link_Bps : link_Bps;
+        for (int a = 0; a < n->groups; a++)
+            for (int b = 0; b < n->groups; b++)
+                if (a < b) add_pair(n, pair_Bps, hop_s, hop_s, NET_LINK_GLOBAL, a, b);
+        break;
+    }
+    case PLAT_TOPO_TORUS: {
+        long points = 1;
+        for (int d = 0; d < pn->ndims; d++) points *= pn->dims[d];
+        n->torus_points = (int)points;
+        n->torus_nodes_per_point = (int)((net_nodes + points - 1) / points);
+        /* for each point and dimension: the pair (+ direction, - direction) towards the next point */
+        for (long pt_i = 0; pt_i < points; pt_i++)
+            for (int d = 0; d < pn->ndims; d++) add_pair(n, link_Bps, hop_s, hop_s, NET_LINK_TORUS, (int)pt_i, d);
+        break;
+    }
+    case PLAT_TOPO_EXPLICIT: {
+        /* each bundle of switch-to-switch links is one pair; link_head[k] is the switch link k enters */
+        size_t cap_head = 0;
+        for (int k = 0; k < pn->nlinks; k++) {
+            const plat_link *lk = &pn->links[k];
+            if (lk->b_kind != PLAT_END_SWITCH) continue;
+            int id = add_pair(n, lk->gbit_s * lk->parallel * 1e9 / 8 * eff, lk->latency_us * 1e-6,
+                              lk->latency_us * 1e-6, NET_LINK_FABRIC, -1, k);
+            ut_grow(&n->link_head, &cap_head, (size_t)(id - n->fabric_base + 2), sizeof *n->link_head);
+            n->link_head[id - n->fabric_base] = lk->b;      /* a -> b enters b */
+            n->link_head[id - n->fabric_base + 1] = lk->a;  /* b -> a enters a */
+        }
+        explicit_routes(n, pn);
+        break;
+    }
+    default:
+        break;
+    }
+    return n;
+}
+
+void net_destroy(net *n)
+{
+    if (!n) return;
+    for (int i = 0; i < n->nlinks; i++) free(n->links[i].flows);
+    free(n->links);
+    free(n->node_nics);
+    free(n->node_nic_base);
+    free(n->switch_of_node);
+    free(n->dist);
+    free(n->out_first);
+    free(n->out_links);
+    free(n->link_head);
+    free(n->flows);
+    free(n->free_flows);
+    free(n->dirty_links);
+    free(n->comp_links);
+    free(n->comp_flows);
+    free(n->heap);
+    free(n);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Routes. */
+
+static int nic_of(const net *n, int gpu)
+{
+    int v = gpu / n->gpus_per_node, l = gpu % n->gpus_per_node;
+    return (int)((long)l * n->node_nics[v] / n->gpus_per_node);
+}
+
+static int torus_route(const net *n, int pa, int pb, int *hops, int count)
+{
+    const plat_network *pn = &n->plat->networks[n->network];
+    int ca[4], cb[4];
+    for (int d = 0, a = pa, b = pb; d < pn->ndims; d++) {
+        ca[d] = a % pn->dims[d], a /= pn->dims[d];
+        cb[d] = b % pn->dims[d], b /= pn->dims[d];
+    }
+    int stride[4];
+    for (int d = 0, s = 1; d < pn->ndims; d++) stride[d] = s, s *= pn->dims[d];
+    int here = pa;
+    for (int d = 0; d < pn->ndims; d++) {
+        int k = pn->dims[d];
+        int fwd = ((cb[d] - ca[d]) % k + k) % k;          /* steps in the + direction */
+        int plus = fwd <= k - fwd;                        /* shortest way, + on ties */
+        int steps = plus ? fwd : k - fwd;
+        for (int s = 0; s < steps && count < NET_MAX_HOPS - 1; s++) {
+            int c = (here / stride[d]) % k;
+            if (plus) {
+                hops[count++] = n->fabric_base + 2 * (here * pn->ndims + d);        /* here -> here+1 */
+                here += (c == k - 1 ? -(k - 1) : 1) * stride[d];
+            } else {
+                int prev = here + (c == 0 ? (k - 1) : -1) * stride[d];
+                hops[count++] = n->fabric_base + 2 * (prev * pn->ndims + d) + 1;    /* prev+1 -> prev */
+                here = prev;
+            }
+        }
+    }
+    return count;
+}
+
+int net_route(const net *n, int a, int b, int *hops, double *latency_s)
+{
+    int count = 0;
+    int va = a / n->gpus_per_node, vb = b / n->gpus_per_node;
+    if (a == b) {
+        if (latency_s) *latency_s = 0;
+        return 0;
+    }
+    if (va == vb) {
+        hops[count++] = n->scaleup_base + 2 * a;
+        hops[count++] = n->scaleup_base + 2 * b + 1;
+    } else {
+        int ka = nic_of(n, a), kb = nic_of(n, b);
+        hops[count++] = n->node_nic_base[va] + 2 * ka;
+        const plat_network *pn = &n->plat->networks[n->network];
+        switch (pn->topology) {
+        case PLAT_TOPO_FAT_TREE:
+            if (n->leaves > 1) {
+                long pa = 0, pb = 0;   /* NIC port numbers: every NIC of the nodes before, plus this one */
+                for (int v = 0; v < va; v++) pa += n->node_nics[v];
+                for (int v = 0; v < vb; v++) pb += n->node_nics[v];
+                int la = (int)((pa + ka) / n->leaf_down_ports), lb = (int)((pb + kb) / n->leaf_down_ports);
+                if (la != lb) {
+                    hops[count++] = n->fabric_base + 2 * la;
+                    hops[count++] = n->fabric_base + 2 * lb + 1;
+                }
+            }
+            break;
+        case PLAT_TOPO_DRAGONFLY: {
+            int ga = va / n->group_nodes, gb = vb / n->group_nodes;
+            if (ga != gb) {
+                int lo = ga < gb ? ga : gb, hi = ga < gb ? gb : ga;
+                /* pairs were added for lo < hi in order: index of (lo, hi) */
+                int index = 0;
+                for (int x = 0; x < lo; x++) index += n->groups - 1 - x;
+                index += hi - lo - 1;
+                hops[count++] = n->fabric_base + 2 * index + (ga < gb ? 0 : 1);
+            }
+            break;
+        }
+        case PLAT_TOPO_TORUS: {
+            int pa = va / n->torus_nodes_per_point, pb = vb / n->torus_nodes_per_point;
+            count = torus_route(n, pa, pb, hops, count);
+            break;
+        }
+        case PLAT_TOPO_EXPLICIT: {
+            int u = n->switch_of_node[va], t = n->switch_of_node[vb];
+            const int *dist = &n->dist[(size_t)t * n->nswitches];
+            while (u != t && count < NET_MAX_HOPS - 1) {
+                int ncand = 0, chosen = -1;
+                for (int i = n->out_first[u]; i < n->out_first[u + 1]; i++)
+                    ncand += dist[n->link_head[n->out_links[i] - n->fabric_base]] == dist[u] - 1;
+                if (!ncand) break;  /* cannot happen: the loader checked that the network is connected */
+                int pick = (int)(mix(((uint64_t)(uint32_t)a << 32 | (uint32_t)b) ^ (uint64_t)u * 0x9e3779b97f4a7c15ULL) % (uint32_t)ncand);
+                for (int i = n->out_first[u]; i < n->out_first[u + 1] && chosen < 0; i++)
+                    if (dist[n->link_head[n->out_links[i] - n->fabric_base]] == dist[u] - 1 && pick-- == 0) chosen = n->out_links[i];
+                hops[count++] = chosen;
+                u = n->link_head[chosen - n->fabric_base];
+            }
+            break;
+        }
+        default:
+            break;
+        }
+        hops[count++] = n->node_nic_base[vb] + 2 * kb + 1;
+    }
+    if (latency_s) {
+        double lat = 0;
+        for (int i = 0; i < count; i++) lat += n->links[hops[i]].latency_s;
+        *latency_s = lat;
+    }
+    return count;
+}
+
+double net_route_bottleneck_Bps(const net *n, int a, int b)
+{
+    int hops[NET_MAX_HOPS];
+    int count = net_route(n, a, b, hops, NULL);
+    double bw = INFINITY;
+    for (int i = 0; i < count; i++) bw = fmin(bw, n->links[hops[i]].cap_Bps);
+    return bw;
+}
+
+void net_link_label(const net *n, int id, char *buf, size_t size)
+{
+    const net_link *l = &n->links[id];
+    const char *dir = l->up ? "up" : "down";
+    switch (l->kind) {
+    case NET_LINK_SCALEUP: snprintf(buf, size, "node %d gpu %d scale-up %s", l->node, l->index, dir); break;
+    case NET_LINK_NIC: snprintf(buf, size, "node %d nic %d %s", l->node, l->index, dir); break;
+    case NET_LINK_FABRIC: snprintf(buf, size, "fabric %d %s", l->index, dir); break;
+    case NET_LINK_GLOBAL: snprintf(buf, size, "groups %d-%d %s", l->node, l->index, l->up ? "->" : "<-"); break;
+    case NET_LINK_TORUS: snprintf(buf, size, "torus point %d dim %d %s", l->node, l->index, l->up ? "+" : "-"); break;
+    default: snprintf(buf, size, "link %d", id); break;
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Flows and max-min fairness. */
+
+static void mark_dirty(net *n, int link)
+{
+    if (n->links[link].dirty) return;
+    n->links[link].dirty = 1;
+    ut_grow(&n->dirty_links, &n->cap_dirty, (size_t)n->ndirty + 1, sizeof *n->dirty_links);
+    n->dirty_links[n->ndirty++] = link;
+}
+
+int net_flow_start(net *n, int a, int b, double bytes, double now_s, int user)
+{
+    int id;
+    if (n->nfree) id = n->free_flows[--n->nfree];
+    else {
+        ut_grow(&n->flows, &n->cap_flows, (size_t)n->nflows + 1, sizeof *n->flows);
+        id = n->nflows++;
+        n->flows[id].version = 0;
+        n->flows[id].mark = 0;
+    }
+    net_flow *f = &n->flows[id];
+    uint32_t version = f->version, mark = f->mark;
+    memset(f, 0, sizeof *f);
+    f->version = version + 1;
+    f->mark = mark;
+    f->nhops = net_route(n, a, b, f->hops, &f->latency_s);
+    f->bytes_left = bytes;
+    f->t_upd = now_s;
+    f->active = 1;
+    f->user = user;
+    for (int h = 0; h < f->nhops; h++) {
+        net_link *l = &n->links[f->hops[h]];
+        ut_grow(&l->flows, &l->cap_flows, (size_t)l->nflows + 1, sizeof *l->flows);
+        f->pos[h] = l->nflows;
+        l->flows[l->nflows++] = (net_link_flow){ id, h };
+        mark_dirty(n, f->hops[h]);
+    }
+    n->flows_started++;
+    return id;
+}
+
+void net_flow_end(net *n, int id)
+{
+    net_flow *f = &n->flows[id];
+    if (!f->active) return;
+    for (int h = 0; h < f->nhops; h++) {
+        net_link *l = &n->links[f->hops[h]];
+        int at = f->pos[h];
+        net_link_flow last = l->flows[--l->nflows];
+        if (at < l->nflows) {
+            l->flows[at] = last;
+            n->flows[last.flow].pos[last.hop] = at;
+        }
+        mark_dirty(n, f->hops[h]);
+    }
+    f->active = 0;
+    f->version++;
+    ut_grow(&n->free_flows, &n->cap_free, (size_t)n->nfree + 1, sizeof *n->free_flows);
+    n->free_flows[n->nfree++] = id;
+}
+
+int net_dirty(const net *n)
+{
+    return n->ndirty > 0;
+}
+
+/* A min-heap of (share, link) with lazy deletion: an entry is stale when the link's share has
+ * changed since it was pushed. Shares only grow while filling, so a stale entry is never the true
+ * minimum. Ties go to the lower link id, so results never depend on the heap's history. */
+static int heap_before(const net_heap_item *x, const net_heap_item *y)
+{
+    return x->share < y->share || (x->share == y->share && x->link < y->link);
+}
+
+static void heap_push(net *n, size_t *count, double share, int link)
+{
+    ut_grow(&n->heap, &n->cap_heap, *count + 1, sizeof *n->heap);
+    net_heap_item it = { share, link };
+    size_t i = (*count)++;
+    while (i > 0 && heap_before(&it, &n->heap[(i - 1) / 2])) {
+        n->heap[i] = n->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    n->heap[i] = it;
+}
+
+static net_heap_item heap_pop(net *n, size_t *count)
+{
+    net_heap_item top = n->heap[0], last = n->heap[--(*count)];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *count) break;
+        if (c + 1 < *count && heap_before(&n->heap[c + 1], &n->heap[c])) c++;
+        if (!heap_before(&n->heap[c], &last)) break;
+        n->heap[i] = n->heap[c];
+        i = c;
+    }
+    if (*count) n->heap[i] = last;
+    return top;
+}
+
+void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, void *ctx)
+{
+    if (!n->ndirty) return;
+    n->updates++;
+    uint32_t epoch = ++n->epoch;
+    size_t nl = 0, nf = 0;
+
+    /* 1. The component: dirty links, their flows, those flows' links, and so on. */
+    for (int i = 0; i < n->ndirty; i++) {
+        int id = n->dirty_links[i];
+        n->links[id].dirty = 0;
+        if (n->links[id].mark == epoch) continue;
+        n->links[id].mark = epoch;
+        ut_grow(&n->comp_links, &n->cap_comp_links, nl + 1, sizeof *n->comp_links);
+        n->comp_links[nl++] = id;
+    }
+    n->ndirty = 0;
+    for (size_t i = 0; i < nl; i++) {
+        net_link *l = &n->links[n->comp_links[i]];
+        for (int k = 0; k < l->nflows; k++) {
+            net_flow *f = &n->flows[l->flows[k].flow];
+            if (f->mark == epoch) continue;
+            f->mark = epoch;
+            ut_grow(&n->comp_flows, &n->cap_comp_flows, nf + 1, sizeof *n->comp_flows);
+            n->comp_flows[nf++] = l->flows[k].flow;
+            for (int h = 0; h < f->nhops; h++) {
+                net_link *m = &n->links[f->hops[h]];
+                if (m->mark == epoch) continue;
+                m->mark = epoch;
+                ut_grow(&n->comp_links, &n->cap_comp_links, nl + 1, sizeof *n->comp_links);
+                n->comp_links[nl++] = f->hops[h];
+            }
+        }
+    }
+
+    /* 2. Settle what each flow moved at its old rate. */
+    for (size_t i = 0; i < nf; i++) {
+        net_flow *f = &n->flows[n->comp_flows[i]];
+        f->bytes_left -= f->rate_Bps * (now_s - f->t_upd);
+        if (f->bytes_left < 0) f->bytes_left = 0;
+        f->t_upd = now_s;
+        f->frozen = 0;
+    }
+
+    /* 3. Progressive filling: the link with the smallest fair share fixes the rate of its
+     *    unfrozen flows; they leave every link they cross; repeat. */
+    size_t heap_count = 0;
+    for (size_t i = 0; i < nl; i++) {
+        net_link *l = &n->links[n->comp_links[i]];
+        l->rem_Bps = l->cap_Bps;
+        l->unfrozen = l->nflows;
+        if (l->unfrozen) heap_push(n, &heap_count, l->rem_Bps / l->unfrozen, n->comp_links[i]);
+    }
+    while (heap_count) {
+        net_heap_item it = heap_pop(n, &heap_count);
+        net_link *l = &n->links[it.link];
+        if (!l->unfrozen || l->rem_Bps / l->unfrozen != it.share) continue;  /* stale */
+        double share = it.share;
+        for (int k = 0; k < l->nflows; k++) {
+            net_flow *f = &n->flows[l->flows[k].flow];
+            if (f->frozen) continue;
+            f->frozen = 1;
+            double old = f->rate_Bps;
+            f->rate_Bps = share;
+            for (int h = 0; h < f->nhops; h++) {
+                net_link *m = &n->links[f->hops[h]];
+                m->rem_Bps -= share;
+                if (m->rem_Bps < 0) m->rem_Bps = 0;
+                m->unfrozen--;
+                if (m != l && m->unfrozen) heap_push(n, &heap_count, m->rem_Bps / m->unfrozen, f->hops[h]);
+            }
+            if (old != share) {   /* unchanged rate: the completion already scheduled still holds */
+                f->version++;
+                if (on_rate) on_rate(ctx, l->flows[k].flow, now_s + f->bytes_left / share, f->version);
+            }
+        }
+    }
+
+    /* 4. Link totals, for the timeline. */
+    for (size_t i = 0; i < nl; i++) {
+        net_link *l = &n->links[n->comp_links[i]];
+        double used = 0;
+        for (int k = 0; k < l->nflows; k++) used += n->flows[l->flows[k].flow].rate_Bps;
+        if (used != l->used_Bps) {
+            l->used_Bps = used;
+            if (on_link) on_link(ctx, n->comp_links[i], now_s, used);
+        }
+    }
+}

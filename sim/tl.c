@@ -1,0 +1,224 @@
+/* tl.c: timeline storage, queries and Chrome trace export; see tl.h. */
+#include "tl.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+tl *tl_create(int gpus, int links, int detail)
+{
+    tl *t = ut_calloc(1, sizeof *t);
+    t->gpus = gpus;
+    t->links = links;
+    t->detail = detail;
+    if (detail) {
+        t->samples = ut_calloc((size_t)links, sizeof *t->samples);
+        t->nsamples = ut_calloc((size_t)links, sizeof *t->nsamples);
+        t->cap_samples = ut_calloc((size_t)links, sizeof *t->cap_samples);
+    }
+    return t;
+}
+
+void tl_destroy(tl *t)
+{
+    if (!t) return;
+    for (int i = 0; t->samples && i < t->links; i++) free(t->samples[i]);
+    for (int i = 0; i < t->ntasks; i++) free(t->labels[i]);
+    free(t->samples);
+    free(t->nsamples);
+    free(t->cap_samples);
+    free(t->labels);
+    free(t->iv);
+    free(t->gpu_first);
+    free(t->gpu_max_end);
+    free(t);
+}
+
+void tl_set_label(tl *t, int task, const char *label)
+{
+    if (task < 0) return;
+    if (task >= t->ntasks) {
+        ut_grow(&t->labels, &t->cap_labels, (size_t)task + 1, sizeof *t->labels);
+        for (int i = t->ntasks; i <= task; i++) t->labels[i] = NULL;
+        t->ntasks = task + 1;
+    }
+    free(t->labels[task]);
+    t->labels[task] = ut_strdup(label);
+}
+
+const char *tl_task_label(const tl *t, int task)
+{
+    return task >= 0 && task < t->ntasks && t->labels[task] ? t->labels[task] : "";
+}
+
+void tl_add(tl *t, int gpu, tl_kind kind, int task, int step, double t0_s, double t1_s)
+{
+    if (kind == TL_STEP && !t->detail) return;
+    ut_grow(&t->iv, &t->cap_iv, t->niv + 1, sizeof *t->iv);
+    t->iv[t->niv++] = (tl_interval){ t0_s, t1_s, gpu, kind, task, step };
+    if (t1_s > t->end_s) t->end_s = t1_s;
+}
+
+void tl_link(tl *t, int link, double t_s, double used_Bps)
+{
+    if (!t->detail || link < 0 || link >= t->links) return;
+    size_t n = t->nsamples[link];
+    if (n && t->samples[link][n - 1].t_s == t_s) {   /* several changes at one instant: keep the last */
+        t->samples[link][n - 1].used_Bps = used_Bps;
+        return;
+    }
+    ut_grow(&t->samples[link], &t->cap_samples[link], n + 1, sizeof **t->samples);
+    t->samples[link][n] = (tl_sample){ t_s, used_Bps };
+    t->nsamples[link] = n + 1;
+    if (t_s > t->end_s) t->end_s = t_s;
+}
+
+static int by_gpu_then_start(const void *a, const void *b)
+{
+    const tl_interval *x = a, *y = b;
+    if (x->gpu != y->gpu) return x->gpu < y->gpu ? -1 : 1;
+    if (x->t0_s != y->t0_s) return x->t0_s < y->t0_s ? -1 : 1;
+    if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
+    if (x->task != y->task) return x->task < y->task ? -1 : 1;
+    return x->step < y->step ? -1 : x->step > y->step;
+}
+
+void tl_finish(tl *t)
+{
+    qsort(t->iv, t->niv, sizeof *t->iv, by_gpu_then_start);
+    free(t->gpu_first);
+    free(t->gpu_max_end);
+    t->gpu_first = ut_calloc((size_t)t->gpus + 1, sizeof *t->gpu_first);
+    t->gpu_max_end = ut_calloc(t->niv ? t->niv : 1, sizeof *t->gpu_max_end);
+    size_t i = 0;
+    for (int g = 0; g <= t->gpus; g++) {
+        while (i < t->niv && t->iv[i].gpu < g) i++;
+        t->gpu_first[g] = i;
+    }
+    for (int g = 0; g < t->gpus; g++) {
+        double m = -INFINITY;
+        for (size_t k = t->gpu_first[g]; k < t->gpu_first[g + 1]; k++) {
+            m = fmax(m, t->iv[k].t1_s);
+            t->gpu_max_end[k] = m;
+        }
+    }
+}
+
+int tl_gpu_intervals(const tl *t, int gpu, const tl_interval **first)
+{
+    if (gpu < 0 || gpu >= t->gpus || !t->gpu_first) { *first = NULL; return 0; }
+    *first = &t->iv[t->gpu_first[gpu]];
+    return (int)(t->gpu_first[gpu + 1] - t->gpu_first[gpu]);
+}
+
+unsigned tl_gpu_state(const tl *t, int gpu, double t_s)
+{
+    if (gpu < 0 || gpu >= t->gpus || !t->gpu_first) return 0;
+    size_t lo = t->gpu_first[gpu], hi = t->gpu_first[gpu + 1];
+    /* last interval starting at or before t */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->iv[mid].t0_s <= t_s) lo = mid + 1;
+        else hi = mid;
+    }
+    unsigned state = 0;
+    for (size_t k = lo; k-- > t->gpu_first[gpu];) {
+        if (t->gpu_max_end[k] <= t_s) break;   /* nothing earlier reaches t */
+        if (t->iv[k].t1_s > t_s) state |= 1u << t->iv[k].kind;
+    }
+    return state;
+}
+
+double tl_link_load_Bps(const tl *t, int link, double t_s)
+{
+    if (!t->detail || link < 0 || link >= t->links) return 0;
+    const tl_sample *s = t->samples[link];
+    size_t lo = 0, hi = t->nsamples[link];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s[mid].t_s <= t_s) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo ? s[lo - 1].used_Bps : 0;
+}
+
+double tl_gpu_busy_s(const tl *t, int gpu, tl_kind kind)
+{
+    const tl_interval *iv;
+    int n = tl_gpu_intervals(t, gpu, &iv);
+    double busy = 0, covered_to = -INFINITY;
+    for (int i = 0; i < n; i++) {       /* sorted by start: merge overlaps */
+        if (iv[i].kind != kind) continue;
+        double a = fmax(iv[i].t0_s, covered_to), b = iv[i].t1_s;
+        if (b > a) busy += b - a;
+        covered_to = fmax(covered_to, b);
+    }
+    return busy;
+}
+
+/* Labels are ours (task names, link names) but may come from a user's file: escape them. */
+static void json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') fprintf(out, "\\%c", c);
+        else if (c < 0x20) fprintf(out, "\\u%04x", c);
+        else fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+int tl_write_chrome_trace(const tl *t, FILE *out, int gpus_per_node,
+                          void (*link_label)(const void *ctx, int link, char *buf, size_t size), const void *ctx,
+                          const double *link_cap_Bps)
+{
+    static const char *const kind_names[TL_KIND_COUNT] = { "compute", "communication", "step" };
+    if (gpus_per_node < 1) gpus_per_node = 1;
+    fprintf(out, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
+    int first = 1;
+    for (int g = 0; g < t->gpus; g++) {
+        fprintf(out, "%s{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%d,\"tid\":%d,\"args\":{\"name\":\"GPU %d\"}}",
+                first ? "" : ",\n", g / gpus_per_node, g, g);
+        first = 0;
+        if (g % gpus_per_node == 0)
+            fprintf(out, ",\n{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%d,\"args\":{\"name\":\"node %d\"}}",
+                    g / gpus_per_node, g / gpus_per_node);
+    }
+    for (size_t i = 0; i < t->niv; i++) {
+        const tl_interval *v = &t->iv[i];
+        fprintf(out, "%s{\"ph\":\"X\",\"pid\":%d,\"tid\":%d,\"ts\":%.6f,\"dur\":%.6f,\"cat\":\"%s\",\"name\":",
+                first ? "" : ",\n", v->gpu / gpus_per_node, v->gpu, v->t0_s * 1e6, (v->t1_s - v->t0_s) * 1e6,
+                kind_names[v->kind]);
+        first = 0;
+        const char *label = tl_task_label(t, v->task);
+        if (v->kind == TL_STEP) {
+            char name[160];
+            snprintf(name, sizeof name, "%s step %d", label, v->step);
+            json_string(out, name);
+        } else {
+            json_string(out, *label ? label : kind_names[v->kind]);
+        }
+        fputc('}', out);
+    }
+    /* link loads as counters, in a process of their own */
+    int links_pid = t->gpus / gpus_per_node + 1;
+    for (int l = 0; t->detail && l < t->links; l++) {
+        if (!t->nsamples[l]) continue;
+        char name[128];
+        if (link_label) link_label(ctx, l, name, sizeof name);
+        else snprintf(name, sizeof name, "link %d", l);
+        for (size_t k = 0; k < t->nsamples[l]; k++) {
+            double pct = link_cap_Bps && link_cap_Bps[l] > 0 ? 100 * t->samples[l][k].used_Bps / link_cap_Bps[l] : 0;
+            fprintf(out, "%s{\"ph\":\"C\",\"pid\":%d,\"ts\":%.6f,\"name\":", first ? "" : ",\n", links_pid,
+                    t->samples[l][k].t_s * 1e6);
+            first = 0;
+            json_string(out, name);
+            fprintf(out, ",\"args\":{\"GB/s\":%.6g,\"%%\":%.4g}}", t->samples[l][k].used_Bps / 1e9, pct);
+        }
+    }
+    fprintf(out, "%s{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%d,\"args\":{\"name\":\"links\"}}\n]}\n",
+            first ? "" : ",\n", links_pid);
+    return ferror(out) ? -1 : 0;
+}

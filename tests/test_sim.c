@@ -1,0 +1,486 @@
+/* test_sim.c: the discrete-event core: event queue, routes, max-min sharing, collectives against
+ * their closed forms, contention between collectives, determinism, the timeline and its trace.
+ * Platforms are written inline so that every expected figure can be worked out by hand. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ds.h"
+#include "eng.h"
+#include "net.h"
+#include "plat.h"
+
+static void assert_rel(double got, double want, double rel, const char *what)
+{
+    if (!(fabs(got - want) <= rel * fabs(want))) fail_msg("%s: got %.9g, want %.9g (within %.2g%%)", what, got, want, rel * 100);
+}
+
+/* A factory of `nodes` nodes with `gpn` GPUs (NVLink 400 GB/s bidirectional: 200 GB/s each way,
+ * 1 us) and `nics` NICs of 100 Gb/s (12.5 GB/s), on the given network element. */
+static plat_platform *factory(int nodes, int gpn, int nics, const char *network_xml)
+{
+    char xml[4096];
+    snprintf(xml, sizeof xml,
+             "<platform version='1' id='t' name='t'>"
+             "<accelerator id='g' memory_gb='80' memory_tbs='2' link_bidir_gbs='400' tdp_w='400'><peak precision='bf16' tflops='300'/></accelerator>"
+             "<node id='n' accelerator='g' accelerators='%d'><cpu count='1' cores='8' tdp_w='100'/>"
+             "<scaleup kind='nvlink' latency_us='1'/><nic count='%d' gbit_s='100'/></node>"
+             "%s<partition id='p' node='n' nodes='%d' network='net'/>"
+             "<facility pue='1' carbon_g_per_kwh='0'/></platform>",
+             gpn, nics, network_xml, nodes);
+    plat_error err;
+    plat_platform *p = plat_load_memory(xml, strlen(xml), "t.xml", &err);
+    if (!p) fail_msg("%s", err.msg);
+    return p;
+}
+
+#define SWITCH "<network id='net' topology='switch' hop_latency_us='2'/>"
+#define NIC_Bps 12.5e9
+#define NVL_Bps 200e9
+
+/* One collective alone on a fresh network: its simulated time and closed form. */
+static double run_one(const plat_platform *p, int gpus, coll_op op, coll_algo algo, double bytes, double *closed)
+{
+    char err[256];
+    net *n = net_create(p, 0, gpus, err, sizeof err);
+    if (!n) fail_msg("%s", err);
+    ds *s = ds_create(n, 0);
+    int t = ds_collective(s, op, algo, NULL, gpus, bytes, "c", NULL, 0, err, sizeof err);
+    if (t < 0) fail_msg("%s", err);
+    ds_stats st;
+    assert_int_equal(ds_run(s, &st), 0);
+    coll_cost cost;
+    ds_collective_cost(n, NULL, gpus, &cost);
+    if (closed) *closed = coll_closed_form_s(ds_collective_plan(s, t), &cost);
+    double end = ds_task_end_s(s, t);
+    assert_true(end == st.end_s);
+    ds_destroy(s);
+    net_destroy(n);
+    return end;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+
+static void test_event_queue_orders_by_time_then_push_order(void **state)
+{
+    (void)state;
+    eng_queue q;
+    eng_init(&q);
+    uint64_t x = 42;
+    for (int i = 0; i < 5000; i++) {
+        x = x * 6364136223846793005ULL + 1;
+        eng_push(&q, (double)((x >> 40) % 100), 0, i, 0, 0);   /* many equal times */
+    }
+    eng_event prev = { -1, 0, 0, -1, 0, 0 }, e;
+    int popped = 0;
+    while (eng_pop(&q, &e)) {
+        assert_true(e.time_s > prev.time_s || (e.time_s == prev.time_s && e.a > prev.a));
+        prev = e;
+        popped++;
+    }
+    assert_int_equal(popped, 5000);
+    assert_null(eng_peek(&q));
+    eng_free(&q);
+}
+
+/* Routes: hop counts and latencies per topology. */
+static void test_routes(void **state)
+{
+    (void)state;
+    char err[256];
+    int hops[NET_MAX_HOPS];
+    double lat;
+    plat_platform *p = factory(4, 2, 1, SWITCH);
+    net *n = net_create(p, 0, 8, err, sizeof err);
+    assert_int_equal(net_route(n, 0, 1, hops, &lat), 2);              /* NVLink up, down */
+    assert_rel(lat, 1e-6, 1e-12, "scale-up latency");
+    assert_int_equal(net_route(n, 0, 3, hops, &lat), 2);              /* NIC up, NIC down */
+    assert_rel(lat, 2e-6, 1e-12, "one switch");
+    assert_int_equal(net_route(n, 5, 5, hops, &lat), 0);
+    assert_rel(net_route_bottleneck_Bps(n, 0, 1), NVL_Bps, 1e-12, "NVLink each way");
+    assert_rel(net_route_bottleneck_Bps(n, 0, 2), NIC_Bps, 1e-12, "NIC");
+    net_destroy(n);
+    plat_free(p);
+
+    /* fat tree, radix 4 non-blocking: 2 ports down per leaf; 8 nodes of 1 NIC -> 4 leaves */
+    p = factory(8, 1, 1, "<network id='net' topology='fat-tree' levels='3' radix='4' hop_latency_us='1'/>");
+    n = net_create(p, 0, 8, err, sizeof err);
+    assert_int_equal(n->leaves, 4);
+    assert_int_equal(net_route(n, 0, 1, hops, &lat), 2);              /* same leaf */
+    assert_rel(lat, 1e-6, 1e-12, "one switch");
+    assert_int_equal(net_route(n, 0, 7, hops, &lat), 4);              /* leaf, core, leaf */
+    assert_rel(lat, 5e-6, 1e-12, "3 levels: 5 switches");
+    net_destroy(n);
+    plat_free(p);
+
+    /* torus 4x4: node 0 at (0,0), node 15 at (3,3): one step each way through the wrap-around */
+    p = factory(16, 1, 1, "<network id='net' topology='torus' dims='4x4' hop_latency_us='1'/>");
+    n = net_create(p, 0, 16, err, sizeof err);
+    assert_int_equal(net_route(n, 0, 15, hops, &lat), 4);             /* NIC, -x, -y, NIC */
+    assert_int_equal(net_route(n, 0, 10, hops, &lat), 6);             /* (2,2): 2 + 2 router hops */
+    assert_rel(lat, 5e-6, 1e-12, "5 routers");
+    net_destroy(n);
+    plat_free(p);
+
+    /* dragonfly: groups of 4 nodes; within a group no global link, across one */
+    p = factory(12, 1, 1, "<network id='net' topology='dragonfly' group_nodes='4' global_links='4' hop_latency_us='1'/>");
+    n = net_create(p, 0, 12, err, sizeof err);
+    assert_int_equal(n->groups, 3);
+    assert_int_equal(net_route(n, 0, 3, hops, &lat), 2);
+    assert_int_equal(net_route(n, 0, 9, hops, &lat), 3);
+    assert_int_equal(n->links[hops[1]].kind, NET_LINK_GLOBAL);
+    assert_rel(n->links[hops[1]].cap_Bps, 2 * NIC_Bps, 1e-12, "4 global links over 2 other groups");
+    net_destroy(n);
+    plat_free(p);
+}
+
+/* The classroom's explicit leaf/spine: cross-leaf routes take 2 fabric hops, always the same
+ * spine for the same pair, and the pairs spread over both spines. */
+static void test_explicit_routes_spread_over_equal_paths(void **state)
+{
+    (void)state;
+    plat_error perr;
+    plat_platform *p = plat_load_file("assets/platforms/classroom.xml", &perr);
+    assert_non_null(p);
+    char err[256];
+    net *n = net_create(p, 0, 128, err, sizeof err);
+    int hops[NET_MAX_HOPS], again[NET_MAX_HOPS], used[2] = { 0, 0 };
+    for (int a = 0; a < 32; a++) {
+        int b = 64 + a;                                               /* leaf 0 -> leaf 2 */
+        assert_int_equal(net_route(n, a, b, hops, NULL), 4);
+        assert_int_equal(net_route(n, a, b, again, NULL), 4);
+        assert_memory_equal(hops, again, sizeof(int) * 4);
+        int bundle = n->links[hops[1]].index;                         /* which leaf->spine bundle */
+        used[bundle % 2]++;
+    }
+    assert_true(used[0] > 4 && used[1] > 4);
+    net_destroy(n);
+    plat_free(p);
+}
+
+/* Max-min by hand: GPU 0 sends to 1, 2 and 3 (its NIC is shared three ways: 12.5/3 GB/s each);
+ * GPU 4 also sends to 3, whose NIC then has 12.5 - 12.5/3 left for it. */
+static double rates[16];
+static void record_rate(void *ctx, int flow, double done_s, uint32_t version)
+{
+    (void)ctx, (void)done_s, (void)version;
+    net *n = ctx;
+    rates[flow] = n->flows[flow].rate_Bps;
+}
+
+static void test_max_min_by_hand(void **state)
+{
+    (void)state;
+    char err[256];
+    plat_platform *p = factory(5, 1, 1, SWITCH);
+    net *n = net_create(p, 0, 5, err, sizeof err);
+    int f01 = net_flow_start(n, 0, 1, 1e9, 0, 0), f02 = net_flow_start(n, 0, 2, 1e9, 0, 0);
+    int f03 = net_flow_start(n, 0, 3, 1e9, 0, 0), f43 = net_flow_start(n, 4, 3, 1e9, 0, 0);
+    net_update(n, 0, record_rate, NULL, n);
+    assert_rel(rates[f01], NIC_Bps / 3, 1e-12, "0->1");
+    assert_rel(rates[f02], NIC_Bps / 3, 1e-12, "0->2");
+    assert_rel(rates[f03], NIC_Bps / 3, 1e-12, "0->3");
+    assert_rel(rates[f43], NIC_Bps * 2 / 3, 1e-12, "4->3 takes what is left");
+    assert_rel(n->links[n->node_nic_base[0]].used_Bps, NIC_Bps, 1e-12, "GPU 0's NIC is full");
+    /* when 0->3 ends, 4->3 gets the whole NIC and 0's two others half of it each */
+    net_flow_end(n, f03);
+    net_update(n, 1e-3, record_rate, NULL, n);
+    assert_rel(rates[f43], NIC_Bps, 1e-12, "4->3 alone");
+    assert_rel(rates[f01], NIC_Bps / 2, 1e-12, "0->1 after");
+    /* bytes moved so far were settled at the old rate */
+    assert_rel(n->flows[f01].bytes_left, 1e9 - NIC_Bps / 3 * 1e-3, 1e-12, "settled bytes");
+    net_destroy(n);
+    plat_free(p);
+}
+
+/* Without contention, the simulated time is the closed form (within 1 %). */
+static void test_no_contention_matches_closed_forms(void **state)
+{
+    (void)state;
+    double closed, sim;
+    /* one GPU per node on a switch: flat algorithms see one kind of link */
+    plat_platform *p = factory(16, 1, 1, SWITCH);
+    static const struct { coll_op op; coll_algo algo; } cases[] = {
+        { COLL_ALLREDUCE, COLL_RING }, { COLL_ALLREDUCE, COLL_RHD }, { COLL_REDUCESCATTER, COLL_RING },
+        { COLL_ALLGATHER, COLL_RING }, { COLL_REDUCESCATTER, COLL_RHD }, { COLL_ALLGATHER, COLL_RHD },
+        { COLL_ALLTOALL, COLL_DIRECT }, { COLL_BROADCAST, COLL_RING },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        for (double bytes = 1e3; bytes <= 1e9; bytes *= 1000) {
+            sim = run_one(p, 16, cases[i].op, cases[i].algo, bytes, &closed);
+            char what[96];
+            snprintf(what, sizeof what, "%s/%s %g bytes", coll_op_name(cases[i].op), coll_algo_name(cases[i].algo), bytes);
+            assert_rel(sim, closed, 0.01, what);
+        }
+    sim = run_one(p, 2, COLL_P2P, COLL_DIRECT, 1e8, &closed);
+    assert_rel(sim, 2e-6 + 1e8 / NIC_Bps, 1e-9, "p2p = a + S/B");
+    assert_rel(closed, sim, 1e-9, "p2p closed form");
+    /* the ring by hand: 2(p-1)(a + S/(pB)) with a = 2 us, B = 12.5 GB/s */
+    sim = run_one(p, 16, COLL_ALLREDUCE, COLL_RING, 1.6e9, NULL);
+    assert_rel(sim, 2.0 * 15 * (2e-6 + 1e8 / NIC_Bps), 1e-9, "ring by hand");
+    plat_free(p);
+
+    /* 4 nodes of 4 GPUs with a NIC each: hier and the ring across nodes */
+    p = factory(4, 4, 4, SWITCH);
+    sim = run_one(p, 16, COLL_ALLREDUCE, COLL_HIER, 1e9, &closed);
+    assert_rel(sim, closed, 0.01, "hier");
+    double by_hand = 2.0 * 3 * (1e-6 + 1e9 / 4 / NVL_Bps) + 2.0 * 3 * (2e-6 + 1e9 / 16 / NIC_Bps);
+    assert_rel(sim, by_hand, 1e-9, "hier by hand");
+    sim = run_one(p, 16, COLL_ALLREDUCE, COLL_RING, 1e9, &closed);
+    assert_rel(sim, closed, 0.01, "ring over nodes: the slowest edge sets the pace");
+    sim = run_one(p, 16, COLL_BROADCAST, COLL_RING, 1e9, &closed);
+    assert_rel(sim, closed, 0.01, "broadcast pipeline over mixed hops");
+    sim = run_one(p, 4, COLL_ALLREDUCE, COLL_RING, 1e9, &closed);
+    assert_rel(sim, 2.0 * 3 * (1e-6 + 1e9 / 4 / NVL_Bps), 1e-9, "inside a node");
+    plat_free(p);
+}
+
+/* The double binary tree shares links by design (two children send to one parent); its closed
+ * form counts every step at that shared rate, so the simulation can only be a little faster, in
+ * the pipeline's fill and drain. */
+static void test_tree_against_its_closed_form(void **state)
+{
+    (void)state;
+    plat_platform *p = factory(16, 1, 1, SWITCH);
+    for (double bytes = 1e6; bytes <= 1e9; bytes *= 10) {
+        double closed, sim = run_one(p, 16, COLL_ALLREDUCE, COLL_TREE, bytes, &closed);
+        if (!(sim <= closed * 1.001 && sim >= closed * 0.9)) fail_msg("tree %g bytes: %.6g s against %.6g s", bytes, sim, closed);
+    }
+    plat_free(p);
+}
+
+/* Contention: two rings, one over the first GPU of each node and one over the second, share
+ * each node's only NIC. Each runs at half the bandwidth: 2(p-1)(a + S/(p B/2)), as max-min says. */
+static void test_two_collectives_share_links_fairly(void **state)
+{
+    (void)state;
+    char err[256];
+    plat_platform *p = factory(8, 2, 1, SWITCH);
+    net *n = net_create(p, 0, 16, err, sizeof err);
+    ds *s = ds_create(n, 0);
+    int even[8], odd[8];
+    for (int i = 0; i < 8; i++) even[i] = 2 * i, odd[i] = 2 * i + 1;
+    double S = 8e8;
+    int a = ds_collective(s, COLL_ALLREDUCE, COLL_RING, even, 8, S, "a", NULL, 0, err, sizeof err);
+    int b = ds_collective(s, COLL_ALLREDUCE, COLL_RING, odd, 8, S, "b", NULL, 0, err, sizeof err);
+    assert_true(a >= 0 && b >= 0);
+    ds_stats st;
+    ds_run(s, &st);
+    double shared = 2.0 * 7 * (2e-6 + S / 8 / (NIC_Bps / 2));
+    assert_rel(ds_task_end_s(s, a), shared, 0.01, "ring a, sharing");
+    assert_rel(ds_task_end_s(s, b), shared, 0.01, "ring b, sharing");
+    ds_destroy(s);
+    net_destroy(n);
+    double alone = run_one(p, 16, COLL_ALLREDUCE, COLL_RING, S, NULL);  /* for contrast: 16 ranks, no sharing */
+    assert_true(alone < shared);
+    plat_free(p);
+}
+
+/* Compute and communication in one graph: forward on every GPU, then the all-reduce, then the
+ * optimizer step. */
+static void test_compute_and_collective_graph(void **state)
+{
+    (void)state;
+    char err[256];
+    plat_platform *p = factory(4, 1, 1, SWITCH);
+    net *n = net_create(p, 0, 4, err, sizeof err);
+    ds *s = ds_create(n, 1);
+    int fw[4];
+    for (int g = 0; g < 4; g++) fw[g] = ds_compute(s, g, 1e-3 * (g + 1), "forward", NULL, 0, err, sizeof err);
+    int ar = ds_collective(s, COLL_ALLREDUCE, COLL_RING, NULL, 4, 4e8, "grads", fw, 4, err, sizeof err);
+    int opt = ds_compute(s, 0, 2e-3, "optimizer", &ar, 1, err, sizeof err);
+    assert_int_equal(ds_compute(s, 9, 1, "x", NULL, 0, err, sizeof err), -1);          /* no GPU 9 */
+    int bad_dep = 77;
+    assert_int_equal(ds_compute(s, 0, 1, "x", &bad_dep, 1, err, sizeof err), -1);
+    ds_stats st;
+    ds_run(s, &st);
+    double t_ar = 2.0 * 3 * (2e-6 + 1e8 / NIC_Bps);
+    assert_rel(ds_task_start_s(s, ar), 4e-3, 1e-12, "waits for the slowest forward");
+    assert_rel(ds_task_end_s(s, opt), 4e-3 + t_ar + 2e-3, 1e-9, "whole step");
+    assert_int_equal(ds_run(s, &st), -1);                                             /* once */
+
+    tl *t = ds_timeline(s);
+    assert_int_equal(tl_gpu_state(t, 0, 0.5e-3), 1u << TL_COMPUTE);
+    assert_int_equal(tl_gpu_state(t, 0, 2e-3), 0);                                    /* waiting */
+    assert_true(tl_gpu_state(t, 0, 4e-3 + t_ar / 2) & (1u << TL_COMM));
+    assert_true(tl_gpu_state(t, 0, 4e-3 + t_ar / 2) & (1u << TL_STEP));
+    assert_rel(tl_gpu_busy_s(t, 0, TL_COMPUTE), 3e-3, 1e-9, "GPU 0 computes 1 + 2 ms");
+    assert_rel(tl_gpu_busy_s(t, 3, TL_COMM), t_ar, 1e-9, "GPU 3 communicates for the all-reduce");
+    /* during a step, GPU 0's NIC carries its one flow at full speed */
+    int nic0_up = n->node_nic_base[0];
+    assert_rel(tl_link_load_Bps(t, nic0_up, 4e-3 + 1e-6), NIC_Bps, 1e-9, "link load");
+    assert_true(tl_link_load_Bps(t, nic0_up, 1) == 0);
+    assert_string_equal(tl_task_label(t, ar), "grads");
+    ds_destroy(s);
+    net_destroy(n);
+    plat_free(p);
+}
+
+/* The same run twice gives the same timeline, bit for bit. */
+static void test_deterministic(void **state)
+{
+    (void)state;
+    plat_error perr;
+    plat_platform *p = plat_load_file("assets/platforms/classroom.xml", &perr);
+    assert_non_null(p);
+    tl *t[2];
+    ds *s[2];
+    net *n[2];
+    char err[256];
+    for (int k = 0; k < 2; k++) {
+        n[k] = net_create(p, 0, 128, err, sizeof err);
+        s[k] = ds_create(n[k], 1);
+        ds_collective(s[k], COLL_ALLREDUCE, COLL_RHD, NULL, 128, 3e8, "a", NULL, 0, err, sizeof err);
+        ds_collective(s[k], COLL_ALLTOALL, COLL_DIRECT, NULL, 64, 1e8, "b", NULL, 0, err, sizeof err);
+        ds_run(s[k], NULL);
+        t[k] = ds_timeline(s[k]);
+    }
+    assert_int_equal(t[0]->niv, t[1]->niv);
+    assert_memory_equal(t[0]->iv, t[1]->iv, t[0]->niv * sizeof *t[0]->iv);
+    for (int l = 0; l < t[0]->links; l++) {
+        assert_int_equal(t[0]->nsamples[l], t[1]->nsamples[l]);
+        if (t[0]->nsamples[l]) assert_memory_equal(t[0]->samples[l], t[1]->samples[l], t[0]->nsamples[l] * sizeof(tl_sample));
+    }
+    for (int k = 0; k < 2; k++) {
+        ds_destroy(s[k]);
+        net_destroy(n[k]);
+    }
+    plat_free(p);
+}
+
+static void link_name(const void *ctx, int link, char *buf, size_t size)
+{
+    net_link_label(ctx, link, buf, size);
+}
+
+/* The Chrome trace is JSON with one complete event per interval and counters for link loads. */
+static void test_chrome_trace(void **state)
+{
+    (void)state;
+    char err[256];
+    plat_platform *p = factory(2, 2, 1, SWITCH);
+    net *n = net_create(p, 0, 4, err, sizeof err);
+    ds *s = ds_create(n, 1);
+    int c = ds_compute(s, 1, 1e-3, "say \"hi\"\\", NULL, 0, err, sizeof err);
+    ds_collective(s, COLL_ALLREDUCE, COLL_RING, NULL, 4, 1e6, "grads", &c, 1, err, sizeof err);
+    ds_run(s, NULL);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(tl_write_chrome_trace(ds_timeline(s), f, 2, link_name, n, NULL), 0);
+    fclose(f);
+    cJSON *j = cJSON_Parse(buf);
+    if (!j) fail_msg("the trace is not JSON: %.200s", buf);
+    cJSON *ev = cJSON_GetObjectItem(j, "traceEvents");
+    int complete = 0, counters = 0, quoted = 0;
+    cJSON *e;
+    cJSON_ArrayForEach(e, ev) {
+        const char *ph = cJSON_GetObjectItem(e, "ph")->valuestring;
+        complete += !strcmp(ph, "X");
+        counters += !strcmp(ph, "C");
+        cJSON *name = cJSON_GetObjectItem(e, "name");
+        quoted += name && !strcmp(name->valuestring, "say \"hi\"\\");
+    }
+    assert_int_equal((size_t)complete, ds_timeline(s)->niv);
+    assert_true(counters > 0);
+    assert_int_equal(quoted, 1);
+    cJSON_Delete(j);
+    free(buf);
+    ds_destroy(s);
+    net_destroy(n);
+    plat_free(p);
+}
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    char err[256];
+    plat_platform *p = factory(4, 2, 1, SWITCH);
+    assert_null(net_create(p, 0, 9, err, sizeof err));
+    assert_non_null(strstr(err, "has 8 GPUs"));
+    assert_null(net_create(p, 0, 0, err, sizeof err));
+    assert_null(net_create(p, 3, 4, err, sizeof err));
+    net *n = net_create(p, 0, 8, err, sizeof err);
+    ds *s = ds_create(n, 0);
+    assert_int_equal(ds_collective(s, COLL_ALLREDUCE, COLL_RHD, NULL, 6, 1e6, "x", NULL, 0, err, sizeof err), -1);
+    assert_non_null(strstr(err, "power-of-two"));
+    assert_int_equal(ds_collective(s, COLL_BROADCAST, COLL_TREE, NULL, 8, 1e6, "x", NULL, 0, err, sizeof err), -1);
+    assert_non_null(strstr(err, "ring"));
+    assert_int_equal(ds_collective(s, COLL_P2P, COLL_DIRECT, NULL, 3, 1e6, "x", NULL, 0, err, sizeof err), -1);
+    assert_int_equal(ds_collective(s, COLL_ALLREDUCE, COLL_RING, NULL, 8, 0, "x", NULL, 0, err, sizeof err), -1);
+    assert_int_equal(ds_collective(s, COLL_ALLREDUCE, COLL_RING, NULL, 8, NAN, "x", NULL, 0, err, sizeof err), -1);
+    assert_int_equal(ds_collective(s, COLL_ALLREDUCE, COLL_HIER, NULL, 7, 1e6, "x", NULL, 0, err, sizeof err), -1);
+    assert_non_null(strstr(err, "multiple"));
+    int bad_gpus[2] = { 0, 99 };
+    assert_int_equal(ds_collective(s, COLL_P2P, COLL_DIRECT, bad_gpus, 2, 1e6, "x", NULL, 0, err, sizeof err), -1);
+    assert_int_equal(ds_compute(s, 0, -1, "x", NULL, 0, err, sizeof err), -1);
+    ds_destroy(s);
+    net_destroy(n);
+    plat_free(p);
+    assert_int_equal(coll_op_from_name("allreduce"), COLL_ALLREDUCE);
+    assert_int_equal(coll_op_from_name("gossip"), -1);
+    assert_int_equal(coll_algo_from_name("hier"), COLL_HIER);
+    assert_rel(coll_busbw_factor(COLL_ALLREDUCE, 8), 1.75, 1e-12, "busbw factor");
+}
+
+/* Every rank of every algorithm sends exactly what its peers expect: over a whole program, the
+ * messages sent to a rank equal the receives it counts. */
+static void test_programs_are_consistent(void **state)
+{
+    (void)state;
+    coll_cost cost = { 1e-6, 200e9, 2e-6, 12.5e9, 12.5e9, 4 };
+    static const struct { coll_op op; coll_algo algo; int p; } cases[] = {
+        { COLL_ALLREDUCE, COLL_RING, 7 }, { COLL_ALLREDUCE, COLL_TREE, 13 }, { COLL_ALLREDUCE, COLL_TREE, 16 },
+        { COLL_ALLREDUCE, COLL_RHD, 16 }, { COLL_ALLREDUCE, COLL_HIER, 12 }, { COLL_BROADCAST, COLL_RING, 9 },
+        { COLL_ALLTOALL, COLL_DIRECT, 5 }, { COLL_ALLGATHER, COLL_RHD, 8 }, { COLL_P2P, COLL_DIRECT, 2 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        coll_plan c;
+        char err[256];
+        assert_int_equal(coll_plan_init(&c, cases[i].op, cases[i].algo, cases[i].p, 1e6, &cost, err, sizeof err), 0);
+        coll_send out[64];
+        for (int s = 0; s < c.steps; s++) {
+            int got[64] = { 0 };
+            for (int r = 0; r < c.p; r++) {
+                int k = coll_sends(&c, r, s, out);
+                assert_true(k <= coll_max_sends(&c));
+                for (int m = 0; m < k; m++) {
+                    assert_true(out[m].peer >= 0 && out[m].peer < c.p && out[m].peer != r && out[m].bytes > 0);
+                    got[out[m].peer]++;
+                }
+            }
+            for (int r = 0; r < c.p; r++)
+                if (got[r] != coll_recvs(&c, r, s))
+                    fail_msg("%s/%s p=%d step %d rank %d: %d sent to it, %d expected", coll_op_name(c.op),
+                             coll_algo_name(c.algo), c.p, s, r, got[r], coll_recvs(&c, r, s));
+        }
+        coll_plan_free(&c);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_event_queue_orders_by_time_then_push_order),
+        cmocka_unit_test(test_routes),
+        cmocka_unit_test(test_explicit_routes_spread_over_equal_paths),
+        cmocka_unit_test(test_max_min_by_hand),
+        cmocka_unit_test(test_no_contention_matches_closed_forms),
+        cmocka_unit_test(test_tree_against_its_closed_form),
+        cmocka_unit_test(test_two_collectives_share_links_fairly),
+        cmocka_unit_test(test_compute_and_collective_graph),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_chrome_trace),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_programs_are_consistent),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
