@@ -64,7 +64,7 @@ size_t ut_strlcpy(char *dst, const char *src, size_t size)
     return len;
 }
 
-void ut_grow(void *array_ptr, size_t *cap, size_t need, size_t elem_size)
+void ut_grow_slow(void *array_ptr, size_t *cap, size_t need, size_t elem_size)
 {
     void **array = array_ptr;
     if (need <= *cap) return;

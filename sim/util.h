@@ -22,8 +22,13 @@ char *ut_strndup(const char *s, size_t n);        /* copy of at most n bytes of 
 size_t ut_strlcpy(char *dst, const char *src, size_t size); /* BSD strlcpy: truncates, always terminates */
 
 /* Grow *array (of elements of elem_size) so that it holds at least need elements; *cap is updated.
- * Doubles the capacity, so appending n elements costs O(n). */
-void ut_grow(void *array_ptr, size_t *cap, size_t need, size_t elem_size);
+ * Doubles the capacity, so appending n elements costs O(n). The check is inline: appending is on
+ * the simulator's hot path. */
+void ut_grow_slow(void *array_ptr, size_t *cap, size_t need, size_t elem_size);
+static inline void ut_grow(void *array_ptr, size_t *cap, size_t need, size_t elem_size)
+{
+    if (need > *cap) ut_grow_slow(array_ptr, cap, need, elem_size);
+}
 
 /* Parse a whole string as a finite double / an integer in [min, max]. Leading and trailing
  * whitespace is allowed, anything else is not. Return 0 on success, -1 on failure.

@@ -211,6 +211,13 @@ static int simulate_collective(int argc, char **argv)
                human_time(a, sizeof a, cost.alpha_inter_s), cli_num(b, sizeof b, cost.bw_inter_Bps / 1e9, 1),
                human_time(c, sizeof c, cost.alpha_intra_s), cli_num(d, sizeof d, cost.bw_intra_Bps / 1e9, 1));
         if (plan->chunks > 1) printf(_("                in K = %d pipelined chunks\n"), plan->chunks);
+        double gap = closed > 0 ? (st.end_s - closed) / closed * 100 : 0;
+        if (gap > 1)
+            printf(_("                the simulation is %s %% slower: flows share links here (contention), which the closed form ignores\n"),
+                   cli_num(a, sizeof a, gap, 1));
+        else if (gap < -1)
+            printf(_("                the simulation is %s %% faster: the closed form counts every step at its slowest\n"),
+                   cli_num(a, sizeof a, -gap, 1));
         printf(_("  algbw %s GB/s, busbw %s GB/s (as NCCL's tests define them)\n"), cli_num(a, sizeof a, algbw, 1),
                cli_num(b, sizeof b, busbw, 1));
         printf(_("  wall time %s\n"), human_time(a, sizeof a, wall));
