@@ -383,7 +383,7 @@ const char *coll_formula(const coll_plan *c)
     switch (c->algo) {
     case COLL_RING:
         return c->op == COLL_ALLREDUCE ? "2(p-1)(a + S/(pB))"
-               : c->op == COLL_BROADCAST ? "sum over the p-1 hops of (a + S/(KB)) + (K-1) x slowest hop"
+               : c->op == COLL_BROADCAST ? "sum_hops(a + S/(KB)) + (K-1) max_hop(a + S/(KB))"
                                          : "(p-1)(a + S/(pB))";
     case COLL_RHD:
         return c->op == COLL_ALLREDUCE ? "2 log2(p) a + 2 (p-1)/p S/B" : "log2(p) a + (p-1)/p S/B";

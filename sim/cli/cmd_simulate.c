@@ -59,7 +59,7 @@ static const char *human_time(char *buf, size_t size, double s)
     char n[48];
     if (s >= 1) snprintf(buf, size, "%s s", cli_num(n, sizeof n, s, 3));
     else if (s >= 1e-3) snprintf(buf, size, "%s ms", cli_num(n, sizeof n, s * 1e3, 3));
-    else snprintf(buf, size, "%s us", cli_num(n, sizeof n, s * 1e6, 3));
+    else snprintf(buf, size, "%s µs", cli_num(n, sizeof n, s * 1e6, 3));
     return buf;
 }
 
