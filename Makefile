@@ -172,6 +172,8 @@ install: all
 	  $(DESTDIR)$(PREFIX)/share/icons/hicolor/scalable/apps
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/usine
 	install -m 644 assets/platforms/*.xml $(DATADIR)/platforms/
+	install -d $(DATADIR)/data
+	install -m 644 assets/data/*.csv $(DATADIR)/data/
 	install -m 644 assets/schema/* $(DATADIR)/schema/
 	cp -R courses/. $(DATADIR)/courses/
 	install -m 644 assets/desktop/usine.desktop $(DESTDIR)$(PREFIX)/share/applications/

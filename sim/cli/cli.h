@@ -18,6 +18,7 @@ const char *cli_lang(void);                           /* "fr" or "en" */
 const char *cli_exe_dir(void);                        /* folder of the running program */
 int cli_platform_dir(char *buf, size_t size);         /* folder of the presets; -1 if not found */
 int cli_user_data_dir(char *buf, size_t size);        /* $XDG_DATA_HOME/usine or ~/.local/share/usine */
+int cli_data_file(const char *rel, char *buf, size_t size); /* "data/published-runs.csv" in the data folder; -1 if absent */        /* $XDG_DATA_HOME/usine or ~/.local/share/usine */
 
 /* Load a platform given as a file path or a preset name ("jean-zay", "local"). Prints the error
  * (with file and line) on stderr and returns NULL on failure. The file read goes into path
@@ -31,7 +32,17 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Numbers for people: grouping and decimal separator of the interface language. */
 const char *cli_num(char *buf, size_t size, double value, int decimals);
 
+/* Sizes and durations. */
+int cli_parse_bytes(const char *s, double *out);      /* "64MiB", "1e9", "2GB": bytes; -1 if not a size */
+const char *cli_bytes(char *buf, size_t size, double bytes);   /* "1 GiB", "12,5 MiB" */
+const char *cli_time(char *buf, size_t size, double s);        /* "46,591 ms", "3,2 µs", "1,2 s" */
+double cli_wall_s(void);                              /* monotonic clock, seconds */
+
 int cmd_platform(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int simulate_step(int argc, char **argv);
 
 #endif

@@ -22,52 +22,7 @@ static void simulate_usage(FILE *out)
                    "N bytes: 1048576, 1e9, 256KiB, 64MiB, 1GiB, 1GB... (S, the buffer; for allgather the gathered one).\n"
                    "Default platform: classroom, its first partition, all its GPUs.\n"
                    "The trace opens in https://ui.perfetto.dev or chrome://tracing.\n"
-                   "  usine simulate step ...   (coming with the training model)\n"));
-}
-
-/* "64MiB", "1e9", "2GB", "512K": bytes. */
-static int parse_bytes(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || errno || !isfinite(v)) return -1;
-    static const struct { const char *suffix; double scale; } units[] = {
-        { "", 1 }, { "B", 1 }, { "K", 1024 }, { "KiB", 1024 }, { "KB", 1e3 }, { "kB", 1e3 }, { "M", 1048576 },
-        { "MiB", 1048576 }, { "MB", 1e6 }, { "G", 1073741824.0 }, { "GiB", 1073741824.0 }, { "GB", 1e9 },
-        { "T", 1099511627776.0 }, { "TiB", 1099511627776.0 }, { "TB", 1e12 },
-    };
-    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
-        if (!strcmp(end, units[i].suffix)) {
-            *out = v * units[i].scale;
-            return 0;
-        }
-    return -1;
-}
-
-static const char *human_bytes(char *buf, size_t size, double b)
-{
-    static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-    int k = 0;
-    while (b >= 1024 && k < 4) b /= 1024, k++;
-    char n[48];
-    return snprintf(buf, size, "%s %s", cli_num(n, sizeof n, b, b == floor(b) ? 0 : 2), u[k]), buf;
-}
-
-static const char *human_time(char *buf, size_t size, double s)
-{
-    char n[48];
-    if (s >= 1) snprintf(buf, size, "%s s", cli_num(n, sizeof n, s, 3));
-    else if (s >= 1e-3) snprintf(buf, size, "%s ms", cli_num(n, sizeof n, s * 1e3, 3));
-    else snprintf(buf, size, "%s µs", cli_num(n, sizeof n, s * 1e6, 3));
-    return buf;
-}
-
-static double wall_now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
+                   "  usine simulate step [the options of 'usine predict'] [--trace FILE.json] [--json]\n"));
 }
 
 static void label_link(const void *ctx, int link, char *buf, size_t size)
@@ -111,7 +66,7 @@ static int simulate_collective(int argc, char **argv)
     if (algo < 0) { cli_error(_("unknown --algo '%s' (ring, tree, rhd, hier, direct)"), algo_name); return CLI_BAD_INPUT; }
     double bytes;
     if (!bytes_arg) { cli_error(_("'simulate collective' needs --bytes, such as --bytes 1GiB")); return CLI_BAD_INPUT; }
-    if (parse_bytes(bytes_arg, &bytes) != 0 || !(bytes >= 1) || bytes > 1e15) {
+    if (cli_parse_bytes(bytes_arg, &bytes) != 0 || !(bytes >= 1) || bytes > 1e15) {
         cli_error(_("--bytes must be a size of at least 1 byte and at most 1 PB, such as 1048576, 64MiB or 1e9 (got '%s')"), bytes_arg);
         return CLI_BAD_INPUT;
     }
@@ -144,10 +99,10 @@ static int simulate_collective(int argc, char **argv)
         plat_free(p);
         return CLI_BAD_INPUT;
     }
-    double t0 = wall_now_s();
+    double t0 = cli_wall_s();
     ds_stats st;
     ds_run(s, &st);
-    double wall = wall_now_s() - t0;
+    double wall = cli_wall_s() - t0;
     const coll_plan *plan = ds_collective_plan(s, task);
     coll_cost cost;
     ds_collective_cost(n, NULL, (int)gpus, &cost);
@@ -202,14 +157,14 @@ static int simulate_collective(int argc, char **argv)
     } else {
         char a[64], b[64], c[64], d[64];
         printf(_("%s (%s) of %s over %s GPUs of %s/%s (%s nodes)\n"), coll_op_name((coll_op)op),
-               coll_algo_name((coll_algo)algo), human_bytes(a, sizeof a, bytes), cli_num(b, sizeof b, (double)gpus, 0),
+               coll_algo_name((coll_algo)algo), cli_bytes(a, sizeof a, bytes), cli_num(b, sizeof b, (double)gpus, 0),
                p->id, pt->id, cli_num(c, sizeof c, n->nodes, 0));
         printf(_("  simulated     %s   (discrete-event simulation: %s messages, %s events)\n"),
-               human_time(a, sizeof a, st.end_s), cli_num(b, sizeof b, (double)st.flows, 0), cli_num(c, sizeof c, (double)st.events, 0));
-        printf(_("  closed form   %s   %s\n"), human_time(a, sizeof a, closed), coll_formula(plan));
+               cli_time(a, sizeof a, st.end_s), cli_num(b, sizeof b, (double)st.flows, 0), cli_num(c, sizeof c, (double)st.events, 0));
+        printf(_("  closed form   %s   %s\n"), cli_time(a, sizeof a, closed), coll_formula(plan));
         printf(_("                with a = %s and B = %s GB/s between nodes, a = %s and B = %s GB/s inside a node\n"),
-               human_time(a, sizeof a, cost.alpha_inter_s), cli_num(b, sizeof b, cost.bw_inter_Bps / 1e9, 1),
-               human_time(c, sizeof c, cost.alpha_intra_s), cli_num(d, sizeof d, cost.bw_intra_Bps / 1e9, 1));
+               cli_time(a, sizeof a, cost.alpha_inter_s), cli_num(b, sizeof b, cost.bw_inter_Bps / 1e9, 1),
+               cli_time(c, sizeof c, cost.alpha_intra_s), cli_num(d, sizeof d, cost.bw_intra_Bps / 1e9, 1));
         if (plan->chunks > 1) printf(_("                in K = %d pipelined chunks\n"), plan->chunks);
         double gap = closed > 0 ? (st.end_s - closed) / closed * 100 : 0;
         if (gap > 1)
@@ -220,7 +175,7 @@ static int simulate_collective(int argc, char **argv)
                    cli_num(a, sizeof a, -gap, 1));
         printf(_("  algbw %s GB/s, busbw %s GB/s (as NCCL's tests define them)\n"), cli_num(a, sizeof a, algbw, 1),
                cli_num(b, sizeof b, busbw, 1));
-        printf(_("  wall time %s\n"), human_time(a, sizeof a, wall));
+        printf(_("  wall time %s\n"), cli_time(a, sizeof a, wall));
         if (trace && rc == CLI_OK) printf(_("  trace: %s (open it in https://ui.perfetto.dev)\n"), trace);
     }
     ds_destroy(s);
@@ -236,10 +191,7 @@ int cmd_simulate(int argc, char **argv)
         return argc < 2 ? CLI_BAD_INPUT : CLI_OK;
     }
     if (!strcmp(argv[1], "collective")) return simulate_collective(argc - 2, argv + 2);
-    if (!strcmp(argv[1], "step")) {
-        cli_error(_("'simulate step' is not in this version yet (coming with the training model)"));
-        return CLI_BAD_INPUT;
-    }
+    if (!strcmp(argv[1], "step")) return simulate_step(argc - 2, argv + 2);
     cli_error(_("unknown 'simulate' action '%s' (collective or step); see 'usine simulate --help'"), argv[1]);
     return CLI_BAD_INPUT;
 }

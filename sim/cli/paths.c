@@ -67,6 +67,16 @@ int cli_platform_dir(char *buf, size_t size)
     return -1;
 }
 
+int cli_data_file(const char *rel, char *buf, size_t size)
+{
+    char dir[PATH_MAX];
+    if (cli_platform_dir(dir, sizeof dir) != 0) return -1;
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = '\0';
+    snprintf(buf, size, "%s/%s", dir, rel);
+    return is_file(buf) ? 0 : -1;
+}
+
 int cli_user_data_dir(char *buf, size_t size)
 {
     const char *xdg = getenv("XDG_DATA_HOME");

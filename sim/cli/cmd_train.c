@@ -1,0 +1,902 @@
+/* cmd_train.c: `usine predict`, `usine plan` and `usine validate`: the analytic training model of
+ * train.h on a platform, for one plan, over every plan, and against published runs. */
+#include "cli.h"
+#include "ds.h"
+#include "train.h"
+#include "util.h"
+
+#include <cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------------------------ */
+/* Options shared by predict, plan and simulate step */
+
+static void train_usage(FILE *out, const char *cmd)
+{
+    fprintf(out, _("Usage:\n"
+                   "  usine %s --platform FILE|NAME [--partition ID]\n"
+                   "        (--model NAME | --layers L --hidden H --heads A [--kv-heads K] [--ffn F] --vocab V --seq S)\n"
+                   "        --gpus N --gbs B [--tp T] [--pp P] [--vpp V] [--cp C] [--mbs M] [--zero 0-3]\n"
+                   "        [--seq-parallel] [--recompute none|selective|full] [--precision fp32|tf32|fp16|bf16|fp8]\n"
+                   "        [--flash] [--no-overlap] [--tokens N] [--json]\n"),
+            cmd);
+    if (!strcmp(cmd, "plan")) fprintf(out, "%s", _("        [--top K]   (tp, pp, vpp, mbs, zero and recompute are searched)\n"));
+    if (!strcmp(cmd, "simulate step")) fprintf(out, "%s", _("        [--trace FILE.json]\n"));
+    fprintf(out, "%s", _("Data parallel = gpus / (tp x pp x cp). Batches are in sequences. --tokens takes 300e9 or 300B, 15T.\n"
+                         "--model: "));
+    int n;
+    const tm_model *m = tm_model_presets(&n);
+    for (int i = 0; i < n; i++) fprintf(out, "%s%s", m[i].id, i + 1 < n ? ", " : "\n");
+}
+
+typedef struct train_opts {
+    const char *platform, *partition, *trace;
+    tm_model model;
+    int have_model;
+    tm_plan plan;
+    double tokens;
+    int json, top;
+} train_opts;
+
+/* "300e9", "300B", "15T", "2M": a count */
+static int parse_count(const char *s, double *out)
+{
+    char buf[64];
+    size_t n = strlen(s);
+    if (!n || n >= sizeof buf) return -1;
+    memcpy(buf, s, n + 1);
+    double scale = 1;
+    switch (buf[n - 1]) {
+    case 'K': case 'k': scale = 1e3; break;
+    case 'M': scale = 1e6; break;
+    case 'B': case 'G': scale = 1e9; break;
+    case 'T': scale = 1e12; break;
+    default: break;
+    }
+    if (scale > 1) buf[n - 1] = '\0';
+    if (ut_parse_double(buf, out) != 0) return -1;
+    *out *= scale;
+    return isfinite(*out) && *out >= 0 ? 0 : -1;
+}
+
+/* Returns -1 when the arguments are fine, else the exit status (help: 0, bad usage: 2). */
+static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->plan = tm_plan_default();
+    o->plan.gpus = 0;
+    o->top = 10;
+    const char *model = NULL;
+    struct { const char *name; int *slot; long min, max; } ints[] = {
+        { "--layers", &o->model.layers, 1, 10000 }, { "--hidden", &o->model.hidden, 1, 1 << 20 },
+        { "--heads", &o->model.heads, 1, 1 << 14 }, { "--kv-heads", &o->model.kv_heads, 1, 1 << 14 },
+        { "--ffn", &o->model.ffn, 1, 1 << 22 }, { "--vocab", &o->model.vocab, 1, 1 << 24 },
+        { "--seq", &o->model.seq, 1, 1 << 24 }, { "--gpus", &o->plan.gpus, 1, 100000000 },
+        { "--tp", &o->plan.tp, 1, 1024 }, { "--pp", &o->plan.pp, 1, 10000 }, { "--vpp", &o->plan.vpp, 1, 1000 },
+        { "--cp", &o->plan.cp, 1, 1024 }, { "--mbs", &o->plan.mbs, 1, 1 << 20 }, { "--zero", &o->plan.zero, 0, 3 },
+        { "--top", &o->top, 1, 100000 },
+    };
+    tm_model over = { 0 };            /* shape options given explicitly */
+    long gbs = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { train_usage(stdout, cmd); return CLI_OK; }
+        if (!strcmp(a, "--json")) { o->json = 1; continue; }
+        if (!strcmp(a, "--seq-parallel")) { o->plan.seq_parallel = 1; continue; }
+        if (!strcmp(a, "--flash")) { o->plan.flash = 1; continue; }
+        if (!strcmp(a, "--no-overlap")) { o->plan.dp_overlap = 0; continue; }
+        if (i + 1 >= argc || strncmp(a, "--", 2)) {
+            if (strncmp(a, "--", 2)) cli_error(_("unexpected argument '%s'; see 'usine %s --help'"), a, cmd);
+            else cli_error(_("%s needs a value; see 'usine %s --help'"), a, cmd);
+            return CLI_BAD_INPUT;
+        }
+        const char *v = argv[++i];
+        size_t k;
+        for (k = 0; k < sizeof ints / sizeof *ints; k++)
+            if (!strcmp(a, ints[k].name)) break;
+        if (k < sizeof ints / sizeof *ints) {
+            if (!strcmp(a, "--top") && strcmp(cmd, "plan")) goto unknown;
+            long x;
+            if (ut_parse_long(v, ints[k].min, ints[k].max, &x) != 0) {
+                cli_error(_("%s takes a whole number from %ld to %ld, not '%s'"), a, ints[k].min, ints[k].max, v);
+                return CLI_BAD_INPUT;
+            }
+            *ints[k].slot = (int)x;
+            if (ints[k].slot >= &o->model.layers && ints[k].slot <= &o->model.seq)
+                *(&over.layers + (ints[k].slot - &o->model.layers)) = (int)x;
+        } else if (!strcmp(a, "--platform")) o->platform = v;
+        else if (!strcmp(a, "--partition")) o->partition = v;
+        else if (!strcmp(a, "--model")) model = v;
+        else if (!strcmp(a, "--trace") && !strcmp(cmd, "simulate step")) o->trace = v;
+        else if (!strcmp(a, "--gbs")) {
+            if (ut_parse_long(v, 1, 1L << 40, &gbs) != 0) {
+                cli_error(_("--gbs takes a whole number of sequences of at least 1, not '%s'"), v);
+                return CLI_BAD_INPUT;
+            }
+        } else if (!strcmp(a, "--tokens")) {
+            if (parse_count(v, &o->tokens) != 0 || !(o->tokens > 0) || o->tokens > 1e18) {
+                cli_error(_("--tokens takes a positive count such as 300e9, 300B or 15T, not '%s'"), v);
+                return CLI_BAD_INPUT;
+            }
+        } else if (!strcmp(a, "--recompute")) {
+            int r = tm_recompute_from_name(v);
+            if (r < 0) {
+                cli_error(_("unknown --recompute '%s' (none, selective or full)"), v);
+                return CLI_BAD_INPUT;
+            }
+            o->plan.recompute = (tm_recompute)r;
+        } else if (!strcmp(a, "--precision")) {
+            int p = plat_prec_from_name(v);
+            if (p < 0 || p == PLAT_FP64) {
+                cli_error(_("unknown --precision '%s' (fp32, tf32, fp16, bf16 or fp8)"), v);
+                return CLI_BAD_INPUT;
+            }
+            o->plan.prec = p;
+        } else {
+        unknown:
+            cli_error(_("unknown option '%s' for 'usine %s'; see 'usine %s --help'"), a, cmd, cmd);
+            return CLI_BAD_INPUT;
+        }
+    }
+    o->plan.gbs = gbs;
+    if (model) {
+        const tm_model *m = tm_model_preset(model);
+        if (!m) {
+            cli_error(_("unknown --model '%s'; see 'usine %s --help' for the list"), model, cmd);
+            return CLI_BAD_INPUT;
+        }
+        tm_model shape = o->model;
+        o->model = *m;
+        for (int *f = &over.layers, *d = &o->model.layers, *s = &shape.layers; f <= &over.seq; f++, d++, s++)
+            if (*f) *d = *s;
+    } else {
+        if (!o->model.layers || !o->model.hidden || !o->model.heads || !o->model.vocab || !o->model.seq) {
+            cli_error(_("give --model NAME, or the shape: --layers, --hidden, --heads, --vocab and --seq"));
+            return CLI_BAD_INPUT;
+        }
+        snprintf(o->model.id, sizeof o->model.id, "custom");
+        snprintf(o->model.name, sizeof o->model.name, "L%d H%d", o->model.layers, o->model.hidden);
+        if (!o->model.kv_heads) o->model.kv_heads = o->model.heads;
+        if (!o->model.ffn) o->model.ffn = 4 * o->model.hidden;
+        o->model.tied = 1;
+    }
+    if (!o->platform) {
+        cli_error(_("'usine %s' needs --platform (a file or a preset such as jean-zay)"), cmd);
+        return CLI_BAD_INPUT;
+    }
+    if (!o->plan.gpus || !o->plan.gbs) {
+        cli_error(_("'usine %s' needs --gpus and --gbs (the global batch in sequences)"), cmd);
+        return CLI_BAD_INPUT;
+    }
+    char err[256];
+    if (tm_model_check(&o->model, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        return CLI_BAD_INPUT;
+    }
+    return -1;
+}
+
+/* Load the platform, find the partition, prepare the model's context for opts->plan.gpus GPUs. */
+static int train_open(const train_opts *o, plat_platform **pp, tm_ctx **ctx, int *partition)
+{
+    *pp = cli_load_platform(o->platform, NULL, 0);
+    if (!*pp) return CLI_BAD_INPUT;
+    plat_platform *p = *pp;
+    int part = o->partition ? plat_find_partition(p, o->partition) : 0;
+    if (part < 0) {
+        cli_error(_("platform '%s' has no partition '%s'; see 'usine platform show %s'"), p->id, o->partition, o->platform);
+        return CLI_BAD_INPUT;
+    }
+    *partition = part;
+    const plat_partition *pt = &p->partitions[part];
+    long have = (long)pt->nodes * p->node_types[pt->node].accels_per_node;
+    if (o->plan.gpus > have) {
+        cli_error(_("%d GPUs asked, partition '%s' of %s has %ld"), o->plan.gpus, pt->id, p->id, have);
+        return CLI_BAD_INPUT;
+    }
+    char err[512];
+    *ctx = tm_ctx_create(p, part, o->plan.gpus, err, sizeof err);
+    if (!*ctx) {
+        cli_error("%s", err);
+        return CLI_BAD_INPUT;
+    }
+    return CLI_OK;
+}
+
+static const char *pct(char *buf, size_t n, double x) { return cli_num(buf, n, x * 100, 1); }
+
+static const char *duration(char *buf, size_t n, double s)
+{
+    char a[48];
+    if (!isfinite(s)) snprintf(buf, n, "%s", _("never"));
+    else if (s >= 2 * 86400) snprintf(buf, n, _("%s days"), cli_num(a, sizeof a, s / 86400, 1));
+    else if (s >= 2 * 3600) snprintf(buf, n, _("%s hours"), cli_num(a, sizeof a, s / 3600, 1));
+    else return cli_time(buf, n, s);
+    return buf;
+}
+
+static void plan_line(char *buf, size_t n, const tm_plan *pl, int dp)
+{
+    snprintf(buf, n, "--tp %d --pp %d%s --cp %d (dp %d) --mbs %d --zero %d --recompute %s%s", pl->tp, pl->pp,
+             pl->vpp > 1 ? "" : "", pl->cp, dp, pl->mbs, pl->zero, tm_recompute_name(pl->recompute),
+             pl->seq_parallel ? " --seq-parallel" : "");
+    if (pl->vpp > 1) {
+        char tail[160];
+        snprintf(tail, sizeof tail, "%s", strstr(buf, " --cp"));
+        snprintf(strstr(buf, " --cp"), n - (size_t)(strstr(buf, " --cp") - buf), " --vpp %d%s", pl->vpp, tail);
+    }
+}
+
+static cJSON *train_breakdown_json(const tm_result *r)
+{
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddNumberToObject(b, "compute_s", r->b.compute_s);
+    cJSON_AddNumberToObject(b, "gemm_s", r->b.gemm_s);
+    cJSON_AddNumberToObject(b, "memory_bound_s", r->b.memops_s);
+    cJSON_AddNumberToObject(b, "recompute_s", r->b.recompute_s);
+    cJSON_AddNumberToObject(b, "tensor_parallel_s", r->b.tp_s);
+    cJSON_AddNumberToObject(b, "context_parallel_s", r->b.cp_s);
+    cJSON_AddNumberToObject(b, "pipeline_p2p_s", r->b.pp_s);
+    cJSON_AddNumberToObject(b, "bubble_s", r->b.bubble_s);
+    cJSON_AddNumberToObject(b, "data_parallel_s", r->b.dp_s);
+    cJSON_AddNumberToObject(b, "data_parallel_total_s", r->b.dp_total_s);
+    cJSON_AddNumberToObject(b, "zero_s", r->b.zero_s);
+    cJSON_AddNumberToObject(b, "zero_total_s", r->b.zero_total_s);
+    cJSON_AddNumberToObject(b, "optimizer_s", r->b.optimizer_s);
+    return b;
+}
+
+static cJSON *memory_json(const tm_memory *m)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "weights_gib", m->weights_gib);
+    cJSON_AddNumberToObject(o, "gradients_gib", m->grads_gib);
+    cJSON_AddNumberToObject(o, "optimizer_gib", m->optimizer_gib);
+    cJSON_AddNumberToObject(o, "activations_gib", m->activations_gib);
+    cJSON_AddNumberToObject(o, "buffers_gib", m->buffers_gib);
+    cJSON_AddNumberToObject(o, "runtime_gib", m->runtime_gib);
+    cJSON_AddNumberToObject(o, "capacity_gib", m->capacity_gib);
+    return o;
+}
+
+static cJSON *plan_json(const tm_plan *pl, int dp)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "gpus", pl->gpus);
+    cJSON_AddNumberToObject(o, "tp", pl->tp);
+    cJSON_AddNumberToObject(o, "pp", pl->pp);
+    cJSON_AddNumberToObject(o, "vpp", pl->vpp);
+    cJSON_AddNumberToObject(o, "cp", pl->cp);
+    cJSON_AddNumberToObject(o, "dp", dp);
+    cJSON_AddNumberToObject(o, "gbs", (double)pl->gbs);
+    cJSON_AddNumberToObject(o, "mbs", pl->mbs);
+    cJSON_AddNumberToObject(o, "zero", pl->zero);
+    cJSON_AddBoolToObject(o, "seq_parallel", pl->seq_parallel);
+    cJSON_AddStringToObject(o, "recompute", tm_recompute_name(pl->recompute));
+    cJSON_AddStringToObject(o, "precision", plat_prec_name((plat_prec)pl->prec));
+    cJSON_AddBoolToObject(o, "flash", pl->flash);
+    cJSON_AddBoolToObject(o, "dp_overlap", pl->dp_overlap);
+    return o;
+}
+
+static void print_json(cJSON *o)
+{
+    char *text = cJSON_Print(o);
+    puts(text);
+    free(text);
+    cJSON_Delete(o);
+}
+
+/* The fastest plan that fits, as advice after a failure. */
+static void suggest(const tm_ctx *c, const tm_model *m, const tm_plan *pl)
+{
+    tm_ranked best;
+    long evaluated;
+    if (tm_search(c, m, pl, &best, 1, &evaluated) > 0) {
+        char line[256], g[48];
+        plan_line(line, sizeof line, &best.plan, best.r.dp);
+        cli_error(_("the fastest plan that fits on %d GPUs with this batch: %s (%s GiB per GPU); see 'usine plan'"),
+                  pl->gpus, line, cli_num(g, sizeof g, best.r.mem.total_gib, 1));
+    } else {
+        cli_error(_("no plan fits on %d GPUs with a global batch of %ld: use more GPUs or a smaller model"), pl->gpus,
+                  pl->gbs);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+int cmd_predict(int argc, char **argv)
+{
+    train_opts o;
+    int rc = train_parse(argc - 1, argv + 1, "predict", &o);
+    if (rc >= 0) return rc;
+    plat_platform *p = NULL;
+    tm_ctx *c = NULL;
+    int part;
+    if ((rc = train_open(&o, &p, &c, &part)) != CLI_OK) goto out;
+    tm_result r;
+    char err[512];
+    double t0 = cli_wall_s();
+    if (tm_predict(c, &o.model, &o.plan, o.tokens, &r, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        rc = CLI_BAD_INPUT;
+        goto out;
+    }
+    double wall = cli_wall_s() - t0;
+    const plat_partition *pt = &p->partitions[part];
+    const plat_accel *acc = &p->accels[p->node_types[pt->node].accel];
+    if (o.json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "platform", p->id);
+        cJSON_AddStringToObject(j, "partition", pt->id);
+        cJSON_AddStringToObject(j, "model", o.model.id);
+        cJSON_AddNumberToObject(j, "params", r.params);
+        cJSON_AddItemToObject(j, "plan", plan_json(&o.plan, r.dp));
+        cJSON_AddNumberToObject(j, "micro_batches", r.micro_batches);
+        cJSON_AddNumberToObject(j, "step_time_s", r.step_s);
+        cJSON_AddNumberToObject(j, "tokens_per_s", r.tokens_per_s);
+        cJSON_AddNumberToObject(j, "model_tflops_per_gpu", r.model_tflops_per_gpu);
+        cJSON_AddNumberToObject(j, "hardware_tflops_per_gpu", r.hardware_tflops_per_gpu);
+        cJSON_AddNumberToObject(j, "peak_tflops_per_gpu", r.peak_tflops);
+        cJSON_AddNumberToObject(j, "mfu", r.mfu);
+        cJSON_AddNumberToObject(j, "hfu", r.hfu);
+        cJSON_AddNumberToObject(j, "memory_per_gpu_gib", r.mem.total_gib);
+        cJSON_AddItemToObject(j, "memory", memory_json(&r.mem));
+        cJSON_AddBoolToObject(j, "fits", r.mem.fits);
+        cJSON_AddItemToObject(j, "breakdown", train_breakdown_json(&r));
+        if (o.tokens > 0) {
+            cJSON_AddNumberToObject(j, "tokens", o.tokens);
+            cJSON_AddNumberToObject(j, "steps", r.steps);
+            cJSON_AddNumberToObject(j, "time_to_train_s", r.time_to_train_s);
+            cJSON_AddNumberToObject(j, "wall_time_s", r.wall_time_s);
+        }
+        cJSON_AddNumberToObject(j, "gpu_hours", r.gpu_hours);
+        cJSON_AddNumberToObject(j, "power_it_mw", r.power_it_mw);
+        cJSON_AddNumberToObject(j, "energy_it_mwh", r.energy_it_mwh);
+        cJSON_AddNumberToObject(j, "energy_mwh", r.energy_mwh);
+        cJSON_AddNumberToObject(j, "carbon_t", r.carbon_t);
+        if (p->facility.price_eur_per_kwh > 0) cJSON_AddNumberToObject(j, "cost_eur", r.cost_eur);
+        if (r.job_mtbf_s > 0) {
+            cJSON_AddNumberToObject(j, "job_mtbf_s", r.job_mtbf_s);
+            cJSON_AddNumberToObject(j, "interruptions", r.interruptions);
+        } else cJSON_AddNullToObject(j, "job_mtbf_s");
+        cJSON_AddNumberToObject(j, "checkpoint_bytes", r.checkpoint_B);
+        if (r.checkpoint_write_s > 0) cJSON_AddNumberToObject(j, "checkpoint_write_s", r.checkpoint_write_s);
+        else cJSON_AddNullToObject(j, "checkpoint_write_s");
+        if (r.checkpoint_interval_s > 0) cJSON_AddNumberToObject(j, "checkpoint_interval_s", r.checkpoint_interval_s);
+        else cJSON_AddNullToObject(j, "checkpoint_interval_s");
+        cJSON_AddNumberToObject(j, "goodput", r.goodput);
+        cJSON_AddNumberToObject(j, "data_gbps", r.data_Bps / 1e9);
+        cJSON_AddNumberToObject(j, "eff_matmul", acc->eff_matmul);
+        cJSON_AddNumberToObject(j, "eff_memory", acc->eff_memory);
+        cJSON_AddNumberToObject(j, "wall_s", wall);
+        print_json(j);
+    } else {
+        char a[64], b[64], d[64], e[64], f[64], g[64], line[256];
+        plan_line(line, sizeof line, &o.plan, r.dp);
+        printf(_("%s (%s parameters) on %s GPUs of %s/%s, %s, global batch %ld x %d tokens\n"), o.model.name,
+               cli_num(a, sizeof a, r.params / 1e9, 1), cli_num(b, sizeof b, o.plan.gpus, 0), p->id, pt->id,
+               plat_prec_name((plat_prec)o.plan.prec), o.plan.gbs, o.model.seq);
+        printf(_("  plan           %s, %d micro-batches per step\n"), line, r.micro_batches);
+        printf(_("  step           %s   %s tokens/s\n"), cli_time(a, sizeof a, r.step_s), cli_num(b, sizeof b, r.tokens_per_s, 0));
+        printf(_("  per GPU        %s TFLOP/s model (MFU %s %%), %s TFLOP/s hardware (HFU %s %%), of %s peak\n"),
+               cli_num(a, sizeof a, r.model_tflops_per_gpu, 1), pct(b, sizeof b, r.mfu),
+               cli_num(d, sizeof d, r.hardware_tflops_per_gpu, 1), pct(line, sizeof line, r.hfu),
+               cli_num(e, sizeof e, r.peak_tflops, 0));
+        printf("%s", _("  step breakdown (seconds on the critical path)\n"));
+        struct { const char *what; double s; } rows[] = {
+            { N_("matrix multiplications"), r.b.gemm_s }, { N_("memory-bound operations"), r.b.memops_s },
+            { N_("  of which recomputation"), r.b.recompute_s },
+            { N_("tensor-parallel communication"), r.b.tp_s }, { N_("context-parallel communication"), r.b.cp_s },
+            { N_("pipeline sends"), r.b.pp_s }, { N_("pipeline bubble"), r.b.bubble_s },
+            { N_("data-parallel reduction (exposed)"), r.b.dp_s }, { N_("ZeRO gathers and reductions (exposed)"), r.b.zero_s },
+            { N_("optimizer"), r.b.optimizer_s },
+        };
+        for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+            if (rows[i].s > 0) printf("    %-40s %12s  %5s %%\n", _(rows[i].what), cli_time(a, sizeof a, rows[i].s), pct(b, sizeof b, rows[i].s / r.step_s));
+        if (r.b.dp_total_s > r.b.dp_s) printf(_("    (the data-parallel reduction takes %s, %s of it hidden behind the backward pass)\n"),
+                                              cli_time(a, sizeof a, r.b.dp_total_s), cli_time(b, sizeof b, r.b.dp_total_s - r.b.dp_s));
+        printf(_("  memory per GPU %s GiB of %s: weights %s, gradients %s, optimizer %s, activations %s, other %s%s\n"),
+               cli_num(a, sizeof a, r.mem.total_gib, 1), cli_num(b, sizeof b, r.mem.capacity_gib, 1),
+               cli_num(d, sizeof d, r.mem.weights_gib, 1), cli_num(line, sizeof line, r.mem.grads_gib, 1),
+               cli_num(e, sizeof e, r.mem.optimizer_gib, 1), cli_num(f, sizeof f, r.mem.activations_gib, 1),
+               cli_num(g, sizeof g, r.mem.buffers_gib + r.mem.runtime_gib, 1), r.mem.fits ? "" : _("  DOES NOT FIT"));
+        if (o.tokens > 0) {
+            printf(_("  %s tokens      %s steps, %s of training"), cli_num(a, sizeof a, o.tokens / 1e9, 0),
+                   cli_num(b, sizeof b, r.steps, 0), duration(d, sizeof d, r.time_to_train_s));
+            if (r.goodput < 1) printf(_(", %s with failures and checkpoints"), duration(line, sizeof line, r.wall_time_s));
+            printf("\n");
+        }
+        printf(_("  power          %s MW IT; %s GPU-hours, %s MWh (%s MWh with PUE %s), %s t CO2e\n"),
+               cli_num(a, sizeof a, r.power_it_mw, 2), cli_num(b, sizeof b, r.gpu_hours, 0),
+               cli_num(d, sizeof d, r.energy_it_mwh, 1), cli_num(line, sizeof line, r.energy_mwh, 1),
+               cli_num(e, sizeof e, p->facility.pue, 2), cli_num(f, sizeof f, r.carbon_t, 1));
+        if (r.job_mtbf_s > 0)
+            printf(_("  reliability    a failure every %s on these GPUs (%s over the run); checkpoint of %s written in %s, every %s (Young/Daly); goodput %s %%\n"),
+                   duration(a, sizeof a, r.job_mtbf_s), cli_num(b, sizeof b, r.interruptions, 1),
+                   cli_bytes(d, sizeof d, r.checkpoint_B), cli_time(line, sizeof line, r.checkpoint_write_s),
+                   duration(e, sizeof e, r.checkpoint_interval_s), pct(f, sizeof f, r.goodput));
+        else printf("%s", _("  reliability    the platform file gives no failure rate (mtbf_h): goodput not computed\n"));
+        printf(_("  input data     %s MB/s of tokens\n"), cli_num(a, sizeof a, r.data_Bps / 1e6, 2));
+        if (!(acc->eff_matmul > 0)) printf("%s", _("  note: the accelerator has no <efficiency> in the platform file, so peak rates were used\n"));
+    }
+    if (!r.mem.fits) {
+        char a[48], b[48], d[48];
+        cli_error(_("this plan needs %s GiB per GPU, the %s has %s GiB: %s GiB too many"), cli_num(a, sizeof a, r.mem.total_gib, 1),
+                  acc->name ? acc->name : acc->id, cli_num(b, sizeof b, r.mem.capacity_gib, 1),
+                  cli_num(d, sizeof d, r.mem.total_gib - r.mem.capacity_gib, 1));
+        suggest(c, &o.model, &o.plan);
+        rc = CLI_BAD_INPUT;
+    }
+out:
+    tm_ctx_destroy(c);
+    plat_free(p);
+    return rc;
+}
+
+
+int cmd_plan(int argc, char **argv)
+{
+    train_opts o;
+    int rc = train_parse(argc - 1, argv + 1, "plan", &o);
+    if (rc >= 0) return rc;
+    plat_platform *p = NULL;
+    tm_ctx *c = NULL;
+    tm_ranked *best = NULL;
+    int part;
+    if ((rc = train_open(&o, &p, &c, &part)) != CLI_OK) goto out;
+    best = ut_calloc((size_t)o.top, sizeof *best);
+    long evaluated = 0;
+    double t0 = cli_wall_s();
+    int found = tm_search(c, &o.model, &o.plan, best, o.top, &evaluated);
+    double wall = cli_wall_s() - t0;
+    int shown = found < o.top ? found : o.top;
+    if (o.json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "platform", p->id);
+        cJSON_AddStringToObject(j, "partition", p->partitions[part].id);
+        cJSON_AddStringToObject(j, "model", o.model.id);
+        cJSON_AddNumberToObject(j, "evaluated", (double)evaluated);
+        cJSON_AddNumberToObject(j, "fitting", found);
+        cJSON_AddNumberToObject(j, "wall_s", wall);
+        cJSON *arr = cJSON_AddArrayToObject(j, "plans");
+        for (int i = 0; i < shown; i++) {
+            const tm_result *r = &best[i].r;
+            cJSON *e = plan_json(&best[i].plan, r->dp);
+            cJSON_AddNumberToObject(e, "step_time_s", r->step_s);
+            cJSON_AddNumberToObject(e, "tokens_per_s", r->tokens_per_s);
+            cJSON_AddNumberToObject(e, "mfu", r->mfu);
+            cJSON_AddNumberToObject(e, "hfu", r->hfu);
+            cJSON_AddNumberToObject(e, "memory_per_gpu_gib", r->mem.total_gib);
+            cJSON_AddItemToObject(e, "breakdown", train_breakdown_json(r));
+            cJSON_AddItemToArray(arr, e);
+        }
+        print_json(j);
+    } else {
+        char a[64], b[64], d[64], e[64];
+        printf(_("%s on %s GPUs of %s/%s, global batch %ld: %s plans evaluated, %s fit in memory (%s)\n"),
+               o.model.name, cli_num(a, sizeof a, o.plan.gpus, 0), p->id, p->partitions[part].id, o.plan.gbs,
+               cli_num(b, sizeof b, (double)evaluated, 0), cli_num(d, sizeof d, found, 0), cli_time(e, sizeof e, wall));
+        if (shown) printf("%s", _("   #   tp   pp  vpp   dp  mbs zero recompute       step      tokens/s    MFU   GiB/GPU\n"));
+        for (int i = 0; i < shown; i++) {
+            const tm_plan *pl = &best[i].plan;
+            const tm_result *r = &best[i].r;
+            printf("%4d %4d %4d %4d %4d %4d %4d %-9s %10s %13s %6s %9s\n", i + 1, pl->tp, pl->pp, pl->vpp, r->dp, pl->mbs,
+                   pl->zero, tm_recompute_name(pl->recompute), cli_time(a, sizeof a, r->step_s),
+                   cli_num(b, sizeof b, r->tokens_per_s, 0), pct(d, sizeof d, r->mfu), cli_num(e, sizeof e, r->mem.total_gib, 1));
+        }
+    }
+    if (!found) {
+        cli_error(_("no plan fits in memory on %d GPUs with a global batch of %ld; use more GPUs, a smaller model or another batch"),
+                  o.plan.gpus, o.plan.gbs);
+        rc = CLI_BAD_INPUT;
+    }
+out:
+    free(best);
+    tm_ctx_destroy(c);
+    plat_free(p);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* validate: the published runs of assets/data/published-runs.csv, predicted. */
+
+typedef struct vrow {
+    char name[64];
+    tm_model model;
+    tm_plan plan;
+    int mbs_given;
+    double tflops, days;        /* published; 0 when blank */
+    int line;
+} vrow;
+
+static int csv_split(char *line, char **f, int max)
+{
+    int n = 0;
+    for (char *s = line;; s++) {
+        if (n < max) f[n] = s;
+        n++;
+        s = strchr(s, ',');
+        if (!s) break;
+        *s = '\0';
+    }
+    return n;
+}
+
+static int read_runs(const char *path, vrow **out, int *count)
+{
+    char *text, why[256];
+    size_t len;
+    if (ut_read_file(path, 1 << 20, &text, &len, why, sizeof why) != 0) {
+        cli_error(_("cannot read %s: %s"), path, why);
+        return -1;
+    }
+    static const char *const cols[] = { "name", "layers", "hidden", "heads", "seq", "vocab", "gpus", "tp", "pp", "dp",
+                                        "global_batch", "mbs", "zero", "recompute", "tflops_per_gpu", "days_300b" };
+    enum { NCOLS = sizeof cols / sizeof *cols };
+    int idx[NCOLS], header = 0, lineno = 0, n = 0;
+    vrow *rows = NULL;
+    size_t cap = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        lineno++;     /* strtok skips empty lines: the data file has none */
+        if (line[0] == '#' || !line[0]) continue;
+        char *f[64];
+        int nf = csv_split(line, f, 64);
+        if (!header) {
+            for (int k = 0; k < NCOLS; k++) {
+                idx[k] = -1;
+                for (int i = 0; i < nf && i < 64; i++)
+                    if (!strcmp(f[i], cols[k])) idx[k] = i;
+                if (idx[k] < 0) {
+                    cli_error(_("%s:%d: no column '%s' in the header"), path, lineno, cols[k]);
+                    free(text);
+                    free(rows);
+                    return -1;
+                }
+            }
+            header = 1;
+            continue;
+        }
+        ut_grow(&rows, &cap, (size_t)n + 1, sizeof *rows);
+        vrow *r = &rows[n];
+        memset(r, 0, sizeof *r);
+        r->line = lineno;
+        long v[13];
+        for (int k = 1; k <= 12; k++) {
+            const char *s = idx[k] < nf ? f[idx[k]] : "";
+            if (k == 11 && !*s) { v[k] = 0; continue; }    /* mbs: not stated */
+            if (ut_parse_long(s, 0, 1L << 40, &v[k]) != 0) {
+                cli_error(_("%s:%d: column '%s' should be a whole number, not '%s'"), path, lineno, cols[k], s);
+                free(text);
+                free(rows);
+                return -1;
+            }
+        }
+        ut_strlcpy(r->name, f[idx[0]], sizeof r->name);
+        tm_model *m = &r->model;
+        snprintf(m->id, sizeof m->id, "%.31s", r->name);
+        snprintf(m->name, sizeof m->name, "%s", r->name);
+        m->layers = (int)v[1], m->hidden = (int)v[2], m->heads = m->kv_heads = (int)v[3], m->seq = (int)v[4];
+        m->vocab = (int)v[5], m->ffn = 4 * m->hidden, m->tied = 1, m->pos_emb = 1;
+        tm_plan *pl = &r->plan;
+        *pl = tm_plan_default();
+        pl->gpus = (int)v[6], pl->tp = (int)v[7], pl->pp = (int)v[8], pl->dp = (int)v[9], pl->gbs = v[10];
+        pl->mbs = v[11] ? (int)v[11] : 1, r->mbs_given = v[11] > 0, pl->zero = (int)v[12];
+        pl->prec = PLAT_FP16;
+        int rcm = tm_recompute_from_name(idx[13] < nf ? f[idx[13]] : "");
+        pl->recompute = rcm < 0 ? TM_RC_NONE : (tm_recompute)rcm;
+        /* The software of the runs, not a fitted constant: Megatron-LM (2021) reduced gradients after
+         * the backward pass (its DDP had no overlap then); DeepSpeed's ZeRO prefetches and overlaps. */
+        pl->dp_overlap = pl->zero > 0;
+        double d;
+        r->tflops = idx[14] < nf && ut_parse_double(f[idx[14]], &d) == 0 ? d : 0;
+        r->days = idx[15] < nf && ut_parse_double(f[idx[15]], &d) == 0 ? d : 0;
+        if ((long)pl->tp * pl->pp * pl->dp != pl->gpus) {
+            cli_error(_("%s:%d: tp x pp x dp = %ld, not the %d GPUs of the row"), path, lineno, (long)pl->tp * pl->pp * pl->dp, pl->gpus);
+            free(text);
+            free(rows);
+            return -1;
+        }
+        n++;
+    }
+    free(text);
+    *out = rows;
+    *count = n;
+    return 0;
+}
+
+/* The runs do not all state their micro-batch or interleaving: take the fastest that fits, as the
+ * authors tuned them. Returns 0 and the prediction, or -1. */
+static int predict_row(const tm_ctx *c, vrow *row, tm_result *best)
+{
+    int found = 0;
+    char err[512];
+    tm_plan base = row->plan;
+    for (int mbs = row->mbs_given ? base.mbs : 1; mbs <= (row->mbs_given ? base.mbs : 16); mbs *= 2) {
+        for (int v = 1; v <= (base.pp > 1 ? 8 : 1); v++) {
+            tm_plan pl = base;
+            pl.mbs = mbs, pl.vpp = v;
+            tm_result r;
+            if (tm_predict(c, &row->model, &pl, 300e9, &r, err, sizeof err) != 0 || !r.mem.fits) continue;
+            if (!found || r.step_s < best->step_s) *best = r, row->plan = pl, row->plan.dp = r.dp;
+            found = 1;
+        }
+    }
+    return found ? 0 : -1;
+}
+
+static int cmp_double(const void *a, const void *b);
+
+/* Sum of squared log errors of the hardware TFLOP/s of the runs in use[] with a matmul efficiency. */
+static double fit_loss(tm_ctx *c, vrow *rows, int n, const int *use, double eff, double memory)
+{
+    tm_ctx_set_efficiency(c, eff, memory);
+    double loss = 0;
+    for (int i = 0; i < n; i++) {
+        if (!use[i] || !(rows[i].tflops > 0)) continue;
+        vrow row = rows[i];
+        tm_result r;
+        if (predict_row(c, &row, &r) != 0) return INFINITY;
+        double l = log(r.hardware_tflops_per_gpu / row.tflops);
+        loss += l * l;
+    }
+    return loss;
+}
+
+/* Golden-section search of the matmul efficiency in (0.2, 1]. */
+static double fit_matmul(tm_ctx *c, vrow *rows, int n, const int *use, double memory)
+{
+    double lo = 0.2, hi = 1.0, g = (sqrt(5) - 1) / 2;
+    double x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo);
+    double f1 = fit_loss(c, rows, n, use, x1, memory), f2 = fit_loss(c, rows, n, use, x2, memory);
+    while (hi - lo > 1e-4) {
+        if (f1 < f2) hi = x2, x2 = x1, f2 = f1, x1 = hi - g * (hi - lo), f1 = fit_loss(c, rows, n, use, x1, memory);
+        else lo = x1, x1 = x2, f1 = f2, x2 = lo + g * (hi - lo), f2 = fit_loss(c, rows, n, use, x2, memory);
+    }
+    return (lo + hi) / 2;
+}
+
+/* validate --fit: the matmul efficiency that fits the Megatron-LM runs best, and, for each run, the
+ * error when it is left out of the fit (leave-one-out: the accuracy on a run the fit never saw). */
+static int validate_fit(tm_ctx *c, vrow *rows, int n)
+{
+    double m0, memory;
+    tm_ctx_efficiency(c, &m0, &memory);
+    int *use = ut_calloc((size_t)n, sizeof *use);
+    for (int i = 0; i < n; i++) use[i] = rows[i].plan.zero == 0;
+    double all = fit_matmul(c, rows, n, use, memory);
+    char a[48], b[48];
+    printf(_("Matrix-multiply efficiency fitted on the %s runs without ZeRO: %s (the platform file says %s)\n"),
+           "Megatron-LM", cli_num(a, sizeof a, all, 3), cli_num(b, sizeof b, m0, 3));
+    printf("%s", _("Leave-one-out: each run predicted with the efficiency fitted on the others\n"));
+    double worst = 0, *errs = ut_calloc((size_t)n, sizeof *errs);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (!use[i] || !(rows[i].tflops > 0)) continue;
+        use[i] = 0;
+        double e_i = fit_matmul(c, rows, n, use, memory);
+        use[i] = 1;
+        tm_ctx_set_efficiency(c, e_i, memory);
+        vrow row = rows[i];
+        tm_result r;
+        if (predict_row(c, &row, &r) != 0) continue;
+        double err = (r.hardware_tflops_per_gpu - row.tflops) / row.tflops * 100;
+        errs[k++] = fabs(err);
+        worst = fmax(worst, fabs(err));
+        printf("  %-18s %s %6.3f   %+6.1f %%\n", row.name, _("efficiency"), e_i, err);
+    }
+    qsort(errs, (size_t)k, sizeof *errs, cmp_double);
+    double median = k ? (k % 2 ? errs[k / 2] : (errs[k / 2 - 1] + errs[k / 2]) / 2) : 0;
+    printf(_("Leave-one-out |error|: median %s %%, max %s %%\n"), cli_num(a, sizeof a, median, 1), cli_num(b, sizeof b, worst, 1));
+    tm_ctx_set_efficiency(c, m0, memory);
+    free(errs);
+    free(use);
+    return CLI_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int cmd_validate(int argc, char **argv)
+{
+    int json = 0, fit = 0;
+    const char *platform = "selene", *partition = "a100";
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) json = 1;
+        else if (!strcmp(argv[i], "--fit")) fit = 1;
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("%s", _("Usage: usine validate [--json] [--fit]\n"
+                           "Predicts every run of published-runs.csv (Narayanan et al., SC'21, on Selene) and prints\n"
+                           "the error of each prediction and the median. Exit status 1 if a run is off by more than 10 %.\n"
+                           "--fit: fit the accelerator's matrix-multiply efficiency on the Megatron-LM runs and\n"
+                           "       show each run's error when it is left out of the fit.\n"));
+            return CLI_OK;
+        } else {
+            cli_error(_("unknown argument '%s' for 'usine validate'; see 'usine validate --help'"), argv[i]);
+            return CLI_BAD_INPUT;
+        }
+    }
+    char path[4096];
+    if (cli_data_file("data/published-runs.csv", path, sizeof path) != 0) {
+        cli_error("%s", _("cannot find data/published-runs.csv in the data folder (set USINE_DATADIR?)"));
+        return CLI_BAD_INPUT;
+    }
+    vrow *rows;
+    int n;
+    if (read_runs(path, &rows, &n) != 0) return CLI_BAD_INPUT;
+    plat_platform *p = cli_load_platform(platform, NULL, 0);
+    if (!p) {
+        free(rows);
+        return CLI_BAD_INPUT;
+    }
+    int part = plat_find_partition(p, partition);
+    int maxg = 0;
+    for (int i = 0; i < n; i++) maxg = rows[i].plan.gpus > maxg ? rows[i].plan.gpus : maxg;
+    char err[512];
+    tm_ctx *c = part >= 0 ? tm_ctx_create(p, part, maxg, err, sizeof err) : NULL;
+    if (!c) {
+        cli_error(_("the validation platform %s/%s cannot hold the runs: %s"), platform, partition, part < 0 ? "?" : err);
+        free(rows);
+        plat_free(p);
+        return CLI_BAD_INPUT;
+    }
+    if (fit) {
+        int frc = validate_fit(c, rows, n);
+        free(rows);
+        tm_ctx_destroy(c);
+        plat_free(p);
+        return frc;
+    }
+    double *errs = ut_calloc((size_t)n * 2 + 1, sizeof *errs);
+    int nerr = 0, over = 0;
+    cJSON *arr = json ? cJSON_CreateArray() : NULL;
+    if (!json)
+        printf(_("Published runs (%s) predicted on %s/%s\n"
+                 "%-18s %-15s %10s %10s %8s   %s\n"),
+               "Narayanan et al., SC'21", p->id, partition, _("run"), _("metric"), _("published"), _("predicted"), _("error"),
+               _("plan (mbs, vpp: fastest that fits when not published)"));
+    for (int i = 0; i < n; i++) {
+        vrow *row = &rows[i];
+        tm_result r;
+        if (predict_row(c, row, &r) != 0) {
+            cli_error(_("%s:%d: run %s: no micro-batch fits in memory in the model"), path, row->line, row->name);
+            over++;
+            continue;
+        }
+        struct { const char *metric; double pub, pred; } m[2] = {
+            { "tflops_per_gpu", row->tflops, r.hardware_tflops_per_gpu },
+            { "days_300b", row->days, r.time_to_train_s / 86400 },
+        };
+        for (int k = 0; k < 2; k++) {
+            if (!(m[k].pub > 0)) continue;
+            double e = (m[k].pred - m[k].pub) / m[k].pub * 100;
+            errs[nerr++] = fabs(e);
+            if (fabs(e) > 10) over++;
+            if (json) {
+                cJSON *o = cJSON_CreateObject();
+                cJSON_AddStringToObject(o, "name", row->name);
+                cJSON_AddStringToObject(o, "metric", m[k].metric);
+                cJSON_AddNumberToObject(o, "published", m[k].pub);
+                cJSON_AddNumberToObject(o, "predicted", m[k].pred);
+                cJSON_AddNumberToObject(o, "error_pct", e);
+                cJSON_AddItemToObject(o, "plan", plan_json(&row->plan, r.dp));
+                cJSON_AddItemToObject(o, "breakdown", train_breakdown_json(&r));
+                cJSON_AddItemToArray(arr, o);
+            } else {
+                char a[48], b[48], d[48];
+                printf("%-18s %-15s %10s %10s %+7.1f%%   mbs %d, vpp %d\n", row->name, m[k].metric,
+                       cli_num(a, sizeof a, m[k].pub, 1), cli_num(b, sizeof b, m[k].pred, 1), e, row->plan.mbs, row->plan.vpp);
+                (void)d;
+            }
+        }
+    }
+    qsort(errs, (size_t)nerr, sizeof *errs, cmp_double);
+    double median = nerr ? (nerr % 2 ? errs[nerr / 2] : (errs[nerr / 2 - 1] + errs[nerr / 2]) / 2) : 0;
+    double mean = 0;
+    for (int i = 0; i < nerr; i++) mean += errs[i] / nerr;
+    if (json) print_json(arr);
+    else {
+        char a[48], b[48], d[48];
+        printf(_("|error|: median %s %%, mean %s %%, max %s %%; %d of %d predictions within 10 %%\n"),
+               cli_num(a, sizeof a, median, 1), cli_num(b, sizeof b, mean, 1), cli_num(d, sizeof d, nerr ? errs[nerr - 1] : 0, 1),
+               nerr - over, nerr);
+    }
+    free(errs);
+    free(rows);
+    tm_ctx_destroy(c);
+    plat_free(p);
+    return over ? CLI_FAILED : CLI_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* simulate step: the same step through the discrete-event simulator */
+
+static void label_link(const void *ctx, int link, char *buf, size_t size) { net_link_label(ctx, link, buf, size); }
+
+int simulate_step(int argc, char **argv)
+{
+    train_opts o;
+    int rc = train_parse(argc, argv, "simulate step", &o);
+    if (rc >= 0) return rc;
+    plat_platform *p = NULL;
+    tm_ctx *c = NULL;
+    net *nw = NULL;
+    ds *s = NULL;
+    int part;
+    if ((rc = train_open(&o, &p, &c, &part)) != CLI_OK) goto out;
+    char err[512];
+    tm_result r;
+    if (tm_predict(c, &o.model, &o.plan, 0, &r, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        rc = CLI_BAD_INPUT;
+        goto out;
+    }
+    nw = net_create(p, part, o.plan.gpus, err, sizeof err);
+    if (!nw) {
+        cli_error("%s", err);
+        rc = CLI_BAD_INPUT;
+        goto out;
+    }
+    s = ds_create(nw, o.trace != NULL);
+    double t0 = cli_wall_s();
+    if (tm_build_step(c, &o.model, &o.plan, s, err, sizeof err) < 0) {
+        cli_error("%s", err);
+        rc = CLI_BAD_INPUT;
+        goto out;
+    }
+    ds_stats st;
+    ds_run(s, &st);
+    double wall = cli_wall_s() - t0;
+    double diff = (st.end_s - r.step_s) / r.step_s * 100;
+    if (o.trace) {
+        FILE *f = fopen(o.trace, "w");
+        double *caps = ut_malloc((size_t)nw->nlinks * sizeof *caps);
+        for (int i = 0; i < nw->nlinks; i++) caps[i] = nw->links[i].cap_Bps;
+        int bad = !f || tl_write_chrome_trace(ds_timeline(s), f, nw->gpus_per_node, label_link, nw, caps) != 0;
+        if (f && fclose(f) != 0) bad = 1;
+        free(caps);
+        if (bad) {
+            cli_error(_("cannot write the trace to '%s'"), o.trace);
+            rc = CLI_BAD_INPUT;
+            goto out;
+        }
+    }
+    if (o.json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "platform", p->id);
+        cJSON_AddStringToObject(j, "partition", p->partitions[part].id);
+        cJSON_AddStringToObject(j, "model", o.model.id);
+        cJSON_AddItemToObject(j, "plan", plan_json(&o.plan, r.dp));
+        cJSON_AddNumberToObject(j, "micro_batches", r.micro_batches);
+        cJSON_AddNumberToObject(j, "step_time_s", st.end_s);
+        cJSON_AddNumberToObject(j, "analytic_step_time_s", r.step_s);
+        cJSON_AddNumberToObject(j, "difference_pct", diff);
+        cJSON_AddNumberToObject(j, "tokens_per_s", r.tokens_per_step / st.end_s);
+        cJSON_AddNumberToObject(j, "events", (double)st.events);
+        cJSON_AddNumberToObject(j, "messages", (double)st.flows);
+        cJSON_AddNumberToObject(j, "wall_s", wall);
+        if (o.trace) cJSON_AddStringToObject(j, "trace", o.trace);
+        print_json(j);
+    } else {
+        char a[64], b[64], d[64], line[256];
+        plan_line(line, sizeof line, &o.plan, r.dp);
+        printf(_("%s on %s GPUs of %s/%s: one step, %d micro-batches, %s\n"), o.model.name, cli_num(a, sizeof a, o.plan.gpus, 0),
+               p->id, p->partitions[part].id, r.micro_batches, line);
+        printf(_("  simulated      %s   (discrete-event: %s messages, %s events, %s of wall time)\n"),
+               cli_time(a, sizeof a, st.end_s), cli_num(b, sizeof b, (double)st.flows, 0),
+               cli_num(d, sizeof d, (double)st.events, 0), cli_time(line, sizeof line, wall));
+        printf(_("  analytic       %s   (usine predict); the simulation is %+.1f %% from it\n"), cli_time(a, sizeof a, r.step_s), diff);
+        if (o.trace) printf(_("  trace: %s (open it in https://ui.perfetto.dev)\n"), o.trace);
+    }
+out:
+    ds_destroy(s);
+    net_destroy(nw);
+    tm_ctx_destroy(c);
+    plat_free(p);
+    return rc;
+}

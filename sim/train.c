@@ -1,0 +1,663 @@
+/* train.c: the analytic training model (see train.h for what it counts). */
+#include "train.h"
+
+#include "coll.h"
+#include "ds.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GIB 1073741824.0
+
+/* ------------------------------------------------------------------------------------------ */
+/* Model presets. Shapes as their papers give them (layers, hidden, heads, kv heads, ffn, vocab,
+ * sequence). gated: SwiGLU; tied: output shares the embedding; pos: learned positions. */
+
+static const tm_model presets[] = {
+    /* GPT-3 175B: Brown et al. 2020, Table 2.1 (96 x 12288, 96 heads, context 2048, BPE 50257) */
+    { "gpt3-175b", "GPT-3 175B", 96, 12288, 96, 96, 4 * 12288, 50257, 2048, 0, 1, 1 },
+    /* Megatron-LM family: Narayanan et al. SC'21, Table 1 (vocabulary padded to 51200) */
+    { "megatron-1.7b", "Megatron-LM 1.7B", 24, 2304, 24, 24, 4 * 2304, 51200, 2048, 0, 1, 1 },
+    { "megatron-3.6b", "Megatron-LM 3.6B", 30, 3072, 32, 32, 4 * 3072, 51200, 2048, 0, 1, 1 },
+    { "megatron-7.5b", "Megatron-LM 7.5B", 36, 4096, 32, 32, 4 * 4096, 51200, 2048, 0, 1, 1 },
+    { "megatron-18.4b", "Megatron-LM 18.4B", 40, 6144, 48, 48, 4 * 6144, 51200, 2048, 0, 1, 1 },
+    { "megatron-39.1b", "Megatron-LM 39.1B", 48, 8192, 64, 64, 4 * 8192, 51200, 2048, 0, 1, 1 },
+    { "megatron-76.1b", "Megatron-LM 76.1B", 60, 10240, 80, 80, 4 * 10240, 51200, 2048, 0, 1, 1 },
+    { "megatron-145.6b", "Megatron-LM 145.6B", 80, 12288, 96, 96, 4 * 12288, 51200, 2048, 0, 1, 1 },
+    { "megatron-310.1b", "Megatron-LM 310.1B", 96, 16384, 128, 128, 4 * 16384, 51200, 2048, 0, 1, 1 },
+    { "megatron-529.6b", "Megatron-LM 529.6B (MT-NLG)", 105, 20480, 128, 128, 4 * 20480, 51200, 2048, 0, 1, 1 },
+    { "megatron-1t", "Megatron-LM 1T", 128, 25600, 160, 160, 4 * 25600, 51200, 2048, 0, 1, 1 },
+    /* BLOOM 176B: BigScience 2022 (70 x 14336, 112 heads, vocabulary 250880, ALiBi, tied) */
+    { "bloom-176b", "BLOOM 176B", 70, 14336, 112, 112, 4 * 14336, 250880, 2048, 0, 1, 0 },
+    /* Llama 2: Touvron et al. 2023; Llama 3: Meta, "The Llama 3 Herd of Models", 2024, Table 3 */
+    { "llama2-7b", "Llama 2 7B", 32, 4096, 32, 32, 11008, 32000, 4096, 1, 0, 0 },
+    { "llama2-70b", "Llama 2 70B", 80, 8192, 64, 8, 28672, 32000, 4096, 1, 0, 0 },
+    { "llama3-8b", "Llama 3 8B", 32, 4096, 32, 8, 14336, 128256, 8192, 1, 0, 0 },
+    { "llama3-70b", "Llama 3 70B", 80, 8192, 64, 8, 28672, 128256, 8192, 1, 0, 0 },
+    { "llama3-405b", "Llama 3 405B", 126, 16384, 128, 8, 53248, 128256, 8192, 1, 0, 0 },
+};
+
+const tm_model *tm_model_presets(int *count)
+{
+    *count = (int)(sizeof presets / sizeof *presets);
+    return presets;
+}
+
+const tm_model *tm_model_preset(const char *id)
+{
+    for (size_t i = 0; i < sizeof presets / sizeof *presets; i++)
+        if (!strcmp(presets[i].id, id)) return &presets[i];
+    return NULL;
+}
+
+/* Parameters of one transformer layer: attention (Q, K, V, output, biases), MLP, two norms. */
+static double layer_params(const tm_model *m)
+{
+    double h = m->hidden, hd = h / m->heads, kv = m->kv_heads * hd;
+    double attn = h * (h + 2 * kv) + (h + 2 * kv) + h * h + h;
+    double mlp = m->gated ? 3 * h * m->ffn : 2 * h * m->ffn + m->ffn + h;
+    return attn + mlp + 4 * h;
+}
+
+static double embedding_params(const tm_model *m)
+{
+    return (double)m->vocab * m->hidden + (m->pos_emb ? (double)m->seq * m->hidden : 0);
+}
+
+double tm_model_params(const tm_model *m)
+{
+    double out = m->tied ? 0 : (double)m->vocab * m->hidden;
+    return m->layers * layer_params(m) + embedding_params(m) + out + 2.0 * m->hidden;
+}
+
+int tm_model_check(const tm_model *m, char *err, size_t n)
+{
+    struct { const char *name; long v, max; } f[] = {
+        { "--layers", m->layers, 10000 }, { "--hidden", m->hidden, 1 << 20 }, { "--heads", m->heads, 1 << 14 },
+        { "--kv-heads", m->kv_heads, 1 << 14 }, { "--ffn", m->ffn, 1 << 22 }, { "--vocab", m->vocab, 1 << 24 },
+        { "--seq", m->seq, 1 << 24 },
+    };
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++)
+        if (f[i].v < 1 || f[i].v > f[i].max) {
+            snprintf(err, n, _("%s must be between 1 and %ld (got %ld)"), f[i].name, f[i].max, f[i].v);
+            return -1;
+        }
+    if (m->hidden % m->heads) {
+        snprintf(err, n, _("the hidden size %d is not a multiple of the %d heads"), m->hidden, m->heads);
+        return -1;
+    }
+    if (m->kv_heads > m->heads || m->heads % m->kv_heads) {
+        snprintf(err, n, _("the %d heads are not a multiple of the %d key/value heads"), m->heads, m->kv_heads);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Plans */
+
+tm_plan tm_plan_default(void)
+{
+    tm_plan p = { 0 };
+    p.gpus = 1, p.tp = 1, p.pp = 1, p.vpp = 1, p.cp = 1, p.dp = 1, p.gbs = 0, p.mbs = 1;
+    p.dp_overlap = 1;
+    p.recompute = TM_RC_NONE;
+    p.prec = PLAT_BF16;
+    return p;
+}
+
+static const char *const rc_names[] = { "none", "selective", "full" };
+
+const char *tm_recompute_name(tm_recompute r)
+{
+    return r >= TM_RC_NONE && r <= TM_RC_FULL ? rc_names[r] : "?";
+}
+
+int tm_recompute_from_name(const char *s)
+{
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(s, rc_names[i])) return i;
+    return -1;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The platform, prepared once. */
+
+struct tm_ctx {
+    const plat_platform *p;
+    int partition;
+    const plat_accel *acc;
+    const plat_node *node;
+    const plat_network *netw;
+    net *net;
+    int gpus, gpn;
+    double nic_Bps;             /* one node's NICs together, one direction, with the network's efficiency */
+    double oversub;
+    double eff_matmul, eff_memory;
+    double node_power_w;        /* one node's share of the partition's IT power at full load */
+};
+
+tm_ctx *tm_ctx_create(const plat_platform *p, int partition, int gpus, char *err, size_t n)
+{
+    if (partition < 0 || partition >= p->npartitions) {
+        snprintf(err, n, "%s", _("no such partition"));
+        return NULL;
+    }
+    const plat_partition *pt = &p->partitions[partition];
+    const plat_node *node = &p->node_types[pt->node];
+    if (node->accel < 0) {
+        snprintf(err, n, _("partition '%s' has no accelerators"), pt->id);
+        return NULL;
+    }
+    net *nw = net_create(p, partition, gpus, err, n);
+    if (!nw) return NULL;
+    tm_ctx *c = ut_calloc(1, sizeof *c);
+    c->p = p;
+    c->partition = partition;
+    c->node = node;
+    c->acc = &p->accels[node->accel];
+    c->netw = &p->networks[pt->network];
+    c->net = nw;
+    c->gpus = gpus;
+    c->gpn = node->accels_per_node;
+    c->nic_Bps = node->nics * node->nic_gbit_s / 8 * 1e9 * c->netw->eff_bandwidth;
+    c->oversub = c->netw->topology == PLAT_TOPO_FAT_TREE && c->netw->oversubscription > 1 ? c->netw->oversubscription : 1;
+    /* An accelerator without measured efficiencies runs at its peak: the output says so (tm_result
+     * carries the values used) rather than inventing a figure here. */
+    c->eff_matmul = c->acc->eff_matmul > 0 ? c->acc->eff_matmul : 1;
+    c->eff_memory = c->acc->eff_memory > 0 ? c->acc->eff_memory : 1;
+    plat_totals t;
+    plat_partition_totals(p, partition, &t);
+    c->node_power_w = t.power_it_mw * 1e6 / pt->nodes;
+    return c;
+}
+
+void tm_ctx_destroy(tm_ctx *c)
+{
+    if (!c) return;
+    net_destroy(c->net);
+    free(c);
+}
+
+int tm_ctx_gpus_per_node(const tm_ctx *c) { return c->gpn; }
+
+void tm_ctx_efficiency(const tm_ctx *c, double *matmul, double *memory)
+{
+    *matmul = c->eff_matmul;
+    *memory = c->eff_memory;
+}
+
+void tm_ctx_set_efficiency(tm_ctx *c, double matmul, double memory)
+{
+    if (matmul > 0 && matmul <= 1) c->eff_matmul = matmul;
+    if (memory > 0 && memory <= 1) c->eff_memory = memory;
+}
+const net *tm_ctx_net(const tm_ctx *c) { return c->net; }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Plan checks, with what would work instead. */
+
+static void divisors_near(char *buf, size_t n, long target, long unit)
+{
+    long lo = target / unit * unit, hi = lo + unit;
+    if (lo >= unit) snprintf(buf, n, "%ld, %ld", lo, hi);
+    else snprintf(buf, n, "%ld", hi);
+}
+
+int tm_plan_check(const tm_ctx *c, const tm_model *m, tm_plan *pl, char *err, size_t n)
+{
+    char alt[64];
+    if (pl->tp < 1 || pl->pp < 1 || pl->cp < 1 || pl->vpp < 1 || pl->mbs < 1 || pl->gpus < 1 || pl->gbs < 1) {
+        snprintf(err, n, "%s", _("--gpus, --tp, --pp, --vpp, --cp, --gbs and --mbs must be at least 1"));
+        return -1;
+    }
+    if (pl->gpus > c->gpus) {
+        snprintf(err, n, _("%d GPUs asked, the partition has %d"), pl->gpus, c->gpus);
+        return -1;
+    }
+    long mp = (long)pl->tp * pl->pp * pl->cp;
+    if (pl->gpus % mp) {
+        divisors_near(alt, sizeof alt, pl->gpus, mp);
+        snprintf(err, n, _("%d GPUs are not a multiple of tp x pp x cp = %ld; try --gpus %s"), pl->gpus, mp, alt);
+        return -1;
+    }
+    pl->dp = (int)(pl->gpus / mp);
+    if (pl->tp > c->gpn) {
+        snprintf(err, n, _("tensor parallelism %d is larger than a node's %d GPUs (its scale-up domain); use --tp %d or less"),
+                 pl->tp, c->gpn, c->gpn);
+        return -1;
+    }
+    if (c->gpn % pl->tp) {
+        snprintf(err, n, _("tensor parallelism %d does not divide a node's %d GPUs"), pl->tp, c->gpn);
+        return -1;
+    }
+    if (m->heads % pl->tp || (m->kv_heads % pl->tp && pl->tp % m->kv_heads)) {
+        snprintf(err, n, _("tensor parallelism %d does not divide the %d attention heads"), pl->tp, m->heads);
+        return -1;
+    }
+    if (m->layers % (pl->pp * pl->vpp)) {
+        snprintf(err, n, _("the %d layers do not split into pp x vpp = %d equal stages"), m->layers, pl->pp * pl->vpp);
+        return -1;
+    }
+    if (m->seq % (2 * pl->cp) && pl->cp > 1) {
+        snprintf(err, n, _("context parallelism %d needs a sequence length that is a multiple of %d"), pl->cp, 2 * pl->cp);
+        return -1;
+    }
+    long per_replica = (long)pl->dp * pl->mbs;
+    if (pl->gbs % per_replica) {
+        divisors_near(alt, sizeof alt, pl->gbs, per_replica);
+        snprintf(err, n, _("the global batch %ld is not a multiple of dp x mbs = %d x %d = %ld; try --gbs %s"), pl->gbs,
+                 pl->dp, pl->mbs, per_replica, alt);
+        return -1;
+    }
+    long mb = pl->gbs / per_replica;
+    if (pl->vpp > 1 && (pl->pp < 2 || mb % pl->pp)) {
+        snprintf(err, n, _("the interleaved schedule (--vpp %d) needs pp > 1 and micro-batches (%ld) that are a multiple of pp (%d)"),
+                 pl->vpp, mb, pl->pp);
+        return -1;
+    }
+    if (pl->zero < 0 || pl->zero > 3) {
+        snprintf(err, n, "%s", _("--zero must be 0, 1, 2 or 3"));
+        return -1;
+    }
+    if (pl->zero >= 2 && pl->pp > 1) {
+        snprintf(err, n, "%s", _("ZeRO stage 2 and 3 shard gradients across micro-batches; with pipeline parallelism use --zero 0 or 1"));
+        return -1;
+    }
+    if (pl->prec < 0 || pl->prec >= PLAT_PREC_COUNT || pl->prec == PLAT_FP64) {
+        snprintf(err, n, "%s", _("unknown training precision (fp32, tf32, fp16, bf16 or fp8)"));
+        return -1;
+    }
+    if (!(c->acc->peak_tflops[pl->prec] > 0)) {
+        snprintf(err, n, _("the %s has no %s peak in the platform file"), c->acc->name ? c->acc->name : c->acc->id,
+                 plat_prec_name((plat_prec)pl->prec));
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Timing helpers */
+
+typedef struct hw {
+    double flops;               /* sustained matrix-multiply FLOP/s */
+    double mem_Bps;             /* sustained memory bytes/s */
+    double e;                   /* bytes per activation element */
+} hw;
+
+/* Tensor cores work on output tiles; a dimension that is not a multiple of the tile wastes the rest
+ * of its last tile (128, the common CUTLASS/cuBLAS tile edge). */
+static double quant(double d)
+{
+    double tiles = ceil(d / 128);
+    return d / (tiles * 128);
+}
+
+typedef struct cost { double flops, s; } cost;
+
+static void gemm(cost *c, const hw *h, double m, double n, double k, double batch)
+{
+    double flops = 2 * m * n * k * batch;
+    double bytes = batch * (m * k + k * n + m * n) * h->e;
+    double q = quant(m) * quant(n);
+    c->flops += flops;
+    c->s += fmax(flops / (h->flops * q), bytes / h->mem_Bps);
+}
+
+/* Forward GEMM and the two of its backward pass (input gradient, weight gradient). */
+static void gemm_fb(cost *f, cost *b, const hw *h, double m, double n, double k, double batch)
+{
+    gemm(f, h, m, n, k, batch);
+    gemm(b, h, m, k, n, batch);
+    gemm(b, h, k, n, m, batch);
+}
+
+/* Collective time over p ranks spaced `stride` GPUs apart from GPU 0, with the alpha-beta closed
+ * form of coll.h, alpha and bandwidth measured on the network. Every GPU of a node communicates at
+ * once (all the groups of a kind run together), so the node's NICs are shared by its GPUs. */
+static double coll_s(const tm_ctx *c, coll_op op, int p, int stride, double bytes)
+{
+    if (p < 2 || !(bytes > 0)) return 0;
+    int *gpus = ut_malloc((size_t)p * sizeof *gpus);
+    for (int r = 0; r < p; r++) gpus[r] = r * stride;
+    coll_cost k;
+    ds_collective_cost(c->net, gpus, p, &k);
+    int nodes = (p - 1) * stride / c->gpn + 1;
+    free(gpus);
+    int active = c->gpn < c->gpus ? c->gpn : c->gpus;
+    double share = c->nic_Bps / active;
+    if (nodes > 1 && c->oversub > 1 && c->netw->radix > 0 && nodes * 2 > c->netw->radix) share /= c->oversub;
+    k.bw_inter_all_Bps = fmin(k.bw_inter_all_Bps, share);
+    if (k.ranks_per_node == 1) k.bw_inter_Bps = fmin(k.bw_inter_Bps, share);
+    coll_algo algo = op == COLL_P2P || op == COLL_ALLTOALL ? COLL_DIRECT : COLL_RING;
+    /* NCCL's rings use every NIC of a node (one channel per rail): for groups with several GPUs per
+     * node that is the hierarchical all-reduce's cost */
+    int hier = op == COLL_ALLREDUCE && nodes > 1 && k.ranks_per_node > 1 && p % k.ranks_per_node == 0;
+    if (hier) algo = COLL_HIER;
+    coll_plan plan;
+    char e[256];
+    if (coll_plan_init(&plan, op, algo, p, bytes, &k, e, sizeof e) != 0) return 0;
+    double t = coll_closed_form_s(&plan, &k);
+    coll_plan_free(&plan);
+    if (!hier && (op == COLL_ALLGATHER || op == COLL_REDUCESCATTER) && nodes > 1 && k.ranks_per_node > 1) {
+        /* the same rail argument: the node's NICs carry the (nodes-1)/nodes of the buffer once */
+        double rails = (double)(nodes - 1) / nodes * bytes / (share * k.ranks_per_node);
+        double inside = (double)(k.ranks_per_node - 1) / k.ranks_per_node * bytes / k.bw_intra_Bps;
+        t = fmin(t, (p - 1) * k.alpha_inter_s + fmax(rails, inside));
+    }
+    return t;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* One layer, one micro-batch, one GPU. */
+
+typedef struct layer_cost {
+    cost fwd, bwd;              /* GEMMs + memory-bound operations */
+    double gemm_f_s, gemm_b_s, mem_f_s, mem_b_s;
+    cost attn_core;             /* QK^T, softmax, AV: what selective recomputation redoes */
+    double tp_fwd_s, tp_bwd_s;  /* tensor-parallel collectives */
+    double cp_fwd_s, cp_bwd_s;  /* context-parallel exchanges, exposed */
+} layer_cost;
+
+static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const hw *h, layer_cost *L)
+{
+    memset(L, 0, sizeof *L);
+    double t = pl->tp, b = pl->mbs, s_loc = (double)m->seq / pl->cp, T = b * s_loc;
+    double hid = m->hidden, hd = hid / m->heads, a_loc = m->heads / t;
+    double kv_loc = m->kv_heads >= t ? m->kv_heads / t : 1;
+    double ffn_loc = m->ffn / t;
+    cost f = { 0 }, bw = { 0 }, core_f = { 0 }, core_b = { 0 };
+    gemm_fb(&f, &bw, h, T, (a_loc + 2 * kv_loc) * hd, hid, 1);                      /* QKV */
+    if (pl->flash) {
+        /* fused kernel: the same FLOPs at the matrix rate, scores never reach memory */
+        double fl = 4 * T * m->seq * hd * a_loc;
+        core_f.flops = fl, core_f.s = fl / h->flops;
+        core_b.flops = 2 * fl, core_b.s = 2.5 * fl / h->flops; /* backward recomputes the scores */
+    } else {
+        gemm_fb(&core_f, &core_b, h, s_loc, m->seq, hd, b * a_loc);                  /* Q K^T */
+        gemm_fb(&core_f, &core_b, h, s_loc, hd, m->seq, b * a_loc);                  /* P V */
+        double scores = b * a_loc * s_loc * m->seq;                                   /* elements */
+        double pass_f = 4.5 * scores * h->e / h->mem_Bps;  /* scale-mask-softmax (r+w), dropout (r+w+mask) */
+        core_f.s += pass_f, core_b.s += 2 * pass_f;
+    }
+    L->attn_core = core_f;
+    f.flops += core_f.flops, f.s += core_f.s;
+    bw.flops += core_b.flops, bw.s += core_b.s;
+    gemm_fb(&f, &bw, h, T, hid, a_loc * hd, 1);                                       /* output projection */
+    gemm_fb(&f, &bw, h, T, ffn_loc * (m->gated ? 2 : 1), hid, 1);                     /* MLP up (and gate) */
+    gemm_fb(&f, &bw, h, T, hid, ffn_loc, 1);                                          /* MLP down */
+    L->gemm_f_s = f.s, L->gemm_b_s = bw.s;
+    /* memory-bound passes over activations (one read or one write of an element each):
+     * two norms (2 each), two bias-dropout-residual (3.5 each: x, residual, out, half a mask),
+     * the activation function (2, SwiGLU 3), over the hidden (replicated across the tensor-parallel
+     * ranks unless sequence parallelism splits them) or the local ffn width */
+    double E_h = T * hid / (pl->seq_parallel ? t : 1), E_f = T * ffn_loc;
+    double passes = 11 * E_h + (m->gated ? 3 : 2) * E_f;
+    double mem = passes * h->e / h->mem_Bps;
+    L->mem_f_s = mem, L->mem_b_s = 2 * mem;
+    f.s += mem, bw.s += 2 * mem;
+    L->fwd = f, L->bwd = bw;
+    /* tensor parallel: two all-reduces of the layer's activations forward, two backward (with
+     * sequence parallelism each is an all-gather plus a reduce-scatter: the same bytes) */
+    if (pl->tp > 1) {
+        double bytes = T * hid * h->e;
+        double one = pl->seq_parallel ? coll_s(c, COLL_ALLGATHER, pl->tp, 1, bytes) + coll_s(c, COLL_REDUCESCATTER, pl->tp, 1, bytes)
+                                      : coll_s(c, COLL_ALLREDUCE, pl->tp, 1, bytes);
+        L->tp_fwd_s = 2 * one, L->tp_bwd_s = 2 * one;
+    }
+    /* context parallel: a ring passes the keys and values of every chunk around (cp - 1 steps),
+     * hidden behind the attention core when it is long enough; backward also returns their gradients */
+    if (pl->cp > 1) {
+        double kvb = 2 * b * s_loc * kv_loc * hd * h->e;
+        double ring = coll_s(c, COLL_ALLGATHER, pl->cp, pl->tp, kvb * pl->cp);
+        L->cp_fwd_s = fmax(0, ring - core_f.s);
+        L->cp_bwd_s = fmax(0, 2 * ring - core_b.s);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static double prec_bytes(int prec) { return prec == PLAT_FP32 || prec == PLAT_TF32 ? 4 : 2; }
+
+int tm_predict(const tm_ctx *c, const tm_model *m, const tm_plan *plan_in, double tokens, tm_result *r,
+               char *err, size_t n)
+{
+    memset(r, 0, sizeof *r);
+    tm_plan plc = *plan_in, *pl = &plc;
+    if (tm_model_check(m, err, n) || tm_plan_check(c, m, pl, err, n)) return -1;
+    const plat_accel *acc = c->acc;
+    hw h = { acc->peak_tflops[pl->prec] * 1e12 * c->eff_matmul, acc->memory_tbs * 1e12 * c->eff_memory,
+             prec_bytes(pl->prec) };
+    double e = h.e;
+    int dp = pl->dp, tp = pl->tp, pp = pl->pp, v = pl->vpp;
+    long mb = pl->gbs / ((long)dp * pl->mbs);
+    r->dp = dp, r->micro_batches = (int)mb;
+    double Lps = (double)m->layers / pp;               /* layers per stage */
+    double T = (double)pl->mbs * m->seq / pl->cp;     /* tokens per micro-batch on one GPU */
+
+    layer_cost L;
+    layer(c, m, pl, &h, &L);
+    /* per micro-batch on one stage */
+    double f_s = Lps * (L.fwd.s + L.tp_fwd_s + L.cp_fwd_s);
+    double b_s = Lps * (L.bwd.s + L.tp_bwd_s + L.cp_bwd_s);
+    double rc_s = 0, rc_flops = 0;
+    if (pl->recompute == TM_RC_FULL) rc_s = Lps * (L.fwd.s + L.tp_fwd_s + L.cp_fwd_s), rc_flops = Lps * L.fwd.flops;
+    else if (pl->recompute == TM_RC_SELECTIVE) rc_s = Lps * L.attn_core.s, rc_flops = Lps * L.attn_core.flops;
+    /* the output layer and the loss (last stage), the embedding (first stage) */
+    cost of = { 0 }, ob = { 0 };
+    gemm_fb(&of, &ob, &h, T, (double)m->vocab / tp, m->hidden, 1);
+    double ce = T * m->vocab / tp * 4.0 / h.mem_Bps;   /* fp32 softmax cross-entropy: ~3 passes forward, 2 back */
+    double out_f = of.s + 3 * ce, out_b = ob.s + 2 * ce;
+    double emb = 2 * T * m->hidden * e / h.mem_Bps;
+    double first = f_s + b_s + rc_s + emb * 3, last = f_s + b_s + rc_s + out_f + out_b;
+    double stage_max = pp == 1 ? f_s + b_s + rc_s + emb * 3 + out_f + out_b : fmax(first, last);
+    double stage_avg = pp == 1 ? stage_max : f_s + b_s + rc_s + (emb * 3 + out_f + out_b) / pp;
+
+    /* pipeline: every micro-batch on the slowest stage, then the bubble of (pp - 1) / vpp stage
+     * times; each micro-batch crosses every virtual-stage boundary forward and backward */
+    r->b.compute_s = mb * stage_max;
+    r->b.recompute_s = mb * rc_s;
+    r->b.gemm_s = mb * Lps * (L.gemm_f_s + L.gemm_b_s + (pl->recompute == TM_RC_FULL ? L.gemm_f_s : 0)) + mb * (of.s + ob.s);
+    r->b.memops_s = mb * Lps * (L.mem_f_s + L.mem_b_s + (pl->recompute == TM_RC_FULL ? L.mem_f_s : 0)) + mb * (5 * ce + 3 * emb);
+    r->b.tp_s = mb * Lps * (L.tp_fwd_s + L.tp_bwd_s + (pl->recompute == TM_RC_FULL ? L.tp_fwd_s : 0));
+    r->b.cp_s = mb * Lps * (L.cp_fwd_s + L.cp_bwd_s + (pl->recompute == TM_RC_FULL ? L.cp_fwd_s : 0));
+    r->b.compute_s -= r->b.tp_s + r->b.cp_s;
+    if (pp > 1) {
+        r->b.bubble_s = (double)(pp - 1) / v * stage_avg;
+        /* Megatron's scatter-gather: each tensor-parallel rank sends 1/tp of the activations on its
+         * own NIC, the receiving node all-gathers them over the scale-up links (not needed with
+         * sequence parallelism, where each rank owns its slice anyway) */
+        double act = T * m->hidden * e;
+        double p2p = coll_s(c, COLL_P2P, 2, tp * pl->cp * dp, act / tp);
+        if (tp > 1 && !pl->seq_parallel) p2p += coll_s(c, COLL_ALLGATHER, tp, 1, act);
+        r->b.pp_s = 2.0 * mb * v * p2p;
+    }
+
+    /* parameters on the busiest GPU: its stage's layers, plus the embedding (first stage) or the
+     * output layer (last; a copy of the embedding when tied and pp > 1) */
+    double lp = Lps * layer_params(m) / tp;
+    double embp = embedding_params(m) / tp, outp = (double)m->vocab * m->hidden / tp;
+    double P_gpu = pp == 1 ? lp + embp + (m->tied ? 0 : outp) : lp + fmax(embp, outp);
+    r->params = tm_model_params(m);
+    r->params_per_gpu = P_gpu;
+
+    /* data parallel and ZeRO */
+    double grad_B = P_gpu * e;
+    double window = b_s + rc_s;                          /* backward of the last micro-batch */
+    if (dp > 1) {
+        int stride = tp * pl->cp;
+        if (pl->zero <= 1) {
+            double red = pl->zero == 0 ? coll_s(c, COLL_ALLREDUCE, dp, stride, grad_B)
+                                       : coll_s(c, COLL_REDUCESCATTER, dp, stride, grad_B);
+            double gather = pl->zero == 1 ? coll_s(c, COLL_ALLGATHER, dp, stride, P_gpu * e) : 0;
+            r->b.dp_total_s = red + gather;
+            double hidden = pl->dp_overlap ? fmax(0, fmin(red - red / Lps, window)) : 0;
+            r->b.dp_s = red - hidden + gather;
+        } else {
+            /* ZeRO-2: gradients reduce-scattered as each micro-batch's backward produces them;
+             * ZeRO-3 also gathers every layer's weights before its forward and its backward */
+            double rs = coll_s(c, COLL_REDUCESCATTER, dp, stride, grad_B);
+            double ag = coll_s(c, COLL_ALLGATHER, dp, stride, P_gpu * e);
+            double per_mb = rs + (pl->zero == 3 ? 2 * ag : 0);
+            double work = f_s + b_s + rc_s;
+            double exposed_mb = pl->dp_overlap ? fmax(0, per_mb - work) + per_mb / Lps : per_mb;
+            r->b.zero_total_s = mb * per_mb + (pl->zero == 2 ? ag : 0);
+            r->b.zero_s = mb * exposed_mb + (pl->zero == 2 ? ag : 0);
+        }
+    }
+    /* optimizer: Adam reads the gradient, reads and writes the fp32 master weights and two moments,
+     * writes the working copy: about 32 bytes per parameter it owns */
+    double P_opt = pl->zero >= 1 ? P_gpu / dp : P_gpu;
+    r->b.optimizer_s = P_opt * 32 / h.mem_Bps;
+
+    tm_parts *P = &r->parts;
+    P->f_s = Lps * L.fwd.s;
+    P->b_s = Lps * L.bwd.s + (pl->recompute == TM_RC_FULL ? Lps * L.fwd.s : pl->recompute == TM_RC_SELECTIVE ? rc_s : 0);
+    P->first_f_s = emb, P->first_b_s = 2 * emb;
+    P->last_f_s = out_f, P->last_b_s = out_b;
+    P->tp_bytes = tp > 1 ? T * m->hidden * e : 0;
+    P->tp_f = tp > 1 ? (int)(2 * Lps) : 0;
+    P->tp_b = tp > 1 ? (int)(2 * Lps * (pl->recompute == TM_RC_FULL ? 2 : 1)) : 0;
+    P->p2p_bytes = T * m->hidden * e / tp;
+    P->grad_bytes = grad_B;
+    P->optimizer_s = r->b.optimizer_s;
+    P->overlap_fraction = pl->dp_overlap ? 1 - 1 / Lps : 0;
+
+    r->step_s = r->b.compute_s + r->b.tp_s + r->b.cp_s + r->b.pp_s + r->b.bubble_s + r->b.dp_s +
+                r->b.zero_s + r->b.optimizer_s;
+
+    /* FLOPs: model FLOPs count forward + backward once (6 N per token plus attention); hardware
+     * FLOPs add what recomputation does again */
+    double fwd_flops_mb = m->layers * L.fwd.flops * tp + of.flops * tp;   /* whole model, one micro-batch, all tp ranks */
+    double per_seq_fwd = fwd_flops_mb / pl->mbs * pl->cp;                 /* one sequence */
+    r->model_flops_step = 3 * per_seq_fwd * pl->gbs;
+    r->hw_flops_step = r->model_flops_step + (double)m->layers * rc_flops / Lps * tp * pl->cp / pl->mbs * pl->gbs;
+    r->tokens_per_step = (double)pl->gbs * m->seq;
+    r->tokens_per_s = r->tokens_per_step / r->step_s;
+    r->peak_tflops = acc->peak_tflops[pl->prec];
+    r->model_tflops_per_gpu = r->model_flops_step / r->step_s / pl->gpus / 1e12;
+    r->hardware_tflops_per_gpu = r->hw_flops_step / r->step_s / pl->gpus / 1e12;
+    r->mfu = r->model_tflops_per_gpu / r->peak_tflops;
+    r->hfu = r->hardware_tflops_per_gpu / r->peak_tflops;
+
+    /* memory (Korthikanti et al. 2022 for the activations, generalised to GQA and SwiGLU) */
+    tm_memory *M = &r->mem;
+    double ew = e, opt_B = pl->prec == PLAT_FP32 || pl->prec == PLAT_TF32 ? 8 : 12;
+    M->weights_gib = P_gpu * ew / (pl->zero == 3 ? dp : 1) / GIB;
+    M->grads_gib = P_gpu * e / (pl->zero >= 2 ? dp : 1) / GIB;
+    M->optimizer_gib = P_gpu * opt_B / (pl->zero >= 1 ? dp : 1) / GIB;
+    double sbh = T * m->hidden * (e / 2);               /* the paper's unit is for 2-byte elements */
+    double kvr = (double)m->kv_heads / m->heads;
+    double split = 4 + 4 * kvr + 2 + (m->gated ? 6.0 : 4.0) * m->ffn / m->hidden; /* Q, K, V, attention out, MLP */
+    double scores = pl->flash || pl->recompute != TM_RC_NONE ? 0 : 5.0 * m->heads * m->seq / m->hidden;
+    double repl = 10;                                   /* norms' inputs, dropout masks, layer inputs */
+    double per_layer_full = sbh * ((pl->seq_parallel ? repl / tp : repl) + (split + scores) / tp);
+    double per_layer_keep = pl->recompute == TM_RC_FULL ? 2 * sbh / (pl->seq_parallel ? tp : 1) : per_layer_full;
+    double inflight = pp > 1 ? fmin((double)mb, (double)pp) * (v > 1 ? 1 + (double)(pp - 1) / (pp * v) : 1) : 1;
+    double act = per_layer_keep * Lps * inflight;
+    if (pl->recompute == TM_RC_FULL) act += per_layer_full;          /* the layer being recomputed */
+    act += T * (double)m->vocab / tp * 4;                             /* fp32 logits on the last stage */
+    M->activations_gib = act / GIB;
+    M->buffers_gib = (pl->zero == 3 ? 2 * layer_params(m) / tp * e : 0) / GIB; /* gathered layers, prefetch */
+    M->runtime_gib = 2;                                /* CUDA/HIP context, communication buffers, fragmentation */
+    M->total_gib = M->weights_gib + M->grads_gib + M->optimizer_gib + M->activations_gib + M->buffers_gib + M->runtime_gib;
+    M->capacity_gib = acc->memory_gb * 1e9 / GIB;
+    M->fits = M->total_gib <= M->capacity_gib;
+
+    /* the job: power, run, reliability */
+    int nodes_used = (pl->gpus + c->gpn - 1) / c->gpn;
+    r->power_it_mw = nodes_used * c->node_power_w / 1e6;
+    r->tokens = tokens;
+    r->steps = tokens > 0 ? ceil(tokens / r->tokens_per_step) : 1;
+    r->time_to_train_s = r->steps * r->step_s;
+    double rate_h = nodes_used * (c->node->mtbf_h > 0 ? 1 / c->node->mtbf_h : 0) +
+                    pl->gpus * (acc->mtbf_h > 0 ? 1 / acc->mtbf_h : 0);
+    r->job_mtbf_s = rate_h > 0 ? 3600 / rate_h : 0;
+    /* a checkpoint: bf16/fp32 weights and the fp32 optimizer state of the whole model */
+    r->checkpoint_B = r->params * (e + opt_B);
+    const plat_storage *st = c->p->nstorage ? &c->p->storage[0] : NULL;
+    r->goodput = 1;
+    r->wall_time_s = r->time_to_train_s;
+    if (st && st->write_gbs > 0) r->checkpoint_write_s = r->checkpoint_B / (st->write_gbs * 1e9);
+    if (r->job_mtbf_s > 0) {
+        r->interruptions = r->time_to_train_s / r->job_mtbf_s;
+        if (r->checkpoint_write_s > 0) {
+            /* Young/Daly: tau = sqrt(2 delta M) - delta; lost: the checkpoints, half an interval
+             * of recomputed work and a restart (reading the checkpoint back) per failure */
+            double d = r->checkpoint_write_s, M_s = r->job_mtbf_s;
+            double restart = st->read_gbs > 0 ? r->checkpoint_B / (st->read_gbs * 1e9) : d;
+            double tau = d < M_s / 2 ? sqrt(2 * d * M_s) - d : M_s;
+            r->checkpoint_interval_s = tau;
+            double waste = d / (tau + d) + (tau / 2 + restart) / M_s;
+            r->goodput = waste < 1 ? 1 - waste : 0;
+            r->wall_time_s = r->goodput > 0 ? r->time_to_train_s / r->goodput : INFINITY;
+            r->interruptions = r->wall_time_s / M_s;
+        }
+    }
+    r->gpu_hours = pl->gpus * r->wall_time_s / 3600;
+    r->energy_it_mwh = r->power_it_mw * r->wall_time_s / 3600;
+    r->energy_mwh = r->energy_it_mwh * c->p->facility.pue;
+    r->carbon_t = r->energy_mwh * 1000 * c->p->facility.carbon_g_per_kwh / 1e6;
+    r->cost_eur = r->energy_mwh * 1000 * c->p->facility.price_eur_per_kwh;
+    r->data_Bps = r->tokens_per_s * (m->vocab > 65536 ? 4 : 2);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Plan search */
+
+static int cmp_ranked(const void *a, const void *b)
+{
+    const tm_ranked *x = a, *y = b;
+    if (x->r.step_s != y->r.step_s) return x->r.step_s < y->r.step_s ? -1 : 1;
+    if (x->r.mem.total_gib != y->r.mem.total_gib) return x->r.mem.total_gib < y->r.mem.total_gib ? -1 : 1;
+    return 0;
+}
+
+int tm_search(const tm_ctx *c, const tm_model *m, const tm_plan *base, tm_ranked *out, int max_out, long *evaluated)
+{
+    long evals = 0;
+    int found = 0, kept = 0;
+    char err[512];
+    for (int tp = 1; tp <= c->gpn; tp *= 2) {
+        for (int pp = 1; pp <= m->layers; pp++) {
+            if (m->layers % pp) continue;
+            long mp = (long)tp * pp * base->cp;
+            if (base->gpus % mp) continue;
+            int dp = (int)(base->gpus / mp);
+            for (int mbs = 1; mbs <= 64; mbs *= 2) {
+                if (base->gbs % ((long)dp * mbs)) continue;
+                for (int vpp = 1; vpp <= 8; vpp *= 2) {
+                    if (vpp > 1 && (pp == 1 || m->layers % (pp * vpp))) continue;
+                    for (int zero = 0; zero <= 3; zero++) {
+                        if (dp == 1 && zero > 0) continue;
+                        for (int rc = 0; rc <= 2; rc++) {
+                            tm_plan pl = *base;
+                            pl.tp = tp, pl.pp = pp, pl.vpp = vpp, pl.mbs = mbs, pl.zero = zero;
+                            pl.recompute = (tm_recompute)rc;
+                            tm_result r;
+                            if (tm_predict(c, m, &pl, 0, &r, err, sizeof err) != 0) continue;
+                            evals++;
+                            if (!r.mem.fits) continue;
+                            found++;
+                            pl.dp = r.dp;
+                            if (kept < max_out) {
+                                out[kept].plan = pl, out[kept].r = r;
+                                kept++;
+                                qsort(out, (size_t)kept, sizeof *out, cmp_ranked);
+                            } else if (max_out > 0 && r.step_s < out[kept - 1].r.step_s) {
+                                out[kept - 1].plan = pl, out[kept - 1].r = r;
+                                qsort(out, (size_t)kept, sizeof *out, cmp_ranked);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if (evaluated) *evaluated = evals;
+    return found;
+}

@@ -1,0 +1,157 @@
+/* train.h: the analytic training model. How long does one optimizer step of a transformer take on
+ * a platform with a given parallel plan, how much memory does it need per GPU, and what does a
+ * whole run cost in time, energy, carbon and lost work? The discrete-event simulator (ds.h) runs the
+ * same step for checking (tm_build_step); this file is the fast half of "one model, two speeds".
+ *
+ * Usage:
+ *     tm_ctx *c = tm_ctx_create(platform, partition, gpus, err, sizeof err);
+ *     tm_model m = *tm_model_preset("gpt3-175b");
+ *     tm_plan pl = tm_plan_default(); pl.gpus = 1024; pl.tp = 8; pl.pp = 16; pl.gbs = 1536; ...
+ *     tm_result r;
+ *     if (tm_predict(c, &m, &pl, 300e9, &r, err, sizeof err) != 0) ...   // bad plan: err says why
+ *     tm_ctx_destroy(c);
+ *
+ * What the model counts, per GPU and per step (every figure is per GPU unless named otherwise):
+ *   - every matrix multiplication of the layers, attention and the output layer, forward and the two
+ *     of the backward pass, timed on the accelerator's roofline: max(FLOPs / (peak x matmul
+ *     efficiency x tile quantisation), bytes / (memory bandwidth x memory efficiency));
+ *   - the memory-bound operations (layer norms, dropout, residuals, activation functions, softmax
+ *     over the attention scores unless FlashAttention, cross-entropy) as bytes at the memory rate;
+ *   - recomputation (selective: the attention core; full: the whole forward of each layer again);
+ *   - tensor-parallel all-reduces (or all-gathers and reduce-scatters with sequence parallelism)
+ *     inside the node, context-parallel exchanges of keys and values, pipeline sends, the 1F1B
+ *     bubble (divided by the virtual stages when interleaved), the data-parallel gradient reduction
+ *     and its overlap with the backward pass, ZeRO's gathers and reduce-scatters, the optimizer;
+ *   - collectives with the alpha-beta closed forms of coll.h, alpha and bandwidth measured on the
+ *     network of net.h between the GPUs the placement puts in each group (ranks: tensor fastest,
+ *     then context, data, pipeline; tensor parallelism inside a node), the node's NICs shared by
+ *     its GPUs when they all communicate at once.
+ * Efficiency constants come from the platform file (accelerator and network), never from a model
+ * or a named run. Units are in the names: _s seconds, _B bytes, _gib GiB. */
+#ifndef USINE_TRAIN_H
+#define USINE_TRAIN_H
+
+#include <stddef.h>
+
+#include "net.h"
+#include "plat.h"
+
+typedef struct tm_model {
+    char id[32];
+    char name[64];
+    int layers, hidden, heads, kv_heads, ffn, vocab, seq;
+    int gated;          /* SwiGLU MLP, three hidden x ffn matrices (Llama); 0: two (GPT, BLOOM) */
+    int tied;           /* output layer shares the input embedding's weights */
+    int pos_emb;        /* learned absolute position embeddings (GPT-3, Megatron) */
+} tm_model;
+
+typedef enum tm_recompute { TM_RC_NONE, TM_RC_SELECTIVE, TM_RC_FULL } tm_recompute;
+
+typedef struct tm_plan {
+    int gpus;
+    int tp, pp, vpp, cp, dp;    /* dp is derived: gpus / (tp pp cp) */
+    long gbs;                   /* global batch, sequences */
+    int mbs;                    /* micro-batch, sequences */
+    int zero;                   /* 0-3 */
+    int seq_parallel;
+    int flash;                  /* FlashAttention: no attention-score traffic, no score activations */
+    int dp_overlap;             /* overlap the gradient reduction with the backward pass */
+    tm_recompute recompute;
+    int prec;                   /* plat_prec: fp32, tf32, fp16, bf16, fp8 */
+} tm_plan;
+
+/* Seconds of one step, by kind. exposed_* is what the critical path waits for. */
+typedef struct tm_breakdown {
+    double compute_s;           /* matrix multiplications and memory-bound operations, incl. recomputation */
+    double gemm_s, memops_s, recompute_s;  /* parts of compute_s */
+    double tp_s, cp_s, pp_s, dp_s, zero_s; /* exposed communication per kind */
+    double dp_total_s, zero_total_s;       /* the same collectives before overlap */
+    double bubble_s, optimizer_s;
+} tm_breakdown;
+
+typedef struct tm_memory {
+    double weights_gib, grads_gib, optimizer_gib, activations_gib, buffers_gib, runtime_gib;
+    double total_gib, capacity_gib;
+    int fits;
+} tm_memory;
+
+/* The pieces of a step the discrete-event simulator replays (per micro-batch, per stage, per GPU). */
+typedef struct tm_parts {
+    double f_s, b_s;            /* compute of the forward / backward (with recomputation) of one stage */
+    double first_f_s, first_b_s;/* extra on the first stage (embedding) */
+    double last_f_s, last_b_s;  /* extra on the last stage (output layer, loss) */
+    double tp_bytes;            /* bytes of one tensor-parallel all-reduce */
+    int tp_f, tp_b;             /* how many in the forward / backward (with recomputation) of one stage */
+    double p2p_bytes;           /* pipeline send per tensor-parallel rank */
+    double grad_bytes;          /* gradients per GPU */
+    double optimizer_s;
+    double overlap_fraction;    /* of the gradients that can reduce during the last backward */
+} tm_parts;
+
+typedef struct tm_result {
+    int dp, micro_batches;
+    tm_parts parts;
+    double params, params_per_gpu;
+    double step_s;
+    tm_breakdown b;
+    tm_memory mem;
+    double tokens_per_step, tokens_per_s;
+    double model_flops_step, hw_flops_step;             /* whole job, one step */
+    double model_tflops_per_gpu, hardware_tflops_per_gpu, mfu, hfu;
+    double peak_tflops;                                 /* of the precision used, per GPU */
+    /* a run of `tokens` tokens (0: one step) */
+    double tokens, steps, time_to_train_s, wall_time_s, gpu_hours;
+    double power_it_mw, energy_it_mwh, energy_mwh, carbon_t, cost_eur;
+    /* reliability and data */
+    double job_mtbf_s;                                  /* 0: the platform gives no failure rate */
+    double interruptions, checkpoint_B, checkpoint_write_s, checkpoint_interval_s, goodput;
+    double data_Bps;                                    /* input tokens to read per second */
+} tm_result;
+
+/* Models. */
+const tm_model *tm_model_preset(const char *id);        /* NULL if unknown */
+const tm_model *tm_model_presets(int *count);
+double tm_model_params(const tm_model *m);              /* total parameters */
+int tm_model_check(const tm_model *m, char *err, size_t err_size); /* 0, or -1 and why */
+
+/* Plans. */
+tm_plan tm_plan_default(void);                          /* bf16, 1F1B, no recomputation, overlap on */
+const char *tm_recompute_name(tm_recompute r);
+int tm_recompute_from_name(const char *s);              /* tm_recompute, or -1 */
+
+/* A platform partition prepared for predictions of up to `gpus` GPUs. */
+typedef struct tm_ctx tm_ctx;
+tm_ctx *tm_ctx_create(const plat_platform *p, int partition, int gpus, char *err, size_t err_size);
+void tm_ctx_destroy(tm_ctx *c);
+int tm_ctx_gpus_per_node(const tm_ctx *c);
+const net *tm_ctx_net(const tm_ctx *c);
+/* The efficiencies in use (the platform's, or 1 when the file gives none), and an override for
+ * calibration (usine validate --fit). */
+void tm_ctx_efficiency(const tm_ctx *c, double *matmul, double *memory);
+void tm_ctx_set_efficiency(tm_ctx *c, double matmul, double memory);
+
+/* Is the plan valid for this model on this platform? 0, or -1 and a message that says why and
+ * what would be valid. Memory is not checked here (see tm_result.mem.fits). */
+int tm_plan_check(const tm_ctx *c, const tm_model *m, tm_plan *pl, char *err, size_t err_size);
+
+/* Predict. tokens > 0: a run of that many tokens. Returns 0, or -1 with a message (invalid plan). */
+int tm_predict(const tm_ctx *c, const tm_model *m, const tm_plan *pl, double tokens, tm_result *r,
+               char *err, size_t err_size);
+
+/* Put one training step into a discrete-event simulator built on tm_ctx_net(c) (see ds.h): per GPU
+ * the compute of every micro-batch in the 1F1B order, tensor-parallel all-reduces, pipeline sends,
+ * the data-parallel gradient reduction (overlapped as the analytic model assumes) and the optimizer.
+ * The plain 1F1B schedule with ZeRO 0 or 1 and no context parallelism; anything else returns -1 and
+ * says so. Returns the id of the last task, or -1. */
+struct ds;
+int tm_build_step(const tm_ctx *c, const tm_model *m, const tm_plan *pl, struct ds *s, char *err, size_t err_size);
+
+/* Search every valid (tp, pp, vpp, dp, mbs, zero, recompute) for gpus and gbs, keeping the plans
+ * that fit, fastest first. `base` gives the fixed choices (precision, flash, seq_parallel, cp,
+ * overlap). Writes at most max_out plans; returns the number of valid plans that fit (may exceed
+ * max_out), and the number evaluated in *evaluated. */
+typedef struct tm_ranked { tm_plan plan; tm_result r; } tm_ranked;
+int tm_search(const tm_ctx *c, const tm_model *m, const tm_plan *base, tm_ranked *out, int max_out,
+              long *evaluated);
+
+#endif

@@ -1,0 +1,211 @@
+/* train_ds.c: one training step as a graph of tasks for the discrete-event simulator (ds.h): the
+ * same pieces as the analytic model (tm_result.parts), but the communication runs as flows on the
+ * network, so contention and the pipeline's real schedule decide the time. */
+#include "train.h"
+
+#include "ds.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct builder {
+    ds *s;
+    const tm_plan *pl;
+    int tp, pp, dp, m;
+    int *prev;                  /* per GPU: its last task so far (-1: none) */
+    int *f_out, *b_out;         /* per (d, s, j, r): the task that delivers F / B to the next stage's rank r */
+    int *last_b_deps;           /* per GPU: what its last backward waited for (its start) */
+    int *nlast_b_deps;
+    char *err;
+    size_t err_size;
+} builder;
+
+static int gpu_of(const builder *b, int d, int s, int r) { return r + b->tp * (d + b->dp * s); }
+static size_t at(const builder *b, int d, int s, int j, int r)
+{
+    return (((size_t)d * b->pp + s) * b->m + j) * b->tp + r;
+}
+
+/* One forward (fwd = 1) or backward of micro-batch j on stage s of replica d. */
+static int add_op(builder *b, const tm_parts *P, int d, int s, int j, int fwd)
+{
+    int tp = b->tp, ids[2048], gpus[1024];
+    if (tp > 1024) return -1;
+    double dur = fwd ? P->f_s + (s == 0 ? P->first_f_s : 0) + (s == b->pp - 1 ? P->last_f_s : 0)
+                     : P->b_s + (s == 0 ? P->first_b_s : 0) + (s == b->pp - 1 ? P->last_b_s : 0);
+    for (int r = 0; r < tp; r++) {
+        int g = gpu_of(b, d, s, r), deps[3], nd = 0;
+        gpus[r] = g;
+        if (b->prev[g] >= 0) deps[nd++] = b->prev[g];
+        if (fwd && s > 0) deps[nd++] = b->f_out[at(b, d, s - 1, j, r)];
+        if (!fwd && s < b->pp - 1) deps[nd++] = b->b_out[at(b, d, s + 1, j, r)];
+        if (!fwd) {
+            memcpy(&b->last_b_deps[(size_t)g * 3], deps, (size_t)nd * sizeof *deps);
+            b->nlast_b_deps[g] = nd;
+        }
+        ids[r] = ds_compute(b->s, g, dur, fwd ? "forward" : "backward", deps, nd, b->err, b->err_size);
+        if (ids[r] < 0) return -1;
+    }
+    int n_tp = fwd ? P->tp_f : P->tp_b;
+    int done = -1;
+    if (tp > 1 && n_tp > 0) {
+        done = ds_collective(b->s, COLL_ALLREDUCE, COLL_RING, gpus, tp, P->tp_bytes * n_tp, "tensor parallel", ids, tp,
+                             b->err, b->err_size);
+        if (done < 0) return -1;
+    }
+    for (int r = 0; r < tp; r++) {
+        int g = gpus[r], end = done >= 0 ? done : ids[r];
+        b->prev[g] = end;
+        int next = fwd ? s + 1 : s - 1;
+        int out = end;
+        if (next >= 0 && next < b->pp) {
+            int pair[2] = { g, gpu_of(b, d, next, r) };
+            out = ds_collective(b->s, COLL_P2P, COLL_DIRECT, pair, 2, P->p2p_bytes, fwd ? "send activations" : "send gradients",
+                                &end, 1, b->err, b->err_size);
+            if (out < 0) return -1;
+        }
+        (fwd ? b->f_out : b->b_out)[at(b, d, s, j, r)] = out;
+    }
+    return 0;
+}
+
+/* The algorithm the analytic model's closed form assumes for a group. */
+static coll_algo dp_algo(const net *n, const int *gpus, int p, coll_op op)
+{
+    if (op != COLL_ALLREDUCE) return COLL_RING;
+    int per = 0;
+    for (int i = 0; i < p && gpus[i] / n->gpus_per_node == gpus[0] / n->gpus_per_node; i++) per++;
+    int nodes = gpus[p - 1] / n->gpus_per_node - gpus[0] / n->gpus_per_node + 1;
+    return per > 1 && nodes > 1 && p % per == 0 ? COLL_HIER : COLL_RING;
+}
+
+/* A reduce-scatter or all-gather over a group with several GPUs per node, as NCCL runs it: one ring
+ * per GPU of a node (channels), each carrying its share of the bytes and rotated so that each leaves
+ * the node from a different GPU, hence a different NIC. Returns a task that ends when all have. */
+static int channels(ds *s, const net *nw, coll_op op, const int *group, int p, double bytes, const char *label,
+                    const int *deps, int nd, char *err, size_t n)
+{
+    int gpn = nw->gpus_per_node, per = 0;
+    for (int i = 0; i < p && group[i] / gpn == group[0] / gpn; i++) per++;
+    int nodes = group[p - 1] / gpn - group[0] / gpn + 1;
+    if (per < 2 || nodes < 2 || p % per)
+        return ds_collective(s, op, COLL_RING, group, p, bytes, label, deps, nd, err, n);
+    int *order = ut_malloc((size_t)p * sizeof *order), *ids = ut_malloc((size_t)per * sizeof *ids), last = 0;
+    for (int k = 0; k < per && last >= 0; k++) {
+        for (int i = 0; i < p; i++) order[i] = group[i / per * per + (i % per + k) % per];
+        last = ids[k] = ds_collective(s, op, COLL_RING, order, p, bytes / per, label, deps, nd, err, n);
+    }
+    if (last >= 0) last = ds_compute(s, group[0], 0, label, ids, per, err, n);
+    free(order);
+    free(ids);
+    return last;
+}
+
+int tm_build_step(const tm_ctx *c, const tm_model *m, const tm_plan *plan, ds *s, char *err, size_t n)
+{
+    tm_result r;
+    if (tm_predict(c, m, plan, 0, &r, err, n) != 0) return -1;
+    if (plan->vpp > 1 || plan->cp > 1 || plan->zero > 1) {
+        snprintf(err, n, "%s", _("the discrete-event step runs the plain 1F1B schedule with ZeRO 0 or 1 and no context "
+                                 "parallelism; --vpp, --cp and --zero 2-3 are in the analytic model only ('usine predict')"));
+        return -1;
+    }
+    const tm_parts *P = &r.parts;
+    builder b = { 0 };
+    b.s = s, b.pl = plan, b.tp = plan->tp, b.pp = plan->pp, b.dp = r.dp, b.m = r.micro_batches;
+    b.err = err, b.err_size = n;
+    int gpus = plan->gpus;
+    size_t slots = (size_t)b.dp * b.pp * b.m * b.tp;
+    b.prev = ut_malloc((size_t)gpus * sizeof *b.prev);
+    for (int g = 0; g < gpus; g++) b.prev[g] = -1;
+    b.f_out = ut_malloc(slots * sizeof *b.f_out);
+    b.b_out = ut_malloc(slots * sizeof *b.b_out);
+    b.last_b_deps = ut_malloc((size_t)gpus * 3 * sizeof *b.last_b_deps);
+    b.nlast_b_deps = ut_calloc((size_t)gpus, sizeof *b.nlast_b_deps);
+    int last = -1, rc = 0;
+
+    /* 1F1B: stage s runs min(pp - s - 1, m) forwards, then alternates one forward and one backward,
+     * then drains the backwards. Ops are added in an order where what they wait for exists. */
+    int *nf = ut_calloc((size_t)b.pp, sizeof *nf), *nb = ut_calloc((size_t)b.pp, sizeof *nb);
+    int total = 2 * b.m * b.pp, added = 0;
+    while (added < total && rc == 0) {
+        int progress = 0;
+        for (int st = 0; st < b.pp && rc == 0; st++) {
+            for (;;) {
+                int warm = b.pp - st - 1 < b.m ? b.pp - st - 1 : b.m;
+                int fwd;
+                if (nf[st] < warm) fwd = 1;
+                else if (nf[st] == b.m) fwd = 0;
+                else fwd = nf[st] - warm == nb[st];   /* steady state: F then B */
+                if (!fwd && nb[st] == b.m) break;
+                int j = fwd ? nf[st] : nb[st];
+                /* ready? the previous stage's forward / the next stage's backward of j exists */
+                if (fwd && st > 0 && nf[st - 1] <= j) break;
+                if (!fwd && st < b.pp - 1 && nb[st + 1] <= j) break;
+                for (int d = 0; d < b.dp && rc == 0; d++) rc = add_op(&b, P, d, st, j, fwd);
+                if (rc) break;
+                if (fwd) nf[st]++;
+                else nb[st]++;
+                added++, progress = 1;
+            }
+        }
+        if (!progress && rc == 0) {
+            snprintf(err, n, "%s", "1F1B schedule deadlock (a bug)");
+            rc = -1;
+        }
+    }
+    free(nf);
+    free(nb);
+
+    /* data parallel: each (stage, tensor rank) reduces its gradients over the replicas; the part
+     * that can overlap starts with the last backward, the last bucket after it */
+    int *group = ut_malloc((size_t)(b.dp > 0 ? b.dp : 1) * sizeof *group);
+    int *deps = ut_malloc((size_t)b.dp * 4 * sizeof *deps);
+    for (int st = 0; st < b.pp && rc == 0; st++) {
+        for (int tr = 0; tr < b.tp && rc == 0; tr++) {
+            for (int d = 0; d < b.dp; d++) group[d] = gpu_of(&b, d, st, tr);
+            int done = -1;
+            if (b.dp > 1 && P->grad_bytes > 0) {
+                coll_op op = plan->zero == 1 ? COLL_REDUCESCATTER : COLL_ALLREDUCE;
+                coll_algo al = dp_algo(tm_ctx_net(c), group, b.dp, op);
+                int part1 = -1, nd = 0;
+                if (P->overlap_fraction > 0) {
+                    for (int d = 0; d < b.dp; d++)
+                        for (int k = 0; k < b.nlast_b_deps[group[d]]; k++) deps[nd++] = b.last_b_deps[(size_t)group[d] * 3 + k];
+                    part1 = op == COLL_ALLREDUCE
+                                ? ds_collective(s, op, al, group, b.dp, P->grad_bytes * P->overlap_fraction, "gradients (overlapped)", deps, nd, err, n)
+                                : channels(s, tm_ctx_net(c), op, group, b.dp, P->grad_bytes * P->overlap_fraction, "gradients (overlapped)", deps, nd, err, n);
+                    if (part1 < 0) { rc = -1; break; }
+                }
+                nd = 0;
+                for (int d = 0; d < b.dp; d++) deps[nd++] = b.prev[group[d]];
+                if (part1 >= 0) deps[nd++] = part1;
+                done = op == COLL_ALLREDUCE
+                           ? ds_collective(s, op, al, group, b.dp, P->grad_bytes * (1 - P->overlap_fraction), "gradients", deps, nd, err, n)
+                           : channels(s, tm_ctx_net(c), op, group, b.dp, P->grad_bytes * (1 - P->overlap_fraction), "gradients", deps, nd, err, n);
+                if (done < 0) { rc = -1; break; }
+            }
+            int *opt = ut_malloc((size_t)b.dp * sizeof *opt);
+            for (int d = 0; d < b.dp && rc == 0; d++) {
+                int dep = done >= 0 ? done : b.prev[group[d]];
+                opt[d] = last = ds_compute(s, group[d], P->optimizer_s, "optimizer", &dep, 1, err, n);
+                if (opt[d] < 0) rc = -1;
+            }
+            if (rc == 0 && plan->zero == 1 && b.dp > 1) {
+                last = channels(s, tm_ctx_net(c), COLL_ALLGATHER, group, b.dp, P->grad_bytes, "gather weights", opt, b.dp, err, n);
+                if (last < 0) rc = -1;
+            }
+            free(opt);
+        }
+    }
+    free(group);
+    free(deps);
+    free(b.prev);
+    free(b.f_out);
+    free(b.b_out);
+    free(b.last_b_deps);
+    free(b.nlast_b_deps);
+    return rc ? -1 : last;
+}
