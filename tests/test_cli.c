@@ -356,8 +356,138 @@ static void test_simulate_bad_input(void **state)
     }
     run_result *r = run("en", "simulate", "step", NULL);
     assert_int_equal(r->status, 2);
+    assert_non_null(strstr(r->err, "--model"));
     r = run("en", "simulate", "collective", "--op", "allreduce", "--bytes", "1GiB", "--gpus", "4096", NULL);
     assert_non_null(strstr(r->err, "128"));                           /* says how many there are */
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* The training model's commands */
+
+#define SEL "--platform", "selene"
+#define GPT "--model", "megatron-7.5b", "--precision", "fp16", "--recompute", "full"
+
+static void test_predict(void **state)
+{
+    (void)state;
+    run_result *r = run("en", "predict", SEL, GPT, "--gpus", "64", "--tp", "4", "--pp", "2", "--gbs", "128",
+                        "--tokens", "300B", "--json", NULL);
+    assert_int_equal(r->status, 0);
+    cJSON *j = parse_json(r->out);
+    static const char *const keys[] = { "step_time_s", "tokens_per_s", "model_tflops_per_gpu", "hardware_tflops_per_gpu",
+                                        "mfu", "hfu", "memory_per_gpu_gib", "time_to_train_s", "gpu_hours", "energy_mwh",
+                                        "goodput" };
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) assert_true(num(j, keys[i]) > 0);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "fits")));
+    const cJSON *b = cJSON_GetObjectItem(j, "breakdown");
+    assert_true(num(b, "compute_s") > 0 && num(b, "bubble_s") > 0 && num(b, "tensor_parallel_s") > 0);
+    double tokens_per_s = num(j, "tokens_per_s"), step = num(j, "step_time_s");
+    assert_true(fabs(tokens_per_s * step / (128 * 2048.0) - 1) < 1e-9);
+    assert_true(fabs(num(j, "time_to_train_s") - ceil(300e9 / (128 * 2048.0)) * step) < 1e-6 * num(j, "time_to_train_s"));
+    cJSON_Delete(j);
+    /* text, in French too */
+    r = run("fr", "predict", SEL, GPT, "--gpus", "64", "--tp", "4", "--pp", "2", "--gbs", "128", NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "bulle"));
+}
+
+static void test_predict_bad_input(void **state)
+{
+    (void)state;
+    static const char *const cases[][8] = {
+        { "--gpus", "100", "--tp", "8", "--gbs", "64", NULL },           /* not a multiple of tp */
+        { "--gpus", "64", "--tp", "16", "--gbs", "64", NULL },           /* tp beyond the node */
+        { "--gpus", "64", "--gbs", "64", "--precision", "fp7", NULL },   /* unknown precision */
+        { "--gpus", "64", "--gbs", "64", "--precision", "fp8", NULL },   /* not on an A100 */
+        { "--gpus", "0", "--gbs", "64", NULL },
+        { "--gpus", "64", "--gbs", "-1", NULL },
+        { "--gpus", "64", NULL },
+        { "--gpus", "100000", "--gbs", "64", NULL },                     /* more than Selene has */
+        { "--gpus", "64", "--gbs", "64", "--recompute", "some", NULL },
+        { "--gpus", "64", "--gbs", "64", "--zero", "4", NULL },
+        { "--gpus", "64", "--gbs", "64", "--tokens", "many", NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *const *c = cases[i];
+        run_result *r = run("en", "predict", SEL, GPT, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], NULL);
+        if (r->status != 2 || strncmp(r->err, "usine: ", 7)) fail_msg("case %zu: status %d, stderr %s", i, r->status, r->err);
+    }
+    run_result *r = run("en", "predict", SEL, "--model", "nope", "--gpus", "8", "--gbs", "8", NULL);
+    assert_int_equal(r->status, 2);
+    r = run("en", "predict", SEL, GPT, "--gpus", "100", "--tp", "8", "--gbs", "64", NULL);
+    assert_non_null(strstr(r->err, "try --gpus 96, 104"));
+    /* a model that does not fit: how much too big, and the plan that fits */
+    r = run("en", "predict", SEL, "--model", "gpt3-175b", "--gpus", "64", "--tp", "8", "--gbs", "64", NULL);
+    assert_int_equal(r->status, 2);
+    assert_non_null(strstr(r->err, "GiB too many"));
+    assert_non_null(strstr(r->err, "fastest plan that fits"));
+}
+
+static void test_plan(void **state)
+{
+    (void)state;
+    run_result *r = run("en", "plan", SEL, "--model", "megatron-18.4b", "--gpus", "128", "--gbs", "512", "--top", "5",
+                        "--json", NULL);
+    assert_int_equal(r->status, 0);
+    cJSON *j = parse_json(r->out);
+    assert_true(num(j, "evaluated") > 10);
+    const cJSON *plans = cJSON_GetObjectItem(j, "plans");
+    assert_int_equal(cJSON_GetArraySize(plans), 5);
+    double prev = 0;
+    for (int i = 0; i < 5; i++) {
+        const cJSON *pl = cJSON_GetArrayItem(plans, i);
+        assert_true(num(pl, "step_time_s") >= prev);
+        prev = num(pl, "step_time_s");
+        assert_int_equal((int)(num(pl, "tp") * num(pl, "pp") * num(pl, "dp")), 128);
+        assert_true(num(pl, "memory_per_gpu_gib") < 74.6);
+    }
+    cJSON_Delete(j);
+    r = run("en", "plan", SEL, "--model", "megatron-1t", "--gpus", "8", "--gbs", "8", NULL);
+    assert_int_equal(r->status, 2);
+    assert_non_null(strstr(r->err, "no plan fits"));
+}
+
+static void test_validate(void **state)
+{
+    (void)state;
+    run_result *r = run("en", "validate", "--json", NULL);
+    assert_true(r->status == 0 || r->status == 1);
+    cJSON *j = parse_json(r->out);
+    assert_true(cJSON_GetArraySize(j) >= 16);
+    int megatron = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j) {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(e, "name"));
+        assert_non_null(name);
+        assert_non_null(cJSON_GetStringValue(cJSON_GetObjectItem(e, "metric")));
+        double pub = num(e, "published"), pred = num(e, "predicted"), err = num(e, "error_pct");
+        assert_true(fabs((pred - pub) / pub * 100 - err) < 1e-9);
+        /* the runs without ZeRO are the model's bar: within 10 % each */
+        if (!strncmp(name, "megatron-", 9) || !strncmp(name, "ptdp-", 5)) {
+            megatron++;
+            if (fabs(err) > 10) fail_msg("%s %s: %+.1f %%", name, cJSON_GetStringValue(cJSON_GetObjectItem(e, "metric")), err);
+        }
+    }
+    assert_int_equal(megatron, 16);
+    cJSON_Delete(j);
+    r = run("en", "validate", "--bogus", NULL);
+    assert_int_equal(r->status, 2);
+}
+
+static void test_simulate_step(void **state)
+{
+    (void)state;
+    run_result *r = run("en", "simulate", "step", SEL, GPT, "--gpus", "64", "--tp", "4", "--pp", "2", "--gbs", "128",
+                        "--json", NULL);
+    assert_int_equal(r->status, 0);
+    cJSON *j = parse_json(r->out);
+    double des = num(j, "step_time_s"), ana = num(j, "analytic_step_time_s");
+    assert_true(fabs(des / ana - 1) < 0.03);
+    assert_true(num(j, "events") > 1000);
+    cJSON_Delete(j);
+    r = run("en", "simulate", "step", SEL, GPT, "--gpus", "64", "--tp", "4", "--pp", "2", "--vpp", "2", "--gbs", "128", NULL);
+    assert_int_equal(r->status, 2);
+    assert_non_null(strstr(r->err, "usine predict"));
 }
 
 int main(void)
@@ -375,6 +505,11 @@ int main(void)
         cmocka_unit_test(test_documented_example_loads),
         cmocka_unit_test(test_simulate_collective),
         cmocka_unit_test(test_simulate_bad_input),
+        cmocka_unit_test(test_predict),
+        cmocka_unit_test(test_predict_bad_input),
+        cmocka_unit_test(test_plan),
+        cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_simulate_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

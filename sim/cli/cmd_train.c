@@ -376,7 +376,7 @@ int cmd_predict(int argc, char **argv)
     } else {
         char a[64], b[64], d[64], e[64], f[64], g[64], line[256];
         plan_line(line, sizeof line, &o.plan, r.dp);
-        printf(_("%s (%s parameters) on %s GPUs of %s/%s, %s, global batch %ld x %d tokens\n"), o.model.name,
+        printf(_("%s (%s billion parameters) on %s GPUs of %s/%s, %s, global batch %ld x %d tokens\n"), o.model.name,
                cli_num(a, sizeof a, r.params / 1e9, 1), cli_num(b, sizeof b, o.plan.gpus, 0), p->id, pt->id,
                plat_prec_name((plat_prec)o.plan.prec), o.plan.gbs, o.model.seq);
         printf(_("  plan           %s, %d micro-batches per step\n"), line, r.micro_batches);
@@ -388,7 +388,7 @@ int cmd_predict(int argc, char **argv)
         printf("%s", _("  step breakdown (seconds on the critical path)\n"));
         struct { const char *what; double s; } rows[] = {
             { N_("matrix multiplications"), r.b.gemm_s }, { N_("memory-bound operations"), r.b.memops_s },
-            { N_("  of which recomputation"), r.b.recompute_s },
+            { N_("  (recomputation, included above)"), r.b.recompute_s },
             { N_("tensor-parallel communication"), r.b.tp_s }, { N_("context-parallel communication"), r.b.cp_s },
             { N_("pipeline sends"), r.b.pp_s }, { N_("pipeline bubble"), r.b.bubble_s },
             { N_("data-parallel reduction (exposed)"), r.b.dp_s }, { N_("ZeRO gathers and reductions (exposed)"), r.b.zero_s },
@@ -404,15 +404,17 @@ int cmd_predict(int argc, char **argv)
                cli_num(e, sizeof e, r.mem.optimizer_gib, 1), cli_num(f, sizeof f, r.mem.activations_gib, 1),
                cli_num(g, sizeof g, r.mem.buffers_gib + r.mem.runtime_gib, 1), r.mem.fits ? "" : _("  DOES NOT FIT"));
         if (o.tokens > 0) {
-            printf(_("  %s tokens      %s steps, %s of training"), cli_num(a, sizeof a, o.tokens / 1e9, 0),
+            printf(_("  training       %s billion tokens: %s steps, %s"), cli_num(a, sizeof a, o.tokens / 1e9, 0),
                    cli_num(b, sizeof b, r.steps, 0), duration(d, sizeof d, r.time_to_train_s));
             if (r.goodput < 1) printf(_(", %s with failures and checkpoints"), duration(line, sizeof line, r.wall_time_s));
             printf("\n");
         }
-        printf(_("  power          %s MW IT; %s GPU-hours, %s MWh (%s MWh with PUE %s), %s t CO2e\n"),
-               cli_num(a, sizeof a, r.power_it_mw, 2), cli_num(b, sizeof b, r.gpu_hours, 0),
-               cli_num(d, sizeof d, r.energy_it_mwh, 1), cli_num(line, sizeof line, r.energy_mwh, 1),
-               cli_num(e, sizeof e, p->facility.pue, 2), cli_num(f, sizeof f, r.carbon_t, 1));
+        if (o.tokens > 0)
+            printf(_("  power          %s MW IT; %s GPU-hours, %s MWh (%s MWh with PUE %s), %s t CO2e\n"),
+                   cli_num(a, sizeof a, r.power_it_mw, 2), cli_num(b, sizeof b, r.gpu_hours, 0),
+                   cli_num(d, sizeof d, r.energy_it_mwh, 1), cli_num(line, sizeof line, r.energy_mwh, 1),
+                   cli_num(e, sizeof e, p->facility.pue, 2), cli_num(f, sizeof f, r.carbon_t, 1));
+        else printf(_("  power          %s MW IT at full load (give --tokens for the energy of a run)\n"), cli_num(a, sizeof a, r.power_it_mw, 2));
         if (r.job_mtbf_s > 0)
             printf(_("  reliability    a failure every %s on these GPUs (%s over the run); checkpoint of %s written in %s, every %s (Young/Daly); goodput %s %%\n"),
                    duration(a, sizeof a, r.job_mtbf_s), cli_num(b, sizeof b, r.interruptions, 1),

@@ -1,0 +1,296 @@
+/* test_train.c: the analytic training model (train.h) and its discrete-event replay (tm_build_step):
+ * parameter and FLOP counts against the published formulas, memory against what each technique
+ * saves, plan checks with their advice, the search, reliability (Young/Daly), determinism, and the
+ * agreement of the two speeds on 64 GPUs of Selene. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ds.h"
+#include "plat.h"
+#include "train.h"
+
+static plat_platform *load(const char *path)
+{
+    plat_error e;
+    plat_platform *p = plat_load_file(path, &e);
+    if (!p) fail_msg("%s", e.msg);
+    return p;
+}
+
+/* 8 GPUs per node, a failure rate and storage, for the reliability figures. */
+static const char reliable_xml[] =
+    "<platform version=\"1\" id=\"rel\" name=\"Reliable\">"
+    "<accelerator id=\"g\" memory_gb=\"80\" memory_tbs=\"2\" link_bidir_gbs=\"600\" tdp_w=\"400\" mtbf_h=\"50000\">"
+    "<peak precision=\"bf16\" tflops=\"300\"/><efficiency matmul=\"0.6\" memory=\"0.8\"/></accelerator>"
+    "<node id=\"n\" accelerator=\"g\" accelerators=\"8\" memory_gb=\"1024\" other_w=\"1000\" mtbf_h=\"100000\">"
+    "<cpu count=\"2\" cores=\"32\" tdp_w=\"200\"/><scaleup kind=\"nvlink\"/><nic count=\"8\" gbit_s=\"200\"/></node>"
+    "<network id=\"ib\" topology=\"fat-tree\" levels=\"2\" radix=\"64\" hop_latency_us=\"1\"/>"
+    "<partition id=\"p\" node=\"n\" nodes=\"256\" network=\"ib\"/>"
+    "<storage id=\"fs\" capacity_pb=\"10\" read_gbs=\"500\" write_gbs=\"250\"/>"
+    "<facility pue=\"1.2\" carbon_g_per_kwh=\"50\" price_eur_per_kwh=\"0.1\"/></platform>";
+
+static tm_plan plan(int gpus, int tp, int pp, long gbs, tm_recompute rc)
+{
+    tm_plan p = tm_plan_default();
+    p.gpus = gpus, p.tp = tp, p.pp = pp, p.gbs = gbs, p.recompute = rc, p.prec = PLAT_FP16;
+    return p;
+}
+
+static void test_parameter_counts(void **state)
+{
+    (void)state;
+    /* GPT-3 175B: 174.6 B in the Megatron paper (its vocabulary padded to 51200) */
+    tm_model g = *tm_model_preset("gpt3-175b");
+    g.vocab = 51200;
+    assert_true(fabs(tm_model_params(&g) / 174.6e9 - 1) < 0.005);
+    /* Llama 3 405B: 405 B (Meta); 8 key/value heads, SwiGLU, untied output */
+    assert_true(fabs(tm_model_params(tm_model_preset("llama3-405b")) / 405e9 - 1) < 0.01);
+    assert_true(fabs(tm_model_params(tm_model_preset("llama2-70b")) / 69e9 - 1) < 0.02);
+    assert_true(fabs(tm_model_params(tm_model_preset("megatron-1t")) / 1008e9 - 1) < 0.01);
+    assert_null(tm_model_preset("gpt-5"));
+    tm_model bad = g;
+    bad.hidden = 1000; /* not a multiple of 96 heads */
+    char err[256];
+    assert_int_equal(tm_model_check(&bad, err, sizeof err), -1);
+    assert_non_null(strstr(err, "96"));
+}
+
+/* The hardware FLOPs of a full-recomputation GPT step are Narayanan et al.'s formula exactly:
+ * 96 B s l h^2 (1 + s/(6h) + V/(16 l h)); model FLOPs are 3/4 of its layer part plus the logits. */
+static void test_flops_match_the_published_formula(void **state)
+{
+    (void)state;
+    plat_platform *p = load("assets/platforms/selene.xml");
+    char err[512];
+    tm_ctx *c = tm_ctx_create(p, 0, 512, err, sizeof err);
+    assert_non_null(c);
+    tm_model m = *tm_model_preset("megatron-39.1b");
+    tm_plan pl = plan(512, 8, 2, 1536, TM_RC_FULL);
+    tm_result r;
+    assert_int_equal(tm_predict(c, &m, &pl, 0, &r, err, sizeof err), 0);
+    double B = 1536, s = m.seq, l = m.layers, h = m.hidden, V = m.vocab;
+    double F = 96 * B * s * l * h * h * (1 + s / (6 * h) + V / (16 * l * h));
+    assert_true(fabs(r.hw_flops_step / F - 1) < 1e-9);
+    double model = 72 * B * s * l * h * h * (1 + s / (6 * h)) + 6 * B * s * h * V;
+    assert_true(fabs(r.model_flops_step / model - 1) < 1e-9);
+    assert_true(r.hfu > r.mfu);
+    assert_true(fabs(r.mfu - r.model_tflops_per_gpu / 312) < 1e-12);
+    /* no recomputation: both counts agree */
+    pl.recompute = TM_RC_NONE;
+    assert_int_equal(tm_predict(c, &m, &pl, 0, &r, err, sizeof err), 0);
+    assert_true(fabs(r.hw_flops_step / r.model_flops_step - 1) < 1e-12);
+    tm_ctx_destroy(c);
+    plat_free(p);
+}
+
+static void test_memory_falls_with_each_technique(void **state)
+{
+    (void)state;
+    plat_platform *p = load("assets/platforms/selene.xml");
+    char err[512];
+    tm_ctx *c = tm_ctx_create(p, 0, 64, err, sizeof err);
+    tm_model m = *tm_model_preset("megatron-7.5b");
+    tm_result r[4];
+    for (int z = 0; z < 4; z++) {
+        tm_plan pl = plan(64, 1, 1, 128, TM_RC_FULL);
+        pl.zero = z;
+        assert_int_equal(tm_predict(c, &m, &pl, 0, &r[z], err, sizeof err), 0);
+        if (z) assert_true(r[z].mem.total_gib < r[z - 1].mem.total_gib);
+    }
+    /* ZeRO-1 shards the 12 bytes of optimizer state per parameter over the 64 replicas */
+    assert_true(fabs(r[1].mem.optimizer_gib * 64 - r[0].mem.optimizer_gib) < 1e-9);
+    assert_true(fabs(r[0].mem.optimizer_gib / r[0].mem.weights_gib - 6) < 1e-9);
+    double act[3];
+    for (int rc = 0; rc < 3; rc++) {
+        tm_plan pl = plan(64, 2, 1, 128, (tm_recompute)rc);
+        tm_result x;
+        assert_int_equal(tm_predict(c, &m, &pl, 0, &x, err, sizeof err), 0);
+        act[rc] = x.mem.activations_gib;
+    }
+    assert_true(act[TM_RC_FULL] < act[TM_RC_SELECTIVE] && act[TM_RC_SELECTIVE] < act[TM_RC_NONE]);
+    /* a model that cannot fit: GPT-3 on one node without sharding */
+    tm_plan big = plan(8, 8, 1, 8, TM_RC_FULL);
+    tm_result x;
+    assert_int_equal(tm_predict(c, tm_model_preset("gpt3-175b"), &big, 0, &x, err, sizeof err), 0);
+    assert_false(x.mem.fits);
+    assert_true(x.mem.total_gib > 300);
+    tm_ctx_destroy(c);
+    plat_free(p);
+}
+
+static void test_bubble_and_interleaving(void **state)
+{
+    (void)state;
+    plat_platform *p = load("assets/platforms/selene.xml");
+    char err[512];
+    tm_ctx *c = tm_ctx_create(p, 0, 256, err, sizeof err);
+    tm_model m = *tm_model_preset("megatron-18.4b");
+    tm_plan pl = plan(256, 8, 4, 512, TM_RC_FULL);
+    tm_result a, b;
+    assert_int_equal(tm_predict(c, &m, &pl, 0, &a, err, sizeof err), 0);
+    pl.vpp = 2;
+    assert_int_equal(tm_predict(c, &m, &pl, 0, &b, err, sizeof err), 0);
+    assert_true(a.b.bubble_s > 0);
+    assert_true(fabs(b.b.bubble_s / a.b.bubble_s - 0.5) < 1e-9);   /* (p - 1) / v stage times */
+    assert_true(b.b.pp_s > a.b.pp_s);                               /* twice the sends */
+    pl.vpp = 1, pl.pp = 1, pl.gpus = 64;
+    tm_result one;
+    assert_int_equal(tm_predict(c, &m, &pl, 0, &one, err, sizeof err), 0);
+    assert_true(one.b.bubble_s == 0 && one.b.pp_s == 0);
+    tm_ctx_destroy(c);
+    plat_free(p);
+}
+
+static void test_bad_plans_say_what_would_work(void **state)
+{
+    (void)state;
+    plat_platform *p = load("assets/platforms/selene.xml");
+    char err[512];
+    tm_ctx *c = tm_ctx_create(p, 0, 128, err, sizeof err);
+    tm_model m = *tm_model_preset("megatron-7.5b");
+    tm_result r;
+    struct { tm_plan pl; const char *says; } cases[] = {
+        { plan(100, 8, 3, 64, TM_RC_FULL), "try --gpus 96, 120" },
+        { plan(64, 16, 1, 64, TM_RC_FULL), "--tp 8 or less" },
+        { plan(80, 8, 5, 64, TM_RC_FULL), "36 layers" },
+        { plan(64, 8, 1, 60, TM_RC_FULL), "try --gbs 56, 64" },
+        { plan(256, 8, 1, 64, TM_RC_FULL), "partition has 128" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        err[0] = '\0';
+        assert_int_equal(tm_predict(c, &m, &cases[i].pl, 0, &r, err, sizeof err), -1);
+        if (!strstr(err, cases[i].says)) fail_msg("case %zu: '%s' does not say '%s'", i, err, cases[i].says);
+    }
+    tm_plan fp8 = plan(64, 8, 1, 64, TM_RC_FULL);
+    fp8.prec = PLAT_FP8;                                            /* an A100 has no FP8 */
+    assert_int_equal(tm_predict(c, &m, &fp8, 0, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "fp8"));
+    fp8.prec = PLAT_FP64;
+    assert_int_equal(tm_predict(c, &m, &fp8, 0, &r, err, sizeof err), -1);
+    tm_plan z3 = plan(64, 8, 2, 64, TM_RC_FULL);
+    z3.zero = 3;
+    assert_int_equal(tm_predict(c, &m, &z3, 0, &r, err, sizeof err), -1);
+    tm_ctx_destroy(c);
+    plat_free(p);
+}
+
+static void test_search_ranks_fitting_plans(void **state)
+{
+    (void)state;
+    plat_platform *p = load("assets/platforms/selene.xml");
+    char err[512];
+    tm_ctx *c = tm_ctx_create(p, 0, 384, err, sizeof err);
+    tm_model m = *tm_model_preset("gpt3-175b");
+    tm_plan base = plan(384, 1, 1, 1536, TM_RC_NONE);
+    tm_ranked top[20];
+    long evaluated = 0;
+    int found = tm_search(c, &m, &base, top, 20, &evaluated);
+    assert_true(found > 20 && evaluated > found);
+    for (int i = 0; i < 20; i++) {
+        assert_true(top[i].r.mem.fits);
+        assert_int_equal(top[i].plan.tp * top[i].plan.pp * top[i].r.dp, 384);
+        if (i) assert_true(top[i].r.step_s >= top[i - 1].r.step_s);
+        tm_result again;
+        assert_int_equal(tm_predict(c, &m, &top[i].plan, 0, &again, err, sizeof err), 0);
+        assert_true(again.step_s == top[i].r.step_s);              /* deterministic */
+    }
+    /* a 175B model needs model parallelism on 80 GB GPUs: no plan without it */
+    assert_true(top[0].plan.tp * top[0].plan.pp > 1 || top[0].plan.zero == 3);
+    tm_ctx_destroy(c);
+    plat_free(p);
+}
+
+static void test_reliability_young_daly(void **state)
+{
+    (void)state;
+    plat_error pe;
+    plat_platform *p = plat_load_memory(reliable_xml, sizeof reliable_xml - 1, "reliable.xml", &pe);
+    if (!p) fail_msg("%s", pe.msg);
+    char err[512];
+    tm_ctx *c = tm_ctx_create(p, 0, 2048, err, sizeof err);
+    tm_model m = *tm_model_preset("llama3-70b");
+    tm_plan pl = tm_plan_default();
+    pl.gpus = 2048, pl.tp = 8, pl.pp = 4, pl.gbs = 512, pl.recompute = TM_RC_FULL, pl.zero = 1;
+    tm_result r;
+    assert_int_equal(tm_predict(c, &m, &pl, 1e12, &r, err, sizeof err), 0);
+    /* 256 nodes at 1e-5/h and 2048 GPUs at 2e-5/h: 0.0435 failures per hour */
+    double M = 3600 / (256 / 100000.0 + 2048 / 50000.0);
+    assert_true(fabs(r.job_mtbf_s / M - 1) < 1e-12);
+    double delta = r.params * (2 + 12) / 250e9;
+    assert_true(fabs(r.checkpoint_write_s / delta - 1) < 1e-12);
+    assert_true(fabs(r.checkpoint_interval_s - (sqrt(2 * delta * M) - delta)) < 1e-6);
+    assert_true(r.goodput > 0.8 && r.goodput < 1);
+    assert_true(fabs(r.wall_time_s * r.goodput - r.time_to_train_s) < 1e-6 * r.time_to_train_s);
+    assert_true(r.interruptions > 1);
+    assert_true(fabs(r.energy_mwh / r.energy_it_mwh - 1.2) < 1e-12);
+    assert_true(fabs(r.carbon_t - r.energy_mwh * 50 / 1000) < 1e-9);
+    tm_ctx_destroy(c);
+    plat_free(p);
+}
+
+/* The two speeds agree where both apply: 64 GPUs of Selene, within 3 %. */
+static void test_discrete_event_step_agrees(void **state)
+{
+    (void)state;
+    plat_platform *p = load("assets/platforms/selene.xml");
+    char err[512];
+    struct { const char *model; int tp, pp, zero, overlap; long gbs; } cases[] = {
+        { "megatron-7.5b", 4, 2, 0, 1, 128 },
+        { "megatron-18.4b", 8, 2, 0, 0, 256 },
+        { "megatron-1.7b", 1, 1, 0, 1, 256 },
+        { "megatron-1.7b", 1, 2, 1, 1, 256 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        tm_ctx *c = tm_ctx_create(p, 0, 64, err, sizeof err);
+        tm_plan pl = plan(64, cases[i].tp, cases[i].pp, cases[i].gbs, TM_RC_FULL);
+        pl.zero = cases[i].zero, pl.dp_overlap = cases[i].overlap;
+        tm_result r;
+        const tm_model *m = tm_model_preset(cases[i].model);
+        assert_int_equal(tm_predict(c, m, &pl, 0, &r, err, sizeof err), 0);
+        net *n = net_create(p, 0, 64, err, sizeof err);
+        ds *s = ds_create(n, 0);
+        if (tm_build_step(c, m, &pl, s, err, sizeof err) < 0) fail_msg("%s", err);
+        ds_stats st;
+        ds_run(s, &st);
+        double gap = fabs(st.end_s / r.step_s - 1);
+        if (gap > 0.03) fail_msg("case %zu: simulated %g s, analytic %g s", i, st.end_s, r.step_s);
+        ds_destroy(s);
+        net_destroy(n);
+        tm_ctx_destroy(c);
+    }
+    /* what the simulator does not run says so */
+    tm_ctx *c = tm_ctx_create(p, 0, 64, err, sizeof err);
+    net *n = net_create(p, 0, 64, err, sizeof err);
+    ds *s = ds_create(n, 0);
+    tm_plan pl = plan(64, 8, 2, 128, TM_RC_FULL);
+    pl.vpp = 2;
+    assert_int_equal(tm_build_step(c, tm_model_preset("megatron-7.5b"), &pl, s, err, sizeof err), -1);
+    assert_non_null(strstr(err, "--vpp"));
+    ds_destroy(s);
+    net_destroy(n);
+    tm_ctx_destroy(c);
+    plat_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parameter_counts),
+        cmocka_unit_test(test_flops_match_the_published_formula),
+        cmocka_unit_test(test_memory_falls_with_each_technique),
+        cmocka_unit_test(test_bubble_and_interleaving),
+        cmocka_unit_test(test_bad_plans_say_what_would_work),
+        cmocka_unit_test(test_search_ranks_fitting_plans),
+        cmocka_unit_test(test_reliability_young_daly),
+        cmocka_unit_test(test_discrete_event_step_agrees),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
