@@ -791,9 +791,10 @@ int cmd_validate(int argc, char **argv)
                 cJSON_AddItemToArray(arr, o);
             } else {
                 char a[48], b[48], d[48];
-                printf("%-18s %-15s %10s %10s %c%6s%%   mbs %d, vpp %d\n", row->name, m[k].metric,
-                       cli_num(a, sizeof a, m[k].pub, 1), cli_num(b, sizeof b, m[k].pred, 1), e < 0 ? '-' : '+',
-                       cli_num(d, sizeof d, fabs(e), 1), row->plan.mbs, row->plan.vpp);
+                char sg[64];
+                snprintf(sg, sizeof sg, "%c%s", e < 0 ? '-' : '+', cli_num(d, sizeof d, fabs(e), 1));
+                printf("%-18s %-15s %10s %10s %7s%%   mbs %d, vpp %d\n", row->name, m[k].metric,
+                       cli_num(a, sizeof a, m[k].pub, 1), cli_num(b, sizeof b, m[k].pred, 1), sg, row->plan.mbs, row->plan.vpp);
             }
         }
     }
