@@ -315,6 +315,16 @@ static void gemm_fb(cost *f, cost *b, const hw *h, double m, double n, double k,
     gemm(b, h, k, n, m, batch);
 }
 
+coll_algo tm_group_algo(const net *n, const int *gpus, int p, coll_op op)
+{
+    if (op == COLL_P2P || op == COLL_ALLTOALL) return COLL_DIRECT;
+    if (op != COLL_ALLREDUCE || p < 2) return COLL_RING;
+    int gpn = n->gpus_per_node, per = 0;
+    for (int i = 0; i < p && gpus[i] / gpn == gpus[0] / gpn; i++) per++;
+    int nodes = gpus[p - 1] / gpn - gpus[0] / gpn + 1;
+    return per > 1 && nodes > 1 && p % per == 0 ? COLL_HIER : COLL_RING;
+}
+
 /* Collective time over p ranks spaced `stride` GPUs apart from GPU 0, with the alpha-beta closed
  * form of coll.h, alpha and bandwidth measured on the network. Every GPU of a node communicates at
  * once (all the groups of a kind run together), so the node's NICs are shared by its GPUs. */
@@ -325,6 +335,7 @@ static double coll_s(const tm_ctx *c, coll_op op, int p, int stride, double byte
     for (int r = 0; r < p; r++) gpus[r] = r * stride;
     coll_cost k;
     ds_collective_cost(c->net, gpus, p, &k);
+    coll_algo algo = tm_group_algo(c->net, gpus, p, op);
     int nodes = (p - 1) * stride / c->gpn + 1;
     free(gpus);
     int active = c->gpn < c->gpus ? c->gpn : c->gpus;
@@ -332,17 +343,12 @@ static double coll_s(const tm_ctx *c, coll_op op, int p, int stride, double byte
     if (nodes > 1 && c->oversub > 1 && c->netw->radix > 0 && nodes * 2 > c->netw->radix) share /= c->oversub;
     k.bw_inter_all_Bps = fmin(k.bw_inter_all_Bps, share);
     if (k.ranks_per_node == 1) k.bw_inter_Bps = fmin(k.bw_inter_Bps, share);
-    coll_algo algo = op == COLL_P2P || op == COLL_ALLTOALL ? COLL_DIRECT : COLL_RING;
-    /* NCCL's rings use every NIC of a node (one channel per rail): for groups with several GPUs per
-     * node that is the hierarchical all-reduce's cost */
-    int hier = op == COLL_ALLREDUCE && nodes > 1 && k.ranks_per_node > 1 && p % k.ranks_per_node == 0;
-    if (hier) algo = COLL_HIER;
     coll_plan plan;
     char e[256];
     if (coll_plan_init(&plan, op, algo, p, bytes, &k, e, sizeof e) != 0) return 0;
     double t = coll_closed_form_s(&plan, &k);
     coll_plan_free(&plan);
-    if (!hier && (op == COLL_ALLGATHER || op == COLL_REDUCESCATTER) && nodes > 1 && k.ranks_per_node > 1) {
+    if ((op == COLL_ALLGATHER || op == COLL_REDUCESCATTER) && nodes > 1 && k.ranks_per_node > 1) {
         /* the same rail argument: the node's NICs carry the (nodes-1)/nodes of the buffer once */
         double rails = (double)(nodes - 1) / nodes * bytes / (share * k.ranks_per_node);
         double inside = (double)(k.ranks_per_node - 1) / k.ranks_per_node * bytes / k.bw_intra_Bps;
@@ -617,6 +623,17 @@ static int cmp_ranked(const void *a, const void *b)
     return 0;
 }
 
+/* Insert into out[0..*kept), fastest first, keeping at most max entries. */
+static void insert_ranked(tm_ranked *out, int *kept, int max, const tm_plan *pl, const tm_result *r)
+{
+    tm_ranked item = { *pl, *r };
+    int i = *kept < max ? (*kept)++ : max;
+    if (i == max && cmp_ranked(&item, &out[max - 1]) >= 0) return;
+    if (i == max) i = max - 1;
+    while (i > 0 && cmp_ranked(&item, &out[i - 1]) < 0) out[i] = out[i - 1], i--;
+    out[i] = item;
+}
+
 int tm_search(const tm_ctx *c, const tm_model *m, const tm_plan *base, tm_ranked *out, int max_out, long *evaluated)
 {
     long evals = 0;
@@ -644,14 +661,7 @@ int tm_search(const tm_ctx *c, const tm_model *m, const tm_plan *base, tm_ranked
                             if (!r.mem.fits) continue;
                             found++;
                             pl.dp = r.dp;
-                            if (kept < max_out) {
-                                out[kept].plan = pl, out[kept].r = r;
-                                kept++;
-                                qsort(out, (size_t)kept, sizeof *out, cmp_ranked);
-                            } else if (max_out > 0 && r.step_s < out[kept - 1].r.step_s) {
-                                out[kept - 1].plan = pl, out[kept - 1].r = r;
-                                qsort(out, (size_t)kept, sizeof *out, cmp_ranked);
-                            }
+                            if (max_out > 0) insert_ranked(out, &kept, max_out, &pl, &r);
                         }
                     }
                 }

@@ -33,6 +33,7 @@
 
 #include <stddef.h>
 
+#include "coll.h"
 #include "net.h"
 #include "plat.h"
 
@@ -137,6 +138,11 @@ int tm_plan_check(const tm_ctx *c, const tm_model *m, tm_plan *pl, char *err, si
 /* Predict. tokens > 0: a run of that many tokens. Returns 0, or -1 with a message (invalid plan). */
 int tm_predict(const tm_ctx *c, const tm_model *m, const tm_plan *pl, double tokens, tm_result *r,
                char *err, size_t err_size);
+
+/* The algorithm both speeds use for a collective over these GPUs (ascending): NCCL-like, the
+ * hierarchical all-reduce when the group has several GPUs in each of several nodes (its rings then
+ * use every NIC of a node), direct for all-to-all and point-to-point, else the ring. */
+coll_algo tm_group_algo(const net *n, const int *gpus, int p, coll_op op);
 
 /* Put one training step into a discrete-event simulator built on tm_ctx_net(c) (see ds.h): per GPU
  * the compute of every micro-batch in the 1F1B order, tensor-parallel all-reduces, pipeline sends,

@@ -71,16 +71,6 @@ static int add_op(builder *b, const tm_parts *P, int d, int s, int j, int fwd)
     return 0;
 }
 
-/* The algorithm the analytic model's closed form assumes for a group. */
-static coll_algo dp_algo(const net *n, const int *gpus, int p, coll_op op)
-{
-    if (op != COLL_ALLREDUCE) return COLL_RING;
-    int per = 0;
-    for (int i = 0; i < p && gpus[i] / n->gpus_per_node == gpus[0] / n->gpus_per_node; i++) per++;
-    int nodes = gpus[p - 1] / n->gpus_per_node - gpus[0] / n->gpus_per_node + 1;
-    return per > 1 && nodes > 1 && p % per == 0 ? COLL_HIER : COLL_RING;
-}
-
 /* A reduce-scatter or all-gather over a group with several GPUs per node, as NCCL runs it: one ring
  * per GPU of a node (channels), each carrying its share of the bytes and rotated so that each leaves
  * the node from a different GPU, hence a different NIC. Returns a task that ends when all have. */
@@ -169,7 +159,7 @@ int tm_build_step(const tm_ctx *c, const tm_model *m, const tm_plan *plan, ds *s
             int done = -1;
             if (b.dp > 1 && P->grad_bytes > 0) {
                 coll_op op = plan->zero == 1 ? COLL_REDUCESCATTER : COLL_ALLREDUCE;
-                coll_algo al = dp_algo(tm_ctx_net(c), group, b.dp, op);
+                coll_algo al = tm_group_algo(tm_ctx_net(c), group, b.dp, op);
                 int part1 = -1, nd = 0;
                 if (P->overlap_fraction > 0) {
                     for (int d = 0; d < b.dp; d++)

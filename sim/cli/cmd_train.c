@@ -78,7 +78,6 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
         { "--cp", &o->plan.cp, 1, 1024 }, { "--mbs", &o->plan.mbs, 1, 1 << 20 }, { "--zero", &o->plan.zero, 0, 3 },
         { "--top", &o->top, 1, 100000 },
     };
-    tm_model over = { 0 };            /* shape options given explicitly */
     long gbs = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -104,8 +103,6 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
                 return CLI_BAD_INPUT;
             }
             *ints[k].slot = (int)x;
-            if (ints[k].slot >= &o->model.layers && ints[k].slot <= &o->model.seq)
-                *(&over.layers + (ints[k].slot - &o->model.layers)) = (int)x;
         } else if (!strcmp(a, "--platform")) o->platform = v;
         else if (!strcmp(a, "--partition")) o->partition = v;
         else if (!strcmp(a, "--model")) model = v;
@@ -147,10 +144,14 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
             cli_error(_("unknown --model '%s'; see 'usine %s --help' for the list"), model, cmd);
             return CLI_BAD_INPUT;
         }
-        tm_model shape = o->model;
+        /* o->model holds the shape options given (0: not given, every one is at least 1) */
+        tm_model given = o->model;
         o->model = *m;
-        for (int *f = &over.layers, *d = &o->model.layers, *s = &shape.layers; f <= &over.seq; f++, d++, s++)
-            if (*f) *d = *s;
+        int *const to[] = { &o->model.layers, &o->model.hidden, &o->model.heads, &o->model.kv_heads, &o->model.ffn,
+                            &o->model.vocab, &o->model.seq };
+        const int from[] = { given.layers, given.hidden, given.heads, given.kv_heads, given.ffn, given.vocab, given.seq };
+        for (size_t i = 0; i < sizeof from / sizeof *from; i++)
+            if (from[i]) *to[i] = from[i];
     } else {
         if (!o->model.layers || !o->model.hidden || !o->model.heads || !o->model.vocab || !o->model.seq) {
             cli_error(_("give --model NAME, or the shape: --layers, --hidden, --heads, --vocab and --seq"));
@@ -219,14 +220,10 @@ static const char *duration(char *buf, size_t n, double s)
 
 static void plan_line(char *buf, size_t n, const tm_plan *pl, int dp)
 {
-    snprintf(buf, n, "--tp %d --pp %d%s --cp %d (dp %d) --mbs %d --zero %d --recompute %s%s", pl->tp, pl->pp,
-             pl->vpp > 1 ? "" : "", pl->cp, dp, pl->mbs, pl->zero, tm_recompute_name(pl->recompute),
-             pl->seq_parallel ? " --seq-parallel" : "");
-    if (pl->vpp > 1) {
-        char tail[160];
-        snprintf(tail, sizeof tail, "%s", strstr(buf, " --cp"));
-        snprintf(strstr(buf, " --cp"), n - (size_t)(strstr(buf, " --cp") - buf), " --vpp %d%s", pl->vpp, tail);
-    }
+    char vpp[32] = "";
+    if (pl->vpp > 1) snprintf(vpp, sizeof vpp, " --vpp %d", pl->vpp);
+    snprintf(buf, n, "--tp %d --pp %d%s --cp %d (dp %d) --mbs %d --zero %d --recompute %s%s", pl->tp, pl->pp, vpp, pl->cp,
+             dp, pl->mbs, pl->zero, tm_recompute_name(pl->recompute), pl->seq_parallel ? " --seq-parallel" : "");
 }
 
 static cJSON *train_breakdown_json(const tm_result *r)
@@ -629,7 +626,18 @@ static int predict_row(const tm_ctx *c, vrow *row, tm_result *best)
     return found ? 0 : -1;
 }
 
-static int cmp_double(const void *a, const void *b);
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Median of n values, sorting them. */
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n ? (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2) : 0;
+}
 
 /* Sum of squared log errors of the hardware TFLOP/s of the runs in use[] with a matmul efficiency. */
 static double fit_loss(tm_ctx *c, vrow *rows, int n, const int *use, double eff, double memory)
@@ -689,20 +697,13 @@ static int validate_fit(tm_ctx *c, vrow *rows, int n)
         worst = fmax(worst, fabs(err));
         printf("  %-18s %s %6.3f   %+6.1f %%\n", row.name, _("efficiency"), e_i, err);
     }
-    qsort(errs, (size_t)k, sizeof *errs, cmp_double);
-    double median = k ? (k % 2 ? errs[k / 2] : (errs[k / 2 - 1] + errs[k / 2]) / 2) : 0;
-    printf(_("Leave-one-out |error|: median %s %%, max %s %%\n"), cli_num(a, sizeof a, median, 1), cli_num(b, sizeof b, worst, 1));
+    printf(_("Leave-one-out |error|: median %s %%, max %s %%\n"), cli_num(a, sizeof a, median(errs, k), 1), cli_num(b, sizeof b, worst, 1));
     tm_ctx_set_efficiency(c, m0, memory);
     free(errs);
     free(use);
     return CLI_OK;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 int cmd_validate(int argc, char **argv)
 {
@@ -798,15 +799,14 @@ int cmd_validate(int argc, char **argv)
             }
         }
     }
-    qsort(errs, (size_t)nerr, sizeof *errs, cmp_double);
-    double median = nerr ? (nerr % 2 ? errs[nerr / 2] : (errs[nerr / 2 - 1] + errs[nerr / 2]) / 2) : 0;
+    double med = median(errs, nerr);
     double mean = 0;
     for (int i = 0; i < nerr; i++) mean += errs[i] / nerr;
     if (json) print_json(arr);
     else {
         char a[48], b[48], d[48];
         printf(_("|error|: median %s %%, mean %s %%, max %s %%; %d of %d predictions within 10 %%\n"),
-               cli_num(a, sizeof a, median, 1), cli_num(b, sizeof b, mean, 1), cli_num(d, sizeof d, nerr ? errs[nerr - 1] : 0, 1),
+               cli_num(a, sizeof a, med, 1), cli_num(b, sizeof b, mean, 1), cli_num(d, sizeof d, nerr ? errs[nerr - 1] : 0, 1),
                nerr - over, nerr);
     }
     free(errs);
