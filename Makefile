@@ -22,7 +22,7 @@ VERSION    := 0.1.0
 # The Debian packages the project needs: the single list, used by 'make deps' and by .ci/run.
 DEB_PACKAGES := build-essential pkg-config gettext \
                 libxml2-dev liblua5.4-dev libopenblas-openmp-dev libcmocka-dev libcjson-dev \
-                libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
+                libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core libopenmpi-dev openmpi-bin
 PKGS       := libxml-2.0 libcjson cmocka lua5.4 openblas sdl2 SDL2_ttf
 
 ifeq ($(V),1)
@@ -58,10 +58,25 @@ LDFLAGS += $(CFLAGS_SAN)
 
 CORE_CFLAGS := $(call pc_cflags,$(CORE_PKGS))
 CORE_LIBS   := $(call pc_libs,$(CORE_PKGS)) -lm
-APP_CFLAGS  := $(call pc_cflags,libcjson)
+APP_CFLAGS  := $(call pc_cflags,libcjson) -Ikernels
 APP_LIBS    := $(call pc_libs,libcjson)
+# The kernels: OpenMP, and OpenBLAS's OpenMP build so that both share one thread pool. -O3 and FMA
+# contraction let the compiler vectorise the ladder's micro-kernel as a C programmer expects.
+KN_CFLAGS   := -fopenmp -O3 -ffp-contract=fast -fno-math-errno $(call pc_cflags,openblas)
+KN_LIBS     := -fopenmp $(call pc_libs,openblas)
 TEST_CFLAGS := $(call pc_cflags,cmocka libcjson)
 TEST_LIBS   := $(call pc_libs,cmocka libcjson)
+# MPI (usine train --mpi) only where Open MPI's mpicc is found; 'make MPICC=' builds without it.
+# Its headers go in with -isystem so that their warnings do not fail a WERROR build.
+ifeq ($(origin MPICC),undefined)
+MPICC       := $(shell command -v mpicc 2>/dev/null)
+endif
+ifneq ($(MPICC),)
+MPI_CFLAGS  := -DUSINE_HAVE_MPI $(patsubst -I%,-isystem %,$(shell $(MPICC) --showme:compile 2>/dev/null))
+MPI_LIBS    := $(shell $(MPICC) --showme:link 2>/dev/null)
+endif
+# Runs the program under mpirun; skips itself without mpirun or in a build without MPI.
+MPI_TESTS   := tests/test_mpi.sh
 
 # ---------------------------------------------------------------------------------------------
 # Sources. The core (sim/*.c) becomes libusine.a; the command line (sim/cli/) sits on top of all
@@ -69,10 +84,17 @@ TEST_LIBS   := $(call pc_libs,cmocka libcjson)
 CORE_SRC := $(wildcard sim/*.c)
 CORE_ASM := $(wildcard sim/*.S)
 CLI_SRC  := $(wildcard sim/cli/*.c)
+ifeq ($(MPICC),)
+CLI_SRC  := $(filter-out sim/cli/cmd_train_mpi.c,$(CLI_SRC))
+endif
 UI_SRC   := $(wildcard sim/ui/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 
+KN_SRC   := $(wildcard kernels/*.c)
+
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(CORE_ASM:%.S=$(BUILD)/%.o)
+KN_OBJ   := $(KN_SRC:%.c=$(BUILD)/%.o)
+LIBKN    := $(BUILD)/libkernels.a
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(UI_SRC:%.c=$(BUILD)/%.o)
 LIBCORE  := $(BUILD)/libusine.a
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -94,13 +116,29 @@ $(BUILD)/sim/plat_schema.o: sim/plat_schema.S assets/schema/platform.rng
 	@$(if $(Q),echo "  AS      $<")
 	$(Q)$(CC) $(CFLAGS_SAN) -c $< -o $@
 
+$(BUILD)/kernels/%.o: kernels/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(KN_CFLAGS) -c $< -o $@
+
+# usine train --mpi: its file and the command that calls it see MPI; the program links it.
+ifneq ($(MPICC),)
+$(BUILD)/sim/cli/cmd_train_mpi.o: APP_CFLAGS += $(MPI_CFLAGS)
+$(BUILD)/sim/cli/cmd_kernels.o: APP_CFLAGS += -DUSINE_HAVE_MPI
+$(BIN): APP_LIBS += $(MPI_LIBS)
+endif
+
+$(LIBKN): $(KN_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(LIBCORE): $(CORE_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BIN): $(CLI_OBJ) $(LIBCORE)
+$(BIN): $(CLI_OBJ) $(LIBCORE) $(LIBKN)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIBCORE) $(APP_LIBS) $(CORE_LIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIBCORE) $(LIBKN) $(APP_LIBS) $(KN_LIBS) $(CORE_LIBS) -o $@
 
 build/locale/%/LC_MESSAGES/usine.mo: assets/po/%.po
 	@mkdir -p $(@D)
@@ -110,11 +148,11 @@ build/locale/%/LC_MESSAGES/usine.mo: assets/po/%.po
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(TEST_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(TEST_CFLAGS) -Ikernels -c $< -o $@
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(LIBCORE)
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(LIBCORE) $(LIBKN)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) $< $(LIBCORE) $(TEST_LIBS) $(CORE_LIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $< $(LIBCORE) $(LIBKN) $(TEST_LIBS) $(KN_LIBS) $(CORE_LIBS) -o $@
 
 # ---------------------------------------------------------------------------------------------
 # Set-up: install what is missing, then build and run / test.
@@ -135,19 +173,19 @@ run: deps-if-missing
 test: deps-if-missing
 	@$(MAKE) --no-print-directory all tests-build
 	@$(MAKE) --no-print-directory layers i18n-check
-	@USINE=./$(BIN) tests/run-tests.sh $(TESTS)
+	@USINE=./$(BIN) tests/run-tests.sh $(TESTS) $(MPI_TESTS)
 
 check: deps-if-missing
 	@$(MAKE) --no-print-directory SAN=address,undefined MODE=debug all tests-build
 	@USINE=./build/usine-san ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	 tests/run-tests.sh $(patsubst build/$(MODE)/%,build/debug-san/%,$(TESTS))
+	 tests/run-tests.sh $(patsubst build/$(MODE)/%,build/debug-san/%,$(TESTS)) $(MPI_TESTS)
 
 # Benchmarks print figures; they are not tests and have no time limits.
 BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
-$(BUILD)/bench/%: tests/bench/%.c $(LIBCORE)
+$(BUILD)/bench/%: tests/bench/%.c $(LIBCORE) $(LIBKN)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $< $(LIBCORE) $(CORE_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) -Ikernels $< $(LIBCORE) $(LIBKN) $(KN_LIBS) $(CORE_LIBS) -o $@
 
 bench: all $(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; ./$$b || exit 1; done
@@ -207,4 +245,4 @@ pot:
 clean:
 	rm -rf build
 
--include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:%=%.o.d) $(BENCHES:%=%.d)
+-include $(CORE_OBJ:.o=.d) $(KN_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:%=%.o.d) $(BENCHES:%=%.d)

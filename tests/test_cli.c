@@ -490,6 +490,114 @@ static void test_simulate_step(void **state)
     assert_non_null(strstr(r->err, "usine predict"));
 }
 
+/* ------------------------------------------------------------------------------------------- */
+/* The real kernels: small sizes, so that the suite stays quick; speed is for make bench. */
+
+static void test_bench_ladder(void **state)
+{
+    (void)state;
+    run_result *r = run("en", "bench", "ladder", "--n", "48", "--threads", "2", "--json", NULL);
+    assert_int_equal(r->status, 0);
+    cJSON *j = parse_json(r->out);
+    assert_true(num(j, "sgemm_gflops") > 0);
+    const cJSON *steps = cJSON_GetObjectItemCaseSensitive(j, "steps");
+    assert_int_equal(cJSON_GetArraySize(steps), 6);
+    static const char *const names[] = { "naive", "reorder", "blocked", "blocked_omp", "simd_omp", "sgemm" };
+    for (int i = 0; i < 6; i++) {
+        const cJSON *e = cJSON_GetArrayItem(steps, i);
+        assert_string_equal(cJSON_GetObjectItemCaseSensitive(e, "name")->valuestring, names[i]);
+        assert_true(num(e, "gflops") > 0);
+        assert_true(num(e, "fraction_of_peak") > 0);
+        assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "correct")));
+    }
+    const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(j, "cpu");
+    assert_int_equal((int)num(cpu, "threads"), 2);
+    assert_true(num(j, "peak_gflops") > 0);
+    cJSON_Delete(j);
+    r = run("en", "bench", "ladder", "--n", "40", NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "simd_omp"));
+    assert_non_null(strstr(r->out, "Roofline"));
+}
+
+static void test_bench_stream_mlp_scaling(void **state)
+{
+    (void)state;
+    run_result *r = run("en", "bench", "stream", "--n", "200000", "--json", NULL);
+    assert_int_equal(r->status, 0);
+    cJSON *j = parse_json(r->out);
+    assert_true(num(j, "copy_gbs") > 0 && num(j, "scale_gbs") > 0 && num(j, "add_gbs") > 0 && num(j, "triad_gbs") > 0);
+    cJSON_Delete(j);
+
+    r = run("en", "bench", "mlp", "--width", "64", "--batch", "32", "--steps", "3", "--json", NULL);
+    assert_int_equal(r->status, 0);
+    j = parse_json(r->out);
+    assert_true(num(j, "gflops") > 0 && num(j, "sgemm_gflops") > 0);
+    assert_true(num(j, "step_s") > 0);
+    cJSON_Delete(j);
+
+    r = run("en", "bench", "scaling", "--n", "96", "--threads", "2", "--json", NULL);
+    assert_int_equal(r->status, 0);
+    j = parse_json(r->out);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "points")), 2);
+    double f = num(j, "serial_fraction");
+    assert_true(f >= 0 && f <= 1);
+    cJSON_Delete(j);
+}
+
+static void test_train(void **state)
+{
+    (void)state;
+    run_result *r = run("en", "train", "--steps", "80", "--width", "64", "--batch", "32", "--inputs", "16", "--json", NULL);
+    assert_int_equal(r->status, 0);
+    cJSON *j = parse_json(r->out);
+    assert_true(num(j, "loss_last_tenth") < num(j, "loss_first_tenth"));
+    assert_true(num(j, "loss_first") > 0 && num(j, "loss_last") > 0);
+    assert_true(num(j, "samples_per_s") > 0 && num(j, "gflops") > 0);
+    assert_true(num(j, "heldout_accuracy_after") > num(j, "heldout_accuracy_before"));
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "loss")), 80);
+    cJSON_Delete(j);
+    r = run("en", "train", "--steps", "20", "--width", "32", "--batch", "16", "--optimizer", "sgd", NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "Held-out accuracy"));
+    r = run("fr", "train", "--steps", "20", "--width", "32", "--batch", "16", NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "Exactitude"));
+}
+
+static void test_kernels_bad_input(void **state)
+{
+    (void)state;
+    static const char *const cases[][8] = {
+        { "bench", NULL },
+        { "bench", "frobnicate", NULL },
+        { "bench", "ladder", "--n", "0", NULL },
+        { "bench", "ladder", "--n", "-5", NULL },
+        { "bench", "ladder", "--n", "abc", NULL },
+        { "bench", "ladder", "--threads", "0", NULL },
+        { "bench", "gemm", "--n", "60000", NULL },          /* 43 GB: too large for memory */
+        { "bench", "stream", "--n", "17179869184", NULL },  /* 3 x 128 GiB */
+        { "bench", "scaling", "--kernel", "naive", NULL },
+        { "bench", "mlp", "--width", NULL },
+        { "train", "--width", "0", NULL },
+        { "train", "--batch", "-1", NULL },
+        { "train", "--threads", "0", NULL },
+        { "train", "--width", "1048576", "--layers", "64", NULL }, /* 2^46 parameters */
+        { "train", "--lr", "100", NULL },
+        { "train", "--optimizer", "rmsprop", NULL },
+        { "train", "--bogus", NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *const *c = cases[i];
+        run_result *r = run("en", c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], NULL);
+        if (r->status != 2) fail_msg("usine %s %s %s: status %d, expected 2", c[0], c[1] ? c[1] : "", c[2] ? c[2] : "", r->status);
+        if (!strstr(r->err, "usine: ")) fail_msg("usine %s %s: no message on stderr", c[0], c[1] ? c[1] : "");
+        assert_int_equal(r->out[0], '\0');
+    }
+    run_result *r = run("en", "train", "--width", "1048576", "--layers", "64", NULL);
+    assert_non_null(strstr(r->err, "memory"));
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -510,6 +618,10 @@ int main(void)
         cmocka_unit_test(test_plan),
         cmocka_unit_test(test_validate),
         cmocka_unit_test(test_simulate_step),
+        cmocka_unit_test(test_bench_ladder),
+        cmocka_unit_test(test_bench_stream_mlp_scaling),
+        cmocka_unit_test(test_train),
+        cmocka_unit_test(test_kernels_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include "plat.h"
+#include "kn.h"
 
 enum { CLI_OK = 0, CLI_FAILED = 1, CLI_BAD_INPUT = 2 };
 
@@ -36,7 +37,8 @@ const char *cli_num(char *buf, size_t size, double value, int decimals);
 int cli_parse_bytes(const char *s, double *out);      /* "64MiB", "1e9", "2GB": bytes; -1 if not a size */
 const char *cli_bytes(char *buf, size_t size, double bytes);   /* "1 GiB", "12,5 MiB" */
 const char *cli_time(char *buf, size_t size, double s);        /* "46,591 ms", "3,2 µs", "1,2 s" */
-double cli_wall_s(void);                              /* monotonic clock, seconds */
+double cli_wall_s(void);
+const char *cli_pad(char *buf, size_t size, const char *s, int width); /* pad to width characters (UTF-8) */                              /* monotonic clock, seconds */
 
 int cmd_platform(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
@@ -44,5 +46,16 @@ int cmd_predict(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int simulate_step(int argc, char **argv);
+
+/* The real kernels (cmd_kernels.c, cmd_calibrate.c). */
+int cmd_bench(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
+
+/* usine train --mpi (cmd_train_mpi.c, compiled only where mpicc was found: USINE_HAVE_MPI).
+ * Trains the network of `c` data-parallel over MPI_COMM_WORLD for `steps` steps with `threads`
+ * OpenMP threads per process (0: the node's cores shared out); prints the report (rank 0) as text
+ * or JSON and returns an exit status. */
+int train_mpi(const kn_mlp_config *c, int steps, int threads, int json, const char *platform);
 
 #endif

@@ -52,3 +52,15 @@ double cli_wall_s(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+
+/* s padded with spaces to `width` columns, counting characters, not bytes (printf's %-40s counts
+ * bytes, which misaligns French words with accents). */
+const char *cli_pad(char *buf, size_t size, const char *s, int width)
+{
+    size_t len = strlen(s);
+    int cols = 0;
+    for (size_t i = 0; i < len; i++) cols += ((unsigned char)s[i] & 0xC0) != 0x80;
+    int pad = width > cols ? width - cols : 0;
+    snprintf(buf, size, "%s%*s", s, pad, "");
+    return buf;
+}

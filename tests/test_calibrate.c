@@ -1,0 +1,312 @@
+/* test_calibrate.c: `usine calibrate` as users run it: the file it writes is a platform the
+ * project's loader accepts, `--platform local` finds it and predicts on it, the JSON has its keys
+ * with sane values, and bad input exits with status 2, a one-line message and no file left.
+ * Every run uses --quick (a fraction of a second) and an XDG_DATA_HOME in a temporary folder, so
+ * the user's own ~/.local/share/usine is never touched.
+ * The program under test is $USINE (the Makefile sets it), default build/usine. */
+#define _XOPEN_SOURCE 700
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct run_result {
+    int status;      /* exit status, or 128 + signal */
+    char out[1 << 16];
+    char err[1 << 14];
+} run_result;
+
+static run_result R;
+static char tmp_dir[PATH_MAX];   /* the fixture: a fresh folder per test, also XDG_DATA_HOME */
+
+static const char *usine_path(void)
+{
+    const char *p = getenv("USINE");
+    return p && *p ? p : "build/usine";
+}
+
+/* Run usine (arguments NULL-terminated) in the given language with XDG_DATA_HOME = tmp_dir; the
+ * child has 20 s. */
+static run_result *run(const char *lang, ...)
+{
+    const char *argv[32];
+    int argc = 0;
+    argv[argc++] = usine_path();
+    va_list ap;
+    va_start(ap, lang);
+    for (const char *a; (a = va_arg(ap, const char *)) && argc < 31;) argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+
+    int out[2], err[2];
+    if (pipe(out) || pipe(err)) fail_msg("pipe: %s", strerror(errno));
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        close(out[0]), close(err[0]), close(out[1]), close(err[1]);
+        setenv("USINE_LANG", lang, 1);
+        setenv("XDG_DATA_HOME", tmp_dir, 1);
+        unsetenv("USINE_DATADIR");
+        alarm(20);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(out[1]);
+    close(err[1]);
+    size_t nout = 0, nerr = 0;
+    struct pollfd fds[2] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 } };
+    int open_fds = 2;
+    while (open_fds) {
+        if (poll(fds, 2, -1) < 0 && errno != EINTR) break;
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+            char *buf = i ? R.err : R.out;
+            size_t *n = i ? &nerr : &nout, cap = i ? sizeof R.err : sizeof R.out;
+            char scratch[4096];
+            ssize_t got = read(fds[i].fd, *n + 1 < cap ? buf + *n : scratch, *n + 1 < cap ? cap - 1 - *n : sizeof scratch);
+            if (got <= 0) { close(fds[i].fd); fds[i].fd = -1; open_fds--; continue; }
+            if (*n + 1 < cap) *n += (size_t)got;
+        }
+    }
+    R.out[nout] = R.err[nerr] = '\0';
+    int st;
+    waitpid(pid, &st, 0);
+    R.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return &R;
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* Entries of a folder, "." and ".." not counted. */
+static int entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));) n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return n;
+}
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(v)) fail_msg("JSON key '%s' is missing or not a number", key);
+    return v->valuedouble;
+}
+
+static void path_in_tmp(char *buf, size_t size, const char *rel)
+{
+    snprintf(buf, size, "%s/%s", tmp_dir, rel);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/usine-calibrate-XXXXXX");
+    return mkdtemp(tmp_dir) ? 0 : -1;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+
+static void test_help(void **state)
+{
+    (void)state;
+    run_result *r = run("en", "calibrate", "--help", NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "usine calibrate"));
+    assert_int_equal(entries(tmp_dir), 0);                       /* --help measures and writes nothing */
+}
+
+static void test_out_file_is_a_valid_platform(void **state)
+{
+    (void)state;
+    char path[PATH_MAX];
+    path_in_tmp(path, sizeof path, "x.xml");
+    run_result *r = run("en", "calibrate", "--quick", "--out", path, NULL);
+    if (r->status != 0) fail_msg("calibrate failed (%d): %s", r->status, r->err);
+    assert_non_null(strstr(r->out, path));                       /* says where it wrote */
+    assert_non_null(strstr(r->out, "usine predict --platform"));  /* and what to try next */
+    assert_true(exists(path));
+    assert_int_equal(entries(tmp_dir), 1);                       /* no temporary file left */
+    char data_dir[PATH_MAX];
+    path_in_tmp(data_dir, sizeof data_dir, "usine");
+    assert_false(exists(data_dir));                              /* --out does not touch the data folder */
+
+    r = run("en", "platform", "check", path, NULL);
+    if (r->status != 0) fail_msg("platform check refused the file: %s", r->err);
+    assert_non_null(strstr(r->out, "valid"));
+
+    /* The file is the project's format with both languages and its measurement as a source. */
+    r = run("fr", "platform", "show", path, NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "Cet ordinateur"));
+    r = run("en", "platform", "show", path, NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "This computer"));
+    assert_non_null(strstr(r->out, "measured by usine calibrate on"));
+    assert_non_null(strstr(r->out, "STREAM triad"));
+    assert_non_null(strstr(r->out, "fp32"));
+    const char *peaks = strstr(r->out, "peak PFLOP/s:");          /* nothing claimed that was not measured */
+    assert_non_null(peaks);
+    const char *eol = strchr(peaks, '\n'), *bf16 = strstr(peaks, "bf16");
+    assert_true(eol && (!bf16 || bf16 > eol));
+
+    /* A second run replaces the file, still without leftovers. */
+    r = run("en", "calibrate", "--quick", "--out", path, NULL);
+    assert_int_equal(r->status, 0);
+    assert_int_equal(entries(tmp_dir), 1);
+}
+
+static void test_platform_local_after_calibrating(void **state)
+{
+    (void)state;
+    run_result *r = run("en", "platform", "show", "local", NULL);
+    assert_int_equal(r->status, 2);                              /* not calibrated yet: says so */
+    assert_non_null(strstr(r->err, "calibrate"));
+
+    r = run("en", "calibrate", "--quick", NULL);
+    if (r->status != 0) fail_msg("calibrate failed (%d): %s", r->status, r->err);
+    char path[PATH_MAX];
+    path_in_tmp(path, sizeof path, "usine/local.xml");           /* $XDG_DATA_HOME/usine/local.xml, folder made */
+    assert_true(exists(path));
+    assert_non_null(strstr(r->out, "--platform local"));
+
+    r = run("en", "platform", "show", "local", NULL);
+    if (r->status != 0) fail_msg("platform show local failed: %s", r->err);
+    assert_non_null(strstr(r->out, "[local]"));
+
+    r = run("en", "predict", "--platform", "local", "--layers", "12", "--hidden", "768", "--heads", "12", "--vocab", "50257",
+            "--seq", "1024", "--gpus", "1", "--gbs", "8", "--precision", "fp32", "--json", NULL);
+    if (r->status != 0) fail_msg("predict on local failed: %s", r->err);
+    cJSON *j = cJSON_Parse(r->out);
+    if (!j) fail_msg("not JSON: %.300s", r->out);
+    double step = num(j, "step_time_s");
+    assert_true(step > 0 && step < 1e9);
+    cJSON_Delete(j);
+
+    /* bf16, predict's default, is not in the file: predict says so instead of inventing a peak. */
+    r = run("en", "predict", "--platform", "local", "--layers", "12", "--hidden", "768", "--heads", "12", "--vocab", "50257",
+            "--seq", "1024", "--gpus", "1", "--gbs", "8", NULL);
+    assert_int_equal(r->status, 2);
+    assert_non_null(strstr(r->err, "bf16"));
+}
+
+static void test_json_keys_and_values(void **state)
+{
+    (void)state;
+    char path[PATH_MAX];
+    path_in_tmp(path, sizeof path, "j.xml");
+    run_result *r = run("en", "calibrate", "--quick", "--json", "--threads", "1", "--out", path, NULL);
+    if (r->status != 0) fail_msg("calibrate failed (%d): %s", r->status, r->err);
+    cJSON *j = cJSON_Parse(r->out);
+    if (!j) fail_msg("not JSON: %.300s", r->out);
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "path");
+    assert_true(cJSON_IsString(p));
+    assert_non_null(strstr(p->valuestring, "j.xml"));
+    assert_true(num(j, "cores") >= 1);
+    assert_true(num(j, "threads") == 1);
+    double peak = num(j, "peak_gflops"), sgemm = num(j, "sgemm_gflops"), eff = num(j, "matmul_efficiency");
+    assert_true(peak > 0);
+    assert_true(sgemm > 0);
+    assert_true(eff > 0 && eff <= 1);
+    assert_true(num(j, "triad_gbs") > 0);
+    cJSON_Delete(j);
+    assert_true(exists(path));
+}
+
+/* Each case: status 2, one line on stderr starting "usine: ", nothing written. */
+static void test_bad_input_is_status_2_and_writes_nothing(void **state)
+{
+    (void)state;
+    char out[PATH_MAX], as_dir[PATH_MAX], under_file[PATH_MAX], missing[PATH_MAX];
+    path_in_tmp(out, sizeof out, "bad.xml");
+    path_in_tmp(as_dir, sizeof as_dir, "folder");
+    path_in_tmp(under_file, sizeof under_file, "plain/x.xml");
+    path_in_tmp(missing, sizeof missing, "no-such-folder/x.xml");
+    assert_int_equal(mkdir(as_dir, 0700), 0);
+    char plain[PATH_MAX];
+    path_in_tmp(plain, sizeof plain, "plain");
+    FILE *f = fopen(plain, "w");
+    assert_non_null(f);
+    fclose(f);
+
+    const char *cases[][6] = {
+        { "calibrate", "--quick", "--threads", "0", "--out", out },
+        { "calibrate", "--quick", "--threads", "-3", "--out", out },
+        { "calibrate", "--quick", "--threads", "two", "--out", out },
+        { "calibrate", "--quick", "--bogus", "--out", out, NULL },
+        { "calibrate", "--quick", "stray", "--out", out, NULL },
+        { "calibrate", "--quick", "--out", as_dir, NULL },
+        { "calibrate", "--quick", "--out", under_file, NULL },
+        { "calibrate", "--quick", "--out", missing, NULL },
+        { "calibrate", "--quick", "--out", NULL },
+        { "calibrate", "--quick", "--out", "", NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *const *c = cases[i];
+        run_result *r = run("en", c[0], c[1], c[2], c[3], c[4], c[5], NULL);
+        if (r->status != 2) fail_msg("case %zu (%s %s %s): status %d, want 2", i, c[1], c[2], c[3] ? c[3] : "", r->status);
+        if (strncmp(r->err, "usine: ", 7) || count_lines(r->err) != 1)
+            fail_msg("case %zu: want one 'usine: ' line on stderr, got: %s", i, r->err);
+        assert_string_equal(r->out, "");
+        assert_false(exists(out));
+        assert_int_equal(entries(as_dir), 0);
+        assert_int_equal(entries(tmp_dir), 2);                   /* folder and plain: nothing else */
+    }
+    /* In French too, the message is one line. */
+    run_result *r = run("fr", "calibrate", "--threads", "0", NULL);
+    assert_int_equal(r->status, 2);
+    assert_int_equal(count_lines(r->err), 1);
+    assert_int_equal(entries(tmp_dir), 2);                       /* not even the usine data folder */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_help, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_out_file_is_a_valid_platform, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_platform_local_after_calibrating, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_json_keys_and_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_input_is_status_2_and_writes_nothing, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
