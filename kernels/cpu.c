@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define N_(s) s /* marks text that the command line translates (xgettext finds it) */
+
 double kn_now(void)
 {
     struct timespec ts;
@@ -166,33 +168,32 @@ void kn_cpu_detect(kn_cpu *c)
         snprintf(c->isa, sizeof c->isa, "avx512");
         if (amd && fam < 26) {
             c->flops_per_cycle = 32;
-            snprintf(c->peak_basis, sizeof c->peak_basis,
-                     "AVX-512 on AMD Zen 4 (family %d): 512-bit FMAs on two 256-bit pipes, 32 FLOP/cycle", fam);
+            c->peak_basis = N_("AVX-512 on AMD Zen 4: 512-bit FMAs on two 256-bit pipes, 32 FLOP/cycle");
         } else {
             c->flops_per_cycle = 64;
-            snprintf(c->peak_basis, sizeof c->peak_basis, "AVX-512: 16 lanes x 2 (FMA) x 2 FMA units (assumed), 64 FLOP/cycle");
+            c->peak_basis = N_("AVX-512: 16 lanes x 2 (FMA) x 2 FMA units (assumed), 64 FLOP/cycle");
         }
     } else if (has_flag(flags, "avx2") && has_flag(flags, "fma")) {
         snprintf(c->isa, sizeof c->isa, "avx2+fma");
         c->flops_per_cycle = 32;
-        snprintf(c->peak_basis, sizeof c->peak_basis, "AVX2 with FMA: 8 lanes x 2 (FMA) x 2 FMA units, 32 FLOP/cycle");
+        c->peak_basis = N_("AVX2 with FMA: 8 lanes x 2 (FMA) x 2 FMA units, 32 FLOP/cycle");
     } else if (has_flag(flags, "avx")) {
         snprintf(c->isa, sizeof c->isa, "avx");
         c->flops_per_cycle = 16;
-        snprintf(c->peak_basis, sizeof c->peak_basis, "AVX without FMA: 8 lanes x (1 add + 1 multiply), 16 FLOP/cycle");
+        c->peak_basis = N_("AVX without FMA: 8 lanes x (1 add + 1 multiply), 16 FLOP/cycle");
     } else if (flags[0]) {
         snprintf(c->isa, sizeof c->isa, "sse2");
         c->flops_per_cycle = 8;
-        snprintf(c->peak_basis, sizeof c->peak_basis, "SSE2: 4 lanes x (1 add + 1 multiply), 8 FLOP/cycle");
+        c->peak_basis = N_("SSE2: 4 lanes x (1 add + 1 multiply), 8 FLOP/cycle");
     } else {
 #if defined(__aarch64__)
         snprintf(c->isa, sizeof c->isa, "neon");
         c->flops_per_cycle = 16;
-        snprintf(c->peak_basis, sizeof c->peak_basis, "Arm NEON: 4 lanes x 2 (FMA) x 2 pipes (assumed), 16 FLOP/cycle");
+        c->peak_basis = N_("Arm NEON: 4 lanes x 2 (FMA) x 2 pipes (assumed), 16 FLOP/cycle");
 #else
         snprintf(c->isa, sizeof c->isa, "scalar");
         c->flops_per_cycle = 2;
-        snprintf(c->peak_basis, sizeof c->peak_basis, "unknown vector unit: 2 FLOP/cycle assumed");
+        c->peak_basis = N_("unknown vector unit: 2 FLOP/cycle assumed");
 #endif
     }
     c->peak_gflops = c->cores * c->ghz * c->flops_per_cycle;

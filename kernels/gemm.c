@@ -4,7 +4,7 @@
  *   naive        i, j, k: the inner loop walks B down a column, one cache line per element;
  *   reorder      i, k, j: the same arithmetic with unit-stride inner loops (and the compiler may
  *                now vectorise them with the baseline instruction set);
- *   blocked      tiles of TILE x TILE, so that the tiles of A, B and C are reused from cache;
+ *   blocked      tiles (TILE x TILE of A, TILE x TILE_J of B), reused from cache;
  *   blocked_omp  the same with the tile rows shared among OpenMP threads;
  *   simd_omp     the GotoBLAS/BLIS structure: panels of A and B packed contiguously, a
  *                register-blocked MR x NR micro-kernel that the compiler vectorises for the widest
@@ -19,7 +19,9 @@
 #include <omp.h>
 #include <string.h>
 
-#define TILE 64
+#define N_(s) s /* marks text that the command line translates (xgettext finds it) */
+#define TILE 64    /* rows of C and depth of a tile */
+#define TILE_J 256 /* columns: a 64 x 256 tile of B (64 KiB) stays in L2, inner loops stay long */
 
 static void gemm_naive(int n, const float *A, const float *B, float *C)
 {
@@ -48,8 +50,8 @@ static void tile_band(int n, int i0, int i1, const float *A, const float *B, flo
 {
     for (int k0 = 0; k0 < n; k0 += TILE) {
         int k1 = k0 + TILE < n ? k0 + TILE : n;
-        for (int j0 = 0; j0 < n; j0 += TILE) {
-            int j1 = j0 + TILE < n ? j0 + TILE : n;
+        for (int j0 = 0; j0 < n; j0 += TILE_J) {
+            int j1 = j0 + TILE_J < n ? j0 + TILE_J : n;
             for (int i = i0; i < i1; i++) {
                 float *c = C + (size_t)i * n;
                 for (int k = k0; k < k1; k++) {
@@ -195,12 +197,12 @@ static const struct {
     const char *name, *label;
     void (*fn)(int, const float *, const float *, float *);
 } rungs[KN_RUNGS] = {
-    { "naive", "triple loop i, j, k", gemm_naive },
-    { "reorder", "loops i, k, j: unit stride", gemm_reorder },
-    { "blocked", "cache tiles of 64 x 64", gemm_blocked },
-    { "blocked_omp", "tiles + OpenMP threads", gemm_blocked_omp },
-    { "simd_omp", "packed panels + vectorised micro-kernel + OpenMP", gemm_simd_omp },
-    { "sgemm", "OpenBLAS sgemm", gemm_sgemm },
+    { "naive", N_("triple loop i, j, k"), gemm_naive },
+    { "reorder", N_("loops i, k, j: unit stride"), gemm_reorder },
+    { "blocked", N_("cache tiles: 64 x 64 of A, 64 x 256 of B"), gemm_blocked },
+    { "blocked_omp", N_("tiles + OpenMP threads"), gemm_blocked_omp },
+    { "simd_omp", N_("packed panels + vectorised micro-kernel + OpenMP"), gemm_simd_omp },
+    { "sgemm", N_("OpenBLAS sgemm"), gemm_sgemm },
 };
 
 const char *kn_rung_name(kn_rung r) { return r < KN_RUNGS ? rungs[r].name : "?"; }

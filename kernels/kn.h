@@ -28,7 +28,7 @@ typedef struct {
     int clock_measured;
     int flops_per_cycle;     /* single precision, per core: 2 (FMA) x lanes x FMA units */
     double peak_gflops;      /* cores x ghz x flops_per_cycle */
-    char peak_basis[160];    /* how flops_per_cycle was decided, for people (English, a fact line) */
+    const char *peak_basis;  /* how flops_per_cycle was decided: an English sentence, marked for gettext */
     double l3_bytes;         /* last-level cache, 0 if unknown */
     double memory_bytes;     /* physical memory */
 } kn_cpu;

@@ -50,8 +50,9 @@ static void test_ladder_agrees_with_naive(void **state)
 {
     (void)state;
     kn_set_threads(2);
-    /* 1 and 7: smaller than every block; 65, 97, 130: one past a tile, odd, two panels and a bit. */
-    const int sizes[] = { 1, 7, 65, 97, 130 };
+    /* 1 and 7: smaller than every block; 65, 97, 130: one past a tile, odd, two panels and a bit;
+     * 300: past a 256-column tile and a 256-deep packed panel. */
+    const int sizes[] = { 1, 7, 65, 97, 130, 300 };
     for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
         int n = sizes[s];
         size_t nn = (size_t)n * n;

@@ -38,7 +38,7 @@ int cli_parse_bytes(const char *s, double *out);      /* "64MiB", "1e9", "2GB": 
 const char *cli_bytes(char *buf, size_t size, double bytes);   /* "1 GiB", "12,5 MiB" */
 const char *cli_time(char *buf, size_t size, double s);        /* "46,591 ms", "3,2 µs", "1,2 s" */
 double cli_wall_s(void);
-const char *cli_pad(char *buf, size_t size, const char *s, int width); /* pad to width characters (UTF-8) */                              /* monotonic clock, seconds */
+const char *cli_pad(char *buf, size_t size, const char *s, int width); /* pad to |width| characters (UTF-8); < 0: right */                              /* monotonic clock, seconds */
 
 int cmd_platform(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);

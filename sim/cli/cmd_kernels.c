@@ -108,6 +108,16 @@ static int parse_kopts(int argc, char **argv, int first, const kopt *ints, int n
 
 static kn_cpu g_cpu;
 
+/* %g with the interface's decimal mark (0,001 in French). */
+static const char *gnum(char *buf, size_t size, double x)
+{
+    snprintf(buf, size, "%g", x);
+    if (!strcmp(cli_lang(), "fr"))
+        for (char *p = buf; *p; p++)
+            if (*p == '.') *p = ',';
+    return buf;
+}
+
 /* Threads asked for (0: every core of this process) set for OpenMP and OpenBLAS together. */
 static void use_threads(const kopts *o)
 {
@@ -172,14 +182,17 @@ static void print_cpu(void)
     else
         printf(_("This computer: %s, %d cores (%s), %s GHz; %d threads used\n"), g_cpu.model, g_cpu.cores, g_cpu.isa,
                cli_num(a, sizeof a, g_cpu.ghz, 2), kn_threads());
-    printf(_("Peak of those threads: %s GFLOP/s single precision (%s)\n"), cli_num(b, sizeof b, thread_peak(), 1), g_cpu.peak_basis);
+    printf(_("Peak of those threads: %s GFLOP/s single precision (%s)\n"), cli_num(b, sizeof b, thread_peak(), 1), _(g_cpu.peak_basis));
 }
 
-/* Arrays of a STREAM run: 4 x the last-level cache each (STREAM's rule), at least 2^24 elements. */
+/* Arrays of a STREAM run: 4 x the last-level cache each (STREAM's rule), at least 2^24 elements,
+ * the three of them within a quarter of the memory. */
 static size_t stream_default_n(void)
 {
     size_t n = (size_t)(4 * g_cpu.l3_bytes / sizeof(double));
-    return n > ((size_t)1 << 24) ? n : (size_t)1 << 24;
+    if (n < ((size_t)1 << 24)) n = (size_t)1 << 24;
+    size_t cap = (size_t)(g_cpu.memory_bytes / 4 / (3 * sizeof(double)));
+    return g_cpu.memory_bytes > 0 && n > cap ? cap : n;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -275,21 +288,25 @@ static int bench_ladder(const kopts *o)
         char a[48], b[48], c[48], d[48], e[48], f[200];
         print_cpu();
         printf(_("Single-precision C = A x B, n = %ld; every rung checked against the naive result (tolerance %.1e)\n\n"), n, tol);
-        printf("%-3s %-12s %-48s %10s %10s %7s %7s %9s\n", "", _("rung"), _("what changes"), _("time"), "GFLOP/s", _("% peak"),
-               _("% sgemm"), _("speed-up"));
+        char h[4][64];
+        printf("%-3s %s %s %s %10s %s %s %s\n", "", cli_pad(h[0], sizeof h[0], _("rung"), 12), cli_pad(f, sizeof f, _("what changes"), 52),
+               cli_pad(h[1], sizeof h[1], _("time"), -10), "GFLOP/s", cli_pad(h[2], sizeof h[2], _("of peak"), -8),
+               cli_pad(h[3], sizeof h[3], _("of sgemm"), -8), cli_pad(e, sizeof e, _("speed-up"), -9));
         for (int k = 0; k < KN_RUNGS; k++) {
             char lbl[160];
             snprintf(lbl, sizeof lbl, "%s", _(kn_rung_label(k)));
-            printf("%-3d %-12s %s %10s %10s %6s%% %6s%% %8sx%s\n", k + 1, kn_rung_name(k), cli_pad(f, sizeof f, lbl, 48),
-                   cli_time(a, sizeof a, r[k].t.seconds), cli_num(b, sizeof b, r[k].t.gflops, 2),
+            char tm[48];
+            printf("%-3d %-12s %s %s %10s %7s%% %7s%% %8sx%s\n", k + 1, kn_rung_name(k), cli_pad(f, sizeof f, lbl, 52),
+                   cli_pad(tm, sizeof tm, cli_time(a, sizeof a, r[k].t.seconds), -10), cli_num(b, sizeof b, r[k].t.gflops, 2),
                    cli_num(c, sizeof c, 100 * r[k].t.gflops / peak, 1), cli_num(d, sizeof d, 100 * r[k].t.gflops / sg, 1),
                    cli_num(e, sizeof e, r[k].t.gflops / r[KN_NAIVE].t.gflops, 1), r[k].ok ? "" : _("  WRONG RESULT"));
         }
         if (have_stream) {
             printf(_("\nRoofline of this computer: compute roof %s GFLOP/s, memory roof %s GB/s (STREAM triad),\n"
-                     "ridge at %s FLOP/byte. A multiplication of n = %ld needs at least %s FLOP per byte of memory\n"
-                     "traffic (2n^3 FLOPs for 12n^2 bytes), far right of the ridge: every rung could reach the compute\n"
-                     "roof. What separates them is how well each one uses caches, vector units and cores.\n"),
+                     "ridge at %s FLOP/byte. A multiplication of n = %ld can do up to %s FLOPs per byte of memory traffic\n"
+                     "(2n^3 FLOPs over at least 12n^2 bytes), far right of the ridge: if it reuses its data from cache, it\n"
+                     "can reach the compute roof. What separates the rungs is how well each one uses caches, vector units\n"
+                     "and cores.\n"),
                    cli_num(a, sizeof a, peak, 1), cli_num(b, sizeof b, bw, 1), cli_num(c, sizeof c, peak / bw, 1), n,
                    cli_num(d, sizeof d, ai, 0));
             printf(_("For contrast, STREAM's triad does 2 FLOPs per 24 bytes (0.083 FLOP/byte): at most %s GFLOP/s here.\n"),
@@ -525,13 +542,16 @@ static int bench_scaling(const kopts *o)
         char a[48], b[48], c[48], d[48];
         print_cpu();
         printf(_("Thread scaling of %s, n = %ld\n"), kname, n);
-        printf("%8s %10s %9s %11s %14s\n", _("threads"), "GFLOP/s", _("speed-up"), _("efficiency"), _("Amdahl fit"));
+        char h[4][64];
+        printf("%s %10s %s %s %s\n", cli_pad(h[0], sizeof h[0], _("threads"), -8), "GFLOP/s", cli_pad(h[1], sizeof h[1], _("speed-up"), -9),
+               cli_pad(h[2], sizeof h[2], _("efficiency"), -11), cli_pad(h[3], sizeof h[3], _("Amdahl fit"), -14));
         for (int i = 0; i < tmax; i++)
             printf("%8d %10s %8sx %10s%% %13sx\n", p[i], cli_num(a, sizeof a, gf[i], 2), cli_num(b, sizeof b, sp[i], 2),
                    cli_num(c, sizeof c, 100 * sp[i] / p[i], 1), cli_num(d, sizeof d, 1 / (f + (1 - f) / p[i]), 2));
         printf(_("Amdahl's law, 1/S = f + (1 - f)/p, fitted by least squares: serial fraction f = %s %%.\n"),
                cli_num(a, sizeof a, 100 * f, 1));
-        if (f > 0) printf(_("However many cores, this kernel would not go more than %sx faster than on one.\n"), cli_num(b, sizeof b, 1 / f, 1));
+        if (f > 0) printf(_("However many cores it gets, this kernel would never run more than %s times faster than on one.\n"),
+                          cli_num(b, sizeof b, 1 / f, 1));
         if (tmax < 2) printf("%s", _("With one thread there is nothing to fit: run with --threads 2 or more.\n"));
     }
     kn_free(A), kn_free(B), kn_free(C);
@@ -628,7 +648,7 @@ int cmd_train(int argc, char **argv)
 #endif
     }
     if (o.platform) {
-        cli_error(_("--platform is for --mpi, where it gives the network of the prediction"));
+        cli_error(_("--platform is for --mpi, where it gives the network used by the prediction"));
         return CLI_BAD_INPUT;
     }
     use_threads(&o);
@@ -645,7 +665,9 @@ int cmd_train(int argc, char **argv)
     for (long s = 0; s < steps; s++) {
         loss[s] = kn_mlp_step(m, &pt);
         if (!isfinite(loss[s])) {
-            cli_error(_("the loss became %g at step %ld: the learning rate %g is too high for this network"), loss[s], s + 1, cfg.lr);
+            char a[48];
+            cli_error(_("the loss became %g at step %ld: the learning rate %s is too high for this network"), loss[s], s + 1,
+                      gnum(a, sizeof a, cfg.lr));
             free(loss);
             kn_mlp_destroy(m);
             return CLI_FAILED;
@@ -692,12 +714,12 @@ int cmd_train(int argc, char **argv)
     } else {
         char a[48], b[48], c[48], d[48];
         print_cpu();
-        printf(_("Network %d -> %d x %d -> %d (%s parameters), batch %d, %s, learning rate %g\n"), cfg.inputs, cfg.width, cfg.layers,
+        printf(_("Network %d -> %d x %d -> %d (%s parameters), batch %d, %s, learning rate %s\n"), cfg.inputs, cfg.width, cfg.layers,
                cfg.classes, cli_num(a, sizeof a, (double)kn_mlp_params(m), 0), cfg.batch, cfg.optimizer == KN_SGD ? "SGD + momentum" : "Adam",
-               cfg.lr);
+               gnum(b, sizeof b, cfg.lr));
         printf(_("Data: %d examples made by a seeded random teacher network, %d classes, and a held-out batch\n\n"),
                (cfg.samples + cfg.batch - 1) / cfg.batch * cfg.batch, cfg.classes);
-        printf("%8s %10s\n", _("step"), _("loss"));
+        printf("%s %s\n", cli_pad(a, sizeof a, _("step"), -8), cli_pad(b, sizeof b, _("loss"), -10));
         long every = steps >= 10 ? steps / 10 : 1;
         for (long s = 0; s < steps; s++)
             if (s == 0 || (s + 1) % every == 0) printf("%8ld %10s\n", s + 1, cli_num(a, sizeof a, loss[s], 4));

@@ -208,6 +208,26 @@ static int train_open(const train_opts *o, plat_platform **pp, tm_ctx **ctx, int
 
 static const char *pct(char *buf, size_t n, double x) { return cli_num(buf, n, x * 100, 1); }
 
+/* Three significant figures at most, so that a CPU's 0.233 TFLOP/s does not print as 0. */
+static const char *sig3(char *buf, size_t n, double x)
+{
+    double a = fabs(x);
+    return cli_num(buf, n, x, a == 0 || a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3);
+}
+
+/* A quantity given in mega-units (MW, MWh) or tonnes, written with the prefix that reads best:
+ * a laptop draws 30 W, not 0.00 MW. */
+static const char *scaled(char *buf, size_t n, double mega, const char *const unit[3])
+{
+    char v[48];
+    int k = mega >= 1 ? 2 : mega >= 1e-3 ? 1 : 0;
+    snprintf(buf, n, "%s %s", sig3(v, sizeof v, mega * (k == 2 ? 1 : k == 1 ? 1e3 : 1e6)), unit[k]);
+    return buf;
+}
+static const char *power(char *buf, size_t n, double mw) { return scaled(buf, n, mw, (const char *const[3]){ "W", "kW", "MW" }); }
+static const char *energy(char *buf, size_t n, double mwh) { return scaled(buf, n, mwh, (const char *const[3]){ "Wh", "kWh", "MWh" }); }
+static const char *carbon(char *buf, size_t n, double t) { return scaled(buf, n, t, (const char *const[3]){ "g", "kg", "t" }); }
+
 static const char *duration(char *buf, size_t n, double s)
 {
     char a[48];
@@ -379,9 +399,9 @@ int cmd_predict(int argc, char **argv)
         printf(_("  plan           %s, %d micro-batches per step\n"), line, r.micro_batches);
         printf(_("  step           %s   %s tokens/s\n"), cli_time(a, sizeof a, r.step_s), cli_num(b, sizeof b, r.tokens_per_s, 0));
         printf(_("  per GPU        %s TFLOP/s model (MFU %s %%), %s TFLOP/s hardware (HFU %s %%), of %s peak\n"),
-               cli_num(a, sizeof a, r.model_tflops_per_gpu, 1), pct(b, sizeof b, r.mfu),
-               cli_num(d, sizeof d, r.hardware_tflops_per_gpu, 1), pct(line, sizeof line, r.hfu),
-               cli_num(e, sizeof e, r.peak_tflops, 0));
+               sig3(a, sizeof a, r.model_tflops_per_gpu), pct(b, sizeof b, r.mfu),
+               sig3(d, sizeof d, r.hardware_tflops_per_gpu), pct(line, sizeof line, r.hfu),
+               sig3(e, sizeof e, r.peak_tflops));
         printf("%s", _("  step breakdown (seconds on the critical path)\n"));
         struct { const char *what; double s; } rows[] = {
             { N_("matrix multiplications"), r.b.gemm_s }, { N_("memory-bound operations"), r.b.memops_s },
@@ -407,11 +427,11 @@ int cmd_predict(int argc, char **argv)
             printf("\n");
         }
         if (o.tokens > 0)
-            printf(_("  power          %s MW IT; %s GPU-hours, %s MWh (%s MWh with PUE %s), %s t CO2e\n"),
-                   cli_num(a, sizeof a, r.power_it_mw, 2), cli_num(b, sizeof b, r.gpu_hours, 0),
-                   cli_num(d, sizeof d, r.energy_it_mwh, 1), cli_num(line, sizeof line, r.energy_mwh, 1),
-                   cli_num(e, sizeof e, p->facility.pue, 2), cli_num(f, sizeof f, r.carbon_t, 1));
-        else printf(_("  power          %s MW IT at full load (give --tokens for the energy of a run)\n"), cli_num(a, sizeof a, r.power_it_mw, 2));
+            printf(_("  power          %s IT; %s GPU-hours, %s (%s with PUE %s), %s CO2e\n"),
+                   power(a, sizeof a, r.power_it_mw), cli_num(b, sizeof b, r.gpu_hours, 0),
+                   energy(d, sizeof d, r.energy_it_mwh), energy(line, sizeof line, r.energy_mwh),
+                   cli_num(e, sizeof e, p->facility.pue, 2), carbon(f, sizeof f, r.carbon_t));
+        else printf(_("  power          %s IT at full load (give --tokens for the energy of a run)\n"), power(a, sizeof a, r.power_it_mw));
         if (r.job_mtbf_s > 0)
             printf(_("  reliability    a failure every %s on these GPUs (%s over the run); checkpoint of %s written in %s, every %s (Young/Daly); goodput %s %%\n"),
                    duration(a, sizeof a, r.job_mtbf_s), cli_num(b, sizeof b, r.interruptions, 1),

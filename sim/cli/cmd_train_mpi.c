@@ -269,11 +269,13 @@ static void print_text(const report *r)
               signed_pct(c, sizeof c, diff_pct(r->step_s, r->pred_step_s)));
     print_row(_("  compute (forward+backward+update)"), cli_time(a, sizeof a, r->compute_s),
               cli_time(b, sizeof b, r->pred_compute_s), signed_pct(c, sizeof c, diff_pct(r->compute_s, r->pred_compute_s)));
-    snprintf(d, sizeof d, _("  all-reduce of %s"), cli_bytes(e, sizeof e, r->grad_bytes));
-    print_row(d, cli_time(a, sizeof a, r->comm_s), cli_time(b, sizeof b, r->pred_comm_s),
-              signed_pct(c, sizeof c, diff_pct(r->comm_s, r->pred_comm_s)));
-    print_row(_("  its bus bandwidth"), gbs(a, sizeof a, r->busbw_Bps), gbs(b, sizeof b, r->pred_busbw_Bps),
-              signed_pct(c, sizeof c, diff_pct(r->busbw_Bps, r->pred_busbw_Bps)));
+    if (r->ranks > 1) { /* one process has nothing to reduce: no row to compare */
+        snprintf(d, sizeof d, _("  all-reduce of %s"), cli_bytes(e, sizeof e, r->grad_bytes));
+        print_row(d, cli_time(a, sizeof a, r->comm_s), cli_time(b, sizeof b, r->pred_comm_s),
+                  signed_pct(c, sizeof c, diff_pct(r->comm_s, r->pred_comm_s)));
+        print_row(_("  its bus bandwidth"), gbs(a, sizeof a, r->busbw_Bps), gbs(b, sizeof b, r->pred_busbw_Bps),
+                  signed_pct(c, sizeof c, diff_pct(r->busbw_Bps, r->pred_busbw_Bps)));
+    }
     printf("\n");
     printf(_("Prediction: compute = %s GFLOP per step at %s GFLOP/s, the step's own sgemm calls timed on every process "
              "at once (mean);\n"),

@@ -53,14 +53,15 @@ double cli_wall_s(void)
 }
 
 
-/* s padded with spaces to `width` columns, counting characters, not bytes (printf's %-40s counts
- * bytes, which misaligns French words with accents). */
+/* s padded with spaces to |width| columns, counting characters, not bytes (printf's %-40s counts
+ * bytes, which misaligns French words with accents and "µs"); a negative width aligns right. */
 const char *cli_pad(char *buf, size_t size, const char *s, int width)
 {
     size_t len = strlen(s);
-    int cols = 0;
+    int cols = 0, w = width < 0 ? -width : width;
     for (size_t i = 0; i < len; i++) cols += ((unsigned char)s[i] & 0xC0) != 0x80;
-    int pad = width > cols ? width - cols : 0;
-    snprintf(buf, size, "%s%*s", s, pad, "");
+    int pad = w > cols ? w - cols : 0;
+    if (width < 0) snprintf(buf, size, "%*s%s", pad, "", s);
+    else snprintf(buf, size, "%s%*s", s, pad, "");
     return buf;
 }
