@@ -95,12 +95,13 @@ static int cpuinfo(const char *key, char *out, size_t size)
     return found;
 }
 
+/* The number a sysfs file holds; -1 if the file is missing or holds none. */
 static double read_number(const char *path)
 {
     FILE *f = fopen(path, "r");
-    double v = 0;
+    double v = -1;
     if (f) {
-        if (fscanf(f, "%lf", &v) != 1) v = 0;
+        if (fscanf(f, "%lf", &v) != 1) v = -1;
         fclose(f);
     }
     return v;
@@ -124,19 +125,17 @@ static int physical_cores(int *logical)
         return *logical = n > 0 ? (int)n : 1;
     }
     *logical = CPU_COUNT(&set);
-    enum { MAXC = 4096 };
-    static long seen[MAXC];
+    long seen[CPU_SETSIZE];
     int cores = 0;
-    for (int cpu = 0; cpu < CPU_SETSIZE && cores < MAXC; cpu++) {
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
         if (!CPU_ISSET(cpu, &set)) continue;
         char path[128];
         snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/core_id", cpu);
         double core = read_number(path);
         snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/physical_package_id", cpu);
-        FILE *f = fopen(path, "r");
-        if (!f) return *logical; /* no topology: count logical CPUs */
-        fclose(f);
-        long key = (long)read_number(path) * 100000 + (long)core;
+        double package = read_number(path);
+        if (core < 0 || package < 0) return *logical; /* no topology: count logical CPUs */
+        long key = (long)package * 100000 + (long)core;
         int dup = 0;
         for (int i = 0; i < cores && !dup; i++) dup = seen[i] == key;
         if (!dup) seen[cores++] = key;
@@ -164,6 +163,9 @@ void kn_cpu_detect(kn_cpu *c)
     cpuinfo("vendor_id", vendor, sizeof vendor);
     cpuinfo("cpu family", family, sizeof family);
     int amd = strstr(vendor, "AMD") != NULL, fam = atoi(family);
+    char features[4096] = "";
+    cpuinfo("Features", features, sizeof features); /* Arm's name for the flags */
+    c->has_bf16 = has_flag(flags, "avx512_bf16") || has_flag(flags, "amx_bf16") || has_flag(features, "bf16");
     if (has_flag(flags, "avx512f")) {
         snprintf(c->isa, sizeof c->isa, "avx512");
         if (amd && fam < 26) {
@@ -201,8 +203,13 @@ void kn_cpu_detect(kn_cpu *c)
     long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
     if (l3 <= 0) l3 = sysconf(_SC_LEVEL2_CACHE_SIZE);
     c->l3_bytes = l3 > 0 ? (double)l3 : 0;
+    c->memory_bytes = kn_memory_bytes();
+}
+
+double kn_memory_bytes(void)
+{
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-    c->memory_bytes = pages > 0 && psize > 0 ? (double)pages * (double)psize : 0;
+    return pages > 0 && psize > 0 ? (double)pages * (double)psize : 0;
 }
 
 /* The clock under load, measured: every thread runs a chain of dependent integer additions, one

@@ -31,9 +31,11 @@ typedef struct {
     const char *peak_basis;  /* how flops_per_cycle was decided: an English sentence, marked for gettext */
     double l3_bytes;         /* last-level cache, 0 if unknown */
     double memory_bytes;     /* physical memory */
+    int has_bf16;            /* bf16 instructions in the flags (AVX512_BF16, AMX-BF16, Arm BF16) */
 } kn_cpu;
 
 void kn_cpu_detect(kn_cpu *cpu);
+double kn_memory_bytes(void);                 /* physical memory, 0 if unknown (cheap: no /proc parsing) */
 /* Measure the clock with every thread busy (about 0.05 s; x86 only) and recompute the peak with
  * it. Returns 0, or -1 where it cannot (then the reported clock stays). */
 int kn_cpu_measure_clock(kn_cpu *cpu);
@@ -94,6 +96,9 @@ typedef struct {
 extern const char *const kn_stream_names[4];
 /* Returns 0, or -1 if the arrays cannot be allocated. */
 int kn_stream(size_t n, int trials, kn_stream_result *r);
+/* Elements per array by STREAM's rule: 4 x the last-level cache, at least 2^24; then fewer if the
+ * three arrays would exceed budget_bytes (0: no budget). */
+size_t kn_stream_elements(const kn_cpu *cpu, double budget_bytes);
 
 /* ------------------------------------------------------------------------------------------ */
 /* A multi-layer perceptron trained for real.

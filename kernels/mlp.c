@@ -115,11 +115,10 @@ kn_mlp *kn_mlp_create(const kn_mlp_config *c, char *err, size_t errsize)
     }
     double bytes = 4 * (4 * params + (double)c->batch * (c->width * (double)c->layers + c->classes + 2 * widest) +
                         ((double)batches + 1) * c->batch * (c->inputs + 1));
-    kn_cpu cpu;
-    kn_cpu_detect(&cpu);
-    if (cpu.memory_bytes > 0 && bytes > 0.8 * cpu.memory_bytes) {
+    double memory = kn_memory_bytes();
+    if (memory > 0 && bytes > 0.8 * memory) {
         snprintf(err, errsize, "this network and its data need %.1f GiB, more than 80 %% of this computer's %.1f GiB of memory",
-                 bytes / 1073741824.0, cpu.memory_bytes / 1073741824.0);
+                 bytes / 1073741824.0, memory / 1073741824.0);
         return NULL;
     }
 

@@ -8,6 +8,17 @@
 
 const char *const kn_stream_names[4] = { "copy", "scale", "add", "triad" };
 
+size_t kn_stream_elements(const kn_cpu *cpu, double budget_bytes)
+{
+    size_t n = (size_t)1 << 24;
+    if (cpu->l3_bytes > 0) {
+        size_t want = (size_t)ceil(4 * cpu->l3_bytes / sizeof(double));
+        if (want > n) n = want;
+    }
+    if (budget_bytes > 0 && 3.0 * sizeof(double) * (double)n > budget_bytes) n = (size_t)(budget_bytes / (3 * sizeof(double)));
+    return n;
+}
+
 int kn_stream(size_t n, int trials, kn_stream_result *r)
 {
     double *a = kn_alloc(n * sizeof *a), *b = kn_alloc(n * sizeof *b), *c = kn_alloc(n * sizeof *c);

@@ -24,78 +24,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef struct run_result {
-    int status;      /* exit status, or 128 + signal */
-    char out[1 << 16];
-    char err[1 << 14];
-} run_result;
+#include "run_usine.h"
 
-static run_result R;
 static char tmp_dir[PATH_MAX];   /* the fixture: a fresh folder per test, also XDG_DATA_HOME */
-
-static const char *usine_path(void)
-{
-    const char *p = getenv("USINE");
-    return p && *p ? p : "build/usine";
-}
-
-/* Run usine (arguments NULL-terminated) in the given language with XDG_DATA_HOME = tmp_dir; the
- * child has 20 s. */
-static run_result *run(const char *lang, ...)
-{
-    const char *argv[32];
-    int argc = 0;
-    argv[argc++] = usine_path();
-    va_list ap;
-    va_start(ap, lang);
-    for (const char *a; (a = va_arg(ap, const char *)) && argc < 31;) argv[argc++] = a;
-    va_end(ap);
-    argv[argc] = NULL;
-
-    int out[2], err[2];
-    if (pipe(out) || pipe(err)) fail_msg("pipe: %s", strerror(errno));
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(out[1], 1);
-        dup2(err[1], 2);
-        close(out[0]), close(err[0]), close(out[1]), close(err[1]);
-        setenv("USINE_LANG", lang, 1);
-        setenv("XDG_DATA_HOME", tmp_dir, 1);
-        unsetenv("USINE_DATADIR");
-        alarm(20);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    close(out[1]);
-    close(err[1]);
-    size_t nout = 0, nerr = 0;
-    struct pollfd fds[2] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 } };
-    int open_fds = 2;
-    while (open_fds) {
-        if (poll(fds, 2, -1) < 0 && errno != EINTR) break;
-        for (int i = 0; i < 2; i++) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
-            char *buf = i ? R.err : R.out;
-            size_t *n = i ? &nerr : &nout, cap = i ? sizeof R.err : sizeof R.out;
-            char scratch[4096];
-            ssize_t got = read(fds[i].fd, *n + 1 < cap ? buf + *n : scratch, *n + 1 < cap ? cap - 1 - *n : sizeof scratch);
-            if (got <= 0) { close(fds[i].fd); fds[i].fd = -1; open_fds--; continue; }
-            if (*n + 1 < cap) *n += (size_t)got;
-        }
-    }
-    R.out[nout] = R.err[nerr] = '\0';
-    int st;
-    waitpid(pid, &st, 0);
-    R.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    return &R;
-}
-
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++) n += *s == '\n';
-    return n;
-}
 
 static int exists(const char *path)
 {
@@ -114,13 +45,6 @@ static int entries(const char *dir)
     return n;
 }
 
-static double num(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsNumber(v)) fail_msg("JSON key '%s' is missing or not a number", key);
-    return v->valuedouble;
-}
-
 static void path_in_tmp(char *buf, size_t size, const char *rel)
 {
     snprintf(buf, size, "%s/%s", tmp_dir, rel);
@@ -130,6 +54,7 @@ static int setup(void **state)
 {
     (void)state;
     snprintf(tmp_dir, sizeof tmp_dir, "/tmp/usine-calibrate-XXXXXX");
+    run_xdg_data_home = tmp_dir;
     return mkdtemp(tmp_dir) ? 0 : -1;
 }
 

@@ -38,7 +38,14 @@ int cli_parse_bytes(const char *s, double *out);      /* "64MiB", "1e9", "2GB": 
 const char *cli_bytes(char *buf, size_t size, double bytes);   /* "1 GiB", "12,5 MiB" */
 const char *cli_time(char *buf, size_t size, double s);        /* "46,591 ms", "3,2 µs", "1,2 s" */
 double cli_wall_s(void);
-const char *cli_pad(char *buf, size_t size, const char *s, int width); /* pad to |width| characters (UTF-8); < 0: right */                              /* monotonic clock, seconds */
+const char *cli_pad(char *buf, size_t size, const char *s, int width); /* pad to |width| characters (UTF-8); < 0: right */
+
+/* Output for programs and for people. */
+struct cJSON;
+void cli_print_json(struct cJSON *o);                 /* print it indented on stdout, then free it */
+/* Progress of a long run: on stderr, only when it is a terminal, rewritten in place. */
+void cli_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_progress_done(void);                         /* clear the progress line */                              /* monotonic clock, seconds */
 
 int cmd_platform(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);

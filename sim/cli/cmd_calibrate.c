@@ -48,7 +48,6 @@ typedef struct calib {
     double triad_gbs;
     double tdp_w;
     int tdp_from_rapl, rapl_packages;
-    int has_bf16;                     /* the CPU has bf16 instructions (not measured, not written) */
     char date[32];
 } calib;
 
@@ -178,17 +177,6 @@ static int target_path(const calib_opts *o, char *path, size_t size)
 /* ------------------------------------------------------------------------------------------ */
 /* Measuring */
 
-static void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void progress(const char *fmt, ...)
-{
-    if (!isatty(STDERR_FILENO)) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fflush(stderr);
-}
-
 /* MemAvailable of /proc/meminfo in bytes, 0 if unknown. */
 static double available_bytes(void)
 {
@@ -200,23 +188,6 @@ static double available_bytes(void)
         if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1) break;
     fclose(f);
     return kb * 1024;
-}
-
-static int cpu_has_flag(const char *flag)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f) return 0;
-    char line[8192];
-    int found = 0;
-    size_t n = strlen(flag);
-    while (!found && fgets(line, sizeof line, f)) {
-        if (strncmp(line, "flags", 5) && strncmp(line, "Features", 8)) continue;
-        for (const char *p = line; (p = strstr(p, flag)); p += n)
-            if (p[-1] == ' ' && (p[n] == ' ' || p[n] == '\n' || !p[n])) { found = 1; break; }
-        break;
-    }
-    fclose(f);
-    return found;
 }
 
 /* The package power limits of RAPL (constraint 0, the long-term limit that firmware sets to the
@@ -268,18 +239,13 @@ static int measure_sgemm(calib *c, int quick)
  * The three arrays may use at most half of the memory available now. */
 static int measure_stream(calib *c, int quick)
 {
-    size_t n = (size_t)1 << 24;
-    if (c->cpu.l3_bytes > 0) {
-        size_t want = (size_t)ceil(4 * c->cpu.l3_bytes / sizeof(double));
-        if (want > n) n = want;
-    }
+    size_t n = kn_stream_elements(&c->cpu, 0);
     c->stream_trials = 5;
     if (quick) n = (size_t)1 << 21, c->stream_trials = 3;
     double avail = available_bytes();
     if (!(avail > 0)) avail = c->cpu.memory_bytes;
-    double budget = avail / 2;
-    if (!quick && budget > 0 && 3.0 * sizeof(double) * (double)n > budget) {
-        size_t fit = (size_t)(budget / (3 * sizeof(double)));
+    size_t fit = kn_stream_elements(&c->cpu, avail / 2); /* the three arrays in half of what is free */
+    if (!quick && fit < n) {
         if (fit < ((size_t)1 << 24)) {
             char a[48];
             cli_error(_("not enough free memory for STREAM: 3 arrays of %s are needed, %s is available"),
@@ -290,7 +256,7 @@ static int measure_stream(calib *c, int quick)
         n = fit, c->stream_shrunk = 1;
     }
     char a[48];
-    progress(_("measuring memory bandwidth (STREAM triad, 3 arrays of %s)...\n"),
+    cli_progress(_("measuring memory bandwidth (STREAM triad, 3 arrays of %s)...\n"),
              cli_bytes(a, sizeof a, (double)n * sizeof(double)));
     kn_stream_result r;
     if (kn_stream(n, c->stream_trials, &r) != 0) {
@@ -306,8 +272,8 @@ static int measure_stream(calib *c, int quick)
     return 0;
 }
 
-/* The peak and the matrix efficiency. The peak of the detected clock (cpufreq's maximum, or the
- * clock /proc/cpuinfo shows in a virtual machine) can be beaten by turbo or by a VM that shows
+/* The peak and the matrix efficiency. The peak of the clock (measured under load where the CPU
+ * allows, else cpufreq's maximum or the clock /proc/cpuinfo shows in a virtual machine) can be beaten by turbo or by a VM that shows
  * the base clock. Capping the efficiency at 1 would then make the training model slower than the
  * measured sgemm, since it uses peak x efficiency; so the peak is raised to the measured rate and
  * the clock it implies is stated: peak x efficiency stays equal to the measurement either way. */
@@ -325,7 +291,6 @@ static void derive(calib *c)
     } else {
         c->matmul_eff = c->sgemm_gflops / c->nominal_gflops;
     }
-    c->has_bf16 = cpu_has_flag("avx512_bf16") || cpu_has_flag("amx_bf16") || cpu_has_flag("bf16");
     c->tdp_w = rapl_watts(&c->rapl_packages);
     c->tdp_from_rapl = c->tdp_w > 0;
     if (!c->tdp_from_rapl) c->tdp_w = ASSUMED_W_PER_CORE * cpu->cores;
@@ -467,17 +432,21 @@ static xmlBufferPtr write_xml(const calib *c, int quick)
     xw_text(&x, "source", NULL, en);
 
     if (!c->peak_raised) {
+        const char *clock_fr = cpu->clock_measured ? "fréquence mesurée avec tous les fils occupés"
+                                                   : "fréquence maximale de cpufreq, ou celle de /proc/cpuinfo dans une machine virtuelle";
+        const char *clock_en = cpu->clock_measured ? "the clock measured with every thread busy"
+                                                   : "cpufreq's maximum clock, or /proc/cpuinfo's in a virtual machine";
         snprintf(fr, sizeof fr, "fp32 = %s TFLOP/s : crête théorique, cœurs × fréquence × FLOP par cycle = %d × %s GHz × %d "
-                 "(fréquence maximale de cpufreq, ou celle de /proc/cpuinfo dans une machine virtuelle). matmul = %s : sgemm mesuré "
+                 "(%s). matmul = %s : sgemm mesuré "
                  "(%s GFLOP/s sur %d cœur(s)) divisé par la crête de ces cœurs (%s GFLOP/s).",
                  fmt_num(a, sizeof a, peak_fp32_tflops, 4, 1), cpu->cores, fmt_num(b, sizeof b, cpu->ghz, 3, 1), cpu->flops_per_cycle,
-                 fmt_num(d, sizeof d, c->matmul_eff, 3, 1), fmt_num(e, sizeof e, sgemm, 1, 1), c->used_cores,
+                 clock_fr, fmt_num(d, sizeof d, c->matmul_eff, 3, 1), fmt_num(e, sizeof e, sgemm, 1, 1), c->used_cores,
                  fmt_num((char[32]){ 0 }, 32, c->nominal_gflops, 1, 1));
         snprintf(en, sizeof en, "fp32 = %s TFLOP/s: the theoretical peak, cores x clock x FLOP per cycle = %d x %s GHz x %d "
-                 "(cpufreq's maximum clock, or /proc/cpuinfo's in a virtual machine). matmul = %s: the measured sgemm "
+                 "(%s). matmul = %s: the measured sgemm "
                  "(%s GFLOP/s on %d core(s)) over the peak of those cores (%s GFLOP/s).",
                  fmt_num(a, sizeof a, peak_fp32_tflops, 4, 0), cpu->cores, fmt_num(b, sizeof b, cpu->ghz, 3, 0), cpu->flops_per_cycle,
-                 fmt_num(d, sizeof d, c->matmul_eff, 3, 0), fmt_num(e, sizeof e, sgemm, 1, 0), c->used_cores,
+                 clock_en, fmt_num(d, sizeof d, c->matmul_eff, 3, 0), fmt_num(e, sizeof e, sgemm, 1, 0), c->used_cores,
                  fmt_num((char[32]){ 0 }, 32, c->nominal_gflops, 1, 0));
     } else {
         snprintf(fr, sizeof fr, "fp32 = %s TFLOP/s : le sgemm mesuré (%s GFLOP/s sur %d cœur(s)) dépasse la crête à la fréquence "
@@ -514,10 +483,10 @@ static xmlBufferPtr write_xml(const calib *c, int quick)
             "measured in fp32 is assumed to hold in fp64 too.");
     snprintf(fr, sizeof fr, "Pas de crête bf16 ni fp16 : usine calibrate ne mesure que sgemm (fp32)%s. Prédire sur cette "
              "plateforme demande donc --precision fp32.",
-             c->has_bf16 ? ", et les instructions bf16 de ce processeur ne sont pas mesurées" : ", et ce processeur n'a pas d'instructions bf16");
+             cpu->has_bf16 ? ", et les instructions bf16 de ce processeur ne sont pas mesurées" : ", et ce processeur n'a pas d'instructions bf16");
     snprintf(en, sizeof en, "No bf16 or fp16 peak: usine calibrate measures only sgemm (fp32)%s. Predictions on this platform "
              "therefore need --precision fp32.",
-             c->has_bf16 ? ", and this CPU's bf16 instructions are not measured" : ", and this CPU has no bf16 instructions");
+             cpu->has_bf16 ? ", and this CPU's bf16 instructions are not measured" : ", and this CPU has no bf16 instructions");
     xw_pair(&x, "assumption", fr, en);
     snprintf(fr, sizeof fr, "memory_tbs = %s To/s, le débit mesuré par la triade STREAM, et memory = 1 : le débit théorique de "
              "la DRAM (canaux × fréquence des barrettes) ne se lit pas sans droits d'administrateur, donc la mesure tient lieu de "
@@ -568,11 +537,11 @@ static xmlBufferPtr write_xml(const calib *c, int quick)
     xw_end(&x);
     xw_pair(&x, "assumption",
             "Le processeur est l'accélérateur : sa puissance est celle de l'accélérateur (tdp_w du <cpu> à 0 pour ne pas la compter "
-            "deux fois) et sa mémoire celle de l'accélérateur (pas de memory_gb pour l'hôte). cores compte les processeurs logiques "
-            "que le programme peut utiliser. La carte réseau (1 × 1 Gbit/s) est une valeur de remplissage que le format exige : un "
+            "deux fois) et sa mémoire celle de l'accélérateur (pas de memory_gb pour l'hôte). cores compte les cœurs physiques "
+            "que le programme peut utiliser (un cœur à deux fils matériels compte une fois). La carte réseau (1 × 1 Gbit/s) est une valeur de remplissage que le format exige : un "
             "seul nœud n'envoie rien sur le réseau.",
             "The CPU is the accelerator: its power is the accelerator's (the <cpu>'s tdp_w is 0 so as not to count it twice) and its "
-            "memory the accelerator's (no host memory_gb). cores counts the logical CPUs the program may run on. The NIC "
+            "memory the accelerator's (no host memory_gb). cores counts the physical cores the program may run on (a core with two hardware threads counts once). The NIC "
             "(1 x 1 Gbit/s) is a placeholder the format requires: a single node sends nothing over the network.");
     xw_end(&x);
 
@@ -705,10 +674,7 @@ static void print_json(const calib *c, const char *path, int quick)
     cJSON_AddNumberToObject(j, "tdp_w", c->tdp_w);
     cJSON_AddBoolToObject(j, "tdp_assumed", !c->tdp_from_rapl);
     cJSON_AddBoolToObject(j, "quick", quick);
-    char *s = cJSON_Print(j);
-    puts(s);
-    free(s);
-    cJSON_Delete(j);
+    cli_print_json(j);
 }
 
 static void print_text(const calib *c, const char *path, int quick)
@@ -762,7 +728,7 @@ int cmd_calibrate(int argc, char **argv)
     kn_cpu_measure_clock(&c.cpu); /* the clock under load, not the base clock a VM shows */
     c.sgemm_n = o.quick ? 512 : c.cpu.cores >= 16 ? 4096 : 2048;
 
-    progress(_("measuring sgemm (OpenBLAS, n = %d, %d threads)...\n"), c.sgemm_n, c.threads);
+    cli_progress(_("measuring sgemm (OpenBLAS, n = %d, %d threads)...\n"), c.sgemm_n, c.threads);
     if (measure_sgemm(&c, o.quick) != 0) return CLI_FAILED;
     if (measure_stream(&c, o.quick) != 0) return CLI_FAILED;
     derive(&c);

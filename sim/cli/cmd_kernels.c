@@ -5,10 +5,8 @@
 
 #include <cJSON.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* ------------------------------------------------------------------------------------------ */
 /* Options */
@@ -25,24 +23,6 @@ typedef struct kopt {
     long *value;
     long min, max;
 } kopt;
-
-/* Progress for people: on stderr, only when it is a terminal, rewritten in place. */
-static void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void progress(const char *fmt, ...)
-{
-    if (!isatty(STDERR_FILENO)) return;
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("\r\033[K", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fflush(stderr);
-}
-
-static void progress_done(void)
-{
-    if (isatty(STDERR_FILENO)) fputs("\r\033[K", stderr);
-}
 
 /* Parses argv[first..]; integer options named in `ints`, plus --json, --mpi and the string
  * options allowed by `strs` ("optimizer", "kernel", "platform", "lr"). Returns -1 when fine,
@@ -142,14 +122,6 @@ static int check_matrix_size(long n, int count)
     return 0;
 }
 
-static void print_json(cJSON *o)
-{
-    char *text = cJSON_Print(o);
-    puts(text);
-    free(text);
-    cJSON_Delete(o);
-}
-
 static cJSON *cpu_json(void)
 {
     cJSON *c = cJSON_CreateObject();
@@ -185,15 +157,8 @@ static void print_cpu(void)
     printf(_("Peak of those threads: %s GFLOP/s single precision (%s)\n"), cli_num(b, sizeof b, thread_peak(), 1), _(g_cpu.peak_basis));
 }
 
-/* Arrays of a STREAM run: 4 x the last-level cache each (STREAM's rule), at least 2^24 elements,
- * the three of them within a quarter of the memory. */
-static size_t stream_default_n(void)
-{
-    size_t n = (size_t)(4 * g_cpu.l3_bytes / sizeof(double));
-    if (n < ((size_t)1 << 24)) n = (size_t)1 << 24;
-    size_t cap = (size_t)(g_cpu.memory_bytes / 4 / (3 * sizeof(double)));
-    return g_cpu.memory_bytes > 0 && n > cap ? cap : n;
-}
+/* Arrays of a STREAM run by STREAM's rule, the three of them within a quarter of the memory. */
+static size_t stream_default_n(void) { return kn_stream_elements(&g_cpu, g_cpu.memory_bytes / 4); }
 
 /* ------------------------------------------------------------------------------------------ */
 /* bench */
@@ -234,7 +199,7 @@ static int bench_ladder(const kopts *o)
     double tol = kn_gemm_tolerance((int)n);
     /* The naive rung is the reference: its one run is also its timing. */
     for (int k = 0; k < KN_RUNGS; k++) {
-        progress(_("rung %d/%d: %s, n = %ld..."), k + 1, KN_RUNGS, kn_rung_name(k), n);
+        cli_progress(_("rung %d/%d: %s, n = %ld..."), k + 1, KN_RUNGS, kn_rung_name(k), n);
         if (k == KN_NAIVE) {
             double t0 = kn_now();
             kn_gemm(KN_NAIVE, (int)n, A, B, R);
@@ -247,10 +212,10 @@ static int bench_ladder(const kopts *o)
         r[k].err = kn_max_rel_diff(C, R, nn);
         r[k].ok = r[k].err <= tol;
     }
-    progress(_("memory bandwidth for the roofline..."));
+    cli_progress(_("memory bandwidth for the roofline..."));
     kn_stream_result s;
     int have_stream = kn_stream(stream_default_n(), 5, &s) == 0;
-    progress_done();
+    cli_progress_done();
     kn_free(A), kn_free(B), kn_free(C), kn_free(R);
 
     double peak = thread_peak(), sg = r[KN_SGEMM].t.gflops, bw = have_stream ? s.gbs[3] : 0;
@@ -283,7 +248,7 @@ static int bench_ladder(const kopts *o)
         cJSON_AddNumberToObject(rf, "bandwidth_gbs", bw);
         cJSON_AddNumberToObject(rf, "ridge_flops_per_byte", bw > 0 ? peak / bw : 0);
         cJSON_AddNumberToObject(rf, "gemm_intensity_flops_per_byte", ai);
-        print_json(j);
+        cli_print_json(j);
     } else {
         char a[48], b[48], c[48], d[48], e[48], f[200];
         print_cpu();
@@ -344,7 +309,7 @@ static int bench_gemm(const kopts *o)
         cJSON_AddNumberToObject(j, "sgemm_gflops", t.gflops);
         cJSON_AddNumberToObject(j, "peak_gflops", peak);
         cJSON_AddNumberToObject(j, "fraction_of_peak", t.gflops / peak);
-        print_json(j);
+        cli_print_json(j);
     } else {
         char a[48], b[48], c[48];
         print_cpu();
@@ -365,9 +330,9 @@ static int bench_stream(const kopts *o)
         return CLI_BAD_INPUT;
     }
     kn_stream_result s;
-    progress(_("STREAM, 3 arrays of %zu doubles..."), n);
+    cli_progress(_("STREAM, 3 arrays of %zu doubles..."), n);
     int rc = kn_stream(n, 10, &s);
-    progress_done();
+    cli_progress_done();
     if (rc != 0) {
         cli_error(_("--n %zu: not enough memory for the arrays"), n);
         return CLI_BAD_INPUT;
@@ -384,7 +349,7 @@ static int bench_stream(const kopts *o)
             cJSON_AddNumberToObject(j, key, s.gbs[k]);
         }
         cJSON_AddBoolToObject(j, "correct", ok);
-        print_json(j);
+        cli_print_json(j);
     } else {
         char a[48], b[48], c[48];
         print_cpu();
@@ -400,7 +365,7 @@ static int bench_stream(const kopts *o)
 }
 
 /* The network of bench mlp and train, from the options (0: default). */
-static int mlp_config(const kopts *o, kn_mlp_config *c, long width, long batch, long layers)
+static void mlp_config(const kopts *o, kn_mlp_config *c, long width, long batch, long layers)
 {
     kn_mlp_defaults(c);
     c->width = (int)(o->width ? o->width : width);
@@ -414,7 +379,6 @@ static int mlp_config(const kopts *o, kn_mlp_config *c, long width, long batch, 
     if (c->optimizer == KN_SGD) c->lr = 0.05;
     if (o->lr > 0) c->lr = o->lr;
     if (c->samples < c->batch) c->samples = c->batch;
-    return 0;
 }
 
 static int bench_mlp(const kopts *o)
@@ -429,14 +393,14 @@ static int bench_mlp(const kopts *o)
         cli_error("%s", err);
         return CLI_BAD_INPUT;
     }
-    progress(_("warming up..."));
+    cli_progress(_("warming up..."));
     kn_mlp_step(m, NULL); /* first touch of every buffer, OpenBLAS's own buffers */
     /* Steps and the same sgemm calls alone, interleaved, so that both see the same clock and the
      * same state of the machine. */
     kn_phase_times pt = { 0 };
     double wall = 0, sgemm_wall = 0, first = 0, last = 0;
     for (long s = 0; s < steps; s++) {
-        progress(_("step %ld/%ld"), s + 1, steps);
+        cli_progress(_("step %ld/%ld"), s + 1, steps);
         double t0 = kn_now();
         kn_mlp_sgemm_rate(m, 0);
         double t1 = kn_now();
@@ -444,7 +408,7 @@ static int bench_mlp(const kopts *o)
         wall += kn_now() - t1, sgemm_wall += t1 - t0;
         if (s == 0) first = last;
     }
-    progress_done();
+    cli_progress_done();
     double sg = kn_mlp_step_flops(m) * steps / sgemm_wall * 1e-9;
     double flops = kn_mlp_step_flops(m) * steps, rate = flops / wall * 1e-9, ratio = rate / sg;
     if (o->json) {
@@ -466,7 +430,7 @@ static int bench_mlp(const kopts *o)
         cJSON_AddNumberToObject(j, "gemm_s", pt.gemm / steps);
         cJSON_AddNumberToObject(j, "loss_first", first);
         cJSON_AddNumberToObject(j, "loss_last", last);
-        print_json(j);
+        cli_print_json(j);
     } else {
         char a[48], b[48], c[48], d[48], e[48];
         print_cpu();
@@ -512,13 +476,13 @@ static int bench_scaling(const kopts *o)
     }
     kn_fill(A, nn, 1), kn_fill(B, nn, 2);
     for (int t = 1; t <= tmax; t++) {
-        progress(_("%d thread(s)..."), t);
+        cli_progress(_("%d thread(s)..."), t);
         kn_set_threads(t);
         kn_timing tm;
         kn_gemm_time(rung, (int)n, A, B, C, 0.5, &tm);
         p[t - 1] = t, gf[t - 1] = tm.gflops, sp[t - 1] = tm.gflops / gf[0];
     }
-    progress_done();
+    cli_progress_done();
     kn_set_threads(tmax);
     double f = kn_amdahl_fit(p, sp, tmax);
     if (o->json) {
@@ -537,7 +501,7 @@ static int bench_scaling(const kopts *o)
         }
         cJSON_AddNumberToObject(j, "serial_fraction", f);
         cJSON_AddNumberToObject(j, "max_speedup", f > 0 ? 1 / f : -1);
-        print_json(j);
+        cli_print_json(j);
     } else {
         char a[48], b[48], c[48], d[48];
         print_cpu();
@@ -672,10 +636,10 @@ int cmd_train(int argc, char **argv)
             kn_mlp_destroy(m);
             return CLI_FAILED;
         }
-        progress(_("step %ld/%ld, loss %.4f"), s + 1, steps, loss[s]);
+        cli_progress(_("step %ld/%ld, loss %.4f"), s + 1, steps, loss[s]);
     }
     double wall = kn_now() - t0;
-    progress_done();
+    cli_progress_done();
     double loss1 = 0, acc1 = kn_mlp_accuracy(m, &loss1);
     double sps = (double)steps * cfg.batch / wall, gf = kn_mlp_step_flops(m) * steps / wall * 1e-9;
     double gf6 = kn_mlp_step_flops_6nd(m) * steps / wall * 1e-9;
@@ -710,7 +674,7 @@ int cmd_train(int argc, char **argv)
         cJSON_AddNumberToObject(j, "gemm_s", pt.gemm / steps);
         cJSON *curve = cJSON_AddArrayToObject(j, "loss");
         for (long s = 0; s < steps; s++) cJSON_AddItemToArray(curve, cJSON_CreateNumber(loss[s]));
-        print_json(j);
+        cli_print_json(j);
     } else {
         char a[48], b[48], c[48], d[48];
         print_cpu();

@@ -213,10 +213,7 @@ static void show_json(const plat_platform *p, const char *path, int only_partiti
     }
     notes_json(o, "assumptions", p->assumptions, p->nassumptions);
     notes_json(o, "sources", p->sources, p->nsources);
-    char *s = cJSON_Print(o);
-    puts(s);
-    free(s);
-    cJSON_Delete(o);
+    cli_print_json(o);
 }
 
 static void platform_usage(FILE *out)
@@ -265,10 +262,7 @@ static int platform_list(int json)
     }
     free(names);
     if (json) {
-        char *s = cJSON_Print(arr);
-        puts(s);
-        free(s);
-        cJSON_Delete(arr);
+        cli_print_json(arr);
     }
     return rc;
 }

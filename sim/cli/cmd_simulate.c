@@ -150,10 +150,7 @@ static int simulate_collective(int argc, char **argv)
         cJSON_AddNumberToObject(o, "rate_updates", (double)st.rate_updates);
         cJSON_AddNumberToObject(o, "wall_s", wall);
         if (trace) cJSON_AddStringToObject(o, "trace", trace);
-        char *text = cJSON_Print(o);
-        puts(text);
-        free(text);
-        cJSON_Delete(o);
+        cli_print_json(o);
     } else {
         char a[64], b[64], c[64], d[64];
         printf(_("%s (%s) of %s over %s GPUs of %s/%s (%s nodes)\n"), coll_op_name((coll_op)op),

@@ -298,14 +298,6 @@ static cJSON *plan_json(const tm_plan *pl, int dp)
     return o;
 }
 
-static void print_json(cJSON *o)
-{
-    char *text = cJSON_Print(o);
-    puts(text);
-    free(text);
-    cJSON_Delete(o);
-}
-
 /* The fastest plan that fits, as advice after a failure. */
 static void suggest(const tm_ctx *c, const tm_model *m, const tm_plan *pl)
 {
@@ -389,7 +381,7 @@ int cmd_predict(int argc, char **argv)
         cJSON_AddNumberToObject(j, "eff_matmul", acc->eff_matmul);
         cJSON_AddNumberToObject(j, "eff_memory", acc->eff_memory);
         cJSON_AddNumberToObject(j, "wall_s", wall);
-        print_json(j);
+        cli_print_json(j);
     } else {
         char a[64], b[64], d[64], e[64], f[64], g[64], line[256];
         plan_line(line, sizeof line, &o.plan, r.dp);
@@ -492,7 +484,7 @@ int cmd_plan(int argc, char **argv)
             cJSON_AddItemToObject(e, "breakdown", train_breakdown_json(r));
             cJSON_AddItemToArray(arr, e);
         }
-        print_json(j);
+        cli_print_json(j);
     } else {
         char a[64], b[64], d[64], e[64];
         printf(_("%s on %s GPUs of %s/%s, global batch %ld: %s plans evaluated, %s fit in memory (%s)\n"),
@@ -822,7 +814,7 @@ int cmd_validate(int argc, char **argv)
     double med = median(errs, nerr);
     double mean = 0;
     for (int i = 0; i < nerr; i++) mean += errs[i] / nerr;
-    if (json) print_json(arr);
+    if (json) cli_print_json(arr);
     else {
         char a[48], b[48], d[48];
         printf(_("|error|: median %s %%, mean %s %%, max %s %%; %d of %d predictions within 10 %%\n"),
@@ -909,7 +901,7 @@ int simulate_step(int argc, char **argv)
         cJSON_AddNumberToObject(j, "messages", (double)st.flows);
         cJSON_AddNumberToObject(j, "wall_s", wall);
         if (o.trace) cJSON_AddStringToObject(j, "trace", o.trace);
-        print_json(j);
+        cli_print_json(j);
     } else {
         char a[64], b[64], d[64], line[256];
         plan_line(line, sizeof line, &o.plan, r.dp);

@@ -334,10 +334,7 @@ static void print_json(const report *r)
         }
         cJSON_AddStringToObject(o, "formula", r->formula);
     }
-    char *text = cJSON_Print(o);
-    puts(text);
-    free(text);
-    cJSON_Delete(o);
+    cli_print_json(o);
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -1,11 +1,14 @@
 /* fmt.c: sizes and durations for people, and the wall clock of the commands. */
 #include "cli.h"
 
+#include <cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* "64MiB", "1e9", "2GB", "512K": bytes. */
 int cli_parse_bytes(const char *s, double *out)
@@ -64,4 +67,28 @@ const char *cli_pad(char *buf, size_t size, const char *s, int width)
     if (width < 0) snprintf(buf, size, "%*s%s", pad, "", s);
     else snprintf(buf, size, "%s%*s", s, pad, "");
     return buf;
+}
+
+void cli_print_json(struct cJSON *o)
+{
+    char *text = cJSON_Print(o);
+    puts(text);
+    free(text);
+    cJSON_Delete(o);
+}
+
+void cli_progress(const char *fmt, ...)
+{
+    if (!isatty(STDERR_FILENO)) return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("\r\033[K", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fflush(stderr);
+}
+
+void cli_progress_done(void)
+{
+    if (isatty(STDERR_FILENO)) fputs("\r\033[K", stderr);
 }
