@@ -22,8 +22,8 @@ VERSION    := 0.1.0
 # The Debian packages the project needs: the single list, used by 'make deps' and by .ci/run.
 DEB_PACKAGES := build-essential pkg-config gettext \
                 libxml2-dev liblua5.4-dev libopenblas-openmp-dev libcmocka-dev libcjson-dev \
-                libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core libopenmpi-dev openmpi-bin
-PKGS       := libxml-2.0 libcjson cmocka lua5.4 openblas sdl2 SDL2_ttf
+                libseccomp-dev libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core libopenmpi-dev openmpi-bin
+PKGS       := libxml-2.0 libcjson cmocka lua5.4 libseccomp openblas sdl2 SDL2_ttf
 
 ifeq ($(V),1)
 Q :=
@@ -58,14 +58,18 @@ LDFLAGS += $(CFLAGS_SAN)
 
 CORE_CFLAGS := $(call pc_cflags,$(CORE_PKGS))
 CORE_LIBS   := $(call pc_libs,$(CORE_PKGS)) -lm
-APP_CFLAGS  := $(call pc_cflags,libcjson) -Ikernels
+APP_CFLAGS  := $(call pc_cflags,libcjson lua5.4) -Ikernels -Iscripting
 APP_LIBS    := $(call pc_libs,libcjson)
 # The kernels: OpenMP, and OpenBLAS's OpenMP build so that both share one thread pool. -O3 and FMA
 # contraction let the compiler vectorise the ladder's micro-kernel as a C programmer expects.
 KN_CFLAGS   := -fopenmp -O3 -ffp-contract=fast -fno-math-errno $(call pc_cflags,openblas)
 KN_LIBS     := -fopenmp $(call pc_libs,openblas)
-TEST_CFLAGS := $(call pc_cflags,cmocka libcjson)
-TEST_LIBS   := $(call pc_libs,cmocka libcjson)
+# The scripting layer: Lua 5.4, the grader's system-call filter (libseccomp), JSON and XML output.
+SCRIPT_PKGS := lua5.4 libseccomp libcjson libxml-2.0
+SCRIPT_CFLAGS := $(call pc_cflags,$(SCRIPT_PKGS)) -Ikernels
+SCRIPT_LIBS := $(call pc_libs,$(SCRIPT_PKGS))
+TEST_CFLAGS := $(call pc_cflags,cmocka libcjson) $(SCRIPT_CFLAGS) -Iscripting
+TEST_LIBS   := $(call pc_libs,cmocka libcjson) $(SCRIPT_LIBS)
 # MPI (usine train --mpi) only where Open MPI's mpicc is found; 'make MPICC=' builds without it.
 # Its headers go in with -isystem so that their warnings do not fail a WERROR build.
 ifeq ($(origin MPICC),undefined)
@@ -91,10 +95,13 @@ UI_SRC   := $(wildcard sim/ui/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 
 KN_SRC   := $(wildcard kernels/*.c)
+SCRIPT_SRC := $(wildcard scripting/*.c)
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(CORE_ASM:%.S=$(BUILD)/%.o)
 KN_OBJ   := $(KN_SRC:%.c=$(BUILD)/%.o)
 LIBKN    := $(BUILD)/libkernels.a
+SCRIPT_OBJ := $(SCRIPT_SRC:%.c=$(BUILD)/%.o)
+LIBSCRIPT := $(BUILD)/libscripting.a
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(UI_SRC:%.c=$(BUILD)/%.o)
 LIBCORE  := $(BUILD)/libusine.a
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -128,6 +135,15 @@ $(BUILD)/sim/cli/cmd_kernels.o: APP_CFLAGS += -DUSINE_HAVE_MPI
 $(BIN): APP_LIBS += $(MPI_LIBS)
 endif
 
+$(BUILD)/scripting/%.o: scripting/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(SCRIPT_CFLAGS) -c $< -o $@
+
+$(LIBSCRIPT): $(SCRIPT_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(LIBKN): $(KN_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -136,9 +152,9 @@ $(LIBCORE): $(CORE_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BIN): $(CLI_OBJ) $(LIBCORE) $(LIBKN)
+$(BIN): $(CLI_OBJ) $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIBCORE) $(LIBKN) $(APP_LIBS) $(KN_LIBS) $(CORE_LIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(APP_LIBS) $(SCRIPT_LIBS) $(KN_LIBS) $(CORE_LIBS) -o $@
 
 build/locale/%/LC_MESSAGES/usine.mo: assets/po/%.po
 	@mkdir -p $(@D)
@@ -150,9 +166,9 @@ $(BUILD)/tests/%.o: tests/%.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(TEST_CFLAGS) -Ikernels -c $< -o $@
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(LIBCORE) $(LIBKN)
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) $< $(LIBCORE) $(LIBKN) $(TEST_LIBS) $(KN_LIBS) $(CORE_LIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $< $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(TEST_LIBS) $(KN_LIBS) $(CORE_LIBS) -o $@
 
 # ---------------------------------------------------------------------------------------------
 # Set-up: install what is missing, then build and run / test.
@@ -182,10 +198,10 @@ check: deps-if-missing
 
 # Benchmarks print figures; they are not tests and have no time limits.
 BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
-$(BUILD)/bench/%: tests/bench/%.c $(LIBCORE) $(LIBKN)
+$(BUILD)/bench/%: tests/bench/%.c $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) -Ikernels $< $(LIBCORE) $(LIBKN) $(KN_LIBS) $(CORE_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(SCRIPT_CFLAGS) -Iscripting $< $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(SCRIPT_LIBS) $(KN_LIBS) $(CORE_LIBS) -o $@
 
 bench: all $(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; ./$$b || exit 1; done
@@ -245,4 +261,4 @@ pot:
 clean:
 	rm -rf build
 
--include $(CORE_OBJ:.o=.d) $(KN_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:%=%.o.d) $(BENCHES:%=%.d)
+-include $(CORE_OBJ:.o=.d) $(KN_OBJ:.o=.d) $(SCRIPT_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:%=%.o.d) $(BENCHES:%=%.d)

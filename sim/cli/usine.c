@@ -84,8 +84,9 @@ static const command commands[] = {
     { "calibrate", cmd_calibrate, "calibrate [--out FILE] [--threads N]",
       N_("measure this computer and write its profile (platform 'local')"), NULL },
     { "train", cmd_train, "train [--mpi]", N_("train a small network for real, report speed and loss"), NULL },
-    { "grade", NULL, "grade EXERCISE SUBMISSION...", N_("grade submissions headless"), N_("the Lua grader") },
-    { "course", NULL, "course check|list DIR", N_("tools for course authors"), N_("the Lua grader") },
+    { "grade", cmd_grade, "grade EXERCISE SUBMISSION... [--format F] [--out FILE] [--resume]",
+      N_("grade students' submissions headless (text, json, junit, vpl, gradescope, classroom)"), NULL },
+    { "course", cmd_course, "course check|list DIR", N_("tools for course authors: check a course, list its exercises"), NULL },
     { "screenshot", NULL, "screenshot ... --out FILE.png", N_("render a view of the app headless"),
       N_("the desktop app") },
 };

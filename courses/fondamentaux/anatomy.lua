@@ -1,0 +1,188 @@
+-- Exercise 1: anatomy of a factory.
+-- Concepts: partitions, nodes, accelerators, peak FLOP/s by precision, power at full load.
+-- Difficulty 1, 20 minutes. Platform: Jean Zay (IDRIS/GENCI), every partition.
+-- The checks call the student's three functions on every partition of several factories (Jean Zay,
+-- the classroom, Alice Recoque, JUPITER), so an answer typed in for one partition cannot pass.
+
+local factories = {
+  usine.platform("jean-zay"), usine.platform("classroom"), usine.platform("alice-recoque"),
+  usine.platform("jupiter"),
+}
+
+-- Every (platform, partition) pair the checks try.
+local function cases()
+  local list = {}
+  for _, p in ipairs(factories) do
+    for _, id in ipairs(p:partitions()) do list[#list + 1] = { p = p, id = id } end
+  end
+  return list
+end
+
+local function fmt(x) return ("%.6g"):format(x) end
+
+return {
+  id = "anatomy",
+  title = { fr = "Anatomie d'une usine d'IA", en = "Anatomy of an AI factory" },
+  text = {
+    fr = [[
+# Anatomie d'une usine d'IA
+
+Une *usine d'IA* est un supercalculateur à GPU. Dans le fichier de plateforme d'Usine, elle se
+décrit en **partitions** : chaque partition est un ensemble de **nœuds** identiques, et chaque nœud
+porte un certain nombre d'**accélérateurs** (GPU) du même modèle. Jean Zay (IDRIS, GENCI) a trois
+partitions GPU : `v100`, `a100` et `h100`.
+
+La **puissance de crête** d'un accélérateur dépend de la précision des nombres : un H100 SXM fait
+environ 989 TFLOP/s en bf16 (multiplications de matrices denses), 67 TFLOP/s en fp64. La crête d'une
+partition est le nombre de GPU multiplié par la crête d'un GPU. C'est un plafond : un entraînement
+réel en tient une fraction (le MFU, que vous verrez plus loin).
+
+La **puissance électrique** à pleine charge d'un nœud est la somme de ses GPU, de ses CPU et du
+reste (mémoire, réseau, ventilateurs, pertes), que la plateforme donne déjà :
+`p:partition(id).node.power_w`.
+
+Dans l'API :
+
+```lua
+local jz = usine.platform("jean-zay")
+local part = jz:partition("h100")
+-- part.nodes, part.gpus_per_node, part.accelerator.peak_tflops.bf16, part.node.power_w
+```
+
+## À faire
+
+Écrivez trois fonctions qui reçoivent une plateforme `p` et l'identifiant d'une partition :
+
+1. `gpus(p, id)` : le nombre de GPU de la partition ;
+2. `peak_pflops(p, id, precision)` : sa crête en PFLOP/s dans la précision donnée (`"bf16"`,
+   `"fp64"`…), 0 si l'accélérateur ne la fournit pas ;
+3. `power_mw(p, id)` : la puissance de ses nœuds à pleine charge, en MW.
+
+Elles seront essayées sur toutes les partitions de Jean Zay, de la salle de classe, d'Alice Recoque
+et de JUPITER.
+
+Sources : fichiers `jean-zay.xml`, `alice-recoque.xml`, `jupiter.xml` d'Usine (chaque chiffre y
+porte sa source ou l'hypothèse qui le remplace) ; fiche technique NVIDIA H100.
+]],
+    en = [[
+# Anatomy of an AI factory
+
+An *AI factory* is a GPU supercomputer. In Usine's platform file it is described as
+**partitions**: each partition is a set of identical **nodes**, and each node carries a number of
+**accelerators** (GPUs) of one model. Jean Zay (IDRIS, GENCI) has three GPU partitions: `v100`,
+`a100` and `h100`.
+
+An accelerator's **peak** depends on the precision of the numbers: an H100 SXM does about
+989 TFLOP/s in bf16 (dense matrix multiplications), 67 TFLOP/s in fp64. A partition's peak is its
+number of GPUs times one GPU's peak. It is a ceiling: real training sustains a fraction of it (the
+MFU, which comes later).
+
+A node's **power** at full load is the sum of its GPUs, its CPUs and the rest (memory, network,
+fans, losses), which the platform already gives: `p:partition(id).node.power_w`.
+
+In the API:
+
+```lua
+local jz = usine.platform("jean-zay")
+local part = jz:partition("h100")
+-- part.nodes, part.gpus_per_node, part.accelerator.peak_tflops.bf16, part.node.power_w
+```
+
+## Your task
+
+Write three functions that take a platform `p` and a partition id:
+
+1. `gpus(p, id)`: the partition's number of GPUs;
+2. `peak_pflops(p, id, precision)`: its peak in PFLOP/s in the given precision (`"bf16"`,
+   `"fp64"`, ...), 0 if the accelerator does not offer it;
+3. `power_mw(p, id)`: the power of its nodes at full load, in MW.
+
+They will be tried on every partition of Jean Zay, the classroom, Alice Recoque and JUPITER.
+
+Sources: Usine's `jean-zay.xml`, `alice-recoque.xml` and `jupiter.xml` (each figure there carries
+its source or the assumption that stands in for it); NVIDIA H100 datasheet.
+]],
+  },
+  concepts = {
+    fr = { "partition", "nœud", "accélérateur", "crête par précision", "puissance à pleine charge" },
+    en = { "partition", "node", "accelerator", "peak by precision", "power at full load" },
+  },
+  difficulty = 1,
+  minutes = 20,
+  platform = "jean-zay",
+  scenario = { partition = "h100" },
+  starter = [[
+-- Exercice 1 : anatomie d'une usine d'IA / Exercise 1: anatomy of an AI factory
+-- p = usine.platform("jean-zay"), id = "h100" par exemple / for example
+
+function gpus(p, id)
+  return 0
+end
+
+function peak_pflops(p, id, precision)
+  return 0
+end
+
+function power_mw(p, id)
+  return 0
+end
+]],
+  checks = {
+    {
+      id = "gpus",
+      title = { fr = "Nombre de GPU de chaque partition", en = "Number of GPUs of each partition" },
+      points = 3,
+      hint = { fr = "Une partition a des nœuds ; chaque nœud a des GPU.",
+               en = "A partition has nodes; each node has GPUs." },
+      run = function(s)
+        for _, c in ipairs(cases()) do
+          local want, got = c.p:totals(c.id).gpus, s.gpus(c.p, c.id)
+          if got ~= want then
+            return false, { fr = ("%s/%s : %s GPU attendus, reçu %s"):format(c.p.id, c.id, want, tostring(got)),
+                            en = ("%s/%s: expected %s GPUs, got %s"):format(c.p.id, c.id, want, tostring(got)) }
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "peak",
+      title = { fr = "Crête en PFLOP/s, par précision", en = "Peak in PFLOP/s, by precision" },
+      points = 4,
+      hint = { fr = "Crête d'un GPU en TFLOP/s × nombre de GPU, puis passez des TFLOP/s aux PFLOP/s.",
+               en = "One GPU's peak in TFLOP/s × the number of GPUs, then go from TFLOP/s to PFLOP/s." },
+      run = function(s)
+        for _, c in ipairs(cases()) do
+          for _, prec in ipairs({ "bf16", "fp64", "fp8" }) do
+            local want = c.p:totals(c.id).peak_pflops[prec] or 0
+            local got = s.peak_pflops(c.p, c.id, prec)
+            if not usine.near(got, want, 1e-6, 1e-9) then
+              return false, { fr = ("%s/%s en %s : %s PFLOP/s attendus, reçu %s"):format(c.p.id, c.id, prec, fmt(want), tostring(got)),
+                              en = ("%s/%s in %s: expected %s PFLOP/s, got %s"):format(c.p.id, c.id, prec, fmt(want), tostring(got)) }
+            end
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "power",
+      title = { fr = "Puissance des nœuds en MW", en = "Power of the nodes in MW" },
+      points = 3,
+      hint = { fr = "Chaque nœud donne sa puissance à pleine charge en W ; il y a plusieurs nœuds, et 1 MW = 10⁶ W.",
+               en = "Each node gives its power at full load in W; there are many nodes, and 1 MW = 10⁶ W." },
+      run = function(s)
+        for _, c in ipairs(cases()) do
+          local part = c.p:partition(c.id)
+          local want = part.nodes * part.node.power_w / 1e6
+          local got = s.power_mw(c.p, c.id)
+          if not usine.near(got, want, 1e-6) then
+            return false, { fr = ("%s/%s : %s MW attendus, reçu %s"):format(c.p.id, c.id, fmt(want), tostring(got)),
+                            en = ("%s/%s: expected %s MW, got %s"):format(c.p.id, c.id, fmt(want), tostring(got)) }
+          end
+        end
+        return true
+      end,
+    },
+  },
+}

@@ -1,0 +1,522 @@
+/* ex.c: loading exercises and courses, and grading one submission in the exercise's state (ex.h).
+ *
+ * Authors make mistakes that should be found by `usine course check`, not by a class: every field
+ * is checked with a message that names the file, the field and, for a check, the line of its
+ * function. Grading never fails: whatever a submission does ends as a record that says why. */
+#include "ex.h"
+
+#include <lauxlib.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lb.h"
+#include "util.h"
+
+#define EX_MAX_FILE_BYTES (1u << 20)
+#define EX_MAX_MESSAGE_BYTES 2000
+
+static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* "course/file.lua": what messages show of an exercise's path, the same on every machine. */
+static const char *short_name(const char *path)
+{
+    const char *p = path + strlen(path);
+    int slashes = 0;
+    while (p > path && !(p[-1] == '/' && ++slashes == 2)) p--;
+    return p;
+}
+
+const char *ex_text_in(const ex_text *t, const char *lang)
+{
+    return lang && strcmp(lang, "en") == 0 ? t->en : t->fr;
+}
+
+static void text_free(ex_text *t)
+{
+    free(t->fr);
+    free(t->en);
+}
+
+static void strings_free(char **v, int n)
+{
+    for (int i = 0; i < n; i++) free(v[i]);
+    free(v);
+}
+
+/* ---- reading the exercise table (raw access only) --------------------------------------------- */
+
+static int field_type(lua_State *L, int t, const char *name)
+{
+    lua_pushstring(L, name);
+    return lua_rawget(L, t);
+}
+
+static int get_string(lua_State *L, int t, const char *name, int required, char **out, const char *where,
+                      char *err, size_t n)
+{
+    int ty = field_type(L, t, name);
+    if (ty == LUA_TNIL && !required) {
+        lua_pop(L, 1);
+        *out = NULL;
+        return 0;
+    }
+    if (ty != LUA_TSTRING || lua_rawlen(L, -1) == 0) {
+        lua_pop(L, 1);
+        return fail(err, n, _("%s: field '%s' must be a non-empty string"), where, name);
+    }
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    *out = ut_strndup(s, len);
+    lua_pop(L, 1);
+    return 0;
+}
+
+static int get_text(lua_State *L, int t, const char *name, ex_text *out, const char *where, char *err, size_t n)
+{
+    if (field_type(L, t, name) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return fail(err, n, _("%s: field '%s' must be a table {fr = \"...\", en = \"...\"} (French and English)"),
+                    where, name);
+    }
+    char sub[160];
+    snprintf(sub, sizeof sub, "%s: %s", where, name);
+    int t2 = lua_gettop(L);
+    int rc = get_string(L, t2, "fr", 1, &out->fr, sub, err, n);
+    if (rc == 0) rc = get_string(L, t2, "en", 1, &out->en, sub, err, n);
+    lua_pop(L, 1);
+    return rc;
+}
+
+static int get_number(lua_State *L, int t, const char *name, double lo, double hi, double def, double *out,
+                      const char *where, char *err, size_t n)
+{
+    int ty = field_type(L, t, name);
+    if (ty == LUA_TNIL) {
+        lua_pop(L, 1);
+        if (def != def) return fail(err, n, _("%s: field '%s' is missing"), where, name);
+        *out = def;
+        return 0;
+    }
+    double v = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    if (ty != LUA_TNUMBER || !(v >= lo && v <= hi))
+        return fail(err, n, _("%s: field '%s' must be a number from %g to %g"), where, name, lo, hi);
+    *out = v;
+    return 0;
+}
+
+static int get_string_list(lua_State *L, int t, char ***out, int *count, const char *where, const char *name,
+                           char *err, size_t n)
+{
+    *out = NULL;
+    *count = 0;
+    if (lua_type(L, t) != LUA_TTABLE || lua_rawlen(L, t) == 0)
+        return fail(err, n, _("%s: '%s' must be a non-empty list of strings"), where, name);
+    int len = (int)lua_rawlen(L, t);
+    *out = ut_calloc((size_t)len, sizeof **out);
+    for (int i = 1; i <= len; i++) {
+        if (lua_rawgeti(L, t, i) != LUA_TSTRING || lua_rawlen(L, -1) == 0) {
+            lua_pop(L, 1);
+            return fail(err, n, _("%s: '%s' item %d must be a non-empty string"), where, name, i);
+        }
+        (*out)[(*count)++] = ut_strdup(lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+static int is_identifier(const char *s)
+{
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_')) return 0;
+    return 1;
+}
+
+static int read_check(lua_State *L, int t, int i, ex_check *c, const char *path, char *err, size_t n)
+{
+    char where[512];
+    if (lua_rawgeti(L, t, i) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return fail(err, n, _("%s: checks[%d] must be a table"), path, i);
+    }
+    int ct = lua_gettop(L);
+    c->line = 0;
+    if (field_type(L, ct, "run") == LUA_TFUNCTION) {
+        lua_Debug ar;
+        lua_getinfo(L, ">S", &ar);
+        c->line = ar.linedefined;
+    } else {
+        lua_pop(L, 1);
+    }
+    snprintf(where, sizeof where, "%s:%d: checks[%d]", path, c->line, i);
+    int rc = get_string(L, ct, "id", 1, &c->id, where, err, n);
+    if (rc == 0 && !is_identifier(c->id))
+        rc = fail(err, n, _("%s: id '%s' may hold only a-z, 0-9, '-' and '_'"), where, c->id);
+    if (rc == 0) snprintf(where, sizeof where, "%s:%d: check '%s'", path, c->line, c->id);
+    if (rc == 0) rc = get_text(L, ct, "title", &c->title, where, err, n);
+    if (rc == 0) rc = get_text(L, ct, "hint", &c->hint, where, err, n);
+    if (rc == 0) rc = get_number(L, ct, "points", 1e-9, 1e6, 0.0 / 0.0, &c->points, where, err, n);
+    if (rc == 0 && field_type(L, ct, "run") != LUA_TFUNCTION)
+        rc = fail(err, n, _("%s: field 'run' must be a function(s, ctx) that returns true, or false and a message"),
+                  where);
+    if (rc == 0) lua_pop(L, 1);
+    lua_pop(L, 1);
+    return rc;
+}
+
+static int read_exercise(ex_exercise *e, lua_State *L, int t, char *err, size_t n)
+{
+    const char *path = e->path;
+    if (get_string(L, t, "id", 1, &e->id, path, err, n) != 0) return -1;
+    if (!is_identifier(e->id))
+        return fail(err, n, _("%s: id '%s' may hold only a-z, 0-9, '-' and '_'"), path, e->id);
+    if (get_text(L, t, "title", &e->title, path, err, n) != 0) return -1;
+    if (get_text(L, t, "text", &e->text, path, err, n) != 0) return -1;
+    if (field_type(L, t, "concepts") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return fail(err, n, _("%s: field 'concepts' must be a table {fr = {...}, en = {...}}"), path);
+    }
+    int ct = lua_gettop(L);
+    lua_getfield(L, ct, "fr");
+    int rc = get_string_list(L, lua_gettop(L), &e->concepts_fr, &e->nconcepts_fr, path, "concepts.fr", err, n);
+    lua_pop(L, 1);
+    if (rc == 0) {
+        lua_getfield(L, ct, "en");
+        rc = get_string_list(L, lua_gettop(L), &e->concepts_en, &e->nconcepts_en, path, "concepts.en", err, n);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    if (rc != 0) return -1;
+    if (e->nconcepts_fr != e->nconcepts_en)
+        return fail(err, n, _("%s: 'concepts' must list as many concepts in French as in English (%d and %d)"),
+                    path, e->nconcepts_fr, e->nconcepts_en);
+    double d;
+    if (get_number(L, t, "difficulty", 1, 5, 0.0 / 0.0, &d, path, err, n) != 0) return -1;
+    e->difficulty = (int)d;
+    if (d != e->difficulty) return fail(err, n, _("%s: field 'difficulty' must be a whole number from 1 to 5"), path);
+    if (get_number(L, t, "minutes", 1, 600, 0.0 / 0.0, &e->minutes, path, err, n) != 0) return -1;
+    if (get_number(L, t, "pass", 1e-9, 1, 1, &e->pass_fraction, path, err, n) != 0) return -1;
+    if (get_string(L, t, "platform", 0, &e->platform, path, err, n) != 0) return -1;
+    if (get_string(L, t, "starter", 1, &e->starter, path, err, n) != 0) return -1;
+    if (field_type(L, t, "scenario") == LUA_TTABLE) {
+        rc = get_string(L, lua_gettop(L), "partition", 0, &e->partition, path, err, n);
+        lua_pop(L, 1);
+        if (rc != 0) return -1;
+    } else if (lua_type(L, -1) != LUA_TNIL) {
+        lua_pop(L, 1);
+        return fail(err, n, _("%s: field 'scenario' must be a table"), path);
+    } else {
+        lua_pop(L, 1);
+    }
+    if (field_type(L, t, "limits") == LUA_TTABLE) {
+        int lt = lua_gettop(L);
+        double instr = (double)e->limits.instructions, mem = (double)(e->limits.memory_bytes >> 20);
+        rc = get_number(L, lt, "instructions", 1e5, 1e10, instr, &instr, path, err, n);
+        if (rc == 0) rc = get_number(L, lt, "memory_mib", 1, 1024, mem, &mem, path, err, n);
+        if (rc == 0) rc = get_number(L, lt, "seconds", 0.1, 60, e->limits.seconds, &e->limits.seconds, path, err, n);
+        lua_pop(L, 1);
+        if (rc != 0) return -1;
+        e->limits.instructions = (long)instr;
+        e->limits.memory_bytes = (size_t)mem << 20;
+    } else {
+        lua_pop(L, 1);
+    }
+    if (field_type(L, t, "checks") != LUA_TTABLE || lua_rawlen(L, -1) == 0) {
+        lua_pop(L, 1);
+        return fail(err, n, _("%s: field 'checks' must be a non-empty list of checks"), path);
+    }
+    int checks = lua_gettop(L);
+    e->nchecks = (int)lua_rawlen(L, checks);
+    e->checks = ut_calloc((size_t)e->nchecks, sizeof *e->checks);
+    for (int i = 0; i < e->nchecks; i++) {
+        if (read_check(L, checks, i + 1, &e->checks[i], path, err, n) != 0) return -1;
+        for (int j = 0; j < i; j++)
+            if (strcmp(e->checks[j].id, e->checks[i].id) == 0)
+                return fail(err, n, _("%s:%d: two checks have the id '%s'"), path, e->checks[i].line, e->checks[i].id);
+        e->max_points += e->checks[i].points;
+    }
+    lua_pop(L, 1);
+    return 0;
+}
+
+/* Run a trusted file in the state's global environment; leaves its single result on the stack. */
+static int run_trusted_file(sbx *s, const char *path, char *err, size_t n)
+{
+    char *text, why[256];
+    size_t len;
+    if (ut_read_file(path, EX_MAX_FILE_BYTES, &text, &len, why, sizeof why) != 0)
+        return fail(err, n, "%s: %s", path, why);
+    lua_State *L = sbx_lua(s);
+    char chunk[300];
+    snprintf(chunk, sizeof chunk, "@%s", short_name(path));
+    lua_pushglobaltable(L);
+    sbx_status st = sbx_load(s, text, len, chunk, -1);
+    free(text);
+    lua_remove(L, -1 - (st == SBX_OK));
+    if (st != SBX_OK) return fail(err, n, "%s", sbx_message(s));
+    st = sbx_call(s, 0, 1);
+    if (st != SBX_OK) {
+        const char *m = sbx_message(s);
+        if (strncmp(m, short_name(path), strlen(short_name(path))) == 0) return fail(err, n, "%s", m);
+        return fail(err, n, "%s: %s", path, m);
+    }
+    if (lua_type(L, -1) != LUA_TTABLE) {
+        fail(err, n, _("%s: the file must return a table (it returned %s)"), path, luaL_typename(L, -1));
+        lua_pop(L, 1);
+        return -1;
+    }
+    return 0;
+}
+
+ex_exercise *ex_load(const char *path, const ex_host *host, char *err, size_t err_size)
+{
+    ex_exercise *e = ut_calloc(1, sizeof *e);
+    e->path = ut_strdup(path);
+    e->ref = LUA_NOREF;
+    e->limits = sbx_default_limits();
+    e->sb = sbx_create(&e->limits);
+    if (!e->sb) {
+        fail(err, err_size, _("%s: out of memory"), path);
+        goto fail;
+    }
+    lua_State *L = sbx_lua(e->sb);
+    lb_set_platform_path(L, host && host->platform_path ? host->platform_path : "");
+    lb_open_usine(L, LB_FILES | LB_KERNELS);
+    lua_setglobal(L, "usine");
+    if (run_trusted_file(e->sb, path, err, err_size) != 0) goto fail;
+    int rc = read_exercise(e, L, lua_gettop(L), err, err_size);
+    if (rc != 0) goto fail;
+    e->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    if (e->platform && lb_preload_platform(L, e->platform, err, err_size) != 0) goto fail;
+    /* The exercise may ask for other limits for its submissions. */
+    sbx_set_limits(e->sb, &e->limits);
+    return e;
+fail:
+    ex_free(e);
+    return NULL;
+}
+
+void ex_free(ex_exercise *e)
+{
+    if (!e) return;
+    sbx_destroy(e->sb);
+    free(e->path);
+    free(e->id);
+    text_free(&e->title);
+    text_free(&e->text);
+    strings_free(e->concepts_fr, e->nconcepts_fr);
+    strings_free(e->concepts_en, e->nconcepts_en);
+    free(e->platform);
+    free(e->partition);
+    free(e->starter);
+    for (int i = 0; i < e->nchecks; i++) {
+        free(e->checks[i].id);
+        text_free(&e->checks[i].title);
+        text_free(&e->checks[i].hint);
+    }
+    free(e->checks);
+    free(e);
+}
+
+/* ---- grading ---------------------------------------------------------------------------------- */
+
+/* s.x for a name the submission did not define: a clear error instead of "attempt to call nil". */
+static int results_missing(lua_State *L)
+{
+    const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
+    lua_pushfstring(L, _("the submission does not define '%s'"), k);
+    return lua_error(L);
+}
+
+/* Build the results table: every global of the submission that is not a standard name, copied as
+ * plain data. Runs inside sbx_call (copies charge the budget). Upvalue 1: the environment. */
+static int build_results(lua_State *L)
+{
+    sbx *s = sbx_from_lua(L);
+    int env = lua_upvalueindex(1);
+    lua_newtable(L);
+    int res = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, env)) {
+        if (lua_type(L, -2) == LUA_TSTRING && !sbx_is_standard_name(s, lua_tostring(L, -2))) {
+            lua_pushvalue(L, -2);
+            sbx_copy_plain(L, -2);
+            lua_rawset(L, res);
+        }
+        lua_pop(L, 1);
+    }
+    lua_newtable(L);
+    lua_pushcfunction(L, results_missing);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, res);
+    return 1;
+}
+
+static char *clean(const char *s, size_t len)
+{
+    return gr_clean_text(s, len, EX_MAX_MESSAGE_BYTES);
+}
+
+static char *clean_str(const char *s)
+{
+    return clean(s, strlen(s));
+}
+
+/* The message a check returned: a string, or {fr=, en=}. */
+static char *check_message(lua_State *L, int idx, const char *lang)
+{
+    if (lua_type(L, idx) == LUA_TTABLE) {
+        lua_getfield(L, idx, lang);
+        char *m = lua_type(L, -1) == LUA_TSTRING ? clean(lua_tostring(L, -1), lua_rawlen(L, -1)) : NULL;
+        lua_pop(L, 1);
+        if (m) return m;
+    }
+    if (lua_type(L, idx) == LUA_TSTRING) return clean(lua_tostring(L, idx), lua_rawlen(L, idx));
+    return clean_str("");
+}
+
+void ex_grade(ex_exercise *e, const char *name, const char *text, size_t len, const char *lang, gr_record *rec)
+{
+    sbx *s = e->sb;
+    lua_State *L = sbx_lua(s);
+    int top = lua_gettop(L);
+    gr_record_init(rec);
+    rec->submission = clean_str(name);
+    rec->exercise = ut_strdup(e->id);
+    rec->lang = ut_strdup(strcmp(lang, "en") == 0 ? "en" : "fr");
+
+    sbx_reset_budget(s);
+    sbx_new_env(s);
+    int env = lua_gettop(L);
+    lb_open_usine(L, 0);
+    lua_setfield(L, env, "usine");
+    char chunk[300];
+    snprintf(chunk, sizeof chunk, "@%s", base_name(name));
+    sbx_status st = sbx_load(s, text, len, chunk, env);
+    if (st == SBX_OK) st = sbx_call(s, 0, 0);
+    if (st != SBX_OK) rec->error = clean_str(sbx_message(s));
+
+    lua_pushvalue(L, env);
+    lua_pushcclosure(L, build_results, 1);
+    st = sbx_call(s, 0, 1);
+    if (st != SBX_OK) {
+        if (!rec->error) rec->error = clean_str(sbx_message(s));
+        lua_newtable(L);
+    }
+    int results = lua_gettop(L);
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->ref);
+    lua_getfield(L, -1, "checks");
+    int checks = lua_gettop(L);
+    for (int i = 0; i < e->nchecks; i++) {
+        const ex_check *c = &e->checks[i];
+        gr_check *g = gr_record_add_check(rec);
+        g->id = ut_strdup(c->id);
+        g->title = clean_str(ex_text_in(&c->title, rec->lang));
+        g->max = c->points;
+        lua_rawgeti(L, checks, i + 1);
+        lua_getfield(L, -1, "run");
+        lua_remove(L, -2);
+        lua_pushvalue(L, results);
+        lua_createtable(L, 0, 1);
+        lua_pushstring(L, rec->lang);
+        lua_setfield(L, -2, "lang");
+        st = sbx_call(s, 2, 2);
+        if (st != SBX_OK) {
+            g->status = GR_ERROR;
+            g->message = clean_str(sbx_message(s));
+        } else {
+            double fraction = -1;
+            if (lua_type(L, -2) == LUA_TBOOLEAN || lua_isnil(L, -2)) fraction = lua_toboolean(L, -2);
+            else if (lua_type(L, -2) == LUA_TNUMBER) {
+                fraction = lua_tonumber(L, -2);
+                if (!(fraction >= 0 && fraction <= 1)) fraction = -1;
+            }
+            if (fraction < 0) {
+                g->status = GR_ERROR;
+                char m[200];
+                snprintf(m, sizeof m, _("%s:%d: the check returned %s, not true, false or a fraction"),
+                         base_name(e->path), c->line, luaL_typename(L, -2));
+                g->message = clean_str(m);
+            } else {
+                g->points = c->points * fraction;
+                g->status = fraction >= 1 - 1e-12 ? GR_PASSED : GR_FAILED;
+                g->message = check_message(L, -1, rec->lang);
+            }
+            lua_pop(L, 2);
+        }
+        g->hint = clean_str(g->status == GR_PASSED ? "" : ex_text_in(&c->hint, rec->lang));
+    }
+    for (int i = 0; i < rec->nchecks; i++) rec->max += rec->checks[i].max;
+    size_t olen;
+    const char *out = sbx_output(s, &olen);
+    rec->output = gr_clean_text(out, olen, 0);
+    gr_record_total(rec, e->pass_fraction);
+    lua_settop(L, top);
+    lua_gc(L, LUA_GCCOLLECT);
+}
+
+/* ---- courses ---------------------------------------------------------------------------------- */
+
+ex_course *ex_course_load(const char *dir, char *err, size_t err_size)
+{
+    ex_course *c = ut_calloc(1, sizeof *c);
+    c->dir = ut_strdup(dir);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/index.lua", dir);
+    sbx *s = sbx_create(NULL);
+    if (!s) {
+        fail(err, err_size, _("%s: out of memory"), path);
+        goto fail;
+    }
+    lua_State *L = sbx_lua(s);
+    if (run_trusted_file(s, path, err, err_size) != 0) goto fail;
+    int t = lua_gettop(L);
+    if (get_string(L, t, "id", 1, &c->id, path, err, err_size) != 0) goto fail;
+    if (get_text(L, t, "title", &c->title, path, err, err_size) != 0) goto fail;
+    field_type(L, t, "exercises");
+    if (get_string_list(L, lua_gettop(L), &c->files, &c->nfiles, path, "exercises", err, err_size) != 0) goto fail;
+    for (int i = 0; i < c->nfiles; i++) {
+        if (strchr(c->files[i], '/') || strstr(c->files[i], "..")) {
+            fail(err, err_size, _("%s: exercise '%s' must be a file name in the course folder"), path, c->files[i]);
+            goto fail;
+        }
+        char full[4096];
+        snprintf(full, sizeof full, "%s/%s.lua", dir, c->files[i]);
+        free(c->files[i]);
+        c->files[i] = ut_strdup(full);
+    }
+    sbx_destroy(s);
+    return c;
+fail:
+    sbx_destroy(s);
+    ex_course_free(c);
+    return NULL;
+}
+
+void ex_course_free(ex_course *c)
+{
+    if (!c) return;
+    free(c->dir);
+    free(c->id);
+    text_free(&c->title);
+    strings_free(c->files, c->nfiles);
+    free(c);
+}

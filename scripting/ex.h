@@ -1,0 +1,77 @@
+/* ex.h: exercises and courses, as authors write them in Lua (see courses/AUTHORING.md).
+ *
+ * An exercise file returns a table: id, title and text in French and English, concepts,
+ * difficulty, minutes, the platform and scenario it is about, the starter code and the checks.
+ * ex_load runs the file as trusted code in a sandbox state of its own (sbx.h) with the whole
+ * `usine` library, checks every field (both languages everywhere) and keeps the state: each
+ * submission graded afterwards gets a fresh sandboxed environment in it.
+ *
+ * Grading one submission (ex_grade): run the submission's text in its sandbox, copy what it
+ * defined as plain data, then call each check with it. A check returns true (passed), false and
+ * a message (failed), or a fraction of its points; an error inside a check, from the submission's
+ * functions or from a limit, makes that check an error. Every message is in the grading language,
+ * cleaned (gr_clean_text), and independent of the machine: a grade depends on the submission
+ * and the exercise only. */
+#ifndef USINE_EX_H
+#define USINE_EX_H
+
+#include <stddef.h>
+
+#include "gr.h"
+#include "sbx.h"
+
+typedef struct ex_text { char *fr, *en; } ex_text;
+
+typedef struct ex_check {
+    char *id;
+    ex_text title, hint;
+    double points;
+    int line;                   /* where its function starts in the exercise file */
+} ex_check;
+
+typedef struct ex_exercise {
+    char *path;                 /* the file, as given */
+    char *id;
+    ex_text title, text;
+    char **concepts_fr, **concepts_en;
+    int nconcepts_fr, nconcepts_en;
+    int difficulty;             /* 1 (first steps) .. 5 (research) */
+    double minutes;
+    char *platform;             /* preset the exercise is about (NULL: none) */
+    char *partition;            /* its scenario's partition (NULL: the platform's first) */
+    char *starter;
+    ex_check *checks;
+    int nchecks;
+    double max_points, pass_fraction;
+    sbx_limits limits;
+    sbx *sb;                    /* the state the exercise lives in */
+    int ref;                    /* its table, in the registry */
+} ex_exercise;
+
+/* Where presets live (':'-separated folders) for usine.platform(name). */
+typedef struct ex_host {
+    const char *platform_path;
+} ex_host;
+
+ex_exercise *ex_load(const char *path, const ex_host *host, char *err, size_t err_size); /* NULL + "file:line: why" */
+void ex_free(ex_exercise *e);                                      /* NULL is fine */
+const char *ex_text_in(const ex_text *t, const char *lang);        /* the "fr" or "en" text */
+
+/* Grade one submission (its text; name is the path shown in messages and the record) in the
+ * exercise's state, into rec (initialised here). Never fails: a broken submission gets a record
+ * that says why. lang: "fr" or "en". */
+void ex_grade(ex_exercise *e, const char *name, const char *text, size_t len, const char *lang, gr_record *rec);
+
+/* A course: a folder with index.lua returning {id=, title={fr=,en=}, exercises={"file", ...}},
+ * each entry naming <dir>/<file>.lua. */
+typedef struct ex_course {
+    char *dir, *id;
+    ex_text title;
+    char **files;               /* paths of the exercise files, in course order */
+    int nfiles;
+} ex_course;
+
+ex_course *ex_course_load(const char *dir, char *err, size_t err_size);
+void ex_course_free(ex_course *c);
+
+#endif

@@ -1,0 +1,365 @@
+/* grade.c: the batch grader (see grade.h for the process model and why).
+ *
+ * Determinism: the child's limits that depend on the machine (CPU time, wall time) only stop
+ * code that no instruction budget can see (a pattern match that backtracks for minutes inside one
+ * C call); everything else is stopped by the sandbox's budget, which counts instructions, not
+ * seconds. Both time limits give the same message, so which fires first changes nothing. */
+#define _GNU_SOURCE 1 /* clone flags, pipe2, close_range */
+#include "grade.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <lua.h>
+#include <poll.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lb.h"
+#include "util.h"
+
+#define GRADE_MAX_SUBMISSION_BYTES (1u << 20)
+#define GRADE_MAX_RESULT_BYTES (8u << 20)
+
+#if defined(__SANITIZE_ADDRESS__)
+#define GRADE_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GRADE_UNDER_ASAN 1
+#endif
+#endif
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void grade_verdict(const ex_exercise *e, const char *path, const char *lang, const char *why, gr_record *rec)
+{
+    gr_record_init(rec);
+    rec->submission = gr_clean_text(path, strlen(path), 0);
+    rec->exercise = ut_strdup(e->id);
+    rec->lang = ut_strdup(lang);
+    rec->error = gr_clean_text(why, strlen(why), 0);
+    rec->output = ut_strdup("");
+    for (int i = 0; i < e->nchecks; i++) {
+        gr_check *c = gr_record_add_check(rec);
+        c->id = ut_strdup(e->checks[i].id);
+        c->title = ut_strdup(ex_text_in(&e->checks[i].title, lang));
+        c->max = e->checks[i].points;
+        c->status = GR_ERROR;
+        c->message = ut_strdup(rec->error);
+        c->hint = ut_strdup(ex_text_in(&e->checks[i].hint, lang));
+        rec->max += c->max;
+    }
+    gr_record_total(rec, e->pass_fraction);
+}
+
+/* ---- the child ------------------------------------------------------------------------------- */
+
+static size_t address_space_now(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long pages = 0;
+    if (f) {
+        if (fscanf(f, "%lu", &pages) != 1) pages = 0;
+        fclose(f);
+    }
+    return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static int set_limit(int what, rlim_t soft, rlim_t hard)
+{
+    struct rlimit rl = { soft, hard };
+    return setrlimit(what, &rl);
+}
+
+int grade_confine(double cpu_s, int out_fd, char *err, size_t err_size)
+{
+    /* Limits. The address space gets 2 GiB above what the process maps now (the program, the
+     * exercise, OpenBLAS's buffers); ASan reserves terabytes of shadow memory, so not under ASan. */
+    rlim_t cpu = (rlim_t)(cpu_s + 0.999);
+    if (cpu < 1) cpu = 1;
+    if (set_limit(RLIMIT_CPU, cpu, cpu + 1) != 0 || set_limit(RLIMIT_FSIZE, 0, 0) != 0 ||
+        set_limit(RLIMIT_CORE, 0, 0) != 0) {
+        snprintf(err, err_size, "setrlimit: %s", strerror(errno));
+        return -1;
+    }
+#ifndef GRADE_UNDER_ASAN
+    size_t as = address_space_now() + ((size_t)2 << 30);
+    if (set_limit(RLIMIT_AS, as, as) != 0) {
+        snprintf(err, err_size, "setrlimit(RLIMIT_AS): %s", strerror(errno));
+        return -1;
+    }
+#endif
+
+    /* The filter: deny by default with EPERM (libraries then fail cleanly instead of the child
+     * dying somewhere odd), allow what grading needs. */
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+    if (!ctx) {
+        snprintf(err, err_size, "seccomp_init failed");
+        return -1;
+    }
+    static const int allowed[] = {
+        SCMP_SYS(read), SCMP_SYS(close), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
+        SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(futex),
+        SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres), SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
+        SCMP_SYS(gettimeofday), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getrusage),
+        SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask),
+        SCMP_SYS(sched_yield), SCMP_SYS(sched_getaffinity), SCMP_SYS(set_robust_list), SCMP_SYS(rseq),
+        SCMP_SYS(restart_syscall), SCMP_SYS(prlimit64), SCMP_SYS(getrandom), SCMP_SYS(sysinfo),
+    };
+    int rc = 0;
+    for (size_t i = 0; i < sizeof allowed / sizeof *allowed && rc == 0; i++)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
+    /* Writing: only to the result pipe and to stderr (sanitizer reports). */
+    if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)out_fd));
+    if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, 2));
+    if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(writev), 1, SCMP_A0(SCMP_CMP_EQ, 2));
+    /* Memory, but never executable: no code can be written and then run. */
+    if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+    if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+    /* Threads (the kernels' OpenMP team), never processes; clone3's flags sit in memory a filter
+     * cannot read, so it reports "not implemented" and the C library falls back to clone. */
+    if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                                       SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+    if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+    if (rc == 0) rc = seccomp_load(ctx);
+    seccomp_release(ctx);
+    if (rc != 0) {
+        snprintf(err, err_size, "seccomp: %s", strerror(-rc));
+        return -1;
+    }
+    return 0;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static void child_main(ex_exercise *e, const char *path, const char *text, size_t len, const char *lang,
+                       double cpu_s, int out_fd)
+{
+    /* Keep stderr and the result pipe; nothing else of the parent's (its stdout, where grades
+     * go, and the pipes of the other children) stays reachable. */
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        if (devnull > 2) close(devnull);
+    }
+    if (out_fd > 3) close_range(3, (unsigned)out_fd - 1, 0);
+    close_range((unsigned)out_fd + 1, ~0U, 0);
+    char why[256];
+    if (grade_confine(cpu_s, out_fd, why, sizeof why) != 0) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "{\"confine\":\"%s\"}\n", why);
+        write_all(out_fd, msg, strlen(msg));
+        _exit(3);
+    }
+    lb_allow_kernels(sbx_lua(e->sb), 1);
+    gr_record rec;
+    ex_grade(e, path, text, len, lang, &rec);
+    cJSON *o = gr_record_to_json(&rec);
+    char *line = o ? cJSON_PrintUnformatted(o) : NULL;
+    int ok = line && write_all(out_fd, line, strlen(line)) == 0 && write_all(out_fd, "\n", 1) == 0;
+    _exit(ok ? 0 : 4);
+}
+
+/* ---- the parent ------------------------------------------------------------------------------ */
+
+typedef struct slot {
+    pid_t pid;
+    int fd, index;
+    double start_s, deadline_s;
+    char *buf;
+    size_t len, cap;
+    int eof, timed_out;
+} slot;
+
+static void finish(const grade_batch *b, slot *sl, int status)
+{
+    const ex_exercise *e = b->exercise;
+    const char *path = b->paths[sl->index];
+    gr_record rec;
+    char why[300];
+    why[0] = '\0';
+    int have = 0;
+    if (sl->timed_out || (WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU || WTERMSIG(status) == SIGKILL))) {
+        snprintf(why, sizeof why, _("time limit reached (%g s): the submission kept the processor busy inside one call"),
+                 e->limits.seconds);
+    } else if (WIFSIGNALED(status)) {
+        snprintf(why, sizeof why, _("the grading process stopped on signal %d (%s)"), WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+        snprintf(why, sizeof why, _("the grading process failed (exit status %d)"), WEXITSTATUS(status));
+    } else {
+        cJSON *o = sl->len ? cJSON_ParseWithLength(sl->buf, sl->len) : NULL;
+        char reason[200];
+        if (o && gr_record_from_json(o, &rec, reason, sizeof reason) == 0) have = 1;
+        else snprintf(why, sizeof why, _("the grading process returned no result"));
+        cJSON_Delete(o);
+    }
+    if (!have) grade_verdict(e, path, b->lang, why, &rec);
+    rec.time_s = now_s() - sl->start_s;
+    b->emit(b->ud, sl->index, &rec);
+    gr_record_free(&rec);
+    free(sl->buf);
+    close(sl->fd);
+    memset(sl, 0, sizeof *sl);
+    sl->pid = 0;
+}
+
+static int start(const grade_batch *b, slot *sl, int index, double wall_s, char *err, size_t err_size, int *unreadable)
+{
+    const char *path = b->paths[index];
+    char *text, why[256];
+    size_t len;
+    if (b->texts) {
+        text = ut_strdup(b->texts[index]);
+        len = strlen(text);
+    } else if (ut_read_file(path, GRADE_MAX_SUBMISSION_BYTES, &text, &len, why, sizeof why) != 0) {
+        char msg[600];
+        snprintf(msg, sizeof msg, _("cannot read the submission: %s"), why);
+        gr_record rec;
+        grade_verdict(b->exercise, path, b->lang, msg, &rec);
+        b->emit(b->ud, index, &rec);
+        gr_record_free(&rec);
+        (*unreadable)++;
+        return 0;
+    }
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        free(text);
+        snprintf(err, err_size, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        free(text);
+        close(fds[0]);
+        close(fds[1]);
+        snprintf(err, err_size, "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        child_main(b->exercise, path, text, len, b->lang, b->exercise->limits.seconds, fds[1]);
+    }
+    free(text);
+    close(fds[1]);
+    fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    memset(sl, 0, sizeof *sl);
+    sl->pid = pid;
+    sl->fd = fds[0];
+    sl->index = index;
+    sl->start_s = now_s();
+    sl->deadline_s = sl->start_s + wall_s;
+    return 0;
+}
+
+int grade_run(const grade_batch *b, char *err, size_t err_size)
+{
+    int jobs = b->jobs < 1 ? 1 : b->jobs;
+    double wall_s = b->wall_s > 0 ? b->wall_s : 2 * b->exercise->limits.seconds + 1;
+    slot *slots = ut_calloc((size_t)jobs, sizeof *slots);
+    struct pollfd *pfd = ut_calloc((size_t)jobs, sizeof *pfd);
+    int next = 0, running = 0, unreadable = 0, rc = 0;
+    /* The parent translates once what the children will say, so that gettext's catalogue is in
+     * memory before the filter forbids opening it. */
+    (void)_(sbx_status_message(SBX_INSTRUCTIONS));
+    for (;;) {
+        while (running < jobs && next < b->n) {
+            int i = next++;
+            if (b->skip && b->skip[i]) continue;
+            int s = 0;
+            while (slots[s].pid) s++;
+            if (start(b, &slots[s], i, wall_s, err, err_size, &unreadable) != 0) {
+                rc = -1;
+                next = b->n;
+                break;
+            }
+            if (slots[s].pid) running++;
+        }
+        if (running == 0) break;
+        int np = 0;
+        double now = now_s(), wait_s = 1e9;
+        for (int s = 0; s < jobs; s++) {
+            if (!slots[s].pid) continue;
+            pfd[np].fd = slots[s].fd;
+            pfd[np].events = POLLIN;
+            pfd[np].revents = 0;
+            np++;
+            if (slots[s].deadline_s - now < wait_s) wait_s = slots[s].deadline_s - now;
+        }
+        int timeout_ms = wait_s <= 0 ? 0 : (int)(wait_s * 1000) + 1;
+        if (poll(pfd, (nfds_t)np, timeout_ms) < 0 && errno != EINTR) {
+            snprintf(err, err_size, "poll: %s", strerror(errno));
+            rc = -1;
+        }
+        now = now_s();
+        for (int s = 0; s < jobs; s++) {
+            slot *sl = &slots[s];
+            if (!sl->pid) continue;
+            for (;;) {
+                ut_grow(&sl->buf, &sl->cap, sl->len + 65536, 1);
+                ssize_t r = read(sl->fd, sl->buf + sl->len, sl->cap - sl->len);
+                if (r > 0) {
+                    sl->len += (size_t)r;
+                    if (sl->len > GRADE_MAX_RESULT_BYTES) {
+                        kill(sl->pid, SIGKILL);
+                        sl->len = 0;
+                        sl->eof = 1;
+                        break;
+                    }
+                    continue;
+                }
+                if (r == 0) sl->eof = 1;
+                break;                                  /* EAGAIN: nothing more for now */
+            }
+            if (!sl->eof && now >= sl->deadline_s) {
+                kill(sl->pid, SIGKILL);
+                sl->timed_out = 1;
+                sl->eof = 1;
+            }
+            if (sl->eof) {
+                int status = 0;
+                while (waitpid(sl->pid, &status, 0) < 0 && errno == EINTR) {}
+                finish(b, sl, status);
+                running--;
+            }
+        }
+        if (rc != 0) break;
+    }
+    /* After a failure, stop what still runs. */
+    for (int s = 0; s < jobs; s++)
+        if (slots[s].pid) {
+            kill(slots[s].pid, SIGKILL);
+            waitpid(slots[s].pid, NULL, 0);
+            close(slots[s].fd);
+            free(slots[s].buf);
+        }
+    free(slots);
+    free(pfd);
+    return rc != 0 ? -1 : unreadable;
+}

@@ -1,0 +1,49 @@
+/* grade.h: grading a batch of submissions, each in a child process of its own.
+ *
+ * The exercise is loaded once, in the parent (ex_load), before any fork: its platforms are read
+ * and its checks compiled, and no OpenMP thread has started yet. Each submission is graded in a
+ * fresh child (copy-on-write of that state), which confines itself first (grade_confine):
+ *   - resource limits: CPU time, address space, no file may be written (RLIMIT_FSIZE 0), no core;
+ *   - a system-call filter (libseccomp): an allow-list of what Lua, the simulator and the kernels'
+ *     threads need (memory, futexes, clocks, threads, writing to the result pipe); anything else
+ *     fails with EPERM: no file can be opened, no process created, no program run, no socket.
+ * The child grades (ex_grade), writes its record as one JSON line to a pipe and exits. The parent
+ * waits for at most `jobs` children at a time with a wall-clock deadline each; a child that dies,
+ * is killed or says nothing gets a record with every check in error and a message that says what
+ * happened, and the batch goes on. Records come out through a callback as soon as each is known
+ * (in completion order; each carries the index of its submission). */
+#ifndef USINE_GRADE_H
+#define USINE_GRADE_H
+
+#include <stddef.h>
+
+#include "ex.h"
+#include "gr.h"
+
+typedef struct grade_batch {
+    ex_exercise *exercise;
+    const char *const *paths;   /* the submissions */
+    const char *const *texts;   /* their text, NUL-terminated, when already in memory; NULL: read the paths */
+    int n;
+    const unsigned char *skip;  /* skip[i] != 0: already graded (resume); NULL: none */
+    int jobs;                   /* children at once, >= 1 */
+    const char *lang;           /* "fr" or "en" */
+    double wall_s;              /* per submission, the whole child; 0: from the exercise's limits */
+    /* Called once per graded submission; the record is freed after the call returns. */
+    void (*emit)(void *ud, int index, const gr_record *rec);
+    void *ud;
+} grade_batch;
+
+/* Grade every submission not skipped. Returns the number of submissions that could not be read
+ * (each still gets a record that says why), or -1 if no child could be started at all (with a
+ * message in err). */
+int grade_run(const grade_batch *b, char *err, size_t err_size);
+
+/* Confine the calling process as a grading child: limits and system-call filter. out_fd stays
+ * writable. 0, or -1 with a message. Exposed for the tests. */
+int grade_confine(double cpu_s, int out_fd, char *err, size_t err_size);
+
+/* The record of a submission that produced none: every check in error with `why`. */
+void grade_verdict(const ex_exercise *e, const char *path, const char *lang, const char *why, gr_record *rec);
+
+#endif

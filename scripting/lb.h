@@ -1,0 +1,45 @@
+/* lb.h: the `usine` library for Lua, in the style of Lua's own libraries (one file per bound type,
+ * luaL_Reg tables, luaL_argerror messages: "bad argument #2 to 'predict' (...)").
+ *
+ * Two instances of the library live in a grading state:
+ *   - the exercise's (trusted author code): everything, including platform files given by path
+ *     and the real kernels (lb_open_usine with LB_FILES | LB_KERNELS);
+ *   - the submission's (untrusted student code, inside the sandbox of sbx.h): platforms by preset
+ *     name only, the training model, the simulator and the check helpers; no kernels, no paths.
+ * Both share one cache of loaded platforms, kept in the registry, so a platform the exercise
+ * loaded before the grader's system-call filter went up is still there afterwards (after the
+ * filter no file can be opened: load platforms at the top level of an exercise file).
+ *
+ * Every function checks its arguments (types, ranges, finite numbers, sizes capped so that one
+ * call cannot run for minutes) and raises a Lua error that says what is wrong; none of them
+ * calls back into Lua or invokes a metamethod of a value it was given (tables are read raw).
+ * C resources are never held across a call that may raise (Lua errors long-jump).
+ *
+ * The API, for authors, is described with types in scripting/usine.d.lua (a definitions file for
+ * the Lua language server) and in courses/AUTHORING.md. */
+#ifndef USINE_LB_H
+#define USINE_LB_H
+
+#include <lua.h>
+
+enum {
+    LB_FILES   = 1 << 0,   /* usine.platform accepts a file path, not only a preset name */
+    LB_KERNELS = 1 << 1,   /* usine.kernels: real measurements on this computer */
+};
+
+/* Where usine.platform(name) looks for "<name>.xml": a list of folders separated by ':' (the
+ * presets, then the user's data folder for "local"). Set once per state, before lb_open_usine. */
+void lb_set_platform_path(lua_State *L, const char *dirs);
+
+/* Push a new `usine` table with the functions `flags` allow. Returns 1 (values pushed). */
+int lb_open_usine(lua_State *L, int flags);
+
+/* Load a platform into the shared cache as the exercise loader does (for hosts that know which
+ * platforms a course needs before the filter goes up). 0, or -1 with a message in err. */
+int lb_preload_platform(lua_State *L, const char *name_or_path, char *err, size_t err_size);
+
+/* Kernels run only when the host allows it (grading child, app): they use OpenMP threads, which
+ * must not start in a process that will fork. Off by default in every state. */
+void lb_allow_kernels(lua_State *L, int allow);
+
+#endif

@@ -1,0 +1,97 @@
+/* lb_int.h: what the files of the `usine` Lua library (lb_*.c) share and nobody else sees.
+ *
+ * Conventions of the library, relied on by every function:
+ *   - each function of a `usine` table has one upvalue, the flags (LB_FILES, LB_KERNELS) of the
+ *     table it was registered in, read with lb_flags; the platform methods have none;
+ *   - argument tables are read raw (lua_rawget, lua_next, lua_rawlen): no metamethod of a value
+ *     handed in ever runs, so a student's table cannot make the library call back into Lua;
+ *   - tables of named fields are checked for unknown keys first (lb_keys), so that a typo is an
+ *     error naming it rather than a default silently used;
+ *   - no C resource is held across a call that may raise (errors long-jump): C objects are created
+ *     after the arguments are read and freed before results are pushed, scratch arrays are Lua
+ *     userdata, and what must live across Lua calls sits in a box (lb_box_new) freed by __gc if
+ *     the call is unwound. */
+#ifndef USINE_LB_INT_H
+#define USINE_LB_INT_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "plat.h"
+#include "train.h"
+
+#define LB_PLATFORM_MT "usine.platform"      /* metatable of platform userdata */
+#define LB_BOX_MT "usine.box"                /* metatable of boxes */
+#define LB_CACHE_KEY "usine.platforms"       /* registry: name or path -> platform userdata */
+#define LB_PATH_KEY "usine.platform_path"    /* registry: the folders of lb_set_platform_path */
+#define LB_KERNELS_KEY "usine.kernels"       /* registry: true once lb_allow_kernels(L, 1) */
+
+typedef struct lb_platform {
+    plat_platform *p;                        /* NULL until loaded (liolib style), then owned */
+} lb_platform;
+
+/* A box owns one C resource: push the empty box first, then acquire the resource into it.
+ * lb_box_close frees it at once and empties the box; __gc does the same after an error. */
+typedef struct lb_box {
+    void *p;
+    void (*free)(void *p);
+} lb_box;
+lb_box *lb_box_new(lua_State *L);            /* pushes an empty box */
+void lb_box_close(lb_box *b);                /* frees what it holds; an empty box is fine */
+
+int lb_flags(lua_State *L);                  /* flags upvalue of the running function */
+int lb_raise(lua_State *L, const char *msg); /* raise msg as it is (Lua copies it first) */
+
+/* A table of named fields being read: its stack index, the argument it came from (for "bad
+ * argument #arg to 'f'"), and its path in messages (NULL: top level; "model", "steps[2][1]"). */
+typedef struct lb_tab {
+    int idx, arg;
+    const char *path;
+} lb_tab;
+
+/* Readers of lb_tab fields. They leave the stack as they found it. A missing field gives def, or
+ * raises when `required`. Integers are numbers with an integral value (8.0 is 8, "8" is not);
+ * numbers are finite and within [lo, hi] (lo excluded when lo_open). */
+lb_tab lb_table(lua_State *L, int idx, int arg, const char *path); /* checks that idx is a table */
+void lb_keys(lua_State *L, const lb_tab *t, const char *const *allowed); /* NULL-terminated */
+int lb_get(lua_State *L, const lb_tab *t, const char *key);      /* push t[key] (raw), return its type */
+int lb_has(lua_State *L, const lb_tab *t, const char *key);
+long lb_int(lua_State *L, const lb_tab *t, const char *key, int required, long def, long lo, long hi);
+double lb_num(lua_State *L, const lb_tab *t, const char *key, int required, double def, double lo, double hi, int lo_open);
+int lb_bool(lua_State *L, const lb_tab *t, const char *key, int def);
+const char *lb_str(lua_State *L, const lb_tab *t, const char *key, const char *def); /* valid while the table lives */
+/* "field 'path.key' must be <what> (got <value at vidx>)" as an argument error. */
+int lb_field_error(lua_State *L, const lb_tab *t, const char *key, const char *what, int vidx);
+
+/* Results: fields of the table on top of the stack. */
+void lb_setnum(lua_State *L, const char *key, double v);
+void lb_setint(lua_State *L, const char *key, long v);
+void lb_setstr(lua_State *L, const char *key, const char *s);   /* NULL: the field stays nil */
+void lb_setbool(lua_State *L, const char *key, int v);
+
+/* A model: a preset id or a table with the tm_model fields (the value of key in t, or t's own
+ * argument when key is NULL), checked with tm_model_check. */
+void lb_check_model(lua_State *L, const lb_tab *t, const char *key, tm_model *out);
+
+/* Platforms (lb_plat.c). */
+void lb_open_platform(lua_State *L);         /* metatable and registry cache; idempotent */
+/* Push the platform userdata named by spec (a preset name, or with LB_FILES a file path), from the
+ * cache or loaded into it. Raises with the loader's message ("file.xml:42: ..."). */
+const plat_platform *lb_push_platform(lua_State *L, int flags, int arg, const char *spec);
+/* The fields "platform" (userdata or name, required) and "partition" (id, default the first) of
+ * t. Pushes the platform userdata (pop it when done) and gives the partition and its GPUs; raises
+ * for a partition without accelerators. */
+const plat_platform *lb_platform_field(lua_State *L, const lb_tab *t, int flags, int *partition, long *gpus);
+int lb_preload(lua_State *L);                /* lua_CFunction (spec) -> userdata, as with LB_FILES */
+
+/* The functions of the `usine` table, by file. */
+int lb_usine_platform(lua_State *L);         /* lb_plat.c */
+int lb_usine_platforms(lua_State *L);
+int lb_usine_predict(lua_State *L);          /* lb_train.c */
+int lb_usine_plan(lua_State *L);
+int lb_usine_step(lua_State *L);
+int lb_usine_collective(lua_State *L);       /* lb_sim.c */
+int lb_usine_schedule(lua_State *L);
+void lb_push_kernels(lua_State *L, int flags); /* lb_kn.c: the usine.kernels table */
+
+#endif

@@ -1,0 +1,460 @@
+/* lb_usine.c: the `usine` table itself (lb.h): registration, the per-state settings, the readers of
+ * argument tables every binding uses, the models and the small helpers of checks (near, finite,
+ * rel_error, amdahl_fit). The bound types and heavier functions live in lb_plat.c, lb_train.c,
+ * lb_sim.c and lb_kn.c; lb_int.h states the conventions they share. */
+#include "lb.h"
+#include "lb_int.h"
+
+#include "kn.h"
+#include "util.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------------------------ */
+/* Boxes and errors */
+
+static int box_gc(lua_State *L)
+{
+    lb_box_close(luaL_checkudata(L, 1, LB_BOX_MT));
+    return 0;
+}
+
+lb_box *lb_box_new(lua_State *L)
+{
+    lb_box *b = lua_newuserdatauv(L, sizeof *b, 0);
+    b->p = NULL;
+    b->free = NULL;
+    if (luaL_newmetatable(L, LB_BOX_MT)) {
+        lua_pushcfunction(L, box_gc);
+        lua_setfield(L, -2, "__gc");
+        lua_pushliteral(L, "usine.box");
+        lua_setfield(L, -2, "__metatable");
+    }
+    lua_setmetatable(L, -2);
+    return b;
+}
+
+void lb_box_close(lb_box *b)
+{
+    if (b->p && b->free) b->free(b->p);
+    b->p = NULL;
+}
+
+int lb_flags(lua_State *L)
+{
+    return (int)lua_tointeger(L, lua_upvalueindex(1));
+}
+
+int lb_raise(lua_State *L, const char *msg)
+{
+    lua_pushstring(L, msg);
+    return lua_error(L);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Argument tables */
+
+lb_tab lb_table(lua_State *L, int idx, int arg, const char *path)
+{
+    idx = lua_absindex(L, idx);
+    if (lua_type(L, idx) != LUA_TTABLE) {
+        if (path) {
+            lb_tab up = { idx, arg, NULL };
+            lb_field_error(L, &up, path, _("a table"), idx);
+        }
+        luaL_typeerror(L, arg, "table");
+    }
+    return (lb_tab){ idx, arg, path };
+}
+
+/* What a value is, for messages: the number itself, or its type. Never runs a metamethod. */
+static const char *describe(lua_State *L, int vidx)
+{
+    if (lua_type(L, vidx) == LUA_TNUMBER) {
+        lua_pushvalue(L, vidx);
+        return lua_tostring(L, -1);
+    }
+    if (lua_type(L, vidx) == LUA_TSTRING) {
+        size_t n;
+        const char *s = lua_tolstring(L, vidx, &n);
+        return lua_pushfstring(L, "'%s%s'", n > 40 ? lua_pushlstring(L, s, 40) : s, n > 40 ? "..." : "");
+    }
+    return lua_typename(L, lua_type(L, vidx));
+}
+
+static const char *field_name(lua_State *L, const lb_tab *t, const char *key)
+{
+    return t->path ? lua_pushfstring(L, "%s.%s", t->path, key) : key;
+}
+
+int lb_field_error(lua_State *L, const lb_tab *t, const char *key, const char *what, int vidx)
+{
+    vidx = lua_absindex(L, vidx);
+    const char *name = field_name(L, t, key);
+    const char *got = lua_type(L, vidx) == LUA_TNIL ? NULL : describe(L, vidx);
+    if (!got) return luaL_argerror(L, t->arg, lua_pushfstring(L, _("field '%s' is missing (%s)"), name, what));
+    return luaL_argerror(L, t->arg, lua_pushfstring(L, _("field '%s' must be %s (got %s)"), name, what, got));
+}
+
+void lb_keys(lua_State *L, const lb_tab *t, const char *const *allowed)
+{
+    lua_pushnil(L);
+    while (lua_next(L, t->idx)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            const char *k = lua_tostring(L, -1);
+            int i = 0;
+            while (allowed[i] && strcmp(allowed[i], k)) i++;
+            if (allowed[i]) continue;
+        }
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        for (int i = 0; allowed[i]; i++) {
+            if (i) luaL_addstring(&b, ", ");
+            luaL_addstring(&b, allowed[i]);
+        }
+        luaL_pushresult(&b);
+        const char *known = lua_tostring(L, -1);
+        if (lua_type(L, -2) == LUA_TSTRING)
+            luaL_argerror(L, t->arg, lua_pushfstring(L, _("unknown field '%s' (known: %s)"),
+                                                     field_name(L, t, lua_tostring(L, -2)), known));
+        luaL_argerror(L, t->arg, lua_pushfstring(L, _("%s has a key %s that is not a field name (known: %s)"),
+                                                 t->path ? t->path : _("the table"), describe(L, -2), known));
+    }
+}
+
+int lb_get(lua_State *L, const lb_tab *t, const char *key)
+{
+    lua_pushstring(L, key);
+    return lua_rawget(L, t->idx);
+}
+
+int lb_has(lua_State *L, const lb_tab *t, const char *key)
+{
+    int ty = lb_get(L, t, key);
+    lua_pop(L, 1);
+    return ty != LUA_TNIL;
+}
+
+long lb_int(lua_State *L, const lb_tab *t, const char *key, int required, long def, long lo, long hi)
+{
+    int ty = lb_get(L, t, key);
+    if (ty == LUA_TNIL && !required) {
+        lua_pop(L, 1);
+        return def;
+    }
+    if (ty == LUA_TNUMBER) {
+        lua_Number d = lua_tonumber(L, -1);
+        if (lua_isinteger(L, -1) ? lua_tointeger(L, -1) >= lo && lua_tointeger(L, -1) <= hi
+                                 : d == floor(d) && d >= (lua_Number)lo && d <= (lua_Number)hi) {
+            lua_pop(L, 1);
+            return (long)d;
+        }
+    }
+    lb_field_error(L, t, key, lua_pushfstring(L, _("an integer from %I to %I"), (lua_Integer)lo, (lua_Integer)hi), -2);
+    return 0;
+}
+
+double lb_num(lua_State *L, const lb_tab *t, const char *key, int required, double def, double lo, double hi, int lo_open)
+{
+    int ty = lb_get(L, t, key);
+    if (ty == LUA_TNIL && !required) {
+        lua_pop(L, 1);
+        return def;
+    }
+    double v = ty == LUA_TNUMBER ? lua_tonumber(L, -1) : NAN;
+    if (isfinite(v) && (lo_open ? v > lo : v >= lo) && v <= hi) {
+        lua_pop(L, 1);
+        return v;
+    }
+    const char *fmt = lo_open ? _("a number above %f and at most %f") : _("a number from %f to %f");
+    lb_field_error(L, t, key, lua_pushfstring(L, fmt, (lua_Number)lo, (lua_Number)hi), -2);
+    return 0;
+}
+
+int lb_bool(lua_State *L, const lb_tab *t, const char *key, int def)
+{
+    int ty = lb_get(L, t, key);
+    if (ty == LUA_TNIL) def = def ? 1 : 0;
+    else if (ty == LUA_TBOOLEAN) def = lua_toboolean(L, -1);
+    else lb_field_error(L, t, key, _("a boolean"), -1);
+    lua_pop(L, 1);
+    return def;
+}
+
+const char *lb_str(lua_State *L, const lb_tab *t, const char *key, const char *def)
+{
+    int ty = lb_get(L, t, key);
+    if (ty == LUA_TSTRING) def = lua_tostring(L, -1);  /* anchored in the table */
+    else if (ty != LUA_TNIL) lb_field_error(L, t, key, _("a string"), -1);
+    lua_pop(L, 1);
+    return def;
+}
+
+void lb_setnum(lua_State *L, const char *key, double v) { lua_pushnumber(L, v); lua_setfield(L, -2, key); }
+void lb_setint(lua_State *L, const char *key, long v) { lua_pushinteger(L, v); lua_setfield(L, -2, key); }
+void lb_setbool(lua_State *L, const char *key, int v) { lua_pushboolean(L, v); lua_setfield(L, -2, key); }
+void lb_setstr(lua_State *L, const char *key, const char *s)
+{
+    if (!s) return;
+    lua_pushstring(L, s);
+    lua_setfield(L, -2, key);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Models */
+
+/* The integer fields of tm_model, with the ranges tm_model_check enforces. */
+static const struct { const char *key; long max; size_t off; } model_ints[] = {
+    { "layers", 10000, offsetof(tm_model, layers) }, { "hidden", 1 << 20, offsetof(tm_model, hidden) },
+    { "heads", 1 << 14, offsetof(tm_model, heads) }, { "kv_heads", 1 << 14, offsetof(tm_model, kv_heads) },
+    { "ffn", 1 << 22, offsetof(tm_model, ffn) }, { "vocab", 1 << 24, offsetof(tm_model, vocab) },
+    { "seq", 1 << 24, offsetof(tm_model, seq) },
+};
+
+static int push_model_ids(lua_State *L)
+{
+    int n;
+    const tm_model *m = tm_model_presets(&n);
+    lua_createtable(L, n, 0);
+    for (int i = 0; i < n; i++) {
+        lua_pushstring(L, m[i].id);
+        lua_rawseti(L, -2, i + 1);
+    }
+    return 1;
+}
+
+static const char *model_ids(lua_State *L)
+{
+    luaL_Buffer b;
+    int n;
+    const tm_model *m = tm_model_presets(&n);
+    luaL_buffinit(L, &b);
+    for (int i = 0; i < n; i++) {
+        if (i) luaL_addstring(&b, ", ");
+        luaL_addstring(&b, m[i].id);
+    }
+    luaL_pushresult(&b);
+    return lua_tostring(L, -1);
+}
+
+/* A model table: every tm_model field; kv_heads defaults to heads, ffn to 4 x hidden, the flags to
+ * false; "params" is accepted (the output of usine.model) and ignored, as it is derived. */
+static void model_from_table(lua_State *L, const lb_tab *m, tm_model *out)
+{
+    static const char *const keys[] = { "id", "name", "layers", "hidden", "heads", "kv_heads", "ffn", "vocab",
+                                        "seq", "gated", "tied", "pos_emb", "params", NULL };
+    lb_keys(L, m, keys);
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < sizeof model_ints / sizeof *model_ints; i++) {
+        int optional = !strcmp(model_ints[i].key, "kv_heads") || !strcmp(model_ints[i].key, "ffn");
+        *(int *)((char *)out + model_ints[i].off) = (int)lb_int(L, m, model_ints[i].key, !optional, 0, 1, model_ints[i].max);
+    }
+    if (!out->kv_heads) out->kv_heads = out->heads;
+    if (!out->ffn) out->ffn = 4 * out->hidden;
+    out->gated = lb_bool(L, m, "gated", 0);
+    out->tied = lb_bool(L, m, "tied", 0);
+    out->pos_emb = lb_bool(L, m, "pos_emb", 0);
+    const char *id = lb_str(L, m, "id", "custom"), *name = lb_str(L, m, "name", NULL);
+    if (strlen(id) >= sizeof out->id) lb_field_error(L, m, "id", _("a string of at most 31 bytes"), -1);
+    if (name && strlen(name) >= sizeof out->name) lb_field_error(L, m, "name", _("a string of at most 63 bytes"), -1);
+    ut_strlcpy(out->id, id, sizeof out->id);
+    if (name) ut_strlcpy(out->name, name, sizeof out->name);
+    else snprintf(out->name, sizeof out->name, "L%d H%d", out->layers, out->hidden);
+    (void)lb_num(L, m, "params", 0, 0, 0, 1e18, 0);     /* a number if given */
+    char err[256];
+    if (tm_model_check(out, err, sizeof err) != 0)
+        luaL_argerror(L, m->arg, m->path ? lua_pushfstring(L, _("field '%s': %s"), m->path, err) : err);
+}
+
+void lb_check_model(lua_State *L, const lb_tab *t, const char *key, tm_model *out)
+{
+    int vidx;
+    if (key) {
+        lua_pushstring(L, key);
+        lua_rawget(L, t->idx);
+        vidx = lua_gettop(L);
+    } else vidx = t->arg;
+    if (lua_type(L, vidx) == LUA_TSTRING) {
+        const tm_model *m = tm_model_preset(lua_tostring(L, vidx));
+        if (!m) {
+            const char *what = lua_pushfstring(L, _("a model id (%s) or a table"), model_ids(L));
+            if (key) lb_field_error(L, t, key, what, vidx);
+            luaL_argerror(L, t->arg, lua_pushfstring(L, _("%s expected, got %s"), what, describe(L, vidx)));
+        }
+        *out = *m;
+    } else if (lua_type(L, vidx) == LUA_TTABLE) {
+        const char *path = key ? lua_pushstring(L, key) : NULL;
+        lb_tab m = { vidx, t->arg, path };
+        model_from_table(L, &m, out);
+        if (key) lua_pop(L, 1);
+    } else {
+        const char *what = _("a model id or a table");
+        if (key) lb_field_error(L, t, key, what, vidx);
+        luaL_argerror(L, t->arg, lua_pushfstring(L, _("%s expected, got %s"), what, describe(L, vidx)));
+    }
+    if (key) lua_pop(L, 1);
+}
+
+static void push_model(lua_State *L, const tm_model *m)
+{
+    lua_createtable(L, 0, 13);
+    lb_setstr(L, "id", m->id);
+    lb_setstr(L, "name", m->name);
+    for (size_t i = 0; i < sizeof model_ints / sizeof *model_ints; i++)
+        lb_setint(L, model_ints[i].key, *(const int *)((const char *)m + model_ints[i].off));
+    lb_setbool(L, "gated", m->gated);
+    lb_setbool(L, "tied", m->tied);
+    lb_setbool(L, "pos_emb", m->pos_emb);
+    lb_setnum(L, "params", tm_model_params(m));
+}
+
+static int usine_model(lua_State *L)
+{
+    lb_tab t = { 1, 1, NULL };
+    luaL_checktype(L, 1, LUA_TSTRING);
+    tm_model m;
+    lb_check_model(L, &t, NULL, &m);
+    push_model(L, &m);
+    return 1;
+}
+
+static int usine_models(lua_State *L)
+{
+    return push_model_ids(L);
+}
+
+static int usine_params(lua_State *L)
+{
+    lb_tab t = { 1, 1, NULL };
+    tm_model m;
+    lb_check_model(L, &t, NULL, &m);
+    lua_pushnumber(L, tm_model_params(&m));
+    return 1;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Helpers for checks. near and finite never raise on the values they judge: a check written as
+ * usine.near(answer, expected) must fail, not crash, when the answer is nil or a string. */
+
+static int is_finite_number(lua_State *L, int i)
+{
+    return lua_type(L, i) == LUA_TNUMBER && isfinite(lua_tonumber(L, i));
+}
+
+static double check_finite(lua_State *L, int arg)
+{
+    double v = luaL_checknumber(L, arg);
+    luaL_argcheck(L, isfinite(v), arg, _("a finite number expected"));
+    return v;
+}
+
+static int usine_near(lua_State *L)
+{
+    double rel = lua_isnoneornil(L, 3) ? 1e-6 : check_finite(L, 3);
+    double abs_tol = lua_isnoneornil(L, 4) ? 0 : check_finite(L, 4);
+    luaL_argcheck(L, rel >= 0, 3, _("a tolerance is not negative"));
+    luaL_argcheck(L, abs_tol >= 0, 4, _("a tolerance is not negative"));
+    if (!is_finite_number(L, 1) || !is_finite_number(L, 2)) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    double a = lua_tonumber(L, 1), b = lua_tonumber(L, 2);
+    double scale = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+    double d = fabs(a - b), tol = rel * scale;
+    lua_pushboolean(L, d <= (tol > abs_tol ? tol : abs_tol));
+    return 1;
+}
+
+static int usine_finite(lua_State *L)
+{
+    lua_pushboolean(L, is_finite_number(L, 1));
+    return 1;
+}
+
+static int usine_rel_error(lua_State *L)
+{
+    double a = check_finite(L, 1), b = check_finite(L, 2);
+    lua_pushnumber(L, b == 0 ? fabs(a) : fabs(a - b) / fabs(b));
+    return 1;
+}
+
+/* Two arrays of 2..256 numbers, equal lengths: threads (whole, >= 1) and speed-ups (> 0). */
+static int usine_amdahl_fit(lua_State *L)
+{
+    enum { MAX = 256 };
+    int threads[MAX];
+    double speedup[MAX];
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_Unsigned n = lua_rawlen(L, 1);
+    luaL_argcheck(L, n >= 2 && n <= MAX, 1, _("an array of 2 to 256 thread counts expected"));
+    luaL_argcheck(L, lua_rawlen(L, 2) == n, 2, _("as many speed-ups as thread counts expected"));
+    for (int i = 0; i < (int)n; i++) {
+        lua_rawgeti(L, 1, i + 1);
+        lua_rawgeti(L, 2, i + 1);
+        int ok;
+        lua_Integer p = lua_tointegerx(L, -2, &ok);
+        if (lua_type(L, -2) != LUA_TNUMBER || !ok || p < 1 || p > 1000000)
+            luaL_argerror(L, 1, lua_pushfstring(L, _("element %d must be a whole number of threads from 1 to 1000000 (got %s)"),
+                                                i + 1, describe(L, -2)));
+        if (!is_finite_number(L, -1) || !(lua_tonumber(L, -1) > 0))
+            luaL_argerror(L, 2, lua_pushfstring(L, _("element %d must be a positive finite speed-up (got %s)"),
+                                                i + 1, describe(L, -1)));
+        threads[i] = (int)p;
+        speedup[i] = lua_tonumber(L, -1);
+        lua_pop(L, 2);
+    }
+    lua_pushnumber(L, kn_amdahl_fit(threads, speedup, (int)n));
+    return 1;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Per-state settings and registration */
+
+void lb_set_platform_path(lua_State *L, const char *dirs)
+{
+    lua_pushstring(L, dirs ? dirs : "");
+    lua_setfield(L, LUA_REGISTRYINDEX, LB_PATH_KEY);
+}
+
+void lb_allow_kernels(lua_State *L, int allow)
+{
+    lua_pushboolean(L, allow);
+    lua_setfield(L, LUA_REGISTRYINDEX, LB_KERNELS_KEY);
+}
+
+int lb_preload_platform(lua_State *L, const char *name_or_path, char *err, size_t err_size)
+{
+    lua_pushcfunction(L, lb_preload);
+    lua_pushstring(L, name_or_path);
+    if (lua_pcall(L, 1, 0, 0) == LUA_OK) return 0;
+    const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : _("cannot load the platform");
+    if (err && err_size) ut_strlcpy(err, msg, err_size);
+    lua_pop(L, 1);
+    return -1;
+}
+
+static const luaL_Reg usine_funcs[] = {
+    { "platform", lb_usine_platform },   { "platforms", lb_usine_platforms }, { "model", usine_model },
+    { "models", usine_models },          { "params", usine_params },          { "predict", lb_usine_predict },
+    { "plan", lb_usine_plan },           { "step", lb_usine_step },           { "collective", lb_usine_collective },
+    { "schedule", lb_usine_schedule },   { "amdahl_fit", usine_amdahl_fit },  { "near", usine_near },
+    { "finite", usine_finite },          { "rel_error", usine_rel_error },    { NULL, NULL },
+};
+
+int lb_open_usine(lua_State *L, int flags)
+{
+    lb_open_platform(L);
+    lua_createtable(L, 0, sizeof usine_funcs / sizeof *usine_funcs + 2);
+    lua_pushinteger(L, flags);
+    luaL_setfuncs(L, usine_funcs, 1);
+    lua_pushliteral(L, USINE_VERSION);
+    lua_setfield(L, -2, "version");
+    if (flags & LB_KERNELS) {
+        lb_push_kernels(L, flags);
+        lua_setfield(L, -2, "kernels");
+    }
+    return 1;
+}

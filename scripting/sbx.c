@@ -1,0 +1,753 @@
+/* sbx.c: the Lua sandbox (see sbx.h for what it allows and why).
+ *
+ * The sandbox lives in the state's extra space (LUA_EXTRASPACE), which Lua copies into every new
+ * coroutine, so the count hook finds its budget from any thread without a table lookup. The hook
+ * fires every SBX_HOOK_EVERY instructions and subtracts that many from the budget; once the budget
+ * or the clock has run out it sets `killed`, re-arms itself on every instruction of the thread it
+ * fired in and raises. Other threads find `killed` set the next time their own hook fires. Nothing
+ * clears `killed` but the start of the next sbx_call. */
+#include "sbx.h"
+
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+#define SBX_HOOK_EVERY 1000
+#define SBX_MAX_DEPTH 100
+#define SBX_MSG_MAX 4096
+
+struct sbx {
+    lua_State *L;
+    sbx_limits lim;
+    size_t mem_used;
+    long remaining;
+    long budget;
+    sbx_status killed;          /* SBX_OK while the run may go on */
+    int in_call;
+    double deadline;
+    char msg[SBX_MSG_MAX];
+    char *out;
+    size_t out_len, out_cap;
+    int out_dropped;
+};
+
+static const char STD_NAMES_KEY[] = "usine.sbx.standard";
+
+sbx_limits sbx_default_limits(void)
+{
+    sbx_limits l = {
+        .instructions = 100000000L,  /* about half a second of Lua on a laptop */
+        .memory_bytes = 64u << 20,
+        .string_bytes = 4u << 20,
+        .output_bytes = 64u << 10,
+        .seconds = 5.0,
+    };
+    return l;
+}
+
+const char *sbx_status_message(sbx_status st)
+{
+    switch (st) {
+    case SBX_OK: return N_("ok");
+    case SBX_ERROR: return N_("error");
+    case SBX_SYNTAX: return N_("syntax error");
+    case SBX_INSTRUCTIONS: return N_("instruction limit reached (an endless loop?)");
+    case SBX_MEMORY: return N_("memory limit reached");
+    case SBX_TIME: return N_("time limit reached");
+    }
+    return "?";
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+sbx *sbx_from_lua(lua_State *L)
+{
+    sbx *s;
+    memcpy(&s, lua_getextraspace(L), sizeof s);
+    return s;
+}
+
+lua_State *sbx_lua(sbx *s) { return s->L; }
+void sbx_set_limits(sbx *s, const sbx_limits *lim) { s->lim = *lim; }
+long sbx_instructions_used(const sbx *s) { return s->budget - (s->remaining > 0 ? s->remaining : 0); }
+const char *sbx_message(const sbx *s) { return s->msg; }
+
+const char *sbx_output(const sbx *s, size_t *len)
+{
+    if (len) *len = s->out_len;
+    return s->out ? s->out : "";
+}
+
+void sbx_reset_budget(sbx *s)
+{
+    s->budget = s->remaining = s->lim.instructions;
+    s->killed = SBX_OK;
+    s->out_len = 0;
+    s->out_dropped = 0;
+    if (s->out) s->out[0] = '\0';
+}
+
+/* ---- limits ---------------------------------------------------------------------------------- */
+
+/* Once a limit is crossed during a call, it stays crossed: allocations past the cap keep failing,
+ * and the hook raises at every instruction, whatever pcall the code wraps itself in. */
+static void *sbx_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    sbx *s = ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        s->mem_used -= old;
+        return NULL;
+    }
+    if (nsize > old && s->mem_used - old + nsize > s->lim.memory_bytes) {
+        if (s->in_call && s->killed == SBX_OK) s->killed = SBX_MEMORY;
+        return NULL;
+    }
+    void *p = realloc(ptr, nsize);
+    if (p) s->mem_used = s->mem_used - old + nsize;
+    return p;
+}
+
+static void sbx_hook(lua_State *L, lua_Debug *ar);
+
+static int sbx_kill(lua_State *L, sbx *s)
+{
+    lua_sethook(L, sbx_hook, LUA_MASKCOUNT, 1);
+    return luaL_error(L, "%s", _(sbx_status_message(s->killed)));
+}
+
+static void sbx_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    sbx *s = sbx_from_lua(L);
+    if (!s->in_call) return;
+    if (s->killed == SBX_OK) {
+        int every = lua_gethookcount(L);
+        s->remaining -= every;
+        if (s->remaining <= 0) s->killed = SBX_INSTRUCTIONS;
+        else if (now_s() > s->deadline) s->killed = SBX_TIME;
+        else {
+            if (every != SBX_HOOK_EVERY) lua_sethook(L, sbx_hook, LUA_MASKCOUNT, SBX_HOOK_EVERY);
+            return;
+        }
+    }
+    sbx_kill(L, s);
+}
+
+void sbx_charge(lua_State *L, long n)
+{
+    sbx *s = sbx_from_lua(L);
+    if (!s->in_call) return;
+    s->remaining -= n;
+    if (s->remaining <= 0 && s->killed == SBX_OK) s->killed = SBX_INSTRUCTIONS;
+    if (s->killed != SBX_OK) sbx_kill(L, s);
+}
+
+/* ---- the patched string library (shared by trusted and untrusted code) ------------------------ */
+
+static int str_rep(lua_State *L)
+{
+    sbx *s = sbx_from_lua(L);
+    size_t l, lsep;
+    luaL_checklstring(L, 1, &l);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_optlstring(L, 3, "", &lsep);
+    if (n > 0) {
+        /* (l + lsep) * n - lsep, computed without overflow against the cap */
+        size_t unit = l + lsep;
+        if (unit > 0 && ((size_t)n > s->lim.string_bytes / unit + 1 || unit * (size_t)n - lsep > s->lim.string_bytes))
+            return luaL_error(L, _("string.rep: the result would be longer than the limit of %d bytes"),
+                              (int)s->lim.string_bytes);
+        sbx_charge(L, (long)((unit * (size_t)n) / 64));
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+static int str_format(lua_State *L)
+{
+    const char *f = luaL_checkstring(L, 1);
+    for (const char *p = f; *p; p++) {
+        if (*p != '%') continue;
+        p++;
+        while (*p && strchr("-+ #0123456789.", *p)) p++;
+        if (*p == 'p') return luaL_error(L, _("string.format: '%%p' (an address) is not available in exercises"));
+        if (!*p) break;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    size_t len = 0;
+    if (lua_type(L, 1) == LUA_TSTRING) lua_tolstring(L, 1, &len);
+    sbx_charge(L, (long)(len / 64));
+    if (len > sbx_from_lua(L)->lim.string_bytes)
+        return luaL_error(L, _("string.format: the result is longer than the limit of %d bytes"),
+                          (int)sbx_from_lua(L)->lim.string_bytes);
+    return lua_gettop(L);
+}
+
+/* Pattern functions charge for the length of their subject; a pattern that backtracks
+ * exponentially inside one call is stopped by the grading process's limits. */
+static int str_charged(lua_State *L)
+{
+    size_t len = 0;
+    if (lua_type(L, 1) == LUA_TSTRING) lua_tolstring(L, 1, &len);
+    sbx_charge(L, (long)(len / 16 + 1));
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static void patch_string_library(lua_State *L)
+{
+    static const struct { const char *name; lua_CFunction fn; } wrap[] = {
+        { "rep", str_rep }, { "format", str_format }, { "find", str_charged }, { "match", str_charged },
+        { "gmatch", str_charged }, { "gsub", str_charged },
+    };
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    lua_getfield(L, -1, LUA_STRLIBNAME);
+    for (size_t i = 0; i < sizeof wrap / sizeof wrap[0]; i++) {
+        lua_getfield(L, -1, wrap[i].name);
+        lua_pushcclosure(L, wrap[i].fn, 1);
+        lua_setfield(L, -2, wrap[i].name);
+    }
+    lua_pushnil(L);
+    lua_setfield(L, -2, "dump");
+    lua_pop(L, 2);
+    /* getmetatable("") answers this instead of the table whose __index is the library. */
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_pushliteral(L, "protected");
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 2);
+    lua_getglobal(L, LUA_STRLIBNAME);
+    lua_pushnil(L);
+    lua_setfield(L, -2, "dump");
+    lua_pop(L, 1);
+}
+
+/* ---- state ----------------------------------------------------------------------------------- */
+
+sbx *sbx_create(const sbx_limits *lim)
+{
+    sbx *s = ut_calloc(1, sizeof *s);
+    s->lim = lim ? *lim : sbx_default_limits();
+    s->L = lua_newstate(sbx_alloc, s);
+    if (!s->L) {
+        free(s);
+        return NULL;
+    }
+    memcpy(lua_getextraspace(s->L), &s, sizeof s);
+    sbx_reset_budget(s);
+    luaL_openlibs(s->L);
+    patch_string_library(s->L);
+    return s;
+}
+
+void sbx_destroy(sbx *s)
+{
+    if (!s) return;
+    s->in_call = 0;
+    lua_close(s->L);
+    free(s->out);
+    free(s);
+}
+
+/* ---- the environment of a submission ----------------------------------------------------------- */
+
+static void out_append(sbx *s, const char *p, size_t n)
+{
+    if (s->out_dropped) return;
+    if (s->out_len + n > s->lim.output_bytes) {
+        n = s->lim.output_bytes - s->out_len;
+        s->out_dropped = 1;
+    }
+    ut_grow(&s->out, &s->out_cap, s->out_len + n + 1, 1);
+    memcpy(s->out + s->out_len, p, n);
+    s->out_len += n;
+    s->out[s->out_len] = '\0';
+}
+
+/* tostring without addresses: "table" and "function" for values without __tostring. */
+static const char *sb_tolstring(lua_State *L, int idx, size_t *len)
+{
+    idx = lua_absindex(L, idx);
+    switch (lua_type(L, idx)) {
+    case LUA_TTABLE:
+    case LUA_TUSERDATA:
+        if (luaL_getmetafield(L, idx, "__tostring") != LUA_TNIL) {
+            lua_pop(L, 1);
+            return luaL_tolstring(L, idx, len);
+        }
+        int name = luaL_getmetafield(L, idx, "__name");
+        if (name == LUA_TSTRING) return lua_tolstring(L, -1, len);
+        if (name != LUA_TNIL) lua_pop(L, 1);
+        lua_pushstring(L, luaL_typename(L, idx));
+        return lua_tolstring(L, -1, len);
+    case LUA_TFUNCTION:
+    case LUA_TTHREAD:
+        lua_pushstring(L, luaL_typename(L, idx));
+        return lua_tolstring(L, -1, len);
+    default:
+        return luaL_tolstring(L, idx, len);
+    }
+}
+
+static int sb_tostring(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    sb_tolstring(L, 1, NULL);
+    return 1;
+}
+
+static int sb_print(lua_State *L)
+{
+    sbx *s = sbx_from_lua(L);
+    int n = lua_gettop(L);
+    for (int i = 1; i <= n; i++) {
+        size_t len;
+        const char *str = sb_tolstring(L, i, &len);
+        sbx_charge(L, (long)(len / 16 + 1));
+        if (i > 1) out_append(s, "\t", 1);
+        out_append(s, str, len);
+        lua_pop(L, 1);
+    }
+    out_append(s, "\n", 1);
+    return 0;
+}
+
+static int sb_setmetatable(lua_State *L)
+{
+    int t = lua_type(L, 2);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+    if (t == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, _("setmetatable: finalisers (__gc) are not allowed in exercises"));
+        lua_pop(L, 1);
+    }
+    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
+        return luaL_error(L, "cannot change a protected metatable");
+    lua_settop(L, 2);
+    lua_setmetatable(L, 1);
+    return 1;
+}
+
+static int sb_collectgarbage(lua_State *L)
+{
+    const char *opt = luaL_optstring(L, 1, "collect");
+    if (strcmp(opt, "count") != 0)
+        return luaL_error(L, _("collectgarbage: only \"count\" is available in exercises"));
+    int kb = lua_gc(L, LUA_GCCOUNT), b = lua_gc(L, LUA_GCCOUNTB);
+    lua_pushnumber(L, (lua_Number)kb + (lua_Number)b / 1024);
+    return 1;
+}
+
+/* load: text chunks only, always into this submission's environment (upvalue 1). */
+static int sb_load(lua_State *L)
+{
+    if (lua_type(L, 1) != LUA_TSTRING) {
+        luaL_pushfail(L);
+        lua_pushstring(L, _("load: only text chunks (strings) are allowed in exercises"));
+        return 2;
+    }
+    size_t len;
+    const char *chunk = lua_tolstring(L, 1, &len);
+    const char *name = luaL_optstring(L, 2, "=(load)");
+    const char *mode = luaL_optstring(L, 3, "t");
+    if (!strchr(mode, 't')) {
+        luaL_pushfail(L);
+        lua_pushstring(L, _("load: only text chunks (mode \"t\") are allowed in exercises"));
+        return 2;
+    }
+    if (!lua_isnoneornil(L, 4) && !lua_rawequal(L, 4, lua_upvalueindex(1)))
+        return luaL_error(L, _("load: chunks run in the exercise's environment; no other is allowed"));
+    sbx_charge(L, (long)(len / 16 + 1));
+    if (luaL_loadbufferx(L, chunk, len, name, "t") != LUA_OK) {
+        luaL_pushfail(L);
+        lua_insert(L, -2);
+        return 2;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_setupvalue(L, -2, 1);
+    return 1;
+}
+
+/* pairs in a fixed order: numbers ascending, then strings (bytewise), then booleans, then the
+ * rest in the table's own order. Honours __pairs like Lua's. */
+typedef struct sb_key { int rank; double num; const char *str; size_t len; int pos; } sb_key;
+
+static int sb_key_cmp(const void *pa, const void *pb)
+{
+    const sb_key *a = pa, *b = pb;
+    if (a->rank != b->rank) return a->rank < b->rank ? -1 : 1;
+    if (a->rank == 0 && a->num != b->num) return a->num < b->num ? -1 : 1;
+    if (a->rank == 1) {
+        size_t n = a->len < b->len ? a->len : b->len;
+        int c = memcmp(a->str, b->str, n);
+        if (c) return c;
+        if (a->len != b->len) return a->len < b->len ? -1 : 1;
+    }
+    if (a->rank == 2 && a->num != b->num) return a->num < b->num ? -1 : 1;
+    return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+static int sb_pairs_next(lua_State *L)
+{
+    lua_Integer i = lua_tointeger(L, lua_upvalueindex(2));
+    lua_Integer n = (lua_Integer)lua_rawlen(L, lua_upvalueindex(1));
+    while (++i <= n) {
+        lua_rawgeti(L, lua_upvalueindex(1), i);
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, 1) != LUA_TNIL) {
+            lua_pushinteger(L, i);
+            lua_replace(L, lua_upvalueindex(2));
+            return 2;
+        }
+        lua_pop(L, 2);
+    }
+    lua_pushinteger(L, n);
+    lua_replace(L, lua_upvalueindex(2));
+    return 0;
+}
+
+static int sb_pairs(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    if (luaL_getmetafield(L, 1, "__pairs") != LUA_TNIL) {
+        lua_pushvalue(L, 1);
+        lua_call(L, 1, 3);
+        return 3;
+    }
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    lua_newtable(L);                                   /* 2: the keys, in table order */
+    int n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, 2, ++n);
+    }
+    sbx_charge(L, n);
+    /* The keys table anchors the strings whose pointers the sort reads. */
+    sb_key *keys = lua_newuserdatauv(L, (size_t)n * sizeof *keys + 1, 0); /* 3 */
+    for (int i = 0; i < n; i++) {
+        lua_rawgeti(L, 2, i + 1);
+        sb_key *k = &keys[i];
+        memset(k, 0, sizeof *k);
+        k->pos = i;
+        switch (lua_type(L, -1)) {
+        case LUA_TNUMBER: k->rank = 0; k->num = lua_tonumber(L, -1); break;
+        case LUA_TSTRING: k->rank = 1; k->str = lua_tolstring(L, -1, &k->len); break;
+        case LUA_TBOOLEAN: k->rank = 2; k->num = lua_toboolean(L, -1); break;
+        default: k->rank = 3;
+        }
+        lua_pop(L, 1);
+    }
+    qsort(keys, (size_t)n, sizeof *keys, sb_key_cmp);
+    lua_createtable(L, n, 0);                          /* 4: the keys, sorted */
+    for (int i = 0; i < n; i++) {
+        lua_rawgeti(L, 2, keys[i].pos + 1);
+        lua_rawseti(L, 4, i + 1);
+    }
+    lua_pushinteger(L, 0);
+    lua_pushcclosure(L, sb_pairs_next, 2);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+static void copy_field(lua_State *L, int from, const char *name, int to)
+{
+    lua_getfield(L, from, name);
+    lua_setfield(L, to, name);
+}
+
+/* A fresh copy of a standard library table into env[name]: every entry, or only those in `only`. */
+static void copy_library(lua_State *L, int loaded, const char *name, int env, const char *const *only)
+{
+    lua_getfield(L, loaded, name);
+    int lib = lua_gettop(L);
+    lua_newtable(L);
+    if (only) {
+        for (; *only; only++) copy_field(L, lib, *only, lib + 1);
+    } else {
+        lua_pushnil(L);
+        while (lua_next(L, lib)) {
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, lib + 1);
+        }
+    }
+    lua_setfield(L, env, name);
+    lua_pop(L, 1);
+}
+
+void sbx_new_env(sbx *s)
+{
+    lua_State *L = s->L;
+    static const char *const base[] = {
+        "assert", "error", "getmetatable", "ipairs", "next", "pcall", "rawequal", "rawget", "rawlen",
+        "rawset", "select", "tonumber", "type", "xpcall", "_VERSION", NULL,
+    };
+    static const char *const os_only[] = { "clock", NULL };
+    static const luaL_Reg own[] = {
+        { "pairs", sb_pairs }, { "print", sb_print }, { "tostring", sb_tostring },
+        { "setmetatable", sb_setmetatable }, { "collectgarbage", sb_collectgarbage }, { NULL, NULL },
+    };
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    int loaded = lua_gettop(L);
+    lua_newtable(L);
+    int env = lua_gettop(L);
+    lua_getfield(L, loaded, LUA_GNAME);
+    int g = lua_gettop(L);
+    for (const char *const *b = base; *b; b++) copy_field(L, g, *b, env);
+    lua_pop(L, 1);
+    luaL_setfuncs(L, own, 0);
+    lua_pushvalue(L, env);
+    lua_pushcclosure(L, sb_load, 1);
+    lua_setfield(L, env, "load");
+    lua_pushvalue(L, env);
+    lua_setfield(L, env, LUA_GNAME);
+    copy_library(L, loaded, LUA_STRLIBNAME, env, NULL);
+    copy_library(L, loaded, LUA_TABLIBNAME, env, NULL);
+    copy_library(L, loaded, LUA_MATHLIBNAME, env, NULL);
+    copy_library(L, loaded, LUA_UTF8LIBNAME, env, NULL);
+    copy_library(L, loaded, LUA_COLIBNAME, env, NULL);
+    copy_library(L, loaded, LUA_OSLIBNAME, env, os_only);
+    /* Every submission draws the same random numbers. */
+    lua_getfield(L, loaded, LUA_MATHLIBNAME);
+    lua_getfield(L, -1, "randomseed");
+    lua_pushinteger(L, 20261125);
+    lua_call(L, 1, 0);
+    lua_pop(L, 1);
+    /* Remember the names a submission starts with (once per state). */
+    if (lua_getfield(L, LUA_REGISTRYINDEX, STD_NAMES_KEY) == LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushnil(L);
+        while (lua_next(L, env)) {
+            lua_pop(L, 1);
+            lua_pushvalue(L, -1);
+            lua_pushboolean(L, 1);
+            lua_rawset(L, -4);
+        }
+        lua_pushliteral(L, "usine");
+        lua_pushboolean(L, 1);
+        lua_rawset(L, -3);
+        lua_setfield(L, LUA_REGISTRYINDEX, STD_NAMES_KEY);
+    } else {
+        lua_pop(L, 1);
+    }
+    lua_remove(L, loaded);
+}
+
+int sbx_is_standard_name(sbx *s, const char *name)
+{
+    lua_State *L = s->L;
+    if (lua_getfield(L, LUA_REGISTRYINDEX, STD_NAMES_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    lua_getfield(L, -1, name);
+    int std = lua_toboolean(L, -1);
+    lua_pop(L, 2);
+    return std;
+}
+
+/* ---- running --------------------------------------------------------------------------------- */
+
+/* Message handler: turn any error value into a string without running a metamethod. */
+static int sb_msgh(lua_State *L)
+{
+    switch (lua_type(L, 1)) {
+    case LUA_TSTRING: break;
+    case LUA_TNUMBER: lua_pushstring(L, lua_tostring(L, 1)); break;
+    default: lua_pushfstring(L, _("(error object is a %s value)"), luaL_typename(L, 1)); break;
+    }
+    return 1;
+}
+
+static void set_message(sbx *s, const char *m, size_t len)
+{
+    if (len >= sizeof s->msg) len = sizeof s->msg - 1;
+    memcpy(s->msg, m, len);
+    s->msg[len] = '\0';
+}
+
+sbx_status sbx_load(sbx *s, const char *text, size_t len, const char *chunkname, int env_index)
+{
+    lua_State *L = s->L;
+    env_index = lua_absindex(L, env_index);
+    s->msg[0] = '\0';
+    int st = luaL_loadbufferx(L, text, len, chunkname, "t");
+    if (st != LUA_OK) {
+        size_t ml = 0;
+        const char *m = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &ml) : "not enough memory";
+        set_message(s, m, lua_type(L, -1) == LUA_TSTRING ? ml : strlen(m));
+        lua_pop(L, 1);
+        return st == LUA_ERRMEM ? SBX_MEMORY : SBX_SYNTAX;
+    }
+    lua_pushvalue(L, env_index);
+    lua_setupvalue(L, -2, 1);
+    return SBX_OK;
+}
+
+sbx_status sbx_call(sbx *s, int nargs, int nresults)
+{
+    lua_State *L = s->L;
+    int base = lua_gettop(L) - nargs;                   /* the function's index */
+    s->msg[0] = '\0';
+    if (s->in_call) {                                   /* nested: same run, same limits */
+        lua_pushcfunction(L, sb_msgh);
+        lua_insert(L, base);
+        int st = lua_pcall(L, nargs, nresults, base);
+        lua_remove(L, base);
+        if (st == LUA_OK) return SBX_OK;
+        size_t ml;
+        const char *m = lua_tolstring(L, -1, &ml);
+        set_message(s, m ? m : "?", m ? ml : 1);
+        lua_pop(L, 1);
+        return s->killed != SBX_OK ? s->killed : st == LUA_ERRMEM ? SBX_MEMORY : SBX_ERROR;
+    }
+    if (s->remaining <= 0) {
+        lua_settop(L, base - 1);
+        set_message(s, _(sbx_status_message(SBX_INSTRUCTIONS)), strlen(_(sbx_status_message(SBX_INSTRUCTIONS))));
+        return SBX_INSTRUCTIONS;
+    }
+    s->killed = SBX_OK;
+    s->in_call = 1;
+    s->deadline = now_s() + s->lim.seconds;
+    lua_sethook(L, sbx_hook, LUA_MASKCOUNT, SBX_HOOK_EVERY);
+    lua_pushcfunction(L, sb_msgh);
+    lua_insert(L, base);
+    int st = lua_pcall(L, nargs, nresults, base);
+    lua_remove(L, base);
+    s->in_call = 0;
+    lua_sethook(L, NULL, 0, 0);
+    sbx_status out = s->killed != SBX_OK ? s->killed
+                     : st == LUA_OK ? SBX_OK : st == LUA_ERRMEM ? SBX_MEMORY : SBX_ERROR;
+    if (st != LUA_OK) {
+        if (out == SBX_ERROR) {
+            size_t ml = 0;
+            const char *m = lua_tolstring(L, -1, &ml);
+            set_message(s, m ? m : "?", m ? ml : 1);
+        } else {
+            const char *m = _(sbx_status_message(out));
+            set_message(s, m, strlen(m));
+        }
+        lua_pop(L, 1);
+        lua_gc(L, LUA_GCCOLLECT);
+    } else if (out != SBX_OK) {                         /* killed, but the code returned anyway */
+        lua_settop(L, base - 1);
+        const char *m = _(sbx_status_message(out));
+        set_message(s, m, strlen(m));
+    }
+    return out;
+}
+
+/* ---- plain copies ------------------------------------------------------------------------------ */
+
+static void copy_value(lua_State *L, int idx, int memo, int depth);
+
+/* A submission's function, seen from trusted code: arguments and results go through plain copies,
+ * and an error comes back as a string. */
+static int sb_call_wrapped(lua_State *L)
+{
+    int n = lua_gettop(L);
+    lua_checkstack(L, n + 4);
+    lua_pushcfunction(L, sb_msgh);
+    int msgh = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_newtable(L);
+    int memo = lua_gettop(L);
+    for (int i = 1; i <= n; i++) copy_value(L, i, memo, 0);
+    lua_remove(L, memo);
+    int st = lua_pcall(L, n, LUA_MULTRET, msgh);
+    if (st != LUA_OK) return lua_error(L);
+    int nres = lua_gettop(L) - msgh;
+    lua_checkstack(L, nres + 4);
+    lua_newtable(L);
+    memo = lua_gettop(L);
+    for (int i = 1; i <= nres; i++) copy_value(L, msgh + i, memo, 0);
+    return nres;
+}
+
+static void copy_value(lua_State *L, int idx, int memo, int depth)
+{
+    idx = lua_absindex(L, idx);
+    lua_checkstack(L, 6);
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL:
+    case LUA_TBOOLEAN:
+    case LUA_TNUMBER:
+    case LUA_TSTRING:
+        lua_pushvalue(L, idx);
+        return;
+    case LUA_TUSERDATA:
+        if (luaL_testudata(L, idx, "usine.platform")) lua_pushvalue(L, idx);
+        else lua_pushnil(L);
+        return;
+    case LUA_TFUNCTION:
+    case LUA_TTABLE:
+        break;
+    default:
+        lua_pushnil(L);
+        return;
+    }
+    lua_pushvalue(L, idx);
+    if (lua_rawget(L, memo) != LUA_TNIL) return;       /* already copied: share it */
+    lua_pop(L, 1);
+    if (lua_type(L, idx) == LUA_TFUNCTION) {
+        if (lua_tocfunction(L, idx) == sb_call_wrapped) lua_pushvalue(L, idx);
+        else {
+            lua_pushvalue(L, idx);
+            lua_pushcclosure(L, sb_call_wrapped, 1);
+        }
+        lua_pushvalue(L, idx);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, memo);
+        return;
+    }
+    if (depth >= SBX_MAX_DEPTH) luaL_error(L, _("a table is nested more than %d levels deep"), SBX_MAX_DEPTH);
+    lua_newtable(L);
+    int copy = lua_gettop(L);
+    lua_pushvalue(L, idx);
+    lua_pushvalue(L, copy);
+    lua_rawset(L, memo);
+    long n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        int v = lua_gettop(L);
+        copy_value(L, v - 1, memo, depth + 1);
+        copy_value(L, v, memo, depth + 1);
+        if (lua_isnil(L, -2)) lua_pop(L, 2);           /* a key that cannot be copied */
+        else lua_rawset(L, copy);
+        lua_pop(L, 1);
+        n++;
+    }
+    sbx_charge(L, n);
+}
+
+void sbx_copy_plain(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    lua_newtable(L);
+    copy_value(L, idx, lua_gettop(L), 0);
+    lua_remove(L, -2);
+}

@@ -1,0 +1,558 @@
+/* cmd_grade.c: `usine grade` (a class's submissions, headless, in the formats grading platforms
+ * read) and `usine course check|list` (tools for authors).
+ *
+ * Nothing is lost when a batch is interrupted: each record is appended to a journal and flushed to
+ * disk as soon as it is known (with --format json the journal is the output file itself; with the
+ * other formats it sits next to it, as FILE.jsonl). `--resume` reads the journal back, drops a
+ * last line cut in the middle, and grades only the submissions it does not hold. Formats that
+ * describe a whole batch (JUnit, text in a file) are written at the end, atomically. */
+#include "cli.h"
+#include "util.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ex.h"
+#include "gr.h"
+#include "grade.h"
+
+typedef enum fmt { FMT_TEXT, FMT_JSON, FMT_JUNIT, FMT_VPL, FMT_GRADESCOPE, FMT_CLASSROOM } fmt;
+static const char *const fmt_names[] = { "text", "json", "junit", "vpl", "gradescope", "classroom" };
+
+static void grade_usage(FILE *out)
+{
+    fprintf(out, _("Usage: usine grade EXERCISE.lua SUBMISSION.lua... [options]\n"
+                   "Grade submissions headless, each in a confined child process.\n\n"
+                   "  --format F   text (default), json (one object per line), junit, vpl, gradescope,\n"
+                   "               classroom (vpl, gradescope and classroom take one submission)\n"
+                   "  --jobs N     submissions graded at once (default: the processors)\n"
+                   "  --out FILE   write there; each result is also appended to a journal as it comes\n"
+                   "               (FILE itself with json, else FILE.jsonl)\n"
+                   "  --resume     keep the results already in the journal, grade the others\n"
+                   "  --lang fr|en language of titles, messages and hints\n\n"
+                   "Exit status: 0 every submission reached the pass mark, 1 some did not,\n"
+                   "2 bad usage, a broken exercise or an unreadable submission.\n"
+                   "Moodle VPL reads VPL_GRADEMIN and VPL_GRADEMAX (default 0 and 10).\n"));
+}
+
+/* Folders where usine.platform(name) looks: the presets, then the user's (for 'local'). */
+static void platform_path(char *buf, size_t size)
+{
+    char presets[PATH_MAX] = "", user[PATH_MAX] = "";
+    cli_platform_dir(presets, sizeof presets);
+    cli_user_data_dir(user, sizeof user);
+    snprintf(buf, size, "%s:%s", presets, user);
+}
+
+static ex_exercise *load_exercise(const char *path)
+{
+    char pp[2 * PATH_MAX + 2], err[1024];
+    platform_path(pp, sizeof pp);
+    ex_host host = { .platform_path = pp };
+    ex_exercise *e = ex_load(path, &host, err, sizeof err);
+    if (!e) fprintf(stderr, "%s\n", err);
+    return e;
+}
+
+/* ---- the batch state -------------------------------------------------------------------------- */
+
+typedef struct gstate {
+    fmt format;
+    int n;
+    const char *const *paths;
+    gr_record *recs;            /* by submission index */
+    unsigned char *have;
+    int next_print;             /* streaming to stdout: the next index to print */
+    int stream;                 /* print to stdout in submission order as records come */
+    FILE *journal;
+    const char *journal_path;
+    int journal_failed;
+} gstate;
+
+static void copy_record(const gr_record *from, gr_record *to)
+{
+    cJSON *o = gr_record_to_json(from);
+    char why[200];
+    if (gr_record_from_json(o, to, why, sizeof why) != 0) gr_record_init(to);
+    to->time_s = from->time_s;
+    cJSON_Delete(o);
+}
+
+static void print_ready(gstate *g)
+{
+    while (g->next_print < g->n && g->have[g->next_print]) {
+        const gr_record *r = &g->recs[g->next_print++];
+        if (g->format == FMT_JSON) gr_write_jsonl(stdout, r);
+        else gr_write_text(stdout, r);
+        fflush(stdout);
+    }
+}
+
+static void on_record(void *ud, int index, const gr_record *rec)
+{
+    gstate *g = ud;
+    if (g->journal && !g->journal_failed) {
+        if (gr_write_jsonl(g->journal, rec) != 0 || fflush(g->journal) != 0 || fdatasync(fileno(g->journal)) != 0) {
+            cli_error(_("cannot write to %s: %s"), g->journal_path, strerror(errno));
+            g->journal_failed = 1;
+        }
+    }
+    gr_record_free(&g->recs[index]);
+    copy_record(rec, &g->recs[index]);
+    g->have[index] = 1;
+    if (g->stream) print_ready(g);
+}
+
+/* Read the journal back: records of this exercise whose submission is on the command line are
+ * kept. A last line cut short (a batch killed while writing) is dropped from the file. Returns 0,
+ * or an exit status. */
+static int read_journal(gstate *g, const char *path, const char *exercise_id)
+{
+    char *text, why[256];
+    size_t len;
+    struct stat st;
+    if (stat(path, &st) != 0 && errno == ENOENT) return 0;    /* nothing graded yet */
+    if (ut_read_file(path, (size_t)1 << 30, &text, &len, why, sizeof why) != 0) {
+        cli_error("%s: %s", path, why);
+        return CLI_BAD_INPUT;
+    }
+    size_t pos = 0, good_end = 0;
+    int line = 0, rc = 0;
+    while (pos < len && rc == 0) {
+        line++;
+        char *nl = memchr(text + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        cJSON *o = cJSON_ParseWithLength(text + pos, end - pos);
+        gr_record r;
+        char reason[200];
+        if (!o || gr_record_from_json(o, &r, reason, sizeof reason) != 0) {
+            cJSON_Delete(o);
+            if (!nl) break;                           /* the torn last line: regrade it */
+            cli_error(_("%s:%d: not a grade record; remove the line or the file to start again"), path, line);
+            rc = CLI_BAD_INPUT;
+            break;
+        }
+        cJSON_Delete(o);
+        if (strcmp(r.exercise, exercise_id) != 0) {
+            cli_error(_("%s:%d: this journal holds results of exercise '%s', not '%s'"), path, line, r.exercise,
+                      exercise_id);
+            rc = CLI_BAD_INPUT;
+        } else {
+            for (int i = 0; i < g->n; i++)
+                if (!g->have[i] && strcmp(g->paths[i], r.submission) == 0) {
+                    copy_record(&r, &g->recs[i]);
+                    g->have[i] = 1;
+                }
+        }
+        gr_record_free(&r);
+        pos = good_end = nl ? end + 1 : len;
+    }
+    free(text);
+    if (rc == 0 && good_end < len && truncate(path, (off_t)good_end) != 0) {
+        cli_error(_("cannot repair %s: %s"), path, strerror(errno));
+        rc = CLI_BAD_INPUT;
+    }
+    return rc;
+}
+
+static int write_whole(gstate *g, FILE *out, const char *exercise_id, double gmin, double gmax)
+{
+    int rc = 0;
+    switch (g->format) {
+    case FMT_JUNIT: {
+        const gr_record **list = ut_calloc((size_t)g->n, sizeof *list);
+        int k = 0;
+        for (int i = 0; i < g->n; i++)
+            if (g->have[i]) list[k++] = &g->recs[i];
+        rc = gr_write_junit(out, list, k, exercise_id);
+        free(list);
+        break;
+    }
+    case FMT_VPL: rc = gr_write_vpl(out, &g->recs[0], gmin, gmax); break;
+    case FMT_GRADESCOPE: rc = gr_write_gradescope(out, &g->recs[0]); break;
+    case FMT_CLASSROOM: rc = gr_write_classroom(out, &g->recs[0]); break;
+    case FMT_JSON:
+    case FMT_TEXT:
+        for (int i = 0; i < g->n && rc == 0; i++)
+            if (g->have[i]) rc = g->format == FMT_JSON ? gr_write_jsonl(out, &g->recs[i]) : gr_write_text(out, &g->recs[i]);
+        break;
+    }
+    return rc;
+}
+
+/* Write the whole output to path through a temporary file and a rename: never half a file. */
+static int write_file_atomic(gstate *g, const char *path, const char *exercise_id, double gmin, double gmax)
+{
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        cli_error(_("cannot write %s: %s"), tmp, strerror(errno));
+        return -1;
+    }
+    int rc = write_whole(g, f, exercise_id, gmin, gmax);
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0) rc = -1;
+    if (fclose(f) != 0) rc = -1;
+    if (rc == 0 && rename(tmp, path) != 0) rc = -1;
+    if (rc != 0) {
+        cli_error(_("cannot write %s: %s"), path, strerror(errno));
+        unlink(tmp);
+    }
+    return rc;
+}
+
+static int parse_grade_range(double *gmin, double *gmax)
+{
+    const char *v;
+    *gmin = 0;
+    *gmax = 10;
+    if ((v = getenv("VPL_GRADEMIN")) && *v && ut_parse_double(v, gmin) != 0) {
+        cli_error(_("VPL_GRADEMIN=%s is not a number"), v);
+        return -1;
+    }
+    if ((v = getenv("VPL_GRADEMAX")) && *v && ut_parse_double(v, gmax) != 0) {
+        cli_error(_("VPL_GRADEMAX=%s is not a number"), v);
+        return -1;
+    }
+    if (!(*gmax > *gmin)) {
+        cli_error(_("VPL_GRADEMAX (%g) must be above VPL_GRADEMIN (%g)"), *gmax, *gmin);
+        return -1;
+    }
+    return 0;
+}
+
+int cmd_grade(int argc, char **argv)
+{
+    const char *exercise = NULL, *out = NULL;
+    const char **subs = ut_calloc((size_t)argc, sizeof *subs);
+    int nsubs = 0, resume = 0, rc = CLI_OK;
+    long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+    fmt format = FMT_TEXT;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            grade_usage(stdout);
+            free(subs);
+            return CLI_OK;
+        } else if (!strcmp(a, "--resume")) {
+            resume = 1;
+        } else if (!strcmp(a, "--format") || !strcmp(a, "--jobs") || !strcmp(a, "--out") || !strcmp(a, "--lang")) {
+            if (i + 1 >= argc) {
+                cli_error(_("%s needs a value"), a);
+                rc = CLI_BAD_INPUT;
+                goto done;
+            }
+            const char *v = argv[++i];
+            if (!strcmp(a, "--format")) {
+                size_t k = 0;
+                while (k < sizeof fmt_names / sizeof *fmt_names && strcmp(v, fmt_names[k])) k++;
+                if (k == sizeof fmt_names / sizeof *fmt_names) {
+                    cli_error(_("--format %s: expected text, json, junit, vpl, gradescope or classroom"), v);
+                    rc = CLI_BAD_INPUT;
+                    goto done;
+                }
+                format = (fmt)k;
+            } else if (!strcmp(a, "--jobs")) {
+                if (ut_parse_long(v, 1, 256, &jobs) != 0) {
+                    cli_error(_("--jobs %s: expected a whole number from 1 to 256"), v);
+                    rc = CLI_BAD_INPUT;
+                    goto done;
+                }
+            } else if (!strcmp(a, "--out")) {
+                out = v;
+            } else {
+                if (strcmp(v, "fr") && strcmp(v, "en")) {
+                    cli_error(_("--lang takes fr or en"));
+                    rc = CLI_BAD_INPUT;
+                    goto done;
+                }
+                cli_init_language(v);
+            }
+        } else if (a[0] == '-' && a[1]) {
+            cli_error(_("unknown option '%s'; see 'usine grade --help'"), a);
+            rc = CLI_BAD_INPUT;
+            goto done;
+        } else if (!exercise) {
+            exercise = a;
+        } else {
+            subs[nsubs++] = a;
+        }
+    }
+    if (!exercise || nsubs == 0) {
+        cli_error(_("give an exercise file and at least one submission; see 'usine grade --help'"));
+        rc = CLI_BAD_INPUT;
+        goto done;
+    }
+    if ((format == FMT_VPL || format == FMT_GRADESCOPE || format == FMT_CLASSROOM) && nsubs != 1) {
+        cli_error(_("--format %s grades one submission at a time (the platform runs one per student); got %d"),
+                  fmt_names[format], nsubs);
+        rc = CLI_BAD_INPUT;
+        goto done;
+    }
+    if (resume && !out) {
+        cli_error(_("--resume needs --out FILE: the journal of the interrupted batch is next to it"));
+        rc = CLI_BAD_INPUT;
+        goto done;
+    }
+    double gmin = 0, gmax = 10;
+    if (format == FMT_VPL && parse_grade_range(&gmin, &gmax) != 0) {
+        rc = CLI_BAD_INPUT;
+        goto done;
+    }
+    ex_exercise *e = load_exercise(exercise);
+    if (!e) {
+        rc = CLI_BAD_INPUT;
+        goto done;
+    }
+
+    gstate g = { .format = format, .n = nsubs, .paths = subs };
+    g.recs = ut_calloc((size_t)nsubs, sizeof *g.recs);
+    g.have = ut_calloc((size_t)nsubs, 1);
+    char journal[PATH_MAX];
+    if (out) {
+        snprintf(journal, sizeof journal, format == FMT_JSON ? "%s" : "%s.jsonl", out);
+        g.journal_path = journal;
+        if (resume) rc = read_journal(&g, journal, e->id);
+        if (rc == CLI_OK) {
+            g.journal = fopen(journal, resume ? "a" : "w");
+            if (!g.journal) {
+                cli_error(_("cannot write %s: %s"), journal, strerror(errno));
+                rc = CLI_BAD_INPUT;
+            }
+        }
+    } else {
+        g.stream = format == FMT_TEXT || format == FMT_JSON;
+    }
+    int unreadable = 0;
+    if (rc == CLI_OK) {
+        unsigned char *skip = ut_calloc((size_t)nsubs, 1);
+        memcpy(skip, g.have, (size_t)nsubs);
+        grade_batch b = { .exercise = e, .paths = subs, .n = nsubs, .skip = skip, .jobs = (int)jobs,
+                          .lang = cli_lang(), .emit = on_record, .ud = &g };
+        char err[300];
+        unreadable = grade_run(&b, err, sizeof err);
+        free(skip);
+        if (unreadable < 0) {
+            cli_error("%s", err);
+            rc = CLI_BAD_INPUT;
+        }
+    }
+    if (g.journal && fclose(g.journal) != 0) g.journal_failed = 1;
+    if (rc == CLI_OK) {
+        if (out && format != FMT_JSON) {
+            if (write_file_atomic(&g, out, e->id, gmin, gmax) != 0) rc = CLI_BAD_INPUT;
+        } else if (!out && !g.stream) {
+            if (write_whole(&g, stdout, e->id, gmin, gmax) != 0) rc = CLI_BAD_INPUT;
+        }
+        int graded = 0, passed = 0;
+        for (int i = 0; i < nsubs; i++) {
+            graded += g.have[i];
+            passed += g.have[i] && g.recs[i].passed;
+        }
+        if (out) {
+            printf(P_("%d submission graded, %d reached the pass mark: %s\n",
+                      "%d submissions graded, %d reached the pass mark: %s\n", graded),
+                   graded, passed, out);
+        }
+        if (g.journal_failed || unreadable > 0 || graded < nsubs) rc = CLI_BAD_INPUT;
+        else if (passed < nsubs) rc = CLI_FAILED;
+    }
+    for (int i = 0; i < nsubs; i++) gr_record_free(&g.recs[i]);
+    free(g.recs);
+    free(g.have);
+    ex_free(e);
+done:
+    free(subs);
+    return rc;
+}
+
+/* ---- usine course check|list ------------------------------------------------------------------ */
+
+static void course_usage(FILE *out)
+{
+    fprintf(out, _("Usage: usine course check DIR [--solutions DIR]\n"
+                   "       usine course list DIR [--json]\n"
+                   "check: every exercise loads, has French and English everywhere, its reference\n"
+                   "solution gets full marks and its starter code does not. Solutions are looked for in\n"
+                   "--solutions, else in tests/solutions/<course folder> of the source tree.\n"
+                   "list: the exercises in course order.\n"));
+}
+
+static int course_list(const ex_course *c, int json)
+{
+    cJSON *root = json ? cJSON_CreateObject() : NULL, *arr = NULL;
+    if (json) {
+        cJSON *course = cJSON_AddObjectToObject(root, "course");
+        cJSON_AddStringToObject(course, "id", c->id);
+        cJSON *t = cJSON_AddObjectToObject(course, "title");
+        cJSON_AddStringToObject(t, "fr", c->title.fr);
+        cJSON_AddStringToObject(t, "en", c->title.en);
+        arr = cJSON_AddArrayToObject(root, "exercises");
+    } else {
+        printf("%s\n\n", ex_text_in(&c->title, cli_lang()));
+    }
+    int rc = CLI_OK;
+    for (int i = 0; i < c->nfiles; i++) {
+        ex_exercise *e = load_exercise(c->files[i]);
+        if (!e) {
+            rc = CLI_BAD_INPUT;
+            continue;
+        }
+        if (json) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "id", e->id);
+            cJSON *t = cJSON_AddObjectToObject(o, "title");
+            cJSON_AddStringToObject(t, "fr", e->title.fr);
+            cJSON_AddStringToObject(t, "en", e->title.en);
+            cJSON_AddNumberToObject(o, "minutes", e->minutes);
+            cJSON_AddNumberToObject(o, "difficulty", e->difficulty);
+            cJSON_AddNumberToObject(o, "points", e->max_points);
+            cJSON_AddItemToArray(arr, o);
+        } else {
+            char idp[64], num[32], mins[64], stars[32] = "";
+            for (int k = 1; k <= 5; k++) strcat(stars, k <= e->difficulty ? "●" : "○");
+            cli_num(num, sizeof num, e->minutes, 0);
+            printf("%2d. %s %s min  %s  %s\n", i + 1, cli_pad(idp, sizeof idp, e->id, 16),
+                   cli_pad(mins, sizeof mins, num, -4), stars, ex_text_in(&e->title, cli_lang()));
+        }
+        ex_free(e);
+    }
+    if (json) {
+        if (rc == CLI_OK) cli_print_json(root);
+        else cJSON_Delete(root);
+    }
+    return rc;
+}
+
+static char *read_text(const char *path, char *why, size_t n)
+{
+    char *text;
+    size_t len;
+    return ut_read_file(path, (size_t)1 << 20, &text, &len, why, n) == 0 ? text : NULL;
+}
+
+typedef struct pair_state { gr_record recs[2]; } pair_state;
+
+static void keep_record(void *ud, int index, const gr_record *rec)
+{
+    pair_state *p = ud;
+    copy_record(rec, &p->recs[index]);
+}
+
+static int course_check(const ex_course *c, const char *solutions)
+{
+    int rc = CLI_OK;
+    for (int i = 0; i < c->nfiles; i++) {
+        ex_exercise *e = load_exercise(c->files[i]);
+        if (!e) {
+            rc = CLI_BAD_INPUT;
+            continue;
+        }
+        char sol[PATH_MAX], why[256];
+        snprintf(sol, sizeof sol, "%s/%s.lua", solutions, e->id);
+        char *sol_text = read_text(sol, why, sizeof why);
+        if (!sol_text) {
+            cli_error(_("%s: no reference solution for exercise '%s' (%s: %s)"), c->files[i], e->id, sol, why);
+            rc = CLI_BAD_INPUT;
+            ex_free(e);
+            continue;
+        }
+        const char *paths[2] = { sol, "starter.lua" };
+        const char *texts[2] = { sol_text, e->starter };
+        pair_state p;
+        gr_record_init(&p.recs[0]);
+        gr_record_init(&p.recs[1]);
+        grade_batch b = { .exercise = e, .paths = paths, .texts = texts, .n = 2, .jobs = 2, .lang = cli_lang(),
+                          .emit = keep_record, .ud = &p };
+        char err[300];
+        if (grade_run(&b, err, sizeof err) < 0) {
+            cli_error("%s", err);
+            rc = CLI_BAD_INPUT;
+        } else {
+            const gr_record *s = &p.recs[0], *st = &p.recs[1];
+            int sol_ok = s->score >= s->max - 1e-9 && !s->error;
+            int starter_ok = st->score < st->max - 1e-9;
+            char a[32], b2[32], m[32];
+            printf("%s %-14s %s %s/%s, %s %s/%s  %s\n", sol_ok && starter_ok ? "✓" : "✗", e->id, _("solution"),
+                   cli_num(a, sizeof a, s->score, 1), cli_num(m, sizeof m, s->max, 1), _("starter"),
+                   cli_num(b2, sizeof b2, st->score, 1), m, ex_text_in(&e->title, cli_lang()));
+            if (!sol_ok) {
+                printf(_("    the reference solution does not get full marks:\n"));
+                gr_write_text(stdout, s);
+                rc = rc == CLI_OK ? CLI_FAILED : rc;
+            }
+            if (!starter_ok) {
+                printf(_("    the starter code gets full marks: a student would have nothing to do\n"));
+                rc = rc == CLI_OK ? CLI_FAILED : rc;
+            }
+        }
+        gr_record_free(&p.recs[0]);
+        gr_record_free(&p.recs[1]);
+        free(sol_text);
+        ex_free(e);
+    }
+    return rc;
+}
+
+int cmd_course(int argc, char **argv)
+{
+    const char *action = NULL, *dir = NULL, *solutions = NULL;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            course_usage(stdout);
+            return CLI_OK;
+        } else if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (!strcmp(a, "--solutions")) {
+            if (i + 1 >= argc) {
+                cli_error(_("%s needs a value"), a);
+                return CLI_BAD_INPUT;
+            }
+            solutions = argv[++i];
+        } else if (a[0] == '-' && a[1]) {
+            cli_error(_("unknown option '%s'; see 'usine course --help'"), a);
+            return CLI_BAD_INPUT;
+        } else if (!action) {
+            action = a;
+        } else if (!dir) {
+            dir = a;
+        } else {
+            cli_error(_("unexpected argument '%s'; see 'usine course --help'"), a);
+            return CLI_BAD_INPUT;
+        }
+    }
+    if (!action || !dir || (strcmp(action, "check") && strcmp(action, "list"))) {
+        cli_error(_("expected 'usine course check DIR' or 'usine course list DIR'"));
+        return CLI_BAD_INPUT;
+    }
+    char err[1024];
+    ex_course *c = ex_course_load(dir, err, sizeof err);
+    if (!c) {
+        fprintf(stderr, "%s\n", err);
+        return CLI_BAD_INPUT;
+    }
+    int rc;
+    if (!strcmp(action, "list")) {
+        rc = course_list(c, json);
+    } else {
+        char sol[PATH_MAX];
+        if (solutions) {
+            ut_strlcpy(sol, solutions, sizeof sol);
+        } else {
+            /* courses/<name> in the source tree has its solutions in tests/solutions/<name>. */
+            char real[PATH_MAX];
+            const char *base = strrchr(realpath(dir, real) ? real : dir, '/');
+            snprintf(sol, sizeof sol, "%s/../../tests/solutions/%s", dir, base ? base + 1 : dir);
+        }
+        rc = course_check(c, sol);
+    }
+    ex_course_free(c);
+    return rc;
+}

@@ -1,0 +1,405 @@
+/* test_grade.c: `usine grade` and `usine course` as teachers run them: hostile submissions, every
+ * output format, resuming an interrupted batch, determinism, bad input; and the grading child's
+ * confinement (limits and system-call filter) directly. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <libxml/parser.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "run_usine.h"
+#include "grade.h"
+#include "util.h"
+
+#define EX "tests/fixtures/grading/exercise.lua"
+#define GOOD "tests/fixtures/grading/good/"
+#define HOSTILE "tests/fixtures/grading/hostile"
+#define CANARY "/tmp/usine-hostile-was-here"
+
+static char tmpdir[64];
+
+static char *ut_read_all(const char *path)
+{
+    char *text, why[200];
+    size_t len;
+    if (ut_read_file(path, 1 << 24, &text, &len, why, sizeof why) != 0) fail_msg("%s: %s", path, why);
+    return text;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/usine-grade-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Parse the JSON Lines of R.out into an array of records (at most max). */
+static int parse_lines(cJSON **recs, int max)
+{
+    int n = 0;
+    for (char *line = strtok(R.out, "\n"); line && n < max; line = strtok(NULL, "\n")) {
+        recs[n] = cJSON_Parse(line);
+        if (!recs[n]) fail_msg("not JSON: %s", line);
+        n++;
+    }
+    return n;
+}
+
+static double jnum(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(v)) fail_msg("no number '%s'", key);
+    return v->valuedouble;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* The messages of a record, joined, to look for the cause of a verdict. */
+static void messages(const cJSON *rec, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s |", str(rec, "error"));
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(rec, "checks")) {
+        size_t l = strlen(buf);
+        snprintf(buf + l, size - l, " %s |", str(c, "message"));
+    }
+}
+
+static void test_good_submissions(void **state)
+{
+    (void)state;
+    run("en", "grade", EX, GOOD "solution.lua", GOOD "half.lua", GOOD "syntax.lua", "--format", "json", NULL);
+    assert_int_equal(R.status, 1);                       /* two did not pass */
+    cJSON *recs[3];
+    assert_int_equal(parse_lines(recs, 3), 3);
+    assert_string_equal(str(recs[0], "submission"), GOOD "solution.lua");
+    assert_true(jnum(recs[0], "score") == 5 && jnum(recs[0], "max") == 5);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(recs[0], "passed")));
+    assert_true(jnum(recs[1], "score") == 2);
+    assert_string_equal(str(recs[1], "output"), "nodes\t364\nnodes\t674\nnodes\t16\n");
+    const cJSON *peak = cJSON_GetArrayItem(cJSON_GetObjectItem(recs[1], "checks"), 1);
+    assert_string_equal(str(peak, "status"), "failed");
+    assert_string_equal(str(peak, "message"), "wrong peak for h100");
+    assert_non_null(strstr(str(peak, "hint"), "GPUs"));
+    assert_true(jnum(recs[2], "score") == 0);
+    assert_non_null(strstr(str(recs[2], "error"), "syntax.lua:3:"));
+    for (int i = 0; i < 3; i++) cJSON_Delete(recs[i]);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every hostile submission: below full marks, a verdict within seconds, nothing changed. */
+static void test_hostile_submissions(void **state)
+{
+    (void)state;
+    unlink(CANARY);
+    DIR *d = opendir(HOSTILE);
+    assert_non_null(d);
+    static char names[40][128];
+    const char *argv_paths[40];
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) && n < 26;)
+        if (strstr(e->d_name, ".lua")) {
+            snprintf(names[n], sizeof names[n], "%s/%s", HOSTILE, e->d_name);
+            argv_paths[n] = names[n];
+            n++;
+        }
+    closedir(d);
+    qsort(argv_paths, (size_t)n, sizeof *argv_paths, cmp_names);
+    assert_true(n >= 20);
+    /* Two batches (run() takes up to 31 arguments). */
+    int seen = 0;
+    for (int first = 0; first < n; first += 13) {
+        int k = n - first < 13 ? n - first : 13;
+        const char *a[13];
+        for (int i = 0; i < 13; i++) a[i] = i < k ? argv_paths[first + i] : NULL;
+        run("en", "grade", EX, "--format", "json", "--jobs", "2", a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7],
+            a[8], a[9], a[10], a[11], a[12], NULL);
+        if (R.status != 1) fail_msg("status %d, stderr: %s", R.status, R.err);
+        cJSON *recs[13];
+        int got = parse_lines(recs, 13);
+        assert_int_equal(got, k);
+        for (int i = 0; i < got; i++) {
+            char msg[4096];
+            messages(recs[i], msg, sizeof msg);
+            const char *sub = str(recs[i], "submission");
+            if (!(jnum(recs[i], "score") < jnum(recs[i], "max")))
+                fail_msg("%s got full marks: %s", sub, msg);
+            if (jnum(recs[i], "time_s") > 10) fail_msg("%s took %.1f s", sub, jnum(recs[i], "time_s"));
+            /* The verdict names the cause. */
+            static const struct { const char *file, *says; } cause[] = {
+                { "/loop.lua", "instruction limit" }, { "/pcall_swallow.lua", "instruction limit" },
+                { "/memory_bomb.lua", "memory limit" }, { "/string_rep.lua", "string.rep" },
+                { "/pattern_bomb.lua", "time limit" }, { "/files.lua", "'io'" }, { "/finaliser.lua", "__gc" },
+                { "/bytecode.lua", "'dump'" }, { "/error_tostring.lua", "error object is a table" },
+                { "/platform_file.lua", "platform" }, { "/kernels.lua", "kernels" },
+                { "/output_flood.lua", "instruction limit" }, { "/deep_recursion.lua", "stack overflow" },
+            };
+            for (size_t c = 0; c < sizeof cause / sizeof *cause; c++)
+                if (strstr(sub, cause[c].file) && !strstr(msg, cause[c].says))
+                    fail_msg("%s: expected '%s' in: %s", sub, cause[c].says, msg);
+            if (strstr(sub, "output_flood")) assert_true(strlen(str(recs[i], "output")) <= 70000);
+            cJSON_Delete(recs[i]);
+            seen++;
+        }
+    }
+    assert_int_equal(seen, n);
+    struct stat st;
+    assert_int_not_equal(stat(CANARY, &st), 0);
+}
+
+static void test_same_grade_every_time(void **state)
+{
+    (void)state;
+    char first[8192];
+    run("fr", "grade", EX, GOOD "half.lua", HOSTILE "/rigged_values.lua", HOSTILE "/nan_inf.lua", "--format", "json",
+        "--jobs", "1", NULL);
+    cJSON *a[3];
+    assert_int_equal(parse_lines(a, 3), 3);
+    run("fr", "grade", EX, GOOD "half.lua", HOSTILE "/rigged_values.lua", HOSTILE "/nan_inf.lua", "--format", "json",
+        "--jobs", "2", NULL);
+    cJSON *b[3];
+    assert_int_equal(parse_lines(b, 3), 3);
+    for (int i = 0; i < 3; i++) {
+        cJSON_DeleteItemFromObject(a[i], "time_s");
+        cJSON_DeleteItemFromObject(b[i], "time_s");
+        char *sa = cJSON_PrintUnformatted(a[i]), *sb = cJSON_PrintUnformatted(b[i]);
+        snprintf(first, sizeof first, "%s", sa);
+        assert_string_equal(first, sb);
+        free(sa);
+        free(sb);
+    }
+    /* French titles and messages. */
+    assert_string_equal(str(cJSON_GetArrayItem(cJSON_GetObjectItem(a[0], "checks"), 1), "message"),
+                        "crête fausse pour h100");
+    for (int i = 0; i < 3; i++) cJSON_Delete(a[i]), cJSON_Delete(b[i]);
+}
+
+static void test_vpl_cannot_be_fooled(void **state)
+{
+    (void)state;
+    setenv("VPL_GRADEMAX", "20", 1);
+    run("en", "grade", EX, HOSTILE "/fake_grades.lua", "--format", "vpl", NULL);
+    unsetenv("VPL_GRADEMAX");
+    int grade_lines = 0;
+    const char *last_grade = NULL;
+    for (char *line = strtok(R.out, "\n"); line; line = strtok(NULL, "\n")) {
+        if (!strncmp(line, "Grade :=>>", 10)) grade_lines++, last_grade = line;
+        assert_true(strncmp(line, "Comment :=>>", 12) != 0 || strstr(line, "perfect") == NULL);
+    }
+    assert_int_equal(grade_lines, 1);
+    assert_string_equal(last_grade, "Grade :=>> 0");
+}
+
+static void test_junit_gradescope_classroom(void **state)
+{
+    (void)state;
+    run("en", "grade", EX, GOOD "half.lua", HOSTILE "/fake_grades.lua", "--format", "junit", NULL);
+    assert_int_equal(R.status, 1);
+    xmlDocPtr doc = xmlReadMemory(R.out, (int)strlen(R.out), "junit.xml", NULL, XML_PARSE_NONET);
+    assert_non_null(doc);
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    assert_string_equal((const char *)root->name, "testsuites");
+    int suites = 0, cases = 0;
+    for (xmlNodePtr s = root->children; s; s = s->next)
+        if (s->type == XML_ELEMENT_NODE) {
+            suites++;
+            for (xmlNodePtr c = s->children; c; c = c->next)
+                if (c->type == XML_ELEMENT_NODE && !xmlStrcmp(c->name, (const xmlChar *)"testcase")) cases++;
+        }
+    assert_int_equal(suites, 2);
+    assert_int_equal(cases, 4);                           /* no fake test case smuggled in */
+    xmlFreeDoc(doc);
+
+    run("en", "grade", EX, GOOD "half.lua", "--format", "gradescope", NULL);
+    cJSON *g = cJSON_Parse(R.out);
+    assert_non_null(g);
+    assert_true(jnum(g, "score") == 2);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(g, "tests")), 2);
+    cJSON_Delete(g);
+
+    run("en", "grade", EX, GOOD "solution.lua", "--format", "classroom", NULL);
+    assert_int_equal(R.status, 0);
+    /* Decode the base64 line. */
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char json[4096];
+    size_t o = 0;
+    unsigned acc = 0;
+    int bits = 0;
+    for (const char *p = R.out; *p && *p != '\n' && *p != '='; p++) {
+        const char *k = strchr(alphabet, *p);
+        assert_non_null(k);
+        acc = (acc << 6) | (unsigned)(k - alphabet);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            json[o++] = (char)((acc >> bits) & 0xff);
+        }
+    }
+    json[o] = '\0';
+    cJSON *c = cJSON_Parse(json);
+    assert_non_null(c);
+    assert_string_equal(str(c, "status"), "pass");
+    assert_true(jnum(c, "max_score") == 5);
+    cJSON_Delete(c);
+}
+
+static int file_lines(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    int n = 0, ch;
+    while ((ch = fgetc(f)) != EOF) n += ch == '\n';
+    fclose(f);
+    return n;
+}
+
+/* A batch killed while writing its last record, run again with --resume: nothing lost, nothing
+ * graded twice. */
+static void test_resume(void **state)
+{
+    (void)state;
+    char out[128];
+    snprintf(out, sizeof out, "%s/grades.jsonl", tmpdir);
+    run("en", "grade", EX, GOOD "solution.lua", GOOD "half.lua", "--format", "json", "--out", out, NULL);
+    assert_int_equal(R.status, 1);
+    assert_int_equal(file_lines(out), 2);
+    /* Cut the file in the middle of the second record, as a kill would. */
+    struct stat st;
+    assert_int_equal(stat(out, &st), 0);
+    char *text = ut_read_all(out);
+    char *second = strchr(text, '\n') + 1;
+    assert_int_equal(truncate(out, (off_t)(second - text) + 20), 0);
+    run("en", "grade", EX, GOOD "solution.lua", GOOD "half.lua", GOOD "syntax.lua", "--format", "json", "--out", out,
+        "--resume", NULL);
+    assert_int_equal(R.status, 1);
+    assert_int_equal(file_lines(out), 3);
+    char *again = ut_read_all(out);
+    assert_true(strncmp(again, text, (size_t)(second - text)) == 0); /* the first record untouched */
+    assert_non_null(strstr(again, "half.lua"));
+    assert_non_null(strstr(again, "syntax.lua"));
+    assert_null(strstr(strstr(again, "solution.lua") + 1, "solution.lua\""));
+    free(text);
+    free(again);
+
+    /* JUnit: the journal sits next to the report; --resume grades nothing new. */
+    snprintf(out, sizeof out, "%s/report.xml", tmpdir);
+    run("en", "grade", EX, GOOD "solution.lua", "--format", "junit", "--out", out, NULL);
+    assert_int_equal(R.status, 0);
+    char journal[160];
+    snprintf(journal, sizeof journal, "%s.jsonl", out);
+    assert_int_equal(file_lines(journal), 1);
+    run("en", "grade", EX, GOOD "solution.lua", "--format", "junit", "--out", out, "--resume", NULL);
+    assert_int_equal(R.status, 0);
+    assert_int_equal(file_lines(journal), 1);
+    xmlDocPtr doc = xmlReadFile(out, NULL, XML_PARSE_NONET);
+    assert_non_null(doc);
+    xmlFreeDoc(doc);
+}
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    char broken[128];
+    snprintf(broken, sizeof broken, "%s/broken.lua", tmpdir);
+    FILE *f = fopen(broken, "w");
+    fputs("return { id = 'x', title = { fr = 'Titre' }, text = {fr='a', en='b'} }\n", f);
+    fclose(f);
+    static const struct { const char *a[6]; const char *says; } cases[] = {
+        { { "grade", NULL }, "exercise" },
+        { { "grade", EX, NULL }, "submission" },
+        { { "grade", "no-such-exercise.lua", GOOD "solution.lua", NULL }, "no-such-exercise.lua" },
+        { { "grade", EX, GOOD "solution.lua", "--format", "pdf", NULL }, "--format pdf" },
+        { { "grade", EX, GOOD "solution.lua", GOOD "half.lua", "--format", "vpl" }, "one submission" },
+        { { "grade", EX, GOOD "solution.lua", "--resume", NULL }, "--out" },
+        { { "grade", EX, GOOD "solution.lua", "--jobs", "0", NULL }, "--jobs" },
+        { { "course", "check", "no/such/dir", NULL }, "index.lua" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *const *a = cases[i].a;
+        run("en", a[0], a[1], a[2], a[3], a[4], a[5], NULL);
+        if (R.status != 2 || !strstr(R.err, cases[i].says))
+            fail_msg("case %zu: status %d, stderr: %s", i, R.status, R.err);
+        assert_string_equal(R.out, "");
+    }
+    run("en", "grade", broken, GOOD "solution.lua", NULL);
+    assert_int_equal(R.status, 2);
+    assert_non_null(strstr(R.err, "broken.lua: title: field 'en'"));
+    /* An unreadable submission gets its record, the others are graded, the status says 2. */
+    run("en", "grade", EX, "no-such-submission.lua", GOOD "solution.lua", "--format", "json", NULL);
+    assert_int_equal(R.status, 2);
+    assert_non_null(strstr(R.out, "cannot read the submission"));
+    assert_non_null(strstr(R.out, "\"score\":5"));
+}
+
+/* The child's confinement, directly: no file, no process, no program, no socket, no code. */
+static void test_confinement(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char err[200];
+        if (grade_confine(5, fds[1], err, sizeof err) != 0) _exit(10);
+        int bad = 0;
+        if (open(CANARY, O_CREAT | O_WRONLY, 0600) >= 0) bad |= 1;
+        if (open("/etc/hostname", O_RDONLY) >= 0) bad |= 2;
+        pid_t p = fork();
+        if (p == 0) _exit(0);
+        if (p > 0) bad |= 4;
+        if (socket(AF_INET, SOCK_STREAM, 0) >= 0) bad |= 8;
+        char *const args[] = { "/bin/true", NULL };
+        execv("/bin/true", args);
+        bad |= 16;                                      /* reached only because execv failed: good */
+        if (write(1, "x", 1) == 1) bad |= 32;
+        unsigned char code = (unsigned char)(bad ^ 16);
+        if (write(fds[1], &code, 1) != 1) _exit(11);
+        _exit(0);
+    }
+    close(fds[1]);
+    unsigned char code = 255;
+    assert_int_equal(read(fds[0], &code, 1), 1);
+    int st;
+    waitpid(pid, &st, 0);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_int_equal(code, 0);
+    close(fds[0]);
+    struct stat sb;
+    assert_int_not_equal(stat(CANARY, &sb), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_confinement),
+        cmocka_unit_test(test_good_submissions),
+        cmocka_unit_test(test_hostile_submissions),
+        cmocka_unit_test(test_same_grade_every_time),
+        cmocka_unit_test(test_vpl_cannot_be_fooled),
+        cmocka_unit_test(test_junit_gradescope_classroom),
+        cmocka_unit_test(test_resume),
+        cmocka_unit_test(test_bad_input),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
