@@ -68,6 +68,7 @@ void grade_verdict(const ex_exercise *e, const char *path, const char *lang, con
 
 /* ---- the child ------------------------------------------------------------------------------- */
 
+#ifndef GRADE_UNDER_ASAN
 static size_t address_space_now(void)
 {
     FILE *f = fopen("/proc/self/statm", "r");
@@ -78,6 +79,7 @@ static size_t address_space_now(void)
     }
     return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
 }
+#endif
 
 static int set_limit(int what, rlim_t soft, rlim_t hard)
 {
@@ -119,6 +121,7 @@ int grade_confine(double cpu_s, int out_fd, char *err, size_t err_size)
         SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask),
         SCMP_SYS(sched_yield), SCMP_SYS(sched_getaffinity), SCMP_SYS(set_robust_list), SCMP_SYS(rseq),
         SCMP_SYS(restart_syscall), SCMP_SYS(prlimit64), SCMP_SYS(getrandom), SCMP_SYS(sysinfo),
+        SCMP_SYS(sigaltstack), SCMP_SYS(rt_sigaction),   /* sanitizers set up their signal stack per thread */
     };
     int rc = 0;
     for (size_t i = 0; i < sizeof allowed / sizeof *allowed && rc == 0; i++)

@@ -40,7 +40,7 @@ static const char STD_NAMES_KEY[] = "usine.sbx.standard";
 sbx_limits sbx_default_limits(void)
 {
     sbx_limits l = {
-        .instructions = 100000000L,  /* about half a second of Lua on a laptop */
+        .instructions = 20000000L,   /* about a tenth of a second of Lua on a laptop */
         .memory_bytes = 64u << 20,
         .string_bytes = 4u << 20,
         .output_bytes = 64u << 10,
