@@ -149,6 +149,27 @@ static int is_identifier(const char *s)
     return 1;
 }
 
+/* A typo in a field name ("limit", "hints") must not pass silently. */
+static int unknown_field(lua_State *L, int t, const char *const *known, const char *where, char *err, size_t n)
+{
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        lua_pop(L, 1);
+        const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+        int ok = 0;
+        for (const char *const *p = known; k && *p && !ok; p++) ok = strcmp(k, *p) == 0;
+        if (!ok) {
+            char list[400] = "";
+            for (const char *const *p = known; *p; p++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", p == known ? "" : ", ", *p);
+            fail(err, n, _("%s: unknown field '%s' (known: %s)"), where, k ? k : luaL_typename(L, -1), list);
+            lua_pop(L, 1);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int read_check(lua_State *L, int t, int i, ex_check *c, const char *path, char *err, size_t n)
 {
     char where[512];
@@ -170,6 +191,8 @@ static int read_check(lua_State *L, int t, int i, ex_check *c, const char *path,
     if (rc == 0 && !is_identifier(c->id))
         rc = fail(err, n, _("%s: id '%s' may hold only a-z, 0-9, '-' and '_'"), where, c->id);
     if (rc == 0) snprintf(where, sizeof where, "%s:%d: check '%s'", path, c->line, c->id);
+    static const char *const known[] = { "id", "title", "points", "hint", "run", NULL };
+    if (rc == 0) rc = unknown_field(L, ct, known, where, err, n);
     if (rc == 0) rc = get_text(L, ct, "title", &c->title, where, err, n);
     if (rc == 0) rc = get_text(L, ct, "hint", &c->hint, where, err, n);
     if (rc == 0) rc = get_number(L, ct, "points", 1e-9, 1e6, 0.0 / 0.0, &c->points, where, err, n);
@@ -184,6 +207,9 @@ static int read_check(lua_State *L, int t, int i, ex_check *c, const char *path,
 static int read_exercise(ex_exercise *e, lua_State *L, int t, char *err, size_t n)
 {
     const char *path = e->path;
+    static const char *const known[] = { "id", "title", "text", "concepts", "difficulty", "minutes", "pass",
+                                         "platform", "scenario", "starter", "limits", "checks", NULL };
+    if (unknown_field(L, t, known, path, err, n) != 0) return -1;
     if (get_string(L, t, "id", 1, &e->id, path, err, n) != 0) return -1;
     if (!is_identifier(e->id))
         return fail(err, n, _("%s: id '%s' may hold only a-z, 0-9, '-' and '_'"), path, e->id);

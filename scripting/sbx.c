@@ -241,6 +241,20 @@ static void patch_string_library(lua_State *L)
 
 /* ---- state ----------------------------------------------------------------------------------- */
 
+static int sb_pairs(lua_State *L);
+static int sb_tostring(lua_State *L);
+
+/* Every submission, and every exercise, draws the same random numbers. */
+static void seed_random(lua_State *L)
+{
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    lua_getfield(L, -1, LUA_MATHLIBNAME);
+    lua_getfield(L, -1, "randomseed");
+    lua_pushinteger(L, 20261125);
+    lua_call(L, 1, 0);
+    lua_pop(L, 2);
+}
+
 sbx *sbx_create(const sbx_limits *lim)
 {
     sbx *s = ut_calloc(1, sizeof *s);
@@ -254,6 +268,13 @@ sbx *sbx_create(const sbx_limits *lim)
     sbx_reset_budget(s);
     luaL_openlibs(s->L);
     patch_string_library(s->L);
+    /* Exercise code is trusted but must be as repeatable as submissions: the same pairs order,
+     * tostring without addresses. */
+    lua_pushcfunction(s->L, sb_pairs);
+    lua_setglobal(s->L, "pairs");
+    lua_pushcfunction(s->L, sb_tostring);
+    lua_setglobal(s->L, "tostring");
+    seed_random(s->L);
     return s;
 }
 
@@ -530,12 +551,7 @@ void sbx_new_env(sbx *s)
     copy_library(L, loaded, LUA_UTF8LIBNAME, env, NULL);
     copy_library(L, loaded, LUA_COLIBNAME, env, NULL);
     copy_library(L, loaded, LUA_OSLIBNAME, env, os_only);
-    /* Every submission draws the same random numbers. */
-    lua_getfield(L, loaded, LUA_MATHLIBNAME);
-    lua_getfield(L, -1, "randomseed");
-    lua_pushinteger(L, 20261125);
-    lua_call(L, 1, 0);
-    lua_pop(L, 1);
+    seed_random(L);
     /* Remember the names a submission starts with (once per state). */
     if (lua_getfield(L, LUA_REGISTRYINDEX, STD_NAMES_KEY) == LUA_TNIL) {
         lua_pop(L, 1);
