@@ -40,7 +40,8 @@ lb_box *lb_box_new(lua_State *L);            /* pushes an empty box */
 void lb_box_close(lb_box *b);                /* frees what it holds; an empty box is fine */
 
 int lb_flags(lua_State *L);                  /* flags upvalue of the running function */
-int lb_raise(lua_State *L, const char *msg); /* raise msg as it is (Lua copies it first) */
+int lb_raise(lua_State *L, const char *msg); /* luaL_error(L, "%s", msg): msg may be on the C stack */
+const char *lb_describe(lua_State *L, int idx); /* a value for messages: 42, 'text' or its type; pushes */
 
 /* A table of named fields being read: its stack index, the argument it came from (for "bad
  * argument #arg to 'f'"), and its path in messages (NULL: top level; "model", "steps[2][1]"). */
@@ -55,7 +56,6 @@ typedef struct lb_tab {
 lb_tab lb_table(lua_State *L, int idx, int arg, const char *path); /* checks that idx is a table */
 void lb_keys(lua_State *L, const lb_tab *t, const char *const *allowed); /* NULL-terminated */
 int lb_get(lua_State *L, const lb_tab *t, const char *key);      /* push t[key] (raw), return its type */
-int lb_has(lua_State *L, const lb_tab *t, const char *key);
 long lb_int(lua_State *L, const lb_tab *t, const char *key, int required, long def, long lo, long hi);
 double lb_num(lua_State *L, const lb_tab *t, const char *key, int required, double def, double lo, double hi, int lo_open);
 int lb_bool(lua_State *L, const lb_tab *t, const char *key, int def);

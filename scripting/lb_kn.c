@@ -12,6 +12,7 @@
 #include "kn.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <string.h>
 
 enum { GEMM_MAX_N = 2048, NAIVE_MAX_N = 1024, CHECK_NAIVE_N = 256, STREAM_MAX_MIB = 1024, MAX_THREADS = 1024 };
@@ -77,9 +78,10 @@ static lua_Integer check_int(lua_State *L, int arg, lua_Integer lo, lua_Integer 
 {
     int ok;
     lua_Integer v = lua_tointegerx(L, arg, &ok);
-    if (lua_type(L, arg) != LUA_TNUMBER || !ok || v < lo || v > hi)
-        luaL_argerror(L, arg, lua_pushfstring(L, _("an integer from %I to %I expected"), lo, hi));
-    return v;
+    if (lua_type(L, arg) == LUA_TNUMBER && ok && v >= lo && v <= hi) return v;
+    char what[96];
+    snprintf(what, sizeof what, _("an integer from %lld to %lld expected"), (long long)lo, (long long)hi);
+    return luaL_argerror(L, arg, what);
 }
 
 /* gemm(rung, n [, threads]): the best time of C = A x B for at least GEMM_MIN_S seconds, and the

@@ -5,7 +5,8 @@
  * One call must not run for minutes, and the cost of a simulation is in its messages, above all
  * in those that share links at the same time: a collective is refused when its program sends more
  * than MAX_MESSAGES messages, or more than MAX_AT_ONCE in one step; a schedule holds at most
- * MAX_SCHEDULE messages. The simulator is created after every argument is read and destroyed
+ * MAX_SCHEDULE messages, and is refused when messages of many sizes crowd the same links
+ * (MAX_CONTENTION, below). The simulator is created after every argument is read and destroyed
  * before results are pushed; the schedule's arrays are Lua userdata. */
 #include "lb.h"
 #include "lb_int.h"
@@ -14,6 +15,7 @@
 #include "util.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +25,7 @@ enum {
     MAX_AT_ONCE = 1 << 18,      /* an all-to-all over 512 GPUs sends 512 x 511 in its one step */
     MAX_SCHEDULE = 100000,
 };
+#define MAX_CONTENTION 33554432.0  /* 2^25: about 4000 messages of different sizes on one route */
 
 /* Count the messages of a collective's program: 0 when they are within the caps, else -1. */
 static int within_caps(const coll_plan *c)
@@ -128,7 +131,13 @@ int lb_usine_collective(lua_State *L)
  * next step (quadratic for a GPU that sends many), every GPU that takes part in a step gets a
  * barrier, a compute task of 0 seconds on it that waits for its messages of the step; the next
  * messages of that GPU wait for its barrier. Zero-length tasks end at the instant they start, so
- * the barriers change no time. */
+ * the barriers change no time. step_end_s[k] is when every message of steps 1..k has arrived.
+ *
+ * Cost: flows that share a link are re-rated whenever one of them ends, so many messages of
+ * different sizes through one link cost the square of their number (equal sizes end together and
+ * cost little). Before running, every link's messages are counted, c, with their distinct sizes,
+ * d, over the whole schedule (messages of different steps may overlap), and the schedule is
+ * refused when the sum of c x d over the links exceeds MAX_CONTENTION. */
 
 typedef struct sched_msg {
     int from, to;
@@ -201,9 +210,51 @@ static void read_steps(lua_State *L, int si, int nsteps, int gpus, sched *sc)
     sc->first[nsteps] = m;
 }
 
-/* Build and run the schedule; 0, or -1 with the simulator's message. */
-static int run_schedule(ds *s, sched *sc, int nsteps, int gpus, double *end_s, char *err, size_t errsz)
+typedef struct sized { double bytes; int msg; } sized;
+
+static int by_bytes(const void *a, const void *b)
 {
+    const sized *x = a, *y = b;
+    return x->bytes < y->bytes ? -1 : x->bytes > y->bytes ? 1 : x->msg - y->msg;
+}
+
+/* Sum of c x d over the links (see above); the worst link in *worst. */
+static double contention(const net *n, const sched *sc, int nmsg, int *worst)
+{
+    sized *order = ut_malloc((size_t)(nmsg > 0 ? nmsg : 1) * sizeof *order);
+    for (int i = 0; i < nmsg; i++) order[i] = (sized){ sc->msg[i].bytes, i };
+    qsort(order, (size_t)nmsg, sizeof *order, by_bytes);
+    double *c = ut_calloc((size_t)n->nlinks, sizeof *c), *d = ut_calloc((size_t)n->nlinks, sizeof *d);
+    double *last = ut_calloc((size_t)n->nlinks, sizeof *last);
+    for (int i = 0; i < nmsg; i++) {
+        const sched_msg *g = &sc->msg[order[i].msg];
+        int hops[NET_MAX_HOPS];
+        int nh = net_route(n, g->from, g->to, hops, NULL);
+        for (int h = 0; h < nh; h++) {
+            c[hops[h]]++;
+            if (last[hops[h]] != g->bytes) d[hops[h]]++, last[hops[h]] = g->bytes;
+        }
+    }
+    double sum = 0, max = -1;
+    for (int l = 0; l < n->nlinks; l++) {
+        sum += c[l] * d[l];
+        if (c[l] * d[l] > max) max = c[l] * d[l], *worst = l;
+    }
+    free(order), free(c), free(d), free(last);
+    return sum;
+}
+
+/* Build and run the schedule; 0, or -1 with the simulator's message. */
+static int run_schedule(ds *s, net *n, sched *sc, int nsteps, int gpus, double *end_s, char *err, size_t errsz)
+{
+    int worst = 0;
+    if (contention(n, sc, sc->first[nsteps], &worst) > MAX_CONTENTION) {
+        char link[96];
+        net_link_label(n, worst, link, sizeof link);
+        snprintf(err, errsz, _("this schedule would take too long to simulate: too many messages of different sizes "
+                               "share links (the busiest: %s); use fewer messages or fewer different sizes"), link);
+        return -1;
+    }
     for (int g = 0; g < gpus; g++) sc->last[g] = -1, sc->count[g] = 0;
     for (int k = 0; k < nsteps; k++) {
         int ntouched = 0;
@@ -275,14 +326,18 @@ int lb_usine_schedule(lua_State *L)
     sched *sc = sched_alloc(L, (int)nmsg, (int)nsteps, gpus);
     read_steps(L, steps.idx, (int)nsteps, gpus, sc);
 
+    /* Nothing to send, nothing to simulate (and an empty simulation's timeline sorts NULL). */
     char err[512] = "";
     double end_s = 0;
-    net *n = net_create(p, part, gpus, err, sizeof err);
-    ds *s = n ? ds_create(n, 0) : NULL;
-    int rc = s ? run_schedule(s, sc, (int)nsteps, gpus, &end_s, err, sizeof err) : -1;
-    ds_destroy(s);
-    net_destroy(n);
-    if (rc != 0) return lb_raise(L, err);
+    memset(sc->step_end, 0, (size_t)nsteps * sizeof *sc->step_end);
+    if (nmsg > 0) {
+        net *n = net_create(p, part, gpus, err, sizeof err);
+        ds *s = n ? ds_create(n, 0) : NULL;
+        int rc = s ? run_schedule(s, n, sc, (int)nsteps, gpus, &end_s, err, sizeof err) : -1;
+        ds_destroy(s);
+        net_destroy(n);
+        if (rc != 0) return lb_raise(L, err);
+    }
 
     lua_createtable(L, 0, 3);
     lb_setnum(L, "time_s", end_s);

@@ -12,10 +12,14 @@
 #include "util.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 enum { KIND_PREDICT, KIND_PLAN, KIND_STEP };
-enum { STEP_MAX_GPUS = 1024, PLAN_MAX_TOP = 100 };
+/* A simulated step has tasks for every micro-batch on every GPU (and, with tensor parallelism,
+ * collectives for every layer of each): GPUs x micro-batches = 2^17 is about 8 million events,
+ * a second or two. */
+enum { STEP_MAX_GPUS = 1024, STEP_MAX_WORK = 1 << 17, PLAN_MAX_TOP = 100, MAX_GBS = 1 << 30 };
 
 static const char *const predict_keys[] = {
     "platform", "partition", "model", "gpus", "tp", "pp", "vpp", "cp", "gbs", "mbs", "zero", "seq_parallel",
@@ -47,7 +51,7 @@ static void read_opts(lua_State *L, int kind, train_in *in)
     *pl = tm_plan_default();
     long max_gpus = kind == KIND_STEP && have > STEP_MAX_GPUS ? STEP_MAX_GPUS : have;
     pl->gpus = (int)lb_int(L, &t, "gpus", 1, 0, 1, max_gpus);
-    pl->gbs = lb_int(L, &t, "gbs", 1, 0, 1, 1L << 40);
+    pl->gbs = lb_int(L, &t, "gbs", 1, 0, 1, MAX_GBS);
     pl->cp = (int)lb_int(L, &t, "cp", 0, pl->cp, 1, 1024);
     pl->seq_parallel = lb_bool(L, &t, "seq_parallel", pl->seq_parallel);
     pl->flash = lb_bool(L, &t, "flash", pl->flash);
@@ -198,6 +202,12 @@ int lb_usine_step(lua_State *L)
     ds_stats st;
     tm_ctx *c = open_ctx(&in, err, sizeof err);
     int ok = c && tm_predict(c, &in.m, &in.pl, in.tokens, &r, err, sizeof err) == 0;
+    if (ok && (double)in.pl.gpus * r.micro_batches > STEP_MAX_WORK) {
+        snprintf(err, sizeof err, _("a step of %d GPUs with %d micro-batches each is more than one call may simulate "
+                                    "(GPUs x micro-batches at most %d): use fewer GPUs or a smaller batch"),
+                 in.pl.gpus, r.micro_batches, STEP_MAX_WORK);
+        ok = 0;
+    }
     net *n = ok ? net_create(in.p, in.part, in.pl.gpus, err, sizeof err) : NULL;
     ds *s = n ? ds_create(n, 0) : NULL;
     ok = s && tm_build_step(c, &in.m, &in.pl, s, err, sizeof err) >= 0 && ds_run(s, &st) == 0;

@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------------------------------ */
@@ -48,8 +49,7 @@ int lb_flags(lua_State *L)
 
 int lb_raise(lua_State *L, const char *msg)
 {
-    lua_pushstring(L, msg);
-    return lua_error(L);
+    return luaL_error(L, "%s", msg);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -69,7 +69,7 @@ lb_tab lb_table(lua_State *L, int idx, int arg, const char *path)
 }
 
 /* What a value is, for messages: the number itself, or its type. Never runs a metamethod. */
-static const char *describe(lua_State *L, int vidx)
+const char *lb_describe(lua_State *L, int vidx)
 {
     if (lua_type(L, vidx) == LUA_TNUMBER) {
         lua_pushvalue(L, vidx);
@@ -92,7 +92,7 @@ int lb_field_error(lua_State *L, const lb_tab *t, const char *key, const char *w
 {
     vidx = lua_absindex(L, vidx);
     const char *name = field_name(L, t, key);
-    const char *got = lua_type(L, vidx) == LUA_TNIL ? NULL : describe(L, vidx);
+    const char *got = lua_type(L, vidx) == LUA_TNIL ? NULL : lb_describe(L, vidx);
     if (!got) return luaL_argerror(L, t->arg, lua_pushfstring(L, _("field '%s' is missing (%s)"), name, what));
     return luaL_argerror(L, t->arg, lua_pushfstring(L, _("field '%s' must be %s (got %s)"), name, what, got));
 }
@@ -120,7 +120,7 @@ void lb_keys(lua_State *L, const lb_tab *t, const char *const *allowed)
             luaL_argerror(L, t->arg, lua_pushfstring(L, _("unknown field '%s' (known: %s)"),
                                                      field_name(L, t, lua_tostring(L, -2)), known));
         luaL_argerror(L, t->arg, lua_pushfstring(L, _("%s has a key %s that is not a field name (known: %s)"),
-                                                 t->path ? t->path : _("the table"), describe(L, -2), known));
+                                                 t->path ? t->path : _("the table"), lb_describe(L, -2), known));
     }
 }
 
@@ -128,13 +128,6 @@ int lb_get(lua_State *L, const lb_tab *t, const char *key)
 {
     lua_pushstring(L, key);
     return lua_rawget(L, t->idx);
-}
-
-int lb_has(lua_State *L, const lb_tab *t, const char *key)
-{
-    int ty = lb_get(L, t, key);
-    lua_pop(L, 1);
-    return ty != LUA_TNIL;
 }
 
 long lb_int(lua_State *L, const lb_tab *t, const char *key, int required, long def, long lo, long hi)
@@ -152,7 +145,9 @@ long lb_int(lua_State *L, const lb_tab *t, const char *key, int required, long d
             return (long)d;
         }
     }
-    lb_field_error(L, t, key, lua_pushfstring(L, _("an integer from %I to %I"), (lua_Integer)lo, (lua_Integer)hi), -2);
+    char what[96];
+    snprintf(what, sizeof what, _("an integer from %ld to %ld"), lo, hi);
+    lb_field_error(L, t, key, what, -1);
     return 0;
 }
 
@@ -168,8 +163,11 @@ double lb_num(lua_State *L, const lb_tab *t, const char *key, int required, doub
         lua_pop(L, 1);
         return v;
     }
-    const char *fmt = lo_open ? _("a number above %f and at most %f") : _("a number from %f to %f");
-    lb_field_error(L, t, key, lua_pushfstring(L, fmt, (lua_Number)lo, (lua_Number)hi), -2);
+    char what[96];
+    if (isinf(hi)) snprintf(what, sizeof what, lo_open ? _("a finite number above %.14g") : _("a finite number from %.14g"), lo);
+    else if (lo_open) snprintf(what, sizeof what, _("a number above %.14g and at most %.14g"), lo, hi);
+    else snprintf(what, sizeof what, _("a number from %.14g to %.14g"), lo, hi);
+    lb_field_error(L, t, key, what, -1);
     return 0;
 }
 
@@ -281,7 +279,7 @@ void lb_check_model(lua_State *L, const lb_tab *t, const char *key, tm_model *ou
         if (!m) {
             const char *what = lua_pushfstring(L, _("a model id (%s) or a table"), model_ids(L));
             if (key) lb_field_error(L, t, key, what, vidx);
-            luaL_argerror(L, t->arg, lua_pushfstring(L, _("%s expected, got %s"), what, describe(L, vidx)));
+            luaL_argerror(L, t->arg, lua_pushfstring(L, _("%s expected, got %s"), what, lb_describe(L, vidx)));
         }
         *out = *m;
     } else if (lua_type(L, vidx) == LUA_TTABLE) {
@@ -292,7 +290,7 @@ void lb_check_model(lua_State *L, const lb_tab *t, const char *key, tm_model *ou
     } else {
         const char *what = _("a model id or a table");
         if (key) lb_field_error(L, t, key, what, vidx);
-        luaL_argerror(L, t->arg, lua_pushfstring(L, _("%s expected, got %s"), what, describe(L, vidx)));
+        luaL_argerror(L, t->arg, lua_pushfstring(L, _("%s expected, got %s"), what, lb_describe(L, vidx)));
     }
     if (key) lua_pop(L, 1);
 }
@@ -398,10 +396,10 @@ static int usine_amdahl_fit(lua_State *L)
         lua_Integer p = lua_tointegerx(L, -2, &ok);
         if (lua_type(L, -2) != LUA_TNUMBER || !ok || p < 1 || p > 1000000)
             luaL_argerror(L, 1, lua_pushfstring(L, _("element %d must be a whole number of threads from 1 to 1000000 (got %s)"),
-                                                i + 1, describe(L, -2)));
+                                                i + 1, lb_describe(L, -2)));
         if (!is_finite_number(L, -1) || !(lua_tonumber(L, -1) > 0))
             luaL_argerror(L, 2, lua_pushfstring(L, _("element %d must be a positive finite speed-up (got %s)"),
-                                                i + 1, describe(L, -1)));
+                                                i + 1, lb_describe(L, -1)));
         threads[i] = (int)p;
         speedup[i] = lua_tonumber(L, -1);
         lua_pop(L, 2);

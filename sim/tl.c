@@ -86,7 +86,7 @@ static int by_gpu_then_start(const void *a, const void *b)
 
 void tl_finish(tl *t)
 {
-    qsort(t->iv, t->niv, sizeof *t->iv, by_gpu_then_start);
+    if (t->niv > 0) qsort(t->iv, t->niv, sizeof *t->iv, by_gpu_then_start); /* iv is NULL when empty */
     free(t->gpu_first);
     free(t->gpu_max_end);
     t->gpu_first = ut_calloc((size_t)t->gpus + 1, sizeof *t->gpu_first);

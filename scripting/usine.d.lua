@@ -1,0 +1,389 @@
+---@meta usine
+-- usine.d.lua: the `usine` library for the Lua language server (LuaLS), so that course authors get
+-- completion and type checks. Put this folder in "workspace.library". The library is implemented
+-- in C (scripting/lb_*.c); this file only describes it. Every function raises an error naming the
+-- argument or field that is wrong (type, range, NaN, unknown field), and reads tables raw.
+
+---@class usine
+---@field version string Version of Usine, such as "0.1.0".
+---@field kernels usine.kernels? Real kernels on this computer (exercise code only, when the host allows them).
+usine = {}
+
+---@alias usine.precision "fp32"|"tf32"|"fp16"|"bf16"|"fp8"
+---@alias usine.recompute "none"|"selective"|"full"
+---@alias usine.op "allreduce"|"reducescatter"|"allgather"|"alltoall"|"broadcast"|"p2p"
+---@alias usine.algo "ring"|"tree"|"rhd"|"hier"|"direct"
+
+-- Platforms ------------------------------------------------------------------------------------
+
+---@class usine.platform
+---@field id string Identifier of the platform, such as "jean-zay".
+---@field name string Human name of the platform.
+---@field description {fr: string?, en: string?}? Description in French and English, nil if the file has none.
+local platform = {}
+
+---Identifiers of the partitions, in file order.
+---@return string[]
+function platform:partitions() end
+
+---One partition with its node, accelerator and network (raises for an unknown id, listing the known ones).
+---@param id string
+---@return usine.partition
+function platform:partition(id) end
+
+---Totals of one partition, or of the whole machine without argument (networks counted once).
+---@param partition_id? string
+---@return usine.totals
+function platform:totals(partition_id) end
+
+---The facility around the machine.
+---@return {pue: number, carbon_g_per_kwh: number, price_eur_per_kwh: number}
+function platform:facility() end
+
+---@class usine.partition
+---@field id string
+---@field name string
+---@field nodes integer Number of nodes.
+---@field nodes_per_rack integer
+---@field gpus_per_node integer Accelerators per node (0 for CPU-only nodes).
+---@field gpus integer Accelerators in the partition.
+---@field node usine.node
+---@field accelerator usine.accelerator? nil for CPU-only nodes.
+---@field network usine.network
+
+---@class usine.node
+---@field id string
+---@field cpu_model string?
+---@field cpus integer CPU sockets.
+---@field cores_per_cpu integer
+---@field cpu_tdp_w number Per CPU.
+---@field memory_gb number Host memory, decimal GB.
+---@field other_w number Rest of the node at full load (memory, NICs, fans, conversion).
+---@field idle_w number Whole node idle, accelerators excluded; 0 = unknown.
+---@field scaleup_kind string? "nvlink", "infinity-fabric", "pcie"...
+---@field scaleup_bidir_gbs number Scale-up bandwidth per accelerator, both directions, GB/s.
+---@field scaleup_latency_us number
+---@field nics integer
+---@field nic_gbit_s number Per NIC.
+---@field mtbf_h number Mean time between failures of one node, hours; 0 = unknown.
+---@field power_w number One node at full load, W.
+
+---@class usine.peaks
+---@field fp64 number?
+---@field fp32 number?
+---@field tf32 number?
+---@field fp16 number?
+---@field bf16 number?
+---@field fp8 number?
+
+---@class usine.accelerator
+---@field id string
+---@field name string
+---@field vendor string
+---@field peak_tflops usine.peaks Dense peaks, TFLOP/s; only the precisions the accelerator has.
+---@field memory_gb number HBM capacity, decimal GB.
+---@field memory_tbs number HBM bandwidth, TB/s.
+---@field link_bidir_gbs number Scale-up bandwidth, both directions summed, GB/s; 0 = none.
+---@field tdp_w number
+---@field idle_w number
+---@field eff_matmul number Fraction of peak that large matrix multiplications reach.
+---@field eff_memory number Fraction of memory bandwidth that streaming kernels reach.
+---@field mtbf_h number Mean time between failures, hours; 0 = unknown.
+
+---@class usine.network
+---@field id string
+---@field name string
+---@field technology string
+---@field topology "switch"|"fat-tree"|"dragonfly"|"torus"|"explicit"
+---@field link_gbit_s number Switch-to-switch links, each direction.
+---@field hop_latency_us number
+---@field eff_bandwidth number Fraction of link bandwidth that large transfers reach.
+---@field switch_w number Power per switch; 0 = unknown.
+---@field levels integer? Fat tree: levels.
+---@field radix integer? Fat tree: switch ports.
+---@field oversubscription number? Fat tree: above the leaves.
+---@field group_nodes integer? Dragonfly: nodes per group.
+---@field group_switches integer? Dragonfly: routers per group.
+---@field global_links integer? Dragonfly: global links per group.
+---@field dims integer[]? Torus: the size of each dimension.
+---@field switches integer? Explicit: number of switches.
+---@field links integer? Explicit: number of link elements.
+
+---@class usine.totals
+---@field nodes integer
+---@field gpus integer
+---@field cpu_cores integer
+---@field peak_pflops usine.peaks Per precision, PFLOP/s; only the nonzero ones.
+---@field accel_memory_tb number
+---@field host_memory_tb number
+---@field injection_tbs number Sum of every node's NIC bandwidth, TB/s.
+---@field bisection_tbs number Scale-out bisection bandwidth, TB/s.
+---@field power_it_mw number At full load.
+---@field power_facility_mw number With the PUE.
+---@field switches integer Switches of the scale-out network.
+
+---A platform by preset name (^[a-z0-9][a-z0-9_-]*$), or by file path in exercise code; the same name gives the same platform.
+---@param name_or_path string
+---@return usine.platform
+function usine.platform(name_or_path) end
+
+---Sorted names of the preset platforms.
+---@return string[]
+function usine.platforms() end
+
+-- Models ---------------------------------------------------------------------------------------
+
+---@class usine.model
+---@field id string
+---@field name string
+---@field layers integer
+---@field hidden integer
+---@field heads integer
+---@field kv_heads integer Key/value heads (grouped-query attention); defaults to heads in a table.
+---@field ffn integer MLP hidden size; defaults to 4 x hidden in a table.
+---@field vocab integer
+---@field seq integer Sequence length.
+---@field gated boolean SwiGLU MLP (three matrices).
+---@field tied boolean Output layer shares the input embedding.
+---@field pos_emb boolean Learned absolute position embeddings.
+---@field params number Total parameters (ignored when a table is given as a model).
+
+---A preset model by id.
+---@param id string
+---@return usine.model
+function usine.model(id) end
+
+---Identifiers of the preset models.
+---@return string[]
+function usine.models() end
+
+---Total parameters of a model (a preset id, or a table with the model's fields).
+---@param model string|usine.model
+---@return number
+function usine.params(model) end
+
+-- Training -------------------------------------------------------------------------------------
+
+---@class usine.train_options
+---@field platform usine.platform|string
+---@field partition string? Default: the first.
+---@field model string|usine.model
+---@field gpus integer At most the partition's GPUs (1024 for usine.step).
+---@field gbs integer Global batch, sequences (at most 2^30).
+---@field tp integer? Tensor parallelism (default 1).
+---@field pp integer? Pipeline stages (default 1).
+---@field vpp integer? Virtual stages per GPU, interleaved schedule (default 1).
+---@field cp integer? Context parallelism (default 1).
+---@field mbs integer? Micro-batch, sequences (default 1).
+---@field zero integer? ZeRO stage 0-3 (default 0).
+---@field seq_parallel boolean? Sequence parallelism (default false).
+---@field flash boolean? FlashAttention (default false).
+---@field dp_overlap boolean? Overlap the gradient reduction with the backward pass (default true).
+---@field recompute usine.recompute? Default "none".
+---@field precision usine.precision? Default "bf16".
+---@field tokens number? A run of that many tokens (default 0: one step).
+
+---@class usine.breakdown
+---@field compute_s number
+---@field gemm_s number
+---@field memops_s number
+---@field recompute_s number
+---@field tp_s number
+---@field cp_s number
+---@field pp_s number
+---@field dp_s number Exposed data-parallel reduction.
+---@field zero_s number
+---@field dp_total_s number Before overlap.
+---@field zero_total_s number
+---@field bubble_s number
+---@field optimizer_s number
+
+---@class usine.memory
+---@field weights_gib number
+---@field grads_gib number
+---@field optimizer_gib number
+---@field activations_gib number
+---@field buffers_gib number
+---@field runtime_gib number
+---@field total_gib number
+---@field capacity_gib number
+---@field fits boolean
+
+---@class usine.prediction
+---@field dp integer Data parallelism: gpus / (tp pp cp).
+---@field micro_batches integer Per step and replica.
+---@field params number
+---@field params_per_gpu number
+---@field step_s number
+---@field tokens_per_step number
+---@field tokens_per_s number
+---@field model_flops_step number
+---@field hw_flops_step number
+---@field model_tflops_per_gpu number
+---@field hardware_tflops_per_gpu number
+---@field mfu number Model FLOPs utilisation, 0-1.
+---@field hfu number Hardware FLOPs utilisation, 0-1.
+---@field peak_tflops number Of the precision used, per GPU.
+---@field tokens number
+---@field steps number
+---@field time_to_train_s number
+---@field wall_time_s number With failures and checkpoints.
+---@field gpu_hours number
+---@field power_it_mw number
+---@field energy_it_mwh number
+---@field energy_mwh number
+---@field carbon_t number
+---@field cost_eur number
+---@field job_mtbf_s number 0 when the platform gives no failure rate.
+---@field interruptions number
+---@field checkpoint_bytes number
+---@field checkpoint_write_s number
+---@field checkpoint_interval_s number
+---@field goodput number
+---@field data_Bps number Input tokens to read per second, bytes.
+---@field breakdown usine.breakdown
+---@field memory usine.memory
+
+---The analytic prediction of one training step (and of a run when tokens is given); raises for an invalid plan.
+---@param opts usine.train_options
+---@return usine.prediction
+function usine.predict(opts) end
+
+---@class usine.plan_options
+---@field platform usine.platform|string
+---@field partition string?
+---@field model string|usine.model
+---@field gpus integer
+---@field gbs integer
+---@field cp integer?
+---@field seq_parallel boolean?
+---@field flash boolean?
+---@field dp_overlap boolean?
+---@field precision usine.precision?
+---@field top integer? Plans returned, 1-100 (default 10).
+
+---@class usine.ranked_plan
+---@field tp integer
+---@field pp integer
+---@field vpp integer
+---@field dp integer
+---@field mbs integer
+---@field zero integer
+---@field recompute usine.recompute
+---@field step_s number
+---@field mfu number
+---@field tokens_per_s number
+---@field memory_gib number Per GPU.
+
+---Search every plan (tp, pp, vpp, mbs, zero, recompute) that fits, fastest first.
+---@param opts usine.plan_options
+---@return {count: integer, evaluated: integer, plans: usine.ranked_plan[]}
+function usine.plan(opts) end
+
+---One training step run by the discrete-event simulator (1F1B, ZeRO 0-1, no context parallelism; GPUs x micro-batches <= 131072), beside the prediction.
+---@param opts usine.train_options
+---@return {simulated_s: number, predicted_s: number, events: number, messages: number}
+function usine.step(opts) end
+
+-- Simulation -----------------------------------------------------------------------------------
+
+---@class usine.collective_result
+---@field simulated_s number Discrete-event simulation.
+---@field closed_form_s number Alpha-beta closed form.
+---@field formula string The closed form, such as "2(p-1)(a + S/(pB))".
+---@field op usine.op
+---@field algo usine.algo
+---@field gpus integer
+---@field bytes number
+---@field algbw_gbs number bytes / time, GB/s.
+---@field busbw_gbs number As NCCL's tests define it.
+---@field alpha_intra_s number Latency of a message inside a node.
+---@field bw_intra_Bps number Bandwidth of one flow inside a node, bytes/s.
+---@field alpha_inter_s number Latency of a message between nodes.
+---@field bw_inter_Bps number Bandwidth of one flow between nodes, bytes/s.
+---@field messages number Messages the simulation sent.
+
+---One collective on the first gpus (<= 4096) GPUs of a partition, simulated and in closed form; bytes in (0, 1e12]; refused beyond 2^22 messages (2^18 in one step).
+---@param opts {platform: usine.platform|string, partition: string?, op: usine.op?, algo: usine.algo?, gpus: integer, bytes: number}
+---@return usine.collective_result
+function usine.collective(opts) end
+
+---@class usine.message
+---@field from integer Sending GPU, from 0.
+---@field to integer Receiving GPU, from 0, not from.
+---@field bytes number Positive.
+
+---Run a message schedule (GPUs from 0, at most 4096 GPUs and 100000 messages): a GPU enters a step once all it sent and received in earlier steps is done.
+---step_end_s[k] is when every message of steps 1..k has arrived. Refused when many messages of different sizes share links.
+---@param opts {platform: usine.platform|string, partition: string?, gpus: integer, steps: usine.message[][]}
+---@return {time_s: number, step_end_s: number[], messages: integer}
+function usine.schedule(opts) end
+
+-- Helpers for checks ---------------------------------------------------------------------------
+
+---Serial fraction of Amdahl's law fitted to measured speed-ups (least squares in 1/S).
+---@param threads integer[] 2 to 256 thread counts.
+---@param speedups number[] As many positive speed-ups.
+---@return number
+function usine.amdahl_fit(threads, speedups) end
+
+---Whether a and b are finite numbers within rel_tol (relative to the larger) or abs_tol; never raises on a and b.
+---@param a any
+---@param b any
+---@param rel_tol? number Default 1e-6.
+---@param abs_tol? number Default 0.
+---@return boolean
+function usine.near(a, b, rel_tol, abs_tol) end
+
+---Whether v is a number that is neither NaN nor infinite.
+---@param v any
+---@return boolean
+function usine.finite(v) end
+
+---|a - b| / |b|, or |a| when b is 0.
+---@param a number
+---@param b number
+---@return number
+function usine.rel_error(a, b) end
+
+-- Kernels --------------------------------------------------------------------------------------
+
+---@class usine.kernels
+usine.kernels = {}
+
+---@class usine.cpu
+---@field model string
+---@field isa string Widest vector instructions used for the peak.
+---@field cores integer Physical cores this process may use.
+---@field logical integer Logical CPUs.
+---@field ghz number Clock used for the peak.
+---@field nominal_ghz number
+---@field clock_measured boolean
+---@field flops_per_cycle integer Single precision, per core.
+---@field peak_gflops number cores x ghz x flops_per_cycle.
+---@field peak_basis string How flops_per_cycle was decided.
+---@field l3_bytes number 0 if unknown.
+---@field memory_bytes number
+---@field has_bf16 boolean
+
+---This computer's CPU and its single-precision peak.
+---@return usine.cpu
+function usine.kernels.cpu() end
+
+---Time one rung of the matrix-multiplication ladder on n x n matrices (n <= 2048, <= 1024 for naive) and check it.
+---@param rung "naive"|"reorder"|"blocked"|"blocked_omp"|"simd_omp"|"sgemm"
+---@param n integer
+---@param threads? integer Default: the current thread count.
+---@return {gflops: number, seconds: number, reps: integer, threads: integer, max_rel_error: number, tolerance: number}
+function usine.kernels.gemm(rung, n, threads) end
+
+---STREAM's copy, scale, add and triad in GB/s, on three arrays of mib MiB together (at most 1024).
+---@param mib? integer Default: four times the last-level cache, within 1 GiB.
+---@return {copy: number, scale: number, add: number, triad: number, elements: integer, max_error: number}
+function usine.kernels.stream(mib) end
+
+---Names of the ladder's rungs, slowest first.
+---@return string[]
+function usine.kernels.rungs() end
+
+return usine

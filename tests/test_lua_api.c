@@ -1,0 +1,956 @@
+/* test_lua_api.c: the `usine` Lua library (scripting/lb.h). Every figure a script gets is compared
+ * with what the C API gives for the same input, computed here (plat_partition_totals, tm_predict,
+ * tm_search, the simulator, coll_closed_form_s, kn_*), never with typed-in constants; every bad
+ * argument (type, NaN, range, unknown id or field, oversize) must raise an error that names it.
+ *
+ * Each test gets a fresh state (fixture) with two instances of the library, as a grading state
+ * has: `usine` (exercise: files and kernels) and `usine0` (submission: neither). Run from the
+ * repository root (the Makefile does): platforms come from assets/platforms/. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ds.h"
+#include "kn.h"
+#include "lb.h"
+#include "plat.h"
+#include "train.h"
+
+#define PRESETS "assets/platforms"
+#define GOOD "tests/fixtures/platforms/good"
+
+/* ------------------------------------------------------------------------------------------- */
+/* Fixture and helpers */
+
+static int setup(void **state)
+{
+    lua_State *L = luaL_newstate();
+    if (!L) return -1;
+    luaL_openlibs(L);
+    lb_set_platform_path(L, PRESETS ":" GOOD);
+    lb_open_usine(L, LB_FILES | LB_KERNELS);
+    lua_setglobal(L, "usine");
+    lb_open_usine(L, 0);
+    lua_setglobal(L, "usine0");
+    *state = L;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    lua_close(*state);
+    return 0;
+}
+
+/* Run a chunk; on error, fail with its message. Leaves nothing on the stack. */
+static void run(lua_State *L, const char *fmt, ...)
+{
+    char code[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(code, sizeof code, fmt, ap);
+    va_end(ap);
+    if (luaL_dostring(L, code) != LUA_OK) fail_msg("%s\n  in: %s", lua_tostring(L, -1), code);
+    lua_settop(L, 0);
+}
+
+/* Evaluate an expression; returns the value's type and leaves the value on the stack. */
+static int eval(lua_State *L, const char *fmt, va_list ap)
+{
+    char code[8192] = "return ";
+    vsnprintf(code + 7, sizeof code - 7, fmt, ap);
+    if (luaL_dostring(L, code) != LUA_OK) fail_msg("%s\n  in: %s", lua_tostring(L, -1), code);
+    return lua_type(L, -1);
+}
+
+static double num(lua_State *L, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (eval(L, fmt, ap) != LUA_TNUMBER) fail_msg("not a number: %s (%s)", fmt, luaL_typename(L, -1));
+    va_end(ap);
+    double v = lua_tonumber(L, -1);
+    lua_settop(L, 0);
+    return v;
+}
+
+static int boolean(lua_State *L, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (eval(L, fmt, ap) != LUA_TBOOLEAN) fail_msg("not a boolean: %s (%s)", fmt, luaL_typename(L, -1));
+    va_end(ap);
+    int v = lua_toboolean(L, -1);
+    lua_settop(L, 0);
+    return v;
+}
+
+/* The string value of an expression, copied into buf. */
+static const char *str(lua_State *L, char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (eval(L, fmt, ap) != LUA_TSTRING) fail_msg("not a string: %s (%s)", fmt, luaL_typename(L, -1));
+    va_end(ap);
+    snprintf(buf, size, "%s", lua_tostring(L, -1));
+    lua_settop(L, 0);
+    return buf;
+}
+
+/* The chunk must raise an error whose message contains every needle (a NULL-terminated list). */
+static void fails(lua_State *L, const char *code, ...)
+{
+    if (luaL_dostring(L, code) == LUA_OK) fail_msg("no error from: %s", code);
+    const char *msg = lua_tostring(L, -1);
+    if (!msg) fail_msg("an error that is not a string from: %s", code);
+    va_list ap;
+    va_start(ap, code);
+    for (const char *needle; (needle = va_arg(ap, const char *));)
+        if (!strstr(msg, needle)) fail_msg("the error of: %s\n  is: %s\n  and lacks: %s", code, msg, needle);
+    va_end(ap);
+    lua_settop(L, 0);
+}
+
+static void near(double got, double want, double rel, const char *what)
+{
+    if (!(fabs(got - want) <= rel * fabs(want) + 1e-300)) fail_msg("%s: got %.17g, want %.17g", what, got, want);
+}
+
+static plat_platform *load(const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s.xml", PRESETS, name);
+    plat_error e;
+    plat_platform *p = plat_load_file(path, &e);
+    if (!p) fail_msg("%s", e.msg);
+    return p;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The preset names of a folder, sorted: what usine.platforms() must find there. */
+static int list_presets(const char *dir, char **names, int max)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) && n < max;) {
+        size_t len = strlen(e->d_name);
+        if (len > 4 && !strcmp(e->d_name + len - 4, ".xml")) names[n++] = strndup(e->d_name, len - 4);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    return n;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* Helpers for checks */
+
+static void test_version_and_helpers(void **state)
+{
+    lua_State *L = *state;
+    char buf[64];
+    assert_string_equal(str(L, buf, sizeof buf, "usine.version"), USINE_VERSION);
+    assert_true(boolean(L, "usine.near(1, 1 + 1e-9)"));
+    assert_false(boolean(L, "usine.near(1, 1 + 1e-5)"));
+    assert_true(boolean(L, "usine.near(1, 1.05, 0.1)"));
+    assert_true(boolean(L, "usine.near(0, 1e-9, 0, 1e-8)"));
+    assert_false(boolean(L, "usine.near(0, 1e-9)"));
+    /* never an error on the values judged */
+    assert_false(boolean(L, "usine.near(0/0, 0/0)"));
+    assert_false(boolean(L, "usine.near(1/0, 1/0)"));
+    assert_false(boolean(L, "usine.near(nil, 1)"));
+    assert_false(boolean(L, "usine.near('1', 1)"));
+    assert_false(boolean(L, "usine.near({}, {})"));
+    assert_true(boolean(L, "usine.finite(3)"));
+    assert_true(boolean(L, "usine.finite(math.mininteger)"));
+    assert_false(boolean(L, "usine.finite(0/0)"));
+    assert_false(boolean(L, "usine.finite(-1/0)"));
+    assert_false(boolean(L, "usine.finite('3')"));
+    assert_false(boolean(L, "usine.finite()"));
+    near(num(L, "usine.rel_error(1.1, 1)"), 0.1, 1e-12, "rel_error");
+    near(num(L, "usine.rel_error(-3, 0)"), 3, 0, "rel_error at 0");
+    /* tolerances and rel_error's arguments are checked */
+    fails(L, "usine.near(1, 1, -1)", "#3", "negative", NULL);
+    fails(L, "usine.near(1, 1, 1e-6, 0/0)", "#4", "finite", NULL);
+    fails(L, "usine.near(1, 1, 'x')", "#3", NULL);
+    fails(L, "usine.rel_error(0/0, 1)", "#1", "finite", NULL);
+    fails(L, "usine.rel_error(1)", "#2", NULL);
+}
+
+static void test_amdahl_fit(void **state)
+{
+    lua_State *L = *state;
+    int p[] = { 1, 2, 4, 8, 16 };
+    double s[] = { 1, 1.9, 3.4, 5.6, 8.1 };
+    near(num(L, "usine.amdahl_fit({1, 2, 4, 8, 16}, {1, 1.9, 3.4, 5.6, 8.1})"), kn_amdahl_fit(p, s, 5), 1e-15, "fit");
+    fails(L, "usine.amdahl_fit({1}, {1})", "#1", "2 to 256", NULL);
+    fails(L, "usine.amdahl_fit({1, 2}, {1})", "#2", NULL);
+    fails(L, "usine.amdahl_fit({1, 2.5}, {1, 2})", "#1", "element 2", NULL);
+    fails(L, "usine.amdahl_fit({1, 0}, {1, 2})", "#1", "element 2", NULL);
+    fails(L, "usine.amdahl_fit({1, 2}, {1, 0/0})", "#2", "element 2", NULL);
+    fails(L, "usine.amdahl_fit({1, 2}, {1, -2})", "#2", "element 2", NULL);
+    fails(L, "usine.amdahl_fit({1, 2}, {1, '2'})", "#2", "element 2", NULL);
+    fails(L, "local t = {} for i = 1, 257 do t[i] = i end usine.amdahl_fit(t, t)", "#1", NULL);
+    fails(L, "usine.amdahl_fit(1, {1})", "#1", "table", NULL);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* Platforms */
+
+static void test_platform_identity_and_fields(void **state)
+{
+    lua_State *L = *state;
+    char buf[512];
+    plat_platform *p = load("jean-zay");
+    run(L, "p = usine.platform('jean-zay')");
+    assert_true(boolean(L, "p == usine.platform('jean-zay')"));
+    assert_true(boolean(L, "p == usine0.platform('jean-zay')"));         /* one cache for both */
+    assert_true(boolean(L, "rawequal(p, usine.platform('jean-zay'))"));
+    assert_string_equal(str(L, buf, sizeof buf, "tostring(p)"), "platform jean-zay");
+    assert_string_equal(str(L, buf, sizeof buf, "p.id"), p->id);
+    assert_string_equal(str(L, buf, sizeof buf, "p.name"), p->name);
+    if (p->description_en) assert_string_equal(str(L, buf, sizeof buf, "p.description.en"), p->description_en);
+    if (p->description_fr) assert_string_equal(str(L, buf, sizeof buf, "p.description.fr"), p->description_fr);
+    assert_true(boolean(L, "p.nonexistent == nil"));
+    /* the metatable is hidden: a submission cannot swap the exercise's methods */
+    assert_string_equal(str(L, buf, sizeof buf, "getmetatable(p)"), "usine.platform");
+    fails(L, "setmetatable(p, {})", NULL);
+    assert_int_equal((int)num(L, "#p:partitions()"), p->npartitions);
+    for (int i = 0; i < p->npartitions; i++)
+        assert_string_equal(str(L, buf, sizeof buf, "p:partitions()[%d]", i + 1), p->partitions[i].id);
+    assert_true(boolean(L, "usine.platform('minimal').description == nil"));
+    plat_free(p);
+}
+
+/* Every partition of every preset, field by field, against the loaded structures. */
+static void test_partition_tables_match_the_file(void **state)
+{
+    lua_State *L = *state;
+    char *names[64], buf[512];
+    int n = list_presets(PRESETS, names, 64);
+    assert_true(n >= 8);
+    for (int k = 0; k < n; k++) {
+        plat_platform *p = load(names[k]);
+        run(L, "p = usine.platform('%s')", names[k]);
+        for (int i = 0; i < p->npartitions; i++) {
+            const plat_partition *pt = &p->partitions[i];
+            const plat_node *nd = &p->node_types[pt->node];
+            const plat_network *nw = &p->networks[pt->network];
+            run(L, "t = p:partition('%s')", pt->id);
+            assert_string_equal(str(L, buf, sizeof buf, "t.id"), pt->id);
+            assert_string_equal(str(L, buf, sizeof buf, "t.name"), pt->name);
+            assert_int_equal((long)num(L, "t.nodes"), pt->nodes);
+            assert_int_equal((long)num(L, "t.nodes_per_rack"), pt->nodes_per_rack);
+            long gpn = nd->accel >= 0 ? nd->accels_per_node : 0;
+            assert_int_equal((long)num(L, "t.gpus_per_node"), gpn);
+            assert_int_equal((long)num(L, "t.gpus"), gpn * pt->nodes);
+            assert_true(boolean(L, "math.type(t.gpus) == 'integer'"));
+            assert_string_equal(str(L, buf, sizeof buf, "t.node.id"), nd->id);
+            assert_int_equal((long)num(L, "t.node.cpus"), nd->cpus);
+            assert_int_equal((long)num(L, "t.node.cores_per_cpu"), nd->cores_per_cpu);
+            assert_int_equal((long)num(L, "t.node.nics"), nd->nics);
+            near(num(L, "t.node.nic_gbit_s"), nd->nic_gbit_s, 0, "nic");
+            near(num(L, "t.node.memory_gb"), nd->memory_gb, 0, "memory");
+            near(num(L, "t.node.scaleup_bidir_gbs"), nd->scaleup_bidir_gbs, 0, "scale-up");
+            near(num(L, "t.node.mtbf_h"), nd->mtbf_h, 0, "node mtbf");
+            near(num(L, "t.node.power_w"), plat_node_power_w(p, pt->node), 0, "node power");
+            if (nd->scaleup_kind) assert_string_equal(str(L, buf, sizeof buf, "t.node.scaleup_kind"), nd->scaleup_kind);
+            if (nd->accel >= 0) {
+                const plat_accel *a = &p->accels[nd->accel];
+                assert_string_equal(str(L, buf, sizeof buf, "t.accelerator.id"), a->id);
+                for (int k2 = 0; k2 < PLAT_PREC_COUNT; k2++) {
+                    const char *prec = plat_prec_name((plat_prec)k2);
+                    if (a->peak_tflops[k2] != 0) near(num(L, "t.accelerator.peak_tflops.%s", prec), a->peak_tflops[k2], 0, prec);
+                    else assert_true(boolean(L, "t.accelerator.peak_tflops.%s == nil", prec));
+                }
+                near(num(L, "t.accelerator.memory_gb"), a->memory_gb, 0, "hbm");
+                near(num(L, "t.accelerator.memory_tbs"), a->memory_tbs, 0, "hbm bw");
+                near(num(L, "t.accelerator.eff_matmul"), a->eff_matmul, 0, "eff");
+                near(num(L, "t.accelerator.tdp_w"), a->tdp_w, 0, "tdp");
+            } else {
+                assert_true(boolean(L, "t.accelerator == nil"));
+            }
+            assert_string_equal(str(L, buf, sizeof buf, "t.network.id"), nw->id);
+            assert_string_equal(str(L, buf, sizeof buf, "t.network.topology"), plat_topology_name(nw->topology));
+            near(num(L, "t.network.link_gbit_s"), nw->link_gbit_s, 0, "link");
+            near(num(L, "t.network.eff_bandwidth"), nw->eff_bandwidth, 0, "net eff");
+            if (nw->topology == PLAT_TOPO_FAT_TREE) {
+                assert_int_equal((long)num(L, "t.network.levels"), nw->levels);
+                assert_int_equal((long)num(L, "t.network.radix"), nw->radix);
+                near(num(L, "t.network.oversubscription"), nw->oversubscription, 0, "oversubscription");
+            } else if (nw->topology == PLAT_TOPO_DRAGONFLY) {
+                assert_int_equal((long)num(L, "t.network.group_nodes"), nw->group_nodes);
+                assert_int_equal((long)num(L, "t.network.global_links"), nw->global_links);
+            } else if (nw->topology == PLAT_TOPO_TORUS) {
+                assert_int_equal((long)num(L, "#t.network.dims"), nw->ndims);
+                for (int d = 0; d < nw->ndims; d++) assert_int_equal((long)num(L, "t.network.dims[%d]", d + 1), nw->dims[d]);
+            } else if (nw->topology == PLAT_TOPO_EXPLICIT) {
+                assert_int_equal((long)num(L, "t.network.switches"), nw->nswitches);
+            }
+        }
+        near(num(L, "p:facility().pue"), p->facility.pue, 0, "pue");
+        near(num(L, "p:facility().carbon_g_per_kwh"), p->facility.carbon_g_per_kwh, 0, "carbon");
+        near(num(L, "p:facility().price_eur_per_kwh"), p->facility.price_eur_per_kwh, 0, "price");
+        plat_free(p);
+        free(names[k]);
+    }
+    /* an unknown partition lists the known ones */
+    plat_platform *p = load("jean-zay");
+    run(L, "p = usine.platform('jean-zay')");
+    if (luaL_dostring(L, "p:partition('h200')") == LUA_OK) fail_msg("no error for an unknown partition");
+    for (int i = 0; i < p->npartitions; i++) assert_non_null(strstr(lua_tostring(L, -1), p->partitions[i].id));
+    lua_settop(L, 0);
+    fails(L, "p:partition(42)", "bad argument", NULL);
+    fails(L, "p:partition()", "bad argument", NULL);
+    fails(L, "p.partition({}, 'a100')", "usine.platform", NULL);
+    plat_free(p);
+}
+
+static void check_totals(lua_State *L, const plat_totals *t, const char *what)
+{
+    assert_int_equal((long)num(L, "t.nodes"), t->nodes);
+    assert_int_equal((long)num(L, "t.gpus"), t->accels);
+    assert_int_equal((long)num(L, "t.cpu_cores"), t->cpu_cores);
+    assert_int_equal((long)num(L, "t.switches"), t->switches);
+    for (int k = 0; k < PLAT_PREC_COUNT; k++) {
+        const char *prec = plat_prec_name((plat_prec)k);
+        if (t->peak_pflops[k] != 0) near(num(L, "t.peak_pflops.%s", prec), t->peak_pflops[k], 0, what);
+        else assert_true(boolean(L, "t.peak_pflops.%s == nil", prec));
+    }
+    near(num(L, "t.accel_memory_tb"), t->accel_memory_tb, 0, what);
+    near(num(L, "t.host_memory_tb"), t->host_memory_tb, 0, what);
+    near(num(L, "t.injection_tbs"), t->injection_tbs, 0, what);
+    near(num(L, "t.bisection_tbs"), t->bisection_tbs, 0, what);
+    near(num(L, "t.power_it_mw"), t->power_it_mw, 0, what);
+    near(num(L, "t.power_facility_mw"), t->power_facility_mw, 0, what);
+}
+
+static void test_totals_match_the_c_api(void **state)
+{
+    lua_State *L = *state;
+    char *names[64];
+    int n = list_presets(PRESETS, names, 64);
+    for (int k = 0; k < n; k++) {
+        plat_platform *p = load(names[k]);
+        plat_totals t;
+        for (int i = 0; i < p->npartitions; i++) {
+            plat_partition_totals(p, i, &t);
+            run(L, "t = usine.platform('%s'):totals('%s')", names[k], p->partitions[i].id);
+            check_totals(L, &t, names[k]);
+        }
+        plat_machine_totals(p, &t);
+        run(L, "t = usine.platform('%s'):totals()", names[k]);
+        check_totals(L, &t, names[k]);
+        plat_free(p);
+        free(names[k]);
+    }
+    fails(L, "usine.platform('classroom'):totals('cpu')", "bad argument #1 to 'totals'", "gpu", NULL);
+}
+
+static void test_platform_names_paths_and_errors(void **state)
+{
+    lua_State *L = *state;
+    char buf[512];
+    /* by path, with LB_FILES only; a path is its own cache key */
+    assert_string_equal(str(L, buf, sizeof buf, "usine.platform('" GOOD "/minimal.xml').id"), "minimal");
+    assert_true(boolean(L, "usine.platform('" GOOD "/minimal.xml') == usine.platform('" GOOD "/minimal.xml')"));
+    fails(L, "usine0.platform('" GOOD "/minimal.xml')", "#1", "preset name", NULL);
+    fails(L, "usine0.platform('minimal.xml')", "#1", "preset name", NULL);
+    /* names */
+    fails(L, "usine.platform('Jean-Zay')", "#1", "not a platform name", NULL);
+    fails(L, "usine.platform('-x')", "#1", "not a platform name", NULL);
+    fails(L, "usine.platform('')", "#1", "not a platform name", NULL);
+    fails(L, "usine.platform(42)", "#1", "string expected", NULL);
+    fails(L, "usine.platform()", "#1", NULL);
+    fails(L, "usine.platform('summit')", "#1", "unknown platform 'summit'", "classroom", "jean-zay", NULL);
+    /* a broken file: the loader's message, with the file and the line */
+    plat_error e;
+    assert_null(plat_load_file("tests/fixtures/platforms/bad/nan-peak.xml", &e));
+    fails(L, "usine.platform('tests/fixtures/platforms/bad/nan-peak.xml')", e.msg, NULL);
+    assert_non_null(strstr(e.msg, "nan-peak.xml:"));
+    fails(L, "usine.platform('tests/fixtures/platforms/bad/no-such-file.xml')", "no-such-file.xml", NULL);
+    /* a failed load is not cached: the next call fails the same way */
+    fails(L, "usine.platform('tests/fixtures/platforms/bad/nan-peak.xml')", e.msg, NULL);
+}
+
+static void test_platforms_lists_the_path(void **state)
+{
+    lua_State *L = *state;
+    char *a[64], *b[64], *all[128], buf[128];
+    int na = list_presets(PRESETS, a, 64), nb = list_presets(GOOD, b, 64), n = 0;
+    for (int i = 0; i < na; i++) all[n++] = a[i];
+    for (int i = 0; i < nb; i++) {
+        int dup = 0;
+        for (int j = 0; j < na; j++) dup |= !strcmp(b[i], a[j]);
+        if (dup) free(b[i]);
+        else all[n++] = b[i];
+    }
+    qsort(all, (size_t)n, sizeof *all, cmp_str);
+    assert_int_equal((int)num(L, "#usine0.platforms()"), n);
+    for (int i = 0; i < n; i++) {
+        assert_string_equal(str(L, buf, sizeof buf, "usine0.platforms()[%d]", i + 1), all[i]);
+        free(all[i]);
+    }
+    /* without a readable folder, what the cache holds under a name is still listed */
+    run(L, "usine.platform('selene')");
+    lb_set_platform_path(L, "/nonexistent");
+    assert_int_equal((int)num(L, "#usine0.platforms()"), 1);
+    assert_string_equal(str(L, buf, sizeof buf, "usine0.platforms()[1]"), "selene");
+    assert_true(boolean(L, "usine0.platform('selene') ~= nil"));
+    fails(L, "usine0.platform('classroom')", "unknown platform 'classroom'", "selene", NULL);
+}
+
+static void test_preload(void **state)
+{
+    lua_State *L = *state;
+    char err[512];
+    assert_int_equal(lb_preload_platform(L, GOOD "/explicit.xml", err, sizeof err), 0);
+    assert_int_equal(lb_preload_platform(L, "eos", err, sizeof err), 0);
+    assert_int_equal(lua_gettop(L), 0);
+    lb_set_platform_path(L, "/nonexistent");             /* as after the filter: no file to read */
+    assert_true(boolean(L, "usine0.platform('eos').id == 'eos'"));
+    assert_true(boolean(L, "usine.platform('" GOOD "/explicit.xml'):partition('p').network.topology == 'explicit'"));
+    fails(L, "usine0.platform('" GOOD "/explicit.xml')", "preset name", NULL);  /* cached, yet a path */
+    assert_int_equal(lb_preload_platform(L, "tests/fixtures/platforms/bad/inf-memory.xml", err, sizeof err), -1);
+    assert_non_null(strstr(err, "inf-memory.xml:"));
+    assert_int_equal(lb_preload_platform(L, "nowhere", err, sizeof err), -1);
+    assert_non_null(strstr(err, "nowhere"));
+    assert_int_equal(lb_preload_platform(L, "Bad Name", err, sizeof err), -1);
+    assert_int_equal(lua_gettop(L), 0);
+    /* a state where lb_open_usine was never called */
+    lua_State *L2 = luaL_newstate();
+    lb_set_platform_path(L2, PRESETS);
+    assert_int_equal(lb_preload_platform(L2, "classroom", err, sizeof err), 0);
+    lua_close(L2);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* Models */
+
+static void test_models(void **state)
+{
+    lua_State *L = *state;
+    char buf[128];
+    int n;
+    const tm_model *m = tm_model_presets(&n);
+    assert_int_equal((int)num(L, "#usine0.models()"), n);
+    for (int i = 0; i < n; i++) {
+        assert_string_equal(str(L, buf, sizeof buf, "usine0.models()[%d]", i + 1), m[i].id);
+        run(L, "m = usine0.model('%s')", m[i].id);
+        assert_string_equal(str(L, buf, sizeof buf, "m.name"), m[i].name);
+        assert_int_equal((int)num(L, "m.layers"), m[i].layers);
+        assert_int_equal((int)num(L, "m.hidden"), m[i].hidden);
+        assert_int_equal((int)num(L, "m.heads"), m[i].heads);
+        assert_int_equal((int)num(L, "m.kv_heads"), m[i].kv_heads);
+        assert_int_equal((int)num(L, "m.ffn"), m[i].ffn);
+        assert_int_equal((int)num(L, "m.vocab"), m[i].vocab);
+        assert_int_equal((int)num(L, "m.seq"), m[i].seq);
+        assert_int_equal(boolean(L, "m.gated"), m[i].gated);
+        assert_int_equal(boolean(L, "m.tied"), m[i].tied);
+        assert_int_equal(boolean(L, "m.pos_emb"), m[i].pos_emb);
+        near(num(L, "m.params"), tm_model_params(&m[i]), 0, "params");
+        near(num(L, "usine0.params('%s')", m[i].id), tm_model_params(&m[i]), 0, "params");
+        /* a preset's table is a valid model table and gives the same count */
+        near(num(L, "usine0.params(m)"), tm_model_params(&m[i]), 0, "params of the table");
+    }
+    /* a table: defaults kv_heads = heads, ffn = 4 hidden, flags false */
+    tm_model c = { "custom", "c", 12, 768, 12, 12, 3072, 50000, 1024, 0, 0, 0 };
+    near(num(L, "usine0.params{layers = 12, hidden = 768, heads = 12, vocab = 50000, seq = 1024}"), tm_model_params(&c), 0, "custom");
+    c.gated = 1, c.tied = 1, c.kv_heads = 4, c.ffn = 2048;
+    near(num(L, "usine0.params{layers = 12, hidden = 768, heads = 12, kv_heads = 4, ffn = 2048, vocab = 50000, "
+                "seq = 1024, gated = true, tied = true}"), tm_model_params(&c), 0, "custom gated");
+    fails(L, "usine0.model('gpt-5')", "#1", "gpt3-175b", NULL);
+    fails(L, "usine0.model({})", "#1", "string expected", NULL);
+    fails(L, "usine0.params(42)", "#1", "a model id or a table", NULL);
+    fails(L, "usine0.params{layers = 12, hidden = 768, heads = 12, vocab = 50000}", "#1", "field 'seq' is missing", NULL);
+    fails(L, "usine0.params{layers = 12, hidden = 768, heads = 12, vocab = 50000, seq = 1024, layer = 3}", "unknown field 'layer'", NULL);
+    fails(L, "usine0.params{layers = 0, hidden = 768, heads = 12, vocab = 50000, seq = 1024}", "field 'layers'", "from 1 to 10000", NULL);
+    fails(L, "usine0.params{layers = 1.5, hidden = 768, heads = 12, vocab = 50000, seq = 1024}", "field 'layers'", "1.5", NULL);
+    fails(L, "usine0.params{layers = 0/0, hidden = 768, heads = 12, vocab = 50000, seq = 1024}", "field 'layers'", NULL);
+    fails(L, "usine0.params{layers = '12', hidden = 768, heads = 12, vocab = 50000, seq = 1024}", "field 'layers'", "'12'", NULL);
+    fails(L, "usine0.params{layers = 12, hidden = 2^40, heads = 12, vocab = 50000, seq = 1024}", "field 'hidden'", NULL);
+    fails(L, "usine0.params{layers = 12, hidden = 700, heads = 12, vocab = 50000, seq = 1024}", "not a multiple", NULL);
+    fails(L, "usine0.params{layers = 12, hidden = 768, heads = 12, vocab = 50000, seq = 1024, gated = 1}", "field 'gated'", "boolean", NULL);
+    fails(L, "usine0.params{layers = 12, hidden = 768, heads = 12, vocab = 50000, seq = 1024, id = string.rep('x', 40)}", "field 'id'", NULL);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* Training */
+
+/* Every field of usine.predict's table against tm_result. */
+static void check_result(lua_State *L, const tm_result *r)
+{
+    const struct { const char *k; double v; } f[] = {
+        { "dp", r->dp }, { "micro_batches", r->micro_batches }, { "params", r->params },
+        { "params_per_gpu", r->params_per_gpu }, { "step_s", r->step_s }, { "tokens_per_step", r->tokens_per_step },
+        { "tokens_per_s", r->tokens_per_s }, { "model_flops_step", r->model_flops_step }, { "hw_flops_step", r->hw_flops_step },
+        { "model_tflops_per_gpu", r->model_tflops_per_gpu }, { "hardware_tflops_per_gpu", r->hardware_tflops_per_gpu },
+        { "mfu", r->mfu }, { "hfu", r->hfu }, { "peak_tflops", r->peak_tflops }, { "tokens", r->tokens }, { "steps", r->steps },
+        { "time_to_train_s", r->time_to_train_s }, { "wall_time_s", r->wall_time_s }, { "gpu_hours", r->gpu_hours },
+        { "power_it_mw", r->power_it_mw }, { "energy_it_mwh", r->energy_it_mwh }, { "energy_mwh", r->energy_mwh },
+        { "carbon_t", r->carbon_t }, { "cost_eur", r->cost_eur }, { "job_mtbf_s", r->job_mtbf_s },
+        { "interruptions", r->interruptions }, { "checkpoint_bytes", r->checkpoint_B },
+        { "checkpoint_write_s", r->checkpoint_write_s }, { "checkpoint_interval_s", r->checkpoint_interval_s },
+        { "goodput", r->goodput }, { "data_Bps", r->data_Bps },
+        { "breakdown.compute_s", r->b.compute_s }, { "breakdown.gemm_s", r->b.gemm_s }, { "breakdown.memops_s", r->b.memops_s },
+        { "breakdown.recompute_s", r->b.recompute_s }, { "breakdown.tp_s", r->b.tp_s }, { "breakdown.cp_s", r->b.cp_s },
+        { "breakdown.pp_s", r->b.pp_s }, { "breakdown.dp_s", r->b.dp_s }, { "breakdown.zero_s", r->b.zero_s },
+        { "breakdown.dp_total_s", r->b.dp_total_s }, { "breakdown.zero_total_s", r->b.zero_total_s },
+        { "breakdown.bubble_s", r->b.bubble_s }, { "breakdown.optimizer_s", r->b.optimizer_s },
+        { "memory.weights_gib", r->mem.weights_gib }, { "memory.grads_gib", r->mem.grads_gib },
+        { "memory.optimizer_gib", r->mem.optimizer_gib }, { "memory.activations_gib", r->mem.activations_gib },
+        { "memory.buffers_gib", r->mem.buffers_gib }, { "memory.runtime_gib", r->mem.runtime_gib },
+        { "memory.total_gib", r->mem.total_gib }, { "memory.capacity_gib", r->mem.capacity_gib },
+    };
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++) near(num(L, "r.%s", f[i].k), f[i].v, 0, f[i].k);
+    assert_int_equal(boolean(L, "r.memory.fits"), r->mem.fits);
+}
+
+static void predict_c(const char *platform, int part, const tm_model *m, const tm_plan *pl_in, double tokens, tm_result *r)
+{
+    plat_platform *p = load(platform);
+    char err[512];
+    tm_ctx *c = tm_ctx_create(p, part, pl_in->gpus, err, sizeof err);
+    if (!c) fail_msg("%s", err);
+    tm_plan pl = *pl_in;
+    if (tm_predict(c, m, &pl, tokens, r, err, sizeof err) != 0) fail_msg("%s", err);
+    tm_ctx_destroy(c);
+    plat_free(p);
+}
+
+static void test_predict_matches_tm_predict(void **state)
+{
+    lua_State *L = *state;
+    /* defaults: every one from tm_plan_default() */
+    tm_plan pl = tm_plan_default();
+    pl.gpus = 64, pl.gbs = 256, pl.tp = 2;
+    tm_result r;
+    predict_c("classroom", 0, tm_model_preset("megatron-1.7b"), &pl, 0, &r);
+    run(L, "r = usine0.predict{platform = 'classroom', model = 'megatron-1.7b', gpus = 64, gbs = 256, tp = 2}");
+    check_result(L, &r);
+    /* every option given, a run of tokens, a second partition, the platform as userdata */
+    plat_platform *jz = load("jean-zay");
+    int h100 = plat_find_partition(jz, "h100");
+    plat_free(jz);
+    assert_true(h100 > 0);
+    pl = tm_plan_default();
+    pl.gpus = 256, pl.gbs = 512, pl.tp = 4, pl.pp = 4, pl.vpp = 2, pl.cp = 1, pl.mbs = 2, pl.zero = 1;
+    pl.seq_parallel = 1, pl.flash = 1, pl.dp_overlap = 0, pl.recompute = TM_RC_SELECTIVE, pl.prec = PLAT_FP16;
+    predict_c("jean-zay", h100, tm_model_preset("megatron-18.4b"), &pl, 300e9, &r);
+    run(L, "r = usine0.predict{platform = usine.platform('jean-zay'), partition = 'h100', model = 'megatron-18.4b', "
+           "gpus = 256, gbs = 512, tp = 4, pp = 4, vpp = 2, cp = 1, mbs = 2, zero = 1, seq_parallel = true, flash = true, "
+           "dp_overlap = false, recompute = 'selective', precision = 'fp16', tokens = 300e9}");
+    check_result(L, &r);
+    assert_true(r.wall_time_s > 0 && r.goodput > 0);
+    /* a model given as a table, integers given as floats */
+    tm_model m = { "mine", "Mine", 24, 2048, 16, 4, 5632, 32000, 4096, 1, 0, 0 };
+    pl = tm_plan_default();
+    pl.gpus = 128, pl.gbs = 128, pl.tp = 8, pl.recompute = TM_RC_FULL;
+    predict_c("classroom", 0, &m, &pl, 0, &r);
+    run(L, "r = usine0.predict{platform = 'classroom', gpus = 128.0, gbs = 128, tp = 8, recompute = 'full', "
+           "model = {id = 'mine', name = 'Mine', layers = 24, hidden = 2048, heads = 16, kv_heads = 4, ffn = 5632, "
+           "vocab = 32000, seq = 4096, gated = true}}");
+    check_result(L, &r);
+}
+
+static void test_predict_rejects_bad_input(void **state)
+{
+    lua_State *L = *state;
+    run(L, "function P(extra) local o = {platform = 'classroom', model = 'megatron-1.7b', gpus = 64, gbs = 256} "
+           "for k, v in pairs(extra) do o[k] = v end return usine0.predict(o) end");
+    fails(L, "P{tpp = 2}", "bad argument #1 to 'predict'", "unknown field 'tpp'", "tp", NULL);
+    fails(L, "P{[1] = 2}", "bad argument #1", "not a field name", NULL);
+    fails(L, "P{gpus = 0/0}", "field 'gpus'", NULL);
+    fails(L, "P{gpus = -8}", "field 'gpus'", "-8", NULL);
+    fails(L, "P{gpus = 129}", "field 'gpus'", "from 1 to 128", NULL);
+    fails(L, "P{gpus = 2^53}", "field 'gpus'", NULL);
+    fails(L, "P{gpus = '64'}", "field 'gpus'", "'64'", NULL);
+    fails(L, "P{gbs = 1/0}", "field 'gbs'", NULL);
+    fails(L, "P{tp = 2.5}", "field 'tp'", "2.5", NULL);
+    fails(L, "P{tp = 0}", "field 'tp'", NULL);
+    fails(L, "P{zero = 4}", "field 'zero'", "from 0 to 3", NULL);
+    fails(L, "P{flash = 1}", "field 'flash'", "boolean", NULL);
+    fails(L, "P{recompute = 'some'}", "field 'recompute'", "selective", NULL);
+    fails(L, "P{precision = 'fp64'}", "field 'precision'", "bf16", NULL);
+    fails(L, "P{precision = 'int4'}", "field 'precision'", NULL);
+    fails(L, "P{tokens = -1}", "field 'tokens'", NULL);
+    fails(L, "P{tokens = 0/0}", "field 'tokens'", NULL);
+    fails(L, "P{partition = 'cpu'}", "field 'partition'", "gpu", NULL);
+    fails(L, "P{platform = 42}", "field 'platform'", NULL);
+    fails(L, "P{platform = 'nowhere'}", "unknown platform 'nowhere'", NULL);
+    fails(L, "P{platform = '" GOOD "/minimal.xml'}", "preset name", NULL);
+    fails(L, "P{model = 'gpt-5'}", "field 'model'", "llama3-8b", NULL);
+    fails(L, "P{model = {layers = 2}}", "field 'model.hidden' is missing", NULL);
+    fails(L, "usine0.predict{platform = 'classroom', gpus = 64, gbs = 256}", "field 'model' is missing", NULL);
+    fails(L, "usine0.predict{platform = 'classroom', model = 'megatron-1.7b', gbs = 256}", "field 'gpus' is missing", NULL);
+    fails(L, "usine0.predict{model = 'megatron-1.7b', gpus = 64, gbs = 256}", "field 'platform' is missing", NULL);
+    fails(L, "usine0.predict()", "bad argument #1 to 'predict'", "table expected", NULL);
+    fails(L, "usine0.predict('classroom')", "bad argument #1 to 'predict'", NULL);
+    /* an invalid plan raises tm_plan_check's message */
+    plat_platform *p = load("classroom");
+    char err[512];
+    tm_ctx *c = tm_ctx_create(p, 0, 64, err, sizeof err);
+    tm_plan pl = tm_plan_default();
+    pl.gpus = 64, pl.gbs = 256, pl.tp = 3;
+    assert_int_equal(tm_plan_check(c, tm_model_preset("megatron-1.7b"), &pl, err, sizeof err), -1);
+    fails(L, "P{tp = 3}", err, NULL);
+    pl.tp = 1, pl.gbs = 100;
+    assert_int_equal(tm_plan_check(c, tm_model_preset("megatron-1.7b"), &pl, err, sizeof err), -1);
+    fails(L, "P{gbs = 100}", err, NULL);
+    tm_ctx_destroy(c);
+    plat_free(p);
+    /* tables are read raw: a metatable's __index supplies nothing and is never called */
+    fails(L, "usine0.predict(setmetatable({platform = 'classroom', model = 'megatron-1.7b', gbs = 256}, "
+             "{__index = function(t, k) error('metamethod called') end}))", "field 'gpus' is missing", NULL);
+    fails(L, "usine0.predict(setmetatable({platform = 'classroom', model = 'megatron-1.7b', gbs = 256}, {__index = {gpus = 64}}))",
+          "field 'gpus' is missing", NULL);
+}
+
+static void test_plan_matches_tm_search(void **state)
+{
+    lua_State *L = *state;
+    char buf[64];
+    plat_platform *p = load("classroom");
+    char err[512];
+    tm_ctx *c = tm_ctx_create(p, 0, 128, err, sizeof err);
+    tm_plan base = tm_plan_default();
+    base.gpus = 128, base.gbs = 512, base.flash = 1;
+    tm_ranked best[5];
+    long evaluated;
+    int found = tm_search(c, tm_model_preset("megatron-7.5b"), &base, best, 5, &evaluated);
+    tm_ctx_destroy(c);
+    plat_free(p);
+    assert_true(found > 5);
+    run(L, "r = usine0.plan{platform = 'classroom', model = 'megatron-7.5b', gpus = 128, gbs = 512, flash = true, top = 5}");
+    assert_int_equal((int)num(L, "r.count"), found);
+    assert_int_equal((long)num(L, "r.evaluated"), evaluated);
+    assert_int_equal((int)num(L, "#r.plans"), 5);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal((int)num(L, "r.plans[%d].tp", i + 1), best[i].plan.tp);
+        assert_int_equal((int)num(L, "r.plans[%d].pp", i + 1), best[i].plan.pp);
+        assert_int_equal((int)num(L, "r.plans[%d].vpp", i + 1), best[i].plan.vpp);
+        assert_int_equal((int)num(L, "r.plans[%d].dp", i + 1), best[i].r.dp);
+        assert_int_equal((int)num(L, "r.plans[%d].mbs", i + 1), best[i].plan.mbs);
+        assert_int_equal((int)num(L, "r.plans[%d].zero", i + 1), best[i].plan.zero);
+        assert_string_equal(str(L, buf, sizeof buf, "r.plans[%d].recompute", i + 1), tm_recompute_name(best[i].plan.recompute));
+        near(num(L, "r.plans[%d].step_s", i + 1), best[i].r.step_s, 0, "step");
+        near(num(L, "r.plans[%d].mfu", i + 1), best[i].r.mfu, 0, "mfu");
+        near(num(L, "r.plans[%d].tokens_per_s", i + 1), best[i].r.tokens_per_s, 0, "tokens/s");
+        near(num(L, "r.plans[%d].memory_gib", i + 1), best[i].r.mem.total_gib, 0, "memory");
+    }
+    assert_true(boolean(L, "r.plans[1].step_s <= r.plans[2].step_s"));
+    /* the default top is 10 */
+    assert_int_equal((int)num(L, "#usine0.plan{platform = 'classroom', model = 'megatron-7.5b', gpus = 128, gbs = 512}.plans"), 10);
+    /* nothing fits: an empty list */
+    assert_int_equal((int)num(L, "usine0.plan{platform = 'classroom', model = 'megatron-1t', gpus = 8, gbs = 8}.count"), 0);
+    fails(L, "usine0.plan{platform = 'classroom', model = 'megatron-7.5b', gpus = 128, gbs = 512, top = 101}", "field 'top'", NULL);
+    fails(L, "usine0.plan{platform = 'classroom', model = 'megatron-7.5b', gpus = 128, gbs = 512, top = 0}", "field 'top'", NULL);
+    fails(L, "usine0.plan{platform = 'classroom', model = 'megatron-7.5b', gpus = 128, gbs = 512, tp = 2}", "unknown field 'tp'", NULL);
+    fails(L, "usine0.plan{platform = 'el-capitan', model = 'megatron-7.5b', gpus = 128, gbs = 512, precision = 'tf32'}",
+          "bad argument #1 to 'plan'", "tf32", NULL);
+}
+
+static void test_step_matches_the_simulator(void **state)
+{
+    lua_State *L = *state;
+    plat_platform *p = load("selene");
+    char err[512];
+    const tm_model *m = tm_model_preset("megatron-7.5b");
+    tm_ctx *c = tm_ctx_create(p, 0, 64, err, sizeof err);
+    tm_plan pl = tm_plan_default();
+    pl.gpus = 64, pl.tp = 4, pl.pp = 2, pl.gbs = 128, pl.recompute = TM_RC_FULL, pl.prec = PLAT_FP16;
+    tm_result r;
+    assert_int_equal(tm_predict(c, m, &pl, 0, &r, err, sizeof err), 0);
+    net *n = net_create(p, 0, 64, err, sizeof err);
+    ds *s = ds_create(n, 0);
+    if (tm_build_step(c, m, &pl, s, err, sizeof err) < 0) fail_msg("%s", err);
+    ds_stats st;
+    ds_run(s, &st);
+    ds_destroy(s);
+    net_destroy(n);
+    tm_ctx_destroy(c);
+    plat_free(p);
+    run(L, "r = usine0.step{platform = 'selene', model = 'megatron-7.5b', gpus = 64, tp = 4, pp = 2, gbs = 128, "
+           "recompute = 'full', precision = 'fp16'}");
+    near(num(L, "r.simulated_s"), st.end_s, 0, "simulated");
+    near(num(L, "r.predicted_s"), r.step_s, 0, "predicted");
+    near(num(L, "r.events"), (double)st.events, 0, "events");
+    near(num(L, "r.messages"), (double)st.flows, 0, "messages");
+    fails(L, "usine0.step{platform = 'selene', model = 'megatron-7.5b', gpus = 2048, gbs = 2048}", "field 'gpus'", "1024", NULL);
+    fails(L, "usine0.step{platform = 'selene', model = 'megatron-7.5b', gpus = 64, tp = 8, pp = 2, vpp = 2, gbs = 128}", "--vpp", NULL);
+    fails(L, "usine0.step{platform = 'selene', model = 'megatron-7.5b', gpus = 64, tp = 3, gbs = 128}", "tp x pp x cp", NULL);
+    fails(L, "usine0.step{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 2^22}", "micro-batches", NULL);
+    fails(L, "usine0.step{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 2^31}", "field 'gbs'", NULL);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* Simulation */
+
+static void check_collective(lua_State *L, const char *platform, coll_op op, int algo, int gpus, double bytes)
+{
+    char buf[256];
+    plat_platform *p = load(platform);
+    char err[512];
+    net *n = net_create(p, 0, gpus, err, sizeof err);
+    ds *s = ds_create(n, 0);
+    coll_algo a = algo >= 0 ? (coll_algo)algo : coll_default_algo(op);
+    int task = ds_collective(s, op, a, NULL, gpus, bytes, "c", NULL, 0, err, sizeof err);
+    if (task < 0) fail_msg("%s", err);
+    ds_stats st;
+    ds_run(s, &st);
+    coll_cost cost;
+    ds_collective_cost(n, NULL, gpus, &cost);
+    const coll_plan *plan = ds_collective_plan(s, task);
+    double closed = coll_closed_form_s(plan, &cost);
+    char formula[256];
+    snprintf(formula, sizeof formula, "%s", coll_formula(plan));
+    run(L, "r = usine0.collective{platform = '%s', op = '%s', %s%s%sgpus = %d, bytes = %.17g}", platform, coll_op_name(op),
+        algo >= 0 ? "algo = '" : "", algo >= 0 ? coll_algo_name(a) : "", algo >= 0 ? "', " : "", gpus, bytes);
+    near(num(L, "r.simulated_s"), st.end_s, 0, "simulated");
+    near(num(L, "r.closed_form_s"), closed, 0, "closed form");
+    assert_string_equal(str(L, buf, sizeof buf, "r.formula"), formula);
+    assert_string_equal(str(L, buf, sizeof buf, "r.algo"), coll_algo_name(a));
+    assert_string_equal(str(L, buf, sizeof buf, "r.op"), coll_op_name(op));
+    assert_int_equal((int)num(L, "r.gpus"), gpus);
+    near(num(L, "r.bytes"), bytes, 0, "bytes");
+    near(num(L, "r.algbw_gbs"), bytes / st.end_s / 1e9, 1e-15, "algbw");
+    near(num(L, "r.busbw_gbs"), bytes / st.end_s / 1e9 * coll_busbw_factor(op, gpus), 1e-15, "busbw");
+    near(num(L, "r.alpha_intra_s"), cost.alpha_intra_s, 0, "alpha intra");
+    near(num(L, "r.bw_intra_Bps"), cost.bw_intra_Bps, 0, "bw intra");
+    near(num(L, "r.alpha_inter_s"), cost.alpha_inter_s, 0, "alpha inter");
+    near(num(L, "r.bw_inter_Bps"), cost.bw_inter_Bps, 0, "bw inter");
+    near(num(L, "r.messages"), (double)st.flows, 0, "messages");
+    ds_destroy(s);
+    net_destroy(n);
+    plat_free(p);
+}
+
+static void test_collective_matches_the_c_api(void **state)
+{
+    lua_State *L = *state;
+    check_collective(L, "classroom", COLL_ALLREDUCE, -1, 128, 1e9);       /* default algorithm: ring */
+    check_collective(L, "classroom", COLL_ALLREDUCE, COLL_TREE, 64, 256e6);
+    check_collective(L, "classroom", COLL_ALLREDUCE, COLL_RHD, 32, 1e6);
+    check_collective(L, "classroom", COLL_ALLREDUCE, COLL_HIER, 32, 1e8);
+    check_collective(L, "selene", COLL_ALLGATHER, COLL_RING, 24, 3e8);
+    check_collective(L, "selene", COLL_ALLTOALL, -1, 16, 1e7);
+    check_collective(L, "classroom", COLL_BROADCAST, -1, 16, 1e7);
+    check_collective(L, "classroom", COLL_P2P, -1, 2, 1e3);
+    /* op defaults to allreduce */
+    assert_true(boolean(L, "usine0.collective{platform = 'classroom', gpus = 8, bytes = 1e6}.op == 'allreduce'"));
+    run(L, "function C(extra) local o = {platform = 'classroom', gpus = 16, bytes = 1e6} "
+           "for k, v in pairs(extra) do o[k] = v end return usine0.collective(o) end");
+    fails(L, "C{op = 'allreduc'}", "field 'op'", "alltoall", NULL);
+    fails(L, "C{algo = 'butterfly'}", "field 'algo'", "rhd", NULL);
+    fails(L, "C{algo = 'rhd', gpus = 12}", "rhd", NULL);                        /* coll_plan_init's message */
+    fails(L, "C{gpus = 129}", "field 'gpus'", "from 1 to 128", NULL);
+    fails(L, "C{gpus = 0}", "field 'gpus'", NULL);
+    fails(L, "C{bytes = 0}", "field 'bytes'", NULL);
+    fails(L, "C{bytes = -1}", "field 'bytes'", NULL);
+    fails(L, "C{bytes = 2e12}", "field 'bytes'", NULL);
+    fails(L, "C{bytes = 0/0}", "field 'bytes'", NULL);
+    fails(L, "C{bytes = '1e6'}", "field 'bytes'", NULL);
+    fails(L, "C{size = 1e6}", "unknown field 'size'", NULL);
+    fails(L, "C{partition = 'x'}", "field 'partition'", NULL);
+    /* caps: at most 4096 GPUs, and a program that would run for minutes is refused */
+    fails(L, "usine0.collective{platform = 'selene', gpus = 4097, bytes = 1e6}", "field 'gpus'", "4096", NULL);
+    fails(L, "usine0.collective{platform = 'selene', gpus = 4096, bytes = 1e6}", "fewer GPUs", NULL);
+    fails(L, "usine0.collective{platform = 'selene', op = 'alltoall', gpus = 1024, bytes = 1e6}", "fewer GPUs", NULL);
+}
+
+static void test_schedule_ring_matches_the_simulator(void **state)
+{
+    lua_State *L = *state;
+    /* A ring all-gather written as a schedule: p - 1 steps, GPU i sends to i + 1. Built here with
+     * the rule spelt out: a message waits for every message of the previous step of its two ends. */
+    enum { P = 16 };
+    const double bytes = 4e6;
+    plat_platform *p = load("classroom");
+    char err[512];
+    net *n = net_create(p, 0, P, err, sizeof err);
+    ds *s = ds_create(n, 0);
+    int prev[P], cur[P];
+    double step_end[P] = { 0 };
+    int task_step[P * P], ntasks = 0;
+    for (int k = 0; k < P - 1; k++) {
+        for (int i = 0; i < P; i++) {
+            int pair[2] = { i, (i + 1) % P }, deps[3], nd = 0;
+            if (k > 0) /* what i sent and received, what i + 1 sent (it received prev[i]) */
+                deps[nd++] = prev[i], deps[nd++] = prev[(i + P - 1) % P], deps[nd++] = prev[(i + 1) % P];
+            cur[i] = ds_collective(s, COLL_P2P, COLL_DIRECT, pair, 2, bytes, "m", deps, nd, err, sizeof err);
+            assert_true(cur[i] >= 0);
+            task_step[ntasks++] = k;
+        }
+        memcpy(prev, cur, sizeof prev);
+    }
+    ds_stats st;
+    ds_run(s, &st);
+    for (int t = 0; t < ntasks; t++) {
+        double e = ds_task_end_s(s, t);
+        for (int k = task_step[t]; k < P; k++)
+            if (e > step_end[k]) step_end[k] = e;
+    }
+    ds_destroy(s);
+    net_destroy(n);
+    plat_free(p);
+    run(L, "steps = {} for k = 1, %d do steps[k] = {} for i = 0, %d do "
+           "steps[k][i + 1] = {from = i, to = (i + 1) %% %d, bytes = %.17g} end end "
+           "r = usine0.schedule{platform = 'classroom', gpus = %d, steps = steps}", P - 1, P - 1, P, bytes, P);
+    near(num(L, "r.time_s"), st.end_s, 1e-12, "time");
+    assert_int_equal((int)num(L, "r.messages"), P * (P - 1));
+    assert_int_equal((int)num(L, "#r.step_end_s"), P - 1);
+    for (int k = 0; k < P - 1; k++) near(num(L, "r.step_end_s[%d]", k + 1), step_end[k], 1e-12, "step end");
+}
+
+static void test_schedule_semantics_and_errors(void **state)
+{
+    lua_State *L = *state;
+    run(L, "function S(steps, gpus) return usine0.schedule{platform = 'classroom', gpus = gpus or 16, steps = steps} end");
+    /* nothing to do */
+    assert_true(boolean(L, "S({}).time_s == 0 and S({}).messages == 0 and #S({}).step_end_s == 0"));
+    assert_true(boolean(L, "S({{}, {}}).time_s == 0 and #S({{}, {}}).step_end_s == 2"));
+    /* GPUs that share nothing do not wait for each other: 2 and 3 exchange three small messages
+     * while 0 sends a large one to 1; the schedule ends with the large one */
+    double big = num(L, "S({{{from = 0, to = 1, bytes = 1e9}}}).time_s");
+    double small = num(L, "S({{{from = 2, to = 3, bytes = 1e3}}}).time_s");
+    assert_true(big > 100 * small);
+    near(num(L, "S({{{from = 0, to = 1, bytes = 1e9}, {from = 2, to = 3, bytes = 1e3}}, "
+                "{{from = 2, to = 3, bytes = 1e3}}, {{from = 3, to = 2, bytes = 1e3}}}).time_s"), big, 1e-12, "independent");
+    /* a GPU waits for its own earlier steps even when it skipped one: 0 -> 1 (big), then 2 -> 3,
+     * then 0 -> 2 after the big message */
+    double two = num(L, "S({{{from = 0, to = 1, bytes = 1e9}}, {{from = 2, to = 3, bytes = 1e3}}, "
+                     "{{from = 0, to = 2, bytes = 1e3}}}).time_s");
+    assert_true(two > big);
+    near(two, big + small, 0.01, "after the big message");
+    /* steps: cumulative ends */
+    run(L, "r = S({{{from = 0, to = 1, bytes = 1e6}}, {{from = 1, to = 2, bytes = 1e6}}})");
+    assert_true(boolean(L, "r.step_end_s[1] > 0 and r.step_end_s[2] > r.step_end_s[1] and r.step_end_s[2] == r.time_s"));
+    /* errors name the message */
+    fails(L, "S({{{from = 0, to = 0, bytes = 1}}})", "steps[1][1]", "itself", NULL);
+    fails(L, "S({{{from = 0, to = 1, bytes = 1}, {from = 0, to = 16, bytes = 1}}})", "steps[1][2].to", "from 0 to 15", NULL);
+    fails(L, "S({{}, {{from = -1, to = 1, bytes = 1}}})", "steps[2][1].from", NULL);
+    fails(L, "S({{{from = 0, to = 1, bytes = 0}}})", "steps[1][1].bytes", NULL);
+    fails(L, "S({{{from = 0, to = 1, bytes = 0/0}}})", "steps[1][1].bytes", NULL);
+    fails(L, "S({{{from = 0, to = 1, bytes = 1/0}}})", "steps[1][1].bytes", NULL);
+    fails(L, "S({{{from = 0, to = 1}}})", "steps[1][1].bytes' is missing", NULL);
+    fails(L, "S({{{from = 0, to = 1, bytes = 1, tag = 3}}})", "unknown field 'steps[1][1].tag'", NULL);
+    fails(L, "S({{42}})", "steps[1][1]", "table", NULL);
+    fails(L, "S({42})", "steps[1]", "table", NULL);
+    fails(L, "S(42)", "field 'steps'", "table", NULL);
+    fails(L, "S({}, 129)", "field 'gpus'", NULL);
+    fails(L, "usine0.schedule{platform = 'classroom', gpus = 2}", "field 'steps' is missing", NULL);
+    fails(L, "usine0.schedule{platform = 'selene', gpus = 4097, steps = {}}", "field 'gpus'", "4096", NULL);
+    fails(L, "local s = {} for i = 1, 100001 do s[i] = {from = 0, to = 1, bytes = 1} end S({s})", "100000 messages", NULL);
+    fails(L, "local s = {} for i = 1, 100001 do s[i] = {} end S(s)", "100000 steps", NULL);
+    /* many messages of different sizes on one link would take minutes: refused, naming the link */
+    fails(L, "local s = {} for i = 1, 20000 do s[i] = {from = 0, to = 1, bytes = i} end S({s})", "too long", "node 0", NULL);
+    /* as many of one size are cheap, and allowed */
+    assert_int_equal((int)num(L, "(function() local s = {} for i = 1, 20000 do s[i] = {from = 0, to = 1, bytes = 1e3} end "
+                                 "return S({s}).messages end)()"), 20000);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* Kernels */
+
+static void test_kernels_are_gated(void **state)
+{
+    lua_State *L = *state;
+    char buf[256];
+    assert_true(boolean(L, "usine0.kernels == nil"));
+    assert_true(boolean(L, "type(usine.kernels) == 'table'"));
+    fails(L, "usine.kernels.cpu()", "kernels are not available here", NULL);
+    fails(L, "usine.kernels.gemm('sgemm', 8)", "kernels are not available here", NULL);
+    fails(L, "usine.kernels.stream(8)", "kernels are not available here", NULL);
+    fails(L, "usine.kernels.rungs()", "kernels are not available here", NULL);
+    lb_allow_kernels(L, 1);
+    assert_int_equal((int)num(L, "#usine.kernels.rungs()"), KN_RUNGS);
+    for (int r = 0; r < KN_RUNGS; r++)
+        assert_string_equal(str(L, buf, sizeof buf, "usine.kernels.rungs()[%d]", r + 1), kn_rung_name((kn_rung)r));
+    kn_cpu c;
+    kn_cpu_detect(&c);
+    run(L, "cpu = usine.kernels.cpu()");
+    assert_string_equal(str(L, buf, sizeof buf, "cpu.model"), c.model);
+    assert_string_equal(str(L, buf, sizeof buf, "cpu.isa"), c.isa);
+    assert_int_equal((int)num(L, "cpu.cores"), c.cores);
+    assert_int_equal((int)num(L, "cpu.logical"), c.logical);
+    assert_int_equal((int)num(L, "cpu.flops_per_cycle"), c.flops_per_cycle);
+    /* the clock may be read from /proc/cpuinfo's current figure: compare the peak with its parts */
+    near(num(L, "cpu.peak_gflops"), num(L, "cpu.cores * cpu.ghz * cpu.flops_per_cycle"), 1e-12, "peak");
+    assert_true(num(L, "cpu.ghz") > 0);
+    near(num(L, "cpu.memory_bytes"), c.memory_bytes, 0, "memory");
+    /* the ladder is checked against the naive product (small n) or sgemm (large n) */
+    for (int r = 0; r < KN_RUNGS; r++) {
+        run(L, "g = usine.kernels.gemm('%s', 67, 2)", kn_rung_name((kn_rung)r));
+        assert_true(num(L, "g.max_rel_error") <= kn_gemm_tolerance(67));
+        assert_true(num(L, "g.gflops") > 0 && num(L, "g.seconds") > 0);
+        assert_int_equal((int)num(L, "g.threads"), 2);
+    }
+    run(L, "g = usine.kernels.gemm('blocked', 300)");
+    assert_true(num(L, "g.max_rel_error") <= num(L, "g.tolerance"));
+    near(num(L, "g.tolerance"), kn_gemm_tolerance(300), 0, "tolerance");
+    run(L, "s = usine.kernels.stream(24)");
+    assert_int_equal((long)num(L, "s.elements"), 24L * 1048576 / 24);
+    assert_true(boolean(L, "s.copy > 0 and s.scale > 0 and s.add > 0 and s.triad > 0 and s.max_error < 1e-12"));
+    fails(L, "usine.kernels.gemm('fastest', 64)", "#1", "sgemm", NULL);
+    fails(L, "usine.kernels.gemm('sgemm', 0)", "#2", "from 1 to 2048", NULL);
+    fails(L, "usine.kernels.gemm('sgemm', 2049)", "#2", NULL);
+    fails(L, "usine.kernels.gemm('naive', 2048)", "#2", "from 1 to 1024", NULL);
+    fails(L, "usine.kernels.gemm('sgemm', 0/0)", "#2", NULL);
+    fails(L, "usine.kernels.gemm('sgemm', 64, 0)", "#3", NULL);
+    fails(L, "usine.kernels.stream(0)", "#1", NULL);
+    fails(L, "usine.kernels.stream(1025)", "#1", "1024", NULL);
+    lb_allow_kernels(L, 0);
+    fails(L, "usine.kernels.cpu()", "kernels are not available here", NULL);
+}
+
+/* No call leaves anything behind when it fails: a thousand errors of each kind in a loop (under
+ * AddressSanitizer, a leak fails the run), and the stack of the state is as it was. */
+static void test_errors_leak_nothing(void **state)
+{
+    lua_State *L = *state;
+    run(L, "for i = 1, 200 do "
+           "pcall(usine0.predict, {platform = 'classroom', model = 'megatron-1.7b', gpus = 64, gbs = 256, tp = 3}) "
+           "pcall(usine0.step, {platform = 'selene', model = 'megatron-7.5b', gpus = 64, tp = 8, pp = 2, vpp = 2, gbs = 128}) "
+           "pcall(usine0.collective, {platform = 'classroom', algo = 'rhd', gpus = 12, bytes = 1e6}) "
+           "pcall(usine0.schedule, {platform = 'classroom', gpus = 4, steps = {{{from = 0, to = 1, bytes = 1}}, {{from = 2, to = 2, bytes = 1}}}}) "
+           "pcall(usine.platform, 'tests/fixtures/platforms/bad/nan-peak.xml') "
+           "pcall(usine0.platforms) end");
+    assert_int_equal(lua_gettop(L), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_version_and_helpers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_amdahl_fit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_platform_identity_and_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partition_tables_match_the_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_totals_match_the_c_api, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_platform_names_paths_and_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_platforms_lists_the_path, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_preload, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_models, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_predict_matches_tm_predict, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_predict_rejects_bad_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plan_matches_tm_search, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_step_matches_the_simulator, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_collective_matches_the_c_api, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schedule_ring_matches_the_simulator, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schedule_semantics_and_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kernels_are_gated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_errors_leak_nothing, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
