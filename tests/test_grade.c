@@ -352,6 +352,48 @@ static void test_bad_input(void **state)
     assert_non_null(strstr(R.out, "\"score\":5"));
 }
 
+/* The shipped course: every exercise loads, its solution gets full marks, its starter does not. */
+static void test_course_check_and_list(void **state)
+{
+    (void)state;
+    run("en", "course", "check", "courses/fondamentaux", NULL);
+    if (R.status != 0) fail_msg("course check: status %d\n%s%s", R.status, R.out, R.err);
+    assert_non_null(strstr(R.out, "✓ anatomy"));
+    run("fr", "course", "list", "courses/fondamentaux", "--json", NULL);
+    assert_int_equal(R.status, 0);
+    cJSON *o = cJSON_Parse(R.out);
+    assert_non_null(o);
+    const cJSON *ex = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "exercises"), 0);
+    assert_string_equal(str(ex, "id"), "anatomy");
+    assert_string_equal(str(cJSON_GetObjectItem(ex, "title"), "fr"), "Anatomie d'une usine d'IA");
+    assert_true(jnum(ex, "minutes") > 0 && jnum(ex, "difficulty") >= 1);
+    cJSON_Delete(o);
+    /* A course whose solution is missing, and one whose starter already gets full marks. */
+    char dir[128], path[192];
+    snprintf(dir, sizeof dir, "%s/course", tmpdir);
+    mkdir(dir, 0700);
+    snprintf(path, sizeof path, "%s/index.lua", dir);
+    FILE *f = fopen(path, "w");
+    fputs("return { id = 'c', title = { fr = 'C', en = 'C' }, exercises = { 'exercise' } }\n", f);
+    fclose(f);
+    char *exercise = ut_read_all(EX);
+    snprintf(path, sizeof path, "%s/exercise.lua", dir);
+    f = fopen(path, "w");
+    fputs(exercise, f);
+    fclose(f);
+    free(exercise);
+    run("en", "course", "check", dir, "--solutions", tmpdir, NULL);
+    assert_int_equal(R.status, 2);
+    assert_non_null(strstr(R.err, "no reference solution for exercise 'test-gpus'"));
+    snprintf(path, sizeof path, "%s/test-gpus.lua", tmpdir);
+    f = fopen(path, "w");
+    fputs("function gpus() return 0 end function peak() return 0 end\n", f);
+    fclose(f);
+    run("en", "course", "check", dir, "--solutions", tmpdir, NULL);
+    assert_int_equal(R.status, 1);
+    assert_non_null(strstr(R.out, "does not get full marks"));
+}
+
 /* The child's confinement, directly: no file, no process, no program, no socket, no code. */
 static void test_confinement(void **state)
 {
@@ -400,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_junit_gradescope_classroom),
         cmocka_unit_test(test_resume),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_course_check_and_list),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
