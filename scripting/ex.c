@@ -418,15 +418,30 @@ static char *check_message(lua_State *L, int idx, const char *lang)
     return clean_str("");
 }
 
+void ex_record_begin(const ex_exercise *e, const char *name, const char *lang, gr_record *rec)
+{
+    gr_record_init(rec);
+    rec->submission = clean_str(name);
+    rec->exercise = ut_strdup(e->id);
+    rec->lang = ut_strdup(strcmp(lang, "en") == 0 ? "en" : "fr");
+    for (int i = 0; i < e->nchecks; i++) {
+        const ex_check *c = &e->checks[i];
+        gr_check *g = gr_record_add_check(rec);
+        g->id = ut_strdup(c->id);
+        g->title = clean_str(ex_text_in(&c->title, rec->lang));
+        g->hint = clean_str(ex_text_in(&c->hint, rec->lang));
+        g->max = c->points;
+        g->status = GR_ERROR;
+        rec->max += c->points;
+    }
+}
+
 void ex_grade(ex_exercise *e, const char *name, const char *text, size_t len, const char *lang, gr_record *rec)
 {
     sbx *s = e->sb;
     lua_State *L = sbx_lua(s);
     int top = lua_gettop(L);
-    gr_record_init(rec);
-    rec->submission = clean_str(name);
-    rec->exercise = ut_strdup(e->id);
-    rec->lang = ut_strdup(strcmp(lang, "en") == 0 ? "en" : "fr");
+    ex_record_begin(e, name, lang, rec);
 
     sbx_reset_budget(s);
     sbx_new_env(s);
@@ -453,10 +468,7 @@ void ex_grade(ex_exercise *e, const char *name, const char *text, size_t len, co
     int checks = lua_gettop(L);
     for (int i = 0; i < e->nchecks; i++) {
         const ex_check *c = &e->checks[i];
-        gr_check *g = gr_record_add_check(rec);
-        g->id = ut_strdup(c->id);
-        g->title = clean_str(ex_text_in(&c->title, rec->lang));
-        g->max = c->points;
+        gr_check *g = &rec->checks[i];
         lua_rawgeti(L, checks, i + 1);
         lua_getfield(L, -1, "run");
         lua_remove(L, -2);
@@ -466,7 +478,6 @@ void ex_grade(ex_exercise *e, const char *name, const char *text, size_t len, co
         lua_setfield(L, -2, "lang");
         st = sbx_call(s, 2, 2);
         if (st != SBX_OK) {
-            g->status = GR_ERROR;
             g->message = clean_str(sbx_message(s));
         } else {
             double fraction = -1;
@@ -476,7 +487,6 @@ void ex_grade(ex_exercise *e, const char *name, const char *text, size_t len, co
                 if (!(fraction >= 0 && fraction <= 1)) fraction = -1;
             }
             if (fraction < 0) {
-                g->status = GR_ERROR;
                 char m[200];
                 snprintf(m, sizeof m, _("%s:%d: the check returned %s, not true, false or a fraction"),
                          base_name(e->path), c->line, luaL_typename(L, -2));
@@ -488,15 +498,13 @@ void ex_grade(ex_exercise *e, const char *name, const char *text, size_t len, co
             }
             lua_pop(L, 2);
         }
-        g->hint = clean_str(g->status == GR_PASSED ? "" : ex_text_in(&c->hint, rec->lang));
+        if (g->status == GR_PASSED) g->hint[0] = '\0';
     }
-    for (int i = 0; i < rec->nchecks; i++) rec->max += rec->checks[i].max;
     size_t olen;
     const char *out = sbx_output(s, &olen);
     rec->output = gr_clean_text(out, olen, 0);
     gr_record_total(rec, e->pass_fraction);
     lua_settop(L, top);
-    lua_gc(L, LUA_GCCOLLECT);
 }
 
 /* ---- courses ---------------------------------------------------------------------------------- */

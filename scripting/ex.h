@@ -62,6 +62,10 @@ const char *ex_text_in(const ex_text *t, const char *lang);        /* the "fr" o
  * that says why. lang: "fr" or "en". */
 void ex_grade(ex_exercise *e, const char *name, const char *text, size_t len, const char *lang, gr_record *rec);
 
+/* The part of a record the exercise alone decides: submission, exercise, language, and every
+ * check with its id, title, max and hint, in error with no points until someone grades it. */
+void ex_record_begin(const ex_exercise *e, const char *name, const char *lang, gr_record *rec);
+
 /* A course: a folder with index.lua returning {id=, title={fr=,en=}, exercises={"file", ...}},
  * each entry naming <dir>/<file>.lua. */
 typedef struct ex_course {

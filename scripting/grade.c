@@ -47,22 +47,10 @@ static double now_s(void)
 
 void grade_verdict(const ex_exercise *e, const char *path, const char *lang, const char *why, gr_record *rec)
 {
-    gr_record_init(rec);
-    rec->submission = gr_clean_text(path, strlen(path), 0);
-    rec->exercise = ut_strdup(e->id);
-    rec->lang = ut_strdup(lang);
+    ex_record_begin(e, path, lang, rec);
     rec->error = gr_clean_text(why, strlen(why), 0);
     rec->output = ut_strdup("");
-    for (int i = 0; i < e->nchecks; i++) {
-        gr_check *c = gr_record_add_check(rec);
-        c->id = ut_strdup(e->checks[i].id);
-        c->title = ut_strdup(ex_text_in(&e->checks[i].title, lang));
-        c->max = e->checks[i].points;
-        c->status = GR_ERROR;
-        c->message = ut_strdup(rec->error);
-        c->hint = ut_strdup(ex_text_in(&e->checks[i].hint, lang));
-        rec->max += c->max;
-    }
+    for (int i = 0; i < rec->nchecks; i++) rec->checks[i].message = ut_strdup(rec->error);
     gr_record_total(rec, e->pass_fraction);
 }
 
@@ -225,7 +213,6 @@ static void finish(const grade_batch *b, slot *sl, int status)
     if (!have) grade_verdict(e, path, b->lang, why, &rec);
     rec.time_s = now_s() - sl->start_s;
     b->emit(b->ud, sl->index, &rec);
-    gr_record_free(&rec);
     free(sl->buf);
     close(sl->fd);
     memset(sl, 0, sizeof *sl);
@@ -235,31 +222,33 @@ static void finish(const grade_batch *b, slot *sl, int status)
 static int start(const grade_batch *b, slot *sl, int index, double wall_s, char *err, size_t err_size, int *unreadable)
 {
     const char *path = b->paths[index];
-    char *text, why[256];
+    const char *text;
+    char *owned = NULL, why[256];
     size_t len;
     if (b->texts) {
-        text = ut_strdup(b->texts[index]);
+        text = b->texts[index];
         len = strlen(text);
-    } else if (ut_read_file(path, GRADE_MAX_SUBMISSION_BYTES, &text, &len, why, sizeof why) != 0) {
+    } else if (ut_read_file(path, GRADE_MAX_SUBMISSION_BYTES, &owned, &len, why, sizeof why) == 0) {
+        text = owned;
+    } else {
         char msg[600];
         snprintf(msg, sizeof msg, _("cannot read the submission: %s"), why);
         gr_record rec;
         grade_verdict(b->exercise, path, b->lang, msg, &rec);
         b->emit(b->ud, index, &rec);
-        gr_record_free(&rec);
         (*unreadable)++;
         return 0;
     }
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {
-        free(text);
+        free(owned);
         snprintf(err, err_size, "pipe: %s", strerror(errno));
         return -1;
     }
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
-        free(text);
+        free(owned);
         close(fds[0]);
         close(fds[1]);
         snprintf(err, err_size, "fork: %s", strerror(errno));
@@ -269,7 +258,7 @@ static int start(const grade_batch *b, slot *sl, int index, double wall_s, char 
         close(fds[0]);
         child_main(b->exercise, path, text, len, b->lang, b->exercise->limits.seconds, fds[1]);
     }
-    free(text);
+    free(owned);
     close(fds[1]);
     fcntl(fds[0], F_SETFL, O_NONBLOCK);
     memset(sl, 0, sizeof *sl);

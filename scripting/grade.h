@@ -29,8 +29,9 @@ typedef struct grade_batch {
     int jobs;                   /* children at once, >= 1 */
     const char *lang;           /* "fr" or "en" */
     double wall_s;              /* per submission, the whole child; 0: from the exercise's limits */
-    /* Called once per graded submission; the record is freed after the call returns. */
-    void (*emit)(void *ud, int index, const gr_record *rec);
+    /* Called once per graded submission. The record is handed over: the callee owns what it
+     * holds (keep it, or gr_record_free it). */
+    void (*emit)(void *ud, int index, gr_record *rec);
     void *ud;
 } grade_batch;
 

@@ -233,10 +233,6 @@ static void patch_string_library(lua_State *L)
     lua_pushliteral(L, "protected");
     lua_setfield(L, -2, "__metatable");
     lua_pop(L, 2);
-    lua_getglobal(L, LUA_STRLIBNAME);
-    lua_pushnil(L);
-    lua_setfield(L, -2, "dump");
-    lua_pop(L, 1);
 }
 
 /* ---- state ----------------------------------------------------------------------------------- */
@@ -606,6 +602,12 @@ static void set_message(sbx *s, const char *m, size_t len)
     s->msg[len] = '\0';
 }
 
+static void set_status_message(sbx *s, sbx_status st)
+{
+    const char *m = _(sbx_status_message(st));
+    set_message(s, m, strlen(m));
+}
+
 sbx_status sbx_load(sbx *s, const char *text, size_t len, const char *chunkname, int env_index)
 {
     lua_State *L = s->L;
@@ -628,51 +630,39 @@ sbx_status sbx_call(sbx *s, int nargs, int nresults)
 {
     lua_State *L = s->L;
     int base = lua_gettop(L) - nargs;                   /* the function's index */
+    int outermost = !s->in_call;                        /* nested calls share the run's limits */
     s->msg[0] = '\0';
-    if (s->in_call) {                                   /* nested: same run, same limits */
-        lua_pushcfunction(L, sb_msgh);
-        lua_insert(L, base);
-        int st = lua_pcall(L, nargs, nresults, base);
-        lua_remove(L, base);
-        if (st == LUA_OK) return SBX_OK;
-        size_t ml;
-        const char *m = lua_tolstring(L, -1, &ml);
-        set_message(s, m ? m : "?", m ? ml : 1);
-        lua_pop(L, 1);
-        return s->killed != SBX_OK ? s->killed : st == LUA_ERRMEM ? SBX_MEMORY : SBX_ERROR;
+    if (outermost) {
+        if (s->remaining <= 0) {
+            lua_settop(L, base - 1);
+            set_status_message(s, SBX_INSTRUCTIONS);
+            return SBX_INSTRUCTIONS;
+        }
+        s->killed = SBX_OK;
+        s->in_call = 1;
+        s->deadline = now_s() + s->lim.seconds;
+        lua_sethook(L, sbx_hook, LUA_MASKCOUNT, SBX_HOOK_EVERY);
     }
-    if (s->remaining <= 0) {
-        lua_settop(L, base - 1);
-        set_message(s, _(sbx_status_message(SBX_INSTRUCTIONS)), strlen(_(sbx_status_message(SBX_INSTRUCTIONS))));
-        return SBX_INSTRUCTIONS;
-    }
-    s->killed = SBX_OK;
-    s->in_call = 1;
-    s->deadline = now_s() + s->lim.seconds;
-    lua_sethook(L, sbx_hook, LUA_MASKCOUNT, SBX_HOOK_EVERY);
     lua_pushcfunction(L, sb_msgh);
     lua_insert(L, base);
     int st = lua_pcall(L, nargs, nresults, base);
     lua_remove(L, base);
-    s->in_call = 0;
-    lua_sethook(L, NULL, 0, 0);
+    if (outermost) {
+        s->in_call = 0;
+        lua_sethook(L, NULL, 0, 0);
+    }
     sbx_status out = s->killed != SBX_OK ? s->killed
                      : st == LUA_OK ? SBX_OK : st == LUA_ERRMEM ? SBX_MEMORY : SBX_ERROR;
     if (st != LUA_OK) {
-        if (out == SBX_ERROR) {
-            size_t ml = 0;
-            const char *m = lua_tolstring(L, -1, &ml);
-            set_message(s, m ? m : "?", m ? ml : 1);
-        } else {
-            const char *m = _(sbx_status_message(out));
-            set_message(s, m, strlen(m));
-        }
+        size_t ml = 0;
+        const char *m = lua_tolstring(L, -1, &ml);
+        if (out == SBX_ERROR) set_message(s, m ? m : "?", m ? ml : 1);
+        else set_status_message(s, out);
         lua_pop(L, 1);
-        lua_gc(L, LUA_GCCOLLECT);
+        if (outermost) lua_gc(L, LUA_GCCOLLECT);
     } else if (out != SBX_OK) {                         /* killed, but the code returned anyway */
         lua_settop(L, base - 1);
-        const char *m = _(sbx_status_message(out));
-        set_message(s, m, strlen(m));
+        set_status_message(s, out);
     }
     return out;
 }

@@ -50,19 +50,8 @@ static int teardown(void **state)
 static int parse_lines(cJSON **recs, int max)
 {
     int n = 0;
-    for (char *line = strtok(R.out, "\n"); line && n < max; line = strtok(NULL, "\n")) {
-        recs[n] = cJSON_Parse(line);
-        if (!recs[n]) fail_msg("not JSON: %s", line);
-        n++;
-    }
+    for (char *line = strtok(R.out, "\n"); line && n < max; line = strtok(NULL, "\n")) recs[n++] = parse_json(line);
     return n;
-}
-
-static double jnum(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsNumber(v)) fail_msg("no number '%s'", key);
-    return v->valuedouble;
 }
 
 static const char *str(const cJSON *o, const char *key)
@@ -90,15 +79,15 @@ static void test_good_submissions(void **state)
     cJSON *recs[3];
     assert_int_equal(parse_lines(recs, 3), 3);
     assert_string_equal(str(recs[0], "submission"), GOOD "solution.lua");
-    assert_true(jnum(recs[0], "score") == 5 && jnum(recs[0], "max") == 5);
+    assert_true(num(recs[0], "score") == 5 && num(recs[0], "max") == 5);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(recs[0], "passed")));
-    assert_true(jnum(recs[1], "score") == 2);
+    assert_true(num(recs[1], "score") == 2);
     assert_string_equal(str(recs[1], "output"), "nodes\t364\nnodes\t674\nnodes\t16\n");
     const cJSON *peak = cJSON_GetArrayItem(cJSON_GetObjectItem(recs[1], "checks"), 1);
     assert_string_equal(str(peak, "status"), "failed");
     assert_string_equal(str(peak, "message"), "wrong peak for h100");
     assert_non_null(strstr(str(peak, "hint"), "GPUs"));
-    assert_true(jnum(recs[2], "score") == 0);
+    assert_true(num(recs[2], "score") == 0);
     assert_non_null(strstr(str(recs[2], "error"), "syntax.lua:3:"));
     for (int i = 0; i < 3; i++) cJSON_Delete(recs[i]);
 }
@@ -143,9 +132,9 @@ static void test_hostile_submissions(void **state)
             char msg[4096];
             messages(recs[i], msg, sizeof msg);
             const char *sub = str(recs[i], "submission");
-            if (!(jnum(recs[i], "score") < jnum(recs[i], "max")))
+            if (!(num(recs[i], "score") < num(recs[i], "max")))
                 fail_msg("%s got full marks: %s", sub, msg);
-            if (jnum(recs[i], "time_s") > 10) fail_msg("%s took %.1f s", sub, jnum(recs[i], "time_s"));
+            if (num(recs[i], "time_s") > 10) fail_msg("%s took %.1f s", sub, num(recs[i], "time_s"));
             /* The verdict names the cause. */
             static const struct { const char *file, *says; } cause[] = {
                 { "/loop.lua", "instruction limit" }, { "/pcall_swallow.lua", "instruction limit" },
@@ -234,7 +223,7 @@ static void test_junit_gradescope_classroom(void **state)
     run("en", "grade", EX, GOOD "half.lua", "--format", "gradescope", NULL);
     cJSON *g = cJSON_Parse(R.out);
     assert_non_null(g);
-    assert_true(jnum(g, "score") == 2);
+    assert_true(num(g, "score") == 2);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(g, "tests")), 2);
     cJSON_Delete(g);
 
@@ -260,17 +249,15 @@ static void test_junit_gradescope_classroom(void **state)
     cJSON *c = cJSON_Parse(json);
     assert_non_null(c);
     assert_string_equal(str(c, "status"), "pass");
-    assert_true(jnum(c, "max_score") == 5);
+    assert_true(num(c, "max_score") == 5);
     cJSON_Delete(c);
 }
 
 static int file_lines(const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    int n = 0, ch;
-    while ((ch = fgetc(f)) != EOF) n += ch == '\n';
-    fclose(f);
+    char *text = ut_read_all(path);
+    int n = count_lines(text);
+    free(text);
     return n;
 }
 
@@ -366,7 +353,7 @@ static void test_course_check_and_list(void **state)
     const cJSON *ex = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "exercises"), 0);
     assert_string_equal(str(ex, "id"), "anatomy");
     assert_string_equal(str(cJSON_GetObjectItem(ex, "title"), "fr"), "Anatomie d'une usine d'IA");
-    assert_true(jnum(ex, "minutes") > 0 && jnum(ex, "difficulty") >= 1);
+    assert_true(num(ex, "minutes") > 0 && num(ex, "difficulty") >= 1);
     cJSON_Delete(o);
     /* A course whose solution is missing, and one whose starter already gets full marks. */
     char dir[128], path[192];

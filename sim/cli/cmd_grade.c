@@ -74,26 +74,22 @@ typedef struct gstate {
     int journal_failed;
 } gstate;
 
-static void copy_record(const gr_record *from, gr_record *to)
+/* The formats with one record after another: JSON Lines and text. */
+static int write_one(fmt format, FILE *out, const gr_record *r)
 {
-    cJSON *o = gr_record_to_json(from);
-    char why[200];
-    if (gr_record_from_json(o, to, why, sizeof why) != 0) gr_record_init(to);
-    to->time_s = from->time_s;
-    cJSON_Delete(o);
+    return format == FMT_JSON ? gr_write_jsonl(out, r) : gr_write_text(out, r);
 }
 
 static void print_ready(gstate *g)
 {
     while (g->next_print < g->n && g->have[g->next_print]) {
-        const gr_record *r = &g->recs[g->next_print++];
-        if (g->format == FMT_JSON) gr_write_jsonl(stdout, r);
-        else gr_write_text(stdout, r);
+        write_one(g->format, stdout, &g->recs[g->next_print++]);
         fflush(stdout);
     }
 }
 
-static void on_record(void *ud, int index, const gr_record *rec)
+/* A record comes in: to the journal at once, then kept (it is ours now). */
+static void on_record(void *ud, int index, gr_record *rec)
 {
     gstate *g = ud;
     if (g->journal && !g->journal_failed) {
@@ -103,7 +99,7 @@ static void on_record(void *ud, int index, const gr_record *rec)
         }
     }
     gr_record_free(&g->recs[index]);
-    copy_record(rec, &g->recs[index]);
+    g->recs[index] = *rec;
     g->have[index] = 1;
     if (g->stream) print_ready(g);
 }
@@ -137,18 +133,22 @@ static int read_journal(gstate *g, const char *path, const char *exercise_id)
             rc = CLI_BAD_INPUT;
             break;
         }
-        cJSON_Delete(o);
         if (strcmp(r.exercise, exercise_id) != 0) {
             cli_error(_("%s:%d: this journal holds results of exercise '%s', not '%s'"), path, line, r.exercise,
                       exercise_id);
             rc = CLI_BAD_INPUT;
         } else {
-            for (int i = 0; i < g->n; i++)
-                if (!g->have[i] && strcmp(g->paths[i], r.submission) == 0) {
-                    copy_record(&r, &g->recs[i]);
+            /* The record goes to the first submission of that path; one given twice gets its own
+             * record from the same line. */
+            const char *sub = r.submission;           /* stays valid: moved, not freed */
+            for (int i = 0, taken = 0; i < g->n; i++)
+                if (!g->have[i] && strcmp(g->paths[i], sub) == 0) {
+                    if (taken++) gr_record_from_json(o, &g->recs[i], reason, sizeof reason);
+                    else g->recs[i] = r, gr_record_init(&r);
                     g->have[i] = 1;
                 }
         }
+        cJSON_Delete(o);
         gr_record_free(&r);
         pos = good_end = nl ? end + 1 : len;
     }
@@ -179,7 +179,7 @@ static int write_whole(gstate *g, FILE *out, const char *exercise_id, double gmi
     case FMT_JSON:
     case FMT_TEXT:
         for (int i = 0; i < g->n && rc == 0; i++)
-            if (g->have[i]) rc = g->format == FMT_JSON ? gr_write_jsonl(out, &g->recs[i]) : gr_write_text(out, &g->recs[i]);
+            if (g->have[i]) rc = write_one(g->format, out, &g->recs[i]);
         break;
     }
     return rc;
@@ -438,10 +438,10 @@ static char *read_text(const char *path, char *why, size_t n)
 
 typedef struct pair_state { gr_record recs[2]; } pair_state;
 
-static void keep_record(void *ud, int index, const gr_record *rec)
+static void keep_record(void *ud, int index, gr_record *rec)
 {
     pair_state *p = ud;
-    copy_record(rec, &p->recs[index]);
+    p->recs[index] = *rec;
 }
 
 static int course_check(const ex_course *c, const char *solutions)
