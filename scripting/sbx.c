@@ -24,6 +24,7 @@ struct sbx {
     lua_State *L;
     sbx_limits lim;
     size_t mem_used;
+    int alloc_failed;           /* the last allocation was refused (see sbx_alloc) */
     long remaining;
     long budget;
     sbx_status killed;          /* SBX_OK while the run may go on */
@@ -99,7 +100,9 @@ void sbx_reset_budget(sbx *s)
 /* ---- limits ---------------------------------------------------------------------------------- */
 
 /* Once a limit is crossed during a call, it stays crossed: allocations past the cap keep failing,
- * and the hook raises at every instruction, whatever pcall the code wraps itself in. */
+ * and the hook raises at every instruction, whatever pcall the code wraps itself in. Lua answers a
+ * failed allocation with a full collection and one more try (lmem.c), so the cap is crossed only
+ * when two attempts in a row fail: garbage alone never kills a submission. */
 static void *sbx_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     sbx *s = ud;
@@ -110,11 +113,15 @@ static void *sbx_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         return NULL;
     }
     if (nsize > old && s->mem_used - old + nsize > s->lim.memory_bytes) {
-        if (s->in_call && s->killed == SBX_OK) s->killed = SBX_MEMORY;
+        if (s->in_call && s->killed == SBX_OK && s->alloc_failed) s->killed = SBX_MEMORY;
+        s->alloc_failed = 1;
         return NULL;
     }
     void *p = realloc(ptr, nsize);
-    if (p) s->mem_used = s->mem_used - old + nsize;
+    if (p) {
+        s->mem_used = s->mem_used - old + nsize;
+        s->alloc_failed = 0;
+    }
     return p;
 }
 
@@ -659,7 +666,6 @@ sbx_status sbx_call(sbx *s, int nargs, int nresults)
         if (out == SBX_ERROR) set_message(s, m ? m : "?", m ? ml : 1);
         else set_status_message(s, out);
         lua_pop(L, 1);
-        if (outermost) lua_gc(L, LUA_GCCOLLECT);
     } else if (out != SBX_OK) {                         /* killed, but the code returned anyway */
         lua_settop(L, base - 1);
         set_status_message(s, out);

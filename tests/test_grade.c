@@ -14,6 +14,7 @@
 
 #include "run_usine.h"
 #include "grade.h"
+#include "kn.h"
 #include "util.h"
 
 #define EX "tests/fixtures/grading/exercise.lua"
@@ -381,6 +382,30 @@ static void test_course_check_and_list(void **state)
     assert_non_null(strstr(R.out, "does not get full marks"));
 }
 
+/* Kernels run inside checks, in the confined child: the CPU they describe is the one detected
+ * before the filter forbade reading /proc and /sys. */
+static void test_kernels_see_the_cpu_in_the_child(void **state)
+{
+    (void)state;
+    char ex[128];
+    snprintf(ex, sizeof ex, "%s/cpu.lua", tmpdir);
+    FILE *f = fopen(ex, "w");
+    fputs("return { id = 'cpu', title = { fr = 'c', en = 'c' }, text = { fr = 't', en = 't' },\n"
+          "  concepts = { fr = { 'c' }, en = { 'c' } }, difficulty = 1, minutes = 1, starter = 'x = 1',\n"
+          "  checks = { { id = 'cpu', title = { fr = 'c', en = 'c' }, points = 1, hint = { fr = 'h', en = 'h' },\n"
+          "    run = function() local c = usine.kernels.cpu() return false, c.model .. '|' .. c.isa end } } }\n", f);
+    fclose(f);
+    run("en", "grade", ex, GOOD "solution.lua", "--format", "json", NULL);
+    assert_int_equal(R.status, 1);
+    cJSON *o = parse_json(R.out);
+    kn_cpu cpu;
+    kn_cpu_detect(&cpu);
+    char want[200];
+    snprintf(want, sizeof want, "%s|%s", cpu.model, cpu.isa);
+    assert_string_equal(str(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "checks"), 0), "message"), want);
+    cJSON_Delete(o);
+}
+
 /* The child's confinement, directly: no file, no process, no program, no socket, no code. */
 static void test_confinement(void **state)
 {
@@ -430,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_resume),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_course_check_and_list),
+        cmocka_unit_test(test_kernels_see_the_cpu_in_the_child),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

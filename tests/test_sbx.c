@@ -143,6 +143,25 @@ static void test_memory_cap(void **state)
     assert_string_equal(out, "2");
 }
 
+/* Garbage is not a memory bomb: Lua collects and tries again before the cap counts as crossed. */
+static void test_garbage_is_collected_not_killed(void **state)
+{
+    (void)state;
+    lua_State *L = sbx_lua(S);
+    int top = lua_gettop(L);
+    sbx_reset_budget(S);
+    /* Trusted code, so that the collector can be stopped and garbage piles up against the cap. */
+    const char *code = "collectgarbage('stop') for i = 1, 100 do local s = ('x'):rep(1 << 20) .. i end return 'ok'";
+    lua_pushglobaltable(L);
+    assert_int_equal(sbx_load(S, code, strlen(code), "=trusted", -1), SBX_OK);
+    lua_remove(L, -2);
+    sbx_status st = sbx_call(S, 0, 1);
+    if (st != SBX_OK) fail_msg("status %d: %s", st, sbx_message(S));
+    assert_string_equal(lua_tostring(L, -1), "ok");
+    lua_settop(L, top);
+    lua_gc(L, LUA_GCRESTART);
+}
+
 static void test_string_limits(void **state)
 {
     (void)state;
@@ -244,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_string_metatable_is_protected),
         cmocka_unit_test(test_budget_cannot_be_swallowed),
         cmocka_unit_test(test_memory_cap),
+        cmocka_unit_test(test_garbage_is_collected_not_killed),
         cmocka_unit_test(test_string_limits),
         cmocka_unit_test(test_finalisers_refused),
         cmocka_unit_test(test_error_values_never_run_metamethods),
