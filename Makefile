@@ -22,8 +22,9 @@ VERSION    := 0.1.0
 # The Debian packages the project needs: the single list, used by 'make deps' and by .ci/run.
 DEB_PACKAGES := build-essential pkg-config gettext \
                 libxml2-dev liblua5.4-dev libopenblas-openmp-dev libcmocka-dev libcjson-dev \
-                libseccomp-dev libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core libopenmpi-dev openmpi-bin
-PKGS       := libxml-2.0 libcjson cmocka lua5.4 libseccomp openblas sdl2 SDL2_ttf
+                libseccomp-dev libsdl2-dev libsdl2-ttf-dev libcairo2-dev libfontconfig-dev libcmark-dev \
+                fonts-dejavu-core libopenmpi-dev openmpi-bin
+PKGS       := libxml-2.0 libcjson cmocka lua5.4 libseccomp openblas sdl2 SDL2_ttf cairo fontconfig libcmark
 
 ifeq ($(V),1)
 Q :=
@@ -68,7 +69,12 @@ KN_LIBS     := -fopenmp $(call pc_libs,openblas)
 SCRIPT_PKGS := lua5.4 libseccomp libcjson libxml-2.0
 SCRIPT_CFLAGS := $(call pc_cflags,$(SCRIPT_PKGS)) -Ikernels
 SCRIPT_LIBS := $(call pc_libs,$(SCRIPT_PKGS))
-TEST_CFLAGS := $(call pc_cflags,cmocka libcjson) $(SCRIPT_CFLAGS) -Iscripting
+# The desktop app: SDL2 and SDL2_ttf (window, text), fontconfig (finding a font), cairo (plots,
+# PNG and SVG), cmark (the exercises' Markdown). Only sim/ui/ sees them.
+UI_PKGS     := sdl2 SDL2_ttf cairo fontconfig libcmark
+UI_CFLAGS   := $(call pc_cflags,$(UI_PKGS)) -Isim/ui
+UI_LIBS     := $(call pc_libs,$(UI_PKGS)) -lpthread
+TEST_CFLAGS := $(call pc_cflags,cmocka libcjson) $(SCRIPT_CFLAGS) $(UI_CFLAGS) -Iscripting
 TEST_LIBS   := $(call pc_libs,cmocka libcjson) $(SCRIPT_LIBS)
 # MPI (usine train --mpi) only where Open MPI's mpicc is found; 'make MPICC=' builds without it.
 # Its headers go in with -isystem so that their warnings do not fail a WERROR build.
@@ -102,7 +108,9 @@ KN_OBJ   := $(KN_SRC:%.c=$(BUILD)/%.o)
 LIBKN    := $(BUILD)/libkernels.a
 SCRIPT_OBJ := $(SCRIPT_SRC:%.c=$(BUILD)/%.o)
 LIBSCRIPT := $(BUILD)/libscripting.a
-CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(UI_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
+LIBUI    := $(BUILD)/libui.a
 LIBCORE  := $(BUILD)/libusine.a
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
@@ -122,6 +130,15 @@ $(BUILD)/sim/plat_schema.o: sim/plat_schema.S assets/schema/platform.rng
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  AS      $<")
 	$(Q)$(CC) $(CFLAGS_SAN) -c $< -o $@
+
+$(BUILD)/sim/ui/%.o: sim/ui/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(APP_CFLAGS) $(SCRIPT_CFLAGS) $(UI_CFLAGS) -c $< -o $@
+
+$(LIBUI): $(UI_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/kernels/%.o: kernels/%.c
 	@mkdir -p $(@D)
@@ -152,9 +169,9 @@ $(LIBCORE): $(CORE_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BIN): $(CLI_OBJ) $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
+$(BIN): $(CLI_OBJ) $(LIBUI) $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(APP_LIBS) $(SCRIPT_LIBS) $(KN_LIBS) $(CORE_LIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIBUI) $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(APP_LIBS) $(UI_LIBS) $(SCRIPT_LIBS) $(KN_LIBS) $(CORE_LIBS) -o $@
 
 build/locale/%/LC_MESSAGES/usine.mo: assets/po/%.po
 	@mkdir -p $(@D)
@@ -166,9 +183,9 @@ $(BUILD)/tests/%.o: tests/%.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(TEST_CFLAGS) -Ikernels -c $< -o $@
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(LIBUI) $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) $< $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(TEST_LIBS) $(KN_LIBS) $(CORE_LIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $< $(LIBUI) $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(TEST_LIBS) $(UI_LIBS) $(KN_LIBS) $(CORE_LIBS) $(APP_LIBS) -o $@
 
 # ---------------------------------------------------------------------------------------------
 # Set-up: install what is missing, then build and run / test.
@@ -198,10 +215,10 @@ check: deps-if-missing
 
 # Benchmarks print figures; they are not tests and have no time limits.
 BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
-$(BUILD)/bench/%: tests/bench/%.c $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
+$(BUILD)/bench/%: tests/bench/%.c $(LIBUI) $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(SCRIPT_CFLAGS) -Iscripting $< $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(SCRIPT_LIBS) $(KN_LIBS) $(CORE_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(SCRIPT_CFLAGS) $(UI_CFLAGS) -Iscripting $< $(LIBUI) $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(UI_LIBS) $(SCRIPT_LIBS) $(KN_LIBS) $(CORE_LIBS) $(APP_LIBS) -o $@
 
 bench: all $(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; ./$$b || exit 1; done
@@ -261,4 +278,4 @@ pot:
 clean:
 	rm -rf build
 
--include $(CORE_OBJ:.o=.d) $(KN_OBJ:.o=.d) $(SCRIPT_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:%=%.o.d) $(BENCHES:%=%.d)
+-include $(CORE_OBJ:.o=.d) $(KN_OBJ:.o=.d) $(SCRIPT_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(TESTS:%=%.o.d) $(BENCHES:%=%.d)

@@ -74,12 +74,18 @@ static void test_bad_usage_is_status_2_with_one_line(void **state)
     assert_non_null(strstr(r->err, "gpu"));                           /* says which partitions exist */
 }
 
+/* Bare `usine` opens the desktop app; without a display it says so and what works instead. */
 static void test_bare_usine_says_what_to_do(void **state)
 {
     (void)state;
+    unsetenv("DISPLAY");
+    unsetenv("WAYLAND_DISPLAY");
+    unsetenv("SDL_VIDEODRIVER");
     run_result *r = run("en", NULL);
-    assert_int_equal(r->status, 0);
-    assert_non_null(strstr(r->out, "usine platform show"));
+    assert_int_equal(r->status, 2);
+    assert_non_null(strstr(r->err, "no display"));
+    assert_non_null(strstr(r->err, "usine screenshot"));
+    assert_int_equal(count_lines(r->err), 1);
 }
 
 /* The figures through the command: Jean Zay's H100 partition in JSON. */

@@ -63,6 +63,10 @@ int cmd_calibrate(int argc, char **argv);
 int cmd_grade(int argc, char **argv);
 int cmd_course(int argc, char **argv);
 
+/* The desktop app (sim/ui/ui_app.c). */
+int cmd_gui(int argc, char **argv);
+int cmd_screenshot(int argc, char **argv);
+
 /* usine train --mpi (cmd_train_mpi.c, compiled only where mpicc was found: USINE_HAVE_MPI).
  * Trains the network of `c` data-parallel over MPI_COMM_WORLD for `steps` steps with `threads`
  * OpenMP threads per process (0: the node's cores shared out); prints the report (rank 0) as text

@@ -87,8 +87,10 @@ static const command commands[] = {
     { "grade", cmd_grade, "grade EXERCISE SUBMISSION... [--format F] [--out FILE] [--resume]",
       N_("grade students' submissions headless (text, json, junit, vpl, gradescope, classroom)"), NULL },
     { "course", cmd_course, "course check|list DIR", N_("tools for course authors: check a course, list its exercises"), NULL },
-    { "screenshot", NULL, "screenshot ... --out FILE.png", N_("render a view of the app headless"),
-      N_("the desktop app") },
+    { "gui", cmd_gui, "gui [--platform P] [--course DIR] [--headless --frames N --json]",
+      N_("the desktop app (the same as 'usine' alone); headless: frame times"), NULL },
+    { "screenshot", cmd_screenshot, "screenshot [--platform P] [--course DIR --exercise ID] [--size WxH] --out FILE.png",
+      N_("render a view of the app headless, as a PNG"), NULL },
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 
@@ -124,10 +126,8 @@ int main(int argc, char **argv)
     }
     cli_init_language(lang);
     if (first >= argc) {
-        printf(_("The desktop app is not in this version yet. Meanwhile, try:\n"
-                 "  usine platform show classroom\n"
-                 "  usine --help\n"));
-        return CLI_OK;
+        char *gui[] = { "gui", NULL };
+        return cmd_gui(1, gui);
     }
     const char *name = argv[first];
     if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {

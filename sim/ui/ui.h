@@ -1,0 +1,151 @@
+/* ui.h: the desktop app (SDL2 + SDL2_ttf). It draws what the core computes and never models
+ * anything itself: a scene (ui_scene.c) is built on a worker thread from a scenario by the
+ * simulation core (a discrete-event step, its timeline) and the analytic model (the extrapolations);
+ * the window (ui_app.c) reads a finished scene frame by frame.
+ *
+ * Modules:
+ *   ui_scene.c   scenario -> scene, on a worker thread (no SDL)
+ *   ui_layout.c  where racks, nodes, GPUs, switches and cables sit, in world units (no SDL)
+ *   ui_text.c    fonts (fontconfig + SDL_ttf) and a cache of rendered strings
+ *   ui_draw.c    the factory, the timeline, the heads-up display, the controls, the overlays
+ *   ui_panel.c   the course panel (ui_md.c lays out Markdown, ui_course.c keeps the student's work)
+ *   ui_app.c     the window, the event loop, `usine gui`, `usine screenshot`, headless frames
+ *   ui_plot.c    scaling curve and roofline with cairo, exported as PNG or SVG
+ *
+ * The simulation advances from plain inputs (the scenario, the playback clock) and the drawing
+ * reads the state; SDL events only change the scenario, the camera and the playback clock. */
+#ifndef USINE_UI_H
+#define USINE_UI_H
+
+#include <pthread.h>
+
+#include "ds.h"
+#include "net.h"
+#include "plat.h"
+#include "tl.h"
+#include "train.h"
+
+/* ----------------------------------------------------------------------------------------- */
+/* What a GPU does at an instant, as the timeline says; the palette follows this order. */
+typedef enum ui_phase {
+    UI_IDLE,          /* waiting: the pipeline bubble, a dependency */
+    UI_FORWARD,
+    UI_BACKWARD,
+    UI_OPTIMIZER,
+    UI_COMM,          /* in a collective or a pipeline send, not computing */
+    UI_OUTSIDE,       /* not part of the simulated job */
+    UI_PHASE_COUNT
+} ui_phase;
+
+/* A GPU's phases over one step, as a step function: phase[i] from t[i] to t[i + 1]. */
+typedef struct ui_track {
+    double *t;
+    unsigned char *phase;
+    unsigned char *comm;       /* 1 while a collective runs on it, even under compute (overlap) */
+    int n;
+} ui_track;
+
+/* What to simulate. Strings are preset names or file paths. */
+typedef struct ui_scenario {
+    char platform[512];       /* a file, or a preset name */
+    char partition[64];       /* "" : the platform's first */
+    char model[32];
+    int gpus;                 /* simulated GPUs; 0: as many as the plan and the partition allow (capped) */
+    int tp, pp, mbs;
+    long gbs;                 /* 0: one sequence per micro-batch slot (dp x mbs x 8) */
+    int recompute;            /* tm_recompute */
+    int prec;                 /* plat_prec */
+} ui_scenario;
+
+/* The same job analytically, on another machine or at full scale. */
+typedef struct ui_extra {
+    char label[96];           /* "jean-zay/h100", "this computer" */
+    int ok;                   /* 0: see why */
+    char why[160];
+    tm_plan plan;
+    tm_result r;
+} ui_extra;
+
+enum { UI_EXTRA_FULL, UI_EXTRA_JEANZAY, UI_EXTRA_ALICE, UI_EXTRA_LOCAL, UI_EXTRA_COUNT };
+
+/* A finished scene: read-only once published, freed by ui_scene_free. */
+typedef struct ui_scene {
+    ui_scenario sc;
+    char error[768];          /* non-empty: building failed, the rest may be empty */
+    char notice[256];         /* something the user should know (GPUs capped, ...) */
+    plat_platform *plat;
+    char plat_path[512];
+    int part;
+    long part_gpus;           /* GPUs in the partition */
+    int gpn;                  /* GPUs per node */
+    tm_model model;
+    tm_plan plan;
+    tm_result r;              /* analytic, for the simulated GPUs */
+    net *nw;
+    ds *sim;
+    const tl *timeline;       /* owned by sim */
+    ds_stats st;              /* st.end_s: the simulated step time */
+    double sim_wall_s;        /* how long the simulation took */
+    ui_track *tracks;         /* per simulated GPU */
+    double *link_cap_Bps;     /* per network link */
+    ui_extra extra[UI_EXTRA_COUNT];
+} ui_scene;
+
+/* Build a scene synchronously (the worker calls it). platform_dirs: ':'-separated preset folders;
+ * local_path: this computer's calibrated platform file or NULL. Never NULL: errors go in ->error. */
+ui_scene *ui_scene_build(const ui_scenario *sc, const char *platform_dirs, const char *local_path);
+void ui_scene_free(ui_scene *s);                                   /* NULL is fine */
+ui_phase ui_track_at(const ui_track *tr, double t_s, int *comm);   /* phase at t (binary search) */
+const char *ui_phase_name(ui_phase p);                             /* translated, for legends */
+int ui_resolve_platform(const char *name, const char *platform_dirs, char *buf, size_t size); /* 0, or -1 */
+
+/* A worker thread that builds scenes; the newest request wins. */
+typedef struct ui_worker {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    ui_scenario want;
+    int pending, busy, quit, started;
+    ui_scene *done;           /* finished, not yet taken */
+    char platform_dirs[2048], local_path[512];
+} ui_worker;
+
+int ui_worker_start(ui_worker *w, const char *platform_dirs, const char *local_path);
+void ui_worker_request(ui_worker *w, const ui_scenario *sc);       /* replaces a pending request */
+ui_scene *ui_worker_take(ui_worker *w);                            /* a finished scene, or NULL */
+int ui_worker_busy(ui_worker *w);                                  /* a request pending or running */
+void ui_worker_stop(ui_worker *w);                                 /* waits for the thread */
+
+/* ----------------------------------------------------------------------------------------- */
+/* Layout, in world units (1 unit = one GPU's side at zoom 1). */
+typedef struct ui_rect { float x, y, w, h; } ui_rect;
+
+typedef struct ui_box {
+    ui_rect r;
+    int first, count;         /* nodes or GPUs it holds */
+} ui_box;
+
+typedef struct ui_cable {
+    float x0, y0, x1, y1;
+    int *links;               /* network links whose loads it shows (both directions) */
+    int nlinks;
+    int kind;                 /* 0: rack to leaf, 1: switch to switch */
+} ui_cable;
+
+typedef struct ui_layout {
+    int nodes, gpn, racks, nodes_per_rack, rack_cols;
+    ui_rect *gpu;             /* per GPU of the partition */
+    ui_rect *node;            /* per node */
+    ui_box *rack;             /* per rack: nodes [first, first + count) */
+    ui_box *sw;               /* switches drawn (leaves, spines, core, routers) */
+    char (*sw_label)[32];
+    int nsw;
+    ui_cable *cables;
+    int ncables;
+    ui_rect world;            /* bounding box */
+} ui_layout;
+
+ui_layout *ui_layout_build(const plat_platform *p, int part, const net *nw, double aspect); /* aspect: width / height of the view */
+void ui_layout_free(ui_layout *l);                                 /* NULL is fine */
+
+#endif

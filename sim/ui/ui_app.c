@@ -1,0 +1,722 @@
+/* ui_app.c: the window and its loop, and the commands that open it: `usine` / `usine gui` (the
+ * desktop app), `usine gui --headless --frames N --json` (frame times, offscreen) and
+ * `usine screenshot ... --out FILE.png` (one frame, offscreen, for documentation and tests).
+ *
+ * Headless runs use SDL's offscreen video driver and its software renderer, the renderer a
+ * student's laptop without a GPU driver falls back to, so that the frame times measured are the
+ * slow case. Playback in headless runs advances by 1/60 s of wall time per frame, whatever the
+ * machine's speed, so that a screenshot shows the same instant everywhere. */
+#include "ui_gfx.h"
+#include "ui_course.h"
+#include "ui_plot.h"
+
+#include "cli/cli.h"
+#include "util.h"
+
+#include <SDL2/SDL_ttf.h>
+#include <cairo.h>
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <fontconfig/fontconfig.h>
+#include <errno.h>
+#include <libxml/parser.h>
+#include <locale.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+void ui_controls_change(ui_app *a, int c, int delta);
+
+static double wall_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* ----------------------------------------------------------------------------------------- */
+
+void ui_app_layout_regions(ui_app *a)
+{
+    int ow = a->w, oh = a->h;
+    float s = fminf((float)ow / 1920.0f, (float)oh / 1080.0f);
+    if (a->win && !a->headless) {
+        int ww, wh;
+        SDL_GetWindowSize(a->win, &ww, &wh);
+        if (ww > 0) s *= (float)ow / (float)ww;    /* HiDPI: more pixels than window units */
+    }
+    if (s < 0.85f) s = 0.85f;
+    if (s > 4) s = 4;
+    if (fabsf(s - a->scale) > 0.01f) {
+        a->scale = s;
+        if (a->tx) ui_text_set_scale(a->tx, s);
+        if (a->panel) ui_panel_relayout(a->panel);
+    }
+    int top = (int)(44 * s), left = (int)(350 * s), panel = a->show_panel && a->panel ? (int)(560 * s) : 0;
+    if (ow - left - panel < (int)(360 * s)) panel = ow - left - (int)(360 * s) > (int)(300 * s) ? ow - left - (int)(360 * s) : 0;
+    int tlh = (int)(200 * s);
+    if (oh < 900 * s) tlh = (int)(160 * s);
+    a->r_top = (SDL_Rect){ 0, 0, ow, top };
+    a->r_left = (SDL_Rect){ 0, top, left, oh - top };
+    a->r_panel = (SDL_Rect){ ow - panel, top, panel, oh - top };
+    a->r_factory = (SDL_Rect){ left, top, ow - left - panel, oh - top - tlh };
+    a->r_timeline = (SDL_Rect){ left, oh - tlh, ow - left - panel, tlh };
+    a->camera_set = 0;
+}
+
+void ui_app_request(ui_app *a)
+{
+    a->sc_dirty = 1;
+    a->sc_changed_at = a->anim_s;
+}
+
+void ui_app_set_lang(ui_app *a, const char *lang)
+{
+    snprintf(a->lang, sizeof a->lang, "%s", lang);
+    setenv("LANGUAGE", lang, 1);
+    /* glibc drops its cache of translations when the message locale is set again */
+    const char *cur = setlocale(LC_MESSAGES, NULL);
+    char keep[64];
+    snprintf(keep, sizeof keep, "%s", cur ? cur : "C.UTF-8");
+    setlocale(LC_MESSAGES, keep);
+    if (a->panel) ui_panel_relayout(a->panel);
+    if (a->plots) ui_plots_scene_changed(a->plots);
+}
+
+static int cmp_str(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
+
+static void list_presets(ui_app *a)
+{
+    char dir[4096];
+    if (cli_platform_dir(dir, sizeof dir) != 0) return;
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".xml")) continue;
+        a->presets = ut_realloc(a->presets, (size_t)(a->npresets + 1) * sizeof *a->presets);
+        a->presets[a->npresets] = ut_strdup(e->d_name);
+        a->presets[a->npresets++][n - 4] = '\0';
+    }
+    closedir(d);
+    qsort(a->presets, (size_t)a->npresets, sizeof *a->presets, cmp_str);
+    if (a->local_path[0]) {
+        a->presets = ut_realloc(a->presets, (size_t)(a->npresets + 1) * sizeof *a->presets);
+        a->presets[a->npresets++] = ut_strdup("local");
+    }
+}
+
+/* The default course: installed next to the platforms, or in the source tree. */
+static int default_course(char *buf, size_t size)
+{
+    if (cli_data_file("courses/fondamentaux/index.lua", buf, size) == 0) {
+        buf[strlen(buf) - strlen("/index.lua")] = '\0';
+        return 0;
+    }
+    snprintf(buf, size, "%s/../courses/fondamentaux", cli_exe_dir());
+    char idx[4096];
+    snprintf(idx, sizeof idx, "%s/index.lua", buf);
+    FILE *f = fopen(idx, "r");
+    if (!f) return -1;
+    fclose(f);
+    return 0;
+}
+
+static int parse_size(const char *s, int *w, int *h)
+{
+    char *end;
+    long x = strtol(s, &end, 10);
+    if (*end != 'x' && *end != 'X') return -1;
+    long y = strtol(end + 1, &end, 10);
+    if (*end || x < 320 || y < 240 || x > 8192 || y > 8192) return -1;
+    *w = (int)x, *h = (int)y;
+    return 0;
+}
+
+int ui_app_init(ui_app *a, const ui_options *o, char *err, size_t n)
+{
+    memset(a, 0, sizeof *a);
+    snprintf(a->lang, sizeof a->lang, "%s", cli_lang());
+    a->headless = o->headless;
+    a->w = o->w, a->h = o->h;
+    a->speed = 0;      /* chosen when the first scene arrives */
+    a->playing = 1;
+    a->show_panel = 1;
+    xmlInitParser();   /* before threads that read platform files */
+
+    char dir[4096] = "", user[4096] = "";
+    cli_platform_dir(dir, sizeof dir);
+    if (cli_user_data_dir(user, sizeof user) == 0) snprintf(a->local_path, sizeof a->local_path, "%s/local.xml", user);
+    FILE *lf = a->local_path[0] ? fopen(a->local_path, "r") : NULL;
+    if (lf) fclose(lf);
+    else a->local_path[0] = '\0';
+    snprintf(a->platform_dirs, sizeof a->platform_dirs, "%s:%s", dir, user);
+    list_presets(a);
+
+    if (a->headless) {
+        /* offscreen, and the window's pixels in plain memory: without this hint SDL presents a
+         * software frame through an OpenGL texture, which Mesa emulates on the CPU */
+        SDL_SetHint(SDL_HINT_VIDEODRIVER, "offscreen");
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    }
+    SDL_SetHint(SDL_HINT_VIDEO_ALLOW_SCREENSAVER, "1");
+    const char *no_display = _("no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set); "
+                               "'usine screenshot --out FILE.png' renders a view without one, 'usine --help' lists the commands");
+    if (!a->headless && !getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY") && !getenv("SDL_VIDEODRIVER")) {
+        snprintf(err, n, "%s", no_display);
+        return -1;
+    }
+    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+        snprintf(err, n, _("cannot open a window: %s (no display? try 'usine screenshot' or 'usine gui --headless')"), SDL_GetError());
+        return -1;
+    }
+    /* without a display SDL falls back to its offscreen driver: a window nobody would see */
+    const char *drv = SDL_GetCurrentVideoDriver(), *asked = getenv("SDL_VIDEODRIVER");
+    if (!a->headless && drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy")) && !(asked && !strcmp(asked, drv))) {
+        snprintf(err, n, "%s", no_display);
+        return -1;
+    }
+    Uint32 flags = a->headless ? SDL_WINDOW_HIDDEN : SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
+    a->win = SDL_CreateWindow("Usine", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, a->w, a->h, flags);
+    if (!a->win) {
+        snprintf(err, n, _("cannot open a window: %s"), SDL_GetError());
+        return -1;
+    }
+    a->ren = SDL_CreateRenderer(a->win, -1, a->headless ? SDL_RENDERER_SOFTWARE : SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+    if (!a->ren) a->ren = SDL_CreateRenderer(a->win, -1, SDL_RENDERER_SOFTWARE);
+    if (!a->ren) {
+        snprintf(err, n, _("cannot draw in the window: %s"), SDL_GetError());
+        return -1;
+    }
+    SDL_GetRendererOutputSize(a->ren, &a->w, &a->h);
+    a->scale = 0;
+    ui_app_layout_regions(a);
+    a->tx = ui_text_create(a->ren, a->scale, err, n);
+    if (!a->tx) return -1;
+
+    /* the course */
+    char course[4096];
+    const char *cdir = o->course;
+    if (!cdir && default_course(course, sizeof course) == 0) cdir = course;
+    if (cdir && !*cdir) cdir = NULL;   /* --no-course */
+    if (cdir) a->panel = ui_panel_create(a, cdir, o->exercise);
+    else a->show_panel = 0;
+    a->plots = ui_plots_create();
+    ui_app_layout_regions(a);
+    /* the scenario: the command line, else the exercise's platform, else the classroom */
+    ui_scenario *sc = &a->sc;
+    if (o->platform || !a->panel || !a->sc.platform[0]) {   /* else the exercise's scenario */
+        snprintf(sc->platform, sizeof sc->platform, "%s", o->platform ? o->platform : "classroom");
+        snprintf(sc->partition, sizeof sc->partition, "%s", o->partition ? o->partition : "");
+    }
+    snprintf(sc->model, sizeof sc->model, "%s", o->model ? o->model : "llama2-7b");
+    sc->tp = o->tp > 0 ? o->tp : 2;
+    sc->pp = o->pp > 0 ? o->pp : 4;
+    sc->mbs = o->mbs > 0 ? o->mbs : 1;
+    sc->gpus = o->gpus;
+    sc->recompute = TM_RC_NONE;
+    sc->prec = PLAT_BF16;
+
+    a->sc_dirty = 0;
+    if (ui_worker_start(&a->worker, a->platform_dirs, a->local_path[0] ? a->local_path : NULL) != 0) {
+        snprintf(err, n, "%s", _("cannot start the simulation thread"));
+        return -1;
+    }
+    ui_worker_request(&a->worker, &a->sc);
+    return 0;
+}
+
+void ui_app_quit(ui_app *a)
+{
+    ui_worker_stop(&a->worker);
+    ui_panel_destroy(a->panel);
+    ui_plots_destroy(a->plots);
+    ui_scene_free(a->scene);
+    ui_layout_free(a->layout);
+    ui_text_destroy(a->tx);
+    for (int i = 0; i < a->npresets; i++) free(a->presets[i]);
+    free(a->presets);
+    if (a->ren) SDL_DestroyRenderer(a->ren);
+    if (a->win) SDL_DestroyWindow(a->win);
+    if (TTF_WasInit()) TTF_Quit();
+    SDL_Quit();
+    /* cairo and fontconfig keep caches for the life of the process; give them back, so that
+     * leak checkers see only real leaks */
+    cairo_debug_reset_static_data();
+    FcFini();
+}
+
+/* A new scene arrived: keep the playback position as a fraction of the step. */
+static void adopt_scene(ui_app *a, ui_scene *s)
+{
+    double frac = a->scene && a->scene->st.end_s > 0 ? a->t_step_s / a->scene->st.end_s : 0;
+    int same_plat = a->scene && a->scene->plat && s->plat && !strcmp(a->scene->plat_path, s->plat_path) &&
+                    a->scene->part == s->part;
+    if (!s->plat && a->scene && a->scene->plat && !s->error[0]) same_plat = 1;
+    if (s->plat) {
+        ui_layout_free(a->layout);
+        a->layout = ui_layout_build(s->plat, s->part, s->nw, (double)a->r_factory.w / (a->r_factory.h > 0 ? a->r_factory.h : 1));
+        if (!same_plat) a->camera_set = 0, a->sel_kind = 0;
+    } else {
+        ui_layout_free(a->layout);
+        a->layout = NULL;
+    }
+    ui_scene_free(a->scene);
+    a->scene = s;
+    a->t_step_s = s->st.end_s > 0 ? frac * s->st.end_s : 0;
+    if (a->speed <= 0 && s->st.end_s > 0) {
+        /* slow enough to follow the pipeline: one step in about eight seconds */
+        double sp = s->st.end_s / 8;
+        a->speed = pow(10, floor(log10(sp)));
+        if (a->speed > 1e6) a->speed = 1e6;
+        if (a->speed < 1e-3) a->speed = 1e-3;
+    }
+    if (a->plots) ui_plots_scene_changed(a->plots);
+}
+
+void ui_app_frame(ui_app *a, double dt)
+{
+    a->anim_s += dt;
+    ui_scene *s = ui_worker_take(&a->worker);
+    if (s) adopt_scene(a, s);
+    if (a->sc_dirty && a->anim_s - a->sc_changed_at > 0.15) {
+        a->sc_dirty = 0;
+        ui_worker_request(&a->worker, &a->sc);
+    }
+    if (a->panel) ui_panel_tick(a, a->panel);
+    ui_reap_children();
+    const ui_scene *sc = a->scene;
+    if (sc && sc->st.end_s > 0 && a->playing) {
+        double adv = dt * a->speed;
+        a->elapsed_s += adv;
+        double T = sc->st.end_s;
+        double t = a->t_step_s + adv;
+        double k = floor(t / T);
+        a->steps_done += (long)k;
+        a->t_step_s = t - k * T;
+    }
+    ui_draw_all(a);
+    ui_text_end_frame(a->tx);
+}
+
+/* ----------------------------------------------------------------------------------------- */
+/* Input. */
+
+static void zoom_at(ui_app *a, int mx, int my, float factor)
+{
+    float wx = (mx - a->r_factory.x) / a->zoom + a->cam_x, wy = (my - a->r_factory.y) / a->zoom + a->cam_y;
+    a->zoom *= factor;
+    if (a->zoom < 0.02f) a->zoom = 0.02f;
+    if (a->zoom > 200) a->zoom = 200;
+    a->cam_x = wx - (mx - a->r_factory.x) / a->zoom;
+    a->cam_y = wy - (my - a->r_factory.y) / a->zoom;
+}
+
+static int inside(const SDL_Rect *r, int x, int y) { return x >= r->x && y >= r->y && x < r->x + r->w && y < r->y + r->h; }
+
+static void scrub_to(ui_app *a, int x)
+{
+    if (!a->scene || a->scene->st.end_s <= 0) return;
+    int pad = (int)(10 * a->scale), label_w = (int)(110 * a->scale);
+    int x0 = a->r_timeline.x + pad + label_w, x1 = a->r_timeline.x + a->r_timeline.w - pad;
+    double f = (double)(x - x0) / (x1 - x0);
+    if (f < 0) f = 0;
+    if (f > 0.9999) f = 0.9999;
+    a->t_step_s = f * a->scene->st.end_s;
+    a->playing = 0;
+}
+
+static void export_plots(ui_app *a)
+{
+    char msg[1024];
+    int rc = ui_plots_export(a, a->plots, msg, sizeof msg);
+    ui_app_set_message(a, rc != 0, "%s", msg);
+}
+
+int ui_app_event(ui_app *a, const SDL_Event *e)
+{
+    switch (e->type) {
+    case SDL_QUIT: return 1;
+    case SDL_WINDOWEVENT:
+        if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
+            SDL_GetRendererOutputSize(a->ren, &a->w, &a->h);
+            ui_app_layout_regions(a);
+        }
+        break;
+    case SDL_MOUSEMOTION:
+        a->mouse_x = e->motion.x, a->mouse_y = e->motion.y;
+        if (a->win && !a->headless) {   /* HiDPI: events are in window units */
+            int ww, wh;
+            SDL_GetWindowSize(a->win, &ww, &wh);
+            if (ww > 0) a->mouse_x = e->motion.x * a->w / ww, a->mouse_y = e->motion.y * a->h / wh;
+        }
+        if (a->dragging == 1) {
+            a->cam_x -= (a->mouse_x - a->drag_x) / a->zoom;
+            a->cam_y -= (a->mouse_y - a->drag_y) / a->zoom;
+            a->drag_x = a->mouse_x, a->drag_y = a->mouse_y;
+        } else if (a->dragging == 2) scrub_to(a, a->mouse_x);
+        break;
+    case SDL_MOUSEWHEEL:
+        if (inside(&a->r_factory, a->mouse_x, a->mouse_y) && a->view == UI_VIEW_FACTORY)
+            zoom_at(a, a->mouse_x, a->mouse_y, e->wheel.y > 0 ? 1.25f : 0.8f);
+        else if (a->show_panel && a->panel && inside(&a->r_panel, a->mouse_x, a->mouse_y))
+            ui_panel_scroll(a->panel, -e->wheel.y * (int)(60 * a->scale));
+        break;
+    case SDL_MOUSEBUTTONDOWN: {
+        int x = a->mouse_x, y = a->mouse_y;
+        if (e->button.button != SDL_BUTTON_LEFT) break;
+        if (a->show_help) {
+            a->show_help = 0;
+            break;
+        }
+        if (ui_controls_click(a, x, y)) break;
+        if (a->show_panel && a->panel && inside(&a->r_panel, x, y)) {
+            ui_panel_click(a, a->panel, x, y);
+            break;
+        }
+        if (inside(&a->r_timeline, x, y) && a->view == UI_VIEW_FACTORY) {
+            a->dragging = 2;
+            scrub_to(a, x);
+            break;
+        }
+        if (inside(&a->r_factory, x, y)) {
+            a->dragging = 1, a->drag_x = x, a->drag_y = y;
+            a->sel_kind = a->hover_kind == 4 || a->hover_kind == 5 ? 0 : a->hover_kind;
+            a->sel_index = a->hover_index;
+        }
+        break;
+    }
+    case SDL_MOUSEBUTTONUP: a->dragging = 0; break;
+    case SDL_KEYDOWN: {
+        SDL_Keycode k = e->key.keysym.sym;
+        int shift = (e->key.keysym.mod & KMOD_SHIFT) != 0;
+        if (a->show_help && k != SDLK_F1) {
+            a->show_help = 0;
+            if (k == SDLK_ESCAPE) break;
+        }
+        switch (k) {
+        case SDLK_ESCAPE:
+        case SDLK_q: return 1;
+        case SDLK_F1:
+        case SDLK_h:
+        case SDLK_QUESTION: a->show_help = !a->show_help; break;
+        case SDLK_SPACE: a->playing = !a->playing; break;
+        case SDLK_PLUS:
+        case SDLK_EQUALS:
+        case SDLK_KP_PLUS: a->speed = fmin(a->speed * 10, 1e6); break;
+        case SDLK_MINUS:
+        case SDLK_KP_MINUS: a->speed = fmax(a->speed / 10, 1e-3); break;
+        case SDLK_HOME: a->t_step_s = 0, a->elapsed_s = 0, a->steps_done = 0; break;
+        case SDLK_PERIOD:
+        case SDLK_COMMA:
+        case SDLK_LEFT:
+        case SDLK_RIGHT:
+            if (a->scene && a->scene->st.end_s > 0) {
+                double T = a->scene->st.end_s, d = (k == SDLK_PERIOD || k == SDLK_RIGHT ? 1 : -1) * T / 100;
+                a->t_step_s = fmod(a->t_step_s + d + T, T);
+                if (k == SDLK_PERIOD || k == SDLK_COMMA) a->playing = 0;
+            }
+            break;
+        case SDLK_p: ui_controls_change(a, 0, shift ? -1 : 1); break;
+        case SDLK_a: ui_controls_change(a, 1, 1); break;
+        case SDLK_m: ui_controls_change(a, 2, shift ? -1 : 1); break;
+        case SDLK_n: ui_controls_change(a, 3, shift ? 1 : -1); break;
+        case SDLK_t: ui_controls_change(a, 4, shift ? 1 : -1); break;
+        case SDLK_y: ui_controls_change(a, 5, shift ? 1 : -1); break;
+        case SDLK_b: ui_controls_change(a, 6, shift ? 1 : -1); break;
+        case SDLK_r:
+            if (shift) ui_plots_measure(a, a->plots);
+            else ui_controls_change(a, 7, 1);
+            break;
+        case SDLK_f: ui_controls_change(a, 8, 1); break;
+        case SDLK_g: a->gantt_per_gpu = !a->gantt_per_gpu; break;
+        case SDLK_TAB: a->view = a->view == UI_VIEW_FACTORY ? UI_VIEW_PLOTS : UI_VIEW_FACTORY; break;
+        case SDLK_x: export_plots(a); break;
+        case SDLK_c:
+            a->show_panel = !a->show_panel;
+            ui_app_layout_regions(a);
+            break;
+        case SDLK_e:
+            if (a->panel) ui_panel_open_editor(a, a->panel);
+            break;
+        case SDLK_k:
+            if (a->panel) ui_panel_check_now(a, a->panel);
+            break;
+        case SDLK_PAGEUP:
+        case SDLK_PAGEDOWN:
+            if (a->panel) ui_panel_next_exercise(a, a->panel, k == SDLK_PAGEDOWN ? 1 : -1);
+            break;
+        case SDLK_l: ui_app_set_lang(a, strcmp(a->lang, "fr") ? "fr" : "en"); break;
+        case SDLK_0: a->camera_set = 0; break;
+        default: break;
+        }
+        break;
+    }
+    default: break;
+    }
+    return 0;
+}
+
+/* ----------------------------------------------------------------------------------------- */
+/* Commands. */
+
+static void usage(FILE *out, const char *cmd)
+{
+    if (!strcmp(cmd, "screenshot"))
+        fprintf(out, "%s", _("Usage: usine screenshot [--platform FILE|NAME] [--partition ID] [--model NAME] [--tp N] [--pp N]\n"
+                             "                        [--gpus N] [--mbs N] [--course DIR] [--exercise ID] [--no-course]\n"
+                             "                        [--view factory|plots] [--at FRACTION] [--size WxH] --out FILE.png\n"
+                             "Renders one frame of the desktop app without a display (SDL's offscreen driver, software renderer),\n"
+                             "after the simulation of the scenario has finished; --at picks the instant in the step (0 to 1, default 0.4).\n"));
+    else
+        fprintf(out, "%s", _("Usage: usine gui [--platform FILE|NAME] [--partition ID] [--model NAME] [--tp N] [--pp N] [--gpus N]\n"
+                             "                 [--mbs N] [--course DIR] [--exercise ID] [--no-course] [--size WxH]\n"
+                             "                 [--headless --frames N [--json]]\n"
+                             "The desktop app (also 'usine' alone). --headless renders N animated frames offscreen with the\n"
+                             "software renderer, once the simulation has finished, and reports the frame times (p50, p99).\n"
+                             "Press F1 in the window for the keys.\n"));
+}
+
+static int parse_int(const char *v, int lo, int hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (errno || *end || end == v || x < lo || x > hi) return -1;
+    *out = (int)x;
+    return 0;
+}
+
+static int parse(int argc, char **argv, const char *cmd, ui_options *o, int *no_course)
+{
+    memset(o, 0, sizeof *o);
+    o->w = 1600, o->h = 900, o->at = 0.4;
+    for (int i = 1; i < argc; i++) {
+        const char *k = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(k, "--help") || !strcmp(k, "-h")) {
+            usage(stdout, cmd);
+            return CLI_OK;
+        }
+        if (!strcmp(k, "--headless") && strcmp(cmd, "screenshot")) { o->headless = 1; continue; }
+        if (!strcmp(k, "--json") && strcmp(cmd, "screenshot")) { o->json = 1; continue; }
+        if (!strcmp(k, "--no-course")) { *no_course = 1; continue; }
+        static const char *const with_value[] = { "--platform", "--partition", "--model", "--course", "--exercise", "--size",
+                                                  "--frames", "--out", "--view", "--at", "--tp", "--pp", "--gpus", "--mbs" };
+        size_t j = 0;
+        while (j < sizeof with_value / sizeof *with_value && strcmp(k, with_value[j])) j++;
+        if (j == sizeof with_value / sizeof *with_value) {
+            cli_error(_("unknown option '%s'; see 'usine %s --help'"), k, cmd);
+            return CLI_BAD_INPUT;
+        }
+        if (!v) {
+            cli_error(_("%s needs a value; see 'usine %s --help'"), k, cmd);
+            return CLI_BAD_INPUT;
+        }
+        i++;
+        int bad = 0;
+        if (!strcmp(k, "--platform")) o->platform = v;
+        else if (!strcmp(k, "--partition")) o->partition = v;
+        else if (!strcmp(k, "--model")) o->model = v;
+        else if (!strcmp(k, "--course")) o->course = v;
+        else if (!strcmp(k, "--exercise")) o->exercise = v;
+        else if (!strcmp(k, "--out")) o->out = v;
+        else if (!strcmp(k, "--view")) {
+            o->view = v;
+            bad = strcmp(v, "factory") && strcmp(v, "plots");
+        } else if (!strcmp(k, "--size")) bad = parse_size(v, &o->w, &o->h);
+        else if (!strcmp(k, "--frames")) bad = parse_int(v, 1, 1000000, &o->frames);
+        else if (!strcmp(k, "--tp")) bad = parse_int(v, 1, 1024, &o->tp);
+        else if (!strcmp(k, "--pp")) bad = parse_int(v, 1, 1024, &o->pp);
+        else if (!strcmp(k, "--gpus")) bad = parse_int(v, 1, 1 << 24, &o->gpus);
+        else if (!strcmp(k, "--mbs")) bad = parse_int(v, 1, 4096, &o->mbs);
+        else if (!strcmp(k, "--at")) {
+            char *end;
+            o->at = strtod(v, &end);
+            bad = *end || end == v || !(o->at >= 0 && o->at <= 1);
+        }
+        if (bad) {
+            cli_error(_("bad value '%s' for %s; see 'usine %s --help'"), v, k, cmd);
+            return CLI_BAD_INPUT;
+        }
+    }
+    if (o->model && !tm_model_preset(o->model)) {
+        cli_error(_("unknown --model '%s'; see 'usine simulate step --help' for the list"), o->model);
+        return CLI_BAD_INPUT;
+    }
+    if (o->exercise && !o->course) {
+        cli_error("%s", _("--exercise needs --course DIR"));
+        return CLI_BAD_INPUT;
+    }
+    if (o->headless && !o->frames) o->frames = 120;
+    return -1;
+}
+
+/* Wait for the worker's scene (and the exercise's first check) so that a headless frame shows them. */
+static int wait_ready(ui_app *a, double limit_s)
+{
+    double t0 = wall_s();
+    while (wall_s() - t0 < limit_s) {
+        ui_scene *s = ui_worker_take(&a->worker);
+        if (s) adopt_scene(a, s);
+        if (a->panel) ui_panel_tick(a, a->panel);
+        if (a->scene && !ui_worker_busy(&a->worker) && (!a->panel || !ui_panel_busy(a->panel))) return 0;
+        SDL_Delay(5);
+    }
+    return -1;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? -1 : a > b;
+}
+
+static int write_png(ui_app *a, const char *path, char *err, size_t n)
+{
+    int stride = a->w * 4;
+    unsigned char *px = ut_malloc((size_t)stride * a->h);
+    if (SDL_RenderReadPixels(a->ren, NULL, SDL_PIXELFORMAT_ARGB8888, px, stride) != 0) {
+        snprintf(err, n, _("cannot read the frame back: %s"), SDL_GetError());
+        free(px);
+        return -1;
+    }
+    int cs = cairo_format_stride_for_width(CAIRO_FORMAT_RGB24, a->w);
+    cairo_surface_t *s = NULL;
+    if (cs == stride) s = cairo_image_surface_create_for_data(px, CAIRO_FORMAT_RGB24, a->w, a->h, stride);
+    cairo_status_t st = s ? cairo_surface_write_to_png(s, path) : CAIRO_STATUS_INVALID_STRIDE;
+    if (s) cairo_surface_destroy(s);
+    free(px);
+    if (st != CAIRO_STATUS_SUCCESS) {
+        snprintf(err, n, _("cannot write '%s': %s"), path, cairo_status_to_string(st));
+        return -1;
+    }
+    return 0;
+}
+
+static int run(int argc, char **argv, const char *cmd)
+{
+    double t_start = wall_s();
+    ui_options o;
+    int no_course = 0;
+    int rc = parse(argc, argv, cmd, &o, &no_course);
+    if (rc >= 0) return rc;
+    int shot = !strcmp(cmd, "screenshot");
+    if (shot) {
+        if (!o.out) {
+            cli_error(_("screenshot needs --out FILE.png; see 'usine screenshot --help'"));
+            return CLI_BAD_INPUT;
+        }
+        o.headless = 1;
+    }
+    if (no_course) o.course = NULL;
+    ui_app a;
+    char err[1024];
+    ui_options oo = o;
+    if (no_course) oo.course = "";
+    if (ui_app_init(&a, &oo, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        ui_app_quit(&a);
+        return CLI_BAD_INPUT;
+    }
+    if (o.view && !strcmp(o.view, "plots")) a.view = UI_VIEW_PLOTS;
+
+    rc = CLI_OK;
+    if (o.headless) {
+        /* first frame at once (what a user sees at start-up), then the timed frames */
+        ui_app_frame(&a, 0);
+        SDL_RenderPresent(a.ren);
+        double first_ms = (wall_s() - t_start) * 1e3;
+        double tw = wall_s();
+        if (wait_ready(&a, 600) != 0) {
+            cli_error("%s", _("the simulation did not finish in 10 minutes"));
+            ui_app_quit(&a);
+            return CLI_FAILED;
+        }
+        double ready_ms = (wall_s() - tw) * 1e3;
+        int bad_scene = a.scene && a.scene->error[0];
+        if (bad_scene) cli_error("%s", a.scene->error);
+        if (a.panel && ui_panel_error(a.panel)) {   /* a broken course or exercise: shown, and said */
+            cli_error("%s", ui_panel_error(a.panel));
+            bad_scene = 1;
+        }
+        if (shot) {
+            if (a.scene && a.scene->st.end_s > 0) a.t_step_s = a.elapsed_s = o.at * a.scene->st.end_s;
+            a.playing = 0;
+            a.mouse_x = a.mouse_y = -1;
+            ui_app_frame(&a, 1.0 / 60);
+            if (write_png(&a, o.out, err, sizeof err) != 0) {
+                cli_error("%s", err);
+                rc = CLI_BAD_INPUT;
+            } else if (bad_scene) rc = CLI_BAD_INPUT;
+            if (rc == CLI_OK) printf(_("%s: %dx%d, %s\n"), o.out, a.w, a.h, a.scene && a.scene->plat ? a.scene->plat->id : "");
+        } else {
+            double *ms = ut_malloc((size_t)o.frames * sizeof *ms);
+            a.mouse_x = a.r_factory.x + a.r_factory.w / 2, a.mouse_y = a.r_factory.y + a.r_factory.h / 2;
+            for (int i = 0; i < o.frames; i++) {
+                SDL_Event e;
+                while (SDL_PollEvent(&e)) ui_app_event(&a, &e);
+                double t0 = wall_s();
+                ui_app_frame(&a, 1.0 / 60);
+                SDL_RenderPresent(a.ren);
+                ms[i] = (wall_s() - t0) * 1e3;
+            }
+            qsort(ms, (size_t)o.frames, sizeof *ms, cmp_double);
+            double p50 = ms[o.frames / 2], p99 = ms[(int)ceil(o.frames * 0.99) - 1], mx = ms[o.frames - 1];
+            const ui_scene *s = a.scene;
+            if (o.json) {
+                cJSON *j = cJSON_CreateObject();
+                cJSON_AddStringToObject(j, "platform", s && s->plat ? s->plat->id : a.sc.platform);
+                cJSON_AddStringToObject(j, "partition", s && s->plat ? s->plat->partitions[s->part].id : "");
+                cJSON_AddNumberToObject(j, "gpus_drawn", a.layout ? (double)a.layout->nodes * a.layout->gpn : 0);
+                cJSON_AddNumberToObject(j, "gpus_simulated", s ? s->plan.gpus : 0);
+                cJSON_AddNumberToObject(j, "width", a.w);
+                cJSON_AddNumberToObject(j, "height", a.h);
+                SDL_RendererInfo info;
+                SDL_GetRendererInfo(a.ren, &info);
+                cJSON_AddStringToObject(j, "renderer", info.name);
+                cJSON_AddNumberToObject(j, "frames", o.frames);
+                cJSON_AddNumberToObject(j, "startup_to_first_frame_ms", first_ms);
+                cJSON_AddNumberToObject(j, "simulation_ms", s ? s->sim_wall_s * 1e3 : 0);
+                cJSON_AddNumberToObject(j, "ready_ms", ready_ms);
+                cJSON_AddNumberToObject(j, "frame_ms_p50", p50);
+                cJSON_AddNumberToObject(j, "frame_ms_p99", p99);
+                cJSON_AddNumberToObject(j, "frame_ms_max", mx);
+                if (s && s->error[0]) cJSON_AddStringToObject(j, "error", s->error);
+                cli_print_json(j);
+            } else {
+                printf(_("%d frames at %dx%d (%s GPUs drawn): p50 %.2f ms, p99 %.2f ms, max %.2f ms; first frame %.0f ms after start\n"),
+                       o.frames, a.w, a.h, a.layout ? "" : "0", p50, p99, mx, first_ms);
+            }
+            free(ms);
+            if (bad_scene) rc = CLI_BAD_INPUT;
+        }
+        ui_app_quit(&a);
+        return rc;
+    }
+
+    /* the interactive loop: about 60 frames a second, less when idle is not possible (animation) */
+    double last = wall_s();
+    for (;;) {
+        SDL_Event e;
+        int quit = 0;
+        while (SDL_PollEvent(&e))
+            if (ui_app_event(&a, &e)) quit = 1;
+        if (quit) break;
+        double now = wall_s(), dt = now - last;
+        last = now;
+        if (dt > 0.25) dt = 0.25;
+        ui_app_frame(&a, dt);
+        SDL_RenderPresent(a.ren);
+        double spent = wall_s() - now;
+        if (spent < 1.0 / 60) SDL_Delay((Uint32)((1.0 / 60 - spent) * 1000));
+    }
+    ui_app_quit(&a);
+    return CLI_OK;
+}
+
+int cmd_gui(int argc, char **argv) { return run(argc, argv, "gui"); }
+int cmd_screenshot(int argc, char **argv) { return run(argc, argv, "screenshot"); }

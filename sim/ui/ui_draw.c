@@ -1,0 +1,880 @@
+/* ui_draw.c: everything the window shows but the course panel and the plots: the top bar, the
+ * scenario controls, the heads-up display, the factory, the timeline, the legend and the help.
+ * Drawing reads the app's state and the finished scene, and changes neither (hover is computed
+ * here, from the mouse, as a by-product of drawing what is under it).
+ *
+ * Speed: a frame of Jean Zay's 1,456 GPUs is a few thousand rectangles, batched by colour into
+ * SDL_RenderFillRects, and a few hundred cached strings; level of detail aggregates GPUs into
+ * nodes, and nodes into racks, when they would be smaller than a few pixels. */
+#include "ui_gfx.h"
+
+#include "util.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const SDL_Color ui_bg = { 24, 27, 33, 255 };
+const SDL_Color ui_panel_bg = { 34, 38, 46, 255 };
+const SDL_Color ui_fg = { 236, 239, 244, 255 };
+const SDL_Color ui_dim = { 160, 168, 182, 255 };
+const SDL_Color ui_accent = { 86, 180, 233, 255 };
+const SDL_Color ui_good = { 0, 158, 115, 255 };
+const SDL_Color ui_bad = { 230, 97, 60, 255 };
+
+/* Okabe and Ito (2008), "Color Universal Design": distinguishable with every common colour-vision
+ * deficiency. Idle is a dark grey, so that the bubble reads as a hole in the work. */
+const SDL_Color ui_phase_color[UI_PHASE_COUNT] = {
+    [UI_IDLE] = { 70, 75, 86, 255 },
+    [UI_FORWARD] = { 86, 180, 233, 255 },    /* sky blue */
+    [UI_BACKWARD] = { 0, 114, 178, 255 },    /* blue */
+    [UI_OPTIMIZER] = { 0, 158, 115, 255 },   /* bluish green */
+    [UI_COMM] = { 230, 159, 0, 255 },        /* orange */
+    [UI_OUTSIDE] = { 44, 48, 56, 255 },
+};
+
+SDL_Color ui_load_color(double u)
+{
+    if (!(u > 0)) return (SDL_Color){ 80, 86, 98, 255 };
+    if (u > 1) u = 1;
+    /* blue (light load) -> yellow -> vermillion (saturated), all from the same palette */
+    static const SDL_Color stops[3] = { { 86, 180, 233, 255 }, { 240, 228, 66, 255 }, { 213, 94, 0, 255 } };
+    double x = u * 2;
+    int i = x >= 1 ? 1 : 0;
+    double f = x - i;
+    SDL_Color a = stops[i], b = stops[i + 1];
+    return (SDL_Color){ (Uint8)(a.r + (b.r - a.r) * f), (Uint8)(a.g + (b.g - a.g) * f), (Uint8)(a.b + (b.b - a.b) * f), 255 };
+}
+
+/* Opaque colours are drawn without blending: the software renderer blends pixel by pixel, which
+ * costs several times a plain fill. */
+void ui_draw_fill(SDL_Renderer *r, int x, int y, int w, int h, SDL_Color c)
+{
+    SDL_SetRenderDrawBlendMode(r, c.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+    SDL_SetRenderDrawColor(r, c.r, c.g, c.b, c.a);
+    SDL_Rect q = { x, y, w, h };
+    SDL_RenderFillRect(r, &q);
+}
+
+void ui_draw_frame(SDL_Renderer *r, int x, int y, int w, int h, SDL_Color c)
+{
+    SDL_SetRenderDrawBlendMode(r, c.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+    SDL_SetRenderDrawColor(r, c.r, c.g, c.b, c.a);
+    SDL_Rect q = { x, y, w, h };
+    SDL_RenderDrawRect(r, &q);
+}
+
+void ui_draw_thick_line(SDL_Renderer *r, float x0, float y0, float x1, float y1, float width, SDL_Color c)
+{
+    float dx = x1 - x0, dy = y1 - y0, len = sqrtf(dx * dx + dy * dy);
+    if (len < 0.5f) return;
+    if (width <= 1.2f) {
+        SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
+        SDL_SetRenderDrawColor(r, c.r, c.g, c.b, c.a);
+        SDL_RenderDrawLineF(r, x0, y0, x1, y1);
+        return;
+    }
+    float nx = -dy / len * width / 2, ny = dx / len * width / 2;
+    SDL_Vertex v[4] = {
+        { { x0 + nx, y0 + ny }, c, { 0, 0 } }, { { x1 + nx, y1 + ny }, c, { 0, 0 } },
+        { { x1 - nx, y1 - ny }, c, { 0, 0 } }, { { x0 - nx, y0 - ny }, c, { 0, 0 } },
+    };
+    static const int idx[6] = { 0, 1, 2, 0, 2, 3 };
+    SDL_RenderGeometry(r, NULL, v, 4, idx, 6);
+}
+
+/* ----------------------------------------------------------------------------------------- */
+/* Numbers for people, in the interface language: "1 456,5" in French, "1,456.5" in English. */
+
+static const char *fmt_num(const ui_app *a, char *buf, size_t size, double v, int decimals)
+{
+    char raw[64];
+    if (!isfinite(v)) return snprintf(buf, size, "—"), buf;
+    snprintf(raw, sizeof raw, "%.*f", decimals, fabs(v));
+    int fr = !strcmp(a->lang, "fr");
+    const char *group = fr ? "\u202f" : ",", *point = fr ? "," : ".";
+    char *dot = strchr(raw, '.');
+    size_t ip = dot ? (size_t)(dot - raw) : strlen(raw);
+    size_t o = 0;
+    if (v < 0 && o + 1 < size) buf[o++] = '-';
+    for (size_t i = 0; i < ip && o + 4 < size; i++) {
+        buf[o++] = raw[i];
+        if ((ip - i - 1) % 3 == 0 && i + 1 < ip)
+            for (const char *g = group; *g && o + 1 < size; g++) buf[o++] = *g;
+    }
+    if (dot && o + 1 < size) {
+        for (const char *p = point; *p && o + 1 < size; p++) buf[o++] = *p;
+        for (const char *p = dot + 1; *p && o + 1 < size; p++) buf[o++] = *p;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+/* Three significant digits, whatever the size. */
+static int sig_decimals(double v)
+{
+    double m = fabs(v);
+    return m >= 100 ? 0 : m >= 10 ? 1 : m >= 1 ? 2 : 3;
+}
+
+static const char *fmt_time(const ui_app *a, char *buf, size_t size, double s)
+{
+    char n[48];
+    if (s == 0) return snprintf(buf, size, "0 s"), buf;
+    static const struct { double unit; const char *name; } u[] = {
+        { 86400 * 365.25, "a" }, { 86400, "d" }, { 3600, "h" }, { 60, "min" }, { 1, "s" }, { 1e-3, "ms" }, { 1e-6, "µs" },
+    };
+    for (size_t i = 0; i < sizeof u / sizeof *u; i++) {
+        if (fabs(s) >= u[i].unit || i + 1 == sizeof u / sizeof *u) {
+            double v = s / u[i].unit;
+            const char *name = u[i].name;
+            if (!strcmp(name, "a")) name = _("years");
+            if (!strcmp(name, "d")) name = _("days");
+            snprintf(buf, size, "%s %s", fmt_num(a, n, sizeof n, v, sig_decimals(v)), name);
+            return buf;
+        }
+    }
+    return buf;
+}
+
+/* ----------------------------------------------------------------------------------------- */
+/* Camera. */
+
+static float sx(const ui_app *a, float x) { return (x - a->cam_x) * a->zoom + (float)a->r_factory.x; }
+static float sy(const ui_app *a, float y) { return (y - a->cam_y) * a->zoom + (float)a->r_factory.y; }
+
+static void fit_camera(ui_app *a)
+{
+    const ui_rect *w = &a->layout->world;
+    float zx = (float)a->r_factory.w / w->w, zy = (float)(a->r_factory.h - 40 * a->scale) / w->h;
+    a->zoom = zx < zy ? zx : zy;
+    a->cam_x = w->x - ((float)a->r_factory.w / a->zoom - w->w) / 2;
+    a->cam_y = w->y - ((float)a->r_factory.h / a->zoom - w->h) / 2 + 10 * a->scale / a->zoom;
+    a->camera_set = 1;
+}
+
+static int visible(const ui_app *a, ui_rect r)
+{
+    float x0 = sx(a, r.x), y0 = sy(a, r.y), x1 = sx(a, r.x + r.w), y1 = sy(a, r.y + r.h);
+    return x1 >= a->r_factory.x && x0 <= a->r_factory.x + a->r_factory.w && y1 >= a->r_factory.y &&
+           y0 <= a->r_factory.y + a->r_factory.h;
+}
+
+static SDL_Rect to_screen(const ui_app *a, ui_rect r)
+{
+    int x0 = (int)floorf(sx(a, r.x)), y0 = (int)floorf(sy(a, r.y));
+    int x1 = (int)floorf(sx(a, r.x + r.w)), y1 = (int)floorf(sy(a, r.y + r.h));
+    return (SDL_Rect){ x0, y0, x1 - x0 > 1 ? x1 - x0 : 1, y1 - y0 > 1 ? y1 - y0 : 1 };
+}
+
+static int inside(const SDL_Rect *r, int x, int y) { return x >= r->x && y >= r->y && x < r->x + r->w && y < r->y + r->h; }
+
+/* ----------------------------------------------------------------------------------------- */
+/* Batches of rectangles by colour. */
+
+typedef struct batch {
+    SDL_Rect *r;
+    int n, cap;
+} batch;
+
+static batch batches[UI_PHASE_COUNT + 1];   /* the last: comm markers */
+
+static void batch_add(batch *b, SDL_Rect r)
+{
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 1024;
+        b->r = ut_realloc(b->r, (size_t)b->cap * sizeof *b->r);
+    }
+    b->r[b->n++] = r;
+}
+
+static void batch_flush(SDL_Renderer *ren)
+{
+    for (int p = 0; p <= UI_PHASE_COUNT; p++) {
+        batch *b = &batches[p];
+        if (!b->n) continue;
+        SDL_Color c = p < UI_PHASE_COUNT ? ui_phase_color[p] : ui_phase_color[UI_COMM];
+        SDL_SetRenderDrawBlendMode(ren, SDL_BLENDMODE_NONE);
+        SDL_SetRenderDrawColor(ren, c.r, c.g, c.b, 255);
+        SDL_RenderFillRects(ren, b->r, b->n);
+        b->n = 0;
+    }
+}
+
+static ui_phase gpu_phase(const ui_app *a, long g, int *comm)
+{
+    const ui_scene *s = a->scene;
+    *comm = 0;
+    if (!s || !s->tracks || g >= s->plan.gpus) return UI_OUTSIDE;
+    return ui_track_at(&s->tracks[g], a->t_step_s, comm);
+}
+
+static double cable_util(const ui_app *a, const ui_cable *c, double *up, double *down)
+{
+    const ui_scene *s = a->scene;
+    double cap_up = 0, cap_down = 0;
+    *up = *down = 0;
+    if (!s || !s->timeline || !s->nw) return 0;
+    for (int i = 0; i < c->nlinks; i++) {
+        int l = c->links[i];
+        if (l < 0 || l >= s->nw->nlinks) continue;
+        double u = tl_link_load_Bps(s->timeline, l, a->t_step_s);
+        if (s->nw->links[l].up) *up += u, cap_up += s->link_cap_Bps[l];
+        else *down += u, cap_down += s->link_cap_Bps[l];
+    }
+    /* the busier direction: a cable is as full as its fuller way */
+    double uu = cap_up > 0 ? *up / cap_up : 0, ud = cap_down > 0 ? *down / cap_down : 0;
+    return uu > ud ? uu : ud;
+}
+
+/* ----------------------------------------------------------------------------------------- */
+
+static void draw_factory(ui_app *a)
+{
+    SDL_Renderer *ren = a->ren;
+    const ui_layout *l = a->layout;
+    SDL_Rect clip = a->r_factory;
+    ui_draw_fill(ren, clip.x, clip.y, clip.w, clip.h, ui_bg);
+    if (!l) return;
+    if (!a->camera_set) fit_camera(a);
+    SDL_RenderSetClipRect(ren, &clip);
+    a->hover_kind = 0;
+    int mx = a->mouse_x, my = a->mouse_y, mouse_in = inside(&clip, mx, my);
+    float sc = a->scale;
+
+    /* cables first, under the boxes */
+    for (int i = 0; i < l->ncables; i++) {
+        const ui_cable *c = &l->cables[i];
+        double up, down;
+        double u = cable_util(a, c, &up, &down);
+        SDL_Color col = ui_load_color(c->nlinks ? u : 0);
+        float w = (1.5f + 7.0f * (float)fmin(u, 1.0)) * sc * (c->kind ? 1.2f : 1.0f);
+        float x0 = sx(a, c->x0), y0 = sy(a, c->y0), x1 = sx(a, c->x1), y1 = sy(a, c->y1);
+        if (fmaxf(x0, x1) < clip.x || fminf(x0, x1) > clip.x + clip.w || fmaxf(y0, y1) < clip.y || fminf(y0, y1) > clip.y + clip.h)
+            continue;
+        if (!c->nlinks) col = (SDL_Color){ 64, 70, 80, 255 };
+        ui_draw_thick_line(ren, x0, y0, x1, y1, w, col);
+        /* moving flows: dots travel the way the bytes go, faster when the link is busier */
+        if (u > 0.005) {
+            for (int dir = 0; dir < 2; dir++) {
+                double load = dir ? up : down;
+                if (load <= 0) continue;
+                for (int k = 0; k < 4; k++) {
+                    double f = fmod(a->anim_s * (0.25 + 0.6 * fmin(u, 1)) + k / 4.0 + dir * 0.125, 1.0);
+                    if (dir) f = 1 - f;   /* up: from the first end (rack or lower switch) upwards */
+                    float px = x0 + (x1 - x0) * (float)(1 - f), py = y0 + (y1 - y0) * (float)(1 - f);
+                    float d = fmaxf(3.0f * sc, w * 0.9f);
+                    ui_draw_fill(ren, (int)(px - d / 2), (int)(py - d / 2), (int)d, (int)d, (SDL_Color){ 250, 250, 250, 255 });
+                }
+            }
+        }
+        if (mouse_in && !a->hover_kind) {
+            /* distance from the mouse to the segment */
+            float dx = x1 - x0, dy = y1 - y0, len2 = dx * dx + dy * dy;
+            float t = len2 > 0 ? ((mx - x0) * dx + (my - y0) * dy) / len2 : 0;
+            t = t < 0 ? 0 : t > 1 ? 1 : t;
+            float ex = x0 + t * dx - mx, ey = y0 + t * dy - my;
+            if (ex * ex + ey * ey < (w / 2 + 3) * (w / 2 + 3)) a->hover_kind = 4, a->hover_index = i;
+        }
+    }
+
+    /* switches */
+    for (int i = 0; i < l->nsw; i++) {
+        if (!visible(a, l->sw[i].r)) continue;
+        SDL_Rect r = to_screen(a, l->sw[i].r);
+        ui_draw_fill(ren, r.x, r.y, r.w, r.h, (SDL_Color){ 58, 64, 78, 255 });
+        ui_draw_frame(ren, r.x, r.y, r.w, r.h, (SDL_Color){ 120, 130, 150, 255 });
+        if (r.h >= ui_text_line(a->tx, UI_F_SMALL) && ui_text_width(a->tx, UI_F_SMALL, l->sw_label[i], strlen(l->sw_label[i])) < r.w - 4)
+            ui_text_draw(a->tx, UI_F_SMALL, l->sw_label[i], r.x + r.w / 2, r.y + (r.h - ui_text_line(a->tx, UI_F_SMALL)) / 2, ui_fg, UI_CENTER);
+        if (mouse_in && inside(&r, mx, my)) a->hover_kind = 3, a->hover_index = i;
+    }
+
+    /* racks, nodes, GPUs, by level of detail */
+    float gpu_px = a->zoom;
+    int gpn = l->gpn;
+    for (int k = 0; k < l->racks; k++) {
+        const ui_box *rk = &l->rack[k];
+        if (!visible(a, rk->r)) continue;
+        SDL_Rect rr = to_screen(a, rk->r);
+        ui_draw_fill(ren, rr.x, rr.y, rr.w, rr.h, (SDL_Color){ 38, 42, 50, 255 });
+        ui_draw_frame(ren, rr.x, rr.y, rr.w, rr.h, (SDL_Color){ 92, 100, 116, 255 });
+        if (gpu_px * 0.8f >= 6 && rr.w > 40 * sc) {
+            char lab[48];
+            snprintf(lab, sizeof lab, _("rack %d"), k);
+            ui_text_draw(a->tx, UI_F_SMALL, lab, rr.x + 2, rr.y - ui_text_line(a->tx, UI_F_SMALL), ui_dim, UI_LEFT);
+        }
+        if (gpu_px >= 3) {
+            for (int i = 0; i < rk->count; i++) {
+                int v = rk->first + i;
+                if (!visible(a, l->node[v])) continue;
+                SDL_Rect nr = to_screen(a, l->node[v]);
+                ui_draw_fill(ren, nr.x, nr.y, nr.w, nr.h, (SDL_Color){ 52, 57, 68, 255 });
+                for (int g = 0; g < gpn; g++) {
+                    long gi = (long)v * gpn + g;
+                    int comm;
+                    ui_phase ph = gpu_phase(a, gi, &comm);
+                    SDL_Rect gr = to_screen(a, l->gpu[gi]);
+                    batch_add(&batches[ph], gr);
+                    if (comm && ph != UI_COMM && gr.w >= 6)
+                        batch_add(&batches[UI_PHASE_COUNT], (SDL_Rect){ gr.x, gr.y + gr.h - gr.h / 4, gr.w, gr.h / 4 > 1 ? gr.h / 4 : 1 });
+                    if (mouse_in && inside(&gr, mx, my)) a->hover_kind = 1, a->hover_index = (int)gi;
+                }
+                if (mouse_in && a->hover_kind != 1 && inside(&nr, mx, my)) a->hover_kind = 2, a->hover_index = v;
+            }
+        } else if (gpu_px * (gpn > 4 ? 2.5f : 1.5f) >= 2) {
+            /* nodes coloured by what most of their GPUs do */
+            for (int i = 0; i < rk->count; i++) {
+                int v = rk->first + i, cnt[UI_PHASE_COUNT] = { 0 }, best = UI_OUTSIDE;
+                for (int g = 0; g < gpn; g++) {
+                    int comm;
+                    cnt[gpu_phase(a, (long)v * gpn + g, &comm)]++;
+                }
+                for (int p = 0; p < UI_PHASE_COUNT; p++)
+                    if (cnt[p] > cnt[best]) best = p;
+                SDL_Rect nr = to_screen(a, l->node[v]);
+                batch_add(&batches[best], nr);
+                if (mouse_in && inside(&nr, mx, my)) a->hover_kind = 2, a->hover_index = v;
+            }
+        } else {
+            /* the rack as a stacked bar of what its GPUs do */
+            int cnt[UI_PHASE_COUNT] = { 0 }, total = 0;
+            for (int i = 0; i < rk->count; i++)
+                for (int g = 0; g < gpn; g++) {
+                    int comm;
+                    cnt[gpu_phase(a, (long)(rk->first + i) * gpn + g, &comm)]++;
+                    total++;
+                }
+            int y = rr.y + 1, hh = rr.h - 2;
+            for (int p = 0; p < UI_PHASE_COUNT && total; p++) {
+                int h = (int)lround((double)cnt[p] / total * hh);
+                if (h > 0) batch_add(&batches[p], (SDL_Rect){ rr.x + 1, y, rr.w - 2 > 1 ? rr.w - 2 : 1, h });
+                y += h;
+            }
+            if (mouse_in && inside(&rr, mx, my)) a->hover_kind = 5, a->hover_index = k;
+        }
+    }
+    batch_flush(ren);
+
+    /* selection */
+    if (a->sel_kind == 1 && a->sel_index < l->nodes * gpn) {
+        SDL_Rect r = to_screen(a, l->gpu[a->sel_index]);
+        ui_draw_frame(ren, r.x - 2, r.y - 2, r.w + 4, r.h + 4, ui_fg);
+    } else if (a->sel_kind == 2 && a->sel_index < l->nodes) {
+        SDL_Rect r = to_screen(a, l->node[a->sel_index]);
+        ui_draw_frame(ren, r.x - 2, r.y - 2, r.w + 4, r.h + 4, ui_fg);
+    } else if (a->sel_kind == 3 && a->sel_index < l->nsw) {
+        SDL_Rect r = to_screen(a, l->sw[a->sel_index].r);
+        ui_draw_frame(ren, r.x - 2, r.y - 2, r.w + 4, r.h + 4, ui_fg);
+    }
+    SDL_RenderSetClipRect(ren, NULL);
+}
+
+/* ----------------------------------------------------------------------------------------- */
+
+static void draw_legend(ui_app *a)
+{
+    SDL_Renderer *ren = a->ren;
+    int line = ui_text_line(a->tx, UI_F_SMALL), sq = line - 4;
+    int x = a->r_factory.x + (int)(10 * a->scale), y = a->r_factory.y + a->r_factory.h - line - (int)(8 * a->scale);
+    ui_draw_fill(ren, a->r_factory.x, y - (int)(6 * a->scale), a->r_factory.w, line + (int)(14 * a->scale), (SDL_Color){ 30, 33, 40, 255 });
+    static const ui_phase order[] = { UI_FORWARD, UI_BACKWARD, UI_OPTIMIZER, UI_COMM, UI_IDLE, UI_OUTSIDE };
+    for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
+        ui_draw_fill(ren, x, y + 2, sq, sq, ui_phase_color[order[i]]);
+        ui_draw_frame(ren, x, y + 2, sq, sq, (SDL_Color){ 150, 150, 160, 255 });
+        x += sq + 5;
+        x += ui_text_draw(a->tx, UI_F_SMALL, ui_phase_name(order[i]), x, y, ui_fg, UI_LEFT) + (int)(16 * a->scale);
+    }
+    /* link load gradient */
+    x += (int)(8 * a->scale);
+    x += ui_text_draw(a->tx, UI_F_SMALL, _("links:"), x, y, ui_fg, UI_LEFT) + 6;
+    x += ui_text_draw(a->tx, UI_F_SMALL, "0 %", x, y, ui_fg, UI_LEFT) + 6;
+    for (int i = 0; i <= 40; i++) {
+        SDL_Color c = ui_load_color(i / 40.0);
+        ui_draw_fill(ren, x + i * 2, y + 3, 2, sq - 2, c);
+    }
+    ui_text_draw(a->tx, UI_F_SMALL, "100 %", x + 88, y, ui_fg, UI_LEFT);
+}
+
+/* What is under the mouse, in a box near it. */
+static void draw_hover(ui_app *a)
+{
+    const ui_scene *s = a->scene;
+    const ui_layout *l = a->layout;
+    if (!a->hover_kind || !s || !l) return;
+    char lines[6][160];
+    int n = 0;
+    char b1[64], b2[64];
+    switch (a->hover_kind) {
+    case 1: {
+        int g = a->hover_index, comm;
+        ui_phase ph = gpu_phase(a, g, &comm);
+        const plat_node *nd = &s->plat->node_types[s->plat->partitions[s->part].node];
+        snprintf(lines[n++], sizeof lines[0], _("GPU %d (node %d, slot %d)"), g, g / l->gpn, g % l->gpn);
+        snprintf(lines[n++], sizeof lines[0], "%s", nd->accel >= 0 ? s->plat->accels[nd->accel].name : "");
+        snprintf(lines[n++], sizeof lines[0], _("now: %s%s"), ui_phase_name(ph), comm && ph != UI_COMM ? _(" + communication") : "");
+        if (g < s->plan.gpus) {
+            int tp = s->plan.tp, dp = s->r.dp;
+            snprintf(lines[n++], sizeof lines[0], _("tensor rank %d, replica %d, pipeline stage %d"), g % tp, g / tp % dp, g / (tp * dp));
+            snprintf(lines[n++], sizeof lines[0], _("computing %s %% of the step (simulation)"),
+                     fmt_num(a, b1, sizeof b1, 100 * tl_gpu_busy_s(s->timeline, g, TL_COMPUTE) / s->st.end_s, 1));
+        }
+        break;
+    }
+    case 2: {
+        int v = a->hover_index;
+        const plat_node *nd = &s->plat->node_types[s->plat->partitions[s->part].node];
+        snprintf(lines[n++], sizeof lines[0], _("node %d (%s), rack %d"), v, nd->id, v / l->nodes_per_rack);
+        snprintf(lines[n++], sizeof lines[0], _("%d GPUs, %d NICs of %s Gb/s, %s"), l->gpn, nd->nics,
+                 fmt_num(a, b1, sizeof b1, nd->nic_gbit_s, 0), nd->scaleup_kind ? nd->scaleup_kind : "");
+        snprintf(lines[n++], sizeof lines[0], _("%s kW at full load"), fmt_num(a, b2, sizeof b2, plat_node_power_w(s->plat, s->plat->partitions[s->part].node) / 1000, 1));
+        break;
+    }
+    case 3:
+        snprintf(lines[n++], sizeof lines[0], _("switch %s"), l->sw_label[a->hover_index]);
+        snprintf(lines[n++], sizeof lines[0], "%s", s->plat->networks[s->plat->partitions[s->part].network].name);
+        break;
+    case 4: {
+        const ui_cable *c = &l->cables[a->hover_index];
+        double up, down, u = cable_util(a, c, &up, &down), cap = 0;
+        for (int i = 0; i < c->nlinks; i++)
+            if (c->links[i] < s->nw->nlinks) cap += s->link_cap_Bps[c->links[i]];
+        snprintf(lines[n++], sizeof lines[0], "%s", c->kind ? _("switch-to-switch links") : _("rack to its switch (the nodes' NICs)"));
+        if (c->nlinks) {
+            snprintf(lines[n++], sizeof lines[0], _("load %s %% (simulation)"), fmt_num(a, b1, sizeof b1, 100 * fmin(u, 9.99), 0));
+            snprintf(lines[n++], sizeof lines[0], _("up %s GB/s, down %s GB/s"), fmt_num(a, b1, sizeof b1, up / 1e9, 1), fmt_num(a, b2, sizeof b2, down / 1e9, 1));
+            snprintf(lines[n++], sizeof lines[0], _("capacity %s GB/s each way"), fmt_num(a, b1, sizeof b1, cap / 2 / 1e9, 0));
+        } else {
+            snprintf(lines[n++], sizeof lines[0], "%s", _("not simulated (outside the job)"));
+        }
+        break;
+    }
+    case 5: {
+        const ui_box *rk = &l->rack[a->hover_index];
+        snprintf(lines[n++], sizeof lines[0], _("rack %d: nodes %d to %d"), a->hover_index, rk->first, rk->first + rk->count - 1);
+        snprintf(lines[n++], sizeof lines[0], "%s", _("zoom in (mouse wheel) to see its GPUs"));
+        break;
+    }
+    }
+    int line = ui_text_line(a->tx, UI_F_SMALL), w = 0;
+    for (int i = 0; i < n; i++) {
+        int tw = ui_text_width(a->tx, UI_F_SMALL, lines[i], strlen(lines[i]));
+        if (tw > w) w = tw;
+    }
+    int pad = (int)(8 * a->scale), bw = w + 2 * pad, bh = n * line + 2 * pad;
+    int x = a->mouse_x + 18, y = a->mouse_y + 18;
+    if (x + bw > a->w) x = a->mouse_x - bw - 8;
+    if (y + bh > a->h) y = a->mouse_y - bh - 8;
+    ui_draw_fill(a->ren, x, y, bw, bh, (SDL_Color){ 16, 18, 22, 240 });
+    ui_draw_frame(a->ren, x, y, bw, bh, ui_accent);
+    for (int i = 0; i < n; i++) ui_text_draw(a->tx, i ? UI_F_SMALL : UI_F_SMALL, lines[i], x + pad, y + pad + i * line, i ? ui_fg : ui_accent, UI_LEFT);
+}
+
+/* ----------------------------------------------------------------------------------------- */
+/* The timeline: a Gantt chart of the current step, per pipeline stage (the first replica's
+ * first tensor rank) or per GPU. */
+
+static void draw_timeline(ui_app *a)
+{
+    SDL_Renderer *ren = a->ren;
+    SDL_Rect r = a->r_timeline;
+    ui_draw_fill(ren, r.x, r.y, r.w, r.h, ui_panel_bg);
+    const ui_scene *s = a->scene;
+    int pad = (int)(10 * a->scale), line = ui_text_line(a->tx, UI_F_SMALL);
+    if (!s || !s->tracks) return;
+    int tp = s->plan.tp, dp = s->r.dp, pp = s->plan.pp;
+    int label_w = (int)(110 * a->scale);
+    int top = r.y + pad + ui_text_line(a->tx, UI_F_BOLD) + 4, bottom = r.y + r.h - line - pad;
+    int max_rows = (bottom - top) / (int)(9 * a->scale);
+    if (max_rows < 1) max_rows = 1;
+    int rows, per_gpu = a->gantt_per_gpu || pp == 1;
+    rows = per_gpu ? s->plan.gpus : pp;
+    if (rows > max_rows) rows = max_rows;
+    char title[256], b1[64];
+    if (per_gpu)
+        snprintf(title, sizeof title, _("Timeline of one step (simulation), per GPU: the first %d of %d"), rows, s->plan.gpus);
+    else
+        snprintf(title, sizeof title, _("Timeline of one step (simulation), per pipeline stage: replica 0, tensor rank 0"));
+    ui_text_draw(a->tx, UI_F_BOLD, title, r.x + pad, r.y + pad, ui_fg, UI_LEFT);
+    int x0 = r.x + pad + label_w, x1 = r.x + r.w - pad, gw = x1 - x0;
+    double T = s->st.end_s;
+    int rh = (bottom - top) / rows;
+    if (rh > (int)(28 * a->scale)) rh = (int)(28 * a->scale);
+    for (int i = 0; i < rows; i++) {
+        int g = per_gpu ? i : i * tp * dp;
+        const ui_track *tr = &s->tracks[g];
+        int y = top + i * rh, h = rh - (rh > 6 ? 2 : 1);
+        if (rh >= line) {
+            char lab[48];
+            if (per_gpu) snprintf(lab, sizeof lab, "GPU %d", g);
+            else snprintf(lab, sizeof lab, _("stage %d"), i);
+            ui_text_draw(a->tx, UI_F_SMALL, lab, x0 - 6, y + (h - line) / 2, ui_dim, UI_RIGHT);
+        }
+        for (int k = 0; k < tr->n; k++) {
+            double t0 = tr->t[k], t1 = k + 1 < tr->n ? tr->t[k + 1] : T;
+            int px0 = x0 + (int)(t0 / T * gw), px1 = x0 + (int)(t1 / T * gw);
+            if (px1 <= px0) px1 = px0 + 1;
+            batch_add(&batches[tr->phase[k]], (SDL_Rect){ px0, y, px1 - px0, h });
+            if (tr->comm[k] && tr->phase[k] != UI_COMM)
+                batch_add(&batches[UI_PHASE_COUNT], (SDL_Rect){ px0, y + h - (h / 4 > 1 ? h / 4 : 1), px1 - px0, h / 4 > 1 ? h / 4 : 1 });
+        }
+    }
+    batch_flush(ren);
+    /* time axis and the cursor */
+    for (int k = 0; k <= 4; k++) {
+        int x = x0 + gw * k / 4;
+        ui_draw_fill(ren, x, bottom, 1, 4, ui_dim);
+        ui_text_draw(a->tx, UI_F_SMALL, fmt_time(a, b1, sizeof b1, T * k / 4), x, bottom + 2, ui_dim, k == 0 ? UI_LEFT : k == 4 ? UI_RIGHT : UI_CENTER);
+    }
+    int cx = x0 + (int)(a->t_step_s / T * gw);
+    ui_draw_fill(ren, cx - 1, top - 4, 3, bottom - top + 8, ui_fg);
+}
+
+/* ----------------------------------------------------------------------------------------- */
+/* Controls: one row per scenario setting, with - and + buttons. */
+
+typedef enum ctl { C_PLATFORM, C_PARTITION, C_MODEL, C_GPUS, C_TP, C_PP, C_MBS, C_RECOMPUTE, C_PREC, C_COUNT } ctl;
+
+static SDL_Rect ctl_minus[C_COUNT], ctl_plus[C_COUNT];
+
+int ui_draw_button(ui_app *a, int x, int y, int w, int h, const char *label, int active)
+{
+    SDL_Rect r = { x, y, w, h };
+    int hover = inside(&r, a->mouse_x, a->mouse_y);
+    ui_draw_fill(a->ren, x, y, w, h, active ? (SDL_Color){ 0, 114, 178, 255 } : hover ? (SDL_Color){ 70, 78, 94, 255 } : (SDL_Color){ 52, 58, 70, 255 });
+    ui_draw_frame(a->ren, x, y, w, h, (SDL_Color){ 110, 120, 140, 255 });
+    ui_text_draw(a->tx, UI_F_BODY, label, x + w / 2, y + (h - ui_text_line(a->tx, UI_F_BODY)) / 2, ui_fg, UI_CENTER);
+    return hover;
+}
+
+static const char *prec_names[] = { "bf16", "fp16", "fp8", "tf32", "fp32" };
+
+static int draw_controls(ui_app *a, int y)
+{
+    const ui_scene *s = a->scene;
+    int x = a->r_left.x + (int)(12 * a->scale), w = a->r_left.w - (int)(24 * a->scale);
+    int line = ui_text_line(a->tx, UI_F_BODY), bh = line + 2, bw = bh + 4;
+    ui_text_draw(a->tx, UI_F_H3, _("Scenario"), x, y, ui_accent, UI_LEFT);
+    y += ui_text_line(a->tx, UI_F_H3) + 4;
+    char val[128], b1[64];
+    for (int c = 0; c < C_COUNT; c++) {
+        const char *name = "";
+        switch (c) {
+        case C_PLATFORM: name = _("Platform"); snprintf(val, sizeof val, "%s", a->sc.platform); break;
+        case C_PARTITION:
+            name = _("Partition");
+            snprintf(val, sizeof val, "%s", a->sc.partition[0] ? a->sc.partition : s && s->plat ? s->plat->partitions[s->part].id : "");
+            break;
+        case C_MODEL: name = _("Model"); snprintf(val, sizeof val, "%s", a->sc.model); break;
+        case C_GPUS:
+            name = _("GPUs");
+            snprintf(val, sizeof val, "%s", a->sc.gpus ? fmt_num(a, b1, sizeof b1, a->sc.gpus, 0) : s && s->plan.gpus ? fmt_num(a, b1, sizeof b1, s->plan.gpus, 0) : _("all"));
+            break;
+        case C_TP: name = _("Tensor parallel"); snprintf(val, sizeof val, "%d", a->sc.tp); break;
+        case C_PP: name = _("Pipeline parallel"); snprintf(val, sizeof val, "%d", a->sc.pp); break;
+        case C_MBS: name = _("Micro-batch"); snprintf(val, sizeof val, "%d", a->sc.mbs); break;
+        case C_RECOMPUTE: name = _("Recomputation"); snprintf(val, sizeof val, "%s", tm_recompute_name((tm_recompute)a->sc.recompute)); break;
+        case C_PREC: name = _("Precision"); snprintf(val, sizeof val, "%s", plat_prec_name((plat_prec)a->sc.prec)); break;
+        }
+        ui_text_draw(a->tx, UI_F_SMALL, name, x, y + (bh - ui_text_line(a->tx, UI_F_SMALL)) / 2, ui_dim, UI_LEFT);
+        int vx = x + w * 44 / 100, vw = w - (vx - x) - 2 * bw - 8;
+        char fit[128];
+        ui_text_fit(a->tx, UI_F_BODY, val, vw, fit, sizeof fit);
+        ui_text_draw(a->tx, UI_F_BODY, fit, vx, y + 1, ui_fg, UI_LEFT);
+        ctl_minus[c] = (SDL_Rect){ x + w - 2 * bw - 4, y, bw, bh };
+        ctl_plus[c] = (SDL_Rect){ x + w - bw, y, bw, bh };
+        ui_draw_button(a, ctl_minus[c].x, y, bw, bh, "−", 0);
+        ui_draw_button(a, ctl_plus[c].x, y, bw, bh, "+", 0);
+        y += bh + (int)(4 * a->scale);
+    }
+    if (s && s->plan.gpus) {
+        snprintf(val, sizeof val, _("data parallel %d (derived), %d micro-batches, global batch %ld"), s->r.dp, s->r.micro_batches, s->plan.gbs);
+        char fit[160];
+        ui_text_fit(a->tx, UI_F_SMALL, val, w, fit, sizeof fit);
+        ui_text_draw(a->tx, UI_F_SMALL, fit, x, y, ui_dim, UI_LEFT);
+        y += ui_text_line(a->tx, UI_F_SMALL);
+    }
+    return y;
+}
+
+/* Step through a list of names. */
+static int next_in(const char *const *names, int n, const char *cur, int delta)
+{
+    int i = 0;
+    while (i < n && strcmp(names[i], cur)) i++;
+    if (i == n) i = 0;
+    return ((i + delta) % n + n) % n;
+}
+
+void ui_controls_change(ui_app *a, int c, int delta);
+void ui_controls_change(ui_app *a, int c, int delta)
+{
+    ui_scenario *sc = &a->sc;
+    const ui_scene *s = a->scene;
+    switch (c) {
+    case C_PLATFORM:
+        if (a->npresets) {
+            int i = next_in((const char *const *)a->presets, a->npresets, sc->platform, delta);
+            snprintf(sc->platform, sizeof sc->platform, "%s", a->presets[i]);
+            sc->partition[0] = '\0';
+            sc->gpus = 0;
+            a->camera_set = 0;
+        }
+        break;
+    case C_PARTITION:
+        if (s && s->plat && s->plat->npartitions > 1) {
+            int i = (s->part + delta + s->plat->npartitions) % s->plat->npartitions;
+            snprintf(sc->partition, sizeof sc->partition, "%s", s->plat->partitions[i].id);
+            sc->gpus = 0;
+            a->camera_set = 0;
+        }
+        break;
+    case C_MODEL: {
+        int n;
+        const tm_model *m = tm_model_presets(&n);
+        const char *names[64];
+        for (int i = 0; i < n && i < 64; i++) names[i] = m[i].id;
+        int i = next_in(names, n < 64 ? n : 64, sc->model, delta);
+        snprintf(sc->model, sizeof sc->model, "%s", names[i]);
+        break;
+    }
+    case C_GPUS: {
+        int cur = sc->gpus ? sc->gpus : s && s->plan.gpus ? s->plan.gpus : 8;
+        int per = sc->tp * sc->pp;
+        int v = delta > 0 ? cur * 2 : cur / 2;
+        if (v < per) v = per;
+        if (s && s->part_gpus && v >= s->part_gpus) v = 0;   /* all of them */
+        sc->gpus = v;
+        break;
+    }
+    case C_TP: sc->tp = delta > 0 ? sc->tp * 2 : sc->tp > 1 ? sc->tp / 2 : 1; break;
+    case C_PP: sc->pp = delta > 0 ? sc->pp * 2 : sc->pp > 1 ? sc->pp / 2 : 1; break;
+    case C_MBS: sc->mbs = delta > 0 ? sc->mbs * 2 : sc->mbs > 1 ? sc->mbs / 2 : 1; break;
+    case C_RECOMPUTE: sc->recompute = (sc->recompute + delta + 3) % 3; break;
+    case C_PREC: {
+        const char *cur = plat_prec_name((plat_prec)sc->prec);
+        int i = next_in(prec_names, 5, cur, delta);
+        sc->prec = plat_prec_from_name(prec_names[i]);
+        break;
+    }
+    }
+    ui_app_request(a);
+}
+
+int ui_controls_click(ui_app *a, int x, int y)
+{
+    for (int c = 0; c < C_COUNT; c++) {
+        if (inside(&ctl_minus[c], x, y)) return ui_controls_change(a, c, -1), 1;
+        if (inside(&ctl_plus[c], x, y)) return ui_controls_change(a, c, +1), 1;
+    }
+    return 0;
+}
+
+/* ----------------------------------------------------------------------------------------- */
+/* Heads-up display: what the simulation measured, then the analytic extrapolations. */
+
+static int hud_row(ui_app *a, int y, const char *name, const char *value, const char *src)
+{
+    int x = a->r_left.x + (int)(12 * a->scale), w = a->r_left.w - (int)(24 * a->scale);
+    ui_text_draw(a->tx, UI_F_SMALL, name, x, y + 1, ui_dim, UI_LEFT);
+    int vw = ui_text_draw(a->tx, UI_F_BOLD, value, x + w * 48 / 100, y, ui_fg, UI_LEFT);
+    if (src) ui_text_draw(a->tx, UI_F_SMALL, src, x + w * 48 / 100 + vw + 6, y + 1, ui_dim, UI_LEFT);
+    return y + ui_text_line(a->tx, UI_F_BOLD);
+}
+
+static int draw_hud(ui_app *a, int y)
+{
+    const ui_scene *s = a->scene;
+    int x = a->r_left.x + (int)(12 * a->scale);
+    char v[128], b1[64], b2[64];
+    y += (int)(10 * a->scale);
+    ui_text_draw(a->tx, UI_F_H3, _("Measured in the simulation"), x, y, ui_accent, UI_LEFT);
+    y += ui_text_line(a->tx, UI_F_H3) + 2;
+    if (!s || !s->tracks) return y;
+    const char *sim = _("[sim]"), *model = _("[model]");
+    double T = s->st.end_s;
+    double peak = s->r.peak_tflops * 1e12;
+    y = hud_row(a, y, _("simulated time"), fmt_time(a, v, sizeof v, a->elapsed_s), sim);
+    snprintf(v, sizeof v, _("%ld, at %s %%"), a->steps_done + 1, fmt_num(a, b1, sizeof b1, 100 * a->t_step_s / T, 0));
+    y = hud_row(a, y, _("step"), v, NULL);
+    y = hud_row(a, y, _("step time"), fmt_time(a, v, sizeof v, T), sim);
+    snprintf(v, sizeof v, _("%s (%+.1f %%)"), fmt_time(a, b1, sizeof b1, s->r.step_s), (s->r.step_s - T) / T * 100);
+    y = hud_row(a, y, _("analytic step"), v, model);
+    y = hud_row(a, y, _("tokens/s"), fmt_num(a, v, sizeof v, s->r.tokens_per_step / T, 0), sim);
+    snprintf(v, sizeof v, "%s %%", fmt_num(a, b1, sizeof b1, 100 * s->r.model_flops_step / (T * s->plan.gpus * peak), 1));
+    y = hud_row(a, y, _("MFU"), v, sim);
+    double pue = s->plat->facility.pue;
+    double mw = s->r.power_it_mw * pue;
+    snprintf(v, sizeof v, "%s MW", fmt_num(a, b1, sizeof b1, mw, sig_decimals(mw)));
+    y = hud_row(a, y, _("power (with PUE)"), v, model);
+    double mwh = mw * a->elapsed_s / 3600;
+    if (mwh < 1) snprintf(v, sizeof v, "%s kWh", fmt_num(a, b1, sizeof b1, mwh * 1000, sig_decimals(mwh * 1000)));
+    else snprintf(v, sizeof v, "%s MWh", fmt_num(a, b1, sizeof b1, mwh, sig_decimals(mwh)));
+    y = hud_row(a, y, _("energy so far"), v, model);
+    snprintf(v, sizeof v, "%s / %s GiB", fmt_num(a, b1, sizeof b1, s->r.mem.total_gib, 1), fmt_num(a, b2, sizeof b2, s->r.mem.capacity_gib, 0));
+    y = hud_row(a, y, _("memory per GPU"), v, model);
+
+    y += (int)(10 * a->scale);
+    ui_text_draw(a->tx, UI_F_H3, _("The same job elsewhere"), x, y, ui_accent, UI_LEFT);
+    y += ui_text_line(a->tx, UI_F_H3);
+    ui_text_draw(a->tx, UI_F_SMALL, _("analytic model, all the GPUs, batch per replica kept"), x, y, ui_dim, UI_LEFT);
+    y += ui_text_line(a->tx, UI_F_SMALL) + 2;
+    for (int i = 0; i < UI_EXTRA_COUNT; i++) {
+        const ui_extra *e = &s->extra[i];
+        char head[160];
+        if (i == UI_EXTRA_FULL) snprintf(head, sizeof head, _("%s, full partition"), e->label);
+        else snprintf(head, sizeof head, "%s", e->label);
+        ui_text_draw(a->tx, UI_F_BOLD, head, x, y, ui_fg, UI_LEFT);
+        y += ui_text_line(a->tx, UI_F_BOLD);
+        if (!e->ok) {
+            char fit[200];
+            ui_text_fit(a->tx, UI_F_SMALL, e->why, a->r_left.w - (int)(30 * a->scale), fit, sizeof fit);
+            ui_text_draw(a->tx, UI_F_SMALL, fit, x + 8, y, ui_bad, UI_LEFT);
+            y += ui_text_line(a->tx, UI_F_SMALL) + 2;
+            continue;
+        }
+        char b3[64], b4[64], fit[200];
+        int fw = a->r_left.w - (int)(30 * a->scale);
+        snprintf(v, sizeof v, _("%s GPUs: %s tokens/s"), fmt_num(a, b1, sizeof b1, e->plan.gpus, 0),
+                 fmt_num(a, b2, sizeof b2, e->r.tokens_per_s, 0));
+        ui_text_fit(a->tx, UI_F_SMALL, v, fw, fit, sizeof fit);
+        ui_text_draw(a->tx, UI_F_SMALL, fit, x + 8, y, ui_fg, UI_LEFT);
+        y += ui_text_line(a->tx, UI_F_SMALL);
+        snprintf(v, sizeof v, _("MFU %s %%, %s MW; tp %d, pp %d, dp %d, mbs %d %s"), fmt_num(a, b3, sizeof b3, 100 * e->r.mfu, 0),
+                 fmt_num(a, b4, sizeof b4, e->r.power_it_mw, sig_decimals(e->r.power_it_mw)), e->plan.tp, e->plan.pp, e->r.dp,
+                 e->plan.mbs, model);
+        ui_text_fit(a->tx, UI_F_SMALL, v, fw, fit, sizeof fit);
+        ui_text_draw(a->tx, UI_F_SMALL, fit, x + 8, y, ui_dim, UI_LEFT);
+        y += ui_text_line(a->tx, UI_F_SMALL) + 2;
+    }
+    return y;
+}
+
+/* ----------------------------------------------------------------------------------------- */
+
+static void draw_top(ui_app *a)
+{
+    SDL_Rect r = a->r_top;
+    ui_draw_fill(a->ren, r.x, r.y, r.w, r.h, (SDL_Color){ 16, 18, 22, 255 });
+    int pad = (int)(12 * a->scale), y = r.y + (r.h - ui_text_line(a->tx, UI_F_TITLE)) / 2;
+    int x = r.x + pad;
+    x += ui_text_draw(a->tx, UI_F_TITLE, "Usine", x, y, ui_accent, UI_LEFT) + pad;
+    const ui_scene *s = a->scene;
+    char t[256], b1[64];
+    if (s && s->plat) {
+        snprintf(t, sizeof t, _("%s, partition %s: %s on %s GPUs"), s->plat->name, s->plat->partitions[s->part].id,
+                 s->model.name[0] ? s->model.name : s->sc.model, fmt_num(a, b1, sizeof b1, s->plan.gpus, 0));
+        x += ui_text_draw(a->tx, UI_F_BODY, t, x, y + 2, ui_fg, UI_LEFT) + pad;
+    }
+    /* right side: playback and help */
+    double sp = a->speed;
+    if (sp <= 0) snprintf(t, sizeof t, "%s", a->playing ? _("playing") : _("paused"));
+    else if (sp >= 1) snprintf(t, sizeof t, "%s  ×%s", a->playing ? _("playing") : _("paused"), fmt_num(a, b1, sizeof b1, sp, 0));
+    else snprintf(t, sizeof t, _("%s  ×%s (slow motion)"), a->playing ? _("playing") : _("paused"), fmt_num(a, b1, sizeof b1, sp, sp >= 0.1 ? 1 : sp >= 0.01 ? 2 : 3));
+    int rx = r.x + r.w - pad;
+    rx -= ui_text_draw(a->tx, UI_F_SMALL, _("F1: help · L: language"), rx, y + 4, ui_dim, UI_RIGHT) + 2 * pad;
+    ui_text_draw(a->tx, UI_F_BODY, t, rx, y + 2, a->playing ? ui_good : ui_dim, UI_RIGHT);
+    if (ui_worker_busy(&a->worker)) ui_text_draw(a->tx, UI_F_BODY, _("simulating…"), r.x + r.w / 2 + 200 * a->scale, y + 2, ui_accent, UI_LEFT);
+}
+
+static void draw_banner(ui_app *a, const char *text, SDL_Color c, int y)
+{
+    int pad = (int)(10 * a->scale);
+    int maxw = a->r_factory.w - 4 * pad;
+    /* wrap by hand at spaces: error messages can be long */
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", text);
+    char *lines[8];
+    int n = 0;
+    char *p = buf;
+    while (*p && n < 8) {
+        size_t len = strlen(p), cut = len;
+        while (ui_text_width(a->tx, UI_F_BODY, p, cut) > maxw && cut > 1) {
+            size_t sp = cut - 1;
+            while (sp > 0 && p[sp] != ' ') sp--;
+            cut = sp > 0 ? sp : cut - 1;
+        }
+        lines[n++] = p;
+        if (cut < len) {
+            p[cut] = '\0';
+            p += cut + 1;
+        } else
+            break;
+    }
+    int line = ui_text_line(a->tx, UI_F_BODY), h = n * line + 2 * pad;
+    ui_draw_fill(a->ren, a->r_factory.x + pad, y, a->r_factory.w - 2 * pad, h, (SDL_Color){ 20, 22, 28, 250 });
+    ui_draw_frame(a->ren, a->r_factory.x + pad, y, a->r_factory.w - 2 * pad, h, c);
+    for (int i = 0; i < n; i++) ui_text_draw(a->tx, UI_F_BODY, lines[i], a->r_factory.x + 2 * pad, y + pad + i * line, c, UI_LEFT);
+}
+
+static void draw_help(ui_app *a)
+{
+    static const char *const keys[][2] = {
+        { "Space", N_("play / pause") }, { ", .", N_("step backwards / forwards (paused)") },
+        { "← →", N_("scrub along the step") }, { "+ −", N_("faster / slower (x10)") }, { "Home", N_("back to the start") },
+        { "p P", N_("next / previous platform") }, { "a", N_("next partition") }, { "m M", N_("next / previous model") },
+        { "n N", N_("halve / double the simulated GPUs") }, { "t T", N_("tensor parallel / 2, x 2") },
+        { "y Y", N_("pipeline parallel / 2, x 2") }, { "b B", N_("micro-batch / 2, x 2") }, { "r", N_("recomputation") },
+        { "f", N_("precision") }, { "g", N_("timeline per GPU / per stage") }, { "Tab", N_("factory / plots") },
+        { "x", N_("export the plots (PNG and SVG)") }, { "R", N_("measure this computer's roofline") },
+        { "c", N_("show / hide the course panel") }, { "e", N_("open the exercise in your editor") },
+        { "k", N_("check the exercise now") }, { "PgUp PgDn", N_("previous / next exercise") },
+        { "l", N_("français / English") }, { N_("wheel, drag"), N_("zoom, pan") }, { "0", N_("fit the factory") },
+        { N_("click"), N_("select a GPU, node or switch") }, { "F1 h ?", N_("this help") }, { "q Esc", N_("quit") },
+    };
+    int n = sizeof keys / sizeof *keys;
+    int line = ui_text_line(a->tx, UI_F_BODY), pad = (int)(20 * a->scale);
+    int cols = 2, rows = (n + 1) / 2, colw = (int)(470 * a->scale);
+    int w = cols * colw + 2 * pad, h = rows * line + 3 * pad + ui_text_line(a->tx, UI_F_H2);
+    if (w > a->w - 20) w = a->w - 20;
+    int x = (a->w - w) / 2, y = (a->h - h) / 2;
+    if (y < 0) y = 0;
+    ui_draw_fill(a->ren, x, y, w, h, (SDL_Color){ 16, 18, 22, 245 });
+    ui_draw_frame(a->ren, x, y, w, h, ui_accent);
+    ui_text_draw(a->tx, UI_F_H2, _("Keyboard and mouse"), x + pad, y + pad, ui_accent, UI_LEFT);
+    int y0 = y + pad * 2 + ui_text_line(a->tx, UI_F_H2) - pad / 2;
+    for (int i = 0; i < n; i++) {
+        int cx = x + pad + (i / rows) * colw, cy = y0 + (i % rows) * line;
+        ui_text_draw(a->tx, UI_F_MONO, keys[i][0][0] >= 'a' && keys[i][0][0] <= 'z' && strlen(keys[i][0]) > 2 ? _(keys[i][0]) : keys[i][0],
+                     cx, cy, ui_fg, UI_LEFT);
+        ui_text_draw(a->tx, UI_F_BODY, _(keys[i][1]), cx + (int)(130 * a->scale), cy, ui_dim, UI_LEFT);
+    }
+}
+
+void ui_draw_all(ui_app *a)
+{
+    SDL_Renderer *ren = a->ren;
+    SDL_SetRenderDrawColor(ren, ui_bg.r, ui_bg.g, ui_bg.b, 255);
+    SDL_RenderClear(ren);
+    if (a->view == UI_VIEW_PLOTS && a->plots) ui_plots_draw(a, a->plots, (SDL_Rect){ a->r_factory.x, a->r_factory.y, a->r_factory.w, a->r_factory.h + a->r_timeline.h });
+    else {
+        draw_factory(a);
+        draw_legend(a);
+        draw_timeline(a);
+    }
+    ui_draw_fill(ren, a->r_left.x, a->r_left.y, a->r_left.w, a->r_left.h, ui_panel_bg);
+    int y = draw_controls(a, a->r_left.y + (int)(10 * a->scale));
+    draw_hud(a, y);
+    if (a->show_panel && a->panel) ui_panel_draw(a, a->panel, a->r_panel);
+    draw_top(a);
+    int by = a->r_factory.y + (int)(10 * a->scale);
+    if (a->scene && a->scene->error[0]) draw_banner(a, a->scene->error, ui_bad, by), by += (int)(80 * a->scale);
+    else if (a->scene && a->scene->notice[0] && a->view == UI_VIEW_FACTORY) {
+        ui_text_draw(a->tx, UI_F_SMALL, a->scene->notice, a->r_factory.x + (int)(10 * a->scale), by, ui_dim, UI_LEFT);
+    }
+    if (!a->scene) draw_banner(a, _("Simulating the first step…"), ui_accent, by);
+    if (a->message[0] && a->anim_s < a->message_until)
+        draw_banner(a, a->message, a->message_error ? ui_bad : ui_good, a->r_factory.y + a->r_factory.h - (int)(120 * a->scale));
+    if (a->view == UI_VIEW_FACTORY) draw_hover(a);
+    if (a->show_help) draw_help(a);
+}
+
+void ui_app_set_message(ui_app *a, int error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->message, sizeof a->message, fmt, ap);
+    va_end(ap);
+    a->message_error = error;
+    a->message_until = a->anim_s + 6;
+}

@@ -1,0 +1,426 @@
+/* ui_panel.c: the course panel. It shows the course's exercises (with the progress saved across
+ * sessions), the current exercise's text laid out from its Markdown in the interface language,
+ * and the checks of the student's file, which lives in the user's data folder, opens in their
+ * editor, and is checked again each time they save it (ui_course.c grades it in a confined child
+ * process on a thread, exactly as `usine grade` does, so the window never waits and a hostile
+ * file cannot hurt it). Opening an exercise loads its scenario into the factory view.
+ *
+ * A course or an exercise that does not load shows its error (file and line) in the panel. */
+#include "ui_gfx.h"
+#include "ui_course.h"
+#include "ui_md.h"
+
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct ui_panel {
+    ex_course *course;
+    char error[1024];            /* the course or the exercise does not load */
+    ex_host host;
+    int cur;                     /* index of the exercise shown */
+    char **titles_fr, **titles_en, **ids;   /* per exercise, filled lazily (NULL: not yet) */
+    int titles_done;
+    ex_exercise *ex;
+    ui_md_doc *doc;
+    ui_md_layout_out lay;
+    int lay_w;
+    char lay_lang[3];
+    int need_layout;
+    char work[4096];
+    ui_watch watch;
+    ui_checker *checker;
+    gr_record rec;
+    int has_rec;
+    ui_progress *prog;
+    int scroll, content_h;
+    SDL_Rect b_prev, b_next, b_edit, b_check, *b_items;
+    int nitems;
+    ui_app *app;
+} ui_panel;
+
+static ui_font font_of(int style)
+{
+    switch (style) {
+    case UI_MD_STRONG: return UI_F_BOLD;
+    case UI_MD_EMPH: case UI_MD_QUOTE: return UI_F_ITALIC;
+    case UI_MD_STRONG_EMPH: return UI_F_BOLDITALIC;
+    case UI_MD_CODE: case UI_MD_CODE_BLOCK: return UI_F_MONO;
+    case UI_MD_H1: return UI_F_H1;
+    case UI_MD_H2: return UI_F_H2;
+    case UI_MD_H3: return UI_F_H3;
+    default: return UI_F_BODY;
+    }
+}
+
+static int measure(void *ctx, int style, const char *s, size_t len)
+{
+    ui_app *a = ctx;
+    return ui_text_width(a->tx, font_of(style), s, len);
+}
+
+static const char *course_id(const ui_panel *p) { return p->course && p->course->id ? p->course->id : "course"; }
+
+static void load_exercise(ui_app *a, ui_panel *p, int index)
+{
+    ex_free(p->ex);
+    p->ex = NULL;
+    ui_md_free(p->doc);
+    p->doc = NULL;
+    ui_md_layout_free(&p->lay);
+    gr_record_free(&p->rec);
+    p->has_rec = 0;
+    p->scroll = 0;
+    p->work[0] = '\0';
+    p->error[0] = '\0';
+    if (!p->course || p->course->nfiles == 0) return;
+    p->cur = (index % p->course->nfiles + p->course->nfiles) % p->course->nfiles;
+    char err[1024];
+    p->ex = ex_load(p->course->files[p->cur], &p->host, err, sizeof err);
+    if (!p->ex) {
+        snprintf(p->error, sizeof p->error, "%s", err);
+        return;
+    }
+    p->need_layout = 1;
+    if (ui_work_path(course_id(p), p->ex->id, p->work, sizeof p->work) == 0) {
+        if (ui_work_create(p->work, p->ex->starter, err, sizeof err) < 0) {
+            ui_app_set_message(a, 1, "%s", err);
+            p->work[0] = '\0';
+        } else {
+            ui_watch_init(&p->watch, p->work);
+            if (p->checker) ui_checker_submit(p->checker, p->ex, p->work, a->lang);
+        }
+    }
+    /* the factory shows what the exercise is about */
+    if (p->ex->platform) {
+        snprintf(a->sc.platform, sizeof a->sc.platform, "%s", p->ex->platform);
+        snprintf(a->sc.partition, sizeof a->sc.partition, "%s", p->ex->partition ? p->ex->partition : "");
+        a->sc.gpus = 0;
+        a->camera_set = 0;
+        ui_app_request(a);
+    }
+}
+
+ui_panel *ui_panel_create(ui_app *a, const char *dir, const char *exercise_id)
+{
+    ui_panel *p = ut_calloc(1, sizeof *p);
+    p->app = a;
+    p->host.platform_path = a->platform_dirs;
+    char err[1024];
+    p->course = ex_course_load(dir, err, sizeof err);
+    if (!p->course) {
+        snprintf(p->error, sizeof p->error, "%s", err);
+        return p;
+    }
+    int n = p->course->nfiles;
+    p->titles_fr = ut_calloc((size_t)n + 1, sizeof *p->titles_fr);
+    p->titles_en = ut_calloc((size_t)n + 1, sizeof *p->titles_en);
+    p->ids = ut_calloc((size_t)n + 1, sizeof *p->ids);
+    p->b_items = ut_calloc((size_t)n + 1, sizeof *p->b_items);
+    char msg[512] = "";
+    p->prog = ui_progress_load(NULL, msg, sizeof msg);
+    if (msg[0]) ui_app_set_message(a, 1, "%s", msg);
+    p->checker = ui_checker_create(&p->host);
+    int start = 0;
+    if (exercise_id) {
+        /* the file name is the usual id; else the exercise is found once titles are loaded */
+        for (int i = 0; i < n; i++) {
+            const char *base = strrchr(p->course->files[i], '/');
+            base = base ? base + 1 : p->course->files[i];
+            if (!strncmp(base, exercise_id, strlen(exercise_id)) && !strcmp(base + strlen(exercise_id), ".lua")) start = i;
+        }
+    }
+    load_exercise(a, p, start);
+    if (p->ex && exercise_id && strcmp(p->ex->id, exercise_id)) {
+        for (int i = 0; i < n; i++) {
+            ex_exercise *e = ex_load(p->course->files[i], &p->host, err, sizeof err);
+            int hit = e && !strcmp(e->id, exercise_id);
+            ex_free(e);
+            if (hit) {
+                load_exercise(a, p, i);
+                break;
+            }
+        }
+        if (strcmp(p->ex ? p->ex->id : "", exercise_id))
+            snprintf(p->error, sizeof p->error, _("%s: no exercise '%s' in this course"), dir, exercise_id);
+    }
+    return p;
+}
+
+void ui_panel_destroy(ui_panel *p)
+{
+    if (!p) return;
+    ui_checker_destroy(p->checker);
+    if (p->course)
+        for (int i = 0; i < p->course->nfiles; i++) free(p->titles_fr[i]), free(p->titles_en[i]), free(p->ids[i]);
+    free(p->titles_fr);
+    free(p->titles_en);
+    free(p->ids);
+    free(p->b_items);
+    ex_free(p->ex);
+    ui_md_free(p->doc);
+    ui_md_layout_free(&p->lay);
+    gr_record_free(&p->rec);
+    ui_progress_free(p->prog);
+    ex_course_free(p->course);
+    free(p);
+}
+
+void ui_panel_relayout(ui_panel *p)
+{
+    p->need_layout = 1;
+    /* the checks' messages and hints are in the grading language: check again */
+    if (p->ex && p->work[0] && p->checker && strcmp(p->rec.lang ? p->rec.lang : "", p->app->lang))
+        ui_checker_submit(p->checker, p->ex, p->work, p->app->lang);
+}
+
+int ui_panel_busy(ui_panel *p) { return p->checker && ui_checker_busy(p->checker); }
+
+const char *ui_panel_error(const ui_panel *p) { return p && p->error[0] ? p->error : NULL; }
+
+void ui_panel_scroll(ui_panel *p, int dy)
+{
+    p->scroll += dy;
+    if (p->scroll < 0) p->scroll = 0;
+    if (p->scroll > p->content_h) p->scroll = p->content_h;
+}
+
+void ui_panel_tick(ui_app *a, ui_panel *p)
+{
+    if (p->checker) {
+        gr_record r;
+        if (ui_checker_poll(p->checker, &r)) {
+            gr_record_free(&p->rec);
+            p->rec = r;
+            p->has_rec = 1;
+            if (p->prog && p->ex) {
+                char err[512];
+                ui_progress_record(p->prog, course_id(p), p->ex->id, &p->rec);
+                if (ui_progress_save(p->prog, err, sizeof err) != 0) ui_app_set_message(a, 1, "%s", err);
+            }
+        }
+    }
+    if (p->ex && p->work[0] && ui_watch_changed(&p->watch) && p->checker) ui_checker_submit(p->checker, p->ex, p->work, a->lang);
+    /* one exercise title per frame, after the first frame, for the list */
+    if (p->course && p->titles_done < p->course->nfiles && a->anim_s > 0) {
+        int i = p->titles_done++;
+        if (i == p->cur && p->ex) {
+            p->titles_fr[i] = ut_strdup(p->ex->title.fr), p->titles_en[i] = ut_strdup(p->ex->title.en), p->ids[i] = ut_strdup(p->ex->id);
+        } else {
+            char err[1024];
+            ex_exercise *e = ex_load(p->course->files[i], &p->host, err, sizeof err);
+            if (e) p->titles_fr[i] = ut_strdup(e->title.fr), p->titles_en[i] = ut_strdup(e->title.en), p->ids[i] = ut_strdup(e->id);
+            ex_free(e);
+        }
+    }
+}
+
+void ui_panel_open_editor(ui_app *a, ui_panel *p)
+{
+    if (!p->work[0]) return;
+    char err[512];
+    if (ui_open_in_editor(p->work, err, sizeof err) != 0) ui_app_set_message(a, 1, _("%s (your file: %s)"), err, p->work);
+    else ui_app_set_message(a, 0, _("Opened %s: save it and the checks run again."), p->work);
+}
+
+void ui_panel_check_now(ui_app *a, ui_panel *p)
+{
+    if (p->ex && p->work[0] && p->checker) ui_checker_submit(p->checker, p->ex, p->work, a->lang);
+}
+
+void ui_panel_next_exercise(ui_app *a, ui_panel *p, int delta)
+{
+    if (p->course && p->course->nfiles) load_exercise(a, p, p->cur + delta);
+}
+
+int ui_panel_click(ui_app *a, ui_panel *p, int x, int y)
+{
+    SDL_Point pt = { x, y };
+    if (SDL_PointInRect(&pt, &p->b_prev)) return ui_panel_next_exercise(a, p, -1), 1;
+    if (SDL_PointInRect(&pt, &p->b_next)) return ui_panel_next_exercise(a, p, 1), 1;
+    if (SDL_PointInRect(&pt, &p->b_edit)) return ui_panel_open_editor(a, p), 1;
+    if (SDL_PointInRect(&pt, &p->b_check)) return ui_panel_check_now(a, p), 1;
+    for (int i = 0; i < p->nitems; i++)
+        if (SDL_PointInRect(&pt, &p->b_items[i])) return load_exercise(a, p, i), 1;
+    return 0;
+}
+
+/* ----------------------------------------------------------------------------------------- */
+
+static int wrap_text(ui_app *a, ui_font f, const char *text, int x, int y, int w, SDL_Color c, int draw)
+{
+    /* a few lines of plain text (messages, hints), wrapped at spaces */
+    int line = ui_text_line(a->tx, f);
+    const char *p = text;
+    char buf[1024];
+    while (*p) {
+        size_t len = strcspn(p, "\n"), cut = len;
+        while (cut > 0 && ui_text_width(a->tx, f, p, cut) > w) {
+            size_t sp = cut - 1;
+            while (sp > 0 && p[sp] != ' ') sp--;
+            if (sp == 0) {   /* one long word: cut at a character */
+                sp = cut - 1;
+                while (sp > 0 && ((unsigned char)p[sp] & 0xC0) == 0x80) sp--;
+            }
+            cut = sp;
+        }
+        if (cut == 0) cut = len ? 1 : 0;
+        snprintf(buf, sizeof buf, "%.*s", (int)cut, p);
+        if (draw) ui_text_draw(a->tx, f, buf, x, y, c, UI_LEFT);
+        y += line;
+        p += cut;
+        while (*p == ' ') p++;
+        if (*p == '\n') p++;
+    }
+    return y;
+}
+
+void ui_panel_draw(ui_app *a, ui_panel *p, SDL_Rect r)
+{
+    SDL_Renderer *ren = a->ren;
+    float s = a->scale;
+    int pad = (int)(14 * s), x = r.x + pad, w = r.w - 2 * pad;
+    ui_draw_fill(ren, r.x, r.y, r.w, r.h, ui_panel_bg);
+    ui_draw_fill(ren, r.x, r.y, 2, r.h, (SDL_Color){ 60, 66, 80, 255 });
+    int fr = !strcmp(a->lang, "fr");
+    int y = r.y + pad;
+    if (!p->course) {
+        ui_text_draw(a->tx, UI_F_H2, _("Course"), x, y, ui_accent, UI_LEFT);
+        y += ui_text_line(a->tx, UI_F_H2) + 6;
+        wrap_text(a, UI_F_BODY, p->error, x, y, w, ui_bad, 1);
+        return;
+    }
+    /* header: the course and its exercises */
+    const char *ct = fr ? p->course->title.fr : p->course->title.en;
+    ui_text_draw(a->tx, UI_F_H2, ct ? ct : "", x, y, ui_accent, UI_LEFT);
+    y += ui_text_line(a->tx, UI_F_H2) + 4;
+    int line = ui_text_line(a->tx, UI_F_SMALL) + 2;
+    int n = p->course->nfiles;
+    int max_items = (r.h / 3) / line;
+    int first = p->cur - max_items / 2;
+    if (first + max_items > n) first = n - max_items;
+    if (first < 0) first = 0;
+    p->nitems = n;
+    for (int i = 0; i < n; i++) p->b_items[i] = (SDL_Rect){ 0, 0, 0, 0 };
+    for (int i = first; i < n && i < first + max_items; i++) {
+        char t[256], fit[256];
+        const char *title = (fr ? p->titles_fr[i] : p->titles_en[i]);
+        ui_progress_entry pe;
+        int known = p->prog && p->ids[i] && ui_progress_get(p->prog, course_id(p), p->ids[i], &pe);
+        const char *mark = known ? (pe.passed ? "✓" : "…") : "·";
+        snprintf(t, sizeof t, "%2d. %s", i + 1, title ? title : "…");
+        p->b_items[i] = (SDL_Rect){ r.x, y, r.w, line };
+        if (i == p->cur) ui_draw_fill(ren, r.x + 2, y, r.w - 2, line, (SDL_Color){ 0, 80, 130, 255 });
+        ui_text_draw(a->tx, UI_F_SMALL, mark, x, y, known && pe.passed ? ui_good : ui_dim, UI_LEFT);
+        ui_text_fit(a->tx, UI_F_SMALL, t, w - (int)(90 * s), fit, sizeof fit);
+        ui_text_draw(a->tx, UI_F_SMALL, fit, x + (int)(18 * s), y, ui_fg, UI_LEFT);
+        if (known) {
+            char sc[64];
+            snprintf(sc, sizeof sc, "%g / %g", pe.best, pe.max);
+            ui_text_draw(a->tx, UI_F_SMALL, sc, x + w, y, pe.passed ? ui_good : ui_dim, UI_RIGHT);
+        }
+        y += line;
+    }
+    char passed[128];
+    snprintf(passed, sizeof passed, _("%d of %d exercises passed"), p->prog ? ui_progress_passed_count(p->prog, course_id(p)) : 0, n);
+    ui_text_draw(a->tx, UI_F_SMALL, passed, x, y + 2, ui_dim, UI_LEFT);
+    y += line + (int)(6 * s);
+    ui_draw_fill(ren, r.x + pad, y, w, 1, (SDL_Color){ 70, 76, 90, 255 });
+    y += (int)(8 * s);
+
+    /* buttons */
+    int bh = ui_text_line(a->tx, UI_F_BODY) + 8, bw = (int)(44 * s);
+    p->b_prev = (SDL_Rect){ x, y, bw, bh };
+    p->b_next = (SDL_Rect){ x + bw + 6, y, bw, bh };
+    ui_draw_button(a, p->b_prev.x, y, bw, bh, "◀", 0);
+    ui_draw_button(a, p->b_next.x, y, bw, bh, "▶", 0);
+    int ew = (w - 2 * bw - 24) / 2;
+    p->b_edit = (SDL_Rect){ x + 2 * bw + 18, y, ew, bh };
+    p->b_check = (SDL_Rect){ x + 2 * bw + 24 + ew, y, ew, bh };
+    ui_draw_button(a, p->b_edit.x, y, ew, bh, _("Open in editor (e)"), 0);
+    ui_draw_button(a, p->b_check.x, y, ew, bh, ui_panel_busy(p) ? _("Checking…") : _("Check (k)"), ui_panel_busy(p));
+    y += bh + (int)(8 * s);
+
+    SDL_Rect clip = { r.x + 2, y, r.w - 2, r.y + r.h - y };
+    SDL_RenderSetClipRect(ren, &clip);
+    int top = y;
+    y -= p->scroll;
+    if (p->error[0]) y = wrap_text(a, UI_F_BODY, p->error, x, y, w, ui_bad, 1) + 8;
+    if (p->ex) {
+        const char *title = fr ? p->ex->title.fr : p->ex->title.en;
+        y = wrap_text(a, UI_F_H2, title, x, y, w, ui_fg, 1);
+        char meta[256];
+        static const char *const stars[] = { "", "★", "★★", "★★★", "★★★★", "★★★★★" };
+        snprintf(meta, sizeof meta, _("difficulty %s · about %g min · your file: %s"), stars[p->ex->difficulty > 5 ? 5 : p->ex->difficulty < 0 ? 0 : p->ex->difficulty],
+                 p->ex->minutes, p->work[0] ? p->work : "—");
+        y = wrap_text(a, UI_F_SMALL, meta, x, y, w, ui_dim, 1) + (int)(6 * s);
+
+        /* the checks */
+        if (p->has_rec) {
+            char head[160];
+            snprintf(head, sizeof head, _("Score %g / %g%s"), p->rec.score, p->rec.max, p->rec.passed ? _(" — passed") : "");
+            ui_text_draw(a->tx, UI_F_H3, head, x, y, p->rec.passed ? ui_good : ui_fg, UI_LEFT);
+            y += ui_text_line(a->tx, UI_F_H3) + 2;
+            if (p->rec.error) y = wrap_text(a, UI_F_SMALL, p->rec.error, x, y, w, ui_bad, 1);
+            for (int i = 0; i < p->rec.nchecks; i++) {
+                const gr_check *c = &p->rec.checks[i];
+                int ok = c->status == GR_PASSED;
+                char t[512];
+                snprintf(t, sizeof t, "%s  %s", ok ? "✓" : c->status == GR_ERROR ? "!" : "✗", c->title ? c->title : c->id);
+                ui_text_draw(a->tx, UI_F_BODY, t, x, y, ok ? ui_good : ui_bad, UI_LEFT);
+                snprintf(t, sizeof t, "%g / %g", c->points, c->max);
+                ui_text_draw(a->tx, UI_F_BODY, t, x + w, y, ui_fg, UI_RIGHT);
+                y += ui_text_line(a->tx, UI_F_BODY);
+                if (!ok && c->message && *c->message) y = wrap_text(a, UI_F_SMALL, c->message, x + (int)(22 * s), y, w - (int)(22 * s), ui_fg, 1);
+                if (!ok && c->hint && *c->hint) {
+                    snprintf(t, sizeof t, _("Hint: %s"), c->hint);
+                    y = wrap_text(a, UI_F_SMALL, t, x + (int)(22 * s), y, w - (int)(22 * s), ui_accent, 1);
+                }
+            }
+        } else {
+            ui_text_draw(a->tx, UI_F_SMALL, ui_panel_busy(p) ? _("Checking your file…") : _("Not checked yet."), x, y, ui_dim, UI_LEFT);
+            y += ui_text_line(a->tx, UI_F_SMALL);
+        }
+        y += (int)(8 * s);
+        ui_draw_fill(ren, x, y, w, 1, (SDL_Color){ 70, 76, 90, 255 });
+        y += (int)(8 * s);
+
+        /* the text */
+        if (p->need_layout || p->lay_w != w || strcmp(p->lay_lang, a->lang)) {
+            ui_md_free(p->doc);
+            const char *md = ex_text_in(&p->ex->text, a->lang);
+            p->doc = ui_md_parse(md, md ? strlen(md) : 0);
+            ui_md_layout_free(&p->lay);
+            ui_md_metrics m = { measure, a, { 0 } };
+            for (int st = 0; st < UI_MD_NSTYLES; st++) m.line_height_px[st] = ui_text_line(a->tx, font_of(st));
+            ui_md_layout(p->doc, w, &m, &p->lay);
+            p->lay_w = w;
+            snprintf(p->lay_lang, sizeof p->lay_lang, "%s", a->lang);
+            p->need_layout = 0;
+        }
+        char buf[2048];
+        for (int i = 0; i < p->lay.nruns; i++) {
+            const ui_md_run *u = &p->lay.runs[i];
+            int ry = y + u->y_px;
+            if (ry > r.y + r.h || ry + u->height_px < top) continue;
+            switch (u->kind) {
+            case UI_MD_RUN_BOX: ui_draw_fill(ren, x + u->x_px, ry, u->width_px, u->height_px, (SDL_Color){ 24, 27, 33, 255 }); break;
+            case UI_MD_RUN_RULE: ui_draw_fill(ren, x + u->x_px, ry + u->height_px / 2, u->width_px, 1, ui_dim); break;
+            case UI_MD_RUN_BAR: ui_draw_fill(ren, x + u->x_px, ry, (int)(3 * s), u->height_px, ui_dim); break;
+            default: {
+                size_t len = u->len < sizeof buf - 1 ? u->len : sizeof buf - 1;
+                memcpy(buf, u->text, len);
+                buf[len] = '\0';
+                SDL_Color c = u->style >= UI_MD_H1 && u->style <= UI_MD_H3 ? ui_accent
+                            : u->style == UI_MD_CODE || u->style == UI_MD_CODE_BLOCK ? (SDL_Color){ 240, 228, 66, 255 } : ui_fg;
+                ui_text_draw(a->tx, font_of(u->style), buf, x + u->x_px, ry, c, UI_LEFT);
+            }
+            }
+        }
+        y += p->lay.height_px;
+    }
+    p->content_h = y + p->scroll - top - (r.y + r.h - top) / 2;
+    if (p->content_h < 0) p->content_h = 0;
+    SDL_RenderSetClipRect(ren, NULL);
+}

@@ -1,0 +1,1104 @@
+/* ui_plot.c: the scaling curve and the roofline (see ui_plot.h). Two halves that never meet: the
+ * data half asks the analytic model (train.h) and the real kernels (kn.h) for numbers and keeps
+ * them in plain structures; the drawing half turns a structure into cairo paths and text, and
+ * computes nothing but coordinates. Everything is sized in logical pixels times `scale`, so that a
+ * HiDPI window, a PNG and an SVG come out with the same proportions. No SDL, no globals. */
+#include "ui_plot.h"
+
+#include <cairo-svg.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "kn.h"
+#include "util.h"
+
+_Static_assert(KN_RUNGS <= UI_ROOF_POINTS_MAX, "UI_ROOF_POINTS_MAX must hold every rung of the ladder");
+
+static void put_err(char *err, size_t size, const char *msg)
+{
+    if (err && size) ut_strlcpy(err, msg, size);
+}
+
+/* ========================================================================================== */
+/* Scaling data */
+
+/* One optimizer step at `gpus` GPUs, with a context made for that count, as `usine predict` does. */
+static int predict_at(const plat_platform *p, int partition, const tm_model *m, const tm_plan *base, int gpus,
+                      tm_result *r, char *why, size_t why_size)
+{
+    tm_ctx *c = tm_ctx_create(p, partition, gpus, why, why_size);
+    if (!c) return -1;
+    tm_plan pl = *base;
+    pl.gpus = gpus;
+    int rc = tm_predict(c, m, &pl, 0, r, why, why_size);
+    tm_ctx_destroy(c);
+    return rc;
+}
+
+/* Is the plan valid at `gpus`? The check needs a context that holds that many GPUs; `big` holds them all. */
+static int valid_at(const tm_ctx *big, const tm_model *m, const tm_plan *base, int gpus)
+{
+    tm_plan pl = *base;
+    pl.gpus = gpus;
+    char why[256];
+    return tm_plan_check(big, m, &pl, why, sizeof why) == 0;
+}
+
+int ui_scaling_compute(const plat_platform *p, int partition, const tm_model *m, const tm_plan *plan,
+                       ui_scaling *out, char *err, size_t err_size)
+{
+    if (!out) {
+        put_err(err, err_size, _("no place to put the scaling curve"));
+        return -1;
+    }
+    memset(out, 0, sizeof *out);
+    out->analytic = 1;
+    if (!p || !m || !plan || partition < 0 || partition >= p->npartitions) {
+        put_err(err, err_size, _("no such partition"));
+        return -1;
+    }
+    const plat_partition *pt = &p->partitions[partition];
+    const plat_node *nd = &p->node_types[pt->node];
+    ut_strlcpy(out->model, m->name[0] ? m->name : m->id, sizeof out->model);
+    ut_strlcpy(out->platform, p->id, sizeof out->platform);
+    ut_strlcpy(out->partition, pt->id, sizeof out->partition);
+    out->plan = *plan;
+    long total = nd->accel < 0 ? 0 : (long)pt->nodes * nd->accels_per_node;
+    if (total > INT_MAX) total = INT_MAX;
+    out->part_gpus = (int)total;
+
+    char why[256];
+    /* A context for the whole partition: it checks the plan at every count (and says why a
+     * partition without accelerators cannot train). */
+    tm_ctx *big = tm_ctx_create(p, partition, total > 0 ? (int)total : 1, why, sizeof why);
+    if (!big) {
+        ut_strlcpy(out->skipped_why, why, sizeof out->skipped_why);
+        put_err(err, err_size, why);
+        return -1;
+    }
+    long mp = (long)(plan->tp > 0 ? plan->tp : 1) * (plan->pp > 0 ? plan->pp : 1) * (plan->cp > 0 ? plan->cp : 1);
+    long dp_max = total / mp;
+    if (dp_max < 1) {
+        snprintf(why, sizeof why, _("the plan needs tp x pp x cp = %ld GPUs, the partition has %ld"), mp, total);
+        ut_strlcpy(out->skipped_why, why, sizeof out->skipped_why);
+        put_err(err, err_size, why);
+        tm_ctx_destroy(big);
+        return -1;
+    }
+
+    /* The data-parallel degrees: powers of two, then the largest valid one above the last power
+     * when the partition's dp is not a power of two (a whole partition of 364 nodes, say). */
+    long dps[UI_SCALING_MAX];
+    int ndp = 0;
+    long last_pow = 1;
+    for (long dp = 1; dp <= dp_max && ndp < UI_SCALING_MAX; dp *= 2) dps[ndp++] = last_pow = dp;
+    if (dp_max != last_pow && ndp < UI_SCALING_MAX)
+        for (long dp = dp_max; dp > last_pow; dp--)
+            if (valid_at(big, m, plan, (int)(dp * mp))) {
+                dps[ndp++] = dp;
+                break;
+            }
+    tm_ctx_destroy(big);
+
+    char first_why[256] = "";
+    for (int i = 0; i < ndp; i++) {
+        int gpus = (int)(dps[i] * mp);
+        tm_result r;
+        if (predict_at(p, partition, m, plan, gpus, &r, why, sizeof why) != 0) {
+            if (!out->skipped++) ut_strlcpy(first_why, why, sizeof first_why);
+            continue;
+        }
+        ui_scaling_point *q = &out->pts[out->npoints++];
+        q->gpus = gpus;
+        q->dp = r.dp;
+        q->step_s = r.step_s;
+        q->tokens_per_s = r.tokens_per_s;
+        q->mfu = r.mfu;
+        q->memory_gib = r.mem.total_gib;
+        q->capacity_gib = r.mem.capacity_gib;
+        q->fits = r.mem.fits;
+    }
+    ut_strlcpy(out->skipped_why, first_why, sizeof out->skipped_why);
+    if (!out->npoints) {
+        snprintf(why, sizeof why, _("no GPU count from %ld to %ld gives a valid plan: %s"), mp, dp_max * mp, first_why);
+        put_err(err, err_size, why);
+        return -1;
+    }
+    const ui_scaling_point *f = &out->pts[0];
+    for (int i = 0; i < out->npoints; i++) {
+        ui_scaling_point *q = &out->pts[i];
+        q->efficiency = q->step_s > 0 ? f->step_s * f->gpus / (q->step_s * q->gpus) : 0;
+    }
+    return 0;
+}
+
+/* ========================================================================================== */
+/* Roofline data */
+
+/* The precision whose peak a roof shows: the one asked, else the fastest slower one the file gives
+ * (bf16 -> fp16 on a V100, bf16 -> fp32 on a calibrated CPU). -1 when there is none. */
+static int roof_prec(const plat_accel *a, plat_prec want)
+{
+    for (int q = want; q >= 0; q--)
+        if (a->peak_tflops[q] > 0) return q;
+    return -1;
+}
+
+static void append_label(char *dst, size_t size, const char *add)
+{
+    size_t len = strlen(dst);
+    if (len && len + 3 + strlen(add) < size) strcat(dst, " / "), strcat(dst, add);
+    else if (!len) ut_strlcpy(dst, add, size);
+}
+
+/* An accelerator's roof; accelerators with the same figures share one (and their names). */
+static void add_roof(ui_roofline *r, const plat_accel *a, plat_prec want, int local)
+{
+    int q = roof_prec(a, want);
+    if (q < 0 || !(a->memory_tbs > 0)) return;
+    const char *name = a->name && a->name[0] ? a->name : a->id;
+    for (int i = 0; i < r->nroofs; i++) {
+        ui_roof *o = &r->roofs[i];
+        if (o->local == local && o->prec == q && o->peak_tflops == a->peak_tflops[q] && o->memory_tbs == a->memory_tbs) {
+            if (!strstr(o->label, name)) append_label(o->label, sizeof o->label, name);
+            return;
+        }
+    }
+    if (r->nroofs == UI_ROOF_MAX) {
+        r->truncated = 1;
+        return;
+    }
+    ui_roof *o = &r->roofs[r->nroofs++];
+    ut_strlcpy(o->label, name, sizeof o->label);
+    o->prec = q;
+    o->peak_tflops = a->peak_tflops[q];
+    o->memory_tbs = a->memory_tbs;
+    o->ridge_flop_per_B = o->peak_tflops / o->memory_tbs; /* TFLOP/s over TB/s: FLOP per byte */
+    o->local = local;
+    r->has_local |= local;
+}
+
+int ui_roofline_compute(const plat_platform *const *plats, int nplats, const plat_platform *local,
+                        plat_prec prec, ui_roofline *out)
+{
+    if (!out) return -1;
+    memset(out, 0, sizeof *out);
+    out->prec = prec;
+    if (nplats < 0 || (nplats > 0 && !plats) || prec < 0 || prec >= PLAT_PREC_COUNT) return -1;
+    for (int i = 0; i < nplats; i++) {
+        const plat_platform *p = plats[i];
+        /* this computer is drawn as itself, not as one more accelerator */
+        if (!p || p == local || (local && p->id && local->id && !strcmp(p->id, local->id))) continue;
+        for (int a = 0; a < p->naccels; a++) add_roof(out, &p->accels[a], prec, 0);
+    }
+    if (local)
+        for (int a = 0; a < local->naccels; a++) add_roof(out, &local->accels[a], prec, 1);
+    return out->nroofs;
+}
+
+int ui_roofline_measure(ui_roofline *r, int n, double min_s)
+{
+    if (!r || n < 1 || n > 32768) return -1;
+    size_t nn = (size_t)n * n;
+    float *A = kn_alloc(nn * sizeof *A), *B = kn_alloc(nn * sizeof *B), *C = kn_alloc(nn * sizeof *C),
+          *R = kn_alloc(nn * sizeof *R);
+    if (!A || !B || !C || !R) {
+        kn_free(A), kn_free(B), kn_free(C), kn_free(R);
+        return -1;
+    }
+    kn_fill(A, nn, 1);
+    kn_fill(B, nn, 2);
+    /* Measured into a local array, copied at the end: r changes in one go. */
+    ui_roof_point pts[UI_ROOF_POINTS_MAX];
+    int np = 0;
+    double tol = kn_gemm_tolerance(n);
+    for (int k = 0; k < KN_RUNGS; k++) {
+        if (k == KN_NAIVE && n > 512) continue; /* minutes at n = 2048: not worth a point */
+        kn_timing t;
+        int ref = np == 0;                     /* the first rung run is the reference result */
+        kn_gemm_time((kn_rung)k, n, A, B, ref ? R : C, min_s, &t);
+        ui_roof_point *q = &pts[np++];
+        memset(q, 0, sizeof *q);
+        ut_strlcpy(q->name, kn_rung_name((kn_rung)k), sizeof q->name);
+        q->rung = k;
+        q->n = n;
+        q->seconds = t.seconds;
+        q->gflops = t.gflops;
+        /* The ideal intensity: 2 n^3 FLOPs over the compulsory traffic, A and B read once and C
+         * written once (3 x 4 n^2 bytes). Real rungs move more (the naive one re-reads B from
+         * memory for every row), so their true intensity is lower; the ideal is what the roofline
+         * promises to a rung that reuses its data perfectly from cache. */
+        q->intensity_flop_per_B = 2.0 * n * (double)n * n / (3.0 * 4.0 * (double)nn);
+        q->max_rel_diff = ref ? 0 : kn_max_rel_diff(C, R, nn);
+        q->correct = q->max_rel_diff <= tol;
+    }
+    kn_free(A), kn_free(B), kn_free(C), kn_free(R);
+    memcpy(r->points, pts, (size_t)np * sizeof *pts);
+    r->npoints = np;
+    r->threads = kn_threads();
+    return 0;
+}
+
+/* ========================================================================================== */
+/* Drawing helpers */
+
+typedef struct box { double x0, y0, x1, y1; } box;
+
+static const unsigned roof_rgbs[] = { 0x0072B2u, 0xD55E00u, 0x009E73u, 0xCC79A7u, 0xE69F00u, 0x56B4E9u };
+#define NROOF_RGBS ((int)(sizeof roof_rgbs / sizeof *roof_rgbs))
+
+unsigned ui_plot_roof_rgb(int i)
+{
+    if (i < 0) i = -i;
+    return roof_rgbs[i % NROOF_RGBS];
+}
+
+static void rgb(cairo_t *cr, unsigned c)
+{
+    cairo_set_source_rgb(cr, ((c >> 16) & 0xff) / 255.0, ((c >> 8) & 0xff) / 255.0, (c & 0xff) / 255.0);
+}
+
+static void rgba(cairo_t *cr, unsigned c, double a)
+{
+    cairo_set_source_rgba(cr, ((c >> 16) & 0xff) / 255.0, ((c >> 8) & 0xff) / 255.0, (c & 0xff) / 255.0, a);
+}
+
+#define RGB_TEXT 0x202020u
+#define RGB_MUTED 0x606060u
+#define RGB_GRID 0xE3E3E3u
+#define RGB_FRAME 0x404040u
+#define RGB_IDEAL 0x8C8C8Cu
+
+static void font(cairo_t *cr, double px, int bold)
+{
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, px);
+}
+
+static double text_w(cairo_t *cr, const char *s)
+{
+    cairo_text_extents_t te;
+    cairo_text_extents(cr, s, &te);
+    return te.x_advance;
+}
+
+static double line_h(cairo_t *cr)
+{
+    cairo_font_extents_t fe;
+    cairo_font_extents(cr, &fe);
+    return fe.ascent + fe.descent;
+}
+
+/* Show s anchored at (x, y): ax 0 left, 0.5 centre, 1 right; ay the same from the top to the
+ * bottom of the line. Returns the box it covers. */
+static box text_at(cairo_t *cr, double x, double y, const char *s, double ax, double ay)
+{
+    cairo_font_extents_t fe;
+    cairo_font_extents(cr, &fe);
+    double w = text_w(cr, s), h = fe.ascent + fe.descent;
+    box b = { x - ax * w, y - ay * h, x - ax * w + w, y - ay * h + h };
+    cairo_move_to(cr, b.x0, b.y0 + fe.ascent);
+    cairo_show_text(cr, s);
+    return b;
+}
+
+/* The same, turned a quarter to the left (a vertical axis' title), centred on (x, y). */
+static void text_up(cairo_t *cr, double x, double y, const char *s)
+{
+    cairo_save(cr);
+    cairo_translate(cr, x, y);
+    cairo_rotate(cr, -M_PI / 2);
+    text_at(cr, 0, 0, s, 0.5, 0.5);
+    cairo_restore(cr);
+}
+
+static int overlaps(box a, box b) { return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1; }
+
+/* The decimal mark of the interface language. */
+static char decimal_mark(void)
+{
+    /* TRANSLATORS: the decimal mark of numbers on the plots: "," in French. */
+    const char *d = _(".");
+    return d[0] ? d[0] : '.';
+}
+
+/* v with about `sig` significant digits and no exponent: 989, 3.35, 0.0421, 1230. */
+static const char *num(char *buf, size_t size, double v, int sig)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, size, "?");
+        return buf;
+    }
+    int dec = 0;
+    if (v != 0) {
+        int e = (int)floor(log10(fabs(v)) + 1e-9);
+        dec = sig - 1 - e;
+        dec = dec < 0 ? 0 : dec > 9 ? 9 : dec;
+    }
+    snprintf(buf, size, "%.*f", dec, v);
+    char mark = decimal_mark(), *d = strchr(buf, '.');
+    if (d && mark != '.') *d = mark;
+    return buf;
+}
+
+/* FLOP/s with an SI prefix: "100 G", "1 T". */
+static const char *si(char *buf, size_t size, double v, int sig)
+{
+    static const char *const pre[] = { "", "k", "M", "G", "T", "P", "E", "Z" };
+    int k = v >= 1 ? (int)floor(log10(v) / 3 + 1e-9) : 0;
+    k = k < 0 ? 0 : k > 7 ? 7 : k;
+    char m[32];
+    snprintf(buf, size, "%s %s", num(m, sizeof m, v / pow(10, 3 * k), sig), pre[k]);
+    return buf;
+}
+
+/* The plot area inside the margins, and its log or linear scales. */
+typedef struct axes {
+    double x0, y0, x1, y1;     /* plot rectangle, device pixels (y0 at the top) */
+    double xmin, xmax;         /* data range of x */
+    double ymin, ymax;         /* left axis */
+    int xlog, ylog;
+} axes;
+
+static double ax_x(const axes *a, double v)
+{
+    double t = a->xlog ? (log(v) - log(a->xmin)) / (log(a->xmax) - log(a->xmin)) : (v - a->xmin) / (a->xmax - a->xmin);
+    return a->x0 + t * (a->x1 - a->x0);
+}
+
+static double ax_y(const axes *a, double v)
+{
+    double t = a->ylog ? (log(v) - log(a->ymin)) / (log(a->ymax) - log(a->ymin)) : (v - a->ymin) / (a->ymax - a->ymin);
+    return a->y1 - t * (a->y1 - a->y0);
+}
+
+static void background(cairo_t *cr, double w, double h)
+{
+    cairo_save(cr);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_rectangle(cr, 0, 0, w, h);
+    cairo_fill(cr);
+    cairo_restore(cr);
+}
+
+static void frame(cairo_t *cr, const axes *a, double scale)
+{
+    rgb(cr, RGB_FRAME);
+    cairo_set_line_width(cr, 1 * scale);
+    cairo_set_dash(cr, NULL, 0, 0);
+    cairo_rectangle(cr, a->x0, a->y0, a->x1 - a->x0, a->y1 - a->y0);
+    cairo_stroke(cr);
+}
+
+static void grid_v(cairo_t *cr, const axes *a, double x, double scale)
+{
+    rgb(cr, RGB_GRID);
+    cairo_set_line_width(cr, 1 * scale);
+    cairo_move_to(cr, x, a->y0);
+    cairo_line_to(cr, x, a->y1);
+    cairo_stroke(cr);
+}
+
+static void grid_h(cairo_t *cr, const axes *a, double y, double scale)
+{
+    rgb(cr, RGB_GRID);
+    cairo_set_line_width(cr, 1 * scale);
+    cairo_move_to(cr, a->x0, y);
+    cairo_line_to(cr, a->x1, y);
+    cairo_stroke(cr);
+}
+
+static void message_centre(cairo_t *cr, const axes *a, double scale, const char *msg)
+{
+    font(cr, 14 * scale, 0);
+    rgb(cr, RGB_MUTED);
+    text_at(cr, (a->x0 + a->x1) / 2, (a->y0 + a->y1) / 2, msg, 0.5, 0.5);
+}
+
+typedef enum marker { MK_NONE, MK_CIRCLE, MK_SQUARE } marker;
+
+static void draw_marker(cairo_t *cr, marker mk, double x, double y, double scale, unsigned c, int filled)
+{
+    double r = 3.8 * scale;
+    if (mk == MK_NONE) return;
+    cairo_new_path(cr);
+    if (mk == MK_CIRCLE) cairo_arc(cr, x, y, r, 0, 2 * M_PI);
+    else cairo_rectangle(cr, x - r, y - r, 2 * r, 2 * r);
+    if (filled) {
+        rgb(cr, c);
+        cairo_fill(cr);
+    } else {
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_fill_preserve(cr);
+        rgb(cr, c);
+        cairo_set_dash(cr, NULL, 0, 0);
+        cairo_set_line_width(cr, 1.5 * scale);
+        cairo_stroke(cr);
+    }
+}
+
+/* Dash patterns, in logical pixels (times scale). */
+static void dash(cairo_t *cr, int kind, double scale)
+{
+    double d[2];
+    if (kind == 1) d[0] = 7 * scale, d[1] = 4 * scale;        /* dashed */
+    else if (kind == 2) d[0] = 2 * scale, d[1] = 3 * scale;   /* dotted */
+    cairo_set_dash(cr, d, kind ? 2 : 0, 0);
+}
+
+typedef struct legend_entry {
+    char text[200];
+    unsigned color;
+    int dash;                  /* 0 solid, 1 dashed, 2 dotted, -1 no line */
+    double width;              /* line width, logical pixels */
+    marker mk;
+    int filled;
+} legend_entry;
+
+/* A legend box with its corner at (x, y); corner 0 top-left (the box hangs below and right of
+ * it), 1 bottom-left (the box stands above it). */
+static void legend(cairo_t *cr, const legend_entry *e, int n, double x, double y, int corner, double scale)
+{
+    if (n <= 0) return;
+    font(cr, 11 * scale, 0);
+    double lh = line_h(cr) * 1.3, sw = 26 * scale, pad = 6 * scale, tw = 0;
+    for (int i = 0; i < n; i++) tw = fmax(tw, text_w(cr, e[i].text));
+    double bw = pad * 3 + sw + tw, bh = pad * 2 + lh * n;
+    double bx = x, by = corner == 1 ? y - bh : y;
+    cairo_save(cr);
+    rgba(cr, 0xFFFFFFu, 0.9);
+    cairo_rectangle(cr, bx, by, bw, bh);
+    cairo_fill_preserve(cr);
+    rgb(cr, 0xB0B0B0u);
+    cairo_set_line_width(cr, 1 * scale);
+    cairo_set_dash(cr, NULL, 0, 0);
+    cairo_stroke(cr);
+    for (int i = 0; i < n; i++) {
+        double cy = by + pad + lh * (i + 0.5), lx = bx + pad;
+        if (e[i].dash >= 0) {
+            rgb(cr, e[i].color);
+            cairo_set_line_width(cr, e[i].width * scale);
+            dash(cr, e[i].dash, scale);
+            cairo_move_to(cr, lx, cy);
+            cairo_line_to(cr, lx + sw, cy);
+            cairo_stroke(cr);
+            cairo_set_dash(cr, NULL, 0, 0);
+        }
+        draw_marker(cr, e[i].mk, lx + sw / 2, cy, scale, e[i].color, e[i].filled);
+        rgb(cr, RGB_TEXT);
+        text_at(cr, lx + sw + pad, cy, e[i].text, 0, 0.5);
+    }
+    cairo_restore(cr);
+}
+
+/* Title, subtitle and the note that says where the numbers come from. */
+static void heading(cairo_t *cr, double w, double scale, const char *title, const char *subtitle)
+{
+    rgb(cr, RGB_TEXT);
+    font(cr, 15 * scale, 1);
+    text_at(cr, w / 2, 8 * scale, title, 0.5, 0);
+    if (subtitle && subtitle[0]) {
+        font(cr, 11 * scale, 0);
+        rgb(cr, RGB_MUTED);
+        text_at(cr, w / 2, 29 * scale, subtitle, 0.5, 0);
+    }
+}
+
+static void badge(cairo_t *cr, double x, double y, double scale, const char *text)
+{
+    font(cr, 10.5 * scale, 1);
+    double pad = 4 * scale, tw = text_w(cr, text), th = line_h(cr);
+    cairo_save(cr);
+    rgb(cr, 0xF2F2F2u);
+    cairo_rectangle(cr, x - tw - 2 * pad, y - th - 2 * pad, tw + 2 * pad, th + 2 * pad);
+    cairo_fill_preserve(cr);
+    rgb(cr, 0x909090u);
+    cairo_set_line_width(cr, 1 * scale);
+    cairo_set_dash(cr, NULL, 0, 0);
+    cairo_stroke(cr);
+    rgb(cr, RGB_TEXT);
+    text_at(cr, x - tw - pad, y - th - pad, text, 0, 0);
+    cairo_restore(cr);
+}
+
+/* Ticks at 1, 2 and 5 x 10^k on a log axis spanning less than three decades, else at powers of 10. */
+static int log_ticks(double lo, double hi, double *t, int max)
+{
+    int n = 0, fine = log10(hi / lo) < 3;
+    for (int e = (int)floor(log10(lo)) - 1; e <= (int)ceil(log10(hi)) && n < max; e++)
+        for (int k = 0; k < 3 && n < max; k++) {
+            static const double m[3] = { 1, 2, 5 };
+            if (!fine && k) break;
+            double v = m[k] * pow(10, e);
+            if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) t[n++] = v;
+        }
+    return n;
+}
+
+/* ========================================================================================== */
+/* The scaling curve */
+
+void ui_plot_scaling_draw(cairo_t *cr, double w, double h, double scale, const ui_scaling *s)
+{
+    if (!cr || !(w > 0) || !(h > 0)) return;
+    if (!(scale > 0)) scale = 1;
+    cairo_save(cr);
+    background(cr, w, h);
+    char title[256], sub[320], a[32], b[32];
+    int have = s && s->npoints > 0;
+    if (s && s->model[0])
+        snprintf(title, sizeof title, _("Strong scaling of %s on %s/%s"), s->model, s->platform, s->partition);
+    else
+        snprintf(title, sizeof title, "%s", _("Strong scaling"));
+    sub[0] = '\0';
+    if (s && s->model[0])
+        snprintf(sub, sizeof sub, _("global batch %ld sequences, micro-batch %d, tp %d, pp %d, cp %d, %s; more GPUs add data parallelism"),
+                 s->plan.gbs, s->plan.mbs, s->plan.tp, s->plan.pp, s->plan.cp, plat_prec_name((plat_prec)s->plan.prec));
+    heading(cr, w, scale, title, sub);
+
+    axes ax = { .x0 = 72 * scale, .y0 = 52 * scale, .x1 = w - 64 * scale, .y1 = h - 62 * scale, .xlog = 1, .ylog = 1 };
+    if (ax.x1 - ax.x0 < 40 * scale || ax.y1 - ax.y0 < 40 * scale) { /* too small to draw axes: the message alone */
+        ax = (axes){ 0, 0, w, h, 1, 2, 1, 2, 1, 1 };
+        message_centre(cr, &ax, scale, have ? title : _("No data to plot"));
+        cairo_restore(cr);
+        return;
+    }
+    /* ranges */
+    double gmin = 1, gmax = 8, smin = 0.1, smax = 10, emax = 1;
+    if (have) {
+        gmin = s->pts[0].gpus, gmax = s->pts[s->npoints - 1].gpus;
+        smin = INFINITY, smax = 0;
+        for (int i = 0; i < s->npoints; i++) {
+            const ui_scaling_point *q = &s->pts[i];
+            if (q->step_s > 0) smin = fmin(smin, q->step_s), smax = fmax(smax, q->step_s);
+            /* the ideal line starts where the curve does and falls below it */
+            double ideal = s->pts[0].step_s * s->pts[0].gpus / q->gpus;
+            if (ideal > 0) smin = fmin(smin, ideal);
+            emax = fmax(emax, q->efficiency);
+        }
+        if (!(smax > 0) || !isfinite(smin)) smin = 0.1, smax = 10;
+        if (gmax <= gmin) gmin /= 2, gmax *= 2;
+        /* a quarter of a power of two of room on each side, so that end markers are whole */
+        gmin /= pow(2, 0.25), gmax *= pow(2, 0.25);
+        if (smax / smin < 2) smin /= 1.6, smax *= 1.6;
+        smin /= 1.25, smax *= 1.25;
+    }
+    ax.xmin = gmin, ax.xmax = gmax, ax.ymin = smin, ax.ymax = smax;
+    double emax_axis = emax > 1.0001 ? ceil(emax * 10) / 10 : 1; /* right axis: 0 to 100 % (more if super-linear) */
+    double eff_top = 1.04 * emax_axis;                            /* a little headroom above the top tick */
+    #define EFF_Y(e) (ax.y1 - (e) / eff_top * (ax.y1 - ax.y0))
+
+    /* grid and ticks */
+    font(cr, 10.5 * scale, 0);
+    double t[64];
+    int nt = log_ticks(ax.ymin, ax.ymax, t, 64);
+    for (int i = 0; i < nt; i++) {
+        double y = ax_y(&ax, t[i]);
+        grid_h(cr, &ax, y, scale);
+        rgb(cr, RGB_TEXT);
+        text_at(cr, ax.x0 - 6 * scale, y, num(a, sizeof a, t[i], 1), 1, 0.5);
+    }
+    for (int k = 0; k <= (int)llround(emax_axis * 5); k++) {
+        double e = k * 0.2, y = EFF_Y(e);
+        rgb(cr, UI_PLOT_RGB_EFFICIENCY);
+        cairo_set_line_width(cr, 1 * scale);
+        cairo_move_to(cr, ax.x1, y);
+        cairo_line_to(cr, ax.x1 + 4 * scale, y);
+        cairo_stroke(cr);
+        snprintf(b, sizeof b, _("%.0f%%"), e * 100);
+        text_at(cr, ax.x1 + 7 * scale, y, b, 0, 0.5);
+    }
+    box last_label = { -1e9, -1e9, -1e9, -1e9 };
+    if (have)
+        for (int i = 0; i < s->npoints; i++) {
+            double x = ax_x(&ax, s->pts[i].gpus);
+            grid_v(cr, &ax, x, scale);
+            rgb(cr, RGB_TEXT);
+            snprintf(a, sizeof a, "%d", s->pts[i].gpus);
+            font(cr, 10.5 * scale, 0);
+            double tw = text_w(cr, a);
+            box bx = { x - tw / 2 - 3 * scale, ax.y1, x + tw / 2 + 3 * scale, ax.y1 + 20 * scale };
+            if (!overlaps(bx, last_label)) text_at(cr, x, ax.y1 + 5 * scale, a, 0.5, 0), last_label = bx;
+        }
+    frame(cr, &ax, scale);
+
+    /* axis titles */
+    font(cr, 11.5 * scale, 0);
+    rgb(cr, RGB_TEXT);
+    text_at(cr, (ax.x0 + ax.x1) / 2, ax.y1 + 24 * scale, _("GPUs (log scale)"), 0.5, 0);
+    rgb(cr, UI_PLOT_RGB_STEP);
+    text_up(cr, 16 * scale, (ax.y0 + ax.y1) / 2, _("step time (s, log scale)"));
+    rgb(cr, UI_PLOT_RGB_EFFICIENCY);
+    cairo_save(cr);
+    cairo_translate(cr, w - 12 * scale, (ax.y0 + ax.y1) / 2);
+    cairo_rotate(cr, M_PI / 2);
+    text_at(cr, 0, 0, _("scaling efficiency"), 0.5, 0.5);
+    cairo_restore(cr);
+
+    if (!have) {
+        const char *msg = !s || !s->model[0] ? _("No data to plot")
+                        : s->skipped_why[0]      ? s->skipped_why
+                                                 : _("No data: no GPU count gives a valid plan");
+        message_centre(cr, &ax, scale, msg);
+    } else {
+        cairo_save(cr);
+        cairo_rectangle(cr, ax.x0, ax.y0, ax.x1 - ax.x0, ax.y1 - ax.y0);
+        cairo_clip(cr);
+        const ui_scaling_point *f = &s->pts[0];
+        /* ideal: linear scaling from the first point */
+        rgb(cr, RGB_IDEAL);
+        cairo_set_line_width(cr, 1.5 * scale);
+        dash(cr, 2, scale);
+        cairo_move_to(cr, ax_x(&ax, f->gpus), ax_y(&ax, f->step_s));
+        double glast = s->pts[s->npoints - 1].gpus;
+        cairo_line_to(cr, ax_x(&ax, glast), ax_y(&ax, f->step_s * f->gpus / glast));
+        cairo_stroke(cr);
+        /* step time */
+        rgb(cr, UI_PLOT_RGB_STEP);
+        cairo_set_line_width(cr, 2.2 * scale);
+        cairo_set_dash(cr, NULL, 0, 0);
+        for (int i = 0; i < s->npoints; i++) {
+            double x = ax_x(&ax, s->pts[i].gpus), y = ax_y(&ax, s->pts[i].step_s);
+            if (i) cairo_line_to(cr, x, y);
+            else cairo_move_to(cr, x, y);
+        }
+        cairo_stroke(cr);
+        /* efficiency */
+        rgb(cr, UI_PLOT_RGB_EFFICIENCY);
+        cairo_set_line_width(cr, 2.2 * scale);
+        dash(cr, 1, scale);
+        for (int i = 0; i < s->npoints; i++) {
+            double x = ax_x(&ax, s->pts[i].gpus), y = EFF_Y(s->pts[i].efficiency);
+            if (i) cairo_line_to(cr, x, y);
+            else cairo_move_to(cr, x, y);
+        }
+        cairo_stroke(cr);
+        cairo_set_dash(cr, NULL, 0, 0);
+        for (int i = 0; i < s->npoints; i++) {
+            double x = ax_x(&ax, s->pts[i].gpus);
+            draw_marker(cr, MK_SQUARE, x, EFF_Y(s->pts[i].efficiency), scale, UI_PLOT_RGB_EFFICIENCY, s->pts[i].fits);
+            draw_marker(cr, MK_CIRCLE, x, ax_y(&ax, s->pts[i].step_s), scale, UI_PLOT_RGB_STEP, s->pts[i].fits);
+        }
+        cairo_restore(cr);
+        /* the last point's values, beside it */
+        const ui_scaling_point *l = &s->pts[s->npoints - 1];
+        font(cr, 10.5 * scale, 1);
+        double lx = ax_x(&ax, l->gpus) - 8 * scale, ys = ax_y(&ax, l->step_s), ye = EFF_Y(l->efficiency);
+        char v[64];
+        snprintf(v, sizeof v, "%s s", num(a, sizeof a, l->step_s, 3));
+        rgb(cr, UI_PLOT_RGB_STEP);
+        box bs = text_at(cr, lx, ys + (ys < ye ? -6 : 6) * scale, v, 1, ys < ye ? 1 : 0);
+        snprintf(v, sizeof v, _("%.0f%%"), l->efficiency * 100);
+        rgb(cr, UI_PLOT_RGB_EFFICIENCY);
+        box be = { lx - 60 * scale, ye - 20 * scale, lx, ye + 20 * scale };
+        if (!overlaps(bs, be) || fabs(ys - ye) > 24 * scale)
+            text_at(cr, lx, ye + (ye <= ys ? -6 : 6) * scale, v, 1, ye <= ys ? 1 : 0);
+
+        /* legend, bottom left, where strong scaling leaves room */
+        legend_entry e[4];
+        int ne = 0, any_out = 0;
+        for (int i = 0; i < s->npoints; i++) any_out |= !s->pts[i].fits;
+        e[ne++] = (legend_entry){ "", UI_PLOT_RGB_STEP, 0, 2.2, MK_CIRCLE, 1 };
+        ut_strlcpy(e[ne - 1].text, _("step time"), sizeof e[0].text);
+        e[ne++] = (legend_entry){ "", RGB_IDEAL, 2, 1.5, MK_NONE, 0 };
+        ut_strlcpy(e[ne - 1].text, _("ideal: linear scaling"), sizeof e[0].text);
+        e[ne++] = (legend_entry){ "", UI_PLOT_RGB_EFFICIENCY, 1, 2.2, MK_SQUARE, 1 };
+        ut_strlcpy(e[ne - 1].text, _("efficiency (right axis)"), sizeof e[0].text);
+        if (any_out) {
+            e[ne++] = (legend_entry){ "", RGB_FRAME, -1, 0, MK_CIRCLE, 0 };
+            ut_strlcpy(e[ne - 1].text, _("hollow: does not fit in GPU memory"), sizeof e[0].text);
+        }
+        legend(cr, e, ne, ax.x0 + 8 * scale, ax.y1 - 8 * scale, 1, scale);
+    }
+    #undef EFF_Y
+
+    /* where the numbers come from */
+    if (s && s->model[0]) badge(cr, w - 6 * scale, h - 6 * scale, scale, s->analytic ? _("analytic model") : _("simulation"));
+    if (s && s->skipped && have) {
+        char note[400];
+        snprintf(note, sizeof note, P_("%d GPU count skipped: %s", "%d GPU counts skipped: %s", s->skipped), s->skipped, s->skipped_why);
+        font(cr, 9.5 * scale, 0);
+        rgb(cr, RGB_MUTED);
+        text_at(cr, 6 * scale, h - 6 * scale, note, 0, 1);
+    }
+    cairo_restore(cr);
+}
+
+/* ========================================================================================== */
+/* The roofline */
+
+/* The roof's name without its vendor and parenthesis, for the label at its ridge. */
+static void short_name(char *out, size_t size, const char *label)
+{
+    static const char *const drop[] = { "NVIDIA ", "AMD Instinct ", "AMD ", "Intel " };
+    out[0] = '\0';
+    char part[128];
+    const char *s = label;
+    while (*s) {
+        const char *end = strstr(s, " / ");
+        size_t len = end ? (size_t)(end - s) : strlen(s);
+        if (len >= sizeof part) len = sizeof part - 1;
+        memcpy(part, s, len);
+        part[len] = '\0';
+        const char *p = part;
+        for (size_t i = 0; i < sizeof drop / sizeof *drop; i++)
+            if (!strncmp(p, drop[i], strlen(drop[i]))) {
+                p += strlen(drop[i]);
+                break;
+            }
+        char *paren = strstr(p, " (");
+        if (paren) *paren = '\0';
+        append_label(out, size, p);
+        s = end ? end + 3 : s + strlen(s);
+    }
+}
+
+/* A legend under the plot, in as many columns as the width allows: its height. */
+static double legend_rows_h(cairo_t *cr, const legend_entry *e, int n, double w, double scale, int *cols, double *col_w)
+{
+    font(cr, 11 * scale, 0);
+    double sw = 26 * scale, pad = 6 * scale, cw = 0;
+    for (int i = 0; i < n; i++) cw = fmax(cw, sw + pad + text_w(cr, e[i].text) + 3 * pad);
+    int c = cw > 0 ? (int)((w - 12 * scale) / cw) : 1;
+    c = c < 1 ? 1 : c > n ? n : c;
+    *cols = c, *col_w = cw;
+    int rows = n ? (n + c - 1) / c : 0;
+    return rows * line_h(cr) * 1.35;
+}
+
+static void legend_rows(cairo_t *cr, const legend_entry *e, int n, double x, double y, int cols, double col_w, double scale)
+{
+    font(cr, 11 * scale, 0);
+    double sw = 26 * scale, pad = 6 * scale, lh = line_h(cr) * 1.35;
+    cairo_save(cr);
+    for (int i = 0; i < n; i++) {
+        double lx = x + (i % cols) * col_w, cy = y + (i / cols + 0.5) * lh;
+        if (e[i].dash >= 0) {
+            rgb(cr, e[i].color);
+            cairo_set_line_width(cr, e[i].width * scale);
+            dash(cr, e[i].dash, scale);
+            cairo_move_to(cr, lx, cy);
+            cairo_line_to(cr, lx + sw, cy);
+            cairo_stroke(cr);
+            cairo_set_dash(cr, NULL, 0, 0);
+        }
+        draw_marker(cr, e[i].mk, lx + sw / 2, cy, scale, e[i].color, e[i].filled);
+        rgb(cr, RGB_TEXT);
+        text_at(cr, lx + sw + pad, cy, e[i].text, 0, 0.5);
+    }
+    cairo_restore(cr);
+}
+
+/* Where a label of tw x th goes near the point (x, y) of a horizontal line: just above the line,
+ * just below, then a row further up, a row further down, and so on; in each row sliding right past
+ * whatever it would cover. The first place inside the plot free of the boxes already placed. */
+static box place_label(const axes *a, const box *placed, int nplaced, double x, double y, double tw, double th, double scale)
+{
+    double x_start = fmin(x + 4 * scale, a->x1 - tw - 4 * scale);
+    for (int row = 0; row < 12; row++) {
+        double y0 = row % 2 == 0 ? y - 3 * scale - th * (1 + row / 2) : y + 3 * scale + th * (row / 2);
+        if (y0 < a->y0 || y0 + th > a->y1) continue;
+        double lx = x_start;
+        for (int guard = 0; guard <= nplaced; guard++) {
+            box t = { lx, y0, lx + tw, y0 + th };
+            if (t.x1 > a->x1 - 2 * scale) break;
+            int j = 0;
+            while (j < nplaced && !overlaps(t, placed[j])) j++;
+            if (j == nplaced) return t;
+            lx = placed[j].x1 + 6 * scale;
+        }
+    }
+    return (box){ x_start, y - 3 * scale - th, x_start + tw, y - 3 * scale };
+}
+
+void ui_plot_roofline_draw(cairo_t *cr, double w, double h, double scale, const ui_roofline *r)
+{
+    if (!cr || !(w > 0) || !(h > 0)) return;
+    if (!(scale > 0)) scale = 1;
+    cairo_save(cr);
+    background(cr, w, h);
+    int nroofs = r ? r->nroofs : 0, npts = r ? r->npoints : 0;
+    char sub[256] = "", a[48], b[48];
+    if (nroofs)
+        snprintf(sub, sizeof sub, _("ceilings: dense peak at %s (or the nearest slower precision published) and memory bandwidth"),
+                 plat_prec_name((plat_prec)r->prec));
+    heading(cr, w, scale, _("Roofline: attainable FLOP/s against arithmetic intensity"), sub);
+
+    /* the measured points worth drawing, fastest first */
+    int order[UI_ROOF_POINTS_MAX], no = 0;
+    for (int i = 0; i < npts && i < UI_ROOF_POINTS_MAX; i++)
+        if (r->points[i].gflops > 0 && isfinite(r->points[i].gflops) && r->points[i].intensity_flop_per_B > 0) order[no++] = i;
+    for (int i = 1; i < no; i++) /* insertion sort */
+        for (int j = i; j > 0 && r->points[order[j]].gflops > r->points[order[j - 1]].gflops; j--) {
+            int t = order[j];
+            order[j] = order[j - 1], order[j - 1] = t;
+        }
+
+    /* styles and legend: accelerators in the Okabe-Ito colours (dashed once they are used up),
+     * this computer in black */
+    unsigned col[UI_ROOF_MAX];
+    int dsh[UI_ROOF_MAX];
+    double lw[UI_ROOF_MAX];
+    legend_entry e[UI_ROOF_MAX + 1];
+    int ne = 0, ncolor = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < nroofs; i++) {
+            const ui_roof *o = &r->roofs[i];
+            if (o->local != pass) continue;
+            col[i] = o->local ? UI_PLOT_RGB_LOCAL : ui_plot_roof_rgb(ncolor);
+            dsh[i] = o->local ? 0 : (ncolor / NROOF_RGBS) % 2;
+            lw[i] = o->local ? 2.6 : 2.0;
+            ncolor += !o->local;
+            legend_entry *le = &e[ne++];
+            *le = (legend_entry){ "", col[i], dsh[i], lw[i], MK_NONE, 0 };
+            char pk[32], mb[32];
+            num(pk, sizeof pk, o->peak_tflops, 3);
+            num(mb, sizeof mb, o->memory_tbs, 3);
+            if (o->local)
+                snprintf(le->text, sizeof le->text, _("this computer (%s), calibrated: %s %s TFLOP/s, %s TB/s"), o->label,
+                         plat_prec_name((plat_prec)o->prec), pk, mb);
+            else
+                snprintf(le->text, sizeof le->text, _("%s: %s %s TFLOP/s, %s TB/s"), o->label, plat_prec_name((plat_prec)o->prec), pk, mb);
+        }
+    if (no) {
+        legend_entry *le = &e[ne++];
+        *le = (legend_entry){ "", UI_PLOT_RGB_LOCAL, -1, 0, MK_CIRCLE, 1 };
+        snprintf(le->text, sizeof le->text,
+                 P_("this computer, measured: single-precision C = A x B, n = %d, %d thread",
+                    "this computer, measured: single-precision C = A x B, n = %d, %d threads", r->threads),
+                 r->points[order[0]].n, r->threads);
+    }
+    int cols;
+    double col_w, leg_h = legend_rows_h(cr, e, ne, w, scale, &cols, &col_w);
+    font(cr, 9.5 * scale, 0);
+    int nnotes = 1 + (r && !r->has_local) + (r && r->truncated);
+    double notes_h = nnotes * line_h(cr);
+
+    axes ax = { .x0 = 70 * scale, .y0 = 52 * scale, .x1 = w - 24 * scale, .y1 = h - (48 * scale + leg_h + notes_h), .xlog = 1, .ylog = 1 };
+    if (ax.x1 - ax.x0 < 40 * scale || ax.y1 - ax.y0 < 40 * scale) {
+        ax = (axes){ 0, 0, w, h, 1, 2, 1, 2, 1, 1 };
+        message_centre(cr, &ax, scale, _("Roofline"));
+        cairo_restore(cr);
+        return;
+    }
+    /* ranges: every ridge and every point well inside, whole decades */
+    double ilo = INFINITY, ihi = 0, flo = INFINITY, fhi = 0;
+    for (int i = 0; i < nroofs; i++) {
+        const ui_roof *o = &r->roofs[i];
+        ilo = fmin(ilo, o->ridge_flop_per_B), ihi = fmax(ihi, o->ridge_flop_per_B);
+        fhi = fmax(fhi, o->peak_tflops * 1e12);
+    }
+    for (int k = 0; k < no; k++) {
+        const ui_roof_point *q = &r->points[order[k]];
+        ilo = fmin(ilo, q->intensity_flop_per_B), ihi = fmax(ihi, q->intensity_flop_per_B);
+        flo = fmin(flo, q->gflops * 1e9), fhi = fmax(fhi, q->gflops * 1e9);
+    }
+    if (!(ihi > 0)) ilo = 1, ihi = 100;
+    ax.xmin = pow(10, floor(log10(fmin(ilo / 30, 0.1))));
+    ax.xmax = pow(10, ceil(log10(ihi * 5)));
+    for (int i = 0; i < nroofs; i++) flo = fmin(flo, r->roofs[i].memory_tbs * 1e12 * ax.xmin);
+    if (!(fhi > 0)) flo = 1e9, fhi = 1e15;
+    if (!isfinite(flo)) flo = fhi / 1e4;
+    ax.ymin = pow(10, floor(log10(flo / 2)));
+    ax.ymax = pow(10, ceil(log10(fhi * 2)));
+    /* at most 12 decades: a roof far below the others is cut rather than squashing them */
+    if (ax.ymax / ax.ymin > 1e12) ax.ymin = ax.ymax / 1e12;
+
+    /* grid and ticks */
+    font(cr, 10.5 * scale, 0);
+    for (double v = ax.ymin; v <= ax.ymax * 1.0001; v *= 10) {
+        double y = ax_y(&ax, v);
+        grid_h(cr, &ax, y, scale);
+        rgb(cr, RGB_TEXT);
+        text_at(cr, ax.x0 - 6 * scale, y, si(a, sizeof a, v, 1), 1, 0.5);
+    }
+    for (double v = ax.xmin; v <= ax.xmax * 1.0001; v *= 10) {
+        double x = ax_x(&ax, v);
+        grid_v(cr, &ax, x, scale);
+        rgb(cr, RGB_TEXT);
+        text_at(cr, x, ax.y1 + 5 * scale, num(a, sizeof a, v, 1), 0.5, 0);
+    }
+    frame(cr, &ax, scale);
+    font(cr, 11.5 * scale, 0);
+    rgb(cr, RGB_TEXT);
+    text_at(cr, (ax.x0 + ax.x1) / 2, ax.y1 + 22 * scale, _("arithmetic intensity (FLOP per byte of memory traffic, log scale)"), 0.5, 0);
+    text_up(cr, 16 * scale, (ax.y0 + ax.y1) / 2, _("FLOP/s (log scale)"));
+    legend_rows(cr, e, ne, 12 * scale, ax.y1 + 42 * scale, cols, col_w, scale);
+
+    if (!nroofs && !no) {
+        message_centre(cr, &ax, scale, _("Nothing to plot: no accelerator and no measurement"));
+        cairo_restore(cr);
+        return;
+    }
+
+    cairo_save(cr);
+    cairo_rectangle(cr, ax.x0, ax.y0, ax.x1 - ax.x0, ax.y1 - ax.y0);
+    cairo_clip(cr);
+    /* the roofs: memory slope up to the ridge, then the flat peak; accelerators first, this
+     * computer on top */
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < nroofs; i++) {
+            const ui_roof *o = &r->roofs[i];
+            if (o->local != pass) continue;
+            double bw = o->memory_tbs * 1e12, peak = o->peak_tflops * 1e12, ridge = o->ridge_flop_per_B;
+            rgb(cr, col[i]);
+            cairo_set_line_width(cr, lw[i] * scale);
+            dash(cr, dsh[i], scale);
+            cairo_move_to(cr, ax_x(&ax, ax.xmin), ax_y(&ax, bw * ax.xmin));
+            cairo_line_to(cr, ax_x(&ax, ridge), ax_y(&ax, peak));
+            cairo_line_to(cr, ax_x(&ax, ax.xmax), ax_y(&ax, peak));
+            cairo_stroke(cr);
+            cairo_set_dash(cr, NULL, 0, 0);
+            cairo_arc(cr, ax_x(&ax, ridge), ax_y(&ax, peak), 3 * scale, 0, 2 * M_PI);
+            cairo_fill(cr);
+        }
+
+    /* this computer's measured points, at the ideal intensity of their product; labels to the
+     * right, fastest on top, pushed down so that none covers another */
+    box placed[UI_ROOF_MAX + UI_ROOF_POINTS_MAX];
+    int nplaced = 0;
+    font(cr, 10 * scale, 0);
+    double th = line_h(cr), next_top = -INFINITY;
+    for (int k = 0; k < no; k++) {
+        const ui_roof_point *q = &r->points[order[k]];
+        double x = ax_x(&ax, q->intensity_flop_per_B), y = ax_y(&ax, q->gflops * 1e9);
+        draw_marker(cr, MK_CIRCLE, x, y, scale, q->correct ? UI_PLOT_RGB_LOCAL : UI_PLOT_RGB_EFFICIENCY, q->correct);
+        char lbl[128];
+        snprintf(lbl, sizeof lbl, q->correct ? _("%s: %s GFLOP/s") : _("%s: %s GFLOP/s (wrong result)"), q->name,
+                 num(a, sizeof a, q->gflops, 3));
+        double tw = text_w(cr, lbl), top = fmax(y - th / 2, next_top);
+        double lx = x + 8 * scale;
+        if (lx + tw > ax.x1 - 4 * scale) lx = x - 8 * scale - tw;
+        rgba(cr, 0xFFFFFFu, 0.8);
+        cairo_rectangle(cr, lx - 1 * scale, top, tw + 2 * scale, th);
+        cairo_fill(cr);
+        rgb(cr, RGB_TEXT);
+        placed[nplaced++] = text_at(cr, lx, top, lbl, 0, 0);
+        next_top = top + th;
+    }
+
+    /* a label at each ridge, over every line */
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < nroofs; i++) {
+            const ui_roof *o = &r->roofs[i];
+            if (o->local != pass) continue;
+            char nm[128], lbl[200];
+            if (o->local) ut_strlcpy(nm, _("this computer"), sizeof nm);
+            else short_name(nm, sizeof nm, o->label);
+            snprintf(lbl, sizeof lbl, _("%s: ridge %s FLOP/B"), nm, num(a, sizeof a, o->ridge_flop_per_B, 3));
+            font(cr, 10 * scale, 1);
+            double rx = ax_x(&ax, o->ridge_flop_per_B), ry = ax_y(&ax, o->peak_tflops * 1e12);
+            box bx = place_label(&ax, placed, nplaced, rx, ry, text_w(cr, lbl), line_h(cr), scale);
+            if (nplaced < (int)(sizeof placed / sizeof *placed)) placed[nplaced++] = bx;
+            rgba(cr, 0xFFFFFFu, 0.8);
+            cairo_rectangle(cr, bx.x0 - 1 * scale, bx.y0, bx.x1 - bx.x0 + 2 * scale, bx.y1 - bx.y0);
+            cairo_fill(cr);
+            rgb(cr, col[i]);
+            text_at(cr, bx.x0, bx.y0, lbl, 0, 0);
+        }
+    cairo_restore(cr);
+
+    /* notes under the legend: what the points' intensity is, what is missing */
+    font(cr, 9.5 * scale, 0);
+    rgb(cr, RGB_MUTED);
+    char note[400];
+    double ny = h - 6 * scale;
+    if (no)
+        snprintf(note, sizeof note, _("Points at the ideal intensity 2n^3 / 12n^2 = %s FLOP/B (each matrix moved once): slower rungs move more"),
+                 num(b, sizeof b, r->points[order[0]].intensity_flop_per_B, 3));
+    else
+        snprintf(note, sizeof note, "%s", _("This computer's points appear once its matrix-multiplication ladder is measured"));
+    text_at(cr, 6 * scale, ny, note, 0, 1);
+    ny -= line_h(cr);
+    if (r && !r->has_local) {
+        text_at(cr, 6 * scale, ny, _("No roof for this computer: run 'usine calibrate' to measure it"), 0, 1);
+        ny -= line_h(cr);
+    }
+    if (r && r->truncated) {
+        snprintf(note, sizeof note, _("Only the first %d accelerators are drawn"), UI_ROOF_MAX);
+        text_at(cr, 6 * scale, ny, note, 0, 1);
+    }
+    cairo_restore(cr);
+}
+
+/* ========================================================================================== */
+/* Rendering and export */
+
+static int draw_kind(cairo_t *cr, ui_plot_kind kind, const void *data, double w, double h, double scale)
+{
+    if (kind == UI_PLOT_SCALING) ui_plot_scaling_draw(cr, w, h, scale, data);
+    else if (kind == UI_PLOT_ROOFLINE) ui_plot_roofline_draw(cr, w, h, scale, data);
+    else return -1;
+    return 0;
+}
+
+cairo_surface_t *ui_plot_render(ui_plot_kind kind, const void *data, int w, int h, double scale)
+{
+    if (w < 1 || h < 1 || (kind != UI_PLOT_SCALING && kind != UI_PLOT_ROOFLINE)) return NULL;
+    cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+    if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) goto fail;
+    cairo_t *cr = cairo_create(img);
+    draw_kind(cr, kind, data, w, h, scale);
+    cairo_status_t st = cairo_status(cr);
+    cairo_destroy(cr);
+    if (st != CAIRO_STATUS_SUCCESS) goto fail;
+    cairo_surface_flush(img);
+    return img;
+fail:
+    cairo_surface_destroy(img);
+    return NULL;
+}
+
+static int ends_with(const char *s, const char *ext)
+{
+    size_t n = strlen(s), m = strlen(ext);
+    return n > m && !strcasecmp(s + n - m, ext);
+}
+
+int ui_plot_export(const char *path, ui_plot_kind kind, const void *data, int w, int h, char *err, size_t err_size)
+{
+    char msg[768];
+    if (!path || !path[0]) {
+        put_err(err, err_size, _("no file name for the plot"));
+        return -1;
+    }
+    if (w < 1 || h < 1 || (kind != UI_PLOT_SCALING && kind != UI_PLOT_ROOFLINE)) {
+        snprintf(msg, sizeof msg, _("%s: bad plot size or kind"), path);
+        put_err(err, err_size, msg);
+        return -1;
+    }
+    int png = ends_with(path, ".png"), svg = ends_with(path, ".svg");
+    if (!png && !svg) {
+        snprintf(msg, sizeof msg, _("%s: unknown image format; the name must end in .png or .svg"), path);
+        put_err(err, err_size, msg);
+        return -1;
+    }
+    cairo_status_t st;
+    if (png) {
+        cairo_surface_t *img = ui_plot_render(kind, data, w, h, 1);
+        if (!img) st = CAIRO_STATUS_NO_MEMORY;
+        else st = cairo_surface_write_to_png(img, path);
+        cairo_surface_destroy(img);
+    } else {
+        cairo_surface_t *sv = cairo_svg_surface_create(path, w, h);
+        st = cairo_surface_status(sv);
+        if (st == CAIRO_STATUS_SUCCESS) {
+            cairo_t *cr = cairo_create(sv);
+            draw_kind(cr, kind, data, w, h, 1);
+            st = cairo_status(cr);
+            cairo_destroy(cr);
+            cairo_surface_finish(sv); /* writes the file: its errors show in the surface's status */
+            if (st == CAIRO_STATUS_SUCCESS) st = cairo_surface_status(sv);
+        }
+        cairo_surface_destroy(sv);
+    }
+    if (st != CAIRO_STATUS_SUCCESS) {
+        snprintf(msg, sizeof msg, _("%s: cannot write the plot: %s"), path, cairo_status_to_string(st));
+        put_err(err, err_size, msg);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,434 @@
+/* ui_scene.c: from a scenario to what the window shows, computed by the core and nothing else.
+ * A scene holds one training step run by the discrete-event simulator (ds.h) on the first GPUs
+ * of a partition, its timeline turned into per-GPU phase tracks for fast lookups while animating,
+ * and the same job predicted analytically (train.h) at full scale and on other machines.
+ *
+ * Building takes from milliseconds (the classroom) to a second or two (Jean Zay's 1,456 H100),
+ * so it runs on a worker thread; the window keeps drawing the previous scene meanwhile. A scene is
+ * never changed after it is handed over. No SDL here. */
+#include "ui.h"
+
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* The simulator runs every message of every collective; above this many GPUs a step takes
+ * seconds, so bigger machines are simulated on a slice and extrapolated analytically. */
+#define UI_MAX_SIM_GPUS 2048
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+const char *ui_phase_name(ui_phase p)
+{
+    switch (p) {
+    case UI_IDLE: return _("idle (bubble, waiting)");
+    case UI_FORWARD: return _("forward");
+    case UI_BACKWARD: return _("backward");
+    case UI_OPTIMIZER: return _("optimizer");
+    case UI_COMM: return _("communication");
+    case UI_OUTSIDE: return _("not in the job");
+    default: return "?";
+    }
+}
+
+int ui_resolve_platform(const char *name, const char *dirs, char *buf, size_t size)
+{
+    struct stat st;
+    if (strchr(name, '/') || (strlen(name) > 4 && !strcmp(name + strlen(name) - 4, ".xml"))) {
+        snprintf(buf, size, "%s", name);
+        return stat(buf, &st) == 0 ? 0 : -1;
+    }
+    const char *p = dirs ? dirs : "";
+    while (*p) {
+        const char *end = strchr(p, ':');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len) {
+            snprintf(buf, size, "%.*s/%s.xml", (int)len, p, name);
+            if (stat(buf, &st) == 0) return 0;
+        }
+        p += len + (end != NULL);
+    }
+    return -1;
+}
+
+/* ----------------------------------------------------------------------------------------- */
+/* Tracks: per GPU, a step function of phases. Compute intervals carry the task's label
+ * ("forward", "backward", "optimizer" from train_ds.c); communication intervals are collectives.
+ * Where they overlap, compute is what the GPU's cores do and the collective is flagged. */
+
+typedef struct edge { double t; int delta, cat; } edge;
+
+static int edge_cmp(const void *a, const void *b)
+{
+    const edge *x = a, *y = b;
+    if (x->t != y->t) return x->t < y->t ? -1 : 1;
+    return x->delta - y->delta;   /* ends before starts at the same instant */
+}
+
+static int category(const tl *t, const tl_interval *iv)
+{
+    if (iv->kind == TL_COMM) return UI_COMM;
+    if (iv->kind != TL_COMPUTE) return -1;
+    const char *l = tl_task_label(t, iv->task);
+    if (!strcmp(l, "forward")) return UI_FORWARD;
+    if (!strcmp(l, "backward")) return UI_BACKWARD;
+    if (!strcmp(l, "optimizer")) return UI_OPTIMIZER;
+    return -1;   /* bookkeeping tasks of zero length */
+}
+
+static void track_push(ui_track *tr, size_t *cap, double t, int phase, int comm)
+{
+    if (tr->n && tr->phase[tr->n - 1] == phase && tr->comm[tr->n - 1] == comm) return;
+    if (tr->n && tr->t[tr->n - 1] == t) {   /* replaced at the same instant */
+        tr->phase[tr->n - 1] = (unsigned char)phase;
+        tr->comm[tr->n - 1] = (unsigned char)comm;
+        if (tr->n > 1 && tr->phase[tr->n - 2] == phase && tr->comm[tr->n - 2] == comm) tr->n--;
+        return;
+    }
+    if ((size_t)tr->n + 1 > *cap) {
+        *cap = *cap ? *cap * 2 : 16;
+        tr->t = ut_realloc(tr->t, *cap * sizeof *tr->t);
+        tr->phase = ut_realloc(tr->phase, *cap);
+        tr->comm = ut_realloc(tr->comm, *cap);
+    }
+    tr->t[tr->n] = t;
+    tr->phase[tr->n] = (unsigned char)phase;
+    tr->comm[tr->n] = (unsigned char)comm;
+    tr->n++;
+}
+
+static void build_track(const tl *t, int gpu, ui_track *tr)
+{
+    const tl_interval *iv;
+    int n = tl_gpu_intervals(t, gpu, &iv);
+    edge *e = ut_malloc((size_t)(2 * n + 1) * sizeof *e);
+    int ne = 0;
+    for (int i = 0; i < n; i++) {
+        int cat = category(t, &iv[i]);
+        if (cat < 0 || !(iv[i].t1_s > iv[i].t0_s)) continue;
+        e[ne++] = (edge){ iv[i].t0_s, +1, cat };
+        e[ne++] = (edge){ iv[i].t1_s, -1, cat };
+    }
+    qsort(e, (size_t)ne, sizeof *e, edge_cmp);
+    size_t cap = 0;
+    int cnt[UI_PHASE_COUNT] = { 0 };
+    track_push(tr, &cap, 0, UI_IDLE, 0);
+    for (int i = 0; i < ne; i++) {
+        cnt[e[i].cat] += e[i].delta;
+        if (i + 1 < ne && e[i + 1].t == e[i].t) continue;
+        int ph = cnt[UI_BACKWARD] > 0 ? UI_BACKWARD : cnt[UI_FORWARD] > 0 ? UI_FORWARD
+               : cnt[UI_OPTIMIZER] > 0 ? UI_OPTIMIZER : cnt[UI_COMM] > 0 ? UI_COMM : UI_IDLE;
+        track_push(tr, &cap, e[i].t, ph, cnt[UI_COMM] > 0);
+    }
+    free(e);
+}
+
+ui_phase ui_track_at(const ui_track *tr, double t_s, int *comm)
+{
+    if (!tr || tr->n == 0) {
+        if (comm) *comm = 0;
+        return UI_IDLE;
+    }
+    int lo = 0, hi = tr->n - 1;    /* last i with t[i] <= t_s */
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (tr->t[mid] <= t_s) lo = mid;
+        else hi = mid - 1;
+    }
+    if (comm) *comm = tr->comm[lo];
+    return (ui_phase)tr->phase[lo];
+}
+
+/* ----------------------------------------------------------------------------------------- */
+/* The analytic extrapolations. The plan keeps its tensor and pipeline sizes and its micro-batch,
+ * and its global batch grows with the data-parallel size (each replica keeps its share). When that
+ * plan is not valid or does not fit there, the best plan the model finds is shown instead. */
+
+static void extrapolate(ui_extra *x, const plat_platform *p, int part, const tm_model *m, const tm_plan *base,
+                        int base_dp, int gpus)
+{
+    char err[512];
+    x->ok = 0;
+    tm_ctx *c = tm_ctx_create(p, part, gpus, err, sizeof err);
+    if (!c) {
+        snprintf(x->why, sizeof x->why, "%s", err);
+        return;
+    }
+    tm_plan pl = *base;
+    int per = pl.tp * pl.pp * pl.cp;
+    pl.gpus = gpus / per * per;
+    long per_replica = base->gbs / (base_dp > 0 ? base_dp : 1);
+    if (pl.gpus >= per) {
+        pl.gbs = per_replica * (pl.gpus / per);
+        tm_result r;
+        if (tm_plan_check(c, m, &pl, err, sizeof err) == 0 && tm_predict(c, m, &pl, 0, &r, err, sizeof err) == 0
+            && r.mem.fits) {
+            x->plan = pl, x->r = r, x->ok = 1;
+            tm_ctx_destroy(c);
+            return;
+        }
+    }
+    /* search: all the GPUs, a global batch near the same number of sequences per GPU */
+    tm_plan b = *base;
+    b.gpus = gpus;
+    b.gbs = (long)fmax(1, round((double)base->gbs / base->gpus * gpus));
+    tm_ranked best;
+    long evaluated = 0;
+    if (tm_search(c, m, &b, &best, 1, &evaluated) > 0) {
+        x->plan = best.plan, x->r = best.r, x->ok = 1;
+    } else {
+        snprintf(x->why, sizeof x->why, "%s", _("no plan fits in memory"));
+    }
+    tm_ctx_destroy(c);
+}
+
+static void extra_on(ui_extra *x, const char *name, const char *partition, const char *label, const char *dirs,
+                     const tm_model *m, const tm_plan *base, int base_dp)
+{
+    char path[1024], err[1024] = "";
+    snprintf(x->label, sizeof x->label, "%s", label);
+    if (ui_resolve_platform(name, dirs, path, sizeof path) != 0) {
+        snprintf(x->why, sizeof x->why, _("platform '%s' not found"), name);
+        return;
+    }
+    plat_error pe;
+    plat_platform *p = plat_load_file(path, &pe);
+    if (!p) {
+        snprintf(x->why, sizeof x->why, "%s", pe.msg);
+        return;
+    }
+    int part = partition ? plat_find_partition(p, partition) : 0;
+    if (part < 0) part = 0;
+    plat_totals t;
+    plat_partition_totals(p, part, &t);
+    if (t.accels < 1) snprintf(x->why, sizeof x->why, "%s", _("no accelerators"));
+    else extrapolate(x, p, part, m, base, base_dp, (int)(t.accels > 1 << 20 ? 1 << 20 : t.accels));
+    (void)err;
+    plat_free(p);
+}
+
+/* ----------------------------------------------------------------------------------------- */
+
+static int fail(ui_scene *s, const char *msg)
+{
+    snprintf(s->error, sizeof s->error, "%s", msg);
+    return -1;
+}
+
+static int build(ui_scene *s, const char *dirs, const char *local_path)
+{
+    const ui_scenario *sc = &s->sc;
+    char err[768];
+    if (ui_resolve_platform(sc->platform, dirs, s->plat_path, sizeof s->plat_path) != 0) {
+        snprintf(err, sizeof err, _("platform '%s' not found (a file, or a preset name)"), sc->platform);
+        return fail(s, err);
+    }
+    plat_error pe;
+    s->plat = plat_load_file(s->plat_path, &pe);
+    if (!s->plat) return fail(s, pe.msg);
+    s->part = sc->partition[0] ? plat_find_partition(s->plat, sc->partition) : 0;
+    if (s->part < 0) {
+        snprintf(err, sizeof err, _("%s: no partition '%s'"), s->plat_path, sc->partition);
+        s->part = 0;
+        return fail(s, err);
+    }
+    const plat_partition *pt = &s->plat->partitions[s->part];
+    const plat_node *nd = &s->plat->node_types[pt->node];
+    s->gpn = nd->accel >= 0 ? nd->accels_per_node : 0;
+    s->part_gpus = (long)pt->nodes * s->gpn;
+    if (s->part_gpus < 1) {
+        snprintf(err, sizeof err, _("%s: partition '%s' has no accelerators to train on"), s->plat_path, pt->id);
+        return fail(s, err);
+    }
+    const tm_model *m = tm_model_preset(sc->model);
+    if (!m) {
+        snprintf(err, sizeof err, _("unknown model '%s'"), sc->model);
+        return fail(s, err);
+    }
+    s->model = *m;
+
+    tm_plan pl = tm_plan_default();
+    pl.tp = sc->tp > 0 ? sc->tp : 1;
+    pl.pp = sc->pp > 0 ? sc->pp : 1;
+    pl.mbs = sc->mbs > 0 ? sc->mbs : 1;
+    pl.recompute = (tm_recompute)sc->recompute;
+    pl.prec = sc->prec;
+    int per = pl.tp * pl.pp;
+    long want = sc->gpus > 0 ? sc->gpus : s->part_gpus;
+    if (want > s->part_gpus) want = s->part_gpus;
+    if (want > UI_MAX_SIM_GPUS) {
+        want = UI_MAX_SIM_GPUS;
+        snprintf(s->notice, sizeof s->notice, _("the simulation runs on the first %d GPUs; the full machine is extrapolated"),
+                 UI_MAX_SIM_GPUS);
+    }
+    pl.gpus = (int)(want / per * per);
+    if (pl.gpus < per) {
+        snprintf(err, sizeof err, _("tensor x pipeline = %d GPUs, more than the %ld available"), per, want);
+        return fail(s, err);
+    }
+    int dp = pl.gpus / per;
+    pl.gbs = sc->gbs > 0 ? sc->gbs : (long)dp * pl.mbs * 8;
+
+    tm_ctx *c = tm_ctx_create(s->plat, s->part, pl.gpus, err, sizeof err);
+    if (!c) return fail(s, err);
+    int rc = -1;
+    if (tm_plan_check(c, &s->model, &pl, err, sizeof err) != 0 || tm_predict(c, &s->model, &pl, 0, &s->r, err, sizeof err) != 0) {
+        fail(s, err);
+        goto out;
+    }
+    s->plan = pl;
+    s->nw = net_create(s->plat, s->part, pl.gpus, err, sizeof err);
+    if (!s->nw) {
+        fail(s, err);
+        goto out;
+    }
+    s->sim = ds_create(s->nw, 1);
+    double t0 = now_s();
+    if (tm_build_step(c, &s->model, &pl, s->sim, err, sizeof err) < 0) {
+        fail(s, err);
+        goto out;
+    }
+    ds_run(s->sim, &s->st);
+    s->sim_wall_s = now_s() - t0;
+    s->timeline = ds_timeline(s->sim);
+    s->tracks = ut_calloc((size_t)pl.gpus, sizeof *s->tracks);
+    for (int g = 0; g < pl.gpus; g++) build_track(s->timeline, g, &s->tracks[g]);
+    s->link_cap_Bps = ut_malloc((size_t)(s->nw->nlinks ? s->nw->nlinks : 1) * sizeof *s->link_cap_Bps);
+    for (int i = 0; i < s->nw->nlinks; i++) s->link_cap_Bps[i] = s->nw->links[i].cap_Bps;
+
+    /* the same job, analytically, elsewhere */
+    char label[96];
+    snprintf(label, sizeof label, "%s/%s", s->plat->id, pt->id);
+    snprintf(s->extra[UI_EXTRA_FULL].label, sizeof s->extra[0].label, "%s", label);
+    extrapolate(&s->extra[UI_EXTRA_FULL], s->plat, s->part, &s->model, &pl, s->r.dp, (int)(s->part_gpus > 1 << 20 ? 1 << 20 : s->part_gpus));
+    extra_on(&s->extra[UI_EXTRA_JEANZAY], "jean-zay", "h100", "jean-zay/h100", dirs, &s->model, &pl, s->r.dp);
+    extra_on(&s->extra[UI_EXTRA_ALICE], "alice-recoque", NULL, "alice-recoque", dirs, &s->model, &pl, s->r.dp);
+    struct stat st;
+    if (local_path && stat(local_path, &st) == 0)
+        extra_on(&s->extra[UI_EXTRA_LOCAL], local_path, NULL, _("this computer"), dirs, &s->model, &pl, s->r.dp);
+    else {
+        snprintf(s->extra[UI_EXTRA_LOCAL].label, sizeof s->extra[0].label, "%s", _("this computer"));
+        snprintf(s->extra[UI_EXTRA_LOCAL].why, sizeof s->extra[0].why, "%s", _("not calibrated: run 'usine calibrate'"));
+    }
+    rc = 0;
+out:
+    tm_ctx_destroy(c);
+    return rc;
+}
+
+ui_scene *ui_scene_build(const ui_scenario *sc, const char *dirs, const char *local_path)
+{
+    ui_scene *s = ut_calloc(1, sizeof *s);
+    s->sc = *sc;
+    build(s, dirs, local_path);
+    return s;
+}
+
+void ui_scene_free(ui_scene *s)
+{
+    if (!s) return;
+    if (s->tracks) {
+        for (int g = 0; g < s->plan.gpus; g++) {
+            free(s->tracks[g].t);
+            free(s->tracks[g].phase);
+            free(s->tracks[g].comm);
+        }
+        free(s->tracks);
+    }
+    free(s->link_cap_Bps);
+    ds_destroy(s->sim);
+    net_destroy(s->nw);
+    plat_free(s->plat);
+    free(s);
+}
+
+/* ----------------------------------------------------------------------------------------- */
+/* The worker: one request slot (the newest wins) and one result slot. */
+
+static void *worker_main(void *arg)
+{
+    ui_worker *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->pending && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
+        if (w->quit) break;
+        ui_scenario sc = w->want;
+        w->pending = 0;
+        w->busy = 1;
+        pthread_mutex_unlock(&w->mu);
+        ui_scene *s = ui_scene_build(&sc, w->platform_dirs, w->local_path[0] ? w->local_path : NULL);
+        pthread_mutex_lock(&w->mu);
+        w->busy = 0;
+        if (w->pending) {          /* already out of date */
+            ui_scene_free(s);
+            continue;
+        }
+        ui_scene_free(w->done);
+        w->done = s;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+int ui_worker_start(ui_worker *w, const char *dirs, const char *local_path)
+{
+    memset(w, 0, sizeof *w);
+    snprintf(w->platform_dirs, sizeof w->platform_dirs, "%s", dirs ? dirs : "");
+    snprintf(w->local_path, sizeof w->local_path, "%s", local_path ? local_path : "");
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    if (pthread_create(&w->thread, NULL, worker_main, w) != 0) return -1;
+    w->started = 1;
+    return 0;
+}
+
+void ui_worker_request(ui_worker *w, const ui_scenario *sc)
+{
+    pthread_mutex_lock(&w->mu);
+    w->want = *sc;
+    w->pending = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+ui_scene *ui_worker_take(ui_worker *w)
+{
+    pthread_mutex_lock(&w->mu);
+    ui_scene *s = w->done;
+    w->done = NULL;
+    pthread_mutex_unlock(&w->mu);
+    return s;
+}
+
+int ui_worker_busy(ui_worker *w)
+{
+    pthread_mutex_lock(&w->mu);
+    int b = w->pending || w->busy;
+    pthread_mutex_unlock(&w->mu);
+    return b;
+}
+
+void ui_worker_stop(ui_worker *w)
+{
+    if (!w->started) return;
+    pthread_mutex_lock(&w->mu);
+    w->quit = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    ui_scene_free(w->done);
+    w->done = NULL;
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    w->started = 0;
+}

@@ -1,0 +1,317 @@
+/* test_ui.c: the desktop app as users and documentation see it, rendered headless by the real
+ * program (`usine screenshot`, `usine gui --headless`) and checked on the picture: not blank, the
+ * phases' colours in the factory, the course panel with its checks, errors shown in the window
+ * and said on stderr with exit status 2, the same picture twice for the same scenario. */
+#define _XOPEN_SOURCE 700
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <cairo.h>
+#include <ftw.h>
+#include <sys/stat.h>
+
+#include "run_usine.h"
+
+static char tmp[256], xdg[300];
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(p);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmp, sizeof tmp, "/tmp/usine-test-ui-XXXXXX");
+    if (!mkdtemp(tmp)) return -1;
+    snprintf(xdg, sizeof xdg, "%s/data", tmp);
+    run_xdg_data_home = xdg;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    return 0;
+}
+
+typedef struct image {
+    cairo_surface_t *s;
+    int w, h, stride;
+    const unsigned char *px;
+} image;
+
+static image load(const char *path)
+{
+    image im;
+    im.s = cairo_image_surface_create_from_png(path);
+    if (cairo_surface_status(im.s) != CAIRO_STATUS_SUCCESS) fail_msg("%s: not a PNG", path);
+    im.w = cairo_image_surface_get_width(im.s);
+    im.h = cairo_image_surface_get_height(im.s);
+    im.stride = cairo_image_surface_get_stride(im.s);
+    im.px = cairo_image_surface_get_data(im.s);
+    return im;
+}
+
+static uint32_t at(const image *im, int x, int y) { return *(const uint32_t *)(im->px + (size_t)y * im->stride + 4 * (size_t)x) & 0xFFFFFF; }
+
+/* Pixels of exactly this colour in the rectangle. */
+static long count(const image *im, uint32_t rgb, int x0, int y0, int x1, int y1)
+{
+    long n = 0;
+    for (int y = y0; y < y1 && y < im->h; y++)
+        for (int x = x0; x < x1 && x < im->w; x++) n += at(im, x, y) == rgb;
+    return n;
+}
+
+/* Pixels within a few levels of this colour (anti-aliased text keeps few exact ones). */
+static long count_near(const image *im, uint32_t rgb, int x0, int y0, int x1, int y1)
+{
+    long n = 0;
+    for (int y = y0; y < y1 && y < im->h; y++)
+        for (int x = x0; x < x1 && x < im->w; x++) {
+            uint32_t c = at(im, x, y);
+            int dr = (int)(c >> 16 & 255) - (int)(rgb >> 16 & 255), dg = (int)(c >> 8 & 255) - (int)(rgb >> 8 & 255),
+                db = (int)(c & 255) - (int)(rgb & 255);
+            n += dr * dr + dg * dg + db * db < 40 * 40;
+        }
+    return n;
+}
+
+static int distinct(const image *im)
+{
+    static unsigned char seen[1 << 21];
+    memset(seen, 0, sizeof seen);
+    int n = 0;
+    for (int y = 0; y < im->h; y += 2)
+        for (int x = 0; x < im->w; x += 2) {
+            uint32_t c = at(im, x, y) >> 3 & 0x1FFFFF;
+            if (!seen[c]) seen[c] = 1, n++;
+        }
+    return n;
+}
+
+#define FORWARD 0x56B4E9u
+#define BACKWARD 0x0072B2u
+#define BAD 0xE6613Cu
+#define ACCENT 0x56B4E9u
+
+static void shot(const char *out, const char *size, const char *extra1, const char *extra2)
+{
+    run("en", "screenshot", "--platform", "classroom", "--no-course", "--size", size, "--out", out, extra1, extra2, NULL);
+}
+
+static void test_factory_picture(void **state)
+{
+    (void)state;
+    char out[400];
+    snprintf(out, sizeof out, "%s/factory.png", tmp);
+    shot(out, "1280x720", NULL, NULL);
+    assert_int_equal(R.status, 0);
+    assert_non_null(strstr(R.out, "1280x720"));
+    image im = load(out);
+    assert_int_equal(im.w, 1280);
+    assert_int_equal(im.h, 720);
+    assert_true(distinct(&im) > 50);
+    /* the factory (right of the controls, above the timeline) holds GPUs at work: both colours of
+     * compute, many pixels of each */
+    int fx = (int)(350 * 0.85), top = (int)(44 * 0.85);
+    long fwd = count(&im, FORWARD, fx, top, im.w, im.h - 160), bwd = count(&im, BACKWARD, fx, top, im.w, im.h - 160);
+    print_message("factory: %ld forward and %ld backward pixels\n", fwd, bwd);
+    assert_true(fwd + bwd > 5000);
+    assert_true(fwd > 200 && bwd > 200);
+    /* the timeline at the bottom shows the idle grey of the pipeline bubble */
+    assert_true(count(&im, 0x464B56u, fx, im.h - 140, im.w, im.h) > 500);
+    /* the top bar is the dark band across */
+    assert_true(count(&im, 0x101216u, 0, 0, im.w, top) > im.w * top / 2);
+    cairo_surface_destroy(im.s);
+}
+
+static void test_same_scenario_same_picture(void **state)
+{
+    (void)state;
+    char a[400], b[400];
+    snprintf(a, sizeof a, "%s/a.png", tmp);
+    snprintf(b, sizeof b, "%s/b.png", tmp);
+    shot(a, "800x600", "--at", "0.7");
+    assert_int_equal(R.status, 0);
+    shot(b, "800x600", "--at", "0.7");
+    assert_int_equal(R.status, 0);
+    image x = load(a), y = load(b);
+    long diff = 0;
+    for (int j = 0; j < x.h; j++)
+        for (int i = 0; i < x.w; i++) diff += at(&x, i, j) != at(&y, i, j);
+    assert_int_equal(diff, 0);
+    /* another instant of the step is another picture */
+    shot(b, "800x600", "--at", "0.1");
+    cairo_surface_destroy(y.s);
+    y = load(b);
+    for (int j = 0; j < x.h; j++)
+        for (int i = 0; i < x.w; i++) diff += at(&x, i, j) != at(&y, i, j);
+    assert_true(diff > 100);
+    cairo_surface_destroy(x.s);
+    cairo_surface_destroy(y.s);
+}
+
+static void test_course_panel(void **state)
+{
+    (void)state;
+    char out[400], work[512], prog[400];
+    snprintf(out, sizeof out, "%s/course.png", tmp);
+    run("fr", "screenshot", "--course", "courses/fondamentaux", "--exercise", "anatomy", "--size", "1366x768", "--out", out, NULL);
+    assert_int_equal(R.status, 0);
+    /* the student's file was made from the starter, and its first check was recorded */
+    snprintf(work, sizeof work, "%s/usine/work/fondamentaux/anatomy.lua", xdg);
+    struct stat st;
+    assert_int_equal(stat(work, &st), 0);
+    snprintf(prog, sizeof prog, "%s/usine/progress.json", xdg);
+    FILE *f = fopen(prog, "r");
+    assert_non_null(f);
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    assert_non_null(strstr(buf, "anatomy"));
+    image im = load(out);
+    /* the panel is on the right: titles in the accent colour, failed checks in the bad colour */
+    int px = im.w - (int)(560 * 0.85);
+    assert_true(count(&im, ACCENT, px, 0, im.w, im.h) > 200);
+    assert_true(count(&im, BAD, px, 0, im.w, im.h) > 50);
+    cairo_surface_destroy(im.s);
+
+    /* the reference solution, saved as the student's file, passes */
+    FILE *sol = fopen("tests/solutions/fondamentaux/anatomy.lua", "r"), *dst = fopen(work, "w");
+    assert_non_null(sol);
+    assert_non_null(dst);
+    while ((n = fread(buf, 1, sizeof buf, sol)) > 0) fwrite(buf, 1, n, dst);
+    fclose(sol);
+    fclose(dst);
+    run("en", "screenshot", "--course", "courses/fondamentaux", "--exercise", "anatomy", "--size", "1366x768", "--out", out, NULL);
+    assert_int_equal(R.status, 0);
+    f = fopen(prog, "r");
+    n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    cJSON *j = parse_json(buf);
+    assert_non_null(strstr(buf, "\"passed\""));
+    cJSON_Delete(j);
+    im = load(out);
+    assert_true(count(&im, 0x009E73u, px, 0, im.w, im.h) > 50);   /* passed checks in green */
+    cairo_surface_destroy(im.s);
+}
+
+static void test_errors_in_the_window(void **state)
+{
+    (void)state;
+    char out[400], bad[400];
+    snprintf(out, sizeof out, "%s/err.png", tmp);
+    snprintf(bad, sizeof bad, "%s/broken.xml", tmp);
+    FILE *f = fopen(bad, "w");
+    fputs("<platform version=\"1\" id=\"b\" name=\"b\">\n  <accelerator id=\"a\" name=\"A\"/>\n</platform>\n", f);
+    fclose(f);
+    run("en", "screenshot", "--platform", bad, "--no-course", "--size", "1024x640", "--out", out, NULL);
+    assert_int_equal(R.status, 2);
+    assert_non_null(strstr(R.err, "broken.xml:"));
+    image im = load(out);
+    assert_true(count(&im, BAD, 0, 0, im.w, im.h) > 300);   /* the banner with the message */
+    cairo_surface_destroy(im.s);
+
+    /* a course whose exercise does not load: the panel shows why, the command says it */
+    char dir[400], path[500];
+    snprintf(dir, sizeof dir, "%s/course", tmp);
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/index.lua", dir);
+    f = fopen(path, "w");
+    fputs("return { id = \"c\", title = { fr = \"C\", en = \"C\" }, exercises = { \"broken\" } }\n", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/broken.lua", dir);
+    f = fopen(path, "w");
+    fputs("return {\n  id = \"broken\",\n  title = \n", f);
+    fclose(f);
+    run("en", "screenshot", "--platform", "classroom", "--course", dir, "--size", "1024x640", "--out", out, NULL);
+    assert_int_equal(R.status, 2);
+    assert_non_null(strstr(R.err, "broken.lua:"));
+    im = load(out);
+    assert_true(count_near(&im, BAD, im.w / 2, 0, im.w, im.h) > 100);
+    cairo_surface_destroy(im.s);
+}
+
+static void test_headless_frames(void **state)
+{
+    (void)state;
+    run("en", "gui", "--headless", "--frames", "20", "--json", "--platform", "classroom", "--no-course", "--size", "960x540", NULL);
+    assert_int_equal(R.status, 0);
+    cJSON *j = parse_json(R.out);
+    assert_true(num(j, "frame_ms_p50") > 0);
+    assert_true(num(j, "frame_ms_p99") >= num(j, "frame_ms_p50"));
+    assert_true(num(j, "startup_to_first_frame_ms") > 0);
+    assert_int_equal((int)num(j, "gpus_drawn"), 128);
+    assert_int_equal((int)num(j, "gpus_simulated"), 128);
+    assert_int_equal((int)num(j, "frames"), 20);
+    cJSON_Delete(j);
+}
+
+static void test_plots_view(void **state)
+{
+    (void)state;
+    char out[400];
+    snprintf(out, sizeof out, "%s/plots.png", tmp);
+    shot(out, "1280x720", "--view", "plots");
+    assert_int_equal(R.status, 0);
+    image im = load(out);
+    /* the plots are drawn on white, with the scaling curve in blue */
+    int fx = (int)(350 * 0.85);
+    assert_true(count(&im, 0xFFFFFFu, fx, 40, im.w, im.h) > 100000);
+    assert_true(count(&im, 0x0072B2u, fx, 40, im.w, im.h) > 100);
+    cairo_surface_destroy(im.s);
+}
+
+static void test_bad_usage(void **state)
+{
+    (void)state;
+    char out[400];
+    snprintf(out, sizeof out, "%s/x.png", tmp);
+    run("en", "screenshot", "--no-course", NULL);
+    assert_int_equal(R.status, 2);
+    assert_non_null(strstr(R.err, "--out"));
+    run("en", "screenshot", "--size", "10x10", "--out", out, NULL);
+    assert_int_equal(R.status, 2);
+    assert_non_null(strstr(R.err, "--size"));
+    run("en", "gui", "--headless", "--frames", "0", NULL);
+    assert_int_equal(R.status, 2);
+    run("en", "gui", "--bogus", NULL);
+    assert_int_equal(R.status, 2);
+    assert_non_null(strstr(R.err, "--bogus"));
+    run("en", "screenshot", "--exercise", "anatomy", "--out", out, NULL);
+    assert_int_equal(R.status, 2);
+    run("en", "screenshot", "--model", "gpt-9", "--out", out, NULL);
+    assert_int_equal(R.status, 2);
+    assert_non_null(strstr(R.err, "gpt-9"));
+    run("en", "screenshot", "--view", "nope", "--out", out, NULL);
+    assert_int_equal(R.status, 2);
+    run("en", "screenshot", "--platform", "classroom", "--no-course", "--size", "640x480", "--out", "/nonexistent/dir/x.png", NULL);
+    assert_int_equal(R.status, 2);
+    assert_non_null(strstr(R.err, "/nonexistent/dir/x.png"));
+    run("fr", "screenshot", "--help", NULL);
+    assert_int_equal(R.status, 0);
+    assert_non_null(strstr(R.out, "--out"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_factory_picture),
+        cmocka_unit_test(test_same_scenario_same_picture),
+        cmocka_unit_test(test_course_panel),
+        cmocka_unit_test(test_errors_in_the_window),
+        cmocka_unit_test(test_headless_frames),
+        cmocka_unit_test(test_plots_view),
+        cmocka_unit_test(test_bad_usage),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,258 @@
+/* test_ui_scene.c: what the desktop app draws comes from the core, faithfully. A scene's phase
+ * tracks say what the simulator's timeline says at every instant; the extrapolations are the
+ * analytic model's own predictions; the layout places every GPU inside its node and its rack,
+ * and every simulated NIC link is drawn by exactly one cable. No window, no SDL. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ui.h"
+
+#define PLATFORMS "assets/platforms"
+
+static ui_scenario classroom(void)
+{
+    ui_scenario sc;
+    memset(&sc, 0, sizeof sc);
+    snprintf(sc.platform, sizeof sc.platform, "classroom");
+    snprintf(sc.model, sizeof sc.model, "llama2-7b");
+    sc.tp = 2, sc.pp = 4, sc.mbs = 1;
+    sc.prec = PLAT_BF16;
+    return sc;
+}
+
+static int setup(void **state)
+{
+    ui_scenario sc = classroom();
+    ui_scene *s = ui_scene_build(&sc, PLATFORMS, NULL);
+    if (!s || s->error[0]) return -1;
+    *state = s;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    ui_scene_free(*state);
+    return 0;
+}
+
+static int in(ui_rect inner, ui_rect outer)
+{
+    return inner.x >= outer.x - 1e-4f && inner.y >= outer.y - 1e-4f && inner.x + inner.w <= outer.x + outer.w + 1e-4f &&
+           inner.y + inner.h <= outer.y + outer.h + 1e-4f;
+}
+
+static void test_tracks_follow_the_timeline(void **state)
+{
+    const ui_scene *s = *state;
+    assert_int_equal(s->plan.gpus, 128);
+    assert_true(s->st.end_s > 0);
+    /* at many instants, the phase agrees with the timeline's own query */
+    int checked = 0, busy = 0;
+    for (int g = 0; g < s->plan.gpus; g += 3) {
+        for (int k = 0; k < 200; k++) {
+            double t = s->st.end_s * (k + 0.37) / 200;
+            unsigned bits = tl_gpu_state(s->timeline, g, t);
+            int comm;
+            ui_phase ph = ui_track_at(&s->tracks[g], t, &comm);
+            if (bits & (1u << TL_COMPUTE)) {
+                assert_true(ph == UI_FORWARD || ph == UI_BACKWARD || ph == UI_OPTIMIZER);
+                busy++;
+            } else if (bits & (1u << TL_COMM))
+                assert_int_equal(ph, UI_COMM);
+            else
+                assert_int_equal(ph, UI_IDLE);
+            assert_int_equal(comm, (bits & (1u << TL_COMM)) != 0);
+            checked++;
+        }
+    }
+    assert_true(busy > checked / 4);
+    /* the time a track spends computing is the timeline's busy time */
+    for (int g = 0; g < s->plan.gpus; g += 17) {
+        const ui_track *tr = &s->tracks[g];
+        double comp = 0;
+        for (int i = 0; i < tr->n; i++) {
+            double t1 = i + 1 < tr->n ? tr->t[i + 1] : s->st.end_s;
+            if (tr->phase[i] == UI_FORWARD || tr->phase[i] == UI_BACKWARD || tr->phase[i] == UI_OPTIMIZER) comp += t1 - tr->t[i];
+        }
+        assert_true(fabs(comp - tl_gpu_busy_s(s->timeline, g, TL_COMPUTE)) < 1e-9 * s->st.end_s + 1e-12);
+    }
+}
+
+static void test_pipeline_has_a_bubble(void **state)
+{
+    const ui_scene *s = *state;
+    /* 1F1B: the last stage waits at the start of the step for the first micro-batch */
+    int last_stage_gpu = (s->plan.pp - 1) * s->plan.tp * s->r.dp;
+    int comm;
+    assert_int_equal(ui_track_at(&s->tracks[last_stage_gpu], s->st.end_s * 1e-4, &comm), UI_IDLE);
+    assert_int_equal(ui_track_at(&s->tracks[0], s->st.end_s * 1e-4, &comm), UI_FORWARD);
+}
+
+static void test_extrapolations_are_the_model(void **state)
+{
+    const ui_scene *s = *state;
+    const ui_extra *full = &s->extra[UI_EXTRA_FULL];
+    assert_true(full->ok);
+    char err[512];
+    tm_ctx *c = tm_ctx_create(s->plat, s->part, full->plan.gpus, err, sizeof err);
+    assert_non_null(c);
+    tm_result r;
+    assert_int_equal(tm_predict(c, &s->model, &full->plan, 0, &r, err, sizeof err), 0);
+    assert_true(fabs(r.step_s - full->r.step_s) <= 1e-12 * r.step_s);
+    tm_ctx_destroy(c);
+    /* Jean Zay: all 1,456 H100, the same per-replica batch */
+    const ui_extra *jz = &s->extra[UI_EXTRA_JEANZAY];
+    assert_true(jz->ok);
+    assert_true(jz->plan.gpus <= 1456 && jz->plan.gpus > 1400);
+    assert_true(jz->r.tokens_per_s > s->r.tokens_per_s);
+    /* no calibration given: this computer says so */
+    assert_false(s->extra[UI_EXTRA_LOCAL].ok);
+    assert_non_null(strstr(s->extra[UI_EXTRA_LOCAL].why, "calibrate"));
+}
+
+static void test_layout_nests_and_cables_cover_links(void **state)
+{
+    const ui_scene *s = *state;
+    ui_layout *l = ui_layout_build(s->plat, s->part, s->nw, 16.0 / 9);
+    assert_int_equal(l->nodes, 16);
+    assert_int_equal(l->gpn, 8);
+    assert_int_equal(l->racks, 4);
+    for (int k = 0; k < l->racks; k++)
+        for (int i = 0; i < l->rack[k].count; i++) {
+            int v = l->rack[k].first + i;
+            assert_true(in(l->node[v], l->rack[k].r));
+            for (int g = 0; g < l->gpn; g++) assert_true(in(l->gpu[v * l->gpn + g], l->node[v]));
+        }
+    for (int a = 0; a < l->nodes; a++)
+        for (int b = a + 1; b < l->nodes; b++) {
+            ui_rect x = l->node[a], y = l->node[b];
+            int overlap = x.x < y.x + y.w && y.x < x.x + x.w && x.y < y.y + y.h && y.y < x.y + x.h;
+            assert_false(overlap);
+        }
+    /* the explicit network: 4 leaves and 2 spines drawn, each NIC link in one cable */
+    assert_int_equal(l->nsw, 6);
+    int *seen = calloc((size_t)s->nw->nlinks, sizeof *seen);
+    for (int c = 0; c < l->ncables; c++)
+        for (int i = 0; i < l->cables[c].nlinks; i++) {
+            int id = l->cables[c].links[i];
+            assert_true(id >= 0 && id < s->nw->nlinks);
+            seen[id]++;
+        }
+    for (int i = 0; i < s->nw->nlinks; i++) {
+        if (s->nw->links[i].kind == NET_LINK_NIC || s->nw->links[i].kind == NET_LINK_FABRIC) assert_int_equal(seen[i], 1);
+        if (s->nw->links[i].kind == NET_LINK_SCALEUP) assert_int_equal(seen[i], 0);
+    }
+    free(seen);
+    ui_layout_free(l);
+}
+
+static void test_fat_tree_layout(void **state)
+{
+    (void)state;
+    ui_scenario sc = classroom();
+    snprintf(sc.platform, sizeof sc.platform, "jean-zay");
+    snprintf(sc.partition, sizeof sc.partition, "a100");
+    sc.gpus = 64;
+    ui_scene *s = ui_scene_build(&sc, PLATFORMS, NULL);
+    assert_string_equal(s->error, "");
+    assert_int_equal(s->plan.gpus, 64);
+    ui_layout *l = ui_layout_build(s->plat, s->part, s->nw, 1.5);
+    assert_int_equal(l->nodes, 52);
+    /* simulated nodes' NIC links and the leaves' uplinks each appear once; the rest is outside */
+    int *seen = calloc((size_t)s->nw->nlinks, sizeof *seen);
+    for (int c = 0; c < l->ncables; c++)
+        for (int i = 0; i < l->cables[c].nlinks; i++) seen[l->cables[c].links[i]]++;
+    for (int i = 0; i < s->nw->nlinks; i++)
+        if (s->nw->links[i].kind != NET_LINK_SCALEUP) assert_int_equal(seen[i], 1);
+    free(seen);
+    int comm;
+    assert_int_equal(ui_track_at(NULL, 0, &comm), UI_IDLE);
+    ui_layout_free(l);
+    ui_scene_free(s);
+}
+
+static void test_bad_scenarios_say_why(void **state)
+{
+    (void)state;
+    ui_scenario sc = classroom();
+    snprintf(sc.platform, sizeof sc.platform, "no-such-preset");
+    ui_scene *s = ui_scene_build(&sc, PLATFORMS, NULL);
+    assert_non_null(strstr(s->error, "no-such-preset"));
+    ui_scene_free(s);
+
+    sc = classroom();
+    snprintf(sc.partition, sizeof sc.partition, "nope");
+    s = ui_scene_build(&sc, PLATFORMS, NULL);
+    assert_non_null(strstr(s->error, "nope"));
+    ui_scene_free(s);
+
+    sc = classroom();
+    sc.tp = 256;   /* more than the machine */
+    s = ui_scene_build(&sc, PLATFORMS, NULL);
+    assert_true(s->error[0]);
+    assert_null(s->tracks);
+    ui_scene_free(s);
+
+    /* a broken file names itself and its line */
+    const char *bad = "/tmp/usine-test-ui-bad.xml";
+    FILE *f = fopen(bad, "w");
+    assert_non_null(f);
+    fputs("<platform version=\"1\" id=\"x\" name=\"x\">\n<accelerator id=\"a\"/>\n</platform>\n", f);
+    fclose(f);
+    sc = classroom();
+    snprintf(sc.platform, sizeof sc.platform, "%s", bad);
+    s = ui_scene_build(&sc, PLATFORMS, NULL);
+    assert_non_null(strstr(s->error, "usine-test-ui-bad.xml:"));
+    ui_scene_free(s);
+    remove(bad);
+}
+
+static void test_worker_keeps_the_newest(void **state)
+{
+    (void)state;
+    ui_worker w;
+    assert_int_equal(ui_worker_start(&w, PLATFORMS, NULL), 0);
+    ui_scenario a = classroom(), b = classroom();
+    b.tp = 4;
+    ui_worker_request(&w, &a);
+    ui_worker_request(&w, &b);
+    ui_scene *got = NULL;
+    for (int i = 0; i < 3000 && (!got || got->sc.tp != 4); i++) {
+        ui_scene *s = ui_worker_take(&w);
+        if (s) {
+            ui_scene_free(got);
+            got = s;
+        }
+        if (!got || got->sc.tp != 4) {
+            struct timespec ts = { 0, 10000000 };
+            nanosleep(&ts, NULL);
+        }
+    }
+    assert_non_null(got);
+    assert_int_equal(got->sc.tp, 4);
+    assert_int_equal(got->plan.tp, 4);
+    ui_scene_free(got);
+    ui_worker_stop(&w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_tracks_follow_the_timeline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pipeline_has_a_bubble, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_extrapolations_are_the_model, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_layout_nests_and_cables_cover_links, setup, teardown),
+        cmocka_unit_test(test_fat_tree_layout),
+        cmocka_unit_test(test_bad_scenarios_say_why),
+        cmocka_unit_test(test_worker_keeps_the_newest),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
