@@ -468,7 +468,7 @@ static void usage(FILE *out, const char *cmd)
     if (!strcmp(cmd, "screenshot"))
         fprintf(out, "%s", _("Usage: usine screenshot [--platform FILE|NAME] [--partition ID] [--model NAME] [--tp N] [--pp N]\n"
                              "                        [--gpus N] [--mbs N] [--course DIR] [--exercise ID] [--no-course]\n"
-                             "                        [--view factory|plots] [--at FRACTION] [--size WxH] --out FILE.png\n"
+                             "                        [--view factory|plots|help] [--at FRACTION] [--size WxH] --out FILE.png\n"
                              "Renders one frame of the desktop app without a display (SDL's offscreen driver, software renderer),\n"
                              "after the simulation of the scenario has finished; --at picks the instant in the step (0 to 1, default 0.4).\n"));
     else
@@ -526,7 +526,7 @@ static int parse(int argc, char **argv, const char *cmd, ui_options *o, int *no_
         else if (!strcmp(k, "--out")) o->out = v;
         else if (!strcmp(k, "--view")) {
             o->view = v;
-            bad = strcmp(v, "factory") && strcmp(v, "plots");
+            bad = strcmp(v, "factory") && strcmp(v, "plots") && strcmp(v, "help");
         } else if (!strcmp(k, "--size")) bad = parse_size(v, &o->w, &o->h);
         else if (!strcmp(k, "--frames")) bad = parse_int(v, 1, 1000000, &o->frames);
         else if (!strcmp(k, "--tp")) bad = parse_int(v, 1, 1024, &o->tp);
@@ -623,6 +623,7 @@ static int run(int argc, char **argv, const char *cmd)
         return CLI_BAD_INPUT;
     }
     if (o.view && !strcmp(o.view, "plots")) a.view = UI_VIEW_PLOTS;
+    if (o.view && !strcmp(o.view, "help")) a.show_help = 1;
 
     rc = CLI_OK;
     if (o.headless) {
@@ -688,8 +689,10 @@ static int run(int argc, char **argv, const char *cmd)
                 if (s && s->error[0]) cJSON_AddStringToObject(j, "error", s->error);
                 cli_print_json(j);
             } else {
-                printf(_("%d frames at %dx%d (%s GPUs drawn): p50 %.2f ms, p99 %.2f ms, max %.2f ms; first frame %.0f ms after start\n"),
-                       o.frames, a.w, a.h, a.layout ? "" : "0", p50, p99, mx, first_ms);
+                printf(_("%d frames at %dx%d, %ld GPUs drawn (%d simulated): p50 %.2f ms, p99 %.2f ms, max %.2f ms; "
+                         "first frame %.0f ms after start\n"),
+                       o.frames, a.w, a.h, a.layout ? (long)a.layout->nodes * a.layout->gpn : 0L, s ? s->plan.gpus : 0, p50, p99, mx,
+                       first_ms);
             }
             free(ms);
             if (bad_scene) rc = CLI_BAD_INPUT;

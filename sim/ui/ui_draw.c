@@ -147,10 +147,10 @@ static float sy(const ui_app *a, float y) { return (y - a->cam_y) * a->zoom + (f
 static void fit_camera(ui_app *a)
 {
     const ui_rect *w = &a->layout->world;
-    float zx = (float)a->r_factory.w / w->w, zy = (float)(a->r_factory.h - 40 * a->scale) / w->h;
+    float zx = (float)a->r_factory.w / w->w, zy = (float)(a->r_factory.h - 64 * a->scale) / w->h;
     a->zoom = zx < zy ? zx : zy;
     a->cam_x = w->x - ((float)a->r_factory.w / a->zoom - w->w) / 2;
-    a->cam_y = w->y - ((float)a->r_factory.h / a->zoom - w->h) / 2 + 10 * a->scale / a->zoom;
+    a->cam_y = w->y - ((float)(a->r_factory.h - 64 * a->scale) / a->zoom - w->h) / 2;
     a->camera_set = 1;
 }
 
@@ -375,24 +375,34 @@ static void draw_factory(ui_app *a)
 static void draw_legend(ui_app *a)
 {
     SDL_Renderer *ren = a->ren;
-    int line = ui_text_line(a->tx, UI_F_SMALL), sq = line - 4;
-    int x = a->r_factory.x + (int)(10 * a->scale), y = a->r_factory.y + a->r_factory.h - line - (int)(8 * a->scale);
-    ui_draw_fill(ren, a->r_factory.x, y - (int)(6 * a->scale), a->r_factory.w, line + (int)(14 * a->scale), (SDL_Color){ 30, 33, 40, 255 });
+    int line = ui_text_line(a->tx, UI_F_SMALL), sq = line - 4, gap = (int)(16 * a->scale);
     static const ui_phase order[] = { UI_FORWARD, UI_BACKWARD, UI_OPTIMIZER, UI_COMM, UI_IDLE, UI_OUTSIDE };
-    for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
+    int n = sizeof order / sizeof *order, total = 0;
+    for (int i = 0; i < n; i++) {
+        const char *t = ui_phase_name(order[i]);
+        total += sq + 5 + ui_text_width(a->tx, UI_F_SMALL, t, strlen(t)) + gap;
+    }
+    const char *links = _("links:");
+    int links_w = ui_text_width(a->tx, UI_F_SMALL, links, strlen(links)) + 150;
+    int left = a->r_factory.x + (int)(10 * a->scale), right = a->r_factory.x + a->r_factory.w - (int)(10 * a->scale);
+    int rows = left + total + links_w > right ? 2 : 1;
+    int y = a->r_factory.y + a->r_factory.h - rows * line - (int)(8 * a->scale), x = left;
+    ui_draw_fill(ren, a->r_factory.x, y - (int)(6 * a->scale), a->r_factory.w, rows * line + (int)(14 * a->scale),
+                 (SDL_Color){ 30, 33, 40, 255 });
+    for (int i = 0; i < n; i++) {
+        const char *t = ui_phase_name(order[i]);
+        int w = sq + 5 + ui_text_width(a->tx, UI_F_SMALL, t, strlen(t));
+        if (x + w > right && x > left) x = left, y += line;
         ui_draw_fill(ren, x, y + 2, sq, sq, ui_phase_color[order[i]]);
         ui_draw_frame(ren, x, y + 2, sq, sq, (SDL_Color){ 150, 150, 160, 255 });
-        x += sq + 5;
-        x += ui_text_draw(a->tx, UI_F_SMALL, ui_phase_name(order[i]), x, y, ui_fg, UI_LEFT) + (int)(16 * a->scale);
+        ui_text_draw(a->tx, UI_F_SMALL, t, x + sq + 5, y, ui_fg, UI_LEFT);
+        x += w + gap;
     }
     /* link load gradient */
-    x += (int)(8 * a->scale);
-    x += ui_text_draw(a->tx, UI_F_SMALL, _("links:"), x, y, ui_fg, UI_LEFT) + 6;
+    if (x + links_w > right && x > left) x = left, y += line;
+    x += ui_text_draw(a->tx, UI_F_SMALL, links, x, y, ui_fg, UI_LEFT) + 6;
     x += ui_text_draw(a->tx, UI_F_SMALL, "0 %", x, y, ui_fg, UI_LEFT) + 6;
-    for (int i = 0; i <= 40; i++) {
-        SDL_Color c = ui_load_color(i / 40.0);
-        ui_draw_fill(ren, x + i * 2, y + 3, 2, sq - 2, c);
-    }
+    for (int i = 0; i <= 40; i++) ui_draw_fill(ren, x + i * 2, y + 3, 2, sq - 2, ui_load_color(i / 40.0));
     ui_text_draw(a->tx, UI_F_SMALL, "100 %", x + 88, y, ui_fg, UI_LEFT);
 }
 
@@ -495,7 +505,9 @@ static void draw_timeline(ui_app *a)
         snprintf(title, sizeof title, _("Timeline of one step (simulation), per GPU: the first %d of %d"), rows, s->plan.gpus);
     else
         snprintf(title, sizeof title, _("Timeline of one step (simulation), per pipeline stage: replica 0, tensor rank 0"));
-    ui_text_draw(a->tx, UI_F_BOLD, title, r.x + pad, r.y + pad, ui_fg, UI_LEFT);
+    char fit[256];
+    ui_text_fit(a->tx, UI_F_BOLD, title, r.w - 2 * pad, fit, sizeof fit);
+    ui_text_draw(a->tx, UI_F_BOLD, fit, r.x + pad, r.y + pad, ui_fg, UI_LEFT);
     int x0 = r.x + pad + label_w, x1 = r.x + r.w - pad, gw = x1 - x0;
     double T = s->st.end_s;
     int rh = (bottom - top) / rows;
@@ -570,15 +582,16 @@ static int draw_controls(ui_app *a, int y)
             name = _("GPUs");
             snprintf(val, sizeof val, "%s", a->sc.gpus ? fmt_num(a, b1, sizeof b1, a->sc.gpus, 0) : s && s->plan.gpus ? fmt_num(a, b1, sizeof b1, s->plan.gpus, 0) : _("all"));
             break;
-        case C_TP: name = _("Tensor parallel"); snprintf(val, sizeof val, "%d", a->sc.tp); break;
-        case C_PP: name = _("Pipeline parallel"); snprintf(val, sizeof val, "%d", a->sc.pp); break;
+        case C_TP: name = _("Tensor (tp)"); snprintf(val, sizeof val, "%d", a->sc.tp); break;
+        case C_PP: name = _("Pipeline (pp)"); snprintf(val, sizeof val, "%d", a->sc.pp); break;
         case C_MBS: name = _("Micro-batch"); snprintf(val, sizeof val, "%d", a->sc.mbs); break;
         case C_RECOMPUTE: name = _("Recomputation"); snprintf(val, sizeof val, "%s", tm_recompute_name((tm_recompute)a->sc.recompute)); break;
         case C_PREC: name = _("Precision"); snprintf(val, sizeof val, "%s", plat_prec_name((plat_prec)a->sc.prec)); break;
         }
-        ui_text_draw(a->tx, UI_F_SMALL, name, x, y + (bh - ui_text_line(a->tx, UI_F_SMALL)) / 2, ui_dim, UI_LEFT);
         int vx = x + w * 44 / 100, vw = w - (vx - x) - 2 * bw - 8;
         char fit[128];
+        ui_text_fit(a->tx, UI_F_SMALL, name, vx - x - 4, fit, sizeof fit);
+        ui_text_draw(a->tx, UI_F_SMALL, fit, x, y + (bh - ui_text_line(a->tx, UI_F_SMALL)) / 2, ui_dim, UI_LEFT);
         ui_text_fit(a->tx, UI_F_BODY, val, vw, fit, sizeof fit);
         ui_text_draw(a->tx, UI_F_BODY, fit, vx, y + 1, ui_fg, UI_LEFT);
         ctl_minus[c] = (SDL_Rect){ x + w - 2 * bw - 4, y, bw, bh };
@@ -677,8 +690,8 @@ static int hud_row(ui_app *a, int y, const char *name, const char *value, const 
 {
     int x = a->r_left.x + (int)(12 * a->scale), w = a->r_left.w - (int)(24 * a->scale);
     ui_text_draw(a->tx, UI_F_SMALL, name, x, y + 1, ui_dim, UI_LEFT);
-    int vw = ui_text_draw(a->tx, UI_F_BOLD, value, x + w * 48 / 100, y, ui_fg, UI_LEFT);
-    if (src) ui_text_draw(a->tx, UI_F_SMALL, src, x + w * 48 / 100 + vw + 6, y + 1, ui_dim, UI_LEFT);
+    ui_text_draw(a->tx, UI_F_BOLD, value, x + w * 44 / 100, y, ui_fg, UI_LEFT);
+    if (src) ui_text_draw(a->tx, UI_F_SMALL, src, x + w, y + 1, ui_dim, UI_RIGHT);   /* where the figure comes from */
     return y + ui_text_line(a->tx, UI_F_BOLD);
 }
 
@@ -687,33 +700,37 @@ static int draw_hud(ui_app *a, int y)
     const ui_scene *s = a->scene;
     int x = a->r_left.x + (int)(12 * a->scale);
     char v[128], b1[64], b2[64];
+    /* two sections, each saying where its figures come from */
     y += (int)(10 * a->scale);
-    ui_text_draw(a->tx, UI_F_H3, _("Measured in the simulation"), x, y, ui_accent, UI_LEFT);
+    ui_text_draw(a->tx, UI_F_H3, _("Simulation (discrete events)"), x, y, ui_accent, UI_LEFT);
     y += ui_text_line(a->tx, UI_F_H3) + 2;
     if (!s || !s->tracks) return y;
-    const char *sim = _("[sim]"), *model = _("[model]");
     double T = s->st.end_s;
     double peak = s->r.peak_tflops * 1e12;
-    y = hud_row(a, y, _("simulated time"), fmt_time(a, v, sizeof v, a->elapsed_s), sim);
+    y = hud_row(a, y, _("simulated time"), fmt_time(a, v, sizeof v, a->elapsed_s), NULL);
     snprintf(v, sizeof v, _("%ld, at %s %%"), a->steps_done + 1, fmt_num(a, b1, sizeof b1, 100 * a->t_step_s / T, 0));
     y = hud_row(a, y, _("step"), v, NULL);
-    y = hud_row(a, y, _("step time"), fmt_time(a, v, sizeof v, T), sim);
-    snprintf(v, sizeof v, _("%s (%+.1f %%)"), fmt_time(a, b1, sizeof b1, s->r.step_s), (s->r.step_s - T) / T * 100);
-    y = hud_row(a, y, _("analytic step"), v, model);
-    y = hud_row(a, y, _("tokens/s"), fmt_num(a, v, sizeof v, s->r.tokens_per_step / T, 0), sim);
+    y = hud_row(a, y, _("step time"), fmt_time(a, v, sizeof v, T), NULL);
+    y = hud_row(a, y, _("tokens/s"), fmt_num(a, v, sizeof v, s->r.tokens_per_step / T, 0), NULL);
     snprintf(v, sizeof v, "%s %%", fmt_num(a, b1, sizeof b1, 100 * s->r.model_flops_step / (T * s->plan.gpus * peak), 1));
-    y = hud_row(a, y, _("MFU"), v, sim);
+    y = hud_row(a, y, _("MFU"), v, NULL);
+
+    y += (int)(6 * a->scale);
+    ui_text_draw(a->tx, UI_F_H3, _("Analytic model, same job"), x, y, ui_accent, UI_LEFT);
+    y += ui_text_line(a->tx, UI_F_H3) + 2;
+    snprintf(v, sizeof v, _("%s (%+.1f %%)"), fmt_time(a, b1, sizeof b1, s->r.step_s), (s->r.step_s - T) / T * 100);
+    y = hud_row(a, y, _("step time"), v, NULL);
     double pue = s->plat->facility.pue;
     double mw = s->r.power_it_mw * pue;
     snprintf(v, sizeof v, "%s MW", fmt_num(a, b1, sizeof b1, mw, sig_decimals(mw)));
-    y = hud_row(a, y, _("power (with PUE)"), v, model);
+    y = hud_row(a, y, _("power (with PUE)"), v, NULL);
     double mwh = mw * a->elapsed_s / 3600;
     if (mwh < 1) snprintf(v, sizeof v, "%s kWh", fmt_num(a, b1, sizeof b1, mwh * 1000, sig_decimals(mwh * 1000)));
     else snprintf(v, sizeof v, "%s MWh", fmt_num(a, b1, sizeof b1, mwh, sig_decimals(mwh)));
-    y = hud_row(a, y, _("energy so far"), v, model);
+    y = hud_row(a, y, _("energy so far"), v, NULL);
     snprintf(v, sizeof v, "%s / %s GiB", fmt_num(a, b1, sizeof b1, s->r.mem.total_gib, 1), fmt_num(a, b2, sizeof b2, s->r.mem.capacity_gib, 0));
-    y = hud_row(a, y, _("memory per GPU"), v, model);
-
+    y = hud_row(a, y, _("memory per GPU"), v, NULL);
+    const char *model = _("[model]");
     y += (int)(10 * a->scale);
     ui_text_draw(a->tx, UI_F_H3, _("The same job elsewhere"), x, y, ui_accent, UI_LEFT);
     y += ui_text_line(a->tx, UI_F_H3);
@@ -824,12 +841,20 @@ static void draw_help(ui_app *a)
     };
     int n = sizeof keys / sizeof *keys;
     int line = ui_text_line(a->tx, UI_F_BODY), pad = (int)(20 * a->scale);
-    int cols = 2, rows = (n + 1) / 2, colw = (int)(470 * a->scale);
+    int keyw = 0, descw = 0;
+    for (int i = 0; i < n; i++) {
+        const char *k = keys[i][0][0] >= 'a' && keys[i][0][0] <= 'z' && strlen(keys[i][0]) > 2 ? _(keys[i][0]) : keys[i][0];
+        int kw = ui_text_width(a->tx, UI_F_MONO, k, strlen(k)), dw = ui_text_width(a->tx, UI_F_BODY, _(keys[i][1]), strlen(_(keys[i][1])));
+        if (kw > keyw) keyw = kw;
+        if (dw > descw) descw = dw;
+    }
+    keyw += (int)(16 * a->scale);
+    int cols = 2, rows = (n + 1) / 2, colw = keyw + descw + (int)(30 * a->scale);
     int w = cols * colw + 2 * pad, h = rows * line + 3 * pad + ui_text_line(a->tx, UI_F_H2);
     if (w > a->w - 20) w = a->w - 20;
     int x = (a->w - w) / 2, y = (a->h - h) / 2;
     if (y < 0) y = 0;
-    ui_draw_fill(a->ren, x, y, w, h, (SDL_Color){ 16, 18, 22, 245 });
+    ui_draw_fill(a->ren, x, y, w, h, (SDL_Color){ 16, 18, 22, 255 });
     ui_draw_frame(a->ren, x, y, w, h, ui_accent);
     ui_text_draw(a->tx, UI_F_H2, _("Keyboard and mouse"), x + pad, y + pad, ui_accent, UI_LEFT);
     int y0 = y + pad * 2 + ui_text_line(a->tx, UI_F_H2) - pad / 2;
@@ -837,7 +862,7 @@ static void draw_help(ui_app *a)
         int cx = x + pad + (i / rows) * colw, cy = y0 + (i % rows) * line;
         ui_text_draw(a->tx, UI_F_MONO, keys[i][0][0] >= 'a' && keys[i][0][0] <= 'z' && strlen(keys[i][0]) > 2 ? _(keys[i][0]) : keys[i][0],
                      cx, cy, ui_fg, UI_LEFT);
-        ui_text_draw(a->tx, UI_F_BODY, _(keys[i][1]), cx + (int)(130 * a->scale), cy, ui_dim, UI_LEFT);
+        ui_text_draw(a->tx, UI_F_BODY, _(keys[i][1]), cx + keyw, cy, ui_dim, UI_LEFT);
     }
 }
 

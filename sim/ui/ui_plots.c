@@ -150,7 +150,7 @@ void ui_plots_draw(ui_app *a, ui_plots *p, SDL_Rect r)
     }
     int measuring = p->measuring;
     pthread_mutex_unlock(&p->mu);
-    int gap = (int)(10 * a->scale), w = (r.w - 3 * gap) / 2, h = r.h - 2 * gap;
+    int gap = (int)(10 * a->scale), w = (r.w - 3 * gap) / 2, h = r.h - 2 * gap - ui_text_line(a->tx, UI_F_SMALL);
     if (p->dirty || w != p->tex_w || h != p->tex_h) {
         if (p->dirty) refresh(a, p);
         for (int i = 0; i < 2; i++)
@@ -168,7 +168,7 @@ void ui_plots_draw(ui_app *a, ui_plots *p, SDL_Rect r)
         SDL_RenderCopy(a->ren, p->tex[i], NULL, &d);
     }
     const char *hint = measuring ? _("measuring this computer…") : _("R: measure this computer · x: export PNG and SVG · Tab: back to the factory");
-    ui_text_draw(a->tx, UI_F_SMALL, hint, r.x + r.w - 2 * gap, r.y + r.h - 3 * gap, ui_dim, UI_RIGHT);
+    ui_text_draw(a->tx, UI_F_SMALL, hint, r.x + r.w - gap, r.y + r.h - gap - ui_text_line(a->tx, UI_F_SMALL), ui_dim, UI_RIGHT);
 }
 
 int ui_plots_export(ui_app *a, ui_plots *p, char *msg, size_t n)
