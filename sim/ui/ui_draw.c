@@ -406,18 +406,22 @@ static void draw_legend(ui_app *a)
     ui_text_draw(a->tx, UI_F_SMALL, "100 %", x + 88, y, ui_fg, UI_LEFT);
 }
 
-/* What is under the mouse, in a box near it. */
+/* What is under the mouse, in a box near it; with nothing under it, what was clicked, in a box
+ * at the top right of the factory, following the animation. */
 static void draw_hover(ui_app *a)
 {
     const ui_scene *s = a->scene;
     const ui_layout *l = a->layout;
-    if (!a->hover_kind || !s || !l) return;
+    int kind = a->hover_kind, index = a->hover_index, pinned = 0;
+    if (!kind && a->sel_kind) kind = a->sel_kind, index = a->sel_index, pinned = 1;
+    if (!kind || !s || !l) return;
+    if ((kind == 1 && index >= l->nodes * l->gpn) || (kind == 2 && index >= l->nodes) || (kind == 3 && index >= l->nsw)) return;
     char lines[6][160];
     int n = 0;
     char b1[64], b2[64];
-    switch (a->hover_kind) {
+    switch (kind) {
     case 1: {
-        int g = a->hover_index, comm;
+        int g = index, comm;
         ui_phase ph = gpu_phase(a, g, &comm);
         const plat_node *nd = &s->plat->node_types[s->plat->partitions[s->part].node];
         snprintf(lines[n++], sizeof lines[0], _("GPU %d (node %d, slot %d)"), g, g / l->gpn, g % l->gpn);
@@ -432,7 +436,7 @@ static void draw_hover(ui_app *a)
         break;
     }
     case 2: {
-        int v = a->hover_index;
+        int v = index;
         const plat_node *nd = &s->plat->node_types[s->plat->partitions[s->part].node];
         snprintf(lines[n++], sizeof lines[0], _("node %d (%s), rack %d"), v, nd->id, v / l->nodes_per_rack);
         snprintf(lines[n++], sizeof lines[0], _("%d GPUs, %d NICs of %s Gb/s, %s"), l->gpn, nd->nics,
@@ -441,11 +445,11 @@ static void draw_hover(ui_app *a)
         break;
     }
     case 3:
-        snprintf(lines[n++], sizeof lines[0], _("switch %s"), l->sw_label[a->hover_index]);
+        snprintf(lines[n++], sizeof lines[0], _("switch %s"), l->sw_label[index]);
         snprintf(lines[n++], sizeof lines[0], "%s", s->plat->networks[s->plat->partitions[s->part].network].name);
         break;
     case 4: {
-        const ui_cable *c = &l->cables[a->hover_index];
+        const ui_cable *c = &l->cables[index];
         double up, down, u = cable_util(a, c, &up, &down), cap = 0;
         for (int i = 0; i < c->nlinks; i++)
             if (c->links[i] < s->nw->nlinks) cap += s->link_cap_Bps[c->links[i]];
@@ -460,8 +464,8 @@ static void draw_hover(ui_app *a)
         break;
     }
     case 5: {
-        const ui_box *rk = &l->rack[a->hover_index];
-        snprintf(lines[n++], sizeof lines[0], _("rack %d: nodes %d to %d"), a->hover_index, rk->first, rk->first + rk->count - 1);
+        const ui_box *rk = &l->rack[index];
+        snprintf(lines[n++], sizeof lines[0], _("rack %d: nodes %d to %d"), index, rk->first, rk->first + rk->count - 1);
         snprintf(lines[n++], sizeof lines[0], "%s", _("zoom in (mouse wheel) to see its GPUs"));
         break;
     }
@@ -473,6 +477,7 @@ static void draw_hover(ui_app *a)
     }
     int pad = (int)(8 * a->scale), bw = w + 2 * pad, bh = n * line + 2 * pad;
     int x = a->mouse_x + 18, y = a->mouse_y + 18;
+    if (pinned) x = a->r_factory.x + a->r_factory.w - bw - pad, y = a->r_factory.y + pad;
     if (x + bw > a->w) x = a->mouse_x - bw - 8;
     if (y + bh > a->h) y = a->mouse_y - bh - 8;
     ui_draw_fill(a->ren, x, y, bw, bh, (SDL_Color){ 16, 18, 22, 240 });
