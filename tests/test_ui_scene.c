@@ -179,6 +179,29 @@ static void test_fat_tree_layout(void **state)
     ui_scene_free(s);
 }
 
+/* A dragonfly is drawn as one fabric: every simulated NIC link still has its cable, once. */
+static void test_dragonfly_layout(void **state)
+{
+    (void)state;
+    ui_scenario sc = classroom();
+    snprintf(sc.platform, sizeof sc.platform, "frontier");
+    sc.gpus = 64;
+    ui_scene *s = ui_scene_build(&sc, PLATFORMS, NULL);
+    assert_string_equal(s->error, "");
+    ui_layout *l = ui_layout_build(s->plat, s->part, s->nw, 1.8);
+    assert_int_equal(l->nodes, s->plat->partitions[s->part].nodes);
+    int *seen = calloc((size_t)s->nw->nlinks, sizeof *seen);
+    for (int c = 0; c < l->ncables; c++)
+        for (int i = 0; i < l->cables[c].nlinks; i++) seen[l->cables[c].links[i]]++;
+    int nic = 0;
+    for (int i = 0; i < s->nw->nlinks; i++)
+        if (s->nw->links[i].kind == NET_LINK_NIC) assert_int_equal(seen[i], 1), nic++;
+    assert_true(nic >= 2 * 16);   /* 16 nodes of 4 GPUs, at least one NIC pair each */
+    free(seen);
+    ui_layout_free(l);
+    ui_scene_free(s);
+}
+
 static void test_bad_scenarios_say_why(void **state)
 {
     (void)state;
@@ -251,6 +274,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_extrapolations_are_the_model, setup, teardown),
         cmocka_unit_test_setup_teardown(test_layout_nests_and_cables_cover_links, setup, teardown),
         cmocka_unit_test(test_fat_tree_layout),
+        cmocka_unit_test(test_dragonfly_layout),
         cmocka_unit_test(test_bad_scenarios_say_why),
         cmocka_unit_test(test_worker_keeps_the_newest),
     };

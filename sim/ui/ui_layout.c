@@ -69,6 +69,18 @@ static int switch_row(ui_layout *l, size_t *cap, int n, float x0, float x1, floa
 
 static float cx(ui_rect r) { return r.x + r.w / 2; }
 
+/* The cable from rack k up to the switch box s: it stands for the NIC links of the rack's nodes
+ * that the network simulates (the first ones of the partition). */
+static void rack_cable(ui_layout *l, size_t *cap, int k, ui_rect s, const net *nw)
+{
+    ui_cable *c = add_cable(l, cap, cx(l->rack[k].r), l->rack[k].r.y, cx(s), s.y + s.h, 0);
+    for (int i = 0; i < l->rack[k].count && nw; i++) {
+        int u = l->rack[k].first + i;
+        if (u >= nw->nodes) break;
+        for (int q = 0; q < nw->node_nics[u]; q++) cable_add_pair(c, nw->node_nic_base[u] + 2 * q);
+    }
+}
+
 ui_layout *ui_layout_build(const plat_platform *p, int part, const net *nw, double aspect)
 {
     if (!(aspect > 0.2 && aspect < 5)) aspect = 1.9;
@@ -130,7 +142,6 @@ ui_layout *ui_layout_build(const plat_platform *p, int part, const net *nw, doub
     size_t cap_sw = 0, cap_c = 0;
     float y_leaf = 2 * SWITCH_H + 6, y_core = 1;
     int leaf0 = -1, nleaf = 0;
-    int simulated_nodes = nw ? nw->nodes : 0;
     switch (pn->topology) {
     case PLAT_TOPO_FAT_TREE: {
         int down = nw && nw->leaf_down_ports > 0 ? nw->leaf_down_ports : 32;
@@ -147,13 +158,7 @@ ui_layout *ui_layout_build(const plat_platform *p, int part, const net *nw, doub
             int v = l->rack[k].first;
             int leaf = (int)((long)v * nics / down);
             if (leaf >= nleaf) leaf = nleaf - 1;
-            ui_rect s = l->sw[leaf0 + leaf].r;
-            ui_cable *c = add_cable(l, &cap_c, cx(l->rack[k].r), l->rack[k].r.y, cx(s), s.y + s.h, 0);
-            for (int i = 0; i < l->rack[k].count; i++) {
-                int u = l->rack[k].first + i;
-                if (u >= simulated_nodes) break;
-                for (int q = 0; q < nw->node_nics[u]; q++) cable_add_pair(c, nw->node_nic_base[u] + 2 * q);
-            }
+            rack_cable(l, &cap_c, k, l->sw[leaf0 + leaf].r, nw);
         }
         if (core >= 0)
             for (int i = 0; i < nleaf; i++) {
@@ -187,14 +192,7 @@ ui_layout *ui_layout_build(const plat_platform *p, int part, const net *nw, doub
                 const plat_link *lk = &pn->links[q];
                 if (lk->b_kind == PLAT_END_NODES && lk->b == part && v >= lk->first && v < lk->first + lk->count) sw = lk->a;
             }
-            if (sw < 0) continue;
-            ui_rect s = l->sw[box[sw]].r;
-            ui_cable *c = add_cable(l, &cap_c, cx(l->rack[k].r), l->rack[k].r.y, cx(s), s.y + s.h, 0);
-            for (int i = 0; i < l->rack[k].count; i++) {
-                int u = l->rack[k].first + i;
-                if (u >= simulated_nodes) break;
-                for (int q = 0; q < nw->node_nics[u]; q++) cable_add_pair(c, nw->node_nic_base[u] + 2 * q);
-            }
+            if (sw >= 0) rack_cable(l, &cap_c, k, l->sw[box[sw]].r, nw);
         }
         /* switch-to-switch bundles, in the order net.c created them */
         int pair = 0;
@@ -217,14 +215,10 @@ ui_layout *ui_layout_build(const plat_platform *p, int part, const net *nw, doub
                          : pn->topology == PLAT_TOPO_TORUS ? "torus" : "switch";
         int s = l->nsw;
         add_switch(l, &cap_sw, (ui_rect){ width * 0.1f, y_leaf, width * 0.8f, SWITCH_H }, name);
-        ui_rect r = l->sw[s].r;
         for (int k = 0; k < l->racks; k++) {
-            ui_cable *c = add_cable(l, &cap_c, cx(l->rack[k].r), l->rack[k].r.y, cx(l->rack[k].r), r.y + r.h, 0);
-            for (int i = 0; i < l->rack[k].count; i++) {
-                int u = l->rack[k].first + i;
-                if (u >= simulated_nodes) break;
-                for (int q = 0; q < nw->node_nics[u]; q++) cable_add_pair(c, nw->node_nic_base[u] + 2 * q);
-            }
+            ui_rect r = l->sw[s].r;
+            r.x = l->rack[k].r.x, r.w = l->rack[k].r.w;   /* straight up into the fabric */
+            rack_cable(l, &cap_c, k, r, nw);
         }
         break;
     }
