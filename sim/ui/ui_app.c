@@ -221,6 +221,17 @@ int ui_app_init(ui_app *a, const ui_options *o, char *err, size_t n)
     sc->prec = PLAT_BF16;
 
     a->sc_dirty = 0;
+    /* the factory itself is on the first frame: its layout needs the platform file only, the
+     * simulation comes later from the worker */
+    char path[1024];
+    plat_error pe;
+    plat_platform *p = ui_resolve_platform(sc->platform, a->platform_dirs, path, sizeof path) == 0 ? plat_load_file(path, &pe) : NULL;
+    if (p) {
+        int part = sc->partition[0] ? plat_find_partition(p, sc->partition) : 0;
+        if (part >= 0 && p->node_types[p->partitions[part].node].accel >= 0)
+            a->layout = ui_layout_build(p, part, NULL, (double)a->r_factory.w / (a->r_factory.h > 0 ? a->r_factory.h : 1));
+        plat_free(p);
+    }
     if (ui_worker_start(&a->worker, a->platform_dirs, a->local_path[0] ? a->local_path : NULL) != 0) {
         snprintf(err, n, "%s", _("cannot start the simulation thread"));
         return -1;
