@@ -22,6 +22,7 @@ typedef struct ui_panel {
     int cur;                     /* index of the exercise shown */
     char **titles_fr, **titles_en, **ids;   /* per exercise, filled lazily (NULL: not yet) */
     int titles_done;
+    int ticks;
     ex_exercise *ex;
     ui_md_doc *doc;
     ui_md_layout_out lay;
@@ -175,7 +176,10 @@ void ui_panel_relayout(ui_panel *p)
         ui_checker_submit(p->checker, p->ex, p->work, p->app->lang);
 }
 
-int ui_panel_busy(ui_panel *p) { return p->checker && ui_checker_busy(p->checker); }
+int ui_panel_busy(ui_panel *p)
+{
+    return (p->checker && ui_checker_busy(p->checker)) || (p->course && p->titles_done < p->course->nfiles);
+}
 
 const char *ui_panel_error(const ui_panel *p) { return p && p->error[0] ? p->error : NULL; }
 
@@ -202,8 +206,9 @@ void ui_panel_tick(ui_app *a, ui_panel *p)
         }
     }
     if (p->ex && p->work[0] && ui_watch_changed(&p->watch) && p->checker) ui_checker_submit(p->checker, p->ex, p->work, a->lang);
-    /* one exercise title per frame, after the first frame, for the list */
-    if (p->course && p->titles_done < p->course->nfiles && a->anim_s > 0) {
+    /* one exercise title per tick, after the first frame (so that start-up is not delayed), for
+     * the list */
+    if (p->course && p->titles_done < p->course->nfiles && p->ticks++ > 0) {
         int i = p->titles_done++;
         if (i == p->cur && p->ex) {
             p->titles_fr[i] = ut_strdup(p->ex->title.fr), p->titles_en[i] = ut_strdup(p->ex->title.en), p->ids[i] = ut_strdup(p->ex->id);
@@ -339,7 +344,8 @@ void ui_panel_draw(ui_app *a, ui_panel *p, SDL_Rect r)
     p->b_edit = (SDL_Rect){ x + 2 * bw + 18, y, ew, bh };
     p->b_check = (SDL_Rect){ x + 2 * bw + 24 + ew, y, ew, bh };
     ui_draw_button(a, p->b_edit.x, y, ew, bh, _("Open in editor (e)"), 0);
-    ui_draw_button(a, p->b_check.x, y, ew, bh, ui_panel_busy(p) ? _("Checking…") : _("Check (k)"), ui_panel_busy(p));
+    int checking = p->checker && ui_checker_busy(p->checker);
+    ui_draw_button(a, p->b_check.x, y, ew, bh, checking ? _("Checking…") : _("Check (k)"), checking);
     y += bh + (int)(8 * s);
 
     SDL_Rect clip = { r.x + 2, y, r.w - 2, r.y + r.h - y };
@@ -379,7 +385,7 @@ void ui_panel_draw(ui_app *a, ui_panel *p, SDL_Rect r)
                 }
             }
         } else {
-            ui_text_draw(a->tx, UI_F_SMALL, ui_panel_busy(p) ? _("Checking your file…") : _("Not checked yet."), x, y, ui_dim, UI_LEFT);
+            ui_text_draw(a->tx, UI_F_SMALL, checking ? _("Checking your file…") : _("Not checked yet."), x, y, ui_dim, UI_LEFT);
             y += ui_text_line(a->tx, UI_F_SMALL);
         }
         y += (int)(8 * s);

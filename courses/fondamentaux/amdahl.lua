@@ -1,0 +1,377 @@
+-- Exercise 4: Amdahl's law and OpenMP.
+-- Concepts: speed-up, serial fraction, Amdahl's law and its limit, the Karp-Flatt metric, fitting a
+-- serial fraction to measured scaling by least squares.
+-- Difficulty 2, 35 minutes. Platform: the classroom (the law applies to any parallel machine).
+-- The checks build noisy thread-scaling datasets at the top of the file from a seeded math.random
+-- (the same numbers on every run), compare the student's fit with usine.amdahl_fit on each, and add
+-- one dataset measured on this computer at grading time (the blocked_omp rung of usine.kernels at
+-- n = 512 on 1, 2, 4, 8 threads, up to the cores), passed to the student's functions as it is: the
+-- expected value comes from the same times, so the grade never depends on the machine. Where the
+-- kernels cannot run, or the computer has one core, that dataset is left out and the message says so.
+
+local function amdahl(f, p) return 1 / (f + (1 - f) / p) end
+
+-- Seeded noisy datasets: times of one job on threads[i] threads, threads[1] = 1.
+math.randomseed(20240521)
+local function noisy(name_fr, name_en, f, threads, t1, noise)
+  local times = {}
+  for i, p in ipairs(threads) do
+    times[i] = t1 / amdahl(f, p) * (1 + noise * (2 * math.random() - 1))
+  end
+  return { fr = name_fr, en = name_en, threads = threads, times = times }
+end
+
+local DATASETS = {
+  noisy("boucle OpenMP sur un nœud de 16 cœurs", "OpenMP loop on a 16-core node", 0.05, { 1, 2, 4, 8, 16 }, 12.0, 0.03),
+  noisy("prétraitement sur les 64 cœurs d'un nœud GPU", "preprocessing on a GPU node's 64 cores", 0.01, { 1, 2, 4, 8, 16, 32, 64 }, 80.0, 0.02),
+  noisy("chargement de données à lecture série", "data loading with serial reads", 0.3, { 1, 2, 3, 4, 6, 8 }, 5.0, 0.05),
+  noisy("nombres de fils quelconques", "odd thread counts", 0.12, { 1, 3, 5, 7, 12, 24 }, 30.0, 0.04),
+}
+-- Superlinear speed-ups (the data fit in the caches of more cores): the raw fit is negative.
+do
+  local threads, times = { 1, 2, 4, 8 }, {}
+  for i, p in ipairs(threads) do times[i] = 10.0 / p * (p == 1 and 1 or 0.9) end
+  DATASETS[#DATASETS + 1] = { fr = "accélération superlinéaire (effet de cache)", en = "superlinear speed-up (cache effect)",
+                              threads = threads, times = times }
+end
+
+local function speedups(d)
+  local s = {}
+  for i = 1, #d.times do s[i] = d.times[1] / d.times[i] end
+  return s
+end
+
+-- This computer's scaling, measured once per submission (the kernels only run inside checks).
+local here, here_why
+local function measured()
+  if here ~= nil then return here or nil end
+  here = false
+  local ok, cpu = pcall(usine.kernels.cpu)
+  if not (ok and type(cpu) == "table") then
+    here_why = { fr = "les noyaux ne peuvent pas tourner ici", en = "the kernels cannot run here" }
+    return nil
+  end
+  local threads, times = {}, {}
+  local p = 1
+  while p <= math.min(cpu.cores, 8) do
+    local ok2, g = pcall(usine.kernels.gemm, "blocked_omp", 512, p)
+    if not (ok2 and type(g) == "table" and usine.finite(g.seconds) and g.seconds > 0) then
+      here_why = { fr = "la mesure a échoué", en = "the measurement failed" }
+      return nil
+    end
+    threads[#threads + 1], times[#times + 1] = p, g.seconds
+    p = p * 2
+  end
+  if #threads < 2 then
+    here_why = { fr = "cet ordinateur n'a qu'un cœur", en = "this computer has one core" }
+    return nil
+  end
+  here = { fr = ("cet ordinateur (%s), barreau blocked_omp, n = 512"):format(cpu.model),
+           en = ("this computer (%s), blocked_omp rung, n = 512"):format(cpu.model),
+           threads = threads, times = times, measured = true }
+  return here
+end
+
+local function all_datasets()
+  local list = {}
+  local m = measured()
+  if m then list[1] = m end
+  for _, d in ipairs(DATASETS) do list[#list + 1] = d end
+  return list
+end
+
+local function fmt(x) return ("%.6g"):format(x) end
+local function shown(x)
+  if type(x) == "number" then return fmt(x) end
+  return type(x)
+end
+local function list_of(v)
+  local out = {}
+  for i, x in ipairs(v) do out[i] = ("%.4g"):format(x) end
+  return "{ " .. table.concat(out, ", ") .. " }"
+end
+
+return {
+  id = "amdahl",
+  title = { fr = "Amdahl et OpenMP : la part série", en = "Amdahl and OpenMP: the serial fraction" },
+  text = {
+    fr = [[
+# Amdahl et OpenMP : la part série
+
+Avec OpenMP, une boucle marquée `#pragma omp parallel for` se partage entre `p` fils, un par
+cœur. Le reste du programme (lire les données, initialiser, écrire le résultat) s'exécute sur un
+seul fil. Si une fraction `f` du temps sur un fil est **série**, le temps sur `p` fils est :
+
+```
+T(p) = T(1) × (f + (1 − f) / p)
+```
+
+L'**accélération** est `S(p) = T(1) / T(p)`, d'où la **loi d'Amdahl** (1967) :
+
+```
+S(p) = 1 / (f + (1 − f) / p)
+limite quand p → ∞ : 1 / f
+```
+
+Exemple : avec `f = 5 %`, 8 fils donnent `S = 5,93`, 64 fils `S = 15,4`, et aucun nombre de fils
+ne dépasse 20. La moitié de la limite est atteinte dès `p = (1 − f) / f = 19` fils : au-delà, chaque
+cœur ajouté rapporte de moins en moins. La même loi borne une usine d'IA : ce qui ne se partage pas
+entre GPU (une communication non recouverte, la bulle d'un pipeline, une lecture de données série)
+joue le rôle de `f`.
+
+En pratique, `f` mesurée est une part série **effective** : le code hors des régions parallèles,
+mais aussi le démarrage des fils, les barrières, le déséquilibre de charge et la bande passante
+mémoire que les cœurs se partagent.
+
+## Mesurer f
+
+Avec une seule mesure `S` sur `p` fils, on inverse la loi : c'est la **métrique de Karp et Flatt**
+(1990).
+
+```
+e = (1/S − 1/p) / (1 − 1/p)
+```
+
+Avec plusieurs mesures bruitées, on ajuste. La loi se réécrit comme une droite passant par
+l'origine, `y = f × x`, avec `x = 1 − 1/p` et `y = 1/S − 1/p`. La pente des **moindres carrés**
+d'une droite par l'origine est :
+
+```
+f = Σ (x × y) / Σ (x²)
+```
+
+C'est ce que fait `usine.amdahl_fit(threads, speedups)`. Une part série est entre 0 et 1 : si
+l'ajustement sort de cet intervalle (des accélérations **superlinéaires**, quand les données de
+chaque fil finissent par tenir dans son cache), on le ramène à la borne la plus proche.
+
+## À faire
+
+Écrivez :
+
+1. `speedup(t1, tp)` : l'accélération d'un temps `tp` sur `p` fils par rapport au temps `t1` sur un ;
+2. `amdahl_speedup(f, p)` : l'accélération que prédit la loi d'Amdahl ;
+3. `amdahl_limit(f)` : sa limite pour une infinité de fils (`f > 0`) ;
+4. `karp_flatt(p, s)` : la part série déduite d'une accélération `s` mesurée sur `p > 1` fils ;
+5. `fit_serial_fraction(threads, times)` : la part série ajustée par moindres carrés, comme
+   ci-dessus, bornée à `[0, 1]`. `threads` est une liste de nombres de fils qui commence toujours
+   par 1, `times` la liste des temps mesurés, en secondes, dans le même ordre.
+
+Vos fonctions seront essayées sur des jeux de mesures bruités, et sur un jeu mesuré sur **cet
+ordinateur** pendant la correction (le barreau `blocked_omp` de l'exercice précédent, `n = 512`,
+sur 1, 2, 4 et 8 fils). Pour voir la courbe de votre machine : `usine bench scaling`.
+
+Sources : G. Amdahl, « Validity of the single processor approach to achieving large scale computing
+capabilities », AFIPS 1967 ; A. Karp, H. Flatt, « Measuring parallel processor performance »,
+CACM 33(5), 1990 ; spécification OpenMP ; `kernels/cpu.c` d'Usine (`kn_amdahl_fit`).
+]],
+    en = [[
+# Amdahl and OpenMP: the serial fraction
+
+With OpenMP, a loop marked `#pragma omp parallel for` is shared among `p` threads, one per core.
+The rest of the program (reading the data, setting up, writing the result) runs on one thread. If a
+fraction `f` of the one-thread time is **serial**, the time on `p` threads is:
+
+```
+T(p) = T(1) × (f + (1 − f) / p)
+```
+
+The **speed-up** is `S(p) = T(1) / T(p)`, hence **Amdahl's law** (1967):
+
+```
+S(p) = 1 / (f + (1 − f) / p)
+limit as p → ∞: 1 / f
+```
+
+Example: with `f = 5 %`, 8 threads give `S = 5.93`, 64 threads `S = 15.4`, and no number of
+threads goes beyond 20. Half the limit is reached at `p = (1 − f) / f = 19` threads: beyond that,
+each added core brings less and less. The same law bounds an AI factory: whatever is not shared
+among GPUs (a communication that is not overlapped, a pipeline's bubble, serial data reading) plays
+the part of `f`.
+
+In practice the measured `f` is an **effective** serial fraction: the code outside parallel
+regions, but also starting the threads, barriers, load imbalance and the memory bandwidth the
+cores share.
+
+## Measuring f
+
+With a single measurement `S` on `p` threads, invert the law: this is the **Karp-Flatt metric**
+(1990).
+
+```
+e = (1/S − 1/p) / (1 − 1/p)
+```
+
+With several noisy measurements, fit. The law can be written as a line through the origin,
+`y = f × x`, with `x = 1 − 1/p` and `y = 1/S − 1/p`. The **least-squares** slope of a line through
+the origin is:
+
+```
+f = Σ (x × y) / Σ (x²)
+```
+
+This is what `usine.amdahl_fit(threads, speedups)` does. A serial fraction lies between 0 and 1: if
+the fit falls outside (**superlinear** speed-ups, when each thread's data end up fitting in its
+cache), bring it back to the nearest bound.
+
+## Your task
+
+Write:
+
+1. `speedup(t1, tp)`: the speed-up of a time `tp` on `p` threads over the time `t1` on one;
+2. `amdahl_speedup(f, p)`: the speed-up Amdahl's law predicts;
+3. `amdahl_limit(f)`: its limit for infinitely many threads (`f > 0`);
+4. `karp_flatt(p, s)`: the serial fraction implied by a speed-up `s` measured on `p > 1` threads;
+5. `fit_serial_fraction(threads, times)`: the least-squares serial fraction, as above, bounded to
+   `[0, 1]`. `threads` is a list of thread counts that always starts with 1, `times` the list of
+   measured times, in seconds, in the same order.
+
+Your functions will be tried on noisy datasets, and on a dataset measured on **this computer**
+during grading (the `blocked_omp` rung of the previous exercise, `n = 512`, on 1, 2, 4
+and 8 threads). To see
+your machine's curve: `usine bench scaling`.
+
+Sources: G. Amdahl, "Validity of the single processor approach to achieving large scale computing
+capabilities", AFIPS 1967; A. Karp, H. Flatt, "Measuring parallel processor performance",
+CACM 33(5), 1990; the OpenMP specification; Usine's `kernels/cpu.c` (`kn_amdahl_fit`).
+]],
+  },
+  concepts = {
+    fr = { "accélération", "part série", "loi d'Amdahl", "métrique de Karp-Flatt", "moindres carrés" },
+    en = { "speed-up", "serial fraction", "Amdahl's law", "Karp-Flatt metric", "least squares" },
+  },
+  difficulty = 2,
+  minutes = 35,
+  platform = "classroom",
+  scenario = { partition = "gpu" },
+  -- The measurement runs up to 8 threads for 0.05 s each: room for CPU time on busy machines.
+  limits = { seconds = 10 },
+  starter = [[
+-- Exercice 4 : Amdahl et OpenMP / Exercise 4: Amdahl and OpenMP
+
+function speedup(t1, tp)
+  return 1
+end
+
+function amdahl_speedup(f, p)
+  return p          -- un monde sans partie série / a world without a serial part
+end
+
+function amdahl_limit(f)
+  return math.huge
+end
+
+function karp_flatt(p, s)
+  return 0
+end
+
+-- threads = { 1, 2, 4, 8 }, times = { 12.0, 6.3, 3.4, 2.1 } (secondes / seconds)
+function fit_serial_fraction(threads, times)
+  return 0
+end
+]],
+  checks = {
+    {
+      id = "speedup",
+      title = { fr = "Accélération mesurée", en = "Measured speed-up" },
+      points = 1,
+      hint = { fr = "Une accélération se lit « combien de fois plus vite » : plus de 1 quand le temps baisse.",
+               en = "A speed-up reads \"how many times faster\": above 1 when the time goes down." },
+      run = function(s)
+        for _, d in ipairs(DATASETS) do
+          for i = 2, #d.times do
+            local want, got = d.times[1] / d.times[i], s.speedup(d.times[1], d.times[i])
+            if not usine.near(got, want, 1e-9) then
+              return false, { fr = ("t1 = %s s, tp = %s s : %s attendu, reçu %s"):format(fmt(d.times[1]), fmt(d.times[i]), fmt(want), shown(got)),
+                              en = ("t1 = %s s, tp = %s s: expected %s, got %s"):format(fmt(d.times[1]), fmt(d.times[i]), fmt(want), shown(got)) }
+            end
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "law",
+      title = { fr = "Loi d'Amdahl", en = "Amdahl's law" },
+      points = 2,
+      hint = { fr = "Le temps sur p fils est la partie série, inchangée, plus la partie parallèle divisée par p ; l'accélération est le rapport des temps.",
+               en = "The time on p threads is the serial part, unchanged, plus the parallel part divided by p; the speed-up is the ratio of the times." },
+      run = function(s)
+        for _, f in ipairs({ 0.05, 0.3, 0.01, 0, 1, 0.001 }) do
+          for _, p in ipairs({ 1, 2, 8, 64, 1456, 100000 }) do
+            local want, got = amdahl(f, p), s.amdahl_speedup(f, p)
+            if not usine.near(got, want, 1e-9) then
+              return false, { fr = ("f = %s, p = %d : S = %s attendu, reçu %s"):format(fmt(f), p, fmt(want), shown(got)),
+                              en = ("f = %s, p = %d: expected S = %s, got %s"):format(fmt(f), p, fmt(want), shown(got)) }
+            end
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "limit",
+      title = { fr = "Limite d'Amdahl", en = "Amdahl's limit" },
+      points = 1,
+      hint = { fr = "Quand p devient immense, que reste-t-il du temps ?",
+               en = "When p becomes huge, what is left of the time?" },
+      run = function(s)
+        for _, f in ipairs({ 0.05, 0.5, 0.1, 0.01, 0.001, 1 }) do
+          local want, got = 1 / f, s.amdahl_limit(f)
+          if not usine.near(got, want, 1e-9) then
+            return false, { fr = ("f = %s : limite %s attendue, reçu %s"):format(fmt(f), fmt(want), shown(got)),
+                            en = ("f = %s: expected a limit of %s, got %s"):format(fmt(f), fmt(want), shown(got)) }
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "karp-flatt",
+      title = { fr = "Part série d'une seule mesure (Karp-Flatt)", en = "Serial fraction from one measurement (Karp-Flatt)" },
+      points = 2,
+      hint = { fr = "Partez de 1/S = f + (1 − f)/p et isolez f.",
+               en = "Start from 1/S = f + (1 − f)/p and solve for f." },
+      run = function(s)
+        for _, d in ipairs(DATASETS) do
+          local sp = speedups(d)
+          for i = 2, #sp do
+            local p = d.threads[i]
+            local want = (1 / sp[i] - 1 / p) / (1 - 1 / p)
+            local got = s.karp_flatt(p, sp[i])
+            if not usine.near(got, want, 1e-9, 1e-12) then
+              return false, { fr = ("%s, p = %d, S = %s : e = %s attendu, reçu %s"):format(d.fr, p, fmt(sp[i]), fmt(want), shown(got)),
+                              en = ("%s, p = %d, S = %s: expected e = %s, got %s"):format(d.en, p, fmt(sp[i]), fmt(want), shown(got)) }
+            end
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "fit",
+      title = { fr = "Part série ajustée sur plusieurs mesures", en = "Serial fraction fitted to several measurements" },
+      points = 4,
+      hint = { fr = "Passez des temps aux accélérations (le premier temps est celui d'un fil), puis faites la somme des x·y et des x² sur tous les points ; n'oubliez pas les bornes.",
+               en = "Go from times to speed-ups (the first time is the one-thread time), then sum x·y and x² over all points; do not forget the bounds." },
+      run = function(s)
+        local fitted
+        for _, d in ipairs(all_datasets()) do
+          local want = usine.amdahl_fit(d.threads, speedups(d))
+          local got = s.fit_serial_fraction(d.threads, d.times)
+          if not usine.near(got, want, 1e-9, 1e-12) then
+            return false, { fr = ("%s, fils %s, temps %s : f = %s attendu, reçu %s"):format(d.fr, list_of(d.threads), list_of(d.times), fmt(want), shown(got)),
+                            en = ("%s, threads %s, times %s: expected f = %s, got %s"):format(d.en, list_of(d.threads), list_of(d.times), fmt(want), shown(got)) }
+          end
+          if d.measured then fitted = want end
+        end
+        local m = measured()
+        if fitted then
+          return true, { fr = ("Sur %s : f = %.3g, limite %.3g"):format(m.fr, fitted, fitted > 0 and 1 / fitted or math.huge),
+                         en = ("On %s: f = %.3g, limit %.3g"):format(m.en, fitted, fitted > 0 and 1 / fitted or math.huge) }
+        end
+        return true, { fr = ("Pas de mesure sur cet ordinateur : %s."):format(here_why and here_why.fr or "?"),
+                       en = ("No measurement on this computer: %s."):format(here_why and here_why.en or "?") }
+      end,
+    },
+  },
+}

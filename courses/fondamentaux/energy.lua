@@ -1,0 +1,415 @@
+-- Exercise 11: energy, carbon and cost of a training run.
+-- Concepts: IT power, PUE, energy in MWh, carbon intensity of a grid, electricity cost, energy per
+-- token. Difficulty 2, 35 minutes. Platform: Jean Zay (French grid); the checks also use Alice
+-- Recoque, JUPITER and Frontier.
+-- The carbon intensities of the grids the exercise compares are data of this file (with their
+-- sources), not of the C code; France's is read from the platform file (RTE, eCO2mix).
+
+local jz = usine.platform("jean-zay")
+local alice = usine.platform("alice-recoque")
+local jupiter = usine.platform("jupiter")
+local frontier = usine.platform("frontier")
+
+local function fmt(x) return ("%.6g"):format(x) end
+local function show(x)
+  if type(x) == "number" then return fmt(x) end
+  return type(x)
+end
+-- The expected and the received values, with more digits when six do not tell them apart.
+local function pair(want, got)
+  if type(got) ~= "number" then return fmt(want), type(got) end
+  local a, b = fmt(want), fmt(got)
+  if a == b then a, b = ("%.12g"):format(want), ("%.12g"):format(got) end
+  return a, b
+end
+
+-- Grids, gCO2e per kWh. Each figure with its source; they are orders of magnitude for a year, not
+-- the hourly intensity a data centre actually sees.
+local grids = {
+  { fr = "France", en = "France", in_fr = "en France", in_en = "in France", g = jz:facility().carbon_g_per_kwh,
+    src_fr = "RTE, eCO2mix, bilan 2023 (fichiers de plateforme d'Usine)",
+    src_en = "RTE, eCO2mix, 2023 review (Usine's platform files)" },
+  { fr = "Québec", en = "Quebec", in_fr = "au Québec", in_en = "in Quebec", g = 0.36,
+    src_fr = "Hydro-Québec : 360 t de CO2 par TWh produit ou acheté en 2016, émissions directes ; environ 10 g sur le cycle de vie d'une centrale à réservoir nordique, selon Hydro-Québec",
+    src_en = "Hydro-Québec: 360 t of CO2 per TWh generated or bought in 2016, direct emissions; about 10 g over the life cycle of a northern reservoir plant, per Hydro-Québec" },
+  { fr = "États-Unis (moyenne)", en = "United States (average)", in_fr = "aux États-Unis (moyenne)",
+    in_en = "in the United States (average)", g = 367,
+    src_fr = "EIA : environ 0,81 lb de CO2 par kWh produit en 2023",
+    src_en = "EIA: about 0.81 lb of CO2 per kWh generated in 2023" },
+  { fr = "Allemagne", en = "Germany", in_fr = "en Allemagne", in_en = "in Germany", g = 380,
+    src_fr = "Umweltbundesamt, facteur d'émission du mix électrique 2023 (estimation)",
+    src_en = "Umweltbundesamt, emission factor of the 2023 electricity mix (estimate)" },
+  { fr = "Pologne", en = "Poland", in_fr = "en Pologne", in_en = "in Poland", g = 666,
+    src_fr = "Forum Energii, « Energy Transformation in Poland », édition 2024 (chiffre de 2023)",
+    src_en = "Forum Energii, \"Energy Transformation in Poland\", 2024 edition (2023 figure)" },
+}
+
+local function grid_list(lang)
+  local lines = {}
+  for i, g in ipairs(grids) do
+    local last = i == #grids
+    if lang == "fr" then
+      local value = fmt(g.g):gsub("%.", ",")
+      lines[#lines + 1] = ("- %s : %s gCO2e/kWh (%s)%s"):format(g.fr, value, g.src_fr, last and "." or " ;")
+    else
+      lines[#lines + 1] = ("- %s: %s gCO2e/kWh (%s)%s"):format(g.en, fmt(g.g), g.src_en, last and "." or ";")
+    end
+  end
+  return table.concat(lines, "\n")
+end
+
+-- A month of a whole partition at full load, on several machines.
+local month_h = 30 * 24
+local power_cases = {
+  { jz, "h100", month_h }, { jz, "a100", 24 }, { alice, "gpu", month_h }, { jupiter, "booster", 7 * 24 },
+  { frontier, "mi250x", 1000 },
+}
+
+-- Runs: model, machine, size, tokens. The plan is the planner's best, found in the check.
+local run_cases = {
+  { platform = "jean-zay", partition = "h100", model = "llama3-8b", gpus = 1024, gbs = 512, tokens = 1.5e12 },
+  { platform = "jean-zay", partition = "a100", model = "bloom-176b", gpus = 384, gbs = 1536, tokens = 3.66e11 },
+  { platform = "alice-recoque", partition = "gpu", model = "llama3-70b", gpus = 4096, gbs = 2048, tokens = 1.5e13 },
+  { platform = "jupiter", partition = "booster", model = "llama3-70b", gpus = 4096, gbs = 2048, tokens = 2e12 },
+  { platform = "frontier", partition = "mi250x", model = "gpt3-175b", gpus = 3072, gbs = 1536, tokens = 3e11 },
+}
+
+-- The predict options of a run case, with the planner's best plan.
+local function run_opts(c)
+  local best = usine.plan { platform = c.platform, partition = c.partition, model = c.model, gpus = c.gpus,
+                            gbs = c.gbs, top = 1 }.plans[1]
+  return { platform = c.platform, partition = c.partition, model = c.model, gpus = c.gpus, gbs = c.gbs,
+           tp = best.tp, pp = best.pp, vpp = best.vpp, mbs = best.mbs, zero = best.zero,
+           recompute = best.recompute, tokens = c.tokens }
+end
+
+local function label(c, lang)
+  if lang == "fr" then
+    return ("%s %s/%s, %d GPU, %s jetons"):format(c.model, c.platform, c.partition, c.gpus, fmt(c.tokens))
+  end
+  return ("%s %s/%s, %d GPUs, %s tokens"):format(c.model, c.platform, c.partition, c.gpus, fmt(c.tokens))
+end
+
+local text_fr = [[
+# Énergie et carbone d'un entraînement
+
+Un entraînement consomme de l'électricité : la machine (la **puissance informatique**, ou IT) et
+tout ce qui la fait tourner autour (refroidissement, conversion, éclairage…).
+
+## Puissance, PUE, énergie
+
+- La **puissance IT** d'un job est celle des nœuds qu'il occupe à pleine charge (GPU, CPU,
+  mémoire, cartes réseau, ventilateurs) plus sa part des commutateurs. Dans l'API :
+  `p:totals(id).power_it_mw` pour une partition entière, `usine.predict{…}.power_it_mw` pour un job.
+- Le **PUE** (*Power Usage Effectiveness*, The Green Grid, 2007 ; norme ISO/IEC 30134-2) est le
+  rapport entre la puissance de tout le centre et la puissance IT : 1,0 serait parfait. La moyenne
+  mondiale tourne autour de 1,6 (Uptime Institute, enquête 2024 : 1,56) ; un refroidissement direct
+  à l'eau tiède descend vers 1,03 à 1,1 (les fichiers de Frontier, d'Alice Recoque et de JUPITER,
+  valeurs rapportées ou supposées).
+  Dans l'API : `p:facility().pue`.
+- L'**énergie** est la puissance fois la durée :
+
+```
+énergie (MWh) = puissance IT (MW) × durée (h) × PUE
+```
+
+Exemple : toute la partition H100 de Jean Zay à pleine charge, 1,51 MW IT avec ses commutateurs,
+pendant 24 h avec un PUE de 1,3 : 1,51 × 24 × 1,3 ≈ 47 MWh.
+
+## Carbone et coût
+
+L'**intensité carbone** d'un réseau électrique, en grammes d'équivalent CO2 par kWh, dépend de la
+façon dont il produit son électricité. Comme 1 MWh = 1 000 kWh et 1 t = 10⁶ g :
+
+```
+énergie (kWh) = énergie (MWh) × 1 000
+carbone (t)   = énergie (kWh) × intensité (g/kWh) / 10⁶
+coût (EUR)    = énergie (kWh) × prix (EUR/kWh)
+```
+
+Les 47 MWh de l'exemple émettent environ 1,5 t de CO2e sur le réseau français
+(`p:facility().carbon_g_per_kwh`) et coûtent environ 7 000 EUR à 0,15 EUR/kWh
+(`p:facility().price_eur_per_kwh`, un ordre de grandeur, pas un prix contractuel ; 0 quand le
+fichier n'en donne pas).
+
+Le même entraînement émet très différemment selon le réseau qui l'alimente (moyennes annuelles de
+la production, CO2 seul ou CO2e selon la source : des ordres de grandeur ; l'intensité varie aussi
+d'heure en heure) :
+
+GRIDS
+
+Pour BLOOM (176 milliards de paramètres), entraîné sur les A100 de Jean Zay, Luccioni, Viguier et
+Ligozat (« Estimating the Carbon Footprint of BLOOM », JMLR, 2023) comptent environ 433 MWh et
+25 t de CO2e pour l'entraînement final, avec 57 gCO2e/kWh pour le réseau français de l'époque ; en
+ajoutant la fabrication du matériel et la consommation au repos, environ le double.
+
+## L'énergie d'un entraînement prédit
+
+`usine.predict{platform = …, partition = …, model = …, gpus = …, gbs = …, tp = …, …, tokens = N}`
+prédit un entraînement de `N` jetons. Ses champs : `power_it_mw` (la puissance IT du job),
+`wall_time_s` (le temps pendant lequel la machine est occupée, **pannes et points de reprise
+compris**, voir l'exercice suivant ; `time_to_train_s` est le temps sans pannes), et ses propres
+`energy_mwh`, `carbon_t` et `cost_eur` avec le PUE, l'intensité et le prix de la plateforme : vos
+calculs doivent les retrouver.
+
+Pour comparer des machines, ramenez l'énergie au travail fait : les **joules par jeton**
+(1 MWh = 3,6 × 10⁹ J).
+
+## À faire
+
+1. `energy_mwh(power_mw, hours, pue)` : l'énergie du centre, en MWh ;
+2. `carbon_t(energy_mwh, g_per_kwh)` : les émissions, en tonnes de CO2e ;
+3. `cost_eur(energy_mwh, eur_per_kwh)` : le coût de l'électricité, en euros ;
+4. `run_footprint(opts)` : pour les options `opts` de `usine.predict` (avec `opts.platform`, le nom
+   du préréglage, et `opts.tokens`), la table `{ energy_mwh = …, carbon_t = …, cost_eur = … }`
+   calculée avec vos trois fonctions à partir de la puissance et du temps prédits et des chiffres
+   de la plateforme (`usine.platform(opts.platform):facility()`) ;
+5. `joules_per_token(opts)` : l'énergie du centre par jeton d'entraînement, en J.
+
+Les vérifications essaient Jean Zay (H100 et A100), Alice Recoque, JUPITER et Frontier, avec
+Llama 3 8B et 70B, BLOOM-176B et GPT-3 175B, et les réseaux ci-dessus.
+
+Sources : fichiers de plateforme d'Usine (puissances, PUE, intensité et prix, chacun sourcé ou
+marqué comme hypothèse) ; sources des intensités ci-dessus ; The Green Grid, « The Green Grid
+Power Efficiency Metrics: PUE and DCiE », 2007 ; Uptime Institute, Global Data Center Survey 2024.
+]]
+
+local text_en = [[
+# Energy and carbon of a training run
+
+A training run uses electricity: the machine (the **IT power**) and everything around that keeps it
+running (cooling, power conversion, lighting...).
+
+## Power, PUE, energy
+
+- A job's **IT power** is that of the nodes it holds at full load (GPUs, CPUs, memory, NICs, fans)
+  plus its share of the switches. In the API: `p:totals(id).power_it_mw` for a whole partition,
+  `usine.predict{...}.power_it_mw` for a job.
+- The **PUE** (*Power Usage Effectiveness*, The Green Grid, 2007; ISO/IEC 30134-2 standard) is the
+  ratio of the whole centre's power to the IT power: 1.0 would be perfect. The world average is
+  about 1.6 (Uptime Institute, 2024 survey: 1.56); direct warm-water cooling goes down to 1.03 to
+  1.1 (the files of Frontier, Alice Recoque and JUPITER, values reported or assumed). In the API: `p:facility().pue`.
+- **Energy** is power times duration:
+
+```
+energy (MWh) = IT power (MW) × duration (h) × PUE
+```
+
+Example: Jean Zay's whole H100 partition at full load, 1.51 MW of IT with its switches, for 24 h
+with a PUE of 1.3: 1.51 × 24 × 1.3 ≈ 47 MWh.
+
+## Carbon and cost
+
+The **carbon intensity** of a power grid, in grams of CO2 equivalent per kWh, depends on how it
+generates its electricity. As 1 MWh = 1,000 kWh and 1 t = 10⁶ g:
+
+```
+energy (kWh) = energy (MWh) × 1,000
+carbon (t)   = energy (kWh) × intensity (g/kWh) / 10⁶
+cost (EUR)   = energy (kWh) × price (EUR/kWh)
+```
+
+The example's 47 MWh emit about 1.5 t of CO2e on the French grid
+(`p:facility().carbon_g_per_kwh`) and cost about 7,000 EUR at 0.15 EUR/kWh
+(`p:facility().price_eur_per_kwh`, an order of magnitude, not a contract price; 0 when the file
+gives none).
+
+The same run emits very differently depending on the grid that feeds it (yearly averages of
+generation, CO2 alone or CO2e depending on the source: orders of magnitude; the intensity also
+changes from hour to hour):
+
+GRIDS
+
+For BLOOM (176 billion parameters), trained on Jean Zay's A100s, Luccioni, Viguier and Ligozat
+("Estimating the Carbon Footprint of BLOOM", JMLR, 2023) count about 433 MWh and 25 t of CO2e for
+the final training run, with 57 gCO2e/kWh for the French grid of the time; adding the making of the
+hardware and idle consumption, about twice as much.
+
+## The energy of a predicted run
+
+`usine.predict{platform = ..., partition = ..., model = ..., gpus = ..., gbs = ..., tp = ..., ..., tokens = N}`
+predicts a run of `N` tokens. Its fields: `power_it_mw` (the job's IT power), `wall_time_s` (the
+time the machine is held, **failures and checkpoints included**, see the next exercise;
+`time_to_train_s` is the time without failures), and its own `energy_mwh`, `carbon_t` and
+`cost_eur` with the platform's PUE, intensity and price: your computations must find them again.
+
+To compare machines, relate the energy to the work done: **joules per token**
+(1 MWh = 3.6 × 10⁹ J).
+
+## Your task
+
+1. `energy_mwh(power_mw, hours, pue)`: the centre's energy, in MWh;
+2. `carbon_t(energy_mwh, g_per_kwh)`: the emissions, in tonnes of CO2e;
+3. `cost_eur(energy_mwh, eur_per_kwh)`: the cost of the electricity, in euros;
+4. `run_footprint(opts)`: for the options `opts` of `usine.predict` (with `opts.platform`, the
+   preset's name, and `opts.tokens`), the table `{ energy_mwh = ..., carbon_t = ..., cost_eur = ... }`
+   computed with your three functions from the predicted power and time and the platform's
+   figures (`usine.platform(opts.platform):facility()`);
+5. `joules_per_token(opts)`: the centre's energy per training token, in J.
+
+The checks try Jean Zay (H100 and A100), Alice Recoque, JUPITER and Frontier, with Llama 3 8B and
+70B, BLOOM-176B and GPT-3 175B, and the grids above.
+
+Sources: Usine's platform files (power, PUE, intensity and price, each sourced or marked as an
+assumption); the sources of the intensities above; The Green Grid, "The Green Grid Power
+Efficiency Metrics: PUE and DCiE", 2007; Uptime Institute, Global Data Center Survey 2024.
+]]
+
+return {
+  id = "energy",
+  title = { fr = "Énergie et carbone d'un entraînement", en = "Energy and carbon of a training run" },
+  text = {
+    fr = (text_fr:gsub("GRIDS", function() return grid_list("fr") end)),
+    en = (text_en:gsub("GRIDS", function() return grid_list("en") end)),
+  },
+  concepts = {
+    fr = { "puissance IT", "PUE", "énergie", "intensité carbone", "coût de l'électricité", "joules par jeton" },
+    en = { "IT power", "PUE", "energy", "carbon intensity", "electricity cost", "joules per token" },
+  },
+  difficulty = 2,
+  minutes = 35,
+  platform = "jean-zay",
+  scenario = { partition = "h100" },
+  limits = { seconds = 10 },
+  starter = [[
+-- Exercice 11 : énergie et carbone / Exercise 11: energy and carbon
+
+-- Énergie du centre en MWh / the centre's energy in MWh
+function energy_mwh(power_mw, hours, pue)
+  return power_mw * hours
+end
+
+-- Émissions en tonnes de CO2e / emissions in tonnes of CO2e
+function carbon_t(energy_mwh, g_per_kwh)
+  return 0
+end
+
+-- Coût de l'électricité en euros / electricity cost in euros
+function cost_eur(energy_mwh, eur_per_kwh)
+  return 0
+end
+
+-- Empreinte d'un entraînement prédit / footprint of a predicted run
+function run_footprint(opts)
+  local r = usine.predict(opts)
+  local f = usine.platform(opts.platform):facility()
+  return { energy_mwh = 0, carbon_t = 0, cost_eur = 0 }
+end
+
+-- Énergie par jeton en J / energy per token in J
+function joules_per_token(opts)
+  return 0
+end
+]],
+  checks = {
+    {
+      id = "energy",
+      title = { fr = "Énergie d'une partition à pleine charge", en = "Energy of a partition at full load" },
+      points = 2,
+      hint = { fr = "Les MW fois les heures donnent des MWh ; le PUE ajoute ce que consomme le centre autour de la machine.",
+               en = "MW times hours gives MWh; the PUE adds what the centre uses around the machine." },
+      run = function(s)
+        for _, c in ipairs(power_cases) do
+          local p, id, h = c[1], c[2], c[3]
+          local t, pue = p:totals(id), p:facility().pue
+          local want = t.power_facility_mw * h
+          local got = s.energy_mwh(t.power_it_mw, h, pue)
+          if not usine.near(got, want, 1e-9) then
+            return false, {
+              fr = ("%s/%s, %s MW IT pendant %s h, PUE %s : %s MWh attendus, reçu %s"):format(p.id, id, fmt(t.power_it_mw), fmt(h), fmt(pue), pair(want, got)),
+              en = ("%s/%s, %s MW of IT for %s h, PUE %s: expected %s MWh, got %s"):format(p.id, id, fmt(t.power_it_mw), fmt(h), fmt(pue), pair(want, got)) }
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "carbon",
+      title = { fr = "Carbone sur plusieurs réseaux", en = "Carbon on several grids" },
+      points = 2,
+      hint = { fr = "Des MWh aux kWh, des grammes aux tonnes : deux facteurs 1 000 et 10⁶ à placer dans le bon sens.",
+               en = "From MWh to kWh, from grams to tonnes: factors of 1,000 and 10⁶, each the right way round." },
+      run = function(s)
+        for _, e in ipairs({ 47, 1000, 12.5 }) do
+          for _, g in ipairs(grids) do
+            local want = e * 1000 * g.g / 1e6
+            local got = s.carbon_t(e, g.g)
+            if not usine.near(got, want, 1e-9) then
+              return false, {
+                fr = ("%s MWh %s (%s g/kWh) : %s t attendues, reçu %s"):format(fmt(e), g.in_fr, fmt(g.g), pair(want, got)),
+                en = ("%s MWh %s (%s g/kWh): expected %s t, got %s"):format(fmt(e), g.in_en, fmt(g.g), pair(want, got)) }
+            end
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "cost",
+      title = { fr = "Coût de l'électricité", en = "Cost of the electricity" },
+      points = 1,
+      hint = { fr = "Le prix est par kWh ; l'énergie est en MWh.",
+               en = "The price is per kWh; the energy is in MWh." },
+      run = function(s)
+        for _, c in ipairs({ { 47, jz }, { 801.6, jupiter }, { 12.5, alice } }) do
+          local price = c[2]:facility().price_eur_per_kwh
+          local want = c[1] * 1000 * price
+          local got = s.cost_eur(c[1], price)
+          if not usine.near(got, want, 1e-9) then
+            return false, {
+              fr = ("%s MWh à %s EUR/kWh (%s) : %s EUR attendus, reçu %s"):format(fmt(c[1]), fmt(price), c[2].id, pair(want, got)),
+              en = ("%s MWh at %s EUR/kWh (%s): expected %s EUR, got %s"):format(fmt(c[1]), fmt(price), c[2].id, pair(want, got)) }
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "footprint",
+      title = { fr = "Empreinte d'un entraînement prédit", en = "Footprint of a predicted run" },
+      points = 3,
+      hint = { fr = "La puissance du job et le temps pendant lequel il occupe la machine (pannes comprises) sont dans la prédiction ; le PUE, l'intensité et le prix sont ceux de la plateforme. Attention : les secondes ne sont pas des heures.",
+               en = "The job's power and the time it holds the machine (failures included) are in the prediction; the PUE, intensity and price are the platform's. Careful: seconds are not hours." },
+      run = function(s)
+        for _, c in ipairs(run_cases) do
+          local opts = run_opts(c)
+          local r = usine.predict(opts)
+          local got = s.run_footprint(opts)
+          if type(got) ~= "table" then
+            return false, { fr = ("%s : une table attendue, reçu %s"):format(label(c, "fr"), type(got)),
+                            en = ("%s: expected a table, got %s"):format(label(c, "en"), type(got)) }
+          end
+          for _, k in ipairs({ "energy_mwh", "carbon_t", "cost_eur" }) do
+            if not usine.near(got[k], r[k], 1e-6, 1e-9) then
+              return false, {
+                fr = ("%s : %s = %s attendu (comme usine.predict), reçu %s"):format(label(c, "fr"), k, pair(r[k], got[k])),
+                en = ("%s: expected %s = %s (as usine.predict), got %s"):format(label(c, "en"), k, pair(r[k], got[k])) }
+            end
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "per-token",
+      title = { fr = "Énergie par jeton, d'une machine à l'autre", en = "Energy per token, machine to machine" },
+      points = 2,
+      hint = { fr = "L'énergie du centre pour tout l'entraînement, en joules, divisée par les jetons demandés.",
+               en = "The centre's energy for the whole run, in joules, divided by the tokens asked for." },
+      run = function(s)
+        for _, c in ipairs(run_cases) do
+          local opts = run_opts(c)
+          local r = usine.predict(opts)
+          local want = r.energy_mwh * 3.6e9 / r.tokens
+          local got = s.joules_per_token(opts)
+          if not usine.near(got, want, 1e-6) then
+            return false, {
+              fr = ("%s : %s J par jeton attendus, reçu %s"):format(label(c, "fr"), pair(want, got)),
+              en = ("%s: expected %s J per token, got %s"):format(label(c, "en"), pair(want, got)) }
+          end
+        end
+        return true
+      end,
+    },
+  },
+}

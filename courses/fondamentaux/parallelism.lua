@@ -1,0 +1,368 @@
+-- Exercise 9: tensor, pipeline and data parallelism; choosing a plan.
+-- Concepts: tp x pp x dp = GPUs and the constraints of each axis, the 1F1B pipeline bubble and its
+-- interleaved version as sim/train.c counts them, memory and recomputation, a plan search with
+-- usine.predict compared with usine.plan's best.
+-- Difficulty 4, 50 minutes. Platform: Selene (NVIDIA), 384 A100 as in Narayanan et al. (SC'21).
+-- The bubble is checked against the formula and against usine.predict's breakdown; the plan the
+-- student's search returns must be valid, fit in memory and be within 3 % of usine.plan's best, on
+-- Selene (GPT-3 175B), on Jean Zay's A100 partition (same model, slower network) and on Jean Zay's
+-- H100 partition (Llama 3 70B), so that a plan typed in for one case fails the others.
+
+local sel = usine.platform("selene")
+local jz = usine.platform("jean-zay")
+
+local function fmt(x) return ("%.6g"):format(x) end
+local function show(x) return type(x) == "number" and fmt(x) or type(x) end
+
+local TOLERANCE = 0.03
+
+-- The bubble: the formula on chosen inputs, and the share of the pipeline's time that
+-- usine.predict counts as bubble on real plans (within 5 %: first and last stages carry more).
+local bubble_cases = {}
+for _, k in ipairs({ { 1, 8, 1 }, { 4, 8, 1 }, { 8, 32, 1 }, { 8, 32, 2 }, { 12, 384, 1 }, { 16, 64, 4 }, { 2, 1, 1 } }) do
+  bubble_cases[#bubble_cases + 1] = { pp = k[1], m = k[2], v = k[3], want = (k[1] - 1) / (k[3] * k[2] + k[1] - 1),
+                                      rel = 1e-9, where = "formula" }
+end
+for _, k in ipairs({ { 4, 1, 192 }, { 8, 2, 192 }, { 12, 1, 1536 }, { 16, 2, 384 }, { 8, 4, 768 } }) do
+  local r = usine.predict { platform = sel, model = "gpt3-175b", gpus = 384, gbs = k[3], tp = 8, pp = k[1], vpp = k[2],
+                            mbs = 1, recompute = "full" }
+  local b = r.breakdown
+  bubble_cases[#bubble_cases + 1] = { pp = k[1], m = r.micro_batches, v = k[2], rel = 0.05,
+                                      want = b.bubble_s / (b.compute_s + b.tp_s + b.cp_s + b.bubble_s),
+                                      where = ("selene, gpt3-175b, tp = 8, pp = %d, vpp = %d, gbs = %d"):format(k[1], k[2], k[3]) }
+end
+
+-- Plans: usine.plan's best for each case, computed once here.
+local function case(p, part, model, gpus, gbs)
+  local best = usine.plan { platform = p, partition = part, model = model, gpus = gpus, gbs = gbs, top = 1 }.plans[1]
+  assert(best, "parallelism: usine.plan finds no plan for " .. model)
+  return { p = p, part = part, model = model, gpus = gpus, gbs = gbs, best = best,
+           where = ("%s/%s, %s, %d GPU, gbs = %d"):format(p.id, part, model, gpus, gbs),
+           where_en = ("%s/%s, %s, %d GPUs, gbs = %d"):format(p.id, part, model, gpus, gbs) }
+end
+local main_case = case(sel, "a100", "gpt3-175b", 384, 1536)
+local other_cases = { case(jz, "a100", "gpt3-175b", 384, 1536), case(jz, "h100", "llama3-70b", 512, 1024) }
+
+local function describe(b)
+  return ("tp = %s, pp = %s, vpp = %s, mbs = %s, zero = %s, recompute = %s"):format(
+    show(b.tp), show(b.pp), show(b.vpp or 1), show(b.mbs or 1), show(b.zero or 0), type(b.recompute) == "string" and b.recompute or "none")
+end
+
+-- Grade one case: nil when the student's plan is valid, fits and is within TOLERANCE of the best.
+local function try_plan(s, c)
+  local ok, plan = pcall(s.choose_plan, c.p, c.part, c.model, c.gpus, c.gbs)
+  if not ok then
+    return { fr = ("%s : choose_plan a échoué : %s"):format(c.where, tostring(plan)),
+             en = ("%s: choose_plan failed: %s"):format(c.where_en, tostring(plan)) }
+  end
+  if type(plan) ~= "table" then
+    return { fr = ("%s : une table { tp = …, pp = …, … } attendue, reçu %s"):format(c.where, type(plan)),
+             en = ("%s: expected a table { tp = ..., pp = ..., ... }, got %s"):format(c.where_en, type(plan)) }
+  end
+  local opts = { platform = c.p, partition = c.part, model = c.model, gpus = c.gpus, gbs = c.gbs,
+                 tp = plan.tp, pp = plan.pp, vpp = plan.vpp, mbs = plan.mbs, zero = plan.zero, recompute = plan.recompute }
+  local good, r = pcall(usine.predict, opts)
+  if not good then
+    return { fr = ("%s : usine.predict refuse votre plan (%s) : %s"):format(c.where, describe(plan), tostring(r)),
+             en = ("%s: usine.predict refuses your plan (%s): %s"):format(c.where_en, describe(plan), tostring(r)) }
+  end
+  if not r.memory.fits then
+    return { fr = ("%s : votre plan (%s) ne tient pas en mémoire : %.1f Gio par GPU pour %.1f"):format(c.where, describe(plan), r.memory.total_gib, r.memory.capacity_gib),
+             en = ("%s: your plan (%s) does not fit in memory: %.1f GiB per GPU for %.1f"):format(c.where_en, describe(plan), r.memory.total_gib, r.memory.capacity_gib) }
+  end
+  if r.step_s > c.best.step_s * (1 + TOLERANCE) then
+    return { fr = ("%s : votre plan (%s) fait un pas en %.2f s, %.0f %% de plus que le meilleur de usine.plan (%.2f s) ; au plus %.0f %% de plus"):format(
+               c.where, describe(plan), r.step_s, (r.step_s / c.best.step_s - 1) * 100, c.best.step_s, TOLERANCE * 100),
+             en = ("%s: your plan (%s) takes %.2f s per step, %.0f %% more than usine.plan's best (%.2f s); at most %.0f %% more"):format(
+               c.where_en, describe(plan), r.step_s, (r.step_s / c.best.step_s - 1) * 100, c.best.step_s, TOLERANCE * 100) }
+  end
+  return nil
+end
+
+return {
+  id = "parallelism",
+  title = { fr = "Tenseur, pipeline, données : choisir un plan", en = "Tensor, pipeline, data: choosing a plan" },
+  text = {
+    fr = [[
+# Tenseur, pipeline, données : choisir un plan
+
+GPT-3 175B ne tient sur aucun GPU : 174,6 milliards de paramètres × 16 octets = 2,8 To d'états
+d'entraînement. Il faut le **découper**, et il y a trois façons de le faire, que Megatron-LM combine
+(Narayanan et al., SC'21) :
+
+- le **parallélisme de tenseur** (`tp`) coupe chaque matrice de chaque couche entre `tp` GPU
+  (Shoeybi et al., 2019). Il coûte deux all-reduce des activations par couche dans la passe avant et
+  deux dans la rétropropagation : on le garde **dans un nœud**, sur NVLink ;
+- le **parallélisme de pipeline** (`pp`) donne à chaque GPU une tranche de couches, un **étage** ;
+  le lot est coupé en **micro-lots** qui traversent les étages à la suite ;
+- le **parallélisme de données** (`dp`) fait des copies de tout cela, qui réduisent leurs gradients
+  (exercice précédent), avec ou sans ZeRO.
+
+On a toujours `GPU = tp × pp × dp`. Chaque GPU garde environ `1 / (tp × pp)` des poids (ZeRO divise
+encore par `dp` ce qu'il répartit).
+
+## Ce que vérifie Usine
+
+`usine.predict` refuse un plan invalide et dit pourquoi :
+
+- `tp` divise le nombre de GPU d'un nœud et le nombre de têtes d'attention ;
+- `pp × vpp` divise le nombre de couches ;
+- le lot global `gbs` (en séquences) est un multiple de `dp × mbs` ; chaque réplique traite
+  `m = gbs / (dp × mbs)` micro-lots de `mbs` séquences par pas ;
+- l'ordonnancement entrelacé (`vpp > 1`) demande `pp > 1` et `m` multiple de `pp` ;
+- ZeRO 2 et 3 ne se combinent pas avec le pipeline (`pp > 1`) : `zero` vaut alors 0 ou 1.
+
+## La bulle du pipeline
+
+Avec l'ordonnancement 1F1B (une passe avant, une rétropropagation), le pipeline se remplit puis se
+vide : pendant `pp − 1` temps d'étage, des GPU attendent. Sur `m` micro-lots, la part perdue est :
+
+```
+bulle = (pp − 1) / (m + pp − 1)
+```
+
+Avec l'**entrelacement**, chaque GPU porte `v` étages virtuels plus petits (des couches non
+contiguës) : la bulle est divisée par `v` :
+
+```
+bulle = (pp − 1) / (v × m + pp − 1)
+```
+
+au prix de `v` fois plus d'envois entre étages. Le modèle d'Usine (`sim/train.c`) compte la bulle
+ainsi : `(pp − 1) / v` temps d'étage moyens, à côté de `m` temps d'étage au rythme de l'étage le plus
+lent. Le premier et le dernier étage portent aussi le plongement et la couche de sortie : la part
+que donne `usine.predict` (`breakdown.bubble_s` sur `bubble_s + compute_s + tp_s + cp_s`) reste à
+quelques pour cent de la formule.
+
+## Mémoire et recalcul
+
+Si un plan ne tient pas, on peut **recalculer** au lieu de garder : `recompute = "selective"` ne
+garde pas les scores d'attention et refait le cœur de l'attention dans la rétropropagation ;
+`"full"` ne garde que l'entrée de chaque couche et refait toute sa passe avant (environ un tiers de
+calcul en plus). `usine.predict` donne `memory.fits` et `memory.total_gib` par GPU.
+
+## Un exemple : le plan de l'article
+
+Narayanan et al. ont entraîné GPT-3 175B sur 384 A100 de Selene avec `tp = 8`, `pp = 12`,
+`dp = 4`, `mbs = 1`, lot de 1536 séquences et recalcul complet :
+
+```lua
+local r = usine.predict {
+  platform = "selene", model = "gpt3-175b",
+  gpus = 384, gbs = 1536, tp = 8, pp = 12,
+  mbs = 1, recompute = "full" }
+-- r.step_s, r.mfu, r.memory.fits,
+-- r.breakdown.bubble_s
+```
+
+`m = 1536 / (4 × 1) = 384` micro-lots : bulle = 11 / 395 = 2,8 %. Le modèle prédit 76,7 s par pas,
+35 Gio par GPU, un MFU de 37 % (et 153 TFLOP/s par GPU en comptant le recalcul, ce que mesurait
+l'article). Peut-on faire mieux avec les mêmes 384 GPU ?
+
+## Chercher
+
+Essayez toutes les combinaisons valides : `tp` parmi les puissances de 2 jusqu'au nombre de GPU par
+nœud, `pp` parmi les diviseurs du nombre de couches, `mbs`, `vpp`, `zero` (0 à 3) et `recompute`.
+Appelez `usine.predict` dans un `pcall` (un plan invalide lève une erreur), gardez ceux qui tiennent
+et le plus rapide (`step_s`). Laissez `flash`, `seq_parallel` et `precision` à leurs valeurs par
+défaut. `usine.plan` fait cette recherche en C : servez-vous-en pour comparer, pas dans
+`choose_plan`.
+
+## À faire
+
+1. `bubble_fraction(pp, m, v)` : la part de bulle pour `pp` étages, `m` micro-lots et `v` étages
+   virtuels par GPU ;
+2. `choose_plan(p, partition, model, gpus, gbs)` : pour la plateforme `p`, l'identifiant de la
+   partition, l'identifiant du modèle (`"gpt3-175b"`…), le nombre de GPU et le lot global, une table
+   `{ tp = …, pp = …, vpp = …, mbs = …, zero = …, recompute = … }` (`vpp`, `zero`, `recompute`
+   facultatifs : 1, 0, `"none"`). Le plan doit être valide, tenir en mémoire et faire un pas en au
+   plus 3 % de plus que le meilleur plan de `usine.plan`.
+
+La bulle est comparée à la formule et à `usine.predict` ; `choose_plan` est essayée sur 384 A100 de
+Selene (GPT-3 175B, lot de 1536), puis sur les 384 A100 de Jean Zay (même modèle, réseau
+Omni-Path plus lent) et sur 512 H100 de Jean Zay avec Llama 3 70B (lot de 1024) : un plan écrit en
+dur pour un cas ne passe pas les autres.
+
+Sources : D. Narayanan et al., « Efficient Large-Scale Language Model Training on GPU Clusters Using
+Megatron-LM », SC'21 (plans, ordonnancement entrelacé, bulle) ; M. Shoeybi et al., « Megatron-LM »,
+2019 (parallélisme de tenseur) ; Y. Huang et al., « GPipe », NeurIPS 2019 ; V. Korthikanti et al.,
+2022 (recalcul sélectif) ; S. Rajbhandari et al., SC'20 (ZeRO) ; `published-runs.csv`, `selene.xml`,
+`jean-zay.xml`.
+]],
+    en = [[
+# Tensor, pipeline, data: choosing a plan
+
+GPT-3 175B fits on no GPU: 174.6 billion parameters × 16 bytes = 2.8 TB of training state. It must
+be **split**, and there are three ways to do it, which Megatron-LM combines (Narayanan et al.,
+SC'21):
+
+- **tensor parallelism** (`tp`) splits every matrix of every layer across `tp` GPUs (Shoeybi et
+  al., 2019). It costs two all-reduces of the activations per layer in the forward pass and two in
+  the backward pass: it stays **inside a node**, on NVLink;
+- **pipeline parallelism** (`pp`) gives each GPU a slice of the layers, a **stage**; the batch is cut
+  into **micro-batches** that flow through the stages one after the other;
+- **data parallelism** (`dp`) makes copies of all that, which reduce their gradients (previous
+  exercise), with or without ZeRO.
+
+Always `GPUs = tp × pp × dp`. Each GPU keeps about `1 / (tp × pp)` of the weights (ZeRO divides what
+it shards by `dp` again).
+
+## What Usine checks
+
+`usine.predict` refuses an invalid plan and says why:
+
+- `tp` divides the number of GPUs in a node and the number of attention heads;
+- `pp × vpp` divides the number of layers;
+- the global batch `gbs` (in sequences) is a multiple of `dp × mbs`; each replica processes
+  `m = gbs / (dp × mbs)` micro-batches of `mbs` sequences per step;
+- the interleaved schedule (`vpp > 1`) needs `pp > 1` and `m` a multiple of `pp`;
+- ZeRO 2 and 3 do not combine with the pipeline (`pp > 1`): `zero` is then 0 or 1.
+
+## The pipeline bubble
+
+With the 1F1B schedule (one forward, one backward), the pipeline fills then drains: for `pp − 1`
+stage times, GPUs wait. Over `m` micro-batches, the share lost is:
+
+```
+bubble = (pp − 1) / (m + pp − 1)
+```
+
+With **interleaving**, each GPU carries `v` smaller virtual stages (non-contiguous layers): the
+bubble is divided by `v`:
+
+```
+bubble = (pp − 1) / (v × m + pp − 1)
+```
+
+at the price of `v` times more sends between stages. Usine's model (`sim/train.c`) counts the bubble
+this way: `(pp − 1) / v` average stage times, beside `m` stage times at the pace of the slowest
+stage. The first and last stages also carry the embedding and the output layer: the share that
+`usine.predict` gives (`breakdown.bubble_s` over `bubble_s + compute_s + tp_s + cp_s`) stays within
+a few percent of the formula.
+
+## Memory and recomputation
+
+If a plan does not fit, one can **recompute** instead of keeping: `recompute = "selective"` does not
+keep the attention scores and redoes the attention core in the backward pass; `"full"` keeps only
+each layer's input and redoes its whole forward pass (about a third more compute). `usine.predict`
+gives `memory.fits` and `memory.total_gib` per GPU.
+
+## An example: the paper's plan
+
+Narayanan et al. trained GPT-3 175B on 384 A100s of Selene with `tp = 8`, `pp = 12`, `dp = 4`,
+`mbs = 1`, a batch of 1536 sequences and full recomputation:
+
+```lua
+local r = usine.predict {
+  platform = "selene", model = "gpt3-175b",
+  gpus = 384, gbs = 1536, tp = 8, pp = 12,
+  mbs = 1, recompute = "full" }
+-- r.step_s, r.mfu, r.memory.fits,
+-- r.breakdown.bubble_s
+```
+
+`m = 1536 / (4 × 1) = 384` micro-batches: bubble = 11 / 395 = 2.8 %. The model predicts 76.7 s per
+step, 35 GiB per GPU, an MFU of 37 % (and 153 TFLOP/s per GPU counting recomputation, which is what
+the paper measured). Can one do better with the same 384 GPUs?
+
+## Searching
+
+Try every valid combination: `tp` among the powers of 2 up to the GPUs per node, `pp` among the
+divisors of the number of layers, `mbs`, `vpp`, `zero` (0 to 3) and `recompute`. Call
+`usine.predict` inside a `pcall` (an invalid plan raises an error), keep those that fit and the
+fastest (`step_s`). Leave `flash`, `seq_parallel` and `precision` at their defaults. `usine.plan`
+does this search in C: use it to compare, not inside `choose_plan`.
+
+## Your task
+
+1. `bubble_fraction(pp, m, v)`: the bubble's share for `pp` stages, `m` micro-batches and `v`
+   virtual stages per GPU;
+2. `choose_plan(p, partition, model, gpus, gbs)`: for platform `p`, the partition's id, the model's
+   id (`"gpt3-175b"`...), the number of GPUs and the global batch, a table
+   `{ tp = ..., pp = ..., vpp = ..., mbs = ..., zero = ..., recompute = ... }` (`vpp`, `zero`,
+   `recompute` optional: 1, 0, `"none"`). The plan must be valid, fit in memory and take at most 3 %
+   longer per step than `usine.plan`'s best plan.
+
+The bubble is compared with the formula and with `usine.predict`; `choose_plan` is tried on 384
+A100s of Selene (GPT-3 175B, batch of 1536), then on Jean Zay's 384 A100s (same model, slower
+Omni-Path network) and on 512 H100s of Jean Zay with Llama 3 70B (batch of 1024): a plan typed in
+for one case does not pass the others.
+
+Sources: D. Narayanan et al., "Efficient Large-Scale Language Model Training on GPU Clusters Using
+Megatron-LM", SC'21 (plans, interleaved schedule, bubble); M. Shoeybi et al., "Megatron-LM", 2019
+(tensor parallelism); Y. Huang et al., "GPipe", NeurIPS 2019; V. Korthikanti et al., 2022 (selective
+recomputation); S. Rajbhandari et al., SC'20 (ZeRO); `published-runs.csv`, `selene.xml`,
+`jean-zay.xml`.
+]],
+  },
+  concepts = {
+    fr = { "parallélisme de tenseur", "parallélisme de pipeline", "bulle 1F1B et entrelacement", "recalcul", "recherche de plan" },
+    en = { "tensor parallelism", "pipeline parallelism", "1F1B bubble and interleaving", "recomputation", "plan search" },
+  },
+  difficulty = 4,
+  minutes = 50,
+  platform = "selene",
+  scenario = { partition = "a100" },
+  limits = { instructions = 1e8, seconds = 10 },
+  starter = [[
+-- Exercice 9 : choisir un plan / Exercise 9: choosing a plan
+
+function bubble_fraction(pp, m, v)
+  return 0
+end
+
+-- p : plateforme / platform, partition : "a100"..., model : "gpt3-175b"...
+function choose_plan(p, partition, model, gpus, gbs)
+  -- Le plan de l'article / the paper's plan: valide, mais le meilleur ? / valid, but the best?
+  return { tp = 8, pp = 12, vpp = 1, mbs = 1, zero = 0, recompute = "full" }
+end
+]],
+  checks = {
+    {
+      id = "bubble",
+      title = { fr = "La bulle du pipeline", en = "The pipeline bubble" },
+      points = 3,
+      hint = { fr = "Le pipeline perd pp − 1 temps d'étage en se remplissant et en se vidant, à côté des m micro-lots ; l'entrelacement rend chaque étage v fois plus court.",
+               en = "The pipeline loses pp − 1 stage times filling and draining, beside the m micro-batches; interleaving makes each stage v times shorter." },
+      run = function(s)
+        for _, c in ipairs(bubble_cases) do
+          local got = s.bubble_fraction(c.pp, c.m, c.v)
+          if not usine.near(got, c.want, c.rel, 1e-12) then
+            local w_fr = c.where == "formula" and "formule" or c.where
+            return false, { fr = ("%s : pp = %d, m = %d, v = %d : %s attendu%s, reçu %s"):format(w_fr, c.pp, c.m, c.v, fmt(c.want), c.rel > 1e-6 and " (usine.predict, à 5 % près)" or "", show(got)),
+                            en = ("%s: pp = %d, m = %d, v = %d: expected %s%s, got %s"):format(c.where, c.pp, c.m, c.v, fmt(c.want), c.rel > 1e-6 and " (usine.predict, within 5 %)" or "", show(got)) }
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "plan-selene",
+      title = { fr = "Un plan pour GPT-3 175B sur 384 A100 de Selene", en = "A plan for GPT-3 175B on 384 A100s of Selene" },
+      points = 4,
+      hint = { fr = "Cherchez sur tous les axes, pas seulement tp et pp : le micro-lot, ZeRO et le recalcul changent la mémoire et le temps. Ne gardez que les plans dont memory.fits est vrai.",
+               en = "Search every axis, not only tp and pp: the micro-batch, ZeRO and recomputation change memory and time. Keep only the plans whose memory.fits is true." },
+      run = function(s)
+        local bad = try_plan(s, main_case)
+        if bad then return false, bad end
+        return true
+      end,
+    },
+    {
+      id = "plan-elsewhere",
+      title = { fr = "Un autre réseau, un autre modèle", en = "Another network, another model" },
+      points = 4,
+      hint = { fr = "Le meilleur plan dépend du réseau et du modèle : votre recherche doit partir des arguments (plateforme, partition, modèle, GPU, lot), sans rien d'écrit en dur.",
+               en = "The best plan depends on the network and the model: your search must start from its arguments (platform, partition, model, GPUs, batch), with nothing typed in." },
+      run = function(s)
+        local right, first = 0, nil
+        for _, c in ipairs(other_cases) do
+          local bad = try_plan(s, c)
+          if bad then first = first or bad else right = right + 1 end
+        end
+        if right == #other_cases then return true end
+        return right / #other_cases, first
+      end,
+    },
+  },
+}

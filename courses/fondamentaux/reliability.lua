@@ -1,0 +1,405 @@
+-- Exercise 12: reliability at scale, failures and checkpoints.
+-- Concepts: MTBF, failure rates that add up, checkpoint size, Young/Daly interval, work lost,
+-- goodput. Difficulty 3, 40 minutes. Platform: Alice Recoque; the checks also use Jean Zay, Eos,
+-- Frontier and JUPITER, up to 16,384 GPUs.
+-- The formulas are those of the training model (sim/train.c); every expected value comes from
+-- usine.predict on the same run. The API does not expose the storage's read bandwidth, so the
+-- restart time given to the student is recovered from the prediction's own fields.
+
+local function fmt(x) return ("%.6g"):format(x) end
+local function show(x)
+  if type(x) == "number" then return fmt(x) end
+  return type(x)
+end
+-- The expected and the received values, with more digits when six do not tell them apart.
+local function pair(want, got)
+  if type(got) ~= "number" then return fmt(want), type(got) end
+  local a, b = fmt(want), fmt(got)
+  if a == b then a, b = ("%.12g"):format(want), ("%.12g"):format(got) end
+  return a, b
+end
+
+-- Runs, up to 16,384 GPUs, on 4- and 8-GPU nodes; the plan is the planner's best.
+local run_cases = {
+  { platform = "jean-zay", partition = "h100", model = "llama3-70b", gpus = 1024, gbs = 1024, tokens = 1.5e12 },
+  { platform = "jean-zay", partition = "a100", model = "bloom-176b", gpus = 384, gbs = 1536, tokens = 3.66e11 },
+  { platform = "jean-zay", partition = "a100", model = "llama2-7b", gpus = 100, gbs = 200, tokens = 2e12 },
+  { platform = "jean-zay", partition = "h100", model = "llama3-8b", gpus = 1022, gbs = 1022, tokens = 1.5e13 },
+  { platform = "eos", partition = "h100", model = "gpt3-175b", gpus = 4608, gbs = 1536, tokens = 3e11 },
+  { platform = "alice-recoque", partition = "gpu", model = "llama3-405b", gpus = 8192, gbs = 2048, tokens = 1.56e13 },
+  { platform = "jupiter", partition = "booster", model = "llama3-405b", gpus = 16384, gbs = 8192, tokens = 1.56e13 },
+  { platform = "frontier", partition = "mi250x", model = "llama3-405b", gpus = 16384, gbs = 8192, tokens = 1.56e13 },
+}
+for _, c in ipairs(run_cases) do usine.platform(c.platform) end
+
+-- Predictions, made once per submission (the checks run one after the other in its process).
+local cache
+local function predictions()
+  if cache then return cache end
+  cache = {}
+  for _, c in ipairs(run_cases) do
+    local best = usine.plan { platform = c.platform, partition = c.partition, model = c.model, gpus = c.gpus,
+                              gbs = c.gbs, top = 1 }.plans[1]
+    local r = usine.predict { platform = c.platform, partition = c.partition, model = c.model, gpus = c.gpus,
+                              gbs = c.gbs, tp = best.tp, pp = best.pp, vpp = best.vpp, mbs = best.mbs,
+                              zero = best.zero, recompute = best.recompute, tokens = c.tokens }
+    local d, M, tau = r.checkpoint_write_s, r.job_mtbf_s, r.checkpoint_interval_s
+    -- restart time: what is left of the waste once the checkpoints and the lost half intervals are
+    -- counted (the storage's read bandwidth is not in the Lua API)
+    local restart = ((1 - r.goodput) - d / (tau + d)) * M - tau / 2
+    cache[#cache + 1] = { c = c, r = r, restart = restart }
+  end
+  return cache
+end
+
+local function label(c, lang)
+  if lang == "fr" then
+    return ("%s sur %s/%s, %d GPU"):format(c.model, c.platform, c.partition, c.gpus)
+  end
+  return ("%s on %s/%s, %d GPUs"):format(c.model, c.platform, c.partition, c.gpus)
+end
+
+-- The model's interval, for inputs the check chooses (among them a checkpoint slower than M/2).
+local function interval_ref(d, M)
+  if d < M / 2 then return math.sqrt(2 * d * M) - d end
+  return M
+end
+local interval_cases = { { 60, 11100 }, { 600, 3600 }, { 3000, 4000 }, { 1, 1e6 } }
+
+return {
+  id = "reliability",
+  title = { fr = "Fiabilité à grande échelle : pannes et points de reprise",
+            en = "Reliability at scale: failures and checkpoints" },
+  text = {
+    fr = [[
+# Fiabilité à grande échelle : pannes et points de reprise
+
+Un GPU tombe rarement en panne. Seize mille GPU, souvent.
+
+## Des taux de panne qui s'additionnent
+
+Le **MTBF** (*mean time between failures*) d'un composant est le temps moyen entre deux de ses
+pannes ; son **taux de panne** est `1 / MTBF`. Un entraînement synchrone s'arrête dès qu'**un**
+de ses composants tombe : les taux s'additionnent.
+
+```
+1 / MTBF_job = GPU / MTBF_GPU + nœuds / MTBF_nœud
+```
+
+Les fichiers de plateforme d'Usine donnent 86 300 h par GPU (`accelerator.mtbf_h`) et 15 300 h par
+nœud pour tout le reste : CPU, mémoire, cartes réseau, alimentation, plus la part des
+commutateurs, câbles et logiciels (`node.mtbf_h`). Ces deux chiffres viennent d'une seule
+source : Meta, « The Llama 3 Herd of Models » (2024, section 3.3.4 et tableau 5), qui compte
+**419 interruptions imprévues en 54 jours** de préentraînement de Llama 3 405B sur **16 384 H100**
+(2 048 serveurs de 8), dont 58,7 % dues aux GPU. Ce sont des taux d'interruption mesurés sur une
+grappe, pas des chiffres de constructeur, et ils sont transposés tels quels aux autres machines.
+
+Vérification : 16 384 / 86 300 + 2 048 / 15 300 = 0,190 + 0,134 = 0,324 panne par heure, soit
+une toutes les **3,1 h**, et 54 × 24 / 3,1 ≈ 419. Avec des nœuds de 4 GPU (Jean Zay H100, Alice
+Recoque, JUPITER, Frontier), les mêmes 16 384 GPU occupent 4 096 nœuds : 0,190 + 0,268 = 0,458,
+une panne toutes les 2,2 h. Le nombre de nœuds d'un job est `ceil(GPU / GPU par nœud)`.
+
+## Les points de reprise (*checkpoints*)
+
+Pour ne pas tout perdre, le job écrit régulièrement son état sur le système de fichiers parallèle :
+en bf16 avec Adam, 2 octets de poids et 12 octets d'état de l'optimiseur (poids maîtres fp32,
+moments m et v fp32) par paramètre, soit **14 octets par paramètre** : 5,7 To pour Llama 3 405B.
+Écrire prend `δ = octets / débit d'écriture` ; après une panne, relire prend `R = octets / débit de
+lecture`, et il faut refaire le travail perdu depuis le dernier point de reprise : en moyenne la
+moitié d'un intervalle.
+
+## L'intervalle de Young et Daly
+
+Écrire trop souvent perd du temps à écrire ; trop rarement, à refaire. Au premier ordre, la part
+perdue vaut `δ / τ + τ / (2M)` (τ : travail entre deux points de reprise, M : MTBF du job), plus
+le redémarrage, `R / M`. Elle est minimale pour l'intervalle de **Young** (1974) :
+
+```
+τ ≈ √(2 × δ × M)
+```
+
+et vaut alors environ `√(2δ / M)`. **Daly** (2006) affine au second ordre :
+`τ = √(2δM) × (1 + √(δ / 2M) / 3 + (δ / 2M) / 9) − δ`, et `τ = M` quand l'écriture est trop lente.
+
+Usine (`sim/train.c`) garde les premiers termes de Daly :
+
+```
+τ = √(2δM) − δ        si δ < M / 2,  sinon τ = M
+perte = δ / (τ + δ) + (τ / 2 + R) / M
+goodput = 1 − perte
+temps réel = temps sans pannes / goodput
+```
+
+`δ / (τ + δ)` est la part de chaque cycle passée à écrire ; `(τ / 2 + R) / M` le travail refait et
+la relecture, une fois par panne. C'est une approximation du premier ordre : elle ignore les
+pannes pendant l'écriture ou la reprise, et le temps de redémarrer le job lui-même (replacer les
+nœuds, relancer NCCL), souvent de plusieurs minutes en vrai.
+
+Exemple : Llama 3 405B sur 8 192 MI430X d'Alice Recoque (2 048 nœuds) : M = 4,37 h = 15 740 s ;
+le stockage supposé écrit 2 To/s, donc δ = 2,84 s ; τ = √(2 × 2,84 × 15 740) − 2,84 ≈ 296 s, un
+point de reprise toutes les 5 minutes ; la perte est d'environ 1,9 %.
+
+`usine.predict{…, tokens = N}` donne tout cela : `job_mtbf_s`, `checkpoint_bytes`,
+`checkpoint_write_s` (δ), `checkpoint_interval_s` (τ), `goodput`, `interruptions`,
+`time_to_train_s` (sans pannes) et `wall_time_s` (avec).
+
+## À faire
+
+1. `job_mtbf_h(p, id, gpus)` : le MTBF en heures d'un job sur les `gpus` premiers GPU de la
+   partition `id` de la plateforme `p` (`p:partition(id).accelerator.mtbf_h`, `.node.mtbf_h`,
+   `.gpus_per_node`) ;
+2. `checkpoint_bytes(params)` : la taille d'un point de reprise en octets (bf16 et Adam) ;
+3. `interval_s(delta_s, mtbf_s)` : l'intervalle entre points de reprise, comme Usine ;
+4. `lost_fraction(delta_s, restart_s, mtbf_s)` : la part du temps perdue (1 − goodput), avec
+   l'intervalle de `interval_s` ;
+5. `wall_time_s(train_s, delta_s, restart_s, mtbf_s)` : le temps réel d'un entraînement qui
+   durerait `train_s` sans pannes.
+
+L'API ne donne pas le débit de lecture du stockage : les vérifications vous passent `restart_s`.
+Elles comparent vos fonctions à `usine.predict` sur Jean Zay (H100, A100), Eos, Alice Recoque,
+JUPITER et Frontier, de 384 à 16 384 GPU.
+
+Sources : Meta, « The Llama 3 Herd of Models », 2024 (section 3.3.4, tableau 5) ; J. W. Young,
+« A first order approximation to the optimum checkpoint interval », Communications of the ACM,
+1974 ; J. T. Daly, « A higher order estimate of the optimum checkpoint interval for restart
+dumps », Future Generation Computer Systems, 2006 ; fichiers de plateforme d'Usine (MTBF, débits
+du stockage, hypothèses comprises).
+]],
+    en = [[
+# Reliability at scale: failures and checkpoints
+
+One GPU seldom fails. Sixteen thousand GPUs, often.
+
+## Failure rates add up
+
+A component's **MTBF** (mean time between failures) is the average time between two of its
+failures; its **failure rate** is `1 / MTBF`. A synchronous training job stops as soon as **one**
+of its components fails: the rates add up.
+
+```
+1 / MTBF_job = GPUs / MTBF_GPU + nodes / MTBF_node
+```
+
+Usine's platform files give 86,300 h per GPU (`accelerator.mtbf_h`) and 15,300 h per node for
+everything else: CPUs, memory, NICs, power, plus a share of the switches, cables and software
+(`node.mtbf_h`). Both figures come from a single source: Meta, "The Llama 3 Herd of Models" (2024,
+section 3.3.4 and Table 5), which counts **419 unexpected interruptions in 54 days** of Llama 3
+405B pre-training on **16,384 H100s** (2,048 servers of 8), 58.7 % of them due to GPUs. They are
+interruption rates measured on one cluster, not vendor figures, and they are carried over
+unchanged to the other machines.
+
+Check: 16,384 / 86,300 + 2,048 / 15,300 = 0.190 + 0.134 = 0.324 failures per hour, one every
+**3.1 h**, and 54 × 24 / 3.1 ≈ 419. With 4-GPU nodes (Jean Zay H100, Alice Recoque, JUPITER,
+Frontier), the same 16,384 GPUs take 4,096 nodes: 0.190 + 0.268 = 0.458, one failure every 2.2 h.
+A job's number of nodes is `ceil(GPUs / GPUs per node)`.
+
+## Checkpoints
+
+Not to lose everything, the job regularly writes its state to the parallel file system: in bf16
+with Adam, 2 bytes of weights and 12 bytes of optimizer state (fp32 master weights, fp32 moments m
+and v) per parameter, that is **14 bytes per parameter**: 5.7 TB for Llama 3 405B. Writing takes
+`δ = bytes / write bandwidth`; after a failure, reading back takes `R = bytes / read bandwidth`,
+and the work done since the last checkpoint must be redone: half an interval on average.
+
+## The Young and Daly interval
+
+Writing too often wastes time writing; too seldom, redoing. To first order, the fraction lost is
+`δ / τ + τ / (2M)` (τ: work between two checkpoints, M: the job's MTBF), plus the restart, `R / M`.
+It is smallest at **Young**'s interval (1974):
+
+```
+τ ≈ √(2 × δ × M)
+```
+
+where it is about `√(2δ / M)`. **Daly** (2006) refines it to second order:
+`τ = √(2δM) × (1 + √(δ / 2M) / 3 + (δ / 2M) / 9) − δ`, and `τ = M` when writing is too slow.
+
+Usine (`sim/train.c`) keeps Daly's first terms:
+
+```
+τ = √(2δM) − δ        if δ < M / 2, else τ = M
+lost = δ / (τ + δ) + (τ / 2 + R) / M
+goodput = 1 − lost
+wall time = time without failures / goodput
+```
+
+`δ / (τ + δ)` is the part of each cycle spent writing; `(τ / 2 + R) / M` the redone work and the
+reading back, once per failure. It is a first-order approximation: it ignores failures while
+writing or restarting, and the time to restart the job itself (replacing nodes, starting NCCL
+again), often several minutes in practice.
+
+Example: Llama 3 405B on 8,192 MI430X of Alice Recoque (2,048 nodes): M = 4.37 h = 15,740 s; the
+assumed storage writes 2 TB/s, so δ = 2.84 s; τ = √(2 × 2.84 × 15,740) − 2.84 ≈ 296 s, a
+checkpoint every 5 minutes; about 1.9 % is lost.
+
+`usine.predict{..., tokens = N}` gives all of it: `job_mtbf_s`, `checkpoint_bytes`,
+`checkpoint_write_s` (δ), `checkpoint_interval_s` (τ), `goodput`, `interruptions`,
+`time_to_train_s` (without failures) and `wall_time_s` (with them).
+
+## Your task
+
+1. `job_mtbf_h(p, id, gpus)`: the MTBF in hours of a job on the first `gpus` GPUs of partition
+   `id` of platform `p` (`p:partition(id).accelerator.mtbf_h`, `.node.mtbf_h`, `.gpus_per_node`);
+2. `checkpoint_bytes(params)`: the size of a checkpoint in bytes (bf16 and Adam);
+3. `interval_s(delta_s, mtbf_s)`: the interval between checkpoints, as Usine computes it;
+4. `lost_fraction(delta_s, restart_s, mtbf_s)`: the fraction of time lost (1 − goodput), with the
+   interval from `interval_s`;
+5. `wall_time_s(train_s, delta_s, restart_s, mtbf_s)`: the wall time of a run that would take
+   `train_s` without failures.
+
+The API does not give the storage's read bandwidth: the checks pass you `restart_s`. They compare
+your functions with `usine.predict` on Jean Zay (H100, A100), Eos, Alice Recoque, JUPITER and
+Frontier, from 384 to 16,384 GPUs.
+
+Sources: Meta, "The Llama 3 Herd of Models", 2024 (section 3.3.4, Table 5); J. W. Young, "A first
+order approximation to the optimum checkpoint interval", Communications of the ACM, 1974;
+J. T. Daly, "A higher order estimate of the optimum checkpoint interval for restart dumps", Future
+Generation Computer Systems, 2006; Usine's platform files (MTBFs, storage bandwidths, assumptions
+included).
+]],
+  },
+  concepts = {
+    fr = { "MTBF", "taux de panne", "point de reprise", "intervalle de Young et Daly", "goodput" },
+    en = { "MTBF", "failure rate", "checkpoint", "Young/Daly interval", "goodput" },
+  },
+  difficulty = 3,
+  minutes = 40,
+  platform = "alice-recoque",
+  scenario = { partition = "gpu" },
+  limits = { seconds = 10 },
+  starter = [[
+-- Exercice 12 : fiabilité à grande échelle / Exercise 12: reliability at scale
+
+-- MTBF d'un job en heures / a job's MTBF in hours
+function job_mtbf_h(p, id, gpus)
+  local part = p:partition(id)
+  return part.accelerator.mtbf_h
+end
+
+-- Taille d'un point de reprise en octets / checkpoint size in bytes
+function checkpoint_bytes(params)
+  return 2 * params
+end
+
+-- Intervalle entre points de reprise en s / interval between checkpoints in s
+function interval_s(delta_s, mtbf_s)
+  return math.sqrt(2 * delta_s * mtbf_s)
+end
+
+-- Part du temps perdue / fraction of time lost
+function lost_fraction(delta_s, restart_s, mtbf_s)
+  return 0
+end
+
+-- Temps réel avec pannes en s / wall time with failures in s
+function wall_time_s(train_s, delta_s, restart_s, mtbf_s)
+  return train_s
+end
+]],
+  checks = {
+    {
+      id = "mtbf",
+      title = { fr = "MTBF d'un job, de 384 à 16 384 GPU", en = "MTBF of a job, from 384 to 16,384 GPUs" },
+      points = 3,
+      hint = { fr = "Additionnez les taux de panne (1 / MTBF) de chaque GPU et de chaque nœud du job, puis reprenez l'inverse. Un job sur 6 GPU de nœuds à 4 GPU occupe 2 nœuds.",
+               en = "Add the failure rates (1 / MTBF) of every GPU and every node of the job, then take the inverse again. A job on 6 GPUs of 4-GPU nodes holds 2 nodes." },
+      run = function(s)
+        for _, e in ipairs(predictions()) do
+          local c, r = e.c, e.r
+          local p = usine.platform(c.platform)
+          local want = r.job_mtbf_s / 3600
+          local got = s.job_mtbf_h(p, c.partition, c.gpus)
+          if not usine.near(got, want, 1e-6) then
+            return false, { fr = ("%s : %s h attendues (job_mtbf_s / 3600), reçu %s"):format(label(c, "fr"), pair(want, got)),
+                            en = ("%s: expected %s h (job_mtbf_s / 3600), got %s"):format(label(c, "en"), pair(want, got)) }
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "checkpoint",
+      title = { fr = "Taille d'un point de reprise", en = "Size of a checkpoint" },
+      points = 2,
+      hint = { fr = "Les poids en bf16, plus l'état de l'optimiseur en fp32 : une copie des poids et deux moments.",
+               en = "The weights in bf16, plus the optimizer state in fp32: a copy of the weights and two moments." },
+      run = function(s)
+        for _, e in ipairs(predictions()) do
+          local c, r = e.c, e.r
+          local got = s.checkpoint_bytes(r.params)
+          if not usine.near(got, r.checkpoint_bytes, 1e-9) then
+            return false, { fr = ("%s (%s paramètres) : %s octets attendus, reçu %s"):format(c.model, fmt(r.params), pair(r.checkpoint_bytes, got)),
+                            en = ("%s (%s parameters): expected %s bytes, got %s"):format(c.model, fmt(r.params), pair(r.checkpoint_bytes, got)) }
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "interval",
+      title = { fr = "Intervalle de Young et Daly, comme Usine", en = "Young/Daly interval, as Usine computes it" },
+      points = 2,
+      hint = { fr = "Young donne √(2δM) ; Usine retire le temps d'écriture, et quand l'écriture prend plus de la moitié du MTBF, il écrit une fois par MTBF.",
+               en = "Young gives √(2δM); Usine takes the writing time off, and when writing takes more than half the MTBF, it writes once per MTBF." },
+      run = function(s)
+        for _, e in ipairs(predictions()) do
+          local c, r = e.c, e.r
+          local got = s.interval_s(r.checkpoint_write_s, r.job_mtbf_s)
+          if not usine.near(got, r.checkpoint_interval_s, 1e-6) then
+            return false, {
+              fr = ("%s (δ = %s s, M = %s s) : %s s attendues, reçu %s"):format(label(c, "fr"), fmt(r.checkpoint_write_s), fmt(r.job_mtbf_s), pair(r.checkpoint_interval_s, got)),
+              en = ("%s (δ = %s s, M = %s s): expected %s s, got %s"):format(label(c, "en"), fmt(r.checkpoint_write_s), fmt(r.job_mtbf_s), pair(r.checkpoint_interval_s, got)) }
+          end
+        end
+        for _, c in ipairs(interval_cases) do
+          local want = interval_ref(c[1], c[2])
+          local got = s.interval_s(c[1], c[2])
+          if not usine.near(got, want, 1e-9) then
+            return false, { fr = ("δ = %s s, M = %s s : %s s attendues, reçu %s"):format(fmt(c[1]), fmt(c[2]), pair(want, got)),
+                            en = ("δ = %s s, M = %s s: expected %s s, got %s"):format(fmt(c[1]), fmt(c[2]), pair(want, got)) }
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "lost",
+      title = { fr = "Part du temps perdue (1 − goodput)", en = "Fraction of time lost (1 − goodput)" },
+      points = 2,
+      hint = { fr = "Deux pertes : la part de chaque cycle (travail + écriture) passée à écrire, et, à chaque panne, le travail à refaire (en moyenne un demi-intervalle) plus la relecture.",
+               en = "Two losses: the part of each cycle (work + writing) spent writing, and, at each failure, the work to redo (half an interval on average) plus the reading back." },
+      run = function(s)
+        for _, e in ipairs(predictions()) do
+          local c, r = e.c, e.r
+          local want = 1 - r.goodput
+          local got = s.lost_fraction(r.checkpoint_write_s, e.restart, r.job_mtbf_s)
+          if not usine.near(got, want, 1e-6, 1e-12) then
+            return false, {
+              fr = ("%s (δ = %s s, R = %s s, M = %s s) : %s attendu (1 − goodput), reçu %s"):format(label(c, "fr"), fmt(r.checkpoint_write_s), fmt(e.restart), fmt(r.job_mtbf_s), pair(want, got)),
+              en = ("%s (δ = %s s, R = %s s, M = %s s): expected %s (1 − goodput), got %s"):format(label(c, "en"), fmt(r.checkpoint_write_s), fmt(e.restart), fmt(r.job_mtbf_s), pair(want, got)) }
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "wall",
+      title = { fr = "Temps réel d'un entraînement, pannes comprises", en = "Wall time of a run, failures included" },
+      points = 1,
+      hint = { fr = "Seule la part utile du temps fait avancer l'entraînement.",
+               en = "Only the useful part of the time moves the training forward." },
+      run = function(s)
+        for _, e in ipairs(predictions()) do
+          local c, r = e.c, e.r
+          local got = s.wall_time_s(r.time_to_train_s, r.checkpoint_write_s, e.restart, r.job_mtbf_s)
+          if not usine.near(got, r.wall_time_s, 1e-6) then
+            return false, {
+              fr = ("%s (%s jours) : %s s attendues, reçu %s"):format(label(c, "fr"), fmt(r.wall_time_s / 86400), pair(r.wall_time_s, got)),
+              en = ("%s (%s days): expected %s s, got %s"):format(label(c, "en"), fmt(r.wall_time_s / 86400), pair(r.wall_time_s, got)) }
+          end
+        end
+        return true
+      end,
+    },
+  },
+}

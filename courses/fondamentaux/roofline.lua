@@ -1,0 +1,417 @@
+-- Exercise 2: arithmetic intensity and the roofline.
+-- Concepts: FLOPs against bytes moved, arithmetic intensity, ridge point, compute-bound or
+-- memory-bound, for GEMM, matrix-vector and element-wise operations.
+-- Difficulty 2, 35 minutes. Platform: Jean Zay (H100 partition).
+-- The checks try the student's functions on the accelerators of six presets (H100, A100, V100,
+-- MI250X, MI300A, MI430X) in every precision they have, and on this computer: its single-precision
+-- peak (usine.kernels.cpu) and its STREAM triad bandwidth (usine.kernels.stream), measured once per
+-- submission inside the grading process and passed to the student's functions as arguments, so the
+-- grade never depends on the machine. Where the kernels cannot run, fixed numbers stand in for them
+-- and the check's message says so.
+
+local sources = {
+  { usine.platform("jean-zay"), "h100" }, { usine.platform("jean-zay"), "a100" },
+  { usine.platform("jean-zay"), "v100" }, { usine.platform("frontier"), "mi250x" },
+  { usine.platform("el-capitan"), "mi300a" }, { usine.platform("alice-recoque"), "gpu" },
+}
+
+-- Bytes per element of each precision (tf32 is stored as fp32).
+local BYTES = { fp64 = 8, fp32 = 4, tf32 = 4, fp16 = 2, bf16 = 2, fp8 = 1 }
+local PRECISIONS = { "fp64", "fp32", "bf16", "fp16", "fp8" }
+
+-- One "machine" per accelerator and precision: what the student's functions receive.
+local machines = {}
+for _, src in ipairs(sources) do
+  local acc = src[1]:partition(src[2]).accelerator
+  for _, prec in ipairs(PRECISIONS) do
+    local peak = acc.peak_tflops[prec]
+    if peak and peak > 0 then
+      machines[#machines + 1] = {
+        name = ("%s (%s)"):format(acc.name, prec),
+        peak_tflops = peak, bandwidth_tbs = acc.memory_tbs, bytes = BYTES[prec],
+      }
+    end
+  end
+end
+
+local OPS = { "gemm", "gemv", "axpy" }
+local SIZES = { 16, 100, 512, 1000, 2048, 4096, 16384 }
+
+-- The reference formulas: FLOPs over the minimal traffic (each operand read once, the result
+-- written once).
+local function intensity(op, n, b)
+  if op == "gemm" then return 2 * n ^ 3 / (3 * n * n * b) end
+  if op == "gemv" then return 2 * n * n / ((n * n + 2 * n) * b) end
+  return 2 * n / (3 * n * b)
+end
+
+local function ridge(m) return m.peak_tflops / m.bandwidth_tbs end
+
+local function bound(op, n, m)
+  return intensity(op, n, m.bytes) >= ridge(m) and "compute" or "memory"
+end
+
+-- Smallest n for which GEMM is compute-bound, and whether the real-valued bound sits so close to
+-- an integer that rounding may fairly go either way.
+local function min_gemm_n(m)
+  local x = 1.5 * m.bytes * ridge(m)
+  local n = math.max(1, math.ceil(x))
+  while intensity("gemm", n, m.bytes) < ridge(m) do n = n + 1 end
+  while n > 1 and intensity("gemm", n - 1, m.bytes) >= ridge(m) do n = n - 1 end
+  return n, math.abs(x - math.floor(x + 0.5)) < 1e-6
+end
+
+local function fmt(x) return ("%.6g"):format(x) end
+local function shown(x)
+  if type(x) == "number" then return fmt(x) end
+  if type(x) == "string" then return ("%q"):format(x) end
+  return type(x)
+end
+
+-- This computer, measured once per submission (the kernels only run inside checks).
+local here
+local function this_computer()
+  if here then return here end
+  local ok, cpu = pcall(usine.kernels.cpu)
+  local ok2, st = false, nil
+  if ok and type(cpu) == "table" then
+    -- STREAM's rule (arrays of 4 x the last-level cache), kept within 64-128 MiB for quick grading:
+    -- on a CPU with a huge cache, part of the figure is cache bandwidth.
+    local l3_mib = (cpu.l3_bytes or 0) / 1048576
+    local mib = l3_mib > 0 and math.max(64, math.min(128, math.ceil(4 * l3_mib))) or 128
+    ok2, st = pcall(usine.kernels.stream, mib)
+  end
+  if ok and ok2 and usine.finite(cpu.peak_gflops) and cpu.peak_gflops > 0 and usine.finite(st.triad) and st.triad > 0 then
+    here = { name = cpu.model, peak_tflops = cpu.peak_gflops / 1000, bandwidth_tbs = st.triad / 1000, bytes = 4,
+             measured = true }
+  else
+    -- Stand-in figures (a laptop-class CPU): used only where the kernels cannot run.
+    here = { name = "CPU", peak_tflops = 0.5, bandwidth_tbs = 0.05, bytes = 4, measured = false }
+  end
+  return here
+end
+
+local function here_words(m)
+  local function fmt(x) return ("%.4g"):format(x) end
+  local what = ("%s : crête fp32 %s GFLOP/s, triade STREAM %s Go/s, point d'équilibre %s FLOP/octet"):format(
+    m.name, fmt(m.peak_tflops * 1000), fmt(m.bandwidth_tbs * 1000), fmt(ridge(m)))
+  local what_en = ("%s: fp32 peak %s GFLOP/s, STREAM triad %s GB/s, ridge point %s FLOP/byte"):format(
+    m.name, fmt(m.peak_tflops * 1000), fmt(m.bandwidth_tbs * 1000), fmt(ridge(m)))
+  if not m.measured then
+    what = what .. " (chiffres de remplacement : les noyaux ne peuvent pas tourner ici)"
+    what_en = what_en .. " (stand-in figures: the kernels cannot run here)"
+  end
+  return what, what_en
+end
+
+return {
+  id = "roofline",
+  title = { fr = "Intensité arithmétique et modèle roofline", en = "Arithmetic intensity and the roofline" },
+  text = {
+    fr = [[
+# Intensité arithmétique et modèle roofline
+
+Un calcul coûte des **opérations** (FLOP) et des **octets** à faire venir de la mémoire. Son
+**intensité arithmétique** est leur rapport : `I = FLOP / octets`, en FLOP par octet.
+
+Le **modèle roofline** (Williams, Waterman et Patterson, *Communications of the ACM*, 2009) dit
+qu'un calcul ne peut aller plus vite que le plus bas de deux plafonds : la crête de calcul de la
+puce, et ce que la mémoire peut lui livrer, `I × bande passante`.
+
+```
+atteignable = min(crête, I × bande passante)
+équilibre   I* = crête / bande passante
+```
+
+`I*` est le **point d'équilibre** (*ridge point*) ; des TFLOP/s divisés par des To/s donnent des
+FLOP par octet. Sous `I*`, le calcul est **limité par la mémoire** (*memory-bound*) : les unités
+de calcul attendent les données. Au-dessus (ou à égalité), il est **limité par le calcul**
+(*compute-bound*).
+
+## Trois opérations
+
+On compte le trafic minimal : chaque opérande lu une fois, le résultat écrit une fois, `b` octets
+par élément (8 en fp64, 4 en fp32, 2 en bf16 ou fp16, 1 en fp8).
+
+```
+GEMM  C = A·B, matrices n × n
+      2n³ FLOP, 3n²·b octets
+      I = 2n / (3b)
+GEMV  y = A·x, A de n × n
+      2n² FLOP, (n² + 2n)·b octets
+      I = 2n² / ((n² + 2n)·b)
+AXPY  y = a·x + y, vecteurs de n
+      2n FLOP, 3n·b octets
+      I = 2 / (3b)
+```
+
+Seul le GEMM voit son intensité croître avec `n` : chaque élément chargé sert `n` fois. Le GEMV
+et les opérations élément par élément restent sous 1 FLOP par octet, quelle que soit la taille.
+
+## Un exemple chiffré
+
+Un H100 SXM fait 989 TFLOP/s en bf16 et lit sa HBM3 à 3,35 To/s : `I* = 989 / 3,35 ≈ 295` FLOP
+par octet. Un GEMM bf16 avec `n = 4096` a `I = 8192 / 6 ≈ 1365` : limité par le calcul. Un GEMV
+de même taille a `I ≈ 1` : au mieux 3,35 TFLOP/s, soit 0,34 % de la crête. Un GEMM devient limité
+par le calcul dès que `2n / (3b) ≥ I*`, ici dès `n = 886`.
+
+Un processeur d'ordinateur portable fait quelques centaines de GFLOP/s en fp32 pour quelques
+dizaines de Go/s : son point d'équilibre est bien plus bas, autour de 10 FLOP par octet.
+
+## À faire
+
+Une « machine » `m` est une table `{ peak_tflops = …, bandwidth_tbs = …, bytes = … }` : crête en
+TFLOP/s dans une précision, bande passante mémoire en To/s, octets par élément dans cette
+précision. `op` vaut `"gemm"`, `"gemv"` ou `"axpy"`. Écrivez :
+
+1. `intensity(op, n, bytes)` : l'intensité arithmétique, en FLOP par octet ;
+2. `attainable_tflops(intensity, peak_tflops, bandwidth_tbs)` : la performance atteignable selon le
+   roofline, en TFLOP/s ;
+3. `bound(op, n, m)` : `"compute"` si l'opération est limitée par le calcul sur la machine `m`
+   (intensité au moins égale au point d'équilibre), sinon `"memory"` ;
+4. `min_gemm_n(m)` : le plus petit entier `n` pour lequel un GEMM `n × n` est limité par le calcul
+   sur `m`.
+
+Elles seront essayées sur les accélérateurs de Jean Zay (H100, A100, V100), de Frontier (MI250X),
+d'El Capitan (MI300A) et d'Alice Recoque (MI430X), dans chaque précision qu'ils offrent, puis sur
+**cet ordinateur** : sa crête fp32 et sa bande passante sont mesurées pendant la correction
+(`usine.kernels`) et données à vos fonctions. Pour les voir vous-même : `usine bench stream` et
+`usine bench ladder`.
+
+Sources : fichiers `jean-zay.xml`, `frontier.xml`, `el-capitan.xml`, `alice-recoque.xml` d'Usine
+(les crêtes du MI430X y sont des hypothèses, non publiées) ; fiches techniques NVIDIA H100, A100,
+V100 et AMD Instinct MI250X, MI300A ; S. Williams, A. Waterman, D. Patterson, « Roofline: an
+insightful visual performance model for multicore architectures », CACM 52(4), 2009 ;
+J. McCalpin, STREAM.
+]],
+    en = [[
+# Arithmetic intensity and the roofline
+
+A computation costs **operations** (FLOPs) and **bytes** to bring from memory. Its **arithmetic
+intensity** is their ratio: `I = FLOPs / bytes`, in FLOPs per byte.
+
+The **roofline model** (Williams, Waterman and Patterson, *Communications of the ACM*, 2009) says
+that a computation cannot run faster than the lower of two ceilings: the chip's compute peak, and
+what memory can feed it, `I × bandwidth`.
+
+```
+attainable = min(peak, I × bandwidth)
+ridge      I* = peak / bandwidth
+```
+
+`I*` is the **ridge point**; TFLOP/s divided by TB/s gives FLOPs per byte. Below `I*`, the
+computation is **memory-bound**: the compute units wait for data. Above it (or at it), it is
+**compute-bound**.
+
+## Three operations
+
+Count the minimal traffic: each operand read once, the result written once, `b` bytes per element
+(8 in fp64, 4 in fp32, 2 in bf16 or fp16, 1 in fp8).
+
+```
+GEMM  C = A·B, n × n matrices
+      2n³ FLOPs, 3n²·b bytes
+      I = 2n / (3b)
+GEMV  y = A·x, A is n × n
+      2n² FLOPs, (n² + 2n)·b bytes
+      I = 2n² / ((n² + 2n)·b)
+AXPY  y = a·x + y, n-vectors
+      2n FLOPs, 3n·b bytes
+      I = 2 / (3b)
+```
+
+Only GEMM's intensity grows with `n`: each element loaded is used `n` times. GEMV and element-wise
+operations stay below 1 FLOP per byte whatever the size.
+
+## A worked number
+
+An H100 SXM does 989 TFLOP/s in bf16 and reads its HBM3 at 3.35 TB/s: `I* = 989 / 3.35 ≈ 295`
+FLOPs per byte. A bf16 GEMM with `n = 4096` has `I = 8192 / 6 ≈ 1365`: compute-bound. A GEMV of
+the same size has `I ≈ 1`: at best 3.35 TFLOP/s, 0.34 % of the peak. A GEMM becomes compute-bound
+as soon as `2n / (3b) ≥ I*`, here from `n = 886`.
+
+A laptop CPU does a few hundred GFLOP/s in fp32 for a few tens of GB/s: its ridge point is much
+lower, around 10 FLOPs per byte.
+
+## Your task
+
+A "machine" `m` is a table `{ peak_tflops = ..., bandwidth_tbs = ..., bytes = ... }`: the peak in
+TFLOP/s in one precision, the memory bandwidth in TB/s, the bytes per element in that precision.
+`op` is `"gemm"`, `"gemv"` or `"axpy"`. Write:
+
+1. `intensity(op, n, bytes)`: the arithmetic intensity, in FLOPs per byte;
+2. `attainable_tflops(intensity, peak_tflops, bandwidth_tbs)`: the attainable performance by the
+   roofline, in TFLOP/s;
+3. `bound(op, n, m)`: `"compute"` if the operation is compute-bound on machine `m` (intensity at
+   least the ridge point), else `"memory"`;
+4. `min_gemm_n(m)`: the smallest whole `n` for which an `n × n` GEMM is compute-bound on `m`.
+
+They will be tried on the accelerators of Jean Zay (H100, A100, V100), Frontier (MI250X),
+El Capitan (MI300A) and Alice Recoque (MI430X), in every precision they offer, then on **this
+computer**: its fp32 peak and its bandwidth are measured during grading (`usine.kernels`) and
+given to your functions. To see them yourself: `usine bench stream` and `usine bench ladder`.
+
+Sources: Usine's `jean-zay.xml`, `frontier.xml`, `el-capitan.xml` and `alice-recoque.xml` (the
+MI430X peaks there are assumptions, not published); NVIDIA H100, A100, V100 and AMD Instinct
+MI250X, MI300A datasheets; S. Williams, A. Waterman, D. Patterson, "Roofline: an insightful visual
+performance model for multicore architectures", CACM 52(4), 2009; J. McCalpin, STREAM.
+]],
+  },
+  concepts = {
+    fr = { "intensité arithmétique", "modèle roofline", "point d'équilibre", "limité par la mémoire", "limité par le calcul" },
+    en = { "arithmetic intensity", "roofline model", "ridge point", "memory-bound", "compute-bound" },
+  },
+  difficulty = 2,
+  minutes = 35,
+  platform = "jean-zay",
+  scenario = { partition = "h100" },
+  -- STREAM starts one OpenMP thread per logical CPU: leave CPU time for big machines.
+  limits = { seconds = 30 },
+  starter = [[
+-- Exercice 2 : intensité arithmétique et roofline / Exercise 2: arithmetic intensity and the roofline
+-- op : "gemm", "gemv" ou/or "axpy" ; m = { peak_tflops = 989, bandwidth_tbs = 3.35, bytes = 2 }
+
+-- FLOP par octet / FLOPs per byte
+function intensity(op, n, bytes)
+  return 0
+end
+
+-- TFLOP/s
+function attainable_tflops(intensity, peak_tflops, bandwidth_tbs)
+  return peak_tflops
+end
+
+-- "compute" ou/or "memory"
+function bound(op, n, m)
+  return "memory"
+end
+
+function min_gemm_n(m)
+  return 1
+end
+]],
+  checks = {
+    {
+      id = "intensity",
+      title = { fr = "Intensité de GEMM, GEMV et AXPY", en = "Intensity of GEMM, GEMV and AXPY" },
+      points = 3,
+      hint = { fr = "Comptez les FLOP (une multiplication et une addition par terme), puis les octets : chaque opérande lu une fois, le résultat écrit une fois.",
+               en = "Count the FLOPs (one multiply and one add per term), then the bytes: each operand read once, the result written once." },
+      run = function(s)
+        for _, op in ipairs(OPS) do
+          for _, n in ipairs(SIZES) do
+            for _, b in ipairs({ 1, 2, 4, 8 }) do
+              local want, got = intensity(op, n, b), s.intensity(op, n, b)
+              if not usine.near(got, want, 1e-9) then
+                return false, { fr = ("%s, n = %d, %d octet(s) par élément : %s FLOP/octet attendus, reçu %s"):format(op, n, b, fmt(want), shown(got)),
+                                en = ("%s, n = %d, %d byte(s) per element: expected %s FLOPs/byte, got %s"):format(op, n, b, fmt(want), shown(got)) }
+              end
+            end
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "attainable",
+      title = { fr = "Performance atteignable", en = "Attainable performance" },
+      points = 2,
+      hint = { fr = "Deux plafonds : la crête, et ce que la mémoire livre par seconde multiplié par les FLOP faits sur chaque octet.",
+               en = "Two ceilings: the peak, and what memory delivers per second times the FLOPs done on each byte." },
+      run = function(s)
+        for _, m in ipairs(machines) do
+          local r = ridge(m)
+          for _, i in ipairs({ 0.25, r / 10, r / 2, r * 2, r * 10, 5000 }) do
+            local want = math.min(m.peak_tflops, i * m.bandwidth_tbs)
+            local got = s.attainable_tflops(i, m.peak_tflops, m.bandwidth_tbs)
+            if not usine.near(got, want, 1e-9) then
+              return false, { fr = ("%s, I = %s FLOP/octet : %s TFLOP/s attendus, reçu %s"):format(m.name, fmt(i), fmt(want), shown(got)),
+                              en = ("%s, I = %s FLOPs/byte: expected %s TFLOP/s, got %s"):format(m.name, fmt(i), fmt(want), shown(got)) }
+            end
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "bound",
+      title = { fr = "Limité par le calcul ou par la mémoire", en = "Compute-bound or memory-bound" },
+      points = 3,
+      hint = { fr = "Comparez l'intensité de l'opération au point d'équilibre de la machine, crête / bande passante (les unités s'accordent : TFLOP/s sur To/s).",
+               en = "Compare the operation's intensity with the machine's ridge point, peak / bandwidth (the units agree: TFLOP/s over TB/s)." },
+      run = function(s)
+        for _, m in ipairs(machines) do
+          for _, op in ipairs(OPS) do
+            for _, n in ipairs(SIZES) do
+              local i, r = intensity(op, n, m.bytes), ridge(m)
+              if math.abs(i - r) > 1e-9 * r then   -- a tie could fairly go either way
+                local want, got = bound(op, n, m), s.bound(op, n, { peak_tflops = m.peak_tflops, bandwidth_tbs = m.bandwidth_tbs, bytes = m.bytes })
+                if got ~= want then
+                  return false, { fr = ("%s, %s avec n = %d (I = %s, I* = %s) : %q attendu, reçu %s"):format(m.name, op, n, fmt(i), fmt(r), want, shown(got)),
+                                  en = ("%s, %s with n = %d (I = %s, I* = %s): expected %q, got %s"):format(m.name, op, n, fmt(i), fmt(r), want, shown(got)) }
+                end
+              end
+            end
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "min-n",
+      title = { fr = "Plus petit GEMM limité par le calcul", en = "Smallest compute-bound GEMM" },
+      points = 2,
+      hint = { fr = "Résolvez l'inégalité « intensité du GEMM ≥ point d'équilibre » en n, puis arrondissez au bon entier.",
+               en = "Solve the inequality \"GEMM intensity ≥ ridge point\" for n, then round to the right whole number." },
+      run = function(s)
+        for _, m in ipairs(machines) do
+          local want, close = min_gemm_n(m)
+          local got = s.min_gemm_n({ peak_tflops = m.peak_tflops, bandwidth_tbs = m.bandwidth_tbs, bytes = m.bytes })
+          local ok = type(got) == "number" and (got == want or (close and math.abs(got - want) <= 1))
+          if not ok then
+            return false, { fr = ("%s (I* = %s FLOP/octet) : n = %d attendu, reçu %s"):format(m.name, fmt(ridge(m)), want, shown(got)),
+                            en = ("%s (I* = %s FLOPs/byte): expected n = %d, got %s"):format(m.name, fmt(ridge(m)), want, shown(got)) }
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "this-computer",
+      title = { fr = "Le roofline de cet ordinateur", en = "This computer's roofline" },
+      points = 2,
+      hint = { fr = "Les mêmes fonctions, avec d'autres chiffres : un processeur a un point d'équilibre bien plus bas qu'un GPU. Vérifiez qu'aucune valeur d'accélérateur n'est écrite en dur.",
+               en = "The same functions with other figures: a CPU has a much lower ridge point than a GPU. Check that no accelerator figure is typed in." },
+      run = function(s)
+        local m = this_computer()
+        local fr, en = here_words(m)
+        local arg = { peak_tflops = m.peak_tflops, bandwidth_tbs = m.bandwidth_tbs, bytes = m.bytes }
+        for _, op in ipairs(OPS) do
+          for _, n in ipairs({ 4, 8, 16, 64, 256, 1024 }) do
+            local i, r = intensity(op, n, m.bytes), ridge(m)
+            local want = math.min(m.peak_tflops, i * m.bandwidth_tbs)
+            local got = s.attainable_tflops(s.intensity(op, n, m.bytes), m.peak_tflops, m.bandwidth_tbs)
+            if not usine.near(got, want, 1e-9) then
+              return false, { fr = ("%s. %s avec n = %d : %s TFLOP/s atteignables attendus, reçu %s"):format(fr, op, n, fmt(want), shown(got)),
+                              en = ("%s. %s with n = %d: expected %s attainable TFLOP/s, got %s"):format(en, op, n, fmt(want), shown(got)) }
+            end
+            if math.abs(i - r) > 1e-9 * r then
+              local wb, gb = bound(op, n, m), s.bound(op, n, arg)
+              if gb ~= wb then
+                return false, { fr = ("%s. %s avec n = %d : %q attendu, reçu %s"):format(fr, op, n, wb, shown(gb)),
+                                en = ("%s. %s with n = %d: expected %q, got %s"):format(en, op, n, wb, shown(gb)) }
+              end
+            end
+          end
+        end
+        local want, close = min_gemm_n(m)
+        local got = s.min_gemm_n(arg)
+        if not (type(got) == "number" and (got == want or (close and math.abs(got - want) <= 1))) then
+          return false, { fr = ("%s. Plus petit GEMM limité par le calcul : n = %d attendu, reçu %s"):format(fr, want, shown(got)),
+                          en = ("%s. Smallest compute-bound GEMM: expected n = %d, got %s"):format(en, want, shown(got)) }
+        end
+        return true, { fr = fr, en = en }
+      end,
+    },
+  },
+}

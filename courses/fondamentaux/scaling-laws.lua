@@ -1,0 +1,403 @@
+-- Exercise 13: scaling laws and the compute-optimal model size (Chinchilla).
+-- Concepts: training compute C = 6 N D, compute-optimal N and D, tokens per parameter,
+-- under- and over-training, time of a budget on a machine at a given MFU, Chinchilla's fitted loss.
+-- Difficulty 2, 35 minutes. Platform: Jean Zay (H100); the checks also use Alice Recoque.
+-- Token counts of GPT-3 and Llama 3 are inputs the checks choose (from the papers); the parameter
+-- counts come from usine.params, the times from usine.predict.
+
+local function fmt(x) return ("%.6g"):format(x) end
+-- The expected and the received values, with more digits when six do not tell them apart.
+local function pair(want, got)
+  if type(got) ~= "number" then return fmt(want), type(got) end
+  local a, b = fmt(want), fmt(got)
+  if a == b then a, b = ("%.12g"):format(want), ("%.12g"):format(got) end
+  return a, b
+end
+
+usine.platform("jean-zay")
+usine.platform("alice-recoque")
+
+local gpt3 = usine.params("gpt3-175b")
+local l405 = usine.params("llama3-405b")
+local l70 = usine.params("llama3-70b")
+local l8 = usine.params("llama3-8b")
+
+-- Models and their training tokens (Brown et al. 2020; Hoffmann et al. 2022; Meta 2024).
+local runs = {
+  { name = "GPT-3 175B", n = gpt3, d = 300e9 },
+  { name = "Chinchilla 70B", n = 70e9, d = 1.4e12 },
+  { name = "Llama 3 405B", n = l405, d = 15.6e12 },
+  { name = "Llama 3 8B", n = l8, d = 15e12 },
+  { name = "Llama 3 70B", n = l70, d = 15e12 },
+}
+
+-- Compute budgets, FLOPs: round ones and those of the runs above.
+local budgets = { 1e21, 5.76e23, 1e26 }
+for _, r in ipairs(runs) do budgets[#budgets + 1] = 6 * r.n * r.d end
+
+local function nopt(c) return math.sqrt(c / 120) end
+
+-- Chinchilla's fitted loss (Hoffmann et al. 2022, eq. 10, approach 3).
+local E, A, B, ALPHA, BETA = 1.69, 406.4, 410.7, 0.34, 0.28
+local function loss_ref(n, d) return E + A / n ^ ALPHA + B / d ^ BETA end
+local loss_cases = {
+  { gpt3, 300e9 }, { nopt(6 * gpt3 * 300e9), 20 * nopt(6 * gpt3 * 300e9) }, { 70e9, 1.4e12 }, { 280e9, 300e9 },
+  { l405, 15.6e12 }, { 1e9, 2e10 },
+}
+
+-- Budgets run on a machine: the planner's best plan, then usine.predict for the tokens.
+local time_cases = {
+  { platform = "jean-zay", partition = "h100", model = "llama3-70b", gpus = 1024, gbs = 1024, tokens = 20 * l70 },
+  { platform = "alice-recoque", partition = "gpu", model = "llama3-70b", gpus = 8192, gbs = 2048, tokens = 20 * l70 },
+  { platform = "jean-zay", partition = "h100", model = "gpt3-175b", gpus = 1024, gbs = 1536, tokens = 300e9 },
+  { platform = "alice-recoque", partition = "gpu", model = "gpt3-175b", gpus = 4096, gbs = 1536, tokens = 300e9 },
+  { platform = "alice-recoque", partition = "gpu", model = "llama3-405b", gpus = 8192, gbs = 2048, tokens = 15.6e12 },
+  { platform = "jean-zay", partition = "h100", model = "llama3-8b", gpus = 1024, gbs = 512, tokens = 20 * l8 },
+}
+
+local function label(c, lang)
+  if lang == "fr" then
+    return ("%s sur %s/%s, %d GPU, %s jetons"):format(c.model, c.platform, c.partition, c.gpus, fmt(c.tokens))
+  end
+  return ("%s on %s/%s, %d GPUs, %s tokens"):format(c.model, c.platform, c.partition, c.gpus, fmt(c.tokens))
+end
+
+local function close(got, want, tol)
+  return usine.near(got, want, tol or 1e-9)
+end
+
+return {
+  id = "scaling-laws",
+  title = { fr = "Lois d'échelle : la taille optimale d'un modèle", en = "Scaling laws: the compute-optimal model size" },
+  text = {
+    fr = [[
+# Lois d'échelle : la taille optimale d'un modèle
+
+Avec un budget de calcul donné, vaut-il mieux un grand modèle entraîné sur peu de données, ou un
+plus petit entraîné plus longtemps ?
+
+## Le coût d'un entraînement
+
+Un transformeur de `N` paramètres coûte environ 2 FLOP par paramètre et par jeton pour la passe
+avant, 4 pour la passe arrière. Pour `D` jetons d'entraînement :
+
+```
+C ≈ 6 × N × D   (FLOP)
+```
+
+C'est une approximation : elle oublie l'attention et la dernière couche, que `usine.predict`
+compte (de 3 % à 20 % de plus sur les modèles prédéfinis essayés ici, selon la longueur de
+séquence et le vocabulaire).
+GPT-3 (Brown et al., 2020) : 175 milliards de paramètres sur 300 milliards de jetons, soit
+C ≈ 3,14 × 10²³ FLOP.
+
+## Chinchilla
+
+Hoffmann et al. (« Training Compute-Optimal Large Language Models », DeepMind, NeurIPS 2022) ont
+entraîné plus de 400 modèles, de 70 millions à plus de 16 milliards de paramètres. Pour un budget `C`
+fixé, la perte est minimale quand `N` et `D` croissent **ensemble** : `N_opt ∝ C^a` et
+`D_opt ∝ C^b` avec `a ≈ b ≈ 0,5` (0,50 et 0,50 par leur première méthode ; 0,49 et 0,51 par la
+deuxième ; 0,46 et 0,54 par la troisième). En pratique, environ **20 jetons par paramètre** :
+Chinchilla (70 milliards de paramètres, 1 400 milliards de jetons) bat Gopher (280 milliards,
+300 milliards de jetons) au même budget.
+
+Avec `D = 20 × N` et `C = 6 × N × D = 120 × N²` :
+
+```
+N_opt = √(C / 120)        D_opt = 20 × N_opt
+```
+
+Deux approximations : les exposants valent 0,5, et le rapport 20 ne dépend pas du budget (ni des
+données, ni de l'architecture).
+
+Leur troisième méthode ajuste aussi la perte elle-même :
+`L(N, D) = E + A / N^α + B / D^β` avec `E = 1,69`, `A = 406,4`, `B = 410,7`, `α = 0,34`,
+`β = 0,28` (leur équation 10). Une tentative de réplication (Besiroglu et al., Epoch AI, 2024)
+retrouve d'autres constantes : prenez cette formule comme une illustration.
+
+## Sous-entraîné, « surentraîné »
+
+- **GPT-3** : 300 / 175 ≈ 1,7 jeton par paramètre. Pour son budget, Chinchilla aurait pris
+  √(3,14 × 10²³ / 120) ≈ 51 milliards de paramètres sur environ 1 000 milliards de jetons :
+  GPT-3 est **sous-entraîné**.
+- **Llama 3 405B** (Meta, « The Llama 3 Herd of Models », 2024) : 15 600 milliards de jetons, soit
+  environ 38 par paramètre, deux fois la règle, pour C ≈ 3,8 × 10²⁵ FLOP. Les Llama 3 8B et 70B,
+  entraînés sur plus de 15 000 milliards de jetons, vont bien plus loin. C'est voulu : un modèle
+  plus petit coûte moins cher à **servir** (environ 2 × N FLOP par jeton généré), et on le sert
+  des milliards de fois. Les propres lois d'échelle de Meta, ajustées sur leurs données, placent
+  d'ailleurs l'optimum de ce budget vers 402 milliards de paramètres et 16 550 milliards de jetons.
+
+## Combien de temps ?
+
+La machine fournit `GPU × crête × MFU` FLOP utiles par seconde (le MFU est la part de la crête
+que tient l'entraînement, que `usine.predict` prédit pour un plan) :
+
+```
+temps (s) = C / (GPU × crête (FLOP/s) × MFU)
+```
+
+Par exemple 3,14 × 10²³ FLOP sur 1 024 H100 (989 TFLOP/s en bf16) à 40 % de MFU :
+3,14 × 10²³ / (1 024 × 989 × 10¹² × 0,40) ≈ 7,8 × 10⁵ s, environ 9 jours.
+
+## À faire
+
+1. `train_flops(params, tokens)` : le calcul d'un entraînement, en FLOP ;
+2. `optimal_params(flops)` : le `N_opt` de Chinchilla pour un budget ;
+3. `optimal_tokens(flops)` : son `D_opt` ;
+4. `data_ratio(params, tokens)` : les jetons d'un entraînement rapportés à ceux de la règle de
+   Chinchilla pour ce modèle (1 : selon la règle ; moins : sous-entraîné ; plus : « surentraîné ») ;
+5. `train_days(flops, gpus, peak_tflops, mfu)` : la durée en jours d'un budget sur `gpus` GPU de
+   crête `peak_tflops` (TFLOP/s) au MFU donné ; elle sera comparée à `usine.predict` sur Jean Zay
+   et Alice Recoque, avec les FLOP, la crête et le MFU de la prédiction ;
+6. `loss(params, tokens)` : la perte ajustée par Chinchilla.
+
+Sources : J. Hoffmann et al., « Training Compute-Optimal Large Language Models », arXiv 2203.15556,
+NeurIPS 2022 ; T. Brown et al., « Language Models are Few-Shot Learners », NeurIPS 2020 ; Meta,
+« The Llama 3 Herd of Models », 2024 ; J. Kaplan et al., « Scaling Laws for Neural Language
+Models », 2020 (C ≈ 6ND) ; T. Besiroglu et al., « Chinchilla Scaling: A replication attempt »,
+2024 ; fichiers de plateforme d'Usine (crêtes, dont celle, supposée, du MI430X).
+]],
+    en = [[
+# Scaling laws: the compute-optimal model size
+
+With a given compute budget, is a large model trained on little data better, or a smaller one
+trained for longer?
+
+## The cost of a training run
+
+A transformer of `N` parameters costs about 2 FLOPs per parameter and per token for the forward
+pass, 4 for the backward pass. For `D` training tokens:
+
+```
+C ≈ 6 × N × D   (FLOPs)
+```
+
+It is an approximation: it leaves out the attention and the last layer, which `usine.predict`
+counts (3 % to 20 % more on the preset models tried here, depending on the sequence length and
+the vocabulary). GPT-3 (Brown et
+al., 2020): 175 billion parameters on 300 billion tokens, so C ≈ 3.14 × 10²³ FLOPs.
+
+## Chinchilla
+
+Hoffmann et al. ("Training Compute-Optimal Large Language Models", DeepMind, NeurIPS 2022) trained
+over 400 models, from 70 million to over 16 billion parameters. For a fixed budget `C`, the loss is
+lowest when `N` and `D` grow **together**: `N_opt ∝ C^a` and `D_opt ∝ C^b` with `a ≈ b ≈ 0.5`
+(0.50 and 0.50 by their first approach; 0.49 and 0.51 by the second; 0.46 and 0.54 by the third).
+In practice, about **20 tokens per parameter**: Chinchilla (70 billion parameters, 1.4 trillion
+tokens) beats Gopher (280 billion, 300 billion tokens) at the same budget.
+
+With `D = 20 × N` and `C = 6 × N × D = 120 × N²`:
+
+```
+N_opt = √(C / 120)        D_opt = 20 × N_opt
+```
+
+Two approximations: the exponents are 0.5, and the ratio 20 depends neither on the budget nor on
+the data or the architecture.
+
+Their third approach also fits the loss itself: `L(N, D) = E + A / N^α + B / D^β` with `E = 1.69`,
+`A = 406.4`, `B = 410.7`, `α = 0.34`, `β = 0.28` (their equation 10). A replication attempt
+(Besiroglu et al., Epoch AI, 2024) finds other constants: take this formula as an illustration.
+
+## Undertrained, "overtrained"
+
+- **GPT-3**: 300 / 175 ≈ 1.7 tokens per parameter. For its budget, Chinchilla would have taken
+  √(3.14 × 10²³ / 120) ≈ 51 billion parameters on about 1 trillion tokens: GPT-3 is
+  **undertrained**.
+- **Llama 3 405B** (Meta, "The Llama 3 Herd of Models", 2024): 15.6 trillion tokens, about 38 per
+  parameter, twice the rule, for C ≈ 3.8 × 10²⁵ FLOPs. Llama 3 8B and 70B, trained on more than 15
+  trillion tokens, go much further. It is on purpose: a smaller model is cheaper to **serve**
+  (about 2 × N FLOPs per generated token), and it is served billions of times. Meta's own scaling
+  laws, fitted on their data, actually put this budget's optimum near 402 billion parameters and
+  16.55 trillion tokens.
+
+## How long?
+
+The machine delivers `GPUs × peak × MFU` useful FLOP/s (the MFU is the fraction of the peak that
+training sustains, which `usine.predict` predicts for a plan):
+
+```
+time (s) = C / (GPUs × peak (FLOP/s) × MFU)
+```
+
+For example 3.14 × 10²³ FLOPs on 1,024 H100 (989 TFLOP/s in bf16) at 40 % MFU:
+3.14 × 10²³ / (1,024 × 989 × 10¹² × 0.40) ≈ 7.8 × 10⁵ s, about 9 days.
+
+## Your task
+
+1. `train_flops(params, tokens)`: the compute of a training run, in FLOPs;
+2. `optimal_params(flops)`: Chinchilla's `N_opt` for a budget;
+3. `optimal_tokens(flops)`: its `D_opt`;
+4. `data_ratio(params, tokens)`: a run's tokens relative to those of Chinchilla's rule for that
+   model (1: as the rule; less: undertrained; more: "overtrained");
+5. `train_days(flops, gpus, peak_tflops, mfu)`: how many days a budget takes on `gpus` GPUs of
+   peak `peak_tflops` (TFLOP/s) at the given MFU; it will be compared with `usine.predict` on Jean
+   Zay and Alice Recoque, with the prediction's FLOPs, peak and MFU;
+6. `loss(params, tokens)`: Chinchilla's fitted loss.
+
+Sources: J. Hoffmann et al., "Training Compute-Optimal Large Language Models", arXiv 2203.15556,
+NeurIPS 2022; T. Brown et al., "Language Models are Few-Shot Learners", NeurIPS 2020; Meta, "The
+Llama 3 Herd of Models", 2024; J. Kaplan et al., "Scaling Laws for Neural Language Models", 2020
+(C ≈ 6ND); T. Besiroglu et al., "Chinchilla Scaling: A replication attempt", 2024; Usine's platform
+files (peaks, among them the MI430X's, which is assumed).
+]],
+  },
+  concepts = {
+    fr = { "calcul d'un entraînement", "loi d'échelle", "Chinchilla", "jetons par paramètre", "MFU", "temps d'entraînement" },
+    en = { "training compute", "scaling law", "Chinchilla", "tokens per parameter", "MFU", "training time" },
+  },
+  difficulty = 2,
+  minutes = 35,
+  platform = "jean-zay",
+  scenario = { partition = "h100" },
+  limits = { seconds = 10 },
+  starter = [[
+-- Exercice 13 : lois d'échelle / Exercise 13: scaling laws
+
+-- Calcul d'un entraînement en FLOP / compute of a training run in FLOPs
+function train_flops(params, tokens)
+  return 2 * params * tokens     -- la passe avant seulement / the forward pass only
+end
+
+-- Chinchilla : paramètres et jetons optimaux pour un budget / optimal parameters and tokens
+function optimal_params(flops)
+  return 0
+end
+
+function optimal_tokens(flops)
+  return 0
+end
+
+-- Jetons rapportés à la règle de Chinchilla / tokens relative to Chinchilla's rule
+function data_ratio(params, tokens)
+  return 1
+end
+
+-- Durée d'un budget en jours / how many days a budget takes
+function train_days(flops, gpus, peak_tflops, mfu)
+  return 0
+end
+
+-- Perte ajustée par Chinchilla / Chinchilla's fitted loss
+function loss(params, tokens)
+  return 1.69
+end
+]],
+  checks = {
+    {
+      id = "flops",
+      title = { fr = "Calcul d'un entraînement", en = "Compute of a training run" },
+      points = 1,
+      hint = { fr = "Passe avant et passe arrière, par paramètre et par jeton.",
+               en = "Forward and backward passes, per parameter and per token." },
+      run = function(s)
+        for _, r in ipairs(runs) do
+          local want = 6 * r.n * r.d
+          local got = s.train_flops(r.n, r.d)
+          if not close(got, want) then
+            return false, { fr = ("%s (%s paramètres, %s jetons) : %s FLOP attendus, reçu %s"):format(r.name, fmt(r.n), fmt(r.d), pair(want, got)),
+                            en = ("%s (%s parameters, %s tokens): expected %s FLOPs, got %s"):format(r.name, fmt(r.n), fmt(r.d), pair(want, got)) }
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "params",
+      title = { fr = "Paramètres optimaux selon Chinchilla", en = "Compute-optimal parameters (Chinchilla)" },
+      points = 2,
+      hint = { fr = "Remplacez D par 20 N dans C = 6 N D, puis résolvez pour N.",
+               en = "Put D = 20 N into C = 6 N D, then solve for N." },
+      run = function(s)
+        for _, c in ipairs(budgets) do
+          local want = nopt(c)
+          local got = s.optimal_params(c)
+          if not close(got, want) then
+            return false, { fr = ("budget de %s FLOP : %s paramètres attendus, reçu %s"):format(fmt(c), pair(want, got)),
+                            en = ("budget of %s FLOPs: expected %s parameters, got %s"):format(fmt(c), pair(want, got)) }
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "tokens",
+      title = { fr = "Jetons optimaux selon Chinchilla", en = "Compute-optimal tokens (Chinchilla)" },
+      points = 2,
+      hint = { fr = "Environ 20 jetons par paramètre ; vérifiez que 6 × N_opt × D_opt redonne le budget.",
+               en = "About 20 tokens per parameter; check that 6 × N_opt × D_opt gives the budget back." },
+      run = function(s)
+        for _, c in ipairs(budgets) do
+          local want = 20 * nopt(c)
+          local got = s.optimal_tokens(c)
+          if not close(got, want) then
+            return false, { fr = ("budget de %s FLOP : %s jetons attendus, reçu %s"):format(fmt(c), pair(want, got)),
+                            en = ("budget of %s FLOPs: expected %s tokens, got %s"):format(fmt(c), pair(want, got)) }
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "ratio",
+      title = { fr = "Sous-entraîné ou « surentraîné » ?", en = "Undertrained or \"overtrained\"?" },
+      points = 1,
+      hint = { fr = "La règle donne un nombre de jetons pour un nombre de paramètres ; comparez-lui les jetons réellement vus.",
+               en = "The rule gives a number of tokens for a number of parameters; compare the tokens actually seen with it." },
+      run = function(s)
+        for _, r in ipairs(runs) do
+          local want = r.d / (20 * r.n)
+          local got = s.data_ratio(r.n, r.d)
+          if not close(got, want) then
+            return false, { fr = ("%s (%s paramètres, %s jetons) : %s attendu, reçu %s"):format(r.name, fmt(r.n), fmt(r.d), pair(want, got)),
+                            en = ("%s (%s parameters, %s tokens): expected %s, got %s"):format(r.name, fmt(r.n), fmt(r.d), pair(want, got)) }
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "days",
+      title = { fr = "Durée d'un budget sur Jean Zay et Alice Recoque", en = "Time of a budget on Jean Zay and Alice Recoque" },
+      points = 3,
+      hint = { fr = "FLOP utiles par seconde de la machine : GPU × crête × MFU ; la crête est en TFLOP/s (10¹² FLOP/s) et un jour a 86 400 s.",
+               en = "Useful FLOP/s of the machine: GPUs × peak × MFU; the peak is in TFLOP/s (10¹² FLOP/s) and a day has 86,400 s." },
+      run = function(s)
+        for _, c in ipairs(time_cases) do
+          local best = usine.plan { platform = c.platform, partition = c.partition, model = c.model, gpus = c.gpus,
+                                    gbs = c.gbs, top = 1 }.plans[1]
+          local r = usine.predict { platform = c.platform, partition = c.partition, model = c.model, gpus = c.gpus,
+                                    gbs = c.gbs, tp = best.tp, pp = best.pp, vpp = best.vpp, mbs = best.mbs,
+                                    zero = best.zero, recompute = best.recompute, tokens = c.tokens }
+          local flops = r.model_flops_step * r.steps
+          local want = r.time_to_train_s / 86400
+          local got = s.train_days(flops, c.gpus, r.peak_tflops, r.mfu)
+          if not close(got, want, 1e-6) then
+            return false, {
+              fr = ("%s (%s FLOP, crête %s TFLOP/s, MFU %s) : %s jours attendus (time_to_train_s), reçu %s"):format(label(c, "fr"), fmt(flops), fmt(r.peak_tflops), fmt(r.mfu), pair(want, got)),
+              en = ("%s (%s FLOPs, peak %s TFLOP/s, MFU %s): expected %s days (time_to_train_s), got %s"):format(label(c, "en"), fmt(flops), fmt(r.peak_tflops), fmt(r.mfu), pair(want, got)) }
+          end
+        end
+        return true
+      end,
+    },
+    {
+      id = "loss",
+      title = { fr = "Perte ajustée de Chinchilla", en = "Chinchilla's fitted loss" },
+      points = 2,
+      hint = { fr = "Une perte irréductible, plus un terme qui baisse avec les paramètres et un autre qui baisse avec les jetons.",
+               en = "An irreducible loss, plus one term that falls with the parameters and another that falls with the tokens." },
+      run = function(s)
+        for _, c in ipairs(loss_cases) do
+          local want = loss_ref(c[1], c[2])
+          local got = s.loss(c[1], c[2])
+          if not close(got, want, 1e-6) then
+            return false, { fr = ("N = %s, D = %s : perte %s attendue, reçu %s"):format(fmt(c[1]), fmt(c[2]), pair(want, got)),
+                            en = ("N = %s, D = %s: expected a loss of %s, got %s"):format(fmt(c[1]), fmt(c[2]), pair(want, got)) }
+          end
+        end
+        return true
+      end,
+    },
+  },
+}
