@@ -24,6 +24,8 @@ static run_result R;
 /* When set, the child's XDG_DATA_HOME (where 'local.xml' lives), so a test never touches the
  * user's own data folder. */
 static const char *run_xdg_data_home;
+/* Seconds the child has before it counts as hung; a test running a long batch raises it. */
+static unsigned run_alarm_s = 20;
 
 static inline const char *usine_path(void)
 {
@@ -31,7 +33,7 @@ static inline const char *usine_path(void)
     return p && *p ? p : "build/usine";
 }
 
-/* Run usine with the arguments (NULL-terminated) in the given language; the child has 20 s. */
+/* Run usine with the arguments (NULL-terminated) in the given language; the child has run_alarm_s. */
 static inline run_result *run(const char *lang, ...)
 {
     const char *argv[32];
@@ -53,7 +55,7 @@ static inline run_result *run(const char *lang, ...)
         setenv("USINE_LANG", lang, 1);
         if (run_xdg_data_home) setenv("XDG_DATA_HOME", run_xdg_data_home, 1);
         unsetenv("USINE_DATADIR");
-        alarm(20);
+        alarm(run_alarm_s);
         execv(argv[0], (char *const *)argv);
         _exit(127);
     }

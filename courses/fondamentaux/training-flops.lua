@@ -249,7 +249,7 @@ the MFU); V. Korthikanti et al., "Reducing activation recomputation in large tra
 ]],
   },
   concepts = {
-    fr = { "C = 6ND", "MFU", "durée d'entraînement", "FLOP de l'attention", "recomputation", "FLOP matériels" },
+    fr = { "C = 6ND", "MFU", "durée d'entraînement", "FLOP de l'attention", "recalcul", "FLOP matériels" },
     en = { "C = 6ND", "MFU", "time to train", "attention FLOPs", "recomputation", "hardware FLOPs" },
   },
   difficulty = 3,
