@@ -53,16 +53,16 @@ static void cable_add_pair(ui_cable *c, int first_link)
 }
 
 /* A row of n switch boxes centred over [x0, x1] at height y. Returns the index of the first. */
-static int switch_row(ui_layout *l, size_t *cap, int n, float x0, float x1, float y, const char *prefix)
+static int switch_row(ui_layout *l, size_t *cap, int n, float x0, float x1, float y, const char *prefix, float h)
 {
     int first = l->nsw;
-    float span = x1 - x0, w = fminf(8.0f, span / (float)n * 0.7f);
+    float span = x1 - x0, w = fminf(3.2f * h, span / (float)n * 0.7f);
     if (w < 0.3f) w = 0.3f;
     for (int i = 0; i < n; i++) {
         float cx = x0 + span * ((float)i + 0.5f) / (float)n;
         char label[32];
         snprintf(label, sizeof label, "%s %d", prefix, i);
-        add_switch(l, cap, (ui_rect){ cx - w / 2, y, w, SWITCH_H }, label);
+        add_switch(l, cap, (ui_rect){ cx - w / 2, y, w, h }, label);
     }
     return first;
 }
@@ -116,7 +116,12 @@ ui_layout *ui_layout_build(const plat_platform *p, int part, const net *nw, doub
     }
     l->rack_cols = best;
 
-    float top = 4 * SWITCH_H + 12;   /* room for two rows of switches and the cables */
+    /* the network above the room, its height a share of the room's so that it stays readable
+     * over racks of a hundred nodes */
+    int room_rows = (l->racks + best - 1) / best;
+    float u = fmaxf(1.0f, (float)room_rows * (rack_h + AISLE) * 0.16f / (4 * SWITCH_H + 12));
+    float sh = SWITCH_H * u;
+    float top = (4 * SWITCH_H + 12) * u;   /* room for two rows of switches and the cables */
     l->gpu = ut_calloc((size_t)l->nodes * (size_t)(l->gpn > 0 ? l->gpn : 1), sizeof *l->gpu);
     l->node = ut_calloc((size_t)l->nodes, sizeof *l->node);
     l->rack = ut_calloc((size_t)l->racks, sizeof *l->rack);
@@ -140,7 +145,7 @@ ui_layout *ui_layout_build(const plat_platform *p, int part, const net *nw, doub
 
     /* the scale-out network */
     size_t cap_sw = 0, cap_c = 0;
-    float y_leaf = 2 * SWITCH_H + 6, y_core = 1;
+    float y_leaf = (2 * SWITCH_H + 6) * u, y_core = u;
     int leaf0 = -1, nleaf = 0;
     switch (pn->topology) {
     case PLAT_TOPO_FAT_TREE: {
@@ -148,11 +153,11 @@ ui_layout *ui_layout_build(const plat_platform *p, int part, const net *nw, doub
         int nics = nd->nics > 0 ? nd->nics : 1;
         nleaf = (int)(((long)l->nodes * nics + down - 1) / down);
         if (pn->levels <= 1) nleaf = 1;
-        leaf0 = switch_row(l, &cap_sw, nleaf, 0, width, y_leaf, "leaf");
+        leaf0 = switch_row(l, &cap_sw, nleaf, 0, width, y_leaf, "leaf", sh);
         int core = -1;
         if (nleaf > 1) {
             core = l->nsw;
-            add_switch(l, &cap_sw, (ui_rect){ width * 0.1f, y_core, width * 0.8f, SWITCH_H }, "core");
+            add_switch(l, &cap_sw, (ui_rect){ width * 0.1f, y_core, width * 0.8f, sh }, "core");
         }
         for (int k = 0; k < l->racks; k++) {
             int v = l->rack[k].first;
@@ -163,7 +168,7 @@ ui_layout *ui_layout_build(const plat_platform *p, int part, const net *nw, doub
         if (core >= 0)
             for (int i = 0; i < nleaf; i++) {
                 ui_rect s = l->sw[leaf0 + i].r;
-                ui_cable *c = add_cable(l, &cap_c, cx(s), s.y, cx(s), y_core + SWITCH_H, 1);
+                ui_cable *c = add_cable(l, &cap_c, cx(s), s.y, cx(s), y_core + sh, 1);
                 if (nw && i < nw->leaves) cable_add_pair(c, nw->fabric_base + 2 * i);
             }
         break;
@@ -178,12 +183,12 @@ ui_layout *ui_layout_build(const plat_platform *p, int part, const net *nw, doub
         for (int i = 0; i < S; i++) nlow += low[i], nhigh += !low[i];
         int *box = ut_malloc((size_t)(S ? S : 1) * sizeof *box);
         int il = 0, ih = 0;
-        float sw_w = fminf(8.0f, width / (float)(nlow > nhigh ? (nlow ? nlow : 1) : (nhigh ? nhigh : 1)) * 0.7f);
+        float sw_w = fminf(3.2f * sh, width / (float)(nlow > nhigh ? (nlow ? nlow : 1) : (nhigh ? nhigh : 1)) * 0.7f);
         for (int i = 0; i < S; i++) {
             int n = low[i] ? nlow : nhigh, j = low[i] ? il++ : ih++;
             float x = width * ((float)j + 0.5f) / (float)n;
             box[i] = l->nsw;
-            add_switch(l, &cap_sw, (ui_rect){ x - sw_w / 2, low[i] ? y_leaf : y_core, sw_w, SWITCH_H }, pn->switches[i].id);
+            add_switch(l, &cap_sw, (ui_rect){ x - sw_w / 2, low[i] ? y_leaf : y_core, sw_w, sh }, pn->switches[i].id);
         }
         for (int k = 0; k < l->racks; k++) {
             int v = l->rack[k].first;
@@ -209,12 +214,36 @@ ui_layout *ui_layout_build(const plat_platform *p, int part, const net *nw, doub
         free(box);
         break;
     }
+    case PLAT_TOPO_DRAGONFLY:
+        if (pn->group_nodes > 0) {
+            /* one box per group (its routers), racks into their group, and the global links
+             * between the simulated groups as arcs over the row, higher for farther groups */
+            int groups = (l->nodes + pn->group_nodes - 1) / pn->group_nodes;
+            int g0 = switch_row(l, &cap_sw, groups, 0, width, y_leaf, "group", sh);
+            for (int k = 0; k < l->racks; k++) {
+                int g = l->rack[k].first / pn->group_nodes;
+                rack_cable(l, &cap_c, k, l->sw[g0 + (g < groups ? g : groups - 1)].r, nw);
+            }
+            for (int i = 0; nw && i < nw->nlinks; i++) {
+                const net_link *lk = &nw->links[i];
+                if (lk->kind != NET_LINK_GLOBAL || !lk->up || lk->node >= groups || lk->index >= groups) continue;
+                ui_rect a = l->sw[g0 + lk->node].r, b = l->sw[g0 + lk->index].r;
+                float mx = (cx(a) + cx(b)) / 2, rise = (y_leaf - y_core) * fminf(1.0f, fabsf(cx(b) - cx(a)) / width * 2 + 0.2f);
+                ui_cable *c = add_cable(l, &cap_c, cx(a), a.y, mx, a.y - rise, 1);
+                cable_add_pair(c, i);
+                c = add_cable(l, &cap_c, mx, a.y - rise, cx(b), b.y, 1);
+                cable_add_pair(c, i);
+            }
+            break;
+        }
+        /* a dragonfly without groups in its file: one fabric */
+        __attribute__((fallthrough));
     default: {
-        /* one switch, or the routers of a dragonfly or torus drawn as one fabric */
+        /* one switch, or the routers of a torus drawn as one fabric */
         const char *name = pn->topology == PLAT_TOPO_DRAGONFLY ? "dragonfly"
                          : pn->topology == PLAT_TOPO_TORUS ? "torus" : "switch";
         int s = l->nsw;
-        add_switch(l, &cap_sw, (ui_rect){ width * 0.1f, y_leaf, width * 0.8f, SWITCH_H }, name);
+        add_switch(l, &cap_sw, (ui_rect){ width * 0.1f, y_leaf, width * 0.8f, sh }, name);
         for (int k = 0; k < l->racks; k++) {
             ui_rect r = l->sw[s].r;
             r.x = l->rack[k].r.x, r.w = l->rack[k].r.w;   /* straight up into the fabric */
