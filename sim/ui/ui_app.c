@@ -27,7 +27,6 @@
 #include <strings.h>
 #include <time.h>
 
-void ui_controls_change(ui_app *a, int c, int delta);
 
 static double wall_s(void)
 {
@@ -266,7 +265,6 @@ static void adopt_scene(ui_app *a, ui_scene *s)
     double frac = a->scene && a->scene->st.end_s > 0 ? a->t_step_s / a->scene->st.end_s : 0;
     int same_plat = a->scene && a->scene->plat && s->plat && !strcmp(a->scene->plat_path, s->plat_path) &&
                     a->scene->part == s->part;
-    if (!s->plat && a->scene && a->scene->plat && !s->error[0]) same_plat = 1;
     if (s->plat) {
         ui_layout_free(a->layout);
         a->layout = ui_layout_build(s->plat, s->part, s->nw, (double)a->r_factory.w / (a->r_factory.h > 0 ? a->r_factory.h : 1));
@@ -355,6 +353,12 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
         if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
             SDL_GetRendererOutputSize(a->ren, &a->w, &a->h);
             ui_app_layout_regions(a);
+            /* the rack grid follows the view's shape */
+            if (a->scene && a->scene->plat) {
+                ui_layout_free(a->layout);
+                a->layout = ui_layout_build(a->scene->plat, a->scene->part, a->scene->nw,
+                                            (double)a->r_factory.w / (a->r_factory.h > 0 ? a->r_factory.h : 1));
+            }
         }
         break;
     case SDL_MOUSEMOTION:
@@ -431,25 +435,28 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
                 if (k == SDLK_PERIOD || k == SDLK_COMMA) a->playing = 0;
             }
             break;
-        case SDLK_p: ui_controls_change(a, 0, shift ? -1 : 1); break;
-        case SDLK_a: ui_controls_change(a, 1, 1); break;
-        case SDLK_m: ui_controls_change(a, 2, shift ? -1 : 1); break;
-        case SDLK_n: ui_controls_change(a, 3, shift ? 1 : -1); break;
-        case SDLK_t: ui_controls_change(a, 4, shift ? 1 : -1); break;
-        case SDLK_y: ui_controls_change(a, 5, shift ? 1 : -1); break;
-        case SDLK_b: ui_controls_change(a, 6, shift ? 1 : -1); break;
+        case SDLK_p: ui_controls_change(a, UI_C_PLATFORM, shift ? -1 : 1); break;
+        case SDLK_a: ui_controls_change(a, UI_C_PARTITION, 1); break;
+        case SDLK_m: ui_controls_change(a, UI_C_MODEL, shift ? -1 : 1); break;
+        case SDLK_n: ui_controls_change(a, UI_C_GPUS, shift ? 1 : -1); break;
+        case SDLK_t: ui_controls_change(a, UI_C_TP, shift ? 1 : -1); break;
+        case SDLK_y: ui_controls_change(a, UI_C_PP, shift ? 1 : -1); break;
+        case SDLK_b: ui_controls_change(a, UI_C_MBS, shift ? 1 : -1); break;
         case SDLK_r:
             if (shift) ui_plots_measure(a, a->plots);
-            else ui_controls_change(a, 7, 1);
+            else ui_controls_change(a, UI_C_RECOMPUTE, 1);
             break;
-        case SDLK_f: ui_controls_change(a, 8, 1); break;
+        case SDLK_f: ui_controls_change(a, UI_C_PREC, 1); break;
         case SDLK_g: a->gantt_per_gpu = !a->gantt_per_gpu; break;
         case SDLK_TAB: a->view = a->view == UI_VIEW_FACTORY ? UI_VIEW_PLOTS : UI_VIEW_FACTORY; break;
         case SDLK_x: export_plots(a); break;
-        case SDLK_c:
+        case SDLK_c: {
             a->show_panel = !a->show_panel;
             ui_app_layout_regions(a);
+            SDL_Event ev = { .window = { .type = SDL_WINDOWEVENT, .event = SDL_WINDOWEVENT_SIZE_CHANGED } };
+            ui_app_event(a, &ev);   /* the factory's view changed shape */
             break;
+        }
         case SDLK_e:
             if (a->panel) ui_panel_open_editor(a, a->panel);
             break;

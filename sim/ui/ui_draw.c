@@ -550,9 +550,7 @@ static void draw_timeline(ui_app *a)
 /* ----------------------------------------------------------------------------------------- */
 /* Controls: one row per scenario setting, with - and + buttons. */
 
-typedef enum ctl { C_PLATFORM, C_PARTITION, C_MODEL, C_GPUS, C_TP, C_PP, C_MBS, C_RECOMPUTE, C_PREC, C_COUNT } ctl;
-
-static SDL_Rect ctl_minus[C_COUNT], ctl_plus[C_COUNT];
+static SDL_Rect ctl_minus[UI_C_COUNT], ctl_plus[UI_C_COUNT];
 
 int ui_draw_button(ui_app *a, int x, int y, int w, int h, const char *label, int active)
 {
@@ -574,24 +572,24 @@ static int draw_controls(ui_app *a, int y)
     ui_text_draw(a->tx, UI_F_H3, _("Scenario"), x, y, ui_accent, UI_LEFT);
     y += ui_text_line(a->tx, UI_F_H3) + 4;
     char val[128], b1[64];
-    for (int c = 0; c < C_COUNT; c++) {
+    for (int c = 0; c < UI_C_COUNT; c++) {
         const char *name = "";
         switch (c) {
-        case C_PLATFORM: name = _("Platform"); snprintf(val, sizeof val, "%s", a->sc.platform); break;
-        case C_PARTITION:
+        case UI_C_PLATFORM: name = _("Platform"); snprintf(val, sizeof val, "%s", a->sc.platform); break;
+        case UI_C_PARTITION:
             name = _("Partition");
             snprintf(val, sizeof val, "%s", a->sc.partition[0] ? a->sc.partition : s && s->plat ? s->plat->partitions[s->part].id : "");
             break;
-        case C_MODEL: name = _("Model"); snprintf(val, sizeof val, "%s", a->sc.model); break;
-        case C_GPUS:
+        case UI_C_MODEL: name = _("Model"); snprintf(val, sizeof val, "%s", a->sc.model); break;
+        case UI_C_GPUS:
             name = _("GPUs");
             snprintf(val, sizeof val, "%s", a->sc.gpus ? fmt_num(a, b1, sizeof b1, a->sc.gpus, 0) : s && s->plan.gpus ? fmt_num(a, b1, sizeof b1, s->plan.gpus, 0) : _("all"));
             break;
-        case C_TP: name = _("Tensor (tp)"); snprintf(val, sizeof val, "%d", a->sc.tp); break;
-        case C_PP: name = _("Pipeline (pp)"); snprintf(val, sizeof val, "%d", a->sc.pp); break;
-        case C_MBS: name = _("Micro-batch"); snprintf(val, sizeof val, "%d", a->sc.mbs); break;
-        case C_RECOMPUTE: name = _("Recomputation"); snprintf(val, sizeof val, "%s", tm_recompute_name((tm_recompute)a->sc.recompute)); break;
-        case C_PREC: name = _("Precision"); snprintf(val, sizeof val, "%s", plat_prec_name((plat_prec)a->sc.prec)); break;
+        case UI_C_TP: name = _("Tensor (tp)"); snprintf(val, sizeof val, "%d", a->sc.tp); break;
+        case UI_C_PP: name = _("Pipeline (pp)"); snprintf(val, sizeof val, "%d", a->sc.pp); break;
+        case UI_C_MBS: name = _("Micro-batch"); snprintf(val, sizeof val, "%d", a->sc.mbs); break;
+        case UI_C_RECOMPUTE: name = _("Recomputation"); snprintf(val, sizeof val, "%s", tm_recompute_name((tm_recompute)a->sc.recompute)); break;
+        case UI_C_PREC: name = _("Precision"); snprintf(val, sizeof val, "%s", plat_prec_name((plat_prec)a->sc.prec)); break;
         }
         int vx = x + w * 44 / 100, vw = w - (vx - x) - 2 * bw - 8;
         char fit[128];
@@ -624,13 +622,12 @@ static int next_in(const char *const *names, int n, const char *cur, int delta)
     return ((i + delta) % n + n) % n;
 }
 
-void ui_controls_change(ui_app *a, int c, int delta);
-void ui_controls_change(ui_app *a, int c, int delta)
+void ui_controls_change(ui_app *a, ui_control c, int delta)
 {
     ui_scenario *sc = &a->sc;
     const ui_scene *s = a->scene;
     switch (c) {
-    case C_PLATFORM:
+    case UI_C_PLATFORM:
         if (a->npresets) {
             int i = next_in((const char *const *)a->presets, a->npresets, sc->platform, delta);
             snprintf(sc->platform, sizeof sc->platform, "%s", a->presets[i]);
@@ -639,7 +636,7 @@ void ui_controls_change(ui_app *a, int c, int delta)
             a->camera_set = 0;
         }
         break;
-    case C_PARTITION:
+    case UI_C_PARTITION:
         if (s && s->plat && s->plat->npartitions > 1) {
             int i = (s->part + delta + s->plat->npartitions) % s->plat->npartitions;
             snprintf(sc->partition, sizeof sc->partition, "%s", s->plat->partitions[i].id);
@@ -647,7 +644,7 @@ void ui_controls_change(ui_app *a, int c, int delta)
             a->camera_set = 0;
         }
         break;
-    case C_MODEL: {
+    case UI_C_MODEL: {
         int n;
         const tm_model *m = tm_model_presets(&n);
         const char *names[64];
@@ -656,7 +653,7 @@ void ui_controls_change(ui_app *a, int c, int delta)
         snprintf(sc->model, sizeof sc->model, "%s", names[i]);
         break;
     }
-    case C_GPUS: {
+    case UI_C_GPUS: {
         int cur = sc->gpus ? sc->gpus : s && s->plan.gpus ? s->plan.gpus : 8;
         int per = sc->tp * sc->pp;
         int v = delta > 0 ? cur * 2 : cur / 2;
@@ -665,25 +662,26 @@ void ui_controls_change(ui_app *a, int c, int delta)
         sc->gpus = v;
         break;
     }
-    case C_TP: sc->tp = delta > 0 ? sc->tp * 2 : sc->tp > 1 ? sc->tp / 2 : 1; break;
-    case C_PP: sc->pp = delta > 0 ? sc->pp * 2 : sc->pp > 1 ? sc->pp / 2 : 1; break;
-    case C_MBS: sc->mbs = delta > 0 ? sc->mbs * 2 : sc->mbs > 1 ? sc->mbs / 2 : 1; break;
-    case C_RECOMPUTE: sc->recompute = (sc->recompute + delta + 3) % 3; break;
-    case C_PREC: {
+    case UI_C_TP: sc->tp = delta > 0 ? sc->tp * 2 : sc->tp > 1 ? sc->tp / 2 : 1; break;
+    case UI_C_PP: sc->pp = delta > 0 ? sc->pp * 2 : sc->pp > 1 ? sc->pp / 2 : 1; break;
+    case UI_C_MBS: sc->mbs = delta > 0 ? sc->mbs * 2 : sc->mbs > 1 ? sc->mbs / 2 : 1; break;
+    case UI_C_RECOMPUTE: sc->recompute = (sc->recompute + delta + 3) % 3; break;
+    case UI_C_PREC: {
         const char *cur = plat_prec_name((plat_prec)sc->prec);
         int i = next_in(prec_names, 5, cur, delta);
         sc->prec = plat_prec_from_name(prec_names[i]);
         break;
     }
+    case UI_C_COUNT: return;
     }
     ui_app_request(a);
 }
 
 int ui_controls_click(ui_app *a, int x, int y)
 {
-    for (int c = 0; c < C_COUNT; c++) {
-        if (inside(&ctl_minus[c], x, y)) return ui_controls_change(a, c, -1), 1;
-        if (inside(&ctl_plus[c], x, y)) return ui_controls_change(a, c, +1), 1;
+    for (int c = 0; c < UI_C_COUNT; c++) {
+        if (inside(&ctl_minus[c], x, y)) return ui_controls_change(a, (ui_control)c, -1), 1;
+        if (inside(&ctl_plus[c], x, y)) return ui_controls_change(a, (ui_control)c, +1), 1;
     }
     return 0;
 }
@@ -691,12 +689,12 @@ int ui_controls_click(ui_app *a, int x, int y)
 /* ----------------------------------------------------------------------------------------- */
 /* Heads-up display: what the simulation measured, then the analytic extrapolations. */
 
-static int hud_row(ui_app *a, int y, const char *name, const char *value, const char *src)
+static int hud_row(ui_app *a, int y, const char *name, const char *value)
 {
     int x = a->r_left.x + (int)(12 * a->scale), w = a->r_left.w - (int)(24 * a->scale);
     ui_text_draw(a->tx, UI_F_SMALL, name, x, y + 1, ui_dim, UI_LEFT);
+    (void)w;
     ui_text_draw(a->tx, UI_F_BOLD, value, x + w * 44 / 100, y, ui_fg, UI_LEFT);
-    if (src) ui_text_draw(a->tx, UI_F_SMALL, src, x + w, y + 1, ui_dim, UI_RIGHT);   /* where the figure comes from */
     return y + ui_text_line(a->tx, UI_F_BOLD);
 }
 
@@ -712,29 +710,29 @@ static int draw_hud(ui_app *a, int y)
     if (!s || !s->tracks) return y;
     double T = s->st.end_s;
     double peak = s->r.peak_tflops * 1e12;
-    y = hud_row(a, y, _("simulated time"), fmt_time(a, v, sizeof v, a->elapsed_s), NULL);
+    y = hud_row(a, y, _("simulated time"), fmt_time(a, v, sizeof v, a->elapsed_s));
     snprintf(v, sizeof v, _("%ld, at %s %%"), a->steps_done + 1, fmt_num(a, b1, sizeof b1, 100 * a->t_step_s / T, 0));
-    y = hud_row(a, y, _("step"), v, NULL);
-    y = hud_row(a, y, _("step time"), fmt_time(a, v, sizeof v, T), NULL);
-    y = hud_row(a, y, _("tokens/s"), fmt_num(a, v, sizeof v, s->r.tokens_per_step / T, 0), NULL);
+    y = hud_row(a, y, _("step"), v);
+    y = hud_row(a, y, _("step time"), fmt_time(a, v, sizeof v, T));
+    y = hud_row(a, y, _("tokens/s"), fmt_num(a, v, sizeof v, s->r.tokens_per_step / T, 0));
     snprintf(v, sizeof v, "%s %%", fmt_num(a, b1, sizeof b1, 100 * s->r.model_flops_step / (T * s->plan.gpus * peak), 1));
-    y = hud_row(a, y, _("MFU"), v, NULL);
+    y = hud_row(a, y, _("MFU"), v);
 
     y += (int)(6 * a->scale);
     ui_text_draw(a->tx, UI_F_H3, _("Analytic model, same job"), x, y, ui_accent, UI_LEFT);
     y += ui_text_line(a->tx, UI_F_H3) + 2;
     snprintf(v, sizeof v, _("%s (%+.1f %%)"), fmt_time(a, b1, sizeof b1, s->r.step_s), (s->r.step_s - T) / T * 100);
-    y = hud_row(a, y, _("step time"), v, NULL);
+    y = hud_row(a, y, _("step time"), v);
     double pue = s->plat->facility.pue;
     double mw = s->r.power_it_mw * pue;
     snprintf(v, sizeof v, "%s MW", fmt_num(a, b1, sizeof b1, mw, sig_decimals(mw)));
-    y = hud_row(a, y, _("power (with PUE)"), v, NULL);
+    y = hud_row(a, y, _("power (with PUE)"), v);
     double mwh = mw * a->elapsed_s / 3600;
     if (mwh < 1) snprintf(v, sizeof v, "%s kWh", fmt_num(a, b1, sizeof b1, mwh * 1000, sig_decimals(mwh * 1000)));
     else snprintf(v, sizeof v, "%s MWh", fmt_num(a, b1, sizeof b1, mwh, sig_decimals(mwh)));
-    y = hud_row(a, y, _("energy so far"), v, NULL);
+    y = hud_row(a, y, _("energy so far"), v);
     snprintf(v, sizeof v, "%s / %s GiB", fmt_num(a, b1, sizeof b1, s->r.mem.total_gib, 1), fmt_num(a, b2, sizeof b2, s->r.mem.capacity_gib, 0));
-    y = hud_row(a, y, _("memory per GPU"), v, NULL);
+    y = hud_row(a, y, _("memory per GPU"), v);
     const char *model = _("[model]");
     y += (int)(10 * a->scale);
     ui_text_draw(a->tx, UI_F_H3, _("The same job elsewhere"), x, y, ui_accent, UI_LEFT);

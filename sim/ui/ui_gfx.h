@@ -111,8 +111,13 @@ void ui_draw_thick_line(SDL_Renderer *r, float x0, float y0, float x1, float y1,
 int ui_draw_button(ui_app *a, int x, int y, int w, int h, const char *label, int active);
 extern const SDL_Color ui_bg, ui_panel_bg, ui_fg, ui_dim, ui_accent, ui_good, ui_bad;
 
-/* Controls in the left column (ui_draw.c): hit testing for clicks. */
+/* Controls in the left column (ui_draw.c), one per scenario setting. */
+typedef enum ui_control {
+    UI_C_PLATFORM, UI_C_PARTITION, UI_C_MODEL, UI_C_GPUS, UI_C_TP, UI_C_PP, UI_C_MBS, UI_C_RECOMPUTE, UI_C_PREC,
+    UI_C_COUNT
+} ui_control;
 int ui_controls_click(ui_app *a, int x, int y);                     /* 1 when a control took it */
+void ui_controls_change(ui_app *a, ui_control c, int delta);        /* next (+1) or previous (-1) value, then re-simulate */
 
 /* The course panel (ui_panel.c). */
 struct ui_panel *ui_panel_create(ui_app *a, const char *course_dir, const char *exercise_id);
