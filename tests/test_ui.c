@@ -256,6 +256,64 @@ static void test_headless_frames(void **state)
     cJSON_Delete(j);
 }
 
+static const cJSON *state_of(const cJSON *j) { return cJSON_GetObjectItemCaseSensitive(j, "state"); }
+
+static const char *str_of(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!cJSON_IsString(v)) fail_msg("JSON key '%s' is missing or not a string", k);
+    return v->valuestring;
+}
+
+/* Keys go through the window's own event handler (--keys), and do what the help says. */
+static void test_keys(void **state)
+{
+    (void)state;
+    run("en", "gui", "--headless", "--frames", "2", "--json", "--platform", "classroom", "--no-course", "--size", "800x600", NULL);
+    assert_int_equal(R.status, 0);
+    cJSON *j = parse_json(R.out);
+    const cJSON *s = state_of(j);
+    assert_int_equal((int)num(s, "tp"), 2);
+    assert_int_equal((int)num(s, "pp"), 4);
+    assert_string_equal(str_of(s, "view"), "factory");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(s, "playing")));
+    double speed = num(s, "speed");
+    cJSON_Delete(j);
+
+    run("en", "gui", "--headless", "--frames", "2", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
+        "--keys", "Shift+t,y,Tab,l,space,g,m,f,r,+", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    s = state_of(j);
+    assert_int_equal((int)num(s, "tp"), 4);                   /* Shift+t: tensor parallel x 2 */
+    assert_int_equal((int)num(s, "pp"), 2);                   /* y: pipeline / 2 */
+    assert_string_equal(str_of(s, "view"), "plots");          /* Tab */
+    assert_string_equal(str_of(s, "lang"), "fr");             /* l */
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(s, "playing")));   /* Space */
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(s, "per_gpu_timeline")));   /* g */
+    assert_string_not_equal(str_of(s, "model"), "llama2-7b"); /* m: the next model */
+    assert_string_equal(str_of(s, "precision"), "fp16");      /* f: bf16 -> fp16 */
+    assert_string_equal(str_of(s, "recompute"), "selective"); /* r */
+    assert_true(num(s, "speed") > speed * 9.99);              /* +: x 10 */
+    assert_string_equal(str_of(j, "platform"), "classroom");  /* and it was simulated */
+    assert_null(cJSON_GetObjectItem(j, "error"));
+    cJSON_Delete(j);
+
+    /* p: the next platform, simulated; F1 shows the help */
+    run("en", "gui", "--headless", "--frames", "2", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
+        "--keys", "p,F1", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    assert_string_not_equal(str_of(state_of(j), "platform"), "classroom");
+    assert_string_equal(str_of(j, "platform"), str_of(state_of(j), "platform"));
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(state_of(j), "help")));
+    cJSON_Delete(j);
+
+    run("en", "gui", "--headless", "--frames", "1", "--keys", "NoSuchKey", NULL);
+    assert_int_equal(R.status, 2);
+    assert_non_null(strstr(R.err, "NoSuchKey"));
+}
+
 static void test_plots_view(void **state)
 {
     (void)state;
@@ -311,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_errors_in_the_window),
         cmocka_unit_test(test_headless_frames),
         cmocka_unit_test(test_plots_view),
+        cmocka_unit_test(test_keys),
         cmocka_unit_test(test_bad_usage),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

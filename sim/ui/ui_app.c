@@ -486,16 +486,34 @@ static void usage(FILE *out, const char *cmd)
     if (!strcmp(cmd, "screenshot"))
         fprintf(out, "%s", _("Usage: usine screenshot [--platform FILE|NAME] [--partition ID] [--model NAME] [--tp N] [--pp N]\n"
                              "                        [--gpus N] [--mbs N] [--course DIR] [--exercise ID] [--no-course]\n"
-                             "                        [--view factory|plots|help] [--at FRACTION] [--size WxH] --out FILE.png\n"
+                             "                        [--view factory|plots|help] [--at FRACTION] [--size WxH] [--keys K,K...] --out FILE.png\n"
                              "Renders one frame of the desktop app without a display (SDL's offscreen driver, software renderer),\n"
                              "after the simulation of the scenario has finished; --at picks the instant in the step (0 to 1, default 0.4).\n"));
     else
         fprintf(out, "%s", _("Usage: usine gui [--platform FILE|NAME] [--partition ID] [--model NAME] [--tp N] [--pp N] [--gpus N]\n"
                              "                 [--mbs N] [--course DIR] [--exercise ID] [--no-course] [--size WxH]\n"
-                             "                 [--headless --frames N [--json]]\n"
+                             "                 [--headless --frames N [--json] [--keys K,K...]]\n"
                              "The desktop app (also 'usine' alone). --headless renders N animated frames offscreen with the\n"
                              "software renderer, once the simulation has finished, and reports the frame times (p50, p99).\n"
                              "Press F1 in the window for the keys.\n"));
+}
+
+/* Press keys, as the window would receive them: "Tab,Shift+t,F1" (SDL's key names). With a NULL
+ * app, only checks the names. Returns 0, or -1 at the first unknown name. */
+static int press_keys(ui_app *a, const char *list)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *save = NULL, *k = strtok_r(buf, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+        Uint16 mod = 0;
+        if (!strncasecmp(k, "Shift+", 6)) mod = KMOD_LSHIFT, k += 6;
+        SDL_Keycode code = SDL_GetKeyFromName(k);
+        if (code == SDLK_UNKNOWN) return -1;
+        if (!a) continue;
+        SDL_Event e = { .key = { .type = SDL_KEYDOWN, .state = SDL_PRESSED, .keysym = { .sym = code, .mod = mod } } };
+        ui_app_event(a, &e);
+    }
+    return 0;
 }
 
 static int parse_int(const char *v, int lo, int hi, int *out)
@@ -523,7 +541,8 @@ static int parse(int argc, char **argv, const char *cmd, ui_options *o, int *no_
         if (!strcmp(k, "--json") && strcmp(cmd, "screenshot")) { o->json = 1; continue; }
         if (!strcmp(k, "--no-course")) { *no_course = 1; continue; }
         static const char *const with_value[] = { "--platform", "--partition", "--model", "--course", "--exercise", "--size",
-                                                  "--frames", "--out", "--view", "--at", "--tp", "--pp", "--gpus", "--mbs" };
+                                                  "--frames", "--out", "--view", "--at", "--tp", "--pp", "--gpus", "--mbs",
+                                                  "--keys" };
         size_t j = 0;
         while (j < sizeof with_value / sizeof *with_value && strcmp(k, with_value[j])) j++;
         if (j == sizeof with_value / sizeof *with_value) {
@@ -542,6 +561,10 @@ static int parse(int argc, char **argv, const char *cmd, ui_options *o, int *no_
         else if (!strcmp(k, "--course")) o->course = v;
         else if (!strcmp(k, "--exercise")) o->exercise = v;
         else if (!strcmp(k, "--out")) o->out = v;
+        else if (!strcmp(k, "--keys")) {
+            o->keys = v;
+            bad = press_keys(NULL, v) != 0;
+        }
         else if (!strcmp(k, "--view")) {
             o->view = v;
             bad = strcmp(v, "factory") && strcmp(v, "plots") && strcmp(v, "help");
@@ -555,6 +578,10 @@ static int parse(int argc, char **argv, const char *cmd, ui_options *o, int *no_
             char *end;
             o->at = strtod(v, &end);
             bad = *end || end == v || !(o->at >= 0 && o->at <= 1);
+        }
+        if (bad && !strcmp(k, "--keys")) {
+            cli_error(_("--keys: unknown key in '%s' (SDL's names, such as Tab, Space, F1, Shift+t)"), v);
+            return CLI_BAD_INPUT;
         }
         if (bad) {
             cli_error(_("bad value '%s' for %s; see 'usine %s --help'"), v, k, cmd);
@@ -655,6 +682,18 @@ static int run(int argc, char **argv, const char *cmd)
             ui_app_quit(&a);
             return CLI_FAILED;
         }
+        if (o.keys) {
+            press_keys(&a, o.keys);
+            if (a.sc_dirty) {   /* a changed scenario: simulate it now, without the window's pause */
+                a.sc_dirty = 0;
+                ui_worker_request(&a.worker, &a.sc);
+            }
+            if (wait_ready(&a, 600) != 0) {
+                cli_error("%s", _("the simulation did not finish in 10 minutes"));
+                ui_app_quit(&a);
+                return CLI_FAILED;
+            }
+        }
         double ready_ms = (wall_s() - tw) * 1e3;
         int bad_scene = a.scene && a.scene->error[0];
         if (bad_scene) cli_error("%s", a.scene->error);
@@ -705,6 +744,22 @@ static int run(int argc, char **argv, const char *cmd)
                 cJSON_AddNumberToObject(j, "frame_ms_p99", p99);
                 cJSON_AddNumberToObject(j, "frame_ms_max", mx);
                 if (s && s->error[0]) cJSON_AddStringToObject(j, "error", s->error);
+                /* what the window shows, for tests of the keys */
+                cJSON *v = cJSON_AddObjectToObject(j, "state");
+                cJSON_AddStringToObject(v, "platform", a.sc.platform);
+                cJSON_AddStringToObject(v, "model", a.sc.model);
+                cJSON_AddNumberToObject(v, "tp", a.sc.tp);
+                cJSON_AddNumberToObject(v, "pp", a.sc.pp);
+                cJSON_AddNumberToObject(v, "mbs", a.sc.mbs);
+                cJSON_AddStringToObject(v, "recompute", tm_recompute_name((tm_recompute)a.sc.recompute));
+                cJSON_AddStringToObject(v, "precision", plat_prec_name((plat_prec)a.sc.prec));
+                cJSON_AddStringToObject(v, "view", a.view == UI_VIEW_PLOTS ? "plots" : "factory");
+                cJSON_AddBoolToObject(v, "panel", a.show_panel && a.panel);
+                cJSON_AddBoolToObject(v, "help", a.show_help);
+                cJSON_AddBoolToObject(v, "per_gpu_timeline", a.gantt_per_gpu);
+                cJSON_AddStringToObject(v, "lang", a.lang);
+                cJSON_AddNumberToObject(v, "speed", a.speed);
+                cJSON_AddBoolToObject(v, "playing", a.playing);
                 cli_print_json(j);
             } else {
                 printf(_("%d frames at %dx%d, %ld GPUs drawn (%d simulated): p50 %.2f ms, p99 %.2f ms, max %.2f ms; "

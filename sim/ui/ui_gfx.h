@@ -90,6 +90,7 @@ typedef struct ui_options {
     int headless, frames, json;
     const char *out;             /* screenshot file */
     const char *view;            /* "factory", "plots" */
+    const char *keys;            /* headless: keys pressed once the scene is ready, "Tab,Shift+t" */
     double at;                   /* screenshot: fraction of the step to show */
     int tp, pp, gpus, mbs;
 } ui_options;
