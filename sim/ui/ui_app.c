@@ -463,6 +463,10 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
         case SDLK_k:
             if (a->panel) ui_panel_check_now(a, a->panel);
             break;
+        case SDLK_UP:
+        case SDLK_DOWN:
+            if (a->panel && a->show_panel) ui_panel_scroll(a->panel, (k == SDLK_DOWN ? 1 : -1) * (int)(60 * a->scale));
+            break;
         case SDLK_PAGEUP:
         case SDLK_PAGEDOWN:
             if (a->panel) ui_panel_next_exercise(a, a->panel, k == SDLK_PAGEDOWN ? 1 : -1);

@@ -839,6 +839,7 @@ static void draw_help(ui_app *a)
         { "x", N_("export the plots (PNG and SVG)") }, { "R", N_("measure this computer's roofline") },
         { "c", N_("show / hide the course panel") }, { "e", N_("open the exercise in your editor") },
         { "k", N_("check the exercise now") }, { "PgUp PgDn", N_("previous / next exercise") },
+        { "↑ ↓", N_("scroll the exercise") },
         { "l", N_("français / English") }, { N_("wheel, drag"), N_("zoom, pan") }, { "0", N_("fit the factory") },
         { N_("click"), N_("select a GPU, node or switch") }, { "F1 h ?", N_("this help") }, { "q Esc", N_("quit") },
     };
