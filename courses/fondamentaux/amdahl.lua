@@ -25,7 +25,7 @@ local DATASETS = {
   noisy("boucle OpenMP sur un nœud de 16 cœurs", "OpenMP loop on a 16-core node", 0.05, { 1, 2, 4, 8, 16 }, 12.0, 0.03),
   noisy("prétraitement sur les 64 cœurs d'un nœud GPU", "preprocessing on a GPU node's 64 cores", 0.01, { 1, 2, 4, 8, 16, 32, 64 }, 80.0, 0.02),
   noisy("chargement de données à lecture série", "data loading with serial reads", 0.3, { 1, 2, 3, 4, 6, 8 }, 5.0, 0.05),
-  noisy("nombres de fils quelconques", "odd thread counts", 0.12, { 1, 3, 5, 7, 12, 24 }, 30.0, 0.04),
+  noisy("nombres de fils quelconques", "irregular thread counts", 0.12, { 1, 3, 5, 7, 12, 24 }, 30.0, 0.04),
 }
 -- Superlinear speed-ups (the data fit in the caches of more cores): the raw fit is negative.
 do
@@ -100,7 +100,7 @@ return {
 
 Avec OpenMP, une boucle marquée `#pragma omp parallel for` se partage entre `p` fils, un par
 cœur. Le reste du programme (lire les données, initialiser, écrire le résultat) s'exécute sur un
-seul fil. Si une fraction `f` du temps sur un fil est **série**, le temps sur `p` fils est :
+seul fil. Si une part `f` du temps sur un fil est **série**, le temps sur `p` fils est :
 
 ```
 T(p) = T(1) × (f + (1 − f) / p)
@@ -113,15 +113,15 @@ S(p) = 1 / (f + (1 − f) / p)
 limite quand p → ∞ : 1 / f
 ```
 
-Exemple : avec `f = 5 %`, 8 fils donnent `S = 5,93`, 64 fils `S = 15,4`, et aucun nombre de fils
+Exemple : avec `f = 5 %`, 8 fils donnent `S = 5,93`, 64 fils `S = 15,4`, et aucun nombre de fils
 ne dépasse 20. La moitié de la limite est atteinte dès `p = (1 − f) / f = 19` fils : au-delà, chaque
 cœur ajouté rapporte de moins en moins. La même loi borne une usine d'IA : ce qui ne se partage pas
 entre GPU (une communication non recouverte, la bulle d'un pipeline, une lecture de données série)
 joue le rôle de `f`.
 
-En pratique, `f` mesurée est une part série **effective** : le code hors des régions parallèles,
-mais aussi le démarrage des fils, les barrières, le déséquilibre de charge et la bande passante
-mémoire que les cœurs se partagent.
+En pratique, la part série `f` que l'on mesure est **effective** : elle compte le code hors des
+régions parallèles, mais aussi le démarrage des fils, les barrières, le déséquilibre de charge et
+la bande passante mémoire que les cœurs se partagent.
 
 ## Mesurer f
 
@@ -140,15 +140,16 @@ d'une droite par l'origine est :
 f = Σ (x × y) / Σ (x²)
 ```
 
-C'est ce que fait `usine.amdahl_fit(threads, speedups)`. Une part série est entre 0 et 1 : si
-l'ajustement sort de cet intervalle (des accélérations **superlinéaires**, quand les données de
-chaque fil finissent par tenir dans son cache), on le ramène à la borne la plus proche.
+C'est ce que fait `usine.amdahl_fit(threads, speedups)`. Une part série est comprise entre 0 et
+1 : si l'ajustement sort de cet intervalle (des accélérations **superlinéaires**, quand les données
+de chaque fil finissent par tenir dans son cache), on le ramène à la borne la plus proche.
 
 ## À faire
 
 Écrivez :
 
-1. `speedup(t1, tp)` : l'accélération d'un temps `tp` sur `p` fils par rapport au temps `t1` sur un ;
+1. `speedup(t1, tp)` : l'accélération d'un temps `tp` sur `p` fils par rapport au temps `t1` sur un
+   seul ;
 2. `amdahl_speedup(f, p)` : l'accélération que prédit la loi d'Amdahl ;
 3. `amdahl_limit(f)` : sa limite pour une infinité de fils (`f > 0`) ;
 4. `karp_flatt(p, s)` : la part série déduite d'une accélération `s` mesurée sur `p > 1` fils ;
@@ -156,9 +157,10 @@ chaque fil finissent par tenir dans son cache), on le ramène à la borne la plu
    ci-dessus, bornée à `[0, 1]`. `threads` est une liste de nombres de fils qui commence toujours
    par 1, `times` la liste des temps mesurés, en secondes, dans le même ordre.
 
-Vos fonctions seront essayées sur des jeux de mesures bruités, et sur un jeu mesuré sur **cet
+Vos fonctions seront essayées sur des jeux de mesures bruitées, et sur un jeu mesuré sur **cet
 ordinateur** pendant la correction (le barreau `blocked_omp` de l'exercice précédent, `n = 512`,
-sur 1, 2, 4 et 8 fils). Pour voir la courbe de votre machine : `usine bench scaling`.
+sur 1, 2, 4 et 8 fils, dans la limite de ses cœurs). Pour voir la courbe de votre machine :
+`usine bench scaling`.
 
 Sources : G. Amdahl, « Validity of the single processor approach to achieving large scale computing
 capabilities », AFIPS 1967 ; A. Karp, H. Flatt, « Measuring parallel processor performance »,
@@ -226,9 +228,8 @@ Write:
    measured times, in seconds, in the same order.
 
 Your functions will be tried on noisy datasets, and on a dataset measured on **this computer**
-during grading (the `blocked_omp` rung of the previous exercise, `n = 512`, on 1, 2, 4
-and 8 threads). To see
-your machine's curve: `usine bench scaling`.
+during grading (the `blocked_omp` rung of the previous exercise, `n = 512`, on 1, 2, 4 and 8
+threads, as far as its cores allow). To see your machine's curve: `usine bench scaling`.
 
 Sources: G. Amdahl, "Validity of the single processor approach to achieving large scale computing
 capabilities", AFIPS 1967; A. Karp, H. Flatt, "Measuring parallel processor performance",

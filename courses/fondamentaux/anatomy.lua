@@ -19,6 +19,8 @@ local function cases()
 end
 
 local function fmt(x) return ("%.6g"):format(x) end
+-- A received value: a number as a number, anything else by its type.
+local function show(x) return type(x) == "number" and fmt(x) or type(x) end
 
 return {
   id = "anatomy",
@@ -35,10 +37,10 @@ partitions GPU : `v100`, `a100` et `h100`.
 La **puissance de crête** d'un accélérateur dépend de la précision des nombres : un H100 SXM fait
 environ 989 TFLOP/s en bf16 (multiplications de matrices denses), 67 TFLOP/s en fp64. La crête d'une
 partition est le nombre de GPU multiplié par la crête d'un GPU. C'est un plafond : un entraînement
-réel en tient une fraction (le MFU, que vous verrez plus loin).
+réel en tient une fraction (le MFU, exercice 5).
 
-La **puissance électrique** à pleine charge d'un nœud est la somme de ses GPU, de ses CPU et du
-reste (mémoire, réseau, ventilateurs, pertes), que la plateforme donne déjà :
+La **puissance électrique** à pleine charge d'un nœud est la somme de celles de ses GPU, de ses
+CPU et du reste (mémoire, réseau, ventilateurs, pertes) ; la plateforme la donne déjà :
 `p:partition(id).node.power_w`.
 
 Dans l'API :
@@ -46,7 +48,8 @@ Dans l'API :
 ```lua
 local jz = usine.platform("jean-zay")
 local part = jz:partition("h100")
--- part.nodes, part.gpus_per_node, part.accelerator.peak_tflops.bf16, part.node.power_w
+-- part.nodes, part.gpus_per_node, part.node.power_w,
+-- part.accelerator.peak_tflops.bf16
 ```
 
 ## À faire
@@ -61,7 +64,7 @@ local part = jz:partition("h100")
 Elles seront essayées sur toutes les partitions de Jean Zay, de la salle de classe, d'Alice Recoque
 et de JUPITER.
 
-Sources : fichiers `jean-zay.xml`, `alice-recoque.xml`, `jupiter.xml` d'Usine (chaque chiffre y
+Sources : fichiers `jean-zay.xml`, `alice-recoque.xml` et `jupiter.xml` d'Usine (chaque chiffre y
 porte sa source ou l'hypothèse qui le remplace) ; fiche technique NVIDIA H100.
 ]],
     en = [[
@@ -75,17 +78,18 @@ An *AI factory* is a GPU supercomputer. In Usine's platform file it is described
 An accelerator's **peak** depends on the precision of the numbers: an H100 SXM does about
 989 TFLOP/s in bf16 (dense matrix multiplications), 67 TFLOP/s in fp64. A partition's peak is its
 number of GPUs times one GPU's peak. It is a ceiling: real training sustains a fraction of it (the
-MFU, which comes later).
+MFU, exercise 5).
 
-A node's **power** at full load is the sum of its GPUs, its CPUs and the rest (memory, network,
-fans, losses), which the platform already gives: `p:partition(id).node.power_w`.
+A node's **power** at full load is the sum of the power of its GPUs, its CPUs and the rest
+(memory, network, fans, losses); the platform already gives it: `p:partition(id).node.power_w`.
 
 In the API:
 
 ```lua
 local jz = usine.platform("jean-zay")
 local part = jz:partition("h100")
--- part.nodes, part.gpus_per_node, part.accelerator.peak_tflops.bf16, part.node.power_w
+-- part.nodes, part.gpus_per_node, part.node.power_w,
+-- part.accelerator.peak_tflops.bf16
 ```
 
 ## Your task
@@ -138,8 +142,8 @@ end
         for _, c in ipairs(cases()) do
           local want, got = c.p:totals(c.id).gpus, s.gpus(c.p, c.id)
           if got ~= want then
-            return false, { fr = ("%s/%s : %s GPU attendus, reçu %s"):format(c.p.id, c.id, want, tostring(got)),
-                            en = ("%s/%s: expected %s GPUs, got %s"):format(c.p.id, c.id, want, tostring(got)) }
+            return false, { fr = ("%s/%s : %s GPU attendus, reçu %s"):format(c.p.id, c.id, want, show(got)),
+                            en = ("%s/%s: expected %s GPUs, got %s"):format(c.p.id, c.id, want, show(got)) }
           end
         end
         return true
@@ -157,8 +161,8 @@ end
             local want = c.p:totals(c.id).peak_pflops[prec] or 0
             local got = s.peak_pflops(c.p, c.id, prec)
             if not usine.near(got, want, 1e-6, 1e-9) then
-              return false, { fr = ("%s/%s en %s : %s PFLOP/s attendus, reçu %s"):format(c.p.id, c.id, prec, fmt(want), tostring(got)),
-                              en = ("%s/%s in %s: expected %s PFLOP/s, got %s"):format(c.p.id, c.id, prec, fmt(want), tostring(got)) }
+              return false, { fr = ("%s/%s en %s : %s PFLOP/s attendus, reçu %s"):format(c.p.id, c.id, prec, fmt(want), show(got)),
+                              en = ("%s/%s in %s: expected %s PFLOP/s, got %s"):format(c.p.id, c.id, prec, fmt(want), show(got)) }
             end
           end
         end
@@ -177,8 +181,8 @@ end
           local want = part.nodes * part.node.power_w / 1e6
           local got = s.power_mw(c.p, c.id)
           if not usine.near(got, want, 1e-6) then
-            return false, { fr = ("%s/%s : %s MW attendus, reçu %s"):format(c.p.id, c.id, fmt(want), tostring(got)),
-                            en = ("%s/%s: expected %s MW, got %s"):format(c.p.id, c.id, fmt(want), tostring(got)) }
+            return false, { fr = ("%s/%s : %s MW attendus, reçu %s"):format(c.p.id, c.id, fmt(want), show(got)),
+                            en = ("%s/%s: expected %s MW, got %s"):format(c.p.id, c.id, fmt(want), show(got)) }
           end
         end
         return true

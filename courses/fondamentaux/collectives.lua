@@ -154,8 +154,8 @@ local function formula_check(s, name, cases)
     local got = s[name](c.p, c.bytes, c.alpha, c.bw)
     if not usine.near(got, c.want, 1e-6) then
       return false, {
-        fr = ("%s, p = %d, %s octets (alpha = %s s, B = %s o/s) : %s s attendues, reçu %s"):format(c.where, c.p, fmt(c.bytes), fmt(c.alpha), fmt(c.bw), fmt(c.want), show(got)),
-        en = ("%s, p = %d, %s bytes (alpha = %s s, B = %s B/s): expected %s s, got %s"):format(c.where, c.p, fmt(c.bytes), fmt(c.alpha), fmt(c.bw), fmt(c.want), show(got)) }
+        fr = ("%s, p = %d, %s octets (α = %s s, B = %s o/s) : %s s attendues, reçu %s"):format(c.where, c.p, fmt(c.bytes), fmt(c.alpha), fmt(c.bw), fmt(c.want), show(got)),
+        en = ("%s, p = %d, %s bytes (α = %s s, B = %s B/s): expected %s s, got %s"):format(c.where, c.p, fmt(c.bytes), fmt(c.alpha), fmt(c.bw), fmt(c.want), show(got)) }
     end
   end
   return true
@@ -174,17 +174,17 @@ l'optimiseur, il faut leur **somme** sur tous les GPU, et que chacun la reçoive
 
 ## Le modèle alpha-bêta
 
-Un message de `n` octets coûte `α + n / B` : une latence `α` (logiciel, cartes, commutateurs) et
-un débit `B` (octets/s) (Hockney, 1994). Dans un nœud, les GPU se parlent par NVLink ; entre nœuds,
+Un message de `S` octets coûte `α + S / B` : une latence `α` (logiciel, cartes, commutateurs) et
+un débit `B` en octets/s (Hockney, 1994). Dans un nœud, les GPU se parlent par NVLink ; entre nœuds,
 par leurs cartes réseau et les commutateurs. `usine.collective` donne les deux paires, mesurées sur
 le réseau de la plateforme : `alpha_intra_s`, `bw_intra_Bps`, `alpha_inter_s`, `bw_inter_Bps`. Un
-algorithme « plat » avance au pas de son lien le plus lent : dès que ses `p` GPU débordent d'un
+algorithme « plat » avance au rythme de son lien le plus lent : dès que ses `p` GPU débordent d'un
 nœud, il paie `α` et `B` entre nœuds.
 
 ## L'anneau
 
 Les `p` GPU forment un anneau : le GPU `r` envoie toujours au GPU `(r + 1) mod p`. Le tampon de
-`n` octets est coupé en `p` **tranches** de `n / p`.
+`S` octets est coupé en `p` **tranches** de `S / p`.
 
 1. **Reduce-scatter**, `p − 1` pas : à chaque pas, chaque GPU envoie une tranche à son voisin, qui
    l'ajoute à la sienne. Au pas 1, le GPU `r` envoie sa tranche `r` ; ensuite, il fait suivre la
@@ -196,34 +196,34 @@ Les `p` GPU forment un anneau : le GPU `r` envoie toujours au GPU `(r + 1) mod p
 Soit `2 (p − 1)` pas d'une tranche chacun :
 
 ```
-T_anneau = 2 (p − 1) × (α + n / (p × B))
-         = 2 (p − 1) α + 2 (p − 1) / p × n / B
+T_anneau = 2 (p − 1) × (α + S / (p × B))
+         = 2 (p − 1) α + 2 (p − 1) / p × S / B
 ```
 
-Le terme de débit tend vers `2 n / B` quel que soit `p` : l'anneau est optimal en débit
+Le terme de débit tend vers `2 S / B` quel que soit `p` : l'anneau est optimal en débit
 (Patarasuk et Yuan, 2009). Mais sa latence croît comme `p`.
 
 ## L'arbre double de NCCL
 
 NCCL utilise aussi **deux arbres binaires** (Sanders et al., 2009) : chacun porte la moitié du
-tampon, coupée en `K` morceaux qui descendent en pipeline (réduction vers la racine, puis diffusion
+tampon, coupée en `K` morceaux qui circulent en pipeline (réduction vers la racine, puis diffusion
 vers les feuilles). Usine construit ces arbres comme NCCL ; leur profondeur est `D = ⌈log₂ p⌉`.
 Chaque phase est un pipeline de `K` morceaux sur `D` niveaux, donc `K + D − 1` étapes ; un morceau
-de `n / (2K)` octets partage chaque lien avec l'autre arbre et passe à `B / 2`. La forme close du
+de `S / (2K)` octets partage chaque lien avec l'autre arbre et passe à `B / 2`. La forme close du
 simulateur (`sim/coll.c`) :
 
 ```
-T_arbre = 2 (K + D − 1) × (α + n / (K × B))
-K = arrondi(√((D − 1) × n / (α × B)))
+T_arbre = 2 (K + D − 1) × (α + S / (K × B))
+K = arrondi(√((D − 1) × S / (α × B)))
 ```
 
-`K` minimise ce temps ; il est borné à `1 ≤ K ≤ 1024`, et vaut 1 quand `D = 1` ou `α = 0`. La
+`K` minimise ce temps ; il est borné (`1 ≤ K ≤ 1024`), et vaut 1 quand `D = 1` ou `α = 0`. La
 latence croît comme `log₂ p` au lieu de `p`.
 
 ## Un exemple chiffré
 
-La salle de classe, `p = 64` GPU (8 nœuds), `n` = 1 Mo, entre nœuds `α = 1,8 µs` (trois
-commutateurs de 0,6 µs) et `B = 45 Go/s` (une carte NDR de 400 Gb/s à 90 %) :
+La salle de classe, `p = 64` GPU (8 nœuds), `S` = 1 Mo, entre nœuds `α = 1,8 µs` (trois
+commutateurs de 0,6 µs) et `B = 45 Go/s` (une carte NDR de 400 Gb/s à 90 %) :
 
 - anneau : 126 × (1,8 µs + 10⁶ / (64 × 45 × 10⁹)) = 126 × 2,147 µs = **270,6 µs**, dont 227 µs
   de latence ;
@@ -288,8 +288,8 @@ step, their **sum** over all GPUs is needed, and each GPU must receive it: that 
 
 ## The alpha-beta model
 
-A message of `n` bytes costs `α + n / B`: a latency `α` (software, cards, switches) and a bandwidth
-`B` (bytes/s) (Hockney, 1994). Inside a node, GPUs talk over NVLink; between nodes, through their
+A message of `S` bytes costs `α + S / B`: a latency `α` (software, cards, switches) and a bandwidth
+`B` in bytes/s (Hockney, 1994). Inside a node, GPUs talk over NVLink; between nodes, through their
 NICs and the switches. `usine.collective` gives both pairs, measured on the platform's network:
 `alpha_intra_s`, `bw_intra_Bps`, `alpha_inter_s`, `bw_inter_Bps`. A "flat" algorithm moves at the
 pace of its slowest link: as soon as its `p` GPUs spill out of one node, it pays `α` and `B`
@@ -297,8 +297,8 @@ between nodes.
 
 ## The ring
 
-The `p` GPUs form a ring: GPU `r` always sends to GPU `(r + 1) mod p`. The buffer of `n` bytes is
-cut into `p` **chunks** of `n / p`.
+The `p` GPUs form a ring: GPU `r` always sends to GPU `(r + 1) mod p`. The buffer of `S` bytes is
+cut into `p` **chunks** of `S / p`.
 
 1. **Reduce-scatter**, `p − 1` steps: at each step, every GPU sends a chunk to its neighbour, which
    adds it to its own. At step 1, GPU `r` sends its chunk `r`; after that, it passes on the chunk
@@ -310,11 +310,11 @@ cut into `p` **chunks** of `n / p`.
 That is `2 (p − 1)` steps of one chunk each:
 
 ```
-T_ring = 2 (p − 1) × (α + n / (p × B))
-       = 2 (p − 1) α + 2 (p − 1) / p × n / B
+T_ring = 2 (p − 1) × (α + S / (p × B))
+       = 2 (p − 1) α + 2 (p − 1) / p × S / B
 ```
 
-The bandwidth term tends to `2 n / B` whatever `p`: the ring is bandwidth-optimal (Patarasuk and
+The bandwidth term tends to `2 S / B` whatever `p`: the ring is bandwidth-optimal (Patarasuk and
 Yuan, 2009). But its latency grows like `p`.
 
 ## NCCL's double binary tree
@@ -322,21 +322,21 @@ Yuan, 2009). But its latency grows like `p`.
 NCCL also uses **two binary trees** (Sanders et al., 2009): each carries half of the buffer, cut
 into `K` pieces that flow in a pipeline (reduction up to the root, then broadcast down to the
 leaves). Usine builds these trees as NCCL does; their depth is `D = ⌈log₂ p⌉`. Each phase is a
-pipeline of `K` pieces over `D` levels, so `K + D − 1` stages; a piece of `n / (2K)` bytes shares
+pipeline of `K` pieces over `D` levels, so `K + D − 1` stages; a piece of `S / (2K)` bytes shares
 each link with the other tree and moves at `B / 2`. The simulator's closed form (`sim/coll.c`):
 
 ```
-T_tree = 2 (K + D − 1) × (α + n / (K × B))
-K = round(√((D − 1) × n / (α × B)))
+T_tree = 2 (K + D − 1) × (α + S / (K × B))
+K = round(√((D − 1) × S / (α × B)))
 ```
 
-`K` minimises that time; it is bounded to `1 ≤ K ≤ 1024`, and is 1 when `D = 1` or `α = 0`. The
+`K` minimises that time; it is bounded (`1 ≤ K ≤ 1024`), and is 1 when `D = 1` or `α = 0`. The
 latency grows like `log₂ p` instead of `p`.
 
 ## A worked example
 
-The classroom, `p = 64` GPUs (8 nodes), `n` = 1 MB, between nodes `α = 1.8 µs` (three switches of
-0.6 µs) and `B = 45 GB/s` (one 400 Gb/s NDR card at 90 %):
+The classroom, `p = 64` GPUs (8 nodes), `S` = 1 MB, between nodes `α = 1.8 µs` (three switches of
+0.6 µs) and `B = 45 GB/s` (one 400 Gb/s NDR card at 90 %):
 
 - ring: 126 × (1.8 µs + 10⁶ / (64 × 45 × 10⁹)) = 126 × 2.147 µs = **270.6 µs**, 227 µs of it
   latency;

@@ -146,8 +146,8 @@ B = cartes × débit d'une carte (Gb/s) × 10⁹ / 8
 ```
 
 en octets/s. Dans l'API : `part.node.nics`, `part.node.nic_gbit_s`, `part.network.eff_bandwidth`,
-`part.gpus_per_node`. Jean Zay H100 : 4 cartes NDR de 400 Gb/s à 90 % pour 4 GPU, soit 45 Go/s par
-GPU ; Jean Zay A100 : 4 cartes Omni-Path de 100 Gb/s à 80 % pour 8 GPU, soit **5 Go/s** par GPU.
+`part.gpus_per_node`. Jean Zay H100 : 4 cartes NDR de 400 Gb/s à 90 % pour 4 GPU, soit 45 Go/s par
+GPU ; Jean Zay A100 : 4 cartes Omni-Path de 100 Gb/s à 80 % pour 8 GPU, soit **5 Go/s** par GPU.
 
 ## Le temps de la réduction
 
@@ -163,15 +163,16 @@ Il ne dépend presque pas de `dp` : il tend vers `2 S / B`.
 ## La fenêtre : la rétropropagation
 
 Un premier ordre de grandeur : la rétropropagation fait deux fois le travail de la passe avant,
-soit `4 × P × T` FLOP pour `P` paramètres et `T` jetons (sur `6 P T` pour le pas entier) :
+soit `4 × N × T` FLOP pour `N` paramètres et `T` jetons (sur les `6 N T` du pas entier, la règle
+6ND de l'exercice 5) :
 
 ```
-t_bwd ≈ 4 × P × T / (débit soutenu en FLOP/s)
+t_bwd ≈ 4 × N × T / (débit soutenu en FLOP/s)
 ```
 
-C'est une **borne basse** : le modèle d'Usine compte aussi l'attention, les passes limitées par la
-mémoire et les all-reduce du parallélisme de tenseur. Pour Megatron 1.7B sur Jean Zay H100 (tp = 4,
-1 séquence de 2048 jetons), la formule donne 5,4 ms ; le modèle, 14,4 ms.
+C'est une **borne inférieure** : le modèle d'Usine compte aussi l'attention, les passes limitées
+par la mémoire et les all-reduce du parallélisme de tenseur. Pour Megatron 1.7B sur Jean Zay H100
+(tp = 4, 1 séquence de 2048 jetons), la formule donne 5,4 ms ; le modèle, 14,4 ms.
 
 ## Ce qui reste visible
 
@@ -194,8 +195,8 @@ entière). La réduction est aussi cachée qu'elle peut l'être quand `t_ar × (
 Exemple : Megatron 1.7B sur Jean Zay H100, dp = 8, tp = 4 : t_ar = 32,1 ms, et la fenêtre du
 modèle vaut 14,4 ms par séquence du micro-lot. Avec 1 séquence, 17,7 ms restent visibles ; il faut
 des micro-lots de **3** séquences (43,2 ms ≥ 30,8 ms) pour n'en laisser que t_ar / 24 = 1,3 ms. À
-lot global fixé, chaque GPU reçoit `lot / dp` séquences : augmenter `dp` finit par rendre la
-réduction visible, c'est la limite du parallélisme de données.
+lot global fixé, chaque réplique reçoit `lot / dp` séquences : augmenter `dp` finit par rendre la
+réduction visible. C'est la limite du parallélisme de données.
 
 ## À faire
 
@@ -204,7 +205,7 @@ Temps en secondes, tailles en octets, débits en octets/s.
 1. `nic_share(p, id)` : le débit `B` d'un GPU de la partition `id` de la plateforme `p` quand tous
    les GPU du nœud communiquent ;
 2. `allreduce_time(bytes, dp, alpha, bw)` : la réduction en anneau sur `dp` GPU ;
-3. `backward_time(params, tokens, tflops)` : l'estimation `4 P T` à `tflops` TFLOP/s soutenus ;
+3. `backward_time(params, tokens, tflops)` : l'estimation `4 N T` à `tflops` TFLOP/s soutenus ;
 4. `exposed_comm(t_ar, t_bwd, layers)` : la part visible de la réduction, comme la compte le modèle ;
 5. `min_batch_hidden(t_ar, t_bwd_seq, layers)` : le plus petit nombre entier de séquences par
    micro-lot (au moins 1) dont la rétropropagation, `t_bwd_seq` par séquence, cache la réduction.
@@ -241,8 +242,8 @@ B = NICs × one NIC's rate (Gb/s) × 10⁹ / 8
 ```
 
 in bytes/s. In the API: `part.node.nics`, `part.node.nic_gbit_s`, `part.network.eff_bandwidth`,
-`part.gpus_per_node`. Jean Zay H100: 4 NDR cards of 400 Gb/s at 90 % for 4 GPUs, so 45 GB/s per GPU;
-Jean Zay A100: 4 Omni-Path cards of 100 Gb/s at 80 % for 8 GPUs, so **5 GB/s** per GPU.
+`part.gpus_per_node`. Jean Zay H100: 4 NDR cards of 400 Gb/s at 90 % for 4 GPUs, so 45 GB/s per GPU;
+Jean Zay A100: 4 Omni-Path cards of 100 Gb/s at 80 % for 8 GPUs, so **5 GB/s** per GPU.
 
 ## The time of the reduction
 
@@ -258,15 +259,16 @@ It hardly depends on `dp`: it tends to `2 S / B`.
 ## The window: the backward pass
 
 A first order of magnitude: the backward pass does twice the forward pass's work, that is
-`4 × P × T` FLOPs for `P` parameters and `T` tokens (out of `6 P T` for the whole step):
+`4 × N × T` FLOPs for `N` parameters and `T` tokens (out of the whole step's `6 N T`, the 6ND rule
+of exercise 5):
 
 ```
-t_bwd ≈ 4 × P × T / (sustained FLOP/s)
+t_bwd ≈ 4 × N × T / (sustained FLOP/s)
 ```
 
-It is a **lower bound**: Usine's model also counts attention, memory-bound passes and the tensor-
-parallel all-reduces. For Megatron 1.7B on Jean Zay H100 (tp = 4, 1 sequence of 2048 tokens), the
-formula gives 5.4 ms; the model, 14.4 ms.
+It is a **lower bound**: Usine's model also counts attention, memory-bound passes and the
+tensor-parallel all-reduces. For Megatron 1.7B on Jean Zay H100 (tp = 4, 1 sequence of 2048
+tokens), the formula gives 5.4 ms; the model, 14.4 ms.
 
 ## What stays visible
 
@@ -288,9 +290,9 @@ The reduction is as hidden as it can be when `t_ar × (1 − 1/L) ≤ t_bwd`.
 
 Example: Megatron 1.7B on Jean Zay H100, dp = 8, tp = 4: t_ar = 32.1 ms, and the model's window is
 14.4 ms per sequence of the micro-batch. With 1 sequence, 17.7 ms stay visible; micro-batches of
-**3** sequences (43.2 ms ≥ 30.8 ms) leave only t_ar / 24 = 1.3 ms. At a fixed global batch, each GPU
-gets `batch / dp` sequences: raising `dp` ends up exposing the reduction, the limit of data
-parallelism.
+**3** sequences (43.2 ms ≥ 30.8 ms) leave only t_ar / 24 = 1.3 ms. At a fixed global batch, each
+replica gets `batch / dp` sequences, so raising `dp` ends up exposing the reduction. That is the
+limit of data parallelism.
 
 ## Your task
 
@@ -299,7 +301,7 @@ Times in seconds, sizes in bytes, bandwidths in bytes/s.
 1. `nic_share(p, id)`: the bandwidth `B` of one GPU of partition `id` of platform `p` when every GPU
    of the node communicates;
 2. `allreduce_time(bytes, dp, alpha, bw)`: the ring reduction over `dp` GPUs;
-3. `backward_time(params, tokens, tflops)`: the `4 P T` estimate at `tflops` sustained TFLOP/s;
+3. `backward_time(params, tokens, tflops)`: the `4 N T` estimate at `tflops` sustained TFLOP/s;
 4. `exposed_comm(t_ar, t_bwd, layers)`: the visible part of the reduction, as the model counts it;
 5. `min_batch_hidden(t_ar, t_bwd_seq, layers)`: the smallest whole number of sequences per
    micro-batch (at least 1) whose backward pass, `t_bwd_seq` per sequence, hides the reduction.
@@ -369,7 +371,7 @@ end
     },
     {
       id = "allreduce",
-      title = { fr = "La réduction des gradients, comme usine.predict", en = "The gradient reduction, as usine.predict" },
+      title = { fr = "La réduction des gradients, selon usine.predict", en = "The gradient reduction, as usine.predict counts it" },
       points = 3,
       hint = { fr = "L'anneau de l'exercice précédent : 2 (dp − 1) pas d'une tranche de bytes / dp. Un seul GPU n'a rien à réduire.",
                en = "The previous exercise's ring: 2 (dp − 1) steps of a chunk of bytes / dp. A single GPU has nothing to reduce." },
@@ -377,8 +379,8 @@ end
         for _, c in ipairs(ar_cases) do
           local got = s.allreduce_time(c.bytes, c.dp, c.alpha, c.bw)
           if not usine.near(got, c.want, 1e-6, 1e-15) then
-            return false, { fr = ("%s : %s octets, alpha = %s s, B = %s o/s : %s s attendues (dp_total_s), reçu %s"):format(c.where == "formula" and "formule" or c.where, fmt(c.bytes), fmt(c.alpha), fmt(c.bw), fmt(c.want), show(got)),
-                            en = ("%s: %s bytes, alpha = %s s, B = %s B/s: expected %s s (dp_total_s), got %s"):format(c.where, fmt(c.bytes), fmt(c.alpha), fmt(c.bw), fmt(c.want), show(got)) }
+            return false, { fr = ("%s : %s octets, α = %s s, B = %s o/s : %s s attendues (dp_total_s), reçu %s"):format(c.where == "formula" and "formule" or c.where, fmt(c.bytes), fmt(c.alpha), fmt(c.bw), fmt(c.want), show(got)),
+                            en = ("%s: %s bytes, α = %s s, B = %s B/s: expected %s s (dp_total_s), got %s"):format(c.where, fmt(c.bytes), fmt(c.alpha), fmt(c.bw), fmt(c.want), show(got)) }
           end
         end
         return true
@@ -388,14 +390,14 @@ end
       id = "backward",
       title = { fr = "Estimation de la rétropropagation", en = "Estimate of the backward pass" },
       points = 1,
-      hint = { fr = "6 P T FLOP pour un pas, dont un tiers pour la passe avant ; des TFLOP/s aux FLOP/s.",
-               en = "6 P T FLOPs per step, a third of them for the forward pass; from TFLOP/s to FLOP/s." },
+      hint = { fr = "6 N T FLOP pour un pas, dont un tiers pour la passe avant ; des TFLOP/s aux FLOP/s.",
+               en = "6 N T FLOPs per step, a third of them for the forward pass; from TFLOP/s to FLOP/s." },
       run = function(s)
         for _, c in ipairs(bwd_cases) do
           local got = s.backward_time(c.params, c.tokens, c.tflops)
           if not usine.near(got, c.want, 1e-9) then
-            return false, { fr = ("P = %s, T = %s, %s TFLOP/s : %s s attendues, reçu %s"):format(fmt(c.params), fmt(c.tokens), fmt(c.tflops), fmt(c.want), show(got)),
-                            en = ("P = %s, T = %s, %s TFLOP/s: expected %s s, got %s"):format(fmt(c.params), fmt(c.tokens), fmt(c.tflops), fmt(c.want), show(got)) }
+            return false, { fr = ("N = %s, T = %s, %s TFLOP/s : %s s attendues, reçu %s"):format(fmt(c.params), fmt(c.tokens), fmt(c.tflops), fmt(c.want), show(got)),
+                            en = ("N = %s, T = %s, %s TFLOP/s: expected %s s, got %s"):format(fmt(c.params), fmt(c.tokens), fmt(c.tflops), fmt(c.want), show(got)) }
           end
         end
         return true
@@ -403,7 +405,7 @@ end
     },
     {
       id = "exposed",
-      title = { fr = "La part visible, comme usine.predict", en = "The visible part, as usine.predict" },
+      title = { fr = "La part visible, selon usine.predict", en = "The visible part, as usine.predict counts it" },
       points = 3,
       hint = { fr = "Une part de la réduction ne peut jamais se cacher ; le reste se cache, mais pas au-delà de la durée de la rétropropagation.",
                en = "One part of the reduction can never hide; the rest hides, but not beyond the length of the backward pass." },

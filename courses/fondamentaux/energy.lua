@@ -27,8 +27,8 @@ end
 -- the hourly intensity a data centre actually sees.
 local grids = {
   { fr = "France", en = "France", in_fr = "en France", in_en = "in France", g = jz:facility().carbon_g_per_kwh,
-    src_fr = "RTE, eCO2mix, bilan 2023 (fichiers de plateforme d'Usine)",
-    src_en = "RTE, eCO2mix, 2023 review (Usine's platform files)" },
+    src_fr = "RTE, eCO2mix, bilan 2023, d'après les fichiers de plateforme d'Usine",
+    src_en = "RTE, eCO2mix, 2023 review, from Usine's platform files" },
   { fr = "Québec", en = "Quebec", in_fr = "au Québec", in_en = "in Quebec", g = 0.36,
     src_fr = "Hydro-Québec : 360 t de CO2 par TWh produit ou acheté en 2016, émissions directes ; environ 10 g sur le cycle de vie d'une centrale à réservoir nordique, selon Hydro-Québec",
     src_en = "Hydro-Québec: 360 t of CO2 per TWh generated or bought in 2016, direct emissions; about 10 g over the life cycle of a northern reservoir plant, per Hydro-Québec" },
@@ -37,11 +37,11 @@ local grids = {
     src_fr = "EIA : environ 0,81 lb de CO2 par kWh produit en 2023",
     src_en = "EIA: about 0.81 lb of CO2 per kWh generated in 2023" },
   { fr = "Allemagne", en = "Germany", in_fr = "en Allemagne", in_en = "in Germany", g = 380,
-    src_fr = "Umweltbundesamt, facteur d'émission du mix électrique 2023 (estimation)",
-    src_en = "Umweltbundesamt, emission factor of the 2023 electricity mix (estimate)" },
+    src_fr = "Umweltbundesamt, estimation du facteur d'émission du mix électrique 2023",
+    src_en = "Umweltbundesamt, estimated emission factor of the 2023 electricity mix" },
   { fr = "Pologne", en = "Poland", in_fr = "en Pologne", in_en = "in Poland", g = 666,
-    src_fr = "Forum Energii, « Energy Transformation in Poland », édition 2024 (chiffre de 2023)",
-    src_en = "Forum Energii, \"Energy Transformation in Poland\", 2024 edition (2023 figure)" },
+    src_fr = "Forum Energii, « Energy Transformation in Poland », édition 2024, chiffre de 2023",
+    src_en = "Forum Energii, \"Energy Transformation in Poland\", 2024 edition, 2023 figure" },
 }
 
 local function grid_list(lang)
@@ -93,20 +93,21 @@ end
 local text_fr = [[
 # Énergie et carbone d'un entraînement
 
-Un entraînement consomme de l'électricité : la machine (la **puissance informatique**, ou IT) et
-tout ce qui la fait tourner autour (refroidissement, conversion, éclairage…).
+Un entraînement consomme de l'électricité : celle de la machine (la **puissance informatique**, ou
+IT) et celle de tout ce qui, autour d'elle, la fait tourner (refroidissement, conversion électrique,
+éclairage…).
 
 ## Puissance, PUE, énergie
 
-- La **puissance IT** d'un job est celle des nœuds qu'il occupe à pleine charge (GPU, CPU,
-  mémoire, cartes réseau, ventilateurs) plus sa part des commutateurs. Dans l'API :
-  `p:totals(id).power_it_mw` pour une partition entière, `usine.predict{…}.power_it_mw` pour un job.
+- La **puissance IT** d'une tâche est celle des nœuds qu'elle occupe, à pleine charge (GPU, CPU,
+  mémoire, cartes réseau, ventilateurs), plus sa part des commutateurs. Dans l'API :
+  `p:totals(id).power_it_mw` pour une partition entière, `usine.predict{…}.power_it_mw` pour une
+  tâche.
 - Le **PUE** (*Power Usage Effectiveness*, The Green Grid, 2007 ; norme ISO/IEC 30134-2) est le
   rapport entre la puissance de tout le centre et la puissance IT : 1,0 serait parfait. La moyenne
   mondiale tourne autour de 1,6 (Uptime Institute, enquête 2024 : 1,56) ; un refroidissement direct
-  à l'eau tiède descend vers 1,03 à 1,1 (les fichiers de Frontier, d'Alice Recoque et de JUPITER,
-  valeurs rapportées ou supposées).
-  Dans l'API : `p:facility().pue`.
+  à l'eau tiède le fait descendre entre 1,03 et 1,1 (fichiers de Frontier, d'Alice Recoque et de
+  JUPITER, valeurs rapportées ou supposées). Dans l'API : `p:facility().pue`.
 - L'**énergie** est la puissance fois la durée :
 
 ```
@@ -119,7 +120,7 @@ pendant 24 h avec un PUE de 1,3 : 1,51 × 24 × 1,3 ≈ 47 MWh.
 ## Carbone et coût
 
 L'**intensité carbone** d'un réseau électrique, en grammes d'équivalent CO2 par kWh, dépend de la
-façon dont il produit son électricité. Comme 1 MWh = 1 000 kWh et 1 t = 10⁶ g :
+façon dont il produit son électricité. Comme 1 MWh = 1 000 kWh et 1 t = 10⁶ g :
 
 ```
 énergie (kWh) = énergie (MWh) × 1 000
@@ -128,7 +129,7 @@ coût (EUR)    = énergie (kWh) × prix (EUR/kWh)
 ```
 
 Les 47 MWh de l'exemple émettent environ 1,5 t de CO2e sur le réseau français
-(`p:facility().carbon_g_per_kwh`) et coûtent environ 7 000 EUR à 0,15 EUR/kWh
+(`p:facility().carbon_g_per_kwh`) et coûtent environ 7 000 EUR à 0,15 EUR/kWh
 (`p:facility().price_eur_per_kwh`, un ordre de grandeur, pas un prix contractuel ; 0 quand le
 fichier n'en donne pas).
 
@@ -145,8 +146,8 @@ ajoutant la fabrication du matériel et la consommation au repos, environ le dou
 
 ## L'énergie d'un entraînement prédit
 
-`usine.predict{platform = …, partition = …, model = …, gpus = …, gbs = …, tp = …, …, tokens = N}`
-prédit un entraînement de `N` jetons. Ses champs : `power_it_mw` (la puissance IT du job),
+`usine.predict{platform = …, partition = …, model = …, gpus = …, gbs = …, tp = …, …, tokens = D}`
+prédit un entraînement de `D` jetons. Ses champs : `power_it_mw` (la puissance IT de la tâche),
 `wall_time_s` (le temps pendant lequel la machine est occupée, **pannes et points de reprise
 compris**, voir l'exercice suivant ; `time_to_train_s` est le temps sans pannes), et ses propres
 `energy_mwh`, `carbon_t` et `cost_eur` avec le PUE, l'intensité et le prix de la plateforme : vos
@@ -167,7 +168,7 @@ Pour comparer des machines, ramenez l'énergie au travail fait : les **joules pa
 5. `joules_per_token(opts)` : l'énergie du centre par jeton d'entraînement, en J.
 
 Les vérifications essaient Jean Zay (H100 et A100), Alice Recoque, JUPITER et Frontier, avec
-Llama 3 8B et 70B, BLOOM-176B et GPT-3 175B, et les réseaux ci-dessus.
+Llama 3 8B et 70B, BLOOM 176B et GPT-3 175B, et les réseaux électriques ci-dessus.
 
 Sources : fichiers de plateforme d'Usine (puissances, PUE, intensité et prix, chacun sourcé ou
 marqué comme hypothèse) ; sources des intensités ci-dessus ; The Green Grid, « The Green Grid
@@ -177,8 +178,8 @@ Power Efficiency Metrics: PUE and DCiE », 2007 ; Uptime Institute, Global Data 
 local text_en = [[
 # Energy and carbon of a training run
 
-A training run uses electricity: the machine (the **IT power**) and everything around that keeps it
-running (cooling, power conversion, lighting...).
+A training run uses electricity: that of the machine itself (the **IT power**) and that of
+everything around it that keeps it running (cooling, power conversion, lighting...).
 
 ## Power, PUE, energy
 
@@ -187,8 +188,9 @@ running (cooling, power conversion, lighting...).
   `usine.predict{...}.power_it_mw` for a job.
 - The **PUE** (*Power Usage Effectiveness*, The Green Grid, 2007; ISO/IEC 30134-2 standard) is the
   ratio of the whole centre's power to the IT power: 1.0 would be perfect. The world average is
-  about 1.6 (Uptime Institute, 2024 survey: 1.56); direct warm-water cooling goes down to 1.03 to
-  1.1 (the files of Frontier, Alice Recoque and JUPITER, values reported or assumed). In the API: `p:facility().pue`.
+  about 1.6 (Uptime Institute, 2024 survey: 1.56); direct warm-water cooling brings it down to
+  between 1.03 and 1.1 (the files of Frontier, Alice Recoque and JUPITER, values reported or
+  assumed). In the API: `p:facility().pue`.
 - **Energy** is power times duration:
 
 ```
@@ -214,7 +216,7 @@ The example's 47 MWh emit about 1.5 t of CO2e on the French grid
 (`p:facility().price_eur_per_kwh`, an order of magnitude, not a contract price; 0 when the file
 gives none).
 
-The same run emits very differently depending on the grid that feeds it (yearly averages of
+The same run's emissions differ widely depending on the grid that feeds it (yearly averages of
 generation, CO2 alone or CO2e depending on the source: orders of magnitude; the intensity also
 changes from hour to hour):
 
@@ -227,8 +229,8 @@ hardware and idle consumption, about twice as much.
 
 ## The energy of a predicted run
 
-`usine.predict{platform = ..., partition = ..., model = ..., gpus = ..., gbs = ..., tp = ..., ..., tokens = N}`
-predicts a run of `N` tokens. Its fields: `power_it_mw` (the job's IT power), `wall_time_s` (the
+`usine.predict{platform = ..., partition = ..., model = ..., gpus = ..., gbs = ..., tp = ..., ..., tokens = D}`
+predicts a run of `D` tokens. Its fields: `power_it_mw` (the job's IT power), `wall_time_s` (the
 time the machine is held, **failures and checkpoints included**, see the next exercise;
 `time_to_train_s` is the time without failures), and its own `energy_mwh`, `carbon_t` and
 `cost_eur` with the platform's PUE, intensity and price: your computations must find them again.
@@ -248,7 +250,7 @@ To compare machines, relate the energy to the work done: **joules per token**
 5. `joules_per_token(opts)`: the centre's energy per training token, in J.
 
 The checks try Jean Zay (H100 and A100), Alice Recoque, JUPITER and Frontier, with Llama 3 8B and
-70B, BLOOM-176B and GPT-3 175B, and the grids above.
+70B, BLOOM 176B and GPT-3 175B, and the grids above.
 
 Sources: Usine's platform files (power, PUE, intensity and price, each sourced or marked as an
 assumption); the sources of the intensities above; The Green Grid, "The Green Grid Power
@@ -327,7 +329,7 @@ end
       id = "carbon",
       title = { fr = "Carbone sur plusieurs réseaux", en = "Carbon on several grids" },
       points = 2,
-      hint = { fr = "Des MWh aux kWh, des grammes aux tonnes : deux facteurs 1 000 et 10⁶ à placer dans le bon sens.",
+      hint = { fr = "Des MWh aux kWh, des grammes aux tonnes : deux facteurs 1 000 et 10⁶ à placer dans le bon sens.",
                en = "From MWh to kWh, from grams to tonnes: factors of 1,000 and 10⁶, each the right way round." },
       run = function(s)
         for _, e in ipairs({ 47, 1000, 12.5 }) do
@@ -368,7 +370,7 @@ end
       id = "footprint",
       title = { fr = "Empreinte d'un entraînement prédit", en = "Footprint of a predicted run" },
       points = 3,
-      hint = { fr = "La puissance du job et le temps pendant lequel il occupe la machine (pannes comprises) sont dans la prédiction ; le PUE, l'intensité et le prix sont ceux de la plateforme. Attention : les secondes ne sont pas des heures.",
+      hint = { fr = "La puissance de la tâche et le temps pendant lequel elle occupe la machine (pannes comprises) sont dans la prédiction ; le PUE, l'intensité et le prix sont ceux de la plateforme. Attention : les secondes ne sont pas des heures.",
                en = "The job's power and the time it holds the machine (failures included) are in the prediction; the PUE, intensity and price are the platform's. Careful: seconds are not hours." },
       run = function(s)
         for _, c in ipairs(run_cases) do

@@ -164,7 +164,7 @@ part de la crête  = GFLOP/s / crête
 La **crête** d'un processeur est `cœurs × fréquence × FLOP par cycle` ; avec AVX2 et deux unités
 FMA, un cœur fait 8 nombres × 2 (FMA) × 2 unités = 32 FLOP par cycle. Un portable à 4 cœurs à
 4 GHz : `4 × 4 × 32 = 512` GFLOP/s. Exemple : avec `n = 256`, `2n³ ≈ 33,6` millions de FLOP ; à
-2 GFLOP/s, `naive` met 16,8 ms ; à 300 GFLOP/s, `sgemm` met 0,11 ms : 150 fois plus vite, 59 % de
+2 GFLOP/s, `naive` met 16,8 ms ; à 300 GFLOP/s, `sgemm` met 0,11 ms : 150 fois plus vite, 59 % de
 la crête.
 
 Avant de mesurer, prédisez. Avec `p` fils, `blocked_omp` devrait aller au mieux `p` fois plus vite
@@ -190,13 +190,13 @@ plus 8 fils) et donne les temps à vos fonctions, avec d'autres échelles invent
 3. `fraction_of_peak(gflops, peak_gflops)` : la part de la crête atteinte (entre 0 et 1, parfois
    plus) ; la crête donnée est celle des cœurs utilisés ;
 4. `predicted_speedup(rung, threads, lanes)` : l'accélération idéale de `"blocked_omp"` sur
-   `blocked` avec `threads` fils, et de `"simd_omp"` sur `blocked_omp` avec des vecteurs de `lanes`
-   nombres fp32 (les autres barreaux ne sont pas demandés) ;
+   `"blocked"` avec `threads` fils, et de `"simd_omp"` sur `"blocked_omp"` avec des vecteurs de
+   `lanes` nombres fp32 (les autres barreaux ne sont pas demandés) ;
 5. `largest_step(rungs, seconds)` : `rungs` est la liste des noms dans l'ordre de l'échelle,
    `seconds` une table nom → temps ; renvoyez le nom du barreau qui accélère le plus par rapport
    au barreau précédent ;
 6. `reason(rung)` : la clé de la ressource que ce barreau met à profit par rapport au précédent
-   (`"reorder"` à `"sgemm"`).
+   (pour les barreaux `"reorder"` à `"sgemm"`).
 
 Sources : `kernels/gemm.c` et `kernels/kn.h` d'Usine ; K. Goto, R. van de Geijn, « Anatomy of
 high-performance matrix multiplication », ACM TOMS 34(3), 2008 ; OpenBLAS ; manuels
@@ -239,7 +239,7 @@ fraction of peak  = GFLOP/s / peak
 A processor's **peak** is `cores × clock × FLOPs per cycle`; with AVX2 and two FMA units, a core
 does 8 numbers × 2 (FMA) × 2 units = 32 FLOPs per cycle. A 4-core laptop at 4 GHz:
 `4 × 4 × 32 = 512` GFLOP/s. Example: with `n = 256`, `2n³ ≈ 33.6` million FLOPs; at 2 GFLOP/s,
-`naive` takes 16.8 ms; at 300 GFLOP/s, `sgemm` takes 0.11 ms: 150 times faster, 59 % of the peak.
+`naive` takes 16.8 ms; at 300 GFLOP/s, `sgemm` takes 0.11 ms: 150 times faster, 59 % of the peak.
 
 Before measuring, predict. With `p` threads, `blocked_omp` should at best run `p` times faster than
 `blocked`. Rungs 1 to 4 are compiled for SSE2 (4 numbers per instruction): the micro-kernel of
@@ -262,13 +262,13 @@ threads) and gives the times to your functions, along with made-up ladders. Writ
 2. `speedup(t_ref, t)`: the speed-up of a time `t` over a reference time `t_ref`;
 3. `fraction_of_peak(gflops, peak_gflops)`: the fraction of the peak reached (between 0 and 1,
    sometimes more); the peak given is that of the cores used;
-4. `predicted_speedup(rung, threads, lanes)`: the ideal speed-up of `"blocked_omp"` over `blocked`
-   with `threads` threads, and of `"simd_omp"` over `blocked_omp` with vectors of `lanes` fp32
-   numbers (the other rungs are not asked for);
+4. `predicted_speedup(rung, threads, lanes)`: the ideal speed-up of `"blocked_omp"` over
+   `"blocked"` with `threads` threads, and of `"simd_omp"` over `"blocked_omp"` with vectors of
+   `lanes` fp32 numbers (the other rungs are not asked for);
 5. `largest_step(rungs, seconds)`: `rungs` is the list of names in ladder order, `seconds` a table
    name → time; return the name of the rung with the largest speed-up over the rung before it;
 6. `reason(rung)`: the key of the resource this rung puts to use compared with the one before
-   (`"reorder"` to `"sgemm"`).
+   (for the rungs `"reorder"` to `"sgemm"`).
 
 Sources: Usine's `kernels/gemm.c` and `kernels/kn.h`; K. Goto, R. van de Geijn, "Anatomy of
 high-performance matrix multiplication", ACM TOMS 34(3), 2008; OpenBLAS; Intel and AMD
@@ -321,8 +321,8 @@ end
       id = "gflops",
       title = { fr = "GFLOP/s de chaque barreau", en = "GFLOP/s of each rung" },
       points = 2,
-      hint = { fr = "Une multiplication n × n fait n³ multiplications et n³ additions ; divisez par le temps, puis passez en milliards.",
-               en = "An n × n multiplication does n³ multiplies and n³ adds; divide by the time, then count in billions." },
+      hint = { fr = "Une multiplication de matrices n × n fait n³ multiplications et n³ additions ; divisez par le temps, puis comptez en milliards.",
+               en = "An n × n matrix multiplication does n³ multiplies and n³ adds; divide by the time, then count in billions." },
       run = function(s)
         for _, L in ipairs(all_ladders()) do
           for _, r in ipairs(RUNGS) do
@@ -411,8 +411,8 @@ end
           local want, step, close = largest_step(L)
           local got = s.largest_step(RUNGS, L.seconds)
           if not (type(got) == "string" and close[got]) then
-            return fail(L, ("le plus grand pas est %q (×%s sur le barreau précédent), reçu %s"):format(want, f3(step), shown(got)),
-                           ("the largest step is %q (×%s over the rung before), got %s"):format(want, f3(step), shown(got)))
+            return fail(L, ("le barreau qui gagne le plus est %q (×%s sur le précédent), reçu %s"):format(want, f3(step), shown(got)),
+                           ("the rung that gains most is %q (×%s over the one before), got %s"):format(want, f3(step), shown(got)))
           end
         end
         return true
@@ -432,7 +432,7 @@ end
         end
         if right == #RUNGS - 1 then return true end
         local list = table.concat(wrong, ", ")
-        return right / (#RUNGS - 1), { fr = ("%d barreau(x) justes sur %d ; à revoir : %s"):format(right, #RUNGS - 1, list),
+        return right / (#RUNGS - 1), { fr = ("%d barreau(x) juste(s) sur %d ; à revoir : %s"):format(right, #RUNGS - 1, list),
                                        en = ("%d of %d rungs right; to reconsider: %s"):format(right, #RUNGS - 1, list) }
       end,
     },

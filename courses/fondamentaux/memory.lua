@@ -135,8 +135,9 @@ l'**inférence**, il ne faut que les poids : 6,74 × 2 = 13,5 Go.
 ## Les activations
 
 La passe avant garde ses résultats intermédiaires pour la rétropropagation. Le modèle d'Usine les
-compte comme Korthikanti et al. (2022), étendu à l'attention groupée (GQA) et à SwiGLU. Pour **un
-jeton, une couche**, en bf16, sans parallélisme de tenseur ni recalcul, en octets :
+compte comme Korthikanti et al. (2022), en étendant leur décompte à l'attention groupée (GQA) et à
+SwiGLU. Pour **un jeton, une couche**, en bf16, sans parallélisme de tenseur ni recalcul, en
+octets :
 
 ```
 a = h × (16 + 4 × kv_heads / heads)
@@ -151,20 +152,21 @@ a = h × (16 + 4 × kv_heads / heads)
   tête). Ce terme **disparaît avec FlashAttention**, qui ne garde pas les scores et les recalcule.
 
 Pour un GPT (kv_heads = heads, ffn = 4h), cela fait `36 h + 5 × heads × seq` ; l'article donne
-`34 h + 5 × heads × seq` : le modèle compte un peu plus large. Il ajoute les **logits** de la
+`34 h + 5 × heads × seq` : le modèle compte un peu plus largement. Il ajoute les **logits** de la
 couche de sortie, gardés en fp32 : 4 × vocab octets par jeton. Pour un micro-lot de `mbs` séquences :
 
 ```
 activations = mbs × seq × (layers × a + 4 × vocab)
 ```
 
-C'est une approximation : un seul micro-lot en vol (sans pipeline, la rétropropagation suit la passe
-avant du même micro-lot), ni tampons temporaires ni fragmentation, qu'Usine couvre en bloc par
-**2 Gio de « runtime »** (contexte CUDA, tampons de communication).
+C'est une approximation : un seul micro-lot en cours (sans pipeline, la rétropropagation suit la
+passe avant du même micro-lot), sans tampons temporaires ni fragmentation, qu'Usine couvre en bloc
+par **2 Gio pour l'environnement d'exécution** (*runtime* : contexte CUDA, tampons de
+communication).
 
 Exemple : Megatron 1.7B (h = 2304, 24 couches, 24 têtes, seq = 2048, ffn = 9216, vocab = 51200),
-mbs = 1 : a = 2304 × 20 + 4 × 9216 + 5 × 24 × 2048 = 328 704 octets ; par jeton
-24 × 328 704 + 4 × 51 200 = 8,09 Mo ; × 2048 jetons = **16,6 Go**, dont les trois quarts pour les
+mbs = 1 : a = 2304 × 20 + 4 × 9216 + 5 × 24 × 2048 = 328 704 octets ; par jeton
+24 × 328 704 + 4 × 51 200 = 8,09 Mo ; × 2048 jetons = **16,6 Go**, dont les trois quarts pour les
 scores. Avec FlashAttention : 4,5 Go.
 
 ## Tenir sur un GPU
@@ -200,7 +202,7 @@ Toutes les tailles sont en **octets**. `model` est une table comme celle que ren
    bf16 (`flash` : FlashAttention ou non) ;
 4. `fits(model, gpu_memory_gb)` : une table `{ training = …, inference = … }` de deux booléens.
    Entraînement : états + activations (mbs = 1, sans FlashAttention) + 2 Gio. Inférence, en première
-   approximation : poids bf16 + 2 Gio (le cache KV d'une courte requête est laissé de côté) ;
+   approximation : poids bf16 + 2 Gio (le cache KV d'une requête courte est laissé de côté) ;
 5. `zero_bytes_per_gpu(params, dp, stage)` : poids, gradients et états d'Adam par GPU avec ZeRO
    (`stage` de 0 à 3) sur `dp` GPU, en précision mixte.
 
@@ -268,7 +270,7 @@ activations = mbs × seq × (layers × a + 4 × vocab)
 
 It is an approximation: one micro-batch in flight (without a pipeline, the backward pass follows the
 forward pass of the same micro-batch), no temporary buffers and no fragmentation, which Usine covers
-as a block of **2 GiB of "runtime"** (CUDA context, communication buffers).
+with a flat **2 GiB for the runtime** (CUDA context, communication buffers).
 
 Example: Megatron 1.7B (h = 2304, 24 layers, 24 heads, seq = 2048, ffn = 9216, vocab = 51200),
 mbs = 1: a = 2304 × 20 + 4 × 9216 + 5 × 24 × 2048 = 328,704 bytes; per token
@@ -362,7 +364,7 @@ end
       title = { fr = "Poids, selon la précision", en = "Weights, by precision" },
       points = 2,
       hint = { fr = "Combien d'octets prend un nombre dans chaque format ? Relisez ce que le modèle fait des poids en fp8.",
-               en = "How many bytes does a number take in each format? Read again what the model does with weights in fp8." },
+               en = "How many bytes does a number take in each format? Reread what the model does with weights in fp8." },
       run = function(s)
         for _, c in ipairs(weight_cases) do
           local got = s.bytes_weights(c.params, c.prec)
@@ -412,10 +414,10 @@ end
     },
     {
       id = "fits",
-      title = { fr = "Tient sur un GPU, pour entraîner et pour inférer", en = "Fits on one GPU, to train and to infer" },
+      title = { fr = "Tenir sur un GPU : entraînement et inférence", en = "Fitting on one GPU: training and inference" },
       points = 3,
-      hint = { fr = "Additionnez ce qu'il faut (états, activations à mbs = 1, 2 Gio de runtime) et comparez à la mémoire en octets : les Go des fiches sont décimaux.",
-               en = "Add what is needed (states, activations at mbs = 1, 2 GiB of runtime) and compare with the memory in bytes: datasheet GB are decimal." },
+      hint = { fr = "Additionnez ce qu'il faut (états, activations à mbs = 1, 2 Gio pour l'environnement d'exécution) et comparez à la mémoire en octets : les Go des fiches techniques sont décimaux.",
+               en = "Add what is needed (states, activations at mbs = 1, 2 GiB for the runtime) and compare with the memory in bytes: datasheet GB are decimal." },
       run = function(s)
         local right, c, gt = 0, nil, nil
         for _, k in ipairs(fit_cases) do
@@ -432,7 +434,7 @@ end
           return yesno(v, lang)
         end
         return false, {
-          fr = ("%d cas justes sur %d. Premier faux : %s sur %s (%g Go = %.1f Gio) : entraînement %s (%.1f Gio nécessaires), inférence %s (%.1f Gio) ; reçu entraînement %s, inférence %s"):format(
+          fr = ("%d cas justes sur %d. Premier cas faux : %s sur %s (%g Go = %.1f Gio) : entraînement %s (%.1f Gio nécessaires), inférence %s (%.1f Gio) ; reçu entraînement %s, inférence %s"):format(
             right, #fit_cases, c.model, c.where, c.gb, c.gb * 1e9 / GIB, yesno(c.train, "fr"), c.train_gib, yesno(c.infer, "fr"), c.infer_gib,
             said(gt.training, "fr"), said(gt.inference, "fr")),
           en = ("%d of %d cases right. First wrong: %s on %s (%g GB = %.1f GiB): training %s (%.1f GiB needed), inference %s (%.1f GiB); got training %s, inference %s"):format(

@@ -67,13 +67,13 @@ local function try_plan(s, c)
              en = ("%s: usine.predict refuses your plan (%s): %s"):format(c.where_en, describe(plan), tostring(r)) }
   end
   if not r.memory.fits then
-    return { fr = ("%s : votre plan (%s) ne tient pas en mémoire : %.1f Gio par GPU pour %.1f"):format(c.where, describe(plan), r.memory.total_gib, r.memory.capacity_gib),
-             en = ("%s: your plan (%s) does not fit in memory: %.1f GiB per GPU for %.1f"):format(c.where_en, describe(plan), r.memory.total_gib, r.memory.capacity_gib) }
+    return { fr = ("%s : votre plan (%s) ne tient pas en mémoire : %.1f Gio par GPU pour %.1f Gio disponibles"):format(c.where, describe(plan), r.memory.total_gib, r.memory.capacity_gib),
+             en = ("%s: your plan (%s) does not fit in memory: %.1f GiB per GPU for %.1f GiB available"):format(c.where_en, describe(plan), r.memory.total_gib, r.memory.capacity_gib) }
   end
   if r.step_s > c.best.step_s * (1 + TOLERANCE) then
-    return { fr = ("%s : votre plan (%s) fait un pas en %.2f s, %.0f %% de plus que le meilleur de usine.plan (%.2f s) ; au plus %.0f %% de plus"):format(
+    return { fr = ("%s : votre plan (%s) fait un pas en %.2f s, %.0f %% de plus que le meilleur plan de usine.plan (%.2f s) ; l'écart admis est de %.0f %% au plus"):format(
                c.where, describe(plan), r.step_s, (r.step_s / c.best.step_s - 1) * 100, c.best.step_s, TOLERANCE * 100),
-             en = ("%s: your plan (%s) takes %.2f s per step, %.0f %% more than usine.plan's best (%.2f s); at most %.0f %% more"):format(
+             en = ("%s: your plan (%s) takes %.2f s per step, %.0f %% more than usine.plan's best plan (%.2f s); the gap allowed is at most %.0f %%"):format(
                c.where_en, describe(plan), r.step_s, (r.step_s / c.best.step_s - 1) * 100, c.best.step_s, TOLERANCE * 100) }
   end
   return nil
@@ -122,7 +122,7 @@ bulle = (pp − 1) / (m + pp − 1)
 ```
 
 Avec l'**entrelacement**, chaque GPU porte `v` étages virtuels plus petits (des couches non
-contiguës) : la bulle est divisée par `v` :
+contiguës ; `vpp` dans l'API) : la bulle est divisée par `v` :
 
 ```
 bulle = (pp − 1) / (v × m + pp − 1)
@@ -155,8 +155,8 @@ local r = usine.predict {
 -- r.breakdown.bubble_s
 ```
 
-`m = 1536 / (4 × 1) = 384` micro-lots : bulle = 11 / 395 = 2,8 %. Le modèle prédit 76,7 s par pas,
-35 Gio par GPU, un MFU de 37 % (et 153 TFLOP/s par GPU en comptant le recalcul, ce que mesurait
+`m = 1536 / (4 × 1) = 384` micro-lots : bulle = 11 / 395 = 2,8 %. Le modèle prédit 76,7 s par pas,
+35 Gio par GPU, un MFU de 37 % (et 153 TFLOP/s par GPU en comptant le recalcul, ce que mesurait
 l'article). Peut-on faire mieux avec les mêmes 384 GPU ?
 
 ## Chercher
@@ -176,12 +176,12 @@ défaut. `usine.plan` fait cette recherche en C : servez-vous-en pour comparer, 
    partition, l'identifiant du modèle (`"gpt3-175b"`…), le nombre de GPU et le lot global, une table
    `{ tp = …, pp = …, vpp = …, mbs = …, zero = …, recompute = … }` (`vpp`, `zero`, `recompute`
    facultatifs : 1, 0, `"none"`). Le plan doit être valide, tenir en mémoire et faire un pas en au
-   plus 3 % de plus que le meilleur plan de `usine.plan`.
+   plus 3 % de plus que le meilleur plan de `usine.plan`.
 
 La bulle est comparée à la formule et à `usine.predict` ; `choose_plan` est essayée sur 384 A100 de
-Selene (GPT-3 175B, lot de 1536), puis sur les 384 A100 de Jean Zay (même modèle, réseau
-Omni-Path plus lent) et sur 512 H100 de Jean Zay avec Llama 3 70B (lot de 1024) : un plan écrit en
-dur pour un cas ne passe pas les autres.
+Selene (GPT-3 175B, lot de 1536), puis sur 384 A100 de Jean Zay (même modèle, réseau Omni-Path
+plus lent) et sur 512 H100 de Jean Zay avec Llama 3 70B (lot de 1024) : un plan écrit en dur pour
+un cas ne passe pas les autres.
 
 Sources : D. Narayanan et al., « Efficient Large-Scale Language Model Training on GPU Clusters Using
 Megatron-LM », SC'21 (plans, ordonnancement entrelacé, bulle) ; M. Shoeybi et al., « Megatron-LM »,
@@ -227,8 +227,8 @@ stage times, GPUs wait. Over `m` micro-batches, the share lost is:
 bubble = (pp − 1) / (m + pp − 1)
 ```
 
-With **interleaving**, each GPU carries `v` smaller virtual stages (non-contiguous layers): the
-bubble is divided by `v`:
+With **interleaving**, each GPU carries `v` smaller virtual stages (non-contiguous layers; `vpp` in
+the API): the bubble is divided by `v`:
 
 ```
 bubble = (pp − 1) / (v × m + pp − 1)
@@ -261,8 +261,8 @@ local r = usine.predict {
 -- r.breakdown.bubble_s
 ```
 
-`m = 1536 / (4 × 1) = 384` micro-batches: bubble = 11 / 395 = 2.8 %. The model predicts 76.7 s per
-step, 35 GiB per GPU, an MFU of 37 % (and 153 TFLOP/s per GPU counting recomputation, which is what
+`m = 1536 / (4 × 1) = 384` micro-batches: bubble = 11 / 395 = 2.8 %. The model predicts 76.7 s per
+step, 35 GiB per GPU, an MFU of 37 % (and 153 TFLOP/s per GPU counting recomputation, which is what
 the paper measured). Can one do better with the same 384 GPUs?
 
 ## Searching
@@ -280,13 +280,13 @@ does this search in C: use it to compare, not inside `choose_plan`.
 2. `choose_plan(p, partition, model, gpus, gbs)`: for platform `p`, the partition's id, the model's
    id (`"gpt3-175b"`...), the number of GPUs and the global batch, a table
    `{ tp = ..., pp = ..., vpp = ..., mbs = ..., zero = ..., recompute = ... }` (`vpp`, `zero`,
-   `recompute` optional: 1, 0, `"none"`). The plan must be valid, fit in memory and take at most 3 %
+   `recompute` optional: 1, 0, `"none"`). The plan must be valid, fit in memory and take at most 3 %
    longer per step than `usine.plan`'s best plan.
 
 The bubble is compared with the formula and with `usine.predict`; `choose_plan` is tried on 384
-A100s of Selene (GPT-3 175B, batch of 1536), then on Jean Zay's 384 A100s (same model, slower
-Omni-Path network) and on 512 H100s of Jean Zay with Llama 3 70B (batch of 1024): a plan typed in
-for one case does not pass the others.
+A100s of Selene (GPT-3 175B, batch of 1536), then on 384 of Jean Zay's A100s (same model, slower
+Omni-Path network) and on 512 H100s of Jean Zay with Llama 3 70B (batch of 1024): a plan
+hard-coded for one case does not pass the others.
 
 Sources: D. Narayanan et al., "Efficient Large-Scale Language Model Training on GPU Clusters Using
 Megatron-LM", SC'21 (plans, interleaved schedule, bubble); M. Shoeybi et al., "Megatron-LM", 2019
@@ -329,8 +329,8 @@ end
           local got = s.bubble_fraction(c.pp, c.m, c.v)
           if not usine.near(got, c.want, c.rel, 1e-12) then
             local w_fr = c.where == "formula" and "formule" or c.where
-            return false, { fr = ("%s : pp = %d, m = %d, v = %d : %s attendu%s, reçu %s"):format(w_fr, c.pp, c.m, c.v, fmt(c.want), c.rel > 1e-6 and " (usine.predict, à 5 % près)" or "", show(got)),
-                            en = ("%s: pp = %d, m = %d, v = %d: expected %s%s, got %s"):format(c.where, c.pp, c.m, c.v, fmt(c.want), c.rel > 1e-6 and " (usine.predict, within 5 %)" or "", show(got)) }
+            return false, { fr = ("%s, pp = %d, m = %d, v = %d : %s attendu%s, reçu %s"):format(w_fr, c.pp, c.m, c.v, fmt(c.want), c.rel > 1e-6 and " (usine.predict, à 5 % près)" or "", show(got)),
+                            en = ("%s, pp = %d, m = %d, v = %d: expected %s%s, got %s"):format(c.where, c.pp, c.m, c.v, fmt(c.want), c.rel > 1e-6 and " (usine.predict, within 5 %)" or "", show(got)) }
           end
         end
         return true
@@ -352,8 +352,8 @@ end
       id = "plan-elsewhere",
       title = { fr = "Un autre réseau, un autre modèle", en = "Another network, another model" },
       points = 4,
-      hint = { fr = "Le meilleur plan dépend du réseau et du modèle : votre recherche doit partir des arguments (plateforme, partition, modèle, GPU, lot), sans rien d'écrit en dur.",
-               en = "The best plan depends on the network and the model: your search must start from its arguments (platform, partition, model, GPUs, batch), with nothing typed in." },
+      hint = { fr = "Le meilleur plan dépend du réseau et du modèle : votre recherche doit partir de ses arguments (plateforme, partition, modèle, GPU, lot), sans rien écrire en dur.",
+               en = "The best plan depends on the network and the model: your search must start from its arguments (platform, partition, model, GPUs, batch), with nothing hard-coded." },
       run = function(s)
         local right, first = 0, nil
         for _, c in ipairs(other_cases) do

@@ -83,27 +83,28 @@ pannes ; son **taux de panne** est `1 / MTBF`. Un entraînement synchrone s'arr�
 de ses composants tombe : les taux s'additionnent.
 
 ```
-1 / MTBF_job = GPU / MTBF_GPU + nœuds / MTBF_nœud
+1 / MTBF_tâche = GPU / MTBF_GPU + nœuds / MTBF_nœud
 ```
 
-Les fichiers de plateforme d'Usine donnent 86 300 h par GPU (`accelerator.mtbf_h`) et 15 300 h par
+Les fichiers de plateforme d'Usine donnent 86 300 h par GPU (`accelerator.mtbf_h`) et 15 300 h par
 nœud pour tout le reste : CPU, mémoire, cartes réseau, alimentation, plus la part des
 commutateurs, câbles et logiciels (`node.mtbf_h`). Ces deux chiffres viennent d'une seule
 source : Meta, « The Llama 3 Herd of Models » (2024, section 3.3.4 et tableau 5), qui compte
-**419 interruptions imprévues en 54 jours** de préentraînement de Llama 3 405B sur **16 384 H100**
-(2 048 serveurs de 8), dont 58,7 % dues aux GPU. Ce sont des taux d'interruption mesurés sur une
+**419 interruptions imprévues en 54 jours** de préentraînement de Llama 3 405B sur **16 384 H100**
+(2 048 serveurs de 8), dont 58,7 % dues aux GPU. Ce sont des taux d'interruption mesurés sur une
 grappe, pas des chiffres de constructeur, et ils sont transposés tels quels aux autres machines.
 
-Vérification : 16 384 / 86 300 + 2 048 / 15 300 = 0,190 + 0,134 = 0,324 panne par heure, soit
+Vérification : 16 384 / 86 300 + 2 048 / 15 300 = 0,190 + 0,134 = 0,324 panne par heure, soit
 une toutes les **3,1 h**, et 54 × 24 / 3,1 ≈ 419. Avec des nœuds de 4 GPU (Jean Zay H100, Alice
-Recoque, JUPITER, Frontier), les mêmes 16 384 GPU occupent 4 096 nœuds : 0,190 + 0,268 = 0,458,
-une panne toutes les 2,2 h. Le nombre de nœuds d'un job est `ceil(GPU / GPU par nœud)`.
+Recoque, JUPITER, Frontier), les mêmes 16 384 GPU occupent 4 096 nœuds : 0,190 + 0,268 = 0,458,
+une panne toutes les 2,2 h. Le nombre de nœuds d'une tâche est `ceil(GPU / GPU par nœud)`.
 
 ## Les points de reprise (*checkpoints*)
 
-Pour ne pas tout perdre, le job écrit régulièrement son état sur le système de fichiers parallèle :
-en bf16 avec Adam, 2 octets de poids et 12 octets d'état de l'optimiseur (poids maîtres fp32,
-moments m et v fp32) par paramètre, soit **14 octets par paramètre** : 5,7 To pour Llama 3 405B.
+Pour ne pas tout perdre, la tâche écrit régulièrement son état sur le système de fichiers
+parallèle : en bf16 avec Adam, 2 octets de poids et 12 octets d'état de l'optimiseur (poids
+maîtres fp32, moments m et v fp32) par paramètre, soit **14 octets par paramètre** : 5,7 To pour
+Llama 3 405B.
 Écrire prend `δ = octets / débit d'écriture` ; après une panne, relire prend `R = octets / débit de
 lecture`, et il faut refaire le travail perdu depuis le dernier point de reprise : en moyenne la
 moitié d'un intervalle.
@@ -111,8 +112,8 @@ moitié d'un intervalle.
 ## L'intervalle de Young et Daly
 
 Écrire trop souvent perd du temps à écrire ; trop rarement, à refaire. Au premier ordre, la part
-perdue vaut `δ / τ + τ / (2M)` (τ : travail entre deux points de reprise, M : MTBF du job), plus
-le redémarrage, `R / M`. Elle est minimale pour l'intervalle de **Young** (1974) :
+perdue vaut `δ / τ + τ / (2M)` (τ : travail entre deux points de reprise, M : MTBF de la tâche),
+plus le redémarrage, `R / M`. Elle est minimale pour l'intervalle de **Young** (1974) :
 
 ```
 τ ≈ √(2 × δ × M)
@@ -132,20 +133,20 @@ temps réel = temps sans pannes / goodput
 
 `δ / (τ + δ)` est la part de chaque cycle passée à écrire ; `(τ / 2 + R) / M` le travail refait et
 la relecture, une fois par panne. C'est une approximation du premier ordre : elle ignore les
-pannes pendant l'écriture ou la reprise, et le temps de redémarrer le job lui-même (replacer les
-nœuds, relancer NCCL), souvent de plusieurs minutes en vrai.
+pannes pendant l'écriture ou la reprise, et le temps de redémarrer la tâche elle-même (remplacer
+les nœuds, relancer NCCL), souvent plusieurs minutes en pratique.
 
-Exemple : Llama 3 405B sur 8 192 MI430X d'Alice Recoque (2 048 nœuds) : M = 4,37 h = 15 740 s ;
-le stockage supposé écrit 2 To/s, donc δ = 2,84 s ; τ = √(2 × 2,84 × 15 740) − 2,84 ≈ 296 s, un
-point de reprise toutes les 5 minutes ; la perte est d'environ 1,9 %.
+Exemple : Llama 3 405B sur 8 192 MI430X d'Alice Recoque (2 048 nœuds) : M = 4,37 h = 15 740 s ;
+le stockage supposé écrit 2 To/s, donc δ = 2,84 s ; τ = √(2 × 2,84 × 15 740) − 2,84 ≈ 296 s, un
+point de reprise toutes les 5 minutes ; la perte est d'environ 1,9 %.
 
-`usine.predict{…, tokens = N}` donne tout cela : `job_mtbf_s`, `checkpoint_bytes`,
+`usine.predict{…, tokens = D}` donne tout cela : `job_mtbf_s`, `checkpoint_bytes`,
 `checkpoint_write_s` (δ), `checkpoint_interval_s` (τ), `goodput`, `interruptions`,
 `time_to_train_s` (sans pannes) et `wall_time_s` (avec).
 
 ## À faire
 
-1. `job_mtbf_h(p, id, gpus)` : le MTBF en heures d'un job sur les `gpus` premiers GPU de la
+1. `job_mtbf_h(p, id, gpus)` : le MTBF en heures d'une tâche sur les `gpus` premiers GPU de la
    partition `id` de la plateforme `p` (`p:partition(id).accelerator.mtbf_h`, `.node.mtbf_h`,
    `.gpus_per_node`) ;
 2. `checkpoint_bytes(params)` : la taille d'un point de reprise en octets (bf16 et Adam) ;
@@ -157,7 +158,7 @@ point de reprise toutes les 5 minutes ; la perte est d'environ 1,9 %.
 
 L'API ne donne pas le débit de lecture du stockage : les vérifications vous passent `restart_s`.
 Elles comparent vos fonctions à `usine.predict` sur Jean Zay (H100, A100), Eos, Alice Recoque,
-JUPITER et Frontier, de 384 à 16 384 GPU.
+JUPITER et Frontier, de 100 à 16 384 GPU.
 
 Sources : Meta, « The Llama 3 Herd of Models », 2024 (section 3.3.4, tableau 5) ; J. W. Young,
 « A first order approximation to the optimum checkpoint interval », Communications of the ACM,
@@ -184,7 +185,7 @@ Usine's platform files give 86,300 h per GPU (`accelerator.mtbf_h`) and 15,300 h
 everything else: CPUs, memory, NICs, power, plus a share of the switches, cables and software
 (`node.mtbf_h`). Both figures come from a single source: Meta, "The Llama 3 Herd of Models" (2024,
 section 3.3.4 and Table 5), which counts **419 unexpected interruptions in 54 days** of Llama 3
-405B pre-training on **16,384 H100s** (2,048 servers of 8), 58.7 % of them due to GPUs. They are
+405B pre-training on **16,384 H100s** (2,048 servers of 8), 58.7 % of them due to GPUs. They are
 interruption rates measured on one cluster, not vendor figures, and they are carried over
 unchanged to the other machines.
 
@@ -195,11 +196,12 @@ A job's number of nodes is `ceil(GPUs / GPUs per node)`.
 
 ## Checkpoints
 
-Not to lose everything, the job regularly writes its state to the parallel file system: in bf16
-with Adam, 2 bytes of weights and 12 bytes of optimizer state (fp32 master weights, fp32 moments m
-and v) per parameter, that is **14 bytes per parameter**: 5.7 TB for Llama 3 405B. Writing takes
-`δ = bytes / write bandwidth`; after a failure, reading back takes `R = bytes / read bandwidth`,
-and the work done since the last checkpoint must be redone: half an interval on average.
+So as not to lose everything, the job regularly writes its state to the parallel file system: in
+bf16 with Adam, 2 bytes of weights and 12 bytes of optimizer state (fp32 master weights, fp32
+moments m and v) per parameter, that is **14 bytes per parameter**: 5.7 TB for Llama 3 405B.
+Writing takes `δ = bytes / write bandwidth`; after a failure, reading back takes
+`R = bytes / read bandwidth`, and the work done since the last checkpoint must be redone: half an
+interval on average.
 
 ## The Young and Daly interval
 
@@ -230,9 +232,9 @@ again), often several minutes in practice.
 
 Example: Llama 3 405B on 8,192 MI430X of Alice Recoque (2,048 nodes): M = 4.37 h = 15,740 s; the
 assumed storage writes 2 TB/s, so δ = 2.84 s; τ = √(2 × 2.84 × 15,740) − 2.84 ≈ 296 s, a
-checkpoint every 5 minutes; about 1.9 % is lost.
+checkpoint every 5 minutes; about 1.9 % is lost.
 
-`usine.predict{..., tokens = N}` gives all of it: `job_mtbf_s`, `checkpoint_bytes`,
+`usine.predict{..., tokens = D}` gives all of it: `job_mtbf_s`, `checkpoint_bytes`,
 `checkpoint_write_s` (δ), `checkpoint_interval_s` (τ), `goodput`, `interruptions`,
 `time_to_train_s` (without failures) and `wall_time_s` (with them).
 
@@ -249,7 +251,7 @@ checkpoint every 5 minutes; about 1.9 % is lost.
 
 The API does not give the storage's read bandwidth: the checks pass you `restart_s`. They compare
 your functions with `usine.predict` on Jean Zay (H100, A100), Eos, Alice Recoque, JUPITER and
-Frontier, from 384 to 16,384 GPUs.
+Frontier, from 100 to 16,384 GPUs.
 
 Sources: Meta, "The Llama 3 Herd of Models", 2024 (section 3.3.4, Table 5); J. W. Young, "A first
 order approximation to the optimum checkpoint interval", Communications of the ACM, 1974;
@@ -270,7 +272,7 @@ included).
   starter = [[
 -- Exercice 12 : fiabilité à grande échelle / Exercise 12: reliability at scale
 
--- MTBF d'un job en heures / a job's MTBF in hours
+-- MTBF d'une tâche en heures / a job's MTBF in hours
 function job_mtbf_h(p, id, gpus)
   local part = p:partition(id)
   return part.accelerator.mtbf_h
@@ -299,10 +301,10 @@ end
   checks = {
     {
       id = "mtbf",
-      title = { fr = "MTBF d'un job, de 384 à 16 384 GPU", en = "MTBF of a job, from 384 to 16,384 GPUs" },
+      title = { fr = "MTBF d'une tâche, de 100 à 16 384 GPU", en = "MTBF of a job, from 100 to 16,384 GPUs" },
       points = 3,
-      hint = { fr = "Additionnez les taux de panne (1 / MTBF) de chaque GPU et de chaque nœud du job, puis reprenez l'inverse. Un job sur 6 GPU de nœuds à 4 GPU occupe 2 nœuds.",
-               en = "Add the failure rates (1 / MTBF) of every GPU and every node of the job, then take the inverse again. A job on 6 GPUs of 4-GPU nodes holds 2 nodes." },
+      hint = { fr = "Additionnez les taux de panne (1 / MTBF) de chaque GPU et de chaque nœud de la tâche, puis reprenez l'inverse. Une tâche sur 6 GPU, avec des nœuds de 4 GPU, occupe 2 nœuds.",
+               en = "Add the failure rates (1 / MTBF) of every GPU and every node of the job, then take the inverse again. A job on 6 GPUs, with 4-GPU nodes, holds 2 nodes." },
       run = function(s)
         for _, e in ipairs(predictions()) do
           local c, r = e.c, e.r

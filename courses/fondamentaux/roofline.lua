@@ -95,7 +95,7 @@ local function here_words(m)
   local function fmt(x) return ("%.4g"):format(x) end
   local what = ("%s : crête fp32 %s GFLOP/s, triade STREAM %s Go/s, point d'équilibre %s FLOP/octet"):format(
     m.name, fmt(m.peak_tflops * 1000), fmt(m.bandwidth_tbs * 1000), fmt(ridge(m)))
-  local what_en = ("%s: fp32 peak %s GFLOP/s, STREAM triad %s GB/s, ridge point %s FLOP/byte"):format(
+  local what_en = ("%s: fp32 peak %s GFLOP/s, STREAM triad %s GB/s, ridge point %s FLOPs/byte"):format(
     m.name, fmt(m.peak_tflops * 1000), fmt(m.bandwidth_tbs * 1000), fmt(ridge(m)))
   if not m.measured then
     what = what .. " (chiffres de remplacement : les noyaux ne peuvent pas tourner ici)"
@@ -115,8 +115,8 @@ Un calcul coûte des **opérations** (FLOP) et des **octets** à faire venir de 
 **intensité arithmétique** est leur rapport : `I = FLOP / octets`, en FLOP par octet.
 
 Le **modèle roofline** (Williams, Waterman et Patterson, *Communications of the ACM*, 2009) dit
-qu'un calcul ne peut aller plus vite que le plus bas de deux plafonds : la crête de calcul de la
-puce, et ce que la mémoire peut lui livrer, `I × bande passante`.
+qu'un calcul ne peut pas aller plus vite que le plus bas de deux plafonds : la crête de calcul de
+la puce, et ce que la mémoire peut lui livrer, `I × bande passante`.
 
 ```
 atteignable = min(crête, I × bande passante)
@@ -146,14 +146,15 @@ AXPY  y = a·x + y, vecteurs de n
 ```
 
 Seul le GEMM voit son intensité croître avec `n` : chaque élément chargé sert `n` fois. Le GEMV
-et les opérations élément par élément restent sous 1 FLOP par octet, quelle que soit la taille.
+et les opérations élément par élément restent sous `2 / b` FLOP par octet (1 en bf16), quelle que
+soit la taille.
 
 ## Un exemple chiffré
 
 Un H100 SXM fait 989 TFLOP/s en bf16 et lit sa HBM3 à 3,35 To/s : `I* = 989 / 3,35 ≈ 295` FLOP
-par octet. Un GEMM bf16 avec `n = 4096` a `I = 8192 / 6 ≈ 1365` : limité par le calcul. Un GEMV
-de même taille a `I ≈ 1` : au mieux 3,35 TFLOP/s, soit 0,34 % de la crête. Un GEMM devient limité
-par le calcul dès que `2n / (3b) ≥ I*`, ici dès `n = 886`.
+par octet. Un GEMM bf16 avec `n = 4096` a `I = 8192 / 6 ≈ 1365` : il est limité par le calcul. Un
+GEMV de même taille a `I ≈ 1` : au mieux 3,35 TFLOP/s, soit 0,34 % de la crête. Un GEMM devient
+limité par le calcul dès que `2n / (3b) ≥ I*`, ici dès `n = 886`.
 
 Un processeur d'ordinateur portable fait quelques centaines de GFLOP/s en fp32 pour quelques
 dizaines de Go/s : son point d'équilibre est bien plus bas, autour de 10 FLOP par octet.
@@ -178,7 +179,7 @@ d'El Capitan (MI300A) et d'Alice Recoque (MI430X), dans chaque précision qu'ils
 (`usine.kernels`) et données à vos fonctions. Pour les voir vous-même : `usine bench stream` et
 `usine bench ladder`.
 
-Sources : fichiers `jean-zay.xml`, `frontier.xml`, `el-capitan.xml`, `alice-recoque.xml` d'Usine
+Sources : fichiers `jean-zay.xml`, `frontier.xml`, `el-capitan.xml` et `alice-recoque.xml` d'Usine
 (les crêtes du MI430X y sont des hypothèses, non publiées) ; fiches techniques NVIDIA H100, A100,
 V100 et AMD Instinct MI250X, MI300A ; S. Williams, A. Waterman, D. Patterson, « Roofline: an
 insightful visual performance model for multicore architectures », CACM 52(4), 2009 ;
@@ -221,13 +222,13 @@ AXPY  y = a·x + y, n-vectors
 ```
 
 Only GEMM's intensity grows with `n`: each element loaded is used `n` times. GEMV and element-wise
-operations stay below 1 FLOP per byte whatever the size.
+operations stay below `2 / b` FLOPs per byte (1 in bf16) whatever the size.
 
-## A worked number
+## A worked example
 
 An H100 SXM does 989 TFLOP/s in bf16 and reads its HBM3 at 3.35 TB/s: `I* = 989 / 3.35 ≈ 295`
 FLOPs per byte. A bf16 GEMM with `n = 4096` has `I = 8192 / 6 ≈ 1365`: compute-bound. A GEMV of
-the same size has `I ≈ 1`: at best 3.35 TFLOP/s, 0.34 % of the peak. A GEMM becomes compute-bound
+the same size has `I ≈ 1`: at best 3.35 TFLOP/s, 0.34 % of the peak. A GEMM becomes compute-bound
 as soon as `2n / (3b) ≥ I*`, here from `n = 886`.
 
 A laptop CPU does a few hundred GFLOP/s in fp32 for a few tens of GB/s: its ridge point is much
@@ -240,8 +241,8 @@ TFLOP/s in one precision, the memory bandwidth in TB/s, the bytes per element in
 `op` is `"gemm"`, `"gemv"` or `"axpy"`. Write:
 
 1. `intensity(op, n, bytes)`: the arithmetic intensity, in FLOPs per byte;
-2. `attainable_tflops(intensity, peak_tflops, bandwidth_tbs)`: the attainable performance by the
-   roofline, in TFLOP/s;
+2. `attainable_tflops(intensity, peak_tflops, bandwidth_tbs)`: the attainable performance according
+   to the roofline, in TFLOP/s;
 3. `bound(op, n, m)`: `"compute"` if the operation is compute-bound on machine `m` (intensity at
    least the ridge point), else `"memory"`;
 4. `min_gemm_n(m)`: the smallest whole `n` for which an `n × n` GEMM is compute-bound on `m`.
@@ -381,7 +382,7 @@ end
       title = { fr = "Le roofline de cet ordinateur", en = "This computer's roofline" },
       points = 2,
       hint = { fr = "Les mêmes fonctions, avec d'autres chiffres : un processeur a un point d'équilibre bien plus bas qu'un GPU. Vérifiez qu'aucune valeur d'accélérateur n'est écrite en dur.",
-               en = "The same functions with other figures: a CPU has a much lower ridge point than a GPU. Check that no accelerator figure is typed in." },
+               en = "The same functions with other figures: a CPU has a much lower ridge point than a GPU. Check that no accelerator figure is hard-coded." },
       run = function(s)
         local m = this_computer()
         local fr, en = here_words(m)

@@ -79,17 +79,16 @@ plus petit entraîné plus longtemps ?
 ## Le coût d'un entraînement
 
 Un transformeur de `N` paramètres coûte environ 2 FLOP par paramètre et par jeton pour la passe
-avant, 4 pour la passe arrière. Pour `D` jetons d'entraînement :
+avant, 4 pour la rétropropagation. Pour `D` jetons d'entraînement :
 
 ```
 C ≈ 6 × N × D   (FLOP)
 ```
 
-C'est une approximation : elle oublie l'attention et la dernière couche, que `usine.predict`
-compte (de 3 % à 20 % de plus sur les modèles prédéfinis essayés ici, selon la longueur de
-séquence et le vocabulaire).
-GPT-3 (Brown et al., 2020) : 175 milliards de paramètres sur 300 milliards de jetons, soit
-C ≈ 3,14 × 10²³ FLOP.
+C'est la règle de l'exercice 5, une approximation : elle oublie l'attention et compte les tables
+de plongement, qui ne sont que lues ; `usine.predict` trouve de 3 % à 20 % de plus sur les modèles
+préréglés essayés ici, selon la longueur de séquence et le vocabulaire. GPT-3 (Brown et al.,
+2020) : 175 milliards de paramètres sur 300 milliards de jetons, soit C ≈ 3,14 × 10²³ FLOP.
 
 ## Chinchilla
 
@@ -98,7 +97,7 @@ entraîné plus de 400 modèles, de 70 millions à plus de 16 milliards de param
 fixé, la perte est minimale quand `N` et `D` croissent **ensemble** : `N_opt ∝ C^a` et
 `D_opt ∝ C^b` avec `a ≈ b ≈ 0,5` (0,50 et 0,50 par leur première méthode ; 0,49 et 0,51 par la
 deuxième ; 0,46 et 0,54 par la troisième). En pratique, environ **20 jetons par paramètre** :
-Chinchilla (70 milliards de paramètres, 1 400 milliards de jetons) bat Gopher (280 milliards,
+Chinchilla (70 milliards de paramètres, 1 400 milliards de jetons) bat Gopher (280 milliards,
 300 milliards de jetons) au même budget.
 
 Avec `D = 20 × N` et `C = 6 × N × D = 120 × N²` :
@@ -112,32 +111,32 @@ données, ni de l'architecture).
 
 Leur troisième méthode ajuste aussi la perte elle-même :
 `L(N, D) = E + A / N^α + B / D^β` avec `E = 1,69`, `A = 406,4`, `B = 410,7`, `α = 0,34`,
-`β = 0,28` (leur équation 10). Une tentative de réplication (Besiroglu et al., Epoch AI, 2024)
+`β = 0,28` (leur équation 10). Une tentative de reproduction (Besiroglu et al., Epoch AI, 2024)
 retrouve d'autres constantes : prenez cette formule comme une illustration.
 
 ## Sous-entraîné, « surentraîné »
 
 - **GPT-3** : 300 / 175 ≈ 1,7 jeton par paramètre. Pour son budget, Chinchilla aurait pris
-  √(3,14 × 10²³ / 120) ≈ 51 milliards de paramètres sur environ 1 000 milliards de jetons :
+  √(3,14 × 10²³ / 120) ≈ 51 milliards de paramètres sur environ 1 000 milliards de jetons :
   GPT-3 est **sous-entraîné**.
-- **Llama 3 405B** (Meta, « The Llama 3 Herd of Models », 2024) : 15 600 milliards de jetons, soit
+- **Llama 3 405B** (Meta, « The Llama 3 Herd of Models », 2024) : 15 600 milliards de jetons, soit
   environ 38 par paramètre, deux fois la règle, pour C ≈ 3,8 × 10²⁵ FLOP. Les Llama 3 8B et 70B,
-  entraînés sur plus de 15 000 milliards de jetons, vont bien plus loin. C'est voulu : un modèle
+  entraînés sur plus de 15 000 milliards de jetons, vont bien plus loin. C'est voulu : un modèle
   plus petit coûte moins cher à **servir** (environ 2 × N FLOP par jeton généré), et on le sert
   des milliards de fois. Les propres lois d'échelle de Meta, ajustées sur leurs données, placent
-  d'ailleurs l'optimum de ce budget vers 402 milliards de paramètres et 16 550 milliards de jetons.
+  d'ailleurs l'optimum de ce budget vers 402 milliards de paramètres et 16 550 milliards de jetons.
 
 ## Combien de temps ?
 
-La machine fournit `GPU × crête × MFU` FLOP utiles par seconde (le MFU est la part de la crête
-que tient l'entraînement, que `usine.predict` prédit pour un plan) :
+La machine fournit `GPU × crête × MFU` FLOP utiles par seconde (le MFU, vu à l'exercice 5, est la
+part de la crête que tient l'entraînement ; `usine.predict` le prédit pour un plan) :
 
 ```
 temps (s) = C / (GPU × crête (FLOP/s) × MFU)
 ```
 
-Par exemple 3,14 × 10²³ FLOP sur 1 024 H100 (989 TFLOP/s en bf16) à 40 % de MFU :
-3,14 × 10²³ / (1 024 × 989 × 10¹² × 0,40) ≈ 7,8 × 10⁵ s, environ 9 jours.
+Par exemple 3,14 × 10²³ FLOP sur 1 024 H100 (989 TFLOP/s en bf16) à 40 % de MFU :
+3,14 × 10²³ / (1 024 × 989 × 10¹² × 0,40) ≈ 7,8 × 10⁵ s, environ 9 jours.
 
 ## À faire
 
@@ -172,10 +171,10 @@ pass, 4 for the backward pass. For `D` training tokens:
 C ≈ 6 × N × D   (FLOPs)
 ```
 
-It is an approximation: it leaves out the attention and the last layer, which `usine.predict`
-counts (3 % to 20 % more on the preset models tried here, depending on the sequence length and
-the vocabulary). GPT-3 (Brown et
-al., 2020): 175 billion parameters on 300 billion tokens, so C ≈ 3.14 × 10²³ FLOPs.
+It is exercise 5's rule, an approximation: it leaves out the attention and counts the embedding
+tables, which are only read; `usine.predict` finds 3 % to 20 % more on the preset models tried
+here, depending on the sequence length and the vocabulary. GPT-3 (Brown et al., 2020): 175 billion
+parameters on 300 billion tokens, so C ≈ 3.14 × 10²³ FLOPs.
 
 ## Chinchilla
 
@@ -213,14 +212,14 @@ Their third approach also fits the loss itself: `L(N, D) = E + A / N^α + B / D^
 
 ## How long?
 
-The machine delivers `GPUs × peak × MFU` useful FLOP/s (the MFU is the fraction of the peak that
-training sustains, which `usine.predict` predicts for a plan):
+The machine delivers `GPUs × peak × MFU` useful FLOP/s (the MFU, seen in exercise 5, is the
+fraction of the peak that training sustains; `usine.predict` predicts it for a plan):
 
 ```
 time (s) = C / (GPUs × peak (FLOP/s) × MFU)
 ```
 
-For example 3.14 × 10²³ FLOPs on 1,024 H100 (989 TFLOP/s in bf16) at 40 % MFU:
+For example 3.14 × 10²³ FLOPs on 1,024 H100s (989 TFLOP/s in bf16) at 40 % MFU:
 3.14 × 10²³ / (1,024 × 989 × 10¹² × 0.40) ≈ 7.8 × 10⁵ s, about 9 days.
 
 ## Your task
@@ -288,7 +287,7 @@ end
       id = "flops",
       title = { fr = "Calcul d'un entraînement", en = "Compute of a training run" },
       points = 1,
-      hint = { fr = "Passe avant et passe arrière, par paramètre et par jeton.",
+      hint = { fr = "Passe avant et rétropropagation, par paramètre et par jeton.",
                en = "Forward and backward passes, per parameter and per token." },
       run = function(s)
         for _, r in ipairs(runs) do
@@ -306,7 +305,7 @@ end
       id = "params",
       title = { fr = "Paramètres optimaux selon Chinchilla", en = "Compute-optimal parameters (Chinchilla)" },
       points = 2,
-      hint = { fr = "Remplacez D par 20 N dans C = 6 N D, puis résolvez pour N.",
+      hint = { fr = "Remplacez D par 20 N dans C = 6 N D, puis tirez-en N.",
                en = "Put D = 20 N into C = 6 N D, then solve for N." },
       run = function(s)
         for _, c in ipairs(budgets) do
@@ -360,7 +359,7 @@ end
       id = "days",
       title = { fr = "Durée d'un budget sur Jean Zay et Alice Recoque", en = "Time of a budget on Jean Zay and Alice Recoque" },
       points = 3,
-      hint = { fr = "FLOP utiles par seconde de la machine : GPU × crête × MFU ; la crête est en TFLOP/s (10¹² FLOP/s) et un jour a 86 400 s.",
+      hint = { fr = "FLOP utiles par seconde de la machine : GPU × crête × MFU ; la crête est en TFLOP/s (10¹² FLOP/s) et un jour a 86 400 s.",
                en = "Useful FLOP/s of the machine: GPUs × peak × MFU; the peak is in TFLOP/s (10¹² FLOP/s) and a day has 86,400 s." },
       run = function(s)
         for _, c in ipairs(time_cases) do

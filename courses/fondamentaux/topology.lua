@@ -50,7 +50,7 @@ for _, c in ipairs({ { jz, "v100" }, { jz, "a100" }, { jz, "h100" }, { alice, "g
   leaf_cases[#leaf_cases + 1] = { label = c[1].id .. "/" .. c[2], nodes = part.nodes, nics = part.node.nics,
                                   radix = net.radix, o = net.oversubscription }
 end
-for _, c in ipairs({ { 2048, 8, 64, 7, "Llama 3 (1:7)" }, { 364, 4, 64, 3, "3:1" }, { 560, 8, 40, 2, "2:1" }, { 52, 4, 48, 1.5, "1.5:1" } }) do
+for _, c in ipairs({ { 2048, 8, 64, 7, "Llama 3 (7:1)" }, { 364, 4, 64, 3, "3:1" }, { 560, 8, 40, 2, "2:1" }, { 52, 4, 48, 1.5, "1.5:1" } }) do
   leaf_cases[#leaf_cases + 1] = { label = c[5], nodes = c[1], nics = c[2], radix = c[3], o = c[4] }
 end
 for _, c in ipairs(leaf_cases) do c.want = leaves_ref(c.nodes, c.nics, c.radix, c.o) end
@@ -161,7 +161,7 @@ pas vers la racine.
   par nœud.
 
 Exemple, la partition H100 de Jean Zay (arbre à 2 niveaux supposé, radix 64, `o = 1`) :
-364 nœuds × 4 NIC = 1 456 ports ; `d = 32`, donc 46 feuilles ; leurs 46 × 32 = 1 472 liens
+364 nœuds × 4 NIC = 1 456 ports ; `d = 32`, donc 46 feuilles ; leurs 46 × 32 = 1 472 liens
 montants remplissent 23 épines de 64 ports : 69 commutateurs, ce que donne
 `jz:totals("h100").switches`.
 
@@ -172,7 +172,7 @@ traverser la coupure, dans un sens. Elle ne dépasse jamais la moitié du **déb
 (la somme des NIC de tous les nœuds).
 
 - Arbre élargi : moitié de l'injection, divisée par `o` (à partir de 2 niveaux). Jean Zay H100 :
-  1 456 × 400 Gb/s = 582,4 Tb/s = 72,8 To/s d'injection, donc 36,4 To/s de bissection.
+  1 456 × 400 Gb/s = 582,4 Tb/s = 72,8 To/s d'injection, donc 36,4 To/s de bissection.
 - Un réseau peut être **partagé** : les partitions V100 et A100 de Jean Zay sont sur le même
   Omni-Path. L'API calcule la bissection du réseau (avec tous ses nœuds), puis donne à chaque
   partition la part de ses nœuds : `bissection du réseau × nœuds de la partition / nœuds du réseau`.
@@ -191,9 +191,10 @@ traverser la coupure, dans un sens. Elle ne dépasse jamais la moitié du **déb
   bloquant. L'API en calcule la bissection par un flot maximal sur ces liens, qu'elle n'expose pas.
 
 Les arbres des préréglages sont tous supposés non bloquants (`o = 1`) : aucun centre ne publie le
-sien (voir les hypothèses des fichiers). Le réseau de Meta pour Llama 3 (RoCE, un NIC de 400 Gb/s
-par H100) est surabonné **1:7** au-dessus de ses « pods » de 3 072 GPU (fichier `networks.csv`
-d'Usine, d'après « The Llama 3 Herd of Models », 2024).
+sien (voir les hypothèses des fichiers). Le réseau de Meta pour Llama 3 (RoCE, une NIC de 400 Gb/s
+par H100) est surabonné d'un facteur **7** (7:1 ; l'article écrit « 1:7 ») au-dessus de ses
+« pods » de 3 072 GPU (fichier `networks.csv` d'Usine, d'après « The Llama 3 Herd of Models »,
+2024).
 
 ## La contention
 
@@ -204,17 +205,19 @@ toute façon pas dépasser `B` (sa NIC), le pas dure :
 t = α + max(S / B, F × S / C)
 ```
 
-C'est le **modèle du goulot** ; le simulateur d'Usine partage les liens de la même façon
-(équité max-min). Au-dessus d'une feuille surabonnée, si ses `d` GPU envoient tous vers le haut,
+C'est le **modèle du goulot d'étranglement** ; le simulateur d'Usine partage les liens de la même
+façon (équité max-min). Au-dessus d'une feuille surabonnée, si ses `d` GPU envoient tous vers le haut,
 `C = d × B / o` et le pas dure `o` fois plus longtemps.
 
 Pour une **collective**, tout dépend du motif :
 
 - l'**anneau** (*ring*) : chaque GPU envoie à son voisin ; une coupure n'est traversée que par un
   ou deux flots. Son coût alpha-bêta, sans contention, est `2 (p − 1) (α + S / (p × B))` pour un
-  all-reduce de `S` octets sur `p` GPU (α : latence d'un message, B : débit d'un flot) ;
+  all-reduce de `S` octets sur `p` GPU (α : latence d'un message, B : débit d'un flot ; voir
+  l'exercice 7) ;
 - la **réduction par moitiés puis doublements** (`rhd`) : aux pas où le partenaire est loin, tous
-  les GPU envoient à travers la coupure en même temps ; c'est la bissection **du job** qui limite ;
+  les GPU envoient à travers la coupure en même temps ; c'est la bissection **de la tâche** qui
+  limite ;
 - `hier` : anneaux dans le nœud, puis anneaux entre nœuds, un par rang local.
 
 `usine.collective{platform = p, partition = id, op = "allreduce", algo = "rhd", gpus = n, bytes = S}`
@@ -303,8 +306,8 @@ node's NICs).
 
 The presets' trees are all assumed non-blocking (`o = 1`): no centre publishes its own (see the
 files' assumptions). Meta's network for Llama 3 (RoCE, one 400 Gb/s NIC per H100) is
-oversubscribed **1:7** above its 3,072-GPU "pods" (Usine's `networks.csv`, after "The Llama 3 Herd
-of Models", 2024).
+oversubscribed by a factor of **7** (7:1; the paper writes "1:7") above its 3,072-GPU "pods"
+(Usine's `networks.csv`, after "The Llama 3 Herd of Models", 2024).
 
 ## Contention
 
@@ -323,7 +326,7 @@ For a **collective**, it all depends on the pattern:
 
 - the **ring**: each GPU sends to its neighbour; a cut is crossed by one or two flows only. Its
   alpha-beta cost, without contention, is `2 (p − 1) (α + S / (p × B))` for an all-reduce of `S`
-  bytes over `p` GPUs (α: one message's latency, B: one flow's bandwidth);
+  bytes over `p` GPUs (α: one message's latency, B: one flow's bandwidth; see exercise 7);
 - **recursive halving-doubling** (`rhd`): at the steps where the partner is far, every GPU sends
   across the cut at once; the bisection **of the job** is the limit;
 - `hier`: rings inside the node, then rings between nodes, one per local rank.
@@ -452,8 +455,8 @@ end
       id = "ring",
       title = { fr = "All-reduce en anneau, sans contention", en = "Ring all-reduce, without contention" },
       points = 2,
-      hint = { fr = "L'anneau fait deux tours (réduction puis diffusion) de p − 1 pas ; à chaque pas, chaque GPU envoie un p-ième du tampon.",
-               en = "The ring goes round twice (reduce, then gather) in p − 1 steps each; at each step every GPU sends one p-th of the buffer." },
+      hint = { fr = "L'anneau fait deux tours (reduce-scatter puis all-gather) de p − 1 pas chacun ; à chaque pas, chaque GPU envoie un p-ième du tampon.",
+               en = "The ring goes round twice (reduce-scatter, then all-gather) in p − 1 steps each; at each step every GPU sends one p-th of the buffer." },
       run = function(s)
         for _, c in ipairs(ring_cases) do
           local r = usine.collective { platform = c.p, partition = c.id, op = "allreduce", algo = "ring", gpus = c.gpus, bytes = c.bytes }

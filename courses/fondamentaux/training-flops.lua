@@ -75,62 +75,64 @@ Combien d'opérations faut-il pour entraîner un modèle de langage ? La règle 
 
 ```
 C = 6 × N × D
-N : paramètres, D : tokens d'entraînement
+N : paramètres, D : jetons d'entraînement
 ```
 
-Chaque poids sert à une multiplication et une addition par token à l'aller (2 FLOP), et à deux
-produits au retour, l'un pour le gradient des activations, l'autre pour celui du poids (4 FLOP).
-GPT-3 (`usine.params("gpt3-175b")` = 1,746 × 10¹¹ paramètres, 300 milliards de tokens) :
-C = 6 × 1,746 × 10¹¹ × 3 × 10¹¹ = 3,14 × 10²³ FLOP, le chiffre de l'article de GPT-3. Llama 3
-405B (4,059 × 10¹¹ paramètres, 15,6 × 10¹² tokens, soit 15,6 billions) : 3,8 × 10²⁵ FLOP.
+Pour chaque jeton, chaque poids sert à une multiplication et une addition dans la passe avant
+(2 FLOP), et à deux produits dans la rétropropagation, l'un pour le gradient des activations,
+l'autre pour celui du poids (4 FLOP). GPT-3 (`usine.params("gpt3-175b")` = 1,746 × 10¹¹
+paramètres, 300 milliards de jetons) : C = 6 × 1,746 × 10¹¹ × 3 × 10¹¹ = 3,14 × 10²³ FLOP, le
+chiffre de l'article de GPT-3. Llama 3 405B (4,059 × 10¹¹ paramètres, 15,6 × 10¹² jetons, soit
+15,6 billions) : 3,8 × 10²⁵ FLOP.
 
 ## Combien de jours ?
 
 Une usine ne tient pas sa crête : la part de la crête consacrée aux FLOP du modèle est le **MFU**
-(*model FLOPs utilization*), de 35 à 45 % pour les grands entraînements (38 à 43 % pour Llama 3
-sur 16 384 H100).
+(*model FLOPs utilisation*), de 35 à 45 % pour les grands entraînements (38 à 43 % pour Llama 3
+sur 16 384 H100).
 
 ```
 temps (s) = C / (GPU × crête par GPU × MFU)
-1 jour = 86 400 s
+1 jour = 86 400 s
 ```
 
-La partition H100 de Jean Zay : 1 456 GPU à 989 TFLOP/s en bf16. À 40 % de MFU, GPT-3 y prendrait
-6,3 jours et Llama 3 405B 763 jours. Alice Recoque (12 824 MI430X à 2 500 TFLOP/s en bf16, une
-hypothèse du fichier de plateforme) : 34 jours pour Llama 3 405B.
+La partition H100 de Jean Zay : 1 456 GPU à 989 TFLOP/s en bf16. À 40 % de MFU, GPT-3 y prendrait
+6,3 jours et Llama 3 405B 763 jours. Alice Recoque (12 824 MI430X à 2 500 TFLOP/s en bf16, une
+hypothèse du fichier de plateforme) : 34 jours pour Llama 3 405B.
 
 ## Ce que 6ND ne compte pas
 
-`usine.predict` compte les FLOP couche par couche, et trouve plus que `6 × N` par token :
-2,7 % de plus pour GPT-3, 8 % pour Llama 3 405B, 20 % pour Llama 3 8B. Deux raisons :
+`usine.predict` compte les FLOP couche par couche, et trouve plus que `6 × N` par jeton :
+2,7 % de plus pour GPT-3, 8 % pour Llama 3 405B, 20 % pour Llama 3 8B. Deux raisons :
 
-- **l'attention** fait des FLOP sans paramètres : `Q·Kᵀ` compare chaque token aux `s` tokens de
-  la séquence, puis la somme pondérée des `V` en refait autant : `4 × s × h` FLOP par token et par
-  couche à l'aller, trois fois plus avec le retour, soit `12 × l × s × h` (`l` couches, `h` la
-  largeur `hidden`, `s` la longueur de séquence `seq`). Le masque causal, qui en épargnerait la
-  moitié, n'est pas déduit, comme dans le décompte de PaLM ;
-- **les tables d'embedding** sont lues, pas multipliées : leurs paramètres ne coûtent rien. C'est
-  la table d'entrée (`vocab × hidden`) quand la sortie a sa propre matrice (`tied = false`), et les
-  positions apprises (`seq × hidden`) quand `pos_emb` est vrai. Quand `tied` est vrai, la même
-  matrice sert aussi de couche de sortie : elle est multipliée, elle compte.
+- **l'attention** fait des FLOP sans paramètres : `Q·Kᵀ` compare chaque jeton aux `s` jetons de
+  la séquence, puis la somme pondérée des `V` en refait autant : `4 × s × h` FLOP par jeton et par
+  couche dans la passe avant, trois fois plus avec la rétropropagation, soit `12 × l × s × h`
+  (`l` couches, `h` la largeur `hidden`, `s` la longueur de séquence `seq`). Le masque causal, qui
+  en épargnerait la moitié, n'est pas déduit, comme dans le décompte de PaLM ;
+- **les tables de plongement** (*embeddings*) sont lues, pas multipliées : leurs paramètres ne
+  coûtent rien. C'est la table d'entrée (`vocab × hidden`) quand la sortie a sa propre matrice
+  (`tied = false`), et les positions apprises (`seq × hidden`) quand `pos_emb` est vrai. Quand
+  `tied` est vrai, la même matrice sert aussi de couche de sortie : elle est multipliée, elle
+  compte.
 
 ```
-FLOP du modèle par token
+FLOP du modèle par jeton
   = 6 × (N − N_tables) + 12 × l × s × h
 ```
 
-Les biais et les normalisations restent dans `N` : ils pèsent moins de 0,1 %.
+Les biais et les normalisations restent dans `N` : ils pèsent moins de 0,1 %.
 
-La **recomputation** refait une partie de l'aller pendant le retour, pour garder moins
+Le **recalcul** refait une partie de la passe avant pendant la rétropropagation, pour garder moins
 d'activations en mémoire. Ces FLOP occupent le matériel sans faire avancer le modèle : ils comptent
-dans les FLOP *matériels* (et le HFU), pas dans le MFU.
+dans les FLOP *matériels* (et le HFU, *hardware FLOPs utilisation*), pas dans le MFU.
 
 - `"none"` : rien de plus ;
-- `"selective"` (Korthikanti et al., 2022) : le cœur de l'attention, `4 × l × s × h` par token ;
-- `"full"` : tout l'aller des couches, `2 × N_couches + 4 × l × s × h` par token, où `N_couches`
-  est `N` moins les tables d'embedding et la couche de sortie (`vocab × hidden` une fois si
-  `tied`, deux fois sinon ; plus `seq × hidden` si `pos_emb`). La couche de sortie n'est pas
-  refaite. C'est pourquoi on parle de « 8ND » avec recomputation complète.
+- `"selective"` (Korthikanti et al., 2022) : le cœur de l'attention, `4 × l × s × h` par jeton ;
+- `"full"` : toute la passe avant des couches, `2 × N_couches + 4 × l × s × h` par jeton, où
+  `N_couches` est `N` moins les tables de plongement et la couche de sortie (`vocab × hidden` une
+  fois si `tied`, deux fois sinon ; plus `seq × hidden` si `pos_emb`). La couche de sortie n'est
+  pas refaite. C'est pourquoi on parle de « 8ND » avec recalcul complet.
 
 ## À faire
 
@@ -142,26 +144,27 @@ Un modèle `m` est une table comme celle de `usine.model("gpt3-175b")` : `m.laye
 3. `days_on(p, partition, model, tokens, mfu)` : la durée en jours d'un entraînement du modèle
    préréglé `model` (son identifiant, comme `"llama3-405b"`) sur **toute** la partition, à la crête
    bf16 de ses GPU, par la règle `6ND` ;
-4. `flops_per_token(m)` : les FLOP du modèle par token, attention comprise, tables exclues ;
-5. `hardware_flops_per_token(m, recompute)` : les FLOP matériels par token, avec `recompute` valant
+4. `flops_per_token(m)` : les FLOP du modèle par jeton, attention comprise, tables de plongement
+   exclues ;
+5. `hardware_flops_per_token(m, recompute)` : les FLOP matériels par jeton, avec `recompute` valant
    `"none"`, `"selective"` ou `"full"`.
 
-Les deux dernières seront comparées à ce que compte `usine.predict` (à 0,1 % près) ; les autres
+Les deux dernières seront comparées à ce que compte `usine.predict` (à 0,1 % près) ; les autres
 seront essayées sur GPT-3, BLOOM, Llama 3 (8B, 70B, 405B), sur Jean Zay (H100, A100), Alice Recoque
 et Eos, avec plusieurs MFU.
 
 Sources : J. Kaplan et al., « Scaling laws for neural language models », 2020 ; T. Brown et al.,
-« Language models are few-shot learners », 2020 (GPT-3, 300 milliards de tokens) ; BigScience,
-BLOOM, 2022 (366 milliards de tokens) ; Meta, « The Llama 3 herd of models », 2024 (15,6 billions
-de tokens, 3,8 × 10²⁵ FLOP, MFU de 38 à 43 %) ; A. Chowdhery et al., PaLM, 2022, annexe B (FLOP de
+« Language models are few-shot learners », 2020 (GPT-3, 300 milliards de jetons) ; BigScience,
+BLOOM, 2022 (366 milliards de jetons) ; Meta, « The Llama 3 herd of models », 2024 (15,6 billions
+de jetons, 3,8 × 10²⁵ FLOP, MFU de 38 à 43 %) ; A. Chowdhery et al., PaLM, 2022, annexe B (FLOP de
 l'attention dans le MFU) ; V. Korthikanti et al., « Reducing activation recomputation in large
-transformer models », 2022 ; fichiers `jean-zay.xml`, `alice-recoque.xml`, `eos.xml` d'Usine.
+transformer models », 2022 ; fichiers `jean-zay.xml`, `alice-recoque.xml` et `eos.xml` d'Usine.
 ]],
     en = [[
 # The compute of a training run
 
-How many operations does it take to train a language model? The most used rule (Kaplan et al.,
-2020) fits on one line:
+How many operations does it take to train a language model? The most widely used rule (Kaplan et
+al., 2020) fits on one line:
 
 ```
 C = 6 × N × D
@@ -171,13 +174,13 @@ N: parameters, D: training tokens
 Each weight takes part in one multiply and one add per token on the forward pass (2 FLOPs), and in
 two products on the backward pass, one for the gradient of the activations, one for that of the
 weight (4 FLOPs). GPT-3 (`usine.params("gpt3-175b")` = 1.746 × 10¹¹ parameters, 300 billion
-tokens): C = 6 × 1.746 × 10¹¹ × 3 × 10¹¹ = 3.14 × 10²³ FLOPs, the figure of the GPT-3 paper.
+tokens): C = 6 × 1.746 × 10¹¹ × 3 × 10¹¹ = 3.14 × 10²³ FLOPs, the GPT-3 paper's figure.
 Llama 3 405B (4.059 × 10¹¹ parameters, 15.6 trillion tokens): 3.8 × 10²⁵ FLOPs.
 
 ## How many days?
 
 A factory does not sustain its peak: the fraction of the peak spent on the model's FLOPs is the
-**MFU** (model FLOPs utilisation), 35 to 45 % for large runs (38 to 43 % for Llama 3 on 16,384
+**MFU** (model FLOPs utilisation), 35 to 45 % for large runs (38 to 43 % for Llama 3 on 16,384
 H100s).
 
 ```
@@ -185,20 +188,20 @@ time (s) = C / (GPUs × peak per GPU × MFU)
 1 day = 86,400 s
 ```
 
-Jean Zay's H100 partition: 1,456 GPUs at 989 TFLOP/s in bf16. At 40 % MFU, GPT-3 would take 6.3
+Jean Zay's H100 partition: 1,456 GPUs at 989 TFLOP/s in bf16. At 40 % MFU, GPT-3 would take 6.3
 days there and Llama 3 405B 763 days. Alice Recoque (12,824 MI430X at 2,500 TFLOP/s in bf16, an
 assumption of the platform file): 34 days for Llama 3 405B.
 
 ## What 6ND leaves out
 
-`usine.predict` counts FLOPs layer by layer, and finds more than `6 × N` per token: 2.7 % more for
-GPT-3, 8 % for Llama 3 405B, 20 % for Llama 3 8B. Two reasons:
+`usine.predict` counts FLOPs layer by layer, and finds more than `6 × N` per token: 2.7 % more for
+GPT-3, 8 % for Llama 3 405B, 20 % for Llama 3 8B. Two reasons:
 
 - **attention** does FLOPs without parameters: `Q·Kᵀ` compares each token with the `s` tokens of
   the sequence, then the weighted sum of the `V`s does as much again: `4 × s × h` FLOPs per token
-  and per layer forward, three times that with the backward pass, so `12 × l × s × h` (`l` layers,
-  `h` the `hidden` width, `s` the sequence length `seq`). The causal mask, which would spare half
-  of it, is not taken off, as in PaLM's count;
+  and per layer in the forward pass, three times that with the backward pass, so `12 × l × s × h`
+  (`l` layers, `h` the `hidden` width, `s` the sequence length `seq`). The causal mask, which would
+  spare half of it, is not subtracted, as in PaLM's count;
 - **embedding tables** are read, not multiplied: their parameters cost nothing. That is the input
   table (`vocab × hidden`) when the output has its own matrix (`tied = false`), and the learned
   positions (`seq × hidden`) when `pos_emb` is true. When `tied` is true, the same matrix is also
@@ -209,11 +212,11 @@ model FLOPs per token
   = 6 × (N − N_tables) + 12 × l × s × h
 ```
 
-Biases and norms stay in `N`: they weigh less than 0.1 %.
+Biases and norms stay in `N`: they weigh less than 0.1 %.
 
 **Recomputation** redoes part of the forward pass during the backward pass, to keep fewer
 activations in memory. Those FLOPs keep the hardware busy without moving the model forward: they
-count in the *hardware* FLOPs (and the HFU), not in the MFU.
+count in the *hardware* FLOPs (and the HFU, hardware FLOPs utilisation), not in the MFU.
 
 - `"none"`: nothing more;
 - `"selective"` (Korthikanti et al., 2022): the attention core, `4 × l × s × h` per token;
@@ -232,18 +235,19 @@ A model `m` is a table like that of `usine.model("gpt3-175b")`: `m.layers`, `m.h
 3. `days_on(p, partition, model, tokens, mfu)`: the duration in days of a run of the preset model
    `model` (its id, such as `"llama3-405b"`) on the **whole** partition, at its GPUs' bf16 peak, by
    the `6ND` rule;
-4. `flops_per_token(m)`: the model's FLOPs per token, attention included, tables left out;
+4. `flops_per_token(m)`: the model's FLOPs per token, attention included, embedding tables left
+   out;
 5. `hardware_flops_per_token(m, recompute)`: the hardware FLOPs per token, with `recompute` one of
    `"none"`, `"selective"` or `"full"`.
 
-The last two will be compared with what `usine.predict` counts (within 0.1 %); the others will be
+The last two will be compared with what `usine.predict` counts (within 0.1 %); the others will be
 tried on GPT-3, BLOOM, Llama 3 (8B, 70B, 405B), on Jean Zay (H100, A100), Alice Recoque and Eos,
 with several MFUs.
 
 Sources: J. Kaplan et al., "Scaling laws for neural language models", 2020; T. Brown et al.,
 "Language models are few-shot learners", 2020 (GPT-3, 300 billion tokens); BigScience, BLOOM, 2022
 (366 billion tokens); Meta, "The Llama 3 herd of models", 2024 (15.6 trillion tokens,
-3.8 × 10²⁵ FLOPs, 38 to 43 % MFU); A. Chowdhery et al., PaLM, 2022, appendix B (attention FLOPs in
+3.8 × 10²⁵ FLOPs, 38 to 43 % MFU); A. Chowdhery et al., PaLM, 2022, appendix B (attention FLOPs in
 the MFU); V. Korthikanti et al., "Reducing activation recomputation in large transformer models",
 2022; Usine's `jean-zay.xml`, `alice-recoque.xml` and `eos.xml`.
 ]],
@@ -287,14 +291,14 @@ end
       id = "flops",
       title = { fr = "C = 6ND", en = "C = 6ND" },
       points = 2,
-      hint = { fr = "Six FLOP par paramètre et par token : deux à l'aller, quatre au retour.",
-               en = "Six FLOPs per parameter and per token: two forward, four backward." },
+      hint = { fr = "Six FLOP par paramètre et par jeton : deux dans la passe avant, quatre dans la rétropropagation.",
+               en = "Six FLOPs per parameter and per token: two in the forward pass, four in the backward pass." },
       run = function(s)
         for _, r in ipairs(RUNS) do
           local n = usine.params(r.model)
           local want, got = six_nd(r.model, r.tokens), s.training_flops(n, r.tokens)
           if not usine.near(got, want, 1e-9) then
-            return false, { fr = ("%s (N = %s), D = %s tokens : %s FLOP attendus, reçu %s"):format(name_of(r.model), fmt(n), fmt(r.tokens), fmt(want), shown(got)),
+            return false, { fr = ("%s (N = %s), D = %s jetons : %s FLOP attendus, reçu %s"):format(name_of(r.model), fmt(n), fmt(r.tokens), fmt(want), shown(got)),
                             en = ("%s (N = %s), D = %s tokens: expected %s FLOPs, got %s"):format(name_of(r.model), fmt(n), fmt(r.tokens), fmt(want), shown(got)) }
           end
         end
@@ -337,7 +341,7 @@ end
           local want = days(six_nd(model, tokens), gpus, peak, mfu)
           local got = s.days_on(p, id, model, tokens, mfu)
           if not usine.near(got, want, 1e-9) then
-            return false, { fr = ("%s sur %s/%s (%d GPU), %s tokens, MFU %s : %s jours attendus, reçu %s"):format(name_of(model), p.id, id, gpus, fmt(tokens), fmt(mfu), fmt(want), shown(got)),
+            return false, { fr = ("%s sur %s/%s (%d GPU), %s jetons, MFU %s : %s jours attendus, reçu %s"):format(name_of(model), p.id, id, gpus, fmt(tokens), fmt(mfu), fmt(want), shown(got)),
                             en = ("%s on %s/%s (%d GPUs), %s tokens, MFU %s: expected %s days, got %s"):format(name_of(model), p.id, id, gpus, fmt(tokens), fmt(mfu), fmt(want), shown(got)) }
           end
         end
@@ -346,7 +350,7 @@ end
     },
     {
       id = "per-token",
-      title = { fr = "FLOP par token, comme usine.predict les compte", en = "FLOPs per token, as usine.predict counts them" },
+      title = { fr = "FLOP par jeton, comme les compte usine.predict", en = "FLOPs per token, as usine.predict counts them" },
       points = 3,
       hint = { fr = "Partez de 6 × N, retirez les paramètres qui ne sont que lus (regardez tied et pos_emb), ajoutez l'attention.",
                en = "Start from 6 × N, take out the parameters that are only read (look at tied and pos_emb), add attention." },
@@ -357,7 +361,7 @@ end
           local want, got = c.model_flops, s.flops_per_token(c.model)
           if not usine.near(got, want, 1e-3) then
             local ratio = want / (6 * usine.params(id))
-            return false, { fr = ("%s : usine.predict compte %s FLOP par token (%.3g fois 6N), reçu %s"):format(c.model.name, fmt(want), ratio, shown(got)),
+            return false, { fr = ("%s : usine.predict compte %s FLOP par jeton (%.3g fois 6N), reçu %s"):format(c.model.name, fmt(want), ratio, shown(got)),
                             en = ("%s: usine.predict counts %s FLOPs per token (%.3g times 6N), got %s"):format(c.model.name, fmt(want), ratio, shown(got)) }
           end
           local gap = want / (6 * usine.params(id)) - 1
@@ -369,9 +373,9 @@ end
     },
     {
       id = "recompute",
-      title = { fr = "FLOP matériels avec recomputation", en = "Hardware FLOPs with recomputation" },
+      title = { fr = "FLOP matériels avec recalcul", en = "Hardware FLOPs with recomputation" },
       points = 2,
-      hint = { fr = "Ajoutez aux FLOP du modèle ce qui est refait : rien, le cœur de l'attention, ou l'aller entier des couches (sans la couche de sortie).",
+      hint = { fr = "Ajoutez aux FLOP du modèle ce qui est refait : rien, le cœur de l'attention, ou toute la passe avant des couches (sans la couche de sortie).",
                en = "Add to the model FLOPs what is redone: nothing, the attention core, or the whole forward pass of the layers (without the output layer)." },
       run = function(s)
         for _, id in ipairs(RECOMPUTE_MODELS) do
@@ -379,7 +383,7 @@ end
           for _, rc in ipairs(MODES) do
             local want, got = c[rc], s.hardware_flops_per_token(c.model, rc)
             if not usine.near(got, want, 1e-3) then
-              return false, { fr = ("%s, recompute = %q : usine.predict compte %s FLOP matériels par token (%.4g fois les FLOP du modèle), reçu %s"):format(c.model.name, rc, fmt(want), want / c.model_flops, shown(got)),
+              return false, { fr = ("%s, recompute = %q : usine.predict compte %s FLOP matériels par jeton (%.4g fois les FLOP du modèle), reçu %s"):format(c.model.name, rc, fmt(want), want / c.model_flops, shown(got)),
                               en = ("%s, recompute = %q: usine.predict counts %s hardware FLOPs per token (%.4g times the model FLOPs), got %s"):format(c.model.name, rc, fmt(want), want / c.model_flops, shown(got)) }
             end
           end
