@@ -611,8 +611,9 @@ static void test_checker(void **state)
 {
     (void)state;
     ex_exercise *e = load_anatomy();
-    ex_host host = { .platform_path = PRESETS };
-    ui_checker *c = ui_checker_create(&host);
+    const char *usine = getenv("USINE") && *getenv("USINE") ? getenv("USINE") : "build/usine";
+    assert_null(ui_checker_create(NULL));
+    ui_checker *c = ui_checker_create(usine);
     assert_non_null(c);
     gr_record rec;
     assert_int_equal(ui_checker_poll(c, &rec), 0);

@@ -11,7 +11,6 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libxml/parser.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -21,12 +20,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "grade.h"
 #include "util.h"
 
 extern char **environ;
 
-#define UI_MAX_SUBMISSION_BYTES (1u << 20)      /* as the grader reads at most */
 #define UI_MAX_PROGRESS_BYTES (16u << 20)
 
 /* ---- files and folders ------------------------------------------------------------------------ */
@@ -226,10 +223,14 @@ int ui_watch_changed(ui_watch *w)
 
 /* ---- the checker ------------------------------------------------------------------------------ */
 
+/* The checker grades by running the grader program itself, `usine grade EXERCISE FILE --format
+ * json`, as a new process (posix_spawn, then exec at once). It does not fork the app: after a fork,
+ * a process that has other threads (the window, the simulation) may call only async-signal-safe
+ * functions until it execs, and a grading child runs Lua, malloc and libxml2, whose locks another
+ * thread may hold at that instant. The record comes back as the JSON line the grader prints. */
+
 typedef struct job {
     char *exercise_path, *exercise_id, *path, *lang;
-    char *text;                 /* the submission; NULL: it could not be read, see why */
-    char *why;
 } job;
 
 struct ui_checker {
@@ -242,9 +243,7 @@ struct ui_checker {
     gr_record ready;
     int have_ready;
     /* the thread's own */
-    char *platform_path;
-    ex_exercise *ex;            /* its copy of the exercise (ex->path) */
-    struct stat ex_st;          /* that file when it was loaded */
+    char *grader;               /* the usine program */
 };
 
 static void job_free(job *j)
@@ -254,37 +253,7 @@ static void job_free(job *j)
     free(j->exercise_id);
     free(j->path);
     free(j->lang);
-    free(j->text);
-    free(j->why);
     free(j);
-}
-
-static int same_file(const struct stat *a, const struct stat *b)
-{
-    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
-/* The thread's copy of the exercise, loaded again when its file changed. NULL with err. */
-static ex_exercise *checker_exercise(ui_checker *c, const char *path, char *err, size_t n)
-{
-    struct stat st;
-    int have_st = stat(path, &st) == 0;
-    if (c->ex && have_st && !strcmp(c->ex->path, path) && same_file(&st, &c->ex_st)) return c->ex;
-    ex_free(c->ex);
-    ex_host host = { .platform_path = c->platform_path };
-    c->ex = ex_load(path, &host, err, n);
-    if (c->ex && have_st) c->ex_st = st;
-    else memset(&c->ex_st, 0, sizeof c->ex_st);
-    return c->ex;
-}
-
-static void keep_record(void *ud, int index, gr_record *rec)
-{
-    (void)index;
-    gr_record *out = ud;
-    gr_record_free(out);
-    *out = *rec;
 }
 
 static char *clean_str(const char *s)
@@ -292,36 +261,92 @@ static char *clean_str(const char *s)
     return gr_clean_text(s, strlen(s), 0);
 }
 
+/* A record that holds an error alone (no check could be listed). */
+static void error_record(const job *j, const char *why, gr_record *rec)
+{
+    gr_record_init(rec);
+    rec->submission = clean_str(j->path);
+    rec->exercise = clean_str(j->exercise_id);
+    rec->lang = ut_strdup(strcmp(j->lang, "en") == 0 ? "en" : "fr");
+    rec->error = clean_str(why);
+    rec->output = ut_strdup("");
+}
+
+/* Read all of fd (at most max bytes kept) into a malloc'ed, NUL-terminated buffer. */
+static char *read_fd(int fd, size_t max)
+{
+    size_t n = 0, cap = 4096;
+    char *buf = ut_malloc(cap);
+    for (;;) {
+        if (n + 1 >= cap && cap < max) {
+            cap = cap * 2 < max ? cap * 2 : max;
+            buf = ut_realloc(buf, cap);
+        }
+        char scratch[4096];
+        int keep = n + 1 < cap;
+        ssize_t got = read(fd, keep ? buf + n : scratch, keep ? cap - 1 - n : sizeof scratch);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) break;
+        if (keep) n += (size_t)got;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
 static void check_one(ui_checker *c, const job *j, gr_record *rec)
 {
-    char err[1024], msg[1200];
-    ex_exercise *e = checker_exercise(c, j->exercise_path, err, sizeof err);
-    if (!e) {
-        /* No exercise to build the checks from: a record with the error alone. */
-        gr_record_init(rec);
-        rec->submission = clean_str(j->path);
-        rec->exercise = clean_str(j->exercise_id);
-        rec->lang = ut_strdup(strcmp(j->lang, "en") == 0 ? "en" : "fr");
-        snprintf(msg, sizeof msg, _("cannot load the exercise: %s"), err);
-        rec->error = clean_str(msg);
-        rec->output = ut_strdup("");
+    char msg[1200];
+    int out[2], err[2];
+    if (pipe2(out, O_CLOEXEC) != 0) {
+        snprintf(msg, sizeof msg, _("cannot start the grader: %s"), strerror(errno));
+        error_record(j, msg, rec);
         return;
     }
-    if (!j->text) {
-        snprintf(msg, sizeof msg, _("cannot read the submission: %s"), j->why);
-        grade_verdict(e, j->path, j->lang, msg, rec);
+    if (pipe2(err, O_CLOEXEC) != 0) {
+        close(out[0]), close(out[1]);
+        snprintf(msg, sizeof msg, _("cannot start the grader: %s"), strerror(errno));
+        error_record(j, msg, rec);
         return;
     }
-    /* One submission, given in memory, graded in a confined child exactly as `usine grade` does. */
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+    char *argv[] = { c->grader, "grade", j->exercise_path, j->path, "--format", "json", "--jobs", "1", "--lang", j->lang, NULL };
+    pid_t pid;
+    int rc = posix_spawn(&pid, c->grader, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(out[1]);
+    close(err[1]);
+    if (rc != 0) {
+        close(out[0]), close(err[0]);
+        snprintf(msg, sizeof msg, _("cannot start the grader %s: %s"), c->grader, strerror(rc));
+        error_record(j, msg, rec);
+        return;
+    }
+    /* stderr is small (a message); read it after stdout, which the grader writes once at the end */
+    char *text = read_fd(out[0], 4u << 20), *errs = read_fd(err[0], 16384);
+    close(out[0]);
+    close(err[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    cJSON *o = cJSON_Parse(text);
+    char why[256] = "";
     gr_record_init(rec);
-    const char *paths[1] = { j->path }, *texts[1] = { j->text };
-    grade_batch b = { .exercise = e, .paths = paths, .texts = texts, .n = 1, .jobs = 1, .lang = j->lang,
-                      .emit = keep_record, .ud = rec };
-    int rc = grade_run(&b, err, sizeof err);
-    if (rc < 0 || !rec->exercise) {                 /* no child could start, or no record came */
+    if (!o || gr_record_from_json(o, rec, why, sizeof why) != 0) {
+        /* no record: the exercise does not load, or the grader died; its message says why */
         gr_record_free(rec);
-        grade_verdict(e, j->path, j->lang, rc < 0 ? err : _("the grading process returned no result"), rec);
+        size_t len = strcspn(errs, "\n");
+        errs[len] = '\0';
+        const char *m = !strncmp(errs, "usine: ", 7) ? errs + 7 : errs;
+        if (*m) snprintf(msg, sizeof msg, _("cannot load the exercise: %s"), m);
+        else snprintf(msg, sizeof msg, "%s", _("the grading process returned no result"));
+        error_record(j, msg, rec);
     }
+    cJSON_Delete(o);
+    free(text);
+    free(errs);
 }
 
 static void *checker_main(void *arg)
@@ -354,12 +379,12 @@ static void *checker_main(void *arg)
     return NULL;
 }
 
-ui_checker *ui_checker_create(const ex_host *host)
+ui_checker *ui_checker_create(const char *grader)
 {
+    if (!grader || !*grader) return NULL;
     ui_checker *c = ut_calloc(1, sizeof *c);
-    c->platform_path = ut_strdup(host && host->platform_path ? host->platform_path : "");
+    c->grader = ut_strdup(grader);
     gr_record_init(&c->ready);
-    xmlInitParser();                             /* before a second thread may parse platforms */
     int have_mu = 0, have_cv = 0;
     if (pthread_mutex_init(&c->mu, NULL) != 0) goto fail;
     have_mu = 1;
@@ -370,7 +395,7 @@ ui_checker *ui_checker_create(const ex_host *host)
 fail:
     if (have_cv) pthread_cond_destroy(&c->cv);
     if (have_mu) pthread_mutex_destroy(&c->mu);
-    free(c->platform_path);
+    free(c->grader);
     free(c);
     return NULL;
 }
@@ -383,12 +408,6 @@ int ui_checker_submit(ui_checker *c, const ex_exercise *e, const char *path, con
     j->exercise_id = ut_strdup(e->id ? e->id : "");
     j->path = ut_strdup(path);
     j->lang = ut_strdup(lang && !strcmp(lang, "en") ? "en" : "fr");
-    char why[256];
-    size_t len;
-    if (ut_read_file(path, UI_MAX_SUBMISSION_BYTES, &j->text, &len, why, sizeof why) != 0) {
-        j->text = NULL;
-        j->why = ut_strdup(why);
-    }
     pthread_mutex_lock(&c->mu);
     job_free(c->queued);                         /* replaced by the newer one */
     c->queued = j;
@@ -432,8 +451,7 @@ void ui_checker_destroy(ui_checker *c)
     pthread_join(c->thread, NULL);
     job_free(c->queued);
     gr_record_free(&c->ready);
-    ex_free(c->ex);
-    free(c->platform_path);
+    free(c->grader);
     pthread_cond_destroy(&c->cv);
     pthread_mutex_destroy(&c->mu);
     free(c);

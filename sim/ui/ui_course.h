@@ -4,17 +4,17 @@
  *
  * The student edits <data>/work/<course-id>/<exercise-id>.lua in an editor of their own; the app
  * polls a ui_watch a few times a second and, when the file changed, submits it to a ui_checker,
- * whose thread grades it exactly as `usine grade` does (grade_run: a confined child process), and
- * polls the checker for the record, which it shows and gives to ui_progress.
+ * whose thread grades it by running `usine grade` itself (a new process, which confines the
+ * submission in a child of its own), and polls the checker for the record, which it shows and
+ * gives to ui_progress.
  * <data> is $XDG_DATA_HOME/usine, or $HOME/.local/share/usine when XDG_DATA_HOME is unset, empty
  * or relative (as `usine calibrate` does for local.xml).
  *
  * Threads: everything here is called from one thread (the window's), except that a ui_checker
  * grades on a thread of its own. That thread never touches the caller's ex_exercise: submit reads
- * the exercise's path and id during the call, and the checker loads its own copy (ex_load, kept
- * while the exercise file stays the same), so the caller may use, reload or free its exercise at
- * any time. Call xmlInitParser() once before starting threads that load platforms (libxml2);
- * ui_checker_create does it too. */
+ * the exercise's path and id during the call, so the caller may use, reload or free its exercise
+ * at any time. The app never forks while its threads run: the grader is started with posix_spawn,
+ * which execs at once. */
 #ifndef USINE_UI_COURSE_H
 #define USINE_UI_COURSE_H
 
@@ -57,11 +57,12 @@ int ui_watch_changed(ui_watch *w);                                  /* 1 once pe
 
 typedef struct ui_checker ui_checker;
 
-/* A checker and its thread; host says where usine.platform() looks (copied). NULL when the
- * thread cannot start. */
-ui_checker *ui_checker_create(const ex_host *host);
-/* Grade the file at path (read now, during the call) against exercise e, in lang ("fr" or "en").
- * e is only read during the call (see the threads note above). A submission waiting behind the
+/* A checker and its thread. grader is the usine program (copied), which the checker runs as
+ * `grader grade EXERCISE FILE --format json` for each submission. NULL when the thread cannot
+ * start or grader is NULL or empty. */
+ui_checker *ui_checker_create(const char *grader);
+/* Grade the file at path against exercise e (its path and id, read during the call), in lang
+ * ("fr" or "en"); the grader reads the file when it runs. A submission waiting behind the
  * one being graded is replaced by this one, and a record that a newer submission supersedes is
  * dropped: poll only ever returns the newest one. An unreadable file still gets a record, which
  * says why. 0, or -1 when an argument is NULL. */
