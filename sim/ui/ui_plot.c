@@ -494,16 +494,43 @@ static void legend(cairo_t *cr, const legend_entry *e, int n, double x, double y
     cairo_restore(cr);
 }
 
+/* Show s centred at (x, y) within max_w: the font shrinks to 70 % of size, then the text is cut
+ * at a character and ends with "…". */
+static void text_fit(cairo_t *cr, double x, double y, double max_w, const char *s, double size, int bold)
+{
+    font(cr, size, bold);
+    double w = text_w(cr, s);
+    if (w > max_w && w > 0) {
+        double shrunk = size * max_w / w;
+        font(cr, shrunk > 0.7 * size ? shrunk : 0.7 * size, bold);
+        w = text_w(cr, s);
+    }
+    if (w <= max_w) {
+        text_at(cr, x, y, s, 0.5, 0);
+        return;
+    }
+    char buf[512];
+    size_t len = strlen(s) < sizeof buf - 4 ? strlen(s) : sizeof buf - 4;
+    memcpy(buf, s, len);
+    while (len > 0) {
+        do len--;
+        while (len > 0 && ((unsigned char)buf[len] & 0xC0) == 0x80);
+        memcpy(buf + len, "…", 4);
+        if (text_w(cr, buf) <= max_w) break;
+    }
+    if (len == 0) memcpy(buf, "…", 4);
+    text_at(cr, x, y, buf, 0.5, 0);
+}
+
 /* Title, subtitle and the note that says where the numbers come from. */
 static void heading(cairo_t *cr, double w, double scale, const char *title, const char *subtitle)
 {
+    double max_w = w - 16 * scale;
     rgb(cr, RGB_TEXT);
-    font(cr, 15 * scale, 1);
-    text_at(cr, w / 2, 8 * scale, title, 0.5, 0);
+    text_fit(cr, w / 2, 8 * scale, max_w, title, 15 * scale, 1);
     if (subtitle && subtitle[0]) {
-        font(cr, 11 * scale, 0);
         rgb(cr, RGB_MUTED);
-        text_at(cr, w / 2, 29 * scale, subtitle, 0.5, 0);
+        text_fit(cr, w / 2, 29 * scale, max_w, subtitle, 11 * scale, 0);
     }
 }
 
