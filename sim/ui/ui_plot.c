@@ -458,6 +458,23 @@ typedef struct legend_entry {
     int filled;
 } legend_entry;
 
+/* One entry: its line sample (sw wide) and marker at (lx, cy), then its text. */
+static void legend_entry_at(cairo_t *cr, const legend_entry *e, double lx, double cy, double sw, double pad, double scale)
+{
+    if (e->dash >= 0) {
+        rgb(cr, e->color);
+        cairo_set_line_width(cr, e->width * scale);
+        dash(cr, e->dash, scale);
+        cairo_move_to(cr, lx, cy);
+        cairo_line_to(cr, lx + sw, cy);
+        cairo_stroke(cr);
+        cairo_set_dash(cr, NULL, 0, 0);
+    }
+    draw_marker(cr, e->mk, lx + sw / 2, cy, scale, e->color, e->filled);
+    rgb(cr, RGB_TEXT);
+    text_at(cr, lx + sw + pad, cy, e->text, 0, 0.5);
+}
+
 /* A legend box with its corner at (x, y); corner 0 top-left (the box hangs below and right of
  * it), 1 bottom-left (the box stands above it). */
 static void legend(cairo_t *cr, const legend_entry *e, int n, double x, double y, int corner, double scale)
@@ -478,18 +495,7 @@ static void legend(cairo_t *cr, const legend_entry *e, int n, double x, double y
     cairo_stroke(cr);
     for (int i = 0; i < n; i++) {
         double cy = by + pad + lh * (i + 0.5), lx = bx + pad;
-        if (e[i].dash >= 0) {
-            rgb(cr, e[i].color);
-            cairo_set_line_width(cr, e[i].width * scale);
-            dash(cr, e[i].dash, scale);
-            cairo_move_to(cr, lx, cy);
-            cairo_line_to(cr, lx + sw, cy);
-            cairo_stroke(cr);
-            cairo_set_dash(cr, NULL, 0, 0);
-        }
-        draw_marker(cr, e[i].mk, lx + sw / 2, cy, scale, e[i].color, e[i].filled);
-        rgb(cr, RGB_TEXT);
-        text_at(cr, lx + sw + pad, cy, e[i].text, 0, 0.5);
+        legend_entry_at(cr, &e[i], lx, cy, sw, pad, scale);
     }
     cairo_restore(cr);
 }
@@ -803,18 +809,7 @@ static void legend_rows(cairo_t *cr, const legend_entry *e, int n, double x, dou
     cairo_save(cr);
     for (int i = 0; i < n; i++) {
         double lx = x + (i % cols) * col_w, cy = y + (i / cols + 0.5) * lh;
-        if (e[i].dash >= 0) {
-            rgb(cr, e[i].color);
-            cairo_set_line_width(cr, e[i].width * scale);
-            dash(cr, e[i].dash, scale);
-            cairo_move_to(cr, lx, cy);
-            cairo_line_to(cr, lx + sw, cy);
-            cairo_stroke(cr);
-            cairo_set_dash(cr, NULL, 0, 0);
-        }
-        draw_marker(cr, e[i].mk, lx + sw / 2, cy, scale, e[i].color, e[i].filled);
-        rgb(cr, RGB_TEXT);
-        text_at(cr, lx + sw + pad, cy, e[i].text, 0, 0.5);
+        legend_entry_at(cr, &e[i], lx, cy, sw, pad, scale);
     }
     cairo_restore(cr);
 }
