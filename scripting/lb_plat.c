@@ -12,10 +12,8 @@
 #include "util.h"
 
 #include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 enum { MAX_NAME = 64, MAX_LISTED = 1000 };
 
@@ -136,14 +134,8 @@ int lb_usine_platforms(lua_State *L)
 static plat_platform *load_preset(lua_State *L, int arg, const char *name, plat_error *err)
 {
     lua_getfield(L, LUA_REGISTRYINDEX, LB_PATH_KEY);
-    const char *path = lua_tostring(L, -1);
-    for (const char *dir = path; dir && *dir;) {
-        size_t len = strcspn(dir, ":");
-        char file[4096];
-        int fit = len && (size_t)snprintf(file, sizeof file, "%.*s/%s.xml", (int)len, dir, name) < sizeof file;
-        dir += len + (dir[len] == ':');
-        struct stat st;
-        if (!fit || (stat(file, &st) != 0 && (errno == ENOENT || errno == ENOTDIR))) continue;
+    char file[4096];
+    if (plat_find_file(name, lua_tostring(L, -1), file, sizeof file) == 0) {
         lua_pop(L, 1);
         return plat_load_file(file, err);
     }

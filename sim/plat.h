@@ -180,6 +180,10 @@ plat_platform *plat_load_file(const char *path, plat_error *err);               
 plat_platform *plat_load_memory(const char *xml, size_t len, const char *name, plat_error *err); /* same, from memory; name appears in messages */
 void plat_free(plat_platform *p);                                                   /* NULL is fine */
 const char *plat_schema_text(void);                                                 /* the RELAX NG schema built into the program */
+/* Where a platform is: spec itself when it is a path (holds '/' or ends in ".xml") that exists,
+ * else the first <dir>/<spec>.xml along dirs (':'-separated) that exists or cannot be checked
+ * (then plat_load_file says why). 0 and the path in buf, or -1. */
+int plat_find_file(const char *spec, const char *dirs, char *buf, size_t size);
 
 /* Lookup. Return the index, or -1. */
 int plat_find_partition(const plat_platform *p, const char *id);

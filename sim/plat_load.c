@@ -22,8 +22,10 @@
 #include <libxml/SAX2.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1104,4 +1106,21 @@ void plat_free(plat_platform *p)
     free(p->description_fr);
     free(p->description_en);
     free(p);
+}
+
+int plat_find_file(const char *spec, const char *dirs, char *buf, size_t size)
+{
+    struct stat st;
+    size_t n = strlen(spec);
+    if (strchr(spec, '/') || (n >= 4 && !strcmp(spec + n - 4, ".xml"))) {
+        if ((size_t)snprintf(buf, size, "%s", spec) >= size) return -1;
+        return stat(buf, &st) == 0 ? 0 : -1;
+    }
+    for (const char *dir = dirs ? dirs : ""; *dir;) {
+        size_t len = strcspn(dir, ":");
+        int fit = len && (size_t)snprintf(buf, size, "%.*s/%s.xml", (int)len, dir, spec) < size;
+        dir += len + (dir[len] == ':');
+        if (fit && (stat(buf, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))) return 0;
+    }
+    return -1;
 }

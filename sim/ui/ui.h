@@ -89,6 +89,7 @@ typedef struct ui_scene {
     ui_track *tracks;         /* per simulated GPU */
     double *link_cap_Bps;     /* per network link */
     ui_extra extra[UI_EXTRA_COUNT];
+    plat_platform *other[UI_EXTRA_COUNT]; /* the comparison machines, loaded once (FULL: NULL, it is plat) */
 } ui_scene;
 
 /* Build a scene synchronously (the worker calls it). platform_dirs: ':'-separated preset folders;
@@ -97,7 +98,6 @@ ui_scene *ui_scene_build(const ui_scenario *sc, const char *platform_dirs, const
 void ui_scene_free(ui_scene *s);                                   /* NULL is fine */
 ui_phase ui_track_at(const ui_track *tr, double t_s, int *comm);   /* phase at t (binary search) */
 const char *ui_phase_name(ui_phase p);                             /* translated, for legends */
-int ui_resolve_platform(const char *name, const char *platform_dirs, char *buf, size_t size); /* 0, or -1 */
 
 /* A worker thread that builds scenes; the newest request wins. */
 typedef struct ui_worker {

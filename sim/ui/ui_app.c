@@ -28,13 +28,6 @@
 #include <time.h>
 
 
-static double wall_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* ----------------------------------------------------------------------------------------- */
 
 void ui_app_layout_regions(ui_app *a)
@@ -73,13 +66,8 @@ void ui_app_request(ui_app *a)
 
 void ui_app_set_lang(ui_app *a, const char *lang)
 {
-    snprintf(a->lang, sizeof a->lang, "%s", lang);
-    setenv("LANGUAGE", lang, 1);
-    /* glibc drops its cache of translations when the message locale is set again */
-    const char *cur = setlocale(LC_MESSAGES, NULL);
-    char keep[64];
-    snprintf(keep, sizeof keep, "%s", cur ? cur : "C.UTF-8");
-    setlocale(LC_MESSAGES, keep);
+    cli_init_language(lang);   /* the interface language, as --lang sets it at start-up */
+    ui_app_request(a);         /* the scene's own words (labels, errors) are in the language it was built in */
     if (a->panel) ui_panel_relayout(a->panel);
     if (a->plots) ui_plots_scene_changed(a->plots);
 }
@@ -138,7 +126,6 @@ static int parse_size(const char *s, int *w, int *h)
 int ui_app_init(ui_app *a, const ui_options *o, char *err, size_t n)
 {
     memset(a, 0, sizeof *a);
-    snprintf(a->lang, sizeof a->lang, "%s", cli_lang());
     a->headless = o->headless;
     a->w = o->w, a->h = o->h;
     a->speed = 0;      /* chosen when the first scene arrives */
@@ -224,7 +211,7 @@ int ui_app_init(ui_app *a, const ui_options *o, char *err, size_t n)
      * simulation comes later from the worker */
     char path[1024];
     plat_error pe;
-    plat_platform *p = ui_resolve_platform(sc->platform, a->platform_dirs, path, sizeof path) == 0 ? plat_load_file(path, &pe) : NULL;
+    plat_platform *p = plat_find_file(sc->platform, a->platform_dirs, path, sizeof path) == 0 ? plat_load_file(path, &pe) : NULL;
     if (p) {
         int part = sc->partition[0] ? plat_find_partition(p, sc->partition) : 0;
         if (part >= 0 && p->node_types[p->partitions[part].node].accel >= 0)
@@ -324,8 +311,6 @@ static void zoom_at(ui_app *a, int mx, int my, float factor)
     a->cam_y = wy - (my - a->r_factory.y) / a->zoom;
 }
 
-static int inside(const SDL_Rect *r, int x, int y) { return x >= r->x && y >= r->y && x < r->x + r->w && y < r->y + r->h; }
-
 static void scrub_to(ui_app *a, int x)
 {
     if (!a->scene || a->scene->st.end_s <= 0) return;
@@ -375,9 +360,9 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
         } else if (a->dragging == 2) scrub_to(a, a->mouse_x);
         break;
     case SDL_MOUSEWHEEL:
-        if (inside(&a->r_factory, a->mouse_x, a->mouse_y) && a->view == UI_VIEW_FACTORY)
+        if (ui_inside(&a->r_factory, a->mouse_x, a->mouse_y) && a->view == UI_VIEW_FACTORY)
             zoom_at(a, a->mouse_x, a->mouse_y, e->wheel.y > 0 ? 1.25f : 0.8f);
-        else if (a->show_panel && a->panel && inside(&a->r_panel, a->mouse_x, a->mouse_y))
+        else if (a->show_panel && a->panel && ui_inside(&a->r_panel, a->mouse_x, a->mouse_y))
             ui_panel_scroll(a->panel, -e->wheel.y * (int)(60 * a->scale));
         break;
     case SDL_MOUSEBUTTONDOWN: {
@@ -388,16 +373,16 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
             break;
         }
         if (ui_controls_click(a, x, y)) break;
-        if (a->show_panel && a->panel && inside(&a->r_panel, x, y)) {
+        if (a->show_panel && a->panel && ui_inside(&a->r_panel, x, y)) {
             ui_panel_click(a, a->panel, x, y);
             break;
         }
-        if (inside(&a->r_timeline, x, y) && a->view == UI_VIEW_FACTORY) {
+        if (ui_inside(&a->r_timeline, x, y) && a->view == UI_VIEW_FACTORY) {
             a->dragging = 2;
             scrub_to(a, x);
             break;
         }
-        if (inside(&a->r_factory, x, y)) {
+        if (ui_inside(&a->r_factory, x, y)) {
             a->dragging = 1, a->drag_x = x, a->drag_y = y;
             a->sel_kind = a->hover_kind == 4 || a->hover_kind == 5 ? 0 : a->hover_kind;
             a->sel_index = a->hover_index;
@@ -471,7 +456,7 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
         case SDLK_PAGEDOWN:
             if (a->panel) ui_panel_next_exercise(a, a->panel, k == SDLK_PAGEDOWN ? 1 : -1);
             break;
-        case SDLK_l: ui_app_set_lang(a, strcmp(a->lang, "fr") ? "fr" : "en"); break;
+        case SDLK_l: ui_app_set_lang(a, strcmp(cli_lang(), "fr") ? "fr" : "en"); break;
         case SDLK_0: a->camera_set = 0; break;
         default: break;
         }
@@ -607,8 +592,8 @@ static int parse(int argc, char **argv, const char *cmd, ui_options *o, int *no_
 /* Wait for the worker's scene (and the exercise's first check) so that a headless frame shows them. */
 static int wait_ready(ui_app *a, double limit_s)
 {
-    double t0 = wall_s();
-    while (wall_s() - t0 < limit_s) {
+    double t0 = cli_wall_s();
+    while (cli_wall_s() - t0 < limit_s) {
         ui_scene *s = ui_worker_take(&a->worker);
         if (s) adopt_scene(a, s);
         if (a->panel) ui_panel_tick(a, a->panel);
@@ -646,9 +631,116 @@ static int write_png(ui_app *a, const char *path, char *err, size_t n)
     return 0;
 }
 
+/* The times of the frames and what the window shows, for `usine gui --headless --json`. */
+static cJSON *frames_json(ui_app *a, int frames, double first_ms, double ready_ms, double p50, double p99, double mx)
+{
+    const ui_scene *s = a->scene;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "platform", s && s->plat ? s->plat->id : a->sc.platform);
+    cJSON_AddStringToObject(j, "partition", s && s->plat ? s->plat->partitions[s->part].id : "");
+    cJSON_AddNumberToObject(j, "gpus_drawn", a->layout ? (double)a->layout->nodes * a->layout->gpn : 0);
+    cJSON_AddNumberToObject(j, "gpus_simulated", s ? s->plan.gpus : 0);
+    cJSON_AddNumberToObject(j, "width", a->w);
+    cJSON_AddNumberToObject(j, "height", a->h);
+    SDL_RendererInfo info;
+    SDL_GetRendererInfo(a->ren, &info);
+    cJSON_AddStringToObject(j, "renderer", info.name);
+    cJSON_AddNumberToObject(j, "frames", frames);
+    cJSON_AddNumberToObject(j, "startup_to_first_frame_ms", first_ms);
+    cJSON_AddNumberToObject(j, "simulation_ms", s ? s->sim_wall_s * 1e3 : 0);
+    cJSON_AddNumberToObject(j, "ready_ms", ready_ms);
+    cJSON_AddNumberToObject(j, "frame_ms_p50", p50);
+    cJSON_AddNumberToObject(j, "frame_ms_p99", p99);
+    cJSON_AddNumberToObject(j, "frame_ms_max", mx);
+    if (s && s->error[0]) cJSON_AddStringToObject(j, "error", s->error);
+    /* what the window shows, for tests of the keys */
+    cJSON *v = cJSON_AddObjectToObject(j, "state");
+    cJSON_AddStringToObject(v, "platform", a->sc.platform);
+    cJSON_AddStringToObject(v, "model", a->sc.model);
+    cJSON_AddNumberToObject(v, "tp", a->sc.tp);
+    cJSON_AddNumberToObject(v, "pp", a->sc.pp);
+    cJSON_AddNumberToObject(v, "mbs", a->sc.mbs);
+    cJSON_AddStringToObject(v, "recompute", tm_recompute_name((tm_recompute)a->sc.recompute));
+    cJSON_AddStringToObject(v, "precision", plat_prec_name((plat_prec)a->sc.prec));
+    cJSON_AddStringToObject(v, "view", a->view == UI_VIEW_PLOTS ? "plots" : "factory");
+    cJSON_AddBoolToObject(v, "panel", a->show_panel && a->panel);
+    cJSON_AddBoolToObject(v, "help", a->show_help);
+    cJSON_AddBoolToObject(v, "per_gpu_timeline", a->gantt_per_gpu);
+    cJSON_AddStringToObject(v, "lang", cli_lang());
+    cJSON_AddNumberToObject(v, "speed", a->speed);
+    cJSON_AddBoolToObject(v, "playing", a->playing);
+    return j;
+}
+
+/* N frames at 1/60 s of playback each, timed; prints their times. */
+static void timed_frames(ui_app *a, const ui_options *o, double first_ms, double ready_ms)
+{
+    double *ms = ut_malloc((size_t)o->frames * sizeof *ms);
+    a->mouse_x = a->r_factory.x + a->r_factory.w / 2, a->mouse_y = a->r_factory.y + a->r_factory.h / 2;
+    for (int i = 0; i < o->frames; i++) {
+        SDL_Event e;
+        while (SDL_PollEvent(&e)) ui_app_event(a, &e);
+        double t0 = cli_wall_s();
+        ui_app_frame(a, 1.0 / 60);
+        SDL_RenderPresent(a->ren);
+        ms[i] = (cli_wall_s() - t0) * 1e3;
+    }
+    qsort(ms, (size_t)o->frames, sizeof *ms, cmp_double);
+    double p50 = ms[o->frames / 2], p99 = ms[(int)ceil(o->frames * 0.99) - 1], mx = ms[o->frames - 1];
+    if (o->json) cli_print_json(frames_json(a, o->frames, first_ms, ready_ms, p50, p99, mx));
+    else
+        printf(_("%d frames at %dx%d, %ld GPUs drawn (%d simulated): p50 %.2f ms, p99 %.2f ms, max %.2f ms; "
+                 "first frame %.0f ms after start\n"),
+               o->frames, a->w, a->h, a->layout ? (long)a->layout->nodes * a->layout->gpn : 0L, a->scene ? a->scene->plan.gpus : 0,
+               p50, p99, mx, first_ms);
+    free(ms);
+}
+
+/* Without a display: the first frame at once (what a user sees at start-up), then, once the scene
+ * is ready and the keys pressed, one frame to a PNG (screenshot) or the timed frames. */
+static int headless(ui_app *a, const ui_options *o, int shot, double t_start)
+{
+    ui_app_frame(a, 0);
+    SDL_RenderPresent(a->ren);
+    double first_ms = (cli_wall_s() - t_start) * 1e3, tw = cli_wall_s();
+    int ready = wait_ready(a, 600) == 0;
+    if (ready && o->keys) {
+        press_keys(a, o->keys);
+        if (a->sc_dirty) {   /* a changed scenario: simulate it now, without the window's pause */
+            a->sc_dirty = 0;
+            ui_worker_request(&a->worker, &a->sc);
+        }
+        ready = wait_ready(a, 600) == 0;
+    }
+    if (!ready) {
+        cli_error("%s", _("the simulation did not finish in 10 minutes"));
+        return CLI_FAILED;
+    }
+    double ready_ms = (cli_wall_s() - tw) * 1e3;
+    int rc = CLI_OK;
+    if (a->scene && a->scene->error[0]) cli_error("%s", a->scene->error), rc = CLI_BAD_INPUT;
+    if (a->panel && ui_panel_error(a->panel))   /* a broken course or exercise: shown, and said */
+        cli_error("%s", ui_panel_error(a->panel)), rc = CLI_BAD_INPUT;
+    if (!shot) {
+        timed_frames(a, o, first_ms, ready_ms);
+        return rc;
+    }
+    if (a->scene && a->scene->st.end_s > 0) a->t_step_s = a->elapsed_s = o->at * a->scene->st.end_s;
+    a->playing = 0;
+    a->mouse_x = a->mouse_y = -1;
+    ui_app_frame(a, 1.0 / 60);
+    char err[1024];
+    if (write_png(a, o->out, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        return CLI_BAD_INPUT;
+    }
+    if (rc == CLI_OK) printf(_("%s: %dx%d, %s\n"), o->out, a->w, a->h, a->scene && a->scene->plat ? a->scene->plat->id : "");
+    return rc;
+}
+
 static int run(int argc, char **argv, const char *cmd)
 {
-    double t_start = wall_s();
+    double t_start = cli_wall_s();
     ui_options o;
     int no_course = 0;
     int rc = parse(argc, argv, cmd, &o, &no_course);
@@ -661,137 +753,35 @@ static int run(int argc, char **argv, const char *cmd)
         }
         o.headless = 1;
     }
-    if (no_course) o.course = NULL;
+    if (no_course) o.course = "";   /* no panel */
     ui_app a;
     char err[1024];
-    ui_options oo = o;
-    if (no_course) oo.course = "";
-    if (ui_app_init(&a, &oo, err, sizeof err) != 0) {
+    if (ui_app_init(&a, &o, err, sizeof err) != 0) {
         cli_error("%s", err);
         ui_app_quit(&a);
         return CLI_BAD_INPUT;
     }
     if (o.view && !strcmp(o.view, "plots")) a.view = UI_VIEW_PLOTS;
     if (o.view && !strcmp(o.view, "help")) a.show_help = 1;
-
-    rc = CLI_OK;
     if (o.headless) {
-        /* first frame at once (what a user sees at start-up), then the timed frames */
-        ui_app_frame(&a, 0);
-        SDL_RenderPresent(a.ren);
-        double first_ms = (wall_s() - t_start) * 1e3;
-        double tw = wall_s();
-        if (wait_ready(&a, 600) != 0) {
-            cli_error("%s", _("the simulation did not finish in 10 minutes"));
-            ui_app_quit(&a);
-            return CLI_FAILED;
-        }
-        if (o.keys) {
-            press_keys(&a, o.keys);
-            if (a.sc_dirty) {   /* a changed scenario: simulate it now, without the window's pause */
-                a.sc_dirty = 0;
-                ui_worker_request(&a.worker, &a.sc);
-            }
-            if (wait_ready(&a, 600) != 0) {
-                cli_error("%s", _("the simulation did not finish in 10 minutes"));
-                ui_app_quit(&a);
-                return CLI_FAILED;
-            }
-        }
-        double ready_ms = (wall_s() - tw) * 1e3;
-        int bad_scene = a.scene && a.scene->error[0];
-        if (bad_scene) cli_error("%s", a.scene->error);
-        if (a.panel && ui_panel_error(a.panel)) {   /* a broken course or exercise: shown, and said */
-            cli_error("%s", ui_panel_error(a.panel));
-            bad_scene = 1;
-        }
-        if (shot) {
-            if (a.scene && a.scene->st.end_s > 0) a.t_step_s = a.elapsed_s = o.at * a.scene->st.end_s;
-            a.playing = 0;
-            a.mouse_x = a.mouse_y = -1;
-            ui_app_frame(&a, 1.0 / 60);
-            if (write_png(&a, o.out, err, sizeof err) != 0) {
-                cli_error("%s", err);
-                rc = CLI_BAD_INPUT;
-            } else if (bad_scene) rc = CLI_BAD_INPUT;
-            if (rc == CLI_OK) printf(_("%s: %dx%d, %s\n"), o.out, a.w, a.h, a.scene && a.scene->plat ? a.scene->plat->id : "");
-        } else {
-            double *ms = ut_malloc((size_t)o.frames * sizeof *ms);
-            a.mouse_x = a.r_factory.x + a.r_factory.w / 2, a.mouse_y = a.r_factory.y + a.r_factory.h / 2;
-            for (int i = 0; i < o.frames; i++) {
-                SDL_Event e;
-                while (SDL_PollEvent(&e)) ui_app_event(&a, &e);
-                double t0 = wall_s();
-                ui_app_frame(&a, 1.0 / 60);
-                SDL_RenderPresent(a.ren);
-                ms[i] = (wall_s() - t0) * 1e3;
-            }
-            qsort(ms, (size_t)o.frames, sizeof *ms, cmp_double);
-            double p50 = ms[o.frames / 2], p99 = ms[(int)ceil(o.frames * 0.99) - 1], mx = ms[o.frames - 1];
-            const ui_scene *s = a.scene;
-            if (o.json) {
-                cJSON *j = cJSON_CreateObject();
-                cJSON_AddStringToObject(j, "platform", s && s->plat ? s->plat->id : a.sc.platform);
-                cJSON_AddStringToObject(j, "partition", s && s->plat ? s->plat->partitions[s->part].id : "");
-                cJSON_AddNumberToObject(j, "gpus_drawn", a.layout ? (double)a.layout->nodes * a.layout->gpn : 0);
-                cJSON_AddNumberToObject(j, "gpus_simulated", s ? s->plan.gpus : 0);
-                cJSON_AddNumberToObject(j, "width", a.w);
-                cJSON_AddNumberToObject(j, "height", a.h);
-                SDL_RendererInfo info;
-                SDL_GetRendererInfo(a.ren, &info);
-                cJSON_AddStringToObject(j, "renderer", info.name);
-                cJSON_AddNumberToObject(j, "frames", o.frames);
-                cJSON_AddNumberToObject(j, "startup_to_first_frame_ms", first_ms);
-                cJSON_AddNumberToObject(j, "simulation_ms", s ? s->sim_wall_s * 1e3 : 0);
-                cJSON_AddNumberToObject(j, "ready_ms", ready_ms);
-                cJSON_AddNumberToObject(j, "frame_ms_p50", p50);
-                cJSON_AddNumberToObject(j, "frame_ms_p99", p99);
-                cJSON_AddNumberToObject(j, "frame_ms_max", mx);
-                if (s && s->error[0]) cJSON_AddStringToObject(j, "error", s->error);
-                /* what the window shows, for tests of the keys */
-                cJSON *v = cJSON_AddObjectToObject(j, "state");
-                cJSON_AddStringToObject(v, "platform", a.sc.platform);
-                cJSON_AddStringToObject(v, "model", a.sc.model);
-                cJSON_AddNumberToObject(v, "tp", a.sc.tp);
-                cJSON_AddNumberToObject(v, "pp", a.sc.pp);
-                cJSON_AddNumberToObject(v, "mbs", a.sc.mbs);
-                cJSON_AddStringToObject(v, "recompute", tm_recompute_name((tm_recompute)a.sc.recompute));
-                cJSON_AddStringToObject(v, "precision", plat_prec_name((plat_prec)a.sc.prec));
-                cJSON_AddStringToObject(v, "view", a.view == UI_VIEW_PLOTS ? "plots" : "factory");
-                cJSON_AddBoolToObject(v, "panel", a.show_panel && a.panel);
-                cJSON_AddBoolToObject(v, "help", a.show_help);
-                cJSON_AddBoolToObject(v, "per_gpu_timeline", a.gantt_per_gpu);
-                cJSON_AddStringToObject(v, "lang", a.lang);
-                cJSON_AddNumberToObject(v, "speed", a.speed);
-                cJSON_AddBoolToObject(v, "playing", a.playing);
-                cli_print_json(j);
-            } else {
-                printf(_("%d frames at %dx%d, %ld GPUs drawn (%d simulated): p50 %.2f ms, p99 %.2f ms, max %.2f ms; "
-                         "first frame %.0f ms after start\n"),
-                       o.frames, a.w, a.h, a.layout ? (long)a.layout->nodes * a.layout->gpn : 0L, s ? s->plan.gpus : 0, p50, p99, mx,
-                       first_ms);
-            }
-            free(ms);
-            if (bad_scene) rc = CLI_BAD_INPUT;
-        }
+        rc = headless(&a, &o, shot, t_start);
         ui_app_quit(&a);
         return rc;
     }
 
-    /* the interactive loop: about 60 frames a second, less when idle is not possible (animation) */
-    double last = wall_s();
-    for (;;) {
+    /* the interactive loop: about 60 frames a second */
+    double last = cli_wall_s();
+    for (int quit = 0; !quit;) {
         SDL_Event e;
-        int quit = 0;
         while (SDL_PollEvent(&e))
             if (ui_app_event(&a, &e)) quit = 1;
         if (quit) break;
-        double now = wall_s(), dt = now - last;
+        double now = cli_wall_s(), dt = now - last;
         last = now;
         if (dt > 0.25) dt = 0.25;
         ui_app_frame(&a, dt);
         SDL_RenderPresent(a.ren);
-        double spent = wall_s() - now;
+        double spent = cli_wall_s() - now;
         if (spent < 1.0 / 60) SDL_Delay((Uint32)((1.0 / 60 - spent) * 1000));
     }
     ui_app_quit(&a);

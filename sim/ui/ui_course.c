@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -272,25 +273,44 @@ static void error_record(const job *j, const char *why, gr_record *rec)
     rec->output = ut_strdup("");
 }
 
-/* Read all of fd (at most max bytes kept) into a malloc'ed, NUL-terminated buffer. */
-static char *read_fd(int fd, size_t max)
+/* A growing buffer that keeps at most max bytes of what is appended (the rest is dropped). */
+typedef struct sink { char *buf; size_t n, cap, max; } sink;
+
+static void sink_add(sink *k, const char *p, size_t len)
 {
-    size_t n = 0, cap = 4096;
-    char *buf = ut_malloc(cap);
-    for (;;) {
-        if (n + 1 >= cap && cap < max) {
-            cap = cap * 2 < max ? cap * 2 : max;
-            buf = ut_realloc(buf, cap);
+    if (k->n + len > k->max) len = k->max - k->n;
+    ut_grow(&k->buf, &k->cap, k->n + len + 1, 1);
+    memcpy(k->buf + k->n, p, len);
+    k->n += len;
+    k->buf[k->n] = '\0';
+}
+
+/* Read the grader's stdout and stderr to their ends, both at once (either may fill its pipe
+ * while the other is being read). The buffers are malloc'ed and NUL-terminated. */
+static void read_both(int out_fd, int err_fd, char **out, char **err)
+{
+    sink k[2] = { { NULL, 0, 0, 4u << 20 }, { NULL, 0, 0, 16384 } };
+    struct pollfd fds[2] = { { out_fd, POLLIN, 0 }, { err_fd, POLLIN, 0 } };
+    int open_fds = 2;
+    while (open_fds) {
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            break;
         }
-        char scratch[4096];
-        int keep = n + 1 < cap;
-        ssize_t got = read(fd, keep ? buf + n : scratch, keep ? cap - 1 - n : sizeof scratch);
-        if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) break;
-        if (keep) n += (size_t)got;
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            char chunk[4096];
+            ssize_t got = read(fds[i].fd, chunk, sizeof chunk);
+            if (got < 0 && errno == EINTR) continue;
+            if (got <= 0) {
+                fds[i].fd = -1;
+                open_fds--;
+            } else
+                sink_add(&k[i], chunk, (size_t)got);
+        }
     }
-    buf[n] = '\0';
-    return buf;
+    sink_add(&k[0], "", 0), sink_add(&k[1], "", 0);   /* never NULL */
+    *out = k[0].buf, *err = k[1].buf;
 }
 
 static void check_one(ui_checker *c, const job *j, gr_record *rec)
@@ -326,7 +346,8 @@ static void check_one(ui_checker *c, const job *j, gr_record *rec)
         return;
     }
     /* stderr is small (a message); read it after stdout, which the grader writes once at the end */
-    char *text = read_fd(out[0], 4u << 20), *errs = read_fd(err[0], 16384);
+    char *text, *errs;
+    read_both(out[0], err[0], &text, &errs);
     close(out[0]);
     close(err[0]);
     int st;

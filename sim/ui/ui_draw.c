@@ -8,6 +8,7 @@
  * nodes, and nodes into racks, when they would be smaller than a few pixels. */
 #include "ui_gfx.h"
 
+#include "cli/cli.h"
 #include "util.h"
 
 #include <math.h>
@@ -85,31 +86,7 @@ void ui_draw_thick_line(SDL_Renderer *r, float x0, float y0, float x1, float y1,
 }
 
 /* ----------------------------------------------------------------------------------------- */
-/* Numbers for people, in the interface language: "1 456,5" in French, "1,456.5" in English. */
-
-static const char *fmt_num(const ui_app *a, char *buf, size_t size, double v, int decimals)
-{
-    char raw[64];
-    if (!isfinite(v)) return snprintf(buf, size, "—"), buf;
-    snprintf(raw, sizeof raw, "%.*f", decimals, fabs(v));
-    int fr = !strcmp(a->lang, "fr");
-    const char *group = fr ? "\u202f" : ",", *point = fr ? "," : ".";
-    char *dot = strchr(raw, '.');
-    size_t ip = dot ? (size_t)(dot - raw) : strlen(raw);
-    size_t o = 0;
-    if (v < 0 && o + 1 < size) buf[o++] = '-';
-    for (size_t i = 0; i < ip && o + 4 < size; i++) {
-        buf[o++] = raw[i];
-        if ((ip - i - 1) % 3 == 0 && i + 1 < ip)
-            for (const char *g = group; *g && o + 1 < size; g++) buf[o++] = *g;
-    }
-    if (dot && o + 1 < size) {
-        for (const char *p = point; *p && o + 1 < size; p++) buf[o++] = *p;
-        for (const char *p = dot + 1; *p && o + 1 < size; p++) buf[o++] = *p;
-    }
-    buf[o] = '\0';
-    return buf;
-}
+/* Numbers for people come from cli_num, in the interface language (cli_lang). */
 
 /* Three significant digits, whatever the size. */
 static int sig_decimals(double v)
@@ -118,7 +95,7 @@ static int sig_decimals(double v)
     return m >= 100 ? 0 : m >= 10 ? 1 : m >= 1 ? 2 : 3;
 }
 
-static const char *fmt_time(const ui_app *a, char *buf, size_t size, double s)
+static const char *fmt_time(char *buf, size_t size, double s)
 {
     char n[48];
     if (s == 0) return snprintf(buf, size, "0 s"), buf;
@@ -131,7 +108,7 @@ static const char *fmt_time(const ui_app *a, char *buf, size_t size, double s)
             const char *name = u[i].name;
             if (!strcmp(name, "a")) name = _("years");
             if (!strcmp(name, "d")) name = _("days");
-            snprintf(buf, size, "%s %s", fmt_num(a, n, sizeof n, v, sig_decimals(v)), name);
+            snprintf(buf, size, "%s %s", cli_num(n, sizeof n, v, sig_decimals(v)), name);
             return buf;
         }
     }
@@ -167,8 +144,6 @@ static SDL_Rect to_screen(const ui_app *a, ui_rect r)
     int x1 = (int)floorf(sx(a, r.x + r.w)), y1 = (int)floorf(sy(a, r.y + r.h));
     return (SDL_Rect){ x0, y0, x1 - x0 > 1 ? x1 - x0 : 1, y1 - y0 > 1 ? y1 - y0 : 1 };
 }
-
-static int inside(const SDL_Rect *r, int x, int y) { return x >= r->x && y >= r->y && x < r->x + r->w && y < r->y + r->h; }
 
 /* ----------------------------------------------------------------------------------------- */
 /* Batches of rectangles by colour. */
@@ -240,7 +215,7 @@ static void draw_factory(ui_app *a)
     if (!a->camera_set) fit_camera(a);
     SDL_RenderSetClipRect(ren, &clip);
     a->hover_kind = 0;
-    int mx = a->mouse_x, my = a->mouse_y, mouse_in = inside(&clip, mx, my);
+    int mx = a->mouse_x, my = a->mouse_y, mouse_in = ui_inside(&clip, mx, my);
     float sc = a->scale;
 
     /* cables first, under the boxes */
@@ -287,7 +262,7 @@ static void draw_factory(ui_app *a)
         ui_draw_frame(ren, r.x, r.y, r.w, r.h, (SDL_Color){ 120, 130, 150, 255 });
         if (r.h >= ui_text_line(a->tx, UI_F_SMALL) && ui_text_width(a->tx, UI_F_SMALL, l->sw_label[i], strlen(l->sw_label[i])) < r.w - 4)
             ui_text_draw(a->tx, UI_F_SMALL, l->sw_label[i], r.x + r.w / 2, r.y + (r.h - ui_text_line(a->tx, UI_F_SMALL)) / 2, ui_fg, UI_CENTER);
-        if (mouse_in && inside(&r, mx, my)) a->hover_kind = 3, a->hover_index = i;
+        if (mouse_in && ui_inside(&r, mx, my)) a->hover_kind = 3, a->hover_index = i;
     }
 
     /* racks, nodes, GPUs, by level of detail */
@@ -318,9 +293,9 @@ static void draw_factory(ui_app *a)
                     batch_add(&batches[ph], gr);
                     if (comm && ph != UI_COMM && gr.w >= 6)
                         batch_add(&batches[UI_PHASE_COUNT], (SDL_Rect){ gr.x, gr.y + gr.h - gr.h / 4, gr.w, gr.h / 4 > 1 ? gr.h / 4 : 1 });
-                    if (mouse_in && inside(&gr, mx, my)) a->hover_kind = 1, a->hover_index = (int)gi;
+                    if (mouse_in && ui_inside(&gr, mx, my)) a->hover_kind = 1, a->hover_index = (int)gi;
                 }
-                if (mouse_in && a->hover_kind != 1 && inside(&nr, mx, my)) a->hover_kind = 2, a->hover_index = v;
+                if (mouse_in && a->hover_kind != 1 && ui_inside(&nr, mx, my)) a->hover_kind = 2, a->hover_index = v;
             }
         } else if (gpu_px * (gpn > 4 ? 2.5f : 1.5f) >= 2) {
             /* nodes coloured by what most of their GPUs do */
@@ -334,7 +309,7 @@ static void draw_factory(ui_app *a)
                     if (cnt[p] > cnt[best]) best = p;
                 SDL_Rect nr = to_screen(a, l->node[v]);
                 batch_add(&batches[best], nr);
-                if (mouse_in && inside(&nr, mx, my)) a->hover_kind = 2, a->hover_index = v;
+                if (mouse_in && ui_inside(&nr, mx, my)) a->hover_kind = 2, a->hover_index = v;
             }
         } else {
             /* the rack as a stacked bar of what its GPUs do */
@@ -351,7 +326,7 @@ static void draw_factory(ui_app *a)
                 if (h > 0) batch_add(&batches[p], (SDL_Rect){ rr.x + 1, y, rr.w - 2 > 1 ? rr.w - 2 : 1, h });
                 y += h;
             }
-            if (mouse_in && inside(&rr, mx, my)) a->hover_kind = 5, a->hover_index = k;
+            if (mouse_in && ui_inside(&rr, mx, my)) a->hover_kind = 5, a->hover_index = k;
         }
     }
     batch_flush(ren);
@@ -431,7 +406,7 @@ static void draw_hover(ui_app *a)
             int tp = s->plan.tp, dp = s->r.dp;
             snprintf(lines[n++], sizeof lines[0], _("tensor rank %d, replica %d, pipeline stage %d"), g % tp, g / tp % dp, g / (tp * dp));
             snprintf(lines[n++], sizeof lines[0], _("computing %s %% of the step (simulation)"),
-                     fmt_num(a, b1, sizeof b1, 100 * tl_gpu_busy_s(s->timeline, g, TL_COMPUTE) / s->st.end_s, 1));
+                     cli_num(b1, sizeof b1, 100 * tl_gpu_busy_s(s->timeline, g, TL_COMPUTE) / s->st.end_s, 1));
         }
         break;
     }
@@ -440,8 +415,8 @@ static void draw_hover(ui_app *a)
         const plat_node *nd = &s->plat->node_types[s->plat->partitions[s->part].node];
         snprintf(lines[n++], sizeof lines[0], _("node %d (%s), rack %d"), v, nd->id, v / l->nodes_per_rack);
         snprintf(lines[n++], sizeof lines[0], _("%d GPUs, %d NICs of %s Gb/s, %s"), l->gpn, nd->nics,
-                 fmt_num(a, b1, sizeof b1, nd->nic_gbit_s, 0), nd->scaleup_kind ? nd->scaleup_kind : "");
-        snprintf(lines[n++], sizeof lines[0], _("%s kW at full load"), fmt_num(a, b2, sizeof b2, plat_node_power_w(s->plat, s->plat->partitions[s->part].node) / 1000, 1));
+                 cli_num(b1, sizeof b1, nd->nic_gbit_s, 0), nd->scaleup_kind ? nd->scaleup_kind : "");
+        snprintf(lines[n++], sizeof lines[0], _("%s kW at full load"), cli_num(b2, sizeof b2, plat_node_power_w(s->plat, s->plat->partitions[s->part].node) / 1000, 1));
         break;
     }
     case 3:
@@ -455,9 +430,9 @@ static void draw_hover(ui_app *a)
             if (c->links[i] < s->nw->nlinks) cap += s->link_cap_Bps[c->links[i]];
         snprintf(lines[n++], sizeof lines[0], "%s", c->kind ? _("switch-to-switch links") : _("rack to its switch (the nodes' NICs)"));
         if (c->nlinks) {
-            snprintf(lines[n++], sizeof lines[0], _("load %s %% (simulation)"), fmt_num(a, b1, sizeof b1, 100 * fmin(u, 9.99), 0));
-            snprintf(lines[n++], sizeof lines[0], _("up %s GB/s, down %s GB/s"), fmt_num(a, b1, sizeof b1, up / 1e9, 1), fmt_num(a, b2, sizeof b2, down / 1e9, 1));
-            snprintf(lines[n++], sizeof lines[0], _("capacity %s GB/s each way"), fmt_num(a, b1, sizeof b1, cap / 2 / 1e9, 0));
+            snprintf(lines[n++], sizeof lines[0], _("load %s %% (simulation)"), cli_num(b1, sizeof b1, 100 * fmin(u, 9.99), 0));
+            snprintf(lines[n++], sizeof lines[0], _("up %s GB/s, down %s GB/s"), cli_num(b1, sizeof b1, up / 1e9, 1), cli_num(b2, sizeof b2, down / 1e9, 1));
+            snprintf(lines[n++], sizeof lines[0], _("capacity %s GB/s each way"), cli_num(b1, sizeof b1, cap / 2 / 1e9, 0));
         } else {
             snprintf(lines[n++], sizeof lines[0], "%s", _("not simulated (outside the job)"));
         }
@@ -482,7 +457,7 @@ static void draw_hover(ui_app *a)
     if (y + bh > a->h) y = a->mouse_y - bh - 8;
     ui_draw_fill(a->ren, x, y, bw, bh, (SDL_Color){ 16, 18, 22, 240 });
     ui_draw_frame(a->ren, x, y, bw, bh, ui_accent);
-    for (int i = 0; i < n; i++) ui_text_draw(a->tx, i ? UI_F_SMALL : UI_F_SMALL, lines[i], x + pad, y + pad + i * line, i ? ui_fg : ui_accent, UI_LEFT);
+    for (int i = 0; i < n; i++) ui_text_draw(a->tx, UI_F_SMALL, lines[i], x + pad, y + pad + i * line, i ? ui_fg : ui_accent, UI_LEFT);
 }
 
 /* ----------------------------------------------------------------------------------------- */
@@ -541,7 +516,7 @@ static void draw_timeline(ui_app *a)
     for (int k = 0; k <= 4; k++) {
         int x = x0 + gw * k / 4;
         ui_draw_fill(ren, x, bottom, 1, 4, ui_dim);
-        ui_text_draw(a->tx, UI_F_SMALL, fmt_time(a, b1, sizeof b1, T * k / 4), x, bottom + 2, ui_dim, k == 0 ? UI_LEFT : k == 4 ? UI_RIGHT : UI_CENTER);
+        ui_text_draw(a->tx, UI_F_SMALL, fmt_time(b1, sizeof b1, T * k / 4), x, bottom + 2, ui_dim, k == 0 ? UI_LEFT : k == 4 ? UI_RIGHT : UI_CENTER);
     }
     int cx = x0 + (int)(a->t_step_s / T * gw);
     ui_draw_fill(ren, cx - 1, top - 4, 3, bottom - top + 8, ui_fg);
@@ -555,7 +530,7 @@ static SDL_Rect ctl_minus[UI_C_COUNT], ctl_plus[UI_C_COUNT];
 int ui_draw_button(ui_app *a, int x, int y, int w, int h, const char *label, int active)
 {
     SDL_Rect r = { x, y, w, h };
-    int hover = inside(&r, a->mouse_x, a->mouse_y);
+    int hover = ui_inside(&r, a->mouse_x, a->mouse_y);
     ui_draw_fill(a->ren, x, y, w, h, active ? (SDL_Color){ 0, 114, 178, 255 } : hover ? (SDL_Color){ 70, 78, 94, 255 } : (SDL_Color){ 52, 58, 70, 255 });
     ui_draw_frame(a->ren, x, y, w, h, (SDL_Color){ 110, 120, 140, 255 });
     ui_text_draw(a->tx, UI_F_BODY, label, x + w / 2, y + (h - ui_text_line(a->tx, UI_F_BODY)) / 2, ui_fg, UI_CENTER);
@@ -583,7 +558,7 @@ static int draw_controls(ui_app *a, int y)
         case UI_C_MODEL: name = _("Model"); snprintf(val, sizeof val, "%s", a->sc.model); break;
         case UI_C_GPUS:
             name = _("GPUs");
-            snprintf(val, sizeof val, "%s", a->sc.gpus ? fmt_num(a, b1, sizeof b1, a->sc.gpus, 0) : s && s->plan.gpus ? fmt_num(a, b1, sizeof b1, s->plan.gpus, 0) : _("all"));
+            snprintf(val, sizeof val, "%s", a->sc.gpus ? cli_num(b1, sizeof b1, a->sc.gpus, 0) : s && s->plan.gpus ? cli_num(b1, sizeof b1, s->plan.gpus, 0) : _("all"));
             break;
         case UI_C_TP: name = _("Tensor (tp)"); snprintf(val, sizeof val, "%d", a->sc.tp); break;
         case UI_C_PP: name = _("Pipeline (pp)"); snprintf(val, sizeof val, "%d", a->sc.pp); break;
@@ -680,8 +655,8 @@ void ui_controls_change(ui_app *a, ui_control c, int delta)
 int ui_controls_click(ui_app *a, int x, int y)
 {
     for (int c = 0; c < UI_C_COUNT; c++) {
-        if (inside(&ctl_minus[c], x, y)) return ui_controls_change(a, (ui_control)c, -1), 1;
-        if (inside(&ctl_plus[c], x, y)) return ui_controls_change(a, (ui_control)c, +1), 1;
+        if (ui_inside(&ctl_minus[c], x, y)) return ui_controls_change(a, (ui_control)c, -1), 1;
+        if (ui_inside(&ctl_plus[c], x, y)) return ui_controls_change(a, (ui_control)c, +1), 1;
     }
     return 0;
 }
@@ -693,7 +668,6 @@ static int hud_row(ui_app *a, int y, const char *name, const char *value)
 {
     int x = a->r_left.x + (int)(12 * a->scale), w = a->r_left.w - (int)(24 * a->scale);
     ui_text_draw(a->tx, UI_F_SMALL, name, x, y + 1, ui_dim, UI_LEFT);
-    (void)w;
     ui_text_draw(a->tx, UI_F_BOLD, value, x + w * 44 / 100, y, ui_fg, UI_LEFT);
     return y + ui_text_line(a->tx, UI_F_BOLD);
 }
@@ -710,28 +684,28 @@ static int draw_hud(ui_app *a, int y)
     if (!s || !s->tracks) return y;
     double T = s->st.end_s;
     double peak = s->r.peak_tflops * 1e12;
-    y = hud_row(a, y, _("simulated time"), fmt_time(a, v, sizeof v, a->elapsed_s));
-    snprintf(v, sizeof v, _("%ld, at %s %%"), a->steps_done + 1, fmt_num(a, b1, sizeof b1, 100 * a->t_step_s / T, 0));
+    y = hud_row(a, y, _("simulated time"), fmt_time(v, sizeof v, a->elapsed_s));
+    snprintf(v, sizeof v, _("%ld, at %s %%"), a->steps_done + 1, cli_num(b1, sizeof b1, 100 * a->t_step_s / T, 0));
     y = hud_row(a, y, _("step"), v);
-    y = hud_row(a, y, _("step time"), fmt_time(a, v, sizeof v, T));
-    y = hud_row(a, y, _("tokens/s"), fmt_num(a, v, sizeof v, s->r.tokens_per_step / T, 0));
-    snprintf(v, sizeof v, "%s %%", fmt_num(a, b1, sizeof b1, 100 * s->r.model_flops_step / (T * s->plan.gpus * peak), 1));
+    y = hud_row(a, y, _("step time"), fmt_time(v, sizeof v, T));
+    y = hud_row(a, y, _("tokens/s"), cli_num(v, sizeof v, s->r.tokens_per_step / T, 0));
+    snprintf(v, sizeof v, "%s %%", cli_num(b1, sizeof b1, 100 * s->r.model_flops_step / (T * s->plan.gpus * peak), 1));
     y = hud_row(a, y, _("MFU"), v);
 
     y += (int)(6 * a->scale);
     ui_text_draw(a->tx, UI_F_H3, _("Analytic model, same job"), x, y, ui_accent, UI_LEFT);
     y += ui_text_line(a->tx, UI_F_H3) + 2;
-    snprintf(v, sizeof v, _("%s (%+.1f %%)"), fmt_time(a, b1, sizeof b1, s->r.step_s), (s->r.step_s - T) / T * 100);
+    snprintf(v, sizeof v, _("%s (%+.1f %%)"), fmt_time(b1, sizeof b1, s->r.step_s), (s->r.step_s - T) / T * 100);
     y = hud_row(a, y, _("step time"), v);
     double pue = s->plat->facility.pue;
     double mw = s->r.power_it_mw * pue;
-    snprintf(v, sizeof v, "%s MW", fmt_num(a, b1, sizeof b1, mw, sig_decimals(mw)));
+    snprintf(v, sizeof v, "%s MW", cli_num(b1, sizeof b1, mw, sig_decimals(mw)));
     y = hud_row(a, y, _("power (with PUE)"), v);
     double mwh = mw * a->elapsed_s / 3600;
-    if (mwh < 1) snprintf(v, sizeof v, "%s kWh", fmt_num(a, b1, sizeof b1, mwh * 1000, sig_decimals(mwh * 1000)));
-    else snprintf(v, sizeof v, "%s MWh", fmt_num(a, b1, sizeof b1, mwh, sig_decimals(mwh)));
+    if (mwh < 1) snprintf(v, sizeof v, "%s kWh", cli_num(b1, sizeof b1, mwh * 1000, sig_decimals(mwh * 1000)));
+    else snprintf(v, sizeof v, "%s MWh", cli_num(b1, sizeof b1, mwh, sig_decimals(mwh)));
     y = hud_row(a, y, _("energy so far"), v);
-    snprintf(v, sizeof v, "%s / %s GiB", fmt_num(a, b1, sizeof b1, s->r.mem.total_gib, 1), fmt_num(a, b2, sizeof b2, s->r.mem.capacity_gib, 0));
+    snprintf(v, sizeof v, "%s / %s GiB", cli_num(b1, sizeof b1, s->r.mem.total_gib, 1), cli_num(b2, sizeof b2, s->r.mem.capacity_gib, 0));
     y = hud_row(a, y, _("memory per GPU"), v);
     const char *model = _("[model]");
     y += (int)(10 * a->scale);
@@ -755,13 +729,13 @@ static int draw_hud(ui_app *a, int y)
         }
         char b3[64], b4[64], fit[200];
         int fw = a->r_left.w - (int)(30 * a->scale);
-        snprintf(v, sizeof v, _("%s GPUs: %s tokens/s"), fmt_num(a, b1, sizeof b1, e->plan.gpus, 0),
-                 fmt_num(a, b2, sizeof b2, e->r.tokens_per_s, 0));
+        snprintf(v, sizeof v, _("%s GPUs: %s tokens/s"), cli_num(b1, sizeof b1, e->plan.gpus, 0),
+                 cli_num(b2, sizeof b2, e->r.tokens_per_s, 0));
         ui_text_fit(a->tx, UI_F_SMALL, v, fw, fit, sizeof fit);
         ui_text_draw(a->tx, UI_F_SMALL, fit, x + 8, y, ui_fg, UI_LEFT);
         y += ui_text_line(a->tx, UI_F_SMALL);
-        snprintf(v, sizeof v, _("MFU %s %%, %s MW; tp %d, pp %d, dp %d, mbs %d %s"), fmt_num(a, b3, sizeof b3, 100 * e->r.mfu, 0),
-                 fmt_num(a, b4, sizeof b4, e->r.power_it_mw, sig_decimals(e->r.power_it_mw)), e->plan.tp, e->plan.pp, e->r.dp,
+        snprintf(v, sizeof v, _("MFU %s %%, %s MW; tp %d, pp %d, dp %d, mbs %d %s"), cli_num(b3, sizeof b3, 100 * e->r.mfu, 0),
+                 cli_num(b4, sizeof b4, e->r.power_it_mw, sig_decimals(e->r.power_it_mw)), e->plan.tp, e->plan.pp, e->r.dp,
                  e->plan.mbs, model);
         ui_text_fit(a->tx, UI_F_SMALL, v, fw, fit, sizeof fit);
         ui_text_draw(a->tx, UI_F_SMALL, fit, x + 8, y, ui_dim, UI_LEFT);
@@ -783,14 +757,14 @@ static void draw_top(ui_app *a)
     char t[256], b1[64];
     if (s && s->plat) {
         snprintf(t, sizeof t, _("%s, partition %s: %s on %s GPUs"), s->plat->name, s->plat->partitions[s->part].id,
-                 s->model.name[0] ? s->model.name : s->sc.model, fmt_num(a, b1, sizeof b1, s->plan.gpus, 0));
+                 s->model.name[0] ? s->model.name : s->sc.model, cli_num(b1, sizeof b1, s->plan.gpus, 0));
         x += ui_text_draw(a->tx, UI_F_BODY, t, x, y + 2, ui_fg, UI_LEFT) + pad;
     }
     /* right side: playback and help */
     double sp = a->speed;
     if (sp <= 0) snprintf(t, sizeof t, "%s", a->playing ? _("playing") : _("paused"));
-    else if (sp >= 1) snprintf(t, sizeof t, "%s  ×%s", a->playing ? _("playing") : _("paused"), fmt_num(a, b1, sizeof b1, sp, 0));
-    else snprintf(t, sizeof t, _("%s  ×%s (slow motion)"), a->playing ? _("playing") : _("paused"), fmt_num(a, b1, sizeof b1, sp, sp >= 0.1 ? 1 : sp >= 0.01 ? 2 : 3));
+    else if (sp >= 1) snprintf(t, sizeof t, "%s  ×%s", a->playing ? _("playing") : _("paused"), cli_num(b1, sizeof b1, sp, 0));
+    else snprintf(t, sizeof t, _("%s  ×%s (slow motion)"), a->playing ? _("playing") : _("paused"), cli_num(b1, sizeof b1, sp, sp >= 0.1 ? 1 : sp >= 0.01 ? 2 : 3));
     int rx = r.x + r.w - pad;
     rx -= ui_text_draw(a->tx, UI_F_SMALL, _("F1: help · L: language"), rx, y + 4, ui_dim, UI_RIGHT) + 2 * pad;
     ui_text_draw(a->tx, UI_F_BODY, t, rx, y + 2, a->playing ? ui_good : ui_dim, UI_RIGHT);
@@ -801,30 +775,12 @@ static void draw_banner(ui_app *a, const char *text, SDL_Color c, int y)
 {
     int pad = (int)(10 * a->scale);
     int maxw = a->r_factory.w - 4 * pad;
-    /* wrap by hand at spaces: error messages can be long */
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", text);
-    char *lines[8];
-    int n = 0;
-    char *p = buf;
-    while (*p && n < 8) {
-        size_t len = strlen(p), cut = len;
-        while (ui_text_width(a->tx, UI_F_BODY, p, cut) > maxw && cut > 1) {
-            size_t sp = cut - 1;
-            while (sp > 0 && p[sp] != ' ') sp--;
-            cut = sp > 0 ? sp : cut - 1;
-        }
-        lines[n++] = p;
-        if (cut < len) {
-            p[cut] = '\0';
-            p += cut + 1;
-        } else
-            break;
-    }
+    const ui_wrapped *lines = ui_text_wrap(a->tx, UI_F_BODY, text, maxw);
+    int n = lines->n < 8 ? lines->n : 8;   /* error messages can be long: eight lines at most */
     int line = ui_text_line(a->tx, UI_F_BODY), h = n * line + 2 * pad;
     ui_draw_fill(a->ren, a->r_factory.x + pad, y, a->r_factory.w - 2 * pad, h, (SDL_Color){ 20, 22, 28, 250 });
     ui_draw_frame(a->ren, a->r_factory.x + pad, y, a->r_factory.w - 2 * pad, h, c);
-    for (int i = 0; i < n; i++) ui_text_draw(a->tx, UI_F_BODY, lines[i], a->r_factory.x + 2 * pad, y + pad + i * line, c, UI_LEFT);
+    for (int i = 0; i < n; i++) ui_text_draw(a->tx, UI_F_BODY, lines->line[i], a->r_factory.x + 2 * pad, y + pad + i * line, c, UI_LEFT);
 }
 
 static void draw_help(ui_app *a)

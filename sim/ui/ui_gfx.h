@@ -26,6 +26,11 @@ int ui_text_width(ui_text *t, ui_font f, const char *s, size_t len); /* pixels *
 int ui_text_line(ui_text *t, ui_font f);                            /* line height in pixels */
 void ui_text_end_frame(ui_text *t);                                 /* evict strings not drawn lately */
 int ui_text_fit(ui_text *t, ui_font f, const char *s, int max_w, char *out, size_t size); /* cut with "…" to fit */
+/* Plain text (messages, hints) wrapped at spaces and '\n' to width pixels; a word wider than the
+ * line is cut at a character. The lines are cached by (font, width, text), so drawing the same
+ * text every frame measures it once; the result is valid until the next ui_text_wrap call. */
+typedef struct ui_wrapped { int n; char **line; } ui_wrapped;
+const ui_wrapped *ui_text_wrap(ui_text *t, ui_font f, const char *text, int width);
 
 /* ----------------------------------------------------------------------------------------- */
 /* Colours: Okabe and Ito's colour-blind-safe palette for the phases, a dark room around them. */
@@ -71,7 +76,6 @@ typedef struct ui_app {
     /* overlays and modes */
     int show_help, show_panel, gantt_per_gpu;
     ui_view view;
-    char lang[3];
     char message[512];
     double message_until;
     int message_error;
@@ -102,7 +106,9 @@ int ui_app_event(ui_app *a, const SDL_Event *e);                    /* 1: quit a
 void ui_app_set_message(ui_app *a, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ui_app_request(ui_app *a);                                     /* scenario changed: re-simulate soon */
 void ui_app_layout_regions(ui_app *a);
-void ui_app_set_lang(ui_app *a, const char *lang);
+void ui_app_set_lang(ui_app *a, const char *lang);                 /* "fr" or "en", at once (cli_lang() says which) */
+
+static inline int ui_inside(const SDL_Rect *r, int x, int y) { return SDL_PointInRect(&(SDL_Point){ x, y }, r); } /* (x, y) in r */
 
 /* Drawing (ui_draw.c). */
 void ui_draw_all(ui_app *a);

@@ -146,14 +146,13 @@ ui_layout *ui_layout_build(const plat_platform *p, int part, const net *nw, doub
     /* the scale-out network */
     size_t cap_sw = 0, cap_c = 0;
     float y_leaf = (2 * SWITCH_H + 6) * u, y_core = u;
-    int leaf0 = -1, nleaf = 0;
     switch (pn->topology) {
     case PLAT_TOPO_FAT_TREE: {
         int down = nw && nw->leaf_down_ports > 0 ? nw->leaf_down_ports : 32;
         int nics = nd->nics > 0 ? nd->nics : 1;
-        nleaf = (int)(((long)l->nodes * nics + down - 1) / down);
+        int nleaf = (int)(((long)l->nodes * nics + down - 1) / down);
         if (pn->levels <= 1) nleaf = 1;
-        leaf0 = switch_row(l, &cap_sw, nleaf, 0, width, y_leaf, "leaf", sh);
+        int leaf0 = switch_row(l, &cap_sw, nleaf, 0, width, y_leaf, "leaf", sh);
         int core = -1;
         if (nleaf > 1) {
             core = l->nsw;
@@ -252,7 +251,6 @@ ui_layout *ui_layout_build(const plat_platform *p, int part, const net *nw, doub
         break;
     }
     }
-    (void)leaf0;
     l->world = (ui_rect){ -2, -2, width + 4, height + 4 };
     return l;
 }

@@ -10,6 +10,7 @@
 #include "ui_course.h"
 #include "ui_md.h"
 
+#include "cli/cli.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -32,6 +33,7 @@ typedef struct ui_panel {
     int need_layout;
     char work[4096];
     ui_watch watch;
+    double watched_at;           /* when the watch was last polled (cli_wall_s) */
     ui_checker *checker;
     gr_record rec;
     int has_rec;
@@ -91,7 +93,7 @@ static void load_exercise(ui_app *a, ui_panel *p, int index)
             p->work[0] = '\0';
         } else {
             ui_watch_init(&p->watch, p->work);
-            if (p->checker) ui_checker_submit(p->checker, p->ex, p->work, a->lang);
+            if (p->checker) ui_checker_submit(p->checker, p->ex, p->work, cli_lang());
         }
     }
     /* the factory shows what the exercise is about */
@@ -178,8 +180,8 @@ void ui_panel_relayout(ui_panel *p)
 {
     p->need_layout = 1;
     /* the checks' messages and hints are in the grading language: check again */
-    if (p->ex && p->work[0] && p->checker && strcmp(p->rec.lang ? p->rec.lang : "", p->app->lang))
-        ui_checker_submit(p->checker, p->ex, p->work, p->app->lang);
+    if (p->ex && p->work[0] && p->checker && strcmp(p->rec.lang ? p->rec.lang : "", cli_lang()))
+        ui_checker_submit(p->checker, p->ex, p->work, cli_lang());
 }
 
 int ui_panel_busy(ui_panel *p)
@@ -211,7 +213,12 @@ void ui_panel_tick(ui_app *a, ui_panel *p)
             }
         }
     }
-    if (p->ex && p->work[0] && ui_watch_changed(&p->watch) && p->checker) ui_checker_submit(p->checker, p->ex, p->work, a->lang);
+    /* the student's file, four times a second rather than every frame (a stat each time) */
+    double now = cli_wall_s();
+    if (now - p->watched_at >= 0.25) {
+        p->watched_at = now;
+        if (p->ex && p->work[0] && ui_watch_changed(&p->watch) && p->checker) ui_checker_submit(p->checker, p->ex, p->work, cli_lang());
+    }
     /* one exercise title per tick, after the first frame (so that start-up is not delayed), for
      * the list */
     if (p->course && p->titles_done < p->course->nfiles && p->ticks++ > 0) {
@@ -237,7 +244,8 @@ void ui_panel_open_editor(ui_app *a, ui_panel *p)
 
 void ui_panel_check_now(ui_app *a, ui_panel *p)
 {
-    if (p->ex && p->work[0] && p->checker) ui_checker_submit(p->checker, p->ex, p->work, a->lang);
+    (void)a;
+    if (p->ex && p->work[0] && p->checker) ui_checker_submit(p->checker, p->ex, p->work, cli_lang());
 }
 
 void ui_panel_next_exercise(ui_app *a, ui_panel *p, int delta)
@@ -259,31 +267,12 @@ int ui_panel_click(ui_app *a, ui_panel *p, int x, int y)
 
 /* ----------------------------------------------------------------------------------------- */
 
-static int wrap_text(ui_app *a, ui_font f, const char *text, int x, int y, int w, SDL_Color c, int draw)
+/* A few lines of plain text (messages, hints), wrapped to w; returns the y below them. */
+static int wrap_text(ui_app *a, ui_font f, const char *text, int x, int y, int w, SDL_Color c)
 {
-    /* a few lines of plain text (messages, hints), wrapped at spaces */
+    const ui_wrapped *lines = ui_text_wrap(a->tx, f, text, w);
     int line = ui_text_line(a->tx, f);
-    const char *p = text;
-    char buf[1024];
-    while (*p) {
-        size_t len = strcspn(p, "\n"), cut = len;
-        while (cut > 0 && ui_text_width(a->tx, f, p, cut) > w) {
-            size_t sp = cut - 1;
-            while (sp > 0 && p[sp] != ' ') sp--;
-            if (sp == 0) {   /* one long word: cut at a character */
-                sp = cut - 1;
-                while (sp > 0 && ((unsigned char)p[sp] & 0xC0) == 0x80) sp--;
-            }
-            cut = sp;
-        }
-        if (cut == 0) cut = len ? 1 : 0;
-        snprintf(buf, sizeof buf, "%.*s", (int)cut, p);
-        if (draw) ui_text_draw(a->tx, f, buf, x, y, c, UI_LEFT);
-        y += line;
-        p += cut;
-        while (*p == ' ') p++;
-        if (*p == '\n') p++;
-    }
+    for (int i = 0; i < lines->n; i++, y += line) ui_text_draw(a->tx, f, lines->line[i], x, y, c, UI_LEFT);
     return y;
 }
 
@@ -294,12 +283,12 @@ void ui_panel_draw(ui_app *a, ui_panel *p, SDL_Rect r)
     int pad = (int)(14 * s), x = r.x + pad, w = r.w - 2 * pad;
     ui_draw_fill(ren, r.x, r.y, r.w, r.h, ui_panel_bg);
     ui_draw_fill(ren, r.x, r.y, 2, r.h, (SDL_Color){ 60, 66, 80, 255 });
-    int fr = !strcmp(a->lang, "fr");
+    int fr = !strcmp(cli_lang(), "fr");
     int y = r.y + pad;
     if (!p->course) {
         ui_text_draw(a->tx, UI_F_H2, _("Course"), x, y, ui_accent, UI_LEFT);
         y += ui_text_line(a->tx, UI_F_H2) + 6;
-        wrap_text(a, UI_F_BODY, p->error, x, y, w, ui_bad, 1);
+        wrap_text(a, UI_F_BODY, p->error, x, y, w, ui_bad);
         return;
     }
     /* header: the course and its exercises */
@@ -358,15 +347,15 @@ void ui_panel_draw(ui_app *a, ui_panel *p, SDL_Rect r)
     SDL_RenderSetClipRect(ren, &clip);
     int top = y;
     y -= p->scroll;
-    if (p->error[0]) y = wrap_text(a, UI_F_BODY, p->error, x, y, w, ui_bad, 1) + 8;
+    if (p->error[0]) y = wrap_text(a, UI_F_BODY, p->error, x, y, w, ui_bad) + 8;
     if (p->ex) {
         const char *title = fr ? p->ex->title.fr : p->ex->title.en;
-        y = wrap_text(a, UI_F_H2, title, x, y, w, ui_fg, 1);
+        y = wrap_text(a, UI_F_H2, title, x, y, w, ui_fg);
         char meta[256];
         static const char *const stars[] = { "", "★", "★★", "★★★", "★★★★", "★★★★★" };
         snprintf(meta, sizeof meta, _("difficulty %s · about %g min · your file: %s"), stars[p->ex->difficulty > 5 ? 5 : p->ex->difficulty < 0 ? 0 : p->ex->difficulty],
                  p->ex->minutes, p->work[0] ? p->work : "—");
-        y = wrap_text(a, UI_F_SMALL, meta, x, y, w, ui_dim, 1) + (int)(6 * s);
+        y = wrap_text(a, UI_F_SMALL, meta, x, y, w, ui_dim) + (int)(6 * s);
 
         /* the checks */
         if (p->has_rec) {
@@ -374,7 +363,7 @@ void ui_panel_draw(ui_app *a, ui_panel *p, SDL_Rect r)
             snprintf(head, sizeof head, _("Score %g / %g%s"), p->rec.score, p->rec.max, p->rec.passed ? _(" — passed") : "");
             ui_text_draw(a->tx, UI_F_H3, head, x, y, p->rec.passed ? ui_good : ui_fg, UI_LEFT);
             y += ui_text_line(a->tx, UI_F_H3) + 2;
-            if (p->rec.error) y = wrap_text(a, UI_F_SMALL, p->rec.error, x, y, w, ui_bad, 1);
+            if (p->rec.error) y = wrap_text(a, UI_F_SMALL, p->rec.error, x, y, w, ui_bad);
             for (int i = 0; i < p->rec.nchecks; i++) {
                 const gr_check *c = &p->rec.checks[i];
                 int ok = c->status == GR_PASSED;
@@ -384,10 +373,10 @@ void ui_panel_draw(ui_app *a, ui_panel *p, SDL_Rect r)
                 snprintf(t, sizeof t, "%g / %g", c->points, c->max);
                 ui_text_draw(a->tx, UI_F_BODY, t, x + w, y, ui_fg, UI_RIGHT);
                 y += ui_text_line(a->tx, UI_F_BODY);
-                if (!ok && c->message && *c->message) y = wrap_text(a, UI_F_SMALL, c->message, x + (int)(22 * s), y, w - (int)(22 * s), ui_fg, 1);
+                if (!ok && c->message && *c->message) y = wrap_text(a, UI_F_SMALL, c->message, x + (int)(22 * s), y, w - (int)(22 * s), ui_fg);
                 if (!ok && c->hint && *c->hint) {
                     snprintf(t, sizeof t, _("Hint: %s"), c->hint);
-                    y = wrap_text(a, UI_F_SMALL, t, x + (int)(22 * s), y, w - (int)(22 * s), ui_accent, 1);
+                    y = wrap_text(a, UI_F_SMALL, t, x + (int)(22 * s), y, w - (int)(22 * s), ui_accent);
                 }
             }
         } else {
@@ -399,16 +388,16 @@ void ui_panel_draw(ui_app *a, ui_panel *p, SDL_Rect r)
         y += (int)(8 * s);
 
         /* the text */
-        if (p->need_layout || p->lay_w != w || strcmp(p->lay_lang, a->lang)) {
+        if (p->need_layout || p->lay_w != w || strcmp(p->lay_lang, cli_lang())) {
             ui_md_free(p->doc);
-            const char *md = ex_text_in(&p->ex->text, a->lang);
+            const char *md = ex_text_in(&p->ex->text, cli_lang());
             p->doc = ui_md_parse(md, md ? strlen(md) : 0);
             ui_md_layout_free(&p->lay);
             ui_md_metrics m = { measure, a, { 0 } };
             for (int st = 0; st < UI_MD_NSTYLES; st++) m.line_height_px[st] = ui_text_line(a->tx, font_of(st));
             ui_md_layout(p->doc, w, &m, &p->lay);
             p->lay_w = w;
-            snprintf(p->lay_lang, sizeof p->lay_lang, "%s", a->lang);
+            snprintf(p->lay_lang, sizeof p->lay_lang, "%s", cli_lang());
             p->need_layout = 0;
         }
         char buf[2048];

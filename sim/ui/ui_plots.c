@@ -99,31 +99,20 @@ static void refresh(ui_app *a, ui_plots *p)
         snprintf(p->scaling_err, sizeof p->scaling_err, "%s", s && s->error[0] ? s->error : "");
     } else if (ui_scaling_compute(s->plat, s->part, &s->model, &s->plan, &p->scaling, p->scaling_err, sizeof p->scaling_err) == 0)
         p->scaling_ok = 1;
-    /* ceilings: this platform's accelerators, Jean Zay's and Alice Recoque's, and this computer */
+    /* ceilings: this platform's accelerators, Jean Zay's and Alice Recoque's, and this computer,
+     * as the scene loaded them */
     const plat_platform *plats[3];
-    plat_platform *owned[3] = { NULL, NULL, NULL }, *local = NULL;
     int np = 0;
     if (s && s->plat) plats[np++] = s->plat;
-    static const char *const others[] = { "jean-zay", "alice-recoque" };
-    for (int i = 0; i < 2; i++) {
-        char path[1024];
-        plat_error pe;
-        if (s && s->plat && !strcmp(s->plat->id, others[i])) continue;
-        if (ui_resolve_platform(others[i], a->platform_dirs, path, sizeof path) == 0 && (owned[i] = plat_load_file(path, &pe)))
-            plats[np++] = owned[i];
-    }
-    if (a->local_path[0]) {
-        plat_error pe;
-        local = plat_load_file(a->local_path, &pe);
-    }
+    for (int i = UI_EXTRA_JEANZAY; s && i <= UI_EXTRA_ALICE; i++)
+        if (s->other[i] && !(s->plat && !strcmp(s->plat->id, s->other[i]->id))) plats[np++] = s->other[i];
+    const plat_platform *local = s ? s->other[UI_EXTRA_LOCAL] : NULL;
     ui_roof_point pts[UI_ROOF_POINTS_MAX];
     int npts = p->roof.npoints, threads = p->roof.threads;
     memcpy(pts, p->roof.points, sizeof pts);
     ui_roofline_compute(plats, np, local, s ? (plat_prec)s->plan.prec : PLAT_BF16, &p->roof);
     memcpy(p->roof.points, pts, sizeof pts);
     p->roof.npoints = npts, p->roof.threads = threads;
-    for (int i = 0; i < 3; i++) plat_free(owned[i]);
-    plat_free(local);
 }
 
 static SDL_Texture *to_texture(SDL_Renderer *ren, cairo_surface_t *img)

@@ -41,26 +41,6 @@ const char *ui_phase_name(ui_phase p)
     }
 }
 
-int ui_resolve_platform(const char *name, const char *dirs, char *buf, size_t size)
-{
-    struct stat st;
-    if (strchr(name, '/') || (strlen(name) > 4 && !strcmp(name + strlen(name) - 4, ".xml"))) {
-        snprintf(buf, size, "%s", name);
-        return stat(buf, &st) == 0 ? 0 : -1;
-    }
-    const char *p = dirs ? dirs : "";
-    while (*p) {
-        const char *end = strchr(p, ':');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len) {
-            snprintf(buf, size, "%.*s/%s.xml", (int)len, p, name);
-            if (stat(buf, &st) == 0) return 0;
-        }
-        p += len + (end != NULL);
-    }
-    return -1;
-}
-
 /* ----------------------------------------------------------------------------------------- */
 /* Tracks: per GPU, a step function of phases. Compute intervals carry the task's label
  * ("forward", "backward", "optimizer" from train_ds.c); communication intervals are collectives.
@@ -192,29 +172,32 @@ static void extrapolate(ui_extra *x, const plat_platform *p, int part, const tm_
     tm_ctx_destroy(c);
 }
 
-static void extra_on(ui_extra *x, const char *name, const char *partition, const char *label, const char *dirs,
-                     const tm_model *m, const tm_plan *base, int base_dp)
+/* The comparison platforms, loaded once per scene (the extrapolations and the roofline use them):
+ * NULL with why when a file is missing or broken. */
+static plat_platform *load_other(const char *name, const char *dirs, char *why, size_t n)
 {
-    char path[1024], err[1024] = "";
-    snprintf(x->label, sizeof x->label, "%s", label);
-    if (ui_resolve_platform(name, dirs, path, sizeof path) != 0) {
-        snprintf(x->why, sizeof x->why, _("platform '%s' not found"), name);
-        return;
+    char path[1024];
+    if (plat_find_file(name, dirs, path, sizeof path) != 0) {
+        snprintf(why, n, _("platform '%s' not found"), name);
+        return NULL;
     }
     plat_error pe;
     plat_platform *p = plat_load_file(path, &pe);
-    if (!p) {
-        snprintf(x->why, sizeof x->why, "%s", pe.msg);
-        return;
-    }
+    if (!p) snprintf(why, n, "%s", pe.msg);
+    return p;
+}
+
+static void extra_on(ui_extra *x, const plat_platform *p, const char *partition, const char *label, const tm_model *m,
+                     const tm_plan *base, int base_dp)
+{
+    snprintf(x->label, sizeof x->label, "%s", label);
+    if (!p) return;   /* x->why says why */
     int part = partition ? plat_find_partition(p, partition) : 0;
     if (part < 0) part = 0;
     plat_totals t;
     plat_partition_totals(p, part, &t);
     if (t.accels < 1) snprintf(x->why, sizeof x->why, "%s", _("no accelerators"));
     else extrapolate(x, p, part, m, base, base_dp, (int)(t.accels > 1 << 20 ? 1 << 20 : t.accels));
-    (void)err;
-    plat_free(p);
 }
 
 /* ----------------------------------------------------------------------------------------- */
@@ -229,7 +212,14 @@ static int build(ui_scene *s, const char *dirs, const char *local_path)
 {
     const ui_scenario *sc = &s->sc;
     char err[768];
-    if (ui_resolve_platform(sc->platform, dirs, s->plat_path, sizeof s->plat_path) != 0) {
+    s->other[UI_EXTRA_JEANZAY] = load_other("jean-zay", dirs, s->extra[UI_EXTRA_JEANZAY].why, sizeof s->extra[0].why);
+    s->other[UI_EXTRA_ALICE] = load_other("alice-recoque", dirs, s->extra[UI_EXTRA_ALICE].why, sizeof s->extra[0].why);
+    struct stat st;
+    if (local_path && stat(local_path, &st) == 0)
+        s->other[UI_EXTRA_LOCAL] = load_other(local_path, dirs, s->extra[UI_EXTRA_LOCAL].why, sizeof s->extra[0].why);
+    else
+        snprintf(s->extra[UI_EXTRA_LOCAL].why, sizeof s->extra[0].why, "%s", _("not calibrated: run 'usine calibrate'"));
+    if (plat_find_file(sc->platform, dirs, s->plat_path, sizeof s->plat_path) != 0) {
         snprintf(err, sizeof err, _("platform '%s' not found (a file, or a preset name)"), sc->platform);
         return fail(s, err);
     }
@@ -311,15 +301,9 @@ static int build(ui_scene *s, const char *dirs, const char *local_path)
     snprintf(label, sizeof label, "%s/%s", s->plat->id, pt->id);
     snprintf(s->extra[UI_EXTRA_FULL].label, sizeof s->extra[0].label, "%s", label);
     extrapolate(&s->extra[UI_EXTRA_FULL], s->plat, s->part, &s->model, &pl, s->r.dp, (int)(s->part_gpus > 1 << 20 ? 1 << 20 : s->part_gpus));
-    extra_on(&s->extra[UI_EXTRA_JEANZAY], "jean-zay", "h100", "jean-zay/h100", dirs, &s->model, &pl, s->r.dp);
-    extra_on(&s->extra[UI_EXTRA_ALICE], "alice-recoque", NULL, "alice-recoque", dirs, &s->model, &pl, s->r.dp);
-    struct stat st;
-    if (local_path && stat(local_path, &st) == 0)
-        extra_on(&s->extra[UI_EXTRA_LOCAL], local_path, NULL, _("this computer"), dirs, &s->model, &pl, s->r.dp);
-    else {
-        snprintf(s->extra[UI_EXTRA_LOCAL].label, sizeof s->extra[0].label, "%s", _("this computer"));
-        snprintf(s->extra[UI_EXTRA_LOCAL].why, sizeof s->extra[0].why, "%s", _("not calibrated: run 'usine calibrate'"));
-    }
+    extra_on(&s->extra[UI_EXTRA_JEANZAY], s->other[UI_EXTRA_JEANZAY], "h100", "jean-zay/h100", &s->model, &pl, s->r.dp);
+    extra_on(&s->extra[UI_EXTRA_ALICE], s->other[UI_EXTRA_ALICE], NULL, "alice-recoque", &s->model, &pl, s->r.dp);
+    extra_on(&s->extra[UI_EXTRA_LOCAL], s->other[UI_EXTRA_LOCAL], NULL, _("this computer"), &s->model, &pl, s->r.dp);
     rc = 0;
 out:
     tm_ctx_destroy(c);
@@ -349,6 +333,7 @@ void ui_scene_free(ui_scene *s)
     ds_destroy(s->sim);
     net_destroy(s->nw);
     plat_free(s->plat);
+    for (int i = 0; i < UI_EXTRA_COUNT; i++) plat_free(s->other[i]);
     free(s);
 }
 

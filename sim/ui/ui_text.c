@@ -17,6 +17,14 @@
 
 #define CACHE_SLOTS 4096          /* power of two */
 #define CACHE_HIGH 2600           /* evict above this many entries */
+#define WRAP_SLOTS 64             /* wrapped texts kept, least recently used out */
+
+typedef struct wrap_entry {
+    char *text;                   /* NULL: free slot */
+    int font, width;
+    unsigned long used;
+    ui_wrapped w;
+} wrap_entry;
 
 typedef struct entry {
     char *s;
@@ -36,6 +44,7 @@ struct ui_text {
     entry *slots;
     int count;
     unsigned long frame;
+    wrap_entry wraps[WRAP_SLOTS];
 };
 
 /* Pattern and base size (pixels at scale 1) of each font. */
@@ -76,8 +85,17 @@ static int find_font(const char *pattern, char *out, size_t size)
     return ok;
 }
 
+static void wrap_free(wrap_entry *e)
+{
+    for (int i = 0; i < e->w.n; i++) free(e->w.line[i]);
+    free(e->w.line);
+    free(e->text);
+    memset(e, 0, sizeof *e);
+}
+
 static void cache_clear(ui_text *t)
 {
+    for (int i = 0; i < WRAP_SLOTS; i++) wrap_free(&t->wraps[i]);
     for (int i = 0; i < CACHE_SLOTS; i++) {
         if (!t->slots[i].s) continue;
         free(t->slots[i].s);
@@ -206,23 +224,75 @@ int ui_text_line(ui_text *t, ui_font f)
     return TTF_FontLineSkip(t->font[f]);
 }
 
+/* The longest prefix of s[0, len) that fits in max_w pixels, cut on a character boundary; at
+ * least one character when len > 0 and whole is 0. Binary search: a few measurements, not one per
+ * character. */
+static size_t fit_prefix(ui_text *t, ui_font f, const char *s, size_t len, int max_w)
+{
+    size_t lo = 0, hi = len;   /* lo fits (or is 0), hi may not */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo + 1) / 2;
+        while (mid < len && ((unsigned char)s[mid] & 0xC0) == 0x80) mid++;   /* to a boundary */
+        if (mid > hi) mid = hi;
+        if (ui_text_width(t, f, s, mid) <= max_w) lo = mid;
+        else {
+            size_t next = mid - 1;
+            while (next > lo && ((unsigned char)s[next] & 0xC0) == 0x80) next--;
+            hi = next;
+        }
+    }
+    return lo;
+}
+
 int ui_text_fit(ui_text *t, ui_font f, const char *s, int max_w, char *out, size_t size)
 {
     snprintf(out, size, "%s", s);
     size_t len = strlen(out);
     if (ui_text_width(t, f, out, len) <= max_w) return 0;
-    while (len > 0) {
-        do len--;
-        while (len > 0 && ((unsigned char)out[len] & 0xC0) == 0x80);
-        if (len + 4 > size) continue;
-        memcpy(out + len, "…", 4);
-        if (ui_text_width(t, f, out, len + 3) <= max_w || len == 0) {
-            out[len + 3] = '\0';
-            return 1;
-        }
-    }
-    out[0] = '\0';
+    int dots = ui_text_width(t, f, "…", 3);
+    size_t cut = fit_prefix(t, f, out, len, max_w - dots);
+    if (cut + 4 > size) cut = size > 4 ? size - 4 : 0;
+    while (cut > 0 && ((unsigned char)out[cut] & 0xC0) == 0x80) cut--;
+    memcpy(out + cut, "…", 4);
     return 1;
+}
+
+const ui_wrapped *ui_text_wrap(ui_text *t, ui_font f, const char *text, int width)
+{
+    wrap_entry *hit = NULL, *oldest = &t->wraps[0];
+    for (int i = 0; i < WRAP_SLOTS && !hit; i++) {
+        wrap_entry *e = &t->wraps[i];
+        if (e->text && e->font == (int)f && e->width == width && !strcmp(e->text, text)) hit = e;
+        else if (!e->text || (oldest->text && e->used < oldest->used)) oldest = e;
+    }
+    if (hit) {
+        hit->used = t->frame;
+        return &hit->w;
+    }
+    wrap_entry *e = oldest;
+    wrap_free(e);
+    e->text = ut_strdup(text);
+    e->font = f, e->width = width, e->used = t->frame;
+    size_t cap = 0;
+    for (const char *p = text; *p;) {
+        size_t len = strcspn(p, "\n"), cut = len;
+        if (ui_text_width(t, f, p, len) > width) {
+            cut = fit_prefix(t, f, p, len, width);          /* what fits, then back to a space */
+            size_t sp = cut;
+            while (sp > 0 && p[sp] != ' ') sp--;
+            if (sp > 0) cut = sp;
+            else if (cut == 0) {                            /* not even one character: take one */
+                cut = 1;
+                while (cut < len && ((unsigned char)p[cut] & 0xC0) == 0x80) cut++;
+            }
+        }
+        ut_grow(&e->w.line, &cap, (size_t)e->w.n + 1, sizeof *e->w.line);
+        e->w.line[e->w.n++] = ut_strndup(p, cut);
+        p += cut;
+        while (*p == ' ') p++;
+        if (*p == '\n') p++;
+    }
+    return &e->w;
 }
 
 void ui_text_end_frame(ui_text *t)
