@@ -16,6 +16,7 @@
 
 #define EX_MAX_FILE_BYTES (1u << 20)
 #define EX_MAX_MESSAGE_BYTES 2000
+#define EX_MAX_ID_BYTES 64
 
 static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t n, const char *fmt, ...)
@@ -38,7 +39,10 @@ static const char *short_name(const char *path)
 {
     const char *p = path + strlen(path);
     int slashes = 0;
-    while (p > path && !(p[-1] == '/' && ++slashes == 2)) p--;
+    while (p > path && !(p[-1] == '/' && ++slashes == 2)) {
+        p--;
+        while (slashes == 1 && p > path && p[-1] == '/' && p[0] == '/') p--;   /* "dir//file" */
+    }
     return p;
 }
 
@@ -141,6 +145,16 @@ static int get_string_list(lua_State *L, int t, char ***out, int *count, const c
     return 0;
 }
 
+/* An id as a message may show it: printable ASCII (others as '?'), at most 40 bytes, then "...". */
+static const char *shown_id(const char *s, char *buf, size_t n)
+{
+    size_t i = 0;
+    for (; s[i] && i < 40 && i + 4 < n; i++) buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+    if (s[i] && i + 4 <= n) memcpy(buf + i, "...", 3), i += 3;
+    buf[i] = '\0';
+    return buf;
+}
+
 static int is_identifier(const char *s)
 {
     if (!*s) return 0;
@@ -188,8 +202,10 @@ static int read_check(lua_State *L, int t, int i, ex_check *c, const char *path,
     }
     snprintf(where, sizeof where, "%s:%d: checks[%d]", path, c->line, i);
     int rc = get_string(L, ct, "id", 1, &c->id, where, err, n);
-    if (rc == 0 && !is_identifier(c->id))
-        rc = fail(err, n, _("%s: id '%s' may hold only a-z, 0-9, '-' and '_'"), where, c->id);
+    char shown[64];
+    if (rc == 0 && (!is_identifier(c->id) || strlen(c->id) > EX_MAX_ID_BYTES))
+        rc = fail(err, n, _("%s: id '%s' must be 1 to %d characters among a-z, 0-9, '-' and '_'"), where,
+                  shown_id(c->id, shown, sizeof shown), EX_MAX_ID_BYTES);
     if (rc == 0) snprintf(where, sizeof where, "%s:%d: check '%s'", path, c->line, c->id);
     static const char *const known[] = { "id", "title", "points", "hint", "run", NULL };
     if (rc == 0) rc = unknown_field(L, ct, known, where, err, n);
@@ -211,8 +227,10 @@ static int read_exercise(ex_exercise *e, lua_State *L, int t, char *err, size_t 
                                          "platform", "scenario", "starter", "limits", "checks", NULL };
     if (unknown_field(L, t, known, path, err, n) != 0) return -1;
     if (get_string(L, t, "id", 1, &e->id, path, err, n) != 0) return -1;
-    if (!is_identifier(e->id))
-        return fail(err, n, _("%s: id '%s' may hold only a-z, 0-9, '-' and '_'"), path, e->id);
+    char shown[64];
+    if (!is_identifier(e->id) || strlen(e->id) > EX_MAX_ID_BYTES)
+        return fail(err, n, _("%s: id '%s' must be 1 to %d characters among a-z, 0-9, '-' and '_'"), path,
+                    shown_id(e->id, shown, sizeof shown), EX_MAX_ID_BYTES);
     if (get_text(L, t, "title", &e->title, path, err, n) != 0) return -1;
     if (get_text(L, t, "text", &e->text, path, err, n) != 0) return -1;
     if (field_type(L, t, "concepts") != LUA_TTABLE) {
@@ -282,6 +300,42 @@ static int read_exercise(ex_exercise *e, lua_State *L, int t, char *err, size_t 
     return 0;
 }
 
+/* Course and exercise files come from whoever wrote the course, and teachers and students open
+ * courses they downloaded: the code in them is the course's, not the user's. Its global
+ * environment keeps the pure libraries (string, table, math, utf8, coroutine) and the `usine`
+ * library, and loses every way out of the process: io, os, package and require, debug, dofile,
+ * loadfile, and load of binary chunks (a crafted bytecode string can corrupt the interpreter).
+ * Submissions get their own, smaller environment (sbx_new_env), built from the library tables in
+ * the registry, which stay whole. */
+static int text_only_load(lua_State *L)
+{
+    size_t len;
+    const char *text = luaL_checklstring(L, 1, &len);
+    const char *name = luaL_optstring(L, 2, text);
+    int env = !lua_isnone(L, 4);
+    if (luaL_loadbufferx(L, text, len, name, "t") != LUA_OK) {
+        luaL_pushfail(L);
+        lua_insert(L, -2);
+        return 2;
+    }
+    if (env) {
+        lua_pushvalue(L, 4);
+        if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
+    }
+    return 1;
+}
+
+static void confine_course_code(lua_State *L)
+{
+    static const char *const removed[] = { "io", "os", "package", "require", "debug", "dofile", "loadfile", NULL };
+    for (const char *const *r = removed; *r; r++) {
+        lua_pushnil(L);
+        lua_setglobal(L, *r);
+    }
+    lua_pushcfunction(L, text_only_load);
+    lua_setglobal(L, "load");
+}
+
 /* Run a trusted file in the state's global environment; leaves its single result on the stack. */
 static int run_trusted_file(sbx *s, const char *path, char *err, size_t n)
 {
@@ -323,6 +377,7 @@ ex_exercise *ex_load(const char *path, const ex_host *host, char *err, size_t er
         goto fail;
     }
     lua_State *L = sbx_lua(e->sb);
+    confine_course_code(L);
     lb_set_platform_path(L, host && host->platform_path ? host->platform_path : "");
     lb_open_usine(L, LB_FILES | LB_KERNELS);
     lua_setglobal(L, "usine");
@@ -513,6 +568,8 @@ ex_course *ex_course_load(const char *dir, char *err, size_t err_size)
 {
     ex_course *c = ut_calloc(1, sizeof *c);
     c->dir = ut_strdup(dir);
+    for (size_t n = strlen(c->dir); n > 1 && c->dir[n - 1] == '/'; n--) c->dir[n - 1] = '\0';   /* "DIR/" */
+    dir = c->dir;
     char path[4096];
     snprintf(path, sizeof path, "%s/index.lua", dir);
     sbx *s = sbx_create(NULL);
@@ -521,9 +578,17 @@ ex_course *ex_course_load(const char *dir, char *err, size_t err_size)
         goto fail;
     }
     lua_State *L = sbx_lua(s);
+    confine_course_code(L);
     if (run_trusted_file(s, path, err, err_size) != 0) goto fail;
     int t = lua_gettop(L);
     if (get_string(L, t, "id", 1, &c->id, path, err, err_size) != 0) goto fail;
+    /* The id names the course in progress files and reports: a name, never a path. */
+    if (!is_identifier(c->id) || strlen(c->id) > EX_MAX_ID_BYTES) {
+        char shown[64];
+        fail(err, err_size, _("%s: course id '%s' must be 1 to %d characters among a-z, 0-9, '-' and '_'"), path,
+             shown_id(c->id, shown, sizeof shown), EX_MAX_ID_BYTES);
+        goto fail;
+    }
     if (get_text(L, t, "title", &c->title, path, err, err_size) != 0) goto fail;
     field_type(L, t, "exercises");
     if (get_string_list(L, lua_gettop(L), &c->files, &c->nfiles, path, "exercises", err, err_size) != 0) goto fail;

@@ -785,6 +785,80 @@ static void test_progress(void **state)
     }
 }
 
+/* Values out of range are damage, never a wrapped counter or a best above the maximum; a save
+ * writes a file that the next load can read again. */
+static void test_progress_values(void **state)
+{
+    (void)state;
+    char path[4096], msg[1024], err[512], bad[4200];
+    assert_int_equal(ui_progress_path(path, sizeof path), 0);
+    snprintf(bad, sizeof bad, "%s.bad", path);
+    ui_progress *first = ui_progress_load(NULL, msg, sizeof msg);    /* makes the folder */
+    assert_int_equal(ui_progress_save(first, err, sizeof err), 0);
+    ui_progress_free(first);
+    static const char *const hostile[] = {
+        "{\"version\":1,\"courses\":{\"c\":{\"e\":{\"best\":1,\"max\":10,\"last\":1,\"passed\":false,"
+        "\"last_checked\":0,\"attempts\":1e300}}}}",
+        "{\"version\":1,\"courses\":{\"c\":{\"e\":{\"best\":11,\"max\":10,\"last\":1,\"passed\":true,"
+        "\"last_checked\":0}}}}",
+        "{\"version\":1,\"courses\":{\"c\":{\"e\":{\"best\":-1,\"max\":10,\"last\":1,\"passed\":true,"
+        "\"last_checked\":0}}}}",
+    };
+    for (size_t i = 0; i < sizeof hostile / sizeof *hostile; i++) {
+        unlink(bad);
+        write_file(path, hostile[i]);
+        ui_progress *p = ui_progress_load(NULL, msg, sizeof msg);
+        assert_non_null(strstr(msg, "out of range"));
+        assert_true(exists(bad));
+        ui_progress_entry en;
+        assert_int_equal(ui_progress_get(p, "c", "e", &en), 0);
+        ui_progress_free(p);
+    }
+    unlink(bad);
+
+    /* The count of checks saturates instead of wrapping. */
+    write_file(path, "{\"version\":1,\"courses\":{\"c\":{\"e\":{\"best\":1,\"max\":10,\"last\":1,"
+                     "\"passed\":false,\"last_checked\":0,\"attempts\":1000000000}}}}");
+    ui_progress *p = ui_progress_load(NULL, msg, sizeof msg);
+    assert_string_equal(msg, "");
+    gr_record r = graded(2, 10, 0);
+    ui_progress_record(p, "c", "e", &r);
+    ui_progress_entry en;
+    assert_int_equal(ui_progress_get(p, "c", "e", &en), 1);
+    assert_int_equal(en.attempts, 1000000000);
+
+    ui_progress_free(p);
+
+    /* A 15 MB file, under the 16 MiB read cap, saves to a file that still reads (a pretty-printed
+     * save made it 20 MB, and progress was never read or saved again). */
+    size_t cap = 16u << 20, len = 0;
+    char *big = malloc(cap);
+    assert_non_null(big);
+    len += (size_t)snprintf(big, cap, "{\"version\":1,\"courses\":{\"big\":{");
+    for (int i = 0; len < 15000000; i++)
+        len += (size_t)snprintf(big + len, cap - len,
+                                "%s\"exercise-%07d\":{\"best\":1,\"max\":10,\"last\":1,\"passed\":false,"
+                                "\"attempts\":2,\"last_checked\":1700000000}",
+                                i ? "," : "", i);
+    len += (size_t)snprintf(big + len, cap - len, "}}}");
+    write_file(path, big);
+    free(big);
+    p = ui_progress_load(NULL, msg, sizeof msg);
+    assert_string_equal(msg, "");
+    ui_progress_record(p, "big", "exercise-0000007", &r);
+    assert_int_equal(ui_progress_save(p, err, sizeof err), 0);
+    ui_progress_free(p);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_true((size_t)st.st_size <= cap);
+    p = ui_progress_load(NULL, msg, sizeof msg);
+    assert_string_equal(msg, "");
+    assert_int_equal(ui_progress_get(p, "big", "exercise-0000007", &en), 1);
+    assert_int_equal(en.attempts, 3);
+    ui_progress_free(p);
+    unlink(path);
+}
+
 /* ---- the editor ------------------------------------------------------------------------------- */
 
 /* Wait (at most 30 s) until the editor started last has exited and is reaped. */
@@ -848,6 +922,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_progress, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_progress_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_in_editor, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,6 +26,8 @@
 extern char **environ;
 
 #define UI_MAX_PROGRESS_BYTES (16u << 20)
+#define UI_MAX_PROGRESS_POINTS 1e9      /* far above any exercise's points */
+#define UI_MAX_ATTEMPTS 1000000000      /* the count of checks saturates here instead of wrapping */
 
 /* ---- files and folders ------------------------------------------------------------------------ */
 
@@ -510,21 +512,35 @@ static int is_num(const cJSON *o, const char *key)
     return cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, key));
 }
 
-/* The shape of a progress file. */
-static int is_progress(const cJSON *root)
+/* A number a progress file may hold for key: present, finite and within [lo, hi]. */
+static int num_in(const cJSON *o, const char *key, double lo, double hi)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) && v->valuedouble >= lo && v->valuedouble <= hi;
+}
+
+/* The shape of a progress file: NULL when it is one, else what is wrong. A file edited by hand
+ * (or by a student hoping for a better mark) must not feed a wrapped counter or a best score above
+ * the maximum into the window. */
+static const char *progress_problem(const cJSON *root)
 {
     const cJSON *courses = cJSON_GetObjectItemCaseSensitive(root, "courses");
-    if (!cJSON_IsObject(root) || !cJSON_IsObject(courses)) return 0;
+    if (!cJSON_IsObject(root) || !cJSON_IsObject(courses)) return _("not a progress file");
     const cJSON *course, *ex;
     cJSON_ArrayForEach(course, courses) {
-        if (!cJSON_IsObject(course)) return 0;
+        if (!cJSON_IsObject(course)) return _("not a progress file");
         cJSON_ArrayForEach(ex, course) {
             if (!cJSON_IsObject(ex) || !is_num(ex, "best") || !is_num(ex, "max") || !is_num(ex, "last") ||
                 !is_num(ex, "last_checked") || !cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(ex, "passed")))
-                return 0;
+                return _("not a progress file");
+            double max = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(ex, "max"));
+            if (!num_in(ex, "max", 0, UI_MAX_PROGRESS_POINTS) || !num_in(ex, "best", 0, max) ||
+                !num_in(ex, "last", 0, max) || !num_in(ex, "last_checked", 0, 1e12) ||
+                (cJSON_GetObjectItemCaseSensitive(ex, "attempts") && !num_in(ex, "attempts", 0, UI_MAX_ATTEMPTS)))
+                return _("a score, a count or a date is out of range");
         }
     }
-    return 1;
+    return NULL;
 }
 
 /* Set path aside as path.bad (or .bad.1, ...), never replacing a file: 0 and its new name, or -1. */
@@ -568,7 +584,7 @@ ui_progress *ui_progress_load(const char *path, char *msg, size_t n)
     }
     cJSON *root = cJSON_ParseWithLength(text, len);
     free(text);
-    const char *bad = !root ? _("not valid JSON") : !is_progress(root) ? _("not a progress file") : NULL;
+    const char *bad = !root ? _("not valid JSON") : progress_problem(root);
     if (!bad) {
         p->root = root;
         return p;
@@ -624,7 +640,7 @@ int ui_progress_record(ui_progress *p, const char *course, const char *exercise,
     set_number(ex, "best", best);
     set_number(ex, "max", r->max);
     set_number(ex, "last", r->score);
-    set_number(ex, "attempts", had ? old.attempts + 1 : 1);
+    set_number(ex, "attempts", had && old.attempts < UI_MAX_ATTEMPTS ? old.attempts + 1 : had ? old.attempts : 1);
     set_number(ex, "last_checked", (double)time(NULL));
     cJSON *passed = cJSON_CreateBool((had && old.passed) || r->passed);
     if (cJSON_GetObjectItemCaseSensitive(ex, "passed")) cJSON_ReplaceItemInObjectCaseSensitive(ex, "passed", passed);
@@ -680,9 +696,16 @@ int ui_progress_save(ui_progress *p, char *err, size_t n)
         snprintf(err, n, _("cannot create the folder '%s': %s"), dir, strerror(errno));
         return -1;
     }
-    char *text = cJSON_Print(p->root);
+    /* Compact, so that a file the app could read stays one it can read again after a save. */
+    char *text = cJSON_PrintUnformatted(p->root);
     if (!text) abort();
     size_t len = strlen(text);
+    if (len > UI_MAX_PROGRESS_BYTES) {
+        free(text);
+        snprintf(err, n, _("progress is not saved: it would take %zu bytes, more than the %u MiB that %s may hold"),
+                 len, UI_MAX_PROGRESS_BYTES >> 20, p->path);
+        return -1;
+    }
     int rc = write_temp(p->path, text, len, 0600, tmp, sizeof tmp);
     free(text);
     if (rc == 0 && rename(tmp, p->path) != 0) {
