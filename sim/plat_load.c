@@ -43,10 +43,13 @@
 #define MAX_LATENCY_US 1.0e6
 #define MAX_MTBF_H     1.0e9
 
+/* A reference waits for the end of the walk, because the format lets elements come in any order.
+ * It names the element that refers by its index, never by a pointer: the arrays of the platform
+ * move when they grow (ut_grow), and a pointer kept across a later append would dangle. */
 typedef struct pending_ref {
     char *name;          /* the id as written */
     int line;
-    int *target;         /* where the resolved index goes */
+    int owner;           /* REF_ACCEL: node type index; REF_NODE, REF_NETWORK: partition index */
     int kind;            /* REF_ACCEL, REF_NODE, REF_NETWORK */
     const char *what;    /* the element that refers, for messages */
 } pending_ref;
@@ -308,10 +311,20 @@ static int check_text_only(loader *L, const xmlNode *parent)
     return 0;
 }
 
-static void add_ref(loader *L, char *name, const xmlNode *n, int *target, int kind, const char *what)
+static void add_ref(loader *L, char *name, const xmlNode *n, int owner, int kind, const char *what)
 {
     ut_grow(&L->refs, &L->cap_refs, L->nrefs + 1, sizeof *L->refs);
-    L->refs[L->nrefs++] = (pending_ref){ name, line_of(L, n), target, kind, what };
+    L->refs[L->nrefs++] = (pending_ref){ name, line_of(L, n), owner, kind, what };
+}
+
+/* Where a resolved reference goes, looked up when it is resolved (the arrays are final then). */
+static int *ref_target(plat_platform *p, const pending_ref *r)
+{
+    switch (r->kind) {
+    case REF_ACCEL: return &p->node_types[r->owner].accel;
+    case REF_NODE: return &p->partitions[r->owner].node;
+    default: return &p->partitions[r->owner].network;
+    }
 }
 
 /* <assumption> and <source> children of any element. */
@@ -437,7 +450,7 @@ static int read_node(loader *L, const xmlNode *n)
     char *accel = prop(n, "accelerator");
     if (accel) {
         if (!nd->accels_per_node) nd->accels_per_node = 1;
-        add_ref(L, accel, n, &nd->accel, REF_ACCEL, "node");
+        add_ref(L, accel, n, p->nnode_types - 1, REF_ACCEL, "node");
     } else if (nd->accels_per_node) {
         return fail(L, n, _("node '%s' has accelerators=\"%d\" but no accelerator=\"...\" model"), nd->id, nd->accels_per_node);
     }
@@ -635,8 +648,8 @@ static int read_partition(loader *L, const xmlNode *n)
     };
     if (read_attrs(L, n, spec, (int)(sizeof spec / sizeof *spec), pt)) return -1;
     if (!pt->nodes_per_rack) pt->nodes_per_rack = pt->nodes < 8 ? pt->nodes : 8;
-    add_ref(L, prop(n, "node"), n, &pt->node, REF_NODE, "partition");
-    add_ref(L, prop(n, "network"), n, &pt->network, REF_NETWORK, "partition");
+    add_ref(L, prop(n, "node"), n, p->npartitions - 1, REF_NODE, "partition");
+    add_ref(L, prop(n, "network"), n, p->npartitions - 1, REF_NETWORK, "partition");
     if (check_children(L, n, (const char *const[]){ "assumption", "source", NULL })) return -1;
     return note_about(L, n, "partition", pt->id);
 }
@@ -771,7 +784,7 @@ static int resolve_refs(loader *L)
         if (idx < 0)
             return fail_at(L, r->line, _("%s refers to %s '%s', which is not defined in this file"), r->what,
                            kinds[r->kind], r->name);
-        *r->target = idx;
+        *ref_target(p, r) = idx;
     }
     /* Nodes with several accelerators need a scale-up path between them. */
     for (int i = 0; i < p->nnode_types; i++) {

@@ -177,6 +177,32 @@ static void test_partitions_share_networks(void **state)
     plat_free(p);
 }
 
+/* many-kinds.xml: six accelerators, node types, networks, partitions and storage systems, so that
+ * every array of the loader grows (and moves) while references into it are still pending. Node
+ * type i uses accelerator 5 - i; partition i has 10 + i nodes of type i on network 5 - i. */
+static void test_six_of_every_kind(void **state)
+{
+    (void)state;
+    plat_platform *p = load_ok(GOOD "many-kinds.xml");
+    assert_int_equal(p->naccels, 6);
+    assert_int_equal(p->nnode_types, 6);
+    assert_int_equal(p->nnetworks, 6);
+    assert_int_equal(p->npartitions, 6);
+    assert_int_equal(p->nstorage, 6);
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(p->node_types[i].accel, 5 - i);
+        assert_near(p->node_types[i].scaleup_bidir_gbs, 600 + (5 - i), 1e-12);
+        assert_int_equal(p->partitions[i].node, i);
+        assert_int_equal(p->partitions[i].network, 5 - i);
+        assert_int_equal(p->partitions[i].nodes, 10 + i);
+    }
+    plat_totals t;
+    plat_machine_totals(p, &t);
+    assert_int_equal(t.nodes, 10 + 11 + 12 + 13 + 14 + 15);
+    assert_int_equal(t.accels, 4 * 75);
+    plat_free(p);
+}
+
 /* ------------------------------------------------------------------------------------------- */
 
 /* The figures the issue names: Jean Zay's H100 partition has 1,456 GPUs and 1,456 x 989 TFLOP/s BF16. */
@@ -401,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_dragonfly_bisection),
         cmocka_unit_test(test_torus_bisection),
         cmocka_unit_test(test_partitions_share_networks),
+        cmocka_unit_test(test_six_of_every_kind),
         cmocka_unit_test(test_jean_zay_h100),
         cmocka_unit_test(test_every_preset_loads),
         cmocka_unit_test(test_alice_recoque_labels_assumptions),
