@@ -111,6 +111,20 @@ net *net_create(const plat_platform *p, int partition, int gpus, char *err, size
         snprintf(err, err_size, _("partition '%s' has %ld GPUs; asked for %d"), pt->id, available, gpus);
         return NULL;
     }
+    /* The loader refuses platforms beyond these (plat.h); a platform built some other way gets
+     * the same answer here rather than an allocation the machine cannot make. */
+    long points = 1, net_nodes = plat_network_nodes(p, pt->network);
+    for (int d = 0; pn->topology == PLAT_TOPO_TORUS && d < pn->ndims; d++) points *= pn->dims[d];
+    long groups = pn->topology == PLAT_TOPO_DRAGONFLY && pn->group_nodes > 0
+                      ? (net_nodes + pn->group_nodes - 1) / pn->group_nodes : 0;
+    long nic_ports = (long)gpus / nd->accels_per_node * (nd->nics > 0 ? nd->nics : 1);
+    if (points > PLAT_MAX_TORUS_POINTS || groups > PLAT_MAX_DRAGONFLY_GROUPS || gpus > PLAT_MAX_ACCELS_TOTAL ||
+        nic_ports > PLAT_MAX_NIC_PORTS_TOTAL ||
+        (pn->topology == PLAT_TOPO_EXPLICIT && pn->nswitches > PLAT_MAX_EXPLICIT_SWITCHES)) {
+        snprintf(err, err_size, _("network '%s' of partition '%s' is too large to simulate (see the limits in 'usine platform check')"),
+                 pn->id, pt->id);
+        return NULL;
+    }
     net *n = ut_calloc(1, sizeof *n);
     n->plat = p;
     n->partition = partition;
@@ -160,7 +174,6 @@ net *net_create(const plat_platform *p, int partition, int gpus, char *err, size
 
     /* the fabric */
     n->fabric_base = n->nlinks;
-    long net_nodes = plat_network_nodes(p, pt->network);
     switch (pn->topology) {
     case PLAT_TOPO_SWITCH:
         break;
@@ -191,8 +204,6 @@ net *net_create(const plat_platform *p, int partition, int gpus, char *err, size
         break;
     }
     case PLAT_TOPO_TORUS: {
-        long points = 1;
-        for (int d = 0; d < pn->ndims; d++) points *= pn->dims[d];
         n->torus_points = (int)points;
         n->torus_nodes_per_point = (int)((net_nodes + points - 1) / points);
         /* for each point and dimension: the pair (+ direction, - direction) towards the next point */

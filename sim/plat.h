@@ -176,6 +176,23 @@ typedef struct plat_totals {
 /* Loading. On failure return NULL and fill *err; never print. Bad files never crash or hang:
  * no network access, no DTD at all (so no entities, external or not), no XInclude, a size cap. */
 #define PLAT_MAX_FILE_BYTES (16u << 20)
+
+/* What a platform may hold. A file that loads is one every later stage (predict, simulate, the
+ * app) can build in memory: the simulator makes about two links per accelerator, per NIC and per
+ * fabric link, so these caps keep its network under a few hundred MB, and every count the loader
+ * walks or sorts small. They admit the largest machines of the TOP500 with room to spare (El
+ * Capitan: 11,136 nodes, 44,544 accelerators, about 90 dragonfly groups). plat_load_* refuses a
+ * file beyond one of them with a message that names the limit. */
+#define PLAT_MAX_ELEMENTS_OF_A_KIND 256   /* accelerators, node types, networks, partitions, storage: each */
+#define PLAT_MAX_NOTES           10000    /* <assumption> and <source> elements together */
+#define PLAT_MAX_NODES_TOTAL     100000L  /* nodes of all partitions */
+#define PLAT_MAX_ACCELS_TOTAL    500000L  /* accelerators of all partitions */
+#define PLAT_MAX_NIC_PORTS_TOTAL 500000L  /* NICs of all nodes */
+#define PLAT_MAX_SWITCHES        100000L  /* switches of one network, listed or estimated (plat_network_switches) */
+#define PLAT_MAX_TORUS_POINTS    65536L   /* routers of a torus (the product of its dims) */
+#define PLAT_MAX_DRAGONFLY_GROUPS 1024L   /* the simulator links every pair of groups */
+#define PLAT_MAX_EXPLICIT_SWITCHES 4096   /* listed switches of an explicit network (routes keep S^2 distances) */
+#define PLAT_MAX_EXPLICIT_LINKS  65536    /* listed links of an explicit network */
 plat_platform *plat_load_file(const char *path, plat_error *err);                  /* load and check a platform file */
 plat_platform *plat_load_memory(const char *xml, size_t len, const char *name, plat_error *err); /* same, from memory; name appears in messages */
 void plat_free(plat_platform *p);                                                   /* NULL is fine */
@@ -198,5 +215,6 @@ void plat_machine_totals(const plat_platform *p, plat_totals *t); /* every parti
 double plat_node_power_w(const plat_platform *p, int node_type);  /* one node at full load, W */
 double plat_network_bisection_tbs(const plat_platform *p, int network); /* with all the nodes attached to it */
 long plat_network_nodes(const plat_platform *p, int network);     /* nodes attached to a network */
+long plat_network_switches(const plat_platform *p, int network);  /* switches: listed, or estimated for regular topologies (0: unknown) */
 
 #endif

@@ -798,6 +798,53 @@ static int resolve_refs(loader *L)
     return 0;
 }
 
+/* What later stages build must fit in memory (plat.h's PLAT_MAX_*): refuse a bigger machine here,
+ * naming the limit, rather than let predict or simulate abort on an allocation. Totals point at
+ * the partition that crosses the limit. */
+static int check_limits(loader *L)
+{
+    plat_platform *p = L->p;
+    long nodes = 0, accels = 0, ports = 0;
+    for (int i = 0; i < p->npartitions; i++) {
+        const plat_partition *pt = &p->partitions[i];
+        const plat_node *nd = &p->node_types[pt->node];
+        nodes += pt->nodes;
+        accels += (long)pt->nodes * nd->accels_per_node;
+        ports += (long)pt->nodes * nd->nics;
+        if (nodes > PLAT_MAX_NODES_TOTAL)
+            return fail_at(L, pt->line, _("the platform has %ld nodes: at most %ld are supported"), nodes, PLAT_MAX_NODES_TOTAL);
+        if (accels > PLAT_MAX_ACCELS_TOTAL)
+            return fail_at(L, pt->line, _("the platform has %ld accelerators: at most %ld are supported"), accels,
+                           PLAT_MAX_ACCELS_TOTAL);
+        if (ports > PLAT_MAX_NIC_PORTS_TOTAL)
+            return fail_at(L, pt->line, _("the platform has %ld NICs: at most %ld are supported"), ports,
+                           PLAT_MAX_NIC_PORTS_TOTAL);
+    }
+    for (int ni = 0; ni < p->nnetworks; ni++) {
+        const plat_network *net = &p->networks[ni];
+        if (net->topology == PLAT_TOPO_TORUS) {
+            long points = 1;
+            for (int d = 0; d < net->ndims; d++) points *= net->dims[d];   /* at most 4096^4 = 2^48 */
+            if (points > PLAT_MAX_TORUS_POINTS)
+                return fail_at(L, net->line, _("network '%s' is a torus of %ld points: at most %ld are supported"),
+                               net->id, points, PLAT_MAX_TORUS_POINTS);
+        }
+        long net_nodes = plat_network_nodes(p, ni);
+        if (net->topology == PLAT_TOPO_DRAGONFLY) {
+            long groups = (net_nodes + net->group_nodes - 1) / net->group_nodes;
+            if (groups > PLAT_MAX_DRAGONFLY_GROUPS)
+                return fail_at(L, net->line, _("network '%s' is a dragonfly of %ld groups: at most %ld are supported "
+                                               "(put more nodes in a group with group_nodes)"),
+                               net->id, groups, PLAT_MAX_DRAGONFLY_GROUPS);
+        }
+        long switches = net_nodes ? plat_network_switches(p, ni) : 0;
+        if (switches > PLAT_MAX_SWITCHES)
+            return fail_at(L, net->line, _("network '%s' needs about %ld switches: at most %ld are supported"), net->id,
+                           switches, PLAT_MAX_SWITCHES);
+    }
+    return 0;
+}
+
 /* Union-find over switches, to check that an explicit network is in one piece. */
 static int uf_find(int *parent, int x)
 {
@@ -1031,7 +1078,7 @@ plat_platform *plat_load_memory(const char *xml, size_t len, const char *name, p
     L.p = ut_calloc(1, sizeof *L.p);
     xmlNodePtr root = xmlDocGetRootElement(doc);
     if (!root) fail_at(&L, 0, _("has no root element"));
-    else if (read_platform(&L, root) == 0 && resolve_refs(&L) == 0 && check_networks(&L) == 0)
+    else if (read_platform(&L, root) == 0 && resolve_refs(&L) == 0 && check_limits(&L) == 0 && check_networks(&L) == 0)
         validate_schema(&L, doc);
     xmlFreeDoc(doc);
 

@@ -184,7 +184,7 @@ double plat_network_bisection_tbs(const plat_platform *p, int network)
  * say enough to count them). A fat tree of radix k: leaves split their ports between nodes and
  * uplinks by the oversubscription; middle levels use half their ports each way; the top level
  * points all its ports down. */
-static long network_switches(const plat_platform *p, int network)
+long plat_network_switches(const plat_platform *p, int network)
 {
     const plat_network *net = &p->networks[network];
     long ports = 0;
@@ -250,7 +250,7 @@ void plat_partition_totals(const plat_platform *p, int partition, plat_totals *t
     add_nodes(p, partition, t);
     int net = p->partitions[partition].network;
     double share = (double)p->partitions[partition].nodes / (double)plat_network_nodes(p, net);
-    long switches = network_switches(p, net);
+    long switches = plat_network_switches(p, net);
     t->bisection_tbs = plat_network_bisection_tbs(p, net) * share;
     t->switches = (long)ceil(switches * share);
     t->power_it_mw += t->switches * p->networks[net].switch_w / 1e6;
@@ -264,7 +264,7 @@ void plat_machine_totals(const plat_platform *p, plat_totals *t)
     for (int i = 0; i < p->npartitions; i++) add_nodes(p, i, t);
     for (int n = 0; n < p->nnetworks; n++) {
         if (!plat_network_nodes(p, n)) continue;
-        long switches = network_switches(p, n);
+        long switches = plat_network_switches(p, n);
         t->bisection_tbs += plat_network_bisection_tbs(p, n);
         t->switches += switches;
         t->power_it_mw += switches * p->networks[n].switch_w / 1e6;

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "net.h"
 #include "plat.h"
 #include "util.h"
 
@@ -92,15 +93,15 @@ static void test_explicit_bisection_is_the_max_flow(void **state)
 {
     (void)state;
     plat_platform *p = load_ok(GOOD "explicit.xml");
-    const plat_network *net = &p->networks[0];
-    assert_int_equal(net->topology, PLAT_TOPO_EXPLICIT);
-    assert_int_equal(net->nswitches, 3);
-    assert_int_equal(net->nlinks, 4);
-    assert_int_equal(net->links[0].b_kind, PLAT_END_NODES);
-    assert_int_equal(net->links[0].parallel, 2);                       /* one link per NIC */
-    assert_int_equal(net->links[2].b_kind, PLAT_END_SWITCH);
-    assert_int_equal(net->links[2].parallel, 4);
-    assert_near(net->links[2].latency_us, 1, 0);                       /* the network's hop latency */
+    const plat_network *pn = &p->networks[0];
+    assert_int_equal(pn->topology, PLAT_TOPO_EXPLICIT);
+    assert_int_equal(pn->nswitches, 3);
+    assert_int_equal(pn->nlinks, 4);
+    assert_int_equal(pn->links[0].b_kind, PLAT_END_NODES);
+    assert_int_equal(pn->links[0].parallel, 2);                       /* one link per NIC */
+    assert_int_equal(pn->links[2].b_kind, PLAT_END_SWITCH);
+    assert_int_equal(pn->links[2].parallel, 4);
+    assert_near(pn->links[2].latency_us, 1, 0);                       /* the network's hop latency */
     assert_near(plat_network_bisection_tbs(p, 0), 0.1, 1e-12);
     plat_free(p);
 }
@@ -200,6 +201,54 @@ static void test_six_of_every_kind(void **state)
     plat_machine_totals(p, &t);
     assert_int_equal(t.nodes, 10 + 11 + 12 + 13 + 14 + 15);
     assert_int_equal(t.accels, 4 * 75);
+    plat_free(p);
+}
+
+/* A file that loads must be one the simulator can build: check refuses, naming the limit, what
+ * predict, simulate and the app could not hold (a 4096^4 torus, a million-node dragonfly or fat
+ * tree), and still admits every preset (test_every_preset_loads). */
+static void expect_refused(const char *xml, const char *want)
+{
+    plat_error err;
+    plat_platform *p = load_text(xml, &err);
+    if (p) fail_msg("loaded, but must be refused with '%s'", want);
+    if (!strstr(err.msg, want)) fail_msg("message lacks '%s': %s", want, err.msg);
+}
+
+#define BIG_NET(attrs, nodes)                                                                      \
+    CASE_HEAD "<network id='x' hop_latency_us='1' " attrs "/>"                                     \
+              "<partition id='p' node='n' nodes='" nodes "' network='x'/>" CASE_TAIL
+
+static void test_limits_of_what_can_be_built(void **state)
+{
+    (void)state;
+    expect_refused(BIG_NET("topology='torus' dims='4096x4096x4096x4096'", "1000"),
+                   "torus of 281474976710656 points: at most 65536");
+    expect_refused(BIG_NET("topology='dragonfly' group_nodes='1' global_links='10'", "1000000"),
+                   "1000000 nodes: at most 100000");
+    expect_refused(BIG_NET("topology='fat-tree' levels='3' radix='64'", "1000000"), "at most 100000");
+    expect_refused(BIG_NET("topology='dragonfly' group_nodes='1' global_links='10'", "50000"),
+                   "50000 groups: at most 1024");
+    expect_refused(BIG_NET("topology='fat-tree' levels='3' radix='4'", "100000"), "switches: at most 100000");
+    /* 80,000 nodes of 8 accelerators */
+    expect_refused("<platform version='1' id='c' name='c'>"
+                   "<accelerator id='g' memory_gb='16' memory_tbs='1' tdp_w='300' link_bidir_gbs='100'><peak precision='fp32' tflops='10'/></accelerator>"
+                   "<node id='n' accelerator='g' accelerators='8'><cpu count='1' cores='8' tdp_w='100'/><nic count='1' gbit_s='100'/></node>"
+                   "<network id='x' topology='fat-tree' levels='3' radix='64' hop_latency_us='1'/>"
+                   "<partition id='p' node='n' nodes='80000' network='x'/>" CASE_TAIL,
+                   "640000 accelerators: at most 500000");
+    /* just inside the limits: loads, and the simulator builds all of it */
+    plat_error err;
+    plat_platform *p = load_text(BIG_NET("topology='torus' dims='16x16x16x16'", "65536"), &err);
+    if (!p) fail_msg("%s", err.msg);
+    char why[256];
+    net *n = net_create(p, 0, 65536, why, sizeof why);
+    if (!n) fail_msg("%s", why);
+    net_destroy(n);
+    /* a platform made some other way than by the loader gets the same answer from the simulator */
+    p->networks[0].dims[0] = p->networks[0].dims[1] = p->networks[0].dims[2] = p->networks[0].dims[3] = 4096;
+    assert_null(net_create(p, 0, 8, why, sizeof why));
+    assert_non_null(strstr(why, "too large to simulate"));
     plat_free(p);
 }
 
@@ -428,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_torus_bisection),
         cmocka_unit_test(test_partitions_share_networks),
         cmocka_unit_test(test_six_of_every_kind),
+        cmocka_unit_test(test_limits_of_what_can_be_built),
         cmocka_unit_test(test_jean_zay_h100),
         cmocka_unit_test(test_every_preset_loads),
         cmocka_unit_test(test_alice_recoque_labels_assumptions),
