@@ -192,7 +192,7 @@ typedef struct plat_totals {
 #define PLAT_MAX_TORUS_POINTS    65536L   /* routers of a torus (the product of its dims) */
 #define PLAT_MAX_DRAGONFLY_GROUPS 1024L   /* the simulator links every pair of groups */
 #define PLAT_MAX_EXPLICIT_SWITCHES 4096   /* listed switches of an explicit network (routes keep S^2 distances) */
-#define PLAT_MAX_EXPLICIT_LINKS  65536    /* listed links of an explicit network */
+#define PLAT_MAX_EXPLICIT_LINKS  16384    /* listed links of an explicit network (schema validation is quadratic in them) */
 plat_platform *plat_load_file(const char *path, plat_error *err);                  /* load and check a platform file */
 plat_platform *plat_load_memory(const char *xml, size_t len, const char *name, plat_error *err); /* same, from memory; name appears in messages */
 void plat_free(plat_platform *p);                                                   /* NULL is fine */

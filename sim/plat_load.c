@@ -73,6 +73,9 @@ typedef struct loader {
     pending_link *plinks;
     size_t nplinks, cap_plinks;
     int have_facility;
+    int nnotes;
+    /* ids sorted for lookups (built by resolve_refs, once the arrays are final) */
+    struct id_entry *ix_accels, *ix_nodes, *ix_networks, *ix_parts, *ix_storage;
 } loader;
 
 /* ---------------------------------------------------------------------------------------------
@@ -334,6 +337,8 @@ static int read_notes(loader *L, const xmlNode *parent, const char *about)
     for (const xmlNode *c = parent->children; c; c = c->next) {
         int assumption = is_element(c, "assumption");
         if (!assumption && !is_element(c, "source")) continue;
+        if (++L->nnotes > PLAT_MAX_NOTES)
+            return fail(L, c, _("a platform has at most %d <assumption> and <source> elements; this is one more"), PLAT_MAX_NOTES);
         static const attr_spec spec[] = { OTHER("lang", 0) };
         if (read_attrs(L, c, spec, 1, NULL)) return -1;
         char *lang = prop(c, "lang");
@@ -588,6 +593,11 @@ static int read_network(loader *L, const xmlNode *n)
         if (net->topology != PLAT_TOPO_EXPLICIT)
             return fail(L, c, _("<%s> is only for explicit networks; network '%s' is a %s"), (const char *)c->name,
                         net->id, plat_topology_name(net->topology));
+        if (sw && net->nswitches >= PLAT_MAX_EXPLICIT_SWITCHES)
+            return fail(L, c, _("an explicit network has at most %d <switch> elements; this is one more"),
+                        PLAT_MAX_EXPLICIT_SWITCHES);
+        if (!sw && net->nlinks >= PLAT_MAX_EXPLICIT_LINKS)
+            return fail(L, c, _("an explicit network has at most %d <link> elements; this is one more"), PLAT_MAX_EXPLICIT_LINKS);
         if (sw) {
             ut_grow(&net->switches, &cap_sw, (size_t)net->nswitches + 1, sizeof *net->switches);
             plat_switch *s = &net->switches[net->nswitches++];
@@ -595,10 +605,7 @@ static int read_network(loader *L, const xmlNode *n)
             s->line = line_of(L, c);
             static const attr_spec sspec[] = { IDA(plat_switch, id) };
             if (read_attrs(L, c, sspec, 1, s)) return -1;
-            for (int k = 0; k < net->nswitches - 1; k++)
-                if (!strcmp(net->switches[k].id, s->id))
-                    return fail(L, c, _("switch '%s' is defined twice (first on line %d)"), s->id, net->switches[k].line);
-            continue;
+            continue;   /* ids are checked for duplicates in check_explicit(), in n log n */
         }
         ut_grow(&net->links, &cap_links, (size_t)net->nlinks + 1, sizeof *net->links);
         plat_link *lk = &net->links[net->nlinks++];
@@ -711,6 +718,15 @@ static int read_platform(loader *L, const xmlNode *root)
     if (check_children(L, root, (const char *const[]){ "description", "assumption", "source", "accelerator", "node",
                                                        "network", "partition", "storage", "facility", NULL }))
         return -1;
+    /* The schema lets every kind repeat without end, and validating a long run of siblings costs
+     * libxml2 more than linear time: count them first, cheaply, and refuse absurd numbers. */
+    static const char *const kinds[] = { "description", "accelerator", "node", "network", "partition", "storage" };
+    int counts[sizeof kinds / sizeof *kinds] = { 0 };
+    for (const xmlNode *c = root->children; c; c = c->next)
+        for (size_t k = 0; c->type == XML_ELEMENT_NODE && k < sizeof kinds / sizeof *kinds; k++)
+            if (!strcmp((const char *)c->name, kinds[k]) && ++counts[k] > PLAT_MAX_ELEMENTS_OF_A_KIND)
+                return fail(L, c, _("a platform has at most %d <%s> elements; this is one more"), PLAT_MAX_ELEMENTS_OF_A_KIND,
+                            kinds[k]);
     if (read_notes(L, root, "platform")) return -1;
     for (const xmlNode *c = root->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE || L->failed) continue;
@@ -751,18 +767,55 @@ static int read_platform(loader *L, const xmlNode *root)
 /* ---------------------------------------------------------------------------------------------
  * Cross-checks: unique ids, references, explicit networks. */
 
-#define CHECK_UNIQUE(arr, count, kind)                                                               \
-    for (int i_ = 0; i_ < (count); i_++)                                                             \
-        for (int j_ = 0; j_ < i_; j_++)                                                              \
-            if (!strcmp((arr)[i_].id, (arr)[j_].id))                                                 \
-                return fail_at(L, (arr)[i_].line, _("%s id '%s' is used twice (first on line %d)"),  \
-                               kind, (arr)[i_].id, (arr)[j_].line);
+/* Ids are checked and looked up through a sorted copy (id, then position in the file), so that a
+ * file of many partitions or switches costs n log n, not n^2. */
+typedef struct id_entry {
+    const char *id;
+    int index, line;
+} id_entry;
 
-static int find_by_id(const void *array, int count, size_t elem_size, const char *id)
+static int id_entry_cmp(const void *a, const void *b)
 {
+    const id_entry *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* id is the first member of every element struct; line sits at line_offset. */
+static id_entry *index_ids(const void *array, int count, size_t elem_size, size_t line_offset)
+{
+    id_entry *e = ut_malloc((size_t)(count ? count : 1) * sizeof *e);
     for (int i = 0; i < count; i++) {
-        const char *const *field = (const char *const *)((const char *)array + (size_t)i * elem_size);
-        if (!strcmp(*field, id)) return i;  /* id is the first member of every element struct */
+        const char *el = (const char *)array + (size_t)i * elem_size;
+        e[i].id = *(const char *const *)el;
+        e[i].index = i;
+        memcpy(&e[i].line, el + line_offset, sizeof e[i].line);
+    }
+    qsort(e, (size_t)count, sizeof *e, id_entry_cmp);
+    return e;
+}
+#define INDEX_IDS(arr, count, type) index_ids((arr), (count), sizeof(type), offsetof(type, line))
+
+/* The duplicate reported is the earliest in the file that repeats an id seen before it. */
+static int check_unique(loader *L, const id_entry *e, int count, const char *kind)
+{
+    int worst = -1;
+    for (int i = 1; i < count; i++)
+        if (!strcmp(e[i].id, e[i - 1].id) && strcmp(e[i].id, i > 1 ? e[i - 2].id : "") &&
+            (worst < 0 || e[i].index < e[worst].index))
+            worst = i;  /* e[i] is the second of its group, e[i - 1] the first */
+    if (worst < 0) return 0;
+    return fail_at(L, e[worst].line, _("%s id '%s' is used twice (first on line %d)"), kind, e[worst].id, e[worst - 1].line);
+}
+
+static int find_id(const id_entry *e, int count, const char *id)
+{
+    int lo = 0, hi = count;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2, c = strcmp(e[mid].id, id);
+        if (c == 0) return e[mid].index;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
     }
     return -1;
 }
@@ -770,17 +823,21 @@ static int find_by_id(const void *array, int count, size_t elem_size, const char
 static int resolve_refs(loader *L)
 {
     plat_platform *p = L->p;
-    CHECK_UNIQUE(p->accels, p->naccels, "accelerator")
-    CHECK_UNIQUE(p->node_types, p->nnode_types, "node")
-    CHECK_UNIQUE(p->networks, p->nnetworks, "network")
-    CHECK_UNIQUE(p->partitions, p->npartitions, "partition")
-    CHECK_UNIQUE(p->storage, p->nstorage, "storage")
+    L->ix_accels = INDEX_IDS(p->accels, p->naccels, plat_accel);
+    L->ix_nodes = INDEX_IDS(p->node_types, p->nnode_types, plat_node);
+    L->ix_networks = INDEX_IDS(p->networks, p->nnetworks, plat_network);
+    L->ix_parts = INDEX_IDS(p->partitions, p->npartitions, plat_partition);
+    L->ix_storage = INDEX_IDS(p->storage, p->nstorage, plat_storage);
+    if (check_unique(L, L->ix_accels, p->naccels, "accelerator") || check_unique(L, L->ix_nodes, p->nnode_types, "node") ||
+        check_unique(L, L->ix_networks, p->nnetworks, "network") ||
+        check_unique(L, L->ix_parts, p->npartitions, "partition") || check_unique(L, L->ix_storage, p->nstorage, "storage"))
+        return -1;
     for (size_t i = 0; i < L->nrefs; i++) {
         pending_ref *r = &L->refs[i];
         static const char *const kinds[] = { "accelerator", "node", "network" };
-        int idx = r->kind == REF_ACCEL     ? find_by_id(p->accels, p->naccels, sizeof *p->accels, r->name)
-                  : r->kind == REF_NODE    ? find_by_id(p->node_types, p->nnode_types, sizeof *p->node_types, r->name)
-                                           : find_by_id(p->networks, p->nnetworks, sizeof *p->networks, r->name);
+        int idx = r->kind == REF_ACCEL  ? find_id(L->ix_accels, p->naccels, r->name)
+                  : r->kind == REF_NODE ? find_id(L->ix_nodes, p->nnode_types, r->name)
+                                        : find_id(L->ix_networks, p->nnetworks, r->name);
         if (idx < 0)
             return fail_at(L, r->line, _("%s refers to %s '%s', which is not defined in this file"), r->what,
                            kinds[r->kind], r->name);
@@ -856,22 +913,30 @@ static int check_explicit(loader *L, int ni)
 {
     plat_platform *p = L->p;
     plat_network *net = &p->networks[ni];
+    id_entry *ix = INDEX_IDS(net->switches, net->nswitches, plat_switch);
+    int rc = 0;
+    for (int i = 1; i < net->nswitches && !rc; i++)
+        if (!strcmp(ix[i].id, ix[i - 1].id))
+            rc = fail_at(L, ix[i].line, _("switch '%s' is defined twice (first on line %d)"), ix[i].id, ix[i - 1].line);
+    if (rc) {
+        free(ix);
+        return rc;
+    }
     int *parent = ut_malloc((size_t)net->nswitches * sizeof *parent);
     int **attached = ut_calloc((size_t)p->npartitions, sizeof *attached);
-    int rc = 0;
     for (int s = 0; s < net->nswitches; s++) parent[s] = s;
     for (size_t k = 0; k < L->nplinks && !rc; k++) {
         pending_link *pl = &L->plinks[k];
         if (pl->network != ni) continue;
         plat_link *lk = &net->links[pl->link];
-        lk->a = find_by_id(net->switches, net->nswitches, sizeof *net->switches, pl->from);
+        lk->a = find_id(ix, net->nswitches, pl->from);
         if (lk->a < 0) {
             rc = fail_at(L, lk->line, _("link from '%s': no such switch in network '%s'"), pl->from, net->id);
             break;
         }
         if (pl->to) {
             lk->b_kind = PLAT_END_SWITCH;
-            lk->b = find_by_id(net->switches, net->nswitches, sizeof *net->switches, pl->to);
+            lk->b = find_id(ix, net->nswitches, pl->to);
             if (lk->b < 0) rc = fail_at(L, lk->line, _("link to '%s': no such switch in network '%s'"), pl->to, net->id);
             else if (lk->b == lk->a) rc = fail_at(L, lk->line, _("link from switch '%s' to itself"), pl->to);
             else parent[uf_find(parent, lk->a)] = uf_find(parent, lk->b);
@@ -880,12 +945,12 @@ static int check_explicit(loader *L, int ni)
                 rc = fail_at(L, lk->line, _("switch-to-switch link without gbit_s, and network '%s' has no link_gbit_s"), net->id);
         } else if (pl->storage) {
             lk->b_kind = PLAT_END_STORAGE;
-            lk->b = find_by_id(p->storage, p->nstorage, sizeof *p->storage, pl->storage);
+            lk->b = find_id(L->ix_storage, p->nstorage, pl->storage);
             if (lk->b < 0) rc = fail_at(L, lk->line, _("link to storage '%s', which is not defined in this file"), pl->storage);
             else if (!lk->gbit_s) rc = fail_at(L, lk->line, _("a link to storage needs gbit_s"));
         } else {
             lk->b_kind = PLAT_END_NODES;
-            lk->b = find_by_id(p->partitions, p->npartitions, sizeof *p->partitions, pl->partition);
+            lk->b = find_id(L->ix_parts, p->npartitions, pl->partition);
             if (lk->b < 0) {
                 rc = fail_at(L, lk->line, _("link to partition '%s', which is not defined in this file"), pl->partition);
                 break;
@@ -934,6 +999,7 @@ static int check_explicit(loader *L, int ni)
     for (int i = 0; i < p->npartitions; i++) free(attached[i]);
     free(attached);
     free(parent);
+    free(ix);
     return rc;
 }
 
@@ -1091,6 +1157,11 @@ plat_platform *plat_load_memory(const char *xml, size_t len, const char *name, p
         free(L.plinks[i].storage);
     }
     free(L.plinks);
+    free(L.ix_accels);
+    free(L.ix_nodes);
+    free(L.ix_networks);
+    free(L.ix_parts);
+    free(L.ix_storage);
     if (L.failed) {
         plat_free(L.p);
         return NULL;

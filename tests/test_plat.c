@@ -252,6 +252,96 @@ static void test_limits_of_what_can_be_built(void **state)
     plat_free(p);
 }
 
+/* Files with many elements: the kinds the schema lets repeat without end are capped (validating a
+ * long run of siblings is worse than linear in libxml2), and what the caps admit is checked in
+ * n log n (sorted ids, a sparse max flow): a 4,095-switch star loads in a fraction of a second. */
+typedef struct text_buf { char *s; size_t n, cap; } text_buf;
+
+static void tb_add(text_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tb_add(text_buf *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
+        va_end(ap);
+        if (b->s && (size_t)k < b->cap - b->n) { b->n += (size_t)k; return; }
+        b->cap = (b->cap + (size_t)k + 1) * 2;
+        b->s = realloc(b->s, b->cap);
+        assert_non_null(b->s);
+    }
+}
+
+/* A star: one core switch, `leaves` leaf switches each with one node, core links of core_gbit. */
+static char *star(int leaves, int core_gbit, int duplicate_leaf)
+{
+    text_buf b = { 0 };
+    tb_add(&b, "%s<network id='e' topology='explicit' hop_latency_us='1'><switch id='core'/>", CASE_HEAD);
+    for (int i = 0; i < leaves; i++) tb_add(&b, "<switch id='s%d'/>\n", i == duplicate_leaf ? 5 : i);
+    for (int i = 0; i < leaves; i++)
+        tb_add(&b, "<link from='core' to='s%d' gbit_s='%d'/><link from='s%d' partition='p' first='%d' count='1'/>\n", i,
+               core_gbit, i, i);
+    tb_add(&b, "</network><partition id='p' node='n' nodes='%d' network='e'/>%s", leaves, CASE_TAIL);
+    return b.s;
+}
+
+static void test_many_elements(void **state)
+{
+    (void)state;
+    plat_error err;
+    /* 4,095 leaves of one 100 Gb/s node each, behind 50 Gb/s core links: half the nodes send
+     * 2,047 x 50 Gb/s across (2,047 = 4,095 / 2), 12.79 TB/s. */
+    char *xml = star(4095, 50, -1);
+    plat_platform *p = load_text(xml, &err);
+    if (!p) fail_msg("%s", err.msg);
+    assert_near(plat_network_bisection_tbs(p, 0), 2047 * 50 / 8.0 / 1000, 1e-9);
+    plat_free(p);
+    free(xml);
+
+    xml = star(3000, 50, 2999);
+    assert_null(load_text(xml, &err));
+    if (!strstr(err.msg, "switch 's5' is defined twice (first on line 6)")) fail_msg("%s", err.msg);
+    assert_int_equal(err.line, 3000);
+    free(xml);
+    xml = star(PLAT_MAX_EXPLICIT_SWITCHES, 50, -1);   /* and the core */
+    assert_null(load_text(xml, &err));
+    assert_non_null(strstr(err.msg, "at most 4096 <switch> elements"));
+    free(xml);
+
+    text_buf b = { 0 };
+    tb_add(&b, "%s<network id='e' topology='explicit' hop_latency_us='1' link_gbit_s='1'><switch id='a'/><switch id='b'/>", CASE_HEAD);
+    for (int i = 0; i <= PLAT_MAX_EXPLICIT_LINKS; i++) tb_add(&b, "<link from='a' to='b'/>\n");
+    tb_add(&b, "</network>%s", CASE_TAIL);
+    assert_null(load_text(b.s, &err));
+    assert_non_null(strstr(err.msg, "at most 16384 <link> elements"));
+    assert_int_equal(err.line, PLAT_MAX_EXPLICIT_LINKS + 1);
+    b.n = 0;
+
+    tb_add(&b, "%s<network id='s' topology='switch' hop_latency_us='1'/>\n", CASE_HEAD);
+    for (int i = 0; i <= PLAT_MAX_ELEMENTS_OF_A_KIND; i++) tb_add(&b, "<partition id='p%d' node='n' nodes='1' network='s'/>\n", i);
+    tb_add(&b, "%s", CASE_TAIL);
+    assert_null(load_text(b.s, &err));
+    assert_non_null(strstr(err.msg, "at most 256 <partition> elements"));
+    assert_int_equal(err.line, PLAT_MAX_ELEMENTS_OF_A_KIND + 2);
+    b.n = 0;
+
+    /* 200 partitions, p150 given twice: the second is the one reported, with the first's line */
+    tb_add(&b, "%s<network id='s' topology='switch' hop_latency_us='1'/>\n", CASE_HEAD);
+    for (int i = 0; i < 200; i++) tb_add(&b, "<partition id='p%d' node='n' nodes='1' network='s'/>\n", i == 190 ? 150 : i);
+    tb_add(&b, "%s", CASE_TAIL);
+    assert_null(load_text(b.s, &err));
+    assert_non_null(strstr(err.msg, "partition id 'p150' is used twice (first on line 152)"));
+    assert_int_equal(err.line, 192);
+    b.n = 0;
+
+    tb_add(&b, "%s<network id='s' topology='switch' hop_latency_us='1'/><partition id='p' node='n' nodes='1' network='s'/>\n", CASE_HEAD);
+    for (int i = 0; i <= PLAT_MAX_NOTES; i++) tb_add(&b, "<source>s%d</source>\n", i);
+    tb_add(&b, "%s", CASE_TAIL);
+    assert_null(load_text(b.s, &err));
+    assert_non_null(strstr(err.msg, "at most 10000 <assumption> and <source> elements"));
+    free(b.s);
+}
+
 /* ------------------------------------------------------------------------------------------- */
 
 /* The figures the issue names: Jean Zay's H100 partition has 1,456 GPUs and 1,456 x 989 TFLOP/s BF16. */
@@ -478,6 +568,7 @@ int main(void)
         cmocka_unit_test(test_partitions_share_networks),
         cmocka_unit_test(test_six_of_every_kind),
         cmocka_unit_test(test_limits_of_what_can_be_built),
+        cmocka_unit_test(test_many_elements),
         cmocka_unit_test(test_jean_zay_h100),
         cmocka_unit_test(test_every_preset_loads),
         cmocka_unit_test(test_alice_recoque_labels_assumptions),
