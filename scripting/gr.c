@@ -56,6 +56,8 @@ void gr_record_free(gr_record *r)
 {
     if (!r) return;
     free(r->submission);
+    free(r->path_hex);
+    free(r->content_hash);
     free(r->exercise);
     free(r->lang);
     free(r->error);
@@ -320,6 +322,8 @@ cJSON *gr_record_to_json(const gr_record *r)
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
     add_string(o, "submission", r->submission);
+    if (r->path_hex) add_string(o, "path_hex", r->path_hex);
+    if (r->content_hash) add_string(o, "content_hash", r->content_hash);
     add_string(o, "exercise", r->exercise);
     add_string(o, "lang", r->lang);
     cJSON_AddNumberToObject(o, "score", r->score);
@@ -329,6 +333,7 @@ cJSON *gr_record_to_json(const gr_record *r)
     else cJSON_AddNullToObject(o, "error");
     add_string(o, "output", r->output);
     cJSON_AddNumberToObject(o, "time_s", r->time_s);
+    if (r->machine_fault) cJSON_AddTrueToObject(o, "machine_fault");
     cJSON *checks = cJSON_AddArrayToObject(o, "checks");
     for (int i = 0; checks && i < r->nchecks; i++) {
         const gr_check *c = &r->checks[i];
@@ -387,6 +392,20 @@ static int get_string(const gr_reader *rd, const cJSON *o, const char *key, int 
     return 0;
 }
 
+/* An optional string of lowercase hex digits (a key), NULL when absent. */
+static int get_hex(const gr_reader *rd, const cJSON *o, const char *key, char **dst)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    *dst = NULL;
+    if (!v) return 0;
+    if (!cJSON_IsString(v) || !v->valuestring || strspn(v->valuestring, "0123456789abcdef") != strlen(v->valuestring)) {
+        say(rd->why, rd->why_size, _("\"%s%s\" should be a string of hexadecimal digits"), rd->parent, key);
+        return -1;
+    }
+    *dst = ut_strdup(v->valuestring);
+    return 0;
+}
+
 static int get_number(const gr_reader *rd, const cJSON *o, const char *key, double *dst)
 {
     const cJSON *v = get(rd, o, key);
@@ -439,6 +458,13 @@ int gr_record_from_json(const cJSON *o, gr_record *r, char *why, size_t why_size
     if (get_string(&rd, o, "error", 1, &r->error) || get_string(&rd, o, "output", 0, &r->output) ||
         get_number(&rd, o, "time_s", &r->time_s) || !(checks = get(&rd, o, "checks")))
         goto fail;
+    const cJSON *fault = cJSON_GetObjectItemCaseSensitive(o, "machine_fault");
+    if (fault && !cJSON_IsBool(fault)) {
+        say(why, why_size, _("\"%s%s\" should be true or false"), "", "machine_fault");
+        goto fail;
+    }
+    r->machine_fault = cJSON_IsTrue(fault);
+    if (get_hex(&rd, o, "path_hex", &r->path_hex) || get_hex(&rd, o, "content_hash", &r->content_hash)) goto fail;
     if (!cJSON_IsArray(checks)) {
         say(why, why_size, _("\"%s%s\" should be an array"), "", "checks");
         goto fail;

@@ -35,7 +35,9 @@ typedef struct gr_check {
 } gr_check;
 
 typedef struct gr_record {
-    char *submission;   /* the path as given on the command line */
+    char *submission;   /* the path as given on the command line, cleaned: for display only */
+    char *path_hex;     /* the exact bytes of that path, in lowercase hex: the journal's key; NULL: none */
+    char *content_hash; /* hash of the text graded (grade_hash_text), hex; NULL: not read */
     char *exercise;     /* exercise id */
     char *lang;         /* "fr" or "en": the language of titles, messages and hints */
     double score, max;
@@ -44,6 +46,9 @@ typedef struct gr_record {
                            NULL when it did */
     char *output;       /* what the submission printed (capped), "" when nothing */
     double time_s;      /* wall time of the grading of this submission (not deterministic) */
+    int machine_fault;  /* the verdict says nothing about the submission (it could not be read, or
+                           the machine was too busy to finish it within the wall-time guard):
+                           a resumed batch grades it again */
     gr_check *checks;
     int nchecks;
 } gr_record;
@@ -65,7 +70,8 @@ char *gr_clean_text(const char *text, size_t len, size_t max_bytes);
 
 /* Usine's JSON: {"submission", "exercise", "lang", "score", "max", "passed", "error" (null when
  * none), "output", "time_s", "checks": [{"id", "title", "points", "max", "status", "message",
- * "hint"}]}. from_json cleans every string it reads and returns -1 (with a reason) when a key is
+ * "hint"}]}; "path_hex" and "content_hash" (strings of hex digits) only when set, and
+ * "machine_fault": true only when set (absent reads as NULL and false). from_json cleans every string it reads and returns -1 (with a reason) when a key is
  * missing or has the wrong type. */
 struct cJSON *gr_record_to_json(const gr_record *r);
 int gr_record_from_json(const struct cJSON *o, gr_record *r, char *why, size_t why_size);

@@ -1,25 +1,41 @@
 /* grade.c: the batch grader (see grade.h for the process model and why).
  *
- * Determinism: the child's limits that depend on the machine (CPU time, wall time) only stop
- * code that no instruction budget can see (a pattern match that backtracks for minutes inside one
- * C call); everything else is stopped by the sandbox's budget, which counts instructions, not
- * seconds. Both time limits give the same message, so which fires first changes nothing. */
+ * Determinism: a grade never depends on how busy the machine is. Every limit counts what the
+ * submission itself consumed: the sandbox's instruction budget, and the child's own processor
+ * time (RLIMIT_CPU, all its threads), which stops code that no instruction budget can see (a
+ * pattern match that backtracks for minutes inside one C call). Wall time is shared with every
+ * other process, so it decides nothing: in the child the sandbox's per-call clock is set to the
+ * wall guard, and the parent's wall guard (GRADE_WALL_FACTOR x the CPU limit, plus a margin) only
+ * stops a child that is stuck without using the processor; its verdict says so, is marked as the
+ * machine's fault (machine_fault) and is graded again on --resume. More children than processors
+ * would only share them, so grade_run never starts more than grade_cpus().
+ *
+ * The child also runs with the same process-level state whatever the grader's environment: the C
+ * locale for everything but messages (Lua's string comparison and table.sort follow LC_COLLATE,
+ * string.upper LC_CTYPE, tostring LC_NUMERIC), and LC_* unset. Its stderr is a pipe the parent
+ * reads (capped) and copies to its own stderr once the child is done: with RLIMIT_FSIZE 0, a
+ * write to a stderr that is a file would otherwise kill the child with SIGXFSZ and lose the
+ * message (a sanitizer report, a C library abort). */
 #define _GNU_SOURCE 1 /* clone flags, pipe2, close_range */
 #include "grade.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <lua.h>
 #include <poll.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <math.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +45,9 @@
 
 #define GRADE_MAX_SUBMISSION_BYTES (1u << 20)
 #define GRADE_MAX_RESULT_BYTES (8u << 20)
+#define GRADE_MAX_STDERR_BYTES (64u << 10)  /* of a child's stderr, copied to the grader's */
+#define GRADE_WALL_FACTOR 10                /* wall guard: this many times the CPU limit... */
+#define GRADE_WALL_MARGIN_S 30.0            /* ...plus this */
 
 #if defined(__SANITIZE_ADDRESS__)
 #define GRADE_UNDER_ASAN 1
@@ -147,19 +166,45 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-static void child_main(ex_exercise *e, const char *path, const char *text, size_t len, const char *lang,
-                       double cpu_s, int out_fd)
+void grade_fixed_locale(void)
 {
-    /* Keep stderr and the result pipe; nothing else of the parent's (its stdout, where grades
-     * go, and the pipes of the other children) stays reachable. */
+    static const int categories[] = { LC_COLLATE, LC_CTYPE, LC_NUMERIC, LC_MONETARY, LC_TIME };
+    for (size_t i = 0; i < sizeof categories / sizeof *categories; i++) setlocale(categories[i], "C");
+    static const char *const vars[] = { "LC_ALL", "LC_COLLATE", "LC_CTYPE", "LC_NUMERIC", "LC_MONETARY", "LC_TIME", "LANG" };
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) unsetenv(vars[i]);
+}
+
+double grade_wall_guard_s(double cpu_s)
+{
+    return GRADE_WALL_FACTOR * cpu_s + GRADE_WALL_MARGIN_S;
+}
+
+int grade_cpus(void)
+{
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    int n = online < 1 ? 1 : online > 4096 ? 4096 : (int)online;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) >= 1 && CPU_COUNT(&set) < n) n = CPU_COUNT(&set);
+    return n;
+}
+
+static void child_main(ex_exercise *e, const char *path, const char *text, size_t len, const char *lang,
+                       double cpu_s, int out_fd, int err_fd)
+{
+    /* Keep the result pipe, and stderr as the pipe the parent reads; nothing else of the
+     * parent's (its stdout, where grades go, and the pipes of the other children) stays
+     * reachable. */
     int devnull = open("/dev/null", O_RDWR);
     if (devnull >= 0) {
         dup2(devnull, 0);
         dup2(devnull, 1);
         if (devnull > 2) close(devnull);
     }
+    if (err_fd >= 0) dup2(err_fd, 2);
     if (out_fd > 3) close_range(3, (unsigned)out_fd - 1, 0);
     close_range((unsigned)out_fd + 1, ~0U, 0);
+    signal(SIGXFSZ, SIG_IGN);                  /* a write past RLIMIT_FSIZE fails, never kills */
+    grade_fixed_locale();
     char why[256];
     if (grade_confine(cpu_s, out_fd, why, sizeof why) != 0) {
         char msg[400];
@@ -167,6 +212,11 @@ static void child_main(ex_exercise *e, const char *path, const char *text, size_
         write_all(out_fd, msg, strlen(msg));
         _exit(3);
     }
+    /* The sandbox's per-call clock is wall time: in here it is only the guard, and the CPU limit
+     * above is what stops a long call (this is a copy of the parent's state: nothing leaks). */
+    sbx_limits lim = e->limits;
+    lim.seconds = grade_wall_guard_s(cpu_s);
+    sbx_set_limits(e->sb, &lim);
     lb_allow_kernels(sbx_lua(e->sb), 1);
     gr_record rec;
     ex_grade(e, path, text, len, lang, &rec);
@@ -180,23 +230,46 @@ static void child_main(ex_exercise *e, const char *path, const char *text, size_
 
 typedef struct slot {
     pid_t pid;
-    int fd, index;
+    int fd, err_fd, index;
     double start_s, deadline_s;
-    char *buf;
-    size_t len, cap;
-    int eof, timed_out;
+    char *buf, *err;
+    size_t len, cap, err_len, err_cap;
+    int eof, timed_out, flooded;
+    char hash[GRADE_HASH_HEX + 1];  /* of the text given to the child */
 } slot;
 
-static void finish(const grade_batch *b, slot *sl, int status)
+/* The child's stderr, as far as it came, to the grader's stderr after the submission's name, so
+ * that the reports of children at once do not interleave. */
+static void forward_stderr(const grade_batch *b, slot *sl)
+{
+    if (sl->err_len == 0) return;
+    char *name = gr_clean_text(b->paths[sl->index], strlen(b->paths[sl->index]), 0);
+    fprintf(stderr, "%s:\n%.*s%s", name, (int)sl->err_len, sl->err, sl->err[sl->err_len - 1] == '\n' ? "" : "\n");
+    if (sl->err_len >= GRADE_MAX_STDERR_BYTES) fputs("...\n", stderr);
+    fflush(stderr);
+    free(name);
+}
+
+static void finish(const grade_batch *b, slot *sl, int status, const struct rusage *ru)
 {
     const ex_exercise *e = b->exercise;
     const char *path = b->paths[sl->index];
     gr_record rec;
-    char why[300];
+    char why[400];
     why[0] = '\0';
-    int have = 0;
-    if (sl->timed_out || (WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU || WTERMSIG(status) == SIGKILL))) {
-        snprintf(why, sizeof why, _("time limit reached (%g s): the submission kept the processor busy inside one call"),
+    int have = 0, machine = 0;
+    double cpu_used = (double)ru->ru_utime.tv_sec + 1e-6 * (double)ru->ru_utime.tv_usec +
+                      (double)ru->ru_stime.tv_sec + 1e-6 * (double)ru->ru_stime.tv_usec;
+    if (sl->timed_out) {
+        snprintf(why, sizeof why,
+                 _("wall-time guard reached (%g s) after %g s of processor time: the machine was too busy or the "
+                   "grading process was stuck; this verdict says nothing about the submission and is graded again "
+                   "with --resume"),
+                 b->wall_s > 0 ? b->wall_s : grade_wall_guard_s(e->limits.seconds), floor(cpu_used * 10) / 10);
+        machine = 1;
+    } else if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU ||
+                                       (WTERMSIG(status) == SIGKILL && !sl->flooded))) {
+        snprintf(why, sizeof why, _("time limit reached (%g s of processor time): the submission kept the processor busy inside one call"),
                  e->limits.seconds);
     } else if (WIFSIGNALED(status)) {
         snprintf(why, sizeof why, _("the grading process stopped on signal %d (%s)"), WTERMSIG(status),
@@ -211,10 +284,15 @@ static void finish(const grade_batch *b, slot *sl, int status)
         cJSON_Delete(o);
     }
     if (!have) grade_verdict(e, path, b->lang, why, &rec);
+    rec.machine_fault = machine;
     rec.time_s = now_s() - sl->start_s;
+    grade_record_keys(&rec, path, sl->hash[0] ? sl->hash : NULL);
+    forward_stderr(b, sl);
     b->emit(b->ud, sl->index, &rec);
     free(sl->buf);
+    free(sl->err);
     close(sl->fd);
+    if (sl->err_fd >= 0) close(sl->err_fd);
     memset(sl, 0, sizeof *sl);
     sl->pid = 0;
 }
@@ -235,47 +313,91 @@ static int start(const grade_batch *b, slot *sl, int index, double wall_s, char 
         snprintf(msg, sizeof msg, _("cannot read the submission: %s"), why);
         gr_record rec;
         grade_verdict(b->exercise, path, b->lang, msg, &rec);
+        rec.machine_fault = 1;                      /* it may be readable next time */
+        grade_record_keys(&rec, path, NULL);
         b->emit(b->ud, index, &rec);
         (*unreadable)++;
         return 0;
     }
-    int fds[2];
+    int fds[2], efds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {
         free(owned);
         snprintf(err, err_size, "pipe: %s", strerror(errno));
         return -1;
     }
+    if (pipe2(efds, O_CLOEXEC) != 0) {
+        free(owned);
+        close(fds[0]);
+        close(fds[1]);
+        snprintf(err, err_size, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    char hash[GRADE_HASH_HEX + 1];
+    grade_hash_text(text, len, hash);
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
         free(owned);
         close(fds[0]);
         close(fds[1]);
+        close(efds[0]);
+        close(efds[1]);
         snprintf(err, err_size, "fork: %s", strerror(errno));
         return -1;
     }
     if (pid == 0) {
         close(fds[0]);
-        child_main(b->exercise, path, text, len, b->lang, b->exercise->limits.seconds, fds[1]);
+        close(efds[0]);
+        child_main(b->exercise, path, text, len, b->lang, b->exercise->limits.seconds, fds[1], efds[1]);
     }
     free(owned);
     close(fds[1]);
+    close(efds[1]);
     fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    fcntl(efds[0], F_SETFL, O_NONBLOCK);
     memset(sl, 0, sizeof *sl);
     sl->pid = pid;
     sl->fd = fds[0];
+    sl->err_fd = efds[0];
     sl->index = index;
     sl->start_s = now_s();
     sl->deadline_s = sl->start_s + wall_s;
+    memcpy(sl->hash, hash, sizeof hash);
     return 0;
+}
+
+/* Read what the child's stderr holds now; past the cap it is read and dropped, so that the child
+ * never blocks on a full pipe. */
+static void drain_stderr(slot *sl)
+{
+    while (sl->err_fd >= 0) {
+        char chunk[4096];
+        ssize_t r = read(sl->err_fd, chunk, sizeof chunk);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) {
+            if (r == 0) {
+                close(sl->err_fd);
+                sl->err_fd = -1;
+            }
+            return;
+        }
+        size_t keep = (size_t)r;
+        if (sl->err_len + keep > GRADE_MAX_STDERR_BYTES) keep = GRADE_MAX_STDERR_BYTES - sl->err_len;
+        if (keep) {
+            ut_grow(&sl->err, &sl->err_cap, sl->err_len + keep, 1);
+            memcpy(sl->err + sl->err_len, chunk, keep);
+            sl->err_len += keep;
+        }
+    }
 }
 
 int grade_run(const grade_batch *b, char *err, size_t err_size)
 {
     int jobs = b->jobs < 1 ? 1 : b->jobs;
-    double wall_s = b->wall_s > 0 ? b->wall_s : 2 * b->exercise->limits.seconds + 1;
+    if (jobs > grade_cpus()) jobs = grade_cpus();
+    double wall_s = b->wall_s > 0 ? b->wall_s : grade_wall_guard_s(b->exercise->limits.seconds);
     slot *slots = ut_calloc((size_t)jobs, sizeof *slots);
-    struct pollfd *pfd = ut_calloc((size_t)jobs, sizeof *pfd);
+    struct pollfd *pfd = ut_calloc(2 * (size_t)jobs, sizeof *pfd);
     int next = 0, running = 0, unreadable = 0, rc = 0;
     /* The parent translates once what the children will say, so that gettext's catalogue is in
      * memory before the filter forbids opening it. */
@@ -298,10 +420,8 @@ int grade_run(const grade_batch *b, char *err, size_t err_size)
         double now = now_s(), wait_s = 1e9;
         for (int s = 0; s < jobs; s++) {
             if (!slots[s].pid) continue;
-            pfd[np].fd = slots[s].fd;
-            pfd[np].events = POLLIN;
-            pfd[np].revents = 0;
-            np++;
+            pfd[np++] = (struct pollfd){ .fd = slots[s].fd, .events = POLLIN };
+            if (slots[s].err_fd >= 0) pfd[np++] = (struct pollfd){ .fd = slots[s].err_fd, .events = POLLIN };
             if (slots[s].deadline_s - now < wait_s) wait_s = slots[s].deadline_s - now;
         }
         int timeout_ms = wait_s <= 0 ? 0 : (int)(wait_s * 1000) + 1;
@@ -313,6 +433,7 @@ int grade_run(const grade_batch *b, char *err, size_t err_size)
         for (int s = 0; s < jobs; s++) {
             slot *sl = &slots[s];
             if (!sl->pid) continue;
+            drain_stderr(sl);
             for (;;) {
                 ut_grow(&sl->buf, &sl->cap, sl->len + 65536, 1);
                 ssize_t r = read(sl->fd, sl->buf + sl->len, sl->cap - sl->len);
@@ -322,6 +443,7 @@ int grade_run(const grade_batch *b, char *err, size_t err_size)
                         kill(sl->pid, SIGKILL);
                         sl->len = 0;
                         sl->eof = 1;
+                        sl->flooded = 1;
                         break;
                     }
                     continue;
@@ -336,8 +458,11 @@ int grade_run(const grade_batch *b, char *err, size_t err_size)
             }
             if (sl->eof) {
                 int status = 0;
-                while (waitpid(sl->pid, &status, 0) < 0 && errno == EINTR) {}
-                finish(b, sl, status);
+                struct rusage ru;
+                memset(&ru, 0, sizeof ru);
+                while (wait4(sl->pid, &status, 0, &ru) < 0 && errno == EINTR) {}
+                drain_stderr(sl);                       /* what it wrote before it ended */
+                finish(b, sl, status, &ru);
                 running--;
             }
         }
@@ -349,9 +474,42 @@ int grade_run(const grade_batch *b, char *err, size_t err_size)
             kill(slots[s].pid, SIGKILL);
             waitpid(slots[s].pid, NULL, 0);
             close(slots[s].fd);
+            if (slots[s].err_fd >= 0) close(slots[s].err_fd);
             free(slots[s].buf);
+            free(slots[s].err);
         }
     free(slots);
     free(pfd);
     return rc != 0 ? -1 : unreadable;
+}
+
+/* ---- journal keys and checks --------------------------------------------------------------- */
+
+/* FNV-1a, 64 bits: enough to see that a file changed (it is not a defence against the person who
+ * writes the journal, who can write anything). */
+void grade_hash_text(const char *text, size_t len, char out[GRADE_HASH_HEX + 1])
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)text[i]) * 0x100000001b3u;
+    snprintf(out, GRADE_HASH_HEX + 1, "%016llx", (unsigned long long)h);
+}
+
+char *grade_hex(const char *bytes, size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *out = ut_malloc(2 * len + 1);
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = digits[(unsigned char)bytes[i] >> 4];
+        out[2 * i + 1] = digits[(unsigned char)bytes[i] & 15];
+    }
+    out[2 * len] = '\0';
+    return out;
+}
+
+void grade_record_keys(gr_record *rec, const char *path, const char *hash)
+{
+    free(rec->path_hex);
+    free(rec->content_hash);
+    rec->path_hex = grade_hex(path, strlen(path));
+    rec->content_hash = hash ? ut_strdup(hash) : NULL;
 }

@@ -10,7 +10,9 @@
 #include <fcntl.h>
 #include <libxml/parser.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "run_usine.h"
 #include "grade.h"
@@ -414,6 +416,69 @@ static void test_kernels_see_the_cpu_in_the_child(void **state)
     cJSON_Delete(o);
 }
 
+/* Write text to tmpdir/name; the path goes to path. */
+static void write_tmp(char *path, size_t size, const char *name, const char *text)
+{
+    snprintf(path, size, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* An exercise whose one check needs about a third of a second of CPU from the submission (well
+ * inside its instruction budget and its 1 s of CPU): a slow but correct file. */
+#define SLOW_EXERCISE                                                                                 \
+    "return { id = 'slow', title = { fr = 's', en = 's' }, text = { fr = 't', en = 't' },\n"          \
+    "  concepts = { fr = { 'c' }, en = { 'c' } }, difficulty = 1, minutes = 1, starter = 'x = 1',\n"   \
+    "  limits = { instructions = 2000000000, seconds = 1 },\n"                                        \
+    "  checks = { { id = 'work', title = { fr = 'w', en = 'w' }, points = 1, hint = { fr = 'h', en = 'h' },\n" \
+    "    run = function(s) return s.work() == 42 end } } }\n"
+#define SLOW_SOLUTION "function work() local s = 0 for i = 1, 25000000 do s = s + i % 3 end return 42 end\n"
+
+static long online_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n;
+}
+
+/* Limits count what the submission consumed, never wall time shared with other processes: the
+ * same slow-but-correct file gets the same grade alone and with --jobs 4 x the CPUs beside CPU
+ * hogs; --jobs above the CPUs is clamped with a message. */
+static void test_grade_does_not_depend_on_load(void **state)
+{
+    (void)state;
+    char ex[128], sub[128];
+    write_tmp(ex, sizeof ex, "slow.lua", SLOW_EXERCISE);
+    write_tmp(sub, sizeof sub, "slow_solution.lua", SLOW_SOLUTION);
+    run("en", "grade", ex, sub, "--format", "json", "--jobs", "1", NULL);
+    if (R.status != 0) fail_msg("alone: status %d\n%s%s", R.status, R.out, R.err);
+
+    long cpus = online_cpus();
+    pid_t hogs[2];
+    for (int i = 0; i < 2; i++) {
+        hogs[i] = fork();
+        if (hogs[i] == 0) {
+            alarm(60);
+            for (volatile unsigned long x = 0;; x++) {}
+        }
+    }
+    char jobs[16];
+    snprintf(jobs, sizeof jobs, "%ld", 4 * cpus);
+    run_alarm_s = 60;
+    run("en", "grade", ex, sub, sub, sub, sub, sub, sub, sub, sub, "--format", "json", "--jobs", jobs, NULL);
+    run_alarm_s = 20;
+    for (int i = 0; i < 2; i++) kill(hogs[i], SIGKILL), waitpid(hogs[i], NULL, 0);
+    if (R.status != 0) fail_msg("busy: status %d\n%s%s", R.status, R.out, R.err);
+    cJSON *recs[8];
+    assert_int_equal(parse_lines(recs, 8), 8);
+    for (int i = 0; i < 8; i++) {
+        assert_true(num(recs[i], "score") == 1);
+        cJSON_Delete(recs[i]);
+    }
+    if (4 * cpus > cpus) assert_non_null(strstr(R.err, "--jobs"));
+}
+
 /* The child's confinement, directly: no file, no process, no program, no socket, no code. */
 static void test_confinement(void **state)
 {
@@ -464,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_course_check_and_list),
         cmocka_unit_test(test_kernels_see_the_cpu_in_the_child),
+        cmocka_unit_test(test_grade_does_not_depend_on_load),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -30,7 +30,7 @@ static void grade_usage(FILE *out)
                    "Grade submissions headless, each in a confined child process.\n\n"
                    "  --format F   text (default), json (one object per line), junit, vpl, gradescope,\n"
                    "               classroom (vpl, gradescope and classroom take one submission)\n"
-                   "  --jobs N     submissions graded at once (default: the processors)\n"
+                   "  --jobs N     submissions graded at once (default and most: the processors)\n"
                    "  --out FILE   write there; each result is also appended to a journal as it comes\n"
                    "               (FILE itself with json, else FILE.jsonl)\n"
                    "  --resume     keep the results already in the journal, grade the others\n"
@@ -231,7 +231,7 @@ int cmd_grade(int argc, char **argv)
     const char *exercise = NULL, *out = NULL;
     const char **subs = ut_calloc((size_t)argc, sizeof *subs);
     int nsubs = 0, resume = 0, rc = CLI_OK;
-    long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+    long jobs = grade_cpus();
     fmt format = FMT_TEXT;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -299,11 +299,18 @@ int cmd_grade(int argc, char **argv)
         rc = CLI_BAD_INPUT;
         goto done;
     }
+    if (jobs > grade_cpus()) {
+        /* Limits count processor time, so more children than processors would only be slower. */
+        fprintf(stderr, _("usine grade: --jobs %ld is more than the %d processors this process may use: grading %d at a time\n"),
+                jobs, grade_cpus(), grade_cpus());
+        jobs = grade_cpus();
+    }
     double gmin = 0, gmax = 10;
     if (format == FMT_VPL && parse_grade_range(&gmin, &gmax) != 0) {
         rc = CLI_BAD_INPUT;
         goto done;
     }
+    grade_fixed_locale();                      /* exercise code runs here too */
     ex_exercise *e = load_exercise(exercise);
     if (!e) {
         rc = CLI_BAD_INPUT;
