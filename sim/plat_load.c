@@ -63,6 +63,8 @@ typedef struct pending_link {
     char *from, *to, *partition, *storage;
 } pending_link;
 
+#define SHOWN_CHARS 40   /* characters of a value echoed in a message, before "…" */
+
 typedef struct loader {
     plat_platform *p;
     plat_error *err;
@@ -74,6 +76,9 @@ typedef struct loader {
     size_t nplinks, cap_plinks;
     int have_facility;
     int nnotes;
+    char detail[200];            /* the first error libxml2 raised outside the parser (encoding, I/O) */
+    char shown[4][4 * SHOWN_CHARS + 8];  /* shown(): values echoed in messages, shortened */
+    int nshown;
     /* ids sorted for lookups (built by resolve_refs, once the arrays are final) */
     struct id_entry *ix_accels, *ix_nodes, *ix_networks, *ix_parts, *ix_storage;
 } loader;
@@ -123,6 +128,26 @@ static int fail(loader *L, const xmlNode *n, const char *fmt, ...)
     vfail_at(L, line_of(L, n), fmt, ap);
     va_end(ap);
     return -1;
+}
+
+/* A value from the file as a message echoes it: at most SHOWN_CHARS characters (a name of 5,000
+ * characters would bury the message), cut between UTF-8 sequences, then "…". Four buffers turn, so
+ * one message can show four values. */
+static const char *shown(loader *L, const char *s)
+{
+    char *buf = L->shown[L->nshown++ & 3];
+    size_t o = 0;
+    int chars = 0;
+    if (!s) s = "";
+    while (*s && chars < SHOWN_CHARS) {
+        size_t len = 1;
+        while (len < 4 && ((unsigned char)s[len] & 0xC0) == 0x80) len++;
+        memcpy(buf + o, s, len);
+        o += len, s += len, chars++;
+    }
+    if (*s) memcpy(buf + o, "\xe2\x80\xa6", 3), o += 3;   /* … */
+    buf[o] = '\0';
+    return buf;
 }
 
 /* Strip the trailing newline libxml2 puts on its messages. */
@@ -192,7 +217,7 @@ static int read_attrs(loader *L, const xmlNode *n, const attr_spec *spec, int ns
         if (!known) {
             char list[512];
             known_list(spec, nspec, list, sizeof list);
-            return fail(L, n, _("unknown attribute '%s' on <%s> (allowed: %s)"), (const char *)a->name, el, list);
+            return fail(L, n, _("unknown attribute '%s' on <%s> (allowed: %s)"), shown(L, (const char *)a->name), el, list);
         }
     }
     for (int i = 0; i < nspec; i++) {
@@ -209,7 +234,7 @@ static int read_attrs(loader *L, const xmlNode *n, const attr_spec *spec, int ns
             break;
         case A_ID:
             if (!valid_id(v))
-                rc = fail(L, n, _("<%s> id '%s' is not a valid id (letters, digits, '_', '-', '.'; at most 128)"), el, v);
+                rc = fail(L, n, _("<%s> id '%s' is not a valid id (letters, digits, '_', '-', '.'; at most 128)"), el, shown(L, v));
             else { *(char **)field = v; v = NULL; }
             break;
         case A_TEXT:
@@ -218,13 +243,17 @@ static int read_attrs(loader *L, const xmlNode *n, const attr_spec *spec, int ns
             break;
         case A_NUM: {
             double d;
-            if (ut_parse_double(v, &d) != 0)
-                rc = fail(L, n, _("%s on <%s> must be a finite number, not '%s'"), s->name, el, v);
+            int range;
+            if (ut_parse_double_range(v, &d, &range) != 0)
+                rc = range < 0   ? fail(L, n, _("%s on <%s> is too close to zero to be represented (got %s): write 0 or a "
+                                                "number above 1e-300"), s->name, el, shown(L, v))
+                     : range > 0 ? fail(L, n, _("%s on <%s> is too large to be represented (got %s)"), s->name, el, shown(L, v))
+                                 : fail(L, n, _("%s on <%s> must be a finite number, not '%s'"), s->name, el, shown(L, v));
             else if (s->min_exclusive && !(d > s->min))
-                rc = s->min == 0 ? fail(L, n, _("%s on <%s> must be positive (got %s)"), s->name, el, v)
-                                 : fail(L, n, _("%s on <%s> must be greater than %g (got %s)"), s->name, el, s->min, v);
+                rc = s->min == 0 ? fail(L, n, _("%s on <%s> must be positive (got %s)"), s->name, el, shown(L, v))
+                                 : fail(L, n, _("%s on <%s> must be greater than %g (got %s)"), s->name, el, s->min, shown(L, v));
             else if (d < s->min || d > s->max)
-                rc = fail(L, n, _("%s on <%s> must be between %g and %g (got %s)"), s->name, el, s->min, s->max, v);
+                rc = fail(L, n, _("%s on <%s> must be between %g and %g (got %s)"), s->name, el, s->min, s->max, shown(L, v));
             else
                 *(double *)field = d;
             break;
@@ -234,11 +263,11 @@ static int read_attrs(loader *L, const xmlNode *n, const attr_spec *spec, int ns
             double d;
             if (ut_parse_long(v, LONG_MIN, LONG_MAX, &l) != 0)
                 rc = ut_parse_double(v, &d) == 0
-                         ? fail(L, n, _("%s on <%s> must be a whole number (got %s)"), s->name, el, v)
-                         : fail(L, n, _("%s on <%s> must be a whole number, not '%s'"), s->name, el, v);
+                         ? fail(L, n, _("%s on <%s> must be a whole number (got %s)"), s->name, el, shown(L, v))
+                         : fail(L, n, _("%s on <%s> must be a whole number, not '%s'"), s->name, el, shown(L, v));
             else if (l < (long)s->min || l > (long)s->max)
                 rc = fail(L, n, _("%s on <%s> must be between %ld and %ld (got %s)"), s->name, el,
-                          (long)s->min, (long)s->max, v);
+                          (long)s->min, (long)s->max, shown(L, v));
             else
                 *(int *)field = (int)l;
             break;
@@ -298,7 +327,7 @@ static int check_children(loader *L, const xmlNode *parent, const char *const *a
                 size_t len = strlen(list);
                 snprintf(list + len, sizeof list - len, "%s<%s>", a == allowed ? "" : ", ", *a);
             }
-            return fail(L, c, _("unknown element <%s> inside <%s> (allowed: %s)"), (const char *)c->name,
+            return fail(L, c, _("unknown element <%s> inside <%s> (allowed: %s)"), shown(L, (const char *)c->name),
                         (const char *)parent->name, list);
         }
     }
@@ -310,7 +339,7 @@ static int check_text_only(loader *L, const xmlNode *parent)
 {
     for (const xmlNode *c = parent->children; c; c = c->next)
         if (c->type == XML_ELEMENT_NODE)
-            return fail(L, c, _("<%s> holds text only, not <%s>"), (const char *)parent->name, (const char *)c->name);
+            return fail(L, c, _("<%s> holds text only, not <%s>"), (const char *)parent->name, shown(L, (const char *)c->name));
     return 0;
 }
 
@@ -343,7 +372,7 @@ static int read_notes(loader *L, const xmlNode *parent, const char *about)
         if (read_attrs(L, c, spec, 1, NULL)) return -1;
         char *lang = prop(c, "lang");
         if (lang && strcmp(lang, "fr") && strcmp(lang, "en")) {
-            fail(L, c, _("lang must be 'fr' or 'en' (got '%s')"), lang);
+            fail(L, c, _("lang must be 'fr' or 'en' (got '%s')"), shown(L, lang));
             free(lang);
             return -1;
         }
@@ -412,7 +441,7 @@ static int read_accelerator(loader *L, const xmlNode *n)
             char *prec = prop(c, "precision");
             int pi = plat_prec_from_name(prec);
             if (pi < 0) {
-                fail(L, c, _("unknown precision '%s' (fp64, fp32, tf32, fp16, bf16 or fp8)"), prec);
+                fail(L, c, _("unknown precision '%s' (fp64, fp32, tf32, fp16, bf16 or fp8)"), shown(L, prec));
                 free(prec);
                 return -1;
             }
@@ -502,7 +531,7 @@ static int parse_dims(loader *L, const xmlNode *n, plat_network *net)
         char *end;
         long d = strtol(s, &end, 10);
         if (end == s || d < 2 || d > 4096 || net->ndims == 4 || (*end && *end != 'x')) {
-            fail(L, n, _("dims must be 1 to 4 sizes of at least 2 joined by 'x', such as \"8x8x16\" (got '%s')"), dims);
+            fail(L, n, _("dims must be 1 to 4 sizes of at least 2 joined by 'x', such as \"8x8x16\" (got '%s')"), shown(L, dims));
             free(dims);
             return -1;
         }
@@ -548,7 +577,7 @@ static int read_network(loader *L, const xmlNode *n)
     int t;
     for (t = 0; t < PLAT_TOPO_COUNT && strcmp(topo, plat_topology_name((plat_topology)t)); t++) {}
     if (t == PLAT_TOPO_COUNT) {
-        fail(L, n, _("unknown topology '%s' (switch, fat-tree, dragonfly, torus or explicit)"), topo);
+        fail(L, n, _("unknown topology '%s' (switch, fat-tree, dragonfly, torus or explicit)"), shown(L, topo));
         free(topo);
         return -1;
     }
@@ -628,7 +657,7 @@ static int read_network(loader *L, const xmlNode *n)
             return fail(L, c, _("a <link> goes from a switch to exactly one of: to=\"switch\", partition=\"id\" (with first and count), storage=\"id\""));
         int has_range = xmlHasProp(c, (const xmlChar *)"first") && xmlHasProp(c, (const xmlChar *)"count");
         if (pl.partition && !has_range)
-            return fail(L, c, _("a <link> to partition '%s' needs first=\"...\" and count=\"...\" (the nodes it attaches)"), pl.partition);
+            return fail(L, c, _("a <link> to partition '%s' needs first=\"...\" and count=\"...\" (the nodes it attaches)"), shown(L, pl.partition));
         if (!pl.partition && (xmlHasProp(c, (const xmlChar *)"first") || xmlHasProp(c, (const xmlChar *)"count")))
             return fail(L, c, _("first and count are only for links to a partition's nodes"));
     }
@@ -699,7 +728,7 @@ static int read_platform(loader *L, const xmlNode *root)
 {
     plat_platform *p = L->p;
     if (!is_element(root, "platform"))
-        return fail(L, root, _("the root element must be <platform>, not <%s>"), (const char *)root->name);
+        return fail(L, root, _("the root element must be <platform>, not <%s>"), shown(L, (const char *)root->name));
     if (root->ns)
         return fail(L, root, _("<platform> takes no XML namespace"));
     static const attr_spec spec[] = {
@@ -710,7 +739,7 @@ static int read_platform(loader *L, const xmlNode *root)
     if (read_attrs(L, root, spec, 3, p)) return -1;
     char *version = prop(root, "version");
     if (strcmp(version, "1")) {
-        fail(L, root, _("this program reads platform format version 1; the file says version=\"%s\""), version);
+        fail(L, root, _("this program reads platform format version 1; the file says version=\"%s\""), shown(L, version));
         free(version);
         return -1;
     }
@@ -739,7 +768,7 @@ static int read_platform(loader *L, const xmlNode *root)
             int has_lang = lang != NULL;
             int fr = !lang || !strcmp(lang, "fr"), en = !lang || !strcmp(lang, "en");
             if (!fr && !en) {
-                fail(L, c, _("lang must be 'fr' or 'en' (got '%s')"), lang);
+                fail(L, c, _("lang must be 'fr' or 'en' (got '%s')"), shown(L, lang));
                 free(lang);
                 return -1;
             }
@@ -840,7 +869,7 @@ static int resolve_refs(loader *L)
                                         : find_id(L->ix_networks, p->nnetworks, r->name);
         if (idx < 0)
             return fail_at(L, r->line, _("%s refers to %s '%s', which is not defined in this file"), r->what,
-                           kinds[r->kind], r->name);
+                           kinds[r->kind], shown(L, r->name));
         *ref_target(p, r) = idx;
     }
     /* Nodes with several accelerators need a scale-up path between them. */
@@ -931,13 +960,13 @@ static int check_explicit(loader *L, int ni)
         plat_link *lk = &net->links[pl->link];
         lk->a = find_id(ix, net->nswitches, pl->from);
         if (lk->a < 0) {
-            rc = fail_at(L, lk->line, _("link from '%s': no such switch in network '%s'"), pl->from, net->id);
+            rc = fail_at(L, lk->line, _("link from '%s': no such switch in network '%s'"), shown(L, pl->from), net->id);
             break;
         }
         if (pl->to) {
             lk->b_kind = PLAT_END_SWITCH;
             lk->b = find_id(ix, net->nswitches, pl->to);
-            if (lk->b < 0) rc = fail_at(L, lk->line, _("link to '%s': no such switch in network '%s'"), pl->to, net->id);
+            if (lk->b < 0) rc = fail_at(L, lk->line, _("link to '%s': no such switch in network '%s'"), shown(L, pl->to), net->id);
             else if (lk->b == lk->a) rc = fail_at(L, lk->line, _("link from switch '%s' to itself"), pl->to);
             else parent[uf_find(parent, lk->a)] = uf_find(parent, lk->b);
             if (!rc && !lk->gbit_s) lk->gbit_s = net->link_gbit_s;
@@ -946,13 +975,13 @@ static int check_explicit(loader *L, int ni)
         } else if (pl->storage) {
             lk->b_kind = PLAT_END_STORAGE;
             lk->b = find_id(L->ix_storage, p->nstorage, pl->storage);
-            if (lk->b < 0) rc = fail_at(L, lk->line, _("link to storage '%s', which is not defined in this file"), pl->storage);
+            if (lk->b < 0) rc = fail_at(L, lk->line, _("link to storage '%s', which is not defined in this file"), shown(L, pl->storage));
             else if (!lk->gbit_s) rc = fail_at(L, lk->line, _("a link to storage needs gbit_s"));
         } else {
             lk->b_kind = PLAT_END_NODES;
             lk->b = find_id(L->ix_parts, p->npartitions, pl->partition);
             if (lk->b < 0) {
-                rc = fail_at(L, lk->line, _("link to partition '%s', which is not defined in this file"), pl->partition);
+                rc = fail_at(L, lk->line, _("link to partition '%s', which is not defined in this file"), shown(L, pl->partition));
                 break;
             }
             plat_partition *pt = &p->partitions[lk->b];
@@ -1031,7 +1060,50 @@ static void on_xml_error(void *user, xmlErrorPtr e)
     char msg[400];
     ut_strlcpy(msg, e->message ? e->message : "?", sizeof msg);
     chomp(msg);
-    fail_at(L, e->line, _("not well-formed XML: %s"), msg);
+    if (L->detail[0])   /* the parser's own words ("AttValue: ' expected") follow from the bytes it could not decode */
+        fail_at(L, e->line, _("not well-formed XML: bytes that the declared encoding cannot read (%s)"), L->detail);
+    else
+        fail_at(L, e->line, _("not well-formed XML: %s"), msg);
+}
+
+/* libxml2 reports encoding and I/O errors without a parser context, so they would go to its
+ * process-wide handlers, which print to stderr. While a load runs, those handlers are ours
+ * (libxml2 keeps them per thread): the first such error is kept for the message about its line,
+ * and nothing is printed. */
+static void on_global_error(void *user, xmlErrorPtr e)
+{
+    loader *L = user;
+    if (!e || e->level < XML_ERR_ERROR || L->detail[0]) return;
+    ut_strlcpy(L->detail, e->message ? e->message : "?", sizeof L->detail);
+    chomp(L->detail);
+}
+
+static void on_generic_error(void *user, const char *fmt, ...)
+{
+    (void)user, (void)fmt;   /* libxml2's unstructured messages: the structured ones say the same */
+}
+
+typedef struct saved_handlers {
+    xmlStructuredErrorFunc structured;
+    void *structured_ctx;
+    xmlGenericErrorFunc generic;
+    void *generic_ctx;
+} saved_handlers;
+
+static void take_error_handlers(loader *L, saved_handlers *h)
+{
+    h->structured = xmlStructuredError;
+    h->structured_ctx = xmlStructuredErrorContext;
+    h->generic = xmlGenericError;
+    h->generic_ctx = xmlGenericErrorContext;
+    xmlSetStructuredErrorFunc(L, on_global_error);
+    xmlSetGenericErrorFunc(L, on_generic_error);
+}
+
+static void give_back_error_handlers(const saved_handlers *h)
+{
+    xmlSetStructuredErrorFunc(h->structured_ctx, h->structured);
+    xmlSetGenericErrorFunc(h->generic_ctx, h->generic);
 }
 
 /* Build the element as libxml2 does, then note the line of its '<'. The parser stands just after
@@ -1118,8 +1190,11 @@ plat_platform *plat_load_memory(const char *xml, size_t len, const char *name, p
         return NULL;
     }
     xmlInitParser();
+    saved_handlers handlers;
+    take_error_handlers(&L, &handlers);
     xmlParserCtxtPtr ctxt = xmlCreateMemoryParserCtxt(xml, (int)len);
     if (!ctxt) {
+        give_back_error_handlers(&handlers);
         fail_at(&L, 0, _("cannot start the XML parser"));
         return NULL;
     }
@@ -1134,10 +1209,14 @@ plat_platform *plat_load_memory(const char *xml, size_t len, const char *name, p
     xmlParseDocument(ctxt);
     xmlDocPtr doc = ctxt->myDoc;
     ctxt->myDoc = NULL;
-    if (!L.failed && (!ctxt->wellFormed || !doc)) fail_at(&L, 0, _("not well-formed XML"));
+    if (!L.failed && (!ctxt->wellFormed || !doc)) {
+        if (L.detail[0]) fail_at(&L, 0, _("not well-formed XML: %s"), L.detail);
+        else fail_at(&L, 0, _("not well-formed XML"));
+    }
     xmlFreeParserCtxt(ctxt);
     if (L.failed) {
         xmlFreeDoc(doc);
+        give_back_error_handlers(&handlers);
         return NULL;
     }
 
@@ -1147,6 +1226,7 @@ plat_platform *plat_load_memory(const char *xml, size_t len, const char *name, p
     else if (read_platform(&L, root) == 0 && resolve_refs(&L) == 0 && check_limits(&L) == 0 && check_networks(&L) == 0)
         validate_schema(&L, doc);
     xmlFreeDoc(doc);
+    give_back_error_handlers(&handlers);
 
     for (size_t i = 0; i < L.nrefs; i++) free(L.refs[i].name);
     free(L.refs);

@@ -79,8 +79,9 @@ void ut_grow_slow(void *array_ptr, size_t *cap, size_t need, size_t elem_size)
 
 /* strtod follows LC_NUMERIC; a French locale would read "1.5" as 1. The data files are written
  * with '.', so parse in the C locale whatever the process's locale is. */
-int ut_parse_double(const char *s, double *out)
+int ut_parse_double_range(const char *s, double *out, int *range)
 {
+    *range = 0;
     if (!s) return -1;
     locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
     if (!c) return -1;
@@ -88,14 +89,25 @@ int ut_parse_double(const char *s, double *out)
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    int bad = errno == ERANGE || end == s;
+    int erange = errno == ERANGE;
     uselocale(old);
     freelocale(c);
-    if (bad) return -1;
+    if (end == s) return -1;
     while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r') end++;
-    if (*end != '\0' || !isfinite(v)) return -1;
+    if (*end != '\0') return -1;
+    if (erange) {   /* a whole number, but out of range: say which way */
+        *range = fabs(v) < 1 ? -1 : 1;
+        return -1;
+    }
+    if (!isfinite(v)) return -1;
     *out = v;
     return 0;
+}
+
+int ut_parse_double(const char *s, double *out)
+{
+    int range;
+    return ut_parse_double_range(s, out, &range);
 }
 
 int ut_parse_long(const char *s, long min, long max, long *out)

@@ -34,6 +34,9 @@ static inline void ut_grow(void *array_ptr, size_t *cap, size_t need, size_t ele
  * whitespace is allowed, anything else is not. Return 0 on success, -1 on failure.
  * Independent of the C locale's decimal separator (always '.'). */
 int ut_parse_double(const char *s, double *out);
+/* As ut_parse_double, and on failure *range says why: -1 for a number too close to zero to be a
+ * normal double (1e-320: strtod underflows), 1 for one too large (1e400), 0 for anything else. */
+int ut_parse_double_range(const char *s, double *out, int *range);
 int ut_parse_long(const char *s, long min, long max, long *out);
 
 /* Read a regular file of at most max_bytes into a NUL-terminated buffer (*out, *len).

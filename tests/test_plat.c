@@ -21,6 +21,7 @@
 #include "net.h"
 #include "plat.h"
 #include "util.h"
+#include "run_usine.h"
 
 #define GOOD "tests/fixtures/platforms/good/"
 #define BAD "tests/fixtures/platforms/bad/"
@@ -342,6 +343,101 @@ static void test_many_elements(void **state)
     free(b.s);
 }
 
+/* Messages. libxml2 reports a byte the declared encoding cannot read without a parser context, so
+ * it printed "encoding error : input conversion failed" to stderr before our message: now nothing
+ * is printed and the message says what happened, on its line. A denormal is refused for what it
+ * is; a value echoed in a message is cut at 40 characters. */
+static void load_quietly(const char *xml, size_t len, plat_error *err, char *printed, size_t size)
+{
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *tmp = tmpfile();
+    assert_non_null(tmp);
+    dup2(fileno(tmp), 2);
+    plat_platform *p = plat_load_memory(xml, len, "case.xml", err);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(tmp);
+    size_t n = fread(printed, 1, size - 1, tmp);
+    printed[n] = '\0';
+    fclose(tmp);
+    if (p) fail_msg("loaded, but must not");
+}
+
+static void test_messages(void **state)
+{
+    (void)state;
+    plat_error err;
+    char printed[1024];
+    static const char shift_jis[] = "<?xml version='1.0' encoding='Shift_JIS'?>\n<platform version='1' id='x' name='\x81\xff\xa0'>\n</platform>\n";
+    load_quietly(shift_jis, sizeof shift_jis - 1, &err, printed, sizeof printed);
+    assert_string_equal(printed, "");
+    assert_int_equal(err.line, 2);
+    if (!strstr(err.msg, "bytes that the declared encoding cannot read")) fail_msg("%s", err.msg);
+    /* the handlers are given back: a second load says the same, still quietly */
+    load_quietly(shift_jis, sizeof shift_jis - 1, &err, printed, sizeof printed);
+    assert_string_equal(printed, "");
+
+    static const char *const tiny[][2] = {
+        { "1e-320", "memory_gb on <accelerator> is too close to zero to be represented (got 1e-320)" },
+        { "1e400", "memory_gb on <accelerator> is too large to be represented (got 1e400)" },
+        { "inf", "memory_gb on <accelerator> must be a finite number, not 'inf'" },
+    };
+    for (size_t i = 0; i < sizeof tiny / sizeof *tiny; i++) {
+        char xml[1024];
+        snprintf(xml, sizeof xml, "<platform version='1' id='c' name='c'><accelerator id='g' memory_gb='%s' memory_tbs='1' "
+                 "tdp_w='300'><peak precision='fp32' tflops='10'/></accelerator></platform>", tiny[i][0]);
+        assert_null(load_text(xml, &err));
+        if (!strstr(err.msg, tiny[i][1])) fail_msg("%s", err.msg);
+    }
+
+    char name[5001], xml[6000], want[64];
+    memset(name, 'a', 5000);
+    name[5000] = '\0';
+    snprintf(want, sizeof want, "'%.40s\xe2\x80\xa6'", name);
+    snprintf(xml, sizeof xml, CASE_HEAD "<network id='s' topology='switch' hop_latency_us='1'/>"
+             "<partition id='%s' node='n' nodes='1' network='s'/>" CASE_TAIL, name);
+    assert_null(load_text(xml, &err));
+    if (!strstr(err.msg, want)) fail_msg("%s", err.msg);
+    snprintf(xml, sizeof xml, CASE_HEAD "<network id='s' topology='switch' hop_latency_us='1'/>"
+             "<partition id='p' node='%s' nodes='1' network='s'/>" CASE_TAIL, name);
+    assert_null(load_text(xml, &err));
+    if (!strstr(err.msg, "refers to node 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\xe2\x80\xa6', which")) fail_msg("%s", err.msg);
+    /* cut between UTF-8 sequences, never inside one */
+    char accented[2 * 60 + 1] = "";
+    for (int i = 0; i < 60; i++) strcat(accented, "\xc3\xa9");
+    snprintf(xml, sizeof xml, "<platform version='1' id='%s' name='x'/>", accented);
+    assert_null(load_text(xml, &err));
+    snprintf(want, sizeof want, "'%.80s\xe2\x80\xa6'", accented);
+    if (!strstr(err.msg, want)) fail_msg("%s", err.msg);
+}
+
+/* The command line on what the loader refuses: every stage says why and exits 2, in well under its
+ * time limit (run_alarm_s), instead of aborting on memory; a long unknown name is cut. */
+static void test_stages_fail_cleanly(void **state)
+{
+    (void)state;
+    static const char *const files[] = { "tests/fixtures/platforms/limits/torus-4096-4.xml",
+                                         "tests/fixtures/platforms/limits/dragonfly-million.xml",
+                                         "tests/fixtures/platforms/limits/fat-tree-million.xml" };
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        run("en", "platform", "check", files[i], NULL);
+        if (R.status != 2 || !strstr(R.err, "are supported")) fail_msg("check %s: %d %s", files[i], R.status, R.err);
+        run("en", "predict", "--platform", files[i], "--model", "llama2-7b", "--gpus", "64", "--gbs", "64", NULL);
+        if (R.status != 2 || !strstr(R.err, "are supported")) fail_msg("predict %s: %d %s", files[i], R.status, R.err);
+        run("en", "simulate", "collective", "--platform", files[i], "--op", "allreduce", "--bytes", "1e6", NULL);
+        if (R.status != 2 || !strstr(R.err, "are supported")) fail_msg("simulate %s: %d %s", files[i], R.status, R.err);
+    }
+    char name[5001];
+    memset(name, 'x', 5000);
+    name[5000] = '\0';
+    run("en", "platform", "show", name, NULL);
+    assert_int_equal(R.status, 2);
+    if (!strstr(R.err, "unknown platform 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xe2\x80\xa6'") || strlen(R.err) > 1000)
+        fail_msg("%s", R.err);
+}
+
 /* ------------------------------------------------------------------------------------------- */
 
 /* The figures the issue names: Jean Zay's H100 partition has 1,456 GPUs and 1,456 x 989 TFLOP/s BF16. */
@@ -569,6 +665,8 @@ int main(void)
         cmocka_unit_test(test_six_of_every_kind),
         cmocka_unit_test(test_limits_of_what_can_be_built),
         cmocka_unit_test(test_many_elements),
+        cmocka_unit_test(test_messages),
+        cmocka_unit_test(test_stages_fail_cleanly),
         cmocka_unit_test(test_jean_zay_h100),
         cmocka_unit_test(test_every_preset_loads),
         cmocka_unit_test(test_alice_recoque_labels_assumptions),

@@ -139,8 +139,13 @@ plat_platform *cli_load_platform(const char *arg, char *path_out, size_t path_si
         }
         snprintf(path, sizeof path, "%s/%s.xml", dir, arg);
         if (!is_file(path)) {
+            /* echo at most 40 bytes of the name, cut between UTF-8 sequences: a long name would bury the list */
+            char name[48];
+            size_t cut = len > 40 ? 40 : len;
+            while (cut < len && cut > 0 && ((unsigned char)arg[cut] & 0xC0) == 0x80) cut--;
+            snprintf(name, sizeof name, "%.*s%s", (int)cut, arg, cut < len ? "\xe2\x80\xa6" : "");
             fprintf(stderr, "usine: ");
-            fprintf(stderr, _("unknown platform '%s': give a file path or one of: "), arg);
+            fprintf(stderr, _("unknown platform '%s': give a file path or one of: "), name);
             cli_list_presets(stderr, ", ");
             fputc('\n', stderr);
             return NULL;
