@@ -188,8 +188,7 @@ int grade_cpus(void)
     return n;
 }
 
-static void child_main(ex_exercise *e, const char *path, const char *text, size_t len, const char *lang,
-                       double cpu_s, int out_fd, int err_fd)
+static void child_main(const grade_batch *b, const char *path, const char *text, size_t len, int out_fd, int err_fd)
 {
     /* Keep the result pipe, and stderr as the pipe the parent reads; nothing else of the
      * parent's (its stdout, where grades go, and the pipes of the other children) stays
@@ -204,6 +203,8 @@ static void child_main(ex_exercise *e, const char *path, const char *text, size_
     if (out_fd > 3) close_range(3, (unsigned)out_fd - 1, 0);
     close_range((unsigned)out_fd + 1, ~0U, 0);
     signal(SIGXFSZ, SIG_IGN);                  /* a write past RLIMIT_FSIZE fails, never kills */
+    ex_exercise *e = b->exercise;
+    double cpu_s = e->limits.seconds;
     grade_fixed_locale();
     char why[256];
     if (grade_confine(cpu_s, out_fd, why, sizeof why) != 0) {
@@ -217,9 +218,10 @@ static void child_main(ex_exercise *e, const char *path, const char *text, size_
     sbx_limits lim = e->limits;
     lim.seconds = grade_wall_guard_s(cpu_s);
     sbx_set_limits(e->sb, &lim);
+    if (b->child_hook) b->child_hook();
     lb_allow_kernels(sbx_lua(e->sb), 1);
     gr_record rec;
-    ex_grade(e, path, text, len, lang, &rec);
+    ex_grade(e, path, text, len, b->lang, &rec);
     cJSON *o = gr_record_to_json(&rec);
     char *line = o ? cJSON_PrintUnformatted(o) : NULL;
     int ok = line && write_all(out_fd, line, strlen(line)) == 0 && write_all(out_fd, "\n", 1) == 0;
@@ -348,7 +350,7 @@ static int start(const grade_batch *b, slot *sl, int index, double wall_s, char 
     if (pid == 0) {
         close(fds[0]);
         close(efds[0]);
-        child_main(b->exercise, path, text, len, b->lang, b->exercise->limits.seconds, fds[1], efds[1]);
+        child_main(b, path, text, len, fds[1], efds[1]);
     }
     free(owned);
     close(fds[1]);

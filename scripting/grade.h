@@ -34,6 +34,9 @@ typedef struct grade_batch {
      * holds (keep it, or gr_record_free it). */
     void (*emit)(void *ud, int index, gr_record *rec);
     void *ud;
+    /* Fault injection for the tests: called in each child once it is confined, before it grades.
+     * NULL in the program. */
+    void (*child_hook)(void);
 } grade_batch;
 
 /* Grade every submission not skipped. Returns the number of submissions that could not be read

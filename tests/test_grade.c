@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "run_usine.h"
+#include "ex.h"
 #include "grade.h"
 #include "kn.h"
 #include "util.h"
@@ -479,6 +480,87 @@ static void test_grade_does_not_depend_on_load(void **state)
     if (4 * cpus > cpus) assert_non_null(strstr(R.err, "--jobs"));
 }
 
+/* The same file gets the same grade under any locale: the child compares strings, sorts and
+ * changes case in the C locale. Lua follows LC_COLLATE ('a' < 'B' under French rules), LC_CTYPE
+ * (string.upper of a Latin-1 e-acute) and LC_NUMERIC. A French Latin-1 locale is compiled into
+ * the test's folder where the machine has localedef and the locale sources; else C.UTF-8. */
+static void test_grade_does_not_depend_on_locale(void **state)
+{
+    (void)state;
+    char ex[128], sub[128], locdir[128], cmd[400];
+    write_tmp(ex, sizeof ex, "locale.lua",
+              "return { id = 'loc', title = { fr = 'l', en = 'l' }, text = { fr = 't', en = 't' },\n"
+              "  concepts = { fr = { 'c' }, en = { 'c' } }, difficulty = 1, minutes = 1, starter = 'x = 1',\n"
+              "  checks = {\n"
+              "    { id = 'cmp', title = { fr = 'c', en = 'c' }, points = 1, hint = { fr = 'h', en = 'h' },\n"
+              "      run = function(s) return s.cmp() == false end },\n"
+              "    { id = 'sort', title = { fr = 's', en = 's' }, points = 1, hint = { fr = 'h', en = 'h' },\n"
+              "      run = function(s) return s.sorted() == 'B,a' end },\n"
+              "    { id = 'up', title = { fr = 'u', en = 'u' }, points = 1, hint = { fr = 'h', en = 'h' },\n"
+              "      run = function(s) return s.up() == '\\xE9' and s.num() == '1.5' end } } }\n");
+    write_tmp(sub, sizeof sub, "locale_solution.lua",
+              "function cmp() return 'a' < 'B' end\n"
+              "function sorted() local t = { 'a', 'B' } table.sort(t) return table.concat(t, ',') end\n"
+              "function up() return string.upper('\\xE9') end\n"
+              "function num() return tostring(1.5) end\n");
+    run("en", "grade", ex, sub, "--format", "json", NULL);
+    if (R.status != 0) fail_msg("C locale: status %d\n%s%s", R.status, R.out, R.err);
+    snprintf(locdir, sizeof locdir, "%s/locales", tmpdir);
+    mkdir(locdir, 0700);
+    snprintf(cmd, sizeof cmd, "localedef -i fr_FR -f ISO-8859-1 %s/fr_FR.ISO-8859-1 >/dev/null 2>&1", locdir);
+    const char *name = system(cmd) == 0 ? "fr_FR.ISO-8859-1" : "C.UTF-8";
+    setenv("LOCPATH", locdir, 1);
+    setenv("LC_ALL", name, 1);
+    run("en", "grade", ex, sub, "--format", "json", NULL);
+    unsetenv("LC_ALL");
+    unsetenv("LOCPATH");
+    if (R.status != 0) fail_msg("%s: status %d\n%s%s", name, R.status, R.out, R.err);
+}
+
+static void write_to_stderr(void)
+{
+    static const char note[] = "note from the child\n";
+    if (write(2, note, sizeof note - 1) < 0) _exit(12);
+}
+
+static void keep_one(void *ud, int index, gr_record *rec)
+{
+    (void)index;
+    *(gr_record *)ud = *rec;
+}
+
+/* A child that writes to stderr while the grader's stderr is a file: with RLIMIT_FSIZE 0 it
+ * used to die of SIGXFSZ and its message was lost. The grader copies it to its own stderr. */
+static void test_child_stderr_reaches_a_file(void **state)
+{
+    (void)state;
+    char errfile[128], err[300];
+    ex_host host = { .platform_path = "assets/platforms" };
+    ex_exercise *e = ex_load(EX, &host, err, sizeof err);
+    if (!e) fail_msg("%s", err);
+    snprintf(errfile, sizeof errfile, "%s/stderr.txt", tmpdir);
+    fflush(stderr);
+    int saved = dup(2), fd = open(errfile, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+    assert_true(saved >= 0 && fd >= 0);
+    dup2(fd, 2);
+    close(fd);
+    const char *paths[] = { GOOD "solution.lua" };
+    gr_record rec;
+    gr_record_init(&rec);
+    grade_batch b = { .exercise = e, .paths = paths, .n = 1, .jobs = 1, .lang = "en", .emit = keep_one, .ud = &rec,
+                      .child_hook = write_to_stderr };
+    int rc = grade_run(&b, err, sizeof err);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    char *text = ut_read_all(errfile);
+    if (rc != 0 || rec.score != 5 || !strstr(text, "note from the child"))
+        fail_msg("rc %d, score %g, error %s, stderr: %s", rc, rec.score, rec.error ? rec.error : "-", text);
+    free(text);
+    gr_record_free(&rec);
+    ex_free(e);
+}
+
 /* The child's confinement, directly: no file, no process, no program, no socket, no code. */
 static void test_confinement(void **state)
 {
@@ -530,6 +612,8 @@ int main(void)
         cmocka_unit_test(test_course_check_and_list),
         cmocka_unit_test(test_kernels_see_the_cpu_in_the_child),
         cmocka_unit_test(test_grade_does_not_depend_on_load),
+        cmocka_unit_test(test_grade_does_not_depend_on_locale),
+        cmocka_unit_test(test_child_stderr_reaches_a_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
