@@ -30,6 +30,40 @@ static void label_link(const void *ctx, int link, char *buf, size_t size)
     net_link_label(ctx, link, buf, size);
 }
 
+/* How much a collective asks of the simulator. Each message is a flow started, routed and ended
+ * (about a million a second); an alltoall starts all of its messages at once, and every rate
+ * update then walks all of them, so its cost grows with the square of what is in flight. Past
+ * these the run would take minutes: refuse it and say what to lower. */
+#define SIM_MAX_MESSAGES   4000000L   /* a ring over about 1,400 GPUs; a few seconds */
+#define SIM_MAX_AT_ONCE    262144L    /* an alltoall over 512 GPUs; a few seconds */
+
+/* Messages of a plan, counted rank by rank and step by step (that walk is itself what the
+ * simulator does at least, so it is refused past the cap before it is finished). -1: over cap. */
+static long plan_messages(const coll_plan *plan, long cap)
+{
+    if ((long)plan->p * plan->steps > cap) return -1;
+    coll_send *out = ut_malloc((size_t)coll_max_sends(plan) * sizeof *out);
+    long total = 0;
+    for (int r = 0; r < plan->p && total <= cap; r++)
+        for (int step = 0; step < plan->steps && total <= cap; step++) total += coll_sends(plan, r, step, out);
+    free(out);
+    return total <= cap ? total : -1;
+}
+
+/* The largest GPU count, halving from gpus, whose plan fits the cap (0 if none does). */
+static long gpus_that_fit(coll_op op, coll_algo algo, long gpus, double bytes, const coll_cost *cost, long cap)
+{
+    char err[256];
+    for (long g = gpus / 2; g >= 2; g /= 2) {
+        coll_plan plan;
+        if (coll_plan_init(&plan, op, algo, (int)g, bytes, cost, err, sizeof err) != 0) continue;
+        long m = plan_messages(&plan, cap);
+        coll_plan_free(&plan);
+        if (m >= 0) return g;
+    }
+    return 0;
+}
+
 static int simulate_collective(int argc, char **argv)
 {
     const char *platform = "classroom", *partition = NULL, *op_name = NULL, *algo_name = NULL, *trace = NULL;
@@ -98,6 +132,24 @@ static int simulate_collective(int argc, char **argv)
         net_destroy(n);
         plat_free(p);
         return CLI_BAD_INPUT;
+    }
+    {
+        const coll_plan *plan = ds_collective_plan(s, task);
+        long cap = op == COLL_ALLTOALL ? SIM_MAX_AT_ONCE : SIM_MAX_MESSAGES;
+        if (plan_messages(plan, cap) < 0) {
+            coll_cost cost;
+            ds_collective_cost(n, NULL, (int)gpus, &cost);
+            long fit = gpus_that_fit((coll_op)op, (coll_algo)algo, gpus, bytes, &cost, cap);
+            char a[64], b[64], c[64];
+            cli_error(_("%s (%s) over %s GPUs sends more than %s messages, which would take the simulator minutes: "
+                        "lower --gpus (%s fit) or ask 'usine predict' for the closed form"),
+                      coll_op_name((coll_op)op), coll_algo_name((coll_algo)algo), cli_num(a, sizeof a, (double)gpus, 0),
+                      cli_num(b, sizeof b, (double)cap, 0), fit ? cli_num(c, sizeof c, (double)fit, 0) : "2");
+            ds_destroy(s);
+            net_destroy(n);
+            plat_free(p);
+            return CLI_BAD_INPUT;
+        }
     }
     double t0 = cli_wall_s();
     ds_stats st;
