@@ -504,6 +504,57 @@ int gr_write_jsonl(FILE *out, const gr_record *r)
     return put_json(out, gr_record_to_json(r), 0);
 }
 
+/* One line (not NUL-terminated) as a record: 0, or -1 with why. */
+static int journal_line(const char *p, size_t n, gr_record *rec, char *why, size_t why_size)
+{
+    const char *end = NULL;
+    cJSON *o = cJSON_ParseWithLengthOpts(p, n, &end, 0);
+    if (!o) {
+        say(why, why_size, _("not JSON"));
+        return -1;
+    }
+    int rc = gr_record_from_json(o, rec, why, why_size);
+    cJSON_Delete(o);
+    if (rc != 0) return -1;
+    size_t used = end ? (size_t)(end - p) : n;
+    while (used < n && (p[used] == ' ' || p[used] == '\t' || p[used] == '\r')) used++;
+    if (used < n) {
+        gr_record_free(rec);
+        say(why, why_size, _("text after the record"));
+        return -1;
+    }
+    return 0;
+}
+
+size_t gr_journal_parse(const char *text, size_t len, gr_journal_fn fn, void *ud, int *missing_newline)
+{
+    size_t pos = 0, good_end = 0;
+    int line = 0;
+    if (missing_newline) *missing_newline = 0;
+    if (!text) len = 0;
+    while (pos < len) {
+        line++;
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        size_t k = pos;
+        while (k < end && (text[k] == ' ' || text[k] == '\t' || text[k] == '\r')) k++;
+        if (k < end) {
+            gr_record rec;
+            char why[300];
+            if (journal_line(text + pos, end - pos, &rec, why, sizeof why) == 0) {
+                fn(ud, line, &rec, NULL);
+                if (!nl && missing_newline) *missing_newline = 1;
+            } else if (nl) {
+                fn(ud, line, NULL, why);
+            } else {
+                break;                                      /* cut short: drop it */
+            }
+        }
+        pos = good_end = nl ? end + 1 : len;
+    }
+    return good_end;
+}
+
 /* ------------------------------------------------------------------------------------------- */
 /* Human text */
 

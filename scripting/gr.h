@@ -77,6 +77,16 @@ struct cJSON *gr_record_to_json(const gr_record *r);
 int gr_record_from_json(const struct cJSON *o, gr_record *r, char *why, size_t why_size);
 int gr_write_jsonl(FILE *out, const gr_record *r);  /* one line, no indentation; 0 or -1 (I/O error) */
 
+/* A batch journal (JSON Lines, one record per line), read from memory. Each line that holds one
+ * record and nothing else (but blanks) goes to fn with its line number (1-based) and rec (handed
+ * over: fn owns it) and why NULL; each bad line (not JSON, not a record, text after the record)
+ * goes to fn with rec NULL and why saying what is wrong. Blank lines are skipped. The last line
+ * without a newline is a record if it is a whole one (then *missing_newline = 1: write "\n"
+ * before appending), else a line cut short by a kill, reported to no one. Returns the length of
+ * the journal that holds whole lines: what to keep when repairing it. */
+typedef void (*gr_journal_fn)(void *ud, int line, gr_record *rec, const char *why);
+size_t gr_journal_parse(const char *text, size_t len, gr_journal_fn fn, void *ud, int *missing_newline);
+
 /* Human text in the record's language (checks with ✓/✗, points, messages, hints, total). */
 int gr_write_text(FILE *out, const gr_record *r);
 

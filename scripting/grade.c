@@ -515,3 +515,37 @@ void grade_record_keys(gr_record *rec, const char *path, const char *hash)
     rec->path_hex = grade_hex(path, strlen(path));
     rec->content_hash = hash ? ut_strdup(hash) : NULL;
 }
+
+int grade_record_check(const ex_exercise *e, const gr_record *r, char *why, size_t why_size)
+{
+    const double eps = 1e-9;
+    double sum = 0;
+    if (!r->exercise || strcmp(r->exercise, e->id) != 0) {
+        snprintf(why, why_size, _("a record of another exercise"));
+        return -1;
+    }
+    if (fabs(r->max - e->max_points) > eps || r->nchecks != e->nchecks) {
+        snprintf(why, why_size, _("its maximum or its checks are not the exercise's"));
+        return -1;
+    }
+    for (int i = 0; i < r->nchecks; i++) {
+        const gr_check *c = &r->checks[i];
+        const ex_check *x = &e->checks[i];
+        if (!c->id || strcmp(c->id, x->id) != 0 || fabs(c->max - x->points) > eps) {
+            snprintf(why, why_size, _("check %d is not the exercise's check '%s'"), i + 1, x->id);
+            return -1;
+        }
+        if (!(c->points >= -eps && c->points <= c->max + eps) ||
+            (c->status == GR_PASSED && fabs(c->points - c->max) > eps) ||
+            (c->status == GR_ERROR && c->points != 0)) {
+            snprintf(why, why_size, _("check '%s' has points that its status or its maximum rule out"), x->id);
+            return -1;
+        }
+        sum += c->points;
+    }
+    if (fabs(sum - r->score) > 1e-6 || (r->passed != 0) != (r->score >= e->pass_fraction * r->max - eps)) {
+        snprintf(why, why_size, _("its score or its verdict is not what its checks give"));
+        return -1;
+    }
+    return 0;
+}

@@ -67,6 +67,12 @@ void grade_hash_text(const char *text, size_t len, char out[GRADE_HASH_HEX + 1])
 char *grade_hex(const char *bytes, size_t len);
 void grade_record_keys(gr_record *rec, const char *path, const char *hash);
 
+/* Whether a record (read back from a journal) could have come from grading against e: the same
+ * exercise, maximum and checks (ids, maxima, in order), each check's points within [0, max]
+ * and its status consistent with them, the score their sum and passed what the pass mark says.
+ * 0, or -1 with why. */
+int grade_record_check(const ex_exercise *e, const gr_record *r, char *why, size_t why_size);
+
 /* The record of a submission that produced none: every check in error with `why`. */
 void grade_verdict(const ex_exercise *e, const char *path, const char *lang, const char *why, gr_record *rec);
 

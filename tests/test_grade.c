@@ -561,6 +561,122 @@ static void test_child_stderr_reaches_a_file(void **state)
     ex_free(e);
 }
 
+/* The records of a journal, one per line; every line must be one. */
+static int journal_records(const char *path, cJSON **recs, int max)
+{
+    char *text = ut_read_all(path);
+    int n = 0;
+    for (char *line = strtok(text, "\n"); line && n < max; line = strtok(NULL, "\n")) {
+        recs[n] = cJSON_Parse(line);
+        if (!recs[n]) fail_msg("%s: line %d is not one record: %s", path, n + 1, line);
+        n++;
+    }
+    free(text);
+    return n;
+}
+
+/* The score the journal gives the submission whose path (exact bytes) is sub: -1 if none, -2 if
+ * more than one. */
+static double journal_score(const char *journal, const char *sub)
+{
+    cJSON *recs[32];
+    int n = journal_records(journal, recs, 32);
+    char *hex = grade_hex(sub, strlen(sub));
+    double score = -1;
+    for (int i = 0; i < n; i++) {
+        if (!strcmp(str(recs[i], "path_hex"), hex)) score = score == -1 ? num(recs[i], "score") : -2;
+        cJSON_Delete(recs[i]);
+    }
+    free(hex);
+    return score;
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    char *text = ut_read_all(from);
+    FILE *f = fopen(to, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+    free(text);
+}
+
+/* --resume keys each record by the exact bytes of the path and the content's hash: a Latin-1
+ * name and a file literally named with its cleaned form keep their own grades, an edited file is
+ * graded again, nothing is duplicated; a last line that lost its newline is repaired, a line
+ * with trailing garbage, a forged record and a verdict that was the machine's fault are graded
+ * again, with a warning that names the line. */
+static void test_resume_journal_cannot_lie(void **state)
+{
+    (void)state;
+    char latin[128], literal[128], missing[128], journal[128];
+    snprintf(latin, sizeof latin, "%s/caf\xe9.lua", tmpdir);
+    snprintf(literal, sizeof literal, "%s/caf\\xE9.lua", tmpdir);
+    snprintf(missing, sizeof missing, "%s/late.lua", tmpdir);
+    snprintf(journal, sizeof journal, "%s/journal.jsonl", tmpdir);
+    copy_file(GOOD "solution.lua", latin);
+    copy_file(GOOD "syntax.lua", literal);
+    unlink(missing);
+    run("en", "grade", EX, latin, literal, missing, "--format", "json", "--out", journal, NULL);
+    assert_int_equal(R.status, 2);                           /* late.lua cannot be read */
+    assert_true(journal_score(journal, latin) == 5 && journal_score(journal, literal) == 0);
+    copy_file(GOOD "solution.lua", missing);                 /* it came back */
+    run("en", "grade", EX, latin, literal, missing, "--format", "json", "--out", journal, "--resume", NULL);
+    if (R.status != 1) fail_msg("status %d: %s", R.status, R.err);
+    assert_true(journal_score(journal, latin) == 5);
+    assert_true(journal_score(journal, literal) == 0);       /* not the Latin-1 file's grade, not twice */
+    cJSON *recs[32];
+    int n = journal_records(journal, recs, 32);
+    assert_int_equal(n, 4);                                  /* late.lua: its "cannot read", then its grade */
+    for (int i = 0; i < n; i++) cJSON_Delete(recs[i]);
+
+    /* An edited submission is graded again. */
+    copy_file(GOOD "solution.lua", literal);
+    run("en", "grade", EX, latin, literal, "--format", "json", "--out", journal, "--resume", NULL);
+    assert_int_equal(R.status, 0);
+    assert_int_equal(journal_records(journal, recs, 32), 5);
+    for (int i = 0; i < 5; i++) cJSON_Delete(recs[i]);
+
+    /* A journal whose last line lost its newline: the record is kept, the next one is not glued. */
+    char *text = ut_read_all(journal);
+    size_t len = strlen(text);
+    assert_int_equal(truncate(journal, (off_t)len - 1), 0);
+    run("en", "grade", EX, latin, GOOD "half.lua", "--format", "json", "--out", journal, "--resume", NULL);
+    assert_int_equal(R.status, 1);
+    assert_int_equal(journal_records(journal, recs, 32), 6);
+    for (int i = 0; i < 6; i++) cJSON_Delete(recs[i]);
+    run("en", "grade", EX, latin, GOOD "half.lua", "--format", "json", "--out", journal, "--resume", NULL);
+    assert_int_equal(journal_records(journal, recs, 32), 6);  /* nothing graded twice */
+    for (int i = 0; i < 6; i++) cJSON_Delete(recs[i]);
+
+    /* Trailing garbage, and a forged record: warned about with file:line, graded again. */
+    char *first_line = strndup(text, strcspn(text, "\n"));    /* the Latin-1 file's record */
+    free(text);
+    char forged[128], *line = NULL;
+    snprintf(forged, sizeof forged, "%s/forged.jsonl", tmpdir);
+    FILE *f = fopen(forged, "w");
+    fprintf(f, "%s GARBAGE\n", first_line);
+    cJSON *o = cJSON_Parse(first_line);
+    assert_non_null(o);
+    cJSON_ReplaceItemInObject(o, "score", cJSON_CreateNumber(1e300));
+    line = cJSON_PrintUnformatted(o);
+    fprintf(f, "%s\n", line);
+    fclose(f);
+    free(line);
+    cJSON_Delete(o);
+    free(first_line);
+    run("en", "grade", EX, latin, "--format", "json", "--out", forged, "--resume", NULL);
+    assert_int_equal(R.status, 0);
+    char want[200];
+    snprintf(want, sizeof want, "%s:1:", forged);
+    if (!strstr(R.err, want)) fail_msg("no warning for line 1: %s", R.err);
+    snprintf(want, sizeof want, "%s:2:", forged);
+    if (!strstr(R.err, want)) fail_msg("no warning for line 2: %s", R.err);
+    text = ut_read_all(forged);
+    assert_int_equal(count_lines(text), 3);                  /* graded again: a third line */
+    free(text);
+}
+
 /* The child's confinement, directly: no file, no process, no program, no socket, no code. */
 static void test_confinement(void **state)
 {
@@ -608,6 +724,7 @@ int main(void)
         cmocka_unit_test(test_vpl_cannot_be_fooled),
         cmocka_unit_test(test_junit_gradescope_classroom),
         cmocka_unit_test(test_resume),
+        cmocka_unit_test(test_resume_journal_cannot_lie),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_course_check_and_list),
         cmocka_unit_test(test_kernels_see_the_cpu_in_the_child),

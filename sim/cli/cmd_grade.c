@@ -104,54 +104,102 @@ static void on_record(void *ud, int index, gr_record *rec)
     if (g->stream) print_ready(g);
 }
 
-/* Read the journal back: records of this exercise whose submission is on the command line are
- * kept. A last line cut short (a batch killed while writing) is dropped from the file. Returns 0,
- * or an exit status. */
-static int read_journal(gstate *g, const char *path, const char *exercise_id)
+/* Reading the journal back. A record is kept for submission i when its key is i's: the exact
+ * bytes of the path (path_hex; the "submission" field is cleaned, for display only) and the hash
+ * of the file as it is now (an edited file is graded again). It must also be a record this
+ * exercise could have given (grade_record_check) and not a verdict that was the machine's fault.
+ * Bad lines are reported with file:line and their submissions graded again; the first kept
+ * record of a key wins. */
+typedef struct jstate {
+    gstate *g;
+    const ex_exercise *e;
+    const char *path;
+    char **hex, **hash;         /* by submission: its path's bytes; its file's hash, once computed */
+    int records, rc;
+} jstate;
+
+static const char *current_hash(jstate *j, int i)
+{
+    if (!j->hash[i]) {
+        char *text, why[256], h[GRADE_HASH_HEX + 1] = "";
+        size_t len;
+        if (ut_read_file(j->g->paths[i], (size_t)1 << 20, &text, &len, why, sizeof why) == 0) {
+            grade_hash_text(text, len, h);
+            free(text);
+        }
+        j->hash[i] = ut_strdup(h);              /* "": unreadable now, matches nothing */
+    }
+    return j->hash[i];
+}
+
+static void on_journal_line(void *ud, int line, gr_record *rec, const char *why)
+{
+    jstate *j = ud;
+    gstate *g = j->g;
+    char reason[300];
+    if (!rec) {
+        cli_error(_("%s:%d: %s: ignored, its submission is graded again"), j->path, line, why);
+        return;
+    }
+    j->records++;
+    if (j->rc == 0 && strcmp(rec->exercise, j->e->id) != 0) {
+        cli_error(_("%s:%d: this journal holds results of exercise '%s', not '%s'"), j->path, line, rec->exercise,
+                  j->e->id);
+        j->rc = CLI_BAD_INPUT;
+    } else if (grade_record_check(j->e, rec, reason, sizeof reason) != 0) {
+        cli_error(_("%s:%d: %s: ignored, its submission is graded again"), j->path, line, reason);
+    } else if (!rec->machine_fault && rec->path_hex && rec->content_hash) {
+        /* The record goes to every submission not yet given one with that key (a path given
+         * twice gets a copy of it). */
+        int first = -1;
+        const char *key = rec->path_hex, *hash = rec->content_hash;   /* stay valid: moved, not freed */
+        for (int i = 0; i < g->n; i++) {
+            if (g->have[i] || strcmp(j->hex[i], key) != 0 || strcmp(current_hash(j, i), hash) != 0)
+                continue;
+            if (first < 0) {
+                g->recs[i] = *rec;
+                gr_record_init(rec);
+                first = i;
+            } else {
+                cJSON *o = gr_record_to_json(&g->recs[first]);
+                if (!o || gr_record_from_json(o, &g->recs[i], reason, sizeof reason) != 0) {
+                    cJSON_Delete(o);
+                    continue;
+                }
+                cJSON_Delete(o);
+            }
+            g->have[i] = 1;
+        }
+    }
+    gr_record_free(rec);
+}
+/* Read the journal at path (a missing one holds nothing); a last line cut short is removed from
+ * the file. *missing_newline: the last record lost its newline (add one before appending).
+ * Returns 0, or an exit status. */
+static int read_journal(gstate *g, const char *path, const ex_exercise *e, int *missing_newline)
 {
     char *text, why[256];
     size_t len;
     struct stat st;
+    *missing_newline = 0;
     if (stat(path, &st) != 0 && errno == ENOENT) return 0;    /* nothing graded yet */
     if (ut_read_file(path, (size_t)1 << 30, &text, &len, why, sizeof why) != 0) {
         cli_error("%s: %s", path, why);
         return CLI_BAD_INPUT;
     }
-    size_t pos = 0, good_end = 0;
-    int line = 0, rc = 0;
-    while (pos < len && rc == 0) {
-        line++;
-        char *nl = memchr(text + pos, '\n', len - pos);
-        size_t end = nl ? (size_t)(nl - text) : len;
-        cJSON *o = cJSON_ParseWithLength(text + pos, end - pos);
-        gr_record r;
-        char reason[200];
-        if (!o || gr_record_from_json(o, &r, reason, sizeof reason) != 0) {
-            cJSON_Delete(o);
-            if (!nl) break;                           /* the torn last line: regrade it */
-            cli_error(_("%s:%d: not a grade record; remove the line or the file to start again"), path, line);
-            rc = CLI_BAD_INPUT;
-            break;
-        }
-        if (strcmp(r.exercise, exercise_id) != 0) {
-            cli_error(_("%s:%d: this journal holds results of exercise '%s', not '%s'"), path, line, r.exercise,
-                      exercise_id);
-            rc = CLI_BAD_INPUT;
-        } else {
-            /* The record goes to the first submission of that path; one given twice gets its own
-             * record from the same line. */
-            const char *sub = r.submission;           /* stays valid: moved, not freed */
-            for (int i = 0, taken = 0; i < g->n; i++)
-                if (!g->have[i] && strcmp(g->paths[i], sub) == 0) {
-                    if (taken++) gr_record_from_json(o, &g->recs[i], reason, sizeof reason);
-                    else g->recs[i] = r, gr_record_init(&r);
-                    g->have[i] = 1;
-                }
-        }
-        cJSON_Delete(o);
-        gr_record_free(&r);
-        pos = good_end = nl ? end + 1 : len;
+    jstate j = { .g = g, .e = e, .path = path };
+    j.hex = ut_calloc((size_t)g->n, sizeof *j.hex);
+    j.hash = ut_calloc((size_t)g->n, sizeof *j.hash);
+    for (int i = 0; i < g->n; i++) j.hex[i] = grade_hex(g->paths[i], strlen(g->paths[i]));
+    size_t good_end = gr_journal_parse(text, len, on_journal_line, &j, missing_newline);
+    int rc = j.rc;
+    if (rc == 0 && j.records == 0 && good_end > 0) {
+        cli_error(_("%s: not a journal of grades (no line is a grade record); name another --out"), path);
+        rc = CLI_BAD_INPUT;
     }
+    for (int i = 0; i < g->n; i++) free(j.hex[i]), free(j.hash[i]);
+    free(j.hex);
+    free(j.hash);
     free(text);
     if (rc == 0 && good_end < len && truncate(path, (off_t)good_end) != 0) {
         cli_error(_("cannot repair %s: %s"), path, strerror(errno));
@@ -324,10 +372,14 @@ int cmd_grade(int argc, char **argv)
     if (out) {
         snprintf(journal, sizeof journal, format == FMT_JSON ? "%s" : "%s.jsonl", out);
         g.journal_path = journal;
-        if (resume) rc = read_journal(&g, journal, e->id);
+        int missing_newline = 0;
+        if (resume) rc = read_journal(&g, journal, e, &missing_newline);
         if (rc == CLI_OK) {
             g.journal = fopen(journal, resume ? "a" : "w");
             if (!g.journal) {
+                cli_error(_("cannot write %s: %s"), journal, strerror(errno));
+                rc = CLI_BAD_INPUT;
+            } else if (missing_newline && (fputc('\n', g.journal) == EOF || fflush(g.journal) != 0)) {
                 cli_error(_("cannot write %s: %s"), journal, strerror(errno));
                 rc = CLI_BAD_INPUT;
             }
