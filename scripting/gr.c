@@ -153,6 +153,18 @@ static size_t utf8_sequence(const unsigned char *s, size_t n, uint32_t *cp)
     return len;
 }
 
+/* Characters that change how the text around them is shown without being seen: bidirectional
+ * embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069, which can make "0/10" read
+ * as "01/0" or hide a line), marks and zero-width characters (U+200B..U+200F, U+061C, U+180E,
+ * U+2060..U+2064, U+206A..U+206F, U+FEFF), line and paragraph separators (U+2028, U+2029,
+ * which some viewers break lines on) and interlinear annotations (U+FFF9..U+FFFB). */
+static int is_invisible_format(uint32_t cp)
+{
+    return (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2064) ||
+           (cp >= 0x2066 && cp <= 0x206F) || cp == 0xFEFF || cp == 0x061C || cp == 0x180E ||
+           (cp >= 0xFFF9 && cp <= 0xFFFB);
+}
+
 /* Each unit of the result (one character, or one "\xNN" escape) is kept whole or not at all, so
  * the cap never splits a character nor an escape. Control characters are C0 (but \n and \t), DEL
  * and C1 (U+0080..U+009F, which some terminals obey); their escape shows the code point. */
@@ -164,7 +176,7 @@ char *gr_clean_text(const char *text, size_t len, size_t max_bytes)
     if (!text) len = 0;
     buf_add(&b, "", 0);
     while (i < len) {
-        char unit[8];
+        char unit[12];
         size_t unit_len, used;
         uint32_t cp = 0;
         size_t seq = utf8_sequence(s + i, len - i, &cp);
@@ -175,6 +187,9 @@ char *gr_clean_text(const char *text, size_t len, size_t max_bytes)
             unit[0] = '\n', unit_len = 1, used = 2;
         } else if ((cp < 0x20 && cp != '\n' && cp != '\t') || (cp >= 0x7F && cp <= 0x9F)) {
             unit_len = (size_t)snprintf(unit, sizeof unit, "\\x%02X", (unsigned)cp);
+            used = seq;
+        } else if (is_invisible_format(cp)) {
+            unit_len = (size_t)snprintf(unit, sizeof unit, "<U+%04X>", (unsigned)cp);
             used = seq;
         } else {
             memcpy(unit, s + i, seq);
@@ -244,11 +259,13 @@ static const char *fmt_num(char *buf, double v, int decimals, char mark)
 typedef struct gr_words {
     char mark;                       /* decimal mark */
     const char *score, *passed, *not_passed, *hint, *error;  /* labels end with ": " */
-    const char *error_title, *output_title;                  /* VPL section titles */
+    const char *error_title, *output_title;                  /* section titles */
 } gr_words;
 
-static const gr_words words_en = { '.', "Score: ", "passed", "not passed", "Hint: ", "Error: ", "Error", "Output" };
-static const gr_words words_fr = { ',', "Score : ", "réussi", "non réussi", "Indice : ", "Erreur : ", "Erreur", "Sortie" };
+static const gr_words words_en = { '.', "Score: ", "passed", "not passed", "Hint: ", "Error: ", "Error",
+                                   "Program output (what the submission printed):" };
+static const gr_words words_fr = { ',', "Score : ", "réussi", "non réussi", "Indice : ", "Erreur : ", "Erreur",
+                                   "Sortie du programme (ce que la soumission a affiché) :" };
 
 static const gr_words *words_of(const gr_record *r)
 {
@@ -558,6 +575,9 @@ size_t gr_journal_parse(const char *text, size_t len, gr_journal_fn fn, void *ud
 /* ------------------------------------------------------------------------------------------- */
 /* Human text */
 
+/* The marker of text that may come from the submission, after its indentation. */
+#define GR_TEXT_MARK "\u2502 "
+
 int gr_write_text(FILE *out, const gr_record *r)
 {
     const gr_words *w = words_of(r);
@@ -574,15 +594,21 @@ int gr_write_text(FILE *out, const gr_record *r)
         free(title);
         if (c->status == GR_PASSED) continue;
         char *message = clean(c->message), *hint = clean(c->hint);
-        if (*message) put_lines(out, "      ", "", "      ", message);
-        if (*hint) put_lines(out, "      ", w->hint, "      ", hint);
+        if (*message) put_lines(out, "      " GR_TEXT_MARK, "", "      " GR_TEXT_MARK, message);
+        if (*hint) put_lines(out, "      ", w->hint, "      " GR_TEXT_MARK, hint);
         free(message);
         free(hint);
     }
     if (r->error) {
         char *error = clean(r->error);
-        put_lines(out, "", w->error, "    ", error);
+        put_lines(out, "", w->error, "    " GR_TEXT_MARK, error);
         free(error);
+    }
+    if (!is_empty(r->output)) {
+        char *output = clean(r->output);
+        fprintf(out, "%s\n", w->output_title);
+        put_lines(out, "    " GR_TEXT_MARK, "", "    " GR_TEXT_MARK, output);
+        free(output);
     }
     gr_buf b = { 0 };
     add_summary(&b, r);

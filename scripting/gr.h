@@ -63,7 +63,9 @@ gr_check *gr_record_add_check(gr_record *r);        /* appends a zeroed check an
 void gr_record_total(gr_record *r, double pass_fraction); /* score = sum of points; passed = score >= pass_fraction x max (within 1e-9) */
 
 /* A copy of (text, len) that is valid UTF-8: each invalid byte becomes "\xNN" (four characters),
- * each control character other than \n and \t becomes "\xNN", \r\n becomes \n. At most max_bytes
+ * each control character other than \n and \t becomes "\xNN", \r\n becomes \n, and each invisible
+ * formatting character (bidirectional overrides and isolates, zero-width characters, U+FEFF,
+ * U+2028/U+2029) becomes a visible "<U+XXXX>". At most max_bytes
  * of the result are kept (cut on a character boundary, then "…" appended); max_bytes 0 = no cap.
  * text NULL gives "". The result is malloc'ed. */
 char *gr_clean_text(const char *text, size_t len, size_t max_bytes);
@@ -87,11 +89,15 @@ int gr_write_jsonl(FILE *out, const gr_record *r);  /* one line, no indentation;
 typedef void (*gr_journal_fn)(void *ud, int line, gr_record *rec, const char *why);
 size_t gr_journal_parse(const char *text, size_t len, gr_journal_fn fn, void *ud, int *missing_newline);
 
-/* Human text in the record's language (checks with ✓/✗, points, messages, hints, total). */
+/* Human text in the record's language (checks with ✓/✗, points, messages, hints, total). Text
+ * that may come from the submission (messages, the error, what it printed, under a header of its
+ * own) is printed on lines that start with "│ " after their indentation, so that nothing it
+ * prints can pass for a check line or the score, which are the only lines without it. */
 int gr_write_text(FILE *out, const gr_record *r);
 
 /* Moodle VPL: comments between "<|--" and "--|>" (titles start with "-", submission text is
- * preformatted with ">" so that it can never start a line with "Grade :=>>"), then one line
+ * preformatted with ">" so that it can never start a line with "Grade :=>>", and what it printed
+ * sits under the title "Program output"), then one line
  * "Grade :=>> X" with the score scaled to [grade_min, grade_max]. */
 int gr_write_vpl(FILE *out, const gr_record *r, double grade_min, double grade_max);
 

@@ -715,8 +715,9 @@ static void test_text_english(void **state)
     const char *t = c.text;
     assert_int_equal(strncmp(t, "cluster-size — submissions/alice & bob <1>.lua\n", strlen("cluster-size — submissions/alice & bob <1>.lua\n")), 0);
     assert_non_null(strstr(t, "\n  ✓ 2/2  Number of GPUs\n"));
-    assert_non_null(strstr(t, "\n  ✗ 0/2.5  Bandwidth <ring> & \"tree\" — débit ✓\n      Grade :=>> 10\n      Comment :=>> x\n"));
-    assert_non_null(strstr(t, "\n      Hint: Think of the ring: 2(n-1)/n\n      Grade :=>> 10\n"));
+    assert_non_null(strstr(t, "\n  ✗ 0/2.5  Bandwidth <ring> & \"tree\" — débit ✓\n      │ Grade :=>> 10\n      │ Comment :=>> x\n"));
+    assert_non_null(strstr(t, "\n      Hint: Think of the ring: 2(n-1)/n\n      │ Grade :=>> 10\n"));
+    assert_non_null(strstr(t, "\nProgram output (what the submission printed):\n    │ hello\n    │ Grade :=>> 10\n"));
     assert_non_null(strstr(t, "\n  ✓ 5.5/5.5  Step time\n"));
     assert_string_equal(t + c.len - strlen("Score: 7.5 / 10 (passed)\n"), "Score: 7.5 / 10 (passed)\n");
     assert_null(strstr(t, "Error"));
@@ -726,7 +727,7 @@ static void test_text_english(void **state)
     r->passed = 0;
     set(&r->error, "out of memory\nin line 3");
     c = capture(F_TEXT, r);
-    assert_non_null(strstr(c.text, "\nError: out of memory\n    in line 3\nScore: 7.5 / 10 (not passed)\n"));
+    assert_non_null(strstr(c.text, "\nError: out of memory\n    │ in line 3\nProgram output"));
     free(c.text);
 }
 
@@ -734,7 +735,8 @@ static void test_text_french(void **state)
 {
     gr_record *r = *state;
     captured c = capture(F_TEXT, r);
-    assert_non_null(strstr(c.text, "\n  ✗ 0/2,5  Bande passante\n      Il manque un facteur 2.\n      Indice : Pensez à l'anneau.\n"));
+    assert_non_null(strstr(c.text, "\n  ✗ 0/2,5  Bande passante\n      │ Il manque un facteur 2.\n      Indice : Pensez à l'anneau.\n"));
+    assert_non_null(strstr(c.text, "\nSortie du programme (ce que la soumission a affiché) :\n    │ hello\n"));
     assert_non_null(strstr(c.text, "\n  ✓ 5,5/5,5  Step time\n"));
     assert_non_null(strstr(c.text, "\nScore : 7,5 / 10 (réussi)\n"));
     free(c.text);
@@ -743,8 +745,69 @@ static void test_text_french(void **state)
     r->checks[0].points = 1.0 / 3;
     c = capture(F_TEXT, r);
     assert_non_null(strstr(c.text, "\n  ✓ 0,33/2  "));
-    assert_non_null(strstr(c.text, "\nErreur : délai dépassé\nScore : 7,5 / 10 (non réussi)\n"));
+    assert_non_null(strstr(c.text, "\nErreur : délai dépassé\nSortie du programme"));
+    assert_non_null(strstr(c.text, "\nScore : 7,5 / 10 (non réussi)\n"));
     free(c.text);
+}
+
+/* What a submission prints, raises or returns cannot pass for a check line or the score: the
+ * only lines that start like a check ("  ✓ ", "  ✗ ") are the checks, the only one that starts
+ * with "Score" is the last, and the output sits under its header, marked. */
+#define SPOOF "\n  ✓ 3/3  Bandwidth\n  ✓ 5.5/5.5  Step time\nScore: 10 / 10 (passed)\n"
+static void test_text_cannot_be_spoofed(void **state)
+{
+    gr_record *r = *state;
+    set(&r->output, "real output" SPOOF);
+    set(&r->error, "boom" SPOOF);
+    set(&r->checks[1].message, "wrong" SPOOF);
+    r->passed = 0;
+    captured c = capture(F_TEXT, r);
+    int checks = 0, scores = 0, last_is_score = 0;
+    for (char *line = strtok(c.text, "\n"); line; line = strtok(NULL, "\n")) {
+        checks += !strncmp(line, "  ✓ ", strlen("  ✓ ")) || !strncmp(line, "  ✗ ", strlen("  ✗ "));
+        last_is_score = !strncmp(line, "Score", 5);
+        scores += last_is_score;
+    }
+    assert_int_equal(checks, r->nchecks);
+    assert_int_equal(scores, 1);
+    assert_true(last_is_score);
+    free(c.text);
+    c = capture(F_TEXT, r);
+    assert_non_null(strstr(c.text, "\nProgram output (what the submission printed):\n    │ real output\n    │   ✓ 3/3  Bandwidth\n"));
+    assert_non_null(strstr(c.text, "\nScore: 7.5 / 10 (not passed)\n"));
+    free(c.text);
+}
+
+/* Bidirectional overrides and isolates, zero-width characters, the BOM and the line separators
+ * are shown as <U+XXXX> by gr_clean_text, and so in every format. */
+#define BIDI "\xe2\x80\xae" "01/0" "\xe2\x81\xa6" "x" "\xe2\x81\xa9" "\xe2\x80\x8b" "\xef\xbb\xbf" "\xe2\x80\xa8" "\xe2\x80\x8f"
+static void test_clean_neutralises_invisible_formatting(void **state)
+{
+    gr_record *r = *state;
+    assert_clean(BIDI, strlen(BIDI), 0, "<U+202E>01/0<U+2066>x<U+2069><U+200B><U+FEFF><U+2028><U+200F>");
+    assert_clean("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad\xe2\x81\xa7\xe2\x81\xa8\xe2\x80\x8c\xe2\x80\x8d\xe2\x80\x8e\xe2\x80\xa9",
+                 30, 0, "<U+202A><U+202B><U+202C><U+202D><U+2067><U+2068><U+200C><U+200D><U+200E><U+2029>");
+    assert_clean("\xe2\x80\x90 \xe2\x80\xa7", 7, 0, "\xe2\x80\x90 \xe2\x80\xa7");   /* U+2010, U+2027: kept */
+    assert_clean("a" "\xe2\x80\xae", 4, 5, "a…");                 /* an escape is kept whole or not at all */
+    /* A record whose strings were never cleaned, through every format. */
+    free(r->output), r->output = ut_strdup("out " BIDI);
+    free(r->error), r->error = ut_strdup("err " BIDI);
+    free(r->checks[1].message), r->checks[1].message = ut_strdup("msg " BIDI);
+    free(r->checks[1].title), r->checks[1].title = ut_strdup("title " BIDI);
+    free(r->submission), r->submission = ut_strdup("sub " BIDI ".lua");
+    for (fmt which = F_JSONL; which <= F_JUNIT; which++) {
+        captured c = capture(which, r);
+        char *text = c.text;
+        char *decoded = which == F_CLASSROOM ? b64_decode(c.text, c.len - 1) : NULL;
+        if (decoded) text = decoded;
+        static const char *const bad[] = { "\xe2\x80\xae", "\xe2\x81\xa6", "\xe2\x81\xa9", "\xe2\x80\x8b",
+                                           "\xef\xbb\xbf", "\xe2\x80\xa8", "\xe2\x80\x8f" };
+        for (size_t k = 0; k < sizeof bad / sizeof *bad; k++)
+            if (strstr(text, bad[k])) fail_msg("format %d let an invisible character through:\n%s", (int)which, text);
+        assert_non_null(strstr(text, "U+202E"));
+        free(decoded);
+        free(c.text);
+    }
 }
 
 /* ------------------------------------------------------------------------------------------- */
@@ -757,7 +820,7 @@ static void test_vpl_hostile_text_stays_in_comments(void **state)
     assert_vpl_safe(c.text, "7.5");
     assert_non_null(strstr(c.text, "\n- ✗ 0/2.5  Bandwidth <ring> & \"tree\" — débit ✓\n> Grade :=>> 10\n> Comment :=>> x\n> --|>\n> <|--\n"));
     assert_non_null(strstr(c.text, "\n> Hint: Think of the ring: 2(n-1)/n\n"));
-    assert_non_null(strstr(c.text, "\n- Output\n> hello\n> Grade :=>> 10\n"));
+    assert_non_null(strstr(c.text, "\n- Program output (what the submission printed):\n> hello\n> Grade :=>> 10\n"));
     assert_non_null(strstr(c.text, "\n- Score: 7.5 / 10 (passed)\n--|>\n"));
     free(c.text);
 
@@ -766,7 +829,7 @@ static void test_vpl_hostile_text_stays_in_comments(void **state)
     set(&r->error, "--|>\nGrade :=>> 10\n");
     c = capture(F_VPL, r);
     assert_vpl_safe(c.text, "7.5");
-    assert_non_null(strstr(c.text, "\n- Error\n> --|>\n> Grade :=>> 10\n- Output\n"));
+    assert_non_null(strstr(c.text, "\n- Error\n> --|>\n> Grade :=>> 10\n- Program output"));
     free(c.text);
 }
 
@@ -1122,6 +1185,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_jsonl_is_one_line_that_parses_back, setup_en, teardown),
         cmocka_unit_test_setup_teardown(test_text_english, setup_en, teardown),
         cmocka_unit_test_setup_teardown(test_text_french, setup_fr, teardown),
+        cmocka_unit_test_setup_teardown(test_text_cannot_be_spoofed, setup_en, teardown),
+        cmocka_unit_test_setup_teardown(test_clean_neutralises_invisible_formatting, setup_en, teardown),
         cmocka_unit_test_setup_teardown(test_vpl_hostile_text_stays_in_comments, setup_en, teardown),
         cmocka_unit_test_setup_teardown(test_vpl_raw_record, setup_raw, teardown),
         cmocka_unit_test_setup_teardown(test_vpl_grade_scaling, setup_en, teardown),
