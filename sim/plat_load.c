@@ -228,7 +228,7 @@ static int read_attrs(loader *L, const xmlNode *n, const attr_spec *spec, int ns
             continue;
         }
         int rc = 0;
-        char *field = (char *)dst + s->offset;
+        char *field = dst ? (char *)dst + s->offset : NULL;   /* NULL + 0 is undefined too: only A_OTHER specs pass no dst */
         switch (s->kind) {
         case A_OTHER:
             break;
