@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <libxml/parser.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -677,6 +678,71 @@ static void test_resume_journal_cannot_lie(void **state)
     free(text);
 }
 
+/* Two graders writing the same --out: the second is refused at once, with a message. */
+static void test_out_is_locked(void **state)
+{
+    (void)state;
+    char out[128];
+    snprintf(out, sizeof out, "%s/locked.jsonl", tmpdir);
+    int fd = open(out, O_CREAT | O_RDWR, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);      /* as a grader in the middle of a batch */
+    run("en", "grade", EX, GOOD "solution.lua", "--format", "json", "--out", out, NULL);
+    close(fd);
+    if (R.status != 2 || !strstr(R.err, "another grader is writing")) fail_msg("status %d: %s", R.status, R.err);
+    run("en", "grade", EX, GOOD "solution.lua", "--format", "json", "--out", out, NULL);
+    assert_int_equal(R.status, 0);
+}
+
+/* --out never names a submission, the exercise, a FIFO or a device, and writes through a
+ * symbolic link without replacing it. */
+static void test_out_is_safe(void **state)
+{
+    (void)state;
+    char fifo[128], sub[128], ex[128], real[128], link[128];
+    snprintf(fifo, sizeof fifo, "%s/fifo", tmpdir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    run_alarm_s = 10;
+    run("en", "grade", EX, GOOD "solution.lua", "--format", "json", "--out", fifo, NULL);
+    if (R.status != 2 || !strstr(R.err, "fifo")) fail_msg("FIFO as --out: status %d: %s", R.status, R.err);
+    run("en", "grade", EX, GOOD "solution.lua", "--format", "junit", "--out", fifo, NULL);
+    run_alarm_s = 20;
+    if (R.status != 2 || !strstr(R.err, "fifo")) fail_msg("FIFO as --out: status %d: %s", R.status, R.err);
+    struct stat st;
+    assert_int_equal(lstat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+
+    write_tmp(sub, sizeof sub, "a.lua", "function gpus() return 0 end\n");
+    run("en", "grade", EX, sub, "--format", "json", "--out", sub, NULL);
+    if (R.status != 2 || !strstr(R.err, "a.lua")) fail_msg("submission as --out: status %d: %s", R.status, R.err);
+    char *text = ut_read_all(sub);
+    assert_string_equal(text, "function gpus() return 0 end\n");
+    free(text);
+    copy_file(EX, (snprintf(ex, sizeof ex, "%s/ex.lua", tmpdir), ex));
+    run("en", "grade", ex, GOOD "solution.lua", "--format", "junit", "--out", ex, NULL);
+    if (R.status != 2 || !strstr(R.err, "ex.lua")) fail_msg("exercise as --out: status %d: %s", R.status, R.err);
+    char linked[160];
+    snprintf(linked, sizeof linked, "%s/./ex.lua", tmpdir);      /* the same file by another name */
+    run("en", "grade", ex, GOOD "solution.lua", "--format", "json", "--out", linked, NULL);
+    assert_int_equal(R.status, 2);
+    char *a = ut_read_all(ex), *b = ut_read_all(EX);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+
+    snprintf(real, sizeof real, "%s/real.xml", tmpdir);
+    snprintf(link, sizeof link, "%s/link.xml", tmpdir);
+    write_tmp(real, sizeof real, "real.xml", "old\n");
+    assert_int_equal(symlink("real.xml", link), 0);
+    run("en", "grade", EX, GOOD "solution.lua", "--format", "junit", "--out", link, NULL);
+    if (R.status != 0) fail_msg("symbolic link as --out: status %d: %s", R.status, R.err);
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    text = ut_read_all(real);
+    assert_non_null(strstr(text, "<testsuites"));
+    free(text);
+}
+
 /* The child's confinement, directly: no file, no process, no program, no socket, no code. */
 static void test_confinement(void **state)
 {
@@ -725,6 +791,8 @@ int main(void)
         cmocka_unit_test(test_junit_gradescope_classroom),
         cmocka_unit_test(test_resume),
         cmocka_unit_test(test_resume_journal_cannot_lie),
+        cmocka_unit_test(test_out_is_locked),
+        cmocka_unit_test(test_out_is_safe),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_course_check_and_list),
         cmocka_unit_test(test_kernels_see_the_cpu_in_the_child),

@@ -14,6 +14,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,7 +34,8 @@ static void grade_usage(FILE *out)
                    "               classroom (vpl, gradescope and classroom take one submission)\n"
                    "  --jobs N     submissions graded at once (default and most: the processors)\n"
                    "  --out FILE   write there; each result is also appended to a journal as it comes\n"
-                   "               (FILE itself with json, else FILE.jsonl)\n"
+                   "               (FILE itself with json, else FILE.jsonl), locked: a second grader on the\n"
+                   "               same FILE stops at once; FILE must not be the exercise or a submission\n"
                    "  --resume     keep the results already in the journal, grade the others\n"
                    "  --lang fr|en language of titles, messages and hints\n\n"
                    "Exit status: 0 every submission reached the pass mark, 1 some did not,\n"
@@ -233,20 +236,118 @@ static int write_whole(gstate *g, FILE *out, const char *exercise_id, double gmi
     return rc;
 }
 
-/* Write the whole output to path through a temporary file and a rename: never half a file. */
-static int write_file_atomic(gstate *g, const char *path, const char *exercise_id, double gmin, double gmax)
+/* ---- where results go -------------------------------------------------------------------------
+
+ * --out must name a regular file (or none yet) that is neither the exercise nor a submission: a
+ * FIFO would block the grader, a device would be replaced by the final rename (as root), and a
+ * submission or the exercise would be truncated before it is read. Files are compared by device
+ * and inode (a hard link or another spelling of the same path is the same file) and, for a file
+ * that does not exist yet, by name. A symbolic link is written through: the journal is opened
+ * through it and the final output renamed onto its target, so the link stays. The journal is
+ * locked (flock, exclusive, non-blocking) from before it is read until the batch ends, so that
+ * a second grader on the same --out stops at once with a message instead of mixing records. */
+static int check_output(const char *path, const char *exercise, const char *const *subs, int nsubs)
 {
-    char tmp[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        cli_error(_("cannot write %s: %s"), tmp, strerror(errno));
+    struct stat st, other;
+    if (stat(path, &st) != 0) {
+        struct stat lst;
+        if (errno != ENOENT) {
+            cli_error(_("cannot use --out %s: %s"), path, strerror(errno));
+            return -1;
+        }
+        if (lstat(path, &lst) == 0) {
+            cli_error(_("--out %s is a symbolic link to a file that does not exist"), path);
+            return -1;
+        }
+        for (int i = -1; i < nsubs; i++)
+            if (!strcmp(path, i < 0 ? exercise : subs[i])) {
+                cli_error(_("--out %s is also the exercise or a submission: name another file"), path);
+                return -1;
+            }
+        return 0;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        cli_error(_("--out %s is not a regular file (a FIFO, a device or a folder): name a file"), path);
         return -1;
     }
+    if (stat(exercise, &other) == 0 && other.st_dev == st.st_dev && other.st_ino == st.st_ino) {
+        cli_error(_("--out %s is the exercise %s: it would be overwritten"), path, exercise);
+        return -1;
+    }
+    for (int i = 0; i < nsubs; i++)
+        if (stat(subs[i], &other) == 0 && other.st_dev == st.st_dev && other.st_ino == st.st_ino) {
+            cli_error(_("--out %s is the submission %s: it would be overwritten"), path, subs[i]);
+            return -1;
+        }
+    return 0;
+}
+
+/* The journal, opened for appending (keep) or emptied, locked. NULL after a message. */
+static FILE *open_journal(const char *path, int keep)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        cli_error(_("cannot write %s: %s"), path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        cli_error(_("--out %s is not a regular file (a FIFO, a device or a folder): name a file"), path);
+        close(fd);
+        return NULL;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK) cli_error(_("another grader is writing %s: wait for it to finish, or name another --out"), path);
+        else cli_error(_("cannot lock %s: %s"), path, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    FILE *f = NULL;
+    if (fcntl(fd, F_SETFL, 0) != 0 || (!keep && ftruncate(fd, 0) != 0) || !(f = fdopen(fd, "a"))) {
+        cli_error(_("cannot write %s: %s"), path, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    return f;
+}
+
+/* Write the whole output to path through a temporary file and a rename: never half a file. A
+ * symbolic link is followed: its target is replaced, the link stays. */
+static int write_file_atomic(gstate *g, const char *path, const char *exercise_id, double gmin, double gmax)
+{
+    char target[PATH_MAX], dir[PATH_MAX], tmp[PATH_MAX + 16];
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        if (!realpath(path, target)) {
+            cli_error(_("cannot write %s: %s"), path, strerror(errno));
+            return -1;
+        }
+    } else {
+        ut_strlcpy(target, path, sizeof target);
+    }
+    if (lstat(target, &st) == 0 && !S_ISREG(st.st_mode)) {
+        cli_error(_("--out %s is not a regular file (a FIFO, a device or a folder): name a file"), path);
+        return -1;
+    }
+    ut_strlcpy(dir, target, sizeof dir);
+    char *slash = strrchr(dir, '/');
+    if (slash) slash[1] = '\0';
+    else dir[0] = '\0';
+    snprintf(tmp, sizeof tmp, "%s.usine-out-XXXXXX", dir);
+    int fd = mkstemp(tmp);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        cli_error(_("cannot write %s: %s"), tmp, strerror(errno));
+        if (fd >= 0) close(fd), unlink(tmp);
+        return -1;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
     int rc = write_whole(g, f, exercise_id, gmin, gmax);
     if (fflush(f) != 0 || fsync(fileno(f)) != 0) rc = -1;
     if (fclose(f) != 0) rc = -1;
-    if (rc == 0 && rename(tmp, path) != 0) rc = -1;
+    if (rc == 0 && rename(tmp, target) != 0) rc = -1;
     if (rc != 0) {
         cli_error(_("cannot write %s: %s"), path, strerror(errno));
         unlink(tmp);
@@ -358,6 +459,15 @@ int cmd_grade(int argc, char **argv)
         rc = CLI_BAD_INPUT;
         goto done;
     }
+    if (out) {
+        char journal_name[PATH_MAX];
+        snprintf(journal_name, sizeof journal_name, "%s.jsonl", out);
+        if (check_output(out, exercise, subs, nsubs) != 0 ||
+            (format != FMT_JSON && check_output(journal_name, exercise, subs, nsubs) != 0)) {
+            rc = CLI_BAD_INPUT;
+            goto done;
+        }
+    }
     grade_fixed_locale();                      /* exercise code runs here too */
     ex_exercise *e = load_exercise(exercise);
     if (!e) {
@@ -373,16 +483,12 @@ int cmd_grade(int argc, char **argv)
         snprintf(journal, sizeof journal, format == FMT_JSON ? "%s" : "%s.jsonl", out);
         g.journal_path = journal;
         int missing_newline = 0;
-        if (resume) rc = read_journal(&g, journal, e, &missing_newline);
-        if (rc == CLI_OK) {
-            g.journal = fopen(journal, resume ? "a" : "w");
-            if (!g.journal) {
-                cli_error(_("cannot write %s: %s"), journal, strerror(errno));
-                rc = CLI_BAD_INPUT;
-            } else if (missing_newline && (fputc('\n', g.journal) == EOF || fflush(g.journal) != 0)) {
-                cli_error(_("cannot write %s: %s"), journal, strerror(errno));
-                rc = CLI_BAD_INPUT;
-            }
+        g.journal = open_journal(journal, resume);  /* locked before it is read */
+        if (!g.journal) rc = CLI_BAD_INPUT;
+        if (rc == CLI_OK && resume) rc = read_journal(&g, journal, e, &missing_newline);
+        if (rc == CLI_OK && missing_newline && (fputc('\n', g.journal) == EOF || fflush(g.journal) != 0)) {
+            cli_error(_("cannot write %s: %s"), journal, strerror(errno));
+            rc = CLI_BAD_INPUT;
         }
     } else {
         g.stream = format == FMT_TEXT || format == FMT_JSON;
@@ -401,13 +507,15 @@ int cmd_grade(int argc, char **argv)
             rc = CLI_BAD_INPUT;
         }
     }
-    if (g.journal && fclose(g.journal) != 0) g.journal_failed = 1;
     if (rc == CLI_OK) {
-        if (out && format != FMT_JSON) {
+        if (out && format != FMT_JSON) {               /* still under the journal's lock */
             if (write_file_atomic(&g, out, e->id, gmin, gmax) != 0) rc = CLI_BAD_INPUT;
         } else if (!out && !g.stream) {
             if (write_whole(&g, stdout, e->id, gmin, gmax) != 0) rc = CLI_BAD_INPUT;
         }
+    }
+    if (g.journal && fclose(g.journal) != 0) g.journal_failed = 1;   /* and the lock goes */
+    if (rc == CLI_OK) {
         int graded = 0, passed = 0;
         for (int i = 0; i < nsubs; i++) {
             graded += g.have[i];
