@@ -8,7 +8,8 @@
 #   PKG_CONFIG=...       the pkg-config to use
 #   PREFIX=/usr/local    where 'make install' puts things (DESTDIR is honoured)
 #
-# Targets: all (default), run, test, check, bench, deps, install, uninstall, layers, clean.
+# Targets: all (default), run, test, check, bench, deps, install, uninstall, layers, clean,
+#          fuzz (FUZZ_SECONDS=60 per tests/fuzz/fuzz_*.c; not part of test or check).
 
 MODE       ?= release
 SAN        ?=
@@ -225,6 +226,54 @@ bench: all $(BENCHES)
 
 .PHONY: tests-build
 tests-build: $(TESTS)
+
+# ---------------------------------------------------------------------------------------------
+# Fuzzing, not part of 'make test': every tests/fuzz/fuzz_<x>.c defines LLVMFuzzerTestOneInput
+# over the library and runs for FUZZ_SECONDS from its seeds, tests/fuzz/corpus/<x>/ and the folders
+# listed in tests/fuzz/fuzz_<x>.seeds (one a line), with tests/fuzz/fuzz_<x>.dict if there is one.
+# With clang (Debian: apt-get install clang) that is libFuzzer under ASan and UBSan; with
+# FUZZ_CC=gcc, tests/fuzz/standalone.c, a plain mutator, under the same sanitizers. The libraries
+# are rebuilt for it in build/fuzz/<compiler>/obj/; new inputs go to build/fuzz/corpus/<x>/, a failing input
+# to build/fuzz/crashes/<x>-*, and the run's log to build/fuzz/<x>.log.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= $(if $(shell command -v clang 2>/dev/null),clang,gcc)
+FUZZ_DIR     := build/fuzz
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_OUT     := $(FUZZ_DIR)/$(notdir $(FUZZ_CC))
+FUZZERS      := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_OUT)/%)
+FUZZ_LIBFUZZER := $(filter clang%,$(notdir $(FUZZ_CC)))
+comma := ,
+FUZZ_SAN     := $(if $(FUZZ_LIBFUZZER),fuzzer-no-link$(comma))address,undefined
+FUZZ_LINK    := $(if $(FUZZ_LIBFUZZER),-fsanitize=fuzzer$(comma)address$(comma)undefined,-fsanitize=address$(comma)undefined tests/fuzz/standalone.c)
+
+.PHONY: fuzz fuzz-libs
+fuzz-libs:
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { echo "fuzz: needs a C compiler FUZZ_CC=$(FUZZ_CC); for libFuzzer install clang (apt-get install clang)" >&2; exit 1; }
+	@if [ -n "$(FUZZ_LIBFUZZER)" ] && ! printf 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }\n' | \
+	   $(FUZZ_CC) -x c -fsanitize=fuzzer - -o /dev/null 2>/dev/null; then \
+	   echo "fuzz: $(FUZZ_CC) cannot link -fsanitize=fuzzer (libFuzzer); install clang with its runtime, or run make fuzz FUZZ_CC=gcc" >&2; exit 1; fi
+	@$(MAKE) -s --no-print-directory CC=$(FUZZ_CC) MODE=debug SAN=$(FUZZ_SAN) WERROR= CI= BUILD=$(FUZZ_OUT)/obj \
+	   $(FUZZ_OUT)/obj/libscripting.a $(FUZZ_OUT)/obj/libusine.a
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/standalone.c fuzz-libs
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all -Isim -Iscripting \
+	   $(CORE_CFLAGS) $(SCRIPT_CFLAGS) $< $(FUZZ_LINK) $(FUZZ_OUT)/obj/libscripting.a $(FUZZ_OUT)/obj/libusine.a \
+	   $(SCRIPT_LIBS) $(CORE_LIBS) $(APP_LIBS) -o $@
+
+fuzz: $(FUZZERS)
+	@mkdir -p $(FUZZ_DIR)/crashes
+	@for f in $(FUZZERS); do x=$${f##*/fuzz_}; mkdir -p $(FUZZ_DIR)/corpus/$$x; \
+	  seeds=$$(grep -v '^#' tests/fuzz/fuzz_$$x.seeds 2>/dev/null); \
+	  dict=$$([ -f tests/fuzz/fuzz_$$x.dict ] && echo -dict=tests/fuzz/fuzz_$$x.dict); \
+	  own=$$([ -d tests/fuzz/corpus/$$x ] && echo tests/fuzz/corpus/$$x); \
+	  echo "  FUZZ    $$x for $(FUZZ_SECONDS) s (log: $(FUZZ_DIR)/$$x.log)"; \
+	  if ! $$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+	       -artifact_prefix=$(FUZZ_DIR)/crashes/$$x- $$dict $(FUZZ_DIR)/corpus/$$x $$own $$seeds >$(FUZZ_DIR)/$$x.log 2>&1; then \
+	    tail -n 40 $(FUZZ_DIR)/$$x.log; echo "fuzz: $$x failed; the input is in $(FUZZ_DIR)/crashes/" >&2; exit 1; fi; \
+	  grep -E '^(stat::number_of_executed_units|standalone:)' $(FUZZ_DIR)/$$x.log | sed 's/^/          /'; \
+	done
 
 # The layering rule of the design: the core, the kernels and the scripting layer never include
 # SDL; the core and the kernels never include Lua.
