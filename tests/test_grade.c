@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "run_usine.h"
 #include "ex.h"
@@ -743,6 +744,35 @@ static void test_out_is_safe(void **state)
     free(text);
 }
 
+static void sleep_in_child(void)
+{
+    struct timespec ts = { 5, 0 };
+    nanosleep(&ts, NULL);                       /* uses no processor: only the wall guard sees it */
+}
+
+/* A child stuck without using the processor meets the wall-time guard: its verdict says so and
+ * is marked as the machine's fault, so that --resume grades it again. */
+static void test_wall_guard_is_the_machines_fault(void **state)
+{
+    (void)state;
+    char err[300];
+    ex_host host = { .platform_path = "assets/platforms" };
+    ex_exercise *e = ex_load(EX, &host, err, sizeof err);
+    if (!e) fail_msg("%s", err);
+    const char *paths[] = { GOOD "solution.lua" };
+    gr_record rec;
+    gr_record_init(&rec);
+    grade_batch b = { .exercise = e, .paths = paths, .n = 1, .jobs = 1, .lang = "en", .emit = keep_one, .ud = &rec,
+                      .wall_s = 0.3, .child_hook = sleep_in_child };
+    assert_int_equal(grade_run(&b, err, sizeof err), 0);
+    assert_true(rec.machine_fault);
+    assert_non_null(rec.error);
+    if (!strstr(rec.error, "wall-time guard")) fail_msg("%s", rec.error);
+    assert_true(rec.time_s < 3);
+    gr_record_free(&rec);
+    ex_free(e);
+}
+
 /* The child's confinement, directly: no file, no process, no program, no socket, no code. */
 static void test_confinement(void **state)
 {
@@ -799,6 +829,7 @@ int main(void)
         cmocka_unit_test(test_grade_does_not_depend_on_load),
         cmocka_unit_test(test_grade_does_not_depend_on_locale),
         cmocka_unit_test(test_child_stderr_reaches_a_file),
+        cmocka_unit_test(test_wall_guard_is_the_machines_fault),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
