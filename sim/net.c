@@ -171,6 +171,10 @@ net *net_create(const plat_platform *p, int partition, int gpus, char *err, size
     }
     free(nic_Bps);
     free(nic_lat);
+    /* a route finds its leaf from the NIC's port number: prefix sums keep that O(1) per route */
+    n->node_port_first = ut_malloc(((size_t)n->nodes + 1) * sizeof *n->node_port_first);
+    n->node_port_first[0] = 0;
+    for (int v = 0; v < n->nodes; v++) n->node_port_first[v + 1] = n->node_port_first[v] + n->node_nics[v];
 
     /* the fabric */
     n->fabric_base = n->nlinks;
@@ -239,6 +243,7 @@ void net_destroy(net *n)
     free(n->links);
     free(n->node_nics);
     free(n->node_nic_base);
+    free(n->node_port_first);
     free(n->switch_of_node);
     free(n->dist);
     free(n->out_first);
@@ -311,9 +316,7 @@ int net_route(const net *n, int a, int b, int *hops, double *latency_s)
         switch (pn->topology) {
         case PLAT_TOPO_FAT_TREE:
             if (n->leaves > 1) {
-                long pa = 0, pb = 0;   /* NIC port numbers: every NIC of the nodes before, plus this one */
-                for (int v = 0; v < va; v++) pa += n->node_nics[v];
-                for (int v = 0; v < vb; v++) pb += n->node_nics[v];
+                long pa = n->node_port_first[va], pb = n->node_port_first[vb];   /* NICs of the nodes before */
                 int la = (int)((pa + ka) / n->leaf_down_ports), lb = (int)((pb + kb) / n->leaf_down_ports);
                 if (la != lb) {
                     hops[count++] = n->fabric_base + 2 * la;
@@ -325,11 +328,9 @@ int net_route(const net *n, int a, int b, int *hops, double *latency_s)
             int ga = va / n->group_nodes, gb = vb / n->group_nodes;
             if (ga != gb) {
                 int lo = ga < gb ? ga : gb, hi = ga < gb ? gb : ga;
-                /* pairs were added for lo < hi in order: index of (lo, hi) */
-                int index = 0;
-                for (int x = 0; x < lo; x++) index += n->groups - 1 - x;
-                index += hi - lo - 1;
-                hops[count++] = n->fabric_base + 2 * index + (ga < gb ? 0 : 1);
+                /* pairs were added for lo < hi in order: index of (lo, hi), the rows before summed */
+                long index = (long)lo * (n->groups - 1) - (long)lo * (lo - 1) / 2 + (hi - lo - 1);
+                hops[count++] = n->fabric_base + (int)(2 * index) + (ga < gb ? 0 : 1);
             }
             break;
         }

@@ -79,6 +79,7 @@ typedef struct net {
     /* where each family of links starts in `links` */
     int scaleup_base;           /* GPU g: up = base + 2g, down = base + 2g + 1 */
     int *node_nics, *node_nic_base; /* per node: NIC count; NIC k up = base + 2k, down = + 1 */
+    long *node_port_first;      /* per node: NICs of the nodes before it (nodes + 1 entries), for fat-tree leaves */
     int fabric_base;
     int leaf_down_ports;        /* fat tree: node ports per leaf */
     int leaves;

@@ -429,6 +429,13 @@ static void test_stages_fail_cleanly(void **state)
         run("en", "simulate", "collective", "--platform", files[i], "--op", "allreduce", "--bytes", "1e6", NULL);
         if (R.status != 2 || !strstr(R.err, "are supported")) fail_msg("simulate %s: %d %s", files[i], R.status, R.err);
     }
+    /* at the limits: loads, and simulate refuses all 500,000 GPUs at once rather than taking minutes
+     * (routes were linear in the node index, so costing the ring was quadratic) */
+    run("en", "platform", "check", "tests/fixtures/platforms/limits/edge-fat-tree.xml", NULL);
+    if (R.status != 0) fail_msg("%d %s", R.status, R.err);
+    run("en", "simulate", "collective", "--platform", "tests/fixtures/platforms/limits/edge-fat-tree.xml", "--op", "allreduce",
+        "--bytes", "1e6", NULL);
+    if (R.status != 2 || !strstr(R.err, "lower --gpus")) fail_msg("%d %s", R.status, R.err);
     /* all 44,544 GPUs of El Capitan in a ring: 4 billion messages, refused with what to lower */
     run("en", "simulate", "collective", "--platform", "el-capitan", "--op", "allreduce", "--bytes", "1e6", NULL);
     if (R.status != 2 || !strstr(R.err, "lower --gpus")) fail_msg("%d %s", R.status, R.err);
