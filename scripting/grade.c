@@ -270,7 +270,8 @@ static void finish(const grade_batch *b, slot *sl, int status, const struct rusa
                  b->wall_s > 0 ? b->wall_s : grade_wall_guard_s(e->limits.seconds), floor(cpu_used * 10) / 10);
         machine = 1;
     } else if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU ||
-                                       (WTERMSIG(status) == SIGKILL && !sl->flooded))) {
+                                       (WTERMSIG(status) == SIGKILL && !sl->flooded &&
+                                        cpu_used >= e->limits.seconds - 0.5))) {   /* the hard limit */
         snprintf(why, sizeof why, _("time limit reached (%g s of processor time): the submission kept the processor busy inside one call"),
                  e->limits.seconds);
     } else if (WIFSIGNALED(status)) {

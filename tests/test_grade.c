@@ -773,6 +773,37 @@ static void test_wall_guard_is_the_machines_fault(void **state)
     ex_free(e);
 }
 
+/* A record read back is checked against the exercise: maximum, checks, points, verdict. */
+static void test_record_check_against_exercise(void **state)
+{
+    (void)state;
+    char err[300], why[300];
+    ex_host host = { .platform_path = "assets/platforms" };
+    ex_exercise *e = ex_load(EX, &host, err, sizeof err);
+    if (!e) fail_msg("%s", err);
+    for (int k = 0; k < 8; k++) {
+        gr_record r;
+        grade_verdict(e, "s.lua", "en", "boom", &r);
+        if (k >= 1) {                               /* a full grade, as a real one would be */
+            for (int i = 0; i < r.nchecks; i++) r.checks[i].status = GR_PASSED, r.checks[i].points = r.checks[i].max;
+            gr_record_total(&r, e->pass_fraction);
+        }
+        switch (k) {
+        case 2: r.score = 1e300; break;
+        case 3: r.passed = 0; break;
+        case 4: r.checks[0].points = r.checks[0].max + 1, gr_record_total(&r, e->pass_fraction); break;
+        case 5: free(r.checks[1].id), r.checks[1].id = ut_strdup("other"); break;
+        case 6: r.max = 50; break;
+        case 7: r.checks[0].status = GR_ERROR; break;
+        }
+        int rc = grade_record_check(e, &r, why, sizeof why);
+        if (k < 2 && rc != 0) fail_msg("case %d refused: %s", k, why);
+        if (k >= 2 && rc == 0) fail_msg("case %d accepted", k);
+        gr_record_free(&r);
+    }
+    ex_free(e);
+}
+
 /* The child's confinement, directly: no file, no process, no program, no socket, no code. */
 static void test_confinement(void **state)
 {
@@ -830,6 +861,7 @@ int main(void)
         cmocka_unit_test(test_grade_does_not_depend_on_locale),
         cmocka_unit_test(test_child_stderr_reaches_a_file),
         cmocka_unit_test(test_wall_guard_is_the_machines_fault),
+        cmocka_unit_test(test_record_check_against_exercise),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -705,6 +705,77 @@ static void test_jsonl_is_one_line_that_parses_back(void **state)
     free(c.text);
 }
 
+/* The journal reader over a buffer: records one a line, bad lines reported with their number,
+ * blank lines skipped, a whole last record without its newline kept (and said so), a cut one
+ * dropped; the optional keys come back as they went. */
+typedef struct jseen { int lines[16], bad[16], nrec, nbad; double scores[16]; } jseen;
+
+static void on_jline(void *ud, int line, gr_record *rec, const char *why)
+{
+    jseen *j = ud;
+    if (rec) {
+        assert_null(why);
+        j->scores[j->nrec] = rec->score;
+        j->lines[j->nrec++] = line;
+        gr_record_free(rec);
+    } else {
+        assert_non_null(why);
+        j->bad[j->nbad++] = line;
+    }
+}
+
+static void test_journal_parse(void **state)
+{
+    gr_record *r = *state;
+    r->machine_fault = 1;
+    r->path_hex = ut_strdup("636166e9");
+    r->content_hash = ut_strdup("0123456789abcdef");
+    cJSON *o = gr_record_to_json(r);
+    char *line = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    gr_record back;
+    o = cJSON_Parse(line);
+    assert_int_equal(gr_record_from_json(o, &back, NULL, 0), 0);
+    cJSON_Delete(o);
+    assert_true(back.machine_fault);
+    assert_string_equal(back.path_hex, "636166e9");
+    assert_string_equal(back.content_hash, "0123456789abcdef");
+    gr_record_free(&back);
+
+    size_t n = strlen(line);
+    char *buf = malloc(6 * n + 64);
+    /* 1: record, 2: blank, 3: record + garbage, 4: not JSON, 5: record, 6: record without newline */
+    int len = sprintf(buf, "%s\n  \n%s GARBAGE\n{oops\n%s\r\n%s", line, line, line, line);
+    jseen j = { 0 };
+    int missing = 0;
+    size_t keep = gr_journal_parse(buf, (size_t)len, on_jline, &j, &missing);
+    assert_int_equal(j.nrec, 3);
+    assert_int_equal(j.lines[0], 1);
+    assert_int_equal(j.lines[1], 5);
+    assert_int_equal(j.lines[2], 6);
+    assert_int_equal(j.nbad, 2);
+    assert_int_equal(j.bad[0], 3);
+    assert_int_equal(j.bad[1], 4);
+    assert_true(missing);
+    assert_int_equal(keep, (size_t)len);
+    /* The last line cut short: dropped, and kept out of the length to keep. */
+    memset(&j, 0, sizeof j);
+    keep = gr_journal_parse(buf, (size_t)len - 5, on_jline, &j, &missing);
+    assert_int_equal(j.nrec, 2);
+    assert_false(missing);
+    assert_int_equal(keep, (size_t)len - n);
+    /* A key that is not hex is refused. */
+    memset(&j, 0, sizeof j);
+    char *bad = strdup(line), *at = strstr(bad, "636166e9");
+    at[0] = 'X';
+    strcat(strcpy(buf, bad), "\n");
+    gr_journal_parse(buf, strlen(buf), on_jline, &j, &missing);
+    assert_int_equal(j.nbad, 1);
+    free(bad);
+    free(buf);
+    free(line);
+}
+
 /* ------------------------------------------------------------------------------------------- */
 /* Human text */
 
@@ -1183,6 +1254,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_from_json_rejects_wrong_shapes, setup_en, teardown),
         cmocka_unit_test(test_from_json_cleans_strings),
         cmocka_unit_test_setup_teardown(test_jsonl_is_one_line_that_parses_back, setup_en, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_parse, setup_en, teardown),
         cmocka_unit_test_setup_teardown(test_text_english, setup_en, teardown),
         cmocka_unit_test_setup_teardown(test_text_french, setup_fr, teardown),
         cmocka_unit_test_setup_teardown(test_text_cannot_be_spoofed, setup_en, teardown),
