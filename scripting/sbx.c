@@ -19,6 +19,7 @@
 #define SBX_HOOK_EVERY 1000
 #define SBX_MAX_DEPTH 100
 #define SBX_MSG_MAX 4096
+#define SBX_MAX_RESULTS 10000   /* values a function of the submission may return to trusted code */
 
 struct sbx {
     lua_State *L;
@@ -682,7 +683,7 @@ static void copy_value(lua_State *L, int idx, int memo, int depth);
 static int sb_call_wrapped(lua_State *L)
 {
     int n = lua_gettop(L);
-    lua_checkstack(L, n + 4);
+    if (!lua_checkstack(L, n + 4)) return luaL_error(L, _("too many arguments (%d)"), n);
     lua_pushcfunction(L, sb_msgh);
     int msgh = lua_gettop(L);
     lua_pushvalue(L, lua_upvalueindex(1));
@@ -693,7 +694,13 @@ static int sb_call_wrapped(lua_State *L)
     int st = lua_pcall(L, n, LUA_MULTRET, msgh);
     if (st != LUA_OK) return lua_error(L);
     int nres = lua_gettop(L) - msgh;
-    lua_checkstack(L, nres + 4);
+    /* The copies sit above the originals: twice the results must fit in the stack. */
+    if (nres > SBX_MAX_RESULTS || !lua_checkstack(L, nres + 4)) {
+        lua_settop(L, msgh - 1);
+        lua_pushfstring(L, _("a function of the submission returned %d values; at most %d are allowed"),
+                        nres, SBX_MAX_RESULTS);
+        return lua_error(L);
+    }
     lua_newtable(L);
     memo = lua_gettop(L);
     for (int i = 1; i <= nres; i++) copy_value(L, msgh + i, memo, 0);
@@ -703,7 +710,7 @@ static int sb_call_wrapped(lua_State *L)
 static void copy_value(lua_State *L, int idx, int memo, int depth)
 {
     idx = lua_absindex(L, idx);
-    lua_checkstack(L, 6);
+    if (!lua_checkstack(L, 6)) luaL_error(L, _("not enough stack space to copy a value of the submission"));
     switch (lua_type(L, idx)) {
     case LUA_TNIL:
     case LUA_TBOOLEAN:

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <lauxlib.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sbx.h"
@@ -254,6 +255,162 @@ static void test_plain_copy(void **state)
     lua_settop(L, top);
 }
 
+/* Issue 15, item 1: a million results are refused with a message, not pushed past the stack. */
+static void test_many_results_refused(void **state)
+{
+    (void)state;
+    lua_State *L = sbx_lua(S);
+    int top = lua_gettop(L);
+    sbx_reset_budget(S);
+    sbx_new_env(S);
+    const char *code = "return function(n) local t = {} for i = 1, n do t[i] = i end return table.unpack(t) end";
+    assert_int_equal(sbx_load(S, code, strlen(code), "=sub", -1), SBX_OK);
+    assert_int_equal(sbx_call(S, 0, 1), SBX_OK);
+    sbx_copy_plain(L, -1);
+    int f = lua_gettop(L);
+    lua_pushvalue(L, f);
+    lua_pushinteger(L, 1000);
+    assert_int_equal(sbx_call(S, 1, 1), SBX_OK);
+    assert_int_equal(lua_tointeger(L, -1), 1);
+    lua_pop(L, 1);
+    lua_pushvalue(L, f);
+    lua_pushinteger(L, 200000);
+    sbx_status st = sbx_call(S, 1, LUA_MULTRET);
+    if (st != SBX_ERROR) fail_msg("status %d: %s", st, sbx_message(S));
+    assert_non_null(strstr(sbx_message(S), "values"));
+    lua_settop(L, top);
+}
+
+/* Issue 15, item 2: nested coroutine.close is refused long before Lua 5.4.4's C stack runs out. */
+static void test_nested_coroutine_close_refused(void **state)
+{
+    (void)state;
+    const char *code =
+        "local function nest(n) local co = coroutine.create(function()"
+        "  local x <close> = setmetatable({}, {__close = function() if n > 0 then coroutine.close(nest(n - 1)) end end})"
+        "  coroutine.yield() end) coroutine.resume(co) return co end"
+        " local co = nest(25000) local ok, e = coroutine.close(co) return tostring(e)";
+    char out[512];
+    sbx_status st = run_sub(code, out, sizeof out);
+    if (st == SBX_OK) assert_non_null(strstr(out, "coroutines nested"));
+    else assert_non_null(strstr(sbx_message(S), "coroutines nested"));
+    assert_int_equal(run_sub("local function f(n) if n == 0 then return 0 end"
+                             " return coroutine.wrap(function() return f(n - 1) + 1 end)() end return f(1000)", NULL, 0),
+                     SBX_ERROR);
+    assert_non_null(strstr(sbx_message(S), "coroutines nested"));
+    assert_int_equal(run_sub("local function f(n) if n == 0 then return 0 end"
+                             " return coroutine.wrap(function() return f(n - 1) + 1 end)() end return f(50)", out, sizeof out),
+                     SBX_OK);
+    assert_string_equal(out, "50");
+}
+
+/* Issue 15, item 3: what a submission computes does not depend on the locale, the hash seed, the
+ * checks' random numbers or the clock. */
+static void test_determinism(void **state)
+{
+    (void)state;
+    char a[512], b[512];
+    assert_int_equal(run_sub("return ('\xe9t\xe9 abc'):upper() .. ('\xc9T\xc9 ABC'):lower()", a, sizeof a), SBX_OK);
+    assert_string_equal(a, "\xe9T\xe9 ABC\xc9t\xc9 abc");
+    assert_int_equal(run_sub("local t = {'b', 'B', 'a', 'A', '\xe9', 'e'} table.sort(t) return table.concat(t, ' ')", a, sizeof a), SBX_OK);
+    assert_string_equal(a, "A B a b e \xe9");
+    /* next visits keys in the order of pairs */
+    const char *code = "local t = {zeta=1, alpha=2, [3]=3, [1]=4, mid=5, [true]=6, [2.5]=7} local s = ''"
+                       " local k = next(t) while k ~= nil do s = s .. tostring(k) .. ' ' k = next(t, k) end"
+                       " local p = '' for k in pairs(t) do p = p .. tostring(k) .. ' ' end return s == p and s or s .. '|' .. p";
+    assert_int_equal(run_sub(code, a, sizeof a), SBX_OK);
+    assert_string_equal(a, "1 2.5 3 alpha mid zeta true ");
+    /* randomseed() reseeds the same way every time, and the submission's generator is its own */
+    assert_int_equal(run_sub("math.randomseed() local x = math.random(1 << 30) math.randomseed() return x == math.random(1 << 30)", a, sizeof a), SBX_OK);
+    assert_string_equal(a, "true");
+    assert_int_equal(run_sub("return math.random(1 << 30)", a, sizeof a), SBX_OK);
+    lua_State *L = sbx_lua(S);
+    assert_int_equal(luaL_dostring(L, "math.random() math.random()"), 0); /* the checks draw numbers */
+    assert_int_equal(run_sub("return math.random(1 << 30)", b, sizeof b), SBX_OK);
+    assert_string_equal(a, b);
+    assert_int_equal(run_sub("return math.random(3, 3) + math.random(1) + (math.random() < 1 and 1 or 0)", a, sizeof a), SBX_OK);
+    assert_string_equal(a, "5");
+    /* os.clock counts instructions: the same loop reads the same clock */
+    code = "local t0 = os.clock() for i = 1, 1e5 do end return os.clock() - t0";
+    assert_int_equal(run_sub(code, a, sizeof a), SBX_OK);
+    assert_int_equal(run_sub(code, b, sizeof b), SBX_OK);
+    assert_string_equal(a, b);
+    assert_true(atof(a) > 0);
+}
+
+/* Issue 15, item 4: honest files and globals are accepted. */
+static void test_bom_shebang_and_deep_globals(void **state)
+{
+    (void)state;
+    char out[256];
+    assert_int_equal(run_sub("\xef\xbb\xbfreturn 1", out, sizeof out), SBX_OK);
+    assert_string_equal(out, "1");
+    assert_int_equal(run_sub("#!/usr/bin/env lua\nreturn 2", out, sizeof out), SBX_OK);
+    assert_string_equal(out, "2");
+    assert_int_equal(run_sub("\xef\xbb\xbf#!/usr/bin/lua\nerror('x')", out, sizeof out), SBX_ERROR);
+    assert_string_equal(sbx_message(S), "sub:2: x");      /* lines keep their numbers */
+    lua_State *L = sbx_lua(S);
+    int top = lua_gettop(L);
+    sbx_reset_budget(S);
+    sbx_new_env(S);
+    const char *code = "local l = nil for i = 1, 5000 do l = {next = l, v = i} end return l";
+    assert_int_equal(sbx_load(S, code, strlen(code), "=sub", -1), SBX_OK);
+    assert_int_equal(sbx_call(S, 0, 1), SBX_OK);
+    sbx_copy_plain(L, -1);
+    int n = 0;
+    while (lua_type(L, -1) == LUA_TTABLE) {
+        n++;
+        lua_getfield(L, -1, "next");
+        lua_remove(L, -2);
+    }
+    assert_int_equal(n, 5000);
+    lua_settop(L, top);
+}
+
+/* Issue 15, item 5: C work and coroutines are charged. */
+static void test_budget_leaks_closed(void **state)
+{
+    (void)state;
+    static const char *const spend[] = {
+        "return ('').rep('', math.maxinteger)",
+        "return string.rep('', math.maxinteger, '')",
+        "for i = 1, 1e9 do coroutine.wrap(function() for j = 1, 900 do end end)() end",
+        "for i = 1, 1e9 do local co = coroutine.create(function() for j = 1, 900 do end end) coroutine.resume(co) end",
+        "local t = {} table.move(t, 1, 1e15, 2)",
+        "local t = {} for i = 1, 1e5 do t[i] = i end for i = 1, 1e6 do table.insert(t, 1, i) end",
+        "local s = ('a'):rep(1 << 20) local p = ('a'):rep(1 << 19) .. 'b' for i = 1, 1e9 do s:find(p, 1, true) end",
+    };
+    for (size_t i = 0; i < sizeof spend / sizeof *spend; i++) {
+        sbx_status st = run_sub(spend[i], NULL, 0);
+        if (st == SBX_OK) continue;   /* rep('') is fine as long as it returns */
+        if (st != SBX_INSTRUCTIONS) fail_msg("case %zu: status %d, message %s", i, st, sbx_message(S));
+    }
+    assert_int_equal(run_sub(spend[2], NULL, 0), SBX_INSTRUCTIONS);
+    char out[32];
+    assert_int_equal(run_sub("return #('').rep('', math.maxinteger)", out, sizeof out), SBX_OK);
+    assert_string_equal(out, "0");
+}
+
+/* Issue 15, item 7: messages name the function, and NaN reads "nan". */
+static void test_messages(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "string.rep('x', 2, {})", "('x'):rep({})", "string.format('%d', 'x')", "table.insert(nil, 1)",
+        "string.find({}, 'x')", "table.sort(1)", "coroutine.close(1)", "next(1)", "string.upper({})",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(run_sub(bad[i], NULL, 0), SBX_ERROR);
+        if (strstr(sbx_message(S), "'?'") || !strstr(sbx_message(S), "sub:1:"))
+            fail_msg("case %zu: %s", i, sbx_message(S));
+    }
+    assert_int_equal(run_sub("error(0/0)", NULL, 0), SBX_ERROR);
+    assert_string_equal(sbx_message(S), "nan");
+    char out[32];
+    assert_int_equal(run_sub("return tostring(0/0) .. tostring(-(0/0))", out, sizeof out), SBX_OK);
+    assert_string_equal(out, "nannan");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +427,12 @@ int main(void)
         cmocka_unit_test(test_output_is_captured_and_capped),
         cmocka_unit_test(test_deterministic_pairs_tostring_random),
         cmocka_unit_test(test_plain_copy),
+        cmocka_unit_test(test_many_results_refused),
+        cmocka_unit_test(test_nested_coroutine_close_refused),
+        cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_bom_shebang_and_deep_globals),
+        cmocka_unit_test(test_budget_leaks_closed),
+        cmocka_unit_test(test_messages),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
