@@ -185,6 +185,7 @@ typedef struct plat_totals {
  * file beyond one of them with a message that names the limit. */
 #define PLAT_MAX_ELEMENTS_OF_A_KIND 256   /* accelerators, node types, networks, partitions, storage: each */
 #define PLAT_MAX_NOTES           10000    /* <assumption> and <source> elements together */
+#define PLAT_MAX_ATTRIBUTES      64       /* on one element (libxml2 checks duplicates in n^2) */
 #define PLAT_MAX_NODES_TOTAL     100000L  /* nodes of all partitions */
 #define PLAT_MAX_ACCELS_TOTAL    500000L  /* accelerators of all partitions */
 #define PLAT_MAX_NIC_PORTS_TOTAL 500000L  /* NICs of all nodes */

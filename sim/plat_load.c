@@ -1169,6 +1169,48 @@ static int validate_schema(loader *L, xmlDocPtr doc)
     return rc == 0 ? 0 : -1;
 }
 
+/* libxml2 looks for a repeated attribute by comparing each with every one before it, so a start
+ * tag of 300,000 attributes (3.5 MB) keeps it busy for minutes before any of our code sees the
+ * element. A lexical pass first counts the '=' outside quotes in each tag (skipping comments,
+ * CDATA sections, processing instructions and declarations) and refuses a tag with more than
+ * PLAT_MAX_ATTRIBUTES. It only has to be right about well-formed files; the parser judges the
+ * rest. Bytes are read as ASCII, which the markup characters are in UTF-8 and, interleaved with
+ * zeros, in UTF-16. */
+static int check_attribute_counts(loader *L, const char *xml, size_t len)
+{
+    int line = 1;
+    for (size_t i = 0; i < len; i++) {
+        if (xml[i] == '\n') line++;
+        if (xml[i] != '<') continue;
+        const char *end = NULL;
+        size_t rest = len - i;
+        if (rest >= 4 && !memcmp(xml + i, "<!--", 4)) end = "-->";
+        else if (rest >= 9 && !memcmp(xml + i, "<![CDATA[", 9)) end = "]]>";
+        else if (rest >= 2 && xml[i + 1] == '?') end = "?>";
+        else if (rest >= 2 && xml[i + 1] == '!') end = ">";
+        if (end) {   /* skip to the end of the construct, counting its lines */
+            size_t n = strlen(end), j = i + 1;
+            while (j + n <= len && memcmp(xml + j, end, n)) line += xml[j++] == '\n';
+            i = j + n - 1;
+            continue;
+        }
+        int attrs = 0, start = line;
+        char quote = 0;
+        size_t j = i + 1;
+        for (; j < len && (quote || xml[j] != '>'); j++) {
+            char c = xml[j];
+            if (c == '\n') line++;
+            if (quote) quote = c == quote ? 0 : quote;
+            else if (c == '"' || c == '\'') quote = c;
+            else if (c == '=' && ++attrs > PLAT_MAX_ATTRIBUTES)
+                return fail_at(L, start, _("an element has at most %d attributes; this one has more"), PLAT_MAX_ATTRIBUTES);
+            else if (c == '<') break;   /* not well-formed: the parser will say so */
+        }
+        i = j > i + 1 && j < len && xml[j] == '<' ? j - 1 : j;
+    }
+    return 0;
+}
+
 static void set_file(plat_error *err, const char *name)
 {
     memset(err, 0, sizeof *err);
@@ -1189,6 +1231,7 @@ plat_platform *plat_load_memory(const char *xml, size_t len, const char *name, p
         fail_at(&L, 1, _("is empty"));
         return NULL;
     }
+    if (check_attribute_counts(&L, xml, len)) return NULL;
     xmlInitParser();
     saved_handlers handlers;
     take_error_handlers(&L, &handlers);

@@ -335,6 +335,15 @@ static void test_many_elements(void **state)
     assert_int_equal(err.line, 192);
     b.n = 0;
 
+    /* 100,000 attributes on one element: libxml2 alone would spend seconds on them */
+    tb_add(&b, "<!-- a='1' --><?pi b='2'?>\n<platform version='1' id='c' name='c'\n");
+    for (int i = 0; i < 100000; i++) tb_add(&b, " a%d='x'", i);
+    tb_add(&b, "/>");
+    assert_null(load_text(b.s, &err));
+    if (!strstr(err.msg, "at most 64 attributes")) fail_msg("%s", err.msg);
+    assert_int_equal(err.line, 2);
+    b.n = 0;
+
     tb_add(&b, "%s<network id='s' topology='switch' hop_latency_us='1'/><partition id='p' node='n' nodes='1' network='s'/>\n", CASE_HEAD);
     for (int i = 0; i <= PLAT_MAX_NOTES; i++) tb_add(&b, "<source>s%d</source>\n", i);
     tb_add(&b, "%s", CASE_TAIL);
