@@ -19,6 +19,8 @@
 #define SBX_HOOK_EVERY 1000
 #define SBX_MAX_DEPTH 100
 #define SBX_MSG_MAX 4096
+#define SBX_MAX_COROUTINE_DEPTH 100  /* resume/wrap/close inside one another (Lua 5.4.4 crashes near 20,000 closes) */
+#define SBX_CO_HOOK_EVERY 100  /* hook period in coroutines, and the charge for creating one */
 #define SBX_MAX_RESULTS 10000   /* values a function of the submission may return to trusted code */
 
 struct sbx {
@@ -30,6 +32,7 @@ struct sbx {
     long budget;
     sbx_status killed;          /* SBX_OK while the run may go on */
     int in_call;
+    int co_depth;               /* coroutine.resume/wrap/close calls now running inside one another */
     double deadline;
     char msg[SBX_MSG_MAX];
     char *out;
@@ -145,7 +148,11 @@ static void sbx_hook(lua_State *L, lua_Debug *ar)
         if (s->remaining <= 0) s->killed = SBX_INSTRUCTIONS;
         else if (now_s() > s->deadline) s->killed = SBX_TIME;
         else {
-            if (every != SBX_HOOK_EVERY) lua_sethook(L, sbx_hook, LUA_MASKCOUNT, SBX_HOOK_EVERY);
+            if (every == 1) {                          /* re-armed by a kill in an earlier call */
+                int main = lua_pushthread(L);
+                lua_pop(L, 1);
+                lua_sethook(L, sbx_hook, LUA_MASKCOUNT, main ? SBX_HOOK_EVERY : SBX_CO_HOOK_EVERY);
+            }
             return;
         }
     }
@@ -159,6 +166,114 @@ void sbx_charge(lua_State *L, long n)
     s->remaining -= n;
     if (s->remaining <= 0 && s->killed == SBX_OK) s->killed = SBX_INSTRUCTIONS;
     if (s->killed != SBX_OK) sbx_kill(L, s);
+}
+
+/* ---- wrappers of library functions ----------------------------------------------------------- */
+
+/* A library function called from a C wrapper has no name Lua can find (it names it '?') and its
+ * errors carry no position (the level above it is C). Re-raise the error value on top with the
+ * wrapper's name and the position of the Lua code that called the wrapper. */
+static int raise_renamed(lua_State *L, const char *name)
+{
+    size_t len;
+    const char *m = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+    const char *q = m ? strstr(m, " to '?'") : NULL;
+    if (q && strncmp(m, "bad argument #", 14) == 0) {
+        luaL_where(L, 1);
+        lua_pushlstring(L, m, (size_t)(q - m) + 5);    /* "bad argument #n to '" */
+        lua_pushstring(L, name);
+        lua_pushstring(L, q + 6);                      /* "' (...)" */
+        lua_concat(L, 4);
+    }
+    return lua_error(L);
+}
+
+/* Call upvalue 1 with every argument on the stack, as `name`; returns its nres results. */
+static int call_original(lua_State *L, const char *name, int nres)
+{
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    if (lua_pcall(L, lua_gettop(L) - 1, nres, 0) != LUA_OK) return raise_renamed(L, name);
+    return lua_gettop(L);
+}
+
+/* ---- the patched coroutine library (shared by trusted and untrusted code) -------------------- */
+
+/* Lua 5.4.4 does not count coroutine.close against its C stack limit: closes nested through
+ * __close handlers overflow the C stack near 20,000 levels (fixed upstream in 5.4.6). Every call
+ * that runs another coroutine from C (resume, close, a function made by wrap) counts its nesting
+ * in the sandbox and is refused past SBX_MAX_COROUTINE_DEPTH, before Lua sees it. The count is
+ * restored however the call ends, so pcall cannot make it drift.
+ *
+ * A new thread starts with a full hook count of its own (lua_newthread resets it), and what it ran
+ * since its last hook is never charged when it dies: each coroutine would run up to SBX_HOOK_EVERY
+ * instructions for free. Coroutines therefore count every SBX_CO_HOOK_EVERY instructions, and
+ * creating one charges that much up front, so that what a tree of short coroutines runs is paid
+ * (at most SBX_CO_HOOK_EVERY too much per coroutine). */
+static int co_guarded(lua_State *L, const char *name)
+{
+    sbx *s = sbx_from_lua(L);
+    if (s->co_depth >= SBX_MAX_COROUTINE_DEPTH)
+        return luaL_error(L, _("%s: coroutines nested more than %d levels deep"), name, SBX_MAX_COROUTINE_DEPTH);
+    s->co_depth++;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    int st = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+    s->co_depth--;
+    if (st != LUA_OK) return raise_renamed(L, name);
+    return lua_gettop(L);
+}
+
+static int co_resume(lua_State *L) { return co_guarded(L, "resume"); }
+static int co_close(lua_State *L) { return co_guarded(L, "close"); }
+static int co_wrapped_call(lua_State *L) { return co_guarded(L, "wrap"); }
+
+static void co_arm(lua_State *L, lua_State *co)
+{
+    if (co && sbx_from_lua(L)->in_call) lua_sethook(co, sbx_hook, LUA_MASKCOUNT, SBX_CO_HOOK_EVERY);
+}
+
+static int co_create(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    sbx_charge(L, SBX_CO_HOOK_EVERY);
+    call_original(L, "create", 1);
+    co_arm(L, lua_tothread(L, -1));
+    return 1;
+}
+
+static int co_wrap(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    sbx_charge(L, SBX_CO_HOOK_EVERY);
+    call_original(L, "wrap", 1);
+    if (lua_getupvalue(L, -1, 1)) {                    /* auxwrap's thread */
+        co_arm(L, lua_tothread(L, -1));
+        lua_pop(L, 1);
+    }
+    lua_pushcclosure(L, co_wrapped_call, 1);
+    return 1;
+}
+
+static void patch_library(lua_State *L, const char *lib, const luaL_Reg *fns)
+{
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    lua_getfield(L, -1, lib);
+    for (; fns->name; fns++) {
+        lua_getfield(L, -1, fns->name);
+        lua_pushcclosure(L, fns->func, 1);
+        lua_setfield(L, -2, fns->name);
+    }
+    lua_pop(L, 2);
+}
+
+static void patch_coroutine_library(lua_State *L)
+{
+    static const luaL_Reg fns[] = {
+        { "create", co_create }, { "wrap", co_wrap }, { "resume", co_resume }, { "close", co_close },
+        { NULL, NULL },
+    };
+    patch_library(L, LUA_COLIBNAME, fns);
 }
 
 /* ---- the patched string library (shared by trusted and untrusted code) ------------------------ */
@@ -272,6 +387,7 @@ sbx *sbx_create(const sbx_limits *lim)
     sbx_reset_budget(s);
     luaL_openlibs(s->L);
     patch_string_library(s->L);
+    patch_coroutine_library(s->L);
     /* Exercise code is trusted but must be as repeatable as submissions: the same pairs order,
      * tostring without addresses. */
     lua_pushcfunction(s->L, sb_pairs);
@@ -648,6 +764,7 @@ sbx_status sbx_call(sbx *s, int nargs, int nresults)
         }
         s->killed = SBX_OK;
         s->in_call = 1;
+        s->co_depth = 0;
         s->deadline = now_s() + s->lim.seconds;
         lua_sethook(L, sbx_hook, LUA_MASKCOUNT, SBX_HOOK_EVERY);
     }
