@@ -21,6 +21,7 @@
 #define SBX_MSG_MAX 4096
 #define SBX_MAX_COROUTINE_DEPTH 100  /* resume/wrap/close inside one another (Lua 5.4.4 crashes near 20,000 closes) */
 #define SBX_CO_HOOK_EVERY 100  /* hook period in coroutines, and the charge for creating one */
+#define SBX_DEFAULT_SEED 20261125
 #define SBX_MAX_RESULTS 10000   /* values a function of the submission may return to trusted code */
 
 struct sbx {
@@ -32,7 +33,9 @@ struct sbx {
     long budget;
     sbx_status killed;          /* SBX_OK while the run may go on */
     int in_call;
-    int co_depth;               /* coroutine.resume/wrap/close calls now running inside one another */
+    int co_depth;
+    unsigned long long seed;    /* of the submission's own math.random (sbx_set_seed) */
+    unsigned long long rng[4];  /* its state: xoshiro256**, as Lua 5.4's */               /* coroutine.resume/wrap/close calls now running inside one another */
     double deadline;
     char msg[SBX_MSG_MAX];
     char *out;
@@ -334,6 +337,27 @@ static int str_charged(lua_State *L)
     return lua_gettop(L);
 }
 
+/* ASCII only, whatever the locale: the C library's toupper follows LC_CTYPE (é under Latin-1). */
+static int str_case(lua_State *L, int upper)
+{
+    size_t l;
+    const char *p = luaL_checklstring(L, 1, &l);
+    sbx_charge(L, (long)(l / 16 + 1));
+    luaL_Buffer b;
+    char *d = luaL_buffinitsize(L, &b, l);
+    for (size_t i = 0; i < l; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (upper && c >= 'a' && c <= 'z') c = (unsigned char)(c - 'a' + 'A');
+        else if (!upper && c >= 'A' && c <= 'Z') c = (unsigned char)(c - 'A' + 'a');
+        d[i] = (char)c;
+    }
+    luaL_pushresultsize(&b, l);
+    return 1;
+}
+
+static int str_upper(lua_State *L) { return str_case(L, 1); }
+static int str_lower(lua_State *L) { return str_case(L, 0); }
+
 static void patch_string_library(lua_State *L)
 {
     static const struct { const char *name; lua_CFunction fn; } wrap[] = {
@@ -349,6 +373,10 @@ static void patch_string_library(lua_State *L)
     }
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
+    lua_pushcfunction(L, str_upper);
+    lua_setfield(L, -2, "upper");
+    lua_pushcfunction(L, str_lower);
+    lua_setfield(L, -2, "lower");
     lua_pop(L, 2);
     /* getmetatable("") answers this instead of the table whose __index is the library. */
     lua_pushliteral(L, "");
@@ -362,6 +390,8 @@ static void patch_string_library(lua_State *L)
 
 static int sb_pairs(lua_State *L);
 static int sb_tostring(lua_State *L);
+static int sb_next(lua_State *L);
+static void patch_table_library(lua_State *L);
 
 /* Every submission, and every exercise, draws the same random numbers. */
 static void seed_random(lua_State *L)
@@ -369,7 +399,7 @@ static void seed_random(lua_State *L)
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
     lua_getfield(L, -1, LUA_MATHLIBNAME);
     lua_getfield(L, -1, "randomseed");
-    lua_pushinteger(L, 20261125);
+    lua_pushinteger(L, SBX_DEFAULT_SEED);
     lua_call(L, 1, 0);
     lua_pop(L, 2);
 }
@@ -388,12 +418,16 @@ sbx *sbx_create(const sbx_limits *lim)
     luaL_openlibs(s->L);
     patch_string_library(s->L);
     patch_coroutine_library(s->L);
+    patch_table_library(s->L);
     /* Exercise code is trusted but must be as repeatable as submissions: the same pairs order,
      * tostring without addresses. */
     lua_pushcfunction(s->L, sb_pairs);
     lua_setglobal(s->L, "pairs");
     lua_pushcfunction(s->L, sb_tostring);
     lua_setglobal(s->L, "tostring");
+    lua_pushcfunction(s->L, sb_next);
+    lua_setglobal(s->L, "next");
+    s->seed = SBX_DEFAULT_SEED;
     seed_random(s->L);
     return s;
 }
@@ -566,29 +600,23 @@ static int sb_pairs_next(lua_State *L)
     return 0;
 }
 
-static int sb_pairs(lua_State *L)
+/* Push the keys of the table at t in the fixed order of pairs, as a sequence; returns how many. */
+static int push_sorted_keys(lua_State *L, int t)
 {
-    luaL_checkany(L, 1);
-    if (luaL_getmetafield(L, 1, "__pairs") != LUA_TNIL) {
-        lua_pushvalue(L, 1);
-        lua_call(L, 1, 3);
-        return 3;
-    }
-    luaL_checktype(L, 1, LUA_TTABLE);
-    lua_settop(L, 1);
-    lua_newtable(L);                                   /* 2: the keys, in table order */
-    int n = 0;
+    t = lua_absindex(L, t);
+    lua_newtable(L);                                   /* the keys, in table order */
+    int all = lua_gettop(L), n = 0;
     lua_pushnil(L);
-    while (lua_next(L, 1)) {
+    while (lua_next(L, t)) {
         lua_pop(L, 1);
         lua_pushvalue(L, -1);
-        lua_rawseti(L, 2, ++n);
+        lua_rawseti(L, all, ++n);
     }
     sbx_charge(L, n);
     /* The keys table anchors the strings whose pointers the sort reads. */
-    sb_key *keys = lua_newuserdatauv(L, (size_t)n * sizeof *keys + 1, 0); /* 3 */
+    sb_key *keys = lua_newuserdatauv(L, (size_t)n * sizeof *keys + 1, 0);
     for (int i = 0; i < n; i++) {
-        lua_rawgeti(L, 2, i + 1);
+        lua_rawgeti(L, all, i + 1);
         sb_key *k = &keys[i];
         memset(k, 0, sizeof *k);
         k->pos = i;
@@ -601,16 +629,232 @@ static int sb_pairs(lua_State *L)
         lua_pop(L, 1);
     }
     qsort(keys, (size_t)n, sizeof *keys, sb_key_cmp);
-    lua_createtable(L, n, 0);                          /* 4: the keys, sorted */
+    lua_createtable(L, n, 0);                          /* the keys, sorted */
     for (int i = 0; i < n; i++) {
-        lua_rawgeti(L, 2, keys[i].pos + 1);
-        lua_rawseti(L, 4, i + 1);
+        lua_rawgeti(L, all, keys[i].pos + 1);
+        lua_rawseti(L, -2, i + 1);
     }
+    lua_replace(L, all);
+    lua_settop(L, all);
+    return n;
+}
+
+static int sb_pairs(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    if (luaL_getmetafield(L, 1, "__pairs") != LUA_TNIL) {
+        lua_pushvalue(L, 1);
+        lua_call(L, 1, 3);
+        return 3;
+    }
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    push_sorted_keys(L, 1);
     lua_pushinteger(L, 0);
     lua_pushcclosure(L, sb_pairs_next, 2);
     lua_pushvalue(L, 1);
     lua_pushnil(L);
     return 3;
+}
+
+/* next in the order of pairs. next(t) takes a snapshot of t's keys in that order, kept in a weak
+ * table with a map from key to place; next(t, k) continues from k's place, skipping keys whose
+ * value has since become nil (assigning nil during a traversal is allowed, as in Lua). A key the
+ * snapshot lacks makes a new one. */
+static const char NEXT_KEY[] = "usine.sbx.next";
+
+static void next_snapshot(lua_State *L)               /* [t, k, cache] -> [t, k, cache, keys, places] */
+{
+    push_sorted_keys(L, 1);
+    int n = (int)lua_rawlen(L, 4);
+    lua_createtable(L, 0, n);
+    for (int i = 1; i <= n; i++) {
+        lua_rawgeti(L, 4, i);
+        lua_pushinteger(L, i);
+        lua_rawset(L, 5);
+    }
+    lua_pushvalue(L, 1);
+    lua_createtable(L, 2, 0);
+    lua_pushvalue(L, 4);
+    lua_rawseti(L, -2, 1);
+    lua_pushvalue(L, 5);
+    lua_rawseti(L, -2, 2);
+    lua_rawset(L, 3);
+}
+
+static int sb_next(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 2);
+    if (lua_isnil(L, 2)) {                             /* fast answer for the emptiness test */
+        lua_pushnil(L);
+        if (!lua_next(L, 1)) return luaL_pushfail(L), 1;
+        lua_settop(L, 2);
+    }
+    if (lua_getfield(L, LUA_REGISTRYINDEX, NEXT_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_createtable(L, 0, 1);
+        lua_pushliteral(L, "k");
+        lua_setfield(L, -2, "__mode");
+        lua_setmetatable(L, -2);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, NEXT_KEY);
+    }
+    lua_Integer i = 0;
+    if (lua_isnil(L, 2)) next_snapshot(L);
+    else {
+        int found = 0;
+        lua_pushvalue(L, 1);
+        if (lua_rawget(L, 3) == LUA_TTABLE) {
+            lua_rawgeti(L, 4, 1);
+            lua_rawgeti(L, 4, 2);
+            lua_remove(L, 4);
+            lua_pushvalue(L, 2);
+            found = lua_rawget(L, 5) == LUA_TNUMBER;
+            i = lua_tointeger(L, -1);
+            lua_pop(L, 1);
+        }
+        if (!found) {
+            lua_settop(L, 3);
+            next_snapshot(L);
+            lua_pushvalue(L, 2);
+            if (lua_rawget(L, 5) != LUA_TNUMBER) return luaL_error(L, "invalid key to 'next'");
+            i = lua_tointeger(L, -1);
+            lua_pop(L, 1);
+        }
+    }
+    lua_Integer n = (lua_Integer)lua_rawlen(L, 4);
+    while (++i <= n) {
+        lua_rawgeti(L, 4, i);
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, 1) != LUA_TNIL) return 2;
+        lua_pop(L, 2);
+    }
+    return luaL_pushfail(L), 1;
+}
+
+/* table.sort without a comparator compares strings byte by byte (Lua's < follows the locale's
+ * collation, strcoll) and charges n log n for the C work. */
+static int sort_less(lua_State *L)
+{
+    size_t la, lb;
+    if (lua_type(L, 1) == LUA_TSTRING && lua_type(L, 2) == LUA_TSTRING) {
+        const char *a = lua_tolstring(L, 1, &la), *b = lua_tolstring(L, 2, &lb);
+        int c = memcmp(a, b, la < lb ? la : lb);
+        lua_pushboolean(L, c < 0 || (c == 0 && la < lb));
+    } else {
+        lua_pushboolean(L, lua_compare(L, 1, 2, LUA_OPLT));
+    }
+    return 1;
+}
+
+static int tab_sort(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, 1), bits = 1;
+    while (bits < 62 && ((lua_Integer)1 << bits) < n) bits++;
+    sbx_charge(L, (long)(n > 0 ? n * bits : 1));
+    if (lua_isnoneornil(L, 2)) {
+        lua_settop(L, 1);
+        lua_pushcfunction(L, sort_less);
+    }
+    return call_original(L, "sort", 0), 0;
+}
+
+/* The submission's math.random and math.randomseed: Lua 5.4's generator and algorithms, with a
+ * state of their own, so that the numbers a submission draws do not depend on those the checks
+ * draw, and seeded from the grading seed. randomseed() without an argument goes back to that seed
+ * instead of reading the clock. */
+static unsigned long long rotl64(unsigned long long x, int n) { return (x << n) | (x >> (64 - n)); }
+
+static unsigned long long rng_next(unsigned long long *st)
+{
+    unsigned long long r = rotl64(st[1] * 5, 7) * 9, t = st[1] << 17;
+    st[2] ^= st[0];
+    st[3] ^= st[1];
+    st[1] ^= st[2];
+    st[0] ^= st[3];
+    st[2] ^= t;
+    st[3] = rotl64(st[3], 45);
+    return r;
+}
+
+static void rng_seed(sbx *s, unsigned long long n1, unsigned long long n2)
+{
+    s->rng[0] = n1;
+    s->rng[1] = 0xff;
+    s->rng[2] = n2;
+    s->rng[3] = 0;
+    for (int i = 0; i < 16; i++) rng_next(s->rng);
+}
+
+static int sb_random(lua_State *L)
+{
+    sbx *s = sbx_from_lua(L);
+    unsigned long long rv = rng_next(s->rng);
+    lua_Integer low, up;
+    switch (lua_gettop(L)) {
+    case 0:
+        lua_pushnumber(L, (lua_Number)(rv >> 11) * 0x1.0p-53);
+        return 1;
+    case 1:
+        low = 1;
+        up = luaL_checkinteger(L, 1);
+        if (up == 0) {
+            lua_pushinteger(L, (lua_Integer)rv);
+            return 1;
+        }
+        break;
+    case 2:
+        low = luaL_checkinteger(L, 1);
+        up = luaL_checkinteger(L, 2);
+        break;
+    default:
+        return luaL_error(L, "wrong number of arguments");
+    }
+    luaL_argcheck(L, low <= up, 1, "interval is empty");
+    lua_Unsigned n = (lua_Unsigned)up - (lua_Unsigned)low, r = rv;
+    if ((n & (n + 1)) == 0) r &= n;
+    else {
+        lua_Unsigned lim = n;
+        for (int sh = 1; sh < 64; sh <<= 1) lim |= lim >> sh;
+        while ((r &= lim) > n) r = rng_next(s->rng);
+    }
+    lua_pushinteger(L, (lua_Integer)(r + (lua_Unsigned)low));
+    return 1;
+}
+
+static int sb_randomseed(lua_State *L)
+{
+    sbx *s = sbx_from_lua(L);
+    lua_Integer n1 = (lua_Integer)s->seed, n2 = 0;
+    if (!lua_isnone(L, 1)) {
+        n1 = luaL_checkinteger(L, 1);
+        n2 = luaL_optinteger(L, 2, 0);
+    }
+    rng_seed(s, (unsigned long long)n1, (unsigned long long)n2);
+    lua_pushinteger(L, n1);
+    lua_pushinteger(L, n2);
+    return 2;
+}
+
+/* os.clock of a submission: the instructions it has run, at a nominal 10^8 a second, so that
+ * code that times itself still runs and no grade depends on the machine or its load. */
+static int sb_clock(lua_State *L)
+{
+    lua_pushnumber(L, (lua_Number)sbx_instructions_used(sbx_from_lua(L)) / 1e8);
+    return 1;
+}
+
+void sbx_set_seed(sbx *s, unsigned long long seed) { s->seed = seed; }
+
+static void patch_table_library(lua_State *L)
+{
+    static const luaL_Reg fns[] = {
+        { "sort", tab_sort }, { NULL, NULL },
+    };
+    patch_library(L, LUA_TABLIBNAME, fns);
 }
 
 static void copy_field(lua_State *L, int from, const char *name, int to)
@@ -643,13 +887,13 @@ void sbx_new_env(sbx *s)
 {
     lua_State *L = s->L;
     static const char *const base[] = {
-        "assert", "error", "getmetatable", "ipairs", "next", "pcall", "rawequal", "rawget", "rawlen",
+        "assert", "error", "getmetatable", "ipairs", "pcall", "rawequal", "rawget", "rawlen",
         "rawset", "select", "tonumber", "type", "xpcall", "_VERSION", NULL,
     };
-    static const char *const os_only[] = { "clock", NULL };
     static const luaL_Reg own[] = {
         { "pairs", sb_pairs }, { "print", sb_print }, { "tostring", sb_tostring },
-        { "setmetatable", sb_setmetatable }, { "collectgarbage", sb_collectgarbage }, { NULL, NULL },
+        { "setmetatable", sb_setmetatable }, { "collectgarbage", sb_collectgarbage }, { "next", sb_next },
+        { NULL, NULL },
     };
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
     int loaded = lua_gettop(L);
@@ -670,7 +914,17 @@ void sbx_new_env(sbx *s)
     copy_library(L, loaded, LUA_MATHLIBNAME, env, NULL);
     copy_library(L, loaded, LUA_UTF8LIBNAME, env, NULL);
     copy_library(L, loaded, LUA_COLIBNAME, env, NULL);
-    copy_library(L, loaded, LUA_OSLIBNAME, env, os_only);
+    lua_getfield(L, env, LUA_MATHLIBNAME);
+    lua_pushcfunction(L, sb_random);
+    lua_setfield(L, -2, "random");
+    lua_pushcfunction(L, sb_randomseed);
+    lua_setfield(L, -2, "randomseed");
+    lua_pop(L, 1);
+    rng_seed(s, s->seed, 0);
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, sb_clock);
+    lua_setfield(L, -2, "clock");
+    lua_setfield(L, env, LUA_OSLIBNAME);
     seed_random(L);
     /* Remember the names a submission starts with (once per state). */
     if (lua_getfield(L, LUA_REGISTRYINDEX, STD_NAMES_KEY) == LUA_TNIL) {

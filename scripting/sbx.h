@@ -53,6 +53,9 @@ lua_State *sbx_lua(sbx *s);
 sbx *sbx_from_lua(lua_State *L);         /* the sandbox a state (or one of its coroutines) belongs to */
 void sbx_reset_budget(sbx *s);           /* a new submission: full instruction budget, output cleared */
 long sbx_instructions_used(const sbx *s);
+/* The seed of a submission's own math.random, from the next sbx_new_env on (the grading seed; by
+ * default 20261125). The checks' generator (trusted code's math.random) is a different one. */
+void sbx_set_seed(sbx *s, unsigned long long seed);
 
 /* A fresh environment for one submission: the allow-list, with _G pointing to itself. Pushes it. */
 void sbx_new_env(sbx *s);
