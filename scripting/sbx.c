@@ -17,7 +17,6 @@
 #include "util.h"
 
 #define SBX_HOOK_EVERY 1000
-#define SBX_MAX_DEPTH 100
 #define SBX_MSG_MAX 4096
 #define SBX_MAX_COROUTINE_DEPTH 100  /* resume/wrap/close inside one another (Lua 5.4.4 crashes near 20,000 closes) */
 #define SBX_CO_HOOK_EVERY 100  /* hook period in coroutines, and the charge for creating one */
@@ -991,6 +990,14 @@ sbx_status sbx_load(sbx *s, const char *text, size_t len, const char *chunkname,
     lua_State *L = s->L;
     env_index = lua_absindex(L, env_index);
     s->msg[0] = '\0';
+    /* As luaL_loadfile: skip a UTF-8 byte-order mark and a first line starting with '#' (keeping
+     * its newline, so that line numbers stay right). */
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) text += 3, len -= 3;
+    if (len > 0 && text[0] == '#') {
+        const char *nl = memchr(text, '\n', len);
+        size_t skip = nl ? (size_t)(nl - text) : len;
+        text += skip, len -= skip;
+    }
     int st = luaL_loadbufferx(L, text, len, chunkname, "t");
     if (st != LUA_OK) {
         size_t ml = 0;
@@ -1078,7 +1085,10 @@ static int sb_call_wrapped(lua_State *L)
     return nres;
 }
 
-static void copy_value(lua_State *L, int idx, int memo, int depth)
+/* Push the copy of the value at idx without looking inside it: a table copy is made empty,
+ * remembered in memo and queued (source, copy) at the end of the sequence at `queue` for
+ * copy_value to fill. */
+static void copy_shallow(lua_State *L, int idx, int memo, int queue)
 {
     idx = lua_absindex(L, idx);
     if (!lua_checkstack(L, 6)) luaL_error(L, _("not enough stack space to copy a value of the submission"));
@@ -1109,29 +1119,51 @@ static void copy_value(lua_State *L, int idx, int memo, int depth)
             lua_pushvalue(L, idx);
             lua_pushcclosure(L, sb_call_wrapped, 1);
         }
+    } else {
+        lua_createtable(L, (int)(lua_rawlen(L, idx) < 1u << 24 ? lua_rawlen(L, idx) : 0), 0);
+        lua_Integer q = (lua_Integer)lua_rawlen(L, queue);
         lua_pushvalue(L, idx);
-        lua_pushvalue(L, -2);
-        lua_rawset(L, memo);
-        return;
+        lua_rawseti(L, queue, q + 1);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, queue, q + 2);
     }
-    if (depth >= SBX_MAX_DEPTH) luaL_error(L, _("a table is nested more than %d levels deep"), SBX_MAX_DEPTH);
-    lua_newtable(L);
-    int copy = lua_gettop(L);
     lua_pushvalue(L, idx);
-    lua_pushvalue(L, copy);
+    lua_pushvalue(L, -2);
     lua_rawset(L, memo);
-    long n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        int v = lua_gettop(L);
-        copy_value(L, v - 1, memo, depth + 1);
-        copy_value(L, v, memo, depth + 1);
-        if (lua_isnil(L, -2)) lua_pop(L, 2);           /* a key that cannot be copied */
-        else lua_rawset(L, copy);
-        lua_pop(L, 1);
-        n++;
+}
+
+/* Tables are copied breadth first from a queue rather than by recursion, so that a linked list
+ * or a tree of any depth is copied with a bounded C and Lua stack; what bounds a copy is the
+ * memory cap and the instruction budget (one unit per entry). */
+static void copy_value(lua_State *L, int idx, int memo, int depth)
+{
+    (void)depth;
+    idx = lua_absindex(L, idx);
+    lua_newtable(L);
+    int queue = lua_gettop(L);
+    copy_shallow(L, idx, memo, queue);
+    lua_insert(L, queue);
+    queue++;
+    for (lua_Integer qi = 1; qi < (lua_Integer)lua_rawlen(L, queue); qi += 2) {
+        lua_rawgeti(L, queue, qi);
+        int src = lua_gettop(L);
+        lua_rawgeti(L, queue, qi + 1);
+        int copy = src + 1;
+        long n = 0;
+        lua_pushnil(L);
+        while (lua_next(L, src)) {
+            int v = lua_gettop(L);
+            copy_shallow(L, v - 1, memo, queue);
+            copy_shallow(L, v, memo, queue);
+            if (lua_isnil(L, -2)) lua_pop(L, 2);       /* a key that cannot be copied */
+            else lua_rawset(L, copy);
+            lua_pop(L, 1);
+            if (++n % 4096 == 0) sbx_charge(L, 4096);
+        }
+        sbx_charge(L, n % 4096);
+        lua_pop(L, 2);                                 /* (the queue stays a sequence: rawlen is its end) */
     }
-    sbx_charge(L, n);
+    lua_remove(L, queue);
 }
 
 void sbx_copy_plain(lua_State *L, int idx)

@@ -61,7 +61,8 @@ void sbx_set_seed(sbx *s, unsigned long long seed);
 void sbx_new_env(sbx *s);
 int sbx_is_standard_name(sbx *s, const char *name); /* a name the environment starts with */
 
-/* Compile a text chunk with the table at env_index as its _ENV and push the function. Returns
+/* Compile a text chunk with the table at env_index as its _ENV and push the function; a UTF-8
+ * byte-order mark and a first line starting with '#' are skipped, as luaL_loadfile does. Returns
  * SBX_OK, or SBX_SYNTAX with the message in sbx_message (nothing pushed). */
 sbx_status sbx_load(sbx *s, const char *text, size_t len, const char *chunkname, int env_index);
 
@@ -75,7 +76,8 @@ const char *sbx_output(const sbx *s, size_t *len);  /* what print wrote (capped)
  * are; tables key by key with raw access, without metatables, sharing and cycles kept; userdata of
  * the usine library as they are; functions of the submission wrapped so that calling one copies
  * its arguments in and its results out the same way, under the same limits. Anything else (threads,
- * foreign userdata) becomes nil. Raises a Lua error for tables nested deeper than 100. */
+ * foreign userdata) becomes nil. Tables of any depth are copied (breadth first, no recursion); the
+ * copy counts against the memory cap and charges one instruction per entry. */
 void sbx_copy_plain(lua_State *L, int idx);
 
 /* Charge n units of work done in C to the instruction budget; raises when it runs out. */
