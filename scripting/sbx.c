@@ -294,11 +294,12 @@ static int str_rep(lua_State *L)
             return luaL_error(L, _("string.rep: the result would be longer than the limit of %d bytes"),
                               (int)s->lim.string_bytes);
         sbx_charge(L, (long)((unit * (size_t)n) / 64));
+        if (unit == 0) {                               /* Lua would loop n times copying nothing */
+            lua_pushliteral(L, "");
+            return 1;
+        }
     }
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, 1);
-    return 1;
+    return call_original(L, "rep", 1);
 }
 
 static int str_format(lua_State *L)
@@ -311,9 +312,7 @@ static int str_format(lua_State *L)
         if (*p == 'p') return luaL_error(L, _("string.format: '%%p' (an address) is not available in exercises"));
         if (!*p) break;
     }
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    call_original(L, "format", LUA_MULTRET);
     size_t len = 0;
     if (lua_type(L, 1) == LUA_TSTRING) lua_tolstring(L, 1, &len);
     sbx_charge(L, (long)(len / 64));
@@ -323,17 +322,21 @@ static int str_format(lua_State *L)
     return lua_gettop(L);
 }
 
-/* Pattern functions charge for the length of their subject; a pattern that backtracks
+/* Pattern functions charge for the length of their subject times that of the pattern (a plain
+ * find compares the pattern at each place of the subject); a pattern that backtracks
  * exponentially inside one call is stopped by the grading process's limits. */
+static long work_units(double w)
+{
+    return w < 1e15 ? (long)w : 1000000000000000L;
+}
+
 static int str_charged(lua_State *L)
 {
-    size_t len = 0;
+    size_t len = 0, plen = 0;
     if (lua_type(L, 1) == LUA_TSTRING) lua_tolstring(L, 1, &len);
-    sbx_charge(L, (long)(len / 16 + 1));
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
+    if (lua_type(L, 2) == LUA_TSTRING) lua_tolstring(L, 2, &plen);
+    sbx_charge(L, work_units(((double)len / 16 + 1) * ((double)plen / 16 + 1)));
+    return call_original(L, lua_tostring(L, lua_upvalueindex(2)), LUA_MULTRET);
 }
 
 /* ASCII only, whatever the locale: the C library's toupper follows LC_CTYPE (é under Latin-1). */
@@ -367,7 +370,8 @@ static void patch_string_library(lua_State *L)
     lua_getfield(L, -1, LUA_STRLIBNAME);
     for (size_t i = 0; i < sizeof wrap / sizeof wrap[0]; i++) {
         lua_getfield(L, -1, wrap[i].name);
-        lua_pushcclosure(L, wrap[i].fn, 1);
+        lua_pushstring(L, wrap[i].name);
+        lua_pushcclosure(L, wrap[i].fn, 2);
         lua_setfield(L, -2, wrap[i].name);
     }
     lua_pushnil(L);
@@ -848,10 +852,60 @@ static int sb_clock(lua_State *L)
 
 void sbx_set_seed(sbx *s, unsigned long long seed) { s->seed = seed; }
 
+/* The table functions that move or visit many slots in C charge one unit per slot, before the
+ * work (table.move over 1e15 slots is refused by the budget, not run). */
+static double opt_int(lua_State *L, int arg, lua_Integer def)
+{
+    return lua_type(L, arg) == LUA_TNUMBER ? (double)lua_tonumber(L, arg) : (double)def;
+}
+
+static void charge_span(lua_State *L, double from, double to)
+{
+    if (to >= from) sbx_charge(L, work_units(to - from + 1));
+}
+
+static int tab_move(lua_State *L)
+{
+    charge_span(L, opt_int(L, 2, 1), opt_int(L, 3, 0));
+    return call_original(L, "move", 1);
+}
+
+static int tab_insert(lua_State *L)
+{
+    lua_Integer n = lua_type(L, 1) == LUA_TTABLE ? (lua_Integer)lua_rawlen(L, 1) : 0;
+    if (lua_gettop(L) >= 3) charge_span(L, opt_int(L, 2, n + 1), n + 1);
+    else sbx_charge(L, 1);
+    return call_original(L, "insert", 0);
+}
+
+static int tab_remove(lua_State *L)
+{
+    lua_Integer n = lua_type(L, 1) == LUA_TTABLE ? (lua_Integer)lua_rawlen(L, 1) : 0;
+    charge_span(L, opt_int(L, 2, n), n);
+    return call_original(L, "remove", 1);
+}
+
+static int tab_concat(lua_State *L)
+{
+    lua_Integer n = lua_type(L, 1) == LUA_TTABLE ? (lua_Integer)lua_rawlen(L, 1) : 0;
+    charge_span(L, opt_int(L, 3, 1), opt_int(L, 4, n));
+    call_original(L, "concat", 1);
+    sbx_charge(L, (long)(lua_rawlen(L, -1) / 16));
+    return 1;
+}
+
+static int tab_unpack(lua_State *L)
+{
+    lua_Integer n = lua_type(L, 1) == LUA_TTABLE ? (lua_Integer)lua_rawlen(L, 1) : 0;
+    charge_span(L, opt_int(L, 2, 1), opt_int(L, 3, n));
+    return call_original(L, "unpack", LUA_MULTRET);
+}
+
 static void patch_table_library(lua_State *L)
 {
     static const luaL_Reg fns[] = {
-        { "sort", tab_sort }, { NULL, NULL },
+        { "sort", tab_sort }, { "move", tab_move }, { "insert", tab_insert }, { "remove", tab_remove },
+        { "concat", tab_concat }, { "unpack", tab_unpack }, { NULL, NULL },
     };
     patch_library(L, LUA_TABLIBNAME, fns);
 }
