@@ -72,7 +72,7 @@ const char *sbx_status_message(sbx_status st)
 static double now_s(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);   /* own CPU time: the machine's load changes nothing */
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -479,6 +479,12 @@ static const char *sb_tolstring(lua_State *L, int idx, size_t *len)
     case LUA_TTHREAD:
         lua_pushstring(L, luaL_typename(L, idx));
         return lua_tolstring(L, -1, len);
+    case LUA_TNUMBER:
+        if (lua_tonumber(L, idx) != lua_tonumber(L, idx)) {  /* the sign of a NaN is the machine's */
+            lua_pushliteral(L, "nan");
+            return lua_tolstring(L, -1, len);
+        }
+        return luaL_tolstring(L, idx, len);
     default:
         return luaL_tolstring(L, idx, len);
     }
@@ -1020,7 +1026,10 @@ static int sb_msgh(lua_State *L)
 {
     switch (lua_type(L, 1)) {
     case LUA_TSTRING: break;
-    case LUA_TNUMBER: lua_pushstring(L, lua_tostring(L, 1)); break;
+    case LUA_TNUMBER:
+        if (lua_tonumber(L, 1) != lua_tonumber(L, 1)) lua_pushliteral(L, "nan");  /* not "-nan" */
+        else lua_pushstring(L, lua_tostring(L, 1));
+        break;
     default: lua_pushfstring(L, _("(error object is a %s value)"), luaL_typename(L, 1)); break;
     }
     return 1;

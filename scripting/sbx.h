@@ -10,12 +10,12 @@
  *     cannot swallow the kill: each later instruction raises again until the run is unwound;
  *   - a memory cap, by the allocator (an allocation that would cross it fails: "not enough
  *     memory"), sticky in the same way;
- *   - a wall-clock limit, checked by the same hook; time spent inside one C function (a pattern
+ *   - a CPU-time limit (the thread's own CPU clock, so that a busy machine changes no grade), checked by the same hook; time spent inside one C function (a pattern
  *     match, a long sort) is not seen by the hook: the grader's child process has its own CPU and
  *     wall limits for that (grade.h). C functions of the sandbox that do work proportional to their
  *     input (string.rep, pairs, print, copies) charge the budget for it;
  *   - caps on the strings string.rep and string.format may build, and on what print may write.
- * Deny-list, for the record: io, os (but os.clock), package, require, debug, dofile, loadfile,
+ * Deny-list, for the record: io, os (but os.clock, which counts instructions at 10^8 a second), package, require, debug, dofile, loadfile,
  * string.dump (removed from the state), collectgarbage (but "count"), load of bytecode or of a
  * function reader, load into another environment, setmetatable with __gc (finalisers run without
  * hooks), getmetatable of strings (protected), %p in string.format (an address). pairs visits keys
@@ -36,7 +36,7 @@ typedef struct sbx_limits {
     size_t memory_bytes;        /* Lua heap of the whole state */
     size_t string_bytes;        /* longest string string.rep and string.format may build */
     size_t output_bytes;        /* what print may write, in total (more is dropped and marked) */
-    double seconds;             /* wall time of one sbx_call */
+    double seconds;             /* CPU time of the calling thread in one sbx_call */
 } sbx_limits;
 
 typedef enum sbx_status {
