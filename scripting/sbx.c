@@ -32,9 +32,8 @@ struct sbx {
     long budget;
     sbx_status killed;          /* SBX_OK while the run may go on */
     int in_call;
-    int co_depth;
+    int co_depth;               /* coroutine.resume/wrap/close calls now running inside one another */
     unsigned long long seed;    /* of the submission's own math.random (sbx_set_seed) */
-    unsigned long long rng[4];  /* its state: xoshiro256**, as Lua 5.4's */               /* coroutine.resume/wrap/close calls now running inside one another */
     double deadline;
     char msg[SBX_MSG_MAX];
     char *out;
@@ -190,12 +189,18 @@ static int raise_renamed(lua_State *L, const char *name)
     return lua_error(L);
 }
 
-/* Call upvalue 1 with every argument on the stack, as `name`; returns its nres results. */
-static int call_original(lua_State *L, const char *name, int nres)
+/* Call upvalue 1 with every argument on the stack; its status, with its nres results or its error. */
+static int pcall_original(lua_State *L, int nres)
 {
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
-    if (lua_pcall(L, lua_gettop(L) - 1, nres, 0) != LUA_OK) return raise_renamed(L, name);
+    return lua_pcall(L, lua_gettop(L) - 1, nres, 0);
+}
+
+/* Call upvalue 1 with every argument on the stack, as `name`; returns its nres results. */
+static int call_original(lua_State *L, const char *name, int nres)
+{
+    if (pcall_original(L, nres) != LUA_OK) return raise_renamed(L, name);
     return lua_gettop(L);
 }
 
@@ -218,9 +223,7 @@ static int co_guarded(lua_State *L, const char *name)
     if (s->co_depth >= SBX_MAX_COROUTINE_DEPTH)
         return luaL_error(L, _("%s: coroutines nested more than %d levels deep"), name, SBX_MAX_COROUTINE_DEPTH);
     s->co_depth++;
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    int st = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+    int st = pcall_original(L, LUA_MULTRET);
     s->co_depth--;
     if (st != LUA_OK) return raise_renamed(L, name);
     return lua_gettop(L);
@@ -771,81 +774,29 @@ static int tab_sort(lua_State *L)
     return call_original(L, "sort", 0), 0;
 }
 
-/* The submission's math.random and math.randomseed: Lua 5.4's generator and algorithms, with a
- * state of their own, so that the numbers a submission draws do not depend on those the checks
- * draw, and seeded from the grading seed. randomseed() without an argument goes back to that seed
- * instead of reading the clock. */
-static unsigned long long rotl64(unsigned long long x, int n) { return (x << n) | (x >> (64 - n)); }
-
-static unsigned long long rng_next(unsigned long long *st)
-{
-    unsigned long long r = rotl64(st[1] * 5, 7) * 9, t = st[1] << 17;
-    st[2] ^= st[0];
-    st[3] ^= st[1];
-    st[1] ^= st[2];
-    st[0] ^= st[3];
-    st[2] ^= t;
-    st[3] = rotl64(st[3], 45);
-    return r;
-}
-
-static void rng_seed(sbx *s, unsigned long long n1, unsigned long long n2)
-{
-    s->rng[0] = n1;
-    s->rng[1] = 0xff;
-    s->rng[2] = n2;
-    s->rng[3] = 0;
-    for (int i = 0; i < 16; i++) rng_next(s->rng);
-}
-
-static int sb_random(lua_State *L)
-{
-    sbx *s = sbx_from_lua(L);
-    unsigned long long rv = rng_next(s->rng);
-    lua_Integer low, up;
-    switch (lua_gettop(L)) {
-    case 0:
-        lua_pushnumber(L, (lua_Number)(rv >> 11) * 0x1.0p-53);
-        return 1;
-    case 1:
-        low = 1;
-        up = luaL_checkinteger(L, 1);
-        if (up == 0) {
-            lua_pushinteger(L, (lua_Integer)rv);
-            return 1;
-        }
-        break;
-    case 2:
-        low = luaL_checkinteger(L, 1);
-        up = luaL_checkinteger(L, 2);
-        break;
-    default:
-        return luaL_error(L, "wrong number of arguments");
-    }
-    luaL_argcheck(L, low <= up, 1, "interval is empty");
-    lua_Unsigned n = (lua_Unsigned)up - (lua_Unsigned)low, r = rv;
-    if ((n & (n + 1)) == 0) r &= n;
-    else {
-        lua_Unsigned lim = n;
-        for (int sh = 1; sh < 64; sh <<= 1) lim |= lim >> sh;
-        while ((r &= lim) > n) r = rng_next(s->rng);
-    }
-    lua_pushinteger(L, (lua_Integer)(r + (lua_Unsigned)low));
-    return 1;
-}
-
+/* The submission's math library is a fresh luaopen_math: Lua's own generator, with a state of its
+ * own (an upvalue of its random and randomseed), so that the numbers a submission draws do not
+ * depend on those the checks draw. It starts from the grading seed, and randomseed() without an
+ * argument goes back to that seed instead of reading the clock. Upvalue 1: Lua's randomseed. */
 static int sb_randomseed(lua_State *L)
 {
-    sbx *s = sbx_from_lua(L);
-    lua_Integer n1 = (lua_Integer)s->seed, n2 = 0;
-    if (!lua_isnone(L, 1)) {
-        n1 = luaL_checkinteger(L, 1);
-        n2 = luaL_optinteger(L, 2, 0);
-    }
-    rng_seed(s, (unsigned long long)n1, (unsigned long long)n2);
-    lua_pushinteger(L, n1);
-    lua_pushinteger(L, n2);
-    return 2;
+    if (lua_isnone(L, 1)) lua_pushinteger(L, (lua_Integer)sbx_from_lua(L)->seed);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static void push_submission_math(lua_State *L, sbx *s)
+{
+    lua_pushcfunction(L, luaopen_math);
+    lua_call(L, 0, 1);
+    lua_getfield(L, -1, "randomseed");
+    lua_pushvalue(L, -1);
+    lua_pushinteger(L, (lua_Integer)s->seed);
+    lua_call(L, 1, 0);
+    lua_pushcclosure(L, sb_randomseed, 1);
+    lua_setfield(L, -2, "randomseed");
 }
 
 /* os.clock of a submission: the instructions it has run, at a nominal 10^8 a second, so that
@@ -970,16 +921,10 @@ void sbx_new_env(sbx *s)
     lua_setfield(L, env, LUA_GNAME);
     copy_library(L, loaded, LUA_STRLIBNAME, env, NULL);
     copy_library(L, loaded, LUA_TABLIBNAME, env, NULL);
-    copy_library(L, loaded, LUA_MATHLIBNAME, env, NULL);
     copy_library(L, loaded, LUA_UTF8LIBNAME, env, NULL);
     copy_library(L, loaded, LUA_COLIBNAME, env, NULL);
-    lua_getfield(L, env, LUA_MATHLIBNAME);
-    lua_pushcfunction(L, sb_random);
-    lua_setfield(L, -2, "random");
-    lua_pushcfunction(L, sb_randomseed);
-    lua_setfield(L, -2, "randomseed");
-    lua_pop(L, 1);
-    rng_seed(s, s->seed, 0);
+    push_submission_math(L, s);
+    lua_setfield(L, env, LUA_MATHLIBNAME);
     lua_createtable(L, 0, 1);
     lua_pushcfunction(L, sb_clock);
     lua_setfield(L, -2, "clock");
@@ -1026,10 +971,7 @@ static int sb_msgh(lua_State *L)
 {
     switch (lua_type(L, 1)) {
     case LUA_TSTRING: break;
-    case LUA_TNUMBER:
-        if (lua_tonumber(L, 1) != lua_tonumber(L, 1)) lua_pushliteral(L, "nan");  /* not "-nan" */
-        else lua_pushstring(L, lua_tostring(L, 1));
-        break;
+    case LUA_TNUMBER: sb_tolstring(L, 1, NULL); break;      /* as tostring: "nan", never "-nan" */
     default: lua_pushfstring(L, _("(error object is a %s value)"), luaL_typename(L, 1)); break;
     }
     return 1;
