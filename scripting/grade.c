@@ -4,8 +4,8 @@
  * submission itself consumed: the sandbox's instruction budget, and the child's own processor
  * time (RLIMIT_CPU, all its threads), which stops code that no instruction budget can see (a
  * pattern match that backtracks for minutes inside one C call). Wall time is shared with every
- * other process, so it decides nothing: in the child the sandbox's per-call clock is set to the
- * wall guard, and the parent's wall guard (GRADE_WALL_FACTOR x the CPU limit, plus a margin) only
+ * other process, so it decides nothing: the sandbox's per-call clock is the thread's own processor
+ * time (sbx.c), and the parent's wall guard (GRADE_WALL_FACTOR x the CPU limit, plus a margin) only
  * stops a child that is stuck without using the processor; its verdict says so, is marked as the
  * machine's fault (machine_fault) and is graded again on --resume. More children than processors
  * would only share them, so grade_run never starts more than grade_cpus().
@@ -213,11 +213,6 @@ static void child_main(const grade_batch *b, const char *path, const char *text,
         write_all(out_fd, msg, strlen(msg));
         _exit(3);
     }
-    /* The sandbox's per-call clock is wall time: in here it is only the guard, and the CPU limit
-     * above is what stops a long call (this is a copy of the parent's state: nothing leaks). */
-    sbx_limits lim = e->limits;
-    lim.seconds = grade_wall_guard_s(cpu_s);
-    sbx_set_limits(e->sb, &lim);
     if (b->child_hook) b->child_hook();
     lb_allow_kernels(sbx_lua(e->sb), 1);
     gr_record rec;
