@@ -70,6 +70,7 @@ struct ds {
     size_t cap_sendbuf;
     double now_s;
     int ran;
+    uint64_t max_work;
     ds_stats stats;
 };
 
@@ -310,14 +311,24 @@ static void on_link(void *ctx, int link, double t_s, double used_Bps)
     tl_link(s->timeline, link, t_s, used_Bps);
 }
 
+void ds_limit_work(ds *s, uint64_t max_work)
+{
+    s->max_work = max_work;
+}
+
 int ds_run(ds *s, ds_stats *stats)
 {
+    int stopped = 0;
     if (s->ran) return -1;
     s->ran = 1;
     s->now_s = 0;
     for (int i = 0; i < s->ntasks; i++)
         if (s->tasks[i].deps_left == 0 && isnan(s->tasks[i].start_s)) start_task(s, i);
     for (;;) {
+        if (s->max_work && s->stats.events + s->n->work > s->max_work) {
+            stopped = 1;
+            break;
+        }
         const eng_event *next = eng_peek(&s->q);
         if (net_dirty(s->n) && (!next || next->time_s > s->now_s)) {
             net_update(s->n, s->now_s, on_rate, on_link, s);
@@ -351,9 +362,10 @@ int ds_run(ds *s, ds_stats *stats)
     }
     s->stats.end_s = s->now_s;
     s->stats.rate_updates = s->n->updates;
+    s->stats.work = s->stats.events + s->n->work;
     tl_finish(s->timeline);
     if (stats) *stats = s->stats;
-    return 0;
+    return stopped;
 }
 
 double ds_task_start_s(const ds *s, int task)

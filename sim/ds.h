@@ -30,6 +30,7 @@ typedef struct ds_stats {
     uint64_t events;            /* events processed (stale ones excluded) */
     uint64_t flows;             /* messages sent */
     uint64_t rate_updates;      /* max-min recomputations */
+    uint64_t work;              /* events + the network's flow-link visits: the cost of the run */
 } ds_stats;
 
 ds *ds_create(net *n, int detail);                 /* the network must outlive the simulator */
@@ -41,6 +42,10 @@ int ds_collective(ds *s, coll_op op, coll_algo algo, const int *gpus, int ngpus,
                   const int *deps, int ndeps, char *err, size_t err_size); /* gpus NULL: 0..ngpus-1 */
 
 int ds_run(ds *s, ds_stats *stats);                /* run to the end; 0, or -1 if it was run already */
+/* Stop a run once its work (ds_stats.work) passes max_work (0: no limit, the default); ds_run then
+ * returns 1 with the stats so far. The work is counted in operations, not in seconds, so where a
+ * run stops does not depend on the machine. */
+void ds_limit_work(ds *s, uint64_t max_work);
 double ds_task_start_s(const ds *s, int task);
 double ds_task_end_s(const ds *s, int task);
 tl *ds_timeline(ds *s);

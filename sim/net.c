@@ -513,9 +513,11 @@ void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, 
     n->ndirty = 0;
     for (size_t i = 0; i < nl; i++) {
         net_link *l = &n->links[n->comp_links[i]];
+        n->work += (uint64_t)l->nflows;
         for (int k = 0; k < l->nflows; k++) {
             net_flow *f = &n->flows[l->flows[k].flow];
             if (f->mark == epoch) continue;
+            n->work += (uint64_t)f->nhops;
             f->mark = epoch;
             ut_grow(&n->comp_flows, &n->cap_comp_flows, nf + 1, sizeof *n->comp_flows);
             n->comp_flows[nf++] = l->flows[k].flow;
@@ -552,10 +554,12 @@ void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, 
         net_link *l = &n->links[it.link];
         if (!l->unfrozen || l->rem_Bps / l->unfrozen != it.share) continue;  /* stale */
         double share = it.share;
+        n->work += (uint64_t)l->nflows;
         for (int k = 0; k < l->nflows; k++) {
             net_flow *f = &n->flows[l->flows[k].flow];
             if (f->frozen) continue;
             f->frozen = 1;
+            n->work += (uint64_t)f->nhops;
             double old = f->rate_Bps;
             f->rate_Bps = share;
             for (int h = 0; h < f->nhops; h++) {
@@ -575,6 +579,7 @@ void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, 
     /* 4. Link totals, for the timeline. */
     for (size_t i = 0; i < nl; i++) {
         net_link *l = &n->links[n->comp_links[i]];
+        n->work += (uint64_t)l->nflows;
         double used = 0;
         for (int k = 0; k < l->nflows; k++) used += n->flows[l->flows[k].flow].rate_Bps;
         if (used != l->used_Bps) {

@@ -109,6 +109,7 @@ typedef struct net {
     size_t cap_heap;
     /* statistics */
     uint64_t updates, flows_started;
+    uint64_t work;              /* flow-link visits of net_update: what the rates cost to compute */
 } net;
 
 /* Called by net_update for each flow whose rate changed: its new completion time and version. */

@@ -325,6 +325,40 @@ static void test_compute_and_collective_graph(void **state)
 }
 
 /* The same run twice gives the same timeline, bit for bit. */
+/* A work limit stops a run where its work passes it, in operations, the same on every machine:
+ * two runs with the same limit stop at the same work and the same simulated time, and the whole
+ * run's work is larger. */
+static void test_work_limit(void **state)
+{
+    (void)state;
+    plat_error perr;
+    plat_platform *p = plat_load_file("assets/platforms/classroom.xml", &perr);
+    assert_non_null(p);
+    char err[256];
+    ds_stats st[3];
+    int rc[3];
+    uint64_t limit = 0;
+    for (int k = 0; k < 3; k++) {
+        net *n = net_create(p, 0, 64, err, sizeof err);
+        ds *s = ds_create(n, 0);
+        ds_collective(s, COLL_ALLTOALL, COLL_DIRECT, NULL, 64, 1e8, "a", NULL, 0, err, sizeof err);
+        if (k > 0) ds_limit_work(s, limit);
+        rc[k] = ds_run(s, &st[k]);
+        if (k == 0) limit = st[0].work / 3;
+        ds_destroy(s);
+        net_destroy(n);
+    }
+    assert_int_equal(rc[0], 0);
+    assert_true(st[0].work > st[0].events && st[0].events > 0);
+    for (int k = 1; k < 3; k++) {
+        assert_int_equal(rc[k], 1);
+        assert_true(st[k].work > limit && st[k].work < st[0].work);
+        assert_true(st[k].end_s < st[0].end_s);
+    }
+    assert_true(st[1].work == st[2].work && st[1].end_s == st[2].end_s && st[1].events == st[2].events);
+    plat_free(p);
+}
+
 static void test_deterministic(void **state)
 {
     (void)state;
@@ -478,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_two_collectives_share_links_fairly),
         cmocka_unit_test(test_compute_and_collective_graph),
         cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_work_limit),
         cmocka_unit_test(test_chrome_trace),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_programs_are_consistent),
