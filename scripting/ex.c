@@ -325,8 +325,37 @@ static int text_only_load(lua_State *L)
     return 1;
 }
 
+#define EX_LOADING_KEY "usine.loading"   /* registry: true while a course or exercise file's top level runs */
+
+/* print for course and exercise code: to stderr while the file's top level runs (an author sees
+ * it under `course check` and `grade`; stdout carries reports, JSON Lines among them), nowhere in
+ * checks (they run once per submission). */
+static int course_print(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, EX_LOADING_KEY);
+    int loading = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (!loading) return 0;
+    int n = lua_gettop(L);
+    for (int i = 1; i <= n; i++) {
+        lua_getglobal(L, "tostring");                /* the sandbox's: no addresses, "nan" */
+        lua_pushvalue(L, i);
+        lua_call(L, 1, 1);
+        size_t len;
+        const char *t = lua_tolstring(L, -1, &len);
+        if (!t) return luaL_error(L, "'tostring' must return a string to 'print'");
+        if (i > 1) fputc('\t', stderr);
+        fwrite(t, 1, len, stderr);
+        lua_pop(L, 1);
+    }
+    fputc('\n', stderr);
+    return 0;
+}
+
 static void confine_course_code(lua_State *L)
 {
+    lua_pushcfunction(L, course_print);
+    lua_setglobal(L, "print");
     static const char *const removed[] = { "io", "os", "package", "require", "debug", "dofile", "loadfile", NULL };
     for (const char *const *r = removed; *r; r++) {
         lua_pushnil(L);
@@ -351,7 +380,11 @@ static int run_trusted_file(sbx *s, const char *path, char *err, size_t n)
     free(text);
     lua_remove(L, -1 - (st == SBX_OK));
     if (st != SBX_OK) return fail(err, n, "%s", sbx_message(s));
+    lua_pushboolean(L, 1);
+    lua_setfield(L, LUA_REGISTRYINDEX, EX_LOADING_KEY);
     st = sbx_call(s, 0, 1);
+    lua_pushboolean(L, 0);
+    lua_setfield(L, LUA_REGISTRYINDEX, EX_LOADING_KEY);
     if (st != SBX_OK) {
         const char *m = sbx_message(s);
         if (strncmp(m, short_name(path), strlen(short_name(path))) == 0) return fail(err, n, "%s", m);
@@ -364,6 +397,9 @@ static int run_trusted_file(sbx *s, const char *path, char *err, size_t n)
     }
     return 0;
 }
+
+/* The simulations of the usine library charge their work to the submission's budget. */
+static const lb_meter sandbox_meter = { sbx_remaining, sbx_charge };
 
 ex_exercise *ex_load(const char *path, const ex_host *host, char *err, size_t err_size)
 {
@@ -381,6 +417,7 @@ ex_exercise *ex_load(const char *path, const ex_host *host, char *err, size_t er
     lb_set_platform_path(L, host && host->platform_path ? host->platform_path : "");
     lb_open_usine(L, LB_FILES | LB_KERNELS);
     lua_setglobal(L, "usine");
+    lb_set_meter(L, &sandbox_meter);
     if (run_trusted_file(e->sb, path, err, err_size) != 0) goto fail;
     int rc = read_exercise(e, L, lua_gettop(L), err, err_size);
     if (rc != 0) goto fail;
@@ -418,36 +455,82 @@ void ex_free(ex_exercise *e)
 
 /* ---- grading ---------------------------------------------------------------------------------- */
 
-/* s.x for a name the submission did not define: a clear error instead of "attempt to call nil". */
+/* s.x for a name the submission did not define: a clear error instead of "attempt to call nil".
+ * Upvalue 1: the globals that could not be copied, name -> why. */
 static int results_missing(lua_State *L)
 {
     const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
-    lua_pushfstring(L, _("the submission does not define '%s'"), k);
+    if (lua_type(L, 2) == LUA_TSTRING && lua_rawget(L, lua_upvalueindex(1)) == LUA_TSTRING)
+        lua_pushfstring(L, _("the submission's global '%s' could not be copied for the checks: %s"), k, lua_tostring(L, -1));
+    else lua_pushfstring(L, _("the submission does not define '%s'"), k);
     return lua_error(L);
 }
 
-/* Build the results table: every global of the submission that is not a standard name, copied as
- * plain data. Runs inside sbx_call (copies charge the budget). Upvalue 1: the environment. */
-static int build_results(lua_State *L)
+/* Copy value 1 as plain data, with memo 2 (sbx_copy_plain_shared), inside sbx_call. */
+static int copy_one(lua_State *L)
 {
-    sbx *s = sbx_from_lua(L);
-    int env = lua_upvalueindex(1);
+    sbx_copy_plain_shared(L, 1, 2);
+    return 1;
+}
+
+static char *clean_str(const char *s);
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Push the results table: every global of the submission (the table at env) that is not a
+ * standard name, copied as plain data (copies charge the budget). One sandboxed call per global,
+ * in name order: a global that cannot be copied (too large for the memory cap, the budget spent)
+ * is left out and named, in the record's error and when a check asks for it; the others stay. */
+static void copy_globals(sbx *s, int env, gr_record *rec)
+{
+    lua_State *L = sbx_lua(s);
+    int n = 0;
+    for (lua_pushnil(L); lua_next(L, env); lua_pop(L, 1))
+        if (lua_type(L, -2) == LUA_TSTRING && !sbx_is_standard_name(s, lua_tostring(L, -2))) n++;
+    const char **names = ut_malloc((size_t)(n > 0 ? n : 1) * sizeof *names);   /* anchored by env */
+    n = 0;
+    for (lua_pushnil(L); lua_next(L, env); lua_pop(L, 1))
+        if (lua_type(L, -2) == LUA_TSTRING && !sbx_is_standard_name(s, lua_tostring(L, -2)))
+            names[n++] = lua_tostring(L, -2);
+    qsort(names, (size_t)n, sizeof *names, by_name);
+
     lua_newtable(L);
     int res = lua_gettop(L);
-    lua_pushnil(L);
-    while (lua_next(L, env)) {
-        if (lua_type(L, -2) == LUA_TSTRING && !sbx_is_standard_name(s, lua_tostring(L, -2))) {
-            lua_pushvalue(L, -2);
-            sbx_copy_plain(L, -2);
-            lua_rawset(L, res);
-        }
-        lua_pop(L, 1);
-    }
     lua_newtable(L);
-    lua_pushcfunction(L, results_missing);
+    int left_out = lua_gettop(L);
+    lua_newtable(L);
+    int memo = lua_gettop(L);                        /* what globals share stays shared */
+    for (int i = 0; i < n; i++) {
+        lua_pushcfunction(L, copy_one);
+        lua_pushstring(L, names[i]);
+        lua_rawget(L, env);                          /* raw: no metamethod of the submission runs here */
+        lua_pushvalue(L, memo);
+        if (sbx_call(s, 2, 1) == SBX_OK) {
+            lua_setfield(L, res, names[i]);
+            continue;
+        }
+        lua_pushstring(L, sbx_message(s));
+        lua_setfield(L, left_out, names[i]);
+        if (!rec->error) {
+            char m[512];
+            snprintf(m, sizeof m, _("the global '%s' could not be copied for the checks: %s"), names[i], sbx_message(s));
+            rec->error = clean_str(m);
+        }
+        lua_newtable(L);                             /* the memo may hold half-made copies: start again */
+        lua_replace(L, memo);
+        lua_gc(L, LUA_GCCOLLECT);                    /* what the failed copy had built */
+    }
+    lua_pop(L, 1);                                   /* memo */
+    free(names);
+    lua_newtable(L);
+    lua_pushvalue(L, left_out);
+    lua_pushcclosure(L, results_missing, 1);
     lua_setfield(L, -2, "__index");
     lua_setmetatable(L, res);
-    return 1;
+    lua_pop(L, 1);                                   /* left_out */
 }
 
 static char *clean(const char *s, size_t len)
@@ -509,13 +592,7 @@ void ex_grade(ex_exercise *e, const char *name, const char *text, size_t len, co
     if (st == SBX_OK) st = sbx_call(s, 0, 0);
     if (st != SBX_OK) rec->error = clean_str(sbx_message(s));
 
-    lua_pushvalue(L, env);
-    lua_pushcclosure(L, build_results, 1);
-    st = sbx_call(s, 0, 1);
-    if (st != SBX_OK) {
-        if (!rec->error) rec->error = clean_str(sbx_message(s));
-        lua_newtable(L);
-    }
+    copy_globals(s, env, rec);
     int results = lua_gettop(L);
 
     lua_rawgeti(L, LUA_REGISTRYINDEX, e->ref);

@@ -38,6 +38,16 @@ int lb_open_usine(lua_State *L, int flags);
  * platforms a course needs before the filter goes up). 0, or -1 with a message in err. */
 int lb_preload_platform(lua_State *L, const char *name_or_path, char *err, size_t err_size);
 
+/* A host that budgets the code calling the library (the sandbox) installs a meter: a simulation
+ * asks it how many instructions the caller has left before it runs (-1: no budget), runs at most
+ * that much work, and charges what it did (which raises once the budget is spent). The meter is
+ * kept by pointer and must outlive the state; NULL removes it. */
+typedef struct lb_meter {
+    long (*remaining)(lua_State *L);
+    void (*charge)(lua_State *L, long instructions);
+} lb_meter;
+void lb_set_meter(lua_State *L, const lb_meter *m);
+
 /* Kernels run only when the host allows it (grading child, app): they use OpenMP threads, which
  * must not start in a process that will fork. Off by default in every state. */
 void lb_allow_kernels(lua_State *L, int allow);

@@ -25,6 +25,14 @@
 #define LB_CACHE_KEY "usine.platforms"       /* registry: name or path -> platform userdata */
 #define LB_PATH_KEY "usine.platform_path"    /* registry: the folders of lb_set_platform_path */
 #define LB_KERNELS_KEY "usine.kernels"       /* registry: true once lb_allow_kernels(L, 1) */
+#define LB_METER_KEY "usine.meter"           /* registry: light userdata, the lb_meter of lb_set_meter */
+
+/* The work of one simulation (ds_stats.work: events and the network's flow-link visits) is capped
+ * per call, and charged to the caller's instruction budget. On this project's 2-core reference
+ * machine a unit costs 20-50 ns (`make bench`, bench_sim: "ns/work") and a Lua VM
+ * instruction about 5 ns, hence 8 instructions a unit; the cap, 2^25 units, is a second or two. */
+#define LB_SIM_MAX_WORK (1ull << 25)
+#define LB_WORK_INSTRUCTIONS 8
 
 typedef struct lb_platform {
     plat_platform *p;                        /* NULL until loaded (liolib style), then owned */
@@ -40,6 +48,12 @@ lb_box *lb_box_new(lua_State *L);            /* pushes an empty box */
 void lb_box_close(lb_box *b);                /* frees what it holds; an empty box is fine */
 
 int lb_flags(lua_State *L);                  /* flags upvalue of the running function */
+
+/* Before a simulation: the work it may do (LB_SIM_MAX_WORK, or less when the caller's budget is
+ * lower). After it, with ds_run's result: charge the work to the caller (raises when the budget
+ * ran out), then raise `too_much` (a translated message) if the run stopped at the cap. */
+unsigned long long lb_sim_work_limit(lua_State *L);
+void lb_sim_charge(lua_State *L, unsigned long long work, int stopped, const char *too_much);
 int lb_raise(lua_State *L, const char *msg); /* luaL_error(L, "%s", msg): msg may be on the C stack */
 const char *lb_describe(lua_State *L, int idx); /* a value for messages: 42, 'text' or its type; pushes */
 

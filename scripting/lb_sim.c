@@ -6,8 +6,10 @@
  * in those that share links at the same time: a collective is refused when its program sends more
  * than MAX_MESSAGES messages, or more than MAX_AT_ONCE in one step; a schedule holds at most
  * MAX_SCHEDULE messages, and is refused when messages of many sizes crowd the same links
- * (MAX_CONTENTION, below). The simulator is created after every argument is read and destroyed
- * before results are pushed; the schedule's arrays are Lua userdata. */
+ * (MAX_CONTENTION, below). Those caps bound what is built; what is run is bounded by its work
+ * (LB_SIM_MAX_WORK, and the caller's instruction budget, which the work is charged to). The
+ * simulator is created after every argument is read and destroyed before results are pushed; the
+ * schedule's arrays are Lua userdata. */
 #include "lb.h"
 #include "lb_int.h"
 
@@ -67,7 +69,7 @@ int lb_usine_collective(lua_State *L)
     double bytes = lb_num(L, &t, "bytes", 1, 0, 0, 1e12, 1);
 
     char err[512] = "", formula[256] = "";
-    ds_stats st;
+    ds_stats st = { 0 };
     coll_cost cost;
     coll_plan plan;
     double closed = 0;
@@ -87,12 +89,17 @@ int lb_usine_collective(lua_State *L)
         }
         coll_plan_free(&plan);
     }
+    int stopped = 0;
     if (ok) {
         s = ds_create(n, 0);
         int task = ds_collective(s, (coll_op)op, (coll_algo)algo, NULL, gpus, bytes, coll_op_name((coll_op)op), NULL, 0,
                                  err, sizeof err);
-        ok = task >= 0 && ds_run(s, &st) == 0;
+        ok = task >= 0;
         if (ok) {
+            ds_limit_work(s, lb_sim_work_limit(L));
+            stopped = ds_run(s, &st) == 1;
+        }
+        if (ok && !stopped) {
             const coll_plan *run = ds_collective_plan(s, task);
             closed = coll_closed_form_s(run, &cost);
             ut_strlcpy(formula, coll_formula(run), sizeof formula);
@@ -101,6 +108,7 @@ int lb_usine_collective(lua_State *L)
     ds_destroy(s);
     net_destroy(n);
     if (!ok) return lb_raise(L, err);
+    lb_sim_charge(L, st.work, stopped, _("this collective needs more work than one call may simulate: use fewer GPUs"));
 
     double algbw = st.end_s > 0 ? bytes / st.end_s / 1e9 : 0;
     lua_createtable(L, 0, 16);
@@ -244,8 +252,10 @@ static double contention(const net *n, const sched *sc, int nmsg, int *worst)
     return sum;
 }
 
-/* Build and run the schedule; 0, or -1 with the simulator's message. */
-static int run_schedule(ds *s, net *n, sched *sc, int nsteps, int gpus, double *end_s, char *err, size_t errsz)
+/* Build and run the schedule, at most max_work of it; 0, 1 when it stopped there (*work: what it
+ * did), or -1 with the simulator's message. */
+static int run_schedule(ds *s, net *n, sched *sc, int nsteps, int gpus, unsigned long long max_work, double *end_s,
+                        unsigned long long *work, char *err, size_t errsz)
 {
     int worst = 0;
     if (contention(n, sc, sc->first[nsteps], &worst) > MAX_CONTENTION) {
@@ -286,8 +296,11 @@ static int run_schedule(ds *s, net *n, sched *sc, int nsteps, int gpus, double *
             if (sc->last[g] < 0) return -1;
         }
     }
-    ds_stats st;
-    ds_run(s, &st);
+    ds_stats st = { 0 };
+    ds_limit_work(s, max_work);
+    int stopped = ds_run(s, &st) == 1;
+    *work = st.work;
+    if (stopped) return 1;
     double end = 0;
     for (int k = 0; k < nsteps; k++) {
         for (int i = sc->first[k]; i < sc->first[k + 1]; i++) {
@@ -331,12 +344,14 @@ int lb_usine_schedule(lua_State *L)
     double end_s = 0;
     memset(sc->step_end, 0, (size_t)nsteps * sizeof *sc->step_end);
     if (nmsg > 0) {
+        unsigned long long max_work = lb_sim_work_limit(L), work = 0;
         net *n = net_create(p, part, gpus, err, sizeof err);
         ds *s = n ? ds_create(n, 0) : NULL;
-        int rc = s ? run_schedule(s, n, sc, (int)nsteps, gpus, &end_s, err, sizeof err) : -1;
+        int rc = s ? run_schedule(s, n, sc, (int)nsteps, gpus, max_work, &end_s, &work, err, sizeof err) : -1;
         ds_destroy(s);
         net_destroy(n);
-        if (rc != 0) return lb_raise(L, err);
+        if (rc < 0) return lb_raise(L, err);
+        lb_sim_charge(L, work, rc == 1, _("this schedule needs more work than one call may simulate: use fewer messages"));
     }
 
     lua_createtable(L, 0, 3);

@@ -16,9 +16,9 @@
 #include <string.h>
 
 enum { KIND_PREDICT, KIND_PLAN, KIND_STEP };
-/* A simulated step has tasks for every micro-batch on every GPU (and, with tensor parallelism,
- * collectives for every layer of each): GPUs x micro-batches = 2^17 is about 8 million events,
- * a second or two. */
+/* A simulated step has tasks for every micro-batch on every GPU (and, with tensor parallelism, a
+ * collective for each): GPUs x micro-batches caps what is built (2^17 is about 8 million events);
+ * what is run is capped by its work (LB_SIM_MAX_WORK). */
 enum { STEP_MAX_GPUS = 1024, STEP_MAX_WORK = 1 << 17, PLAN_MAX_TOP = 100, MAX_GBS = 1 << 30 };
 
 static const char *const predict_keys[] = {
@@ -199,7 +199,7 @@ int lb_usine_step(lua_State *L)
     read_opts(L, KIND_STEP, &in);
     char err[512] = "";
     tm_result r;
-    ds_stats st;
+    ds_stats st = { 0 };
     tm_ctx *c = open_ctx(&in, err, sizeof err);
     int ok = c && tm_predict(c, &in.m, &in.pl, in.tokens, &r, err, sizeof err) == 0;
     if (ok && (double)in.pl.gpus * r.micro_batches > STEP_MAX_WORK) {
@@ -210,11 +210,18 @@ int lb_usine_step(lua_State *L)
     }
     net *n = ok ? net_create(in.p, in.part, in.pl.gpus, err, sizeof err) : NULL;
     ds *s = n ? ds_create(n, 0) : NULL;
-    ok = s && tm_build_step(c, &in.m, &in.pl, s, err, sizeof err) >= 0 && ds_run(s, &st) == 0;
+    int stopped = 0;
+    ok = s && tm_build_step(c, &in.m, &in.pl, s, err, sizeof err) >= 0;
+    if (ok) {
+        ds_limit_work(s, lb_sim_work_limit(L));
+        stopped = ds_run(s, &st) == 1;
+    }
     ds_destroy(s);
     net_destroy(n);
     tm_ctx_destroy(c);
     if (!ok) return lb_raise(L, err);
+    lb_sim_charge(L, st.work, stopped,
+                  _("this step needs more work than one call may simulate: use fewer GPUs or a smaller batch"));
     lua_createtable(L, 0, 4);
     lb_setnum(L, "simulated_s", st.end_s);
     lb_setnum(L, "predicted_s", r.step_s);

@@ -8,6 +8,7 @@
 #include "kn.h"
 #include "util.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,6 +46,41 @@ void lb_box_close(lb_box *b)
 int lb_flags(lua_State *L)
 {
     return (int)lua_tointeger(L, lua_upvalueindex(1));
+}
+
+void lb_set_meter(lua_State *L, const lb_meter *m)
+{
+    if (m) lua_pushlightuserdata(L, (void *)m);
+    else lua_pushnil(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, LB_METER_KEY);
+}
+
+static const lb_meter *meter(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, LB_METER_KEY);
+    const lb_meter *m = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return m;
+}
+
+unsigned long long lb_sim_work_limit(lua_State *L)
+{
+    const lb_meter *m = meter(L);
+    long left = m ? m->remaining(L) : -1;
+    unsigned long long max = LB_SIM_MAX_WORK;
+    if (left >= 0 && (unsigned long long)left / LB_WORK_INSTRUCTIONS + 1 < max)
+        max = (unsigned long long)left / LB_WORK_INSTRUCTIONS + 1;   /* one past: the charge then raises */
+    return max;
+}
+
+void lb_sim_charge(lua_State *L, unsigned long long work, int stopped, const char *too_much)
+{
+    const lb_meter *m = meter(L);
+    if (m && m->remaining(L) >= 0) {
+        unsigned long long n = work * LB_WORK_INSTRUCTIONS;
+        m->charge(L, n > (unsigned long long)LONG_MAX ? LONG_MAX : (long)n);
+    }
+    if (stopped) lb_raise(L, too_much);
 }
 
 int lb_raise(lua_State *L, const char *msg)

@@ -61,7 +61,7 @@ const char *sbx_status_message(sbx_status st)
     case SBX_OK: return N_("ok");
     case SBX_ERROR: return N_("error");
     case SBX_SYNTAX: return N_("syntax error");
-    case SBX_INSTRUCTIONS: return N_("instruction limit reached (an endless loop?)");
+    case SBX_INSTRUCTIONS: return N_("instruction limit reached (an endless loop, or a simulation too large?)");
     case SBX_MEMORY: return N_("memory limit reached");
     case SBX_TIME: return N_("time limit reached");
     }
@@ -166,7 +166,15 @@ void sbx_charge(lua_State *L, long n)
     if (!s->in_call) return;
     s->remaining -= n;
     if (s->remaining <= 0 && s->killed == SBX_OK) s->killed = SBX_INSTRUCTIONS;
+    if (s->killed == SBX_OK && n >= SBX_HOOK_EVERY && now_s() > s->deadline) s->killed = SBX_TIME;
     if (s->killed != SBX_OK) sbx_kill(L, s);
+}
+
+long sbx_remaining(lua_State *L)
+{
+    const sbx *s = sbx_from_lua(L);
+    if (!s->in_call) return -1;
+    return s->remaining > 0 ? s->remaining : 0;
 }
 
 /* ---- wrappers of library functions ----------------------------------------------------------- */
@@ -1177,4 +1185,9 @@ void sbx_copy_plain(lua_State *L, int idx)
     lua_newtable(L);
     copy_value(L, idx, lua_gettop(L), 0);
     lua_remove(L, -2);
+}
+
+void sbx_copy_plain_shared(lua_State *L, int idx, int memo)
+{
+    copy_value(L, lua_absindex(L, idx), lua_absindex(L, memo), 0);
 }

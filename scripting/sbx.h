@@ -79,9 +79,15 @@ const char *sbx_output(const sbx *s, size_t *len);  /* what print wrote (capped)
  * foreign userdata) becomes nil. Tables of any depth are copied (breadth first, no recursion); the
  * copy counts against the memory cap and charges one instruction per entry. */
 void sbx_copy_plain(lua_State *L, int idx);
+/* The same, with the table at memo (original -> copy) kept from one copy to the next, so that what
+ * several copied values share stays shared. */
+void sbx_copy_plain_shared(lua_State *L, int idx, int memo);
 
 /* Charge n units of work done in C to the instruction budget; raises when it runs out. */
 void sbx_charge(lua_State *L, long n);
+/* What is left of the instruction budget while a submission's call runs; -1 outside one (the
+ * exercise's own code, which has no budget). */
+long sbx_remaining(lua_State *L);
 
 const char *sbx_status_message(sbx_status st);  /* "instruction limit reached", ... (English; translated with _()) */
 

@@ -113,8 +113,9 @@ static void test_hostile_submissions(void **state)
     static char names[40][128];
     const char *argv_paths[40];
     int n = 0;
-    for (struct dirent *e; (e = readdir(d)) && n < 26;)
+    for (struct dirent *e; (e = readdir(d));)
         if (strstr(e->d_name, ".lua")) {
+            assert_true(n < 40);                                  /* every file is graded */
             snprintf(names[n], sizeof names[n], "%s/%s", HOSTILE, e->d_name);
             argv_paths[n] = names[n];
             n++;
@@ -149,6 +150,7 @@ static void test_hostile_submissions(void **state)
                 { "/bytecode.lua", "'dump'" }, { "/error_tostring.lua", "error object is a table" },
                 { "/platform_file.lua", "platform" }, { "/kernels.lua", "kernels" },
                 { "/output_flood.lua", "instruction limit" }, { "/deep_recursion.lua", "stack overflow" },
+                { "/simulation_bomb.lua", "instruction limit" },
             };
             for (size_t c = 0; c < sizeof cause / sizeof *cause; c++)
                 if (strstr(sub, cause[c].file) && !strstr(msg, cause[c].says))
@@ -533,6 +535,85 @@ static void keep_one(void *ud, int index, gr_record *rec)
 
 /* A child that writes to stderr while the grader's stderr is a file: with RLIMIT_FSIZE 0 it
  * used to die of SIGXFSZ and its message was lost. The grader copies it to its own stderr. */
+/* A global too large to copy for the checks is left out and named; the others stay, so the
+ * functions beside it are graded, and a check that asks for it is told why it is missing. Two
+ * globals naming one table share one copy. */
+static void test_globals_copied_one_by_one(void **state)
+{
+    (void)state;
+    char err[300];
+    ex_host host = { .platform_path = "assets/platforms" };
+    ex_exercise *e = ex_load(EX, &host, err, sizeof err);
+    if (!e) fail_msg("%s", err);
+    static const char big[] =
+        "big = {}\nfor i = 1, 400000 do big[i] = { i } end\n"
+        "function gpus(p, partition) return p:totals(partition).gpus end\n"
+        "function peak(p, partition) return big end\n";
+    gr_record rec;
+    ex_grade(e, "big.lua", big, sizeof big - 1, "en", &rec);
+    assert_non_null(rec.error);
+    if (!strstr(rec.error, "'big'") || !strstr(rec.error, "memory limit"))
+        fail_msg("the error does not name the global and the cause: %s", rec.error);
+    assert_int_equal(rec.checks[0].status, GR_PASSED);               /* gpus survived */
+    assert_true(rec.score == rec.checks[0].max);
+    gr_record_free(&rec);
+
+    /* Two names for one table: one copy (two would pass the memory cap). */
+    static const char shared[] =
+        "t = {}\nfor i = 1, 230000 do t[i] = { i } end\nalias = t\n"
+        "function gpus(p, partition) return p:totals(partition).gpus end\n";
+    ex_grade(e, "shared.lua", shared, sizeof shared - 1, "en", &rec);
+    if (rec.error) fail_msg("two names for one table are copied once, not twice: %s", rec.error);
+    assert_int_equal(rec.checks[0].status, GR_PASSED);
+    gr_record_free(&rec);
+    ex_free(e);
+
+    /* A check asking for the global left out hears why it is missing. */
+    char path[128];
+    snprintf(path, sizeof path, "%s/reads-big.lua", tmpdir);
+    char *text = ut_read_all(EX), *at = strstr(text, "checks = {");
+    assert_non_null(at);
+    at += strlen("checks = {");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%.*s\n    { id = 'big', title = { fr = 'x', en = 'x' }, hint = { fr = 'x', en = 'x' }, points = 1,\n"
+               "      run = function(s) return #s.big > 0 end },%s", (int)(at - text), text, at);
+    fclose(f);
+    free(text);
+    e = ex_load(path, &host, err, sizeof err);
+    if (!e) fail_msg("%s", err);
+    ex_grade(e, "big.lua", big, sizeof big - 1, "en", &rec);
+    assert_int_equal(rec.checks[0].status, GR_ERROR);
+    if (!strstr(rec.checks[0].message, "'big' could not be copied") || !strstr(rec.checks[0].message, "memory limit"))
+        fail_msg("the check's message does not say why 'big' is missing: %s", rec.checks[0].message);
+    gr_record_free(&rec);
+    ex_free(e);
+}
+
+/* print in exercise code: the file's top level writes to stderr, checks write nowhere, and stdout
+ * (JSON Lines here) holds the report alone. */
+static void test_exercise_print_keeps_stdout_clean(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/prints.lua", tmpdir);
+    char *text = ut_read_all(EX), *at = strstr(text, "run = function(s)");
+    assert_non_null(at);
+    at += strlen("run = function(s)");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "print('top', 42)\n%.*s print('in a check')%s", (int)(at - text), text, at);
+    fclose(f);
+    free(text);
+    run("en", "grade", path, GOOD "solution.lua", "--format", "json", NULL);
+    assert_int_equal(R.status, 0);
+    if (R.out[0] != '{' || strstr(R.out, "top") || strstr(R.out, "in a check")) fail_msg("stdout: %s", R.out);
+    cJSON *rec[1];
+    assert_int_equal(parse_lines(rec, 1), 1);
+    cJSON_Delete(rec[0]);
+    if (!strstr(R.err, "top\t42\n") || strstr(R.err, "in a check")) fail_msg("stderr: %s", R.err);
+}
+
 static void test_child_stderr_reaches_a_file(void **state)
 {
     (void)state;
@@ -847,6 +928,8 @@ int main(void)
         cmocka_unit_test(test_confinement),
         cmocka_unit_test(test_good_submissions),
         cmocka_unit_test(test_hostile_submissions),
+        cmocka_unit_test(test_globals_copied_one_by_one),
+        cmocka_unit_test(test_exercise_print_keeps_stdout_clean),
         cmocka_unit_test(test_same_grade_every_time),
         cmocka_unit_test(test_vpl_cannot_be_fooled),
         cmocka_unit_test(test_junit_gradescope_classroom),

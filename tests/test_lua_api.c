@@ -770,6 +770,70 @@ static void test_collective_matches_the_c_api(void **state)
     fails(L, "usine0.collective{platform = 'selene', op = 'alltoall', gpus = 1024, bytes = 1e6}", "fewer GPUs", NULL);
 }
 
+/* A meter as the sandbox installs one: `left` instructions, every charge recorded; charging past
+ * the budget raises, as sbx_charge does. */
+static long meter_left, meter_charged, meter_calls;
+static long fake_remaining(lua_State *L)
+{
+    (void)L;
+    return meter_left;
+}
+static void fake_charge(lua_State *L, long n)
+{
+    meter_charged += n;
+    meter_calls++;
+    meter_left -= n;
+    if (meter_left <= 0) luaL_error(L, "budget spent");
+}
+static const lb_meter fake_meter = { fake_remaining, fake_charge };
+
+/* The simulations charge their work (ds_stats.work, 8 instructions a unit) to the caller's budget
+ * and run no further than it: a call cannot burn the processor beyond what its caller may spend. */
+static void test_simulations_charge_their_work(void **state)
+{
+    lua_State *L = *state;
+    lb_set_meter(L, &fake_meter);
+
+    /* The charge is the work of the same collective run in C, 8 instructions a unit. */
+    plat_platform *p = load("classroom");
+    char err[256];
+    net *n = net_create(p, 0, 64, err, sizeof err);
+    ds *s = ds_create(n, 0);
+    ds_collective(s, COLL_ALLREDUCE, COLL_RING, NULL, 64, 1e9, "x", NULL, 0, err, sizeof err);
+    ds_stats st;
+    assert_int_equal(ds_run(s, &st), 0);
+    assert_true(st.work > st.events);
+    meter_left = 1L << 40, meter_charged = 0, meter_calls = 0;
+    double t = num(L, "usine0.collective{platform = 'classroom', gpus = 64, bytes = 1e9}.simulated_s");
+    assert_true(t == st.end_s);
+    assert_int_equal(meter_calls, 1);
+    assert_int_equal(meter_charged, (long)st.work * 8);
+    ds_destroy(s);
+    net_destroy(n);
+    plat_free(p);
+
+    /* A budget smaller than the work: the run stops about where the budget ends, and the charge
+     * raises. A step of 1024 GPUs and 128 micro-batches is some 10^8 units of work. */
+    meter_left = 1000000, meter_charged = 0, meter_calls = 0;
+    fails(L, "usine0.step{platform = 'eos', model = 'llama2-70b', gpus = 1024, tp = 8, pp = 1, gbs = 16384}",
+          "budget spent", NULL);
+    assert_int_equal(meter_calls, 1);
+    assert_true(meter_charged > 1000000 && meter_charged < 2000000);
+    meter_left = 1000, meter_charged = 0;
+    fails(L, "usine0.collective{platform = 'classroom', gpus = 64, bytes = 1e9}", "budget spent", NULL);
+    assert_true(meter_charged < 1000000);
+    meter_left = 1000, meter_charged = 0;
+    fails(L, "local m = {} for i = 0, 62 do m[#m + 1] = {from = i, to = i + 1, bytes = 1e6 * (i + 1)} end "
+             "usine0.schedule{platform = 'classroom', gpus = 64, steps = {m}}", "budget spent", NULL);
+    assert_true(meter_charged < 100000);
+
+    /* No budget (the exercise's own code): no charge, and the per-call cap still holds. */
+    meter_left = -1, meter_charged = 0, meter_calls = 0;
+    assert_true(num(L, "usine0.collective{platform = 'classroom', gpus = 8, bytes = 1e6}.messages") > 0);
+    assert_int_equal(meter_calls, 0);
+    lb_set_meter(L, NULL);
+}
+
 static void test_schedule_ring_matches_the_simulator(void **state)
 {
     lua_State *L = *state;
@@ -947,6 +1011,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_plan_matches_tm_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_step_matches_the_simulator, setup, teardown),
         cmocka_unit_test_setup_teardown(test_collective_matches_the_c_api, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_simulations_charge_their_work, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schedule_ring_matches_the_simulator, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schedule_semantics_and_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kernels_are_gated, setup, teardown),

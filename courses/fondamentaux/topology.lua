@@ -374,7 +374,7 @@ topology", ISCA 2008.
   minutes = 50,
   platform = "classroom",
   scenario = { partition = "gpu" },
-  limits = { seconds = 10 },
+  limits = { instructions = 2e8, seconds = 10 },
   starter = [[
 -- Exercice 10 : topologie du réseau / Exercise 10: network topology
 
