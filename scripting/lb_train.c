@@ -191,8 +191,8 @@ int lb_usine_plan(lua_State *L)
     return 1;
 }
 
-/* As `usine simulate step` does: the analytic prediction, then the same step built into a
- * simulator on a network of the plan's GPUs and run. */
+/* As `usine simulate step` does: the analytic prediction, then the same step replayed by the
+ * simulator on the context's network (tm_step_simulate). */
 int lb_usine_step(lua_State *L)
 {
     train_in in;
@@ -200,24 +200,24 @@ int lb_usine_step(lua_State *L)
     char err[512] = "";
     tm_result r;
     ds_stats st = { 0 };
-    tm_ctx *c = open_ctx(&in, err, sizeof err);
-    int ok = c && tm_predict(c, &in.m, &in.pl, in.tokens, &r, err, sizeof err) == 0;
+    tm_ctx *c = tm_ctx_create(in.p, in.part, in.pl.gpus, err, sizeof err);
+    int ok = c && tm_plan_check(c, &in.m, &in.pl, err, sizeof err) == 0 &&
+             tm_predict(c, &in.m, &in.pl, in.tokens, &r, err, sizeof err) == 0;
     if (ok && (double)in.pl.gpus * r.micro_batches > STEP_MAX_WORK) {
         snprintf(err, sizeof err, _("a step of %d GPUs with %d micro-batches each is more than one call may simulate "
                                     "(GPUs x micro-batches at most %d): use fewer GPUs or a smaller batch"),
                  in.pl.gpus, r.micro_batches, STEP_MAX_WORK);
         ok = 0;
     }
-    net *n = ok ? net_create(in.p, in.part, in.pl.gpus, err, sizeof err) : NULL;
-    ds *s = n ? ds_create(n, 0) : NULL;
+    tm_step *step = ok ? tm_step_simulate(c, &in.m, &in.pl, &(tm_step_opts){ .max_work = lb_sim_work_limit(L) }, err, sizeof err)
+                       : NULL;
     int stopped = 0;
-    ok = s && tm_build_step(c, &in.m, &in.pl, s, err, sizeof err) >= 0;
-    if (ok) {
-        ds_limit_work(s, lb_sim_work_limit(L));
-        stopped = ds_run(s, &st) == 1;
+    if (step) {
+        st = *tm_step_stats(step);
+        stopped = tm_step_stopped(step);
     }
-    ds_destroy(s);
-    net_destroy(n);
+    ok = step != NULL;
+    tm_step_free(step);
     tm_ctx_destroy(c);
     if (!ok) return lb_raise(L, err);
     lb_sim_charge(L, st.work, stopped,

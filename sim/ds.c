@@ -321,11 +321,13 @@ int ds_run(ds *s, ds_stats *stats)
     int stopped = 0;
     if (s->ran) return -1;
     s->ran = 1;
+    /* The network may have carried an earlier run: count this run's share of its statistics. */
+    uint64_t work0 = s->n->work, updates0 = s->n->updates;
     s->now_s = 0;
     for (int i = 0; i < s->ntasks; i++)
         if (s->tasks[i].deps_left == 0 && isnan(s->tasks[i].start_s)) start_task(s, i);
     for (;;) {
-        if (s->max_work && s->stats.events + s->n->work > s->max_work) {
+        if (s->max_work && s->stats.events + (s->n->work - work0) > s->max_work) {
             stopped = 1;
             break;
         }
@@ -361,8 +363,8 @@ int ds_run(ds *s, ds_stats *stats)
         s->stats.events++;
     }
     s->stats.end_s = s->now_s;
-    s->stats.rate_updates = s->n->updates;
-    s->stats.work = s->stats.events + s->n->work;
+    s->stats.rate_updates = s->n->updates - updates0;
+    s->stats.work = s->stats.events + (s->n->work - work0);
     tl_finish(s->timeline);
     if (stats) *stats = s->stats;
     return stopped;

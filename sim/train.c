@@ -1,5 +1,6 @@
 /* train.c: the analytic training model (see train.h for what it counts). */
 #include "train.h"
+#include "train_int.h"
 
 #include "coll.h"
 #include "ds.h"
@@ -182,7 +183,6 @@ void tm_ctx_destroy(tm_ctx *c)
     free(c);
 }
 
-int tm_ctx_gpus_per_node(const tm_ctx *c) { return c->gpn; }
 
 void tm_ctx_efficiency(const tm_ctx *c, double *matmul, double *memory)
 {
@@ -196,6 +196,7 @@ void tm_ctx_set_efficiency(tm_ctx *c, double matmul, double memory)
     if (memory > 0 && memory <= 1) c->eff_memory = memory;
 }
 const net *tm_ctx_net(const tm_ctx *c) { return c->net; }
+net *tm_ctx_net_for_step(tm_ctx *c) { return c->net; }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Plan checks, with what would work instead. */

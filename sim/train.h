@@ -1,7 +1,7 @@
 /* train.h: the analytic training model. How long does one optimizer step of a transformer take on
  * a platform with a given parallel plan, how much memory does it need per GPU, and what does a
  * whole run cost in time, energy, carbon and lost work? The discrete-event simulator (ds.h) runs the
- * same step for checking (tm_build_step); this file is the fast half of "one model, two speeds".
+ * same step for checking (tm_step_simulate); this file is the fast half of "one model, two speeds".
  *
  * Usage:
  *     tm_ctx *c = tm_ctx_create(platform, partition, gpus, err, sizeof err);
@@ -124,7 +124,6 @@ int tm_recompute_from_name(const char *s);              /* tm_recompute, or -1 *
 typedef struct tm_ctx tm_ctx;
 tm_ctx *tm_ctx_create(const plat_platform *p, int partition, int gpus, char *err, size_t err_size);
 void tm_ctx_destroy(tm_ctx *c);
-int tm_ctx_gpus_per_node(const tm_ctx *c);
 const net *tm_ctx_net(const tm_ctx *c);
 /* The efficiencies in use (the platform's, or 1 when the file gives none), and an override for
  * calibration (usine validate --fit). */
@@ -144,13 +143,35 @@ int tm_predict(const tm_ctx *c, const tm_model *m, const tm_plan *pl, double tok
  * use every NIC of a node), direct for all-to-all and point-to-point, else the ring. */
 coll_algo tm_group_algo(const net *n, const int *gpus, int p, coll_op op);
 
-/* Put one training step into a discrete-event simulator built on tm_ctx_net(c) (see ds.h): per GPU
- * the compute of every micro-batch in the 1F1B order, tensor-parallel all-reduces, pipeline sends,
- * the data-parallel gradient reduction (overlapped as the analytic model assumes) and the optimizer.
- * The plain 1F1B schedule with ZeRO 0 or 1 and no context parallelism; anything else returns -1 and
- * says so. Returns the id of the last task, or -1. */
-struct ds;
-int tm_build_step(const tm_ctx *c, const tm_model *m, const tm_plan *pl, struct ds *s, char *err, size_t err_size);
+/* One training step replayed by the discrete-event simulator (ds.h) on the context's network:
+ * per GPU the compute of every micro-batch in the 1F1B order, tensor-parallel all-reduces, pipeline
+ * sends, the data-parallel gradient reduction (overlapped as the analytic model assumes) and the
+ * optimizer. The plain 1F1B schedule with ZeRO 0 or 1 and no context parallelism; anything else is
+ * refused with a message. The step owns its simulator and timeline; the context owns the network,
+ * so it must outlive the step, and carries one step at a time (predictions on it meanwhile are fine:
+ * they only read routes).
+ *
+ *     tm_step_opts o = { .detail = 1 };                 // detail: per-link loads in the timeline
+ *     tm_step *s = tm_step_simulate(c, &m, &pl, &o, err, sizeof err);
+ *     if (!s) ...                                       // err says why (bad or unsupported plan)
+ *     printf("%g s against %g s\n", tm_step_stats(s)->end_s, tm_step_predicted(s)->step_s);
+ *     tm_step_free(s);
+ */
+typedef struct tm_step tm_step;
+typedef struct tm_step_opts {
+    int detail;                 /* detailed timeline (link loads, collective steps), as ds_create */
+    unsigned long long max_work;/* stop the run past this much work (ds_limit_work); 0: no limit */
+} tm_step_opts;
+struct ds_stats;
+struct tl;
+tm_step *tm_step_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, const tm_step_opts *o, char *err, size_t err_size);
+void tm_step_free(tm_step *s);                          /* NULL is fine */
+const struct ds_stats *tm_step_stats(const tm_step *s); /* end_s: the simulated step */
+int tm_step_stopped(const tm_step *s);                  /* 1: stopped at max_work, the times are partial */
+const tm_result *tm_step_predicted(const tm_step *s);   /* the analytic prediction of the same step */
+const tm_plan *tm_step_plan(const tm_step *s);          /* the plan as checked (dp filled in) */
+struct tl *tm_step_timeline(const tm_step *s);          /* owned by the step */
+const net *tm_step_net(const tm_step *s);               /* the context's */
 
 /* Search every valid (tp, pp, vpp, dp, mbs, zero, recompute) for gpus and gbs, keeping the plans
  * that fit, fastest first. `base` gives the fixed choices (precision, flash, seq_parallel, cp,

@@ -2,6 +2,7 @@
  * same pieces as the analytic model (tm_result.parts), but the communication runs as flows on the
  * network, so contention and the pipeline's real schedule decide the time. */
 #include "train.h"
+#include "train_int.h"
 
 #include "ds.h"
 #include "util.h"
@@ -93,18 +94,18 @@ static int channels(ds *s, const net *nw, coll_op op, const int *group, int p, d
     return last;
 }
 
-int tm_build_step(const tm_ctx *c, const tm_model *m, const tm_plan *plan, ds *s, char *err, size_t n)
+/* Put the step into the simulator s (built on the context's network); r is its prediction. The id
+ * of the last task, or -1 with a message. */
+static int build_step(const tm_ctx *c, const tm_plan *plan, const tm_result *r, ds *s, char *err, size_t n)
 {
-    tm_result r;
-    if (tm_predict(c, m, plan, 0, &r, err, n) != 0) return -1;
     if (plan->vpp > 1 || plan->cp > 1 || plan->zero > 1) {
         snprintf(err, n, "%s", _("the discrete-event step runs the plain 1F1B schedule with ZeRO 0 or 1 and no context "
                                  "parallelism; --vpp, --cp and --zero 2-3 are in the analytic model only ('usine predict')"));
         return -1;
     }
-    const tm_parts *P = &r.parts;
+    const tm_parts *P = &r->parts;
     builder b = { 0 };
-    b.s = s, b.pl = plan, b.tp = plan->tp, b.pp = plan->pp, b.dp = r.dp, b.m = r.micro_batches;
+    b.s = s, b.pl = plan, b.tp = plan->tp, b.pp = plan->pp, b.dp = r->dp, b.m = r->micro_batches;
     b.err = err, b.err_size = n;
     int gpus = plan->gpus;
     size_t slots = (size_t)b.dp * b.pp * b.m * b.tp;
@@ -199,3 +200,48 @@ int tm_build_step(const tm_ctx *c, const tm_model *m, const tm_plan *plan, ds *s
     free(b.nlast_b_deps);
     return rc ? -1 : last;
 }
+
+/* ------------------------------------------------------------------------------------------ */
+
+struct tm_step {
+    ds *sim;
+    const net *net;
+    tm_plan plan;
+    tm_result predicted;
+    ds_stats stats;
+    int stopped;
+};
+
+tm_step *tm_step_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, const tm_step_opts *o, char *err, size_t n)
+{
+    tm_step *st = ut_calloc(1, sizeof *st);
+    st->plan = *pl;
+    if (tm_plan_check(c, m, &st->plan, err, n) != 0 || tm_predict(c, m, &st->plan, 0, &st->predicted, err, n) != 0) {
+        free(st);
+        return NULL;
+    }
+    net *nw = tm_ctx_net_for_step(c);
+    st->net = nw;
+    st->sim = ds_create(nw, o ? o->detail : 0);
+    if (build_step(c, &st->plan, &st->predicted, st->sim, err, n) < 0) {
+        tm_step_free(st);
+        return NULL;
+    }
+    if (o && o->max_work) ds_limit_work(st->sim, o->max_work);
+    st->stopped = ds_run(st->sim, &st->stats) == 1;
+    return st;
+}
+
+void tm_step_free(tm_step *s)
+{
+    if (!s) return;
+    ds_destroy(s->sim);
+    free(s);
+}
+
+const ds_stats *tm_step_stats(const tm_step *s) { return &s->stats; }
+int tm_step_stopped(const tm_step *s) { return s->stopped; }
+const tm_result *tm_step_predicted(const tm_step *s) { return &s->predicted; }
+const tm_plan *tm_step_plan(const tm_step *s) { return &s->plan; }
+tl *tm_step_timeline(const tm_step *s) { return ds_timeline(s->sim); }
+const net *tm_step_net(const tm_step *s) { return s->net; }

@@ -673,13 +673,10 @@ static void test_step_matches_the_simulator(void **state)
     pl.gpus = 64, pl.tp = 4, pl.pp = 2, pl.gbs = 128, pl.recompute = TM_RC_FULL, pl.prec = PLAT_FP16;
     tm_result r;
     assert_int_equal(tm_predict(c, m, &pl, 0, &r, err, sizeof err), 0);
-    net *n = net_create(p, 0, 64, err, sizeof err);
-    ds *s = ds_create(n, 0);
-    if (tm_build_step(c, m, &pl, s, err, sizeof err) < 0) fail_msg("%s", err);
-    ds_stats st;
-    ds_run(s, &st);
-    ds_destroy(s);
-    net_destroy(n);
+    tm_step *s = tm_step_simulate(c, m, &pl, NULL, err, sizeof err);
+    if (!s) fail_msg("%s", err);
+    ds_stats st = *tm_step_stats(s);
+    tm_step_free(s);
     tm_ctx_destroy(c);
     plat_free(p);
     run(L, "r = usine0.step{platform = 'selene', model = 'megatron-7.5b', gpus = 64, tp = 4, pp = 2, gbs = 128, "

@@ -1,4 +1,4 @@
-/* test_train.c: the analytic training model (train.h) and its discrete-event replay (tm_build_step):
+/* test_train.c: the analytic training model (train.h) and its discrete-event replay (tm_step_simulate):
  * parameter and FLOP counts against the published formulas, memory against what each technique
  * saves, plan checks with their advice, the search, reliability (Young/Daly), determinism, and the
  * agreement of the two speeds on 64 GPUs of Selene. */
@@ -255,27 +255,21 @@ static void test_discrete_event_step_agrees(void **state)
         tm_result r;
         const tm_model *m = tm_model_preset(cases[i].model);
         assert_int_equal(tm_predict(c, m, &pl, 0, &r, err, sizeof err), 0);
-        net *n = net_create(p, 0, 64, err, sizeof err);
-        ds *s = ds_create(n, 0);
-        if (tm_build_step(c, m, &pl, s, err, sizeof err) < 0) fail_msg("%s", err);
-        ds_stats st;
-        ds_run(s, &st);
+        tm_step *s = tm_step_simulate(c, m, &pl, NULL, err, sizeof err);
+        if (!s) fail_msg("%s", err);
+        ds_stats st = *tm_step_stats(s);
+        assert_true(tm_step_predicted(s)->step_s == r.step_s);
         double gap = fabs(st.end_s / r.step_s - 1);
         if (gap > 0.03) fail_msg("case %zu: simulated %g s, analytic %g s", i, st.end_s, r.step_s);
-        ds_destroy(s);
-        net_destroy(n);
+        tm_step_free(s);
         tm_ctx_destroy(c);
     }
     /* what the simulator does not run says so */
     tm_ctx *c = tm_ctx_create(p, 0, 64, err, sizeof err);
-    net *n = net_create(p, 0, 64, err, sizeof err);
-    ds *s = ds_create(n, 0);
     tm_plan pl = plan(64, 8, 2, 128, TM_RC_FULL);
     pl.vpp = 2;
-    assert_int_equal(tm_build_step(c, tm_model_preset("megatron-7.5b"), &pl, s, err, sizeof err), -1);
+    assert_null(tm_step_simulate(c, tm_model_preset("megatron-7.5b"), &pl, NULL, err, sizeof err));
     assert_non_null(strstr(err, "--vpp"));
-    ds_destroy(s);
-    net_destroy(n);
     tm_ctx_destroy(c);
     plat_free(p);
 }

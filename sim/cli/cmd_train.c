@@ -845,39 +845,27 @@ int simulate_step(int argc, char **argv)
     if (rc >= 0) return rc;
     plat_platform *p = NULL;
     tm_ctx *c = NULL;
-    net *nw = NULL;
-    ds *s = NULL;
+    tm_step *step = NULL;
     int part;
     if ((rc = train_open(&o, &p, &c, &part)) != CLI_OK) goto out;
     char err[512];
-    tm_result r;
-    if (tm_predict(c, &o.model, &o.plan, 0, &r, err, sizeof err) != 0) {
-        cli_error("%s", err);
-        rc = CLI_BAD_INPUT;
-        goto out;
-    }
-    nw = net_create(p, part, o.plan.gpus, err, sizeof err);
-    if (!nw) {
-        cli_error("%s", err);
-        rc = CLI_BAD_INPUT;
-        goto out;
-    }
-    s = ds_create(nw, o.trace != NULL);
     double t0 = cli_wall_s();
-    if (tm_build_step(c, &o.model, &o.plan, s, err, sizeof err) < 0) {
+    step = tm_step_simulate(c, &o.model, &o.plan, &(tm_step_opts){ .detail = o.trace != NULL }, err, sizeof err);
+    if (!step) {
         cli_error("%s", err);
         rc = CLI_BAD_INPUT;
         goto out;
     }
-    ds_stats st;
-    ds_run(s, &st);
     double wall = cli_wall_s() - t0;
+    const ds_stats st = *tm_step_stats(step);
+    const tm_result r = *tm_step_predicted(step);
+    const net *nw = tm_step_net(step);
     double diff = (st.end_s - r.step_s) / r.step_s * 100;
     if (o.trace) {
         FILE *f = fopen(o.trace, "w");
         double *caps = ut_malloc((size_t)nw->nlinks * sizeof *caps);
         for (int i = 0; i < nw->nlinks; i++) caps[i] = nw->links[i].cap_Bps;
-        int bad = !f || tl_write_chrome_trace(ds_timeline(s), f, nw->gpus_per_node, label_link, nw, caps) != 0;
+        int bad = !f || tl_write_chrome_trace(tm_step_timeline(step), f, nw->gpus_per_node, label_link, nw, caps) != 0;
         if (f && fclose(f) != 0) bad = 1;
         free(caps);
         if (bad) {
@@ -914,8 +902,7 @@ int simulate_step(int argc, char **argv)
         if (o.trace) printf(_("  trace: %s (open it in https://ui.perfetto.dev)\n"), o.trace);
     }
 out:
-    ds_destroy(s);
-    net_destroy(nw);
+    tm_step_free(step);
     tm_ctx_destroy(c);
     plat_free(p);
     return rc;

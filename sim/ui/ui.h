@@ -81,9 +81,10 @@ typedef struct ui_scene {
     tm_model model;
     tm_plan plan;
     tm_result r;              /* analytic, for the simulated GPUs */
-    net *nw;
-    ds *sim;
-    const tl *timeline;       /* owned by sim */
+    tm_ctx *ctx;              /* the simulated GPUs' context: it owns the network */
+    tm_step *step;            /* the simulated step: it owns the timeline */
+    const net *nw;            /* the context's */
+    const tl *timeline;       /* the step's */
     ds_stats st;              /* st.end_s: the simulated step time */
     double sim_wall_s;        /* how long the simulation took */
     ui_track *tracks;         /* per simulated GPU */

@@ -266,31 +266,25 @@ static int build(ui_scene *s, const char *dirs, const char *local_path)
         snprintf(err, sizeof err, _("tensor x pipeline = %d GPUs, more than the %ld available"), per, want);
         return fail(s, err);
     }
+    if (pl.gpus != want) {        /* say so: the command line refuses such a count */
+        size_t used = strlen(s->notice);
+        snprintf(s->notice + used, sizeof s->notice - used, _("%s%ld GPUs are not a multiple of tp x pp = %d: %d are simulated"),
+                 used ? "; " : "", want, per, pl.gpus);
+    }
     int dp = pl.gpus / per;
     pl.gbs = sc->gbs > 0 ? sc->gbs : (long)dp * pl.mbs * 8;
 
-    tm_ctx *c = tm_ctx_create(s->plat, s->part, pl.gpus, err, sizeof err);
-    if (!c) return fail(s, err);
-    int rc = -1;
-    if (tm_plan_check(c, &s->model, &pl, err, sizeof err) != 0 || tm_predict(c, &s->model, &pl, 0, &s->r, err, sizeof err) != 0) {
-        fail(s, err);
-        goto out;
-    }
-    s->plan = pl;
-    s->nw = net_create(s->plat, s->part, pl.gpus, err, sizeof err);
-    if (!s->nw) {
-        fail(s, err);
-        goto out;
-    }
-    s->sim = ds_create(s->nw, 1);
+    s->ctx = tm_ctx_create(s->plat, s->part, pl.gpus, err, sizeof err);
+    if (!s->ctx) return fail(s, err);
     double t0 = now_s();
-    if (tm_build_step(c, &s->model, &pl, s->sim, err, sizeof err) < 0) {
-        fail(s, err);
-        goto out;
-    }
-    ds_run(s->sim, &s->st);
+    s->step = tm_step_simulate(s->ctx, &s->model, &pl, &(tm_step_opts){ .detail = 1 }, err, sizeof err);
+    if (!s->step) return fail(s, err);
     s->sim_wall_s = now_s() - t0;
-    s->timeline = ds_timeline(s->sim);
+    s->plan = *tm_step_plan(s->step);
+    s->r = *tm_step_predicted(s->step);
+    s->st = *tm_step_stats(s->step);
+    s->nw = tm_step_net(s->step);
+    s->timeline = tm_step_timeline(s->step);
     s->tracks = ut_calloc((size_t)pl.gpus, sizeof *s->tracks);
     for (int g = 0; g < pl.gpus; g++) build_track(s->timeline, g, &s->tracks[g]);
     s->link_cap_Bps = ut_malloc((size_t)(s->nw->nlinks ? s->nw->nlinks : 1) * sizeof *s->link_cap_Bps);
@@ -304,10 +298,7 @@ static int build(ui_scene *s, const char *dirs, const char *local_path)
     extra_on(&s->extra[UI_EXTRA_JEANZAY], s->other[UI_EXTRA_JEANZAY], "h100", "jean-zay/h100", &s->model, &pl, s->r.dp);
     extra_on(&s->extra[UI_EXTRA_ALICE], s->other[UI_EXTRA_ALICE], NULL, "alice-recoque", &s->model, &pl, s->r.dp);
     extra_on(&s->extra[UI_EXTRA_LOCAL], s->other[UI_EXTRA_LOCAL], NULL, _("this computer"), &s->model, &pl, s->r.dp);
-    rc = 0;
-out:
-    tm_ctx_destroy(c);
-    return rc;
+    return 0;
 }
 
 ui_scene *ui_scene_build(const ui_scenario *sc, const char *dirs, const char *local_path)
@@ -330,8 +321,8 @@ void ui_scene_free(ui_scene *s)
         free(s->tracks);
     }
     free(s->link_cap_Bps);
-    ds_destroy(s->sim);
-    net_destroy(s->nw);
+    tm_step_free(s->step);
+    tm_ctx_destroy(s->ctx);
     plat_free(s->plat);
     for (int i = 0; i < UI_EXTRA_COUNT; i++) plat_free(s->other[i]);
     free(s);

@@ -70,17 +70,14 @@ int main(void)
     pl = tm_plan_default();
     pl.gpus = 64, pl.tp = 8, pl.pp = 2, pl.gbs = 256, pl.prec = PLAT_FP16, pl.recompute = TM_RC_FULL;
     tm_predict(c, tm_model_preset("megatron-18.4b"), &pl, 0, &r, err, sizeof err);
-    net *n = net_create(sel, 0, 64, err, sizeof err);
-    ds *s = ds_create(n, 1);
     t0 = now_s();
-    tm_build_step(c, tm_model_preset("megatron-18.4b"), &pl, s, err, sizeof err);
-    ds_stats st;
-    ds_run(s, &st);
+    tm_step *s = tm_step_simulate(c, tm_model_preset("megatron-18.4b"), &pl, &(tm_step_opts){ .detail = 1 }, err, sizeof err);
+    if (!s) { fprintf(stderr, "%s\n", err); return 1; }
+    ds_stats st = *tm_step_stats(s);
     double t_des = now_s() - t0;
     printf("simulate megatron-18.4b step on 64 GPUs of selene: %.3f s simulated vs %.3f s analytic (%+.2f %%), %llu events "
            "in %.3f s of wall time\n", st.end_s, r.step_s, (st.end_s / r.step_s - 1) * 100, (unsigned long long)st.events, t_des);
-    ds_destroy(s);
-    net_destroy(n);
+    tm_step_free(s);
     tm_ctx_destroy(c);
     plat_free(jup);
     plat_free(sel);
