@@ -19,7 +19,7 @@ enum { KIND_PREDICT, KIND_PLAN, KIND_STEP };
 /* A simulated step has tasks for every micro-batch on every GPU (and, with tensor parallelism, a
  * collective for each): GPUs x micro-batches caps what is built (2^17 is about 8 million events);
  * what is run is capped by its work (LB_SIM_MAX_WORK). */
-enum { STEP_MAX_GPUS = 1024, STEP_MAX_WORK = 1 << 17, PLAN_MAX_TOP = 100, MAX_GBS = 1 << 30 };
+enum { STEP_MAX_GPUS = 1024, STEP_MAX_WORK = 1 << 17, PLAN_MAX_TOP = 100 };
 
 static const char *const predict_keys[] = {
     "platform", "partition", "model", "gpus", "tp", "pp", "vpp", "cp", "gbs", "mbs", "zero", "seq_parallel",
@@ -39,6 +39,13 @@ typedef struct train_in {
     int top;
 } train_in;
 
+/* A number of the plan, named and ranged as the core says. */
+static long plan_int(lua_State *L, const lb_tab *t, tm_field f, int required, long def)
+{
+    const tm_limit *l = tm_limit_of(f);
+    return lb_int(L, t, l->name, required, def, l->min, l->max);
+}
+
 /* Read opts (argument 1) into in. Pushes the platform userdata, which keeps in->p alive. */
 static void read_opts(lua_State *L, int kind, train_in *in)
 {
@@ -50,9 +57,9 @@ static void read_opts(lua_State *L, int kind, train_in *in)
     tm_plan *pl = &in->pl;
     *pl = tm_plan_default();
     long max_gpus = kind == KIND_STEP && have > STEP_MAX_GPUS ? STEP_MAX_GPUS : have;
-    pl->gpus = (int)lb_int(L, &t, "gpus", 1, 0, 1, max_gpus);
-    pl->gbs = lb_int(L, &t, "gbs", 1, 0, 1, MAX_GBS);
-    pl->cp = (int)lb_int(L, &t, "cp", 0, pl->cp, 1, 1024);
+    pl->gpus = (int)lb_int(L, &t, "gpus", 1, 0, tm_limit_of(TM_GPUS)->min, max_gpus);
+    pl->gbs = plan_int(L, &t, TM_GBS, 1, 0);
+    pl->cp = (int)plan_int(L, &t, TM_CP, 0, pl->cp);
     pl->seq_parallel = lb_bool(L, &t, "seq_parallel", pl->seq_parallel);
     pl->flash = lb_bool(L, &t, "flash", pl->flash);
     pl->dp_overlap = lb_bool(L, &t, "dp_overlap", pl->dp_overlap);
@@ -72,11 +79,11 @@ static void read_opts(lua_State *L, int kind, train_in *in)
         in->top = (int)lb_int(L, &t, "top", 0, 10, 1, PLAN_MAX_TOP);
         return;
     }
-    pl->tp = (int)lb_int(L, &t, "tp", 0, pl->tp, 1, 1024);
-    pl->pp = (int)lb_int(L, &t, "pp", 0, pl->pp, 1, 10000);
-    pl->vpp = (int)lb_int(L, &t, "vpp", 0, pl->vpp, 1, 1000);
-    pl->mbs = (int)lb_int(L, &t, "mbs", 0, pl->mbs, 1, 1 << 20);
-    pl->zero = (int)lb_int(L, &t, "zero", 0, pl->zero, 0, 3);
+    pl->tp = (int)plan_int(L, &t, TM_TP, 0, pl->tp);
+    pl->pp = (int)plan_int(L, &t, TM_PP, 0, pl->pp);
+    pl->vpp = (int)plan_int(L, &t, TM_VPP, 0, pl->vpp);
+    pl->mbs = (int)plan_int(L, &t, TM_MBS, 0, pl->mbs);
+    pl->zero = (int)plan_int(L, &t, TM_ZERO, 0, pl->zero);
     const char *rc = lb_str(L, &t, "recompute", tm_recompute_name(pl->recompute));
     int r = tm_recompute_from_name(rc);
     if (r < 0) {
@@ -98,45 +105,29 @@ static tm_ctx *open_ctx(train_in *in, char *err, size_t n)
     return c;
 }
 
+/* The prediction as a table: every field of tm_result_fields under its name (and the legacy names
+ * Lua had before), the groups as nested tables. */
 static void push_result(lua_State *L, const tm_result *r)
 {
-    lua_createtable(L, 0, 40);
-    lb_setint(L, "dp", r->dp);
-    lb_setint(L, "micro_batches", r->micro_batches);
-    const struct { const char *k; double v; } f[] = {
-        { "params", r->params }, { "params_per_gpu", r->params_per_gpu }, { "step_s", r->step_s },
-        { "tokens_per_step", r->tokens_per_step }, { "tokens_per_s", r->tokens_per_s },
-        { "model_flops_step", r->model_flops_step }, { "hw_flops_step", r->hw_flops_step },
-        { "model_tflops_per_gpu", r->model_tflops_per_gpu }, { "hardware_tflops_per_gpu", r->hardware_tflops_per_gpu },
-        { "mfu", r->mfu }, { "hfu", r->hfu }, { "peak_tflops", r->peak_tflops }, { "tokens", r->tokens },
-        { "steps", r->steps }, { "time_to_train_s", r->time_to_train_s }, { "wall_time_s", r->wall_time_s },
-        { "gpu_hours", r->gpu_hours }, { "power_it_mw", r->power_it_mw }, { "energy_it_mwh", r->energy_it_mwh },
-        { "energy_mwh", r->energy_mwh }, { "carbon_t", r->carbon_t }, { "cost_eur", r->cost_eur },
-        { "job_mtbf_s", r->job_mtbf_s }, { "interruptions", r->interruptions }, { "checkpoint_bytes", r->checkpoint_B },
-        { "checkpoint_write_s", r->checkpoint_write_s }, { "checkpoint_interval_s", r->checkpoint_interval_s },
-        { "goodput", r->goodput }, { "data_Bps", r->data_Bps },
-    };
-    for (size_t i = 0; i < sizeof f / sizeof *f; i++) lb_setnum(L, f[i].k, f[i].v);
-    const tm_breakdown *b = &r->b;
-    const struct { const char *k; double v; } bd[] = {
-        { "compute_s", b->compute_s }, { "gemm_s", b->gemm_s }, { "memops_s", b->memops_s },
-        { "recompute_s", b->recompute_s }, { "tp_s", b->tp_s }, { "cp_s", b->cp_s }, { "pp_s", b->pp_s },
-        { "dp_s", b->dp_s }, { "zero_s", b->zero_s }, { "dp_total_s", b->dp_total_s },
-        { "zero_total_s", b->zero_total_s }, { "bubble_s", b->bubble_s }, { "optimizer_s", b->optimizer_s },
-    };
-    lua_createtable(L, 0, (int)(sizeof bd / sizeof *bd));
-    for (size_t i = 0; i < sizeof bd / sizeof *bd; i++) lb_setnum(L, bd[i].k, bd[i].v);
-    lua_setfield(L, -2, "breakdown");
-    const tm_memory *m = &r->mem;
-    const struct { const char *k; double v; } mem[] = {
-        { "weights_gib", m->weights_gib }, { "grads_gib", m->grads_gib }, { "optimizer_gib", m->optimizer_gib },
-        { "activations_gib", m->activations_gib }, { "buffers_gib", m->buffers_gib },
-        { "runtime_gib", m->runtime_gib }, { "total_gib", m->total_gib }, { "capacity_gib", m->capacity_gib },
-    };
-    lua_createtable(L, 0, (int)(sizeof mem / sizeof *mem) + 1);
-    for (size_t i = 0; i < sizeof mem / sizeof *mem; i++) lb_setnum(L, mem[i].k, mem[i].v);
-    lb_setbool(L, "fits", m->fits);
-    lua_setfield(L, -2, "memory");
+    int n;
+    const tm_result_field *f = tm_result_fields(&n);
+    lua_createtable(L, 0, n);
+    for (int i = 0; i < n; i++) {
+        if (!(f[i].out & TM_OUT_LUA)) continue;
+        if (f[i].group) {                       /* into result[group], made on first use */
+            if (lua_getfield(L, -1, f[i].group) != LUA_TTABLE) {
+                lua_pop(L, 1);
+                lua_createtable(L, 0, 16);
+                lua_pushvalue(L, -1);
+                lua_setfield(L, -3, f[i].group);
+            }
+        }
+        double v = tm_result_value(r, &f[i]);
+        if (f[i].type == TM_FIELD_BOOL) lb_setbool(L, f[i].name, v != 0);
+        else if (f[i].type == TM_FIELD_INT) lb_setint(L, f[i].name, (long)v);
+        else lb_setnum(L, f[i].name, v);
+        if (f[i].group) lua_pop(L, 1);
+    }
 }
 
 int lb_usine_predict(lua_State *L)
@@ -181,9 +172,11 @@ int lb_usine_plan(lua_State *L)
         lb_setint(L, "mbs", pl->mbs);
         lb_setint(L, "zero", pl->zero);
         lb_setstr(L, "recompute", tm_recompute_name(pl->recompute));
-        lb_setnum(L, "step_s", r->step_s);
+        lb_setnum(L, "step_time_s", r->step_s);           /* the names of usine.predict and --json */
         lb_setnum(L, "mfu", r->mfu);
         lb_setnum(L, "tokens_per_s", r->tokens_per_s);
+        lb_setnum(L, "memory_per_gpu_gib", r->mem.total_gib);
+        lb_setnum(L, "step_s", r->step_s);                /* legacy names */
         lb_setnum(L, "memory_gib", r->mem.total_gib);
         lua_rawseti(L, -2, i + 1);
     }

@@ -239,12 +239,11 @@ void lb_setstr(lua_State *L, const char *key, const char *s)
 /* ------------------------------------------------------------------------------------------ */
 /* Models */
 
-/* The integer fields of tm_model, with the ranges tm_model_check enforces. */
-static const struct { const char *key; long max; size_t off; } model_ints[] = {
-    { "layers", 10000, offsetof(tm_model, layers) }, { "hidden", 1 << 20, offsetof(tm_model, hidden) },
-    { "heads", 1 << 14, offsetof(tm_model, heads) }, { "kv_heads", 1 << 14, offsetof(tm_model, kv_heads) },
-    { "ffn", 1 << 22, offsetof(tm_model, ffn) }, { "vocab", 1 << 24, offsetof(tm_model, vocab) },
-    { "seq", 1 << 24, offsetof(tm_model, seq) },
+/* The integer fields of tm_model; names and ranges are the core's (tm_limit_of). */
+static const struct { tm_field f; size_t off; } model_ints[] = {
+    { TM_LAYERS, offsetof(tm_model, layers) }, { TM_HIDDEN, offsetof(tm_model, hidden) },
+    { TM_HEADS, offsetof(tm_model, heads) }, { TM_KV_HEADS, offsetof(tm_model, kv_heads) },
+    { TM_FFN, offsetof(tm_model, ffn) }, { TM_VOCAB, offsetof(tm_model, vocab) }, { TM_SEQ, offsetof(tm_model, seq) },
 };
 
 static int push_model_ids(lua_State *L)
@@ -282,8 +281,9 @@ static void model_from_table(lua_State *L, const lb_tab *m, tm_model *out)
     lb_keys(L, m, keys);
     memset(out, 0, sizeof *out);
     for (size_t i = 0; i < sizeof model_ints / sizeof *model_ints; i++) {
-        int optional = !strcmp(model_ints[i].key, "kv_heads") || !strcmp(model_ints[i].key, "ffn");
-        *(int *)((char *)out + model_ints[i].off) = (int)lb_int(L, m, model_ints[i].key, !optional, 0, 1, model_ints[i].max);
+        const tm_limit *l = tm_limit_of(model_ints[i].f);
+        int optional = model_ints[i].f == TM_KV_HEADS || model_ints[i].f == TM_FFN;
+        *(int *)((char *)out + model_ints[i].off) = (int)lb_int(L, m, l->name, !optional, 0, l->min, l->max);
     }
     if (!out->kv_heads) out->kv_heads = out->heads;
     if (!out->ffn) out->ffn = 4 * out->hidden;
@@ -298,7 +298,7 @@ static void model_from_table(lua_State *L, const lb_tab *m, tm_model *out)
     else snprintf(out->name, sizeof out->name, "L%d H%d", out->layers, out->hidden);
     (void)lb_num(L, m, "params", 0, 0, 0, 1e18, 0);     /* a number if given */
     char err[256];
-    if (tm_model_check(out, err, sizeof err) != 0)
+    if (tm_model_check(out, NULL, err, sizeof err) != 0)
         luaL_argerror(L, m->arg, m->path ? lua_pushfstring(L, _("field '%s': %s"), m->path, err) : err);
 }
 
@@ -337,7 +337,7 @@ static void push_model(lua_State *L, const tm_model *m)
     lb_setstr(L, "id", m->id);
     lb_setstr(L, "name", m->name);
     for (size_t i = 0; i < sizeof model_ints / sizeof *model_ints; i++)
-        lb_setint(L, model_ints[i].key, *(const int *)((const char *)m + model_ints[i].off));
+        lb_setint(L, tm_limit_of(model_ints[i].f)->name, *(const int *)((const char *)m + model_ints[i].off));
     lb_setbool(L, "gated", m->gated);
     lb_setbool(L, "tied", m->tied);
     lb_setbool(L, "pos_emb", m->pos_emb);

@@ -169,7 +169,7 @@ function usine.params(model) end
 ---@field partition string? Default: the first.
 ---@field model string|usine.model
 ---@field gpus integer At most the partition's GPUs (1024 for usine.step).
----@field gbs integer Global batch, sequences (at most 2^30).
+---@field gbs integer Global batch, sequences (at most 2^40).
 ---@field tp integer? Tensor parallelism (default 1).
 ---@field pp integer? Pipeline stages (default 1).
 ---@field vpp integer? Virtual stages per GPU, interleaved schedule (default 1).
@@ -183,64 +183,77 @@ function usine.params(model) end
 ---@field precision usine.precision? Default "bf16".
 ---@field tokens number? A run of that many tokens (default 0: one step).
 
+-- Generated from sim/train_fields.c (tests/test_train.c checks that they agree).
 ---@class usine.breakdown
----@field compute_s number
----@field gemm_s number
----@field memops_s number
----@field recompute_s number
----@field tp_s number
----@field cp_s number
----@field pp_s number
----@field dp_s number Exposed data-parallel reduction.
----@field zero_s number
----@field dp_total_s number Before overlap.
----@field zero_total_s number
----@field bubble_s number
----@field optimizer_s number
+---@field compute_s number Matrix multiplications and memory-bound operations, with recomputation (s).
+---@field gemm_s number Matrix multiplications (part of compute_s) (s).
+---@field memory_bound_s number Memory-bound operations (part of compute_s) (s).
+---@field recompute_s number Recomputation (part of compute_s) (s).
+---@field tensor_parallel_s number Exposed tensor-parallel communication (s).
+---@field context_parallel_s number Exposed context-parallel communication (s).
+---@field pipeline_p2p_s number Exposed pipeline sends (s).
+---@field bubble_s number Pipeline bubble (s).
+---@field data_parallel_s number Exposed data-parallel gradient reduction (s).
+---@field data_parallel_total_s number The same reduction before overlap (s).
+---@field zero_s number Exposed ZeRO gathers and reduce-scatters (s).
+---@field zero_total_s number The same before overlap (s).
+---@field optimizer_s number Optimizer update (s).
+---@field memops_s number Legacy name of memory_bound_s (s).
+---@field tp_s number Legacy name of tensor_parallel_s (s).
+---@field cp_s number Legacy name of context_parallel_s (s).
+---@field pp_s number Legacy name of pipeline_p2p_s (s).
+---@field dp_s number Legacy name of data_parallel_s (s).
+---@field dp_total_s number Legacy name of data_parallel_total_s (s).
 
 ---@class usine.memory
----@field weights_gib number
----@field grads_gib number
----@field optimizer_gib number
----@field activations_gib number
----@field buffers_gib number
----@field runtime_gib number
----@field total_gib number
----@field capacity_gib number
----@field fits boolean
+---@field weights_gib number Weights, per GPU (GiB).
+---@field gradients_gib number Gradients, per GPU (GiB).
+---@field optimizer_gib number Optimizer state (Adam, fp32 master weights), per GPU (GiB).
+---@field activations_gib number Activations kept for the backward pass, per GPU (GiB).
+---@field buffers_gib number Communication buffers, per GPU (GiB).
+---@field runtime_gib number Framework and library runtime, per GPU (GiB).
+---@field capacity_gib number One GPU's memory (GiB).
+---@field total_gib number All of the above but capacity (GiB).
+---@field fits boolean Total_gib fits in capacity_gib.
+---@field grads_gib number Legacy name of gradients_gib (GiB).
 
 ---@class usine.prediction
----@field dp integer Data parallelism: gpus / (tp pp cp).
----@field micro_batches integer Per step and replica.
----@field params number
----@field params_per_gpu number
----@field step_s number
----@field tokens_per_step number
----@field tokens_per_s number
----@field model_flops_step number
----@field hw_flops_step number
----@field model_tflops_per_gpu number
----@field hardware_tflops_per_gpu number
+---@field params number Parameters of the model.
+---@field params_per_gpu number Parameters held by one GPU (tensor and pipeline shards).
+---@field dp integer Data parallelism: gpus / (tp x pp x cp).
+---@field micro_batches integer Micro-batches per step and replica.
+---@field step_time_s number One optimizer step (s).
+---@field tokens_per_step number Tokens of one global batch.
+---@field tokens_per_s number Training throughput, whole job (1/s).
+---@field model_flops_step number Model FLOPs of one step, whole job (6 N D and attention) (FLOP).
+---@field hw_flops_step number FLOPs the hardware runs in one step, whole job (with recomputation) (FLOP).
+---@field model_tflops_per_gpu number Model FLOPs per GPU per second (TFLOP/s).
+---@field hardware_tflops_per_gpu number Hardware FLOPs per GPU per second (TFLOP/s).
+---@field peak_tflops_per_gpu number One GPU's dense peak at the training precision (TFLOP/s).
 ---@field mfu number Model FLOPs utilisation, 0-1.
 ---@field hfu number Hardware FLOPs utilisation, 0-1.
----@field peak_tflops number Of the precision used, per GPU.
----@field tokens number
----@field steps number
----@field time_to_train_s number
----@field wall_time_s number With failures and checkpoints.
----@field gpu_hours number
----@field power_it_mw number
----@field energy_it_mwh number
----@field energy_mwh number
----@field carbon_t number
----@field cost_eur number
----@field job_mtbf_s number 0 when the platform gives no failure rate.
----@field interruptions number
----@field checkpoint_bytes number
----@field checkpoint_write_s number
----@field checkpoint_interval_s number
----@field goodput number
----@field data_Bps number Input tokens to read per second, bytes.
+---@field memory_per_gpu_gib number Memory one GPU needs (memory.total_gib) (GiB).
+---@field fits boolean The plan fits in memory (memory.fits).
+---@field tokens number Tokens of the run (0: one step).
+---@field steps number Steps of the run.
+---@field time_to_train_s number The run without failures (s).
+---@field wall_time_s number The run with failures, restarts and checkpoints (s).
+---@field gpu_hours number GPU-hours of the run (or of one step) (h).
+---@field power_it_mw number IT power of the job's nodes (MW).
+---@field energy_it_mwh number IT energy of the run (MWh).
+---@field energy_mwh number Facility energy of the run (IT x PUE) (MWh).
+---@field carbon_t number CO2 of that energy at the facility's carbon intensity (t).
+---@field cost_eur number Electricity cost (absent in JSON when the platform gives no price) (EUR).
+---@field job_mtbf_s number Mean time between failures of the job (JSON null, Lua 0: no failure rate) (s).
+---@field interruptions number Failures expected during the run (in JSON only with a failure rate).
+---@field checkpoint_bytes number One checkpoint (bf16 weights, fp32 master weights and Adam) (B).
+---@field checkpoint_write_s number Writing one checkpoint to storage (JSON null: no storage) (s).
+---@field checkpoint_interval_s number Young/Daly checkpoint interval (JSON null: no failure rate) (s).
+---@field goodput number Useful fraction of the wall time, 0-1.
+---@field data_gbps number Input tokens to read, whole job (GB/s).
+---@field step_s number Legacy name of step_time_s (s).
+---@field peak_tflops number Legacy name of peak_tflops_per_gpu (TFLOP/s).
+---@field data_Bps number Legacy: data_gbps in bytes per second (B/s).
 ---@field breakdown usine.breakdown
 ---@field memory usine.memory
 
@@ -270,10 +283,12 @@ function usine.predict(opts) end
 ---@field mbs integer
 ---@field zero integer
 ---@field recompute usine.recompute
----@field step_s number
----@field mfu number
----@field tokens_per_s number
----@field memory_gib number Per GPU.
+---@field step_time_s number One optimizer step (s).
+---@field mfu number Model FLOPs utilisation, 0-1.
+---@field tokens_per_s number Training throughput, whole job (1/s).
+---@field memory_per_gpu_gib number Memory one GPU needs (GiB).
+---@field step_s number Legacy name of step_time_s (s).
+---@field memory_gib number Legacy name of memory_per_gpu_gib (GiB).
 
 ---Search every plan (tp, pp, vpp, mbs, zero, recompute) that fits, fastest first.
 ---@param opts usine.plan_options

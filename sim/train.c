@@ -74,18 +74,38 @@ double tm_model_params(const tm_model *m)
     return m->layers * layer_params(m) + embedding_params(m) + out + 2.0 * m->hidden;
 }
 
-int tm_model_check(const tm_model *m, char *err, size_t n)
+static const tm_limit limits[TM_FIELD_COUNT] = {
+    [TM_LAYERS] = { "layers", 1, 10000 }, [TM_HIDDEN] = { "hidden", 1, 1 << 20 }, [TM_HEADS] = { "heads", 1, 1 << 14 },
+    [TM_KV_HEADS] = { "kv_heads", 1, 1 << 14 }, [TM_FFN] = { "ffn", 1, 1 << 22 }, [TM_VOCAB] = { "vocab", 1, 1 << 24 },
+    [TM_SEQ] = { "seq", 1, 1 << 24 }, [TM_GPUS] = { "gpus", 1, 100000000 }, [TM_TP] = { "tp", 1, 1024 },
+    [TM_PP] = { "pp", 1, 10000 }, [TM_VPP] = { "vpp", 1, 1000 }, [TM_CP] = { "cp", 1, 1024 },
+    [TM_GBS] = { "gbs", 1, 1L << 40 }, [TM_MBS] = { "mbs", 1, 1 << 20 }, [TM_ZERO] = { "zero", 0, 3 },
+};
+
+const tm_limit *tm_limit_of(tm_field f)
 {
-    struct { const char *name; long v, max; } f[] = {
-        { "--layers", m->layers, 10000 }, { "--hidden", m->hidden, 1 << 20 }, { "--heads", m->heads, 1 << 14 },
-        { "--kv-heads", m->kv_heads, 1 << 14 }, { "--ffn", m->ffn, 1 << 22 }, { "--vocab", m->vocab, 1 << 24 },
-        { "--seq", m->seq, 1 << 24 },
+    return f >= 0 && f < TM_FIELD_COUNT ? &limits[f] : NULL;
+}
+
+/* A field as the front end names it. */
+static const char *field_name(const tm_names *names, tm_field f)
+{
+    return names && (*names)[f] ? (*names)[f] : limits[f].name;
+}
+
+int tm_model_check(const tm_model *m, const tm_names *names, char *err, size_t n)
+{
+    const struct { tm_field f; long v; } f[] = {
+        { TM_LAYERS, m->layers }, { TM_HIDDEN, m->hidden }, { TM_HEADS, m->heads }, { TM_KV_HEADS, m->kv_heads },
+        { TM_FFN, m->ffn }, { TM_VOCAB, m->vocab }, { TM_SEQ, m->seq },
     };
-    for (size_t i = 0; i < sizeof f / sizeof *f; i++)
-        if (f[i].v < 1 || f[i].v > f[i].max) {
-            snprintf(err, n, _("%s must be between 1 and %ld (got %ld)"), f[i].name, f[i].max, f[i].v);
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
+        const tm_limit *l = &limits[f[i].f];
+        if (f[i].v < l->min || f[i].v > l->max) {
+            snprintf(err, n, _("%s must be between %ld and %ld (got %ld)"), field_name(names, f[i].f), l->min, l->max, f[i].v);
             return -1;
         }
+    }
     if (m->hidden % m->heads) {
         snprintf(err, n, _("the hidden size %d is not a multiple of the %d heads"), m->hidden, m->heads);
         return -1;
@@ -139,6 +159,7 @@ struct tm_ctx {
     double oversub;
     double eff_matmul, eff_memory;
     double node_power_w;        /* one node's share of the partition's IT power at full load */
+    const tm_names *names;      /* how the front end names fields in messages */
 };
 
 tm_ctx *tm_ctx_create(const plat_platform *p, int partition, int gpus, char *err, size_t n)
@@ -196,6 +217,8 @@ void tm_ctx_set_efficiency(tm_ctx *c, double matmul, double memory)
     if (memory > 0 && memory <= 1) c->eff_memory = memory;
 }
 const net *tm_ctx_net(const tm_ctx *c) { return c->net; }
+void tm_ctx_set_names(tm_ctx *c, const tm_names *names) { c->names = names; }
+const char *tm_ctx_field_name(const tm_ctx *c, tm_field f) { return field_name(c->names, f); }
 net *tm_ctx_net_for_step(tm_ctx *c) { return c->net; }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -212,7 +235,9 @@ int tm_plan_check(const tm_ctx *c, const tm_model *m, tm_plan *pl, char *err, si
 {
     char alt[64];
     if (pl->tp < 1 || pl->pp < 1 || pl->cp < 1 || pl->vpp < 1 || pl->mbs < 1 || pl->gpus < 1 || pl->gbs < 1) {
-        snprintf(err, n, "%s", _("--gpus, --tp, --pp, --vpp, --cp, --gbs and --mbs must be at least 1"));
+        snprintf(err, n, _("%s, %s, %s, %s, %s, %s and %s must be at least 1"), field_name(c->names, TM_GPUS),
+                 field_name(c->names, TM_TP), field_name(c->names, TM_PP), field_name(c->names, TM_VPP),
+                 field_name(c->names, TM_CP), field_name(c->names, TM_GBS), field_name(c->names, TM_MBS));
         return -1;
     }
     if (pl->gpus > c->gpus) {
@@ -222,13 +247,14 @@ int tm_plan_check(const tm_ctx *c, const tm_model *m, tm_plan *pl, char *err, si
     long mp = (long)pl->tp * pl->pp * pl->cp;
     if (pl->gpus % mp) {
         divisors_near(alt, sizeof alt, pl->gpus, mp);
-        snprintf(err, n, _("%d GPUs are not a multiple of tp x pp x cp = %ld; try --gpus %s"), pl->gpus, mp, alt);
+        snprintf(err, n, _("%d GPUs are not a multiple of tp x pp x cp = %ld; try %s %s"), pl->gpus, mp,
+                 field_name(c->names, TM_GPUS), alt);
         return -1;
     }
     pl->dp = (int)(pl->gpus / mp);
     if (pl->tp > c->gpn) {
-        snprintf(err, n, _("tensor parallelism %d is larger than a node's %d GPUs (its scale-up domain); use --tp %d or less"),
-                 pl->tp, c->gpn, c->gpn);
+        snprintf(err, n, _("tensor parallelism %d is larger than a node's %d GPUs (its scale-up domain); use %s %d or less"),
+                 pl->tp, c->gpn, field_name(c->names, TM_TP), c->gpn);
         return -1;
     }
     if (c->gpn % pl->tp) {
@@ -250,22 +276,23 @@ int tm_plan_check(const tm_ctx *c, const tm_model *m, tm_plan *pl, char *err, si
     long per_replica = (long)pl->dp * pl->mbs;
     if (pl->gbs % per_replica) {
         divisors_near(alt, sizeof alt, pl->gbs, per_replica);
-        snprintf(err, n, _("the global batch %ld is not a multiple of dp x mbs = %d x %d = %ld; try --gbs %s"), pl->gbs,
-                 pl->dp, pl->mbs, per_replica, alt);
+        snprintf(err, n, _("the global batch %ld is not a multiple of dp x mbs = %d x %d = %ld; try %s %s"), pl->gbs,
+                 pl->dp, pl->mbs, per_replica, field_name(c->names, TM_GBS), alt);
         return -1;
     }
     long mb = pl->gbs / per_replica;
     if (pl->vpp > 1 && (pl->pp < 2 || mb % pl->pp)) {
-        snprintf(err, n, _("the interleaved schedule (--vpp %d) needs pp > 1 and micro-batches (%ld) that are a multiple of pp (%d)"),
-                 pl->vpp, mb, pl->pp);
+        snprintf(err, n, _("the interleaved schedule (%s %d) needs pp > 1 and micro-batches (%ld) that are a multiple of pp (%d)"),
+                 field_name(c->names, TM_VPP), pl->vpp, mb, pl->pp);
         return -1;
     }
     if (pl->zero < 0 || pl->zero > 3) {
-        snprintf(err, n, "%s", _("--zero must be 0, 1, 2 or 3"));
+        snprintf(err, n, _("%s must be 0, 1, 2 or 3"), field_name(c->names, TM_ZERO));
         return -1;
     }
     if (pl->zero >= 2 && pl->pp > 1) {
-        snprintf(err, n, "%s", _("ZeRO stage 2 and 3 shard gradients across micro-batches; with pipeline parallelism use --zero 0 or 1"));
+        snprintf(err, n, _("ZeRO stage 2 and 3 shard gradients across micro-batches; with pipeline parallelism use %s 0 or 1"),
+                 field_name(c->names, TM_ZERO));
         return -1;
     }
     if (pl->prec < 0 || pl->prec >= PLAT_PREC_COUNT || pl->prec == PLAT_FP64) {
@@ -434,7 +461,7 @@ int tm_predict(const tm_ctx *c, const tm_model *m, const tm_plan *plan_in, doubl
 {
     memset(r, 0, sizeof *r);
     tm_plan plc = *plan_in, *pl = &plc;
-    if (tm_model_check(m, err, n) || tm_plan_check(c, m, pl, err, n)) return -1;
+    if (tm_model_check(m, c->names, err, n) || tm_plan_check(c, m, pl, err, n)) return -1;
     const plat_accel *acc = c->acc;
     hw h = { acc->peak_tflops[pl->prec] * 1e12 * c->eff_matmul, acc->memory_tbs * 1e12 * c->eff_memory,
              prec_bytes(pl->prec) };

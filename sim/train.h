@@ -109,11 +109,50 @@ typedef struct tm_result {
     double data_Bps;                                    /* input tokens to read per second */
 } tm_result;
 
+/* The numbers of a model and a plan, with the one range every front end accepts for each (the
+ * command line, Lua and the window all read this table). `name` is the field's name in Lua and in
+ * JSON. Messages of the core name fields through a front end's names ("--tp" on the command line,
+ * "tp" in Lua), given to tm_ctx_set_names and tm_model_check; NULL names: the fields' own names. */
+typedef enum tm_field {
+    TM_LAYERS, TM_HIDDEN, TM_HEADS, TM_KV_HEADS, TM_FFN, TM_VOCAB, TM_SEQ,
+    TM_GPUS, TM_TP, TM_PP, TM_VPP, TM_CP, TM_GBS, TM_MBS, TM_ZERO, TM_FIELD_COUNT
+} tm_field;
+typedef struct tm_limit {
+    const char *name;
+    long min, max;
+} tm_limit;
+const tm_limit *tm_limit_of(tm_field f);
+typedef const char *const tm_names[TM_FIELD_COUNT];   /* a front end's name for each field */
+
+/* The fields of a prediction, one name each in --json and in Lua, with unit and meaning: the one
+ * place where a field is named and documented (train_fields.c). A group is the nested table or
+ * object the field sits in ("memory", "breakdown"; NULL: top level). */
+typedef enum { TM_FIELD_NUMBER, TM_FIELD_INT, TM_FIELD_BOOL } tm_field_type;
+typedef enum {
+    TM_JSON_ALWAYS,
+    TM_JSON_IF_RUN,             /* only for a run of tokens (tokens > 0) */
+    TM_JSON_OMIT_IF_ZERO,
+    TM_JSON_NULL_IF_ZERO,       /* null when not positive: the platform does not say */
+    TM_JSON_IF_MTBF,            /* only when the platform gives a failure rate */
+} tm_json_rule;
+enum { TM_OUT_JSON = 1, TM_OUT_LUA = 2, TM_OUT_BOTH = 3 };  /* TM_OUT_LUA alone: a legacy Lua name */
+typedef struct tm_result_field {
+    const char *group, *name, *unit, *meaning;
+    double scale;               /* of the member, for the unit */
+    size_t offset;              /* of the member in tm_result */
+    tm_field_type type;
+    tm_json_rule json;
+    int out;
+} tm_result_field;
+const tm_result_field *tm_result_fields(int *count);
+double tm_result_value(const tm_result *r, const tm_result_field *f);   /* booleans: 0 or 1 */
+int tm_result_field_in_json(const tm_result *r, const tm_result_field *f);
+
 /* Models. */
 const tm_model *tm_model_preset(const char *id);        /* NULL if unknown */
 const tm_model *tm_model_presets(int *count);
 double tm_model_params(const tm_model *m);              /* total parameters */
-int tm_model_check(const tm_model *m, char *err, size_t err_size); /* 0, or -1 and why */
+int tm_model_check(const tm_model *m, const tm_names *names, char *err, size_t err_size); /* 0, or -1 and why */
 
 /* Plans. */
 tm_plan tm_plan_default(void);                          /* bf16, 1F1B, no recomputation, overlap on */
@@ -125,6 +164,7 @@ typedef struct tm_ctx tm_ctx;
 tm_ctx *tm_ctx_create(const plat_platform *p, int partition, int gpus, char *err, size_t err_size);
 void tm_ctx_destroy(tm_ctx *c);
 const net *tm_ctx_net(const tm_ctx *c);
+void tm_ctx_set_names(tm_ctx *c, const tm_names *names); /* kept by pointer; NULL: the fields' names */
 /* The efficiencies in use (the platform's, or 1 when the file gives none), and an override for
  * calibration (usine validate --fit). */
 void tm_ctx_efficiency(const tm_ctx *c, double *matmul, double *memory);

@@ -99,8 +99,9 @@ static int channels(ds *s, const net *nw, coll_op op, const int *group, int p, d
 static int build_step(const tm_ctx *c, const tm_plan *plan, const tm_result *r, ds *s, char *err, size_t n)
 {
     if (plan->vpp > 1 || plan->cp > 1 || plan->zero > 1) {
-        snprintf(err, n, "%s", _("the discrete-event step runs the plain 1F1B schedule with ZeRO 0 or 1 and no context "
-                                 "parallelism; --vpp, --cp and --zero 2-3 are in the analytic model only ('usine predict')"));
+        snprintf(err, n, _("the discrete-event step runs the plain 1F1B schedule with ZeRO 0 or 1 and no context "
+                           "parallelism; %s, %s and %s 2-3 are in the analytic model only"),
+                 tm_ctx_field_name(c, TM_VPP), tm_ctx_field_name(c, TM_CP), tm_ctx_field_name(c, TM_ZERO));
         return -1;
     }
     const tm_parts *P = &r->parts;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,8 +60,16 @@ static void test_parameter_counts(void **state)
     tm_model bad = g;
     bad.hidden = 1000; /* not a multiple of 96 heads */
     char err[256];
-    assert_int_equal(tm_model_check(&bad, err, sizeof err), -1);
+    assert_int_equal(tm_model_check(&bad, NULL, err, sizeof err), -1);
     assert_non_null(strstr(err, "96"));
+    /* a range names the field as the front end does */
+    bad = g, bad.layers = 0;
+    static tm_names dashes = { [TM_LAYERS] = "--layers" };
+    assert_int_equal(tm_model_check(&bad, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "layers must be between 1 and 10000"));
+    assert_null(strstr(err, "--"));
+    assert_int_equal(tm_model_check(&bad, &dashes, err, sizeof err), -1);
+    assert_non_null(strstr(err, "--layers must be between 1 and 10000"));
 }
 
 /* The hardware FLOPs of a full-recomputation GPT step are Narayanan et al.'s formula exactly:
@@ -157,18 +166,26 @@ static void test_bad_plans_say_what_would_work(void **state)
     tm_ctx *c = tm_ctx_create(p, 0, 128, err, sizeof err);
     tm_model m = *tm_model_preset("megatron-7.5b");
     tm_result r;
-    struct { tm_plan pl; const char *says; } cases[] = {
-        { plan(100, 8, 3, 64, TM_RC_FULL), "try --gpus 96, 120" },
-        { plan(64, 16, 1, 64, TM_RC_FULL), "--tp 8 or less" },
-        { plan(80, 8, 5, 64, TM_RC_FULL), "36 layers" },
-        { plan(64, 8, 1, 60, TM_RC_FULL), "try --gbs 56, 64" },
-        { plan(256, 8, 1, 64, TM_RC_FULL), "partition has 128" },
+    /* the core names fields by their names ("tp"), or as the front end asks ("--tp") */
+    struct { tm_plan pl; const char *says, *says_bare; } cases[] = {
+        { plan(100, 8, 3, 64, TM_RC_FULL), "try --gpus 96, 120", "try gpus 96, 120" },
+        { plan(64, 16, 1, 64, TM_RC_FULL), "--tp 8 or less", "use tp 8 or less" },
+        { plan(80, 8, 5, 64, TM_RC_FULL), "36 layers", "36 layers" },
+        { plan(64, 8, 1, 60, TM_RC_FULL), "try --gbs 56, 64", "try gbs 56, 64" },
+        { plan(256, 8, 1, 64, TM_RC_FULL), "partition has 128", "partition has 128" },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        err[0] = '\0';
-        assert_int_equal(tm_predict(c, &m, &cases[i].pl, 0, &r, err, sizeof err), -1);
-        if (!strstr(err, cases[i].says)) fail_msg("case %zu: '%s' does not say '%s'", i, err, cases[i].says);
+    static tm_names options = { [TM_GPUS] = "--gpus", [TM_TP] = "--tp", [TM_GBS] = "--gbs" };
+    for (int named = 0; named < 2; named++) {
+        tm_ctx_set_names(c, named ? &options : NULL);
+        for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+            err[0] = '\0';
+            assert_int_equal(tm_predict(c, &m, &cases[i].pl, 0, &r, err, sizeof err), -1);
+            const char *says = named ? cases[i].says : cases[i].says_bare;
+            if (!strstr(err, says)) fail_msg("case %zu: '%s' does not say '%s'", i, err, says);
+            if (!named && strstr(err, "--")) fail_msg("case %zu: '%s' speaks the command line", i, err);
+        }
     }
+    tm_ctx_set_names(c, NULL);
     tm_plan fp8 = plan(64, 8, 1, 64, TM_RC_FULL);
     fp8.prec = PLAT_FP8;                                            /* an A100 has no FP8 */
     assert_int_equal(tm_predict(c, &m, &fp8, 0, &r, err, sizeof err), -1);
@@ -269,9 +286,57 @@ static void test_discrete_event_step_agrees(void **state)
     tm_plan pl = plan(64, 8, 2, 128, TM_RC_FULL);
     pl.vpp = 2;
     assert_null(tm_step_simulate(c, tm_model_preset("megatron-7.5b"), &pl, NULL, err, sizeof err));
+    assert_non_null(strstr(err, "vpp, cp and zero 2-3"));
+    static tm_names options = { [TM_VPP] = "--vpp", [TM_CP] = "--cp", [TM_ZERO] = "--zero" };
+    tm_ctx_set_names(c, &options);
+    assert_null(tm_step_simulate(c, tm_model_preset("megatron-7.5b"), &pl, NULL, err, sizeof err));
     assert_non_null(strstr(err, "--vpp"));
     tm_ctx_destroy(c);
     plat_free(p);
+}
+
+/* The fields of a prediction are named once (tm_result_fields): every name is unique in its group,
+ * every member is read where the table says, and the Lua definitions file documents each field
+ * with its type, meaning and unit, so that the documentation cannot drift from the code. */
+static void test_result_fields_are_documented_once(void **state)
+{
+    (void)state;
+    int n;
+    const tm_result_field *f = tm_result_fields(&n);
+    assert_true(n > 40);
+    tm_result r;
+    memset(&r, 0, sizeof r);
+    r.step_s = 1.5, r.mem.grads_gib = 2.5, r.b.tp_s = 0.25, r.data_Bps = 3e9, r.micro_batches = 7, r.mem.fits = 1;
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < i; k++)
+            if (!strcmp(f[i].name, f[k].name) && (f[i].group == f[k].group || (f[i].group && f[k].group && !strcmp(f[i].group, f[k].group))))
+                fail_msg("field '%s' is named twice", f[i].name);
+        if (!strcmp(f[i].name, "step_time_s") || !strcmp(f[i].name, "step_s")) assert_true(tm_result_value(&r, &f[i]) == 1.5);
+        if (!strcmp(f[i].name, "gradients_gib") || !strcmp(f[i].name, "grads_gib")) assert_true(tm_result_value(&r, &f[i]) == 2.5);
+        if (!strcmp(f[i].name, "tensor_parallel_s")) assert_true(tm_result_value(&r, &f[i]) == 0.25);
+        if (!strcmp(f[i].name, "data_gbps")) assert_true(tm_result_value(&r, &f[i]) == 3);
+        if (!strcmp(f[i].name, "micro_batches")) assert_true(tm_result_value(&r, &f[i]) == 7);
+        if (!strcmp(f[i].name, "fits")) assert_true(tm_result_value(&r, &f[i]) == 1);
+    }
+    FILE *in = fopen("scripting/usine.d.lua", "r");
+    assert_non_null(in);
+    static char text[1 << 17];
+    size_t len = fread(text, 1, sizeof text - 1, in);
+    fclose(in);
+    text[len] = '\0';
+    for (int i = 0; i < n; i++) {
+        if (!(f[i].out & TM_OUT_LUA)) continue;
+        char cls[64], line[512];
+        snprintf(cls, sizeof cls, "---@class usine.%s\n", f[i].group ? f[i].group : "prediction");
+        const char *at = strstr(text, cls);
+        if (!at) fail_msg("usine.d.lua has no %s", cls);
+        const char *next = strstr(at + 1, "---@class");
+        const char *type = f[i].type == TM_FIELD_INT ? "integer" : f[i].type == TM_FIELD_BOOL ? "boolean" : "number";
+        snprintf(line, sizeof line, "---@field %s %s %c%s%s%s%s.\n", f[i].name, type, toupper((unsigned char)f[i].meaning[0]),
+                 f[i].meaning + 1, f[i].unit[0] ? " (" : "", f[i].unit, f[i].unit[0] ? ")" : "");
+        const char *found = strstr(at, line);
+        if (!found || (next && found > next)) fail_msg("usine.d.lua does not document, in %s: %s", cls, line);
+    }
 }
 
 int main(void)
@@ -285,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_search_ranks_fitting_plans),
         cmocka_unit_test(test_reliability_young_daly),
         cmocka_unit_test(test_discrete_event_step_agrees),
+        cmocka_unit_test(test_result_fields_are_documented_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,6 +31,13 @@ static void train_usage(FILE *out, const char *cmd)
     for (int i = 0; i < n; i++) fprintf(out, "%s%s", m[i].id, i + 1 < n ? ", " : "\n");
 }
 
+/* The model's and the plan's fields as options, for the core's messages ("use --tp 4 or less"). */
+static tm_names cli_field_names = {
+    [TM_LAYERS] = "--layers", [TM_HIDDEN] = "--hidden", [TM_HEADS] = "--heads", [TM_KV_HEADS] = "--kv-heads",
+    [TM_FFN] = "--ffn", [TM_VOCAB] = "--vocab", [TM_SEQ] = "--seq", [TM_GPUS] = "--gpus", [TM_TP] = "--tp",
+    [TM_PP] = "--pp", [TM_VPP] = "--vpp", [TM_CP] = "--cp", [TM_GBS] = "--gbs", [TM_MBS] = "--mbs", [TM_ZERO] = "--zero",
+};
+
 typedef struct train_opts {
     const char *platform, *partition, *trace;
     tm_model model;
@@ -69,15 +76,20 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
     o->plan.gpus = 0;
     o->top = 10;
     const char *model = NULL;
-    struct { const char *name; int *slot; long min, max; } ints[] = {
-        { "--layers", &o->model.layers, 1, 10000 }, { "--hidden", &o->model.hidden, 1, 1 << 20 },
-        { "--heads", &o->model.heads, 1, 1 << 14 }, { "--kv-heads", &o->model.kv_heads, 1, 1 << 14 },
-        { "--ffn", &o->model.ffn, 1, 1 << 22 }, { "--vocab", &o->model.vocab, 1, 1 << 24 },
-        { "--seq", &o->model.seq, 1, 1 << 24 }, { "--gpus", &o->plan.gpus, 1, 100000000 },
-        { "--tp", &o->plan.tp, 1, 1024 }, { "--pp", &o->plan.pp, 1, 10000 }, { "--vpp", &o->plan.vpp, 1, 1000 },
-        { "--cp", &o->plan.cp, 1, 1024 }, { "--mbs", &o->plan.mbs, 1, 1 << 20 }, { "--zero", &o->plan.zero, 0, 3 },
-        { "--top", &o->top, 1, 100000 },
+    /* the model's and the plan's numbers, named and ranged as the core says (tm_limit_of) */
+    struct { tm_field f; int *slot; } fields[] = {
+        { TM_LAYERS, &o->model.layers }, { TM_HIDDEN, &o->model.hidden }, { TM_HEADS, &o->model.heads },
+        { TM_KV_HEADS, &o->model.kv_heads }, { TM_FFN, &o->model.ffn }, { TM_VOCAB, &o->model.vocab },
+        { TM_SEQ, &o->model.seq }, { TM_GPUS, &o->plan.gpus }, { TM_TP, &o->plan.tp }, { TM_PP, &o->plan.pp },
+        { TM_VPP, &o->plan.vpp }, { TM_CP, &o->plan.cp }, { TM_MBS, &o->plan.mbs }, { TM_ZERO, &o->plan.zero },
     };
+    enum { NFIELDS = sizeof fields / sizeof *fields };
+    struct { const char *name; int *slot; long min, max; } ints[NFIELDS + 1];
+    for (size_t k = 0; k < NFIELDS; k++) {
+        const tm_limit *l = tm_limit_of(fields[k].f);
+        ints[k].name = cli_field_names[fields[k].f], ints[k].slot = fields[k].slot, ints[k].min = l->min, ints[k].max = l->max;
+    }
+    ints[NFIELDS].name = "--top", ints[NFIELDS].slot = &o->top, ints[NFIELDS].min = 1, ints[NFIELDS].max = 100000;
     long gbs = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -108,7 +120,7 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
         else if (!strcmp(a, "--model")) model = v;
         else if (!strcmp(a, "--trace") && !strcmp(cmd, "simulate step")) o->trace = v;
         else if (!strcmp(a, "--gbs")) {
-            if (ut_parse_long(v, 1, 1L << 40, &gbs) != 0) {
+            if (ut_parse_long(v, tm_limit_of(TM_GBS)->min, tm_limit_of(TM_GBS)->max, &gbs) != 0) {
                 cli_error(_("--gbs takes a whole number of sequences of at least 1, not '%s'"), v);
                 return CLI_BAD_INPUT;
             }
@@ -172,7 +184,7 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
         return CLI_BAD_INPUT;
     }
     char err[256];
-    if (tm_model_check(&o->model, err, sizeof err) != 0) {
+    if (tm_model_check(&o->model, &cli_field_names, err, sizeof err) != 0) {
         cli_error("%s", err);
         return CLI_BAD_INPUT;
     }
@@ -203,6 +215,7 @@ static int train_open(const train_opts *o, plat_platform **pp, tm_ctx **ctx, int
         cli_error("%s", err);
         return CLI_BAD_INPUT;
     }
+    tm_ctx_set_names(*ctx, &cli_field_names);
     return CLI_OK;
 }
 
@@ -246,36 +259,32 @@ static void plan_line(char *buf, size_t n, const tm_plan *pl, int dp)
              dp, pl->mbs, pl->zero, tm_recompute_name(pl->recompute), pl->seq_parallel ? " --seq-parallel" : "");
 }
 
+/* The prediction's fields as the core names them (tm_result_fields) into o: the top-level ones and
+ * each group as an object; only the fields of group `only` (directly into o) when it is not NULL. */
+static void result_json(cJSON *o, const tm_result *r, const char *only)
+{
+    int n;
+    const tm_result_field *f = tm_result_fields(&n);
+    for (int i = 0; i < n; i++) {
+        if (!tm_result_field_in_json(r, &f[i])) continue;
+        if (only && (!f[i].group || strcmp(f[i].group, only))) continue;
+        cJSON *into = o;
+        if (f[i].group && !only) {
+            into = cJSON_GetObjectItemCaseSensitive(o, f[i].group);
+            if (!into) into = cJSON_AddObjectToObject(o, f[i].group);
+        }
+        double v = tm_result_value(r, &f[i]);
+        if (f[i].json == TM_JSON_NULL_IF_ZERO && !(v > 0)) cJSON_AddNullToObject(into, f[i].name);
+        else if (f[i].type == TM_FIELD_BOOL) cJSON_AddBoolToObject(into, f[i].name, v != 0);
+        else cJSON_AddNumberToObject(into, f[i].name, v);
+    }
+}
+
 static cJSON *train_breakdown_json(const tm_result *r)
 {
     cJSON *b = cJSON_CreateObject();
-    cJSON_AddNumberToObject(b, "compute_s", r->b.compute_s);
-    cJSON_AddNumberToObject(b, "gemm_s", r->b.gemm_s);
-    cJSON_AddNumberToObject(b, "memory_bound_s", r->b.memops_s);
-    cJSON_AddNumberToObject(b, "recompute_s", r->b.recompute_s);
-    cJSON_AddNumberToObject(b, "tensor_parallel_s", r->b.tp_s);
-    cJSON_AddNumberToObject(b, "context_parallel_s", r->b.cp_s);
-    cJSON_AddNumberToObject(b, "pipeline_p2p_s", r->b.pp_s);
-    cJSON_AddNumberToObject(b, "bubble_s", r->b.bubble_s);
-    cJSON_AddNumberToObject(b, "data_parallel_s", r->b.dp_s);
-    cJSON_AddNumberToObject(b, "data_parallel_total_s", r->b.dp_total_s);
-    cJSON_AddNumberToObject(b, "zero_s", r->b.zero_s);
-    cJSON_AddNumberToObject(b, "zero_total_s", r->b.zero_total_s);
-    cJSON_AddNumberToObject(b, "optimizer_s", r->b.optimizer_s);
+    result_json(b, r, "breakdown");
     return b;
-}
-
-static cJSON *memory_json(const tm_memory *m)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "weights_gib", m->weights_gib);
-    cJSON_AddNumberToObject(o, "gradients_gib", m->grads_gib);
-    cJSON_AddNumberToObject(o, "optimizer_gib", m->optimizer_gib);
-    cJSON_AddNumberToObject(o, "activations_gib", m->activations_gib);
-    cJSON_AddNumberToObject(o, "buffers_gib", m->buffers_gib);
-    cJSON_AddNumberToObject(o, "runtime_gib", m->runtime_gib);
-    cJSON_AddNumberToObject(o, "capacity_gib", m->capacity_gib);
-    return o;
 }
 
 static cJSON *plan_json(const tm_plan *pl, int dp)
@@ -341,43 +350,8 @@ int cmd_predict(int argc, char **argv)
         cJSON_AddStringToObject(j, "platform", p->id);
         cJSON_AddStringToObject(j, "partition", pt->id);
         cJSON_AddStringToObject(j, "model", o.model.id);
-        cJSON_AddNumberToObject(j, "params", r.params);
         cJSON_AddItemToObject(j, "plan", plan_json(&o.plan, r.dp));
-        cJSON_AddNumberToObject(j, "micro_batches", r.micro_batches);
-        cJSON_AddNumberToObject(j, "step_time_s", r.step_s);
-        cJSON_AddNumberToObject(j, "tokens_per_s", r.tokens_per_s);
-        cJSON_AddNumberToObject(j, "model_tflops_per_gpu", r.model_tflops_per_gpu);
-        cJSON_AddNumberToObject(j, "hardware_tflops_per_gpu", r.hardware_tflops_per_gpu);
-        cJSON_AddNumberToObject(j, "peak_tflops_per_gpu", r.peak_tflops);
-        cJSON_AddNumberToObject(j, "mfu", r.mfu);
-        cJSON_AddNumberToObject(j, "hfu", r.hfu);
-        cJSON_AddNumberToObject(j, "memory_per_gpu_gib", r.mem.total_gib);
-        cJSON_AddItemToObject(j, "memory", memory_json(&r.mem));
-        cJSON_AddBoolToObject(j, "fits", r.mem.fits);
-        cJSON_AddItemToObject(j, "breakdown", train_breakdown_json(&r));
-        if (o.tokens > 0) {
-            cJSON_AddNumberToObject(j, "tokens", o.tokens);
-            cJSON_AddNumberToObject(j, "steps", r.steps);
-            cJSON_AddNumberToObject(j, "time_to_train_s", r.time_to_train_s);
-            cJSON_AddNumberToObject(j, "wall_time_s", r.wall_time_s);
-        }
-        cJSON_AddNumberToObject(j, "gpu_hours", r.gpu_hours);
-        cJSON_AddNumberToObject(j, "power_it_mw", r.power_it_mw);
-        cJSON_AddNumberToObject(j, "energy_it_mwh", r.energy_it_mwh);
-        cJSON_AddNumberToObject(j, "energy_mwh", r.energy_mwh);
-        cJSON_AddNumberToObject(j, "carbon_t", r.carbon_t);
-        if (p->facility.price_eur_per_kwh > 0) cJSON_AddNumberToObject(j, "cost_eur", r.cost_eur);
-        if (r.job_mtbf_s > 0) {
-            cJSON_AddNumberToObject(j, "job_mtbf_s", r.job_mtbf_s);
-            cJSON_AddNumberToObject(j, "interruptions", r.interruptions);
-        } else cJSON_AddNullToObject(j, "job_mtbf_s");
-        cJSON_AddNumberToObject(j, "checkpoint_bytes", r.checkpoint_B);
-        if (r.checkpoint_write_s > 0) cJSON_AddNumberToObject(j, "checkpoint_write_s", r.checkpoint_write_s);
-        else cJSON_AddNullToObject(j, "checkpoint_write_s");
-        if (r.checkpoint_interval_s > 0) cJSON_AddNumberToObject(j, "checkpoint_interval_s", r.checkpoint_interval_s);
-        else cJSON_AddNullToObject(j, "checkpoint_interval_s");
-        cJSON_AddNumberToObject(j, "goodput", r.goodput);
-        cJSON_AddNumberToObject(j, "data_gbps", r.data_Bps / 1e9);
+        result_json(j, &r, NULL);
         cJSON_AddNumberToObject(j, "eff_matmul", acc->eff_matmul);
         cJSON_AddNumberToObject(j, "eff_memory", acc->eff_memory);
         cJSON_AddNumberToObject(j, "wall_s", wall);
@@ -852,7 +826,9 @@ int simulate_step(int argc, char **argv)
     double t0 = cli_wall_s();
     step = tm_step_simulate(c, &o.model, &o.plan, &(tm_step_opts){ .detail = o.trace != NULL }, err, sizeof err);
     if (!step) {
-        cli_error("%s", err);
+        /* what only the analytic model runs: say which command runs it */
+        int analytic_only = o.plan.vpp > 1 || o.plan.cp > 1 || o.plan.zero > 1;
+        cli_error("%s%s", err, analytic_only ? " ('usine predict')" : "");
         rc = CLI_BAD_INPUT;
         goto out;
     }
