@@ -8,6 +8,7 @@
 #include "eng.h"
 #include "util.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -338,6 +339,7 @@ int ds_run(ds *s, ds_stats *stats)
         }
         eng_event e;
         if (!eng_pop(&s->q, &e)) break;
+        assert(e.time_s >= s->now_s);                /* time never runs backwards */
         if (e.kind == EV_FLOW_DONE) {
             net_flow *f = &s->n->flows[e.a];
             if (!f->active || f->version != e.version) continue;   /* its rate changed since */

@@ -2,6 +2,7 @@
 #include "net.h"
 #include "util.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -404,6 +405,7 @@ static void mark_dirty(net *n, int link)
 
 int net_flow_start(net *n, int a, int b, double bytes, double now_s, int user)
 {
+    assert(bytes > 0 && a != b && a >= 0 && b >= 0 && a < n->gpus && b < n->gpus);   /* the caller's to handle */
     int id;
     if (n->nfree) id = n->free_flows[--n->nfree];
     else {

@@ -2,6 +2,7 @@
 #include "tl.h"
 #include "util.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,7 @@ const char *tl_task_label(const tl *t, int task)
 
 void tl_add(tl *t, int gpu, tl_kind kind, int task, int step, double t0_s, double t1_s)
 {
+    assert(!t->finished && gpu >= 0 && gpu < t->gpus && t0_s <= t1_s);
     if (kind == TL_STEP && !t->detail) return;
     ut_grow(&t->iv, &t->cap_iv, t->niv + 1, sizeof *t->iv);
     t->iv[t->niv++] = (tl_interval){ t0_s, t1_s, gpu, kind, task, step };
@@ -62,8 +64,10 @@ void tl_add(tl *t, int gpu, tl_kind kind, int task, int step, double t0_s, doubl
 
 void tl_link(tl *t, int link, double t_s, double used_Bps)
 {
+    assert(!t->finished);
     if (!t->detail || link < 0 || link >= t->links) return;
     size_t n = t->nsamples[link];
+    assert(n == 0 || t->samples[link][n - 1].t_s <= t_s);    /* in time order */
     if (n && t->samples[link][n - 1].t_s == t_s) {   /* several changes at one instant: keep the last */
         t->samples[link][n - 1].used_Bps = used_Bps;
         return;
@@ -86,6 +90,8 @@ static int by_gpu_then_start(const void *a, const void *b)
 
 void tl_finish(tl *t)
 {
+    assert(!t->finished);                                     /* once */
+    t->finished = 1;
     if (t->niv > 0) qsort(t->iv, t->niv, sizeof *t->iv, by_gpu_then_start); /* iv is NULL when empty */
     free(t->gpu_first);
     free(t->gpu_max_end);

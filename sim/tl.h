@@ -39,6 +39,7 @@ typedef struct tl {
     size_t cap_labels;
     double end_s;
     int detail;                 /* record steps and link loads */
+    int finished;               /* tl_finish was called: read-only from then on (asserted) */
 } tl;
 
 tl *tl_create(int gpus, int links, int detail);                    /* an empty timeline */

@@ -6,6 +6,7 @@
 #include "ds.h"
 #include "util.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -456,36 +457,42 @@ static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const h
 
 static double prec_bytes(int prec) { return prec == PLAT_FP32 || prec == PLAT_TF32 ? 4 : 2; }
 
-int tm_predict(const tm_ctx *c, const tm_model *m, const tm_plan *plan_in, double tokens, tm_result *r,
-               char *err, size_t n)
-{
-    memset(r, 0, sizeof *r);
-    tm_plan plc = *plan_in, *pl = &plc;
-    if (tm_model_check(m, c->names, err, n) || tm_plan_check(c, m, pl, err, n)) return -1;
-    const plat_accel *acc = c->acc;
-    hw h = { acc->peak_tflops[pl->prec] * 1e12 * c->eff_matmul, acc->memory_tbs * 1e12 * c->eff_memory,
-             prec_bytes(pl->prec) };
-    double e = h.e;
-    int dp = pl->dp, tp = pl->tp, pp = pl->pp, v = pl->vpp;
-    long mb = pl->gbs / ((long)dp * pl->mbs);
-    r->dp = dp, r->micro_batches = (int)mb;
-    double Lps = (double)m->layers / pp;               /* layers per stage */
-    double T = (double)pl->mbs * m->seq / pl->cp;     /* tokens per micro-batch on one GPU */
-
+/* What the parts of a prediction share: the hardware, the plan's shape, one layer's costs and the
+ * per-micro-batch times of a stage. */
+typedef struct pred {
+    hw h;
+    double e;                   /* bytes per element at the training precision */
+    int dp, tp, pp, v;
+    long mb;                    /* micro-batches per step and replica */
+    double Lps, T;              /* layers per stage, tokens per micro-batch on one GPU */
     layer_cost L;
-    layer(c, m, pl, &h, &L);
-    /* per micro-batch on one stage */
-    double f_s = Lps * (L.fwd.s + L.tp_fwd_s + L.cp_fwd_s);
-    double b_s = Lps * (L.bwd.s + L.tp_bwd_s + L.cp_bwd_s);
-    double rc_s = 0, rc_flops = 0;
-    if (pl->recompute == TM_RC_FULL) rc_s = Lps * (L.fwd.s + L.tp_fwd_s + L.cp_fwd_s), rc_flops = Lps * L.fwd.flops;
-    else if (pl->recompute == TM_RC_SELECTIVE) rc_s = Lps * L.attn_core.s, rc_flops = Lps * L.attn_core.flops;
+    double f_s, b_s, rc_s, rc_flops;   /* per micro-batch on one stage */
+    cost of, ob;                /* the output layer, forward and backward */
+    double ce, out_f, out_b, emb;
+    double P_gpu;               /* parameters on the busiest GPU */
+    double opt_B;               /* optimizer bytes per parameter */
+} pred;
+
+/* Compute, recomputation, tensor and context parallelism, the pipeline and its bubble. */
+static void predict_compute(const tm_ctx *c, const tm_model *m, const tm_plan *pl, pred *x, tm_result *r)
+{
+    const hw *h = &x->h;
+    int tp = x->tp, pp = x->pp, v = x->v;
+    long mb = x->mb;
+    double Lps = x->Lps, T = x->T, e = x->e;
+    const layer_cost *L = &x->L;
+    x->f_s = Lps * (L->fwd.s + L->tp_fwd_s + L->cp_fwd_s);
+    x->b_s = Lps * (L->bwd.s + L->tp_bwd_s + L->cp_bwd_s);
+    if (pl->recompute == TM_RC_FULL) x->rc_s = Lps * (L->fwd.s + L->tp_fwd_s + L->cp_fwd_s), x->rc_flops = Lps * L->fwd.flops;
+    else if (pl->recompute == TM_RC_SELECTIVE) x->rc_s = Lps * L->attn_core.s, x->rc_flops = Lps * L->attn_core.flops;
+    double f_s = x->f_s, b_s = x->b_s, rc_s = x->rc_s;
     /* the output layer and the loss (last stage), the embedding (first stage) */
-    cost of = { 0 }, ob = { 0 };
-    gemm_fb(&of, &ob, &h, T, (double)m->vocab / tp, m->hidden, 1);
-    double ce = T * m->vocab / tp * 4.0 / h.mem_Bps;   /* fp32 softmax cross-entropy: ~3 passes forward, 2 back */
-    double out_f = of.s + 3 * ce, out_b = ob.s + 2 * ce;
-    double emb = 2 * T * m->hidden * e / h.mem_Bps;
+    gemm_fb(&x->of, &x->ob, h, T, (double)m->vocab / tp, m->hidden, 1);
+    x->ce = T * m->vocab / tp * 4.0 / h->mem_Bps;      /* fp32 softmax cross-entropy: ~3 passes forward, 2 back */
+    double ce = x->ce;
+    x->out_f = x->of.s + 3 * ce, x->out_b = x->ob.s + 2 * ce;
+    x->emb = 2 * T * m->hidden * e / h->mem_Bps;
+    double out_f = x->out_f, out_b = x->out_b, emb = x->emb;
     double first = f_s + b_s + rc_s + emb * 3, last = f_s + b_s + rc_s + out_f + out_b;
     double stage_max = pp == 1 ? f_s + b_s + rc_s + emb * 3 + out_f + out_b : fmax(first, last);
     double stage_avg = pp == 1 ? stage_max : f_s + b_s + rc_s + (emb * 3 + out_f + out_b) / pp;
@@ -494,10 +501,10 @@ int tm_predict(const tm_ctx *c, const tm_model *m, const tm_plan *plan_in, doubl
      * times; each micro-batch crosses every virtual-stage boundary forward and backward */
     r->b.compute_s = mb * stage_max;
     r->b.recompute_s = mb * rc_s;
-    r->b.gemm_s = mb * Lps * (L.gemm_f_s + L.gemm_b_s + (pl->recompute == TM_RC_FULL ? L.gemm_f_s : 0)) + mb * (of.s + ob.s);
-    r->b.memops_s = mb * Lps * (L.mem_f_s + L.mem_b_s + (pl->recompute == TM_RC_FULL ? L.mem_f_s : 0)) + mb * (5 * ce + 3 * emb);
-    r->b.tp_s = mb * Lps * (L.tp_fwd_s + L.tp_bwd_s + (pl->recompute == TM_RC_FULL ? L.tp_fwd_s : 0));
-    r->b.cp_s = mb * Lps * (L.cp_fwd_s + L.cp_bwd_s + (pl->recompute == TM_RC_FULL ? L.cp_fwd_s : 0));
+    r->b.gemm_s = mb * Lps * (L->gemm_f_s + L->gemm_b_s + (pl->recompute == TM_RC_FULL ? L->gemm_f_s : 0)) + mb * (x->of.s + x->ob.s);
+    r->b.memops_s = mb * Lps * (L->mem_f_s + L->mem_b_s + (pl->recompute == TM_RC_FULL ? L->mem_f_s : 0)) + mb * (5 * ce + 3 * emb);
+    r->b.tp_s = mb * Lps * (L->tp_fwd_s + L->tp_bwd_s + (pl->recompute == TM_RC_FULL ? L->tp_fwd_s : 0));
+    r->b.cp_s = mb * Lps * (L->cp_fwd_s + L->cp_bwd_s + (pl->recompute == TM_RC_FULL ? L->cp_fwd_s : 0));
     r->b.compute_s -= r->b.tp_s + r->b.cp_s;
     if (pp > 1) {
         r->b.bubble_s = (double)(pp - 1) / v * stage_avg;
@@ -505,24 +512,33 @@ int tm_predict(const tm_ctx *c, const tm_model *m, const tm_plan *plan_in, doubl
          * own NIC, the receiving node all-gathers them over the scale-up links (not needed with
          * sequence parallelism, where each rank owns its slice anyway) */
         double act = T * m->hidden * e;
-        double p2p = coll_s(c, COLL_P2P, 2, tp * pl->cp * dp, act / tp);
+        double p2p = coll_s(c, COLL_P2P, 2, tp * pl->cp * x->dp, act / tp);
         if (tp > 1 && !pl->seq_parallel) p2p += coll_s(c, COLL_ALLGATHER, tp, 1, act);
         r->b.pp_s = 2.0 * mb * v * p2p;
     }
+}
 
-    /* parameters on the busiest GPU: its stage's layers, plus the embedding (first stage) or the
-     * output layer (last; a copy of the embedding when tied and pp > 1) */
-    double lp = Lps * layer_params(m) / tp;
+/* Parameters on the busiest GPU: its stage's layers, plus the embedding (first stage) or the
+ * output layer (last; a copy of the embedding when tied and pp > 1). */
+static void predict_params(const tm_model *m, pred *x, tm_result *r)
+{
+    int tp = x->tp, pp = x->pp;
+    double lp = x->Lps * layer_params(m) / tp;
     double embp = embedding_params(m) / tp, outp = (double)m->vocab * m->hidden / tp;
-    double P_gpu = pp == 1 ? lp + embp + (m->tied ? 0 : outp) : lp + fmax(embp, outp);
+    x->P_gpu = pp == 1 ? lp + embp + (m->tied ? 0 : outp) : lp + fmax(embp, outp);
     r->params = tm_model_params(m);
-    r->params_per_gpu = P_gpu;
+    r->params_per_gpu = x->P_gpu;
+}
 
-    /* data parallel and ZeRO */
+/* Data parallelism and ZeRO, with their overlap with the backward pass, and the optimizer. */
+static void predict_data_parallel(const tm_ctx *c, const tm_plan *pl, const pred *x, tm_result *r)
+{
+    int dp = x->dp;
+    double P_gpu = x->P_gpu, e = x->e, Lps = x->Lps;
     double grad_B = P_gpu * e;
-    double window = b_s + rc_s;                          /* backward of the last micro-batch */
+    double window = x->b_s + x->rc_s;                    /* backward of the last micro-batch */
     if (dp > 1) {
-        int stride = tp * pl->cp;
+        int stride = x->tp * pl->cp;
         if (pl->zero <= 1) {
             double red = pl->zero == 0 ? coll_s(c, COLL_ALLREDUCE, dp, stride, grad_B)
                                        : coll_s(c, COLL_REDUCESCATTER, dp, stride, grad_B);
@@ -536,53 +552,65 @@ int tm_predict(const tm_ctx *c, const tm_model *m, const tm_plan *plan_in, doubl
             double rs = coll_s(c, COLL_REDUCESCATTER, dp, stride, grad_B);
             double ag = coll_s(c, COLL_ALLGATHER, dp, stride, P_gpu * e);
             double per_mb = rs + (pl->zero == 3 ? 2 * ag : 0);
-            double work = f_s + b_s + rc_s;
+            double work = x->f_s + x->b_s + x->rc_s;
             double exposed_mb = pl->dp_overlap ? fmax(0, per_mb - work) + per_mb / Lps : per_mb;
-            r->b.zero_total_s = mb * per_mb + (pl->zero == 2 ? ag : 0);
-            r->b.zero_s = mb * exposed_mb + (pl->zero == 2 ? ag : 0);
+            r->b.zero_total_s = x->mb * per_mb + (pl->zero == 2 ? ag : 0);
+            r->b.zero_s = x->mb * exposed_mb + (pl->zero == 2 ? ag : 0);
         }
     }
     /* optimizer: Adam reads the gradient, reads and writes the fp32 master weights and two moments,
      * writes the working copy: about 32 bytes per parameter it owns */
     double P_opt = pl->zero >= 1 ? P_gpu / dp : P_gpu;
-    r->b.optimizer_s = P_opt * 32 / h.mem_Bps;
+    r->b.optimizer_s = P_opt * 32 / x->h.mem_Bps;
+}
 
+/* The pieces the discrete-event simulator replays (tm_parts). */
+static void predict_parts(const tm_plan *pl, const tm_model *m, const pred *x, tm_result *r)
+{
     tm_parts *P = &r->parts;
-    P->f_s = Lps * L.fwd.s;
-    P->b_s = Lps * L.bwd.s + (pl->recompute == TM_RC_FULL ? Lps * L.fwd.s : pl->recompute == TM_RC_SELECTIVE ? rc_s : 0);
-    P->first_f_s = emb, P->first_b_s = 2 * emb;
-    P->last_f_s = out_f, P->last_b_s = out_b;
+    int tp = x->tp;
+    double Lps = x->Lps, T = x->T, e = x->e;
+    P->f_s = Lps * x->L.fwd.s;
+    P->b_s = Lps * x->L.bwd.s + (pl->recompute == TM_RC_FULL ? Lps * x->L.fwd.s : pl->recompute == TM_RC_SELECTIVE ? x->rc_s : 0);
+    P->first_f_s = x->emb, P->first_b_s = 2 * x->emb;
+    P->last_f_s = x->out_f, P->last_b_s = x->out_b;
     P->tp_bytes = tp > 1 ? T * m->hidden * e : 0;
     P->tp_f = tp > 1 ? (int)(2 * Lps) : 0;
     P->tp_b = tp > 1 ? (int)(2 * Lps * (pl->recompute == TM_RC_FULL ? 2 : 1)) : 0;
     P->p2p_bytes = T * m->hidden * e / tp;
-    P->grad_bytes = grad_B;
+    P->grad_bytes = x->P_gpu * e;
     P->optimizer_s = r->b.optimizer_s;
     P->overlap_fraction = pl->dp_overlap ? 1 - 1 / Lps : 0;
+}
 
-    r->step_s = r->b.compute_s + r->b.tp_s + r->b.cp_s + r->b.pp_s + r->b.bubble_s + r->b.dp_s +
-                r->b.zero_s + r->b.optimizer_s;
-
-    /* FLOPs: model FLOPs count forward + backward once (6 N per token plus attention); hardware
-     * FLOPs add what recomputation does again */
-    double fwd_flops_mb = m->layers * L.fwd.flops * tp + of.flops * tp;   /* whole model, one micro-batch, all tp ranks */
-    double per_seq_fwd = fwd_flops_mb / pl->mbs * pl->cp;                 /* one sequence */
+/* FLOPs: model FLOPs count forward + backward once (6 N per token plus attention); hardware FLOPs
+ * add what recomputation does again. Needs the step time. */
+static void predict_flops(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const pred *x, tm_result *r)
+{
+    int tp = x->tp;
+    double fwd_flops_mb = m->layers * x->L.fwd.flops * tp + x->of.flops * tp;   /* whole model, one micro-batch, all tp ranks */
+    double per_seq_fwd = fwd_flops_mb / pl->mbs * pl->cp;                       /* one sequence */
     r->model_flops_step = 3 * per_seq_fwd * pl->gbs;
-    r->hw_flops_step = r->model_flops_step + (double)m->layers * rc_flops / Lps * tp * pl->cp / pl->mbs * pl->gbs;
+    r->hw_flops_step = r->model_flops_step + (double)m->layers * x->rc_flops / x->Lps * tp * pl->cp / pl->mbs * pl->gbs;
     r->tokens_per_step = (double)pl->gbs * m->seq;
     r->tokens_per_s = r->tokens_per_step / r->step_s;
-    r->peak_tflops = acc->peak_tflops[pl->prec];
+    r->peak_tflops = c->acc->peak_tflops[pl->prec];
     r->model_tflops_per_gpu = r->model_flops_step / r->step_s / pl->gpus / 1e12;
     r->hardware_tflops_per_gpu = r->hw_flops_step / r->step_s / pl->gpus / 1e12;
     r->mfu = r->model_tflops_per_gpu / r->peak_tflops;
     r->hfu = r->hardware_tflops_per_gpu / r->peak_tflops;
+}
 
-    /* memory (Korthikanti et al. 2022 for the activations, generalised to GQA and SwiGLU) */
+/* Memory per GPU (Korthikanti et al. 2022 for the activations, generalised to GQA and SwiGLU). */
+static void predict_memory(const tm_ctx *c, const tm_model *m, const tm_plan *pl, pred *x, tm_result *r)
+{
     tm_memory *M = &r->mem;
-    double ew = e, opt_B = pl->prec == PLAT_FP32 || pl->prec == PLAT_TF32 ? 8 : 12;
+    int dp = x->dp, tp = x->tp, pp = x->pp, v = x->v;
+    double e = x->e, ew = e, P_gpu = x->P_gpu, T = x->T, Lps = x->Lps;
+    x->opt_B = pl->prec == PLAT_FP32 || pl->prec == PLAT_TF32 ? 8 : 12;
     M->weights_gib = P_gpu * ew / (pl->zero == 3 ? dp : 1) / GIB;
     M->grads_gib = P_gpu * e / (pl->zero >= 2 ? dp : 1) / GIB;
-    M->optimizer_gib = P_gpu * opt_B / (pl->zero >= 1 ? dp : 1) / GIB;
+    M->optimizer_gib = P_gpu * x->opt_B / (pl->zero >= 1 ? dp : 1) / GIB;
     double sbh = T * m->hidden * (e / 2);               /* the paper's unit is for 2-byte elements */
     double kvr = (double)m->kv_heads / m->heads;
     double split = 4 + 4 * kvr + 2 + (m->gated ? 6.0 : 4.0) * m->ffn / m->hidden; /* Q, K, V, attention out, MLP */
@@ -590,7 +618,7 @@ int tm_predict(const tm_ctx *c, const tm_model *m, const tm_plan *plan_in, doubl
     double repl = 10;                                   /* norms' inputs, dropout masks, layer inputs */
     double per_layer_full = sbh * ((pl->seq_parallel ? repl / tp : repl) + (split + scores) / tp);
     double per_layer_keep = pl->recompute == TM_RC_FULL ? 2 * sbh / (pl->seq_parallel ? tp : 1) : per_layer_full;
-    double inflight = pp > 1 ? fmin((double)mb, (double)pp) * (v > 1 ? 1 + (double)(pp - 1) / (pp * v) : 1) : 1;
+    double inflight = pp > 1 ? fmin((double)x->mb, (double)pp) * (v > 1 ? 1 + (double)(pp - 1) / (pp * v) : 1) : 1;
     double act = per_layer_keep * Lps * inflight;
     if (pl->recompute == TM_RC_FULL) act += per_layer_full;          /* the layer being recomputed */
     act += T * (double)m->vocab / tp * 4;                             /* fp32 logits on the last stage */
@@ -598,20 +626,23 @@ int tm_predict(const tm_ctx *c, const tm_model *m, const tm_plan *plan_in, doubl
     M->buffers_gib = (pl->zero == 3 ? 2 * layer_params(m) / tp * e : 0) / GIB; /* gathered layers, prefetch */
     M->runtime_gib = 2;                                /* CUDA/HIP context, communication buffers, fragmentation */
     M->total_gib = M->weights_gib + M->grads_gib + M->optimizer_gib + M->activations_gib + M->buffers_gib + M->runtime_gib;
-    M->capacity_gib = acc->memory_gb * 1e9 / GIB;
+    M->capacity_gib = c->acc->memory_gb * 1e9 / GIB;
     M->fits = M->total_gib <= M->capacity_gib;
+}
 
-    /* the job: power, run, reliability */
+/* The job: power, the run of `tokens` tokens, reliability (Young/Daly), energy, carbon, cost. */
+static void predict_job(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const pred *x, double tokens, tm_result *r)
+{
     int nodes_used = (pl->gpus + c->gpn - 1) / c->gpn;
     r->power_it_mw = nodes_used * c->node_power_w / 1e6;
     r->tokens = tokens;
     r->steps = tokens > 0 ? ceil(tokens / r->tokens_per_step) : 1;
     r->time_to_train_s = r->steps * r->step_s;
     double rate_h = nodes_used * (c->node->mtbf_h > 0 ? 1 / c->node->mtbf_h : 0) +
-                    pl->gpus * (acc->mtbf_h > 0 ? 1 / acc->mtbf_h : 0);
+                    pl->gpus * (c->acc->mtbf_h > 0 ? 1 / c->acc->mtbf_h : 0);
     r->job_mtbf_s = rate_h > 0 ? 3600 / rate_h : 0;
     /* a checkpoint: bf16/fp32 weights and the fp32 optimizer state of the whole model */
-    r->checkpoint_B = r->params * (e + opt_B);
+    r->checkpoint_B = r->params * (x->e + x->opt_B);
     const plat_storage *st = c->p->nstorage ? &c->p->storage[0] : NULL;
     r->goodput = 1;
     r->wall_time_s = r->time_to_train_s;
@@ -637,6 +668,36 @@ int tm_predict(const tm_ctx *c, const tm_model *m, const tm_plan *plan_in, doubl
     r->carbon_t = r->energy_mwh * 1000 * c->p->facility.carbon_g_per_kwh / 1e6;
     r->cost_eur = r->energy_mwh * 1000 * c->p->facility.price_eur_per_kwh;
     r->data_Bps = r->tokens_per_s * (m->vocab > 65536 ? 4 : 2);
+}
+
+int tm_predict(const tm_ctx *c, const tm_model *m, const tm_plan *plan_in, double tokens, tm_result *r,
+               char *err, size_t n)
+{
+    memset(r, 0, sizeof *r);
+    tm_plan plc = *plan_in, *pl = &plc;
+    if (tm_model_check(m, c->names, err, n) || tm_plan_check(c, m, pl, err, n)) return -1;
+    const plat_accel *acc = c->acc;
+    pred x = { 0 };
+    x.h = (hw){ acc->peak_tflops[pl->prec] * 1e12 * c->eff_matmul, acc->memory_tbs * 1e12 * c->eff_memory,
+                prec_bytes(pl->prec) };
+    x.e = x.h.e;
+    x.dp = pl->dp, x.tp = pl->tp, x.pp = pl->pp, x.v = pl->vpp;
+    x.mb = pl->gbs / ((long)x.dp * pl->mbs);
+    r->dp = x.dp, r->micro_batches = (int)x.mb;
+    x.Lps = (double)m->layers / x.pp;
+    x.T = (double)pl->mbs * m->seq / pl->cp;
+    layer(c, m, pl, &x.h, &x.L);
+
+    predict_compute(c, m, pl, &x, r);
+    predict_params(m, &x, r);
+    predict_data_parallel(c, pl, &x, r);
+    predict_parts(pl, m, &x, r);
+    r->step_s = r->b.compute_s + r->b.tp_s + r->b.cp_s + r->b.pp_s + r->b.bubble_s + r->b.dp_s +
+                r->b.zero_s + r->b.optimizer_s;
+    assert(r->step_s > 0 && r->b.compute_s > 0);
+    predict_flops(c, m, pl, &x, r);
+    predict_memory(c, m, pl, &x, r);
+    predict_job(c, m, pl, &x, tokens, r);
     return 0;
 }
 
