@@ -6,7 +6,7 @@
  * Usage:
  *     net *n = net_create(platform, partition, gpus, err, sizeof err);
  *     ds *s = ds_create(n, 1);                         // 1: detailed timeline (steps, link loads)
- *     int fw = ds_compute(s, 0, 1e-3, "forward", NULL, 0);
+ *     int fw = ds_compute(s, 0, 1e-3, "forward", NULL, 0, err, sizeof err);
  *     int ar = ds_collective(s, COLL_ALLREDUCE, COLL_RING, NULL, gpus, 1 << 30, "grads", &fw, 1, err, sizeof err);
  *     ds_stats st; ds_run(s, &st);                      // st.end_s: simulated time
  *     tl *t = ds_timeline(s);                           // owned by s

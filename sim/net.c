@@ -15,13 +15,6 @@ typedef struct net_heap_item {
     int link;
 } net_heap_item;
 
-static const char *const kind_names[NET_LINK_KIND_COUNT] = { "scale-up", "nic", "fabric", "global", "torus" };
-
-const char *net_link_kind_name(net_link_kind k)
-{
-    return k >= 0 && k < NET_LINK_KIND_COUNT ? kind_names[k] : "?";
-}
-
 /* ---------------------------------------------------------------------------------------------
  * Building. */
 

@@ -125,7 +125,6 @@ void net_destroy(net *n);                                           /* NULL is f
 
 int net_route(const net *n, int src_gpu, int dst_gpu, int *hops, double *latency_s); /* hop count (0: same GPU) */
 double net_route_bottleneck_Bps(const net *n, int src_gpu, int dst_gpu);  /* smallest capacity on the route */
-const char *net_link_kind_name(net_link_kind k);                    /* "scale-up", "nic", ... */
 void net_link_label(const net *n, int link, char *buf, size_t size); /* "node 3 nic 1 up", for traces */
 
 /* Flows. A flow's user value is the caller's. Starting or ending a flow changes no rate until
