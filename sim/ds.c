@@ -312,6 +312,11 @@ static void on_link(void *ctx, int link, double t_s, double used_Bps)
     tl_link(s->timeline, link, t_s, used_Bps);
 }
 
+void ds_set_phase(ds *s, int task, tl_phase phase)
+{
+    if (task >= 0 && task < s->ntasks) tl_set_phase(s->timeline, task, phase);
+}
+
 void ds_limit_work(ds *s, uint64_t max_work)
 {
     s->max_work = max_work;

@@ -41,6 +41,7 @@ int ds_compute(ds *s, int gpu, double duration_s, const char *label, const int *
 int ds_collective(ds *s, coll_op op, coll_algo algo, const int *gpus, int ngpus, double bytes, const char *label,
                   const int *deps, int ndeps, char *err, size_t err_size); /* gpus NULL: 0..ngpus-1 */
 
+void ds_set_phase(ds *s, int task, tl_phase phase);  /* what the task is in a step, kept in the timeline */
 int ds_run(ds *s, ds_stats *stats);                /* run to the end; 0, or -1 if it was run already */
 /* Stop a run once its work (ds_stats.work) passes max_work (0: no limit, the default); ds_run then
  * returns 1 with the stats so far. The work is counted in operations, not in seconds, so where a

@@ -30,6 +30,7 @@ void tl_destroy(tl *t)
     free(t->nsamples);
     free(t->cap_samples);
     free(t->labels);
+    free(t->phases);
     free(t->iv);
     free(t->gpu_first);
     free(t->gpu_max_end);
@@ -40,12 +41,25 @@ void tl_set_label(tl *t, int task, const char *label)
 {
     if (task < 0) return;
     if (task >= t->ntasks) {
+        size_t cap = t->cap_labels;
         ut_grow(&t->labels, &t->cap_labels, (size_t)task + 1, sizeof *t->labels);
-        for (int i = t->ntasks; i <= task; i++) t->labels[i] = NULL;
+        if (t->cap_labels != cap) t->phases = ut_realloc(t->phases, t->cap_labels);
+        for (int i = t->ntasks; i <= task; i++) t->labels[i] = NULL, t->phases[i] = TL_PHASE_NONE;
         t->ntasks = task + 1;
     }
     free(t->labels[task]);
     t->labels[task] = ut_strdup(label);
+}
+
+void tl_set_phase(tl *t, int task, tl_phase phase)
+{
+    assert(!t->finished && task >= 0 && task < t->ntasks);
+    t->phases[task] = (unsigned char)phase;
+}
+
+tl_phase tl_task_phase(const tl *t, int task)
+{
+    return task >= 0 && task < t->ntasks ? (tl_phase)t->phases[task] : TL_PHASE_NONE;
 }
 
 const char *tl_task_label(const tl *t, int task)

@@ -13,6 +13,9 @@
 
 typedef enum tl_kind { TL_COMPUTE, TL_COMM, TL_STEP, TL_KIND_COUNT } tl_kind;
 
+/* What a task is in a training step, for whoever draws it (the label is for people). */
+typedef enum tl_phase { TL_PHASE_NONE, TL_PHASE_FORWARD, TL_PHASE_BACKWARD, TL_PHASE_OPTIMIZER, TL_PHASE_COUNT } tl_phase;
+
 typedef struct tl_interval {
     double t0_s, t1_s;
     int gpu;
@@ -35,6 +38,7 @@ typedef struct tl {
     tl_sample **samples;        /* per link, in time order */
     size_t *nsamples, *cap_samples;
     char **labels;              /* per task */
+    unsigned char *phases;      /* per task: tl_phase */
     int ntasks;
     size_t cap_labels;
     double end_s;
@@ -46,6 +50,8 @@ tl *tl_create(int gpus, int links, int detail);                    /* an empty t
 void tl_destroy(tl *t);                                             /* NULL is fine */
 void tl_set_label(tl *t, int task, const char *label);              /* name of a task, for display */
 const char *tl_task_label(const tl *t, int task);                   /* "" when unnamed */
+void tl_set_phase(tl *t, int task, tl_phase phase);                 /* after tl_set_label */
+tl_phase tl_task_phase(const tl *t, int task);                      /* TL_PHASE_NONE when not set */
 void tl_add(tl *t, int gpu, tl_kind kind, int task, int step, double t0_s, double t1_s); /* record an interval */
 void tl_link(tl *t, int link, double t_s, double used_Bps);         /* record a link's new load */
 void tl_finish(tl *t);                                              /* sort and index; call once */

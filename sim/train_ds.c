@@ -48,6 +48,7 @@ static int add_op(builder *b, const tm_parts *P, int d, int s, int j, int fwd)
         }
         ids[r] = ds_compute(b->s, g, dur, fwd ? "forward" : "backward", deps, nd, b->err, b->err_size);
         if (ids[r] < 0) return -1;
+        ds_set_phase(b->s, ids[r], fwd ? TL_PHASE_FORWARD : TL_PHASE_BACKWARD);
     }
     int n_tp = fwd ? P->tp_f : P->tp_b;
     int done = -1;
@@ -184,6 +185,7 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const tm_result *r, 
                 int dep = done >= 0 ? done : b.prev[group[d]];
                 opt[d] = last = ds_compute(s, group[d], P->optimizer_s, "optimizer", &dep, 1, err, n);
                 if (opt[d] < 0) rc = -1;
+                else ds_set_phase(s, opt[d], TL_PHASE_OPTIMIZER);
             }
             if (rc == 0 && plan->zero == 1 && b.dp > 1) {
                 last = channels(s, tm_ctx_net(c), COLL_ALLGATHER, group, b.dp, P->grad_bytes, "gather weights", opt, b.dp, err, n);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ds.h"
+#include "tl.h"
 #include "plat.h"
 #include "train.h"
 
@@ -275,6 +276,20 @@ static void test_discrete_event_step_agrees(void **state)
         tm_step *s = tm_step_simulate(c, m, &pl, NULL, err, sizeof err);
         if (!s) fail_msg("%s", err);
         ds_stats st = *tm_step_stats(s);
+        /* the timeline says what each compute task is: a forward, a backward, an optimizer step */
+        const tl *t = tm_step_timeline(s);
+        int seen[TL_PHASE_COUNT] = { 0 };
+        for (size_t k = 0; k < t->niv; k++) {
+            if (t->iv[k].kind != TL_COMPUTE) continue;
+            tl_phase ph = tl_task_phase(t, t->iv[k].task);
+            const char *label = tl_task_label(t, t->iv[k].task);
+            static const char *const want[TL_PHASE_COUNT] = { NULL, "forward", "backward", "optimizer" };
+            if (ph != TL_PHASE_NONE) assert_string_equal(label, want[ph]);
+            else assert_true(t->iv[k].t1_s == t->iv[k].t0_s);      /* only zero-length bookkeeping */
+            seen[ph]++;
+        }
+        assert_true(seen[TL_PHASE_FORWARD] > 0 && seen[TL_PHASE_BACKWARD] == seen[TL_PHASE_FORWARD]);
+        assert_true(seen[TL_PHASE_OPTIMIZER] == 64);
         assert_true(tm_step_predicted(s)->step_s == r.step_s);
         double gap = fabs(st.end_s / r.step_s - 1);
         if (gap > 0.03) fail_msg("case %zu: simulated %g s, analytic %g s", i, st.end_s, r.step_s);

@@ -42,8 +42,8 @@ const char *ui_phase_name(ui_phase p)
 }
 
 /* ----------------------------------------------------------------------------------------- */
-/* Tracks: per GPU, a step function of phases. Compute intervals carry the task's label
- * ("forward", "backward", "optimizer" from train_ds.c); communication intervals are collectives.
+/* Tracks: per GPU, a step function of phases. Compute intervals carry the task's phase (set by
+ * train_ds.c, kept by the timeline); communication intervals are collectives.
  * Where they overlap, compute is what the GPU's cores do and the collective is flagged. */
 
 typedef struct edge { double t; int delta, cat; } edge;
@@ -59,11 +59,12 @@ static int category(const tl *t, const tl_interval *iv)
 {
     if (iv->kind == TL_COMM) return UI_COMM;
     if (iv->kind != TL_COMPUTE) return -1;
-    const char *l = tl_task_label(t, iv->task);
-    if (!strcmp(l, "forward")) return UI_FORWARD;
-    if (!strcmp(l, "backward")) return UI_BACKWARD;
-    if (!strcmp(l, "optimizer")) return UI_OPTIMIZER;
-    return -1;   /* bookkeeping tasks of zero length */
+    switch (tl_task_phase(t, iv->task)) {
+    case TL_PHASE_FORWARD: return UI_FORWARD;
+    case TL_PHASE_BACKWARD: return UI_BACKWARD;
+    case TL_PHASE_OPTIMIZER: return UI_OPTIMIZER;
+    default: return -1;   /* bookkeeping tasks of zero length */
+    }
 }
 
 static void track_push(ui_track *tr, size_t *cap, double t, int phase, int comm)
