@@ -221,4 +221,27 @@ typedef struct tm_ranked { tm_plan plan; tm_result r; } tm_ranked;
 int tm_search(const tm_ctx *c, const tm_model *m, const tm_plan *base, tm_ranked *out, int max_out,
               long *evaluated);
 
+/* Published training runs (assets/data/published-runs.csv), read by column name: the model and plan
+ * each ran, and what it measured (0 when the table leaves it blank). */
+typedef struct tm_run {
+    char name[64];
+    tm_model model;
+    tm_plan plan;
+    int mbs_given;              /* the micro-batch is published (else the fastest that fits is taken) */
+    double tflops, days;        /* hardware TFLOP/s per GPU; days for 300B tokens */
+    int line;                   /* in the file */
+} tm_run;
+/* Read the table; 0, or -1 with "file:line: what is wrong" in err. *out is the caller's to free. */
+int tm_runs_read(const char *path, tm_run **out, int *count, char *err, size_t err_size);
+/* Predict a run as its authors tuned it: its published micro-batch, or the fastest that fits, and
+ * the fastest interleaving; row->plan is set to that plan. 0, or -1 when nothing fits. */
+int tm_run_predict(const tm_ctx *c, tm_run *row, tm_result *best);
+/* The matrix-multiply efficiency in (0.2, 1] that fits the hardware TFLOP/s of the runs with use[i]
+ * set best (least squares of the log errors). The context's efficiency is left as it was. */
+double tm_fit_matmul(tm_ctx *c, const tm_run *rows, int n, const int *use);
+/* Leave-one-out: each run of use[] with a published TFLOP/s predicted with the efficiency fitted on
+ * the others, never on itself. Writes one entry per run into out (n at most), returns how many. */
+typedef struct tm_held_out { int row; double matmul, error_pct; } tm_held_out;
+int tm_fit_leave_one_out(tm_ctx *c, const tm_run *rows, int n, const int *use, tm_held_out *out);
+
 #endif

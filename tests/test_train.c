@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ds.h"
 #include "tl.h"
@@ -354,6 +355,64 @@ static void test_result_fields_are_documented_once(void **state)
     }
 }
 
+/* The published runs are read by column name, predicted as their authors ran them, and the
+ * efficiency fitted on some of them is cross-validated on each run left out of the fit. */
+static void test_published_runs_and_leave_one_out(void **state)
+{
+    (void)state;
+    tm_run *rows;
+    int n;
+    char err[512];
+    if (tm_runs_read("assets/data/published-runs.csv", &rows, &n, err, sizeof err) != 0) fail_msg("%s", err);
+    assert_true(n >= 10);
+    plat_platform *p = load("assets/platforms/selene.xml");
+    int maxg = 0;
+    for (int i = 0; i < n; i++) {
+        assert_true(rows[i].name[0] && rows[i].line > 1);
+        assert_int_equal((long)rows[i].plan.tp * rows[i].plan.pp * rows[i].plan.dp, rows[i].plan.gpus);
+        if (rows[i].plan.gpus > maxg) maxg = rows[i].plan.gpus;
+    }
+    tm_ctx *c = tm_ctx_create(p, 0, maxg, err, sizeof err);
+    assert_non_null(c);
+    int *use = calloc((size_t)n, sizeof *use), nuse = 0;
+    for (int i = 0; i < n; i++) nuse += use[i] = rows[i].plan.zero == 0 && rows[i].tflops > 0;
+    double m0, mem;
+    tm_ctx_efficiency(c, &m0, &mem);
+    double all = tm_fit_matmul(c, rows, n, use);
+    assert_true(all > 0.2 && all <= 1);
+    double m1;
+    tm_ctx_efficiency(c, &m1, &mem);
+    assert_true(m1 == m0);                                    /* the context is left as it was */
+    tm_held_out *held = calloc((size_t)n, sizeof *held);
+    int k = tm_fit_leave_one_out(c, rows, n, use, held);
+    assert_int_equal(k, nuse);
+    for (int i = 0; i < k; i++) {
+        assert_true(use[held[i].row]);
+        assert_true(fabs(held[i].matmul - all) < 0.1 && held[i].matmul != all);   /* fitted without the row */
+        assert_true(isfinite(held[i].error_pct));
+    }
+    free(held);
+    free(use);
+    tm_ctx_destroy(c);
+    plat_free(p);
+    free(rows);
+    /* a broken table names the file and the line */
+    FILE *f = fopen("/tmp/usine-runs-bad.csv", "w");
+    assert_non_null(f);
+    fputs("name,layers,hidden,heads,seq,vocab,gpus,tp,pp,dp,global_batch,mbs,zero,recompute,tflops_per_gpu,days_300b\n"
+          "ok,24,2304,24,2048,51200,32,1,1,32,512,,0,full,137,\n"
+          "bad,24,2304,24,2048,51200,32,1,1,16,512,,0,full,137,\n", f);
+    fclose(f);
+    assert_int_equal(tm_runs_read("/tmp/usine-runs-bad.csv", &rows, &n, err, sizeof err), -1);
+    assert_non_null(strstr(err, "/tmp/usine-runs-bad.csv:3: tp x pp x dp = 16"));
+    f = fopen("/tmp/usine-runs-bad.csv", "w");
+    fputs("name,layers\nx,1\n", f);
+    fclose(f);
+    assert_int_equal(tm_runs_read("/tmp/usine-runs-bad.csv", &rows, &n, err, sizeof err), -1);
+    assert_non_null(strstr(err, ":1: no column 'hidden'"));
+    unlink("/tmp/usine-runs-bad.csv");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_reliability_young_daly),
         cmocka_unit_test(test_discrete_event_step_agrees),
         cmocka_unit_test(test_result_fields_are_documented_once),
+        cmocka_unit_test(test_published_runs_and_leave_one_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

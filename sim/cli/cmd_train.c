@@ -488,130 +488,6 @@ out:
 /* ------------------------------------------------------------------------------------------ */
 /* validate: the published runs of assets/data/published-runs.csv, predicted. */
 
-typedef struct vrow {
-    char name[64];
-    tm_model model;
-    tm_plan plan;
-    int mbs_given;
-    double tflops, days;        /* published; 0 when blank */
-    int line;
-} vrow;
-
-static int csv_split(char *line, char **f, int max)
-{
-    int n = 0;
-    for (char *s = line;; s++) {
-        if (n < max) f[n] = s;
-        n++;
-        s = strchr(s, ',');
-        if (!s) break;
-        *s = '\0';
-    }
-    return n;
-}
-
-static int read_runs(const char *path, vrow **out, int *count)
-{
-    char *text, why[256];
-    size_t len;
-    if (ut_read_file(path, 1 << 20, &text, &len, why, sizeof why) != 0) {
-        cli_error(_("cannot read %s: %s"), path, why);
-        return -1;
-    }
-    static const char *const cols[] = { "name", "layers", "hidden", "heads", "seq", "vocab", "gpus", "tp", "pp", "dp",
-                                        "global_batch", "mbs", "zero", "recompute", "tflops_per_gpu", "days_300b" };
-    enum { NCOLS = sizeof cols / sizeof *cols };
-    int idx[NCOLS], header = 0, lineno = 0, n = 0;
-    vrow *rows = NULL;
-    size_t cap = 0;
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        lineno++;     /* strtok skips empty lines: the data file has none */
-        if (line[0] == '#' || !line[0]) continue;
-        char *f[64];
-        int nf = csv_split(line, f, 64);
-        if (!header) {
-            for (int k = 0; k < NCOLS; k++) {
-                idx[k] = -1;
-                for (int i = 0; i < nf && i < 64; i++)
-                    if (!strcmp(f[i], cols[k])) idx[k] = i;
-                if (idx[k] < 0) {
-                    cli_error(_("%s:%d: no column '%s' in the header"), path, lineno, cols[k]);
-                    free(text);
-                    free(rows);
-                    return -1;
-                }
-            }
-            header = 1;
-            continue;
-        }
-        ut_grow(&rows, &cap, (size_t)n + 1, sizeof *rows);
-        vrow *r = &rows[n];
-        memset(r, 0, sizeof *r);
-        r->line = lineno;
-        long v[13];
-        for (int k = 1; k <= 12; k++) {
-            const char *s = idx[k] < nf ? f[idx[k]] : "";
-            if (k == 11 && !*s) { v[k] = 0; continue; }    /* mbs: not stated */
-            if (ut_parse_long(s, 0, 1L << 40, &v[k]) != 0) {
-                cli_error(_("%s:%d: column '%s' should be a whole number, not '%s'"), path, lineno, cols[k], s);
-                free(text);
-                free(rows);
-                return -1;
-            }
-        }
-        ut_strlcpy(r->name, f[idx[0]], sizeof r->name);
-        tm_model *m = &r->model;
-        snprintf(m->id, sizeof m->id, "%.31s", r->name);
-        snprintf(m->name, sizeof m->name, "%s", r->name);
-        m->layers = (int)v[1], m->hidden = (int)v[2], m->heads = m->kv_heads = (int)v[3], m->seq = (int)v[4];
-        m->vocab = (int)v[5], m->ffn = 4 * m->hidden, m->tied = 1, m->pos_emb = 1;
-        tm_plan *pl = &r->plan;
-        *pl = tm_plan_default();
-        pl->gpus = (int)v[6], pl->tp = (int)v[7], pl->pp = (int)v[8], pl->dp = (int)v[9], pl->gbs = v[10];
-        pl->mbs = v[11] ? (int)v[11] : 1, r->mbs_given = v[11] > 0, pl->zero = (int)v[12];
-        pl->prec = PLAT_FP16;
-        int rcm = tm_recompute_from_name(idx[13] < nf ? f[idx[13]] : "");
-        pl->recompute = rcm < 0 ? TM_RC_NONE : (tm_recompute)rcm;
-        /* The software of the runs, not a fitted constant: Megatron-LM (2021) reduced gradients after
-         * the backward pass (its DDP had no overlap then); DeepSpeed's ZeRO prefetches and overlaps. */
-        pl->dp_overlap = pl->zero > 0;
-        double d;
-        r->tflops = idx[14] < nf && ut_parse_double(f[idx[14]], &d) == 0 ? d : 0;
-        r->days = idx[15] < nf && ut_parse_double(f[idx[15]], &d) == 0 ? d : 0;
-        if ((long)pl->tp * pl->pp * pl->dp != pl->gpus) {
-            cli_error(_("%s:%d: tp x pp x dp = %ld, not the %d GPUs of the row"), path, lineno, (long)pl->tp * pl->pp * pl->dp, pl->gpus);
-            free(text);
-            free(rows);
-            return -1;
-        }
-        n++;
-    }
-    free(text);
-    *out = rows;
-    *count = n;
-    return 0;
-}
-
-/* The runs do not all state their micro-batch or interleaving: take the fastest that fits, as the
- * authors tuned them. Returns 0 and the prediction, or -1. */
-static int predict_row(const tm_ctx *c, vrow *row, tm_result *best)
-{
-    int found = 0;
-    char err[512];
-    tm_plan base = row->plan;
-    for (int mbs = row->mbs_given ? base.mbs : 1; mbs <= (row->mbs_given ? base.mbs : 16); mbs *= 2) {
-        for (int v = 1; v <= (base.pp > 1 ? 8 : 1); v++) {
-            tm_plan pl = base;
-            pl.mbs = mbs, pl.vpp = v;
-            tm_result r;
-            if (tm_predict(c, &row->model, &pl, 300e9, &r, err, sizeof err) != 0 || !r.mem.fits) continue;
-            if (!found || r.step_s < best->step_s) *best = r, row->plan = pl, row->plan.dp = r.dp;
-            found = 1;
-        }
-    }
-    return found ? 0 : -1;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -625,71 +501,33 @@ static double median(double *v, int n)
     return n ? (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2) : 0;
 }
 
-/* Sum of squared log errors of the hardware TFLOP/s of the runs in use[] with a matmul efficiency. */
-static double fit_loss(tm_ctx *c, vrow *rows, int n, const int *use, double eff, double memory)
-{
-    tm_ctx_set_efficiency(c, eff, memory);
-    double loss = 0;
-    for (int i = 0; i < n; i++) {
-        if (!use[i] || !(rows[i].tflops > 0)) continue;
-        vrow row = rows[i];
-        tm_result r;
-        if (predict_row(c, &row, &r) != 0) return INFINITY;
-        double l = log(r.hardware_tflops_per_gpu / row.tflops);
-        loss += l * l;
-    }
-    return loss;
-}
-
-/* Golden-section search of the matmul efficiency in (0.2, 1]. */
-static double fit_matmul(tm_ctx *c, vrow *rows, int n, const int *use, double memory)
-{
-    double lo = 0.2, hi = 1.0, g = (sqrt(5) - 1) / 2;
-    double x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo);
-    double f1 = fit_loss(c, rows, n, use, x1, memory), f2 = fit_loss(c, rows, n, use, x2, memory);
-    while (hi - lo > 1e-4) {
-        if (f1 < f2) hi = x2, x2 = x1, f2 = f1, x1 = hi - g * (hi - lo), f1 = fit_loss(c, rows, n, use, x1, memory);
-        else lo = x1, x1 = x2, f1 = f2, x2 = lo + g * (hi - lo), f2 = fit_loss(c, rows, n, use, x2, memory);
-    }
-    return (lo + hi) / 2;
-}
-
 /* validate --fit: the matmul efficiency that fits the Megatron-LM runs best, and, for each run, the
  * error when it is left out of the fit (leave-one-out: the accuracy on a run the fit never saw). */
-static int validate_fit(tm_ctx *c, vrow *rows, int n)
+static int validate_fit(tm_ctx *c, const tm_run *rows, int n)
 {
     double m0, memory;
     tm_ctx_efficiency(c, &m0, &memory);
     int *use = ut_calloc((size_t)n, sizeof *use);
     for (int i = 0; i < n; i++) use[i] = rows[i].plan.zero == 0;
-    double all = fit_matmul(c, rows, n, use, memory);
+    double all = tm_fit_matmul(c, rows, n, use);
     char a[48], b[48];
     printf(_("Matrix-multiply efficiency fitted on the %s runs without ZeRO: %s (the platform file says %s)\n"),
            "Megatron-LM", cli_num(a, sizeof a, all, 3), cli_num(b, sizeof b, m0, 3));
     printf("%s", _("Leave-one-out: each run predicted with the efficiency fitted on the others\n"));
-    double worst = 0, *errs = ut_calloc((size_t)n, sizeof *errs);
-    int k = 0;
-    for (int i = 0; i < n; i++) {
-        if (!use[i] || !(rows[i].tflops > 0)) continue;
-        use[i] = 0;
-        double e_i = fit_matmul(c, rows, n, use, memory);
-        use[i] = 1;
-        tm_ctx_set_efficiency(c, e_i, memory);
-        vrow row = rows[i];
-        tm_result r;
-        if (predict_row(c, &row, &r) != 0) continue;
-        double err = (r.hardware_tflops_per_gpu - row.tflops) / row.tflops * 100;
-        errs[k++] = fabs(err);
-        worst = fmax(worst, fabs(err));
-        printf("  %-18s %s %6.3f   %+6.1f %%\n", row.name, _("efficiency"), e_i, err);
+    tm_held_out *held = ut_calloc((size_t)(n > 0 ? n : 1), sizeof *held);
+    int k = tm_fit_leave_one_out(c, rows, n, use, held);
+    double worst = 0, *errs = ut_calloc((size_t)(k > 0 ? k : 1), sizeof *errs);
+    for (int i = 0; i < k; i++) {
+        errs[i] = fabs(held[i].error_pct);
+        worst = fmax(worst, errs[i]);
+        printf("  %-18s %s %6.3f   %+6.1f %%\n", rows[held[i].row].name, _("efficiency"), held[i].matmul, held[i].error_pct);
     }
     printf(_("Leave-one-out |error|: median %s %%, max %s %%\n"), cli_num(a, sizeof a, median(errs, k), 1), cli_num(b, sizeof b, worst, 1));
-    tm_ctx_set_efficiency(c, m0, memory);
     free(errs);
+    free(held);
     free(use);
     return CLI_OK;
 }
-
 
 int cmd_validate(int argc, char **argv)
 {
@@ -715,9 +553,13 @@ int cmd_validate(int argc, char **argv)
         cli_error("%s", _("cannot find data/published-runs.csv in the data folder (set USINE_DATADIR?)"));
         return CLI_BAD_INPUT;
     }
-    vrow *rows;
+    tm_run *rows;
     int n;
-    if (read_runs(path, &rows, &n) != 0) return CLI_BAD_INPUT;
+    char why[512];
+    if (tm_runs_read(path, &rows, &n, why, sizeof why) != 0) {
+        cli_error("%s", why);
+        return CLI_BAD_INPUT;
+    }
     plat_platform *p = cli_load_platform(platform, NULL, 0);
     if (!p) {
         free(rows);
@@ -750,9 +592,9 @@ int cmd_validate(int argc, char **argv)
                "Narayanan et al., SC'21", p->id, partition, _("run"), _("metric"), _("published"), _("predicted"), _("error"),
                _("plan (mbs, vpp: fastest that fits when not published)"));
     for (int i = 0; i < n; i++) {
-        vrow *row = &rows[i];
+        tm_run *row = &rows[i];
         tm_result r;
-        if (predict_row(c, row, &r) != 0) {
+        if (tm_run_predict(c, row, &r) != 0) {
             cli_error(_("%s:%d: run %s: no micro-batch fits in memory in the model"), path, row->line, row->name);
             over++;
             continue;
