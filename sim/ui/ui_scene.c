@@ -152,8 +152,8 @@ static void extrapolate(ui_extra *x, const plat_platform *p, int part, const tm_
     if (pl.gpus >= per) {
         pl.gbs = per_replica * (pl.gpus / per);
         tm_result r;
-        if (tm_plan_check(c, m, &pl, err, sizeof err) == 0 && tm_predict(c, m, &pl, 0, &r, err, sizeof err) == 0
-            && r.mem.fits) {
+        if (tm_predict(c, m, &pl, 0, &r, err, sizeof err) == 0 && r.mem.fits) {   /* tm_predict checks the plan */
+            pl.dp = r.dp;
             x->plan = pl, x->r = r, x->ok = 1;
             tm_ctx_destroy(c);
             return;
