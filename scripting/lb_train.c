@@ -23,7 +23,7 @@ enum { STEP_MAX_GPUS = 1024, STEP_MAX_WORK = 1 << 17, PLAN_MAX_TOP = 100 };
 
 static const char *const predict_keys[] = {
     "platform", "partition", "model", "gpus", "tp", "pp", "vpp", "cp", "gbs", "mbs", "zero", "seq_parallel",
-    "flash", "dp_overlap", "recompute", "precision", "tokens", NULL,
+    "flash", "dp_overlap", "recompute", "precision", "tokens", "first_layers", "last_layers", NULL,
 };
 static const char *const plan_keys[] = {
     "platform", "partition", "model", "gpus", "cp", "gbs", "seq_parallel", "flash", "dp_overlap", "precision",
@@ -84,6 +84,8 @@ static void read_opts(lua_State *L, int kind, train_in *in)
     pl->vpp = (int)plan_int(L, &t, TM_VPP, 0, pl->vpp);
     pl->mbs = (int)plan_int(L, &t, TM_MBS, 0, pl->mbs);
     pl->zero = (int)plan_int(L, &t, TM_ZERO, 0, pl->zero);
+    pl->first_layers = (int)plan_int(L, &t, TM_FIRST_LAYERS, 0, 0);
+    pl->last_layers = (int)plan_int(L, &t, TM_LAST_LAYERS, 0, 0);
     const char *rc = lb_str(L, &t, "recompute", tm_recompute_name(pl->recompute));
     int r = tm_recompute_from_name(rc);
     if (r < 0) {

@@ -182,6 +182,8 @@ function usine.params(model) end
 ---@field recompute usine.recompute? Default "none".
 ---@field precision usine.precision? Default "bf16".
 ---@field tokens number? A run of that many tokens (default 0: one step).
+---@field first_layers integer? Layers of the first pipeline stage (default: the split rule, see usine predict --help).
+---@field last_layers integer? Layers of the last pipeline stage (default: the split rule).
 
 -- Generated from sim/train_fields.c (tests/test_train.c checks that they agree).
 ---@class usine.breakdown

@@ -81,6 +81,7 @@ static const tm_limit limits[TM_FIELD_COUNT] = {
     [TM_SEQ] = { "seq", 1, 1 << 24 }, [TM_GPUS] = { "gpus", 1, 100000000 }, [TM_TP] = { "tp", 1, 1024 },
     [TM_PP] = { "pp", 1, 10000 }, [TM_VPP] = { "vpp", 1, 1000 }, [TM_CP] = { "cp", 1, 1024 },
     [TM_GBS] = { "gbs", 1, 1L << 40 }, [TM_MBS] = { "mbs", 1, 1 << 20 }, [TM_ZERO] = { "zero", 0, 3 },
+    [TM_FIRST_LAYERS] = { "first_layers", 0, 10000 }, [TM_LAST_LAYERS] = { "last_layers", 0, 10000 },
 };
 
 const tm_limit *tm_limit_of(tm_field f)
@@ -232,6 +233,71 @@ static void divisors_near(char *buf, size_t n, long target, long unit)
     else snprintf(buf, n, "%ld", hi);
 }
 
+int tm_stage_layers(const tm_model *m, const tm_plan *pl, int *out, const tm_names *names, char *err, size_t n)
+{
+    int pp = pl->pp, layers = m->layers;
+    if (!pl->first_layers && !pl->last_layers) {
+        int base = (layers + pp - 1) / pp, lighter = base * pp - layers;   /* lighter < pp */
+        for (int st = 0; st < pp; st++) out[st] = base;
+        for (int k = 0; k < lighter; k++) out[k % 2 == 0 ? pp - 1 - k / 2 : k / 2]--;   /* last, first, inwards */
+        return 0;
+    }
+    if (pp < 2) {
+        snprintf(err, n, _("%s and %s need pipeline parallelism (pp > 1)"), field_name(names, TM_FIRST_LAYERS),
+                 field_name(names, TM_LAST_LAYERS));
+        return -1;
+    }
+    int given = (pl->first_layers > 0) + (pl->last_layers > 0), others = pp - given;
+    long rest = (long)layers - pl->first_layers - pl->last_layers;
+    if (pl->first_layers < 0 || pl->last_layers < 0 || rest < others || (others == 0 && rest != 0) ||
+        (others > 0 && rest % others)) {
+        /* what would work: the end that was given (the last when both were) moved to the nearest
+         * count that leaves the other stages an even share */
+        tm_field f = pl->last_layers > 0 ? TM_LAST_LAYERS : TM_FIRST_LAYERS;
+        long now = f == TM_LAST_LAYERS ? pl->last_layers : pl->first_layers, fixed = rest + now, best = -1;
+        for (long d = 0; best < 0 && d <= layers; d++)
+            for (int sgn = -1; sgn <= 1 && best < 0; sgn += 2) {
+                long v = now + sgn * d, left = fixed - v;
+                if (v >= 1 && left >= others && (others ? left % others == 0 : left == 0)) best = v;
+            }
+        if (best > 0 && others == 0)
+            snprintf(err, n, _("with pp %d the first and last stages hold every layer, and %d + %d is not %d; try %s %ld"), pp,
+                     pl->first_layers, pl->last_layers, layers, field_name(names, f), best);
+        else if (best > 0)
+            snprintf(err, n, _("the %ld layers left for the other %d stages do not split evenly; try %s %ld"), rest, others,
+                     field_name(names, f), best);
+        else
+            snprintf(err, n, _("the %d layers do not fill %d stages with these first and last stages"), layers, pp);
+        return -1;
+    }
+    for (int st = 0; st < pp; st++) out[st] = others ? (int)(rest / others) : 0;
+    if (pl->first_layers) out[0] = pl->first_layers;
+    if (pl->last_layers) out[pp - 1] = pl->last_layers;
+    return 0;
+}
+
+const char *tm_stage_split_text(const tm_model *m, const tm_plan *pl, char *buf, size_t size)
+{
+    char err[256];
+    buf[0] = '\0';
+    if (pl->pp < 1 || pl->pp > m->layers) return buf;
+    int *st = ut_malloc((size_t)pl->pp * sizeof *st), uneven = 0;
+    if (tm_stage_layers(m, pl, st, NULL, err, sizeof err) == 0) {
+        for (int i = 1; i < pl->pp; i++) uneven |= st[i] != st[0];
+        size_t used = 0;
+        for (int i = 0; uneven && i < pl->pp && used < size;) {
+            int j = i;
+            while (j < pl->pp && st[j] == st[i]) j++;
+            int w = j - i > 1 ? snprintf(buf + used, size - used, "%s%d x %d", i ? ", " : "", st[i], j - i)
+                              : snprintf(buf + used, size - used, "%s%d", i ? ", " : "", st[i]);
+            used += w > 0 ? (size_t)w : 0;
+            i = j;
+        }
+    }
+    free(st);
+    return buf;
+}
+
 int tm_plan_check(const tm_ctx *c, const tm_model *m, tm_plan *pl, char *err, size_t n)
 {
     char alt[64];
@@ -266,10 +332,20 @@ int tm_plan_check(const tm_ctx *c, const tm_model *m, tm_plan *pl, char *err, si
         snprintf(err, n, _("tensor parallelism %d does not divide the %d attention heads"), pl->tp, m->heads);
         return -1;
     }
-    if (m->layers % (pl->pp * pl->vpp)) {
-        snprintf(err, n, _("the %d layers do not split into pp x vpp = %d equal stages"), m->layers, pl->pp * pl->vpp);
+    if (pl->pp > m->layers) {
+        snprintf(err, n, _("pipeline parallelism %d is more than the %d layers"), pl->pp, m->layers);
         return -1;
     }
+    int *stages = ut_malloc((size_t)pl->pp * sizeof *stages);
+    int bad = tm_stage_layers(m, pl, stages, c->names, err, n) != 0;
+    for (int st = 0; !bad && pl->vpp > 1 && st < pl->pp; st++)
+        if (stages[st] % pl->vpp) {
+            snprintf(err, n, _("the %d layers do not split into pp x vpp = %d equal stages (stage %d has %d layers)"), m->layers,
+                     pl->pp * pl->vpp, st + 1, stages[st]);
+            bad = 1;
+        }
+    free(stages);
+    if (bad) return -1;
     if (m->seq % (2 * pl->cp) && pl->cp > 1) {
         snprintf(err, n, _("context parallelism %d needs a sequence length that is a multiple of %d"), pl->cp, 2 * pl->cp);
         return -1;
@@ -464,16 +540,32 @@ typedef struct pred {
     double e;                   /* bytes per element at the training precision */
     int dp, tp, pp, v;
     long mb;                    /* micro-batches per step and replica */
-    double Lps, T;              /* layers per stage, tokens per micro-batch on one GPU */
+    double Lps, T;              /* mean layers per stage, tokens per micro-batch on one GPU */
+    int n_first, n_last, n_mid; /* layers of the first, the last and the largest middle stage (tm_stage_layers) */
+    int n_crit, n_max;          /* of the slowest stage, of the largest */
     layer_cost L;
-    double f_s, b_s, rc_s, rc_flops;   /* per micro-batch on one stage */
+    double f_s, b_s, rc_s;      /* per micro-batch on the slowest stage */
+    double rc_flops;            /* per micro-batch on a stage of Lps layers */
     cost of, ob;                /* the output layer, forward and backward */
     double ce, out_f, out_b, emb;
     double P_gpu;               /* parameters on the busiest GPU */
     double opt_B;               /* optimizer bytes per parameter */
 } pred;
 
-/* Compute, recomputation, tensor and context parallelism, the pipeline and its bubble. */
+/* One micro-batch's forward, backward and recomputation on a stage of n layers, without the
+ * embedding and the output layer. */
+static void stage_work(const pred *x, const tm_plan *pl, double n, double *f, double *b, double *rc)
+{
+    const layer_cost *L = &x->L;
+    *f = n * (L->fwd.s + L->tp_fwd_s + L->cp_fwd_s);
+    *b = n * (L->bwd.s + L->tp_bwd_s + L->cp_bwd_s);
+    *rc = pl->recompute == TM_RC_FULL ? n * (L->fwd.s + L->tp_fwd_s + L->cp_fwd_s)
+        : pl->recompute == TM_RC_SELECTIVE ? n * L->attn_core.s : 0;
+}
+
+/* Compute, recomputation, tensor and context parallelism, the pipeline and its bubble. The
+ * slowest stage sets the pace: the first (with the embedding), the last (with the output layer and
+ * the loss) or the largest in between. */
 static void predict_compute(const tm_ctx *c, const tm_model *m, const tm_plan *pl, pred *x, tm_result *r)
 {
     const hw *h = &x->h;
@@ -481,11 +573,8 @@ static void predict_compute(const tm_ctx *c, const tm_model *m, const tm_plan *p
     long mb = x->mb;
     double Lps = x->Lps, T = x->T, e = x->e;
     const layer_cost *L = &x->L;
-    x->f_s = Lps * (L->fwd.s + L->tp_fwd_s + L->cp_fwd_s);
-    x->b_s = Lps * (L->bwd.s + L->tp_bwd_s + L->cp_bwd_s);
-    if (pl->recompute == TM_RC_FULL) x->rc_s = Lps * (L->fwd.s + L->tp_fwd_s + L->cp_fwd_s), x->rc_flops = Lps * L->fwd.flops;
-    else if (pl->recompute == TM_RC_SELECTIVE) x->rc_s = Lps * L->attn_core.s, x->rc_flops = Lps * L->attn_core.flops;
-    double f_s = x->f_s, b_s = x->b_s, rc_s = x->rc_s;
+    if (pl->recompute == TM_RC_FULL) x->rc_flops = Lps * L->fwd.flops;
+    else if (pl->recompute == TM_RC_SELECTIVE) x->rc_flops = Lps * L->attn_core.flops;
     /* the output layer and the loss (last stage), the embedding (first stage) */
     gemm_fb(&x->of, &x->ob, h, T, (double)m->vocab / tp, m->hidden, 1);
     x->ce = T * m->vocab / tp * 4.0 / h->mem_Bps;      /* fp32 softmax cross-entropy: ~3 passes forward, 2 back */
@@ -493,18 +582,34 @@ static void predict_compute(const tm_ctx *c, const tm_model *m, const tm_plan *p
     x->out_f = x->of.s + 3 * ce, x->out_b = x->ob.s + 2 * ce;
     x->emb = 2 * T * m->hidden * e / h->mem_Bps;
     double out_f = x->out_f, out_b = x->out_b, emb = x->emb;
-    double first = f_s + b_s + rc_s + emb * 3, last = f_s + b_s + rc_s + out_f + out_b;
-    double stage_max = pp == 1 ? f_s + b_s + rc_s + emb * 3 + out_f + out_b : fmax(first, last);
-    double stage_avg = pp == 1 ? stage_max : f_s + b_s + rc_s + (emb * 3 + out_f + out_b) / pp;
+    double f_s, b_s, rc_s, stage_max, stage_avg;
+    if (pp == 1) {
+        stage_work(x, pl, Lps, &f_s, &b_s, &rc_s);
+        stage_max = stage_avg = f_s + b_s + rc_s + emb * 3 + out_f + out_b;
+        x->n_crit = m->layers;
+    } else {
+        double f1, b1, r1, fl, bl, rl, fm, bm, rm;
+        stage_work(x, pl, x->n_first, &f1, &b1, &r1);
+        stage_work(x, pl, x->n_last, &fl, &bl, &rl);
+        stage_work(x, pl, x->n_mid, &fm, &bm, &rm);
+        double first = f1 + b1 + r1 + emb * 3, last = fl + bl + rl + out_f + out_b, mid = pp > 2 ? fm + bm + rm : 0;
+        stage_max = fmax(first, last);
+        x->n_crit = first > last ? x->n_first : x->n_last;
+        if (mid > stage_max) stage_max = mid, x->n_crit = x->n_mid;
+        stage_work(x, pl, Lps, &f_s, &b_s, &rc_s);      /* the mean stage, for the bubble */
+        stage_avg = f_s + b_s + rc_s + (emb * 3 + out_f + out_b) / pp;
+    }
+    double n = x->n_crit;
+    stage_work(x, pl, n, &x->f_s, &x->b_s, &x->rc_s);
 
     /* pipeline: every micro-batch on the slowest stage, then the bubble of (pp - 1) / vpp stage
      * times; each micro-batch crosses every virtual-stage boundary forward and backward */
     r->b.compute_s = mb * stage_max;
-    r->b.recompute_s = mb * rc_s;
-    r->b.gemm_s = mb * Lps * (L->gemm_f_s + L->gemm_b_s + (pl->recompute == TM_RC_FULL ? L->gemm_f_s : 0)) + mb * (x->of.s + x->ob.s);
-    r->b.memops_s = mb * Lps * (L->mem_f_s + L->mem_b_s + (pl->recompute == TM_RC_FULL ? L->mem_f_s : 0)) + mb * (5 * ce + 3 * emb);
-    r->b.tp_s = mb * Lps * (L->tp_fwd_s + L->tp_bwd_s + (pl->recompute == TM_RC_FULL ? L->tp_fwd_s : 0));
-    r->b.cp_s = mb * Lps * (L->cp_fwd_s + L->cp_bwd_s + (pl->recompute == TM_RC_FULL ? L->cp_fwd_s : 0));
+    r->b.recompute_s = mb * x->rc_s;
+    r->b.gemm_s = mb * n * (L->gemm_f_s + L->gemm_b_s + (pl->recompute == TM_RC_FULL ? L->gemm_f_s : 0)) + mb * (x->of.s + x->ob.s);
+    r->b.memops_s = mb * n * (L->mem_f_s + L->mem_b_s + (pl->recompute == TM_RC_FULL ? L->mem_f_s : 0)) + mb * (5 * ce + 3 * emb);
+    r->b.tp_s = mb * n * (L->tp_fwd_s + L->tp_bwd_s + (pl->recompute == TM_RC_FULL ? L->tp_fwd_s : 0));
+    r->b.cp_s = mb * n * (L->cp_fwd_s + L->cp_bwd_s + (pl->recompute == TM_RC_FULL ? L->cp_fwd_s : 0));
     r->b.compute_s -= r->b.tp_s + r->b.cp_s;
     if (pp > 1) {
         r->b.bubble_s = (double)(pp - 1) / v * stage_avg;
@@ -523,9 +628,12 @@ static void predict_compute(const tm_ctx *c, const tm_model *m, const tm_plan *p
 static void predict_params(const tm_model *m, pred *x, tm_result *r)
 {
     int tp = x->tp, pp = x->pp;
-    double lp = x->Lps * layer_params(m) / tp;
     double embp = embedding_params(m) / tp, outp = (double)m->vocab * m->hidden / tp;
-    x->P_gpu = pp == 1 ? lp + embp + (m->tied ? 0 : outp) : lp + fmax(embp, outp);
+    if (pp == 1) x->P_gpu = x->Lps * layer_params(m) / tp + embp + (m->tied ? 0 : outp);
+    else {
+        double first = x->n_first * layer_params(m) / tp + embp, last = x->n_last * layer_params(m) / tp + outp;
+        x->P_gpu = fmax(fmax(first, last), x->n_mid * layer_params(m) / tp);
+    }
     r->params = tm_model_params(m);
     r->params_per_gpu = x->P_gpu;
 }
@@ -534,7 +642,7 @@ static void predict_params(const tm_model *m, pred *x, tm_result *r)
 static void predict_data_parallel(const tm_ctx *c, const tm_plan *pl, const pred *x, tm_result *r)
 {
     int dp = x->dp;
-    double P_gpu = x->P_gpu, e = x->e, Lps = x->Lps;
+    double P_gpu = x->P_gpu, e = x->e, Lps = x->n_crit;   /* the slowest stage's layers */
     double grad_B = P_gpu * e;
     double window = x->b_s + x->rc_s;                    /* backward of the last micro-batch */
     if (dp > 1) {
@@ -564,23 +672,23 @@ static void predict_data_parallel(const tm_ctx *c, const tm_plan *pl, const pred
     r->b.optimizer_s = P_opt * 32 / x->h.mem_Bps;
 }
 
-/* The pieces the discrete-event simulator replays (tm_parts). */
+/* The pieces the discrete-event simulator replays (tm_parts), per layer. */
 static void predict_parts(const tm_plan *pl, const tm_model *m, const pred *x, tm_result *r)
 {
     tm_parts *P = &r->parts;
     int tp = x->tp;
-    double Lps = x->Lps, T = x->T, e = x->e;
-    P->f_s = Lps * x->L.fwd.s;
-    P->b_s = Lps * x->L.bwd.s + (pl->recompute == TM_RC_FULL ? Lps * x->L.fwd.s : pl->recompute == TM_RC_SELECTIVE ? x->rc_s : 0);
+    double T = x->T, e = x->e;
+    P->f_layer_s = x->L.fwd.s;
+    P->b_layer_s = x->L.bwd.s;
+    P->rc_layer_s = pl->recompute == TM_RC_FULL ? x->L.fwd.s : pl->recompute == TM_RC_SELECTIVE ? x->L.attn_core.s : 0;
     P->first_f_s = x->emb, P->first_b_s = 2 * x->emb;
     P->last_f_s = x->out_f, P->last_b_s = x->out_b;
     P->tp_bytes = tp > 1 ? T * m->hidden * e : 0;
-    P->tp_f = tp > 1 ? (int)(2 * Lps) : 0;
-    P->tp_b = tp > 1 ? (int)(2 * Lps * (pl->recompute == TM_RC_FULL ? 2 : 1)) : 0;
+    P->tp_f = tp > 1 ? 2 : 0;
+    P->tp_b = tp > 1 ? 2 * (pl->recompute == TM_RC_FULL ? 2 : 1) : 0;
     P->p2p_bytes = T * m->hidden * e / tp;
     P->grad_bytes = x->P_gpu * e;
     P->optimizer_s = r->b.optimizer_s;
-    P->overlap_fraction = pl->dp_overlap ? 1 - 1 / Lps : 0;
 }
 
 /* FLOPs: model FLOPs count forward + backward once (6 N per token plus attention); hardware FLOPs
@@ -606,7 +714,7 @@ static void predict_memory(const tm_ctx *c, const tm_model *m, const tm_plan *pl
 {
     tm_memory *M = &r->mem;
     int dp = x->dp, tp = x->tp, pp = x->pp, v = x->v;
-    double e = x->e, ew = e, P_gpu = x->P_gpu, T = x->T, Lps = x->Lps;
+    double e = x->e, ew = e, P_gpu = x->P_gpu, T = x->T;
     x->opt_B = pl->prec == PLAT_FP32 || pl->prec == PLAT_TF32 ? 8 : 12;
     M->weights_gib = P_gpu * ew / (pl->zero == 3 ? dp : 1) / GIB;
     M->grads_gib = P_gpu * e / (pl->zero >= 2 ? dp : 1) / GIB;
@@ -619,7 +727,7 @@ static void predict_memory(const tm_ctx *c, const tm_model *m, const tm_plan *pl
     double per_layer_full = sbh * ((pl->seq_parallel ? repl / tp : repl) + (split + scores) / tp);
     double per_layer_keep = pl->recompute == TM_RC_FULL ? 2 * sbh / (pl->seq_parallel ? tp : 1) : per_layer_full;
     double inflight = pp > 1 ? fmin((double)x->mb, (double)pp) * (v > 1 ? 1 + (double)(pp - 1) / (pp * v) : 1) : 1;
-    double act = per_layer_keep * Lps * inflight;
+    double act = per_layer_keep * x->n_max * inflight;   /* the stage with the most layers */
     if (pl->recompute == TM_RC_FULL) act += per_layer_full;          /* the layer being recomputed */
     act += T * (double)m->vocab / tp * 4;                             /* fp32 logits on the last stage */
     M->activations_gib = act / GIB;
@@ -686,6 +794,14 @@ int tm_predict(const tm_ctx *c, const tm_model *m, const tm_plan *plan_in, doubl
     r->dp = x.dp, r->micro_batches = (int)x.mb;
     x.Lps = (double)m->layers / x.pp;
     x.T = (double)pl->mbs * m->seq / pl->cp;
+    int *stages = ut_malloc((size_t)x.pp * sizeof *stages);
+    tm_stage_layers(m, pl, stages, c->names, err, n);   /* checked by tm_plan_check */
+    x.n_first = stages[0], x.n_last = stages[x.pp - 1], x.n_max = 0;
+    for (int st = 0; st < x.pp; st++) {
+        if (st > 0 && st < x.pp - 1 && stages[st] > x.n_mid) x.n_mid = stages[st];
+        if (stages[st] > x.n_max) x.n_max = stages[st];
+    }
+    free(stages);
     layer(c, m, pl, &x.h, &x.L);
 
     predict_compute(c, m, pl, &x, r);

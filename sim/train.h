@@ -51,6 +51,7 @@ typedef enum tm_recompute { TM_RC_NONE, TM_RC_SELECTIVE, TM_RC_FULL } tm_recompu
 typedef struct tm_plan {
     int gpus;
     int tp, pp, vpp, cp, dp;    /* dp is derived: gpus / (tp pp cp) */
+    int first_layers, last_layers; /* layers of the first and last pipeline stages; 0: the rule (tm_stage_layers) */
     long gbs;                   /* global batch, sequences */
     int mbs;                    /* micro-batch, sequences */
     int zero;                   /* 0-3 */
@@ -76,17 +77,18 @@ typedef struct tm_memory {
     int fits;
 } tm_memory;
 
-/* The pieces of a step the discrete-event simulator replays (per micro-batch, per stage, per GPU). */
+/* The pieces of a step the discrete-event simulator replays (per micro-batch, per GPU). A stage of n
+ * layers (tm_stage_layers) computes n x f_layer_s forward and n x (b_layer_s + rc_layer_s) backward. */
 typedef struct tm_parts {
-    double f_s, b_s;            /* compute of the forward / backward (with recomputation) of one stage */
+    double f_layer_s, b_layer_s;/* compute of one layer's forward / backward */
+    double rc_layer_s;          /* recomputation of one layer, before its backward */
     double first_f_s, first_b_s;/* extra on the first stage (embedding) */
     double last_f_s, last_b_s;  /* extra on the last stage (output layer, loss) */
     double tp_bytes;            /* bytes of one tensor-parallel all-reduce */
-    int tp_f, tp_b;             /* how many in the forward / backward (with recomputation) of one stage */
+    int tp_f, tp_b;             /* how many per layer in the forward / backward (with recomputation) */
     double p2p_bytes;           /* pipeline send per tensor-parallel rank */
     double grad_bytes;          /* gradients per GPU */
     double optimizer_s;
-    double overlap_fraction;    /* of the gradients that can reduce during the last backward */
 } tm_parts;
 
 typedef struct tm_result {
@@ -115,7 +117,7 @@ typedef struct tm_result {
  * "tp" in Lua), given to tm_ctx_set_names and tm_model_check; NULL names: the fields' own names. */
 typedef enum tm_field {
     TM_LAYERS, TM_HIDDEN, TM_HEADS, TM_KV_HEADS, TM_FFN, TM_VOCAB, TM_SEQ,
-    TM_GPUS, TM_TP, TM_PP, TM_VPP, TM_CP, TM_GBS, TM_MBS, TM_ZERO, TM_FIELD_COUNT
+    TM_GPUS, TM_TP, TM_PP, TM_VPP, TM_CP, TM_GBS, TM_MBS, TM_ZERO, TM_FIRST_LAYERS, TM_LAST_LAYERS, TM_FIELD_COUNT
 } tm_field;
 typedef struct tm_limit {
     const char *name;
@@ -169,6 +171,16 @@ void tm_ctx_set_names(tm_ctx *c, const tm_names *names); /* kept by pointer; NUL
  * calibration (usine validate --fit). */
 void tm_ctx_efficiency(const tm_ctx *c, double *matmul, double *memory);
 void tm_ctx_set_efficiency(tm_ctx *c, double matmul, double memory);
+
+/* The layers of each pipeline stage (out[0..pp)): the first and last as the plan gives them and the
+ * rest split evenly; or, when the plan gives neither, an even split if pp divides the layers, else
+ * the stages at the ends made lighter, one layer at a time, from the last stage inwards (the last
+ * stage carries the output layer and the loss, the first the embedding): 70 layers on 12 stages are
+ * 5, 6 x 10, 5 (BLOOM-176B); 126 on 16 are 7, 8 x 14, 7 (Llama 3 405B). 0, or -1 and why. */
+int tm_stage_layers(const tm_model *m, const tm_plan *pl, int *out, const tm_names *names, char *err, size_t err_size);
+/* The split for people, runs of equal stages grouped: "5, 6 x 10, 5"; "" when the stages are even
+ * or the plan does not split. */
+const char *tm_stage_split_text(const tm_model *m, const tm_plan *pl, char *buf, size_t size);
 
 /* Is the plan valid for this model on this platform? 0, or -1 and a message that says why and
  * what would be valid. Memory is not checked here (see tm_result.mem.fits). */

@@ -15,6 +15,7 @@ typedef struct builder {
     ds *s;
     const tm_plan *pl;
     int tp, pp, dp, m;
+    const int *layers;          /* per stage (tm_stage_layers) */
     int *prev;                  /* per GPU: its last task so far (-1: none) */
     int *f_out, *b_out;         /* per (d, s, j, r): the task that delivers F / B to the next stage's rank r */
     int *last_b_deps;           /* per GPU: what its last backward waited for (its start) */
@@ -34,8 +35,9 @@ static int add_op(builder *b, const tm_parts *P, int d, int s, int j, int fwd)
 {
     int tp = b->tp, ids[2048], gpus[1024];
     if (tp > 1024) return -1;
-    double dur = fwd ? P->f_s + (s == 0 ? P->first_f_s : 0) + (s == b->pp - 1 ? P->last_f_s : 0)
-                     : P->b_s + (s == 0 ? P->first_b_s : 0) + (s == b->pp - 1 ? P->last_b_s : 0);
+    double n = b->layers[s];
+    double dur = fwd ? n * P->f_layer_s + (s == 0 ? P->first_f_s : 0) + (s == b->pp - 1 ? P->last_f_s : 0)
+                     : n * P->b_layer_s + n * P->rc_layer_s + (s == 0 ? P->first_b_s : 0) + (s == b->pp - 1 ? P->last_b_s : 0);
     for (int r = 0; r < tp; r++) {
         int g = gpu_of(b, d, s, r), deps[3], nd = 0;
         gpus[r] = g;
@@ -50,7 +52,7 @@ static int add_op(builder *b, const tm_parts *P, int d, int s, int j, int fwd)
         if (ids[r] < 0) return -1;
         ds_set_phase(b->s, ids[r], fwd ? TL_PHASE_FORWARD : TL_PHASE_BACKWARD);
     }
-    int n_tp = fwd ? P->tp_f : P->tp_b;
+    int n_tp = (fwd ? P->tp_f : P->tp_b) * b->layers[s];
     int done = -1;
     if (tp > 1 && n_tp > 0) {
         done = ds_collective(b->s, COLL_ALLREDUCE, COLL_RING, gpus, tp, P->tp_bytes * n_tp, "tensor parallel", ids, tp,
@@ -97,7 +99,8 @@ static int channels(ds *s, const net *nw, coll_op op, const int *group, int p, d
 
 /* Put the step into the simulator s (built on the context's network); r is its prediction. The id
  * of the last task, or -1 with a message. */
-static int build_step(const tm_ctx *c, const tm_plan *plan, const tm_result *r, ds *s, char *err, size_t n)
+static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, const tm_result *r, ds *s, char *err,
+                      size_t n)
 {
     if (plan->vpp > 1 || plan->cp > 1 || plan->zero > 1) {
         snprintf(err, n, _("the discrete-event step runs the plain 1F1B schedule with ZeRO 0 or 1 and no context "
@@ -107,7 +110,7 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const tm_result *r, 
     }
     const tm_parts *P = &r->parts;
     builder b = { 0 };
-    b.s = s, b.pl = plan, b.tp = plan->tp, b.pp = plan->pp, b.dp = r->dp, b.m = r->micro_batches;
+    b.s = s, b.pl = plan, b.tp = plan->tp, b.pp = plan->pp, b.dp = r->dp, b.m = r->micro_batches, b.layers = layers;
     b.err = err, b.err_size = n;
     int gpus = plan->gpus;
     size_t slots = (size_t)b.dp * b.pp * b.m * b.tp;
@@ -157,6 +160,8 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const tm_result *r, 
     int *group = ut_malloc((size_t)(b.dp > 0 ? b.dp : 1) * sizeof *group);
     int *deps = ut_malloc((size_t)b.dp * 4 * sizeof *deps);
     for (int st = 0; st < b.pp && rc == 0; st++) {
+        /* what can reduce during the stage's last backward: all but its last layer's gradients */
+        double overlap = plan->dp_overlap ? 1 - 1 / (double)layers[st] : 0;
         for (int tr = 0; tr < b.tp && rc == 0; tr++) {
             for (int d = 0; d < b.dp; d++) group[d] = gpu_of(&b, d, st, tr);
             int done = -1;
@@ -164,20 +169,20 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const tm_result *r, 
                 coll_op op = plan->zero == 1 ? COLL_REDUCESCATTER : COLL_ALLREDUCE;
                 coll_algo al = tm_group_algo(tm_ctx_net(c), group, b.dp, op);
                 int part1 = -1, nd = 0;
-                if (P->overlap_fraction > 0) {
+                if (overlap > 0) {
                     for (int d = 0; d < b.dp; d++)
                         for (int k = 0; k < b.nlast_b_deps[group[d]]; k++) deps[nd++] = b.last_b_deps[(size_t)group[d] * 3 + k];
                     part1 = op == COLL_ALLREDUCE
-                                ? ds_collective(s, op, al, group, b.dp, P->grad_bytes * P->overlap_fraction, "gradients (overlapped)", deps, nd, err, n)
-                                : channels(s, tm_ctx_net(c), op, group, b.dp, P->grad_bytes * P->overlap_fraction, "gradients (overlapped)", deps, nd, err, n);
+                                ? ds_collective(s, op, al, group, b.dp, P->grad_bytes * overlap, "gradients (overlapped)", deps, nd, err, n)
+                                : channels(s, tm_ctx_net(c), op, group, b.dp, P->grad_bytes * overlap, "gradients (overlapped)", deps, nd, err, n);
                     if (part1 < 0) { rc = -1; break; }
                 }
                 nd = 0;
                 for (int d = 0; d < b.dp; d++) deps[nd++] = b.prev[group[d]];
                 if (part1 >= 0) deps[nd++] = part1;
                 done = op == COLL_ALLREDUCE
-                           ? ds_collective(s, op, al, group, b.dp, P->grad_bytes * (1 - P->overlap_fraction), "gradients", deps, nd, err, n)
-                           : channels(s, tm_ctx_net(c), op, group, b.dp, P->grad_bytes * (1 - P->overlap_fraction), "gradients", deps, nd, err, n);
+                           ? ds_collective(s, op, al, group, b.dp, P->grad_bytes * (1 - overlap), "gradients", deps, nd, err, n)
+                           : channels(s, tm_ctx_net(c), op, group, b.dp, P->grad_bytes * (1 - overlap), "gradients", deps, nd, err, n);
                 if (done < 0) { rc = -1; break; }
             }
             int *opt = ut_malloc((size_t)b.dp * sizeof *opt);
@@ -226,7 +231,10 @@ tm_step *tm_step_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, const
     net *nw = tm_ctx_net_for_step(c);
     st->net = nw;
     st->sim = ds_create(nw, o ? o->detail : 0);
-    if (build_step(c, &st->plan, &st->predicted, st->sim, err, n) < 0) {
+    int *layers = ut_malloc((size_t)st->plan.pp * sizeof *layers);
+    int rc = tm_stage_layers(m, &st->plan, layers, NULL, err, n) == 0 ? build_step(c, &st->plan, layers, &st->predicted, st->sim, err, n) : -1;
+    free(layers);
+    if (rc < 0) {
         tm_step_free(st);
         return NULL;
     }

@@ -330,12 +330,26 @@ static void test_predict_bad_input(void **state)
         { "--gpus", "64", "--gbs", "64", "--recompute", "some", NULL },
         { "--gpus", "64", "--gbs", "64", "--zero", "4", NULL },
         { "--gpus", "64", "--gbs", "64", "--tokens", "many", NULL },
+        { "--gpus", "64", "--gbs", "64", "--first-stage-layers", "3", NULL },           /* no pipeline */
+        { "--gpus", "64", "--gbs", "64", "--last-stage-layers", "x", NULL },
+        { "--gpus", "64", "--gbs", "64", "--last-stage-layers", "-1", NULL },
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         const char *const *c = cases[i];
         run_result *r = run("en", "predict", SEL, GPT, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], NULL);
         if (r->status != 2 || strncmp(r->err, "usine: ", 7)) fail_msg("case %zu: status %d, stderr %s", i, r->status, r->err);
+        if (r->out[0] || strchr(r->err, '\n') != r->err + strlen(r->err) - 1)
+            fail_msg("case %zu: not one line on stderr and nothing on stdout: %s|%s", i, r->out, r->err);
     }
+    /* uneven stages: the split is printed; ends that leave an uneven rest say what would work */
+    run_result *u = run("en", "predict", SEL, GPT, "--gpus", "40", "--tp", "8", "--pp", "5", "--gbs", "40", NULL);
+    assert_int_equal(u->status, 0);
+    assert_non_null(strstr(u->out, "--pp 5 (stages of 7 x 2, 8, 7 x 2 layers)"));
+    u = run("en", "predict", SEL, GPT, "--gpus", "32", "--tp", "8", "--pp", "4", "--gbs", "32", "--first-stage-layers", "6",
+            "--last-stage-layers", "7", NULL);
+    assert_int_equal(u->status, 2);
+    assert_non_null(strstr(u->err, "try --last-stage-layers 6"));
+    assert_string_equal(u->out, "");
     run_result *r = run("en", "predict", SEL, "--model", "nope", "--gpus", "8", "--gbs", "8", NULL);
     assert_int_equal(r->status, 2);
     r = run("en", "predict", SEL, GPT, "--gpus", "100", "--tp", "8", "--gbs", "64", NULL);

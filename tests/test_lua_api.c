@@ -563,6 +563,15 @@ static void test_predict_matches_tm_predict(void **state)
            "model = {id = 'mine', name = 'Mine', layers = 24, hidden = 2048, heads = 16, kv_heads = 4, ffn = 5632, "
            "vocab = 32000, seq = 4096, gated = true}}");
     check_result(L, &r);
+    /* uneven stages, the ends given as fields */
+    pl = tm_plan_default();
+    pl.gpus = 32, pl.gbs = 32, pl.tp = 8, pl.pp = 4, pl.first_layers = 6, pl.last_layers = 8, pl.prec = PLAT_FP16;
+    predict_c("selene", 0, tm_model_preset("megatron-7.5b"), &pl, 0, &r);
+    run(L, "r = usine0.predict{platform = 'selene', model = 'megatron-7.5b', gpus = 32, gbs = 32, tp = 8, pp = 4, "
+           "first_layers = 6, last_layers = 8, precision = 'fp16'}");
+    check_result(L, &r);
+    fails(L, "usine0.predict{platform = 'selene', model = 'megatron-7.5b', gpus = 32, gbs = 32, tp = 8, pp = 4, last_layers = 34}",
+          "try last_layers", NULL);
 }
 
 static void test_predict_rejects_bad_input(void **state)

@@ -47,6 +47,12 @@ static tm_plan plan(int gpus, int tp, int pp, long gbs, tm_recompute rc)
     return p;
 }
 
+static tm_plan interleaved(tm_plan p, int vpp)
+{
+    p.vpp = vpp;
+    return p;
+}
+
 static void test_parameter_counts(void **state)
 {
     (void)state;
@@ -172,7 +178,8 @@ static void test_bad_plans_say_what_would_work(void **state)
     struct { tm_plan pl; const char *says, *says_bare; } cases[] = {
         { plan(100, 8, 3, 64, TM_RC_FULL), "try --gpus 96, 120", "try gpus 96, 120" },
         { plan(64, 16, 1, 64, TM_RC_FULL), "--tp 8 or less", "use tp 8 or less" },
-        { plan(80, 8, 5, 64, TM_RC_FULL), "36 layers", "36 layers" },
+        { interleaved(plan(80, 8, 5, 80, TM_RC_FULL), 2), "36 layers do not split into pp x vpp = 10",
+          "36 layers do not split into pp x vpp = 10" },
         { plan(64, 8, 1, 60, TM_RC_FULL), "try --gbs 56, 64", "try gbs 56, 64" },
         { plan(256, 8, 1, 64, TM_RC_FULL), "partition has 128", "partition has 128" },
     };
@@ -413,6 +420,65 @@ static void test_published_runs_and_leave_one_out(void **state)
     unlink("/tmp/usine-runs-bad.csv");
 }
 
+/* Stages that do not divide the layers: the documented rule (the ends lighter, from the last
+ * inwards), the ends given, the slowest stage setting the pace in both speeds, and the refusals. */
+static void test_uneven_stages(void **state)
+{
+    (void)state;
+    char err[512], text[256];
+    int st[16];
+    tm_model bloom = *tm_model_preset("bloom-176b"), llama = *tm_model_preset("llama3-405b");
+    tm_plan pl = plan(384, 4, 12, 2048, TM_RC_FULL);
+    assert_int_equal(tm_stage_layers(&bloom, &pl, st, NULL, err, sizeof err), 0);
+    const int want_bloom[12] = { 5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 5 };
+    assert_memory_equal(st, want_bloom, sizeof want_bloom);
+    assert_string_equal(tm_stage_split_text(&bloom, &pl, text, sizeof text), "5, 6 x 10, 5");
+    pl.pp = 16;
+    assert_int_equal(tm_stage_layers(&llama, &pl, st, NULL, err, sizeof err), 0);
+    assert_int_equal(st[0], 7), assert_int_equal(st[15], 7), assert_int_equal(st[1], 8), assert_int_equal(st[14], 8);
+    assert_string_equal(tm_stage_split_text(&llama, &pl, text, sizeof text), "7, 8 x 14, 7");
+    tm_model m = *tm_model_preset("megatron-7.5b");                      /* 36 layers */
+    pl.pp = 5;
+    assert_int_equal(tm_stage_layers(&m, &pl, st, NULL, err, sizeof err), 0);
+    const int want5[5] = { 7, 7, 8, 7, 7 };                              /* 4 lighter: last, first, 4th, 2nd */
+    assert_memory_equal(st, want5, sizeof want5);
+    pl.pp = 4;
+    assert_string_equal(tm_stage_split_text(&m, &pl, text, sizeof text), "");            /* even */
+    pl.first_layers = 6, pl.last_layers = 8;
+    assert_int_equal(tm_stage_layers(&m, &pl, st, NULL, err, sizeof err), 0);
+    assert_string_equal(tm_stage_split_text(&m, &pl, text, sizeof text), "6, 11 x 2, 8");
+    pl.last_layers = 7;
+    assert_int_equal(tm_stage_layers(&m, &pl, st, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "23 layers left for the other 2 stages"));
+    assert_non_null(strstr(err, "try last_layers 6"));
+    pl.pp = 1;
+    assert_int_equal(tm_stage_layers(&m, &pl, st, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "pp > 1"));
+
+    /* both speeds: the uneven plan runs, the slowest stage sets the pace, and the simulator agrees */
+    plat_platform *p = load("assets/platforms/selene.xml");
+    tm_ctx *c = tm_ctx_create(p, 0, 128, err, sizeof err);
+    tm_plan even = plan(64, 8, 4, 128, TM_RC_FULL), heavy = even, odd = plan(80, 8, 5, 80, TM_RC_FULL);
+    heavy.first_layers = 3, heavy.last_layers = 3;                       /* 15 layers on each middle stage */
+    tm_result re, rh, ro;
+    assert_int_equal(tm_predict(c, &m, &even, 0, &re, err, sizeof err), 0);
+    assert_int_equal(tm_predict(c, &m, &heavy, 0, &rh, err, sizeof err), 0);
+    if (tm_predict(c, &m, &odd, 0, &ro, err, sizeof err) != 0) fail_msg("%s", err);
+    assert_true(rh.step_s > re.step_s * 1.3);                            /* 15 layers, not 9, set the pace */
+    assert_true(rh.params_per_gpu > re.params_per_gpu);
+    for (int k = 0; k < 2; k++) {
+        tm_plan *q = k ? &odd : &heavy;
+        tm_result *r = k ? &ro : &rh;
+        tm_step *s = tm_step_simulate(c, &m, q, NULL, err, sizeof err);
+        if (!s) fail_msg("%s", err);
+        double gap = fabs(tm_step_stats(s)->end_s / r->step_s - 1);
+        if (gap > 0.03) fail_msg("uneven plan %d: simulated %g s, analytic %g s", k, tm_step_stats(s)->end_s, r->step_s);
+        tm_step_free(s);
+    }
+    tm_ctx_destroy(c);
+    plat_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -426,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_discrete_event_step_agrees),
         cmocka_unit_test(test_result_fields_are_documented_once),
         cmocka_unit_test(test_published_runs_and_leave_one_out),
+        cmocka_unit_test(test_uneven_stages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,12 +19,16 @@ static void train_usage(FILE *out, const char *cmd)
                    "  usine %s --platform FILE|NAME [--partition ID]\n"
                    "        (--model NAME | --layers L --hidden H --heads A [--kv-heads K] [--ffn F] --vocab V --seq S)\n"
                    "        --gpus N --gbs B [--tp T] [--pp P] [--vpp V] [--cp C] [--mbs M] [--zero 0-3]\n"
+                   "        [--first-stage-layers N] [--last-stage-layers N]\n"
                    "        [--seq-parallel] [--recompute none|selective|full] [--precision fp32|tf32|fp16|bf16|fp8]\n"
                    "        [--flash] [--no-overlap] [--tokens N] [--json]\n"),
             cmd);
     if (!strcmp(cmd, "plan")) fprintf(out, "%s", _("        [--top K]   (tp, pp, vpp, mbs, zero and recompute are searched)\n"));
     if (!strcmp(cmd, "simulate step")) fprintf(out, "%s", _("        [--trace FILE.json]\n"));
     fprintf(out, "%s", _("Data parallel = gpus / (tp x pp x cp). Batches are in sequences. --tokens takes 300e9 or 300B, 15T.\n"
+                         "Stages: when pp does not divide the layers, the stages at the ends get one layer less, from the\n"
+                         "last inwards (70 layers on 12 stages: 5, 6 x 10, 5); --first-stage-layers and --last-stage-layers\n"
+                         "set the ends, and the other stages share the rest evenly.\n"
                          "--model: "));
     int n;
     const tm_model *m = tm_model_presets(&n);
@@ -36,6 +40,7 @@ static tm_names cli_field_names = {
     [TM_LAYERS] = "--layers", [TM_HIDDEN] = "--hidden", [TM_HEADS] = "--heads", [TM_KV_HEADS] = "--kv-heads",
     [TM_FFN] = "--ffn", [TM_VOCAB] = "--vocab", [TM_SEQ] = "--seq", [TM_GPUS] = "--gpus", [TM_TP] = "--tp",
     [TM_PP] = "--pp", [TM_VPP] = "--vpp", [TM_CP] = "--cp", [TM_GBS] = "--gbs", [TM_MBS] = "--mbs", [TM_ZERO] = "--zero",
+    [TM_FIRST_LAYERS] = "--first-stage-layers", [TM_LAST_LAYERS] = "--last-stage-layers",
 };
 
 typedef struct train_opts {
@@ -82,6 +87,7 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
         { TM_KV_HEADS, &o->model.kv_heads }, { TM_FFN, &o->model.ffn }, { TM_VOCAB, &o->model.vocab },
         { TM_SEQ, &o->model.seq }, { TM_GPUS, &o->plan.gpus }, { TM_TP, &o->plan.tp }, { TM_PP, &o->plan.pp },
         { TM_VPP, &o->plan.vpp }, { TM_CP, &o->plan.cp }, { TM_MBS, &o->plan.mbs }, { TM_ZERO, &o->plan.zero },
+        { TM_FIRST_LAYERS, &o->plan.first_layers }, { TM_LAST_LAYERS, &o->plan.last_layers },
     };
     enum { NFIELDS = sizeof fields / sizeof *fields };
     struct { const char *name; int *slot; long min, max; } ints[NFIELDS + 1];
@@ -251,12 +257,13 @@ static const char *duration(char *buf, size_t n, double s)
     return buf;
 }
 
-static void plan_line(char *buf, size_t n, const tm_plan *pl, int dp)
+static void plan_line(char *buf, size_t n, const tm_model *m, const tm_plan *pl, int dp)
 {
-    char vpp[32] = "";
+    char vpp[32] = "", split[256], stages[300] = "";
     if (pl->vpp > 1) snprintf(vpp, sizeof vpp, " --vpp %d", pl->vpp);
-    snprintf(buf, n, "--tp %d --pp %d%s --cp %d (dp %d) --mbs %d --zero %d --recompute %s%s", pl->tp, pl->pp, vpp, pl->cp,
-             dp, pl->mbs, pl->zero, tm_recompute_name(pl->recompute), pl->seq_parallel ? " --seq-parallel" : "");
+    if (*tm_stage_split_text(m, pl, split, sizeof split)) snprintf(stages, sizeof stages, _(" (stages of %s layers)"), split);
+    snprintf(buf, n, "--tp %d --pp %d%s%s --cp %d (dp %d) --mbs %d --zero %d --recompute %s%s", pl->tp, pl->pp, vpp, stages,
+             pl->cp, dp, pl->mbs, pl->zero, tm_recompute_name(pl->recompute), pl->seq_parallel ? " --seq-parallel" : "");
 }
 
 /* The prediction's fields as the core names them (tm_result_fields) into o: the top-level ones and
@@ -287,12 +294,17 @@ static cJSON *train_breakdown_json(const tm_result *r)
     return b;
 }
 
-static cJSON *plan_json(const tm_plan *pl, int dp)
+static cJSON *plan_json(const tm_model *m, const tm_plan *pl, int dp)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "gpus", pl->gpus);
     cJSON_AddNumberToObject(o, "tp", pl->tp);
     cJSON_AddNumberToObject(o, "pp", pl->pp);
+    int *st = ut_malloc((size_t)(pl->pp > 0 ? pl->pp : 1) * sizeof *st);
+    char err[256];
+    if (pl->pp >= 1 && pl->pp <= m->layers && tm_stage_layers(m, pl, st, NULL, err, sizeof err) == 0)
+        cJSON_AddItemToObject(o, "stage_layers", cJSON_CreateIntArray(st, pl->pp));
+    free(st);
     cJSON_AddNumberToObject(o, "vpp", pl->vpp);
     cJSON_AddNumberToObject(o, "cp", pl->cp);
     cJSON_AddNumberToObject(o, "dp", dp);
@@ -314,7 +326,7 @@ static void suggest(const tm_ctx *c, const tm_model *m, const tm_plan *pl)
     long evaluated;
     if (tm_search(c, m, pl, &best, 1, &evaluated) > 0) {
         char line[256], g[48];
-        plan_line(line, sizeof line, &best.plan, best.r.dp);
+        plan_line(line, sizeof line, m, &best.plan, best.r.dp);
         cli_error(_("the fastest plan that fits on %d GPUs with this batch: %s (%s GiB per GPU); see 'usine plan'"),
                   pl->gpus, line, cli_num(g, sizeof g, best.r.mem.total_gib, 1));
     } else {
@@ -350,7 +362,7 @@ int cmd_predict(int argc, char **argv)
         cJSON_AddStringToObject(j, "platform", p->id);
         cJSON_AddStringToObject(j, "partition", pt->id);
         cJSON_AddStringToObject(j, "model", o.model.id);
-        cJSON_AddItemToObject(j, "plan", plan_json(&o.plan, r.dp));
+        cJSON_AddItemToObject(j, "plan", plan_json(&o.model, &o.plan, r.dp));
         result_json(j, &r, NULL);
         cJSON_AddNumberToObject(j, "eff_matmul", acc->eff_matmul);
         cJSON_AddNumberToObject(j, "eff_memory", acc->eff_memory);
@@ -358,7 +370,7 @@ int cmd_predict(int argc, char **argv)
         cli_print_json(j);
     } else {
         char a[64], b[64], d[64], e[64], f[64], g[64], line[256];
-        plan_line(line, sizeof line, &o.plan, r.dp);
+        plan_line(line, sizeof line, &o.model, &o.plan, r.dp);
         printf(_("%s (%s billion parameters) on %s GPUs of %s/%s, %s, global batch %ld x %d tokens\n"), o.model.name,
                cli_num(a, sizeof a, r.params / 1e9, 1), cli_num(b, sizeof b, o.plan.gpus, 0), p->id, pt->id,
                plat_prec_name((plat_prec)o.plan.prec), o.plan.gbs, o.model.seq);
@@ -449,7 +461,7 @@ int cmd_plan(int argc, char **argv)
         cJSON *arr = cJSON_AddArrayToObject(j, "plans");
         for (int i = 0; i < shown; i++) {
             const tm_result *r = &best[i].r;
-            cJSON *e = plan_json(&best[i].plan, r->dp);
+            cJSON *e = plan_json(&o.model, &best[i].plan, r->dp);
             cJSON_AddNumberToObject(e, "step_time_s", r->step_s);
             cJSON_AddNumberToObject(e, "tokens_per_s", r->tokens_per_s);
             cJSON_AddNumberToObject(e, "mfu", r->mfu);
@@ -615,7 +627,7 @@ int cmd_validate(int argc, char **argv)
                 cJSON_AddNumberToObject(o, "published", m[k].pub);
                 cJSON_AddNumberToObject(o, "predicted", m[k].pred);
                 cJSON_AddNumberToObject(o, "error_pct", e);
-                cJSON_AddItemToObject(o, "plan", plan_json(&row->plan, r.dp));
+                cJSON_AddItemToObject(o, "plan", plan_json(&row->model, &row->plan, r.dp));
                 cJSON_AddItemToObject(o, "breakdown", train_breakdown_json(&r));
                 cJSON_AddItemToArray(arr, o);
             } else {
@@ -697,7 +709,7 @@ int simulate_step(int argc, char **argv)
         cJSON_AddStringToObject(j, "platform", p->id);
         cJSON_AddStringToObject(j, "partition", p->partitions[part].id);
         cJSON_AddStringToObject(j, "model", o.model.id);
-        cJSON_AddItemToObject(j, "plan", plan_json(&o.plan, r.dp));
+        cJSON_AddItemToObject(j, "plan", plan_json(&o.model, &o.plan, r.dp));
         cJSON_AddNumberToObject(j, "micro_batches", r.micro_batches);
         cJSON_AddNumberToObject(j, "step_time_s", st.end_s);
         cJSON_AddNumberToObject(j, "analytic_step_time_s", r.step_s);
@@ -710,7 +722,7 @@ int simulate_step(int argc, char **argv)
         cli_print_json(j);
     } else {
         char a[64], b[64], d[64], line[256];
-        plan_line(line, sizeof line, &o.plan, r.dp);
+        plan_line(line, sizeof line, &o.model, &o.plan, r.dp);
         printf(_("%s on %s GPUs of %s/%s: one step, %d micro-batches, %s\n"), o.model.name, cli_num(a, sizeof a, o.plan.gpus, 0),
                p->id, p->partitions[part].id, r.micro_batches, line);
         printf(_("  simulated      %s   (discrete-event: %s messages, %s events, %s of wall time)\n"),
