@@ -90,9 +90,12 @@ endif
 MPI_TESTS   := tests/test_mpi.sh
 
 # ---------------------------------------------------------------------------------------------
-# Sources. The core (sim/*.c) becomes libusine.a; the command line (sim/cli/) sits on top of all
-# layers; sim/ui/ is the desktop app and the only place that may include SDL.
+# Sources. The core (sim/*.c) becomes libusine.a; sim/app/ (libapp.a) is what the two front ends
+# share (language, data folders, presets, numbers for people); the command line (sim/cli/) and the
+# desktop app (sim/ui/, libui.a, the only place that may include SDL) sit on top and never call
+# each other: the CLI calls the window through ui_app.h's ui_run and ui_screenshot only.
 CORE_SRC := $(wildcard sim/*.c)
+APP_SRC  := $(wildcard sim/app/*.c)
 CORE_ASM := $(wildcard sim/*.S)
 CLI_SRC  := $(wildcard sim/cli/*.c)
 ifeq ($(MPICC),)
@@ -109,6 +112,8 @@ KN_OBJ   := $(KN_SRC:%.c=$(BUILD)/%.o)
 LIBKN    := $(BUILD)/libkernels.a
 SCRIPT_OBJ := $(SCRIPT_SRC:%.c=$(BUILD)/%.o)
 LIBSCRIPT := $(BUILD)/libscripting.a
+APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
+LIBAPP   := $(BUILD)/libapp.a
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
 LIBUI    := $(BUILD)/libui.a
@@ -131,6 +136,16 @@ $(BUILD)/sim/plat_schema.o: sim/plat_schema.S assets/schema/platform.rng
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  AS      $<")
 	$(Q)$(CC) $(CFLAGS_SAN) -c $< -o $@
+
+# The application layer sees the core and util.h only: no SDL, no Lua, no front end.
+$(BUILD)/sim/app/%.o: sim/app/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) -c $< -o $@
+
+$(LIBAPP): $(APP_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/sim/ui/%.o: sim/ui/%.c
 	@mkdir -p $(@D)
@@ -170,9 +185,9 @@ $(LIBCORE): $(CORE_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BIN): $(CLI_OBJ) $(LIBUI) $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
+$(BIN): $(CLI_OBJ) $(LIBUI) $(LIBAPP) $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIBUI) $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(APP_LIBS) $(UI_LIBS) $(SCRIPT_LIBS) $(KN_LIBS) $(CORE_LIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIBUI) $(LIBAPP) $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(APP_LIBS) $(UI_LIBS) $(SCRIPT_LIBS) $(KN_LIBS) $(CORE_LIBS) -o $@
 
 build/locale/%/LC_MESSAGES/usine.mo: assets/po/%.po
 	@mkdir -p $(@D)
@@ -184,9 +199,10 @@ $(BUILD)/tests/%.o: tests/%.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(TEST_CFLAGS) -Ikernels -c $< -o $@
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(LIBUI) $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
+# The tests link the libraries only, never an object of sim/cli/ (test_ui_draw relies on it).
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(LIBUI) $(LIBAPP) $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) $< $(LIBUI) $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(TEST_LIBS) $(UI_LIBS) $(KN_LIBS) $(CORE_LIBS) $(APP_LIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $< $(LIBUI) $(LIBAPP) $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(TEST_LIBS) $(UI_LIBS) $(KN_LIBS) $(CORE_LIBS) $(APP_LIBS) -o $@
 
 # ---------------------------------------------------------------------------------------------
 # Set-up: install what is missing, then build and run / test.
@@ -216,10 +232,10 @@ check: deps-if-missing
 
 # Benchmarks print figures; they are not tests and have no time limits.
 BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
-$(BUILD)/bench/%: tests/bench/%.c $(LIBUI) $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
+$(BUILD)/bench/%: tests/bench/%.c $(LIBUI) $(LIBAPP) $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(SCRIPT_CFLAGS) $(UI_CFLAGS) -Iscripting $< $(LIBUI) $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(UI_LIBS) $(SCRIPT_LIBS) $(KN_LIBS) $(CORE_LIBS) $(APP_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(SCRIPT_CFLAGS) $(UI_CFLAGS) -Iscripting $< $(LIBUI) $(LIBAPP) $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(UI_LIBS) $(SCRIPT_LIBS) $(KN_LIBS) $(CORE_LIBS) $(APP_LIBS) -o $@
 
 bench: all $(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; ./$$b || exit 1; done
@@ -311,7 +327,7 @@ uninstall:
 # Every interface string in the sources has a French translation (French first, English second).
 XGETTEXT = xgettext --keyword=_ --keyword=N_ --keyword=P_:1,2 --from-code=UTF-8 --add-comments=TRANSLATORS \
 	  --package-name=usine --package-version=$(VERSION)
-I18N_SRC = $(wildcard sim/*.c sim/cli/*.c sim/ui/*.c kernels/*.c scripting/*.c)
+I18N_SRC = $(wildcard sim/*.c sim/app/*.c sim/cli/*.c sim/ui/*.c kernels/*.c scripting/*.c)
 i18n-check:
 	@mkdir -p build
 	@$(XGETTEXT) -o build/usine-check.pot $(I18N_SRC)
@@ -327,4 +343,4 @@ pot:
 clean:
 	rm -rf build
 
--include $(CORE_OBJ:.o=.d) $(KN_OBJ:.o=.d) $(SCRIPT_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(TESTS:%=%.o.d) $(BENCHES:%=%.d)
+-include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(KN_OBJ:.o=.d) $(SCRIPT_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(TESTS:%=%.o.d) $(BENCHES:%=%.d)

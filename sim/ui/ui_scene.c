@@ -21,13 +21,6 @@
  * seconds, so bigger machines are simulated on a slice and extrapolated analytically. */
 #define UI_MAX_SIM_GPUS 2048
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 const char *ui_phase_name(ui_phase p)
 {
     switch (p) {
@@ -283,13 +276,13 @@ static int build(ui_scene *s, const char *dirs, const char *local_path)
         goto out;
     }
     s->sim = ds_create(s->nw, 1);
-    double t0 = now_s();
+    double t0 = ut_now_s();
     if (tm_build_step(c, &s->model, &pl, s->sim, err, sizeof err) < 0) {
         fail(s, err);
         goto out;
     }
     ds_run(s->sim, &s->st);
-    s->sim_wall_s = now_s() - t0;
+    s->sim_wall_s = ut_now_s() - t0;
     s->timeline = ds_timeline(s->sim);
     s->tracks = ut_calloc((size_t)pl.gpus, sizeof *s->tracks);
     for (int g = 0; g < pl.gpus; g++) build_track(s->timeline, g, &s->tracks[g]);
