@@ -200,6 +200,8 @@ $(BUILD)/tests/%.o: tests/%.c
 	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(TEST_CFLAGS) -Ikernels -c $< -o $@
 
 # The tests link the libraries only, never an object of sim/cli/ (test_ui_draw relies on it).
+# test_ui_draw records the strings the window draws by wrapping ui_text_draw (mock at the edge).
+$(BUILD)/tests/test_ui_draw: LDFLAGS += -Wl,--wrap=ui_text_draw
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(LIBUI) $(LIBAPP) $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) $< $(LIBUI) $(LIBAPP) $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(TEST_LIBS) $(UI_LIBS) $(KN_LIBS) $(CORE_LIBS) $(APP_LIBS) -o $@
@@ -291,14 +293,22 @@ fuzz: $(FUZZERS)
 	  grep -E '^(stat::number_of_executed_units|standalone:)' $(FUZZ_DIR)/$$x.log | sed 's/^/          /'; \
 	done
 
-# The layering rule of the design: the core, the kernels and the scripting layer never include
-# SDL; the core and the kernels never include Lua.
+# The layering rule of the design: the core, the kernels, the scripting layer and sim/app/ never
+# include SDL; the core, sim/app/ and the kernels never include Lua; the two front ends never call
+# each other's code except through ui_run.h: no sim/ui/ or sim/app/ file includes a header of
+# sim/cli/, and sim/app/ includes nothing of sim/ui/.
+CLI_HEADER_RE := \#include *"((\.\./)*(sim/)?cli/[^"]*|cli\.h)"
+UI_HEADER_RE  := \#include *"((\.\./)*(sim/)?ui/[^"]*|ui(_[a-z]+)?\.h)"
 layers:
 	@bad=$$(grep -lE '#include *[<"](SDL2/)?SDL' $$(find sim kernels scripting -name '*.[ch]' -not -path 'sim/ui/*') 2>/dev/null); \
 	 if [ -n "$$bad" ]; then echo "layers: SDL included outside sim/ui/: $$bad" >&2; exit 1; fi; \
 	 bad=$$(grep -lE '#include *[<"](lua|lauxlib|lualib)\.h' $$(find sim kernels -name '*.[ch]' -not -path 'sim/ui/*' -not -path 'sim/cli/*') 2>/dev/null); \
-	 if [ -n "$$bad" ]; then echo "layers: Lua included in the core or the kernels: $$bad" >&2; exit 1; fi; \
-	 echo "layers: ok (no SDL outside sim/ui/, no Lua in the core or kernels)"
+	 if [ -n "$$bad" ]; then echo "layers: Lua included in the core, sim/app/ or the kernels: $$bad" >&2; exit 1; fi; \
+	 bad=$$(grep -lE '$(CLI_HEADER_RE)' $$(find sim/ui sim/app -name '*.[ch]') 2>/dev/null); \
+	 if [ -n "$$bad" ]; then echo "layers: sim/cli/ included by the window or the application layer: $$bad" >&2; exit 1; fi; \
+	 bad=$$(grep -lE '$(UI_HEADER_RE)' $$(find sim/app -name '*.[ch]') 2>/dev/null); \
+	 if [ -n "$$bad" ]; then echo "layers: sim/ui/ included by the application layer: $$bad" >&2; exit 1; fi; \
+	 echo "layers: ok (no SDL outside sim/ui/, no Lua in the core, sim/app/ or kernels, no sim/cli/ in sim/ui/ or sim/app/, no sim/ui/ in sim/app/)"
 
 # ---------------------------------------------------------------------------------------------
 DATADIR := $(DESTDIR)$(PREFIX)/share/usine

@@ -51,12 +51,14 @@ int app_find_platform(const char *spec, char *buf, size_t size, char *why, size_
 ut_numstyle app_style(void);                          /* the language's mark and grouping, 0 decimals */
 const char *app_num(char *buf, size_t size, double v, int decimals);  /* fixed decimals, grouped */
 const char *app_sig(char *buf, size_t size, double v, int sig);       /* sig significant figures (at most 9 decimals) */
+const char *app_g(char *buf, size_t size, double v);                  /* as %g: 6 figures, no trailing zeros, no exponent */
+const char *app_sci(char *buf, size_t size, double v, int decimals);  /* scientific: "1.2e-04", "1,2e-04" */
 const char *app_short(char *buf, size_t size, double v);              /* at most 2 decimals, no trailing zeros: "7,5", "10" */
 const char *app_signed(char *buf, size_t size, double v, int decimals); /* "+2,5", "-0,4": a difference */
 /* A percentage v (already times 100) and its sign: "36,5 %" in French; English keeps the space
  * the program has always printed ("36.5 %"). */
 const char *app_pct(char *buf, size_t size, double v, int decimals);
-const char *app_bytes(char *buf, size_t size, double bytes);          /* "1 GiB", "12,5 MiB" */
+const char *app_bytes(char *buf, size_t size, double bytes);          /* "1 GiB", "12,50 MiB" */
 const char *app_time(char *buf, size_t size, double s);               /* "46,591 ms", "3,200 µs", "1,200 s" */
 /* A duration of any size in its unit, three figures: "2,1 jours" / "2.1 days", "814 ms", "3,2 µs". */
 const char *app_duration(char *buf, size_t size, double s);

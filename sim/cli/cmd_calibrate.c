@@ -264,7 +264,8 @@ static int measure_stream(calib *c, int quick)
         return -1;
     }
     if (!(r.max_error < 1e-9) || !(r.gbs[3] > 0)) {
-        cli_error(_("STREAM's arrays do not hold the expected values (error %g): the measurement is not trusted"), r.max_error);
+        cli_error(_("STREAM's arrays do not hold the expected values (error %s): the measurement is not trusted"),
+                  app_g(a, sizeof a, r.max_error));
         return -1;
     }
     c->stream_n = n;
@@ -302,15 +303,12 @@ static void derive(calib *c)
 /* ------------------------------------------------------------------------------------------ */
 /* Writing */
 
-/* A number in the text of a note: "%.*f" with the decimal mark of the note's language. */
+/* A number in the text of a note, with the decimal mark of the note's language (the file holds
+ * both notes, whatever the interface's language) and no grouping, as the notes always had. */
 static const char *fmt_num(char *buf, size_t size, double v, int decimals, int french)
 {
-    snprintf(buf, size, "%.*f", decimals, v);
-    if (french) {
-        char *dot = strchr(buf, '.');
-        if (dot) *dot = ',';
-    }
-    return buf;
+    ut_numstyle st = { .mark = french ? "," : ".", .group = "", .decimals = decimals };
+    return ut_fmt_num(buf, size, v, &st);
 }
 
 /* The CPU's name as /proc/cpuinfo gives it, with anything but printable ASCII replaced, so that

@@ -369,7 +369,8 @@ static int parse_grade_range(double *gmin, double *gmax)
         return -1;
     }
     if (!(*gmax > *gmin)) {
-        cli_error(_("VPL_GRADEMAX (%g) must be above VPL_GRADEMIN (%g)"), *gmax, *gmin);
+        char a[48], b[48];
+        cli_error(_("VPL_GRADEMAX (%s) must be above VPL_GRADEMIN (%s)"), app_g(a, sizeof a, *gmax), app_g(b, sizeof b, *gmin));
         return -1;
     }
     return 0;

@@ -88,16 +88,6 @@ static int parse_kopts(int argc, char **argv, int first, const kopt *ints, int n
 
 static kn_cpu g_cpu;
 
-/* %g with the interface's decimal mark (0,001 in French). */
-static const char *gnum(char *buf, size_t size, double x)
-{
-    snprintf(buf, size, "%g", x);
-    if (!strcmp(app_lang(), "fr"))
-        for (char *p = buf; *p; p++)
-            if (*p == '.') *p = ',';
-    return buf;
-}
-
 /* Threads asked for (0: every core of this process) set for OpenMP and OpenBLAS together. */
 static void use_threads(const kopts *o)
 {
@@ -252,7 +242,8 @@ static int bench_ladder(const kopts *o)
     } else {
         char a[48], b[48], c[48], d[48], e[48], f[200];
         print_cpu();
-        printf(_("Single-precision C = A x B, n = %ld; every rung checked against the naive result (tolerance %.1e)\n\n"), n, tol);
+        printf(_("Single-precision C = A x B, n = %ld; every rung checked against the naive result (tolerance %s)\n\n"), n,
+           app_sci((char[48]){ 0 }, 48, tol, 1));
         char h[4][64];
         printf("%-3s %s %s %s %10s %s %s %s\n", "", ut_pad(h[0], sizeof h[0], _("rung"), 12), ut_pad(f, sizeof f, _("what changes"), 52),
                ut_pad(h[1], sizeof h[1], _("time"), -10), "GFLOP/s", ut_pad(h[2], sizeof h[2], _("of peak"), -8),
@@ -360,7 +351,7 @@ static int bench_stream(const kopts *o)
             printf("  %-6s %-12s %10s GB/s  %10s\n", kn_stream_names[k], what[k], app_num(b, sizeof b, s.gbs[k], 1),
                    app_time(c, sizeof c, s.seconds[k]));
     }
-    if (!ok) cli_error(_("STREAM's arrays do not hold the expected values (largest relative error %g)"), s.max_error);
+    if (!ok) cli_error(_("STREAM's arrays do not hold the expected values (largest relative error %s)"), app_g((char[48]){ 0 }, 48, s.max_error));
     return ok ? CLI_OK : CLI_FAILED;
 }
 
@@ -629,14 +620,15 @@ int cmd_train(int argc, char **argv)
     for (long s = 0; s < steps; s++) {
         loss[s] = kn_mlp_step(m, &pt);
         if (!isfinite(loss[s])) {
-            char a[48];
-            cli_error(_("the loss became %g at step %ld: the learning rate %s is too high for this network"), loss[s], s + 1,
-                      gnum(a, sizeof a, cfg.lr));
+            char a[48], b[48];
+            cli_error(_("the loss became %s at step %ld: the learning rate %s is too high for this network"),
+                      app_g(b, sizeof b, loss[s]), s + 1, app_g(a, sizeof a, cfg.lr));
             free(loss);
             kn_mlp_destroy(m);
             return CLI_FAILED;
         }
-        cli_progress(_("step %ld/%ld, loss %.4f"), s + 1, steps, loss[s]);
+        char l4[48];
+        cli_progress(_("step %ld/%ld, loss %s"), s + 1, steps, app_num(l4, sizeof l4, loss[s], 4));
     }
     double wall = kn_now() - t0;
     cli_progress_done();
@@ -680,7 +672,7 @@ int cmd_train(int argc, char **argv)
         print_cpu();
         printf(_("Network %d -> %d x %d -> %d (%s parameters), batch %d, %s, learning rate %s\n"), cfg.inputs, cfg.width, cfg.layers,
                cfg.classes, app_num(a, sizeof a, (double)kn_mlp_params(m), 0), cfg.batch, cfg.optimizer == KN_SGD ? "SGD + momentum" : "Adam",
-               gnum(b, sizeof b, cfg.lr));
+               app_g(b, sizeof b, cfg.lr));
         printf(_("Data: %d examples made by a seeded random teacher network, %d classes, and a held-out batch\n\n"),
                (cfg.samples + cfg.batch - 1) / cfg.batch * cfg.batch, cfg.classes);
         printf("%s %s\n", ut_pad(a, sizeof a, _("step"), -8), ut_pad(b, sizeof b, _("loss"), -10));

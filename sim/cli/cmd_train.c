@@ -208,12 +208,8 @@ static int train_open(const train_opts *o, plat_platform **pp, tm_ctx **ctx, int
 
 static const char *pct(char *buf, size_t n, double x) { return app_num(buf, n, x * 100, 1); }
 
-/* Three significant figures at most, so that a CPU's 0.233 TFLOP/s does not print as 0. */
-static const char *sig3(char *buf, size_t n, double x)
-{
-    double a = fabs(x);
-    return app_num(buf, n, x, a == 0 || a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3);
-}
+/* Three significant figures, so that a CPU's 0.233 TFLOP/s does not print as 0. */
+static const char *sig3(char *buf, size_t n, double x) { return app_sig(buf, n, x, 3); }
 
 /* A quantity given in mega-units (MW, MWh) or tonnes, written with the prefix that reads best:
  * a laptop draws 30 W, not 0.00 MW. */
@@ -707,7 +703,9 @@ static int validate_fit(tm_ctx *c, vrow *rows, int n)
         double err = (r.hardware_tflops_per_gpu - row.tflops) / row.tflops * 100;
         errs[k++] = fabs(err);
         worst = fmax(worst, fabs(err));
-        printf("  %-18s %s %6.3f   %+6.1f %%\n", row.name, _("efficiency"), e_i, err);
+        char e_s[48], err_s[48], pe[64], perr[64];
+        printf("  %-18s %s %s   %s %%\n", row.name, _("efficiency"), ut_pad(pe, sizeof pe, app_num(e_s, sizeof e_s, e_i, 3), -6),
+               ut_pad(perr, sizeof perr, app_signed(err_s, sizeof err_s, err, 1), -6));
     }
     printf(_("Leave-one-out |error|: median %s %%, max %s %%\n"), app_num(a, sizeof a, median(errs, k), 1), app_num(b, sizeof b, worst, 1));
     tm_ctx_set_efficiency(c, m0, memory);
@@ -910,7 +908,8 @@ int simulate_step(int argc, char **argv)
         printf(_("  simulated      %s   (discrete-event: %s messages, %s events, %s of wall time)\n"),
                app_time(a, sizeof a, st.end_s), app_num(b, sizeof b, (double)st.flows, 0),
                app_num(d, sizeof d, (double)st.events, 0), app_time(line, sizeof line, wall));
-        printf(_("  analytic       %s   (usine predict); the simulation is %+.1f %% from it\n"), app_time(a, sizeof a, r.step_s), diff);
+        printf(_("  analytic       %s   (usine predict); the simulation is %s %% from it\n"), app_time(a, sizeof a, r.step_s),
+               app_signed(b, sizeof b, diff, 1));
         if (o.trace) printf(_("  trace: %s (open it in https://ui.perfetto.dev)\n"), o.trace);
     }
 out:

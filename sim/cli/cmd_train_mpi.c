@@ -452,7 +452,8 @@ int train_mpi(const kn_mlp_config *c, int steps, int threads, int json, const ch
     MPI_Allreduce(&wall, &wall_max, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
     if (agree(diverged)) {
         if (rank == 0)
-            cli_error(_("the loss stopped being a number: the learning rate %g is too high for this network"), c->lr);
+            cli_error(_("the loss stopped being a number: the learning rate %s is too high for this network"),
+                      app_g((char[48]){ 0 }, 48, c->lr));
         kn_mlp_destroy(m);
         return finish(CLI_FAILED, node);
     }
