@@ -233,6 +233,21 @@ const char *ut_fmt_num(char *buf, size_t size, double v, const ut_numstyle *st)
     return buf;
 }
 
+const char *ut_fmt_sci(char *buf, size_t size, double v, const ut_numstyle *st)
+{
+    if (v == 0 || !isfinite(v)) return ut_fmt_num(buf, size, v, st);
+    int e = exponent10(fabs(v));
+    double m = v / pow(10, e);
+    ut_numstyle mst = *st;
+    mst.group = "";
+    char n[64];
+    ut_fmt_num(n, sizeof n, fabs(m), &mst);
+    if (n[0] == '1' && n[1] == '0') m /= 10, e++;   /* 9.996 rounds to 10.00: 1.000 and one more */
+    ut_fmt_num(n, sizeof n, m, &mst);
+    snprintf(buf, size, "%se%c%02d", n, e < 0 ? '-' : '+', e < 0 ? -e : e);
+    return buf;
+}
+
 size_t ut_utf8_len(const char *s)
 {
     size_t n = 0;

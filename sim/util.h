@@ -57,6 +57,9 @@ typedef struct ut_numstyle {
 } ut_numstyle;
 const char *ut_fmt_num(char *buf, size_t size, double v, const ut_numstyle *st); /* buf, always terminated */
 int ut_sig_decimals(double v, int sig);           /* decimals that keep sig figures of v (>= 0) */
+/* v as mantissa and exponent, the mantissa in the style st: "1.2e-04", "3,14288e+23" (the exponent
+ * as printf writes it, two digits at least). 0 and non-finite values are ut_fmt_num's. */
+const char *ut_fmt_sci(char *buf, size_t size, double v, const ut_numstyle *st);           /* decimals that keep sig figures of v (>= 0) */
 
 /* Text widths: a character is a UTF-8 code point, whatever its bytes ("µs" is 2, not 3). */
 size_t ut_utf8_len(const char *s);                /* characters in s */

@@ -34,18 +34,11 @@ const char *app_g(char *buf, size_t size, double v)
     return ut_fmt_num(buf, size, v, &st);
 }
 
-/* The mantissa through the formatter (so the mark is the language's), the exponent as printf
- * writes it: two digits at least, with its sign. */
 const char *app_sci(char *buf, size_t size, double v, int decimals)
 {
-    if (v == 0 || !isfinite(v)) return app_num(buf, size, v, decimals);
-    int e = (int)floor(log10(fabs(v)));
-    double m = v / pow(10, e);
-    char n[64], t[64];
-    app_num(t, sizeof t, fabs(m), decimals);
-    if (t[0] == '1' && t[1] == '0') m /= 10, e++;   /* 9.96 rounds to 10.0: 1.0 and one more */
-    snprintf(buf, size, "%se%c%02d", app_num(n, sizeof n, m, decimals), e < 0 ? '-' : '+', e < 0 ? -e : e);
-    return buf;
+    ut_numstyle st = app_style();
+    st.decimals = decimals;
+    return ut_fmt_sci(buf, size, v, &st);
 }
 
 const char *app_short(char *buf, size_t size, double v)
