@@ -1,6 +1,6 @@
-/* ui_app.c: the window and its loop, and the commands that open it: `usine` / `usine gui` (the
- * desktop app), `usine gui --headless --frames N --json` (frame times, offscreen) and
- * `usine screenshot ... --out FILE.png` (one frame, offscreen, for documentation and tests).
+/* ui_app.c: the window and its loop, and the runs the command line asks for through ui_run.h
+ * (sim/cli/cmd_gui.c parses the options of `usine gui` and `usine screenshot`): the desktop app,
+ * headless frame times, and one frame offscreen to a PNG, for documentation and tests.
  *
  * Headless runs use SDL's offscreen video driver and its software renderer, the renderer a
  * student's laptop without a GPU driver falls back to, so that the frame times measured are the
