@@ -90,9 +90,12 @@ endif
 MPI_TESTS   := tests/test_mpi.sh
 
 # ---------------------------------------------------------------------------------------------
-# Sources. The core (sim/*.c) becomes libusine.a; the command line (sim/cli/) sits on top of all
-# layers; sim/ui/ is the desktop app and the only place that may include SDL.
+# Sources. The core (sim/*.c) becomes libusine.a; sim/app/ (libapp.a) is what the two front ends
+# share (language, data folders, presets, numbers for people); the command line (sim/cli/) and the
+# desktop app (sim/ui/, libui.a, the only place that may include SDL) sit on top and never call
+# each other: the CLI calls the window through ui_app.h's ui_run and ui_screenshot only.
 CORE_SRC := $(wildcard sim/*.c)
+APP_SRC  := $(wildcard sim/app/*.c)
 CORE_ASM := $(wildcard sim/*.S)
 CLI_SRC  := $(wildcard sim/cli/*.c)
 ifeq ($(MPICC),)
@@ -109,6 +112,8 @@ KN_OBJ   := $(KN_SRC:%.c=$(BUILD)/%.o)
 LIBKN    := $(BUILD)/libkernels.a
 SCRIPT_OBJ := $(SCRIPT_SRC:%.c=$(BUILD)/%.o)
 LIBSCRIPT := $(BUILD)/libscripting.a
+APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
+LIBAPP   := $(BUILD)/libapp.a
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
 LIBUI    := $(BUILD)/libui.a
@@ -131,6 +136,16 @@ $(BUILD)/sim/plat_schema.o: sim/plat_schema.S assets/schema/platform.rng
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  AS      $<")
 	$(Q)$(CC) $(CFLAGS_SAN) -c $< -o $@
+
+# The application layer sees the core and util.h only: no SDL, no Lua, no front end.
+$(BUILD)/sim/app/%.o: sim/app/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) -c $< -o $@
+
+$(LIBAPP): $(APP_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/sim/ui/%.o: sim/ui/%.c
 	@mkdir -p $(@D)
@@ -170,9 +185,9 @@ $(LIBCORE): $(CORE_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BIN): $(CLI_OBJ) $(LIBUI) $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
+$(BIN): $(CLI_OBJ) $(LIBUI) $(LIBAPP) $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIBUI) $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(APP_LIBS) $(UI_LIBS) $(SCRIPT_LIBS) $(KN_LIBS) $(CORE_LIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIBUI) $(LIBAPP) $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(APP_LIBS) $(UI_LIBS) $(SCRIPT_LIBS) $(KN_LIBS) $(CORE_LIBS) -o $@
 
 build/locale/%/LC_MESSAGES/usine.mo: assets/po/%.po
 	@mkdir -p $(@D)
@@ -184,9 +199,12 @@ $(BUILD)/tests/%.o: tests/%.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(TEST_CFLAGS) -Ikernels -c $< -o $@
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(LIBUI) $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
+# The tests link the libraries only, never an object of sim/cli/ (test_ui_draw relies on it).
+# test_ui_draw records the strings the window draws by wrapping ui_text_draw (mock at the edge).
+$(BUILD)/tests/test_ui_draw: LDFLAGS += -Wl,--wrap=ui_text_draw
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(LIBUI) $(LIBAPP) $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) $< $(LIBUI) $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(TEST_LIBS) $(UI_LIBS) $(KN_LIBS) $(CORE_LIBS) $(APP_LIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $< $(LIBUI) $(LIBAPP) $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(TEST_LIBS) $(UI_LIBS) $(KN_LIBS) $(CORE_LIBS) $(APP_LIBS) -o $@
 
 # ---------------------------------------------------------------------------------------------
 # Set-up: install what is missing, then build and run / test.
@@ -216,10 +234,10 @@ check: deps-if-missing
 
 # Benchmarks print figures; they are not tests and have no time limits.
 BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
-$(BUILD)/bench/%: tests/bench/%.c $(LIBUI) $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
+$(BUILD)/bench/%: tests/bench/%.c $(LIBUI) $(LIBAPP) $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(SCRIPT_CFLAGS) $(UI_CFLAGS) -Iscripting $< $(LIBUI) $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(UI_LIBS) $(SCRIPT_LIBS) $(KN_LIBS) $(CORE_LIBS) $(APP_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(SCRIPT_CFLAGS) $(UI_CFLAGS) -Iscripting $< $(LIBUI) $(LIBAPP) $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(UI_LIBS) $(SCRIPT_LIBS) $(KN_LIBS) $(CORE_LIBS) $(APP_LIBS) -o $@
 
 bench: all $(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; ./$$b || exit 1; done
@@ -275,14 +293,22 @@ fuzz: $(FUZZERS)
 	  grep -E '^(stat::number_of_executed_units|standalone:)' $(FUZZ_DIR)/$$x.log | sed 's/^/          /'; \
 	done
 
-# The layering rule of the design: the core, the kernels and the scripting layer never include
-# SDL; the core and the kernels never include Lua.
+# The layering rule of the design: the core, the kernels, the scripting layer and sim/app/ never
+# include SDL; the core, sim/app/ and the kernels never include Lua; the two front ends never call
+# each other's code except through ui_run.h: no sim/ui/ or sim/app/ file includes a header of
+# sim/cli/, and sim/app/ includes nothing of sim/ui/.
+CLI_HEADER_RE := \#include *"((\.\./)*(sim/)?cli/[^"]*|cli\.h)"
+UI_HEADER_RE  := \#include *"((\.\./)*(sim/)?ui/[^"]*|ui(_[a-z]+)?\.h)"
 layers:
 	@bad=$$(grep -lE '#include *[<"](SDL2/)?SDL' $$(find sim kernels scripting -name '*.[ch]' -not -path 'sim/ui/*') 2>/dev/null); \
 	 if [ -n "$$bad" ]; then echo "layers: SDL included outside sim/ui/: $$bad" >&2; exit 1; fi; \
 	 bad=$$(grep -lE '#include *[<"](lua|lauxlib|lualib)\.h' $$(find sim kernels -name '*.[ch]' -not -path 'sim/ui/*' -not -path 'sim/cli/*') 2>/dev/null); \
-	 if [ -n "$$bad" ]; then echo "layers: Lua included in the core or the kernels: $$bad" >&2; exit 1; fi; \
-	 echo "layers: ok (no SDL outside sim/ui/, no Lua in the core or kernels)"
+	 if [ -n "$$bad" ]; then echo "layers: Lua included in the core, sim/app/ or the kernels: $$bad" >&2; exit 1; fi; \
+	 bad=$$(grep -lE '$(CLI_HEADER_RE)' $$(find sim/ui sim/app -name '*.[ch]') 2>/dev/null); \
+	 if [ -n "$$bad" ]; then echo "layers: sim/cli/ included by the window or the application layer: $$bad" >&2; exit 1; fi; \
+	 bad=$$(grep -lE '$(UI_HEADER_RE)' $$(find sim/app -name '*.[ch]') 2>/dev/null); \
+	 if [ -n "$$bad" ]; then echo "layers: sim/ui/ included by the application layer: $$bad" >&2; exit 1; fi; \
+	 echo "layers: ok (no SDL outside sim/ui/, no Lua in the core, sim/app/ or kernels, no sim/cli/ in sim/ui/ or sim/app/, no sim/ui/ in sim/app/)"
 
 # ---------------------------------------------------------------------------------------------
 DATADIR := $(DESTDIR)$(PREFIX)/share/usine
@@ -311,7 +337,7 @@ uninstall:
 # Every interface string in the sources has a French translation (French first, English second).
 XGETTEXT = xgettext --keyword=_ --keyword=N_ --keyword=P_:1,2 --from-code=UTF-8 --add-comments=TRANSLATORS \
 	  --package-name=usine --package-version=$(VERSION)
-I18N_SRC = $(wildcard sim/*.c sim/cli/*.c sim/ui/*.c kernels/*.c scripting/*.c)
+I18N_SRC = $(wildcard sim/*.c sim/app/*.c sim/cli/*.c sim/ui/*.c kernels/*.c scripting/*.c)
 i18n-check:
 	@mkdir -p build
 	@$(XGETTEXT) -o build/usine-check.pot $(I18N_SRC)
@@ -327,4 +353,4 @@ pot:
 clean:
 	rm -rf build
 
--include $(CORE_OBJ:.o=.d) $(KN_OBJ:.o=.d) $(SCRIPT_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(TESTS:%=%.o.d) $(BENCHES:%=%.d)
+-include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(KN_OBJ:.o=.d) $(SCRIPT_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(TESTS:%=%.o.d) $(BENCHES:%=%.d)

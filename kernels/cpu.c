@@ -17,6 +17,8 @@
 
 #define N_(s) s /* marks text that the command line translates (xgettext finds it) */
 
+/* The kernels' own monotonic clock, the same as util.h's ut_now_s: libkernels.a links below the
+ * core and depends on nothing of Usine's, so it cannot call it. */
 double kn_now(void)
 {
     struct timespec ts;

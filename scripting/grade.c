@@ -57,13 +57,6 @@
 #endif
 #endif
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 void grade_verdict(const ex_exercise *e, const char *path, const char *lang, const char *why, gr_record *rec)
 {
     ex_record_begin(e, path, lang, rec);
@@ -291,7 +284,7 @@ static void finish(const grade_batch *b, slot *sl, int status, const struct rusa
     }
     if (!have) grade_verdict(e, path, b->lang, why, &rec);
     rec.machine_fault = machine;
-    rec.time_s = now_s() - sl->start_s;
+    rec.time_s = ut_now_s() - sl->start_s;
     grade_record_keys(&rec, path, sl->hash[0] ? sl->hash : NULL);
     forward_stderr(b, sl);
     b->emit(b->ud, sl->index, &rec);
@@ -366,7 +359,7 @@ static int start(const grade_batch *b, slot *sl, int index, double wall_s, char 
     sl->fd = fds[0];
     sl->err_fd = efds[0];
     sl->index = index;
-    sl->start_s = now_s();
+    sl->start_s = ut_now_s();
     sl->deadline_s = sl->start_s + wall_s;
     memcpy(sl->hash, hash, sizeof hash);
     return 0;
@@ -423,7 +416,7 @@ int grade_run(const grade_batch *b, char *err, size_t err_size)
         }
         if (running == 0) break;
         int np = 0;
-        double now = now_s(), wait_s = 1e9;
+        double now = ut_now_s(), wait_s = 1e9;
         for (int s = 0; s < jobs; s++) {
             if (!slots[s].pid) continue;
             pfd[np++] = (struct pollfd){ .fd = slots[s].fd, .events = POLLIN };
@@ -435,7 +428,7 @@ int grade_run(const grade_batch *b, char *err, size_t err_size)
             snprintf(err, err_size, "poll: %s", strerror(errno));
             rc = -1;
         }
-        now = now_s();
+        now = ut_now_s();
         for (int s = 0; s < jobs; s++) {
             slot *sl = &slots[s];
             if (!sl->pid) continue;

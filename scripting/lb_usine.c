@@ -444,6 +444,47 @@ static int usine_amdahl_fit(lua_State *L)
     return 1;
 }
 
+/* usine.num(x [, {lang =, sig = | decimals =, group =, trim =}]): x as the student reads numbers,
+ * for check messages: "21,03" and "1 246 913" in French, "21.03" and "1,246,913" in English,
+ * never "-0". sig (default 3) keeps that many significant figures, with an exponent only for
+ * magnitudes of 1e15 and more or below 1e-5 ("3,14e+23": 24 digits would be unreadable, and all
+ * but sig of them noise), unless exp = false; decimals writes exactly that many; group = false
+ * drops the thousands separator; trim = true drops trailing zeros. util.h's formatter, the one
+ * the program's own screens use. */
+static int usine_num(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TNUMBER);
+    double x = lua_tonumber(L, 1);
+    ut_numstyle st = { .mark = ".", .group = ",", .sig = 3, .decimals = 17 };
+    int use_exp = 1;
+    if (!lua_isnoneornil(L, 2)) {
+        lb_tab t = lb_table(L, 2, 2, NULL);
+        static const char *const keys[] = { "lang", "sig", "decimals", "group", "trim", "exp", NULL };
+        lb_keys(L, &t, keys);
+        const char *lang = lb_str(L, &t, "lang", "en");
+        if (strcmp(lang, "fr") && strcmp(lang, "en")) lb_field_error(L, &t, "lang", _("\"fr\" or \"en\""), -1);
+        int fr = !strcmp(lang, "fr");
+        st.mark = fr ? "," : ".";
+        st.group = !lb_bool(L, &t, "group", 1) ? "" : fr ? "\u202f" : ",";
+        int has_dec = lb_get(L, &t, "decimals") != LUA_TNIL, has_sig = lb_get(L, &t, "sig") != LUA_TNIL;
+        lua_pop(L, 2);
+        if (has_dec && has_sig) luaL_argerror(L, 2, _("give sig (significant figures) or decimals, not both"));
+        if (has_dec) st.sig = 0, st.decimals = (int)lb_int(L, &t, "decimals", 1, 0, 0, 17);
+        else st.sig = (int)lb_int(L, &t, "sig", 0, 3, 1, 17);
+        st.trim = lb_bool(L, &t, "trim", 0);
+        use_exp = lb_bool(L, &t, "exp", 1);
+    }
+    char buf[512];
+    double a = fabs(x);
+    if (use_exp && st.sig > 0 && isfinite(x) && a != 0 && (a >= 1e15 || a < 1e-5)) {
+        st.decimals = st.sig - 1;
+        lua_pushstring(L, ut_fmt_sci(buf, sizeof buf, x, &st));
+    } else {
+        lua_pushstring(L, ut_fmt_num(buf, sizeof buf, x, &st));
+    }
+    return 1;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Per-state settings and registration */
 
@@ -475,7 +516,8 @@ static const luaL_Reg usine_funcs[] = {
     { "models", usine_models },          { "params", usine_params },          { "predict", lb_usine_predict },
     { "plan", lb_usine_plan },           { "step", lb_usine_step },           { "collective", lb_usine_collective },
     { "schedule", lb_usine_schedule },   { "amdahl_fit", usine_amdahl_fit },  { "near", usine_near },
-    { "finite", usine_finite },          { "rel_error", usine_rel_error },    { NULL, NULL },
+    { "finite", usine_finite },          { "rel_error", usine_rel_error },    { "num", usine_num },
+    { NULL, NULL },
 };
 
 int lb_open_usine(lua_State *L, int flags)

@@ -363,6 +363,14 @@ function usine.finite(v) end
 ---@return number
 function usine.rel_error(a, b) end
 
+---x as the student reads numbers, for check messages: "21,0" and "1 246 913" (U+202F groups) in
+---French, "21.0" and "1,246,913" in English; never "-0"; with sig, an exponent only from 1e15 up
+---or below 1e-5 ("3,14e+23"); NaN is "NaN", infinities "∞" and "-∞". Give sig or decimals, not both.
+---@param x number
+---@param opts? {lang?: "fr"|"en", sig?: integer, decimals?: integer, group?: boolean, trim?: boolean, exp?: boolean} lang default "en" (pass ctx.lang); sig 1..17, default 3; decimals 0..17; group default true; trim (drop trailing zeros) default false; exp (allow the exponent) default true.
+---@return string
+function usine.num(x, opts) end
+
 -- Kernels --------------------------------------------------------------------------------------
 
 ---@class usine.kernels

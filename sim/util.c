@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static void oom(size_t n)
@@ -165,4 +166,107 @@ int ut_read_file(const char *path, size_t max_bytes, char **out, size_t *len, ch
     *out = buf;
     *len = got;
     return 0;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* Numbers */
+
+/* The exponent e of v (10^e <= |v| < 10^(e+1)), corrected where log10 is off by one at powers
+ * of ten. */
+static int exponent10(double a)
+{
+    int e = (int)floor(log10(a));
+    if (pow(10, e + 1) <= a) e++;
+    else if (pow(10, e) > a) e--;
+    return e;
+}
+
+int ut_sig_decimals(double v, int sig)
+{
+    double a = fabs(v);
+    if (a == 0 || !isfinite(a) || sig < 1) return 0;
+    int d = sig - 1 - exponent10(a);
+    return d < 0 ? 0 : d;
+}
+
+/* Append the n bytes of s to out (of size cap, o bytes used), keeping room for the terminator. */
+static void put(char *out, size_t cap, size_t *o, const char *s, size_t n)
+{
+    if (*o + n >= cap) n = cap - 1 - *o;
+    memcpy(out + *o, s, n);
+    *o += n;
+}
+
+const char *ut_fmt_num(char *buf, size_t size, double v, const ut_numstyle *st)
+{
+    if (!size) return buf;
+    if (isnan(v)) return ut_strlcpy(buf, "NaN", size), buf;
+    if (isinf(v)) return ut_strlcpy(buf, v < 0 ? "-\u221e" : "\u221e", size), buf;
+    int dec = st->sig > 0 ? ut_sig_decimals(v, st->sig) : st->decimals;
+    if (st->sig > 0 && dec > st->decimals) dec = st->decimals;
+    dec = dec < 0 ? 0 : dec > 17 ? 17 : dec;
+    /* %f of |v| is digits, the C locale's mark (whatever bytes it is), digits: read it that way */
+    char raw[400];
+    snprintf(raw, sizeof raw, "%.*f", dec, fabs(v));
+    size_t int_len = strspn(raw, "0123456789"), raw_len = strlen(raw);
+    const char *frac = raw + raw_len - (size_t)dec;
+    size_t frac_len = (size_t)dec;
+    if (st->trim)
+        while (frac_len && frac[frac_len - 1] == '0') frac_len--;
+    int zero = strspn(raw, "0") == int_len && strspn(frac, "0") == (size_t)dec;
+    char out[1024];
+    size_t o = 0;
+    if (!zero && v < 0) put(out, sizeof out, &o, "-", 1);
+    if (!zero && v > 0 && st->plus) put(out, sizeof out, &o, "+", 1);
+    const char *group = st->group ? st->group : "";
+    for (size_t i = 0; i < int_len; i++) {
+        if (i && (int_len - i) % 3 == 0) put(out, sizeof out, &o, group, strlen(group));
+        put(out, sizeof out, &o, raw + i, 1);
+    }
+    if (frac_len) {
+        const char *mark = st->mark ? st->mark : ".";
+        put(out, sizeof out, &o, mark, strlen(mark));
+        put(out, sizeof out, &o, frac, frac_len);
+    }
+    out[o] = '\0';
+    ut_strlcpy(buf, out, size);
+    return buf;
+}
+
+const char *ut_fmt_sci(char *buf, size_t size, double v, const ut_numstyle *st)
+{
+    if (v == 0 || !isfinite(v)) return ut_fmt_num(buf, size, v, st);
+    int e = exponent10(fabs(v));
+    double m = v / pow(10, e);
+    ut_numstyle mst = *st;
+    mst.group = "";
+    char n[64];
+    ut_fmt_num(n, sizeof n, fabs(m), &mst);
+    if (n[0] == '1' && n[1] == '0') m /= 10, e++;   /* 9.996 rounds to 10.00: 1.000 and one more */
+    ut_fmt_num(n, sizeof n, m, &mst);
+    snprintf(buf, size, "%se%c%02d", n, e < 0 ? '-' : '+', e < 0 ? -e : e);
+    return buf;
+}
+
+size_t ut_utf8_len(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+const char *ut_pad(char *buf, size_t size, const char *s, int width)
+{
+    size_t cols = ut_utf8_len(s), w = (size_t)(width < 0 ? -(long)width : width);
+    int pad = w > cols ? (int)(w - cols) : 0;
+    if (width < 0) snprintf(buf, size, "%*s%s", pad, "", s);
+    else snprintf(buf, size, "%s%*s", s, pad, "");
+    return buf;
+}
+
+double ut_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }

@@ -39,6 +39,38 @@ int ut_parse_double(const char *s, double *out);
 int ut_parse_double_range(const char *s, double *out, int *range);
 int ut_parse_long(const char *s, long min, long max, long *out);
 
+/* Numbers for people and for machines: one formatter, its style stated by the caller.
+ * Fixed decimals (sig == 0: exactly `decimals` digits after the mark) or significant figures
+ * (sig > 0: as many decimals as keep `sig` figures, at most `decimals`; 1234.5 stays 1235).
+ * The integer part is grouped by three with `group` ("," in English, U+202F narrow no-break space
+ * in French, "" for none). A value that rounds to zero has no sign ("-0" never appears); `plus`
+ * writes "+" before positive values (differences). NaN is "NaN", infinities "∞" and "-∞".
+ * Independent of the C locale: the mark is the style's, never LC_NUMERIC's. Machine formats
+ * (JSON, XML, CSV) use { ".", "" }. */
+typedef struct ut_numstyle {
+    const char *mark;    /* decimal mark: "." or "," */
+    const char *group;   /* thousands separator, "" for none */
+    int sig;             /* > 0: significant figures; 0: fixed decimals */
+    int decimals;        /* sig == 0: decimals written; sig > 0: the most decimals written (0..17) */
+    int trim;            /* drop the fraction's trailing zeros, and the mark when nothing is left */
+    int plus;            /* "+" before a positive value */
+} ut_numstyle;
+const char *ut_fmt_num(char *buf, size_t size, double v, const ut_numstyle *st); /* buf, always terminated */
+int ut_sig_decimals(double v, int sig);           /* decimals that keep sig figures of v (>= 0) */
+/* v as mantissa and exponent, the mantissa in the style st: "1.2e-04", "3,14288e+23" (the exponent
+ * as printf writes it, two digits at least). 0 and non-finite values are ut_fmt_num's. */
+const char *ut_fmt_sci(char *buf, size_t size, double v, const ut_numstyle *st);           /* decimals that keep sig figures of v (>= 0) */
+
+/* Text widths: a character is a UTF-8 code point, whatever its bytes ("µs" is 2, not 3). */
+size_t ut_utf8_len(const char *s);                /* characters in s */
+/* s padded with spaces to |width| characters; a negative width aligns right. printf's %-40s counts
+ * bytes, which misaligns French words with accents and "µs". */
+const char *ut_pad(char *buf, size_t size, const char *s, int width);
+
+/* The one monotonic clock of the program, in seconds from an arbitrary origin (wall time of a
+ * command, frame times, the grader's deadlines). Never in a result: results are deterministic. */
+double ut_now_s(void);
+
 /* Read a regular file of at most max_bytes into a NUL-terminated buffer (*out, *len).
  * Refuses directories, devices and FIFOs (reading /dev/zero must not hang). On failure returns -1
  * and writes a one-line reason (without the file name) into why. */

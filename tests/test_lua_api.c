@@ -189,6 +189,39 @@ static void test_version_and_helpers(void **state)
     fails(L, "usine.rel_error(1)", "#2", NULL);
 }
 
+/* usine.num writes numbers as the student reads them: the French mark and U+202F groups, no
+ * exponent where ("%.6g"):format gave 1.2469e+06 (only for huge and tiny magnitudes), no "-0",
+ * NaN and infinities spelt out. */
+static void test_num(void **state)
+{
+    lua_State *L = *state;
+    char b[128];
+    assert_string_equal(str(L, b, sizeof b, "usine.num(21.02884)"), "21.0");
+    assert_string_equal(str(L, b, sizeof b, "usine.num(21.02884, {lang = 'fr', sig = 6})"), "21,0288");
+    assert_string_equal(str(L, b, sizeof b, "usine.num(1246913.2, {lang = 'fr'})"), "1\u202f246\u202f913");
+    assert_string_equal(str(L, b, sizeof b, "usine.num(1246913.2, {lang = 'en'})"), "1,246,913");
+    assert_string_equal(str(L, b, sizeof b, "usine.num(1246913.2, {lang = 'fr', group = false})"), "1246913");
+    assert_string_equal(str(L, b, sizeof b, "usine.num(2.5, {lang = 'fr', decimals = 2})"), "2,50");
+    assert_string_equal(str(L, b, sizeof b, "usine.num(2.5, {lang = 'fr', decimals = 2, trim = true})"), "2,5");
+    assert_string_equal(str(L, b, sizeof b, "usine.num(-0.0004, {decimals = 2})"), "0.00");
+    assert_string_equal(str(L, b, sizeof b, "usine.num(-3.14159, {lang = 'fr', sig = 2})"), "-3,1");
+    assert_string_equal(str(L, b, sizeof b, "usine.num(0.000123)"), "0.000123");
+    assert_string_equal(str(L, b, sizeof b, "usine.num(0/0)"), "NaN");
+    assert_string_equal(str(L, b, sizeof b, "usine.num(-1/0, {lang = 'fr'})"), "-\u221e");
+    assert_string_equal(str(L, b, sizeof b, "usine.num(7)"), "7.00");
+    /* 24 digits would be noise past the sixth: an exponent from 1e15 up and below 1e-5 */
+    assert_string_equal(str(L, b, sizeof b, "usine.num(3.142876668e23, {lang = 'fr', sig = 6, trim = true})"), "3,14288e+23");
+    assert_string_equal(str(L, b, sizeof b, "usine.num(-7e-7, {lang = 'en', sig = 2})"), "-7.0e-07");
+    assert_string_equal(str(L, b, sizeof b, "usine.num(9.9996e15, {sig = 3})"), "1.00e+16");
+    assert_string_equal(str(L, b, sizeof b, "usine.num(1e15, {lang = 'fr', sig = 2, exp = false})"), "1\u202f000\u202f000\u202f000\u202f000\u202f000");
+    fails(L, "usine.num('3')", "#1", "number", NULL);
+    fails(L, "usine.num(1, {lang = 'de'})", "#2", "lang", NULL);
+    fails(L, "usine.num(1, {sig = 2, decimals = 1})", "#2", "not both", NULL);
+    fails(L, "usine.num(1, {sig = 0})", "#2", "sig", NULL);
+    fails(L, "usine.num(1, {decimals = 18})", "#2", "decimals", NULL);
+    fails(L, "usine.num(1, {digits = 3})", "#2", "digits", NULL);
+}
+
 static void test_amdahl_fit(void **state)
 {
     lua_State *L = *state;
@@ -1010,6 +1043,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_version_and_helpers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_num, setup, teardown),
         cmocka_unit_test_setup_teardown(test_amdahl_fit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_platform_identity_and_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partition_tables_match_the_file, setup, teardown),

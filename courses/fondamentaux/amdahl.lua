@@ -80,15 +80,15 @@ local function all_datasets()
   return list
 end
 
-local function fmt(x) return ("%.6g"):format(x) end
-local function shown(x)
-  if type(x) == "number" then return fmt(x) end
+local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = true }) end
+local function shown(x, lang)
+  if type(x) == "number" then return fmt(x, lang) end
   return type(x)
 end
-local function list_of(v)
+local function list_of(v, lang)
   local out = {}
-  for i, x in ipairs(v) do out[i] = ("%.4g"):format(x) end
-  return "{ " .. table.concat(out, ", ") .. " }"
+  for i, x in ipairs(v) do out[i] = usine.num(x, { lang = lang, sig = 4, trim = true }) end
+  return "{ " .. table.concat(out, lang == "fr" and " ; " or ", ") .. " }"   -- "1,5 ; 2" : the comma is the mark
 end
 
 return {
@@ -282,7 +282,7 @@ end
           for i = 2, #d.times do
             local want, got = d.times[1] / d.times[i], s.speedup(d.times[1], d.times[i])
             if not usine.near(got, want, 1e-9) then
-              return false, { fr = ("t1 = %s s, tp = %s s : %s attendu, reçu %s"):format(fmt(d.times[1]), fmt(d.times[i]), fmt(want), shown(got)),
+              return false, { fr = ("t1 = %s s, tp = %s s : %s attendu, reçu %s"):format(fmt(d.times[1], "fr"), fmt(d.times[i], "fr"), fmt(want, "fr"), shown(got, "fr")),
                               en = ("t1 = %s s, tp = %s s: expected %s, got %s"):format(fmt(d.times[1]), fmt(d.times[i]), fmt(want), shown(got)) }
             end
           end
@@ -301,7 +301,7 @@ end
           for _, p in ipairs({ 1, 2, 8, 64, 1456, 100000 }) do
             local want, got = amdahl(f, p), s.amdahl_speedup(f, p)
             if not usine.near(got, want, 1e-9) then
-              return false, { fr = ("f = %s, p = %d : S = %s attendu, reçu %s"):format(fmt(f), p, fmt(want), shown(got)),
+              return false, { fr = ("f = %s, p = %d : S = %s attendu, reçu %s"):format(fmt(f, "fr"), p, fmt(want, "fr"), shown(got, "fr")),
                               en = ("f = %s, p = %d: expected S = %s, got %s"):format(fmt(f), p, fmt(want), shown(got)) }
             end
           end
@@ -319,7 +319,7 @@ end
         for _, f in ipairs({ 0.05, 0.5, 0.1, 0.01, 0.001, 1 }) do
           local want, got = 1 / f, s.amdahl_limit(f)
           if not usine.near(got, want, 1e-9) then
-            return false, { fr = ("f = %s : limite %s attendue, reçu %s"):format(fmt(f), fmt(want), shown(got)),
+            return false, { fr = ("f = %s : limite %s attendue, reçu %s"):format(fmt(f, "fr"), fmt(want, "fr"), shown(got, "fr")),
                             en = ("f = %s: expected a limit of %s, got %s"):format(fmt(f), fmt(want), shown(got)) }
           end
         end
@@ -340,7 +340,7 @@ end
             local want = (1 / sp[i] - 1 / p) / (1 - 1 / p)
             local got = s.karp_flatt(p, sp[i])
             if not usine.near(got, want, 1e-9, 1e-12) then
-              return false, { fr = ("%s, p = %d, S = %s : e = %s attendu, reçu %s"):format(d.fr, p, fmt(sp[i]), fmt(want), shown(got)),
+              return false, { fr = ("%s, p = %d, S = %s : e = %s attendu, reçu %s"):format(d.fr, p, fmt(sp[i], "fr"), fmt(want, "fr"), shown(got, "fr")),
                               en = ("%s, p = %d, S = %s: expected e = %s, got %s"):format(d.en, p, fmt(sp[i]), fmt(want), shown(got)) }
             end
           end
@@ -360,14 +360,14 @@ end
           local want = usine.amdahl_fit(d.threads, speedups(d))
           local got = s.fit_serial_fraction(d.threads, d.times)
           if not usine.near(got, want, 1e-9, 1e-12) then
-            return false, { fr = ("%s, fils %s, temps %s : f = %s attendu, reçu %s"):format(d.fr, list_of(d.threads), list_of(d.times), fmt(want), shown(got)),
+            return false, { fr = ("%s, fils %s, temps %s : f = %s attendu, reçu %s"):format(d.fr, list_of(d.threads, "fr"), list_of(d.times, "fr"), fmt(want, "fr"), shown(got, "fr")),
                             en = ("%s, threads %s, times %s: expected f = %s, got %s"):format(d.en, list_of(d.threads), list_of(d.times), fmt(want), shown(got)) }
           end
           if d.measured then fitted = want end
         end
         local m = measured()
         if fitted then
-          return true, { fr = ("Sur %s : f = %.3g, limite %.3g"):format(m.fr, fitted, fitted > 0 and 1 / fitted or math.huge),
+          return true, { fr = ("Sur %s : f = %s, limite %s"):format(m.fr, usine.num(fitted, { lang = "fr", sig = 3, trim = true }), usine.num(fitted > 0 and 1 / fitted or math.huge, { lang = "fr", sig = 3, trim = true })),
                          en = ("On %s: f = %.3g, limit %.3g"):format(m.en, fitted, fitted > 0 and 1 / fitted or math.huge) }
         end
         return true, { fr = ("Pas de mesure sur cet ordinateur : %s."):format(here_why and here_why.fr or "?"),

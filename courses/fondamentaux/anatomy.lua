@@ -18,9 +18,9 @@ local function cases()
   return list
 end
 
-local function fmt(x) return ("%.6g"):format(x) end
+local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = true }) end
 -- A received value: a number as a number, anything else by its type.
-local function show(x) return type(x) == "number" and fmt(x) or type(x) end
+local function show(x, lang) return type(x) == "number" and fmt(x, lang) or type(x) end
 
 return {
   id = "anatomy",
@@ -142,7 +142,7 @@ end
         for _, c in ipairs(cases()) do
           local want, got = c.p:totals(c.id).gpus, s.gpus(c.p, c.id)
           if got ~= want then
-            return false, { fr = ("%s/%s : %s GPU attendus, reçu %s"):format(c.p.id, c.id, want, show(got)),
+            return false, { fr = ("%s/%s : %s GPU attendus, reçu %s"):format(c.p.id, c.id, want, show(got, "fr")),
                             en = ("%s/%s: expected %s GPUs, got %s"):format(c.p.id, c.id, want, show(got)) }
           end
         end
@@ -161,7 +161,7 @@ end
             local want = c.p:totals(c.id).peak_pflops[prec] or 0
             local got = s.peak_pflops(c.p, c.id, prec)
             if not usine.near(got, want, 1e-6, 1e-9) then
-              return false, { fr = ("%s/%s en %s : %s PFLOP/s attendus, reçu %s"):format(c.p.id, c.id, prec, fmt(want), show(got)),
+              return false, { fr = ("%s/%s en %s : %s PFLOP/s attendus, reçu %s"):format(c.p.id, c.id, prec, fmt(want, "fr"), show(got, "fr")),
                               en = ("%s/%s in %s: expected %s PFLOP/s, got %s"):format(c.p.id, c.id, prec, fmt(want), show(got)) }
             end
           end
@@ -181,7 +181,7 @@ end
           local want = part.nodes * part.node.power_w / 1e6
           local got = s.power_mw(c.p, c.id)
           if not usine.near(got, want, 1e-6) then
-            return false, { fr = ("%s/%s : %s MW attendus, reçu %s"):format(c.p.id, c.id, fmt(want), show(got)),
+            return false, { fr = ("%s/%s : %s MW attendus, reçu %s"):format(c.p.id, c.id, fmt(want, "fr"), show(got, "fr")),
                             en = ("%s/%s: expected %s MW, got %s"):format(c.p.id, c.id, fmt(want), show(got)) }
           end
         end

@@ -11,8 +11,8 @@ local cl = usine.platform("classroom")
 local jz = usine.platform("jean-zay")
 local sel = usine.platform("selene")
 
-local function fmt(x) return ("%.6g"):format(x) end
-local function show(x) return type(x) == "number" and fmt(x) or type(x) end
+local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = true }) end
+local function show(x, lang) return type(x) == "number" and fmt(x, lang) or type(x) end
 
 -- The (alpha, B) pair a flat ring or tree pays: between nodes as soon as it leaves the first node.
 local function link(p, part, gpus, c)
@@ -74,7 +74,7 @@ local function shape(steps, p, bytes)
     for i, m in ipairs(step) do
       local from, to = type(m) == "table" and m.from, type(m) == "table" and m.to
       if math.type(from) == nil or from < 0 or from >= p or from ~= math.floor(from) then
-        fr = ("p = %d, pas %d, message %d : « from » doit être un GPU de 0 à %d, reçu %s"):format(p, k, i, p - 1, show(from))
+        fr = ("p = %d, pas %d, message %d : « from » doit être un GPU de 0 à %d, reçu %s"):format(p, k, i, p - 1, show(from, "fr"))
         en = ("p = %d, step %d, message %d: 'from' must be a GPU from 0 to %d, got %s"):format(p, k, i, p - 1, show(from))
         return { fr = fr, en = en }
       end
@@ -84,11 +84,11 @@ local function shape(steps, p, bytes)
       end
       sent[from] = true
       if to ~= (from + 1) % p then
-        return { fr = ("p = %d, pas %d : le GPU %d doit envoyer à son voisin %d, reçu « to » = %s"):format(p, k, from, (from + 1) % p, show(to)),
+        return { fr = ("p = %d, pas %d : le GPU %d doit envoyer à son voisin %d, reçu « to » = %s"):format(p, k, from, (from + 1) % p, show(to, "fr")),
                  en = ("p = %d, step %d: GPU %d must send to its neighbour %d, got 'to' = %s"):format(p, k, from, (from + 1) % p, show(to)) }
       end
       if not usine.near(m.bytes, bytes / p, 1e-9) then
-        return { fr = ("p = %d, pas %d, GPU %d : une tranche de %s octets attendue, reçu %s"):format(p, k, from, fmt(bytes / p), show(m.bytes)),
+        return { fr = ("p = %d, pas %d, GPU %d : une tranche de %s octets attendue, reçu %s"):format(p, k, from, fmt(bytes / p, "fr"), show(m.bytes, "fr")),
                  en = ("p = %d, step %d, GPU %d: expected a chunk of %s bytes, got %s"):format(p, k, from, fmt(bytes / p), show(m.bytes)) }
       end
     end
@@ -118,7 +118,7 @@ local function replay(s, p, steps)
     for _, m in ipairs(step) do
       local c = s.ring_chunk(p, m.from, k)
       if math.type(c) == nil or c ~= math.floor(c) or c < 0 or c >= p then
-        return { fr = ("p = %d : ring_chunk(%d, %d, %d) doit être une tranche de 0 à %d, reçu %s"):format(p, p, m.from, k, p - 1, show(c)),
+        return { fr = ("p = %d : ring_chunk(%d, %d, %d) doit être une tranche de 0 à %d, reçu %s"):format(p, p, m.from, k, p - 1, show(c, "fr")),
                  en = ("p = %d: ring_chunk(%d, %d, %d) must be a chunk from 0 to %d, got %s"):format(p, p, m.from, k, p - 1, show(c)) }
       end
       c = math.tointeger(c)
@@ -154,7 +154,7 @@ local function formula_check(s, name, cases)
     local got = s[name](c.p, c.bytes, c.alpha, c.bw)
     if not usine.near(got, c.want, 1e-6) then
       return false, {
-        fr = ("%s, p = %d, %s octets (α = %s s, B = %s o/s) : %s s attendues, reçu %s"):format(c.where, c.p, fmt(c.bytes), fmt(c.alpha), fmt(c.bw), fmt(c.want), show(got)),
+        fr = ("%s, p = %d, %s octets (α = %s s, B = %s o/s) : %s s attendues, reçu %s"):format(c.where, c.p, fmt(c.bytes, "fr"), fmt(c.alpha, "fr"), fmt(c.bw, "fr"), fmt(c.want, "fr"), show(got, "fr")),
         en = ("%s, p = %d, %s bytes (α = %s s, B = %s B/s): expected %s s, got %s"):format(c.where, c.p, fmt(c.bytes), fmt(c.alpha), fmt(c.bw), fmt(c.want), show(got)) }
     end
   end
@@ -486,11 +486,11 @@ end
                             en = ("%s, p = %d: usine.schedule refuses the schedule: %s"):format(c.where, c.gpus, tostring(r)) }
           end
           if not usine.near(r.time_s, c.sim, 1e-6) then
-            return false, { fr = ("%s, p = %d, %s octets : votre programme dure %s s, l'anneau de usine.collective %s s (forme close %s s)"):format(c.where, c.gpus, fmt(c.bytes), fmt(r.time_s), fmt(c.sim), fmt(c.closed)),
+            return false, { fr = ("%s, p = %d, %s octets : votre programme dure %s s, l'anneau de usine.collective %s s (forme close %s s)"):format(c.where, c.gpus, fmt(c.bytes, "fr"), fmt(r.time_s, "fr"), fmt(c.sim, "fr"), fmt(c.closed, "fr")),
                             en = ("%s, p = %d, %s bytes: your schedule takes %s s, usine.collective's ring %s s (closed form %s s)"):format(c.where, c.gpus, fmt(c.bytes), fmt(r.time_s), fmt(c.sim), fmt(c.closed)) }
           end
           if not usine.near(r.time_s, c.closed, 1e-3) then
-            return false, { fr = ("%s, p = %d : simulé %s s, mais la formule alpha-bêta donne %s s"):format(c.where, c.gpus, fmt(r.time_s), fmt(c.closed)),
+            return false, { fr = ("%s, p = %d : simulé %s s, mais la formule alpha-bêta donne %s s"):format(c.where, c.gpus, fmt(r.time_s, "fr"), fmt(c.closed, "fr")),
                             en = ("%s, p = %d: simulated %s s, but the alpha-beta formula gives %s s"):format(c.where, c.gpus, fmt(r.time_s), fmt(c.closed)) }
           end
         end

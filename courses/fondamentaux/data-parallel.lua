@@ -12,9 +12,9 @@ local jz = usine.platform("jean-zay")
 local sel = usine.platform("selene")
 local cl = usine.platform("classroom")
 
-local function fmt(x) return ("%.6g"):format(x) end
-local function show(x) return type(x) == "number" and fmt(x) or type(x) end
-local function ms(x) return ("%.4g ms"):format(x * 1e3) end
+local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = true }) end
+local function show(x, lang) return type(x) == "number" and fmt(x, lang) or type(x) end
+local function ms(x, lang) return usine.num(x * 1e3, { lang = lang, sig = 4, trim = true }) .. " ms" end
 
 -- The per-GPU share of a node's NICs, bytes/s (what the model gives each GPU when all of them
 -- reduce at once).
@@ -362,7 +362,7 @@ end
         for _, c in ipairs(nic_cases) do
           local got = s.nic_share(c.p, c.id)
           if not usine.near(got, c.want, 1e-9) then
-            return false, { fr = ("%s/%s : %s octets/s attendus, reçu %s"):format(c.p.id, c.id, fmt(c.want), show(got)),
+            return false, { fr = ("%s/%s : %s octets/s attendus, reçu %s"):format(c.p.id, c.id, fmt(c.want, "fr"), show(got, "fr")),
                             en = ("%s/%s: expected %s bytes/s, got %s"):format(c.p.id, c.id, fmt(c.want), show(got)) }
           end
         end
@@ -379,7 +379,7 @@ end
         for _, c in ipairs(ar_cases) do
           local got = s.allreduce_time(c.bytes, c.dp, c.alpha, c.bw)
           if not usine.near(got, c.want, 1e-6, 1e-15) then
-            return false, { fr = ("%s : %s octets, α = %s s, B = %s o/s : %s s attendues (dp_total_s), reçu %s"):format(c.where == "formula" and "formule" or c.where, fmt(c.bytes), fmt(c.alpha), fmt(c.bw), fmt(c.want), show(got)),
+            return false, { fr = ("%s : %s octets, α = %s s, B = %s o/s : %s s attendues (dp_total_s), reçu %s"):format(c.where == "formula" and "formule" or c.where, fmt(c.bytes, "fr"), fmt(c.alpha, "fr"), fmt(c.bw, "fr"), fmt(c.want, "fr"), show(got, "fr")),
                             en = ("%s: %s bytes, α = %s s, B = %s B/s: expected %s s (dp_total_s), got %s"):format(c.where, fmt(c.bytes), fmt(c.alpha), fmt(c.bw), fmt(c.want), show(got)) }
           end
         end
@@ -396,7 +396,7 @@ end
         for _, c in ipairs(bwd_cases) do
           local got = s.backward_time(c.params, c.tokens, c.tflops)
           if not usine.near(got, c.want, 1e-9) then
-            return false, { fr = ("N = %s, T = %s, %s TFLOP/s : %s s attendues, reçu %s"):format(fmt(c.params), fmt(c.tokens), fmt(c.tflops), fmt(c.want), show(got)),
+            return false, { fr = ("N = %s, T = %s, %s TFLOP/s : %s s attendues, reçu %s"):format(fmt(c.params, "fr"), fmt(c.tokens, "fr"), fmt(c.tflops, "fr"), fmt(c.want, "fr"), show(got, "fr")),
                             en = ("N = %s, T = %s, %s TFLOP/s: expected %s s, got %s"):format(fmt(c.params), fmt(c.tokens), fmt(c.tflops), fmt(c.want), show(got)) }
           end
         end
@@ -413,7 +413,7 @@ end
         for _, c in ipairs(exp_cases) do
           local got = s.exposed_comm(c.t_ar, c.t_bwd, c.L)
           if not usine.near(got, c.want, 1e-6, 1e-15) then
-            return false, { fr = ("%s : t_ar = %s, t_bwd = %s, %d couches : %s visibles attendues (dp_s), reçu %s"):format(c.where == "formula" and "formule" or c.where, ms(c.t_ar), ms(c.t_bwd), c.L, ms(c.want), type(got) == "number" and ms(got) or type(got)),
+            return false, { fr = ("%s : t_ar = %s, t_bwd = %s, %d couches : %s visibles attendues (dp_s), reçu %s"):format(c.where == "formula" and "formule" or c.where, ms(c.t_ar, "fr"), ms(c.t_bwd, "fr"), c.L, ms(c.want, "fr"), type(got) == "number" and ms(got) or type(got)),
                             en = ("%s: t_ar = %s, t_bwd = %s, %d layers: expected %s visible (dp_s), got %s"):format(c.where, ms(c.t_ar), ms(c.t_bwd), c.L, ms(c.want), type(got) == "number" and ms(got) or type(got)) }
           end
         end
@@ -432,14 +432,14 @@ end
           if got ~= c.want then
             local why_fr, why_en = "", ""
             if c.exposed then
-              why_fr = (" ; usine.predict : %s visibles à mbs = %d"):format(ms(c.exposed), c.want)
+              why_fr = (" ; usine.predict : %s visibles à mbs = %d"):format(ms(c.exposed, "fr"), c.want)
               why_en = ("; usine.predict: %s visible at mbs = %d"):format(ms(c.exposed), c.want)
               if c.before then
-                why_fr = why_fr .. (", %s à mbs = %d"):format(ms(c.before), c.want - 1)
+                why_fr = why_fr .. (", %s à mbs = %d"):format(ms(c.before, "fr"), c.want - 1)
                 why_en = why_en .. (", %s at mbs = %d"):format(ms(c.before), c.want - 1)
               end
             end
-            return false, { fr = ("%s : t_ar = %s, %s par séquence, %d couches : %d séquences attendues, reçu %s%s"):format(c.where == "formula" and "formule" or c.where, ms(c.t_ar), ms(c.w1), c.L, c.want, show(got), why_fr),
+            return false, { fr = ("%s : t_ar = %s, %s par séquence, %d couches : %d séquences attendues, reçu %s%s"):format(c.where == "formula" and "formule" or c.where, ms(c.t_ar, "fr"), ms(c.w1, "fr"), c.L, c.want, show(got, "fr"), why_fr),
                             en = ("%s: t_ar = %s, %s per sequence, %d layers: expected %d sequences, got %s%s"):format(c.where, ms(c.t_ar), ms(c.w1), c.L, c.want, show(got), why_en) }
           end
         end

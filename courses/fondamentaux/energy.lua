@@ -10,16 +10,16 @@ local alice = usine.platform("alice-recoque")
 local jupiter = usine.platform("jupiter")
 local frontier = usine.platform("frontier")
 
-local function fmt(x) return ("%.6g"):format(x) end
-local function show(x)
-  if type(x) == "number" then return fmt(x) end
+local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = true }) end
+local function show(x, lang)
+  if type(x) == "number" then return fmt(x, lang) end
   return type(x)
 end
 -- The expected and the received values, with more digits when six do not tell them apart.
-local function pair(want, got)
-  if type(got) ~= "number" then return fmt(want), type(got) end
-  local a, b = fmt(want), fmt(got)
-  if a == b then a, b = ("%.12g"):format(want), ("%.12g"):format(got) end
+local function pair(want, got, lang)
+  if type(got) ~= "number" then return fmt(want, lang), type(got) end
+  local a, b = fmt(want, lang), fmt(got, lang)
+  if a == b then a, b = usine.num(want, { lang = lang, sig = 12, trim = true }), usine.num(got, { lang = lang, sig = 12, trim = true }) end
   return a, b
 end
 
@@ -49,7 +49,7 @@ local function grid_list(lang)
   for i, g in ipairs(grids) do
     local last = i == #grids
     if lang == "fr" then
-      local value = fmt(g.g):gsub("%.", ",")
+      local value = fmt(g.g, "fr")
       lines[#lines + 1] = ("- %s : %s gCO2e/kWh (%s)%s"):format(g.fr, value, g.src_fr, last and "." or " ;")
     else
       lines[#lines + 1] = ("- %s: %s gCO2e/kWh (%s)%s"):format(g.en, fmt(g.g), g.src_en, last and "." or ";")
@@ -85,7 +85,7 @@ end
 
 local function label(c, lang)
   if lang == "fr" then
-    return ("%s %s/%s, %d GPU, %s jetons"):format(c.model, c.platform, c.partition, c.gpus, fmt(c.tokens))
+    return ("%s %s/%s, %d GPU, %s jetons"):format(c.model, c.platform, c.partition, c.gpus, fmt(c.tokens, "fr"))
   end
   return ("%s %s/%s, %d GPUs, %s tokens"):format(c.model, c.platform, c.partition, c.gpus, fmt(c.tokens))
 end
@@ -318,7 +318,7 @@ end
           local got = s.energy_mwh(t.power_it_mw, h, pue)
           if not usine.near(got, want, 1e-9) then
             return false, {
-              fr = ("%s/%s, %s MW IT pendant %s h, PUE %s : %s MWh attendus, reçu %s"):format(p.id, id, fmt(t.power_it_mw), fmt(h), fmt(pue), pair(want, got)),
+              fr = ("%s/%s, %s MW IT pendant %s h, PUE %s : %s MWh attendus, reçu %s"):format(p.id, id, fmt(t.power_it_mw, "fr"), fmt(h, "fr"), fmt(pue, "fr"), pair(want, got, "fr")),
               en = ("%s/%s, %s MW of IT for %s h, PUE %s: expected %s MWh, got %s"):format(p.id, id, fmt(t.power_it_mw), fmt(h), fmt(pue), pair(want, got)) }
           end
         end
@@ -338,7 +338,7 @@ end
             local got = s.carbon_t(e, g.g)
             if not usine.near(got, want, 1e-9) then
               return false, {
-                fr = ("%s MWh %s (%s g/kWh) : %s t attendues, reçu %s"):format(fmt(e), g.in_fr, fmt(g.g), pair(want, got)),
+                fr = ("%s MWh %s (%s g/kWh) : %s t attendues, reçu %s"):format(fmt(e, "fr"), g.in_fr, fmt(g.g, "fr"), pair(want, got, "fr")),
                 en = ("%s MWh %s (%s g/kWh): expected %s t, got %s"):format(fmt(e), g.in_en, fmt(g.g), pair(want, got)) }
             end
           end
@@ -359,7 +359,7 @@ end
           local got = s.cost_eur(c[1], price)
           if not usine.near(got, want, 1e-9) then
             return false, {
-              fr = ("%s MWh à %s EUR/kWh (%s) : %s EUR attendus, reçu %s"):format(fmt(c[1]), fmt(price), c[2].id, pair(want, got)),
+              fr = ("%s MWh à %s EUR/kWh (%s) : %s EUR attendus, reçu %s"):format(fmt(c[1], "fr"), fmt(price, "fr"), c[2].id, pair(want, got, "fr")),
               en = ("%s MWh at %s EUR/kWh (%s): expected %s EUR, got %s"):format(fmt(c[1]), fmt(price), c[2].id, pair(want, got)) }
           end
         end
@@ -384,7 +384,7 @@ end
           for _, k in ipairs({ "energy_mwh", "carbon_t", "cost_eur" }) do
             if not usine.near(got[k], r[k], 1e-6, 1e-9) then
               return false, {
-                fr = ("%s : %s = %s attendu (comme usine.predict), reçu %s"):format(label(c, "fr"), k, pair(r[k], got[k])),
+                fr = ("%s : %s = %s attendu (comme usine.predict), reçu %s"):format(label(c, "fr"), k, pair(r[k], got[k], "fr")),
                 en = ("%s: expected %s = %s (as usine.predict), got %s"):format(label(c, "en"), k, pair(r[k], got[k])) }
             end
           end
@@ -406,7 +406,7 @@ end
           local got = s.joules_per_token(opts)
           if not usine.near(got, want, 1e-6) then
             return false, {
-              fr = ("%s : %s J par jeton attendus, reçu %s"):format(label(c, "fr"), pair(want, got)),
+              fr = ("%s : %s J par jeton attendus, reçu %s"):format(label(c, "fr"), pair(want, got, "fr")),
               en = ("%s: expected %s J per token, got %s"):format(label(c, "en"), pair(want, got)) }
           end
         end

@@ -68,30 +68,33 @@ local function measured()
   return here
 end
 
-local function fmt(x) return ("%.6g"):format(x) end
-local function f3(x) return ("%.3g"):format(x) end
-local function shown(x)
-  if type(x) == "number" then return fmt(x) end
+local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = true }) end
+local function f3(x, lang) return usine.num(x, { lang = lang, sig = 3, trim = true }) end
+local function shown(x, lang)
+  if type(x) == "number" then return fmt(x, lang) end
   if type(x) == "string" then return ("%q"):format(x) end
   return type(x)
 end
 
 -- One line that says what was measured, in both languages.
 local function about(L)
-  local parts = {}
-  for _, r in ipairs(RUNGS) do parts[#parts + 1] = ("%s %s"):format(r, f3(gflops(L.n, L.seconds[r]))) end
-  local rates = table.concat(parts, ", ")
+  local parts, parts_fr = {}, {}
+  for _, r in ipairs(RUNGS) do
+    parts[#parts + 1] = ("%s %s"):format(r, f3(gflops(L.n, L.seconds[r])))
+    parts_fr[#parts_fr + 1] = ("%s %s"):format(r, f3(gflops(L.n, L.seconds[r]), "fr"))
+  end
+  local rates, rates_fr = table.concat(parts, ", "), table.concat(parts_fr, " ; ")
   if L.measured then
     return ("Cet ordinateur (%s), n = %d, %d fil(s), crête de ces fils %s GFLOP/s ; GFLOP/s mesurés : %s"):format(
-             L.name, L.n, L.threads, f3(L.peak_gflops), rates),
+             L.name, L.n, L.threads, f3(L.peak_gflops, "fr"), rates_fr),
            ("This computer (%s), n = %d, %d thread(s), peak of those threads %s GFLOP/s; measured GFLOP/s: %s"):format(
              L.name, L.n, L.threads, f3(L.peak_gflops), rates)
   end
   if L == STAND_IN then
-    return ("Échelle de remplacement (les noyaux ne peuvent pas tourner ici), n = %d, %d fil(s) ; GFLOP/s : %s"):format(L.n, L.threads, rates),
+    return ("Échelle de remplacement (les noyaux ne peuvent pas tourner ici), n = %d, %d fil(s) ; GFLOP/s : %s"):format(L.n, L.threads, rates_fr),
            ("Stand-in ladder (the kernels cannot run here), n = %d, %d thread(s); GFLOP/s: %s"):format(L.n, L.threads, rates)
   end
-  return ("Échelle inventée %s, n = %d, %d fil(s), vecteurs de %d nombres ; GFLOP/s : %s"):format(L.name, L.n, L.threads, L.lanes, rates),
+  return ("Échelle inventée %s, n = %d, %d fil(s), vecteurs de %d nombres ; GFLOP/s : %s"):format(L.name, L.n, L.threads, L.lanes, rates_fr),
          ("Made-up ladder %s, n = %d, %d thread(s), %d-number vectors; GFLOP/s: %s"):format(L.name, L.n, L.threads, L.lanes, rates)
 end
 
@@ -329,7 +332,7 @@ end
             local t = L.seconds[r]
             local want, got = gflops(L.n, t), s.gflops(L.n, t)
             if not usine.near(got, want, 1e-9) then
-              return fail(L, ("%s, n = %d en %s s : %s GFLOP/s attendus, reçu %s"):format(r, L.n, fmt(t), fmt(want), shown(got)),
+              return fail(L, ("%s, n = %d en %s s : %s GFLOP/s attendus, reçu %s"):format(r, L.n, fmt(t, "fr"), fmt(want, "fr"), shown(got, "fr")),
                              ("%s, n = %d in %s s: expected %s GFLOP/s, got %s"):format(r, L.n, fmt(t), fmt(want), shown(got)))
             end
           end
@@ -351,7 +354,7 @@ end
               local tr, t = L.seconds[ref], L.seconds[RUNGS[i]]
               local want, got = tr / t, s.speedup(tr, t)
               if not usine.near(got, want, 1e-9) then
-                return fail(L, ("%s sur %s : ×%s attendu, reçu %s"):format(RUNGS[i], ref, fmt(want), shown(got)),
+                return fail(L, ("%s sur %s : ×%s attendu, reçu %s"):format(RUNGS[i], ref, fmt(want, "fr"), shown(got, "fr")),
                                ("%s over %s: expected ×%s, got %s"):format(RUNGS[i], ref, fmt(want), shown(got)))
               end
             end
@@ -372,7 +375,7 @@ end
             local g = gflops(L.n, L.seconds[r])
             local want, got = g / L.peak_gflops, s.fraction_of_peak(g, L.peak_gflops)
             if not usine.near(got, want, 1e-9) then
-              return fail(L, ("%s à %s GFLOP/s, crête %s GFLOP/s : %s attendu, reçu %s"):format(r, fmt(g), fmt(L.peak_gflops), fmt(want), shown(got)),
+              return fail(L, ("%s à %s GFLOP/s, crête %s GFLOP/s : %s attendu, reçu %s"):format(r, fmt(g, "fr"), fmt(L.peak_gflops, "fr"), fmt(want, "fr"), shown(got, "fr")),
                              ("%s at %s GFLOP/s, peak %s GFLOP/s: expected %s, got %s"):format(r, fmt(g), fmt(L.peak_gflops), fmt(want), shown(got)))
             end
           end
@@ -392,7 +395,7 @@ end
           for _, c in ipairs(cases) do
             local got = s.predicted_speedup(c[1], L.threads, L.lanes)
             if not usine.near(got, c[2], 1e-9) then
-              return fail(L, ("%s avec %d fil(s) et des vecteurs de %d nombres : ×%s attendu, reçu %s"):format(c[1], L.threads, L.lanes, fmt(c[2]), shown(got)),
+              return fail(L, ("%s avec %d fil(s) et des vecteurs de %d nombres : ×%s attendu, reçu %s"):format(c[1], L.threads, L.lanes, fmt(c[2], "fr"), shown(got, "fr")),
                              ("%s with %d thread(s) and %d-number vectors: expected ×%s, got %s"):format(c[1], L.threads, L.lanes, fmt(c[2]), shown(got)))
             end
           end
@@ -411,7 +414,7 @@ end
           local want, step, close = largest_step(L)
           local got = s.largest_step(RUNGS, L.seconds)
           if not (type(got) == "string" and close[got]) then
-            return fail(L, ("le barreau qui gagne le plus est %q (×%s sur le précédent), reçu %s"):format(want, f3(step), shown(got)),
+            return fail(L, ("le barreau qui gagne le plus est %q (×%s sur le précédent), reçu %s"):format(want, f3(step, "fr"), shown(got, "fr")),
                            ("the rung that gains most is %q (×%s over the one before), got %s"):format(want, f3(step), shown(got)))
           end
         end

@@ -26,8 +26,8 @@ local function predict(o)
   return usine.predict(o)
 end
 
-local function fmt(x) return ("%.6g"):format(x) end
-local function show(x) return type(x) == "number" and fmt(x) or type(x) end
+local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = true }) end
+local function show(x, lang) return type(x) == "number" and fmt(x, lang) or type(x) end
 
 -- Weights, by precision (what the model keeps per parameter).
 local weight_cases = {
@@ -369,7 +369,7 @@ end
         for _, c in ipairs(weight_cases) do
           local got = s.bytes_weights(c.params, c.prec)
           if not usine.near(got, c.want, 1e-5) then
-            return false, { fr = ("%s en %s : %s octets attendus, reçu %s"):format(c.model, c.prec, fmt(c.want), show(got)),
+            return false, { fr = ("%s en %s : %s octets attendus, reçu %s"):format(c.model, c.prec, fmt(c.want, "fr"), show(got, "fr")),
                             en = ("%s in %s: expected %s bytes, got %s"):format(c.model, c.prec, fmt(c.want), show(got)) }
           end
         end
@@ -386,7 +386,7 @@ end
         for _, c in ipairs(state_cases) do
           local got = s.bytes_training_states(c.params)
           if not usine.near(got, c.want, 1e-5) then
-            return false, { fr = ("%s : %s octets attendus, reçu %s"):format(c.model, fmt(c.want), show(got)),
+            return false, { fr = ("%s : %s octets attendus, reçu %s"):format(c.model, fmt(c.want, "fr"), show(got, "fr")),
                             en = ("%s: expected %s bytes, got %s"):format(c.model, fmt(c.want), show(got)) }
           end
         end
@@ -405,7 +405,7 @@ end
           if not usine.near(got, c.want, 1e-6) then
             local fl = c.flash and "FlashAttention" or "sans FlashAttention"
             local fle = c.flash and "FlashAttention" or "no FlashAttention"
-            return false, { fr = ("%s, mbs = %d, %s : %s octets attendus (%.2f Gio), reçu %s"):format(c.model, c.mbs, fl, fmt(c.want), c.want / GIB, show(got)),
+            return false, { fr = ("%s, mbs = %d, %s : %s octets attendus (%s Gio), reçu %s"):format(c.model, c.mbs, fl, fmt(c.want, "fr"), usine.num(c.want / GIB, { lang = "fr", decimals = 2 }), show(got, "fr")),
                             en = ("%s, mbs = %d, %s: expected %s bytes (%.2f GiB), got %s"):format(c.model, c.mbs, fle, fmt(c.want), c.want / GIB, show(got)) }
           end
         end
@@ -434,8 +434,8 @@ end
           return yesno(v, lang)
         end
         return false, {
-          fr = ("%d cas justes sur %d. Premier cas faux : %s sur %s (%g Go = %.1f Gio) : entraînement %s (%.1f Gio nécessaires), inférence %s (%.1f Gio) ; reçu entraînement %s, inférence %s"):format(
-            right, #fit_cases, c.model, c.where, c.gb, c.gb * 1e9 / GIB, yesno(c.train, "fr"), c.train_gib, yesno(c.infer, "fr"), c.infer_gib,
+          fr = ("%d cas justes sur %d. Premier cas faux : %s sur %s (%s Go = %s Gio) : entraînement %s (%s Gio nécessaires), inférence %s (%s Gio) ; reçu entraînement %s, inférence %s"):format(
+            right, #fit_cases, c.model, c.where, usine.num(c.gb, { lang = "fr", sig = 6, trim = true }), usine.num(c.gb * 1e9 / GIB, { lang = "fr", decimals = 1 }), yesno(c.train, "fr"), usine.num(c.train_gib, { lang = "fr", decimals = 1 }), yesno(c.infer, "fr"), usine.num(c.infer_gib, { lang = "fr", decimals = 1 }),
             said(gt.training, "fr"), said(gt.inference, "fr")),
           en = ("%d of %d cases right. First wrong: %s on %s (%g GB = %.1f GiB): training %s (%.1f GiB needed), inference %s (%.1f GiB); got training %s, inference %s"):format(
             right, #fit_cases, c.model, c.where, c.gb, c.gb * 1e9 / GIB, yesno(c.train, "en"), c.train_gib, yesno(c.infer, "en"), c.infer_gib,
@@ -452,7 +452,7 @@ end
         for _, c in ipairs(zero_cases) do
           local got = s.zero_bytes_per_gpu(c.params, c.dp, c.stage)
           if not usine.near(got, c.want, 1e-5) then
-            return false, { fr = ("%s, dp = %d, ZeRO-%d : %s octets par GPU attendus (%.1f Gio), reçu %s"):format(c.model, c.dp, c.stage, fmt(c.want), c.want / GIB, show(got)),
+            return false, { fr = ("%s, dp = %d, ZeRO-%d : %s octets par GPU attendus (%s Gio), reçu %s"):format(c.model, c.dp, c.stage, fmt(c.want, "fr"), usine.num(c.want / GIB, { lang = "fr", decimals = 1 }), show(got, "fr")),
                             en = ("%s, dp = %d, ZeRO-%d: expected %s bytes per GPU (%.1f GiB), got %s"):format(c.model, c.dp, c.stage, fmt(c.want), c.want / GIB, show(got)) }
           end
         end

@@ -11,8 +11,8 @@
 local sel = usine.platform("selene")
 local jz = usine.platform("jean-zay")
 
-local function fmt(x) return ("%.6g"):format(x) end
-local function show(x) return type(x) == "number" and fmt(x) or type(x) end
+local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = true }) end
+local function show(x, lang) return type(x) == "number" and fmt(x, lang) or type(x) end
 
 local TOLERANCE = 0.03
 
@@ -67,12 +67,12 @@ local function try_plan(s, c)
              en = ("%s: usine.predict refuses your plan (%s): %s"):format(c.where_en, describe(plan), tostring(r)) }
   end
   if not r.memory.fits then
-    return { fr = ("%s : votre plan (%s) ne tient pas en mémoire : %.1f Gio par GPU pour %.1f Gio disponibles"):format(c.where, describe(plan), r.memory.total_gib, r.memory.capacity_gib),
+    return { fr = ("%s : votre plan (%s) ne tient pas en mémoire : %s Gio par GPU pour %s Gio disponibles"):format(c.where, describe(plan), usine.num(r.memory.total_gib, { lang = "fr", decimals = 1 }), usine.num(r.memory.capacity_gib, { lang = "fr", decimals = 1 })),
              en = ("%s: your plan (%s) does not fit in memory: %.1f GiB per GPU for %.1f GiB available"):format(c.where_en, describe(plan), r.memory.total_gib, r.memory.capacity_gib) }
   end
   if r.step_s > c.best.step_s * (1 + TOLERANCE) then
-    return { fr = ("%s : votre plan (%s) fait un pas en %.2f s, %.0f %% de plus que le meilleur plan de usine.plan (%.2f s) ; l'écart admis est de %.0f %% au plus"):format(
-               c.where, describe(plan), r.step_s, (r.step_s / c.best.step_s - 1) * 100, c.best.step_s, TOLERANCE * 100),
+    return { fr = ("%s : votre plan (%s) fait un pas en %s s, %s %% de plus que le meilleur plan de usine.plan (%s s) ; l'écart admis est de %s %% au plus"):format(
+               c.where, describe(plan), usine.num(r.step_s, { lang = "fr", decimals = 2 }), usine.num((r.step_s / c.best.step_s - 1) * 100, { lang = "fr", decimals = 0 }), usine.num(c.best.step_s, { lang = "fr", decimals = 2 }), usine.num(TOLERANCE * 100, { lang = "fr", decimals = 0 })),
              en = ("%s: your plan (%s) takes %.2f s per step, %.0f %% more than usine.plan's best plan (%.2f s); the gap allowed is at most %.0f %%"):format(
                c.where_en, describe(plan), r.step_s, (r.step_s / c.best.step_s - 1) * 100, c.best.step_s, TOLERANCE * 100) }
   end
@@ -329,7 +329,7 @@ end
           local got = s.bubble_fraction(c.pp, c.m, c.v)
           if not usine.near(got, c.want, c.rel, 1e-12) then
             local w_fr = c.where == "formula" and "formule" or c.where
-            return false, { fr = ("%s, pp = %d, m = %d, v = %d : %s attendu%s, reçu %s"):format(w_fr, c.pp, c.m, c.v, fmt(c.want), c.rel > 1e-6 and " (usine.predict, à 5 % près)" or "", show(got)),
+            return false, { fr = ("%s, pp = %d, m = %d, v = %d : %s attendu%s, reçu %s"):format(w_fr, c.pp, c.m, c.v, fmt(c.want, "fr"), c.rel > 1e-6 and " (usine.predict, à 5 % près)" or "", show(got, "fr")),
                             en = ("%s, pp = %d, m = %d, v = %d: expected %s%s, got %s"):format(c.where, c.pp, c.m, c.v, fmt(c.want), c.rel > 1e-6 and " (usine.predict, within 5 %)" or "", show(got)) }
           end
         end

@@ -6,16 +6,16 @@
 -- usine.predict on the same run. The API does not expose the storage's read bandwidth, so the
 -- restart time given to the student is recovered from the prediction's own fields.
 
-local function fmt(x) return ("%.6g"):format(x) end
-local function show(x)
-  if type(x) == "number" then return fmt(x) end
+local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = true }) end
+local function show(x, lang)
+  if type(x) == "number" then return fmt(x, lang) end
   return type(x)
 end
 -- The expected and the received values, with more digits when six do not tell them apart.
-local function pair(want, got)
-  if type(got) ~= "number" then return fmt(want), type(got) end
-  local a, b = fmt(want), fmt(got)
-  if a == b then a, b = ("%.12g"):format(want), ("%.12g"):format(got) end
+local function pair(want, got, lang)
+  if type(got) ~= "number" then return fmt(want, lang), type(got) end
+  local a, b = fmt(want, lang), fmt(got, lang)
+  if a == b then a, b = usine.num(want, { lang = lang, sig = 12, trim = true }), usine.num(got, { lang = lang, sig = 12, trim = true }) end
   return a, b
 end
 
@@ -312,7 +312,7 @@ end
           local want = r.job_mtbf_s / 3600
           local got = s.job_mtbf_h(p, c.partition, c.gpus)
           if not usine.near(got, want, 1e-6) then
-            return false, { fr = ("%s : %s h attendues (job_mtbf_s / 3600), reçu %s"):format(label(c, "fr"), pair(want, got)),
+            return false, { fr = ("%s : %s h attendues (job_mtbf_s / 3600), reçu %s"):format(label(c, "fr"), pair(want, got, "fr")),
                             en = ("%s: expected %s h (job_mtbf_s / 3600), got %s"):format(label(c, "en"), pair(want, got)) }
           end
         end
@@ -330,7 +330,7 @@ end
           local c, r = e.c, e.r
           local got = s.checkpoint_bytes(r.params)
           if not usine.near(got, r.checkpoint_bytes, 1e-9) then
-            return false, { fr = ("%s (%s paramètres) : %s octets attendus, reçu %s"):format(c.model, fmt(r.params), pair(r.checkpoint_bytes, got)),
+            return false, { fr = ("%s (%s paramètres) : %s octets attendus, reçu %s"):format(c.model, fmt(r.params, "fr"), pair(r.checkpoint_bytes, got, "fr")),
                             en = ("%s (%s parameters): expected %s bytes, got %s"):format(c.model, fmt(r.params), pair(r.checkpoint_bytes, got)) }
           end
         end
@@ -349,7 +349,7 @@ end
           local got = s.interval_s(r.checkpoint_write_s, r.job_mtbf_s)
           if not usine.near(got, r.checkpoint_interval_s, 1e-6) then
             return false, {
-              fr = ("%s (δ = %s s, M = %s s) : %s s attendues, reçu %s"):format(label(c, "fr"), fmt(r.checkpoint_write_s), fmt(r.job_mtbf_s), pair(r.checkpoint_interval_s, got)),
+              fr = ("%s (δ = %s s, M = %s s) : %s s attendues, reçu %s"):format(label(c, "fr"), fmt(r.checkpoint_write_s, "fr"), fmt(r.job_mtbf_s, "fr"), pair(r.checkpoint_interval_s, got, "fr")),
               en = ("%s (δ = %s s, M = %s s): expected %s s, got %s"):format(label(c, "en"), fmt(r.checkpoint_write_s), fmt(r.job_mtbf_s), pair(r.checkpoint_interval_s, got)) }
           end
         end
@@ -357,7 +357,7 @@ end
           local want = interval_ref(c[1], c[2])
           local got = s.interval_s(c[1], c[2])
           if not usine.near(got, want, 1e-9) then
-            return false, { fr = ("δ = %s s, M = %s s : %s s attendues, reçu %s"):format(fmt(c[1]), fmt(c[2]), pair(want, got)),
+            return false, { fr = ("δ = %s s, M = %s s : %s s attendues, reçu %s"):format(fmt(c[1], "fr"), fmt(c[2], "fr"), pair(want, got, "fr")),
                             en = ("δ = %s s, M = %s s: expected %s s, got %s"):format(fmt(c[1]), fmt(c[2]), pair(want, got)) }
           end
         end
@@ -377,7 +377,7 @@ end
           local got = s.lost_fraction(r.checkpoint_write_s, e.restart, r.job_mtbf_s)
           if not usine.near(got, want, 1e-6, 1e-12) then
             return false, {
-              fr = ("%s (δ = %s s, R = %s s, M = %s s) : %s attendu (1 − goodput), reçu %s"):format(label(c, "fr"), fmt(r.checkpoint_write_s), fmt(e.restart), fmt(r.job_mtbf_s), pair(want, got)),
+              fr = ("%s (δ = %s s, R = %s s, M = %s s) : %s attendu (1 − goodput), reçu %s"):format(label(c, "fr"), fmt(r.checkpoint_write_s, "fr"), fmt(e.restart, "fr"), fmt(r.job_mtbf_s, "fr"), pair(want, got, "fr")),
               en = ("%s (δ = %s s, R = %s s, M = %s s): expected %s (1 − goodput), got %s"):format(label(c, "en"), fmt(r.checkpoint_write_s), fmt(e.restart), fmt(r.job_mtbf_s), pair(want, got)) }
           end
         end
@@ -396,7 +396,7 @@ end
           local got = s.wall_time_s(r.time_to_train_s, r.checkpoint_write_s, e.restart, r.job_mtbf_s)
           if not usine.near(got, r.wall_time_s, 1e-6) then
             return false, {
-              fr = ("%s (%s jours) : %s s attendues, reçu %s"):format(label(c, "fr"), fmt(r.wall_time_s / 86400), pair(r.wall_time_s, got)),
+              fr = ("%s (%s jours) : %s s attendues, reçu %s"):format(label(c, "fr"), fmt(r.wall_time_s / 86400, "fr"), pair(r.wall_time_s, got, "fr")),
               en = ("%s (%s days): expected %s s, got %s"):format(label(c, "en"), fmt(r.wall_time_s / 86400), pair(r.wall_time_s, got)) }
           end
         end

@@ -61,9 +61,9 @@ local function min_gemm_n(m)
   return n, math.abs(x - math.floor(x + 0.5)) < 1e-6
 end
 
-local function fmt(x) return ("%.6g"):format(x) end
-local function shown(x)
-  if type(x) == "number" then return fmt(x) end
+local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = true }) end
+local function shown(x, lang)
+  if type(x) == "number" then return fmt(x, lang) end
   if type(x) == "string" then return ("%q"):format(x) end
   return type(x)
 end
@@ -92,9 +92,9 @@ local function this_computer()
 end
 
 local function here_words(m)
-  local function fmt(x) return ("%.4g"):format(x) end
+  local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 4, trim = true }) end
   local what = ("%s : crête fp32 %s GFLOP/s, triade STREAM %s Go/s, point d'équilibre %s FLOP/octet"):format(
-    m.name, fmt(m.peak_tflops * 1000), fmt(m.bandwidth_tbs * 1000), fmt(ridge(m)))
+    m.name, fmt(m.peak_tflops * 1000, "fr"), fmt(m.bandwidth_tbs * 1000, "fr"), fmt(ridge(m), "fr"))
   local what_en = ("%s: fp32 peak %s GFLOP/s, STREAM triad %s GB/s, ridge point %s FLOPs/byte"):format(
     m.name, fmt(m.peak_tflops * 1000), fmt(m.bandwidth_tbs * 1000), fmt(ridge(m)))
   if not m.measured then
@@ -304,7 +304,7 @@ end
             for _, b in ipairs({ 1, 2, 4, 8 }) do
               local want, got = intensity(op, n, b), s.intensity(op, n, b)
               if not usine.near(got, want, 1e-9) then
-                return false, { fr = ("%s, n = %d, %d octet(s) par élément : %s FLOP/octet attendus, reçu %s"):format(op, n, b, fmt(want), shown(got)),
+                return false, { fr = ("%s, n = %d, %d octet(s) par élément : %s FLOP/octet attendus, reçu %s"):format(op, n, b, fmt(want, "fr"), shown(got, "fr")),
                                 en = ("%s, n = %d, %d byte(s) per element: expected %s FLOPs/byte, got %s"):format(op, n, b, fmt(want), shown(got)) }
               end
             end
@@ -326,7 +326,7 @@ end
             local want = math.min(m.peak_tflops, i * m.bandwidth_tbs)
             local got = s.attainable_tflops(i, m.peak_tflops, m.bandwidth_tbs)
             if not usine.near(got, want, 1e-9) then
-              return false, { fr = ("%s, I = %s FLOP/octet : %s TFLOP/s attendus, reçu %s"):format(m.name, fmt(i), fmt(want), shown(got)),
+              return false, { fr = ("%s, I = %s FLOP/octet : %s TFLOP/s attendus, reçu %s"):format(m.name, fmt(i, "fr"), fmt(want, "fr"), shown(got, "fr")),
                               en = ("%s, I = %s FLOPs/byte: expected %s TFLOP/s, got %s"):format(m.name, fmt(i), fmt(want), shown(got)) }
             end
           end
@@ -348,7 +348,7 @@ end
               if math.abs(i - r) > 1e-9 * r then   -- a tie could fairly go either way
                 local want, got = bound(op, n, m), s.bound(op, n, { peak_tflops = m.peak_tflops, bandwidth_tbs = m.bandwidth_tbs, bytes = m.bytes })
                 if got ~= want then
-                  return false, { fr = ("%s, %s avec n = %d (I = %s, I* = %s) : %q attendu, reçu %s"):format(m.name, op, n, fmt(i), fmt(r), want, shown(got)),
+                  return false, { fr = ("%s, %s avec n = %d (I = %s, I* = %s) : %q attendu, reçu %s"):format(m.name, op, n, fmt(i, "fr"), fmt(r, "fr"), want, shown(got, "fr")),
                                   en = ("%s, %s with n = %d (I = %s, I* = %s): expected %q, got %s"):format(m.name, op, n, fmt(i), fmt(r), want, shown(got)) }
                 end
               end
@@ -370,7 +370,7 @@ end
           local got = s.min_gemm_n({ peak_tflops = m.peak_tflops, bandwidth_tbs = m.bandwidth_tbs, bytes = m.bytes })
           local ok = type(got) == "number" and (got == want or (close and math.abs(got - want) <= 1))
           if not ok then
-            return false, { fr = ("%s (I* = %s FLOP/octet) : n = %d attendu, reçu %s"):format(m.name, fmt(ridge(m)), want, shown(got)),
+            return false, { fr = ("%s (I* = %s FLOP/octet) : n = %d attendu, reçu %s"):format(m.name, fmt(ridge(m), "fr"), want, shown(got, "fr")),
                             en = ("%s (I* = %s FLOPs/byte): expected n = %d, got %s"):format(m.name, fmt(ridge(m)), want, shown(got)) }
           end
         end
@@ -393,13 +393,13 @@ end
             local want = math.min(m.peak_tflops, i * m.bandwidth_tbs)
             local got = s.attainable_tflops(s.intensity(op, n, m.bytes), m.peak_tflops, m.bandwidth_tbs)
             if not usine.near(got, want, 1e-9) then
-              return false, { fr = ("%s. %s avec n = %d : %s TFLOP/s atteignables attendus, reçu %s"):format(fr, op, n, fmt(want), shown(got)),
+              return false, { fr = ("%s. %s avec n = %d : %s TFLOP/s atteignables attendus, reçu %s"):format(fr, op, n, fmt(want, "fr"), shown(got, "fr")),
                               en = ("%s. %s with n = %d: expected %s attainable TFLOP/s, got %s"):format(en, op, n, fmt(want), shown(got)) }
             end
             if math.abs(i - r) > 1e-9 * r then
               local wb, gb = bound(op, n, m), s.bound(op, n, arg)
               if gb ~= wb then
-                return false, { fr = ("%s. %s avec n = %d : %q attendu, reçu %s"):format(fr, op, n, wb, shown(gb)),
+                return false, { fr = ("%s. %s avec n = %d : %q attendu, reçu %s"):format(fr, op, n, wb, shown(gb, "fr")),
                                 en = ("%s. %s with n = %d: expected %q, got %s"):format(en, op, n, wb, shown(gb)) }
               end
             end
@@ -408,7 +408,7 @@ end
         local want, close = min_gemm_n(m)
         local got = s.min_gemm_n(arg)
         if not (type(got) == "number" and (got == want or (close and math.abs(got - want) <= 1))) then
-          return false, { fr = ("%s. Plus petit GEMM limité par le calcul : n = %d attendu, reçu %s"):format(fr, want, shown(got)),
+          return false, { fr = ("%s. Plus petit GEMM limité par le calcul : n = %d attendu, reçu %s"):format(fr, want, shown(got, "fr")),
                           en = ("%s. Smallest compute-bound GEMM: expected n = %d, got %s"):format(en, want, shown(got)) }
         end
         return true, { fr = fr, en = en }

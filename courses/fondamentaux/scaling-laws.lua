@@ -5,12 +5,12 @@
 -- Token counts of GPT-3 and Llama 3 are inputs the checks choose (from the papers); the parameter
 -- counts come from usine.params, the times from usine.predict.
 
-local function fmt(x) return ("%.6g"):format(x) end
+local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = true }) end
 -- The expected and the received values, with more digits when six do not tell them apart.
-local function pair(want, got)
-  if type(got) ~= "number" then return fmt(want), type(got) end
-  local a, b = fmt(want), fmt(got)
-  if a == b then a, b = ("%.12g"):format(want), ("%.12g"):format(got) end
+local function pair(want, got, lang)
+  if type(got) ~= "number" then return fmt(want, lang), type(got) end
+  local a, b = fmt(want, lang), fmt(got, lang)
+  if a == b then a, b = usine.num(want, { lang = lang, sig = 12, trim = true }), usine.num(got, { lang = lang, sig = 12, trim = true }) end
   return a, b
 end
 
@@ -57,7 +57,7 @@ local time_cases = {
 
 local function label(c, lang)
   if lang == "fr" then
-    return ("%s sur %s/%s, %d GPU, %s jetons"):format(c.model, c.platform, c.partition, c.gpus, fmt(c.tokens))
+    return ("%s sur %s/%s, %d GPU, %s jetons"):format(c.model, c.platform, c.partition, c.gpus, fmt(c.tokens, "fr"))
   end
   return ("%s on %s/%s, %d GPUs, %s tokens"):format(c.model, c.platform, c.partition, c.gpus, fmt(c.tokens))
 end
@@ -294,7 +294,7 @@ end
           local want = 6 * r.n * r.d
           local got = s.train_flops(r.n, r.d)
           if not close(got, want) then
-            return false, { fr = ("%s (%s paramètres, %s jetons) : %s FLOP attendus, reçu %s"):format(r.name, fmt(r.n), fmt(r.d), pair(want, got)),
+            return false, { fr = ("%s (%s paramètres, %s jetons) : %s FLOP attendus, reçu %s"):format(r.name, fmt(r.n, "fr"), fmt(r.d, "fr"), pair(want, got, "fr")),
                             en = ("%s (%s parameters, %s tokens): expected %s FLOPs, got %s"):format(r.name, fmt(r.n), fmt(r.d), pair(want, got)) }
           end
         end
@@ -312,7 +312,7 @@ end
           local want = nopt(c)
           local got = s.optimal_params(c)
           if not close(got, want) then
-            return false, { fr = ("budget de %s FLOP : %s paramètres attendus, reçu %s"):format(fmt(c), pair(want, got)),
+            return false, { fr = ("budget de %s FLOP : %s paramètres attendus, reçu %s"):format(fmt(c, "fr"), pair(want, got, "fr")),
                             en = ("budget of %s FLOPs: expected %s parameters, got %s"):format(fmt(c), pair(want, got)) }
           end
         end
@@ -330,7 +330,7 @@ end
           local want = 20 * nopt(c)
           local got = s.optimal_tokens(c)
           if not close(got, want) then
-            return false, { fr = ("budget de %s FLOP : %s jetons attendus, reçu %s"):format(fmt(c), pair(want, got)),
+            return false, { fr = ("budget de %s FLOP : %s jetons attendus, reçu %s"):format(fmt(c, "fr"), pair(want, got, "fr")),
                             en = ("budget of %s FLOPs: expected %s tokens, got %s"):format(fmt(c), pair(want, got)) }
           end
         end
@@ -348,7 +348,7 @@ end
           local want = r.d / (20 * r.n)
           local got = s.data_ratio(r.n, r.d)
           if not close(got, want) then
-            return false, { fr = ("%s (%s paramètres, %s jetons) : %s attendu, reçu %s"):format(r.name, fmt(r.n), fmt(r.d), pair(want, got)),
+            return false, { fr = ("%s (%s paramètres, %s jetons) : %s attendu, reçu %s"):format(r.name, fmt(r.n, "fr"), fmt(r.d, "fr"), pair(want, got, "fr")),
                             en = ("%s (%s parameters, %s tokens): expected %s, got %s"):format(r.name, fmt(r.n), fmt(r.d), pair(want, got)) }
           end
         end
@@ -373,7 +373,7 @@ end
           local got = s.train_days(flops, c.gpus, r.peak_tflops, r.mfu)
           if not close(got, want, 1e-6) then
             return false, {
-              fr = ("%s (%s FLOP, crête %s TFLOP/s, MFU %s) : %s jours attendus (time_to_train_s), reçu %s"):format(label(c, "fr"), fmt(flops), fmt(r.peak_tflops), fmt(r.mfu), pair(want, got)),
+              fr = ("%s (%s FLOP, crête %s TFLOP/s, MFU %s) : %s jours attendus (time_to_train_s), reçu %s"):format(label(c, "fr"), fmt(flops, "fr"), fmt(r.peak_tflops, "fr"), fmt(r.mfu, "fr"), pair(want, got, "fr")),
               en = ("%s (%s FLOPs, peak %s TFLOP/s, MFU %s): expected %s days (time_to_train_s), got %s"):format(label(c, "en"), fmt(flops), fmt(r.peak_tflops), fmt(r.mfu), pair(want, got)) }
           end
         end
@@ -391,7 +391,7 @@ end
           local want = loss_ref(c[1], c[2])
           local got = s.loss(c[1], c[2])
           if not close(got, want, 1e-6) then
-            return false, { fr = ("N = %s, D = %s : perte %s attendue, reçu %s"):format(fmt(c[1]), fmt(c[2]), pair(want, got)),
+            return false, { fr = ("N = %s, D = %s : perte %s attendue, reçu %s"):format(fmt(c[1], "fr"), fmt(c[2], "fr"), pair(want, got, "fr")),
                             en = ("N = %s, D = %s: expected a loss of %s, got %s"):format(fmt(c[1]), fmt(c[2]), pair(want, got)) }
           end
         end

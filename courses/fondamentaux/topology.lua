@@ -21,16 +21,16 @@ local frontier = usine.platform("frontier")
 local elcap = usine.platform("el-capitan")
 local jupiter = usine.platform("jupiter")
 
-local function fmt(x) return ("%.6g"):format(x) end
-local function show(x)
-  if type(x) == "number" then return fmt(x) end
+local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = true }) end
+local function show(x, lang)
+  if type(x) == "number" then return fmt(x, lang) end
   return type(x)
 end
 -- The expected and the received values, with more digits when six do not tell them apart.
-local function pair(want, got)
-  if type(got) ~= "number" then return fmt(want), type(got) end
-  local a, b = fmt(want), fmt(got)
-  if a == b then a, b = ("%.12g"):format(want), ("%.12g"):format(got) end
+local function pair(want, got, lang)
+  if type(got) ~= "number" then return fmt(want, lang), type(got) end
+  local a, b = fmt(want, lang), fmt(got, lang)
+  if a == b then a, b = usine.num(want, { lang = lang, sig = 12, trim = true }), usine.num(got, { lang = lang, sig = 12, trim = true }) end
   return a, b
 end
 
@@ -423,7 +423,7 @@ end
           if got ~= c.want then
             return false, {
               fr = ("%s (%d nœuds × %d NIC, radix %d, surabonnement %s) : %d feuilles attendues, reçu %s"):format(
-                c.label, c.nodes, c.nics, c.radix, fmt(c.o), c.want, show(got)),
+                c.label, c.nodes, c.nics, c.radix, fmt(c.o, "fr"), c.want, show(got, "fr")),
               en = ("%s (%d nodes × %d NICs, radix %d, oversubscription %s): expected %d leaves, got %s"):format(
                 c.label, c.nodes, c.nics, c.radix, fmt(c.o), c.want, show(got)) }
           end
@@ -444,7 +444,7 @@ end
           local got = s.bisection_tbs(p, id)
           if not usine.near(got, want, 1e-6) then
             return false, {
-              fr = ("%s/%s (%s) : %s To/s attendus, reçu %s"):format(p.id, id, p:partition(id).network.topology, pair(want, got)),
+              fr = ("%s/%s (%s) : %s To/s attendus, reçu %s"):format(p.id, id, p:partition(id).network.topology, pair(want, got, "fr")),
               en = ("%s/%s (%s): expected %s TB/s, got %s"):format(p.id, id, p:partition(id).network.topology, pair(want, got)) }
           end
         end
@@ -464,7 +464,7 @@ end
           if not usine.near(got, r.closed_form_s, 1e-6) then
             return false, {
               fr = ("%s/%s, %d GPU, %s octets (α = %s s, B = %s o/s) : %s s attendues, reçu %s"):format(
-                c.p.id, c.id, c.gpus, fmt(c.bytes), fmt(r.alpha_inter_s), fmt(r.bw_inter_Bps), pair(r.closed_form_s, got)),
+                c.p.id, c.id, c.gpus, fmt(c.bytes, "fr"), fmt(r.alpha_inter_s, "fr"), fmt(r.bw_inter_Bps, "fr"), pair(r.closed_form_s, got, "fr")),
               en = ("%s/%s, %d GPUs, %s bytes (α = %s s, B = %s B/s): expected %s s, got %s"):format(
                 c.p.id, c.id, c.gpus, fmt(c.bytes), fmt(r.alpha_inter_s), fmt(r.bw_inter_Bps), pair(r.closed_form_s, got)) }
           end
@@ -484,7 +484,7 @@ end
           local got = s.shared_s(c[1], c[2], c[3], c[4], c[5])
           if not usine.near(got, want, 1e-9) then
             return false, {
-              fr = ("shared_s(%s, %s, %s, %s, %s) : %s s attendues, reçu %s"):format(fmt(c[1]), fmt(c[2]), fmt(c[3]), fmt(c[4]), fmt(c[5]), pair(want, got)),
+              fr = ("shared_s(%s, %s, %s, %s, %s) : %s s attendues, reçu %s"):format(fmt(c[1], "fr"), fmt(c[2], "fr"), fmt(c[3], "fr"), fmt(c[4], "fr"), fmt(c[5], "fr"), pair(want, got, "fr")),
               en = ("shared_s(%s, %s, %s, %s, %s): expected %s s, got %s"):format(fmt(c[1]), fmt(c[2]), fmt(c[3]), fmt(c[4]), fmt(c[5]), pair(want, got)) }
           end
         end
@@ -497,7 +497,7 @@ end
           if not usine.near(got, sim, 0.01) then
             return false, {
               fr = ("%s/%s, %d GPU envoient 1 Go chacun à %d autres (%s) : le simulateur mesure %s s ; shared_s(%s, 1e9, 0, %s, %s) donne %s"):format(
-                c.p.id, c.id, c.flows, c.flows, c.fr, fmt(sim), fmt(c.per_link), fmt(c.flow), fmt(c.link), show(got)),
+                c.p.id, c.id, c.flows, c.flows, c.fr, fmt(sim, "fr"), fmt(c.per_link, "fr"), fmt(c.flow, "fr"), fmt(c.link, "fr"), show(got, "fr")),
               en = ("%s/%s, %d GPUs send 1 GB each to %d others (%s): the simulator measures %s s; shared_s(%s, 1e9, 0, %s, %s) gives %s"):format(
                 c.p.id, c.id, c.flows, c.flows, c.en, fmt(sim), fmt(c.per_link), fmt(c.flow), fmt(c.link), show(got)) }
           end
@@ -519,7 +519,7 @@ end
           if not usine.near(got, want, 1e-6) then
             return false, {
               fr = ("%s/%s, %d GPU, %s : ralentissement %s attendu (simulé %s s, formule %s s), reçu %s"):format(
-                c.p.id, c.id, c.gpus, c.algo, fmt(want), fmt(r.simulated_s), fmt(r.closed_form_s), show(got)),
+                c.p.id, c.id, c.gpus, c.algo, fmt(want, "fr"), fmt(r.simulated_s, "fr"), fmt(r.closed_form_s, "fr"), show(got, "fr")),
               en = ("%s/%s, %d GPUs, %s: expected a slowdown of %s (simulated %s s, formula %s s), got %s"):format(
                 c.p.id, c.id, c.gpus, c.algo, fmt(want), fmt(r.simulated_s), fmt(r.closed_form_s), show(got)) }
           end

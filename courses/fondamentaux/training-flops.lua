@@ -56,9 +56,9 @@ for _, id in ipairs(PER_TOKEN_MODELS) do
   end
 end
 
-local function fmt(x) return ("%.6g"):format(x) end
-local function shown(x)
-  if type(x) == "number" then return fmt(x) end
+local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = true }) end
+local function shown(x, lang)
+  if type(x) == "number" then return fmt(x, lang) end
   return type(x)
 end
 local function name_of(id) return usine.model(id).name end
@@ -298,7 +298,7 @@ end
           local n = usine.params(r.model)
           local want, got = six_nd(r.model, r.tokens), s.training_flops(n, r.tokens)
           if not usine.near(got, want, 1e-9) then
-            return false, { fr = ("%s (N = %s), D = %s jetons : %s FLOP attendus, reçu %s"):format(name_of(r.model), fmt(n), fmt(r.tokens), fmt(want), shown(got)),
+            return false, { fr = ("%s (N = %s), D = %s jetons : %s FLOP attendus, reçu %s"):format(name_of(r.model), fmt(n, "fr"), fmt(r.tokens, "fr"), fmt(want, "fr"), shown(got, "fr")),
                             en = ("%s (N = %s), D = %s tokens: expected %s FLOPs, got %s"):format(name_of(r.model), fmt(n), fmt(r.tokens), fmt(want), shown(got)) }
           end
         end
@@ -320,7 +320,7 @@ end
             local c = six_nd(r.model, r.tokens)
             local want, got = days(c, gpus, peak, mfu), s.training_days(c, gpus, peak, mfu)
             if not usine.near(got, want, 1e-9) then
-              return false, { fr = ("C = %s FLOP, %d GPU à %s TFLOP/s, MFU %s : %s jours attendus, reçu %s"):format(fmt(c), gpus, fmt(peak), fmt(mfu), fmt(want), shown(got)),
+              return false, { fr = ("C = %s FLOP, %d GPU à %s TFLOP/s, MFU %s : %s jours attendus, reçu %s"):format(fmt(c, "fr"), gpus, fmt(peak, "fr"), fmt(mfu, "fr"), fmt(want, "fr"), shown(got, "fr")),
                               en = ("C = %s FLOPs, %d GPUs at %s TFLOP/s, MFU %s: expected %s days, got %s"):format(fmt(c), gpus, fmt(peak), fmt(mfu), fmt(want), shown(got)) }
             end
           end
@@ -341,7 +341,7 @@ end
           local want = days(six_nd(model, tokens), gpus, peak, mfu)
           local got = s.days_on(p, id, model, tokens, mfu)
           if not usine.near(got, want, 1e-9) then
-            return false, { fr = ("%s sur %s/%s (%d GPU), %s jetons, MFU %s : %s jours attendus, reçu %s"):format(name_of(model), p.id, id, gpus, fmt(tokens), fmt(mfu), fmt(want), shown(got)),
+            return false, { fr = ("%s sur %s/%s (%d GPU), %s jetons, MFU %s : %s jours attendus, reçu %s"):format(name_of(model), p.id, id, gpus, fmt(tokens, "fr"), fmt(mfu, "fr"), fmt(want, "fr"), shown(got, "fr")),
                             en = ("%s on %s/%s (%d GPUs), %s tokens, MFU %s: expected %s days, got %s"):format(name_of(model), p.id, id, gpus, fmt(tokens), fmt(mfu), fmt(want), shown(got)) }
           end
         end
@@ -361,13 +361,13 @@ end
           local want, got = c.model_flops, s.flops_per_token(c.model)
           if not usine.near(got, want, 1e-3) then
             local ratio = want / (6 * usine.params(id))
-            return false, { fr = ("%s : usine.predict compte %s FLOP par jeton (%.3g fois 6N), reçu %s"):format(c.model.name, fmt(want), ratio, shown(got)),
+            return false, { fr = ("%s : usine.predict compte %s FLOP par jeton (%s fois 6N), reçu %s"):format(c.model.name, fmt(want, "fr"), usine.num(ratio, { lang = "fr", sig = 3, trim = true }), shown(got, "fr")),
                             en = ("%s: usine.predict counts %s FLOPs per token (%.3g times 6N), got %s"):format(c.model.name, fmt(want), ratio, shown(got)) }
           end
           local gap = want / (6 * usine.params(id)) - 1
           lo, hi = math.min(lo or gap, gap), math.max(hi or gap, gap)
         end
-        return true, { fr = ("6N sous-estime le compte de usine.predict de %.1f à %.1f %% selon le modèle."):format(100 * lo, 100 * hi),
+        return true, { fr = ("6N sous-estime le compte de usine.predict de %s à %s %% selon le modèle."):format( usine.num(100 * lo, { lang = "fr", decimals = 1 }), usine.num(100 * hi, { lang = "fr", decimals = 1 })),
                        en = ("6N underestimates usine.predict's count by %.1f to %.1f %% depending on the model."):format(100 * lo, 100 * hi) }
       end,
     },
@@ -383,7 +383,7 @@ end
           for _, rc in ipairs(MODES) do
             local want, got = c[rc], s.hardware_flops_per_token(c.model, rc)
             if not usine.near(got, want, 1e-3) then
-              return false, { fr = ("%s, recompute = %q : usine.predict compte %s FLOP matériels par jeton (%.4g fois les FLOP du modèle), reçu %s"):format(c.model.name, rc, fmt(want), want / c.model_flops, shown(got)),
+              return false, { fr = ("%s, recompute = %q : usine.predict compte %s FLOP matériels par jeton (%s fois les FLOP du modèle), reçu %s"):format(c.model.name, rc, fmt(want, "fr"), usine.num(want / c.model_flops, { lang = "fr", sig = 4, trim = true }), shown(got, "fr")),
                               en = ("%s, recompute = %q: usine.predict counts %s hardware FLOPs per token (%.4g times the model FLOPs), got %s"):format(c.model.name, rc, fmt(want), want / c.model_flops, shown(got)) }
             end
           end

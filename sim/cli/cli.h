@@ -7,45 +7,30 @@
 #include <stdio.h>
 #include "plat.h"
 #include "kn.h"
+#include "app/app.h"
 
 enum { CLI_OK = 0, CLI_FAILED = 1, CLI_BAD_INPUT = 2 };
 
-/* Language of the interface, decided once at start-up from --lang, USINE_LANG and the locale. */
-void cli_init_language(const char *forced);           /* forced: "fr", "en" or NULL */
-const char *cli_lang(void);                           /* "fr" or "en" */
+/* Language, data folders, presets and numbers for people come from the application layer
+ * (app/app.h), which the window shares; what follows is the command line's own. */
 
-/* Paths. Data come from $USINE_DATADIR, else next to the program (installed: ../share/usine;
- * in the source tree: ../assets). Results point into a static buffer or into `buf`. */
-const char *cli_exe_dir(void);                        /* folder of the running program */
-int cli_platform_dir(char *buf, size_t size);         /* folder of the presets; -1 if not found */
-int cli_user_data_dir(char *buf, size_t size);        /* $XDG_DATA_HOME/usine or ~/.local/share/usine */
-int cli_data_file(const char *rel, char *buf, size_t size); /* "data/published-runs.csv" in the data folder; -1 if absent */        /* $XDG_DATA_HOME/usine or ~/.local/share/usine */
-
-/* Load a platform given as a file path or a preset name ("jean-zay", "local"). Prints the error
- * (with file and line) on stderr and returns NULL on failure. The file read goes into path
- * (may be NULL). */
+/* Load a platform given as a file path or a preset name ("jean-zay", "local"), by
+ * app_find_platform's rule. Prints the error (with file and line) on stderr and returns NULL on
+ * failure. The file read goes into path (may be NULL). */
 plat_platform *cli_load_platform(const char *file_or_name, char *path, size_t path_size);
 void cli_list_presets(FILE *out, const char *sep);    /* names of the shipped presets */
 
 /* Messages: "usine: <what>" on stderr, one line. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Numbers for people: grouping and decimal separator of the interface language. */
-const char *cli_num(char *buf, size_t size, double value, int decimals);
-
-/* Sizes and durations. */
 int cli_parse_bytes(const char *s, double *out);      /* "64MiB", "1e9", "2GB": bytes; -1 if not a size */
-const char *cli_bytes(char *buf, size_t size, double bytes);   /* "1 GiB", "12,5 MiB" */
-const char *cli_time(char *buf, size_t size, double s);        /* "46,591 ms", "3,2 µs", "1,2 s" */
-double cli_wall_s(void);
-const char *cli_pad(char *buf, size_t size, const char *s, int width); /* pad to |width| characters (UTF-8); < 0: right */
 
 /* Output for programs and for people. */
 struct cJSON;
 void cli_print_json(struct cJSON *o);                 /* print it indented on stdout, then free it */
 /* Progress of a long run: on stderr, only when it is a terminal, rewritten in place. */
 void cli_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void cli_progress_done(void);                         /* clear the progress line */                              /* monotonic clock, seconds */
+void cli_progress_done(void);                         /* clear the progress line */
 
 int cmd_platform(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
@@ -63,7 +48,7 @@ int cmd_calibrate(int argc, char **argv);
 int cmd_grade(int argc, char **argv);
 int cmd_course(int argc, char **argv);
 
-/* The desktop app (sim/ui/ui_app.c). */
+/* The desktop app: options parsed here (cmd_gui.c), the window run by ui_run / ui_screenshot. */
 int cmd_gui(int argc, char **argv);
 int cmd_screenshot(int argc, char **argv);
 

@@ -135,7 +135,7 @@ static int target_path(const calib_opts *o, char *path, size_t size)
 {
     char dir[PATH_MAX];
     if (!o->out) {
-        if (cli_user_data_dir(dir, sizeof dir) != 0) {
+        if (app_user_data_dir(dir, sizeof dir) != 0) {
             cli_error(_("neither XDG_DATA_HOME nor HOME is set: give the file to write with --out FILE"));
             return -1;
         }
@@ -249,22 +249,23 @@ static int measure_stream(calib *c, int quick)
         if (fit < ((size_t)1 << 24)) {
             char a[48];
             cli_error(_("not enough free memory for STREAM: 3 arrays of %s are needed, %s is available"),
-                      cli_bytes(a, sizeof a, (double)((size_t)1 << 24) * sizeof(double)),
-                      cli_bytes((char[48]){ 0 }, 48, avail));
+                      app_bytes(a, sizeof a, (double)((size_t)1 << 24) * sizeof(double)),
+                      app_bytes((char[48]){ 0 }, 48, avail));
             return -1;
         }
         n = fit, c->stream_shrunk = 1;
     }
     char a[48];
     cli_progress(_("measuring memory bandwidth (STREAM triad, 3 arrays of %s)...\n"),
-             cli_bytes(a, sizeof a, (double)n * sizeof(double)));
+             app_bytes(a, sizeof a, (double)n * sizeof(double)));
     kn_stream_result r;
     if (kn_stream(n, c->stream_trials, &r) != 0) {
-        cli_error(_("not enough memory for STREAM (3 arrays of %s)"), cli_bytes(a, sizeof a, (double)n * sizeof(double)));
+        cli_error(_("not enough memory for STREAM (3 arrays of %s)"), app_bytes(a, sizeof a, (double)n * sizeof(double)));
         return -1;
     }
     if (!(r.max_error < 1e-9) || !(r.gbs[3] > 0)) {
-        cli_error(_("STREAM's arrays do not hold the expected values (error %g): the measurement is not trusted"), r.max_error);
+        cli_error(_("STREAM's arrays do not hold the expected values (error %s): the measurement is not trusted"),
+                  app_g(a, sizeof a, r.max_error));
         return -1;
     }
     c->stream_n = n;
@@ -302,15 +303,12 @@ static void derive(calib *c)
 /* ------------------------------------------------------------------------------------------ */
 /* Writing */
 
-/* A number in the text of a note: "%.*f" with the decimal mark of the note's language. */
+/* A number in the text of a note, with the decimal mark of the note's language (the file holds
+ * both notes, whatever the interface's language) and no grouping, as the notes always had. */
 static const char *fmt_num(char *buf, size_t size, double v, int decimals, int french)
 {
-    snprintf(buf, size, "%.*f", decimals, v);
-    if (french) {
-        char *dot = strchr(buf, '.');
-        if (dot) *dot = ',';
-    }
-    return buf;
+    ut_numstyle st = { .mark = french ? "," : ".", .group = "", .decimals = decimals };
+    return ut_fmt_num(buf, size, v, &st);
 }
 
 /* The CPU's name as /proc/cpuinfo gives it, with anything but printable ASCII replaced, so that
@@ -646,7 +644,7 @@ static int install_file(const char *path, const xmlBufferPtr buf)
 static int is_default_location(const char *path)
 {
     char dir[PATH_MAX], want[PATH_MAX];
-    if (cli_user_data_dir(dir, sizeof dir) != 0) return 0;
+    if (app_user_data_dir(dir, sizeof dir) != 0) return 0;
     snprintf(want, sizeof want, "%s/local.xml", dir);
     char a[PATH_MAX], b[PATH_MAX];
     return realpath(path, a) && realpath(want, b) && !strcmp(a, b);
@@ -682,23 +680,23 @@ static void print_text(const calib *c, const char *path, int quick)
     const kn_cpu *cpu = &c->cpu;
     char a[48], b[48], d[48], e[48];
     printf(_("This computer: %s, %d cores, %s\n"), cpu->model, cpu->cores, cpu->isa);
-    printf(_("  peak fp32      %s GFLOP/s = %d cores x %s GHz x %d FLOP/cycle\n"), cli_num(a, sizeof a, cpu->cores * cpu->ghz * cpu->flops_per_cycle, 1),
-           cpu->cores, cli_num(b, sizeof b, cpu->ghz, 2), cpu->flops_per_cycle);
+    printf(_("  peak fp32      %s GFLOP/s = %d cores x %s GHz x %d FLOP/cycle\n"), app_num(a, sizeof a, cpu->cores * cpu->ghz * cpu->flops_per_cycle, 1),
+           cpu->cores, app_num(b, sizeof b, cpu->ghz, 2), cpu->flops_per_cycle);
     printf(P_("  sgemm          %s GFLOP/s (OpenBLAS, n = %d, %d thread), %s %% of the peak of the cores used\n",
               "  sgemm          %s GFLOP/s (OpenBLAS, n = %d, %d threads), %s %% of the peak of the cores used\n", c->threads),
-           cli_num(a, sizeof a, c->sgemm_gflops, 1), c->sgemm_n, c->threads,
-           cli_num(b, sizeof b, 100 * c->sgemm_gflops / c->nominal_gflops, 1));
+           app_num(a, sizeof a, c->sgemm_gflops, 1), c->sgemm_n, c->threads,
+           app_num(b, sizeof b, 100 * c->sgemm_gflops / c->nominal_gflops, 1));
     if (c->peak_raised)
         printf(_("                 above the peak (turbo?): the peak written is the measured rate (%s GHz), efficiency 1\n"),
-               cli_num(a, sizeof a, c->implied_ghz, 2));
-    printf(_("  STREAM triad   %s GB/s (3 arrays of %s)\n"), cli_num(a, sizeof a, c->triad_gbs, 1),
-           cli_bytes(b, sizeof b, (double)c->stream_n * sizeof(double)));
-    if (c->tdp_from_rapl) printf(_("  power          %s W (RAPL package limit)\n"), cli_num(a, sizeof a, c->tdp_w, 0));
-    else printf(_("  power          %s W (assumed: %s W per core, RAPL not readable)\n"), cli_num(a, sizeof a, c->tdp_w, 0),
-                cli_num(b, sizeof b, ASSUMED_W_PER_CORE, 0));
+               app_num(a, sizeof a, c->implied_ghz, 2));
+    printf(_("  STREAM triad   %s GB/s (3 arrays of %s)\n"), app_num(a, sizeof a, c->triad_gbs, 1),
+           app_bytes(b, sizeof b, (double)c->stream_n * sizeof(double)));
+    if (c->tdp_from_rapl) printf(_("  power          %s W (RAPL package limit)\n"), app_num(a, sizeof a, c->tdp_w, 0));
+    else printf(_("  power          %s W (assumed: %s W per core, RAPL not readable)\n"), app_num(a, sizeof a, c->tdp_w, 0),
+                app_num(b, sizeof b, ASSUMED_W_PER_CORE, 0));
     printf(_("  written        fp32 %s TFLOP/s, fp64 %s TFLOP/s, matmul efficiency %s, memory %s TB/s\n"),
-           cli_num(a, sizeof a, cpu->cores * c->per_core_gflops / 1000, 4), cli_num(b, sizeof b, cpu->cores * c->per_core_gflops / 2000, 4),
-           cli_num(d, sizeof d, c->matmul_eff, 3), cli_num(e, sizeof e, c->triad_gbs / 1000, 4));
+           app_num(a, sizeof a, cpu->cores * c->per_core_gflops / 1000, 4), app_num(b, sizeof b, cpu->cores * c->per_core_gflops / 2000, 4),
+           app_num(d, sizeof d, c->matmul_eff, 3), app_num(e, sizeof e, c->triad_gbs / 1000, 4));
     if (quick) printf("%s", _("  (--quick: small sizes; run without --quick before predicting)\n"));
     printf(_("Wrote %s\n"), path);
     const char *plat = is_default_location(path) ? "local" : path;

@@ -47,8 +47,8 @@ static void grade_usage(FILE *out)
 static void platform_path(char *buf, size_t size)
 {
     char presets[PATH_MAX] = "", user[PATH_MAX] = "";
-    cli_platform_dir(presets, sizeof presets);
-    cli_user_data_dir(user, sizeof user);
+    app_platform_dir(presets, sizeof presets);
+    app_user_data_dir(user, sizeof user);
     snprintf(buf, size, "%s:%s", presets, user);
 }
 
@@ -369,7 +369,8 @@ static int parse_grade_range(double *gmin, double *gmax)
         return -1;
     }
     if (!(*gmax > *gmin)) {
-        cli_error(_("VPL_GRADEMAX (%g) must be above VPL_GRADEMIN (%g)"), *gmax, *gmin);
+        char a[48], b[48];
+        cli_error(_("VPL_GRADEMAX (%s) must be above VPL_GRADEMIN (%s)"), app_g(a, sizeof a, *gmax), app_g(b, sizeof b, *gmin));
         return -1;
     }
     return 0;
@@ -420,7 +421,7 @@ int cmd_grade(int argc, char **argv)
                     rc = CLI_BAD_INPUT;
                     goto done;
                 }
-                cli_init_language(v);
+                app_init_language(v);
             }
         } else if (a[0] == '-' && a[1]) {
             cli_error(_("unknown option '%s'; see 'usine grade --help'"), a);
@@ -498,7 +499,7 @@ int cmd_grade(int argc, char **argv)
         unsigned char *skip = ut_calloc((size_t)nsubs, 1);
         memcpy(skip, g.have, (size_t)nsubs);
         grade_batch b = { .exercise = e, .paths = subs, .n = nsubs, .skip = skip, .jobs = (int)jobs,
-                          .lang = cli_lang(), .emit = on_record, .ud = &g };
+                          .lang = app_lang(), .emit = on_record, .ud = &g };
         char err[300];
         unreadable = grade_run(&b, err, sizeof err);
         free(skip);
@@ -561,7 +562,7 @@ static int course_list(const ex_course *c, int json)
         cJSON_AddStringToObject(t, "en", c->title.en);
         arr = cJSON_AddArrayToObject(root, "exercises");
     } else {
-        printf("%s\n\n", ex_text_in(&c->title, cli_lang()));
+        printf("%s\n\n", ex_text_in(&c->title, app_lang()));
     }
     int rc = CLI_OK;
     for (int i = 0; i < c->nfiles; i++) {
@@ -583,9 +584,9 @@ static int course_list(const ex_course *c, int json)
         } else {
             char idp[64], num[32], mins[64], stars[32] = "";
             for (int k = 1; k <= 5; k++) strcat(stars, k <= e->difficulty ? "●" : "○");
-            cli_num(num, sizeof num, e->minutes, 0);
-            printf("%2d. %s %s min  %s  %s\n", i + 1, cli_pad(idp, sizeof idp, e->id, 16),
-                   cli_pad(mins, sizeof mins, num, -4), stars, ex_text_in(&e->title, cli_lang()));
+            app_num(num, sizeof num, e->minutes, 0);
+            printf("%2d. %s %s min  %s  %s\n", i + 1, ut_pad(idp, sizeof idp, e->id, 16),
+                   ut_pad(mins, sizeof mins, num, -4), stars, ex_text_in(&e->title, app_lang()));
         }
         ex_free(e);
     }
@@ -634,7 +635,7 @@ static int course_check(const ex_course *c, const char *solutions)
         pair_state p;
         gr_record_init(&p.recs[0]);
         gr_record_init(&p.recs[1]);
-        grade_batch b = { .exercise = e, .paths = paths, .texts = texts, .n = 2, .jobs = 2, .lang = cli_lang(),
+        grade_batch b = { .exercise = e, .paths = paths, .texts = texts, .n = 2, .jobs = 2, .lang = app_lang(),
                           .emit = keep_record, .ud = &p };
         char err[300];
         if (grade_run(&b, err, sizeof err) < 0) {
@@ -646,8 +647,8 @@ static int course_check(const ex_course *c, const char *solutions)
             int starter_ok = st->score < st->max - 1e-9;
             char a[32], b2[32], m[32];
             printf("%s %-14s %s %s/%s, %s %s/%s  %s\n", sol_ok && starter_ok ? "✓" : "✗", e->id, _("solution"),
-                   cli_num(a, sizeof a, s->score, 1), cli_num(m, sizeof m, s->max, 1), _("starter"),
-                   cli_num(b2, sizeof b2, st->score, 1), m, ex_text_in(&e->title, cli_lang()));
+                   app_num(a, sizeof a, s->score, 1), app_num(m, sizeof m, s->max, 1), _("starter"),
+                   app_num(b2, sizeof b2, st->score, 1), m, ex_text_in(&e->title, app_lang()));
             if (!sol_ok) {
                 printf(_("    the reference solution does not get full marks:\n"));
                 gr_write_text(stdout, s);

@@ -88,16 +88,6 @@ static int parse_kopts(int argc, char **argv, int first, const kopt *ints, int n
 
 static kn_cpu g_cpu;
 
-/* %g with the interface's decimal mark (0,001 in French). */
-static const char *gnum(char *buf, size_t size, double x)
-{
-    snprintf(buf, size, "%g", x);
-    if (!strcmp(cli_lang(), "fr"))
-        for (char *p = buf; *p; p++)
-            if (*p == '.') *p = ',';
-    return buf;
-}
-
 /* Threads asked for (0: every core of this process) set for OpenMP and OpenBLAS together. */
 static void use_threads(const kopts *o)
 {
@@ -116,7 +106,7 @@ static int check_matrix_size(long n, int count)
     if (g_cpu.memory_bytes > 0 && bytes > 0.5 * g_cpu.memory_bytes) {
         char a[48], b[48];
         cli_error(_("--n %ld: %d matrices of %ld x %ld take %s, more than half of this computer's %s of memory"), n, count, n, n,
-                  cli_bytes(a, sizeof a, bytes), cli_bytes(b, sizeof b, g_cpu.memory_bytes));
+                  app_bytes(a, sizeof a, bytes), app_bytes(b, sizeof b, g_cpu.memory_bytes));
         return -1;
     }
     return 0;
@@ -149,12 +139,12 @@ static void print_cpu(void)
     char a[48], b[48];
     if (g_cpu.clock_measured)
         printf(_("This computer: %s, %d cores (%s), %s GHz measured under load (%s GHz reported); %d threads used\n"),
-               g_cpu.model, g_cpu.cores, g_cpu.isa, cli_num(a, sizeof a, g_cpu.ghz, 2), cli_num(b, sizeof b, g_cpu.nominal_ghz, 2),
+               g_cpu.model, g_cpu.cores, g_cpu.isa, app_num(a, sizeof a, g_cpu.ghz, 2), app_num(b, sizeof b, g_cpu.nominal_ghz, 2),
                kn_threads());
     else
         printf(_("This computer: %s, %d cores (%s), %s GHz; %d threads used\n"), g_cpu.model, g_cpu.cores, g_cpu.isa,
-               cli_num(a, sizeof a, g_cpu.ghz, 2), kn_threads());
-    printf(_("Peak of those threads: %s GFLOP/s single precision (%s)\n"), cli_num(b, sizeof b, thread_peak(), 1), _(g_cpu.peak_basis));
+               app_num(a, sizeof a, g_cpu.ghz, 2), kn_threads());
+    printf(_("Peak of those threads: %s GFLOP/s single precision (%s)\n"), app_num(b, sizeof b, thread_peak(), 1), _(g_cpu.peak_basis));
 }
 
 /* Arrays of a STREAM run by STREAM's rule, the three of them within a quarter of the memory. */
@@ -252,19 +242,20 @@ static int bench_ladder(const kopts *o)
     } else {
         char a[48], b[48], c[48], d[48], e[48], f[200];
         print_cpu();
-        printf(_("Single-precision C = A x B, n = %ld; every rung checked against the naive result (tolerance %.1e)\n\n"), n, tol);
+        printf(_("Single-precision C = A x B, n = %ld; every rung checked against the naive result (tolerance %s)\n\n"), n,
+           app_sci((char[48]){ 0 }, 48, tol, 1));
         char h[4][64];
-        printf("%-3s %s %s %s %10s %s %s %s\n", "", cli_pad(h[0], sizeof h[0], _("rung"), 12), cli_pad(f, sizeof f, _("what changes"), 52),
-               cli_pad(h[1], sizeof h[1], _("time"), -10), "GFLOP/s", cli_pad(h[2], sizeof h[2], _("of peak"), -8),
-               cli_pad(h[3], sizeof h[3], _("of sgemm"), -8), cli_pad(e, sizeof e, _("speed-up"), -9));
+        printf("%-3s %s %s %s %10s %s %s %s\n", "", ut_pad(h[0], sizeof h[0], _("rung"), 12), ut_pad(f, sizeof f, _("what changes"), 52),
+               ut_pad(h[1], sizeof h[1], _("time"), -10), "GFLOP/s", ut_pad(h[2], sizeof h[2], _("of peak"), -8),
+               ut_pad(h[3], sizeof h[3], _("of sgemm"), -8), ut_pad(e, sizeof e, _("speed-up"), -9));
         for (int k = 0; k < KN_RUNGS; k++) {
             char lbl[160];
             snprintf(lbl, sizeof lbl, "%s", _(kn_rung_label(k)));
             char tm[48];
-            printf("%-3d %-12s %s %s %10s %7s%% %7s%% %8sx%s\n", k + 1, kn_rung_name(k), cli_pad(f, sizeof f, lbl, 52),
-                   cli_pad(tm, sizeof tm, cli_time(a, sizeof a, r[k].t.seconds), -10), cli_num(b, sizeof b, r[k].t.gflops, 2),
-                   cli_num(c, sizeof c, 100 * r[k].t.gflops / peak, 1), cli_num(d, sizeof d, 100 * r[k].t.gflops / sg, 1),
-                   cli_num(e, sizeof e, r[k].t.gflops / r[KN_NAIVE].t.gflops, 1), r[k].ok ? "" : _("  WRONG RESULT"));
+            printf("%-3d %-12s %s %s %10s %7s%% %7s%% %8sx%s\n", k + 1, kn_rung_name(k), ut_pad(f, sizeof f, lbl, 52),
+                   ut_pad(tm, sizeof tm, app_time(a, sizeof a, r[k].t.seconds), -10), app_num(b, sizeof b, r[k].t.gflops, 2),
+                   app_num(c, sizeof c, 100 * r[k].t.gflops / peak, 1), app_num(d, sizeof d, 100 * r[k].t.gflops / sg, 1),
+                   app_num(e, sizeof e, r[k].t.gflops / r[KN_NAIVE].t.gflops, 1), r[k].ok ? "" : _("  WRONG RESULT"));
         }
         if (have_stream) {
             printf(_("\nRoofline of this computer: compute roof %s GFLOP/s, memory roof %s GB/s (STREAM triad),\n"
@@ -272,14 +263,14 @@ static int bench_ladder(const kopts *o)
                      "(2n^3 FLOPs over at least 12n^2 bytes), far right of the ridge: if it reuses its data from cache, it\n"
                      "can reach the compute roof. What separates the rungs is how well each one uses caches, vector units\n"
                      "and cores.\n"),
-                   cli_num(a, sizeof a, peak, 1), cli_num(b, sizeof b, bw, 1), cli_num(c, sizeof c, peak / bw, 1), n,
-                   cli_num(d, sizeof d, ai, 0));
+                   app_num(a, sizeof a, peak, 1), app_num(b, sizeof b, bw, 1), app_num(c, sizeof c, peak / bw, 1), n,
+                   app_num(d, sizeof d, ai, 0));
             printf(_("For contrast, STREAM's triad does 2 FLOPs per 24 bytes (0.083 FLOP/byte): at most %s GFLOP/s here.\n"),
-                   cli_num(e, sizeof e, bw * 2 / 24, 2));
+                   app_num(e, sizeof e, bw * 2 / 24, 2));
         }
         if (sg > 1.02 * peak)
             printf(_("sgemm beats the peak computed from the %s GHz clock: the clock or the FLOPs per cycle assumed here are too low for this CPU.\n"),
-                   cli_num(a, sizeof a, g_cpu.ghz, 2));
+                   app_num(a, sizeof a, g_cpu.ghz, 2));
     }
     if (!all_ok) cli_error(_("a rung's result differs from the naive one beyond the tolerance"));
     return all_ok ? CLI_OK : CLI_FAILED;
@@ -314,7 +305,7 @@ static int bench_gemm(const kopts *o)
         char a[48], b[48], c[48];
         print_cpu();
         printf(_("OpenBLAS sgemm, n = %ld: %s per multiplication (best of %d), %s GFLOP/s, %s %% of peak\n"), n,
-               cli_time(a, sizeof a, t.seconds), t.reps, cli_num(b, sizeof b, t.gflops, 1), cli_num(c, sizeof c, 100 * t.gflops / peak, 1));
+               app_time(a, sizeof a, t.seconds), t.reps, app_num(b, sizeof b, t.gflops, 1), app_num(c, sizeof c, 100 * t.gflops / peak, 1));
     }
     return CLI_OK;
 }
@@ -326,7 +317,7 @@ static int bench_stream(const kopts *o)
     if (g_cpu.memory_bytes > 0 && bytes > 0.5 * g_cpu.memory_bytes) {
         char a[48], b[48];
         cli_error(_("--n %zu: three arrays of %zu doubles take %s, more than half of this computer's %s of memory"), n, n,
-                  cli_bytes(a, sizeof a, bytes), cli_bytes(b, sizeof b, g_cpu.memory_bytes));
+                  app_bytes(a, sizeof a, bytes), app_bytes(b, sizeof b, g_cpu.memory_bytes));
         return CLI_BAD_INPUT;
     }
     kn_stream_result s;
@@ -354,13 +345,13 @@ static int bench_stream(const kopts *o)
         char a[48], b[48], c[48];
         print_cpu();
         printf(_("STREAM: 3 arrays of %zu doubles (%s each), best of %d trials, results checked\n"), n,
-               cli_bytes(a, sizeof a, 8.0 * (double)n), s.trials - 1);
+               app_bytes(a, sizeof a, 8.0 * (double)n), s.trials - 1);
         static const char *const what[4] = { "c = a", "b = q c", "c = a + b", "a = b + q c" };
         for (int k = 0; k < 4; k++)
-            printf("  %-6s %-12s %10s GB/s  %10s\n", kn_stream_names[k], what[k], cli_num(b, sizeof b, s.gbs[k], 1),
-                   cli_time(c, sizeof c, s.seconds[k]));
+            printf("  %-6s %-12s %10s GB/s  %10s\n", kn_stream_names[k], what[k], app_num(b, sizeof b, s.gbs[k], 1),
+                   app_time(c, sizeof c, s.seconds[k]));
     }
-    if (!ok) cli_error(_("STREAM's arrays do not hold the expected values (largest relative error %g)"), s.max_error);
+    if (!ok) cli_error(_("STREAM's arrays do not hold the expected values (largest relative error %s)"), app_g((char[48]){ 0 }, 48, s.max_error));
     return ok ? CLI_OK : CLI_FAILED;
 }
 
@@ -435,18 +426,18 @@ static int bench_mlp(const kopts *o)
         char a[48], b[48], c[48], d[48], e[48];
         print_cpu();
         printf(_("Network %d -> %d x %d -> %d, %s parameters, batch %d, Adam; %ld steps after one warm-up step\n"), cfg.inputs,
-               cfg.width, cfg.layers, cfg.classes, cli_num(a, sizeof a, (double)kn_mlp_params(m), 0), cfg.batch, steps);
-        printf(_("Step: %s (forward %s, backward %s, optimizer %s); %s %% of it in sgemm\n"), cli_time(a, sizeof a, wall / steps),
-               cli_time(b, sizeof b, pt.forward / steps), cli_time(c, sizeof c, pt.backward / steps),
-               cli_time(d, sizeof d, pt.optimizer / steps), cli_num(e, sizeof e, 100 * pt.gemm / wall, 1));
-        printf(_("Training step: %s GFLOP/s (exact count from the layer shapes)\n"), cli_num(a, sizeof a, rate, 1));
-        printf(_("sgemm alone, the same calls back to back: %s GFLOP/s\n"), cli_num(b, sizeof b, sg, 1));
+               cfg.width, cfg.layers, cfg.classes, app_num(a, sizeof a, (double)kn_mlp_params(m), 0), cfg.batch, steps);
+        printf(_("Step: %s (forward %s, backward %s, optimizer %s); %s %% of it in sgemm\n"), app_time(a, sizeof a, wall / steps),
+               app_time(b, sizeof b, pt.forward / steps), app_time(c, sizeof c, pt.backward / steps),
+               app_time(d, sizeof d, pt.optimizer / steps), app_num(e, sizeof e, 100 * pt.gemm / wall, 1));
+        printf(_("Training step: %s GFLOP/s (exact count from the layer shapes)\n"), app_num(a, sizeof a, rate, 1));
+        printf(_("sgemm alone, the same calls back to back: %s GFLOP/s\n"), app_num(b, sizeof b, sg, 1));
         if (ratio < 0.99)
             printf(_("The step runs at %s %% of its own sgemm rate: the rest goes to bias, ReLU, softmax and the optimizer.\n"),
-                   cli_num(c, sizeof c, 100 * ratio, 1));
+                   app_num(c, sizeof c, 100 * ratio, 1));
         else
             printf(_("The step runs at %s %% of its own sgemm rate: the element-wise work hides in the measurement noise.\n"),
-                   cli_num(c, sizeof c, 100 * ratio, 1));
+                   app_num(c, sizeof c, 100 * ratio, 1));
     }
     kn_mlp_destroy(m);
     return CLI_OK;
@@ -507,15 +498,15 @@ static int bench_scaling(const kopts *o)
         print_cpu();
         printf(_("Thread scaling of %s, n = %ld\n"), kname, n);
         char h[4][64];
-        printf("%s %10s %s %s %s\n", cli_pad(h[0], sizeof h[0], _("threads"), -8), "GFLOP/s", cli_pad(h[1], sizeof h[1], _("speed-up"), -9),
-               cli_pad(h[2], sizeof h[2], _("efficiency"), -11), cli_pad(h[3], sizeof h[3], _("Amdahl fit"), -14));
+        printf("%s %10s %s %s %s\n", ut_pad(h[0], sizeof h[0], _("threads"), -8), "GFLOP/s", ut_pad(h[1], sizeof h[1], _("speed-up"), -9),
+               ut_pad(h[2], sizeof h[2], _("efficiency"), -11), ut_pad(h[3], sizeof h[3], _("Amdahl fit"), -14));
         for (int i = 0; i < tmax; i++)
-            printf("%8d %10s %8sx %10s%% %13sx\n", p[i], cli_num(a, sizeof a, gf[i], 2), cli_num(b, sizeof b, sp[i], 2),
-                   cli_num(c, sizeof c, 100 * sp[i] / p[i], 1), cli_num(d, sizeof d, 1 / (f + (1 - f) / p[i]), 2));
+            printf("%8d %10s %8sx %10s%% %13sx\n", p[i], app_num(a, sizeof a, gf[i], 2), app_num(b, sizeof b, sp[i], 2),
+                   app_num(c, sizeof c, 100 * sp[i] / p[i], 1), app_num(d, sizeof d, 1 / (f + (1 - f) / p[i]), 2));
         printf(_("Amdahl's law, 1/S = f + (1 - f)/p, fitted by least squares: serial fraction f = %s %%.\n"),
-               cli_num(a, sizeof a, 100 * f, 1));
+               app_num(a, sizeof a, 100 * f, 1));
         if (f > 0) printf(_("However many cores it gets, this kernel would never run more than %s times faster than on one.\n"),
-                          cli_num(b, sizeof b, 1 / f, 1));
+                          app_num(b, sizeof b, 1 / f, 1));
         if (tmax < 2) printf("%s", _("With one thread there is nothing to fit: run with --threads 2 or more.\n"));
     }
     kn_free(A), kn_free(B), kn_free(C);
@@ -629,14 +620,15 @@ int cmd_train(int argc, char **argv)
     for (long s = 0; s < steps; s++) {
         loss[s] = kn_mlp_step(m, &pt);
         if (!isfinite(loss[s])) {
-            char a[48];
-            cli_error(_("the loss became %g at step %ld: the learning rate %s is too high for this network"), loss[s], s + 1,
-                      gnum(a, sizeof a, cfg.lr));
+            char a[48], b[48];
+            cli_error(_("the loss became %s at step %ld: the learning rate %s is too high for this network"),
+                      app_g(b, sizeof b, loss[s]), s + 1, app_g(a, sizeof a, cfg.lr));
             free(loss);
             kn_mlp_destroy(m);
             return CLI_FAILED;
         }
-        cli_progress(_("step %ld/%ld, loss %.4f"), s + 1, steps, loss[s]);
+        char l4[48];
+        cli_progress(_("step %ld/%ld, loss %s"), s + 1, steps, app_num(l4, sizeof l4, loss[s], 4));
     }
     double wall = kn_now() - t0;
     cli_progress_done();
@@ -679,22 +671,22 @@ int cmd_train(int argc, char **argv)
         char a[48], b[48], c[48], d[48];
         print_cpu();
         printf(_("Network %d -> %d x %d -> %d (%s parameters), batch %d, %s, learning rate %s\n"), cfg.inputs, cfg.width, cfg.layers,
-               cfg.classes, cli_num(a, sizeof a, (double)kn_mlp_params(m), 0), cfg.batch, cfg.optimizer == KN_SGD ? "SGD + momentum" : "Adam",
-               gnum(b, sizeof b, cfg.lr));
+               cfg.classes, app_num(a, sizeof a, (double)kn_mlp_params(m), 0), cfg.batch, cfg.optimizer == KN_SGD ? "SGD + momentum" : "Adam",
+               app_g(b, sizeof b, cfg.lr));
         printf(_("Data: %d examples made by a seeded random teacher network, %d classes, and a held-out batch\n\n"),
                (cfg.samples + cfg.batch - 1) / cfg.batch * cfg.batch, cfg.classes);
-        printf("%s %s\n", cli_pad(a, sizeof a, _("step"), -8), cli_pad(b, sizeof b, _("loss"), -10));
+        printf("%s %s\n", ut_pad(a, sizeof a, _("step"), -8), ut_pad(b, sizeof b, _("loss"), -10));
         long every = steps >= 10 ? steps / 10 : 1;
         for (long s = 0; s < steps; s++)
-            if (s == 0 || (s + 1) % every == 0) printf("%8ld %10s\n", s + 1, cli_num(a, sizeof a, loss[s], 4));
-        printf(_("\nLoss: %s over the first tenth of the steps, %s over the last\n"), cli_num(a, sizeof a, lf, 4), cli_num(b, sizeof b, ll, 4));
-        printf(_("Held-out accuracy: %s %% before training, %s %% after (chance: %s %%)\n"), cli_num(a, sizeof a, 100 * acc0, 1),
-               cli_num(b, sizeof b, 100 * acc1, 1), cli_num(c, sizeof c, 100.0 / cfg.classes, 1));
-        printf(_("Speed: %s samples/s, %s GFLOP/s (exact count; 6 x parameters x samples gives %s)\n"), cli_num(a, sizeof a, sps, 0),
-               cli_num(b, sizeof b, gf, 1), cli_num(c, sizeof c, gf6, 1));
-        printf(_("Time per step: %s = forward %s + backward %s + optimizer %s\n"), cli_time(a, sizeof a, wall / steps),
-               cli_time(b, sizeof b, pt.forward / steps), cli_time(c, sizeof c, pt.backward / steps),
-               cli_time(d, sizeof d, pt.optimizer / steps));
+            if (s == 0 || (s + 1) % every == 0) printf("%8ld %10s\n", s + 1, app_num(a, sizeof a, loss[s], 4));
+        printf(_("\nLoss: %s over the first tenth of the steps, %s over the last\n"), app_num(a, sizeof a, lf, 4), app_num(b, sizeof b, ll, 4));
+        printf(_("Held-out accuracy: %s %% before training, %s %% after (chance: %s %%)\n"), app_num(a, sizeof a, 100 * acc0, 1),
+               app_num(b, sizeof b, 100 * acc1, 1), app_num(c, sizeof c, 100.0 / cfg.classes, 1));
+        printf(_("Speed: %s samples/s, %s GFLOP/s (exact count; 6 x parameters x samples gives %s)\n"), app_num(a, sizeof a, sps, 0),
+               app_num(b, sizeof b, gf, 1), app_num(c, sizeof c, gf6, 1));
+        printf(_("Time per step: %s = forward %s + backward %s + optimizer %s\n"), app_time(a, sizeof a, wall / steps),
+               app_time(b, sizeof b, pt.forward / steps), app_time(c, sizeof c, pt.backward / steps),
+               app_time(d, sizeof d, pt.optimizer / steps));
     }
     int down = ll < lf;
     free(loss);

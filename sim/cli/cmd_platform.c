@@ -8,51 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Group thousands and pick the decimal separator of the interface language:
- * "1 456,5" in French, "1,456.5" in English. */
-const char *cli_num(char *buf, size_t size, double value, int decimals)
-{
-    int fr = !strcmp(cli_lang(), "fr");
-    char raw[64];
-    snprintf(raw, sizeof raw, "%.*f", decimals, fabs(value));
-    char *dot = strchr(raw, '.');
-    size_t int_len = dot ? (size_t)(dot - raw) : strlen(raw);
-    char out[96];
-    size_t o = 0;
-    if (value < 0 && strspn(raw, "0.") != strlen(raw)) out[o++] = '-';
-    for (size_t i = 0; i < int_len; i++) {
-        if (i && (int_len - i) % 3 == 0) {
-            if (fr) { memcpy(out + o, "\u202f", 3); o += 3; }  /* narrow no-break space */
-            else out[o++] = ',';
-        }
-        out[o++] = raw[i];
-    }
-    if (dot) {
-        out[o++] = fr ? ',' : '.';
-        for (const char *d = dot + 1; *d; d++) out[o++] = *d;
-    }
-    out[o] = '\0';
-    ut_strlcpy(buf, out, size);
-    return buf;
-}
-
-/* Decimals that keep three significant figures for small values, none for large ones. */
-static int decimals_for(double v)
-{
-    double a = fabs(v);
-    return a == 0 || a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
-}
-
+/* Three significant figures: 989, 3.35, 0.0421, 1230. */
 static const char *num(char *buf, double v)
 {
-    return cli_num(buf, 48, v, decimals_for(v));
+    return app_sig(buf, 48, v, 3);
 }
 
 static void print_totals(const plat_platform *p, const plat_totals *t, const char *indent)
 {
     char a[48], b[48], c[48];
-    printf(_("%snodes %s, accelerators %s, CPU cores %s\n"), indent, cli_num(a, sizeof a, (double)t->nodes, 0),
-           cli_num(b, sizeof b, (double)t->accels, 0), cli_num(c, sizeof c, (double)t->cpu_cores, 0));
+    printf(_("%snodes %s, accelerators %s, CPU cores %s\n"), indent, app_num(a, sizeof a, (double)t->nodes, 0),
+           app_num(b, sizeof b, (double)t->accels, 0), app_num(c, sizeof c, (double)t->cpu_cores, 0));
     printf(_("%speak PFLOP/s:"), indent);
     for (int k = PLAT_PREC_COUNT - 1; k >= 0; k--)
         if (t->peak_pflops[k] > 0) printf("  %s %s", plat_prec_name((plat_prec)k), num(a, t->peak_pflops[k]));
@@ -61,21 +27,21 @@ static void print_totals(const plat_platform *p, const plat_totals *t, const cha
     printf(_("%snetwork: injection %s TB/s, bisection %s TB/s (per direction)\n"), indent, num(a, t->injection_tbs),
            num(b, t->bisection_tbs));
     printf(_("%spower at full load: %s MW IT, %s MW with the facility (PUE %s)\n"), indent, num(a, t->power_it_mw),
-           num(b, t->power_facility_mw), cli_num(c, sizeof c, p->facility.pue, 2));
+           num(b, t->power_facility_mw), app_num(c, sizeof c, p->facility.pue, 2));
 }
 
 static const char *text_in_lang(const char *fr, const char *en)
 {
-    return !strcmp(cli_lang(), "fr") ? (fr ? fr : en) : (en ? en : fr);
+    return !strcmp(app_lang(), "fr") ? (fr ? fr : en) : (en ? en : fr);
 }
 
 /* Notes in the interface language, or for every language; a note in the other language only when
  * its subject has no note in the interface language (so that nothing is hidden). */
 static int note_shown(const plat_note *n, const plat_note *all, int count)
 {
-    if (!n->lang || !strcmp(n->lang, cli_lang())) return 1;
+    if (!n->lang || !strcmp(n->lang, app_lang())) return 1;
     for (int i = 0; i < count; i++)
-        if (all[i].lang && !strcmp(all[i].lang, cli_lang()) && !strcmp(all[i].about, n->about)) return 0;
+        if (all[i].lang && !strcmp(all[i].lang, app_lang()) && !strcmp(all[i].about, n->about)) return 0;
     return 1;
 }
 
@@ -108,7 +74,7 @@ static void show_text(const plat_platform *p, const char *path, int only_partiti
         const plat_network *net = &p->networks[pt->network];
         char count[48];
         printf(_("\nPartition %s%s%s%s: %s nodes '%s'"), pt->id, pt->name ? " (" : "", pt->name ? pt->name : "",
-               pt->name ? ")" : "", cli_num(count, sizeof count, pt->nodes, 0), nd->id);
+               pt->name ? ")" : "", app_num(count, sizeof count, pt->nodes, 0), nd->id);
         if (nd->accel >= 0) printf(_(" with %d x %s"), nd->accels_per_node, p->accels[nd->accel].id);
         printf(_(", network '%s' (%s%s%s)\n"), net->id, plat_topology_name(net->topology),
                net->technology ? ", " : "", net->technology ? net->technology : "");
@@ -122,9 +88,9 @@ static void show_text(const plat_platform *p, const char *path, int only_partiti
                s->name ? s->name : "", s->name ? ")" : "", num(a, s->capacity_pb), num(b, s->read_gbs), num(c, s->write_gbs));
     }
     char a[48], b[48];
-    printf(_("\nFacility: PUE %s, %s gCO2e/kWh"), cli_num(a, sizeof a, p->facility.pue, 2),
-           cli_num(b, sizeof b, p->facility.carbon_g_per_kwh, 0));
-    if (p->facility.price_eur_per_kwh > 0) printf(_(", %s EUR/kWh"), cli_num(a, sizeof a, p->facility.price_eur_per_kwh, 3));
+    printf(_("\nFacility: PUE %s, %s gCO2e/kWh"), app_num(a, sizeof a, p->facility.pue, 2),
+           app_num(b, sizeof b, p->facility.carbon_g_per_kwh, 0));
+    if (p->facility.price_eur_per_kwh > 0) printf(_(", %s EUR/kWh"), app_num(a, sizeof a, p->facility.price_eur_per_kwh, 3));
     printf("\n");
     print_notes(_("Assumptions (figures that are not published facts):"), p->assumptions, p->nassumptions);
     print_notes(_("Sources:"), p->sources, p->nsources);
@@ -229,7 +195,7 @@ static void platform_usage(FILE *out)
 static int platform_list(int json)
 {
     char dir[4096];
-    if (cli_platform_dir(dir, sizeof dir) != 0) {
+    if (app_platform_dir(dir, sizeof dir) != 0) {
         cli_error(_("cannot find the platform presets next to the program; set USINE_DATADIR to the folder holding platforms/"));
         return CLI_BAD_INPUT;
     }
@@ -256,7 +222,7 @@ static int platform_list(int json)
             char a[48];
             printf(P_("%-15s %-40s %9s accelerators, %d partition\n", "%-15s %-40s %9s accelerators, %d partitions\n",
                       p->npartitions),
-                   name, p->name, cli_num(a, sizeof a, (double)t.accels, 0), p->npartitions);
+                   name, p->name, app_num(a, sizeof a, (double)t.accels, 0), p->npartitions);
         }
         plat_free(p);
     }
@@ -308,8 +274,8 @@ int cmd_platform(int argc, char **argv)
             char a[48], b[48];
             printf(P_("%s: valid (%s: %d partition, %s nodes, %s accelerators)\n",
                       "%s: valid (%s: %d partitions, %s nodes, %s accelerators)\n", p->npartitions),
-                   files[i], p->name, p->npartitions, cli_num(a, sizeof a, (double)t.nodes, 0),
-                   cli_num(b, sizeof b, (double)t.accels, 0));
+                   files[i], p->name, p->npartitions, app_num(a, sizeof a, (double)t.nodes, 0),
+                   app_num(b, sizeof b, (double)t.accels, 0));
             plat_free(p);
         }
         return rc;

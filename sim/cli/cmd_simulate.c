@@ -143,18 +143,18 @@ static int simulate_collective(int argc, char **argv)
             char a[64], b[64], c[64];
             cli_error(_("%s (%s) over %s GPUs sends more than %s messages, which would take the simulator minutes: "
                         "lower --gpus (%s fit) or ask 'usine predict' for the closed form"),
-                      coll_op_name((coll_op)op), coll_algo_name((coll_algo)algo), cli_num(a, sizeof a, (double)gpus, 0),
-                      cli_num(b, sizeof b, (double)cap, 0), fit ? cli_num(c, sizeof c, (double)fit, 0) : "2");
+                      coll_op_name((coll_op)op), coll_algo_name((coll_algo)algo), app_num(a, sizeof a, (double)gpus, 0),
+                      app_num(b, sizeof b, (double)cap, 0), fit ? app_num(c, sizeof c, (double)fit, 0) : "2");
             ds_destroy(s);
             net_destroy(n);
             plat_free(p);
             return CLI_BAD_INPUT;
         }
     }
-    double t0 = cli_wall_s();
+    double t0 = ut_now_s();
     ds_stats st;
     ds_run(s, &st);
-    double wall = cli_wall_s() - t0;
+    double wall = ut_now_s() - t0;
     const coll_plan *plan = ds_collective_plan(s, task);
     coll_cost cost;
     ds_collective_cost(n, NULL, (int)gpus, &cost);
@@ -206,25 +206,25 @@ static int simulate_collective(int argc, char **argv)
     } else {
         char a[64], b[64], c[64], d[64];
         printf(_("%s (%s) of %s over %s GPUs of %s/%s (%s nodes)\n"), coll_op_name((coll_op)op),
-               coll_algo_name((coll_algo)algo), cli_bytes(a, sizeof a, bytes), cli_num(b, sizeof b, (double)gpus, 0),
-               p->id, pt->id, cli_num(c, sizeof c, n->nodes, 0));
+               coll_algo_name((coll_algo)algo), app_bytes(a, sizeof a, bytes), app_num(b, sizeof b, (double)gpus, 0),
+               p->id, pt->id, app_num(c, sizeof c, n->nodes, 0));
         printf(_("  simulated     %s   (discrete-event simulation: %s messages, %s events)\n"),
-               cli_time(a, sizeof a, st.end_s), cli_num(b, sizeof b, (double)st.flows, 0), cli_num(c, sizeof c, (double)st.events, 0));
-        printf(_("  closed form   %s   %s\n"), cli_time(a, sizeof a, closed), coll_formula(plan));
+               app_time(a, sizeof a, st.end_s), app_num(b, sizeof b, (double)st.flows, 0), app_num(c, sizeof c, (double)st.events, 0));
+        printf(_("  closed form   %s   %s\n"), app_time(a, sizeof a, closed), coll_formula(plan));
         printf(_("                with a = %s and B = %s GB/s between nodes, a = %s and B = %s GB/s inside a node\n"),
-               cli_time(a, sizeof a, cost.alpha_inter_s), cli_num(b, sizeof b, cost.bw_inter_Bps / 1e9, 1),
-               cli_time(c, sizeof c, cost.alpha_intra_s), cli_num(d, sizeof d, cost.bw_intra_Bps / 1e9, 1));
+               app_time(a, sizeof a, cost.alpha_inter_s), app_num(b, sizeof b, cost.bw_inter_Bps / 1e9, 1),
+               app_time(c, sizeof c, cost.alpha_intra_s), app_num(d, sizeof d, cost.bw_intra_Bps / 1e9, 1));
         if (plan->chunks > 1) printf(_("                in K = %d pipelined chunks\n"), plan->chunks);
         double gap = closed > 0 ? (st.end_s - closed) / closed * 100 : 0;
         if (gap > 1)
             printf(_("                the simulation is %s %% slower: flows share links here (contention), which the closed form ignores\n"),
-                   cli_num(a, sizeof a, gap, 1));
+                   app_num(a, sizeof a, gap, 1));
         else if (gap < -1)
             printf(_("                the simulation is %s %% faster: the closed form counts every step at its slowest\n"),
-                   cli_num(a, sizeof a, -gap, 1));
-        printf(_("  algbw %s GB/s, busbw %s GB/s (as NCCL's tests define them)\n"), cli_num(a, sizeof a, algbw, 1),
-               cli_num(b, sizeof b, busbw, 1));
-        printf(_("  wall time %s\n"), cli_time(a, sizeof a, wall));
+                   app_num(a, sizeof a, -gap, 1));
+        printf(_("  algbw %s GB/s, busbw %s GB/s (as NCCL's tests define them)\n"), app_num(a, sizeof a, algbw, 1),
+               app_num(b, sizeof b, busbw, 1));
+        printf(_("  wall time %s\n"), app_time(a, sizeof a, wall));
         if (trace && rc == CLI_OK) printf(_("  trace: %s (open it in https://ui.perfetto.dev)\n"), trace);
     }
     ds_destroy(s);

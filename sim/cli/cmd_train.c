@@ -225,14 +225,10 @@ static int train_open(const train_opts *o, plat_platform **pp, tm_ctx **ctx, int
     return CLI_OK;
 }
 
-static const char *pct(char *buf, size_t n, double x) { return cli_num(buf, n, x * 100, 1); }
+static const char *pct(char *buf, size_t n, double x) { return app_num(buf, n, x * 100, 1); }
 
-/* Three significant figures at most, so that a CPU's 0.233 TFLOP/s does not print as 0. */
-static const char *sig3(char *buf, size_t n, double x)
-{
-    double a = fabs(x);
-    return cli_num(buf, n, x, a == 0 || a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3);
-}
+/* Three significant figures, so that a CPU's 0.233 TFLOP/s does not print as 0. */
+static const char *sig3(char *buf, size_t n, double x) { return app_sig(buf, n, x, 3); }
 
 /* A quantity given in mega-units (MW, MWh) or tonnes, written with the prefix that reads best:
  * a laptop draws 30 W, not 0.00 MW. */
@@ -251,9 +247,9 @@ static const char *duration(char *buf, size_t n, double s)
 {
     char a[48];
     if (!isfinite(s)) snprintf(buf, n, "%s", _("never"));
-    else if (s >= 2 * 86400) snprintf(buf, n, _("%s days"), cli_num(a, sizeof a, s / 86400, 1));
-    else if (s >= 2 * 3600) snprintf(buf, n, _("%s hours"), cli_num(a, sizeof a, s / 3600, 1));
-    else return cli_time(buf, n, s);
+    else if (s >= 2 * 86400) snprintf(buf, n, _("%s days"), app_num(a, sizeof a, s / 86400, 1));
+    else if (s >= 2 * 3600) snprintf(buf, n, _("%s hours"), app_num(a, sizeof a, s / 3600, 1));
+    else return app_time(buf, n, s);
     return buf;
 }
 
@@ -328,7 +324,7 @@ static void suggest(const tm_ctx *c, const tm_model *m, const tm_plan *pl)
         char line[256], g[48];
         plan_line(line, sizeof line, m, &best.plan, best.r.dp);
         cli_error(_("the fastest plan that fits on %d GPUs with this batch: %s (%s GiB per GPU); see 'usine plan'"),
-                  pl->gpus, line, cli_num(g, sizeof g, best.r.mem.total_gib, 1));
+                  pl->gpus, line, app_num(g, sizeof g, best.r.mem.total_gib, 1));
     } else {
         cli_error(_("no plan fits on %d GPUs with a global batch of %ld: use more GPUs or a smaller model"), pl->gpus,
                   pl->gbs);
@@ -348,13 +344,13 @@ int cmd_predict(int argc, char **argv)
     if ((rc = train_open(&o, &p, &c, &part)) != CLI_OK) goto out;
     tm_result r;
     char err[512];
-    double t0 = cli_wall_s();
+    double t0 = ut_now_s();
     if (tm_predict(c, &o.model, &o.plan, o.tokens, &r, err, sizeof err) != 0) {
         cli_error("%s", err);
         rc = CLI_BAD_INPUT;
         goto out;
     }
-    double wall = cli_wall_s() - t0;
+    double wall = ut_now_s() - t0;
     const plat_partition *pt = &p->partitions[part];
     const plat_accel *acc = &p->accels[p->node_types[pt->node].accel];
     if (o.json) {
@@ -372,10 +368,10 @@ int cmd_predict(int argc, char **argv)
         char a[64], b[64], d[64], e[64], f[64], g[64], line[256];
         plan_line(line, sizeof line, &o.model, &o.plan, r.dp);
         printf(_("%s (%s billion parameters) on %s GPUs of %s/%s, %s, global batch %ld x %d tokens\n"), o.model.name,
-               cli_num(a, sizeof a, r.params / 1e9, 1), cli_num(b, sizeof b, o.plan.gpus, 0), p->id, pt->id,
+               app_num(a, sizeof a, r.params / 1e9, 1), app_num(b, sizeof b, o.plan.gpus, 0), p->id, pt->id,
                plat_prec_name((plat_prec)o.plan.prec), o.plan.gbs, o.model.seq);
         printf(_("  plan           %s, %d micro-batches per step\n"), line, r.micro_batches);
-        printf(_("  step           %s   %s tokens/s\n"), cli_time(a, sizeof a, r.step_s), cli_num(b, sizeof b, r.tokens_per_s, 0));
+        printf(_("  step           %s   %s tokens/s\n"), app_time(a, sizeof a, r.step_s), app_num(b, sizeof b, r.tokens_per_s, 0));
         printf(_("  per GPU        %s TFLOP/s model (MFU %s %%), %s TFLOP/s hardware (HFU %s %%), of %s peak\n"),
                sig3(a, sizeof a, r.model_tflops_per_gpu), pct(b, sizeof b, r.mfu),
                sig3(d, sizeof d, r.hardware_tflops_per_gpu), pct(line, sizeof line, r.hfu),
@@ -390,40 +386,40 @@ int cmd_predict(int argc, char **argv)
             { N_("optimizer"), r.b.optimizer_s },
         };
         for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
-            if (rows[i].s > 0) printf("    %-40s %12s  %5s %%\n", _(rows[i].what), cli_time(a, sizeof a, rows[i].s), pct(b, sizeof b, rows[i].s / r.step_s));
+            if (rows[i].s > 0) printf("    %-40s %12s  %5s %%\n", _(rows[i].what), app_time(a, sizeof a, rows[i].s), pct(b, sizeof b, rows[i].s / r.step_s));
         if (r.b.dp_total_s > r.b.dp_s) printf(_("    (the data-parallel reduction takes %s, %s of it hidden behind the backward pass)\n"),
-                                              cli_time(a, sizeof a, r.b.dp_total_s), cli_time(b, sizeof b, r.b.dp_total_s - r.b.dp_s));
+                                              app_time(a, sizeof a, r.b.dp_total_s), app_time(b, sizeof b, r.b.dp_total_s - r.b.dp_s));
         printf(_("  memory per GPU %s GiB of %s: weights %s, gradients %s, optimizer %s, activations %s, other %s%s\n"),
-               cli_num(a, sizeof a, r.mem.total_gib, 1), cli_num(b, sizeof b, r.mem.capacity_gib, 1),
-               cli_num(d, sizeof d, r.mem.weights_gib, 1), cli_num(line, sizeof line, r.mem.grads_gib, 1),
-               cli_num(e, sizeof e, r.mem.optimizer_gib, 1), cli_num(f, sizeof f, r.mem.activations_gib, 1),
-               cli_num(g, sizeof g, r.mem.buffers_gib + r.mem.runtime_gib, 1), r.mem.fits ? "" : _("  DOES NOT FIT"));
+               app_num(a, sizeof a, r.mem.total_gib, 1), app_num(b, sizeof b, r.mem.capacity_gib, 1),
+               app_num(d, sizeof d, r.mem.weights_gib, 1), app_num(line, sizeof line, r.mem.grads_gib, 1),
+               app_num(e, sizeof e, r.mem.optimizer_gib, 1), app_num(f, sizeof f, r.mem.activations_gib, 1),
+               app_num(g, sizeof g, r.mem.buffers_gib + r.mem.runtime_gib, 1), r.mem.fits ? "" : _("  DOES NOT FIT"));
         if (o.tokens > 0) {
-            printf(_("  training       %s billion tokens: %s steps, %s"), cli_num(a, sizeof a, o.tokens / 1e9, 0),
-                   cli_num(b, sizeof b, r.steps, 0), duration(d, sizeof d, r.time_to_train_s));
+            printf(_("  training       %s billion tokens: %s steps, %s"), app_num(a, sizeof a, o.tokens / 1e9, 0),
+                   app_num(b, sizeof b, r.steps, 0), duration(d, sizeof d, r.time_to_train_s));
             if (r.goodput < 1) printf(_(", %s with failures and checkpoints"), duration(line, sizeof line, r.wall_time_s));
             printf("\n");
         }
         if (o.tokens > 0)
             printf(_("  power          %s IT; %s GPU-hours, %s (%s with PUE %s), %s CO2e\n"),
-                   power(a, sizeof a, r.power_it_mw), cli_num(b, sizeof b, r.gpu_hours, 0),
+                   power(a, sizeof a, r.power_it_mw), app_num(b, sizeof b, r.gpu_hours, 0),
                    energy(d, sizeof d, r.energy_it_mwh), energy(line, sizeof line, r.energy_mwh),
-                   cli_num(e, sizeof e, p->facility.pue, 2), carbon(f, sizeof f, r.carbon_t));
+                   app_num(e, sizeof e, p->facility.pue, 2), carbon(f, sizeof f, r.carbon_t));
         else printf(_("  power          %s IT at full load (give --tokens for the energy of a run)\n"), power(a, sizeof a, r.power_it_mw));
         if (r.job_mtbf_s > 0)
             printf(_("  reliability    a failure every %s on these GPUs (%s over the run); checkpoint of %s written in %s, every %s (Young/Daly); goodput %s %%\n"),
-                   duration(a, sizeof a, r.job_mtbf_s), cli_num(b, sizeof b, r.interruptions, 1),
-                   cli_bytes(d, sizeof d, r.checkpoint_B), cli_time(line, sizeof line, r.checkpoint_write_s),
+                   duration(a, sizeof a, r.job_mtbf_s), app_num(b, sizeof b, r.interruptions, 1),
+                   app_bytes(d, sizeof d, r.checkpoint_B), app_time(line, sizeof line, r.checkpoint_write_s),
                    duration(e, sizeof e, r.checkpoint_interval_s), pct(f, sizeof f, r.goodput));
         else printf("%s", _("  reliability    the platform file gives no failure rate (mtbf_h): goodput not computed\n"));
-        printf(_("  input data     %s MB/s of tokens\n"), cli_num(a, sizeof a, r.data_Bps / 1e6, 2));
+        printf(_("  input data     %s MB/s of tokens\n"), app_num(a, sizeof a, r.data_Bps / 1e6, 2));
         if (!(acc->eff_matmul > 0)) printf("%s", _("  note: the accelerator has no <efficiency> in the platform file, so peak rates were used\n"));
     }
     if (!r.mem.fits) {
         char a[48], b[48], d[48];
-        cli_error(_("this plan needs %s GiB per GPU, the %s has %s GiB: %s GiB too many"), cli_num(a, sizeof a, r.mem.total_gib, 1),
-                  acc->name ? acc->name : acc->id, cli_num(b, sizeof b, r.mem.capacity_gib, 1),
-                  cli_num(d, sizeof d, r.mem.total_gib - r.mem.capacity_gib, 1));
+        cli_error(_("this plan needs %s GiB per GPU, the %s has %s GiB: %s GiB too many"), app_num(a, sizeof a, r.mem.total_gib, 1),
+                  acc->name ? acc->name : acc->id, app_num(b, sizeof b, r.mem.capacity_gib, 1),
+                  app_num(d, sizeof d, r.mem.total_gib - r.mem.capacity_gib, 1));
         suggest(c, &o.model, &o.plan);
         rc = CLI_BAD_INPUT;
     }
@@ -446,9 +442,9 @@ int cmd_plan(int argc, char **argv)
     if ((rc = train_open(&o, &p, &c, &part)) != CLI_OK) goto out;
     best = ut_calloc((size_t)o.top, sizeof *best);
     long evaluated = 0;
-    double t0 = cli_wall_s();
+    double t0 = ut_now_s();
     int found = tm_search(c, &o.model, &o.plan, best, o.top, &evaluated);
-    double wall = cli_wall_s() - t0;
+    double wall = ut_now_s() - t0;
     int shown = found < o.top ? found : o.top;
     if (o.json) {
         cJSON *j = cJSON_CreateObject();
@@ -474,15 +470,15 @@ int cmd_plan(int argc, char **argv)
     } else {
         char a[64], b[64], d[64], e[64];
         printf(_("%s on %s GPUs of %s/%s, global batch %ld: %s plans evaluated, %s fit in memory (%s)\n"),
-               o.model.name, cli_num(a, sizeof a, o.plan.gpus, 0), p->id, p->partitions[part].id, o.plan.gbs,
-               cli_num(b, sizeof b, (double)evaluated, 0), cli_num(d, sizeof d, found, 0), cli_time(e, sizeof e, wall));
+               o.model.name, app_num(a, sizeof a, o.plan.gpus, 0), p->id, p->partitions[part].id, o.plan.gbs,
+               app_num(b, sizeof b, (double)evaluated, 0), app_num(d, sizeof d, found, 0), app_time(e, sizeof e, wall));
         if (shown) printf("%s", _("   #   tp   pp  vpp   dp  mbs zero recompute       step      tokens/s    MFU   GiB/GPU\n"));
         for (int i = 0; i < shown; i++) {
             const tm_plan *pl = &best[i].plan;
             const tm_result *r = &best[i].r;
             printf("%4d %4d %4d %4d %4d %4d %4d %-9s %10s %13s %6s %9s\n", i + 1, pl->tp, pl->pp, pl->vpp, r->dp, pl->mbs,
-                   pl->zero, tm_recompute_name(pl->recompute), cli_time(a, sizeof a, r->step_s),
-                   cli_num(b, sizeof b, r->tokens_per_s, 0), pct(d, sizeof d, r->mfu), cli_num(e, sizeof e, r->mem.total_gib, 1));
+                   pl->zero, tm_recompute_name(pl->recompute), app_time(a, sizeof a, r->step_s),
+                   app_num(b, sizeof b, r->tokens_per_s, 0), pct(d, sizeof d, r->mfu), app_num(e, sizeof e, r->mem.total_gib, 1));
         }
     }
     if (!found) {
@@ -524,7 +520,7 @@ static int validate_fit(tm_ctx *c, const tm_run *rows, int n)
     double all = tm_fit_matmul(c, rows, n, use);
     char a[48], b[48];
     printf(_("Matrix-multiply efficiency fitted on the %s runs without ZeRO: %s (the platform file says %s)\n"),
-           "Megatron-LM", cli_num(a, sizeof a, all, 3), cli_num(b, sizeof b, m0, 3));
+           "Megatron-LM", app_num(a, sizeof a, all, 3), app_num(b, sizeof b, m0, 3));
     printf("%s", _("Leave-one-out: each run predicted with the efficiency fitted on the others\n"));
     tm_held_out *held = ut_calloc((size_t)(n > 0 ? n : 1), sizeof *held);
     int k = tm_fit_leave_one_out(c, rows, n, use, held);
@@ -532,9 +528,12 @@ static int validate_fit(tm_ctx *c, const tm_run *rows, int n)
     for (int i = 0; i < k; i++) {
         errs[i] = fabs(held[i].error_pct);
         worst = fmax(worst, errs[i]);
-        printf("  %-18s %s %6.3f   %+6.1f %%\n", rows[held[i].row].name, _("efficiency"), held[i].matmul, held[i].error_pct);
+        char e_s[48], err_s[48], pe[64], perr[64];
+        printf("  %-18s %s %s   %s %%\n", rows[held[i].row].name, _("efficiency"),
+               ut_pad(pe, sizeof pe, app_num(e_s, sizeof e_s, held[i].matmul, 3), -6),
+               ut_pad(perr, sizeof perr, app_signed(err_s, sizeof err_s, held[i].error_pct, 1), -6));
     }
-    printf(_("Leave-one-out |error|: median %s %%, max %s %%\n"), cli_num(a, sizeof a, median(errs, k), 1), cli_num(b, sizeof b, worst, 1));
+    printf(_("Leave-one-out |error|: median %s %%, max %s %%\n"), app_num(a, sizeof a, median(errs, k), 1), app_num(b, sizeof b, worst, 1));
     free(errs);
     free(held);
     free(use);
@@ -561,7 +560,7 @@ int cmd_validate(int argc, char **argv)
         }
     }
     char path[4096];
-    if (cli_data_file("data/published-runs.csv", path, sizeof path) != 0) {
+    if (app_data_file("data/published-runs.csv", path, sizeof path) != 0) {
         cli_error("%s", _("cannot find data/published-runs.csv in the data folder (set USINE_DATADIR?)"));
         return CLI_BAD_INPUT;
     }
@@ -633,9 +632,9 @@ int cmd_validate(int argc, char **argv)
             } else {
                 char a[48], b[48], d[48];
                 char sg[64];
-                snprintf(sg, sizeof sg, "%c%s", e < 0 ? '-' : '+', cli_num(d, sizeof d, fabs(e), 1));
+                snprintf(sg, sizeof sg, "%c%s", e < 0 ? '-' : '+', app_num(d, sizeof d, fabs(e), 1));
                 printf("%-18s %-15s %10s %10s %7s%%   mbs %d, vpp %d\n", row->name, m[k].metric,
-                       cli_num(a, sizeof a, m[k].pub, 1), cli_num(b, sizeof b, m[k].pred, 1), sg, row->plan.mbs, row->plan.vpp);
+                       app_num(a, sizeof a, m[k].pub, 1), app_num(b, sizeof b, m[k].pred, 1), sg, row->plan.mbs, row->plan.vpp);
             }
         }
     }
@@ -646,7 +645,7 @@ int cmd_validate(int argc, char **argv)
     else {
         char a[48], b[48], d[48];
         printf(_("|error|: median %s %%, mean %s %%, max %s %%; %d of %d predictions within 10 %%\n"),
-               cli_num(a, sizeof a, med, 1), cli_num(b, sizeof b, mean, 1), cli_num(d, sizeof d, nerr ? errs[nerr - 1] : 0, 1),
+               app_num(a, sizeof a, med, 1), app_num(b, sizeof b, mean, 1), app_num(d, sizeof d, nerr ? errs[nerr - 1] : 0, 1),
                nerr - over, nerr);
         if (over_zero3)
             printf("%s", _("ZeRO-3 rows: the model gives what the hardware allows (two all-gathers and one reduce-scatter of 2 bytes per\n"
@@ -677,7 +676,7 @@ int simulate_step(int argc, char **argv)
     int part;
     if ((rc = train_open(&o, &p, &c, &part)) != CLI_OK) goto out;
     char err[512];
-    double t0 = cli_wall_s();
+    double t0 = ut_now_s();
     step = tm_step_simulate(c, &o.model, &o.plan, &(tm_step_opts){ .detail = o.trace != NULL }, err, sizeof err);
     if (!step) {
         /* what only the analytic model runs: say which command runs it */
@@ -686,7 +685,7 @@ int simulate_step(int argc, char **argv)
         rc = CLI_BAD_INPUT;
         goto out;
     }
-    double wall = cli_wall_s() - t0;
+    double wall = ut_now_s() - t0;
     const ds_stats st = *tm_step_stats(step);
     const tm_result r = *tm_step_predicted(step);
     const net *nw = tm_step_net(step);
@@ -723,12 +722,13 @@ int simulate_step(int argc, char **argv)
     } else {
         char a[64], b[64], d[64], line[256];
         plan_line(line, sizeof line, &o.model, &o.plan, r.dp);
-        printf(_("%s on %s GPUs of %s/%s: one step, %d micro-batches, %s\n"), o.model.name, cli_num(a, sizeof a, o.plan.gpus, 0),
+        printf(_("%s on %s GPUs of %s/%s: one step, %d micro-batches, %s\n"), o.model.name, app_num(a, sizeof a, o.plan.gpus, 0),
                p->id, p->partitions[part].id, r.micro_batches, line);
         printf(_("  simulated      %s   (discrete-event: %s messages, %s events, %s of wall time)\n"),
-               cli_time(a, sizeof a, st.end_s), cli_num(b, sizeof b, (double)st.flows, 0),
-               cli_num(d, sizeof d, (double)st.events, 0), cli_time(line, sizeof line, wall));
-        printf(_("  analytic       %s   (usine predict); the simulation is %+.1f %% from it\n"), cli_time(a, sizeof a, r.step_s), diff);
+               app_time(a, sizeof a, st.end_s), app_num(b, sizeof b, (double)st.flows, 0),
+               app_num(d, sizeof d, (double)st.events, 0), app_time(line, sizeof line, wall));
+        printf(_("  analytic       %s   (usine predict); the simulation is %s %% from it\n"), app_time(a, sizeof a, r.step_s),
+               app_signed(b, sizeof b, diff, 1));
         if (o.trace) printf(_("  trace: %s (open it in https://ui.perfetto.dev)\n"), o.trace);
     }
 out:

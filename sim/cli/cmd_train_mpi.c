@@ -138,7 +138,7 @@ static int choose_cost(int rank, int ranks, int node_ranks, const char *platform
             if (!P) status = 2;
         } else {
             char dir[4000];
-            if (cli_user_data_dir(dir, sizeof dir) == 0) {
+            if (app_user_data_dir(dir, sizeof dir) == 0) {
                 snprintf(path, sizeof path, "%s/local.xml", dir);
                 if (access(path, R_OK) == 0) {
                     P = cli_load_platform("local", NULL, 0);
@@ -221,30 +221,30 @@ static const char *signed_pct(char *buf, size_t size, double pct)
         ut_strlcpy(buf, "-", size);
         return buf;
     }
-    snprintf(buf, size, "%s%s %%", pct > 0 ? "+" : "", cli_num(n, sizeof n, pct, fabs(pct) < 10 ? 1 : 0));
+    snprintf(buf, size, "%s%s %%", pct > 0 ? "+" : "", app_num(n, sizeof n, pct, fabs(pct) < 10 ? 1 : 0));
     return buf;
 }
 
 static void print_row(const char *label, const char *measured, const char *predicted, const char *diff)
 {
     char a[128], b[64], c[64];
-    printf("  %s %s %s %s\n", cli_pad(a, sizeof a, label, 38), cli_pad(b, sizeof b, measured, 12),
-           cli_pad(c, sizeof c, predicted, 12), diff);
+    printf("  %s %s %s %s\n", ut_pad(a, sizeof a, label, 38), ut_pad(b, sizeof b, measured, 12),
+           ut_pad(c, sizeof c, predicted, 12), diff);
 }
 
 static const char *gbs(char *buf, size_t size, double Bps)
 {
     char n[48];
-    snprintf(buf, size, "%s GB/s", cli_num(n, sizeof n, Bps / 1e9, Bps < 1e10 ? 2 : 1));
+    snprintf(buf, size, "%s GB/s", app_num(n, sizeof n, Bps / 1e9, Bps < 1e10 ? 2 : 1));
     return buf;
 }
 
-/* A latency: cli_time, or nanoseconds below a microsecond (simulated scale-up links are that fast). */
+/* A latency: app_time, or nanoseconds below a microsecond (simulated scale-up links are that fast). */
 static const char *latency(char *buf, size_t size, double s)
 {
     char n[48];
-    if (s >= 1e-6) return cli_time(buf, size, s);
-    snprintf(buf, size, "%s ns", cli_num(n, sizeof n, s * 1e9, 0));
+    if (s >= 1e-6) return app_time(buf, size, s);
+    snprintf(buf, size, "%s ns", app_num(n, sizeof n, s * 1e9, 0));
     return buf;
 }
 
@@ -256,22 +256,22 @@ static void print_text(const report *r)
              "%d steps\n"),
            r->ranks, r->nodes, r->threads, r->node_cores, r->steps);
     printf(_("  network %d -> %d x %d -> %d, %s parameters; batch %d per process, %d in all; %s\n"), k->inputs, k->width,
-           k->layers, k->classes, cli_num(a, sizeof a, (double)r->params, 0), k->batch, k->batch * r->ranks,
+           k->layers, k->classes, app_num(a, sizeof a, (double)r->params, 0), k->batch, k->batch * r->ranks,
            k->optimizer == KN_ADAM ? "Adam" : "SGD");
-    printf(_("  loss (mean over processes): first %s, last %s; held-out accuracy %s %%\n"), cli_num(a, sizeof a, r->loss_first, 4),
-           cli_num(b, sizeof b, r->loss_last, 4), cli_num(c, sizeof c, r->accuracy * 100, 1));
-    printf(_("  %s samples/s, %s GFLOP/s in all (exact count from the layer shapes)\n"), cli_num(a, sizeof a, r->samples_per_s, 0),
-           cli_num(b, sizeof b, r->gflops, 1));
+    printf(_("  loss (mean over processes): first %s, last %s; held-out accuracy %s %%\n"), app_num(a, sizeof a, r->loss_first, 4),
+           app_num(b, sizeof b, r->loss_last, 4), app_num(c, sizeof c, r->accuracy * 100, 1));
+    printf(_("  %s samples/s, %s GFLOP/s in all (exact count from the layer shapes)\n"), app_num(a, sizeof a, r->samples_per_s, 0),
+           app_num(b, sizeof b, r->gflops, 1));
     if (r->timed_steps < r->steps) printf("%s", _("  Times are means per step over the steps after the first.\n"));
     printf("\n");
     print_row("", _("measured"), _("predicted"), _("difference"));
-    print_row(_("step"), cli_time(a, sizeof a, r->step_s), cli_time(b, sizeof b, r->pred_step_s),
+    print_row(_("step"), app_time(a, sizeof a, r->step_s), app_time(b, sizeof b, r->pred_step_s),
               signed_pct(c, sizeof c, diff_pct(r->step_s, r->pred_step_s)));
-    print_row(_("  compute (forward+backward+update)"), cli_time(a, sizeof a, r->compute_s),
-              cli_time(b, sizeof b, r->pred_compute_s), signed_pct(c, sizeof c, diff_pct(r->compute_s, r->pred_compute_s)));
+    print_row(_("  compute (forward+backward+update)"), app_time(a, sizeof a, r->compute_s),
+              app_time(b, sizeof b, r->pred_compute_s), signed_pct(c, sizeof c, diff_pct(r->compute_s, r->pred_compute_s)));
     if (r->ranks > 1) { /* one process has nothing to reduce: no row to compare */
-        snprintf(d, sizeof d, _("  all-reduce of %s"), cli_bytes(e, sizeof e, r->grad_bytes));
-        print_row(d, cli_time(a, sizeof a, r->comm_s), cli_time(b, sizeof b, r->pred_comm_s),
+        snprintf(d, sizeof d, _("  all-reduce of %s"), app_bytes(e, sizeof e, r->grad_bytes));
+        print_row(d, app_time(a, sizeof a, r->comm_s), app_time(b, sizeof b, r->pred_comm_s),
                   signed_pct(c, sizeof c, diff_pct(r->comm_s, r->pred_comm_s)));
         print_row(_("  its bus bandwidth"), gbs(a, sizeof a, r->busbw_Bps), gbs(b, sizeof b, r->pred_busbw_Bps),
                   signed_pct(c, sizeof c, diff_pct(r->busbw_Bps, r->pred_busbw_Bps)));
@@ -279,7 +279,7 @@ static void print_text(const report *r)
     printf("\n");
     printf(_("Prediction: compute = %s GFLOP per step at %s GFLOP/s, the step's own sgemm calls timed on every process "
              "at once (mean);\n"),
-           cli_num(a, sizeof a, r->step_flops / 1e9, 3), cli_num(b, sizeof b, r->sgemm_gflops, 1));
+           app_num(a, sizeof a, r->step_flops / 1e9, 3), app_num(b, sizeof b, r->sgemm_gflops, 1));
     if (r->ranks < 2) {
         printf("%s", _("communication = none with one process.\n"));
         return;
@@ -452,7 +452,8 @@ int train_mpi(const kn_mlp_config *c, int steps, int threads, int json, const ch
     MPI_Allreduce(&wall, &wall_max, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
     if (agree(diverged)) {
         if (rank == 0)
-            cli_error(_("the loss stopped being a number: the learning rate %g is too high for this network"), c->lr);
+            cli_error(_("the loss stopped being a number: the learning rate %s is too high for this network"),
+                      app_g((char[48]){ 0 }, 48, c->lr));
         kn_mlp_destroy(m);
         return finish(CLI_FAILED, node);
     }

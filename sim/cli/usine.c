@@ -1,68 +1,9 @@
-/* usine.c: entry point. Decides the interface language, then hands over to a subcommand.
+/* usine.c: entry point. Decides the interface language (app_init_language), then hands over to a subcommand.
  * Every subcommand of the design is listed in --help; those that later work fills in say so. */
 #include "cli.h"
 #include "util.h"
 
-#include <limits.h>
-#include <locale.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-static char interface_lang[3] = "en";
-
-const char *cli_lang(void)
-{
-    return interface_lang;
-}
-
-static const char *lang_of_locale(const char *name)
-{
-    return name && !strncmp(name, "fr", 2) ? "fr" : name && !strncmp(name, "en", 2) ? "en" : NULL;
-}
-
-/* French or English, in this order of precedence: --lang, $USINE_LANG, the locale (LC_ALL,
- * LC_MESSAGES, LANG); anything else is English, the language of the C locale.
- * LC_NUMERIC stays "C": data files and JSON always use '.', whatever the user's locale.
- * When the language is forced, or the user's French locale is not installed on this machine,
- * gettext is pointed at it through LANGUAGE with a C.UTF-8 message locale, which glibc honours. */
-void cli_init_language(const char *forced)
-{
-    const char *got = setlocale(LC_ALL, "");
-    setlocale(LC_NUMERIC, "C");
-    const char *want = forced;
-    if (!want) want = lang_of_locale(getenv("USINE_LANG"));
-    if (!want) {
-        const char *vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
-        for (size_t i = 0; i < 3 && !want; i++) {
-            const char *v = getenv(vars[i]);
-            if (v && *v) want = lang_of_locale(v) ? lang_of_locale(v) : "en";
-        }
-    }
-    if (!want) want = "en";
-    ut_strlcpy(interface_lang, want, sizeof interface_lang);
-
-    /* gettext reads LANGUAGE first, but ignores it under the "C" message locale. */
-    setenv("LANGUAGE", want, 1);
-    const char *msgs = setlocale(LC_MESSAGES, NULL);
-    if (!got || !msgs || !strcmp(msgs, "C") || !strcmp(msgs, "POSIX")) {
-        setlocale(LC_MESSAGES, "C.UTF-8");
-        const char *ctype = setlocale(LC_CTYPE, NULL);
-        if (!ctype || !strcmp(ctype, "C") || !strcmp(ctype, "POSIX")) setlocale(LC_CTYPE, "C.UTF-8");
-    }
-
-    char dir[PATH_MAX];
-    static const char *const rel[] = { "locale", "../share/locale", "../build/locale" };
-    for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
-        snprintf(dir, sizeof dir, "%s/%s", cli_exe_dir(), rel[i]);
-        struct stat st;
-        if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
-            bindtextdomain("usine", dir);
-            break;
-        }
-    }
-    bind_textdomain_codeset("usine", "UTF-8");
-}
 
 typedef struct command {
     const char *name;
@@ -117,14 +58,14 @@ int main(int argc, char **argv)
     while (first < argc && !strncmp(argv[first], "--lang", 6)) {
         const char *v = argv[first][6] == '=' ? argv[first] + 7 : argv[first][6] == '\0' && first + 1 < argc ? argv[++first] : NULL;
         if (!v || (strcmp(v, "fr") && strcmp(v, "en"))) {
-            cli_init_language(NULL);
+            app_init_language(NULL);
             cli_error(_("--lang takes fr or en"));
             return CLI_BAD_INPUT;
         }
         lang = v;
         first++;
     }
-    cli_init_language(lang);
+    app_init_language(lang);
     if (first >= argc) {
         char *gui[] = { "gui", NULL };
         return cmd_gui(1, gui);

@@ -1,6 +1,6 @@
-/* ui_app.c: the window and its loop, and the commands that open it: `usine` / `usine gui` (the
- * desktop app), `usine gui --headless --frames N --json` (frame times, offscreen) and
- * `usine screenshot ... --out FILE.png` (one frame, offscreen, for documentation and tests).
+/* ui_app.c: the window and its loop, and the runs the command line asks for through ui_run.h
+ * (sim/cli/cmd_gui.c parses the options of `usine gui` and `usine screenshot`): the desktop app,
+ * headless frame times, and one frame offscreen to a PNG, for documentation and tests.
  *
  * Headless runs use SDL's offscreen video driver and its software renderer, the renderer a
  * student's laptop without a GPU driver falls back to, so that the frame times measured are the
@@ -10,7 +10,7 @@
 #include "ui_course.h"
 #include "ui_plot.h"
 
-#include "cli/cli.h"
+#include "app/app.h"
 #include "util.h"
 
 #include <SDL2/SDL_ttf.h>
@@ -66,30 +66,16 @@ void ui_app_request(ui_app *a)
 
 void ui_app_set_lang(ui_app *a, const char *lang)
 {
-    cli_init_language(lang);   /* the interface language, as --lang sets it at start-up */
+    app_set_language(lang);   /* the interface language, as --lang sets it at start-up */
     ui_app_request(a);         /* the scene's own words (labels, errors) are in the language it was built in */
     if (a->panel) ui_panel_relayout(a->panel);
     if (a->plots) ui_plots_scene_changed(a->plots);
 }
 
-static int cmp_str(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
-
+/* The platform picker's names: the presets, then "local" when this computer has been measured. */
 static void list_presets(ui_app *a)
 {
-    char dir[4096];
-    if (cli_platform_dir(dir, sizeof dir) != 0) return;
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t n = strlen(e->d_name);
-        if (n < 5 || strcmp(e->d_name + n - 4, ".xml")) continue;
-        a->presets = ut_realloc(a->presets, (size_t)(a->npresets + 1) * sizeof *a->presets);
-        a->presets[a->npresets] = ut_strdup(e->d_name);
-        a->presets[a->npresets++][n - 4] = '\0';
-    }
-    closedir(d);
-    qsort(a->presets, (size_t)a->npresets, sizeof *a->presets, cmp_str);
+    a->npresets = app_list_presets(&a->presets);
     if (a->local_path[0]) {
         a->presets = ut_realloc(a->presets, (size_t)(a->npresets + 1) * sizeof *a->presets);
         a->presets[a->npresets++] = ut_strdup("local");
@@ -99,27 +85,16 @@ static void list_presets(ui_app *a)
 /* The default course: installed next to the platforms, or in the source tree. */
 static int default_course(char *buf, size_t size)
 {
-    if (cli_data_file("courses/fondamentaux/index.lua", buf, size) == 0) {
+    if (app_data_file("courses/fondamentaux/index.lua", buf, size) == 0) {
         buf[strlen(buf) - strlen("/index.lua")] = '\0';
         return 0;
     }
-    snprintf(buf, size, "%s/../courses/fondamentaux", cli_exe_dir());
+    snprintf(buf, size, "%s/../courses/fondamentaux", app_exe_dir());
     char idx[4096];
     snprintf(idx, sizeof idx, "%s/index.lua", buf);
     FILE *f = fopen(idx, "r");
     if (!f) return -1;
     fclose(f);
-    return 0;
-}
-
-static int parse_size(const char *s, int *w, int *h)
-{
-    char *end;
-    long x = strtol(s, &end, 10);
-    if (*end != 'x' && *end != 'X') return -1;
-    long y = strtol(end + 1, &end, 10);
-    if (*end || x < 320 || y < 240 || x > 8192 || y > 8192) return -1;
-    *w = (int)x, *h = (int)y;
     return 0;
 }
 
@@ -133,13 +108,8 @@ int ui_app_init(ui_app *a, const ui_options *o, char *err, size_t n)
     a->show_panel = 1;
     xmlInitParser();   /* before threads that read platform files */
 
-    char dir[4096] = "", user[4096] = "";
-    cli_platform_dir(dir, sizeof dir);
-    if (cli_user_data_dir(user, sizeof user) == 0) snprintf(a->local_path, sizeof a->local_path, "%s/local.xml", user);
-    FILE *lf = a->local_path[0] ? fopen(a->local_path, "r") : NULL;
-    if (lf) fclose(lf);
-    else a->local_path[0] = '\0';
-    snprintf(a->platform_dirs, sizeof a->platform_dirs, "%s:%s", dir, user);
+    if (app_local_platform(a->local_path, sizeof a->local_path) != 0) a->local_path[0] = '\0';
+    app_platform_dirs(a->platform_dirs, sizeof a->platform_dirs);
     list_presets(a);
 
     if (a->headless) {
@@ -234,8 +204,7 @@ void ui_app_quit(ui_app *a)
     ui_scene_free(a->scene);
     ui_layout_free(a->layout);
     ui_text_destroy(a->tx);
-    for (int i = 0; i < a->npresets; i++) free(a->presets[i]);
-    free(a->presets);
+    app_free_names(a->presets, a->npresets);
     if (a->ren) SDL_DestroyRenderer(a->ren);
     if (a->win) SDL_DestroyWindow(a->win);
     if (TTF_WasInit()) TTF_Quit();
@@ -456,7 +425,7 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
         case SDLK_PAGEDOWN:
             if (a->panel) ui_panel_next_exercise(a, a->panel, k == SDLK_PAGEDOWN ? 1 : -1);
             break;
-        case SDLK_l: ui_app_set_lang(a, strcmp(cli_lang(), "fr") ? "fr" : "en"); break;
+        case SDLK_l: ui_app_set_lang(a, strcmp(app_lang(), "fr") ? "fr" : "en"); break;
         case SDLK_0: a->camera_set = 0; break;
         default: break;
         }
@@ -468,23 +437,11 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
 }
 
 /* ----------------------------------------------------------------------------------------- */
-/* Commands. */
+/* Runs, for the command line (ui_run.h). */
 
-static void usage(FILE *out, const char *cmd)
+static void report_error(ui_report *r, const char *msg)
 {
-    if (!strcmp(cmd, "screenshot"))
-        fprintf(out, "%s", _("Usage: usine screenshot [--platform FILE|NAME] [--partition ID] [--model NAME] [--tp N] [--pp N]\n"
-                             "                        [--gpus N] [--mbs N] [--course DIR] [--exercise ID] [--no-course]\n"
-                             "                        [--view factory|plots|help] [--at FRACTION] [--size WxH] [--keys K,K...] --out FILE.png\n"
-                             "Renders one frame of the desktop app without a display (SDL's offscreen driver, software renderer),\n"
-                             "after the simulation of the scenario has finished; --at picks the instant in the step (0 to 1, default 0.4).\n"));
-    else
-        fprintf(out, "%s", _("Usage: usine gui [--platform FILE|NAME] [--partition ID] [--model NAME] [--tp N] [--pp N] [--gpus N]\n"
-                             "                 [--mbs N] [--course DIR] [--exercise ID] [--no-course] [--size WxH]\n"
-                             "                 [--headless --frames N [--json] [--keys K,K...]]\n"
-                             "The desktop app (also 'usine' alone). --headless renders N animated frames offscreen with the\n"
-                             "software renderer, once the simulation has finished, and reports the frame times (p50, p99).\n"
-                             "Press F1 in the window for the keys.\n"));
+    if (r->nerrors < (int)(sizeof r->errors / sizeof *r->errors)) ut_strlcpy(r->errors[r->nerrors++], msg, sizeof r->errors[0]);
 }
 
 /* Press keys, as the window would receive them: "Tab,Shift+t,F1" (SDL's key names). With a NULL
@@ -505,95 +462,16 @@ static int press_keys(ui_app *a, const char *list)
     return 0;
 }
 
-static int parse_int(const char *v, int lo, int hi, int *out)
+int ui_keys_valid(const char *list)
 {
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (errno || *end || end == v || x < lo || x > hi) return -1;
-    *out = (int)x;
-    return 0;
-}
-
-static int parse(int argc, char **argv, const char *cmd, ui_options *o, int *no_course)
-{
-    memset(o, 0, sizeof *o);
-    o->w = 1600, o->h = 900, o->at = 0.4;
-    for (int i = 1; i < argc; i++) {
-        const char *k = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(k, "--help") || !strcmp(k, "-h")) {
-            usage(stdout, cmd);
-            return CLI_OK;
-        }
-        if (!strcmp(k, "--headless") && strcmp(cmd, "screenshot")) { o->headless = 1; continue; }
-        if (!strcmp(k, "--json") && strcmp(cmd, "screenshot")) { o->json = 1; continue; }
-        if (!strcmp(k, "--no-course")) { *no_course = 1; continue; }
-        static const char *const with_value[] = { "--platform", "--partition", "--model", "--course", "--exercise", "--size",
-                                                  "--frames", "--out", "--view", "--at", "--tp", "--pp", "--gpus", "--mbs",
-                                                  "--keys" };
-        size_t j = 0;
-        while (j < sizeof with_value / sizeof *with_value && strcmp(k, with_value[j])) j++;
-        if (j == sizeof with_value / sizeof *with_value) {
-            cli_error(_("unknown option '%s'; see 'usine %s --help'"), k, cmd);
-            return CLI_BAD_INPUT;
-        }
-        if (!v) {
-            cli_error(_("%s needs a value; see 'usine %s --help'"), k, cmd);
-            return CLI_BAD_INPUT;
-        }
-        i++;
-        int bad = 0;
-        if (!strcmp(k, "--platform")) o->platform = v;
-        else if (!strcmp(k, "--partition")) o->partition = v;
-        else if (!strcmp(k, "--model")) o->model = v;
-        else if (!strcmp(k, "--course")) o->course = v;
-        else if (!strcmp(k, "--exercise")) o->exercise = v;
-        else if (!strcmp(k, "--out")) o->out = v;
-        else if (!strcmp(k, "--keys")) {
-            o->keys = v;
-            bad = press_keys(NULL, v) != 0;
-        }
-        else if (!strcmp(k, "--view")) {
-            o->view = v;
-            bad = strcmp(v, "factory") && strcmp(v, "plots") && strcmp(v, "help");
-        } else if (!strcmp(k, "--size")) bad = parse_size(v, &o->w, &o->h);
-        else if (!strcmp(k, "--frames")) bad = parse_int(v, 1, 1000000, &o->frames);
-        else if (!strcmp(k, "--tp")) bad = parse_int(v, 1, 1024, &o->tp);
-        else if (!strcmp(k, "--pp")) bad = parse_int(v, 1, 1024, &o->pp);
-        else if (!strcmp(k, "--gpus")) bad = parse_int(v, 1, 1 << 24, &o->gpus);
-        else if (!strcmp(k, "--mbs")) bad = parse_int(v, 1, 4096, &o->mbs);
-        else if (!strcmp(k, "--at")) {
-            char *end;
-            o->at = strtod(v, &end);
-            bad = *end || end == v || !(o->at >= 0 && o->at <= 1);
-        }
-        if (bad && !strcmp(k, "--keys")) {
-            cli_error(_("--keys: unknown key in '%s' (SDL's names, such as Tab, Space, F1, Shift+t)"), v);
-            return CLI_BAD_INPUT;
-        }
-        if (bad) {
-            cli_error(_("bad value '%s' for %s; see 'usine %s --help'"), v, k, cmd);
-            return CLI_BAD_INPUT;
-        }
-    }
-    if (o->model && !tm_model_preset(o->model)) {
-        cli_error(_("unknown --model '%s'; see 'usine simulate step --help' for the list"), o->model);
-        return CLI_BAD_INPUT;
-    }
-    if (o->exercise && !o->course) {
-        cli_error("%s", _("--exercise needs --course DIR"));
-        return CLI_BAD_INPUT;
-    }
-    if (o->headless && !o->frames) o->frames = 120;
-    return -1;
+    return press_keys(NULL, list) == 0;
 }
 
 /* Wait for the worker's scene (and the exercise's first check) so that a headless frame shows them. */
 static int wait_ready(ui_app *a, double limit_s)
 {
-    double t0 = cli_wall_s();
-    while (cli_wall_s() - t0 < limit_s) {
+    double t0 = ut_now_s();
+    while (ut_now_s() - t0 < limit_s) {
         ui_scene *s = ui_worker_take(&a->worker);
         if (s) adopt_scene(a, s);
         if (a->panel) ui_panel_tick(a, a->panel);
@@ -666,43 +544,38 @@ static cJSON *frames_json(ui_app *a, int frames, double first_ms, double ready_m
     cJSON_AddBoolToObject(v, "panel", a->show_panel && a->panel);
     cJSON_AddBoolToObject(v, "help", a->show_help);
     cJSON_AddBoolToObject(v, "per_gpu_timeline", a->gantt_per_gpu);
-    cJSON_AddStringToObject(v, "lang", cli_lang());
+    cJSON_AddStringToObject(v, "lang", app_lang());
     cJSON_AddNumberToObject(v, "speed", a->speed);
     cJSON_AddBoolToObject(v, "playing", a->playing);
     return j;
 }
 
-/* N frames at 1/60 s of playback each, timed; prints their times. */
-static void timed_frames(ui_app *a, const ui_options *o, double first_ms, double ready_ms)
+/* N frames at 1/60 s of playback each, timed; their times go to the report. */
+static void timed_frames(ui_app *a, const ui_options *o, double first_ms, double ready_ms, ui_report *r)
 {
     double *ms = ut_malloc((size_t)o->frames * sizeof *ms);
     a->mouse_x = a->r_factory.x + a->r_factory.w / 2, a->mouse_y = a->r_factory.y + a->r_factory.h / 2;
     for (int i = 0; i < o->frames; i++) {
         SDL_Event e;
         while (SDL_PollEvent(&e)) ui_app_event(a, &e);
-        double t0 = cli_wall_s();
+        double t0 = ut_now_s();
         ui_app_frame(a, 1.0 / 60);
         SDL_RenderPresent(a->ren);
-        ms[i] = (cli_wall_s() - t0) * 1e3;
+        ms[i] = (ut_now_s() - t0) * 1e3;
     }
     qsort(ms, (size_t)o->frames, sizeof *ms, cmp_double);
     double p50 = ms[o->frames / 2], p99 = ms[(int)ceil(o->frames * 0.99) - 1], mx = ms[o->frames - 1];
-    if (o->json) cli_print_json(frames_json(a, o->frames, first_ms, ready_ms, p50, p99, mx));
-    else
-        printf(_("%d frames at %dx%d, %ld GPUs drawn (%d simulated): p50 %.2f ms, p99 %.2f ms, max %.2f ms; "
-                 "first frame %.0f ms after start\n"),
-               o->frames, a->w, a->h, a->layout ? (long)a->layout->nodes * a->layout->gpn : 0L, a->scene ? a->scene->plan.gpus : 0,
-               p50, p99, mx, first_ms);
+    r->frames = frames_json(a, o->frames, first_ms, ready_ms, p50, p99, mx);
     free(ms);
 }
 
 /* Without a display: the first frame at once (what a user sees at start-up), then, once the scene
  * is ready and the keys pressed, one frame to a PNG (screenshot) or the timed frames. */
-static int headless(ui_app *a, const ui_options *o, int shot, double t_start)
+static int headless(ui_app *a, const ui_options *o, int shot, double t_start, ui_report *r)
 {
     ui_app_frame(a, 0);
     SDL_RenderPresent(a->ren);
-    double first_ms = (cli_wall_s() - t_start) * 1e3, tw = cli_wall_s();
+    double first_ms = (ut_now_s() - t_start) * 1e3, tw = ut_now_s();
     int ready = wait_ready(a, 600) == 0;
     if (ready && o->keys) {
         press_keys(a, o->keys);
@@ -713,16 +586,16 @@ static int headless(ui_app *a, const ui_options *o, int shot, double t_start)
         ready = wait_ready(a, 600) == 0;
     }
     if (!ready) {
-        cli_error("%s", _("the simulation did not finish in 10 minutes"));
-        return CLI_FAILED;
+        report_error(r, _("the simulation did not finish in 10 minutes"));
+        return UI_FAILED;
     }
-    double ready_ms = (cli_wall_s() - tw) * 1e3;
-    int rc = CLI_OK;
-    if (a->scene && a->scene->error[0]) cli_error("%s", a->scene->error), rc = CLI_BAD_INPUT;
+    double ready_ms = (ut_now_s() - tw) * 1e3;
+    int rc = UI_OK;
+    if (a->scene && a->scene->error[0]) report_error(r, a->scene->error), rc = UI_BAD_INPUT;
     if (a->panel && ui_panel_error(a->panel))   /* a broken course or exercise: shown, and said */
-        cli_error("%s", ui_panel_error(a->panel)), rc = CLI_BAD_INPUT;
+        report_error(r, ui_panel_error(a->panel)), rc = UI_BAD_INPUT;
     if (!shot) {
-        timed_frames(a, o, first_ms, ready_ms);
+        timed_frames(a, o, first_ms, ready_ms, r);
         return rc;
     }
     if (a->scene && a->scene->st.end_s > 0) a->t_step_s = a->elapsed_s = o->at * a->scene->st.end_s;
@@ -731,62 +604,54 @@ static int headless(ui_app *a, const ui_options *o, int shot, double t_start)
     ui_app_frame(a, 1.0 / 60);
     char err[1024];
     if (write_png(a, o->out, err, sizeof err) != 0) {
-        cli_error("%s", err);
-        return CLI_BAD_INPUT;
+        report_error(r, err);
+        return UI_BAD_INPUT;
     }
-    if (rc == CLI_OK) printf(_("%s: %dx%d, %s\n"), o->out, a->w, a->h, a->scene && a->scene->plat ? a->scene->plat->id : "");
+    r->w = a->w, r->h = a->h;
+    ut_strlcpy(r->platform, a->scene && a->scene->plat ? a->scene->plat->id : "", sizeof r->platform);
     return rc;
 }
 
-static int run(int argc, char **argv, const char *cmd)
+/* The interactive loop: about 60 frames a second. */
+static void interactive(ui_app *a)
 {
-    double t_start = cli_wall_s();
-    ui_options o;
-    int no_course = 0;
-    int rc = parse(argc, argv, cmd, &o, &no_course);
-    if (rc >= 0) return rc;
-    int shot = !strcmp(cmd, "screenshot");
-    if (shot) {
-        if (!o.out) {
-            cli_error(_("screenshot needs --out FILE.png; see 'usine screenshot --help'"));
-            return CLI_BAD_INPUT;
-        }
-        o.headless = 1;
-    }
-    if (no_course) o.course = "";   /* no panel */
-    ui_app a;
-    char err[1024];
-    if (ui_app_init(&a, &o, err, sizeof err) != 0) {
-        cli_error("%s", err);
-        ui_app_quit(&a);
-        return CLI_BAD_INPUT;
-    }
-    if (o.view && !strcmp(o.view, "plots")) a.view = UI_VIEW_PLOTS;
-    if (o.view && !strcmp(o.view, "help")) a.show_help = 1;
-    if (o.headless) {
-        rc = headless(&a, &o, shot, t_start);
-        ui_app_quit(&a);
-        return rc;
-    }
-
-    /* the interactive loop: about 60 frames a second */
-    double last = cli_wall_s();
+    double last = ut_now_s();
     for (int quit = 0; !quit;) {
         SDL_Event e;
         while (SDL_PollEvent(&e))
-            if (ui_app_event(&a, &e)) quit = 1;
+            if (ui_app_event(a, &e)) quit = 1;
         if (quit) break;
-        double now = cli_wall_s(), dt = now - last;
+        double now = ut_now_s(), dt = now - last;
         last = now;
         if (dt > 0.25) dt = 0.25;
-        ui_app_frame(&a, dt);
-        SDL_RenderPresent(a.ren);
-        double spent = cli_wall_s() - now;
+        ui_app_frame(a, dt);
+        SDL_RenderPresent(a->ren);
+        double spent = ut_now_s() - now;
         if (spent < 1.0 / 60) SDL_Delay((Uint32)((1.0 / 60 - spent) * 1000));
     }
-    ui_app_quit(&a);
-    return CLI_OK;
 }
 
-int cmd_gui(int argc, char **argv) { return run(argc, argv, "gui"); }
-int cmd_screenshot(int argc, char **argv) { return run(argc, argv, "screenshot"); }
+static int run(const ui_options *opt, int shot, ui_report *r)
+{
+    double t_start = ut_now_s();
+    memset(r, 0, sizeof *r);
+    ui_options o = *opt;
+    if (shot) o.headless = 1;
+    ui_app a;
+    char err[1024];
+    if (ui_app_init(&a, &o, err, sizeof err) != 0) {
+        report_error(r, err);
+        ui_app_quit(&a);
+        return UI_BAD_INPUT;
+    }
+    if (o.view && !strcmp(o.view, "plots")) a.view = UI_VIEW_PLOTS;
+    if (o.view && !strcmp(o.view, "help")) a.show_help = 1;
+    int rc = UI_OK;
+    if (o.headless) rc = headless(&a, &o, shot, t_start, r);
+    else interactive(&a);
+    ui_app_quit(&a);
+    return rc;
+}
+
+int ui_run(const ui_options *o, ui_report *r) { return run(o, 0, r); }
+int ui_screenshot(const ui_options *o, ui_report *r) { return run(o, 1, r); }

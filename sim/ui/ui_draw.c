@@ -8,7 +8,7 @@
  * nodes, and nodes into racks, when they would be smaller than a few pixels. */
 #include "ui_gfx.h"
 
-#include "cli/cli.h"
+#include "app/app.h"
 #include "util.h"
 
 #include <math.h>
@@ -86,34 +86,8 @@ void ui_draw_thick_line(SDL_Renderer *r, float x0, float y0, float x1, float y1,
 }
 
 /* ----------------------------------------------------------------------------------------- */
-/* Numbers for people come from cli_num, in the interface language (cli_lang). */
-
-/* Three significant digits, whatever the size. */
-static int sig_decimals(double v)
-{
-    double m = fabs(v);
-    return m >= 100 ? 0 : m >= 10 ? 1 : m >= 1 ? 2 : 3;
-}
-
-static const char *fmt_time(char *buf, size_t size, double s)
-{
-    char n[48];
-    if (s == 0) return snprintf(buf, size, "0 s"), buf;
-    static const struct { double unit; const char *name; } u[] = {
-        { 86400 * 365.25, "a" }, { 86400, "d" }, { 3600, "h" }, { 60, "min" }, { 1, "s" }, { 1e-3, "ms" }, { 1e-6, "µs" },
-    };
-    for (size_t i = 0; i < sizeof u / sizeof *u; i++) {
-        if (fabs(s) >= u[i].unit || i + 1 == sizeof u / sizeof *u) {
-            double v = s / u[i].unit;
-            const char *name = u[i].name;
-            if (!strcmp(name, "a")) name = _("years");
-            if (!strcmp(name, "d")) name = _("days");
-            snprintf(buf, size, "%s %s", cli_num(n, sizeof n, v, sig_decimals(v)), name);
-            return buf;
-        }
-    }
-    return buf;
-}
+/* Numbers for people come from the application layer (app_num, app_sig, app_duration), in the
+ * interface language. */
 
 /* ----------------------------------------------------------------------------------------- */
 /* Camera. */
@@ -406,7 +380,7 @@ static void draw_hover(ui_app *a)
             int tp = s->plan.tp, dp = s->r.dp;
             snprintf(lines[n++], sizeof lines[0], _("tensor rank %d, replica %d, pipeline stage %d"), g % tp, g / tp % dp, g / (tp * dp));
             snprintf(lines[n++], sizeof lines[0], _("computing %s %% of the step (simulation)"),
-                     cli_num(b1, sizeof b1, 100 * tl_gpu_busy_s(s->timeline, g, TL_COMPUTE) / s->st.end_s, 1));
+                     app_num(b1, sizeof b1, 100 * tl_gpu_busy_s(s->timeline, g, TL_COMPUTE) / s->st.end_s, 1));
         }
         break;
     }
@@ -415,8 +389,8 @@ static void draw_hover(ui_app *a)
         const plat_node *nd = &s->plat->node_types[s->plat->partitions[s->part].node];
         snprintf(lines[n++], sizeof lines[0], _("node %d (%s), rack %d"), v, nd->id, v / l->nodes_per_rack);
         snprintf(lines[n++], sizeof lines[0], _("%d GPUs, %d NICs of %s Gb/s, %s"), l->gpn, nd->nics,
-                 cli_num(b1, sizeof b1, nd->nic_gbit_s, 0), nd->scaleup_kind ? nd->scaleup_kind : "");
-        snprintf(lines[n++], sizeof lines[0], _("%s kW at full load"), cli_num(b2, sizeof b2, plat_node_power_w(s->plat, s->plat->partitions[s->part].node) / 1000, 1));
+                 app_num(b1, sizeof b1, nd->nic_gbit_s, 0), nd->scaleup_kind ? nd->scaleup_kind : "");
+        snprintf(lines[n++], sizeof lines[0], _("%s kW at full load"), app_num(b2, sizeof b2, plat_node_power_w(s->plat, s->plat->partitions[s->part].node) / 1000, 1));
         break;
     }
     case 3:
@@ -430,9 +404,9 @@ static void draw_hover(ui_app *a)
             if (c->links[i] < s->nw->nlinks) cap += s->link_cap_Bps[c->links[i]];
         snprintf(lines[n++], sizeof lines[0], "%s", c->kind ? _("switch-to-switch links") : _("rack to its switch (the nodes' NICs)"));
         if (c->nlinks) {
-            snprintf(lines[n++], sizeof lines[0], _("load %s %% (simulation)"), cli_num(b1, sizeof b1, 100 * fmin(u, 9.99), 0));
-            snprintf(lines[n++], sizeof lines[0], _("up %s GB/s, down %s GB/s"), cli_num(b1, sizeof b1, up / 1e9, 1), cli_num(b2, sizeof b2, down / 1e9, 1));
-            snprintf(lines[n++], sizeof lines[0], _("capacity %s GB/s each way"), cli_num(b1, sizeof b1, cap / 2 / 1e9, 0));
+            snprintf(lines[n++], sizeof lines[0], _("load %s %% (simulation)"), app_num(b1, sizeof b1, 100 * fmin(u, 9.99), 0));
+            snprintf(lines[n++], sizeof lines[0], _("up %s GB/s, down %s GB/s"), app_num(b1, sizeof b1, up / 1e9, 1), app_num(b2, sizeof b2, down / 1e9, 1));
+            snprintf(lines[n++], sizeof lines[0], _("capacity %s GB/s each way"), app_num(b1, sizeof b1, cap / 2 / 1e9, 0));
         } else {
             snprintf(lines[n++], sizeof lines[0], "%s", _("not simulated (outside the job)"));
         }
@@ -516,7 +490,7 @@ static void draw_timeline(ui_app *a)
     for (int k = 0; k <= 4; k++) {
         int x = x0 + gw * k / 4;
         ui_draw_fill(ren, x, bottom, 1, 4, ui_dim);
-        ui_text_draw(a->tx, UI_F_SMALL, fmt_time(b1, sizeof b1, T * k / 4), x, bottom + 2, ui_dim, k == 0 ? UI_LEFT : k == 4 ? UI_RIGHT : UI_CENTER);
+        ui_text_draw(a->tx, UI_F_SMALL, app_duration(b1, sizeof b1, T * k / 4), x, bottom + 2, ui_dim, k == 0 ? UI_LEFT : k == 4 ? UI_RIGHT : UI_CENTER);
     }
     int cx = x0 + (int)(a->t_step_s / T * gw);
     ui_draw_fill(ren, cx - 1, top - 4, 3, bottom - top + 8, ui_fg);
@@ -558,7 +532,7 @@ static int draw_controls(ui_app *a, int y)
         case UI_C_MODEL: name = _("Model"); snprintf(val, sizeof val, "%s", a->sc.model); break;
         case UI_C_GPUS:
             name = _("GPUs");
-            snprintf(val, sizeof val, "%s", a->sc.gpus ? cli_num(b1, sizeof b1, a->sc.gpus, 0) : s && s->plan.gpus ? cli_num(b1, sizeof b1, s->plan.gpus, 0) : _("all"));
+            snprintf(val, sizeof val, "%s", a->sc.gpus ? app_num(b1, sizeof b1, a->sc.gpus, 0) : s && s->plan.gpus ? app_num(b1, sizeof b1, s->plan.gpus, 0) : _("all"));
             break;
         case UI_C_TP: name = _("Tensor (tp)"); snprintf(val, sizeof val, "%d", a->sc.tp); break;
         case UI_C_PP: name = _("Pipeline (pp)"); snprintf(val, sizeof val, "%d", a->sc.pp); break;
@@ -684,28 +658,29 @@ static int draw_hud(ui_app *a, int y)
     if (!s || !s->tracks) return y;
     double T = s->st.end_s;
     double peak = s->r.peak_tflops * 1e12;
-    y = hud_row(a, y, _("simulated time"), fmt_time(v, sizeof v, a->elapsed_s));
-    snprintf(v, sizeof v, _("%ld, at %s %%"), a->steps_done + 1, cli_num(b1, sizeof b1, 100 * a->t_step_s / T, 0));
+    y = hud_row(a, y, _("simulated time"), app_duration(v, sizeof v, a->elapsed_s));
+    snprintf(v, sizeof v, _("%ld, at %s %%"), a->steps_done + 1, app_num(b1, sizeof b1, 100 * a->t_step_s / T, 0));
     y = hud_row(a, y, _("step"), v);
-    y = hud_row(a, y, _("step time"), fmt_time(v, sizeof v, T));
-    y = hud_row(a, y, _("tokens/s"), cli_num(v, sizeof v, s->r.tokens_per_step / T, 0));
-    snprintf(v, sizeof v, "%s %%", cli_num(b1, sizeof b1, 100 * s->r.model_flops_step / (T * s->plan.gpus * peak), 1));
+    y = hud_row(a, y, _("step time"), app_duration(v, sizeof v, T));
+    y = hud_row(a, y, _("tokens/s"), app_num(v, sizeof v, s->r.tokens_per_step / T, 0));
+    app_pct(v, sizeof v, 100 * s->r.model_flops_step / (T * s->plan.gpus * peak), 1);
     y = hud_row(a, y, _("MFU"), v);
 
     y += (int)(6 * a->scale);
     ui_text_draw(a->tx, UI_F_H3, _("Analytic model, same job"), x, y, ui_accent, UI_LEFT);
     y += ui_text_line(a->tx, UI_F_H3) + 2;
-    snprintf(v, sizeof v, _("%s (%+.1f %%)"), fmt_time(b1, sizeof b1, s->r.step_s), (s->r.step_s - T) / T * 100);
+    snprintf(v, sizeof v, _("%s (%s %%)"), app_duration(b1, sizeof b1, s->r.step_s),
+             app_signed(b2, sizeof b2, (s->r.step_s - T) / T * 100, 1));
     y = hud_row(a, y, _("step time"), v);
     double pue = s->plat->facility.pue;
     double mw = s->r.power_it_mw * pue;
-    snprintf(v, sizeof v, "%s MW", cli_num(b1, sizeof b1, mw, sig_decimals(mw)));
+    snprintf(v, sizeof v, "%s MW", app_sig(b1, sizeof b1, mw, 3));
     y = hud_row(a, y, _("power (with PUE)"), v);
     double mwh = mw * a->elapsed_s / 3600;
-    if (mwh < 1) snprintf(v, sizeof v, "%s kWh", cli_num(b1, sizeof b1, mwh * 1000, sig_decimals(mwh * 1000)));
-    else snprintf(v, sizeof v, "%s MWh", cli_num(b1, sizeof b1, mwh, sig_decimals(mwh)));
+    if (mwh < 1) snprintf(v, sizeof v, "%s kWh", app_sig(b1, sizeof b1, mwh * 1000, 3));
+    else snprintf(v, sizeof v, "%s MWh", app_sig(b1, sizeof b1, mwh, 3));
     y = hud_row(a, y, _("energy so far"), v);
-    snprintf(v, sizeof v, "%s / %s GiB", cli_num(b1, sizeof b1, s->r.mem.total_gib, 1), cli_num(b2, sizeof b2, s->r.mem.capacity_gib, 0));
+    snprintf(v, sizeof v, "%s / %s GiB", app_num(b1, sizeof b1, s->r.mem.total_gib, 1), app_num(b2, sizeof b2, s->r.mem.capacity_gib, 0));
     y = hud_row(a, y, _("memory per GPU"), v);
     const char *model = _("[model]");
     y += (int)(10 * a->scale);
@@ -729,13 +704,13 @@ static int draw_hud(ui_app *a, int y)
         }
         char b3[64], b4[64], fit[200];
         int fw = a->r_left.w - (int)(30 * a->scale);
-        snprintf(v, sizeof v, _("%s GPUs: %s tokens/s"), cli_num(b1, sizeof b1, e->plan.gpus, 0),
-                 cli_num(b2, sizeof b2, e->r.tokens_per_s, 0));
+        snprintf(v, sizeof v, _("%s GPUs: %s tokens/s"), app_num(b1, sizeof b1, e->plan.gpus, 0),
+                 app_num(b2, sizeof b2, e->r.tokens_per_s, 0));
         ui_text_fit(a->tx, UI_F_SMALL, v, fw, fit, sizeof fit);
         ui_text_draw(a->tx, UI_F_SMALL, fit, x + 8, y, ui_fg, UI_LEFT);
         y += ui_text_line(a->tx, UI_F_SMALL);
-        snprintf(v, sizeof v, _("MFU %s %%, %s MW; tp %d, pp %d, dp %d, mbs %d %s"), cli_num(b3, sizeof b3, 100 * e->r.mfu, 0),
-                 cli_num(b4, sizeof b4, e->r.power_it_mw, sig_decimals(e->r.power_it_mw)), e->plan.tp, e->plan.pp, e->r.dp,
+        snprintf(v, sizeof v, _("MFU %s %%, %s MW; tp %d, pp %d, dp %d, mbs %d %s"), app_num(b3, sizeof b3, 100 * e->r.mfu, 0),
+                 app_sig(b4, sizeof b4, e->r.power_it_mw, 3), e->plan.tp, e->plan.pp, e->r.dp,
                  e->plan.mbs, model);
         ui_text_fit(a->tx, UI_F_SMALL, v, fw, fit, sizeof fit);
         ui_text_draw(a->tx, UI_F_SMALL, fit, x + 8, y, ui_dim, UI_LEFT);
@@ -757,14 +732,14 @@ static void draw_top(ui_app *a)
     char t[256], b1[64];
     if (s && s->plat) {
         snprintf(t, sizeof t, _("%s, partition %s: %s on %s GPUs"), s->plat->name, s->plat->partitions[s->part].id,
-                 s->model.name[0] ? s->model.name : s->sc.model, cli_num(b1, sizeof b1, s->plan.gpus, 0));
+                 s->model.name[0] ? s->model.name : s->sc.model, app_num(b1, sizeof b1, s->plan.gpus, 0));
         x += ui_text_draw(a->tx, UI_F_BODY, t, x, y + 2, ui_fg, UI_LEFT) + pad;
     }
     /* right side: playback and help */
     double sp = a->speed;
     if (sp <= 0) snprintf(t, sizeof t, "%s", a->playing ? _("playing") : _("paused"));
-    else if (sp >= 1) snprintf(t, sizeof t, "%s  ×%s", a->playing ? _("playing") : _("paused"), cli_num(b1, sizeof b1, sp, 0));
-    else snprintf(t, sizeof t, _("%s  ×%s (slow motion)"), a->playing ? _("playing") : _("paused"), cli_num(b1, sizeof b1, sp, sp >= 0.1 ? 1 : sp >= 0.01 ? 2 : 3));
+    else if (sp >= 1) snprintf(t, sizeof t, "%s  ×%s", a->playing ? _("playing") : _("paused"), app_num(b1, sizeof b1, sp, 0));
+    else snprintf(t, sizeof t, _("%s  ×%s (slow motion)"), a->playing ? _("playing") : _("paused"), app_num(b1, sizeof b1, sp, sp >= 0.1 ? 1 : sp >= 0.01 ? 2 : 3));
     int rx = r.x + r.w - pad;
     rx -= ui_text_draw(a->tx, UI_F_SMALL, _("F1: help · L: language"), rx, y + 4, ui_dim, UI_RIGHT) + 2 * pad;
     ui_text_draw(a->tx, UI_F_BODY, t, rx, y + 2, a->playing ? ui_good : ui_dim, UI_RIGHT);

@@ -6,6 +6,7 @@
 #include <SDL2/SDL.h>
 
 #include "ui.h"
+#include "ui_run.h"
 
 /* ----------------------------------------------------------------------------------------- */
 /* Text: DejaVu fonts found through fontconfig, sized by the interface scale; rendered strings are
@@ -86,19 +87,6 @@ typedef struct ui_app {
     double last_frame_ms;
 } ui_app;
 
-/* Options from the command line. */
-typedef struct ui_options {
-    const char *platform, *partition, *model;
-    const char *course, *exercise;
-    int w, h;
-    int headless, frames, json;
-    const char *out;             /* screenshot file */
-    const char *view;            /* "factory", "plots" */
-    const char *keys;            /* headless: keys pressed once the scene is ready, "Tab,Shift+t" */
-    double at;                   /* screenshot: fraction of the step to show */
-    int tp, pp, gpus, mbs;
-} ui_options;
-
 int ui_app_init(ui_app *a, const ui_options *o, char *err, size_t err_size);
 void ui_app_quit(ui_app *a);
 void ui_app_frame(ui_app *a, double dt_s);                          /* advance the clock and draw */
@@ -106,7 +94,7 @@ int ui_app_event(ui_app *a, const SDL_Event *e);                    /* 1: quit a
 void ui_app_set_message(ui_app *a, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ui_app_request(ui_app *a);                                     /* scenario changed: re-simulate soon */
 void ui_app_layout_regions(ui_app *a);
-void ui_app_set_lang(ui_app *a, const char *lang);                 /* "fr" or "en", at once (cli_lang() says which) */
+void ui_app_set_lang(ui_app *a, const char *lang);                 /* "fr" or "en", at once (app_lang() says which) */
 
 static inline int ui_inside(const SDL_Rect *r, int x, int y) { return SDL_PointInRect(&(SDL_Point){ x, y }, r); } /* (x, y) in r */
 

@@ -10,7 +10,7 @@
 #include "ui_course.h"
 #include "ui_md.h"
 
-#include "cli/cli.h"
+#include "app/app.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -33,7 +33,7 @@ typedef struct ui_panel {
     int need_layout;
     char work[4096];
     ui_watch watch;
-    double watched_at;           /* when the watch was last polled (cli_wall_s) */
+    double watched_at;           /* when the watch was last polled (ut_now_s) */
     ui_checker *checker;
     gr_record rec;
     int has_rec;
@@ -93,7 +93,7 @@ static void load_exercise(ui_app *a, ui_panel *p, int index)
             p->work[0] = '\0';
         } else {
             ui_watch_init(&p->watch, p->work);
-            if (p->checker) ui_checker_submit(p->checker, p->ex, p->work, cli_lang());
+            if (p->checker) ui_checker_submit(p->checker, p->ex, p->work, app_lang());
         }
     }
     /* the factory shows what the exercise is about */
@@ -180,8 +180,8 @@ void ui_panel_relayout(ui_panel *p)
 {
     p->need_layout = 1;
     /* the checks' messages and hints are in the grading language: check again */
-    if (p->ex && p->work[0] && p->checker && strcmp(p->rec.lang ? p->rec.lang : "", cli_lang()))
-        ui_checker_submit(p->checker, p->ex, p->work, cli_lang());
+    if (p->ex && p->work[0] && p->checker && strcmp(p->rec.lang ? p->rec.lang : "", app_lang()))
+        ui_checker_submit(p->checker, p->ex, p->work, app_lang());
 }
 
 int ui_panel_busy(ui_panel *p)
@@ -214,10 +214,10 @@ void ui_panel_tick(ui_app *a, ui_panel *p)
         }
     }
     /* the student's file, four times a second rather than every frame (a stat each time) */
-    double now = cli_wall_s();
+    double now = ut_now_s();
     if (now - p->watched_at >= 0.25) {
         p->watched_at = now;
-        if (p->ex && p->work[0] && ui_watch_changed(&p->watch) && p->checker) ui_checker_submit(p->checker, p->ex, p->work, cli_lang());
+        if (p->ex && p->work[0] && ui_watch_changed(&p->watch) && p->checker) ui_checker_submit(p->checker, p->ex, p->work, app_lang());
     }
     /* one exercise title per tick, after the first frame (so that start-up is not delayed), for
      * the list */
@@ -245,7 +245,7 @@ void ui_panel_open_editor(ui_app *a, ui_panel *p)
 void ui_panel_check_now(ui_app *a, ui_panel *p)
 {
     (void)a;
-    if (p->ex && p->work[0] && p->checker) ui_checker_submit(p->checker, p->ex, p->work, cli_lang());
+    if (p->ex && p->work[0] && p->checker) ui_checker_submit(p->checker, p->ex, p->work, app_lang());
 }
 
 void ui_panel_next_exercise(ui_app *a, ui_panel *p, int delta)
@@ -283,7 +283,7 @@ void ui_panel_draw(ui_app *a, ui_panel *p, SDL_Rect r)
     int pad = (int)(14 * s), x = r.x + pad, w = r.w - 2 * pad;
     ui_draw_fill(ren, r.x, r.y, r.w, r.h, ui_panel_bg);
     ui_draw_fill(ren, r.x, r.y, 2, r.h, (SDL_Color){ 60, 66, 80, 255 });
-    int fr = !strcmp(cli_lang(), "fr");
+    int fr = !strcmp(app_lang(), "fr");
     int y = r.y + pad;
     if (!p->course) {
         ui_text_draw(a->tx, UI_F_H2, _("Course"), x, y, ui_accent, UI_LEFT);
@@ -316,8 +316,8 @@ void ui_panel_draw(ui_app *a, ui_panel *p, SDL_Rect r)
         ui_text_fit(a->tx, UI_F_SMALL, t, w - (int)(90 * s), fit, sizeof fit);
         ui_text_draw(a->tx, UI_F_SMALL, fit, x + (int)(18 * s), y, ui_fg, UI_LEFT);
         if (known) {
-            char sc[64];
-            snprintf(sc, sizeof sc, "%g / %g", pe.best, pe.max);
+            char sc[64], b1[32], b2[32];
+            snprintf(sc, sizeof sc, "%s / %s", app_short(b1, sizeof b1, pe.best), app_short(b2, sizeof b2, pe.max));
             ui_text_draw(a->tx, UI_F_SMALL, sc, x + w, y, pe.passed ? ui_good : ui_dim, UI_RIGHT);
         }
         y += line;
@@ -351,16 +351,16 @@ void ui_panel_draw(ui_app *a, ui_panel *p, SDL_Rect r)
     if (p->ex) {
         const char *title = fr ? p->ex->title.fr : p->ex->title.en;
         y = wrap_text(a, UI_F_H2, title, x, y, w, ui_fg);
-        char meta[256];
+        char meta[256], b1[32], b2[32];
         static const char *const stars[] = { "", "★", "★★", "★★★", "★★★★", "★★★★★" };
-        snprintf(meta, sizeof meta, _("difficulty %s · about %g min · your file: %s"), stars[p->ex->difficulty > 5 ? 5 : p->ex->difficulty < 0 ? 0 : p->ex->difficulty],
-                 p->ex->minutes, p->work[0] ? p->work : "—");
+        snprintf(meta, sizeof meta, _("difficulty %s · about %s min · your file: %s"), stars[p->ex->difficulty > 5 ? 5 : p->ex->difficulty < 0 ? 0 : p->ex->difficulty],
+                 app_short(b1, sizeof b1, p->ex->minutes), p->work[0] ? p->work : "—");
         y = wrap_text(a, UI_F_SMALL, meta, x, y, w, ui_dim) + (int)(6 * s);
 
         /* the checks */
         if (p->has_rec) {
             char head[160];
-            snprintf(head, sizeof head, _("Score %g / %g%s"), p->rec.score, p->rec.max, p->rec.passed ? _(" — passed") : "");
+            snprintf(head, sizeof head, _("Score %s / %s%s"), app_short(b1, sizeof b1, p->rec.score), app_short(b2, sizeof b2, p->rec.max), p->rec.passed ? _(" — passed") : "");
             ui_text_draw(a->tx, UI_F_H3, head, x, y, p->rec.passed ? ui_good : ui_fg, UI_LEFT);
             y += ui_text_line(a->tx, UI_F_H3) + 2;
             if (p->rec.error) y = wrap_text(a, UI_F_SMALL, p->rec.error, x, y, w, ui_bad);
@@ -370,7 +370,7 @@ void ui_panel_draw(ui_app *a, ui_panel *p, SDL_Rect r)
                 char t[512];
                 snprintf(t, sizeof t, "%s  %s", ok ? "✓" : c->status == GR_ERROR ? "!" : "✗", c->title ? c->title : c->id);
                 ui_text_draw(a->tx, UI_F_BODY, t, x, y, ok ? ui_good : ui_bad, UI_LEFT);
-                snprintf(t, sizeof t, "%g / %g", c->points, c->max);
+                snprintf(t, sizeof t, "%s / %s", app_short(b1, sizeof b1, c->points), app_short(b2, sizeof b2, c->max));
                 ui_text_draw(a->tx, UI_F_BODY, t, x + w, y, ui_fg, UI_RIGHT);
                 y += ui_text_line(a->tx, UI_F_BODY);
                 if (!ok && c->message && *c->message) y = wrap_text(a, UI_F_SMALL, c->message, x + (int)(22 * s), y, w - (int)(22 * s), ui_fg);
@@ -388,16 +388,16 @@ void ui_panel_draw(ui_app *a, ui_panel *p, SDL_Rect r)
         y += (int)(8 * s);
 
         /* the text */
-        if (p->need_layout || p->lay_w != w || strcmp(p->lay_lang, cli_lang())) {
+        if (p->need_layout || p->lay_w != w || strcmp(p->lay_lang, app_lang())) {
             ui_md_free(p->doc);
-            const char *md = ex_text_in(&p->ex->text, cli_lang());
+            const char *md = ex_text_in(&p->ex->text, app_lang());
             p->doc = ui_md_parse(md, md ? strlen(md) : 0);
             ui_md_layout_free(&p->lay);
             ui_md_metrics m = { measure, a, { 0 } };
             for (int st = 0; st < UI_MD_NSTYLES; st++) m.line_height_px[st] = ui_text_line(a->tx, font_of(st));
             ui_md_layout(p->doc, w, &m, &p->lay);
             p->lay_w = w;
-            snprintf(p->lay_lang, sizeof p->lay_lang, "%s", cli_lang());
+            snprintf(p->lay_lang, sizeof p->lay_lang, "%s", app_lang());
             p->need_layout = 0;
         }
         char buf[2048];

@@ -14,6 +14,7 @@
 
 #include "kn.h"
 #include "util.h"
+#include "app/app.h"
 
 _Static_assert(KN_RUNGS <= UI_ROOF_POINTS_MAX, "UI_ROOF_POINTS_MAX must hold every rung of the ladder");
 
@@ -317,30 +318,18 @@ static void text_up(cairo_t *cr, double x, double y, const char *s)
 
 static int overlaps(box a, box b) { return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1; }
 
-/* The decimal mark of the interface language. */
-static char decimal_mark(void)
-{
-    /* TRANSLATORS: the decimal mark of numbers on the plots: "," in French. */
-    const char *d = _(".");
-    return d[0] ? d[0] : '.';
-}
-
-/* v with about `sig` significant digits and no exponent: 989, 3.35, 0.0421, 1230. */
+/* v with about `sig` significant digits and no exponent, in the interface language: 989, 3.35,
+ * 0.0421, 1230 (app_sig). */
 static const char *num(char *buf, size_t size, double v, int sig)
 {
-    if (!isfinite(v)) {
-        snprintf(buf, size, "?");
-        return buf;
-    }
-    int dec = 0;
-    if (v != 0) {
-        int e = (int)floor(log10(fabs(v)) + 1e-9);
-        dec = sig - 1 - e;
-        dec = dec < 0 ? 0 : dec > 9 ? 9 : dec;
-    }
-    snprintf(buf, size, "%.*f", dec, v);
-    char mark = decimal_mark(), *d = strchr(buf, '.');
-    if (d && mark != '.') *d = mark;
+    return app_sig(buf, size, v, sig);
+}
+
+/* A percentage on an axis or a label: "80%" in English, "80 %" in French (the translation). */
+static const char *pct0(char *buf, size_t size, double v)
+{
+    char n[32];
+    snprintf(buf, size, _("%s%%"), app_num(n, sizeof n, v, 0));
     return buf;
 }
 
@@ -641,7 +630,7 @@ void ui_plot_scaling_draw(cairo_t *cr, double w, double h, double scale, const u
         cairo_move_to(cr, ax.x1, y);
         cairo_line_to(cr, ax.x1 + 4 * scale, y);
         cairo_stroke(cr);
-        snprintf(b, sizeof b, _("%.0f%%"), e * 100);
+        pct0(b, sizeof b, e * 100);
         text_at(cr, ax.x1 + 7 * scale, y, b, 0, 0.5);
     }
     box last_label = { -1e9, -1e9, -1e9, -1e9 };
@@ -724,7 +713,7 @@ void ui_plot_scaling_draw(cairo_t *cr, double w, double h, double scale, const u
         snprintf(v, sizeof v, "%s s", num(a, sizeof a, l->step_s, 3));
         rgb(cr, UI_PLOT_RGB_STEP);
         box bs = text_at(cr, lx, ys + (ys < ye ? -6 : 6) * scale, v, 1, ys < ye ? 1 : 0);
-        snprintf(v, sizeof v, _("%.0f%%"), l->efficiency * 100);
+        pct0(v, sizeof v, l->efficiency * 100);
         rgb(cr, UI_PLOT_RGB_EFFICIENCY);
         box be = { lx - 60 * scale, ye - 20 * scale, lx, ye + 20 * scale };
         if (!overlaps(bs, be) || fabs(ys - ye) > 24 * scale)

@@ -21,13 +21,6 @@
  * seconds, so bigger machines are simulated on a slice and extrapolated analytically. */
 #define UI_MAX_SIM_GPUS 2048
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 const char *ui_phase_name(ui_phase p)
 {
     switch (p) {
@@ -277,10 +270,10 @@ static int build(ui_scene *s, const char *dirs, const char *local_path)
 
     s->ctx = tm_ctx_create(s->plat, s->part, pl.gpus, err, sizeof err);
     if (!s->ctx) return fail(s, err);
-    double t0 = now_s();
+    double t0 = ut_now_s();
     s->step = tm_step_simulate(s->ctx, &s->model, &pl, &(tm_step_opts){ .detail = 1 }, err, sizeof err);
     if (!s->step) return fail(s, err);
-    s->sim_wall_s = now_s() - t0;
+    s->sim_wall_s = ut_now_s() - t0;
     s->plan = *tm_step_plan(s->step);
     s->r = *tm_step_predicted(s->step);
     s->st = *tm_step_stats(s->step);
