@@ -19,7 +19,7 @@
 #define _GNU_SOURCE 1 /* clone flags, pipe2, close_range */
 #include "grade.h"
 
-#include <cjson/cJSON.h>
+#include <cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>

@@ -51,6 +51,12 @@ static int parse_int(const char *v, int lo, int hi, int *out)
     return 0;
 }
 
+static int plan_int(const char *v, tm_field f, int *out)
+{
+    const tm_limit *l = tm_limit_of(f);
+    return parse_int(v, (int)l->min, (int)l->max, out);
+}
+
 static int parse(int argc, char **argv, const char *cmd, ui_options *o, int *no_course)
 {
     memset(o, 0, sizeof *o);
@@ -95,10 +101,10 @@ static int parse(int argc, char **argv, const char *cmd, ui_options *o, int *no_
             bad = strcmp(v, "factory") && strcmp(v, "plots") && strcmp(v, "help");
         } else if (!strcmp(k, "--size")) bad = parse_size(v, &o->w, &o->h);
         else if (!strcmp(k, "--frames")) bad = parse_int(v, 1, 1000000, &o->frames);
-        else if (!strcmp(k, "--tp")) bad = parse_int(v, 1, 1024, &o->tp);
-        else if (!strcmp(k, "--pp")) bad = parse_int(v, 1, 1024, &o->pp);
-        else if (!strcmp(k, "--gpus")) bad = parse_int(v, 1, 1 << 24, &o->gpus);
-        else if (!strcmp(k, "--mbs")) bad = parse_int(v, 1, 4096, &o->mbs);
+        else if (!strcmp(k, "--tp")) bad = plan_int(v, TM_TP, &o->tp);      /* the core's ranges, as predict's */
+        else if (!strcmp(k, "--pp")) bad = plan_int(v, TM_PP, &o->pp);
+        else if (!strcmp(k, "--gpus")) bad = plan_int(v, TM_GPUS, &o->gpus);
+        else if (!strcmp(k, "--mbs")) bad = plan_int(v, TM_MBS, &o->mbs);
         else if (!strcmp(k, "--at")) {
             char *end;
             o->at = strtod(v, &end);

@@ -1,5 +1,5 @@
 /* usine.c: entry point. Decides the interface language (app_init_language), then hands over to a subcommand.
- * Every subcommand of the design is listed in --help; those that later work fills in say so. */
+ * Every subcommand is listed in --help. */
 #include "cli.h"
 #include "util.h"
 
@@ -10,28 +10,26 @@ typedef struct command {
     int (*run)(int argc, char **argv);
     const char *synopsis;
     const char *summary;    /* N_() marked, translated when shown */
-    const char *planned;    /* NULL when available; else what brings it */
 } command;
 
 static const command commands[] = {
     { "platform", cmd_platform, "platform show|check|list [FILE|NAME]",
-      N_("summary (GPUs, peak FLOP/s, bandwidth, power) or validation of a platform"), NULL },
-    { "predict", cmd_predict, "predict [options]", N_("analytic prediction for a model and plan on a platform"), NULL },
-    { "plan", cmd_plan, "plan [options]", N_("search the best parallel plans for a model on a platform"), NULL },
-    { "validate", cmd_validate, "validate [--json]", N_("predicted against published training runs, with errors"), NULL },
-    { "simulate", cmd_simulate, "simulate collective|step ...", N_("discrete-event simulation, with an optional Chrome trace"),
-      NULL },
-    { "bench", cmd_bench, "bench ladder|gemm|stream|mlp|scaling", N_("real kernels on this computer"), NULL },
+      N_("summary (GPUs, peak FLOP/s, bandwidth, power) or validation of a platform") },
+    { "predict", cmd_predict, "predict [options]", N_("analytic prediction for a model and plan on a platform") },
+    { "plan", cmd_plan, "plan [options]", N_("search the best parallel plans for a model on a platform") },
+    { "validate", cmd_validate, "validate [--json]", N_("predicted against published training runs, with errors") },
+    { "simulate", cmd_simulate, "simulate collective|step ...", N_("discrete-event simulation, with an optional Chrome trace") },
+    { "bench", cmd_bench, "bench ladder|gemm|stream|mlp|scaling", N_("real kernels on this computer") },
     { "calibrate", cmd_calibrate, "calibrate [--out FILE] [--threads N]",
-      N_("measure this computer and write its profile (platform 'local')"), NULL },
-    { "train", cmd_train, "train [--mpi]", N_("train a small network for real, report speed and loss"), NULL },
+      N_("measure this computer and write its profile (platform 'local')") },
+    { "train", cmd_train, "train [--mpi]", N_("train a small network for real, report speed and loss") },
     { "grade", cmd_grade, "grade EXERCISE SUBMISSION... [--format F] [--out FILE] [--resume]",
-      N_("grade students' submissions headless (text, json, junit, vpl, gradescope, classroom)"), NULL },
-    { "course", cmd_course, "course check|list DIR", N_("tools for course authors: check a course, list its exercises"), NULL },
+      N_("grade students' submissions headless (text, json, junit, vpl, gradescope, classroom)") },
+    { "course", cmd_course, "course check|list DIR", N_("tools for course authors: check a course, list its exercises") },
     { "gui", cmd_gui, "gui [--platform P] [--course DIR] [--headless --frames N --json]",
-      N_("the desktop app (the same as 'usine' alone); headless: frame times"), NULL },
+      N_("the desktop app (the same as 'usine' alone); headless: frame times") },
     { "screenshot", cmd_screenshot, "screenshot [--platform P] [--course DIR --exercise ID] [--size WxH] --out FILE.png",
-      N_("render a view of the app headless, as a PNG"), NULL },
+      N_("render a view of the app headless, as a PNG") },
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 
@@ -40,11 +38,7 @@ static void usage(FILE *out)
     fprintf(out, _("Usage: usine [--lang fr|en] [COMMAND [ARGS]]\n"
                    "Usine, a teaching sandbox for AI factories.\n\n"
                    "  usine\n      the desktop app\n"));
-    for (size_t i = 0; i < NCOMMANDS; i++) {
-        fprintf(out, "  usine %s\n      %s", commands[i].synopsis, _(commands[i].summary));
-        if (commands[i].planned) fprintf(out, _(" (coming with %s)"), _(commands[i].planned));
-        fputc('\n', out);
-    }
+    for (size_t i = 0; i < NCOMMANDS; i++) fprintf(out, "  usine %s\n      %s\n", commands[i].synopsis, _(commands[i].summary));
     fprintf(out, _("\nEvery command takes --help. Exit status: 0 success, 1 a failed check, "
                    "2 bad usage or bad input.\nPlatforms: a file, or one of: "));
     cli_list_presets(out, ", ");
@@ -80,16 +74,7 @@ int main(int argc, char **argv)
         return CLI_OK;
     }
     for (size_t i = 0; i < NCOMMANDS; i++) {
-        if (strcmp(name, commands[i].name)) continue;
-        if (commands[i].run) return commands[i].run(argc - first, argv + first);
-        if (first + 1 < argc && (!strcmp(argv[first + 1], "--help") || !strcmp(argv[first + 1], "-h"))) {
-            printf("usine %s\n  %s\n", commands[i].synopsis, _(commands[i].summary));
-            printf(_("Not in this version yet (coming with %s).\n"), _(commands[i].planned));
-            return CLI_OK;
-        }
-        cli_error(_("'%s' is not in this version yet (coming with %s); see 'usine --help' for what is"), name,
-                  _(commands[i].planned));
-        return CLI_BAD_INPUT;
+        if (!strcmp(name, commands[i].name)) return commands[i].run(argc - first, argv + first);
     }
     cli_error(_("unknown command '%s'; run 'usine --help' for the list"), name);
     return CLI_BAD_INPUT;

@@ -8,7 +8,7 @@
 #define _GNU_SOURCE 1 /* renameat2, POSIX_SPAWN_SETSID */
 #include "ui_course.h"
 
-#include <cjson/cJSON.h>
+#include <cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

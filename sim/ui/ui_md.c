@@ -83,15 +83,6 @@ typedef struct lay {
     size_t scratch_cap;
 } lay;
 
-static const char *const style_names[UI_MD_NSTYLES] = {
-    "body", "strong", "emph", "strong-emph", "code", "h1", "h2", "h3", "code-block", "quote",
-};
-
-const char *ui_md_style_name(int style)
-{
-    return style >= 0 && style < UI_MD_NSTYLES ? style_names[style] : "?";
-}
-
 ui_md_doc *ui_md_parse(const char *markdown, size_t len)
 {
     ui_md_doc *d = ut_calloc(1, sizeof *d);

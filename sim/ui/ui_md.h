@@ -95,6 +95,5 @@ void ui_md_free(ui_md_doc *d);                                       /* NULL is 
  * ui_md_layout_free, also after a failure). 0, or -1 when d, m or m->measure is NULL. */
 int ui_md_layout(const ui_md_doc *d, int width_px, const ui_md_metrics *m, ui_md_layout_out *out);
 void ui_md_layout_free(ui_md_layout_out *out);                       /* frees what out holds, leaves it empty; NULL is fine */
-const char *ui_md_style_name(int style);                             /* "body", "strong", ... "quote" (debugging, tests) */
 
 #endif

@@ -5,7 +5,7 @@
  * Bars: p99 <= 16.7 ms (60 frames a second), first frame < 500 ms. A benchmark prints figures;
  * it fails only when a bar is missed. Run it on an idle machine: a concurrent build doubles
  * the times. */
-#include <cjson/cJSON.h>
+#include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
