@@ -27,7 +27,7 @@ static const char *const predict_keys[] = {
 };
 static const char *const plan_keys[] = {
     "platform", "partition", "model", "gpus", "cp", "gbs", "seq_parallel", "flash", "dp_overlap", "precision",
-    "top", NULL,
+    "top", "tp", "pp", "vpp", "mbs", "zero", "recompute", "first_layers", "last_layers", NULL,
 };
 
 typedef struct train_in {
@@ -37,6 +37,7 @@ typedef struct train_in {
     tm_plan pl;
     double tokens;
     int top;
+    unsigned fixed;             /* usine.plan: TM_FIX bits of the knobs given */
 } train_in;
 
 /* A number of the plan, named and ranged as the core says. */
@@ -75,10 +76,20 @@ static void read_opts(lua_State *L, int kind, train_in *in)
         luaL_argerror(L, 1, lua_pushfstring(L, _("the %s has no %s peak in the platform file"), acc->name ? acc->name : acc->id, prec));
     in->top = 10;
     in->tokens = 0;
+    in->fixed = 0;
     if (kind == KIND_PLAN) {
         in->top = (int)lb_int(L, &t, "top", 0, 10, 1, PLAN_MAX_TOP);
-        return;
+        /* the knobs given are fixed, the others searched */
+        static const tm_field knobs[] = { TM_TP, TM_PP, TM_VPP, TM_MBS, TM_ZERO, TM_FIRST_LAYERS, TM_LAST_LAYERS };
+        for (size_t k = 0; k < sizeof knobs / sizeof *knobs; k++) {
+            int given = lb_get(L, &t, tm_limit_of(knobs[k])->name) != LUA_TNIL;
+            lua_pop(L, 1);
+            if (given) in->fixed |= TM_FIX(knobs[k]);
+        }
+        if (lb_get(L, &t, "recompute") != LUA_TNIL) in->fixed |= TM_FIX_RECOMPUTE;
+        lua_pop(L, 1);
     }
+    if (kind == KIND_PLAN && !in->fixed) return;
     pl->tp = (int)plan_int(L, &t, TM_TP, 0, pl->tp);
     pl->pp = (int)plan_int(L, &t, TM_PP, 0, pl->pp);
     pl->vpp = (int)plan_int(L, &t, TM_VPP, 0, pl->vpp);
@@ -156,7 +167,7 @@ int lb_usine_plan(lua_State *L)
     long evaluated = 0;
     tm_ctx *c = tm_ctx_create(in.p, in.part, in.pl.gpus, err, sizeof err);
     if (!c) return lb_raise(L, err);
-    int found = tm_search(c, &in.m, &in.pl, best, in.top, &evaluated);
+    int found = tm_search_fixed(c, &in.m, &in.pl, in.fixed, best, in.top, &evaluated);
     tm_ctx_destroy(c);
     int shown = found < in.top ? found : in.top;
     lua_createtable(L, 0, 3);

@@ -276,6 +276,14 @@ function usine.predict(opts) end
 ---@field dp_overlap boolean?
 ---@field precision usine.precision?
 ---@field top integer? Plans returned, 1-100 (default 10).
+---@field tp integer? Fixed; the search tries the others (and likewise pp, vpp, mbs, zero, recompute, first_layers, last_layers).
+---@field pp integer?
+---@field vpp integer?
+---@field mbs integer?
+---@field zero integer?
+---@field recompute usine.recompute?
+---@field first_layers integer?
+---@field last_layers integer?
 
 ---@class usine.ranked_plan
 ---@field tp integer

@@ -839,27 +839,58 @@ static void insert_ranked(tm_ranked *out, int *kept, int max, const tm_plan *pl,
     out[i] = item;
 }
 
+/* The values the search tries for one knob: the base plan's alone when it is fixed. */
+static int knob(unsigned fixed, unsigned bit, int base_value, const int *all, int nall, int *out)
+{
+    if (fixed & bit) {
+        out[0] = base_value;
+        return 1;
+    }
+    memcpy(out, all, (size_t)nall * sizeof *out);
+    return nall;
+}
+
 int tm_search(const tm_ctx *c, const tm_model *m, const tm_plan *base, tm_ranked *out, int max_out, long *evaluated)
+{
+    return tm_search_fixed(c, m, base, 0, out, max_out, evaluated);
+}
+
+int tm_search_fixed(const tm_ctx *c, const tm_model *m, const tm_plan *base, unsigned fixed, tm_ranked *out, int max_out,
+                    long *evaluated)
 {
     long evals = 0;
     int found = 0, kept = 0;
     char err[512];
-    for (int tp = 1; tp <= c->gpn; tp *= 2) {
-        for (int pp = 1; pp <= m->layers; pp++) {
-            if (m->layers % pp) continue;
+    enum { MAXV = 64 };
+    int tps[MAXV], ntp = 0, mbss[MAXV], vpps[MAXV], zeros[MAXV], rcs[MAXV];
+    for (int tp = 1; tp <= c->gpn && ntp < MAXV; tp *= 2) tps[ntp++] = tp;
+    ntp = knob(fixed, TM_FIX(TM_TP), base->tp, tps, ntp, tps);
+    int nmbs = knob(fixed, TM_FIX(TM_MBS), base->mbs, (const int[]){ 1, 2, 4, 8, 16, 32, 64 }, 7, mbss);
+    int nvpp = knob(fixed, TM_FIX(TM_VPP), base->vpp, (const int[]){ 1, 2, 4, 8 }, 4, vpps);
+    int nzero = knob(fixed, TM_FIX(TM_ZERO), base->zero, (const int[]){ 0, 1, 2, 3 }, 4, zeros);
+    int nrc = knob(fixed, TM_FIX_RECOMPUTE, (int)base->recompute, (const int[]){ 0, 1, 2 }, 3, rcs);
+    int pp_lo = fixed & TM_FIX(TM_PP) ? base->pp : 1, pp_hi = fixed & TM_FIX(TM_PP) ? base->pp : m->layers;
+    for (int ti = 0; ti < ntp; ti++) {
+        int tp = tps[ti];
+        for (int pp = pp_lo; pp <= pp_hi; pp++) {
+            /* even stages, unless the user fixed pp (the rule then splits it) or the ends */
+            if (m->layers % pp && !(fixed & (TM_FIX(TM_PP) | TM_FIX(TM_FIRST_LAYERS) | TM_FIX(TM_LAST_LAYERS)))) continue;
             long mp = (long)tp * pp * base->cp;
             if (base->gpus % mp) continue;
             int dp = (int)(base->gpus / mp);
-            for (int mbs = 1; mbs <= 64; mbs *= 2) {
+            for (int mi = 0; mi < nmbs; mi++) {
+                int mbs = mbss[mi];
                 if (base->gbs % ((long)dp * mbs)) continue;
-                for (int vpp = 1; vpp <= 8; vpp *= 2) {
+                for (int vi = 0; vi < nvpp; vi++) {
+                    int vpp = vpps[vi];
                     if (vpp > 1 && (pp == 1 || m->layers % (pp * vpp))) continue;
-                    for (int zero = 0; zero <= 3; zero++) {
-                        if (dp == 1 && zero > 0) continue;
-                        for (int rc = 0; rc <= 2; rc++) {
+                    for (int zi = 0; zi < nzero; zi++) {
+                        int zero = zeros[zi];
+                        if (dp == 1 && zero > 0 && !(fixed & TM_FIX(TM_ZERO))) continue;
+                        for (int ri = 0; ri < nrc; ri++) {
                             tm_plan pl = *base;
                             pl.tp = tp, pl.pp = pp, pl.vpp = vpp, pl.mbs = mbs, pl.zero = zero;
-                            pl.recompute = (tm_recompute)rc;
+                            pl.recompute = (tm_recompute)rcs[ri];
                             tm_result r;
                             if (tm_predict(c, m, &pl, 0, &r, err, sizeof err) != 0) continue;
                             evals++;

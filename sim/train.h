@@ -232,6 +232,12 @@ const net *tm_step_net(const tm_step *s);               /* the context's */
 typedef struct tm_ranked { tm_plan plan; tm_result r; } tm_ranked;
 int tm_search(const tm_ctx *c, const tm_model *m, const tm_plan *base, tm_ranked *out, int max_out,
               long *evaluated);
+/* The same with some knobs fixed to the base plan's values (TM_FIX of tp, pp, vpp, mbs, zero,
+ * first_layers, last_layers, and TM_FIX_RECOMPUTE): what a user gave is obeyed, the rest searched. */
+#define TM_FIX(f) (1u << (f))
+#define TM_FIX_RECOMPUTE (1u << TM_FIELD_COUNT)
+int tm_search_fixed(const tm_ctx *c, const tm_model *m, const tm_plan *base, unsigned fixed, tm_ranked *out, int max_out,
+                    long *evaluated);
 
 /* Published training runs (assets/data/published-runs.csv), read by column name: the model and plan
  * each ran, and what it measured (0 when the table leaves it blank). */

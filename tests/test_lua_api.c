@@ -699,9 +699,15 @@ static void test_plan_matches_tm_search(void **state)
     assert_int_equal((int)num(L, "usine0.plan{platform = 'classroom', model = 'megatron-1t', gpus = 8, gbs = 8}.count"), 0);
     fails(L, "usine0.plan{platform = 'classroom', model = 'megatron-7.5b', gpus = 128, gbs = 512, top = 101}", "field 'top'", NULL);
     fails(L, "usine0.plan{platform = 'classroom', model = 'megatron-7.5b', gpus = 128, gbs = 512, top = 0}", "field 'top'", NULL);
-    fails(L, "usine0.plan{platform = 'classroom', model = 'megatron-7.5b', gpus = 128, gbs = 512, tp = 2}", "unknown field 'tp'", NULL);
+    /* tp is a knob the search obeys (below); dp is derived, never given */
+    fails(L, "usine0.plan{platform = 'classroom', model = 'megatron-7.5b', gpus = 128, gbs = 512, dp = 2}", "unknown field 'dp'", NULL);
     fails(L, "usine0.plan{platform = 'el-capitan', model = 'megatron-7.5b', gpus = 128, gbs = 512, precision = 'tf32'}",
           "bad argument #1 to 'plan'", "tf32", NULL);
+    /* the knobs given are fixed, the rest searched, as tm_search_fixed does */
+    run(L, "r = usine0.plan{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 128, tp = 4, recompute = 'full'}");
+    assert_true(num(L, "r.count") > 0);
+    assert_true(boolean(L, "(function() for _, p in ipairs(r.plans) do if p.tp ~= 4 or p.recompute ~= 'full' then "
+                           "return false end end return true end)()"));
 }
 
 static void test_step_matches_the_simulator(void **state)

@@ -230,6 +230,20 @@ static void test_search_ranks_fitting_plans(void **state)
     }
     /* a 175B model needs model parallelism on 80 GB GPUs: no plan without it */
     assert_true(top[0].plan.tp * top[0].plan.pp > 1 || top[0].plan.zero == 3);
+    /* what the user fixes is obeyed, the rest searched; a fixed pp may split the layers unevenly */
+    tm_plan fixed = base;
+    fixed.tp = 8, fixed.zero = 1, fixed.recompute = TM_RC_FULL;
+    int nfixed = tm_search_fixed(c, &m, &fixed, TM_FIX(TM_TP) | TM_FIX(TM_ZERO) | TM_FIX_RECOMPUTE, top, 20, &evaluated);
+    assert_true(nfixed > 0 && nfixed < found);
+    for (int i = 0; i < (nfixed < 20 ? nfixed : 20); i++)
+        assert_true(top[i].plan.tp == 8 && top[i].plan.zero == 1 && top[i].plan.recompute == TM_RC_FULL);
+    fixed = base, fixed.pp = 7;                                           /* 96 layers: 13, 14 x 5, 13 */
+    tm_ctx *c2 = tm_ctx_create(p, 0, 448, err, sizeof err);
+    fixed.gpus = 448;
+    nfixed = tm_search_fixed(c2, &m, &fixed, TM_FIX(TM_PP), top, 20, &evaluated);
+    assert_true(nfixed > 0);
+    assert_int_equal(top[0].plan.pp, 7);
+    tm_ctx_destroy(c2);
     tm_ctx_destroy(c);
     plat_free(p);
 }

@@ -23,7 +23,8 @@ static void train_usage(FILE *out, const char *cmd)
                    "        [--seq-parallel] [--recompute none|selective|full] [--precision fp32|tf32|fp16|bf16|fp8]\n"
                    "        [--flash] [--no-overlap] [--tokens N] [--json]\n"),
             cmd);
-    if (!strcmp(cmd, "plan")) fprintf(out, "%s", _("        [--top K]   (tp, pp, vpp, mbs, zero and recompute are searched)\n"));
+    if (!strcmp(cmd, "plan"))
+        fprintf(out, "%s", _("        [--top K]   (tp, pp, vpp, mbs, zero and recompute are searched, unless given)\n"));
     if (!strcmp(cmd, "simulate step")) fprintf(out, "%s", _("        [--trace FILE.json]\n"));
     fprintf(out, "%s", _("Data parallel = gpus / (tp x pp x cp). Batches are in sequences. --tokens takes 300e9 or 300B, 15T.\n"
                          "Stages: when pp does not divide the layers, the stages at the ends get one layer less, from the\n"
@@ -50,6 +51,7 @@ typedef struct train_opts {
     tm_plan plan;
     double tokens;
     int json, top;
+    unsigned fixed;             /* TM_FIX bits of the plan's knobs given on the command line */
 } train_opts;
 
 /* "300e9", "300B", "15T", "2M": a count */
@@ -121,6 +123,7 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
                 return CLI_BAD_INPUT;
             }
             *ints[k].slot = (int)x;
+            if (k < NFIELDS) o->fixed |= TM_FIX(fields[k].f);
         } else if (!strcmp(a, "--platform")) o->platform = v;
         else if (!strcmp(a, "--partition")) o->partition = v;
         else if (!strcmp(a, "--model")) model = v;
@@ -142,6 +145,7 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
                 return CLI_BAD_INPUT;
             }
             o->plan.recompute = (tm_recompute)r;
+            o->fixed |= TM_FIX_RECOMPUTE;
         } else if (!strcmp(a, "--precision")) {
             int p = plat_prec_from_name(v);
             if (p < 0 || p == PLAT_FP64) {
@@ -443,7 +447,7 @@ int cmd_plan(int argc, char **argv)
     best = ut_calloc((size_t)o.top, sizeof *best);
     long evaluated = 0;
     double t0 = ut_now_s();
-    int found = tm_search(c, &o.model, &o.plan, best, o.top, &evaluated);
+    int found = tm_search_fixed(c, &o.model, &o.plan, o.fixed, best, o.top, &evaluated);
     double wall = ut_now_s() - t0;
     int shown = found < o.top ? found : o.top;
     if (o.json) {
