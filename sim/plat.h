@@ -218,4 +218,13 @@ double plat_network_bisection_tbs(const plat_platform *p, int network); /* with 
 long plat_network_nodes(const plat_platform *p, int network);     /* nodes attached to a network */
 long plat_network_switches(const plat_platform *p, int network);  /* switches: listed, or estimated for regular topologies (0: unknown) */
 
+/* What-if machines: give a partition `nodes` nodes of the same type, on the same network and
+ * facility. The network grows (or shrinks) by its own rules: a fat tree gains levels when its radix
+ * cannot connect the ports on the levels it has (never fewer than the file's); a dragonfly gains
+ * groups of group_nodes nodes (its global links per group stay, so each pair of groups gets fewer);
+ * a torus stretches its last dimension to keep as many nodes per point; a single switch and an
+ * explicit network (listed switches and links) cannot grow. Every limit of plat.h holds. 0, or -1
+ * with the limit or the rule that refuses it in err, and the platform left as it was. */
+int plat_resize_partition(plat_platform *p, int partition, long nodes, char *err, size_t err_size);
+
 #endif

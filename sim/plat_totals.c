@@ -16,6 +16,7 @@
 #include "util.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -354,4 +355,103 @@ void plat_machine_totals(const plat_platform *p, plat_totals *t)
         t->power_it_mw += switches * p->networks[n].switch_w / 1e6;
     }
     t->power_facility_mw = t->power_it_mw * p->facility.pue;
+}
+
+/* Ports a fat tree of `levels` levels of radix-k switches connects, with the leaves' split of
+ * down and up ports: k at one level; below the top, each level halves its ports between down and up. */
+static double fat_tree_capacity(const plat_network *net, int levels)
+{
+    double k = net->radix, down = floor(k * net->oversubscription / (1 + net->oversubscription));
+    if (down < 1) down = 1;
+    if (down >= k) down = k - 1;
+    if (levels <= 1) return k;
+    return down * k * pow(k / 2, levels - 2);
+}
+
+int plat_resize_partition(plat_platform *p, int partition, long nodes, char *err, size_t n)
+{
+    if (partition < 0 || partition >= p->npartitions) {
+        snprintf(err, n, "%s", _("no such partition"));
+        return -1;
+    }
+    plat_partition *pt = &p->partitions[partition];
+    plat_network *net = &p->networks[pt->network];
+    if (nodes < 1 || nodes > PLAT_MAX_NODES_TOTAL) {
+        snprintf(err, n, _("a partition has 1 to %ld nodes (asked: %ld)"), PLAT_MAX_NODES_TOTAL, nodes);
+        return -1;
+    }
+    if (nodes == pt->nodes) return 0;
+    plat_partition saved_pt = *pt;
+    plat_network saved_net = *net;
+    long before = plat_network_nodes(p, pt->network);
+    pt->nodes = (int)nodes;
+    long after = plat_network_nodes(p, pt->network);
+    int rc = 0;
+    switch (net->topology) {
+    case PLAT_TOPO_SWITCH:
+    case PLAT_TOPO_EXPLICIT:
+        if (after > before) {
+            snprintf(err, n, _("network '%s' is %s: it cannot grow to %ld nodes; write a platform file with a larger one"),
+                     net->id, net->topology == PLAT_TOPO_SWITCH ? _("one switch") : _("a list of switches and links"), after);
+            rc = -1;
+        }
+        break;
+    case PLAT_TOPO_FAT_TREE: {
+        long ports = 0;
+        for (int i = 0; i < p->npartitions; i++)
+            if (p->partitions[i].network == pt->network)
+                ports += (long)p->partitions[i].nodes * p->node_types[p->partitions[i].node].nics;
+        int levels = net->levels;
+        while (levels <= 5 && fat_tree_capacity(net, levels) < ports) levels++;
+        if (levels > 5) {
+            snprintf(err, n, _("network '%s': %ld ports need more than 5 levels of radix-%d switches"), net->id, ports,
+                     net->radix);
+            rc = -1;
+        } else net->levels = levels;
+        break;
+    }
+    case PLAT_TOPO_DRAGONFLY:
+        break;                   /* groups follow the nodes; check_limits below bounds them */
+    case PLAT_TOPO_TORUS: {
+        long points = 1, others = 1;
+        for (int d = 0; d < net->ndims; d++) points *= net->dims[d];
+        for (int d = 0; d + 1 < net->ndims; d++) others *= net->dims[d];
+        long per_point = (before + points - 1) / points;
+        long need = (after + per_point - 1) / per_point;
+        long last = (need + others - 1) / others;
+        if (after <= before || last <= net->dims[net->ndims - 1]) break;     /* it holds them as it is */
+        if (others * last <= PLAT_MAX_TORUS_POINTS && last <= 4096) net->dims[net->ndims - 1] = (int)last;
+        else {
+            snprintf(err, n, _("network '%s': a torus of %ld points would be needed; at most %ld are supported"), net->id,
+                     others * last, PLAT_MAX_TORUS_POINTS);
+            rc = -1;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    /* the same limits as a file's */
+    long all_nodes = 0, accels = 0;
+    for (int i = 0; rc == 0 && i < p->npartitions; i++) {
+        all_nodes += p->partitions[i].nodes;
+        accels += (long)p->partitions[i].nodes * p->node_types[p->partitions[i].node].accels_per_node;
+    }
+    if (rc == 0 && (all_nodes > PLAT_MAX_NODES_TOTAL || accels > PLAT_MAX_ACCELS_TOTAL)) {
+        snprintf(err, n, _("the machine would have %ld nodes and %ld accelerators: at most %ld and %ld are supported"),
+                 all_nodes, accels, PLAT_MAX_NODES_TOTAL, PLAT_MAX_ACCELS_TOTAL);
+        rc = -1;
+    }
+    if (rc == 0 && net->topology == PLAT_TOPO_DRAGONFLY && (after + net->group_nodes - 1) / net->group_nodes > PLAT_MAX_DRAGONFLY_GROUPS) {
+        snprintf(err, n, _("network '%s' would be a dragonfly of %ld groups: at most %ld are supported"), net->id,
+                 (after + net->group_nodes - 1) / net->group_nodes, PLAT_MAX_DRAGONFLY_GROUPS);
+        rc = -1;
+    }
+    if (rc == 0 && plat_network_switches(p, pt->network) > PLAT_MAX_SWITCHES) {
+        snprintf(err, n, _("network '%s' would need about %ld switches: at most %ld are supported"), net->id,
+                 plat_network_switches(p, pt->network), PLAT_MAX_SWITCHES);
+        rc = -1;
+    }
+    if (rc != 0) *pt = saved_pt, *net = saved_net;
+    return rc;
 }

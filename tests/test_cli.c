@@ -341,6 +341,20 @@ static void test_predict_bad_input(void **state)
         if (r->out[0] || strchr(r->err, '\n') != r->err + strlen(r->err) - 1)
             fail_msg("case %zu: not one line on stderr and nothing on stdout: %s|%s", i, r->out, r->err);
     }
+    /* what-if machines: --nodes grows the partition and says so; what cannot grow says why */
+    run_result *w = run("en", "predict", "--platform", "eos", "--nodes", "1344", "--model", "llama2-7b", "--gpus", "10752",
+                        "--gbs", "10752", "--zero", "3", "--recompute", "full", NULL);
+    assert_int_equal(w->status, 0);
+    assert_non_null(strstr(w->out, "what-if        partition h100 with 1,344 nodes (the file has 576)"));
+    w = run("en", "predict", "--platform", "eos", "--model", "llama2-7b", "--gpus", "10752", "--gbs", "10752", NULL);
+    assert_int_equal(w->status, 2);
+    assert_non_null(strstr(w->err, "--nodes N asks for a larger machine"));
+    w = run("en", "predict", "--platform", "classroom", "--nodes", "100", "--model", "llama2-7b", "--gpus", "8", "--gbs", "8", NULL);
+    assert_int_equal(w->status, 2);
+    assert_non_null(strstr(w->err, "cannot grow"));
+    assert_string_equal(w->out, "");
+    w = run("en", "predict", "--platform", "eos", "--nodes", "0", "--model", "llama2-7b", "--gpus", "8", "--gbs", "8", NULL);
+    assert_int_equal(w->status, 2);
     /* uneven stages: the split is printed; ends that leave an uneven rest say what would work */
     run_result *u = run("en", "predict", SEL, GPT, "--gpus", "40", "--tp", "8", "--pp", "5", "--gbs", "40", NULL);
     assert_int_equal(u->status, 0);

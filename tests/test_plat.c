@@ -464,6 +464,64 @@ static void test_stages_fail_cleanly(void **state)
 /* ------------------------------------------------------------------------------------------- */
 
 /* The figures the issue names: Jean Zay's H100 partition has 1,456 GPUs and 1,456 x 989 TFLOP/s BF16. */
+/* What-if machines: a partition resized, its network grown by its own rules, the limits kept, and
+ * the platform untouched when a resize is refused. */
+static void test_resize_partition(void **state)
+{
+    (void)state;
+    char err[512];
+    /* Jean Zay's H100 fat tree: 2 levels of radix 64 (2,048 ports) hold 364 nodes of 4 NICs; twice
+     * as many need a third level */
+    plat_platform *jz = load_ok("assets/platforms/jean-zay.xml");
+    int h100 = plat_find_partition(jz, "h100");
+    const plat_network *ib = &jz->networks[jz->partitions[h100].network];
+    assert_int_equal(ib->levels, 2);
+    assert_int_equal(plat_resize_partition(jz, h100, 500, err, sizeof err), 0);
+    assert_int_equal(ib->levels, 2);                                  /* 2,000 ports still fit */
+    assert_int_equal(plat_resize_partition(jz, h100, 728, err, sizeof err), 0);
+    assert_int_equal(jz->partitions[h100].nodes, 728);
+    assert_int_equal(ib->levels, 3);
+    plat_totals t;
+    plat_partition_totals(jz, h100, &t);
+    assert_int_equal(t.accels, 728 * 4);
+    assert_int_equal(plat_resize_partition(jz, h100, 100, err, sizeof err), 0);
+    assert_int_equal(ib->levels, 3);                                  /* never fewer than it had */
+    assert_int_equal(plat_resize_partition(jz, h100, 200000, err, sizeof err), -1);
+    assert_non_null(strstr(err, "100000"));
+    assert_int_equal(jz->partitions[h100].nodes, 100);                /* left as it was */
+    plat_free(jz);
+
+    /* a dragonfly gains groups up to its limit; a torus stretches its last dimension */
+    plat_platform *fr = load_ok("assets/platforms/frontier.xml");
+    const plat_network *sl = &fr->networks[fr->partitions[0].network];
+    long groups_before = (plat_network_nodes(fr, fr->partitions[0].network) + sl->group_nodes - 1) / sl->group_nodes;
+    assert_int_equal(plat_resize_partition(fr, 0, 2 * fr->partitions[0].nodes, err, sizeof err), 0);
+    long groups_after = (plat_network_nodes(fr, fr->partitions[0].network) + sl->group_nodes - 1) / sl->group_nodes;
+    assert_true(groups_after >= 2 * groups_before - 1);
+    assert_int_equal(plat_resize_partition(fr, 0, (long)sl->group_nodes * 2000, err, sizeof err), -1);
+    assert_true(strstr(err, "groups") || strstr(err, "nodes"));
+    plat_free(fr);
+    plat_error perr;
+    plat_platform *to = load_text(CASE_HEAD "<network id='t' topology='torus' dims='4x4x8' hop_latency_us='0.1'/>"
+                                            "<partition id='p' node='n' nodes='128' network='t'/>" CASE_TAIL, &perr);
+    assert_non_null(to);
+    assert_int_equal(plat_resize_partition(to, 0, 512, err, sizeof err), 0);
+    assert_int_equal(to->networks[0].dims[2], 32);                    /* one node per point, as before */
+    assert_int_equal(to->networks[0].dims[0], 4);
+    plat_free(to);
+
+    /* listed switches and links cannot grow; shrinking is fine */
+    plat_platform *cl = load_ok("assets/platforms/classroom.xml");
+    long nodes = cl->partitions[0].nodes;
+    assert_int_equal(plat_resize_partition(cl, 0, nodes + 1, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot grow"));
+    assert_int_equal(cl->partitions[0].nodes, nodes);
+    assert_int_equal(plat_resize_partition(cl, 0, nodes / 2, err, sizeof err), 0);
+    assert_int_equal(plat_resize_partition(cl, 0, 0, err, sizeof err), -1);
+    assert_int_equal(plat_resize_partition(cl, 5, 10, err, sizeof err), -1);
+    plat_free(cl);
+}
+
 static void test_jean_zay_h100(void **state)
 {
     (void)state;
@@ -690,6 +748,7 @@ int main(void)
         cmocka_unit_test(test_many_elements),
         cmocka_unit_test(test_messages),
         cmocka_unit_test(test_stages_fail_cleanly),
+        cmocka_unit_test(test_resize_partition),
         cmocka_unit_test(test_jean_zay_h100),
         cmocka_unit_test(test_every_preset_loads),
         cmocka_unit_test(test_alice_recoque_labels_assumptions),

@@ -19,7 +19,7 @@ static void train_usage(FILE *out, const char *cmd)
                    "  usine %s --platform FILE|NAME [--partition ID]\n"
                    "        (--model NAME | --layers L --hidden H --heads A [--kv-heads K] [--ffn F] --vocab V --seq S)\n"
                    "        --gpus N --gbs B [--tp T] [--pp P] [--vpp V] [--cp C] [--mbs M] [--zero 0-3]\n"
-                   "        [--first-stage-layers N] [--last-stage-layers N]\n"
+                   "        [--first-stage-layers N] [--last-stage-layers N] [--nodes N]\n"
                    "        [--seq-parallel] [--recompute none|selective|full] [--precision fp32|tf32|fp16|bf16|fp8]\n"
                    "        [--flash] [--no-overlap] [--tokens N] [--json]\n"),
             cmd);
@@ -30,6 +30,8 @@ static void train_usage(FILE *out, const char *cmd)
                          "Stages: when pp does not divide the layers, the stages at the ends get one layer less, from the\n"
                          "last inwards (70 layers on 12 stages: 5, 6 x 10, 5); --first-stage-layers and --last-stage-layers\n"
                          "set the ends, and the other stages share the rest evenly.\n"
+                         "--nodes N: the partition with N nodes (what if the machine were larger?); its network grows\n"
+                         "by its own rules (a fat tree adds levels) and says which limit stops it.\n"
                          "--model: "));
     int n;
     const tm_model *m = tm_model_presets(&n);
@@ -52,6 +54,8 @@ typedef struct train_opts {
     double tokens;
     int json, top;
     unsigned fixed;             /* TM_FIX bits of the plan's knobs given on the command line */
+    long nodes;                 /* --nodes: the partition grown or shrunk to that many (0: as the file has it) */
+    long file_nodes;            /* the file's count, when --nodes changed it */
 } train_opts;
 
 /* "300e9", "300B", "15T", "2M": a count */
@@ -124,6 +128,11 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
             }
             *ints[k].slot = (int)x;
             if (k < NFIELDS) o->fixed |= TM_FIX(fields[k].f);
+        } else if (!strcmp(a, "--nodes")) {
+            if (ut_parse_long(v, 1, PLAT_MAX_NODES_TOTAL, &o->nodes) != 0) {
+                cli_error(_("--nodes takes a whole number of nodes from 1 to %ld, not '%s'"), PLAT_MAX_NODES_TOTAL, v);
+                return CLI_BAD_INPUT;
+            }
         } else if (!strcmp(a, "--platform")) o->platform = v;
         else if (!strcmp(a, "--partition")) o->partition = v;
         else if (!strcmp(a, "--model")) model = v;
@@ -202,7 +211,7 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
 }
 
 /* Load the platform, find the partition, prepare the model's context for opts->plan.gpus GPUs. */
-static int train_open(const train_opts *o, plat_platform **pp, tm_ctx **ctx, int *partition)
+static int train_open(train_opts *o, plat_platform **pp, tm_ctx **ctx, int *partition)
 {
     *pp = cli_load_platform(o->platform, NULL, 0);
     if (!*pp) return CLI_BAD_INPUT;
@@ -213,13 +222,20 @@ static int train_open(const train_opts *o, plat_platform **pp, tm_ctx **ctx, int
         return CLI_BAD_INPUT;
     }
     *partition = part;
+    char err[512];
     const plat_partition *pt = &p->partitions[part];
-    long have = (long)pt->nodes * p->node_types[pt->node].accels_per_node;
-    if (o->plan.gpus > have) {
-        cli_error(_("%d GPUs asked, partition '%s' of %s has %ld"), o->plan.gpus, pt->id, p->id, have);
+    long file_nodes = pt->nodes;
+    if (o->nodes && plat_resize_partition(p, part, o->nodes, err, sizeof err) != 0) {
+        cli_error("--nodes %ld: %s", o->nodes, err);
         return CLI_BAD_INPUT;
     }
-    char err[512];
+    if (o->nodes && o->nodes != file_nodes) o->file_nodes = file_nodes;
+    long have = (long)pt->nodes * p->node_types[pt->node].accels_per_node;
+    if (o->plan.gpus > have) {
+        cli_error(_("%d GPUs asked, partition '%s' of %s has %ld; --nodes N asks for a larger machine"), o->plan.gpus, pt->id,
+                  p->id, have);
+        return CLI_BAD_INPUT;
+    }
     *ctx = tm_ctx_create(p, part, o->plan.gpus, err, sizeof err);
     if (!*ctx) {
         cli_error("%s", err);
@@ -227,6 +243,17 @@ static int train_open(const train_opts *o, plat_platform **pp, tm_ctx **ctx, int
     }
     tm_ctx_set_names(*ctx, &cli_field_names);
     return CLI_OK;
+}
+
+/* A what-if machine says so, under the first line of a command's text output. */
+static void print_what_if(const train_opts *o, const plat_platform *p, int part)
+{
+    if (!o->file_nodes) return;
+    const plat_network *nw = &p->networks[p->partitions[part].network];
+    char a[48], b[48], levels[96] = "";
+    if (nw->topology == PLAT_TOPO_FAT_TREE) snprintf(levels, sizeof levels, _(", a fat tree of %d levels"), nw->levels);
+    printf(_("  what-if        partition %s with %s nodes (the file has %s)%s\n"), p->partitions[part].id,
+           app_num(a, sizeof a, (double)p->partitions[part].nodes, 0), app_num(b, sizeof b, (double)o->file_nodes, 0), levels);
 }
 
 static const char *pct(char *buf, size_t n, double x) { return app_num(buf, n, x * 100, 1); }
@@ -374,6 +401,7 @@ int cmd_predict(int argc, char **argv)
         printf(_("%s (%s billion parameters) on %s GPUs of %s/%s, %s, global batch %ld x %d tokens\n"), o.model.name,
                app_num(a, sizeof a, r.params / 1e9, 1), app_num(b, sizeof b, o.plan.gpus, 0), p->id, pt->id,
                plat_prec_name((plat_prec)o.plan.prec), o.plan.gbs, o.model.seq);
+        print_what_if(&o, p, part);
         printf(_("  plan           %s, %d micro-batches per step\n"), line, r.micro_batches);
         printf(_("  step           %s   %s tokens/s\n"), app_time(a, sizeof a, r.step_s), app_num(b, sizeof b, r.tokens_per_s, 0));
         printf(_("  per GPU        %s TFLOP/s model (MFU %s %%), %s TFLOP/s hardware (HFU %s %%), of %s peak\n"),
@@ -476,6 +504,7 @@ int cmd_plan(int argc, char **argv)
         printf(_("%s on %s GPUs of %s/%s, global batch %ld: %s plans evaluated, %s fit in memory (%s)\n"),
                o.model.name, app_num(a, sizeof a, o.plan.gpus, 0), p->id, p->partitions[part].id, o.plan.gbs,
                app_num(b, sizeof b, (double)evaluated, 0), app_num(d, sizeof d, found, 0), app_time(e, sizeof e, wall));
+        print_what_if(&o, p, part);
         if (shown) printf("%s", _("   #   tp   pp  vpp   dp  mbs zero recompute       step      tokens/s    MFU   GiB/GPU\n"));
         for (int i = 0; i < shown; i++) {
             const tm_plan *pl = &best[i].plan;
@@ -728,6 +757,7 @@ int simulate_step(int argc, char **argv)
         plan_line(line, sizeof line, &o.model, &o.plan, r.dp);
         printf(_("%s on %s GPUs of %s/%s: one step, %d micro-batches, %s\n"), o.model.name, app_num(a, sizeof a, o.plan.gpus, 0),
                p->id, p->partitions[part].id, r.micro_batches, line);
+        print_what_if(&o, p, part);
         printf(_("  simulated      %s   (discrete-event: %s messages, %s events, %s of wall time)\n"),
                app_time(a, sizeof a, st.end_s), app_num(b, sizeof b, (double)st.flows, 0),
                app_num(d, sizeof d, (double)st.events, 0), app_time(line, sizeof line, wall));
