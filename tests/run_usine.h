@@ -33,18 +33,11 @@ static inline const char *usine_path(void)
     return p && *p ? p : "build/usine";
 }
 
-/* Run usine with the arguments (NULL-terminated) in the given language; the child has run_alarm_s. */
-static inline run_result *run(const char *lang, ...)
+/* Run usine with argv (argv[0] is replaced by the program under test, NULL-terminated) in the
+ * given language; the child has run_alarm_s. */
+static inline run_result *run_argv(const char *lang, const char **argv)
 {
-    const char *argv[32];
-    int argc = 0;
-    argv[argc++] = usine_path();
-    va_list ap;
-    va_start(ap, lang);
-    for (const char *a; (a = va_arg(ap, const char *)) && argc < 31;) argv[argc++] = a;
-    va_end(ap);
-    argv[argc] = NULL;
-
+    argv[0] = usine_path();
     int out[2], err[2];
     if (pipe(out) || pipe(err)) fail_msg("pipe: %s", strerror(errno));
     pid_t pid = fork();
@@ -81,6 +74,19 @@ static inline run_result *run(const char *lang, ...)
     waitpid(pid, &st, 0);
     R.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     return &R;
+}
+
+/* Run usine with the arguments (NULL-terminated) in the given language; the child has run_alarm_s. */
+static inline run_result *run(const char *lang, ...)
+{
+    const char *argv[32];
+    int argc = 1;
+    va_list ap;
+    va_start(ap, lang);
+    for (const char *a; (a = va_arg(ap, const char *)) && argc < 31;) argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+    return run_argv(lang, argv);
 }
 
 static inline int count_lines(const char *s)

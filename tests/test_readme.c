@@ -1,0 +1,193 @@
+/* test_readme.c: the README's outputs stay true. Every console block of README.md whose command is a
+ * deterministic `build/usine` command (platform, predict, plan, validate, simulate, course) is run,
+ * and its output (stdout, then stderr) must be the one shown, line for line. "[...]" or "..." alone
+ * on a line stands for any lines, and a line ending in " ..." for any line it begins; a line that shows a wall time (the word "wall", or a time in parentheses
+ * such as "(6.531 ms)") may differ in its numbers only. Commands that measure this computer, need a
+ * file the README only describes, or open a window are not run. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "run_usine.h"
+#include "util.h"
+
+static int failures;
+static const char *const runnable[] = { "platform", "predict", "plan", "validate", "simulate", "course", NULL };
+
+/* A line with its numbers masked: digits and the marks between them become '#'. */
+static void mask(const char *s, char *out, size_t size)
+{
+    size_t o = 0;
+    for (size_t i = 0; s[i] && o + 1 < size;) {
+        if (isdigit((unsigned char)s[i])) {
+            while (s[i] && (isdigit((unsigned char)s[i]) || s[i] == '.' || s[i] == ',' ||
+                            !strncmp(s + i, "\u202f", 3)))
+                i += !strncmp(s + i, "\u202f", 3) ? 3 : 1;
+            out[o++] = '#';
+        } else out[o++] = s[i++];
+    }
+    out[o] = '\0';
+}
+
+static int shows_wall_time(const char *line)
+{
+    return strstr(line, "wall") || strstr(line, " ms)") || strstr(line, " µs)") || strstr(line, " s)");
+}
+
+/* A path to the tree's assets/ or courses/ written from where the README's author stood. */
+static void strip_root(const char *s, char *out, size_t size)
+{
+    size_t o = 0;
+    for (size_t i = 0; s[i] && o + 1 < size;) {
+        if (s[i] == '/' && (i == 0 || s[i - 1] == ' ')) {
+            const char *a = strstr(s + i, "/assets/"), *c = strstr(s + i, "/courses/"), *sp = strchr(s + i, ' ');
+            const char *at = a && (!c || a < c) ? a : c;
+            if (at && (!sp || at < sp)) {
+                i = (size_t)(at - s) + 1;
+                continue;
+            }
+        }
+        out[o++] = s[i++];
+    }
+    out[o] = '\0';
+}
+
+static int same_line(const char *want, const char *got)
+{
+    if (!strcmp(want, got)) return 1;
+    size_t wl = strlen(want);                    /* "text ...": a line the README cuts short */
+    if (wl > 4 && !strcmp(want + wl - 4, " ...") && !strncmp(want, got, wl - 3)) return 1;
+    char rw[1024], rg[1024];
+    strip_root(want, rw, sizeof rw);
+    strip_root(got, rg, sizeof rg);
+    if (!strcmp(rw, rg)) return 1;
+    if (!shows_wall_time(want)) return 0;
+    char a[1024], b[1024];
+    mask(want, a, sizeof a);
+    mask(got, b, sizeof b);
+    return !strcmp(a, b);
+}
+
+/* Split text into lines (in place); returns the count. */
+static int lines_of(char *text, char **lines, int max)
+{
+    int n = 0;
+    for (char *s = text; *s && n < max;) {
+        lines[n++] = s;
+        char *nl = strchr(s, '\n');
+        if (!nl) break;
+        *nl = '\0';
+        s = nl + 1;
+    }
+    return n;
+}
+
+/* "[...]" or "..." alone on a line (indented or not): any lines. */
+static int is_elision(const char *line)
+{
+    while (*line == ' ' || *line == '\t') line++;
+    return !strcmp(line, "[...]") || !strcmp(line, "...");
+}
+
+/* The expected lines (with elisions) against the actual ones; 0 when they match, else the line. */
+static int match(char **want, int nw, char **got, int ng, char *why, size_t size)
+{
+    int g = 0;
+    for (int w = 0; w < nw; w++) {
+        if (is_elision(want[w])) {
+            if (w + 1 == nw) return 0;
+            while (g < ng && !same_line(want[w + 1], got[g])) g++;
+            continue;
+        }
+        if (g >= ng || !same_line(want[w], got[g])) {
+            snprintf(why, size, "README line '%s'\n   output line '%s'", want[w], g < ng ? got[g] : "(none)");
+            return -1;
+        }
+        g++;
+    }
+    while (g < ng && !got[g][0]) g++;
+    if (g < ng) {
+        snprintf(why, size, "output goes on with '%s'", got[g]);
+        return -1;
+    }
+    return 0;
+}
+
+/* Run one command line of the README and compare; returns 1 if it ran, 0 if skipped. */
+static int check_command(const char *cmdline, char **want, int nw)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", cmdline);
+    const char *argv[40];
+    int argc = 0;
+    for (char *t = strtok(buf, " "); t && argc < 39; t = strtok(NULL, " ")) argv[argc++] = t;
+    argv[argc] = NULL;
+    if (argc < 2 || strcmp(argv[0], "build/usine")) return 0;
+    const char *lang = "en";
+    int first = 1;
+    if (!strcmp(argv[1], "--lang") && argc > 3) lang = argv[2], first = 3;
+    int ok = 0;
+    for (int i = 0; runnable[i]; i++) ok |= !strcmp(argv[first], runnable[i]);
+    for (int i = first; i < argc; i++)
+        if (strchr(argv[i], '\'') || strchr(argv[i], '"') || strchr(argv[i], '|') || !strcmp(argv[i], "local") ||
+            (!strcmp(argv[i], "check") && first + 1 == i && i + 1 < argc && strstr(argv[i + 1], ".xml")))
+            ok = 0;
+    if (!ok || nw == 0) return 0;                                       /* shown without its output */
+    run_alarm_s = 120;
+    run_result *r = run_argv(lang, argv);
+    run_alarm_s = 20;
+    static char all[sizeof R.out + sizeof R.err];
+    snprintf(all, sizeof all, "%s%s", R.out, R.err);
+    static char *got[8192];
+    int ng = lines_of(all, got, 8192);
+    char why[2200];
+    if (match(want, nw, got, ng, why, sizeof why) != 0) {
+        fprintf(stderr, "README command '%s' (status %d) no longer prints what the README shows:\n   %s\n", cmdline,
+                r->status, why);
+        failures++;
+    }
+    return 1;
+}
+
+static void test_readme_outputs(void **state)
+{
+    (void)state;
+    char *text, err[256];
+    size_t len;
+    if (ut_read_file("README.md", 1 << 22, &text, &len, err, sizeof err) != 0) fail_msg("%s", err);
+    static char *lines[20000];
+    int n = lines_of(text, lines, 20000), ran = 0;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(lines[i], "```console")) continue;
+        int end = i + 1;
+        while (end < n && strcmp(lines[end], "```")) end++;
+        for (int k = i + 1; k < end; k++) {
+            if (strncmp(lines[k], "$ ", 2)) continue;
+            int stop = k + 1;
+            while (stop < end && strncmp(lines[stop], "$ ", 2)) stop++;
+            int last = stop;
+            while (last > k + 1 && !lines[last - 1][0]) last--;           /* the blank line before the next command */
+            ran += check_command(lines[k] + 2, &lines[k + 1], last - k - 1);
+        }
+        i = end;
+    }
+    assert_true(ran >= 12);
+    assert_int_equal(failures, 0);
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_readme_outputs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
