@@ -828,9 +828,22 @@ static int cmp_ranked(const void *a, const void *b)
     return 0;
 }
 
+/* Two plans that differ only in their recomputation and predict the same step and memory are one
+ * row for a user: recomputing nothing more (selective with FlashAttention, which keeps no scores)
+ * changes nothing. The search tries none first, so the row kept is the one that does least. */
+static int same_row(const tm_ranked *a, const tm_plan *pl, const tm_result *r)
+{
+    const tm_plan *q = &a->plan;
+    return q->tp == pl->tp && q->pp == pl->pp && q->vpp == pl->vpp && q->mbs == pl->mbs && q->zero == pl->zero &&
+           q->first_layers == pl->first_layers && q->last_layers == pl->last_layers && a->r.step_s == r->step_s &&
+           a->r.mem.total_gib == r->mem.total_gib;
+}
+
 /* Insert into out[0..*kept), fastest first, keeping at most max entries. */
 static void insert_ranked(tm_ranked *out, int *kept, int max, const tm_plan *pl, const tm_result *r)
 {
+    for (int i = 0; i < *kept; i++)
+        if (same_row(&out[i], pl, r)) return;
     tm_ranked item = { *pl, *r };
     int i = *kept < max ? (*kept)++ : max;
     if (i == max && cmp_ranked(&item, &out[max - 1]) >= 0) return;
