@@ -191,8 +191,9 @@ static void move_mouse(int x, int y)
 static void click(int x, int y)
 {
     move_mouse(x, y);
-    SDL_Event down = { .button = { .type = SDL_MOUSEBUTTONDOWN, .button = SDL_BUTTON_LEFT, .state = SDL_PRESSED, .x = x, .y = y } };
-    SDL_Event up = { .button = { .type = SDL_MOUSEBUTTONUP, .button = SDL_BUTTON_LEFT, .state = SDL_RELEASED, .x = x, .y = y } };
+    SDL_Event down = { .button = { .type = SDL_MOUSEBUTTONDOWN, .button = SDL_BUTTON_LEFT, .x = x, .y = y } };
+    SDL_Event up = { .button = { .type = SDL_MOUSEBUTTONUP, .button = SDL_BUTTON_LEFT, .x = x, .y = y } };
+    down.button.state = SDL_PRESSED, up.button.state = SDL_RELEASED;
     ui_app_event(&app, &down);
     ui_app_event(&app, &up);
 }
@@ -288,7 +289,7 @@ static void test_hover_over_a_gpu(void **state)
     click(gx, gy);
     assert_int_equal(app.sel.kind, UI_HOVER_GPU);   /* pinned */
     assert_int_equal(app.sel.index, 3);
-    assert_int_equal(ui_factory_pick(&app, app.r_top.x + 5, app.r_top.y + 5).kind, UI_HOVER_NONE);   /* not the factory */
+    assert_int_equal(ui_factory_pick(&app, app.r_top.x + 5, app.r_top.y + 5).kind, UI_HOVER_NONE);   /* the top bar */
     move_mouse(-1, -1);
     ui_app_frame(&app, 0);
     assert_int_equal(app.hover.kind, UI_HOVER_NONE);
@@ -298,11 +299,12 @@ static void test_hover_over_a_gpu(void **state)
 static void test_lang_switch_rule(void **state)
 {
     (void)state;
-    assert_true(ui_lang_switch_due("fr", 0, 0, 0));
-    assert_false(ui_lang_switch_due("", 0, 0, 0));   /* nothing asked */
-    assert_false(ui_lang_switch_due("fr", 1, 0, 0)); /* the worker builds a scene */
-    assert_false(ui_lang_switch_due("fr", 0, 1, 0)); /* the checker grades */
-    assert_false(ui_lang_switch_due("fr", 0, 0, 1)); /* the roofline is measured */
+    assert_true(ui_lang_switch_due("fr", 0, 0));
+    assert_true(ui_lang_switch_due("en", 0, 0));
+    assert_false(ui_lang_switch_due("", 0, 0));   /* nothing asked */
+    assert_false(ui_lang_switch_due("fr", 1, 0)); /* the worker builds a scene */
+    assert_false(ui_lang_switch_due("fr", 0, 1)); /* the checker grades */
+    assert_false(ui_lang_switch_due("fr", 1, 1));
 }
 
 static void set_worker_busy(int busy)

@@ -78,23 +78,22 @@ void ui_app_want_lang(ui_app *a, const char *lang)
     ut_strlcpy(a->lang_wanted, strcmp(lang, app_lang()) ? lang : "", sizeof a->lang_wanted);
 }
 
-int ui_lang_switch_due(const char *wanted, int worker_busy, int checker_busy, int measuring)
+int ui_lang_switch_due(const char *wanted, int worker_busy, int checker_busy)
 {
-    return wanted[0] && !worker_busy && !checker_busy && !measuring;
+    return wanted[0] && !worker_busy && !checker_busy;
 }
 
 /* Switching the language calls setlocale and setenv and binds gettext again. glibc makes none of
- * them safe while another thread translates a message with _(), formats a number or reads the
- * environment (posix_spawn passes environ): the scene worker builds notices and errors with _(),
- * the course checker formats its errors with _() and spawns the grader, the roofline measurement
- * asks the kernels for their thread count. So the switch waits, frame after frame, until all three
- * are idle; the window keeps drawing in the old language meanwhile. Only this thread gives them
- * work, so once idle they stay idle until the switch is done and it asks again. */
+ * them safe while another thread translates a message with _(), formats a number with a decimal
+ * mark (setlocale(LC_ALL, "") gives LC_NUMERIC the user's locale before setting it back to C) or
+ * reads the environment (posix_spawn passes environ): the scene worker builds its notices, errors
+ * and labels that way, the course checker its errors, and it spawns the grader. So the switch
+ * waits, frame after frame, until both are idle; the window keeps drawing in the old language
+ * meanwhile. Only this thread gives them work, so once idle they stay idle until the switch is
+ * done and this thread asks again. (The roofline measurement thread only times kernels.) */
 static void switch_lang_when_safe(ui_app *a)
 {
-    if (!ui_lang_switch_due(a->lang_wanted, ui_worker_busy(&a->worker), ui_panel_checking(a->panel),
-                            a->plots && ui_plots_measuring(a->plots)))
-        return;
+    if (!ui_lang_switch_due(a->lang_wanted, ui_worker_busy(&a->worker), ui_panel_checking(a->panel))) return;
     char lang[sizeof a->lang_wanted];
     ut_strlcpy(lang, a->lang_wanted, sizeof lang);
     a->lang_wanted[0] = '\0';
@@ -463,7 +462,8 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
             break;
         case SDLK_UP:
         case SDLK_DOWN:
-            if (a->panel && a->show_panel) ui_panel_scroll(a->panel, &a->frame.panel, (k == SDLK_DOWN ? 1 : -1) * (int)(60 * a->scale));
+            if (a->panel && a->show_panel)
+                ui_panel_scroll(a->panel, &a->frame.panel, (k == SDLK_DOWN ? 1 : -1) * (int)(60 * a->scale));
             break;
         case SDLK_PAGEUP:
         case SDLK_PAGEDOWN:
@@ -529,7 +529,8 @@ static int wait_ready(ui_app *a, double limit_s)
             a->sc_dirty = 0;
             ui_worker_request(&a->worker, &a->sc);
         }
-        if (a->scene && !ui_worker_busy(&a->worker) && (!a->panel || !ui_panel_busy(a->panel)) && !a->lang_wanted[0]) return 0;
+        int busy = ui_worker_busy(&a->worker) || (a->panel && ui_panel_busy(a->panel));
+        if (a->scene && !busy && !a->lang_wanted[0]) return 0;
         SDL_Delay(5);
     }
     return -1;

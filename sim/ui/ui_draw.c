@@ -280,8 +280,10 @@ ui_hit ui_factory_pick(const ui_app *a, int mx, int my)
 /* ----------------------------------------------------------------------------------------- */
 
 /* Moving flows: dots travel the way the bytes go, faster when the link is busier. */
-static void draw_flows(const ui_app *a, float x0, float y0, float x1, float y1, float w, double up, double down, double u)
+static void draw_flows(const ui_app *a, float x0, float y0, float x1, float y1, float w, double up, double down,
+                       double u)
 {
+    const SDL_Color dot = { 250, 250, 250, 255 };
     for (int dir = 0; dir < 2; dir++) {
         double load = dir ? up : down;
         if (load <= 0) continue;
@@ -290,7 +292,7 @@ static void draw_flows(const ui_app *a, float x0, float y0, float x1, float y1, 
             if (dir) f = 1 - f;   /* up: from the first end (rack or lower switch) upwards */
             float px = x0 + (x1 - x0) * (float)(1 - f), py = y0 + (y1 - y0) * (float)(1 - f);
             float d = fmaxf(3.0f * a->scale, w * 0.9f);
-            ui_draw_fill(a->ren, (int)(px - d / 2), (int)(py - d / 2), (int)d, (int)d, (SDL_Color){ 250, 250, 250, 255 });
+            ui_draw_fill(a->ren, (int)(px - d / 2), (int)(py - d / 2), (int)d, (int)d, dot);
         }
     }
 }
@@ -333,8 +335,9 @@ static void draw_rack_gpus(const ui_app *a, const ui_box *rk, batch b[UI_BATCHES
             ui_phase ph = gpu_phase(a, gi, &comm);
             SDL_Rect gr = to_screen(a, l->gpu[gi]);
             batch_add(&b[ph], gr);
+            int mark_h = gr.h / 4 > 1 ? gr.h / 4 : 1;
             if (comm && ph != UI_COMM && gr.w >= 6)
-                batch_add(&b[UI_PHASE_COUNT], (SDL_Rect){ gr.x, gr.y + gr.h - gr.h / 4, gr.w, gr.h / 4 > 1 ? gr.h / 4 : 1 });
+                batch_add(&b[UI_PHASE_COUNT], (SDL_Rect){ gr.x, gr.y + gr.h - gr.h / 4, gr.w, mark_h });
         }
     }
 }
@@ -590,8 +593,9 @@ static void draw_timeline(const ui_app *a)
             int px0 = x0 + (int)(t0 / T * gw), px1 = x0 + (int)(t1 / T * gw);
             if (px1 <= px0) px1 = px0 + 1;
             batch_add(&b[tr->phase[k]], (SDL_Rect){ px0, y, px1 - px0, h });
+            int mark_h = h / 4 > 1 ? h / 4 : 1;
             if (tr->comm[k] && tr->phase[k] != UI_COMM)
-                batch_add(&b[UI_PHASE_COUNT], (SDL_Rect){ px0, y + h - (h / 4 > 1 ? h / 4 : 1), px1 - px0, h / 4 > 1 ? h / 4 : 1 });
+                batch_add(&b[UI_PHASE_COUNT], (SDL_Rect){ px0, y + h - mark_h, px1 - px0, mark_h });
         }
     }
     batch_flush(ren, b);

@@ -132,10 +132,10 @@ void ui_app_layout_regions(ui_app *a);
  * window is at work (see ui_lang_switch_due). Pressing L asks for it through ui_app_want_lang. */
 void ui_app_set_lang(ui_app *a, const char *lang);
 void ui_app_want_lang(ui_app *a, const char *lang);                 /* switch between frames, once it is safe */
-/* Whether a wanted language ("": none) may be applied now: only when the scene worker, the course
- * checker and the roofline measurement are all idle (they format translated text, read the
- * environment or the locale, which switching changes under them). */
-int ui_lang_switch_due(const char *wanted, int worker_busy, int checker_busy, int measuring);
+/* Whether a wanted language ("": none) may be applied now: only when the scene worker and the
+ * course checker are both idle (they format translated text and numbers, and the checker passes
+ * the environment to the grader; switching changes the locale and the environment under them). */
+int ui_lang_switch_due(const char *wanted, int worker_busy, int checker_busy);
 
 static inline int ui_inside(const SDL_Rect *r, int x, int y) { return SDL_PointInRect(&(SDL_Point){ x, y }, r); } /* (x, y) in r */
 /* Which view the frame shows, and where the plots go: the factory's place and the timeline's. */
@@ -184,6 +184,5 @@ void ui_plots_draw(const ui_app *a, const struct ui_plots *p, SDL_Rect r);
 void ui_plots_scene_changed(struct ui_plots *p);
 int ui_plots_export(ui_app *a, struct ui_plots *p, char *msg, size_t size);
 void ui_plots_measure(ui_app *a, struct ui_plots *p);
-int ui_plots_measuring(struct ui_plots *p);                         /* the measurement thread is at work */
 
 #endif

@@ -264,7 +264,8 @@ int ui_panel_click(ui_app *a, ui_panel *p, const ui_panel_hits *h, int x, int y)
     if (ui_inside(&h->next, x, y)) return ui_panel_next_exercise(a, p, 1), 1;
     if (ui_inside(&h->edit, x, y)) return ui_panel_open_editor(a, p), 1;
     if (ui_inside(&h->check, x, y)) return ui_panel_check_now(a, p), 1;
-    if (ui_inside(&h->list, x, y) && h->list_row_h > 0) return load_exercise(a, p, h->list_first + (y - h->list.y) / h->list_row_h), 1;
+    if (ui_inside(&h->list, x, y) && h->list_row_h > 0)
+        return load_exercise(a, p, h->list_first + (y - h->list.y) / h->list_row_h), 1;
     return 0;
 }
 

@@ -128,14 +128,6 @@ static SDL_Texture *to_texture(SDL_Renderer *ren, cairo_surface_t *img)
     return t;
 }
 
-int ui_plots_measuring(ui_plots *p)
-{
-    pthread_mutex_lock(&p->mu);
-    int busy = p->measuring;
-    pthread_mutex_unlock(&p->mu);
-    return busy;
-}
-
 static void plot_size(const ui_app *a, SDL_Rect r, int *gap, int *w, int *h)
 {
     *gap = (int)(10 * a->scale);
@@ -181,7 +173,8 @@ void ui_plots_draw(const ui_app *a, const ui_plots *p, SDL_Rect r)
         SDL_Rect d = { r.x + gap + i * (w + gap), r.y + gap, w, h };
         SDL_RenderCopy(a->ren, p->tex[i], NULL, &d);
     }
-    const char *hint = p->measuring_shown ? _("measuring this computer…") : _("R: measure this computer · x: export PNG and SVG · Tab: back to the factory");
+    const char *hint = p->measuring_shown ? _("measuring this computer…")
+                                          : _("R: measure this computer · x: export PNG and SVG · Tab: back to the factory");
     ui_text_draw(a->tx, UI_F_SMALL, hint, r.x + r.w - gap, r.y + r.h - gap - ui_text_line(a->tx, UI_F_SMALL), ui_dim, UI_RIGHT);
 }
 
