@@ -15,7 +15,13 @@
  * that setting); drawing the same app twice leaves the app as it was, the same hit areas and the
  * same pixels; the mouse over a GPU is a UI_HOVER_GPU hover (and the tooltip says which GPU). The
  * language switch waits while another thread of the window works: the rule as a pure function,
- * then the app itself with its worker held busy. */
+ * then the app itself with its worker held busy. With the course panel open, its buttons and its
+ * exercise list are in the frame too, and clicks on them move between exercises.
+ *
+ * The panel grades the student's file by starting this very program as `PROGRAM grade ...` (it is
+ * /proc/self/exe): main answers such a call by exiting at once, so the panel shows "no result",
+ * and the user's data folder is a fresh temporary one. */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +29,7 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,8 +347,109 @@ static void test_lang_switch_waits_for_the_worker(void **state)
     draw_in("en");
 }
 
-int main(void)
+/* ---------------------------------------------------------------------------------------------- */
+/* The course panel. */
+
+static char home[] = "/tmp/usine-test-ui-draw-XXXXXX";
+
+static int setup_panel(void **state)
 {
+    (void)state;
+    if (!mkdtemp(home)) return -1;
+    setenv("XDG_DATA_HOME", home, 1);
+    setenv("HOME", home, 1);
+    app_init_language("en");
+    /* the first exercise: the list starts at the top, and its second row is the next exercise */
+    ui_options o = { .course = "courses/fondamentaux", .w = 1600, .h = 900, .headless = 1 };
+    char err[1024];
+    if (ui_app_init(&app, &o, err, sizeof err) != 0) {
+        fprintf(stderr, "ui_app_init: %s\n", err);
+        ui_app_quit(&app);
+        return -1;
+    }
+    return app.panel ? 0 : -1;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static int teardown_panel(void **state)
+{
+    teardown(state);
+    return nftw(home, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A frame once the scene, the titles and the check have arrived, so that two frames of the same
+ * exercise draw the same strings. */
+static void settle_and_draw(void)
+{
+    for (int i = 0; i < 60000; i++) {
+        ui_app_frame(&app, 0);
+        int busy = ui_worker_busy(&app.worker) || ui_panel_busy(app.panel);
+        if (app.scene && !busy) break;
+        SDL_Delay(1);
+    }
+    app.sc_dirty = 0;   /* an exercise's scenario is not simulated here: the same factory */
+    forget_drawn();
+    ui_app_frame(&app, 0);
+}
+
+/* The exercise shown: its title is the first string drawn after the panel's last button. */
+static const char *exercise_title(void)
+{
+    for (int i = 0; i + 1 < ndrawn; i++)
+        if (!strcmp(drawn[i], "Check (k)")) return drawn[i + 1];
+    return "";
+}
+
+static void centre_click(SDL_Rect r) { click(r.x + r.w / 2, r.y + r.h / 2); }
+
+static void test_panel_hit_areas(void **state)
+{
+    (void)state;
+    settle_and_draw();
+    const ui_panel_hits *h = &app.frame.panel;
+    SDL_Rect buttons[] = { h->prev, h->next, h->edit, h->check };
+    for (int i = 0; i < 4; i++) {
+        assert_true(buttons[i].w > 0 && buttons[i].h > 0);
+        assert_true(rect_within(buttons[i], app.r_panel));
+    }
+    assert_true(h->list_row_h > 0 && h->list.h >= 2 * h->list_row_h);
+    assert_true(rect_within(h->list, app.r_panel));
+    assert_int_equal(h->list_first, 0);
+}
+
+static void test_panel_clicks_move_between_exercises(void **state)
+{
+    (void)state;
+    char first[256], second[256], row2[300];
+    settle_and_draw();
+    snprintf(first, sizeof first, "%s", exercise_title());
+    assert_true(first[0]);
+    centre_click(app.frame.panel.next);
+    settle_and_draw();
+    snprintf(second, sizeof second, "%s", exercise_title());
+    assert_true(second[0]);
+    assert_string_not_equal(first, second);
+    snprintf(row2, sizeof row2, " 2. %s", second);
+    if (!was_drawn(row2)) fail_msg("'%s' is not the list's second exercise", second);
+    centre_click(app.frame.panel.prev);
+    settle_and_draw();
+    assert_string_equal(exercise_title(), first);
+    SDL_Rect row = app.frame.panel.list;
+    row.y += app.frame.panel.list_row_h, row.h = app.frame.panel.list_row_h;
+    centre_click(row);   /* the list's second row */
+    settle_and_draw();
+    assert_string_equal(exercise_title(), second);
+    move_mouse(-1, -1);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "grade")) return 2;   /* the panel's checker, see above */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_frame_is_drawn_in_both_languages),
         cmocka_unit_test(test_english_figures),
@@ -352,5 +460,10 @@ int main(void)
         cmocka_unit_test(test_lang_switch_rule),
         cmocka_unit_test(test_lang_switch_waits_for_the_worker),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    const struct CMUnitTest panel_tests[] = {
+        cmocka_unit_test(test_panel_hit_areas),
+        cmocka_unit_test(test_panel_clicks_move_between_exercises),
+    };
+    int failed = cmocka_run_group_tests(tests, setup, teardown);
+    return failed + cmocka_run_group_tests_name("panel", panel_tests, setup_panel, teardown_panel);
 }
