@@ -8,7 +8,20 @@
  * strings drawn: every one goes through ui_text_draw, which the Makefile wraps (-Wl,--wrap) to
  * record them; the heads-up display's figures are in the interface language (French: a decimal
  * comma and no decimal point between digits; English: the reverse), and the MFU the display
- * shows is the scene's own figure written by the application layer's app_pct. */
+ * shows is the scene's own figure written by the application layer's app_pct.
+ *
+ * The window's contracts: a frame leaves its hit areas in a ui_frame (the controls' - and +
+ * buttons lie in the left column, and a click at a + button's centre, sent as SDL events, changes
+ * that setting); drawing the same app twice leaves the app as it was, the same hit areas and the
+ * same pixels; the mouse over a GPU is a UI_HOVER_GPU hover (and the tooltip says which GPU). The
+ * language switch waits while another thread of the window works: the rule as a pure function,
+ * then the app itself with its worker held busy. With the course panel open, its buttons and its
+ * exercise list are in the frame too, and clicks on them move between exercises.
+ *
+ * The panel grades the student's file by starting this very program as `PROGRAM grade ...` (it is
+ * /proc/self/exe): main answers such a call by exiting at once, so the panel shows "no result",
+ * and the user's data folder is a fresh temporary one. */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +29,7 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,12 +186,284 @@ static void test_french_figures(void **state)
     draw_in("en");
 }
 
-int main(void)
+/* ---------------------------------------------------------------------------------------------- */
+/* Input as the window receives it. */
+
+static void move_mouse(int x, int y)
 {
+    SDL_Event e = { .motion = { .type = SDL_MOUSEMOTION, .x = x, .y = y } };
+    ui_app_event(&app, &e);
+}
+
+static void click(int x, int y)
+{
+    move_mouse(x, y);
+    SDL_Event down = { .button = { .type = SDL_MOUSEBUTTONDOWN, .button = SDL_BUTTON_LEFT, .x = x, .y = y } };
+    SDL_Event up = { .button = { .type = SDL_MOUSEBUTTONUP, .button = SDL_BUTTON_LEFT, .x = x, .y = y } };
+    down.button.state = SDL_PRESSED, up.button.state = SDL_RELEASED;
+    ui_app_event(&app, &down);
+    ui_app_event(&app, &up);
+}
+
+static void press(SDL_Keycode k)
+{
+    SDL_Event e = { .key = { .type = SDL_KEYDOWN, .state = SDL_PRESSED, .keysym = { .sym = k } } };
+    ui_app_event(&app, &e);
+}
+
+static int rect_within(SDL_Rect in, SDL_Rect out)
+{
+    return in.x >= out.x && in.y >= out.y && in.x + in.w <= out.x + out.w && in.y + in.h <= out.y + out.h;
+}
+
+/* The centre of GPU g on the screen, through the camera the frame was drawn with. */
+static void gpu_centre(int g, int *x, int *y)
+{
+    const ui_rect *r = &app.layout->gpu[g];
+    *x = (int)((r->x + r->w / 2 - app.cam_x) * app.zoom) + app.r_factory.x;
+    *y = (int)((r->y + r->h / 2 - app.cam_y) * app.zoom) + app.r_factory.y;
+}
+
+static void test_frame_holds_the_controls_hit_areas(void **state)
+{
+    (void)state;
+    draw_in("en");
+    for (int c = 0; c < UI_C_COUNT; c++) {
+        SDL_Rect m = app.frame.ctl_minus[c], p = app.frame.ctl_plus[c];
+        assert_true(m.w > 0 && m.h > 0 && p.w > 0 && p.h > 0);
+        assert_true(rect_within(m, app.r_left));
+        assert_true(rect_within(p, app.r_left));
+        assert_true(m.x + m.w <= p.x);   /* - left of + */
+    }
+    ui_scenario before = app.sc;
+    SDL_Rect plus = app.frame.ctl_plus[UI_C_TP], minus = app.frame.ctl_minus[UI_C_PP];
+    click(plus.x + plus.w / 2, plus.y + plus.h / 2);
+    assert_int_equal(app.sc.tp, 2 * before.tp);
+    assert_true(app.sc_dirty);   /* re-simulate soon */
+    click(minus.x + minus.w / 2, minus.y + minus.h / 2);
+    assert_int_equal(app.sc.pp, before.pp / 2);
+    assert_int_equal(app.sc.mbs, before.mbs);
+    app.sc = before, app.sc_dirty = 0;
+    move_mouse(-1, -1);
+}
+
+static Uint32 *read_pixels(void)
+{
+    Uint32 *px = malloc((size_t)app.w * app.h * 4);
+    assert_non_null(px);
+    assert_int_equal(SDL_RenderReadPixels(app.ren, NULL, SDL_PIXELFORMAT_ARGB8888, px, app.w * 4), 0);
+    return px;
+}
+
+static void test_drawing_changes_nothing_it_reads(void **state)
+{
+    (void)state;
+    int gx, gy;
+    draw_in("en");
+    gpu_centre(0, &gx, &gy);
+    move_mouse(gx, gy);   /* the tooltip too */
+    ui_app_frame(&app, 0);
+    static ui_app before;
+    memcpy(&before, &app, sizeof app);
+    ui_frame f1, f2;
+    ui_draw_all(&app, &f1);
+    Uint32 *px1 = read_pixels();
+    ui_draw_all(&app, &f2);
+    Uint32 *px2 = read_pixels();
+    assert_memory_equal(&before, &app, sizeof app);
+    assert_memory_equal(&f1, &f2, sizeof f1);
+    assert_memory_equal(&f1, &app.frame, sizeof f1);   /* what the frame loop kept */
+    assert_memory_equal(px1, px2, (size_t)app.w * app.h * 4);
+    free(px1);
+    free(px2);
+    move_mouse(-1, -1);
+}
+
+static void test_hover_over_a_gpu(void **state)
+{
+    (void)state;
+    draw_in("en");
+    int gx, gy;
+    gpu_centre(3, &gx, &gy);
+    move_mouse(gx, gy);
+    forget_drawn();
+    ui_app_frame(&app, 0);
+    assert_int_equal(app.hover.kind, UI_HOVER_GPU);
+    assert_int_equal(app.hover.index, 3);
+    char tip[64];
+    snprintf(tip, sizeof tip, "GPU %d (node %d, slot %d)", 3, 3 / app.layout->gpn, 3 % app.layout->gpn);
+    if (!was_drawn(tip)) fail_msg("no tooltip '%s' among the %d strings drawn", tip, ndrawn);
+    click(gx, gy);
+    assert_int_equal(app.sel.kind, UI_HOVER_GPU);   /* pinned */
+    assert_int_equal(app.sel.index, 3);
+    assert_int_equal(ui_factory_pick(&app, app.r_top.x + 5, app.r_top.y + 5).kind, UI_HOVER_NONE);   /* the top bar */
+    move_mouse(-1, -1);
+    ui_app_frame(&app, 0);
+    assert_int_equal(app.hover.kind, UI_HOVER_NONE);
+    app.sel = (ui_hit){ UI_HOVER_NONE, 0 };
+}
+
+static void test_lang_switch_rule(void **state)
+{
+    (void)state;
+    assert_true(ui_lang_switch_due("fr", 0, 0));
+    assert_true(ui_lang_switch_due("en", 0, 0));
+    assert_false(ui_lang_switch_due("", 0, 0));   /* nothing asked */
+    assert_false(ui_lang_switch_due("fr", 1, 0)); /* the worker builds a scene */
+    assert_false(ui_lang_switch_due("fr", 0, 1)); /* the checker grades */
+    assert_false(ui_lang_switch_due("fr", 1, 1));
+}
+
+static void set_worker_busy(int busy)
+{
+    /* the worker sleeps on its condition (nothing pending): only this flag says it works */
+    pthread_mutex_lock(&app.worker.mu);
+    app.worker.busy = busy;
+    pthread_mutex_unlock(&app.worker.mu);
+}
+
+static void test_lang_switch_waits_for_the_worker(void **state)
+{
+    (void)state;
+    draw_in("en");
+    set_worker_busy(1);
+    press(SDLK_l);
+    assert_string_equal(app.lang_wanted, "fr");
+    assert_string_equal(app_lang(), "en");
+    forget_drawn();
+    ui_app_frame(&app, 0);
+    assert_string_equal(app_lang(), "en");   /* waits */
+    assert_true(ndrawn > 20);                /* and the window keeps drawing */
+    press(SDLK_l);                           /* back to English before it happened: nothing to do */
+    assert_string_equal(app.lang_wanted, "");
+    press(SDLK_l);
+    ui_app_frame(&app, 0);
+    assert_string_equal(app_lang(), "en");
+    set_worker_busy(0);
+    ui_app_frame(&app, 0);
+    assert_string_equal(app_lang(), "fr");
+    assert_string_equal(app.lang_wanted, "");
+    assert_true(app.sc_dirty);               /* the scene's words, again in French */
+    draw_in("en");
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* The course panel. */
+
+static char home[] = "/tmp/usine-test-ui-draw-XXXXXX";
+
+static int setup_panel(void **state)
+{
+    (void)state;
+    if (!mkdtemp(home)) return -1;
+    setenv("XDG_DATA_HOME", home, 1);
+    setenv("HOME", home, 1);
+    app_init_language("en");
+    /* the first exercise: the list starts at the top, and its second row is the next exercise */
+    ui_options o = { .course = "courses/fondamentaux", .w = 1600, .h = 900, .headless = 1 };
+    char err[1024];
+    if (ui_app_init(&app, &o, err, sizeof err) != 0) {
+        fprintf(stderr, "ui_app_init: %s\n", err);
+        ui_app_quit(&app);
+        return -1;
+    }
+    return app.panel ? 0 : -1;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static int teardown_panel(void **state)
+{
+    teardown(state);
+    return nftw(home, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A frame once the scene, the titles and the check have arrived, so that two frames of the same
+ * exercise draw the same strings. */
+static void settle_and_draw(void)
+{
+    for (int i = 0; i < 60000; i++) {
+        ui_app_frame(&app, 0);
+        int busy = ui_worker_busy(&app.worker) || ui_panel_busy(app.panel);
+        if (app.scene && !busy) break;
+        SDL_Delay(1);
+    }
+    app.sc_dirty = 0;   /* an exercise's scenario is not simulated here: the same factory */
+    forget_drawn();
+    ui_app_frame(&app, 0);
+}
+
+/* The exercise shown: its title is the first string drawn after the panel's last button. */
+static const char *exercise_title(void)
+{
+    for (int i = 0; i + 1 < ndrawn; i++)
+        if (!strcmp(drawn[i], "Check (k)")) return drawn[i + 1];
+    return "";
+}
+
+static void centre_click(SDL_Rect r) { click(r.x + r.w / 2, r.y + r.h / 2); }
+
+static void test_panel_hit_areas(void **state)
+{
+    (void)state;
+    settle_and_draw();
+    const ui_panel_hits *h = &app.frame.panel;
+    SDL_Rect buttons[] = { h->prev, h->next, h->edit, h->check };
+    for (int i = 0; i < 4; i++) {
+        assert_true(buttons[i].w > 0 && buttons[i].h > 0);
+        assert_true(rect_within(buttons[i], app.r_panel));
+    }
+    assert_true(h->list_row_h > 0 && h->list.h >= 2 * h->list_row_h);
+    assert_true(rect_within(h->list, app.r_panel));
+    assert_int_equal(h->list_first, 0);
+}
+
+static void test_panel_clicks_move_between_exercises(void **state)
+{
+    (void)state;
+    char first[256], second[256], row2[300];
+    settle_and_draw();
+    snprintf(first, sizeof first, "%s", exercise_title());
+    assert_true(first[0]);
+    centre_click(app.frame.panel.next);
+    settle_and_draw();
+    snprintf(second, sizeof second, "%s", exercise_title());
+    assert_true(second[0]);
+    assert_string_not_equal(first, second);
+    snprintf(row2, sizeof row2, " 2. %s", second);
+    if (!was_drawn(row2)) fail_msg("'%s' is not the list's second exercise", second);
+    centre_click(app.frame.panel.prev);
+    settle_and_draw();
+    assert_string_equal(exercise_title(), first);
+    SDL_Rect row = app.frame.panel.list;
+    row.y += app.frame.panel.list_row_h, row.h = app.frame.panel.list_row_h;
+    centre_click(row);   /* the list's second row */
+    settle_and_draw();
+    assert_string_equal(exercise_title(), second);
+    move_mouse(-1, -1);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "grade")) return 2;   /* the panel's checker, see above */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_frame_is_drawn_in_both_languages),
         cmocka_unit_test(test_english_figures),
         cmocka_unit_test(test_french_figures),
+        cmocka_unit_test(test_frame_holds_the_controls_hit_areas),
+        cmocka_unit_test(test_drawing_changes_nothing_it_reads),
+        cmocka_unit_test(test_hover_over_a_gpu),
+        cmocka_unit_test(test_lang_switch_rule),
+        cmocka_unit_test(test_lang_switch_waits_for_the_worker),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    const struct CMUnitTest panel_tests[] = {
+        cmocka_unit_test(test_panel_hit_areas),
+        cmocka_unit_test(test_panel_clicks_move_between_exercises),
+    };
+    int failed = cmocka_run_group_tests(tests, setup, teardown);
+    return failed + cmocka_run_group_tests_name("panel", panel_tests, setup_panel, teardown_panel);
 }

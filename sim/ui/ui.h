@@ -114,7 +114,7 @@ typedef struct ui_worker {
 int ui_worker_start(ui_worker *w, const char *platform_dirs, const char *local_path);
 void ui_worker_request(ui_worker *w, const ui_scenario *sc);       /* replaces a pending request */
 ui_scene *ui_worker_take(ui_worker *w);                            /* a finished scene, or NULL */
-int ui_worker_busy(ui_worker *w);                                  /* a request pending or running */
+int ui_worker_busy(const ui_worker *w);                                  /* a request pending or running */
 void ui_worker_stop(ui_worker *w);                                 /* waits for the thread */
 
 /* ----------------------------------------------------------------------------------------- */

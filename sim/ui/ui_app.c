@@ -72,6 +72,34 @@ void ui_app_set_lang(ui_app *a, const char *lang)
     if (a->plots) ui_plots_scene_changed(a->plots);
 }
 
+/* Asking for the language it already has cancels a switch still waiting. */
+void ui_app_want_lang(ui_app *a, const char *lang)
+{
+    ut_strlcpy(a->lang_wanted, strcmp(lang, app_lang()) ? lang : "", sizeof a->lang_wanted);
+}
+
+int ui_lang_switch_due(const char *wanted, int worker_busy, int checker_busy)
+{
+    return wanted[0] && !worker_busy && !checker_busy;
+}
+
+/* Switching the language calls setlocale and setenv and binds gettext again. glibc makes none of
+ * them safe while another thread translates a message with _(), formats a number with a decimal
+ * mark (setlocale(LC_ALL, "") gives LC_NUMERIC the user's locale before setting it back to C) or
+ * reads the environment (posix_spawn passes environ): the scene worker builds its notices, errors
+ * and labels that way, the course checker its errors, and it spawns the grader. So the switch
+ * waits, frame after frame, until both are idle; the window keeps drawing in the old language
+ * meanwhile. Only this thread gives them work, so once idle they stay idle until the switch is
+ * done and this thread asks again. (The roofline measurement thread only times kernels.) */
+static void switch_lang_when_safe(ui_app *a)
+{
+    if (!ui_lang_switch_due(a->lang_wanted, ui_worker_busy(&a->worker), ui_panel_checking(a->panel))) return;
+    char lang[sizeof a->lang_wanted];
+    ut_strlcpy(lang, a->lang_wanted, sizeof lang);
+    a->lang_wanted[0] = '\0';
+    ui_app_set_lang(a, lang);
+}
+
 /* The platform picker's names: the presets, then "local" when this computer has been measured. */
 static void list_presets(ui_app *a)
 {
@@ -224,7 +252,7 @@ static void adopt_scene(ui_app *a, ui_scene *s)
     if (s->plat) {
         ui_layout_free(a->layout);
         a->layout = ui_layout_build(s->plat, s->part, s->nw, (double)a->r_factory.w / (a->r_factory.h > 0 ? a->r_factory.h : 1));
-        if (!same_plat) a->camera_set = 0, a->sel_kind = 0;
+        if (!same_plat) a->camera_set = 0, a->sel = (ui_hit){ UI_HOVER_NONE, 0 };
     } else {
         ui_layout_free(a->layout);
         a->layout = NULL;
@@ -242,9 +270,20 @@ static void adopt_scene(ui_app *a, ui_scene *s)
     if (a->plots) ui_plots_scene_changed(a->plots);
 }
 
+/* What drawing reads but must not compute: the camera, the object under the mouse, the panel's
+ * text layout and the plots' images. */
+static void prepare_frame(ui_app *a)
+{
+    if (a->layout && !a->camera_set) ui_camera_fit(a);
+    a->hover = ui_factory_shown(a) ? ui_factory_pick(a, a->mouse_x, a->mouse_y) : (ui_hit){ UI_HOVER_NONE, 0 };
+    if (a->show_panel && a->panel) ui_panel_prepare(a, a->panel, a->r_panel);
+    if (!ui_factory_shown(a)) ui_plots_prepare(a, a->plots, ui_plots_region(a));
+}
+
 void ui_app_frame(ui_app *a, double dt)
 {
     a->anim_s += dt;
+    switch_lang_when_safe(a);
     ui_scene *s = ui_worker_take(&a->worker);
     if (s) adopt_scene(a, s);
     if (a->sc_dirty && a->anim_s - a->sc_changed_at > 0.15) {
@@ -263,7 +302,10 @@ void ui_app_frame(ui_app *a, double dt)
         a->steps_done += (long)k;
         a->t_step_s = t - k * T;
     }
-    ui_draw_all(a);
+    prepare_frame(a);
+    ui_frame f;
+    ui_draw_all(a, &f);
+    a->frame = f;
     ui_text_end_frame(a->tx);
 }
 
@@ -332,7 +374,7 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
         if (ui_inside(&a->r_factory, a->mouse_x, a->mouse_y) && a->view == UI_VIEW_FACTORY)
             zoom_at(a, a->mouse_x, a->mouse_y, e->wheel.y > 0 ? 1.25f : 0.8f);
         else if (a->show_panel && a->panel && ui_inside(&a->r_panel, a->mouse_x, a->mouse_y))
-            ui_panel_scroll(a->panel, -e->wheel.y * (int)(60 * a->scale));
+            ui_panel_scroll(a->panel, &a->frame.panel, -e->wheel.y * (int)(60 * a->scale));
         break;
     case SDL_MOUSEBUTTONDOWN: {
         int x = a->mouse_x, y = a->mouse_y;
@@ -341,9 +383,9 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
             a->show_help = 0;
             break;
         }
-        if (ui_controls_click(a, x, y)) break;
+        if (ui_controls_click(a, &a->frame, x, y)) break;
         if (a->show_panel && a->panel && ui_inside(&a->r_panel, x, y)) {
-            ui_panel_click(a, a->panel, x, y);
+            ui_panel_click(a, a->panel, &a->frame.panel, x, y);
             break;
         }
         if (ui_inside(&a->r_timeline, x, y) && a->view == UI_VIEW_FACTORY) {
@@ -353,8 +395,9 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
         }
         if (ui_inside(&a->r_factory, x, y)) {
             a->dragging = 1, a->drag_x = x, a->drag_y = y;
-            a->sel_kind = a->hover_kind == 4 || a->hover_kind == 5 ? 0 : a->hover_kind;
-            a->sel_index = a->hover_index;
+            /* a cable or a rack is shown while hovered, not pinned */
+            int pin = a->hover.kind != UI_HOVER_CABLE && a->hover.kind != UI_HOVER_RACK;
+            a->sel = pin ? a->hover : (ui_hit){ UI_HOVER_NONE, 0 };
         }
         break;
     }
@@ -419,13 +462,18 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
             break;
         case SDLK_UP:
         case SDLK_DOWN:
-            if (a->panel && a->show_panel) ui_panel_scroll(a->panel, (k == SDLK_DOWN ? 1 : -1) * (int)(60 * a->scale));
+            if (a->panel && a->show_panel)
+                ui_panel_scroll(a->panel, &a->frame.panel, (k == SDLK_DOWN ? 1 : -1) * (int)(60 * a->scale));
             break;
         case SDLK_PAGEUP:
         case SDLK_PAGEDOWN:
             if (a->panel) ui_panel_next_exercise(a, a->panel, k == SDLK_PAGEDOWN ? 1 : -1);
             break;
-        case SDLK_l: ui_app_set_lang(a, strcmp(app_lang(), "fr") ? "fr" : "en"); break;
+        case SDLK_l: {   /* the other language than the one shown or already asked for */
+            const char *now = a->lang_wanted[0] ? a->lang_wanted : app_lang();
+            ui_app_want_lang(a, strcmp(now, "fr") ? "fr" : "en");
+            break;
+        }
         case SDLK_0: a->camera_set = 0; break;
         default: break;
         }
@@ -467,7 +515,8 @@ int ui_keys_valid(const char *list)
     return press_keys(NULL, list) == 0;
 }
 
-/* Wait for the worker's scene (and the exercise's first check) so that a headless frame shows them. */
+/* Wait for the worker's scene (and the exercise's first check) so that a headless frame shows them;
+ * a language asked for is switched to, and a changed scenario simulated, meanwhile. */
 static int wait_ready(ui_app *a, double limit_s)
 {
     double t0 = ut_now_s();
@@ -475,7 +524,13 @@ static int wait_ready(ui_app *a, double limit_s)
         ui_scene *s = ui_worker_take(&a->worker);
         if (s) adopt_scene(a, s);
         if (a->panel) ui_panel_tick(a, a->panel);
-        if (a->scene && !ui_worker_busy(&a->worker) && (!a->panel || !ui_panel_busy(a->panel))) return 0;
+        switch_lang_when_safe(a);
+        if (a->sc_dirty) {   /* a changed scenario: simulate it now, without the window's pause */
+            a->sc_dirty = 0;
+            ui_worker_request(&a->worker, &a->sc);
+        }
+        int busy = ui_worker_busy(&a->worker) || (a->panel && ui_panel_busy(a->panel));
+        if (a->scene && !busy && !a->lang_wanted[0]) return 0;
         SDL_Delay(5);
     }
     return -1;
@@ -579,10 +634,6 @@ static int headless(ui_app *a, const ui_options *o, int shot, double t_start, ui
     int ready = wait_ready(a, 600) == 0;
     if (ready && o->keys) {
         press_keys(a, o->keys);
-        if (a->sc_dirty) {   /* a changed scenario: simulate it now, without the window's pause */
-            a->sc_dirty = 0;
-            ui_worker_request(&a->worker, &a->sc);
-        }
         ready = wait_ready(a, 600) == 0;
     }
     if (!ready) {

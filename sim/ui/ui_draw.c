@@ -1,7 +1,9 @@
 /* ui_draw.c: everything the window shows but the course panel and the plots: the top bar, the
  * scenario controls, the heads-up display, the factory, the timeline, the legend and the help.
- * Drawing reads the app's state and the finished scene, and changes neither (hover is computed
- * here, from the mouse, as a by-product of drawing what is under it).
+ * Drawing reads the app's state and the finished scene, and changes neither: it takes a const app
+ * and writes only the renderer, the text cache and the frame's hit areas (ui_frame), which the
+ * input code reads. What it needs computed first (the camera fitted to the layout, the object under
+ * the mouse) the update step computes before each frame, with the geometry of this file.
  *
  * Speed: a frame of Jean Zay's 1,456 GPUs is a few thousand rectangles, batched by colour into
  * SDL_RenderFillRects, and a few hundred cached strings; level of detail aggregates GPUs into
@@ -14,6 +16,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const SDL_Color ui_bg = { 24, 27, 33, 255 };
@@ -95,8 +98,11 @@ void ui_draw_thick_line(SDL_Renderer *r, float x0, float y0, float x1, float y1,
 static float sx(const ui_app *a, float x) { return (x - a->cam_x) * a->zoom + (float)a->r_factory.x; }
 static float sy(const ui_app *a, float y) { return (y - a->cam_y) * a->zoom + (float)a->r_factory.y; }
 
-static void fit_camera(ui_app *a)
+/* The update step calls it before a frame whenever the camera is not set (a new platform, a
+ * resized window, the 0 key); drawing never moves the camera. */
+void ui_camera_fit(ui_app *a)
 {
+    if (!a->layout) return;
     const ui_rect *w = &a->layout->world;
     float zx = (float)a->r_factory.w / w->w, zy = (float)(a->r_factory.h - 64 * a->scale) / w->h;
     a->zoom = zx < zy ? zx : zy;
@@ -119,15 +125,28 @@ static SDL_Rect to_screen(const ui_app *a, ui_rect r)
     return (SDL_Rect){ x0, y0, x1 - x0 > 1 ? x1 - x0 : 1, y1 - y0 > 1 ? y1 - y0 : 1 };
 }
 
+/* Level of detail: GPUs when they are a few pixels wide, else nodes coloured by what most of
+ * their GPUs do, else racks as stacked bars. Drawing and picking both ask it, so that what the
+ * mouse is over is what the user sees. */
+typedef enum lod { LOD_GPUS, LOD_NODES, LOD_RACKS } lod;
+
+static lod level_of_detail(const ui_app *a)
+{
+    float gpu_px = a->zoom;
+    if (gpu_px >= 3) return LOD_GPUS;
+    if (gpu_px * (a->layout->gpn > 4 ? 2.5f : 1.5f) >= 2) return LOD_NODES;
+    return LOD_RACKS;
+}
+
 /* ----------------------------------------------------------------------------------------- */
-/* Batches of rectangles by colour. */
+/* Batches of rectangles by colour: scratch for one drawing call, local to it. */
+
+enum { UI_BATCHES = UI_PHASE_COUNT + 1 };   /* one per phase, the last for comm markers */
 
 typedef struct batch {
     SDL_Rect *r;
     int n, cap;
 } batch;
-
-static batch batches[UI_PHASE_COUNT + 1];   /* the last: comm markers */
 
 static void batch_add(batch *b, SDL_Rect r)
 {
@@ -138,17 +157,21 @@ static void batch_add(batch *b, SDL_Rect r)
     b->r[b->n++] = r;
 }
 
-static void batch_flush(SDL_Renderer *ren)
+static void batch_flush(SDL_Renderer *ren, batch b[UI_BATCHES])
 {
-    for (int p = 0; p <= UI_PHASE_COUNT; p++) {
-        batch *b = &batches[p];
-        if (!b->n) continue;
+    for (int p = 0; p < UI_BATCHES; p++) {
+        if (!b[p].n) continue;
         SDL_Color c = p < UI_PHASE_COUNT ? ui_phase_color[p] : ui_phase_color[UI_COMM];
         SDL_SetRenderDrawBlendMode(ren, SDL_BLENDMODE_NONE);
         SDL_SetRenderDrawColor(ren, c.r, c.g, c.b, 255);
-        SDL_RenderFillRects(ren, b->r, b->n);
-        b->n = 0;
+        SDL_RenderFillRects(ren, b[p].r, b[p].n);
+        b[p].n = 0;
     }
+}
+
+static void batch_free(batch b[UI_BATCHES])
+{
+    for (int p = 0; p < UI_BATCHES; p++) free(b[p].r);
 }
 
 static ui_phase gpu_phase(const ui_app *a, long g, int *comm)
@@ -177,151 +200,233 @@ static double cable_util(const ui_app *a, const ui_cable *c, double *up, double 
     return uu > ud ? uu : ud;
 }
 
-/* ----------------------------------------------------------------------------------------- */
-
-static void draw_factory(ui_app *a)
+/* A cable's width on screen grows with its load; the mouse picks it within that width. */
+static float cable_width(const ui_app *a, const ui_cable *c, double u)
 {
-    SDL_Renderer *ren = a->ren;
-    const ui_layout *l = a->layout;
-    SDL_Rect clip = a->r_factory;
-    ui_draw_fill(ren, clip.x, clip.y, clip.w, clip.h, ui_bg);
-    if (!l) return;
-    if (!a->camera_set) fit_camera(a);
-    SDL_RenderSetClipRect(ren, &clip);
-    a->hover_kind = 0;
-    int mx = a->mouse_x, my = a->mouse_y, mouse_in = ui_inside(&clip, mx, my);
-    float sc = a->scale;
+    return (1.5f + 7.0f * (float)fmin(u, 1.0)) * a->scale * (c->kind ? 1.2f : 1.0f);
+}
 
-    /* cables first, under the boxes */
+static int segment_outside(const SDL_Rect *clip, float x0, float y0, float x1, float y1)
+{
+    return fmaxf(x0, x1) < clip->x || fminf(x0, x1) > clip->x + clip->w || fmaxf(y0, y1) < clip->y ||
+           fminf(y0, y1) > clip->y + clip->h;
+}
+
+static int near_segment(float x0, float y0, float x1, float y1, float w, int mx, int my)
+{
+    float dx = x1 - x0, dy = y1 - y0, len2 = dx * dx + dy * dy;
+    float t = len2 > 0 ? ((mx - x0) * dx + (my - y0) * dy) / len2 : 0;
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    float ex = x0 + t * dx - mx, ey = y0 + t * dy - my;
+    return ex * ex + ey * ey < (w / 2 + 3) * (w / 2 + 3);
+}
+
+/* ----------------------------------------------------------------------------------------- */
+/* What is under the mouse: the factory's objects in the order they are drawn, the last drawn on
+ * top (the first cable, though, since cables lie under everything else). */
+
+static ui_hit pick_cable(const ui_app *a, int mx, int my)
+{
+    const ui_layout *l = a->layout;
     for (int i = 0; i < l->ncables; i++) {
         const ui_cable *c = &l->cables[i];
-        double up, down;
-        double u = cable_util(a, c, &up, &down);
-        SDL_Color col = ui_load_color(c->nlinks ? u : 0);
-        float w = (1.5f + 7.0f * (float)fmin(u, 1.0)) * sc * (c->kind ? 1.2f : 1.0f);
+        double up, down, u = cable_util(a, c, &up, &down);
         float x0 = sx(a, c->x0), y0 = sy(a, c->y0), x1 = sx(a, c->x1), y1 = sy(a, c->y1);
-        if (fmaxf(x0, x1) < clip.x || fminf(x0, x1) > clip.x + clip.w || fmaxf(y0, y1) < clip.y || fminf(y0, y1) > clip.y + clip.h)
-            continue;
-        if (!c->nlinks) col = (SDL_Color){ 64, 70, 80, 255 };
-        ui_draw_thick_line(ren, x0, y0, x1, y1, w, col);
-        /* moving flows: dots travel the way the bytes go, faster when the link is busier */
-        if (u > 0.005) {
-            for (int dir = 0; dir < 2; dir++) {
-                double load = dir ? up : down;
-                if (load <= 0) continue;
-                for (int k = 0; k < 4; k++) {
-                    double f = fmod(a->anim_s * (0.25 + 0.6 * fmin(u, 1)) + k / 4.0 + dir * 0.125, 1.0);
-                    if (dir) f = 1 - f;   /* up: from the first end (rack or lower switch) upwards */
-                    float px = x0 + (x1 - x0) * (float)(1 - f), py = y0 + (y1 - y0) * (float)(1 - f);
-                    float d = fmaxf(3.0f * sc, w * 0.9f);
-                    ui_draw_fill(ren, (int)(px - d / 2), (int)(py - d / 2), (int)d, (int)d, (SDL_Color){ 250, 250, 250, 255 });
-                }
-            }
-        }
-        if (mouse_in && !a->hover_kind) {
-            /* distance from the mouse to the segment */
-            float dx = x1 - x0, dy = y1 - y0, len2 = dx * dx + dy * dy;
-            float t = len2 > 0 ? ((mx - x0) * dx + (my - y0) * dy) / len2 : 0;
-            t = t < 0 ? 0 : t > 1 ? 1 : t;
-            float ex = x0 + t * dx - mx, ey = y0 + t * dy - my;
-            if (ex * ex + ey * ey < (w / 2 + 3) * (w / 2 + 3)) a->hover_kind = 4, a->hover_index = i;
-        }
+        if (segment_outside(&a->r_factory, x0, y0, x1, y1)) continue;
+        if (near_segment(x0, y0, x1, y1, cable_width(a, c, u), mx, my)) return (ui_hit){ UI_HOVER_CABLE, i };
     }
+    return (ui_hit){ UI_HOVER_NONE, 0 };
+}
 
-    /* switches */
+static ui_hit pick_in_rack(const ui_app *a, int k, lod d, int mx, int my, ui_hit h)
+{
+    const ui_layout *l = a->layout;
+    const ui_box *rk = &l->rack[k];
+    if (d == LOD_RACKS) {
+        SDL_Rect rr = to_screen(a, rk->r);
+        return ui_inside(&rr, mx, my) ? (ui_hit){ UI_HOVER_RACK, k } : h;
+    }
+    for (int i = 0; i < rk->count; i++) {
+        int v = rk->first + i;
+        if (d == LOD_GPUS && !visible(a, l->node[v])) continue;
+        SDL_Rect nr = to_screen(a, l->node[v]);
+        for (int g = 0; d == LOD_GPUS && g < l->gpn; g++) {
+            long gi = (long)v * l->gpn + g;
+            SDL_Rect gr = to_screen(a, l->gpu[gi]);
+            if (ui_inside(&gr, mx, my)) h = (ui_hit){ UI_HOVER_GPU, (int)gi };
+        }
+        if (h.kind != UI_HOVER_GPU && ui_inside(&nr, mx, my)) h = (ui_hit){ UI_HOVER_NODE, v };
+    }
+    return h;
+}
+
+ui_hit ui_factory_pick(const ui_app *a, int mx, int my)
+{
+    const ui_layout *l = a->layout;
+    ui_hit h = { UI_HOVER_NONE, 0 };
+    if (!l || !a->camera_set || !ui_inside(&a->r_factory, mx, my)) return h;
+    h = pick_cable(a, mx, my);
     for (int i = 0; i < l->nsw; i++) {
         if (!visible(a, l->sw[i].r)) continue;
         SDL_Rect r = to_screen(a, l->sw[i].r);
-        ui_draw_fill(ren, r.x, r.y, r.w, r.h, (SDL_Color){ 58, 64, 78, 255 });
-        ui_draw_frame(ren, r.x, r.y, r.w, r.h, (SDL_Color){ 120, 130, 150, 255 });
-        if (r.h >= ui_text_line(a->tx, UI_F_SMALL) && ui_text_width(a->tx, UI_F_SMALL, l->sw_label[i], strlen(l->sw_label[i])) < r.w - 4)
-            ui_text_draw(a->tx, UI_F_SMALL, l->sw_label[i], r.x + r.w / 2, r.y + (r.h - ui_text_line(a->tx, UI_F_SMALL)) / 2, ui_fg, UI_CENTER);
-        if (mouse_in && ui_inside(&r, mx, my)) a->hover_kind = 3, a->hover_index = i;
+        if (ui_inside(&r, mx, my)) h = (ui_hit){ UI_HOVER_SWITCH, i };
     }
-
-    /* racks, nodes, GPUs, by level of detail */
-    float gpu_px = a->zoom;
-    int gpn = l->gpn;
-    for (int k = 0; k < l->racks; k++) {
-        const ui_box *rk = &l->rack[k];
-        if (!visible(a, rk->r)) continue;
-        SDL_Rect rr = to_screen(a, rk->r);
-        ui_draw_fill(ren, rr.x, rr.y, rr.w, rr.h, (SDL_Color){ 38, 42, 50, 255 });
-        ui_draw_frame(ren, rr.x, rr.y, rr.w, rr.h, (SDL_Color){ 92, 100, 116, 255 });
-        if (gpu_px * 0.8f >= 6 && rr.w > 40 * sc) {
-            char lab[48];
-            snprintf(lab, sizeof lab, _("rack %d"), k);
-            ui_text_draw(a->tx, UI_F_SMALL, lab, rr.x + 2, rr.y - ui_text_line(a->tx, UI_F_SMALL), ui_dim, UI_LEFT);
-        }
-        if (gpu_px >= 3) {
-            for (int i = 0; i < rk->count; i++) {
-                int v = rk->first + i;
-                if (!visible(a, l->node[v])) continue;
-                SDL_Rect nr = to_screen(a, l->node[v]);
-                ui_draw_fill(ren, nr.x, nr.y, nr.w, nr.h, (SDL_Color){ 52, 57, 68, 255 });
-                for (int g = 0; g < gpn; g++) {
-                    long gi = (long)v * gpn + g;
-                    int comm;
-                    ui_phase ph = gpu_phase(a, gi, &comm);
-                    SDL_Rect gr = to_screen(a, l->gpu[gi]);
-                    batch_add(&batches[ph], gr);
-                    if (comm && ph != UI_COMM && gr.w >= 6)
-                        batch_add(&batches[UI_PHASE_COUNT], (SDL_Rect){ gr.x, gr.y + gr.h - gr.h / 4, gr.w, gr.h / 4 > 1 ? gr.h / 4 : 1 });
-                    if (mouse_in && ui_inside(&gr, mx, my)) a->hover_kind = 1, a->hover_index = (int)gi;
-                }
-                if (mouse_in && a->hover_kind != 1 && ui_inside(&nr, mx, my)) a->hover_kind = 2, a->hover_index = v;
-            }
-        } else if (gpu_px * (gpn > 4 ? 2.5f : 1.5f) >= 2) {
-            /* nodes coloured by what most of their GPUs do */
-            for (int i = 0; i < rk->count; i++) {
-                int v = rk->first + i, cnt[UI_PHASE_COUNT] = { 0 }, best = UI_OUTSIDE;
-                for (int g = 0; g < gpn; g++) {
-                    int comm;
-                    cnt[gpu_phase(a, (long)v * gpn + g, &comm)]++;
-                }
-                for (int p = 0; p < UI_PHASE_COUNT; p++)
-                    if (cnt[p] > cnt[best]) best = p;
-                SDL_Rect nr = to_screen(a, l->node[v]);
-                batch_add(&batches[best], nr);
-                if (mouse_in && ui_inside(&nr, mx, my)) a->hover_kind = 2, a->hover_index = v;
-            }
-        } else {
-            /* the rack as a stacked bar of what its GPUs do */
-            int cnt[UI_PHASE_COUNT] = { 0 }, total = 0;
-            for (int i = 0; i < rk->count; i++)
-                for (int g = 0; g < gpn; g++) {
-                    int comm;
-                    cnt[gpu_phase(a, (long)(rk->first + i) * gpn + g, &comm)]++;
-                    total++;
-                }
-            int y = rr.y + 1, hh = rr.h - 2;
-            for (int p = 0; p < UI_PHASE_COUNT && total; p++) {
-                int h = (int)lround((double)cnt[p] / total * hh);
-                if (h > 0) batch_add(&batches[p], (SDL_Rect){ rr.x + 1, y, rr.w - 2 > 1 ? rr.w - 2 : 1, h });
-                y += h;
-            }
-            if (mouse_in && ui_inside(&rr, mx, my)) a->hover_kind = 5, a->hover_index = k;
-        }
-    }
-    batch_flush(ren);
-
-    /* selection */
-    if (a->sel_kind == 1 && a->sel_index < l->nodes * gpn) {
-        SDL_Rect r = to_screen(a, l->gpu[a->sel_index]);
-        ui_draw_frame(ren, r.x - 2, r.y - 2, r.w + 4, r.h + 4, ui_fg);
-    } else if (a->sel_kind == 2 && a->sel_index < l->nodes) {
-        SDL_Rect r = to_screen(a, l->node[a->sel_index]);
-        ui_draw_frame(ren, r.x - 2, r.y - 2, r.w + 4, r.h + 4, ui_fg);
-    } else if (a->sel_kind == 3 && a->sel_index < l->nsw) {
-        SDL_Rect r = to_screen(a, l->sw[a->sel_index].r);
-        ui_draw_frame(ren, r.x - 2, r.y - 2, r.w + 4, r.h + 4, ui_fg);
-    }
-    SDL_RenderSetClipRect(ren, NULL);
+    lod d = level_of_detail(a);
+    for (int k = 0; k < l->racks; k++)
+        if (visible(a, l->rack[k].r)) h = pick_in_rack(a, k, d, mx, my, h);
+    return h;
 }
 
 /* ----------------------------------------------------------------------------------------- */
 
-static void draw_legend(ui_app *a)
+/* Moving flows: dots travel the way the bytes go, faster when the link is busier. */
+static void draw_flows(const ui_app *a, float x0, float y0, float x1, float y1, float w, double up, double down,
+                       double u)
+{
+    const SDL_Color dot = { 250, 250, 250, 255 };
+    for (int dir = 0; dir < 2; dir++) {
+        double load = dir ? up : down;
+        if (load <= 0) continue;
+        for (int k = 0; k < 4; k++) {
+            double f = fmod(a->anim_s * (0.25 + 0.6 * fmin(u, 1)) + k / 4.0 + dir * 0.125, 1.0);
+            if (dir) f = 1 - f;   /* up: from the first end (rack or lower switch) upwards */
+            float px = x0 + (x1 - x0) * (float)(1 - f), py = y0 + (y1 - y0) * (float)(1 - f);
+            float d = fmaxf(3.0f * a->scale, w * 0.9f);
+            ui_draw_fill(a->ren, (int)(px - d / 2), (int)(py - d / 2), (int)d, (int)d, dot);
+        }
+    }
+}
+
+static void draw_cable(const ui_app *a, const ui_cable *c)
+{
+    double up, down;
+    double u = cable_util(a, c, &up, &down);
+    SDL_Color col = c->nlinks ? ui_load_color(u) : (SDL_Color){ 64, 70, 80, 255 };
+    float w = cable_width(a, c, u);
+    float x0 = sx(a, c->x0), y0 = sy(a, c->y0), x1 = sx(a, c->x1), y1 = sy(a, c->y1);
+    if (segment_outside(&a->r_factory, x0, y0, x1, y1)) return;
+    ui_draw_thick_line(a->ren, x0, y0, x1, y1, w, col);
+    if (u > 0.005) draw_flows(a, x0, y0, x1, y1, w, up, down, u);
+}
+
+static void draw_switch(const ui_app *a, int i)
+{
+    const ui_layout *l = a->layout;
+    if (!visible(a, l->sw[i].r)) return;
+    SDL_Rect r = to_screen(a, l->sw[i].r);
+    ui_draw_fill(a->ren, r.x, r.y, r.w, r.h, (SDL_Color){ 58, 64, 78, 255 });
+    ui_draw_frame(a->ren, r.x, r.y, r.w, r.h, (SDL_Color){ 120, 130, 150, 255 });
+    int line = ui_text_line(a->tx, UI_F_SMALL);
+    if (r.h >= line && ui_text_width(a->tx, UI_F_SMALL, l->sw_label[i], strlen(l->sw_label[i])) < r.w - 4)
+        ui_text_draw(a->tx, UI_F_SMALL, l->sw_label[i], r.x + r.w / 2, r.y + (r.h - line) / 2, ui_fg, UI_CENTER);
+}
+
+static void draw_rack_gpus(const ui_app *a, const ui_box *rk, batch b[UI_BATCHES])
+{
+    const ui_layout *l = a->layout;
+    for (int i = 0; i < rk->count; i++) {
+        int v = rk->first + i;
+        if (!visible(a, l->node[v])) continue;
+        SDL_Rect nr = to_screen(a, l->node[v]);
+        ui_draw_fill(a->ren, nr.x, nr.y, nr.w, nr.h, (SDL_Color){ 52, 57, 68, 255 });
+        for (int g = 0; g < l->gpn; g++) {
+            long gi = (long)v * l->gpn + g;
+            int comm;
+            ui_phase ph = gpu_phase(a, gi, &comm);
+            SDL_Rect gr = to_screen(a, l->gpu[gi]);
+            batch_add(&b[ph], gr);
+            int mark_h = gr.h / 4 > 1 ? gr.h / 4 : 1;
+            if (comm && ph != UI_COMM && gr.w >= 6)
+                batch_add(&b[UI_PHASE_COUNT], (SDL_Rect){ gr.x, gr.y + gr.h - gr.h / 4, gr.w, mark_h });
+        }
+    }
+}
+
+static void draw_rack_nodes(const ui_app *a, const ui_box *rk, batch b[UI_BATCHES])
+{
+    const ui_layout *l = a->layout;
+    for (int i = 0; i < rk->count; i++) {
+        int v = rk->first + i, cnt[UI_PHASE_COUNT] = { 0 }, best = UI_OUTSIDE;
+        for (int g = 0; g < l->gpn; g++) {
+            int comm;
+            cnt[gpu_phase(a, (long)v * l->gpn + g, &comm)]++;
+        }
+        for (int p = 0; p < UI_PHASE_COUNT; p++)
+            if (cnt[p] > cnt[best]) best = p;
+        batch_add(&b[best], to_screen(a, l->node[v]));
+    }
+}
+
+/* The rack as a stacked bar of what its GPUs do. */
+static void draw_rack_bar(const ui_app *a, const ui_box *rk, SDL_Rect rr, batch b[UI_BATCHES])
+{
+    int gpn = a->layout->gpn, cnt[UI_PHASE_COUNT] = { 0 }, total = 0;
+    for (int i = 0; i < rk->count; i++)
+        for (int g = 0; g < gpn; g++) {
+            int comm;
+            cnt[gpu_phase(a, (long)(rk->first + i) * gpn + g, &comm)]++;
+            total++;
+        }
+    int y = rr.y + 1, hh = rr.h - 2;
+    for (int p = 0; p < UI_PHASE_COUNT && total; p++) {
+        int h = (int)lround((double)cnt[p] / total * hh);
+        if (h > 0) batch_add(&b[p], (SDL_Rect){ rr.x + 1, y, rr.w - 2 > 1 ? rr.w - 2 : 1, h });
+        y += h;
+    }
+}
+
+static void draw_rack(const ui_app *a, int k, lod d, batch b[UI_BATCHES])
+{
+    const ui_box *rk = &a->layout->rack[k];
+    if (!visible(a, rk->r)) return;
+    SDL_Rect rr = to_screen(a, rk->r);
+    ui_draw_fill(a->ren, rr.x, rr.y, rr.w, rr.h, (SDL_Color){ 38, 42, 50, 255 });
+    ui_draw_frame(a->ren, rr.x, rr.y, rr.w, rr.h, (SDL_Color){ 92, 100, 116, 255 });
+    if (a->zoom * 0.8f >= 6 && rr.w > 40 * a->scale) {
+        char lab[48];
+        snprintf(lab, sizeof lab, _("rack %d"), k);
+        ui_text_draw(a->tx, UI_F_SMALL, lab, rr.x + 2, rr.y - ui_text_line(a->tx, UI_F_SMALL), ui_dim, UI_LEFT);
+    }
+    if (d == LOD_GPUS) draw_rack_gpus(a, rk, b);
+    else if (d == LOD_NODES) draw_rack_nodes(a, rk, b);
+    else draw_rack_bar(a, rk, rr, b);
+}
+
+static void draw_selection(const ui_app *a)
+{
+    const ui_layout *l = a->layout;
+    int k = a->sel.index, shown = 1;
+    SDL_Rect r = { 0, 0, 0, 0 };
+    if (a->sel.kind == UI_HOVER_GPU && k < l->nodes * l->gpn) r = to_screen(a, l->gpu[k]);
+    else if (a->sel.kind == UI_HOVER_NODE && k < l->nodes) r = to_screen(a, l->node[k]);
+    else if (a->sel.kind == UI_HOVER_SWITCH && k < l->nsw) r = to_screen(a, l->sw[k].r);
+    else shown = 0;
+    if (shown) ui_draw_frame(a->ren, r.x - 2, r.y - 2, r.w + 4, r.h + 4, ui_fg);
+}
+
+/* The camera is fitted before drawing (ui_camera_fit); an app whose camera was never set draws
+ * an empty factory rather than one seen from nowhere. */
+static void draw_factory(const ui_app *a)
+{
+    const ui_layout *l = a->layout;
+    SDL_Rect clip = a->r_factory;
+    ui_draw_fill(a->ren, clip.x, clip.y, clip.w, clip.h, ui_bg);
+    if (!l || !a->camera_set) return;
+    SDL_RenderSetClipRect(a->ren, &clip);
+    for (int i = 0; i < l->ncables; i++) draw_cable(a, &l->cables[i]);   /* first, under the boxes */
+    for (int i = 0; i < l->nsw; i++) draw_switch(a, i);
+    batch b[UI_BATCHES] = { { 0 } };
+    lod d = level_of_detail(a);
+    for (int k = 0; k < l->racks; k++) draw_rack(a, k, d, b);
+    batch_flush(a->ren, b);
+    batch_free(b);
+    draw_selection(a);
+    SDL_RenderSetClipRect(a->ren, NULL);
+}
+
+/* ----------------------------------------------------------------------------------------- */
+
+static void draw_legend(const ui_app *a)
 {
     SDL_Renderer *ren = a->ren;
     int line = ui_text_line(a->tx, UI_F_SMALL), sq = line - 4, gap = (int)(16 * a->scale);
@@ -357,19 +462,24 @@ static void draw_legend(ui_app *a)
 
 /* What is under the mouse, in a box near it; with nothing under it, what was clicked, in a box
  * at the top right of the factory, following the animation. */
-static void draw_hover(ui_app *a)
+static void draw_hover(const ui_app *a)
 {
     const ui_scene *s = a->scene;
     const ui_layout *l = a->layout;
-    int kind = a->hover_kind, index = a->hover_index, pinned = 0;
-    if (!kind && a->sel_kind) kind = a->sel_kind, index = a->sel_index, pinned = 1;
-    if (!kind || !s || !l) return;
-    if ((kind == 1 && index >= l->nodes * l->gpn) || (kind == 2 && index >= l->nodes) || (kind == 3 && index >= l->nsw)) return;
+    ui_hit h = a->hover;
+    int pinned = 0;
+    if (h.kind == UI_HOVER_NONE && a->sel.kind != UI_HOVER_NONE) h = a->sel, pinned = 1;
+    ui_hover_kind kind = h.kind;
+    int index = h.index;
+    if (kind == UI_HOVER_NONE || !s || !l) return;
+    if ((kind == UI_HOVER_GPU && index >= l->nodes * l->gpn) || (kind == UI_HOVER_NODE && index >= l->nodes) ||
+        (kind == UI_HOVER_SWITCH && index >= l->nsw))
+        return;
     char lines[6][160];
     int n = 0;
     char b1[64], b2[64];
     switch (kind) {
-    case 1: {
+    case UI_HOVER_GPU: {
         int g = index, comm;
         ui_phase ph = gpu_phase(a, g, &comm);
         const plat_node *nd = &s->plat->node_types[s->plat->partitions[s->part].node];
@@ -384,7 +494,7 @@ static void draw_hover(ui_app *a)
         }
         break;
     }
-    case 2: {
+    case UI_HOVER_NODE: {
         int v = index;
         const plat_node *nd = &s->plat->node_types[s->plat->partitions[s->part].node];
         snprintf(lines[n++], sizeof lines[0], _("node %d (%s), rack %d"), v, nd->id, v / l->nodes_per_rack);
@@ -393,11 +503,11 @@ static void draw_hover(ui_app *a)
         snprintf(lines[n++], sizeof lines[0], _("%s kW at full load"), app_num(b2, sizeof b2, plat_node_power_w(s->plat, s->plat->partitions[s->part].node) / 1000, 1));
         break;
     }
-    case 3:
+    case UI_HOVER_SWITCH:
         snprintf(lines[n++], sizeof lines[0], _("switch %s"), l->sw_label[index]);
         snprintf(lines[n++], sizeof lines[0], "%s", s->plat->networks[s->plat->partitions[s->part].network].name);
         break;
-    case 4: {
+    case UI_HOVER_CABLE: {
         const ui_cable *c = &l->cables[index];
         double up, down, u = cable_util(a, c, &up, &down), cap = 0;
         for (int i = 0; i < c->nlinks; i++)
@@ -412,12 +522,13 @@ static void draw_hover(ui_app *a)
         }
         break;
     }
-    case 5: {
+    case UI_HOVER_RACK: {
         const ui_box *rk = &l->rack[index];
         snprintf(lines[n++], sizeof lines[0], _("rack %d: nodes %d to %d"), index, rk->first, rk->first + rk->count - 1);
         snprintf(lines[n++], sizeof lines[0], "%s", _("zoom in (mouse wheel) to see its GPUs"));
         break;
     }
+    case UI_HOVER_NONE: break;
     }
     int line = ui_text_line(a->tx, UI_F_SMALL), w = 0;
     for (int i = 0; i < n; i++) {
@@ -438,7 +549,7 @@ static void draw_hover(ui_app *a)
 /* The timeline: a Gantt chart of the current step, per pipeline stage (the first replica's
  * first tensor rank) or per GPU. */
 
-static void draw_timeline(ui_app *a)
+static void draw_timeline(const ui_app *a)
 {
     SDL_Renderer *ren = a->ren;
     SDL_Rect r = a->r_timeline;
@@ -466,6 +577,7 @@ static void draw_timeline(ui_app *a)
     double T = s->st.end_s;
     int rh = (bottom - top) / rows;
     if (rh > (int)(28 * a->scale)) rh = (int)(28 * a->scale);
+    batch b[UI_BATCHES] = { { 0 } };
     for (int i = 0; i < rows; i++) {
         int g = per_gpu ? i : i * tp * dp;
         const ui_track *tr = &s->tracks[g];
@@ -480,12 +592,14 @@ static void draw_timeline(ui_app *a)
             double t0 = tr->t[k], t1 = k + 1 < tr->n ? tr->t[k + 1] : T;
             int px0 = x0 + (int)(t0 / T * gw), px1 = x0 + (int)(t1 / T * gw);
             if (px1 <= px0) px1 = px0 + 1;
-            batch_add(&batches[tr->phase[k]], (SDL_Rect){ px0, y, px1 - px0, h });
+            batch_add(&b[tr->phase[k]], (SDL_Rect){ px0, y, px1 - px0, h });
+            int mark_h = h / 4 > 1 ? h / 4 : 1;
             if (tr->comm[k] && tr->phase[k] != UI_COMM)
-                batch_add(&batches[UI_PHASE_COUNT], (SDL_Rect){ px0, y + h - (h / 4 > 1 ? h / 4 : 1), px1 - px0, h / 4 > 1 ? h / 4 : 1 });
+                batch_add(&b[UI_PHASE_COUNT], (SDL_Rect){ px0, y + h - mark_h, px1 - px0, mark_h });
         }
     }
-    batch_flush(ren);
+    batch_flush(ren, b);
+    batch_free(b);
     /* time axis and the cursor */
     for (int k = 0; k <= 4; k++) {
         int x = x0 + gw * k / 4;
@@ -499,9 +613,7 @@ static void draw_timeline(ui_app *a)
 /* ----------------------------------------------------------------------------------------- */
 /* Controls: one row per scenario setting, with - and + buttons. */
 
-static SDL_Rect ctl_minus[UI_C_COUNT], ctl_plus[UI_C_COUNT];
-
-int ui_draw_button(ui_app *a, int x, int y, int w, int h, const char *label, int active)
+int ui_draw_button(const ui_app *a, int x, int y, int w, int h, const char *label, int active)
 {
     SDL_Rect r = { x, y, w, h };
     int hover = ui_inside(&r, a->mouse_x, a->mouse_y);
@@ -513,7 +625,7 @@ int ui_draw_button(ui_app *a, int x, int y, int w, int h, const char *label, int
 
 static const char *prec_names[] = { "bf16", "fp16", "fp8", "tf32", "fp32" };
 
-static int draw_controls(ui_app *a, int y)
+static int draw_controls(const ui_app *a, int y, ui_frame *out)
 {
     const ui_scene *s = a->scene;
     int x = a->r_left.x + (int)(12 * a->scale), w = a->r_left.w - (int)(24 * a->scale);
@@ -546,10 +658,10 @@ static int draw_controls(ui_app *a, int y)
         ui_text_draw(a->tx, UI_F_SMALL, fit, x, y + (bh - ui_text_line(a->tx, UI_F_SMALL)) / 2, ui_dim, UI_LEFT);
         ui_text_fit(a->tx, UI_F_BODY, val, vw, fit, sizeof fit);
         ui_text_draw(a->tx, UI_F_BODY, fit, vx, y + 1, ui_fg, UI_LEFT);
-        ctl_minus[c] = (SDL_Rect){ x + w - 2 * bw - 4, y, bw, bh };
-        ctl_plus[c] = (SDL_Rect){ x + w - bw, y, bw, bh };
-        ui_draw_button(a, ctl_minus[c].x, y, bw, bh, "−", 0);
-        ui_draw_button(a, ctl_plus[c].x, y, bw, bh, "+", 0);
+        out->ctl_minus[c] = (SDL_Rect){ x + w - 2 * bw - 4, y, bw, bh };
+        out->ctl_plus[c] = (SDL_Rect){ x + w - bw, y, bw, bh };
+        ui_draw_button(a, out->ctl_minus[c].x, y, bw, bh, "−", 0);
+        ui_draw_button(a, out->ctl_plus[c].x, y, bw, bh, "+", 0);
         y += bh + (int)(4 * a->scale);
     }
     if (s && s->plan.gpus) {
@@ -626,11 +738,11 @@ void ui_controls_change(ui_app *a, ui_control c, int delta)
     ui_app_request(a);
 }
 
-int ui_controls_click(ui_app *a, int x, int y)
+int ui_controls_click(ui_app *a, const ui_frame *f, int x, int y)
 {
     for (int c = 0; c < UI_C_COUNT; c++) {
-        if (ui_inside(&ctl_minus[c], x, y)) return ui_controls_change(a, (ui_control)c, -1), 1;
-        if (ui_inside(&ctl_plus[c], x, y)) return ui_controls_change(a, (ui_control)c, +1), 1;
+        if (ui_inside(&f->ctl_minus[c], x, y)) return ui_controls_change(a, (ui_control)c, -1), 1;
+        if (ui_inside(&f->ctl_plus[c], x, y)) return ui_controls_change(a, (ui_control)c, +1), 1;
     }
     return 0;
 }
@@ -638,7 +750,7 @@ int ui_controls_click(ui_app *a, int x, int y)
 /* ----------------------------------------------------------------------------------------- */
 /* Heads-up display: what the simulation measured, then the analytic extrapolations. */
 
-static int hud_row(ui_app *a, int y, const char *name, const char *value)
+static int hud_row(const ui_app *a, int y, const char *name, const char *value)
 {
     int x = a->r_left.x + (int)(12 * a->scale), w = a->r_left.w - (int)(24 * a->scale);
     ui_text_draw(a->tx, UI_F_SMALL, name, x, y + 1, ui_dim, UI_LEFT);
@@ -646,7 +758,7 @@ static int hud_row(ui_app *a, int y, const char *name, const char *value)
     return y + ui_text_line(a->tx, UI_F_BOLD);
 }
 
-static int draw_hud(ui_app *a, int y)
+static int draw_hud(const ui_app *a, int y)
 {
     const ui_scene *s = a->scene;
     int x = a->r_left.x + (int)(12 * a->scale);
@@ -721,7 +833,7 @@ static int draw_hud(ui_app *a, int y)
 
 /* ----------------------------------------------------------------------------------------- */
 
-static void draw_top(ui_app *a)
+static void draw_top(const ui_app *a)
 {
     SDL_Rect r = a->r_top;
     ui_draw_fill(a->ren, r.x, r.y, r.w, r.h, (SDL_Color){ 16, 18, 22, 255 });
@@ -746,7 +858,7 @@ static void draw_top(ui_app *a)
     if (ui_worker_busy(&a->worker)) ui_text_draw(a->tx, UI_F_BODY, _("simulating…"), r.x + r.w / 2 + 200 * a->scale, y + 2, ui_accent, UI_LEFT);
 }
 
-static void draw_banner(ui_app *a, const char *text, SDL_Color c, int y)
+static void draw_banner(const ui_app *a, const char *text, SDL_Color c, int y)
 {
     int pad = (int)(10 * a->scale);
     int maxw = a->r_factory.w - 4 * pad;
@@ -758,7 +870,7 @@ static void draw_banner(ui_app *a, const char *text, SDL_Color c, int y)
     for (int i = 0; i < n; i++) ui_text_draw(a->tx, UI_F_BODY, lines->line[i], a->r_factory.x + 2 * pad, y + pad + i * line, c, UI_LEFT);
 }
 
-static void draw_help(ui_app *a)
+static void draw_help(const ui_app *a)
 {
     static const char *const keys[][2] = {
         { "Space", N_("play / pause") }, { ", .", N_("step backwards / forwards (paused)") },
@@ -801,21 +913,23 @@ static void draw_help(ui_app *a)
     }
 }
 
-void ui_draw_all(ui_app *a)
+/* The frame's hit areas start empty: a button not drawn this frame takes no click. */
+void ui_draw_all(const ui_app *a, ui_frame *out)
 {
     SDL_Renderer *ren = a->ren;
+    memset(out, 0, sizeof *out);
     /* no clear: the regions below cover the window, and a full-window fill costs a few
      * milliseconds at 4K with the software renderer */
-    if (a->view == UI_VIEW_PLOTS && a->plots) ui_plots_draw(a, a->plots, (SDL_Rect){ a->r_factory.x, a->r_factory.y, a->r_factory.w, a->r_factory.h + a->r_timeline.h });
+    if (!ui_factory_shown(a)) ui_plots_draw(a, a->plots, ui_plots_region(a));
     else {
         draw_factory(a);
         draw_legend(a);
         draw_timeline(a);
     }
     ui_draw_fill(ren, a->r_left.x, a->r_left.y, a->r_left.w, a->r_left.h, ui_panel_bg);
-    int y = draw_controls(a, a->r_left.y + (int)(10 * a->scale));
+    int y = draw_controls(a, a->r_left.y + (int)(10 * a->scale), out);
     draw_hud(a, y);
-    if (a->show_panel && a->panel) ui_panel_draw(a, a->panel, a->r_panel);
+    if (a->show_panel && a->panel) ui_panel_draw(a, a->panel, a->r_panel, &out->panel);
     draw_top(a);
     int by = a->r_factory.y + (int)(10 * a->scale);
     if (a->scene && a->scene->error[0]) draw_banner(a, a->scene->error, ui_bad, by), by += (int)(80 * a->scale);

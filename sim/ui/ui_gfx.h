@@ -43,6 +43,38 @@ struct ui_panel;
 
 typedef enum ui_view { UI_VIEW_FACTORY, UI_VIEW_PLOTS } ui_view;
 
+/* Controls in the left column (ui_draw.c), one per scenario setting. */
+typedef enum ui_control {
+    UI_C_PLATFORM, UI_C_PARTITION, UI_C_MODEL, UI_C_GPUS, UI_C_TP, UI_C_PP, UI_C_MBS, UI_C_RECOMPUTE, UI_C_PREC,
+    UI_C_COUNT
+} ui_control;
+
+/* What the mouse is over in the factory (or what was clicked there); index is into the layout's
+ * array of that kind: gpu, node, sw, cables or rack. */
+typedef enum ui_hover_kind {
+    UI_HOVER_NONE, UI_HOVER_GPU, UI_HOVER_NODE, UI_HOVER_SWITCH, UI_HOVER_CABLE, UI_HOVER_RACK
+} ui_hover_kind;
+
+typedef struct ui_hit {
+    ui_hover_kind kind;
+    int index;
+} ui_hit;
+
+/* The course panel's buttons as a frame drew them. The exercise list is one row of list_row_h
+ * pixels per exercise, list_first at the top of list. */
+typedef struct ui_panel_hits {
+    SDL_Rect prev, next, edit, check, list;
+    int list_first, list_row_h;
+    int content_h;               /* how far the exercise's text scrolls */
+} ui_panel_hits;
+
+/* What a drawn frame leaves for the input code: where its buttons were. Drawing writes this and
+ * nothing else; the events that follow the frame read it, so a click lands on what the user saw. */
+typedef struct ui_frame {
+    SDL_Rect ctl_minus[UI_C_COUNT], ctl_plus[UI_C_COUNT];
+    ui_panel_hits panel;
+} ui_frame;
+
 typedef struct ui_app {
     SDL_Window *win;
     SDL_Renderer *ren;
@@ -65,73 +97,90 @@ typedef struct ui_app {
     long steps_done;
     int playing;
     double anim_s;               /* presentation clock, for moving flows (never in results) */
-    /* camera: screen = (world - cam) * zoom + view origin */
+    /* camera: screen = (world - cam) * zoom + view origin; fitted before a frame when not set */
     float cam_x, cam_y, zoom;
     int camera_set;
     int dragging, drag_x, drag_y;
     int mouse_x, mouse_y;
-    int hover_kind, hover_index; /* 0 none, 1 GPU, 2 node, 3 switch, 4 cable, 5 rack */
-    int sel_kind, sel_index;
+    ui_hit hover;                /* under the mouse, picked before each frame is drawn */
+    ui_hit sel;                  /* clicked: a GPU, a node or a switch */
     /* regions */
     SDL_Rect r_top, r_left, r_factory, r_timeline, r_panel;
     /* overlays and modes */
     int show_help, show_panel, gantt_per_gpu;
     ui_view view;
+    char lang_wanted[3];         /* L pressed: the language to switch to between frames ("": none) */
     char message[512];
     double message_until;
     int message_error;
     /* the course panel and the plots */
     struct ui_panel *panel;
     struct ui_plots *plots;
+    ui_frame frame;              /* the last frame drawn: its hit areas */
     /* frame statistics */
     double last_frame_ms;
 } ui_app;
 
 int ui_app_init(ui_app *a, const ui_options *o, char *err, size_t err_size);
 void ui_app_quit(ui_app *a);
-void ui_app_frame(ui_app *a, double dt_s);                          /* advance the clock and draw */
+void ui_app_frame(ui_app *a, double dt_s);                          /* advance the clock, prepare and draw */
 int ui_app_event(ui_app *a, const SDL_Event *e);                    /* 1: quit asked */
 void ui_app_set_message(ui_app *a, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ui_app_request(ui_app *a);                                     /* scenario changed: re-simulate soon */
 void ui_app_layout_regions(ui_app *a);
-void ui_app_set_lang(ui_app *a, const char *lang);                 /* "fr" or "en", at once (app_lang() says which) */
+/* The language at once ("fr" or "en"; app_lang() says which): only while no other thread of the
+ * window is at work (see ui_lang_switch_due). Pressing L asks for it through ui_app_want_lang. */
+void ui_app_set_lang(ui_app *a, const char *lang);
+void ui_app_want_lang(ui_app *a, const char *lang);                 /* switch between frames, once it is safe */
+/* Whether a wanted language ("": none) may be applied now: only when the scene worker and the
+ * course checker are both idle (they format translated text and numbers, and the checker passes
+ * the environment to the grader; switching changes the locale and the environment under them). */
+int ui_lang_switch_due(const char *wanted, int worker_busy, int checker_busy);
 
 static inline int ui_inside(const SDL_Rect *r, int x, int y) { return SDL_PointInRect(&(SDL_Point){ x, y }, r); } /* (x, y) in r */
+/* Which view the frame shows, and where the plots go: the factory's place and the timeline's. */
+static inline int ui_factory_shown(const ui_app *a) { return !(a->view == UI_VIEW_PLOTS && a->plots); }
+static inline SDL_Rect ui_plots_region(const ui_app *a)
+{
+    return (SDL_Rect){ a->r_factory.x, a->r_factory.y, a->r_factory.w, a->r_factory.h + a->r_timeline.h };
+}
 
-/* Drawing (ui_draw.c). */
-void ui_draw_all(ui_app *a);
+/* Drawing (ui_draw.c): reads the app and writes only the renderer, the text cache and *out. */
+void ui_draw_all(const ui_app *a, ui_frame *out);
 void ui_draw_fill(SDL_Renderer *r, int x, int y, int w, int h, SDL_Color c);
 void ui_draw_frame(SDL_Renderer *r, int x, int y, int w, int h, SDL_Color c);
 void ui_draw_thick_line(SDL_Renderer *r, float x0, float y0, float x1, float y1, float width, SDL_Color c);
-int ui_draw_button(ui_app *a, int x, int y, int w, int h, const char *label, int active);
+int ui_draw_button(const ui_app *a, int x, int y, int w, int h, const char *label, int active);
 extern const SDL_Color ui_bg, ui_panel_bg, ui_fg, ui_dim, ui_accent, ui_good, ui_bad;
 
-/* Controls in the left column (ui_draw.c), one per scenario setting. */
-typedef enum ui_control {
-    UI_C_PLATFORM, UI_C_PARTITION, UI_C_MODEL, UI_C_GPUS, UI_C_TP, UI_C_PP, UI_C_MBS, UI_C_RECOMPUTE, UI_C_PREC,
-    UI_C_COUNT
-} ui_control;
-int ui_controls_click(ui_app *a, int x, int y);                     /* 1 when a control took it */
+/* The factory's camera and what is where on it (ui_draw.c, the same geometry as the drawing). */
+void ui_camera_fit(ui_app *a);                                      /* the whole layout in the view */
+ui_hit ui_factory_pick(const ui_app *a, int x, int y);              /* what the factory shows at (x, y) */
+
+int ui_controls_click(ui_app *a, const ui_frame *f, int x, int y);  /* 1 when a control of frame f took it */
 void ui_controls_change(ui_app *a, ui_control c, int delta);        /* next (+1) or previous (-1) value, then re-simulate */
 
 /* The course panel (ui_panel.c). */
 struct ui_panel *ui_panel_create(ui_app *a, const char *course_dir, const char *exercise_id);
 void ui_panel_destroy(struct ui_panel *p);
-void ui_panel_draw(ui_app *a, struct ui_panel *p, SDL_Rect r);
-int ui_panel_click(ui_app *a, struct ui_panel *p, int x, int y);
-void ui_panel_scroll(struct ui_panel *p, int dy);
+void ui_panel_prepare(ui_app *a, struct ui_panel *p, SDL_Rect r);   /* before drawing: lay out the text for r */
+void ui_panel_draw(const ui_app *a, const struct ui_panel *p, SDL_Rect r, ui_panel_hits *out);
+int ui_panel_click(ui_app *a, struct ui_panel *p, const ui_panel_hits *h, int x, int y);
+void ui_panel_scroll(struct ui_panel *p, const ui_panel_hits *h, int dy);
 void ui_panel_tick(ui_app *a, struct ui_panel *p);                  /* watch the file, collect checks */
 void ui_panel_open_editor(ui_app *a, struct ui_panel *p);
 void ui_panel_check_now(ui_app *a, struct ui_panel *p);
 void ui_panel_next_exercise(ui_app *a, struct ui_panel *p, int delta);
 void ui_panel_relayout(struct ui_panel *p);                         /* language or size changed */
 int ui_panel_busy(struct ui_panel *p);
+int ui_panel_checking(const struct ui_panel *p);                    /* the checker thread is at work */
 const char *ui_panel_error(const struct ui_panel *p);                 /* the course's or exercise's load error, or NULL */
 
 /* The plots view (ui_plots.c, on ui_plot.c). */
 struct ui_plots *ui_plots_create(void);
 void ui_plots_destroy(struct ui_plots *p);
-void ui_plots_draw(ui_app *a, struct ui_plots *p, SDL_Rect r);
+void ui_plots_prepare(ui_app *a, struct ui_plots *p, SDL_Rect r);   /* before drawing: the measurement, the images */
+void ui_plots_draw(const ui_app *a, const struct ui_plots *p, SDL_Rect r);
 void ui_plots_scene_changed(struct ui_plots *p);
 int ui_plots_export(ui_app *a, struct ui_plots *p, char *msg, size_t size);
 void ui_plots_measure(ui_app *a, struct ui_plots *p);

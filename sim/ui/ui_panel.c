@@ -5,7 +5,10 @@
  * process on a thread, exactly as `usine grade` does, so the window never waits and a hostile
  * file cannot hurt it). Opening an exercise loads its scenario into the factory view.
  *
- * A course or an exercise that does not load shows its error (file and line) in the panel. */
+ * A course or an exercise that does not load shows its error (file and line) in the panel.
+ *
+ * Drawing reads the panel (ui_panel_prepare lays the text out before it) and says where its
+ * buttons went in the frame's ui_panel_hits, which clicks and scrolling read. */
 #include "ui_gfx.h"
 #include "ui_course.h"
 #include "ui_md.h"
@@ -38,9 +41,7 @@ typedef struct ui_panel {
     gr_record rec;
     int has_rec;
     ui_progress *prog;
-    int scroll, content_h;
-    SDL_Rect b_prev, b_next, b_edit, b_check, *b_items;
-    int nitems;
+    int scroll;
     ui_app *app;
 } ui_panel;
 
@@ -121,7 +122,6 @@ ui_panel *ui_panel_create(ui_app *a, const char *dir, const char *exercise_id)
     p->titles_fr = ut_calloc((size_t)n + 1, sizeof *p->titles_fr);
     p->titles_en = ut_calloc((size_t)n + 1, sizeof *p->titles_en);
     p->ids = ut_calloc((size_t)n + 1, sizeof *p->ids);
-    p->b_items = ut_calloc((size_t)n + 1, sizeof *p->b_items);
     char msg[512] = "";
     p->prog = ui_progress_load(NULL, msg, sizeof msg);
     if (msg[0]) ui_app_set_message(a, 1, "%s", msg);
@@ -166,7 +166,6 @@ void ui_panel_destroy(ui_panel *p)
     free(p->titles_fr);
     free(p->titles_en);
     free(p->ids);
-    free(p->b_items);
     ex_free(p->ex);
     ui_md_free(p->doc);
     ui_md_layout_free(&p->lay);
@@ -184,6 +183,11 @@ void ui_panel_relayout(ui_panel *p)
         ui_checker_submit(p->checker, p->ex, p->work, app_lang());
 }
 
+int ui_panel_checking(const ui_panel *p)
+{
+    return p && p->checker && ui_checker_busy(p->checker);
+}
+
 int ui_panel_busy(ui_panel *p)
 {
     return (p->checker && ui_checker_busy(p->checker)) || (p->course && p->titles_done < p->course->nfiles);
@@ -191,11 +195,12 @@ int ui_panel_busy(ui_panel *p)
 
 const char *ui_panel_error(const ui_panel *p) { return p && p->error[0] ? p->error : NULL; }
 
-void ui_panel_scroll(ui_panel *p, int dy)
+/* As far as the last frame's text went. */
+void ui_panel_scroll(ui_panel *p, const ui_panel_hits *h, int dy)
 {
     p->scroll += dy;
     if (p->scroll < 0) p->scroll = 0;
-    if (p->scroll > p->content_h) p->scroll = p->content_h;
+    if (p->scroll > h->content_h) p->scroll = h->content_h;
 }
 
 void ui_panel_tick(ui_app *a, ui_panel *p)
@@ -253,22 +258,21 @@ void ui_panel_next_exercise(ui_app *a, ui_panel *p, int delta)
     if (p->course && p->course->nfiles) load_exercise(a, p, p->cur + delta);
 }
 
-int ui_panel_click(ui_app *a, ui_panel *p, int x, int y)
+int ui_panel_click(ui_app *a, ui_panel *p, const ui_panel_hits *h, int x, int y)
 {
-    SDL_Point pt = { x, y };
-    if (SDL_PointInRect(&pt, &p->b_prev)) return ui_panel_next_exercise(a, p, -1), 1;
-    if (SDL_PointInRect(&pt, &p->b_next)) return ui_panel_next_exercise(a, p, 1), 1;
-    if (SDL_PointInRect(&pt, &p->b_edit)) return ui_panel_open_editor(a, p), 1;
-    if (SDL_PointInRect(&pt, &p->b_check)) return ui_panel_check_now(a, p), 1;
-    for (int i = 0; i < p->nitems; i++)
-        if (SDL_PointInRect(&pt, &p->b_items[i])) return load_exercise(a, p, i), 1;
+    if (ui_inside(&h->prev, x, y)) return ui_panel_next_exercise(a, p, -1), 1;
+    if (ui_inside(&h->next, x, y)) return ui_panel_next_exercise(a, p, 1), 1;
+    if (ui_inside(&h->edit, x, y)) return ui_panel_open_editor(a, p), 1;
+    if (ui_inside(&h->check, x, y)) return ui_panel_check_now(a, p), 1;
+    if (ui_inside(&h->list, x, y) && h->list_row_h > 0)
+        return load_exercise(a, p, h->list_first + (y - h->list.y) / h->list_row_h), 1;
     return 0;
 }
 
 /* ----------------------------------------------------------------------------------------- */
 
 /* A few lines of plain text (messages, hints), wrapped to w; returns the y below them. */
-static int wrap_text(ui_app *a, ui_font f, const char *text, int x, int y, int w, SDL_Color c)
+static int wrap_text(const ui_app *a, ui_font f, const char *text, int x, int y, int w, SDL_Color c)
 {
     const ui_wrapped *lines = ui_text_wrap(a->tx, f, text, w);
     int line = ui_text_line(a->tx, f);
@@ -276,11 +280,30 @@ static int wrap_text(ui_app *a, ui_font f, const char *text, int x, int y, int w
     return y;
 }
 
-void ui_panel_draw(ui_app *a, ui_panel *p, SDL_Rect r)
+static int text_width(const ui_app *a, SDL_Rect r) { return r.w - 2 * (int)(14 * a->scale); }
+
+/* The exercise's text, laid out again when it, the width or the language changed. */
+void ui_panel_prepare(ui_app *a, ui_panel *p, SDL_Rect r)
+{
+    int w = text_width(a, r);
+    if (!p->course || !p->ex || !(p->need_layout || p->lay_w != w || strcmp(p->lay_lang, app_lang()))) return;
+    ui_md_free(p->doc);
+    const char *md = ex_text_in(&p->ex->text, app_lang());
+    p->doc = ui_md_parse(md, md ? strlen(md) : 0);
+    ui_md_layout_free(&p->lay);
+    ui_md_metrics m = { measure, a, { 0 } };
+    for (int st = 0; st < UI_MD_NSTYLES; st++) m.line_height_px[st] = ui_text_line(a->tx, font_of(st));
+    ui_md_layout(p->doc, w, &m, &p->lay);
+    p->lay_w = w;
+    snprintf(p->lay_lang, sizeof p->lay_lang, "%s", app_lang());
+    p->need_layout = 0;
+}
+
+void ui_panel_draw(const ui_app *a, const ui_panel *p, SDL_Rect r, ui_panel_hits *out)
 {
     SDL_Renderer *ren = a->ren;
     float s = a->scale;
-    int pad = (int)(14 * s), x = r.x + pad, w = r.w - 2 * pad;
+    int pad = (int)(14 * s), x = r.x + pad, w = text_width(a, r);
     ui_draw_fill(ren, r.x, r.y, r.w, r.h, ui_panel_bg);
     ui_draw_fill(ren, r.x, r.y, 2, r.h, (SDL_Color){ 60, 66, 80, 255 });
     int fr = !strcmp(app_lang(), "fr");
@@ -301,16 +324,16 @@ void ui_panel_draw(ui_app *a, ui_panel *p, SDL_Rect r)
     int first = p->cur - max_items / 2;
     if (first + max_items > n) first = n - max_items;
     if (first < 0) first = 0;
-    p->nitems = n;
-    for (int i = 0; i < n; i++) p->b_items[i] = (SDL_Rect){ 0, 0, 0, 0 };
-    for (int i = first; i < n && i < first + max_items; i++) {
+    int last = n < first + max_items ? n : first + max_items;
+    out->list = (SDL_Rect){ r.x, y, r.w, last > first ? (last - first) * line : 0 };
+    out->list_first = first, out->list_row_h = line;
+    for (int i = first; i < last; i++) {
         char t[256], fit[256];
         const char *title = (fr ? p->titles_fr[i] : p->titles_en[i]);
         ui_progress_entry pe;
         int known = p->prog && p->ids[i] && ui_progress_get(p->prog, course_id(p), p->ids[i], &pe);
         const char *mark = known ? (pe.passed ? "✓" : "…") : "·";
         snprintf(t, sizeof t, "%2d. %s", i + 1, title ? title : "…");
-        p->b_items[i] = (SDL_Rect){ r.x, y, r.w, line };
         if (i == p->cur) ui_draw_fill(ren, r.x + 2, y, r.w - 2, line, (SDL_Color){ 0, 80, 130, 255 });
         ui_text_draw(a->tx, UI_F_SMALL, mark, x, y, known && pe.passed ? ui_good : ui_dim, UI_LEFT);
         ui_text_fit(a->tx, UI_F_SMALL, t, w - (int)(90 * s), fit, sizeof fit);
@@ -331,16 +354,16 @@ void ui_panel_draw(ui_app *a, ui_panel *p, SDL_Rect r)
 
     /* buttons */
     int bh = ui_text_line(a->tx, UI_F_BODY) + 8, bw = (int)(44 * s);
-    p->b_prev = (SDL_Rect){ x, y, bw, bh };
-    p->b_next = (SDL_Rect){ x + bw + 6, y, bw, bh };
-    ui_draw_button(a, p->b_prev.x, y, bw, bh, "◀", 0);
-    ui_draw_button(a, p->b_next.x, y, bw, bh, "▶", 0);
+    out->prev = (SDL_Rect){ x, y, bw, bh };
+    out->next = (SDL_Rect){ x + bw + 6, y, bw, bh };
+    ui_draw_button(a, out->prev.x, y, bw, bh, "◀", 0);
+    ui_draw_button(a, out->next.x, y, bw, bh, "▶", 0);
     int ew = (w - 2 * bw - 24) / 2;
-    p->b_edit = (SDL_Rect){ x + 2 * bw + 18, y, ew, bh };
-    p->b_check = (SDL_Rect){ x + 2 * bw + 24 + ew, y, ew, bh };
-    ui_draw_button(a, p->b_edit.x, y, ew, bh, _("Open in editor (e)"), 0);
-    int checking = p->checker && ui_checker_busy(p->checker);
-    ui_draw_button(a, p->b_check.x, y, ew, bh, checking ? _("Checking…") : _("Check (k)"), checking);
+    out->edit = (SDL_Rect){ x + 2 * bw + 18, y, ew, bh };
+    out->check = (SDL_Rect){ x + 2 * bw + 24 + ew, y, ew, bh };
+    ui_draw_button(a, out->edit.x, y, ew, bh, _("Open in editor (e)"), 0);
+    int checking = ui_panel_checking(p);
+    ui_draw_button(a, out->check.x, y, ew, bh, checking ? _("Checking…") : _("Check (k)"), checking);
     y += bh + (int)(8 * s);
 
     SDL_Rect clip = { r.x + 2, y, r.w - 2, r.y + r.h - y };
@@ -387,19 +410,7 @@ void ui_panel_draw(ui_app *a, ui_panel *p, SDL_Rect r)
         ui_draw_fill(ren, x, y, w, 1, (SDL_Color){ 70, 76, 90, 255 });
         y += (int)(8 * s);
 
-        /* the text */
-        if (p->need_layout || p->lay_w != w || strcmp(p->lay_lang, app_lang())) {
-            ui_md_free(p->doc);
-            const char *md = ex_text_in(&p->ex->text, app_lang());
-            p->doc = ui_md_parse(md, md ? strlen(md) : 0);
-            ui_md_layout_free(&p->lay);
-            ui_md_metrics m = { measure, a, { 0 } };
-            for (int st = 0; st < UI_MD_NSTYLES; st++) m.line_height_px[st] = ui_text_line(a->tx, font_of(st));
-            ui_md_layout(p->doc, w, &m, &p->lay);
-            p->lay_w = w;
-            snprintf(p->lay_lang, sizeof p->lay_lang, "%s", app_lang());
-            p->need_layout = 0;
-        }
+        /* the text, as ui_panel_prepare laid it out */
         char buf[2048];
         for (int i = 0; i < p->lay.nruns; i++) {
             const ui_md_run *u = &p->lay.runs[i];
@@ -421,7 +432,7 @@ void ui_panel_draw(ui_app *a, ui_panel *p, SDL_Rect r)
         }
         y += p->lay.height_px;
     }
-    p->content_h = y + p->scroll - top - (r.y + r.h - top) / 2;
-    if (p->content_h < 0) p->content_h = 0;
+    out->content_h = y + p->scroll - top - (r.y + r.h - top) / 2;
+    if (out->content_h < 0) out->content_h = 0;
     SDL_RenderSetClipRect(ren, NULL);
 }

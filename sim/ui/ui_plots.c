@@ -1,7 +1,8 @@
 /* ui_plots.c: the plots view of the window (Tab): the scenario's strong-scaling curve and the
  * roofline, drawn by ui_plot.c with cairo into images that become textures. The roofline's points
  * are this computer's matrix-multiplication ladder, measured on request (R) on a thread of its own
- * because it takes seconds; `x` exports both plots as PNG and SVG into the user's data folder. */
+ * because it takes seconds; `x` exports both plots as PNG and SVG into the user's data folder.
+ * ui_plots_prepare renders the images before a frame; drawing only copies them. */
 #include "ui_gfx.h"
 #include "ui_course.h"
 #include "ui_plot.h"
@@ -28,6 +29,7 @@ typedef struct ui_plots {
     pthread_mutex_t mu;
     int measuring, measured, joinable;
     ui_roofline job;
+    int measuring_shown;         /* measuring, as the frame being prepared says it */
 } ui_plots;
 
 ui_plots *ui_plots_create(void)
@@ -126,7 +128,15 @@ static SDL_Texture *to_texture(SDL_Renderer *ren, cairo_surface_t *img)
     return t;
 }
 
-void ui_plots_draw(ui_app *a, ui_plots *p, SDL_Rect r)
+static void plot_size(const ui_app *a, SDL_Rect r, int *gap, int *w, int *h)
+{
+    *gap = (int)(10 * a->scale);
+    *w = (r.w - 3 * *gap) / 2;
+    *h = r.h - 2 * *gap - ui_text_line(a->tx, UI_F_SMALL);
+}
+
+/* A finished measurement joins the roofline; the images follow the data and the size. */
+void ui_plots_prepare(ui_app *a, ui_plots *p, SDL_Rect r)
 {
     pthread_mutex_lock(&p->mu);
     if (p->measured) {
@@ -137,9 +147,10 @@ void ui_plots_draw(ui_app *a, ui_plots *p, SDL_Rect r)
         p->dirty = 1;
         ui_app_set_message(a, 0, "%s", _("Measured: this computer's rungs are on the roofline."));
     }
-    int measuring = p->measuring;
+    p->measuring_shown = p->measuring;
     pthread_mutex_unlock(&p->mu);
-    int gap = (int)(10 * a->scale), w = (r.w - 3 * gap) / 2, h = r.h - 2 * gap - ui_text_line(a->tx, UI_F_SMALL);
+    int gap, w, h;
+    plot_size(a, r, &gap, &w, &h);
     if (p->dirty || w != p->tex_w || h != p->tex_h) {
         if (p->dirty) refresh(a, p);
         for (int i = 0; i < 2; i++)
@@ -150,13 +161,20 @@ void ui_plots_draw(ui_app *a, ui_plots *p, SDL_Rect r)
         }
         p->tex_w = w, p->tex_h = h, p->dirty = 0;
     }
+}
+
+void ui_plots_draw(const ui_app *a, const ui_plots *p, SDL_Rect r)
+{
+    int gap, w, h;
+    plot_size(a, r, &gap, &w, &h);
     ui_draw_fill(a->ren, r.x, r.y, r.w, r.h, ui_bg);
     for (int i = 0; i < 2; i++) {
         if (!p->tex[i]) continue;
         SDL_Rect d = { r.x + gap + i * (w + gap), r.y + gap, w, h };
         SDL_RenderCopy(a->ren, p->tex[i], NULL, &d);
     }
-    const char *hint = measuring ? _("measuring this computer…") : _("R: measure this computer · x: export PNG and SVG · Tab: back to the factory");
+    const char *hint = p->measuring_shown ? _("measuring this computer…")
+                                          : _("R: measure this computer · x: export PNG and SVG · Tab: back to the factory");
     ui_text_draw(a->tx, UI_F_SMALL, hint, r.x + r.w - gap, r.y + r.h - gap - ui_text_line(a->tx, UI_F_SMALL), ui_dim, UI_RIGHT);
 }
 

@@ -380,11 +380,12 @@ ui_scene *ui_worker_take(ui_worker *w)
     return s;
 }
 
-int ui_worker_busy(ui_worker *w)
+int ui_worker_busy(const ui_worker *w)
 {
-    pthread_mutex_lock(&w->mu);
+    ui_worker *m = (ui_worker *)w;   /* the lock changes, the worker does not */
+    pthread_mutex_lock(&m->mu);
     int b = w->pending || w->busy;
-    pthread_mutex_unlock(&w->mu);
+    pthread_mutex_unlock(&m->mu);
     return b;
 }
 
