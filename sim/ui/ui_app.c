@@ -15,7 +15,7 @@
 
 #include <SDL2/SDL_ttf.h>
 #include <cairo.h>
-#include <cjson/cJSON.h>
+#include <cJSON.h>
 #include <dirent.h>
 #include <fontconfig/fontconfig.h>
 #include <errno.h>
