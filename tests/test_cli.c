@@ -355,6 +355,10 @@ static void test_predict_bad_input(void **state)
     assert_string_equal(w->out, "");
     w = run("en", "predict", "--platform", "eos", "--nodes", "0", "--model", "llama2-7b", "--gpus", "8", "--gbs", "8", NULL);
     assert_int_equal(w->status, 2);
+    w = run("en", "simulate", "collective", "--platform", "jean-zay", "--partition", "h100", "--nodes", "728", "--op",
+            "allreduce", "--algo", "rhd", "--bytes", "1GiB", "--gpus", "2048", NULL);
+    assert_int_equal(w->status, 0);
+    assert_non_null(strstr(w->out, "2,048 GPUs of jean-zay/h100 (512 nodes)"));
     /* uneven stages: the split is printed; ends that leave an uneven rest say what would work */
     run_result *u = run("en", "predict", SEL, GPT, "--gpus", "40", "--tp", "8", "--pp", "5", "--gbs", "40", NULL);
     assert_int_equal(u->status, 0);

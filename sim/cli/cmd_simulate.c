@@ -15,7 +15,7 @@ static void simulate_usage(FILE *out)
 {
     fprintf(out, _("Usage:\n"
                    "  usine simulate collective [--platform FILE|NAME] [--partition ID] --op OP [--algo ALGO]\n"
-                   "                            --bytes N [--gpus N] [--trace FILE.json] [--json]\n"
+                   "                            --bytes N [--gpus N] [--nodes N] [--trace FILE.json] [--json]\n"
                    "OP: allreduce, reducescatter, allgather, alltoall, broadcast, p2p.\n"
                    "ALGO: ring, tree, rhd, hier (allreduce); ring, rhd (reducescatter, allgather); ring (broadcast);\n"
                    "      direct (alltoall, p2p). Default: ring, or direct.\n"
@@ -68,21 +68,26 @@ static int simulate_collective(int argc, char **argv)
 {
     const char *platform = "classroom", *partition = NULL, *op_name = NULL, *algo_name = NULL, *trace = NULL;
     const char *bytes_arg = NULL;
-    long gpus = 0;
+    long gpus = 0, nodes = 0;
     int json = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char **slot = !strcmp(a, "--platform") ? &platform : !strcmp(a, "--partition") ? &partition
                           : !strcmp(a, "--op") ? &op_name : !strcmp(a, "--algo") ? &algo_name
                           : !strcmp(a, "--trace") ? &trace : !strcmp(a, "--bytes") ? &bytes_arg : NULL;
-        if (slot || !strcmp(a, "--gpus")) {
+        if (slot || !strcmp(a, "--gpus") || !strcmp(a, "--nodes")) {
             if (i + 1 >= argc) {
                 cli_error(_("%s needs a value; see 'usine simulate --help'"), a);
                 return CLI_BAD_INPUT;
             }
             const char *v = argv[++i];
             if (slot) *slot = v;
-            else if (ut_parse_long(v, 1, 100000000, &gpus) != 0) {
+            else if (!strcmp(a, "--nodes")) {
+                if (ut_parse_long(v, 1, PLAT_MAX_NODES_TOTAL, &nodes) != 0) {
+                    cli_error(_("--nodes takes a whole number of nodes from 1 to %ld, not '%s'"), PLAT_MAX_NODES_TOTAL, v);
+                    return CLI_BAD_INPUT;
+                }
+            } else if (ut_parse_long(v, 1, 100000000, &gpus) != 0) {
                 cli_error(_("--gpus takes a whole number of at least 1, not '%s'"), v);
                 return CLI_BAD_INPUT;
             }
@@ -114,9 +119,14 @@ static int simulate_collective(int argc, char **argv)
         plat_free(p);
         return CLI_BAD_INPUT;
     }
+    char err[512];
+    if (nodes && plat_resize_partition(p, part, nodes, err, sizeof err) != 0) {   /* a what-if machine */
+        cli_error("--nodes %ld: %s", nodes, err);
+        plat_free(p);
+        return CLI_BAD_INPUT;
+    }
     const plat_partition *pt = &p->partitions[part];
     if (!gpus) gpus = (long)pt->nodes * p->node_types[pt->node].accels_per_node;
-    char err[512];
     net *n = net_create(p, part, (int)gpus, err, sizeof err);
     if (!n) {
         cli_error("%s", err);
