@@ -886,8 +886,8 @@ int tm_search_fixed(const tm_ctx *c, const tm_model *m, const tm_plan *base, uns
     for (int ti = 0; ti < ntp; ti++) {
         int tp = tps[ti];
         for (int pp = pp_lo; pp <= pp_hi; pp++) {
-            /* even stages, unless the user fixed pp (the rule then splits it) or the ends */
-            if (m->layers % pp && !(fixed & (TM_FIX(TM_PP) | TM_FIX(TM_FIRST_LAYERS) | TM_FIX(TM_LAST_LAYERS)))) continue;
+            /* every pp that divides the GPUs: a pp that does not divide the layers splits them by the
+             * stage rule (tm_stage_layers), lighter at the ends */
             long mp = (long)tp * pp * base->cp;
             if (base->gpus % mp) continue;
             int dp = (int)(base->gpus / mp);

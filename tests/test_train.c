@@ -244,6 +244,19 @@ static void test_search_ranks_fitting_plans(void **state)
     assert_true(nfixed > 0);
     assert_int_equal(top[0].plan.pp, 7);
     tm_ctx_destroy(c2);
+    /* the search also tries a pp that does not divide the layers: BLOOM's 70 on 384 A100 */
+    plat_platform *jz = load("assets/platforms/jean-zay.xml");
+    int a100 = plat_find_partition(jz, "a100");
+    tm_ctx *c3 = tm_ctx_create(jz, a100, 384, err, sizeof err);
+    tm_model bloom = *tm_model_preset("bloom-176b");
+    tm_plan bb = plan(384, 1, 1, 2048, TM_RC_NONE);
+    bb.prec = PLAT_BF16;
+    tm_ranked many[100];
+    int nb = tm_search(c3, &bloom, &bb, many, 100, &evaluated), uneven = 0;
+    for (int i = 0; i < (nb < 100 ? nb : 100); i++) uneven += bloom.layers % many[i].plan.pp != 0;
+    assert_true(nb > 0 && uneven > 0);
+    tm_ctx_destroy(c3);
+    plat_free(jz);
     tm_ctx_destroy(c);
     plat_free(p);
 }

@@ -509,9 +509,12 @@ int cmd_plan(int argc, char **argv)
         for (int i = 0; i < shown; i++) {
             const tm_plan *pl = &best[i].plan;
             const tm_result *r = &best[i].r;
-            printf("%4d %4d %4d %4d %4d %4d %4d %-9s %10s %13s %6s %9s\n", i + 1, pl->tp, pl->pp, pl->vpp, r->dp, pl->mbs,
+            char split[256], stages[300] = "";
+            if (*tm_stage_split_text(&o.model, pl, split, sizeof split)) snprintf(stages, sizeof stages, _("   stages %s"), split);
+            printf("%4d %4d %4d %4d %4d %4d %4d %-9s %10s %13s %6s %9s%s\n", i + 1, pl->tp, pl->pp, pl->vpp, r->dp, pl->mbs,
                    pl->zero, tm_recompute_name(pl->recompute), app_time(a, sizeof a, r->step_s),
-                   app_num(b, sizeof b, r->tokens_per_s, 0), pct(d, sizeof d, r->mfu), app_num(e, sizeof e, r->mem.total_gib, 1));
+                   app_num(b, sizeof b, r->tokens_per_s, 0), pct(d, sizeof d, r->mfu), app_num(e, sizeof e, r->mem.total_gib, 1),
+                   stages);
         }
     }
     if (!found) {
