@@ -65,6 +65,18 @@ int main(void)
            tm_recompute_name(top[0].plan.recompute), top[0].r.step_s);
     tm_ctx_destroy(c);
 
+    /* plan over 16,384 GPUs of JUPITER: Llama 3 405B (issue 17's bar: under 10 s) */
+    t0 = now_s();
+    c = tm_ctx_create(jup, 0, 16384, err, sizeof err);
+    if (!c) { fprintf(stderr, "%s\n", err); return 1; }
+    pl = tm_plan_default();
+    pl.gpus = 16384, pl.gbs = 2048;
+    found = tm_search(c, tm_model_preset("llama3-405b"), &pl, top, 10, &evaluated);
+    t_plan = now_s() - t0;
+    printf("plan     llama3-405b on 16,384 GPUs of jupiter: %ld plans evaluated, %d fit, %.3f s (%.1f us per plan)\n",
+           evaluated, found, t_plan, t_plan / evaluated * 1e6);
+    tm_ctx_destroy(c);
+
     /* the discrete-event replay of a 64-GPU step */
     c = tm_ctx_create(sel, 0, 64, err, sizeof err);
     pl = tm_plan_default();
