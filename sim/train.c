@@ -233,13 +233,32 @@ static void divisors_near(char *buf, size_t n, long target, long unit)
     else snprintf(buf, n, "%ld", hi);
 }
 
-int tm_stage_layers(const tm_model *m, const tm_plan *pl, int *out, const tm_names *names, char *err, size_t n)
+/* How a plan splits the layers into stages, without a list: the rule's even size and how many
+ * stages are one layer lighter, or the ends the plan gives and the share of the others. */
+typedef struct stage_split {
+    int pp, base, lighter;      /* the rule: base layers, the `lighter` stages taken last, first, inwards one less */
+    int first, last, each;      /* the ends given (0: not), each other stage's share */
+} stage_split;
+
+/* The layers of stage st under the split. The rule makes stages lighter in the order last, first,
+ * second to last, second, ...: stage st comes at position min(2 (pp-1-st), 2 st + 1). */
+static int stage_of(const stage_split *sp, int st)
+{
+    if (sp->first || sp->last) {
+        if (st == 0 && sp->first) return sp->first;
+        if (st == sp->pp - 1 && sp->last) return sp->last;
+        return sp->each;
+    }
+    int from_end = 2 * (sp->pp - 1 - st), from_start = 2 * st + 1;
+    return sp->base - ((from_end < from_start ? from_end : from_start) < sp->lighter);
+}
+
+static int split_of(const tm_model *m, const tm_plan *pl, const tm_names *names, stage_split *sp, char *err, size_t n)
 {
     int pp = pl->pp, layers = m->layers;
+    *sp = (stage_split){ .pp = pp };
     if (!pl->first_layers && !pl->last_layers) {
-        int base = (layers + pp - 1) / pp, lighter = base * pp - layers;   /* lighter < pp */
-        for (int st = 0; st < pp; st++) out[st] = base;
-        for (int k = 0; k < lighter; k++) out[k % 2 == 0 ? pp - 1 - k / 2 : k / 2]--;   /* last, first, inwards */
+        sp->base = (layers + pp - 1) / pp, sp->lighter = sp->base * pp - layers;   /* lighter < pp */
         return 0;
     }
     if (pp < 2) {
@@ -270,31 +289,36 @@ int tm_stage_layers(const tm_model *m, const tm_plan *pl, int *out, const tm_nam
             snprintf(err, n, _("the %d layers do not fill %d stages with these first and last stages"), layers, pp);
         return -1;
     }
-    for (int st = 0; st < pp; st++) out[st] = others ? (int)(rest / others) : 0;
-    if (pl->first_layers) out[0] = pl->first_layers;
-    if (pl->last_layers) out[pp - 1] = pl->last_layers;
+    sp->first = pl->first_layers, sp->last = pl->last_layers, sp->each = others ? (int)(rest / others) : 0;
     return 0;
 }
+
+int tm_stage_layers(const tm_model *m, const tm_plan *pl, int *out, const tm_names *names, char *err, size_t n)
+{
+    stage_split sp;
+    if (split_of(m, pl, names, &sp, err, n) != 0) return -1;
+    for (int st = 0; st < pl->pp; st++) out[st] = stage_of(&sp, st);
+    return 0;
+}
+
 
 const char *tm_stage_split_text(const tm_model *m, const tm_plan *pl, char *buf, size_t size)
 {
     char err[256];
+    stage_split sp;
     buf[0] = '\0';
-    if (pl->pp < 1 || pl->pp > m->layers) return buf;
-    int *st = ut_malloc((size_t)pl->pp * sizeof *st), uneven = 0;
-    if (tm_stage_layers(m, pl, st, NULL, err, sizeof err) == 0) {
-        for (int i = 1; i < pl->pp; i++) uneven |= st[i] != st[0];
-        size_t used = 0;
-        for (int i = 0; uneven && i < pl->pp && used < size;) {
-            int j = i;
-            while (j < pl->pp && st[j] == st[i]) j++;
-            int w = j - i > 1 ? snprintf(buf + used, size - used, "%s%d x %d", i ? ", " : "", st[i], j - i)
-                              : snprintf(buf + used, size - used, "%s%d", i ? ", " : "", st[i]);
-            used += w > 0 ? (size_t)w : 0;
-            i = j;
-        }
+    if (pl->pp < 1 || pl->pp > m->layers || split_of(m, pl, NULL, &sp, err, sizeof err) != 0) return buf;
+    int uneven = 0;
+    for (int i = 1; i < pl->pp; i++) uneven |= stage_of(&sp, i) != stage_of(&sp, 0);
+    size_t used = 0;
+    for (int i = 0; uneven && i < pl->pp && used < size;) {
+        int j = i;
+        while (j < pl->pp && stage_of(&sp, j) == stage_of(&sp, i)) j++;
+        int w = j - i > 1 ? snprintf(buf + used, size - used, "%s%d x %d", i ? ", " : "", stage_of(&sp, i), j - i)
+                          : snprintf(buf + used, size - used, "%s%d", i ? ", " : "", stage_of(&sp, i));
+        used += w > 0 ? (size_t)w : 0;
+        i = j;
     }
-    free(st);
     return buf;
 }
 
@@ -336,16 +360,14 @@ int tm_plan_check(const tm_ctx *c, const tm_model *m, tm_plan *pl, char *err, si
         snprintf(err, n, _("pipeline parallelism %d is more than the %d layers"), pl->pp, m->layers);
         return -1;
     }
-    int *stages = ut_malloc((size_t)pl->pp * sizeof *stages);
-    int bad = tm_stage_layers(m, pl, stages, c->names, err, n) != 0;
-    for (int st = 0; !bad && pl->vpp > 1 && st < pl->pp; st++)
-        if (stages[st] % pl->vpp) {
+    stage_split sp;
+    if (split_of(m, pl, c->names, &sp, err, n) != 0) return -1;
+    for (int st = 0; pl->vpp > 1 && st < pl->pp; st++)
+        if (stage_of(&sp, st) % pl->vpp) {
             snprintf(err, n, _("the %d layers do not split into pp x vpp = %d equal stages (stage %d has %d layers)"), m->layers,
-                     pl->pp * pl->vpp, st + 1, stages[st]);
-            bad = 1;
+                     pl->pp * pl->vpp, st + 1, stage_of(&sp, st));
+            return -1;
         }
-    free(stages);
-    if (bad) return -1;
     if (m->seq % (2 * pl->cp) && pl->cp > 1) {
         snprintf(err, n, _("context parallelism %d needs a sequence length that is a multiple of %d"), pl->cp, 2 * pl->cp);
         return -1;
@@ -794,14 +816,14 @@ int tm_predict(const tm_ctx *c, const tm_model *m, const tm_plan *plan_in, doubl
     r->dp = x.dp, r->micro_batches = (int)x.mb;
     x.Lps = (double)m->layers / x.pp;
     x.T = (double)pl->mbs * m->seq / pl->cp;
-    int *stages = ut_malloc((size_t)x.pp * sizeof *stages);
-    tm_stage_layers(m, pl, stages, c->names, err, n);   /* checked by tm_plan_check */
-    x.n_first = stages[0], x.n_last = stages[x.pp - 1], x.n_max = 0;
+    stage_split sp;
+    split_of(m, pl, c->names, &sp, err, n);           /* checked by tm_plan_check */
+    x.n_first = stage_of(&sp, 0), x.n_last = stage_of(&sp, x.pp - 1), x.n_max = 0;
     for (int st = 0; st < x.pp; st++) {
-        if (st > 0 && st < x.pp - 1 && stages[st] > x.n_mid) x.n_mid = stages[st];
-        if (stages[st] > x.n_max) x.n_max = stages[st];
+        int layers = stage_of(&sp, st);
+        if (st > 0 && st < x.pp - 1 && layers > x.n_mid) x.n_mid = layers;
+        if (layers > x.n_max) x.n_max = layers;
     }
-    free(stages);
     layer(c, m, pl, &x.h, &x.L);
 
     predict_compute(c, m, pl, &x, r);
