@@ -213,9 +213,11 @@ typedef struct tm_step tm_step;
 typedef struct tm_step_opts {
     int detail;                 /* detailed timeline (link loads, collective steps), as ds_create */
     unsigned long long max_work;/* stop the run past this much work (ds_limit_work); 0: no limit */
+    long max_build;             /* refuse to build more than GPUs x micro-batches (0: no limit) */
 } tm_step_opts;
 struct ds_stats;
 struct tl;
+int tm_step_runs(const tm_plan *pl);                   /* 1: the simulator can replay this plan (1F1B, ZeRO 0-1, cp 1) */
 tm_step *tm_step_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, const tm_step_opts *o, char *err, size_t err_size);
 void tm_step_free(tm_step *s);                          /* NULL is fine */
 const struct ds_stats *tm_step_stats(const tm_step *s); /* end_s: the simulated step */

@@ -97,12 +97,17 @@ static int channels(ds *s, const net *nw, coll_op op, const int *group, int p, d
     return last;
 }
 
+int tm_step_runs(const tm_plan *pl)
+{
+    return pl->vpp <= 1 && pl->cp <= 1 && pl->zero <= 1;
+}
+
 /* Put the step into the simulator s (built on the context's network); r is its prediction. The id
  * of the last task, or -1 with a message. */
 static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, const tm_result *r, ds *s, char *err,
                       size_t n)
 {
-    if (plan->vpp > 1 || plan->cp > 1 || plan->zero > 1) {
+    if (!tm_step_runs(plan)) {
         snprintf(err, n, _("the discrete-event step runs the plain 1F1B schedule with ZeRO 0 or 1 and no context "
                            "parallelism; %s, %s and %s 2-3 are in the analytic model only"),
                  tm_ctx_field_name(c, TM_VPP), tm_ctx_field_name(c, TM_CP), tm_ctx_field_name(c, TM_ZERO));
@@ -225,6 +230,13 @@ tm_step *tm_step_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, const
     tm_step *st = ut_calloc(1, sizeof *st);
     st->plan = *pl;
     if (tm_plan_check(c, m, &st->plan, err, n) != 0 || tm_predict(c, m, &st->plan, 0, &st->predicted, err, n) != 0) {
+        free(st);
+        return NULL;
+    }
+    if (o && o->max_build && (double)st->plan.gpus * st->predicted.micro_batches > (double)o->max_build) {
+        snprintf(err, n, _("a step of %d GPUs with %d micro-batches each is more than one call may simulate "
+                           "(GPUs x micro-batches at most %d): use fewer GPUs or a smaller batch"),
+                 st->plan.gpus, st->predicted.micro_batches, (int)o->max_build);
         free(st);
         return NULL;
     }

@@ -728,8 +728,7 @@ int simulate_step(int argc, char **argv)
     step = tm_step_simulate(c, &o.model, &o.plan, &(tm_step_opts){ .detail = o.trace != NULL }, err, sizeof err);
     if (!step) {
         /* what only the analytic model runs: say which command runs it */
-        int analytic_only = o.plan.vpp > 1 || o.plan.cp > 1 || o.plan.zero > 1;
-        cli_error("%s%s", err, analytic_only ? " ('usine predict')" : "");
+        cli_error("%s%s", err, tm_step_runs(&o.plan) ? "" : " ('usine predict')");
         rc = CLI_BAD_INPUT;
         goto out;
     }
