@@ -204,25 +204,18 @@ int lb_usine_step(lua_State *L)
     train_in in;
     read_opts(L, KIND_STEP, &in);
     char err[512] = "";
-    tm_result r;
+    tm_result r = { 0 };
     ds_stats st = { 0 };
     tm_ctx *c = tm_ctx_create(in.p, in.part, in.pl.gpus, err, sizeof err);
-    int ok = c && tm_plan_check(c, &in.m, &in.pl, err, sizeof err) == 0 &&
-             tm_predict(c, &in.m, &in.pl, in.tokens, &r, err, sizeof err) == 0;
-    if (ok && (double)in.pl.gpus * r.micro_batches > STEP_MAX_WORK) {
-        snprintf(err, sizeof err, _("a step of %d GPUs with %d micro-batches each is more than one call may simulate "
-                                    "(GPUs x micro-batches at most %d): use fewer GPUs or a smaller batch"),
-                 in.pl.gpus, r.micro_batches, STEP_MAX_WORK);
-        ok = 0;
-    }
-    tm_step *step = ok ? tm_step_simulate(c, &in.m, &in.pl, &(tm_step_opts){ .max_work = lb_sim_work_limit(L) }, err, sizeof err)
-                       : NULL;
+    tm_step_opts o = { .max_work = lb_sim_work_limit(L), .max_build = STEP_MAX_WORK };
+    tm_step *step = c ? tm_step_simulate(c, &in.m, &in.pl, &o, err, sizeof err) : NULL;
     int stopped = 0;
     if (step) {
         st = *tm_step_stats(step);
+        r = *tm_step_predicted(step);
         stopped = tm_step_stopped(step);
     }
-    ok = step != NULL;
+    int ok = step != NULL;
     tm_step_free(step);
     tm_ctx_destroy(c);
     if (!ok) return lb_raise(L, err);
