@@ -50,7 +50,10 @@ typedef struct plat_accel {
     double memory_tbs;          /* HBM bandwidth, TB/s */
     double link_bidir_gbs;      /* scale-up bandwidth per accelerator, both directions summed; 0 = none */
     double tdp_w, idle_w;       /* board power at full load and when idle */
-    double eff_matmul;          /* fraction of peak that large matrix multiplications reach, (0, 1] */
+    double eff_matmul;          /* fraction of peak the best-shaped matrix multiply reaches in a micro-benchmark
+                                 * (MAMF), (0, 1]; what training gets of it is the software stack's (tm_stack) */
+    int compute_units;          /* SMs or CUs that run matrix-multiply tiles (one device as software sees it);
+                                 * 0 = unknown: no wave quantisation */
     double eff_memory;          /* fraction of memory bandwidth that streaming kernels reach, (0, 1] */
     double mtbf_h;              /* mean time between failures of one accelerator, hours; 0 = unknown */
     int line;

@@ -424,6 +424,7 @@ static int read_accelerator(loader *L, const xmlNode *n)
         NUM("tdp_w", 1, plat_accel, tdp_w, 0, MAX_POWER_W, 1),
         NUM("idle_w", 0, plat_accel, idle_w, 0, MAX_POWER_W, 0),
         NUM("mtbf_h", 0, plat_accel, mtbf_h, 0, MAX_MTBF_H, 1),
+        INT("compute_units", 0, plat_accel, compute_units, 1, 4096),
     };
     if (read_attrs(L, n, spec, (int)(sizeof spec / sizeof *spec), a)) return -1;
     if (a->idle_w > a->tdp_w)

@@ -8,6 +8,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,7 +160,8 @@ struct tm_ctx {
     int gpus, gpn;
     double nic_Bps;             /* one node's NICs together, one direction, with the network's efficiency */
     double oversub;
-    double eff_matmul, eff_memory;
+    double eff_matmul, eff_memory;  /* the accelerator's: MAMF and streaming fractions */
+    double matmul_factor;       /* calibration's override of the stacks' training factor; 0: theirs */
     double node_power_w;        /* one node's share of the partition's IT power at full load */
     const tm_names *names;      /* how the front end names fields in messages */
 };
@@ -213,10 +215,9 @@ void tm_ctx_efficiency(const tm_ctx *c, double *matmul, double *memory)
     *memory = c->eff_memory;
 }
 
-void tm_ctx_set_efficiency(tm_ctx *c, double matmul, double memory)
+void tm_ctx_set_matmul_factor(tm_ctx *c, double factor)
 {
-    if (matmul > 0 && matmul <= 1) c->eff_matmul = matmul;
-    if (memory > 0 && memory <= 1) c->eff_memory = memory;
+    c->matmul_factor = factor > 0 && factor <= 1 ? factor : 0;
 }
 const net *tm_ctx_net(const tm_ctx *c) { return c->net; }
 void tm_ctx_set_names(tm_ctx *c, const tm_names *names) { c->names = names; }
@@ -394,6 +395,12 @@ int tm_plan_check(const tm_ctx *c, const tm_model *m, tm_plan *pl, char *err, si
                  field_name(c->names, TM_ZERO));
         return -1;
     }
+    int nstacks;
+    tm_stacks(&nstacks);
+    if (pl->stack < 0 || pl->stack >= nstacks) {
+        snprintf(err, n, "%s", _("unknown software stack (see 'usine stacks')"));
+        return -1;
+    }
     if (pl->prec < 0 || pl->prec >= PLAT_PREC_COUNT || pl->prec == PLAT_FP64) {
         snprintf(err, n, "%s", _("unknown training precision (fp32, tf32, fp16, bf16 or fp8)"));
         return -1;
@@ -409,37 +416,119 @@ int tm_plan_check(const tm_ctx *c, const tm_model *m, tm_plan *pl, char *err, si
 /* ------------------------------------------------------------------------------------------ */
 /* Timing helpers */
 
+/* Where an explanation goes (tm_predict_explain); NULL fn: no explanation. */
+typedef struct explain {
+    tm_explain_fn fn;
+    void *user;
+    ut_numstyle st;             /* the caller's number style */
+    const char *group;          /* of the GEMMs being priced */
+    char buf[24][48];           /* numbers of the line being written */
+    int next;
+} explain;
+
+/* v with `sig` significant figures in the caller's style, for the line being written. */
+static const char *num(explain *ex, double v, int sig)
+{
+    char *b = ex->buf[ex->next++ % 24];
+    ut_numstyle st = ex->st;
+    st.sig = sig, st.decimals = 6, st.trim = 1, st.plus = 0;
+    if (v != 0 && (fabs(v) >= 1e7 || fabs(v) < 1e-3)) return ut_fmt_sci(b, 48, v, &st);
+    return ut_fmt_num(b, 48, v, &st);
+}
+
 typedef struct hw {
-    double flops;               /* sustained matrix-multiply FLOP/s */
+    double flops;               /* sustained matrix-multiply FLOP/s for a perfectly shaped product */
     double mem_Bps;             /* sustained memory bytes/s */
     double e;                   /* bytes per activation element */
+    int units;                  /* compute units for wave quantisation; 0: none */
+    explain *ex;
 } hw;
 
-/* Tensor cores work on output tiles; a dimension that is not a multiple of the tile wastes the rest
- * of its last tile (128, the common CUTLASS/cuBLAS tile edge). */
-static double quant(double d)
+static void say(explain *ex, const char *group, const char *name, double s, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void say(explain *ex, const char *group, const char *name, double s, const char *fmt, ...)
 {
-    double tiles = ceil(d / 128);
-    return d / (tiles * 128);
+    if (!ex || !ex->fn) return;
+    char how[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(how, sizeof how, fmt, ap);
+    va_end(ap);
+    ex->next = 0;
+    ex->fn(ex->user, group, name, s, how);
+}
+/* The arguments, numbers formatted included, are evaluated only when there is an explanation. */
+#define SAY(ex, ...) do { if ((ex) && (ex)->fn) say((ex), __VA_ARGS__); } while (0)
+
+/* Tensor cores work on output tiles, one tile per compute unit at a time (NVIDIA, "Matrix
+ * Multiplication Background User's Guide", DU-09799-001, 2023: sections 2.3, 3.1, 3.2). A dimension
+ * that is not a multiple of the tile wastes the rest of its last tile; tiles run in waves of one per
+ * compute unit and a last wave that is not full leaves units idle. cuBLAS picks among tile shapes; the
+ * guide's most efficient are 256 x 128 and 128 x 256, then 128 x 128, taken as equally fast per tile. */
+static double shape_efficiency(int units, double m, double n, double batch, int *tm_out, int *tn_out, double *waves_out)
+{
+    static const int tiles[][2] = { { 256, 128 }, { 128, 256 }, { 128, 128 } };
+    double best = 0;
+    for (size_t t = 0; t < sizeof tiles / sizeof *tiles; t++) {
+        double tm = tiles[t][0], tn = tiles[t][1];
+        double cm = ceil(m / tm), cn = ceil(n / tn), count = cm * cn * batch;
+        double q = m / (cm * tm) * (n / (cn * tn));
+        double waves = units > 0 ? ceil(count / units) : count;
+        double w = units > 0 ? count / (waves * units) : 1;
+        if (q * w > best + 1e-12) {
+            best = q * w;
+            if (tm_out) *tm_out = (int)tm, *tn_out = (int)tn, *waves_out = units > 0 ? count / units : 0;
+        }
+    }
+    return best;
+}
+
+double tm_gemm_shape_efficiency(const tm_ctx *c, double m, double n, double k, double batch, int *tile_m, int *tile_n,
+                                double *waves)
+{
+    (void)k;
+    int a, b;
+    double w;
+    return shape_efficiency(c->acc->compute_units, m, n, batch > 0 ? batch : 1, tile_m ? tile_m : &a, tile_n ? tile_n : &b,
+                            waves ? waves : &w);
 }
 
 typedef struct cost { double flops, s; } cost;
 
-static void gemm(cost *c, const hw *h, double m, double n, double k, double batch)
+static void gemm(cost *c, const hw *h, const char *what, double m, double n, double k, double batch)
 {
     double flops = 2 * m * n * k * batch;
     double bytes = batch * (m * k + k * n + m * n) * h->e;
-    double q = quant(m) * quant(n);
+    int tm = 0, tn = 0;
+    double waves = 0;
+    double q = shape_efficiency(h->units, m, n, batch, &tm, &tn, &waves);
+    double t_math = flops / (h->flops * q), t_mem = bytes / h->mem_Bps, t = fmax(t_math, t_mem);
     c->flops += flops;
-    c->s += fmax(flops / (h->flops * q), bytes / h->mem_Bps);
+    c->s += t;
+    if (h->ex && h->ex->fn) {
+        explain *ex = h->ex;
+        char bt[64] = "";
+        if (batch > 1) snprintf(bt, sizeof bt, " x %s", num(ex, batch, 6));
+        if (t_math >= t_mem)
+            SAY(ex, ex->group, what, t, _("(m x n x k) %s x %s x %s%s: %s FLOP at %s TFLOP/s x shape %s (tiles %d x %d, %s waves)"),
+                num(ex, m, 6), num(ex, n, 6), num(ex, k, 6), bt, num(ex, flops, 3), num(ex, h->flops / 1e12, 4), num(ex, q, 3), tm, tn,
+                num(ex, waves, 3));
+        else
+            SAY(ex, ex->group, what, t, _("(m x n x k) %s x %s x %s%s: memory-bound, %s bytes at %s TB/s"), num(ex, m, 6), num(ex, n, 6),
+                num(ex, k, 6), bt, num(ex, bytes, 3), num(ex, h->mem_Bps / 1e12, 4));
+    }
 }
 
 /* Forward GEMM and the two of its backward pass (input gradient, weight gradient). */
-static void gemm_fb(cost *f, cost *b, const hw *h, double m, double n, double k, double batch)
+static void gemm_fb(cost *f, cost *b, const hw *h, const char *what, double m, double n, double k, double batch)
 {
-    gemm(f, h, m, n, k, batch);
-    gemm(b, h, m, k, n, batch);
-    gemm(b, h, k, n, m, batch);
+    char name[96];
+    snprintf(name, sizeof name, "%s", what);
+    gemm(f, h, name, m, n, k, batch);
+    snprintf(name, sizeof name, _("%s, input gradient"), what);
+    gemm(b, h, name, m, k, n, batch);
+    snprintf(name, sizeof name, _("%s, weight gradient"), what);
+    gemm(b, h, name, k, n, m, batch);
 }
 
 coll_algo tm_group_algo(const net *n, const int *gpus, int p, coll_op op)
@@ -503,25 +592,30 @@ static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const h
     double kv_loc = m->kv_heads >= t ? m->kv_heads / t : 1;
     double ffn_loc = m->ffn / t;
     cost f = { 0 }, bw = { 0 }, core_f = { 0 }, core_b = { 0 };
-    gemm_fb(&f, &bw, h, T, (a_loc + 2 * kv_loc) * hd, hid, 1);                      /* QKV */
+    gemm_fb(&f, &bw, h, _("QKV projection"), T, (a_loc + 2 * kv_loc) * hd, hid, 1);
     if (pl->flash) {
         /* fused kernel: the same FLOPs at the matrix rate, scores never reach memory */
         double fl = 4 * T * m->seq * hd * a_loc;
         core_f.flops = fl, core_f.s = fl / h->flops;
         core_b.flops = 2 * fl, core_b.s = 2.5 * fl / h->flops; /* backward recomputes the scores */
+        SAY(h->ex, "layer", _("FlashAttention"), core_f.s, _("4 x %s tokens x %s x %s x %s heads = %s FLOP at %s TFLOP/s; backward 2.5 times that"),
+            num(h->ex, T, 6), num(h->ex, m->seq, 6), num(h->ex, hd, 6), num(h->ex, a_loc, 6), num(h->ex, fl, 3), num(h->ex, h->flops / 1e12, 4));
     } else {
-        gemm_fb(&core_f, &core_b, h, s_loc, m->seq, hd, b * a_loc);                  /* Q K^T */
-        gemm_fb(&core_f, &core_b, h, s_loc, hd, m->seq, b * a_loc);                  /* P V */
+        gemm_fb(&core_f, &core_b, h, _("attention scores Q K^T"), s_loc, m->seq, hd, b * a_loc);
+        gemm_fb(&core_f, &core_b, h, _("attention values P V"), s_loc, hd, m->seq, b * a_loc);
         double scores = b * a_loc * s_loc * m->seq;                                   /* elements */
         double pass_f = 4.5 * scores * h->e / h->mem_Bps;  /* scale-mask-softmax (r+w), dropout (r+w+mask) */
         core_f.s += pass_f, core_b.s += 2 * pass_f;
+        SAY(h->ex, "layer", _("softmax and dropout of the scores"), pass_f,
+            _("4.5 passes over %s scores of %s bytes at %s TB/s; backward twice that"), num(h->ex, scores, 3), num(h->ex, h->e, 2),
+            num(h->ex, h->mem_Bps / 1e12, 4));
     }
     L->attn_core = core_f;
     f.flops += core_f.flops, f.s += core_f.s;
     bw.flops += core_b.flops, bw.s += core_b.s;
-    gemm_fb(&f, &bw, h, T, hid, a_loc * hd, 1);                                       /* output projection */
-    gemm_fb(&f, &bw, h, T, ffn_loc * (m->gated ? 2 : 1), hid, 1);                     /* MLP up (and gate) */
-    gemm_fb(&f, &bw, h, T, hid, ffn_loc, 1);                                          /* MLP down */
+    gemm_fb(&f, &bw, h, _("attention output projection"), T, hid, a_loc * hd, 1);
+    gemm_fb(&f, &bw, h, m->gated ? _("MLP up and gate") : _("MLP up"), T, ffn_loc * (m->gated ? 2 : 1), hid, 1);
+    gemm_fb(&f, &bw, h, _("MLP down"), T, hid, ffn_loc, 1);
     L->gemm_f_s = f.s, L->gemm_b_s = bw.s;
     /* memory-bound passes over activations (one read or one write of an element each):
      * two norms (2 each), two bias-dropout-residual (3.5 each: x, residual, out, half a mask),
@@ -532,6 +626,9 @@ static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const h
     double mem = passes * h->e / h->mem_Bps;
     L->mem_f_s = mem, L->mem_b_s = 2 * mem;
     f.s += mem, bw.s += 2 * mem;
+    SAY(h->ex, "layer", _("norms, residuals, dropout, activation"), mem,
+        _("%s element passes of %s bytes at %s TB/s; backward twice that"), num(h->ex, passes, 3), num(h->ex, h->e, 2),
+        num(h->ex, h->mem_Bps / 1e12, 4));
     L->fwd = f, L->bwd = bw;
     /* tensor parallel: two all-reduces of the layer's activations forward, two backward (with
      * sequence parallelism each is an all-gather plus a reduce-scatter: the same bytes) */
@@ -540,6 +637,10 @@ static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const h
         double one = pl->seq_parallel ? coll_s(c, COLL_ALLGATHER, pl->tp, 1, bytes) + coll_s(c, COLL_REDUCESCATTER, pl->tp, 1, bytes)
                                       : coll_s(c, COLL_ALLREDUCE, pl->tp, 1, bytes);
         L->tp_fwd_s = 2 * one, L->tp_bwd_s = 2 * one;
+        SAY(h->ex, "layer", _("tensor-parallel communication"), L->tp_fwd_s,
+            pl->seq_parallel ? _("2 all-gathers and 2 reduce-scatters of %s bytes over %d GPUs, forward; the same backward")
+                             : _("2 all-reduces of %s bytes over %d GPUs, forward; the same backward"),
+            num(h->ex, bytes, 3), pl->tp);
     }
     /* context parallel: a ring passes the keys and values of every chunk around (cp - 1 steps),
      * hidden behind the attention core when it is long enough; backward also returns their gradients */
@@ -548,6 +649,9 @@ static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const h
         double ring = coll_s(c, COLL_ALLGATHER, pl->cp, pl->tp, kvb * pl->cp);
         L->cp_fwd_s = fmax(0, ring - core_f.s);
         L->cp_bwd_s = fmax(0, 2 * ring - core_b.s);
+        SAY(h->ex, "layer", _("context-parallel exchange, exposed"), L->cp_fwd_s,
+            _("a ring of %s bytes of keys and values over %d GPUs (%s s) behind the attention core (%s s)"),
+            num(h->ex, kvb * pl->cp, 3), pl->cp, num(h->ex, ring, 3), num(h->ex, core_f.s, 3));
     }
 }
 
@@ -598,13 +702,15 @@ static void predict_compute(const tm_ctx *c, const tm_model *m, const tm_plan *p
     if (pl->recompute == TM_RC_FULL) x->rc_flops = Lps * L->fwd.flops;
     else if (pl->recompute == TM_RC_SELECTIVE) x->rc_flops = Lps * L->attn_core.flops;
     /* the output layer and the loss (last stage), the embedding (first stage) */
-    gemm_fb(&x->of, &x->ob, h, T, (double)m->vocab / tp, m->hidden, 1);
+    if (h->ex) h->ex->group = "stage";
+    gemm_fb(&x->of, &x->ob, h, _("output layer"), T, (double)m->vocab / tp, m->hidden, 1);
     x->ce = T * m->vocab / tp * 4.0 / h->mem_Bps;      /* fp32 softmax cross-entropy: ~3 passes forward, 2 back */
     double ce = x->ce;
     x->out_f = x->of.s + 3 * ce, x->out_b = x->ob.s + 2 * ce;
     x->emb = 2 * T * m->hidden * e / h->mem_Bps;
     double out_f = x->out_f, out_b = x->out_b, emb = x->emb;
     double f_s, b_s, rc_s, stage_max, stage_avg;
+    const char *which = _(", with the embedding, the output layer and the loss");
     if (pp == 1) {
         stage_work(x, pl, Lps, &f_s, &b_s, &rc_s);
         stage_max = stage_avg = f_s + b_s + rc_s + emb * 3 + out_f + out_b;
@@ -617,12 +723,20 @@ static void predict_compute(const tm_ctx *c, const tm_model *m, const tm_plan *p
         double first = f1 + b1 + r1 + emb * 3, last = fl + bl + rl + out_f + out_b, mid = pp > 2 ? fm + bm + rm : 0;
         stage_max = fmax(first, last);
         x->n_crit = first > last ? x->n_first : x->n_last;
-        if (mid > stage_max) stage_max = mid, x->n_crit = x->n_mid;
+        which = first > last ? _(": the first, with the embedding") : _(": the last, with the output layer and the loss");
+        if (mid > stage_max) stage_max = mid, x->n_crit = x->n_mid, which = _(": a middle one");
         stage_work(x, pl, Lps, &f_s, &b_s, &rc_s);      /* the mean stage, for the bubble */
         stage_avg = f_s + b_s + rc_s + (emb * 3 + out_f + out_b) / pp;
     }
     double n = x->n_crit;
     stage_work(x, pl, n, &x->f_s, &x->b_s, &x->rc_s);
+    explain *ex = h->ex;
+    SAY(ex, "stage", _("loss (cross-entropy)"), 5 * ce, _("%s logits of 4 bytes, 3 passes forward and 2 backward, at %s TB/s"),
+        num(ex, T * m->vocab / tp, 3), num(ex, h->mem_Bps / 1e12, 4));
+    SAY(ex, "stage", _("slowest stage, one micro-batch"), stage_max,
+        _("%d layers x (forward %s s + backward %s s + recomputation %s s)%s"), x->n_crit, num(ex, x->f_s / n, 3),
+        num(ex, x->b_s / n, 3), num(ex, x->rc_s / n, 3),
+        which);
 
     /* pipeline: every micro-batch on the slowest stage, then the bubble of (pp - 1) / vpp stage
      * times; each micro-batch crosses every virtual-stage boundary forward and backward */
@@ -639,10 +753,19 @@ static void predict_compute(const tm_ctx *c, const tm_model *m, const tm_plan *p
          * own NIC, the receiving node all-gathers them over the scale-up links (not needed with
          * sequence parallelism, where each rank owns its slice anyway) */
         double act = T * m->hidden * e;
-        double p2p = coll_s(c, COLL_P2P, 2, tp * pl->cp * x->dp, act / tp);
-        if (tp > 1 && !pl->seq_parallel) p2p += coll_s(c, COLL_ALLGATHER, tp, 1, act);
+        int split = tp > 1 && (pl->seq_parallel || tm_stacks(&(int){ 0 })[pl->stack].pp_scatter_gather);
+        double p2p = coll_s(c, COLL_P2P, 2, tp * pl->cp * x->dp, split ? act / tp : act);
+        if (split && !pl->seq_parallel) p2p += coll_s(c, COLL_ALLGATHER, tp, 1, act);
         r->b.pp_s = 2.0 * mb * v * p2p;
+        SAY(ex, "step", _("pipeline bubble"), r->b.bubble_s, _("(pp - 1) / vpp = (%d - 1) / %d mean stage times of %s s"), pp, v,
+            num(ex, stage_avg, 3));
+        SAY(ex, "step", _("pipeline sends"), r->b.pp_s,
+            _("2 x %ld micro-batches x %d virtual stages x %s s (%s bytes%s)"), mb, v, num(ex, p2p, 3),
+            num(ex, split ? act / tp : act, 3), split && !pl->seq_parallel ? _(" per tensor-parallel rank, then an all-gather in the node") : "");
     }
+    SAY(ex, "step", _("compute of every micro-batch"), r->b.compute_s,
+        _("%ld micro-batches x %s s on the slowest stage, less its exposed tensor and context communication"), mb,
+        num(ex, stage_max, 3));
 }
 
 /* Parameters on the busiest GPU: its stage's layers, plus the embedding (first stage) or the
@@ -667,6 +790,9 @@ static void predict_data_parallel(const tm_ctx *c, const tm_plan *pl, const pred
     double P_gpu = x->P_gpu, e = x->e, Lps = x->n_crit;   /* the slowest stage's layers */
     double grad_B = P_gpu * e;
     double window = x->b_s + x->rc_s;                    /* backward of the last micro-batch */
+    const tm_stack *sk = &tm_stacks(&(int){ 0 })[pl->stack];
+    int overlap = pl->dp_overlap && sk->dp_overlap;
+    explain *ex = x->h.ex;
     if (dp > 1) {
         int stride = x->tp * pl->cp;
         if (pl->zero <= 1) {
@@ -674,24 +800,38 @@ static void predict_data_parallel(const tm_ctx *c, const tm_plan *pl, const pred
                                        : coll_s(c, COLL_REDUCESCATTER, dp, stride, grad_B);
             double gather = pl->zero == 1 ? coll_s(c, COLL_ALLGATHER, dp, stride, P_gpu * e) : 0;
             r->b.dp_total_s = red + gather;
-            double hidden = pl->dp_overlap ? fmax(0, fmin(red - red / Lps, window)) : 0;
+            double hidden = overlap ? fmax(0, fmin(red - red / Lps, window)) : 0;
             r->b.dp_s = red - hidden + gather;
+            SAY(ex, "step", _("data-parallel gradients, exposed"), r->b.dp_s,
+                _("%s of %s bytes over %d GPUs (%s s), %s s hidden behind the last backward pass%s%s"),
+                pl->zero == 0 ? _("all-reduce") : _("reduce-scatter"), num(ex, grad_B, 3), dp, num(ex, red, 3), num(ex, hidden, 3),
+                overlap ? "" : _(" (no overlap in this stack or plan)"),
+                pl->zero == 1 ? _(", then the parameters' all-gather") : "");
         } else {
             /* ZeRO-2: gradients reduce-scattered as each micro-batch's backward produces them;
-             * ZeRO-3 also gathers every layer's weights before its forward and its backward */
+             * ZeRO-3 also gathers every layer's weights before its forward and its backward, and
+             * again before the recomputed forward of full recomputation (Rajbhandari et al., ZeRO,
+             * SC'20, section 5.3: parameters are gathered wherever a layer runs) */
             double rs = coll_s(c, COLL_REDUCESCATTER, dp, stride, grad_B);
             double ag = coll_s(c, COLL_ALLGATHER, dp, stride, P_gpu * e);
-            double per_mb = rs + (pl->zero == 3 ? 2 * ag : 0);
+            int gathers = pl->zero == 3 ? 2 + (pl->recompute == TM_RC_FULL) : 0;
+            double per_mb = rs + gathers * ag;
             double work = x->f_s + x->b_s + x->rc_s;
-            double exposed_mb = pl->dp_overlap ? fmax(0, per_mb - work) + per_mb / Lps : per_mb;
+            double exposed_mb = overlap && (pl->zero == 2 || sk->zero3_prefetch) ? fmax(0, per_mb - work) + per_mb / Lps : per_mb;
             r->b.zero_total_s = x->mb * per_mb + (pl->zero == 2 ? ag : 0);
             r->b.zero_s = x->mb * exposed_mb + (pl->zero == 2 ? ag : 0);
+            SAY(ex, "step", _("ZeRO communication, exposed"), r->b.zero_s,
+                _("%ld micro-batches x (a reduce-scatter of %s s + %d all-gathers of %s s of %s bytes over %d GPUs), "
+                  "%s s each behind %s s of compute"),
+                x->mb, num(ex, rs, 3), gathers, num(ex, ag, 3), num(ex, P_gpu * e, 3), dp, num(ex, exposed_mb, 3), num(ex, work, 3));
         }
     }
     /* optimizer: Adam reads the gradient, reads and writes the fp32 master weights and two moments,
      * writes the working copy: about 32 bytes per parameter it owns */
     double P_opt = pl->zero >= 1 ? P_gpu / dp : P_gpu;
     r->b.optimizer_s = P_opt * 32 / x->h.mem_Bps;
+    SAY(ex, "step", _("optimizer"), r->b.optimizer_s, _("32 bytes per parameter for %s parameters at %s TB/s"), num(ex, P_opt, 3),
+        num(ex, x->h.mem_Bps / 1e12, 4));
 }
 
 /* The pieces the discrete-event simulator replays (tm_parts), per layer. */
@@ -708,7 +848,8 @@ static void predict_parts(const tm_plan *pl, const tm_model *m, const pred *x, t
     P->tp_bytes = tp > 1 ? T * m->hidden * e : 0;
     P->tp_f = tp > 1 ? 2 : 0;
     P->tp_b = tp > 1 ? 2 * (pl->recompute == TM_RC_FULL ? 2 : 1) : 0;
-    P->p2p_bytes = T * m->hidden * e / tp;
+    int split = tp > 1 && (pl->seq_parallel || tm_stacks(&(int){ 0 })[pl->stack].pp_scatter_gather);
+    P->p2p_bytes = T * m->hidden * e / (split ? tp : 1);
     P->grad_bytes = x->P_gpu * e;
     P->optimizer_s = r->b.optimizer_s;
 }
@@ -800,16 +941,26 @@ static void predict_job(const tm_ctx *c, const tm_model *m, const tm_plan *pl, c
     r->data_Bps = r->tokens_per_s * (m->vocab > 65536 ? 4 : 2);
 }
 
-int tm_predict(const tm_ctx *c, const tm_model *m, const tm_plan *plan_in, double tokens, tm_result *r,
-               char *err, size_t n)
+static int predict(const tm_ctx *c, const tm_model *m, const tm_plan *plan_in, double tokens, tm_result *r, explain *ex,
+                   char *err, size_t n)
 {
     memset(r, 0, sizeof *r);
     tm_plan plc = *plan_in, *pl = &plc;
     if (tm_model_check(m, c->names, err, n) || tm_plan_check(c, m, pl, err, n)) return -1;
     const plat_accel *acc = c->acc;
+    const tm_stack *sk = &tm_stacks(&(int){ 0 })[pl->stack];
+    double factor = c->matmul_factor > 0 ? c->matmul_factor : sk->matmul;
     pred x = { 0 };
-    x.h = (hw){ acc->peak_tflops[pl->prec] * 1e12 * c->eff_matmul, acc->memory_tbs * 1e12 * c->eff_memory,
-                prec_bytes(pl->prec) };
+    x.h = (hw){ acc->peak_tflops[pl->prec] * 1e12 * c->eff_matmul * factor, acc->memory_tbs * 1e12 * c->eff_memory,
+                prec_bytes(pl->prec), acc->compute_units, ex };
+    if (ex) {
+        ex->group = "layer";
+        SAY(ex, "rates", _("matrix multiplications"), 0, _("%s TFLOP/s peak x %s achievable (MAMF) x %s in training (%s) = %s TFLOP/s"),
+            num(ex, acc->peak_tflops[pl->prec], 4), num(ex, c->eff_matmul, 3), num(ex, factor, 3), sk->id,
+            num(ex, x.h.flops / 1e12, 4));
+        SAY(ex, "rates", _("memory"), 0, _("%s TB/s x %s = %s TB/s"), num(ex, acc->memory_tbs, 4), num(ex, c->eff_memory, 3),
+            num(ex, x.h.mem_Bps / 1e12, 4));
+    }
     x.e = x.h.e;
     x.dp = pl->dp, x.tp = pl->tp, x.pp = pl->pp, x.v = pl->vpp;
     x.mb = pl->gbs / ((long)x.dp * pl->mbs);
@@ -833,10 +984,28 @@ int tm_predict(const tm_ctx *c, const tm_model *m, const tm_plan *plan_in, doubl
     r->step_s = r->b.compute_s + r->b.tp_s + r->b.cp_s + r->b.pp_s + r->b.bubble_s + r->b.dp_s +
                 r->b.zero_s + r->b.optimizer_s;
     assert(r->step_s > 0 && r->b.compute_s > 0);
+    if (ex) {
+        SAY(ex, "step", _("tensor-parallel communication"), r->b.tp_s, _("%ld micro-batches x %d layers, exposed"), x.mb, x.n_crit);
+        if (pl->cp > 1)
+            SAY(ex, "step", _("context-parallel exchange"), r->b.cp_s, _("%ld micro-batches x %d layers, exposed"), x.mb, x.n_crit);
+        SAY(ex, "total", _("step"), r->step_s, "%s", _("the sum of the step's terms above"));
+    }
     predict_flops(c, m, pl, &x, r);
     predict_memory(c, m, pl, &x, r);
     predict_job(c, m, pl, &x, tokens, r);
     return 0;
+}
+
+int tm_predict(const tm_ctx *c, const tm_model *m, const tm_plan *pl, double tokens, tm_result *r, char *err, size_t n)
+{
+    return predict(c, m, pl, tokens, r, NULL, err, n);
+}
+
+int tm_predict_explain(const tm_ctx *c, const tm_model *m, const tm_plan *pl, double tokens, tm_result *r,
+                       tm_explain_fn fn, void *user, const ut_numstyle *st, char *err, size_t n)
+{
+    explain ex = { fn, user, st ? *st : (ut_numstyle){ ".", "", 0, 0, 0, 0 }, NULL, { { 0 } }, 0 };
+    return predict(c, m, pl, tokens, r, fn ? &ex : NULL, err, n);
 }
 
 /* ------------------------------------------------------------------------------------------ */

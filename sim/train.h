@@ -60,7 +60,28 @@ typedef struct tm_plan {
     int dp_overlap;             /* overlap the gradient reduction with the backward pass */
     tm_recompute recompute;
     int prec;                   /* plat_prec: fp32, tf32, fp16, bf16, fp8 */
+    int stack;                  /* the software stack, an index into tm_stacks(); 0: the default */
 } tm_plan;
+
+/* Software stacks: what a training framework does structurally, which the same plan on the same
+ * machine depends on (the table with its sources is train_stacks.c; `usine stacks` prints it). A
+ * plan names its stack (tm_plan.stack); tm_stack_apply gives a plan the stack's defaults. */
+typedef struct tm_stack {
+    const char *id, *name;
+    const char *about;          /* N_(): what it is, in a line */
+    int dp_overlap;             /* can overlap the data-parallel gradient reduction with the backward pass */
+    int pp_scatter_gather;      /* pipeline sends split across the tensor-parallel ranks, then all-gathered
+                                 * inside the node (Megatron-LM); else every rank sends the whole activation */
+    int zero3_prefetch;         /* ZeRO-3 gathers the next layer's parameters during compute; else each gather waits */
+    double matmul;              /* fraction of the achievable matrix-multiply rate (the accelerator's MAMF x the
+                                 * shape's tile and wave quantisation) that the stack's training step sustains:
+                                 * fitted on calibration runs (usine validate --fit), never on validation runs */
+    const char *fitted;         /* N_(): how `matmul` was obtained */
+    const char *sources;        /* where the structural fields come from */
+} tm_stack;
+const tm_stack *tm_stacks(int *count);                  /* [0] is the default */
+int tm_stack_find(const char *id);                      /* index, or -1 */
+void tm_stack_apply(int stack, tm_plan *pl);            /* pl->stack and the stack's defaults (dp_overlap) */
 
 /* Seconds of one step, by kind. exposed_* is what the critical path waits for. */
 typedef struct tm_breakdown {
@@ -167,10 +188,12 @@ tm_ctx *tm_ctx_create(const plat_platform *p, int partition, int gpus, char *err
 void tm_ctx_destroy(tm_ctx *c);
 const net *tm_ctx_net(const tm_ctx *c);
 void tm_ctx_set_names(tm_ctx *c, const tm_names *names); /* kept by pointer; NULL: the fields' names */
-/* The efficiencies in use (the platform's, or 1 when the file gives none), and an override for
- * calibration (usine validate --fit). */
+/* The accelerator's efficiencies in use (the platform's measured MAMF and memory fractions, or 1
+ * when the file gives none). */
 void tm_ctx_efficiency(const tm_ctx *c, double *matmul, double *memory);
-void tm_ctx_set_efficiency(tm_ctx *c, double matmul, double memory);
+/* Calibration (usine validate --fit): use this training factor instead of every stack's `matmul`;
+ * 0 goes back to the stacks' own. */
+void tm_ctx_set_matmul_factor(tm_ctx *c, double factor);
 
 /* The layers of each pipeline stage (out[0..pp)): the first and last as the plan gives them and the
  * rest split evenly; or, when the plan gives neither, an even split if pp divides the layers, else
@@ -189,6 +212,23 @@ int tm_plan_check(const tm_ctx *c, const tm_model *m, tm_plan *pl, char *err, si
 /* Predict. tokens > 0: a run of that many tokens. Returns 0, or -1 with a message (invalid plan). */
 int tm_predict(const tm_ctx *c, const tm_model *m, const tm_plan *pl, double tokens, tm_result *r,
                char *err, size_t err_size);
+
+/* The same prediction, telling `fn` every term as it is computed: its group ("layer", "stage",
+ * "step", ...), a name, its seconds, and how it was obtained with the formula's inputs, in the
+ * user's language (usine predict --explain). The terms are those the result adds up; nothing is
+ * recomputed for the explanation. Numbers are written in the style given (NULL: "." and no grouping). */
+struct ut_numstyle;
+typedef void (*tm_explain_fn)(void *user, const char *group, const char *name, double seconds, const char *how);
+int tm_predict_explain(const tm_ctx *c, const tm_model *m, const tm_plan *pl, double tokens, tm_result *r,
+                       tm_explain_fn fn, void *user, const struct ut_numstyle *numbers, char *err, size_t err_size);
+
+/* The fraction of the achievable matrix-multiply rate an m x n x k product (batch of them) gets from
+ * its shape on this accelerator: tile quantisation (a dimension that is not a multiple of the tile
+ * wastes the rest of its last tile) times wave quantisation (tiles run in waves of one per compute
+ * unit; a last wave that is not full wastes the rest), for the best of the tile shapes cuBLAS uses.
+ * NVIDIA, "Matrix Multiplication Background User's Guide" (DU-09799-001, 2023), sections 2.3 and 3. */
+double tm_gemm_shape_efficiency(const tm_ctx *c, double m, double n, double k, double batch, int *tile_m,
+                                int *tile_n, double *waves);
 
 /* The algorithm both speeds use for a collective over these GPUs (ascending): NCCL-like, the
  * hierarchical all-reduce when the group has several GPUs in each of several nodes (its rings then
@@ -241,27 +281,45 @@ int tm_search(const tm_ctx *c, const tm_model *m, const tm_plan *base, tm_ranked
 int tm_search_fixed(const tm_ctx *c, const tm_model *m, const tm_plan *base, unsigned fixed, tm_ranked *out, int max_out,
                     long *evaluated);
 
-/* Published training runs (assets/data/published-runs.csv), read by column name: the model and plan
- * each ran, and what it measured (0 when the table leaves it blank). */
+/* Published training runs (assets/data/published-runs.csv), read by column name: where each comes
+ * from, the stack and machine it ran on, whether it may be fitted on (calibration) or never
+ * (validation), the model and plan, and what it measured (0 when the table leaves it blank). */
+typedef enum { TM_SET_CALIBRATION, TM_SET_VALIDATION } tm_run_set;
 typedef struct tm_run {
     char name[64];
+    char source[32], where[64];  /* a key of the file's "# source KEY: ..." lines; table and row */
+    char platform[32], partition[32];
+    tm_run_set set;
     tm_model model;
-    tm_plan plan;
-    int mbs_given;              /* the micro-batch is published (else the fastest that fits is taken) */
-    double tflops, days;        /* hardware TFLOP/s per GPU; days for 300B tokens */
+    tm_plan plan;               /* plan.stack: the row's stack */
+    int mbs_given, vpp_given;   /* published (else the fastest that fits is taken) */
+    double step_s;              /* seconds per step */
+    double tflops, model_tflops;/* TFLOP/s per GPU, hardware (with recomputation) and model FLOPs */
+    double days;                /* days for 300B tokens */
     int line;                   /* in the file */
 } tm_run;
+/* One measurement of a run, predicted: the step time when published, else the model or hardware
+ * TFLOP/s, else the days for 300B tokens. error_pct: (predicted - published) / published. */
+typedef struct tm_run_metric { const char *name; double published, predicted, error_pct; } tm_run_metric;
 /* Read the table; 0, or -1 with "file:line: what is wrong" in err. *out is the caller's to free. */
 int tm_runs_read(const char *path, tm_run **out, int *count, char *err, size_t err_size);
-/* Predict a run as its authors tuned it: its published micro-batch, or the fastest that fits, and
- * the fastest interleaving; row->plan is set to that plan. 0, or -1 when nothing fits. */
+/* Predict a run as its authors tuned it: its published micro-batch and interleaving, or the fastest
+ * that fit; row->plan is set to that plan. 0, or -1 when nothing fits. */
 int tm_run_predict(const tm_ctx *c, tm_run *row, tm_result *best);
-/* The matrix-multiply efficiency in (0.2, 1] that fits the hardware TFLOP/s of the runs with use[i]
- * set best (least squares of the log errors). The context's efficiency is left as it was. */
-double tm_fit_matmul(tm_ctx *c, const tm_run *rows, int n, const int *use);
-/* Leave-one-out: each run of use[] with a published TFLOP/s predicted with the efficiency fitted on
- * the others, never on itself. Writes one entry per run into out (n at most), returns how many. */
+/* The run's measurements against a prediction: writes up to 4 into out, the first the one fitted
+ * on; returns how many. */
+int tm_run_metrics(const tm_run *row, const tm_result *r, tm_run_metric *out);
+
+/* Fitting needs each run's platform: a context per row, which the caller prepares. */
+typedef struct tm_fit_set { tm_ctx **ctx; const tm_run *rows; int n; } tm_fit_set;
+/* The stacks' training factor (tm_stack.matmul, one for every stack) in (0.2, 1] that fits the
+ * first metric of the runs with use[i] set best (least squares of the log errors). The contexts'
+ * factor is left as it was. */
+double tm_fit_matmul(const tm_fit_set *s, const int *use);
+/* Cross-validation: each run of use[] predicted with the factor fitted on the others, never on
+ * itself (by_source = 0), or on the runs of the other sources only (by_source = 1: leave one source
+ * out). Writes one entry per run into out (n at most), returns how many. */
 typedef struct tm_held_out { int row; double matmul, error_pct; } tm_held_out;
-int tm_fit_leave_one_out(tm_ctx *c, const tm_run *rows, int n, const int *use, tm_held_out *out);
+int tm_fit_cross_validate(const tm_fit_set *s, const int *use, int by_source, tm_held_out *out);
 
 #endif

@@ -166,7 +166,7 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
     int *deps = ut_malloc((size_t)b.dp * 4 * sizeof *deps);
     for (int st = 0; st < b.pp && rc == 0; st++) {
         /* what can reduce during the stage's last backward: all but its last layer's gradients */
-        double overlap = plan->dp_overlap ? 1 - 1 / (double)layers[st] : 0;
+        double overlap = plan->dp_overlap && tm_stacks(&(int){ 0 })[plan->stack].dp_overlap ? 1 - 1 / (double)layers[st] : 0;
         for (int tr = 0; tr < b.tp && rc == 0; tr++) {
             for (int d = 0; d < b.dp; d++) group[d] = gpu_of(&b, d, st, tr);
             int done = -1;

@@ -24,47 +24,120 @@ static int csv_split(char *line, char **f, int max)
     return n;
 }
 
-/* The columns read; the integer ones are 1 to 12. */
-static const char *const cols[] = { "name", "layers", "hidden", "heads", "seq", "vocab", "gpus", "tp", "pp", "dp",
-                                    "global_batch", "mbs", "zero", "recompute", "tflops_per_gpu", "days_300b" };
-enum { NCOLS = sizeof cols / sizeof *cols, COL_MBS = 11 };
+/* The columns: name, whether a row must give it, and its kind. Integers and booleans left blank
+ * take the default; a model column left blank takes the GPT-style value (ffn 4 x hidden, kv_heads
+ * = heads, tied embeddings, learned positions). */
+enum { C_TEXT, C_INT, C_NUM, C_BOOL };
+static const struct { const char *name; int required, kind; } cols[] = {
+    { "name", 1, C_TEXT }, { "source", 1, C_TEXT }, { "where", 1, C_TEXT }, { "stack", 1, C_TEXT }, { "set", 1, C_TEXT },
+    { "platform", 1, C_TEXT }, { "partition", 1, C_TEXT },
+    { "layers", 1, C_INT }, { "hidden", 1, C_INT }, { "heads", 1, C_INT }, { "kv_heads", 0, C_INT }, { "ffn", 0, C_INT },
+    { "gated", 0, C_BOOL }, { "tied", 0, C_BOOL }, { "pos_emb", 0, C_BOOL }, { "seq", 1, C_INT }, { "vocab", 1, C_INT },
+    { "gpus", 1, C_INT }, { "tp", 1, C_INT }, { "pp", 1, C_INT }, { "vpp", 0, C_INT }, { "cp", 0, C_INT }, { "dp", 1, C_INT },
+    { "global_batch", 1, C_INT }, { "mbs", 0, C_INT }, { "zero", 1, C_INT }, { "recompute", 1, C_TEXT },
+    { "seq_parallel", 0, C_BOOL }, { "flash", 0, C_BOOL }, { "prec", 0, C_TEXT },
+    { "step_s", 0, C_NUM }, { "tflops_per_gpu", 0, C_NUM }, { "model_tflops_per_gpu", 0, C_NUM }, { "days_300b", 0, C_NUM },
+};
+enum {
+    NAME, SOURCE, WHERE, STACK, SET, PLATFORM, PARTITION, LAYERS, HIDDEN, HEADS, KV_HEADS, FFN, GATED, TIED, POS_EMB, SEQ,
+    VOCAB, GPUS, TP, PP, VPP, CP, DP, GBS, MBS, ZERO, RECOMPUTE, SEQ_PARALLEL, FLASH, PREC, STEP_S, TFLOPS, MODEL_TFLOPS,
+    DAYS, NCOLS
+};
+_Static_assert(sizeof cols / sizeof *cols == NCOLS, "one enum entry per column");
+
+/* The file's declared sources ("# source KEY: citation"), to catch a row naming one that is not. */
+typedef struct sources { char key[64][32]; int n; } sources;
 
 /* One data line into r; 0, or -1 with "path:line: why" in err. */
-static int read_row(char **f, int nf, const int *idx, const char *path, int lineno, tm_run *r, char *err, size_t n)
+static int read_row(char **f, int nf, const int *idx, const sources *src, const char *path, int lineno, tm_run *r,
+                    char *err, size_t n)
 {
     memset(r, 0, sizeof *r);
     r->line = lineno;
-    long v[COL_MBS + 2];
-    for (int k = 1; k <= 12; k++) {
-        const char *s = idx[k] < nf ? f[idx[k]] : "";
-        if (k == COL_MBS && !*s) { v[k] = 0; continue; }    /* mbs: not stated */
-        if (ut_parse_long(s, 0, 1L << 40, &v[k]) != 0) {
-            snprintf(err, n, _("%s:%d: column '%s' should be a whole number, not '%s'"), path, lineno, cols[k], s);
+    const char *t[NCOLS];
+    long v[NCOLS] = { 0 };
+    double d[NCOLS] = { 0 };
+    for (int k = 0; k < NCOLS; k++) {
+        t[k] = idx[k] >= 0 && idx[k] < nf ? f[idx[k]] : "";
+        if (!*t[k]) {
+            if (cols[k].required) {
+                snprintf(err, n, _("%s:%d: column '%s' is empty"), path, lineno, cols[k].name);
+                return -1;
+            }
+            v[k] = -1;          /* blank: the default */
+            continue;
+        }
+        long hi = cols[k].kind == C_BOOL ? 1 : 1L << 40;
+        if ((cols[k].kind == C_INT || cols[k].kind == C_BOOL) && ut_parse_long(t[k], 0, hi, &v[k]) != 0) {
+            snprintf(err, n, cols[k].kind == C_BOOL ? _("%s:%d: column '%s' should be 0 or 1, not '%s'")
+                                                    : _("%s:%d: column '%s' should be a whole number, not '%s'"),
+                     path, lineno, cols[k].name, t[k]);
+            return -1;
+        }
+        if (cols[k].kind == C_NUM && (ut_parse_double(t[k], &d[k]) != 0 || !(d[k] > 0))) {
+            snprintf(err, n, _("%s:%d: column '%s' should be a positive number, not '%s'"), path, lineno, cols[k].name, t[k]);
             return -1;
         }
     }
-    ut_strlcpy(r->name, f[idx[0]], sizeof r->name);
+    ut_strlcpy(r->name, t[NAME], sizeof r->name);
+    ut_strlcpy(r->source, t[SOURCE], sizeof r->source);
+    ut_strlcpy(r->where, t[WHERE], sizeof r->where);
+    ut_strlcpy(r->platform, t[PLATFORM], sizeof r->platform);
+    ut_strlcpy(r->partition, t[PARTITION], sizeof r->partition);
+    int declared = 0;
+    for (int i = 0; i < src->n; i++) declared |= !strcmp(src->key[i], r->source);
+    if (!declared) {
+        snprintf(err, n, _("%s:%d: source '%s' is not declared by a '# source %s: ...' line above"), path, lineno, r->source,
+                 r->source);
+        return -1;
+    }
+    if (!strcmp(t[SET], "calibration")) r->set = TM_SET_CALIBRATION;
+    else if (!strcmp(t[SET], "validation")) r->set = TM_SET_VALIDATION;
+    else {
+        snprintf(err, n, _("%s:%d: column 'set' should be 'calibration' or 'validation', not '%s'"), path, lineno, t[SET]);
+        return -1;
+    }
+    int stack = tm_stack_find(t[STACK]);
+    if (stack < 0) {
+        snprintf(err, n, _("%s:%d: unknown stack '%s' (see 'usine stacks')"), path, lineno, t[STACK]);
+        return -1;
+    }
     tm_model *m = &r->model;
     snprintf(m->id, sizeof m->id, "%.31s", r->name);
     snprintf(m->name, sizeof m->name, "%s", r->name);
-    m->layers = (int)v[1], m->hidden = (int)v[2], m->heads = m->kv_heads = (int)v[3], m->seq = (int)v[4];
-    m->vocab = (int)v[5], m->ffn = 4 * m->hidden, m->tied = 1, m->pos_emb = 1;
+    m->layers = (int)v[LAYERS], m->hidden = (int)v[HIDDEN], m->heads = (int)v[HEADS], m->seq = (int)v[SEQ];
+    m->kv_heads = v[KV_HEADS] > 0 ? (int)v[KV_HEADS] : m->heads;
+    m->vocab = (int)v[VOCAB], m->ffn = v[FFN] > 0 ? (int)v[FFN] : 4 * m->hidden;
+    m->gated = v[GATED] == 1, m->tied = v[TIED] != 0, m->pos_emb = v[POS_EMB] != 0;
     tm_plan *pl = &r->plan;
     *pl = tm_plan_default();
-    pl->gpus = (int)v[6], pl->tp = (int)v[7], pl->pp = (int)v[8], pl->dp = (int)v[9], pl->gbs = v[10];
-    pl->mbs = v[COL_MBS] ? (int)v[COL_MBS] : 1, r->mbs_given = v[COL_MBS] > 0, pl->zero = (int)v[12];
-    pl->prec = PLAT_FP16;
-    int rcm = tm_recompute_from_name(idx[13] < nf ? f[idx[13]] : "");
-    pl->recompute = rcm < 0 ? TM_RC_NONE : (tm_recompute)rcm;
-    /* The software of the runs, not a fitted constant: Megatron-LM (2021) reduced gradients after
-     * the backward pass (its DDP had no overlap then); DeepSpeed's ZeRO prefetches and overlaps. */
-    pl->dp_overlap = pl->zero > 0;
-    double d;
-    r->tflops = idx[14] < nf && ut_parse_double(f[idx[14]], &d) == 0 ? d : 0;
-    r->days = idx[15] < nf && ut_parse_double(f[idx[15]], &d) == 0 ? d : 0;
-    if ((long)pl->tp * pl->pp * pl->dp != pl->gpus) {
-        snprintf(err, n, _("%s:%d: tp x pp x dp = %ld, not the %d GPUs of the row"), path, lineno,
-                 (long)pl->tp * pl->pp * pl->dp, pl->gpus);
+    tm_stack_apply(stack, pl);
+    pl->gpus = (int)v[GPUS], pl->tp = (int)v[TP], pl->pp = (int)v[PP], pl->dp = (int)v[DP], pl->gbs = v[GBS];
+    pl->cp = v[CP] > 0 ? (int)v[CP] : 1;
+    pl->mbs = v[MBS] > 0 ? (int)v[MBS] : 1, r->mbs_given = v[MBS] > 0;
+    pl->vpp = v[VPP] > 0 ? (int)v[VPP] : 1, r->vpp_given = v[VPP] > 0;
+    pl->zero = (int)v[ZERO];
+    pl->seq_parallel = v[SEQ_PARALLEL] == 1, pl->flash = v[FLASH] == 1;
+    pl->prec = *t[PREC] ? plat_prec_from_name(t[PREC]) : PLAT_FP16;
+    if (pl->prec < 0) {
+        snprintf(err, n, _("%s:%d: unknown precision '%s' (fp32, tf32, fp16, bf16 or fp8)"), path, lineno, t[PREC]);
+        return -1;
+    }
+    int rcm = tm_recompute_from_name(t[RECOMPUTE]);
+    if (rcm < 0) {
+        snprintf(err, n, _("%s:%d: column 'recompute' should be none, selective or full, not '%s'"), path, lineno, t[RECOMPUTE]);
+        return -1;
+    }
+    pl->recompute = (tm_recompute)rcm;
+    r->step_s = d[STEP_S], r->tflops = d[TFLOPS], r->model_tflops = d[MODEL_TFLOPS], r->days = d[DAYS];
+    if (!(r->step_s > 0 || r->tflops > 0 || r->model_tflops > 0 || r->days > 0)) {
+        snprintf(err, n, _("%s:%d: run %s gives no measurement (step_s, tflops_per_gpu, model_tflops_per_gpu or days_300b)"),
+                 path, lineno, r->name);
+        return -1;
+    }
+    if ((long)pl->tp * pl->pp * pl->cp * pl->dp != pl->gpus) {
+        snprintf(err, n, _("%s:%d: tp x pp x cp x dp = %ld, not the %d GPUs of the row"), path, lineno,
+                 (long)pl->tp * pl->pp * pl->cp * pl->dp, pl->gpus);
         return -1;
     }
     return 0;
@@ -80,20 +153,31 @@ int tm_runs_read(const char *path, tm_run **out, int *count, char *err, size_t n
         return -1;
     }
     int idx[NCOLS], header = 0, lineno = 0, nrows = 0, rc = 0;
+    sources src = { .n = 0 };
     tm_run *rows = NULL;
     size_t cap = 0;
-    for (char *line = strtok(text, "\n"); line && rc == 0; line = strtok(NULL, "\n")) {
-        lineno++;     /* strtok skips empty lines: the data file has none */
+    for (char *line = text, *next; line && rc == 0; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        lineno++;
+        if (!strncmp(line, "# source ", 9)) {
+            const char *key = line + 9, *colon = strchr(key, ':');
+            if (colon && colon > key && colon - key < 32 && src.n < 64) {
+                memcpy(src.key[src.n], key, (size_t)(colon - key));
+                src.key[src.n++][colon - key] = '\0';
+            }
+            continue;
+        }
         if (line[0] == '#' || !line[0]) continue;
         char *f[64];
         int nf = csv_split(line, f, 64);
         if (!header) {
-            for (int k = 0; k < NCOLS && rc == 0; k++) {
+            for (int k = 0; k < NCOLS; k++) {
                 idx[k] = -1;
                 for (int i = 0; i < nf && i < 64; i++)
-                    if (!strcmp(f[i], cols[k])) idx[k] = i;
-                if (idx[k] < 0) {
-                    snprintf(err, n, _("%s:%d: no column '%s' in the header"), path, lineno, cols[k]);
+                    if (!strcmp(f[i], cols[k].name)) idx[k] = i;
+                if (idx[k] < 0 && cols[k].required && rc == 0) {
+                    snprintf(err, n, _("%s:%d: no column '%s' in the header"), path, lineno, cols[k].name);
                     rc = -1;
                 }
             }
@@ -101,7 +185,7 @@ int tm_runs_read(const char *path, tm_run **out, int *count, char *err, size_t n
             continue;
         }
         ut_grow(&rows, &cap, (size_t)nrows + 1, sizeof *rows);
-        rc = read_row(f, nf, idx, path, lineno, &rows[nrows], err, n);
+        rc = read_row(f, nf, idx, &src, path, lineno, &rows[nrows], err, n);
         if (rc == 0) nrows++;
     }
     free(text);
@@ -119,8 +203,9 @@ int tm_run_predict(const tm_ctx *c, tm_run *row, tm_result *best)
     int found = 0;
     char err[512];
     tm_plan base = row->plan;
+    int v_lo = row->vpp_given ? base.vpp : 1, v_hi = row->vpp_given ? base.vpp : (base.pp > 1 ? 8 : 1);
     for (int mbs = row->mbs_given ? base.mbs : 1; mbs <= (row->mbs_given ? base.mbs : 16); mbs *= 2) {
-        for (int v = 1; v <= (base.pp > 1 ? 8 : 1); v++) {
+        for (int v = v_lo; v <= v_hi; v++) {
             tm_plan pl = base;
             pl.mbs = mbs, pl.vpp = v;
             tm_result r;
@@ -132,57 +217,79 @@ int tm_run_predict(const tm_ctx *c, tm_run *row, tm_result *best)
     return found ? 0 : -1;
 }
 
-/* Sum of squared log errors of the hardware TFLOP/s of the runs in use[] with a matmul efficiency. */
-static double fit_loss(tm_ctx *c, const tm_run *rows, int n, const int *use, double eff, double memory)
+int tm_run_metrics(const tm_run *row, const tm_result *r, tm_run_metric *out)
 {
-    tm_ctx_set_efficiency(c, eff, memory);
+    const tm_run_metric all[] = {
+        { "step_s", row->step_s, r->step_s, 0 },
+        { "model_tflops_per_gpu", row->model_tflops, r->model_tflops_per_gpu, 0 },
+        { "tflops_per_gpu", row->tflops, r->hardware_tflops_per_gpu, 0 },
+        { "days_300b", row->days, r->time_to_train_s / 86400, 0 },
+    };
+    int k = 0;
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
+        if (!(all[i].published > 0)) continue;
+        out[k] = all[i];
+        out[k].error_pct = (all[i].predicted - all[i].published) / all[i].published * 100;
+        k++;
+    }
+    return k;
+}
+
+/* Sum of squared log errors of the first metric of the runs in use[], with a training factor. */
+static double fit_loss(const tm_fit_set *s, const int *use, double factor)
+{
     double loss = 0;
-    for (int i = 0; i < n; i++) {
-        if (!use[i] || !(rows[i].tflops > 0)) continue;
-        tm_run row = rows[i];
+    for (int i = 0; i < s->n; i++) {
+        if (!use[i] || !s->ctx[i]) continue;
+        tm_run row = s->rows[i];
         tm_result r;
-        if (tm_run_predict(c, &row, &r) != 0) return INFINITY;
-        double l = log(r.hardware_tflops_per_gpu / row.tflops);
+        tm_ctx_set_matmul_factor(s->ctx[i], factor);
+        int rc = tm_run_predict(s->ctx[i], &row, &r);
+        tm_ctx_set_matmul_factor(s->ctx[i], 0);
+        if (rc != 0) return INFINITY;
+        tm_run_metric m[4];
+        tm_run_metrics(&row, &r, m);
+        double l = log(m[0].predicted / m[0].published);
         loss += l * l;
     }
     return loss;
 }
 
-double tm_fit_matmul(tm_ctx *c, const tm_run *rows, int n, const int *use)
+double tm_fit_matmul(const tm_fit_set *s, const int *use)
 {
-    double m0, memory;
-    tm_ctx_efficiency(c, &m0, &memory);
     /* golden-section search in (0.2, 1] */
     double lo = 0.2, hi = 1.0, g = (sqrt(5) - 1) / 2;
     double x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo);
-    double f1 = fit_loss(c, rows, n, use, x1, memory), f2 = fit_loss(c, rows, n, use, x2, memory);
+    double f1 = fit_loss(s, use, x1), f2 = fit_loss(s, use, x2);
     while (hi - lo > 1e-4) {
-        if (f1 < f2) hi = x2, x2 = x1, f2 = f1, x1 = hi - g * (hi - lo), f1 = fit_loss(c, rows, n, use, x1, memory);
-        else lo = x1, x1 = x2, f1 = f2, x2 = lo + g * (hi - lo), f2 = fit_loss(c, rows, n, use, x2, memory);
+        if (f1 < f2) hi = x2, x2 = x1, f2 = f1, x1 = hi - g * (hi - lo), f1 = fit_loss(s, use, x1);
+        else lo = x1, x1 = x2, f1 = f2, x2 = lo + g * (hi - lo), f2 = fit_loss(s, use, x2);
     }
-    tm_ctx_set_efficiency(c, m0, memory);
     return (lo + hi) / 2;
 }
 
-int tm_fit_leave_one_out(tm_ctx *c, const tm_run *rows, int n, const int *use_in, tm_held_out *out)
+int tm_fit_cross_validate(const tm_fit_set *s, const int *use_in, int by_source, tm_held_out *out)
 {
-    double m0, memory;
-    tm_ctx_efficiency(c, &m0, &memory);
+    int n = s->n;
     int *use = ut_malloc((size_t)(n > 0 ? n : 1) * sizeof *use);
-    memcpy(use, use_in, (size_t)n * sizeof *use);
     int k = 0;
     for (int i = 0; i < n; i++) {
-        if (!use[i] || !(rows[i].tflops > 0)) continue;
-        use[i] = 0;
-        double e_i = tm_fit_matmul(c, rows, n, use);
-        use[i] = 1;
-        tm_ctx_set_efficiency(c, e_i, memory);
-        tm_run row = rows[i];
+        if (!use_in[i] || !s->ctx[i]) continue;
+        for (int j = 0; j < n; j++)
+            use[j] = use_in[j] && (by_source ? strcmp(s->rows[j].source, s->rows[i].source) != 0 : j != i);
+        int others = 0;
+        for (int j = 0; j < n; j++) others += use[j];
+        if (!others) continue;  /* nothing left to fit on */
+        double f = tm_fit_matmul(s, use);
+        tm_run row = s->rows[i];
         tm_result r;
-        int ok = tm_run_predict(c, &row, &r) == 0;
-        tm_ctx_set_efficiency(c, m0, memory);
+        tm_ctx_set_matmul_factor(s->ctx[i], f);
+        int ok = tm_run_predict(s->ctx[i], &row, &r) == 0;
+        tm_ctx_set_matmul_factor(s->ctx[i], 0);
         if (!ok) continue;
-        out[k++] = (tm_held_out){ i, e_i, (r.hardware_tflops_per_gpu - row.tflops) / row.tflops * 100 };
+        tm_run_metric m[4];
+        tm_run_metrics(&row, &r, m);
+        out[k++] = (tm_held_out){ i, f, m[0].error_pct };
     }
     free(use);
     return k;

@@ -32,7 +32,7 @@ static void test_version_and_help(void **state)
     assert_true(!strncmp(r->out, "usine ", 6));
     r = run("en", "--help", NULL);
     assert_int_equal(r->status, 0);
-    static const char *const commands[] = { "platform", "predict", "plan", "validate", "simulate", "bench",
+    static const char *const commands[] = { "platform", "predict", "plan", "validate", "stacks", "simulate", "bench",
                                             "calibrate", "train", "grade", "course", "screenshot" };
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
         char want[64];
@@ -409,32 +409,99 @@ static void test_validate(void **state)
     run_result *r = run("en", "validate", "--json", NULL);
     assert_int_equal(r->status, 0);                                   /* it ran: 0, whatever the errors */
     cJSON *doc = parse_json(r->out), *j = cJSON_GetObjectItem(doc, "runs"), *sum = cJSON_GetObjectItem(doc, "summary");
+    cJSON *cal = cJSON_GetObjectItem(sum, "calibration"), *val = cJSON_GetObjectItem(sum, "validation");
+    assert_non_null(cal);
+    assert_non_null(val);
     assert_true(cJSON_GetArraySize(j) >= 16);
-    assert_int_equal((int)num(sum, "predictions"), cJSON_GetArraySize(j));
-    assert_true(num(sum, "median_abs_error_pct") <= num(sum, "max_abs_error_pct"));
-    int megatron = 0, over = 0;
+    assert_int_equal((int)num(cal, "predictions") + (int)num(val, "predictions"), cJSON_GetArraySize(j));
+    assert_true(num(cal, "median_abs_error_pct") <= num(cal, "max_abs_error_pct"));
+    int megatron = 0, over[2] = { 0, 0 }, n[2] = { 0, 0 };
     const cJSON *e;
     cJSON_ArrayForEach(e, j) {
-        over += fabs(num(e, "error_pct")) > 10;
         const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(e, "name"));
+        const char *set = cJSON_GetStringValue(cJSON_GetObjectItem(e, "set"));
         assert_non_null(name);
+        assert_non_null(set);
+        assert_non_null(cJSON_GetStringValue(cJSON_GetObjectItem(e, "source")));
+        assert_non_null(cJSON_GetStringValue(cJSON_GetObjectItem(e, "stack")));
         assert_non_null(cJSON_GetStringValue(cJSON_GetObjectItem(e, "metric")));
+        int v = !strcmp(set, "validation");
+        assert_true(v || !strcmp(set, "calibration"));
+        n[v]++;
         double pub = num(e, "published"), pred = num(e, "predicted"), err = num(e, "error_pct");
+        over[v] += fabs(err) > 10;
         assert_true(fabs((pred - pub) / pub * 100 - err) < 1e-9);
-        /* the runs without ZeRO are the model's bar: within 10 % each */
+        /* the Megatron-LM runs of the SC'21 table are the calibration: within 10 % each */
         if (!strncmp(name, "megatron-", 9) || !strncmp(name, "ptdp-", 5)) {
             megatron++;
+            assert_false(v);
             if (fabs(err) > 10) fail_msg("%s %s: %+.1f %%", name, cJSON_GetStringValue(cJSON_GetObjectItem(e, "metric")), err);
         }
     }
     assert_int_equal(megatron, 16);
-    assert_int_equal((int)num(sum, "within_10_pct"), cJSON_GetArraySize(j) - over);
+    assert_int_equal(n[0], (int)num(cal, "predictions"));
+    assert_int_equal((int)num(cal, "within_10_pct"), n[0] - over[0]);
+    assert_int_equal((int)num(val, "within_10_pct"), n[1] - over[1]);
     cJSON_Delete(doc);
-    /* --check fails on the 10 % bar */
+    /* --check fails on the 10 % bar of the validation runs */
     r = run("en", "validate", "--check", NULL);
-    assert_int_equal(r->status, over ? 1 : 0);
+    assert_int_equal(r->status, over[1] ? 1 : 0);
     r = run("en", "validate", "--bogus", NULL);
     assert_int_equal(r->status, 2);
+    assert_string_equal(r->out, "");
+    /* the fit and its cross-validation, on the calibration runs only */
+    r = run("en", "validate", "--fit", NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "Training factor of the stacks fitted on the"));
+    assert_non_null(strstr(r->out, "Leave one out: |error| median"));
+    /* one run, term by term */
+    r = run("en", "validate", "--explain", "megatron-1008b", NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "megatron-1008b (narayanan2021, Table 1 row 10; calibration set)"));
+    assert_non_null(strstr(r->out, "MLP up, weight gradient"));
+    r = run("en", "validate", "--explain", "no-such-run", NULL);
+    assert_int_equal(r->status, 2);
+    assert_non_null(strstr(r->err, "no run named 'no-such-run'"));
+    assert_string_equal(r->out, "");
+    r = run("en", "validate", "--explain", NULL);
+    assert_int_equal(r->status, 2);
+    assert_string_equal(r->out, "");
+}
+
+/* The stacks: listed with their sources; --stack chooses one, a wrong name is refused. */
+static void test_stacks(void **state)
+{
+    (void)state;
+    run_result *r = run("en", "stacks", NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "megatron-core (default)"));
+    assert_non_null(strstr(r->out, "sources: "));
+    r = run("en", "stacks", "--json", NULL);
+    assert_int_equal(r->status, 0);
+    cJSON *doc = parse_json(r->out);
+    assert_true(cJSON_GetArraySize(doc) >= 4);
+    cJSON_Delete(doc);
+    r = run("en", "predict", SEL, GPT, "--gpus", "64", "--tp", "8", "--pp", "1", "--gbs", "64", "--stack", "megatron-lm-2021", NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "stack          megatron-lm-2021 (Megatron-LM (2021)"));
+    r = run("en", "predict", SEL, GPT, "--gpus", "64", "--tp", "8", "--gbs", "64", "--stack", "tensorflow-2017", NULL);
+    assert_int_equal(r->status, 2);
+    assert_non_null(strstr(r->err, "unknown --stack 'tensorflow-2017'"));
+    assert_string_equal(r->out, "");
+    r = run("en", "plan", SEL, GPT, "--gpus", "64", "--gbs", "64", "--stack", NULL);
+    assert_int_equal(r->status, 2);
+    assert_string_equal(r->out, "");
+    r = run("en", "stacks", "--bogus", NULL);
+    assert_int_equal(r->status, 2);
+    /* predict --explain: the terms, in the user's language */
+    r = run("fr", "predict", SEL, GPT, "--gpus", "64", "--tp", "8", "--pp", "1", "--gbs", "64", "--explain", NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "TFLOP/s"));
+    r = run("en", "predict", SEL, GPT, "--gpus", "64", "--tp", "8", "--pp", "1", "--gbs", "64", "--explain", "--json", NULL);
+    assert_int_equal(r->status, 0);
+    doc = parse_json(r->out);
+    assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "explain")) >= 20);
+    cJSON_Delete(doc);
 }
 
 static void test_simulate_step(void **state)
@@ -584,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_predict_bad_input),
         cmocka_unit_test(test_plan),
         cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_stacks),
         cmocka_unit_test(test_simulate_step),
         cmocka_unit_test(test_bench_ladder),
         cmocka_unit_test(test_bench_stream_mlp_scaling),

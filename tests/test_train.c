@@ -390,7 +390,8 @@ static void test_result_fields_are_documented_once(void **state)
 }
 
 /* The published runs are read by column name, predicted as their authors ran them, and the
- * efficiency fitted on some of them is cross-validated on each run left out of the fit. */
+ * training factor fitted on the calibration runs is cross-validated on each run left out of the
+ * fit; validation runs are never in a fit. */
 static void test_published_runs_and_leave_one_out(void **state)
 {
     (void)state;
@@ -400,51 +401,135 @@ static void test_published_runs_and_leave_one_out(void **state)
     if (tm_runs_read("assets/data/published-runs.csv", &rows, &n, err, sizeof err) != 0) fail_msg("%s", err);
     assert_true(n >= 10);
     plat_platform *p = load("assets/platforms/selene.xml");
-    int maxg = 0;
+    int maxg = 0, ncal = 0;
     for (int i = 0; i < n; i++) {
-        assert_true(rows[i].name[0] && rows[i].line > 1);
-        assert_int_equal((long)rows[i].plan.tp * rows[i].plan.pp * rows[i].plan.dp, rows[i].plan.gpus);
-        if (rows[i].plan.gpus > maxg) maxg = rows[i].plan.gpus;
+        assert_true(rows[i].name[0] && rows[i].line > 1 && rows[i].source[0] && rows[i].where[0]);
+        assert_int_equal((long)rows[i].plan.tp * rows[i].plan.pp * rows[i].plan.cp * rows[i].plan.dp, rows[i].plan.gpus);
+        if (!strcmp(rows[i].platform, "selene") && rows[i].plan.gpus > maxg) maxg = rows[i].plan.gpus;
+        ncal += rows[i].set == TM_SET_CALIBRATION;
     }
+    assert_true(ncal >= 10 && ncal < n);                      /* both sets are there */
     tm_ctx *c = tm_ctx_create(p, 0, maxg, err, sizeof err);
     assert_non_null(c);
+    tm_ctx **ctx = calloc((size_t)n, sizeof *ctx);
     int *use = calloc((size_t)n, sizeof *use), nuse = 0;
-    for (int i = 0; i < n; i++) nuse += use[i] = rows[i].plan.zero == 0 && rows[i].tflops > 0;
-    double m0, mem;
-    tm_ctx_efficiency(c, &m0, &mem);
-    double all = tm_fit_matmul(c, rows, n, use);
+    for (int i = 0; i < n; i++) {
+        if (strcmp(rows[i].platform, "selene")) continue;
+        ctx[i] = c;
+        nuse += use[i] = rows[i].set == TM_SET_CALIBRATION;
+    }
+    tm_fit_set fs = { ctx, rows, n };
+    tm_result before, after;
+    tm_run r0 = rows[0];
+    assert_int_equal(tm_run_predict(c, &r0, &before), 0);
+    double all = tm_fit_matmul(&fs, use);
     assert_true(all > 0.2 && all <= 1);
-    double m1;
-    tm_ctx_efficiency(c, &m1, &mem);
-    assert_true(m1 == m0);                                    /* the context is left as it was */
+    r0 = rows[0];
+    assert_int_equal(tm_run_predict(c, &r0, &after), 0);
+    assert_true(after.step_s == before.step_s);               /* the context is left as it was */
+    /* the stacks' factor is the fitted one, to the precision it is written with */
+    assert_true(fabs(tm_stacks(&(int){ 0 })[0].matmul - all) < 0.0015);
     tm_held_out *held = calloc((size_t)n, sizeof *held);
-    int k = tm_fit_leave_one_out(c, rows, n, use, held);
+    int k = tm_fit_cross_validate(&fs, use, 0, held);
     assert_int_equal(k, nuse);
     for (int i = 0; i < k; i++) {
-        assert_true(use[held[i].row]);
+        assert_true(use[held[i].row] && rows[held[i].row].set == TM_SET_CALIBRATION);
         assert_true(fabs(held[i].matmul - all) < 0.1 && held[i].matmul != all);   /* fitted without the row */
         assert_true(isfinite(held[i].error_pct));
     }
     free(held);
     free(use);
+    free(ctx);
     tm_ctx_destroy(c);
     plat_free(p);
     free(rows);
     /* a broken table names the file and the line */
+    const char *hdr = "# source s1: a paper\n"
+                      "name,source,where,stack,set,platform,partition,layers,hidden,heads,seq,vocab,gpus,tp,pp,dp,global_batch,"
+                      "mbs,zero,recompute,tflops_per_gpu\n";
+    const struct { const char *row, *want; } bad[] = {
+        { "bad,s1,T1,megatron-lm-2021,calibration,selene,a100,24,2304,24,2048,51200,32,1,1,16,512,,0,full,137\n",
+          "/tmp/usine-runs-bad.csv:3: tp x pp x cp x dp = 16" },
+        { "bad,s2,T1,megatron-lm-2021,calibration,selene,a100,24,2304,24,2048,51200,32,1,1,32,512,,0,full,137\n",
+          ":3: source 's2' is not declared" },
+        { "bad,s1,T1,megatron-lm-1999,calibration,selene,a100,24,2304,24,2048,51200,32,1,1,32,512,,0,full,137\n",
+          ":3: unknown stack 'megatron-lm-1999'" },
+        { "bad,s1,T1,megatron-lm-2021,both,selene,a100,24,2304,24,2048,51200,32,1,1,32,512,,0,full,137\n",
+          ":3: column 'set' should be 'calibration' or 'validation', not 'both'" },
+        { "bad,s1,T1,megatron-lm-2021,validation,selene,a100,24,2304,24,2048,51200,32,1,1,32,512,,0,full,\n",
+          ":3: run bad gives no measurement" },
+        { "bad,s1,,megatron-lm-2021,validation,selene,a100,24,2304,24,2048,51200,32,1,1,32,512,,0,full,1\n",
+          ":3: column 'where' is empty" },
+    };
+    for (size_t b = 0; b < sizeof bad / sizeof *bad; b++) {
+        FILE *f = fopen("/tmp/usine-runs-bad.csv", "w");
+        assert_non_null(f);
+        fputs(hdr, f);
+        fputs(bad[b].row, f);
+        fclose(f);
+        assert_int_equal(tm_runs_read("/tmp/usine-runs-bad.csv", &rows, &n, err, sizeof err), -1);
+        if (!strstr(err, bad[b].want)) fail_msg("got '%s', wanted '%s'", err, bad[b].want);
+    }
     FILE *f = fopen("/tmp/usine-runs-bad.csv", "w");
-    assert_non_null(f);
-    fputs("name,layers,hidden,heads,seq,vocab,gpus,tp,pp,dp,global_batch,mbs,zero,recompute,tflops_per_gpu,days_300b\n"
-          "ok,24,2304,24,2048,51200,32,1,1,32,512,,0,full,137,\n"
-          "bad,24,2304,24,2048,51200,32,1,1,16,512,,0,full,137,\n", f);
-    fclose(f);
-    assert_int_equal(tm_runs_read("/tmp/usine-runs-bad.csv", &rows, &n, err, sizeof err), -1);
-    assert_non_null(strstr(err, "/tmp/usine-runs-bad.csv:3: tp x pp x dp = 16"));
-    f = fopen("/tmp/usine-runs-bad.csv", "w");
     fputs("name,layers\nx,1\n", f);
     fclose(f);
     assert_int_equal(tm_runs_read("/tmp/usine-runs-bad.csv", &rows, &n, err, sizeof err), -1);
-    assert_non_null(strstr(err, ":1: no column 'hidden'"));
+    assert_non_null(strstr(err, ":1: no column 'source'"));
     unlink("/tmp/usine-runs-bad.csv");
+}
+
+/* The shape of a product decides its share of the achievable rate (tile and wave quantisation), and
+ * the explanation lists the very terms the prediction adds up. */
+typedef struct seen { int n, gemms; double step_s, sum_step; } seen;
+static void count_term(void *user, const char *group, const char *name, double s, const char *how)
+{
+    seen *x = user;
+    x->n++;
+    assert_true(name[0] && how[0] && s >= 0);
+    if (strstr(how, "FLOP at")) x->gemms++;
+    if (!strcmp(group, "total")) x->step_s = s;
+    else if (!strcmp(group, "step")) x->sum_step += s;
+}
+
+static void test_shapes_and_explanation(void **state)
+{
+    (void)state;
+    char err[512];
+    plat_platform *p = load("assets/platforms/selene.xml");
+    tm_ctx *c = tm_ctx_create(p, 0, 1024, err, sizeof err);
+    assert_non_null(c);
+    int tm, tn;
+    double waves;
+    /* 4k x 4k: 512 tiles of 256 x 128 on 108 SMs are 4.74 waves, the last one partial */
+    double q4 = tm_gemm_shape_efficiency(c, 4096, 4096, 4096, 1, &tm, &tn, &waves);
+    assert_true(fabs(q4 - 512.0 / (5 * 108)) < 1e-9);
+    assert_true(fabs(waves - 512.0 / 108) < 1e-9);
+    /* 20k x 20k x 2k: thousands of tiles, waves nearly full */
+    double q20 = tm_gemm_shape_efficiency(c, 20480, 20480, 2048, 1, NULL, NULL, NULL);
+    assert_true(q20 > 0.99 && q20 > q4 + 0.04);
+    /* a dimension of 130 wastes most of its second tile */
+    assert_true(tm_gemm_shape_efficiency(c, 130, 8192, 8192, 1, NULL, NULL, NULL) < 0.6);
+    tm_model m = *tm_model_preset("gpt3-175b");
+    tm_plan pl = plan(1024, 8, 16, 1536, TM_RC_FULL);
+    tm_result r, r2;
+    seen x = { 0 };
+    assert_int_equal(tm_predict_explain(c, &m, &pl, 0, &r, count_term, &x, NULL, err, sizeof err), 0);
+    assert_int_equal(tm_predict(c, &m, &pl, 0, &r2, err, sizeof err), 0);
+    assert_true(r.step_s == r2.step_s);                       /* explaining changes nothing */
+    assert_true(x.step_s == r.step_s && x.gemms >= 18);
+    /* the step's terms are the step */
+    assert_true(fabs(x.sum_step - r.step_s) < 1e-9 * r.step_s);
+    /* a stack without overlap exposes the whole gradient reduction */
+    tm_plan a = plan(1024, 8, 1, 1536, TM_RC_FULL), b = a;
+    tm_stack_apply(tm_stack_find("megatron-lm-2021"), &b);
+    assert_int_equal(tm_predict(c, &m, &a, 0, &r, err, sizeof err), 0);
+    assert_int_equal(tm_predict(c, &m, &b, 0, &r2, err, sizeof err), 0);
+    assert_true(r2.b.dp_s == r2.b.dp_total_s && r.b.dp_s < r.b.dp_total_s);
+    b.stack = 99;
+    assert_int_equal(tm_predict(c, &m, &b, 0, &r2, err, sizeof err), -1);
+    assert_non_null(strstr(err, "unknown software stack"));
+    tm_ctx_destroy(c);
+    plat_free(p);
 }
 
 /* Stages that do not divide the layers: the documented rule (the ends lighter, from the last
@@ -519,6 +604,7 @@ int main(void)
         cmocka_unit_test(test_discrete_event_step_agrees),
         cmocka_unit_test(test_result_fields_are_documented_once),
         cmocka_unit_test(test_published_runs_and_leave_one_out),
+        cmocka_unit_test(test_shapes_and_explanation),
         cmocka_unit_test(test_uneven_stages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

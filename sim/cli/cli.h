@@ -37,6 +37,7 @@ int cmd_simulate(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+int cmd_stacks(int argc, char **argv);
 int simulate_step(int argc, char **argv);
 
 /* The real kernels (cmd_kernels.c, cmd_calibrate.c). */

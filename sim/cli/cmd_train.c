@@ -21,8 +21,8 @@ static void train_usage(FILE *out, const char *cmd)
                    "        --gpus N --gbs B [--tp T] [--pp P] [--vpp V] [--cp C] [--mbs M] [--zero 0-3]\n"
                    "        [--first-stage-layers N] [--last-stage-layers N] [--nodes N]\n"
                    "        [--seq-parallel] [--recompute none|selective|full] [--precision fp32|tf32|fp16|bf16|fp8]\n"
-                   "        [--flash] [--no-overlap] [--tokens N] [--json]\n"),
-            cmd);
+                   "        [--flash] [--no-overlap] [--stack NAME] [--tokens N] [--json]%s\n"),
+            cmd, !strcmp(cmd, "predict") ? " [--explain]" : "");
     if (!strcmp(cmd, "plan"))
         fprintf(out, "%s", _("        [--top K]   (tp, pp, vpp, mbs, zero and recompute are searched, unless given)\n"));
     if (!strcmp(cmd, "simulate step")) fprintf(out, "%s", _("        [--trace FILE.json]\n"));
@@ -32,6 +32,7 @@ static void train_usage(FILE *out, const char *cmd)
                          "set the ends, and the other stages share the rest evenly.\n"
                          "--nodes N: the partition with N nodes (what if the machine were larger?); its network grows\n"
                          "by its own rules (a fat tree adds levels) and says which limit stops it.\n"
+                         "--stack NAME: the training software assumed (default megatron-core; 'usine stacks' lists them).\n"
                          "--model: "));
     int n;
     const tm_model *m = tm_model_presets(&n);
@@ -52,7 +53,7 @@ typedef struct train_opts {
     int have_model;
     tm_plan plan;
     double tokens;
-    int json, top;
+    int json, top, explain;
     unsigned fixed;             /* TM_FIX bits of the plan's knobs given on the command line */
     long nodes;                 /* --nodes: the partition grown or shrunk to that many (0: as the file has it) */
     long file_nodes;            /* the file's count, when --nodes changed it */
@@ -103,13 +104,15 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
     }
     ints[NFIELDS].name = "--top", ints[NFIELDS].slot = &o->top, ints[NFIELDS].min = 1, ints[NFIELDS].max = 100000;
     long gbs = 0;
+    int no_overlap = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { train_usage(stdout, cmd); return CLI_OK; }
         if (!strcmp(a, "--json")) { o->json = 1; continue; }
         if (!strcmp(a, "--seq-parallel")) { o->plan.seq_parallel = 1; continue; }
         if (!strcmp(a, "--flash")) { o->plan.flash = 1; continue; }
-        if (!strcmp(a, "--no-overlap")) { o->plan.dp_overlap = 0; continue; }
+        if (!strcmp(a, "--no-overlap")) { no_overlap = 1; continue; }
+        if (!strcmp(a, "--explain") && !strcmp(cmd, "predict")) { o->explain = 1; continue; }
         if (i + 1 >= argc || strncmp(a, "--", 2)) {
             if (strncmp(a, "--", 2)) cli_error(_("unexpected argument '%s'; see 'usine %s --help'"), a, cmd);
             else cli_error(_("%s needs a value; see 'usine %s --help'"), a, cmd);
@@ -133,6 +136,13 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
                 cli_error(_("--nodes takes a whole number of nodes from 1 to %ld, not '%s'"), PLAT_MAX_NODES_TOTAL, v);
                 return CLI_BAD_INPUT;
             }
+        } else if (!strcmp(a, "--stack")) {
+            int sk = tm_stack_find(v);
+            if (sk < 0) {
+                cli_error(_("unknown --stack '%s'; 'usine stacks' lists them"), v);
+                return CLI_BAD_INPUT;
+            }
+            tm_stack_apply(sk, &o->plan);
         } else if (!strcmp(a, "--platform")) o->platform = v;
         else if (!strcmp(a, "--partition")) o->partition = v;
         else if (!strcmp(a, "--model")) model = v;
@@ -169,6 +179,7 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
         }
     }
     o->plan.gbs = gbs;
+    if (no_overlap) o->plan.dp_overlap = 0;
     if (model) {
         const tm_model *m = tm_model_preset(model);
         if (!m) {
@@ -346,6 +357,67 @@ static cJSON *plan_json(const tm_model *m, const tm_plan *pl, int dp)
     return o;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* --explain: every term of the step with its inputs, as the core computes it */
+
+typedef struct term { char group[16], name[96], how[512]; double s; } term;
+typedef struct terms { term *t; int n; size_t cap; } terms;
+
+static void keep_term(void *user, const char *group, const char *name, double seconds, const char *how)
+{
+    terms *ts = user;
+    ut_grow(&ts->t, &ts->cap, (size_t)ts->n + 1, sizeof *ts->t);
+    term *t = &ts->t[ts->n++];
+    ut_strlcpy(t->group, group, sizeof t->group);
+    ut_strlcpy(t->name, name, sizeof t->name);
+    ut_strlcpy(t->how, how, sizeof t->how);
+    t->s = seconds;
+}
+
+static const char *group_title(const char *g)
+{
+    if (!strcmp(g, "rates")) return _("rates the terms use");
+    if (!strcmp(g, "layer")) return _("one layer, one micro-batch, one GPU (forward; backward terms named)");
+    if (!strcmp(g, "stage")) return _("the slowest pipeline stage");
+    if (!strcmp(g, "step")) return _("the step");
+    return _("total");
+}
+
+/* Predict with an explanation; 0, or -1 with err. */
+static int explain_terms(const tm_ctx *c, const tm_model *m, const tm_plan *pl, double tokens, tm_result *r, terms *ts,
+                         char *err, size_t n)
+{
+    memset(ts, 0, sizeof *ts);
+    ut_numstyle st = app_style();
+    return tm_predict_explain(c, m, pl, tokens, r, keep_term, ts, &st, err, n);
+}
+
+static void print_terms(const terms *ts)
+{
+    printf("%s", _("How the step is obtained: every term with its inputs (usine predict --explain)\n"));
+    const char *group = "";
+    for (int i = 0; i < ts->n; i++) {
+        const term *t = &ts->t[i];
+        if (strcmp(t->group, group)) printf("  %s\n", group_title(group = t->group));
+        char a[48], name[160];
+        printf("    %s %10s  %s\n", ut_pad(name, sizeof name, t->name, 44), t->s > 0 ? app_time(a, sizeof a, t->s) : "", t->how);
+    }
+}
+
+static cJSON *terms_json(const terms *ts)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (int i = 0; i < ts->n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "group", ts->t[i].group);
+        cJSON_AddStringToObject(o, "term", ts->t[i].name);
+        cJSON_AddNumberToObject(o, "seconds", ts->t[i].s);
+        cJSON_AddStringToObject(o, "how", ts->t[i].how);
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
 /* The fastest plan that fits, as advice after a failure. */
 static void suggest(const tm_ctx *c, const tm_model *m, const tm_plan *pl)
 {
@@ -375,13 +447,16 @@ int cmd_predict(int argc, char **argv)
     if ((rc = train_open(&o, &p, &c, &part)) != CLI_OK) goto out;
     tm_result r;
     char err[512];
+    terms ts = { 0 };
     double t0 = ut_now_s();
-    if (tm_predict(c, &o.model, &o.plan, o.tokens, &r, err, sizeof err) != 0) {
+    if ((o.explain ? explain_terms(c, &o.model, &o.plan, o.tokens, &r, &ts, err, sizeof err)
+                   : tm_predict(c, &o.model, &o.plan, o.tokens, &r, err, sizeof err)) != 0) {
         cli_error("%s", err);
         rc = CLI_BAD_INPUT;
         goto out;
     }
     double wall = ut_now_s() - t0;
+    const tm_stack *sk = &tm_stacks(&(int){ 0 })[o.plan.stack];
     const plat_partition *pt = &p->partitions[part];
     const plat_accel *acc = &p->accels[p->node_types[pt->node].accel];
     if (o.json) {
@@ -391,9 +466,12 @@ int cmd_predict(int argc, char **argv)
         cJSON_AddStringToObject(j, "model", o.model.id);
         cJSON_AddItemToObject(j, "plan", plan_json(&o.model, &o.plan, r.dp));
         result_json(j, &r, NULL);
+        cJSON_AddStringToObject(j, "stack", sk->id);
         cJSON_AddNumberToObject(j, "eff_matmul", acc->eff_matmul);
+        cJSON_AddNumberToObject(j, "stack_matmul", sk->matmul);
         cJSON_AddNumberToObject(j, "eff_memory", acc->eff_memory);
         cJSON_AddNumberToObject(j, "wall_s", wall);
+        if (o.explain) cJSON_AddItemToObject(j, "explain", terms_json(&ts));
         cli_print_json(j);
     } else {
         char a[64], b[64], d[64], e[64], f[64], g[64], line[256];
@@ -403,6 +481,7 @@ int cmd_predict(int argc, char **argv)
                plat_prec_name((plat_prec)o.plan.prec), o.plan.gbs, o.model.seq);
         print_what_if(&o, p, part);
         printf(_("  plan           %s, %d micro-batches per step\n"), line, r.micro_batches);
+        printf(_("  stack          %s (%s; --stack NAME, 'usine stacks')\n"), sk->id, sk->name);
         printf(_("  step           %s   %s tokens/s\n"), app_time(a, sizeof a, r.step_s), app_num(b, sizeof b, r.tokens_per_s, 0));
         printf(_("  per GPU        %s TFLOP/s model (MFU %s %%), %s TFLOP/s hardware (HFU %s %%), of %s peak\n"),
                sig3(a, sizeof a, r.model_tflops_per_gpu), pct(b, sizeof b, r.mfu),
@@ -446,7 +525,9 @@ int cmd_predict(int argc, char **argv)
         else printf("%s", _("  reliability    the platform file gives no failure rate (mtbf_h): goodput not computed\n"));
         printf(_("  input data     %s MB/s of tokens\n"), app_num(a, sizeof a, r.data_Bps / 1e6, 2));
         if (!(acc->eff_matmul > 0)) printf("%s", _("  note: the accelerator has no <efficiency> in the platform file, so peak rates were used\n"));
+        if (o.explain) print_terms(&ts);
     }
+    free(ts.t);
     if (!r.mem.fits) {
         char a[48], b[48], d[48];
         cli_error(_("this plan needs %s GiB per GPU, the %s has %s GiB: %s GiB too many"), app_num(a, sizeof a, r.mem.total_gib, 1),
@@ -530,7 +611,7 @@ out:
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* validate: the published runs of assets/data/published-runs.csv, predicted. */
+/* validate: the published runs of assets/data/published-runs.csv, predicted on their machines. */
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -545,167 +626,356 @@ static double median(double *v, int n)
     return n ? (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2) : 0;
 }
 
-/* validate --fit: the matmul efficiency that fits the Megatron-LM runs best, and, for each run, the
- * error when it is left out of the fit (leave-one-out: the accuracy on a run the fit never saw). */
-static int validate_fit(tm_ctx *c, const tm_run *rows, int n)
+/* The |errors| of a set: how many, median, mean, max, within 10 %. */
+typedef struct err_summary { int n, within; double median, mean, max; } err_summary;
+
+static err_summary summarize(const double *err, int n)
 {
-    double m0, memory;
-    tm_ctx_efficiency(c, &m0, &memory);
-    int *use = ut_calloc((size_t)n, sizeof *use);
-    for (int i = 0; i < n; i++) use[i] = rows[i].plan.zero == 0;
-    double all = tm_fit_matmul(c, rows, n, use);
-    char a[48], b[48];
-    printf(_("Matrix-multiply efficiency fitted on the %s runs without ZeRO: %s (the platform file says %s)\n"),
-           "Megatron-LM", app_num(a, sizeof a, all, 3), app_num(b, sizeof b, m0, 3));
-    printf("%s", _("Leave-one-out: each run predicted with the efficiency fitted on the others\n"));
-    tm_held_out *held = ut_calloc((size_t)(n > 0 ? n : 1), sizeof *held);
-    int k = tm_fit_leave_one_out(c, rows, n, use, held);
-    double worst = 0, *errs = ut_calloc((size_t)(k > 0 ? k : 1), sizeof *errs);
-    for (int i = 0; i < k; i++) {
-        errs[i] = fabs(held[i].error_pct);
-        worst = fmax(worst, errs[i]);
-        char e_s[48], err_s[48], pe[64], perr[64];
-        printf("  %-18s %s %s   %s %%\n", rows[held[i].row].name, _("efficiency"),
-               ut_pad(pe, sizeof pe, app_num(e_s, sizeof e_s, held[i].matmul, 3), -6),
-               ut_pad(perr, sizeof perr, app_signed(err_s, sizeof err_s, held[i].error_pct, 1), -6));
+    err_summary s = { n, 0, 0, 0, 0 };
+    double *v = ut_malloc((size_t)(n > 0 ? n : 1) * sizeof *v);
+    for (int i = 0; i < n; i++) {
+        v[i] = fabs(err[i]);
+        s.mean += v[i] / n;
+        s.max = fmax(s.max, v[i]);
+        s.within += v[i] <= 10;
     }
-    printf(_("Leave-one-out |error|: median %s %%, max %s %%\n"), app_num(a, sizeof a, median(errs, k), 1), app_num(b, sizeof b, worst, 1));
-    free(errs);
+    s.median = median(v, n);
+    free(v);
+    return s;
+}
+
+static void print_summary(const char *what, err_summary s)
+{
+    char a[48], b[48], d[48];
+    printf(_("%s: |error| median %s %%, mean %s %%, max %s %%; %d of %d within 10 %%\n"), what, app_num(a, sizeof a, s.median, 1),
+           app_num(b, sizeof b, s.mean, 1), app_num(d, sizeof d, s.max, 1), s.within, s.n);
+}
+
+static cJSON *summary_json(err_summary s)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "predictions", s.n);
+    cJSON_AddNumberToObject(o, "median_abs_error_pct", s.median);
+    cJSON_AddNumberToObject(o, "mean_abs_error_pct", s.mean);
+    cJSON_AddNumberToObject(o, "max_abs_error_pct", s.max);
+    cJSON_AddNumberToObject(o, "within_10_pct", s.within);
+    return o;
+}
+
+/* The runs and a context for each, on the run's own platform and partition (shared by the runs of
+ * the same machine). */
+typedef struct runs {
+    tm_run *rows;
+    int n;
+    tm_ctx **ctx;               /* per row; NULL: the machine could not be prepared (said on stderr) */
+    plat_platform **plats;
+    tm_ctx **owned;
+    int nowned;
+    char path[4096];
+} runs;
+
+static void runs_free(runs *R)
+{
+    for (int i = 0; i < R->nowned; i++) {
+        tm_ctx_destroy(R->owned[i]);
+        plat_free(R->plats[i]);
+    }
+    free(R->owned);
+    free(R->plats);
+    free(R->ctx);
+    free(R->rows);
+}
+
+static int runs_open(runs *R)
+{
+    memset(R, 0, sizeof *R);
+    if (app_data_file("data/published-runs.csv", R->path, sizeof R->path) != 0) {
+        cli_error("%s", _("cannot find data/published-runs.csv in the data folder (set USINE_DATADIR?)"));
+        return CLI_BAD_INPUT;
+    }
+    char why[512];
+    if (tm_runs_read(R->path, &R->rows, &R->n, why, sizeof why) != 0) {
+        cli_error("%s", why);
+        return CLI_BAD_INPUT;
+    }
+    R->ctx = ut_calloc((size_t)(R->n > 0 ? R->n : 1), sizeof *R->ctx);
+    R->plats = ut_calloc((size_t)(R->n > 0 ? R->n : 1), sizeof *R->plats);
+    R->owned = ut_calloc((size_t)(R->n > 0 ? R->n : 1), sizeof *R->owned);
+    for (int i = 0; i < R->n; i++) {
+        if (R->ctx[i]) continue;
+        const tm_run *row = &R->rows[i];
+        int maxg = 0;
+        for (int j = i; j < R->n; j++)
+            if (!strcmp(R->rows[j].platform, row->platform) && !strcmp(R->rows[j].partition, row->partition) &&
+                R->rows[j].plan.gpus > maxg)
+                maxg = R->rows[j].plan.gpus;
+        plat_platform *p = cli_load_platform(row->platform, NULL, 0);
+        int part = p ? plat_find_partition(p, row->partition) : -1;
+        char err[512] = "";
+        const plat_partition *pt = part >= 0 ? &p->partitions[part] : NULL;
+        long have = pt ? (long)pt->nodes * p->node_types[pt->node].accels_per_node : 0;
+        /* a run on more GPUs than the preset has: the machine as large as the run (plat_resize_partition) */
+        if (pt && maxg > have) {
+            int gpn = p->node_types[pt->node].accels_per_node;
+            if (plat_resize_partition(p, part, (maxg + gpn - 1) / gpn, err, sizeof err) != 0) part = -1;
+        }
+        tm_ctx *c = part >= 0 ? tm_ctx_create(p, part, maxg, err, sizeof err) : NULL;
+        if (!c) {
+            cli_error(_("%s:%d: run %s: cannot prepare %s/%s: %s"), R->path, row->line, row->name, row->platform, row->partition,
+                      *err ? err : _("no such platform or partition"));
+            plat_free(p);
+            runs_free(R);
+            return CLI_BAD_INPUT;
+        }
+        R->plats[R->nowned] = p;
+        R->owned[R->nowned++] = c;
+        for (int j = i; j < R->n; j++)
+            if (!strcmp(R->rows[j].platform, row->platform) && !strcmp(R->rows[j].partition, row->partition)) R->ctx[j] = c;
+    }
+    return CLI_OK;
+}
+
+/* validate --fit: the stacks' training factor that fits the calibration runs best, then each
+ * calibration run predicted with the factor fitted without it (leave one out) and without its
+ * whole source (leave one source out): the accuracy on what the fit never saw. */
+static int validate_fit(runs *R)
+{
+    int n = R->n;
+    tm_fit_set fs = { R->ctx, R->rows, n };
+    int *use = ut_calloc((size_t)(n > 0 ? n : 1), sizeof *use);
+    int ncal = 0;
+    for (int i = 0; i < n; i++) ncal += use[i] = R->rows[i].set == TM_SET_CALIBRATION;
+    double all = tm_fit_matmul(&fs, use);
+    char a[48], b[48];
+    printf(_("Training factor of the stacks fitted on the %d calibration runs: %s (train_stacks.c has %s)\n"), ncal,
+           app_num(a, sizeof a, all, 3), app_num(b, sizeof b, tm_stacks(&(int){ 0 })[0].matmul, 3));
+    tm_held_out *held = ut_calloc((size_t)(n > 0 ? n : 1), sizeof *held);
+    double *e1 = ut_calloc((size_t)(n > 0 ? n : 1), sizeof *e1), *e2 = ut_calloc((size_t)(n > 0 ? n : 1), sizeof *e2);
+    int k1 = tm_fit_cross_validate(&fs, use, 0, held);
+    for (int i = 0; i < k1; i++) e1[i] = held[i].error_pct;
+    tm_held_out *held2 = ut_calloc((size_t)(n > 0 ? n : 1), sizeof *held2);
+    int k2 = tm_fit_cross_validate(&fs, use, 1, held2);
+    for (int i = 0; i < k2; i++) e2[i] = held2[i].error_pct;
+    printf("%s", _("Cross-validation of the calibration runs: each predicted with the factor fitted without it,\n"
+                   "then without every run of its source\n"));
+    printf("  %-22s %-16s %22s %22s\n", _("run"), _("source"), _("leave one out"), _("leave source out"));
+    for (int i = 0; i < k1; i++) {
+        const tm_run *row = &R->rows[held[i].row];
+        char x[48], y[48], z[48], w[48], c1[96], c2[96];
+        int j = 0;
+        while (j < k2 && held2[j].row != held[i].row) j++;
+        snprintf(c1, sizeof c1, "%s  %s %%", app_num(x, sizeof x, held[i].matmul, 3), app_signed(y, sizeof y, held[i].error_pct, 1));
+        if (j < k2)
+            snprintf(c2, sizeof c2, "%s  %s %%", app_num(z, sizeof z, held2[j].matmul, 3), app_signed(w, sizeof w, held2[j].error_pct, 1));
+        else snprintf(c2, sizeof c2, "%s", _("(one source only)"));
+        char p1[96], p2[96];
+        printf("  %-22s %-16s %s %s\n", row->name, row->source, ut_pad(p1, sizeof p1, c1, -22), ut_pad(p2, sizeof p2, c2, -22));
+    }
+    print_summary(_("Leave one out"), summarize(e1, k1));
+    if (k2) print_summary(_("Leave one source out"), summarize(e2, k2));
+    else printf("%s", _("Leave one source out: the calibration runs come from one source only\n"));
+    free(held2);
+    free(e1);
+    free(e2);
     free(held);
     free(use);
     return CLI_OK;
 }
 
+/* validate --explain NAME: one run's prediction, term by term. */
+static int validate_explain(runs *R, const char *name)
+{
+    for (int i = 0; i < R->n; i++) {
+        tm_run *row = &R->rows[i];
+        if (strcmp(row->name, name)) continue;
+        tm_result r;
+        if (tm_run_predict(R->ctx[i], row, &r) != 0) {
+            cli_error(_("%s:%d: run %s: no micro-batch fits in memory in the model"), R->path, row->line, row->name);
+            return CLI_BAD_INPUT;
+        }
+        terms ts;
+        char err[512], line[256];
+        if (explain_terms(R->ctx[i], &row->model, &row->plan, 300e9, &r, &ts, err, sizeof err) != 0) {
+            cli_error("%s", err);
+            return CLI_BAD_INPUT;
+        }
+        plan_line(line, sizeof line, &row->model, &row->plan, r.dp);
+        printf(_("%s (%s, %s; %s set) on %s/%s, stack %s\n  plan %s\n"), row->name, row->source, row->where,
+               row->set == TM_SET_CALIBRATION ? _("calibration") : _("validation"), row->platform, row->partition,
+               tm_stacks(&(int){ 0 })[row->plan.stack].id, line);
+        tm_run_metric m[4];
+        int k = tm_run_metrics(row, &r, m);
+        for (int j = 0; j < k; j++) {
+            char a[48], b[48], d[48];
+            printf(_("  %-22s published %s, predicted %s (%s %%)\n"), m[j].name, app_sig(a, sizeof a, m[j].published, 4),
+                   app_sig(b, sizeof b, m[j].predicted, 4), app_signed(d, sizeof d, m[j].error_pct, 1));
+        }
+        print_terms(&ts);
+        free(ts.t);
+        return CLI_OK;
+    }
+    cli_error(_("no run named '%s' in %s; 'usine validate' lists them"), name, R->path);
+    return CLI_BAD_INPUT;
+}
+
 int cmd_validate(int argc, char **argv)
 {
     int json = 0, fit = 0, check = 0;
-    const char *platform = "selene", *partition = "a100";
+    const char *explain = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) json = 1;
         else if (!strcmp(argv[i], "--fit")) fit = 1;
         else if (!strcmp(argv[i], "--check")) check = 1;
-        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("%s", _("Usage: usine validate [--json] [--fit] [--check]\n"
-                           "Predicts every run of published-runs.csv (Narayanan et al., SC'21, on Selene) and prints\n"
-                           "the error of each prediction and the median. Exit status 0 when it ran, whatever the errors;\n"
-                           "--check: exit status 1 if a run is off by more than 10 %.\n"
-                           "--fit: fit the accelerator's matrix-multiply efficiency on the Megatron-LM runs and\n"
-                           "       show each run's error when it is left out of the fit.\n"));
+        else if (!strcmp(argv[i], "--explain")) {
+            if (i + 1 >= argc) {
+                cli_error("%s", _("--explain needs the name of a run; 'usine validate' lists them"));
+                return CLI_BAD_INPUT;
+            }
+            explain = argv[++i];
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("%s", _("Usage: usine validate [--json] [--fit] [--check] [--explain RUN]\n"
+                           "Predicts every run of published-runs.csv on its own machine and stack and prints the error of\n"
+                           "each, for the calibration runs (which the stacks' training factor may be fitted on) and the\n"
+                           "validation runs (never fitted on) separately, with the median and max of each set.\n"
+                           "Exit status 0 when it ran, whatever the errors; --check: exit status 1 if a validation run is\n"
+                           "off by more than 10 %.\n"
+                           "--fit: fit the training factor on the calibration runs, with leave-one-out and\n"
+                           "       leave-one-source-out cross-validation.\n"
+                           "--explain RUN: every term of one run's predicted step, with its inputs.\n"));
             return CLI_OK;
         } else {
             cli_error(_("unknown argument '%s' for 'usine validate'; see 'usine validate --help'"), argv[i]);
             return CLI_BAD_INPUT;
         }
     }
-    char path[4096];
-    if (app_data_file("data/published-runs.csv", path, sizeof path) != 0) {
-        cli_error("%s", _("cannot find data/published-runs.csv in the data folder (set USINE_DATADIR?)"));
-        return CLI_BAD_INPUT;
+    runs R;
+    int rc = runs_open(&R);
+    if (rc != CLI_OK) return rc;
+    if (fit || explain) {
+        rc = explain ? validate_explain(&R, explain) : validate_fit(&R);
+        runs_free(&R);
+        return rc;
     }
-    tm_run *rows;
-    int n;
-    char why[512];
-    if (tm_runs_read(path, &rows, &n, why, sizeof why) != 0) {
-        cli_error("%s", why);
-        return CLI_BAD_INPUT;
-    }
-    plat_platform *p = cli_load_platform(platform, NULL, 0);
-    if (!p) {
-        free(rows);
-        return CLI_BAD_INPUT;
-    }
-    int part = plat_find_partition(p, partition);
-    int maxg = 0;
-    for (int i = 0; i < n; i++) maxg = rows[i].plan.gpus > maxg ? rows[i].plan.gpus : maxg;
-    char err[512];
-    tm_ctx *c = part >= 0 ? tm_ctx_create(p, part, maxg, err, sizeof err) : NULL;
-    if (!c) {
-        cli_error(_("the validation platform %s/%s cannot hold the runs: %s"), platform, partition, part < 0 ? "?" : err);
-        free(rows);
-        plat_free(p);
-        return CLI_BAD_INPUT;
-    }
-    if (fit) {
-        int frc = validate_fit(c, rows, n);
-        free(rows);
-        tm_ctx_destroy(c);
-        plat_free(p);
-        return frc;
-    }
-    double *errs = ut_calloc((size_t)n * 2 + 1, sizeof *errs);
-    int nerr = 0, over = 0, over_zero3 = 0;
+    int n = R.n;
+    double *errs[2] = { ut_calloc((size_t)n * 4 + 1, sizeof(double)), ut_calloc((size_t)n * 4 + 1, sizeof(double)) };
+    int nerr[2] = { 0, 0 }, failed = 0;
     cJSON *arr = json ? cJSON_CreateArray() : NULL;
-    if (!json)
-        printf(_("Published runs (%s) predicted on %s/%s\n"
-                 "%-18s %-15s %10s %10s %8s   %s\n"),
-               "Narayanan et al., SC'21", p->id, partition, _("run"), _("metric"), _("published"), _("predicted"), _("error"),
-               _("plan (mbs, vpp: fastest that fits when not published)"));
-    for (int i = 0; i < n; i++) {
-        tm_run *row = &rows[i];
-        tm_result r;
-        if (tm_run_predict(c, row, &r) != 0) {
-            cli_error(_("%s:%d: run %s: no micro-batch fits in memory in the model"), path, row->line, row->name);
-            over++;
-            continue;
+    for (int set = 0; set < 2; set++) {
+        int count = 0;
+        for (int i = 0; i < n; i++) count += (int)R.rows[i].set == set;
+        if (!json) {
+            printf(set == TM_SET_CALIBRATION ? _("Calibration runs (%d; the stacks' training factor is fitted on these)\n")
+                                             : _("Validation runs (%d; never fitted on)\n"),
+                   count);
+            char h[6][64];
+            printf("  %s %s %s %s %s %s   %9s\n", ut_pad(h[0], 64, _("run"), 22), ut_pad(h[1], 64, _("source"), 14),
+                   ut_pad(h[2], 64, _("machine"), 16), ut_pad(h[3], 64, _("metric"), 20), ut_pad(h[4], 64, _("published"), -10),
+                   ut_pad(h[5], 64, _("predicted"), -10), _("error"));
         }
-        struct { const char *metric; double pub, pred; } m[2] = {
-            { "tflops_per_gpu", row->tflops, r.hardware_tflops_per_gpu },
-            { "days_300b", row->days, r.time_to_train_s / 86400 },
-        };
-        for (int k = 0; k < 2; k++) {
-            if (!(m[k].pub > 0)) continue;
-            double e = (m[k].pred - m[k].pub) / m[k].pub * 100;
-            errs[nerr++] = fabs(e);
-            if (fabs(e) > 10) over++, over_zero3 += row->plan.zero == 3;
-            if (json) {
-                cJSON *o = cJSON_CreateObject();
-                cJSON_AddStringToObject(o, "name", row->name);
-                cJSON_AddStringToObject(o, "metric", m[k].metric);
-                cJSON_AddNumberToObject(o, "published", m[k].pub);
-                cJSON_AddNumberToObject(o, "predicted", m[k].pred);
-                cJSON_AddNumberToObject(o, "error_pct", e);
-                cJSON_AddItemToObject(o, "plan", plan_json(&row->model, &row->plan, r.dp));
-                cJSON_AddItemToObject(o, "breakdown", train_breakdown_json(&r));
-                cJSON_AddItemToArray(arr, o);
-            } else {
-                char a[48], b[48], d[48];
-                char sg[64];
-                snprintf(sg, sizeof sg, "%c%s", e < 0 ? '-' : '+', app_num(d, sizeof d, fabs(e), 1));
-                printf("%-18s %-15s %10s %10s %7s%%   mbs %d, vpp %d\n", row->name, m[k].metric,
-                       app_num(a, sizeof a, m[k].pub, 1), app_num(b, sizeof b, m[k].pred, 1), sg, row->plan.mbs, row->plan.vpp);
+        for (int i = 0; i < n; i++) {
+            tm_run *row = &R.rows[i];
+            if ((int)row->set != set) continue;
+            tm_result r;
+            if (tm_run_predict(R.ctx[i], row, &r) != 0) {
+                cli_error(_("%s:%d: run %s: no micro-batch fits in memory in the model"), R.path, row->line, row->name);
+                failed++;
+                continue;
+            }
+            tm_run_metric m[4];
+            int k = tm_run_metrics(row, &r, m);
+            for (int j = 0; j < k; j++) {
+                errs[set][nerr[set]++] = m[j].error_pct;
+                if (json) {
+                    cJSON *o = cJSON_CreateObject();
+                    cJSON_AddStringToObject(o, "name", row->name);
+                    cJSON_AddStringToObject(o, "set", set == TM_SET_CALIBRATION ? "calibration" : "validation");
+                    cJSON_AddStringToObject(o, "source", row->source);
+                    cJSON_AddStringToObject(o, "where", row->where);
+                    cJSON_AddStringToObject(o, "stack", tm_stacks(&(int){ 0 })[row->plan.stack].id);
+                    cJSON_AddStringToObject(o, "platform", row->platform);
+                    cJSON_AddStringToObject(o, "partition", row->partition);
+                    cJSON_AddStringToObject(o, "metric", m[j].name);
+                    cJSON_AddNumberToObject(o, "published", m[j].published);
+                    cJSON_AddNumberToObject(o, "predicted", m[j].predicted);
+                    cJSON_AddNumberToObject(o, "error_pct", m[j].error_pct);
+                    cJSON_AddItemToObject(o, "plan", plan_json(&row->model, &row->plan, r.dp));
+                    cJSON_AddItemToObject(o, "breakdown", train_breakdown_json(&r));
+                    cJSON_AddItemToArray(arr, o);
+                } else {
+                    char a[48], b[48], d[48], mach[64], c[6][96];
+                    snprintf(mach, sizeof mach, "%s/%s", row->platform, row->partition);
+                    printf("  %s %s %s %s %s %s   %7s %%\n", ut_pad(c[0], 96, j ? "" : row->name, 22),
+                           ut_pad(c[1], 96, j ? "" : row->source, 14), ut_pad(c[2], 96, j ? "" : mach, 16),
+                           ut_pad(c[3], 96, m[j].name, 20), ut_pad(c[4], 96, app_sig(a, sizeof a, m[j].published, 4), -10),
+                           ut_pad(c[5], 96, app_sig(b, sizeof b, m[j].predicted, 4), -10),
+                           app_signed(d, sizeof d, m[j].error_pct, 1));
+                }
             }
         }
+        if (!json) print_summary(set == TM_SET_CALIBRATION ? _("Calibration") : _("Validation"), summarize(errs[set], nerr[set]));
     }
-    double med = median(errs, nerr);
-    double mean = 0;
-    for (int i = 0; i < nerr; i++) mean += errs[i] / nerr;
+    err_summary cal = summarize(errs[0], nerr[0]), val = summarize(errs[1], nerr[1]);
     if (json) {
         cJSON *j = cJSON_CreateObject(), *sum = cJSON_CreateObject();
         cJSON_AddItemToObject(j, "runs", arr);
-        cJSON_AddNumberToObject(sum, "predictions", nerr);
-        cJSON_AddNumberToObject(sum, "median_abs_error_pct", med);
-        cJSON_AddNumberToObject(sum, "mean_abs_error_pct", mean);
-        cJSON_AddNumberToObject(sum, "max_abs_error_pct", nerr ? errs[nerr - 1] : 0);
-        cJSON_AddNumberToObject(sum, "within_10_pct", nerr - over);
+        cJSON_AddItemToObject(sum, "calibration", summary_json(cal));
+        cJSON_AddItemToObject(sum, "validation", summary_json(val));
         cJSON_AddItemToObject(j, "summary", sum);
         cli_print_json(j);
+    } else {
+        printf("%s", _("'usine validate --explain RUN' shows a run's terms; '--fit' refits the training factor with its cross-validation.\n"));
     }
-    else {
-        char a[48], b[48], d[48];
-        printf(_("|error|: median %s %%, mean %s %%, max %s %%; %d of %d predictions within 10 %%\n"),
-               app_num(a, sizeof a, med, 1), app_num(b, sizeof b, mean, 1), app_num(d, sizeof d, nerr ? errs[nerr - 1] : 0, 1),
-               nerr - over, nerr);
-        if (over_zero3)
-            printf("%s", _("ZeRO-3 rows: the model gives what the hardware allows (two all-gathers and one reduce-scatter of 2 bytes per\n"
-                           "parameter for each micro-batch, overlapped with compute). DeepSpeed's stage 3 of 2021 fell far short of that: its\n"
-                           "per-parameter gathers were slow even over NVLink (DeepSpeed issues #1069 and #1174, 2021).\n"
-                           "No constant is fitted to those rows, so they stay outside the 10 % bar.\n"));
+    free(errs[0]);
+    free(errs[1]);
+    runs_free(&R);
+    return check && (failed || val.within < val.n) ? CLI_FAILED : CLI_OK;
+}
+
+/* stacks: the software stacks, what each does and where that comes from. */
+int cmd_stacks(int argc, char **argv)
+{
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) json = 1;
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("%s", _("Usage: usine stacks [--json]\n"
+                           "The training software stacks that predict, plan and simulate step can assume (--stack NAME),\n"
+                           "what each does structurally, its training factor and where each fact comes from.\n"));
+            return CLI_OK;
+        } else {
+            cli_error(_("unknown argument '%s' for 'usine stacks'; see 'usine stacks --help'"), argv[i]);
+            return CLI_BAD_INPUT;
+        }
     }
-    free(errs);
-    free(rows);
-    tm_ctx_destroy(c);
-    plat_free(p);
-    return check && over ? CLI_FAILED : CLI_OK;
+    int n;
+    const tm_stack *s = tm_stacks(&n);
+    cJSON *arr = json ? cJSON_CreateArray() : NULL;
+    for (int i = 0; i < n; i++) {
+        if (json) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "id", s[i].id);
+            cJSON_AddStringToObject(o, "name", s[i].name);
+            cJSON_AddStringToObject(o, "about", _(s[i].about));
+            cJSON_AddBoolToObject(o, "default", i == 0);
+            cJSON_AddBoolToObject(o, "dp_overlap", s[i].dp_overlap);
+            cJSON_AddBoolToObject(o, "pp_scatter_gather", s[i].pp_scatter_gather);
+            cJSON_AddBoolToObject(o, "zero3_prefetch", s[i].zero3_prefetch);
+            cJSON_AddNumberToObject(o, "matmul", s[i].matmul);
+            cJSON_AddStringToObject(o, "fitted", _(s[i].fitted));
+            cJSON_AddStringToObject(o, "sources", s[i].sources);
+            cJSON_AddItemToArray(arr, o);
+            continue;
+        }
+        char a[48];
+        printf("%s%s  %s\n  %s\n", s[i].id, i == 0 ? _(" (default)") : "", s[i].name, _(s[i].about));
+        printf(_("  gradient reduction overlapped with the backward pass: %s; pipeline scatter/gather: %s; ZeRO-3 prefetch: %s\n"),
+               s[i].dp_overlap ? _("yes") : _("no"), s[i].pp_scatter_gather ? _("yes") : _("no"),
+               s[i].zero3_prefetch ? _("yes") : _("no"));
+        printf(_("  training factor %s of the achievable matrix-multiply rate: %s\n"), app_num(a, sizeof a, s[i].matmul, 3), _(s[i].fitted));
+        printf(_("  sources: %s\n\n"), s[i].sources);
+    }
+    if (json) cli_print_json(arr);
+    return CLI_OK;
 }
 
 /* ------------------------------------------------------------------------------------------ */
