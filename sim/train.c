@@ -637,6 +637,10 @@ static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const h
         double one = pl->seq_parallel ? coll_s(c, COLL_ALLGATHER, pl->tp, 1, bytes) + coll_s(c, COLL_REDUCESCATTER, pl->tp, 1, bytes)
                                       : coll_s(c, COLL_ALLREDUCE, pl->tp, 1, bytes);
         L->tp_fwd_s = 2 * one, L->tp_bwd_s = 2 * one;
+        if (tm_stacks(&(int){ 0 })[pl->stack].tp_overlap) {
+            /* fused with the adjacent matrix multiplies: only what outlasts them waits */
+            L->tp_fwd_s = fmax(0, L->tp_fwd_s - L->gemm_f_s), L->tp_bwd_s = fmax(0, L->tp_bwd_s - L->gemm_b_s);
+        }
         SAY(h->ex, "layer", _("tensor-parallel communication"), L->tp_fwd_s,
             pl->seq_parallel ? _("2 all-gathers and 2 reduce-scatters of %s bytes over %d GPUs, forward; the same backward")
                              : _("2 all-reduces of %s bytes over %d GPUs, forward; the same backward"),

@@ -73,6 +73,7 @@ typedef struct tm_stack {
     int pp_scatter_gather;      /* pipeline sends split across the tensor-parallel ranks, then all-gathered
                                  * inside the node (Megatron-LM); else every rank sends the whole activation */
     int zero3_prefetch;         /* ZeRO-3 gathers the next layer's parameters during compute; else each gather waits */
+    int tp_overlap;             /* tensor-parallel collectives overlapped with the layer's matrix multiplies */
     double matmul;              /* fraction of the achievable matrix-multiply rate (the accelerator's MAMF x the
                                  * shape's tile and wave quantisation) that the stack's training step sustains:
                                  * fitted on calibration runs (usine validate --fit), never on validation runs */
@@ -257,7 +258,7 @@ typedef struct tm_step_opts {
 } tm_step_opts;
 struct ds_stats;
 struct tl;
-int tm_step_runs(const tm_plan *pl);                   /* 1: the simulator can replay this plan (1F1B, ZeRO 0-1, cp 1) */
+int tm_step_runs(const tm_plan *pl);                   /* 1: the simulator can replay this plan (1F1B, ZeRO 0-1, cp 1, no tp overlap) */
 tm_step *tm_step_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, const tm_step_opts *o, char *err, size_t err_size);
 void tm_step_free(tm_step *s);                          /* NULL is fine */
 const struct ds_stats *tm_step_stats(const tm_step *s); /* end_s: the simulated step */
@@ -293,6 +294,7 @@ typedef struct tm_run {
     tm_model model;
     tm_plan plan;               /* plan.stack: the row's stack */
     int mbs_given, vpp_given;   /* published (else the fastest that fits is taken) */
+    int memory_refused;         /* set by tm_run_predict: the model judges every plan of the run over memory */
     double step_s;              /* seconds per step */
     double tflops, model_tflops;/* TFLOP/s per GPU, hardware (with recomputation) and model FLOPs */
     double days;                /* days for 300B tokens */
@@ -304,7 +306,9 @@ typedef struct tm_run_metric { const char *name; double published, predicted, er
 /* Read the table; 0, or -1 with "file:line: what is wrong" in err. *out is the caller's to free. */
 int tm_runs_read(const char *path, tm_run **out, int *count, char *err, size_t err_size);
 /* Predict a run as its authors tuned it: its published micro-batch and interleaving, or the fastest
- * that fit; row->plan is set to that plan. 0, or -1 when nothing fits. */
+ * that fit; row->plan is set to that plan. A run ran, so when the model finds no plan of it within
+ * memory it still predicts the one needing least and sets row->memory_refused. 0, or -1 when no
+ * plan of the row is valid. */
 int tm_run_predict(const tm_ctx *c, tm_run *row, tm_result *best);
 /* The run's measurements against a prediction: writes up to 4 into out, the first the one fitted
  * on; returns how many. */

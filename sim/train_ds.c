@@ -99,7 +99,7 @@ static int channels(ds *s, const net *nw, coll_op op, const int *group, int p, d
 
 int tm_step_runs(const tm_plan *pl)
 {
-    return pl->vpp <= 1 && pl->cp <= 1 && pl->zero <= 1;
+    return pl->vpp <= 1 && pl->cp <= 1 && pl->zero <= 1 && !tm_stacks(&(int){ 0 })[pl->stack].tp_overlap;
 }
 
 /* Put the step into the simulator s (built on the context's network); r is its prediction. The id
@@ -107,6 +107,11 @@ int tm_step_runs(const tm_plan *pl)
 static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, const tm_result *r, ds *s, char *err,
                       size_t n)
 {
+    if (tm_stacks(&(int){ 0 })[plan->stack].tp_overlap) {
+        snprintf(err, n, _("the discrete-event step does not replay the tensor-parallel overlap of stack %s; it is in the "
+                           "analytic model only"), tm_stacks(&(int){ 0 })[plan->stack].id);
+        return -1;
+    }
     if (!tm_step_runs(plan)) {
         snprintf(err, n, _("the discrete-event step runs the plain 1F1B schedule with ZeRO 0 or 1 and no context "
                            "parallelism; %s, %s and %s 2-3 are in the analytic model only"),

@@ -200,7 +200,9 @@ int tm_runs_read(const char *path, tm_run **out, int *count, char *err, size_t n
 
 int tm_run_predict(const tm_ctx *c, tm_run *row, tm_result *best)
 {
-    int found = 0;
+    /* the fastest plan that fits; when none does in the model, the one needing least memory: the run
+     * ran, so the model's memory is what is wrong, and row->memory_refused says so */
+    int found = 0, fits = 0;
     char err[512];
     tm_plan base = row->plan;
     int v_lo = row->vpp_given ? base.vpp : 1, v_hi = row->vpp_given ? base.vpp : (base.pp > 1 ? 8 : 1);
@@ -209,11 +211,14 @@ int tm_run_predict(const tm_ctx *c, tm_run *row, tm_result *best)
             tm_plan pl = base;
             pl.mbs = mbs, pl.vpp = v;
             tm_result r;
-            if (tm_predict(c, &row->model, &pl, 300e9, &r, err, sizeof err) != 0 || !r.mem.fits) continue;
-            if (!found || r.step_s < best->step_s) *best = r, row->plan = pl, row->plan.dp = r.dp;
+            if (tm_predict(c, &row->model, &pl, 300e9, &r, err, sizeof err) != 0) continue;
+            int better = !found || (r.mem.fits && !fits) ||
+                         (r.mem.fits == fits && (fits ? r.step_s < best->step_s : r.mem.total_gib < best->mem.total_gib));
+            if (better) *best = r, row->plan = pl, row->plan.dp = r.dp, fits = r.mem.fits;
             found = 1;
         }
     }
+    row->memory_refused = found && !fits;
     return found ? 0 : -1;
 }
 

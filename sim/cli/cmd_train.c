@@ -790,7 +790,7 @@ static int validate_explain(runs *R, const char *name)
         if (strcmp(row->name, name)) continue;
         tm_result r;
         if (tm_run_predict(R->ctx[i], row, &r) != 0) {
-            cli_error(_("%s:%d: run %s: no micro-batch fits in memory in the model"), R->path, row->line, row->name);
+            cli_error(_("%s:%d: run %s: no valid plan (see 'usine predict' with the row's options)"), R->path, row->line, row->name);
             return CLI_BAD_INPUT;
         }
         terms ts;
@@ -858,7 +858,7 @@ int cmd_validate(int argc, char **argv)
     }
     int n = R.n;
     double *errs[2] = { ut_calloc((size_t)n * 4 + 1, sizeof(double)), ut_calloc((size_t)n * 4 + 1, sizeof(double)) };
-    int nerr[2] = { 0, 0 }, failed = 0;
+    int nerr[2] = { 0, 0 }, failed = 0, refused[2] = { 0, 0 }, ran[2] = { 0, 0 };
     cJSON *arr = json ? cJSON_CreateArray() : NULL;
     for (int set = 0; set < 2; set++) {
         int count = 0;
@@ -877,12 +877,13 @@ int cmd_validate(int argc, char **argv)
             if ((int)row->set != set) continue;
             tm_result r;
             if (tm_run_predict(R.ctx[i], row, &r) != 0) {
-                cli_error(_("%s:%d: run %s: no micro-batch fits in memory in the model"), R.path, row->line, row->name);
+                cli_error(_("%s:%d: run %s: no valid plan (see 'usine predict' with the row's options)"), R.path, row->line, row->name);
                 failed++;
                 continue;
             }
             tm_run_metric m[4];
             int k = tm_run_metrics(row, &r, m);
+            refused[set] += row->memory_refused, ran[set]++;
             for (int j = 0; j < k; j++) {
                 errs[set][nerr[set]++] = m[j].error_pct;
                 if (json) {
@@ -898,21 +899,31 @@ int cmd_validate(int argc, char **argv)
                     cJSON_AddNumberToObject(o, "published", m[j].published);
                     cJSON_AddNumberToObject(o, "predicted", m[j].predicted);
                     cJSON_AddNumberToObject(o, "error_pct", m[j].error_pct);
+                    cJSON_AddBoolToObject(o, "memory_refused", row->memory_refused);
+                    cJSON_AddNumberToObject(o, "memory_per_gpu_gib", r.mem.total_gib);
                     cJSON_AddItemToObject(o, "plan", plan_json(&row->model, &row->plan, r.dp));
                     cJSON_AddItemToObject(o, "breakdown", train_breakdown_json(&r));
                     cJSON_AddItemToArray(arr, o);
                 } else {
                     char a[48], b[48], d[48], mach[64], c[6][96];
                     snprintf(mach, sizeof mach, "%s/%s", row->platform, row->partition);
-                    printf("  %s %s %s %s %s %s   %7s %%\n", ut_pad(c[0], 96, j ? "" : row->name, 22),
+                    char mem[128] = "";
+                    if (row->memory_refused && !j)
+                        snprintf(mem, sizeof mem, _("   ran, but the model needs %s GiB of %s"), app_num(a, sizeof a, r.mem.total_gib, 1),
+                                 app_num(b, sizeof b, r.mem.capacity_gib, 1));
+                    printf("  %s %s %s %s %s %s   %7s %%%s\n", ut_pad(c[0], 96, j ? "" : row->name, 22),
                            ut_pad(c[1], 96, j ? "" : row->source, 14), ut_pad(c[2], 96, j ? "" : mach, 16),
                            ut_pad(c[3], 96, m[j].name, 20), ut_pad(c[4], 96, app_sig(a, sizeof a, m[j].published, 4), -10),
                            ut_pad(c[5], 96, app_sig(b, sizeof b, m[j].predicted, 4), -10),
-                           app_signed(d, sizeof d, m[j].error_pct, 1));
+                           app_signed(d, sizeof d, m[j].error_pct, 1), mem);
                 }
             }
         }
-        if (!json) print_summary(set == TM_SET_CALIBRATION ? _("Calibration") : _("Validation"), summarize(errs[set], nerr[set]));
+        if (!json) {
+            print_summary(set == TM_SET_CALIBRATION ? _("Calibration") : _("Validation"), summarize(errs[set], nerr[set]));
+            if (refused[set])
+                printf(_("  memory: the model judges %d of these %d runs over the GPU's memory, though they ran\n"), refused[set], ran[set]);
+        }
     }
     err_summary cal = summarize(errs[0], nerr[0]), val = summarize(errs[1], nerr[1]);
     if (json) {
@@ -920,6 +931,8 @@ int cmd_validate(int argc, char **argv)
         cJSON_AddItemToObject(j, "runs", arr);
         cJSON_AddItemToObject(sum, "calibration", summary_json(cal));
         cJSON_AddItemToObject(sum, "validation", summary_json(val));
+        cJSON_AddNumberToObject(cJSON_GetObjectItem(sum, "calibration"), "memory_refused", refused[0]);
+        cJSON_AddNumberToObject(cJSON_GetObjectItem(sum, "validation"), "memory_refused", refused[1]);
         cJSON_AddItemToObject(j, "summary", sum);
         cli_print_json(j);
     } else {
