@@ -758,7 +758,7 @@ static int validate_fit(runs *R)
     for (int i = 0; i < k2; i++) e2[i] = held2[i].error_pct;
     printf("%s", _("Cross-validation of the calibration runs: each predicted with the factor fitted without it,\n"
                    "then without every run of its source\n"));
-    printf("  %-22s %-16s %22s %22s\n", _("run"), _("source"), _("leave one out"), _("leave source out"));
+    printf("  %-26s %-16s %22s %22s\n", _("run"), _("source"), _("leave one out"), _("leave source out"));
     for (int i = 0; i < k1; i++) {
         const tm_run *row = &R->rows[held[i].row];
         char x[48], y[48], z[48], w[48], c1[96], c2[96];
@@ -769,7 +769,7 @@ static int validate_fit(runs *R)
             snprintf(c2, sizeof c2, "%s  %s %%", app_num(z, sizeof z, held2[j].matmul, 3), app_signed(w, sizeof w, held2[j].error_pct, 1));
         else snprintf(c2, sizeof c2, "%s", _("(one source only)"));
         char p1[96], p2[96];
-        printf("  %-22s %-16s %s %s\n", row->name, row->source, ut_pad(p1, sizeof p1, c1, -22), ut_pad(p2, sizeof p2, c2, -22));
+        printf("  %-26s %-16s %s %s\n", row->name, row->source, ut_pad(p1, sizeof p1, c1, -22), ut_pad(p2, sizeof p2, c2, -22));
     }
     print_summary(_("Leave one out"), summarize(e1, k1));
     if (k2) print_summary(_("Leave one source out"), summarize(e2, k2));
@@ -868,7 +868,7 @@ int cmd_validate(int argc, char **argv)
                                              : _("Validation runs (%d; never fitted on)\n"),
                    count);
             char h[6][64];
-            printf("  %s %s %s %s %s %s   %9s\n", ut_pad(h[0], 64, _("run"), 22), ut_pad(h[1], 64, _("source"), 14),
+            printf("  %s %s %s %s %s %s   %9s\n", ut_pad(h[0], 64, _("run"), 26), ut_pad(h[1], 64, _("source"), 14),
                    ut_pad(h[2], 64, _("machine"), 16), ut_pad(h[3], 64, _("metric"), 20), ut_pad(h[4], 64, _("published"), -10),
                    ut_pad(h[5], 64, _("predicted"), -10), _("error"));
         }
@@ -911,7 +911,7 @@ int cmd_validate(int argc, char **argv)
                     if (row->memory_refused && !j)
                         snprintf(mem, sizeof mem, _("   ran, but the model needs %s GiB of %s"), app_num(a, sizeof a, r.mem.total_gib, 1),
                                  app_num(b, sizeof b, r.mem.capacity_gib, 1));
-                    printf("  %s %s %s %s %s %s   %7s %%%s\n", ut_pad(c[0], 96, j ? "" : row->name, 22),
+                    printf("  %s %s %s %s %s %s   %7s %%%s\n", ut_pad(c[0], 96, j ? "" : row->name, 26),
                            ut_pad(c[1], 96, j ? "" : row->source, 14), ut_pad(c[2], 96, j ? "" : mach, 16),
                            ut_pad(c[3], 96, m[j].name, 20), ut_pad(c[4], 96, app_sig(a, sizeof a, m[j].published, 4), -10),
                            ut_pad(c[5], 96, app_sig(b, sizeof b, m[j].predicted, 4), -10),
