@@ -235,7 +235,8 @@ int plat_resize_partition(plat_platform *p, int partition, long nodes, char *err
  * network attributes the resize changed (fat-tree levels, torus dims, an explicit network's node
  * links), the platform's name saying it is a what-if, and an <assumption lang="lang"> (lang NULL:
  * for every language) on the partition saying what changed. The text is checked by loading it
- * back: it has the totals of the platform resized in memory. 0 and the text, NUL-terminated, in
+ * back: it has the totals of the platform resized in memory (with the file's own count, the text is
+ * the file's, unchanged). 0 and the text, NUL-terminated, in
  * *out (free it), or -1 with what is wrong in err and *out NULL. */
 int plat_resize_xml(const char *xml, size_t len, const char *name, const char *partition, long nodes, const char *lang,
                     char **out, size_t *out_len, char *err, size_t err_size);

@@ -241,6 +241,14 @@ int plat_resize_xml(const char *xml, size_t len, const char *name, const char *p
         plat_free(before);
         return -1;
     }
+    if (nodes == before->partitions[part].nodes && nodes >= 1) {   /* that machine is the file itself */
+        plat_free(before);
+        *out = ut_malloc(len + 1);
+        memcpy(*out, xml, len);
+        (*out)[len] = '\0';
+        *out_len = len;
+        return 0;
+    }
     plat_platform *after = plat_clone(before);
     int rc = plat_resize_partition(after, part, nodes, err, n);
     if (rc == 0) rc = edit_document(xml, len, before, after, part, lang, out, out_len, err, n);

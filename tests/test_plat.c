@@ -681,6 +681,11 @@ static void test_resize_xml_refuses_with_a_message(void **state)
     assert_non_null(strstr(err, "gpu"));
     assert_int_equal(plat_resize_xml(xml, n, "classroom.xml", NULL, 0, NULL, &out, &len, err, sizeof err), -1);
     assert_non_null(strstr(err, "1 to 100000"));
+    /* the file's own count: the file itself, no what-if note */
+    assert_int_equal(plat_resize_xml(xml, n, "classroom.xml", "gpu", 16, NULL, &out, &len, err, sizeof err), 0);
+    assert_int_equal(len, n);
+    assert_memory_equal(out, xml, n);
+    free(out);
     assert_int_equal(plat_resize_xml(xml, n / 2, "half.xml", NULL, 4, NULL, &out, &len, err, sizeof err), -1);
     assert_non_null(strstr(err, "half.xml"));
     free(xml);
