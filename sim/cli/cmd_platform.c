@@ -316,8 +316,10 @@ int cmd_platform(int argc, char **argv)
             partition = argv[i];
         } else if (!strncmp(argv[i], "--partition=", 12)) partition = argv[i] + 12;
         else if (!strcmp(argv[i], "--nodes") || !strcmp(argv[i], "--out")) {
-            if (++i >= argc) { cli_error(_("%s needs a value; see 'usine platform --help'"), argv[i - 1]); return CLI_BAD_INPUT; }
-            *(argv[i - 1][2] == 'n' ? &nodes_arg : &out) = argv[i];
+            if (i + 1 >= argc) { cli_error(_("%s needs a value; see 'usine platform --help'"), argv[i]); return CLI_BAD_INPUT; }
+            if (!strcmp(argv[i], "--nodes")) nodes_arg = argv[i + 1];
+            else out = argv[i + 1];
+            i++;
         } else if (!strncmp(argv[i], "--nodes=", 8)) nodes_arg = argv[i] + 8;
         else if (!strncmp(argv[i], "--out=", 6)) out = argv[i] + 6;
         else if (argv[i][0] == '-' && argv[i][1]) {
