@@ -92,9 +92,11 @@ void lb_open_platform(lua_State *L);         /* metatable and registry cache; id
 /* Push the platform userdata named by spec (a preset name, or with LB_FILES a file path), from the
  * cache or loaded into it. Raises with the loader's message ("file.xml:42: ..."). */
 const plat_platform *lb_push_platform(lua_State *L, int flags, int arg, const char *spec);
-/* The fields "platform" (userdata or name, required) and "partition" (id, default the first) of
- * t. Pushes the platform userdata (pop it when done) and gives the partition and its GPUs; raises
- * for a partition without accelerators. */
+/* The fields "platform" (userdata or name, required), "partition" (id, default the first) and
+ * "nodes" (the partition resized to that many, plat_resize_partition's what-if machine; default as
+ * the file has it) of t. Pushes the platform userdata (pop it when done: with nodes, a private
+ * resized copy, not the cached one) and gives the partition and its GPUs; raises for a partition
+ * without accelerators and for a resize the network's rules refuse. */
 const plat_platform *lb_platform_field(lua_State *L, const lb_tab *t, int flags, int *partition, long *gpus);
 int lb_preload(lua_State *L);                /* lua_CFunction (spec) -> userdata, as with LB_FILES */
 

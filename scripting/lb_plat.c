@@ -451,6 +451,21 @@ const plat_platform *lb_platform_field(lua_State *L, const lb_tab *t, int flags,
     lua_pushliteral(L, "partition");
     int part = lua_rawget(L, t->idx) == LUA_TNIL ? 0 : find_partition(L, p, -1, t->arg, t);
     lua_pop(L, 1);
+    /* nodes: a what-if machine, as --nodes. The cached platform is shared, so the resize is done
+     * on a private copy, owned by a platform userdata that replaces it on the stack (and frees it
+     * if the resize raises). */
+    long nodes = lb_int(L, t, "nodes", 0, 0, 1, PLAT_MAX_NODES_TOTAL);
+    if (nodes && nodes != p->partitions[part].nodes) {
+        lb_platform *u = lua_newuserdatauv(L, sizeof *u, 0);
+        u->p = NULL;
+        luaL_setmetatable(L, LB_PLATFORM_MT);
+        u->p = plat_clone(p);
+        char err[512];
+        if (plat_resize_partition(u->p, part, nodes, err, sizeof err) != 0)
+            luaL_argerror(L, t->arg, lua_pushfstring(L, _("field 'nodes': %s"), err));
+        lua_remove(L, -2);
+        p = u->p;
+    }
     *partition = part;
     *gpus = partition_gpus(p, part);
     if (*gpus < 1)

@@ -48,7 +48,7 @@ static int within_caps(const coll_plan *c)
 
 int lb_usine_collective(lua_State *L)
 {
-    static const char *const keys[] = { "platform", "partition", "op", "algo", "gpus", "bytes", NULL };
+    static const char *const keys[] = { "platform", "partition", "nodes", "op", "algo", "gpus", "bytes", NULL };
     lb_tab t = lb_table(L, 1, 1, NULL);
     lb_keys(L, &t, keys);
     int part;
@@ -315,7 +315,7 @@ static int run_schedule(ds *s, net *n, sched *sc, int nsteps, int gpus, unsigned
 
 int lb_usine_schedule(lua_State *L)
 {
-    static const char *const keys[] = { "platform", "partition", "gpus", "steps", NULL };
+    static const char *const keys[] = { "platform", "partition", "nodes", "gpus", "steps", NULL };
     lb_tab t = lb_table(L, 1, 1, NULL);
     lb_keys(L, &t, keys);
     int part;

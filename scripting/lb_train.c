@@ -22,11 +22,11 @@ enum { KIND_PREDICT, KIND_PLAN, KIND_STEP };
 enum { STEP_MAX_GPUS = 1024, STEP_MAX_WORK = 1 << 17, PLAN_MAX_TOP = 100 };
 
 static const char *const predict_keys[] = {
-    "platform", "partition", "model", "gpus", "tp", "pp", "vpp", "cp", "gbs", "mbs", "zero", "seq_parallel",
+    "platform", "partition", "nodes", "model", "gpus", "tp", "pp", "vpp", "cp", "gbs", "mbs", "zero", "seq_parallel",
     "flash", "dp_overlap", "recompute", "precision", "tokens", "first_layers", "last_layers", NULL,
 };
 static const char *const plan_keys[] = {
-    "platform", "partition", "model", "gpus", "cp", "gbs", "seq_parallel", "flash", "dp_overlap", "precision",
+    "platform", "partition", "nodes", "model", "gpus", "cp", "gbs", "seq_parallel", "flash", "dp_overlap", "precision",
     "top", "tp", "pp", "vpp", "mbs", "zero", "recompute", "first_layers", "last_layers", NULL,
 };
 

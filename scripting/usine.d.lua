@@ -167,6 +167,7 @@ function usine.params(model) end
 ---@class usine.train_options
 ---@field platform usine.platform|string
 ---@field partition string? Default: the first.
+---@field nodes integer? The partition with that many nodes, a what-if machine as usine predict --nodes: its network grows by its own rules (default: as the file has it).
 ---@field model string|usine.model
 ---@field gpus integer At most the partition's GPUs (1024 for usine.step).
 ---@field gbs integer Global batch, sequences (at most 2^40).
@@ -267,6 +268,7 @@ function usine.predict(opts) end
 ---@class usine.plan_options
 ---@field platform usine.platform|string
 ---@field partition string?
+---@field nodes integer? As in usine.train_options.
 ---@field model string|usine.model
 ---@field gpus integer
 ---@field gbs integer
@@ -329,7 +331,7 @@ function usine.step(opts) end
 ---@field messages number Messages the simulation sent.
 
 ---One collective on the first gpus (<= 4096) GPUs of a partition, simulated and in closed form; bytes in (0, 1e12]; refused beyond 2^22 messages (2^18 in one step).
----@param opts {platform: usine.platform|string, partition: string?, op: usine.op?, algo: usine.algo?, gpus: integer, bytes: number}
+---@param opts {platform: usine.platform|string, partition: string?, nodes: integer?, op: usine.op?, algo: usine.algo?, gpus: integer, bytes: number}
 ---@return usine.collective_result
 function usine.collective(opts) end
 
@@ -340,7 +342,7 @@ function usine.collective(opts) end
 
 ---Run a message schedule (GPUs from 0, at most 4096 GPUs and 100000 messages): a GPU enters a step once all it sent and received in earlier steps is done.
 ---step_end_s[k] is when every message of steps 1..k has arrived. Refused when many messages of different sizes share links.
----@param opts {platform: usine.platform|string, partition: string?, gpus: integer, steps: usine.message[][]}
+---@param opts {platform: usine.platform|string, partition: string?, nodes: integer?, gpus: integer, steps: usine.message[][]}
 ---@return {time_s: number, step_end_s: number[], messages: integer}
 function usine.schedule(opts) end
 

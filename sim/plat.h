@@ -200,6 +200,7 @@ typedef struct plat_totals {
 plat_platform *plat_load_file(const char *path, plat_error *err);                  /* load and check a platform file */
 plat_platform *plat_load_memory(const char *xml, size_t len, const char *name, plat_error *err); /* same, from memory; name appears in messages */
 void plat_free(plat_platform *p);                                                   /* NULL is fine */
+plat_platform *plat_clone(const plat_platform *p);                                  /* a private copy (free it with plat_free); NULL gives NULL */
 const char *plat_schema_text(void);                                                 /* the RELAX NG schema built into the program */
 /* Where a platform is: spec itself when it is a path (holds '/' or ends in ".xml") that exists,
  * else the first <dir>/<spec>.xml along dirs (':'-separated) that exists or cannot be checked
@@ -226,8 +227,21 @@ long plat_network_switches(const plat_platform *p, int network);  /* switches: l
  * cannot connect the ports on the levels it has (never fewer than the file's); a dragonfly gains
  * groups of group_nodes nodes (its global links per group stay, so each pair of groups gets fewer);
  * a torus stretches its last dimension to keep as many nodes per point; a single switch and an
- * explicit network (listed switches and links) cannot grow. Every limit of plat.h holds. 0, or -1
+ * explicit network (listed switches and links) cannot grow, and an explicit network that shrinks
+ * loses the links of the nodes that are gone (a link cut to the nodes that remain). Every limit of plat.h holds. 0, or -1
  * with the limit or the rule that refuses it in err, and the platform left as it was. */
 int plat_resize_partition(plat_platform *p, int partition, long nodes, char *err, size_t err_size);
+
+/* The platform file `xml` (len bytes; `name` in messages) with partition `partition` (NULL: the
+ * first) resized to `nodes` as plat_resize_partition does it, written as a platform file: the same
+ * document, every element, comment, source and assumption kept, with the partition's nodes, the
+ * network attributes the resize changed (fat-tree levels, torus dims, an explicit network's node
+ * links), the platform's name saying it is a what-if, and an <assumption lang="lang"> (lang NULL:
+ * for every language) on the partition saying what changed. The text is checked by loading it
+ * back: it has the totals of the platform resized in memory (with the file's own count, the text is
+ * the file's, unchanged). 0 and the text, NUL-terminated, in
+ * *out (free it), or -1 with what is wrong in err and *out NULL. */
+int plat_resize_xml(const char *xml, size_t len, const char *name, const char *partition, long nodes, const char *lang,
+                    char **out, size_t *out_len, char *err, size_t err_size);
 
 #endif

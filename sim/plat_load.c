@@ -1363,6 +1363,74 @@ void plat_free(plat_platform *p)
     free(p);
 }
 
+/* A copy owns every string and array it points at, as a loaded platform does: the same fields as
+ * plat_free releases, so that the two functions change together. */
+static void *dup_array(const void *a, int n, size_t elem)
+{
+    if (!a || n <= 0) return NULL;
+    void *d = ut_malloc((size_t)n * elem);
+    memcpy(d, a, (size_t)n * elem);
+    return d;
+}
+
+static plat_note *dup_notes(const plat_note *notes, int n)
+{
+    plat_note *d = dup_array(notes, n, sizeof *notes);
+    for (int i = 0; i < n; i++) {
+        d[i].about = ut_strdup(notes[i].about);
+        d[i].lang = ut_strdup(notes[i].lang);
+        d[i].text = ut_strdup(notes[i].text);
+    }
+    return d;
+}
+
+plat_platform *plat_clone(const plat_platform *src)
+{
+    if (!src) return NULL;
+    plat_platform *p = ut_malloc(sizeof *p);
+    *p = *src;
+    p->id = ut_strdup(src->id);
+    p->name = ut_strdup(src->name);
+    p->description_fr = ut_strdup(src->description_fr);
+    p->description_en = ut_strdup(src->description_en);
+    p->accels = dup_array(src->accels, src->naccels, sizeof *src->accels);
+    for (int i = 0; i < p->naccels; i++) {
+        p->accels[i].id = ut_strdup(src->accels[i].id);
+        p->accels[i].name = ut_strdup(src->accels[i].name);
+        p->accels[i].vendor = ut_strdup(src->accels[i].vendor);
+    }
+    p->node_types = dup_array(src->node_types, src->nnode_types, sizeof *src->node_types);
+    for (int i = 0; i < p->nnode_types; i++) {
+        p->node_types[i].id = ut_strdup(src->node_types[i].id);
+        p->node_types[i].cpu_model = ut_strdup(src->node_types[i].cpu_model);
+        p->node_types[i].scaleup_kind = ut_strdup(src->node_types[i].scaleup_kind);
+    }
+    p->networks = dup_array(src->networks, src->nnetworks, sizeof *src->networks);
+    for (int i = 0; i < p->nnetworks; i++) {
+        plat_network *n = &p->networks[i];
+        const plat_network *s = &src->networks[i];
+        n->id = ut_strdup(s->id);
+        n->name = ut_strdup(s->name);
+        n->technology = ut_strdup(s->technology);
+        n->switches = dup_array(s->switches, s->nswitches, sizeof *s->switches);
+        for (int k = 0; k < n->nswitches; k++) n->switches[k].id = ut_strdup(s->switches[k].id);
+        n->links = dup_array(s->links, s->nlinks, sizeof *s->links);
+    }
+    p->partitions = dup_array(src->partitions, src->npartitions, sizeof *src->partitions);
+    for (int i = 0; i < p->npartitions; i++) {
+        p->partitions[i].id = ut_strdup(src->partitions[i].id);
+        p->partitions[i].name = ut_strdup(src->partitions[i].name);
+    }
+    p->storage = dup_array(src->storage, src->nstorage, sizeof *src->storage);
+    for (int i = 0; i < p->nstorage; i++) {
+        p->storage[i].id = ut_strdup(src->storage[i].id);
+        p->storage[i].name = ut_strdup(src->storage[i].name);
+    }
+    p->assumptions = dup_notes(src->assumptions, src->nassumptions);
+    p->sources = dup_notes(src->sources, src->nsources);
+    return p;
+}
+
 int plat_find_file(const char *spec, const char *dirs, char *buf, size_t size)
 {
     struct stat st;

@@ -368,6 +368,22 @@ static double fat_tree_capacity(const plat_network *net, int levels)
     return down * k * pow(k / 2, levels - 2);
 }
 
+/* An explicit network that shrinks keeps the links of the nodes that remain, cut to them, in their
+ * order (explicit_bisection_tbs counts nodes in link order): what loading its file would give. */
+static void drop_links_past(plat_network *net, int partition, long nodes)
+{
+    int kept = 0;
+    for (int k = 0; k < net->nlinks; k++) {
+        plat_link lk = net->links[k];
+        if (lk.b_kind == PLAT_END_NODES && lk.b == partition) {
+            if (lk.first >= nodes) continue;
+            if ((long)lk.first + lk.count > nodes) lk.count = (int)(nodes - lk.first);
+        }
+        net->links[kept++] = lk;
+    }
+    net->nlinks = kept;
+}
+
 int plat_resize_partition(plat_platform *p, int partition, long nodes, char *err, size_t n)
 {
     if (partition < 0 || partition >= p->npartitions) {
@@ -453,5 +469,6 @@ int plat_resize_partition(plat_platform *p, int partition, long nodes, char *err
         rc = -1;
     }
     if (rc != 0) *pt = saved_pt, *net = saved_net;
+    else if (net->topology == PLAT_TOPO_EXPLICIT && nodes < saved_pt.nodes) drop_links_past(net, partition, nodes);
     return rc;
 }

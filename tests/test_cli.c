@@ -152,6 +152,104 @@ static void test_list_and_check(void **state)
     assert_non_null(strstr(r->err, "zero-nodes.xml:12: "));
 }
 
+/* platform resize: the file on stdout is a platform that checks and shows the partition at its new
+ * size, with the totals `predict --nodes` would use (the same JSON as for the machine resized in
+ * memory); --out writes it and says so in one line; every refusal is one line, status 2, nothing on
+ * stdout, and no file left behind. */
+static void test_platform_resize(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/usine-resize-XXXXXX", file[64], text[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(file, sizeof file, "%s/jz.xml", dir);
+    snprintf(text, sizeof text, "%s/stdout.xml", dir);
+    run_result *r = run("en", "platform", "resize", "jean-zay", "--partition", "h100", "--nodes", "728", NULL);
+    assert_int_equal(r->status, 0);
+    assert_string_equal(r->err, "");
+    assert_true(!strncmp(r->out, "<?xml", 5));
+    FILE *f = fopen(text, "w");
+    fputs(r->out, f);
+    fclose(f);
+    r = run("fr", "platform", "resize", "jean-zay", "--partition", "h100", "--nodes", "728", "--out", file, NULL);
+    assert_int_equal(r->status, 0);
+    assert_int_equal(count_lines(r->out), 1);
+    assert_non_null(strstr(r->out, "728"));
+    assert_non_null(strstr(r->out, "912"));                           /* 728 x 4 GPUs */
+    r = run("en", "platform", "check", file, text, NULL);
+    assert_int_equal(r->status, 0);
+    assert_int_equal(count_lines(r->out), 2);
+    r = run("en", "platform", "show", file, "--partition", "h100", "--json", NULL);
+    assert_int_equal(r->status, 0);
+    cJSON *j = parse_json(r->out);
+    const cJSON *h = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "partitions"), 0);
+    assert_int_equal((int)num(h, "nodes"), 728);
+    assert_int_equal((int)num(h, "gpus"), 2912);
+    double bisection = num(h, "bisection_tbs"), switches = num(h, "switches");
+    cJSON_Delete(j);
+    r = run("fr", "platform", "show", file, "--partition", "h100", NULL);
+    assert_non_null(strstr(r->out, "usine platform resize"));         /* the note, in the language it was written */
+    /* the same prediction as --nodes on the published file */
+    static const char *const plan[] = { "--partition", "h100", "--model", "llama3-8b", "--gpus", "2048", "--tp", "2",
+                                        "--zero", "3", "--recompute", "selective", "--gbs", "1024", "--json" };
+    const char *argv[24] = { NULL, "predict", "--platform", file };
+    int n = 4;
+    for (size_t i = 0; i < sizeof plan / sizeof *plan; i++) argv[n++] = plan[i];
+    argv[n] = NULL;
+    r = run_argv("en", argv);
+    assert_int_equal(r->status, 0);
+    j = parse_json(r->out);
+    double step = num(j, "step_time_s");
+    cJSON_Delete(j);
+    argv[3] = "jean-zay";
+    argv[n++] = "--nodes";
+    argv[n++] = "728";
+    argv[n] = NULL;
+    r = run_argv("en", argv);
+    assert_int_equal(r->status, 0);
+    j = parse_json(r->out);
+    assert_true(num(j, "step_time_s") == step);
+    cJSON_Delete(j);
+    assert_true(bisection > 0 && switches > 0);
+
+    char missing[80];
+    snprintf(missing, sizeof missing, "%s/no/such/folder.xml", dir);
+    const char *const bad[][8] = {
+        { "resize", "classroom", "--nodes", "17", NULL },                    /* an explicit network cannot grow */
+        { "resize", "classroom", "--nodes", "0", NULL },
+        { "resize", "classroom", "--nodes", "-3", NULL },
+        { "resize", "classroom", "--nodes", "many", NULL },
+        { "resize", "classroom", "--nodes", "100001", NULL },
+        { "resize", "classroom", NULL },                                      /* no --nodes */
+        { "resize", "classroom", "--nodes", NULL },
+        { "resize", "--nodes", "4", NULL },                                   /* no platform */
+        { "resize", "classroom", "jupiter", "--nodes", "4", NULL },
+        { "resize", "classroom", "--partition", "cpu", "--nodes", "4", NULL },
+        { "resize", "jean-zay", "--partition", "h100", "--nodes", "99999", NULL }, /* with the others, too many nodes */
+        { "resize", "no-such-preset", "--nodes", "4", NULL },
+        { "resize", "classroom", "--nodes", "4", "--json", NULL },
+        { "show", "classroom", "--nodes", "4", NULL },                        /* --nodes is for resize */
+        { "resize", "classroom", "--nodes", "4", "--out", missing, NULL },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        const char *a[10] = { NULL, "platform" };
+        for (int k = 0; k < 8 && bad[i][k]; k++) a[2 + k] = bad[i][k], a[3 + k] = NULL;
+        r = run_argv("en", a);
+        if (r->status != 2) fail_msg("case %zu: status %d, want 2: %s", i, r->status, r->err);
+        if (r->out[0]) fail_msg("case %zu: stdout should be empty, got: %s", i, r->out);
+        if (count_lines(r->err) != 1 || strncmp(r->err, "usine: ", 7))
+            fail_msg("case %zu: stderr should be one 'usine: ...' line, got: %s", i, r->err);
+    }
+    r = run("en", "platform", "resize", "classroom", "--nodes", "17", NULL);
+    assert_non_null(strstr(r->err, "cannot grow"));
+    r = run("en", "platform", "resize", "classroom", "--partition", "cpu", "--nodes", "4", NULL);
+    assert_non_null(strstr(r->err, "gpu"));                           /* says which partitions exist */
+    r = run("fr", "platform", "resize", "classroom", "--nodes", "0", NULL);
+    assert_non_null(strstr(r->err, "nœuds"));
+    unlink(file);
+    unlink(text);
+    assert_int_equal(rmdir(dir), 0);                                   /* nothing else was written */
+}
+
 /* Every broken or hostile file: status 2, "file:line: " on stderr, in time (alarm in the child). */
 static void test_every_bad_file_through_the_command(void **state)
 {
@@ -642,6 +740,7 @@ int main(void)
         cmocka_unit_test(test_show_json_jean_zay),
         cmocka_unit_test(test_show_every_preset_in_both_languages),
         cmocka_unit_test(test_list_and_check),
+        cmocka_unit_test(test_platform_resize),
         cmocka_unit_test(test_every_bad_file_through_the_command),
         cmocka_unit_test(test_french_error_message),
         cmocka_unit_test(test_documented_example_loads),

@@ -660,6 +660,70 @@ static void test_predict_rejects_bad_input(void **state)
           "field 'gpus' is missing", NULL);
 }
 
+/* nodes: the same what-if machine as --nodes, for predict, plan, step and collective, on a private
+ * copy: the shared platform keeps its size, and a refusal names the field. */
+static void test_nodes_is_a_what_if_machine(void **state)
+{
+    lua_State *L = *state;
+    plat_platform *p = load("jean-zay");
+    int h100 = plat_find_partition(p, "h100");
+    char err[512];
+    assert_int_equal(plat_resize_partition(p, h100, 728, err, sizeof err), 0);
+    tm_plan pl = tm_plan_default();
+    pl.gpus = 2048, pl.gbs = 1024, pl.tp = 4, pl.zero = 1, pl.recompute = TM_RC_SELECTIVE;
+    tm_ctx *c = tm_ctx_create(p, h100, pl.gpus, err, sizeof err);
+    if (!c) fail_msg("%s", err);
+    tm_result r;
+    if (tm_predict(c, tm_model_preset("llama3-8b"), &pl, 0, &r, err, sizeof err) != 0) fail_msg("%s", err);
+    tm_ranked best[3];
+    long evaluated;
+    tm_plan base = tm_plan_default();
+    base.gpus = 2048, base.gbs = 1024;
+    int found = tm_search(c, tm_model_preset("llama3-8b"), &base, best, 3, &evaluated);
+    tm_ctx_destroy(c);
+    plat_free(p);
+    run(L, "r = usine0.predict{platform = 'jean-zay', partition = 'h100', nodes = 728, model = 'llama3-8b', gpus = 2048, "
+           "gbs = 1024, tp = 4, zero = 1, recompute = 'selective'}");
+    check_result(L, &r);
+    assert_int_equal((int)num(L, "usine.platform('jean-zay'):partition('h100').nodes"), 364);   /* the cache is untouched */
+    fails(L, "usine0.predict{platform = 'jean-zay', partition = 'h100', model = 'llama3-8b', gpus = 2048, gbs = 1024, tp = 4}",
+          "field 'gpus'", "1456", NULL);
+    run(L, "r = usine0.plan{platform = usine.platform('jean-zay'), partition = 'h100', nodes = 728, model = 'llama3-8b', "
+           "gpus = 2048, gbs = 1024, top = 3}");
+    assert_int_equal((int)num(L, "r.count"), found);
+    assert_true(found > 0);
+    near(num(L, "r.plans[1].step_s"), best[0].r.step_s, 0, "best plan");
+    /* the file's count is the file's platform; fewer nodes, fewer GPUs */
+    run(L, "a = usine0.predict{platform = 'classroom', nodes = 16, model = 'megatron-1.7b', gpus = 64, gbs = 256} "
+           "b = usine0.predict{platform = 'classroom', model = 'megatron-1.7b', gpus = 64, gbs = 256}");
+    assert_true(boolean(L, "a.step_s == b.step_s"));
+    fails(L, "usine0.predict{platform = 'classroom', nodes = 4, model = 'megatron-1.7b', gpus = 64, gbs = 256}",
+          "field 'gpus'", "from 1 to 32", NULL);
+    assert_true(num(L, "usine0.step{platform = 'classroom', nodes = 8, model = 'megatron-1.7b', gpus = 64, gbs = 64, tp = 8}.simulated_s") > 0);
+    fails(L, "usine0.step{platform = 'classroom', nodes = 8, model = 'megatron-1.7b', gpus = 72, gbs = 72, tp = 8}", "field 'gpus'", NULL);
+    /* a collective across the grown machine: more GPUs than the file has */
+    assert_true(num(L, "usine0.collective{platform = 'jean-zay', partition = 'a100', nodes = 100, gpus = 512, bytes = 1e8}"
+                       ".simulated_s") > 0);
+    fails(L, "usine0.collective{platform = 'jean-zay', partition = 'a100', gpus = 512, bytes = 1e8}", "field 'gpus'", "416", NULL);
+    fails(L, "usine0.collective{platform = 'classroom', nodes = 4, gpus = 64, bytes = 1e8}", "field 'gpus'", "32", NULL);
+    /* bad values, each naming the field */
+    static const char *const bad[][2] = {
+        { "0", "from 1 to 100000" }, { "-2", "from 1 to 100000" }, { "1.5", "integer" }, { "'8'", "integer" },
+        { "100001", "from 1 to 100000" }, { "17", "cannot grow" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char code[256];
+        snprintf(code, sizeof code, "usine0.predict{platform = 'classroom', nodes = %s, model = 'megatron-1.7b', gpus = 8, gbs = 8}",
+                 bad[i][0]);
+        fails(L, code, "bad argument #1 to 'predict'", "field 'nodes'", bad[i][1], NULL);
+    }
+    fails(L, "usine0.plan{platform = 'jean-zay', partition = 'h100', nodes = 99999, model = 'llama3-8b', gpus = 8, gbs = 8}",
+          "bad argument #1 to 'plan'", "field 'nodes'", "100000", NULL);
+    fails(L, "usine0.collective{platform = 'classroom', nodes = 20, gpus = 8, bytes = 1}", "bad argument #1 to 'collective'",
+          "field 'nodes'", "cannot grow", NULL);
+    assert_int_equal((int)num(L, "usine.platform('classroom'):partition('gpu').nodes"), 16);
+}
+
 static void test_plan_matches_tm_search(void **state)
 {
     lua_State *L = *state;
@@ -1061,6 +1125,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_predict_matches_tm_predict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_predict_rejects_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plan_matches_tm_search, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nodes_is_a_what_if_machine, setup, teardown),
         cmocka_unit_test_setup_teardown(test_step_matches_the_simulator, setup, teardown),
         cmocka_unit_test_setup_teardown(test_collective_matches_the_c_api, setup, teardown),
         cmocka_unit_test_setup_teardown(test_simulations_charge_their_work, setup, teardown),

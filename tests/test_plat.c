@@ -516,10 +516,179 @@ static void test_resize_partition(void **state)
     assert_int_equal(plat_resize_partition(cl, 0, nodes + 1, err, sizeof err), -1);
     assert_non_null(strstr(err, "cannot grow"));
     assert_int_equal(cl->partitions[0].nodes, nodes);
+    int links = cl->networks[0].nlinks;
     assert_int_equal(plat_resize_partition(cl, 0, nodes / 2, err, sizeof err), 0);
+    assert_int_equal(cl->networks[0].nlinks, links - 2);             /* leaf2's and leaf3's nodes are gone */
     assert_int_equal(plat_resize_partition(cl, 0, 0, err, sizeof err), -1);
     assert_int_equal(plat_resize_partition(cl, 5, 10, err, sizeof err), -1);
     plat_free(cl);
+}
+
+/* A clone is a platform of its own: the same figures, no pointer shared (freeing the source
+ * first is fine; make check runs it under ASan), and resizing it leaves the source as it was. */
+static void test_clone_is_a_private_copy(void **state)
+{
+    (void)state;
+    assert_null(plat_clone(NULL));
+    static const char *const presets[] = { "assets/platforms/jean-zay.xml", "assets/platforms/classroom.xml",
+                                           "assets/platforms/frontier.xml" };
+    for (size_t k = 0; k < sizeof presets / sizeof *presets; k++) {
+        plat_platform *src = load_ok(presets[k]);
+        plat_totals ts, tc;
+        plat_machine_totals(src, &ts);
+        plat_platform *c = plat_clone(src);
+        assert_ptr_not_equal(c->partitions, src->partitions);
+        assert_ptr_not_equal(c->partitions[0].id, src->partitions[0].id);
+        assert_int_equal(c->nsources, src->nsources);
+        long nodes = src->partitions[0].nodes;
+        char err[512];
+        assert_int_equal(plat_resize_partition(c, 0, nodes / 2, err, sizeof err), 0);
+        assert_int_equal(src->partitions[0].nodes, nodes);
+        plat_totals again;
+        plat_machine_totals(src, &again);
+        assert_int_equal(again.switches, ts.switches);
+        assert_true(again.bisection_tbs == ts.bisection_tbs);
+        assert_int_equal(c->partitions[0].nodes, nodes / 2);
+        plat_free(c);
+        c = plat_clone(src);
+        plat_free(src);                                           /* the clone lives on alone */
+        plat_machine_totals(c, &tc);
+        assert_int_equal(tc.nodes, ts.nodes);
+        assert_int_equal(tc.accels, ts.accels);
+        assert_true(tc.peak_pflops[PLAT_BF16] == ts.peak_pflops[PLAT_BF16]);
+        assert_true(tc.power_facility_mw == ts.power_facility_mw);
+        assert_non_null(c->sources[0].text);
+        plat_free(c);
+    }
+}
+
+/* Resize a file's text; fail with the message when it refuses. */
+static char *resized_text(const char *path, const char *partition, long nodes, const char *lang, size_t *len)
+{
+    char *xml, why[256], err[1024], *out;
+    size_t n;
+    if (ut_read_file(path, PLAT_MAX_FILE_BYTES, &xml, &n, why, sizeof why) != 0) fail_msg("%s: %s", path, why);
+    int rc = plat_resize_xml(xml, n, path, partition, nodes, lang, &out, len, err, sizeof err);
+    free(xml);
+    if (rc != 0) fail_msg("%s resized to %ld nodes: %s", path, nodes, err);
+    assert_int_equal(strlen(out), *len);
+    return out;
+}
+
+static void assert_same_totals(const plat_totals *a, const plat_totals *b)
+{
+    assert_int_equal(a->nodes, b->nodes);
+    assert_int_equal(a->accels, b->accels);
+    assert_int_equal(a->switches, b->switches);
+    assert_near(a->bisection_tbs, b->bisection_tbs, 1e-12);
+    assert_near(a->power_facility_mw, b->power_facility_mw, 1e-12);
+    assert_near(a->peak_pflops[PLAT_BF16], b->peak_pflops[PLAT_BF16], 1e-12);
+    assert_near(a->injection_tbs, b->injection_tbs, 1e-12);
+}
+
+/* A what-if file loads back to the machine resized in memory, for each way a network grows or
+ * shrinks, and keeps every source and assumption of the original, plus one that says what changed. */
+static void test_resized_file_is_the_resized_machine(void **state)
+{
+    (void)state;
+    static const struct { const char *path, *partition; long nodes; } cases[] = {
+        { "assets/platforms/jean-zay.xml", "h100", 728 },      /* fat tree: a third level */
+        { "assets/platforms/jean-zay.xml", "a100", 3 },        /* shrinks, shares its network with v100 */
+        { "assets/platforms/frontier.xml", NULL, 20000 },      /* dragonfly: more groups */
+        { "assets/platforms/classroom.xml", "gpu", 6 },        /* explicit: links cut to the nodes left */
+        { "assets/platforms/selene.xml", NULL, 1 },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        size_t len;
+        char *text = resized_text(cases[k].path, cases[k].partition, cases[k].nodes, "en", &len);
+        plat_platform *orig = load_ok(cases[k].path), *mem = load_ok(cases[k].path);
+        int part = cases[k].partition ? plat_find_partition(mem, cases[k].partition) : 0;
+        char err[512];
+        assert_int_equal(plat_resize_partition(mem, part, cases[k].nodes, err, sizeof err), 0);
+        plat_error perr;
+        plat_platform *back = plat_load_memory(text, len, "resized.xml", &perr);
+        if (!back) fail_msg("case %zu does not load: %s", k, perr.msg);
+        plat_totals a, b;
+        plat_machine_totals(mem, &a);
+        plat_machine_totals(back, &b);
+        assert_same_totals(&a, &b);
+        for (int i = 0; i < mem->npartitions; i++) {
+            plat_partition_totals(mem, i, &a);
+            plat_partition_totals(back, i, &b);
+            assert_same_totals(&a, &b);
+            assert_int_equal(back->partitions[i].nodes_per_rack, mem->partitions[i].nodes_per_rack);
+        }
+        const plat_network *nm = &mem->networks[mem->partitions[part].network];
+        const plat_network *nb = &back->networks[back->partitions[part].network];
+        assert_int_equal(nb->levels, nm->levels);
+        assert_int_equal(nb->nlinks, nm->nlinks);
+        assert_int_equal(back->partitions[part].nodes, cases[k].nodes);
+        assert_int_equal(back->nsources, orig->nsources);
+        assert_int_equal(back->nassumptions, orig->nassumptions + 1);
+        assert_string_equal(back->id, orig->id);
+        assert_non_null(strstr(back->name, "what-if"));
+        const plat_note *note = NULL;
+        for (int i = 0; i < back->nassumptions; i++)
+            if (strstr(back->assumptions[i].text, "usine platform resize")) note = &back->assumptions[i];
+        assert_non_null(note);
+        char about[200];
+        snprintf(about, sizeof about, "partition %s", back->partitions[part].id);
+        assert_string_equal(note->about, about);
+        assert_string_equal(note->lang, "en");
+        char count[32];
+        snprintf(count, sizeof count, "%ld nodes instead of the %d", cases[k].nodes, orig->partitions[part].nodes);
+        if (!strstr(note->text, count)) fail_msg("case %zu: the note does not say '%s': %s", k, count, note->text);
+        plat_free(back);
+        plat_free(mem);
+        plat_free(orig);
+        free(text);
+    }
+    /* what changed in the network is named; a torus stretches, written as dims */
+    size_t len;
+    char *text = resized_text("assets/platforms/jean-zay.xml", "h100", 728, NULL, &len);
+    assert_non_null(strstr(text, "levels=\"3\" radix=\"64\""));
+    assert_non_null(strstr(text, "has 3 levels of switches instead of 2"));
+    assert_non_null(strstr(text, "<!--"));                       /* the file's comments stay */
+    free(text);
+    const char *torus = CASE_HEAD "<network id='t' topology='torus' dims='4x4x8' hop_latency_us='0.1'/>"
+                                  "<partition id='p' node='n' nodes='128' network='t'/>" CASE_TAIL;
+    char *out, err[512];
+    assert_int_equal(plat_resize_xml(torus, strlen(torus), "t.xml", "p", 512, NULL, &out, &len, err, sizeof err), 0);
+    assert_non_null(strstr(out, "dims=\"4x4x32\""));
+    assert_non_null(strstr(out, "4x4x32 torus instead of 4x4x8"));
+    plat_error perr;
+    plat_platform *t = plat_load_memory(out, len, "t.xml", &perr);
+    assert_non_null(t);
+    assert_null(t->assumptions[0].lang);                          /* NULL: a note for every language */
+    assert_int_equal(t->partitions[0].nodes_per_rack, 8);
+    plat_free(t);
+    free(out);
+}
+
+/* Refusals: the resize's own, the loader's and an unknown partition, each with its message and
+ * nothing written. */
+static void test_resize_xml_refuses_with_a_message(void **state)
+{
+    (void)state;
+    char *xml, why[256], err[1024], *out = (char *)"untouched";
+    size_t n, len;
+    assert_int_equal(ut_read_file("assets/platforms/classroom.xml", PLAT_MAX_FILE_BYTES, &xml, &n, why, sizeof why), 0);
+    assert_int_equal(plat_resize_xml(xml, n, "classroom.xml", "gpu", 17, NULL, &out, &len, err, sizeof err), -1);
+    assert_null(out);
+    assert_non_null(strstr(err, "cannot grow"));
+    assert_int_equal(plat_resize_xml(xml, n, "classroom.xml", "cpu", 4, NULL, &out, &len, err, sizeof err), -1);
+    assert_non_null(strstr(err, "no partition 'cpu'"));
+    assert_non_null(strstr(err, "gpu"));
+    assert_int_equal(plat_resize_xml(xml, n, "classroom.xml", NULL, 0, NULL, &out, &len, err, sizeof err), -1);
+    assert_non_null(strstr(err, "1 to 100000"));
+    /* the file's own count: the file itself, no what-if note */
+    assert_int_equal(plat_resize_xml(xml, n, "classroom.xml", "gpu", 16, NULL, &out, &len, err, sizeof err), 0);
+    assert_int_equal(len, n);
+    assert_memory_equal(out, xml, n);
+    free(out);
+    assert_int_equal(plat_resize_xml(xml, n / 2, "half.xml", NULL, 4, NULL, &out, &len, err, sizeof err), -1);
+    assert_non_null(strstr(err, "half.xml"));
+    free(xml);
 }
 
 static void test_jean_zay_h100(void **state)
@@ -749,6 +918,9 @@ int main(void)
         cmocka_unit_test(test_messages),
         cmocka_unit_test(test_stages_fail_cleanly),
         cmocka_unit_test(test_resize_partition),
+        cmocka_unit_test(test_clone_is_a_private_copy),
+        cmocka_unit_test(test_resized_file_is_the_resized_machine),
+        cmocka_unit_test(test_resize_xml_refuses_with_a_message),
         cmocka_unit_test(test_jean_zay_h100),
         cmocka_unit_test(test_every_preset_loads),
         cmocka_unit_test(test_alice_recoque_labels_assumptions),

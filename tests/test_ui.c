@@ -311,6 +311,26 @@ static void test_keys(void **state)
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(state_of(j), "help")));
     cJSON_Delete(j);
 
+    /* o, O: half, then twice the nodes, back to the file's count; --nodes starts there */
+    run("en", "gui", "--headless", "--frames", "2", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
+        "--keys", "o", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    assert_int_equal((int)num(state_of(j), "nodes"), 8);
+    assert_int_equal((int)num(j, "gpus_drawn"), 64);                  /* 8 nodes of 8 GPUs */
+    assert_null(cJSON_GetObjectItem(j, "error"));
+    cJSON_Delete(j);
+    run("en", "gui", "--headless", "--frames", "2", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
+        "--nodes", "4", "--keys", "Shift+o,Shift+o", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    assert_int_equal((int)num(state_of(j), "nodes"), 0);              /* 4 -> 8 -> 16, the file's own */
+    assert_int_equal((int)num(j, "gpus_drawn"), 128);
+    cJSON_Delete(j);
+    run("en", "gui", "--headless", "--frames", "1", "--nodes", "0", NULL);
+    assert_int_equal(R.status, 2);
+    assert_non_null(strstr(R.err, "--nodes"));
+
     run("en", "gui", "--headless", "--frames", "1", "--keys", "NoSuchKey", NULL);
     assert_int_equal(R.status, 2);
     assert_non_null(strstr(R.err, "NoSuchKey"));

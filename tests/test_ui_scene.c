@@ -202,6 +202,47 @@ static void test_dragonfly_layout(void **state)
     ui_scene_free(s);
 }
 
+/* nodes: the scene's platform is the partition resized (a what-if machine), drawn, simulated and
+ * extrapolated at its new size; the file's count is kept for the control, and a network that
+ * cannot grow says so. */
+static void test_what_if_nodes(void **state)
+{
+    (void)state;
+    ui_scenario sc = classroom();
+    snprintf(sc.platform, sizeof sc.platform, "jean-zay");
+    snprintf(sc.partition, sizeof sc.partition, "a100");
+    sc.gpus = 64;
+    sc.nodes = 104;
+    ui_scene *s = ui_scene_build(&sc, PLATFORMS, NULL);
+    assert_string_equal(s->error, "");
+    assert_int_equal(s->file_nodes, 52);
+    assert_int_equal(s->plat->partitions[s->part].nodes, 104);
+    assert_int_equal(s->part_gpus, 104 * 8);
+    assert_non_null(strstr(s->notice, "104"));
+    assert_non_null(strstr(s->notice, "52"));
+    assert_true(s->extra[UI_EXTRA_FULL].ok);
+    assert_true(s->extra[UI_EXTRA_FULL].plan.gpus > 52 * 8);            /* the full machine is the grown one */
+    ui_layout *l = ui_layout_build(s->plat, s->part, s->nw, 1.5);
+    assert_int_equal(l->nodes, 104);
+    ui_layout_free(l);
+    ui_scene_free(s);
+
+    sc = classroom();
+    sc.nodes = 8;                                                       /* half the classroom */
+    s = ui_scene_build(&sc, PLATFORMS, NULL);
+    assert_string_equal(s->error, "");
+    assert_int_equal(s->file_nodes, 16);
+    assert_int_equal(s->plan.gpus, 64);
+    ui_scene_free(s);
+
+    sc.nodes = 32;                                                      /* listed switches cannot grow */
+    s = ui_scene_build(&sc, PLATFORMS, NULL);
+    assert_non_null(strstr(s->error, "cannot grow"));
+    assert_int_equal(s->file_nodes, 16);                                /* the control can still step back */
+    assert_null(s->tracks);
+    ui_scene_free(s);
+}
+
 static void test_bad_scenarios_say_why(void **state)
 {
     (void)state;
@@ -275,6 +316,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_layout_nests_and_cables_cover_links, setup, teardown),
         cmocka_unit_test(test_fat_tree_layout),
         cmocka_unit_test(test_dragonfly_layout),
+        cmocka_unit_test(test_what_if_nodes),
         cmocka_unit_test(test_bad_scenarios_say_why),
         cmocka_unit_test(test_worker_keeps_the_newest),
     };

@@ -1,9 +1,11 @@
-/* cmd_platform.c: `usine platform show|check|list`. Reads platforms through the core loader and
- * prints what the core derives; it computes nothing of its own. */
+/* cmd_platform.c: `usine platform show|check|list|resize`. Reads platforms through the core loader
+ * and prints what the core derives; it computes nothing of its own (resize writes what
+ * plat_resize_xml makes). */
 #include "cli.h"
 #include "util.h"
 
 #include <cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +190,8 @@ static void platform_usage(FILE *out)
                    "  usine platform show FILE|NAME [--partition ID] [--json]   totals of a platform\n"
                    "  usine platform check FILE|NAME...                         validate platform files\n"
                    "  usine platform list [--json]                              the shipped presets\n"
+                   "  usine platform resize FILE|NAME [--partition ID] --nodes N [--out FILE]\n"
+                   "                                   write the platform with that partition at N nodes (a what-if machine)\n"
                    "A NAME is a preset (see 'usine platform list') or 'local' (this computer, after 'usine calibrate').\n"
                    "The file format: assets/schema/README.md. Exit status 2 when a file is not valid.\n"));
 }
@@ -233,6 +237,66 @@ static int platform_list(int json)
     return rc;
 }
 
+/* usine platform resize: the file on stdout, or in `out` with one line saying what it holds. */
+static int platform_resize(int nfiles, const char *const *files, const char *partition, const char *nodes_arg,
+                           const char *out, int json)
+{
+    if (nfiles != 1) { cli_error(_("'platform resize' needs exactly one FILE or NAME")); return CLI_BAD_INPUT; }
+    if (json) { cli_error(_("'platform resize' writes a platform file, not JSON")); return CLI_BAD_INPUT; }
+    long nodes;
+    if (!nodes_arg) { cli_error(_("'platform resize' needs --nodes N, the partition's new number of nodes")); return CLI_BAD_INPUT; }
+    if (ut_parse_long(nodes_arg, 1, PLAT_MAX_NODES_TOTAL, &nodes) != 0) {
+        cli_error(_("--nodes takes a whole number of nodes from 1 to %ld, not '%s'"), PLAT_MAX_NODES_TOTAL, nodes_arg);
+        return CLI_BAD_INPUT;
+    }
+    char path[4096], why[2048];
+    if (app_find_platform(files[0], path, sizeof path, why, sizeof why) != 0) {
+        cli_error("%s", why);
+        return CLI_BAD_INPUT;
+    }
+    char *xml, *text;
+    size_t len, text_len;
+    if (ut_read_file(path, PLAT_MAX_FILE_BYTES, &xml, &len, why, sizeof why) != 0) {
+        cli_error("%s: %s", path, why);
+        return CLI_BAD_INPUT;
+    }
+    char err[1024];
+    int rc = plat_resize_xml(xml, len, path, partition, nodes, app_lang(), &text, &text_len, err, sizeof err);
+    free(xml);
+    if (rc != 0) {
+        cli_error("%s", err);
+        return CLI_BAD_INPUT;
+    }
+    if (!out) {
+        fwrite(text, 1, text_len, stdout);
+        free(text);
+        return CLI_OK;
+    }
+    FILE *f = fopen(out, "w");
+    int bad = !f || fwrite(text, 1, text_len, f) != text_len;
+    if (f && fclose(f) != 0) bad = 1;
+    if (bad) {
+        cli_error(_("cannot write '%s': %s"), out, strerror(errno));
+        free(text);
+        return CLI_BAD_INPUT;
+    }
+    plat_platform *p = plat_load_memory(text, text_len, out, NULL);
+    free(text);
+    int part = p ? (partition ? plat_find_partition(p, partition) : 0) : -1;
+    if (part < 0) {   /* plat_resize_xml loaded it already: cannot happen */
+        plat_free(p);
+        cli_error(_("internal error: '%s' does not load"), out);
+        return CLI_FAILED;
+    }
+    plat_totals t;
+    plat_partition_totals(p, part, &t);
+    char a[48], b[48];
+    printf(_("%s: partition %s with %s nodes, %s accelerators (%s)\n"), out, p->partitions[part].id,
+           app_num(a, sizeof a, (double)t.nodes, 0), app_num(b, sizeof b, (double)t.accels, 0), p->name);
+    plat_free(p);
+    return CLI_OK;
+}
+
 int cmd_platform(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -241,7 +305,7 @@ int cmd_platform(int argc, char **argv)
     }
     const char *verb = argv[1];
     int json = 0;
-    const char *partition = NULL;
+    const char *partition = NULL, *out = NULL, *nodes_arg = NULL;
     const char *files[64];
     int nfiles = 0;
     for (int i = 2; i < argc; i++) {
@@ -251,6 +315,13 @@ int cmd_platform(int argc, char **argv)
             if (++i >= argc) { cli_error(_("--partition needs a partition id")); return CLI_BAD_INPUT; }
             partition = argv[i];
         } else if (!strncmp(argv[i], "--partition=", 12)) partition = argv[i] + 12;
+        else if (!strcmp(argv[i], "--nodes") || !strcmp(argv[i], "--out")) {
+            if (i + 1 >= argc) { cli_error(_("%s needs a value; see 'usine platform --help'"), argv[i]); return CLI_BAD_INPUT; }
+            if (!strcmp(argv[i], "--nodes")) nodes_arg = argv[i + 1];
+            else out = argv[i + 1];
+            i++;
+        } else if (!strncmp(argv[i], "--nodes=", 8)) nodes_arg = argv[i] + 8;
+        else if (!strncmp(argv[i], "--out=", 6)) out = argv[i] + 6;
         else if (argv[i][0] == '-' && argv[i][1]) {
             cli_error(_("unknown option '%s' for 'platform %s'; see 'usine platform --help'"), argv[i], verb);
             return CLI_BAD_INPUT;
@@ -258,6 +329,11 @@ int cmd_platform(int argc, char **argv)
         else { cli_error(_("too many files (at most 64 at once)")); return CLI_BAD_INPUT; }
     }
 
+    if (!strcmp(verb, "resize")) return platform_resize(nfiles, files, partition, nodes_arg, out, json);
+    if (nodes_arg || out) {
+        cli_error(_("--nodes and --out are for 'platform resize'; see 'usine platform --help'"));
+        return CLI_BAD_INPUT;
+    }
     if (!strcmp(verb, "list")) {
         if (nfiles || partition) { cli_error(_("'platform list' takes no file; see 'usine platform --help'")); return CLI_BAD_INPUT; }
         return platform_list(json);
@@ -302,6 +378,6 @@ int cmd_platform(int argc, char **argv)
         plat_free(p);
         return CLI_OK;
     }
-    cli_error(_("unknown 'platform' action '%s' (show, check or list); see 'usine platform --help'"), verb);
+    cli_error(_("unknown 'platform' action '%s' (show, check, list or resize); see 'usine platform --help'"), verb);
     return CLI_BAD_INPUT;
 }

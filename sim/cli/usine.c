@@ -13,8 +13,8 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    { "platform", cmd_platform, "platform show|check|list [FILE|NAME]",
-      N_("summary (GPUs, peak FLOP/s, bandwidth, power) or validation of a platform") },
+    { "platform", cmd_platform, "platform show|check|list|resize [FILE|NAME]",
+      N_("summary (GPUs, peak FLOP/s, bandwidth, power), validation or a what-if resize of a platform") },
     { "predict", cmd_predict, "predict [options]", N_("analytic prediction for a model and plan on a platform") },
     { "plan", cmd_plan, "plan [options]", N_("search the best parallel plans for a model on a platform") },
     { "validate", cmd_validate, "validate [--json] [--fit] [--check] [--explain RUN]",

@@ -49,6 +49,7 @@ typedef struct ui_track {
 typedef struct ui_scenario {
     char platform[512];       /* a file, or a preset name */
     char partition[64];       /* "" : the platform's first */
+    long nodes;               /* the partition with that many nodes, a what-if machine; 0: as the file has it */
     char model[32];
     int gpus;                 /* simulated GPUs; 0: as many as the plan and the partition allow (capped) */
     int tp, pp, mbs;
@@ -76,6 +77,7 @@ typedef struct ui_scene {
     plat_platform *plat;
     char plat_path[512];
     int part;
+    int file_nodes;           /* the partition's nodes in the file (sc.nodes resizes it in plat) */
     long part_gpus;           /* GPUs in the partition */
     int gpn;                  /* GPUs per node */
     tm_model model;

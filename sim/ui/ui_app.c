@@ -201,6 +201,7 @@ int ui_app_init(ui_app *a, const ui_options *o, char *err, size_t n)
     sc->pp = o->pp > 0 ? o->pp : 4;
     sc->mbs = o->mbs > 0 ? o->mbs : 1;
     sc->gpus = o->gpus;
+    sc->nodes = o->nodes;
     sc->recompute = TM_RC_NONE;
     sc->prec = PLAT_BF16;
 
@@ -212,6 +213,8 @@ int ui_app_init(ui_app *a, const ui_options *o, char *err, size_t n)
     plat_platform *p = plat_find_file(sc->platform, a->platform_dirs, path, sizeof path) == 0 ? plat_load_file(path, &pe) : NULL;
     if (p) {
         int part = sc->partition[0] ? plat_find_partition(p, sc->partition) : 0;
+        char why[512];   /* a what-if the scene will refuse is drawn as the file has it until then */
+        if (part >= 0 && sc->nodes) plat_resize_partition(p, part, sc->nodes, why, sizeof why);
         if (part >= 0 && p->node_types[p->partitions[part].node].accel >= 0)
             a->layout = ui_layout_build(p, part, NULL, (double)a->r_factory.w / (a->r_factory.h > 0 ? a->r_factory.h : 1));
         plat_free(p);
@@ -434,6 +437,7 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
             break;
         case SDLK_p: ui_controls_change(a, UI_C_PLATFORM, shift ? -1 : 1); break;
         case SDLK_a: ui_controls_change(a, UI_C_PARTITION, 1); break;
+        case SDLK_o: ui_controls_change(a, UI_C_NODES, shift ? 1 : -1); break;
         case SDLK_m: ui_controls_change(a, UI_C_MODEL, shift ? -1 : 1); break;
         case SDLK_n: ui_controls_change(a, UI_C_GPUS, shift ? 1 : -1); break;
         case SDLK_t: ui_controls_change(a, UI_C_TP, shift ? 1 : -1); break;
@@ -589,6 +593,7 @@ static cJSON *frames_json(ui_app *a, int frames, double first_ms, double ready_m
     /* what the window shows, for tests of the keys */
     cJSON *v = cJSON_AddObjectToObject(j, "state");
     cJSON_AddStringToObject(v, "platform", a->sc.platform);
+    cJSON_AddNumberToObject(v, "nodes", (double)a->sc.nodes);
     cJSON_AddStringToObject(v, "model", a->sc.model);
     cJSON_AddNumberToObject(v, "tp", a->sc.tp);
     cJSON_AddNumberToObject(v, "pp", a->sc.pp);

@@ -641,6 +641,12 @@ static int draw_controls(const ui_app *a, int y, ui_frame *out)
             name = _("Partition");
             snprintf(val, sizeof val, "%s", a->sc.partition[0] ? a->sc.partition : s && s->plat ? s->plat->partitions[s->part].id : "");
             break;
+        case UI_C_NODES:
+            name = _("Nodes");
+            if (a->sc.nodes)   /* the arrow marks a what-if; the notice above the factory gives the file's count */
+                snprintf(val, sizeof val, "→ %s", app_num(b1, sizeof b1, (double)a->sc.nodes, 0));
+            else snprintf(val, sizeof val, "%s", s && s->file_nodes ? app_num(b1, sizeof b1, s->file_nodes, 0) : "");
+            break;
         case UI_C_MODEL: name = _("Model"); snprintf(val, sizeof val, "%s", a->sc.model); break;
         case UI_C_GPUS:
             name = _("GPUs");
@@ -694,6 +700,7 @@ void ui_controls_change(ui_app *a, ui_control c, int delta)
             snprintf(sc->platform, sizeof sc->platform, "%s", a->presets[i]);
             sc->partition[0] = '\0';
             sc->gpus = 0;
+            sc->nodes = 0;
             a->camera_set = 0;
         }
         break;
@@ -702,6 +709,7 @@ void ui_controls_change(ui_app *a, ui_control c, int delta)
             int i = (s->part + delta + s->plat->npartitions) % s->plat->npartitions;
             snprintf(sc->partition, sizeof sc->partition, "%s", s->plat->partitions[i].id);
             sc->gpus = 0;
+            sc->nodes = 0;
             a->camera_set = 0;
         }
         break;
@@ -721,6 +729,16 @@ void ui_controls_change(ui_app *a, ui_control c, int delta)
         if (v < per) v = per;
         if (s && s->part_gpus && v >= s->part_gpus) v = 0;   /* all of them */
         sc->gpus = v;
+        break;
+    }
+    case UI_C_NODES: {   /* a what-if machine: twice or half the nodes; back to the file's count clears it */
+        long file = s && s->file_nodes ? s->file_nodes : 0, cur = sc->nodes ? sc->nodes : file;
+        if (!cur) return;                             /* no scene yet: nothing to start from */
+        long v = delta > 0 ? cur * 2 : cur / 2;
+        if (v < 1) v = 1;
+        if (v > PLAT_MAX_NODES_TOTAL) v = PLAT_MAX_NODES_TOTAL;
+        sc->nodes = v == file ? 0 : v;
+        a->camera_set = 0;
         break;
     }
     case UI_C_TP: sc->tp = delta > 0 ? sc->tp * 2 : sc->tp > 1 ? sc->tp / 2 : 1; break;
@@ -875,7 +893,8 @@ static void draw_help(const ui_app *a)
     static const char *const keys[][2] = {
         { "Space", N_("play / pause") }, { ", .", N_("step backwards / forwards (paused)") },
         { "← →", N_("scrub along the step") }, { "+ −", N_("faster / slower (x10)") }, { "Home", N_("back to the start") },
-        { "p P", N_("next / previous platform") }, { "a", N_("next partition") }, { "m M", N_("next / previous model") },
+        { "p P", N_("next / previous platform") }, { "a", N_("next partition") },
+        { "o O", N_("halve / double the partition's nodes (what-if)") }, { "m M", N_("next / previous model") },
         { "n N", N_("halve / double the simulated GPUs") }, { "t T", N_("tensor parallel / 2, x 2") },
         { "y Y", N_("pipeline parallel / 2, x 2") }, { "b B", N_("micro-batch / 2, x 2") }, { "r", N_("recomputation") },
         { "f", N_("precision") }, { "g", N_("timeline per GPU / per stage") }, { "Tab", N_("factory / plots") },

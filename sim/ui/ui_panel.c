@@ -102,6 +102,7 @@ static void load_exercise(ui_app *a, ui_panel *p, int index)
         snprintf(a->sc.platform, sizeof a->sc.platform, "%s", p->ex->platform);
         snprintf(a->sc.partition, sizeof a->sc.partition, "%s", p->ex->partition ? p->ex->partition : "");
         a->sc.gpus = 0;
+        a->sc.nodes = 0;
         a->camera_set = 0;
         ui_app_request(a);
     }

@@ -18,6 +18,7 @@ typedef struct ui_options {
     const char *keys;            /* headless: keys pressed once the scene is ready, "Tab,Shift+t" */
     double at;                   /* screenshot: fraction of the step to show */
     int tp, pp, gpus, mbs;
+    long nodes;                  /* the partition with that many nodes (a what-if machine); 0: as the file has it */
 } ui_options;
 
 enum { UI_OK = 0, UI_FAILED = 1, UI_BAD_INPUT = 2 };   /* the exit statuses of the command line */

@@ -227,6 +227,16 @@ static int build(ui_scene *s, const char *dirs, const char *local_path)
         return fail(s, err);
     }
     const plat_partition *pt = &s->plat->partitions[s->part];
+    s->file_nodes = pt->nodes;
+    if (sc->nodes > 0 && sc->nodes != pt->nodes) {   /* a what-if machine: the scene's platform is its own */
+        char why[512];
+        if (plat_resize_partition(s->plat, s->part, sc->nodes, why, sizeof why) != 0) {
+            snprintf(err, sizeof err, _("%ld nodes: %s"), sc->nodes, why);
+            return fail(s, err);
+        }
+        snprintf(s->notice, sizeof s->notice, _("what-if: partition %s with %d nodes (the file has %d)"), pt->id, pt->nodes,
+                 s->file_nodes);
+    }
     const plat_node *nd = &s->plat->node_types[pt->node];
     s->gpn = nd->accel >= 0 ? nd->accels_per_node : 0;
     s->part_gpus = (long)pt->nodes * s->gpn;
@@ -252,8 +262,9 @@ static int build(ui_scene *s, const char *dirs, const char *local_path)
     if (want > s->part_gpus) want = s->part_gpus;
     if (want > UI_MAX_SIM_GPUS) {
         want = UI_MAX_SIM_GPUS;
-        snprintf(s->notice, sizeof s->notice, _("the simulation runs on the first %d GPUs; the full machine is extrapolated"),
-                 UI_MAX_SIM_GPUS);
+        size_t used = strlen(s->notice);
+        snprintf(s->notice + used, sizeof s->notice - used, _("%sthe simulation runs on the first %d GPUs; the full machine is extrapolated"),
+                 used ? "; " : "", UI_MAX_SIM_GPUS);
     }
     pl.gpus = (int)(want / per * per);
     if (pl.gpus < per) {
