@@ -127,9 +127,9 @@ tm_plan tm_plan_default(void)
 {
     tm_plan p = { 0 };
     p.gpus = 1, p.tp = 1, p.pp = 1, p.vpp = 1, p.cp = 1, p.dp = 1, p.gbs = 0, p.mbs = 1;
-    p.dp_overlap = 1;
     p.recompute = TM_RC_NONE;
     p.prec = PLAT_BF16;
+    tm_stack_apply(0, &p);                              /* the default stack's overlap and attention kernel */
     return p;
 }
 

@@ -74,6 +74,7 @@ typedef struct tm_stack {
                                  * inside the node (Megatron-LM); else every rank sends the whole activation */
     int zero3_prefetch;         /* ZeRO-3 gathers the next layer's parameters during compute; else each gather waits */
     int tp_overlap;             /* tensor-parallel collectives overlapped with the layer's matrix multiplies */
+    int flash;                  /* its attention kernel is FlashAttention (the plan's default; else fused softmax) */
     double matmul;              /* fraction of the achievable matrix-multiply rate (the accelerator's MAMF x the
                                  * shape's tile and wave quantisation) that the stack's training step sustains:
                                  * fitted on calibration runs (usine validate --fit), never on validation runs */
@@ -82,7 +83,7 @@ typedef struct tm_stack {
 } tm_stack;
 const tm_stack *tm_stacks(int *count);                  /* [0] is the default */
 int tm_stack_find(const char *id);                      /* index, or -1 */
-void tm_stack_apply(int stack, tm_plan *pl);            /* pl->stack and the stack's defaults (dp_overlap) */
+void tm_stack_apply(int stack, tm_plan *pl);            /* pl->stack and the stack's defaults (dp_overlap, flash) */
 
 /* Seconds of one step, by kind. exposed_* is what the critical path waits for. */
 typedef struct tm_breakdown {
@@ -179,7 +180,7 @@ double tm_model_params(const tm_model *m);              /* total parameters */
 int tm_model_check(const tm_model *m, const tm_names *names, char *err, size_t err_size); /* 0, or -1 and why */
 
 /* Plans. */
-tm_plan tm_plan_default(void);                          /* bf16, 1F1B, no recomputation, overlap on */
+tm_plan tm_plan_default(void);                          /* bf16, 1F1B, no recomputation, the default stack's overlap and FlashAttention */
 const char *tm_recompute_name(tm_recompute r);
 int tm_recompute_from_name(const char *s);              /* tm_recompute, or -1 */
 

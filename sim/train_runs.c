@@ -117,7 +117,8 @@ static int read_row(char **f, int nf, const int *idx, const sources *src, const 
     pl->mbs = v[MBS] > 0 ? (int)v[MBS] : 1, r->mbs_given = v[MBS] > 0;
     pl->vpp = v[VPP] > 0 ? (int)v[VPP] : 1, r->vpp_given = v[VPP] > 0;
     pl->zero = (int)v[ZERO];
-    pl->seq_parallel = v[SEQ_PARALLEL] == 1, pl->flash = v[FLASH] == 1;
+    pl->seq_parallel = v[SEQ_PARALLEL] == 1;
+    if (v[FLASH] >= 0) pl->flash = (int)v[FLASH];      /* blank: the stack's attention kernel */
     pl->prec = *t[PREC] ? plat_prec_from_name(t[PREC]) : PLAT_FP16;
     if (pl->prec < 0) {
         snprintf(err, n, _("%s:%d: unknown precision '%s' (fp32, tf32, fp16, bf16 or fp8)"), path, lineno, t[PREC]);

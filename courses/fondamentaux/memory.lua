@@ -14,7 +14,7 @@ local gpus = {
   { p = jz, id = "h100", prec = "bf16" },
   { p = jz, id = "v100", prec = "fp16" },                         -- 32 GB, no bf16
   { p = usine.platform("jupiter"), id = "booster", prec = "bf16" }, -- GH200, 96 GB
-  { p = usine.platform("frontier"), id = "mi250x", prec = "bf16" }, -- 128 GB
+  { p = usine.platform("frontier"), id = "mi250x", prec = "bf16" }, -- one GCD of an MI250X, 64 GB
   { p = usine.platform("alice-recoque"), id = "gpu", prec = "bf16" }, -- MI430X, 432 GB
 }
 
@@ -72,7 +72,7 @@ for _, g in ipairs(gpus) do
   local part = g.p:partition(g.id)
   local gb = part.accelerator.memory_gb
   for _, id in ipairs(usine.models()) do
-    local r = predict { platform = g.p, partition = g.id, model = id, precision = g.prec }
+    local r = predict { platform = g.p, partition = g.id, model = id, precision = g.prec, flash = false }
     local m = r.memory
     local infer_b = 2 * usine.params(id) + m.runtime_gib * GIB
     local cap_b = gb * 1e9

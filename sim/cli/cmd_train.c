@@ -21,7 +21,7 @@ static void train_usage(FILE *out, const char *cmd)
                    "        --gpus N --gbs B [--tp T] [--pp P] [--vpp V] [--cp C] [--mbs M] [--zero 0-3]\n"
                    "        [--first-stage-layers N] [--last-stage-layers N] [--nodes N]\n"
                    "        [--seq-parallel] [--recompute none|selective|full] [--precision fp32|tf32|fp16|bf16|fp8]\n"
-                   "        [--flash] [--no-overlap] [--stack NAME] [--tokens N] [--json]%s\n"),
+                   "        [--flash|--no-flash] [--no-overlap] [--stack NAME] [--tokens N] [--json]%s\n"),
             cmd, !strcmp(cmd, "predict") ? " [--explain]" : "");
     if (!strcmp(cmd, "plan"))
         fprintf(out, "%s", _("        [--top K]   (tp, pp, vpp, mbs, zero and recompute are searched, unless given)\n"));
@@ -104,13 +104,14 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
     }
     ints[NFIELDS].name = "--top", ints[NFIELDS].slot = &o->top, ints[NFIELDS].min = 1, ints[NFIELDS].max = 100000;
     long gbs = 0;
-    int no_overlap = 0;
+    int no_overlap = 0, flash = -1;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { train_usage(stdout, cmd); return CLI_OK; }
         if (!strcmp(a, "--json")) { o->json = 1; continue; }
         if (!strcmp(a, "--seq-parallel")) { o->plan.seq_parallel = 1; continue; }
-        if (!strcmp(a, "--flash")) { o->plan.flash = 1; continue; }
+        if (!strcmp(a, "--flash")) { flash = 1; continue; }
+        if (!strcmp(a, "--no-flash")) { flash = 0; continue; }
         if (!strcmp(a, "--no-overlap")) { no_overlap = 1; continue; }
         if (!strcmp(a, "--explain") && !strcmp(cmd, "predict")) { o->explain = 1; continue; }
         if (i + 1 >= argc || strncmp(a, "--", 2)) {
@@ -180,6 +181,7 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
     }
     o->plan.gbs = gbs;
     if (no_overlap) o->plan.dp_overlap = 0;
+    if (flash >= 0) o->plan.flash = flash;             /* else the stack's attention kernel */
     if (model) {
         const tm_model *m = tm_model_preset(model);
         if (!m) {
