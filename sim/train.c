@@ -734,11 +734,12 @@ static void predict_flops(const tm_ctx *c, const tm_model *m, const tm_plan *pl,
 /* Memory per GPU (Korthikanti et al. 2022 for the activations, generalised to GQA and SwiGLU).
  * Per layer and micro-batch, in units of sbh bytes for 2-byte elements (their section 4.1): what
  * sequence parallelism splits (the two norms' inputs 4, the attention's and the MLP's inputs 2 + 2,
- * the two dropout masks 1 + 1: 10) and what tensor parallelism splits (Q and K 4, V 2, the output
- * projection's input 2: 8 for multi-head attention, Q 2 + K and V 4 kv/heads + 2 with grouped
- * queries; the MLP's 16 for GeLU with ffn = 4h, 6 ffn/h for SwiGLU), with 5 a s / h for the scores
- * unless FlashAttention or selective recomputation drops them: 34 + 5 a s / h for GPT-3, as the
- * paper's equation (1). Under 1F1B, stage st holds min(micro-batches, pp - st) micro-batches in
+ * the two dropout masks 1 + 1: 10) and what tensor parallelism splits (Q 2, K and V 4 kv/heads, the
+ * output projection's input 2, and 2 more that the model counts on purpose, a little more
+ * generously than the paper's 8 for the attention, as the course on memory says; the MLP's 16 for
+ * GeLU with ffn = 4h, 6 ffn/h for SwiGLU), with 5 a s / h for the scores unless FlashAttention or
+ * selective recomputation drops them: 36 + 5 a s / h for GPT-3 where the paper's equation (1) has
+ * 34 + 5 a s / h. Under 1F1B, stage st holds min(micro-batches, pp - st) micro-batches in
  * flight (the first stage pp of them; their section 4.2.2), interleaving (1 + (pp - 1) / (pp vpp))
  * times that; the busiest stage sets the figure. The estimate is stated with a margin of
  * TM_MEMORY_MARGIN of the total: over the capacity by less than that, the plan is at the limit. */
@@ -753,7 +754,7 @@ static void predict_memory(const tm_ctx *c, const tm_model *m, const tm_plan *pl
     M->optimizer_gib = P_gpu * x->opt_B / (pl->zero >= 1 ? dp : 1) / GIB;
     double sbh = T * m->hidden * (e / 2);               /* the paper's unit is for 2-byte elements */
     double kvr = (double)m->kv_heads / m->heads;
-    double split = 2 + 4 * kvr + 2 + (m->gated ? 6.0 : 4.0) * m->ffn / m->hidden; /* Q, K and V, attention out, MLP */
+    double split = 4 + 4 * kvr + 2 + (m->gated ? 6.0 : 4.0) * m->ffn / m->hidden; /* Q, K, V, attention out, MLP */
     double scores = pl->flash || pl->recompute != TM_RC_NONE ? 0 : 5.0 * m->heads * m->seq / m->hidden;
     double repl = 10;                                   /* norms' inputs, dropout masks, layer inputs */
     double per_layer_full = sbh * ((pl->seq_parallel ? repl / tp : repl) + (split + scores) / tp);
