@@ -25,7 +25,10 @@
  *   - collectives with the alpha-beta closed forms of coll.h, alpha and bandwidth measured on the
  *     network of net.h between the GPUs the placement puts in each group (ranks: tensor fastest,
  *     then context, data, pipeline; tensor parallelism inside a node), the node's NICs shared by
- *     its GPUs when they all communicate at once.
+ *     its GPUs when they all communicate at once;
+ *   - memory per GPU: weights, gradients, Adam's state (sharded by ZeRO), the activations of the
+ *     busiest stage (Korthikanti et al. 2022) and runtime, stated with a margin of TM_MEMORY_MARGIN
+ *     (fits, at the limit, does not fit: tm_memory).
  * Efficiency constants come from the platform file (accelerator and network), never from a model
  * or a named run. Units are in the names: _s seconds, _B bytes, _gib GiB. */
 #ifndef USINE_TRAIN_H

@@ -549,6 +549,9 @@ static void check_result(lua_State *L, const tm_result *r)
     };
     for (size_t i = 0; i < sizeof f / sizeof *f; i++) near(num(L, "r.%s", f[i].k), f[i].v, 0, f[i].k);
     assert_int_equal(boolean(L, "r.memory.fits"), r->mem.fits);
+    assert_int_equal(boolean(L, "r.memory.at_limit"), r->mem.at_limit);
+    assert_int_equal(boolean(L, "r.at_memory_limit"), r->mem.at_limit);
+    near(num(L, "r.memory.margin_gib"), r->mem.margin_gib, 0, "memory.margin_gib");
 }
 
 static void predict_c(const char *platform, int part, const tm_model *m, const tm_plan *pl_in, double tokens, tm_result *r)
@@ -587,6 +590,14 @@ static void test_predict_matches_tm_predict(void **state)
            "dp_overlap = false, recompute = 'selective', precision = 'fp16', tokens = 300e9}");
     check_result(L, &r);
     assert_true(r.wall_time_s > 0 && r.goodput > 0);
+    /* at the memory limit: Llama 3 405B, tp 8 and pp 16 on 80 GB H100, a prediction that says so */
+    pl = tm_plan_default();
+    pl.gpus = 4096, pl.gbs = 512, pl.tp = 8, pl.pp = 16, pl.zero = 1, pl.seq_parallel = 1, pl.flash = 1;
+    predict_c("eos", 0, tm_model_preset("llama3-405b"), &pl, 0, &r);
+    assert_true(r.mem.at_limit);
+    run(L, "r = usine0.predict{platform = 'eos', model = 'llama3-405b', gpus = 4096, gbs = 512, tp = 8, pp = 16, zero = 1, "
+           "seq_parallel = true, flash = true}");
+    check_result(L, &r);
     /* a model given as a table, integers given as floats */
     tm_model m = { "mine", "Mine", 24, 2048, 16, 4, 5632, 32000, 4096, 1, 0, 0 };
     pl = tm_plan_default();

@@ -556,7 +556,7 @@ int cmd_plan(int argc, char **argv)
         cli_print_json(j);
     } else {
         char a[64], b[64], d[64], e[64];
-        printf(_("%s on %s GPUs of %s/%s, global batch %ld: %s plans evaluated, %s fit in memory (%s)\n"),
+        printf(_("%s on %s GPUs of %s/%s, global batch %ld: %s plans evaluated, %s fit in memory or are at its limit (%s)\n"),
                o.model.name, app_num(a, sizeof a, o.plan.gpus, 0), p->id, p->partitions[part].id, o.plan.gbs,
                app_num(b, sizeof b, (double)evaluated, 0), app_num(d, sizeof d, found, 0), app_time(e, sizeof e, wall));
         print_what_if(&o, p, part);
