@@ -1,7 +1,8 @@
 /* lb_train.c: the training model in Lua: usine.predict (one plan, train.h's tm_predict),
  * usine.plan (every plan, tm_search) and usine.step (one step replayed by the discrete-event
  * simulator). The three read the same option table, with tm_plan_default() for what is not given;
- * plan leaves out what it searches (tp, pp, vpp, mbs, zero, recompute).
+ * plan searches what is not given (tp, pp, vpp, cp, mbs, zero, recompute, seq_parallel, flash,
+ * dp_overlap) and keeps what is, as `usine plan` does.
  *
  * The C objects (tm_ctx, net, ds) are created after every option has been read and destroyed
  * before any result is pushed, so an error raised in between never leaks them. */
@@ -80,14 +81,20 @@ static void read_opts(lua_State *L, int kind, train_in *in)
     if (kind == KIND_PLAN) {
         in->top = (int)lb_int(L, &t, "top", 0, 10, 1, PLAN_MAX_TOP);
         /* the knobs given are fixed, the others searched */
-        static const tm_field knobs[] = { TM_TP, TM_PP, TM_VPP, TM_MBS, TM_ZERO, TM_FIRST_LAYERS, TM_LAST_LAYERS };
+        static const tm_field knobs[] = { TM_TP, TM_PP, TM_VPP, TM_CP, TM_MBS, TM_ZERO, TM_FIRST_LAYERS, TM_LAST_LAYERS };
         for (size_t k = 0; k < sizeof knobs / sizeof *knobs; k++) {
             int given = lb_get(L, &t, tm_limit_of(knobs[k])->name) != LUA_TNIL;
             lua_pop(L, 1);
             if (given) in->fixed |= TM_FIX(knobs[k]);
         }
-        if (lb_get(L, &t, "recompute") != LUA_TNIL) in->fixed |= TM_FIX_RECOMPUTE;
-        lua_pop(L, 1);
+        static const struct { const char *key; unsigned bit; } switches[] = {
+            { "recompute", TM_FIX_RECOMPUTE }, { "seq_parallel", TM_FIX_SEQ_PARALLEL }, { "flash", TM_FIX_FLASH },
+            { "dp_overlap", TM_FIX_OVERLAP },
+        };
+        for (size_t k = 0; k < sizeof switches / sizeof *switches; k++) {
+            if (lb_get(L, &t, switches[k].key) != LUA_TNIL) in->fixed |= switches[k].bit;
+            lua_pop(L, 1);
+        }
     }
     if (kind == KIND_PLAN && !in->fixed) return;
     pl->tp = (int)plan_int(L, &t, TM_TP, 0, pl->tp);
@@ -167,6 +174,10 @@ int lb_usine_plan(lua_State *L)
     long evaluated = 0;
     tm_ctx *c = tm_ctx_create(in.p, in.part, in.pl.gpus, err, sizeof err);
     if (!c) return lb_raise(L, err);
+    if (tm_search_check(c, &in.m, &in.pl, in.fixed, err, sizeof err) != 0) {   /* a knob given that no plan can have */
+        tm_ctx_destroy(c);
+        return lb_raise(L, err);
+    }
     int found = tm_search_fixed(c, &in.m, &in.pl, in.fixed, best, in.top, &evaluated);
     tm_ctx_destroy(c);
     int shown = found < in.top ? found : in.top;
@@ -177,14 +188,20 @@ int lb_usine_plan(lua_State *L)
     for (int i = 0; i < shown; i++) {
         const tm_plan *pl = &best[i].plan;
         const tm_result *r = &best[i].r;
-        lua_createtable(L, 0, 11);
+        lua_createtable(L, 0, 19);
         lb_setint(L, "tp", pl->tp);
         lb_setint(L, "pp", pl->pp);
         lb_setint(L, "vpp", pl->vpp);
+        lb_setint(L, "cp", pl->cp);
         lb_setint(L, "dp", r->dp);
         lb_setint(L, "mbs", pl->mbs);
         lb_setint(L, "zero", pl->zero);
         lb_setstr(L, "recompute", tm_recompute_name(pl->recompute));
+        lb_setbool(L, "seq_parallel", pl->seq_parallel);
+        lb_setbool(L, "flash", pl->flash);
+        lb_setbool(L, "dp_overlap", pl->dp_overlap);
+        lb_setbool(L, "fits", r->mem.fits);
+        lb_setbool(L, "at_limit", r->mem.at_limit);
         lb_setnum(L, "step_time_s", r->step_s);           /* the names of usine.predict and --json */
         lb_setnum(L, "mfu", r->mfu);
         lb_setnum(L, "tokens_per_s", r->tokens_per_s);

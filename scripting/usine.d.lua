@@ -218,6 +218,8 @@ function usine.params(model) end
 ---@field capacity_gib number One GPU's memory (GiB).
 ---@field total_gib number All of the above but capacity (GiB).
 ---@field fits boolean Total_gib fits in capacity_gib.
+---@field margin_gib number The memory model's stated uncertainty, +/-10 % of total_gib (GiB).
+---@field at_limit boolean Over capacity_gib by less than margin_gib: may not fit (fits is false).
 ---@field grads_gib number Legacy name of gradients_gib (GiB).
 
 ---@class usine.prediction
@@ -237,6 +239,7 @@ function usine.params(model) end
 ---@field hfu number Hardware FLOPs utilisation, 0-1.
 ---@field memory_per_gpu_gib number Memory one GPU needs (memory.total_gib) (GiB).
 ---@field fits boolean The plan fits in memory (memory.fits).
+---@field at_memory_limit boolean The plan may not fit: over the memory by less than the margin (memory.at_limit).
 ---@field tokens number Tokens of the run (0: one step).
 ---@field steps number Steps of the run.
 ---@field time_to_train_s number The run without failures (s).
@@ -278,7 +281,7 @@ function usine.predict(opts) end
 ---@field dp_overlap boolean?
 ---@field precision usine.precision?
 ---@field top integer? Plans returned, 1-100 (default 10).
----@field tp integer? Fixed; the search tries the others (and likewise pp, vpp, mbs, zero, recompute, first_layers, last_layers).
+---@field tp integer? Fixed; the search tries the others (and likewise pp, vpp, cp, mbs, zero, recompute, seq_parallel, flash, dp_overlap, first_layers, last_layers).
 ---@field pp integer?
 ---@field vpp integer?
 ---@field mbs integer?
@@ -295,6 +298,12 @@ function usine.predict(opts) end
 ---@field mbs integer
 ---@field zero integer
 ---@field recompute usine.recompute
+---@field cp integer
+---@field seq_parallel boolean
+---@field flash boolean
+---@field dp_overlap boolean
+---@field fits boolean The plan fits in memory.
+---@field at_limit boolean Over the memory by less than the model's margin: may not fit.
 ---@field step_time_s number One optimizer step (s).
 ---@field mfu number Model FLOPs utilisation, 0-1.
 ---@field tokens_per_s number Training throughput, whole job (1/s).
@@ -302,7 +311,7 @@ function usine.predict(opts) end
 ---@field step_s number Legacy name of step_time_s (s).
 ---@field memory_gib number Legacy name of memory_per_gpu_gib (GiB).
 
----Search every plan (tp, pp, vpp, mbs, zero, recompute) that fits, fastest first.
+---Search every plan that fits or is at the memory limit, fastest first: tp, pp, vpp, cp (sequences of 8192 tokens or more), mbs, zero, recompute, seq_parallel, flash and dp_overlap, each kept as given when given.
 ---@param opts usine.plan_options
 ---@return {count: integer, evaluated: integer, plans: usine.ranked_plan[]}
 function usine.plan(opts) end

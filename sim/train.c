@@ -876,8 +876,19 @@ static void predict_flops(const tm_ctx *c, const tm_model *m, const tm_plan *pl,
     r->hfu = r->hardware_tflops_per_gpu / r->peak_tflops;
 }
 
-/* Memory per GPU (Korthikanti et al. 2022 for the activations, generalised to GQA and SwiGLU). */
-static void predict_memory(const tm_ctx *c, const tm_model *m, const tm_plan *pl, pred *x, tm_result *r)
+/* Memory per GPU (Korthikanti et al. 2022 for the activations, generalised to GQA and SwiGLU).
+ * Per layer and micro-batch, in units of sbh bytes for 2-byte elements (their section 4.1): what
+ * sequence parallelism splits (the two norms' inputs 4, the attention's and the MLP's inputs 2 + 2,
+ * the two dropout masks 1 + 1: 10) and what tensor parallelism splits (Q 2, K and V 4 kv/heads, the
+ * output projection's input 2, and 2 more that the model counts on purpose, a little more
+ * generously than the paper's 8 for the attention, as the course on memory says; the MLP's 16 for
+ * GeLU with ffn = 4h, 6 ffn/h for SwiGLU), with 5 a s / h for the scores unless FlashAttention or
+ * selective recomputation drops them: 36 + 5 a s / h for GPT-3 where the paper's equation (1) has
+ * 34 + 5 a s / h. Under 1F1B, stage st holds min(micro-batches, pp - st) micro-batches in
+ * flight (the first stage pp of them; their section 4.2.2), interleaving (1 + (pp - 1) / (pp vpp))
+ * times that; the busiest stage sets the figure. The estimate is stated with a margin of
+ * TM_MEMORY_MARGIN of the total: over the capacity by less than that, the plan is at the limit. */
+static void predict_memory(const tm_ctx *c, const tm_model *m, const tm_plan *pl, pred *x, const stage_split *sp, tm_result *r)
 {
     tm_memory *M = &r->mem;
     int dp = x->dp, tp = x->tp, pp = x->pp, v = x->v;
@@ -893,8 +904,12 @@ static void predict_memory(const tm_ctx *c, const tm_model *m, const tm_plan *pl
     double repl = 10;                                   /* norms' inputs, dropout masks, layer inputs */
     double per_layer_full = sbh * ((pl->seq_parallel ? repl / tp : repl) + (split + scores) / tp);
     double per_layer_keep = pl->recompute == TM_RC_FULL ? 2 * sbh / (pl->seq_parallel ? tp : 1) : per_layer_full;
-    double inflight = pp > 1 ? fmin((double)x->mb, (double)pp) * (v > 1 ? 1 + (double)(pp - 1) / (pp * v) : 1) : 1;
-    double act = per_layer_keep * x->n_max * inflight;   /* the stage with the most layers */
+    double interleave = pp > 1 && v > 1 ? 1 + (double)(pp - 1) / (pp * v) : 1, held = 0;
+    for (int st = 0; st < pp; st++) {
+        double inflight = fmin((double)x->mb, (double)(pp - st)) * interleave;
+        held = fmax(held, stage_of(sp, st) * inflight);
+    }
+    double act = per_layer_keep * held;                 /* layer-micro-batches of the busiest stage */
     if (pl->recompute == TM_RC_FULL) act += per_layer_full;          /* the layer being recomputed */
     act += T * (double)m->vocab / tp * 4;                             /* fp32 logits on the last stage */
     M->activations_gib = act / GIB;
@@ -902,8 +917,12 @@ static void predict_memory(const tm_ctx *c, const tm_model *m, const tm_plan *pl
     M->runtime_gib = 2;                                /* CUDA/HIP context, communication buffers, fragmentation */
     M->total_gib = M->weights_gib + M->grads_gib + M->optimizer_gib + M->activations_gib + M->buffers_gib + M->runtime_gib;
     M->capacity_gib = c->acc->memory_gb * 1e9 / GIB;
+    M->margin_gib = TM_MEMORY_MARGIN * M->total_gib;
     M->fits = M->total_gib <= M->capacity_gib;
+    M->at_limit = !M->fits && M->total_gib - M->margin_gib <= M->capacity_gib;
 }
+
+int tm_memory_may_fit(const tm_memory *m) { return m->fits || m->at_limit; }
 
 /* The job: power, the run of `tokens` tokens, reliability (Young/Daly), energy, carbon, cost. */
 static void predict_job(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const pred *x, double tokens, tm_result *r)
@@ -995,7 +1014,7 @@ static int predict(const tm_ctx *c, const tm_model *m, const tm_plan *plan_in, d
         SAY(ex, "total", _("step"), r->step_s, "%s", _("the sum of the step's terms above"));
     }
     predict_flops(c, m, pl, &x, r);
-    predict_memory(c, m, pl, &x, r);
+    predict_memory(c, m, pl, &x, &sp, r);
     predict_job(c, m, pl, &x, tokens, r);
     return 0;
 }
@@ -1023,28 +1042,37 @@ static int cmp_ranked(const void *a, const void *b)
     return 0;
 }
 
-/* Two plans that differ only in their recomputation and predict the same step and memory are one
- * row for a user: recomputing nothing more (selective with FlashAttention, which keeps no scores)
- * changes nothing. The search tries none first, so the row kept is the one that does least. */
+/* Two plans of the same shape (tp, pp, vpp, cp, mbs, ZeRO, stages) that predict the same step and
+ * memory are one row for a user: what else differs (recomputing nothing more, an overlap with
+ * nothing to hide) changes nothing. The search tries the knob that does least first, and the row
+ * kept is the first inserted. */
 static int same_row(const tm_ranked *a, const tm_plan *pl, const tm_result *r)
 {
     const tm_plan *q = &a->plan;
-    return q->tp == pl->tp && q->pp == pl->pp && q->vpp == pl->vpp && q->mbs == pl->mbs && q->zero == pl->zero &&
-           q->first_layers == pl->first_layers && q->last_layers == pl->last_layers && a->r.step_s == r->step_s &&
-           a->r.mem.total_gib == r->mem.total_gib;
+    return q->tp == pl->tp && q->pp == pl->pp && q->vpp == pl->vpp && q->cp == pl->cp && q->mbs == pl->mbs &&
+           q->zero == pl->zero && q->first_layers == pl->first_layers && q->last_layers == pl->last_layers &&
+           a->r.step_s == r->step_s && a->r.mem.total_gib == r->mem.total_gib;
 }
 
-/* Insert into out[0..*kept), fastest first, keeping at most max entries. */
-static void insert_ranked(tm_ranked *out, int *kept, int max, const tm_plan *pl, const tm_result *r)
+/* Insert into out[0..*kept), sorted by cmp_ranked, keeping at most max entries. Rows that compare
+ * equal sit together, so only that run is looked at for a same row. 0: merged into a row kept. */
+static int insert_ranked(tm_ranked *out, int *kept, int max, const tm_plan *pl, const tm_result *r)
 {
-    for (int i = 0; i < *kept; i++)
-        if (same_row(&out[i], pl, r)) return;
     tm_ranked item = { *pl, *r };
-    int i = *kept < max ? (*kept)++ : max;
-    if (i == max && cmp_ranked(&item, &out[max - 1]) >= 0) return;
-    if (i == max) i = max - 1;
-    while (i > 0 && cmp_ranked(&item, &out[i - 1]) < 0) out[i] = out[i - 1], i--;
-    out[i] = item;
+    int lo = 0, hi = *kept;                             /* first entry not before item */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (cmp_ranked(&out[mid], &item) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    for (int i = lo; i < *kept && cmp_ranked(&out[i], &item) == 0; i++)
+        if (same_row(&out[i], pl, r)) return 0;
+    while (lo < *kept && cmp_ranked(&out[lo], &item) == 0) lo++;   /* after its equals: first tried first */
+    if (lo >= max) return 1;
+    int last = *kept < max ? (*kept)++ : max - 1;
+    memmove(&out[lo + 1], &out[lo], (size_t)(last - lo) * sizeof *out);
+    out[lo] = item;
+    return 1;
 }
 
 /* The values the search tries for one knob: the base plan's alone when it is fixed. */
@@ -1058,60 +1086,183 @@ static int knob(unsigned fixed, unsigned bit, int base_value, const int *all, in
     return nall;
 }
 
-int tm_search(const tm_ctx *c, const tm_model *m, const tm_plan *base, tm_ranked *out, int max_out, long *evaluated)
+enum { KNOB_MAX = 64 };
+
+/* Tensor parallelism: every divisor of a node's GPUs that the heads allow (tm_plan_check's rule). */
+static int knob_tp(const tm_ctx *c, const tm_model *m, int *out)
 {
-    return tm_search_fixed(c, m, base, 0, out, max_out, evaluated);
+    int n = 0;
+    for (int tp = 1; tp <= c->gpn && n < KNOB_MAX; tp++)
+        if (c->gpn % tp == 0 && m->heads % tp == 0 && (m->kv_heads % tp == 0 || tp % m->kv_heads == 0)) out[n++] = tp;
+    return n;
+}
+
+/* Context parallelism: 1, and for long sequences the powers of two that the sequence allows with
+ * at least TM_SEARCH_CP_CHUNK tokens per rank. */
+static int knob_cp(const tm_model *m, int gpus, int *out)
+{
+    int n = 0;
+    out[n++] = 1;
+    if (m->seq < TM_SEARCH_CP_SEQ) return n;
+    for (int cp = 2; cp <= gpus && m->seq / cp >= TM_SEARCH_CP_CHUNK && n < KNOB_MAX; cp *= 2)
+        if (m->seq % (2 * cp) == 0 && gpus % cp == 0) out[n++] = cp;
+    return n;
+}
+
+static int gcd(int a, int b)
+{
+    while (b) {
+        int t = a % b;
+        a = b, b = t;
+    }
+    return a;
+}
+
+/* Interleaving: every vpp that divides each stage's layers (1 alone without a pipeline). */
+static int knob_vpp(const tm_model *m, const tm_plan *pl, int *stages, int *out)
+{
+    int n = 0;
+    out[n++] = 1;
+    char err[256];
+    if (pl->pp < 2 || tm_stage_layers(m, pl, stages, NULL, err, sizeof err) != 0) return n;
+    int g = 0;
+    for (int st = 0; st < pl->pp; st++) g = gcd(g, stages[st]);
+    for (int v = 2; v <= g && n < KNOB_MAX; v++)
+        if (g % v == 0) out[n++] = v;
+    return n;
+}
+
+/* One search, and what it has kept so far. */
+typedef struct search {
+    const tm_ctx *c;
+    const tm_model *m;
+    unsigned fixed;
+    tm_ranked *out;
+    int max_out, kept, found;
+    long evals;
+} search;
+
+/* Predict one candidate and rank it: -1 invalid, 0 over the memory, 1 kept (or merged). */
+static int try_plan(search *s, tm_plan *pl)
+{
+    char err[512];
+    tm_result r;
+    if (tm_predict(s->c, s->m, pl, 0, &r, err, sizeof err) != 0) return -1;
+    s->evals++;
+    if (s->fixed & TM_FIT_SURE ? !r.mem.fits : !tm_memory_may_fit(&r.mem)) return 0;
+    pl->dp = r.dp;
+    s->found += s->max_out > 0 ? insert_ranked(s->out, &s->kept, s->max_out, pl, &r) : 1;
+    return 1;
+}
+
+/* The micro-batch last, in powers of two: a larger one needs more memory and divides the batch
+ * only when the smaller did, so the first that is over or does not divide ends the row. */
+static void try_mbs(search *s, const tm_plan *base, tm_plan *pl)
+{
+    if (s->fixed & TM_FIX(TM_MBS)) {
+        try_plan(s, pl);
+        return;
+    }
+    for (int mbs = 1; mbs <= tm_limit_of(TM_MBS)->max; mbs *= 2) {
+        long per = (long)pl->dp * mbs;
+        if (per > base->gbs || base->gbs % per) break;
+        pl->mbs = mbs;
+        if (try_plan(s, pl) == 0) break;
+    }
+}
+
+/* Every choice that does not change the plan's shape, for one (tp, cp, pp, vpp). */
+static void try_knobs(search *s, const tm_plan *base, tm_plan pl)
+{
+    unsigned fx = s->fixed;
+    int zeros[4], rcs[3], sps[2], flashes[2], ovs[2];
+    int nzero = knob(fx, TM_FIX(TM_ZERO), base->zero, (const int[]){ 0, 1, 2, 3 }, pl.dp > 1 ? (pl.pp > 1 ? 2 : 4) : 1, zeros);
+    int nrc = knob(fx, TM_FIX_RECOMPUTE, (int)base->recompute, (const int[]){ TM_RC_NONE, TM_RC_SELECTIVE, TM_RC_FULL }, 3, rcs);
+    int nsp = knob(fx, TM_FIX_SEQ_PARALLEL, base->seq_parallel, (const int[]){ 0, 1 }, pl.tp > 1 ? 2 : 1, sps);
+    int nfl = knob(fx, TM_FIX_FLASH, base->flash, (const int[]){ 0, 1 }, 2, flashes);
+    int nov = knob(fx | (pl.dp > 1 ? 0 : TM_FIX_OVERLAP), TM_FIX_OVERLAP, base->dp_overlap, (const int[]){ 1, 0 }, 2, ovs);
+    for (int zi = 0; zi < nzero; zi++)
+        for (int ri = 0; ri < nrc; ri++)
+            for (int si = 0; si < nsp; si++)
+                for (int fi = 0; fi < nfl; fi++)
+                    for (int oi = 0; oi < nov; oi++) {
+                        pl.zero = zeros[zi], pl.recompute = (tm_recompute)rcs[ri], pl.seq_parallel = sps[si];
+                        pl.flash = flashes[fi], pl.dp_overlap = ovs[oi];
+                        try_mbs(s, base, &pl);
+                    }
 }
 
 int tm_search_fixed(const tm_ctx *c, const tm_model *m, const tm_plan *base, unsigned fixed, tm_ranked *out, int max_out,
                     long *evaluated)
 {
-    long evals = 0;
-    int found = 0, kept = 0;
-    char err[512];
-    enum { MAXV = 64 };
-    int tps[MAXV], ntp = 0, mbss[MAXV], vpps[MAXV], zeros[MAXV], rcs[MAXV];
-    for (int tp = 1; tp <= c->gpn && ntp < MAXV; tp *= 2) tps[ntp++] = tp;
-    ntp = knob(fixed, TM_FIX(TM_TP), base->tp, tps, ntp, tps);
-    int nmbs = knob(fixed, TM_FIX(TM_MBS), base->mbs, (const int[]){ 1, 2, 4, 8, 16, 32, 64 }, 7, mbss);
-    int nvpp = knob(fixed, TM_FIX(TM_VPP), base->vpp, (const int[]){ 1, 2, 4, 8 }, 4, vpps);
-    int nzero = knob(fixed, TM_FIX(TM_ZERO), base->zero, (const int[]){ 0, 1, 2, 3 }, 4, zeros);
-    int nrc = knob(fixed, TM_FIX_RECOMPUTE, (int)base->recompute, (const int[]){ 0, 1, 2 }, 3, rcs);
+    search s = { .c = c, .m = m, .fixed = fixed, .out = out, .max_out = max_out };
+    int tps[KNOB_MAX], cps[KNOB_MAX], vpps[KNOB_MAX];
+    int ntp = fixed & TM_FIX(TM_TP) ? (tps[0] = base->tp, 1) : knob_tp(c, m, tps);
+    int ncp = fixed & TM_FIX(TM_CP) ? (cps[0] = base->cp, 1) : knob_cp(m, base->gpus, cps);
     int pp_lo = fixed & TM_FIX(TM_PP) ? base->pp : 1, pp_hi = fixed & TM_FIX(TM_PP) ? base->pp : m->layers;
-    for (int ti = 0; ti < ntp; ti++) {
-        int tp = tps[ti];
-        for (int pp = pp_lo; pp <= pp_hi; pp++) {
-            /* every pp that divides the GPUs: a pp that does not divide the layers splits them by the
-             * stage rule (tm_stage_layers), lighter at the ends */
-            long mp = (long)tp * pp * base->cp;
-            if (base->gpus % mp) continue;
-            int dp = (int)(base->gpus / mp);
-            for (int mi = 0; mi < nmbs; mi++) {
-                int mbs = mbss[mi];
-                if (base->gbs % ((long)dp * mbs)) continue;
+    int *stages = ut_malloc((size_t)(m->layers > base->pp ? m->layers : base->pp) * sizeof *stages);
+    for (int ti = 0; ti < ntp; ti++)
+        for (int ci = 0; ci < ncp; ci++)
+            for (int pp = pp_lo; pp <= pp_hi; pp++) {
+                /* every pp that divides the GPUs: a pp that does not divide the layers splits them by
+                 * the stage rule (tm_stage_layers), lighter at the ends */
+                long mp = (long)tps[ti] * pp * cps[ci];
+                if (mp < 1 || base->gpus % mp) continue;
+                tm_plan pl = *base;
+                pl.tp = tps[ti], pl.cp = cps[ci], pl.pp = pp, pl.dp = (int)(base->gpus / mp), pl.vpp = 1;
+                if (!(fixed & TM_FIX(TM_MBS))) pl.mbs = 1;
+                int nvpp = fixed & TM_FIX(TM_VPP) ? (vpps[0] = base->vpp, 1) : knob_vpp(m, &pl, stages, vpps);
                 for (int vi = 0; vi < nvpp; vi++) {
-                    int vpp = vpps[vi];
-                    if (vpp > 1 && (pp == 1 || m->layers % (pp * vpp))) continue;
-                    for (int zi = 0; zi < nzero; zi++) {
-                        int zero = zeros[zi];
-                        if (dp == 1 && zero > 0 && !(fixed & TM_FIX(TM_ZERO))) continue;
-                        for (int ri = 0; ri < nrc; ri++) {
-                            tm_plan pl = *base;
-                            pl.tp = tp, pl.pp = pp, pl.vpp = vpp, pl.mbs = mbs, pl.zero = zero;
-                            pl.recompute = (tm_recompute)rcs[ri];
-                            tm_result r;
-                            if (tm_predict(c, m, &pl, 0, &r, err, sizeof err) != 0) continue;
-                            evals++;
-                            if (!r.mem.fits) continue;
-                            found++;
-                            pl.dp = r.dp;
-                            if (max_out > 0) insert_ranked(out, &kept, max_out, &pl, &r);
-                        }
-                    }
+                    pl.vpp = vpps[vi];
+                    try_knobs(&s, base, pl);
                 }
             }
+    free(stages);
+    if (evaluated) *evaluated = s.evals;
+    return s.found;
+}
+
+int tm_search(const tm_ctx *c, const tm_model *m, const tm_plan *base, tm_ranked *out, int max_out, long *evaluated)
+{
+    unsigned kept = TM_FIX(TM_CP) | TM_FIX_SEQ_PARALLEL | TM_FIX_FLASH | TM_FIX_OVERLAP | TM_FIT_SURE;
+    return tm_search_fixed(c, m, base, kept, out, max_out, evaluated);
+}
+
+/* A probe: the fixed knobs as given, the others at values that every plan check accepts (1, no
+ * stages given, no interleaving unless pp is fixed too) and a batch that divides. */
+int tm_search_check(const tm_ctx *c, const tm_model *m, const tm_plan *base, unsigned fixed, char *err, size_t n)
+{
+    tm_plan pl = *base;
+    if (!(fixed & TM_FIX(TM_TP))) pl.tp = 1;
+    if (!(fixed & TM_FIX(TM_PP))) pl.pp = 1;
+    if (!(fixed & TM_FIX(TM_CP))) pl.cp = 1;
+    if (!(fixed & TM_FIX(TM_MBS))) pl.mbs = 1;
+    if (!(fixed & TM_FIX(TM_ZERO))) pl.zero = 0;
+    if (!(fixed & TM_FIX(TM_VPP)) || !(fixed & TM_FIX(TM_PP))) pl.vpp = 1;
+    if (!(fixed & TM_FIX(TM_PP))) pl.first_layers = pl.last_layers = 0;
+    if (!(fixed & TM_FIX(TM_FIRST_LAYERS))) pl.first_layers = 0;
+    if (!(fixed & TM_FIX(TM_LAST_LAYERS))) pl.last_layers = 0;
+    if ((fixed & TM_FIX(TM_VPP)) && !(fixed & TM_FIX(TM_PP)) && base->vpp > 1) {
+        /* interleaving asked, the pipeline searched: the first pp whose stages the vpp divides */
+        int *stages = ut_malloc((size_t)m->layers * sizeof *stages), found = 0;
+        for (int pp = 2; pp <= m->layers && !found; pp++) {
+            long mp = (long)pl.tp * pp * pl.cp;
+            pl.pp = pp;
+            if (mp < 1 || pl.gpus % mp || tm_stage_layers(m, &pl, stages, NULL, err, n) != 0) continue;
+            found = 1;
+            for (int st = 0; st < pp; st++) found &= stages[st] % base->vpp == 0;
         }
+        free(stages);
+        if (!found) {
+            snprintf(err, n, _("no pipeline on %d GPUs splits the %d layers into stages that %s %d divides"), pl.gpus,
+                     m->layers, field_name(c->names, TM_VPP), base->vpp);
+            return -1;
+        }
+        pl.vpp = base->vpp;
     }
-    if (evaluated) *evaluated = evals;
-    return found;
+    long mp = (long)pl.tp * pl.pp * pl.cp;
+    if (mp >= 1 && pl.gpus >= 1 && pl.gpus % mp == 0 && pl.mbs >= 1 && pl.pp >= 1)
+        pl.gbs = pl.gpus / mp * pl.mbs * pl.pp;
+    if (tm_model_check(m, c->names, err, n) != 0) return -1;
+    return tm_plan_check(c, m, &pl, err, n);
 }

@@ -25,7 +25,10 @@
  *   - collectives with the alpha-beta closed forms of coll.h, alpha and bandwidth measured on the
  *     network of net.h between the GPUs the placement puts in each group (ranks: tensor fastest,
  *     then context, data, pipeline; tensor parallelism inside a node), the node's NICs shared by
- *     its GPUs when they all communicate at once.
+ *     its GPUs when they all communicate at once;
+ *   - memory per GPU: weights, gradients, Adam's state (sharded by ZeRO), the activations of the
+ *     busiest stage (Korthikanti et al. 2022) and runtime, stated with a margin of TM_MEMORY_MARGIN
+ *     (fits, at the limit, does not fit: tm_memory).
  * Efficiency constants come from the platform file (accelerator and network), never from a model
  * or a named run. Units are in the names: _s seconds, _B bytes, _gib GiB. */
 #ifndef USINE_TRAIN_H
@@ -94,11 +97,20 @@ typedef struct tm_breakdown {
     double bubble_s, optimizer_s;
 } tm_breakdown;
 
+/* Memory per GPU. The estimate is stated with an uncertainty of TM_MEMORY_MARGIN of its total
+ * (margin_gib): the activations follow Korthikanti et al. 2022, but allocators, fragmentation and
+ * frameworks move a real run by several per cent either way. Three verdicts follow: fits (total
+ * within capacity), at the limit (over it, but by less than the margin: "may not fit", a prediction
+ * with a warning, as published runs that ran are) and does not fit (over by more). */
+#define TM_MEMORY_MARGIN 0.10
 typedef struct tm_memory {
     double weights_gib, grads_gib, optimizer_gib, activations_gib, buffers_gib, runtime_gib;
     double total_gib, capacity_gib;
-    int fits;
+    double margin_gib;          /* TM_MEMORY_MARGIN x total_gib */
+    int fits;                   /* total_gib <= capacity_gib */
+    int at_limit;               /* not fits, but total_gib - margin_gib <= capacity_gib */
 } tm_memory;
+int tm_memory_may_fit(const tm_memory *m);            /* 1: fits or at the limit (what plan keeps) */
 
 /* The pieces of a step the discrete-event simulator replays (per micro-batch, per GPU). A stage of n
  * layers (tm_stage_layers) computes n x f_layer_s forward and n x (b_layer_s + rc_layer_s) backward. */
@@ -208,7 +220,7 @@ int tm_stage_layers(const tm_model *m, const tm_plan *pl, int *out, const tm_nam
 const char *tm_stage_split_text(const tm_model *m, const tm_plan *pl, char *buf, size_t size);
 
 /* Is the plan valid for this model on this platform? 0, or -1 and a message that says why and
- * what would be valid. Memory is not checked here (see tm_result.mem.fits). */
+ * what would be valid. Memory is not checked here (see tm_result.mem). */
 int tm_plan_check(const tm_ctx *c, const tm_model *m, tm_plan *pl, char *err, size_t err_size);
 
 /* Predict. tokens > 0: a run of that many tokens. Returns 0, or -1 with a message (invalid plan). */
@@ -269,19 +281,46 @@ const tm_plan *tm_step_plan(const tm_step *s);          /* the plan as checked (
 struct tl *tm_step_timeline(const tm_step *s);          /* owned by the step */
 const net *tm_step_net(const tm_step *s);               /* the context's */
 
-/* Search every valid (tp, pp, vpp, dp, mbs, zero, recompute) for gpus and gbs, keeping the plans
- * that fit, fastest first. `base` gives the fixed choices (precision, flash, seq_parallel, cp,
- * overlap). Writes at most max_out plans; returns the number of valid plans that fit (may exceed
- * max_out), and the number evaluated in *evaluated. */
+/* Plan search. tm_search_fixed tries what a user would tune, keeps the plans that fit in memory or
+ * are at the limit (tm_memory_may_fit), fastest first (then least memory), and obeys what `fixed`
+ * says to take from `base` as given:
+ *   - tp: every divisor of a node's GPUs that the heads allow (tm_plan_check's rules);
+ *   - cp: 1, and for a sequence of TM_SEARCH_CP_SEQ tokens or more every power of two that divides
+ *     the GPUs and the sequence while each rank keeps TM_SEARCH_CP_CHUNK tokens or more;
+ *   - pp: every pp up to the layers that divides the GPUs (uneven stages by tm_stage_layers);
+ *   - vpp: every value that divides each stage's layers (interleaving needs pp > 1);
+ *   - mbs: powers of two, raised until the memory is over (it only grows with mbs) or the batch
+ *     no longer divides; zero 0-3 (more than 0 only with dp > 1); recompute none, selective, full;
+ *   - seq_parallel off and on (on only with tp > 1), flash off and on, the data-parallel overlap on
+ *     and off (only with dp > 1; otherwise the base's).
+ * Plans that predict the same step and memory and differ only in knobs that then do not matter
+ * (recomputation, overlap, sequence parallelism, FlashAttention) are one row: the first tried,
+ * which does least. Writes at most max_out rows; returns the number of rows that may fit (it may
+ * exceed max_out; min(returned, max_out) rows are written; twins beyond max_out can count twice),
+ * and the number evaluated (valid plans predicted) in *evaluated.
+ * `base` gives precision, gpus, gbs and the fixed values. */
 typedef struct tm_ranked { tm_plan plan; tm_result r; } tm_ranked;
-int tm_search(const tm_ctx *c, const tm_model *m, const tm_plan *base, tm_ranked *out, int max_out,
-              long *evaluated);
-/* The same with some knobs fixed to the base plan's values (TM_FIX of tp, pp, vpp, mbs, zero,
- * first_layers, last_layers, and TM_FIX_RECOMPUTE): what a user gave is obeyed, the rest searched. */
+#define TM_SEARCH_CP_SEQ 8192
+#define TM_SEARCH_CP_CHUNK 2048
+/* Bits of `fixed`: TM_FIX of tp, pp, vpp, cp, mbs, zero, first_layers and last_layers (a field of
+ * tm_field), the knobs below, and TM_FIT_SURE, which keeps only the plans that fit for sure. */
 #define TM_FIX(f) (1u << (f))
 #define TM_FIX_RECOMPUTE (1u << TM_FIELD_COUNT)
+#define TM_FIX_SEQ_PARALLEL (1u << (TM_FIELD_COUNT + 1))
+#define TM_FIX_FLASH (1u << (TM_FIELD_COUNT + 2))
+#define TM_FIX_OVERLAP (1u << (TM_FIELD_COUNT + 3))
+#define TM_FIT_SURE (1u << (TM_FIELD_COUNT + 4))
 int tm_search_fixed(const tm_ctx *c, const tm_model *m, const tm_plan *base, unsigned fixed, tm_ranked *out, int max_out,
                     long *evaluated);
+/* The parallel plan (tp, pp, vpp, mbs, zero, recompute) searched with the base's cp, sequence
+ * parallelism, FlashAttention and overlap, keeping only the plans that fit for sure: the advice of
+ * a front end after a failure, and the window's. */
+int tm_search(const tm_ctx *c, const tm_model *m, const tm_plan *base, tm_ranked *out, int max_out,
+              long *evaluated);
+/* Can the knobs `fixed` takes from base be part of a valid plan, whatever the search chooses for
+ * the others (the batch aside)? 0, or -1 and tm_plan_check's message about them ("context
+ * parallelism 3 needs ...", "tensor parallelism 16 is larger than ..."). */
+int tm_search_check(const tm_ctx *c, const tm_model *m, const tm_plan *base, unsigned fixed, char *err, size_t err_size);
 
 /* Published training runs (assets/data/published-runs.csv), read by column name: where each comes
  * from, the stack and machine it ran on, whether it may be fitted on (calibration) or never

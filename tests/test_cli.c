@@ -493,12 +493,115 @@ static void test_plan(void **state)
         assert_true(num(pl, "step_time_s") >= prev);
         prev = num(pl, "step_time_s");
         assert_int_equal((int)(num(pl, "tp") * num(pl, "pp") * num(pl, "dp")), 128);
-        assert_true(num(pl, "memory_per_gpu_gib") < 74.6);
+        /* fits, or over by less than the margin and marked so */
+        int fits = cJSON_IsTrue(cJSON_GetObjectItem(pl, "fits"));
+        int at_limit = cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(pl, "memory"), "at_limit"));
+        assert_true(fits != at_limit);
+        assert_true(fits ? num(pl, "memory_per_gpu_gib") < 74.6 : num(pl, "memory_per_gpu_gib") * 0.9 < 74.6);
     }
     cJSON_Delete(j);
     r = run("en", "plan", SEL, "--model", "megatron-1t", "--gpus", "8", "--gbs", "8", NULL);
     assert_int_equal(r->status, 2);
     assert_non_null(strstr(r->err, "no plan fits"));
+}
+
+/* Llama 3 405B as Meta ran it on 80 GB H100 (tp 8, pp 16): over the GPU's memory by less than the
+ * model's margin, so a prediction with a warning, and a plan kept but marked. */
+#define LLAMA_AT_LIMIT "--platform", "eos", "--nodes", "2048", "--model", "llama3-405b", "--gpus", "16384", "--tp", "8", \
+                       "--pp", "16", "--gbs", "2048", "--flash", "--seq-parallel", "--zero", "1"
+
+static void test_memory_at_the_limit(void **state)
+{
+    (void)state;
+    run_result *r = run("en", "predict", LLAMA_AT_LIMIT, NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "MAY NOT FIT"));
+    assert_non_null(strstr(r->out, "step "));
+    assert_non_null(strstr(r->err, "usine: warning: may not fit: 81.7 GiB predicted, 74.5 available, within the model's +/-10 % margin"));
+    assert_true(strchr(r->err, '\n') == r->err + strlen(r->err) - 1);                 /* one line */
+    r = run("en", "predict", LLAMA_AT_LIMIT, "--json", NULL);
+    assert_int_equal(r->status, 0);
+    cJSON *j = parse_json(r->out);
+    const cJSON *mem = cJSON_GetObjectItem(j, "memory");
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(mem, "fits")) && cJSON_IsTrue(cJSON_GetObjectItem(mem, "at_limit")));
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "at_memory_limit")));
+    assert_true(fabs(num(mem, "margin_gib") - 0.1 * num(mem, "total_gib")) < 1e-9);
+    cJSON_Delete(j);
+    r = run("fr", "predict", LLAMA_AT_LIMIT, NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->err, "marge"));
+    /* plan: the same plan, kept and marked, in text and in JSON */
+    r = run("en", "plan", LLAMA_AT_LIMIT, "--cp", "1", "--mbs", "1", "--recompute", "none", "--overlap", NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "1 plans evaluated, 1 fit in memory or are at its limit"));
+    assert_non_null(strstr(r->out, "81.7  may not fit"));
+    assert_non_null(strstr(r->out, "'may not fit': over the 74.5 GiB of a GPU"));
+    r = run("en", "plan", LLAMA_AT_LIMIT, "--cp", "1", "--mbs", "1", "--recompute", "none", "--overlap", "--json", NULL);
+    j = parse_json(r->out);
+    const cJSON *pl = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "plans"), 0);
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(pl, "fits")));
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(pl, "memory"), "at_limit")));
+    cJSON_Delete(j);
+    /* over by more than the margin: refused as before */
+    r = run("en", "predict", "--platform", "eos", "--model", "llama3-405b", "--gpus", "4096", "--tp", "8", "--pp", "8",
+            "--gbs", "512", "--flash", "--seq-parallel", "--zero", "1", NULL);             /* 126 layers on 8 stages */
+    assert_int_equal(r->status, 2);
+    assert_non_null(strstr(r->err, "GiB too many"));
+}
+
+/* Each flag given to plan is kept, the rest searched; a knob no plan can have is one line, exit 2,
+ * nothing on stdout. */
+static void test_plan_obeys_the_flags(void **state)
+{
+    (void)state;
+    static const struct { const char *flag, *key; int cp, want; } kept[] = {
+        { "--flash", "flash", 0, 1 }, { "--no-flash", "flash", 0, 0 }, { "--seq-parallel", "seq_parallel", 0, 1 },
+        { "--no-seq-parallel", "seq_parallel", 0, 0 }, { "--overlap", "dp_overlap", 0, 1 }, { "--no-overlap", "dp_overlap", 0, 0 },
+        { "--cp", "cp", 2, 2 },
+    };
+    for (size_t k = 0; k < sizeof kept / sizeof *kept; k++) {
+        run_result *r = kept[k].cp ? run("en", "plan", SEL, GPT, "--gpus", "64", "--gbs", "128", "--top", "30", "--json",
+                                         kept[k].flag, "2", NULL)
+                                   : run("en", "plan", SEL, GPT, "--gpus", "64", "--gbs", "128", "--top", "30", "--json",
+                                         kept[k].flag, NULL);
+        if (r->status != 0) fail_msg("%s: status %d, %s", kept[k].flag, r->status, r->err);
+        cJSON *j = parse_json(r->out);
+        const cJSON *e;
+        int rows = 0;
+        cJSON_ArrayForEach(e, cJSON_GetObjectItem(j, "plans")) {
+            const cJSON *v = cJSON_GetObjectItem(e, kept[k].key);
+            int got = cJSON_IsBool(v) ? cJSON_IsTrue(v) : (int)v->valuedouble;
+            if (got != kept[k].want) fail_msg("%s: a plan with %s %d", kept[k].flag, kept[k].key, got);
+            rows++;
+        }
+        assert_true(rows > 0);
+        cJSON_Delete(j);
+    }
+    /* not given: both ways among the plans */
+    run_result *r = run("en", "plan", SEL, GPT, "--gpus", "64", "--gbs", "128", "--top", "300", NULL);
+    assert_int_equal(r->status, 0);
+    int flash[2] = { 0, 0 }, sp[2] = { 0, 0 }, rows = 0;
+    for (const char *line = strchr(r->out, '\n'); line; line = strchr(line + 1, '\n')) {
+        int k, v[7];
+        char rc[16], s1[8], s2[8], s3[8];
+        if (sscanf(line + 1, "%d %d %d %d %d %d %d %d %15s %7s %7s %7s", &k, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+                   rc, s1, s2, s3) != 12)
+            continue;
+        rows++;
+        sp[!strcmp(s1, "yes")]++, flash[!strcmp(s2, "yes")]++;
+    }
+    assert_int_equal(rows, 300);
+    assert_true(flash[0] && flash[1] && sp[0] && sp[1]);
+    static const char *const bad[][3] = {
+        { "--cp", "3", "cp = 3" }, { "--tp", "16", "larger than a node" }, { "--vpp", "5", "--vpp 5 divides" },
+        { "--pp", "200", "tp x pp x cp = 200" }, { "--bogus", NULL, "unknown option '--bogus'" },
+        { "--mbs", "3", "multiple of dp x mbs" },
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        r = run("en", "plan", SEL, GPT, "--gpus", "64", "--gbs", "128", bad[k][0], bad[k][1], NULL);
+        if (r->status != 2 || r->out[0] || !strstr(r->err, bad[k][2]) || strchr(r->err, '\n') != r->err + strlen(r->err) - 1)
+            fail_msg("%s: status %d, stdout '%s', stderr '%s'", bad[k][0], r->status, r->out, r->err);
+    }
 }
 
 static void test_validate(void **state)
@@ -749,6 +852,8 @@ int main(void)
         cmocka_unit_test(test_predict),
         cmocka_unit_test(test_predict_bad_input),
         cmocka_unit_test(test_plan),
+        cmocka_unit_test(test_memory_at_the_limit),
+        cmocka_unit_test(test_plan_obeys_the_flags),
         cmocka_unit_test(test_validate),
         cmocka_unit_test(test_stacks),
         cmocka_unit_test(test_simulate_step),

@@ -549,6 +549,9 @@ static void check_result(lua_State *L, const tm_result *r)
     };
     for (size_t i = 0; i < sizeof f / sizeof *f; i++) near(num(L, "r.%s", f[i].k), f[i].v, 0, f[i].k);
     assert_int_equal(boolean(L, "r.memory.fits"), r->mem.fits);
+    assert_int_equal(boolean(L, "r.memory.at_limit"), r->mem.at_limit);
+    assert_int_equal(boolean(L, "r.at_memory_limit"), r->mem.at_limit);
+    near(num(L, "r.memory.margin_gib"), r->mem.margin_gib, 0, "memory.margin_gib");
 }
 
 static void predict_c(const char *platform, int part, const tm_model *m, const tm_plan *pl_in, double tokens, tm_result *r)
@@ -587,6 +590,14 @@ static void test_predict_matches_tm_predict(void **state)
            "dp_overlap = false, recompute = 'selective', precision = 'fp16', tokens = 300e9}");
     check_result(L, &r);
     assert_true(r.wall_time_s > 0 && r.goodput > 0);
+    /* at the memory limit: Llama 3 405B, tp 8 and pp 16 on 80 GB H100, a prediction that says so */
+    pl = tm_plan_default();
+    pl.gpus = 4096, pl.gbs = 512, pl.tp = 8, pl.pp = 16, pl.zero = 1, pl.seq_parallel = 1, pl.flash = 1;
+    predict_c("eos", 0, tm_model_preset("llama3-405b"), &pl, 0, &r);
+    assert_true(r.mem.at_limit);
+    run(L, "r = usine0.predict{platform = 'eos', model = 'llama3-405b', gpus = 4096, gbs = 512, tp = 8, pp = 16, zero = 1, "
+           "seq_parallel = true, flash = true}");
+    check_result(L, &r);
     /* a model given as a table, integers given as floats */
     tm_model m = { "mine", "Mine", 24, 2048, 16, 4, 5632, 32000, 4096, 1, 0, 0 };
     pl = tm_plan_default();
@@ -735,7 +746,7 @@ static void test_plan_matches_tm_search(void **state)
     base.gpus = 128, base.gbs = 512, base.flash = 1;
     tm_ranked best[5];
     long evaluated;
-    int found = tm_search(c, tm_model_preset("megatron-7.5b"), &base, best, 5, &evaluated);
+    int found = tm_search_fixed(c, tm_model_preset("megatron-7.5b"), &base, TM_FIX_FLASH, best, 5, &evaluated); /* flash given */
     tm_ctx_destroy(c);
     plat_free(p);
     assert_true(found > 5);
@@ -751,6 +762,12 @@ static void test_plan_matches_tm_search(void **state)
         assert_int_equal((int)num(L, "r.plans[%d].mbs", i + 1), best[i].plan.mbs);
         assert_int_equal((int)num(L, "r.plans[%d].zero", i + 1), best[i].plan.zero);
         assert_string_equal(str(L, buf, sizeof buf, "r.plans[%d].recompute", i + 1), tm_recompute_name(best[i].plan.recompute));
+        assert_int_equal((int)num(L, "r.plans[%d].cp", i + 1), best[i].plan.cp);
+        assert_int_equal(boolean(L, "r.plans[%d].seq_parallel", i + 1), best[i].plan.seq_parallel);
+        assert_int_equal(boolean(L, "r.plans[%d].flash", i + 1), 1);
+        assert_int_equal(boolean(L, "r.plans[%d].dp_overlap", i + 1), best[i].plan.dp_overlap);
+        assert_int_equal(boolean(L, "r.plans[%d].fits", i + 1), best[i].r.mem.fits);
+        assert_int_equal(boolean(L, "r.plans[%d].at_limit", i + 1), best[i].r.mem.at_limit);
         near(num(L, "r.plans[%d].step_s", i + 1), best[i].r.step_s, 0, "step");
         near(num(L, "r.plans[%d].mfu", i + 1), best[i].r.mfu, 0, "mfu");
         near(num(L, "r.plans[%d].tokens_per_s", i + 1), best[i].r.tokens_per_s, 0, "tokens/s");
@@ -772,6 +789,18 @@ static void test_plan_matches_tm_search(void **state)
     assert_true(num(L, "r.count") > 0);
     assert_true(boolean(L, "(function() for _, p in ipairs(r.plans) do if p.tp ~= 4 or p.recompute ~= 'full' then "
                            "return false end end return true end)()"));
+    run(L, "r = usine0.plan{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 128, cp = 2, seq_parallel = false, "
+           "flash = false, dp_overlap = false, top = 50}");
+    assert_true(num(L, "r.count") > 0);
+    assert_true(boolean(L, "(function() for _, p in ipairs(r.plans) do if p.cp ~= 2 or p.seq_parallel or p.flash or "
+                           "p.dp_overlap then return false end end return true end)()"));
+    /* not given: searched both ways */
+    run(L, "r = usine0.plan{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 128, top = 100}");
+    assert_true(boolean(L, "(function() local on, off = false, false for _, p in ipairs(r.plans) do "
+                           "if p.flash then on = true else off = true end end return on and off end)()"));
+    /* a knob no plan can have: the plan check's reason */
+    fails(L, "usine0.plan{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 128, cp = 3}", "cp = 3", NULL);
+    fails(L, "usine0.plan{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 128, vpp = 5}", "vpp 5", NULL);
 }
 
 static void test_step_matches_the_simulator(void **state)

@@ -143,6 +143,96 @@ static void test_memory_falls_with_each_technique(void **state)
     plat_free(p);
 }
 
+/* Activations against Korthikanti et al. 2022, equations (1) to (5): per layer and micro-batch,
+ * in bytes for 2-byte elements, s b h (34 + 5 a s / h) without parallelism; with tensor parallelism
+ * s b h (10 + 24 / t + 5 a s / (h t)); with sequence parallelism too and selective recomputation
+ * 34 s b h / t; with full recomputation 2 s b h. The model counts 2 s b h / t more for the
+ * attention, on purpose (the course on memory says so). Under 1F1B the first stage holds pp
+ * micro-batches of its layers (the whole model's worth); the last stage also holds its logits. */
+static void test_activations_match_korthikanti(void **state)
+{
+    (void)state;
+    plat_platform *p = load("assets/platforms/selene.xml");
+    char err[512];
+    tm_ctx *c = tm_ctx_create(p, 0, 1024, err, sizeof err);
+    tm_model m = *tm_model_preset("gpt3-175b");
+    double s = m.seq, h = m.hidden, a = m.heads, t = 8, L = m.layers;
+    double sbh = s * h, logits = s * m.vocab / t * 4, GiB = 1073741824.0, more = 2 * sbh / t;
+    struct { tm_recompute rc; int sp; double per_layer, held_extra; } cases[] = {
+        { TM_RC_NONE, 0, sbh * (10 + 24 / t + 5 * a * s / (h * t)) + more, 0 },
+        { TM_RC_SELECTIVE, 0, sbh * (10 + 24 / t) + more, 0 },
+        { TM_RC_SELECTIVE, 1, sbh * 34 / t + more, 0 },
+        { TM_RC_FULL, 0, 2 * sbh, sbh * (10 + 24 / t) + more },       /* plus the layer being recomputed */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        tm_plan pl = plan(1024, 8, 8, 1536, cases[i].rc);
+        pl.seq_parallel = cases[i].sp;
+        tm_result r;
+        assert_int_equal(tm_predict(c, &m, &pl, 0, &r, err, sizeof err), 0);
+        double want = (cases[i].per_layer * L + cases[i].held_extra + logits) / GiB;   /* 12 layers x 8 in flight */
+        if (fabs(r.mem.activations_gib / want - 1) > 1e-9)
+            fail_msg("case %zu: %.6f GiB, Korthikanti %.6f GiB", i, r.mem.activations_gib, want);
+    }
+    tm_ctx_destroy(c);
+    /* uneven stages: 126 layers on 16 as 7, 8 x 14, 7; stage st holds min(micro-batches, 16 - st)
+     * micro-batches, so the second stage is the busiest, 8 x 15 = 120 layer-micro-batches, not the
+     * 8 x 16 of its layers times the first stage's count */
+    plat_platform *eos = load("assets/platforms/eos.xml");
+    c = tm_ctx_create(eos, 0, 4096, err, sizeof err);
+    tm_model big = *tm_model_preset("llama3-405b");
+    tm_plan pl = tm_plan_default();
+    pl.gpus = 4096, pl.tp = 8, pl.pp = 16, pl.gbs = 512, pl.flash = 1, pl.seq_parallel = 1, pl.zero = 1;
+    tm_result r16, r1;
+    assert_int_equal(tm_predict(c, &big, &pl, 0, &r16, err, sizeof err), 0);
+    pl.pp = 1, pl.gbs = 8192;
+    assert_int_equal(tm_predict(c, &big, &pl, 0, &r1, err, sizeof err), 0);
+    double lg = big.seq * (double)big.vocab / 8 * 4 / GiB;
+    assert_true(fabs((r16.mem.activations_gib - lg) / (r1.mem.activations_gib - lg) - 120.0 / 126) < 1e-9);
+    tm_ctx_destroy(c);
+    plat_free(eos);
+    plat_free(p);
+}
+
+/* Memory is a prediction with a stated margin: within capacity it fits; over it by less than
+ * TM_MEMORY_MARGIN of the estimate it is at the limit (Llama 3 405B as Meta ran it: 16,384 H100 of
+ * 80 GB, tp 8, pp 16, dp 128, 2,048 sequences of 8,192 tokens); over by more it does not fit. */
+static void test_memory_margin(void **state)
+{
+    (void)state;
+    char err[512];
+    plat_platform *eos = load("assets/platforms/eos.xml");
+    if (plat_resize_partition(eos, 0, 2048, err, sizeof err) != 0) fail_msg("%s", err);
+    tm_ctx *c = tm_ctx_create(eos, 0, 16384, err, sizeof err);
+    tm_plan pl = tm_plan_default();
+    pl.gpus = 16384, pl.tp = 8, pl.pp = 16, pl.gbs = 2048, pl.flash = 1, pl.seq_parallel = 1, pl.zero = 1;
+    tm_result r;
+    assert_int_equal(tm_predict(c, tm_model_preset("llama3-405b"), &pl, 0, &r, err, sizeof err), 0);
+    assert_true(fabs(r.mem.margin_gib - TM_MEMORY_MARGIN * r.mem.total_gib) < 1e-9);
+    assert_true(r.mem.total_gib > r.mem.capacity_gib && r.mem.total_gib - r.mem.margin_gib <= r.mem.capacity_gib);
+    assert_false(r.mem.fits);
+    assert_true(r.mem.at_limit && tm_memory_may_fit(&r.mem));
+    /* the search keeps it, marked; asked for sure fits only, it does not */
+    tm_ranked top[4];
+    long evaluated;
+    unsigned fx = TM_FIX(TM_TP) | TM_FIX(TM_PP) | TM_FIX(TM_CP) | TM_FIX(TM_MBS) | TM_FIX(TM_ZERO) | TM_FIX_RECOMPUTE |
+                  TM_FIX_SEQ_PARALLEL | TM_FIX_FLASH | TM_FIX_OVERLAP;
+    assert_int_equal(tm_search_fixed(c, tm_model_preset("llama3-405b"), &pl, fx, top, 4, &evaluated), 1);
+    assert_true(top[0].r.mem.at_limit && top[0].r.step_s == r.step_s);
+    assert_int_equal(tm_search_fixed(c, tm_model_preset("llama3-405b"), &pl, fx | TM_FIT_SURE, top, 4, &evaluated), 0);
+    assert_int_equal(evaluated, 1);
+    /* over by far more: does not fit, not at the limit */
+    pl.pp = 8;
+    assert_int_equal(tm_predict(c, tm_model_preset("llama3-405b"), &pl, 0, &r, err, sizeof err), 0);
+    assert_true(r.mem.total_gib - r.mem.margin_gib > r.mem.capacity_gib);
+    assert_false(r.mem.fits || r.mem.at_limit || tm_memory_may_fit(&r.mem));
+    /* well within: fits, not at the limit */
+    pl.pp = 16, pl.recompute = TM_RC_FULL;
+    assert_int_equal(tm_predict(c, tm_model_preset("llama3-405b"), &pl, 0, &r, err, sizeof err), 0);
+    assert_true(r.mem.fits && !r.mem.at_limit);
+    tm_ctx_destroy(c);
+    plat_free(eos);
+}
+
 static void test_bubble_and_interleaving(void **state)
 {
     (void)state;
@@ -233,10 +323,19 @@ static void test_search_ranks_fitting_plans(void **state)
     /* what the user fixes is obeyed, the rest searched; a fixed pp may split the layers unevenly */
     tm_plan fixed = base;
     fixed.tp = 8, fixed.zero = 1, fixed.recompute = TM_RC_FULL;
-    int nfixed = tm_search_fixed(c, &m, &fixed, TM_FIX(TM_TP) | TM_FIX(TM_ZERO) | TM_FIX_RECOMPUTE, top, 20, &evaluated);
+    unsigned as_tm_search = TM_FIX(TM_CP) | TM_FIX_SEQ_PARALLEL | TM_FIX_FLASH | TM_FIX_OVERLAP | TM_FIT_SURE;
+    int nfixed = tm_search_fixed(c, &m, &fixed, as_tm_search | TM_FIX(TM_TP) | TM_FIX(TM_ZERO) | TM_FIX_RECOMPUTE, top, 20,
+                                 &evaluated);
     assert_true(nfixed > 0 && nfixed < found);
     for (int i = 0; i < (nfixed < 20 ? nfixed : 20); i++)
         assert_true(top[i].plan.tp == 8 && top[i].plan.zero == 1 && top[i].plan.recompute == TM_RC_FULL);
+    /* the switches too: sequence parallelism, FlashAttention and the overlap, as given */
+    fixed = base;
+    fixed.seq_parallel = 1, fixed.flash = 0, fixed.dp_overlap = 0;
+    nfixed = tm_search_fixed(c, &m, &fixed, TM_FIX_SEQ_PARALLEL | TM_FIX_FLASH | TM_FIX_OVERLAP, top, 20, &evaluated);
+    assert_true(nfixed > 0);
+    for (int i = 0; i < (nfixed < 20 ? nfixed : 20); i++)
+        assert_true(top[i].plan.seq_parallel && !top[i].plan.flash && !top[i].plan.dp_overlap);
     fixed = base, fixed.pp = 7;                                           /* 96 layers: 13, 14 x 5, 13 */
     tm_ctx *c2 = tm_ctx_create(p, 0, 448, err, sizeof err);
     fixed.gpus = 448;
@@ -257,6 +356,163 @@ static void test_search_ranks_fitting_plans(void **state)
     assert_true(nb > 0 && uneven > 0);
     tm_ctx_destroy(c3);
     plat_free(jz);
+    tm_ctx_destroy(c);
+    plat_free(p);
+}
+
+/* 6 GPUs per node (a Summit-like node): tensor parallelism 3 and 6 are divisors too. */
+static const char six_xml[] =
+    "<platform version=\"1\" id=\"six\" name=\"Six\">"
+    "<accelerator id=\"g\" memory_gb=\"80\" memory_tbs=\"2\" link_bidir_gbs=\"600\" tdp_w=\"400\">"
+    "<peak precision=\"bf16\" tflops=\"300\"/><efficiency matmul=\"0.6\" memory=\"0.8\"/></accelerator>"
+    "<node id=\"n\" accelerator=\"g\" accelerators=\"6\" memory_gb=\"1024\" other_w=\"1000\">"
+    "<cpu count=\"2\" cores=\"32\" tdp_w=\"200\"/><scaleup kind=\"nvlink\"/><nic count=\"6\" gbit_s=\"200\"/></node>"
+    "<network id=\"ib\" topology=\"fat-tree\" levels=\"2\" radix=\"64\" hop_latency_us=\"1\"/>"
+    "<partition id=\"p\" node=\"n\" nodes=\"64\" network=\"ib\"/>"
+    "<facility pue=\"1.2\" carbon_g_per_kwh=\"50\" price_eur_per_kwh=\"0.1\"/></platform>";
+
+static int row_has(const tm_ranked *rows, int n, int (*pred)(const tm_ranked *))
+{
+    for (int i = 0; i < n; i++)
+        if (pred(&rows[i])) return 1;
+    return 0;
+}
+static int tp3(const tm_ranked *x) { return x->plan.tp == 3 || x->plan.tp == 6; }
+static int sp_without_tp(const tm_ranked *x) { return x->plan.seq_parallel && x->plan.tp == 1; }
+static int sp_on(const tm_ranked *x) { return x->plan.seq_parallel; }
+static int flash_on(const tm_ranked *x) { return x->plan.flash; }
+static int flash_off(const tm_ranked *x) { return !x->plan.flash; }
+static int overlap_off(const tm_ranked *x) { return !x->plan.dp_overlap; }
+static int overlap_off_alone(const tm_ranked *x) { return !x->plan.dp_overlap && x->r.dp == 1; }
+static int cp_on(const tm_ranked *x) { return x->plan.cp > 1; }
+static int vpp_odd(const tm_ranked *x) { return x->plan.vpp == 3 || x->plan.vpp == 6 || x->plan.vpp == 12; }
+static int mbs_big(const tm_ranked *x) { return x->plan.mbs > 64; }
+
+/* No two rows of a search are the same row: same shape, same step and memory. */
+static void assert_rows_distinct(const tm_ranked *rows, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < i; k++) {
+            const tm_plan *a = &rows[i].plan, *b = &rows[k].plan;
+            if (a->tp == b->tp && a->pp == b->pp && a->vpp == b->vpp && a->cp == b->cp && a->mbs == b->mbs &&
+                a->zero == b->zero && rows[i].r.step_s == rows[k].r.step_s && rows[i].r.mem.total_gib == rows[k].r.mem.total_gib)
+                fail_msg("rows %d and %d are one row: tp %d pp %d vpp %d cp %d mbs %d zero %d rc %d/%d sp %d/%d fl %d/%d ov %d/%d %.17g %.17g",
+                         k + 1, i + 1, a->tp, a->pp, a->vpp, a->cp, a->mbs, a->zero, a->recompute, b->recompute, a->seq_parallel,
+                         b->seq_parallel, a->flash, b->flash, a->dp_overlap, b->dp_overlap, rows[i].r.step_s, rows[i].r.mem.total_gib);
+        }
+}
+
+/* The full search (nothing fixed) tries what a user would tune: tp every divisor of the node, vpp
+ * every divisor of a stage, sequence parallelism only with tp > 1, FlashAttention both ways, the
+ * overlap both ways only with dp > 1, cp only for long sequences, mbs past 64 when it fits. */
+static void test_search_tries_every_knob(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    tm_ranked *rows = calloc(N, sizeof *rows);
+    char err[512];
+    long evaluated;
+    plat_error pe;
+    plat_platform *six = plat_load_memory(six_xml, sizeof six_xml - 1, "six.xml", &pe);
+    if (!six) fail_msg("%s", pe.msg);
+    tm_ctx *c = tm_ctx_create(six, 0, 96, err, sizeof err);
+    tm_model m = *tm_model_preset("megatron-7.5b");       /* 32 heads: tp 3 and 6 divide no head count */
+    m.heads = 48, m.kv_heads = 48, m.hidden = 48 * 96;       /* 48 heads: 1, 2, 3, 6 all divide */
+    tm_plan base = tm_plan_default();
+    base.gpus = 96, base.gbs = 192;
+    int n = tm_search_fixed(c, &m, &base, 0, rows, N, &evaluated);
+    assert_true(n > 0 && n < N);
+    assert_true(row_has(rows, n, tp3));
+    assert_false(row_has(rows, n, sp_without_tp));
+    assert_true(row_has(rows, n, sp_on) && row_has(rows, n, flash_on) && row_has(rows, n, flash_off));
+    assert_true(row_has(rows, n, overlap_off));
+    assert_false(row_has(rows, n, overlap_off_alone));       /* nothing to overlap with dp 1 */
+    assert_false(row_has(rows, n, cp_on));                   /* 2,048 tokens: no context parallelism */
+    assert_rows_distinct(rows, n);
+    for (int i = 0; i < n; i++) {
+        assert_true(tm_memory_may_fit(&rows[i].r.mem));
+        if (i) assert_true(rows[i].r.step_s >= rows[i - 1].r.step_s);
+    }
+    tm_ctx_destroy(c);
+    plat_free(six);
+
+    /* vpp beyond powers of two: GPT-3's 96 layers on 4 stages of 24 interleave by 3, 6, 12 */
+    plat_platform *sel = load("assets/platforms/selene.xml");
+    c = tm_ctx_create(sel, 0, 1024, err, sizeof err);
+    tm_model gpt = *tm_model_preset("gpt3-175b");
+    base = plan(1024, 8, 4, 1536, TM_RC_NONE);
+    n = tm_search_fixed(c, &gpt, &base, TM_FIX(TM_TP) | TM_FIX(TM_PP), rows, N, &evaluated);
+    assert_true(n > 0 && n < N);
+    assert_true(row_has(rows, n, vpp_odd));
+    for (int i = 0; i < n; i++) assert_int_equal(24 % rows[i].plan.vpp, 0);
+    assert_rows_distinct(rows, n);
+    /* a fixed cp is kept, even for short sequences */
+    base.cp = 2;
+    n = tm_search_fixed(c, &gpt, &base, TM_FIX(TM_TP) | TM_FIX(TM_PP) | TM_FIX(TM_CP), rows, 50, &evaluated);
+    for (int i = 0; i < (n < 50 ? n : 50); i++) assert_int_equal(rows[i].plan.cp, 2);
+    /* mbs is raised until the memory is over: a small model on one GPU goes past 64 */
+    tm_ctx_destroy(c);
+    c = tm_ctx_create(sel, 0, 8, err, sizeof err);
+    tm_model tiny = *tm_model_preset("megatron-1.7b");
+    tiny.seq = 256;
+    base = plan(1, 1, 1, 512, TM_RC_NONE);
+    n = tm_search_fixed(c, &tiny, &base, 0, rows, N, &evaluated);
+    assert_true(n > 0 && row_has(rows, n < N ? n : N, mbs_big));
+    tm_ctx_destroy(c);
+    plat_free(sel);
+
+    /* a long sequence: context parallelism in powers of two, each rank keeping 2,048 tokens or more */
+    plat_platform *jup = load("assets/platforms/jupiter.xml");
+    c = tm_ctx_create(jup, 0, 2048, err, sizeof err);
+    tm_model llama = *tm_model_preset("llama3-70b");       /* 8,192 tokens */
+    base = tm_plan_default();
+    base.gpus = 2048, base.gbs = 512;
+    n = tm_search_fixed(c, &llama, &base, 0, rows, N, &evaluated);
+    assert_true(n > 0);
+    int shown = n < N ? n : N;
+    assert_true(row_has(rows, shown, cp_on));
+    for (int i = 0; i < shown; i++) {
+        int cp = rows[i].plan.cp;
+        assert_true(cp == 1 || cp == 2 || cp == 4);
+        assert_int_equal((long)rows[i].plan.tp * rows[i].plan.pp * cp * rows[i].r.dp, 2048);
+    }
+    /* at 4,096 tokens (under TM_SEARCH_CP_SEQ) cp stays 1 */
+    llama.seq = 4096;
+    n = tm_search_fixed(c, &llama, &base, 0, rows, N, &evaluated);
+    assert_false(row_has(rows, n < N ? n : N, cp_on));
+    tm_ctx_destroy(c);
+    plat_free(jup);
+    free(rows);
+}
+
+/* What the search cannot satisfy is said before it runs: a cp that the GPUs or the sequence do not
+ * allow, a tp larger than a node, a vpp that no pipeline's stages divide. */
+static void test_search_check_says_why(void **state)
+{
+    (void)state;
+    plat_platform *p = load("assets/platforms/selene.xml");
+    char err[512];
+    tm_ctx *c = tm_ctx_create(p, 0, 64, err, sizeof err);
+    tm_model m = *tm_model_preset("gpt3-175b");
+    tm_plan base = plan(64, 1, 1, 64, TM_RC_NONE);
+    assert_int_equal(tm_search_check(c, &m, &base, 0, err, sizeof err), 0);
+    base.cp = 3;
+    assert_int_equal(tm_search_check(c, &m, &base, TM_FIX(TM_CP), err, sizeof err), -1);
+    assert_non_null(strstr(err, "cp = 3"));
+    assert_int_equal(tm_search_check(c, &m, &base, 0, err, sizeof err), 0);    /* not fixed: searched */
+    base.cp = 1, base.tp = 16;
+    assert_int_equal(tm_search_check(c, &m, &base, TM_FIX(TM_TP), err, sizeof err), -1);
+    assert_non_null(strstr(err, "larger than a node"));
+    base.tp = 1, base.vpp = 5;
+    assert_int_equal(tm_search_check(c, &m, &base, TM_FIX(TM_VPP), err, sizeof err), -1);
+    assert_non_null(strstr(err, "vpp 5"));
+    base.vpp = 3;                                          /* 96 layers on 2 stages of 48: 3 divides */
+    assert_int_equal(tm_search_check(c, &m, &base, TM_FIX(TM_VPP), err, sizeof err), 0);
+    base.vpp = 1, base.pp = 7;
+    assert_int_equal(tm_search_check(c, &m, &base, TM_FIX(TM_PP), err, sizeof err), -1);
+    assert_non_null(strstr(err, "tp x pp x cp = 7"));
+    base.gpus = 56;                                        /* 96 layers on 7 stages: uneven, but valid */
+    assert_int_equal(tm_search_check(c, &m, &base, TM_FIX(TM_PP), err, sizeof err), 0);
     tm_ctx_destroy(c);
     plat_free(p);
 }
@@ -598,9 +854,13 @@ int main(void)
         cmocka_unit_test(test_parameter_counts),
         cmocka_unit_test(test_flops_match_the_published_formula),
         cmocka_unit_test(test_memory_falls_with_each_technique),
+        cmocka_unit_test(test_activations_match_korthikanti),
+        cmocka_unit_test(test_memory_margin),
         cmocka_unit_test(test_bubble_and_interleaving),
         cmocka_unit_test(test_bad_plans_say_what_would_work),
         cmocka_unit_test(test_search_ranks_fitting_plans),
+        cmocka_unit_test(test_search_tries_every_knob),
+        cmocka_unit_test(test_search_check_says_why),
         cmocka_unit_test(test_reliability_young_daly),
         cmocka_unit_test(test_discrete_event_step_agrees),
         cmocka_unit_test(test_result_fields_are_documented_once),

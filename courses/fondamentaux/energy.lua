@@ -77,7 +77,7 @@ local run_cases = {
 -- The predict options of a run case, with the planner's best plan.
 local function run_opts(c)
   local best = usine.plan { platform = c.platform, partition = c.partition, model = c.model, gpus = c.gpus,
-                            gbs = c.gbs, top = 1 }.plans[1]
+                            gbs = c.gbs, top = 1, cp = 1, seq_parallel = false, flash = false, dp_overlap = true }.plans[1]
   return { platform = c.platform, partition = c.partition, model = c.model, gpus = c.gpus, gbs = c.gbs,
            tp = best.tp, pp = best.pp, vpp = best.vpp, mbs = best.mbs, zero = best.zero,
            recompute = best.recompute, tokens = c.tokens }

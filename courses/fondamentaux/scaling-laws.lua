@@ -364,7 +364,7 @@ end
       run = function(s)
         for _, c in ipairs(time_cases) do
           local best = usine.plan { platform = c.platform, partition = c.partition, model = c.model, gpus = c.gpus,
-                                    gbs = c.gbs, top = 1 }.plans[1]
+                                    gbs = c.gbs, top = 1, cp = 1, seq_parallel = false, flash = false, dp_overlap = true }.plans[1]
           local r = usine.predict { platform = c.platform, partition = c.partition, model = c.model, gpus = c.gpus,
                                     gbs = c.gbs, tp = best.tp, pp = best.pp, vpp = best.vpp, mbs = best.mbs,
                                     zero = best.zero, recompute = best.recompute, tokens = c.tokens }

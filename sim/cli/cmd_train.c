@@ -20,11 +20,13 @@ static void train_usage(FILE *out, const char *cmd)
                    "        (--model NAME | --layers L --hidden H --heads A [--kv-heads K] [--ffn F] --vocab V --seq S)\n"
                    "        --gpus N --gbs B [--tp T] [--pp P] [--vpp V] [--cp C] [--mbs M] [--zero 0-3]\n"
                    "        [--first-stage-layers N] [--last-stage-layers N] [--nodes N]\n"
-                   "        [--seq-parallel] [--recompute none|selective|full] [--precision fp32|tf32|fp16|bf16|fp8]\n"
-                   "        [--flash|--no-flash] [--no-overlap] [--stack NAME] [--tokens N] [--json]%s\n"),
+                   "        [--[no-]seq-parallel] [--recompute none|selective|full] [--precision fp32|tf32|fp16|bf16|fp8]\n"
+                   "        [--[no-]flash] [--[no-]overlap] [--stack NAME] [--tokens N] [--json]%s\n"),
             cmd, !strcmp(cmd, "predict") ? " [--explain]" : "");
     if (!strcmp(cmd, "plan"))
-        fprintf(out, "%s", _("        [--top K]   (tp, pp, vpp, mbs, zero and recompute are searched, unless given)\n"));
+        fprintf(out, _("        [--top K]   (tp, pp, vpp, cp, mbs, zero, recompute, sequence parallelism, FlashAttention\n"
+                       "        and overlap are searched, unless given; cp only for sequences of %d tokens or more)\n"),
+                TM_SEARCH_CP_SEQ);
     if (!strcmp(cmd, "simulate step")) fprintf(out, "%s", _("        [--trace FILE.json]\n"));
     fprintf(out, "%s", _("Data parallel = gpus / (tp x pp x cp). Batches are in sequences. --tokens takes 300e9 or 300B, 15T.\n"
                          "Stages: when pp does not divide the layers, the stages at the ends get one layer less, from the\n"
@@ -80,6 +82,21 @@ static int parse_count(const char *s, double *out)
     return isfinite(*out) && *out >= 0 ? 0 : -1;
 }
 
+/* The numbers an option sets, named and ranged as the core says (and --top). */
+typedef struct int_opt { const char *name; int *slot; long min, max; } int_opt;
+
+/* Is a an option of cmd that takes a value? */
+static int takes_value(const char *a, const char *cmd, const int_opt *ints, size_t nints)
+{
+    static const char *const named[] = { "--nodes", "--platform", "--partition", "--model", "--gbs", "--tokens",
+                                         "--recompute", "--precision" };
+    for (size_t k = 0; k < nints; k++)
+        if (!strcmp(a, ints[k].name)) return strcmp(a, "--top") || !strcmp(cmd, "plan");
+    for (size_t k = 0; k < sizeof named / sizeof *named; k++)
+        if (!strcmp(a, named[k])) return 1;
+    return !strcmp(a, "--trace") && !strcmp(cmd, "simulate step");
+}
+
 /* Returns -1 when the arguments are fine, else the exit status (help: 0, bad usage: 2). */
 static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
 {
@@ -97,25 +114,37 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
         { TM_FIRST_LAYERS, &o->plan.first_layers }, { TM_LAST_LAYERS, &o->plan.last_layers },
     };
     enum { NFIELDS = sizeof fields / sizeof *fields };
-    struct { const char *name; int *slot; long min, max; } ints[NFIELDS + 1];
+    int_opt ints[NFIELDS + 1];
     for (size_t k = 0; k < NFIELDS; k++) {
         const tm_limit *l = tm_limit_of(fields[k].f);
         ints[k].name = cli_field_names[fields[k].f], ints[k].slot = fields[k].slot, ints[k].min = l->min, ints[k].max = l->max;
     }
     ints[NFIELDS].name = "--top", ints[NFIELDS].slot = &o->top, ints[NFIELDS].min = 1, ints[NFIELDS].max = 100000;
     long gbs = 0;
-    int no_overlap = 0, flash = -1;
+    int switches[3] = { -1, -1, -1 };   /* seq_parallel, flash, dp_overlap as given; -1: not given */
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { train_usage(stdout, cmd); return CLI_OK; }
         if (!strcmp(a, "--json")) { o->json = 1; continue; }
-        if (!strcmp(a, "--seq-parallel")) { o->plan.seq_parallel = 1; continue; }
-        if (!strcmp(a, "--flash")) { flash = 1; continue; }
-        if (!strcmp(a, "--no-flash")) { flash = 0; continue; }
-        if (!strcmp(a, "--no-overlap")) { no_overlap = 1; continue; }
         if (!strcmp(a, "--explain") && !strcmp(cmd, "predict")) { o->explain = 1; continue; }
+        /* switches: each given is fixed for plan, the last of a pair wins; applied after the loop, so
+         * that they override the defaults of a --stack given anywhere */
+        static const struct { const char *name; unsigned bit; int value; } sw[] = {
+            { "--seq-parallel", TM_FIX_SEQ_PARALLEL, 1 }, { "--no-seq-parallel", TM_FIX_SEQ_PARALLEL, 0 },
+            { "--flash", TM_FIX_FLASH, 1 }, { "--no-flash", TM_FIX_FLASH, 0 },
+            { "--overlap", TM_FIX_OVERLAP, 1 }, { "--no-overlap", TM_FIX_OVERLAP, 0 },
+        };
+        size_t w;
+        for (w = 0; w < sizeof sw / sizeof *sw && strcmp(a, sw[w].name); w++) {}
+        if (w < sizeof sw / sizeof *sw) {
+            switches[w / 2] = sw[w].value;
+            o->fixed |= sw[w].bit;
+            continue;
+        }
         if (i + 1 >= argc || strncmp(a, "--", 2)) {
             if (strncmp(a, "--", 2)) cli_error(_("unexpected argument '%s'; see 'usine %s --help'"), a, cmd);
+            else if (!takes_value(a, cmd, ints, sizeof ints / sizeof *ints))
+                cli_error(_("unknown option '%s' for 'usine %s'; see 'usine %s --help'"), a, cmd, cmd);
             else cli_error(_("%s needs a value; see 'usine %s --help'"), a, cmd);
             return CLI_BAD_INPUT;
         }
@@ -180,8 +209,9 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
         }
     }
     o->plan.gbs = gbs;
-    if (no_overlap) o->plan.dp_overlap = 0;
-    if (flash >= 0) o->plan.flash = flash;             /* else the stack's attention kernel */
+    int *const slots[3] = { &o->plan.seq_parallel, &o->plan.flash, &o->plan.dp_overlap };
+    for (int k = 0; k < 3; k++)
+        if (switches[k] >= 0) *slots[k] = switches[k];  /* else the stack's (overlap, attention kernel) */
     if (model) {
         const tm_model *m = tm_model_preset(model);
         if (!m) {
@@ -302,8 +332,9 @@ static void plan_line(char *buf, size_t n, const tm_model *m, const tm_plan *pl,
     char vpp[32] = "", split[256], stages[300] = "";
     if (pl->vpp > 1) snprintf(vpp, sizeof vpp, " --vpp %d", pl->vpp);
     if (*tm_stage_split_text(m, pl, split, sizeof split)) snprintf(stages, sizeof stages, _(" (stages of %s layers)"), split);
-    snprintf(buf, n, "--tp %d --pp %d%s%s --cp %d (dp %d) --mbs %d --zero %d --recompute %s%s", pl->tp, pl->pp, vpp, stages,
-             pl->cp, dp, pl->mbs, pl->zero, tm_recompute_name(pl->recompute), pl->seq_parallel ? " --seq-parallel" : "");
+    snprintf(buf, n, "--tp %d --pp %d%s%s --cp %d (dp %d) --mbs %d --zero %d --recompute %s%s%s%s", pl->tp, pl->pp, vpp, stages,
+             pl->cp, dp, pl->mbs, pl->zero, tm_recompute_name(pl->recompute), pl->seq_parallel ? " --seq-parallel" : "",
+             pl->flash ? " --flash" : "", pl->dp_overlap ? "" : " --no-overlap");
 }
 
 /* The prediction's fields as the core names them (tm_result_fields) into o: the top-level ones and
@@ -506,7 +537,8 @@ int cmd_predict(int argc, char **argv)
                app_num(a, sizeof a, r.mem.total_gib, 1), app_num(b, sizeof b, r.mem.capacity_gib, 1),
                app_num(d, sizeof d, r.mem.weights_gib, 1), app_num(line, sizeof line, r.mem.grads_gib, 1),
                app_num(e, sizeof e, r.mem.optimizer_gib, 1), app_num(f, sizeof f, r.mem.activations_gib, 1),
-               app_num(g, sizeof g, r.mem.buffers_gib + r.mem.runtime_gib, 1), r.mem.fits ? "" : _("  DOES NOT FIT"));
+               app_num(g, sizeof g, r.mem.buffers_gib + r.mem.runtime_gib, 1),
+               r.mem.fits ? "" : r.mem.at_limit ? _("  MAY NOT FIT") : _("  DOES NOT FIT"));
         if (o.tokens > 0) {
             printf(_("  training       %s billion tokens: %s steps, %s"), app_num(a, sizeof a, o.tokens / 1e9, 0),
                    app_num(b, sizeof b, r.steps, 0), duration(d, sizeof d, r.time_to_train_s));
@@ -530,7 +562,13 @@ int cmd_predict(int argc, char **argv)
         if (o.explain) print_terms(&ts);
     }
     free(ts.t);
-    if (!r.mem.fits) {
+    if (r.mem.at_limit) {
+        /* over the capacity by less than the model's stated uncertainty: a prediction, with a warning */
+        char a[48], b[48], d[48], e[48];
+        cli_error(_("warning: may not fit: %s GiB predicted, %s available, within the model's +/-%s %% margin (%s GiB)"),
+                  app_num(a, sizeof a, r.mem.total_gib, 1), app_num(b, sizeof b, r.mem.capacity_gib, 1),
+                  app_num(d, sizeof d, TM_MEMORY_MARGIN * 100, 0), app_num(e, sizeof e, r.mem.margin_gib, 1));
+    } else if (!r.mem.fits) {
         char a[48], b[48], d[48];
         cli_error(_("this plan needs %s GiB per GPU, the %s has %s GiB: %s GiB too many"), app_num(a, sizeof a, r.mem.total_gib, 1),
                   acc->name ? acc->name : acc->id, app_num(b, sizeof b, r.mem.capacity_gib, 1),
@@ -555,12 +593,25 @@ int cmd_plan(int argc, char **argv)
     tm_ranked *best = NULL;
     int part;
     if ((rc = train_open(&o, &p, &c, &part)) != CLI_OK) goto out;
+    char err[512];
+    if (tm_search_check(c, &o.model, &o.plan, o.fixed, err, sizeof err) != 0) {
+        cli_error("%s", err);                            /* a knob given that no plan can have */
+        rc = CLI_BAD_INPUT;
+        goto out;
+    }
     best = ut_calloc((size_t)o.top, sizeof *best);
     long evaluated = 0;
     double t0 = ut_now_s();
     int found = tm_search_fixed(c, &o.model, &o.plan, o.fixed, best, o.top, &evaluated);
     double wall = ut_now_s() - t0;
-    int shown = found < o.top ? found : o.top;
+    if (!evaluated) {
+        cli_error(_("no valid plan on %d GPUs with a global batch of %ld and the knobs given: the batch must be a multiple of dp x mbs"),
+                  o.plan.gpus, o.plan.gbs);
+        rc = CLI_BAD_INPUT;
+        goto out;
+    }
+    int shown = found < o.top ? found : o.top, at_limit = 0;
+    for (int i = 0; i < shown; i++) at_limit += best[i].r.mem.at_limit;
     if (o.json) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "platform", p->id);
@@ -578,27 +629,35 @@ int cmd_plan(int argc, char **argv)
             cJSON_AddNumberToObject(e, "mfu", r->mfu);
             cJSON_AddNumberToObject(e, "hfu", r->hfu);
             cJSON_AddNumberToObject(e, "memory_per_gpu_gib", r->mem.total_gib);
+            cJSON_AddBoolToObject(e, "fits", r->mem.fits);
+            cJSON *mem = cJSON_AddObjectToObject(e, "memory");
+            result_json(mem, r, "memory");
             cJSON_AddItemToObject(e, "breakdown", train_breakdown_json(r));
             cJSON_AddItemToArray(arr, e);
         }
         cli_print_json(j);
     } else {
         char a[64], b[64], d[64], e[64];
-        printf(_("%s on %s GPUs of %s/%s, global batch %ld: %s plans evaluated, %s fit in memory (%s)\n"),
+        printf(_("%s on %s GPUs of %s/%s, global batch %ld: %s plans evaluated, %s fit in memory or are at its limit (%s)\n"),
                o.model.name, app_num(a, sizeof a, o.plan.gpus, 0), p->id, p->partitions[part].id, o.plan.gbs,
                app_num(b, sizeof b, (double)evaluated, 0), app_num(d, sizeof d, found, 0), app_time(e, sizeof e, wall));
         print_what_if(&o, p, part);
-        if (shown) printf("%s", _("   #   tp   pp  vpp   dp  mbs zero recompute       step      tokens/s    MFU   GiB/GPU\n"));
+        if (shown)
+            printf("%s", _("   #   tp   cp   pp  vpp   dp  mbs zero recompute  seqpar flash overlap       step      tokens/s    MFU   GiB/GPU\n"));
         for (int i = 0; i < shown; i++) {
             const tm_plan *pl = &best[i].plan;
             const tm_result *r = &best[i].r;
             char split[256], stages[300] = "";
             if (*tm_stage_split_text(&o.model, pl, split, sizeof split)) snprintf(stages, sizeof stages, _("   stages %s"), split);
-            printf("%4d %4d %4d %4d %4d %4d %4d %-9s %10s %13s %6s %9s%s\n", i + 1, pl->tp, pl->pp, pl->vpp, r->dp, pl->mbs,
-                   pl->zero, tm_recompute_name(pl->recompute), app_time(a, sizeof a, r->step_s),
+            printf("%4d %4d %4d %4d %4d %4d %4d %4d %-9s  %-6s %-5s %-7s %10s %13s %6s %9s%s%s\n", i + 1, pl->tp, pl->cp, pl->pp,
+                   pl->vpp, r->dp, pl->mbs, pl->zero, tm_recompute_name(pl->recompute), pl->seq_parallel ? _("yes") : _("no"),
+                   pl->flash ? _("yes") : _("no"), pl->dp_overlap ? _("yes") : _("no"), app_time(a, sizeof a, r->step_s),
                    app_num(b, sizeof b, r->tokens_per_s, 0), pct(d, sizeof d, r->mfu), app_num(e, sizeof e, r->mem.total_gib, 1),
-                   stages);
+                   r->mem.at_limit ? _("  may not fit") : "", stages);
         }
+        if (at_limit)
+            printf(_("'may not fit': over the %s GiB of a GPU by less than the memory model's +/-%s %% margin\n"),
+                   app_num(a, sizeof a, best[0].r.mem.capacity_gib, 1), app_num(b, sizeof b, TM_MEMORY_MARGIN * 100, 0));
     }
     if (!found) {
         cli_error(_("no plan fits in memory on %d GPUs with a global batch of %ld; use more GPUs, a smaller model or another batch"),
