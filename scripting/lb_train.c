@@ -24,11 +24,11 @@ enum { STEP_MAX_GPUS = 1024, STEP_MAX_WORK = 1 << 17, PLAN_MAX_TOP = 100 };
 
 static const char *const predict_keys[] = {
     "platform", "partition", "nodes", "model", "gpus", "tp", "pp", "vpp", "cp", "gbs", "mbs", "zero", "seq_parallel",
-    "flash", "dp_overlap", "recompute", "precision", "tokens", "first_layers", "last_layers", NULL,
+    "flash", "dp_overlap", "recompute", "precision", "tokens", "first_layers", "last_layers", "stack", NULL,
 };
 static const char *const plan_keys[] = {
     "platform", "partition", "nodes", "model", "gpus", "cp", "gbs", "seq_parallel", "flash", "dp_overlap", "precision",
-    "top", "tp", "pp", "vpp", "mbs", "zero", "recompute", "first_layers", "last_layers", NULL,
+    "top", "tp", "pp", "vpp", "mbs", "zero", "recompute", "first_layers", "last_layers", "stack", NULL,
 };
 
 typedef struct train_in {
@@ -58,6 +58,15 @@ static void read_opts(lua_State *L, int kind, train_in *in)
     lb_check_model(L, &t, "model", &in->m);
     tm_plan *pl = &in->pl;
     *pl = tm_plan_default();
+    const char *stack = lb_str(L, &t, "stack", NULL);
+    if (stack) {
+        int k = tm_stack_find(stack);
+        if (k < 0) {
+            lb_get(L, &t, "stack");
+            lb_field_error(L, &t, "stack", _("one of the stacks 'usine stacks' lists"), -1);
+        }
+        tm_stack_apply(k, pl);                          /* its defaults; flash and dp_overlap given override them */
+    }
     long max_gpus = kind == KIND_STEP && have > STEP_MAX_GPUS ? STEP_MAX_GPUS : have;
     pl->gpus = (int)lb_int(L, &t, "gpus", 1, 0, tm_limit_of(TM_GPUS)->min, max_gpus);
     pl->gbs = plan_int(L, &t, TM_GBS, 1, 0);

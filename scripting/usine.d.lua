@@ -178,8 +178,9 @@ function usine.params(model) end
 ---@field mbs integer? Micro-batch, sequences (default 1).
 ---@field zero integer? ZeRO stage 0-3 (default 0).
 ---@field seq_parallel boolean? Sequence parallelism (default false).
----@field flash boolean? FlashAttention (default false).
----@field dp_overlap boolean? Overlap the gradient reduction with the backward pass (default true).
+---@field flash boolean? FlashAttention (default: the stack's; true for megatron-core).
+---@field dp_overlap boolean? Overlap the gradient reduction with the backward pass (default: the stack's; true for megatron-core).
+---@field stack string? The training software assumed, one of usine stacks' names (default "megatron-core"); it sets flash and dp_overlap unless given.
 ---@field recompute usine.recompute? Default "none".
 ---@field precision usine.precision? Default "bf16".
 ---@field tokens number? A run of that many tokens (default 0: one step).
@@ -279,6 +280,7 @@ function usine.predict(opts) end
 ---@field seq_parallel boolean?
 ---@field flash boolean?
 ---@field dp_overlap boolean?
+---@field stack string? As in usine.train_options (not searched).
 ---@field precision usine.precision?
 ---@field top integer? Plans returned, 1-100 (default 10).
 ---@field tp integer? Fixed; the search tries the others (and likewise pp, vpp, cp, mbs, zero, recompute, seq_parallel, flash, dp_overlap, first_layers, last_layers).

@@ -334,7 +334,7 @@ typedef struct tm_run {
     tm_model model;
     tm_plan plan;               /* plan.stack: the row's stack */
     int mbs_given, vpp_given;   /* published (else the fastest that fits is taken) */
-    int memory_refused;         /* set by tm_run_predict: the model judges every plan of the run over memory */
+    int memory_refused;         /* set by tm_run_predict: every plan of the run is over memory, beyond the margin */
     double step_s;              /* seconds per step */
     double tflops, model_tflops;/* TFLOP/s per GPU, hardware (with recomputation) and model FLOPs */
     double days;                /* days for 300B tokens */

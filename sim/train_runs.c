@@ -201,8 +201,9 @@ int tm_runs_read(const char *path, tm_run **out, int *count, char *err, size_t n
 
 int tm_run_predict(const tm_ctx *c, tm_run *row, tm_result *best)
 {
-    /* the fastest plan that fits; when none does in the model, the one needing least memory: the run
-     * ran, so the model's memory is what is wrong, and row->memory_refused says so */
+    /* the fastest plan that fits, or is at the limit (within the model's stated margin); when none
+     * is, the one needing least memory: the run ran, so the model's memory is what is wrong, and
+     * row->memory_refused says so */
     int found = 0, fits = 0;
     char err[512];
     tm_plan base = row->plan;
@@ -213,9 +214,10 @@ int tm_run_predict(const tm_ctx *c, tm_run *row, tm_result *best)
             pl.mbs = mbs, pl.vpp = v;
             tm_result r;
             if (tm_predict(c, &row->model, &pl, 300e9, &r, err, sizeof err) != 0) continue;
-            int better = !found || (r.mem.fits && !fits) ||
-                         (r.mem.fits == fits && (fits ? r.step_s < best->step_s : r.mem.total_gib < best->mem.total_gib));
-            if (better) *best = r, row->plan = pl, row->plan.dp = r.dp, fits = r.mem.fits;
+            int ok = r.mem.fits || r.mem.at_limit;      /* within the model's stated margin: it may have run */
+            int better = !found || (ok && !fits) ||
+                         (ok == fits && (fits ? r.step_s < best->step_s : r.mem.total_gib < best->mem.total_gib));
+            if (better) *best = r, row->plan = pl, row->plan.dp = r.dp, fits = ok;
             found = 1;
         }
     }

@@ -673,6 +673,23 @@ static void test_predict_rejects_bad_input(void **state)
 
 /* nodes: the same what-if machine as --nodes, for predict, plan, step and collective, on a private
  * copy: the shared platform keeps its size, and a refusal names the field. */
+/* stack = NAME: the same stack as --stack, its defaults overridden by what is given. */
+static void test_stack_field(void **state)
+{
+    lua_State *L = *state;
+    run(L, "a = usine0.predict{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 64, tp = 8}");
+    run(L, "b = usine0.predict{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 64, tp = 8, stack = 'megatron-lm-2021'}");
+    run(L, "c = usine0.predict{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 64, tp = 8, stack = 'megatron-lm-2021', "
+           "flash = true}");
+    /* Megatron-LM 2021: no overlap of the gradient reduction, fused softmax instead of FlashAttention */
+    near(num(L, "b.breakdown.dp_s"), num(L, "b.breakdown.dp_total_s"), 1e-12, "no overlap");
+    assert_true(num(L, "a.breakdown.dp_s") < num(L, "a.breakdown.dp_total_s"));
+    assert_true(num(L, "b.step_s") > num(L, "c.step_s"));   /* flash given: kept */
+    fails(L, "usine0.predict{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 64, stack = 'tensorflow-2017'}",
+          "field 'stack'", "usine stacks", NULL);
+    fails(L, "usine0.plan{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 64, stack = 3}", "field 'stack'", NULL);
+}
+
 static void test_nodes_is_a_what_if_machine(void **state)
 {
     lua_State *L = *state;
@@ -690,7 +707,7 @@ static void test_nodes_is_a_what_if_machine(void **state)
     long evaluated;
     tm_plan base = tm_plan_default();
     base.gpus = 2048, base.gbs = 1024;
-    int found = tm_search(c, tm_model_preset("llama3-8b"), &base, best, 3, &evaluated);
+    int found = tm_search_fixed(c, tm_model_preset("llama3-8b"), &base, 0, best, 3, &evaluated);   /* what usine.plan searches when nothing is fixed */
     tm_ctx_destroy(c);
     plat_free(p);
     run(L, "r = usine0.predict{platform = 'jean-zay', partition = 'h100', nodes = 728, model = 'llama3-8b', gpus = 2048, "
@@ -1154,6 +1171,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_predict_matches_tm_predict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_predict_rejects_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plan_matches_tm_search, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stack_field, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nodes_is_a_what_if_machine, setup, teardown),
         cmocka_unit_test_setup_teardown(test_step_matches_the_simulator, setup, teardown),
         cmocka_unit_test_setup_teardown(test_collective_matches_the_c_api, setup, teardown),

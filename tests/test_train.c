@@ -44,6 +44,7 @@ static tm_plan plan(int gpus, int tp, int pp, long gbs, tm_recompute rc)
 {
     tm_plan p = tm_plan_default();
     p.gpus = gpus, p.tp = tp, p.pp = pp, p.gbs = gbs, p.recompute = rc, p.prec = PLAT_FP16;
+    p.flash = 0;                                    /* the attention scores these tests count */
     return p;
 }
 

@@ -1034,6 +1034,8 @@ int cmd_stacks(int argc, char **argv)
             cJSON_AddBoolToObject(o, "dp_overlap", s[i].dp_overlap);
             cJSON_AddBoolToObject(o, "pp_scatter_gather", s[i].pp_scatter_gather);
             cJSON_AddBoolToObject(o, "zero3_prefetch", s[i].zero3_prefetch);
+            cJSON_AddBoolToObject(o, "tp_overlap", s[i].tp_overlap);
+            cJSON_AddBoolToObject(o, "flash", s[i].flash);
             cJSON_AddNumberToObject(o, "matmul", s[i].matmul);
             cJSON_AddStringToObject(o, "fitted", _(s[i].fitted));
             cJSON_AddStringToObject(o, "sources", s[i].sources);
@@ -1042,9 +1044,11 @@ int cmd_stacks(int argc, char **argv)
         }
         char a[48];
         printf("%s%s  %s\n  %s\n", s[i].id, i == 0 ? _(" (default)") : "", s[i].name, _(s[i].about));
-        printf(_("  gradient reduction overlapped with the backward pass: %s; pipeline scatter/gather: %s; ZeRO-3 prefetch: %s\n"),
+        printf(_("  gradient reduction overlapped with the backward pass: %s; pipeline scatter/gather: %s; ZeRO-3 prefetch: %s;\n"
+                 "  tensor-parallel overlap: %s; attention: %s\n"),
                s[i].dp_overlap ? _("yes") : _("no"), s[i].pp_scatter_gather ? _("yes") : _("no"),
-               s[i].zero3_prefetch ? _("yes") : _("no"));
+               s[i].zero3_prefetch ? _("yes") : _("no"), s[i].tp_overlap ? _("yes") : _("no"),
+               s[i].flash ? "FlashAttention" : _("fused softmax"));
         printf(_("  training factor %s of the achievable matrix-multiply rate: %s\n"), app_num(a, sizeof a, s[i].matmul, 3), _(s[i].fitted));
         printf(_("  sources: %s\n\n"), s[i].sources);
     }
