@@ -353,4 +353,4 @@ pot:
 clean:
 	rm -rf build
 
--include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(KN_OBJ:.o=.d) $(SCRIPT_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(TESTS:%=%.o.d) $(BENCHES:%=%.d)
+-include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(KN_OBJ:.o=.d) $(SCRIPT_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(TESTS:%=%.d) $(BENCHES:%=%.d)

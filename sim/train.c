@@ -396,9 +396,13 @@ int tm_plan_check(const tm_ctx *c, const tm_model *m, tm_plan *pl, char *err, si
         return -1;
     }
     int nstacks;
-    tm_stacks(&nstacks);
+    const tm_stack *stacks = tm_stacks(&nstacks);
     if (pl->stack < 0 || pl->stack >= nstacks) {
         snprintf(err, n, "%s", _("unknown software stack (see 'usine stacks')"));
+        return -1;
+    }
+    if (pl->vpp > 1 && !stacks[pl->stack].interleaved) {
+        snprintf(err, n, _("the %s stack has no interleaved schedule: use %s 1"), stacks[pl->stack].id, field_name(c->names, TM_VPP));
         return -1;
     }
     if (pl->prec < 0 || pl->prec >= PLAT_PREC_COUNT || pl->prec == PLAT_FP64) {

@@ -78,6 +78,9 @@ typedef struct tm_stack {
     int zero3_prefetch;         /* ZeRO-3 gathers the next layer's parameters during compute; else each gather waits */
     int tp_overlap;             /* tensor-parallel collectives overlapped with the layer's matrix multiplies */
     int flash;                  /* its attention kernel is FlashAttention (the plan's default; else fused softmax) */
+    int interleaved;            /* has the interleaved 1F1B schedule (vpp > 1); else plain 1F1B only */
+    int own_factor;             /* 1: `matmul` is fitted on this stack's calibration runs only; 0: the factor
+                                 * shared by the stacks without calibration runs of their own */
     double matmul;              /* fraction of the achievable matrix-multiply rate (the accelerator's MAMF x the
                                  * shape's tile and wave quantisation) that the stack's training step sustains:
                                  * fitted on calibration runs (usine validate --fit), never on validation runs */
@@ -338,6 +341,7 @@ typedef struct tm_run {
     double step_s;              /* seconds per step */
     double tflops, model_tflops;/* TFLOP/s per GPU, hardware (with recomputation) and model FLOPs */
     double days;                /* days for 300B tokens */
+    double memory_gb;           /* published memory per GPU, as the source prints it (0: not published) */
     int line;                   /* in the file */
 } tm_run;
 /* One measurement of a run, predicted: the step time when published, else the model or hardware
@@ -356,9 +360,9 @@ int tm_run_metrics(const tm_run *row, const tm_result *r, tm_run_metric *out);
 
 /* Fitting needs each run's platform: a context per row, which the caller prepares. */
 typedef struct tm_fit_set { tm_ctx **ctx; const tm_run *rows; int n; } tm_fit_set;
-/* The stacks' training factor (tm_stack.matmul, one for every stack) in (0.2, 1] that fits the
- * first metric of the runs with use[i] set best (least squares of the log errors). The contexts'
- * factor is left as it was. */
+/* The training factor (tm_stack.matmul) in (0.2, 1] that fits the first metric of the runs with
+ * use[i] set best (least squares of the log errors): the caller chooses the runs of one factor, the
+ * shared one or a stack's own. The contexts' factor is left as it was. */
 double tm_fit_matmul(const tm_fit_set *s, const int *use);
 /* Cross-validation: each run of use[] predicted with the factor fitted on the others, never on
  * itself (by_source = 0), or on the runs of the other sources only (by_source = 1: leave one source

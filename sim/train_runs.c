@@ -37,11 +37,12 @@ static const struct { const char *name; int required, kind; } cols[] = {
     { "global_batch", 1, C_INT }, { "mbs", 0, C_INT }, { "zero", 1, C_INT }, { "recompute", 1, C_TEXT },
     { "seq_parallel", 0, C_BOOL }, { "flash", 0, C_BOOL }, { "prec", 0, C_TEXT },
     { "step_s", 0, C_NUM }, { "tflops_per_gpu", 0, C_NUM }, { "model_tflops_per_gpu", 0, C_NUM }, { "days_300b", 0, C_NUM },
+    { "memory_gb", 0, C_NUM },
 };
 enum {
     NAME, SOURCE, WHERE, STACK, SET, PLATFORM, PARTITION, LAYERS, HIDDEN, HEADS, KV_HEADS, FFN, GATED, TIED, POS_EMB, SEQ,
     VOCAB, GPUS, TP, PP, VPP, CP, DP, GBS, MBS, ZERO, RECOMPUTE, SEQ_PARALLEL, FLASH, PREC, STEP_S, TFLOPS, MODEL_TFLOPS,
-    DAYS, NCOLS
+    DAYS, MEMORY, NCOLS
 };
 _Static_assert(sizeof cols / sizeof *cols == NCOLS, "one enum entry per column");
 
@@ -131,6 +132,7 @@ static int read_row(char **f, int nf, const int *idx, const sources *src, const 
     }
     pl->recompute = (tm_recompute)rcm;
     r->step_s = d[STEP_S], r->tflops = d[TFLOPS], r->model_tflops = d[MODEL_TFLOPS], r->days = d[DAYS];
+    r->memory_gb = d[MEMORY];
     if (!(r->step_s > 0 || r->tflops > 0 || r->model_tflops > 0 || r->days > 0)) {
         snprintf(err, n, _("%s:%d: run %s gives no measurement (step_s, tflops_per_gpu, model_tflops_per_gpu or days_300b)"),
                  path, lineno, r->name);

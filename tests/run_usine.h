@@ -16,7 +16,7 @@
 
 typedef struct run_result {
     int status;      /* exit status, or 128 + signal */
-    char out[1 << 17];
+    char out[1 << 20];   /* validate --json carries a breakdown per published run */
     char err[1 << 14];
 } run_result;
 

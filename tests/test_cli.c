@@ -653,7 +653,8 @@ static void test_validate(void **state)
     /* the fit and its cross-validation, on the calibration runs only */
     r = run("en", "validate", "--fit", NULL);
     assert_int_equal(r->status, 0);
-    assert_non_null(strstr(r->out, "Training factor of the stacks fitted on the"));
+    assert_non_null(strstr(r->out, "Training factor shared by the stacks without runs of their own: fitted on"));
+    assert_non_null(strstr(r->out, "Training factor of megatron-deepspeed: fitted on"));
     assert_non_null(strstr(r->out, "Leave one out: |error| median"));
     /* one run, term by term */
     r = run("en", "validate", "--explain", "megatron-1008b", NULL);

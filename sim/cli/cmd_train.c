@@ -796,49 +796,68 @@ static int runs_open(runs *R)
     return CLI_OK;
 }
 
-/* validate --fit: the stacks' training factor that fits the calibration runs best, then each
- * calibration run predicted with the factor fitted without it (leave one out) and without its
- * whole source (leave one source out): the accuracy on what the fit never saw. */
-static int validate_fit(runs *R)
+/* One training factor fitted on the runs of use[], then each of them predicted with the factor
+ * fitted without it (leave one out) and without its whole source (leave one source out): the
+ * accuracy on what the fit never saw. */
+static void fit_group(runs *R, const int *use, const char *what, double have)
 {
-    int n = R->n;
+    int n = R->n, count = 0;
+    for (int i = 0; i < n; i++) count += use[i];
     tm_fit_set fs = { R->ctx, R->rows, n };
-    int *use = ut_calloc((size_t)(n > 0 ? n : 1), sizeof *use);
-    int ncal = 0;
-    for (int i = 0; i < n; i++) ncal += use[i] = R->rows[i].set == TM_SET_CALIBRATION;
     double all = tm_fit_matmul(&fs, use);
     char a[48], b[48];
-    printf(_("Training factor of the stacks fitted on the %d calibration runs: %s (train_stacks.c has %s)\n"), ncal,
-           app_num(a, sizeof a, all, 3), app_num(b, sizeof b, tm_stacks(&(int){ 0 })[0].matmul, 3));
-    tm_held_out *held = ut_calloc((size_t)(n > 0 ? n : 1), sizeof *held);
+    printf(_("%s: fitted on %d calibration runs: %s (train_stacks.c has %s)\n"), what, count, app_num(a, sizeof a, all, 3),
+           app_num(b, sizeof b, have, 3));
+    tm_held_out *held = ut_calloc((size_t)(n > 0 ? n : 1), sizeof *held), *held2 = ut_calloc((size_t)(n > 0 ? n : 1), sizeof *held2);
     double *e1 = ut_calloc((size_t)(n > 0 ? n : 1), sizeof *e1), *e2 = ut_calloc((size_t)(n > 0 ? n : 1), sizeof *e2);
-    int k1 = tm_fit_cross_validate(&fs, use, 0, held);
+    int k1 = tm_fit_cross_validate(&fs, use, 0, held), k2 = tm_fit_cross_validate(&fs, use, 1, held2);
     for (int i = 0; i < k1; i++) e1[i] = held[i].error_pct;
-    tm_held_out *held2 = ut_calloc((size_t)(n > 0 ? n : 1), sizeof *held2);
-    int k2 = tm_fit_cross_validate(&fs, use, 1, held2);
     for (int i = 0; i < k2; i++) e2[i] = held2[i].error_pct;
-    printf("%s", _("Cross-validation of the calibration runs: each predicted with the factor fitted without it,\n"
-                   "then without every run of its source\n"));
     printf("  %-26s %-16s %22s %22s\n", _("run"), _("source"), _("leave one out"), _("leave source out"));
     for (int i = 0; i < k1; i++) {
         const tm_run *row = &R->rows[held[i].row];
-        char x[48], y[48], z[48], w[48], c1[96], c2[96];
+        char x[48], y[48], z[48], w[48], c1[96], c2[96], p1[96], p2[96];
         int j = 0;
         while (j < k2 && held2[j].row != held[i].row) j++;
         snprintf(c1, sizeof c1, "%s  %s %%", app_num(x, sizeof x, held[i].matmul, 3), app_signed(y, sizeof y, held[i].error_pct, 1));
         if (j < k2)
             snprintf(c2, sizeof c2, "%s  %s %%", app_num(z, sizeof z, held2[j].matmul, 3), app_signed(w, sizeof w, held2[j].error_pct, 1));
         else snprintf(c2, sizeof c2, "%s", _("(one source only)"));
-        char p1[96], p2[96];
         printf("  %-26s %-16s %s %s\n", row->name, row->source, ut_pad(p1, sizeof p1, c1, -22), ut_pad(p2, sizeof p2, c2, -22));
     }
     print_summary(_("Leave one out"), summarize(e1, k1));
     if (k2) print_summary(_("Leave one source out"), summarize(e2, k2));
-    else printf("%s", _("Leave one source out: the calibration runs come from one source only\n"));
+    else printf("%s", _("Leave one source out: these calibration runs come from one source only\n"));
+    free(held);
     free(held2);
     free(e1);
     free(e2);
-    free(held);
+}
+
+/* validate --fit: the shared training factor on the calibration runs of the stacks without runs of
+ * their own, then each stack's own factor on its runs, each with its cross-validation. */
+static int validate_fit(runs *R)
+{
+    int n = R->n, ns;
+    const tm_stack *st = tm_stacks(&ns);
+    int *use = ut_calloc((size_t)(n > 0 ? n : 1), sizeof *use);
+    double shared = 0;
+    for (int i = 0; i < n; i++) {
+        const tm_stack *k = &st[R->rows[i].plan.stack];
+        use[i] = R->rows[i].set == TM_SET_CALIBRATION && !k->own_factor;
+        if (!k->own_factor) shared = k->matmul;
+    }
+    fit_group(R, use, _("Training factor shared by the stacks without runs of their own"), shared);
+    for (int k = 0; k < ns; k++) {
+        if (!st[k].own_factor) continue;
+        int any = 0;
+        for (int i = 0; i < n; i++) any += use[i] = R->rows[i].set == TM_SET_CALIBRATION && R->rows[i].plan.stack == k;
+        if (!any) continue;
+        char what[160];
+        snprintf(what, sizeof what, _("Training factor of %s"), st[k].id);
+        printf("\n");
+        fit_group(R, use, what, st[k].matmul);
+    }
     free(use);
     return CLI_OK;
 }
@@ -870,6 +889,11 @@ static int validate_explain(runs *R, const char *name)
             char a[48], b[48], d[48];
             printf(_("  %-22s published %s, predicted %s (%s %%)\n"), m[j].name, app_sig(a, sizeof a, m[j].published, 4),
                    app_sig(b, sizeof b, m[j].predicted, 4), app_signed(d, sizeof d, m[j].error_pct, 1));
+        }
+        if (row->memory_gb > 0) {
+            char a[48], b[48];
+            printf(_("  memory per GPU         published %s GB, predicted %s GiB\n"), app_sig(a, sizeof a, row->memory_gb, 3),
+                   app_num(b, sizeof b, r.mem.total_gib, 1));
         }
         print_terms(&ts);
         free(ts.t);
@@ -919,7 +943,8 @@ int cmd_validate(int argc, char **argv)
     }
     int n = R.n;
     double *errs[2] = { ut_calloc((size_t)n * 4 + 1, sizeof(double)), ut_calloc((size_t)n * 4 + 1, sizeof(double)) };
-    int nerr[2] = { 0, 0 }, failed = 0, refused[2] = { 0, 0 }, ran[2] = { 0, 0 };
+    int nerr[2] = { 0, 0 }, failed = 0, refused[2] = { 0, 0 }, ran[2] = { 0, 0 }, nmem[2] = { 0, 0 };
+    double *merrs[2] = { ut_calloc((size_t)n + 1, sizeof(double)), ut_calloc((size_t)n + 1, sizeof(double)) };
     cJSON *arr = json ? cJSON_CreateArray() : NULL;
     for (int set = 0; set < 2; set++) {
         int count = 0;
@@ -945,6 +970,8 @@ int cmd_validate(int argc, char **argv)
             tm_run_metric m[4];
             int k = tm_run_metrics(row, &r, m);
             refused[set] += row->memory_refused, ran[set]++;
+            double mem_err = row->memory_gb > 0 ? (r.mem.total_gib - row->memory_gb) / row->memory_gb * 100 : 0;
+            if (row->memory_gb > 0) merrs[set][nmem[set]++] = mem_err;
             for (int j = 0; j < k; j++) {
                 errs[set][nerr[set]++] = m[j].error_pct;
                 if (json) {
@@ -962,6 +989,10 @@ int cmd_validate(int argc, char **argv)
                     cJSON_AddNumberToObject(o, "error_pct", m[j].error_pct);
                     cJSON_AddBoolToObject(o, "memory_refused", row->memory_refused);
                     cJSON_AddNumberToObject(o, "memory_per_gpu_gib", r.mem.total_gib);
+                    if (row->memory_gb > 0) {
+                        cJSON_AddNumberToObject(o, "memory_published_gb", row->memory_gb);
+                        cJSON_AddNumberToObject(o, "memory_error_pct", mem_err);
+                    }
                     cJSON_AddItemToObject(o, "plan", plan_json(&row->model, &row->plan, r.dp));
                     cJSON_AddItemToObject(o, "breakdown", train_breakdown_json(&r));
                     cJSON_AddItemToArray(arr, o);
@@ -984,6 +1015,12 @@ int cmd_validate(int argc, char **argv)
             print_summary(set == TM_SET_CALIBRATION ? _("Calibration") : _("Validation"), summarize(errs[set], nerr[set]));
             if (refused[set])
                 printf(_("  memory: the model judges %d of these %d runs over the GPU's memory, though they ran\n"), refused[set], ran[set]);
+            if (nmem[set]) {
+                err_summary ms = summarize(merrs[set], nmem[set]);
+                char a[48], b[48];
+                printf(_("  memory per GPU against %d published figures (nvidia-smi's, as the sources print them): |error| median %s %%, max %s %%\n"),
+                       nmem[set], app_num(a, sizeof a, ms.median, 1), app_num(b, sizeof b, ms.max, 1));
+            }
         }
     }
     err_summary cal = summarize(errs[0], nerr[0]), val = summarize(errs[1], nerr[1]);
@@ -994,6 +1031,13 @@ int cmd_validate(int argc, char **argv)
         cJSON_AddItemToObject(sum, "validation", summary_json(val));
         cJSON_AddNumberToObject(cJSON_GetObjectItem(sum, "calibration"), "memory_refused", refused[0]);
         cJSON_AddNumberToObject(cJSON_GetObjectItem(sum, "validation"), "memory_refused", refused[1]);
+        for (int set = 0; set < 2; set++) {
+            err_summary ms = summarize(merrs[set], nmem[set]);
+            cJSON *o = cJSON_GetObjectItem(sum, set ? "validation" : "calibration");
+            cJSON_AddNumberToObject(o, "memory_figures", nmem[set]);
+            cJSON_AddNumberToObject(o, "memory_median_abs_error_pct", ms.median);
+            cJSON_AddNumberToObject(o, "memory_max_abs_error_pct", ms.max);
+        }
         cJSON_AddItemToObject(j, "summary", sum);
         cli_print_json(j);
     } else {
@@ -1001,6 +1045,8 @@ int cmd_validate(int argc, char **argv)
     }
     free(errs[0]);
     free(errs[1]);
+    free(merrs[0]);
+    free(merrs[1]);
     runs_free(&R);
     return check && (failed || val.within < val.n) ? CLI_FAILED : CLI_OK;
 }
@@ -1036,6 +1082,7 @@ int cmd_stacks(int argc, char **argv)
             cJSON_AddBoolToObject(o, "zero3_prefetch", s[i].zero3_prefetch);
             cJSON_AddBoolToObject(o, "tp_overlap", s[i].tp_overlap);
             cJSON_AddBoolToObject(o, "flash", s[i].flash);
+            cJSON_AddBoolToObject(o, "interleaved", s[i].interleaved);
             cJSON_AddNumberToObject(o, "matmul", s[i].matmul);
             cJSON_AddStringToObject(o, "fitted", _(s[i].fitted));
             cJSON_AddStringToObject(o, "sources", s[i].sources);
@@ -1049,6 +1096,7 @@ int cmd_stacks(int argc, char **argv)
                s[i].dp_overlap ? _("yes") : _("no"), s[i].pp_scatter_gather ? _("yes") : _("no"),
                s[i].zero3_prefetch ? _("yes") : _("no"), s[i].tp_overlap ? _("yes") : _("no"),
                s[i].flash ? "FlashAttention" : _("fused softmax"));
+        printf(_("  interleaved 1F1B schedule (--vpp): %s\n"), s[i].interleaved ? _("yes") : _("no"));
         printf(_("  training factor %s of the achievable matrix-multiply rate: %s\n"), app_num(a, sizeof a, s[i].matmul, 3), _(s[i].fitted));
         printf(_("  sources: %s\n\n"), s[i].sources);
     }
