@@ -13,8 +13,10 @@
  *
  * What the model counts, per GPU and per step (every figure is per GPU unless named otherwise):
  *   - every matrix multiplication of the layers, attention and the output layer, forward and the two
- *     of the backward pass, timed on the accelerator's roofline: max(FLOPs / (peak x matmul
- *     efficiency x tile quantisation), bytes / (memory bandwidth x memory efficiency));
+ *     of the backward pass, timed on the accelerator's roofline: max(FLOPs / (peak x MAMF x shape x
+ *     the stack's training factor), bytes / (memory bandwidth x memory efficiency)), where MAMF is the
+ *     platform file's measured best matmul fraction, shape the product's tile and wave quantisation
+ *     (tm_gemm_shape_efficiency) and the training factor is fitted on calibration runs (tm_stack);
  *   - the memory-bound operations (layer norms, dropout, residuals, activation functions, softmax
  *     over the attention scores unless FlashAttention, cross-entropy) as bytes at the memory rate;
  *   - recomputation (selective: the attention core; full: the whole forward of each layer again);
@@ -29,8 +31,9 @@
  *   - memory per GPU: weights, gradients, Adam's state (sharded by ZeRO), the activations of the
  *     busiest stage (Korthikanti et al. 2022) and runtime, stated with a margin of TM_MEMORY_MARGIN
  *     (fits, at the limit, does not fit: tm_memory).
- * Efficiency constants come from the platform file (accelerator and network), never from a model
- * or a named run. Units are in the names: _s seconds, _B bytes, _gib GiB. */
+ * Efficiency constants come from the platform file (accelerator and network) and the stack table
+ * (train_stacks.c), never from a model or a named run. Units are in the names: _s seconds, _B bytes,
+ * _gib GiB. */
 #ifndef USINE_TRAIN_H
 #define USINE_TRAIN_H
 
@@ -243,7 +246,8 @@ int tm_predict_explain(const tm_ctx *c, const tm_model *m, const tm_plan *pl, do
  * its shape on this accelerator: tile quantisation (a dimension that is not a multiple of the tile
  * wastes the rest of its last tile) times wave quantisation (tiles run in waves of one per compute
  * unit; a last wave that is not full wastes the rest), for the best of the tile shapes cuBLAS uses.
- * NVIDIA, "Matrix Multiplication Background User's Guide" (DU-09799-001, 2023), sections 2.3 and 3. */
+ * NVIDIA, "Matrix Multiplication Background User's Guide" (DU-09799-001, 2023), sections 2.3 and 3.
+ * k does not enter: a short k is the roofline's memory bound, which the prediction adds. */
 double tm_gemm_shape_efficiency(const tm_ctx *c, double m, double n, double k, double batch, int *tile_m,
                                 int *tile_n, double *waves);
 
