@@ -792,7 +792,7 @@ static void predict_params(const tm_model *m, pred *x, tm_result *r)
 }
 
 /* Data parallelism and ZeRO, with their overlap with the backward pass, and the optimizer. */
-static void predict_data_parallel(const tm_ctx *c, const tm_plan *pl, const pred *x, tm_result *r)
+static void predict_data_parallel(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const pred *x, tm_result *r)
 {
     int dp = x->dp;
     double P_gpu = x->P_gpu, e = x->e, Lps = x->n_crit;   /* the slowest stage's layers */
@@ -822,6 +822,23 @@ static void predict_data_parallel(const tm_ctx *c, const tm_plan *pl, const pred
              * SC'20, section 5.3: parameters are gathered wherever a layer runs) */
             double rs = coll_s(c, COLL_REDUCESCATTER, dp, stride, grad_B);
             double ag = coll_s(c, COLL_ALLGATHER, dp, stride, P_gpu * e);
+            if (pl->zero == 3 && sk->zero3_tensor_s > 0) {
+                /* one blocking all-gather per parameter tensor, each paying the launch overhead and its
+                 * own ring latency: a layer's weight matrices (QKV, attention output, the MLP's) and
+                 * their biases, and the two norms' scale and shift, on every layer of the stage; the
+                 * embedding and the output layer in bulk */
+                double hd = (double)m->hidden / m->heads, tp = x->tp, H = m->hidden, F = m->ffn;
+                double qkv = (m->heads + 2.0 * m->kv_heads) * hd;
+                const double elems[] = { H * qkv / tp, qkv / tp, H * H / tp, H, H * F * (m->gated ? 2 : 1) / tp, F / tp,
+                                         F * H / tp, H, H, H, H, H };
+                double layer_s = 0, layer_elems = 0;
+                for (size_t i = 0; i < sizeof elems / sizeof *elems; i++) {
+                    layer_s += sk->zero3_tensor_s + coll_s(c, COLL_ALLGATHER, dp, stride, elems[i] * e);
+                    layer_elems += elems[i];
+                }
+                double rest = fmax(0, P_gpu - Lps * layer_elems);
+                ag = Lps * layer_s + (rest > 0 ? sk->zero3_tensor_s + coll_s(c, COLL_ALLGATHER, dp, stride, rest * e) : 0);
+            }
             int gathers = pl->zero == 3 ? 2 + (pl->recompute == TM_RC_FULL) : 0;
             double per_mb = rs + gathers * ag;
             double work = x->f_s + x->b_s + x->rc_s;
@@ -1006,7 +1023,7 @@ static int predict(const tm_ctx *c, const tm_model *m, const tm_plan *plan_in, d
 
     predict_compute(c, m, pl, &x, r);
     predict_params(m, &x, r);
-    predict_data_parallel(c, pl, &x, r);
+    predict_data_parallel(c, m, pl, &x, r);
     predict_parts(pl, m, &x, r);
     r->step_s = r->b.compute_s + r->b.tp_s + r->b.cp_s + r->b.pp_s + r->b.bubble_s + r->b.dp_s +
                 r->b.zero_s + r->b.optimizer_s;

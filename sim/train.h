@@ -79,6 +79,8 @@ typedef struct tm_stack {
     int pp_scatter_gather;      /* pipeline sends split across the tensor-parallel ranks, then all-gathered
                                  * inside the node (Megatron-LM); else every rank sends the whole activation */
     int zero3_prefetch;         /* ZeRO-3 gathers the next layer's parameters during compute; else each gather waits */
+    double zero3_tensor_s;      /* > 0: ZeRO-3 gathers each parameter tensor apart, a blocking collective that
+                                 * also pays this launch overhead; 0: bucketed gathers */
     int tp_overlap;             /* tensor-parallel collectives overlapped with the layer's matrix multiplies */
     int flash;                  /* its attention kernel is FlashAttention (the plan's default; else fused softmax) */
     int interleaved;            /* has the interleaved 1F1B schedule (vpp > 1); else plain 1F1B only */
