@@ -379,7 +379,7 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
         break;
     case SDL_MOUSEWHEEL:
         if (a->show_explain && ui_inside(&a->frame.explain, a->mouse_x, a->mouse_y))
-            ui_explain_scroll(a, -3 * e->wheel.y);
+            ui_explain_scroll(a, -3 * e->wheel.y, 0);
         else if (ui_inside(&a->r_factory, a->mouse_x, a->mouse_y) && a->view == UI_VIEW_FACTORY)
             zoom_at(a, a->mouse_x, a->mouse_y, e->wheel.y > 0 ? 1.25f : 0.8f);
         else if (a->show_panel && a->panel && ui_inside(&a->r_panel, a->mouse_x, a->mouse_y))
@@ -420,9 +420,8 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
             if (k == SDLK_ESCAPE) break;
         }
         if (a->show_explain && (k == SDLK_ESCAPE || k == SDLK_UP || k == SDLK_DOWN || k == SDLK_PAGEUP || k == SDLK_PAGEDOWN)) {
-            int page = a->frame.explain_page > 1 ? a->frame.explain_page - 1 : 1;   /* a page, keeping a row */
             if (k == SDLK_ESCAPE) a->show_explain = 0;
-            else ui_explain_scroll(a, k == SDLK_UP ? -1 : k == SDLK_DOWN ? 1 : k == SDLK_PAGEUP ? -page : page);
+            else ui_explain_scroll(a, k == SDLK_UP ? -1 : k == SDLK_DOWN ? 1 : 0, k == SDLK_PAGEUP ? -1 : k == SDLK_PAGEDOWN ? 1 : 0);
             break;
         }
         switch (k) {

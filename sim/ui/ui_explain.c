@@ -31,6 +31,7 @@ struct ui_explain {
     row *rows;
     int n;
     int max_top;                /* the first row shown can go up to this one: the rest then fits */
+    int page;                   /* the rows that fit from the first shown */
     SDL_Rect list;              /* where the rows go */
 };
 
@@ -101,12 +102,15 @@ static void lay_out(ui_app *a, ui_explain *e, int width)
     const char *group = "";
     for (int i = 0; i < s->nterms; i++) {
         const ui_term *t = &s->terms[i];
+        char buf[sizeof t->how + 8];
         if (strcmp(t->group, group)) {
             group = t->group;
-            e->rows[e->n++] = (row){ .term = -1, .group = t->group, .h = head_h };
+            row *h = &e->rows[e->n++];
+            *h = (row){ .term = -1, .group = t->group, .h = head_h };
+            h->cut = ui_text_fit(a->tx, UI_F_H3, group_title(group), width, buf, sizeof buf);
+            h->name = ut_strdup(buf);
         }
         row *r = &e->rows[e->n++];
-        char buf[sizeof t->how + 8];
         r->term = i, r->h = term_h;
         r->cut = ui_text_fit(a->tx, UI_F_BODY, t->name, name_w, buf, sizeof buf);
         r->name = ut_strdup(buf);
@@ -128,13 +132,19 @@ void ui_explain_prepare(ui_app *a, ui_explain *e)
     e->max_top = k;
     if (a->explain_top > e->max_top) a->explain_top = e->max_top;
     if (a->explain_top < 0) a->explain_top = 0;
+    used = 0, e->page = 0;
+    for (int i = a->explain_top; i < e->n && used + e->rows[i].h <= e->list.h; i++) used += e->rows[i].h, e->page++;
 }
 
-void ui_explain_scroll(ui_app *a, int rows)
+/* Between frames too (keys pressed at once): laid out first, so that the page and the end are
+ * those of the rows as the next frame will show them. */
+void ui_explain_scroll(ui_app *a, int rows, int pages)
 {
-    a->explain_top += rows;
-    if (a->explain_top > a->frame.explain_max_top) a->explain_top = a->frame.explain_max_top;
-    if (a->explain_top < 0) a->explain_top = 0;
+    ui_explain *e = a->explain;
+    if (!e) return;
+    ui_explain_prepare(a, e);
+    a->explain_top += rows + pages * (e->page > 1 ? e->page - 1 : 1);   /* a page on keeps a row in sight */
+    ui_explain_prepare(a, e);                                          /* which clamps it */
 }
 
 static void draw_header(const ui_app *a, SDL_Rect r)
@@ -168,25 +178,26 @@ static void draw_header(const ui_app *a, SDL_Rect r)
     }
 }
 
-/* The whole name and line of a cut row, wrapped, near the mouse. */
-static void draw_whole(const ui_app *a, SDL_Rect r, const ui_term *t)
+/* The whole title and line of a cut row, wrapped, near the mouse; a title too long for a line
+ * is wrapped with the line. */
+static void draw_whole(const ui_app *a, SDL_Rect r, const char *title, const char *how)
 {
     int pad = (int)(8 * a->scale), w = r.w - 4 * pad;
     if (w > (int)(760 * a->scale)) w = (int)(760 * a->scale);
-    char name[sizeof t->name + 8];
-    snprintf(name, sizeof name, "%s", t->name);
     int line = ui_text_line(a->tx, UI_F_SMALL), nline = ui_text_line(a->tx, UI_F_BOLD);
-    const ui_wrapped *wr = ui_text_wrap(a->tx, UI_F_SMALL, t->how, w);
-    int bw = w + 2 * pad, bh = nline + wr->n * line + 2 * pad;
+    char fit[256], text[1024];
+    int long_title = ui_text_fit(a->tx, UI_F_BOLD, title, w, fit, sizeof fit);
+    if (long_title) snprintf(text, sizeof text, "%s%s%s", title, how[0] ? ": " : "", how);
+    else snprintf(text, sizeof text, "%s", how);
+    const ui_wrapped *wr = ui_text_wrap(a->tx, UI_F_SMALL, text, w);
+    int head = long_title ? 0 : nline, bw = w + 2 * pad, bh = head + wr->n * line + 2 * pad;
     int x = a->mouse_x + 16, y = a->mouse_y + 16;
     if (x + bw > r.x + r.w) x = r.x + r.w - bw;
     if (y + bh > r.y + r.h) y = a->mouse_y - bh - 8;
     ui_draw_fill(a->ren, x, y, bw, bh, (SDL_Color){ 16, 18, 22, 245 });
     ui_draw_frame(a->ren, x, y, bw, bh, ui_accent);
-    char fit[sizeof name];
-    ui_text_fit(a->tx, UI_F_BOLD, name, w, fit, sizeof fit);
-    ui_text_draw(a->tx, UI_F_BOLD, fit, x + pad, y + pad, ui_accent, UI_LEFT);
-    for (int i = 0; i < wr->n; i++) ui_text_draw(a->tx, UI_F_SMALL, wr->line[i], x + pad, y + pad + nline + i * line, ui_fg, UI_LEFT);
+    if (!long_title) ui_text_draw(a->tx, UI_F_BOLD, title, x + pad, y + pad, ui_accent, UI_LEFT);
+    for (int i = 0; i < wr->n; i++) ui_text_draw(a->tx, UI_F_SMALL, wr->line[i], x + pad, y + pad + head + i * line, ui_fg, UI_LEFT);
 }
 
 void ui_explain_draw(const ui_app *a, const ui_explain *e, ui_frame *out)
@@ -200,12 +211,15 @@ void ui_explain_draw(const ui_app *a, const ui_explain *e, ui_frame *out)
     draw_header(a, r);
     if (!s || e->scene != s) return;   /* not laid out for this scene (prepare runs before each frame) */
     SDL_Rect L = e->list;
-    int y = L.y, hover = -1, i;
+    int y = L.y, i;
+    const row *hover = NULL;
     char b1[64];
     for (i = a->explain_top; i < e->n && y + e->rows[i].h <= L.y + L.h; y += e->rows[i++].h) {
         const row *w = &e->rows[i];
+        SDL_Rect hit = { L.x, y, L.w, w->h };
+        if (w->cut && ui_inside(&hit, a->mouse_x, a->mouse_y)) hover = w;
         if (w->term < 0) {
-            ui_text_draw(a->tx, UI_F_H3, group_title(w->group), L.x, y + (int)(3 * a->scale), ui_accent, UI_LEFT);
+            ui_text_draw(a->tx, UI_F_H3, w->name, L.x, y + (int)(3 * a->scale), ui_accent, UI_LEFT);
             continue;
         }
         const ui_term *t = &s->terms[w->term];
@@ -213,8 +227,6 @@ void ui_explain_draw(const ui_app *a, const ui_explain *e, ui_frame *out)
         ui_text_draw(a->tx, last ? UI_F_BOLD : UI_F_BODY, w->name, L.x + (int)(10 * a->scale), y, ui_fg, UI_LEFT);
         if (t->s > 0) ui_text_draw(a->tx, UI_F_BOLD, app_duration(b1, sizeof b1, t->s), L.x + L.w, y, last ? ui_accent : ui_fg, UI_RIGHT);
         ui_text_draw(a->tx, UI_F_SMALL, w->how, L.x + (int)(18 * a->scale), y + ui_text_line(a->tx, UI_F_BODY), ui_dim, UI_LEFT);
-        SDL_Rect hit = { L.x, y, L.w, w->h };
-        if (w->cut && ui_inside(&hit, a->mouse_x, a->mouse_y)) hover = w->term;
     }
     out->explain_page = i - a->explain_top;
     if (e->max_top > 0) {   /* the scroll bar: where the rows shown sit among them all */
@@ -224,5 +236,6 @@ void ui_explain_draw(const ui_app *a, const ui_explain *e, ui_frame *out)
         ui_draw_fill(a->ren, bx, L.y, bw, L.h, (SDL_Color){ 44, 48, 56, 255 });
         ui_draw_fill(a->ren, bx, ty, bw, th > 8 ? th : 8, ui_dim);
     }
-    if (hover >= 0) draw_whole(a, r, &s->terms[hover]);
+    if (hover && hover->term < 0) draw_whole(a, r, group_title(hover->group), "");
+    else if (hover) draw_whole(a, r, s->terms[hover->term].name, s->terms[hover->term].how);
 }

@@ -190,7 +190,7 @@ void ui_explain_scene_changed(ui_explain *e);                       /* a new sce
 SDL_Rect ui_explain_region(const ui_app *a);                        /* where it is drawn */
 void ui_explain_prepare(ui_app *a, ui_explain *e);                  /* before drawing: cut the rows, clamp the scroll */
 void ui_explain_draw(const ui_app *a, const ui_explain *e, ui_frame *out);
-void ui_explain_scroll(ui_app *a, int rows);                        /* by rows, within what the last frame drew */
+void ui_explain_scroll(ui_app *a, int rows, int pages);             /* by rows and pages, within the rows */
 
 /* The plots view (ui_plots.c, on ui_plot.c). */
 struct ui_plots *ui_plots_create(void);

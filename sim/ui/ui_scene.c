@@ -214,10 +214,11 @@ static int stages_of(const tm_model *m, int pp, int first, int last, int *out)
 static int splits_of(const tm_model *m, int pp, split *out, int max)
 {
     int *rule = ut_malloc((size_t)pp * sizeof *rule), *st = ut_malloc((size_t)pp * sizeof *st), n = 0;
-    if (stages_of(m, pp, 0, 0, rule) == 0) out[n++] = (split){ 0, 0, rule[0] + rule[pp - 1] };
+    int has_rule = stages_of(m, pp, 0, 0, rule) == 0;
+    if (has_rule) out[n++] = (split){ 0, 0, rule[0] + rule[pp - 1] };
     for (int e = 1; pp >= 3 && n < max && 2 * e <= m->layers; e++) {
         if (stages_of(m, pp, e, e, st) != 0) continue;
-        if (n && out[0].first == 0 && !memcmp(st, rule, (size_t)pp * sizeof *st)) continue;   /* the rule itself */
+        if (has_rule && !memcmp(st, rule, (size_t)pp * sizeof *st)) continue;   /* the rule itself */
         split sp = { e, e, 2 * e };
         int i = n++;
         while (i > 0 && out[i - 1].ends > sp.ends) out[i] = out[i - 1], i--;
