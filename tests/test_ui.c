@@ -382,6 +382,17 @@ static void test_plan_keys(void **state)
     cJSON_Delete(j);
     assert_non_null(strstr(R.err, "megascale-2024"));
 
+    /* --stack starts there; an unknown one is refused before the window opens */
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
+        "--stack", "megatron-deepspeed", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    assert_string_equal(str_of(state_of(j), "stack"), "megatron-deepspeed");
+    cJSON_Delete(j);
+    run("en", "gui", "--headless", "--frames", "1", "--stack", "no-such-stack", NULL);
+    assert_int_equal(R.status, 2);
+    assert_non_null(strstr(R.err, "--stack"));
+
     /* the explanation drawn: the accent of its frame and headings over the factory */
     char out[400];
     snprintf(out, sizeof out, "%s/explain.png", tmp);

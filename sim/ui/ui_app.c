@@ -203,6 +203,7 @@ int ui_app_init(ui_app *a, const ui_options *o, char *err, size_t n)
     sc->mbs = o->mbs > 0 ? o->mbs : 1;
     sc->gpus = o->gpus;
     sc->nodes = o->nodes;
+    sc->stack = o->stack && tm_stack_find(o->stack) > 0 ? tm_stack_find(o->stack) : 0;
     sc->recompute = TM_RC_NONE;
     sc->prec = PLAT_BF16;
 
