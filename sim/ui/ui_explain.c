@@ -6,8 +6,8 @@
  *
  * The terms live in the scene (ui_scene.c computes them with the prediction, on the worker); this
  * file keeps only their presentation: the rows cut to the overlay's width, measured once per scene,
- * width and scale in ui_explain_prepare (drawing measures nothing it can keep), and the first row
- * shown. A cut row shows its whole text when the mouse is over it. */
+ * width and scale in ui_explain_prepare (not per frame: some forty rows of long lines), and the
+ * first row shown. A cut row shows its whole text when the mouse is over it. */
 #include "ui_gfx.h"
 
 #include "app/app.h"
@@ -87,7 +87,11 @@ static int header_h(const ui_app *a, SDL_Rect r)
 }
 
 /* The time column's width: the widest a duration gets. */
-static int time_w(const ui_app *a) { return ui_text_width(a->tx, UI_F_BOLD, "888,888 ms", 11) + (int)(12 * a->scale); }
+static int time_w(const ui_app *a)
+{
+    static const char widest[] = "888,888 ms";
+    return ui_text_width(a->tx, UI_F_BOLD, widest, sizeof widest - 1) + (int)(12 * a->scale);
+}
 
 static void lay_out(ui_app *a, ui_explain *e, int width)
 {
