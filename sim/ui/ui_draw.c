@@ -795,9 +795,16 @@ void ui_controls_change(ui_app *a, ui_control c, int delta)
         sc->pp = delta > 0 ? sc->pp * 2 : sc->pp > 1 ? sc->pp / 2 : 1;
         sc->first_layers = sc->last_layers = 0;
         break;
-    case UI_C_STAGES:
-        if (!ui_stage_step(tm_model_preset(sc->model), sc->pp, &sc->first_layers, &sc->last_layers, delta)) return;
-        break;
+    case UI_C_STAGES: {
+        const tm_model *m = tm_model_preset(sc->model);
+        if (ui_stage_step(m, sc->pp, &sc->first_layers, &sc->last_layers, delta)) break;
+        if (m && sc->pp < 3) ui_app_set_message(a, 0, _("pp %d: no stage between the ends, so no split to change"), sc->pp);
+        else if (m)
+            ui_app_set_message(a, 0, delta < 0 ? _("no lighter ends for %d layers on %d stages that leave the others an even share")
+                                               : _("no heavier ends for %d layers on %d stages that leave the others an even share"),
+                               m->layers, sc->pp);
+        return;
+    }
     case UI_C_STACK: {
         int n;
         tm_stacks(&n);
@@ -884,7 +891,7 @@ static int draw_hud(const ui_app *a, int y, char *tip)
     y += (int)(10 * a->scale);
     ui_text_draw(a->tx, UI_F_H3, _("The same job elsewhere"), x, y, ui_accent, UI_LEFT);
     y += ui_text_line(a->tx, UI_F_H3);
-    ui_text_draw(a->tx, UI_F_SMALL, _("analytic model, all the GPUs, batch per replica kept"), x, y, ui_dim, UI_LEFT);
+    fit_draw(a, UI_F_SMALL, _("analytic model, all the GPUs, batch per replica kept"), x, y, a->r_left.w - (int)(16 * a->scale), ui_dim, tip);
     y += ui_text_line(a->tx, UI_F_SMALL) + 2;
     for (int i = 0; i < UI_EXTRA_COUNT; i++) {
         const ui_extra *e = &s->extra[i];
@@ -1005,7 +1012,9 @@ void ui_draw_all(const ui_app *a, ui_frame *out)
     memset(out, 0, sizeof *out);
     /* no clear: the regions below cover the window, and a full-window fill costs a few
      * milliseconds at 4K with the software renderer */
-    if (!ui_factory_shown(a)) ui_plots_draw(a, a->plots, ui_plots_region(a));
+    int covered = a->show_explain && a->explain;   /* the explanation hides the factory, the plots and the panel */
+    if (covered) {}
+    else if (!ui_factory_shown(a)) ui_plots_draw(a, a->plots, ui_plots_region(a));
     else {
         draw_factory(a);
         draw_legend(a);
@@ -1015,10 +1024,10 @@ void ui_draw_all(const ui_app *a, ui_frame *out)
     char tip[TIP_SIZE] = "";   /* a cut text under the mouse, whole */
     int y = draw_controls(a, a->r_left.y + (int)(10 * a->scale), out, tip);
     draw_hud(a, y, tip);
-    if (a->show_panel && a->panel) ui_panel_draw(a, a->panel, a->r_panel, &out->panel);
+    if (a->show_panel && a->panel && !covered) ui_panel_draw(a, a->panel, a->r_panel, &out->panel);
     draw_top(a);
     int by = a->r_factory.y + (int)(10 * a->scale);
-    if (a->show_explain && a->explain) ui_explain_draw(a, a->explain, out);   /* it shows the scene's error itself */
+    if (covered) ui_explain_draw(a, a->explain, out);   /* it shows the scene's error itself */
     else if (a->scene && a->scene->error[0]) draw_banner(a, a->scene->error, ui_bad, by), by += (int)(80 * a->scale);
     else if (a->scene && a->scene->notice[0] && a->view == UI_VIEW_FACTORY) {
         ui_text_draw(a->tx, UI_F_SMALL, a->scene->notice, a->r_factory.x + (int)(10 * a->scale), by, ui_dim, UI_LEFT);
