@@ -488,6 +488,12 @@ static void test_explanation_overlay(void **state)
     app_duration(total, sizeof total, s->r.step_s);
     if (!was_drawn(total)) fail_msg("the step '%s' is not among the %d strings drawn", total, ndrawn);
     assert_true(was_drawn(s->terms[s->nterms - 1].name));
+    for (int t = 0; t < s->nterms; t++)   /* each term of the step says its share of it */
+        if (!strcmp(s->terms[t].group, "step")) {
+            char share[64];
+            app_pct(share, sizeof share, 100 * s->terms[t].s / s->r.step_s, 1);
+            if (!was_drawn(share)) fail_msg("the share '%s' of '%s' is not drawn", share, s->terms[t].name);
+        }
     press(SDLK_UP);
     assert_int_equal(app.explain_top, app.frame.explain_max_top - 1);
     for (int i = 0; i < 200; i++) press(SDLK_UP);

@@ -86,10 +86,17 @@ static int header_h(const ui_app *a, SDL_Rect r)
     return h;
 }
 
+/* A term of the step says its share of the step, left of its time. */
+static int share_w(const ui_app *a)
+{
+    static const char widest[] = "88.8 %";
+    return ui_text_width(a->tx, UI_F_SMALL, widest, sizeof widest - 1) + (int)(12 * a->scale);
+}
+
 /* The time column's width: the widest a duration gets. */
 static int time_w(const ui_app *a)
 {
-    static const char widest[] = "888,888 ms";
+    static const char widest[] = "88,8 ms";   /* app_duration: three figures */
     return ui_text_width(a->tx, UI_F_BOLD, widest, sizeof widest - 1) + (int)(12 * a->scale);
 }
 
@@ -116,7 +123,7 @@ static void lay_out(ui_app *a, ui_explain *e, int width)
         }
         row *r = &e->rows[e->n++];
         r->term = i, r->h = term_h;
-        r->cut = ui_text_fit(a->tx, UI_F_BODY, t->name, name_w, buf, sizeof buf);
+        r->cut = ui_text_fit(a->tx, UI_F_BODY, t->name, name_w - (strcmp(t->group, "step") ? 0 : share_w(a)), buf, sizeof buf);
         r->name = ut_strdup(buf);
         r->cut |= ui_text_fit(a->tx, UI_F_SMALL, t->how, how_w, buf, sizeof buf);
         r->how = ut_strdup(buf);
@@ -230,6 +237,9 @@ void ui_explain_draw(const ui_app *a, const ui_explain *e, ui_frame *out)
         int last = !strcmp(t->group, "total");
         ui_text_draw(a->tx, last ? UI_F_BOLD : UI_F_BODY, w->name, L.x + (int)(10 * a->scale), y, ui_fg, UI_LEFT);
         if (t->s > 0) ui_text_draw(a->tx, UI_F_BOLD, app_duration(b1, sizeof b1, t->s), L.x + L.w, y, last ? ui_accent : ui_fg, UI_RIGHT);
+        if (!strcmp(t->group, "step") && s->r.step_s > 0)   /* what the step is made of */
+            ui_text_draw(a->tx, UI_F_SMALL, app_pct(b1, sizeof b1, 100 * t->s / s->r.step_s, 1), L.x + L.w - time_w(a),
+                         y + ui_text_line(a->tx, UI_F_BODY) - ui_text_line(a->tx, UI_F_SMALL), ui_dim, UI_RIGHT);
         ui_text_draw(a->tx, UI_F_SMALL, w->how, L.x + (int)(18 * a->scale), y + ui_text_line(a->tx, UI_F_BODY), ui_dim, UI_LEFT);
     }
     out->explain_page = i - a->explain_top;
