@@ -207,7 +207,7 @@ static int stages_of(const tm_model *m, int pp, int first, int last, int *out)
     tm_plan pl = tm_plan_default();
     pl.pp = pp, pl.first_layers = first, pl.last_layers = last;
     char err[256];
-    return pp >= 1 && pp <= m->layers && pp <= 4096 && tm_stage_layers(m, &pl, out, NULL, err, sizeof err) == 0 ? 0 : -1;
+    return pp >= 1 && pp <= m->layers && tm_stage_layers(m, &pl, out, NULL, err, sizeof err) == 0 ? 0 : -1;
 }
 
 /* The candidates, sorted by the ends' layers (the rule first among equals); returns how many. */
