@@ -528,6 +528,16 @@ static void test_explanation_overlay(void **state)
     ui_app_layout_regions(&app);
     move_mouse(-1, -1);
 
+    /* drawing it reads and changes nothing: twice the same frame, the same app */
+    ui_app_frame(&app, 0);
+    static ui_app before;
+    memcpy(&before, &app, sizeof app);
+    ui_frame f1, f2;
+    ui_draw_all(&app, &f1);
+    ui_draw_all(&app, &f2);
+    assert_memory_equal(&before, &app, sizeof app);
+    assert_memory_equal(&f1, &f2, sizeof f1);
+
     /* Esc closes it, and only it */
     assert_int_equal(ui_app_event(&app, &(SDL_Event){ .key = { .type = SDL_KEYDOWN, .keysym = { .sym = SDLK_ESCAPE } } }), 0);
     assert_false(app.show_explain);

@@ -8,6 +8,7 @@
  *   ui_layout.c  where racks, nodes, GPUs, switches and cables sit, in world units (no SDL)
  *   ui_text.c    fonts (fontconfig + SDL_ttf) and a cache of rendered strings
  *   ui_draw.c    the factory, the timeline, the heads-up display, the controls, the overlays
+ *   ui_explain.c the analytic step term by term (the scene's tm_predict_explain terms, laid out)
  *   ui_panel.c   the course panel (ui_md.c lays out Markdown, ui_course.c keeps the student's work)
  *   ui_app.c     the window, the event loop, headless frames and screenshots (ui_run.h, for sim/cli/cmd_gui.c)
  *   ui_plot.c    scaling curve and roofline with cairo, exported as PNG or SVG
