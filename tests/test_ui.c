@@ -336,6 +336,77 @@ static void test_keys(void **state)
     assert_non_null(strstr(R.err, "NoSuchKey"));
 }
 
+/* s, S: the software stack; j, J: the pipeline's end stages; d: the explanation. A stack the
+ * simulator cannot replay is refused in the window and on stderr, the explanation still there. */
+static void test_plan_keys(void **state)
+{
+    (void)state;
+    run("en", "gui", "--headless", "--frames", "2", "--json", "--platform", "classroom", "--no-course", "--size", "800x600", NULL);
+    assert_int_equal(R.status, 0);
+    cJSON *j = parse_json(R.out);
+    const cJSON *s = state_of(j);
+    assert_string_equal(str_of(s, "stack"), "megatron-core");
+    assert_string_equal(str_of(s, "stages"), "8 x 4");
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(s, "explain")));
+    assert_true(num(s, "explain_terms") > 20);
+    cJSON_Delete(j);
+
+    run("en", "gui", "--headless", "--frames", "2", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
+        "--keys", "s,j,d,Down,Down", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    s = state_of(j);
+    assert_string_equal(str_of(s, "stack"), "megatron-lm-2021");       /* s: the next stack */
+    assert_int_equal((int)num(s, "first_layers"), 7);                   /* j: the ends one step lighter */
+    assert_int_equal((int)num(s, "last_layers"), 7);
+    assert_string_equal(str_of(s, "stages"), "7, 9 x 2, 7");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(s, "explain")));       /* d */
+    assert_null(cJSON_GetObjectItem(j, "error"));
+    cJSON_Delete(j);
+
+    run("en", "gui", "--headless", "--frames", "2", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
+        "--keys", "j,Shift+j,Shift+j,y", NULL);                          /* y: a new pipeline, the rule again */
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    assert_int_equal((int)num(state_of(j), "first_layers"), 0);
+    assert_string_equal(str_of(state_of(j), "stages"), "16 x 2");
+    cJSON_Delete(j);
+
+    run("en", "gui", "--headless", "--frames", "2", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
+        "--keys", "Shift+s,Shift+s", NULL);                              /* back twice: megascale-2024 */
+    assert_int_equal(R.status, 2);
+    j = parse_json(R.out);
+    assert_string_equal(str_of(state_of(j), "stack"), "megascale-2024");
+    assert_non_null(strstr(str_of(j, "error"), "tensor-parallel overlap"));
+    assert_true(num(state_of(j), "explain_terms") > 20);
+    cJSON_Delete(j);
+    assert_non_null(strstr(R.err, "megascale-2024"));
+
+    /* --stack starts there; an unknown one is refused before the window opens */
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
+        "--stack", "megatron-deepspeed", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    assert_string_equal(str_of(state_of(j), "stack"), "megatron-deepspeed");
+    cJSON_Delete(j);
+    run("en", "gui", "--headless", "--frames", "1", "--stack", "no-such-stack", NULL);
+    assert_int_equal(R.status, 2);
+    assert_non_null(strstr(R.err, "--stack"));
+
+    /* the explanation drawn: the accent of its frame and headings over the factory */
+    char out[400];
+    snprintf(out, sizeof out, "%s/explain.png", tmp);
+    run("fr", "screenshot", "--platform", "classroom", "--no-course", "--size", "1280x720", "--keys", "d", "--out", out, NULL);
+    assert_int_equal(R.status, 0);
+    image im = load(out);
+    int fx = (int)(350 * 0.85);
+    long accent = count_near(&im, ACCENT, fx, 40, im.w, im.h), backward = count(&im, BACKWARD, fx, 40, im.w, im.h);
+    print_message("explanation: %ld accent pixels, %ld backward\n", accent, backward);
+    assert_true(accent > 2000);                                         /* its frame and headings */
+    assert_true(backward < 100);                                        /* the factory and timeline under it */
+    cairo_surface_destroy(im.s);
+}
+
 static void test_plots_view(void **state)
 {
     (void)state;
@@ -392,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_headless_frames),
         cmocka_unit_test(test_plots_view),
         cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_plan_keys),
         cmocka_unit_test(test_bad_usage),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

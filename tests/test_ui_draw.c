@@ -447,6 +447,120 @@ static void test_panel_clicks_move_between_exercises(void **state)
     move_mouse(-1, -1);
 }
 
+/* ---------------------------------------------------------------------------------------------- */
+/* The explanation overlay (D): the scene's terms drawn, a cut row shown whole under the mouse,
+ * scrolled by the keys within what the frame drew, closed by Esc without quitting. */
+
+static int ends_with(const char *s, const char *end)
+{
+    size_t n = strlen(s), m = strlen(end);
+    return n >= m && !strcmp(s + n - m, end);
+}
+
+static void test_explanation_overlay(void **state)
+{
+    (void)state;
+    draw_in("en");
+    const ui_scene *s = app.scene;
+    assert_true(s->nterms > 20);
+    press(SDLK_d);
+    assert_true(app.show_explain);
+    forget_drawn();
+    ui_app_frame(&app, 0);
+    assert_true(was_drawn("The step, term by term (analytic model)"));
+    assert_true(was_drawn("rates the terms use"));
+    assert_true(was_drawn("QKV projection"));
+    assert_true(app.frame.explain.w > 0);
+    assert_true(app.frame.explain_max_top > 0);              /* more rows than fit: it scrolls */
+    assert_true(app.frame.explain_page > 5);
+
+    /* scrolled to the end: the total, which is the prediction's step */
+    press(SDLK_DOWN);
+    assert_int_equal(app.explain_top, 1);
+    press(SDLK_PAGEDOWN);                                     /* a page on, keeping a row, or the end */
+    int page_end = 1 + app.frame.explain_page - 1;
+    assert_int_equal(app.explain_top, page_end < app.frame.explain_max_top ? page_end : app.frame.explain_max_top);
+    for (int i = 0; i < 20; i++) press(SDLK_PAGEDOWN);
+    assert_int_equal(app.explain_top, app.frame.explain_max_top);
+    forget_drawn();
+    ui_app_frame(&app, 0);
+    char total[64];
+    app_duration(total, sizeof total, s->r.step_s);
+    if (!was_drawn(total)) fail_msg("the step '%s' is not among the %d strings drawn", total, ndrawn);
+    assert_true(was_drawn(s->terms[s->nterms - 1].name));
+    for (int t = 0; t < s->nterms; t++)   /* each term of the step says its share of it */
+        if (!strcmp(s->terms[t].group, "step")) {
+            char share[64];
+            app_pct(share, sizeof share, 100 * s->terms[t].s / s->r.step_s, 1);
+            if (!was_drawn(share)) fail_msg("the share '%s' of '%s' is not drawn", share, s->terms[t].name);
+        }
+    press(SDLK_UP);
+    assert_int_equal(app.explain_top, app.frame.explain_max_top - 1);
+    for (int i = 0; i < 200; i++) press(SDLK_UP);
+    assert_int_equal(app.explain_top, 0);
+
+    /* a narrow window cuts the lines; the mouse over one shows it whole */
+    int w = app.w;
+    app.w = 900;
+    ui_app_layout_regions(&app);
+    ui_app_frame(&app, 0);
+    SDL_Rect r = app.frame.explain;
+    int cut_seen = 0, whole_seen = 0;
+    for (int y = r.y; y < r.y + r.h && !whole_seen; y += 6) {
+        move_mouse(r.x + r.w / 3, y);
+        forget_drawn();
+        ui_app_frame(&app, 0);
+        for (int t = 0; t < s->nterms; t++) {   /* the row cut, and the term's line whole (or its wrapped end) */
+            const char *how = s->terms[t].how;
+            int cut = 0, whole = 0;
+            for (int i = 0; i < ndrawn; i++) {
+                size_t n = strlen(drawn[i]);
+                if (ends_with(drawn[i], "…") && n > 3 && !strncmp(how, drawn[i], n - 3)) cut = 1;
+                if (!strcmp(drawn[i], how) || (n > 24 && ends_with(how, drawn[i]) && strncmp(how, drawn[i], n))) whole = 1;
+            }
+            cut_seen |= cut;
+            whole_seen |= cut && whole;
+        }
+    }
+    assert_true(cut_seen);
+    assert_true(whole_seen);
+    app.w = w;
+    ui_app_layout_regions(&app);
+    move_mouse(-1, -1);
+
+    /* drawing it reads and changes nothing: twice the same frame, the same app */
+    ui_app_frame(&app, 0);
+    static ui_app before;
+    memcpy(&before, &app, sizeof app);
+    ui_frame f1, f2;
+    ui_draw_all(&app, &f1);
+    ui_draw_all(&app, &f2);
+    assert_memory_equal(&before, &app, sizeof app);
+    assert_memory_equal(&f1, &f2, sizeof f1);
+
+    /* Esc closes it, and only it */
+    assert_int_equal(ui_app_event(&app, &(SDL_Event){ .key = { .type = SDL_KEYDOWN, .keysym = { .sym = SDLK_ESCAPE } } }), 0);
+    assert_false(app.show_explain);
+    forget_drawn();
+    ui_app_frame(&app, 0);
+    assert_false(was_drawn("The step, term by term (analytic model)"));
+}
+
+/* The stack's row says what the stack is, under the mouse. */
+static void test_stack_row_tip(void **state)
+{
+    (void)state;
+    draw_in("en");
+    SDL_Rect minus = app.frame.ctl_minus[UI_C_STACK];
+    move_mouse(app.r_left.x + app.r_left.w / 2, minus.y + minus.h / 2);
+    forget_drawn();
+    ui_app_frame(&app, 0);
+    int seen = 0;
+    for (int i = 0; i < ndrawn; i++) seen |= !strncmp(drawn[i], "megatron-core: Megatron-Core (2024).", 36);
+    if (!seen) fail_msg("no tip on the stack among the %d strings drawn", ndrawn);
+    move_mouse(-1, -1);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "grade")) return 2;   /* the panel's checker, see above */
@@ -457,6 +571,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_frame_holds_the_controls_hit_areas),
         cmocka_unit_test(test_drawing_changes_nothing_it_reads),
         cmocka_unit_test(test_hover_over_a_gpu),
+        cmocka_unit_test(test_explanation_overlay),
+        cmocka_unit_test(test_stack_row_tip),
         cmocka_unit_test(test_lang_switch_rule),
         cmocka_unit_test(test_lang_switch_waits_for_the_worker),
     };

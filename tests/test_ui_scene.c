@@ -1,7 +1,8 @@
 /* test_ui_scene.c: what the desktop app draws comes from the core, faithfully. A scene's phase
  * tracks say what the simulator's timeline says at every instant; the extrapolations are the
  * analytic model's own predictions; the layout places every GPU inside its node and its rack,
- * and every simulated NIC link is drawn by exactly one cable. No window, no SDL. */
+ * and every simulated NIC link is drawn by exactly one cable. The explanation is the prediction
+ * term by term; the stack and the end stages of the scenario are the plan's. No window, no SDL. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -116,6 +117,120 @@ static void test_extrapolations_are_the_model(void **state)
     /* no calibration given: this computer says so */
     assert_false(s->extra[UI_EXTRA_LOCAL].ok);
     assert_non_null(strstr(s->extra[UI_EXTRA_LOCAL].why, "calibrate"));
+}
+
+/* The explanation is the prediction, term by term: the groups in the core's order, a total that
+ * is the scene's analytic step (the simulator's own prediction) and a fresh tm_predict of the same
+ * plan, and the step's terms adding up to it. */
+static void test_explanation_is_the_prediction(void **state)
+{
+    const ui_scene *s = *state;
+    assert_true(s->nterms > 20);
+    static const char *const order[] = { "rates", "layer", "stage", "step", "total" };
+    int g = 0, qkv = 0;
+    double step_sum = 0;
+    for (int i = 0; i < s->nterms; i++) {
+        const ui_term *t = &s->terms[i];
+        while (g < 5 && strcmp(t->group, order[g])) g++;
+        if (g == 5) fail_msg("term '%s' of group '%s' is out of the core's order", t->name, t->group);
+        assert_true(t->how[0]);
+        qkv += !strcmp(t->name, "QKV projection");
+        if (!strcmp(t->group, "step")) step_sum += t->s;
+    }
+    assert_int_equal(qkv, 1);
+    const ui_term *total = &s->terms[s->nterms - 1];
+    assert_string_equal(total->group, "total");
+    assert_true(fabs(total->s - s->r.step_s) <= 1e-9 * s->r.step_s);
+    assert_true(fabs(step_sum - s->r.step_s) <= 1e-6 * s->r.step_s);
+    char err[512];
+    tm_ctx *c = tm_ctx_create(s->plat, s->part, s->plan.gpus, err, sizeof err);
+    assert_non_null(c);
+    tm_result r;
+    assert_int_equal(tm_predict(c, &s->model, &s->plan, 0, &r, err, sizeof err), 0);
+    assert_true(fabs(r.step_s - total->s) <= 1e-12 * r.step_s);
+    tm_ctx_destroy(c);
+}
+
+/* The scenario's stack is the plan's, with the stack's defaults; a stack the simulator cannot
+ * replay is refused with its message, and the analytic side (explanation, extrapolations) stays. */
+static void test_stack_in_the_scene(void **state)
+{
+    (void)state;
+    ui_scenario sc = classroom();
+    sc.stack = tm_stack_find("megatron-lm-2021");
+    assert_true(sc.stack > 0);
+    ui_scene *s = ui_scene_build(&sc, PLATFORMS, NULL);
+    assert_string_equal(s->error, "");
+    assert_int_equal(s->plan.stack, sc.stack);
+    assert_int_equal(s->plan.dp_overlap, tm_stacks(&(int){ 0 })[sc.stack].dp_overlap);
+    assert_int_equal(s->plan.flash, tm_stacks(&(int){ 0 })[sc.stack].flash);
+    assert_non_null(s->tracks);
+    double t2021 = s->r.step_s;
+    ui_scene_free(s);
+
+    sc = classroom();
+    s = ui_scene_build(&sc, PLATFORMS, NULL);
+    assert_int_equal(s->plan.stack, 0);
+    assert_true(s->r.step_s < t2021);            /* overlap and FlashAttention: a shorter step */
+    ui_scene_free(s);
+
+    sc.stack = tm_stack_find("megascale-2024");
+    assert_false(tm_step_runs(&(tm_plan){ .vpp = 1, .cp = 1, .stack = sc.stack }));
+    s = ui_scene_build(&sc, PLATFORMS, NULL);
+    assert_non_null(strstr(s->error, "megascale-2024"));
+    assert_null(s->tracks);
+    assert_true(s->st.end_s == 0);
+    assert_true(s->nterms > 20);                 /* the model still explains the step */
+    assert_true(fabs(s->terms[s->nterms - 1].s - s->r.step_s) <= 1e-9 * s->r.step_s);
+    assert_true(s->extra[UI_EXTRA_FULL].ok);
+    assert_int_equal(s->plan.dp, s->r.dp);
+    ui_scene_free(s);
+}
+
+/* The end-stage control walks the splits in the order of the layers the ends hold, the rule
+ * among them, and stops at either end; the scene simulates the split it is given. */
+static void test_stage_steps(void **state)
+{
+    (void)state;
+    const tm_model *m = tm_model_preset("llama2-7b");   /* 32 layers */
+    char buf[64];
+    int f = 0, l = 0;
+    assert_string_equal(ui_stage_text(m, 4, f, l, buf, sizeof buf), "8 x 4");
+    assert_int_equal(ui_stage_step(m, 4, &f, &l, -1), 1);
+    assert_int_equal(f, 7);
+    assert_int_equal(l, 7);
+    assert_string_equal(ui_stage_text(m, 4, f, l, buf, sizeof buf), "7, 9 x 2, 7");
+    assert_int_equal(ui_stage_step(m, 4, &f, &l, +1), 1);
+    assert_int_equal(f, 0);                              /* back to the rule, not its twin 8, 8 */
+    assert_int_equal(l, 0);
+    assert_int_equal(ui_stage_step(m, 4, &f, &l, +1), 1);
+    assert_string_equal(ui_stage_text(m, 4, f, l, buf, sizeof buf), "9, 7 x 2, 9");
+    for (int i = 0; i < 40 && ui_stage_step(m, 4, &f, &l, -1);) i++;
+    assert_int_equal(f, 1);                              /* the lightest: one layer at each end */
+    assert_int_equal(ui_stage_step(m, 4, &f, &l, -1), 0);
+    for (int i = 0; i < 40 && ui_stage_step(m, 4, &f, &l, +1);) i++;
+    assert_int_equal(f, 15);                             /* the heaviest: the middle stages keep one each */
+    assert_string_equal(ui_stage_text(m, 4, f, l, buf, sizeof buf), "15, 1 x 2, 15");
+    f = l = 0;
+    assert_int_equal(ui_stage_step(m, 2, &f, &l, -1), 0); /* two stages are both ends */
+
+    /* BLOOM's 70 layers on 12 stages: the rule is 5, 6 x 10, 5; the next equal ends are 10 */
+    m = tm_model_preset("bloom-176b");
+    f = l = 0;
+    assert_string_equal(ui_stage_text(m, 12, f, l, buf, sizeof buf), "5, 6 x 10, 5");
+    assert_int_equal(ui_stage_step(m, 12, &f, &l, -1), 0);
+    assert_int_equal(ui_stage_step(m, 12, &f, &l, +1), 1);
+    assert_string_equal(ui_stage_text(m, 12, f, l, buf, sizeof buf), "10, 5 x 10, 10");
+    assert_string_equal(ui_stage_text(m, 12, 3, 4, buf, sizeof buf), "");   /* not a valid split */
+
+    ui_scenario sc = classroom();
+    sc.first_layers = sc.last_layers = 7;
+    ui_scene *s = ui_scene_build(&sc, PLATFORMS, NULL);
+    assert_string_equal(s->error, "");
+    assert_int_equal(s->plan.first_layers, 7);
+    assert_int_equal(s->plan.last_layers, 7);
+    assert_non_null(s->tracks);
+    ui_scene_free(s);
 }
 
 static void test_layout_nests_and_cables_cover_links(void **state)
@@ -314,6 +429,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pipeline_has_a_bubble, setup, teardown),
         cmocka_unit_test_setup_teardown(test_extrapolations_are_the_model, setup, teardown),
         cmocka_unit_test_setup_teardown(test_layout_nests_and_cables_cover_links, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_explanation_is_the_prediction, setup, teardown),
+        cmocka_unit_test(test_stack_in_the_scene),
+        cmocka_unit_test(test_stage_steps),
         cmocka_unit_test(test_fat_tree_layout),
         cmocka_unit_test(test_dragonfly_layout),
         cmocka_unit_test(test_what_if_nodes),

@@ -8,6 +8,7 @@
  *   ui_layout.c  where racks, nodes, GPUs, switches and cables sit, in world units (no SDL)
  *   ui_text.c    fonts (fontconfig + SDL_ttf) and a cache of rendered strings
  *   ui_draw.c    the factory, the timeline, the heads-up display, the controls, the overlays
+ *   ui_explain.c the analytic step term by term (the scene's tm_predict_explain terms, laid out)
  *   ui_panel.c   the course panel (ui_md.c lays out Markdown, ui_course.c keeps the student's work)
  *   ui_app.c     the window, the event loop, headless frames and screenshots (ui_run.h, for sim/cli/cmd_gui.c)
  *   ui_plot.c    scaling curve and roofline with cairo, exported as PNG or SVG
@@ -56,7 +57,17 @@ typedef struct ui_scenario {
     long gbs;                 /* 0: one sequence per micro-batch slot (dp x mbs x 8) */
     int recompute;            /* tm_recompute */
     int prec;                 /* plat_prec */
+    int stack;                /* the software stack, an index into tm_stacks() (tm_stack_apply gives its defaults) */
+    int first_layers, last_layers; /* the pipeline's end stages; 0 and 0: the rule (tm_stage_layers) */
 } ui_scenario;
+
+/* One term of the analytic step as tm_predict_explain tells it: its group ("rates", "layer",
+ * "stage", "step", "total"), name, seconds (0 for a rate) and how it was obtained, in the
+ * language and number style the scene was built in. */
+typedef struct ui_term {
+    char group[16], name[96], how[512];
+    double s;
+} ui_term;
 
 /* The same job analytically, on another machine or at full scale. */
 typedef struct ui_extra {
@@ -81,13 +92,15 @@ typedef struct ui_scene {
     long part_gpus;           /* GPUs in the partition */
     int gpn;                  /* GPUs per node */
     tm_model model;
-    tm_plan plan;
+    tm_plan plan;             /* as checked (dp filled in), also when the simulator refuses it */
     tm_result r;              /* analytic, for the simulated GPUs */
+    ui_term *terms;           /* the explanation of r.step_s, term by term (tm_predict_explain) */
+    int nterms;               /* 0: the plan could not be predicted (see error) */
     tm_ctx *ctx;              /* the simulated GPUs' context: it owns the network */
     tm_step *step;            /* the simulated step: it owns the timeline */
     const net *nw;            /* the context's */
     const tl *timeline;       /* the step's */
-    ds_stats st;              /* st.end_s: the simulated step time */
+    ds_stats st;              /* st.end_s: the simulated step time (0: not simulated, see error) */
     double sim_wall_s;        /* how long the simulation took */
     ui_track *tracks;         /* per simulated GPU */
     double *link_cap_Bps;     /* per network link */
@@ -99,6 +112,13 @@ typedef struct ui_scene {
  * local_path: this computer's calibrated platform file or NULL. Never NULL: errors go in ->error. */
 ui_scene *ui_scene_build(const ui_scenario *sc, const char *platform_dirs, const char *local_path);
 void ui_scene_free(ui_scene *s);                                   /* NULL is fine */
+/* The pipeline's end stages one step lighter (delta < 0) or heavier (> 0): the next split in the
+ * order of the layers the two ends hold, among the rule's (0 and 0) and the splits whose first and
+ * last stages hold as many layers each and the others an even share. 1 and *first, *last changed;
+ * 0 when there is none further that way (or pp < 3: the ends are the whole pipeline). */
+int ui_stage_step(const tm_model *m, int pp, int *first, int *last, int delta);
+/* The scenario's split for people: "5, 6 x 10, 5", or "8 x 4" when even ("" if it is not valid). */
+const char *ui_stage_text(const tm_model *m, int pp, int first, int last, char *buf, size_t size);
 ui_phase ui_track_at(const ui_track *tr, double t_s, int *comm);   /* phase at t (binary search) */
 const char *ui_phase_name(ui_phase p);                             /* translated, for legends */
 

@@ -189,6 +189,7 @@ int ui_app_init(ui_app *a, const ui_options *o, char *err, size_t n)
     if (cdir) a->panel = ui_panel_create(a, cdir, o->exercise);
     else a->show_panel = 0;
     a->plots = ui_plots_create();
+    a->explain = ui_explain_create();
     ui_app_layout_regions(a);
     /* the scenario: the command line, else the exercise's platform, else the classroom */
     ui_scenario *sc = &a->sc;
@@ -202,6 +203,7 @@ int ui_app_init(ui_app *a, const ui_options *o, char *err, size_t n)
     sc->mbs = o->mbs > 0 ? o->mbs : 1;
     sc->gpus = o->gpus;
     sc->nodes = o->nodes;
+    sc->stack = o->stack && tm_stack_find(o->stack) > 0 ? tm_stack_find(o->stack) : 0;
     sc->recompute = TM_RC_NONE;
     sc->prec = PLAT_BF16;
 
@@ -232,6 +234,7 @@ void ui_app_quit(ui_app *a)
     ui_worker_stop(&a->worker);
     ui_panel_destroy(a->panel);
     ui_plots_destroy(a->plots);
+    ui_explain_destroy(a->explain);
     ui_scene_free(a->scene);
     ui_layout_free(a->layout);
     ui_text_destroy(a->tx);
@@ -271,6 +274,7 @@ static void adopt_scene(ui_app *a, ui_scene *s)
         if (a->speed < 1e-3) a->speed = 1e-3;
     }
     if (a->plots) ui_plots_scene_changed(a->plots);
+    ui_explain_scene_changed(a->explain);
 }
 
 /* What drawing reads but must not compute: the camera, the object under the mouse, the panel's
@@ -281,6 +285,7 @@ static void prepare_frame(ui_app *a)
     a->hover = ui_factory_shown(a) ? ui_factory_pick(a, a->mouse_x, a->mouse_y) : (ui_hit){ UI_HOVER_NONE, 0 };
     if (a->show_panel && a->panel) ui_panel_prepare(a, a->panel, a->r_panel);
     if (!ui_factory_shown(a)) ui_plots_prepare(a, a->plots, ui_plots_region(a));
+    if (a->show_explain && a->explain) ui_explain_prepare(a, a->explain);
 }
 
 void ui_app_frame(ui_app *a, double dt)
@@ -374,7 +379,9 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
         } else if (a->dragging == 2) scrub_to(a, a->mouse_x);
         break;
     case SDL_MOUSEWHEEL:
-        if (ui_inside(&a->r_factory, a->mouse_x, a->mouse_y) && a->view == UI_VIEW_FACTORY)
+        if (a->show_explain && ui_inside(&a->frame.explain, a->mouse_x, a->mouse_y))
+            ui_explain_scroll(a, -3 * e->wheel.y, 0);
+        else if (ui_inside(&a->r_factory, a->mouse_x, a->mouse_y) && a->view == UI_VIEW_FACTORY)
             zoom_at(a, a->mouse_x, a->mouse_y, e->wheel.y > 0 ? 1.25f : 0.8f);
         else if (a->show_panel && a->panel && ui_inside(&a->r_panel, a->mouse_x, a->mouse_y))
             ui_panel_scroll(a->panel, &a->frame.panel, -e->wheel.y * (int)(60 * a->scale));
@@ -387,6 +394,7 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
             break;
         }
         if (ui_controls_click(a, &a->frame, x, y)) break;
+        if (a->show_explain && ui_inside(&a->frame.explain, x, y)) break;   /* over the factory and the panel */
         if (a->show_panel && a->panel && ui_inside(&a->r_panel, x, y)) {
             ui_panel_click(a, a->panel, &a->frame.panel, x, y);
             break;
@@ -411,6 +419,11 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
         if (a->show_help && k != SDLK_F1) {
             a->show_help = 0;
             if (k == SDLK_ESCAPE) break;
+        }
+        if (a->show_explain && (k == SDLK_ESCAPE || k == SDLK_UP || k == SDLK_DOWN || k == SDLK_PAGEUP || k == SDLK_PAGEDOWN)) {
+            if (k == SDLK_ESCAPE) a->show_explain = 0;
+            else ui_explain_scroll(a, k == SDLK_UP ? -1 : k == SDLK_DOWN ? 1 : 0, k == SDLK_PAGEUP ? -1 : k == SDLK_PAGEDOWN ? 1 : 0);
+            break;
         }
         switch (k) {
         case SDLK_ESCAPE:
@@ -442,6 +455,9 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
         case SDLK_n: ui_controls_change(a, UI_C_GPUS, shift ? 1 : -1); break;
         case SDLK_t: ui_controls_change(a, UI_C_TP, shift ? 1 : -1); break;
         case SDLK_y: ui_controls_change(a, UI_C_PP, shift ? 1 : -1); break;
+        case SDLK_j: ui_controls_change(a, UI_C_STAGES, shift ? 1 : -1); break;
+        case SDLK_s: ui_controls_change(a, UI_C_STACK, shift ? -1 : 1); break;
+        case SDLK_d: a->show_explain = !a->show_explain; break;
         case SDLK_b: ui_controls_change(a, UI_C_MBS, shift ? 1 : -1); break;
         case SDLK_r:
             if (shift) ui_plots_measure(a, a->plots);
@@ -600,6 +616,16 @@ static cJSON *frames_json(ui_app *a, int frames, double first_ms, double ready_m
     cJSON_AddNumberToObject(v, "mbs", a->sc.mbs);
     cJSON_AddStringToObject(v, "recompute", tm_recompute_name((tm_recompute)a->sc.recompute));
     cJSON_AddStringToObject(v, "precision", plat_prec_name((plat_prec)a->sc.prec));
+    int nstacks;
+    const tm_stack *stacks = tm_stacks(&nstacks);
+    cJSON_AddStringToObject(v, "stack", stacks[a->sc.stack >= 0 && a->sc.stack < nstacks ? a->sc.stack : 0].id);
+    cJSON_AddNumberToObject(v, "first_layers", a->sc.first_layers);
+    cJSON_AddNumberToObject(v, "last_layers", a->sc.last_layers);
+    char split[64];
+    cJSON_AddStringToObject(v, "stages", ui_stage_text(tm_model_preset(a->sc.model), a->sc.pp, a->sc.first_layers, a->sc.last_layers,
+                                                       split, sizeof split));
+    cJSON_AddBoolToObject(v, "explain", a->show_explain);
+    cJSON_AddNumberToObject(v, "explain_terms", s ? s->nterms : 0);
     cJSON_AddStringToObject(v, "view", a->view == UI_VIEW_PLOTS ? "plots" : "factory");
     cJSON_AddBoolToObject(v, "panel", a->show_panel && a->panel);
     cJSON_AddBoolToObject(v, "help", a->show_help);

@@ -486,7 +486,7 @@ static void draw_hover(const ui_app *a)
         snprintf(lines[n++], sizeof lines[0], _("GPU %d (node %d, slot %d)"), g, g / l->gpn, g % l->gpn);
         snprintf(lines[n++], sizeof lines[0], "%s", nd->accel >= 0 ? s->plat->accels[nd->accel].name : "");
         snprintf(lines[n++], sizeof lines[0], _("now: %s%s"), ui_phase_name(ph), comm && ph != UI_COMM ? _(" + communication") : "");
-        if (g < s->plan.gpus) {
+        if (g < s->plan.gpus && s->tracks) {
             int tp = s->plan.tp, dp = s->r.dp;
             snprintf(lines[n++], sizeof lines[0], _("tensor rank %d, replica %d, pipeline stage %d"), g % tp, g / tp % dp, g / (tp * dp));
             snprintf(lines[n++], sizeof lines[0], _("computing %s %% of the step (simulation)"),
@@ -611,6 +611,40 @@ static void draw_timeline(const ui_app *a)
 }
 
 /* ----------------------------------------------------------------------------------------- */
+/* Text cut to fit its place, read whole under the mouse: a frame's drawing notes the whole text
+ * under the mouse in its tip (TIP_SIZE bytes) and draws it last, over everything, wrapped. */
+
+#define TIP_SIZE 768
+
+static int fit_draw(const ui_app *a, ui_font f, const char *s, int x, int y, int w, SDL_Color c, char *tip)
+{
+    char fit[TIP_SIZE];
+    int cut = ui_text_fit(a->tx, f, s, w, fit, sizeof fit);
+    ui_text_draw(a->tx, f, fit, x, y, c, UI_LEFT);
+    SDL_Rect r = { x, y, w, ui_text_line(a->tx, f) };
+    if (cut && ui_inside(&r, a->mouse_x, a->mouse_y)) ut_strlcpy(tip, s, TIP_SIZE);
+    return cut;
+}
+
+static void draw_tip(const ui_app *a, const char *tip)
+{
+    if (!tip[0]) return;
+    int pad = (int)(8 * a->scale), w = (int)(460 * a->scale), line = ui_text_line(a->tx, UI_F_SMALL);
+    const ui_wrapped *wr = ui_text_wrap(a->tx, UI_F_SMALL, tip, w);
+    int tw = 0;
+    for (int i = 0; i < wr->n; i++) {
+        int lw = ui_text_width(a->tx, UI_F_SMALL, wr->line[i], strlen(wr->line[i]));
+        if (lw > tw) tw = lw;
+    }
+    int bw = tw + 2 * pad, bh = wr->n * line + 2 * pad, x = a->mouse_x + 16, y = a->mouse_y + 18;
+    if (x + bw > a->w) x = a->w - bw;
+    if (y + bh > a->h) y = a->mouse_y - bh - 8;
+    ui_draw_fill(a->ren, x, y, bw, bh, (SDL_Color){ 16, 18, 22, 245 });
+    ui_draw_frame(a->ren, x, y, bw, bh, ui_accent);
+    for (int i = 0; i < wr->n; i++) ui_text_draw(a->tx, UI_F_SMALL, wr->line[i], x + pad, y + pad + i * line, ui_fg, UI_LEFT);
+}
+
+/* ----------------------------------------------------------------------------------------- */
 /* Controls: one row per scenario setting, with - and + buttons. */
 
 int ui_draw_button(const ui_app *a, int x, int y, int w, int h, const char *label, int active)
@@ -625,7 +659,7 @@ int ui_draw_button(const ui_app *a, int x, int y, int w, int h, const char *labe
 
 static const char *prec_names[] = { "bf16", "fp16", "fp8", "tf32", "fp32" };
 
-static int draw_controls(const ui_app *a, int y, ui_frame *out)
+static int draw_controls(const ui_app *a, int y, ui_frame *out, char *tip)
 {
     const ui_scene *s = a->scene;
     int x = a->r_left.x + (int)(12 * a->scale), w = a->r_left.w - (int)(24 * a->scale);
@@ -654,27 +688,41 @@ static int draw_controls(const ui_app *a, int y, ui_frame *out)
             break;
         case UI_C_TP: name = _("Tensor (tp)"); snprintf(val, sizeof val, "%d", a->sc.tp); break;
         case UI_C_PP: name = _("Pipeline (pp)"); snprintf(val, sizeof val, "%d", a->sc.pp); break;
+        case UI_C_STAGES:   /* layers per stage: what the ends hold, the rest even */
+            name = _("Stages");
+            ui_stage_text(tm_model_preset(a->sc.model), a->sc.pp, a->sc.first_layers, a->sc.last_layers, val, sizeof val);
+            break;
         case UI_C_MBS: name = _("Micro-batch"); snprintf(val, sizeof val, "%d", a->sc.mbs); break;
         case UI_C_RECOMPUTE: name = _("Recomputation"); snprintf(val, sizeof val, "%s", tm_recompute_name((tm_recompute)a->sc.recompute)); break;
         case UI_C_PREC: name = _("Precision"); snprintf(val, sizeof val, "%s", plat_prec_name((plat_prec)a->sc.prec)); break;
+        case UI_C_STACK: {
+            int n;
+            const tm_stack *st = tm_stacks(&n);
+            name = _("Stack");
+            snprintf(val, sizeof val, "%s", st[a->sc.stack >= 0 && a->sc.stack < n ? a->sc.stack : 0].id);
+            break;
+        }
         }
         int vx = x + w * 44 / 100, vw = w - (vx - x) - 2 * bw - 8;
-        char fit[128];
-        ui_text_fit(a->tx, UI_F_SMALL, name, vx - x - 4, fit, sizeof fit);
-        ui_text_draw(a->tx, UI_F_SMALL, fit, x, y + (bh - ui_text_line(a->tx, UI_F_SMALL)) / 2, ui_dim, UI_LEFT);
-        ui_text_fit(a->tx, UI_F_BODY, val, vw, fit, sizeof fit);
-        ui_text_draw(a->tx, UI_F_BODY, fit, vx, y + 1, ui_fg, UI_LEFT);
+        fit_draw(a, UI_F_SMALL, name, x, y + (bh - ui_text_line(a->tx, UI_F_SMALL)) / 2, vx - x - 4, ui_dim, tip);
+        if (ui_text_width(a->tx, UI_F_BODY, val, strlen(val)) <= vw) ui_text_draw(a->tx, UI_F_BODY, val, vx, y + 1, ui_fg, UI_LEFT);
+        else   /* a long value (a stack's id, an uneven split) in the small font, cut if it must be */
+            fit_draw(a, UI_F_SMALL, val, vx, y + (bh - ui_text_line(a->tx, UI_F_SMALL)) / 2, vw, ui_fg, tip);
+        SDL_Rect row = { x, y, vx + vw - x, bh };
+        if (c == UI_C_STACK && ui_inside(&row, a->mouse_x, a->mouse_y)) {   /* what the stack is, whole */
+            int n;
+            const tm_stack *st = &tm_stacks(&n)[a->sc.stack >= 0 && a->sc.stack < n ? a->sc.stack : 0];
+            snprintf(tip, TIP_SIZE, "%s: %s. %s", st->id, st->name, _(st->about));
+        }
         out->ctl_minus[c] = (SDL_Rect){ x + w - 2 * bw - 4, y, bw, bh };
         out->ctl_plus[c] = (SDL_Rect){ x + w - bw, y, bw, bh };
         ui_draw_button(a, out->ctl_minus[c].x, y, bw, bh, "−", 0);
         ui_draw_button(a, out->ctl_plus[c].x, y, bw, bh, "+", 0);
-        y += bh + (int)(4 * a->scale);
+        y += bh + (int)(2 * a->scale);
     }
     if (s && s->plan.gpus) {
         snprintf(val, sizeof val, _("data parallel %d (derived), %d micro-batches, global batch %ld"), s->r.dp, s->r.micro_batches, s->plan.gbs);
-        char fit[160];
-        ui_text_fit(a->tx, UI_F_SMALL, val, w, fit, sizeof fit);
-        ui_text_draw(a->tx, UI_F_SMALL, fit, x, y, ui_dim, UI_LEFT);
+        fit_draw(a, UI_F_SMALL, val, x, y, w, ui_dim, tip);
         y += ui_text_line(a->tx, UI_F_SMALL);
     }
     return y;
@@ -714,6 +762,7 @@ void ui_controls_change(ui_app *a, ui_control c, int delta)
         }
         break;
     case UI_C_MODEL: {
+        sc->first_layers = sc->last_layers = 0;   /* a split is the model's and the pipeline's */
         int n;
         const tm_model *m = tm_model_presets(&n);
         const char *names[64];
@@ -742,7 +791,26 @@ void ui_controls_change(ui_app *a, ui_control c, int delta)
         break;
     }
     case UI_C_TP: sc->tp = delta > 0 ? sc->tp * 2 : sc->tp > 1 ? sc->tp / 2 : 1; break;
-    case UI_C_PP: sc->pp = delta > 0 ? sc->pp * 2 : sc->pp > 1 ? sc->pp / 2 : 1; break;
+    case UI_C_PP:
+        sc->pp = delta > 0 ? sc->pp * 2 : sc->pp > 1 ? sc->pp / 2 : 1;
+        sc->first_layers = sc->last_layers = 0;
+        break;
+    case UI_C_STAGES: {
+        const tm_model *m = tm_model_preset(sc->model);
+        if (ui_stage_step(m, sc->pp, &sc->first_layers, &sc->last_layers, delta)) break;
+        if (m && sc->pp < 3) ui_app_set_message(a, 0, _("pp %d: no stage between the ends, so no split to change"), sc->pp);
+        else if (m)
+            ui_app_set_message(a, 0, delta < 0 ? _("no lighter ends for %d layers on %d stages that leave the others an even share")
+                                               : _("no heavier ends for %d layers on %d stages that leave the others an even share"),
+                               m->layers, sc->pp);
+        return;
+    }
+    case UI_C_STACK: {
+        int n;
+        tm_stacks(&n);
+        sc->stack = ((sc->stack + delta) % n + n) % n;
+        break;
+    }
     case UI_C_MBS: sc->mbs = delta > 0 ? sc->mbs * 2 : sc->mbs > 1 ? sc->mbs / 2 : 1; break;
     case UI_C_RECOMPUTE: sc->recompute = (sc->recompute + delta + 3) % 3; break;
     case UI_C_PREC: {
@@ -776,7 +844,7 @@ static int hud_row(const ui_app *a, int y, const char *name, const char *value)
     return y + ui_text_line(a->tx, UI_F_BOLD);
 }
 
-static int draw_hud(const ui_app *a, int y)
+static int draw_hud(const ui_app *a, int y, char *tip)
 {
     const ui_scene *s = a->scene;
     int x = a->r_left.x + (int)(12 * a->scale);
@@ -785,38 +853,45 @@ static int draw_hud(const ui_app *a, int y)
     y += (int)(10 * a->scale);
     ui_text_draw(a->tx, UI_F_H3, _("Simulation (discrete events)"), x, y, ui_accent, UI_LEFT);
     y += ui_text_line(a->tx, UI_F_H3) + 2;
-    if (!s || !s->tracks) return y;
-    double T = s->st.end_s;
+    if (!s || !s->nterms) return y;   /* nothing predicted: the banner says why */
+    double T = s->tracks ? s->st.end_s : 0;
     double peak = s->r.peak_tflops * 1e12;
-    y = hud_row(a, y, _("simulated time"), app_duration(v, sizeof v, a->elapsed_s));
-    snprintf(v, sizeof v, _("%ld, at %s %%"), a->steps_done + 1, app_num(b1, sizeof b1, 100 * a->t_step_s / T, 0));
-    y = hud_row(a, y, _("step"), v);
-    y = hud_row(a, y, _("step time"), app_duration(v, sizeof v, T));
-    y = hud_row(a, y, _("tokens/s"), app_num(v, sizeof v, s->r.tokens_per_step / T, 0));
-    app_pct(v, sizeof v, 100 * s->r.model_flops_step / (T * s->plan.gpus * peak), 1);
-    y = hud_row(a, y, _("MFU"), v);
+    if (T > 0) {
+        y = hud_row(a, y, _("simulated time"), app_duration(v, sizeof v, a->elapsed_s));
+        snprintf(v, sizeof v, _("%ld, at %s %%"), a->steps_done + 1, app_num(b1, sizeof b1, 100 * a->t_step_s / T, 0));
+        y = hud_row(a, y, _("step"), v);
+        y = hud_row(a, y, _("step time"), app_duration(v, sizeof v, T));
+        y = hud_row(a, y, _("tokens/s"), app_num(v, sizeof v, s->r.tokens_per_step / T, 0));
+        app_pct(v, sizeof v, 100 * s->r.model_flops_step / (T * s->plan.gpus * peak), 1);
+        y = hud_row(a, y, _("MFU"), v);
+    } else {   /* the simulator refused the plan (the banner says why); the model predicts it */
+        ui_text_draw(a->tx, UI_F_SMALL, _("not simulated: see the message"), x, y, ui_bad, UI_LEFT);
+        y += ui_text_line(a->tx, UI_F_SMALL);
+    }
 
     y += (int)(6 * a->scale);
     ui_text_draw(a->tx, UI_F_H3, _("Analytic model, same job"), x, y, ui_accent, UI_LEFT);
     y += ui_text_line(a->tx, UI_F_H3) + 2;
-    snprintf(v, sizeof v, _("%s (%s %%)"), app_duration(b1, sizeof b1, s->r.step_s),
-             app_signed(b2, sizeof b2, (s->r.step_s - T) / T * 100, 1));
+    if (T > 0)
+        snprintf(v, sizeof v, _("%s (%s %%)"), app_duration(b1, sizeof b1, s->r.step_s),
+                 app_signed(b2, sizeof b2, (s->r.step_s - T) / T * 100, 1));
+    else app_duration(v, sizeof v, s->r.step_s);
     y = hud_row(a, y, _("step time"), v);
     double pue = s->plat->facility.pue;
     double mw = s->r.power_it_mw * pue;
     snprintf(v, sizeof v, "%s MW", app_sig(b1, sizeof b1, mw, 3));
     y = hud_row(a, y, _("power (with PUE)"), v);
-    double mwh = mw * a->elapsed_s / 3600;
+    double mwh = mw * a->elapsed_s / 3600;   /* of the simulated time played */
     if (mwh < 1) snprintf(v, sizeof v, "%s kWh", app_sig(b1, sizeof b1, mwh * 1000, 3));
     else snprintf(v, sizeof v, "%s MWh", app_sig(b1, sizeof b1, mwh, 3));
-    y = hud_row(a, y, _("energy so far"), v);
+    if (T > 0) y = hud_row(a, y, _("energy so far"), v);
     snprintf(v, sizeof v, "%s / %s GiB", app_num(b1, sizeof b1, s->r.mem.total_gib, 1), app_num(b2, sizeof b2, s->r.mem.capacity_gib, 0));
     y = hud_row(a, y, _("memory per GPU"), v);
     const char *model = _("[model]");
     y += (int)(10 * a->scale);
     ui_text_draw(a->tx, UI_F_H3, _("The same job elsewhere"), x, y, ui_accent, UI_LEFT);
     y += ui_text_line(a->tx, UI_F_H3);
-    ui_text_draw(a->tx, UI_F_SMALL, _("analytic model, all the GPUs, batch per replica kept"), x, y, ui_dim, UI_LEFT);
+    fit_draw(a, UI_F_SMALL, _("analytic model, all the GPUs, batch per replica kept"), x, y, a->r_left.w - (int)(16 * a->scale), ui_dim, tip);
     y += ui_text_line(a->tx, UI_F_SMALL) + 2;
     for (int i = 0; i < UI_EXTRA_COUNT; i++) {
         const ui_extra *e = &s->extra[i];
@@ -826,24 +901,20 @@ static int draw_hud(const ui_app *a, int y)
         ui_text_draw(a->tx, UI_F_BOLD, head, x, y, ui_fg, UI_LEFT);
         y += ui_text_line(a->tx, UI_F_BOLD);
         if (!e->ok) {
-            char fit[200];
-            ui_text_fit(a->tx, UI_F_SMALL, e->why, a->r_left.w - (int)(30 * a->scale), fit, sizeof fit);
-            ui_text_draw(a->tx, UI_F_SMALL, fit, x + 8, y, ui_bad, UI_LEFT);
+            fit_draw(a, UI_F_SMALL, e->why, x + 8, y, a->r_left.w - (int)(30 * a->scale), ui_bad, tip);
             y += ui_text_line(a->tx, UI_F_SMALL) + 2;
             continue;
         }
-        char b3[64], b4[64], fit[200];
+        char b3[64], b4[64];
         int fw = a->r_left.w - (int)(30 * a->scale);
         snprintf(v, sizeof v, _("%s GPUs: %s tokens/s"), app_num(b1, sizeof b1, e->plan.gpus, 0),
                  app_num(b2, sizeof b2, e->r.tokens_per_s, 0));
-        ui_text_fit(a->tx, UI_F_SMALL, v, fw, fit, sizeof fit);
-        ui_text_draw(a->tx, UI_F_SMALL, fit, x + 8, y, ui_fg, UI_LEFT);
+        fit_draw(a, UI_F_SMALL, v, x + 8, y, fw, ui_fg, tip);
         y += ui_text_line(a->tx, UI_F_SMALL);
         snprintf(v, sizeof v, _("MFU %s %%, %s MW; tp %d, pp %d, dp %d, mbs %d %s"), app_num(b3, sizeof b3, 100 * e->r.mfu, 0),
                  app_sig(b4, sizeof b4, e->r.power_it_mw, 3), e->plan.tp, e->plan.pp, e->r.dp,
                  e->plan.mbs, model);
-        ui_text_fit(a->tx, UI_F_SMALL, v, fw, fit, sizeof fit);
-        ui_text_draw(a->tx, UI_F_SMALL, fit, x + 8, y, ui_dim, UI_LEFT);
+        fit_draw(a, UI_F_SMALL, v, x + 8, y, fw, ui_dim, tip);
         y += ui_text_line(a->tx, UI_F_SMALL) + 2;
     }
     return y;
@@ -871,7 +942,7 @@ static void draw_top(const ui_app *a)
     else if (sp >= 1) snprintf(t, sizeof t, "%s  ×%s", a->playing ? _("playing") : _("paused"), app_num(b1, sizeof b1, sp, 0));
     else snprintf(t, sizeof t, _("%s  ×%s (slow motion)"), a->playing ? _("playing") : _("paused"), app_num(b1, sizeof b1, sp, sp >= 0.1 ? 1 : sp >= 0.01 ? 2 : 3));
     int rx = r.x + r.w - pad;
-    rx -= ui_text_draw(a->tx, UI_F_SMALL, _("F1: help · L: language"), rx, y + 4, ui_dim, UI_RIGHT) + 2 * pad;
+    rx -= ui_text_draw(a->tx, UI_F_SMALL, _("F1: help · D: the step explained · L: language"), rx, y + 4, ui_dim, UI_RIGHT) + 2 * pad;
     ui_text_draw(a->tx, UI_F_BODY, t, rx, y + 2, a->playing ? ui_good : ui_dim, UI_RIGHT);
     if (ui_worker_busy(&a->worker)) ui_text_draw(a->tx, UI_F_BODY, _("simulating…"), r.x + r.w / 2 + 200 * a->scale, y + 2, ui_accent, UI_LEFT);
 }
@@ -896,8 +967,10 @@ static void draw_help(const ui_app *a)
         { "p P", N_("next / previous platform") }, { "a", N_("next partition") },
         { "o O", N_("halve / double the partition's nodes (what-if)") }, { "m M", N_("next / previous model") },
         { "n N", N_("halve / double the simulated GPUs") }, { "t T", N_("tensor parallel / 2, x 2") },
-        { "y Y", N_("pipeline parallel / 2, x 2") }, { "b B", N_("micro-batch / 2, x 2") }, { "r", N_("recomputation") },
-        { "f", N_("precision") }, { "g", N_("timeline per GPU / per stage") }, { "Tab", N_("factory / plots") },
+        { "y Y", N_("pipeline parallel / 2, x 2") }, { "j J", N_("pipeline's end stages lighter / heavier") },
+        { "b B", N_("micro-batch / 2, x 2") }, { "r", N_("recomputation") },
+        { "f", N_("precision") }, { "s S", N_("next / previous software stack") },
+        { "d", N_("the step term by term (analytic model)") }, { "g", N_("timeline per GPU / per stage") }, { "Tab", N_("factory / plots") },
         { "x", N_("export the plots (PNG and SVG)") }, { "R", N_("measure this computer's roofline") },
         { "c", N_("show / hide the course panel") }, { "e", N_("open the exercise in your editor") },
         { "k", N_("check the exercise now") }, { "PgUp PgDn", N_("previous / next exercise") },
@@ -939,27 +1012,32 @@ void ui_draw_all(const ui_app *a, ui_frame *out)
     memset(out, 0, sizeof *out);
     /* no clear: the regions below cover the window, and a full-window fill costs a few
      * milliseconds at 4K with the software renderer */
-    if (!ui_factory_shown(a)) ui_plots_draw(a, a->plots, ui_plots_region(a));
+    int covered = a->show_explain && a->explain;   /* the explanation hides the factory, the plots and the panel */
+    if (covered) {}
+    else if (!ui_factory_shown(a)) ui_plots_draw(a, a->plots, ui_plots_region(a));
     else {
         draw_factory(a);
         draw_legend(a);
         draw_timeline(a);
     }
     ui_draw_fill(ren, a->r_left.x, a->r_left.y, a->r_left.w, a->r_left.h, ui_panel_bg);
-    int y = draw_controls(a, a->r_left.y + (int)(10 * a->scale), out);
-    draw_hud(a, y);
-    if (a->show_panel && a->panel) ui_panel_draw(a, a->panel, a->r_panel, &out->panel);
+    char tip[TIP_SIZE] = "";   /* a cut text under the mouse, whole */
+    int y = draw_controls(a, a->r_left.y + (int)(10 * a->scale), out, tip);
+    draw_hud(a, y, tip);
+    if (a->show_panel && a->panel && !covered) ui_panel_draw(a, a->panel, a->r_panel, &out->panel);
     draw_top(a);
     int by = a->r_factory.y + (int)(10 * a->scale);
-    if (a->scene && a->scene->error[0]) draw_banner(a, a->scene->error, ui_bad, by), by += (int)(80 * a->scale);
+    if (covered) ui_explain_draw(a, a->explain, out);   /* it shows the scene's error itself */
+    else if (a->scene && a->scene->error[0]) draw_banner(a, a->scene->error, ui_bad, by), by += (int)(80 * a->scale);
     else if (a->scene && a->scene->notice[0] && a->view == UI_VIEW_FACTORY) {
         ui_text_draw(a->tx, UI_F_SMALL, a->scene->notice, a->r_factory.x + (int)(10 * a->scale), by, ui_dim, UI_LEFT);
     }
     if (!a->scene) draw_banner(a, _("Simulating the first step…"), ui_accent, by);
     if (a->message[0] && a->anim_s < a->message_until)
         draw_banner(a, a->message, a->message_error ? ui_bad : ui_good, a->r_factory.y + a->r_factory.h - (int)(120 * a->scale));
-    if (a->view == UI_VIEW_FACTORY) draw_hover(a);
+    if (a->view == UI_VIEW_FACTORY && !a->show_explain) draw_hover(a);
     if (a->show_help) draw_help(a);
+    else draw_tip(a, tip);
 }
 
 void ui_app_set_message(ui_app *a, int error, const char *fmt, ...)

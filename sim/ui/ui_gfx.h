@@ -45,8 +45,8 @@ typedef enum ui_view { UI_VIEW_FACTORY, UI_VIEW_PLOTS } ui_view;
 
 /* Controls in the left column (ui_draw.c), one per scenario setting. */
 typedef enum ui_control {
-    UI_C_PLATFORM, UI_C_PARTITION, UI_C_NODES, UI_C_MODEL, UI_C_GPUS, UI_C_TP, UI_C_PP, UI_C_MBS, UI_C_RECOMPUTE, UI_C_PREC,
-    UI_C_COUNT
+    UI_C_PLATFORM, UI_C_PARTITION, UI_C_NODES, UI_C_MODEL, UI_C_GPUS, UI_C_TP, UI_C_PP, UI_C_STAGES, UI_C_MBS, UI_C_RECOMPUTE,
+    UI_C_PREC, UI_C_STACK, UI_C_COUNT
 } ui_control;
 
 /* What the mouse is over in the factory (or what was clicked there); index is into the layout's
@@ -73,6 +73,9 @@ typedef struct ui_panel_hits {
 typedef struct ui_frame {
     SDL_Rect ctl_minus[UI_C_COUNT], ctl_plus[UI_C_COUNT];
     ui_panel_hits panel;
+    SDL_Rect explain;            /* the explanation overlay, when shown (it takes the clicks and the wheel) */
+    int explain_max_top;         /* how far its rows scroll */
+    int explain_page;            /* how many rows it showed */
 } ui_frame;
 
 typedef struct ui_app {
@@ -108,6 +111,8 @@ typedef struct ui_app {
     SDL_Rect r_top, r_left, r_factory, r_timeline, r_panel;
     /* overlays and modes */
     int show_help, show_panel, gantt_per_gpu;
+    int show_explain;            /* the analytic step, term by term (D) */
+    int explain_top;             /* its first row shown */
     ui_view view;
     char lang_wanted[3];         /* L pressed: the language to switch to between frames ("": none) */
     char message[512];
@@ -116,6 +121,7 @@ typedef struct ui_app {
     /* the course panel and the plots */
     struct ui_panel *panel;
     struct ui_plots *plots;
+    struct ui_explain *explain;  /* the explanation's rows, laid out */
     ui_frame frame;              /* the last frame drawn: its hit areas */
     /* frame statistics */
     double last_frame_ms;
@@ -175,6 +181,16 @@ void ui_panel_relayout(struct ui_panel *p);                         /* language 
 int ui_panel_busy(struct ui_panel *p);
 int ui_panel_checking(const struct ui_panel *p);                    /* the checker thread is at work */
 const char *ui_panel_error(const struct ui_panel *p);                 /* the course's or exercise's load error, or NULL */
+
+/* The explanation overlay (ui_explain.c): the scene's terms, over the factory and the panel. */
+typedef struct ui_explain ui_explain;
+ui_explain *ui_explain_create(void);
+void ui_explain_destroy(ui_explain *e);                             /* NULL is fine */
+void ui_explain_scene_changed(ui_explain *e);                       /* a new scene: lay out again */
+SDL_Rect ui_explain_region(const ui_app *a);                        /* where it is drawn */
+void ui_explain_prepare(ui_app *a, ui_explain *e);                  /* before drawing: cut the rows, clamp the scroll */
+void ui_explain_draw(const ui_app *a, const ui_explain *e, ui_frame *out);
+void ui_explain_scroll(ui_app *a, int rows, int pages);             /* by rows and pages, within the rows */
 
 /* The plots view (ui_plots.c, on ui_plot.c). */
 struct ui_plots *ui_plots_create(void);

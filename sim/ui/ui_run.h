@@ -19,6 +19,7 @@ typedef struct ui_options {
     double at;                   /* screenshot: fraction of the step to show */
     int tp, pp, gpus, mbs;
     long nodes;                  /* the partition with that many nodes (a what-if machine); 0: as the file has it */
+    const char *stack;           /* a software stack's id (tm_stack_find); NULL: the default */
 } ui_options;
 
 enum { UI_OK = 0, UI_FAILED = 1, UI_BAD_INPUT = 2 };   /* the exit statuses of the command line */

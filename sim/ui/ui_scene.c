@@ -8,6 +8,7 @@
  * never changed after it is handed over. No SDL here. */
 #include "ui.h"
 
+#include "app/app.h"
 #include "util.h"
 
 #include <math.h>
@@ -195,6 +196,92 @@ static void extra_on(ui_extra *x, const plat_platform *p, const char *partition,
 }
 
 /* ----------------------------------------------------------------------------------------- */
+/* The pipeline's end stages. A split is a (first, last) pair for tm_stage_layers; the rule is
+ * (0, 0). The control walks the rule and the splits with equal ends in the order of the layers the
+ * two ends hold, a split that gives the same stages as the rule standing for it. */
+
+typedef struct split { int first, last, ends; } split;
+
+static int stages_of(const tm_model *m, int pp, int first, int last, int *out)
+{
+    tm_plan pl = tm_plan_default();
+    pl.pp = pp, pl.first_layers = first, pl.last_layers = last;
+    char err[256];
+    return pp >= 1 && pp <= m->layers && tm_stage_layers(m, &pl, out, NULL, err, sizeof err) == 0 ? 0 : -1;
+}
+
+/* The candidates, sorted by the ends' layers (the rule first among equals); returns how many. */
+static int splits_of(const tm_model *m, int pp, split *out, int max)
+{
+    int *rule = ut_malloc((size_t)pp * sizeof *rule), *st = ut_malloc((size_t)pp * sizeof *st), n = 0;
+    int has_rule = stages_of(m, pp, 0, 0, rule) == 0;
+    if (has_rule) out[n++] = (split){ 0, 0, rule[0] + rule[pp - 1] };
+    for (int e = 1; pp >= 3 && n < max && 2 * e <= m->layers; e++) {
+        if (stages_of(m, pp, e, e, st) != 0) continue;
+        if (has_rule && !memcmp(st, rule, (size_t)pp * sizeof *st)) continue;   /* the rule itself */
+        split sp = { e, e, 2 * e };
+        int i = n++;
+        while (i > 0 && out[i - 1].ends > sp.ends) out[i] = out[i - 1], i--;
+        out[i] = sp;
+    }
+    free(rule);
+    free(st);
+    return n;
+}
+
+int ui_stage_step(const tm_model *m, int pp, int *first, int *last, int delta)
+{
+    if (!m || pp < 3 || pp > m->layers || !delta) return 0;
+    split *c = ut_malloc((size_t)(m->layers + 1) * sizeof *c);
+    int n = splits_of(m, pp, c, m->layers + 1), to = -1, found = 0, moved = 0;
+    for (int i = 0; i < n && !found; i++)
+        if (c[i].first == *first && c[i].last == *last) to = i + (delta > 0 ? 1 : -1), found = 1;
+    if (!found) {
+        /* a split not in the list: the nearest one lighter or heavier than its ends */
+        int *st = ut_malloc((size_t)pp * sizeof *st), ends = stages_of(m, pp, *first, *last, st) == 0 ? st[0] + st[pp - 1] : 0;
+        free(st);
+        int below = -1, above = n;
+        for (int i = 0; i < n; i++) {
+            if (c[i].ends < ends) below = i;
+            if (c[i].ends > ends && above == n) above = i;
+        }
+        to = delta > 0 ? above : below;
+    }
+    if (n && to >= 0 && to < n) {
+        *first = c[to].first, *last = c[to].last;
+        moved = 1;
+    }
+    free(c);
+    return moved;
+}
+
+const char *ui_stage_text(const tm_model *m, int pp, int first, int last, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (!m || pp < 1 || pp > m->layers) return buf;
+    tm_plan pl = tm_plan_default();
+    pl.pp = pp, pl.first_layers = first, pl.last_layers = last;
+    int *st = ut_malloc((size_t)pp * sizeof *st);
+    if (stages_of(m, pp, first, last, st) == 0) {
+        tm_stage_split_text(m, &pl, buf, size);
+        if (!buf[0]) snprintf(buf, size, "%d x %d", st[0], pp);   /* even */
+    }
+    free(st);
+    return buf;
+}
+
+/* ----------------------------------------------------------------------------------------- */
+
+static void keep_term(void *user, const char *group, const char *name, double seconds, const char *how)
+{
+    ui_scene *s = user;
+    s->terms = ut_realloc(s->terms, (size_t)(s->nterms + 1) * sizeof *s->terms);
+    ui_term *t = &s->terms[s->nterms++];
+    ut_strlcpy(t->group, group, sizeof t->group);
+    ut_strlcpy(t->name, name, sizeof t->name);
+    ut_strlcpy(t->how, how, sizeof t->how);
+    t->s = seconds;
+}
 
 static int fail(ui_scene *s, const char *msg)
 {
@@ -252,6 +339,10 @@ static int build(ui_scene *s, const char *dirs, const char *local_path)
     s->model = *m;
 
     tm_plan pl = tm_plan_default();
+    int nstacks;
+    tm_stacks(&nstacks);
+    tm_stack_apply(sc->stack >= 0 && sc->stack < nstacks ? sc->stack : 0, &pl);
+    pl.first_layers = sc->first_layers, pl.last_layers = sc->last_layers;
     pl.tp = sc->tp > 0 ? sc->tp : 1;
     pl.pp = sc->pp > 0 ? sc->pp : 1;
     pl.mbs = sc->mbs > 0 ? sc->mbs : 1;
@@ -281,6 +372,27 @@ static int build(ui_scene *s, const char *dirs, const char *local_path)
 
     s->ctx = tm_ctx_create(s->plat, s->part, pl.gpus, err, sizeof err);
     if (!s->ctx) return fail(s, err);
+    s->nw = tm_ctx_net(s->ctx);
+    /* the analytic step, term by term: it stands even when the simulator cannot replay the plan */
+    ut_numstyle numbers = app_style();
+    if (tm_predict_explain(s->ctx, &s->model, &pl, 0, &s->r, keep_term, s, &numbers, err, sizeof err) != 0) {
+        free(s->terms);
+        s->terms = NULL, s->nterms = 0;
+        return fail(s, err);
+    }
+    pl.dp = s->r.dp;
+    s->plan = pl;
+
+    /* the same job, analytically, elsewhere */
+    char label[96];
+    snprintf(label, sizeof label, "%s/%s", s->plat->id, pt->id);
+    snprintf(s->extra[UI_EXTRA_FULL].label, sizeof s->extra[0].label, "%s", label);
+    extrapolate(&s->extra[UI_EXTRA_FULL], s->plat, s->part, &s->model, &pl, s->r.dp, (int)(s->part_gpus > 1 << 20 ? 1 << 20 : s->part_gpus));
+    extra_on(&s->extra[UI_EXTRA_JEANZAY], s->other[UI_EXTRA_JEANZAY], "h100", "jean-zay/h100", &s->model, &pl, s->r.dp);
+    extra_on(&s->extra[UI_EXTRA_ALICE], s->other[UI_EXTRA_ALICE], NULL, "alice-recoque", &s->model, &pl, s->r.dp);
+    extra_on(&s->extra[UI_EXTRA_LOCAL], s->other[UI_EXTRA_LOCAL], NULL, _("this computer"), &s->model, &pl, s->r.dp);
+
+    /* the step replayed by the discrete-event simulator, which refuses what it cannot replay */
     double t0 = ut_now_s();
     s->step = tm_step_simulate(s->ctx, &s->model, &pl, &(tm_step_opts){ .detail = 1 }, err, sizeof err);
     if (!s->step) return fail(s, err);
@@ -294,15 +406,6 @@ static int build(ui_scene *s, const char *dirs, const char *local_path)
     for (int g = 0; g < pl.gpus; g++) build_track(s->timeline, g, &s->tracks[g]);
     s->link_cap_Bps = ut_malloc((size_t)(s->nw->nlinks ? s->nw->nlinks : 1) * sizeof *s->link_cap_Bps);
     for (int i = 0; i < s->nw->nlinks; i++) s->link_cap_Bps[i] = s->nw->links[i].cap_Bps;
-
-    /* the same job, analytically, elsewhere */
-    char label[96];
-    snprintf(label, sizeof label, "%s/%s", s->plat->id, pt->id);
-    snprintf(s->extra[UI_EXTRA_FULL].label, sizeof s->extra[0].label, "%s", label);
-    extrapolate(&s->extra[UI_EXTRA_FULL], s->plat, s->part, &s->model, &pl, s->r.dp, (int)(s->part_gpus > 1 << 20 ? 1 << 20 : s->part_gpus));
-    extra_on(&s->extra[UI_EXTRA_JEANZAY], s->other[UI_EXTRA_JEANZAY], "h100", "jean-zay/h100", &s->model, &pl, s->r.dp);
-    extra_on(&s->extra[UI_EXTRA_ALICE], s->other[UI_EXTRA_ALICE], NULL, "alice-recoque", &s->model, &pl, s->r.dp);
-    extra_on(&s->extra[UI_EXTRA_LOCAL], s->other[UI_EXTRA_LOCAL], NULL, _("this computer"), &s->model, &pl, s->r.dp);
     return 0;
 }
 
@@ -326,6 +429,7 @@ void ui_scene_free(ui_scene *s)
         free(s->tracks);
     }
     free(s->link_cap_Bps);
+    free(s->terms);
     tm_step_free(s->step);
     tm_ctx_destroy(s->ctx);
     plat_free(s->plat);
