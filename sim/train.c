@@ -1045,6 +1045,15 @@ int tm_predict(const tm_ctx *c, const tm_model *m, const tm_plan *pl, double tok
     return predict(c, m, pl, tokens, r, NULL, err, n);
 }
 
+const char *tm_explain_group_title(const char *g)
+{
+    if (!strcmp(g, "rates")) return _("rates the terms use");
+    if (!strcmp(g, "layer")) return _("one layer, one micro-batch, one GPU (forward; backward terms named)");
+    if (!strcmp(g, "stage")) return _("the slowest pipeline stage");
+    if (!strcmp(g, "step")) return _("the step");
+    return _("total");
+}
+
 int tm_predict_explain(const tm_ctx *c, const tm_model *m, const tm_plan *pl, double tokens, tm_result *r,
                        tm_explain_fn fn, void *user, const ut_numstyle *st, char *err, size_t n)
 {

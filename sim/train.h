@@ -243,6 +243,7 @@ struct ut_numstyle;
 typedef void (*tm_explain_fn)(void *user, const char *group, const char *name, double seconds, const char *how);
 int tm_predict_explain(const tm_ctx *c, const tm_model *m, const tm_plan *pl, double tokens, tm_result *r,
                        tm_explain_fn fn, void *user, const struct ut_numstyle *numbers, char *err, size_t err_size);
+const char *tm_explain_group_title(const char *group);  /* a group for people, translated */
 
 /* The fraction of the achievable matrix-multiply rate an m x n x k product (batch of them) gets from
  * its shape on this accelerator: tile quantisation (a dimension that is not a multiple of the tile

@@ -407,15 +407,6 @@ static void keep_term(void *user, const char *group, const char *name, double se
     t->s = seconds;
 }
 
-static const char *group_title(const char *g)
-{
-    if (!strcmp(g, "rates")) return _("rates the terms use");
-    if (!strcmp(g, "layer")) return _("one layer, one micro-batch, one GPU (forward; backward terms named)");
-    if (!strcmp(g, "stage")) return _("the slowest pipeline stage");
-    if (!strcmp(g, "step")) return _("the step");
-    return _("total");
-}
-
 /* Predict with an explanation; 0, or -1 with err. */
 static int explain_terms(const tm_ctx *c, const tm_model *m, const tm_plan *pl, double tokens, tm_result *r, terms *ts,
                          char *err, size_t n)
@@ -431,7 +422,7 @@ static void print_terms(const terms *ts)
     const char *group = "";
     for (int i = 0; i < ts->n; i++) {
         const term *t = &ts->t[i];
-        if (strcmp(t->group, group)) printf("  %s\n", group_title(group = t->group));
+        if (strcmp(t->group, group)) printf("  %s\n", tm_explain_group_title(group = t->group));
         char a[48], name[160];
         printf("    %s %10s  %s\n", ut_pad(name, sizeof name, t->name, 44), t->s > 0 ? app_time(a, sizeof a, t->s) : "", t->how);
     }

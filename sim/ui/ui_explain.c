@@ -35,16 +35,6 @@ struct ui_explain {
     SDL_Rect list;              /* where the rows go */
 };
 
-/* The core's groups in the words of `usine predict --explain`. */
-static const char *group_title(const char *g)
-{
-    if (!strcmp(g, "rates")) return _("rates the terms use");
-    if (!strcmp(g, "layer")) return _("one layer, one micro-batch, one GPU (forward; backward terms named)");
-    if (!strcmp(g, "stage")) return _("the slowest pipeline stage");
-    if (!strcmp(g, "step")) return _("the step");
-    return _("total");
-}
-
 ui_explain *ui_explain_create(void) { return ut_calloc(1, sizeof(ui_explain)); }
 
 static void forget_rows(ui_explain *e)
@@ -118,7 +108,7 @@ static void lay_out(ui_app *a, ui_explain *e, int width)
             group = t->group;
             row *h = &e->rows[e->n++];
             *h = (row){ .term = -1, .group = t->group, .h = head_h };
-            h->cut = ui_text_fit(a->tx, UI_F_H3, group_title(group), width, buf, sizeof buf);
+            h->cut = ui_text_fit(a->tx, UI_F_H3, tm_explain_group_title(group), width, buf, sizeof buf);
             h->name = ut_strdup(buf);
         }
         row *r = &e->rows[e->n++];
@@ -250,6 +240,6 @@ void ui_explain_draw(const ui_app *a, const ui_explain *e, ui_frame *out)
         ui_draw_fill(a->ren, bx, L.y, bw, L.h, (SDL_Color){ 44, 48, 56, 255 });
         ui_draw_fill(a->ren, bx, ty, bw, th > 8 ? th : 8, ui_dim);
     }
-    if (hover && hover->term < 0) draw_whole(a, r, group_title(hover->group), "");
+    if (hover && hover->term < 0) draw_whole(a, r, tm_explain_group_title(hover->group), "");
     else if (hover) draw_whole(a, r, s->terms[hover->term].name, s->terms[hover->term].how);
 }
