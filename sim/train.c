@@ -523,16 +523,20 @@ static void gemm(cost *c, const hw *h, const char *what, double m, double n, dou
     }
 }
 
-/* Forward GEMM and the two of its backward pass (input gradient, weight gradient). */
+/* Forward GEMM and the two of its backward pass (input gradient, weight gradient). `what` is an
+ * N_() name, translated and composed only for an explanation (predictions run by the thousand in
+ * the plan search). */
 static void gemm_fb(cost *f, cost *b, const hw *h, const char *what, double m, double n, double k, double batch)
 {
-    char name[96];
-    snprintf(name, sizeof name, "%s", what);
-    gemm(f, h, name, m, n, k, batch);
-    snprintf(name, sizeof name, _("%s, input gradient"), what);
-    gemm(b, h, name, m, k, n, batch);
-    snprintf(name, sizeof name, _("%s, weight gradient"), what);
-    gemm(b, h, name, k, n, m, batch);
+    char in[96] = "", wt[96] = "";
+    if (h->ex && h->ex->fn) {
+        what = _(what);
+        snprintf(in, sizeof in, _("%s, input gradient"), what);
+        snprintf(wt, sizeof wt, _("%s, weight gradient"), what);
+    }
+    gemm(f, h, what, m, n, k, batch);
+    gemm(b, h, in, m, k, n, batch);
+    gemm(b, h, wt, k, n, m, batch);
 }
 
 coll_algo tm_group_algo(const net *n, const int *gpus, int p, coll_op op)
@@ -596,7 +600,7 @@ static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const h
     double kv_loc = m->kv_heads >= t ? m->kv_heads / t : 1;
     double ffn_loc = m->ffn / t;
     cost f = { 0 }, bw = { 0 }, core_f = { 0 }, core_b = { 0 };
-    gemm_fb(&f, &bw, h, _("QKV projection"), T, (a_loc + 2 * kv_loc) * hd, hid, 1);
+    gemm_fb(&f, &bw, h, N_("QKV projection"), T, (a_loc + 2 * kv_loc) * hd, hid, 1);
     if (pl->flash) {
         /* fused kernel: the same FLOPs at the matrix rate, scores never reach memory */
         double fl = 4 * T * m->seq * hd * a_loc;
@@ -605,8 +609,8 @@ static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const h
         SAY(h->ex, "layer", _("FlashAttention"), core_f.s, _("4 x %s tokens x %s x %s x %s heads = %s FLOP at %s TFLOP/s; backward 2.5 times that"),
             num(h->ex, T, 6), num(h->ex, m->seq, 6), num(h->ex, hd, 6), num(h->ex, a_loc, 6), num(h->ex, fl, 3), num(h->ex, h->flops / 1e12, 4));
     } else {
-        gemm_fb(&core_f, &core_b, h, _("attention scores Q K^T"), s_loc, m->seq, hd, b * a_loc);
-        gemm_fb(&core_f, &core_b, h, _("attention values P V"), s_loc, hd, m->seq, b * a_loc);
+        gemm_fb(&core_f, &core_b, h, N_("attention scores Q K^T"), s_loc, m->seq, hd, b * a_loc);
+        gemm_fb(&core_f, &core_b, h, N_("attention values P V"), s_loc, hd, m->seq, b * a_loc);
         double scores = b * a_loc * s_loc * m->seq;                                   /* elements */
         double pass_f = 4.5 * scores * h->e / h->mem_Bps;  /* scale-mask-softmax (r+w), dropout (r+w+mask) */
         core_f.s += pass_f, core_b.s += 2 * pass_f;
@@ -617,9 +621,9 @@ static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const h
     L->attn_core = core_f;
     f.flops += core_f.flops, f.s += core_f.s;
     bw.flops += core_b.flops, bw.s += core_b.s;
-    gemm_fb(&f, &bw, h, _("attention output projection"), T, hid, a_loc * hd, 1);
-    gemm_fb(&f, &bw, h, m->gated ? _("MLP up and gate") : _("MLP up"), T, ffn_loc * (m->gated ? 2 : 1), hid, 1);
-    gemm_fb(&f, &bw, h, _("MLP down"), T, hid, ffn_loc, 1);
+    gemm_fb(&f, &bw, h, N_("attention output projection"), T, hid, a_loc * hd, 1);
+    gemm_fb(&f, &bw, h, m->gated ? N_("MLP up and gate") : N_("MLP up"), T, ffn_loc * (m->gated ? 2 : 1), hid, 1);
+    gemm_fb(&f, &bw, h, N_("MLP down"), T, hid, ffn_loc, 1);
     L->gemm_f_s = f.s, L->gemm_b_s = bw.s;
     /* memory-bound passes over activations (one read or one write of an element each):
      * two norms (2 each), two bias-dropout-residual (3.5 each: x, residual, out, half a mask),
@@ -641,7 +645,7 @@ static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const h
         double one = pl->seq_parallel ? coll_s(c, COLL_ALLGATHER, pl->tp, 1, bytes) + coll_s(c, COLL_REDUCESCATTER, pl->tp, 1, bytes)
                                       : coll_s(c, COLL_ALLREDUCE, pl->tp, 1, bytes);
         L->tp_fwd_s = 2 * one, L->tp_bwd_s = 2 * one;
-        if (tm_stacks(&(int){ 0 })[pl->stack].tp_overlap) {
+        if (tm_stack_of(pl)->tp_overlap) {
             /* fused with the adjacent matrix multiplies: only what outlasts them waits */
             L->tp_fwd_s = fmax(0, L->tp_fwd_s - L->gemm_f_s), L->tp_bwd_s = fmax(0, L->tp_bwd_s - L->gemm_b_s);
         }
@@ -671,6 +675,8 @@ static double prec_bytes(int prec) { return prec == PLAT_FP32 || prec == PLAT_TF
  * per-micro-batch times of a stage. */
 typedef struct pred {
     hw h;
+    const tm_stack *sk;         /* the plan's stack */
+    int split;                  /* pipeline sends split across the tensor-parallel ranks */
     double e;                   /* bytes per element at the training precision */
     int dp, tp, pp, v;
     long mb;                    /* micro-batches per step and replica */
@@ -711,14 +717,14 @@ static void predict_compute(const tm_ctx *c, const tm_model *m, const tm_plan *p
     else if (pl->recompute == TM_RC_SELECTIVE) x->rc_flops = Lps * L->attn_core.flops;
     /* the output layer and the loss (last stage), the embedding (first stage) */
     if (h->ex) h->ex->group = "stage";
-    gemm_fb(&x->of, &x->ob, h, _("output layer"), T, (double)m->vocab / tp, m->hidden, 1);
+    gemm_fb(&x->of, &x->ob, h, N_("output layer"), T, (double)m->vocab / tp, m->hidden, 1);
     x->ce = T * m->vocab / tp * 4.0 / h->mem_Bps;      /* fp32 softmax cross-entropy: ~3 passes forward, 2 back */
     double ce = x->ce;
     x->out_f = x->of.s + 3 * ce, x->out_b = x->ob.s + 2 * ce;
     x->emb = 2 * T * m->hidden * e / h->mem_Bps;
     double out_f = x->out_f, out_b = x->out_b, emb = x->emb;
     double f_s, b_s, rc_s, stage_max, stage_avg;
-    const char *which = _(", with the embedding, the output layer and the loss");
+    const char *which = N_(", with the embedding, the output layer and the loss");   /* for the explanation */
     if (pp == 1) {
         stage_work(x, pl, Lps, &f_s, &b_s, &rc_s);
         stage_max = stage_avg = f_s + b_s + rc_s + emb * 3 + out_f + out_b;
@@ -731,8 +737,8 @@ static void predict_compute(const tm_ctx *c, const tm_model *m, const tm_plan *p
         double first = f1 + b1 + r1 + emb * 3, last = fl + bl + rl + out_f + out_b, mid = pp > 2 ? fm + bm + rm : 0;
         stage_max = fmax(first, last);
         x->n_crit = first > last ? x->n_first : x->n_last;
-        which = first > last ? _(": the first, with the embedding") : _(": the last, with the output layer and the loss");
-        if (mid > stage_max) stage_max = mid, x->n_crit = x->n_mid, which = _(": a middle one");
+        which = first > last ? N_(": the first, with the embedding") : N_(": the last, with the output layer and the loss");
+        if (mid > stage_max) stage_max = mid, x->n_crit = x->n_mid, which = N_(": a middle one");
         stage_work(x, pl, Lps, &f_s, &b_s, &rc_s);      /* the mean stage, for the bubble */
         stage_avg = f_s + b_s + rc_s + (emb * 3 + out_f + out_b) / pp;
     }
@@ -744,7 +750,7 @@ static void predict_compute(const tm_ctx *c, const tm_model *m, const tm_plan *p
     SAY(ex, "stage", _("slowest stage, one micro-batch"), stage_max,
         _("%d layers x (forward %s s + backward %s s + recomputation %s s)%s"), x->n_crit, num(ex, x->f_s / n, 3),
         num(ex, x->b_s / n, 3), num(ex, x->rc_s / n, 3),
-        which);
+        _(which));
 
     /* pipeline: every micro-batch on the slowest stage, then the bubble of (pp - 1) / vpp stage
      * times; each micro-batch crosses every virtual-stage boundary forward and backward */
@@ -761,7 +767,7 @@ static void predict_compute(const tm_ctx *c, const tm_model *m, const tm_plan *p
          * own NIC, the receiving node all-gathers them over the scale-up links (not needed with
          * sequence parallelism, where each rank owns its slice anyway) */
         double act = T * m->hidden * e;
-        int split = tp > 1 && (pl->seq_parallel || tm_stacks(&(int){ 0 })[pl->stack].pp_scatter_gather);
+        int split = x->split;
         double p2p = coll_s(c, COLL_P2P, 2, tp * pl->cp * x->dp, split ? act / tp : act);
         if (split && !pl->seq_parallel) p2p += coll_s(c, COLL_ALLGATHER, tp, 1, act);
         r->b.pp_s = 2.0 * mb * v * p2p;
@@ -798,7 +804,7 @@ static void predict_data_parallel(const tm_ctx *c, const tm_model *m, const tm_p
     double P_gpu = x->P_gpu, e = x->e, Lps = x->n_crit;   /* the slowest stage's layers */
     double grad_B = P_gpu * e;
     double window = x->b_s + x->rc_s;                    /* backward of the last micro-batch */
-    const tm_stack *sk = &tm_stacks(&(int){ 0 })[pl->stack];
+    const tm_stack *sk = x->sk;
     int overlap = pl->dp_overlap && sk->dp_overlap;
     explain *ex = x->h.ex;
     if (dp > 1) {
@@ -873,8 +879,7 @@ static void predict_parts(const tm_plan *pl, const tm_model *m, const pred *x, t
     P->tp_bytes = tp > 1 ? T * m->hidden * e : 0;
     P->tp_f = tp > 1 ? 2 : 0;
     P->tp_b = tp > 1 ? 2 * (pl->recompute == TM_RC_FULL ? 2 : 1) : 0;
-    int split = tp > 1 && (pl->seq_parallel || tm_stacks(&(int){ 0 })[pl->stack].pp_scatter_gather);
-    P->p2p_bytes = T * m->hidden * e / (split ? tp : 1);
+    P->p2p_bytes = T * m->hidden * e / (x->split ? tp : 1);
     P->grad_bytes = x->P_gpu * e;
     P->optimizer_s = r->b.optimizer_s;
 }
@@ -992,9 +997,11 @@ static int predict(const tm_ctx *c, const tm_model *m, const tm_plan *plan_in, d
     tm_plan plc = *plan_in, *pl = &plc;
     if (tm_model_check(m, c->names, err, n) || tm_plan_check(c, m, pl, err, n)) return -1;
     const plat_accel *acc = c->acc;
-    const tm_stack *sk = &tm_stacks(&(int){ 0 })[pl->stack];
+    const tm_stack *sk = tm_stack_of(pl);
     double factor = c->matmul_factor > 0 ? c->matmul_factor : sk->matmul;
     pred x = { 0 };
+    x.sk = sk;
+    x.split = pl->tp > 1 && (pl->seq_parallel || sk->pp_scatter_gather);
     x.h = (hw){ acc->peak_tflops[pl->prec] * 1e12 * c->eff_matmul * factor, acc->memory_tbs * 1e12 * c->eff_memory,
                 prec_bytes(pl->prec), acc->compute_units, ex };
     if (ex) {
@@ -1052,6 +1059,29 @@ const char *tm_explain_group_title(const char *g)
     if (!strcmp(g, "stage")) return _("the slowest pipeline stage");
     if (!strcmp(g, "step")) return _("the step");
     return _("total");
+}
+
+typedef struct term_list { tm_term *t; int n; size_t cap; } term_list;
+
+static void keep_term(void *user, const char *group, const char *name, double seconds, const char *how)
+{
+    term_list *k = user;
+    ut_grow(&k->t, &k->cap, (size_t)k->n + 1, sizeof *k->t);
+    tm_term *t = &k->t[k->n++];
+    ut_strlcpy(t->group, group, sizeof t->group);
+    ut_strlcpy(t->name, name, sizeof t->name);
+    ut_strlcpy(t->how, how, sizeof t->how);
+    t->s = seconds;
+}
+
+int tm_predict_terms(const tm_ctx *c, const tm_model *m, const tm_plan *pl, double tokens, tm_result *r,
+                     const ut_numstyle *numbers, tm_term **terms, int *count, char *err, size_t n)
+{
+    term_list k = { NULL, 0, 0 };
+    int rc = tm_predict_explain(c, m, pl, tokens, r, keep_term, &k, numbers, err, n);
+    if (rc != 0) free(k.t), k.t = NULL, k.n = 0;
+    *terms = k.t, *count = k.n;
+    return rc;
 }
 
 int tm_predict_explain(const tm_ctx *c, const tm_model *m, const tm_plan *pl, double tokens, tm_result *r,

@@ -94,6 +94,7 @@ typedef struct tm_stack {
 } tm_stack;
 const tm_stack *tm_stacks(int *count);                  /* [0] is the default */
 int tm_stack_find(const char *id);                      /* index, or -1 */
+const tm_stack *tm_stack_of(const tm_plan *pl);         /* the plan's stack (the default if out of range) */
 void tm_stack_apply(int stack, tm_plan *pl);            /* pl->stack and the stack's defaults (dp_overlap, flash) */
 
 /* Seconds of one step, by kind. exposed_* is what the critical path waits for. */
@@ -244,6 +245,11 @@ typedef void (*tm_explain_fn)(void *user, const char *group, const char *name, d
 int tm_predict_explain(const tm_ctx *c, const tm_model *m, const tm_plan *pl, double tokens, tm_result *r,
                        tm_explain_fn fn, void *user, const struct ut_numstyle *numbers, char *err, size_t err_size);
 const char *tm_explain_group_title(const char *group);  /* a group for people, translated */
+/* The same explanation kept: the terms into *terms (*count of them), the caller's to free, also when
+ * the prediction fails (then none). */
+typedef struct tm_term { char group[16], name[96], how[512]; double s; } tm_term;
+int tm_predict_terms(const tm_ctx *c, const tm_model *m, const tm_plan *pl, double tokens, tm_result *r,
+                     const struct ut_numstyle *numbers, tm_term **terms, int *count, char *err, size_t err_size);
 
 /* The fraction of the achievable matrix-multiply rate an m x n x k product (batch of them) gets from
  * its shape on this accelerator: tile quantisation (a dimension that is not a multiple of the tile

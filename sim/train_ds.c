@@ -99,7 +99,7 @@ static int channels(ds *s, const net *nw, coll_op op, const int *group, int p, d
 
 int tm_step_runs(const tm_plan *pl)
 {
-    return pl->vpp <= 1 && pl->cp <= 1 && pl->zero <= 1 && !tm_stacks(&(int){ 0 })[pl->stack].tp_overlap;
+    return pl->vpp <= 1 && pl->cp <= 1 && pl->zero <= 1 && !tm_stack_of(pl)->tp_overlap;
 }
 
 /* Put the step into the simulator s (built on the context's network); r is its prediction. The id
@@ -107,9 +107,9 @@ int tm_step_runs(const tm_plan *pl)
 static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, const tm_result *r, ds *s, char *err,
                       size_t n)
 {
-    if (tm_stacks(&(int){ 0 })[plan->stack].tp_overlap) {
+    if (tm_stack_of(plan)->tp_overlap) {
         snprintf(err, n, _("the discrete-event step does not replay the tensor-parallel overlap of stack %s; it is in the "
-                           "analytic model only"), tm_stacks(&(int){ 0 })[plan->stack].id);
+                           "analytic model only"), tm_stack_of(plan)->id);
         return -1;
     }
     if (!tm_step_runs(plan)) {
@@ -171,7 +171,7 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
     int *deps = ut_malloc((size_t)b.dp * 4 * sizeof *deps);
     for (int st = 0; st < b.pp && rc == 0; st++) {
         /* what can reduce during the stage's last backward: all but its last layer's gradients */
-        double overlap = plan->dp_overlap && tm_stacks(&(int){ 0 })[plan->stack].dp_overlap ? 1 - 1 / (double)layers[st] : 0;
+        double overlap = plan->dp_overlap && tm_stack_of(plan)->dp_overlap ? 1 - 1 / (double)layers[st] : 0;
         for (int tr = 0; tr < b.tp && rc == 0; tr++) {
             for (int d = 0; d < b.dp; d++) group[d] = gpu_of(&b, d, st, tr);
             int done = -1;

@@ -101,6 +101,12 @@ int tm_stack_find(const char *id)
     return -1;
 }
 
+const tm_stack *tm_stack_of(const tm_plan *pl)
+{
+    int n = (int)(sizeof stacks / sizeof *stacks);
+    return &stacks[pl->stack >= 0 && pl->stack < n ? pl->stack : 0];
+}
+
 void tm_stack_apply(int stack, tm_plan *pl)
 {
     if (stack < 0 || stack >= (int)(sizeof stacks / sizeof *stacks)) stack = 0;

@@ -393,27 +393,14 @@ static cJSON *plan_json(const tm_model *m, const tm_plan *pl, int dp)
 /* ------------------------------------------------------------------------------------------ */
 /* --explain: every term of the step with its inputs, as the core computes it */
 
-typedef struct term { char group[16], name[96], how[512]; double s; } term;
-typedef struct terms { term *t; int n; size_t cap; } terms;
-
-static void keep_term(void *user, const char *group, const char *name, double seconds, const char *how)
-{
-    terms *ts = user;
-    ut_grow(&ts->t, &ts->cap, (size_t)ts->n + 1, sizeof *ts->t);
-    term *t = &ts->t[ts->n++];
-    ut_strlcpy(t->group, group, sizeof t->group);
-    ut_strlcpy(t->name, name, sizeof t->name);
-    ut_strlcpy(t->how, how, sizeof t->how);
-    t->s = seconds;
-}
+typedef struct terms { tm_term *t; int n; } terms;
 
 /* Predict with an explanation; 0, or -1 with err. */
 static int explain_terms(const tm_ctx *c, const tm_model *m, const tm_plan *pl, double tokens, tm_result *r, terms *ts,
                          char *err, size_t n)
 {
-    memset(ts, 0, sizeof *ts);
     ut_numstyle st = app_style();
-    return tm_predict_explain(c, m, pl, tokens, r, keep_term, ts, &st, err, n);
+    return tm_predict_terms(c, m, pl, tokens, r, &st, &ts->t, &ts->n, err, n);
 }
 
 static void print_terms(const terms *ts)
@@ -421,7 +408,7 @@ static void print_terms(const terms *ts)
     printf("%s", _("How the step is obtained: every term with its inputs (usine predict --explain)\n"));
     const char *group = "";
     for (int i = 0; i < ts->n; i++) {
-        const term *t = &ts->t[i];
+        const tm_term *t = &ts->t[i];
         if (strcmp(t->group, group)) printf("  %s\n", tm_explain_group_title(group = t->group));
         char a[48], name[160];
         printf("    %s %10s  %s\n", ut_pad(name, sizeof name, t->name, 44), t->s > 0 ? app_time(a, sizeof a, t->s) : "", t->how);
@@ -480,7 +467,7 @@ int cmd_predict(int argc, char **argv)
         goto out;
     }
     double wall = ut_now_s() - t0;
-    const tm_stack *sk = &tm_stacks(&(int){ 0 })[o.plan.stack];
+    const tm_stack *sk = tm_stack_of(&o.plan);
     const plat_partition *pt = &p->partitions[part];
     const plat_accel *acc = &p->accels[p->node_types[pt->node].accel];
     if (o.json) {
@@ -873,7 +860,7 @@ static int validate_explain(runs *R, const char *name)
         plan_line(line, sizeof line, &row->model, &row->plan, r.dp);
         printf(_("%s (%s, %s; %s set) on %s/%s, stack %s\n  plan %s\n"), row->name, row->source, row->where,
                row->set == TM_SET_CALIBRATION ? _("calibration") : _("validation"), row->platform, row->partition,
-               tm_stacks(&(int){ 0 })[row->plan.stack].id, line);
+               tm_stack_of(&row->plan)->id, line);
         tm_run_metric m[4];
         int k = tm_run_metrics(row, &r, m);
         for (int j = 0; j < k; j++) {
@@ -971,7 +958,7 @@ int cmd_validate(int argc, char **argv)
                     cJSON_AddStringToObject(o, "set", set == TM_SET_CALIBRATION ? "calibration" : "validation");
                     cJSON_AddStringToObject(o, "source", row->source);
                     cJSON_AddStringToObject(o, "where", row->where);
-                    cJSON_AddStringToObject(o, "stack", tm_stacks(&(int){ 0 })[row->plan.stack].id);
+                    cJSON_AddStringToObject(o, "stack", tm_stack_of(&row->plan)->id);
                     cJSON_AddStringToObject(o, "platform", row->platform);
                     cJSON_AddStringToObject(o, "partition", row->partition);
                     cJSON_AddStringToObject(o, "metric", m[j].name);

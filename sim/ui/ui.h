@@ -61,13 +61,10 @@ typedef struct ui_scenario {
     int first_layers, last_layers; /* the pipeline's end stages; 0 and 0: the rule (tm_stage_layers) */
 } ui_scenario;
 
-/* One term of the analytic step as tm_predict_explain tells it: its group ("rates", "layer",
+/* One term of the analytic step as tm_predict_terms keeps it: its group ("rates", "layer",
  * "stage", "step", "total"), name, seconds (0 for a rate) and how it was obtained, in the
  * language and number style the scene was built in. */
-typedef struct ui_term {
-    char group[16], name[96], how[512];
-    double s;
-} ui_term;
+typedef tm_term ui_term;
 
 /* The same job analytically, on another machine or at full scale. */
 typedef struct ui_extra {
@@ -94,7 +91,7 @@ typedef struct ui_scene {
     tm_model model;
     tm_plan plan;             /* as checked (dp filled in), also when the simulator refuses it */
     tm_result r;              /* analytic, for the simulated GPUs */
-    ui_term *terms;           /* the explanation of r.step_s, term by term (tm_predict_explain) */
+    ui_term *terms;           /* the explanation of r.step_s, term by term (tm_predict_terms) */
     int nterms;               /* 0: the plan could not be predicted (see error) */
     tm_ctx *ctx;              /* the simulated GPUs' context: it owns the network */
     tm_step *step;            /* the simulated step: it owns the timeline */

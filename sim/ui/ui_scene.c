@@ -272,17 +272,6 @@ const char *ui_stage_text(const tm_model *m, int pp, int first, int last, char *
 
 /* ----------------------------------------------------------------------------------------- */
 
-static void keep_term(void *user, const char *group, const char *name, double seconds, const char *how)
-{
-    ui_scene *s = user;
-    s->terms = ut_realloc(s->terms, (size_t)(s->nterms + 1) * sizeof *s->terms);
-    ui_term *t = &s->terms[s->nterms++];
-    ut_strlcpy(t->group, group, sizeof t->group);
-    ut_strlcpy(t->name, name, sizeof t->name);
-    ut_strlcpy(t->how, how, sizeof t->how);
-    t->s = seconds;
-}
-
 static int fail(ui_scene *s, const char *msg)
 {
     snprintf(s->error, sizeof s->error, "%s", msg);
@@ -375,11 +364,8 @@ static int build(ui_scene *s, const char *dirs, const char *local_path)
     s->nw = tm_ctx_net(s->ctx);
     /* the analytic step, term by term: it stands even when the simulator cannot replay the plan */
     ut_numstyle numbers = app_style();
-    if (tm_predict_explain(s->ctx, &s->model, &pl, 0, &s->r, keep_term, s, &numbers, err, sizeof err) != 0) {
-        free(s->terms);
-        s->terms = NULL, s->nterms = 0;
+    if (tm_predict_terms(s->ctx, &s->model, &pl, 0, &s->r, &numbers, &s->terms, &s->nterms, err, sizeof err) != 0)
         return fail(s, err);
-    }
     pl.dp = s->r.dp;
     s->plan = pl;
 
