@@ -94,7 +94,8 @@ typedef struct tm_stack {
 } tm_stack;
 const tm_stack *tm_stacks(int *count);                  /* [0] is the default */
 int tm_stack_find(const char *id);                      /* index, or -1 */
-const tm_stack *tm_stack_of(const tm_plan *pl);         /* the plan's stack (the default if out of range) */
+const tm_stack *tm_stack_at(int stack);                 /* tm_stacks()[stack], the default if out of range */
+const tm_stack *tm_stack_of(const tm_plan *pl);         /* the plan's stack, likewise */
 void tm_stack_apply(int stack, tm_plan *pl);            /* pl->stack and the stack's defaults (dp_overlap, flash) */
 
 /* Seconds of one step, by kind. exposed_* is what the critical path waits for. */

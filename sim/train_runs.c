@@ -290,7 +290,11 @@ int tm_fit_cross_validate(const tm_fit_set *s, const int *use_in, int by_source,
         int others = 0;
         for (int j = 0; j < n; j++) others += use[j];
         if (!others) continue;  /* nothing left to fit on */
-        double f = tm_fit_matmul(s, use);
+        /* leaving a source out gives one fit per source: a row of a source already held out reuses it */
+        int same = -1;
+        for (int h = 0; by_source && h < k && same < 0; h++)
+            if (!strcmp(s->rows[out[h].row].source, s->rows[i].source)) same = h;
+        double f = same >= 0 ? out[same].matmul : tm_fit_matmul(s, use);
         tm_run row = s->rows[i];
         tm_result r;
         tm_ctx_set_matmul_factor(s->ctx[i], f);

@@ -101,11 +101,13 @@ int tm_stack_find(const char *id)
     return -1;
 }
 
-const tm_stack *tm_stack_of(const tm_plan *pl)
+const tm_stack *tm_stack_at(int stack)
 {
     int n = (int)(sizeof stacks / sizeof *stacks);
-    return &stacks[pl->stack >= 0 && pl->stack < n ? pl->stack : 0];
+    return &stacks[stack >= 0 && stack < n ? stack : 0];
 }
+
+const tm_stack *tm_stack_of(const tm_plan *pl) { return tm_stack_at(pl->stack); }
 
 void tm_stack_apply(int stack, tm_plan *pl)
 {

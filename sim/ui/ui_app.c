@@ -616,9 +616,7 @@ static cJSON *frames_json(ui_app *a, int frames, double first_ms, double ready_m
     cJSON_AddNumberToObject(v, "mbs", a->sc.mbs);
     cJSON_AddStringToObject(v, "recompute", tm_recompute_name((tm_recompute)a->sc.recompute));
     cJSON_AddStringToObject(v, "precision", plat_prec_name((plat_prec)a->sc.prec));
-    int nstacks;
-    const tm_stack *stacks = tm_stacks(&nstacks);
-    cJSON_AddStringToObject(v, "stack", stacks[a->sc.stack >= 0 && a->sc.stack < nstacks ? a->sc.stack : 0].id);
+    cJSON_AddStringToObject(v, "stack", tm_stack_at(a->sc.stack)->id);
     cJSON_AddNumberToObject(v, "first_layers", a->sc.first_layers);
     cJSON_AddNumberToObject(v, "last_layers", a->sc.last_layers);
     char split[64];

@@ -695,13 +695,7 @@ static int draw_controls(const ui_app *a, int y, ui_frame *out, char *tip)
         case UI_C_MBS: name = _("Micro-batch"); snprintf(val, sizeof val, "%d", a->sc.mbs); break;
         case UI_C_RECOMPUTE: name = _("Recomputation"); snprintf(val, sizeof val, "%s", tm_recompute_name((tm_recompute)a->sc.recompute)); break;
         case UI_C_PREC: name = _("Precision"); snprintf(val, sizeof val, "%s", plat_prec_name((plat_prec)a->sc.prec)); break;
-        case UI_C_STACK: {
-            int n;
-            const tm_stack *st = tm_stacks(&n);
-            name = _("Stack");
-            snprintf(val, sizeof val, "%s", st[a->sc.stack >= 0 && a->sc.stack < n ? a->sc.stack : 0].id);
-            break;
-        }
+        case UI_C_STACK: name = _("Stack"); snprintf(val, sizeof val, "%s", tm_stack_at(a->sc.stack)->id); break;
         }
         int vx = x + w * 44 / 100, vw = w - (vx - x) - 2 * bw - 8;
         fit_draw(a, UI_F_SMALL, name, x, y + (bh - ui_text_line(a->tx, UI_F_SMALL)) / 2, vx - x - 4, ui_dim, tip);
@@ -710,8 +704,7 @@ static int draw_controls(const ui_app *a, int y, ui_frame *out, char *tip)
             fit_draw(a, UI_F_SMALL, val, vx, y + (bh - ui_text_line(a->tx, UI_F_SMALL)) / 2, vw, ui_fg, tip);
         SDL_Rect row = { x, y, vx + vw - x, bh };
         if (c == UI_C_STACK && ui_inside(&row, a->mouse_x, a->mouse_y)) {   /* what the stack is, whole */
-            int n;
-            const tm_stack *st = &tm_stacks(&n)[a->sc.stack >= 0 && a->sc.stack < n ? a->sc.stack : 0];
+            const tm_stack *st = tm_stack_at(a->sc.stack);
             snprintf(tip, TIP_SIZE, "%s: %s. %s", st->id, st->name, _(st->about));
         }
         out->ctl_minus[c] = (SDL_Rect){ x + w - 2 * bw - 4, y, bw, bh };

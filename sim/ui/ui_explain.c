@@ -156,13 +156,11 @@ static void draw_header(const ui_app *a, SDL_Rect r)
     y += ui_text_line(a->tx, UI_F_H2);
     char line[512], fit[512], b1[64], b2[64];
     if (s && s->nterms) {
-        int n;
-        const tm_stack *st = tm_stacks(&n);
         char split[64];
         tm_stage_split_text(&s->model, &s->plan, split, sizeof split);
         snprintf(line, sizeof line, _("%s on %s GPUs: tp %d, pp %d%s%s%s, dp %d, micro-batch %d, stack %s; step %s"),
                  s->model.name, app_num(b1, sizeof b1, s->plan.gpus, 0), s->plan.tp, s->plan.pp, split[0] ? " (" : "", split,
-                 split[0] ? ")" : "", s->r.dp, s->plan.mbs, st[s->plan.stack >= 0 && s->plan.stack < n ? s->plan.stack : 0].id,
+                 split[0] ? ")" : "", s->r.dp, s->plan.mbs, tm_stack_of(&s->plan)->id,
                  app_duration(b2, sizeof b2, s->r.step_s));
         ui_text_fit(a->tx, UI_F_SMALL, line, w, fit, sizeof fit);
         ui_text_draw(a->tx, UI_F_SMALL, fit, x, y, ui_fg, UI_LEFT);

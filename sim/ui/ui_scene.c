@@ -328,9 +328,7 @@ static int build(ui_scene *s, const char *dirs, const char *local_path)
     s->model = *m;
 
     tm_plan pl = tm_plan_default();
-    int nstacks;
-    tm_stacks(&nstacks);
-    tm_stack_apply(sc->stack >= 0 && sc->stack < nstacks ? sc->stack : 0, &pl);
+    tm_stack_apply(sc->stack, &pl);                 /* an index out of range is the default */
     pl.first_layers = sc->first_layers, pl.last_layers = sc->last_layers;
     pl.tp = sc->tp > 0 ? sc->tp : 1;
     pl.pp = sc->pp > 0 ? sc->pp : 1;
