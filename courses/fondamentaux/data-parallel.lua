@@ -178,7 +178,7 @@ t_bwd ≈ 4 × N × T / (débit soutenu en FLOP/s)
 
 C'est une **borne inférieure** : le modèle d'Usine compte aussi l'attention, les passes limitées
 par la mémoire et les all-reduce du parallélisme de tenseur. Pour Megatron 1.7B sur Jean Zay H100
-(tp = 4, 1 séquence de 2048 jetons), la formule donne 5,4 ms ; le modèle, 14,4 ms.
+(tp = 4, 1 séquence de 2048 jetons), la formule donne 5,4 ms ; le modèle, 11,0 ms.
 
 ## Ce qui reste visible
 
@@ -199,8 +199,9 @@ visible = t_ar − min(t_ar × (1 − 1/L), t_bwd)
 entière). La réduction est aussi cachée qu'elle peut l'être quand `t_ar × (1 − 1/L) ≤ t_bwd`.
 
 Exemple : Megatron 1.7B sur Jean Zay H100, dp = 8, tp = 4 : t_ar = 32,1 ms, et la fenêtre du
-modèle vaut 14,4 ms par séquence du micro-lot. Avec 1 séquence, 17,7 ms restent visibles ; il faut
-des micro-lots de **3** séquences (43,2 ms ≥ 30,8 ms) pour n'en laisser que t_ar / 24 = 1,3 ms. À
+modèle vaut 11,0 ms pour une séquence, un peu moins par séquence dans un micro-lot plus grand, qui
+remplit mieux le GPU (30,6 ms pour 3). Avec 1 séquence, 21,1 ms restent visibles ; il faut des
+micro-lots de **4** séquences (plus de 30,8 ms) pour n'en laisser que t_ar / 24 = 1,3 ms. À
 lot global fixé, chaque réplique reçoit `lot / dp` séquences : augmenter `dp` finit par rendre la
 réduction visible. C'est la limite du parallélisme de données.
 
@@ -274,7 +275,7 @@ t_bwd ≈ 4 × N × T / (sustained FLOP/s)
 
 It is a **lower bound**: Usine's model also counts attention, memory-bound passes and the
 tensor-parallel all-reduces. For Megatron 1.7B on Jean Zay H100 (tp = 4, 1 sequence of 2048
-tokens), the formula gives 5.4 ms; the model, 14.4 ms.
+tokens), the formula gives 5.4 ms; the model, 11.0 ms.
 
 ## What stays visible
 
@@ -295,10 +296,10 @@ visible = t_ar − min(t_ar × (1 − 1/L), t_bwd)
 The reduction is as hidden as it can be when `t_ar × (1 − 1/L) ≤ t_bwd`.
 
 Example: Megatron 1.7B on Jean Zay H100, dp = 8, tp = 4: t_ar = 32.1 ms, and the model's window is
-14.4 ms per sequence of the micro-batch. With 1 sequence, 17.7 ms stay visible; micro-batches of
-**3** sequences (43.2 ms ≥ 30.8 ms) leave only t_ar / 24 = 1.3 ms. At a fixed global batch, each
-replica gets `batch / dp` sequences, so raising `dp` ends up exposing the reduction. That is the
-limit of data parallelism.
+11.0 ms for one sequence, a little less per sequence in a larger micro-batch, which fills the GPU
+better (30.6 ms for 3). With 1 sequence, 21.1 ms stay visible; micro-batches of **4** sequences (over
+30.8 ms) leave only t_ar / 24 = 1.3 ms. At a fixed global batch, each replica gets `batch / dp`
+sequences, so raising `dp` ends up exposing the reduction. That is the limit of data parallelism.
 
 ## Your task
 
