@@ -24,10 +24,10 @@ enum { STEP_MAX_GPUS = 1024, STEP_MAX_WORK = 1 << 17, PLAN_MAX_TOP = 100 };
 
 static const char *const predict_keys[] = {
     "platform", "partition", "nodes", "model", "gpus", "tp", "pp", "vpp", "cp", "gbs", "mbs", "zero", "seq_parallel",
-    "flash", "dp_overlap", "recompute", "precision", "tokens", "first_layers", "last_layers", "stack", NULL,
+    "flash", "dp_overlap", "tp_overlap", "recompute", "precision", "tokens", "first_layers", "last_layers", "stack", NULL,
 };
 static const char *const plan_keys[] = {
-    "platform", "partition", "nodes", "model", "gpus", "cp", "gbs", "seq_parallel", "flash", "dp_overlap", "precision",
+    "platform", "partition", "nodes", "model", "gpus", "cp", "gbs", "seq_parallel", "flash", "dp_overlap", "tp_overlap", "precision",
     "top", "tp", "pp", "vpp", "mbs", "zero", "recompute", "first_layers", "last_layers", "stack", NULL,
 };
 
@@ -65,7 +65,7 @@ static void read_opts(lua_State *L, int kind, train_in *in)
             lb_get(L, &t, "stack");
             lb_field_error(L, &t, "stack", _("one of the stacks 'usine stacks' lists"), -1);
         }
-        tm_stack_apply(k, pl);                          /* its defaults; flash and dp_overlap given override them */
+        tm_stack_apply(k, pl);                          /* its defaults; flash and the overlaps given override them */
     }
     long max_gpus = kind == KIND_STEP && have > STEP_MAX_GPUS ? STEP_MAX_GPUS : have;
     pl->gpus = (int)lb_int(L, &t, "gpus", 1, 0, tm_limit_of(TM_GPUS)->min, max_gpus);
@@ -74,6 +74,7 @@ static void read_opts(lua_State *L, int kind, train_in *in)
     pl->seq_parallel = lb_bool(L, &t, "seq_parallel", pl->seq_parallel);
     pl->flash = lb_bool(L, &t, "flash", pl->flash);
     pl->dp_overlap = lb_bool(L, &t, "dp_overlap", pl->dp_overlap);
+    pl->tp_overlap = lb_bool(L, &t, "tp_overlap", pl->tp_overlap);
     const char *prec = lb_str(L, &t, "precision", plat_prec_name((plat_prec)pl->prec));
     pl->prec = plat_prec_from_name(prec);
     if (pl->prec < 0 || pl->prec == PLAT_FP64) {
@@ -98,7 +99,7 @@ static void read_opts(lua_State *L, int kind, train_in *in)
         }
         static const struct { const char *key; unsigned bit; } switches[] = {
             { "recompute", TM_FIX_RECOMPUTE }, { "seq_parallel", TM_FIX_SEQ_PARALLEL }, { "flash", TM_FIX_FLASH },
-            { "dp_overlap", TM_FIX_OVERLAP },
+            { "dp_overlap", TM_FIX_OVERLAP }, { "tp_overlap", TM_FIX_TP_OVERLAP },
         };
         for (size_t k = 0; k < sizeof switches / sizeof *switches; k++) {
             if (lb_get(L, &t, switches[k].key) != LUA_TNIL) in->fixed |= switches[k].bit;
@@ -209,6 +210,7 @@ int lb_usine_plan(lua_State *L)
         lb_setbool(L, "seq_parallel", pl->seq_parallel);
         lb_setbool(L, "flash", pl->flash);
         lb_setbool(L, "dp_overlap", pl->dp_overlap);
+        lb_setbool(L, "tp_overlap", pl->tp_overlap);
         lb_setbool(L, "fits", r->mem.fits);
         lb_setbool(L, "at_limit", r->mem.at_limit);
         lb_setnum(L, "step_time_s", r->step_s);           /* the names of usine.predict and --json */

@@ -363,12 +363,19 @@ int tm_plan_check(const tm_ctx *c, const tm_model *m, tm_plan *pl, char *err, si
     }
     stage_split sp;
     if (split_of(m, pl, c->names, &sp, err, n) != 0) return -1;
-    for (int st = 0; pl->vpp > 1 && st < pl->pp; st++)
-        if (stage_of(&sp, st) % pl->vpp) {
+    int uneven = tm_stack_at(pl->stack)->uneven_chunks;  /* else each stage's chunks are equal */
+    for (int st = 0; pl->vpp > 1 && st < pl->pp; st++) {
+        if (!uneven && stage_of(&sp, st) % pl->vpp) {
             snprintf(err, n, _("the %d layers do not split into pp x vpp = %d equal stages (stage %d has %d layers)"), m->layers,
                      pl->pp * pl->vpp, st + 1, stage_of(&sp, st));
             return -1;
         }
+        if (uneven && stage_of(&sp, st) < pl->vpp) {
+            snprintf(err, n, _("stage %d has %d layers, fewer than the %d chunks of %s %d"), st + 1, stage_of(&sp, st), pl->vpp,
+                     field_name(c->names, TM_VPP), pl->vpp);
+            return -1;
+        }
+    }
     if (m->seq % (2 * pl->cp) && pl->cp > 1) {
         snprintf(err, n, _("context parallelism %d needs a sequence length that is a multiple of %d"), pl->cp, 2 * pl->cp);
         return -1;
@@ -390,19 +397,42 @@ int tm_plan_check(const tm_ctx *c, const tm_model *m, tm_plan *pl, char *err, si
         snprintf(err, n, _("%s must be 0, 1, 2 or 3"), field_name(c->names, TM_ZERO));
         return -1;
     }
-    if (pl->zero >= 2 && pl->pp > 1) {
-        snprintf(err, n, _("ZeRO stage 2 and 3 shard gradients across micro-batches; with pipeline parallelism use %s 0 or 1"),
-                 field_name(c->names, TM_ZERO));
-        return -1;
-    }
     int nstacks;
     const tm_stack *stacks = tm_stacks(&nstacks);
     if (pl->stack < 0 || pl->stack >= nstacks) {
         snprintf(err, n, "%s", _("unknown software stack (see 'usine stacks')"));
         return -1;
     }
-    if (pl->vpp > 1 && !stacks[pl->stack].interleaved) {
-        snprintf(err, n, _("the %s stack has no interleaved schedule: use %s 1"), stacks[pl->stack].id, field_name(c->names, TM_VPP));
+    const tm_stack *sk = &stacks[pl->stack];
+    if (pl->vpp > 1 && !sk->interleaved) {
+        snprintf(err, n, _("the %s stack has no interleaved schedule: use %s 1"), sk->id, field_name(c->names, TM_VPP));
+        return -1;
+    }
+    if (pl->zero >= 2 && pl->pp > 1 && pl->zero > tm_stack_zero_pp(sk)) {
+        snprintf(err, n, _("ZeRO stage %d shards gradients across micro-batches, which the %s stack does not do with pipeline "
+                           "parallelism: use %s %d or less"), pl->zero, sk->id, field_name(c->names, TM_ZERO), tm_stack_zero_pp(sk));
+        return -1;
+    }
+    if (pl->zero > sk->zero_max) {
+        snprintf(err, n, _("the %s stack offers ZeRO up to stage %d: use %s %d or less"), sk->id, sk->zero_max,
+                 field_name(c->names, TM_ZERO), sk->zero_max);
+        return -1;
+    }
+    /* the features a stack does not have, named as the user gave them */
+    const struct { int on, offered; const char *what; } feats[] = {
+        { pl->seq_parallel, sk->seq_parallel != TM_OFFER_NO, N_("sequence parallelism") },
+        { pl->flash, sk->flash != TM_OFFER_NO, N_("FlashAttention") },
+        { pl->tp_overlap, sk->tp_overlap != TM_OFFER_NO, N_("tensor-parallel communication overlap") },
+        { pl->recompute == TM_RC_SELECTIVE, sk->selective, N_("selective recomputation") },
+        { pl->dp_overlap, sk->dp_overlap, N_("data-parallel communication overlap") },
+    };
+    for (size_t i = 0; i < sizeof feats / sizeof *feats; i++)
+        if (feats[i].on && !feats[i].offered) {
+            snprintf(err, n, _("the %s stack has no %s ('usine stacks' says which stacks do)"), sk->id, _(feats[i].what));
+            return -1;
+        }
+    if (pl->tp_overlap && !pl->seq_parallel) {
+        snprintf(err, n, "%s", _("tensor-parallel communication overlap needs sequence parallelism (Megatron-Core asserts it)"));
         return -1;
     }
     if (pl->prec < 0 || pl->prec >= PLAT_PREC_COUNT || pl->prec == PLAT_FP64) {
@@ -645,7 +675,7 @@ static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const h
         double one = pl->seq_parallel ? coll_s(c, COLL_ALLGATHER, pl->tp, 1, bytes) + coll_s(c, COLL_REDUCESCATTER, pl->tp, 1, bytes)
                                       : coll_s(c, COLL_ALLREDUCE, pl->tp, 1, bytes);
         L->tp_fwd_s = 2 * one, L->tp_bwd_s = 2 * one;
-        if (tm_stack_of(pl)->tp_overlap) {
+        if (pl->tp_overlap) {
             /* fused with the adjacent matrix multiplies: only what outlasts them waits */
             L->tp_fwd_s = fmax(0, L->tp_fwd_s - L->gemm_f_s), L->tp_bwd_s = fmax(0, L->tp_bwd_s - L->gemm_b_s);
         }
@@ -678,6 +708,7 @@ typedef struct pred {
     const tm_stack *sk;         /* the plan's stack */
     int split;                  /* pipeline sends split across the tensor-parallel ranks */
     double e;                   /* bytes per element at the training precision */
+    double grad_e;              /* bytes per gradient element (4 where the stack keeps bf16 gradients in fp32) */
     int dp, tp, pp, v;
     long mb;                    /* micro-batches per step and replica */
     double Lps, T;              /* mean layers per stage, tokens per micro-batch on one GPU */
@@ -762,7 +793,10 @@ static void predict_compute(const tm_ctx *c, const tm_model *m, const tm_plan *p
     r->b.cp_s = mb * n * (L->cp_fwd_s + L->cp_bwd_s + (pl->recompute == TM_RC_FULL ? L->cp_fwd_s : 0));
     r->b.compute_s -= r->b.tp_s + r->b.cp_s;
     if (pp > 1) {
-        r->b.bubble_s = (double)(pp - 1) / v * stage_avg;
+        /* the bubble: pp - 1 chunk times; a chunk is 1/vpp of a stage, or, where the chunks of the
+         * largest stage are unequal, its largest chunk */
+        double chunk = v > 1 ? (double)((x->n_max + v - 1) / v) * v / x->n_max : 1;
+        r->b.bubble_s = (double)(pp - 1) / v * stage_avg * chunk;
         /* Megatron's scatter-gather: each tensor-parallel rank sends 1/tp of the activations on its
          * own NIC, the receiving node all-gathers them over the scale-up links (not needed with
          * sequence parallelism, where each rank owns its slice anyway) */
@@ -802,7 +836,7 @@ static void predict_data_parallel(const tm_ctx *c, const tm_model *m, const tm_p
 {
     int dp = x->dp;
     double P_gpu = x->P_gpu, e = x->e, Lps = x->n_crit;   /* the slowest stage's layers */
-    double grad_B = P_gpu * e;
+    double grad_B = P_gpu * x->grad_e;
     double window = x->b_s + x->rc_s;                    /* backward of the last micro-batch */
     const tm_stack *sk = x->sk;
     int overlap = pl->dp_overlap && sk->dp_overlap;
@@ -815,12 +849,16 @@ static void predict_data_parallel(const tm_ctx *c, const tm_model *m, const tm_p
             double gather = pl->zero == 1 ? coll_s(c, COLL_ALLGATHER, dp, stride, P_gpu * e) : 0;
             r->b.dp_total_s = red + gather;
             double hidden = overlap ? fmax(0, fmin(red - red / Lps, window)) : 0;
-            r->b.dp_s = red - hidden + gather;
+            /* the updated parameters' all-gather, bucket by bucket during the next step's first
+             * forward pass where the stack does so (Megatron-Core's --overlap-param-gather) */
+            double gather_hidden = overlap && sk->param_overlap ? fmax(0, fmin(gather - gather / Lps, x->f_s)) : 0;
+            r->b.dp_s = red - hidden + gather - gather_hidden;
             SAY(ex, "step", _("data-parallel gradients, exposed"), r->b.dp_s,
                 _("%s of %s bytes over %d GPUs (%s s), %s s hidden behind the last backward pass%s%s"),
                 pl->zero == 0 ? _("all-reduce") : _("reduce-scatter"), num(ex, grad_B, 3), dp, num(ex, red, 3), num(ex, hidden, 3),
                 overlap ? "" : _(" (no overlap in this stack or plan)"),
-                pl->zero == 1 ? _(", then the parameters' all-gather") : "");
+                pl->zero != 1 ? "" : gather_hidden > 0 ? _(", then the parameters' all-gather, partly behind the next forward pass")
+                                                       : _(", then the parameters' all-gather"));
         } else {
             /* ZeRO-2: gradients reduce-scattered as each micro-batch's backward produces them;
              * ZeRO-3 also gathers every layer's weights before its forward and its backward, and
@@ -880,7 +918,8 @@ static void predict_parts(const tm_plan *pl, const tm_model *m, const pred *x, t
     P->tp_f = tp > 1 ? 2 : 0;
     P->tp_b = tp > 1 ? 2 * (pl->recompute == TM_RC_FULL ? 2 : 1) : 0;
     P->p2p_bytes = T * m->hidden * e / (x->split ? tp : 1);
-    P->grad_bytes = x->P_gpu * e;
+    P->grad_bytes = x->P_gpu * x->grad_e;
+    P->param_bytes = x->P_gpu * e;
     P->optimizer_s = r->b.optimizer_s;
 }
 
@@ -921,7 +960,7 @@ static void predict_memory(const tm_ctx *c, const tm_model *m, const tm_plan *pl
     double e = x->e, ew = e, P_gpu = x->P_gpu, T = x->T;
     x->opt_B = pl->prec == PLAT_FP32 || pl->prec == PLAT_TF32 ? 8 : 12;
     M->weights_gib = P_gpu * ew / (pl->zero == 3 ? dp : 1) / GIB;
-    M->grads_gib = P_gpu * e / (pl->zero >= 2 ? dp : 1) / GIB;
+    M->grads_gib = P_gpu * x->grad_e / (pl->zero >= 2 ? dp : 1) / GIB;
     M->optimizer_gib = P_gpu * x->opt_B / (pl->zero >= 1 ? dp : 1) / GIB;
     double sbh = T * m->hidden * (e / 2);               /* the paper's unit is for 2-byte elements */
     double kvr = (double)m->kv_heads / m->heads;
@@ -1013,6 +1052,7 @@ static int predict(const tm_ctx *c, const tm_model *m, const tm_plan *plan_in, d
             num(ex, x.h.mem_Bps / 1e12, 4));
     }
     x.e = x.h.e;
+    x.grad_e = sk->grads_fp32 && (pl->prec == PLAT_BF16 || pl->prec == PLAT_FP8) ? 4 : x.e;   /* fp8 GEMMs on bf16 weights */
     x.dp = pl->dp, x.tp = pl->tp, x.pp = pl->pp, x.v = pl->vpp;
     x.mb = pl->gbs / ((long)x.dp * pl->mbs);
     r->dp = x.dp, r->micro_batches = (int)x.mb;
@@ -1178,17 +1218,19 @@ static int gcd(int a, int b)
     return a;
 }
 
-/* Interleaving: every vpp that divides each stage's layers (1 alone without a pipeline). */
+/* Interleaving: every vpp that divides each stage's layers, or where the stack's chunks may be
+ * unequal every vpp up to the smallest stage's layers (1 alone without a pipeline). */
 static int knob_vpp(const tm_model *m, const tm_plan *pl, int *stages, int *out)
 {
     int n = 0;
     out[n++] = 1;
     char err[256];
     if (pl->pp < 2 || tm_stage_layers(m, pl, stages, NULL, err, sizeof err) != 0) return n;
-    int g = 0;
-    for (int st = 0; st < pl->pp; st++) g = gcd(g, stages[st]);
-    for (int v = 2; v <= g && n < KNOB_MAX; v++)
-        if (g % v == 0) out[n++] = v;
+    int g = 0, least = stages[0];
+    for (int st = 0; st < pl->pp; st++) g = gcd(g, stages[st]), least = stages[st] < least ? stages[st] : least;
+    int uneven = tm_stack_of(pl)->uneven_chunks;
+    for (int v = 2; v <= (uneven ? least : g) && n < KNOB_MAX; v++)
+        if (uneven || g % v == 0) out[n++] = v;
     return n;
 }
 
@@ -1231,25 +1273,35 @@ static void try_mbs(search *s, const tm_plan *base, tm_plan *pl)
     }
 }
 
-/* Every choice that does not change the plan's shape, for one (tp, cp, pp, vpp). */
+/* Every choice that does not change the plan's shape, for one (tp, cp, pp, vpp), among those the
+ * plan's stack offers. */
 static void try_knobs(search *s, const tm_plan *base, tm_plan pl)
 {
     unsigned fx = s->fixed;
-    int zeros[4], rcs[3], sps[2], flashes[2], ovs[2];
-    int nzero = knob(fx, TM_FIX(TM_ZERO), base->zero, (const int[]){ 0, 1, 2, 3 }, pl.dp > 1 ? (pl.pp > 1 ? 2 : 4) : 1, zeros);
-    int nrc = knob(fx, TM_FIX_RECOMPUTE, (int)base->recompute, (const int[]){ TM_RC_NONE, TM_RC_SELECTIVE, TM_RC_FULL }, 3, rcs);
-    int nsp = knob(fx, TM_FIX_SEQ_PARALLEL, base->seq_parallel, (const int[]){ 0, 1 }, pl.tp > 1 ? 2 : 1, sps);
-    int nfl = knob(fx, TM_FIX_FLASH, base->flash, (const int[]){ 0, 1 }, 2, flashes);
-    int nov = knob(fx | (pl.dp > 1 ? 0 : TM_FIX_OVERLAP), TM_FIX_OVERLAP, base->dp_overlap, (const int[]){ 1, 0 }, 2, ovs);
+    const tm_stack *sk = tm_stack_of(base);
+    int zeros[4], rcs[3], sps[2], flashes[2], ovs[2], tovs[2];
+    int zmax = pl.dp > 1 ? (pl.pp > 1 ? tm_stack_zero_pp(sk) : 3) : 0;
+    int nzero = knob(fx, TM_FIX(TM_ZERO), base->zero, (const int[]){ 0, 1, 2, 3 }, 1 + (sk->zero_max < zmax ? sk->zero_max : zmax), zeros);
+    int nrc = knob(fx, TM_FIX_RECOMPUTE, (int)base->recompute,
+                   sk->selective ? (const int[]){ TM_RC_NONE, TM_RC_SELECTIVE, TM_RC_FULL } : (const int[]){ TM_RC_NONE, TM_RC_FULL },
+                   sk->selective ? 3 : 2, rcs);
+    int nsp = knob(fx, TM_FIX_SEQ_PARALLEL, base->seq_parallel, (const int[]){ 0, 1 },
+                   pl.tp > 1 && sk->seq_parallel != TM_OFFER_NO ? 2 : 1, sps);
+    int nfl = knob(fx, TM_FIX_FLASH, base->flash, (const int[]){ 0, 1 }, sk->flash != TM_OFFER_NO ? 2 : 1, flashes);
+    int nov = knob(fx | (pl.dp > 1 && sk->dp_overlap ? 0 : TM_FIX_OVERLAP), TM_FIX_OVERLAP, base->dp_overlap, (const int[]){ 1, 0 }, 2, ovs);
+    int ntov = knob(fx | (pl.tp > 1 && sk->tp_overlap != TM_OFFER_NO ? 0 : TM_FIX_TP_OVERLAP), TM_FIX_TP_OVERLAP,
+                    fx & TM_FIX_TP_OVERLAP ? base->tp_overlap : pl.tp > 1 && base->tp_overlap, (const int[]){ 1, 0 }, 2, tovs);
     for (int zi = 0; zi < nzero; zi++)
         for (int ri = 0; ri < nrc; ri++)
             for (int si = 0; si < nsp; si++)
                 for (int fi = 0; fi < nfl; fi++)
-                    for (int oi = 0; oi < nov; oi++) {
-                        pl.zero = zeros[zi], pl.recompute = (tm_recompute)rcs[ri], pl.seq_parallel = sps[si];
-                        pl.flash = flashes[fi], pl.dp_overlap = ovs[oi];
-                        try_mbs(s, base, &pl);
-                    }
+                    for (int oi = 0; oi < nov; oi++)
+                        for (int ti = 0; ti < ntov; ti++) {
+                            pl.zero = zeros[zi], pl.recompute = (tm_recompute)rcs[ri], pl.seq_parallel = sps[si];
+                            pl.flash = flashes[fi], pl.dp_overlap = ovs[oi], pl.tp_overlap = tovs[ti];
+                            if (pl.tp_overlap && !pl.seq_parallel) continue;   /* it needs sequence parallelism */
+                            try_mbs(s, base, &pl);
+                        }
 }
 
 int tm_search_fixed(const tm_ctx *c, const tm_model *m, const tm_plan *base, unsigned fixed, tm_ranked *out, int max_out,
@@ -1284,7 +1336,7 @@ int tm_search_fixed(const tm_ctx *c, const tm_model *m, const tm_plan *base, uns
 
 int tm_search(const tm_ctx *c, const tm_model *m, const tm_plan *base, tm_ranked *out, int max_out, long *evaluated)
 {
-    unsigned kept = TM_FIX(TM_CP) | TM_FIX_SEQ_PARALLEL | TM_FIX_FLASH | TM_FIX_OVERLAP | TM_FIT_SURE;
+    unsigned kept = TM_FIX(TM_CP) | TM_FIX_SEQ_PARALLEL | TM_FIX_FLASH | TM_FIX_OVERLAP | TM_FIX_TP_OVERLAP | TM_FIT_SURE;
     return tm_search_fixed(c, m, base, kept, out, max_out, evaluated);
 }
 
@@ -1298,6 +1350,7 @@ int tm_search_check(const tm_ctx *c, const tm_model *m, const tm_plan *base, uns
     if (!(fixed & TM_FIX(TM_CP))) pl.cp = 1;
     if (!(fixed & TM_FIX(TM_MBS))) pl.mbs = 1;
     if (!(fixed & TM_FIX(TM_ZERO))) pl.zero = 0;
+    if (pl.tp_overlap && !(fixed & TM_FIX_SEQ_PARALLEL)) pl.seq_parallel = 1;  /* the overlap asked needs it */
     if (!(fixed & TM_FIX(TM_VPP)) || !(fixed & TM_FIX(TM_PP))) pl.vpp = 1;
     if (!(fixed & TM_FIX(TM_PP))) pl.first_layers = pl.last_layers = 0;
     if (!(fixed & TM_FIX(TM_FIRST_LAYERS))) pl.first_layers = 0;

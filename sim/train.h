@@ -64,6 +64,7 @@ typedef struct tm_plan {
     int seq_parallel;
     int flash;                  /* FlashAttention: no attention-score traffic, no score activations */
     int dp_overlap;             /* overlap the gradient reduction with the backward pass */
+    int tp_overlap;             /* overlap the tensor-parallel collectives with the layer's matrix multiplies */
     tm_recompute recompute;
     int prec;                   /* plat_prec: fp32, tf32, fp16, bf16, fp8 */
     int stack;                  /* the software stack, an index into tm_stacks(); 0: the default */
@@ -72,6 +73,8 @@ typedef struct tm_plan {
 /* Software stacks: what a training framework does structurally, which the same plan on the same
  * machine depends on (the table with its sources is train_stacks.c; `usine stacks` prints it). A
  * plan names its stack (tm_plan.stack); tm_stack_apply gives a plan the stack's defaults. */
+/* What a stack offers of a feature: not at all, as an option (off unless asked), or by default. */
+enum { TM_OFFER_NO, TM_OFFER_OPTION, TM_OFFER_DEFAULT };
 typedef struct tm_stack {
     const char *id, *name;
     const char *about;          /* N_(): what it is, in a line */
@@ -81,9 +84,17 @@ typedef struct tm_stack {
     int zero3_prefetch;         /* ZeRO-3 gathers the next layer's parameters during compute; else each gather waits */
     double zero3_tensor_s;      /* > 0: ZeRO-3 gathers each parameter tensor apart, a blocking collective that
                                  * also pays this launch overhead; 0: bucketed gathers */
-    int tp_overlap;             /* tensor-parallel collectives overlapped with the layer's matrix multiplies */
-    int flash;                  /* its attention kernel is FlashAttention (the plan's default; else fused softmax) */
+    int tp_overlap;             /* TM_OFFER_*: tensor-parallel collectives overlapped with the layer's matrix
+                                 * multiplies (needs sequence parallelism where the stack says so) */
+    int flash;                  /* TM_OFFER_*: FlashAttention (by default: the plan's kernel; else fused softmax) */
+    int seq_parallel;           /* TM_OFFER_*: sequence parallelism */
+    int selective;              /* offers selective recomputation (of the attention core) */
+    int zero_max;               /* the highest ZeRO stage it offers (1: a distributed optimizer; 3: ZeRO-3, FSDP) */
+    int zero_pp;                /* the highest with pipeline parallelism (1 unless it shards gradients per micro-batch) */
+    int param_overlap;          /* ZeRO-1's parameter all-gather overlapped with the next step's forward pass */
+    int grads_fp32;             /* bf16 gradients accumulated and reduced in fp32 (4 bytes each) */
     int interleaved;            /* has the interleaved 1F1B schedule (vpp > 1); else plain 1F1B only */
+    int uneven_chunks;          /* its interleaved chunks of a stage may differ by a layer (vpp need not divide) */
     int own_factor;             /* 1: `matmul` is fitted on this stack's calibration runs only; 0: the factor
                                  * shared by the stacks without calibration runs of their own */
     double matmul;              /* fraction of the achievable matrix-multiply rate (the accelerator's MAMF x the
@@ -96,7 +107,11 @@ const tm_stack *tm_stacks(int *count);                  /* [0] is the default */
 int tm_stack_find(const char *id);                      /* index, or -1 */
 const tm_stack *tm_stack_at(int stack);                 /* tm_stacks()[stack], the default if out of range */
 const tm_stack *tm_stack_of(const tm_plan *pl);         /* the plan's stack, likewise */
-void tm_stack_apply(int stack, tm_plan *pl);            /* pl->stack and the stack's defaults (dp_overlap, flash) */
+int tm_stack_zero_pp(const tm_stack *sk);               /* its highest ZeRO stage with a pipeline (at least 1) */
+void tm_stack_apply(int stack, tm_plan *pl);            /* pl->stack and the stack's defaults (overlaps, flash,
+                                                         * sequence parallelism where it is the default) */
+void tm_stack_restrict(tm_plan *pl);                    /* turn off what the plan's stack does not offer (a
+                                                         * front end switching stacks); tm_plan_check refuses it */
 
 /* Seconds of one step, by kind. exposed_* is what the critical path waits for. */
 typedef struct tm_breakdown {
@@ -132,7 +147,8 @@ typedef struct tm_parts {
     double tp_bytes;            /* bytes of one tensor-parallel all-reduce */
     int tp_f, tp_b;             /* how many per layer in the forward / backward (with recomputation) */
     double p2p_bytes;           /* pipeline send per tensor-parallel rank */
-    double grad_bytes;          /* gradients per GPU */
+    double grad_bytes;          /* gradients per GPU, as reduced (fp32 where the stack keeps them so) */
+    double param_bytes;         /* parameters per GPU, as ZeRO-1 gathers them */
     double optimizer_s;
 } tm_parts;
 
@@ -326,11 +342,12 @@ typedef struct tm_ranked { tm_plan plan; tm_result r; } tm_ranked;
 #define TM_FIX_SEQ_PARALLEL (1u << (TM_FIELD_COUNT + 1))
 #define TM_FIX_FLASH (1u << (TM_FIELD_COUNT + 2))
 #define TM_FIX_OVERLAP (1u << (TM_FIELD_COUNT + 3))
-#define TM_FIT_SURE (1u << (TM_FIELD_COUNT + 4))
+#define TM_FIX_TP_OVERLAP (1u << (TM_FIELD_COUNT + 4))
+#define TM_FIT_SURE (1u << (TM_FIELD_COUNT + 5))
 int tm_search_fixed(const tm_ctx *c, const tm_model *m, const tm_plan *base, unsigned fixed, tm_ranked *out, int max_out,
                     long *evaluated);
 /* The parallel plan (tp, pp, vpp, mbs, zero, recompute) searched with the base's cp, sequence
- * parallelism, FlashAttention and overlap, keeping only the plans that fit for sure: the advice of
+ * parallelism, FlashAttention and overlaps, keeping only the plans that fit for sure: the advice of
  * a front end after a failure, and the window's. */
 int tm_search(const tm_ctx *c, const tm_model *m, const tm_plan *base, tm_ranked *out, int max_out,
               long *evaluated);
@@ -350,7 +367,8 @@ typedef struct tm_run {
     tm_run_set set;
     tm_model model;
     tm_plan plan;               /* plan.stack: the row's stack */
-    int mbs_given, vpp_given;   /* published (else the fastest that fits is taken) */
+    unsigned given;             /* TM_FIX bits of the choices the source states; the others are searched
+                                 * among what the row's stack offers, the fastest plan that fits taken */
     int memory_refused;         /* set by tm_run_predict: every plan of the run is over memory, beyond the margin */
     double step_s;              /* seconds per step */
     double tflops, model_tflops;/* TFLOP/s per GPU, hardware (with recomputation) and model FLOPs */
@@ -363,10 +381,11 @@ typedef struct tm_run {
 typedef struct tm_run_metric { const char *name; double published, predicted, error_pct; } tm_run_metric;
 /* Read the table; 0, or -1 with "file:line: what is wrong" in err. *out is the caller's to free. */
 int tm_runs_read(const char *path, tm_run **out, int *count, char *err, size_t err_size);
-/* Predict a run as its authors tuned it: its published micro-batch and interleaving, or the fastest
- * that fit; row->plan is set to that plan. A run ran, so when the model finds no plan of it within
- * memory it still predicts the one needing least and sets row->memory_refused. 0, or -1 when no
- * plan of the row is valid. */
+/* Predict a run as its authors tuned it: what its source states (tp, pp, cp always), the other
+ * choices (interleaving, micro-batch, ZeRO, recomputation, sequence parallelism, FlashAttention,
+ * tensor-parallel overlap) the fastest that fits among what its stack offers; row->plan is set to
+ * that plan. A run ran, so when the model finds no plan of it within memory it still predicts the
+ * one needing least and sets row->memory_refused. 0, or -1 when no plan of the row is valid. */
 int tm_run_predict(const tm_ctx *c, tm_run *row, tm_result *best);
 /* The run's measurements against a prediction: writes up to 4 into out, the first the one fitted
  * on; returns how many. */

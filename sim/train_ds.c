@@ -99,7 +99,7 @@ static int channels(ds *s, const net *nw, coll_op op, const int *group, int p, d
 
 int tm_step_runs(const tm_plan *pl)
 {
-    return pl->vpp <= 1 && pl->cp <= 1 && pl->zero <= 1 && !tm_stack_of(pl)->tp_overlap;
+    return pl->vpp <= 1 && pl->cp <= 1 && pl->zero <= 1 && !pl->tp_overlap;
 }
 
 /* Put the step into the simulator s (built on the context's network); r is its prediction. The id
@@ -107,9 +107,9 @@ int tm_step_runs(const tm_plan *pl)
 static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, const tm_result *r, ds *s, char *err,
                       size_t n)
 {
-    if (tm_stack_of(plan)->tp_overlap) {
-        snprintf(err, n, _("the discrete-event step does not replay the tensor-parallel overlap of stack %s; it is in the "
-                           "analytic model only"), tm_stack_of(plan)->id);
+    if (plan->tp_overlap) {
+        snprintf(err, n, _("the discrete-event step does not replay the tensor-parallel overlap (--tp-overlap, stack %s); it "
+                           "is in the analytic model only"), tm_stack_of(plan)->id);
         return -1;
     }
     if (!tm_step_runs(plan)) {
@@ -203,7 +203,7 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
                 else ds_set_phase(s, opt[d], TL_PHASE_OPTIMIZER);
             }
             if (rc == 0 && plan->zero == 1 && b.dp > 1) {
-                last = channels(s, tm_ctx_net(c), COLL_ALLGATHER, group, b.dp, P->grad_bytes, "gather weights", opt, b.dp, err, n);
+                last = channels(s, tm_ctx_net(c), COLL_ALLGATHER, group, b.dp, P->param_bytes, "gather weights", opt, b.dp, err, n);
                 if (last < 0) rc = -1;
             }
             free(opt);

@@ -24,9 +24,9 @@ static int csv_split(char *line, char **f, int max)
     return n;
 }
 
-/* The columns: name, whether a row must give it, and its kind. Integers and booleans left blank
- * take the default; a model column left blank takes the GPT-style value (ffn 4 x hidden, kv_heads
- * = heads, tied embeddings, learned positions). */
+/* The columns: name, whether a row must give it, and its kind. A plan choice left blank is one the
+ * source does not state, searched (tm_run_predict); a model column left blank takes the GPT-style
+ * value (ffn 4 x hidden, kv_heads = heads, tied embeddings, learned positions). */
 enum { C_TEXT, C_INT, C_NUM, C_BOOL };
 static const struct { const char *name; int required, kind; } cols[] = {
     { "name", 1, C_TEXT }, { "source", 1, C_TEXT }, { "where", 1, C_TEXT }, { "stack", 1, C_TEXT }, { "set", 1, C_TEXT },
@@ -34,14 +34,14 @@ static const struct { const char *name; int required, kind; } cols[] = {
     { "layers", 1, C_INT }, { "hidden", 1, C_INT }, { "heads", 1, C_INT }, { "kv_heads", 0, C_INT }, { "ffn", 0, C_INT },
     { "gated", 0, C_BOOL }, { "tied", 0, C_BOOL }, { "pos_emb", 0, C_BOOL }, { "seq", 1, C_INT }, { "vocab", 1, C_INT },
     { "gpus", 1, C_INT }, { "tp", 1, C_INT }, { "pp", 1, C_INT }, { "vpp", 0, C_INT }, { "cp", 0, C_INT }, { "dp", 1, C_INT },
-    { "global_batch", 1, C_INT }, { "mbs", 0, C_INT }, { "zero", 1, C_INT }, { "recompute", 1, C_TEXT },
-    { "seq_parallel", 0, C_BOOL }, { "flash", 0, C_BOOL }, { "prec", 0, C_TEXT },
+    { "global_batch", 1, C_INT }, { "mbs", 0, C_INT }, { "zero", 0, C_INT }, { "recompute", 0, C_TEXT },
+    { "seq_parallel", 0, C_BOOL }, { "flash", 0, C_BOOL }, { "tp_overlap", 0, C_BOOL }, { "prec", 0, C_TEXT },
     { "step_s", 0, C_NUM }, { "tflops_per_gpu", 0, C_NUM }, { "model_tflops_per_gpu", 0, C_NUM }, { "days_300b", 0, C_NUM },
     { "memory_gb", 0, C_NUM },
 };
 enum {
     NAME, SOURCE, WHERE, STACK, SET, PLATFORM, PARTITION, LAYERS, HIDDEN, HEADS, KV_HEADS, FFN, GATED, TIED, POS_EMB, SEQ,
-    VOCAB, GPUS, TP, PP, VPP, CP, DP, GBS, MBS, ZERO, RECOMPUTE, SEQ_PARALLEL, FLASH, PREC, STEP_S, TFLOPS, MODEL_TFLOPS,
+    VOCAB, GPUS, TP, PP, VPP, CP, DP, GBS, MBS, ZERO, RECOMPUTE, SEQ_PARALLEL, FLASH, TP_OVERLAP, PREC, STEP_S, TFLOPS, MODEL_TFLOPS,
     DAYS, MEMORY, NCOLS
 };
 _Static_assert(sizeof cols / sizeof *cols == NCOLS, "one enum entry per column");
@@ -115,22 +115,31 @@ static int read_row(char **f, int nf, const int *idx, const sources *src, const 
     tm_stack_apply(stack, pl);
     pl->gpus = (int)v[GPUS], pl->tp = (int)v[TP], pl->pp = (int)v[PP], pl->dp = (int)v[DP], pl->gbs = v[GBS];
     pl->cp = v[CP] > 0 ? (int)v[CP] : 1;
-    pl->mbs = v[MBS] > 0 ? (int)v[MBS] : 1, r->mbs_given = v[MBS] > 0;
-    pl->vpp = v[VPP] > 0 ? (int)v[VPP] : 1, r->vpp_given = v[VPP] > 0;
-    pl->zero = (int)v[ZERO];
-    pl->seq_parallel = v[SEQ_PARALLEL] == 1;
-    if (v[FLASH] >= 0) pl->flash = (int)v[FLASH];      /* blank: the stack's attention kernel */
+    r->given = TM_FIX(TM_TP) | TM_FIX(TM_PP) | TM_FIX(TM_CP) | TM_FIX(TM_FIRST_LAYERS) | TM_FIX(TM_LAST_LAYERS) | TM_FIX_OVERLAP;
+    /* each choice stated, and its bit; a blank one keeps the stack's default until searched */
+    const struct { int col; unsigned bit; int *slot; } stated[] = {
+        { MBS, TM_FIX(TM_MBS), &pl->mbs }, { VPP, TM_FIX(TM_VPP), &pl->vpp }, { ZERO, TM_FIX(TM_ZERO), &pl->zero },
+        { SEQ_PARALLEL, TM_FIX_SEQ_PARALLEL, &pl->seq_parallel }, { FLASH, TM_FIX_FLASH, &pl->flash },
+        { TP_OVERLAP, TM_FIX_TP_OVERLAP, &pl->tp_overlap },
+    };
+    for (size_t k = 0; k < sizeof stated / sizeof *stated; k++)
+        if (v[stated[k].col] >= 0) *stated[k].slot = (int)v[stated[k].col], r->given |= stated[k].bit;
+    if (pl->mbs < 1) pl->mbs = 1;
+    if (pl->vpp < 1) pl->vpp = 1;
     pl->prec = *t[PREC] ? plat_prec_from_name(t[PREC]) : PLAT_FP16;
     if (pl->prec < 0) {
         snprintf(err, n, _("%s:%d: unknown precision '%s' (fp32, tf32, fp16, bf16 or fp8)"), path, lineno, t[PREC]);
         return -1;
     }
-    int rcm = tm_recompute_from_name(t[RECOMPUTE]);
-    if (rcm < 0) {
-        snprintf(err, n, _("%s:%d: column 'recompute' should be none, selective or full, not '%s'"), path, lineno, t[RECOMPUTE]);
-        return -1;
+    if (*t[RECOMPUTE]) {
+        int rcm = tm_recompute_from_name(t[RECOMPUTE]);
+        if (rcm < 0) {
+            snprintf(err, n, _("%s:%d: column 'recompute' should be none, selective or full, not '%s'"), path, lineno,
+                     t[RECOMPUTE]);
+            return -1;
+        }
+        pl->recompute = (tm_recompute)rcm, r->given |= TM_FIX_RECOMPUTE;
     }
-    pl->recompute = (tm_recompute)rcm;
     r->step_s = d[STEP_S], r->tflops = d[TFLOPS], r->model_tflops = d[MODEL_TFLOPS], r->days = d[DAYS];
     r->memory_gb = d[MEMORY];
     if (!(r->step_s > 0 || r->tflops > 0 || r->model_tflops > 0 || r->days > 0)) {
@@ -203,27 +212,41 @@ int tm_runs_read(const char *path, tm_run **out, int *count, char *err, size_t n
 
 int tm_run_predict(const tm_ctx *c, tm_run *row, tm_result *best)
 {
-    /* the fastest plan that fits, or is at the limit (within the model's stated margin); when none
-     * is, the one needing least memory: the run ran, so the model's memory is what is wrong, and
-     * row->memory_refused says so */
-    int found = 0, fits = 0;
+    /* the fastest plan that fits, or is at the limit (within the model's stated margin), among the
+     * choices the source leaves open */
+    tm_ranked top;
     char err[512];
-    tm_plan base = row->plan;
-    int v_lo = row->vpp_given ? base.vpp : 1, v_hi = row->vpp_given ? base.vpp : (base.pp > 1 ? 8 : 1);
-    for (int mbs = row->mbs_given ? base.mbs : 1; mbs <= (row->mbs_given ? base.mbs : 16); mbs *= 2) {
+    if (tm_search_fixed(c, &row->model, &row->plan, row->given, &top, 1, NULL) > 0 &&
+        tm_predict(c, &row->model, &top.plan, 300e9, best, err, sizeof err) == 0) {    /* with the days for 300B tokens */
+        row->plan = top.plan;
+        row->memory_refused = 0;
+        return 0;
+    }
+    /* none is: the run ran, so the model's memory is what is wrong (row->memory_refused says so);
+     * the plan needing least memory, its open choices at their leanest (full recomputation,
+     * sequence parallelism and the highest ZeRO stage the stack and the pipeline allow) */
+    tm_plan lean = row->plan;
+    const tm_stack *sk = tm_stack_of(&lean);
+    unsigned g = row->given;
+    if (!(g & TM_FIX_RECOMPUTE)) lean.recompute = TM_RC_FULL;
+    if (!(g & TM_FIX_SEQ_PARALLEL)) lean.seq_parallel = lean.tp > 1 && sk->seq_parallel != TM_OFFER_NO;
+    if (!(g & TM_FIX_FLASH)) lean.flash = sk->flash != TM_OFFER_NO;
+    if (!(g & TM_FIX_TP_OVERLAP)) lean.tp_overlap = 0;
+    int zmax = lean.pp > 1 ? tm_stack_zero_pp(sk) : 3;
+    if (!(g & TM_FIX(TM_ZERO))) lean.zero = sk->zero_max < zmax ? sk->zero_max : zmax;
+    int found = 0;
+    int v_lo = g & TM_FIX(TM_VPP) ? lean.vpp : 1, v_hi = g & TM_FIX(TM_VPP) ? lean.vpp : (lean.pp > 1 ? 8 : 1);
+    for (int mbs = g & TM_FIX(TM_MBS) ? lean.mbs : 1; mbs <= (g & TM_FIX(TM_MBS) ? lean.mbs : 16); mbs *= 2) {
         for (int v = v_lo; v <= v_hi; v++) {
-            tm_plan pl = base;
+            tm_plan pl = lean;
             pl.mbs = mbs, pl.vpp = v;
             tm_result r;
             if (tm_predict(c, &row->model, &pl, 300e9, &r, err, sizeof err) != 0) continue;
-            int ok = r.mem.fits || r.mem.at_limit;      /* within the model's stated margin: it may have run */
-            int better = !found || (ok && !fits) ||
-                         (ok == fits && (fits ? r.step_s < best->step_s : r.mem.total_gib < best->mem.total_gib));
-            if (better) *best = r, row->plan = pl, row->plan.dp = r.dp, fits = ok;
+            if (!found || r.mem.total_gib < best->mem.total_gib) *best = r, row->plan = pl, row->plan.dp = r.dp;
             found = 1;
         }
     }
-    row->memory_refused = found && !fits;
+    row->memory_refused = found;
     return found ? 0 : -1;
 }
 

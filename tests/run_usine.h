@@ -79,11 +79,11 @@ static inline run_result *run_argv(const char *lang, const char **argv)
 /* Run usine with the arguments (NULL-terminated) in the given language; the child has run_alarm_s. */
 static inline run_result *run(const char *lang, ...)
 {
-    const char *argv[32];
+    const char *argv[64];
     int argc = 1;
     va_list ap;
     va_start(ap, lang);
-    for (const char *a; (a = va_arg(ap, const char *)) && argc < 31;) argv[argc++] = a;
+    for (const char *a; (a = va_arg(ap, const char *)) && argc < 63;) argv[argc++] = a;
     va_end(ap);
     argv[argc] = NULL;
     return run_argv(lang, argv);

@@ -431,6 +431,7 @@ static void test_predict_bad_input(void **state)
         { "--gpus", "64", "--gbs", "64", "--first-stage-layers", "3", NULL },           /* no pipeline */
         { "--gpus", "64", "--gbs", "64", "--last-stage-layers", "x", NULL },
         { "--gpus", "64", "--gbs", "64", "--last-stage-layers", "-1", NULL },
+        { "--gpus", "64", "--tp", "8", "--gbs", "64", "--tp-overlap", NULL },          /* without sequence parallelism */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         const char *const *c = cases[i];
@@ -439,6 +440,26 @@ static void test_predict_bad_input(void **state)
         if (r->out[0] || strchr(r->err, '\n') != r->err + strlen(r->err) - 1)
             fail_msg("case %zu: not one line on stderr and nothing on stdout: %s|%s", i, r->out, r->err);
     }
+    /* what a stack does not offer: refused, naming the stack and the feature */
+    static const char *const offers[][4] = {
+        { "megatron-lm-2021", "--seq-parallel", NULL, "the megatron-lm-2021 stack has no sequence parallelism" },
+        { "megatron-lm-2021", "--flash", NULL, "has no FlashAttention" },
+        { "megatron-lm-2022", "--tp-overlap", "--seq-parallel", "has no tensor-parallel communication overlap" },
+        { "megatron-lm-2019", "--zero", "1", "offers ZeRO up to stage 0" },
+        { "megatron-lm-2021", "--recompute", "selective", "has no selective recomputation" },
+    };
+    for (size_t i = 0; i < sizeof offers / sizeof *offers; i++) {
+        run_result *r = run("en", "predict", SEL, GPT, "--gpus", "64", "--tp", "8", "--gbs", "64", "--stack", offers[i][0],
+                            offers[i][1], offers[i][2], NULL);
+        if (r->status != 2 || !strstr(r->err, offers[i][3]) || r->out[0])
+            fail_msg("stack case %zu: status %d, stderr %s", i, r->status, r->err);
+    }
+    run_result *ov = run("en", "predict", SEL, GPT, "--gpus", "64", "--tp", "8", "--gbs", "64", "--seq-parallel", "--tp-overlap",
+                         "--json", NULL);
+    assert_int_equal(ov->status, 0);
+    cJSON *oj = parse_json(ov->out);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(oj, "plan"), "tp_overlap")));
+    cJSON_Delete(oj);
     /* what-if machines: --nodes grows the partition and says so; what cannot grow says why */
     run_result *w = run("en", "predict", "--platform", "eos", "--nodes", "1344", "--model", "llama2-7b", "--gpus", "10752",
                         "--gbs", "10752", "--zero", "3", "--recompute", "full", NULL);
@@ -505,10 +526,11 @@ static void test_plan(void **state)
     assert_non_null(strstr(r->err, "no plan fits"));
 }
 
-/* Llama 3 405B as Meta ran it on 80 GB H100 (tp 8, pp 16): over the GPU's memory by less than the
- * model's margin, so a prediction with a warning, and a plan kept but marked. */
+/* Llama 3 405B as Meta ran it on 80 GB H100 (tp 8, pp 16, its FSDP sharding gradients: ZeRO-2 with a
+ * pipeline, which its stack offers): over the GPU's memory by less than the model's margin, so a
+ * prediction with a warning, and a plan kept but marked. */
 #define LLAMA_AT_LIMIT "--platform", "eos", "--nodes", "2048", "--model", "llama3-405b", "--gpus", "16384", "--tp", "8", \
-                       "--pp", "16", "--gbs", "2048", "--flash", "--seq-parallel", "--zero", "1"
+                       "--pp", "16", "--gbs", "2048", "--flash", "--seq-parallel", "--zero", "2", "--stack", "llama3-2024"
 
 static void test_memory_at_the_limit(void **state)
 {
@@ -517,7 +539,7 @@ static void test_memory_at_the_limit(void **state)
     assert_int_equal(r->status, 0);
     assert_non_null(strstr(r->out, "MAY NOT FIT"));
     assert_non_null(strstr(r->out, "step "));
-    assert_non_null(strstr(r->err, "usine: warning: may not fit: 81.7 GiB predicted, 74.5 available, within the model's +/-10 % margin"));
+    assert_non_null(strstr(r->err, "usine: warning: may not fit: 75.8 GiB predicted, 74.5 available, within the model's +/-10 % margin"));
     assert_true(strchr(r->err, '\n') == r->err + strlen(r->err) - 1);                 /* one line */
     r = run("en", "predict", LLAMA_AT_LIMIT, "--json", NULL);
     assert_int_equal(r->status, 0);
@@ -531,12 +553,12 @@ static void test_memory_at_the_limit(void **state)
     assert_int_equal(r->status, 0);
     assert_non_null(strstr(r->err, "marge"));
     /* plan: the same plan, kept and marked, in text and in JSON */
-    r = run("en", "plan", LLAMA_AT_LIMIT, "--cp", "1", "--mbs", "1", "--recompute", "none", "--overlap", NULL);
+    r = run("en", "plan", LLAMA_AT_LIMIT, "--cp", "1", "--mbs", "1", "--vpp", "1", "--recompute", "none", "--overlap", NULL);
     assert_int_equal(r->status, 0);
     assert_non_null(strstr(r->out, "1 plans evaluated, 1 fit in memory or are at its limit"));
-    assert_non_null(strstr(r->out, "81.7  may not fit"));
+    assert_non_null(strstr(r->out, "75.8  may not fit"));
     assert_non_null(strstr(r->out, "'may not fit': over the 74.5 GiB of a GPU"));
-    r = run("en", "plan", LLAMA_AT_LIMIT, "--cp", "1", "--mbs", "1", "--recompute", "none", "--overlap", "--json", NULL);
+    r = run("en", "plan", LLAMA_AT_LIMIT, "--cp", "1", "--mbs", "1", "--vpp", "1", "--recompute", "none", "--overlap", "--json", NULL);
     j = parse_json(r->out);
     const cJSON *pl = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "plans"), 0);
     assert_true(cJSON_IsFalse(cJSON_GetObjectItem(pl, "fits")));
@@ -557,7 +579,7 @@ static void test_plan_obeys_the_flags(void **state)
     static const struct { const char *flag, *key; int cp, want; } kept[] = {
         { "--flash", "flash", 0, 1 }, { "--no-flash", "flash", 0, 0 }, { "--seq-parallel", "seq_parallel", 0, 1 },
         { "--no-seq-parallel", "seq_parallel", 0, 0 }, { "--overlap", "dp_overlap", 0, 1 }, { "--no-overlap", "dp_overlap", 0, 0 },
-        { "--cp", "cp", 2, 2 },
+        { "--tp-overlap", "tp_overlap", 0, 1 }, { "--no-tp-overlap", "tp_overlap", 0, 0 }, { "--cp", "cp", 2, 2 },
     };
     for (size_t k = 0; k < sizeof kept / sizeof *kept; k++) {
         run_result *r = kept[k].cp ? run("en", "plan", SEL, GPT, "--gpus", "64", "--gbs", "128", "--top", "30", "--json",

@@ -592,11 +592,12 @@ static void test_predict_matches_tm_predict(void **state)
     assert_true(r.wall_time_s > 0 && r.goodput > 0);
     /* at the memory limit: Llama 3 405B, tp 8 and pp 16 on 80 GB H100, a prediction that says so */
     pl = tm_plan_default();
-    pl.gpus = 4096, pl.gbs = 512, pl.tp = 8, pl.pp = 16, pl.zero = 1, pl.seq_parallel = 1, pl.flash = 1;
+    tm_stack_apply(tm_stack_find("llama3-2024"), &pl);
+    pl.gpus = 4096, pl.gbs = 512, pl.tp = 8, pl.pp = 16, pl.zero = 2, pl.seq_parallel = 1, pl.flash = 1;
     predict_c("eos", 0, tm_model_preset("llama3-405b"), &pl, 0, &r);
     assert_true(r.mem.at_limit);
-    run(L, "r = usine0.predict{platform = 'eos', model = 'llama3-405b', gpus = 4096, gbs = 512, tp = 8, pp = 16, zero = 1, "
-           "seq_parallel = true, flash = true}");
+    run(L, "r = usine0.predict{platform = 'eos', model = 'llama3-405b', gpus = 4096, gbs = 512, tp = 8, pp = 16, zero = 2, "
+           "seq_parallel = true, flash = true, stack = 'llama3-2024'}");
     check_result(L, &r);
     /* a model given as a table, integers given as floats */
     tm_model m = { "mine", "Mine", 24, 2048, 16, 4, 5632, 32000, 4096, 1, 0, 0 };
@@ -679,12 +680,14 @@ static void test_stack_field(void **state)
     lua_State *L = *state;
     run(L, "a = usine0.predict{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 64, tp = 8}");
     run(L, "b = usine0.predict{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 64, tp = 8, stack = 'megatron-lm-2021'}");
-    run(L, "c = usine0.predict{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 64, tp = 8, stack = 'megatron-lm-2021', "
+    run(L, "c = usine0.predict{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 64, tp = 8, stack = 'megatron-lm-2023', "
            "flash = true}");
     /* Megatron-LM 2021: no overlap of the gradient reduction, fused softmax instead of FlashAttention */
     near(num(L, "b.breakdown.dp_s"), num(L, "b.breakdown.dp_total_s"), 1e-12, "no overlap");
     assert_true(num(L, "a.breakdown.dp_s") < num(L, "a.breakdown.dp_total_s"));
-    assert_true(num(L, "b.step_s") > num(L, "c.step_s"));   /* flash given: kept */
+    assert_true(num(L, "b.step_s") > num(L, "c.step_s"));   /* flash given to a stack that offers it: kept */
+    fails(L, "usine0.predict{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 64, tp = 8, stack = 'megatron-lm-2021', "
+             "flash = true}", "megatron-lm-2021 stack has no FlashAttention", NULL);
     fails(L, "usine0.predict{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 64, stack = 'tensorflow-2017'}",
           "field 'stack'", "usine stacks", NULL);
     fails(L, "usine0.plan{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 64, stack = 3}", "field 'stack'", NULL);
@@ -812,7 +815,8 @@ static void test_plan_matches_tm_search(void **state)
     assert_true(boolean(L, "(function() for _, p in ipairs(r.plans) do if p.cp ~= 2 or p.seq_parallel or p.flash or "
                            "p.dp_overlap then return false end end return true end)()"));
     /* not given: searched both ways */
-    run(L, "r = usine0.plan{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 128, top = 100}");
+    run(L, "r = usine0.plan{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 128, tp = 2, pp = 2, vpp = 1, mbs = 1, "
+           "zero = 0, recompute = 'none', seq_parallel = true, dp_overlap = true, tp_overlap = false, top = 100}");
     assert_true(boolean(L, "(function() local on, off = false, false for _, p in ipairs(r.plans) do "
                            "if p.flash then on = true else off = true end end return on and off end)()"));
     /* a knob no plan can have: the plan check's reason */

@@ -197,6 +197,56 @@ static void test_activations_match_korthikanti(void **state)
 /* Memory is a prediction with a stated margin: within capacity it fits; over it by less than
  * TM_MEMORY_MARGIN of the estimate it is at the limit (Llama 3 405B as Meta ran it: 16,384 H100 of
  * 80 GB, tp 8, pp 16, dp 128, 2,048 sequences of 8,192 tokens); over by more it does not fit. */
+/* A stack says what it offers: what it does not is refused with its name; bf16 gradients are 4 bytes
+ * where it reduces them in fp32 (Megatron), 2 where it does not; uneven interleaved chunks only where
+ * its schedule runs them. */
+static void test_stacks_offer(void **state)
+{
+    (void)state;
+    char err[512];
+    plat_platform *sel = load("assets/platforms/selene.xml");
+    tm_ctx *c = tm_ctx_create(sel, 0, 64, err, sizeof err);
+    const tm_model *m = tm_model_preset("megatron-7.5b");
+    tm_plan pl = tm_plan_default();
+    tm_stack_apply(tm_stack_find("megatron-lm-2021"), &pl);
+    pl.gpus = 64, pl.tp = 8, pl.gbs = 64, pl.seq_parallel = 1;
+    tm_result r;
+    assert_int_equal(tm_predict(c, m, &pl, 0, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "megatron-lm-2021 stack has no sequence parallelism"));
+    pl.seq_parallel = 0, pl.zero = 1;
+    assert_int_equal(tm_predict(c, m, &pl, 0, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "offers ZeRO up to stage 0"));
+    tm_stack_restrict(&pl);                                   /* what a front end switching stacks does */
+    assert_int_equal(pl.zero, 0);
+    assert_int_equal(tm_predict(c, m, &pl, 0, &r, err, sizeof err), 0);
+    /* gradients: fp32 in bf16 on Megatron-Core, 2 bytes in fp16, 2 bytes in bf16 where the stack keeps them */
+    double P = r.params_per_gpu;
+    tm_plan b = tm_plan_default();
+    b.gpus = 64, b.tp = 8, b.gbs = 64;
+    assert_int_equal(tm_predict(c, m, &b, 0, &r, err, sizeof err), 0);
+    assert_true(fabs(r.mem.grads_gib * 1073741824.0 / (4 * P) - 1) < 1e-9);
+    b.prec = PLAT_FP16;
+    assert_int_equal(tm_predict(c, m, &b, 0, &r, err, sizeof err), 0);
+    assert_true(fabs(r.mem.grads_gib * 1073741824.0 / (2 * P) - 1) < 1e-9);
+    b.prec = PLAT_BF16;
+    tm_stack_apply(tm_stack_find("llm-foundry-fsdp"), &b);
+    assert_int_equal(tm_predict(c, m, &b, 0, &r, err, sizeof err), 0);
+    assert_true(fabs(r.mem.grads_gib * 1073741824.0 / (2 * P) - 1) < 1e-9);
+    /* interleaving 2 chunks on stages of 9 layers: unequal chunks, Llama 3's schedule only */
+    tm_plan v = tm_plan_default();
+    v.gpus = 64, v.tp = 2, v.pp = 4, v.vpp = 2, v.gbs = 128, v.flash = 1;   /* 36 layers: stages of 9 */
+    assert_int_equal(tm_predict(c, m, &v, 0, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "equal stages"));
+    tm_stack_apply(tm_stack_find("llama3-2024"), &v);
+    assert_int_equal(tm_predict(c, m, &v, 0, &r, err, sizeof err), 0);
+    double bubble2 = r.b.bubble_s;                            /* chunks of 5 and 4 layers: the 5 set the pace */
+    v.vpp = 3;                                                /* 3 layers per chunk */
+    assert_int_equal(tm_predict(c, m, &v, 0, &r, err, sizeof err), 0);
+    assert_true(fabs(bubble2 / r.b.bubble_s - 5.0 / 3.0) < 1e-9);
+    tm_ctx_destroy(c);
+    plat_free(sel);
+}
+
 static void test_memory_margin(void **state)
 {
     (void)state;
@@ -205,7 +255,8 @@ static void test_memory_margin(void **state)
     if (plat_resize_partition(eos, 0, 2048, err, sizeof err) != 0) fail_msg("%s", err);
     tm_ctx *c = tm_ctx_create(eos, 0, 16384, err, sizeof err);
     tm_plan pl = tm_plan_default();
-    pl.gpus = 16384, pl.tp = 8, pl.pp = 16, pl.gbs = 2048, pl.flash = 1, pl.seq_parallel = 1, pl.zero = 1;
+    tm_stack_apply(tm_stack_find("llama3-2024"), &pl);  /* Meta's FSDP shards the gradients, with a pipeline */
+    pl.gpus = 16384, pl.tp = 8, pl.pp = 16, pl.gbs = 2048, pl.flash = 1, pl.seq_parallel = 1, pl.zero = 2;
     tm_result r;
     assert_int_equal(tm_predict(c, tm_model_preset("llama3-405b"), &pl, 0, &r, err, sizeof err), 0);
     assert_true(fabs(r.mem.margin_gib - TM_MEMORY_MARGIN * r.mem.total_gib) < 1e-9);
@@ -215,14 +266,14 @@ static void test_memory_margin(void **state)
     /* the search keeps it, marked; asked for sure fits only, it does not */
     tm_ranked top[4];
     long evaluated;
-    unsigned fx = TM_FIX(TM_TP) | TM_FIX(TM_PP) | TM_FIX(TM_CP) | TM_FIX(TM_MBS) | TM_FIX(TM_ZERO) | TM_FIX_RECOMPUTE |
-                  TM_FIX_SEQ_PARALLEL | TM_FIX_FLASH | TM_FIX_OVERLAP;
+    unsigned fx = TM_FIX(TM_TP) | TM_FIX(TM_PP) | TM_FIX(TM_VPP) | TM_FIX(TM_CP) | TM_FIX(TM_MBS) | TM_FIX(TM_ZERO) |
+                  TM_FIX_RECOMPUTE | TM_FIX_SEQ_PARALLEL | TM_FIX_FLASH | TM_FIX_OVERLAP | TM_FIX_TP_OVERLAP;
     assert_int_equal(tm_search_fixed(c, tm_model_preset("llama3-405b"), &pl, fx, top, 4, &evaluated), 1);
     assert_true(top[0].r.mem.at_limit && top[0].r.step_s == r.step_s);
     assert_int_equal(tm_search_fixed(c, tm_model_preset("llama3-405b"), &pl, fx | TM_FIT_SURE, top, 4, &evaluated), 0);
     assert_int_equal(evaluated, 1);
-    /* over by far more: does not fit, not at the limit */
-    pl.pp = 8;
+    /* over by far more (ZeRO-1: the gradients whole, in fp32): does not fit, not at the limit */
+    pl.pp = 8, pl.zero = 1;
     assert_int_equal(tm_predict(c, tm_model_preset("llama3-405b"), &pl, 0, &r, err, sizeof err), 0);
     assert_true(r.mem.total_gib - r.mem.margin_gib > r.mem.capacity_gib);
     assert_false(r.mem.fits || r.mem.at_limit || tm_memory_may_fit(&r.mem));
@@ -871,6 +922,7 @@ int main(void)
         cmocka_unit_test(test_published_runs_and_leave_one_out),
         cmocka_unit_test(test_shapes_and_explanation),
         cmocka_unit_test(test_uneven_stages),
+        cmocka_unit_test(test_stacks_offer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -111,7 +111,7 @@ static void test_factory_picture(void **state)
     (void)state;
     char out[400];
     snprintf(out, sizeof out, "%s/factory.png", tmp);
-    shot(out, "1280x720", NULL, NULL);
+    shot(out, "1280x720", "--at", "0.3");         /* a moment when some stages run forward, others backward */
     assert_int_equal(R.status, 0);
     assert_non_null(strstr(R.out, "1280x720"));
     image im = load(out);

@@ -175,7 +175,9 @@ static void test_stack_in_the_scene(void **state)
     ui_scene_free(s);
 
     sc.stack = tm_stack_find("megascale-2024");
-    assert_false(tm_step_runs(&(tm_plan){ .vpp = 1, .cp = 1, .stack = sc.stack }));
+    tm_plan ms = tm_plan_default();
+    tm_stack_apply(sc.stack, &ms);               /* its tensor-parallel overlap is on by default */
+    assert_false(tm_step_runs(&ms));
     s = ui_scene_build(&sc, PLATFORMS, NULL);
     assert_non_null(strstr(s->error, "megascale-2024"));
     assert_null(s->tracks);

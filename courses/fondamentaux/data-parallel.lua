@@ -37,10 +37,10 @@ end
 local function plan(p, id, model, dp, mbs)
   local g = p:partition(id).gpus_per_node
   return usine.predict { platform = p, partition = id, model = model, gpus = dp * g, tp = g,
-                         gbs = dp * mbs * 4, mbs = mbs }
+                         gbs = dp * mbs * 4, mbs = mbs, precision = "fp16" }
 end
 
--- Gradient reduction against the model: bytes = bf16 gradients of one GPU, alpha between nodes
+-- Gradient reduction against the model: bytes = fp16 gradients of one GPU, alpha between nodes
 -- from usine.collective, bandwidth = the NIC share.
 local ar_cases = {}
 for _, k in ipairs({ { jz, "h100", "megatron-1.7b", 8 }, { jz, "h100", "llama2-7b", 64 }, { jz, "a100", "megatron-3.6b", 16 },
@@ -157,8 +157,9 @@ GPU ; Jean Zay A100 : 4 cartes Omni-Path de 100 Gb/s à 80 % pour 8 GPU, soit 
 
 ## Le temps de la réduction
 
-C'est l'anneau de l'exercice précédent, sur `S` octets de gradients (bf16 : 2 octets par paramètre
-du GPU), `α` la latence entre nœuds (`alpha_inter_s` de `usine.collective`) :
+C'est l'anneau de l'exercice précédent, sur `S` octets de gradients (en fp16 : 2 octets par paramètre
+du GPU ; en bf16, Megatron les réduit en fp32, 4 octets), `α` la latence entre nœuds (`alpha_inter_s`
+de `usine.collective`) :
 
 ```
 t_ar = 2 (dp − 1) × (α + S / (dp × B))
@@ -254,8 +255,9 @@ Jean Zay A100: 4 Omni-Path cards of 100 Gb/s at 80 % for 8 GPUs, so **5 GB/s** 
 
 ## The time of the reduction
 
-It is the previous exercise's ring, over `S` bytes of gradients (bf16: 2 bytes per parameter of the
-GPU), `α` the latency between nodes (`alpha_inter_s` from `usine.collective`):
+It is the previous exercise's ring, over `S` bytes of gradients (in fp16: 2 bytes per parameter of the
+GPU; in bf16 Megatron reduces them in fp32, 4 bytes), `α` the latency between nodes (`alpha_inter_s`
+from `usine.collective`):
 
 ```
 t_ar = 2 (dp − 1) × (α + S / (dp × B))

@@ -43,10 +43,10 @@ for _, c in ipairs(weight_cases) do
   c.want = r.memory.weights_gib * GIB
 end
 
--- Weights + gradients + Adam, mixed precision.
+-- Weights + gradients + Adam, mixed precision (fp16: in bf16 the default stack keeps gradients in fp32).
 local state_cases = {}
 for _, id in ipairs({ "megatron-1.7b", "llama2-70b", "gpt3-175b", "llama3-405b" }) do
-  local m = predict { model = id }.memory
+  local m = predict { model = id, precision = "fp16" }.memory
   state_cases[#state_cases + 1] = { model = id, params = usine.params(id),
                                     want = (m.weights_gib + m.grads_gib + m.optimizer_gib) * GIB }
 end
@@ -76,7 +76,10 @@ for _, g in ipairs(gpus) do
     local m = r.memory
     local infer_b = 2 * usine.params(id) + m.runtime_gib * GIB
     local cap_b = gb * 1e9
-    if math.abs(m.total_gib - m.capacity_gib) > 0.005 * m.capacity_gib and math.abs(infer_b - cap_b) > 0.005 * cap_b then
+    -- in bf16 the gradients are fp32 (18 bytes, not the chapter's 16): cases the 2 bytes decide are left out
+    local fp16_gib = m.total_gib - (g.prec == "bf16" and m.grads_gib / 2 or 0)
+    if math.abs(m.total_gib - m.capacity_gib) > 0.005 * m.capacity_gib and math.abs(infer_b - cap_b) > 0.005 * cap_b
+       and (fp16_gib <= m.capacity_gib) == m.fits then
       fit_cases[#fit_cases + 1] = {
         where = ("%s/%s"):format(g.p.id, g.id), gb = gb, model = id,
         train = m.fits, train_gib = m.total_gib, infer = infer_b <= cap_b, infer_gib = infer_b / GIB,
@@ -90,7 +93,7 @@ local zero_cases = {}
 for _, id in ipairs({ "megatron-7.5b", "llama3-70b", "gpt3-175b" }) do
   for _, dp in ipairs({ 8, 64, 512 }) do
     for stage = 0, 3 do
-      local m = predict { model = id, gpus = dp, zero = stage }.memory
+      local m = predict { model = id, gpus = dp, zero = stage, precision = "fp16" }.memory
       zero_cases[#zero_cases + 1] = { model = id, params = usine.params(id), dp = dp, stage = stage,
                                       want = (m.weights_gib + m.grads_gib + m.optimizer_gib) * GIB }
     end
@@ -124,9 +127,11 @@ mais l'optimiseur Adam travaille en fp32. Par paramètre :
   soit 12 octets.
 
 Total : **2 + 2 + 12 = 16 octets par paramètre**. En fp32 (ou tf32), poids et gradients prennent
-4 octets chacun et la copie maîtresse n'est plus utile : 4 + 4 + 8 = 16 octets aussi. En fp8, le
-modèle d'Usine garde des poids et des gradients de 2 octets : seules les entrées des multiplications
-passent en fp8 (comme avec Transformer Engine de NVIDIA).
+4 octets chacun et la copie maîtresse n'est plus utile : 4 + 4 + 8 = 16 octets aussi. En bf16,
+Megatron (la pile par défaut d'Usine, `usine stacks`) accumule et réduit les gradients en fp32 :
+4 octets, **18 octets** au total ; ce chapitre compte en fp16, les 16 octets de l'article ZeRO. En
+fp8, seules les entrées des multiplications passent en fp8 (comme avec Transformer Engine de
+NVIDIA) : les poids gardent 2 octets.
 
 Exemple : Llama 2 7B a 6,74 milliards de paramètres, soit 6,74 × 16 = **108 Go** d'états
 d'entraînement. Il ne tient pas sur un H100 de 80 Go, avant même de compter les activations. Pour
@@ -234,9 +239,10 @@ optimizer works in fp32. Per parameter:
   is 12 bytes.
 
 Total: **2 + 2 + 12 = 16 bytes per parameter**. In fp32 (or tf32), weights and gradients take
-4 bytes each and the master copy is no longer needed: 4 + 4 + 8 = 16 bytes too. In fp8, Usine's
-model keeps 2-byte weights and gradients: only the inputs of the multiplications go to fp8 (as with
-NVIDIA's Transformer Engine).
+4 bytes each and the master copy is no longer needed: 4 + 4 + 8 = 16 bytes too. In bf16, Megatron
+(Usine's default stack, `usine stacks`) accumulates and reduces the gradients in fp32: 4 bytes,
+**18 bytes** in all; this chapter counts in fp16, the ZeRO paper's 16 bytes. In fp8, only the inputs
+of the multiplications go to fp8 (as with NVIDIA's Transformer Engine): the weights keep 2 bytes.
 
 Example: Llama 2 7B has 6.74 billion parameters, so 6.74 × 16 = **108 GB** of training state. It
 does not fit on an 80 GB H100, even before counting the activations. For **inference** only the

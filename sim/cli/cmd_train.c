@@ -21,11 +21,12 @@ static void train_usage(FILE *out, const char *cmd)
                    "        --gpus N --gbs B [--tp T] [--pp P] [--vpp V] [--cp C] [--mbs M] [--zero 0-3]\n"
                    "        [--first-stage-layers N] [--last-stage-layers N] [--nodes N]\n"
                    "        [--[no-]seq-parallel] [--recompute none|selective|full] [--precision fp32|tf32|fp16|bf16|fp8]\n"
-                   "        [--[no-]flash] [--[no-]overlap] [--stack NAME] [--tokens N] [--json]%s\n"),
+                   "        [--[no-]flash] [--[no-]overlap] [--[no-]tp-overlap] [--stack NAME] [--tokens N] [--json]%s\n"),
             cmd, !strcmp(cmd, "predict") ? " [--explain]" : "");
     if (!strcmp(cmd, "plan"))
         fprintf(out, _("        [--top K]   (tp, pp, vpp, cp, mbs, zero, recompute, sequence parallelism, FlashAttention\n"
-                       "        and overlap are searched, unless given; cp only for sequences of %d tokens or more)\n"),
+                       "        and the overlaps are searched among what the stack offers, unless given; cp only for\n"
+                       "        sequences of %d tokens or more)\n"),
                 TM_SEARCH_CP_SEQ);
     if (!strcmp(cmd, "simulate step")) fprintf(out, "%s", _("        [--trace FILE.json]\n"));
     fprintf(out, "%s", _("Data parallel = gpus / (tp x pp x cp). Batches are in sequences. --tokens takes 300e9 or 300B, 15T.\n"
@@ -34,7 +35,9 @@ static void train_usage(FILE *out, const char *cmd)
                          "set the ends, and the other stages share the rest evenly.\n"
                          "--nodes N: the partition with N nodes (what if the machine were larger?); its network grows\n"
                          "by its own rules (a fat tree adds levels) and says which limit stops it.\n"
-                         "--stack NAME: the training software assumed (default megatron-core; 'usine stacks' lists them).\n"
+                         "--stack NAME: the training software assumed (default megatron-core; 'usine stacks' lists them\n"
+                         "and what each offers). --overlap: the data-parallel reduction behind the backward pass;\n"
+                         "--tp-overlap: the tensor-parallel collectives behind the matrix multiplies (with --seq-parallel).\n"
                          "--model: "));
     int n;
     const tm_model *m = tm_model_presets(&n);
@@ -121,7 +124,7 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
     }
     ints[NFIELDS].name = "--top", ints[NFIELDS].slot = &o->top, ints[NFIELDS].min = 1, ints[NFIELDS].max = 100000;
     long gbs = 0;
-    int switches[3] = { -1, -1, -1 };   /* seq_parallel, flash, dp_overlap as given; -1: not given */
+    int switches[4] = { -1, -1, -1, -1 }; /* seq_parallel, flash, dp_overlap, tp_overlap as given; -1: not given */
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { train_usage(stdout, cmd); return CLI_OK; }
@@ -133,6 +136,7 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
             { "--seq-parallel", TM_FIX_SEQ_PARALLEL, 1 }, { "--no-seq-parallel", TM_FIX_SEQ_PARALLEL, 0 },
             { "--flash", TM_FIX_FLASH, 1 }, { "--no-flash", TM_FIX_FLASH, 0 },
             { "--overlap", TM_FIX_OVERLAP, 1 }, { "--no-overlap", TM_FIX_OVERLAP, 0 },
+            { "--tp-overlap", TM_FIX_TP_OVERLAP, 1 }, { "--no-tp-overlap", TM_FIX_TP_OVERLAP, 0 },
         };
         size_t w;
         for (w = 0; w < sizeof sw / sizeof *sw && strcmp(a, sw[w].name); w++) {}
@@ -209,8 +213,8 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
         }
     }
     o->plan.gbs = gbs;
-    int *const slots[3] = { &o->plan.seq_parallel, &o->plan.flash, &o->plan.dp_overlap };
-    for (int k = 0; k < 3; k++)
+    int *const slots[4] = { &o->plan.seq_parallel, &o->plan.flash, &o->plan.dp_overlap, &o->plan.tp_overlap };
+    for (int k = 0; k < 4; k++)
         if (switches[k] >= 0) *slots[k] = switches[k];  /* else the stack's (overlap, attention kernel) */
     if (model) {
         const tm_model *m = tm_model_preset(model);
@@ -327,14 +331,20 @@ static const char *duration(char *buf, size_t n, double s)
     return buf;
 }
 
+/* The plan table's overlap column: the data-parallel and tensor-parallel overlaps on. */
+static const char *overlap_name(const tm_plan *pl)
+{
+    return pl->dp_overlap ? (pl->tp_overlap ? "dp+tp" : "dp") : pl->tp_overlap ? "tp" : _("no");
+}
+
 static void plan_line(char *buf, size_t n, const tm_model *m, const tm_plan *pl, int dp)
 {
     char vpp[32] = "", split[256], stages[300] = "";
     if (pl->vpp > 1) snprintf(vpp, sizeof vpp, " --vpp %d", pl->vpp);
     if (*tm_stage_split_text(m, pl, split, sizeof split)) snprintf(stages, sizeof stages, _(" (stages of %s layers)"), split);
-    snprintf(buf, n, "--tp %d --pp %d%s%s --cp %d (dp %d) --mbs %d --zero %d --recompute %s%s%s%s", pl->tp, pl->pp, vpp, stages,
+    snprintf(buf, n, "--tp %d --pp %d%s%s --cp %d (dp %d) --mbs %d --zero %d --recompute %s%s%s%s%s", pl->tp, pl->pp, vpp, stages,
              pl->cp, dp, pl->mbs, pl->zero, tm_recompute_name(pl->recompute), pl->seq_parallel ? " --seq-parallel" : "",
-             pl->flash ? " --flash" : "", pl->dp_overlap ? "" : " --no-overlap");
+             pl->flash ? " --flash" : "", pl->dp_overlap ? "" : " --no-overlap", pl->tp_overlap ? " --tp-overlap" : "");
 }
 
 /* The prediction's fields as the core names them (tm_result_fields) into o: the top-level ones and
@@ -387,6 +397,7 @@ static cJSON *plan_json(const tm_model *m, const tm_plan *pl, int dp)
     cJSON_AddStringToObject(o, "precision", plat_prec_name((plat_prec)pl->prec));
     cJSON_AddBoolToObject(o, "flash", pl->flash);
     cJSON_AddBoolToObject(o, "dp_overlap", pl->dp_overlap);
+    cJSON_AddBoolToObject(o, "tp_overlap", pl->tp_overlap);
     return o;
 }
 
@@ -629,7 +640,7 @@ int cmd_plan(int argc, char **argv)
             if (*tm_stage_split_text(&o.model, pl, split, sizeof split)) snprintf(stages, sizeof stages, _("   stages %s"), split);
             printf("%4d %4d %4d %4d %4d %4d %4d %4d %-9s  %-6s %-5s %-7s %10s %13s %6s %9s%s%s\n", i + 1, pl->tp, pl->cp, pl->pp,
                    pl->vpp, r->dp, pl->mbs, pl->zero, tm_recompute_name(pl->recompute), pl->seq_parallel ? _("yes") : _("no"),
-                   pl->flash ? _("yes") : _("no"), pl->dp_overlap ? _("yes") : _("no"), app_time(a, sizeof a, r->step_s),
+                   pl->flash ? _("yes") : _("no"), overlap_name(pl), app_time(a, sizeof a, r->step_s),
                    app_num(b, sizeof b, r->tokens_per_s, 0), pct(d, sizeof d, r->mfu), app_num(e, sizeof e, r->mem.total_gib, 1),
                    r->mem.at_limit ? _("  may not fit") : "", stages);
         }
@@ -1029,6 +1040,17 @@ int cmd_validate(int argc, char **argv)
     return check && (failed || val.within < val.n) ? CLI_FAILED : CLI_OK;
 }
 
+/* What a stack offers of a feature (TM_OFFER_*), for the JSON and for people. */
+static const char *offer_id(int offer)
+{
+    return offer == TM_OFFER_DEFAULT ? "default" : offer == TM_OFFER_OPTION ? "option" : "no";
+}
+
+static const char *offer_name(int offer)
+{
+    return offer == TM_OFFER_DEFAULT ? _("by default") : offer == TM_OFFER_OPTION ? _("as an option") : _("no");
+}
+
 /* stacks: the software stacks, what each does and where that comes from. */
 int cmd_stacks(int argc, char **argv)
 {
@@ -1058,8 +1080,13 @@ int cmd_stacks(int argc, char **argv)
             cJSON_AddBoolToObject(o, "dp_overlap", s[i].dp_overlap);
             cJSON_AddBoolToObject(o, "pp_scatter_gather", s[i].pp_scatter_gather);
             cJSON_AddBoolToObject(o, "zero3_prefetch", s[i].zero3_prefetch);
-            cJSON_AddBoolToObject(o, "tp_overlap", s[i].tp_overlap);
-            cJSON_AddBoolToObject(o, "flash", s[i].flash);
+            cJSON_AddStringToObject(o, "tp_overlap", offer_id(s[i].tp_overlap));
+            cJSON_AddStringToObject(o, "flash", offer_id(s[i].flash));
+            cJSON_AddStringToObject(o, "seq_parallel", offer_id(s[i].seq_parallel));
+            cJSON_AddBoolToObject(o, "selective", s[i].selective);
+            cJSON_AddNumberToObject(o, "zero_max", s[i].zero_max);
+            cJSON_AddBoolToObject(o, "param_overlap", s[i].param_overlap);
+            cJSON_AddBoolToObject(o, "grads_fp32", s[i].grads_fp32);
             cJSON_AddBoolToObject(o, "interleaved", s[i].interleaved);
             cJSON_AddNumberToObject(o, "matmul", s[i].matmul);
             cJSON_AddStringToObject(o, "fitted", _(s[i].fitted));
@@ -1069,11 +1096,14 @@ int cmd_stacks(int argc, char **argv)
         }
         char a[48];
         printf("%s%s  %s\n  %s\n", s[i].id, i == 0 ? _(" (default)") : "", s[i].name, _(s[i].about));
-        printf(_("  gradient reduction overlapped with the backward pass: %s; pipeline scatter/gather: %s; ZeRO-3 prefetch: %s;\n"
-                 "  tensor-parallel overlap: %s; attention: %s\n"),
-               s[i].dp_overlap ? _("yes") : _("no"), s[i].pp_scatter_gather ? _("yes") : _("no"),
-               s[i].zero3_prefetch ? _("yes") : _("no"), s[i].tp_overlap ? _("yes") : _("no"),
-               s[i].flash ? "FlashAttention" : _("fused softmax"));
+        printf(_("  gradient reduction overlapped with the backward pass: %s; parameters' all-gather with the forward: %s;\n"
+                 "  bf16 gradients reduced in fp32: %s; pipeline scatter/gather: %s; ZeRO up to stage %d; ZeRO-3 prefetch: %s;\n"
+                 "  tensor-parallel overlap: %s; sequence parallelism: %s; selective recomputation: %s;\n"
+                 "  FlashAttention: %s (else fused softmax)\n"),
+               s[i].dp_overlap ? _("yes") : _("no"), s[i].param_overlap ? _("yes") : _("no"), s[i].grads_fp32 ? _("yes") : _("no"),
+               s[i].pp_scatter_gather ? _("yes") : _("no"), s[i].zero_max, s[i].zero3_prefetch ? _("yes") : _("no"),
+               offer_name(s[i].tp_overlap), offer_name(s[i].seq_parallel), s[i].selective ? _("yes") : _("no"),
+               offer_name(s[i].flash));
         printf(_("  interleaved 1F1B schedule (--vpp): %s\n"), s[i].interleaved ? _("yes") : _("no"));
         printf(_("  training factor %s of the achievable matrix-multiply rate: %s\n"), app_num(a, sizeof a, s[i].matmul, 3), _(s[i].fitted));
         printf(_("  sources: %s\n\n"), s[i].sources);

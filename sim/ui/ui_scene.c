@@ -335,6 +335,7 @@ static int build(ui_scene *s, const char *dirs, const char *local_path)
     pl.mbs = sc->mbs > 0 ? sc->mbs : 1;
     pl.recompute = (tm_recompute)sc->recompute;
     pl.prec = sc->prec;
+    tm_stack_restrict(&pl);                         /* what the stack does not offer is off */
     int per = pl.tp * pl.pp;
     long want = sc->gpus > 0 ? sc->gpus : s->part_gpus;
     if (want > s->part_gpus) want = s->part_gpus;
