@@ -274,6 +274,7 @@ static void push_network(lua_State *L, const plat_network *n)
     lb_setstr(L, "name", n->name);
     lb_setstr(L, "technology", n->technology);
     lb_setstr(L, "topology", plat_topology_name(n->topology));
+    if (n->topology == PLAT_TOPO_DRAGONFLY || n->topology == PLAT_TOPO_FAT_TREE) lb_setstr(L, "routing", plat_routing_name((plat_routing)n->routing));
     lb_setnum(L, "link_gbit_s", n->link_gbit_s);
     lb_setnum(L, "hop_latency_us", n->hop_latency_us);
     lb_setnum(L, "eff_bandwidth", n->eff_bandwidth);

@@ -46,9 +46,23 @@ static int within_caps(const coll_plan *c)
     return ok ? 0 : -1;
 }
 
+/* routing = POLICY: the network's routing replaced for this simulation (-1: the file's). */
+static int routing_field(lua_State *L, lb_tab *t, const plat_platform *p, int part)
+{
+    const char *name = lb_str(L, t, "routing", NULL);
+    if (!name) return -1;
+    char err[256];
+    int r = net_routing_parse(&p->networks[p->partitions[part].network], name, err, sizeof err);
+    if (r < 0) {
+        lb_get(L, t, "routing");
+        lb_field_error(L, t, "routing", err, -1);
+    }
+    return r;
+}
+
 int lb_usine_collective(lua_State *L)
 {
-    static const char *const keys[] = { "platform", "partition", "nodes", "op", "algo", "gpus", "bytes", NULL };
+    static const char *const keys[] = { "platform", "partition", "nodes", "op", "algo", "gpus", "bytes", "routing", NULL };
     lb_tab t = lb_table(L, 1, 1, NULL);
     lb_keys(L, &t, keys);
     int part;
@@ -67,13 +81,14 @@ int lb_usine_collective(lua_State *L)
     }
     int gpus = (int)lb_int(L, &t, "gpus", 1, 0, 1, have < MAX_GPUS ? have : MAX_GPUS);
     double bytes = lb_num(L, &t, "bytes", 1, 0, 0, 1e12, 1);
+    int routing = routing_field(L, &t, p, part);
 
     char err[512] = "", formula[256] = "";
     ds_stats st = { 0 };
     coll_cost cost;
     coll_plan plan;
     double closed = 0;
-    net *n = net_create(p, part, gpus, err, sizeof err);
+    net *n = net_create_routed(p, part, gpus, routing, err, sizeof err);
     ds *s = NULL;
     int ok = n != NULL;
     if (ok) {
@@ -315,13 +330,14 @@ static int run_schedule(ds *s, net *n, sched *sc, int nsteps, int gpus, unsigned
 
 int lb_usine_schedule(lua_State *L)
 {
-    static const char *const keys[] = { "platform", "partition", "nodes", "gpus", "steps", NULL };
+    static const char *const keys[] = { "platform", "partition", "nodes", "gpus", "steps", "routing", NULL };
     lb_tab t = lb_table(L, 1, 1, NULL);
     lb_keys(L, &t, keys);
     int part;
     long have;
     const plat_platform *p = lb_platform_field(L, &t, lb_flags(L), &part, &have);
     int gpus = (int)lb_int(L, &t, "gpus", 1, 0, 1, have < MAX_GPUS ? have : MAX_GPUS);
+    int routing = routing_field(L, &t, p, part);
     lb_get(L, &t, "steps");
     lb_tab steps = lb_table(L, -1, 1, "steps");
     lua_Unsigned nsteps = lua_rawlen(L, steps.idx), nmsg = 0;
@@ -345,7 +361,7 @@ int lb_usine_schedule(lua_State *L)
     memset(sc->step_end, 0, (size_t)nsteps * sizeof *sc->step_end);
     if (nmsg > 0) {
         unsigned long long max_work = lb_sim_work_limit(L), work = 0;
-        net *n = net_create(p, part, gpus, err, sizeof err);
+        net *n = net_create_routed(p, part, gpus, routing, err, sizeof err);
         ds *s = n ? ds_create(n, 0) : NULL;
         int rc = s ? run_schedule(s, n, sc, (int)nsteps, gpus, max_work, &end_s, &work, err, sizeof err) : -1;
         ds_destroy(s);

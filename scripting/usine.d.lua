@@ -95,6 +95,7 @@ function platform:facility() end
 ---@field name string
 ---@field technology string
 ---@field topology "switch"|"fat-tree"|"dragonfly"|"torus"|"explicit"
+---@field routing "adaptive"|"minimal"|"valiant"|"spray"|"ecmp"|nil Dragonfly: adaptive, minimal or valiant; fat tree: spray, ecmp or adaptive; nil for the others.
 ---@field link_gbit_s number Switch-to-switch links, each direction.
 ---@field hop_latency_us number
 ---@field eff_bandwidth number Fraction of link bandwidth that large transfers reach.
@@ -342,7 +343,8 @@ function usine.step(opts) end
 ---@field messages number Messages the simulation sent.
 
 ---One collective on the first gpus (<= 4096) GPUs of a partition, simulated and in closed form; bytes in (0, 1e12]; refused beyond 2^22 messages (2^18 in one step).
----@param opts {platform: usine.platform|string, partition: string?, nodes: integer?, op: usine.op?, algo: usine.algo?, gpus: integer, bytes: number}
+---routing replaces the network's routing for this run (a policy of its topology, see usine.network.routing).
+---@param opts {platform: usine.platform|string, partition: string?, nodes: integer?, op: usine.op?, algo: usine.algo?, gpus: integer, bytes: number, routing: string?}
 ---@return usine.collective_result
 function usine.collective(opts) end
 
@@ -353,7 +355,7 @@ function usine.collective(opts) end
 
 ---Run a message schedule (GPUs from 0, at most 4096 GPUs and 100000 messages): a GPU enters a step once all it sent and received in earlier steps is done.
 ---step_end_s[k] is when every message of steps 1..k has arrived. Refused when many messages of different sizes share links.
----@param opts {platform: usine.platform|string, partition: string?, nodes: integer?, gpus: integer, steps: usine.message[][]}
+---@param opts {platform: usine.platform|string, partition: string?, nodes: integer?, gpus: integer, steps: usine.message[][], routing: string?}
 ---@return {time_s: number, step_end_s: number[], messages: integer}
 function usine.schedule(opts) end
 

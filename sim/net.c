@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,28 @@ static uint32_t mix(uint64_t x)
 }
 
 net *net_create(const plat_platform *p, int partition, int gpus, char *err, size_t err_size)
+{
+    return net_create_routed(p, partition, gpus, -1, err, err_size);
+}
+
+int net_routing_parse(const plat_network *nw, const char *name, char *err, size_t err_size)
+{
+    static const int df[] = { PLAT_ROUTING_ADAPTIVE, PLAT_ROUTING_MINIMAL, PLAT_ROUTING_VALIANT, -1 };
+    static const int ft[] = { PLAT_ROUTING_SPRAY, PLAT_ROUTING_ECMP, PLAT_ROUTING_ADAPTIVE, -1 };
+    const int *k = nw->topology == PLAT_TOPO_DRAGONFLY ? df : nw->topology == PLAT_TOPO_FAT_TREE ? ft : NULL;
+    for (; k && *k >= 0; k++)
+        if (!strcmp(name, plat_routing_name((plat_routing)*k))) return *k;
+    if (nw->topology == PLAT_TOPO_DRAGONFLY)
+        snprintf(err, err_size, _("unknown routing '%s' for a dragonfly (adaptive, minimal or valiant)"), name);
+    else if (nw->topology == PLAT_TOPO_FAT_TREE)
+        snprintf(err, err_size, _("unknown routing '%s' for a fat tree (spray, ecmp or adaptive)"), name);
+    else
+        snprintf(err, err_size, _("network '%s' (%s) has one way to route: no routing to choose"), nw->id,
+                 plat_topology_name(nw->topology));
+    return -1;
+}
+
+net *net_create_routed(const plat_platform *p, int partition, int gpus, int routing, char *err, size_t err_size)
 {
     if (!p || partition < 0 || partition >= p->npartitions) {
         snprintf(err, err_size, "%s", _("no such partition"));
@@ -184,21 +207,38 @@ net *net_create(const plat_platform *p, int partition, int gpus, char *err, size
         long ports = 0;
         for (int v = 0; v < n->nodes; v++) ports += n->node_nics[v];
         n->leaves = pn->levels > 1 ? (int)((ports + down - 1) / down) : 1;
-        if (n->leaves > 1) {
+        n->routing = routing >= 0 ? routing : pn->routing;
+        if (n->leaves > 1 && n->routing == PLAT_ROUTING_SPRAY) {
             double up_Bps = (radix - down) * link_Bps;
             for (int leaf = 0; leaf < n->leaves; leaf++)
                 add_pair(n, up_Bps, hop_s * (2 * pn->levels - 3), hop_s, NET_LINK_FABRIC, -1, leaf);
+        } else if (n->leaves > 1) {
+            /* uplink j of every leaf goes to spine j: a flow leaves by one and comes down the same
+             * spine's link to the other leaf */
+            n->leaf_uplinks = radix - down;
+            for (int leaf = 0; leaf < n->leaves; leaf++)
+                for (int j = 0; j < n->leaf_uplinks; j++)
+                    add_pair(n, link_Bps, hop_s * (2 * pn->levels - 3), hop_s, NET_LINK_FABRIC, j, leaf);
         }
         break;
     }
     case PLAT_TOPO_DRAGONFLY: {
+        /* every group's global links are spread evenly over the other groups of the machine; the
+         * bundles that a route of the job can take join a group of the job to any group (a Valiant
+         * detour may leave the job's groups), the others are never crossed and not built */
         n->group_nodes = pn->group_nodes;
         n->groups = (n->nodes + pn->group_nodes - 1) / pn->group_nodes;
-        long total_groups = (net_nodes + pn->group_nodes - 1) / pn->group_nodes;
+        n->all_groups = (int)((net_nodes + pn->group_nodes - 1) / pn->group_nodes);
+        n->routing = routing >= 0 ? routing : pn->routing;
+        long total_groups = n->all_groups;
         double pair_Bps = total_groups > 1 ? (double)pn->global_links / (double)(total_groups - 1) * link_Bps : link_Bps;
-        for (int a = 0; a < n->groups; a++)
-            for (int b = 0; b < n->groups; b++)
-                if (a < b) add_pair(n, pair_Bps, hop_s, hop_s, NET_LINK_GLOBAL, a, b);
+        size_t cells = (size_t)n->all_groups * (size_t)n->all_groups;
+        n->pair_link = ut_malloc(cells * sizeof *n->pair_link);
+        for (size_t i = 0; i < cells; i++) n->pair_link[i] = -1;
+        for (int a = 0; a < n->all_groups; a++)
+            for (int b = a + 1; b < n->all_groups; b++)
+                if (a < n->groups || b < n->groups)
+                    n->pair_link[(size_t)a * n->all_groups + b] = add_pair(n, pair_Bps, hop_s, hop_s, NET_LINK_GLOBAL, a, b);
         break;
     }
     case PLAT_TOPO_TORUS: {
@@ -238,6 +278,7 @@ void net_destroy(net *n)
     free(n->node_nics);
     free(n->node_nic_base);
     free(n->node_port_first);
+    free(n->pair_link);
     free(n->switch_of_node);
     free(n->dist);
     free(n->out_first);
@@ -292,6 +333,42 @@ static int torus_route(const net *n, int pa, int pb, int *hops, int count)
     return count;
 }
 
+/* The directed global bundle from group x to group y. */
+static int global_link(const net *n, int x, int y)
+{
+    int lo = x < y ? x : y, hi = x < y ? y : x;
+    return n->pair_link[(size_t)lo * n->all_groups + hi] + (x < y ? 0 : 1);
+}
+
+/* Between groups ga and gb of GPUs a and b: the direct bundle (minimal), two bundles through an
+ * intermediate group hashed from the pair (Valiant, Valiant 1982; Kim et al., ISCA 2008, for the
+ * dragonfly), or, adaptively, the direct one unless it holds more than twice the flows of the
+ * busier bundle of the Valiant path (UGAL's comparison of queue x hops, Kim et al. section 4.2,
+ * with the flows a link carries as its queue). */
+static int dragonfly_route(const net *n, int a, int b, int ga, int gb, int *hops, int count)
+{
+    int direct = global_link(n, ga, gb);
+    if (n->routing == PLAT_ROUTING_MINIMAL || n->all_groups < 3) {
+        hops[count++] = direct;
+        return count;
+    }
+    int k = (int)(mix((uint64_t)(uint32_t)a << 32 | (uint32_t)b) % (uint32_t)(n->all_groups - 2));
+    if (k >= (ga < gb ? ga : gb)) k++;
+    if (k >= (ga < gb ? gb : ga)) k++;                  /* any group but the two ends */
+    int first = global_link(n, ga, k), second = global_link(n, k, gb);
+    if (n->routing == PLAT_ROUTING_ADAPTIVE) {
+        int q_min = n->links[direct].nflows + 1;
+        int q_val = (n->links[first].nflows > n->links[second].nflows ? n->links[first].nflows : n->links[second].nflows) + 1;
+        if (q_min <= 2 * q_val) {
+            hops[count++] = direct;
+            return count;
+        }
+    }
+    hops[count++] = first;
+    hops[count++] = second;
+    return count;
+}
+
 int net_route(const net *n, int a, int b, int *hops, double *latency_s)
 {
     int count = 0;
@@ -312,20 +389,29 @@ int net_route(const net *n, int a, int b, int *hops, double *latency_s)
             if (n->leaves > 1) {
                 long pa = n->node_port_first[va], pb = n->node_port_first[vb];   /* NICs of the nodes before */
                 int la = (int)((pa + ka) / n->leaf_down_ports), lb = (int)((pb + kb) / n->leaf_down_ports);
-                if (la != lb) {
+                if (la != lb && !n->leaf_uplinks) {
                     hops[count++] = n->fabric_base + 2 * la;
                     hops[count++] = n->fabric_base + 2 * lb + 1;
+                } else if (la != lb) {
+                    int U = n->leaf_uplinks, j = (int)(mix((uint64_t)(uint32_t)a << 32 | (uint32_t)b) % (uint32_t)U);
+                    if (n->routing == PLAT_ROUTING_ADAPTIVE) {
+                        /* the least loaded spine, up and down, from the hashed one on (ties keep the hash) */
+                        int best = j, load = INT_MAX;
+                        for (int i = 0; i < U; i++) {
+                            int c = (j + i) % U;
+                            int q = n->links[n->fabric_base + 2 * (la * U + c)].nflows + n->links[n->fabric_base + 2 * (lb * U + c) + 1].nflows;
+                            if (q < load) load = q, best = c;
+                        }
+                        j = best;
+                    }
+                    hops[count++] = n->fabric_base + 2 * (la * U + j);
+                    hops[count++] = n->fabric_base + 2 * (lb * U + j) + 1;
                 }
             }
             break;
         case PLAT_TOPO_DRAGONFLY: {
             int ga = va / n->group_nodes, gb = vb / n->group_nodes;
-            if (ga != gb) {
-                int lo = ga < gb ? ga : gb, hi = ga < gb ? gb : ga;
-                /* pairs were added for lo < hi in order: index of (lo, hi), the rows before summed */
-                long index = (long)lo * (n->groups - 1) - (long)lo * (lo - 1) / 2 + (hi - lo - 1);
-                hops[count++] = n->fabric_base + (int)(2 * index) + (ga < gb ? 0 : 1);
-            }
+            if (ga != gb) count = dragonfly_route(n, a, b, ga, gb, hops, count);
             break;
         }
         case PLAT_TOPO_TORUS: {
@@ -378,7 +464,10 @@ void net_link_label(const net *n, int id, char *buf, size_t size)
     switch (l->kind) {
     case NET_LINK_SCALEUP: snprintf(buf, size, "node %d gpu %d scale-up %s", l->node, l->index, dir); break;
     case NET_LINK_NIC: snprintf(buf, size, "node %d nic %d %s", l->node, l->index, dir); break;
-    case NET_LINK_FABRIC: snprintf(buf, size, "fabric %d %s", l->index, dir); break;
+    case NET_LINK_FABRIC:
+        if (l->node >= 0) snprintf(buf, size, "leaf %d spine %d %s", l->index, l->node, dir);   /* a fat tree's uplink */
+        else snprintf(buf, size, "fabric %d %s", l->index, dir);
+        break;
     case NET_LINK_GLOBAL: snprintf(buf, size, "groups %d-%d %s", l->node, l->index, l->up ? "->" : "<-"); break;
     case NET_LINK_TORUS: snprintf(buf, size, "torus point %d dim %d %s", l->node, l->index, l->up ? "+" : "-"); break;
     default: snprintf(buf, size, "link %d", id); break;

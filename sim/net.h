@@ -5,9 +5,11 @@
  *   - scale-up: each GPU has an up and a down link to its node's scale-up switch (NVSwitch-like),
  *     at half the bidirectional figure each way;
  *   - NICs: each node has its NICs (rails); GPU l of a node uses NIC l * nics / gpus_per_node;
- *   - the fabric, by topology: switch (no fabric link), fat tree (one uplink bundle per leaf to a
- *     non-blocking core, carrying the oversubscription), dragonfly (one global bundle per ordered
- *     pair of groups), torus (router-to-router links, dimension-order routing), explicit (the
+ *   - the fabric, by topology: switch (no fabric link), fat tree (the uplinks of each leaf to a
+ *     non-blocking core, carrying the oversubscription: one bundle under ideal spraying, else one
+ *     link per uplink, picked by a hash of the flow (ECMP) or as the least loaded (adaptive)), dragonfly (one global bundle per ordered
+ *     pair of groups, from each group of the job to every group of the machine, routed minimally,
+ *     through a Valiant intermediate group, or adaptively, as the network's routing says), torus (router-to-router links, dimension-order routing), explicit (the
  *     file's links; among equal shortest paths a flow takes the one a hash of its source and
  *     destination picks, as ECMP does, so the same pair always takes the same path).
  * Scale-out capacities are multiplied by the network's efficiency (1 unless the file says).
@@ -83,7 +85,12 @@ typedef struct net {
     int fabric_base;
     int leaf_down_ports;        /* fat tree: node ports per leaf */
     int leaves;
+    int leaf_uplinks;           /* fat tree: 0, its uplinks one bundle per leaf (spray); else the uplinks
+                                 * per leaf, each its own link to its spine (ECMP, adaptive) */
     int groups, group_nodes;    /* dragonfly (groups used) */
+    int all_groups;             /* dragonfly: groups of the whole machine, each a possible Valiant detour */
+    int *pair_link;             /* dragonfly: [lo * all_groups + hi] = first link of the bundle pair, -1 if none */
+    int routing;                /* plat_routing of a dragonfly */
     int torus_points, torus_nodes_per_point;
     int *switch_of_node;        /* explicit: the switch each node hangs from */
     int *dist;                  /* explicit: [dst * nswitches + at] = switches from `at` to `dst` */
@@ -121,6 +128,11 @@ typedef void (*net_link_cb)(void *ctx, int link, double t_s, double used_Bps);
  * done (no such partition, more GPUs than it has, a partition without accelerators). The platform
  * must outlive the network. */
 net *net_create(const plat_platform *p, int partition, int gpus, char *err, size_t err_size);
+/* The same with another routing than the file's (a plat_routing that the topology has; -1: the
+ * file's): to compare policies on one machine. */
+net *net_create_routed(const plat_platform *p, int partition, int gpus, int routing, char *err, size_t err_size);
+/* The plat_routing of `name` for the network's topology, or -1 with what it could be in err. */
+int net_routing_parse(const plat_network *nw, const char *name, char *err, size_t err_size);
 void net_destroy(net *n);                                           /* NULL is fine */
 
 int net_route(const net *n, int src_gpu, int dst_gpu, int *hops, double *latency_s); /* hop count (0: same GPU) */

@@ -111,6 +111,7 @@ typedef struct plat_network {
     int group_nodes;            /* nodes per group */
     int group_switches;         /* routers per group; 0 = unknown */
     int global_links;           /* global links leaving each group */
+    int routing;                /* plat_routing (dragonfly: adaptive by default; fat tree: spray) */
     /* torus */
     int ndims, dims[4];
     /* explicit */
@@ -215,6 +216,18 @@ int plat_find_accel(const plat_platform *p, const char *id);
 const char *plat_prec_name(plat_prec prec);                       /* "bf16" */
 int plat_prec_from_name(const char *name);                        /* plat_prec, or -1 */
 const char *plat_topology_name(plat_topology t);                  /* "fat-tree" */
+/* Routing of a network's switch-to-switch traffic. Dragonfly: minimal (the direct global bundle of
+ * the two groups), Valiant (through an intermediate group hashed from the pair of GPUs: two global
+ * hops, load spread over the machine) or adaptive (UGAL-style, per flow at its start: minimal
+ * unless the direct bundle holds more than twice the flows of the Valiant path's busier bundle).
+ * Fat tree: spray (a leaf's uplinks as one bundle: ideal packet spraying), ECMP (a hash of the pair
+ * of GPUs picks one uplink and its spine for the whole flow) or adaptive (the least loaded uplink at
+ * the flow's start). */
+typedef enum {
+    PLAT_ROUTING_ADAPTIVE, PLAT_ROUTING_MINIMAL, PLAT_ROUTING_VALIANT, PLAT_ROUTING_SPRAY, PLAT_ROUTING_ECMP,
+    PLAT_ROUTING_COUNT
+} plat_routing;
+const char *plat_routing_name(plat_routing r);                    /* "adaptive" */
 void plat_partition_totals(const plat_platform *p, int partition, plat_totals *t); /* one partition */
 void plat_machine_totals(const plat_platform *p, plat_totals *t); /* every partition, networks counted once */
 double plat_node_power_w(const plat_platform *p, int node_type);  /* one node at full load, W */

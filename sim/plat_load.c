@@ -571,6 +571,7 @@ static int read_network(loader *L, const xmlNode *n)
         INT("group_nodes", 0, plat_network, group_nodes, 1, 100000),
         INT("group_switches", 0, plat_network, group_switches, 1, 100000),
         INT("global_links", 0, plat_network, global_links, 1, 1000000),
+        OTHER("routing", 0),
         OTHER("dims", 0),
     };
     if (read_attrs(L, n, spec, (int)(sizeof spec / sizeof *spec), net)) return -1;
@@ -586,10 +587,10 @@ static int read_network(loader *L, const xmlNode *n)
     net->topology = (plat_topology)t;
 
     /* Each topology takes its own attributes and no other's. */
-    static const char *const owned[PLAT_TOPO_COUNT][4] = {
+    static const char *const owned[PLAT_TOPO_COUNT][5] = {
         [PLAT_TOPO_SWITCH] = { NULL },
-        [PLAT_TOPO_FAT_TREE] = { "levels", "radix", "oversubscription", NULL },
-        [PLAT_TOPO_DRAGONFLY] = { "group_nodes", "group_switches", "global_links", NULL },
+        [PLAT_TOPO_FAT_TREE] = { "levels", "radix", "oversubscription", "routing" },
+        [PLAT_TOPO_DRAGONFLY] = { "group_nodes", "group_switches", "global_links", "routing" },
         [PLAT_TOPO_TORUS] = { "dims", NULL },
         [PLAT_TOPO_EXPLICIT] = { NULL },
     };
@@ -612,6 +613,25 @@ static int read_network(loader *L, const xmlNode *n)
         if (!xmlHasProp(n, (const xmlChar *)required[t][k]))
             return fail(L, n, _("a %s network needs the attribute '%s'"), plat_topology_name(net->topology), required[t][k]);
     if (net->topology == PLAT_TOPO_FAT_TREE && !net->oversubscription) net->oversubscription = 1;
+    if (net->topology == PLAT_TOPO_FAT_TREE) net->routing = PLAT_ROUTING_SPRAY;
+    if (xmlHasProp(n, (const xmlChar *)"routing")) {
+        /* each topology its own policies */
+        int fat = net->topology == PLAT_TOPO_FAT_TREE;
+        static const int df[] = { PLAT_ROUTING_ADAPTIVE, PLAT_ROUTING_MINIMAL, PLAT_ROUTING_VALIANT, -1 };
+        static const int ft[] = { PLAT_ROUTING_SPRAY, PLAT_ROUTING_ECMP, PLAT_ROUTING_ADAPTIVE, -1 };
+        char *r = prop(n, "routing");
+        int found = -1;
+        for (const int *k = fat ? ft : df; *k >= 0; k++)
+            if (!strcmp(r, plat_routing_name((plat_routing)*k))) found = *k;
+        if (found < 0) {
+            fail(L, n, fat ? _("unknown routing '%s' for a fat tree (spray, ecmp or adaptive)")
+                           : _("unknown routing '%s' for a dragonfly (adaptive, minimal or valiant)"), shown(L, r));
+            free(r);
+            return -1;
+        }
+        free(r);
+        net->routing = found;
+    }
     if (net->topology == PLAT_TOPO_TORUS && parse_dims(L, n, net)) return -1;
     if (!net->eff_bandwidth) net->eff_bandwidth = 1;
 

@@ -40,6 +40,12 @@ const char *plat_topology_name(plat_topology t)
     return t >= 0 && t < PLAT_TOPO_COUNT ? topo_names[t] : "?";
 }
 
+const char *plat_routing_name(plat_routing r)
+{
+    static const char *const names[PLAT_ROUTING_COUNT] = { "adaptive", "minimal", "valiant", "spray", "ecmp" };
+    return r >= 0 && r < PLAT_ROUTING_COUNT ? names[r] : "?";
+}
+
 int plat_find_partition(const plat_platform *p, const char *id)
 {
     for (int i = 0; p && id && i < p->npartitions; i++)

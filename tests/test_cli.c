@@ -368,6 +368,9 @@ static void test_simulate_bad_input(void **state)
         { "--op", "allreduce", "--bytes", "1GiB", "--partition", "nope", NULL },
         { "--op", "allreduce", "--bytes", "1GiB", "--platform", "tests/fixtures/platforms/bad/zero-nodes.xml", NULL },
         { "--op", "allreduce", "--bytes", "1GiB", "--frobnicate", NULL },
+        { "--op", "allreduce", "--bytes", "1GiB", "--routing", "ecmp", NULL },                   /* explicit: no choice */
+        { "--op", "allreduce", "--bytes", "1GiB", "--platform", "frontier", "--routing", "spray", NULL }, /* not a dragonfly's */
+        { "--op", "allreduce", "--bytes", "1GiB", "--routing", NULL },
         { "--op", "allreduce", "--bytes", "1GiB", "--trace", "/nonexistent-dir/t.json", NULL },
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -379,6 +382,20 @@ static void test_simulate_bad_input(void **state)
     run_result *r = run("en", "simulate", "step", NULL);
     assert_int_equal(r->status, 2);
     assert_non_null(strstr(r->err, "--model"));
+    /* --routing replaces the network's: minimal routing shares the direct links of two dragonfly groups */
+    run_result *mn = run("en", "simulate", "collective", "--platform", "frontier", "--op", "allreduce", "--algo", "rhd", "--bytes",
+                         "1GiB", "--gpus", "2048", "--routing", "minimal", "--json", NULL);
+    assert_int_equal(mn->status, 0);
+    cJSON *jm = parse_json(mn->out);
+    double t_min = num(jm, "time_s");
+    cJSON_Delete(jm);
+    run_result *ad = run("en", "simulate", "collective", "--platform", "frontier", "--op", "allreduce", "--algo", "rhd", "--bytes",
+                         "1GiB", "--gpus", "2048", "--json", NULL);
+    cJSON *ja = parse_json(ad->out);
+    assert_true(num(ja, "time_s") < 0.9 * t_min);                 /* adaptive, the preset's, goes around */
+    cJSON_Delete(ja);
+    run_result *sh = run("en", "platform", "show", "frontier", NULL);
+    assert_non_null(strstr(sh->out, "(dragonfly, adaptive routing, HPE Slingshot 11)"));
     r = run("en", "simulate", "collective", "--op", "allreduce", "--bytes", "1GiB", "--gpus", "4096", NULL);
     assert_non_null(strstr(r->err, "128"));                           /* says how many there are */
 }

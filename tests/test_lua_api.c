@@ -915,6 +915,14 @@ static void test_collective_matches_the_c_api(void **state)
     check_collective(L, "classroom", COLL_P2P, -1, 2, 1e3);
     /* op defaults to allreduce */
     assert_true(boolean(L, "usine0.collective{platform = 'classroom', gpus = 8, bytes = 1e6}.op == 'allreduce'"));
+    /* routing = POLICY replaces the network's for one run; a policy the topology has not is refused */
+    run(L, "m = usine0.collective{platform = 'el-capitan', algo = 'rhd', gpus = 1024, bytes = 1e9, routing = 'minimal'}");
+    run(L, "a = usine0.collective{platform = 'el-capitan', algo = 'rhd', gpus = 1024, bytes = 1e9}");
+    assert_true(num(L, "a.simulated_s") < 0.9 * num(L, "m.simulated_s"));
+    assert_true(boolean(L, "usine0.platform('frontier'):partition('mi250x').network.routing == 'adaptive'"));
+    fails(L, "usine0.collective{platform = 'frontier', gpus = 16, bytes = 1e6, routing = 'spray'}", "field 'routing'", "dragonfly",
+          NULL);
+    fails(L, "usine0.schedule{platform = 'classroom', gpus = 2, steps = {}, routing = 'ecmp'}", "field 'routing'", NULL);
     run(L, "function C(extra) local o = {platform = 'classroom', gpus = 16, bytes = 1e6} "
            "for k, v in pairs(extra) do o[k] = v end return usine0.collective(o) end");
     fails(L, "C{op = 'allreduc'}", "field 'op'", "alltoall", NULL);

@@ -176,6 +176,109 @@ static void record_rate(void *ctx, int flow, double done_s, uint32_t version)
     rates[flow] = n->flows[flow].rate_Bps;
 }
 
+/* Dragonfly routing: four flows from group 0 to group 1 of a machine of 8 groups, each pair of
+ * groups joined by one link's worth. Minimal routing puts them all on the direct bundle; Valiant
+ * sends each through a hashed third group (two global hops); adaptive keeps the direct path until it
+ * holds more than twice the flows of the detour's busier bundle. */
+static double dragonfly_total(const char *routing, int *nhops)
+{
+    char err[256], xml[256];
+    snprintf(xml, sizeof xml, "<network id='net' topology='dragonfly' group_nodes='4' global_links='7' hop_latency_us='1' "
+                              "routing='%s'/>", routing);
+    plat_platform *p = factory(32, 1, 1, xml);
+    net *n = net_create(p, 0, 8, err, sizeof err);
+    assert_non_null(n);
+    assert_int_equal(n->groups, 2);
+    assert_int_equal(n->all_groups, 8);
+    int f[4];
+    for (int i = 0; i < 4; i++) f[i] = net_flow_start(n, i, 4 + i, 1e9, 0, 0);
+    net_update(n, 0, record_rate, NULL, n);
+    double total = 0;
+    for (int i = 0; i < 4; i++) total += rates[f[i]], nhops[i] = n->flows[f[i]].nhops;
+    for (int l = 0; l < n->nlinks; l++)
+        if (n->links[l].kind == NET_LINK_GLOBAL) assert_rel(n->links[l].cap_Bps, NIC_Bps, 1e-12, "7 links over 7 groups");
+    net_destroy(n);
+    plat_free(p);
+    return total;
+}
+
+static void test_dragonfly_routing(void **state)
+{
+    (void)state;
+    int hops[4];
+    double minimal = dragonfly_total("minimal", hops);
+    assert_rel(minimal, NIC_Bps, 1e-12, "four flows share the direct bundle");
+    for (int i = 0; i < 4; i++) assert_int_equal(hops[i], 3);          /* NIC, global, NIC */
+    double valiant = dragonfly_total("valiant", hops);
+    for (int i = 0; i < 4; i++) assert_int_equal(hops[i], 4);          /* NIC, global, global, NIC */
+    assert_true(valiant > 1.5 * minimal);
+    double adaptive = dragonfly_total("adaptive", hops);
+    assert_int_equal(hops[0], 3);                                     /* idle: direct */
+    assert_int_equal(hops[1], 3);                                     /* 2 flows <= 2 x 1 */
+    assert_int_equal(hops[2], 4);                                     /* 3 flows > 2 x 1: around */
+    assert_true(adaptive > 1.5 * minimal);
+    /* an unknown policy is refused, with its line */
+    plat_error perr;
+    const char *bad = "<platform version='1' id='t' name='t'><accelerator id='g' memory_gb='80' memory_tbs='2' "
+                      "link_bidir_gbs='400' tdp_w='400'><peak precision='bf16' tflops='300'/></accelerator>"
+                      "<node id='n' accelerator='g' accelerators='1'><cpu count='1' cores='8' tdp_w='100'/>"
+                      "<scaleup kind='nvlink' latency_us='1'/><nic count='1' gbit_s='100'/></node>"
+                      "<network id='net' topology='dragonfly' group_nodes='4' global_links='7' hop_latency_us='1' routing='zigzag'/>"
+                      "<partition id='p' node='n' nodes='32' network='net'/><facility pue='1' carbon_g_per_kwh='0'/></platform>";
+    assert_null(plat_load_memory(bad, strlen(bad), "t.xml", &perr));
+    assert_non_null(strstr(perr.msg, "routing"));
+}
+
+/* Fat-tree routing: the flows of leaf 0 to leaf 1 (two uplinks each, to two spines). Spraying
+ * treats the uplinks as one bundle; adaptive routing puts the second flow on the other spine, so
+ * both get their NIC; ECMP hashes each pair to one spine, the same every time, and two flows that
+ * hash alike share it. */
+static double fat_tree_total(const char *routing, int *nhops, int *same_path)
+{
+    char err[256], xml[256];
+    snprintf(xml, sizeof xml, "<network id='net' topology='fat-tree' levels='2' radix='4' hop_latency_us='1' routing='%s'/>",
+             routing);
+    plat_platform *p = factory(8, 1, 1, xml);
+    net *n = net_create(p, 0, 8, err, sizeof err);
+    assert_non_null(n);
+    assert_int_equal(n->leaves, 4);
+    int f[2] = { net_flow_start(n, 0, 2, 1e9, 0, 0), net_flow_start(n, 1, 3, 1e9, 0, 0) };
+    net_update(n, 0, record_rate, NULL, n);
+    int hops[NET_MAX_HOPS];
+    *same_path = net_route(n, 0, 2, hops, NULL) == n->flows[f[0]].nhops && !memcmp(hops, n->flows[f[0]].hops, sizeof(int) * 4);
+    double total = rates[f[0]] + rates[f[1]];
+    for (int i = 0; i < 2; i++) nhops[i] = n->flows[f[i]].nhops;
+    net_destroy(n);
+    plat_free(p);
+    return total;
+}
+
+static void test_fat_tree_routing(void **state)
+{
+    (void)state;
+    int hops[2], same;
+    double spray = fat_tree_total("spray", hops, &same);
+    assert_rel(spray, 2 * NIC_Bps, 1e-12, "the bundle carries both");
+    assert_int_equal(hops[0], 4);                                     /* NIC, uplinks, downlinks, NIC */
+    double adaptive = fat_tree_total("adaptive", hops, &same);
+    assert_rel(adaptive, 2 * NIC_Bps, 1e-12, "one spine each");
+    double ecmp = fat_tree_total("ecmp", hops, &same);
+    assert_true(same);                                                /* a pair's path does not change */
+    assert_true(ecmp <= spray * (1 + 1e-12) && ecmp >= spray / 2 * (1 - 1e-12));
+    /* a fat tree's policies are its own */
+    plat_platform *p = NULL;
+    plat_error perr;
+    const char *bad = "<platform version='1' id='t' name='t'><accelerator id='g' memory_gb='80' memory_tbs='2' "
+                      "link_bidir_gbs='400' tdp_w='400'><peak precision='bf16' tflops='300'/></accelerator>"
+                      "<node id='n' accelerator='g' accelerators='1'><cpu count='1' cores='8' tdp_w='100'/>"
+                      "<scaleup kind='nvlink' latency_us='1'/><nic count='1' gbit_s='100'/></node>"
+                      "<network id='net' topology='fat-tree' levels='2' hop_latency_us='1' routing='valiant'/>"
+                      "<partition id='p' node='n' nodes='8' network='net'/><facility pue='1' carbon_g_per_kwh='0'/></platform>";
+    p = plat_load_memory(bad, strlen(bad), "t.xml", &perr);
+    assert_null(p);
+    assert_non_null(strstr(perr.msg, "routing"));
+}
+
 static void test_max_min_by_hand(void **state)
 {
     (void)state;
@@ -506,6 +609,8 @@ int main(void)
         cmocka_unit_test(test_event_queue_orders_by_time_then_push_order),
         cmocka_unit_test(test_routes),
         cmocka_unit_test(test_explicit_routes_spread_over_equal_paths),
+        cmocka_unit_test(test_dragonfly_routing),
+        cmocka_unit_test(test_fat_tree_routing),
         cmocka_unit_test(test_max_min_by_hand),
         cmocka_unit_test(test_no_contention_matches_closed_forms),
         cmocka_unit_test(test_tree_against_its_closed_form),

@@ -105,7 +105,7 @@ local function cross_cases()
   for _, c in ipairs({ { frontier, "mi250x" }, { elcap, "mi300a" }, { jupiter, "booster" } }) do
     local part = c[1]:partition(c[2])
     local half = part.network.group_nodes * part.gpus_per_node      -- one whole group on each side
-    list[#list + 1] = { p = c[1], id = c[2], gpus = 2 * half, flows = half, per_link = half,
+    list[#list + 1] = { p = c[1], id = c[2], gpus = 2 * half, flows = half, per_link = half, routing = "minimal",
                         flow = nic_Bps(part), link = pair_Bps(c[1], c[2]),
                         fr = "entre deux groupes dragonfly", en = "between two dragonfly groups" }
   end
@@ -125,7 +125,7 @@ local slowdown_cases = {
   { p = jz, id = "h100", gpus = 256, algo = "ring", bytes = 1e9 },
   { p = jz, id = "a100", gpus = 128, algo = "rhd", bytes = 1e9 },
   { p = frontier, id = "mi250x", gpus = 1024, algo = "rhd", bytes = 1e9 },
-  { p = elcap, id = "mi300a", gpus = 1024, algo = "hier", bytes = 1e9 },
+  { p = elcap, id = "mi300a", gpus = 1024, algo = "rhd", bytes = 1e9 },
   { p = classroom, id = "gpu", gpus = 128, algo = "rhd", bytes = 5e8 },
   { p = jupiter, id = "booster", gpus = 2048, algo = "rhd", bytes = 2e9 },
 }
@@ -226,9 +226,12 @@ alpha-bêta (`closed_form_s`, sans contention), avec l'α et le B qu'elle a pris
 `bw_inter_Bps`). Leur rapport est le **ralentissement dû à la contention**. Vous en verrez trois
 causes : deux GPU A100 de Jean Zay par NIC (8 GPU, 4 NIC), les quelques liens directs entre deux
 groupes dragonfly, et les collisions ECMP de la salle de classe (le hachage qui choisit l'épine peut
-en charger une plus que l'autre). Le simulateur ne route un dragonfly que par les liens **directs**
-entre deux groupes ; le vrai Slingshot passe aussi par d'autres groupes (routage adaptatif), et
-souffre donc moins.
+en charger une plus que l'autre). Un dragonfly route de façon **adaptative** (Slingshot, comme le
+disent les préréglages) : tant que les liens directs entre deux groupes ne sont pas encombrés, un
+flux les prend ; sinon il passe par un troisième groupe, en deux sauts globaux. Les flux qui
+traversent les liens directs vérifiés plus bas le font en routage **minimal** (`routing =
+"minimal"`, que `usine.collective` et `usine.schedule` acceptent aussi : `"valiant"`, `"adaptive"`),
+pour voir ces seuls liens ; `usine simulate collective --routing` fait de même.
 
 ## À faire
 
@@ -337,8 +340,11 @@ formula (`closed_form_s`, no contention), with the α and B it used (`alpha_inte
 `bw_inter_Bps`). Their ratio is the **slowdown due to contention**. You will see three causes:
 two Jean Zay A100 GPUs per NIC (8 GPUs, 4 NICs), the few direct links between two dragonfly
 groups, and ECMP collisions in the classroom (the hash that picks the spine may load one more than
-the other). The simulator routes a dragonfly over the **direct** links between two groups only; the
-real Slingshot also goes through other groups (adaptive routing), and so suffers less.
+the other). A dragonfly routes **adaptively** (Slingshot, as the presets say): while the direct links
+between two groups are not congested a flow takes them; otherwise it goes through a third group, in
+two global hops. The flows across the direct links checked below are routed **minimally** (`routing =
+"minimal"`, which `usine.collective` and `usine.schedule` also take: `"valiant"`, `"adaptive"`), to see
+those links alone; `usine simulate collective --routing` does the same.
 
 ## Your task
 
@@ -492,7 +498,7 @@ end
         for _, c in ipairs(cross_cases()) do
           local msgs = {}
           for g = 0, c.flows - 1 do msgs[#msgs + 1] = { from = g, to = g + c.flows, bytes = bytes } end
-          local sim = usine.schedule { platform = c.p, partition = c.id, gpus = c.gpus, steps = { msgs } }.time_s
+          local sim = usine.schedule { platform = c.p, partition = c.id, gpus = c.gpus, steps = { msgs }, routing = c.routing }.time_s
           local got = s.shared_s(c.per_link, bytes, 0, c.flow, c.link)
           if not usine.near(got, sim, 0.01) then
             return false, {

@@ -78,7 +78,10 @@ static void show_text(const plat_platform *p, const char *path, int only_partiti
         printf(_("\nPartition %s%s%s%s: %s nodes '%s'"), pt->id, pt->name ? " (" : "", pt->name ? pt->name : "",
                pt->name ? ")" : "", app_num(count, sizeof count, pt->nodes, 0), nd->id);
         if (nd->accel >= 0) printf(_(" with %d x %s"), nd->accels_per_node, p->accels[nd->accel].id);
-        printf(_(", network '%s' (%s%s%s)\n"), net->id, plat_topology_name(net->topology),
+        char routing[64] = "";
+        if (net->topology == PLAT_TOPO_DRAGONFLY || net->topology == PLAT_TOPO_FAT_TREE)
+            snprintf(routing, sizeof routing, _(", %s routing"), plat_routing_name((plat_routing)net->routing));
+        printf(_(", network '%s' (%s%s%s%s)\n"), net->id, plat_topology_name(net->topology), routing,
                net->technology ? ", " : "", net->technology ? net->technology : "");
         plat_partition_totals(p, i, &t);
         print_totals(p, &t, "  ");
@@ -168,6 +171,8 @@ static void show_json(const plat_platform *p, const char *path, int only_partiti
         cJSON_AddStringToObject(j, "node_type", nd->id);
         cJSON_AddStringToObject(j, "network", net->id);
         cJSON_AddStringToObject(j, "topology", plat_topology_name(net->topology));
+        if (net->topology == PLAT_TOPO_DRAGONFLY || net->topology == PLAT_TOPO_FAT_TREE)
+            cJSON_AddStringToObject(j, "routing", plat_routing_name((plat_routing)net->routing));
         cJSON_AddItemToArray(parts, j);
     }
     cJSON *st = cJSON_AddArrayToObject(o, "storage");

@@ -15,8 +15,10 @@ static void simulate_usage(FILE *out)
 {
     fprintf(out, _("Usage:\n"
                    "  usine simulate collective [--platform FILE|NAME] [--partition ID] --op OP [--algo ALGO]\n"
-                   "                            --bytes N [--gpus N] [--nodes N] [--trace FILE.json] [--json]\n"
+                   "                            --bytes N [--gpus N] [--nodes N] [--routing POLICY] [--trace FILE.json] [--json]\n"
                    "OP: allreduce, reducescatter, allgather, alltoall, broadcast, p2p.\n"
+                   "POLICY replaces the network's routing: dragonfly adaptive, minimal or valiant; fat tree spray, ecmp\n"
+                   "or adaptive ('usine platform show' says each network's).\n"
                    "ALGO: ring, tree, rhd, hier (allreduce); ring, rhd (reducescatter, allgather); ring (broadcast);\n"
                    "      direct (alltoall, p2p). Default: ring, or direct.\n"
                    "N bytes: 1048576, 1e9, 256KiB, 64MiB, 1GiB, 1GB... (S, the buffer; for allgather the gathered one).\n"
@@ -67,14 +69,15 @@ static long gpus_that_fit(coll_op op, coll_algo algo, long gpus, double bytes, c
 static int simulate_collective(int argc, char **argv)
 {
     const char *platform = "classroom", *partition = NULL, *op_name = NULL, *algo_name = NULL, *trace = NULL;
-    const char *bytes_arg = NULL;
+    const char *bytes_arg = NULL, *routing_arg = NULL;
     long gpus = 0, nodes = 0;
     int json = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char **slot = !strcmp(a, "--platform") ? &platform : !strcmp(a, "--partition") ? &partition
                           : !strcmp(a, "--op") ? &op_name : !strcmp(a, "--algo") ? &algo_name
-                          : !strcmp(a, "--trace") ? &trace : !strcmp(a, "--bytes") ? &bytes_arg : NULL;
+                          : !strcmp(a, "--trace") ? &trace : !strcmp(a, "--bytes") ? &bytes_arg
+                          : !strcmp(a, "--routing") ? &routing_arg : NULL;
         if (slot || !strcmp(a, "--gpus") || !strcmp(a, "--nodes")) {
             if (i + 1 >= argc) {
                 cli_error(_("%s needs a value; see 'usine simulate --help'"), a);
@@ -126,8 +129,14 @@ static int simulate_collective(int argc, char **argv)
         return CLI_BAD_INPUT;
     }
     const plat_partition *pt = &p->partitions[part];
+    int routing = routing_arg ? net_routing_parse(&p->networks[pt->network], routing_arg, err, sizeof err) : -1;
+    if (routing_arg && routing < 0) {
+        cli_error("--routing: %s", err);
+        plat_free(p);
+        return CLI_BAD_INPUT;
+    }
     if (!gpus) gpus = (long)pt->nodes * p->node_types[pt->node].accels_per_node;
-    net *n = net_create(p, part, (int)gpus, err, sizeof err);
+    net *n = net_create_routed(p, part, (int)gpus, routing, err, sizeof err);
     if (!n) {
         cli_error("%s", err);
         plat_free(p);

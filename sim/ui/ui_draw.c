@@ -460,6 +460,24 @@ static void draw_legend(const ui_app *a)
     ui_text_draw(a->tx, UI_F_SMALL, "100 %", x + 88, y, ui_fg, UI_LEFT);
 }
 
+/* How a network routes the traffic of its switch-to-switch links, for the hover panel. */
+static const char *routing_text(const plat_network *nw)
+{
+    switch (nw->topology) {
+    case PLAT_TOPO_FAT_TREE:
+        return nw->routing == PLAT_ROUTING_ECMP       ? _("routing: ECMP (a hash of each flow picks one uplink)")
+               : nw->routing == PLAT_ROUTING_ADAPTIVE ? _("routing: adaptive (each flow takes the least loaded uplink)")
+                                                      : _("routing: spread over all the uplinks (ideal spraying)");
+    case PLAT_TOPO_DRAGONFLY:
+        return nw->routing == PLAT_ROUTING_MINIMAL ? _("routing: minimal (the direct global link of the two groups)")
+               : nw->routing == PLAT_ROUTING_VALIANT ? _("routing: Valiant (through another group, hashed)")
+                                                      : _("routing: adaptive (direct, or through another group when congested)");
+    case PLAT_TOPO_TORUS: return _("routing: dimension order");
+    case PLAT_TOPO_EXPLICIT: return _("routing: ECMP (a hash of each flow picks one of the shortest paths)");
+    default: return _("routing: one switch");
+    }
+}
+
 /* What is under the mouse, in a box near it; with nothing under it, what was clicked, in a box
  * at the top right of the factory, following the animation. */
 static void draw_hover(const ui_app *a)
@@ -513,6 +531,7 @@ static void draw_hover(const ui_app *a)
         for (int i = 0; i < c->nlinks; i++)
             if (c->links[i] < s->nw->nlinks) cap += s->link_cap_Bps[c->links[i]];
         snprintf(lines[n++], sizeof lines[0], "%s", c->kind ? _("switch-to-switch links") : _("rack to its switch (the nodes' NICs)"));
+        if (c->kind) snprintf(lines[n++], sizeof lines[0], "%s", routing_text(&s->plat->networks[s->plat->partitions[s->part].network]));
         if (c->nlinks) {
             snprintf(lines[n++], sizeof lines[0], _("load %s %% (simulation)"), app_num(b1, sizeof b1, 100 * fmin(u, 9.99), 0));
             snprintf(lines[n++], sizeof lines[0], _("up %s GB/s, down %s GB/s"), app_num(b1, sizeof b1, up / 1e9, 1), app_num(b2, sizeof b2, down / 1e9, 1));

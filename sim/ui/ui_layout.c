@@ -168,7 +168,9 @@ ui_layout *ui_layout_build(const plat_platform *p, int part, const net *nw, doub
             for (int i = 0; i < nleaf; i++) {
                 ui_rect s = l->sw[leaf0 + i].r;
                 ui_cable *c = add_cable(l, &cap_c, cx(s), s.y, cx(s), y_core + sh, 1);
-                if (nw && i < nw->leaves) cable_add_pair(c, nw->fabric_base + 2 * i);
+                if (nw && i < nw->leaves && !nw->leaf_uplinks) cable_add_pair(c, nw->fabric_base + 2 * i);
+                for (int j = 0; nw && i < nw->leaves && j < nw->leaf_uplinks; j++)
+                    cable_add_pair(c, nw->fabric_base + 2 * (i * nw->leaf_uplinks + j));
             }
         break;
     }
