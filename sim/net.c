@@ -460,17 +460,17 @@ double net_route_bottleneck_Bps(const net *n, int a, int b)
 void net_link_label(const net *n, int id, char *buf, size_t size)
 {
     const net_link *l = &n->links[id];
-    const char *dir = l->up ? "up" : "down";
+    const char *dir = l->up ? _("up") : _("down");
     switch (l->kind) {
-    case NET_LINK_SCALEUP: snprintf(buf, size, "node %d gpu %d scale-up %s", l->node, l->index, dir); break;
-    case NET_LINK_NIC: snprintf(buf, size, "node %d nic %d %s", l->node, l->index, dir); break;
+    case NET_LINK_SCALEUP: snprintf(buf, size, _("node %d gpu %d scale-up %s"), l->node, l->index, dir); break;
+    case NET_LINK_NIC: snprintf(buf, size, _("node %d nic %d %s"), l->node, l->index, dir); break;
     case NET_LINK_FABRIC:
-        if (l->node >= 0) snprintf(buf, size, "leaf %d spine %d %s", l->index, l->node, dir);   /* a fat tree's uplink */
-        else snprintf(buf, size, "fabric %d %s", l->index, dir);
+        if (l->node >= 0) snprintf(buf, size, _("leaf %d spine %d %s"), l->index, l->node, dir);   /* a fat tree's uplink */
+        else snprintf(buf, size, _("fabric %d %s"), l->index, dir);
         break;
-    case NET_LINK_GLOBAL: snprintf(buf, size, "groups %d-%d %s", l->node, l->index, l->up ? "->" : "<-"); break;
-    case NET_LINK_TORUS: snprintf(buf, size, "torus point %d dim %d %s", l->node, l->index, l->up ? "+" : "-"); break;
-    default: snprintf(buf, size, "link %d", id); break;
+    case NET_LINK_GLOBAL: snprintf(buf, size, _("groups %d-%d %s"), l->node, l->index, l->up ? "->" : "<-"); break;
+    case NET_LINK_TORUS: snprintf(buf, size, _("torus point %d dim %d %s"), l->node, l->index, l->up ? "+" : "-"); break;
+    default: snprintf(buf, size, _("link %d"), id); break;
     }
 }
 

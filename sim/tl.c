@@ -13,6 +13,9 @@ tl *tl_create(int gpus, int links, int detail)
     t->gpus = gpus;
     t->links = links;
     t->detail = detail;
+    t->link_bytes = ut_calloc((size_t)(links > 0 ? links : 1), sizeof *t->link_bytes);
+    t->link_t = ut_calloc((size_t)(links > 0 ? links : 1), sizeof *t->link_t);
+    t->link_Bps = ut_calloc((size_t)(links > 0 ? links : 1), sizeof *t->link_Bps);
     if (detail) {
         t->samples = ut_calloc((size_t)links, sizeof *t->samples);
         t->nsamples = ut_calloc((size_t)links, sizeof *t->nsamples);
@@ -29,6 +32,9 @@ void tl_destroy(tl *t)
     free(t->samples);
     free(t->nsamples);
     free(t->cap_samples);
+    free(t->link_bytes);
+    free(t->link_t);
+    free(t->link_Bps);
     free(t->labels);
     free(t->phases);
     free(t->iv);
@@ -79,7 +85,11 @@ void tl_add(tl *t, int gpu, tl_kind kind, int task, int step, double t0_s, doubl
 void tl_link(tl *t, int link, double t_s, double used_Bps)
 {
     assert(!t->finished);
-    if (!t->detail || link < 0 || link >= t->links) return;
+    if (link < 0 || link >= t->links) return;
+    /* the bytes carried at the load that ends now */
+    t->link_bytes[link] += t->link_Bps[link] * (t_s - t->link_t[link]);
+    t->link_t[link] = t_s, t->link_Bps[link] = used_Bps;
+    if (!t->detail) return;
     size_t n = t->nsamples[link];
     assert(n == 0 || t->samples[link][n - 1].t_s <= t_s);    /* in time order */
     if (n && t->samples[link][n - 1].t_s == t_s) {   /* several changes at one instant: keep the last */
@@ -241,4 +251,9 @@ int tl_write_chrome_trace(const tl *t, FILE *out, int gpus_per_node,
     fprintf(out, "%s{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%d,\"args\":{\"name\":\"links\"}}\n]}\n",
             first ? "" : ",\n", links_pid);
     return ferror(out) ? -1 : 0;
+}
+
+double tl_link_bytes(const tl *t, int link)
+{
+    return link >= 0 && link < t->links ? t->link_bytes[link] : 0;
 }

@@ -43,6 +43,8 @@ typedef struct tl {
     size_t cap_labels;
     double end_s;
     int detail;                 /* record steps and link loads */
+    double *link_bytes;         /* per link: bytes carried so far (always kept, detail or not) */
+    double *link_t, *link_Bps;  /* per link: when its load last changed, and that load */
     int finished;               /* tl_finish was called: read-only from then on (asserted) */
 } tl;
 
@@ -61,6 +63,7 @@ unsigned tl_gpu_state(const tl *t, int gpu, double t_s);            /* bit (1 <<
 int tl_gpu_intervals(const tl *t, int gpu, const tl_interval **first); /* a GPU's intervals, sorted by start */
 double tl_link_load_Bps(const tl *t, int link, double t_s);         /* a link's load at t */
 double tl_gpu_busy_s(const tl *t, int gpu, tl_kind kind);           /* total time of a kind (union of intervals) */
+double tl_link_bytes(const tl *t, int link);                        /* bytes it carried (any time, detail or not) */
 
 /* Chrome's trace event format (JSON), which Perfetto and chrome://tracing open. Processes are
  * nodes, threads are GPUs; link loads are counters. link_label may be NULL. */

@@ -371,6 +371,11 @@ static void test_simulate_bad_input(void **state)
         { "--op", "allreduce", "--bytes", "1GiB", "--routing", "ecmp", NULL },                   /* explicit: no choice */
         { "--op", "allreduce", "--bytes", "1GiB", "--platform", "frontier", "--routing", "spray", NULL }, /* not a dragonfly's */
         { "--op", "allreduce", "--bytes", "1GiB", "--routing", NULL },
+        { "--op", "allreduce", "--bytes", "1GiB", "--ranks", "0-3,2", NULL },                     /* GPU 2 twice */
+        { "--op", "allreduce", "--bytes", "1GiB", "--ranks", "0-500", NULL },                     /* beyond 128 GPUs */
+        { "--op", "allreduce", "--bytes", "1GiB", "--ranks", "7-3", NULL },
+        { "--op", "allreduce", "--bytes", "1GiB", "--ranks", "0-7:0", NULL },
+        { "--op", "allreduce", "--bytes", "1GiB", "--ranks", "0-7", "--gpus", "8", NULL },
         { "--op", "allreduce", "--bytes", "1GiB", "--trace", "/nonexistent-dir/t.json", NULL },
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -394,6 +399,18 @@ static void test_simulate_bad_input(void **state)
     cJSON *ja = parse_json(ad->out);
     assert_true(num(ja, "time_s") < 0.9 * t_min);                 /* adaptive, the preset's, goes around */
     cJSON_Delete(ja);
+    /* --ranks: every other GPU of Jean Zay's A100 nodes, in that order; the busiest links say where it waits */
+    run_result *rk = run("en", "simulate", "collective", "--platform", "jean-zay", "--partition", "a100", "--op", "allreduce",
+                         "--bytes", "1GiB", "--ranks", "0-255:2", "--json", NULL);
+    assert_int_equal(rk->status, 0);
+    cJSON *jr = parse_json(rk->out);
+    assert_int_equal((int)num(jr, "gpus"), 128);
+    assert_int_equal((int)num(jr, "nodes"), 32);
+    const cJSON *bn = cJSON_GetArrayItem(cJSON_GetObjectItem(jr, "bottlenecks"), 0);
+    assert_non_null(bn);
+    assert_true(num(bn, "use") > 0.5 && num(bn, "use") <= 1 + 1e-9);
+    assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(bn, "link")), "nic"));
+    cJSON_Delete(jr);
     run_result *sh = run("en", "platform", "show", "frontier", NULL);
     assert_non_null(strstr(sh->out, "(dragonfly, adaptive routing, HPE Slingshot 11)"));
     r = run("en", "simulate", "collective", "--op", "allreduce", "--bytes", "1GiB", "--gpus", "4096", NULL);

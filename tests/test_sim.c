@@ -279,6 +279,29 @@ static void test_fat_tree_routing(void **state)
     assert_non_null(strstr(perr.msg, "routing"));
 }
 
+/* The timeline counts the bytes each link carried: one message of 1 GB crosses its sender's NIC
+ * up and its receiver's NIC down, 1 GB each, and nothing else. */
+static void test_link_bytes(void **state)
+{
+    (void)state;
+    char err[256];
+    plat_platform *p = factory(2, 1, 1, SWITCH);
+    net *n = net_create(p, 0, 2, err, sizeof err);
+    ds *s = ds_create(n, 0);
+    assert_true(ds_collective(s, COLL_P2P, COLL_DIRECT, NULL, 2, 1e9, "p2p", NULL, 0, err, sizeof err) >= 0);
+    ds_stats st;
+    assert_int_equal(ds_run(s, &st), 0);
+    const tl *t = ds_timeline(s);
+    double total = 0;
+    for (int l = 0; l < n->nlinks; l++) total += tl_link_bytes(t, l);
+    assert_rel(tl_link_bytes(t, n->node_nic_base[0]), 1e9, 1e-9, "sender's NIC up");
+    assert_rel(tl_link_bytes(t, n->node_nic_base[1] + 1), 1e9, 1e-9, "receiver's NIC down");
+    assert_rel(total, 2e9, 1e-9, "no other link");
+    ds_destroy(s);
+    net_destroy(n);
+    plat_free(p);
+}
+
 static void test_max_min_by_hand(void **state)
 {
     (void)state;
@@ -611,6 +634,7 @@ int main(void)
         cmocka_unit_test(test_explicit_routes_spread_over_equal_paths),
         cmocka_unit_test(test_dragonfly_routing),
         cmocka_unit_test(test_fat_tree_routing),
+        cmocka_unit_test(test_link_bytes),
         cmocka_unit_test(test_max_min_by_hand),
         cmocka_unit_test(test_no_contention_matches_closed_forms),
         cmocka_unit_test(test_tree_against_its_closed_form),

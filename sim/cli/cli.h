@@ -59,4 +59,11 @@ int cmd_screenshot(int argc, char **argv);
  * or JSON and returns an exit status. */
 int train_mpi(const kn_mlp_config *c, int steps, int threads, int json, const char *platform);
 
+/* The links a simulation kept busiest: bytes carried over capacity x the run's time, most first.
+ * Printed as one line ("  busiest links  ..."), or added to a JSON object as "bottlenecks". */
+struct net;
+struct tl;
+void cli_bottlenecks_print(const struct net *n, const struct tl *t, double end_s);
+void cli_bottlenecks_json(struct cJSON *o, const struct net *n, const struct tl *t, double end_s);
+
 #endif

@@ -15,7 +15,9 @@ static void simulate_usage(FILE *out)
 {
     fprintf(out, _("Usage:\n"
                    "  usine simulate collective [--platform FILE|NAME] [--partition ID] --op OP [--algo ALGO]\n"
-                   "                            --bytes N [--gpus N] [--nodes N] [--routing POLICY] [--trace FILE.json] [--json]\n"
+                   "                            --bytes N [--gpus N | --ranks LIST] [--nodes N] [--routing POLICY]\n"
+                   "                            [--trace FILE.json] [--json]\n"
+                   "LIST: the GPUs in rank order, such as 0-511, 0-1023:2 (every other) or 0,4,8,12.\n"
                    "OP: allreduce, reducescatter, allgather, alltoall, broadcast, p2p.\n"
                    "POLICY replaces the network's routing: dragonfly adaptive, minimal or valiant; fat tree spray, ecmp\n"
                    "or adaptive ('usine platform show' says each network's).\n"
@@ -66,10 +68,115 @@ static long gpus_that_fit(coll_op op, coll_algo algo, long gpus, double bytes, c
     return 0;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* The busiest links of a run */
+
+enum { BOTTLENECKS = 3 };
+
+/* Up to BOTTLENECKS links by their use over the run, most first; returns how many (use > 0.1 %). */
+static int busiest(const net *n, const tl *t, double end_s, int *links, double *use)
+{
+    int k = 0;
+    for (int l = 0; l < n->nlinks && end_s > 0; l++) {
+        double u = tl_link_bytes(t, l) / (n->links[l].cap_Bps * end_s);
+        if (!(u > 1e-3)) continue;
+        int at = k < BOTTLENECKS ? k++ : BOTTLENECKS;
+        if (at == BOTTLENECKS && u <= use[BOTTLENECKS - 1]) continue;
+        if (at == BOTTLENECKS) at = BOTTLENECKS - 1;
+        while (at > 0 && use[at - 1] < u) links[at] = links[at - 1], use[at] = use[at - 1], at--;
+        links[at] = l, use[at] = u;
+    }
+    return k;
+}
+
+void cli_bottlenecks_print(const net *n, const tl *t, double end_s)
+{
+    int links[BOTTLENECKS];
+    double use[BOTTLENECKS];
+    int k = busiest(n, t, end_s, links, use);
+    if (!k) return;
+    printf("%s", _("  busiest links "));
+    for (int i = 0; i < k; i++) {
+        char label[96], a[32];
+        net_link_label(n, links[i], label, sizeof label);
+        printf(_("%s%s %s %%"), i ? ", " : " ", label, app_num(a, sizeof a, 100 * use[i], 0));
+    }
+    printf("%s", _(" (bytes carried over capacity x time)\n"));
+}
+
+void cli_bottlenecks_json(cJSON *o, const net *n, const tl *t, double end_s)
+{
+    int links[BOTTLENECKS];
+    double use[BOTTLENECKS];
+    int k = busiest(n, t, end_s, links, use);
+    cJSON *arr = cJSON_AddArrayToObject(o, "bottlenecks");
+    for (int i = 0; i < k; i++) {
+        char label[96];
+        net_link_label(n, links[i], label, sizeof label);
+        cJSON *b = cJSON_CreateObject();
+        cJSON_AddStringToObject(b, "link", label);
+        cJSON_AddNumberToObject(b, "use", use[i]);
+        cJSON_AddNumberToObject(b, "bytes", tl_link_bytes(t, links[i]));
+        cJSON_AddItemToArray(arr, b);
+    }
+}
+
+/* --ranks: "0-511", "0-1023:2", "0,4,8" or a mix ("0-3,8-11"); each GPU once, all within [0, limit).
+ * 0, or -1 with why in err. */
+static int parse_ranks(const char *spec, long limit, int **out, int *count, char *err, size_t n)
+{
+    int *r = NULL;
+    size_t cap = 0;
+    int k = 0;
+    const char *s = spec;
+    char *seen = ut_calloc((size_t)(limit > 0 ? limit : 1), 1);
+    while (*s) {
+        char *end;
+        long a = strtol(s, &end, 10), b = a, step = 1;
+        if (end == s || a < 0) goto bad;
+        s = end;
+        if (*s == '-') {
+            b = strtol(s + 1, &end, 10);
+            if (end == s + 1 || b < a) goto bad;
+            s = end;
+            if (*s == ':') {
+                step = strtol(s + 1, &end, 10);
+                if (end == s + 1 || step < 1) goto bad;
+                s = end;
+            }
+        }
+        if (*s == ',') s++;
+        else if (*s) goto bad;
+        for (long g = a; g <= b; g += step) {
+            if (g >= limit) {
+                snprintf(err, n, _("--ranks: GPU %ld is beyond the partition's %ld GPUs"), g, limit);
+                goto fail;
+            }
+            if (seen[g]) {
+                snprintf(err, n, _("--ranks: GPU %ld is given twice"), g);
+                goto fail;
+            }
+            seen[g] = 1;
+            ut_grow(&r, &cap, (size_t)k + 1, sizeof *r);
+            r[k++] = (int)g;
+        }
+    }
+    if (k < 1) goto bad;
+    free(seen);
+    *out = r, *count = k;
+    return 0;
+bad:
+    snprintf(err, n, _("--ranks takes GPUs such as 0-511, 0-1023:2 or 0,4,8 (ranges, a step after ':', commas), not '%s'"), spec);
+fail:
+    free(seen);
+    free(r);
+    return -1;
+}
+
 static int simulate_collective(int argc, char **argv)
 {
     const char *platform = "classroom", *partition = NULL, *op_name = NULL, *algo_name = NULL, *trace = NULL;
-    const char *bytes_arg = NULL, *routing_arg = NULL;
+    const char *bytes_arg = NULL, *routing_arg = NULL, *ranks_arg = NULL;
     long gpus = 0, nodes = 0;
     int json = 0;
     for (int i = 0; i < argc; i++) {
@@ -77,7 +184,7 @@ static int simulate_collective(int argc, char **argv)
         const char **slot = !strcmp(a, "--platform") ? &platform : !strcmp(a, "--partition") ? &partition
                           : !strcmp(a, "--op") ? &op_name : !strcmp(a, "--algo") ? &algo_name
                           : !strcmp(a, "--trace") ? &trace : !strcmp(a, "--bytes") ? &bytes_arg
-                          : !strcmp(a, "--routing") ? &routing_arg : NULL;
+                          : !strcmp(a, "--routing") ? &routing_arg : !strcmp(a, "--ranks") ? &ranks_arg : NULL;
         if (slot || !strcmp(a, "--gpus") || !strcmp(a, "--nodes")) {
             if (i + 1 >= argc) {
                 cli_error(_("%s needs a value; see 'usine simulate --help'"), a);
@@ -135,20 +242,38 @@ static int simulate_collective(int argc, char **argv)
         plat_free(p);
         return CLI_BAD_INPUT;
     }
-    if (!gpus) gpus = (long)pt->nodes * p->node_types[pt->node].accels_per_node;
-    net *n = net_create_routed(p, part, (int)gpus, routing, err, sizeof err);
+    long available = (long)pt->nodes * p->node_types[pt->node].accels_per_node;
+    int *ranks = NULL, nranks = 0;
+    if (ranks_arg) {
+        if (gpus) {
+            cli_error("%s", _("give --gpus or --ranks, not both: --ranks names the GPUs, in rank order"));
+            plat_free(p);
+            return CLI_BAD_INPUT;
+        }
+        if (parse_ranks(ranks_arg, available, &ranks, &nranks, err, sizeof err) != 0) {
+            cli_error("%s", err);
+            plat_free(p);
+            return CLI_BAD_INPUT;
+        }
+    }
+    if (!gpus) gpus = ranks ? nranks : available;
+    int span = (int)gpus;                      /* the network holds GPUs 0 .. span - 1 */
+    for (int i = 0; i < nranks; i++) span = ranks[i] + 1 > span ? ranks[i] + 1 : span;
+    net *n = net_create_routed(p, part, span, routing, err, sizeof err);
     if (!n) {
         cli_error("%s", err);
+        free(ranks);
         plat_free(p);
         return CLI_BAD_INPUT;
     }
     ds *s = ds_create(n, trace != NULL);
-    int task = ds_collective(s, (coll_op)op, (coll_algo)algo, NULL, (int)gpus, bytes, coll_op_name((coll_op)op), NULL, 0,
+    int task = ds_collective(s, (coll_op)op, (coll_algo)algo, ranks, (int)gpus, bytes, coll_op_name((coll_op)op), NULL, 0,
                              err, sizeof err);
     if (task < 0) {
         cli_error("%s", err);
         ds_destroy(s);
         net_destroy(n);
+        free(ranks);
         plat_free(p);
         return CLI_BAD_INPUT;
     }
@@ -157,7 +282,7 @@ static int simulate_collective(int argc, char **argv)
         long cap = op == COLL_ALLTOALL ? SIM_MAX_AT_ONCE : SIM_MAX_MESSAGES;
         if (plan_messages(plan, cap) < 0) {
             coll_cost cost;
-            ds_collective_cost(n, NULL, (int)gpus, &cost);
+            ds_collective_cost(n, ranks, (int)gpus, &cost);
             long fit = gpus_that_fit((coll_op)op, (coll_algo)algo, gpus, bytes, &cost, cap);
             char a[64], b[64], c[64];
             cli_error(_("%s (%s) over %s GPUs sends more than %s messages, which would take the simulator minutes: "
@@ -166,6 +291,7 @@ static int simulate_collective(int argc, char **argv)
                       app_num(b, sizeof b, (double)cap, 0), fit ? app_num(c, sizeof c, (double)fit, 0) : "2");
             ds_destroy(s);
             net_destroy(n);
+            free(ranks);
             plat_free(p);
             return CLI_BAD_INPUT;
         }
@@ -176,7 +302,7 @@ static int simulate_collective(int argc, char **argv)
     double wall = ut_now_s() - t0;
     const coll_plan *plan = ds_collective_plan(s, task);
     coll_cost cost;
-    ds_collective_cost(n, NULL, (int)gpus, &cost);
+    ds_collective_cost(n, ranks, (int)gpus, &cost);
     double closed = coll_closed_form_s(plan, &cost);
     double algbw = st.end_s > 0 ? bytes / st.end_s / 1e9 : 0;
     double busbw = algbw * coll_busbw_factor((coll_op)op, (int)gpus);
@@ -220,6 +346,8 @@ static int simulate_collective(int argc, char **argv)
         cJSON_AddNumberToObject(o, "events", (double)st.events);
         cJSON_AddNumberToObject(o, "rate_updates", (double)st.rate_updates);
         cJSON_AddNumberToObject(o, "wall_s", wall);
+        if (routing_arg) cJSON_AddStringToObject(o, "routing", routing_arg);
+        cli_bottlenecks_json(o, n, ds_timeline(s), st.end_s);
         if (trace) cJSON_AddStringToObject(o, "trace", trace);
         cli_print_json(o);
     } else {
@@ -243,11 +371,13 @@ static int simulate_collective(int argc, char **argv)
                    app_num(a, sizeof a, -gap, 1));
         printf(_("  algbw %s GB/s, busbw %s GB/s (as NCCL's tests define them)\n"), app_num(a, sizeof a, algbw, 1),
                app_num(b, sizeof b, busbw, 1));
+        cli_bottlenecks_print(n, ds_timeline(s), st.end_s);
         printf(_("  wall time %s\n"), app_time(a, sizeof a, wall));
         if (trace && rc == CLI_OK) printf(_("  trace: %s (open it in https://ui.perfetto.dev)\n"), trace);
     }
     ds_destroy(s);
     net_destroy(n);
+    free(ranks);
     plat_free(p);
     return rc;
 }

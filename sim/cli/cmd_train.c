@@ -1168,6 +1168,7 @@ int simulate_step(int argc, char **argv)
         cJSON_AddNumberToObject(j, "events", (double)st.events);
         cJSON_AddNumberToObject(j, "messages", (double)st.flows);
         cJSON_AddNumberToObject(j, "wall_s", wall);
+        cli_bottlenecks_json(j, nw, tm_step_timeline(step), st.end_s);
         if (o.trace) cJSON_AddStringToObject(j, "trace", o.trace);
         cli_print_json(j);
     } else {
@@ -1181,6 +1182,7 @@ int simulate_step(int argc, char **argv)
                app_num(d, sizeof d, (double)st.events, 0), app_time(line, sizeof line, wall));
         printf(_("  analytic       %s   (usine predict); the simulation is %s %% from it\n"), app_time(a, sizeof a, r.step_s),
                app_signed(b, sizeof b, diff, 1));
+        cli_bottlenecks_print(nw, tm_step_timeline(step), st.end_s);
         if (o.trace) printf(_("  trace: %s (open it in https://ui.perfetto.dev)\n"), o.trace);
     }
 out:
