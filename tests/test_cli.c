@@ -411,6 +411,34 @@ static void test_simulate_bad_input(void **state)
     assert_true(num(bn, "use") > 0.5 && num(bn, "use") <= 1 + 1e-9);
     assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(bn, "link")), "nic"));
     cJSON_Delete(jr);
+    /* --scenario: collectives at once, each line one; every wrong line is named */
+    run_result *sc = run("en", "simulate", "collective", "--scenario", "assets/scenarios/classroom-rings.txt", "--json", NULL);
+    assert_int_equal(sc->status, 0);
+    cJSON *js = parse_json(sc->out);
+    const cJSON *cs = cJSON_GetObjectItem(js, "collectives");
+    assert_int_equal(cJSON_GetArraySize(cs), 5);
+    for (int i = 0; i < 4; i++) {                                 /* four rings sharing the nodes' NICs */
+        const cJSON *k = cJSON_GetArrayItem(cs, i);
+        assert_true(num(k, "time_s") > num(k, "closed_form_s"));
+        assert_int_equal((int)num(k, "line"), i + 5);
+    }
+    assert_true(fabs(num(cJSON_GetArrayItem(cs, 4), "start_s") - 2e-3) < 1e-12);   /* the all-to-all waits 2 ms */
+    assert_non_null(cJSON_GetArrayItem(cJSON_GetObjectItem(js, "bottlenecks"), 0));
+    cJSON_Delete(js);
+    static const char *const bad_scen[][2] = {
+        { "bad-op.txt", "bad-op.txt:3: unknown operation 'gossip'" }, { "bad-ranks.txt", "bad-ranks.txt:1: --ranks: GPU 3" },
+        { "empty.txt", "no collective in the scenario" }, { "bad-start.txt", "bad-start.txt:1: the start 'soon'" },
+        { "bad-fields.txt", "bad-fields.txt:1: a collective is OP ALGO BYTES RANKS" }, { "bad-bytes.txt", "bad-bytes.txt:1: 'lots'" },
+    };
+    for (size_t i = 0; i < sizeof bad_scen / sizeof *bad_scen; i++) {
+        char path[128];
+        snprintf(path, sizeof path, "tests/fixtures/scenarios/%s", bad_scen[i][0]);
+        run_result *b = run("en", "simulate", "collective", "--scenario", path, NULL);
+        if (b->status != 2 || !strstr(b->err, bad_scen[i][1]) || b->out[0] || strchr(b->err, '\n') != b->err + strlen(b->err) - 1)
+            fail_msg("scenario %s: status %d, stderr %s", bad_scen[i][0], b->status, b->err);
+    }
+    run_result *both = run("en", "simulate", "collective", "--scenario", "assets/scenarios/classroom-rings.txt", "--op", "allreduce", NULL);
+    assert_int_equal(both->status, 2);
     run_result *sh = run("en", "platform", "show", "frontier", NULL);
     assert_non_null(strstr(sh->out, "(dragonfly, adaptive routing, HPE Slingshot 11)"));
     r = run("en", "simulate", "collective", "--op", "allreduce", "--bytes", "1GiB", "--gpus", "4096", NULL);

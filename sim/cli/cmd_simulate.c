@@ -17,7 +17,11 @@ static void simulate_usage(FILE *out)
                    "  usine simulate collective [--platform FILE|NAME] [--partition ID] --op OP [--algo ALGO]\n"
                    "                            --bytes N [--gpus N | --ranks LIST] [--nodes N] [--routing POLICY]\n"
                    "                            [--trace FILE.json] [--json]\n"
+                   "  usine simulate collective [--platform FILE|NAME] [--partition ID] [--nodes N] [--routing POLICY]\n"
+                   "                            --scenario FILE [--json]\n"
                    "LIST: the GPUs in rank order, such as 0-511, 0-1023:2 (every other) or 0,4,8,12.\n"
+                   "FILE: collectives run at once, one per line: OP ALGO|- BYTES LIST [START], such as\n"
+                   "      'allreduce ring 1GiB 0-255' and 'alltoall - 64MiB 0-511:2 10us' (# starts a comment).\n"
                    "OP: allreduce, reducescatter, allgather, alltoall, broadcast, p2p.\n"
                    "POLICY replaces the network's routing: dragonfly adaptive, minimal or valiant; fat tree spray, ecmp\n"
                    "or adaptive ('usine platform show' says each network's).\n"
@@ -173,10 +177,221 @@ fail:
     return -1;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* --scenario FILE: several collectives at once, one per line: OP ALGO|- BYTES RANKS [START] */
+
+typedef struct scen_coll {
+    int op, algo;
+    double bytes, start_s;
+    int *ranks, nranks, line;
+    int task;
+} scen_coll;
+
+/* "0", "10us", "2.5ms", "1s": seconds, or -1. */
+static double parse_start(const char *v)
+{
+    char *end;
+    double x = strtod(v, &end);
+    if (end == v || !(x >= 0) || x > 1e6) return -1;
+    if (!strcmp(end, "") || !strcmp(end, "s")) return x;
+    if (!strcmp(end, "ms")) return x * 1e-3;
+    if (!strcmp(end, "us")) return x * 1e-6;
+    if (!strcmp(end, "ns")) return x * 1e-9;
+    return -1;
+}
+
+static void scen_free(scen_coll *c, int n)
+{
+    for (int i = 0; i < n; i++) free(c[i].ranks);
+    free(c);
+}
+
+/* Read the file; 0, or -1 after a "file:line: why" message. */
+static int scen_read(const char *path, long available, scen_coll **out, int *count)
+{
+    char *text, why[256], err[512];
+    size_t len;
+    *out = NULL, *count = 0;
+    if (ut_read_file(path, 1 << 20, &text, &len, why, sizeof why) != 0) {
+        cli_error(_("cannot read the scenario %s: %s"), path, why);
+        return -1;
+    }
+    scen_coll *c = NULL;
+    size_t cap = 0;
+    int n = 0, lineno = 0, rc = 0;
+    for (char *line = text, *next; line && rc == 0; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        lineno++;
+        char *hash = strchr(line, '#');
+        if (hash) *hash = '\0';
+        char *f[6];
+        int nf = 0;
+        for (char *tok = strtok(line, " \t\r"); tok && nf < 6; tok = strtok(NULL, " \t\r")) f[nf++] = tok;
+        if (!nf) continue;
+        if (nf < 4 || nf > 5) {
+            cli_error(_("%s:%d: a collective is OP ALGO BYTES RANKS [START], such as 'allreduce ring 1GiB 0-255 10us'"), path,
+                      lineno);
+            rc = -1;
+            break;
+        }
+        scen_coll k = { .line = lineno, .start_s = 0 };
+        k.op = coll_op_from_name(f[0]);
+        if (k.op < 0) {
+            cli_error(_("%s:%d: unknown operation '%s' (allreduce, reducescatter, allgather, alltoall, broadcast, p2p)"), path,
+                      lineno, f[0]);
+            rc = -1;
+            break;
+        }
+        k.algo = strcmp(f[1], "-") ? coll_algo_from_name(f[1]) : (int)coll_default_algo((coll_op)k.op);
+        if (k.algo < 0) {
+            cli_error(_("%s:%d: unknown algorithm '%s' (ring, tree, rhd, hier, direct, or - for the default)"), path, lineno, f[1]);
+            rc = -1;
+            break;
+        }
+        if (cli_parse_bytes(f[2], &k.bytes) != 0 || !(k.bytes >= 1) || k.bytes > 1e15) {
+            cli_error(_("%s:%d: '%s' is not a size of 1 byte to 1 PB, such as 64MiB or 1e9"), path, lineno, f[2]);
+            rc = -1;
+            break;
+        }
+        if (parse_ranks(f[3], available, &k.ranks, &k.nranks, err, sizeof err) != 0) {
+            cli_error("%s:%d: %s", path, lineno, err);
+            rc = -1;
+            break;
+        }
+        if (nf == 5 && (k.start_s = parse_start(f[4])) < 0) {
+            cli_error(_("%s:%d: the start '%s' is not a time such as 0, 10us, 2.5ms or 1s"), path, lineno, f[4]);
+            free(k.ranks);
+            rc = -1;
+            break;
+        }
+        ut_grow(&c, &cap, (size_t)n + 1, sizeof *c);
+        c[n++] = k;
+    }
+    free(text);
+    if (rc == 0 && n == 0) {
+        cli_error(_("%s: no collective in the scenario (one per line: OP ALGO BYTES RANKS [START])"), path);
+        rc = -1;
+    }
+    if (rc != 0) {
+        scen_free(c, n);
+        return -1;
+    }
+    *out = c, *count = n;
+    return 0;
+}
+
+/* Run the scenario's collectives together on one network and say how each fared. */
+static int run_scenario(const char *path, const plat_platform *p, int part, int routing, int json)
+{
+    const plat_partition *pt = &p->partitions[part];
+    long available = (long)pt->nodes * p->node_types[pt->node].accels_per_node;
+    scen_coll *c;
+    int nc;
+    if (scen_read(path, available, &c, &nc) != 0) return CLI_BAD_INPUT;
+    int span = 1;
+    for (int i = 0; i < nc; i++)
+        for (int r = 0; r < c[i].nranks; r++) span = c[i].ranks[r] + 1 > span ? c[i].ranks[r] + 1 : span;
+    char err[512];
+    net *n = net_create_routed(p, part, span, routing, err, sizeof err);
+    if (!n) {
+        cli_error("%s", err);
+        scen_free(c, nc);
+        return CLI_BAD_INPUT;
+    }
+    ds *s = ds_create(n, 0);
+    long messages = 0;
+    int rc = CLI_OK;
+    for (int i = 0; i < nc && rc == CLI_OK; i++) {
+        /* a later start: each rank waits, then the collective */
+        int *waits = NULL, nw = 0;
+        if (c[i].start_s > 0) {
+            waits = ut_malloc((size_t)c[i].nranks * sizeof *waits);
+            for (int r = 0; r < c[i].nranks && rc == CLI_OK; r++)
+                if ((waits[nw++] = ds_compute(s, c[i].ranks[r], c[i].start_s, "wait", NULL, 0, err, sizeof err)) < 0) rc = CLI_BAD_INPUT;
+        }
+        char label[32];
+        snprintf(label, sizeof label, "#%d %s", i + 1, coll_op_name((coll_op)c[i].op));
+        if (rc == CLI_OK)
+            c[i].task = ds_collective(s, (coll_op)c[i].op, (coll_algo)c[i].algo, c[i].ranks, c[i].nranks, c[i].bytes, label, waits,
+                                      nw, err, sizeof err);
+        free(waits);
+        if (rc != CLI_OK || c[i].task < 0) {
+            cli_error("%s:%d: %s", path, c[i].line, err);
+            rc = CLI_BAD_INPUT;
+            break;
+        }
+        long m = plan_messages(ds_collective_plan(s, c[i].task), SIM_MAX_MESSAGES);
+        if (m < 0 || (messages += m) > SIM_MAX_MESSAGES) {
+            char a[64];
+            cli_error(_("%s:%d: the scenario sends more than %s messages so far, which would take the simulator minutes: "
+                        "fewer GPUs or collectives"), path, c[i].line, app_num(a, sizeof a, (double)SIM_MAX_MESSAGES, 0));
+            rc = CLI_BAD_INPUT;
+        }
+    }
+    if (rc == CLI_OK) {
+        double t0 = ut_now_s();
+        ds_stats st;
+        ds_run(s, &st);
+        double wall = ut_now_s() - t0;
+        cJSON *o = json ? cJSON_CreateObject() : NULL, *arr = json ? cJSON_AddArrayToObject(o, "collectives") : NULL;
+        char a[64], b[64], d[64], e[64], g[64];
+        if (json) {
+            cJSON_AddStringToObject(o, "platform", p->id);
+            cJSON_AddStringToObject(o, "partition", pt->id);
+            cJSON_AddStringToObject(o, "scenario", path);
+        } else {
+            printf(_("%d collectives at once on %s/%s (%s GPUs, %s nodes), from %s\n"), nc, p->id, pt->id,
+                   app_num(a, sizeof a, span, 0), app_num(b, sizeof b, n->nodes, 0), path);
+            printf("%s", _("   #  operation      algo    bytes         GPUs       start         end       alone (closed form)\n"));
+        }
+        for (int i = 0; i < nc; i++) {
+            coll_cost cost;
+            ds_collective_cost(n, c[i].ranks, c[i].nranks, &cost);
+            double alone = coll_closed_form_s(ds_collective_plan(s, c[i].task), &cost);
+            double t_start = ds_task_start_s(s, c[i].task), t_end = ds_task_end_s(s, c[i].task);
+            if (json) {
+                cJSON *k = cJSON_CreateObject();
+                cJSON_AddNumberToObject(k, "line", c[i].line);
+                cJSON_AddStringToObject(k, "op", coll_op_name((coll_op)c[i].op));
+                cJSON_AddStringToObject(k, "algo", coll_algo_name((coll_algo)c[i].algo));
+                cJSON_AddNumberToObject(k, "bytes", c[i].bytes);
+                cJSON_AddNumberToObject(k, "gpus", c[i].nranks);
+                cJSON_AddNumberToObject(k, "start_s", t_start);
+                cJSON_AddNumberToObject(k, "end_s", t_end);
+                cJSON_AddNumberToObject(k, "time_s", t_end - t_start);
+                cJSON_AddNumberToObject(k, "closed_form_s", alone);
+                cJSON_AddItemToArray(arr, k);
+            } else {
+                printf("%4d  %-13s  %-6s  %-10s  %6s  %10s  %10s  %10s\n", i + 1, coll_op_name((coll_op)c[i].op),
+                       coll_algo_name((coll_algo)c[i].algo), app_bytes(a, sizeof a, c[i].bytes), app_num(b, sizeof b, c[i].nranks, 0),
+                       app_time(d, sizeof d, t_start), app_time(e, sizeof e, t_end), app_time(g, sizeof g, alone));
+            }
+        }
+        if (json) {
+            cJSON_AddNumberToObject(o, "makespan_s", st.end_s);
+            cJSON_AddNumberToObject(o, "messages", (double)st.flows);
+            cJSON_AddNumberToObject(o, "events", (double)st.events);
+            cJSON_AddNumberToObject(o, "wall_s", wall);
+            cli_bottlenecks_json(o, n, ds_timeline(s), st.end_s);
+            cli_print_json(o);
+        } else {
+            printf(_("  all done at %s (discrete-event simulation: %s messages, %s events)\n"), app_time(a, sizeof a, st.end_s),
+                   app_num(b, sizeof b, (double)st.flows, 0), app_num(d, sizeof d, (double)st.events, 0));
+            cli_bottlenecks_print(n, ds_timeline(s), st.end_s);
+            printf(_("  wall time %s\n"), app_time(a, sizeof a, wall));
+        }
+    }
+    ds_destroy(s);
+    net_destroy(n);
+    scen_free(c, nc);
+    return rc;
+}
+
 static int simulate_collective(int argc, char **argv)
 {
     const char *platform = "classroom", *partition = NULL, *op_name = NULL, *algo_name = NULL, *trace = NULL;
-    const char *bytes_arg = NULL, *routing_arg = NULL, *ranks_arg = NULL;
+    const char *bytes_arg = NULL, *routing_arg = NULL, *ranks_arg = NULL, *scenario = NULL;
     long gpus = 0, nodes = 0;
     int json = 0;
     for (int i = 0; i < argc; i++) {
@@ -184,7 +399,8 @@ static int simulate_collective(int argc, char **argv)
         const char **slot = !strcmp(a, "--platform") ? &platform : !strcmp(a, "--partition") ? &partition
                           : !strcmp(a, "--op") ? &op_name : !strcmp(a, "--algo") ? &algo_name
                           : !strcmp(a, "--trace") ? &trace : !strcmp(a, "--bytes") ? &bytes_arg
-                          : !strcmp(a, "--routing") ? &routing_arg : !strcmp(a, "--ranks") ? &ranks_arg : NULL;
+                          : !strcmp(a, "--routing") ? &routing_arg : !strcmp(a, "--ranks") ? &ranks_arg
+                          : !strcmp(a, "--scenario") ? &scenario : NULL;
         if (slot || !strcmp(a, "--gpus") || !strcmp(a, "--nodes")) {
             if (i + 1 >= argc) {
                 cli_error(_("%s needs a value; see 'usine simulate --help'"), a);
@@ -207,6 +423,31 @@ static int simulate_collective(int argc, char **argv)
             cli_error(_("unknown argument '%s' for 'simulate collective'; see 'usine simulate --help'"), a);
             return CLI_BAD_INPUT;
         }
+    }
+    if (scenario && (op_name || algo_name || bytes_arg || ranks_arg || gpus || trace)) {
+        cli_error("%s", _("--scenario gives the collectives (one per line: OP ALGO BYTES RANKS [START]): leave out --op, --algo, "
+                          "--bytes, --ranks, --gpus and --trace"));
+        return CLI_BAD_INPUT;
+    }
+    if (scenario) {
+        plat_platform *p = cli_load_platform(platform, NULL, 0);
+        if (!p) return CLI_BAD_INPUT;
+        int part = partition ? plat_find_partition(p, partition) : 0;
+        char err[512];
+        int rc = CLI_OK, routing = -1;
+        if (part < 0) {
+            cli_error(_("platform '%s' has no partition '%s'; see 'usine platform show %s'"), p->id, partition, platform);
+            rc = CLI_BAD_INPUT;
+        } else if (nodes && plat_resize_partition(p, part, nodes, err, sizeof err) != 0) {
+            cli_error("--nodes %ld: %s", nodes, err);
+            rc = CLI_BAD_INPUT;
+        } else if (routing_arg && (routing = net_routing_parse(&p->networks[p->partitions[part].network], routing_arg, err, sizeof err)) < 0) {
+            cli_error("--routing: %s", err);
+            rc = CLI_BAD_INPUT;
+        }
+        if (rc == CLI_OK) rc = run_scenario(scenario, p, part, routing, json);
+        plat_free(p);
+        return rc;
     }
     if (!op_name) { cli_error(_("'simulate collective' needs --op (allreduce, reducescatter, allgather, alltoall, broadcast, p2p)")); return CLI_BAD_INPUT; }
     int op = coll_op_from_name(op_name);
