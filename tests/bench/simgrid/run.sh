@@ -2,8 +2,9 @@
 # run.sh: the same ring all-reduce in Usine and in SimGrid's SMPI, on equivalent platforms.
 # An optional benchmark, not part of `make test` or CI. See README.md in this folder.
 #
-# Usage: tests/bench/simgrid/run.sh [-b BYTES] [-l LATENCY_US] [-t TIMEOUT_S] [-k] [P ...]
+# Usage: tests/bench/simgrid/run.sh [-b BYTES] [-c K] [-l LATENCY_US] [-t TIMEOUT_S] [-k] [P ...]
 #   -b BYTES       all-reduce size (default 1073741824 = 1 GiB); a multiple of 4 x P
+#   -c K           K rings at once, each over P nodes, sharing every node's one NIC (default 1)
 #   -l LATENCY_US  end-to-end latency of one message, both simulators (default 1)
 #   -t TIMEOUT_S   give up on one SMPI run after this many seconds (default 900)
 #   -k             keep the temporary directory (platforms, hostfiles, logs) and print its path
@@ -21,9 +22,11 @@ lat_us=1
 timeout_s=900
 reps=5
 keep=0
-while getopts b:l:t:kh opt; do
+rings=1
+while getopts b:c:l:t:kh opt; do
     case $opt in
     b) bytes=$OPTARG ;;
+    c) rings=$OPTARG ;;
     l) lat_us=$OPTARG ;;
     t) timeout_s=$OPTARG ;;
     k) keep=1 ;;
@@ -34,6 +37,7 @@ done
 shift $((OPTIND - 1))
 case $bytes in '' | *[!0-9]* | 0) echo "run.sh: -b wants a positive number of bytes (got '$bytes')" >&2; exit 2 ;; esac
 case $timeout_s in '' | *[!0-9]*) echo "run.sh: -t wants whole seconds (got '$timeout_s')" >&2; exit 2 ;; esac
+case $rings in '' | *[!0-9]* | 0) echo "run.sh: -c wants a positive number of rings (got '$rings')" >&2; exit 2 ;; esac
 awk -v l="$lat_us" 'BEGIN { exit !(l ~ /^[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?$/) }' ||
     { echo "run.sh: -l wants a latency in microseconds (got '$lat_us')" >&2; exit 2; }
 [ $# -gt 0 ] || set -- 16 64 256
@@ -91,6 +95,7 @@ smpi_cfg="--cfg=network/model:CM02 --cfg=network/crosstraffic:0 \
 --cfg=smpi/allreduce:lr --cfg=smpi/shared-malloc:local --cfg=smpi/display-timing:1"
 
 status=0
+[ "$rings" = 1 ] || echo "$rings rings at once, each over P nodes; a node's $rings GPUs share its one NIC"
 printf '%6s %12s %14s %14s %10s %8s %8s %12s %12s %10s %12s %12s\n' P bytes usine_time_s smpi_time_s time_ratio \
     diff_ns env_ns usine_wall_s smpi_wall_s wall_ratio usine_proc_s smpi_proc_s
 for p in "$@"; do
@@ -104,8 +109,9 @@ for p in "$@"; do
   <accelerator id="gpu" name="Benchmark GPU" memory_gb="80" memory_tbs="3" tdp_w="700">
     <peak precision="bf16" tflops="1000"/>
   </accelerator>
-  <node id="n1" accelerator="gpu" accelerators="1">
+  <node id="n1" accelerator="gpu" accelerators="$rings">
     <cpu model="none" count="1" cores="1" tdp_w="0"/>
+    <scaleup kind="nvlink" bidir_gbs="100000" latency_us="0"/>
     <nic count="1" gbit_s="400"/>
   </node>
   <network id="net" topology="switch" hop_latency_us="$lat_us" efficiency="1"/>
@@ -124,8 +130,19 @@ EOF
     r=0
     while [ $r -lt $reps ]; do
         t0=$(now)
-        if ! "$usine" simulate collective --platform "$ux" --op allreduce --algo ring --bytes "$bytes" \
-            --gpus "$p" --json >"$tmp/usine-$p.json" 2>"$tmp/usine-$p.err"; then
+        if [ "$rings" = 1 ]; then
+            set -- --op allreduce --algo ring --bytes "$bytes" --gpus "$p"
+        else
+            # ring k: GPU k of every node (the scenario's ranks k, k + K, k + 2K, ...)
+            k=0
+            : >"$tmp/rings-$p.txt"
+            while [ $k -lt "$rings" ]; do
+                echo "allreduce ring $bytes $k-$((rings * p - 1)):$rings" >>"$tmp/rings-$p.txt"
+                k=$((k + 1))
+            done
+            set -- --scenario "$tmp/rings-$p.txt"
+        fi
+        if ! "$usine" simulate collective --platform "$ux" "$@" --json >"$tmp/usine-$p.json" 2>"$tmp/usine-$p.err"; then
             cat "$tmp/usine-$p.err" >&2
             exit 1
         fi
@@ -134,7 +151,7 @@ EOF
         awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }' >>"$tmp/usine-$p.procs"
         r=$((r + 1))
     done
-    u_time=$(json_num "$tmp/usine-$p.json" time_s)
+    if [ "$rings" = 1 ]; then u_time=$(json_num "$tmp/usine-$p.json" time_s); else u_time=$(json_num "$tmp/usine-$p.json" makespan_s); fi
     u_wall=$(sort -g "$tmp/usine-$p.walls" | sed -n "$(((reps + 1) / 2))p")
     u_proc=$(sort -g "$tmp/usine-$p.procs" | sed -n "$(((reps + 1) / 2))p")
 
@@ -153,7 +170,11 @@ EOF
     hf="$tmp/hosts-$p"
     i=0
     : >"$hf"
-    while [ $i -lt "$p" ]; do echo "h$i" >>"$hf"; i=$((i + 1)); done
+    while [ $i -lt "$p" ]; do
+        k=0
+        while [ $k -lt "$rings" ]; do echo "h$i" >>"$hf"; k=$((k + 1)); done   # K ranks per host, one per ring
+        i=$((i + 1))
+    done
     log="$tmp/smpi-$p.log"
     t0=$(now)
     # Run from the temporary directory with TMPDIR there: smpirun and SMPI write their temporary
@@ -162,8 +183,8 @@ EOF
     # terminal's process group, so that Ctrl-C stops it; smpirun kills its child on the signal.
     rc=0
     # shellcheck disable=SC2086 # smpi_cfg is a list of words
-    (cd "$tmp" && TMPDIR="$tmp" exec timeout --foreground "$timeout_s" smpirun -np "$p" -platform "$sx" -hostfile "$hf" \
-        "$tmp/allreduce" "$bytes" $smpi_cfg) >"$log" 2>&1 || rc=$?
+    (cd "$tmp" && TMPDIR="$tmp" exec timeout --foreground "$timeout_s" smpirun -np "$((rings * p))" -platform "$sx" \
+        -hostfile "$hf" "$tmp/allreduce" "$bytes" "$rings" $smpi_cfg) >"$log" 2>&1 || rc=$?
     if [ $rc -ne 0 ]; then
         t1=$(now)
         s_proc=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
@@ -184,9 +205,9 @@ EOF
     fi
     [ -n "$s_wall" ] || s_wall=$s_proc
     awk -v p="$p" -v S="$bytes" -v ut="$u_time" -v st="$s_time" -v uw="$u_wall" -v sw="$s_wall" \
-        -v up="$u_proc" -v sp="$s_proc" 'BEGIN {
+        -v up="$u_proc" -v sp="$s_proc" -v K="$rings" 'BEGIN {
         printf "%6d %12d %14.9f %14.9f %10.7f %8.1f %8.1f %12.6f %12.3f %10.0f %12.3f %12.3f\n",
-               p, S, ut, st, st / ut, (st - ut) * 1e9, 2 * (p - 1) * 16 / 50e9 * 1e9,
+               p, S, ut, st, st / ut, (st - ut) * 1e9, 2 * (p - 1) * 16 * K / 50e9 * 1e9,
                uw, sw, (uw > 0 ? sw / uw : 0), up, sp }'
 done
 echo "time_ratio: SMPI / Usine simulated time. diff_ns: SMPI - Usine. env_ns: what SMPI's 16-byte envelope" \
