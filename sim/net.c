@@ -457,6 +457,22 @@ double net_route_bottleneck_Bps(const net *n, int a, int b)
     return bw;
 }
 
+int net_leaf_of(const net *n, int gpu)
+{
+    if (n->plat->networks[n->network].topology != PLAT_TOPO_FAT_TREE || n->leaves < 2 || gpu < 0 || gpu >= n->gpus) return -1;
+    int v = gpu / n->gpus_per_node;
+    return (int)((n->node_port_first[v] + nic_of(n, gpu)) / n->leaf_down_ports);
+}
+
+double net_leaf_up_Bps(const net *n, int leaf)
+{
+    if (leaf < 0 || leaf >= n->leaves || n->leaves < 2) return 0;
+    if (!n->leaf_uplinks) return n->links[n->fabric_base + 2 * leaf].cap_Bps;
+    double sum = 0;
+    for (int j = 0; j < n->leaf_uplinks; j++) sum += n->links[n->fabric_base + 2 * (leaf * n->leaf_uplinks + j)].cap_Bps;
+    return sum;
+}
+
 void net_link_label(const net *n, int id, char *buf, size_t size)
 {
     const net_link *l = &n->links[id];

@@ -138,6 +138,10 @@ void net_destroy(net *n);                                           /* NULL is f
 int net_route(const net *n, int src_gpu, int dst_gpu, int *hops, double *latency_s); /* hop count (0: same GPU) */
 double net_route_bottleneck_Bps(const net *n, int src_gpu, int dst_gpu);  /* smallest capacity on the route */
 void net_link_label(const net *n, int link, char *buf, size_t size); /* "node 3 nic 1 up", for traces */
+/* Fat tree: the leaf a GPU's NIC hangs from (-1 when the network has no leaves to cross), and the
+ * capacity of a leaf's uplinks together, one direction. */
+int net_leaf_of(const net *n, int gpu);
+double net_leaf_up_Bps(const net *n, int leaf);
 
 /* Flows. A flow's user value is the caller's. Starting or ending a flow changes no rate until
  * net_update(); a flow of 0 bytes or between a GPU and itself is the caller's to handle. */

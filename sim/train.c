@@ -159,7 +159,7 @@ struct tm_ctx {
     net *net;
     int gpus, gpn;
     double nic_Bps;             /* one node's NICs together, one direction, with the network's efficiency */
-    double oversub;
+    int *leaf_gpus, leaves;     /* fat tree: the simulated GPUs under each leaf (NULL: no leaves to cross) */
     double eff_matmul, eff_memory;  /* the accelerator's: MAMF and streaming fractions */
     double matmul_factor;       /* calibration's override of the stacks' training factor; 0: theirs */
     double node_power_w;        /* one node's share of the partition's IT power at full load */
@@ -190,7 +190,11 @@ tm_ctx *tm_ctx_create(const plat_platform *p, int partition, int gpus, char *err
     c->gpus = gpus;
     c->gpn = node->accels_per_node;
     c->nic_Bps = node->nics * node->nic_gbit_s / 8 * 1e9 * c->netw->eff_bandwidth;
-    c->oversub = c->netw->topology == PLAT_TOPO_FAT_TREE && c->netw->oversubscription > 1 ? c->netw->oversubscription : 1;
+    if (net_leaf_of(nw, 0) >= 0) {
+        c->leaves = nw->leaves;
+        c->leaf_gpus = ut_calloc((size_t)c->leaves, sizeof *c->leaf_gpus);
+        for (int g = 0; g < gpus; g++) c->leaf_gpus[net_leaf_of(nw, g)]++;
+    }
     /* An accelerator without measured efficiencies runs at its peak: the output says so (tm_result
      * carries the values used) rather than inventing a figure here. */
     c->eff_matmul = c->acc->eff_matmul > 0 ? c->acc->eff_matmul : 1;
@@ -205,6 +209,7 @@ void tm_ctx_destroy(tm_ctx *c)
 {
     if (!c) return;
     net_destroy(c->net);
+    free(c->leaf_gpus);
     free(c);
 }
 
@@ -579,6 +584,27 @@ coll_algo tm_group_algo(const net *n, const int *gpus, int p, coll_op op)
     return per > 1 && nodes > 1 && p % per == 0 ? COLL_HIER : COLL_RING;
 }
 
+/* Fat tree: what one flow of a group gets on the leaf uplinks when every GPU of the machine runs a
+ * group of the same shape at once (data, tensor and context parallelism do). A ring leaves a leaf
+ * once per group inside it, and the hierarchical all-reduce once per ring between nodes (one per
+ * local rank), so a leaf's uplinks carry (its GPUs / the group's members there) x those rings; the
+ * other algorithms (and a pipeline's sends) cross with every member, one flow per GPU of the leaf.
+ * A group inside one leaf crosses nothing. */
+static double leaf_share(const tm_ctx *c, const int *gpus, int p, coll_algo algo, int ranks_per_node)
+{
+    int *members = ut_calloc((size_t)c->leaves, sizeof *members), occupied = 0;
+    for (int r = 0; r < p; r++) occupied += members[net_leaf_of(c->net, gpus[r])]++ == 0;
+    double share = INFINITY;
+    for (int l = 0; occupied > 1 && l < c->leaves; l++) {
+        if (!members[l]) continue;
+        double groups = ceil((double)c->leaf_gpus[l] / members[l]);
+        double flows = algo == COLL_RING ? groups : algo == COLL_HIER ? groups * ranks_per_node : c->leaf_gpus[l];
+        share = fmin(share, net_leaf_up_Bps(c->net, l) / flows);
+    }
+    free(members);
+    return share;
+}
+
 /* Collective time over p ranks spaced `stride` GPUs apart from GPU 0, with the alpha-beta closed
  * form of coll.h, alpha and bandwidth measured on the network. Every GPU of a node communicates at
  * once (all the groups of a kind run together), so the node's NICs are shared by its GPUs. */
@@ -591,10 +617,10 @@ static double coll_s(const tm_ctx *c, coll_op op, int p, int stride, double byte
     ds_collective_cost(c->net, gpus, p, &k);
     coll_algo algo = tm_group_algo(c->net, gpus, p, op);
     int nodes = (p - 1) * stride / c->gpn + 1;
-    free(gpus);
     int active = c->gpn < c->gpus ? c->gpn : c->gpus;
     double share = c->nic_Bps / active;
-    if (nodes > 1 && c->oversub > 1 && c->netw->radix > 0 && nodes * 2 > c->netw->radix) share /= c->oversub;
+    if (nodes > 1 && c->leaf_gpus) share = fmin(share, leaf_share(c, gpus, p, algo, k.ranks_per_node));
+    free(gpus);
     k.bw_inter_all_Bps = fmin(k.bw_inter_all_Bps, share);
     if (k.ranks_per_node == 1) k.bw_inter_Bps = fmin(k.bw_inter_Bps, share);
     coll_plan plan;

@@ -597,6 +597,34 @@ static void test_reliability_young_daly(void **state)
     plat_free(p);
 }
 
+/* A 4:1 oversubscribed fat tree (Selene's with fewer uplinks): the data-parallel rings leave each
+ * leaf once per group, so they are not slowed, and both speeds still agree within 5 %; an
+ * all-member crossing (a pipeline's sends) is priced at the uplinks' share. */
+static void test_oversubscribed_tree_agrees(void **state)
+{
+    (void)state;
+    char err[512];
+    plat_platform *p = load("tests/fixtures/platforms/good/oversubscribed.xml"), *q = load("assets/platforms/selene.xml");
+    tm_ctx *c = tm_ctx_create(p, 0, 1024, err, sizeof err), *d = tm_ctx_create(q, 0, 1024, err, sizeof err);
+    tm_plan pl = plan(1024, 2, 4, 1024, TM_RC_NONE);
+    pl.flash = 1;
+    const tm_model *m = tm_model_preset("llama2-7b");
+    tm_result r, flat;
+    assert_int_equal(tm_predict(c, m, &pl, 0, &r, err, sizeof err), 0);
+    assert_int_equal(tm_predict(d, m, &pl, 0, &flat, err, sizeof err), 0);
+    assert_true(fabs(r.b.dp_total_s - flat.b.dp_total_s) <= 1e-9 * flat.b.dp_total_s);   /* rings cross a leaf once per group */
+    assert_true(r.b.pp_s > 2 * flat.b.pp_s);                      /* every sender crosses */
+    tm_step *s = tm_step_simulate(c, m, &pl, NULL, err, sizeof err);
+    if (!s) fail_msg("%s", err);
+    double sim = tm_step_stats(s)->end_s;
+    if (fabs(sim - r.step_s) > 0.05 * r.step_s) fail_msg("simulated %g s, analytic %g s", sim, r.step_s);
+    tm_step_free(s);
+    tm_ctx_destroy(c);
+    tm_ctx_destroy(d);
+    plat_free(p);
+    plat_free(q);
+}
+
 /* The two speeds agree where both apply: 64 GPUs of Selene, within 3 %. */
 static void test_discrete_event_step_agrees(void **state)
 {
@@ -918,6 +946,7 @@ int main(void)
         cmocka_unit_test(test_search_check_says_why),
         cmocka_unit_test(test_reliability_young_daly),
         cmocka_unit_test(test_discrete_event_step_agrees),
+        cmocka_unit_test(test_oversubscribed_tree_agrees),
         cmocka_unit_test(test_result_fields_are_documented_once),
         cmocka_unit_test(test_published_runs_and_leave_one_out),
         cmocka_unit_test(test_shapes_and_explanation),
