@@ -473,6 +473,19 @@ double net_leaf_up_Bps(const net *n, int leaf)
     return sum;
 }
 
+int net_group_of(const net *n, int gpu)
+{
+    if (n->plat->networks[n->network].topology != PLAT_TOPO_DRAGONFLY || gpu < 0 || gpu >= n->gpus) return -1;
+    return gpu / n->gpus_per_node / n->group_nodes;
+}
+
+double net_group_pair_Bps(const net *n, int a, int b)
+{
+    if (!n->pair_link || a == b || a < 0 || b < 0 || a >= n->all_groups || b >= n->all_groups) return 0;
+    int lo = a < b ? a : b, hi = a < b ? b : a, first = n->pair_link[(size_t)lo * n->all_groups + hi];
+    return first < 0 ? 0 : n->links[first + (a < b ? 0 : 1)].cap_Bps;
+}
+
 void net_link_label(const net *n, int id, char *buf, size_t size)
 {
     const net_link *l = &n->links[id];

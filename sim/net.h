@@ -142,6 +142,10 @@ void net_link_label(const net *n, int link, char *buf, size_t size); /* "node 3 
  * capacity of a leaf's uplinks together, one direction. */
 int net_leaf_of(const net *n, int gpu);
 double net_leaf_up_Bps(const net *n, int leaf);
+/* Dragonfly: a GPU's group (-1 for other topologies), and the capacity of the direct bundle from
+ * group a to group b, one direction (0 when none is built). */
+int net_group_of(const net *n, int gpu);
+double net_group_pair_Bps(const net *n, int a, int b);
 
 /* Flows. A flow's user value is the caller's. Starting or ending a flow changes no rate until
  * net_update(); a flow of 0 bytes or between a GPU and itself is the caller's to handle. */

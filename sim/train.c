@@ -160,6 +160,7 @@ struct tm_ctx {
     int gpus, gpn;
     double nic_Bps;             /* one node's NICs together, one direction, with the network's efficiency */
     int *leaf_gpus, leaves;     /* fat tree: the simulated GPUs under each leaf (NULL: no leaves to cross) */
+    int *group_gpus, groups;    /* dragonfly routed minimally: the simulated GPUs of each group (NULL: not) */
     double eff_matmul, eff_memory;  /* the accelerator's: MAMF and streaming fractions */
     double matmul_factor;       /* calibration's override of the stacks' training factor; 0: theirs */
     double node_power_w;        /* one node's share of the partition's IT power at full load */
@@ -195,6 +196,11 @@ tm_ctx *tm_ctx_create(const plat_platform *p, int partition, int gpus, char *err
         c->leaf_gpus = ut_calloc((size_t)c->leaves, sizeof *c->leaf_gpus);
         for (int g = 0; g < gpus; g++) c->leaf_gpus[net_leaf_of(nw, g)]++;
     }
+    if (net_group_of(nw, 0) >= 0 && nw->routing == PLAT_ROUTING_MINIMAL && nw->groups > 1) {
+        c->groups = nw->groups;
+        c->group_gpus = ut_calloc((size_t)c->groups, sizeof *c->group_gpus);
+        for (int g = 0; g < gpus; g++) c->group_gpus[net_group_of(nw, g)]++;
+    }
     /* An accelerator without measured efficiencies runs at its peak: the output says so (tm_result
      * carries the values used) rather than inventing a figure here. */
     c->eff_matmul = c->acc->eff_matmul > 0 ? c->acc->eff_matmul : 1;
@@ -210,6 +216,7 @@ void tm_ctx_destroy(tm_ctx *c)
     if (!c) return;
     net_destroy(c->net);
     free(c->leaf_gpus);
+    free(c->group_gpus);
     free(c);
 }
 
@@ -605,6 +612,28 @@ static double leaf_share(const tm_ctx *c, const int *gpus, int p, coll_algo algo
     return share;
 }
 
+/* Dragonfly routed minimally: the direct bundle between two groups carries every flow of the job
+ * from one to the other. Counted as for a fat tree's leaves: a ring crosses from group a to its next
+ * group once per concurrent group there (x the inter-node rings of the hierarchical all-reduce),
+ * the other algorithms once per member; each crossing's share is its bundle over those flows.
+ * (Adaptive and Valiant routing spread the load over the machine's global links: not counted.) */
+static double group_share(const tm_ctx *c, const int *gpus, int p, coll_algo algo, int ranks_per_node)
+{
+    int *members = ut_calloc((size_t)c->groups, sizeof *members);
+    for (int r = 0; r < p; r++) members[net_group_of(c->net, gpus[r])]++;
+    double share = INFINITY;
+    for (int r = 0; r < p; r++) {
+        int a = net_group_of(c->net, gpus[r]), b = net_group_of(c->net, gpus[(r + 1) % p]);
+        if (a == b) continue;
+        double groups = ceil((double)c->group_gpus[a] / members[a]);
+        double flows = algo == COLL_RING ? groups : algo == COLL_HIER ? groups * ranks_per_node : c->group_gpus[a];
+        double cap = net_group_pair_Bps(c->net, a, b);
+        if (cap > 0) share = fmin(share, cap / flows);
+    }
+    free(members);
+    return share;
+}
+
 /* Collective time over p ranks spaced `stride` GPUs apart from GPU 0, with the alpha-beta closed
  * form of coll.h, alpha and bandwidth measured on the network. Every GPU of a node communicates at
  * once (all the groups of a kind run together), so the node's NICs are shared by its GPUs. */
@@ -620,6 +649,7 @@ static double coll_s(const tm_ctx *c, coll_op op, int p, int stride, double byte
     int active = c->gpn < c->gpus ? c->gpn : c->gpus;
     double share = c->nic_Bps / active;
     if (nodes > 1 && c->leaf_gpus) share = fmin(share, leaf_share(c, gpus, p, algo, k.ranks_per_node));
+    if (nodes > 1 && c->group_gpus) share = fmin(share, group_share(c, gpus, p, algo, k.ranks_per_node));
     free(gpus);
     k.bw_inter_all_Bps = fmin(k.bw_inter_all_Bps, share);
     if (k.ranks_per_node == 1) k.bw_inter_Bps = fmin(k.bw_inter_Bps, share);

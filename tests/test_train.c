@@ -625,6 +625,34 @@ static void test_oversubscribed_tree_agrees(void **state)
     plat_free(q);
 }
 
+/* El Capitan routed minimally: each pipeline stage fills a dragonfly group and every activation
+ * crosses on the direct bundle of two groups, which both speeds now count (the simulation is
+ * about 10 % slower still: its sends queue behind each other at the stage boundaries); routed
+ * adaptively, as the preset is, the sends go around and cost what their NICs allow. */
+static void test_minimal_dragonfly_contention(void **state)
+{
+    (void)state;
+    char err[512];
+    plat_platform *p = load("tests/fixtures/platforms/good/el-capitan-minimal.xml"), *q = load("assets/platforms/el-capitan.xml");
+    tm_ctx *c = tm_ctx_create(p, 0, 2048, err, sizeof err), *d = tm_ctx_create(q, 0, 2048, err, sizeof err);
+    tm_plan pl = plan(2048, 2, 4, 2048, TM_RC_NONE);
+    pl.flash = 1, pl.prec = PLAT_BF16;
+    const tm_model *m = tm_model_preset("llama2-7b");
+    tm_result r, spread;
+    assert_int_equal(tm_predict(c, m, &pl, 0, &r, err, sizeof err), 0);
+    assert_int_equal(tm_predict(d, m, &pl, 0, &spread, err, sizeof err), 0);
+    assert_true(r.b.pp_s > 5 * spread.b.pp_s);
+    tm_step *s = tm_step_simulate(c, m, &pl, NULL, err, sizeof err);
+    if (!s) fail_msg("%s", err);
+    double sim = tm_step_stats(s)->end_s;
+    if (fabs(sim - r.step_s) > 0.15 * r.step_s) fail_msg("simulated %g s, analytic %g s", sim, r.step_s);
+    tm_step_free(s);
+    tm_ctx_destroy(c);
+    tm_ctx_destroy(d);
+    plat_free(p);
+    plat_free(q);
+}
+
 /* The two speeds agree where both apply: 64 GPUs of Selene, within 3 %. */
 static void test_discrete_event_step_agrees(void **state)
 {
@@ -947,6 +975,7 @@ int main(void)
         cmocka_unit_test(test_reliability_young_daly),
         cmocka_unit_test(test_discrete_event_step_agrees),
         cmocka_unit_test(test_oversubscribed_tree_agrees),
+        cmocka_unit_test(test_minimal_dragonfly_contention),
         cmocka_unit_test(test_result_fields_are_documented_once),
         cmocka_unit_test(test_published_runs_and_leave_one_out),
         cmocka_unit_test(test_shapes_and_explanation),
