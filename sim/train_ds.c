@@ -14,10 +14,10 @@
 typedef struct builder {
     ds *s;
     const tm_plan *pl;
-    int tp, pp, dp, m;
+    int tp, pp, dp, m, v;       /* v: model chunks per stage (vpp; 1: plain 1F1B) */
     const int *layers;          /* per stage (tm_stage_layers) */
     int *prev;                  /* per GPU: its last task so far (-1: none) */
-    int *f_out, *b_out;         /* per (d, s, j, r): the task that delivers F / B to the next stage's rank r */
+    int *f_out, *b_out;         /* per (d, virtual stage, j, r): the task that delivers F / B onwards to rank r */
     int *last_b_deps;           /* per GPU: what its last backward waited for (its start) */
     int *nlast_b_deps;
     char *err;
@@ -25,25 +25,36 @@ typedef struct builder {
 } builder;
 
 static int gpu_of(const builder *b, int d, int s, int r) { return r + b->tp * (d + b->dp * s); }
-static size_t at(const builder *b, int d, int s, int j, int r)
+/* Virtual stage vs = chunk x pp + stage (Narayanan et al. SC'21, section 2.2.2: chunk c of every
+ * stage before chunk c + 1 of any). */
+static size_t at(const builder *b, int d, int vs, int j, int r)
 {
-    return (((size_t)d * b->pp + s) * b->m + j) * b->tp + r;
+    return (((size_t)d * b->pp * b->v + vs) * b->m + j) * b->tp + r;
 }
 
-/* One forward (fwd = 1) or backward of micro-batch j on stage s of replica d. */
-static int add_op(builder *b, const tm_parts *P, int d, int s, int j, int fwd)
+/* Layers of chunk c of stage s: the stage's layers shared out, the first chunks one more when
+ * they do not divide (a stack with unequal chunks; the others divide, tm_plan_check says). */
+static int chunk_layers(const builder *b, int s, int c)
+{
+    return b->layers[s] / b->v + (c < b->layers[s] % b->v);
+}
+
+/* One forward (fwd = 1) or backward of micro-batch j on chunk c of stage s of replica d. */
+static int add_op(builder *b, const tm_parts *P, int d, int s, int c, int j, int fwd)
 {
     int tp = b->tp, ids[2048], gpus[1024];
     if (tp > 1024) return -1;
-    double n = b->layers[s];
-    double dur = fwd ? n * P->f_layer_s + (s == 0 ? P->first_f_s : 0) + (s == b->pp - 1 ? P->last_f_s : 0)
-                     : n * P->b_layer_s + n * P->rc_layer_s + (s == 0 ? P->first_b_s : 0) + (s == b->pp - 1 ? P->last_b_s : 0);
+    int vs = c * b->pp + s, nvs = b->pp * b->v;
+    double n = chunk_layers(b, s, c);
+    int first = vs == 0, last = vs == nvs - 1;
+    double dur = fwd ? n * P->f_layer_s + (first ? P->first_f_s : 0) + (last ? P->last_f_s : 0)
+                     : n * P->b_layer_s + n * P->rc_layer_s + (first ? P->first_b_s : 0) + (last ? P->last_b_s : 0);
     for (int r = 0; r < tp; r++) {
         int g = gpu_of(b, d, s, r), deps[3], nd = 0;
         gpus[r] = g;
         if (b->prev[g] >= 0) deps[nd++] = b->prev[g];
-        if (fwd && s > 0) deps[nd++] = b->f_out[at(b, d, s - 1, j, r)];
-        if (!fwd && s < b->pp - 1) deps[nd++] = b->b_out[at(b, d, s + 1, j, r)];
+        if (fwd && vs > 0) deps[nd++] = b->f_out[at(b, d, vs - 1, j, r)];
+        if (!fwd && vs < nvs - 1) deps[nd++] = b->b_out[at(b, d, vs + 1, j, r)];
         if (!fwd) {
             memcpy(&b->last_b_deps[(size_t)g * 3], deps, (size_t)nd * sizeof *deps);
             b->nlast_b_deps[g] = nd;
@@ -52,7 +63,7 @@ static int add_op(builder *b, const tm_parts *P, int d, int s, int j, int fwd)
         if (ids[r] < 0) return -1;
         ds_set_phase(b->s, ids[r], fwd ? TL_PHASE_FORWARD : TL_PHASE_BACKWARD);
     }
-    int n_tp = (fwd ? P->tp_f : P->tp_b) * b->layers[s];
+    int n_tp = (fwd ? P->tp_f : P->tp_b) * (int)n;
     int done = -1;
     if (tp > 1 && n_tp > 0) {
         done = ds_collective(b->s, COLL_ALLREDUCE, COLL_RING, gpus, tp, P->tp_bytes * n_tp, "tensor parallel", ids, tp,
@@ -62,17 +73,29 @@ static int add_op(builder *b, const tm_parts *P, int d, int s, int j, int fwd)
     for (int r = 0; r < tp; r++) {
         int g = gpus[r], end = done >= 0 ? done : ids[r];
         b->prev[g] = end;
-        int next = fwd ? s + 1 : s - 1;
+        int next = fwd ? vs + 1 : vs - 1;     /* the virtual stage the result goes to, on stage next % pp */
         int out = end;
-        if (next >= 0 && next < b->pp) {
-            int pair[2] = { g, gpu_of(b, d, next, r) };
+        if (next >= 0 && next < nvs) {
+            int pair[2] = { g, gpu_of(b, d, next % b->pp, r) };
             out = ds_collective(b->s, COLL_P2P, COLL_DIRECT, pair, 2, P->p2p_bytes, fwd ? "send activations" : "send gradients",
                                 &end, 1, b->err, b->err_size);
             if (out < 0) return -1;
         }
-        (fwd ? b->f_out : b->b_out)[at(b, d, s, j, r)] = out;
+        (fwd ? b->f_out : b->b_out)[at(b, d, vs, j, r)] = out;
     }
     return 0;
+}
+
+/* The k-th forward (or backward) of a stage in the interleaved schedule, as Megatron-LM orders it
+ * (megatron/core/pipeline_parallel/schedules.py, get_model_chunk_id): micro-batches go in groups of
+ * pp through chunk 0, then the same group through chunk 1, ...; backwards take the chunks from the
+ * last. With one chunk this is plain 1F1B's order. */
+static void op_of(const builder *b, int k, int fwd, int *c, int *j)
+{
+    int group = b->pp * b->v;
+    int chunk = (k % group) / b->pp;
+    *c = fwd ? chunk : b->v - 1 - chunk;
+    *j = k / group * b->pp + k % b->pp;
 }
 
 /* A reduce-scatter or all-gather over a group with several GPUs per node, as NCCL runs it: one ring
@@ -99,7 +122,7 @@ static int channels(ds *s, const net *nw, coll_op op, const int *group, int p, d
 
 int tm_step_runs(const tm_plan *pl)
 {
-    return pl->vpp <= 1 && pl->cp <= 1 && pl->zero <= 1 && !pl->tp_overlap;
+    return pl->cp <= 1 && pl->zero <= 1 && !pl->tp_overlap;
 }
 
 /* Put the step into the simulator s (built on the context's network); r is its prediction. The id
@@ -113,17 +136,18 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
         return -1;
     }
     if (!tm_step_runs(plan)) {
-        snprintf(err, n, _("the discrete-event step runs the plain 1F1B schedule with ZeRO 0 or 1 and no context "
-                           "parallelism; %s, %s and %s 2-3 are in the analytic model only"),
-                 tm_ctx_field_name(c, TM_VPP), tm_ctx_field_name(c, TM_CP), tm_ctx_field_name(c, TM_ZERO));
+        snprintf(err, n, _("the discrete-event step runs 1F1B (plain or interleaved) with ZeRO 0 or 1 and no context "
+                           "parallelism; %s and %s 2-3 are in the analytic model only"),
+                 tm_ctx_field_name(c, TM_CP), tm_ctx_field_name(c, TM_ZERO));
         return -1;
     }
     const tm_parts *P = &r->parts;
     builder b = { 0 };
     b.s = s, b.pl = plan, b.tp = plan->tp, b.pp = plan->pp, b.dp = r->dp, b.m = r->micro_batches, b.layers = layers;
+    b.v = plan->vpp > 1 ? plan->vpp : 1;
     b.err = err, b.err_size = n;
     int gpus = plan->gpus;
-    size_t slots = (size_t)b.dp * b.pp * b.m * b.tp;
+    size_t slots = (size_t)b.dp * b.pp * b.v * b.m * b.tp;
     b.prev = ut_malloc((size_t)gpus * sizeof *b.prev);
     for (int g = 0; g < gpus; g++) b.prev[g] = -1;
     b.f_out = ut_malloc(slots * sizeof *b.f_out);
@@ -132,26 +156,34 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
     b.nlast_b_deps = ut_calloc((size_t)gpus, sizeof *b.nlast_b_deps);
     int last = -1, rc = 0;
 
-    /* 1F1B: stage s runs min(pp - s - 1, m) forwards, then alternates one forward and one backward,
-     * then drains the backwards. Ops are added in an order where what they wait for exists. */
+    /* 1F1B: stage s runs its warm-up forwards (plain: min(pp - s - 1, m); interleaved: (pp - s - 1) x 2
+     * + (vpp - 1) x pp, Megatron-LM's count), then alternates one forward and one backward, then drains
+     * the backwards. Ops are added in an order where what they wait for exists. */
+    int nv = b.pp * b.v, ops = b.m * b.v;
     int *nf = ut_calloc((size_t)b.pp, sizeof *nf), *nb = ut_calloc((size_t)b.pp, sizeof *nb);
-    int total = 2 * b.m * b.pp, added = 0;
+    char *f_done = ut_calloc((size_t)b.m * nv, 1), *b_done = ut_calloc((size_t)b.m * nv, 1);
+    int total = 2 * ops * b.pp, added = 0;
     while (added < total && rc == 0) {
         int progress = 0;
         for (int st = 0; st < b.pp && rc == 0; st++) {
             for (;;) {
-                int warm = b.pp - st - 1 < b.m ? b.pp - st - 1 : b.m;
+                int want = b.v > 1 ? (b.pp - st - 1) * 2 + (b.v - 1) * b.pp : b.pp - st - 1;
+                int warm = want < ops ? want : ops;
                 int fwd;
                 if (nf[st] < warm) fwd = 1;
-                else if (nf[st] == b.m) fwd = 0;
+                else if (nf[st] == ops) fwd = 0;
                 else fwd = nf[st] - warm == nb[st];   /* steady state: F then B */
-                if (!fwd && nb[st] == b.m) break;
-                int j = fwd ? nf[st] : nb[st];
-                /* ready? the previous stage's forward / the next stage's backward of j exists */
-                if (fwd && st > 0 && nf[st - 1] <= j) break;
-                if (!fwd && st < b.pp - 1 && nb[st + 1] <= j) break;
-                for (int d = 0; d < b.dp && rc == 0; d++) rc = add_op(&b, P, d, st, j, fwd);
+                if (!fwd && nb[st] == ops) break;
+                int ch, j;
+                op_of(&b, fwd ? nf[st] : nb[st], fwd, &ch, &j);
+                int vs = ch * b.pp + st;
+                /* ready? the previous virtual stage's forward / the next one's backward of j exists
+                 * (the last virtual stage's backward follows its own forward) */
+                if (fwd && vs > 0 && !f_done[(size_t)j * nv + vs - 1]) break;
+                if (!fwd && (vs < nv - 1 ? !b_done[(size_t)j * nv + vs + 1] : !f_done[(size_t)j * nv + vs])) break;
+                for (int d = 0; d < b.dp && rc == 0; d++) rc = add_op(&b, P, d, st, ch, j, fwd);
                 if (rc) break;
+                (fwd ? f_done : b_done)[(size_t)j * nv + vs] = 1;
                 if (fwd) nf[st]++;
                 else nb[st]++;
                 added++, progress = 1;
@@ -162,6 +194,8 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
             rc = -1;
         }
     }
+    free(f_done);
+    free(b_done);
     free(nf);
     free(nb);
 

@@ -801,7 +801,14 @@ static void test_simulate_step(void **state)
     assert_true(fabs(des / ana - 1) < 0.03);
     assert_true(num(j, "events") > 1000);
     cJSON_Delete(j);
-    r = run("en", "simulate", "step", SEL, GPT, "--gpus", "64", "--tp", "4", "--pp", "2", "--vpp", "2", "--gbs", "128", NULL);
+    /* the interleaved schedule is replayed too, and agrees */
+    r = run("en", "simulate", "step", SEL, GPT, "--gpus", "64", "--tp", "4", "--pp", "2", "--vpp", "2", "--gbs", "128", "--json",
+            NULL);
+    assert_int_equal(r->status, 0);
+    j = parse_json(r->out);
+    assert_true(fabs(num(j, "step_time_s") / num(j, "analytic_step_time_s") - 1) < 0.03);
+    cJSON_Delete(j);
+    r = run("en", "simulate", "step", SEL, GPT, "--gpus", "64", "--tp", "4", "--pp", "1", "--zero", "2", "--gbs", "128", NULL);
     assert_int_equal(r->status, 2);
     assert_non_null(strstr(r->err, "usine predict"));
 }
