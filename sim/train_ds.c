@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { PEND = 3 };
+
 typedef struct builder {
     ds *s;
     const tm_plan *pl;
@@ -18,6 +20,8 @@ typedef struct builder {
     const int *layers;          /* per stage (tm_stage_layers) */
     int *prev;                  /* per GPU: its last task so far (-1: none) */
     int *f_out, *b_out;         /* per (d, virtual stage, j, r): the task that delivers F / B onwards to rank r */
+    int *pend_f, *pend_b;       /* per (GPU, micro-batch), PEND each: ZeRO-3 gathers its forward / backward waits for */
+    int *snap;                  /* per GPU: prev as it was before the forward just added (when it could start) */
     int *last_b_deps;           /* per GPU: what its last backward waited for (its start) */
     int *nlast_b_deps;
     char *err;
@@ -50,13 +54,18 @@ static int add_op(builder *b, const tm_parts *P, int d, int s, int c, int j, int
     double dur = fwd ? n * P->f_layer_s + (first ? P->first_f_s : 0) + (last ? P->last_f_s : 0)
                      : n * P->b_layer_s + n * P->rc_layer_s + (first ? P->first_b_s : 0) + (last ? P->last_b_s : 0);
     for (int r = 0; r < tp; r++) {
-        int g = gpu_of(b, d, s, r), deps[3], nd = 0;
+        int g = gpu_of(b, d, s, r), deps[3 + PEND], nd = 0;
         gpus[r] = g;
         if (b->prev[g] >= 0) deps[nd++] = b->prev[g];
+        if (b->pl->zero == 3) {                           /* the ZeRO-3 gathers this pass waits for */
+            int *pend = fwd ? &b->pend_f[((size_t)g * b->m + j) * PEND] : &b->pend_b[((size_t)g * b->m + j) * PEND];
+            for (int k = 0; k < PEND; k++)
+                if (pend[k] >= 0) deps[nd++] = pend[k], pend[k] = -1;
+        }
         if (fwd && vs > 0) deps[nd++] = b->f_out[at(b, d, vs - 1, j, r)];
         if (!fwd && vs < nvs - 1) deps[nd++] = b->b_out[at(b, d, vs + 1, j, r)];
         if (!fwd) {
-            memcpy(&b->last_b_deps[(size_t)g * 3], deps, (size_t)nd * sizeof *deps);
+            memcpy(&b->last_b_deps[(size_t)g * (3 + PEND)], deps, (size_t)nd * sizeof *deps);
             b->nlast_b_deps[g] = nd;
         }
         ids[r] = ds_compute(b->s, g, dur, fwd ? "forward" : "backward", deps, nd, b->err, b->err_size);
@@ -120,9 +129,105 @@ static int channels(ds *s, const net *nw, coll_op op, const int *group, int p, d
     return last;
 }
 
+/* ZeRO-3 (Rajbhandari et al., SC'20, section 5.3: parameters gathered wherever a layer runs): for
+ * micro-batch j on stage st, issued when its forward is (prefetched, as the stacks the simulator
+ * replays do), the gather of this backward's weights (and of the recomputed forward's) and of the
+ * next forward's; each an all-gather of the stage's parameters over the replicas. A pass waits for
+ * its first layer's share only, the rest arriving while it runs, and the pass after it waits for
+ * all (the layers are needed one after the other). */
+static void pend_add(int *slots, int task)
+{
+    for (int k = 0; k < PEND; k++)
+        if (slots[k] < 0) {
+            slots[k] = task;
+            return;
+        }
+}
+
+/* One gather: its head (the first layer's share) before `head_of`'s pass of micro-batch head_j,
+ * its tail before `tail_of`'s pass of micro-batch tail_j (tail_j < 0: none waits). */
+static int gather(builder *b, const tm_ctx *c, const int *group, const int *deps, int nd, double bytes, int layers,
+                  int *head_of, int head_j, int *tail_of, int tail_j)
+{
+    double head = bytes / (layers > 0 ? layers : 1);
+    int h = channels(b->s, tm_ctx_net(c), COLL_ALLGATHER, group, b->dp, head, "gather weights", deps, nd, b->err, b->err_size);
+    if (h < 0) return -1;
+    int t = bytes - head > 0 ? channels(b->s, tm_ctx_net(c), COLL_ALLGATHER, group, b->dp, bytes - head, "gather weights", &h, 1,
+                                        b->err, b->err_size)
+                             : h;
+    if (t < 0) return -1;
+    for (int d = 0; d < b->dp; d++) {
+        size_t g = (size_t)group[d];
+        pend_add(&head_of[(g * b->m + head_j) * PEND], h);
+        if (tail_j >= 0) pend_add(&tail_of[(g * b->m + tail_j) * PEND], t);
+    }
+    return 0;
+}
+
+/* Before the first forward: its weights, with nothing to hide behind (the tail by its backward). */
+static int zero3_first(builder *b, const tm_ctx *c, const tm_parts *P, int st)
+{
+    int group[4096];
+    if (b->dp > 4096) return -1;
+    for (int r = 0; r < b->tp; r++) {
+        for (int d = 0; d < b->dp; d++) group[d] = gpu_of(b, d, st, r);
+        if (gather(b, c, group, NULL, 0, P->param_bytes, b->layers[st], b->pend_f, 0, b->pend_b, 0) != 0) return -1;
+    }
+    return 0;
+}
+
+/* Once micro-batch j's forward is added: the gather of its backward's weights (and of the
+ * recomputed forward's), the rest of it due by the next forward, and the gather of the next
+ * forward's, the rest due by that micro-batch's backward; both issued when the forward starts. */
+static int zero3_gathers(builder *b, const tm_ctx *c, const tm_parts *P, int st, int j)
+{
+    int group[4096], deps[4096];
+    if (b->dp > 4096) return -1;
+    int gathers = 1 + (P->rc_layer_s > 0 && b->pl->recompute == TM_RC_FULL), L = b->layers[st];
+    for (int r = 0; r < b->tp; r++) {
+        int nd = 0;
+        for (int d = 0; d < b->dp; d++) {
+            group[d] = gpu_of(b, d, st, r);
+            if (b->snap[group[d]] >= 0) deps[nd++] = b->snap[group[d]];   /* when the forward could start */
+        }
+        int more = j + 1 < b->m;
+        if (gather(b, c, group, deps, nd, P->param_bytes * gathers, L, b->pend_b, j, more ? b->pend_f : b->pend_b,
+                   more ? j + 1 : j) != 0)
+            return -1;
+        if (more && gather(b, c, group, deps, nd, P->param_bytes, L, b->pend_f, j + 1, b->pend_b, j + 1) != 0) return -1;
+    }
+    return 0;
+}
+
+/* ZeRO 2-3: the gradients of the backward just added, reduce-scattered over the replicas while
+ * the next micro-batch computes; the optimizer waits for the last. */
+static int zero_reduce(builder *b, const tm_ctx *c, const tm_parts *P, int st, int *rs_last)
+{
+    int group[4096], deps[4096];
+    if (b->dp > 4096) return -1;
+    for (int r = 0; r < b->tp; r++) {
+        for (int d = 0; d < b->dp; d++) {
+            group[d] = gpu_of(b, d, st, r);
+            deps[d] = b->prev[group[d]];
+        }
+        int prior = rs_last[group[0]];
+        int nd = b->dp;
+        if (prior >= 0) deps[nd++] = prior;      /* one after the other, as one stream of the stack */
+        int rs = channels(b->s, tm_ctx_net(c), COLL_REDUCESCATTER, group, b->dp, P->grad_bytes, "reduce gradients", deps, nd,
+                          b->err, b->err_size);
+        if (rs < 0) return -1;
+        for (int d = 0; d < b->dp; d++) rs_last[group[d]] = rs;
+    }
+    return 0;
+}
+
 int tm_step_runs(const tm_plan *pl)
 {
-    return pl->cp <= 1 && pl->zero <= 1 && !pl->tp_overlap;
+    /* ZeRO 2-3 as the stacks that bucket and prefetch them run them (a blocking gather per tensor,
+     * DeepSpeed's of 2021, is the analytic model's only) */
+    const tm_stack *sk = tm_stack_of(pl);
+    int zero_ok = pl->zero <= 1 || (sk->zero3_tensor_s == 0 && (pl->zero == 2 || sk->zero3_prefetch));
+    return pl->cp <= 1 && zero_ok && !pl->tp_overlap;
 }
 
 /* Put the step into the simulator s (built on the context's network); r is its prediction. The id
@@ -136,9 +241,10 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
         return -1;
     }
     if (!tm_step_runs(plan)) {
-        snprintf(err, n, _("the discrete-event step runs 1F1B (plain or interleaved) with ZeRO 0 or 1 and no context "
-                           "parallelism; %s and %s 2-3 are in the analytic model only"),
-                 tm_ctx_field_name(c, TM_CP), tm_ctx_field_name(c, TM_ZERO));
+        snprintf(err, n, _("the discrete-event step runs 1F1B (plain or interleaved), ZeRO 0-3 bucketed and prefetched, and "
+                           "no context parallelism; %s, and %s 3 gathered tensor by tensor (stack %s), are in the analytic "
+                           "model only"),
+                 tm_ctx_field_name(c, TM_CP), tm_ctx_field_name(c, TM_ZERO), tm_stack_of(plan)->id);
         return -1;
     }
     const tm_parts *P = &r->parts;
@@ -152,7 +258,14 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
     for (int g = 0; g < gpus; g++) b.prev[g] = -1;
     b.f_out = ut_malloc(slots * sizeof *b.f_out);
     b.b_out = ut_malloc(slots * sizeof *b.b_out);
-    b.last_b_deps = ut_malloc((size_t)gpus * 3 * sizeof *b.last_b_deps);
+    b.last_b_deps = ut_malloc((size_t)gpus * (3 + PEND) * sizeof *b.last_b_deps);
+    size_t npend = plan->zero == 3 ? (size_t)gpus * b.m * PEND : 1;
+    b.pend_f = ut_malloc(npend * sizeof *b.pend_f);
+    b.pend_b = ut_malloc(npend * sizeof *b.pend_b);
+    for (size_t k = 0; k < npend; k++) b.pend_f[k] = b.pend_b[k] = -1;
+    b.snap = ut_malloc((size_t)gpus * sizeof *b.snap);
+    int *rs_last = ut_malloc((size_t)gpus * sizeof *rs_last);     /* ZeRO 2-3: each GPU's last reduce-scatter */
+    for (int g = 0; g < gpus; g++) rs_last[g] = -1;
     b.nlast_b_deps = ut_calloc((size_t)gpus, sizeof *b.nlast_b_deps);
     int last = -1, rc = 0;
 
@@ -181,7 +294,14 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
                  * (the last virtual stage's backward follows its own forward) */
                 if (fwd && vs > 0 && !f_done[(size_t)j * nv + vs - 1]) break;
                 if (!fwd && (vs < nv - 1 ? !b_done[(size_t)j * nv + vs + 1] : !f_done[(size_t)j * nv + vs])) break;
+                /* ZeRO-3 prefetches: while this op runs, the gathers its successors need (the next
+                 * forward's weights; this micro-batch's backward ones, recomputation included) */
+                if (plan->zero == 3 && b.dp > 1 && fwd && j == 0) rc = zero3_first(&b, c, P, st);
+                if (plan->zero == 3 && b.dp > 1 && fwd) memcpy(b.snap, b.prev, (size_t)gpus * sizeof *b.snap);
                 for (int d = 0; d < b.dp && rc == 0; d++) rc = add_op(&b, P, d, st, ch, j, fwd);
+                if (rc == 0 && plan->zero == 3 && b.dp > 1 && fwd) rc = zero3_gathers(&b, c, P, st, j);
+                /* ZeRO 2-3: this backward's gradients reduce-scattered at once, behind what follows */
+                if (rc == 0 && plan->zero >= 2 && b.dp > 1 && !fwd) rc = zero_reduce(&b, c, P, st, rs_last);
                 if (rc) break;
                 (fwd ? f_done : b_done)[(size_t)j * nv + vs] = 1;
                 if (fwd) nf[st]++;
@@ -202,20 +322,24 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
     /* data parallel: each (stage, tensor rank) reduces its gradients over the replicas; the part
      * that can overlap starts with the last backward, the last bucket after it */
     int *group = ut_malloc((size_t)(b.dp > 0 ? b.dp : 1) * sizeof *group);
-    int *deps = ut_malloc((size_t)b.dp * 4 * sizeof *deps);
+    int *deps = ut_malloc((size_t)b.dp * (4 + PEND) * sizeof *deps);
     for (int st = 0; st < b.pp && rc == 0; st++) {
         /* what can reduce during the stage's last backward: all but its last layer's gradients */
         double overlap = plan->dp_overlap && tm_stack_of(plan)->dp_overlap ? 1 - 1 / (double)layers[st] : 0;
         for (int tr = 0; tr < b.tp && rc == 0; tr++) {
             for (int d = 0; d < b.dp; d++) group[d] = gpu_of(&b, d, st, tr);
             int done = -1;
-            if (b.dp > 1 && P->grad_bytes > 0) {
+            if (plan->zero >= 2 && b.dp > 1) {
+                /* the reductions ran per micro-batch: the optimizer waits for the last of them */
+                for (int d = 0; d < b.dp; d++)
+                    if (rs_last[group[d]] >= 0) b.prev[group[d]] = rs_last[group[d]];
+            } else if (b.dp > 1 && P->grad_bytes > 0) {
                 coll_op op = plan->zero == 1 ? COLL_REDUCESCATTER : COLL_ALLREDUCE;
                 coll_algo al = tm_group_algo(tm_ctx_net(c), group, b.dp, op);
                 int part1 = -1, nd = 0;
                 if (overlap > 0) {
                     for (int d = 0; d < b.dp; d++)
-                        for (int k = 0; k < b.nlast_b_deps[group[d]]; k++) deps[nd++] = b.last_b_deps[(size_t)group[d] * 3 + k];
+                        for (int k = 0; k < b.nlast_b_deps[group[d]]; k++) deps[nd++] = b.last_b_deps[(size_t)group[d] * (3 + PEND) + k];
                     part1 = op == COLL_ALLREDUCE
                                 ? ds_collective(s, op, al, group, b.dp, P->grad_bytes * overlap, "gradients (overlapped)", deps, nd, err, n)
                                 : channels(s, tm_ctx_net(c), op, group, b.dp, P->grad_bytes * overlap, "gradients (overlapped)", deps, nd, err, n);
@@ -236,7 +360,7 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
                 if (opt[d] < 0) rc = -1;
                 else ds_set_phase(s, opt[d], TL_PHASE_OPTIMIZER);
             }
-            if (rc == 0 && plan->zero == 1 && b.dp > 1) {
+            if (rc == 0 && (plan->zero == 1 || plan->zero == 2) && b.dp > 1) {
                 last = channels(s, tm_ctx_net(c), COLL_ALLGATHER, group, b.dp, P->param_bytes, "gather weights", opt, b.dp, err, n);
                 if (last < 0) rc = -1;
             }
@@ -250,6 +374,10 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
     free(b.b_out);
     free(b.last_b_deps);
     free(b.nlast_b_deps);
+    free(b.pend_f);
+    free(b.pend_b);
+    free(b.snap);
+    free(rs_last);
     return rc ? -1 : last;
 }
 
