@@ -46,7 +46,7 @@ static int chunk_layers(const builder *b, int s, int c)
 /* One forward (fwd = 1) or backward of micro-batch j on chunk c of stage s of replica d. */
 static int add_op(builder *b, const tm_parts *P, int d, int s, int c, int j, int fwd)
 {
-    int tp = b->tp, ids[2048], gpus[1024];
+    int tp = b->tp, ids[2048], gpus[1024], start[1024 * (3 + PEND)], nstart = 0;
     if (tp > 1024) return -1;
     int vs = c * b->pp + s, nvs = b->pp * b->v;
     double n = chunk_layers(b, s, c);
@@ -68,19 +68,30 @@ static int add_op(builder *b, const tm_parts *P, int d, int s, int c, int j, int
             memcpy(&b->last_b_deps[(size_t)g * (3 + PEND)], deps, (size_t)nd * sizeof *deps);
             b->nlast_b_deps[g] = nd;
         }
+        memcpy(&start[nstart], deps, (size_t)nd * sizeof *deps);
+        nstart += nd;
         ids[r] = ds_compute(b->s, g, dur, fwd ? "forward" : "backward", deps, nd, b->err, b->err_size);
         if (ids[r] < 0) return -1;
         ds_set_phase(b->s, ids[r], fwd ? TL_PHASE_FORWARD : TL_PHASE_BACKWARD);
     }
     int n_tp = (fwd ? P->tp_f : P->tp_b) * (int)n;
     int done = -1;
+    int overlap = b->pl->tp_overlap;
     if (tp > 1 && n_tp > 0) {
-        done = ds_collective(b->s, COLL_ALLREDUCE, COLL_RING, gpus, tp, P->tp_bytes * n_tp, "tensor parallel", ids, tp,
-                             b->err, b->err_size);
+        /* after the compute, or with --tp-overlap alongside it (fused with the matrix multiplies:
+         * it starts with them, and the pass ends when both have) */
+        done = overlap ? ds_collective(b->s, COLL_ALLREDUCE, COLL_RING, gpus, tp, P->tp_bytes * n_tp, "tensor parallel (overlapped)",
+                                       start, nstart, b->err, b->err_size)
+                       : ds_collective(b->s, COLL_ALLREDUCE, COLL_RING, gpus, tp, P->tp_bytes * n_tp, "tensor parallel", ids, tp,
+                                       b->err, b->err_size);
         if (done < 0) return -1;
     }
     for (int r = 0; r < tp; r++) {
         int g = gpus[r], end = done >= 0 ? done : ids[r];
+        if (overlap && done >= 0) {
+            int both[2] = { ids[r], done };
+            if ((end = ds_compute(b->s, g, 0, "overlap", both, 2, b->err, b->err_size)) < 0) return -1;
+        }
         b->prev[g] = end;
         int next = fwd ? vs + 1 : vs - 1;     /* the virtual stage the result goes to, on stage next % pp */
         int out = end;
@@ -227,7 +238,7 @@ int tm_step_runs(const tm_plan *pl)
      * DeepSpeed's of 2021, is the analytic model's only) */
     const tm_stack *sk = tm_stack_of(pl);
     int zero_ok = pl->zero <= 1 || (sk->zero3_tensor_s == 0 && (pl->zero == 2 || sk->zero3_prefetch));
-    return pl->cp <= 1 && zero_ok && !pl->tp_overlap;
+    return pl->cp <= 1 && zero_ok;
 }
 
 /* Put the step into the simulator s (built on the context's network); r is its prediction. The id
@@ -235,11 +246,6 @@ int tm_step_runs(const tm_plan *pl)
 static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, const tm_result *r, ds *s, char *err,
                       size_t n)
 {
-    if (plan->tp_overlap) {
-        snprintf(err, n, _("the discrete-event step does not replay the tensor-parallel overlap (--tp-overlap, stack %s); it "
-                           "is in the analytic model only"), tm_stack_of(plan)->id);
-        return -1;
-    }
     if (!tm_step_runs(plan)) {
         snprintf(err, n, _("the discrete-event step runs 1F1B (plain or interleaved), ZeRO 0-3 bucketed and prefetched, and "
                            "no context parallelism; %s, and %s 3 gathered tensor by tensor (stack %s), are in the analytic "

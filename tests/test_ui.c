@@ -374,13 +374,11 @@ static void test_plan_keys(void **state)
 
     run("en", "gui", "--headless", "--frames", "2", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
         "--keys", "Shift+s,Shift+s", NULL);                              /* back twice: megascale-2024 */
-    assert_int_equal(R.status, 2);
+    assert_int_equal(R.status, 0);                                       /* its overlaps are replayed too */
     j = parse_json(R.out);
     assert_string_equal(str_of(state_of(j), "stack"), "megascale-2024");
-    assert_non_null(strstr(str_of(j, "error"), "tensor-parallel overlap"));
     assert_true(num(state_of(j), "explain_terms") > 20);
     cJSON_Delete(j);
-    assert_non_null(strstr(R.err, "megascale-2024"));
 
     /* --stack starts there; an unknown one is refused before the window opens */
     run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
