@@ -698,7 +698,9 @@ static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const h
         gemm_fb(&core_f, &core_b, h, N_("attention scores Q K^T"), s_loc, m->seq, hd, b * a_loc);
         gemm_fb(&core_f, &core_b, h, N_("attention values P V"), s_loc, hd, m->seq, b * a_loc);
         double scores = b * a_loc * s_loc * m->seq;                                   /* elements */
-        double pass_f = 4.5 * scores * h->e / h->mem_Bps;  /* scale-mask-softmax (r+w), dropout (r+w+mask) */
+        /* scale-mask-softmax (r+w), dropout (r+w+mask); as three separate kernels the scale and the
+         * mask read and write the scores once more each */
+        double pass_f = (tm_stack_of(pl)->unfused ? 8.5 : 4.5) * scores * h->e / h->mem_Bps;
         core_f.s += pass_f, core_b.s += 2 * pass_f;
         SAY(h->ex, "layer", _("softmax and dropout of the scores"), pass_f,
             _("4.5 passes over %s scores of %s bytes at %s TB/s; backward twice that"), num(h->ex, scores, 3), num(h->ex, h->e, 2),
@@ -717,6 +719,9 @@ static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const h
      * ranks unless sequence parallelism splits them) or the local ffn width */
     double E_h = T * hid / (pl->seq_parallel ? t : 1), E_f = T * ffn_loc;
     double passes = 11 * E_h + (m->gated ? 3 : 2) * E_f;
+    /* unfused (Megatron-LM before 2020): the bias add apart from the activation (+2 passes of the ffn
+     * width), and bias, dropout and residual add apart (7.5 passes against 3.5, twice) */
+    if (tm_stack_of(pl)->unfused) passes += 8 * E_h + 2 * E_f;
     double mem = passes * h->e / h->mem_Bps;
     L->mem_f_s = mem, L->mem_b_s = 2 * mem;
     f.s += mem, bw.s += 2 * mem;

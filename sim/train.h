@@ -93,6 +93,8 @@ typedef struct tm_stack {
     int zero_pp;                /* the highest with pipeline parallelism (1 unless it shards gradients per micro-batch) */
     int param_overlap;          /* ZeRO-1's parameter all-gather overlapped with the next step's forward pass */
     int grads_fp32;             /* bf16 gradients accumulated and reduced in fp32 (4 bytes each) */
+    int unfused;                /* bias+GeLU, bias+dropout+add and scale+mask+softmax as separate kernels (each a pass
+                                 * over memory of its own); 0: fused, as Megatron-LM has them since 2020 */
     int interleaved;            /* has the interleaved 1F1B schedule (vpp > 1); else plain 1F1B only */
     int uneven_chunks;          /* its interleaved chunks of a stage may differ by a layer (vpp need not divide) */
     int own_factor;             /* 1: `matmul` is fitted on this stack's calibration runs only; 0: the factor

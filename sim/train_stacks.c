@@ -24,7 +24,8 @@
  * megatron/training/arguments.py) dates each option: bf16 gradients accumulated and all-reduced in fp32
  * (50a4b5fa, 2021-04), --use-distributed-optimizer (329fe582, 2022-02), --sequence-parallel (cfd2e216,
  * 2022-04), --recompute-granularity selective (bbab79f8, 2022-05), --use-flash-attn (d693034e, 2022-12),
- * --overlap-grad-reduce (2d5220a4, 2023-08). */
+ * --overlap-grad-reduce (2d5220a4, 2023-08); the fused bias+GeLU, bias+dropout+add and scale+mask+softmax
+ * kernels (51a2e6b0, 2020-09: after the 2019 code). */
 static const tm_stack stacks[] = {
     { .id = "megatron-core", .name = "Megatron-Core (2024)",
       .about = N_("NVIDIA's Megatron-Core: gradient reduction overlapped with the backward pass, pipeline scatter/gather"),
@@ -88,10 +89,11 @@ static const tm_stack stacks[] = {
       "sizes (the first and last stages one layer lighter, \"N tunable\")." },
     { .id = "megatron-lm-2019", .name = "Megatron-LM (2019)",
       .about = N_("The first Megatron-LM (Shoeybi et al. 2019): tensor parallelism, gradients all-reduced after the backward pass"),
-      .pp_scatter_gather = 1, .zero3_prefetch = 1, .matmul = FITTED_MATMUL, .fitted = FITTED_HOW,
+      .pp_scatter_gather = 1, .zero3_prefetch = 1, .unfused = 1, .matmul = FITTED_MATMUL, .fitted = FITTED_HOW,
       .sources = "Shoeybi et al., \"Megatron-LM: Training Multi-Billion Parameter Language Models Using Model Parallelism\" "
       "(arXiv 1909.08053), sections 3 and 5: tensor parallelism inside the node, data parallelism with the "
-      "gradient all-reduce after the backward pass, no pipeline (so no interleaving)." },
+      "gradient all-reduce after the backward pass, no pipeline (so no interleaving); its element-wise operations "
+      "were separate kernels (the fused ones came in 2020, the repository's history above)." },
     { .id = "megatron-lm-2023", .name = "Megatron-LM (2023)",
       .about = N_("Megatron-LM of early 2023, the baseline MegaScale compares with: no overlap of the gradient reduction"),
       .pp_scatter_gather = 1, .zero3_prefetch = 1, .flash = OPTION, .seq_parallel = OPTION, .selective = 1,

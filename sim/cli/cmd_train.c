@@ -1087,6 +1087,7 @@ int cmd_stacks(int argc, char **argv)
             cJSON_AddNumberToObject(o, "zero_max", s[i].zero_max);
             cJSON_AddBoolToObject(o, "param_overlap", s[i].param_overlap);
             cJSON_AddBoolToObject(o, "grads_fp32", s[i].grads_fp32);
+            cJSON_AddBoolToObject(o, "fused_elementwise", !s[i].unfused);
             cJSON_AddBoolToObject(o, "interleaved", s[i].interleaved);
             cJSON_AddNumberToObject(o, "matmul", s[i].matmul);
             cJSON_AddStringToObject(o, "fitted", _(s[i].fitted));
@@ -1099,11 +1100,11 @@ int cmd_stacks(int argc, char **argv)
         printf(_("  gradient reduction overlapped with the backward pass: %s; parameters' all-gather with the forward: %s;\n"
                  "  bf16 gradients reduced in fp32: %s; pipeline scatter/gather: %s; ZeRO up to stage %d; ZeRO-3 prefetch: %s;\n"
                  "  tensor-parallel overlap: %s; sequence parallelism: %s; selective recomputation: %s;\n"
-                 "  FlashAttention: %s (else fused softmax)\n"),
+                 "  FlashAttention: %s (else %s); element-wise kernels: %s\n"),
                s[i].dp_overlap ? _("yes") : _("no"), s[i].param_overlap ? _("yes") : _("no"), s[i].grads_fp32 ? _("yes") : _("no"),
                s[i].pp_scatter_gather ? _("yes") : _("no"), s[i].zero_max, s[i].zero3_prefetch ? _("yes") : _("no"),
                offer_name(s[i].tp_overlap), offer_name(s[i].seq_parallel), s[i].selective ? _("yes") : _("no"),
-               offer_name(s[i].flash));
+               offer_name(s[i].flash), s[i].unfused ? _("unfused softmax") : _("fused softmax"), s[i].unfused ? _("separate") : _("fused"));
         printf(_("  interleaved 1F1B schedule (--vpp): %s\n"), s[i].interleaved ? _("yes") : _("no"));
         printf(_("  training factor %s of the achievable matrix-multiply rate: %s\n"), app_num(a, sizeof a, s[i].matmul, 3), _(s[i].fitted));
         printf(_("  sources: %s\n\n"), s[i].sources);
