@@ -676,6 +676,8 @@ typedef struct layer_cost {
     cost attn_core;             /* QK^T, softmax, AV: what selective recomputation redoes */
     double tp_fwd_s, tp_bwd_s;  /* tensor-parallel collectives */
     double cp_fwd_s, cp_bwd_s;  /* context-parallel exchanges, exposed */
+    double cp_bytes;            /* one layer's context-parallel ring, the keys and values of every chunk */
+    double core_b_s;            /* the attention core's backward */
 } layer_cost;
 
 static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const hw *h, layer_cost *L)
@@ -707,6 +709,7 @@ static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const h
             num(h->ex, h->mem_Bps / 1e12, 4));
     }
     L->attn_core = core_f;
+    L->core_b_s = core_b.s;
     f.flops += core_f.flops, f.s += core_f.s;
     bw.flops += core_b.flops, bw.s += core_b.s;
     gemm_fb(&f, &bw, h, N_("attention output projection"), T, hid, a_loc * hd, 1);
@@ -750,6 +753,7 @@ static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const h
     if (pl->cp > 1) {
         double kvb = 2 * b * s_loc * kv_loc * hd * h->e;
         double ring = coll_s(c, COLL_ALLGATHER, pl->cp, pl->tp, kvb * pl->cp);
+        L->cp_bytes = kvb * pl->cp;
         L->cp_fwd_s = fmax(0, ring - core_f.s);
         L->cp_bwd_s = fmax(0, 2 * ring - core_b.s);
         SAY(h->ex, "layer", _("context-parallel exchange, exposed"), L->cp_fwd_s,
@@ -979,6 +983,8 @@ static void predict_parts(const tm_plan *pl, const tm_model *m, const pred *x, t
     P->tp_f = tp > 1 ? 2 : 0;
     P->tp_b = tp > 1 ? 2 * (pl->recompute == TM_RC_FULL ? 2 : 1) : 0;
     P->p2p_bytes = T * m->hidden * e / (x->split ? tp : 1);
+    P->cp_bytes = x->L.cp_bytes;
+    P->core_f_s = x->L.attn_core.s, P->core_b_s = x->L.core_b_s;
     P->grad_bytes = x->P_gpu * x->grad_e;
     P->param_bytes = x->P_gpu * e;
     P->optimizer_s = r->b.optimizer_s;

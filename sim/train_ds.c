@@ -17,6 +17,9 @@ typedef struct builder {
     ds *s;
     const tm_plan *pl;
     int tp, pp, dp, m, v;       /* v: model chunks per stage (vpp; 1: plain 1F1B) */
+    int cp, lr;                 /* context parallelism; local ranks of a (replica, stage): cp x tp, rank ci x tp + r */
+    int *ids, *gpus, *cores, *start, *done, *ring_group, *ring_deps;   /* add_op's scratch, sized for lr */
+    const net *net;             /* the step's network (for the context ring's channels) */
     const int *layers;          /* per stage (tm_stage_layers) */
     int *prev;                  /* per GPU: its last task so far (-1: none) */
     int *f_out, *b_out;         /* per (d, virtual stage, j, r): the task that delivers F / B onwards to rank r */
@@ -28,12 +31,14 @@ typedef struct builder {
     size_t err_size;
 } builder;
 
-static int gpu_of(const builder *b, int d, int s, int r) { return r + b->tp * (d + b->dp * s); }
+/* GPU of local rank r (context rank r / tp, tensor rank r % tp) of replica d on stage s: tensor
+ * ranks innermost, then context, data and pipeline, as the analytic model strides them. */
+static int gpu_of(const builder *b, int d, int s, int r) { return r + b->lr * (d + b->dp * s); }
 /* Virtual stage vs = chunk x pp + stage (Narayanan et al. SC'21, section 2.2.2: chunk c of every
  * stage before chunk c + 1 of any). */
 static size_t at(const builder *b, int d, int vs, int j, int r)
 {
-    return (((size_t)d * b->pp * b->v + vs) * b->m + j) * b->tp + r;
+    return (((size_t)d * b->pp * b->v + vs) * b->m + j) * b->lr + r;
 }
 
 /* Layers of chunk c of stage s: the stage's layers shared out, the first chunks one more when
@@ -43,17 +48,25 @@ static int chunk_layers(const builder *b, int s, int c)
     return b->layers[s] / b->v + (c < b->layers[s] % b->v);
 }
 
-/* One forward (fwd = 1) or backward of micro-batch j on chunk c of stage s of replica d. */
+static int channels(ds *s, const net *nw, coll_op op, const int *group, int p, double bytes, const char *label,
+                    const int *deps, int nd, char *err, size_t n);
+
+/* One forward (fwd = 1) or backward of micro-batch j on chunk c of stage s of replica d. With
+ * context parallelism the pass's attention core runs first, beside the ring of keys and values
+ * among the context ranks (once forward; twice backward, thrice with full recomputation), and the
+ * rest of the pass waits for both. */
 static int add_op(builder *b, const tm_parts *P, int d, int s, int c, int j, int fwd)
 {
-    int tp = b->tp, ids[2048], gpus[1024], start[1024 * (3 + PEND)], nstart = 0;
-    if (tp > 1024) return -1;
+    int tp = b->tp, lr = b->lr, *ids = b->ids, *gpus = b->gpus, *start = b->start, *cores = b->cores, *done = b->done;
+    int nstart = 0;
     int vs = c * b->pp + s, nvs = b->pp * b->v;
     double n = chunk_layers(b, s, c);
-    int first = vs == 0, last = vs == nvs - 1;
+    int first = vs == 0, last = vs == nvs - 1, full = b->pl->recompute == TM_RC_FULL;
     double dur = fwd ? n * P->f_layer_s + (first ? P->first_f_s : 0) + (last ? P->last_f_s : 0)
                      : n * P->b_layer_s + n * P->rc_layer_s + (first ? P->first_b_s : 0) + (last ? P->last_b_s : 0);
-    for (int r = 0; r < tp; r++) {
+    int ring = b->cp > 1 && P->cp_bytes > 0;
+    double core = !ring ? 0 : fwd ? n * P->core_f_s : n * (P->core_b_s + (full ? P->core_f_s : 0));
+    for (int r = 0; r < lr; r++) {
         int g = gpu_of(b, d, s, r), deps[3 + PEND], nd = 0;
         gpus[r] = g;
         if (b->prev[g] >= 0) deps[nd++] = b->prev[g];
@@ -70,26 +83,60 @@ static int add_op(builder *b, const tm_parts *P, int d, int s, int c, int j, int
         }
         memcpy(&start[nstart], deps, (size_t)nd * sizeof *deps);
         nstart += nd;
-        ids[r] = ds_compute(b->s, g, dur, fwd ? "forward" : "backward", deps, nd, b->err, b->err_size);
-        if (ids[r] < 0) return -1;
-        ds_set_phase(b->s, ids[r], fwd ? TL_PHASE_FORWARD : TL_PHASE_BACKWARD);
+        cores[r] = -1;
+        if (ring) {
+            cores[r] = ds_compute(b->s, g, core, fwd ? "forward" : "backward", deps, nd, b->err, b->err_size);
+            if (cores[r] < 0) return -1;
+            ds_set_phase(b->s, cores[r], fwd ? TL_PHASE_FORWARD : TL_PHASE_BACKWARD);
+        } else {
+            ids[r] = ds_compute(b->s, g, dur, fwd ? "forward" : "backward", deps, nd, b->err, b->err_size);
+            if (ids[r] < 0) return -1;
+            ds_set_phase(b->s, ids[r], fwd ? TL_PHASE_FORWARD : TL_PHASE_BACKWARD);
+        }
+    }
+    if (ring) {
+        /* per tensor rank, the ring among its context ranks, started with the cores; then the rest */
+        double bytes = P->cp_bytes * n * (fwd ? 1 : 2 + full);
+        int *group = b->ring_group, *sdeps = b->ring_deps;
+        for (int r = 0; r < tp; r++) {
+            int nstart_r = 0;
+            for (int ci = 0; ci < b->cp; ci++) {
+                group[ci] = gpus[ci * tp + r];
+                int k = b->prev[group[ci]];
+                if (k >= 0) sdeps[nstart_r++] = k;
+            }
+            /* as NCCL runs it across nodes: one ring per GPU of a node, each leaving by its own NIC */
+            int x = channels(b->s, b->net, COLL_ALLGATHER, group, b->cp, bytes, "context parallel", sdeps, nstart_r, b->err,
+                             b->err_size);
+            if (x < 0) return -1;
+            for (int ci = 0; ci < b->cp; ci++) {
+                int lr_i = ci * tp + r, both[2] = { cores[lr_i], x };
+                ids[lr_i] = ds_compute(b->s, gpus[lr_i], dur - core, fwd ? "forward" : "backward", both, 2, b->err, b->err_size);
+                if (ids[lr_i] < 0) return -1;
+                ds_set_phase(b->s, ids[lr_i], fwd ? TL_PHASE_FORWARD : TL_PHASE_BACKWARD);
+            }
+        }
     }
     int n_tp = (fwd ? P->tp_f : P->tp_b) * (int)n;
-    int done = -1;
     int overlap = b->pl->tp_overlap;
-    if (tp > 1 && n_tp > 0) {
-        /* after the compute, or with --tp-overlap alongside it (fused with the matrix multiplies:
-         * it starts with them, and the pass ends when both have) */
-        done = overlap ? ds_collective(b->s, COLL_ALLREDUCE, COLL_RING, gpus, tp, P->tp_bytes * n_tp, "tensor parallel (overlapped)",
-                                       start, nstart, b->err, b->err_size)
-                       : ds_collective(b->s, COLL_ALLREDUCE, COLL_RING, gpus, tp, P->tp_bytes * n_tp, "tensor parallel", ids, tp,
-                                       b->err, b->err_size);
-        if (done < 0) return -1;
+    for (int ci = 0; ci < b->cp; ci++) {
+        /* per context rank, its tensor-parallel group: after the compute, or with --tp-overlap
+         * alongside it (fused with the matrix multiplies: it starts with them, and the pass ends
+         * when both have) */
+        done[ci] = -1;
+        if (tp > 1 && n_tp > 0) {
+            const int *gs = &gpus[ci * tp], *is = &ids[ci * tp];
+            done[ci] = overlap ? ds_collective(b->s, COLL_ALLREDUCE, COLL_RING, gs, tp, P->tp_bytes * n_tp,
+                                               "tensor parallel (overlapped)", start, nstart, b->err, b->err_size)
+                               : ds_collective(b->s, COLL_ALLREDUCE, COLL_RING, gs, tp, P->tp_bytes * n_tp, "tensor parallel", is,
+                                               tp, b->err, b->err_size);
+            if (done[ci] < 0) return -1;
+        }
     }
-    for (int r = 0; r < tp; r++) {
-        int g = gpus[r], end = done >= 0 ? done : ids[r];
-        if (overlap && done >= 0) {
-            int both[2] = { ids[r], done };
+    for (int r = 0; r < lr; r++) {
+        int g = gpus[r], dn = done[r / tp], end = dn >= 0 ? dn : ids[r];
+        if (overlap && dn >= 0) {
+            int both[2] = { ids[r], dn };
             if ((end = ds_compute(b->s, g, 0, "overlap", both, 2, b->err, b->err_size)) < 0) return -1;
         }
         b->prev[g] = end;
@@ -180,7 +227,7 @@ static int zero3_first(builder *b, const tm_ctx *c, const tm_parts *P, int st)
 {
     int group[4096];
     if (b->dp > 4096) return -1;
-    for (int r = 0; r < b->tp; r++) {
+    for (int r = 0; r < b->lr; r++) {
         for (int d = 0; d < b->dp; d++) group[d] = gpu_of(b, d, st, r);
         if (gather(b, c, group, NULL, 0, P->param_bytes, b->layers[st], b->pend_f, 0, b->pend_b, 0) != 0) return -1;
     }
@@ -195,7 +242,7 @@ static int zero3_gathers(builder *b, const tm_ctx *c, const tm_parts *P, int st,
     int group[4096], deps[4096];
     if (b->dp > 4096) return -1;
     int gathers = 1 + (P->rc_layer_s > 0 && b->pl->recompute == TM_RC_FULL), L = b->layers[st];
-    for (int r = 0; r < b->tp; r++) {
+    for (int r = 0; r < b->lr; r++) {
         int nd = 0;
         for (int d = 0; d < b->dp; d++) {
             group[d] = gpu_of(b, d, st, r);
@@ -216,7 +263,7 @@ static int zero_reduce(builder *b, const tm_ctx *c, const tm_parts *P, int st, i
 {
     int group[4096], deps[4096];
     if (b->dp > 4096) return -1;
-    for (int r = 0; r < b->tp; r++) {
+    for (int r = 0; r < b->lr; r++) {
         for (int d = 0; d < b->dp; d++) {
             group[d] = gpu_of(b, d, st, r);
             deps[d] = b->prev[group[d]];
@@ -238,7 +285,7 @@ int tm_step_runs(const tm_plan *pl)
      * DeepSpeed's of 2021, is the analytic model's only) */
     const tm_stack *sk = tm_stack_of(pl);
     int zero_ok = pl->zero <= 1 || (sk->zero3_tensor_s == 0 && (pl->zero == 2 || sk->zero3_prefetch));
-    return pl->cp <= 1 && zero_ok;
+    return zero_ok;
 }
 
 /* Put the step into the simulator s (built on the context's network); r is its prediction. The id
@@ -247,19 +294,26 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
                       size_t n)
 {
     if (!tm_step_runs(plan)) {
-        snprintf(err, n, _("the discrete-event step runs 1F1B (plain or interleaved), ZeRO 0-3 bucketed and prefetched, and "
-                           "no context parallelism; %s, and %s 3 gathered tensor by tensor (stack %s), are in the analytic "
-                           "model only"),
-                 tm_ctx_field_name(c, TM_CP), tm_ctx_field_name(c, TM_ZERO), tm_stack_of(plan)->id);
+        snprintf(err, n, _("the discrete-event step runs ZeRO 0-3 bucketed and prefetched; %s 3 gathered tensor by tensor "
+                           "(stack %s) is in the analytic model only"),
+                 tm_ctx_field_name(c, TM_ZERO), tm_stack_of(plan)->id);
         return -1;
     }
     const tm_parts *P = &r->parts;
     builder b = { 0 };
     b.s = s, b.pl = plan, b.tp = plan->tp, b.pp = plan->pp, b.dp = r->dp, b.m = r->micro_batches, b.layers = layers;
+    b.cp = plan->cp > 1 ? plan->cp : 1, b.lr = b.tp * b.cp, b.net = tm_ctx_net(c);
+    b.ids = ut_malloc((size_t)b.lr * sizeof *b.ids);
+    b.gpus = ut_malloc((size_t)b.lr * sizeof *b.gpus);
+    b.cores = ut_malloc((size_t)b.lr * sizeof *b.cores);
+    b.start = ut_malloc((size_t)b.lr * (3 + PEND) * sizeof *b.start);
+    b.done = ut_malloc((size_t)b.cp * sizeof *b.done);
+    b.ring_group = ut_malloc((size_t)b.cp * sizeof *b.ring_group);
+    b.ring_deps = ut_malloc((size_t)b.cp * sizeof *b.ring_deps);
     b.v = plan->vpp > 1 ? plan->vpp : 1;
     b.err = err, b.err_size = n;
     int gpus = plan->gpus;
-    size_t slots = (size_t)b.dp * b.pp * b.v * b.m * b.tp;
+    size_t slots = (size_t)b.dp * b.pp * b.v * b.m * b.lr;
     b.prev = ut_malloc((size_t)gpus * sizeof *b.prev);
     for (int g = 0; g < gpus; g++) b.prev[g] = -1;
     b.f_out = ut_malloc(slots * sizeof *b.f_out);
@@ -332,7 +386,7 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
     for (int st = 0; st < b.pp && rc == 0; st++) {
         /* what can reduce during the stage's last backward: all but its last layer's gradients */
         double overlap = plan->dp_overlap && tm_stack_of(plan)->dp_overlap ? 1 - 1 / (double)layers[st] : 0;
-        for (int tr = 0; tr < b.tp && rc == 0; tr++) {
+        for (int tr = 0; tr < b.lr && rc == 0; tr++) {
             for (int d = 0; d < b.dp; d++) group[d] = gpu_of(&b, d, st, tr);
             int done = -1;
             if (plan->zero >= 2 && b.dp > 1) {
@@ -383,6 +437,13 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
     free(b.pend_f);
     free(b.pend_b);
     free(b.snap);
+    free(b.ids);
+    free(b.gpus);
+    free(b.cores);
+    free(b.start);
+    free(b.done);
+    free(b.ring_group);
+    free(b.ring_deps);
     free(rs_last);
     return rc ? -1 : last;
 }

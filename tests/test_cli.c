@@ -808,8 +808,8 @@ static void test_simulate_step(void **state)
     j = parse_json(r->out);
     assert_true(fabs(num(j, "step_time_s") / num(j, "analytic_step_time_s") - 1) < 0.03);
     cJSON_Delete(j);
-    r = run("en", "simulate", "step", SEL, GPT, "--gpus", "64", "--tp", "4", "--pp", "1", "--cp", "2", "--seq-parallel", "--gbs",
-            "128", NULL);
+    r = run("en", "simulate", "step", SEL, GPT, "--gpus", "64", "--pp", "1", "--zero", "3", "--stack", "deepspeed-zero3-2021",
+            "--gbs", "128", NULL);
     assert_int_equal(r->status, 2);
     assert_non_null(strstr(r->err, "usine predict"));
 }

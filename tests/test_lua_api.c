@@ -849,9 +849,9 @@ static void test_step_matches_the_simulator(void **state)
     near(num(L, "r.messages"), (double)st.flows, 0, "messages");
     fails(L, "usine0.step{platform = 'selene', model = 'megatron-7.5b', gpus = 2048, gbs = 2048}", "field 'gpus'", "1024", NULL);
     /* the core's message names Lua's fields, not the command line's options */
-    fails(L, "usine0.step{platform = 'selene', model = 'megatron-7.5b', gpus = 64, tp = 8, cp = 2, seq_parallel = true, gbs = 128}",
-          "cp, and zero 3", NULL);
-    if (luaL_dostring(L, "usine0.step{platform = 'selene', model = 'megatron-7.5b', gpus = 64, tp = 8, cp = 2, seq_parallel = true, gbs = 128}") == LUA_OK
+    fails(L, "usine0.step{platform = 'selene', model = 'megatron-7.5b', gpus = 64, zero = 3, stack = 'deepspeed-zero3-2021', gbs = 128}",
+          "zero 3 gathered tensor by tensor", NULL);
+    if (luaL_dostring(L, "usine0.step{platform = 'selene', model = 'megatron-7.5b', gpus = 64, zero = 3, stack = 'deepspeed-zero3-2021', gbs = 128}") == LUA_OK
         || strstr(lua_tostring(L, -1), "--"))
         fail_msg("a Lua message speaks the command line: %s", lua_tostring(L, -1));
     lua_settop(L, 0);
@@ -1159,7 +1159,7 @@ static void test_errors_leak_nothing(void **state)
     lua_State *L = *state;
     run(L, "for i = 1, 200 do "
            "pcall(usine0.predict, {platform = 'classroom', model = 'megatron-1.7b', gpus = 64, gbs = 256, tp = 3}) "
-           "pcall(usine0.step, {platform = 'selene', model = 'megatron-7.5b', gpus = 64, tp = 8, cp = 2, seq_parallel = true, gbs = 128}) "
+           "pcall(usine0.step, {platform = 'selene', model = 'megatron-7.5b', gpus = 64, zero = 3, stack = 'deepspeed-zero3-2021', gbs = 128}) "
            "pcall(usine0.collective, {platform = 'classroom', algo = 'rhd', gpus = 12, bytes = 1e6}) "
            "pcall(usine0.schedule, {platform = 'classroom', gpus = 4, steps = {{{from = 0, to = 1, bytes = 1}}, {{from = 2, to = 2, bytes = 1}}}}) "
            "pcall(usine.platform, 'tests/fixtures/platforms/bad/nan-peak.xml') "
