@@ -494,6 +494,7 @@ static void test_predict_bad_input(void **state)
         { "--gpus", "64", "--gbs", "64", "--last-stage-layers", "x", NULL },
         { "--gpus", "64", "--gbs", "64", "--last-stage-layers", "-1", NULL },
         { "--gpus", "64", "--tp", "8", "--gbs", "64", "--tp-overlap", NULL },          /* without sequence parallelism */
+        { "--gpus", "64", "--gbs", "64", "--routing", "valiant", NULL },               /* a dragonfly's, not a fat tree's */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         const char *const *c = cases[i];
@@ -522,6 +523,22 @@ static void test_predict_bad_input(void **state)
     cJSON *oj = parse_json(ov->out);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(oj, "plan"), "tp_overlap")));
     cJSON_Delete(oj);
+    /* --routing replaces the network's for predict too: minimal routing prices El Capitan's direct links */
+    static const char *const elc[] = { "predict", "--platform", "el-capitan", "--model", "llama2-7b", "--gpus", "2048", "--tp",
+                                       "2", "--pp", "4", "--gbs", "2048", "--json" };
+    double step[2];
+    for (int k = 0; k < 2; k++) {
+        const char *argv[24] = { NULL };
+        int na = 1;
+        for (size_t i = 0; i < sizeof elc / sizeof *elc; i++) argv[na++] = elc[i];
+        if (k) argv[na++] = "--routing", argv[na++] = "minimal";
+        run_result *e = run_argv("en", argv);
+        assert_int_equal(e->status, 0);
+        cJSON *je = parse_json(e->out);
+        step[k] = num(je, "step_time_s");
+        cJSON_Delete(je);
+    }
+    assert_true(step[1] > 2 * step[0]);
     /* what-if machines: --nodes grows the partition and says so; what cannot grow says why */
     run_result *w = run("en", "predict", "--platform", "eos", "--nodes", "1344", "--model", "llama2-7b", "--gpus", "10752",
                         "--gbs", "10752", "--zero", "3", "--recompute", "full", NULL);

@@ -19,7 +19,7 @@ static void train_usage(FILE *out, const char *cmd)
                    "  usine %s --platform FILE|NAME [--partition ID]\n"
                    "        (--model NAME | --layers L --hidden H --heads A [--kv-heads K] [--ffn F] --vocab V --seq S)\n"
                    "        --gpus N --gbs B [--tp T] [--pp P] [--vpp V] [--cp C] [--mbs M] [--zero 0-3]\n"
-                   "        [--first-stage-layers N] [--last-stage-layers N] [--nodes N]\n"
+                   "        [--first-stage-layers N] [--last-stage-layers N] [--nodes N] [--routing POLICY]\n"
                    "        [--[no-]seq-parallel] [--recompute none|selective|full] [--precision fp32|tf32|fp16|bf16|fp8]\n"
                    "        [--[no-]flash] [--[no-]overlap] [--[no-]tp-overlap] [--stack NAME] [--tokens N] [--json]%s\n"),
             cmd, !strcmp(cmd, "predict") ? " [--explain]" : "");
@@ -34,7 +34,8 @@ static void train_usage(FILE *out, const char *cmd)
                          "last inwards (70 layers on 12 stages: 5, 6 x 10, 5); --first-stage-layers and --last-stage-layers\n"
                          "set the ends, and the other stages share the rest evenly.\n"
                          "--nodes N: the partition with N nodes (what if the machine were larger?); its network grows\n"
-                         "by its own rules (a fat tree adds levels) and says which limit stops it.\n"
+                         "by its own rules (a fat tree adds levels) and says which limit stops it. --routing POLICY\n"
+                         "replaces the network's (dragonfly adaptive, minimal or valiant; fat tree spray, ecmp or adaptive).\n"
                          "--stack NAME: the training software assumed (default megatron-core; 'usine stacks' lists them\n"
                          "and what each offers). --overlap: the data-parallel reduction behind the backward pass;\n"
                          "--tp-overlap: the tensor-parallel collectives behind the matrix multiplies (with --seq-parallel).\n"
@@ -53,7 +54,7 @@ static tm_names cli_field_names = {
 };
 
 typedef struct train_opts {
-    const char *platform, *partition, *trace;
+    const char *platform, *partition, *trace, *routing;
     tm_model model;
     int have_model;
     tm_plan plan;
@@ -92,7 +93,7 @@ typedef struct int_opt { const char *name; int *slot; long min, max; } int_opt;
 static int takes_value(const char *a, const char *cmd, const int_opt *ints, size_t nints)
 {
     static const char *const named[] = { "--nodes", "--platform", "--partition", "--model", "--gbs", "--tokens",
-                                         "--recompute", "--precision" };
+                                         "--recompute", "--precision", "--routing", "--stack" };
     for (size_t k = 0; k < nints; k++)
         if (!strcmp(a, ints[k].name)) return strcmp(a, "--top") || !strcmp(cmd, "plan");
     for (size_t k = 0; k < sizeof named / sizeof *named; k++)
@@ -178,6 +179,7 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
             }
             tm_stack_apply(sk, &o->plan);
         } else if (!strcmp(a, "--platform")) o->platform = v;
+        else if (!strcmp(a, "--routing")) o->routing = v;
         else if (!strcmp(a, "--partition")) o->partition = v;
         else if (!strcmp(a, "--model")) model = v;
         else if (!strcmp(a, "--trace") && !strcmp(cmd, "simulate step")) o->trace = v;
@@ -277,6 +279,16 @@ static int train_open(train_opts *o, plat_platform **pp, tm_ctx **ctx, int *part
         return CLI_BAD_INPUT;
     }
     if (o->nodes && o->nodes != file_nodes) o->file_nodes = file_nodes;
+    if (o->routing) {
+        /* the network's routing replaced: the analytic model prices it and the simulator routes by it */
+        plat_network *nw = &p->networks[pt->network];
+        int r = net_routing_parse(nw, o->routing, err, sizeof err);
+        if (r < 0) {
+            cli_error("--routing: %s", err);
+            return CLI_BAD_INPUT;
+        }
+        nw->routing = r;
+    }
     long have = (long)pt->nodes * p->node_types[pt->node].accels_per_node;
     if (o->plan.gpus > have) {
         cli_error(_("%d GPUs asked, partition '%s' of %s has %ld; --nodes N asks for a larger machine"), o->plan.gpus, pt->id,
