@@ -52,7 +52,7 @@ static int routing_field(lua_State *L, lb_tab *t, const plat_platform *p, int pa
     const char *name = lb_str(L, t, "routing", NULL);
     if (!name) return -1;
     char err[256];
-    int r = net_routing_parse(&p->networks[p->partitions[part].network], name, err, sizeof err);
+    int r = plat_routing_parse(&p->networks[p->partitions[part].network], name, err, sizeof err);
     if (r < 0) {
         lb_get(L, t, "routing");
         lb_field_error(L, t, "routing", err, -1);

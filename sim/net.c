@@ -93,23 +93,6 @@ net *net_create(const plat_platform *p, int partition, int gpus, char *err, size
     return net_create_routed(p, partition, gpus, -1, err, err_size);
 }
 
-int net_routing_parse(const plat_network *nw, const char *name, char *err, size_t err_size)
-{
-    static const int df[] = { PLAT_ROUTING_ADAPTIVE, PLAT_ROUTING_MINIMAL, PLAT_ROUTING_VALIANT, -1 };
-    static const int ft[] = { PLAT_ROUTING_SPRAY, PLAT_ROUTING_ECMP, PLAT_ROUTING_ADAPTIVE, -1 };
-    const int *k = nw->topology == PLAT_TOPO_DRAGONFLY ? df : nw->topology == PLAT_TOPO_FAT_TREE ? ft : NULL;
-    for (; k && *k >= 0; k++)
-        if (!strcmp(name, plat_routing_name((plat_routing)*k))) return *k;
-    if (nw->topology == PLAT_TOPO_DRAGONFLY)
-        snprintf(err, err_size, _("unknown routing '%s' for a dragonfly (adaptive, minimal or valiant)"), name);
-    else if (nw->topology == PLAT_TOPO_FAT_TREE)
-        snprintf(err, err_size, _("unknown routing '%s' for a fat tree (spray, ecmp or adaptive)"), name);
-    else
-        snprintf(err, err_size, _("network '%s' (%s) has one way to route: no routing to choose"), nw->id,
-                 plat_topology_name(nw->topology));
-    return -1;
-}
-
 net *net_create_routed(const plat_platform *p, int partition, int gpus, int routing, char *err, size_t err_size)
 {
     if (!p || partition < 0 || partition >= p->npartitions) {

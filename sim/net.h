@@ -128,11 +128,10 @@ typedef void (*net_link_cb)(void *ctx, int link, double t_s, double used_Bps);
  * done (no such partition, more GPUs than it has, a partition without accelerators). The platform
  * must outlive the network. */
 net *net_create(const plat_platform *p, int partition, int gpus, char *err, size_t err_size);
-/* The same with another routing than the file's (a plat_routing that the topology has; -1: the
- * file's): to compare policies on one machine. */
+/* The same with another routing than the file's (a plat_routing that the topology has, see
+ * plat_routing_parse; -1: the file's): to compare policies on one machine. */
 net *net_create_routed(const plat_platform *p, int partition, int gpus, int routing, char *err, size_t err_size);
-/* The plat_routing of `name` for the network's topology, or -1 with what it could be in err. */
-int net_routing_parse(const plat_network *nw, const char *name, char *err, size_t err_size);
+
 void net_destroy(net *n);                                           /* NULL is fine */
 
 int net_route(const net *n, int src_gpu, int dst_gpu, int *hops, double *latency_s); /* hop count (0: same GPU) */

@@ -228,6 +228,9 @@ typedef enum {
     PLAT_ROUTING_COUNT
 } plat_routing;
 const char *plat_routing_name(plat_routing r);                    /* "adaptive" */
+/* The plat_routing of `name` among the policies of the network's topology, or -1 with what they
+ * are in err (the loader and every front end's --routing say the same). */
+int plat_routing_parse(const plat_network *nw, const char *name, char *err, size_t err_size);
 void plat_partition_totals(const plat_platform *p, int partition, plat_totals *t); /* one partition */
 void plat_machine_totals(const plat_platform *p, plat_totals *t); /* every partition, networks counted once */
 double plat_node_power_w(const plat_platform *p, int node_type);  /* one node at full load, W */

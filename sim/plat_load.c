@@ -615,21 +615,10 @@ static int read_network(loader *L, const xmlNode *n)
     if (net->topology == PLAT_TOPO_FAT_TREE && !net->oversubscription) net->oversubscription = 1;
     if (net->topology == PLAT_TOPO_FAT_TREE) net->routing = PLAT_ROUTING_SPRAY;
     if (xmlHasProp(n, (const xmlChar *)"routing")) {
-        /* each topology its own policies */
-        int fat = net->topology == PLAT_TOPO_FAT_TREE;
-        static const int df[] = { PLAT_ROUTING_ADAPTIVE, PLAT_ROUTING_MINIMAL, PLAT_ROUTING_VALIANT, -1 };
-        static const int ft[] = { PLAT_ROUTING_SPRAY, PLAT_ROUTING_ECMP, PLAT_ROUTING_ADAPTIVE, -1 };
-        char *r = prop(n, "routing");
-        int found = -1;
-        for (const int *k = fat ? ft : df; *k >= 0; k++)
-            if (!strcmp(r, plat_routing_name((plat_routing)*k))) found = *k;
-        if (found < 0) {
-            fail(L, n, fat ? _("unknown routing '%s' for a fat tree (spray, ecmp or adaptive)")
-                           : _("unknown routing '%s' for a dragonfly (adaptive, minimal or valiant)"), shown(L, r));
-            free(r);
-            return -1;
-        }
+        char *r = prop(n, "routing"), why[256];
+        int found = plat_routing_parse(net, shown(L, r), why, sizeof why);
         free(r);
+        if (found < 0) return fail(L, n, "%s", why);
         net->routing = found;
     }
     if (net->topology == PLAT_TOPO_TORUS && parse_dims(L, n, net)) return -1;

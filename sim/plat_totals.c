@@ -46,6 +46,23 @@ const char *plat_routing_name(plat_routing r)
     return r >= 0 && r < PLAT_ROUTING_COUNT ? names[r] : "?";
 }
 
+int plat_routing_parse(const plat_network *nw, const char *name, char *err, size_t err_size)
+{
+    static const int df[] = { PLAT_ROUTING_ADAPTIVE, PLAT_ROUTING_MINIMAL, PLAT_ROUTING_VALIANT, -1 };
+    static const int ft[] = { PLAT_ROUTING_SPRAY, PLAT_ROUTING_ECMP, PLAT_ROUTING_ADAPTIVE, -1 };
+    const int *k = nw->topology == PLAT_TOPO_DRAGONFLY ? df : nw->topology == PLAT_TOPO_FAT_TREE ? ft : NULL;
+    for (; k && *k >= 0; k++)
+        if (!strcmp(name, plat_routing_name((plat_routing)*k))) return *k;
+    if (nw->topology == PLAT_TOPO_DRAGONFLY)
+        snprintf(err, err_size, _("unknown routing '%s' for a dragonfly (adaptive, minimal or valiant)"), name);
+    else if (nw->topology == PLAT_TOPO_FAT_TREE)
+        snprintf(err, err_size, _("unknown routing '%s' for a fat tree (spray, ecmp or adaptive)"), name);
+    else
+        snprintf(err, err_size, _("network '%s' (%s) has one way to route: no routing to choose"), nw->id,
+                 plat_topology_name(nw->topology));
+    return -1;
+}
+
 int plat_find_partition(const plat_platform *p, const char *id)
 {
     for (int i = 0; p && id && i < p->npartitions; i++)

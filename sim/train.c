@@ -159,13 +159,18 @@ struct tm_ctx {
     net *net;
     int gpus, gpn;
     double nic_Bps;             /* one node's NICs together, one direction, with the network's efficiency */
-    int *leaf_gpus, leaves;     /* fat tree: the simulated GPUs under each leaf (NULL: no leaves to cross) */
-    int *group_gpus, groups;    /* dragonfly routed minimally: the simulated GPUs of each group (NULL: not) */
+    /* where traffic crosses a shared bundle: a fat tree's leaves (their uplinks) or, routed minimally,
+     * a dragonfly's groups (the direct links between two); NULL: nowhere the model prices */
+    int *domain_gpus, domains;  /* the simulated GPUs of each */
+    int dragonfly;
     double eff_matmul, eff_memory;  /* the accelerator's: MAMF and streaming fractions */
     double matmul_factor;       /* calibration's override of the stacks' training factor; 0: theirs */
     double node_power_w;        /* one node's share of the partition's IT power at full load */
     const tm_names *names;      /* how the front end names fields in messages */
 };
+
+/* The crossing domain of a GPU: its dragonfly group, or its fat-tree leaf. */
+static int domain_of(const tm_ctx *c, int gpu) { return c->dragonfly ? net_group_of(c->net, gpu) : net_leaf_of(c->net, gpu); }
 
 tm_ctx *tm_ctx_create(const plat_platform *p, int partition, int gpus, char *err, size_t n)
 {
@@ -191,15 +196,11 @@ tm_ctx *tm_ctx_create(const plat_platform *p, int partition, int gpus, char *err
     c->gpus = gpus;
     c->gpn = node->accels_per_node;
     c->nic_Bps = node->nics * node->nic_gbit_s / 8 * 1e9 * c->netw->eff_bandwidth;
-    if (net_leaf_of(nw, 0) >= 0) {
-        c->leaves = nw->leaves;
-        c->leaf_gpus = ut_calloc((size_t)c->leaves, sizeof *c->leaf_gpus);
-        for (int g = 0; g < gpus; g++) c->leaf_gpus[net_leaf_of(nw, g)]++;
-    }
-    if (net_group_of(nw, 0) >= 0 && nw->routing == PLAT_ROUTING_MINIMAL && nw->groups > 1) {
-        c->groups = nw->groups;
-        c->group_gpus = ut_calloc((size_t)c->groups, sizeof *c->group_gpus);
-        for (int g = 0; g < gpus; g++) c->group_gpus[net_group_of(nw, g)]++;
+    c->dragonfly = net_group_of(nw, 0) >= 0;
+    if (net_leaf_of(nw, 0) >= 0 || (c->dragonfly && nw->routing == PLAT_ROUTING_MINIMAL && nw->groups > 1)) {
+        c->domains = c->dragonfly ? nw->groups : nw->leaves;
+        c->domain_gpus = ut_calloc((size_t)c->domains, sizeof *c->domain_gpus);
+        for (int g = 0; g < gpus; g++) c->domain_gpus[domain_of(c, g)]++;
     }
     /* An accelerator without measured efficiencies runs at its peak: the output says so (tm_result
      * carries the values used) rather than inventing a figure here. */
@@ -215,8 +216,7 @@ void tm_ctx_destroy(tm_ctx *c)
 {
     if (!c) return;
     net_destroy(c->net);
-    free(c->leaf_gpus);
-    free(c->group_gpus);
+    free(c->domain_gpus);
     free(c);
 }
 
@@ -591,43 +591,26 @@ coll_algo tm_group_algo(const net *n, const int *gpus, int p, coll_op op)
     return per > 1 && nodes > 1 && p % per == 0 ? COLL_HIER : COLL_RING;
 }
 
-/* Fat tree: what one flow of a group gets on the leaf uplinks when every GPU of the machine runs a
- * group of the same shape at once (data, tensor and context parallelism do). A ring leaves a leaf
- * once per group inside it, and the hierarchical all-reduce once per ring between nodes (one per
- * local rank), so a leaf's uplinks carry (its GPUs / the group's members there) x those rings; the
- * other algorithms (and a pipeline's sends) cross with every member, one flow per GPU of the leaf.
- * A group inside one leaf crosses nothing. */
-static double leaf_share(const tm_ctx *c, const int *gpus, int p, coll_algo algo, int ranks_per_node)
+/* What one flow of a group gets where it crosses a shared bundle (a fat tree's leaf uplinks; a
+ * minimally routed dragonfly's direct links between two groups), when every GPU of the machine runs
+ * a group of the same shape at once (data, tensor and context parallelism do). A ring leaves a
+ * domain once per group inside it, and the hierarchical all-reduce once per ring between nodes (one
+ * per local rank), so a crossing carries (the domain's GPUs / the group's members there) x those
+ * rings; the other algorithms (and a pipeline's sends) cross with every member, one flow per GPU of
+ * the domain. A group inside one domain crosses nothing. (Adaptive and Valiant routing spread a
+ * dragonfly's load over the machine's global links: not counted.) */
+static double crossing_share(const tm_ctx *c, const int *gpus, int p, coll_algo algo, int ranks_per_node)
 {
-    int *members = ut_calloc((size_t)c->leaves, sizeof *members), occupied = 0;
-    for (int r = 0; r < p; r++) occupied += members[net_leaf_of(c->net, gpus[r])]++ == 0;
-    double share = INFINITY;
-    for (int l = 0; occupied > 1 && l < c->leaves; l++) {
-        if (!members[l]) continue;
-        double groups = ceil((double)c->leaf_gpus[l] / members[l]);
-        double flows = algo == COLL_RING ? groups : algo == COLL_HIER ? groups * ranks_per_node : c->leaf_gpus[l];
-        share = fmin(share, net_leaf_up_Bps(c->net, l) / flows);
-    }
-    free(members);
-    return share;
-}
-
-/* Dragonfly routed minimally: the direct bundle between two groups carries every flow of the job
- * from one to the other. Counted as for a fat tree's leaves: a ring crosses from group a to its next
- * group once per concurrent group there (x the inter-node rings of the hierarchical all-reduce),
- * the other algorithms once per member; each crossing's share is its bundle over those flows.
- * (Adaptive and Valiant routing spread the load over the machine's global links: not counted.) */
-static double group_share(const tm_ctx *c, const int *gpus, int p, coll_algo algo, int ranks_per_node)
-{
-    int *members = ut_calloc((size_t)c->groups, sizeof *members);
-    for (int r = 0; r < p; r++) members[net_group_of(c->net, gpus[r])]++;
+    int *members = ut_calloc((size_t)c->domains, sizeof *members);
+    for (int r = 0; r < p; r++) members[domain_of(c, gpus[r])]++;
     double share = INFINITY;
     for (int r = 0; r < p; r++) {
-        int a = net_group_of(c->net, gpus[r]), b = net_group_of(c->net, gpus[(r + 1) % p]);
+        /* every domain the group leaves is left by some ring neighbour (or pair) */
+        int a = domain_of(c, gpus[r]), b = domain_of(c, gpus[(r + 1) % p]);
         if (a == b) continue;
-        double groups = ceil((double)c->group_gpus[a] / members[a]);
-        double flows = algo == COLL_RING ? groups : algo == COLL_HIER ? groups * ranks_per_node : c->group_gpus[a];
-        double cap = net_group_pair_Bps(c->net, a, b);
+        double groups = ceil((double)c->domain_gpus[a] / members[a]);
+        double flows = algo == COLL_RING ? groups : algo == COLL_HIER ? groups * ranks_per_node : c->domain_gpus[a];
+        double cap = c->dragonfly ? net_group_pair_Bps(c->net, a, b) : net_leaf_up_Bps(c->net, a);
         if (cap > 0) share = fmin(share, cap / flows);
     }
     free(members);
@@ -648,8 +631,7 @@ static double coll_s(const tm_ctx *c, coll_op op, int p, int stride, double byte
     int nodes = (p - 1) * stride / c->gpn + 1;
     int active = c->gpn < c->gpus ? c->gpn : c->gpus;
     double share = c->nic_Bps / active;
-    if (nodes > 1 && c->leaf_gpus) share = fmin(share, leaf_share(c, gpus, p, algo, k.ranks_per_node));
-    if (nodes > 1 && c->group_gpus) share = fmin(share, group_share(c, gpus, p, algo, k.ranks_per_node));
+    if (nodes > 1 && c->domain_gpus) share = fmin(share, crossing_share(c, gpus, p, algo, k.ranks_per_node));
     free(gpus);
     k.bw_inter_all_Bps = fmin(k.bw_inter_all_Bps, share);
     if (k.ranks_per_node == 1) k.bw_inter_Bps = fmin(k.bw_inter_Bps, share);

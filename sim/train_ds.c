@@ -51,6 +51,14 @@ static int chunk_layers(const builder *b, int s, int c)
 static int channels(ds *s, const net *nw, coll_op op, const int *group, int p, double bytes, const char *label,
                     const int *deps, int nd, char *err, size_t n);
 
+/* A forward or backward compute task on GPU g, labelled and phased for the timeline. */
+static int pass_task(builder *b, int g, double seconds, int fwd, const int *deps, int nd)
+{
+    int t = ds_compute(b->s, g, seconds, fwd ? "forward" : "backward", deps, nd, b->err, b->err_size);
+    if (t >= 0) ds_set_phase(b->s, t, fwd ? TL_PHASE_FORWARD : TL_PHASE_BACKWARD);
+    return t;
+}
+
 /* One forward (fwd = 1) or backward of micro-batch j on chunk c of stage s of replica d. With
  * context parallelism the pass's attention core runs first, beside the ring of keys and values
  * among the context ranks (once forward; twice backward, thrice with full recomputation), and the
@@ -83,16 +91,11 @@ static int add_op(builder *b, const tm_parts *P, int d, int s, int c, int j, int
         }
         memcpy(&start[nstart], deps, (size_t)nd * sizeof *deps);
         nstart += nd;
-        cores[r] = -1;
-        if (ring) {
-            cores[r] = ds_compute(b->s, g, core, fwd ? "forward" : "backward", deps, nd, b->err, b->err_size);
-            if (cores[r] < 0) return -1;
-            ds_set_phase(b->s, cores[r], fwd ? TL_PHASE_FORWARD : TL_PHASE_BACKWARD);
-        } else {
-            ids[r] = ds_compute(b->s, g, dur, fwd ? "forward" : "backward", deps, nd, b->err, b->err_size);
-            if (ids[r] < 0) return -1;
-            ds_set_phase(b->s, ids[r], fwd ? TL_PHASE_FORWARD : TL_PHASE_BACKWARD);
-        }
+        /* with a context ring, its attention core now and the rest below; else the whole pass */
+        int task = pass_task(b, g, ring ? core : dur, fwd, deps, nd);
+        if (task < 0) return -1;
+        cores[r] = ring ? task : -1;
+        if (!ring) ids[r] = task;
     }
     if (ring) {
         /* per tensor rank, the ring among its context ranks, started with the cores; then the rest */
@@ -111,9 +114,7 @@ static int add_op(builder *b, const tm_parts *P, int d, int s, int c, int j, int
             if (x < 0) return -1;
             for (int ci = 0; ci < b->cp; ci++) {
                 int lr_i = ci * tp + r, both[2] = { cores[lr_i], x };
-                ids[lr_i] = ds_compute(b->s, gpus[lr_i], dur - core, fwd ? "forward" : "backward", both, 2, b->err, b->err_size);
-                if (ids[lr_i] < 0) return -1;
-                ds_set_phase(b->s, ids[lr_i], fwd ? TL_PHASE_FORWARD : TL_PHASE_BACKWARD);
+                if ((ids[lr_i] = pass_task(b, gpus[lr_i], dur - core, fwd, both, 2)) < 0) return -1;
             }
         }
     }

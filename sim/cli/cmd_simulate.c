@@ -388,6 +388,32 @@ static int run_scenario(const char *path, const plat_platform *p, int part, int 
     return rc;
 }
 
+/* The platform (a file or a preset), its partition (the first unless named), grown or shrunk to
+ * --nodes, and --routing checked against its network; CLI_OK, or the status after a message (*p
+ * is then NULL or the caller's to free). */
+static int open_partition(const char *platform, const char *partition, long nodes, const char *routing_arg, plat_platform **pp,
+                          int *part, int *routing)
+{
+    char err[512];
+    *routing = -1;
+    plat_platform *p = *pp = cli_load_platform(platform, NULL, 0);
+    if (!p) return CLI_BAD_INPUT;
+    *part = partition ? plat_find_partition(p, partition) : 0;
+    if (*part < 0) {
+        cli_error(_("platform '%s' has no partition '%s'; see 'usine platform show %s'"), p->id, partition, platform);
+        return CLI_BAD_INPUT;
+    }
+    if (nodes && plat_resize_partition(p, *part, nodes, err, sizeof err) != 0) {   /* a what-if machine */
+        cli_error("--nodes %ld: %s", nodes, err);
+        return CLI_BAD_INPUT;
+    }
+    if (routing_arg && (*routing = plat_routing_parse(&p->networks[p->partitions[*part].network], routing_arg, err, sizeof err)) < 0) {
+        cli_error("--routing: %s", err);
+        return CLI_BAD_INPUT;
+    }
+    return CLI_OK;
+}
+
 static int simulate_collective(int argc, char **argv)
 {
     const char *platform = "classroom", *partition = NULL, *op_name = NULL, *algo_name = NULL, *trace = NULL;
@@ -430,21 +456,8 @@ static int simulate_collective(int argc, char **argv)
         return CLI_BAD_INPUT;
     }
     if (scenario) {
-        plat_platform *p = cli_load_platform(platform, NULL, 0);
-        if (!p) return CLI_BAD_INPUT;
-        int part = partition ? plat_find_partition(p, partition) : 0;
-        char err[512];
-        int rc = CLI_OK, routing = -1;
-        if (part < 0) {
-            cli_error(_("platform '%s' has no partition '%s'; see 'usine platform show %s'"), p->id, partition, platform);
-            rc = CLI_BAD_INPUT;
-        } else if (nodes && plat_resize_partition(p, part, nodes, err, sizeof err) != 0) {
-            cli_error("--nodes %ld: %s", nodes, err);
-            rc = CLI_BAD_INPUT;
-        } else if (routing_arg && (routing = net_routing_parse(&p->networks[p->partitions[part].network], routing_arg, err, sizeof err)) < 0) {
-            cli_error("--routing: %s", err);
-            rc = CLI_BAD_INPUT;
-        }
+        plat_platform *p;
+        int part, routing, rc = open_partition(platform, partition, nodes, routing_arg, &p, &part, &routing);
         if (rc == CLI_OK) rc = run_scenario(scenario, p, part, routing, json);
         plat_free(p);
         return rc;
@@ -461,28 +474,14 @@ static int simulate_collective(int argc, char **argv)
         return CLI_BAD_INPUT;
     }
 
-    char path[4096];
-    plat_platform *p = cli_load_platform(platform, path, sizeof path);
-    if (!p) return CLI_BAD_INPUT;
-    int part = partition ? plat_find_partition(p, partition) : 0;
-    if (part < 0) {
-        cli_error(_("platform '%s' has no partition '%s'; see 'usine platform show %s'"), p->id, partition, platform);
+    plat_platform *p;
+    int part, routing;
+    if (open_partition(platform, partition, nodes, routing_arg, &p, &part, &routing) != CLI_OK) {
         plat_free(p);
         return CLI_BAD_INPUT;
     }
     char err[512];
-    if (nodes && plat_resize_partition(p, part, nodes, err, sizeof err) != 0) {   /* a what-if machine */
-        cli_error("--nodes %ld: %s", nodes, err);
-        plat_free(p);
-        return CLI_BAD_INPUT;
-    }
     const plat_partition *pt = &p->partitions[part];
-    int routing = routing_arg ? net_routing_parse(&p->networks[pt->network], routing_arg, err, sizeof err) : -1;
-    if (routing_arg && routing < 0) {
-        cli_error("--routing: %s", err);
-        plat_free(p);
-        return CLI_BAD_INPUT;
-    }
     long available = (long)pt->nodes * p->node_types[pt->node].accels_per_node;
     int *ranks = NULL, nranks = 0;
     if (ranks_arg) {

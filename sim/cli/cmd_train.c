@@ -282,7 +282,7 @@ static int train_open(train_opts *o, plat_platform **pp, tm_ctx **ctx, int *part
     if (o->routing) {
         /* the network's routing replaced: the analytic model prices it and the simulator routes by it */
         plat_network *nw = &p->networks[pt->network];
-        int r = net_routing_parse(nw, o->routing, err, sizeof err);
+        int r = plat_routing_parse(nw, o->routing, err, sizeof err);
         if (r < 0) {
             cli_error("--routing: %s", err);
             return CLI_BAD_INPUT;
