@@ -289,6 +289,18 @@ int coll_sends(const coll_plan *c, int r, int s, coll_send *out)
     }
 }
 
+int coll_sends_repeat(const coll_plan *c, int s)
+{
+    if (s < 1 || s >= c->steps || c->p < 2) return 0;
+    if (c->algo == COLL_RING) return c->op != COLL_BROADCAST;
+    if (c->algo == COLL_HIER) {
+        int g = c->ranks_per_node, m = c->nodes;
+        int across = s >= g - 1 && s < g - 1 + 2 * (m - 1), before = s - 1 >= g - 1 && s - 1 < g - 1 + 2 * (m - 1);
+        return across == before;   /* inside the node in phases A and C alike, across it in phase B */
+    }
+    return 0;
+}
+
 int coll_recvs(const coll_plan *c, int r, int s)
 {
     int p = c->p;

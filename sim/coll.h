@@ -75,6 +75,10 @@ void coll_plan_free(coll_plan *c);                      /* releases the tree tab
 int coll_max_sends(const coll_plan *c);                 /* size of the buffer coll_sends needs */
 int coll_sends(const coll_plan *c, int rank, int step, coll_send *out); /* sends of a rank at a step */
 int coll_recvs(const coll_plan *c, int rank, int step); /* messages a rank expects at a step */
+/* 1 when every rank sends at step s exactly what it sent at step s - 1 (the same peers, the same
+ * bytes), so that a step program's messages can be listed once per phase: rings, and the phases of
+ * the hierarchical all-reduce. */
+int coll_sends_repeat(const coll_plan *c, int step);
 double coll_closed_form_s(const coll_plan *c, const coll_cost *cost);  /* alpha-beta time */
 const char *coll_formula(const coll_plan *c);           /* the formula, for people: "2(p-1)(a + S/(pB))" */
 

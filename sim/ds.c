@@ -4,8 +4,7 @@
  * message arrives one route latency later); a message arrives (its sender's send is done and its
  * receiver counts it). Rates change only through net_update(), which the loop calls once per
  * instant, after every event of that instant: flows that start together are shared out once. */
-#include "ds.h"
-#include "eng.h"
+#include "ds_int.h"
 #include "util.h"
 
 #include <assert.h>
@@ -14,73 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { EV_COMPUTE_DONE, EV_FLOW_DONE, EV_ARRIVE };
-enum { TASK_COMPUTE, TASK_COLLECTIVE };
-
-/* A rank's receives for the steps from `base` on, in a circular window that grows when a faster
- * neighbour sends further ahead. */
-typedef struct rank_state {
-    int step;                   /* current step (-1 before the start) */
-    int pending;                /* its sends of this step not yet arrived */
-    int *win;                   /* receives of step s at win[s & (cap - 1)], for s in [step, step + cap) */
-    int cap;
-    double step_start_s, start_s;
-} rank_state;
-
-typedef struct ds_coll {
-    coll_plan plan;
-    int *gpus;
-    rank_state *ranks;
-    int ranks_left;
-    int task;
-} ds_coll;
-
-typedef struct ds_task {
-    int kind;
-    int deps_left;
-    int *succ;
-    int nsucc;
-    size_t cap_succ;
-    double start_s, end_s;
-    int gpu;                    /* compute */
-    double duration_s;
-    int coll;                   /* collective */
-} ds_task;
-
-typedef struct ds_xfer {
-    int coll, src, dst, step;
-} ds_xfer;
-
-struct ds {
-    net *n;
-    tl *timeline;
-    eng_queue q;
-    ds_task *tasks;
-    int ntasks;
-    size_t cap_tasks;
-    ds_coll *colls;
-    int ncolls;
-    size_t cap_colls;
-    ds_xfer *xfers;
-    int nxfers;
-    size_t cap_xfers;
-    int *free_xfers;
-    int nfree_xfers;
-    size_t cap_free_xfers;
-    coll_send *sendbuf;
-    size_t cap_sendbuf;
-    double now_s;
-    int ran;
-    uint64_t max_work;
-    ds_stats stats;
-};
-
 ds *ds_create(net *n, int detail)
 {
     ds *s = ut_calloc(1, sizeof *s);
     s->n = n;
     s->timeline = tl_create(n->gpus, n->nlinks, detail);
     eng_init(&s->q);
+    s->replay_on = 1;
     return s;
 }
 
@@ -93,6 +32,7 @@ void ds_destroy(ds *s)
         for (int r = 0; r < c->plan.p; r++) free(c->ranks[r].win);
         free(c->ranks);
         free(c->gpus);
+        ds_replay_free(c->replay);
         coll_plan_free(&c->plan);
     }
     free(s->tasks);
@@ -100,6 +40,9 @@ void ds_destroy(ds *s)
     free(s->xfers);
     free(s->free_xfers);
     free(s->sendbuf);
+    free(s->replaying);
+    free(s->acc_Bps);
+    free(s->acc_users);
     eng_free(&s->q);
     tl_destroy(s->timeline);
     free(s);
@@ -218,7 +161,7 @@ int ds_collective(ds *s, coll_op op, coll_algo algo, const int *gpus, int p, dou
 /* ---------------------------------------------------------------------------------------------
  * Running. */
 
-static int *recv_slot(rank_state *r, int step)
+int *ds_recv_slot(rank_state *r, int step)
 {
     if (step - r->step >= r->cap || !r->win) {
         int cap = r->cap ? r->cap : 4;
@@ -232,11 +175,8 @@ static int *recv_slot(rank_state *r, int step)
     return &r->win[step & (r->cap - 1)];
 }
 
-static void finish_task(ds *s, int id);
-
-static void send_message(ds *s, int ci, int src, int dst, int step, double bytes)
+int ds_xfer_new(ds *s, int ci, int src, int dst, int step)
 {
-    ds_coll *c = &s->colls[ci];
     int x;
     if (s->nfree_xfers) x = s->free_xfers[--s->nfree_xfers];
     else {
@@ -244,9 +184,20 @@ static void send_message(ds *s, int ci, int src, int dst, int step, double bytes
         x = s->nxfers++;
     }
     s->xfers[x] = (ds_xfer){ ci, src, dst, step };
-    c->ranks[src].pending++;
-    net_flow_start(s->n, c->gpus[src], c->gpus[dst], bytes, s->now_s, x);
-    s->stats.flows++;
+    s->colls[ci].ranks[src].pending++;
+    return x;
+}
+
+/* A message as a flow, starting now. Links that closed-form replays hold are handed back first
+ * (their collectives become flows again), so that the flow shares them with what really runs. */
+void ds_send(ds *s, int ci, int src, int dst, int step, double bytes)
+{
+    ds_coll *c = &s->colls[ci];
+    int hops[NET_MAX_HOPS];
+    while (s->nreplaying && ds_replay_clear(s, hops, net_route(s->n, c->gpus[src], c->gpus[dst], hops, NULL))) {
+        /* handing back made flows whose load may route this one elsewhere: route it again */
+    }
+    net_flow_start(s->n, c->gpus[src], c->gpus[dst], bytes, s->now_s, ds_xfer_new(s, ci, src, dst, step));
 }
 
 /* Move a rank on as far as it can: past every step whose sends have arrived and whose receives are in. */
@@ -257,20 +208,21 @@ static void advance(ds *s, int ci, int r)
     for (;;) {
         if (rs->step >= c->plan.steps) return;
         if (rs->step >= 0) {
-            if (rs->pending > 0 || *recv_slot(rs, rs->step) < coll_recvs(&c->plan, r, rs->step)) return;
+            if (rs->pending > 0 || *ds_recv_slot(rs, rs->step) < coll_recvs(&c->plan, r, rs->step)) return;
             tl_add(s->timeline, c->gpus[r], TL_STEP, c->task, rs->step, rs->step_start_s, s->now_s);
-            *recv_slot(rs, rs->step) = 0;
+            *ds_recv_slot(rs, rs->step) = 0;
         }
         rs->step++;
         if (rs->step == c->plan.steps) {
             tl_add(s->timeline, c->gpus[r], TL_COMM, c->task, -1, rs->start_s, s->now_s);
-            if (--c->ranks_left == 0) finish_task(s, c->task);
+            if (--c->ranks_left == 0) ds_finish_task(s, c->task);
             return;
         }
         rs->step_start_s = s->now_s;
         ut_grow(&s->sendbuf, &s->cap_sendbuf, (size_t)coll_max_sends(&c->plan), sizeof *s->sendbuf);
         int nsend = coll_sends(&c->plan, r, rs->step, s->sendbuf);
-        for (int k = 0; k < nsend; k++) send_message(s, ci, r, s->sendbuf[k].peer, rs->step, s->sendbuf[k].bytes);
+        for (int k = 0; k < nsend; k++) ds_send(s, ci, r, s->sendbuf[k].peer, rs->step, s->sendbuf[k].bytes);
+        s->stats.flows += (uint64_t)nsend;
     }
 }
 
@@ -288,10 +240,11 @@ static void start_task(ds *s, int id)
         c->ranks[r].step = -1;
         c->ranks[r].start_s = s->now_s;
     }
+    if (s->replay_on && ds_replay_try(s, t->coll)) return;
     for (int r = 0; r < c->plan.p; r++) advance(s, t->coll, r);
 }
 
-static void finish_task(ds *s, int id)
+void ds_finish_task(ds *s, int id)
 {
     ds_task *t = &s->tasks[id];
     t->end_s = s->now_s;
@@ -317,9 +270,19 @@ void ds_set_phase(ds *s, int task, tl_phase phase)
     if (task >= 0 && task < s->ntasks) tl_set_phase(s->timeline, task, phase);
 }
 
+void ds_set_replay(ds *s, int on)
+{
+    s->replay_on = on != 0;
+}
+
 void ds_limit_work(ds *s, uint64_t max_work)
 {
     s->max_work = max_work;
+}
+
+uint64_t ds_work(const ds *s)
+{
+    return s->stats.events + s->replay_work + (s->n->work - s->net_work0);
 }
 
 int ds_run(ds *s, ds_stats *stats)
@@ -328,12 +291,13 @@ int ds_run(ds *s, ds_stats *stats)
     if (s->ran) return -1;
     s->ran = 1;
     /* The network may have carried an earlier run: count this run's share of its statistics. */
-    uint64_t work0 = s->n->work, updates0 = s->n->updates;
+    uint64_t updates0 = s->n->updates;
+    s->net_work0 = s->n->work;
     s->now_s = 0;
     for (int i = 0; i < s->ntasks; i++)
         if (s->tasks[i].deps_left == 0 && isnan(s->tasks[i].start_s)) start_task(s, i);
     for (;;) {
-        if (s->max_work && s->stats.events + (s->n->work - work0) > s->max_work) {
+        if (s->max_work && ds_work(s) > s->max_work) {
             stopped = 1;
             break;
         }
@@ -360,18 +324,23 @@ int ds_run(ds *s, ds_stats *stats)
             s->free_xfers[s->nfree_xfers++] = e.a;
             ds_coll *c = &s->colls[x.coll];
             c->ranks[x.src].pending--;
-            (*recv_slot(&c->ranks[x.dst], x.step))++;
+            (*ds_recv_slot(&c->ranks[x.dst], x.step))++;
             advance(s, x.coll, x.src);
             advance(s, x.coll, x.dst);
+        } else if (e.kind == EV_REPLAY_DONE) {
+            ds_coll *c = &s->colls[e.a];
+            if (!c->replay || c->replay_gen != e.version) continue;   /* handed back to the flows */
+            s->now_s = e.time_s;
+            ds_replay_done(s, e.a);
         } else {
             s->now_s = e.time_s;
-            finish_task(s, e.a);
+            ds_finish_task(s, e.a);
         }
         s->stats.events++;
     }
     s->stats.end_s = s->now_s;
     s->stats.rate_updates = s->n->updates - updates0;
-    s->stats.work = s->stats.events + (s->n->work - work0);
+    s->stats.work = ds_work(s);
     tl_finish(s->timeline);
     if (stats) *stats = s->stats;
     return stopped;

@@ -31,6 +31,8 @@ typedef struct ds_stats {
     uint64_t flows;             /* messages sent */
     uint64_t rate_updates;      /* max-min recomputations */
     uint64_t work;              /* events + the network's flow-link visits: the cost of the run */
+    uint64_t replayed;          /* collectives run in closed form from start to end */
+    uint64_t handed_back;       /* collectives begun in closed form and handed back to the flows */
 } ds_stats;
 
 ds *ds_create(net *n, int detail);                 /* the network must outlive the simulator */
@@ -43,6 +45,20 @@ int ds_collective(ds *s, coll_op op, coll_algo algo, const int *gpus, int ngpus,
 
 void ds_set_phase(ds *s, int task, tl_phase phase);  /* what the task is in a step, kept in the timeline */
 int ds_run(ds *s, ds_stats *stats);                /* run to the end; 0, or -1 if it was run already */
+/* Closed-form replay (on by default). A collective whose messages, in every step, would each get
+ * the whole of their route's narrowest link (no two of them, and no other flow, share a link beyond
+ * its capacity, and routing does not depend on load) moves exactly as the max-plus recurrence of
+ * its program says: a step ends when its last message has arrived, a message takes bytes / B + the
+ * route's latency. Such a collective is computed without events, at a cost that grows with its
+ * messages only; the first flow that would share one of its links hands it back, at that instant,
+ * to the flow-level simulation (messages in flight become flows with the bytes they have left), so
+ * the timeline is the one every message simulated as a flow gives, to rounding. Off: every message
+ * is a flow (to compare the two, or to time the message-level simulation). */
+void ds_set_replay(ds *s, int on);
+/* Before ds_run: whether a collective, started alone on the idle network, would run in closed form,
+ * and then how many messages its walk computes (-1: it would run as flows, or replay is off). To
+ * size a run before starting it. */
+long long ds_collective_closed_form(ds *s, int task);
 /* Stop a run once its work (ds_stats.work) passes max_work (0: no limit, the default); ds_run then
  * returns 1 with the stats so far. The work is counted in operations, not in seconds, so where a
  * run stops does not depend on the machine. */

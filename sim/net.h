@@ -57,6 +57,10 @@ typedef struct net_link {
     int unfrozen;
     uint32_t mark;
     int dirty;
+    /* held by the simulator's closed-form replays (ds_replay.c): how many of their message routes
+     * cross it, and the sum of those routes' narrowest capacities */
+    int replay_users;
+    double replay_Bps;
 } net_link;
 
 typedef struct net_flow {

@@ -102,6 +102,12 @@ void tl_link(tl *t, int link, double t_s, double used_Bps)
     if (t_s > t->end_s) t->end_s = t_s;
 }
 
+void tl_link_add_bytes(tl *t, int link, double bytes)
+{
+    assert(!t->finished);
+    if (link >= 0 && link < t->links) t->link_bytes[link] += bytes;
+}
+
 static int by_gpu_then_start(const void *a, const void *b)
 {
     const tl_interval *x = a, *y = b;

@@ -56,6 +56,7 @@ void tl_set_phase(tl *t, int task, tl_phase phase);                 /* after tl_
 tl_phase tl_task_phase(const tl *t, int task);                      /* TL_PHASE_NONE when not set */
 void tl_add(tl *t, int gpu, tl_kind kind, int task, int step, double t0_s, double t1_s); /* record an interval */
 void tl_link(tl *t, int link, double t_s, double used_Bps);         /* record a link's new load */
+void tl_link_add_bytes(tl *t, int link, double bytes);              /* bytes carried, where no load is recorded */
 void tl_finish(tl *t);                                              /* sort and index; call once */
 
 /* Queries (after tl_finish). */

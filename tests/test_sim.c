@@ -626,6 +626,224 @@ static void test_programs_are_consistent(void **state)
     }
 }
 
+/* ------------------------------------------------------------------------------------------- */
+/* Closed-form replay (ds_set_replay) against every message as a flow: the same runs, built twice. */
+
+typedef struct replay_case {
+    const char *platform, *partition;
+    int gpus;                   /* of the network */
+    const char *routing;        /* NULL: the file's */
+    int detail;
+    void (*build)(ds *s, const net *n);
+} replay_case;
+
+static void build_ring(ds *s, const net *n)
+{
+    char err[256];
+    assert_true(ds_collective(s, COLL_ALLREDUCE, COLL_RING, NULL, n->gpus, 1073741824.0, "ring", NULL, 0, err, sizeof err) >= 0);
+}
+
+static void build_hier(ds *s, const net *n)
+{
+    char err[256];
+    assert_true(ds_collective(s, COLL_ALLREDUCE, COLL_HIER, NULL, n->gpus, 1073741824.0, "hier", NULL, 0, err, sizeof err) >= 0);
+}
+
+/* Every other GPU, then a reduce-scatter and an all-gather one after the other. */
+static void build_strided(ds *s, const net *n)
+{
+    char err[256];
+    int p = n->gpus / 2, *g = malloc((size_t)p * sizeof *g);
+    for (int i = 0; i < p; i++) g[i] = 2 * i;
+    int rs = ds_collective(s, COLL_REDUCESCATTER, COLL_RING, g, p, 256e6, "rs", NULL, 0, err, sizeof err);
+    assert_true(rs >= 0);
+    assert_true(ds_collective(s, COLL_ALLGATHER, COLL_RING, g, p, 256e6, "ag", &rs, 1, err, sizeof err) >= 0);
+    free(g);
+}
+
+/* A ring that meets traffic on the way: GPU 3 computes for 3 ms, then sends 64 MB to GPU 9 through
+ * its NIC, which carries the ring from node 0 to node 1; the ring is handed back to the flows with
+ * messages in flight. */
+static void build_ring_then_p2p(ds *s, const net *n)
+{
+    char err[256];
+    build_ring(s, n);
+    int c = ds_compute(s, 3, 3e-3, "wait", NULL, 0, err, sizeof err);
+    int pair[2] = { 3, 9 };
+    assert_true(ds_collective(s, COLL_P2P, COLL_DIRECT, pair, 2, 64e6, "p2p", &c, 1, err, sizeof err) >= 0);
+}
+
+/* Four rings on the classroom's quarters, then an all-to-all over every other GPU from 2 ms on
+ * (assets/scenarios/classroom-rings.txt). */
+static void build_rings_and_alltoall(ds *s, const net *n)
+{
+    char err[256];
+    int g[64];
+    for (int k = 0; k < 4; k++) {
+        for (int i = 0; i < 32; i++) g[i] = 32 * k + i;
+        assert_true(ds_collective(s, COLL_ALLREDUCE, COLL_RING, g, 32, 1073741824.0, "ring", NULL, 0, err, sizeof err) >= 0);
+    }
+    int waits[64];
+    for (int i = 0; i < 64; i++) g[i] = 2 * i, waits[i] = ds_compute(s, g[i], 2e-3, "wait", NULL, 0, err, sizeof err);
+    assert_true(ds_collective(s, COLL_ALLTOALL, COLL_DIRECT, g, 64, 64.0 * 1048576, "a2a", waits, 64, err, sizeof err) >= 0);
+    (void)n;
+}
+
+static ds *replay_run(const replay_case *k, plat_platform *p, net **n_out, int replay, ds_stats *st)
+{
+    char err[256];
+    int part = k->partition ? plat_find_partition(p, k->partition) : 0;
+    int routing = k->routing ? plat_routing_parse(&p->networks[p->partitions[part].network], k->routing, err, sizeof err) : -1;
+    net *n = net_create_routed(p, part, k->gpus, routing, err, sizeof err);
+    if (!n) fail_msg("%s", err);
+    ds *s = ds_create(n, k->detail);
+    ds_set_replay(s, replay);
+    k->build(s, n);
+    assert_int_equal(ds_run(s, st), 0);
+    *n_out = n;
+    return s;
+}
+
+static int by_kind_task_step_start(const void *a, const void *b)
+{
+    const tl_interval *x = a, *y = b;
+    if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
+    if (x->task != y->task) return x->task < y->task ? -1 : 1;
+    if (x->step != y->step) return x->step < y->step ? -1 : 1;
+    return (x->t0_s > y->t0_s) - (x->t0_s < y->t0_s);
+}
+
+/* rel 0: bit for bit. */
+static void same_value(double got, double want, double rel, const char *what, const char *name)
+{
+    if (rel == 0 ? got != want : !(fabs(got - want) <= rel * fabs(want) + 1e-18))
+        fail_msg("%s, %s: closed form %.17g, flows %.17g", name, what, got, want);
+}
+
+static void compare_timelines(const tl *a, const tl *b, const net *n, double rel, const char *name)
+{
+    for (int g = 0; g < n->gpus; g++) {
+        const tl_interval *ia, *ib;
+        int na = tl_gpu_intervals(a, g, &ia), nb = tl_gpu_intervals(b, g, &ib);
+        if (na != nb) fail_msg("%s: GPU %d has %d intervals in closed form, %d as flows", name, g, na, nb);
+        tl_interval *xa = malloc((size_t)(na + 1) * sizeof *xa), *xb = malloc((size_t)(nb + 1) * sizeof *xb);
+        memcpy(xa, ia, (size_t)na * sizeof *xa);
+        memcpy(xb, ib, (size_t)nb * sizeof *xb);
+        qsort(xa, (size_t)na, sizeof *xa, by_kind_task_step_start);
+        qsort(xb, (size_t)nb, sizeof *xb, by_kind_task_step_start);
+        for (int i = 0; i < na; i++) {
+            assert_int_equal(xa[i].kind, xb[i].kind);
+            assert_int_equal(xa[i].task, xb[i].task);
+            assert_int_equal(xa[i].step, xb[i].step);
+            same_value(xa[i].t0_s, xb[i].t0_s, rel, "an interval's start", name);
+            same_value(xa[i].t1_s, xb[i].t1_s, rel, "an interval's end", name);
+        }
+        free(xa);
+        free(xb);
+    }
+    /* link loads, between every two changes of either */
+    for (int l = 0; l < n->nlinks; l++) {
+        size_t na = a->nsamples[l], nb = b->nsamples[l];
+        for (size_t i = 0; i < na + nb; i++) {
+            double t = i < na ? a->samples[l][i].t_s : b->samples[l][i - na].t_s;
+            double la = tl_link_load_Bps(a, l, t * (1 + 1e-9) + 1e-15), lb = tl_link_load_Bps(b, l, t * (1 + 1e-9) + 1e-15);
+            if (fabs(la - lb) > 1e-6 * n->links[l].cap_Bps) fail_msg("%s: link %d at %.9g s carries %g B/s in closed form, %g as flows", name, l, t, la, lb);
+        }
+    }
+}
+
+/* rel 0: the two runs agree bit for bit (nothing shares a link: the closed form is what the flows
+ * compute, operation for operation); else a replay was handed back, and the flows' settling of
+ * bytes at each rate change rounds differently. */
+static void replay_check(const replay_case *k, double rel, int handed_back)
+{
+    plat_error perr;
+    char path[256];
+    snprintf(path, sizeof path, "assets/platforms/%s.xml", k->platform);
+    plat_platform *p = plat_load_file(path, &perr);
+    if (!p) fail_msg("%s", perr.msg);
+    net *na, *nb;
+    ds_stats sa, sb;
+    ds *a = replay_run(k, p, &na, 1, &sa), *b = replay_run(k, p, &nb, 0, &sb);
+    char name[128];
+    snprintf(name, sizeof name, "%s/%d GPUs%s", k->platform, k->gpus, k->detail ? ", detailed" : "");
+    assert_true(sa.replayed + sa.handed_back > 0);           /* the closed form was taken */
+    assert_true(sb.replayed + sb.handed_back == 0);
+    if (handed_back) assert_true(sa.handed_back > 0);
+    else assert_true(sa.handed_back == 0);
+    assert_true(sa.flows == sb.flows);                        /* every message counted, either way */
+    assert_true(sa.events < sb.events);
+    same_value(sa.end_s, sb.end_s, rel, "the end", name);
+    for (int t = 0; ds_task_end_s(a, t) == ds_task_end_s(a, t); t++) {   /* up to the first NaN: past the last task */
+        same_value(ds_task_start_s(a, t), ds_task_start_s(b, t), rel, "a task's start", name);
+        same_value(ds_task_end_s(a, t), ds_task_end_s(b, t), rel, "a task's end", name);
+    }
+    for (int l = 0; l < na->nlinks; l++)
+        same_value(tl_link_bytes(ds_timeline(a), l), tl_link_bytes(ds_timeline(b), l), rel ? rel : 1e-12, "a link's bytes", name);
+    if (k->detail) compare_timelines(ds_timeline(a), ds_timeline(b), na, rel, name);
+    ds_destroy(a);
+    ds_destroy(b);
+    net_destroy(na);
+    net_destroy(nb);
+    plat_free(p);
+}
+
+static void test_closed_form_replay_is_the_flows(void **state)
+{
+    (void)state;
+    /* alone on their links: bit for bit, 64 to 1,024 GPUs, on a fat tree, a dragonfly under its three
+     * routings, a torus-less explicit tree (Selene), a hierarchical all-reduce and a strided pair */
+    static const replay_case alone[] = {
+        { "jean-zay", "h100", 64, NULL, 0, build_ring },
+        { "jean-zay", "h100", 256, NULL, 0, build_ring },
+        { "jean-zay", "h100", 1024, NULL, 0, build_ring },
+        { "jean-zay", "h100", 1024, NULL, 0, build_hier },
+        { "jean-zay", "h100", 512, NULL, 0, build_strided },
+        { "classroom", NULL, 128, "ecmp", 0, build_ring },
+        { "frontier", NULL, 512, "minimal", 0, build_ring },
+        { "frontier", NULL, 512, "valiant", 0, build_ring },
+        { "frontier", NULL, 512, "adaptive", 0, build_ring },
+        { "selene", NULL, 256, NULL, 0, build_ring },
+        { "jean-zay", "h100", 64, NULL, 1, build_ring },
+        { "jean-zay", "h100", 64, NULL, 1, build_strided },
+    };
+    for (size_t i = 0; i < sizeof alone / sizeof *alone; i++) replay_check(&alone[i], 0, 0);
+}
+
+static void test_closed_form_hands_back_to_the_flows(void **state)
+{
+    (void)state;
+    static const replay_case met[] = {
+        { "jean-zay", "h100", 64, NULL, 0, build_ring_then_p2p },
+        { "jean-zay", "h100", 64, NULL, 1, build_ring_then_p2p },
+        { "classroom", NULL, 128, NULL, 0, build_rings_and_alltoall },
+        { "classroom", NULL, 128, NULL, 1, build_rings_and_alltoall },
+    };
+    for (size_t i = 0; i < sizeof met / sizeof *met; i++) replay_check(&met[i], 1e-9, 1);
+}
+
+/* What a run will cost, asked before it starts. */
+static void test_closed_form_sizing(void **state)
+{
+    (void)state;
+    plat_error perr;
+    char err[256];
+    plat_platform *p = plat_load_file("assets/platforms/jean-zay.xml", &perr);
+    assert_non_null(p);
+    net *n = net_create(p, plat_find_partition(p, "h100"), 256, err, sizeof err);
+    ds *s = ds_create(n, 0);
+    int ring = ds_collective(s, COLL_ALLREDUCE, COLL_RING, NULL, 256, 1e9, "ring", NULL, 0, err, sizeof err);
+    int a2a = ds_collective(s, COLL_ALLTOALL, COLL_DIRECT, NULL, 256, 1e9, "a2a", NULL, 0, err, sizeof err);
+    assert_int_equal(ds_collective_closed_form(s, ring), 2LL * 255 * 256);
+    assert_int_equal(ds_collective_closed_form(s, a2a), -1);          /* 255 messages leave each GPU at once */
+    assert_int_equal(ds_collective_closed_form(s, 99), -1);
+    ds_set_replay(s, 0);
+    assert_int_equal(ds_collective_closed_form(s, ring), -1);
+    ds_destroy(s);
+    net_destroy(n);
+    plat_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -645,6 +863,9 @@ int main(void)
         cmocka_unit_test(test_chrome_trace),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_programs_are_consistent),
+        cmocka_unit_test(test_closed_form_replay_is_the_flows),
+        cmocka_unit_test(test_closed_form_hands_back_to_the_flows),
+        cmocka_unit_test(test_closed_form_sizing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

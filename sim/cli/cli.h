@@ -66,4 +66,10 @@ struct tl;
 void cli_bottlenecks_print(const struct net *n, const struct tl *t, double end_s);
 void cli_bottlenecks_json(struct cJSON *o, const struct net *n, const struct tl *t, double end_s);
 
+/* What a simulation did, for people ("2,095,104 messages, 1 event, 1 collective in closed form")
+ * and as JSON fields (messages, events, closed_form, handed_back). */
+struct ds_stats;
+void cli_sim_counts(char *buf, size_t size, const struct ds_stats *st);
+void cli_sim_counts_json(struct cJSON *o, const struct ds_stats *st);
+
 #endif

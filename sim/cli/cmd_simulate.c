@@ -16,9 +16,9 @@ static void simulate_usage(FILE *out)
     fprintf(out, _("Usage:\n"
                    "  usine simulate collective [--platform FILE|NAME] [--partition ID] --op OP [--algo ALGO]\n"
                    "                            --bytes N [--gpus N | --ranks LIST] [--nodes N] [--routing POLICY]\n"
-                   "                            [--trace FILE.json] [--json]\n"
+                   "                            [--trace FILE.json] [--every-message] [--json]\n"
                    "  usine simulate collective [--platform FILE|NAME] [--partition ID] [--nodes N] [--routing POLICY]\n"
-                   "                            --scenario FILE [--json]\n"
+                   "                            --scenario FILE [--every-message] [--json]\n"
                    "LIST: the GPUs in rank order, such as 0-511, 0-1023:2 (every other) or 0,4,8,12.\n"
                    "FILE: collectives run at once, one per line: OP ALGO|- BYTES LIST [START], such as\n"
                    "      'allreduce ring 1GiB 0-255' and 'alltoall - 64MiB 0-511:2 10us' (# starts a comment).\n"
@@ -30,6 +30,9 @@ static void simulate_usage(FILE *out)
                    "N bytes: 1048576, 1e9, 256KiB, 64MiB, 1GiB, 1GB... (S, the buffer; for allgather the gathered one).\n"
                    "Default platform: classroom, its first partition, all its GPUs.\n"
                    "The trace opens in https://ui.perfetto.dev or chrome://tracing.\n"
+                   "A collective alone on its links is computed in closed form, as its messages would move; the first\n"
+                   "flow to share a link hands it back to the flow-level simulation. --every-message makes every\n"
+                   "message a flow from the start (the same times, to rounding, much slower: to compare or to time it).\n"
                    "  usine simulate step [the options of 'usine predict'] [--trace FILE.json] [--json]\n"));
 }
 
@@ -44,6 +47,13 @@ static void label_link(const void *ctx, int link, char *buf, size_t size)
  * these the run would take minutes: refuse it and say what to lower. */
 #define SIM_MAX_MESSAGES   4000000L   /* a ring over about 1,400 GPUs; a few seconds */
 #define SIM_MAX_AT_ONCE    262144L    /* an alltoall over 512 GPUs; a few seconds */
+/* A collective alone on its links runs in closed form (ds_set_replay): a walk over its messages,
+ * about 2 ns each; a ring over 16,384 GPUs is 537 million of them, a second. A detailed trace
+ * records every message on every link, so it is held to the caps of the flows. */
+#define SIM_MAX_CLOSED_FORM 2000000000LL
+/* What a run may cost at most (ds_limit_work), in case contention hands closed forms back to the
+ * flows: about 5 s on a 2-core laptop. */
+#define SIM_MAX_WORK       150000000ULL
 
 /* Messages of a plan, counted rank by rank and step by step (that walk is itself what the
  * simulator does at least, so it is refused past the cap before it is finished). -1: over cap. */
@@ -77,7 +87,10 @@ static long gpus_that_fit(coll_op op, coll_algo algo, long gpus, double bytes, c
 
 enum { BOTTLENECKS = 3 };
 
-/* Up to BOTTLENECKS links by their use over the run, most first; returns how many (use > 0.1 %). */
+/* Up to BOTTLENECKS links by their use over the run, most first, the lower link first among uses
+ * equal to rounding (bytes summed in another order must not change the list); returns how many
+ * (use > 0.1 %). */
+#define USE_EQUAL 1e-9
 static int busiest(const net *n, const tl *t, double end_s, int *links, double *use)
 {
     int k = 0;
@@ -85,9 +98,9 @@ static int busiest(const net *n, const tl *t, double end_s, int *links, double *
         double u = tl_link_bytes(t, l) / (n->links[l].cap_Bps * end_s);
         if (!(u > 1e-3)) continue;
         int at = k < BOTTLENECKS ? k++ : BOTTLENECKS;
-        if (at == BOTTLENECKS && u <= use[BOTTLENECKS - 1]) continue;
+        if (at == BOTTLENECKS && u <= use[BOTTLENECKS - 1] * (1 + USE_EQUAL)) continue;
         if (at == BOTTLENECKS) at = BOTTLENECKS - 1;
-        while (at > 0 && use[at - 1] < u) links[at] = links[at - 1], use[at] = use[at - 1], at--;
+        while (at > 0 && use[at - 1] * (1 + USE_EQUAL) < u) links[at] = links[at - 1], use[at] = use[at - 1], at--;
         links[at] = l, use[at] = u;
     }
     return k;
@@ -106,6 +119,28 @@ void cli_bottlenecks_print(const net *n, const tl *t, double end_s)
         printf(_("%s%s %s %%"), i ? ", " : " ", label, app_num(a, sizeof a, 100 * use[i], 0));
     }
     printf("%s", _(" (bytes carried over capacity x time)\n"));
+}
+
+void cli_sim_counts(char *buf, size_t size, const ds_stats *st)
+{
+    char a[32], b[32], c[32], d[32];
+    app_num(a, sizeof a, (double)st->flows, 0);
+    app_num(b, sizeof b, (double)st->events, 0);
+    int n = snprintf(buf, size, P_("%s messages, %s event", "%s messages, %s events", st->events), a, b);
+    if (st->replayed && n >= 0 && (size_t)n < size)
+        n += snprintf(buf + n, size - (size_t)n, P_(", %s collective in closed form", ", %s collectives in closed form", st->replayed),
+                      app_num(c, sizeof c, (double)st->replayed, 0));
+    if (st->handed_back && n >= 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, P_(", %s handed back to the flows", ", %s handed back to the flows", st->handed_back),
+                 app_num(d, sizeof d, (double)st->handed_back, 0));
+}
+
+void cli_sim_counts_json(cJSON *o, const ds_stats *st)
+{
+    cJSON_AddNumberToObject(o, "messages", (double)st->flows);
+    cJSON_AddNumberToObject(o, "events", (double)st->events);
+    cJSON_AddNumberToObject(o, "closed_form", (double)st->replayed);
+    cJSON_AddNumberToObject(o, "handed_back", (double)st->handed_back);
 }
 
 void cli_bottlenecks_json(cJSON *o, const net *n, const tl *t, double end_s)
@@ -282,7 +317,7 @@ static int scen_read(const char *path, long available, scen_coll **out, int *cou
 }
 
 /* Run the scenario's collectives together on one network and say how each fared. */
-static int run_scenario(const char *path, const plat_platform *p, int part, int routing, int json)
+static int run_scenario(const char *path, const plat_platform *p, int part, int routing, int json, int every)
 {
     const plat_partition *pt = &p->partitions[part];
     long available = (long)pt->nodes * p->node_types[pt->node].accels_per_node;
@@ -300,7 +335,10 @@ static int run_scenario(const char *path, const plat_platform *p, int part, int 
         return CLI_BAD_INPUT;
     }
     ds *s = ds_create(n, 0);
+    ds_set_replay(s, !every);
+    ds_limit_work(s, SIM_MAX_WORK);
     long messages = 0;
+    long long closed_messages = 0;
     int rc = CLI_OK;
     for (int i = 0; i < nc && rc == CLI_OK; i++) {
         /* a later start: each rank waits, then the collective */
@@ -321,7 +359,9 @@ static int run_scenario(const char *path, const plat_platform *p, int part, int 
             rc = CLI_BAD_INPUT;
             break;
         }
-        long m = plan_messages(ds_collective_plan(s, c[i].task), SIM_MAX_MESSAGES);
+        long long closed = ds_collective_closed_form(s, c[i].task);
+        long m = closed >= 0 ? 0 : plan_messages(ds_collective_plan(s, c[i].task), SIM_MAX_MESSAGES);
+        if (closed >= 0 && (closed_messages += closed) > SIM_MAX_CLOSED_FORM) m = -1;
         if (m < 0 || (messages += m) > SIM_MAX_MESSAGES) {
             char a[64];
             cli_error(_("%s:%d: the scenario sends more than %s messages so far, which would take the simulator minutes: "
@@ -332,7 +372,16 @@ static int run_scenario(const char *path, const plat_platform *p, int part, int 
     if (rc == CLI_OK) {
         double t0 = ut_now_s();
         ds_stats st;
-        ds_run(s, &st);
+        if (ds_run(s, &st) == 1) {
+            char a[64];
+            cli_error(_("%s: the collectives share links so much that every message must be simulated, which would take "
+                        "minutes (stopped at %s of simulated time): fewer GPUs or collectives"),
+                      path, app_time(a, sizeof a, st.end_s));
+            ds_destroy(s);
+            net_destroy(n);
+            scen_free(c, nc);
+            return CLI_BAD_INPUT;
+        }
         double wall = ut_now_s() - t0;
         cJSON *o = json ? cJSON_CreateObject() : NULL, *arr = json ? cJSON_AddArrayToObject(o, "collectives") : NULL;
         char a[64], b[64], d[64], e[64], g[64];
@@ -370,14 +419,14 @@ static int run_scenario(const char *path, const plat_platform *p, int part, int 
         }
         if (json) {
             cJSON_AddNumberToObject(o, "makespan_s", st.end_s);
-            cJSON_AddNumberToObject(o, "messages", (double)st.flows);
-            cJSON_AddNumberToObject(o, "events", (double)st.events);
+            cli_sim_counts_json(o, &st);
             cJSON_AddNumberToObject(o, "wall_s", wall);
             cli_bottlenecks_json(o, n, ds_timeline(s), st.end_s);
             cli_print_json(o);
         } else {
-            printf(_("  all done at %s (discrete-event simulation: %s messages, %s events)\n"), app_time(a, sizeof a, st.end_s),
-                   app_num(b, sizeof b, (double)st.flows, 0), app_num(d, sizeof d, (double)st.events, 0));
+            char counts[256];
+            cli_sim_counts(counts, sizeof counts, &st);
+            printf(_("  all done at %s (discrete-event simulation: %s)\n"), app_time(a, sizeof a, st.end_s), counts);
             cli_bottlenecks_print(n, ds_timeline(s), st.end_s);
             printf(_("  wall time %s\n"), app_time(a, sizeof a, wall));
         }
@@ -419,7 +468,7 @@ static int simulate_collective(int argc, char **argv)
     const char *platform = "classroom", *partition = NULL, *op_name = NULL, *algo_name = NULL, *trace = NULL;
     const char *bytes_arg = NULL, *routing_arg = NULL, *ranks_arg = NULL, *scenario = NULL;
     long gpus = 0, nodes = 0;
-    int json = 0;
+    int json = 0, every = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char **slot = !strcmp(a, "--platform") ? &platform : !strcmp(a, "--partition") ? &partition
@@ -444,6 +493,7 @@ static int simulate_collective(int argc, char **argv)
                 return CLI_BAD_INPUT;
             }
         } else if (!strcmp(a, "--json")) json = 1;
+        else if (!strcmp(a, "--every-message")) every = 1;
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) { simulate_usage(stdout); return CLI_OK; }
         else {
             cli_error(_("unknown argument '%s' for 'simulate collective'; see 'usine simulate --help'"), a);
@@ -458,7 +508,7 @@ static int simulate_collective(int argc, char **argv)
     if (scenario) {
         plat_platform *p;
         int part, routing, rc = open_partition(platform, partition, nodes, routing_arg, &p, &part, &routing);
-        if (rc == CLI_OK) rc = run_scenario(scenario, p, part, routing, json);
+        if (rc == CLI_OK) rc = run_scenario(scenario, p, part, routing, json, every);
         plat_free(p);
         return rc;
     }
@@ -507,6 +557,7 @@ static int simulate_collective(int argc, char **argv)
         return CLI_BAD_INPUT;
     }
     ds *s = ds_create(n, trace != NULL);
+    ds_set_replay(s, !every);
     int task = ds_collective(s, (coll_op)op, (coll_algo)algo, ranks, (int)gpus, bytes, coll_op_name((coll_op)op), NULL, 0,
                              err, sizeof err);
     if (task < 0) {
@@ -520,7 +571,8 @@ static int simulate_collective(int argc, char **argv)
     {
         const coll_plan *plan = ds_collective_plan(s, task);
         long cap = op == COLL_ALLTOALL ? SIM_MAX_AT_ONCE : SIM_MAX_MESSAGES;
-        if (plan_messages(plan, cap) < 0) {
+        long long closed = trace ? -1 : ds_collective_closed_form(s, task);
+        if (closed > SIM_MAX_CLOSED_FORM || (closed < 0 && plan_messages(plan, cap) < 0)) {
             coll_cost cost;
             ds_collective_cost(n, ranks, (int)gpus, &cost);
             long fit = gpus_that_fit((coll_op)op, (coll_algo)algo, gpus, bytes, &cost, cap);
@@ -538,7 +590,18 @@ static int simulate_collective(int argc, char **argv)
     }
     double t0 = ut_now_s();
     ds_stats st;
-    ds_run(s, &st);
+    ds_limit_work(s, trace ? 0 : SIM_MAX_WORK);
+    if (ds_run(s, &st) == 1) {
+        char a[64];
+        cli_error(_("%s (%s) over %s GPUs would take the simulator minutes, message by message: lower --gpus or ask "
+                    "'usine predict' for the closed form"), coll_op_name((coll_op)op), coll_algo_name((coll_algo)algo),
+                  app_num(a, sizeof a, (double)gpus, 0));
+        ds_destroy(s);
+        net_destroy(n);
+        free(ranks);
+        plat_free(p);
+        return CLI_BAD_INPUT;
+    }
     double wall = ut_now_s() - t0;
     const coll_plan *plan = ds_collective_plan(s, task);
     coll_cost cost;
@@ -582,8 +645,7 @@ static int simulate_collective(int argc, char **argv)
         cJSON_AddNumberToObject(o, "bw_inter_gbps", cost.bw_inter_Bps / 1e9);
         cJSON_AddNumberToObject(o, "algbw_gbps", algbw);
         cJSON_AddNumberToObject(o, "busbw_gbps", busbw);
-        cJSON_AddNumberToObject(o, "messages", (double)st.flows);
-        cJSON_AddNumberToObject(o, "events", (double)st.events);
+        cli_sim_counts_json(o, &st);
         cJSON_AddNumberToObject(o, "rate_updates", (double)st.rate_updates);
         cJSON_AddNumberToObject(o, "wall_s", wall);
         if (routing_arg) cJSON_AddStringToObject(o, "routing", routing_arg);
@@ -595,8 +657,9 @@ static int simulate_collective(int argc, char **argv)
         printf(_("%s (%s) of %s over %s GPUs of %s/%s (%s nodes)\n"), coll_op_name((coll_op)op),
                coll_algo_name((coll_algo)algo), app_bytes(a, sizeof a, bytes), app_num(b, sizeof b, (double)gpus, 0),
                p->id, pt->id, app_num(c, sizeof c, n->nodes, 0));
-        printf(_("  simulated     %s   (discrete-event simulation: %s messages, %s events)\n"),
-               app_time(a, sizeof a, st.end_s), app_num(b, sizeof b, (double)st.flows, 0), app_num(c, sizeof c, (double)st.events, 0));
+        char counts[256];
+        cli_sim_counts(counts, sizeof counts, &st);
+        printf(_("  simulated     %s   (discrete-event simulation: %s)\n"), app_time(a, sizeof a, st.end_s), counts);
         printf(_("  closed form   %s   %s\n"), app_time(a, sizeof a, closed), coll_formula(plan));
         printf(_("                with a = %s and B = %s GB/s between nodes, a = %s and B = %s GB/s inside a node\n"),
                app_time(a, sizeof a, cost.alpha_inter_s), app_num(b, sizeof b, cost.bw_inter_Bps / 1e9, 1),

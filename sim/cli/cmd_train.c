@@ -28,7 +28,7 @@ static void train_usage(FILE *out, const char *cmd)
                        "        and the overlaps are searched among what the stack offers, unless given; cp only for\n"
                        "        sequences of %d tokens or more)\n"),
                 TM_SEARCH_CP_SEQ);
-    if (!strcmp(cmd, "simulate step")) fprintf(out, "%s", _("        [--trace FILE.json]\n"));
+    if (!strcmp(cmd, "simulate step")) fprintf(out, "%s", _("        [--trace FILE.json] [--every-message]\n"));
     fprintf(out, "%s", _("Data parallel = gpus / (tp x pp x cp). Batches are in sequences. --tokens takes 300e9 or 300B, 15T.\n"
                          "Stages: when pp does not divide the layers, the stages at the ends get one layer less, from the\n"
                          "last inwards (70 layers on 12 stages: 5, 6 x 10, 5); --first-stage-layers and --last-stage-layers\n"
@@ -59,7 +59,7 @@ typedef struct train_opts {
     int have_model;
     tm_plan plan;
     double tokens;
-    int json, top, explain;
+    int json, top, explain, every_message;
     unsigned fixed;             /* TM_FIX bits of the plan's knobs given on the command line */
     long nodes;                 /* --nodes: the partition grown or shrunk to that many (0: as the file has it) */
     long file_nodes;            /* the file's count, when --nodes changed it */
@@ -131,6 +131,7 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { train_usage(stdout, cmd); return CLI_OK; }
         if (!strcmp(a, "--json")) { o->json = 1; continue; }
         if (!strcmp(a, "--explain") && !strcmp(cmd, "predict")) { o->explain = 1; continue; }
+        if (!strcmp(a, "--every-message") && !strcmp(cmd, "simulate step")) { o->every_message = 1; continue; }
         /* switches: each given is fixed for plan, the last of a pair wins; applied after the loop, so
          * that they override the defaults of a --stack given anywhere */
         static const struct { const char *name; unsigned bit; int value; } sw[] = {
@@ -1142,7 +1143,7 @@ int simulate_step(int argc, char **argv)
     if ((rc = train_open(&o, &p, &c, &part)) != CLI_OK) goto out;
     char err[512];
     double t0 = ut_now_s();
-    step = tm_step_simulate(c, &o.model, &o.plan, &(tm_step_opts){ .detail = o.trace != NULL }, err, sizeof err);
+    step = tm_step_simulate(c, &o.model, &o.plan, &(tm_step_opts){ .detail = o.trace != NULL, .every_message = o.every_message }, err, sizeof err);
     if (!step) {
         /* what only the analytic model runs: say which command runs it */
         cli_error("%s%s", err, tm_step_runs(&o.plan) ? "" : " ('usine predict')");
@@ -1178,21 +1179,21 @@ int simulate_step(int argc, char **argv)
         cJSON_AddNumberToObject(j, "analytic_step_time_s", r.step_s);
         cJSON_AddNumberToObject(j, "difference_pct", diff);
         cJSON_AddNumberToObject(j, "tokens_per_s", r.tokens_per_step / st.end_s);
-        cJSON_AddNumberToObject(j, "events", (double)st.events);
-        cJSON_AddNumberToObject(j, "messages", (double)st.flows);
+        cli_sim_counts_json(j, &st);
         cJSON_AddNumberToObject(j, "wall_s", wall);
         cli_bottlenecks_json(j, nw, tm_step_timeline(step), st.end_s);
         if (o.trace) cJSON_AddStringToObject(j, "trace", o.trace);
         cli_print_json(j);
     } else {
-        char a[64], b[64], d[64], line[256];
+        char a[64], b[64], line[256];
         plan_line(line, sizeof line, &o.model, &o.plan, r.dp);
         printf(_("%s on %s GPUs of %s/%s: one step, %d micro-batches, %s\n"), o.model.name, app_num(a, sizeof a, o.plan.gpus, 0),
                p->id, p->partitions[part].id, r.micro_batches, line);
         print_what_if(&o, p, part);
-        printf(_("  simulated      %s   (discrete-event: %s messages, %s events, %s of wall time)\n"),
-               app_time(a, sizeof a, st.end_s), app_num(b, sizeof b, (double)st.flows, 0),
-               app_num(d, sizeof d, (double)st.events, 0), app_time(line, sizeof line, wall));
+        char counts[256];
+        cli_sim_counts(counts, sizeof counts, &st);
+        printf(_("  simulated      %s   (discrete-event: %s, %s of wall time)\n"), app_time(a, sizeof a, st.end_s), counts,
+               app_time(line, sizeof line, wall));
         printf(_("  analytic       %s   (usine predict); the simulation is %s %% from it\n"), app_time(a, sizeof a, r.step_s),
                app_signed(b, sizeof b, diff, 1));
         cli_bottlenecks_print(nw, tm_step_timeline(step), st.end_s);

@@ -1,0 +1,95 @@
+/* ds_int.h: the simulator's state, shared by its event loop (ds.c) and its closed-form replay of
+ * uncontended collectives (ds_replay.c). Not part of the simulator's interface: include ds.h. */
+#ifndef USINE_DS_INT_H
+#define USINE_DS_INT_H
+
+#include "ds.h"
+#include "eng.h"
+
+enum { EV_COMPUTE_DONE, EV_FLOW_DONE, EV_ARRIVE, EV_REPLAY_DONE };
+enum { TASK_COMPUTE, TASK_COLLECTIVE };
+
+/* A rank's receives for the steps from `base` on, in a circular window that grows when a faster
+ * neighbour sends further ahead. */
+typedef struct rank_state {
+    int step;                   /* current step (-1 before the start) */
+    int pending;                /* its sends of this step not yet arrived */
+    int *win;                   /* receives of step s at win[s & (cap - 1)], for s in [step, step + cap) */
+    int cap;
+    double step_start_s, start_s;
+} rank_state;
+
+typedef struct ds_coll {
+    coll_plan plan;
+    int *gpus;
+    rank_state *ranks;
+    int ranks_left;
+    int task;
+    struct ds_replay *replay;   /* non-NULL while it runs in closed form (ds_replay.c) */
+    uint32_t replay_gen;        /* bumped when a replay ends or is handed back: its EV_REPLAY_DONE goes stale */
+} ds_coll;
+
+typedef struct ds_task {
+    int kind;
+    int deps_left;
+    int *succ;
+    int nsucc;
+    size_t cap_succ;
+    double start_s, end_s;
+    int gpu;                    /* compute */
+    double duration_s;
+    int coll;                   /* collective */
+} ds_task;
+
+typedef struct ds_xfer {
+    int coll, src, dst, step;
+} ds_xfer;
+
+struct ds {
+    net *n;
+    tl *timeline;
+    eng_queue q;
+    ds_task *tasks;
+    int ntasks;
+    size_t cap_tasks;
+    ds_coll *colls;
+    int ncolls;
+    size_t cap_colls;
+    ds_xfer *xfers;
+    int nxfers;
+    size_t cap_xfers;
+    int *free_xfers;
+    int nfree_xfers;
+    size_t cap_free_xfers;
+    coll_send *sendbuf;
+    size_t cap_sendbuf;
+    double now_s;
+    int ran;
+    uint64_t max_work;
+    uint64_t net_work0;         /* the network's work before this run (it may have carried others) */
+    ds_stats stats;
+    /* closed-form replays (ds_replay.c) */
+    int replay_on;              /* 1 (the default): uncontended collectives run in closed form */
+    int *replaying;             /* the collectives running in closed form now */
+    int nreplaying;
+    size_t cap_replaying;
+    uint64_t replay_work;       /* what the replays cost (messages and route visits), counted in ds_stats.work */
+    double *acc_Bps;            /* per link: scratch of ds_replay_try */
+    int *acc_users;
+};
+
+
+/* ds.c */
+void ds_send(ds *s, int coll, int src, int dst, int step, double bytes);   /* a message as a flow, now */
+int ds_xfer_new(ds *s, int coll, int src, int dst, int step);   /* a message in transit (its sender waits for it) */
+void ds_finish_task(ds *s, int task);
+uint64_t ds_work(const ds *s);                /* ds_stats.work so far */
+int *ds_recv_slot(rank_state *r, int step);
+
+/* ds_replay.c */
+int ds_replay_try(ds *s, int coll);           /* 1: the collective runs in closed form until it ends or meets traffic */
+void ds_replay_done(ds *s, int coll);         /* its end, at its EV_REPLAY_DONE */
+int ds_replay_clear(ds *s, const int *hops, int nhops);   /* hand back, as flows, the replays holding these links; how many */
+void ds_replay_free(struct ds_replay *r);
+
+#endif
