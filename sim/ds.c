@@ -43,6 +43,7 @@ void ds_destroy(ds *s)
     free(s->replaying);
     free(s->acc_Bps);
     free(s->acc_users);
+    free(s->acc_own);
     eng_free(&s->q);
     tl_destroy(s->timeline);
     free(s);
@@ -183,9 +184,16 @@ int ds_xfer_new(ds *s, int ci, int src, int dst, int step)
         ut_grow(&s->xfers, &s->cap_xfers, (size_t)s->nxfers + 1, sizeof *s->xfers);
         x = s->nxfers++;
     }
-    s->xfers[x] = (ds_xfer){ ci, src, dst, step };
+    s->xfers[x] = (ds_xfer){ ci, src, dst, step, -1, NAN, 1, 0 };
     s->colls[ci].ranks[src].pending++;
     return x;
+}
+
+void ds_xfer_free(ds *s, int x)
+{
+    s->xfers[x].live = 0;
+    ut_grow(&s->free_xfers, &s->cap_free_xfers, (size_t)s->nfree_xfers + 1, sizeof *s->free_xfers);
+    s->free_xfers[s->nfree_xfers++] = x;
 }
 
 /* A message as a flow, starting now. Links that closed-form replays hold are handed back first
@@ -197,7 +205,8 @@ void ds_send(ds *s, int ci, int src, int dst, int step, double bytes)
     while (s->nreplaying && ds_replay_clear(s, hops, net_route(s->n, c->gpus[src], c->gpus[dst], hops, NULL))) {
         /* handing back made flows whose load may route this one elsewhere: route it again */
     }
-    net_flow_start(s->n, c->gpus[src], c->gpus[dst], bytes, s->now_s, ds_xfer_new(s, ci, src, dst, step));
+    int x = ds_xfer_new(s, ci, src, dst, step);
+    s->xfers[x].flow = net_flow_start(s->n, c->gpus[src], c->gpus[dst], bytes, s->now_s, x);
 }
 
 /* Move a rank on as far as it can: past every step whose sends have arrived and whose receives are in. */
@@ -206,7 +215,7 @@ static void advance(ds *s, int ci, int r)
     ds_coll *c = &s->colls[ci];
     rank_state *rs = &c->ranks[r];
     for (;;) {
-        if (rs->step >= c->plan.steps) return;
+        if (rs->step >= c->plan.steps || c->replay) return;
         if (rs->step >= 0) {
             if (rs->pending > 0 || *ds_recv_slot(rs, rs->step) < coll_recvs(&c->plan, r, rs->step)) return;
             tl_add(s->timeline, c->gpus[r], TL_STEP, c->task, rs->step, rs->step_start_s, s->now_s);
@@ -223,6 +232,13 @@ static void advance(ds *s, int ci, int r)
         int nsend = coll_sends(&c->plan, r, rs->step, s->sendbuf);
         for (int k = 0; k < nsend; k++) ds_send(s, ci, r, s->sendbuf[k].peer, rs->step, s->sendbuf[k].bytes);
         s->stats.flows += (uint64_t)nsend;
+        /* as flows: now and then, whether it is alone on its links again (at steps 1, 2, 4, 8... after
+         * it was refused or handed back) */
+        if (s->replay_on && rs->step >= c->retry_step && !s->timeline->detail) {
+            if (ds_replay_resume(s, ci)) return;
+            c->retry_every = c->retry_every ? 2 * c->retry_every : 1;
+            c->retry_step = rs->step + c->retry_every;
+        }
     }
 }
 
@@ -241,6 +257,7 @@ static void start_task(ds *s, int id)
         c->ranks[r].start_s = s->now_s;
     }
     if (s->replay_on && ds_replay_try(s, t->coll)) return;
+    c->retry_step = 1, c->retry_every = 0;
     for (int r = 0; r < c->plan.p; r++) advance(s, t->coll, r);
 }
 
@@ -316,12 +333,14 @@ int ds_run(ds *s, ds_stats *stats)
             int x = f->user;
             double latency = f->latency_s;
             net_flow_end(s->n, e.a);
-            eng_push(&s->q, s->now_s + latency, EV_ARRIVE, x, 0, 0);
+            s->xfers[x].flow = -1;
+            s->xfers[x].arrive_s = s->now_s + latency;
+            eng_push(&s->q, s->xfers[x].arrive_s, EV_ARRIVE, x, 0, 0);
         } else if (e.kind == EV_ARRIVE) {
             s->now_s = e.time_s;
             ds_xfer x = s->xfers[e.a];
-            ut_grow(&s->free_xfers, &s->cap_free_xfers, (size_t)s->nfree_xfers + 1, sizeof *s->free_xfers);
-            s->free_xfers[s->nfree_xfers++] = e.a;
+            ds_xfer_free(s, e.a);
+            if (x.absorbed) continue;                   /* a closed form took it */
             ds_coll *c = &s->colls[x.coll];
             c->ranks[x.src].pending--;
             (*ds_recv_slot(&c->ranks[x.dst], x.step))++;

@@ -32,7 +32,8 @@ typedef struct ds_stats {
     uint64_t rate_updates;      /* max-min recomputations */
     uint64_t work;              /* events + the network's flow-link visits: the cost of the run */
     uint64_t replayed;          /* collectives run in closed form from start to end */
-    uint64_t handed_back;       /* collectives begun in closed form and handed back to the flows */
+    uint64_t handed_back;       /* times a collective in closed form was handed back to the flows */
+    uint64_t resumed;           /* times a collective running as flows went (back) into closed form */
 } ds_stats;
 
 ds *ds_create(net *n, int detail);                 /* the network must outlive the simulator */

@@ -27,6 +27,7 @@ typedef struct ds_coll {
     int task;
     struct ds_replay *replay;   /* non-NULL while it runs in closed form (ds_replay.c) */
     uint32_t replay_gen;        /* bumped when a replay ends or is handed back: its EV_REPLAY_DONE goes stale */
+    int retry_step, retry_every;/* as flows: the step at which to try the closed form again, and the next interval */
 } ds_coll;
 
 typedef struct ds_task {
@@ -43,6 +44,10 @@ typedef struct ds_task {
 
 typedef struct ds_xfer {
     int coll, src, dst, step;
+    int flow;                   /* its flow while it moves, else -1 */
+    double arrive_s;            /* once off the links: when it arrives */
+    unsigned char live;         /* 0: on the free list */
+    unsigned char absorbed;     /* taken into a closed form: its EV_ARRIVE only frees it */
 } ds_xfer;
 
 struct ds {
@@ -76,6 +81,7 @@ struct ds {
     uint64_t replay_work;       /* what the replays cost (messages and route visits), counted in ds_stats.work */
     double *acc_Bps;            /* per link: scratch of ds_replay_try */
     int *acc_users;
+    int *acc_own;               /* per link: flows of the collective being resumed (ds_replay_resume) */
 };
 
 
@@ -83,11 +89,13 @@ struct ds {
 void ds_send(ds *s, int coll, int src, int dst, int step, double bytes);   /* a message as a flow, now */
 int ds_xfer_new(ds *s, int coll, int src, int dst, int step);   /* a message in transit (its sender waits for it) */
 void ds_finish_task(ds *s, int task);
+void ds_xfer_free(ds *s, int x);
 uint64_t ds_work(const ds *s);                /* ds_stats.work so far */
 int *ds_recv_slot(rank_state *r, int step);
 
 /* ds_replay.c */
 int ds_replay_try(ds *s, int coll);           /* 1: the collective runs in closed form until it ends or meets traffic */
+int ds_replay_resume(ds *s, int coll);        /* the same for one running as flows, from where it is now */
 void ds_replay_done(ds *s, int coll);         /* its end, at its EV_REPLAY_DONE */
 int ds_replay_clear(ds *s, const int *hops, int nhops);   /* hand back, as flows, the replays holding these links; how many */
 void ds_replay_free(struct ds_replay *r);

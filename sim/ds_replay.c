@@ -40,6 +40,16 @@ typedef struct rp_msg {
     double bytes, q_s;          /* q = bytes / B, the time on the wire */
 } rp_msg;
 
+/* A message on its way when the closed form took over: when it leaves its links and arrives. */
+typedef struct rp_out {
+    int src, dst, step, edge;
+    double done_s, arrive_s;
+} rp_out;
+
+typedef struct rp_pre {
+    int step, count;
+} rp_pre;
+
 struct ds_replay {
     rp_edge *edges;
     int nedges;
@@ -57,6 +67,16 @@ struct ds_replay {
     size_t cap_msgs;
     coll_send *sendbuf;
     double *C, *N;              /* per rank: entry into and exit from the current step */
+    /* where the walk starts: every rank at step 0, or (ds_replay_resume) where the flows left them */
+    int resumed;
+    int *bstep;                 /* per rank: its step then (steps: done) */
+    unsigned char *bsent;       /* 1: its sends of that step are out (they are among `out` or arrived) */
+    double *bC;                 /* when it entered that step */
+    int minb, maxb;             /* the smallest and largest of bstep over the ranks not done */
+    rp_out *out;                /* messages then on their way, with their known arrival */
+    int nout;
+    rp_pre *pre;                /* receives then counted for steps not finished, by rank */
+    int npre, *pre_first;       /* pre of rank r: pre[pre_first[r] .. pre_first[r + 1]) */
     double start_s, end_s;
     uint64_t messages;          /* walked */
     uint64_t message_hops;      /* links those messages cross (what a detailed timeline records) */
@@ -87,6 +107,12 @@ void ds_replay_free(struct ds_replay *R)
     free(R->sendbuf);
     free(R->C);
     free(R->N);
+    free(R->bstep);
+    free(R->bsent);
+    free(R->bC);
+    free(R->out);
+    free(R->pre);
+    free(R->pre_first);
     free(R);
 }
 
@@ -123,7 +149,7 @@ static int link_takes(const ds *s, int h, double Bps)
 {
     const net *n = s->n;
     const net_link *l = &n->links[h];
-    if (l->nflows) return 0;                                    /* a flow on it now */
+    if (l->nflows - (s->acc_own ? s->acc_own[h] : 0) > 0) return 0;   /* another's flow on it now */
     if (l->kind == NET_LINK_FABRIC && n->routing == PLAT_ROUTING_ADAPTIVE && n->leaf_uplinks)
         return 0;                                               /* the spine would depend on load */
     int users = s->acc_users[h] + l->replay_users + 1;
@@ -185,40 +211,76 @@ static int edge_of(ds *s, ds_coll *c, struct ds_replay *R, int src, int dst, int
 
 enum { WALK_PLAN, WALK_CHECK, WALK_TRACE, WALK_CUT };
 
+/* Did rank src send its messages of `step` before the walk's start? (Then they are among R->out,
+ * or arrived.) */
+static int sent_before(const struct ds_replay *R, int src, int step)
+{
+    return R->resumed && (step < R->bstep[src] || (step == R->bstep[src] && R->bsent[src]));
+}
+
+/* A rank takes the state the flows would give it at t: in `step` since C, its receives of the
+ * steps from then on those counted before the walk's start (more are added as the walk delivers). */
+static void set_rank(ds_coll *c, const struct ds_replay *R, int r, int step, double C)
+{
+    rank_state *rs = &c->ranks[r];
+    free(rs->win);
+    rs->win = NULL;
+    rs->cap = 0;
+    rs->step = step;
+    rs->step_start_s = C;
+    rs->pending = 0;
+    *ds_recv_slot(rs, step) = 0;
+    for (int i = R->pre ? R->pre_first[r] : 0; R->pre && i < R->pre_first[r + 1]; i++)
+        if (R->pre[i].step >= step) *ds_recv_slot(rs, R->pre[i].step) += R->pre[i].count;
+}
+
+/* A message on its way at t (WALK_CUT): delivered, off the links and arriving, or moving, and then a
+ * flow with the bytes it has left. */
+static void hand_message(ds *s, int ci, const struct ds_replay *R, int src, int dst, int step, const rp_edge *e,
+                         double done, double arrive, double t)
+{
+    if (arrive <= t) {                                          /* delivered */
+        if (R->N[dst] > t) (*ds_recv_slot(&s->colls[ci].ranks[dst], step))++;
+        return;
+    }
+    double left = e->Bps * (done - t);
+    if (done <= t || left <= 0) {                               /* off the links, not yet arrived */
+        int x = ds_xfer_new(s, ci, src, dst, step);
+        s->xfers[x].arrive_s = arrive;
+        eng_push(&s->q, arrive, EV_ARRIVE, x, 0, 0);
+    } else ds_send(s, ci, src, dst, step, left);                /* in flight: a flow from now on */
+}
+
 /* What the flows would have done up to t (WALK_CUT), or everything (WALK_TRACE, detailed timelines):
- * one step of the recurrence, with C the entries and N the exits of every rank. */
-static void act(ds *s, int ci, struct ds_replay *R, int mode, int step, double t, int *started)
+ * one step of the recurrence, with C the entries and N the exits of every rank (C infinite for a
+ * rank not in that step). Returns 0 once no rank is in this step or a later one by t. */
+static int act(ds *s, int ci, struct ds_replay *R, int mode, int step, double t)
 {
     ds_coll *c = &s->colls[ci];
     tl *T = s->timeline;
-    int p = c->plan.p, last = step == c->plan.steps - 1;
+    int p = c->plan.p, last = step == c->plan.steps - 1, started = 0;
     const double *C = R->C, *N = R->N;
-    *started = 0;
     for (int r = 0; r < p; r++) {
-        if (mode == WALK_CUT && C[r] > t) continue;
-        *started = 1;
+        if (!(C[r] <= t) && mode == WALK_CUT) continue;        /* not there yet (or past it before the walk) */
+        if (!isfinite(C[r])) continue;
+        started = 1;
         if (mode == WALK_CUT && N[r] > t) {                    /* in this step at t */
-            rank_state *rs = &c->ranks[r];
-            rs->step = step;
-            rs->step_start_s = C[r];
-            rs->pending = 0;
-            *ds_recv_slot(rs, step) = 0;
+            set_rank(c, R, r, step, C[r]);
             continue;
         }
         tl_add(T, c->gpus[r], TL_STEP, c->task, step, C[r], N[r]);
         if (last) {
-            tl_add(T, c->gpus[r], TL_COMM, c->task, -1, R->start_s, N[r]);
+            tl_add(T, c->gpus[r], TL_COMM, c->task, -1, c->ranks[r].start_s, N[r]);
             if (mode == WALK_CUT) {
                 c->ranks[r].step = c->plan.steps;
                 c->ranks_left--;
             }
         }
     }
-    if (!*started) return;
     for (int i = 0; i < R->nmsgs; i++) {
         const rp_msg *m = &R->msgs[i];
         double c0 = C[m->src];
-        if (mode == WALK_CUT && c0 > t) continue;
+        if ((mode == WALK_CUT && !(c0 <= t)) || sent_before(R, m->src, step)) continue;
         const rp_edge *e = &R->edges[m->edge];
         double done = c0 + m->q_s, arrive = done + e->latency_s;
         int whole = mode == WALK_TRACE || done <= t;
@@ -231,31 +293,37 @@ static void act(ds *s, int ci, struct ds_replay *R, int mode, int step, double t
         }
         if (mode != WALK_CUT) continue;
         s->stats.flows++;
-        if (arrive <= t) {                                      /* delivered */
-            if (N[m->dst] > t) (*ds_recv_slot(&c->ranks[m->dst], step))++;
-            continue;
-        }
-        double left = m->bytes - e->Bps * (t - c0);
-        if (whole || left <= 0) {                               /* off the links, not yet arrived */
-            int x = ds_xfer_new(s, ci, m->src, m->dst, step);
-            eng_push(&s->q, arrive, EV_ARRIVE, x, 0, 0);
-        } else ds_send(s, ci, m->src, m->dst, step, left);      /* in flight: a flow from now on */
+        hand_message(s, ci, R, m->src, m->dst, step, e, done, arrive, t);
     }
+    for (int i = 0; i < R->nout; i++) {                         /* on their way since the walk's start (WALK_CUT only) */
+        const rp_out *o = &R->out[i];
+        if (o->step != step) continue;
+        const rp_edge *e = &R->edges[o->edge];
+        for (int k = 0; k < e->nhops; k++) tl_link_add_bytes(T, R->hops[e->hop0 + k], e->Bps * (fmin(o->done_s, t) - R->start_s));
+        hand_message(s, ci, R, o->src, o->dst, step, e, o->done_s, o->arrive_s, t);
+    }
+    return started || step < R->maxb;
 }
 
-/* Run the recurrence. WALK_PLAN makes the edges and checks them (0: refused); WALK_CHECK only
- * makes and checks them, and counts the messages; the others replay what the plan found,
- * WALK_CUT only up to t. */
+/* Run the recurrence from where the ranks are (R->bstep..., or all at step 0). WALK_PLAN makes the
+ * edges and checks them (0: refused); WALK_CHECK only makes and checks them, and counts the
+ * messages; the others replay what the plan found, WALK_CUT only up to t. */
 static int walk(ds *s, int ci, struct ds_replay *R, int mode, double t)
 {
     ds_coll *c = &s->colls[ci];
     const coll_plan *pl = &c->plan;
     int p = pl->p;
-    for (int r = 0; r < p; r++) R->C[r] = R->start_s, R->last_peer[r] = -1;
+    int first = R->resumed ? R->minb : 0;                      /* every rank is past the steps before */
+    for (int r = 0; r < p; r++) {
+        R->C[r] = !R->resumed ? R->start_s : R->bstep[r] == first ? R->bC[r] : INFINITY;
+        R->last_peer[r] = -1;
+    }
     int reps = 0;
     uint64_t list_hops = 0;
-    for (int step = 0; step < pl->steps; step++) {
-        if (!coll_sends_repeat(pl, step)) {                     /* list this step's messages */
+    for (int step = first; step < pl->steps; step++) {
+        int mid = R->resumed && step <= R->maxb;               /* some ranks are past this step, or sent already */
+        /* list this step's messages (the lists of the steps some ranks had sent are partial) */
+        if (!coll_sends_repeat(pl, step) || step == first || (R->resumed && step <= R->maxb + 1)) {
             for (int i = 0; mode == WALK_PLAN && i < R->nmsgs; i++) R->edges[R->msgs[i].edge].bytes += R->msgs[i].bytes * reps;
             reps = 0;
             int make = mode == WALK_PLAN || mode == WALK_CHECK;
@@ -267,6 +335,7 @@ static int walk(ds *s, int ci, struct ds_replay *R, int mode, double t)
                 for (int k = 0; k < ns; k++) {
                     int e = edge_of(s, c, R, r, R->sendbuf[k].peer, make, step);
                     if (e < 0) return 0;
+                    if (mode != WALK_CHECK && sent_before(R, r, step)) continue;   /* on its way or arrived */
                     R->msgs[R->nmsgs++] = (rp_msg){ r, R->sendbuf[k].peer, e, R->sendbuf[k].bytes, R->sendbuf[k].bytes / R->edges[e].Bps };
                     list_hops += (uint64_t)R->edges[e].nhops;
                 }
@@ -290,12 +359,16 @@ static int walk(ds *s, int ci, struct ds_replay *R, int mode, double t)
             if (arrive > N[m->src]) N[m->src] = arrive;
             if (arrive > N[m->dst]) N[m->dst] = arrive;
         }
-        if (mode != WALK_PLAN) {
-            int started;
-            act(s, ci, R, mode, step, t, &started);
-            if (!started) return 1;
+        for (int i = 0; mid && i < R->nout; i++) {
+            const rp_out *o = &R->out[i];
+            if (o->step != step) continue;
+            if (o->arrive_s > N[o->src]) N[o->src] = o->arrive_s;
+            if (o->arrive_s > N[o->dst]) N[o->dst] = o->arrive_s;
         }
+        if (mode != WALK_PLAN && !act(s, ci, R, mode, step, t)) return 1;
         R->C = N, R->N = C;                                     /* this step's exits are the next one's entries */
+        for (int r = 0; R->resumed && step + 1 <= R->maxb && r < p; r++)
+            if (R->bstep[r] == step + 1) R->C[r] = R->bC[r];    /* a rank that was in the next step at the start */
     }
     for (int i = 0; mode == WALK_PLAN && i < R->nmsgs; i++) R->edges[R->msgs[i].edge].bytes += R->msgs[i].bytes * reps;
     return 1;
@@ -317,13 +390,10 @@ static void hold(ds *s, struct ds_replay *R, int sign)
         }
 }
 
-/* Walk a collective as a plan (WALK_PLAN: with its times) or a check (WALK_CHECK): NULL when it
- * cannot run in closed form now. The scratch counts are cleared either way. */
-static struct ds_replay *make(ds *s, int ci, int mode)
+static struct ds_replay *rp_new(ds *s, int ci)
 {
     ds_coll *c = &s->colls[ci];
     int p = c->plan.p;
-    if (p < 2 || c->plan.steps < 1) return NULL;
     if (!s->acc_users) {
         s->acc_users = ut_calloc((size_t)s->n->nlinks, sizeof *s->acc_users);
         s->acc_Bps = ut_calloc((size_t)s->n->nlinks, sizeof *s->acc_Bps);
@@ -335,8 +405,14 @@ static struct ds_replay *make(ds *s, int ci, int mode)
     R->N = ut_malloc((size_t)p * sizeof *R->N);
     R->sendbuf = ut_malloc((size_t)coll_max_sends(&c->plan) * sizeof *R->sendbuf);
     R->start_s = s->now_s;
-    int ok = walk(s, ci, R, mode, 0) && R->messages > 0;
-    /* the links it crosses, sorted, and the scratch counts cleared */
+    return R;
+}
+
+/* Walk as a plan (WALK_PLAN: with its times) or a check (WALK_CHECK); then the links it crosses,
+ * sorted, and the scratch counts cleared. 0: it cannot run in closed form now. */
+static int rp_walk_first(ds *s, int ci, struct ds_replay *R, int mode)
+{
+    int ok = walk(s, ci, R, mode, 0);
     R->held = ut_malloc((size_t)(R->nhops ? R->nhops : 1) * sizeof *R->held);
     if (R->nhops) {
         memcpy(R->held, R->hops, (size_t)R->nhops * sizeof *R->hops);
@@ -347,7 +423,16 @@ static struct ds_replay *make(ds *s, int ci, int mode)
         s->acc_users[R->hops[i]] = 0;
         s->acc_Bps[R->hops[i]] = 0;
     }
-    if (!ok) {
+    return ok;
+}
+
+/* A collective at its start, walked as a plan or a check: NULL when it cannot run in closed form. */
+static struct ds_replay *make(ds *s, int ci, int mode)
+{
+    ds_coll *c = &s->colls[ci];
+    if (c->plan.p < 2 || c->plan.steps < 1) return NULL;
+    struct ds_replay *R = rp_new(s, ci);
+    if (!rp_walk_first(s, ci, R, mode) || !R->messages) {
         ds_replay_free(R);
         return NULL;
     }
@@ -363,20 +448,135 @@ long long ds_collective_closed_form(ds *s, int task)
     return messages;
 }
 
-int ds_replay_try(ds *s, int ci)
+/* From now on in closed form: its links held, its end on the queue. */
+static void accept(ds *s, int ci, struct ds_replay *R)
 {
-    struct ds_replay *R = make(s, ci, WALK_PLAN);
-    if (!R) return 0;
     ds_coll *c = &s->colls[ci];
-    int p = c->plan.p;
     R->end_s = R->start_s;
-    for (int r = 0; r < p; r++) R->end_s = fmax(R->end_s, R->C[r]);
+    for (int r = 0; r < c->plan.p; r++)
+        if (isfinite(R->C[r])) R->end_s = fmax(R->end_s, R->C[r]);
     hold(s, R, +1);
     c->replay = R;
     ut_grow(&s->replaying, &s->cap_replaying, (size_t)s->nreplaying + 1, sizeof *s->replaying);
     s->replaying[s->nreplaying++] = ci;
     s->replay_work += replay_work(s, R);
     eng_push(&s->q, R->end_s, EV_REPLAY_DONE, ci, 0, c->replay_gen);
+}
+
+int ds_replay_try(ds *s, int ci)
+{
+    struct ds_replay *R = make(s, ci, WALK_PLAN);
+    if (!R) return 0;
+    accept(s, ci, R);
+    return 1;
+}
+
+/* The collective's messages on their way now (as flows, or off the links and arriving). */
+static int outstanding(ds *s, int ci, int **xs, size_t *cap)
+{
+    int n = 0;
+    for (int x = 0; x < s->nxfers; x++)
+        if (s->xfers[x].live && !s->xfers[x].absorbed && s->xfers[x].coll == ci) {
+            ut_grow(xs, cap, (size_t)n + 1, sizeof **xs);
+            (*xs)[n++] = x;
+        }
+    return n;
+}
+
+static void count_own(ds *s, const int *xs, int nx, int add)
+{
+    for (int i = 0; i < nx; i++) {
+        int f = s->xfers[xs[i]].flow;
+        if (f < 0) continue;
+        for (int h = 0; h < s->n->flows[f].nhops; h++) s->acc_own[s->n->flows[f].hops[h]] += add ? 1 : -s->acc_own[s->n->flows[f].hops[h]];
+    }
+}
+
+int ds_replay_resume(ds *s, int ci)
+{
+    ds_coll *c = &s->colls[ci];
+    const coll_plan *pl = &c->plan;
+    int p = pl->p;
+    double t = s->now_s;
+    if (c->replay || c->ranks_left <= 0 || p < 2) return 0;
+    if (!s->acc_own) s->acc_own = ut_calloc((size_t)s->n->nlinks, sizeof *s->acc_own);
+    struct ds_replay *R = rp_new(s, ci);
+    R->resumed = 1;
+    R->bstep = ut_malloc((size_t)p * sizeof *R->bstep);
+    R->bsent = ut_malloc((size_t)p * sizeof *R->bsent);
+    R->bC = ut_malloc((size_t)p * sizeof *R->bC);
+    R->minb = pl->steps, R->maxb = -1;
+    for (int r = 0; r < p; r++) {
+        const rank_state *rs = &c->ranks[r];
+        R->bstep[r] = rs->step < pl->steps ? rs->step : pl->steps;
+        R->bsent[r] = 1;                                        /* a rank sends a step's messages as it enters it */
+        R->bC[r] = rs->step_start_s;
+        if (rs->step >= pl->steps) continue;
+        if (rs->step < R->minb) R->minb = rs->step;
+        if (rs->step > R->maxb) R->maxb = rs->step;
+    }
+    int *xs = NULL;
+    size_t cap = 0;
+    int nx = outstanding(s, ci, &xs, &cap), ok = R->maxb >= 0 && R->minb >= 0;
+    if (ok) {
+        count_own(s, xs, nx, 1);                                /* its own flows do not bar its links */
+        ok = rp_walk_first(s, ci, R, WALK_CHECK);
+        count_own(s, xs, nx, 0);
+    }
+    /* where its messages on their way will be: alone on their links, each flow moves at its route's
+     * narrowest capacity from now on, as net_update would set it at this instant */
+    R->out = ut_malloc((size_t)(nx ? nx : 1) * sizeof *R->out);
+    for (int i = 0; ok && i < nx; i++) {
+        const ds_xfer *x = &s->xfers[xs[i]];
+        int e = table_find(R, p, x->src, x->dst);
+        if (e < 0 || x->step != R->bstep[x->src]) {
+            ok = 0;
+            break;
+        }
+        double Bps = R->edges[e].Bps, done = t, arrive = x->arrive_s;
+        if (x->flow >= 0) {
+            const net_flow *f = &s->n->flows[x->flow];
+            if (f->rate_Bps == Bps) done = f->done_s;           /* its completion stands */
+            else {
+                double left = f->bytes_left - f->rate_Bps * (t - f->t_upd);
+                done = t + (left > 0 ? left : 0) / Bps;
+            }
+            arrive = done + f->latency_s;
+        }
+        R->out[R->nout++] = (rp_out){ x->src, x->dst, x->step, e, done, arrive };
+    }
+    if (ok) {                                                   /* the receives counted so far, by rank */
+        R->pre_first = ut_malloc((size_t)(p + 1) * sizeof *R->pre_first);
+        size_t cap_pre = 0;
+        for (int r = 0; r < p; r++) {
+            const rank_state *rs = &c->ranks[r];
+            R->pre_first[r] = R->npre;
+            for (int st = rs->step; rs->win && st < rs->step + rs->cap && st < pl->steps; st++) {
+                int n = rs->win[st & (rs->cap - 1)];
+                if (!n) continue;
+                ut_grow(&R->pre, &cap_pre, (size_t)R->npre + 1, sizeof *R->pre);
+                R->pre[R->npre++] = (rp_pre){ st, n };
+            }
+        }
+        R->pre_first[p] = R->npre;
+        R->messages = R->message_hops = 0;
+        ok = walk(s, ci, R, WALK_PLAN, 0);
+    }
+    if (!ok) {
+        free(xs);
+        ds_replay_free(R);
+        return 0;
+    }
+    for (int i = 0; i < nx; i++) {                              /* the closed form takes them over */
+        ds_xfer *x = &s->xfers[xs[i]];
+        if (x->flow >= 0) {
+            net_flow_end(s->n, x->flow);
+            ds_xfer_free(s, xs[i]);
+        } else x->absorbed = 1;
+    }
+    free(xs);
+    accept(s, ci, R);
+    s->stats.resumed++;
     return 1;
 }
 
@@ -404,7 +604,12 @@ void ds_replay_done(ds *s, int ci)
     else {
         for (int e = 0; e < R->nedges; e++)
             for (int k = 0; k < R->edges[e].nhops; k++) tl_link_add_bytes(s->timeline, R->hops[R->edges[e].hop0 + k], R->edges[e].bytes);
-        for (int r = 0; r < c->plan.p; r++) tl_add(s->timeline, c->gpus[r], TL_COMM, c->task, -1, R->start_s, R->C[r]);
+        for (int i = 0; i < R->nout; i++) {
+            const rp_edge *e = &R->edges[R->out[i].edge];
+            for (int k = 0; k < e->nhops; k++) tl_link_add_bytes(s->timeline, R->hops[e->hop0 + k], e->Bps * (R->out[i].done_s - R->start_s));
+        }
+        for (int r = 0; r < c->plan.p; r++)   /* the ranks not done when it began */
+            if (isfinite(R->C[r])) tl_add(s->timeline, c->gpus[r], TL_COMM, c->task, -1, c->ranks[r].start_s, R->C[r]);
     }
     for (int r = 0; r < c->plan.p; r++) c->ranks[r].step = c->plan.steps;
     s->stats.flows += R->messages;
@@ -421,6 +626,7 @@ static void cut(ds *s, int ci)
     s->stats.handed_back++;
     walk(s, ci, R, WALK_CUT, s->now_s);
     ds_replay_free(R);
+    s->colls[ci].retry_step = 0, s->colls[ci].retry_every = 0;   /* the closed form again once alone */
 }
 
 static int holds(const struct ds_replay *R, int link)

@@ -667,7 +667,8 @@ void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, 
             }
             if (old != share) {   /* unchanged rate: the completion already scheduled still holds */
                 f->version++;
-                if (on_rate) on_rate(ctx, l->flows[k].flow, now_s + f->bytes_left / share, f->version);
+                f->done_s = now_s + f->bytes_left / share;
+                if (on_rate) on_rate(ctx, l->flows[k].flow, f->done_s, f->version);
             }
         }
     }

@@ -70,6 +70,7 @@ typedef struct net_flow {
     double rate_Bps;
     double t_upd;
     double latency_s;           /* of its route */
+    double done_s;              /* its completion as last reported to net_update's caller */
     uint32_t version;           /* bumped whenever its rate changes */
     int active, user;
     uint32_t mark;

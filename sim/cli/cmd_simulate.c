@@ -31,8 +31,9 @@ static void simulate_usage(FILE *out)
                    "Default platform: classroom, its first partition, all its GPUs.\n"
                    "The trace opens in https://ui.perfetto.dev or chrome://tracing.\n"
                    "A collective alone on its links is computed in closed form, as its messages would move; the first\n"
-                   "flow to share a link hands it back to the flow-level simulation. --every-message makes every\n"
-                   "message a flow from the start (the same times, to rounding, much slower: to compare or to time it).\n"
+                   "flow to share a link hands it back to the flow-level simulation, and it goes back into closed form\n"
+                   "once alone again. --every-message makes every message a flow from the start (the same times, to\n"
+                   "rounding, much slower: to compare or to time it).\n"
                    "  usine simulate step [the options of 'usine predict'] [--trace FILE.json] [--json]\n"));
 }
 
@@ -131,8 +132,11 @@ void cli_sim_counts(char *buf, size_t size, const ds_stats *st)
         n += snprintf(buf + n, size - (size_t)n, P_(", %s collective in closed form", ", %s collectives in closed form", st->replayed),
                       app_num(c, sizeof c, (double)st->replayed, 0));
     if (st->handed_back && n >= 0 && (size_t)n < size)
-        snprintf(buf + n, size - (size_t)n, P_(", %s handed back to the flows", ", %s handed back to the flows", st->handed_back),
-                 app_num(d, sizeof d, (double)st->handed_back, 0));
+        n += snprintf(buf + n, size - (size_t)n, P_(", %s handed back to the flows", ", %s handed back to the flows", st->handed_back),
+                      app_num(d, sizeof d, (double)st->handed_back, 0));
+    if (st->resumed && n >= 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, P_(", %s back in closed form", ", %s back in closed form", st->resumed),
+                 app_num(d, sizeof d, (double)st->resumed, 0));
 }
 
 void cli_sim_counts_json(cJSON *o, const ds_stats *st)
@@ -141,6 +145,7 @@ void cli_sim_counts_json(cJSON *o, const ds_stats *st)
     cJSON_AddNumberToObject(o, "events", (double)st->events);
     cJSON_AddNumberToObject(o, "closed_form", (double)st->replayed);
     cJSON_AddNumberToObject(o, "handed_back", (double)st->handed_back);
+    cJSON_AddNumberToObject(o, "resumed", (double)st->resumed);
 }
 
 void cli_bottlenecks_json(cJSON *o, const net *n, const tl *t, double end_s)
