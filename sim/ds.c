@@ -257,8 +257,14 @@ static void start_task(ds *s, int id)
         c->ranks[r].start_s = s->now_s;
     }
     if (s->replay_on && ds_replay_try(s, t->coll)) return;
+    ds_start_flows(s, t->coll);
+}
+
+void ds_start_flows(ds *s, int ci)
+{
+    ds_coll *c = &s->colls[ci];
     c->retry_step = 1, c->retry_every = 0;
-    for (int r = 0; r < c->plan.p; r++) advance(s, t->coll, r);
+    for (int r = 0; r < c->plan.p; r++) advance(s, ci, r);
 }
 
 void ds_finish_task(ds *s, int id)

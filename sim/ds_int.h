@@ -82,6 +82,10 @@ struct ds {
     double *acc_Bps;            /* per link: scratch of ds_replay_try */
     int *acc_users;
     int *acc_own;               /* per link: flows of the collective being resumed (ds_replay_resume) */
+    int rp_group;               /* planning collectives together (ds_replay.c): links may be shared beyond capacity */
+    int rp_shared;              /* the last refusal was a link that replays share beyond its capacity */
+    uint32_t rp_groups;         /* groups made so far (their ids) */
+    int *rp_group_links, *rp_group_first, *rp_group_on, *rp_group_ri, *rp_group_ei, rp_group_nl;   /* share_out's, for in_lockstep */
 };
 
 
@@ -90,6 +94,7 @@ void ds_send(ds *s, int coll, int src, int dst, int step, double bytes);   /* a 
 int ds_xfer_new(ds *s, int coll, int src, int dst, int step);   /* a message in transit (its sender waits for it) */
 void ds_finish_task(ds *s, int task);
 void ds_xfer_free(ds *s, int x);
+void ds_start_flows(ds *s, int coll);         /* a collective at its start, as flows */
 uint64_t ds_work(const ds *s);                /* ds_stats.work so far */
 int *ds_recv_slot(rank_state *r, int step);
 

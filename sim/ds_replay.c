@@ -33,6 +33,8 @@ typedef struct rp_edge {
     double Bps, latency_s;      /* narrowest capacity of the route, and its latency */
     double bytes;               /* carried over the whole collective */
     int last_step;              /* the last step that sent on it (two messages at once: refused) */
+    int checked;                /* it crosses a link its group shares to the full (lockstep, below) */
+    uint64_t digest, count;     /* then: its messages' start and end times, hashed, and how many */
 } rp_edge;
 
 typedef struct rp_msg {
@@ -77,6 +79,7 @@ struct ds_replay {
     int nout;
     rp_pre *pre;                /* receives then counted for steps not finished, by rank */
     int npre, *pre_first;       /* pre of rank r: pre[pre_first[r] .. pre_first[r + 1]) */
+    uint32_t group;             /* 0, or the id of the collectives planned with it (lockstep) */
     double start_s, end_s;
     uint64_t messages;          /* walked */
     uint64_t message_hops;      /* links those messages cross (what a detailed timeline records) */
@@ -124,6 +127,13 @@ static uint64_t hash_key(uint64_t k)
     return k;
 }
 
+static uint64_t bits_of(double x)
+{
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    return b;
+}
+
 static void table_insert(struct ds_replay *R, int p, int e)
 {
     uint64_t key = (uint64_t)R->edges[e].src * (uint64_t)p + (uint64_t)R->edges[e].dst;
@@ -145,18 +155,23 @@ static int table_find(const struct ds_replay *R, int p, int src, int dst)
 
 /* Can a link carry one more pair of ranks of this collective, in closed form? acc_* count this
  * collective's pairs, replay_* those of the collectives replaying now. */
-static int link_takes(const ds *s, int h, double Bps)
+static int link_takes(ds *s, int h, double Bps)
 {
     const net *n = s->n;
     const net_link *l = &n->links[h];
+    if (s->rp_group == 2) return 1;                             /* its routes only */
     if (l->nflows - (s->acc_own ? s->acc_own[h] : 0) > 0) return 0;   /* another's flow on it now */
     if (l->kind == NET_LINK_FABRIC && n->routing == PLAT_ROUTING_ADAPTIVE && n->leaf_uplinks)
         return 0;                                               /* the spine would depend on load */
     int users = s->acc_users[h] + l->replay_users + 1;
     if (users < 2) return 1;
-    if (s->timeline->detail) return 0;       /* one load per link, in time order */
-    if (s->acc_Bps[h] + l->replay_Bps + Bps > l->cap_Bps * (1 - RP_HEADROOM)) return 0;
+    if (s->timeline->detail) return 0;                          /* one load per link, in time order */
     if (l->kind == NET_LINK_GLOBAL && n->routing == PLAT_ROUTING_ADAPTIVE && users > 2) return 0;   /* UGAL would detour */
+    if (s->rp_group) return 1;                                  /* shared out by max-min (share_out) */
+    if (s->acc_Bps[h] + l->replay_Bps + Bps > l->cap_Bps * (1 - RP_HEADROOM)) {
+        s->rp_shared = 1;
+        return 0;
+    }
     return 1;
 }
 
@@ -189,7 +204,7 @@ static int edge_of(ds *s, ds_coll *c, struct ds_replay *R, int src, int dst, int
         memcpy(R->hops + R->nhops, hops, (size_t)nh * sizeof *hops);
         ut_grow(&R->edges, &R->cap_edges, (size_t)R->nedges + 1, sizeof *R->edges);
         e = R->nedges++;
-        R->edges[e] = (rp_edge){ src, dst, R->nhops, nh, Bps, lat, 0, -1 };
+        R->edges[e] = (rp_edge){ src, dst, R->nhops, nh, Bps, lat, 0, -1, 0, 0, 0 };
         R->nhops += nh;
         R->route_hops += (uint64_t)nh;
         if ((size_t)R->nedges * 2 > R->table_size) {            /* keep the table at most half full */
@@ -359,6 +374,14 @@ static int walk(ds *s, int ci, struct ds_replay *R, int mode, double t)
             if (arrive > N[m->src]) N[m->src] = arrive;
             if (arrive > N[m->dst]) N[m->dst] = arrive;
         }
+        for (int i = 0; R->group && mode == WALK_PLAN && i < R->nmsgs; i++) {   /* what lockstep is checked on */
+            const rp_msg *m = &R->msgs[i];
+            rp_edge *e = &R->edges[m->edge];
+            if (!e->checked) continue;
+            e->digest = hash_key(e->digest ^ bits_of(C[m->src])) + 0x9e3779b97f4a7c15ULL;
+            e->digest = hash_key(e->digest ^ bits_of(C[m->src] + m->q_s));
+            e->count++;
+        }
         for (int i = 0; mid && i < R->nout; i++) {
             const rp_out *o = &R->out[i];
             if (o->step != step) continue;
@@ -388,6 +411,13 @@ static void hold(ds *s, struct ds_replay *R, int sign)
             l->replay_users += sign;
             l->replay_Bps = l->replay_users ? l->replay_Bps + sign * R->edges[e].Bps : 0;
         }
+}
+
+/* Before walking again as a plan what a check walked: its counts cleared. */
+static void rp_rewind(struct ds_replay *R)
+{
+    R->messages = R->message_hops = 0;
+    for (int e = 0; e < R->nedges; e++) R->edges[e].last_step = -1;
 }
 
 static struct ds_replay *rp_new(ds *s, int ci)
@@ -420,6 +450,7 @@ static int rp_walk_first(ds *s, int ci, struct ds_replay *R, int mode)
     }
     for (int i = 0; i < R->nhops; i++) {
         if (i == 0 || R->held[i] != R->held[i - 1]) R->held[R->nheld++] = R->held[i];
+        if (s->rp_group) continue;                              /* the group's planner clears them */
         s->acc_users[R->hops[i]] = 0;
         s->acc_Bps[R->hops[i]] = 0;
     }
@@ -463,12 +494,228 @@ static void accept(ds *s, int ci, struct ds_replay *R)
     eng_push(&s->q, R->end_s, EV_REPLAY_DONE, ci, 0, c->replay_gen);
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * Lockstep. Collectives that start at one instant and share links beyond their capacity (two
+ * rings whose GPUs share NICs, an all-to-all's messages leaving one GPU) are planned together:
+ * every pair of ranks of theirs as one flow, all at once, shared out by max-min fairness (as
+ * net_update does), each message then moving at its pair's share. That is what the flows do as
+ * long as the messages crossing each link shared to the full are always all there together: the
+ * walk hashes, per pair crossing such a link, the start and end of each of its messages, and the
+ * plan is taken only when every pair crossing each such link has the same sequence. */
+
+static int holds(const struct ds_replay *R, int link)
+{
+    return bsearch(&link, R->held, (size_t)R->nheld, sizeof *R->held, cmp_int) != NULL;
+}
+
+typedef struct rp_heap { double share; int link; } rp_heap;
+
+static int heap_less(const rp_heap *a, const rp_heap *b)
+{
+    return a->share < b->share || (a->share == b->share && a->link < b->link);
+}
+
+static void heap_add(rp_heap **h, size_t *n, size_t *cap, double share, int link)
+{
+    ut_grow(h, cap, *n + 1, sizeof **h);
+    rp_heap it = { share, link };
+    size_t i = (*n)++;
+    while (i > 0 && heap_less(&it, &(*h)[(i - 1) / 2])) (*h)[i] = (*h)[(i - 1) / 2], i = (i - 1) / 2;
+    (*h)[i] = it;
+}
+
+static rp_heap heap_take(rp_heap *h, size_t *n)
+{
+    rp_heap top = h[0], last = h[--(*n)];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *n) break;
+        if (c + 1 < *n && heap_less(&h[c + 1], &h[c])) c++;
+        if (!heap_less(&h[c], &last)) break;
+        h[i] = h[c], i = c;
+    }
+    if (*n) h[i] = last;
+    return top;
+}
+
+/* Share the group's links out among its pairs (max-min, progressive filling); mark the pairs that
+ * cross a link shared to the full. 0: the group cannot run so (it would squeeze another replay). */
+static int share_out(ds *s, struct ds_replay **Rs, int nR)
+{
+    const net *n = s->n;
+    int *pos = ut_calloc((size_t)n->nlinks, sizeof *pos);     /* link -> its index + 1 */
+    int nl = 0, ne = 0;
+    for (int i = 0; i < nR; i++) {
+        ne += Rs[i]->nedges;
+        for (int k = 0; k < Rs[i]->nheld; k++)
+            if (!pos[Rs[i]->held[k]]) pos[Rs[i]->held[k]] = ++nl;
+    }
+    int *link = ut_malloc((size_t)nl * sizeof *link), *first = ut_calloc((size_t)nl + 1, sizeof *first);
+    int *unf = ut_calloc((size_t)nl, sizeof *unf), *ri = ut_malloc((size_t)ne * sizeof *ri), *ei = ut_malloc((size_t)ne * sizeof *ei);
+    double *rem = ut_malloc((size_t)nl * sizeof *rem), *rate = ut_calloc((size_t)ne, sizeof *rate);
+    for (int i = 0, g = 0; i < nR; i++)
+        for (int e = 0; e < Rs[i]->nedges; e++, g++) {
+            ri[g] = i, ei[g] = e;
+            for (int k = 0; k < Rs[i]->edges[e].nhops; k++) first[pos[Rs[i]->hops[Rs[i]->edges[e].hop0 + k]]]++;
+        }
+    for (int l = 0; l < nl; l++) first[l + 1] += first[l];
+    int *on = ut_malloc((size_t)(first[nl] ? first[nl] : 1) * sizeof *on), *fill = ut_malloc(((size_t)nl + 1) * sizeof *fill);
+    memcpy(fill, first, ((size_t)nl + 1) * sizeof *fill);
+    for (int g = 0; g < ne; g++) {
+        const rp_edge *e = &Rs[ri[g]]->edges[ei[g]];
+        for (int k = 0; k < e->nhops; k++) on[fill[pos[Rs[ri[g]]->hops[e->hop0 + k]] - 1]++] = g;
+    }
+    free(fill);
+    for (int i = 0; i < nR; i++)
+        for (int k = 0; k < Rs[i]->nheld; k++) link[pos[Rs[i]->held[k]] - 1] = Rs[i]->held[k];
+    rp_heap *heap = NULL;
+    size_t nheap = 0, cap = 0;
+    for (int l = 0; l < nl; l++) {
+        const net_link *L = &n->links[link[l]];
+        rem[l] = L->cap_Bps - L->replay_Bps;                    /* what other replays hold is theirs */
+        unf[l] = first[l + 1] - first[l];
+        heap_add(&heap, &nheap, &cap, rem[l] / unf[l], l);
+    }
+    while (nheap) {
+        rp_heap it = heap_take(heap, &nheap);
+        if (!unf[it.link] || rem[it.link] / unf[it.link] != it.share) continue;   /* stale */
+        for (int j = first[it.link]; j < first[it.link + 1]; j++) {
+            int g = on[j];
+            if (rate[g] > 0) continue;
+            rate[g] = it.share;
+            const struct ds_replay *R = Rs[ri[g]];
+            const rp_edge *e = &R->edges[ei[g]];
+            for (int k = 0; k < e->nhops; k++) {
+                int l = pos[R->hops[e->hop0 + k]] - 1;
+                rem[l] -= it.share;
+                if (rem[l] < 0) rem[l] = 0;
+                if (--unf[l] && l != it.link) heap_add(&heap, &nheap, &cap, rem[l] / unf[l], l);
+            }
+        }
+    }
+    int ok = 1;
+    for (int g = 0; g < ne; g++) {
+        ok = ok && rate[g] > 0;
+        Rs[ri[g]]->edges[ei[g]].Bps = rate[g];
+    }
+    for (int l = 0; ok && l < nl; l++) {
+        const net_link *L = &n->links[link[l]];
+        double sum = 0;
+        for (int j = first[l]; j < first[l + 1]; j++) sum += rate[on[j]];
+        if (first[l + 1] - first[l] < 2) continue;
+        if (sum + L->replay_Bps < L->cap_Bps * (1 - RP_HEADROOM)) continue;   /* shared with room to spare */
+        if (L->replay_users) ok = 0;                            /* full, and another replay on it */
+        for (int j = first[l]; j < first[l + 1]; j++) Rs[ri[on[j]]]->edges[ei[on[j]]].checked = 1;
+    }
+    /* after the walks: every pair on a link shared to the full moves in lockstep with the others */
+    s->rp_group_links = link, s->rp_group_first = first, s->rp_group_on = on, s->rp_group_nl = nl;
+    s->rp_group_ri = ri, s->rp_group_ei = ei;
+    free(pos);
+    free(unf);
+    free(rem);
+    free(rate);
+    free(heap);
+    return ok;
+}
+
+static int in_lockstep(ds *s, struct ds_replay **Rs)
+{
+    int ok = 1;
+    for (int l = 0; ok && l < s->rp_group_nl; l++) {
+        int j0 = s->rp_group_first[l];
+        const rp_edge *a = &Rs[s->rp_group_ri[s->rp_group_on[j0]]]->edges[s->rp_group_ei[s->rp_group_on[j0]]];
+        if (!a->checked) continue;
+        for (int j = j0 + 1; ok && j < s->rp_group_first[l + 1]; j++) {
+            const rp_edge *b = &Rs[s->rp_group_ri[s->rp_group_on[j]]]->edges[s->rp_group_ei[s->rp_group_on[j]]];
+            ok = a->digest == b->digest && a->count == b->count;
+        }
+    }
+    return ok;
+}
+
+static void group_scratch_free(ds *s)
+{
+    free(s->rp_group_links);
+    free(s->rp_group_first);
+    free(s->rp_group_on);
+    free(s->rp_group_ri);
+    free(s->rp_group_ei);
+    s->rp_group_links = s->rp_group_first = s->rp_group_on = s->rp_group_ri = s->rp_group_ei = NULL;
+    s->rp_group_nl = 0;
+}
+
+static struct ds_replay *release(ds *s, int ci);
+
+/* Collective ci, refused alone for sharing: planned with the replays started at this instant that
+ * share its links. 1: all of them in closed form together. */
+static int group_try(ds *s, int ci)
+{
+    double t = s->now_s;
+    /* its routes, to find the others */
+    s->rp_group = 2;
+    struct ds_replay *R0 = rp_new(s, ci);
+    int ok = rp_walk_first(s, ci, R0, WALK_CHECK) && R0->messages;
+    s->rp_group = 0;
+    for (int k = 0; k < R0->nhops; k++) s->acc_users[R0->hops[k]] = 0, s->acc_Bps[R0->hops[k]] = 0;
+    int *members = ut_malloc(((size_t)s->nreplaying + 1) * sizeof *members), nm = 0;
+    for (int i = 0; ok && i < s->nreplaying; i++) {
+        const struct ds_replay *R = s->colls[s->replaying[i]].replay;
+        int meets = 0;
+        for (int k = 0; k < R0->nheld && !meets; k++) meets = holds(R, R0->held[k]);
+        if (!meets) continue;
+        if (R->start_s != t || R->resumed || R->group) ok = 0;  /* begun earlier: cannot be planned again */
+        else members[nm++] = s->replaying[i];
+    }
+    ds_replay_free(R0);
+    if (!ok) {
+        free(members);
+        return 0;
+    }
+    for (int i = 0; i < nm; i++) ds_replay_free(release(s, members[i]));   /* nothing of theirs happened yet */
+    members[nm++] = ci;
+    struct ds_replay **Rs = ut_calloc((size_t)nm, sizeof *Rs);
+    s->rp_group = 1;
+    for (int i = 0; i < nm; i++) {
+        Rs[i] = rp_new(s, members[i]);
+        ok = ok && rp_walk_first(s, members[i], Rs[i], WALK_CHECK);
+    }
+    s->rp_group = 0;
+    for (int i = 0; i < nm; i++)
+        for (int k = 0; k < Rs[i]->nhops; k++) s->acc_users[Rs[i]->hops[k]] = 0, s->acc_Bps[Rs[i]->hops[k]] = 0;
+    ok = ok && share_out(s, Rs, nm);
+    uint32_t gid = ++s->rp_groups;
+    for (int i = 0; ok && i < nm; i++) {
+        Rs[i]->group = gid;
+        rp_rewind(Rs[i]);
+        ok = walk(s, members[i], Rs[i], WALK_PLAN, 0);
+    }
+    ok = ok && in_lockstep(s, Rs);
+    group_scratch_free(s);
+    for (int i = 0; i < nm; i++) {
+        if (ok) accept(s, members[i], Rs[i]);
+        else ds_replay_free(Rs[i]);
+    }
+    if (ok) s->stats.lockstep += (uint64_t)nm;
+    for (int i = 0; !ok && i < nm - 1; i++) {                  /* as they were: alone, or else as flows */
+        struct ds_replay *R = make(s, members[i], WALK_PLAN);
+        if (R) accept(s, members[i], R);
+        else ds_start_flows(s, members[i]);
+    }
+    free(Rs);
+    free(members);
+    return ok;
+}
+
 int ds_replay_try(ds *s, int ci)
 {
+    s->rp_shared = 0;
     struct ds_replay *R = make(s, ci, WALK_PLAN);
-    if (!R) return 0;
-    accept(s, ci, R);
-    return 1;
+    if (R) {
+        accept(s, ci, R);
+        return 1;
+    }
+    return s->rp_shared && !s->timeline->detail && group_try(s, ci);
 }
 
 /* The collective's messages on their way now (as flows, or off the links and arriving). */
@@ -559,7 +806,7 @@ int ds_replay_resume(ds *s, int ci)
             }
         }
         R->pre_first[p] = R->npre;
-        R->messages = R->message_hops = 0;
+        rp_rewind(R);
         ok = walk(s, ci, R, WALK_PLAN, 0);
     }
     if (!ok) {
@@ -629,10 +876,6 @@ static void cut(ds *s, int ci)
     s->colls[ci].retry_step = 0, s->colls[ci].retry_every = 0;   /* the closed form again once alone */
 }
 
-static int holds(const struct ds_replay *R, int link)
-{
-    return bsearch(&link, R->held, (size_t)R->nheld, sizeof *R->held, cmp_int) != NULL;
-}
 
 int ds_replay_clear(ds *s, const int *hops, int nhops)
 {
@@ -648,7 +891,14 @@ int ds_replay_clear(ds *s, const int *hops, int nhops)
             }
         }
         if (victim < 0) return handed;
+        uint32_t group = s->colls[victim].replay->group;
         cut(s, victim);
         handed++;
+        for (int i = 0; group && i < s->nreplaying; i++)       /* its group moves in lockstep: all of it */
+            if (s->colls[s->replaying[i]].replay->group == group) {
+                cut(s, s->replaying[i]);
+                handed++;
+                i = -1;
+            }
     }
 }

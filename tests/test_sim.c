@@ -673,6 +673,38 @@ static void build_ring_then_p2p(ds *s, const net *n)
     assert_true(ds_collective(s, COLL_P2P, COLL_DIRECT, pair, 2, 64e6, "p2p", &c, 1, err, sizeof err) >= 0);
 }
 
+/* Two rings over the even and the odd GPUs, started together: on Frontier two GCDs share each
+ * NIC, so the rings share every NIC they cross, in lockstep. */
+static void build_two_rings(ds *s, const net *n)
+{
+    char err[256];
+    int p = n->gpus / 2, *g = malloc((size_t)p * sizeof *g);
+    for (int k = 0; k < 2; k++) {
+        for (int i = 0; i < p; i++) g[i] = 2 * i + k;
+        assert_true(ds_collective(s, COLL_ALLREDUCE, COLL_RING, g, p, 512e6, "ring", NULL, 0, err, sizeof err) >= 0);
+    }
+    free(g);
+}
+
+/* The data-parallel all-reduces of a step with tp 2, hierarchically: the even and the odd GCDs
+ * of Frontier, whose pairs share a NIC. */
+static void build_two_hier(ds *s, const net *n)
+{
+    char err[256];
+    int p = n->gpus / 2, *g = malloc((size_t)p * sizeof *g);
+    for (int k = 0; k < 2; k++) {
+        for (int i = 0; i < p; i++) g[i] = 2 * i + k;
+        assert_true(ds_collective(s, COLL_ALLREDUCE, COLL_HIER, g, p, 1e9, "dp", NULL, 0, err, sizeof err) >= 0);
+    }
+    free(g);
+}
+
+static void build_alltoall(ds *s, const net *n)
+{
+    char err[256];
+    assert_true(ds_collective(s, COLL_ALLTOALL, COLL_DIRECT, NULL, n->gpus, 1073741824.0, "a2a", NULL, 0, err, sizeof err) >= 0);
+}
+
 /* Four rings on the classroom's quarters, then an all-to-all over every other GPU from 2 ms on
  * (assets/scenarios/classroom-rings.txt). */
 static void build_rings_and_alltoall(ds *s, const net *n)
@@ -753,9 +785,9 @@ static void compare_timelines(const tl *a, const tl *b, const net *n, double rel
 }
 
 /* rel 0: the two runs agree bit for bit (nothing shares a link: the closed form is what the flows
- * compute, operation for operation); else a replay was handed back, and the flows' settling of
- * bytes at each rate change rounds differently. */
-static void replay_check(const replay_case *k, double rel, int handed_back)
+ * compute, operation for operation); else links are shared (in lockstep, or a replay was handed
+ * back), and the flows' settling of bytes at each rate change rounds differently. */
+static void replay_check(const replay_case *k, double rel, int handed_back, int lockstep)
 {
     plat_error perr;
     char path[256];
@@ -767,10 +799,13 @@ static void replay_check(const replay_case *k, double rel, int handed_back)
     ds *a = replay_run(k, p, &na, 1, &sa), *b = replay_run(k, p, &nb, 0, &sb);
     char name[128];
     snprintf(name, sizeof name, "%s/%d GPUs%s", k->platform, k->gpus, k->detail ? ", detailed" : "");
-    assert_true(sa.replayed + sa.handed_back > 0);           /* the closed form was taken */
+    if (!(sa.replayed + sa.handed_back > 0)) fail_msg("%s: no closed form taken", name);
     assert_true(sb.replayed + sb.handed_back == 0);
     if (handed_back) assert_true(sa.handed_back > 0 && (k->detail || sa.resumed > 0));   /* and back in closed form once alone */
     else assert_true(sa.handed_back == 0);
+    if (lockstep ? !(sa.lockstep > 0 && sa.replayed == sa.lockstep) : sa.lockstep != 0)
+        fail_msg("%s: %llu collectives in closed form, %llu of them in lockstep", name, (unsigned long long)sa.replayed,
+                 (unsigned long long)sa.lockstep);
     if (sa.flows != sb.flows)                                 /* every message counted, either way */
         fail_msg("%s: %llu messages in closed form, %llu as flows", name, (unsigned long long)sa.flows, (unsigned long long)sb.flows);
     assert_true(sa.events < sb.events);
@@ -808,7 +843,7 @@ static void test_closed_form_replay_is_the_flows(void **state)
         { "jean-zay", "h100", 64, NULL, 1, build_ring },
         { "jean-zay", "h100", 64, NULL, 1, build_strided },
     };
-    for (size_t i = 0; i < sizeof alone / sizeof *alone; i++) replay_check(&alone[i], 0, 0);
+    for (size_t i = 0; i < sizeof alone / sizeof *alone; i++) replay_check(&alone[i], 0, 0, 0);
 }
 
 static void test_closed_form_hands_back_to_the_flows(void **state)
@@ -820,7 +855,20 @@ static void test_closed_form_hands_back_to_the_flows(void **state)
         { "classroom", NULL, 128, NULL, 0, build_rings_and_alltoall },
         { "classroom", NULL, 128, NULL, 1, build_rings_and_alltoall },
     };
-    for (size_t i = 0; i < sizeof met / sizeof *met; i++) replay_check(&met[i], 1e-9, 1);
+    for (size_t i = 0; i < sizeof met / sizeof *met; i++) replay_check(&met[i], 1e-9, 1, 0);
+}
+
+/* Sharing in lockstep: planned together, each pair of ranks at its max-min share. */
+static void test_closed_form_in_lockstep(void **state)
+{
+    (void)state;
+    static const replay_case shared[] = {
+        { "frontier", NULL, 512, "minimal", 0, build_two_rings },
+        { "frontier", NULL, 512, NULL, 0, build_two_rings },
+        { "frontier", NULL, 1024, NULL, 0, build_two_hier },
+        { "jean-zay", "h100", 64, NULL, 0, build_alltoall },
+    };
+    for (size_t i = 0; i < sizeof shared / sizeof *shared; i++) replay_check(&shared[i], 1e-9, 0, 1);
 }
 
 /* What a run will cost, asked before it starts. */
@@ -866,6 +914,7 @@ int main(void)
         cmocka_unit_test(test_programs_are_consistent),
         cmocka_unit_test(test_closed_form_replay_is_the_flows),
         cmocka_unit_test(test_closed_form_hands_back_to_the_flows),
+        cmocka_unit_test(test_closed_form_in_lockstep),
         cmocka_unit_test(test_closed_form_sizing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
