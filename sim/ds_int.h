@@ -82,6 +82,7 @@ struct ds {
     double *acc_Bps;            /* per link: scratch of ds_replay_try */
     int *acc_users;
     int *acc_own;               /* per link: flows of the collective being resumed (ds_replay_resume) */
+    double *acc_own_Bps;        /* and the sum of their narrowest capacities */
     int rp_group;               /* planning collectives together (ds_replay.c): links may be shared beyond capacity */
     int rp_shared;              /* the last refusal was a link that replays share beyond its capacity */
     uint32_t rp_groups;         /* groups made so far (their ids) */

@@ -160,15 +160,20 @@ static int link_takes(ds *s, int h, double Bps)
     const net *n = s->n;
     const net_link *l = &n->links[h];
     if (s->rp_group == 2) return 1;                             /* its routes only */
-    if (l->nflows - (s->acc_own ? s->acc_own[h] : 0) > 0) return 0;   /* another's flow on it now */
+    /* flows on it now, not the collective's own: they may stay if, at the most each can take, the
+     * link still has room (it then never limits anyone) */
+    int foreign = l->nflows - (s->acc_own ? s->acc_own[h] : 0);
+    double foreign_Bps = foreign > 0 ? l->flows_cap_Bps - (s->acc_own_Bps ? s->acc_own_Bps[h] : 0) : 0;
     if (l->kind == NET_LINK_FABRIC && n->routing == PLAT_ROUTING_ADAPTIVE && n->leaf_uplinks)
         return 0;                                               /* the spine would depend on load */
-    int users = s->acc_users[h] + l->replay_users + 1;
+    if (foreign > 0 && (s->timeline->detail || (l->kind == NET_LINK_GLOBAL && n->routing == PLAT_ROUTING_ADAPTIVE)))
+        return 0;                                               /* its load recorded in time order; UGAL counts flows */
+    int users = s->acc_users[h] + l->replay_users + (foreign > 0 ? foreign : 0) + 1;
     if (users < 2) return 1;
     if (s->timeline->detail) return 0;                          /* one load per link, in time order */
     if (l->kind == NET_LINK_GLOBAL && n->routing == PLAT_ROUTING_ADAPTIVE && users > 2) return 0;   /* UGAL would detour */
     if (s->rp_group) return 1;                                  /* shared out by max-min (share_out) */
-    if (s->acc_Bps[h] + l->replay_Bps + Bps > l->cap_Bps * (1 - RP_HEADROOM)) {
+    if (s->acc_Bps[h] + l->replay_Bps + foreign_Bps + Bps > l->cap_Bps * (1 - RP_HEADROOM)) {
         s->rp_shared = 1;
         return 0;
     }
@@ -573,7 +578,7 @@ static int share_out(ds *s, struct ds_replay **Rs, int nR)
     size_t nheap = 0, cap = 0;
     for (int l = 0; l < nl; l++) {
         const net_link *L = &n->links[link[l]];
-        rem[l] = L->cap_Bps - L->replay_Bps;                    /* what other replays hold is theirs */
+        rem[l] = L->cap_Bps - L->replay_Bps - L->flows_cap_Bps; /* what other replays and flows may take is theirs */
         unf[l] = first[l + 1] - first[l];
         heap_add(&heap, &nheap, &cap, rem[l] / unf[l], l);
     }
@@ -604,8 +609,8 @@ static int share_out(ds *s, struct ds_replay **Rs, int nR)
         double sum = 0;
         for (int j = first[l]; j < first[l + 1]; j++) sum += rate[on[j]];
         if (first[l + 1] - first[l] < 2) continue;
-        if (sum + L->replay_Bps < L->cap_Bps * (1 - RP_HEADROOM)) continue;   /* shared with room to spare */
-        if (L->replay_users) ok = 0;                            /* full, and another replay on it */
+        if (sum + L->replay_Bps + L->flows_cap_Bps < L->cap_Bps * (1 - RP_HEADROOM)) continue;   /* shared with room to spare */
+        if (L->replay_users || L->nflows) ok = 0;              /* full, and another replay or a flow on it */
         for (int j = first[l]; j < first[l + 1]; j++) Rs[ri[on[j]]]->edges[ei[on[j]]].checked = 1;
     }
     /* after the walks: every pair on a link shared to the full moves in lockstep with the others */
@@ -735,7 +740,11 @@ static void count_own(ds *s, const int *xs, int nx, int add)
     for (int i = 0; i < nx; i++) {
         int f = s->xfers[xs[i]].flow;
         if (f < 0) continue;
-        for (int h = 0; h < s->n->flows[f].nhops; h++) s->acc_own[s->n->flows[f].hops[h]] += add ? 1 : -s->acc_own[s->n->flows[f].hops[h]];
+        const net_flow *F = &s->n->flows[f];
+        for (int h = 0; h < F->nhops; h++) {
+            if (add) s->acc_own[F->hops[h]]++, s->acc_own_Bps[F->hops[h]] += F->bottleneck_Bps;
+            else s->acc_own[F->hops[h]] = 0, s->acc_own_Bps[F->hops[h]] = 0;
+        }
     }
 }
 
@@ -746,7 +755,10 @@ int ds_replay_resume(ds *s, int ci)
     int p = pl->p;
     double t = s->now_s;
     if (c->replay || c->ranks_left <= 0 || p < 2) return 0;
-    if (!s->acc_own) s->acc_own = ut_calloc((size_t)s->n->nlinks, sizeof *s->acc_own);
+    if (!s->acc_own) {
+        s->acc_own = ut_calloc((size_t)s->n->nlinks, sizeof *s->acc_own);
+        s->acc_own_Bps = ut_calloc((size_t)s->n->nlinks, sizeof *s->acc_own_Bps);
+    }
     struct ds_replay *R = rp_new(s, ci);
     R->resumed = 1;
     R->bstep = ut_malloc((size_t)p * sizeof *R->bstep);

@@ -518,8 +518,11 @@ int net_flow_start(net *n, int a, int b, double bytes, double now_s, int user)
     f->t_upd = now_s;
     f->active = 1;
     f->user = user;
+    f->bottleneck_Bps = INFINITY;
+    for (int h = 0; h < f->nhops; h++) f->bottleneck_Bps = fmin(f->bottleneck_Bps, n->links[f->hops[h]].cap_Bps);
     for (int h = 0; h < f->nhops; h++) {
         net_link *l = &n->links[f->hops[h]];
+        l->flows_cap_Bps += f->bottleneck_Bps;
         ut_grow(&l->flows, &l->cap_flows, (size_t)l->nflows + 1, sizeof *l->flows);
         f->pos[h] = l->nflows;
         l->flows[l->nflows++] = (net_link_flow){ id, h };
@@ -537,6 +540,7 @@ void net_flow_end(net *n, int id)
         net_link *l = &n->links[f->hops[h]];
         int at = f->pos[h];
         net_link_flow last = l->flows[--l->nflows];
+        l->flows_cap_Bps = l->nflows ? l->flows_cap_Bps - f->bottleneck_Bps : 0;
         if (at < l->nflows) {
             l->flows[at] = last;
             n->flows[last.flow].pos[last.hop] = at;

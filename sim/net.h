@@ -61,6 +61,7 @@ typedef struct net_link {
      * cross it, and the sum of those routes' narrowest capacities */
     int replay_users;
     double replay_Bps;
+    double flows_cap_Bps;       /* the sum of its flows' narrowest capacities: above what they can take */
 } net_link;
 
 typedef struct net_flow {
@@ -71,6 +72,7 @@ typedef struct net_flow {
     double t_upd;
     double latency_s;           /* of its route */
     double done_s;              /* its completion as last reported to net_update's caller */
+    double bottleneck_Bps;      /* the narrowest capacity of its route */
     uint32_t version;           /* bumped whenever its rate changes */
     int active, user;
     uint32_t mark;
