@@ -48,14 +48,17 @@ int ds_collective(ds *s, coll_op op, coll_algo algo, const int *gpus, int ngpus,
 void ds_set_phase(ds *s, int task, tl_phase phase);  /* what the task is in a step, kept in the timeline */
 int ds_run(ds *s, ds_stats *stats);                /* run to the end; 0, or -1 if it was run already */
 /* Closed-form replay (on by default). A collective whose messages, in every step, would each get
- * the whole of their route's narrowest link (no two of them, and no other flow, share a link beyond
- * its capacity, and routing does not depend on load) moves exactly as the max-plus recurrence of
- * its program says: a step ends when its last message has arrived, a message takes bytes / B + the
- * route's latency. Such a collective is computed without events, at a cost that grows with its
- * messages only; the first flow that would share one of its links hands it back, at that instant,
- * to the flow-level simulation (messages in flight become flows with the bytes they have left), so
- * the timeline is the one every message simulated as a flow gives, to rounding. Off: every message
- * is a flow (to compare the two, or to time the message-level simulation). */
+ * the whole of their route's narrowest link (nothing else on its links can limit them, and routing
+ * does not depend on load) moves exactly as the max-plus recurrence of its program says: a step
+ * ends when its last message has arrived, a message takes bytes / B + the route's latency. Such a
+ * collective is computed without events, at a cost that grows with its messages only (and
+ * collectives started together that share links to the full, at their max-min shares, when their
+ * messages on those links always move together). The first flow that would share one of its links
+ * hands it back, at that instant, to the flow-level simulation (messages in flight become flows
+ * with the bytes they have left), and it goes back into closed form once alone again, so the
+ * timeline is the one every message simulated as a flow gives: bit for bit where nothing is shared,
+ * to rounding otherwise. Only whole replays (not resumed ones or groups) in a detailed timeline.
+ * Off: every message is a flow (to compare the two, or to time the message-level simulation). */
 void ds_set_replay(ds *s, int on);
 /* Before ds_run: whether a collective, started alone on the idle network, would run in closed form,
  * and then how many messages its walk computes (-1: it would run as flows, or replay is off). To

@@ -1,5 +1,5 @@
-/* ds_replay.c: collectives computed in closed form while nothing shares their links; see
- * ds_set_replay in ds.h.
+/* ds_replay.c: collectives computed in closed form while nothing else limits them on their links;
+ * see ds_set_replay in ds.h.
  *
  * A collective's step program is a max-plus recurrence. Rank r enters step s at C[r]; a message it
  * sends then moves at the narrowest capacity B of its route and arrives at (C[r] + bytes / B) + the
@@ -9,13 +9,16 @@
  * flow touches its links, a collective costs a walk over its messages: no event, no rate, no route
  * per message (a route per pair of ranks, computed once).
  *
- * Taken when, for every link its messages cross, either one pair of ranks uses it, or several do and
- * their narrowest capacities add up to less than the link's (then max-min fairness gives each its
- * own), and the route cannot change with load (not adaptive routing through a fat tree's spines,
- * not more flows on an adaptive dragonfly's direct bundle than UGAL keeps there). The first flow
- * that would cross a link it holds hands it back (ds_replay_clear): at that instant the ranks take the
- * state the message-level simulation would have, messages in flight become flows with the bytes
- * they have left, and the flows take it from there. */
+ * Taken when, for every link its messages cross, one pair of ranks uses it, or several do (and
+ * other replays, and flows at the most their routes allow) and add up to less than the link (then
+ * max-min fairness gives each its own), and the route cannot change with load (not adaptive routing
+ * through a fat tree's spines, not more flows on an adaptive dragonfly's direct bundle than UGAL
+ * keeps there). Collectives started together that share links to the full are planned together in
+ * lockstep (below). The first flow that would cross a link a replay holds hands it back
+ * (ds_replay_clear): at that instant the ranks take the state the message-level simulation would
+ * have, messages in flight become flows with the bytes they have left, and the flows take it from
+ * there; at steps 1, 2, 4, 8... after, ds_replay_resume takes it back into closed form from that
+ * state if it is alone again. */
 #include "ds_int.h"
 #include "util.h"
 
