@@ -689,30 +689,28 @@ static void build_ring_beside_flows(ds *s, const net *n)
     (void)n;
 }
 
-/* Two rings over the even and the odd GPUs, started together: on Frontier two GCDs share each
- * NIC, so the rings share every NIC they cross, in lockstep. */
-static void build_two_rings(ds *s, const net *n)
+/* Two all-reduces over the even and the odd GPUs, started together: on Frontier two GCDs share
+ * each NIC, so they share every NIC they cross, in lockstep (the data-parallel all-reduces of a
+ * step with tp 2). */
+static void build_even_odd(ds *s, const net *n, coll_algo algo)
 {
     char err[256];
     int p = n->gpus / 2, *g = malloc((size_t)p * sizeof *g);
     for (int k = 0; k < 2; k++) {
         for (int i = 0; i < p; i++) g[i] = 2 * i + k;
-        assert_true(ds_collective(s, COLL_ALLREDUCE, COLL_RING, g, p, 512e6, "ring", NULL, 0, err, sizeof err) >= 0);
+        assert_true(ds_collective(s, COLL_ALLREDUCE, algo, g, p, 512e6, "dp", NULL, 0, err, sizeof err) >= 0);
     }
     free(g);
 }
 
-/* The data-parallel all-reduces of a step with tp 2, hierarchically: the even and the odd GCDs
- * of Frontier, whose pairs share a NIC. */
+static void build_two_rings(ds *s, const net *n)
+{
+    build_even_odd(s, n, COLL_RING);
+}
+
 static void build_two_hier(ds *s, const net *n)
 {
-    char err[256];
-    int p = n->gpus / 2, *g = malloc((size_t)p * sizeof *g);
-    for (int k = 0; k < 2; k++) {
-        for (int i = 0; i < p; i++) g[i] = 2 * i + k;
-        assert_true(ds_collective(s, COLL_ALLREDUCE, COLL_HIER, g, p, 1e9, "dp", NULL, 0, err, sizeof err) >= 0);
-    }
-    free(g);
+    build_even_odd(s, n, COLL_HIER);
 }
 
 static void build_alltoall(ds *s, const net *n)
