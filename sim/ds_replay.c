@@ -579,18 +579,22 @@ static int share_out(ds *s, struct ds_replay **Rs, int nR)
         for (int k = 0; k < Rs[i]->nheld; k++) link[pos[Rs[i]->held[k]] - 1] = Rs[i]->held[k];
     rp_heap *heap = NULL;
     size_t nheap = 0, cap = 0;
-    for (int l = 0; l < nl; l++) {
+    int ok = 1;
+    unsigned char *frozen = ut_calloc((size_t)(ne ? ne : 1), 1);
+    for (int l = 0; l < nl && ok; l++) {
         const net_link *L = &n->links[link[l]];
         rem[l] = L->cap_Bps - L->replay_Bps - L->flows_cap_Bps; /* what other replays and flows may take is theirs */
         unf[l] = first[l + 1] - first[l];
-        heap_add(&heap, &nheap, &cap, rem[l] / unf[l], l);
+        if (!(rem[l] > 0)) ok = 0;                              /* they may take it all: they would feel the group */
+        else heap_add(&heap, &nheap, &cap, rem[l] / unf[l], l);
     }
-    while (nheap) {
+    while (ok && nheap) {
         rp_heap it = heap_take(heap, &nheap);
-        if (!unf[it.link] || rem[it.link] / unf[it.link] != it.share) continue;   /* stale */
+        if (unf[it.link] <= 0 || rem[it.link] / unf[it.link] != it.share) continue;   /* stale */
         for (int j = first[it.link]; j < first[it.link + 1]; j++) {
             int g = on[j];
-            if (rate[g] > 0) continue;
+            if (frozen[g]) continue;
+            frozen[g] = 1;
             rate[g] = it.share;
             const struct ds_replay *R = Rs[ri[g]];
             const rp_edge *e = &R->edges[ei[g]];
@@ -598,11 +602,11 @@ static int share_out(ds *s, struct ds_replay **Rs, int nR)
                 int l = pos[R->hops[e->hop0 + k]] - 1;
                 rem[l] -= it.share;
                 if (rem[l] < 0) rem[l] = 0;
-                if (--unf[l] && l != it.link) heap_add(&heap, &nheap, &cap, rem[l] / unf[l], l);
+                if (--unf[l] > 0 && l != it.link) heap_add(&heap, &nheap, &cap, rem[l] / unf[l], l);
             }
         }
     }
-    int ok = 1;
+    free(frozen);
     for (int g = 0; g < ne; g++) {
         ok = ok && rate[g] > 0;
         Rs[ri[g]]->edges[ei[g]].Bps = rate[g];

@@ -875,6 +875,35 @@ static void test_closed_form_hands_back_to_the_flows(void **state)
     for (size_t i = 0; i < sizeof met / sizeof *met; i++) replay_check(&met[i], 1e-9, 1, 0);
 }
 
+/* Two all-to-alls on the classroom, whose ECMP paths give pairs different shares: neither runs in
+ * closed form, the second meets the first's flows on every NIC (the lockstep planner once looped
+ * for ever there), and the run is the flows' to rounding. */
+static void build_two_alltoalls(ds *s, const net *n)
+{
+    build_alltoall(s, n);
+    build_alltoall(s, n);
+}
+
+static void test_closed_form_refused_beside_full_links(void **state)
+{
+    (void)state;
+    plat_error perr;
+    plat_platform *p = plat_load_file("assets/platforms/classroom.xml", &perr);
+    assert_non_null(p);
+    replay_case k = { "classroom", NULL, 128, NULL, 0, build_two_alltoalls };
+    net *na, *nb;
+    ds_stats sa, sb;
+    ds *a = replay_run(&k, p, &na, 1, &sa), *b = replay_run(&k, p, &nb, 0, &sb);
+    assert_true(sa.replayed == 0 && sa.lockstep == 0);
+    assert_true(sa.flows == sb.flows);
+    same_value(sa.end_s, sb.end_s, 1e-9, "the end", "two all-to-alls");
+    ds_destroy(a);
+    ds_destroy(b);
+    net_destroy(na);
+    net_destroy(nb);
+    plat_free(p);
+}
+
 /* Sharing in lockstep: planned together, each pair of ranks at its max-min share. */
 static void test_closed_form_in_lockstep(void **state)
 {
@@ -932,6 +961,7 @@ int main(void)
         cmocka_unit_test(test_closed_form_replay_is_the_flows),
         cmocka_unit_test(test_closed_form_hands_back_to_the_flows),
         cmocka_unit_test(test_closed_form_in_lockstep),
+        cmocka_unit_test(test_closed_form_refused_beside_full_links),
         cmocka_unit_test(test_closed_form_sizing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
