@@ -202,12 +202,13 @@ void ds_xfer_free(ds *s, int x)
 void ds_send(ds *s, int ci, int src, int dst, int step, double bytes)
 {
     ds_coll *c = &s->colls[ci];
-    int hops[NET_MAX_HOPS];
-    while (s->nreplaying && ds_replay_clear(s, hops, net_route(s->n, c->gpus[src], c->gpus[dst], hops, NULL))) {
-        /* handing back made flows whose load may route this one elsewhere: route it again */
-    }
+    int hops[NET_MAX_HOPS], nhops;
+    double latency_s;
+    do   /* handing back makes flows whose load may route this one elsewhere: route it again */
+        nhops = net_route(s->n, c->gpus[src], c->gpus[dst], hops, &latency_s);
+    while (s->nreplaying && ds_replay_clear(s, hops, nhops));
     int x = ds_xfer_new(s, ci, src, dst, step);
-    s->xfers[x].flow = net_flow_start(s->n, c->gpus[src], c->gpus[dst], bytes, s->now_s, x);
+    s->xfers[x].flow = net_flow_start_on(s->n, hops, nhops, latency_s, bytes, s->now_s, x);
 }
 
 /* Move a rank on as far as it can: past every step whose sends have arrived and whose receives are in. */

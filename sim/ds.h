@@ -31,7 +31,7 @@ typedef struct ds_stats {
     uint64_t flows;             /* messages sent */
     uint64_t rate_updates;      /* max-min recomputations */
     uint64_t work;              /* events + the network's flow-link visits: the cost of the run */
-    uint64_t replayed;          /* collectives run in closed form from start to end */
+    uint64_t replayed;          /* collectives whose end was computed in closed form (from their start or resumed) */
     uint64_t handed_back;       /* times a collective in closed form was handed back to the flows */
     uint64_t resumed;           /* times a collective running as flows went (back) into closed form */
     uint64_t lockstep;          /* collectives in closed form together, sharing links in lockstep */

@@ -8,6 +8,9 @@
 
 enum { EV_COMPUTE_DONE, EV_FLOW_DONE, EV_ARRIVE, EV_REPLAY_DONE };
 enum { TASK_COMPUTE, TASK_COLLECTIVE };
+/* How ds_replay.c checks a link: for one collective, for a group planned together (shared beyond
+ * capacity, shared out by max-min), or not at all (its routes only). */
+enum { RP_ALONE, RP_GROUP, RP_ROUTES };
 
 /* A rank's receives for the steps from `base` on, in a circular window that grows when a faster
  * neighbour sends further ahead. */
@@ -83,10 +86,9 @@ struct ds {
     int *acc_users;
     int *acc_own;               /* per link: flows of the collective being resumed (ds_replay_resume) */
     double *acc_own_Bps;        /* and the sum of their narrowest capacities */
-    int rp_group;               /* planning collectives together (ds_replay.c): links may be shared beyond capacity */
+    int rp_group;               /* RP_ALONE, RP_GROUP or RP_ROUTES: how ds_replay.c checks links now */
     int rp_shared;              /* the last refusal was a link that replays share beyond its capacity */
     uint32_t rp_groups;         /* groups made so far (their ids) */
-    int *rp_group_links, *rp_group_first, *rp_group_on, *rp_group_ri, *rp_group_ei, rp_group_nl;   /* share_out's, for in_lockstep */
 };
 
 

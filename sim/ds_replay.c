@@ -162,7 +162,7 @@ static int link_takes(ds *s, int h, double Bps)
 {
     const net *n = s->n;
     const net_link *l = &n->links[h];
-    if (s->rp_group == 2) return 1;                             /* its routes only */
+    if (s->rp_group == RP_ROUTES) return 1;                             /* its routes only */
     /* flows on it now, not the collective's own: they may stay if, at the most each can take, the
      * link still has room (it then never limits anyone) */
     int foreign = l->nflows - (s->acc_own ? s->acc_own[h] : 0);
@@ -175,7 +175,7 @@ static int link_takes(ds *s, int h, double Bps)
     if (users < 2) return 1;
     if (s->timeline->detail) return 0;                          /* one load per link, in time order */
     if (l->kind == NET_LINK_GLOBAL && n->routing == PLAT_ROUTING_ADAPTIVE && users > 2) return 0;   /* UGAL would detour */
-    if (s->rp_group) return 1;                                  /* shared out by max-min (share_out) */
+    if (s->rp_group == RP_GROUP) return 1;                      /* shared out by max-min (share_out) */
     if (s->acc_Bps[h] + l->replay_Bps + foreign_Bps + Bps > l->cap_Bps * (1 - RP_HEADROOM)) {
         s->rp_shared = 1;
         return 0;
@@ -458,7 +458,7 @@ static int rp_walk_first(ds *s, int ci, struct ds_replay *R, int mode)
     }
     for (int i = 0; i < R->nhops; i++) {
         if (i == 0 || R->held[i] != R->held[i - 1]) R->held[R->nheld++] = R->held[i];
-        if (s->rp_group) continue;                              /* the group's planner clears them */
+        if (s->rp_group != RP_ALONE) continue;                  /* the group's planner clears them */
         s->acc_users[R->hops[i]] = 0;
         s->acc_Bps[R->hops[i]] = 0;
     }
@@ -516,145 +516,130 @@ static int holds(const struct ds_replay *R, int link)
     return bsearch(&link, R->held, (size_t)R->nheld, sizeof *R->held, cmp_int) != NULL;
 }
 
-typedef struct rp_heap { double share; int link; } rp_heap;
+/* The group's links and the pairs of ranks crossing each. */
+typedef struct rp_pair { struct ds_replay *R; int e; } rp_pair;
+typedef struct rp_links {
+    int n;
+    int *first, *on;            /* pairs crossing link l: pair[on[first[l] .. first[l + 1])] */
+    rp_pair *pair;
+    unsigned char *full;        /* shared to the full: its pairs must move in lockstep */
+} rp_links;
 
-static int heap_less(const rp_heap *a, const rp_heap *b)
+static void rp_links_free(rp_links *L)
 {
-    return a->share < b->share || (a->share == b->share && a->link < b->link);
+    free(L->first);
+    free(L->on);
+    free(L->pair);
+    free(L->full);
 }
 
-static void heap_add(rp_heap **h, size_t *n, size_t *cap, double share, int link)
+static rp_edge *pair_edge(const rp_links *L, int g)
 {
-    ut_grow(h, cap, *n + 1, sizeof **h);
-    rp_heap it = { share, link };
-    size_t i = (*n)++;
-    while (i > 0 && heap_less(&it, &(*h)[(i - 1) / 2])) (*h)[i] = (*h)[(i - 1) / 2], i = (i - 1) / 2;
-    (*h)[i] = it;
+    return &L->pair[g].R->edges[L->pair[g].e];
 }
 
-static rp_heap heap_take(rp_heap *h, size_t *n)
+static const int *pair_hops(const rp_links *L, int g)
 {
-    rp_heap top = h[0], last = h[--(*n)];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= *n) break;
-        if (c + 1 < *n && heap_less(&h[c + 1], &h[c])) c++;
-        if (!heap_less(&h[c], &last)) break;
-        h[i] = h[c], i = c;
-    }
-    if (*n) h[i] = last;
-    return top;
+    return L->pair[g].R->hops + pair_edge(L, g)->hop0;
 }
 
-/* Share the group's links out among its pairs (max-min, progressive filling); mark the pairs that
- * cross a link shared to the full. 0: the group cannot run so (it would squeeze another replay). */
-static int share_out(ds *s, struct ds_replay **Rs, int nR)
+/* Share the group's links out among its pairs (max-min, progressive filling as net_update); mark
+ * the links shared to the full and the pairs crossing them. 0: the group cannot run so (it would
+ * squeeze other replays or flows). */
+static int share_out(ds *s, struct ds_replay **Rs, int nR, rp_links *L)
 {
     const net *n = s->n;
     int *pos = ut_calloc((size_t)n->nlinks, sizeof *pos);     /* link -> its index + 1 */
-    int nl = 0, ne = 0;
+    int *link = NULL, ne = 0;
+    size_t cap_link = 0;
+    memset(L, 0, sizeof *L);
     for (int i = 0; i < nR; i++) {
         ne += Rs[i]->nedges;
         for (int k = 0; k < Rs[i]->nheld; k++)
-            if (!pos[Rs[i]->held[k]]) pos[Rs[i]->held[k]] = ++nl;
+            if (!pos[Rs[i]->held[k]]) {
+                ut_grow(&link, &cap_link, (size_t)L->n + 1, sizeof *link);
+                link[L->n] = Rs[i]->held[k];
+                pos[Rs[i]->held[k]] = ++L->n;
+            }
     }
-    int *link = ut_malloc((size_t)nl * sizeof *link), *first = ut_calloc((size_t)nl + 1, sizeof *first);
-    int *unf = ut_calloc((size_t)nl, sizeof *unf), *ri = ut_malloc((size_t)ne * sizeof *ri), *ei = ut_malloc((size_t)ne * sizeof *ei);
-    double *rem = ut_malloc((size_t)nl * sizeof *rem), *rate = ut_calloc((size_t)ne, sizeof *rate);
+    int nl = L->n;
+    L->pair = ut_malloc((size_t)(ne ? ne : 1) * sizeof *L->pair);
+    L->first = ut_calloc((size_t)nl + 1, sizeof *L->first);
+    L->full = ut_calloc((size_t)(nl ? nl : 1), 1);
     for (int i = 0, g = 0; i < nR; i++)
-        for (int e = 0; e < Rs[i]->nedges; e++, g++) {
-            ri[g] = i, ei[g] = e;
-            for (int k = 0; k < Rs[i]->edges[e].nhops; k++) first[pos[Rs[i]->hops[Rs[i]->edges[e].hop0 + k]]]++;
-        }
-    for (int l = 0; l < nl; l++) first[l + 1] += first[l];
-    int *on = ut_malloc((size_t)(first[nl] ? first[nl] : 1) * sizeof *on), *fill = ut_malloc(((size_t)nl + 1) * sizeof *fill);
-    memcpy(fill, first, ((size_t)nl + 1) * sizeof *fill);
-    for (int g = 0; g < ne; g++) {
-        const rp_edge *e = &Rs[ri[g]]->edges[ei[g]];
-        for (int k = 0; k < e->nhops; k++) on[fill[pos[Rs[ri[g]]->hops[e->hop0 + k]] - 1]++] = g;
-    }
-    free(fill);
-    for (int i = 0; i < nR; i++)
-        for (int k = 0; k < Rs[i]->nheld; k++) link[pos[Rs[i]->held[k]] - 1] = Rs[i]->held[k];
-    rp_heap *heap = NULL;
+        for (int e = 0; e < Rs[i]->nedges; e++, g++) L->pair[g] = (rp_pair){ Rs[i], e };
+    for (int g = 0; g < ne; g++)
+        for (int k = 0; k < pair_edge(L, g)->nhops; k++) L->first[pos[pair_hops(L, g)[k]]]++;
+    for (int l = 0; l < nl; l++) L->first[l + 1] += L->first[l];
+    L->on = ut_malloc((size_t)(L->first[nl] ? L->first[nl] : 1) * sizeof *L->on);
+    int *unf = ut_malloc((size_t)(nl ? nl : 1) * sizeof *unf);   /* first as a fill cursor, then the unfrozen count */
+    memcpy(unf, L->first, (size_t)nl * sizeof *unf);
+    for (int g = 0; g < ne; g++)
+        for (int k = 0; k < pair_edge(L, g)->nhops; k++) L->on[unf[pos[pair_hops(L, g)[k]] - 1]++] = g;
+    double *rem = ut_malloc((size_t)(nl ? nl : 1) * sizeof *rem), *rate = ut_calloc((size_t)(ne ? ne : 1), sizeof *rate);
+    unsigned char *frozen = ut_calloc((size_t)(ne ? ne : 1), 1);
+    net_heap_item *heap = NULL;
     size_t nheap = 0, cap = 0;
     int ok = 1;
-    unsigned char *frozen = ut_calloc((size_t)(ne ? ne : 1), 1);
     for (int l = 0; l < nl && ok; l++) {
-        const net_link *L = &n->links[link[l]];
-        rem[l] = L->cap_Bps - L->replay_Bps - L->flows_cap_Bps; /* what other replays and flows may take is theirs */
-        unf[l] = first[l + 1] - first[l];
+        const net_link *K = &n->links[link[l]];
+        rem[l] = K->cap_Bps - K->replay_Bps - K->flows_cap_Bps; /* what other replays and flows may take is theirs */
+        unf[l] = L->first[l + 1] - L->first[l];
         if (!(rem[l] > 0)) ok = 0;                              /* they may take it all: they would feel the group */
-        else heap_add(&heap, &nheap, &cap, rem[l] / unf[l], l);
+        else net_heap_push(&heap, &cap, &nheap, rem[l] / unf[l], l);
     }
     while (ok && nheap) {
-        rp_heap it = heap_take(heap, &nheap);
+        net_heap_item it = net_heap_pop(heap, &nheap);
         if (unf[it.link] <= 0 || rem[it.link] / unf[it.link] != it.share) continue;   /* stale */
-        for (int j = first[it.link]; j < first[it.link + 1]; j++) {
-            int g = on[j];
+        for (int j = L->first[it.link]; j < L->first[it.link + 1]; j++) {
+            int g = L->on[j];
             if (frozen[g]) continue;
             frozen[g] = 1;
             rate[g] = it.share;
-            const struct ds_replay *R = Rs[ri[g]];
-            const rp_edge *e = &R->edges[ei[g]];
-            for (int k = 0; k < e->nhops; k++) {
-                int l = pos[R->hops[e->hop0 + k]] - 1;
+            for (int k = 0; k < pair_edge(L, g)->nhops; k++) {
+                int l = pos[pair_hops(L, g)[k]] - 1;
                 rem[l] -= it.share;
                 if (rem[l] < 0) rem[l] = 0;
-                if (--unf[l] > 0 && l != it.link) heap_add(&heap, &nheap, &cap, rem[l] / unf[l], l);
+                if (--unf[l] > 0 && l != it.link) net_heap_push(&heap, &cap, &nheap, rem[l] / unf[l], l);
             }
         }
     }
-    free(frozen);
     for (int g = 0; g < ne; g++) {
         ok = ok && rate[g] > 0;
-        Rs[ri[g]]->edges[ei[g]].Bps = rate[g];
+        pair_edge(L, g)->Bps = rate[g];
     }
     for (int l = 0; ok && l < nl; l++) {
-        const net_link *L = &n->links[link[l]];
+        const net_link *K = &n->links[link[l]];
+        if (L->first[l + 1] - L->first[l] < 2) continue;
         double sum = 0;
-        for (int j = first[l]; j < first[l + 1]; j++) sum += rate[on[j]];
-        if (first[l + 1] - first[l] < 2) continue;
-        if (sum + L->replay_Bps + L->flows_cap_Bps < L->cap_Bps * (1 - RP_HEADROOM)) continue;   /* shared with room to spare */
-        if (L->replay_users || L->nflows) ok = 0;              /* full, and another replay or a flow on it */
-        for (int j = first[l]; j < first[l + 1]; j++) Rs[ri[on[j]]]->edges[ei[on[j]]].checked = 1;
+        for (int j = L->first[l]; j < L->first[l + 1]; j++) sum += rate[L->on[j]];
+        if (sum + K->replay_Bps + K->flows_cap_Bps < K->cap_Bps * (1 - RP_HEADROOM)) continue;   /* shared with room to spare */
+        if (K->replay_users || K->nflows) ok = 0;              /* full, and another replay or a flow on it */
+        L->full[l] = 1;
+        for (int j = L->first[l]; j < L->first[l + 1]; j++) pair_edge(L, L->on[j])->checked = 1;
     }
-    /* after the walks: every pair on a link shared to the full moves in lockstep with the others */
-    s->rp_group_links = link, s->rp_group_first = first, s->rp_group_on = on, s->rp_group_nl = nl;
-    s->rp_group_ri = ri, s->rp_group_ei = ei;
     free(pos);
+    free(link);
     free(unf);
     free(rem);
     free(rate);
+    free(frozen);
     free(heap);
     return ok;
 }
 
-static int in_lockstep(ds *s, struct ds_replay **Rs)
+/* After the walks: on every link shared to the full, every pair moved as the others did. */
+static int in_lockstep(const rp_links *L)
 {
-    int ok = 1;
-    for (int l = 0; ok && l < s->rp_group_nl; l++) {
-        int j0 = s->rp_group_first[l];
-        const rp_edge *a = &Rs[s->rp_group_ri[s->rp_group_on[j0]]]->edges[s->rp_group_ei[s->rp_group_on[j0]]];
-        if (!a->checked) continue;
-        for (int j = j0 + 1; ok && j < s->rp_group_first[l + 1]; j++) {
-            const rp_edge *b = &Rs[s->rp_group_ri[s->rp_group_on[j]]]->edges[s->rp_group_ei[s->rp_group_on[j]]];
-            ok = a->digest == b->digest && a->count == b->count;
+    for (int l = 0; l < L->n; l++) {
+        if (!L->full[l]) continue;
+        const rp_edge *a = pair_edge(L, L->on[L->first[l]]);
+        for (int j = L->first[l] + 1; j < L->first[l + 1]; j++) {
+            const rp_edge *b = pair_edge(L, L->on[j]);
+            if (a->digest != b->digest || a->count != b->count) return 0;
         }
     }
-    return ok;
-}
-
-static void group_scratch_free(ds *s)
-{
-    free(s->rp_group_links);
-    free(s->rp_group_first);
-    free(s->rp_group_on);
-    free(s->rp_group_ri);
-    free(s->rp_group_ei);
-    s->rp_group_links = s->rp_group_first = s->rp_group_on = s->rp_group_ri = s->rp_group_ei = NULL;
-    s->rp_group_nl = 0;
+    return 1;
 }
 
 static struct ds_replay *release(ds *s, int ci);
@@ -665,10 +650,10 @@ static int group_try(ds *s, int ci)
 {
     double t = s->now_s;
     /* its routes, to find the others */
-    s->rp_group = 2;
+    s->rp_group = RP_ROUTES;
     struct ds_replay *R0 = rp_new(s, ci);
     int ok = rp_walk_first(s, ci, R0, WALK_CHECK) && R0->messages;
-    s->rp_group = 0;
+    s->rp_group = RP_ALONE;
     for (int k = 0; k < R0->nhops; k++) s->acc_users[R0->hops[k]] = 0, s->acc_Bps[R0->hops[k]] = 0;
     int *members = ut_malloc(((size_t)s->nreplaying + 1) * sizeof *members), nm = 0;
     for (int i = 0; ok && i < s->nreplaying; i++) {
@@ -687,23 +672,24 @@ static int group_try(ds *s, int ci)
     for (int i = 0; i < nm; i++) ds_replay_free(release(s, members[i]));   /* nothing of theirs happened yet */
     members[nm++] = ci;
     struct ds_replay **Rs = ut_calloc((size_t)nm, sizeof *Rs);
-    s->rp_group = 1;
+    s->rp_group = RP_GROUP;
     for (int i = 0; i < nm; i++) {
         Rs[i] = rp_new(s, members[i]);
         ok = ok && rp_walk_first(s, members[i], Rs[i], WALK_CHECK);
     }
-    s->rp_group = 0;
+    s->rp_group = RP_ALONE;
     for (int i = 0; i < nm; i++)
         for (int k = 0; k < Rs[i]->nhops; k++) s->acc_users[Rs[i]->hops[k]] = 0, s->acc_Bps[Rs[i]->hops[k]] = 0;
-    ok = ok && share_out(s, Rs, nm);
+    rp_links links = { 0 };
+    ok = ok && share_out(s, Rs, nm, &links);
     uint32_t gid = ++s->rp_groups;
     for (int i = 0; ok && i < nm; i++) {
         Rs[i]->group = gid;
         rp_rewind(Rs[i]);
         ok = walk(s, members[i], Rs[i], WALK_PLAN, 0);
     }
-    ok = ok && in_lockstep(s, Rs);
-    group_scratch_free(s);
+    ok = ok && in_lockstep(&links);
+    rp_links_free(&links);
     for (int i = 0; i < nm; i++) {
         if (ok) accept(s, members[i], Rs[i]);
         else ds_replay_free(Rs[i]);

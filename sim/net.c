@@ -11,11 +11,6 @@
 
 #define DEFAULT_RADIX 64   /* fat tree switch ports when the file does not say */
 
-typedef struct net_heap_item {
-    double share;
-    int link;
-} net_heap_item;
-
 /* ---------------------------------------------------------------------------------------------
  * Building. */
 
@@ -499,7 +494,16 @@ static void mark_dirty(net *n, int link)
 
 int net_flow_start(net *n, int a, int b, double bytes, double now_s, int user)
 {
-    assert(bytes > 0 && a != b && a >= 0 && b >= 0 && a < n->gpus && b < n->gpus);   /* the caller's to handle */
+    assert(a != b && a >= 0 && b >= 0 && a < n->gpus && b < n->gpus);   /* the caller's to handle */
+    int hops[NET_MAX_HOPS];
+    double latency_s;
+    int nhops = net_route(n, a, b, hops, &latency_s);
+    return net_flow_start_on(n, hops, nhops, latency_s, bytes, now_s, user);
+}
+
+int net_flow_start_on(net *n, const int *hops, int nhops, double latency_s, double bytes, double now_s, int user)
+{
+    assert(bytes > 0 && nhops > 0 && nhops <= NET_MAX_HOPS);
     int id;
     if (n->nfree) id = n->free_flows[--n->nfree];
     else {
@@ -513,7 +517,9 @@ int net_flow_start(net *n, int a, int b, double bytes, double now_s, int user)
     memset(f, 0, sizeof *f);
     f->version = version + 1;
     f->mark = mark;
-    f->nhops = net_route(n, a, b, f->hops, &f->latency_s);
+    f->nhops = nhops;
+    memcpy(f->hops, hops, (size_t)nhops * sizeof *hops);
+    f->latency_s = latency_s;
     f->bytes_left = bytes;
     f->t_upd = now_s;
     f->active = 1;
@@ -566,31 +572,31 @@ static int heap_before(const net_heap_item *x, const net_heap_item *y)
     return x->share < y->share || (x->share == y->share && x->link < y->link);
 }
 
-static void heap_push(net *n, size_t *count, double share, int link)
+void net_heap_push(net_heap_item **heap, size_t *cap, size_t *count, double share, int link)
 {
-    ut_grow(&n->heap, &n->cap_heap, *count + 1, sizeof *n->heap);
-    net_heap_item it = { share, link };
+    ut_grow(heap, cap, *count + 1, sizeof **heap);
+    net_heap_item it = { share, link }, *h = *heap;
     size_t i = (*count)++;
-    while (i > 0 && heap_before(&it, &n->heap[(i - 1) / 2])) {
-        n->heap[i] = n->heap[(i - 1) / 2];
+    while (i > 0 && heap_before(&it, &h[(i - 1) / 2])) {
+        h[i] = h[(i - 1) / 2];
         i = (i - 1) / 2;
     }
-    n->heap[i] = it;
+    h[i] = it;
 }
 
-static net_heap_item heap_pop(net *n, size_t *count)
+net_heap_item net_heap_pop(net_heap_item *heap, size_t *count)
 {
-    net_heap_item top = n->heap[0], last = n->heap[--(*count)];
+    net_heap_item top = heap[0], last = heap[--(*count)];
     size_t i = 0;
     for (;;) {
         size_t c = 2 * i + 1;
         if (c >= *count) break;
-        if (c + 1 < *count && heap_before(&n->heap[c + 1], &n->heap[c])) c++;
-        if (!heap_before(&n->heap[c], &last)) break;
-        n->heap[i] = n->heap[c];
+        if (c + 1 < *count && heap_before(&heap[c + 1], &heap[c])) c++;
+        if (!heap_before(&heap[c], &last)) break;
+        heap[i] = heap[c];
         i = c;
     }
-    if (*count) n->heap[i] = last;
+    if (*count) heap[i] = last;
     return top;
 }
 
@@ -647,10 +653,10 @@ void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, 
         net_link *l = &n->links[n->comp_links[i]];
         l->rem_Bps = l->cap_Bps;
         l->unfrozen = l->nflows;
-        if (l->unfrozen) heap_push(n, &heap_count, l->rem_Bps / l->unfrozen, n->comp_links[i]);
+        if (l->unfrozen) net_heap_push(&n->heap, &n->cap_heap, &heap_count, l->rem_Bps / l->unfrozen, n->comp_links[i]);
     }
     while (heap_count) {
-        net_heap_item it = heap_pop(n, &heap_count);
+        net_heap_item it = net_heap_pop(n->heap, &heap_count);
         net_link *l = &n->links[it.link];
         if (!l->unfrozen || l->rem_Bps / l->unfrozen != it.share) continue;  /* stale */
         double share = it.share;
@@ -667,7 +673,7 @@ void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, 
                 m->rem_Bps -= share;
                 if (m->rem_Bps < 0) m->rem_Bps = 0;
                 m->unfrozen--;
-                if (m != l && m->unfrozen) heap_push(n, &heap_count, m->rem_Bps / m->unfrozen, f->hops[h]);
+                if (m != l && m->unfrozen) net_heap_push(&n->heap, &n->cap_heap, &heap_count, m->rem_Bps / m->unfrozen, f->hops[h]);
             }
             if (old != share) {   /* unchanged rate: the completion already scheduled still holds */
                 f->version++;

@@ -42,6 +42,12 @@ typedef enum net_link_kind {
 
 typedef struct net_link_flow { int flow, hop; } net_link_flow;
 
+/* Progressive filling's queue: a min-heap of (fair share, link), ties to the lower link, stale
+ * entries dropped by the caller (net_update, and the simulator's lockstep planner). */
+typedef struct net_heap_item { double share; int link; } net_heap_item;
+void net_heap_push(net_heap_item **heap, size_t *cap, size_t *count, double share, int link);
+net_heap_item net_heap_pop(net_heap_item *heap, size_t *count);
+
 typedef struct net_link {
     double cap_Bps;             /* capacity in this direction, bytes/s */
     double latency_s;
@@ -119,7 +125,7 @@ typedef struct net {
     /* scratch of net_update */
     int *comp_links, *comp_flows;
     size_t cap_comp_links, cap_comp_flows;
-    struct net_heap_item *heap;
+    net_heap_item *heap;
     size_t cap_heap;
     /* statistics */
     uint64_t updates, flows_started;
@@ -156,6 +162,8 @@ double net_group_pair_Bps(const net *n, int a, int b);
 /* Flows. A flow's user value is the caller's. Starting or ending a flow changes no rate until
  * net_update(); a flow of 0 bytes or between a GPU and itself is the caller's to handle. */
 int net_flow_start(net *n, int src_gpu, int dst_gpu, double bytes, double now_s, int user);
+/* The same on a route net_route gave (and its latency), for a caller that needed it first. */
+int net_flow_start_on(net *n, const int *hops, int nhops, double latency_s, double bytes, double now_s, int user);
 void net_flow_end(net *n, int flow);
 int net_dirty(const net *n);                                        /* 1 when net_update has work */
 void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, void *ctx);
