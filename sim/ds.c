@@ -39,6 +39,7 @@ void ds_destroy(ds *s)
     free(s->colls);
     free(s->xfers);
     free(s->free_xfers);
+    free(s->waiting);
     free(s->sendbuf);
     free(s->replaying);
     free(s->acc_Bps);
@@ -185,7 +186,7 @@ int ds_xfer_new(ds *s, int ci, int src, int dst, int step)
         ut_grow(&s->xfers, &s->cap_xfers, (size_t)s->nxfers + 1, sizeof *s->xfers);
         x = s->nxfers++;
     }
-    s->xfers[x] = (ds_xfer){ ci, src, dst, step, -1, NAN, 1, 0 };
+    s->xfers[x] = (ds_xfer){ .coll = ci, .src = src, .dst = dst, .step = step, .flow = -1, .arrive_s = NAN, .live = 1 };
     s->colls[ci].ranks[src].pending++;
     return x;
 }
@@ -197,18 +198,94 @@ void ds_xfer_free(ds *s, int x)
     s->free_xfers[s->nfree_xfers++] = x;
 }
 
-/* A message as a flow, starting now. Links that closed-form replays hold are handed back first
- * (their collectives become flows again), so that the flow shares them with what really runs. */
+/* A message as a flow, starting now. It is routed when every event of this instant is over, with
+ * the others sent at this instant, in the order of what they are (route_waiting): where routes
+ * depend on load (adaptive routing counts the flows on links), the order in which messages sent at
+ * one instant are routed would otherwise be the order in which events came to send them, and the
+ * closed form, which reaches an instant through other events than the flows, would route them
+ * differently. */
 void ds_send(ds *s, int ci, int src, int dst, int step, double bytes)
 {
-    ds_coll *c = &s->colls[ci];
-    int hops[NET_MAX_HOPS], nhops;
-    double latency_s;
-    do   /* handing back makes flows whose load may route this one elsewhere: route it again */
-        nhops = net_route(s->n, c->gpus[src], c->gpus[dst], hops, &latency_s);
+    int x = ds_xfer_new(s, ci, src, dst, step);
+    s->xfers[x].waiting = 1;
+    s->xfers[x].bytes = bytes;
+    ut_grow(&s->waiting, &s->cap_waiting, (size_t)s->nwaiting + 1, sizeof *s->waiting);
+    s->waiting[s->nwaiting++] = x;
+}
+
+/* Links that closed-form replays hold are handed back first (their collectives become flows
+ * again), so that the flow shares them with what really runs. */
+void ds_send_on(ds *s, int ci, int src, int dst, int step, double bytes, const int *hops, int nhops, double latency_s)
+{
     while (s->nreplaying && ds_replay_clear(s, hops, nhops));
     int x = ds_xfer_new(s, ci, src, dst, step);
     s->xfers[x].flow = net_flow_start_on(s->n, hops, nhops, latency_s, bytes, s->now_s, x);
+}
+
+void ds_unwait(ds *s, int x)
+{
+    for (int i = 0; i < s->nwaiting; i++)
+        if (s->waiting[i] == x) {
+            memmove(&s->waiting[i], &s->waiting[i + 1], (size_t)(s->nwaiting - i - 1) * sizeof *s->waiting);
+            s->nwaiting--;
+            break;
+        }
+    s->xfers[x].waiting = 0;
+    ds_xfer_free(s, x);
+}
+
+typedef struct waiting_msg { int task, src, dst, step, x; } waiting_msg;
+
+static int by_message(const void *a, const void *b)
+{
+    const waiting_msg *x = a, *y = b;
+    if (x->task != y->task) return x->task < y->task ? -1 : 1;
+    if (x->src != y->src) return x->src < y->src ? -1 : 1;
+    if (x->dst != y->dst) return x->dst < y->dst ? -1 : 1;
+    return (x->step > y->step) - (x->step < y->step);
+}
+
+/* The messages sent at this instant, routed and started in the order of their collective, ranks and
+ * step. Routing one may hand a replay back, and the replay's messages that start at this instant
+ * join them: then the ones started before are taken off the links and all are routed again, in
+ * order. (Each replay is handed back once, so this ends.) */
+static void route_waiting(ds *s)
+{
+    waiting_msg *m = NULL;
+    size_t cap = 0;
+    for (int again = 1; again;) {
+        again = 0;
+        int n = s->nwaiting;
+        ut_grow(&m, &cap, (size_t)n, sizeof *m);
+        for (int i = 0; i < n; i++) {
+            const ds_xfer *x = &s->xfers[s->waiting[i]];
+            m[i] = (waiting_msg){ s->colls[x->coll].task, x->src, x->dst, x->step, s->waiting[i] };
+        }
+        qsort(m, (size_t)n, sizeof *m, by_message);
+        for (int i = 0; i < n && !again; i++) {
+            const ds_coll *c = &s->colls[s->xfers[m[i].x].coll];
+            int a = c->gpus[m[i].src], b = c->gpus[m[i].dst], hops[NET_MAX_HOPS], nhops;
+            double latency_s;
+            do   /* handing back makes flows whose load may route this one elsewhere: route it again */
+                nhops = net_route(s->n, a, b, hops, &latency_s);
+            while (s->nreplaying && ds_replay_clear(s, hops, nhops));   /* (it may move s->xfers) */
+            if (s->nwaiting != n) {                             /* a replay's messages joined */
+                for (int j = 0; j < i; j++) {
+                    ds_xfer *y = &s->xfers[m[j].x];
+                    net_flow_end(s->n, y->flow);
+                    y->flow = -1;
+                    y->waiting = 1;
+                }
+                again = 1;
+                break;
+            }
+            ds_xfer *x = &s->xfers[m[i].x];
+            x->waiting = 0;
+            x->flow = net_flow_start_on(s->n, hops, nhops, latency_s, x->bytes, s->now_s, m[i].x);
+        }
+    }
+    s->nwaiting = 0;
+    free(m);
 }
 
 /* Move a rank on as far as it can: past every step whose sends have arrived and whose receives are in. */
@@ -327,6 +404,10 @@ int ds_run(ds *s, ds_stats *stats)
             break;
         }
         const eng_event *next = eng_peek(&s->q);
+        if (s->nwaiting && (!next || next->time_s > s->now_s)) {
+            route_waiting(s);
+            continue;
+        }
         if (net_dirty(s->n) && (!next || next->time_s > s->now_s)) {
             net_update(s->n, s->now_s, on_rate, on_link, s);
             continue;

@@ -49,8 +49,10 @@ typedef struct ds_xfer {
     int coll, src, dst, step;
     int flow;                   /* its flow while it moves, else -1 */
     double arrive_s;            /* once off the links: when it arrives */
+    double bytes;               /* while waiting */
     unsigned char live;         /* 0: on the free list */
     unsigned char absorbed;     /* taken into a closed form: its EV_ARRIVE only frees it */
+    unsigned char waiting;      /* sent at this instant, not yet routed (route_waiting in ds.c) */
 } ds_xfer;
 
 struct ds {
@@ -71,6 +73,9 @@ struct ds {
     size_t cap_free_xfers;
     coll_send *sendbuf;
     size_t cap_sendbuf;
+    int *waiting;               /* messages sent at this instant, routed when it is over */
+    int nwaiting;
+    size_t cap_waiting;
     double now_s;
     int ran;
     uint64_t max_work;
@@ -93,7 +98,10 @@ struct ds {
 
 
 /* ds.c */
-void ds_send(ds *s, int coll, int src, int dst, int step, double bytes);   /* a message as a flow, now */
+void ds_send(ds *s, int coll, int src, int dst, int step, double bytes);   /* a message as a flow, from now */
+void ds_send_on(ds *s, int coll, int src, int dst, int step, double bytes, const int *hops, int nhops,
+                double latency_s);          /* one on its way since earlier, as a flow on the route it took then */
+void ds_unwait(ds *s, int x);               /* a waiting message taken by a closed form: no flow, freed */
 int ds_xfer_new(ds *s, int coll, int src, int dst, int step);   /* a message in transit (its sender waits for it) */
 void ds_finish_task(ds *s, int task);
 void ds_xfer_free(ds *s, int x);

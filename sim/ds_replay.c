@@ -258,9 +258,10 @@ static void set_rank(ds_coll *c, const struct ds_replay *R, int r, int step, dou
 }
 
 /* A message on its way at t (WALK_CUT): delivered, off the links and arriving, or moving, and then a
- * flow with the bytes it has left. */
+ * flow with the bytes it has left, on the route it took when it started at c0 (or, starting now, one
+ * routed with the others sent now: ds_send). */
 static void hand_message(ds *s, int ci, const struct ds_replay *R, int src, int dst, int step, const rp_edge *e,
-                         double done, double arrive, double t)
+                         double c0, double done, double arrive, double t)
 {
     if (arrive <= t) {                                          /* delivered */
         if (R->N[dst] > t) (*ds_recv_slot(&s->colls[ci].ranks[dst], step))++;
@@ -271,7 +272,8 @@ static void hand_message(ds *s, int ci, const struct ds_replay *R, int src, int 
         int x = ds_xfer_new(s, ci, src, dst, step);
         s->xfers[x].arrive_s = arrive;
         eng_push(&s->q, arrive, EV_ARRIVE, x, 0, 0);
-    } else ds_send(s, ci, src, dst, step, left);                /* in flight: a flow from now on */
+    } else if (c0 < t) ds_send_on(s, ci, src, dst, step, left, R->hops + e->hop0, e->nhops, e->latency_s);
+    else ds_send(s, ci, src, dst, step, left);
 }
 
 /* What the flows would have done up to t (WALK_CUT), or everything (WALK_TRACE, detailed timelines):
@@ -316,14 +318,14 @@ static int act(ds *s, int ci, struct ds_replay *R, int mode, int step, double t)
         }
         if (mode != WALK_CUT) continue;
         s->stats.flows++;
-        hand_message(s, ci, R, m->src, m->dst, step, e, done, arrive, t);
+        hand_message(s, ci, R, m->src, m->dst, step, e, c0, done, arrive, t);
     }
     for (int i = 0; i < R->nout; i++) {                         /* on their way since the walk's start (WALK_CUT only) */
         const rp_out *o = &R->out[i];
         if (o->step != step) continue;
         const rp_edge *e = &R->edges[o->edge];
         for (int k = 0; k < e->nhops; k++) tl_link_add_bytes(T, R->hops[e->hop0 + k], e->Bps * (fmin(o->done_s, t) - R->start_s));
-        hand_message(s, ci, R, o->src, o->dst, step, e, o->done_s, o->arrive_s, t);
+        hand_message(s, ci, R, o->src, o->dst, step, e, R->start_s - 1, o->done_s, o->arrive_s, t);   /* on its way since before */
     }
     return started || step < R->maxb;
 }
@@ -785,8 +787,19 @@ int ds_replay_resume(ds *s, int ci)
             ok = 0;
             break;
         }
+        if (x->flow >= 0) {                                     /* routed for load when it started: it keeps that route */
+            const net_flow *f = &s->n->flows[x->flow];
+            const rp_edge *E = &R->edges[e];
+            if (f->nhops != E->nhops || memcmp(f->hops, R->hops + E->hop0, (size_t)E->nhops * sizeof *f->hops)) {
+                ok = 0;
+                break;
+            }
+        }
         double Bps = R->edges[e].Bps, done = t, arrive = x->arrive_s;
-        if (x->flow >= 0) {
+        if (x->waiting) {                                       /* sent now, not yet routed: alone from now */
+            done = t + x->bytes / Bps;
+            arrive = done + R->edges[e].latency_s;
+        } else if (x->flow >= 0) {
             const net_flow *f = &s->n->flows[x->flow];
             if (f->rate_Bps == Bps) done = f->done_s;           /* its completion stands */
             else {
@@ -821,7 +834,8 @@ int ds_replay_resume(ds *s, int ci)
     }
     for (int i = 0; i < nx; i++) {                              /* the closed form takes them over */
         ds_xfer *x = &s->xfers[xs[i]];
-        if (x->flow >= 0) {
+        if (x->waiting) ds_unwait(s, xs[i]);
+        else if (x->flow >= 0) {
             net_flow_end(s->n, x->flow);
             ds_xfer_free(s, xs[i]);
         } else x->absorbed = 1;
