@@ -44,8 +44,6 @@ void ds_destroy(ds *s)
     free(s->replaying);
     free(s->acc_Bps);
     free(s->acc_users);
-    free(s->acc_own);
-    free(s->acc_own_Bps);
     eng_free(&s->q);
     tl_destroy(s->timeline);
     free(s);

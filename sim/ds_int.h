@@ -89,8 +89,6 @@ struct ds {
     uint64_t replay_work;       /* what the replays cost (messages and route visits), counted in ds_stats.work */
     double *acc_Bps;            /* per link: scratch of ds_replay_try */
     int *acc_users;
-    int *acc_own;               /* per link: flows of the collective being resumed (ds_replay_resume) */
-    double *acc_own_Bps;        /* and the sum of their narrowest capacities */
     int rp_group;               /* RP_ALONE, RP_GROUP or RP_ROUTES: how ds_replay.c checks links now */
     int rp_shared;              /* the last refusal was a link that replays share beyond its capacity */
     uint32_t rp_groups;         /* groups made so far (their ids) */

@@ -12,8 +12,9 @@
  * Taken when, for every link its messages cross, one pair of ranks uses it, or several do (and
  * other replays, and flows at the most their routes allow) and add up to less than the link (then
  * max-min fairness gives each its own), and the route cannot change with load (not adaptive routing
- * through a fat tree's spines, not more flows on an adaptive dragonfly's direct bundle than UGAL
- * keeps there). Collectives started together that share links to the full are planned together in
+ * through a fat tree's spines; an adaptive dragonfly keeps a flow on the direct bundle while the
+ * bundle has room for all at their narrowest capacities, which is that condition; lockstep
+ * groups, whose pairs share links to the full, stay off its global links). Collectives started together that share links to the full are planned together in
  * lockstep (below). The first flow that would cross a link a replay holds hands it back
  * (ds_replay_clear): at that instant the ranks take the state the message-level simulation would
  * have, messages in flight become flows with the bytes they have left, and the flows take it from
@@ -26,9 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Two capacities summed this close to a link's are refused: max-min fairness would then be decided
- * by rounding. */
-#define RP_HEADROOM 1e-9
+/* Capacities that add up to a link's, within this, fit it: max-min fairness then gives each flow its
+ * own capacity, to rounding (a bundle of four links carrying four NIC-bound flows is full and
+ * limits nobody). Half the network's own margin (NET_ROOM), so that an adaptive route sees room
+ * wherever a replay counted on it. */
+#define RP_HEADROOM (NET_ROOM / 2)
 
 typedef struct rp_edge {
     int src, dst;               /* ranks */
@@ -165,18 +168,17 @@ static int link_takes(ds *s, int h, double Bps)
     if (s->rp_group == RP_ROUTES) return 1;                             /* its routes only */
     /* flows on it now, not the collective's own: they may stay if, at the most each can take, the
      * link still has room (it then never limits anyone) */
-    int foreign = l->nflows - (s->acc_own ? s->acc_own[h] : 0);
-    double foreign_Bps = foreign > 0 ? l->flows_cap_Bps - (s->acc_own_Bps ? s->acc_own_Bps[h] : 0) : 0;
+    int foreign = l->nflows;                                    /* (a resumed collective's own are off: take_off) */
+    double foreign_Bps = foreign > 0 ? l->flows_cap_Bps : 0;
     if (l->kind == NET_LINK_FABRIC && n->routing == PLAT_ROUTING_ADAPTIVE && n->leaf_uplinks)
         return 0;                                               /* the spine would depend on load */
-    if (foreign > 0 && (s->timeline->detail || (l->kind == NET_LINK_GLOBAL && n->routing == PLAT_ROUTING_ADAPTIVE)))
-        return 0;                                               /* its load recorded in time order; UGAL counts flows */
+    if (foreign > 0 && s->timeline->detail) return 0;          /* its load recorded in time order */
     int users = s->acc_users[h] + l->replay_users + (foreign > 0 ? foreign : 0) + 1;
     if (users < 2) return 1;
     if (s->timeline->detail) return 0;                          /* one load per link, in time order */
-    if (l->kind == NET_LINK_GLOBAL && n->routing == PLAT_ROUTING_ADAPTIVE && users > 2) return 0;   /* UGAL would detour */
-    if (s->rp_group == RP_GROUP) return 1;                      /* shared out by max-min (share_out) */
-    if (s->acc_Bps[h] + l->replay_Bps + foreign_Bps + Bps > l->cap_Bps * (1 - RP_HEADROOM)) {
+    if (s->rp_group == RP_GROUP)                                /* shared out by max-min (share_out), but a full */
+        return !(l->kind == NET_LINK_GLOBAL && n->routing == PLAT_ROUTING_ADAPTIVE);   /* bundle would detour */
+    if (s->acc_Bps[h] + l->replay_Bps + foreign_Bps + Bps > l->cap_Bps * (1 + RP_HEADROOM)) {
         s->rp_shared = 1;
         return 0;
     }
@@ -730,17 +732,39 @@ static int outstanding(ds *s, int ci, int **xs, size_t *cap)
     return n;
 }
 
-static void count_own(ds *s, const int *xs, int nx, int add)
+/* The load of a link as it was before its own flows were taken off it. */
+typedef struct own_load { int link, nflows; double flows_cap_Bps; } own_load;
+
+/* Its own flows taken off their links while it is planned: its messages, which the plan counts as
+ * its own, and which its next messages on the same pairs will not meet (they start when these end).
+ * Returns what put_back restores exactly. */
+static own_load *take_off(ds *s, const int *xs, int nx, int *nsaved)
 {
+    own_load *saved = NULL;
+    size_t cap = 0;
+    *nsaved = 0;
     for (int i = 0; i < nx; i++) {
         int f = s->xfers[xs[i]].flow;
         if (f < 0) continue;
         const net_flow *F = &s->n->flows[f];
         for (int h = 0; h < F->nhops; h++) {
-            if (add) s->acc_own[F->hops[h]]++, s->acc_own_Bps[F->hops[h]] += F->bottleneck_Bps;
-            else s->acc_own[F->hops[h]] = 0, s->acc_own_Bps[F->hops[h]] = 0;
+            net_link *l = &s->n->links[F->hops[h]];
+            ut_grow(&saved, &cap, (size_t)*nsaved + 1, sizeof *saved);
+            saved[(*nsaved)++] = (own_load){ F->hops[h], l->nflows, l->flows_cap_Bps };
+            l->nflows--;
+            l->flows_cap_Bps = l->nflows ? l->flows_cap_Bps - F->bottleneck_Bps : 0;
         }
     }
+    return saved;
+}
+
+static void put_back(ds *s, own_load *saved, int nsaved)
+{
+    for (int i = nsaved - 1; i >= 0; i--) {                     /* the first saved of a link is its own */
+        s->n->links[saved[i].link].nflows = saved[i].nflows;
+        s->n->links[saved[i].link].flows_cap_Bps = saved[i].flows_cap_Bps;
+    }
+    free(saved);
 }
 
 int ds_replay_resume(ds *s, int ci)
@@ -750,10 +774,6 @@ int ds_replay_resume(ds *s, int ci)
     int p = pl->p;
     double t = s->now_s;
     if (c->replay || c->ranks_left <= 0 || p < 2) return 0;
-    if (!s->acc_own) {
-        s->acc_own = ut_calloc((size_t)s->n->nlinks, sizeof *s->acc_own);
-        s->acc_own_Bps = ut_calloc((size_t)s->n->nlinks, sizeof *s->acc_own_Bps);
-    }
     struct ds_replay *R = rp_new(s, ci);
     R->resumed = 1;
     R->bstep = ut_malloc((size_t)p * sizeof *R->bstep);
@@ -773,9 +793,10 @@ int ds_replay_resume(ds *s, int ci)
     size_t cap = 0;
     int nx = outstanding(s, ci, &xs, &cap), ok = R->maxb >= 0 && R->minb >= 0;
     if (ok) {
-        count_own(s, xs, nx, 1);                                /* its own flows do not bar its links */
+        int nsaved;
+        own_load *saved = take_off(s, xs, nx, &nsaved);         /* its own flows do not bar its links */
         ok = rp_walk_first(s, ci, R, WALK_CHECK);
-        count_own(s, xs, nx, 0);
+        put_back(s, saved, nsaved);
     }
     /* where its messages on their way will be: alone on their links, each flow moves at its route's
      * narrowest capacity from now on, as net_update would set it at this instant */

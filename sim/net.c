@@ -318,11 +318,22 @@ static int global_link(const net *n, int x, int y)
     return n->pair_link[(size_t)lo * n->all_groups + hi] + (x < y ? 0 : 1);
 }
 
+/* How far a flow that can move at b would take a link beyond its capacity, with the flows on it
+ * at the most each can move (their narrowest capacities): 0 while it has room for them all
+ * (NET_ROOM). In the fluid limit a link's queue grows only then, at that rate. */
+static double excess_Bps(const net_link *l, double b)
+{
+    double q = l->flows_cap_Bps + b - l->cap_Bps;
+    return q > NET_ROOM * l->cap_Bps ? q : 0;
+}
+
 /* Between groups ga and gb of GPUs a and b: the direct bundle (minimal), two bundles through an
  * intermediate group hashed from the pair (Valiant, Valiant 1982; Kim et al., ISCA 2008, for the
- * dragonfly), or, adaptively, the direct one unless it holds more than twice the flows of the
- * busier bundle of the Valiant path (UGAL's comparison of queue x hops, Kim et al. section 4.2,
- * with the flows a link carries as its queue). */
+ * dragonfly), or, adaptively, UGAL (Kim et al. section 4.2): the direct one unless its queue is
+ * more than twice the busier one of the Valiant path (queue x hops, two global hops against one),
+ * with a link's queue taken as the excess above: direct while the bundle has room for every flow
+ * on it at the rate the rest of its route allows ("minimal in the absence of contention", as
+ * HPE's Slingshot documentation says), around when it is congested and the detour is not. */
 static int dragonfly_route(const net *n, int a, int b, int ga, int gb, int *hops, int count)
 {
     int direct = global_link(n, ga, gb);
@@ -335,8 +346,12 @@ static int dragonfly_route(const net *n, int a, int b, int ga, int gb, int *hops
     if (k >= (ga < gb ? gb : ga)) k++;                  /* any group but the two ends */
     int first = global_link(n, ga, k), second = global_link(n, k, gb);
     if (n->routing == PLAT_ROUTING_ADAPTIVE) {
-        int q_min = n->links[direct].nflows + 1;
-        int q_val = (n->links[first].nflows > n->links[second].nflows ? n->links[first].nflows : n->links[second].nflows) + 1;
+        const net_link *L = n->links;
+        int down = n->node_nic_base[b / n->gpus_per_node] + 2 * nic_of(n, b) + 1;
+        double nics = fmin(L[hops[0]].cap_Bps, L[down].cap_Bps);
+        double b_min = fmin(nics, L[direct].cap_Bps), b_val = fmin(nics, fmin(L[first].cap_Bps, L[second].cap_Bps));
+        double q_min = excess_Bps(&L[direct], b_min);
+        double q_val = fmax(excess_Bps(&L[first], b_val), excess_Bps(&L[second], b_val));
         if (q_min <= 2 * q_val) {
             hops[count++] = direct;
             return count;

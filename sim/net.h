@@ -40,6 +40,11 @@ typedef enum net_link_kind {
     NET_LINK_KIND_COUNT
 } net_link_kind;
 
+/* A link whose flows, each at its narrowest capacity, add up to at most its capacity times
+ * (1 + NET_ROOM) has room for them: sums of capacities that equal a link's (four NIC-bound flows
+ * on a bundle of four links) must not be decided by rounding. */
+#define NET_ROOM 2e-9
+
 typedef struct net_link_flow { int flow, hop; } net_link_flow;
 
 /* Progressive filling's queue: a min-heap of (fair share, link), ties to the lower link, stale

@@ -177,14 +177,15 @@ static void record_rate(void *ctx, int flow, double done_s, uint32_t version)
 }
 
 /* Dragonfly routing: four flows from group 0 to group 1 of a machine of 8 groups, each pair of
- * groups joined by one link's worth. Minimal routing puts them all on the direct bundle; Valiant
- * sends each through a hashed third group (two global hops); adaptive keeps the direct path until it
- * holds more than twice the flows of the detour's busier bundle. */
-static double dragonfly_total(const char *routing, int *nhops)
+ * groups joined by `links` links (a NIC's worth each). Minimal routing puts them all on the direct
+ * bundle; Valiant sends each through a hashed third group (two global hops); adaptive keeps the
+ * direct path while it has room for every flow on it at its NIC's rate, and goes around once it is
+ * full and the detour is not. */
+static double dragonfly_total(const char *routing, int links, int *nhops)
 {
     char err[256], xml[256];
-    snprintf(xml, sizeof xml, "<network id='net' topology='dragonfly' group_nodes='4' global_links='7' hop_latency_us='1' "
-                              "routing='%s'/>", routing);
+    snprintf(xml, sizeof xml, "<network id='net' topology='dragonfly' group_nodes='4' global_links='%d' hop_latency_us='1' "
+                              "routing='%s'/>", 7 * links, routing);
     plat_platform *p = factory(32, 1, 1, xml);
     net *n = net_create(p, 0, 8, err, sizeof err);
     assert_non_null(n);
@@ -196,7 +197,7 @@ static double dragonfly_total(const char *routing, int *nhops)
     double total = 0;
     for (int i = 0; i < 4; i++) total += rates[f[i]], nhops[i] = n->flows[f[i]].nhops;
     for (int l = 0; l < n->nlinks; l++)
-        if (n->links[l].kind == NET_LINK_GLOBAL) assert_rel(n->links[l].cap_Bps, NIC_Bps, 1e-12, "7 links over 7 groups");
+        if (n->links[l].kind == NET_LINK_GLOBAL) assert_rel(n->links[l].cap_Bps, links * NIC_Bps, 1e-12, "links to each of 7 groups");
     net_destroy(n);
     plat_free(p);
     return total;
@@ -206,17 +207,20 @@ static void test_dragonfly_routing(void **state)
 {
     (void)state;
     int hops[4];
-    double minimal = dragonfly_total("minimal", hops);
+    double minimal = dragonfly_total("minimal", 1, hops);
     assert_rel(minimal, NIC_Bps, 1e-12, "four flows share the direct bundle");
     for (int i = 0; i < 4; i++) assert_int_equal(hops[i], 3);          /* NIC, global, NIC */
-    double valiant = dragonfly_total("valiant", hops);
+    double valiant = dragonfly_total("valiant", 1, hops);
     for (int i = 0; i < 4; i++) assert_int_equal(hops[i], 4);          /* NIC, global, global, NIC */
     assert_true(valiant > 1.5 * minimal);
-    double adaptive = dragonfly_total("adaptive", hops);
-    assert_int_equal(hops[0], 3);                                     /* idle: direct */
-    assert_int_equal(hops[1], 3);                                     /* 2 flows <= 2 x 1 */
-    assert_int_equal(hops[2], 4);                                     /* 3 flows > 2 x 1: around */
+    double adaptive = dragonfly_total("adaptive", 1, hops);
+    assert_int_equal(hops[0], 3);                                     /* room: direct */
+    assert_int_equal(hops[1], 4);                                     /* the bundle is full, the detour is not: around */
     assert_true(adaptive > 1.5 * minimal);
+    /* a bundle of four links carries four flows at their NICs' rate: full, not congested, direct */
+    double wide = dragonfly_total("adaptive", 4, hops);
+    for (int i = 0; i < 4; i++) assert_int_equal(hops[i], 3);
+    assert_rel(wide, 4 * NIC_Bps, 1e-12, "each flow at its NIC's rate");
     /* an unknown policy is refused, with its line */
     plat_error perr;
     const char *bad = "<platform version='1' id='t' name='t'><accelerator id='g' memory_gb='80' memory_tbs='2' "
