@@ -36,7 +36,8 @@
 typedef struct rp_edge {
     int src, dst;               /* ranks */
     int hop0, nhops;            /* its route: R->hops[hop0 .. hop0 + nhops) */
-    double Bps, latency_s;      /* narrowest capacity of the route, and its latency */
+    double Bps, latency_s;      /* its rate (the narrowest capacity of the route, or its share in lockstep), and latency */
+    double cap_Bps;             /* the narrowest capacity of the route */
     double bytes;               /* carried over the whole collective */
     int last_step;              /* the last step that sent on it (two messages at once: refused) */
     int checked;                /* it crosses a link its group shares to the full (lockstep, below) */
@@ -176,8 +177,14 @@ static int link_takes(ds *s, int h, double Bps)
     int users = s->acc_users[h] + l->replay_users + (foreign > 0 ? foreign : 0) + 1;
     if (users < 2) return 1;
     if (s->timeline->detail) return 0;                          /* one load per link, in time order */
-    if (s->rp_group == RP_GROUP)                                /* shared out by max-min (share_out), but a full */
-        return !(l->kind == NET_LINK_GLOBAL && n->routing == PLAT_ROUTING_ADAPTIVE);   /* bundle would detour */
+    /* an adaptive dragonfly's bundle keeps its flows only while it has room for all at their
+     * narrowest capacities (net.c), whatever they move at */
+    int adaptive = l->kind == NET_LINK_GLOBAL && n->routing == PLAT_ROUTING_ADAPTIVE;
+    if (adaptive && s->acc_Bps[h] + l->replay_cap_Bps + foreign_Bps + Bps > l->cap_Bps * (1 + RP_HEADROOM)) {
+        s->rp_shared = s->rp_group == RP_ALONE;
+        return 0;
+    }
+    if (s->rp_group == RP_GROUP) return 1;                      /* shared out by max-min (share_out) */
     if (s->acc_Bps[h] + l->replay_Bps + foreign_Bps + Bps > l->cap_Bps * (1 + RP_HEADROOM)) {
         s->rp_shared = 1;
         return 0;
@@ -214,7 +221,7 @@ static int edge_of(ds *s, ds_coll *c, struct ds_replay *R, int src, int dst, int
         memcpy(R->hops + R->nhops, hops, (size_t)nh * sizeof *hops);
         ut_grow(&R->edges, &R->cap_edges, (size_t)R->nedges + 1, sizeof *R->edges);
         e = R->nedges++;
-        R->edges[e] = (rp_edge){ src, dst, R->nhops, nh, Bps, lat, 0, -1, 0, 0, 0 };
+        R->edges[e] = (rp_edge){ .src = src, .dst = dst, .hop0 = R->nhops, .nhops = nh, .Bps = Bps, .latency_s = lat, .cap_Bps = Bps, .last_step = -1 };
         R->nhops += nh;
         R->route_hops += (uint64_t)nh;
         if ((size_t)R->nedges * 2 > R->table_size) {            /* keep the table at most half full */
@@ -422,6 +429,7 @@ static void hold(ds *s, struct ds_replay *R, int sign)
             net_link *l = &s->n->links[R->hops[R->edges[e].hop0 + k]];
             l->replay_users += sign;
             l->replay_Bps = l->replay_users ? l->replay_Bps + sign * R->edges[e].Bps : 0;
+            l->replay_cap_Bps = l->replay_users ? l->replay_cap_Bps + sign * R->edges[e].cap_Bps : 0;
         }
 }
 

@@ -662,7 +662,10 @@ void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, 
     }
 
     /* 3. Progressive filling: the link with the smallest fair share fixes the rate of its
-     *    unfrozen flows; they leave every link they cross; repeat. */
+     *    unfrozen flows; they leave every link they cross; repeat. A link's fair share only grows
+     *    as flows freeze elsewhere (they take at most the smallest share: (rem - s) / (u - 1) >=
+     *    rem / u when s <= rem / u), so its entry in the heap is a lower bound, renewed only when
+     *    it comes out stale: the links come out in the same order as with an entry per change. */
     size_t heap_count = 0;
     for (size_t i = 0; i < nl; i++) {
         net_link *l = &n->links[n->comp_links[i]];
@@ -673,8 +676,12 @@ void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, 
     while (heap_count) {
         net_heap_item it = net_heap_pop(n->heap, &heap_count);
         net_link *l = &n->links[it.link];
-        if (!l->unfrozen || l->rem_Bps / l->unfrozen != it.share) continue;  /* stale */
-        double share = it.share;
+        if (!l->unfrozen) continue;                                 /* done with */
+        double share = l->rem_Bps / l->unfrozen;
+        if (share > it.share) {                                     /* grown since: back in at its share */
+            net_heap_push(&n->heap, &n->cap_heap, &heap_count, share, it.link);
+            continue;
+        }
         n->work += (uint64_t)l->nflows;
         for (int k = 0; k < l->nflows; k++) {
             net_flow *f = &n->flows[l->flows[k].flow];
@@ -688,7 +695,6 @@ void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, 
                 m->rem_Bps -= share;
                 if (m->rem_Bps < 0) m->rem_Bps = 0;
                 m->unfrozen--;
-                if (m != l && m->unfrozen) net_heap_push(&n->heap, &n->cap_heap, &heap_count, m->rem_Bps / m->unfrozen, f->hops[h]);
             }
             if (old != share) {   /* unchanged rate: the completion already scheduled still holds */
                 f->version++;

@@ -69,9 +69,10 @@ typedef struct net_link {
     uint32_t mark;
     int dirty;
     /* held by the simulator's closed-form replays (ds_replay.c): how many of their message routes
-     * cross it, and the sum of those routes' narrowest capacities */
+     * cross it, the sum of the rates those move at (their routes' narrowest capacities, or in
+     * lockstep their shares), and of those narrowest capacities */
     int replay_users;
-    double replay_Bps;
+    double replay_Bps, replay_cap_Bps;
     double flows_cap_Bps;       /* the sum of its flows' narrowest capacities: above what they can take */
 } net_link;
 
