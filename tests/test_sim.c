@@ -912,6 +912,7 @@ static void test_closed_form_in_lockstep(void **state)
         { "frontier", NULL, 512, "minimal", 0, build_two_rings },
         { "frontier", NULL, 512, NULL, 0, build_two_rings },
         { "frontier", NULL, 1024, NULL, 0, build_two_hier },
+        { "frontier", NULL, 2048, NULL, 0, build_two_rings },   /* across two groups: adaptive global links with room */
         { "jean-zay", "h100", 64, NULL, 0, build_alltoall },
     };
     for (size_t i = 0; i < sizeof shared / sizeof *shared; i++) replay_check(&shared[i], LOCKSTEP);
