@@ -375,6 +375,12 @@ void ds_set_replay(ds *s, int on)
     s->replay_on = on != 0;
 }
 
+void ds_set_stop(ds *s, int (*stop)(void *ctx), void *ctx)
+{
+    s->stop = stop;
+    s->stop_ctx = ctx;
+}
+
 void ds_limit_work(ds *s, uint64_t max_work)
 {
     s->max_work = max_work;
@@ -382,12 +388,13 @@ void ds_limit_work(ds *s, uint64_t max_work)
 
 uint64_t ds_work(const ds *s)
 {
-    return s->stats.events + s->replay_work + (s->n->work - s->net_work0);
+    return s->stats.events + s->stale + s->replay_work + (s->n->work - s->net_work0);
 }
 
 int ds_run(ds *s, ds_stats *stats)
 {
     int stopped = 0;
+    unsigned polls = 0;
     if (s->ran) return -1;
     s->ran = 1;
     /* The network may have carried an earlier run: count this run's share of its statistics. */
@@ -398,6 +405,10 @@ int ds_run(ds *s, ds_stats *stats)
         if (s->tasks[i].deps_left == 0 && isnan(s->tasks[i].start_s)) start_task(s, i);
     for (;;) {
         if (s->max_work && ds_work(s) > s->max_work) {
+            stopped = 1;
+            break;
+        }
+        if (s->stop && !(++polls & 4095) && s->stop(s->stop_ctx)) {
             stopped = 1;
             break;
         }
@@ -415,7 +426,10 @@ int ds_run(ds *s, ds_stats *stats)
         assert(e.time_s >= s->now_s);                /* time never runs backwards */
         if (e.kind == EV_FLOW_DONE) {
             net_flow *f = &s->n->flows[e.a];
-            if (!f->active || f->version != e.version) continue;   /* its rate changed since */
+            if (!f->active || f->version != e.version) {           /* its rate changed since */
+                s->stale++;
+                continue;
+            }
             s->now_s = e.time_s;
             int x = f->user;
             double latency = f->latency_s;

@@ -68,6 +68,10 @@ long long ds_collective_closed_form(ds *s, int task);
  * returns 1 with the stats so far. The work is counted in operations, not in seconds, so where a
  * run stops does not depend on the machine. */
 void ds_limit_work(ds *s, uint64_t max_work);
+/* Stop when stop(ctx) says so (polled every few thousand events; 1: stop): for a caller that
+ * gives a run a deadline of its own, such as the window's wall-clock budget. The run then ends
+ * as at max_work. NULL: never. */
+void ds_set_stop(ds *s, int (*stop)(void *ctx), void *ctx);
 double ds_task_start_s(const ds *s, int task);
 double ds_task_end_s(const ds *s, int task);
 tl *ds_timeline(ds *s);

@@ -79,6 +79,9 @@ struct ds {
     double now_s;
     int ran;
     uint64_t max_work;
+    int (*stop)(void *ctx);     /* ds_set_stop */
+    void *stop_ctx;
+    uint64_t stale;             /* events popped that a later change made stale (work, not events) */
     uint64_t net_work0;         /* the network's work before this run (it may have carried others) */
     ds_stats stats;
     /* closed-form replays (ds_replay.c) */

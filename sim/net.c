@@ -673,8 +673,10 @@ void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, 
         l->unfrozen = l->nflows;
         if (l->unfrozen) net_heap_push(&n->heap, &n->cap_heap, &heap_count, l->rem_Bps / l->unfrozen, n->comp_links[i]);
     }
+    n->work += (uint64_t)heap_count;
     while (heap_count) {
         net_heap_item it = net_heap_pop(n->heap, &heap_count);
+        n->work++;                                                  /* a pop, and its push */
         net_link *l = &n->links[it.link];
         if (!l->unfrozen) continue;                                 /* done with */
         double share = l->rem_Bps / l->unfrozen;

@@ -306,6 +306,8 @@ typedef struct tm_step_opts {
     unsigned long long max_work;/* stop the run past this much work (ds_limit_work); 0: no limit */
     long max_build;             /* refuse to build more than GPUs x micro-batches (0: no limit) */
     int every_message;          /* every message a flow, no closed-form replay (ds_set_replay) */
+    int (*stop)(void *ctx);     /* stop when it says so, as at max_work (ds_set_stop); NULL: never */
+    void *stop_ctx;
 } tm_step_opts;
 struct ds_stats;
 struct tl;

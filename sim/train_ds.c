@@ -486,6 +486,7 @@ tm_step *tm_step_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, const
         return NULL;
     }
     if (o && o->max_work) ds_limit_work(st->sim, o->max_work);
+    if (o && o->stop) ds_set_stop(st->sim, o->stop, o->stop_ctx);
     if (o && o->every_message) ds_set_replay(st->sim, 0);
     st->stopped = ds_run(st->sim, &st->stats) == 1;
     return st;

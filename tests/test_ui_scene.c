@@ -297,6 +297,35 @@ static void test_fat_tree_layout(void **state)
     ui_scene_free(s);
 }
 
+/* Beyond 2,048 GPUs the window simulates the whole partition without link loads over time (Eos's
+ * 4,608 H100 take half a second): every GPU has its track, cables read their mean load over the
+ * step (bytes over capacity and time), and the notice says so. Up to 2,048 the loads are kept. */
+static void test_whole_machine(void **state)
+{
+    (void)state;
+    ui_scenario sc = classroom();
+    snprintf(sc.platform, sizeof sc.platform, "eos");
+    ui_scene *s = ui_scene_build(&sc, PLATFORMS, NULL);
+    assert_string_equal(s->error, "");
+    assert_int_equal(s->plan.gpus, 4608);
+    assert_int_equal(s->detailed, 0);
+    assert_non_null(strstr(s->notice, "every GPU simulated"));
+    assert_true(s->st.end_s > 0);
+    int busy = 0;
+    for (int g = 0; g < s->plan.gpus; g++) busy += s->tracks[g].n > 2;   /* each went through its passes */
+    assert_int_equal(busy, 4608);
+    double carried = 0;
+    for (int l = 0; l < s->nw->nlinks; l++) carried += tl_link_bytes(s->timeline, l);
+    assert_true(carried > 0);
+    ui_scene_free(s);
+    sc.gpus = 2048;
+    s = ui_scene_build(&sc, PLATFORMS, NULL);
+    assert_string_equal(s->error, "");
+    assert_int_equal(s->detailed, 1);
+    assert_null(strstr(s->notice, "every GPU simulated"));
+    ui_scene_free(s);
+}
+
 /* A dragonfly is drawn as one fabric: every simulated NIC link still has its cable, once. */
 static void test_dragonfly_layout(void **state)
 {
@@ -436,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_stack_in_the_scene),
         cmocka_unit_test(test_stage_steps),
         cmocka_unit_test(test_fat_tree_layout),
+        cmocka_unit_test(test_whole_machine),
         cmocka_unit_test(test_dragonfly_layout),
         cmocka_unit_test(test_what_if_nodes),
         cmocka_unit_test(test_bad_scenarios_say_why),

@@ -98,6 +98,7 @@ typedef struct ui_scene {
     const net *nw;            /* the context's */
     const tl *timeline;       /* the step's */
     ds_stats st;              /* st.end_s: the simulated step time (0: not simulated, see error) */
+    int detailed;             /* link loads over time kept (up to 2,048 GPUs); else cables show their mean over the step */
     double sim_wall_s;        /* how long the simulation took */
     ui_track *tracks;         /* per simulated GPU */
     double *link_cap_Bps;     /* per network link */

@@ -601,6 +601,7 @@ static cJSON *frames_json(ui_app *a, int frames, double first_ms, double ready_m
     cJSON_AddNumberToObject(j, "frames", frames);
     cJSON_AddNumberToObject(j, "startup_to_first_frame_ms", first_ms);
     cJSON_AddNumberToObject(j, "simulation_ms", s ? s->sim_wall_s * 1e3 : 0);
+    cJSON_AddNumberToObject(j, "simulation_work", s ? (double)s->st.work : 0);
     cJSON_AddNumberToObject(j, "ready_ms", ready_ms);
     cJSON_AddNumberToObject(j, "frame_ms_p50", p50);
     cJSON_AddNumberToObject(j, "frame_ms_p99", p99);

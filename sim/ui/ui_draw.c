@@ -191,7 +191,8 @@ static double cable_util(const ui_app *a, const ui_cable *c, double *up, double 
     for (int i = 0; i < c->nlinks; i++) {
         int l = c->links[i];
         if (l < 0 || l >= s->nw->nlinks) continue;
-        double u = tl_link_load_Bps(s->timeline, l, a->t_step_s);
+        double u = s->detailed ? tl_link_load_Bps(s->timeline, l, a->t_step_s)
+                   : s->st.end_s > 0 ? tl_link_bytes(s->timeline, l) / s->st.end_s : 0;   /* its mean over the step */
         if (s->nw->links[l].up) *up += u, cap_up += s->link_cap_Bps[l];
         else *down += u, cap_down += s->link_cap_Bps[l];
     }
@@ -1042,6 +1043,8 @@ void ui_draw_all(const ui_app *a, ui_frame *out)
     if (covered) ui_explain_draw(a, a->explain, out);   /* it shows the scene's error itself */
     else if (a->scene && a->scene->error[0]) draw_banner(a, a->scene->error, ui_bad, by), by += (int)(80 * a->scale);
     else if (a->scene && a->scene->notice[0] && a->view == UI_VIEW_FACTORY) {
+        /* on a strip of its own: the spines are drawn under it */
+        ui_draw_fill(ren, a->r_factory.x, by - (int)(3 * a->scale), a->r_factory.w, (int)(20 * a->scale), ui_panel_bg);
         ui_text_draw(a->tx, UI_F_SMALL, a->scene->notice, a->r_factory.x + (int)(10 * a->scale), by, ui_dim, UI_LEFT);
     }
     if (!a->scene) draw_banner(a, _("Simulating the first step…"), ui_accent, by);

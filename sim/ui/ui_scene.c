@@ -18,9 +18,19 @@
 #include <sys/stat.h>
 #include <time.h>
 
-/* The simulator runs every message of every collective; above this many GPUs a step takes
- * seconds, so bigger machines are simulated on a slice and extrapolated analytically. */
-#define UI_MAX_SIM_GPUS 2048
+/* Up to this many GPUs the step is simulated with its links' loads over time (a detailed timeline:
+ * every message on every link, as the flows would record it); a bigger machine is simulated whole
+ * without them, its cables showing their mean load over the step, unless that takes more than
+ * UI_WHOLE_S of wall time (a window's budget, not the simulator's: the closed form makes Alice
+ * Recoque's 12,824 GPUs take 7 s here, El Capitan's 44,544 over three minutes): then its first
+ * UI_DETAIL_GPUS are, and the rest is extrapolated analytically. */
+#define UI_DETAIL_GPUS 2048
+#define UI_WHOLE_S 10.0
+
+static int past_deadline(void *ctx)
+{
+    return ut_now_s() > *(const double *)ctx;
+}
 
 const char *ui_phase_name(ui_phase p)
 {
@@ -278,6 +288,64 @@ static int fail(ui_scene *s, const char *msg)
     return -1;
 }
 
+/* The scene's plan on `want` GPUs of its partition: the analytic step term by term, the same job
+ * elsewhere, and the step simulated (with link loads over time when s->detailed, else within
+ * UI_WHOLE_S). 0: done; 1: stopped at UI_WHOLE_S (nothing kept but the analytic figures);
+ * -1: failed, with the reason in s->error. */
+static int simulate_on(ui_scene *s, tm_plan pl, long want)
+{
+    const ui_scenario *sc = &s->sc;
+    char err[768];
+    int per = pl.tp * pl.pp;
+    pl.gpus = (int)(want / per * per);
+    if (pl.gpus < per) {
+        snprintf(err, sizeof err, _("tensor x pipeline = %d GPUs, more than the %ld available"), per, want);
+        return fail(s, err);
+    }
+    if (pl.gpus != want) {        /* say so: the command line refuses such a count */
+        size_t used = strlen(s->notice);
+        snprintf(s->notice + used, sizeof s->notice - used, _("%s%ld GPUs are not a multiple of tp x pp = %d: %d are simulated"),
+                 used ? "; " : "", want, per, pl.gpus);
+    }
+    int dp = pl.gpus / per;
+    pl.gbs = sc->gbs > 0 ? sc->gbs : (long)dp * pl.mbs * 8;
+
+    s->ctx = tm_ctx_create(s->plat, s->part, pl.gpus, err, sizeof err);
+    if (!s->ctx) return fail(s, err);
+    s->nw = tm_ctx_net(s->ctx);
+    /* the analytic step, term by term: it stands even when the simulator cannot replay the plan */
+    ut_numstyle numbers = app_style();
+    if (tm_predict_terms(s->ctx, &s->model, &pl, 0, &s->r, &numbers, &s->terms, &s->nterms, err, sizeof err) != 0)
+        return fail(s, err);
+    pl.dp = s->r.dp;
+    s->plan = pl;
+
+    /* the same job, analytically, elsewhere */
+    const plat_partition *pt = &s->plat->partitions[s->part];
+    char label[96];
+    snprintf(label, sizeof label, "%s/%s", s->plat->id, pt->id);
+    snprintf(s->extra[UI_EXTRA_FULL].label, sizeof s->extra[0].label, "%s", label);
+    extrapolate(&s->extra[UI_EXTRA_FULL], s->plat, s->part, &s->model, &pl, s->r.dp, (int)(s->part_gpus > 1 << 20 ? 1 << 20 : s->part_gpus));
+    extra_on(&s->extra[UI_EXTRA_JEANZAY], s->other[UI_EXTRA_JEANZAY], "h100", "jean-zay/h100", &s->model, &pl, s->r.dp);
+    extra_on(&s->extra[UI_EXTRA_ALICE], s->other[UI_EXTRA_ALICE], NULL, "alice-recoque", &s->model, &pl, s->r.dp);
+    extra_on(&s->extra[UI_EXTRA_LOCAL], s->other[UI_EXTRA_LOCAL], NULL, _("this computer"), &s->model, &pl, s->r.dp);
+
+    /* the step replayed by the discrete-event simulator, which refuses what it cannot replay */
+    double t0 = ut_now_s();
+    double deadline = t0 + UI_WHOLE_S;
+    tm_step_opts o = { .detail = s->detailed, .stop = s->detailed ? NULL : past_deadline, .stop_ctx = &deadline };
+    s->step = tm_step_simulate(s->ctx, &s->model, &pl, &o, err, sizeof err);
+    if (!s->step) return fail(s, err);
+    if (tm_step_stopped(s->step)) return 1;
+    s->sim_wall_s = ut_now_s() - t0;
+    s->plan = *tm_step_plan(s->step);
+    s->r = *tm_step_predicted(s->step);
+    s->st = *tm_step_stats(s->step);
+    s->nw = tm_step_net(s->step);
+    s->timeline = tm_step_timeline(s->step);
+    return 0;
+}
+
 static int build(ui_scene *s, const char *dirs, const char *local_path)
 {
     const ui_scenario *sc = &s->sc;
@@ -336,57 +404,29 @@ static int build(ui_scene *s, const char *dirs, const char *local_path)
     pl.recompute = (tm_recompute)sc->recompute;
     pl.prec = sc->prec;
     tm_stack_restrict(&pl);                         /* what the stack does not offer is off */
-    int per = pl.tp * pl.pp;
     long want = sc->gpus > 0 ? sc->gpus : s->part_gpus;
     if (want > s->part_gpus) want = s->part_gpus;
-    if (want > UI_MAX_SIM_GPUS) {
-        want = UI_MAX_SIM_GPUS;
+    s->detailed = want <= UI_DETAIL_GPUS;
+    int r = simulate_on(s, pl, want);
+    if (r > 0) {                                    /* the whole machine would take too long here */
+        tm_step_free(s->step);
+        tm_ctx_destroy(s->ctx);
+        s->step = NULL, s->ctx = NULL;
+        free(s->terms);
+        s->terms = NULL, s->nterms = 0;
+        s->detailed = 1;
         size_t used = strlen(s->notice);
-        snprintf(s->notice + used, sizeof s->notice - used, _("%sthe simulation runs on the first %d GPUs; the full machine is extrapolated"),
-                 used ? "; " : "", UI_MAX_SIM_GPUS);
-    }
-    pl.gpus = (int)(want / per * per);
-    if (pl.gpus < per) {
-        snprintf(err, sizeof err, _("tensor x pipeline = %d GPUs, more than the %ld available"), per, want);
-        return fail(s, err);
-    }
-    if (pl.gpus != want) {        /* say so: the command line refuses such a count */
+        snprintf(s->notice + used, sizeof s->notice - used,
+                 _("%sthe whole machine would take too long to simulate here: its first %d GPUs are, the rest is extrapolated"),
+                 used ? "; " : "", UI_DETAIL_GPUS);
+        r = simulate_on(s, pl, UI_DETAIL_GPUS);
+    } else if (r == 0 && !s->detailed) {
         size_t used = strlen(s->notice);
-        snprintf(s->notice + used, sizeof s->notice - used, _("%s%ld GPUs are not a multiple of tp x pp = %d: %d are simulated"),
-                 used ? "; " : "", want, per, pl.gpus);
+        snprintf(s->notice + used, sizeof s->notice - used,
+                 _("%severy GPU simulated; cables show their mean load over the step"), used ? "; " : "");
     }
-    int dp = pl.gpus / per;
-    pl.gbs = sc->gbs > 0 ? sc->gbs : (long)dp * pl.mbs * 8;
-
-    s->ctx = tm_ctx_create(s->plat, s->part, pl.gpus, err, sizeof err);
-    if (!s->ctx) return fail(s, err);
-    s->nw = tm_ctx_net(s->ctx);
-    /* the analytic step, term by term: it stands even when the simulator cannot replay the plan */
-    ut_numstyle numbers = app_style();
-    if (tm_predict_terms(s->ctx, &s->model, &pl, 0, &s->r, &numbers, &s->terms, &s->nterms, err, sizeof err) != 0)
-        return fail(s, err);
-    pl.dp = s->r.dp;
-    s->plan = pl;
-
-    /* the same job, analytically, elsewhere */
-    char label[96];
-    snprintf(label, sizeof label, "%s/%s", s->plat->id, pt->id);
-    snprintf(s->extra[UI_EXTRA_FULL].label, sizeof s->extra[0].label, "%s", label);
-    extrapolate(&s->extra[UI_EXTRA_FULL], s->plat, s->part, &s->model, &pl, s->r.dp, (int)(s->part_gpus > 1 << 20 ? 1 << 20 : s->part_gpus));
-    extra_on(&s->extra[UI_EXTRA_JEANZAY], s->other[UI_EXTRA_JEANZAY], "h100", "jean-zay/h100", &s->model, &pl, s->r.dp);
-    extra_on(&s->extra[UI_EXTRA_ALICE], s->other[UI_EXTRA_ALICE], NULL, "alice-recoque", &s->model, &pl, s->r.dp);
-    extra_on(&s->extra[UI_EXTRA_LOCAL], s->other[UI_EXTRA_LOCAL], NULL, _("this computer"), &s->model, &pl, s->r.dp);
-
-    /* the step replayed by the discrete-event simulator, which refuses what it cannot replay */
-    double t0 = ut_now_s();
-    s->step = tm_step_simulate(s->ctx, &s->model, &pl, &(tm_step_opts){ .detail = 1 }, err, sizeof err);
-    if (!s->step) return fail(s, err);
-    s->sim_wall_s = ut_now_s() - t0;
-    s->plan = *tm_step_plan(s->step);
-    s->r = *tm_step_predicted(s->step);
-    s->st = *tm_step_stats(s->step);
-    s->nw = tm_step_net(s->step);
-    s->timeline = tm_step_timeline(s->step);
+    if (r != 0) return -1;
+    pl = s->plan;
     s->tracks = ut_calloc((size_t)pl.gpus, sizeof *s->tracks);
     for (int g = 0; g < pl.gpus; g++) build_track(s->timeline, g, &s->tracks[g]);
     s->link_cap_Bps = ut_malloc((size_t)(s->nw->nlinks ? s->nw->nlinks : 1) * sizeof *s->link_cap_Bps);
