@@ -244,9 +244,10 @@ static int by_message(const void *a, const void *b)
 }
 
 /* The messages sent at this instant, routed and started in the order of their collective, ranks and
- * step. Routing one may hand a replay back, and the replay's messages that start at this instant
- * join them: then the ones started before are taken off the links and all are routed again, in
- * order. (Each replay is handed back once, so this ends.) */
+ * step. Routing one may hand a replay back: its messages on their way become flows (which the
+ * ones routed before it did not see) and those that start at this instant join the waiting; then
+ * the ones started before are taken off the links and all are routed again, in order. (Each
+ * replay is handed back once, so this ends.) */
 static void route_waiting(ds *s)
 {
     waiting_msg *m = NULL;
@@ -260,6 +261,7 @@ static void route_waiting(ds *s)
             m[i] = (waiting_msg){ s->colls[x->coll].task, x->src, x->dst, x->step, s->waiting[i] };
         }
         qsort(m, (size_t)n, sizeof *m, by_message);
+        uint64_t handed = s->stats.handed_back;
         for (int i = 0; i < n && !again; i++) {
             const ds_coll *c = &s->colls[s->xfers[m[i].x].coll];
             int a = c->gpus[m[i].src], b = c->gpus[m[i].dst], hops[NET_MAX_HOPS], nhops;
@@ -267,7 +269,7 @@ static void route_waiting(ds *s)
             do   /* handing back makes flows whose load may route this one elsewhere: route it again */
                 nhops = net_route(s->n, a, b, hops, &latency_s);
             while (s->nreplaying && ds_replay_clear(s, hops, nhops));   /* (it may move s->xfers) */
-            if (s->nwaiting != n) {                             /* a replay's messages joined */
+            if (s->stats.handed_back != handed) {              /* a replay's messages joined */
                 for (int j = 0; j < i; j++) {
                     ds_xfer *y = &s->xfers[m[j].x];
                     net_flow_end(s->n, y->flow);
