@@ -73,8 +73,14 @@ static int add_task(ds *s, int kind, const char *label, const int *deps, int nde
     return id;
 }
 
+void ds_set_gpu_base(ds *s, int base)
+{
+    s->gpu_base = base;
+}
+
 int ds_compute(ds *s, int gpu, double duration_s, const char *label, const int *deps, int ndeps, char *err, size_t err_size)
 {
+    gpu += s->gpu_base;
     if (s->ran || gpu < 0 || gpu >= s->n->gpus || !(duration_s >= 0) || !isfinite(duration_s)) {
         snprintf(err, err_size, _("compute task on GPU %d for %g s: no such GPU or not a duration"), gpu, duration_s);
         return -1;
@@ -133,26 +139,32 @@ int ds_collective(ds *s, coll_op op, coll_algo algo, const int *gpus, int p, dou
         snprintf(err, err_size, _("a collective over %d GPUs on a network of %d GPUs"), p, s->n->gpus);
         return -1;
     }
-    for (int r = 0; gpus && r < p; r++)
-        if (gpus[r] < 0 || gpus[r] >= s->n->gpus) {
-            snprintf(err, err_size, _("GPU %d is not on this network"), gpus[r]);
+    int *at = ut_malloc((size_t)p * sizeof *at);               /* the GPUs, counted from the base */
+    for (int r = 0; r < p; r++) at[r] = (gpus ? gpus[r] : r) + s->gpu_base;
+    for (int r = 0; r < p; r++)
+        if (at[r] < 0 || at[r] >= s->n->gpus) {
+            snprintf(err, err_size, _("GPU %d is not on this network"), at[r]);
+            free(at);
             return -1;
         }
     coll_cost cost;
-    ds_collective_cost(s->n, gpus, p, &cost);
+    ds_collective_cost(s->n, gpus || s->gpu_base ? at : NULL, p, &cost);
     coll_plan plan;
-    if (coll_plan_init(&plan, op, algo, p, bytes, &cost, err, err_size) != 0) return -1;
+    if (coll_plan_init(&plan, op, algo, p, bytes, &cost, err, err_size) != 0) {
+        free(at);
+        return -1;
+    }
     int id = add_task(s, TASK_COLLECTIVE, label, deps, ndeps, err, err_size);
     if (id < 0) {
         coll_plan_free(&plan);
+        free(at);
         return -1;
     }
     ut_grow(&s->colls, &s->cap_colls, (size_t)s->ncolls + 1, sizeof *s->colls);
     ds_coll *c = &s->colls[s->ncolls];
     memset(c, 0, sizeof *c);
     c->plan = plan;
-    c->gpus = ut_malloc((size_t)p * sizeof *c->gpus);
-    for (int r = 0; r < p; r++) c->gpus[r] = gpus ? gpus[r] : r;
+    c->gpus = at;
     c->ranks = ut_calloc((size_t)p, sizeof *c->ranks);
     c->task = id;
     s->tasks[id].coll = s->ncolls++;

@@ -41,6 +41,9 @@ ds *ds_create(net *n, int detail);                 /* the network must outlive t
 void ds_destroy(ds *s);                            /* NULL is fine; the timeline goes with it */
 
 /* Add tasks; they return the task id, or -1 with a message in err. deps are task ids. */
+/* GPUs given to ds_compute and ds_collective from now on count from base (0 by default): a second
+ * job built by the same code as the first, on the GPUs after it. */
+void ds_set_gpu_base(ds *s, int base);
 int ds_compute(ds *s, int gpu, double duration_s, const char *label, const int *deps, int ndeps, char *err, size_t err_size);
 int ds_collective(ds *s, coll_op op, coll_algo algo, const int *gpus, int ngpus, double bytes, const char *label,
                   const int *deps, int ndeps, char *err, size_t err_size); /* gpus NULL: 0..ngpus-1 */

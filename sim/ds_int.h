@@ -79,6 +79,7 @@ struct ds {
     double now_s;
     int ran;
     uint64_t max_work;
+    int gpu_base;               /* ds_set_gpu_base */
     int (*stop)(void *ctx);     /* ds_set_stop */
     void *stop_ctx;
     uint64_t stale;             /* events popped that a later change made stale (work, not events) */

@@ -313,6 +313,13 @@ struct ds_stats;
 struct tl;
 int tm_step_runs(const tm_plan *pl);                   /* 1: the simulator can replay this plan (1F1B, ZeRO 0-1, cp 1, no tp overlap) */
 tm_step *tm_step_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, const tm_step_opts *o, char *err, size_t err_size);
+/* `jobs` copies of the same job side by side, job k on GPUs k x gpus .. (k + 1) x gpus - 1 of the
+ * context's network (which must have them all): what one job's traffic does to another's on a
+ * shared partition. Stats and timeline are the whole run's; tm_step_job_end_s gives each job's. */
+tm_step *tm_steps_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, int jobs, const tm_step_opts *o, char *err,
+                           size_t err_size);
+int tm_step_jobs(const tm_step *s);                     /* 1 for tm_step_simulate */
+double tm_step_job_end_s(const tm_step *s, int job);    /* when job `job` (0 ..) ended; NaN if there is none */
 void tm_step_free(tm_step *s);                          /* NULL is fine */
 const struct ds_stats *tm_step_stats(const tm_step *s); /* end_s: the simulated step */
 int tm_step_stopped(const tm_step *s);                  /* 1: stopped at max_work, the times are partial */

@@ -7,6 +7,7 @@
 #include "ds.h"
 #include "util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -458,9 +459,16 @@ struct tm_step {
     tm_result predicted;
     ds_stats stats;
     int stopped;
+    int jobs;
+    int *last;                  /* per job: its last task (job k's are last[k - 1] + 1 .. last[k]) */
 };
 
 tm_step *tm_step_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, const tm_step_opts *o, char *err, size_t n)
+{
+    return tm_steps_simulate(c, m, pl, 1, o, err, n);
+}
+
+tm_step *tm_steps_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, int jobs, const tm_step_opts *o, char *err, size_t n)
 {
     tm_step *st = ut_calloc(1, sizeof *st);
     st->plan = *pl;
@@ -476,10 +484,22 @@ tm_step *tm_step_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, const
         return NULL;
     }
     net *nw = tm_ctx_net_for_step(c);
+    if (jobs < 1 || (long)jobs * st->plan.gpus > nw->gpus) {
+        snprintf(err, n, _("%d jobs of %d GPUs side by side need %ld GPUs; the simulated network has %d"), jobs, st->plan.gpus,
+                 (long)jobs * st->plan.gpus, nw->gpus);
+        free(st);
+        return NULL;
+    }
     st->net = nw;
     st->sim = ds_create(nw, o ? o->detail : 0);
+    st->jobs = jobs;
+    st->last = ut_malloc((size_t)jobs * sizeof *st->last);
     int *layers = ut_malloc((size_t)st->plan.pp * sizeof *layers);
-    int rc = tm_stage_layers(m, &st->plan, layers, NULL, err, n) == 0 ? build_step(c, &st->plan, layers, &st->predicted, st->sim, err, n) : -1;
+    int rc = tm_stage_layers(m, &st->plan, layers, NULL, err, n);
+    for (int k = 0; rc == 0 && k < jobs; k++) {   /* the same job on the next GPUs */
+        ds_set_gpu_base(st->sim, k * st->plan.gpus);
+        if ((st->last[k] = build_step(c, &st->plan, layers, &st->predicted, st->sim, err, n)) < 0) rc = -1;
+    }
     free(layers);
     if (rc < 0) {
         tm_step_free(st);
@@ -496,7 +516,21 @@ void tm_step_free(tm_step *s)
 {
     if (!s) return;
     ds_destroy(s->sim);
+    free(s->last);
     free(s);
+}
+
+int tm_step_jobs(const tm_step *s) { return s->jobs; }
+
+double tm_step_job_end_s(const tm_step *s, int job)
+{
+    if (job < 0 || job >= s->jobs) return NAN;
+    double end = 0;
+    for (int t = job ? s->last[job - 1] + 1 : 0; t <= s->last[job]; t++) {
+        double e = ds_task_end_s(s->sim, t);
+        if (e > end) end = e;
+    }
+    return end;
 }
 
 const ds_stats *tm_step_stats(const tm_step *s) { return &s->stats; }

@@ -831,6 +831,66 @@ static void test_simulate_step(void **state)
     assert_non_null(strstr(r->err, "usine predict"));
 }
 
+/* Jobs side by side (--jobs N): each on the GPUs after the last. On the classroom four jobs of 32
+ * GPUs share no link, and each takes what one takes alone, to the bit; on Jean Zay's H100 under
+ * ECMP, four jobs of 256 hash flows onto spines the others use, and one is slowed by more than 5 %.
+ * Too many GPUs, zero jobs, or --jobs outside 'simulate step': exit 2, one line. */
+static double step_alone_s(const char **argv)
+{
+    run_result *r = run_argv("en", argv);
+    assert_int_equal(r->status, 0);
+    cJSON *j = parse_json(r->out);
+    double t = num(j, "step_time_s");
+    cJSON_Delete(j);
+    return t;
+}
+
+static void test_simulate_jobs_side_by_side(void **state)
+{
+    (void)state;
+    const char *cl[] = { "", "simulate", "step", "--platform", "classroom", "--model", "llama2-7b", "--tp", "2", "--pp", "4",
+                         "--gbs", "64", "--gpus", "32", "--json", NULL, NULL, NULL };
+    double alone = step_alone_s(cl);
+    cl[16] = "--jobs", cl[17] = "4";
+    run_result *r = run_argv("en", cl);
+    assert_int_equal(r->status, 0);
+    cJSON *j = parse_json(r->out);
+    const cJSON *jobs = cJSON_GetObjectItemCaseSensitive(j, "jobs");
+    assert_int_equal(cJSON_GetArraySize(jobs), 4);
+    for (int k = 0; k < 4; k++) {
+        assert_true(num(cJSON_GetArrayItem(jobs, k), "step_time_s") == alone);
+        assert_int_equal((int)num(cJSON_GetArrayItem(jobs, k), "first_gpu"), 32 * k);
+    }
+    cJSON_Delete(j);
+
+    const char *jz[] = { "", "simulate", "step", "--platform", "jean-zay", "--partition", "h100", "--model", "llama2-7b", "--tp",
+                         "2", "--pp", "4", "--gbs", "256", "--gpus", "256", "--routing", "ecmp", "--json", NULL, NULL, NULL };
+    alone = step_alone_s(jz);
+    jz[20] = "--jobs", jz[21] = "4";
+    r = run_argv("en", jz);
+    assert_int_equal(r->status, 0);
+    j = parse_json(r->out);
+    jobs = cJSON_GetObjectItemCaseSensitive(j, "jobs");
+    double slowest = 0;
+    for (int k = 0; k < 4; k++) slowest = fmax(slowest, num(cJSON_GetArrayItem(jobs, k), "step_time_s"));
+    assert_true(slowest > 1.05 * alone);
+    assert_true(num(j, "step_time_s") == slowest);
+    cJSON_Delete(j);
+
+    r = run("en", "simulate", "step", "--platform", "classroom", "--model", "llama2-7b", "--gbs", "64", "--gpus", "32",
+            "--jobs", "5", NULL);
+    assert_int_equal(r->status, 2);
+    assert_string_equal(r->out, "");
+    assert_non_null(strstr(r->err, "5 jobs of 32 GPUs need 160 GPUs"));
+    r = run("en", "simulate", "step", "--platform", "classroom", "--model", "llama2-7b", "--gbs", "64", "--gpus", "32",
+            "--jobs", "0", NULL);
+    assert_int_equal(r->status, 2);
+    assert_non_null(strstr(r->err, "--jobs"));
+    r = run("en", "predict", "--platform", "classroom", "--model", "llama2-7b", "--gbs", "64", "--gpus", "32", "--jobs", "2", NULL);
+    assert_int_equal(r->status, 2);
+    assert_non_null(strstr(r->err, "unknown option '--jobs'"));
+}
+
 /* ------------------------------------------------------------------------------------------- */
 /* The real kernels: small sizes, so that the suite stays quick; speed is for make bench. */
 
@@ -967,6 +1027,7 @@ int main(void)
         cmocka_unit_test(test_validate),
         cmocka_unit_test(test_stacks),
         cmocka_unit_test(test_simulate_step),
+        cmocka_unit_test(test_simulate_jobs_side_by_side),
         cmocka_unit_test(test_bench_ladder),
         cmocka_unit_test(test_bench_stream_mlp_scaling),
         cmocka_unit_test(test_train),

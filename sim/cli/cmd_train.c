@@ -28,7 +28,9 @@ static void train_usage(FILE *out, const char *cmd)
                        "        and the overlaps are searched among what the stack offers, unless given; cp only for\n"
                        "        sequences of %d tokens or more)\n"),
                 TM_SEARCH_CP_SEQ);
-    if (!strcmp(cmd, "simulate step")) fprintf(out, "%s", _("        [--trace FILE.json] [--every-message]\n"));
+    if (!strcmp(cmd, "simulate step"))
+        fprintf(out, "%s", _("        [--trace FILE.json] [--every-message] [--jobs N]   (--jobs: N copies of the job side by\n"
+                             "        side on the partition, each on the GPUs after the last, sharing its network)\n"));
     fprintf(out, "%s", _("Data parallel = gpus / (tp x pp x cp). Batches are in sequences. --tokens takes 300e9 or 300B, 15T.\n"
                          "Stages: when pp does not divide the layers, the stages at the ends get one layer less, from the\n"
                          "last inwards (70 layers on 12 stages: 5, 6 x 10, 5); --first-stage-layers and --last-stage-layers\n"
@@ -60,6 +62,7 @@ typedef struct train_opts {
     tm_plan plan;
     double tokens;
     int json, top, explain, every_message;
+    int jobs;                   /* --jobs: copies of the job side by side (simulate step) */
     unsigned fixed;             /* TM_FIX bits of the plan's knobs given on the command line */
     long nodes;                 /* --nodes: the partition grown or shrunk to that many (0: as the file has it) */
     long file_nodes;            /* the file's count, when --nodes changed it */
@@ -95,7 +98,8 @@ static int takes_value(const char *a, const char *cmd, const int_opt *ints, size
     static const char *const named[] = { "--nodes", "--platform", "--partition", "--model", "--gbs", "--tokens",
                                          "--recompute", "--precision", "--routing", "--stack" };
     for (size_t k = 0; k < nints; k++)
-        if (!strcmp(a, ints[k].name)) return strcmp(a, "--top") || !strcmp(cmd, "plan");
+        if (!strcmp(a, ints[k].name))
+            return !strcmp(a, "--top") ? !strcmp(cmd, "plan") : !strcmp(a, "--jobs") ? !strcmp(cmd, "simulate step") : 1;
     for (size_t k = 0; k < sizeof named / sizeof *named; k++)
         if (!strcmp(a, named[k])) return 1;
     return !strcmp(a, "--trace") && !strcmp(cmd, "simulate step");
@@ -118,12 +122,14 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
         { TM_FIRST_LAYERS, &o->plan.first_layers }, { TM_LAST_LAYERS, &o->plan.last_layers },
     };
     enum { NFIELDS = sizeof fields / sizeof *fields };
-    int_opt ints[NFIELDS + 1];
+    int_opt ints[NFIELDS + 2];
     for (size_t k = 0; k < NFIELDS; k++) {
         const tm_limit *l = tm_limit_of(fields[k].f);
         ints[k].name = cli_field_names[fields[k].f], ints[k].slot = fields[k].slot, ints[k].min = l->min, ints[k].max = l->max;
     }
     ints[NFIELDS].name = "--top", ints[NFIELDS].slot = &o->top, ints[NFIELDS].min = 1, ints[NFIELDS].max = 100000;
+    ints[NFIELDS + 1].name = "--jobs", ints[NFIELDS + 1].slot = &o->jobs, ints[NFIELDS + 1].min = 1, ints[NFIELDS + 1].max = 64;
+    o->jobs = 1;
     long gbs = 0;
     int switches[4] = { -1, -1, -1, -1 }; /* seq_parallel, flash, dp_overlap, tp_overlap as given; -1: not given */
     for (int i = 0; i < argc; i++) {
@@ -160,6 +166,7 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
             if (!strcmp(a, ints[k].name)) break;
         if (k < sizeof ints / sizeof *ints) {
             if (!strcmp(a, "--top") && strcmp(cmd, "plan")) goto unknown;
+            if (!strcmp(a, "--jobs") && strcmp(cmd, "simulate step")) goto unknown;
             long x;
             if (ut_parse_long(v, ints[k].min, ints[k].max, &x) != 0) {
                 cli_error(_("%s takes a whole number from %ld to %ld, not '%s'"), a, ints[k].min, ints[k].max, v);
@@ -296,7 +303,12 @@ static int train_open(train_opts *o, plat_platform **pp, tm_ctx **ctx, int *part
                   p->id, have);
         return CLI_BAD_INPUT;
     }
-    *ctx = tm_ctx_create(p, part, o->plan.gpus, err, sizeof err);
+    if ((long)o->plan.gpus * o->jobs > have) {
+        cli_error(_("%d jobs of %d GPUs need %ld GPUs, partition '%s' of %s has %ld; fewer --jobs or --gpus, or --nodes N"),
+                  o->jobs, o->plan.gpus, (long)o->plan.gpus * o->jobs, pt->id, p->id, have);
+        return CLI_BAD_INPUT;
+    }
+    *ctx = tm_ctx_create(p, part, o->plan.gpus * o->jobs, err, sizeof err);
     if (!*ctx) {
         cli_error("%s", err);
         return CLI_BAD_INPUT;
@@ -1143,7 +1155,8 @@ int simulate_step(int argc, char **argv)
     if ((rc = train_open(&o, &p, &c, &part)) != CLI_OK) goto out;
     char err[512];
     double t0 = ut_now_s();
-    step = tm_step_simulate(c, &o.model, &o.plan, &(tm_step_opts){ .detail = o.trace != NULL, .every_message = o.every_message }, err, sizeof err);
+    step = tm_steps_simulate(c, &o.model, &o.plan, o.jobs, &(tm_step_opts){ .detail = o.trace != NULL, .every_message = o.every_message },
+                             err, sizeof err);
     if (!step) {
         /* what only the analytic model runs: say which command runs it */
         cli_error("%s%s", err, tm_step_runs(&o.plan) ? "" : " ('usine predict')");
@@ -1179,6 +1192,15 @@ int simulate_step(int argc, char **argv)
         cJSON_AddNumberToObject(j, "analytic_step_time_s", r.step_s);
         cJSON_AddNumberToObject(j, "difference_pct", diff);
         cJSON_AddNumberToObject(j, "tokens_per_s", r.tokens_per_step / st.end_s);
+        if (o.jobs > 1) {
+            cJSON *jobs = cJSON_AddArrayToObject(j, "jobs");
+            for (int k = 0; k < o.jobs; k++) {
+                cJSON *e = cJSON_CreateObject();
+                cJSON_AddNumberToObject(e, "first_gpu", (double)k * o.plan.gpus);
+                cJSON_AddNumberToObject(e, "step_time_s", tm_step_job_end_s(step, k));
+                cJSON_AddItemToArray(jobs, e);
+            }
+        }
         cli_sim_counts_json(j, &st);
         cJSON_AddNumberToObject(j, "wall_s", wall);
         cli_bottlenecks_json(j, nw, tm_step_timeline(step), st.end_s);
@@ -1187,8 +1209,12 @@ int simulate_step(int argc, char **argv)
     } else {
         char a[64], b[64], line[256];
         plan_line(line, sizeof line, &o.model, &o.plan, r.dp);
-        printf(_("%s on %s GPUs of %s/%s: one step, %d micro-batches, %s\n"), o.model.name, app_num(a, sizeof a, o.plan.gpus, 0),
-               p->id, p->partitions[part].id, r.micro_batches, line);
+        if (o.jobs > 1)
+            printf(_("%s on %s GPUs of %s/%s, %d jobs side by side: one step each, %d micro-batches, %s\n"), o.model.name,
+                   app_num(a, sizeof a, o.plan.gpus, 0), p->id, p->partitions[part].id, o.jobs, r.micro_batches, line);
+        else
+            printf(_("%s on %s GPUs of %s/%s: one step, %d micro-batches, %s\n"), o.model.name, app_num(a, sizeof a, o.plan.gpus, 0),
+                   p->id, p->partitions[part].id, r.micro_batches, line);
         print_what_if(&o, p, part);
         char counts[256];
         cli_sim_counts(counts, sizeof counts, &st);
@@ -1196,6 +1222,13 @@ int simulate_step(int argc, char **argv)
                app_time(line, sizeof line, wall));
         printf(_("  analytic       %s   (usine predict); the simulation is %s %% from it\n"), app_time(a, sizeof a, r.step_s),
                app_signed(b, sizeof b, diff, 1));
+        for (int k = 0; o.jobs > 1 && k < o.jobs; k++) {
+            char g0[32], g1[32];
+            double end = tm_step_job_end_s(step, k);
+            printf(_("  job %d          %s   GPUs %s to %s (%s %% from the analytic step, which is one job alone)\n"), k + 1,
+                   app_time(a, sizeof a, end), app_num(g0, sizeof g0, (double)k * o.plan.gpus, 0),
+                   app_num(g1, sizeof g1, (double)(k + 1) * o.plan.gpus - 1, 0), app_signed(b, sizeof b, (end - r.step_s) / r.step_s * 100, 1));
+        }
         cli_bottlenecks_print(nw, tm_step_timeline(step), st.end_s);
         if (o.trace) printf(_("  trace: %s (open it in https://ui.perfetto.dev)\n"), o.trace);
     }
