@@ -162,6 +162,8 @@ struct tm_ctx {
     /* where traffic crosses a shared bundle: a fat tree's leaves (their uplinks) or, routed minimally,
      * a dragonfly's groups (the direct links between two); NULL: nowhere the model prices */
     int *domain_gpus, domains;  /* the simulated GPUs of each */
+    int crossing_binds;         /* some domain's way out is narrower than its GPUs' NICs (oversubscribed) */
+    int *domain_first;          /* the first simulated GPU of each (domains are runs of consecutive GPUs) */
     int dragonfly;
     double eff_matmul, eff_memory;  /* the accelerator's: MAMF and streaming fractions */
     double matmul_factor;       /* calibration's override of the stacks' training factor; 0: theirs */
@@ -201,6 +203,18 @@ tm_ctx *tm_ctx_create(const plat_platform *p, int partition, int gpus, char *err
         c->domains = c->dragonfly ? nw->groups : nw->leaves;
         c->domain_gpus = ut_calloc((size_t)c->domains, sizeof *c->domain_gpus);
         for (int g = 0; g < gpus; g++) c->domain_gpus[domain_of(c, g)]++;
+        c->domain_first = ut_malloc(((size_t)c->domains + 1) * sizeof *c->domain_first);
+        c->domain_first[0] = 0;
+        for (int a = 0; a < c->domains; a++) c->domain_first[a + 1] = c->domain_first[a] + c->domain_gpus[a];
+        for (int a = 0; a < c->domains && !c->crossing_binds; a++) {
+            if (!c->domain_gpus[a]) continue;
+            double out = INFINITY;
+            if (!c->dragonfly) out = net_leaf_up_Bps(nw, a);
+            else
+                for (int b = 0; b < c->domains; b++)
+                    if (b != a && c->domain_gpus[b]) out = fmin(out, net_group_pair_Bps(nw, a, b));
+            c->crossing_binds = out / c->domain_gpus[a] < c->nic_Bps / c->gpn;
+        }
     }
     /* An accelerator without measured efficiencies runs at its peak: the output says so (tm_result
      * carries the values used) rather than inventing a figure here. */
@@ -217,6 +231,7 @@ void tm_ctx_destroy(tm_ctx *c)
     if (!c) return;
     net_destroy(c->net);
     free(c->domain_gpus);
+    free(c->domain_first);
     free(c);
 }
 
@@ -620,18 +635,47 @@ static double crossing_share(const tm_ctx *c, const int *gpus, int p, coll_algo 
 /* Collective time over p ranks spaced `stride` GPUs apart from GPU 0, with the alpha-beta closed
  * form of coll.h, alpha and bandwidth measured on the network. Every GPU of a node communicates at
  * once (all the groups of a kind run together), so the node's NICs are shared by its GPUs. */
-static double coll_s(const tm_ctx *c, coll_op op, int p, int stride, double bytes)
+/* What each pipeline send gets where domains cut the boundary between the stage starting at GPU
+ * `first` and the next (each GPU sends to the one `stage` further): the stage's GPUs whose partner
+ * sits in another domain all cross at once, those leaving one leaf share its uplinks, those
+ * between two dragonfly groups their direct bundle. INFINITY where nothing crosses. Walked by runs
+ * of GPUs whose domain and partner's domain stay the same. */
+static double boundary_share(const tm_ctx *c, int first, int stage)
+{
+    double share = INFINITY;
+    int a = domain_of(c, first), b = domain_of(c, first + stage), n = 0;
+    for (int g = first; g < first + stage;) {
+        int end = first + stage;                                /* the run: a and b both stay */
+        if (c->domain_first[a + 1] < end) end = c->domain_first[a + 1];
+        if (c->domain_first[b + 1] - stage < end) end = c->domain_first[b + 1] - stage;
+        if (a != b) n += end - g;
+        g = end;
+        int na = g < first + stage ? domain_of(c, g) : -1, nb = g < first + stage ? domain_of(c, g + stage) : -1;
+        if (n && (na != a || (c->dragonfly && nb != b))) {    /* a pair (or a leaf) done with */
+            double cap = c->dragonfly ? net_group_pair_Bps(c->net, a, b) : net_leaf_up_Bps(c->net, a);
+            if (cap > 0) share = fmin(share, cap / n);
+            n = 0;
+        }
+        a = na, b = nb;
+    }
+    return share;
+}
+
+/* Collective time over p ranks `stride` GPUs apart from GPU `first` (see coll_s); `cross`: what
+ * each gets where it crosses domains, when the caller knows it (boundary_share), else NaN. */
+static double coll_from_s(const tm_ctx *c, coll_op op, int p, int first, int stride, double bytes, double cross)
 {
     if (p < 2 || !(bytes > 0)) return 0;
     int *gpus = ut_malloc((size_t)p * sizeof *gpus);
-    for (int r = 0; r < p; r++) gpus[r] = r * stride;
+    for (int r = 0; r < p; r++) gpus[r] = first + r * stride;
     coll_cost k;
     ds_collective_cost(c->net, gpus, p, &k);
     coll_algo algo = tm_group_algo(c->net, gpus, p, op);
-    int nodes = (p - 1) * stride / c->gpn + 1;
+    int nodes = (first + (p - 1) * stride) / c->gpn - first / c->gpn + 1;
     int active = c->gpn < c->gpus ? c->gpn : c->gpus;
     double share = c->nic_Bps / active;
-    if (nodes > 1 && c->domain_gpus) share = fmin(share, crossing_share(c, gpus, p, algo, k.ranks_per_node));
+    if (nodes > 1 && c->domain_gpus)
+        share = fmin(share, !isnan(cross) ? cross : crossing_share(c, gpus, p, algo, k.ranks_per_node));
     free(gpus);
     k.bw_inter_all_Bps = fmin(k.bw_inter_all_Bps, share);
     if (k.ranks_per_node == 1) k.bw_inter_Bps = fmin(k.bw_inter_Bps, share);
@@ -647,6 +691,11 @@ static double coll_s(const tm_ctx *c, coll_op op, int p, int stride, double byte
         t = fmin(t, (p - 1) * k.alpha_inter_s + fmax(rails, inside));
     }
     return t;
+}
+
+static double coll_s(const tm_ctx *c, coll_op op, int p, int stride, double bytes)
+{
+    return coll_from_s(c, op, p, 0, stride, bytes, NAN);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -849,7 +898,23 @@ static void predict_compute(const tm_ctx *c, const tm_model *m, const tm_plan *p
          * sequence parallelism, where each rank owns its slice anyway) */
         double act = T * m->hidden * e;
         int split = x->split;
-        double p2p = coll_s(c, COLL_P2P, 2, tp * pl->cp * x->dp, split ? act / tp : act);
+        /* a stage sends forward over the boundary after it and backward over the one before it (an
+         * end stage over its one boundary, both ways); where domains (leaves behind oversubscribed
+         * uplinks, dragonfly groups under minimal routing) cut the pipeline, some boundaries share
+         * a bundle and others do not, and the stage whose two boundaries cost most sets the pace */
+        int stage = tp * pl->cp * x->dp, nb = c->crossing_binds ? pp - 1 : 1;
+        double *d = ut_malloc((size_t)nb * sizeof *d), p2p = 0, pair = 0, bytes = split ? act / tp : act;
+        double last_cross = NAN;
+        for (int b = 0; b < nb; b++) {      /* the machine is uniform: boundaries that share alike cost alike */
+            double cross = c->domain_gpus ? boundary_share(c, b * stage, stage) : NAN;
+            d[b] = b > 0 && cross == last_cross ? d[b - 1] : coll_from_s(c, COLL_P2P, 2, b * stage, stage, bytes, cross);
+            last_cross = cross;
+        }
+        for (int st = 0; st < (nb > 1 ? pp : 1); st++) {
+            double fwd = d[st < nb ? st : nb - 1], bwd = d[st > 0 ? st - 1 : 0];
+            if (fwd + bwd > pair) pair = fwd + bwd, p2p = (fwd + bwd) / 2;
+        }
+        free(d);
         if (split && !pl->seq_parallel) p2p += coll_s(c, COLL_ALLGATHER, tp, 1, act);
         r->b.pp_s = 2.0 * mb * v * p2p;
         SAY(ex, "step", _("pipeline bubble"), r->b.bubble_s, _("(pp - 1) / vpp = (%d - 1) / %d mean stage times of %s s"), pp, v,
