@@ -26,6 +26,10 @@ static const char *const predict_keys[] = {
     "platform", "partition", "nodes", "model", "gpus", "tp", "pp", "vpp", "cp", "gbs", "mbs", "zero", "seq_parallel",
     "flash", "dp_overlap", "tp_overlap", "recompute", "precision", "tokens", "first_layers", "last_layers", "stack", NULL,
 };
+static const char *const step_keys[] = {
+    "platform", "partition", "nodes", "model", "gpus", "tp", "pp", "vpp", "cp", "gbs", "mbs", "zero", "seq_parallel",
+    "flash", "dp_overlap", "tp_overlap", "recompute", "precision", "tokens", "first_layers", "last_layers", "stack", "jobs", NULL,
+};
 static const char *const plan_keys[] = {
     "platform", "partition", "nodes", "model", "gpus", "cp", "gbs", "seq_parallel", "flash", "dp_overlap", "tp_overlap", "precision",
     "top", "tp", "pp", "vpp", "mbs", "zero", "recompute", "first_layers", "last_layers", "stack", NULL,
@@ -39,6 +43,7 @@ typedef struct train_in {
     double tokens;
     int top;
     unsigned fixed;             /* usine.plan: TM_FIX bits of the knobs given */
+    int jobs;                   /* usine.step: copies of the job side by side */
 } train_in;
 
 /* A number of the plan, named and ranged as the core says. */
@@ -52,7 +57,7 @@ static long plan_int(lua_State *L, const lb_tab *t, tm_field f, int required, lo
 static void read_opts(lua_State *L, int kind, train_in *in)
 {
     lb_tab t = lb_table(L, 1, 1, NULL);
-    lb_keys(L, &t, kind == KIND_PLAN ? plan_keys : predict_keys);
+    lb_keys(L, &t, kind == KIND_PLAN ? plan_keys : kind == KIND_STEP ? step_keys : predict_keys);
     long have;
     in->p = lb_platform_field(L, &t, lb_flags(L), &in->part, &have);
     lb_check_model(L, &t, "model", &in->m);
@@ -69,6 +74,7 @@ static void read_opts(lua_State *L, int kind, train_in *in)
     }
     long max_gpus = kind == KIND_STEP && have > STEP_MAX_GPUS ? STEP_MAX_GPUS : have;
     pl->gpus = (int)lb_int(L, &t, "gpus", 1, 0, tm_limit_of(TM_GPUS)->min, max_gpus);
+    in->jobs = kind == KIND_STEP ? (int)lb_int(L, &t, "jobs", 0, 1, 1, max_gpus / pl->gpus) : 1;   /* all on the GPUs allowed */
     pl->gbs = plan_int(L, &t, TM_GBS, 1, 0);
     pl->cp = (int)plan_int(L, &t, TM_CP, 0, pl->cp);
     pl->seq_parallel = lb_bool(L, &t, "seq_parallel", pl->seq_parallel);
@@ -234,14 +240,16 @@ int lb_usine_step(lua_State *L)
     char err[512] = "";
     tm_result r = { 0 };
     ds_stats st = { 0 };
-    tm_ctx *c = tm_ctx_create(in.p, in.part, in.pl.gpus, err, sizeof err);
-    tm_step_opts o = { .max_work = lb_sim_work_limit(L), .max_build = STEP_MAX_WORK };
-    tm_step *step = c ? tm_step_simulate(c, &in.m, &in.pl, &o, err, sizeof err) : NULL;
+    tm_ctx *c = tm_ctx_create(in.p, in.part, in.pl.gpus * in.jobs, err, sizeof err);
+    tm_step_opts o = { .max_work = lb_sim_work_limit(L), .max_build = STEP_MAX_WORK / in.jobs };
+    tm_step *step = c ? tm_steps_simulate(c, &in.m, &in.pl, in.jobs, &o, err, sizeof err) : NULL;
     int stopped = 0;
+    double *ends = lua_newuserdatauv(L, (size_t)in.jobs * sizeof *ends, 0);   /* freed by Lua, whatever raises */
     if (step) {
         st = *tm_step_stats(step);
         r = *tm_step_predicted(step);
         stopped = tm_step_stopped(step);
+        for (int k = 0; k < in.jobs; k++) ends[k] = tm_step_job_end_s(step, k);
     }
     int ok = step != NULL;
     tm_step_free(step);
@@ -249,10 +257,16 @@ int lb_usine_step(lua_State *L)
     if (!ok) return lb_raise(L, err);
     lb_sim_charge(L, st.work, stopped,
                   _("this step needs more work than one call may simulate: use fewer GPUs or a smaller batch"));
-    lua_createtable(L, 0, 4);
+    lua_createtable(L, 0, 5);
     lb_setnum(L, "simulated_s", st.end_s);
     lb_setnum(L, "predicted_s", r.step_s);
     lb_setnum(L, "events", (double)st.events);
     lb_setnum(L, "messages", (double)st.flows);
+    lua_createtable(L, in.jobs, 0);                     /* each job's step: the slowest is simulated_s */
+    for (int k = 0; k < in.jobs; k++) {
+        lua_pushnumber(L, ends[k]);
+        lua_rawseti(L, -2, k + 1);
+    }
+    lua_setfield(L, -2, "jobs_s");
     return 1;
 }

@@ -319,9 +319,9 @@ function usine.predict(opts) end
 ---@return {count: integer, evaluated: integer, plans: usine.ranked_plan[]}
 function usine.plan(opts) end
 
----One training step run by the discrete-event simulator (1F1B, ZeRO 0-1, no context parallelism; GPUs x micro-batches <= 131072), beside the prediction.
----@param opts usine.train_options
----@return {simulated_s: number, predicted_s: number, events: number, messages: number}
+---One training step run by the discrete-event simulator (1F1B or interleaved, ZeRO 0-3, context parallelism; GPUs x micro-batches <= 131072), beside the prediction. `opts.jobs` (default 1): copies of the job side by side, each on the GPUs after the last (jobs x gpus at most 1024 and the partition's); `jobs_s` gives each job's step, `simulated_s` the slowest.
+---@param opts usine.train_options|{jobs: integer?}
+---@return {simulated_s: number, predicted_s: number, events: number, messages: number, jobs_s: number[]}
 function usine.step(opts) end
 
 -- Simulation -----------------------------------------------------------------------------------

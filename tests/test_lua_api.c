@@ -858,6 +858,15 @@ static void test_step_matches_the_simulator(void **state)
     fails(L, "usine0.step{platform = 'selene', model = 'megatron-7.5b', gpus = 64, tp = 3, gbs = 128}", "tp x pp x cp", NULL);
     fails(L, "usine0.step{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 2^22}", "micro-batches", NULL);
     fails(L, "usine0.step{platform = 'selene', model = 'megatron-7.5b', gpus = 64, gbs = 2^41}", "field 'gbs'", NULL);
+    /* jobs side by side: each job's step, the slowest the run's; a job alone is the one step */
+    near(num(L, "#r.jobs_s"), 1, 0, "one job");
+    near(num(L, "r.jobs_s[1]"), st.end_s, 0, "the job");
+    run(L, "r = usine0.step{platform = 'jean-zay', partition = 'h100', model = 'llama2-7b', gpus = 256, tp = 2, pp = 4, "
+           "gbs = 256, jobs = 4}");
+    near(num(L, "#r.jobs_s"), 4, 0, "four jobs");
+    assert_true(boolean(L, "math.max(table.unpack(r.jobs_s)) == r.simulated_s"));
+    fails(L, "usine0.step{platform = 'classroom', model = 'llama2-7b', gpus = 64, gbs = 64, jobs = 3}", "field 'jobs'", NULL);
+    fails(L, "usine0.predict{platform = 'classroom', model = 'llama2-7b', gpus = 64, gbs = 64, jobs = 2}", "unknown field 'jobs'", NULL);
 }
 
 /* ------------------------------------------------------------------------------------------- */
