@@ -32,6 +32,34 @@ static int past_deadline(void *ctx)
     return ut_now_s() > *(const double *)ctx;
 }
 
+/* The machines whose whole took too long, so that every change of the scenario on them does not
+ * wait UI_WHOLE_S again: the platform file, partition and node count, and the fewest GPUs that
+ * took too long. Scenes are built one at a time (by the worker, or by a caller that has none). */
+enum { UI_SLOW_MAX = 16 };
+static struct { char path[512]; int part; long nodes, gpus; } slow_machines[UI_SLOW_MAX];
+static int nslow;
+static pthread_mutex_t slow_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int known_slow(const ui_scene *s, long want)
+{
+    pthread_mutex_lock(&slow_mu);
+    int slow = 0;
+    for (int i = 0; i < nslow && !slow; i++)
+        slow = !strcmp(slow_machines[i].path, s->plat_path) && slow_machines[i].part == s->part &&
+               slow_machines[i].nodes == s->sc.nodes && want >= slow_machines[i].gpus;
+    pthread_mutex_unlock(&slow_mu);
+    return slow;
+}
+
+static void remember_slow(const ui_scene *s, long want)
+{
+    pthread_mutex_lock(&slow_mu);
+    int i = nslow < UI_SLOW_MAX ? nslow++ : UI_SLOW_MAX - 1;
+    snprintf(slow_machines[i].path, sizeof slow_machines[i].path, "%s", s->plat_path);
+    slow_machines[i].part = s->part, slow_machines[i].nodes = s->sc.nodes, slow_machines[i].gpus = want;
+    pthread_mutex_unlock(&slow_mu);
+}
+
 const char *ui_phase_name(ui_phase p)
 {
     switch (p) {
@@ -407,8 +435,9 @@ static int build(ui_scene *s, const char *dirs, const char *local_path)
     long want = sc->gpus > 0 ? sc->gpus : s->part_gpus;
     if (want > s->part_gpus) want = s->part_gpus;
     s->detailed = want <= UI_DETAIL_GPUS;
-    int r = simulate_on(s, pl, want);
+    int r = !s->detailed && known_slow(s, want) ? 1 : simulate_on(s, pl, want);
     if (r > 0) {                                    /* the whole machine would take too long here */
+        if (s->step) remember_slow(s, want);        /* (else known already) */
         tm_step_free(s->step);
         tm_ctx_destroy(s->ctx);
         s->step = NULL, s->ctx = NULL;
