@@ -40,6 +40,7 @@ void ds_destroy(ds *s)
     free(s->xfers);
     free(s->free_xfers);
     free(s->waiting);
+    free(s->wmsg);
     free(s->sendbuf);
     free(s->replaying);
     free(s->acc_Bps);
@@ -244,8 +245,6 @@ void ds_unwait(ds *s, int x)
     ds_xfer_free(s, x);
 }
 
-typedef struct waiting_msg { int task, src, dst, step, x; } waiting_msg;
-
 static int by_message(const void *a, const void *b)
 {
     const waiting_msg *x = a, *y = b;
@@ -262,12 +261,11 @@ static int by_message(const void *a, const void *b)
  * replay is handed back once, so this ends.) */
 static void route_waiting(ds *s)
 {
-    waiting_msg *m = NULL;
-    size_t cap = 0;
     for (int again = 1; again;) {
         again = 0;
         int n = s->nwaiting;
-        ut_grow(&m, &cap, (size_t)n, sizeof *m);
+        ut_grow(&s->wmsg, &s->cap_wmsg, (size_t)n, sizeof *s->wmsg);
+        waiting_msg *m = s->wmsg;
         for (int i = 0; i < n; i++) {
             const ds_xfer *x = &s->xfers[s->waiting[i]];
             m[i] = (waiting_msg){ s->colls[x->coll].task, x->src, x->dst, x->step, s->waiting[i] };
@@ -297,7 +295,6 @@ static void route_waiting(ds *s)
         }
     }
     s->nwaiting = 0;
-    free(m);
 }
 
 /* Move a rank on as far as it can: past every step whose sends have arrived and whose receives are in. */

@@ -12,6 +12,8 @@ enum { TASK_COMPUTE, TASK_COLLECTIVE };
  * capacity, shared out by max-min), or not at all (its routes only). */
 enum { RP_ALONE, RP_GROUP, RP_ROUTES };
 
+typedef struct waiting_msg { int task, src, dst, step, x; } waiting_msg;   /* a message to route, by what it is */
+
 /* A rank's receives for the steps from `base` on, in a circular window that grows when a faster
  * neighbour sends further ahead. */
 typedef struct rank_state {
@@ -76,6 +78,8 @@ struct ds {
     int *waiting;               /* messages sent at this instant, routed when it is over */
     int nwaiting;
     size_t cap_waiting;
+    struct waiting_msg *wmsg;   /* route_waiting's scratch, kept from instant to instant */
+    size_t cap_wmsg;
     double now_s;
     int ran;
     uint64_t max_work;

@@ -903,18 +903,15 @@ static void predict_compute(const tm_ctx *c, const tm_model *m, const tm_plan *p
          * uplinks, dragonfly groups under minimal routing) cut the pipeline, some boundaries share
          * a bundle and others do not, and the stage whose two boundaries cost most sets the pace */
         int stage = tp * pl->cp * x->dp, nb = c->crossing_binds ? pp - 1 : 1;
-        double *d = ut_malloc((size_t)nb * sizeof *d), p2p = 0, pair = 0, bytes = split ? act / tp : act;
-        double last_cross = NAN;
+        double bytes = split ? act / tp : act, prev = 0, pair = 0, last_cross = NAN;
         for (int b = 0; b < nb; b++) {      /* the machine is uniform: boundaries that share alike cost alike */
             double cross = c->domain_gpus ? boundary_share(c, b * stage, stage) : NAN;
-            d[b] = b > 0 && cross == last_cross ? d[b - 1] : coll_from_s(c, COLL_P2P, 2, b * stage, stage, bytes, cross);
-            last_cross = cross;
+            double cur = b > 0 && cross == last_cross ? prev : coll_from_s(c, COLL_P2P, 2, b * stage, stage, bytes, cross);
+            pair = fmax(pair, (b > 0 ? prev : cur) + cur);  /* stage b: its boundaries before and after */
+            prev = cur, last_cross = cross;
         }
-        for (int st = 0; st < (nb > 1 ? pp : 1); st++) {
-            double fwd = d[st < nb ? st : nb - 1], bwd = d[st > 0 ? st - 1 : 0];
-            if (fwd + bwd > pair) pair = fwd + bwd, p2p = (fwd + bwd) / 2;
-        }
-        free(d);
+        pair = fmax(pair, 2 * prev);        /* the last stage: its one boundary, both ways */
+        double p2p = pair / 2;
         if (split && !pl->seq_parallel) p2p += coll_s(c, COLL_ALLGATHER, tp, 1, act);
         r->b.pp_s = 2.0 * mb * v * p2p;
         SAY(ex, "step", _("pipeline bubble"), r->b.bubble_s, _("(pp - 1) / vpp = (%d - 1) / %d mean stage times of %s s"), pp, v,
