@@ -1027,6 +1027,7 @@ static void predict_parts(const tm_plan *pl, const tm_model *m, const pred *x, t
     P->tp_f = tp > 1 ? 2 : 0;
     P->tp_b = tp > 1 ? 2 * (pl->recompute == TM_RC_FULL ? 2 : 1) : 0;
     P->p2p_bytes = T * m->hidden * e / (x->split ? tp : 1);
+    P->p2p_gather_bytes = x->split && !pl->seq_parallel ? T * m->hidden * e : 0;
     P->cp_bytes = x->L.cp_bytes;
     P->core_f_s = x->L.attn_core.s, P->core_b_s = x->L.core_b_s;
     P->grad_bytes = x->P_gpu * x->grad_e;

@@ -149,6 +149,8 @@ typedef struct tm_parts {
     double tp_bytes;            /* bytes of one tensor-parallel all-reduce */
     int tp_f, tp_b;             /* how many per layer in the forward / backward (with recomputation) */
     double p2p_bytes;           /* pipeline send per tensor-parallel rank */
+    double p2p_gather_bytes;    /* Megatron's scatter-gather: the all-gather of the activations over the
+                                 * receiving stage's tensor ranks after each send (0: none) */
     double cp_bytes;            /* one layer's context-parallel ring (0: no context parallelism) */
     double core_f_s, core_b_s;  /* one layer's attention core, forward / backward (what the ring hides behind) */
     double grad_bytes;          /* gradients per GPU, as reduced (fp32 where the stack keeps them so) */

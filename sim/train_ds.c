@@ -135,6 +135,8 @@ static int add_op(builder *b, const tm_parts *P, int d, int s, int c, int j, int
             if (done[ci] < 0) return -1;
         }
     }
+    int next = fwd ? vs + 1 : vs - 1;         /* the virtual stage the result goes to, on stage next % pp */
+    int *out = fwd ? b->f_out : b->b_out;
     for (int r = 0; r < lr; r++) {
         int g = gpus[r], dn = done[r / tp], end = dn >= 0 ? dn : ids[r];
         if (overlap && dn >= 0) {
@@ -142,15 +144,29 @@ static int add_op(builder *b, const tm_parts *P, int d, int s, int c, int j, int
             if ((end = ds_compute(b->s, g, 0, "overlap", both, 2, b->err, b->err_size)) < 0) return -1;
         }
         b->prev[g] = end;
-        int next = fwd ? vs + 1 : vs - 1;     /* the virtual stage the result goes to, on stage next % pp */
-        int out = end;
+        int o = end;
         if (next >= 0 && next < nvs) {
             int pair[2] = { g, gpu_of(b, d, next % b->pp, r) };
-            out = ds_collective(b->s, COLL_P2P, COLL_DIRECT, pair, 2, P->p2p_bytes, fwd ? "send activations" : "send gradients",
-                                &end, 1, b->err, b->err_size);
-            if (out < 0) return -1;
+            o = ds_collective(b->s, COLL_P2P, COLL_DIRECT, pair, 2, P->p2p_bytes, fwd ? "send activations" : "send gradients",
+                              &end, 1, b->err, b->err_size);
+            if (o < 0) return -1;
         }
-        (fwd ? b->f_out : b->b_out)[at(b, d, vs, j, r)] = out;
+        out[at(b, d, vs, j, r)] = o;
+    }
+    /* Megatron's scatter-gather: each tensor rank sent its 1/tp of the result; the receiving
+     * ranks all-gather the whole over their scale-up links before they use it */
+    if (next >= 0 && next < nvs && tp > 1 && P->p2p_gather_bytes > 0) {
+        for (int ci = 0; ci < b->cp; ci++) {
+            int *group = b->ids, *sent = b->cores;   /* both free again: ids and cores are read above */
+            for (int t = 0; t < tp; t++) {
+                group[t] = gpu_of(b, d, next % b->pp, ci * tp + t);
+                sent[t] = out[at(b, d, vs, j, ci * tp + t)];
+            }
+            int x = ds_collective(b->s, COLL_ALLGATHER, COLL_RING, group, tp, P->p2p_gather_bytes,
+                                  fwd ? "gather activations" : "gather gradients", sent, tp, b->err, b->err_size);
+            if (x < 0) return -1;
+            for (int t = 0; t < tp; t++) out[at(b, d, vs, j, ci * tp + t)] = x;
+        }
     }
     return 0;
 }

@@ -666,6 +666,47 @@ static void test_minimal_dragonfly_contention(void **state)
     plat_free(q);
 }
 
+/* Megatron's scatter/gather of the pipeline's sends: with tensor parallelism and without sequence
+ * parallelism each tensor rank sends 1/tp of the activations, and the receiving stage's tensor
+ * ranks all-gather the whole before their pass; the analytic model prices the gather too. */
+static int count_labelled(const tl *t, const char *label)
+{
+    int n = 0;
+    for (int k = 0; k < t->ntasks; k++) n += strcmp(tl_task_label(t, k), label) == 0;
+    return n;
+}
+
+static void test_step_scatter_gather(void **state)
+{
+    (void)state;
+    char err[512];
+    plat_platform *p = load("assets/platforms/selene.xml");
+    tm_ctx *c = tm_ctx_create(p, 0, 64, err, sizeof err);
+    if (!c) fail_msg("%s", err);
+    const tm_model *m = tm_model_preset("megatron-7.5b");
+    for (int sp = 0; sp <= 1; sp++) {
+        for (int v = 1; v <= 2; v++) {
+            tm_plan pl = interleaved(plan(64, 4, 2, 128, TM_RC_FULL), v);   /* dp 8, 16 micro-batches */
+            pl.seq_parallel = sp;
+            tm_result r;
+            assert_int_equal(tm_predict(c, m, &pl, 0, &r, err, sizeof err), 0);
+            assert_true(sp ? r.parts.p2p_gather_bytes == 0 : r.parts.p2p_gather_bytes == r.parts.p2p_bytes * 4);
+            tm_step *s = tm_step_simulate(c, m, &pl, NULL, err, sizeof err);
+            if (!s) fail_msg("%s", err);
+            const tl *t = tm_step_timeline(s);
+            int crossings = (2 * v - 1) * r.micro_batches * r.dp;   /* virtual-stage boundaries x micro-batches x replicas */
+            assert_int_equal(count_labelled(t, "send activations"), crossings * 4);
+            assert_int_equal(count_labelled(t, "gather activations"), sp ? 0 : crossings);
+            assert_int_equal(count_labelled(t, "gather gradients"), sp ? 0 : crossings);
+            double sim = tm_step_stats(s)->end_s;
+            if (fabs(sim - r.step_s) > 0.03 * r.step_s) fail_msg("sp %d vpp %d: simulated %g s, analytic %g s", sp, v, sim, r.step_s);
+            tm_step_free(s);
+        }
+    }
+    tm_ctx_destroy(c);
+    plat_free(p);
+}
+
 /* The step's collectives in closed form against every message as a flow, on El Capitan routed
  * adaptively over 3,072 GPUs (six groups; stages that end inside a group): routes that count the
  * flows on links make the order in which simultaneous messages are routed matter, and the closed
@@ -1119,6 +1160,7 @@ int main(void)
         cmocka_unit_test(test_zero_step_agrees),
         cmocka_unit_test(test_context_parallel_step_agrees),
         cmocka_unit_test(test_minimal_dragonfly_contention),
+        cmocka_unit_test(test_step_scatter_gather),
         cmocka_unit_test(test_step_closed_form_under_adaptive_routing),
         cmocka_unit_test(test_result_fields_are_documented_once),
         cmocka_unit_test(test_published_runs_and_leave_one_out),
