@@ -303,6 +303,7 @@ coll_algo tm_group_algo(const net *n, const int *gpus, int p, coll_op op);
  *     tm_step_free(s);
  */
 typedef struct tm_step tm_step;
+struct ds;
 typedef struct tm_step_opts {
     int detail;                 /* detailed timeline (link loads, collective steps), as ds_create */
     unsigned long long max_work;/* stop the run past this much work (ds_limit_work); 0: no limit */
@@ -310,6 +311,10 @@ typedef struct tm_step_opts {
     int every_message;          /* every message a flow, no closed-form replay (ds_set_replay) */
     int (*stop)(void *ctx);     /* stop when it says so, as at max_work (ds_set_stop); NULL: never */
     void *stop_ctx;
+    /* more tasks on the same network before it runs (a background load: other collectives, on the
+     * job's GPUs or others); 0, or -1 with a message in err, which stops the step there */
+    int (*extra)(struct ds *s, void *ctx, char *err, size_t err_size);
+    void *extra_ctx;
 } tm_step_opts;
 struct ds_stats;
 struct tl;
@@ -328,6 +333,7 @@ int tm_step_stopped(const tm_step *s);                  /* 1: stopped at max_wor
 const tm_result *tm_step_predicted(const tm_step *s);   /* the analytic prediction of the same step */
 const tm_plan *tm_step_plan(const tm_step *s);          /* the plan as checked (dp filled in) */
 struct tl *tm_step_timeline(const tm_step *s);          /* owned by the step */
+struct ds *tm_step_sim(const tm_step *s);             /* the simulator it ran in (its tasks' times) */
 const net *tm_step_net(const tm_step *s);               /* the context's */
 
 /* Plan search. tm_search_fixed tries what a user would tune, keeps the plans that fit in memory or

@@ -517,6 +517,7 @@ tm_step *tm_steps_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, int 
         if ((st->last[k] = build_step(c, &st->plan, layers, &st->predicted, st->sim, err, n)) < 0) rc = -1;
     }
     free(layers);
+    if (rc == 0 && o && o->extra) rc = o->extra(st->sim, o->extra_ctx, err, n);
     if (rc < 0) {
         tm_step_free(st);
         return NULL;
@@ -554,4 +555,5 @@ int tm_step_stopped(const tm_step *s) { return s->stopped; }
 const tm_result *tm_step_predicted(const tm_step *s) { return &s->predicted; }
 const tm_plan *tm_step_plan(const tm_step *s) { return &s->plan; }
 tl *tm_step_timeline(const tm_step *s) { return ds_timeline(s->sim); }
+ds *tm_step_sim(const tm_step *s) { return s->sim; }
 const net *tm_step_net(const tm_step *s) { return s->net; }

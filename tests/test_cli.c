@@ -891,6 +891,71 @@ static void test_simulate_jobs_side_by_side(void **state)
     assert_non_null(strstr(r->err, "unknown option '--jobs'"));
 }
 
+/* --background FILE: collectives that run during the step on the same network, one per line as a
+ * scenario. A 16 GiB ring on the job's own 256 Jean Zay GPUs shares their NICs with the step's
+ * traffic: both come out slower than alone; an all-to-all on the next 256 GPUs starts at 1 ms.
+ * Bad files and --background outside 'simulate step': exit 2, one line, nothing on stdout. */
+static void test_simulate_step_background(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/usine-background-XXXXXX.txt";
+    int fd = mkstemps(path, 4);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("# another tenant's traffic\nallreduce ring 16GiB 0-255\nalltoall - 1GiB 256-511 1ms\n", f);
+    fclose(f);
+    const char *jz[] = { "", "simulate", "step", "--platform", "jean-zay", "--partition", "h100", "--model", "llama2-7b", "--tp",
+                         "2", "--pp", "4", "--gbs", "256", "--gpus", "256", "--json", NULL, NULL, NULL };
+    double alone = step_alone_s(jz);
+    jz[18] = "--background", jz[19] = path;
+    run_result *r = run_argv("en", jz);
+    assert_int_equal(r->status, 0);
+    cJSON *j = parse_json(r->out);
+    double step = num(j, "step_time_s"), makespan = num(j, "makespan_s");
+    if (!(step > 1.05 * alone)) fail_msg("step %g s with the background, %g s alone", step, alone);
+    const cJSON *bg = cJSON_GetObjectItemCaseSensitive(j, "background");
+    assert_int_equal(cJSON_GetArraySize(bg), 2);
+    const cJSON *ring = cJSON_GetArrayItem(bg, 0), *a2a = cJSON_GetArrayItem(bg, 1);
+    assert_int_equal((int)num(ring, "line"), 2);
+    assert_true(num(ring, "time_s") > 1.05 * num(ring, "closed_form_s"));   /* slowed by the job */
+    assert_true(num(ring, "end_s") == makespan && makespan > step);         /* it goes on after the step */
+    assert_true(fabs(num(a2a, "start_s") - 1e-3) < 1e-12);
+    cJSON_Delete(j);
+    jz[17] = "--background", jz[18] = path, jz[19] = NULL;                  /* the text says the same */
+    r = run_argv("en", jz);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "  background     2 collectives from "));
+    assert_non_null(strstr(r->out, "   2  alltoall       direct  1 GiB          256    1.000 ms"));
+
+    f = fopen(path, "w");
+    fputs("allreduce ring 1GiB 0-255\nallreduce ringo 1GiB 0-3\n", f);
+    fclose(f);
+    r = run_argv("en", jz);
+    assert_int_equal(r->status, 2);
+    assert_string_equal(r->out, "");
+    assert_int_equal(count_lines(r->err), 1);
+    char want[128];
+    snprintf(want, sizeof want, "%s:2: unknown algorithm 'ringo'", path);
+    assert_non_null(strstr(r->err, want));
+    f = fopen(path, "w");
+    fputs("allreduce ring 1GiB 0-2048\n", f);                              /* the partition has 1,456 */
+    fclose(f);
+    r = run_argv("en", jz);
+    assert_int_equal(r->status, 2);
+    assert_int_equal(count_lines(r->err), 1);
+    snprintf(want, sizeof want, "%s:1: ", path);
+    assert_non_null(strstr(r->err, want));
+    unlink(path);
+    r = run_argv("en", jz);
+    assert_int_equal(r->status, 2);
+    assert_int_equal(count_lines(r->err), 1);
+    assert_non_null(strstr(r->err, "cannot read the scenario"));
+    r = run("en", "predict", "--platform", "classroom", "--model", "llama2-7b", "--gbs", "64", "--gpus", "32", "--background", path,
+            NULL);
+    assert_int_equal(r->status, 2);
+    assert_non_null(strstr(r->err, "unknown option '--background'"));
+}
+
 /* ------------------------------------------------------------------------------------------- */
 /* The real kernels: small sizes, so that the suite stays quick; speed is for make bench. */
 
@@ -1028,6 +1093,7 @@ int main(void)
         cmocka_unit_test(test_stacks),
         cmocka_unit_test(test_simulate_step),
         cmocka_unit_test(test_simulate_jobs_side_by_side),
+        cmocka_unit_test(test_simulate_step_background),
         cmocka_unit_test(test_bench_ladder),
         cmocka_unit_test(test_bench_stream_mlp_scaling),
         cmocka_unit_test(test_train),

@@ -72,4 +72,17 @@ struct ds_stats;
 void cli_sim_counts(char *buf, size_t size, const struct ds_stats *st);
 void cli_sim_counts_json(struct cJSON *o, const struct ds_stats *st);
 
+/* A scenario file (simulate collective --scenario, simulate step --background): collectives, one
+ * per line, OP ALGO|- BYTES RANKS [START]. Read returns NULL after a "file:line: why" message;
+ * add puts them into a simulator (CLI_OK, or CLI_BAD_INPUT after a message, past the caps on what
+ * a run may send); report prints their table, or adds one object per collective to arr. */
+typedef struct cli_scenario cli_scenario;
+struct ds;
+cli_scenario *cli_scenario_read(const char *path, long available);
+void cli_scenario_free(cli_scenario *sc);
+int cli_scenario_span(const cli_scenario *sc);        /* GPUs 0 .. the highest rank named */
+int cli_scenario_count(const cli_scenario *sc);
+int cli_scenario_add(cli_scenario *sc, struct ds *s);
+void cli_scenario_report(const cli_scenario *sc, const struct net *n, struct ds *s, struct cJSON *arr);
+
 #endif

@@ -321,33 +321,51 @@ static int scen_read(const char *path, long available, scen_coll **out, int *cou
     return 0;
 }
 
-/* Run the scenario's collectives together on one network and say how each fared. */
-static int run_scenario(const char *path, const plat_platform *p, int part, int routing, int json, int every)
-{
-    const plat_partition *pt = &p->partitions[part];
-    long available = (long)pt->nodes * p->node_types[pt->node].accels_per_node;
+struct cli_scenario {
+    char *path;
     scen_coll *c;
-    int nc;
-    if (scen_read(path, available, &c, &nc) != 0) return CLI_BAD_INPUT;
-    int span = 1;
-    for (int i = 0; i < nc; i++)
-        for (int r = 0; r < c[i].nranks; r++) span = c[i].ranks[r] + 1 > span ? c[i].ranks[r] + 1 : span;
-    char err[512];
-    net *n = net_create_routed(p, part, span, routing, err, sizeof err);
-    if (!n) {
-        cli_error("%s", err);
-        scen_free(c, nc);
-        return CLI_BAD_INPUT;
+    int n;
+};
+
+cli_scenario *cli_scenario_read(const char *path, long available)
+{
+    cli_scenario *sc = ut_calloc(1, sizeof *sc);
+    if (scen_read(path, available, &sc->c, &sc->n) != 0) {
+        free(sc);
+        return NULL;
     }
-    ds *s = ds_create(n, 0);
-    ds_set_replay(s, !every);
-    ds_limit_work(s, SIM_MAX_WORK);
+    sc->path = ut_strdup(path);
+    return sc;
+}
+
+void cli_scenario_free(cli_scenario *sc)
+{
+    if (!sc) return;
+    scen_free(sc->c, sc->n);
+    free(sc->path);
+    free(sc);
+}
+
+int cli_scenario_span(const cli_scenario *sc)
+{
+    int span = 1;
+    for (int i = 0; i < sc->n; i++)
+        for (int r = 0; r < sc->c[i].nranks; r++) span = sc->c[i].ranks[r] + 1 > span ? sc->c[i].ranks[r] + 1 : span;
+    return span;
+}
+
+int cli_scenario_count(const cli_scenario *sc) { return sc->n; }
+
+int cli_scenario_add(cli_scenario *sc, ds *s)
+{
+    scen_coll *c = sc->c;
+    const char *path = sc->path;
+    char err[512];
     long messages = 0;
     long long closed_messages = 0;
-    int rc = CLI_OK;
-    for (int i = 0; i < nc && rc == CLI_OK; i++) {
+    for (int i = 0; i < sc->n; i++) {
         /* a later start: each rank waits, then the collective */
-        int *waits = NULL, nw = 0;
+        int *waits = NULL, nw = 0, rc = CLI_OK;
         if (c[i].start_s > 0) {
             waits = ut_malloc((size_t)c[i].nranks * sizeof *waits);
             for (int r = 0; r < c[i].nranks && rc == CLI_OK; r++)
@@ -361,8 +379,7 @@ static int run_scenario(const char *path, const plat_platform *p, int part, int 
         free(waits);
         if (rc != CLI_OK || c[i].task < 0) {
             cli_error("%s:%d: %s", path, c[i].line, err);
-            rc = CLI_BAD_INPUT;
-            break;
+            return CLI_BAD_INPUT;
         }
         long long closed = ds_collective_closed_form(s, c[i].task);
         long m = closed >= 0 ? 0 : plan_messages(ds_collective_plan(s, c[i].task), SIM_MAX_MESSAGES);
@@ -371,9 +388,61 @@ static int run_scenario(const char *path, const plat_platform *p, int part, int 
             char a[64];
             cli_error(_("%s:%d: the scenario sends more than %s messages so far, which would take the simulator minutes: "
                         "fewer GPUs or collectives"), path, c[i].line, app_num(a, sizeof a, (double)SIM_MAX_MESSAGES, 0));
-            rc = CLI_BAD_INPUT;
+            return CLI_BAD_INPUT;
         }
     }
+    return CLI_OK;
+}
+
+void cli_scenario_report(const cli_scenario *sc, const net *n, ds *s, cJSON *arr)
+{
+    const scen_coll *c = sc->c;
+    char a[64], b[64], d[64], e[64], g[64];
+    if (!arr) printf("%s", _("   #  operation      algo    bytes         GPUs       start         end       alone (closed form)\n"));
+    for (int i = 0; i < sc->n; i++) {
+        coll_cost cost;
+        ds_collective_cost(n, c[i].ranks, c[i].nranks, &cost);
+        double alone = coll_closed_form_s(ds_collective_plan(s, c[i].task), &cost);
+        double t_start = ds_task_start_s(s, c[i].task), t_end = ds_task_end_s(s, c[i].task);
+        if (arr) {
+            cJSON *k = cJSON_CreateObject();
+            cJSON_AddNumberToObject(k, "line", c[i].line);
+            cJSON_AddStringToObject(k, "op", coll_op_name((coll_op)c[i].op));
+            cJSON_AddStringToObject(k, "algo", coll_algo_name((coll_algo)c[i].algo));
+            cJSON_AddNumberToObject(k, "bytes", c[i].bytes);
+            cJSON_AddNumberToObject(k, "gpus", c[i].nranks);
+            cJSON_AddNumberToObject(k, "start_s", t_start);
+            cJSON_AddNumberToObject(k, "end_s", t_end);
+            cJSON_AddNumberToObject(k, "time_s", t_end - t_start);
+            cJSON_AddNumberToObject(k, "closed_form_s", alone);
+            cJSON_AddItemToArray(arr, k);
+        } else {
+            printf("%4d  %-13s  %-6s  %-10s  %6s  %10s  %10s  %10s\n", i + 1, coll_op_name((coll_op)c[i].op),
+                   coll_algo_name((coll_algo)c[i].algo), app_bytes(a, sizeof a, c[i].bytes), app_num(b, sizeof b, c[i].nranks, 0),
+                   app_time(d, sizeof d, t_start), app_time(e, sizeof e, t_end), app_time(g, sizeof g, alone));
+        }
+    }
+}
+
+/* Run the scenario's collectives together on one network and say how each fared. */
+static int run_scenario(const char *path, const plat_platform *p, int part, int routing, int json, int every)
+{
+    const plat_partition *pt = &p->partitions[part];
+    long available = (long)pt->nodes * p->node_types[pt->node].accels_per_node;
+    cli_scenario *sc = cli_scenario_read(path, available);
+    if (!sc) return CLI_BAD_INPUT;
+    int span = cli_scenario_span(sc), nc = sc->n;
+    char err[512];
+    net *n = net_create_routed(p, part, span, routing, err, sizeof err);
+    if (!n) {
+        cli_error("%s", err);
+        cli_scenario_free(sc);
+        return CLI_BAD_INPUT;
+    }
+    ds *s = ds_create(n, 0);
+    ds_set_replay(s, !every);
+    ds_limit_work(s, SIM_MAX_WORK);
+    int rc = cli_scenario_add(sc, s);
     if (rc == CLI_OK) {
         double t0 = ut_now_s();
         ds_stats st;
@@ -384,44 +453,20 @@ static int run_scenario(const char *path, const plat_platform *p, int part, int 
                       path, app_time(a, sizeof a, st.end_s));
             ds_destroy(s);
             net_destroy(n);
-            scen_free(c, nc);
+            cli_scenario_free(sc);
             return CLI_BAD_INPUT;
         }
         double wall = ut_now_s() - t0;
         cJSON *o = json ? cJSON_CreateObject() : NULL, *arr = json ? cJSON_AddArrayToObject(o, "collectives") : NULL;
-        char a[64], b[64], d[64], e[64], g[64];
+        char a[64], b[64];
         if (json) {
             cJSON_AddStringToObject(o, "platform", p->id);
             cJSON_AddStringToObject(o, "partition", pt->id);
             cJSON_AddStringToObject(o, "scenario", path);
-        } else {
+        } else
             printf(_("%d collectives at once on %s/%s (%s GPUs, %s nodes), from %s\n"), nc, p->id, pt->id,
                    app_num(a, sizeof a, span, 0), app_num(b, sizeof b, n->nodes, 0), path);
-            printf("%s", _("   #  operation      algo    bytes         GPUs       start         end       alone (closed form)\n"));
-        }
-        for (int i = 0; i < nc; i++) {
-            coll_cost cost;
-            ds_collective_cost(n, c[i].ranks, c[i].nranks, &cost);
-            double alone = coll_closed_form_s(ds_collective_plan(s, c[i].task), &cost);
-            double t_start = ds_task_start_s(s, c[i].task), t_end = ds_task_end_s(s, c[i].task);
-            if (json) {
-                cJSON *k = cJSON_CreateObject();
-                cJSON_AddNumberToObject(k, "line", c[i].line);
-                cJSON_AddStringToObject(k, "op", coll_op_name((coll_op)c[i].op));
-                cJSON_AddStringToObject(k, "algo", coll_algo_name((coll_algo)c[i].algo));
-                cJSON_AddNumberToObject(k, "bytes", c[i].bytes);
-                cJSON_AddNumberToObject(k, "gpus", c[i].nranks);
-                cJSON_AddNumberToObject(k, "start_s", t_start);
-                cJSON_AddNumberToObject(k, "end_s", t_end);
-                cJSON_AddNumberToObject(k, "time_s", t_end - t_start);
-                cJSON_AddNumberToObject(k, "closed_form_s", alone);
-                cJSON_AddItemToArray(arr, k);
-            } else {
-                printf("%4d  %-13s  %-6s  %-10s  %6s  %10s  %10s  %10s\n", i + 1, coll_op_name((coll_op)c[i].op),
-                       coll_algo_name((coll_algo)c[i].algo), app_bytes(a, sizeof a, c[i].bytes), app_num(b, sizeof b, c[i].nranks, 0),
-                       app_time(d, sizeof d, t_start), app_time(e, sizeof e, t_end), app_time(g, sizeof g, alone));
-            }
-        }
+        cli_scenario_report(sc, n, s, arr);
         if (json) {
             cJSON_AddNumberToObject(o, "makespan_s", st.end_s);
             cli_sim_counts_json(o, &st);
@@ -438,7 +483,7 @@ static int run_scenario(const char *path, const plat_platform *p, int part, int 
     }
     ds_destroy(s);
     net_destroy(n);
-    scen_free(c, nc);
+    cli_scenario_free(sc);
     return rc;
 }
 

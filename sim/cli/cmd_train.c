@@ -30,7 +30,10 @@ static void train_usage(FILE *out, const char *cmd)
                 TM_SEARCH_CP_SEQ);
     if (!strcmp(cmd, "simulate step"))
         fprintf(out, "%s", _("        [--trace FILE.json] [--every-message] [--jobs N]   (--jobs: N copies of the job side by\n"
-                             "        side on the partition, each on the GPUs after the last, sharing its network)\n"));
+                             "        side on the partition, each on the GPUs after the last, sharing its network)\n"
+                             "        [--background FILE]   (collectives that run during the step, one per line as in\n"
+                             "        'simulate collective --scenario': OP ALGO|- BYTES GPUS [START]; the job is on GPUs\n"
+                             "        0 to gpus - 1, the background on the job's GPUs (sharing their NICs) or others)\n"));
     fprintf(out, "%s", _("Data parallel = gpus / (tp x pp x cp). Batches are in sequences. --tokens takes 300e9 or 300B, 15T.\n"
                          "Stages: when pp does not divide the layers, the stages at the ends get one layer less, from the\n"
                          "last inwards (70 layers on 12 stages: 5, 6 x 10, 5); --first-stage-layers and --last-stage-layers\n"
@@ -63,6 +66,8 @@ typedef struct train_opts {
     double tokens;
     int json, top, explain, every_message;
     int jobs;                   /* --jobs: copies of the job side by side (simulate step) */
+    const char *background;     /* --background FILE: collectives that run during the step (simulate step) */
+    cli_scenario *bg;           /* read by train_open */
     unsigned fixed;             /* TM_FIX bits of the plan's knobs given on the command line */
     long nodes;                 /* --nodes: the partition grown or shrunk to that many (0: as the file has it) */
     long file_nodes;            /* the file's count, when --nodes changed it */
@@ -102,7 +107,7 @@ static int takes_value(const char *a, const char *cmd, const int_opt *ints, size
             return !strcmp(a, "--top") ? !strcmp(cmd, "plan") : !strcmp(a, "--jobs") ? !strcmp(cmd, "simulate step") : 1;
     for (size_t k = 0; k < sizeof named / sizeof *named; k++)
         if (!strcmp(a, named[k])) return 1;
-    return !strcmp(a, "--trace") && !strcmp(cmd, "simulate step");
+    return (!strcmp(a, "--trace") || !strcmp(a, "--background")) && !strcmp(cmd, "simulate step");
 }
 
 /* Returns -1 when the arguments are fine, else the exit status (help: 0, bad usage: 2). */
@@ -191,6 +196,7 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
         else if (!strcmp(a, "--partition")) o->partition = v;
         else if (!strcmp(a, "--model")) model = v;
         else if (!strcmp(a, "--trace") && !strcmp(cmd, "simulate step")) o->trace = v;
+        else if (!strcmp(a, "--background") && !strcmp(cmd, "simulate step")) o->background = v;
         else if (!strcmp(a, "--gbs")) {
             if (ut_parse_long(v, tm_limit_of(TM_GBS)->min, tm_limit_of(TM_GBS)->max, &gbs) != 0) {
                 cli_error(_("--gbs takes a whole number of sequences of at least 1, not '%s'"), v);
@@ -308,7 +314,13 @@ static int train_open(train_opts *o, plat_platform **pp, tm_ctx **ctx, int *part
                   o->jobs, o->plan.gpus, (long)o->plan.gpus * o->jobs, pt->id, p->id, have);
         return CLI_BAD_INPUT;
     }
-    *ctx = tm_ctx_create(p, part, o->plan.gpus * o->jobs, err, sizeof err);
+    long span = (long)o->plan.gpus * o->jobs;
+    if (o->background) {
+        /* its collectives may name any GPU of the partition: the simulated network spans them */
+        if (!(o->bg = cli_scenario_read(o->background, have))) return CLI_BAD_INPUT;
+        if (cli_scenario_span(o->bg) > span) span = cli_scenario_span(o->bg);
+    }
+    *ctx = tm_ctx_create(p, part, (int)span, err, sizeof err);
     if (!*ctx) {
         cli_error("%s", err);
         return CLI_BAD_INPUT;
@@ -1143,6 +1155,14 @@ int cmd_stacks(int argc, char **argv)
 
 static void label_link(const void *ctx, int link, char *buf, size_t size) { net_link_label(ctx, link, buf, size); }
 
+/* tm_step_opts.extra: the --background collectives, after the job's tasks (cli_scenario_add says
+ * what is wrong, if anything) */
+static int add_background(struct ds *s, void *ctx, char *err, size_t n)
+{
+    if (n) err[0] = '\0';
+    return cli_scenario_add(ctx, s) == CLI_OK ? 0 : -1;
+}
+
 int simulate_step(int argc, char **argv)
 {
     train_opts o;
@@ -1155,11 +1175,14 @@ int simulate_step(int argc, char **argv)
     if ((rc = train_open(&o, &p, &c, &part)) != CLI_OK) goto out;
     char err[512];
     double t0 = ut_now_s();
-    step = tm_steps_simulate(c, &o.model, &o.plan, o.jobs, &(tm_step_opts){ .detail = o.trace != NULL, .every_message = o.every_message },
+    step = tm_steps_simulate(c, &o.model, &o.plan, o.jobs,
+                             &(tm_step_opts){ .detail = o.trace != NULL, .every_message = o.every_message,
+                                              .extra = o.bg ? add_background : NULL, .extra_ctx = o.bg },
                              err, sizeof err);
     if (!step) {
-        /* what only the analytic model runs: say which command runs it */
-        cli_error("%s%s", err, tm_step_runs(&o.plan) ? "" : " ('usine predict')");
+        /* what only the analytic model runs: say which command runs it (the background said what
+         * was wrong with it already) */
+        if (err[0]) cli_error("%s%s", err, tm_step_runs(&o.plan) ? "" : " ('usine predict')");
         rc = CLI_BAD_INPUT;
         goto out;
     }
@@ -1167,7 +1190,13 @@ int simulate_step(int argc, char **argv)
     const ds_stats st = *tm_step_stats(step);
     const tm_result r = *tm_step_predicted(step);
     const net *nw = tm_step_net(step);
-    double diff = (st.end_s - r.step_s) / r.step_s * 100;
+    /* the step: when its last job ended (a background may go on after it) */
+    double step_s = st.end_s;
+    if (o.bg) {
+        step_s = 0;
+        for (int k = 0; k < o.jobs; k++) step_s = fmax(step_s, tm_step_job_end_s(step, k));
+    }
+    double diff = (step_s - r.step_s) / r.step_s * 100;
     if (o.trace) {
         FILE *f = fopen(o.trace, "w");
         double *caps = ut_malloc((size_t)nw->nlinks * sizeof *caps);
@@ -1188,10 +1217,10 @@ int simulate_step(int argc, char **argv)
         cJSON_AddStringToObject(j, "model", o.model.id);
         cJSON_AddItemToObject(j, "plan", plan_json(&o.model, &o.plan, r.dp));
         cJSON_AddNumberToObject(j, "micro_batches", r.micro_batches);
-        cJSON_AddNumberToObject(j, "step_time_s", st.end_s);
+        cJSON_AddNumberToObject(j, "step_time_s", step_s);
         cJSON_AddNumberToObject(j, "analytic_step_time_s", r.step_s);
         cJSON_AddNumberToObject(j, "difference_pct", diff);
-        cJSON_AddNumberToObject(j, "tokens_per_s", r.tokens_per_step / st.end_s);
+        cJSON_AddNumberToObject(j, "tokens_per_s", r.tokens_per_step / step_s);
         if (o.jobs > 1) {
             cJSON *jobs = cJSON_AddArrayToObject(j, "jobs");
             for (int k = 0; k < o.jobs; k++) {
@@ -1200,6 +1229,11 @@ int simulate_step(int argc, char **argv)
                 cJSON_AddNumberToObject(e, "step_time_s", tm_step_job_end_s(step, k));
                 cJSON_AddItemToArray(jobs, e);
             }
+        }
+        if (o.bg) {
+            cJSON_AddStringToObject(j, "background_file", o.background);
+            cli_scenario_report(o.bg, nw, tm_step_sim(step), cJSON_AddArrayToObject(j, "background"));
+            cJSON_AddNumberToObject(j, "makespan_s", st.end_s);
         }
         cli_sim_counts_json(j, &st);
         cJSON_AddNumberToObject(j, "wall_s", wall);
@@ -1218,7 +1252,7 @@ int simulate_step(int argc, char **argv)
         print_what_if(&o, p, part);
         char counts[256];
         cli_sim_counts(counts, sizeof counts, &st);
-        printf(_("  simulated      %s   (discrete-event: %s, %s of wall time)\n"), app_time(a, sizeof a, st.end_s), counts,
+        printf(_("  simulated      %s   (discrete-event: %s, %s of wall time)\n"), app_time(a, sizeof a, step_s), counts,
                app_time(line, sizeof line, wall));
         printf(_("  analytic       %s   (usine predict); the simulation is %s %% from it\n"), app_time(a, sizeof a, r.step_s),
                app_signed(b, sizeof b, diff, 1));
@@ -1229,6 +1263,11 @@ int simulate_step(int argc, char **argv)
                    app_time(a, sizeof a, end), app_num(g0, sizeof g0, (double)k * o.plan.gpus, 0),
                    app_num(g1, sizeof g1, (double)(k + 1) * o.plan.gpus - 1, 0), app_signed(b, sizeof b, (end - r.step_s) / r.step_s * 100, 1));
         }
+        if (o.bg) {
+            printf(_("  background     %d collectives from %s (everything done at %s):\n"), cli_scenario_count(o.bg), o.background,
+                   app_time(a, sizeof a, st.end_s));
+            cli_scenario_report(o.bg, nw, tm_step_sim(step), NULL);
+        }
         cli_bottlenecks_print(nw, tm_step_timeline(step), st.end_s);
         if (o.trace) printf(_("  trace: %s (open it in https://ui.perfetto.dev)\n"), o.trace);
     }
@@ -1236,5 +1275,6 @@ out:
     tm_step_free(step);
     tm_ctx_destroy(c);
     plat_free(p);
+    cli_scenario_free(o.bg);
     return rc;
 }
