@@ -463,6 +463,11 @@ int ds_run(ds *s, ds_stats *stats)
             if (!c->replay || c->replay_gen != e.version) continue;   /* handed back to the flows */
             s->now_s = e.time_s;
             ds_replay_done(s, e.a);
+        } else if (e.kind == EV_REPLAY_MORE) {
+            ds_coll *c = &s->colls[e.a];
+            if (!c->replay || c->replay_gen != e.version) continue;
+            s->now_s = e.time_s;
+            ds_replay_more(s, e.a);
         } else {
             s->now_s = e.time_s;
             ds_finish_task(s, e.a);

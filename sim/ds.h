@@ -35,6 +35,7 @@ typedef struct ds_stats {
     uint64_t handed_back;       /* times a collective in closed form was handed back to the flows */
     uint64_t resumed;           /* times a collective running as flows went (back) into closed form */
     uint64_t lockstep;          /* collectives in closed form together, sharing links in lockstep */
+    uint64_t continued;         /* times a collective in closed form was planned further (it is planned in chunks) */
 } ds_stats;
 
 ds *ds_create(net *n, int detail);                 /* the network must outlive the simulator */

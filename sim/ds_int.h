@@ -6,7 +6,7 @@
 #include "ds.h"
 #include "eng.h"
 
-enum { EV_COMPUTE_DONE, EV_FLOW_DONE, EV_ARRIVE, EV_REPLAY_DONE };
+enum { EV_COMPUTE_DONE, EV_FLOW_DONE, EV_ARRIVE, EV_REPLAY_DONE, EV_REPLAY_MORE };
 enum { TASK_COMPUTE, TASK_COLLECTIVE };
 /* How ds_replay.c checks a link: for one collective, for a group planned together (shared beyond
  * capacity, shared out by max-min), or not at all (its routes only). */
@@ -119,6 +119,7 @@ int *ds_recv_slot(rank_state *r, int step);
 int ds_replay_try(ds *s, int coll);           /* 1: the collective runs in closed form until it ends or meets traffic */
 int ds_replay_resume(ds *s, int coll);        /* the same for one running as flows, from where it is now */
 void ds_replay_done(ds *s, int coll);         /* its end, at its EV_REPLAY_DONE */
+void ds_replay_more(ds *s, int coll);         /* its next chunk planned, at its EV_REPLAY_MORE (or handed back) */
 int ds_replay_clear(ds *s, const int *hops, int nhops);   /* hand back, as flows, the replays holding these links; how many */
 void ds_replay_free(struct ds_replay *r);
 

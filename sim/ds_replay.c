@@ -87,6 +87,10 @@ struct ds_replay {
     rp_pre *pre;                /* receives then counted for steps not finished, by rank */
     int npre, *pre_first;       /* pre of rank r: pre[pre_first[r] .. pre_first[r + 1]) */
     uint32_t group;             /* 0, or the id of the collectives planned with it (lockstep) */
+    /* planned in chunks (rp_limit): walked up to step `planned` so far (the program's steps: all),
+     * C then holding the entries into that step; the next chunk twice the last */
+    int limit, planned, chunk, cont;   /* limit: where a plan or check stops (0: the end); cont: a walk goes on from `planned` */
+    uint64_t counted;           /* its work counted in s->replay_work so far */
     double start_s, end_s;
     uint64_t messages;          /* walked */
     uint64_t message_hops;      /* links those messages cross (what a detailed timeline records) */
@@ -193,7 +197,8 @@ static int link_takes(ds *s, int h, double Bps)
 }
 
 /* The edge from rank src to rank dst, made (route, capacity, checks) the first time: -1 when the
- * collective cannot run in closed form. */
+ * collective cannot run in closed form. make 2 (a cut's walk reaching the first step not planned
+ * yet, whose messages start at that instant and go to the flows): made without checks. */
 static int edge_of(ds *s, ds_coll *c, struct ds_replay *R, int src, int dst, int make, int step)
 {
     int p = c->plan.p, e;
@@ -210,10 +215,10 @@ static int edge_of(ds *s, ds_coll *c, struct ds_replay *R, int src, int dst, int
             Bps = fmin(Bps, s->n->links[hops[i]].cap_Bps);
             globals += s->n->links[hops[i]].kind == NET_LINK_GLOBAL;
         }
-        if (globals > 1 && s->n->routing == PLAT_ROUTING_ADAPTIVE) return -1;   /* a detour taken for load */
-        for (int i = 0; i < nh; i++)
+        if (make == 1 && globals > 1 && s->n->routing == PLAT_ROUTING_ADAPTIVE) return -1;   /* a detour taken for load */
+        for (int i = 0; make == 1 && i < nh; i++)
             if (!link_takes(s, hops[i], Bps)) return -1;
-        for (int i = 0; i < nh; i++) {
+        for (int i = 0; make == 1 && i < nh; i++) {
             s->acc_users[hops[i]]++;
             s->acc_Bps[hops[i]] += Bps;
         }
@@ -234,7 +239,7 @@ static int edge_of(ds *s, ds_coll *c, struct ds_replay *R, int src, int dst, int
     }
     R->last_peer[src] = dst;
     R->last_edge[src] = e;
-    if (make) {
+    if (make == 1) {
         if (R->edges[e].last_step == step) return -1;          /* two messages at once on one pair */
         R->edges[e].last_step = step;
     }
@@ -347,20 +352,20 @@ static int walk(ds *s, int ci, struct ds_replay *R, int mode, double t)
     ds_coll *c = &s->colls[ci];
     const coll_plan *pl = &c->plan;
     int p = pl->p;
-    int first = R->resumed ? R->minb : 0;                      /* every rank is past the steps before */
-    for (int r = 0; r < p; r++) {
+    int first = R->cont ? R->planned : R->resumed ? R->minb : 0;   /* every rank is past the steps before */
+    for (int r = 0; !R->cont && r < p; r++) {                   /* (going on: C holds the entries into `planned`) */
         R->C[r] = !R->resumed ? R->start_s : R->bstep[r] == first ? R->bC[r] : INFINITY;
         R->last_peer[r] = -1;
     }
-    int reps = 0;
+    int reps = 0, end = (mode == WALK_PLAN || mode == WALK_CHECK) && R->limit ? R->limit : pl->steps;
     uint64_t list_hops = 0;
-    for (int step = first; step < pl->steps; step++) {
+    for (int step = first; step < end; step++) {
         int mid = R->resumed && step <= R->maxb;               /* some ranks are past this step, or sent already */
         /* list this step's messages (the lists of the steps some ranks had sent are partial) */
         if (!coll_sends_repeat(pl, step) || step == first || (R->resumed && step <= R->maxb + 1)) {
             for (int i = 0; mode == WALK_PLAN && i < R->nmsgs; i++) R->edges[R->msgs[i].edge].bytes += R->msgs[i].bytes * reps;
             reps = 0;
-            int make = mode == WALK_PLAN || mode == WALK_CHECK;
+            int make = mode == WALK_PLAN || mode == WALK_CHECK ? 1 : mode == WALK_CUT ? 2 : 0;
             R->nmsgs = 0;
             list_hops = 0;
             for (int r = 0; r < p; r++) {
@@ -383,7 +388,7 @@ static int walk(ds *s, int ci, struct ds_replay *R, int mode, double t)
         if (mode == WALK_PLAN) {
             R->messages += (uint64_t)R->nmsgs;
             R->message_hops += list_hops;
-            if (s->max_work && ds_work(s) + replay_work(s, R) > s->max_work) return 0;   /* over the run's budget: the flows stop there */
+            if (s->max_work && ds_work(s) + replay_work(s, R) - R->counted > s->max_work) return 0;   /* over the run's budget: the flows stop there */
         }
         double *restrict C = R->C, *restrict N = R->N;
         memcpy(N, C, (size_t)p * sizeof *N);
@@ -413,6 +418,7 @@ static int walk(ds *s, int ci, struct ds_replay *R, int mode, double t)
             if (R->bstep[r] == step + 1) R->C[r] = R->bC[r];    /* a rank that was in the next step at the start */
     }
     for (int i = 0; mode == WALK_PLAN && i < R->nmsgs; i++) R->edges[R->msgs[i].edge].bytes += R->msgs[i].bytes * reps;
+    if (mode == WALK_PLAN) R->planned = end;
     return 1;
 }
 
@@ -422,9 +428,9 @@ static int cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void hold(ds *s, struct ds_replay *R, int sign)
+static void hold_from(ds *s, struct ds_replay *R, int e0, int sign)
 {
-    for (int e = 0; e < R->nedges; e++)
+    for (int e = e0; e < R->nedges; e++)
         for (int k = 0; k < R->edges[e].nhops; k++) {
             net_link *l = &s->n->links[R->hops[R->edges[e].hop0 + k]];
             l->replay_users += sign;
@@ -432,6 +438,8 @@ static void hold(ds *s, struct ds_replay *R, int sign)
             l->replay_cap_Bps = l->replay_users ? l->replay_cap_Bps + sign * R->edges[e].cap_Bps : 0;
         }
 }
+
+static void hold(ds *s, struct ds_replay *R, int sign) { hold_from(s, R, 0, sign); }
 
 /* Before walking again as a plan what a check walked: its counts cleared. */
 static void rp_rewind(struct ds_replay *R)
@@ -460,29 +468,53 @@ static struct ds_replay *rp_new(ds *s, int ci)
 
 /* Walk as a plan (WALK_PLAN: with its times) or a check (WALK_CHECK); then the links it crosses,
  * sorted, and the scratch counts cleared. 0: it cannot run in closed form now. */
-static int rp_walk_first(ds *s, int ci, struct ds_replay *R, int mode)
+static void held_links(struct ds_replay *R)
 {
-    int ok = walk(s, ci, R, mode, 0);
+    free(R->held);
     R->held = ut_malloc((size_t)(R->nhops ? R->nhops : 1) * sizeof *R->held);
+    R->nheld = 0;
     if (R->nhops) {
         memcpy(R->held, R->hops, (size_t)R->nhops * sizeof *R->hops);
         qsort(R->held, (size_t)R->nhops, sizeof *R->held, cmp_int);
     }
-    for (int i = 0; i < R->nhops; i++) {
+    for (int i = 0; i < R->nhops; i++)
         if (i == 0 || R->held[i] != R->held[i - 1]) R->held[R->nheld++] = R->held[i];
-        if (s->rp_group != RP_ALONE) continue;                  /* the group's planner clears them */
+}
+
+static int rp_walk_first(ds *s, int ci, struct ds_replay *R, int mode)
+{
+    int ok = walk(s, ci, R, mode, 0);
+    held_links(R);
+    for (int i = 0; s->rp_group == RP_ALONE && i < R->nhops; i++) {   /* (the group's planner clears them) */
         s->acc_users[R->hops[i]] = 0;
         s->acc_Bps[R->hops[i]] = 0;
     }
     return ok;
 }
 
+/* Collectives alone are planned RP_CHUNK steps ahead, then twice as far at each continuation
+ * (EV_REPLAY_MORE, when the first rank enters the first step not planned): a hand-back then wastes
+ * what was planned beyond it, at most as much as was done. Lockstep groups (checked over their
+ * whole run) and detailed timelines are planned whole. The walk is the same recurrence cut into
+ * pieces, so the times are the same to the bit. */
+#define RP_CHUNK 64
+
+/* Where the first chunk ends: whole when little is left; at least `past` (a resumed collective's
+ * first steps, where ranks differ, in one chunk). */
+static void rp_limit(const ds *s, struct ds_replay *R, int steps, int first, int past)
+{
+    R->chunk = RP_CHUNK;
+    int end = first + RP_CHUNK > past ? first + RP_CHUNK : past;
+    R->limit = R->group || s->timeline->detail || end + RP_CHUNK >= steps ? 0 : end;
+}
+
 /* A collective at its start, walked as a plan or a check: NULL when it cannot run in closed form. */
-static struct ds_replay *make(ds *s, int ci, int mode)
+static struct ds_replay *make(ds *s, int ci, int mode, int chunked)
 {
     ds_coll *c = &s->colls[ci];
     if (c->plan.p < 2 || c->plan.steps < 1) return NULL;
     struct ds_replay *R = rp_new(s, ci);
+    if (chunked) rp_limit(s, R, c->plan.steps, 0, 0);
     if (!rp_walk_first(s, ci, R, mode) || !R->messages) {
         ds_replay_free(R);
         return NULL;
@@ -493,25 +525,38 @@ static struct ds_replay *make(ds *s, int ci, int mode)
 long long ds_collective_closed_form(ds *s, int task)
 {
     if (s->ran || task < 0 || task >= s->ntasks || s->tasks[task].kind != TASK_COLLECTIVE || !s->replay_on) return -1;
-    struct ds_replay *R = make(s, s->tasks[task].coll, WALK_CHECK);
+    struct ds_replay *R = make(s, s->tasks[task].coll, WALK_CHECK, 0);
     long long messages = R ? (long long)R->messages : -1;
     ds_replay_free(R);
     return messages;
 }
 
-/* From now on in closed form: its links held, its end on the queue. */
+/* Its end on the queue (EV_REPLAY_DONE), or, planned in part, the continuation (EV_REPLAY_MORE)
+ * when its first rank enters the first step not planned. */
+static void schedule(ds *s, int ci, struct ds_replay *R)
+{
+    ds_coll *c = &s->colls[ci];
+    int whole = R->planned >= c->plan.steps;
+    double t = whole ? R->start_s : INFINITY;
+    for (int r = 0; r < c->plan.p; r++)
+        if (isfinite(R->C[r])) t = whole ? fmax(t, R->C[r]) : fmin(t, R->C[r]);
+    if (!whole && !isfinite(t)) t = s->now_s;                 /* (every rank done: cannot be, but go on now) */
+    R->end_s = whole ? t : INFINITY;
+    uint64_t w = replay_work(s, R);
+    s->replay_work += w - R->counted;
+    R->counted = w;
+    eng_push(&s->q, t, whole ? EV_REPLAY_DONE : EV_REPLAY_MORE, ci, 0, c->replay_gen);
+}
+
+/* From now on in closed form: its links held, its end (or its next chunk) on the queue. */
 static void accept(ds *s, int ci, struct ds_replay *R)
 {
     ds_coll *c = &s->colls[ci];
-    R->end_s = R->start_s;
-    for (int r = 0; r < c->plan.p; r++)
-        if (isfinite(R->C[r])) R->end_s = fmax(R->end_s, R->C[r]);
     hold(s, R, +1);
     c->replay = R;
     ut_grow(&s->replaying, &s->cap_replaying, (size_t)s->nreplaying + 1, sizeof *s->replaying);
     s->replaying[s->nreplaying++] = ci;
-    s->replay_work += replay_work(s, R);
-    eng_push(&s->q, R->end_s, EV_REPLAY_DONE, ci, 0, c->replay_gen);
+    schedule(s, ci, R);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -708,7 +753,7 @@ static int group_try(ds *s, int ci)
     }
     if (ok) s->stats.lockstep += (uint64_t)nm;
     for (int i = 0; !ok && i < nm - 1; i++) {                  /* as they were: alone, or else as flows */
-        struct ds_replay *R = make(s, members[i], WALK_PLAN);
+        struct ds_replay *R = make(s, members[i], WALK_PLAN, 1);
         if (R) accept(s, members[i], R);
         else ds_start_flows(s, members[i]);
     }
@@ -720,7 +765,7 @@ static int group_try(ds *s, int ci)
 int ds_replay_try(ds *s, int ci)
 {
     s->rp_shared = 0;
-    struct ds_replay *R = make(s, ci, WALK_PLAN);
+    struct ds_replay *R = make(s, ci, WALK_PLAN, 1);
     if (R) {
         accept(s, ci, R);
         return 1;
@@ -800,6 +845,7 @@ int ds_replay_resume(ds *s, int ci)
     int *xs = NULL;
     size_t cap = 0;
     int nx = outstanding(s, ci, &xs, &cap), ok = R->maxb >= 0 && R->minb >= 0;
+    if (ok) rp_limit(s, R, pl->steps, R->minb, R->maxb + 2);
     if (ok) {
         int nsaved;
         own_load *saved = take_off(s, xs, nx, &nsaved);         /* its own flows do not bar its links */
@@ -912,6 +958,26 @@ void ds_replay_done(ds *s, int ci)
     c->ranks_left = 0;
     ds_replay_free(R);
     ds_finish_task(s, c->task);
+}
+
+static void cut(ds *s, int ci);
+
+void ds_replay_more(ds *s, int ci)
+{
+    ds_coll *c = &s->colls[ci];
+    struct ds_replay *R = c->replay;
+    int steps = c->plan.steps, e0 = R->nedges, h0 = R->nhops;
+    R->chunk *= 2;
+    R->limit = R->planned + R->chunk + RP_CHUNK >= steps ? 0 : R->planned + R->chunk;
+    R->cont = 1;
+    s->stats.continued++;
+    int ok = walk(s, ci, R, WALK_PLAN, 0);                     /* new pairs checked against the links as they are now */
+    R->cont = 0;
+    for (int i = h0; i < R->nhops; i++) s->acc_users[R->hops[i]] = 0, s->acc_Bps[R->hops[i]] = 0;
+    hold_from(s, R, e0, +1);                                    /* (released again at once when refused) */
+    if (R->nedges > e0) held_links(R);
+    if (ok) schedule(s, ci, R);
+    else cut(s, ci);                                            /* every rank is still in the steps planned */
 }
 
 /* Hand a replay back to the flows at s->now_s. */

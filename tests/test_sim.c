@@ -677,6 +677,17 @@ static void build_ring_then_p2p(ds *s, const net *n)
     assert_true(ds_collective(s, COLL_P2P, COLL_DIRECT, pair, 2, 64e6, "p2p", &c, 1, err, sizeof err) >= 0);
 }
 
+/* The same, the transfer 30 ms in: over 1,024 GPUs the ring is then in its fifth chunk (its plan
+ * goes 64, 128, 256, 512 steps ahead), and it is handed back there and planned in chunks again. */
+static void build_ring_then_late_p2p(ds *s, const net *n)
+{
+    char err[256];
+    build_ring(s, n);
+    int c = ds_compute(s, 3, 30e-3, "wait", NULL, 0, err, sizeof err);
+    int pair[2] = { 3, 9 };
+    assert_true(ds_collective(s, COLL_P2P, COLL_DIRECT, pair, 2, 64e6, "p2p", &c, 1, err, sizeof err) >= 0);
+}
+
 /* A ring that starts while two transfers from GPU 0 (sharing its NIC, of different sizes: flows)
  * cross the leaf uplinks it uses: with room to spare there, they limit nobody, and the ring runs
  * in closed form beside them. */
@@ -831,6 +842,9 @@ static void replay_check(const replay_case *k, replay_expect expect)
     if (expect == MET) assert_true(sa.handed_back > 0 && (k->detail || sa.resumed > 0));   /* and back in closed form once alone */
     else if (expect == BESIDE) assert_true(sa.replayed > 0);
     else if (expect != FLOWS) assert_true(sa.handed_back == 0);
+    /* rings over 1,024 GPUs are planned in chunks; detailed timelines whole */
+    if (!k->detail && k->gpus >= 1024 && (expect == ALONE || expect == MET) && sa.continued == 0) fail_msg("%s: planned whole, not in chunks", name);
+    if (k->detail) assert_true(sa.continued == 0);
     if (expect == LOCKSTEP ? !(sa.lockstep > 0 && sa.replayed == sa.lockstep) : sa.lockstep != 0)
         fail_msg("%s: %llu collectives in closed form, %llu of them in lockstep", name, (unsigned long long)sa.replayed,
                  (unsigned long long)sa.lockstep);
@@ -884,6 +898,9 @@ static void test_closed_form_hands_back_to_the_flows(void **state)
         { "jean-zay", "h100", 64, NULL, 1, build_ring_then_p2p },
         { "classroom", NULL, 128, NULL, 0, build_rings_and_alltoall },
         { "classroom", NULL, 128, NULL, 1, build_rings_and_alltoall },
+        { "jean-zay", "h100", 1024, NULL, 0, build_ring_then_p2p },        /* planned in chunks */
+        { "jean-zay", "h100", 1024, NULL, 0, build_ring_then_late_p2p },
+        { "frontier", NULL, 1024, NULL, 0, build_ring_then_late_p2p },     /* routed adaptively */
     };
     for (size_t i = 0; i < sizeof met / sizeof *met; i++) replay_check(&met[i], MET);
 }
