@@ -43,6 +43,10 @@ void ds_destroy(ds *s)
     free(s->wmsg);
     free(s->sendbuf);
     free(s->replaying);
+    for (int l = 0; s->holders && l < s->n->nlinks; l++) free(s->holders[l]);
+    free(s->holders);
+    free(s->nholders);
+    free(s->cap_holders);
     free(s->acc_Bps);
     free(s->acc_users);
     eng_free(&s->q);

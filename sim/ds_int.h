@@ -33,6 +33,8 @@ typedef struct ds_coll {
     struct ds_replay *replay;   /* non-NULL while it runs in closed form (ds_replay.c) */
     uint32_t replay_gen;        /* bumped when a replay ends or is handed back: its EV_REPLAY_DONE goes stale */
     int retry_step, retry_every;/* as flows: the step at which to try the closed form again, and the next interval */
+    int rp_pos;                 /* in closed form: its index in ds.replaying */
+    uint32_t rp_seen;           /* scratch of the lockstep planner */
 } ds_coll;
 
 typedef struct ds_task {
@@ -94,6 +96,9 @@ struct ds {
     int *replaying;             /* the collectives running in closed form now */
     int nreplaying;
     size_t cap_replaying;
+    int **holders;              /* per link: the collectives in closed form that hold it (NULL until one does) */
+    int *nholders, *cap_holders;
+    uint32_t rp_epoch;
     uint64_t replay_work;       /* what the replays cost (messages and route visits), counted in ds_stats.work */
     double *acc_Bps;            /* per link: scratch of ds_replay_try */
     int *acc_users;

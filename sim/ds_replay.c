@@ -531,6 +531,37 @@ long long ds_collective_closed_form(ds *s, int task)
     return messages;
 }
 
+/* Who holds which link (ds.holders), so that a flow finds the replays on its route and the
+ * lockstep planner the ones that meet a collective without a look at every replay. */
+static void holders_add(ds *s, int ci, const struct ds_replay *R)
+{
+    if (!s->holders) {
+        s->holders = ut_calloc((size_t)s->n->nlinks, sizeof *s->holders);
+        s->nholders = ut_calloc((size_t)s->n->nlinks, sizeof *s->nholders);
+        s->cap_holders = ut_calloc((size_t)s->n->nlinks, sizeof *s->cap_holders);
+    }
+    for (int k = 0; k < R->nheld; k++) {
+        int l = R->held[k];
+        if (s->nholders[l] == s->cap_holders[l]) {
+            s->cap_holders[l] = s->cap_holders[l] ? 2 * s->cap_holders[l] : 4;
+            s->holders[l] = ut_realloc(s->holders[l], (size_t)s->cap_holders[l] * sizeof *s->holders[l]);
+        }
+        s->holders[l][s->nholders[l]++] = ci;
+    }
+}
+
+static void holders_remove(ds *s, int ci, const struct ds_replay *R)
+{
+    for (int k = 0; k < R->nheld; k++) {
+        int l = R->held[k], *h = s->holders[l];
+        for (int i = 0; i < s->nholders[l]; i++)
+            if (h[i] == ci) {
+                h[i] = h[--s->nholders[l]];
+                break;
+            }
+    }
+}
+
 /* Its end on the queue (EV_REPLAY_DONE), or, planned in part, the continuation (EV_REPLAY_MORE)
  * when its first rank enters the first step not planned. */
 static void schedule(ds *s, int ci, struct ds_replay *R)
@@ -555,7 +586,9 @@ static void accept(ds *s, int ci, struct ds_replay *R)
     hold(s, R, +1);
     c->replay = R;
     ut_grow(&s->replaying, &s->cap_replaying, (size_t)s->nreplaying + 1, sizeof *s->replaying);
+    c->rp_pos = s->nreplaying;
     s->replaying[s->nreplaying++] = ci;
+    holders_add(s, ci, R);
     schedule(s, ci, R);
 }
 
@@ -567,11 +600,6 @@ static void accept(ds *s, int ci, struct ds_replay *R)
  * long as the messages crossing each link shared to the full are always all there together: the
  * walk hashes, per pair crossing such a link, the start and end of each of its messages, and the
  * plan is taken only when every pair crossing each such link has the same sequence. */
-
-static int holds(const struct ds_replay *R, int link)
-{
-    return bsearch(&link, R->held, (size_t)R->nheld, sizeof *R->held, cmp_int) != NULL;
-}
 
 /* The group's links and the pairs of ranks crossing each. */
 typedef struct rp_pair { struct ds_replay *R; int e; } rp_pair;
@@ -701,6 +729,16 @@ static int in_lockstep(const rp_links *L)
 
 static struct ds_replay *release(ds *s, int ci);
 
+/* Collectives in the order they began replaying (few: those that meet one collective). */
+static void qsort_r_pos(const ds *s, int *cs, int n)
+{
+    for (int i = 1; i < n; i++) {
+        int x = cs[i], j = i;
+        for (; j > 0 && s->colls[cs[j - 1]].rp_pos > s->colls[x].rp_pos; j--) cs[j] = cs[j - 1];
+        cs[j] = x;
+    }
+}
+
 /* Collective ci, refused alone for sharing: planned with the replays started at this instant that
  * share its links. 1: all of them in closed form together. */
 static int group_try(ds *s, int ci)
@@ -713,14 +751,18 @@ static int group_try(ds *s, int ci)
     s->rp_group = RP_ALONE;
     for (int k = 0; k < R0->nhops; k++) s->acc_users[R0->hops[k]] = 0, s->acc_Bps[R0->hops[k]] = 0;
     int *members = ut_malloc(((size_t)s->nreplaying + 1) * sizeof *members), nm = 0;
-    for (int i = 0; ok && i < s->nreplaying; i++) {
-        const struct ds_replay *R = s->colls[s->replaying[i]].replay;
-        int meets = 0;
-        for (int k = 0; k < R0->nheld && !meets; k++) meets = holds(R, R0->held[k]);
-        if (!meets) continue;
-        if (R->start_s != t || R->resumed || R->group) ok = 0;  /* begun earlier: cannot be planned again */
-        else members[nm++] = s->replaying[i];
+    uint32_t seen = ++s->rp_epoch;
+    for (int k = 0; ok && s->holders && k < R0->nheld; k++) {  /* the replays holding one of its links */
+        int l = R0->held[k];
+        for (int i = 0; ok && i < s->nholders[l]; i++) {
+            ds_coll *m = &s->colls[s->holders[l][i]];
+            if (m->rp_seen == seen) continue;
+            m->rp_seen = seen;
+            if (m->replay->start_s != t || m->replay->resumed || m->replay->group) ok = 0;   /* begun earlier: cannot be planned again */
+            else members[nm++] = s->holders[l][i];
+        }
     }
+    qsort_r_pos(s, members, nm);                               /* in the order they began replaying */
     ds_replay_free(R0);
     if (!ok) {
         free(members);
@@ -927,11 +969,11 @@ static struct ds_replay *release(ds *s, int ci)
     ds_coll *c = &s->colls[ci];
     struct ds_replay *R = c->replay;
     hold(s, R, -1);
-    for (int i = 0; i < s->nreplaying; i++)
-        if (s->replaying[i] == ci) {
-            s->replaying[i] = s->replaying[--s->nreplaying];
-            break;
-        }
+    holders_remove(s, ci, R);
+    int last = s->replaying[--s->nreplaying];
+    s->replaying[c->rp_pos] = last;
+    s->colls[last].rp_pos = c->rp_pos;
+    c->rp_pos = -1;
     c->replay = NULL;
     c->replay_gen++;
     return R;
@@ -975,7 +1017,11 @@ void ds_replay_more(ds *s, int ci)
     R->cont = 0;
     for (int i = h0; i < R->nhops; i++) s->acc_users[R->hops[i]] = 0, s->acc_Bps[R->hops[i]] = 0;
     hold_from(s, R, e0, +1);                                    /* (released again at once when refused) */
-    if (R->nedges > e0) held_links(R);
+    if (R->nedges > e0) {
+        holders_remove(s, ci, R);
+        held_links(R);
+        holders_add(s, ci, R);
+    }
     if (ok) schedule(s, ci, R);
     else cut(s, ci);                                            /* every rank is still in the steps planned */
 }
@@ -998,10 +1044,12 @@ int ds_replay_clear(ds *s, const int *hops, int nhops)
         int victim = -1;
         for (int k = 0; k < nhops && victim < 0; k++) {
             if (!s->n->links[hops[k]].replay_users) continue;
-            for (int i = 0; i < s->nreplaying && victim < 0; i++) {
-                const struct ds_replay *R = s->colls[s->replaying[i]].replay;
-                /* one that ends now has nothing left on its links: its EV_REPLAY_DONE comes at this instant */
-                if (R->end_s > s->now_s && holds(R, hops[k])) victim = s->replaying[i];
+            /* the first to have begun replaying among those holding it; one that ends now has
+             * nothing left on its links: its EV_REPLAY_DONE comes at this instant */
+            const int *h = s->holders[hops[k]];
+            for (int i = 0; i < s->nholders[hops[k]]; i++) {
+                const ds_coll *m = &s->colls[h[i]];
+                if (m->replay->end_s > s->now_s && (victim < 0 || m->rp_pos < s->colls[victim].rp_pos)) victim = h[i];
             }
         }
         if (victim < 0) return handed;
