@@ -328,7 +328,7 @@ static int act(ds *s, int ci, struct ds_replay *R, int mode, int step, double t)
             if (T->detail) {
                 tl_link(T, h, c0, e->Bps);
                 if (whole) tl_link(T, h, done, 0);
-            } else tl_link_add_bytes(T, h, whole ? m->bytes : e->Bps * (t - c0));
+            } else tl_link_add_bytes_over(T, h, c0, whole ? done : t, whole ? m->bytes : e->Bps * (t - c0));
         }
         if (mode != WALK_CUT) continue;
         s->stats.flows++;
@@ -338,7 +338,9 @@ static int act(ds *s, int ci, struct ds_replay *R, int mode, int step, double t)
         const rp_out *o = &R->out[i];
         if (o->step != step) continue;
         const rp_edge *e = &R->edges[o->edge];
-        for (int k = 0; k < e->nhops; k++) tl_link_add_bytes(T, R->hops[e->hop0 + k], e->Bps * (fmin(o->done_s, t) - R->start_s));
+        double until = mode == WALK_CUT ? fmin(o->done_s, t) : o->done_s;
+        for (int k = 0; k < e->nhops; k++) tl_link_add_bytes_over(T, R->hops[e->hop0 + k], R->start_s, until, e->Bps * (until - R->start_s));
+        if (mode != WALK_CUT) continue;
         hand_message(s, ci, R, o->src, o->dst, step, e, R->start_s - 1, o->done_s, o->arrive_s, t);   /* on its way since before */
     }
     return started || step < R->maxb;
@@ -412,6 +414,10 @@ static int walk(ds *s, int ci, struct ds_replay *R, int mode, double t)
             if (o->arrive_s > N[o->src]) N[o->src] = o->arrive_s;
             if (o->arrive_s > N[o->dst]) N[o->dst] = o->arrive_s;
         }
+        /* a rank still in this step when the closed form took over leaves it then at the earliest
+         * (all its messages in, it is about to: its advance comes later in the same instant) */
+        for (int r = 0; mid && r < p; r++)
+            if (R->bstep[r] == step && N[r] < R->start_s) N[r] = R->start_s;
         if (mode != WALK_PLAN && !act(s, ci, R, mode, step, t)) return 1;
         R->C = N, R->N = C;                                     /* this step's exits are the next one's entries */
         for (int r = 0; R->resumed && step + 1 <= R->maxb && r < p; r++)
@@ -983,7 +989,7 @@ void ds_replay_done(ds *s, int ci)
 {
     ds_coll *c = &s->colls[ci];
     struct ds_replay *R = release(s, ci);
-    if (s->timeline->detail) walk(s, ci, R, WALK_TRACE, 0);
+    if (s->timeline->detail || s->timeline->bins) walk(s, ci, R, WALK_TRACE, 0);   /* every message, at its time */
     else {
         for (int e = 0; e < R->nedges; e++)
             for (int k = 0; k < R->edges[e].nhops; k++) tl_link_add_bytes(s->timeline, R->hops[R->edges[e].hop0 + k], R->edges[e].bytes);

@@ -35,6 +35,7 @@ void tl_destroy(tl *t)
     free(t->link_bytes);
     free(t->link_t);
     free(t->link_Bps);
+    free(t->bins);
     free(t->labels);
     free(t->phases);
     free(t->iv);
@@ -82,12 +83,55 @@ void tl_add(tl *t, int gpu, tl_kind kind, int task, int step, double t0_s, doubl
     if (t1_s > t->end_s) t->end_s = t1_s;
 }
 
+void tl_set_bins(tl *t, int nbins, double width_s)
+{
+    assert(!t->detail && !t->bins && nbins > 1 && nbins % 2 == 0 && width_s > 0);
+    t->nbins = nbins;
+    t->bin_s = width_s;
+    t->bins = ut_calloc((size_t)(t->links > 0 ? t->links : 1) * (size_t)nbins, sizeof *t->bins);
+}
+
+/* bytes carried evenly over [t0, t1] into the bins, merged pairwise until t1 fits */
+static void spread(tl *t, int link, double t0, double t1, double bytes)
+{
+    if (!t->bins || !(bytes > 0)) return;
+    while (t1 >= t->nbins * t->bin_s) {
+        for (int l = 0; l < t->links; l++) {
+            float *b = &t->bins[(size_t)l * t->nbins];
+            for (int i = 0; i < t->nbins / 2; i++) b[i] = b[2 * i] + b[2 * i + 1];
+            memset(b + t->nbins / 2, 0, (size_t)(t->nbins / 2) * sizeof *b);
+        }
+        t->bin_s *= 2;
+    }
+    float *b = &t->bins[(size_t)link * t->nbins];
+    int i0 = (int)(t0 / t->bin_s), i1 = (int)(t1 / t->bin_s);
+    if (i0 < 0) i0 = 0;
+    if (i1 >= t->nbins) i1 = t->nbins - 1;
+    if (i1 <= i0 || !(t1 > t0)) {
+        b[i0] += (float)bytes;
+        return;
+    }
+    double rate = bytes / (t1 - t0);
+    for (int i = i0; i <= i1; i++) {
+        double a = fmax(t0, i * t->bin_s), z = fmin(t1, (i + 1) * t->bin_s);
+        if (z > a) b[i] += (float)(rate * (z - a));
+    }
+}
+
+double tl_link_binned_Bps(const tl *t, int link, double t_s)
+{
+    if (!t->bins || link < 0 || link >= t->links || !(t_s >= 0)) return NAN;
+    int i = (int)(t_s / t->bin_s);
+    return i < t->nbins ? t->bins[(size_t)link * t->nbins + i] / t->bin_s : 0;
+}
+
 void tl_link(tl *t, int link, double t_s, double used_Bps)
 {
     assert(!t->finished);
     if (link < 0 || link >= t->links) return;
     /* the bytes carried at the load that ends now */
     t->link_bytes[link] += t->link_Bps[link] * (t_s - t->link_t[link]);
+    spread(t, link, t->link_t[link], t_s, t->link_Bps[link] * (t_s - t->link_t[link]));
     t->link_t[link] = t_s, t->link_Bps[link] = used_Bps;
     if (!t->detail) return;
     size_t n = t->nsamples[link];
@@ -106,6 +150,14 @@ void tl_link_add_bytes(tl *t, int link, double bytes)
 {
     assert(!t->finished);
     if (link >= 0 && link < t->links) t->link_bytes[link] += bytes;
+}
+
+void tl_link_add_bytes_over(tl *t, int link, double t0_s, double t1_s, double bytes)
+{
+    assert(!t->finished);
+    if (link < 0 || link >= t->links) return;
+    t->link_bytes[link] += bytes;
+    spread(t, link, t0_s, t1_s, bytes);
 }
 
 static int by_gpu_then_start(const void *a, const void *b)

@@ -45,6 +45,11 @@ typedef struct tl {
     int detail;                 /* record steps and link loads */
     double *link_bytes;         /* per link: bytes carried so far (always kept, detail or not) */
     double *link_t, *link_Bps;  /* per link: when its load last changed, and that load */
+    /* without detail, optionally (tl_set_bins): per link, the bytes it carried in each of nbins
+     * bins of bin_s, from 0; when the run outlasts them, neighbours merge and bin_s doubles */
+    float *bins;
+    int nbins;
+    double bin_s;
     int finished;               /* tl_finish was called: read-only from then on (asserted) */
 } tl;
 
@@ -57,6 +62,11 @@ tl_phase tl_task_phase(const tl *t, int task);                      /* TL_PHASE_
 void tl_add(tl *t, int gpu, tl_kind kind, int task, int step, double t0_s, double t1_s); /* record an interval */
 void tl_link(tl *t, int link, double t_s, double used_Bps);         /* record a link's new load */
 void tl_link_add_bytes(tl *t, int link, double bytes);              /* bytes carried, where no load is recorded */
+void tl_link_add_bytes_over(tl *t, int link, double t0_s, double t1_s, double bytes);   /* the same, carried evenly over [t0, t1] */
+/* Loads over time without detail: bytes per link in nbins bins of width_s (coarser as the run
+ * outlasts them), at a float per bin and link. Only for a timeline without detail. */
+void tl_set_bins(tl *t, int nbins, double width_s);
+double tl_link_binned_Bps(const tl *t, int link, double t_s);       /* its mean load over the bin of t; NaN without bins */
 void tl_finish(tl *t);                                              /* sort and index; call once */
 
 /* Queries (after tl_finish). */

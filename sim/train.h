@@ -306,6 +306,7 @@ typedef struct tm_step tm_step;
 struct ds;
 typedef struct tm_step_opts {
     int detail;                 /* detailed timeline (link loads, collective steps), as ds_create */
+    int bins;                   /* without detail: link loads over time in this many bins (tl_set_bins; 0: none) */
     unsigned long long max_work;/* stop the run past this much work (ds_limit_work); 0: no limit */
     long max_build;             /* refuse to build more than GPUs x micro-batches (0: no limit) */
     int every_message;          /* every message a flow, no closed-form replay (ds_set_replay) */

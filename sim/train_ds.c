@@ -508,6 +508,9 @@ tm_step *tm_steps_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, int 
     }
     st->net = nw;
     st->sim = ds_create(nw, o ? o->detail : 0);
+    /* bins over the predicted step and a quarter more; they grow coarser if the step outlasts them */
+    if (o && o->bins > 1 && !o->detail)
+        tl_set_bins(ds_timeline(st->sim), o->bins + o->bins % 2, 1.25 * st->predicted.step_s / (o->bins + o->bins % 2));
     st->jobs = jobs;
     st->last = ut_malloc((size_t)jobs * sizeof *st->last);
     int *layers = ut_malloc((size_t)st->plan.pp * sizeof *layers);

@@ -741,6 +741,49 @@ static void test_step_closed_form_under_adaptive_routing(void **state)
     plat_free(p);
 }
 
+/* Link loads over time without detail (tl_set_bins, what the window shows of a whole machine):
+ * each link's bins add up to the bytes it carried, and the closed form (planned in chunks, handed
+ * back, resumed) puts the same bytes in the same bins as every message as a flow. (It once put a
+ * resumed tensor-parallel all-reduce's message in the past, beside the flow then on the link: a
+ * rank whose messages were all in but which had not yet moved on left its step when it entered it.) */
+static void test_step_loads_in_bins(void **state)
+{
+    (void)state;
+    char err[512];
+    plat_platform *p = load("assets/platforms/el-capitan.xml");
+    tm_ctx *c = tm_ctx_create(p, 0, 3072, err, sizeof err);
+    if (!c) fail_msg("%s", err);
+    tm_plan pl = plan(3072, 2, 4, 3072, TM_RC_NONE);
+    pl.flash = 1, pl.prec = PLAT_BF16;
+    const tm_model *m = tm_model_preset("llama2-7b");
+    tm_step *a = tm_step_simulate(c, m, &pl, &(tm_step_opts){ .bins = 40 }, err, sizeof err);
+    if (!a) fail_msg("%s", err);
+    tm_step *b = tm_step_simulate(c, m, &pl, &(tm_step_opts){ .bins = 40, .every_message = 1 }, err, sizeof err);
+    if (!b) fail_msg("%s", err);
+    assert_true(tm_step_stats(a)->continued > 0 && tm_step_stats(a)->handed_back > 0 && tm_step_stats(a)->resumed > 0);
+    const tl *ta = tm_step_timeline(a), *tb = tm_step_timeline(b);
+    assert_int_equal(ta->nbins, 40);
+    assert_true(ta->bin_s == tb->bin_s && ta->bin_s * ta->nbins >= tm_step_stats(a)->end_s);
+    int busy = 0;
+    for (int l = 0; l < tm_step_net(a)->nlinks; l++) {
+        double cap = tm_step_net(a)->links[l].cap_Bps, sum = 0;
+        for (int k = 0; k < ta->nbins; k++) {
+            double t = (k + 0.5) * ta->bin_s, x = tl_link_binned_Bps(ta, l, t), y = tl_link_binned_Bps(tb, l, t);
+            if (!(x <= cap * (1 + 1e-4)) || fabs(x - y) > 1e-4 * cap)   /* float bins, summed in other orders */
+                fail_msg("link %d, bin %d: %g B/s in closed form, %g as flows (capacity %g)", l, k, x, y, cap);
+            sum += x * ta->bin_s;
+            busy += x > 0.5 * cap;
+        }
+        double bytes = tl_link_bytes(ta, l);
+        if (fabs(sum - bytes) > 1e-4 * bytes + 1) fail_msg("link %d: %.9g bytes in its bins, %.9g carried", l, sum, bytes);
+    }
+    assert_true(busy > 0);
+    tm_step_free(a);
+    tm_step_free(b);
+    tm_ctx_destroy(c);
+    plat_free(p);
+}
+
 /* The interleaved schedule replayed: Megatron-LM's order of chunks and micro-batches, the bubble
  * shrinking with vpp as the analytic model's (pp - 1) / vpp says, within 5 % (with one layer per
  * chunk the simulation hides some pipeline sends behind other chunks, which the analytic model
@@ -1162,6 +1205,7 @@ int main(void)
         cmocka_unit_test(test_minimal_dragonfly_contention),
         cmocka_unit_test(test_step_scatter_gather),
         cmocka_unit_test(test_step_closed_form_under_adaptive_routing),
+        cmocka_unit_test(test_step_loads_in_bins),
         cmocka_unit_test(test_result_fields_are_documented_once),
         cmocka_unit_test(test_published_runs_and_leave_one_out),
         cmocka_unit_test(test_shapes_and_explanation),

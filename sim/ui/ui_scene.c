@@ -20,12 +20,13 @@
 
 /* Up to this many GPUs the step is simulated with its links' loads over time (a detailed timeline:
  * every message on every link, as the flows would record it); a bigger machine is simulated whole
- * without them, its cables showing their mean load over the step, unless that takes more than
+ * with its links' loads in UI_LOAD_BINS slices of the step (tl_set_bins), unless that takes more than
  * UI_WHOLE_S of wall time (a window's budget, not the simulator's: the closed form makes Alice
  * Recoque's 12,824 GPUs take 7 s here, El Capitan's 44,544 over three minutes): then its first
  * UI_DETAIL_GPUS are, and the rest is extrapolated analytically. */
 #define UI_DETAIL_GPUS 2048
 #define UI_WHOLE_S 10.0
+#define UI_LOAD_BINS 200
 
 /* UI_WHOLE_S, or USINE_WHOLE_S from the environment (seconds; 0: never try the whole machine), for
  * a slow laptop or a test that must not spend them. */
@@ -371,7 +372,8 @@ static int simulate_on(ui_scene *s, tm_plan pl, long want)
     /* the step replayed by the discrete-event simulator, which refuses what it cannot replay */
     double t0 = ut_now_s();
     double deadline = t0 + whole_budget_s();
-    tm_step_opts o = { .detail = s->detailed, .stop = s->detailed ? NULL : past_deadline, .stop_ctx = &deadline };
+    tm_step_opts o = { .detail = s->detailed, .bins = s->detailed ? 0 : UI_LOAD_BINS, .stop = s->detailed ? NULL : past_deadline,
+                       .stop_ctx = &deadline };
     s->step = tm_step_simulate(s->ctx, &s->model, &pl, &o, err, sizeof err);
     if (!s->step) return fail(s, err);
     if (tm_step_stopped(s->step)) return 1;
@@ -461,8 +463,9 @@ static int build(ui_scene *s, const char *dirs, const char *local_path)
         r = simulate_on(s, pl, UI_DETAIL_GPUS);
     } else if (r == 0 && !s->detailed) {
         size_t used = strlen(s->notice);
-        snprintf(s->notice + used, sizeof s->notice - used,
-                 _("%severy GPU simulated; cables show their mean load over the step"), used ? "; " : "");
+        char w[32];
+        snprintf(s->notice + used, sizeof s->notice - used, _("%severy GPU simulated; cables show their mean load over each %s"),
+                 used ? "; " : "", app_time(w, sizeof w, s->timeline->bin_s));
     }
     if (r != 0) return -1;
     pl = s->plan;
