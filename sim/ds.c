@@ -43,6 +43,7 @@ void ds_destroy(ds *s)
     free(s->wmsg);
     free(s->sendbuf);
     free(s->replaying);
+    free(s->resumes);
     for (int l = 0; s->holders && l < s->n->nlinks; l++) free(s->holders[l]);
     free(s->holders);
     free(s->nholders);
@@ -325,11 +326,14 @@ static void advance(ds *s, int ci, int r)
         for (int k = 0; k < nsend; k++) ds_send(s, ci, r, s->sendbuf[k].peer, rs->step, s->sendbuf[k].bytes);
         s->stats.flows += (uint64_t)nsend;
         /* as flows: now and then, whether it is alone on its links again (at steps 1, 2, 4, 8... after
-         * it was refused or handed back) */
-        if (s->replay_on && rs->step >= c->retry_step && !s->timeline->detail) {
-            if (ds_replay_resume(s, ci)) return;
+         * it was refused or handed back), once the messages sent at this instant are routed: a
+         * collective's messages that start together with this one's would hand it back at once */
+        if (s->replay_on && rs->step >= c->retry_step && !s->timeline->detail && !c->resume_asked) {
+            c->resume_asked = 1;
             c->retry_every = c->retry_every ? 2 * c->retry_every : 1;
             c->retry_step = rs->step + c->retry_every;
+            ut_grow(&s->resumes, &s->cap_resumes, (size_t)s->nresumes + 1, sizeof *s->resumes);
+            s->resumes[s->nresumes++] = ci;
         }
     }
 }
@@ -430,6 +434,15 @@ int ds_run(ds *s, ds_stats *stats)
         const eng_event *next = eng_peek(&s->q);
         if (s->nwaiting && (!next || next->time_s > s->now_s)) {
             route_waiting(s);
+            continue;
+        }
+        if (s->nresumes && (!next || next->time_s > s->now_s)) {
+            for (int i = 0; i < s->nresumes; i++) {              /* in the order they asked */
+                ds_coll *c = &s->colls[s->resumes[i]];
+                c->resume_asked = 0;
+                ds_replay_resume(s, s->resumes[i]);
+            }
+            s->nresumes = 0;
             continue;
         }
         if (net_dirty(s->n) && (!next || next->time_s > s->now_s)) {

@@ -34,6 +34,7 @@ typedef struct ds_coll {
     uint32_t replay_gen;        /* bumped when a replay ends or is handed back: its EV_REPLAY_DONE goes stale */
     int retry_step, retry_every;/* as flows: the step at which to try the closed form again, and the next interval */
     int rp_pos;                 /* in closed form: its index in ds.replaying */
+    int resume_asked;           /* it is among ds.resumes (a try at the end of this instant) */
     uint32_t rp_seen;           /* scratch of the lockstep planner */
 } ds_coll;
 
@@ -79,6 +80,9 @@ struct ds {
     size_t cap_sendbuf;
     int *waiting;               /* messages sent at this instant, routed when it is over */
     int nwaiting;
+    int *resumes;               /* collectives to try in closed form again once this instant's messages are routed */
+    int nresumes;
+    size_t cap_resumes;
     size_t cap_waiting;
     struct waiting_msg *wmsg;   /* route_waiting's scratch, kept from instant to instant */
     size_t cap_wmsg;

@@ -265,6 +265,7 @@ void net_destroy(net *n)
     free(n->flows);
     free(n->free_flows);
     free(n->dirty_links);
+    free(n->tot_links);
     free(n->comp_links);
     free(n->comp_flows);
     free(n->heap);
@@ -615,14 +616,42 @@ net_heap_item net_heap_pop(net_heap_item *heap, size_t *count)
     return top;
 }
 
+/* A link binds when its flows, each at the most it can take (its narrowest capacity), would need
+ * more than it carries (beyond half the network's margin, as the closed form counts room): only
+ * then can it hold a flow below that. One that cannot takes no part in max-min fairness: its flows
+ * are not coupled through it, and their rates are as if it were not there (each flow still at
+ * most its narrowest capacity, which a link of its own may set). */
+static int binds(const net_link *l)
+{
+    return l->nflows > 1 && l->flows_cap_Bps > l->cap_Bps * (1 + NET_ROOM / 2);
+}
+
+/* heap items past the links are flows, held at their narrowest capacity */
+static void visit_links(net *n, const net_flow *f, uint32_t epoch, size_t *nl, size_t *nt)
+{
+    for (int h = 0; h < f->nhops; h++) {
+        net_link *m = &n->links[f->hops[h]];
+        if (m->mark == epoch) continue;
+        m->mark = epoch;
+        if (binds(m)) {
+            ut_grow(&n->comp_links, &n->cap_comp_links, *nl + 1, sizeof *n->comp_links);
+            n->comp_links[(*nl)++] = f->hops[h];
+        } else {                                                /* for its total only */
+            ut_grow(&n->tot_links, &n->cap_tot_links, *nt + 1, sizeof *n->tot_links);
+            n->tot_links[(*nt)++] = f->hops[h];
+        }
+    }
+}
+
 void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, void *ctx)
 {
     if (!n->ndirty) return;
     n->updates++;
     uint32_t epoch = ++n->epoch;
-    size_t nl = 0, nf = 0;
+    size_t nl = 0, nf = 0, nt = 0;
 
-    /* 1. The component: dirty links, their flows, those flows' links, and so on. */
+    /* 1. The component: the flows of the dirty links, the links of those flows that bind, their
+     *    flows, and so on; links that do not bind are kept for their totals, not followed. */
     for (int i = 0; i < n->ndirty; i++) {
         int id = n->dirty_links[i];
         n->links[id].dirty = 0;
@@ -642,13 +671,7 @@ void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, 
             f->mark = epoch;
             ut_grow(&n->comp_flows, &n->cap_comp_flows, nf + 1, sizeof *n->comp_flows);
             n->comp_flows[nf++] = l->flows[k].flow;
-            for (int h = 0; h < f->nhops; h++) {
-                net_link *m = &n->links[f->hops[h]];
-                if (m->mark == epoch) continue;
-                m->mark = epoch;
-                ut_grow(&n->comp_links, &n->cap_comp_links, nl + 1, sizeof *n->comp_links);
-                n->comp_links[nl++] = f->hops[h];
-            }
+            visit_links(n, f, epoch, &nl, &nt);
         }
     }
 
@@ -661,32 +684,46 @@ void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, 
         f->frozen = 0;
     }
 
-    /* 3. Progressive filling: the link with the smallest fair share fixes the rate of its
-     *    unfrozen flows; they leave every link they cross; repeat. A link's fair share only grows
-     *    as flows freeze elsewhere (they take at most the smallest share: (rem - s) / (u - 1) >=
-     *    rem / u when s <= rem / u), so its entry in the heap is a lower bound, renewed only when
-     *    it comes out stale: the links come out in the same order as with an entry per change. */
+    /* 3. Progressive filling over the links that bind: the one with the smallest fair share fixes
+     *    the rate of its unfrozen flows; they leave every such link they cross; repeat. A flow
+     *    whose narrowest capacity comes first is fixed at it (its own entry). A link's fair share
+     *    only grows as flows freeze elsewhere (they take at most the smallest share: (rem - s) /
+     *    (u - 1) >= rem / u when s <= rem / u), so its entry in the heap is a lower bound, renewed
+     *    only when it comes out stale: the links come out in the same order as with an entry per
+     *    change. */
     size_t heap_count = 0;
     for (size_t i = 0; i < nl; i++) {
         net_link *l = &n->links[n->comp_links[i]];
+        l->heaped = binds(l) ? epoch : 0;
+        if (!l->heaped) continue;                               /* a dirty link that does not bind */
         l->rem_Bps = l->cap_Bps;
         l->unfrozen = l->nflows;
-        if (l->unfrozen) net_heap_push(&n->heap, &n->cap_heap, &heap_count, l->rem_Bps / l->unfrozen, n->comp_links[i]);
+        net_heap_push(&n->heap, &n->cap_heap, &heap_count, l->rem_Bps / l->unfrozen, n->comp_links[i]);
+    }
+    for (size_t i = 0; i < nf; i++) {                           /* flows set by a link that does not bind */
+        const net_flow *f = &n->flows[n->comp_flows[i]];
+        double bound = INFINITY;
+        for (int h = 0; h < f->nhops; h++)
+            if (n->links[f->hops[h]].heaped == epoch) bound = fmin(bound, n->links[f->hops[h]].cap_Bps);
+        if (f->bottleneck_Bps < bound) net_heap_push(&n->heap, &n->cap_heap, &heap_count, f->bottleneck_Bps, n->nlinks + n->comp_flows[i]);
     }
     n->work += (uint64_t)heap_count;
     while (heap_count) {
         net_heap_item it = net_heap_pop(n->heap, &heap_count);
         n->work++;                                                  /* a pop, and its push */
-        net_link *l = &n->links[it.link];
-        if (!l->unfrozen) continue;                                 /* done with */
-        double share = l->rem_Bps / l->unfrozen;
-        if (share > it.share) {                                     /* grown since: back in at its share */
+        int single = it.link >= n->nlinks;
+        net_link *l = single ? NULL : &n->links[it.link];
+        if (!single && !l->unfrozen) continue;                      /* done with */
+        double share = single ? it.share : l->rem_Bps / l->unfrozen;
+        if (!single && share > it.share) {                          /* grown since: back in at its share */
             net_heap_push(&n->heap, &n->cap_heap, &heap_count, share, it.link);
             continue;
         }
-        n->work += (uint64_t)l->nflows;
-        for (int k = 0; k < l->nflows; k++) {
-            net_flow *f = &n->flows[l->flows[k].flow];
+        int nk = single ? 1 : l->nflows;
+        n->work += (uint64_t)nk;
+        for (int k = 0; k < nk; k++) {
+            int fid = single ? it.link - n->nlinks : l->flows[k].flow;
+            net_flow *f = &n->flows[fid];
             if (f->frozen) continue;
             f->frozen = 1;
             n->work += (uint64_t)f->nhops;
@@ -694,6 +731,7 @@ void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, 
             f->rate_Bps = share;
             for (int h = 0; h < f->nhops; h++) {
                 net_link *m = &n->links[f->hops[h]];
+                if (m->heaped != epoch) continue;
                 m->rem_Bps -= share;
                 if (m->rem_Bps < 0) m->rem_Bps = 0;
                 m->unfrozen--;
@@ -701,20 +739,21 @@ void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, 
             if (old != share) {   /* unchanged rate: the completion already scheduled still holds */
                 f->version++;
                 f->done_s = now_s + f->bytes_left / share;
-                if (on_rate) on_rate(ctx, l->flows[k].flow, f->done_s, f->version);
+                if (on_rate) on_rate(ctx, fid, f->done_s, f->version);
             }
         }
     }
 
     /* 4. Link totals, for the timeline. */
-    for (size_t i = 0; i < nl; i++) {
-        net_link *l = &n->links[n->comp_links[i]];
+    for (size_t i = 0; i < nl + nt; i++) {
+        int id = i < nl ? n->comp_links[i] : n->tot_links[i - nl];
+        net_link *l = &n->links[id];
         n->work += (uint64_t)l->nflows;
         double used = 0;
         for (int k = 0; k < l->nflows; k++) used += n->flows[l->flows[k].flow].rate_Bps;
         if (used != l->used_Bps) {
             l->used_Bps = used;
-            if (on_link) on_link(ctx, n->comp_links[i], now_s, used);
+            if (on_link) on_link(ctx, id, now_s, used);
         }
     }
 }

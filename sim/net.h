@@ -66,7 +66,7 @@ typedef struct net_link {
     /* max-min scratch */
     double rem_Bps;
     int unfrozen;
-    uint32_t mark;
+    uint32_t mark, heaped;      /* heaped: the update (epoch) in which it binds and is filled */
     int dirty;
     /* held by the simulator's closed-form replays (ds_replay.c): how many of their message routes
      * cross it, the sum of the rates those move at (their routes' narrowest capacities, or in
@@ -129,8 +129,8 @@ typedef struct net {
     size_t cap_links;
     uint32_t epoch;
     /* scratch of net_update */
-    int *comp_links, *comp_flows;
-    size_t cap_comp_links, cap_comp_flows;
+    int *comp_links, *comp_flows, *tot_links;
+    size_t cap_comp_links, cap_comp_flows, cap_tot_links;
     net_heap_item *heap;
     size_t cap_heap;
     /* statistics */
