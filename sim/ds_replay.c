@@ -487,14 +487,17 @@ static void held_links(struct ds_replay *R)
         if (i == 0 || R->held[i] != R->held[i - 1]) R->held[R->nheld++] = R->held[i];
 }
 
+/* The planner's per-link counts (edge_of), cleared on the links of R's routes from hop h0 on. */
+static void acc_clear(ds *s, const struct ds_replay *R, int h0)
+{
+    for (int i = h0; i < R->nhops; i++) s->acc_users[R->hops[i]] = 0, s->acc_Bps[R->hops[i]] = 0;
+}
+
 static int rp_walk_first(ds *s, int ci, struct ds_replay *R, int mode)
 {
     int ok = walk(s, ci, R, mode, 0);
     held_links(R);
-    for (int i = 0; s->rp_group == RP_ALONE && i < R->nhops; i++) {   /* (the group's planner clears them) */
-        s->acc_users[R->hops[i]] = 0;
-        s->acc_Bps[R->hops[i]] = 0;
-    }
+    if (s->rp_group == RP_ALONE) acc_clear(s, R, 0);           /* (the group's planner clears them) */
     return ok;
 }
 
@@ -755,7 +758,7 @@ static int group_try(ds *s, int ci)
     struct ds_replay *R0 = rp_new(s, ci);
     int ok = rp_walk_first(s, ci, R0, WALK_CHECK) && R0->messages;
     s->rp_group = RP_ALONE;
-    for (int k = 0; k < R0->nhops; k++) s->acc_users[R0->hops[k]] = 0, s->acc_Bps[R0->hops[k]] = 0;
+    acc_clear(s, R0, 0);
     int *members = ut_malloc(((size_t)s->nreplaying + 1) * sizeof *members), nm = 0;
     uint32_t seen = ++s->rp_epoch;
     for (int k = 0; ok && s->holders && k < R0->nheld; k++) {  /* the replays holding one of its links */
@@ -783,8 +786,7 @@ static int group_try(ds *s, int ci)
         ok = ok && rp_walk_first(s, members[i], Rs[i], WALK_CHECK);
     }
     s->rp_group = RP_ALONE;
-    for (int i = 0; i < nm; i++)
-        for (int k = 0; k < Rs[i]->nhops; k++) s->acc_users[Rs[i]->hops[k]] = 0, s->acc_Bps[Rs[i]->hops[k]] = 0;
+    for (int i = 0; i < nm; i++) acc_clear(s, Rs[i], 0);
     rp_links links = { 0 };
     ok = ok && share_out(s, Rs, nm, &links);
     uint32_t gid = ++s->rp_groups;
@@ -1021,7 +1023,7 @@ void ds_replay_more(ds *s, int ci)
     s->stats.continued++;
     int ok = walk(s, ci, R, WALK_PLAN, 0);                     /* new pairs checked against the links as they are now */
     R->cont = 0;
-    for (int i = h0; i < R->nhops; i++) s->acc_users[R->hops[i]] = 0, s->acc_Bps[R->hops[i]] = 0;
+    acc_clear(s, R, h0);
     hold_from(s, R, e0, +1);                                    /* (released again at once when refused) */
     if (R->nedges > e0) {
         holders_remove(s, ci, R);

@@ -626,7 +626,8 @@ static int binds(const net_link *l)
     return l->nflows > 1 && l->flows_cap_Bps > l->cap_Bps * (1 + NET_ROOM / 2);
 }
 
-/* heap items past the links are flows, held at their narrowest capacity */
+/* A flow's links not yet seen in this update: those that bind join the component (and will be
+ * filled: heaped), the others are kept for their totals. */
 static void visit_links(net *n, const net_flow *f, uint32_t epoch, size_t *nl, size_t *nt)
 {
     for (int h = 0; h < f->nhops; h++) {
@@ -634,6 +635,7 @@ static void visit_links(net *n, const net_flow *f, uint32_t epoch, size_t *nl, s
         if (m->mark == epoch) continue;
         m->mark = epoch;
         if (binds(m)) {
+            m->heaped = epoch;
             ut_grow(&n->comp_links, &n->cap_comp_links, *nl + 1, sizeof *n->comp_links);
             n->comp_links[(*nl)++] = f->hops[h];
         } else {                                                /* for its total only */
@@ -657,6 +659,7 @@ void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, 
         n->links[id].dirty = 0;
         if (n->links[id].mark == epoch) continue;
         n->links[id].mark = epoch;
+        if (binds(&n->links[id])) n->links[id].heaped = epoch;   /* (a dirty link that does not bind is followed, not filled) */
         ut_grow(&n->comp_links, &n->cap_comp_links, nl + 1, sizeof *n->comp_links);
         n->comp_links[nl++] = id;
     }
@@ -694,13 +697,14 @@ void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, 
     size_t heap_count = 0;
     for (size_t i = 0; i < nl; i++) {
         net_link *l = &n->links[n->comp_links[i]];
-        l->heaped = binds(l) ? epoch : 0;
-        if (!l->heaped) continue;                               /* a dirty link that does not bind */
+        if (l->heaped != epoch) continue;
         l->rem_Bps = l->cap_Bps;
         l->unfrozen = l->nflows;
         net_heap_push(&n->heap, &n->cap_heap, &heap_count, l->rem_Bps / l->unfrozen, n->comp_links[i]);
     }
-    for (size_t i = 0; i < nf; i++) {                           /* flows set by a link that does not bind */
+    /* heap items past the links are flows, held at their narrowest capacity where no link that
+     * binds is as narrow */
+    for (size_t i = 0; i < nf; i++) {
         const net_flow *f = &n->flows[n->comp_flows[i]];
         double bound = INFINITY;
         for (int h = 0; h < f->nhops; h++)

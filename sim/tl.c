@@ -130,8 +130,9 @@ void tl_link(tl *t, int link, double t_s, double used_Bps)
     assert(!t->finished);
     if (link < 0 || link >= t->links) return;
     /* the bytes carried at the load that ends now */
-    t->link_bytes[link] += t->link_Bps[link] * (t_s - t->link_t[link]);
-    spread(t, link, t->link_t[link], t_s, t->link_Bps[link] * (t_s - t->link_t[link]));
+    double bytes = t->link_Bps[link] * (t_s - t->link_t[link]);
+    t->link_bytes[link] += bytes;
+    spread(t, link, t->link_t[link], t_s, bytes);
     t->link_t[link] = t_s, t->link_Bps[link] = used_Bps;
     if (!t->detail) return;
     size_t n = t->nsamples[link];

@@ -509,8 +509,8 @@ tm_step *tm_steps_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, int 
     st->net = nw;
     st->sim = ds_create(nw, o ? o->detail : 0);
     /* bins over the predicted step and a quarter more; they grow coarser if the step outlasts them */
-    if (o && o->bins > 1 && !o->detail)
-        tl_set_bins(ds_timeline(st->sim), o->bins + o->bins % 2, 1.25 * st->predicted.step_s / (o->bins + o->bins % 2));
+    int bins = o && !o->detail && o->bins > 1 ? o->bins + o->bins % 2 : 0;   /* (an even count: they merge in pairs) */
+    if (bins) tl_set_bins(ds_timeline(st->sim), bins, 1.25 * st->predicted.step_s / bins);
     st->jobs = jobs;
     st->last = ut_malloc((size_t)jobs * sizeof *st->last);
     int *layers = ut_malloc((size_t)st->plan.pp * sizeof *layers);

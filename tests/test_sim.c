@@ -668,25 +668,21 @@ static void build_strided(ds *s, const net *n)
 /* A ring that meets traffic on the way: GPU 3 computes for 3 ms, then sends 64 MB to GPU 9 through
  * its NIC, which carries the ring from node 0 to node 1; the ring is handed back to the flows with
  * messages in flight. */
-static void build_ring_then_p2p(ds *s, const net *n)
+/* (the ring, then 64 MB from GPU 3 to GPU 9 once GPU 3 has waited wait_s) */
+static void ring_then_p2p_at(ds *s, const net *n, double wait_s)
 {
     char err[256];
     build_ring(s, n);
-    int c = ds_compute(s, 3, 3e-3, "wait", NULL, 0, err, sizeof err);
+    int c = ds_compute(s, 3, wait_s, "wait", NULL, 0, err, sizeof err);
     int pair[2] = { 3, 9 };
     assert_true(ds_collective(s, COLL_P2P, COLL_DIRECT, pair, 2, 64e6, "p2p", &c, 1, err, sizeof err) >= 0);
 }
 
+static void build_ring_then_p2p(ds *s, const net *n) { ring_then_p2p_at(s, n, 3e-3); }
+
 /* The same, the transfer 30 ms in: over 1,024 GPUs the ring is then in its fifth chunk (its plan
  * goes 64, 128, 256, 512 steps ahead), and it is handed back there and planned in chunks again. */
-static void build_ring_then_late_p2p(ds *s, const net *n)
-{
-    char err[256];
-    build_ring(s, n);
-    int c = ds_compute(s, 3, 30e-3, "wait", NULL, 0, err, sizeof err);
-    int pair[2] = { 3, 9 };
-    assert_true(ds_collective(s, COLL_P2P, COLL_DIRECT, pair, 2, 64e6, "p2p", &c, 1, err, sizeof err) >= 0);
-}
+static void build_ring_then_late_p2p(ds *s, const net *n) { ring_then_p2p_at(s, n, 30e-3); }
 
 /* A ring that starts while two transfers from GPU 0 (sharing its NIC, of different sizes: flows)
  * cross the leaf uplinks it uses: with room to spare there, they limit nobody, and the ring runs

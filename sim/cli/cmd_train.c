@@ -1191,11 +1191,8 @@ int simulate_step(int argc, char **argv)
     const tm_result r = *tm_step_predicted(step);
     const net *nw = tm_step_net(step);
     /* the step: when its last job ended (a background may go on after it) */
-    double step_s = st.end_s;
-    if (o.bg) {
-        step_s = 0;
-        for (int k = 0; k < o.jobs; k++) step_s = fmax(step_s, tm_step_job_end_s(step, k));
-    }
+    double step_s = 0;
+    for (int k = 0; k < o.jobs; k++) step_s = fmax(step_s, tm_step_job_end_s(step, k));
     double diff = (step_s - r.step_s) / r.step_s * 100;
     if (o.trace) {
         FILE *f = fopen(o.trace, "w");
