@@ -41,6 +41,9 @@ void ds_destroy(ds *s)
     free(s->free_xfers);
     free(s->waiting);
     free(s->wmsg);
+    free(s->touched);
+    free(s->lmark);
+    free(s->lpos);
     free(s->sendbuf);
     free(s->replaying);
     free(s->resumes);
@@ -236,6 +239,11 @@ void ds_send_on(ds *s, int ci, int src, int dst, int step, double bytes, const i
     while (s->nreplaying && ds_replay_clear(s, hops, nhops));
     int x = ds_xfer_new(s, ci, src, dst, step);
     s->xfers[x].flow = net_flow_start_on(s->n, hops, nhops, latency_s, bytes, s->now_s, x);
+    if (s->routing) {                                           /* route_waiting looks at its links */
+        ut_grow(&s->touched, &s->cap_touched, (size_t)s->ntouched + (size_t)nhops, sizeof *s->touched);
+        memcpy(s->touched + s->ntouched, hops, (size_t)nhops * sizeof *hops);
+        s->ntouched += nhops;
+    }
 }
 
 void ds_unwait(ds *s, int x)
@@ -259,16 +267,67 @@ static int by_message(const void *a, const void *b)
     return (x->step > y->step) - (x->step < y->step);
 }
 
+/* After a hand-back while routing m[i] (of the sorted m[0 .. i) already routed, the new waiting
+ * from s->waiting[w0] on): the first of m[0 .. i) whose route may now differ. A route that depends
+ * on load reads some links (net_route_reads); it may change if a flow the hand-back started crosses
+ * one of them, or if a message that now joins the waiting and sorts before it may take one (it
+ * would have been routed first). Routes that read no load never change. */
+static int reroute_from(ds *s, const waiting_msg *m, int i, int w0)
+{
+    int nl = s->n->nlinks, reads[64], nr;
+    if (!s->lmark) {
+        s->lmark = ut_calloc((size_t)nl, sizeof *s->lmark);
+        s->lpos = ut_calloc((size_t)nl, sizeof *s->lpos);
+    }
+    if (++s->lepoch == 0) {                                     /* (wrapped: every mark is old) */
+        memset(s->lmark, 0, (size_t)nl * sizeof *s->lmark);
+        s->lepoch = 1;
+    }
+    for (int k = 0; k < s->ntouched; k++) {                     /* before all of them */
+        s->lmark[s->touched[k]] = s->lepoch;
+        s->lpos[s->touched[k]] = -1;
+    }
+    for (int k = w0; k < s->nwaiting; k++) {
+        const ds_xfer *x = &s->xfers[s->waiting[k]];
+        const ds_coll *c = &s->colls[x->coll];
+        if ((nr = net_route_reads(s->n, c->gpus[x->src], c->gpus[x->dst], reads, 64)) < 0) return 0;
+        if (!nr) continue;
+        waiting_msg w = { c->task, x->src, x->dst, x->step, s->waiting[k] };
+        int lo = 0, hi = i;                                     /* its place among m[0 .. i) */
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            if (by_message(&m[mid], &w) < 0) lo = mid + 1;
+            else hi = mid;
+        }
+        for (int r = 0; r < nr; r++) {
+            int l = reads[r];
+            if (s->lmark[l] != s->lepoch) s->lmark[l] = s->lepoch, s->lpos[l] = lo;
+            else if (lo < s->lpos[l]) s->lpos[l] = lo;
+        }
+    }
+    for (int j = 0; j < i; j++) {
+        const ds_coll *c = &s->colls[s->xfers[m[j].x].coll];
+        if ((nr = net_route_reads(s->n, c->gpus[m[j].src], c->gpus[m[j].dst], reads, 64)) < 0) return j;
+        for (int r = 0; r < nr; r++)
+            if (s->lmark[reads[r]] == s->lepoch && s->lpos[reads[r]] <= j) return j;
+    }
+    return i;
+}
+
 /* The messages sent at this instant, routed and started in the order of their collective, ranks and
  * step. Routing one may hand a replay back: its messages on their way become flows (which the
  * ones routed before it did not see) and those that start at this instant join the waiting; then
- * the ones started before are taken off the links and all are routed again, in order. (Each
- * replay is handed back once, so this ends.) */
+ * the ones started before whose routes that may change (reroute_from) are taken off the links and
+ * routed again with the rest, in order. (Each replay is handed back once, so this ends.) */
 static void route_waiting(ds *s)
 {
+    s->routing = 1;
     for (int again = 1; again;) {
         again = 0;
-        int n = s->nwaiting;
+        int n = 0;
+        for (int i = 0; i < s->nwaiting; i++)                  /* (those kept routed are out) */
+            if (s->xfers[s->waiting[i]].waiting) s->waiting[n++] = s->waiting[i];
+        s->nwaiting = n;
         ut_grow(&s->wmsg, &s->cap_wmsg, (size_t)n, sizeof *s->wmsg);
         waiting_msg *m = s->wmsg;
         for (int i = 0; i < n; i++) {
@@ -281,11 +340,13 @@ static void route_waiting(ds *s)
             const ds_coll *c = &s->colls[s->xfers[m[i].x].coll];
             int a = c->gpus[m[i].src], b = c->gpus[m[i].dst], hops[NET_MAX_HOPS], nhops;
             double latency_s;
+            s->ntouched = 0;
             do   /* handing back makes flows whose load may route this one elsewhere: route it again */
                 nhops = net_route(s->n, a, b, hops, &latency_s);
             while (s->nreplaying && ds_replay_clear(s, hops, nhops));   /* (it may move s->xfers) */
             if (s->stats.handed_back != handed) {              /* a replay's messages joined */
-                for (int j = 0; j < i; j++) {
+                int j0 = reroute_from(s, m, i, n);
+                for (int j = j0; j < i; j++) {
                     ds_xfer *y = &s->xfers[m[j].x];
                     net_flow_end(s->n, y->flow);
                     y->flow = -1;
@@ -300,7 +361,15 @@ static void route_waiting(ds *s)
         }
     }
     s->nwaiting = 0;
+    s->routing = 0;
 }
+
+/* A collective running as flows tries the closed form again at most this many steps apart. A try
+ * that fails costs about a step's routes (the first step's pairs are checked against the links),
+ * a step as flows all its messages' events and rate updates: trying every few steps wastes little,
+ * while doubling without bound let a 5,568-rank ring run as flows for hundreds of steps after the
+ * traffic that had met it was gone (El Capitan whole: 9.4 M flows, 6.5 M with this bound). */
+#define RETRY_MAX 8
 
 /* Move a rank on as far as it can: past every step whose sends have arrived and whose receives are in. */
 static void advance(ds *s, int ci, int r)
@@ -325,12 +394,13 @@ static void advance(ds *s, int ci, int r)
         int nsend = coll_sends(&c->plan, r, rs->step, s->sendbuf);
         for (int k = 0; k < nsend; k++) ds_send(s, ci, r, s->sendbuf[k].peer, rs->step, s->sendbuf[k].bytes);
         s->stats.flows += (uint64_t)nsend;
-        /* as flows: now and then, whether it is alone on its links again (at steps 1, 2, 4, 8... after
-         * it was refused or handed back), once the messages sent at this instant are routed: a
-         * collective's messages that start together with this one's would hand it back at once */
+        /* as flows: now and then, whether it is alone on its links again (at steps 1, 2, 4, 8, then
+         * every RETRY_MAX, after it was refused or handed back), once the messages sent at this
+         * instant are routed: a collective's messages that start together with this one's would
+         * hand it back at once */
         if (s->replay_on && rs->step >= c->retry_step && !s->timeline->detail && !c->resume_asked) {
             c->resume_asked = 1;
-            c->retry_every = c->retry_every ? 2 * c->retry_every : 1;
+            c->retry_every = !c->retry_every ? 1 : 2 * c->retry_every < RETRY_MAX ? 2 * c->retry_every : RETRY_MAX;
             c->retry_step = rs->step + c->retry_every;
             ut_grow(&s->resumes, &s->cap_resumes, (size_t)s->nresumes + 1, sizeof *s->resumes);
             s->resumes[s->nresumes++] = ci;

@@ -86,6 +86,12 @@ struct ds {
     size_t cap_waiting;
     struct waiting_msg *wmsg;   /* route_waiting's scratch, kept from instant to instant */
     size_t cap_wmsg;
+    int routing;                /* 1 while route_waiting routes: flows started by a hand-back are noted */
+    int *touched;               /* their links */
+    int ntouched;
+    size_t cap_touched;
+    uint32_t *lmark, lepoch;    /* per link: route_waiting's scratch (marked in epoch lepoch) */
+    int *lpos;
     double now_s;
     int ran;
     uint64_t max_work;

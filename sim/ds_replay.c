@@ -1045,13 +1045,24 @@ static void cut(ds *s, int ci)
 }
 
 
+/* Does a link that replays hold still have room for one more flow that can move at b, with its
+ * flows and the replays' pairs each at its narrowest capacity? Then it limits nobody, before or
+ * after, and the replays' times stand (link_takes' condition, from the other side). */
+static int room_for_flow(const ds *s, const net_link *l, double b)
+{
+    return !s->timeline->detail && l->flows_cap_Bps + l->replay_cap_Bps + b <= l->cap_Bps * (1 + RP_HEADROOM);
+}
+
 int ds_replay_clear(ds *s, const int *hops, int nhops)
 {
     int handed = 0;
+    double b = INFINITY;                                        /* the new flow's narrowest capacity */
+    for (int k = 0; k < nhops; k++) b = fmin(b, s->n->links[hops[k]].cap_Bps);
     for (;;) {
         int victim = -1;
         for (int k = 0; k < nhops && victim < 0; k++) {
-            if (!s->n->links[hops[k]].replay_users) continue;
+            const net_link *l = &s->n->links[hops[k]];
+            if (!l->replay_users || room_for_flow(s, l, b)) continue;
             /* the first to have begun replaying among those holding it; one that ends now has
              * nothing left on its links: its EV_REPLAY_DONE comes at this instant */
             const int *h = s->holders[hops[k]];

@@ -335,6 +335,16 @@ static double excess_Bps(const net_link *l, double b)
  * with a link's queue taken as the excess above: direct while the bundle has room for every flow
  * on it at the rate the rest of its route allows ("minimal in the absence of contention", as
  * HPE's Slingshot documentation says), around when it is congested and the detour is not. */
+/* Valiant's intermediate group for GPUs a and b, in groups ga and gb: any group but the two ends,
+ * hashed from the pair. */
+static int valiant_group(const net *n, int a, int b, int ga, int gb)
+{
+    int k = (int)(mix((uint64_t)(uint32_t)a << 32 | (uint32_t)b) % (uint32_t)(n->all_groups - 2));
+    if (k >= (ga < gb ? ga : gb)) k++;
+    if (k >= (ga < gb ? gb : ga)) k++;
+    return k;
+}
+
 static int dragonfly_route(const net *n, int a, int b, int ga, int gb, int *hops, int count)
 {
     int direct = global_link(n, ga, gb);
@@ -342,9 +352,7 @@ static int dragonfly_route(const net *n, int a, int b, int ga, int gb, int *hops
         hops[count++] = direct;
         return count;
     }
-    int k = (int)(mix((uint64_t)(uint32_t)a << 32 | (uint32_t)b) % (uint32_t)(n->all_groups - 2));
-    if (k >= (ga < gb ? ga : gb)) k++;
-    if (k >= (ga < gb ? gb : ga)) k++;                  /* any group but the two ends */
+    int k = valiant_group(n, a, b, ga, gb);
     int first = global_link(n, ga, k), second = global_link(n, k, gb);
     if (n->routing == PLAT_ROUTING_ADAPTIVE) {
         const net_link *L = n->links;
@@ -361,6 +369,12 @@ static int dragonfly_route(const net *n, int a, int b, int ga, int gb, int *hops
     hops[count++] = first;
     hops[count++] = second;
     return count;
+}
+
+/* Fat tree: the leaf that NIC k of node v hangs from (the NICs of the nodes before it counted). */
+static int leaf_of_nic(const net *n, int v, int k)
+{
+    return (int)((n->node_port_first[v] + k) / n->leaf_down_ports);
 }
 
 int net_route(const net *n, int a, int b, int *hops, double *latency_s)
@@ -381,8 +395,7 @@ int net_route(const net *n, int a, int b, int *hops, double *latency_s)
         switch (pn->topology) {
         case PLAT_TOPO_FAT_TREE:
             if (n->leaves > 1) {
-                long pa = n->node_port_first[va], pb = n->node_port_first[vb];   /* NICs of the nodes before */
-                int la = (int)((pa + ka) / n->leaf_down_ports), lb = (int)((pb + kb) / n->leaf_down_ports);
+                int la = leaf_of_nic(n, va, ka), lb = leaf_of_nic(n, vb, kb);
                 if (la != lb && !n->leaf_uplinks) {
                     hops[count++] = n->fabric_base + 2 * la;
                     hops[count++] = n->fabric_base + 2 * lb + 1;
@@ -442,6 +455,38 @@ int net_route(const net *n, int a, int b, int *hops, double *latency_s)
     return count;
 }
 
+int net_route_reads(const net *n, int a, int b, int *links, int max)
+{
+    int va = a / n->gpus_per_node, vb = b / n->gpus_per_node, count = 0;
+    if (va == vb || n->routing != PLAT_ROUTING_ADAPTIVE) return 0;
+    switch (n->plat->networks[n->network].topology) {
+    case PLAT_TOPO_FAT_TREE: {
+        int U = n->leaf_uplinks;
+        if (n->leaves < 2 || !U) return 0;
+        int la = leaf_of_nic(n, va, nic_of(n, a)), lb = leaf_of_nic(n, vb, nic_of(n, b));
+        if (la == lb) return 0;
+        if (2 * U > max) return -1;
+        for (int c = 0; c < U; c++) {
+            links[count++] = n->fabric_base + 2 * (la * U + c);
+            links[count++] = n->fabric_base + 2 * (lb * U + c) + 1;
+        }
+        return count;
+    }
+    case PLAT_TOPO_DRAGONFLY: {
+        int ga = va / n->group_nodes, gb = vb / n->group_nodes;
+        if (ga == gb || n->all_groups < 3) return 0;
+        if (max < 3) return -1;
+        int k = valiant_group(n, a, b, ga, gb);
+        links[count++] = global_link(n, ga, gb);
+        links[count++] = global_link(n, ga, k);
+        links[count++] = global_link(n, k, gb);
+        return count;
+    }
+    default:
+        return 0;
+    }
+}
+
 double net_route_bottleneck_Bps(const net *n, int a, int b)
 {
     int hops[NET_MAX_HOPS];
@@ -454,8 +499,7 @@ double net_route_bottleneck_Bps(const net *n, int a, int b)
 int net_leaf_of(const net *n, int gpu)
 {
     if (n->plat->networks[n->network].topology != PLAT_TOPO_FAT_TREE || n->leaves < 2 || gpu < 0 || gpu >= n->gpus) return -1;
-    int v = gpu / n->gpus_per_node;
-    return (int)((n->node_port_first[v] + nic_of(n, gpu)) / n->leaf_down_ports);
+    return leaf_of_nic(n, gpu / n->gpus_per_node, nic_of(n, gpu));
 }
 
 double net_leaf_up_Bps(const net *n, int leaf)

@@ -154,6 +154,11 @@ net *net_create_routed(const plat_platform *p, int partition, int gpus, int rout
 void net_destroy(net *n);                                           /* NULL is fine */
 
 int net_route(const net *n, int src_gpu, int dst_gpu, int *hops, double *latency_s); /* hop count (0: same GPU) */
+/* The links whose load net_route reads to route from src_gpu to dst_gpu now (adaptive routing: a
+ * dragonfly's direct and Valiant bundles, a fat tree's uplinks from the source leaf and downlinks
+ * to the destination's), into links[0 .. max): how many; 0 when the route does not depend on load,
+ * -1 when they are more than max. Every link the route may take for load is among them. */
+int net_route_reads(const net *n, int src_gpu, int dst_gpu, int *links, int max);
 double net_route_bottleneck_Bps(const net *n, int src_gpu, int dst_gpu);  /* smallest capacity on the route */
 void net_link_label(const net *n, int link, char *buf, size_t size); /* "node 3 nic 1 up", for traces */
 /* Fat tree: the leaf a GPU's NIC hangs from (-1 when the network has no leaves to cross), and the
