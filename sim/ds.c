@@ -41,9 +41,14 @@ void ds_destroy(ds *s)
     free(s->free_xfers);
     free(s->waiting);
     free(s->wmsg);
-    free(s->touched);
     free(s->lmark);
     free(s->lpos);
+    free(s->parks);
+    free(s->free_parks);
+    for (int l = 0; s->parked_on && l < s->n->nlinks; l++) free(s->parked_on[l]);
+    free(s->parked_on);
+    free(s->nparked_on);
+    free(s->cap_parked_on);
     free(s->sendbuf);
     free(s->replaying);
     free(s->resumes);
@@ -200,12 +205,16 @@ int *ds_recv_slot(rank_state *r, int step)
 int ds_xfer_new(ds *s, int ci, int src, int dst, int step)
 {
     int x;
-    if (s->nfree_xfers) x = s->free_xfers[--s->nfree_xfers];
-    else {
+    uint32_t gen = 1;
+    if (s->nfree_xfers) {
+        x = s->free_xfers[--s->nfree_xfers];
+        gen = s->xfers[x].gen + 1;                              /* events of its last use go stale */
+    } else {
         ut_grow(&s->xfers, &s->cap_xfers, (size_t)s->nxfers + 1, sizeof *s->xfers);
         x = s->nxfers++;
     }
-    s->xfers[x] = (ds_xfer){ .coll = ci, .src = src, .dst = dst, .step = step, .flow = -1, .arrive_s = NAN, .live = 1 };
+    s->xfers[x] = (ds_xfer){ .coll = ci, .src = src, .dst = dst, .step = step, .flow = -1, .arrive_s = NAN, .live = 1,
+                             .park = -1, .gen = gen };
     s->colls[ci].ranks[src].pending++;
     return x;
 }
@@ -232,18 +241,150 @@ void ds_send(ds *s, int ci, int src, int dst, int step, double bytes)
     s->waiting[s->nwaiting++] = x;
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * Messages in closed form. A message whose route has room for it beside everything on its links
+ * (ds_link_room, on every link) moves at its route's narrowest capacity until it is off them,
+ * whatever else happens, as long as nothing joins them beyond their capacity: its arrival is known
+ * when it starts, and it needs no flow, no rate and no completion event, only its arrival. It
+ * holds its links as a replay does (their replay_* counts, and ds.parked_on), until it arrives;
+ * a flow that would meet it beyond capacity makes it a flow, with the bytes it has left
+ * (ds_unpark, from ds_replay_clear). Routes read the load of flows only: like a replay's, a
+ * message in closed form never changes a route, since a route over its links sees room there
+ * either way. Not with a detailed timeline (loads in time order), nor on a fat tree's adaptive
+ * uplinks (routes there count flows). */
+
+static void park_hold(ds *s, const ds_park *P, int sign)
+{
+    for (int k = 0; k < P->nhops; k++) {
+        net_link *l = &s->n->links[P->hops[k]];
+        l->replay_users += sign;
+        l->replay_Bps = l->replay_users ? l->replay_Bps + sign * P->Bps : 0;
+        l->replay_cap_Bps = l->replay_users ? l->replay_cap_Bps + sign * P->Bps : 0;
+    }
+}
+
+/* Can a message routed on hops move in closed form now? Then *b is its rate. */
+static int can_park(const ds *s, const int *hops, int nhops, double *b)
+{
+    const net *n = s->n;
+    if (!s->replay_on || s->timeline->detail || nhops <= 0) return 0;
+    double B = INFINITY;
+    for (int k = 0; k < nhops; k++) B = fmin(B, n->links[hops[k]].cap_Bps);
+    for (int k = 0; k < nhops; k++) {
+        const net_link *l = &n->links[hops[k]];
+        if (l->kind == NET_LINK_FABRIC && n->routing == PLAT_ROUTING_ADAPTIVE && n->leaf_uplinks) return 0;
+        if (!ds_link_room(l, B)) return 0;
+    }
+    *b = B;
+    return 1;
+}
+
+static void park(ds *s, int x, const int *hops, int nhops, double latency_s, double Bps)
+{
+    int pk;
+    if (s->nfree_parks) pk = s->free_parks[--s->nfree_parks];
+    else {
+        ut_grow(&s->parks, &s->cap_parks, (size_t)s->nparks + 1, sizeof *s->parks);
+        pk = s->nparks++;
+    }
+    if (!s->parked_on) {
+        s->parked_on = ut_calloc((size_t)s->n->nlinks, sizeof *s->parked_on);
+        s->nparked_on = ut_calloc((size_t)s->n->nlinks, sizeof *s->nparked_on);
+        s->cap_parked_on = ut_calloc((size_t)s->n->nlinks, sizeof *s->cap_parked_on);
+    }
+    ds_park *P = &s->parks[pk];
+    ds_xfer *X = &s->xfers[x];
+    P->x = x;
+    P->nhops = nhops;
+    memcpy(P->hops, hops, (size_t)nhops * sizeof *hops);
+    P->Bps = Bps;
+    P->start_s = s->now_s;
+    P->done_s = s->now_s + X->bytes / Bps;                     /* as net_update times a flow at that rate */
+    P->latency_s = latency_s;
+    park_hold(s, P, +1);
+    for (int k = 0; k < nhops; k++) {
+        int l = hops[k];
+        if (s->nparked_on[l] == s->cap_parked_on[l]) {
+            s->cap_parked_on[l] = s->cap_parked_on[l] ? 2 * s->cap_parked_on[l] : 4;
+            s->parked_on[l] = ut_realloc(s->parked_on[l], (size_t)s->cap_parked_on[l] * sizeof *s->parked_on[l]);
+        }
+        P->slot[k] = s->nparked_on[l];
+        s->parked_on[l][s->nparked_on[l]++] = pk;
+    }
+    X->park = pk;
+    X->arrive_s = P->done_s + latency_s;
+    eng_push(&s->q, X->arrive_s, EV_ARRIVE, x, 0, X->gen);
+    s->nparked++;
+    s->stats.parked++;
+}
+
+/* Message x (its bytes set) on its way from now on this route, once the closed forms on its links
+ * that it would squeeze are handed back: in closed form if it may and can be, else as a flow (one
+ * that a hand-back starts while route_waiting routes is noted there). */
+static void start_on(ds *s, int x, const int *hops, int nhops, double latency_s, int may_park)
+{
+    while ((s->nreplaying || s->nparked) && ds_replay_clear(s, hops, nhops));
+    double b;
+    if (may_park && can_park(s, hops, nhops, &b)) {
+        park(s, x, hops, nhops, latency_s, b);
+        return;
+    }
+    s->xfers[x].flow = net_flow_start_on(s->n, hops, nhops, latency_s, s->xfers[x].bytes, s->now_s, x);
+}
+
+void ds_park_release(ds *s, int x, double until_s)
+{
+    ds_xfer *X = &s->xfers[x];
+    int pk = X->park;
+    ds_park *P = &s->parks[pk];
+    double end = fmin(until_s, P->done_s);
+    double bytes = end >= P->done_s ? X->bytes : P->Bps * (end - P->start_s);
+    for (int k = 0; k < P->nhops; k++) {
+        int l = P->hops[k], *on = s->parked_on[l], i = P->slot[k];
+        tl_link_add_bytes_over(s->timeline, l, P->start_s, end, bytes);
+        int moved = on[i] = on[--s->nparked_on[l]];            /* the last one takes its place */
+        ds_park *M = &s->parks[moved];
+        for (int j = 0; j < M->nhops; j++)
+            if (M->hops[j] == l) M->slot[j] = i;
+    }
+    park_hold(s, P, -1);
+    P->x = -1;
+    ut_grow(&s->free_parks, &s->cap_free_parks, (size_t)s->nfree_parks + 1, sizeof *s->free_parks);
+    s->free_parks[s->nfree_parks++] = pk;
+    X->park = -1;
+    s->nparked--;
+}
+
+void ds_unpark(ds *s, int x)
+{
+    ds_park P = s->parks[s->xfers[x].park];
+    ds_park_release(s, x, s->now_s);
+    double left = P.done_s > s->now_s ? s->xfers[x].bytes - P.Bps * (s->now_s - P.start_s) : 0;   /* as net_update counts a flow's bytes */
+    s->stats.unparked++;
+    if (!(left > 0)) return;                                    /* off its links: its arrival stands */
+    s->xfers[x].gen++;                                          /* its EV_ARRIVE goes stale */
+    s->xfers[x].arrive_s = NAN;
+    s->xfers[x].bytes = left;
+    start_on(s, x, P.hops, P.nhops, P.latency_s, 0);   /* (what meets it is about to join) */
+}
+
+int ds_unpark_on(ds *s, int link)
+{
+    int n = 0;
+    while (s->nparked_on[link]) {
+        ds_unpark(s, s->parks[s->parked_on[link][0]].x);
+        n++;
+    }
+    return n;
+}
+
 /* Links that closed-form replays hold are handed back first (their collectives become flows
  * again), so that the flow shares them with what really runs. */
 void ds_send_on(ds *s, int ci, int src, int dst, int step, double bytes, const int *hops, int nhops, double latency_s)
 {
-    while (s->nreplaying && ds_replay_clear(s, hops, nhops));
     int x = ds_xfer_new(s, ci, src, dst, step);
-    s->xfers[x].flow = net_flow_start_on(s->n, hops, nhops, latency_s, bytes, s->now_s, x);
-    if (s->routing) {                                           /* route_waiting looks at its links */
-        ut_grow(&s->touched, &s->cap_touched, (size_t)s->ntouched + (size_t)nhops, sizeof *s->touched);
-        memcpy(s->touched + s->ntouched, hops, (size_t)nhops * sizeof *hops);
-        s->ntouched += nhops;
-    }
+    s->xfers[x].bytes = bytes;
+    start_on(s, x, hops, nhops, latency_s, 1);
 }
 
 void ds_unwait(ds *s, int x)
@@ -267,11 +408,14 @@ static int by_message(const void *a, const void *b)
     return (x->step > y->step) - (x->step < y->step);
 }
 
-/* After a hand-back while routing m[i] (of the sorted m[0 .. i) already routed, the new waiting
- * from s->waiting[w0] on): the first of m[0 .. i) whose route may now differ. A route that depends
- * on load reads some links (net_route_reads); it may change if a flow the hand-back started crosses
- * one of them, or if a message that now joins the waiting and sorts before it may take one (it
- * would have been routed first). Routes that read no load never change. */
+/* After a hand-back while routing m[i] (of the sorted m[0 .. i) already routed; the messages that
+ * joined the waiting from s->waiting[w0] on): the first of m[0 .. i) whose route may now differ.
+ * A route that depends on load reads some links (net_route_reads); a message that joins and sorts
+ * before it would have been routed first, and may take one of them. The hand-back's flows need not
+ * be looked at: a route never depends on what a closed form holds (every link of a route it takes
+ * has room for all, closed forms included, or holds none: ds_replay_clear), so the routes taken
+ * with the closed form there are the ones taken with its messages as flows. Routes that read no
+ * load never change. */
 static int reroute_from(ds *s, const waiting_msg *m, int i, int w0)
 {
     int nl = s->n->nlinks, reads[64], nr;
@@ -282,10 +426,6 @@ static int reroute_from(ds *s, const waiting_msg *m, int i, int w0)
     if (++s->lepoch == 0) {                                     /* (wrapped: every mark is old) */
         memset(s->lmark, 0, (size_t)nl * sizeof *s->lmark);
         s->lepoch = 1;
-    }
-    for (int k = 0; k < s->ntouched; k++) {                     /* before all of them */
-        s->lmark[s->touched[k]] = s->lepoch;
-        s->lpos[s->touched[k]] = -1;
     }
     for (int k = w0; k < s->nwaiting; k++) {
         const ds_xfer *x = &s->xfers[s->waiting[k]];
@@ -321,7 +461,6 @@ static int reroute_from(ds *s, const waiting_msg *m, int i, int w0)
  * routed again with the rest, in order. (Each replay is handed back once, so this ends.) */
 static void route_waiting(ds *s)
 {
-    s->routing = 1;
     for (int again = 1; again;) {
         again = 0;
         int n = 0;
@@ -340,28 +479,28 @@ static void route_waiting(ds *s)
             const ds_coll *c = &s->colls[s->xfers[m[i].x].coll];
             int a = c->gpus[m[i].src], b = c->gpus[m[i].dst], hops[NET_MAX_HOPS], nhops;
             double latency_s;
-            s->ntouched = 0;
             do   /* handing back makes flows whose load may route this one elsewhere: route it again */
                 nhops = net_route(s->n, a, b, hops, &latency_s);
-            while (s->nreplaying && ds_replay_clear(s, hops, nhops));   /* (it may move s->xfers) */
-            if (s->stats.handed_back != handed) {              /* a replay's messages joined */
+            while ((s->nreplaying || s->nparked) && ds_replay_clear(s, hops, nhops));   /* (it may move s->xfers) */
+            if (s->stats.handed_back != handed && s->nwaiting > n) {   /* a replay's messages joined */
                 int j0 = reroute_from(s, m, i, n);
                 for (int j = j0; j < i; j++) {
                     ds_xfer *y = &s->xfers[m[j].x];
-                    net_flow_end(s->n, y->flow);
+                    if (y->park >= 0) {                         /* (nothing carried yet) */
+                        ds_park_release(s, m[j].x, s->now_s);
+                        y->gen++;
+                    } else net_flow_end(s->n, y->flow);
                     y->flow = -1;
                     y->waiting = 1;
                 }
                 again = 1;
                 break;
             }
-            ds_xfer *x = &s->xfers[m[i].x];
-            x->waiting = 0;
-            x->flow = net_flow_start_on(s->n, hops, nhops, latency_s, x->bytes, s->now_s, m[i].x);
+            s->xfers[m[i].x].waiting = 0;
+            start_on(s, m[i].x, hops, nhops, latency_s, 1);
         }
     }
     s->nwaiting = 0;
-    s->routing = 0;
 }
 
 /* A collective running as flows tries the closed form again at most this many steps apart. A try
@@ -534,9 +673,14 @@ int ds_run(ds *s, ds_stats *stats)
             net_flow_end(s->n, e.a);
             s->xfers[x].flow = -1;
             s->xfers[x].arrive_s = s->now_s + latency;
-            eng_push(&s->q, s->xfers[x].arrive_s, EV_ARRIVE, x, 0, 0);
+            eng_push(&s->q, s->xfers[x].arrive_s, EV_ARRIVE, x, 0, s->xfers[x].gen);
         } else if (e.kind == EV_ARRIVE) {
+            if (s->xfers[e.a].gen != e.version) {               /* it left the closed form since */
+                s->stale++;
+                continue;
+            }
             s->now_s = e.time_s;
+            if (s->xfers[e.a].park >= 0) ds_park_release(s, e.a, INFINITY);
             ds_xfer x = s->xfers[e.a];
             ds_xfer_free(s, e.a);
             if (x.absorbed) continue;                   /* a closed form took it */

@@ -36,6 +36,8 @@ typedef struct ds_stats {
     uint64_t resumed;           /* times a collective running as flows went (back) into closed form */
     uint64_t lockstep;          /* collectives in closed form together, sharing links in lockstep */
     uint64_t continued;         /* times a collective in closed form was planned further (it is planned in chunks) */
+    uint64_t parked;            /* messages of collectives running as flows that moved in closed form, alone on their links */
+    uint64_t unparked;          /* of those, the ones that became flows on the way (met beyond their links' capacity) */
 } ds_stats;
 
 ds *ds_create(net *n, int detail);                 /* the network must outlive the simulator */
@@ -57,11 +59,14 @@ int ds_run(ds *s, ds_stats *stats);                /* run to the end; 0, or -1 i
  * ends when its last message has arrived, a message takes bytes / B + the route's latency. Such a
  * collective is computed without events, at a cost that grows with its messages only (and
  * collectives started together that share links to the full, at their max-min shares, when their
- * messages on those links always move together). The first flow that would share one of its links
- * hands it back, at that instant, to the flow-level simulation (messages in flight become flows
- * with the bytes they have left), and it goes back into closed form once alone again, so the
- * timeline is the one every message simulated as a flow gives: bit for bit where nothing is shared,
- * to rounding otherwise. Only whole replays (not resumed ones or groups) in a detailed timeline.
+ * messages on those links always move together). The first flow that would squeeze one of its
+ * links (take it beyond what all on it can move at) hands it back, at that instant, to the
+ * flow-level simulation (messages in flight become flows with the bytes they have left), and it
+ * goes back into closed form once alone again. Meanwhile each of its messages that has its route
+ * to itself in that sense moves in closed form too, one by one, until something squeezes it. So
+ * the timeline is the one every message simulated as a flow gives: bit for bit where nothing is
+ * shared, to rounding otherwise. Only whole replays (not resumed ones or groups, nor messages one
+ * by one) in a detailed timeline.
  * Off: every message is a flow (to compare the two, or to time the message-level simulation). */
 void ds_set_replay(ds *s, int on);
 /* Before ds_run: whether a collective, started alone on the idle network, would run in closed form,

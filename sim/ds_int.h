@@ -58,7 +58,20 @@ typedef struct ds_xfer {
     unsigned char live;         /* 0: on the free list */
     unsigned char absorbed;     /* taken into a closed form: its EV_ARRIVE only frees it */
     unsigned char waiting;      /* sent at this instant, not yet routed (route_waiting in ds.c) */
+    int park;                   /* moving in closed form (ds.parks): its record, else -1 */
+    uint32_t gen;               /* bumped at each use of the slot and when it leaves the closed form: its EV_ARRIVE carries it */
 } ds_xfer;
+
+/* A message alone on its links, moving in closed form at its route's narrowest capacity (ds.c,
+ * park): it holds its links as a replay does until it arrives, and becomes a flow with the bytes
+ * it has left if a flow would meet it there beyond their capacity. */
+typedef struct ds_park {
+    int x;                      /* its message (-1: on the free list) */
+    int nhops;
+    int hops[NET_MAX_HOPS];
+    int slot[NET_MAX_HOPS];     /* its place in ds.parked_on[hops[k]] */
+    double Bps, start_s, done_s, latency_s;
+} ds_park;
 
 struct ds {
     net *n;
@@ -86,12 +99,16 @@ struct ds {
     size_t cap_waiting;
     struct waiting_msg *wmsg;   /* route_waiting's scratch, kept from instant to instant */
     size_t cap_wmsg;
-    int routing;                /* 1 while route_waiting routes: flows started by a hand-back are noted */
-    int *touched;               /* their links */
-    int ntouched;
-    size_t cap_touched;
     uint32_t *lmark, lepoch;    /* per link: route_waiting's scratch (marked in epoch lepoch) */
     int *lpos;
+    ds_park *parks;             /* messages in closed form (park) */
+    int nparks, nparked;        /* records made, and in use */
+    size_t cap_parks;
+    int *free_parks;
+    int nfree_parks;
+    size_t cap_free_parks;
+    int **parked_on;            /* per link: the records holding it (NULL until one does) */
+    int *nparked_on, *cap_parked_on;
     double now_s;
     int ran;
     uint64_t max_work;
@@ -118,11 +135,24 @@ struct ds {
 };
 
 
+/* Room on a link for one more user that can move at b, with its flows and the closed forms' pairs
+ * (replays, messages in closed form) each at its narrowest capacity: then it limits nobody, and
+ * max-min fairness gives each its own capacity. Half the network's own margin (NET_ROOM), so that
+ * an adaptive route sees room wherever a closed form counted on it. */
+#define DS_HEADROOM (NET_ROOM / 2)
+static inline int ds_link_room(const net_link *l, double b)
+{
+    return l->flows_cap_Bps + l->replay_cap_Bps + b <= l->cap_Bps * (1 + DS_HEADROOM);
+}
+
 /* ds.c */
 void ds_send(ds *s, int coll, int src, int dst, int step, double bytes);   /* a message as a flow, from now */
 void ds_send_on(ds *s, int coll, int src, int dst, int step, double bytes, const int *hops, int nhops,
                 double latency_s);          /* one on its way since earlier, as a flow on the route it took then */
 void ds_unwait(ds *s, int x);               /* a waiting message taken by a closed form: no flow, freed */
+void ds_unpark(ds *s, int x);               /* a message in closed form becomes a flow (or, off its links, only arrives) */
+void ds_park_release(ds *s, int x, double until_s);   /* its links released, its bytes until then counted */
+int ds_unpark_on(ds *s, int link);          /* the messages in closed form on a link become flows; how many */
 int ds_xfer_new(ds *s, int coll, int src, int dst, int step);   /* a message in transit (its sender waits for it) */
 void ds_finish_task(ds *s, int task);
 void ds_xfer_free(ds *s, int x);

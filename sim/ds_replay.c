@@ -29,9 +29,8 @@
 
 /* Capacities that add up to a link's, within this, fit it: max-min fairness then gives each flow its
  * own capacity, to rounding (a bundle of four links carrying four NIC-bound flows is full and
- * limits nobody). Half the network's own margin (NET_ROOM), so that an adaptive route sees room
- * wherever a replay counted on it. */
-#define RP_HEADROOM (NET_ROOM / 2)
+ * limits nobody); see ds_link_room. */
+#define RP_HEADROOM DS_HEADROOM
 
 typedef struct rp_edge {
     int src, dst;               /* ranks */
@@ -285,7 +284,7 @@ static void hand_message(ds *s, int ci, const struct ds_replay *R, int src, int 
     if (done <= t || left <= 0) {                               /* off the links, not yet arrived */
         int x = ds_xfer_new(s, ci, src, dst, step);
         s->xfers[x].arrive_s = arrive;
-        eng_push(&s->q, arrive, EV_ARRIVE, x, 0, 0);
+        eng_push(&s->q, arrive, EV_ARRIVE, x, 0, s->xfers[x].gen);
     } else if (c0 < t) ds_send_on(s, ci, src, dst, step, left, R->hops + e->hop0, e->nhops, e->latency_s);
     else ds_send(s, ci, src, dst, step, left);
 }
@@ -835,27 +834,36 @@ static int outstanding(ds *s, int ci, int **xs, size_t *cap)
     return n;
 }
 
-/* The load of a link as it was before its own flows were taken off it. */
-typedef struct own_load { int link, nflows; double flows_cap_Bps; } own_load;
+/* The load of a link as it was before its own messages were taken off it. */
+typedef struct own_load { int link, nflows, replay_users; double flows_cap_Bps, replay_Bps, replay_cap_Bps; } own_load;
 
-/* Its own flows taken off their links while it is planned: its messages, which the plan counts as
- * its own, and which its next messages on the same pairs will not meet (they start when these end).
- * Returns what put_back restores exactly. */
+/* Its own messages taken off their links while it is planned (flows, and messages in closed form):
+ * the plan counts them as its own, and its next messages on the same pairs will not meet them (they
+ * start when these end). Returns what put_back restores exactly. */
 static own_load *take_off(ds *s, const int *xs, int nx, int *nsaved)
 {
     own_load *saved = NULL;
     size_t cap = 0;
     *nsaved = 0;
     for (int i = 0; i < nx; i++) {
-        int f = s->xfers[xs[i]].flow;
-        if (f < 0) continue;
-        const net_flow *F = &s->n->flows[f];
-        for (int h = 0; h < F->nhops; h++) {
-            net_link *l = &s->n->links[F->hops[h]];
+        const ds_xfer *x = &s->xfers[xs[i]];
+        if (x->flow < 0 && x->park < 0) continue;
+        const net_flow *F = x->flow >= 0 ? &s->n->flows[x->flow] : NULL;
+        const ds_park *P = F ? NULL : &s->parks[x->park];
+        int nh = F ? F->nhops : P->nhops;
+        for (int h = 0; h < nh; h++) {
+            int id = F ? F->hops[h] : P->hops[h];
+            net_link *l = &s->n->links[id];
             ut_grow(&saved, &cap, (size_t)*nsaved + 1, sizeof *saved);
-            saved[(*nsaved)++] = (own_load){ F->hops[h], l->nflows, l->flows_cap_Bps };
-            l->nflows--;
-            l->flows_cap_Bps = l->nflows ? l->flows_cap_Bps - F->bottleneck_Bps : 0;
+            saved[(*nsaved)++] = (own_load){ id, l->nflows, l->replay_users, l->flows_cap_Bps, l->replay_Bps, l->replay_cap_Bps };
+            if (F) {
+                l->nflows--;
+                l->flows_cap_Bps = l->nflows ? l->flows_cap_Bps - F->bottleneck_Bps : 0;
+            } else {
+                l->replay_users--;
+                l->replay_Bps = l->replay_users ? l->replay_Bps - P->Bps : 0;
+                l->replay_cap_Bps = l->replay_users ? l->replay_cap_Bps - P->Bps : 0;
+            }
         }
     }
     return saved;
@@ -864,8 +872,12 @@ static own_load *take_off(ds *s, const int *xs, int nx, int *nsaved)
 static void put_back(ds *s, own_load *saved, int nsaved)
 {
     for (int i = nsaved - 1; i >= 0; i--) {                     /* the first saved of a link is its own */
-        s->n->links[saved[i].link].nflows = saved[i].nflows;
-        s->n->links[saved[i].link].flows_cap_Bps = saved[i].flows_cap_Bps;
+        net_link *l = &s->n->links[saved[i].link];
+        l->nflows = saved[i].nflows;
+        l->flows_cap_Bps = saved[i].flows_cap_Bps;
+        l->replay_users = saved[i].replay_users;
+        l->replay_Bps = saved[i].replay_Bps;
+        l->replay_cap_Bps = saved[i].replay_cap_Bps;
     }
     free(saved);
 }
@@ -912,10 +924,12 @@ int ds_replay_resume(ds *s, int ci)
             ok = 0;
             break;
         }
-        if (x->flow >= 0) {                                     /* routed for load when it started: it keeps that route */
-            const net_flow *f = &s->n->flows[x->flow];
+        const ds_park *P = x->park >= 0 ? &s->parks[x->park] : NULL;
+        if (x->flow >= 0 || P) {                                /* routed for load when it started: it keeps that route */
+            const int *hops = P ? P->hops : s->n->flows[x->flow].hops;
+            int nh = P ? P->nhops : s->n->flows[x->flow].nhops;
             const rp_edge *E = &R->edges[e];
-            if (f->nhops != E->nhops || memcmp(f->hops, R->hops + E->hop0, (size_t)E->nhops * sizeof *f->hops)) {
+            if (nh != E->nhops || memcmp(hops, R->hops + E->hop0, (size_t)E->nhops * sizeof *hops)) {
                 ok = 0;
                 break;
             }
@@ -924,6 +938,9 @@ int ds_replay_resume(ds *s, int ci)
         if (x->waiting) {                                       /* sent now, not yet routed: alone from now */
             done = t + x->bytes / Bps;
             arrive = done + R->edges[e].latency_s;
+        } else if (P && P->done_s > t) {                        /* in closed form: at that rate already */
+            done = P->Bps == Bps ? P->done_s : t + P->Bps * (P->done_s - t) / Bps;
+            arrive = done + P->latency_s;
         } else if (x->flow >= 0) {
             const net_flow *f = &s->n->flows[x->flow];
             if (f->rate_Bps == Bps) done = f->done_s;           /* its completion stands */
@@ -963,7 +980,10 @@ int ds_replay_resume(ds *s, int ci)
         else if (x->flow >= 0) {
             net_flow_end(s->n, x->flow);
             ds_xfer_free(s, xs[i]);
-        } else x->absorbed = 1;
+        } else {                                                /* off the links, or in closed form: its EV_ARRIVE frees it */
+            if (x->park >= 0) ds_park_release(s, xs[i], t);
+            x->absorbed = 1;
+        }
     }
     free(xs);
     accept(s, ci, R);
@@ -1045,14 +1065,10 @@ static void cut(ds *s, int ci)
 }
 
 
-/* Does a link that replays hold still have room for one more flow that can move at b, with its
- * flows and the replays' pairs each at its narrowest capacity? Then it limits nobody, before or
- * after, and the replays' times stand (link_takes' condition, from the other side). */
-static int room_for_flow(const ds *s, const net_link *l, double b)
-{
-    return !s->timeline->detail && l->flows_cap_Bps + l->replay_cap_Bps + b <= l->cap_Bps * (1 + RP_HEADROOM);
-}
-
+/* A flow that joins a link held in closed form hands back what holds it unless the link still has
+ * room for all at their narrowest capacities (ds_link_room: link_takes' condition, from the other
+ * side): then it limits nobody, before or after, and the closed forms' times stand. Messages in
+ * closed form go first (ds_unpark_on), then replays, the first to have begun first. */
 int ds_replay_clear(ds *s, const int *hops, int nhops)
 {
     int handed = 0;
@@ -1062,7 +1078,13 @@ int ds_replay_clear(ds *s, const int *hops, int nhops)
         int victim = -1;
         for (int k = 0; k < nhops && victim < 0; k++) {
             const net_link *l = &s->n->links[hops[k]];
-            if (!l->replay_users || room_for_flow(s, l, b)) continue;
+            if (!l->replay_users || (!s->timeline->detail && ds_link_room(l, b))) continue;
+            if (s->nparked_on && s->nparked_on[hops[k]]) {
+                handed += ds_unpark_on(s, hops[k]);
+                k = -1;                                         /* (it may have changed any link) */
+                continue;
+            }
+            if (!s->holders) continue;
             /* the first to have begun replaying among those holding it; one that ends now has
              * nothing left on its links: its EV_REPLAY_DONE comes at this instant */
             const int *h = s->holders[hops[k]];

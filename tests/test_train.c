@@ -739,6 +739,7 @@ static void test_step_closed_form_under_adaptive_routing(void **state)
     el_capitan_both_ways(&p, &c, &a, &b, (tm_step_opts){ 0 });
     const ds_stats *sa = tm_step_stats(a), *sb = tm_step_stats(b);
     assert_true(sa->replayed > 0 && sa->handed_back > 0 && sb->replayed == 0);   /* met traffic, handed back */
+    assert_true(sa->parked > sa->unparked && sa->unparked > 0 && sb->parked == 0);   /* messages alone, some met */
     assert_true(sa->events < sb->events);
     if (fabs(sa->end_s - sb->end_s) > 1e-9 * sb->end_s) fail_msg("closed form %.17g s, flows %.17g s", sa->end_s, sb->end_s);
     const tl *ta = tm_step_timeline(a), *tb = tm_step_timeline(b);
