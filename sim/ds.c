@@ -267,7 +267,7 @@ static void park_hold(ds *s, const ds_park *P, int sign)
 static int can_park(const ds *s, const int *hops, int nhops, double *b)
 {
     const net *n = s->n;
-    if (!s->replay_on || s->timeline->detail || nhops <= 0) return 0;
+    if (!s->replay_on || s->timeline->detail || nhops <= 0 || nhops > DS_PARK_HOPS) return 0;
     double B = INFINITY;
     for (int k = 0; k < nhops; k++) B = fmin(B, n->links[hops[k]].cap_Bps);
     for (int k = 0; k < nhops; k++) {

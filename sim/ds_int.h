@@ -65,12 +65,13 @@ typedef struct ds_xfer {
 /* A message alone on its links, moving in closed form at its route's narrowest capacity (ds.c,
  * park): it holds its links as a replay does until it arrives, and becomes a flow with the bytes
  * it has left if a flow would meet it there beyond their capacity. */
+#define DS_PARK_HOPS 8           /* the longest route a message in closed form may have (a record stays small) */
 typedef struct ds_park {
     int x;                      /* its message (-1: on the free list) */
     int nhops;
-    int hops[NET_MAX_HOPS];
-    int slot[NET_MAX_HOPS];     /* its place in ds.parked_on[hops[k]] */
     double Bps, start_s, done_s, latency_s;
+    int hops[DS_PARK_HOPS];
+    int slot[DS_PARK_HOPS];     /* its place in ds.parked_on[hops[k]] */
 } ds_park;
 
 struct ds {

@@ -146,6 +146,8 @@ void cli_sim_counts_json(cJSON *o, const ds_stats *st)
     cJSON_AddNumberToObject(o, "closed_form", (double)st->replayed);
     cJSON_AddNumberToObject(o, "handed_back", (double)st->handed_back);
     cJSON_AddNumberToObject(o, "resumed", (double)st->resumed);
+    cJSON_AddNumberToObject(o, "messages_alone", (double)st->parked);      /* of those running as flows: in closed form one by one */
+    cJSON_AddNumberToObject(o, "messages_met", (double)st->unparked);      /* of those, made flows on the way */
 }
 
 void cli_bottlenecks_json(cJSON *o, const net *n, const tl *t, double end_s)
