@@ -319,8 +319,7 @@ static void park(ds *s, int x, const int *hops, int nhops, double latency_s, dou
 }
 
 /* Message x (its bytes set) on its way from now on this route, once the closed forms on its links
- * that it would squeeze are handed back: in closed form if it may and can be, else as a flow (one
- * that a hand-back starts while route_waiting routes is noted there). */
+ * that it would squeeze are handed back: in closed form if it may and can be, else as a flow. */
 static void start_on(ds *s, int x, const int *hops, int nhops, double latency_s, int may_park)
 {
     while ((s->nreplaying || s->nparked) && ds_replay_clear(s, hops, nhops));
@@ -378,8 +377,7 @@ int ds_unpark_on(ds *s, int link)
     return n;
 }
 
-/* Links that closed-form replays hold are handed back first (their collectives become flows
- * again), so that the flow shares them with what really runs. */
+/* A message on its way since earlier (a replay handed back), on the route it took then. */
 void ds_send_on(ds *s, int ci, int src, int dst, int step, double bytes, const int *hops, int nhops, double latency_s)
 {
     int x = ds_xfer_new(s, ci, src, dst, step);

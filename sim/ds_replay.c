@@ -15,8 +15,8 @@
  * through a fat tree's spines; an adaptive dragonfly keeps a flow on the direct bundle while the
  * bundle has room for all at their narrowest capacities, which is that condition; lockstep
  * groups, whose pairs share links to the full, stay off its global links). Collectives started together that share links to the full are planned together in
- * lockstep (below). The first flow that would cross a link a replay holds hands it back
- * (ds_replay_clear): at that instant the ranks take the state the message-level simulation would
+ * lockstep (below). The first flow that would cross a link a replay holds, beyond what all there
+ * can move at, hands it back (ds_replay_clear): at that instant the ranks take the state the message-level simulation would
  * have, messages in flight become flows with the bytes they have left, and the flows take it from
  * there; at steps 1, 2, 4, 8... after, ds_replay_resume takes it back into closed form from that
  * state if it is alone again. */

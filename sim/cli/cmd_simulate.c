@@ -31,9 +31,10 @@ static void simulate_usage(FILE *out)
                    "Default platform: classroom, its first partition, all its GPUs.\n"
                    "The trace opens in https://ui.perfetto.dev or chrome://tracing.\n"
                    "A collective alone on its links is computed in closed form, as its messages would move; the first\n"
-                   "flow to share a link hands it back to the flow-level simulation, and it goes back into closed form\n"
-                   "once alone again. --every-message makes every message a flow from the start (the same times, to\n"
-                   "rounding, much slower: to compare or to time it).\n"
+                   "flow to squeeze one of its links hands it back to the flow-level simulation (its messages that\n"
+                   "still have room move in closed form one by one), and it goes back into closed form once alone\n"
+                   "again. --every-message makes every message a flow from the start (the same times, to rounding,\n"
+                   "much slower: to compare or to time it).\n"
                    "  usine simulate step [the options of 'usine predict'] [--trace FILE.json] [--json]\n"));
 }
 
