@@ -316,6 +316,7 @@ static void park(ds *s, int x, const int *hops, int nhops, double latency_s, dou
     eng_push(&s->q, X->arrive_s, EV_ARRIVE, x, 0, X->gen);
     s->nparked++;
     s->stats.parked++;
+    s->replay_work += 2 * (uint64_t)nhops;                     /* its links held and released, beside its arrival (an event) */
 }
 
 /* Message x (its bytes set) on its way from now on this route, once the closed forms on its links
@@ -505,7 +506,8 @@ static void route_waiting(ds *s)
  * that fails costs about a step's routes (the first step's pairs are checked against the links),
  * a step as flows all its messages' events and rate updates: trying every few steps wastes little,
  * while doubling without bound let a 5,568-rank ring run as flows for hundreds of steps after the
- * traffic that had met it was gone (El Capitan whole: 9.4 M flows, 6.5 M with this bound). */
+ * traffic that had met it was gone (El Capitan whole: 9.4 M flows, 6.5 M with this bound; with
+ * messages alone in closed form, 17.7 s of CPU against 19.9 s unbounded). */
 #define RETRY_MAX 8
 
 /* Move a rank on as far as it can: past every step whose sends have arrived and whose receives are in. */

@@ -127,7 +127,7 @@ struct ds {
     int **holders;              /* per link: the collectives in closed form that hold it (NULL until one does) */
     int *nholders, *cap_holders;
     uint32_t rp_epoch;
-    uint64_t replay_work;       /* what the replays cost (messages and route visits), counted in ds_stats.work */
+    uint64_t replay_work;       /* what the closed forms cost (messages and route visits; messages alone, their links), counted in ds_stats.work */
     double *acc_Bps;            /* per link: scratch of ds_replay_try */
     int *acc_users;
     int rp_group;               /* RP_ALONE, RP_GROUP or RP_ROUTES: how ds_replay.c checks links now */
