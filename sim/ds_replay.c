@@ -41,6 +41,8 @@ typedef struct rp_edge {
     int last_step;              /* the last step that sent on it (two messages at once: refused) */
     int checked;                /* it crosses a link its group shares to the full (lockstep, below) */
     uint64_t digest, count;     /* then: its messages' start and end times, hashed, and how many */
+    double bin_t0, bin_t1, bin_bytes;   /* WALK_TRACE into bins: its messages so far that lie in one bin (trace_bin) */
+    double bin_lo, bin_hi;      /* that bin, [lo, hi) (a bin only grows, merged with a neighbour) */
 } rp_edge;
 
 typedef struct rp_msg {
@@ -289,6 +291,32 @@ static void hand_message(ds *s, int ci, const struct ds_replay *R, int src, int 
     else ds_send(s, ci, src, dst, step, left);
 }
 
+/* A whole message's bytes into a timeline's bins (WALK_TRACE without detail): an edge's messages
+ * follow one another, so those that lie in one bin are added up and put on its links once, when
+ * the next leaves that bin (or at the end: trace_flush), rather than each on every link. */
+static void trace_flush(tl *T, const struct ds_replay *R, rp_edge *e)
+{
+    for (int k = 0; e->bin_bytes > 0 && k < e->nhops; k++) tl_link_add_bytes_over(T, R->hops[e->hop0 + k], e->bin_t0, e->bin_t1, e->bin_bytes);
+    e->bin_bytes = 0;
+}
+
+static void trace_bin(tl *T, const struct ds_replay *R, rp_edge *e, double c0, double done, double bytes)
+{
+    if (e->bin_bytes > 0 && c0 >= e->bin_lo && done < e->bin_hi) {
+        e->bin_t0 = fmin(e->bin_t0, c0), e->bin_t1 = fmax(e->bin_t1, done), e->bin_bytes += bytes;
+        return;
+    }
+    trace_flush(T, R, e);
+    double w = tl_bin_width_s(T);
+    int b = tl_bin_of(T, c0);
+    if (b >= 0 && tl_bin_of(T, done) == b) {
+        e->bin_lo = b * w, e->bin_hi = (b + 1) * w;
+        e->bin_t0 = c0, e->bin_t1 = done, e->bin_bytes = bytes;
+        return;
+    }
+    for (int k = 0; k < e->nhops; k++) tl_link_add_bytes_over(T, R->hops[e->hop0 + k], c0, done, bytes);
+}
+
 /* What the flows would have done up to t (WALK_CUT), or everything (WALK_TRACE, detailed timelines):
  * one step of the recurrence, with C the entries and N the exits of every rank (C infinite for a
  * rank not in that step). Returns 0 once no rank is in this step or a later one by t. */
@@ -319,9 +347,13 @@ static int act(ds *s, int ci, struct ds_replay *R, int mode, int step, double t)
         const rp_msg *m = &R->msgs[i];
         double c0 = C[m->src];
         if ((mode == WALK_CUT && !(c0 <= t)) || sent_before(R, m->src, step)) continue;
-        const rp_edge *e = &R->edges[m->edge];
+        rp_edge *e = &R->edges[m->edge];
         double done = c0 + m->q_s, arrive = done + e->latency_s;
         int whole = mode == WALK_TRACE || done <= t;
+        if (mode == WALK_TRACE && !T->detail) {
+            trace_bin(T, R, e, c0, done, m->bytes);
+            continue;
+        }
         for (int k = 0; k < e->nhops; k++) {
             int h = R->hops[e->hop0 + k];
             if (T->detail) {
@@ -1011,8 +1043,10 @@ void ds_replay_done(ds *s, int ci)
 {
     ds_coll *c = &s->colls[ci];
     struct ds_replay *R = release(s, ci);
-    if (s->timeline->detail || s->timeline->bins) walk(s, ci, R, WALK_TRACE, 0);   /* every message, at its time */
-    else {
+    if (s->timeline->detail || s->timeline->bins) {           /* every message, at its time */
+        walk(s, ci, R, WALK_TRACE, 0);
+        for (int e = 0; e < R->nedges; e++) trace_flush(s->timeline, R, &R->edges[e]);
+    } else {
         for (int e = 0; e < R->nedges; e++)
             for (int k = 0; k < R->edges[e].nhops; k++) tl_link_add_bytes(s->timeline, R->hops[R->edges[e].hop0 + k], R->edges[e].bytes);
         for (int i = 0; i < R->nout; i++) {

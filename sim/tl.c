@@ -118,6 +118,17 @@ static void spread(tl *t, int link, double t0, double t1, double bytes)
     }
 }
 
+int tl_bin_of(const tl *t, double t_s)
+{
+    if (!t->bins || !(t_s >= 0) || t_s >= t->nbins * t->bin_s) return -1;
+    return (int)(t_s / t->bin_s);
+}
+
+double tl_bin_width_s(const tl *t)
+{
+    return t->bins ? t->bin_s : 0;
+}
+
 double tl_link_binned_Bps(const tl *t, int link, double t_s)
 {
     if (!t->bins || link < 0 || link >= t->links || !(t_s >= 0)) return NAN;
