@@ -28,7 +28,8 @@ static const char *const predict_keys[] = {
 };
 static const char *const step_keys[] = {
     "platform", "partition", "nodes", "model", "gpus", "tp", "pp", "vpp", "cp", "gbs", "mbs", "zero", "seq_parallel",
-    "flash", "dp_overlap", "tp_overlap", "recompute", "precision", "tokens", "first_layers", "last_layers", "stack", "jobs", NULL,
+    "flash", "dp_overlap", "tp_overlap", "recompute", "precision", "tokens", "first_layers", "last_layers", "stack", "jobs",
+    "background", NULL,
 };
 static const char *const plan_keys[] = {
     "platform", "partition", "nodes", "model", "gpus", "cp", "gbs", "seq_parallel", "flash", "dp_overlap", "tp_overlap", "precision",
@@ -231,25 +232,135 @@ int lb_usine_plan(lua_State *L)
     return 1;
 }
 
+/* usine.step's background: collectives that run during the step on the same network, as `usine
+ * simulate step --background FILE` runs them, on any GPUs a step may have (STEP_MAX_GPUS). The
+ * set is Lua userdata (freed whatever raises). */
+enum { BG_MAX = 64 };
+typedef struct bg_coll {
+    int op, algo, nranks, task;
+    int ranks[STEP_MAX_GPUS];
+    double bytes, start_s;
+} bg_coll;
+typedef struct bg_set {
+    int n, span;                /* span: one more than the highest GPU named */
+    bg_coll c[];
+} bg_set;
+
+/* opts.background (argument 1's), if any: an array of { op =, algo =, bytes =, ranks = { GPU, ... }
+ * or gpus = N (and first = F: GPUs F .. F + N - 1), start = seconds }, GPUs counted from 0 over
+ * the partition (the job has the first ones). Pushes the set. */
+static bg_set *read_background(lua_State *L, long have)
+{
+    lb_tab t = lb_table(L, 1, 1, NULL);
+    if (lb_get(L, &t, "background") == LUA_TNIL) {
+        lua_pop(L, 1);
+        return NULL;
+    }
+    int bi = lua_gettop(L);
+    lb_table(L, bi, 1, "background");
+    lua_Integer n = (lua_Integer)lua_rawlen(L, bi);
+    if (n < 1 || n > BG_MAX) lb_field_error(L, &t, "background", _("an array of 1 to 64 collectives"), bi);
+    size_t size = sizeof(bg_set) + (size_t)n * sizeof(bg_coll);
+    bg_set *b = lua_newuserdatauv(L, size, 0);
+    memset(b, 0, size);
+    static const char *const keys[] = { "op", "algo", "bytes", "ranks", "gpus", "first", "start", NULL };
+    for (int i = 0; i < (int)n; i++) {
+        lua_rawgeti(L, bi, i + 1);
+        const char *where = lua_pushfstring(L, "background[%d]", i + 1);   /* (on the stack for the messages) */
+        lb_tab e = lb_table(L, -2, 1, where);
+        lb_keys(L, &e, keys);
+        bg_coll *c = &b->c[i];
+        const char *op = lb_str(L, &e, "op", NULL);
+        c->op = op ? coll_op_from_name(op) : -1;
+        if (c->op < 0) {
+            lb_get(L, &e, "op");
+            lb_field_error(L, &e, "op", _("one of allreduce, reducescatter, allgather, alltoall, broadcast, p2p"), -1);
+        }
+        const char *algo = lb_str(L, &e, "algo", NULL);
+        c->algo = algo ? coll_algo_from_name(algo) : (int)coll_default_algo((coll_op)c->op);
+        if (c->algo < 0) {
+            lb_get(L, &e, "algo");
+            lb_field_error(L, &e, "algo", _("one of ring, tree, rhd, hier, direct"), -1);
+        }
+        c->bytes = lb_num(L, &e, "bytes", 1, 0, 0, 1e12, 1);
+        c->start_s = lb_num(L, &e, "start", 0, 0, 0, 3600, 0);
+        if (lb_get(L, &e, "ranks") != LUA_TNIL) {
+            int ri = lua_gettop(L);
+            lua_Integer nr = lua_type(L, ri) == LUA_TTABLE ? (lua_Integer)lua_rawlen(L, ri) : 0;
+            if (nr < 2 || nr > have)
+                lb_field_error(L, &e, "ranks", lua_pushfstring(L, _("an array of 2 to %d GPUs"), (int)have), ri);
+            c->nranks = (int)nr;
+            unsigned char seen[STEP_MAX_GPUS] = { 0 };
+            for (lua_Integer k = 1; k <= nr; k++) {
+                lua_rawgeti(L, ri, k);
+                int isint, vi = lua_gettop(L);
+                lua_Integer g = lua_tointegerx(L, vi, &isint);
+                if (!isint || g < 0 || g >= have)
+                    lb_field_error(L, &e, "ranks", lua_pushfstring(L, _("GPUs from 0 to %d (element %d)"), (int)have - 1, (int)k), vi);
+                if (seen[g]++)
+                    lb_field_error(L, &e, "ranks", lua_pushfstring(L, _("distinct GPUs (element %d)"), (int)k), vi);
+                c->ranks[k - 1] = (int)g;
+                lua_pop(L, 1);
+            }
+        } else {
+            c->nranks = (int)lb_int(L, &e, "gpus", 1, 0, 2, have);
+            int first = (int)lb_int(L, &e, "first", 0, 0, 0, have - c->nranks);
+            for (int k = 0; k < c->nranks; k++) c->ranks[k] = first + k;
+        }
+        lua_pop(L, 3);                                          /* the ranks (or nil), the path, the element */
+        for (int k = 0; k < c->nranks; k++)
+            if (c->ranks[k] + 1 > b->span) b->span = c->ranks[k] + 1;
+        b->n++;
+    }
+    return b;
+}
+
+/* tm_step_opts.extra: the background's collectives, each rank waiting until its start. */
+static int add_background(struct ds *s, void *ctx, char *err, size_t n)
+{
+    bg_set *b = ctx;
+    for (int i = 0; i < b->n; i++) {
+        bg_coll *c = &b->c[i];
+        int waits[STEP_MAX_GPUS], nw = 0;
+        for (int r = 0; c->start_s > 0 && r < c->nranks; r++)
+            if ((waits[nw++] = ds_compute(s, c->ranks[r], c->start_s, "wait", NULL, 0, err, n)) < 0) return -1;
+        char label[32];
+        snprintf(label, sizeof label, "#%d %s", i + 1, coll_op_name((coll_op)c->op));
+        if ((c->task = ds_collective(s, (coll_op)c->op, (coll_algo)c->algo, c->ranks, c->nranks, c->bytes, label, waits, nw, err, n)) < 0) {
+            char m[512];
+            snprintf(m, sizeof m, "background[%d]: %s", i + 1, err);
+            ut_strlcpy(err, m, n);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* As `usine simulate step` does: the analytic prediction, then the same step replayed by the
- * simulator on the context's network (tm_step_simulate). */
+ * simulator on the context's network (tm_step_simulate), with a background if one is given. */
 int lb_usine_step(lua_State *L)
 {
     train_in in;
     read_opts(L, KIND_STEP, &in);
+    long have = (long)in.p->partitions[in.part].nodes * in.p->node_types[in.p->partitions[in.part].node].accels_per_node;
+    bg_set *bg = read_background(L, have < STEP_MAX_GPUS ? have : STEP_MAX_GPUS);
     char err[512] = "";
     tm_result r = { 0 };
     ds_stats st = { 0 };
-    tm_ctx *c = tm_ctx_create(in.p, in.part, in.pl.gpus * in.jobs, err, sizeof err);
-    tm_step_opts o = { .max_work = lb_sim_work_limit(L), .max_build = STEP_MAX_WORK / in.jobs };
+    int span = in.pl.gpus * in.jobs;
+    if (bg && bg->span > span) span = bg->span;
+    tm_ctx *c = tm_ctx_create(in.p, in.part, span, err, sizeof err);
+    tm_step_opts o = { .max_work = lb_sim_work_limit(L), .max_build = STEP_MAX_WORK / in.jobs,
+                       .extra = bg ? add_background : NULL, .extra_ctx = bg };
     tm_step *step = c ? tm_steps_simulate(c, &in.m, &in.pl, in.jobs, &o, err, sizeof err) : NULL;
     int stopped = 0;
-    double *ends = lua_newuserdatauv(L, (size_t)in.jobs * sizeof *ends, 0);   /* freed by Lua, whatever raises */
+    double *ends = lua_newuserdatauv(L, (size_t)(in.jobs + (bg ? bg->n : 0)) * sizeof *ends, 0);   /* freed by Lua, whatever raises */
     if (step) {
         st = *tm_step_stats(step);
         r = *tm_step_predicted(step);
         stopped = tm_step_stopped(step);
         for (int k = 0; k < in.jobs; k++) ends[k] = tm_step_job_end_s(step, k);
+        for (int i = 0; bg && i < bg->n; i++) ends[in.jobs + i] = ds_task_end_s(tm_step_sim(step), bg->c[i].task);
     }
     int ok = step != NULL;
     tm_step_free(step);
@@ -257,8 +368,11 @@ int lb_usine_step(lua_State *L)
     if (!ok) return lb_raise(L, err);
     lb_sim_charge(L, st.work, stopped,
                   _("this step needs more work than one call may simulate: use fewer GPUs or a smaller batch"));
-    lua_createtable(L, 0, 5);
-    lb_setnum(L, "simulated_s", st.end_s);
+    double step_s = 0;                                  /* when the last job ended (a background may go on) */
+    for (int k = 0; k < in.jobs; k++) step_s = fmax(step_s, ends[k]);
+    lua_createtable(L, 0, 7);
+    lb_setnum(L, "simulated_s", step_s);
+    lb_setnum(L, "makespan_s", st.end_s);
     lb_setnum(L, "predicted_s", r.step_s);
     lb_setnum(L, "events", (double)st.events);
     lb_setnum(L, "messages", (double)st.flows);
@@ -268,5 +382,15 @@ int lb_usine_step(lua_State *L)
         lua_rawseti(L, -2, k + 1);
     }
     lua_setfield(L, -2, "jobs_s");
+    if (bg) {
+        lua_createtable(L, bg->n, 0);                   /* each background collective: when it ran */
+        for (int i = 0; i < bg->n; i++) {
+            lua_createtable(L, 0, 2);
+            lb_setnum(L, "start_s", bg->c[i].start_s);
+            lb_setnum(L, "end_s", ends[in.jobs + i]);
+            lua_rawseti(L, -2, i + 1);
+        }
+        lua_setfield(L, -2, "background");
+    }
     return 1;
 }

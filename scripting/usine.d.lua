@@ -319,9 +319,19 @@ function usine.predict(opts) end
 ---@return {count: integer, evaluated: integer, plans: usine.ranked_plan[]}
 function usine.plan(opts) end
 
----One training step run by the discrete-event simulator (1F1B or interleaved, ZeRO 0-3, context parallelism; GPUs x micro-batches <= 131072), beside the prediction. `opts.jobs` (default 1): copies of the job side by side, each on the GPUs after the last (jobs x gpus at most 1024 and the partition's); `jobs_s` gives each job's step, `simulated_s` the slowest.
----@param opts usine.train_options|{jobs: integer?}
----@return {simulated_s: number, predicted_s: number, events: number, messages: number, jobs_s: number[]}
+---A collective run during a step (usine.step's `background`), as a line of `usine simulate step --background FILE`: on `ranks` (GPUs counted from 0 over the partition, the job on the first ones), or on `gpus` GPUs from `first` (default 0), from `start` seconds (default 0).
+---@class usine.background_collective
+---@field op "allreduce"|"reducescatter"|"allgather"|"alltoall"|"broadcast"|"p2p"
+---@field algo ("ring"|"tree"|"rhd"|"hier"|"direct")? Default: ring, or direct for alltoall and p2p.
+---@field bytes number
+---@field ranks integer[]? Distinct GPUs, 2 to 1024.
+---@field gpus integer? Instead of ranks: this many GPUs from first.
+---@field first integer?
+---@field start number? Seconds after the step starts.
+
+---One training step run by the discrete-event simulator (1F1B or interleaved, ZeRO 0-3, context parallelism; GPUs x micro-batches <= 131072), beside the prediction. `opts.jobs` (default 1): copies of the job side by side, each on the GPUs after the last (jobs x gpus at most 1024 and the partition's); `jobs_s` gives each job's step, `simulated_s` the slowest. `opts.background` (1 to 64 collectives): other traffic on the same network during the step; `background[i].end_s` says when each ended, `makespan_s` when everything had.
+---@param opts usine.train_options|{jobs: integer?, background: usine.background_collective[]?}
+---@return {simulated_s: number, makespan_s: number, predicted_s: number, events: number, messages: number, jobs_s: number[], background: {start_s: number, end_s: number}[]?}
 function usine.step(opts) end
 
 -- Simulation -----------------------------------------------------------------------------------

@@ -869,6 +869,74 @@ static void test_step_matches_the_simulator(void **state)
     fails(L, "usine0.predict{platform = 'classroom', model = 'llama2-7b', gpus = 64, gbs = 64, jobs = 2}", "unknown field 'jobs'", NULL);
 }
 
+/* The collectives of assets/scenarios/jean-zay-background.txt, as `simulate step --background`
+ * adds them: a 16 GiB ring over the job's GPUs, and a 1 GiB all-to-all over the next 256 from 1 ms. */
+static int bg_tasks[2];
+static int add_jean_zay_background(struct ds *s, void *ctx, char *err, size_t n)
+{
+    (void)ctx;
+    int ring[256], other[256], waits[256];
+    for (int i = 0; i < 256; i++) ring[i] = i, other[i] = 256 + i;
+    for (int i = 0; i < 256; i++)
+        if ((waits[i] = ds_compute(s, other[i], 1e-3, "wait", NULL, 0, err, n)) < 0) return -1;
+    if ((bg_tasks[0] = ds_collective(s, COLL_ALLREDUCE, COLL_RING, ring, 256, 16.0 * 1073741824, "#1", NULL, 0, err, n)) < 0) return -1;
+    return (bg_tasks[1] = ds_collective(s, COLL_ALLTOALL, COLL_DIRECT, other, 256, 1073741824.0, "#2", waits, 256, err, n)) < 0 ? -1 : 0;
+}
+
+/* A background in usine.step: the same step and the same collectives' ends as the simulator's with
+ * the same collectives added, and bad entries named by their place. */
+static void test_step_background(void **state)
+{
+    lua_State *L = *state;
+    plat_platform *p = load("jean-zay");
+    char err[512];
+    const tm_model *m = tm_model_preset("llama2-7b");
+    tm_ctx *c = tm_ctx_create(p, plat_find_partition(p, "h100"), 512, err, sizeof err);
+    if (!c) fail_msg("%s", err);
+    tm_plan pl = tm_plan_default();
+    pl.gpus = 256, pl.tp = 2, pl.pp = 4, pl.gbs = 256;
+    tm_step *s = tm_steps_simulate(c, m, &pl, 1, &(tm_step_opts){ .extra = add_jean_zay_background }, err, sizeof err);
+    if (!s) fail_msg("%s", err);
+    double job = tm_step_job_end_s(s, 0), end = tm_step_stats(s)->end_s;
+    double ring = ds_task_end_s(tm_step_sim(s), bg_tasks[0]), a2a = ds_task_end_s(tm_step_sim(s), bg_tasks[1]);
+    tm_step_free(s);
+    tm_ctx_destroy(c);
+    plat_free(p);
+    const char *call = "r = usine0.step{platform = 'jean-zay', partition = 'h100', model = 'llama2-7b', gpus = 256, tp = 2, "
+                       "pp = 4, gbs = 256, background = ";
+    run(L, "%s%s}", call, "{ { op = 'allreduce', algo = 'ring', bytes = 16 * 2^30, gpus = 256 }, "
+                 "{ op = 'alltoall', bytes = 2^30, gpus = 256, first = 256, start = 0.001 } }");
+    near(num(L, "r.simulated_s"), job, 0, "the job's step");
+    near(num(L, "r.makespan_s"), end, 0, "everything done");
+    near(num(L, "r.background[1].end_s"), ring, 0, "the ring's end");
+    near(num(L, "r.background[2].end_s"), a2a, 0, "the all-to-all's end");
+    near(num(L, "r.background[2].start_s"), 1e-3, 0, "the all-to-all's start");
+    assert_true(job > num(L, "usine0.step{platform = 'jean-zay', partition = 'h100', model = 'llama2-7b', gpus = 256, tp = 2, "
+                             "pp = 4, gbs = 256}.simulated_s"));   /* slowed by the ring on its NICs */
+    /* the same GPUs as a list */
+    run(L, "local g = {} for i = 1, 256 do g[i] = 255 + i end "
+           "r = usine0.step{platform = 'jean-zay', partition = 'h100', model = 'llama2-7b', gpus = 256, tp = 2, pp = 4, gbs = 256, "
+           "background = { { op = 'allreduce', algo = 'ring', bytes = 16 * 2^30, gpus = 256 }, "
+           "{ op = 'alltoall', bytes = 2^30, ranks = g, start = 0.001 } } }");
+    near(num(L, "r.background[2].end_s"), a2a, 0, "the all-to-all's end, its GPUs listed");
+    struct { const char *bg, *needle; } bad[] = {
+        { "{ { op = 'allreduse', bytes = 1, gpus = 4 } }", "background[1].op" },
+        { "{ { op = 'allreduce', bytes = 1, gpus = 4 }, { op = 'allreduce', bytes = 1, ranks = { 1 } } }", "background[2].ranks" },
+        { "{ { op = 'allreduce', bytes = 1, ranks = { 0, 5000 } } }", "GPUs from 0 to 1023 (element 2) (got 5000)" },
+        { "{ { op = 'allreduce', bytes = -1, gpus = 4 } }", "background[1].bytes" },
+        { "{ { op = 'allreduce', bytes = 1, gpus = 4, colour = 1 } }", "colour" },
+        { "{ 'x' }", "background[1]" },
+        { "{ { op = 'allreduce', bytes = 1, ranks = { 3, 3 } } }", "distinct GPUs (element 2) (got 3)" },
+        { "{ }", "field 'background'" },
+        { "5", "field 'background'" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char code[512];
+        snprintf(code, sizeof code, "%s%s}", call, bad[i].bg);
+        fails(L, code, bad[i].needle, NULL);
+    }
+}
+
 /* ------------------------------------------------------------------------------------------- */
 /* Simulation */
 
@@ -1195,6 +1263,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stack_field, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nodes_is_a_what_if_machine, setup, teardown),
         cmocka_unit_test_setup_teardown(test_step_matches_the_simulator, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_step_background, setup, teardown),
         cmocka_unit_test_setup_teardown(test_collective_matches_the_c_api, setup, teardown),
         cmocka_unit_test_setup_teardown(test_simulations_charge_their_work, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schedule_ring_matches_the_simulator, setup, teardown),
