@@ -581,9 +581,16 @@ void ds_finish_task(ds *s, int id)
         if (--s->tasks[t->succ[i]].deps_left == 0) start_task(s, t->succ[i]);
 }
 
+/* A flow's completion moved. Its queued event stands if it is not later than the new time: it
+ * then fires early and is queued again at the completion of then (a rate that only falls costs one
+ * event, not one per fall). */
 static void on_rate(void *ctx, int flow, double done_s, uint32_t version)
 {
     ds *s = ctx;
+    net_flow *f = &s->n->flows[flow];
+    if (f->queued_s >= 0 && f->queued_s <= done_s) return;
+    f->queued_s = done_s;
+    f->queued_version = version;
     eng_push(&s->q, done_s, EV_FLOW_DONE, flow, 0, version);
 }
 
@@ -663,8 +670,15 @@ int ds_run(ds *s, ds_stats *stats)
         assert(e.time_s >= s->now_s);                /* time never runs backwards */
         if (e.kind == EV_FLOW_DONE) {
             net_flow *f = &s->n->flows[e.a];
-            if (!f->active || f->version != e.version) {           /* its rate changed since */
+            if (!f->active || f->queued_version != e.version || f->queued_s != e.time_s) {   /* ended, or queued again earlier */
                 s->stale++;
+                continue;
+            }
+            if (f->done_s > e.time_s) {                         /* slowed since: at its completion now */
+                s->stale++;
+                f->queued_s = f->done_s;
+                f->queued_version = f->version;
+                eng_push(&s->q, f->done_s, EV_FLOW_DONE, e.a, 0, f->version);
                 continue;
             }
             s->now_s = e.time_s;

@@ -582,6 +582,7 @@ int net_flow_start_on(net *n, const int *hops, int nhops, double latency_s, doub
     f->latency_s = latency_s;
     f->bytes_left = bytes;
     f->t_upd = now_s;
+    f->queued_s = -1;
     f->active = 1;
     f->user = user;
     f->bottleneck_Bps = INFINITY;

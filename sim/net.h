@@ -86,6 +86,8 @@ typedef struct net_flow {
     double done_s;              /* its completion as last reported to net_update's caller */
     double bottleneck_Bps;      /* the narrowest capacity of its route */
     uint32_t version;           /* bumped whenever its rate changes */
+    double queued_s;            /* the caller's: its completion event queued now (-1: none), and that */
+    uint32_t queued_version;    /* event's version (net_flow_start clears both) */
     int active, user;
     uint32_t mark;
     int frozen;
