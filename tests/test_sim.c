@@ -176,6 +176,22 @@ static void record_rate(void *ctx, int flow, double done_s, uint32_t version)
     rates[flow] = n->flows[flow].rate_Bps;
 }
 
+/* What net_route_reads gives for the pair of flow f: how many links, each link of the flow's route
+ * that load could have changed (a global or fabric one) among them when any is given. */
+static int reads_of(const net *n, int a, int b, int f)
+{
+    int links[64], nr = net_route_reads(n, a, b, links, 64);
+    assert_true(nr >= 0);
+    for (int h = 0; nr > 0 && h < n->flows[f].nhops; h++) {
+        int l = n->flows[f].hops[h], kind = n->links[l].kind, in = 0;
+        if (kind != NET_LINK_GLOBAL && kind != NET_LINK_FABRIC) continue;
+        for (int k = 0; k < nr; k++) in |= links[k] == l;
+        if (!in) fail_msg("link %d of the route from %d to %d is not among the %d it reads", l, a, b, nr);
+    }
+    return nr;
+}
+static int last_reads[4];
+
 /* Dragonfly routing: four flows from group 0 to group 1 of a machine of 8 groups, each pair of
  * groups joined by `links` links (a NIC's worth each). Minimal routing puts them all on the direct
  * bundle; Valiant sends each through a hashed third group (two global hops); adaptive keeps the
@@ -195,7 +211,8 @@ static double dragonfly_total(const char *routing, int links, int *nhops)
     for (int i = 0; i < 4; i++) f[i] = net_flow_start(n, i, 4 + i, 1e9, 0, 0);
     net_update(n, 0, record_rate, NULL, n);
     double total = 0;
-    for (int i = 0; i < 4; i++) total += rates[f[i]], nhops[i] = n->flows[f[i]].nhops;
+    for (int i = 0; i < 4; i++) total += rates[f[i]], nhops[i] = n->flows[f[i]].nhops, last_reads[i] = reads_of(n, i, 4 + i, f[i]);
+    assert_int_equal(net_route_reads(n, 0, 1, (int[64]){ 0 }, 64), 0);   /* in one group: no global link */
     for (int l = 0; l < n->nlinks; l++)
         if (n->links[l].kind == NET_LINK_GLOBAL) assert_rel(n->links[l].cap_Bps, links * NIC_Bps, 1e-12, "links to each of 7 groups");
     net_destroy(n);
@@ -209,11 +226,14 @@ static void test_dragonfly_routing(void **state)
     int hops[4];
     double minimal = dragonfly_total("minimal", 1, hops);
     assert_rel(minimal, NIC_Bps, 1e-12, "four flows share the direct bundle");
+    assert_int_equal(last_reads[0], 0);                               /* minimal routes read no load */
     for (int i = 0; i < 4; i++) assert_int_equal(hops[i], 3);          /* NIC, global, NIC */
     double valiant = dragonfly_total("valiant", 1, hops);
     for (int i = 0; i < 4; i++) assert_int_equal(hops[i], 4);          /* NIC, global, global, NIC */
     assert_true(valiant > 1.5 * minimal);
+    assert_int_equal(last_reads[0], 0);                               /* nor hashed ones */
     double adaptive = dragonfly_total("adaptive", 1, hops);
+    for (int i = 0; i < 4; i++) assert_int_equal(last_reads[i], 3);  /* the direct bundle and the two of the detour */
     assert_int_equal(hops[0], 3);                                     /* room: direct */
     assert_int_equal(hops[1], 4);                                     /* the bundle is full, the detour is not: around */
     assert_true(adaptive > 1.5 * minimal);
@@ -251,7 +271,7 @@ static double fat_tree_total(const char *routing, int *nhops, int *same_path)
     int hops[NET_MAX_HOPS];
     *same_path = net_route(n, 0, 2, hops, NULL) == n->flows[f[0]].nhops && !memcmp(hops, n->flows[f[0]].hops, sizeof(int) * 4);
     double total = rates[f[0]] + rates[f[1]];
-    for (int i = 0; i < 2; i++) nhops[i] = n->flows[f[i]].nhops;
+    for (int i = 0; i < 2; i++) nhops[i] = n->flows[f[i]].nhops, last_reads[i] = reads_of(n, i, 2 + i, f[i]);
     net_destroy(n);
     plat_free(p);
     return total;
@@ -264,9 +284,13 @@ static void test_fat_tree_routing(void **state)
     double spray = fat_tree_total("spray", hops, &same);
     assert_rel(spray, 2 * NIC_Bps, 1e-12, "the bundle carries both");
     assert_int_equal(hops[0], 4);                                     /* NIC, uplinks, downlinks, NIC */
+    assert_int_equal(last_reads[0], 0);                               /* one bundle: nothing to choose */
     double adaptive = fat_tree_total("adaptive", hops, &same);
     assert_rel(adaptive, 2 * NIC_Bps, 1e-12, "one spine each");
+    assert_int_equal(last_reads[0], 4);                               /* both uplinks of the leaf, both downlinks of the other */
+    assert_int_equal(last_reads[1], 4);
     double ecmp = fat_tree_total("ecmp", hops, &same);
+    assert_int_equal(last_reads[0], 0);                               /* hashed */
     assert_true(same);                                                /* a pair's path does not change */
     assert_true(ecmp <= spray * (1 + 1e-12) && ecmp >= spray / 2 * (1 - 1e-12));
     /* a fat tree's policies are its own */
