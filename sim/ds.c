@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void park_hold(ds *s, const ds_park *P, int sign);
+
 ds *ds_create(net *n, int detail)
 {
     ds *s = ut_calloc(1, sizeof *s);
@@ -26,6 +28,13 @@ ds *ds_create(net *n, int detail)
 void ds_destroy(ds *s)
 {
     if (!s) return;
+    /* a run stopped early leaves its flows and its closed forms' holds on the network: taken off,
+     * so that the network can carry another run as if new */
+    for (int pk = 0; pk < s->nparks; pk++)
+        if (s->parks[pk].x >= 0) park_hold(s, &s->parks[pk], -1);
+    ds_replay_unhold_all(s);
+    for (int x = 0; x < s->nxfers; x++)
+        if (s->xfers[x].live && s->xfers[x].flow >= 0) net_flow_end(s->n, s->xfers[x].flow);
     for (int i = 0; i < s->ntasks; i++) free(s->tasks[i].succ);
     for (int i = 0; i < s->ncolls; i++) {
         ds_coll *c = &s->colls[i];

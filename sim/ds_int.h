@@ -168,5 +168,6 @@ void ds_replay_done(ds *s, int coll);         /* its end, at its EV_REPLAY_DONE 
 void ds_replay_more(ds *s, int coll);         /* its next chunk planned, at its EV_REPLAY_MORE (or handed back) */
 int ds_replay_clear(ds *s, const int *hops, int nhops);   /* hand back, as flows, the replays holding these links; how many */
 void ds_replay_free(struct ds_replay *r);
+void ds_replay_unhold_all(ds *s);             /* the links of every collective in closed form released (a run's end) */
 
 #endif

@@ -478,6 +478,12 @@ static void hold_from(ds *s, struct ds_replay *R, int e0, int sign)
 
 static void hold(ds *s, struct ds_replay *R, int sign) { hold_from(s, R, 0, sign); }
 
+void ds_replay_unhold_all(ds *s)
+{
+    for (int i = 0; i < s->nreplaying; i++) hold(s, s->colls[s->replaying[i]].replay, -1);
+    s->nreplaying = 0;
+}
+
 /* Before walking again as a plan what a check walked: its counts cleared. */
 static void rp_rewind(struct ds_replay *R)
 {
