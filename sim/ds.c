@@ -264,12 +264,7 @@ void ds_send(ds *s, int ci, int src, int dst, int step, double bytes)
 
 static void park_hold(ds *s, const ds_park *P, int sign)
 {
-    for (int k = 0; k < P->nhops; k++) {
-        net_link *l = &s->n->links[P->hops[k]];
-        l->replay_users += sign;
-        l->replay_Bps = l->replay_users ? l->replay_Bps + sign * P->Bps : 0;
-        l->replay_cap_Bps = l->replay_users ? l->replay_cap_Bps + sign * P->Bps : 0;
-    }
+    for (int k = 0; k < P->nhops; k++) ds_link_hold(&s->n->links[P->hops[k]], sign, P->Bps, P->Bps);
 }
 
 /* Can a message routed on hops move in closed form now? Then *b is its rate. */

@@ -146,6 +146,16 @@ static inline int ds_link_room(const net_link *l, double b)
     return l->flows_cap_Bps + l->replay_cap_Bps + b <= l->cap_Bps * (1 + DS_HEADROOM);
 }
 
+/* A closed form's pair (a replay's edge, a message alone) taking (sign 1) or leaving (-1) a link:
+ * its users and the sums of their rates and narrowest capacities (zeroed with the last user, so
+ * that sums do not drift). */
+static inline void ds_link_hold(net_link *l, int sign, double Bps, double cap_Bps)
+{
+    l->replay_users += sign;
+    l->replay_Bps = l->replay_users ? l->replay_Bps + sign * Bps : 0;
+    l->replay_cap_Bps = l->replay_users ? l->replay_cap_Bps + sign * cap_Bps : 0;
+}
+
 /* ds.c */
 void ds_send(ds *s, int coll, int src, int dst, int step, double bytes);   /* a message as a flow, from now */
 void ds_send_on(ds *s, int coll, int src, int dst, int step, double bytes, const int *hops, int nhops,

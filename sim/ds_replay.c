@@ -468,12 +468,8 @@ static int cmp_int(const void *a, const void *b)
 static void hold_from(ds *s, struct ds_replay *R, int e0, int sign)
 {
     for (int e = e0; e < R->nedges; e++)
-        for (int k = 0; k < R->edges[e].nhops; k++) {
-            net_link *l = &s->n->links[R->hops[R->edges[e].hop0 + k]];
-            l->replay_users += sign;
-            l->replay_Bps = l->replay_users ? l->replay_Bps + sign * R->edges[e].Bps : 0;
-            l->replay_cap_Bps = l->replay_users ? l->replay_cap_Bps + sign * R->edges[e].cap_Bps : 0;
-        }
+        for (int k = 0; k < R->edges[e].nhops; k++)
+            ds_link_hold(&s->n->links[R->hops[R->edges[e].hop0 + k]], sign, R->edges[e].Bps, R->edges[e].cap_Bps);
 }
 
 static void hold(ds *s, struct ds_replay *R, int sign) { hold_from(s, R, 0, sign); }
@@ -897,11 +893,7 @@ static own_load *take_off(ds *s, const int *xs, int nx, int *nsaved)
             if (F) {
                 l->nflows--;
                 l->flows_cap_Bps = l->nflows ? l->flows_cap_Bps - F->bottleneck_Bps : 0;
-            } else {
-                l->replay_users--;
-                l->replay_Bps = l->replay_users ? l->replay_Bps - P->Bps : 0;
-                l->replay_cap_Bps = l->replay_users ? l->replay_cap_Bps - P->Bps : 0;
-            }
+            } else ds_link_hold(l, -1, P->Bps, P->Bps);
         }
     }
     return saved;
