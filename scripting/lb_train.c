@@ -45,6 +45,7 @@ typedef struct train_in {
     int top;
     unsigned fixed;             /* usine.plan: TM_FIX bits of the knobs given */
     int jobs;                   /* usine.step: copies of the job side by side */
+    long have;                  /* GPUs of the partition */
 } train_in;
 
 /* A number of the plan, named and ranged as the core says. */
@@ -61,6 +62,7 @@ static void read_opts(lua_State *L, int kind, train_in *in)
     lb_keys(L, &t, kind == KIND_PLAN ? plan_keys : kind == KIND_STEP ? step_keys : predict_keys);
     long have;
     in->p = lb_platform_field(L, &t, lb_flags(L), &in->part, &have);
+    in->have = have;
     lb_check_model(L, &t, "model", &in->m);
     tm_plan *pl = &in->pl;
     *pl = tm_plan_default();
@@ -315,18 +317,16 @@ static bg_set *read_background(lua_State *L, long have)
     return b;
 }
 
-/* tm_step_opts.extra: the background's collectives, each rank waiting until its start. */
+/* tm_step_opts.extra: the background's collectives, each from its start on. */
 static int add_background(struct ds *s, void *ctx, char *err, size_t n)
 {
     bg_set *b = ctx;
     for (int i = 0; i < b->n; i++) {
         bg_coll *c = &b->c[i];
-        int waits[STEP_MAX_GPUS], nw = 0;
-        for (int r = 0; c->start_s > 0 && r < c->nranks; r++)
-            if ((waits[nw++] = ds_compute(s, c->ranks[r], c->start_s, "wait", NULL, 0, err, n)) < 0) return -1;
         char label[32];
         snprintf(label, sizeof label, "#%d %s", i + 1, coll_op_name((coll_op)c->op));
-        if ((c->task = ds_collective(s, (coll_op)c->op, (coll_algo)c->algo, c->ranks, c->nranks, c->bytes, label, waits, nw, err, n)) < 0) {
+        if ((c->task = ds_collective_at(s, (coll_op)c->op, (coll_algo)c->algo, c->ranks, c->nranks, c->bytes, c->start_s, label,
+                                        err, n)) < 0) {
             char m[512];
             snprintf(m, sizeof m, "background[%d]: %s", i + 1, err);
             ut_strlcpy(err, m, n);
@@ -342,8 +342,7 @@ int lb_usine_step(lua_State *L)
 {
     train_in in;
     read_opts(L, KIND_STEP, &in);
-    long have = (long)in.p->partitions[in.part].nodes * in.p->node_types[in.p->partitions[in.part].node].accels_per_node;
-    bg_set *bg = read_background(L, have < STEP_MAX_GPUS ? have : STEP_MAX_GPUS);
+    bg_set *bg = read_background(L, in.have < STEP_MAX_GPUS ? in.have : STEP_MAX_GPUS);
     char err[512] = "";
     tm_result r = { 0 };
     ds_stats st = { 0 };

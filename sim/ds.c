@@ -54,17 +54,11 @@ void ds_destroy(ds *s)
     free(s->lpos);
     free(s->parks);
     free(s->free_parks);
-    for (int l = 0; s->parked_on && l < s->n->nlinks; l++) free(s->parked_on[l]);
-    free(s->parked_on);
-    free(s->nparked_on);
-    free(s->cap_parked_on);
+    ds_ids_free(s->parked_on, s->n->nlinks);
     free(s->sendbuf);
     free(s->replaying);
     free(s->resumes);
-    for (int l = 0; s->holders && l < s->n->nlinks; l++) free(s->holders[l]);
-    free(s->holders);
-    free(s->nholders);
-    free(s->cap_holders);
+    ds_ids_free(s->holders, s->n->nlinks);
     free(s->acc_Bps);
     free(s->acc_users);
     eng_free(&s->q);
@@ -194,6 +188,23 @@ int ds_collective(ds *s, coll_op op, coll_algo algo, const int *gpus, int p, dou
     return id;
 }
 
+int ds_collective_at(ds *s, coll_op op, coll_algo algo, const int *gpus, int p, double bytes, double start_s,
+                     const char *label, char *err, size_t err_size)
+{
+    int *waits = NULL, nw = 0;
+    if (start_s > 0 && p >= 1 && p <= s->n->gpus) {   /* (other sizes: ds_collective says what is wrong) */
+        waits = ut_malloc((size_t)p * sizeof *waits);
+        for (; nw < p; nw++)
+            if ((waits[nw] = ds_compute(s, gpus ? gpus[nw] : nw, start_s, "wait", NULL, 0, err, err_size)) < 0) {
+                free(waits);
+                return -1;
+            }
+    }
+    int id = ds_collective(s, op, algo, gpus, p, bytes, label, waits, nw, err, err_size);
+    free(waits);
+    return id;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Running. */
 
@@ -291,11 +302,7 @@ static void park(ds *s, int x, const int *hops, int nhops, double latency_s, dou
         ut_grow(&s->parks, &s->cap_parks, (size_t)s->nparks + 1, sizeof *s->parks);
         pk = s->nparks++;
     }
-    if (!s->parked_on) {
-        s->parked_on = ut_calloc((size_t)s->n->nlinks, sizeof *s->parked_on);
-        s->nparked_on = ut_calloc((size_t)s->n->nlinks, sizeof *s->nparked_on);
-        s->cap_parked_on = ut_calloc((size_t)s->n->nlinks, sizeof *s->cap_parked_on);
-    }
+    if (!s->parked_on) s->parked_on = ut_calloc((size_t)s->n->nlinks, sizeof *s->parked_on);
     ds_park *P = &s->parks[pk];
     ds_xfer *X = &s->xfers[x];
     P->x = x;
@@ -306,15 +313,7 @@ static void park(ds *s, int x, const int *hops, int nhops, double latency_s, dou
     P->done_s = s->now_s + X->bytes / Bps;                     /* as net_update times a flow at that rate */
     P->latency_s = latency_s;
     park_hold(s, P, +1);
-    for (int k = 0; k < nhops; k++) {
-        int l = hops[k];
-        if (s->nparked_on[l] == s->cap_parked_on[l]) {
-            s->cap_parked_on[l] = s->cap_parked_on[l] ? 2 * s->cap_parked_on[l] : 4;
-            s->parked_on[l] = ut_realloc(s->parked_on[l], (size_t)s->cap_parked_on[l] * sizeof *s->parked_on[l]);
-        }
-        P->slot[k] = s->nparked_on[l];
-        s->parked_on[l][s->nparked_on[l]++] = pk;
-    }
+    for (int k = 0; k < nhops; k++) P->slot[k] = ds_ids_push(&s->parked_on[hops[k]], pk);
     X->park = pk;
     X->arrive_s = P->done_s + latency_s;
     eng_push(&s->q, X->arrive_s, EV_ARRIVE, x, 0, X->gen);
@@ -323,11 +322,16 @@ static void park(ds *s, int x, const int *hops, int nhops, double latency_s, dou
     s->replay_work += 2 * (uint64_t)nhops;                     /* its links held and released, beside its arrival (an event) */
 }
 
-/* Message x (its bytes set) on its way from now on this route, once the closed forms on its links
- * that it would squeeze are handed back: in closed form if it may and can be, else as a flow. */
-static void start_on(ds *s, int x, const int *hops, int nhops, double latency_s, int may_park)
+/* Hand back the closed forms on these links that a new message would squeeze. */
+static void clear_route(ds *s, const int *hops, int nhops)
 {
     while ((s->nreplaying || s->nparked) && ds_replay_clear(s, hops, nhops));
+}
+
+/* Message x (its bytes set) on its way from now on this route, cleared (clear_route): in closed
+ * form if it may and can be, else as a flow. */
+static void start_on(ds *s, int x, const int *hops, int nhops, double latency_s, int may_park)
+{
     double b;
     if (may_park && can_park(s, hops, nhops, &b)) {
         park(s, x, hops, nhops, latency_s, b);
@@ -344,9 +348,10 @@ void ds_park_release(ds *s, int x, double until_s)
     double end = fmin(until_s, P->done_s);
     double bytes = end >= P->done_s ? X->bytes : P->Bps * (end - P->start_s);
     for (int k = 0; k < P->nhops; k++) {
-        int l = P->hops[k], *on = s->parked_on[l], i = P->slot[k];
+        int l = P->hops[k], i = P->slot[k];
+        ds_ids *on = &s->parked_on[l];
         tl_link_add_bytes_over(s->timeline, l, P->start_s, end, bytes);
-        int moved = on[i] = on[--s->nparked_on[l]];            /* the last one takes its place */
+        int moved = on->id[i] = on->id[--on->n];               /* the last one takes its place */
         ds_park *M = &s->parks[moved];
         for (int j = 0; j < M->nhops; j++)
             if (M->hops[j] == l) M->slot[j] = i;
@@ -369,14 +374,15 @@ void ds_unpark(ds *s, int x)
     s->xfers[x].gen++;                                          /* its EV_ARRIVE goes stale */
     s->xfers[x].arrive_s = NAN;
     s->xfers[x].bytes = left;
+    clear_route(s, P.hops, P.nhops);
     start_on(s, x, P.hops, P.nhops, P.latency_s, 0);   /* (what meets it is about to join) */
 }
 
 int ds_unpark_on(ds *s, int link)
 {
     int n = 0;
-    while (s->nparked_on[link]) {
-        ds_unpark(s, s->parks[s->parked_on[link][0]].x);
+    while (s->parked_on[link].n) {
+        ds_unpark(s, s->parks[s->parked_on[link].id[0]].x);
         n++;
     }
     return n;
@@ -387,6 +393,7 @@ void ds_send_on(ds *s, int ci, int src, int dst, int step, double bytes, const i
 {
     int x = ds_xfer_new(s, ci, src, dst, step);
     s->xfers[x].bytes = bytes;
+    clear_route(s, hops, nhops);
     start_on(s, x, hops, nhops, latency_s, 1);
 }
 
@@ -484,7 +491,7 @@ static void route_waiting(ds *s)
             double latency_s;
             do   /* handing back makes flows whose load may route this one elsewhere: route it again */
                 nhops = net_route(s->n, a, b, hops, &latency_s);
-            while ((s->nreplaying || s->nparked) && ds_replay_clear(s, hops, nhops));   /* (it may move s->xfers) */
+            while ((s->nreplaying || s->nparked) && ds_replay_clear(s, hops, nhops));   /* (clear_route; it may move s->xfers) */
             if (s->stats.handed_back != handed && s->nwaiting > n) {   /* a replay's messages joined */
                 int j0 = reroute_from(s, m, i, n);
                 for (int j = j0; j < i; j++) {

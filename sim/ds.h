@@ -50,6 +50,10 @@ void ds_set_gpu_base(ds *s, int base);
 int ds_compute(ds *s, int gpu, double duration_s, const char *label, const int *deps, int ndeps, char *err, size_t err_size);
 int ds_collective(ds *s, coll_op op, coll_algo algo, const int *gpus, int ngpus, double bytes, const char *label,
                   const int *deps, int ndeps, char *err, size_t err_size); /* gpus NULL: 0..ngpus-1 */
+/* A collective that starts start_s after the run does (each of its GPUs waits until then, a
+ * compute task labelled "wait"): background traffic, a scenario's later collective. */
+int ds_collective_at(ds *s, coll_op op, coll_algo algo, const int *gpus, int ngpus, double bytes, double start_s,
+                     const char *label, char *err, size_t err_size);
 
 void ds_set_phase(ds *s, int task, tl_phase phase);  /* what the task is in a step, kept in the timeline */
 int ds_run(ds *s, ds_stats *stats);                /* run to the end; 0, or -1 if it was run already */

@@ -5,6 +5,9 @@
 
 #include "ds.h"
 #include "eng.h"
+#include "util.h"
+
+#include <stdlib.h>
 
 enum { EV_COMPUTE_DONE, EV_FLOW_DONE, EV_ARRIVE, EV_REPLAY_DONE, EV_REPLAY_MORE };
 enum { TASK_COMPUTE, TASK_COLLECTIVE };
@@ -66,6 +69,28 @@ typedef struct ds_xfer {
  * park): it holds its links as a replay does until it arrives, and becomes a flow with the bytes
  * it has left if a flow would meet it there beyond their capacity. */
 #define DS_PARK_HOPS 8           /* the longest route a message in closed form may have (a record stays small) */
+/* A list of ids (per link: who holds it), in no order. */
+typedef struct ds_ids {
+    int *id;
+    int n, cap;
+} ds_ids;
+
+static inline int ds_ids_push(ds_ids *v, int id)              /* its place */
+{
+    if (v->n == v->cap) {
+        v->cap = v->cap ? 2 * v->cap : 4;
+        v->id = ut_realloc(v->id, (size_t)v->cap * sizeof *v->id);
+    }
+    v->id[v->n] = id;
+    return v->n++;
+}
+
+static inline void ds_ids_free(ds_ids *v, int count)          /* count lists, and the array */
+{
+    for (int k = 0; v && k < count; k++) free(v[k].id);
+    free(v);
+}
+
 typedef struct ds_park {
     int x;                      /* its message (-1: on the free list) */
     int nhops;
@@ -108,8 +133,7 @@ struct ds {
     int *free_parks;
     int nfree_parks;
     size_t cap_free_parks;
-    int **parked_on;            /* per link: the records holding it (NULL until one does) */
-    int *nparked_on, *cap_parked_on;
+    ds_ids *parked_on;          /* per link: the records holding it (NULL until one does) */
     double now_s;
     int ran;
     uint64_t max_work;
@@ -124,8 +148,7 @@ struct ds {
     int *replaying;             /* the collectives running in closed form now */
     int nreplaying;
     size_t cap_replaying;
-    int **holders;              /* per link: the collectives in closed form that hold it (NULL until one does) */
-    int *nholders, *cap_holders;
+    ds_ids *holders;            /* per link: the collectives in closed form that hold it (NULL until one does) */
     uint32_t rp_epoch;
     uint64_t replay_work;       /* what the closed forms cost (messages and route visits; messages alone, their links), counted in ds_stats.work */
     double *acc_Bps;            /* per link: scratch of ds_replay_try */

@@ -27,11 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Capacities that add up to a link's, within this, fit it: max-min fairness then gives each flow its
- * own capacity, to rounding (a bundle of four links carrying four NIC-bound flows is full and
- * limits nobody); see ds_link_room. */
-#define RP_HEADROOM DS_HEADROOM
-
 typedef struct rp_edge {
     int src, dst;               /* ranks */
     int hop0, nhops;            /* its route: R->hops[hop0 .. hop0 + nhops) */
@@ -185,12 +180,12 @@ static int link_takes(ds *s, int h, double Bps)
     /* an adaptive dragonfly's bundle keeps its flows only while it has room for all at their
      * narrowest capacities (net.c), whatever they move at */
     int adaptive = l->kind == NET_LINK_GLOBAL && n->routing == PLAT_ROUTING_ADAPTIVE;
-    if (adaptive && s->acc_Bps[h] + l->replay_cap_Bps + foreign_Bps + Bps > l->cap_Bps * (1 + RP_HEADROOM)) {
+    if (adaptive && s->acc_Bps[h] + l->replay_cap_Bps + foreign_Bps + Bps > l->cap_Bps * (1 + DS_HEADROOM)) {
         s->rp_shared = s->rp_group == RP_ALONE;
         return 0;
     }
     if (s->rp_group == RP_GROUP) return 1;                      /* shared out by max-min (share_out) */
-    if (s->acc_Bps[h] + l->replay_Bps + foreign_Bps + Bps > l->cap_Bps * (1 + RP_HEADROOM)) {
+    if (s->acc_Bps[h] + l->replay_Bps + foreign_Bps + Bps > l->cap_Bps * (1 + DS_HEADROOM)) {
         s->rp_shared = 1;
         return 0;
     }
@@ -307,10 +302,9 @@ static void trace_bin(tl *T, const struct ds_replay *R, rp_edge *e, double c0, d
         return;
     }
     trace_flush(T, R, e);
-    double w = tl_bin_width_s(T);
-    int b = tl_bin_of(T, c0);
-    if (b >= 0 && tl_bin_of(T, done) == b) {
-        e->bin_lo = b * w, e->bin_hi = (b + 1) * w;
+    double lo, hi;
+    if (tl_bin_bounds(T, c0, &lo, &hi) && done < hi) {
+        e->bin_lo = lo, e->bin_hi = hi;
         e->bin_t0 = c0, e->bin_t1 = done, e->bin_bytes = bytes;
         return;
     }
@@ -577,28 +571,17 @@ long long ds_collective_closed_form(ds *s, int task)
  * lockstep planner the ones that meet a collective without a look at every replay. */
 static void holders_add(ds *s, int ci, const struct ds_replay *R)
 {
-    if (!s->holders) {
-        s->holders = ut_calloc((size_t)s->n->nlinks, sizeof *s->holders);
-        s->nholders = ut_calloc((size_t)s->n->nlinks, sizeof *s->nholders);
-        s->cap_holders = ut_calloc((size_t)s->n->nlinks, sizeof *s->cap_holders);
-    }
-    for (int k = 0; k < R->nheld; k++) {
-        int l = R->held[k];
-        if (s->nholders[l] == s->cap_holders[l]) {
-            s->cap_holders[l] = s->cap_holders[l] ? 2 * s->cap_holders[l] : 4;
-            s->holders[l] = ut_realloc(s->holders[l], (size_t)s->cap_holders[l] * sizeof *s->holders[l]);
-        }
-        s->holders[l][s->nholders[l]++] = ci;
-    }
+    if (!s->holders) s->holders = ut_calloc((size_t)s->n->nlinks, sizeof *s->holders);
+    for (int k = 0; k < R->nheld; k++) ds_ids_push(&s->holders[R->held[k]], ci);
 }
 
 static void holders_remove(ds *s, int ci, const struct ds_replay *R)
 {
     for (int k = 0; k < R->nheld; k++) {
-        int l = R->held[k], *h = s->holders[l];
-        for (int i = 0; i < s->nholders[l]; i++)
-            if (h[i] == ci) {
-                h[i] = h[--s->nholders[l]];
+        ds_ids *h = &s->holders[R->held[k]];
+        for (int i = 0; i < h->n; i++)
+            if (h->id[i] == ci) {
+                h->id[i] = h->id[--h->n];
                 break;
             }
     }
@@ -740,7 +723,7 @@ static int share_out(ds *s, struct ds_replay **Rs, int nR, rp_links *L)
         if (L->first[l + 1] - L->first[l] < 2) continue;
         double sum = 0;
         for (int j = L->first[l]; j < L->first[l + 1]; j++) sum += rate[L->on[j]];
-        if (sum + K->replay_Bps + K->flows_cap_Bps < K->cap_Bps * (1 - RP_HEADROOM)) continue;   /* shared with room to spare */
+        if (sum + K->replay_Bps + K->flows_cap_Bps < K->cap_Bps * (1 - DS_HEADROOM)) continue;   /* shared with room to spare */
         if (K->replay_users || K->nflows) ok = 0;              /* full, and another replay or a flow on it */
         L->full[l] = 1;
         for (int j = L->first[l]; j < L->first[l + 1]; j++) pair_edge(L, L->on[j])->checked = 1;
@@ -795,13 +778,13 @@ static int group_try(ds *s, int ci)
     int *members = ut_malloc(((size_t)s->nreplaying + 1) * sizeof *members), nm = 0;
     uint32_t seen = ++s->rp_epoch;
     for (int k = 0; ok && s->holders && k < R0->nheld; k++) {  /* the replays holding one of its links */
-        int l = R0->held[k];
-        for (int i = 0; ok && i < s->nholders[l]; i++) {
-            ds_coll *m = &s->colls[s->holders[l][i]];
+        const ds_ids *h = &s->holders[R0->held[k]];
+        for (int i = 0; ok && i < h->n; i++) {
+            ds_coll *m = &s->colls[h->id[i]];
             if (m->rp_seen == seen) continue;
             m->rp_seen = seen;
             if (m->replay->start_s != t || m->replay->resumed || m->replay->group) ok = 0;   /* begun earlier: cannot be planned again */
-            else members[nm++] = s->holders[l][i];
+            else members[nm++] = h->id[i];
         }
     }
     qsort_r_pos(s, members, nm);                               /* in the order they began replaying */
@@ -1111,7 +1094,7 @@ int ds_replay_clear(ds *s, const int *hops, int nhops)
         for (int k = 0; k < nhops && victim < 0; k++) {
             const net_link *l = &s->n->links[hops[k]];
             if (!l->replay_users || (!s->timeline->detail && ds_link_room(l, b))) continue;
-            if (s->nparked_on && s->nparked_on[hops[k]]) {
+            if (s->parked_on && s->parked_on[hops[k]].n) {
                 handed += ds_unpark_on(s, hops[k]);
                 k = -1;                                         /* (it may have changed any link) */
                 continue;
@@ -1119,10 +1102,10 @@ int ds_replay_clear(ds *s, const int *hops, int nhops)
             if (!s->holders) continue;
             /* the first to have begun replaying among those holding it; one that ends now has
              * nothing left on its links: its EV_REPLAY_DONE comes at this instant */
-            const int *h = s->holders[hops[k]];
-            for (int i = 0; i < s->nholders[hops[k]]; i++) {
-                const ds_coll *m = &s->colls[h[i]];
-                if (m->replay->end_s > s->now_s && (victim < 0 || m->rp_pos < s->colls[victim].rp_pos)) victim = h[i];
+            const ds_ids *h = &s->holders[hops[k]];
+            for (int i = 0; i < h->n; i++) {
+                const ds_coll *m = &s->colls[h->id[i]];
+                if (m->replay->end_s > s->now_s && (victim < 0 || m->rp_pos < s->colls[victim].rp_pos)) victim = h->id[i];
             }
         }
         if (victim < 0) return handed;

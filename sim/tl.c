@@ -118,15 +118,13 @@ static void spread(tl *t, int link, double t0, double t1, double bytes)
     }
 }
 
-int tl_bin_of(const tl *t, double t_s)
+int tl_bin_bounds(const tl *t, double t_s, double *lo_s, double *hi_s)
 {
-    if (!t->bins || !(t_s >= 0) || t_s >= t->nbins * t->bin_s) return -1;
-    return (int)(t_s / t->bin_s);
-}
-
-double tl_bin_width_s(const tl *t)
-{
-    return t->bins ? t->bin_s : 0;
+    if (!t->bins || !(t_s >= 0) || t_s >= t->nbins * t->bin_s) return 0;
+    double i = floor(t_s / t->bin_s);
+    *lo_s = i * t->bin_s;
+    *hi_s = (i + 1) * t->bin_s;
+    return 1;
 }
 
 double tl_link_binned_Bps(const tl *t, int link, double t_s)

@@ -67,8 +67,7 @@ void tl_link_add_bytes_over(tl *t, int link, double t0_s, double t1_s, double by
  * outlasts them), at a float per bin and link. Only for a timeline without detail. */
 void tl_set_bins(tl *t, int nbins, double width_s);
 double tl_link_binned_Bps(const tl *t, int link, double t_s);       /* its mean load over the bin of t; NaN without bins */
-int tl_bin_of(const tl *t, double t_s);                             /* the bin of t now (-1: no bins, or past them) */
-double tl_bin_width_s(const tl *t);                                 /* a bin's width now (0 without bins) */
+int tl_bin_bounds(const tl *t, double t_s, double *lo_s, double *hi_s);   /* the bin of t now: 0 without bins or past them */
 void tl_finish(tl *t);                                              /* sort and index; call once */
 
 /* Queries (after tl_finish). */

@@ -367,20 +367,11 @@ int cli_scenario_add(cli_scenario *sc, ds *s)
     long messages = 0;
     long long closed_messages = 0;
     for (int i = 0; i < sc->n; i++) {
-        /* a later start: each rank waits, then the collective */
-        int *waits = NULL, nw = 0, rc = CLI_OK;
-        if (c[i].start_s > 0) {
-            waits = ut_malloc((size_t)c[i].nranks * sizeof *waits);
-            for (int r = 0; r < c[i].nranks && rc == CLI_OK; r++)
-                if ((waits[nw++] = ds_compute(s, c[i].ranks[r], c[i].start_s, "wait", NULL, 0, err, sizeof err)) < 0) rc = CLI_BAD_INPUT;
-        }
         char label[32];
         snprintf(label, sizeof label, "#%d %s", i + 1, coll_op_name((coll_op)c[i].op));
-        if (rc == CLI_OK)
-            c[i].task = ds_collective(s, (coll_op)c[i].op, (coll_algo)c[i].algo, c[i].ranks, c[i].nranks, c[i].bytes, label, waits,
-                                      nw, err, sizeof err);
-        free(waits);
-        if (rc != CLI_OK || c[i].task < 0) {
+        c[i].task = ds_collective_at(s, (coll_op)c[i].op, (coll_algo)c[i].algo, c[i].ranks, c[i].nranks, c[i].bytes,
+                                     c[i].start_s, label, err, sizeof err);
+        if (c[i].task < 0) {
             cli_error("%s:%d: %s", path, c[i].line, err);
             return CLI_BAD_INPUT;
         }
