@@ -349,7 +349,7 @@ int lb_usine_step(lua_State *L)
     int span = in.pl.gpus * in.jobs;
     if (bg && bg->span > span) span = bg->span;
     tm_ctx *c = tm_ctx_create(in.p, in.part, span, err, sizeof err);
-    tm_step_opts o = { .max_work = lb_sim_work_limit(L), .max_build = STEP_MAX_WORK / in.jobs,
+    tm_step_opts o = { .max_work = lb_sim_work_limit(L), .max_build = STEP_MAX_WORK,
                        .extra = bg ? add_background : NULL, .extra_ctx = bg };
     tm_step *step = c ? tm_steps_simulate(c, &in.m, &in.pl, in.jobs, &o, err, sizeof err) : NULL;
     int stopped = 0;

@@ -308,25 +308,34 @@ typedef struct tm_step_opts {
     int detail;                 /* detailed timeline (link loads, collective steps), as ds_create */
     int bins;                   /* without detail: link loads over time in this many bins (tl_set_bins; 0: none) */
     unsigned long long max_work;/* stop the run past this much work (ds_limit_work); 0: no limit */
-    long max_build;             /* refuse to build more than GPUs x micro-batches (0: no limit) */
+    long max_build;             /* refuse to build more than GPUs x micro-batches, all jobs together (0: no limit) */
     int every_message;          /* every message a flow, no closed-form replay (ds_set_replay) */
     int (*stop)(void *ctx);     /* stop when it says so, as at max_work (ds_set_stop); NULL: never */
     void *stop_ctx;
     /* more tasks on the same network before it runs (a background load: other collectives, on the
-     * job's GPUs or others); 0, or -1 with a message in err, which stops the step there */
+     * job's GPUs or others, counted from 0 on the network); 0, or -1 with a message in err, which
+     * stops the step there */
     int (*extra)(struct ds *s, void *ctx, char *err, size_t err_size);
     void *extra_ctx;
 } tm_step_opts;
 struct ds_stats;
 struct tl;
-int tm_step_runs(const tm_plan *pl);                   /* 1: the simulator can replay this plan (1F1B, ZeRO 0-1, cp 1, no tp overlap) */
+int tm_step_runs(const tm_plan *pl);                   /* 1: the simulator can replay this plan (all but ZeRO-3 gathered tensor by tensor) */
 tm_step *tm_step_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, const tm_step_opts *o, char *err, size_t err_size);
 /* `jobs` copies of the same job side by side, job k on GPUs k x gpus .. (k + 1) x gpus - 1 of the
  * context's network (which must have them all): what one job's traffic does to another's on a
  * shared partition. Stats and timeline are the whole run's; tm_step_job_end_s gives each job's. */
 tm_step *tm_steps_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, int jobs, const tm_step_opts *o, char *err,
                            size_t err_size);
+/* Different jobs side by side: job k on the GPUs after job k - 1's, in the order given (each with
+ * its own plan and prediction alone: tm_step_job_plan, tm_step_job_predicted). */
+#define TM_MAX_JOBS 128
+typedef struct tm_job { const tm_model *m; const tm_plan *pl; } tm_job;
+tm_step *tm_jobs_simulate(tm_ctx *c, const tm_job *jobs, int njobs, const tm_step_opts *o, char *err, size_t err_size);
 int tm_step_jobs(const tm_step *s);                     /* 1 for tm_step_simulate */
+const tm_plan *tm_step_job_plan(const tm_step *s, int job);          /* NULL if there is none */
+const tm_result *tm_step_job_predicted(const tm_step *s, int job);   /* NULL if there is none */
+int tm_step_job_first_gpu(const tm_step *s, int job);                /* -1 if there is none */
 double tm_step_job_end_s(const tm_step *s, int job);    /* when job `job` (0 ..) ended; NaN if there is none */
 void tm_step_free(tm_step *s);                          /* NULL is fine */
 const struct ds_stats *tm_step_stats(const tm_step *s); /* end_s: the simulated step */

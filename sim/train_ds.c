@@ -471,12 +471,13 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
 struct tm_step {
     ds *sim;
     const net *net;
-    tm_plan plan;
-    tm_result predicted;
     ds_stats stats;
     int stopped;
     int jobs;
-    int *last;                  /* per job: its last task (job k's are last[k - 1] + 1 .. last[k]) */
+    tm_plan *plan;              /* per job: its plan (checked), */
+    tm_result *predicted;       /* its prediction alone, */
+    int *first;                 /* its first GPU */
+    int *last;                  /* and its last task (job k's are last[k - 1] + 1 .. last[k]) */
 };
 
 tm_step *tm_step_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, const tm_step_opts *o, char *err, size_t n)
@@ -486,40 +487,78 @@ tm_step *tm_step_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, const
 
 tm_step *tm_steps_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, int jobs, const tm_step_opts *o, char *err, size_t n)
 {
+    if (jobs < 1 || jobs > TM_MAX_JOBS) {
+        snprintf(err, n, _("from 1 to %d jobs side by side, not %d"), TM_MAX_JOBS, jobs);
+        return NULL;
+    }
+    tm_job list[TM_MAX_JOBS];
+    for (int k = 0; k < jobs; k++) list[k] = (tm_job){ m, pl };
+    return tm_jobs_simulate(c, list, jobs, o, err, n);
+}
+
+tm_step *tm_jobs_simulate(tm_ctx *c, const tm_job *jobs, int njobs, const tm_step_opts *o, char *err, size_t n)
+{
+    if (njobs < 1 || njobs > TM_MAX_JOBS) {
+        snprintf(err, n, _("from 1 to %d jobs side by side, not %d"), TM_MAX_JOBS, njobs);
+        return NULL;
+    }
     tm_step *st = ut_calloc(1, sizeof *st);
-    st->plan = *pl;
-    if (tm_plan_check(c, m, &st->plan, err, n) != 0 || tm_predict(c, m, &st->plan, 0, &st->predicted, err, n) != 0) {
-        free(st);
-        return NULL;
-    }
-    if (o && o->max_build && (double)st->plan.gpus * st->predicted.micro_batches > (double)o->max_build) {
-        snprintf(err, n, _("a step of %d GPUs with %d micro-batches each is more than one call may simulate "
-                           "(GPUs x micro-batches at most %d): use fewer GPUs or a smaller batch"),
-                 st->plan.gpus, st->predicted.micro_batches, (int)o->max_build);
-        free(st);
-        return NULL;
-    }
+    st->jobs = njobs;
+    st->plan = ut_calloc((size_t)njobs, sizeof *st->plan);
+    st->predicted = ut_calloc((size_t)njobs, sizeof *st->predicted);
+    st->first = ut_calloc((size_t)njobs, sizeof *st->first);
+    st->last = ut_calloc((size_t)njobs, sizeof *st->last);
     net *nw = tm_ctx_net_for_step(c);
-    if (jobs < 1 || (long)jobs * st->plan.gpus > nw->gpus) {
-        snprintf(err, n, _("%d jobs of %d GPUs side by side need %ld GPUs; the simulated network has %d"), jobs, st->plan.gpus,
-                 (long)jobs * st->plan.gpus, nw->gpus);
-        free(st);
+    long span = 0;
+    double build = 0, longest = 0;
+    for (int k = 0; k < njobs; k++) {
+        st->plan[k] = *jobs[k].pl;
+        if (k && jobs[k].m == jobs[k - 1].m && !memcmp(jobs[k].pl, jobs[k - 1].pl, sizeof *jobs[k].pl)) {   /* a copy */
+            st->plan[k] = st->plan[k - 1];
+            st->predicted[k] = st->predicted[k - 1];
+        } else if (tm_plan_check(c, jobs[k].m, &st->plan[k], err, n) != 0 ||
+                   tm_predict(c, jobs[k].m, &st->plan[k], 0, &st->predicted[k], err, n) != 0) {
+            tm_step_free(st);
+            return NULL;
+        }
+        st->first[k] = (int)span;
+        span += st->plan[k].gpus;
+        build += (double)st->plan[k].gpus * st->predicted[k].micro_batches;
+        longest = fmax(longest, st->predicted[k].step_s);
+    }
+    if (o && o->max_build && build > (double)o->max_build) {
+        if (njobs == 1)
+            snprintf(err, n, _("a step of %d GPUs with %d micro-batches each is more than one call may simulate "
+                               "(GPUs x micro-batches at most %d): use fewer GPUs or a smaller batch"),
+                     st->plan[0].gpus, st->predicted[0].micro_batches, (int)o->max_build);
+        else
+            snprintf(err, n, _("%d jobs side by side are more than one call may simulate (GPUs x micro-batches %.0f in all, "
+                               "at most %d): use fewer jobs, fewer GPUs or smaller batches"),
+                     njobs, build, (int)o->max_build);
+        tm_step_free(st);
+        return NULL;
+    }
+    if (span > nw->gpus) {
+        snprintf(err, n, _("%d jobs side by side need %ld GPUs; the simulated network has %d"), njobs, span, nw->gpus);
+        tm_step_free(st);
         return NULL;
     }
     st->net = nw;
     st->sim = ds_create(nw, o ? o->detail : 0);
-    /* bins over the predicted step and a quarter more; they grow coarser if the step outlasts them */
+    /* bins over the longest predicted step and a quarter more; they grow coarser if the run outlasts them */
     int bins = o && !o->detail && o->bins > 1 ? o->bins + o->bins % 2 : 0;   /* (an even count: they merge in pairs) */
-    if (bins) tl_set_bins(ds_timeline(st->sim), bins, 1.25 * st->predicted.step_s / bins);
-    st->jobs = jobs;
-    st->last = ut_malloc((size_t)jobs * sizeof *st->last);
-    int *layers = ut_malloc((size_t)st->plan.pp * sizeof *layers);
-    int rc = tm_stage_layers(m, &st->plan, layers, NULL, err, n);
-    for (int k = 0; rc == 0 && k < jobs; k++) {   /* the same job on the next GPUs */
-        ds_set_gpu_base(st->sim, k * st->plan.gpus);
-        if ((st->last[k] = build_step(c, &st->plan, layers, &st->predicted, st->sim, err, n)) < 0) rc = -1;
+    if (bins) tl_set_bins(ds_timeline(st->sim), bins, 1.25 * longest / bins);
+    int rc = 0, *layers = NULL;
+    for (int k = 0; rc == 0 && k < njobs; k++) {   /* each job on the GPUs after the one before */
+        if (!k || jobs[k].m != jobs[k - 1].m || memcmp(&st->plan[k], &st->plan[k - 1], sizeof st->plan[k])) {
+            layers = ut_realloc(layers, (size_t)st->plan[k].pp * sizeof *layers);
+            rc = tm_stage_layers(jobs[k].m, &st->plan[k], layers, NULL, err, n);
+        }
+        ds_set_gpu_base(st->sim, st->first[k]);
+        if (rc == 0 && (st->last[k] = build_step(c, &st->plan[k], layers, &st->predicted[k], st->sim, err, n)) < 0) rc = -1;
     }
     free(layers);
+    ds_set_gpu_base(st->sim, 0);
     if (rc == 0 && o && o->extra) rc = o->extra(st->sim, o->extra_ctx, err, n);
     if (rc < 0) {
         tm_step_free(st);
@@ -536,6 +575,9 @@ void tm_step_free(tm_step *s)
 {
     if (!s) return;
     ds_destroy(s->sim);
+    free(s->plan);
+    free(s->predicted);
+    free(s->first);
     free(s->last);
     free(s);
 }
@@ -555,8 +597,11 @@ double tm_step_job_end_s(const tm_step *s, int job)
 
 const ds_stats *tm_step_stats(const tm_step *s) { return &s->stats; }
 int tm_step_stopped(const tm_step *s) { return s->stopped; }
-const tm_result *tm_step_predicted(const tm_step *s) { return &s->predicted; }
-const tm_plan *tm_step_plan(const tm_step *s) { return &s->plan; }
+const tm_result *tm_step_predicted(const tm_step *s) { return &s->predicted[0]; }
+const tm_plan *tm_step_plan(const tm_step *s) { return &s->plan[0]; }
+const tm_result *tm_step_job_predicted(const tm_step *s, int job) { return job >= 0 && job < s->jobs ? &s->predicted[job] : NULL; }
+const tm_plan *tm_step_job_plan(const tm_step *s, int job) { return job >= 0 && job < s->jobs ? &s->plan[job] : NULL; }
+int tm_step_job_first_gpu(const tm_step *s, int job) { return job >= 0 && job < s->jobs ? s->first[job] : -1; }
 tl *tm_step_timeline(const tm_step *s) { return ds_timeline(s->sim); }
 ds *tm_step_sim(const tm_step *s) { return s->sim; }
 const net *tm_step_net(const tm_step *s) { return s->net; }

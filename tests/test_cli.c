@@ -891,6 +891,106 @@ static void test_simulate_jobs_side_by_side(void **state)
     assert_non_null(strstr(r->err, "unknown option '--jobs'"));
 }
 
+/* --beside "OPTIONS": a different job on the GPUs after the first. The same job beside it is
+ * --jobs 2, bit for bit; a different one is placed after it and compared with its own analytic
+ * step alone, which is what 'predict' says of it. On a 4:1 tree the copies' rings share the uplinks
+ * of the leaf they share: job 1 is slower than alone. A --background still counts its GPUs from 0
+ * with several jobs (it once counted them from the last job's first GPU). Bad input: exit 2, one
+ * line naming the --beside, nothing on stdout. */
+static void test_simulate_step_beside(void **state)
+{
+    (void)state;
+    const char *fixture = "tests/fixtures/platforms/good/oversubscribed.xml";   /* Selene made 4:1 */
+    const char *a[] = { "", "simulate", "step", "--platform", fixture, "--model", "llama2-7b", "--gpus", "48", "--gbs", "48",
+                        "--json", NULL, NULL, NULL };
+    double alone = step_alone_s(a);
+    a[12] = "--jobs", a[13] = "2";
+    run_result *r = run_argv("en", a);
+    assert_int_equal(r->status, 0);
+    cJSON *j = parse_json(r->out);
+    const cJSON *jobs = cJSON_GetObjectItemCaseSensitive(j, "jobs");
+    double copy1 = num(cJSON_GetArrayItem(jobs, 0), "step_time_s"), copy2 = num(cJSON_GetArrayItem(jobs, 1), "step_time_s");
+    cJSON_Delete(j);
+    if (!(copy1 > alone)) fail_msg("job 1 %.9g s beside its copy, %.9g s alone", copy1, alone);
+    a[12] = "--beside", a[13] = "--model llama2-7b --gpus 48 --gbs 48";
+    r = run_argv("en", a);
+    assert_int_equal(r->status, 0);
+    j = parse_json(r->out);
+    jobs = cJSON_GetObjectItemCaseSensitive(j, "jobs");
+    assert_int_equal(cJSON_GetArraySize(jobs), 2);
+    assert_true(num(cJSON_GetArrayItem(jobs, 0), "step_time_s") == copy1);
+    assert_true(num(cJSON_GetArrayItem(jobs, 1), "step_time_s") == copy2);
+    assert_true(num(j, "step_time_s") == copy1);
+    cJSON_Delete(j);
+
+    const char *jz[] = { "", "simulate", "step", "--platform", "jean-zay", "--partition", "h100", "--model", "llama2-7b", "--tp",
+                         "2", "--pp", "4", "--gbs", "256", "--gpus", "256", "--json", "--beside",
+                         "--model llama2-70b --gpus 512 --tp 4 --pp 8 --gbs 512", NULL };
+    r = run_argv("en", jz);
+    assert_int_equal(r->status, 0);
+    j = parse_json(r->out);
+    jobs = cJSON_GetObjectItemCaseSensitive(j, "jobs");
+    const cJSON *big = cJSON_GetArrayItem(jobs, 1);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(big, "model")->valuestring, "llama2-70b");
+    assert_int_equal((int)num(big, "first_gpu"), 256);
+    assert_int_equal((int)num(cJSON_GetObjectItemCaseSensitive(big, "plan"), "tp"), 4);
+    double big_analytic = num(big, "analytic_step_time_s"), big_s = num(big, "step_time_s");
+    assert_true(num(j, "makespan_s") == fmax(big_s, num(j, "step_time_s")));
+    cJSON_Delete(j);
+    r = run("en", "predict", "--platform", "jean-zay", "--partition", "h100", "--model", "llama2-70b", "--gpus", "512", "--tp", "4",
+            "--pp", "8", "--gbs", "512", "--json", NULL);
+    assert_int_equal(r->status, 0);
+    j = parse_json(r->out);
+    assert_true(num(j, "step_time_s") == big_analytic);
+    cJSON_Delete(j);
+
+    char path[] = "/tmp/usine-beside-XXXXXX.txt";           /* a background on job 1's GPUs slows job 1 */
+    int fd = mkstemps(path, 4);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("allreduce ring 16GiB 0-47\n", f);
+    fclose(f);
+    a[12] = "--jobs", a[13] = "2", a[14] = NULL;
+    const char *b[] = { a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], "--background",
+                        path, NULL };
+    r = run_argv("en", b);
+    unlink(path);
+    assert_int_equal(r->status, 0);
+    j = parse_json(r->out);
+    jobs = cJSON_GetObjectItemCaseSensitive(j, "jobs");
+    double j1 = num(cJSON_GetArrayItem(jobs, 0), "step_time_s"), j2 = num(cJSON_GetArrayItem(jobs, 1), "step_time_s");
+    cJSON_Delete(j);
+    if (!(j1 > 1.02 * copy1) || !(j1 - copy1 > 5 * (j2 - copy2))) fail_msg("background on job 1's GPUs: jobs %.9g and %.9g s", j1, j2);
+
+    static const struct { const char *beside, *says; } bad[] = {
+        { "--model llama2-7b --gpus 48 --gbs 48 --platform eos", "--beside 1: --platform belongs to the whole run" },
+        { "--model llama2-7c --gpus 48 --gbs 48", "--beside 1: unknown --model 'llama2-7c'" },
+        { "--model llama2-7b --gbs 48", "--beside 1: 'usine simulate step' needs --gpus and --gbs" },
+        { "--model llama2-7b --gpus 48 --gbs 48 --tp 16", "--beside 1: " },
+        { "--model llama2-7b --gpus 8192 --gbs 8192", "the jobs side by side need 8240 GPUs (8192 for the --beside jobs)" },
+        { "--model llama2-7b --gpus 48 --gbs 48 --help", "--beside 1: --help belongs to the whole run" },
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        a[12] = "--beside", a[13] = bad[k].beside, a[14] = NULL;
+        r = run_argv("en", a);
+        assert_int_equal(r->status, 2);
+        assert_string_equal(r->out, "");
+        assert_int_equal(count_lines(r->err), 1);
+        if (!strstr(r->err, bad[k].says)) fail_msg("--beside \"%s\": '%s'", bad[k].beside, r->err);
+    }
+    r = run("en", "predict", "--platform", "classroom", "--model", "llama2-7b", "--gbs", "64", "--gpus", "32", "--beside",
+            "--model llama2-7b --gpus 8 --gbs 8", NULL);
+    assert_int_equal(r->status, 2);
+    assert_non_null(strstr(r->err, "unknown option '--beside'"));
+    const char *many[32] = { "", "simulate", "step", "--platform", "classroom", "--model", "llama2-7b", "--gbs", "8", "--gpus", "8" };
+    int n = 11;
+    for (int k = 0; k < 9; k++) many[n++] = "--beside", many[n++] = "--model llama2-7b --gpus 8 --gbs 8";
+    many[n] = NULL;
+    r = run_argv("en", many);
+    assert_int_equal(r->status, 2);
+    assert_non_null(strstr(r->err, "at most 8 --beside jobs"));
+}
+
 /* --background FILE: collectives that run during the step on the same network, one per line as a
  * scenario. A 16 GiB ring on the job's own 256 Jean Zay GPUs shares their NICs with the step's
  * traffic: both come out slower than alone; an all-to-all on the next 256 GPUs starts at 1 ms.
@@ -1105,6 +1205,7 @@ int main(void)
         cmocka_unit_test(test_simulate_step),
         cmocka_unit_test(test_simulate_jobs_side_by_side),
         cmocka_unit_test(test_simulate_step_background),
+        cmocka_unit_test(test_simulate_step_beside),
         cmocka_unit_test(test_bench_ladder),
         cmocka_unit_test(test_bench_stream_mlp_scaling),
         cmocka_unit_test(test_train),

@@ -3,7 +3,8 @@
  * and its output (stdout, then stderr) must be the one shown, line for line. "[...]" or "..." alone
  * on a line stands for any lines, and a line ending in " ..." for any line it begins; a line that shows a wall time (the word "wall", or a time in parentheses
  * such as "(6.531 ms)") may differ in its numbers only. Commands that measure this computer, need a
- * file the README only describes, or open a window are not run. */
+ * file the README only describes, or open a window are not run. Words in double quotes are one
+ * argument, as the shell takes them. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -140,7 +141,15 @@ static int check_command(const char *cmdline, char **want, int nw)
     snprintf(buf, sizeof buf, "%s", cmdline);
     const char *argv[40];
     int argc = 0;
-    for (char *t = strtok(buf, " "); t && argc < 39; t = strtok(NULL, " ")) argv[argc++] = t;
+    for (char *t = buf; *t && argc < 39;) {            /* words, or "words in double quotes" as one */
+        while (*t == ' ') t++;
+        if (!*t) break;
+        char *end;
+        if (*t == '"' && (end = strchr(t + 1, '"')) && (end[1] == ' ' || !end[1])) argv[argc++] = t + 1;
+        else end = t + strcspn(t, " "), argv[argc++] = t;
+        t = *end ? end + 1 : end;
+        *end = '\0';
+    }
     argv[argc] = NULL;
     if (argc < 2 || strcmp(argv[0], "build/usine")) return 0;
     const char *lang = "en";

@@ -22,6 +22,7 @@ void cli_list_presets(FILE *out, const char *sep);    /* names of the shipped pr
 
 /* Messages: "usine: <what>" on stderr, one line. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_error_context(const char *what);  /* cli_error says "usine: WHAT: ..." until given NULL */
 
 int cli_parse_bytes(const char *s, double *out);      /* "64MiB", "1e9", "2GB": bytes; -1 if not a size */
 

@@ -33,7 +33,10 @@ static void train_usage(FILE *out, const char *cmd)
                              "        side on the partition, each on the GPUs after the last, sharing its network)\n"
                              "        [--background FILE]   (collectives that run during the step, one per line as in\n"
                              "        'simulate collective --scenario': OP ALGO|- BYTES GPUS [START]; the job is on GPUs\n"
-                             "        0 to gpus - 1, the background on the job's GPUs (sharing their NICs) or others)\n"));
+                             "        0 to gpus - 1, the background on the job's GPUs (sharing their NICs) or others)\n"
+                             "        [--beside \"OPTIONS\"]...   (another job on the GPUs after the first: its model and\n"
+                             "        plan as for this command, e.g. --beside \"--model llama2-70b --gpus 512 --tp 4 --pp 8\n"
+                             "        --gbs 512\"; up to 8, each on the GPUs after the one before)\n"));
     fprintf(out, "%s", _("Data parallel = gpus / (tp x pp x cp). Batches are in sequences. --tokens takes 300e9 or 300B, 15T.\n"
                          "Stages: when pp does not divide the layers, the stages at the ends get one layer less, from the\n"
                          "last inwards (70 layers on 12 stages: 5, 6 x 10, 5); --first-stage-layers and --last-stage-layers\n"
@@ -58,6 +61,8 @@ static tm_names cli_field_names = {
     [TM_FIRST_LAYERS] = "--first-stage-layers", [TM_LAST_LAYERS] = "--last-stage-layers",
 };
 
+#define TRAIN_MAX_BESIDE 8
+
 typedef struct train_opts {
     const char *platform, *partition, *trace, *routing;
     tm_model model;
@@ -67,6 +72,9 @@ typedef struct train_opts {
     int json, top, explain, every_message;
     int jobs;                   /* --jobs: copies of the job side by side (simulate step) */
     const char *background;     /* --background FILE: collectives that run during the step (simulate step) */
+    const char *beside[TRAIN_MAX_BESIDE];   /* --beside "OPTIONS": other jobs after it (simulate step) */
+    int nbeside;
+    long beside_gpus;           /* their GPUs, all together (set by simulate_step before train_open) */
     cli_scenario *bg;           /* read by train_open */
     unsigned fixed;             /* TM_FIX bits of the plan's knobs given on the command line */
     long nodes;                 /* --nodes: the partition grown or shrunk to that many (0: as the file has it) */
@@ -107,7 +115,7 @@ static int takes_value(const char *a, const char *cmd, const int_opt *ints, size
             return !strcmp(a, "--top") ? !strcmp(cmd, "plan") : !strcmp(a, "--jobs") ? !strcmp(cmd, "simulate step") : 1;
     for (size_t k = 0; k < sizeof named / sizeof *named; k++)
         if (!strcmp(a, named[k])) return 1;
-    return (!strcmp(a, "--trace") || !strcmp(a, "--background")) && !strcmp(cmd, "simulate step");
+    return (!strcmp(a, "--trace") || !strcmp(a, "--background") || !strcmp(a, "--beside")) && !strcmp(cmd, "simulate step");
 }
 
 /* Returns -1 when the arguments are fine, else the exit status (help: 0, bad usage: 2). */
@@ -197,6 +205,13 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
         else if (!strcmp(a, "--model")) model = v;
         else if (!strcmp(a, "--trace") && !strcmp(cmd, "simulate step")) o->trace = v;
         else if (!strcmp(a, "--background") && !strcmp(cmd, "simulate step")) o->background = v;
+        else if (!strcmp(a, "--beside") && !strcmp(cmd, "simulate step")) {
+            if (o->nbeside == TRAIN_MAX_BESIDE) {
+                cli_error(_("at most %d --beside jobs"), TRAIN_MAX_BESIDE);
+                return CLI_BAD_INPUT;
+            }
+            o->beside[o->nbeside++] = v;
+        }
         else if (!strcmp(a, "--gbs")) {
             if (ut_parse_long(v, tm_limit_of(TM_GBS)->min, tm_limit_of(TM_GBS)->max, &gbs) != 0) {
                 cli_error(_("--gbs takes a whole number of sequences of at least 1, not '%s'"), v);
@@ -314,7 +329,12 @@ static int train_open(train_opts *o, plat_platform **pp, tm_ctx **ctx, int *part
                   o->jobs, o->plan.gpus, (long)o->plan.gpus * o->jobs, pt->id, p->id, have);
         return CLI_BAD_INPUT;
     }
-    long span = (long)o->plan.gpus * o->jobs;
+    long span = (long)o->plan.gpus * o->jobs + o->beside_gpus;
+    if (span > have) {
+        cli_error(_("the jobs side by side need %ld GPUs (%ld for the --beside jobs), partition '%s' of %s has %ld; "
+                    "fewer GPUs, or --nodes N"), span, o->beside_gpus, pt->id, p->id, have);
+        return CLI_BAD_INPUT;
+    }
     if (o->background) {
         /* its collectives may name any GPU of the partition: the simulated network spans them */
         if (!(o->bg = cli_scenario_read(o->background, have))) return CLI_BAD_INPUT;
@@ -1163,6 +1183,39 @@ static int add_background(struct ds *s, void *ctx, char *err, size_t n)
     return cli_scenario_add(ctx, s) == CLI_OK ? 0 : -1;
 }
 
+/* --beside "OPTIONS": another job's model and plan, read as this command reads its own; the
+ * platform and what belongs to the whole run (the network, the output) are the first job's. */
+static int parse_beside(const train_opts *o, int k, train_opts *b)
+{
+    static const char *const whole_run[] = { "--platform", "--partition", "--nodes", "--routing", "--jobs", "--background",
+                                             "--beside", "--trace", "--json", "--every-message", "--help", "-h" };
+    char what[32], *copy = ut_strdup(o->beside[k]), *argv[130];
+    snprintf(what, sizeof what, "--beside %d", k + 1);
+    int argc = 0, rc = -1;
+    for (char *tok = strtok(copy, " \t\n"); tok; tok = strtok(NULL, " \t\n")) {
+        for (size_t i = 0; i < sizeof whole_run / sizeof *whole_run && rc < 0; i++)
+            if (!strcmp(tok, whole_run[i])) {
+                cli_error(_("%s: %s belongs to the whole run, not to one job: give it outside --beside"), what, tok);
+                rc = CLI_BAD_INPUT;
+            }
+        if (rc < 0 && argc == 128) {
+            cli_error(_("%s: too many options"), what);
+            rc = CLI_BAD_INPUT;
+        }
+        if (rc >= 0) break;
+        argv[argc++] = tok;
+    }
+    if (rc < 0) {
+        argv[argc++] = "--platform";
+        argv[argc++] = (char *)o->platform;
+        cli_error_context(what);
+        rc = train_parse(argc, argv, "simulate step", b);
+        cli_error_context(NULL);
+    }
+    free(copy);
+    return rc;
+}
+
 int simulate_step(int argc, char **argv)
 {
     train_opts o;
@@ -1172,13 +1225,38 @@ int simulate_step(int argc, char **argv)
     tm_ctx *c = NULL;
     tm_step *step = NULL;
     int part;
+    train_opts *bs = ut_calloc((size_t)o.nbeside + 1, sizeof *bs);   /* the --beside jobs */
+    for (int k = 0; k < o.nbeside; k++) {
+        if ((rc = parse_beside(&o, k, &bs[k])) >= 0) {
+            rc = CLI_BAD_INPUT;                                 /* (even a --help there) */
+            goto out;
+        }
+        o.beside_gpus += bs[k].plan.gpus;
+    }
+    rc = CLI_OK;
     if ((rc = train_open(&o, &p, &c, &part)) != CLI_OK) goto out;
     char err[512];
+    int njobs = o.jobs + o.nbeside;                             /* the copies of the first, then the others */
+    for (int k = 0; k < o.nbeside; k++) {                      /* (checked here to say which is wrong) */
+        tm_plan pl = bs[k].plan;
+        if (tm_plan_check(c, &bs[k].model, &pl, err, sizeof err) != 0) {
+            char what[32];
+            snprintf(what, sizeof what, "--beside %d", k + 1);
+            cli_error_context(what);
+            cli_error("%s", err);
+            cli_error_context(NULL);
+            rc = CLI_BAD_INPUT;
+            goto out;
+        }
+    }
+    tm_job list[TM_MAX_JOBS];   /* (64 copies and 8 others at most) */
+    for (int k = 0; k < njobs; k++)
+        list[k] = k < o.jobs ? (tm_job){ &o.model, &o.plan } : (tm_job){ &bs[k - o.jobs].model, &bs[k - o.jobs].plan };
     double t0 = ut_now_s();
-    step = tm_steps_simulate(c, &o.model, &o.plan, o.jobs,
-                             &(tm_step_opts){ .detail = o.trace != NULL, .every_message = o.every_message,
-                                              .extra = o.bg ? add_background : NULL, .extra_ctx = o.bg },
-                             err, sizeof err);
+    step = tm_jobs_simulate(c, list, njobs,
+                            &(tm_step_opts){ .detail = o.trace != NULL, .every_message = o.every_message,
+                                             .extra = o.bg ? add_background : NULL, .extra_ctx = o.bg },
+                            err, sizeof err);
     if (!step) {
         /* what only the analytic model runs: say which command runs it (the background said what
          * was wrong with it already) */
@@ -1218,19 +1296,26 @@ int simulate_step(int argc, char **argv)
         cJSON_AddNumberToObject(j, "analytic_step_time_s", r.step_s);
         cJSON_AddNumberToObject(j, "difference_pct", diff);
         cJSON_AddNumberToObject(j, "tokens_per_s", r.tokens_per_step / step_s);
-        if (o.jobs > 1) {
+        if (njobs > 1) {
             cJSON *jobs = cJSON_AddArrayToObject(j, "jobs");
-            for (int k = 0; k < o.jobs; k++) {
+            for (int k = 0; k < njobs; k++) {
+                const tm_result *rk = tm_step_job_predicted(step, k);
+                double end = tm_step_job_end_s(step, k);
                 cJSON *e = cJSON_CreateObject();
-                cJSON_AddNumberToObject(e, "first_gpu", (double)k * o.plan.gpus);
-                cJSON_AddNumberToObject(e, "step_time_s", tm_step_job_end_s(step, k));
+                cJSON_AddNumberToObject(e, "first_gpu", tm_step_job_first_gpu(step, k));
+                cJSON_AddStringToObject(e, "model", list[k].m->id);
+                cJSON_AddItemToObject(e, "plan", plan_json(list[k].m, tm_step_job_plan(step, k), rk->dp));
+                cJSON_AddNumberToObject(e, "step_time_s", end);
+                cJSON_AddNumberToObject(e, "analytic_step_time_s", rk->step_s);
+                cJSON_AddNumberToObject(e, "difference_pct", (end - rk->step_s) / rk->step_s * 100);
                 cJSON_AddItemToArray(jobs, e);
             }
+            cJSON_AddNumberToObject(j, "makespan_s", st.end_s);
         }
         if (o.bg) {
             cJSON_AddStringToObject(j, "background_file", o.background);
             cli_scenario_report(o.bg, nw, tm_step_sim(step), cJSON_AddArrayToObject(j, "background"));
-            cJSON_AddNumberToObject(j, "makespan_s", st.end_s);
+            if (njobs == 1) cJSON_AddNumberToObject(j, "makespan_s", st.end_s);
         }
         cli_sim_counts_json(j, &st);
         cJSON_AddNumberToObject(j, "wall_s", wall);
@@ -1247,19 +1332,36 @@ int simulate_step(int argc, char **argv)
             printf(_("%s on %s GPUs of %s/%s: one step, %d micro-batches, %s\n"), o.model.name, app_num(a, sizeof a, o.plan.gpus, 0),
                    p->id, p->partitions[part].id, r.micro_batches, line);
         print_what_if(&o, p, part);
+        for (int k = o.jobs; k < njobs; k++) {
+            const tm_result *rk = tm_step_job_predicted(step, k);
+            char g0[32], g1[32];
+            int first = tm_step_job_first_gpu(step, k);
+            plan_line(line, sizeof line, list[k].m, tm_step_job_plan(step, k), rk->dp);
+            printf(_("  beside it      %s on %s GPUs (%s to %s): %d micro-batches, %s\n"), list[k].m->name,
+                   app_num(a, sizeof a, list[k].pl->gpus, 0), app_num(g0, sizeof g0, first, 0),
+                   app_num(g1, sizeof g1, first + list[k].pl->gpus - 1, 0), rk->micro_batches, line);
+        }
         char counts[256];
         cli_sim_counts(counts, sizeof counts, &st);
         printf(_("  simulated      %s   (discrete-event: %s, %s of wall time)\n"), app_time(a, sizeof a, step_s), counts,
                app_time(line, sizeof line, wall));
         printf(_("  analytic       %s   (usine predict); the simulation is %s %% from it\n"), app_time(a, sizeof a, r.step_s),
                app_signed(b, sizeof b, diff, 1));
-        for (int k = 0; o.jobs > 1 && k < o.jobs; k++) {
-            char g0[32], g1[32];
-            double end = tm_step_job_end_s(step, k);
-            printf(_("  job %d          %s   GPUs %s to %s (%s %% from the analytic step, which is one job alone)\n"), k + 1,
-                   app_time(a, sizeof a, end), app_num(g0, sizeof g0, (double)k * o.plan.gpus, 0),
-                   app_num(g1, sizeof g1, (double)(k + 1) * o.plan.gpus - 1, 0), app_signed(b, sizeof b, (end - r.step_s) / r.step_s * 100, 1));
+        for (int k = 0; njobs > 1 && k < njobs; k++) {
+            char g0[32], g1[32], t1[64];
+            double end = tm_step_job_end_s(step, k), alone = tm_step_job_predicted(step, k)->step_s;
+            int first = tm_step_job_first_gpu(step, k), last = first + list[k].pl->gpus - 1;
+            app_num(g0, sizeof g0, first, 0), app_num(g1, sizeof g1, last, 0);
+            if (k < o.jobs)
+                printf(_("  job %d          %s   GPUs %s to %s (%s %% from the analytic step, which is one job alone)\n"), k + 1,
+                       app_time(a, sizeof a, end), g0, g1, app_signed(b, sizeof b, (end - alone) / alone * 100, 1));
+            else
+                printf(_("  job %d          %s   GPUs %s to %s, %s (%s %% from its analytic step alone, %s)\n"), k + 1,
+                       app_time(a, sizeof a, end), g0, g1, list[k].m->name, app_signed(b, sizeof b, (end - alone) / alone * 100, 1),
+                       app_time(t1, sizeof t1, alone));
         }
+        if (o.nbeside)
+            printf(_("  all done at    %s\n"), app_time(a, sizeof a, st.end_s));
         if (o.bg) {
             printf(_("  background     %d collectives from %s (everything done at %s):\n"), cli_scenario_count(o.bg), o.background,
                    app_time(a, sizeof a, st.end_s));
@@ -1273,5 +1375,6 @@ out:
     tm_ctx_destroy(c);
     plat_free(p);
     cli_scenario_free(o.bg);
+    free(bs);
     return rc;
 }

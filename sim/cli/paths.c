@@ -6,11 +6,16 @@
 #include <limits.h>
 #include <stdarg.h>
 
+static const char *error_context;
+
+void cli_error_context(const char *what) { error_context = what; }
+
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     fputs("usine: ", stderr);
+    if (error_context) fprintf(stderr, _("%s: "), error_context);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
