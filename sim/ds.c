@@ -44,6 +44,7 @@ void ds_destroy(ds *s)
         ds_replay_free(c->replay);
         coll_plan_free(&c->plan);
     }
+    ds_replay_spares_free(s);
     free(s->tasks);
     free(s->colls);
     free(s->xfers);

@@ -156,6 +156,8 @@ struct ds {
     int rp_group;               /* RP_ALONE, RP_GROUP or RP_ROUTES: how ds_replay.c checks links now */
     int rp_shared;              /* the last refusal was a link that replays share beyond its capacity */
     uint32_t rp_groups;         /* groups made so far (their ids) */
+    struct ds_replay *rp_spares[32];   /* records given up, kept to be made again (ds_replay.c, RP_SPARES) */
+    int nrp_spares;
 };
 
 
@@ -201,6 +203,7 @@ void ds_replay_done(ds *s, int coll);         /* its end, at its EV_REPLAY_DONE 
 void ds_replay_more(ds *s, int coll);         /* its next chunk planned, at its EV_REPLAY_MORE (or handed back) */
 int ds_replay_clear(ds *s, const int *hops, int nhops);   /* hand back, as flows, the replays holding these links; how many */
 void ds_replay_free(struct ds_replay *r);
+void ds_replay_spares_free(ds *s);
 void ds_replay_unhold_all(ds *s);             /* the links of every collective in closed form released (a run's end) */
 
 #endif

@@ -65,12 +65,15 @@ struct ds_replay {
     int *table;                 /* open addressing on src * p + dst: edge + 1, 0 when free */
     size_t table_size;
     int *last_peer, *last_edge; /* per rank: the edge of its last send (rings hit it every time) */
+    int cap_ranks;              /* of those, C and N */
     int *held;                  /* the links it holds, sorted */
     int nheld;
+    size_t cap_held;
     rp_msg *msgs;               /* one step's messages */
     int nmsgs;
     size_t cap_msgs;
     coll_send *sendbuf;
+    int cap_sends;
     double *C, *N;              /* per rank: entry into and exit from the current step */
     /* where the walk starts: every rank at step 0, or (ds_replay_resume) where the flows left them */
     int resumed;
@@ -481,20 +484,59 @@ static void rp_rewind(struct ds_replay *R)
     for (int e = 0; e < R->nedges; e++) R->edges[e].last_step = -1;
 }
 
+/* Replays are tried far more often than they run (a group's try makes one per member, a resume
+ * one per try): records given up are kept (rp_drop) and made again from their arrays, which keep
+ * what they grew to. */
+#define RP_SPARES (int)(sizeof ((ds *)0)->rp_spares / sizeof *((ds *)0)->rp_spares)
+
+static void rp_drop(ds *s, struct ds_replay *R)
+{
+    if (!R) return;
+    if (s->nrp_spares == RP_SPARES) {
+        ds_replay_free(R);
+        return;
+    }
+    free(R->bstep);                                             /* (a resume's: rare, not kept) */
+    free(R->bsent);
+    free(R->bC);
+    free(R->out);
+    free(R->pre);
+    free(R->pre_first);
+    if (R->nedges) memset(R->table, 0, R->table_size * sizeof *R->table);
+    struct ds_replay k = { .edges = R->edges, .cap_edges = R->cap_edges, .hops = R->hops, .cap_hops = R->cap_hops,
+                           .table = R->table, .table_size = R->table_size, .last_peer = R->last_peer,
+                           .last_edge = R->last_edge, .cap_ranks = R->cap_ranks, .held = R->held, .cap_held = R->cap_held,
+                           .msgs = R->msgs, .cap_msgs = R->cap_msgs, .sendbuf = R->sendbuf, .cap_sends = R->cap_sends,
+                           .C = R->C, .N = R->N };
+    *R = k;
+    s->rp_spares[s->nrp_spares++] = R;
+}
+
+void ds_replay_spares_free(ds *s)
+{
+    while (s->nrp_spares) ds_replay_free(s->rp_spares[--s->nrp_spares]);
+}
+
 static struct ds_replay *rp_new(ds *s, int ci)
 {
     ds_coll *c = &s->colls[ci];
-    int p = c->plan.p;
+    int p = c->plan.p, sends = coll_max_sends(&c->plan);
     if (!s->acc_users) {
         s->acc_users = ut_calloc((size_t)s->n->nlinks, sizeof *s->acc_users);
         s->acc_Bps = ut_calloc((size_t)s->n->nlinks, sizeof *s->acc_Bps);
     }
-    struct ds_replay *R = ut_calloc(1, sizeof *R);
-    R->last_peer = ut_malloc((size_t)p * sizeof *R->last_peer);
-    R->last_edge = ut_malloc((size_t)p * sizeof *R->last_edge);
-    R->C = ut_malloc((size_t)p * sizeof *R->C);
-    R->N = ut_malloc((size_t)p * sizeof *R->N);
-    R->sendbuf = ut_malloc((size_t)coll_max_sends(&c->plan) * sizeof *R->sendbuf);
+    struct ds_replay *R = s->nrp_spares ? s->rp_spares[--s->nrp_spares] : ut_calloc(1, sizeof *R);
+    if (R->cap_ranks < p) {
+        R->cap_ranks = p;
+        R->last_peer = ut_realloc(R->last_peer, (size_t)p * sizeof *R->last_peer);
+        R->last_edge = ut_realloc(R->last_edge, (size_t)p * sizeof *R->last_edge);
+        R->C = ut_realloc(R->C, (size_t)p * sizeof *R->C);
+        R->N = ut_realloc(R->N, (size_t)p * sizeof *R->N);
+    }
+    if (R->cap_sends < sends) {
+        R->cap_sends = sends;
+        R->sendbuf = ut_realloc(R->sendbuf, (size_t)sends * sizeof *R->sendbuf);
+    }
     R->start_s = s->now_s;
     return R;
 }
@@ -503,8 +545,7 @@ static struct ds_replay *rp_new(ds *s, int ci)
  * sorted, and the scratch counts cleared. 0: it cannot run in closed form now. */
 static void held_links(struct ds_replay *R)
 {
-    free(R->held);
-    R->held = ut_malloc((size_t)(R->nhops ? R->nhops : 1) * sizeof *R->held);
+    ut_grow(&R->held, &R->cap_held, (size_t)(R->nhops ? R->nhops : 1), sizeof *R->held);
     R->nheld = 0;
     if (R->nhops) {
         memcpy(R->held, R->hops, (size_t)R->nhops * sizeof *R->hops);
@@ -552,7 +593,7 @@ static struct ds_replay *make(ds *s, int ci, int mode, int chunked)
     struct ds_replay *R = rp_new(s, ci);
     if (chunked) rp_limit(s, R, c->plan.steps, 0, 0);
     if (!rp_walk_first(s, ci, R, mode) || !R->messages) {
-        ds_replay_free(R);
+        rp_drop(s, R);
         return NULL;
     }
     return R;
@@ -563,7 +604,7 @@ long long ds_collective_closed_form(ds *s, int task)
     if (s->ran || task < 0 || task >= s->ntasks || s->tasks[task].kind != TASK_COLLECTIVE || !s->replay_on) return -1;
     struct ds_replay *R = make(s, s->tasks[task].coll, WALK_CHECK, 0);
     long long messages = R ? (long long)R->messages : -1;
-    ds_replay_free(R);
+    rp_drop(s, R);
     return messages;
 }
 
@@ -788,12 +829,12 @@ static int group_try(ds *s, int ci)
         }
     }
     qsort_r_pos(s, members, nm);                               /* in the order they began replaying */
-    ds_replay_free(R0);
+    rp_drop(s, R0);
     if (!ok) {
         free(members);
         return 0;
     }
-    for (int i = 0; i < nm; i++) ds_replay_free(release(s, members[i]));   /* nothing of theirs happened yet */
+    for (int i = 0; i < nm; i++) rp_drop(s, release(s, members[i]));   /* nothing of theirs happened yet */
     members[nm++] = ci;
     struct ds_replay **Rs = ut_calloc((size_t)nm, sizeof *Rs);
     s->rp_group = RP_GROUP;
@@ -815,7 +856,7 @@ static int group_try(ds *s, int ci)
     rp_links_free(&links);
     for (int i = 0; i < nm; i++) {
         if (ok) accept(s, members[i], Rs[i]);
-        else ds_replay_free(Rs[i]);
+        else rp_drop(s, Rs[i]);
     }
     if (ok) s->stats.lockstep += (uint64_t)nm;
     for (int i = 0; !ok && i < nm - 1; i++) {                  /* as they were: alone, or else as flows */
@@ -984,7 +1025,7 @@ int ds_replay_resume(ds *s, int ci)
     }
     if (!ok) {
         free(xs);
-        ds_replay_free(R);
+        rp_drop(s, R);
         return 0;
     }
     for (int i = 0; i < nx; i++) {                              /* the closed form takes them over */
@@ -1041,7 +1082,7 @@ void ds_replay_done(ds *s, int ci)
     s->stats.flows += R->messages;
     s->stats.replayed++;
     c->ranks_left = 0;
-    ds_replay_free(R);
+    rp_drop(s, R);
     ds_finish_task(s, c->task);
 }
 
@@ -1075,7 +1116,7 @@ static void cut(ds *s, int ci)
     struct ds_replay *R = release(s, ci);
     s->stats.handed_back++;
     walk(s, ci, R, WALK_CUT, s->now_s);
-    ds_replay_free(R);
+    rp_drop(s, R);
     s->colls[ci].retry_step = 0, s->colls[ci].retry_every = 0;   /* the closed form again once alone */
 }
 

@@ -265,7 +265,7 @@ void net_destroy(net *n)
     free(n->flows);
     free(n->free_flows);
     free(n->dirty_links);
-    free(n->tot_links);
+    free(n->changed_links);
     free(n->comp_links);
     free(n->comp_flows);
     free(n->heap);
@@ -544,6 +544,17 @@ void net_link_label(const net *n, int id, char *buf, size_t size)
 /* ---------------------------------------------------------------------------------------------
  * Flows and max-min fairness. */
 
+/* A link's load changed by delta: reported at the end of the update. */
+static void load_change(net *n, int link, double delta)
+{
+    net_link *l = &n->links[link];
+    l->load_Bps = l->nflows ? l->load_Bps + delta : 0;         /* (no drift left once it is empty) */
+    if (l->changed) return;
+    l->changed = 1;
+    ut_grow(&n->changed_links, &n->cap_changed_links, n->nchanged + 1, sizeof *n->changed_links);
+    n->changed_links[n->nchanged++] = link;
+}
+
 static void mark_dirty(net *n, int link)
 {
     if (n->links[link].dirty) return;
@@ -612,6 +623,7 @@ void net_flow_end(net *n, int id)
             l->flows[at] = last;
             n->flows[last.flow].pos[last.hop] = at;
         }
+        if (f->rate_Bps != 0) load_change(n, f->hops[h], -f->rate_Bps);
         mark_dirty(n, f->hops[h]);
     }
     f->active = 0;
@@ -673,7 +685,7 @@ static int binds(const net_link *l)
 
 /* A flow's links not yet seen in this update: those that bind join the component (and will be
  * filled: heaped), the others are kept for their totals. */
-static void visit_links(net *n, const net_flow *f, uint32_t epoch, size_t *nl, size_t *nt)
+static void visit_links(net *n, const net_flow *f, uint32_t epoch, size_t *nl)
 {
     for (int h = 0; h < f->nhops; h++) {
         net_link *m = &n->links[f->hops[h]];
@@ -683,22 +695,20 @@ static void visit_links(net *n, const net_flow *f, uint32_t epoch, size_t *nl, s
             m->heaped = epoch;
             ut_grow(&n->comp_links, &n->cap_comp_links, *nl + 1, sizeof *n->comp_links);
             n->comp_links[(*nl)++] = f->hops[h];
-        } else {                                                /* for its total only */
-            ut_grow(&n->tot_links, &n->cap_tot_links, *nt + 1, sizeof *n->tot_links);
-            n->tot_links[(*nt)++] = f->hops[h];
         }
     }
 }
+
 
 void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, void *ctx)
 {
     if (!n->ndirty) return;
     n->updates++;
     uint32_t epoch = ++n->epoch;
-    size_t nl = 0, nf = 0, nt = 0;
+    size_t nl = 0, nf = 0;
 
     /* 1. The component: the flows of the dirty links, the links of those flows that bind, their
-     *    flows, and so on; links that do not bind are kept for their totals, not followed. */
+     *    flows, and so on; links that do not bind are not followed. */
     for (int i = 0; i < n->ndirty; i++) {
         int id = n->dirty_links[i];
         n->links[id].dirty = 0;
@@ -719,7 +729,7 @@ void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, 
             f->mark = epoch;
             ut_grow(&n->comp_flows, &n->cap_comp_flows, nf + 1, sizeof *n->comp_flows);
             n->comp_flows[nf++] = l->flows[k].flow;
-            visit_links(n, f, epoch, &nl, &nt);
+            visit_links(n, f, epoch, &nl);
         }
     }
 
@@ -786,6 +796,7 @@ void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, 
                 m->unfrozen--;
             }
             if (old != share) {   /* unchanged rate: the completion already scheduled still holds */
+                for (int h = 0; h < f->nhops; h++) load_change(n, f->hops[h], share - old);
                 f->version++;
                 f->done_s = now_s + f->bytes_left / share;
                 if (on_rate) on_rate(ctx, fid, f->done_s, f->version);
@@ -793,16 +804,17 @@ void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, 
         }
     }
 
-    /* 4. Link totals, for the timeline. */
-    for (size_t i = 0; i < nl + nt; i++) {
-        int id = i < nl ? n->comp_links[i] : n->tot_links[i - nl];
+    /* 4. Link loads that changed, for the timeline. */
+    n->work += (uint64_t)n->nchanged;
+    for (size_t i = 0; i < n->nchanged; i++) {
+        int id = n->changed_links[i];
         net_link *l = &n->links[id];
-        n->work += (uint64_t)l->nflows;
-        double used = 0;
-        for (int k = 0; k < l->nflows; k++) used += n->flows[l->flows[k].flow].rate_Bps;
+        l->changed = 0;
+        double used = l->load_Bps > 0 ? l->load_Bps : 0;
         if (used != l->used_Bps) {
             l->used_Bps = used;
             if (on_link) on_link(ctx, id, now_s, used);
         }
     }
+    n->nchanged = 0;
 }

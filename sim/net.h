@@ -59,7 +59,9 @@ typedef struct net_link {
     net_link_kind kind;
     int up;                     /* 1: away from the GPUs (towards the core), 0: towards them */
     int node, index;            /* scale-up: node, GPU; NIC: node, NIC; fabric: leaf or switch; ... */
-    double used_Bps;            /* sum of the current rates of its flows */
+    double used_Bps;            /* sum of the current rates of its flows, as last reported (net_update's on_link) */
+    double load_Bps;            /* that sum kept as rates change (to rounding; 0 without flows) */
+    int changed;                /* its load changed since the last report */
     net_link_flow *flows;       /* the active flows crossing it */
     int nflows;
     size_t cap_flows;
@@ -131,8 +133,8 @@ typedef struct net {
     size_t cap_links;
     uint32_t epoch;
     /* scratch of net_update */
-    int *comp_links, *comp_flows, *tot_links;
-    size_t cap_comp_links, cap_comp_flows, cap_tot_links;
+    int *comp_links, *comp_flows, *changed_links;
+    size_t cap_comp_links, cap_comp_flows, cap_changed_links, nchanged;
     net_heap_item *heap;
     size_t cap_heap;
     /* statistics */
