@@ -184,15 +184,27 @@ void tl_finish(tl *t)
 {
     assert(!t->finished);                                     /* once */
     t->finished = 1;
-    if (t->niv > 0) qsort(t->iv, t->niv, sizeof *t->iv, by_gpu_then_start); /* iv is NULL when empty */
     free(t->gpu_first);
     free(t->gpu_max_end);
     t->gpu_first = ut_calloc((size_t)t->gpus + 1, sizeof *t->gpu_first);
     t->gpu_max_end = ut_calloc(t->niv ? t->niv : 1, sizeof *t->gpu_max_end);
-    size_t i = 0;
-    for (int g = 0; g <= t->gpus; g++) {
-        while (i < t->niv && t->iv[i].gpu < g) i++;
-        t->gpu_first[g] = i;
+    /* by GPU (counted, in the order added), then each GPU's by start: the order one sort of the
+     * whole by (GPU, start, ...) gives, at a sort of each GPU's few intervals */
+    for (size_t i = 0; i < t->niv; i++) t->gpu_first[t->iv[i].gpu + 1]++;
+    for (int g = 0; g < t->gpus; g++) t->gpu_first[g + 1] += t->gpu_first[g];
+    if (t->niv > 0) {                                         /* (iv is NULL when empty) */
+        tl_interval *by_gpu = ut_malloc(t->niv * sizeof *by_gpu);
+        size_t *fill = ut_malloc(((size_t)t->gpus + 1) * sizeof *fill);
+        memcpy(fill, t->gpu_first, ((size_t)t->gpus + 1) * sizeof *fill);
+        for (size_t i = 0; i < t->niv; i++) by_gpu[fill[t->iv[i].gpu]++] = t->iv[i];
+        free(fill);
+        free(t->iv);
+        t->iv = by_gpu;
+        t->cap_iv = t->niv;
+        for (int g = 0; g < t->gpus; g++) {
+            size_t k = t->gpu_first[g], m = t->gpu_first[g + 1] - k;
+            if (m > 1) qsort(&t->iv[k], m, sizeof *t->iv, by_gpu_then_start);
+        }
     }
     for (int g = 0; g < t->gpus; g++) {
         double m = -INFINITY;
