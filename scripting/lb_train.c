@@ -29,7 +29,11 @@ static const char *const predict_keys[] = {
 static const char *const step_keys[] = {
     "platform", "partition", "nodes", "model", "gpus", "tp", "pp", "vpp", "cp", "gbs", "mbs", "zero", "seq_parallel",
     "flash", "dp_overlap", "tp_overlap", "recompute", "precision", "tokens", "first_layers", "last_layers", "stack", "jobs",
-    "background", NULL,
+    "background", "beside", NULL,
+};
+static const char *const beside_keys[] = {   /* another job in usine.step: the platform is the first job's */
+    "model", "gpus", "tp", "pp", "vpp", "cp", "gbs", "mbs", "zero", "seq_parallel", "flash", "dp_overlap", "tp_overlap",
+    "recompute", "precision", "first_layers", "last_layers", "stack", NULL,
 };
 static const char *const plan_keys[] = {
     "platform", "partition", "nodes", "model", "gpus", "cp", "gbs", "seq_parallel", "flash", "dp_overlap", "tp_overlap", "precision",
@@ -55,13 +59,16 @@ static long plan_int(lua_State *L, const lb_tab *t, tm_field f, int required, lo
     return lb_int(L, t, l->name, required, def, l->min, l->max);
 }
 
-/* Read opts (argument 1) into in. Pushes the platform userdata, which keeps in->p alive. */
-static void read_opts(lua_State *L, int kind, train_in *in)
+/* Read the options in table t into in: those of a call (argument 1, parent NULL; pushes the
+ * platform userdata, which keeps in->p alive), or of a job beside parent's in usine.step (its
+ * platform). */
+static void read_opts_at(lua_State *L, lb_tab t, int kind, train_in *in, const train_in *parent)
 {
-    lb_tab t = lb_table(L, 1, 1, NULL);
-    lb_keys(L, &t, kind == KIND_PLAN ? plan_keys : kind == KIND_STEP ? step_keys : predict_keys);
+    lb_keys(L, &t, parent ? beside_keys : kind == KIND_PLAN ? plan_keys : kind == KIND_STEP ? step_keys : predict_keys);
     long have;
-    in->p = lb_platform_field(L, &t, lb_flags(L), &in->part, &have);
+    if (parent) {
+        in->p = parent->p, in->part = parent->part, have = parent->have;
+    } else in->p = lb_platform_field(L, &t, lb_flags(L), &in->part, &have);
     in->have = have;
     lb_check_model(L, &t, "model", &in->m);
     tm_plan *pl = &in->pl;
@@ -77,7 +84,7 @@ static void read_opts(lua_State *L, int kind, train_in *in)
     }
     long max_gpus = kind == KIND_STEP && have > STEP_MAX_GPUS ? STEP_MAX_GPUS : have;
     pl->gpus = (int)lb_int(L, &t, "gpus", 1, 0, tm_limit_of(TM_GPUS)->min, max_gpus);
-    in->jobs = kind == KIND_STEP ? (int)lb_int(L, &t, "jobs", 0, 1, 1, max_gpus / pl->gpus) : 1;   /* all on the GPUs allowed */
+    in->jobs = kind == KIND_STEP && !parent ? (int)lb_int(L, &t, "jobs", 0, 1, 1, max_gpus / pl->gpus) : 1;   /* all on the GPUs allowed */
     pl->gbs = plan_int(L, &t, TM_GBS, 1, 0);
     pl->cp = (int)plan_int(L, &t, TM_CP, 0, pl->cp);
     pl->seq_parallel = lb_bool(L, &t, "seq_parallel", pl->seq_parallel);
@@ -93,7 +100,9 @@ static void read_opts(lua_State *L, int kind, train_in *in)
     const plat_node *nd = &in->p->node_types[in->p->partitions[in->part].node];
     const plat_accel *acc = &in->p->accels[nd->accel];
     if (!(acc->peak_tflops[pl->prec] > 0))
-        luaL_argerror(L, 1, lua_pushfstring(L, _("the %s has no %s peak in the platform file"), acc->name ? acc->name : acc->id, prec));
+        luaL_argerror(L, t.arg, lua_pushfstring(L, _("%sthe %s has no %s peak in the platform file"),
+                                                t.path ? lua_pushfstring(L, _("%s: "), t.path) : "", acc->name ? acc->name : acc->id,
+                                                prec));
     in->top = 10;
     in->tokens = 0;
     in->fixed = 0;
@@ -130,9 +139,41 @@ static void read_opts(lua_State *L, int kind, train_in *in)
         lb_field_error(L, &t, "recompute", _("one of none, selective, full"), -1);
     }
     pl->recompute = (tm_recompute)r;
-    in->tokens = lb_num(L, &t, "tokens", 0, 0, 0, 1e18, 0);
+    in->tokens = parent ? 0 : lb_num(L, &t, "tokens", 0, 0, 0, 1e18, 0);
 }
 
+static void read_opts(lua_State *L, int kind, train_in *in)
+{
+    read_opts_at(L, lb_table(L, 1, 1, NULL), kind, in, NULL);
+}
+
+enum { BESIDE_MAX = 8 };
+
+/* usine.step's beside = { {model = ..., gpus = ..., tp = ...}, ... }: other jobs, on the GPUs after
+ * the first job's copies, each after the one before. Pushes their array (a userdata, or nil). */
+static train_in *read_beside(lua_State *L, const train_in *in, int *n)
+{
+    lb_tab t = lb_table(L, 1, 1, NULL);
+    *n = 0;
+    if (lb_get(L, &t, "beside") == LUA_TNIL) {
+        lua_pop(L, 1);
+        return NULL;
+    }
+    int bi = lua_gettop(L);
+    lb_table(L, bi, 1, "beside");
+    lua_Integer count = (lua_Integer)lua_rawlen(L, bi);
+    if (count < 1 || count > BESIDE_MAX) lb_field_error(L, &t, "beside", _("an array of 1 to 8 jobs"), bi);
+    train_in *b = lua_newuserdatauv(L, (size_t)count * sizeof *b, 0);
+    for (int i = 0; i < (int)count; i++) {
+        lua_rawgeti(L, bi, i + 1);
+        const char *where = lua_pushfstring(L, "beside[%d]", i + 1);   /* (on the stack for the messages) */
+        read_opts_at(L, lb_table(L, -2, 1, where), KIND_STEP, &b[i], in);
+        lua_pop(L, 2);
+    }
+    lua_remove(L, bi);                                          /* the jobs read, their array stays */
+    *n = (int)count;
+    return b;
+}
 /* Create the context and check the plan; NULL with the reason in err. */
 static tm_ctx *open_ctx(train_in *in, char *err, size_t n)
 {
@@ -342,24 +383,42 @@ int lb_usine_step(lua_State *L)
 {
     train_in in;
     read_opts(L, KIND_STEP, &in);
-    bg_set *bg = read_background(L, in.have < STEP_MAX_GPUS ? in.have : STEP_MAX_GPUS);
+    int nb;
+    train_in *bs = read_beside(L, &in, &nb);
+    long max_gpus = in.have < STEP_MAX_GPUS ? in.have : STEP_MAX_GPUS;
+    bg_set *bg = read_background(L, max_gpus);
     char err[512] = "";
     tm_result r = { 0 };
     ds_stats st = { 0 };
-    int span = in.pl.gpus * in.jobs;
+    int span = in.pl.gpus * in.jobs, njobs = in.jobs + nb;
+    for (int k = 0; k < nb; k++) span += bs[k].pl.gpus;
+    if (span > max_gpus) {
+        snprintf(err, sizeof err, _("the jobs side by side need %d GPUs; a step may use %ld here"), span, max_gpus);
+        return lb_raise(L, err);
+    }
     if (bg && bg->span > span) span = bg->span;
+    tm_job *list = lua_newuserdatauv(L, (size_t)njobs * sizeof *list, 0);
+    for (int k = 0; k < njobs; k++)
+        list[k] = k < in.jobs ? (tm_job){ &in.m, &in.pl } : (tm_job){ &bs[k - in.jobs].m, &bs[k - in.jobs].pl };
     tm_ctx *c = tm_ctx_create(in.p, in.part, span, err, sizeof err);
     tm_step_opts o = { .max_work = lb_sim_work_limit(L), .max_build = STEP_MAX_WORK,
                        .extra = bg ? add_background : NULL, .extra_ctx = bg };
-    tm_step *step = c ? tm_steps_simulate(c, &in.m, &in.pl, in.jobs, &o, err, sizeof err) : NULL;
+    tm_step *step = c ? tm_jobs_simulate(c, list, njobs, &o, err, sizeof err) : NULL;
     int stopped = 0;
-    double *ends = lua_newuserdatauv(L, (size_t)(in.jobs + (bg ? bg->n : 0)) * sizeof *ends, 0);   /* freed by Lua, whatever raises */
+    /* freed by Lua, whatever raises: each job's end, then each background collective's, then each
+     * job's prediction alone and first GPU */
+    double *ends = lua_newuserdatauv(L, (size_t)(3 * njobs + (bg ? bg->n : 0)) * sizeof *ends, 0);
+    double *alone = ends + njobs + (bg ? bg->n : 0), *first = alone + njobs;
     if (step) {
         st = *tm_step_stats(step);
         r = *tm_step_predicted(step);
         stopped = tm_step_stopped(step);
-        for (int k = 0; k < in.jobs; k++) ends[k] = tm_step_job_end_s(step, k);
-        for (int i = 0; bg && i < bg->n; i++) ends[in.jobs + i] = ds_task_end_s(tm_step_sim(step), bg->c[i].task);
+        for (int k = 0; k < njobs; k++) {
+            ends[k] = tm_step_job_end_s(step, k);
+            alone[k] = tm_step_job_predicted(step, k)->step_s;
+            first[k] = tm_step_job_first_gpu(step, k);
+        }
+        for (int i = 0; bg && i < bg->n; i++) ends[njobs + i] = ds_task_end_s(tm_step_sim(step), bg->c[i].task);
     }
     int ok = step != NULL;
     tm_step_free(step);
@@ -386,10 +445,21 @@ int lb_usine_step(lua_State *L)
         for (int i = 0; i < bg->n; i++) {
             lua_createtable(L, 0, 2);
             lb_setnum(L, "start_s", bg->c[i].start_s);
-            lb_setnum(L, "end_s", ends[in.jobs + i]);
+            lb_setnum(L, "end_s", ends[njobs + i]);
             lua_rawseti(L, -2, i + 1);
         }
         lua_setfield(L, -2, "background");
+    }
+    if (nb) {
+        lua_createtable(L, nb, 0);                      /* each job beside: its step, alone and with the others */
+        for (int k = in.jobs; k < njobs; k++) {
+            lua_createtable(L, 0, 3);
+            lb_setnum(L, "simulated_s", ends[k]);
+            lb_setnum(L, "predicted_s", alone[k]);
+            lb_setnum(L, "first_gpu", first[k]);
+            lua_rawseti(L, -2, k - in.jobs + 1);
+        }
+        lua_setfield(L, -2, "beside");
     }
     return 1;
 }

@@ -329,9 +329,9 @@ function usine.plan(opts) end
 ---@field first integer?
 ---@field start number? Seconds after the step starts.
 
----One training step run by the discrete-event simulator (1F1B or interleaved, ZeRO 0-3, context parallelism; GPUs x micro-batches <= 131072), beside the prediction. `opts.jobs` (default 1): copies of the job side by side, each on the GPUs after the last (jobs x gpus at most 1024 and the partition's); `jobs_s` gives each job's step, `simulated_s` the slowest. `opts.background` (1 to 64 collectives): other traffic on the same network during the step; `background[i].end_s` says when each ended, `makespan_s` when everything had.
----@param opts usine.train_options|{jobs: integer?, background: usine.background_collective[]?}
----@return {simulated_s: number, makespan_s: number, predicted_s: number, events: number, messages: number, jobs_s: number[], background: {start_s: number, end_s: number}[]?}
+---One training step run by the discrete-event simulator (1F1B or interleaved, ZeRO 0-3, context parallelism; GPUs x micro-batches <= 131072), beside the prediction. `opts.jobs` (default 1): copies of the job side by side, each on the GPUs after the last (jobs x gpus at most 1024 and the partition's); `jobs_s` gives each job's step, `simulated_s` the slowest. `opts.background` (1 to 64 collectives): other traffic on the same network during the step; `background[i].end_s` says when each ended, `makespan_s` when everything had. `opts.beside` (1 to 8 jobs, each a table of `model`, `gpus`, `gbs` and the plan's fields, the platform being the first job's): other jobs on the GPUs after the first's copies, each after the one before; `beside[i]` gives its step (`simulated_s`), its prediction alone (`predicted_s`) and its first GPU.
+---@param opts usine.train_options|{jobs: integer?, background: usine.background_collective[]?, beside: usine.train_options[]?}
+---@return {simulated_s: number, makespan_s: number, predicted_s: number, events: number, messages: number, jobs_s: number[], background: {start_s: number, end_s: number}[]?, beside: {simulated_s: number, predicted_s: number, first_gpu: integer}[]?}
 function usine.step(opts) end
 
 -- Simulation -----------------------------------------------------------------------------------

@@ -329,7 +329,6 @@ tm_step *tm_steps_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, int 
                            size_t err_size);
 /* Different jobs side by side: job k on the GPUs after job k - 1's, in the order given (each with
  * its own plan and prediction alone: tm_step_job_plan, tm_step_job_predicted). */
-#define TM_MAX_JOBS 128
 typedef struct tm_job { const tm_model *m; const tm_plan *pl; } tm_job;
 tm_step *tm_jobs_simulate(tm_ctx *c, const tm_job *jobs, int njobs, const tm_step_opts *o, char *err, size_t err_size);
 int tm_step_jobs(const tm_step *s);                     /* 1 for tm_step_simulate */

@@ -487,19 +487,21 @@ tm_step *tm_step_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, const
 
 tm_step *tm_steps_simulate(tm_ctx *c, const tm_model *m, const tm_plan *pl, int jobs, const tm_step_opts *o, char *err, size_t n)
 {
-    if (jobs < 1 || jobs > TM_MAX_JOBS) {
-        snprintf(err, n, _("from 1 to %d jobs side by side, not %d"), TM_MAX_JOBS, jobs);
+    if (jobs < 1) {
+        snprintf(err, n, _("at least 1 job, not %d"), jobs);
         return NULL;
     }
-    tm_job list[TM_MAX_JOBS];
+    tm_job *list = ut_malloc((size_t)jobs * sizeof *list);
     for (int k = 0; k < jobs; k++) list[k] = (tm_job){ m, pl };
-    return tm_jobs_simulate(c, list, jobs, o, err, n);
+    tm_step *st = tm_jobs_simulate(c, list, jobs, o, err, n);
+    free(list);
+    return st;
 }
 
 tm_step *tm_jobs_simulate(tm_ctx *c, const tm_job *jobs, int njobs, const tm_step_opts *o, char *err, size_t n)
 {
-    if (njobs < 1 || njobs > TM_MAX_JOBS) {
-        snprintf(err, n, _("from 1 to %d jobs side by side, not %d"), TM_MAX_JOBS, njobs);
+    if (njobs < 1) {
+        snprintf(err, n, _("at least 1 job, not %d"), njobs);
         return NULL;
     }
     tm_step *st = ut_calloc(1, sizeof *st);

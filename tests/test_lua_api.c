@@ -937,6 +937,50 @@ static void test_step_background(void **state)
     }
 }
 
+/* Other jobs beside the first in usine.step: the same jobs and times as tm_jobs_simulate gives,
+ * each job's prediction alone, its first GPU; bad entries named by their place. */
+static void test_step_beside(void **state)
+{
+    lua_State *L = *state;
+    plat_platform *p = load("jean-zay");
+    char err[512];
+    const tm_model *small = tm_model_preset("llama2-7b"), *big = tm_model_preset("llama2-70b");
+    tm_ctx *c = tm_ctx_create(p, plat_find_partition(p, "h100"), 768, err, sizeof err);
+    if (!c) fail_msg("%s", err);
+    tm_plan a = tm_plan_default(), b = tm_plan_default();
+    a.gpus = 256, a.tp = 2, a.pp = 4, a.gbs = 256;
+    b.gpus = 512, b.tp = 4, b.pp = 8, b.gbs = 512;
+    tm_step *s = tm_jobs_simulate(c, (tm_job[]){ { small, &a }, { big, &b } }, 2, &(tm_step_opts){ 0 }, err, sizeof err);
+    if (!s) fail_msg("%s", err);
+    double job1 = tm_step_job_end_s(s, 0), job2 = tm_step_job_end_s(s, 1), alone2 = tm_step_job_predicted(s, 1)->step_s;
+    double end = tm_step_stats(s)->end_s;
+    tm_step_free(s);
+    tm_ctx_destroy(c);
+    plat_free(p);
+    const char *call = "r = usine0.step{platform = 'jean-zay', partition = 'h100', model = 'llama2-7b', gpus = 256, tp = 2, "
+                       "pp = 4, gbs = 256, beside = ";
+    run(L, "%s%s}", call, "{ { model = 'llama2-70b', gpus = 512, tp = 4, pp = 8, gbs = 512 } }");
+    near(num(L, "r.simulated_s"), job1, 0, "the first job's step");
+    near(num(L, "r.beside[1].simulated_s"), job2, 0, "the job beside it");
+    near(num(L, "r.beside[1].predicted_s"), alone2, 0, "its prediction alone");
+    near(num(L, "r.beside[1].first_gpu"), 256, 0, "its first GPU");
+    near(num(L, "r.makespan_s"), end, 0, "everything done");
+    near(num(L, "#r.jobs_s"), 1, 0, "the copies of the first only");
+    struct { const char *beside, *needle; } bad[] = {
+        { "{ { model = 'llama2-70b', gpus = 512, tp = 4, pp = 8, gbs = 512, platform = 'eos' } }", "beside[1]" },
+        { "{ { model = 'llama2-7b', gpus = 8, gbs = 8 }, { model = 'llama2-7c', gpus = 8, gbs = 8 } }", "beside[2].model" },
+        { "{ { model = 'llama2-7b', gpus = 8 } }", "beside[1].gbs" },
+        { "{ { model = 'llama2-7b', gpus = 1024, gbs = 1024 } }", "1280 GPUs" },
+        { "{ }", "field 'beside'" },
+        { "{ 'x' }", "beside[1]" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char code[512];
+        snprintf(code, sizeof code, "%s%s}", call, bad[i].beside);
+        fails(L, code, bad[i].needle, NULL);
+    }
+}
+
 /* ------------------------------------------------------------------------------------------- */
 /* Simulation */
 
@@ -1263,6 +1307,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stack_field, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nodes_is_a_what_if_machine, setup, teardown),
         cmocka_unit_test_setup_teardown(test_step_matches_the_simulator, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_step_beside, setup, teardown),
         cmocka_unit_test_setup_teardown(test_step_background, setup, teardown),
         cmocka_unit_test_setup_teardown(test_collective_matches_the_c_api, setup, teardown),
         cmocka_unit_test_setup_teardown(test_simulations_charge_their_work, setup, teardown),

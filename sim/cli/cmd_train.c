@@ -61,6 +61,7 @@ static tm_names cli_field_names = {
     [TM_FIRST_LAYERS] = "--first-stage-layers", [TM_LAST_LAYERS] = "--last-stage-layers",
 };
 
+#define TRAIN_MAX_JOBS 64     /* --jobs */
 #define TRAIN_MAX_BESIDE 8
 
 typedef struct train_opts {
@@ -141,7 +142,7 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
         ints[k].name = cli_field_names[fields[k].f], ints[k].slot = fields[k].slot, ints[k].min = l->min, ints[k].max = l->max;
     }
     ints[NFIELDS].name = "--top", ints[NFIELDS].slot = &o->top, ints[NFIELDS].min = 1, ints[NFIELDS].max = 100000;
-    ints[NFIELDS + 1].name = "--jobs", ints[NFIELDS + 1].slot = &o->jobs, ints[NFIELDS + 1].min = 1, ints[NFIELDS + 1].max = 64;
+    ints[NFIELDS + 1].name = "--jobs", ints[NFIELDS + 1].slot = &o->jobs, ints[NFIELDS + 1].min = 1, ints[NFIELDS + 1].max = TRAIN_MAX_JOBS;
     o->jobs = 1;
     long gbs = 0;
     int switches[4] = { -1, -1, -1, -1 }; /* seq_parallel, flash, dp_overlap, tp_overlap as given; -1: not given */
@@ -1249,7 +1250,7 @@ int simulate_step(int argc, char **argv)
             goto out;
         }
     }
-    tm_job list[TM_MAX_JOBS];   /* (64 copies and 8 others at most) */
+    tm_job list[TRAIN_MAX_JOBS + TRAIN_MAX_BESIDE];
     for (int k = 0; k < njobs; k++)
         list[k] = k < o.jobs ? (tm_job){ &o.model, &o.plan } : (tm_job){ &bs[k - o.jobs].model, &bs[k - o.jobs].plan };
     double t0 = ut_now_s();
