@@ -149,29 +149,36 @@ static void read_opts(lua_State *L, int kind, train_in *in)
 
 enum { BESIDE_MAX = 8 };
 
+/* Field key of argument 1, an array of 1 to max entries (what it should be: `what`): pushed, and
+ * its length; 0 and nothing pushed when the field is absent. */
+static int read_array(lua_State *L, const char *key, int max, const char *what)
+{
+    lb_tab t = lb_table(L, 1, 1, NULL);
+    if (lb_get(L, &t, key) == LUA_TNIL) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    int i = lua_gettop(L);
+    lb_table(L, i, 1, key);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, i);
+    if (n < 1 || n > max) lb_field_error(L, &t, key, what, i);
+    return (int)n;
+}
+
 /* usine.step's beside = { {model = ..., gpus = ..., tp = ...}, ... }: other jobs, on the GPUs after
  * the first job's copies, each after the one before. Pushes their array (a userdata, or nil). */
 static train_in *read_beside(lua_State *L, const train_in *in, int *n)
 {
-    lb_tab t = lb_table(L, 1, 1, NULL);
-    *n = 0;
-    if (lb_get(L, &t, "beside") == LUA_TNIL) {
-        lua_pop(L, 1);
-        return NULL;
-    }
-    int bi = lua_gettop(L);
-    lb_table(L, bi, 1, "beside");
-    lua_Integer count = (lua_Integer)lua_rawlen(L, bi);
-    if (count < 1 || count > BESIDE_MAX) lb_field_error(L, &t, "beside", _("an array of 1 to 8 jobs"), bi);
+    int count = *n = read_array(L, "beside", BESIDE_MAX, _("an array of 1 to 8 jobs")), bi = lua_gettop(L);
+    if (!count) return NULL;
     train_in *b = lua_newuserdatauv(L, (size_t)count * sizeof *b, 0);
-    for (int i = 0; i < (int)count; i++) {
+    for (int i = 0; i < count; i++) {
         lua_rawgeti(L, bi, i + 1);
         const char *where = lua_pushfstring(L, "beside[%d]", i + 1);   /* (on the stack for the messages) */
         read_opts_at(L, lb_table(L, -2, 1, where), KIND_STEP, &b[i], in);
         lua_pop(L, 2);
     }
     lua_remove(L, bi);                                          /* the jobs read, their array stays */
-    *n = (int)count;
     return b;
 }
 /* Create the context and check the plan; NULL with the reason in err. */
@@ -294,20 +301,13 @@ typedef struct bg_set {
  * the partition (the job has the first ones). Pushes the set. */
 static bg_set *read_background(lua_State *L, long have)
 {
-    lb_tab t = lb_table(L, 1, 1, NULL);
-    if (lb_get(L, &t, "background") == LUA_TNIL) {
-        lua_pop(L, 1);
-        return NULL;
-    }
-    int bi = lua_gettop(L);
-    lb_table(L, bi, 1, "background");
-    lua_Integer n = (lua_Integer)lua_rawlen(L, bi);
-    if (n < 1 || n > BG_MAX) lb_field_error(L, &t, "background", _("an array of 1 to 64 collectives"), bi);
+    int n = read_array(L, "background", BG_MAX, _("an array of 1 to 64 collectives")), bi = lua_gettop(L);
+    if (!n) return NULL;
     size_t size = sizeof(bg_set) + (size_t)n * sizeof(bg_coll);
     bg_set *b = lua_newuserdatauv(L, size, 0);
     memset(b, 0, size);
     static const char *const keys[] = { "op", "algo", "bytes", "ranks", "gpus", "first", "start", NULL };
-    for (int i = 0; i < (int)n; i++) {
+    for (int i = 0; i < n; i++) {
         lua_rawgeti(L, bi, i + 1);
         const char *where = lua_pushfstring(L, "background[%d]", i + 1);   /* (on the stack for the messages) */
         lb_tab e = lb_table(L, -2, 1, where);
