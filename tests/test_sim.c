@@ -330,6 +330,58 @@ static void test_link_bytes(void **state)
     plat_free(p);
 }
 
+/* Links' loads are kept as flows' rates change (net_update), not summed afresh: over churn (rings
+ * and all-to-alls of different sizes meeting on shared NICs, every message a flow, a detailed
+ * timeline) each link still carries exactly the bytes of the messages that crossed it, its load is
+ * never below 0, and nothing is left on it at the end. */
+static void test_link_loads_kept_as_rates_change(void **state)
+{
+    (void)state;
+    char err[256];
+    plat_platform *p = factory(8, 4, 1, SWITCH);               /* four GPUs on each NIC */
+    net *n = net_create(p, 0, 32, err, sizeof err);
+    ds *s = ds_create(n, 1);
+    ds_set_replay(s, 0);
+    int even[16], odd[16], all[32];
+    for (int i = 0; i < 16; i++) even[i] = 2 * i, odd[i] = 2 * i + 1;
+    for (int i = 0; i < 32; i++) all[i] = i;
+    assert_true(ds_collective(s, COLL_ALLREDUCE, COLL_RING, even, 16, 3e8, "ring", NULL, 0, err, sizeof err) >= 0);
+    assert_true(ds_collective(s, COLL_ALLTOALL, COLL_DIRECT, odd, 16, 7e7, "a2a", NULL, 0, err, sizeof err) >= 0);
+    assert_true(ds_collective_at(s, COLL_ALLREDUCE, COLL_RING, all, 32, 1e8, 2e-3, "late", err, sizeof err) >= 0);
+    ds_stats st;
+    assert_int_equal(ds_run(s, &st), 0);
+    const tl *t = ds_timeline(s);
+    /* every message's bytes on every link of its route, from the plans */
+    double *want = calloc((size_t)n->nlinks, sizeof *want);
+    const int *groups[3] = { even, odd, all };
+    for (int task = 0, c = 0; c < 3; task++) {
+        const coll_plan *pl = ds_collective_plan(s, task);
+        if (!pl) continue;                                      /* (the late ring's waits) */
+        assert_true(coll_max_sends(pl) <= 64);
+        coll_send sends[64];
+        for (int step = 0; step < pl->steps; step++)
+            for (int r = 0; r < pl->p; r++) {
+                int ns = coll_sends(pl, r, step, sends);
+                for (int k = 0; k < ns; k++) {
+                    int hops[NET_MAX_HOPS], nh = net_route(n, groups[c][r], groups[c][sends[k].peer], hops, NULL);
+                    for (int h = 0; h < nh; h++) want[hops[h]] += sends[k].bytes;
+                }
+            }
+        c++;
+    }
+    for (int l = 0; l < n->nlinks; l++) {
+        if (want[l] == 0) assert_true(tl_link_bytes(t, l) == 0);
+        else assert_rel(tl_link_bytes(t, l), want[l], 1e-9, "a link's bytes");
+        assert_true(n->links[l].nflows == 0 && n->links[l].used_Bps == 0);
+        for (double x = 0; x < st.end_s; x += st.end_s / 997)
+            if (tl_link_load_Bps(t, l, x) < 0) fail_msg("link %d at %g s: load %g", l, x, tl_link_load_Bps(t, l, x));
+    }
+    free(want);
+    ds_destroy(s);
+    net_destroy(n);
+    plat_free(p);
+}
+
 static void test_max_min_by_hand(void **state)
 {
     (void)state;
@@ -1037,6 +1089,7 @@ int main(void)
         cmocka_unit_test(test_dragonfly_routing),
         cmocka_unit_test(test_fat_tree_routing),
         cmocka_unit_test(test_link_bytes),
+        cmocka_unit_test(test_link_loads_kept_as_rates_change),
         cmocka_unit_test(test_max_min_by_hand),
         cmocka_unit_test(test_no_contention_matches_closed_forms),
         cmocka_unit_test(test_tree_against_its_closed_form),
