@@ -22,7 +22,7 @@
  * every message on every link, as the flows would record it); a bigger machine is simulated whole
  * with its links' loads in UI_LOAD_BINS slices of the step (tl_set_bins), unless that takes more than
  * UI_WHOLE_S of wall time (a window's budget, not the simulator's: the closed form makes Alice
- * Recoque's 12,824 GPUs take about 3 s here with the bins, JUPITER's 24,000 14 s, El Capitan's 44,544 about 20 s): then its first
+ * Recoque's 12,824 GPUs take about 2.5 s here with the bins, JUPITER's 24,000 12 s, El Capitan's 44,544 about 20 s): then its first
  * UI_DETAIL_GPUS are, and the rest is extrapolated analytically. */
 #define UI_DETAIL_GPUS 2048
 #define UI_WHOLE_S 10.0
