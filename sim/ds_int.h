@@ -9,6 +9,8 @@
 
 #include <stdlib.h>
 
+#define DS_RP_SPARES 32         /* replay records kept for reuse (ds_replay.c's rp_drop) */
+
 enum { EV_COMPUTE_DONE, EV_FLOW_DONE, EV_ARRIVE, EV_REPLAY_DONE, EV_REPLAY_MORE };
 enum { TASK_COMPUTE, TASK_COLLECTIVE };
 /* How ds_replay.c checks a link: for one collective, for a group planned together (shared beyond
@@ -156,7 +158,7 @@ struct ds {
     int rp_group;               /* RP_ALONE, RP_GROUP or RP_ROUTES: how ds_replay.c checks links now */
     int rp_shared;              /* the last refusal was a link that replays share beyond its capacity */
     uint32_t rp_groups;         /* groups made so far (their ids) */
-    struct ds_replay *rp_spares[32];   /* records given up, kept to be made again (ds_replay.c, RP_SPARES) */
+    struct ds_replay *rp_spares[DS_RP_SPARES];   /* records given up, kept to be made again (ds_replay.c) */
     int nrp_spares;
 };
 

@@ -487,12 +487,10 @@ static void rp_rewind(struct ds_replay *R)
 /* Replays are tried far more often than they run (a group's try makes one per member, a resume
  * one per try): records given up are kept (rp_drop) and made again from their arrays, which keep
  * what they grew to. */
-#define RP_SPARES (int)(sizeof ((ds *)0)->rp_spares / sizeof *((ds *)0)->rp_spares)
-
 static void rp_drop(ds *s, struct ds_replay *R)
 {
     if (!R) return;
-    if (s->nrp_spares == RP_SPARES) {
+    if (s->nrp_spares == DS_RP_SPARES) {
         ds_replay_free(R);
         return;
     }

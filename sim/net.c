@@ -684,7 +684,7 @@ static int binds(const net_link *l)
 }
 
 /* A flow's links not yet seen in this update: those that bind join the component (and will be
- * filled: heaped), the others are kept for their totals. */
+ * filled: heaped); the others are not followed. */
 static void visit_links(net *n, const net_flow *f, uint32_t epoch, size_t *nl)
 {
     for (int h = 0; h < f->nhops; h++) {
@@ -698,7 +698,6 @@ static void visit_links(net *n, const net_flow *f, uint32_t epoch, size_t *nl)
         }
     }
 }
-
 
 void net_update(net *n, double now_s, net_rate_cb on_rate, net_link_cb on_link, void *ctx)
 {
