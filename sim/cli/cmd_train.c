@@ -1234,7 +1234,6 @@ int simulate_step(int argc, char **argv)
         }
         o.beside_gpus += bs[k].plan.gpus;
     }
-    rc = CLI_OK;
     if ((rc = train_open(&o, &p, &c, &part)) != CLI_OK) goto out;
     char err[512];
     int njobs = o.jobs + o.nbeside;                             /* the copies of the first, then the others */
