@@ -26,6 +26,7 @@ typedef struct builder {
     int *f_out, *b_out;         /* per (d, virtual stage, j, r): the task that delivers F / B onwards to rank r */
     int *pend_f, *pend_b;       /* per (GPU, micro-batch), PEND each: ZeRO-3 gathers its forward / backward waits for */
     int *snap;                  /* per GPU: prev as it was before the forward just added (when it could start) */
+    int *gathered;              /* per GPU: the last ZeRO-3 gather issued for its replicas (-1: none): one stream */
     int *last_b_deps;           /* per GPU: what its last backward waited for (its start) */
     int *nlast_b_deps;
     char *err;
@@ -226,7 +227,13 @@ static int gather(builder *b, const tm_ctx *c, const int *group, const int *deps
                   int *head_of, int head_j, int *tail_of, int tail_j)
 {
     double head = bytes / (layers > 0 ? layers : 1);
-    int h = channels(b->s, tm_ctx_net(c), COLL_ALLGATHER, group, b->dp, head, "gather weights", deps, nd, b->err, b->err_size);
+    /* after the gathers issued before it, as a stack's prefetch stream runs them: shared fairly,
+     * the one the next pass needs would end with the ones after it */
+    int *after = ut_malloc(((size_t)nd + 1) * sizeof *after), na = nd;
+    memcpy(after, deps, (size_t)nd * sizeof *deps);
+    if (b->gathered[group[0]] >= 0) after[na++] = b->gathered[group[0]];
+    int h = channels(b->s, tm_ctx_net(c), COLL_ALLGATHER, group, b->dp, head, "gather weights", after, na, b->err, b->err_size);
+    free(after);
     if (h < 0) return -1;
     int t = bytes - head > 0 ? channels(b->s, tm_ctx_net(c), COLL_ALLGATHER, group, b->dp, bytes - head, "gather weights", &h, 1,
                                         b->err, b->err_size)
@@ -234,6 +241,7 @@ static int gather(builder *b, const tm_ctx *c, const int *group, const int *deps
     if (t < 0) return -1;
     for (int d = 0; d < b->dp; d++) {
         size_t g = (size_t)group[d];
+        b->gathered[g] = t;
         pend_add(&head_of[(g * b->m + head_j) * PEND], h);
         if (tail_j >= 0) pend_add(&tail_of[(g * b->m + tail_j) * PEND], t);
     }
@@ -275,26 +283,44 @@ static int zero3_gathers(builder *b, const tm_ctx *c, const tm_parts *P, int st,
     return 0;
 }
 
-/* ZeRO 2-3: the gradients of the backward just added, reduce-scattered over the replicas while
- * the next micro-batch computes; the optimizer waits for the last. */
+/* ZeRO 2-3: the gradients of the backward just added, reduce-scattered over the replicas, one
+ * reduction after the other (one stream of the stack); the optimizer waits for the last. Where the
+ * stack overlaps them (as the analytic model has it), all but the last layer's bucket reduce
+ * during the backward that produces them, the last bucket after it; else the whole after it,
+ * while the next micro-batch computes. */
 static int zero_reduce(builder *b, const tm_ctx *c, const tm_parts *P, int st, int *rs_last)
 {
-    int group[4096], deps[4096];
+    int group[4096];
     if (b->dp > 4096) return -1;
-    for (int r = 0; r < b->lr; r++) {
-        for (int d = 0; d < b->dp; d++) {
-            group[d] = gpu_of(b, d, st, r);
-            deps[d] = b->prev[group[d]];
+    int *deps = ut_malloc(((size_t)b->dp * (3 + PEND) + 1) * sizeof *deps), rc = 0;
+    const tm_stack *sk = tm_stack_of(b->pl);
+    int L = b->layers[st];
+    double overlap = b->pl->dp_overlap && sk->dp_overlap && (b->pl->zero == 2 || sk->zero3_prefetch) && L > 1 ? 1 - 1.0 / L : 0;
+    for (int r = 0; r < b->lr && rc == 0; r++) {
+        for (int d = 0; d < b->dp; d++) group[d] = gpu_of(b, d, st, r);
+        int prior = rs_last[group[0]], during = -1, nd = 0;
+        if (overlap > 0) {                       /* from when the backward could start */
+            for (int d = 0; d < b->dp; d++)
+                for (int k = 0; k < b->nlast_b_deps[group[d]]; k++) deps[nd++] = b->last_b_deps[(size_t)group[d] * (3 + PEND) + k];
+            if (prior >= 0) deps[nd++] = prior;
+            during = channels(b->s, tm_ctx_net(c), COLL_REDUCESCATTER, group, b->dp, P->grad_bytes * overlap,
+                              "reduce gradients (overlapped)", deps, nd, b->err, b->err_size);
+            if (during < 0) {
+                rc = -1;
+                break;
+            }
+            nd = 0;
         }
-        int prior = rs_last[group[0]];
-        int nd = b->dp;
-        if (prior >= 0) deps[nd++] = prior;      /* one after the other, as one stream of the stack */
-        int rs = channels(b->s, tm_ctx_net(c), COLL_REDUCESCATTER, group, b->dp, P->grad_bytes, "reduce gradients", deps, nd,
-                          b->err, b->err_size);
-        if (rs < 0) return -1;
-        for (int d = 0; d < b->dp; d++) rs_last[group[d]] = rs;
+        for (int d = 0; d < b->dp; d++) deps[nd++] = b->prev[group[d]];
+        if (during >= 0) deps[nd++] = during;
+        else if (prior >= 0) deps[nd++] = prior;
+        int rs = channels(b->s, tm_ctx_net(c), COLL_REDUCESCATTER, group, b->dp, P->grad_bytes * (1 - overlap), "reduce gradients",
+                          deps, nd, b->err, b->err_size);
+        if (rs < 0) rc = -1;
+        for (int d = 0; d < b->dp && rc == 0; d++) rs_last[group[d]] = rs;
     }
-    return 0;
+    free(deps);
+    return rc;
 }
 
 int tm_step_runs(const tm_plan *pl)
@@ -342,10 +368,36 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
     b.pend_b = ut_malloc(npend * sizeof *b.pend_b);
     for (size_t k = 0; k < npend; k++) b.pend_f[k] = b.pend_b[k] = -1;
     b.snap = ut_malloc((size_t)gpus * sizeof *b.snap);
+    b.gathered = ut_malloc((size_t)gpus * sizeof *b.gathered);
+    for (int g = 0; g < gpus; g++) b.gathered[g] = -1;
     int *rs_last = ut_malloc((size_t)gpus * sizeof *rs_last);     /* ZeRO 2-3: each GPU's last reduce-scatter */
     for (int g = 0; g < gpus; g++) rs_last[g] = -1;
     b.nlast_b_deps = ut_calloc((size_t)gpus, sizeof *b.nlast_b_deps);
     int last = -1, rc = 0;
+
+    /* ZeRO-1 where the stack gathers the updated parameters bucket by bucket during the next step's
+     * first forward (Megatron-Core's --overlap-param-gather): a step of the steady state begins
+     * with the previous step's gather, all but its last bucket beside the first forward, which the
+     * op after it waits for; the last bucket is gathered after the optimizer, as the analytic model
+     * has it. */
+    const tm_stack *sk = tm_stack_of(plan);
+    int param_overlap = plan->zero == 1 && b.dp > 1 && plan->dp_overlap && sk->dp_overlap && sk->param_overlap;
+    int *lead = param_overlap ? ut_malloc((size_t)gpus * sizeof *lead) : NULL;   /* per GPU: its leading gather */
+    for (int st = 0; param_overlap && st < b.pp && rc == 0; st++) {
+        int group[4096], L = layers[st];
+        if (b.dp > 4096 || L < 2) {
+            for (int d = 0; d < b.dp; d++)
+                for (int tr = 0; tr < b.lr; tr++) lead[gpu_of(&b, d, st, tr)] = -1;
+            continue;
+        }
+        for (int tr = 0; tr < b.lr && rc == 0; tr++) {
+            for (int d = 0; d < b.dp; d++) group[d] = gpu_of(&b, d, st, tr);
+            int x = channels(s, tm_ctx_net(c), COLL_ALLGATHER, group, b.dp, P->param_bytes * (1 - 1.0 / L), "gather weights (overlapped)",
+                             NULL, 0, err, n);
+            if (x < 0) rc = -1;
+            for (int d = 0; d < b.dp; d++) lead[group[d]] = x;
+        }
+    }
 
     /* 1F1B: stage s runs its warm-up forwards (plain: min(pp - s - 1, m); interleaved: (pp - s - 1) x 2
      * + (vpp - 1) x pp, Megatron-LM's count), then alternates one forward and one backward, then drains
@@ -377,6 +429,11 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
                 if (plan->zero == 3 && b.dp > 1 && fwd && j == 0) rc = zero3_first(&b, c, P, st);
                 if (plan->zero == 3 && b.dp > 1 && fwd) memcpy(b.snap, b.prev, (size_t)gpus * sizeof *b.snap);
                 for (int d = 0; d < b.dp && rc == 0; d++) rc = add_op(&b, P, d, st, ch, j, fwd);
+                for (int d = 0; lead && fwd && nf[st] == 0 && d < b.dp && rc == 0; d++)   /* the op after waits for the weights */
+                    for (int tr = 0; tr < b.lr && rc == 0; tr++) {
+                        int g = gpu_of(&b, d, st, tr), both[2] = { b.prev[g], lead[g] };
+                        if (lead[g] >= 0 && (b.prev[g] = ds_compute(s, g, 0, "wait for weights", both, 2, err, n)) < 0) rc = -1;
+                    }
                 if (rc == 0 && plan->zero == 3 && b.dp > 1 && fwd) rc = zero3_gathers(&b, c, P, st, j);
                 /* ZeRO 2-3: this backward's gradients reduce-scattered at once, behind what follows */
                 if (rc == 0 && plan->zero >= 2 && b.dp > 1 && !fwd) rc = zero_reduce(&b, c, P, st, rs_last);
@@ -439,7 +496,9 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
                 else ds_set_phase(s, opt[d], TL_PHASE_OPTIMIZER);
             }
             if (rc == 0 && (plan->zero == 1 || plan->zero == 2) && b.dp > 1) {
-                last = channels(s, tm_ctx_net(c), COLL_ALLGATHER, group, b.dp, P->param_bytes, "gather weights", opt, b.dp, err, n);
+                int led = lead && lead[group[0]] >= 0;   /* (the rest at the step's start) */
+                last = channels(s, tm_ctx_net(c), COLL_ALLGATHER, group, b.dp, P->param_bytes / (led ? layers[st] : 1), "gather weights",
+                                opt, b.dp, err, n);
                 if (last < 0) rc = -1;
             }
             free(opt);
@@ -455,6 +514,7 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
     free(b.pend_f);
     free(b.pend_b);
     free(b.snap);
+    free(b.gathered);
     free(b.ids);
     free(b.gpus);
     free(b.cores);
@@ -463,6 +523,7 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
     free(b.ring_group);
     free(b.ring_deps);
     free(rs_last);
+    free(lead);
     return rc ? -1 : last;
 }
 

@@ -822,36 +822,52 @@ static void test_interleaved_step_agrees(void **state)
     plat_free(p);
 }
 
-/* ZeRO 2 and 3 replayed: every micro-batch's gradients reduce-scattered behind the next, ZeRO-3's
- * weights gathered ahead (prefetched, each pass waiting for its first layer's share); both
- * speeds within 6 % (the simulation's collectives share the NICs the analytic model gives each
- * whole). DeepSpeed's tensor-by-tensor ZeRO-3 of 2021 stays analytic, and says so. */
+/* ZeRO 1-3 replayed as the stacks overlap them: ZeRO 2-3 reduce-scatter each micro-batch's
+ * gradients during its backward but for the last layer's bucket, ZeRO-3 gathers weights ahead
+ * (prefetched, each pass waiting for its first layer's share), ZeRO-1 gathers the updated weights
+ * beside the next step's first forward (Megatron-Core's --overlap-param-gather; a step of the
+ * steady state begins with the previous one's); ZeRO-3's gathers one after the other, as a
+ * prefetch stream issues them. Both speeds within 3 % on Selene (megatron-1.7b, full
+ * recomputation) and on Jean Zay's H100 with 2 micro-batches over 32 replicas in fp16, within 5 %
+ * there in bf16 with FlashAttention, where the overlaps are most of the difference (+16 % and
+ * +31 % for ZeRO 1 and 2 when the simulator reduced after each backward and gathered after the
+ * optimizer; ZeRO-3 +20 % in fp16 when its gathers shared the NICs fairly). DeepSpeed's
+ * tensor-by-tensor ZeRO-3 of 2021 stays analytic, and says so. */
 static void test_zero_step_agrees(void **state)
 {
     (void)state;
-    plat_platform *p = load("assets/platforms/selene.xml");
+    struct { const char *file, *part, *model; int gpus, tp, gbs; tm_recompute rc; int bf16; double within; } cases[] = {
+        { "assets/platforms/selene.xml", NULL, "megatron-1.7b", 64, 1, 256, TM_RC_FULL, 0, 0.03 },
+        { "assets/platforms/jean-zay.xml", "h100", "llama2-7b", 64, 2, 64, TM_RC_NONE, 0, 0.03 },
+        { "assets/platforms/jean-zay.xml", "h100", "llama2-7b", 64, 2, 64, TM_RC_NONE, 1, 0.05 },   /* bf16, FlashAttention */
+    };
     char err[512];
-    const tm_model *m = tm_model_preset("megatron-1.7b");
-    for (int zero = 2; zero <= 3; zero++) {
-        tm_ctx *c = tm_ctx_create(p, 0, 64, err, sizeof err);
-        tm_plan pl = plan(64, 1, 1, 256, TM_RC_FULL);
-        pl.zero = zero;
-        tm_result r;
-        assert_int_equal(tm_predict(c, m, &pl, 0, &r, err, sizeof err), 0);
-        tm_step *s = tm_step_simulate(c, m, &pl, NULL, err, sizeof err);
-        if (!s) fail_msg("zero %d: %s", zero, err);
-        double sim = tm_step_stats(s)->end_s;
-        if (fabs(sim / r.step_s - 1) > 0.06) fail_msg("zero %d: simulated %g s, analytic %g s", zero, sim, r.step_s);
-        tm_step_free(s);
-        if (zero == 3) {
-            tm_stack_apply(tm_stack_find("deepspeed-zero3-2021"), &pl);
-            pl.zero = 3, pl.recompute = TM_RC_FULL;
-            assert_null(tm_step_simulate(c, m, &pl, NULL, err, sizeof err));
-            assert_non_null(strstr(err, "deepspeed-zero3-2021"));
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        plat_platform *p = load(cases[i].file);
+        const tm_model *m = tm_model_preset(cases[i].model);
+        for (int zero = 1; zero <= 3; zero++) {
+            tm_ctx *c = tm_ctx_create(p, cases[i].part ? plat_find_partition(p, cases[i].part) : 0, cases[i].gpus, err, sizeof err);
+            tm_plan pl = plan(cases[i].gpus, cases[i].tp, 1, cases[i].gbs, cases[i].rc);
+            pl.zero = zero;
+            if (cases[i].bf16) pl.prec = PLAT_BF16, pl.flash = 1;
+            tm_result r;
+            assert_int_equal(tm_predict(c, m, &pl, 0, &r, err, sizeof err), 0);
+            tm_step *s = tm_step_simulate(c, m, &pl, NULL, err, sizeof err);
+            if (!s) fail_msg("%s zero %d: %s", cases[i].file, zero, err);
+            double sim = tm_step_stats(s)->end_s;
+            if (fabs(sim / r.step_s - 1) > cases[i].within)
+                fail_msg("%s zero %d: simulated %g s, analytic %g s", cases[i].file, zero, sim, r.step_s);
+            tm_step_free(s);
+            if (zero == 3 && i == 0) {
+                tm_stack_apply(tm_stack_find("deepspeed-zero3-2021"), &pl);
+                pl.zero = 3, pl.recompute = TM_RC_FULL;
+                assert_null(tm_step_simulate(c, m, &pl, NULL, err, sizeof err));
+                assert_non_null(strstr(err, "deepspeed-zero3-2021"));
+            }
+            tm_ctx_destroy(c);
         }
-        tm_ctx_destroy(c);
+        plat_free(p);
     }
-    plat_free(p);
 }
 
 /* Context parallelism replayed: each pass's attention core beside the ring of keys and values
