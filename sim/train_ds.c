@@ -230,7 +230,7 @@ static int gather(builder *b, const tm_ctx *c, const int *group, const int *deps
     /* after the gathers issued before it, as a stack's prefetch stream runs them: shared fairly,
      * the one the next pass needs would end with the ones after it */
     int *after = ut_malloc(((size_t)nd + 1) * sizeof *after), na = nd;
-    memcpy(after, deps, (size_t)nd * sizeof *deps);
+    if (nd) memcpy(after, deps, (size_t)nd * sizeof *deps);
     if (b->gathered[group[0]] >= 0) after[na++] = b->gathered[group[0]];
     int h = channels(b->s, tm_ctx_net(c), COLL_ALLGATHER, group, b->dp, head, "gather weights", after, na, b->err, b->err_size);
     free(after);
@@ -248,16 +248,42 @@ static int gather(builder *b, const tm_ctx *c, const int *group, const int *deps
     return 0;
 }
 
-/* Before the first forward: its weights, with nothing to hide behind (the tail by its backward). */
+/* Before the first forward: its first layer's weights, with nothing to hide behind. A step of
+ * the steady state has the rest of them gathered during the previous step's last backward, as it
+ * gathers the next step's during its own (zero3_next_step). */
 static int zero3_first(builder *b, const tm_ctx *c, const tm_parts *P, int st)
 {
     int group[4096];
     if (b->dp > 4096) return -1;
+    int L = b->layers[st] > 0 ? b->layers[st] : 1;
     for (int r = 0; r < b->lr; r++) {
         for (int d = 0; d < b->dp; d++) group[d] = gpu_of(b, d, st, r);
-        if (gather(b, c, group, NULL, 0, P->param_bytes, b->layers[st], b->pend_f, 0, b->pend_b, 0) != 0) return -1;
+        if (gather(b, c, group, NULL, 0, P->param_bytes / L, 1, b->pend_f, 0, b->pend_b, -1) != 0) return -1;
     }
     return 0;
+}
+
+/* Once the last backward is added: the next step's first forward weights but its first layer's,
+ * prefetched beside it (after the gathers before them); nothing of this step waits for them. */
+static int zero3_next_step(builder *b, const tm_ctx *c, const tm_parts *P, int st)
+{
+    int group[4096];
+    if (b->dp > 4096) return -1;
+    int L = b->layers[st] > 0 ? b->layers[st] : 1, *deps = ut_malloc(((size_t)b->dp * (3 + PEND) + 1) * sizeof *deps), rc = 0;
+    for (int r = 0; r < b->lr && rc == 0 && L > 1; r++) {
+        int nd = 0;
+        for (int d = 0; d < b->dp; d++) {
+            group[d] = gpu_of(b, d, st, r);
+            for (int k = 0; k < b->nlast_b_deps[group[d]]; k++) deps[nd++] = b->last_b_deps[(size_t)group[d] * (3 + PEND) + k];
+        }
+        if (b->gathered[group[0]] >= 0) deps[nd++] = b->gathered[group[0]];
+        int x = channels(b->s, tm_ctx_net(c), COLL_ALLGATHER, group, b->dp, P->param_bytes * (1 - 1.0 / L), "gather weights (next step)",
+                         deps, nd, b->err, b->err_size);
+        if (x < 0) rc = -1;
+        for (int d = 0; d < b->dp && rc == 0; d++) b->gathered[group[d]] = x;
+    }
+    free(deps);
+    return rc;
 }
 
 /* Once micro-batch j's forward is added: the gather of its backward's weights (and of the
@@ -435,6 +461,7 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
                         if (lead[g] >= 0 && (b.prev[g] = ds_compute(s, g, 0, "wait for weights", both, 2, err, n)) < 0) rc = -1;
                     }
                 if (rc == 0 && plan->zero == 3 && b.dp > 1 && fwd) rc = zero3_gathers(&b, c, P, st, j);
+                if (rc == 0 && plan->zero == 3 && b.dp > 1 && !fwd && nb[st] == ops - 1) rc = zero3_next_step(&b, c, P, st);
                 /* ZeRO 2-3: this backward's gradients reduce-scattered at once, behind what follows */
                 if (rc == 0 && plan->zero >= 2 && b.dp > 1 && !fwd) rc = zero_reduce(&b, c, P, st, rs_last);
                 if (rc) break;

@@ -827,11 +827,12 @@ static void test_interleaved_step_agrees(void **state)
  * (prefetched, each pass waiting for its first layer's share), ZeRO-1 gathers the updated weights
  * beside the next step's first forward (Megatron-Core's --overlap-param-gather; a step of the
  * steady state begins with the previous one's); ZeRO-3's gathers one after the other, as a
- * prefetch stream issues them. Both speeds within 3 % on Selene (megatron-1.7b, full
+ * prefetch stream issues them, the next step's first weights during the last backward. Both speeds within 3 % on Selene (megatron-1.7b, full
  * recomputation) and on Jean Zay's H100 with 2 micro-batches over 32 replicas in fp16, within 5 %
  * there in bf16 with FlashAttention, where the overlaps are most of the difference (+16 % and
  * +31 % for ZeRO 1 and 2 when the simulator reduced after each backward and gathered after the
- * optimizer; ZeRO-3 +20 % in fp16 when its gathers shared the NICs fairly). DeepSpeed's
+ * optimizer; ZeRO-3 +20 % in fp16 when its gathers shared the NICs fairly and the first forward's
+ * waited at the step's start). DeepSpeed's
  * tensor-by-tensor ZeRO-3 of 2021 stays analytic, and says so. */
 static void test_zero_step_agrees(void **state)
 {
