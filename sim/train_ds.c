@@ -248,6 +248,43 @@ static int gather(builder *b, const tm_ctx *c, const int *group, const int *deps
     return 0;
 }
 
+/* What the last backward added on the GPUs of group waited for (when it could start), into deps:
+ * how many. deps has room for dp x (3 + PEND). */
+static int backward_start_deps(const builder *b, const int *group, int *deps)
+{
+    int nd = 0;
+    for (int d = 0; d < b->dp; d++)
+        for (int k = 0; k < b->nlast_b_deps[group[d]]; k++) deps[nd++] = b->last_b_deps[(size_t)group[d] * (3 + PEND) + k];
+    return nd;
+}
+
+/* A stage's gradients reduced over the replicas in group: the share `overlap` from when the
+ * backward just added could start (its buckets reduced as it produces them), after `prior` (one
+ * stream; -1: none), the rest after the backward and that share. The last task, or -1. */
+static int reduce_behind_backward(builder *b, const tm_ctx *c, coll_op op, const int *group, double bytes, double overlap,
+                                  int prior, const char *during_label, const char *label)
+{
+    const net *nw = tm_ctx_net(c);
+    coll_algo al = tm_group_algo(nw, group, b->dp, op);
+    int *deps = ut_malloc(((size_t)b->dp * (3 + PEND) + 1) * sizeof *deps), nd = 0, during = -1, last = -1;
+    if (overlap > 0) {
+        nd = backward_start_deps(b, group, deps);
+        if (prior >= 0) deps[nd++] = prior;
+        during = op == COLL_ALLREDUCE ? ds_collective(b->s, op, al, group, b->dp, bytes * overlap, during_label, deps, nd, b->err, b->err_size)
+                                      : channels(b->s, nw, op, group, b->dp, bytes * overlap, during_label, deps, nd, b->err, b->err_size);
+        nd = 0;
+    }
+    if (overlap <= 0 || during >= 0) {
+        for (int d = 0; d < b->dp; d++) deps[nd++] = b->prev[group[d]];
+        if (during >= 0) deps[nd++] = during;
+        else if (prior >= 0) deps[nd++] = prior;
+        last = op == COLL_ALLREDUCE ? ds_collective(b->s, op, al, group, b->dp, bytes * (1 - overlap), label, deps, nd, b->err, b->err_size)
+                                    : channels(b->s, nw, op, group, b->dp, bytes * (1 - overlap), label, deps, nd, b->err, b->err_size);
+    }
+    free(deps);
+    return last;
+}
+
 /* Before the first forward: its first layer's weights, with nothing to hide behind. A step of
  * the steady state has the rest of them gathered during the previous step's last backward, as it
  * gathers the next step's during its own (zero3_next_step). */
@@ -271,11 +308,8 @@ static int zero3_next_step(builder *b, const tm_ctx *c, const tm_parts *P, int s
     if (b->dp > 4096) return -1;
     int L = b->layers[st] > 0 ? b->layers[st] : 1, *deps = ut_malloc(((size_t)b->dp * (3 + PEND) + 1) * sizeof *deps), rc = 0;
     for (int r = 0; r < b->lr && rc == 0 && L > 1; r++) {
-        int nd = 0;
-        for (int d = 0; d < b->dp; d++) {
-            group[d] = gpu_of(b, d, st, r);
-            for (int k = 0; k < b->nlast_b_deps[group[d]]; k++) deps[nd++] = b->last_b_deps[(size_t)group[d] * (3 + PEND) + k];
-        }
+        for (int d = 0; d < b->dp; d++) group[d] = gpu_of(b, d, st, r);
+        int nd = backward_start_deps(b, group, deps);
         if (b->gathered[group[0]] >= 0) deps[nd++] = b->gathered[group[0]];
         int x = channels(b->s, tm_ctx_net(c), COLL_ALLGATHER, group, b->dp, P->param_bytes * (1 - 1.0 / L), "gather weights (next step)",
                          deps, nd, b->err, b->err_size);
@@ -318,35 +352,17 @@ static int zero_reduce(builder *b, const tm_ctx *c, const tm_parts *P, int st, i
 {
     int group[4096];
     if (b->dp > 4096) return -1;
-    int *deps = ut_malloc(((size_t)b->dp * (3 + PEND) + 1) * sizeof *deps), rc = 0;
     const tm_stack *sk = tm_stack_of(b->pl);
     int L = b->layers[st];
     double overlap = b->pl->dp_overlap && sk->dp_overlap && (b->pl->zero == 2 || sk->zero3_prefetch) && L > 1 ? 1 - 1.0 / L : 0;
-    for (int r = 0; r < b->lr && rc == 0; r++) {
+    for (int r = 0; r < b->lr; r++) {
         for (int d = 0; d < b->dp; d++) group[d] = gpu_of(b, d, st, r);
-        int prior = rs_last[group[0]], during = -1, nd = 0;
-        if (overlap > 0) {                       /* from when the backward could start */
-            for (int d = 0; d < b->dp; d++)
-                for (int k = 0; k < b->nlast_b_deps[group[d]]; k++) deps[nd++] = b->last_b_deps[(size_t)group[d] * (3 + PEND) + k];
-            if (prior >= 0) deps[nd++] = prior;
-            during = channels(b->s, tm_ctx_net(c), COLL_REDUCESCATTER, group, b->dp, P->grad_bytes * overlap,
-                              "reduce gradients (overlapped)", deps, nd, b->err, b->err_size);
-            if (during < 0) {
-                rc = -1;
-                break;
-            }
-            nd = 0;
-        }
-        for (int d = 0; d < b->dp; d++) deps[nd++] = b->prev[group[d]];
-        if (during >= 0) deps[nd++] = during;
-        else if (prior >= 0) deps[nd++] = prior;
-        int rs = channels(b->s, tm_ctx_net(c), COLL_REDUCESCATTER, group, b->dp, P->grad_bytes * (1 - overlap), "reduce gradients",
-                          deps, nd, b->err, b->err_size);
-        if (rs < 0) rc = -1;
-        for (int d = 0; d < b->dp && rc == 0; d++) rs_last[group[d]] = rs;
+        int rs = reduce_behind_backward(b, c, COLL_REDUCESCATTER, group, P->grad_bytes, overlap, rs_last[group[0]],
+                                        "reduce gradients (overlapped)", "reduce gradients");
+        if (rs < 0) return -1;
+        for (int d = 0; d < b->dp; d++) rs_last[group[d]] = rs;
     }
-    free(deps);
-    return rc;
+    return 0;
 }
 
 int tm_step_runs(const tm_plan *pl)
@@ -408,15 +424,11 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
      * has it. */
     const tm_stack *sk = tm_stack_of(plan);
     int param_overlap = plan->zero == 1 && b.dp > 1 && plan->dp_overlap && sk->dp_overlap && sk->param_overlap;
-    int *lead = param_overlap ? ut_malloc((size_t)gpus * sizeof *lead) : NULL;   /* per GPU: its leading gather */
+    int *lead = param_overlap ? ut_malloc((size_t)gpus * sizeof *lead) : NULL;   /* per GPU: its leading gather (-1: none) */
+    for (int g = 0; lead && g < gpus; g++) lead[g] = -1;
     for (int st = 0; param_overlap && st < b.pp && rc == 0; st++) {
         int group[4096], L = layers[st];
-        if (b.dp > 4096 || L < 2) {
-            for (int d = 0; d < b.dp; d++)
-                for (int tr = 0; tr < b.lr; tr++) lead[gpu_of(&b, d, st, tr)] = -1;
-            continue;
-        }
-        for (int tr = 0; tr < b.lr && rc == 0; tr++) {
+        for (int tr = 0; tr < b.lr && rc == 0 && b.dp <= 4096 && L > 1; tr++) {
             for (int d = 0; d < b.dp; d++) group[d] = gpu_of(&b, d, st, tr);
             int x = channels(s, tm_ctx_net(c), COLL_ALLGATHER, group, b.dp, P->param_bytes * (1 - 1.0 / L), "gather weights (overlapped)",
                              NULL, 0, err, n);
@@ -484,7 +496,6 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
     /* data parallel: each (stage, tensor rank) reduces its gradients over the replicas; the part
      * that can overlap starts with the last backward, the last bucket after it */
     int *group = ut_malloc((size_t)(b.dp > 0 ? b.dp : 1) * sizeof *group);
-    int *deps = ut_malloc((size_t)b.dp * (4 + PEND) * sizeof *deps);
     for (int st = 0; st < b.pp && rc == 0; st++) {
         /* what can reduce during the stage's last backward: all but its last layer's gradients */
         double overlap = plan->dp_overlap && tm_stack_of(plan)->dp_overlap ? 1 - 1 / (double)layers[st] : 0;
@@ -496,23 +507,8 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
                 for (int d = 0; d < b.dp; d++)
                     if (rs_last[group[d]] >= 0) b.prev[group[d]] = rs_last[group[d]];
             } else if (b.dp > 1 && P->grad_bytes > 0) {
-                coll_op op = plan->zero == 1 ? COLL_REDUCESCATTER : COLL_ALLREDUCE;
-                coll_algo al = tm_group_algo(tm_ctx_net(c), group, b.dp, op);
-                int part1 = -1, nd = 0;
-                if (overlap > 0) {
-                    for (int d = 0; d < b.dp; d++)
-                        for (int k = 0; k < b.nlast_b_deps[group[d]]; k++) deps[nd++] = b.last_b_deps[(size_t)group[d] * (3 + PEND) + k];
-                    part1 = op == COLL_ALLREDUCE
-                                ? ds_collective(s, op, al, group, b.dp, P->grad_bytes * overlap, "gradients (overlapped)", deps, nd, err, n)
-                                : channels(s, tm_ctx_net(c), op, group, b.dp, P->grad_bytes * overlap, "gradients (overlapped)", deps, nd, err, n);
-                    if (part1 < 0) { rc = -1; break; }
-                }
-                nd = 0;
-                for (int d = 0; d < b.dp; d++) deps[nd++] = b.prev[group[d]];
-                if (part1 >= 0) deps[nd++] = part1;
-                done = op == COLL_ALLREDUCE
-                           ? ds_collective(s, op, al, group, b.dp, P->grad_bytes * (1 - overlap), "gradients", deps, nd, err, n)
-                           : channels(s, tm_ctx_net(c), op, group, b.dp, P->grad_bytes * (1 - overlap), "gradients", deps, nd, err, n);
+                done = reduce_behind_backward(&b, c, plan->zero == 1 ? COLL_REDUCESCATTER : COLL_ALLREDUCE, group, P->grad_bytes,
+                                              overlap, -1, "gradients (overlapped)", "gradients");
                 if (done < 0) { rc = -1; break; }
             }
             int *opt = ut_malloc((size_t)b.dp * sizeof *opt);
@@ -532,7 +528,6 @@ static int build_step(const tm_ctx *c, const tm_plan *plan, const int *layers, c
         }
     }
     free(group);
-    free(deps);
     free(b.prev);
     free(b.f_out);
     free(b.b_out);
