@@ -405,20 +405,17 @@ int lb_usine_step(lua_State *L)
                        .extra = bg ? add_background : NULL, .extra_ctx = bg };
     tm_step *step = c ? tm_jobs_simulate(c, list, njobs, &o, err, sizeof err) : NULL;
     int stopped = 0;
-    /* freed by Lua, whatever raises: each job's end, then each background collective's, then each
-     * job's prediction alone and first GPU */
-    double *ends = lua_newuserdatauv(L, (size_t)(3 * njobs + (bg ? bg->n : 0)) * sizeof *ends, 0);
-    double *alone = ends + njobs + (bg ? bg->n : 0), *first = alone + njobs;
+    /* what is kept of the step once freed, in Lua's memory (freed whatever raises): each job's end,
+     * its prediction alone and its first GPU; each background collective's end */
+    struct job_end { double end_s, alone_s; int first; } *jobs = lua_newuserdatauv(L, (size_t)njobs * sizeof *jobs, 0);
+    double *bg_end = lua_newuserdatauv(L, (size_t)(bg ? bg->n : 1) * sizeof *bg_end, 0);
     if (step) {
         st = *tm_step_stats(step);
         r = *tm_step_predicted(step);
         stopped = tm_step_stopped(step);
-        for (int k = 0; k < njobs; k++) {
-            ends[k] = tm_step_job_end_s(step, k);
-            alone[k] = tm_step_job_predicted(step, k)->step_s;
-            first[k] = tm_step_job_first_gpu(step, k);
-        }
-        for (int i = 0; bg && i < bg->n; i++) ends[njobs + i] = ds_task_end_s(tm_step_sim(step), bg->c[i].task);
+        for (int k = 0; k < njobs; k++)
+            jobs[k] = (struct job_end){ tm_step_job_end_s(step, k), tm_step_job_predicted(step, k)->step_s, tm_step_job_first_gpu(step, k) };
+        for (int i = 0; bg && i < bg->n; i++) bg_end[i] = ds_task_end_s(tm_step_sim(step), bg->c[i].task);
     }
     int ok = step != NULL;
     tm_step_free(step);
@@ -427,7 +424,7 @@ int lb_usine_step(lua_State *L)
     lb_sim_charge(L, st.work, stopped,
                   _("this step needs more work than one call may simulate: use fewer GPUs or a smaller batch"));
     double step_s = 0;                                  /* when the last job ended (a background may go on) */
-    for (int k = 0; k < in.jobs; k++) step_s = fmax(step_s, ends[k]);
+    for (int k = 0; k < in.jobs; k++) step_s = fmax(step_s, jobs[k].end_s);
     lua_createtable(L, 0, 7);
     lb_setnum(L, "simulated_s", step_s);
     lb_setnum(L, "makespan_s", st.end_s);
@@ -436,7 +433,7 @@ int lb_usine_step(lua_State *L)
     lb_setnum(L, "messages", (double)st.flows);
     lua_createtable(L, in.jobs, 0);                     /* each job's step: the slowest is simulated_s */
     for (int k = 0; k < in.jobs; k++) {
-        lua_pushnumber(L, ends[k]);
+        lua_pushnumber(L, jobs[k].end_s);
         lua_rawseti(L, -2, k + 1);
     }
     lua_setfield(L, -2, "jobs_s");
@@ -445,7 +442,7 @@ int lb_usine_step(lua_State *L)
         for (int i = 0; i < bg->n; i++) {
             lua_createtable(L, 0, 2);
             lb_setnum(L, "start_s", bg->c[i].start_s);
-            lb_setnum(L, "end_s", ends[njobs + i]);
+            lb_setnum(L, "end_s", bg_end[i]);
             lua_rawseti(L, -2, i + 1);
         }
         lua_setfield(L, -2, "background");
@@ -454,9 +451,9 @@ int lb_usine_step(lua_State *L)
         lua_createtable(L, nb, 0);                      /* each job beside: its step, alone and with the others */
         for (int k = in.jobs; k < njobs; k++) {
             lua_createtable(L, 0, 3);
-            lb_setnum(L, "simulated_s", ends[k]);
-            lb_setnum(L, "predicted_s", alone[k]);
-            lb_setnum(L, "first_gpu", first[k]);
+            lb_setnum(L, "simulated_s", jobs[k].end_s);
+            lb_setnum(L, "predicted_s", jobs[k].alone_s);
+            lb_setnum(L, "first_gpu", jobs[k].first);
             lua_rawseti(L, -2, k - in.jobs + 1);
         }
         lua_setfield(L, -2, "beside");
