@@ -869,6 +869,18 @@ static void test_step_matches_the_simulator(void **state)
     fails(L, "usine0.predict{platform = 'classroom', model = 'llama2-7b', gpus = 64, gbs = 64, jobs = 2}", "unknown field 'jobs'", NULL);
 }
 
+/* A field's bad values: `call` and each value, closed, must fail with its needle. */
+typedef struct bad_field { const char *value, *needle; } bad_field;
+
+static void fails_each(lua_State *L, const char *call, const bad_field *bad, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char code[512];
+        snprintf(code, sizeof code, "%s%s}", call, bad[i].value);
+        fails(L, code, bad[i].needle, NULL);
+    }
+}
+
 /* The collectives of assets/scenarios/jean-zay-background.txt, as `simulate step --background`
  * adds them: a 16 GiB ring over the job's GPUs, and a 1 GiB all-to-all over the next 256 from 1 ms. */
 static int bg_tasks[2];
@@ -919,7 +931,7 @@ static void test_step_background(void **state)
            "background = { { op = 'allreduce', algo = 'ring', bytes = 16 * 2^30, gpus = 256 }, "
            "{ op = 'alltoall', bytes = 2^30, ranks = g, start = 0.001 } } }");
     near(num(L, "r.background[2].end_s"), a2a, 0, "the all-to-all's end, its GPUs listed");
-    struct { const char *bg, *needle; } bad[] = {
+    static const bad_field bad[] = {
         { "{ { op = 'allreduse', bytes = 1, gpus = 4 } }", "background[1].op" },
         { "{ { op = 'allreduce', bytes = 1, gpus = 4 }, { op = 'allreduce', bytes = 1, ranks = { 1 } } }", "background[2].ranks" },
         { "{ { op = 'allreduce', bytes = 1, ranks = { 0, 5000 } } }", "GPUs from 0 to 1023 (element 2) (got 5000)" },
@@ -930,11 +942,7 @@ static void test_step_background(void **state)
         { "{ }", "field 'background'" },
         { "5", "field 'background'" },
     };
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        char code[512];
-        snprintf(code, sizeof code, "%s%s}", call, bad[i].bg);
-        fails(L, code, bad[i].needle, NULL);
-    }
+    fails_each(L, call, bad, sizeof bad / sizeof *bad);
 }
 
 /* Other jobs beside the first in usine.step: the same jobs and times as tm_jobs_simulate gives,
@@ -966,7 +974,7 @@ static void test_step_beside(void **state)
     near(num(L, "r.beside[1].first_gpu"), 256, 0, "its first GPU");
     near(num(L, "r.makespan_s"), end, 0, "everything done");
     near(num(L, "#r.jobs_s"), 1, 0, "the copies of the first only");
-    struct { const char *beside, *needle; } bad[] = {
+    static const bad_field bad[] = {
         { "{ { model = 'llama2-70b', gpus = 512, tp = 4, pp = 8, gbs = 512, platform = 'eos' } }", "beside[1]" },
         { "{ { model = 'llama2-7b', gpus = 8, gbs = 8 }, { model = 'llama2-7c', gpus = 8, gbs = 8 } }", "beside[2].model" },
         { "{ { model = 'llama2-7b', gpus = 8 } }", "beside[1].gbs" },
@@ -974,11 +982,7 @@ static void test_step_beside(void **state)
         { "{ }", "field 'beside'" },
         { "{ 'x' }", "beside[1]" },
     };
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        char code[512];
-        snprintf(code, sizeof code, "%s%s}", call, bad[i].beside);
-        fails(L, code, bad[i].needle, NULL);
-    }
+    fails_each(L, call, bad, sizeof bad / sizeof *bad);
 }
 
 /* ------------------------------------------------------------------------------------------- */

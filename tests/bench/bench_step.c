@@ -3,7 +3,7 @@
  * pp 4, a global batch of one sequence per GPU) under 10 s of wall time on a 2-core machine.
  * Every preset at 2,048 GPUs (the window's detailed size); Jean Zay's H100 partition and Alice
  * Recoque whole (1,456 and 12,824 GPUs); El Capitan and JUPITER at 8,192 (their whole machines,
- * 44,544 and 24,000 GPUs, take about 18 s and 11 s: adaptive dragonfly routing sends pipeline
+ * 44,544 and 24,000 GPUs, take about 14 s and 9 s: adaptive dragonfly routing sends pipeline
  * traffic around the groups, where it meets the data-parallel rings, so much of the step runs
  * message by message (most of those messages alone on their links, in closed form one by one;
  * the rest in components of many flows that max-min fairness recomputes at each of their
