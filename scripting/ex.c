@@ -17,6 +17,7 @@
 #define EX_MAX_FILE_BYTES (1u << 20)
 #define EX_MAX_MESSAGE_BYTES 2000
 #define EX_MAX_ID_BYTES 64
+#define EX_DEFAULT_PASS 0.6     /* the pass mark of an exercise without `pass`: 60 % of its points */
 
 static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t n, const char *fmt, ...)
@@ -220,11 +221,36 @@ static int read_check(lua_State *L, int t, int i, ex_check *c, const char *path,
     return rc;
 }
 
+/* allow = {"platform", "near", "platform:partition", ...}: the parts of the library submissions
+ * may use (lb_parts). Absent: all of them, e->nallow = -1. */
+static int read_allow(ex_exercise *e, lua_State *L, int t, char *err, size_t n)
+{
+    e->nallow = -1;
+    int ty = field_type(L, t, "allow");
+    int rc = 0;
+    if (ty == LUA_TTABLE && lua_rawlen(L, -1) == 0) {
+        e->nallow = 0;                                   /* allow = {}: nothing but usine.version */
+    } else if (ty != LUA_TNIL) {
+        rc = get_string_list(L, lua_gettop(L), &e->allow, &e->nallow, e->path, "allow", err, n);
+        for (int i = 0; rc == 0 && i < e->nallow; i++) {
+            if (lb_part_known(e->allow[i])) continue;
+            char list[600] = "";
+            for (const char *const *p = lb_parts; *p; p++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", p == lb_parts ? "" : ", ", *p);
+            char shown[64];
+            rc = fail(err, n, _("%s: 'allow' item %d: '%s' is not a part of the usine library (parts: %s)"), e->path,
+                      i + 1, shown_id(e->allow[i], shown, sizeof shown), list);
+        }
+    }
+    lua_pop(L, 1);
+    return rc;
+}
+
 static int read_exercise(ex_exercise *e, lua_State *L, int t, char *err, size_t n)
 {
     const char *path = e->path;
     static const char *const known[] = { "id", "title", "text", "concepts", "difficulty", "minutes", "pass",
-                                         "platform", "scenario", "starter", "limits", "checks", NULL };
+                                         "platform", "scenario", "starter", "limits", "checks", "allow", NULL };
     if (unknown_field(L, t, known, path, err, n) != 0) return -1;
     if (get_string(L, t, "id", 1, &e->id, path, err, n) != 0) return -1;
     char shown[64];
@@ -256,9 +282,10 @@ static int read_exercise(ex_exercise *e, lua_State *L, int t, char *err, size_t 
     e->difficulty = (int)d;
     if (d != e->difficulty) return fail(err, n, _("%s: field 'difficulty' must be a whole number from 1 to 5"), path);
     if (get_number(L, t, "minutes", 1, 600, 0.0 / 0.0, &e->minutes, path, err, n) != 0) return -1;
-    if (get_number(L, t, "pass", 1e-9, 1, 1, &e->pass_fraction, path, err, n) != 0) return -1;
+    if (get_number(L, t, "pass", 1e-9, 1, EX_DEFAULT_PASS, &e->pass_fraction, path, err, n) != 0) return -1;
     if (get_string(L, t, "platform", 0, &e->platform, path, err, n) != 0) return -1;
     if (get_string(L, t, "starter", 1, &e->starter, path, err, n) != 0) return -1;
+    if (read_allow(e, L, t, err, n) != 0) return -1;
     if (field_type(L, t, "scenario") == LUA_TTABLE) {
         rc = get_string(L, lua_gettop(L), "partition", 0, &e->partition, path, err, n);
         lua_pop(L, 1);
@@ -398,8 +425,17 @@ static int run_trusted_file(sbx *s, const char *path, char *err, size_t n)
     return 0;
 }
 
-/* The simulations of the usine library charge their work to the submission's budget. */
-static const lb_meter sandbox_meter = { sbx_remaining, sbx_charge };
+/* The simulations of the usine library charge their work to the submission's budget, and the
+ * parts an exercise keeps from its submissions ask whether submission code is calling. */
+static const lb_meter sandbox_meter = { sbx_remaining, sbx_charge, sbx_untrusted };
+
+int ex_feedback_from_name(const char *name)
+{
+    static const char *const names[] = { "full", "hints", "score" };
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(name, names[i])) return i;
+    return -1;
+}
 
 ex_exercise *ex_load(const char *path, const ex_host *host, char *err, size_t err_size)
 {
@@ -418,9 +454,14 @@ ex_exercise *ex_load(const char *path, const ex_host *host, char *err, size_t er
     lb_open_usine(L, LB_FILES | LB_KERNELS);
     lua_setglobal(L, "usine");
     lb_set_meter(L, &sandbox_meter);
+    lb_record_parts(L);
+    e->seed = host && host->seed ? host->seed : EX_PRACTICE_SEED;
+    e->feedback = host ? host->feedback : EX_FEEDBACK_FULL;
+    sbx_set_seed(e->sb, e->seed);                    /* the cases the top level draws change with it */
     if (run_trusted_file(e->sb, path, err, err_size) != 0) goto fail;
     int rc = read_exercise(e, L, lua_gettop(L), err, err_size);
     if (rc != 0) goto fail;
+    if (e->nallow >= 0) lb_deny_parts(L, (const char *const *)e->allow, e->nallow);
     e->ref = luaL_ref(L, LUA_REGISTRYINDEX);
     if (e->platform && lb_preload_platform(L, e->platform, err, err_size) != 0) goto fail;
     /* The exercise may ask for other limits for its submissions. */
@@ -444,6 +485,7 @@ void ex_free(ex_exercise *e)
     free(e->platform);
     free(e->partition);
     free(e->starter);
+    strings_free(e->allow, e->nallow);
     for (int i = 0; i < e->nchecks; i++) {
         free(e->checks[i].id);
         text_free(&e->checks[i].title);
@@ -543,9 +585,10 @@ static char *clean_str(const char *s)
     return clean(s, strlen(s));
 }
 
-/* The message a check returned: a string, or {fr=, en=}. */
-static char *check_message(lua_State *L, int idx, const char *lang)
+/* The text of a message at idx: a string, or {fr=, en=} in lang; NULL when neither. */
+static char *text_of(lua_State *L, int idx, const char *lang)
 {
+    idx = lua_absindex(L, idx);
     if (lua_type(L, idx) == LUA_TTABLE) {
         lua_getfield(L, idx, lang);
         char *m = lua_type(L, -1) == LUA_TSTRING ? clean(lua_tostring(L, -1), lua_rawlen(L, -1)) : NULL;
@@ -553,7 +596,22 @@ static char *check_message(lua_State *L, int idx, const char *lang)
         if (m) return m;
     }
     if (lua_type(L, idx) == LUA_TSTRING) return clean(lua_tostring(L, idx), lua_rawlen(L, idx));
-    return clean_str("");
+    return NULL;
+}
+
+/* The message a check returned: a string, or {fr=, en=, exam=}, as the feedback level shows it:
+ * whole (FULL), its exam form only (HINTS: `exam`, a string or {fr=, en=}; none without it), or
+ * nothing (SCORE). */
+static char *check_message(lua_State *L, int idx, const char *lang, int feedback)
+{
+    char *m = NULL;
+    if (feedback == EX_FEEDBACK_FULL) m = text_of(L, idx, lang);
+    else if (feedback == EX_FEEDBACK_HINTS && lua_type(L, idx) == LUA_TTABLE) {
+        lua_getfield(L, idx, "exam");
+        m = text_of(L, -1, lang);
+        lua_pop(L, 1);
+    }
+    return m ? m : clean_str("");
 }
 
 void ex_record_begin(const ex_exercise *e, const char *name, const char *lang, gr_record *rec)
@@ -567,11 +625,83 @@ void ex_record_begin(const ex_exercise *e, const char *name, const char *lang, g
         gr_check *g = gr_record_add_check(rec);
         g->id = ut_strdup(c->id);
         g->title = clean_str(ex_text_in(&c->title, rec->lang));
-        g->hint = clean_str(ex_text_in(&c->hint, rec->lang));
+        g->hint = clean_str(e->feedback == EX_FEEDBACK_SCORE ? "" : ex_text_in(&c->hint, rec->lang));
         g->max = c->points;
         g->status = GR_ERROR;
         rec->max += c->points;
     }
+}
+
+/* The context a check gets: {lang=, seed=, feedback="full"|"hints"|"score"}. A check may set
+ * ctx.case to name the case it is trying, so that an error raised meanwhile names it. */
+static void push_ctx(lua_State *L, const ex_exercise *e, const char *lang)
+{
+    static const char *const feedback[] = { "full", "hints", "score" };
+    lua_createtable(L, 0, 4);
+    lua_pushstring(L, lang);
+    lua_setfield(L, -2, "lang");
+    lua_pushinteger(L, (lua_Integer)e->seed);
+    lua_setfield(L, -2, "seed");
+    lua_pushstring(L, feedback[e->feedback]);
+    lua_setfield(L, -2, "feedback");
+}
+
+/* A check's error, with the case it was trying (ctx.case, a string) in front. */
+static char *check_error(lua_State *L, int ctx, const char *message)
+{
+    char *m;
+    if (lua_getfield(L, ctx, "case") == LUA_TSTRING) {
+        m = clean_str(lua_pushfstring(L, _("case %s: %s"), lua_tostring(L, -1), message));
+        lua_pop(L, 1);
+    } else {
+        m = clean_str(message);
+    }
+    lua_pop(L, 1);
+    return m;
+}
+
+/* Run check i with the results table and record what it says in g. Each check has a budget of
+ * instructions of its own, so that an endless loop fails the check that ran it and no other. */
+static void run_check(ex_exercise *e, int i, int checks, int results, gr_record *rec)
+{
+    sbx *s = e->sb;
+    lua_State *L = sbx_lua(s);
+    const ex_check *c = &e->checks[i];
+    gr_check *g = &rec->checks[i];
+    lua_rawgeti(L, checks, i + 1);
+    lua_getfield(L, -1, "run");
+    lua_remove(L, -2);
+    lua_pushvalue(L, results);
+    push_ctx(L, e, rec->lang);
+    int ctx = lua_gettop(L);
+    lua_pushvalue(L, ctx);
+    lua_insert(L, ctx - 2);                          /* kept below the call, for ctx.case */
+    ctx -= 2;
+    sbx_renew_budget(s);
+    sbx_status st = sbx_call(s, 2, 2);
+    if (st != SBX_OK) {
+        g->message = e->feedback == EX_FEEDBACK_SCORE ? clean_str("") : check_error(L, ctx, sbx_message(s));
+    } else {
+        double fraction = -1;
+        if (lua_type(L, -2) == LUA_TBOOLEAN || lua_isnil(L, -2)) fraction = lua_toboolean(L, -2);
+        else if (lua_type(L, -2) == LUA_TNUMBER) {
+            fraction = lua_tonumber(L, -2);
+            if (!(fraction >= 0 && fraction <= 1)) fraction = -1;
+        }
+        if (fraction < 0) {
+            char m[200];
+            snprintf(m, sizeof m, _("%s:%d: the check returned %s, not true, false or a fraction"),
+                     base_name(e->path), c->line, luaL_typename(L, -2));
+            g->message = clean_str(m);
+        } else {
+            g->points = c->points * fraction;
+            g->status = fraction >= 1 - 1e-12 ? GR_PASSED : GR_FAILED;
+            g->message = check_message(L, -1, rec->lang, e->feedback);
+        }
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 1);                                   /* ctx */
+    if (g->status == GR_PASSED) g->hint[0] = '\0';
 }
 
 void ex_grade(ex_exercise *e, const char *name, const char *text, size_t len, const char *lang, gr_record *rec)
@@ -585,11 +715,32 @@ void ex_grade(ex_exercise *e, const char *name, const char *text, size_t len, co
     sbx_new_env(s);
     int env = lua_gettop(L);
     lb_open_usine(L, 0);
+    lb_remove_denied(L, -1);
     lua_setfield(L, env, "usine");
     char chunk[300];
     snprintf(chunk, sizeof chunk, "@%s", base_name(name));
     sbx_status st = sbx_load(s, text, len, chunk, env);
-    if (st == SBX_OK) st = sbx_call(s, 0, 0);
+    if (st == SBX_SYNTAX) {
+        /* Nothing to grade: say so first, and in every check, so that no format shows a check's
+         * "does not define" before the reason. */
+        char m[EX_MAX_MESSAGE_BYTES];
+        snprintf(m, sizeof m, _("your file does not compile: %s"), sbx_message(s));
+        rec->error = clean_str(m);
+        for (int i = 0; i < rec->nchecks; i++) {
+            free(rec->checks[i].message);
+            rec->checks[i].message = clean_str(_("not run: the file does not compile"));
+            rec->checks[i].hint[0] = '\0';
+        }
+        rec->output = clean_str("");
+        gr_record_total(rec, e->pass_fraction);
+        lua_settop(L, top);
+        return;
+    }
+    if (st == SBX_OK) {
+        sbx_enter_untrusted(s);
+        st = sbx_call(s, 0, 0);
+        sbx_leave_untrusted(s);
+    }
     if (st != SBX_OK) rec->error = clean_str(sbx_message(s));
 
     copy_globals(s, env, rec);
@@ -598,45 +749,32 @@ void ex_grade(ex_exercise *e, const char *name, const char *text, size_t len, co
     lua_rawgeti(L, LUA_REGISTRYINDEX, e->ref);
     lua_getfield(L, -1, "checks");
     int checks = lua_gettop(L);
-    for (int i = 0; i < e->nchecks; i++) {
-        const ex_check *c = &e->checks[i];
-        gr_check *g = &rec->checks[i];
-        lua_rawgeti(L, checks, i + 1);
-        lua_getfield(L, -1, "run");
-        lua_remove(L, -2);
-        lua_pushvalue(L, results);
-        lua_createtable(L, 0, 1);
-        lua_pushstring(L, rec->lang);
-        lua_setfield(L, -2, "lang");
-        st = sbx_call(s, 2, 2);
-        if (st != SBX_OK) {
-            g->message = clean_str(sbx_message(s));
-        } else {
-            double fraction = -1;
-            if (lua_type(L, -2) == LUA_TBOOLEAN || lua_isnil(L, -2)) fraction = lua_toboolean(L, -2);
-            else if (lua_type(L, -2) == LUA_TNUMBER) {
-                fraction = lua_tonumber(L, -2);
-                if (!(fraction >= 0 && fraction <= 1)) fraction = -1;
-            }
-            if (fraction < 0) {
-                char m[200];
-                snprintf(m, sizeof m, _("%s:%d: the check returned %s, not true, false or a fraction"),
-                         base_name(e->path), c->line, luaL_typename(L, -2));
-                g->message = clean_str(m);
-            } else {
-                g->points = c->points * fraction;
-                g->status = fraction >= 1 - 1e-12 ? GR_PASSED : GR_FAILED;
-                g->message = check_message(L, -1, rec->lang);
-            }
-            lua_pop(L, 2);
-        }
-        if (g->status == GR_PASSED) g->hint[0] = '\0';
-    }
+    for (int i = 0; i < e->nchecks; i++) run_check(e, i, checks, results, rec);
     size_t olen;
     const char *out = sbx_output(s, &olen);
     rec->output = gr_clean_text(out, olen, 0);
     gr_record_total(rec, e->pass_fraction);
     lua_settop(L, top);
+}
+
+int ex_answer_parts(ex_exercise *e, const char *text, size_t len, char *out, size_t out_size)
+{
+    gr_record rec;
+    ex_grade(e, "solution.lua", text, len, "en", &rec);
+    gr_record_free(&rec);
+    lua_State *L = sbx_lua(e->sb);
+    int n = 0;
+    if (out_size) out[0] = '\0';
+    for (const char *const *p = lb_parts; *p; p++) {
+        if (!lb_part_computes(*p) || !lb_part_used(L, *p)) continue;
+        int allowed = e->nallow < 0;
+        for (int i = 0; i < e->nallow && !allowed; i++) allowed = !strcmp(e->allow[i], *p);
+        if (!allowed) continue;
+        size_t k = strlen(out);
+        snprintf(out + k, out_size - k, "%s%s", n ? ", " : "", *p);
+        n++;
+    }
+    return n;
 }
 
 /* ---- courses ---------------------------------------------------------------------------------- */

@@ -43,14 +43,32 @@ typedef struct ex_exercise {
     ex_check *checks;
     int nchecks;
     double max_points, pass_fraction;
+    char **allow;               /* the parts of the usine library submissions may use (lb_parts); */
+    int nallow;                 /* -1: no allow-list, the whole submission library */
+    unsigned long long seed;    /* the grading seed: the checks' and the submissions' math.random */
+    int feedback;               /* ex_feedback: what a record tells the student */
     sbx_limits limits;
     sbx *sb;                    /* the state the exercise lives in */
     int ref;                    /* its table, in the registry */
 } ex_exercise;
 
-/* Where presets live (':'-separated folders) for usine.platform(name). */
+/* What a record says besides the points. FULL: each check's message (expected values included)
+ * and hint; HINTS (exams): a check's message only in the form it gives for exams (the case and
+ * what is wrong in kind, never the expected value), and the hint; SCORE: points only. The error
+ * of a submission that did not run to the end (a syntax error, a limit) is always shown. */
+typedef enum ex_feedback { EX_FEEDBACK_FULL, EX_FEEDBACK_HINTS, EX_FEEDBACK_SCORE } ex_feedback;
+int ex_feedback_from_name(const char *name);   /* "full", "hints", "score" -> ex_feedback, else -1 */
+
+/* The practice seed: what `usine grade` without --seed, `course check` and the window use. */
+#define EX_PRACTICE_SEED 20261125ull
+
+/* How an exercise is loaded: where presets live (':'-separated folders) for usine.platform(name),
+ * the grading seed (0: EX_PRACTICE_SEED) and the feedback level. The seed seeds math.random of
+ * the exercise file before it runs (the cases its top level draws) and of each submission. */
 typedef struct ex_host {
     const char *platform_path;
+    unsigned long long seed;
+    ex_feedback feedback;
 } ex_host;
 
 ex_exercise *ex_load(const char *path, const ex_host *host, char *err, size_t err_size); /* NULL + "file:line: why" */
@@ -61,6 +79,12 @@ const char *ex_text_in(const ex_text *t, const char *lang);        /* the "fr" o
  * exercise's state, into rec (initialised here). Never fails: a broken submission gets a record
  * that says why. lang: "fr" or "en". */
 void ex_grade(ex_exercise *e, const char *name, const char *text, size_t len, const char *lang, gr_record *rec);
+
+/* What `course check` says of an exercise whose checks compute their expected values with a part
+ * of the library that its submissions may also use (a submission could ask it for the answer):
+ * after ex_load and a grading of the reference solution in this process (text, len), one line per
+ * such part into out (cleared first, "" when none). Returns the number of parts. */
+int ex_answer_parts(ex_exercise *e, const char *text, size_t len, char *out, size_t out_size);
 
 /* The part of a record the exercise alone decides: submission, exercise, language, and every
  * check with its id, title, max and hint, in error with no points until someone grades it. */

@@ -585,6 +585,11 @@ int gr_write_text(FILE *out, const gr_record *r)
     fprintf(out, "%s \u2014 %s\n", exercise, submission);
     free(exercise);
     free(submission);
+    if (r->error) {                                /* why it did not run to the end: read first */
+        char *error = clean(r->error);
+        put_lines(out, "", w->error, "    " GR_TEXT_MARK, error);
+        free(error);
+    }
     for (int i = 0; i < r->nchecks; i++) {
         const gr_check *c = &r->checks[i];
         char p[48], m[48];
@@ -598,11 +603,6 @@ int gr_write_text(FILE *out, const gr_record *r)
         if (*hint) put_lines(out, "      ", w->hint, "      " GR_TEXT_MARK, hint);
         free(message);
         free(hint);
-    }
-    if (r->error) {
-        char *error = clean(r->error);
-        put_lines(out, "", w->error, "    " GR_TEXT_MARK, error);
-        free(error);
     }
     if (!is_empty(r->output)) {
         char *output = clean(r->output);
@@ -641,6 +641,10 @@ int gr_write_vpl(FILE *out, const gr_record *r, double grade_min, double grade_m
 {
     const gr_words *w = words_of(r);
     fputs("<|--\n", out);
+    if (r->error) {
+        vpl_title(out, "", w->error_title);
+        vpl_pre(out, "", r->error);
+    }
     for (int i = 0; i < r->nchecks; i++) {
         const gr_check *c = &r->checks[i];
         char p[48], m[48], mark[160];
@@ -650,10 +654,6 @@ int gr_write_vpl(FILE *out, const gr_record *r, double grade_min, double grade_m
         if (c->status == GR_PASSED) continue;
         vpl_pre(out, "", c->message);
         if (!is_empty(c->hint)) vpl_pre(out, w->hint, c->hint);
-    }
-    if (r->error) {
-        vpl_title(out, "", w->error_title);
-        vpl_pre(out, "", r->error);
     }
     if (!is_empty(r->output)) {
         vpl_title(out, "", w->output_title);
@@ -754,6 +754,14 @@ int gr_write_classroom(FILE *out, const gr_record *r)
     cJSON_AddStringToObject(o, "status", r->passed ? "pass" : r->error ? "error" : "fail");
     cJSON_AddNumberToObject(o, "max_score", r->max);
     cJSON *tests = cJSON_AddArrayToObject(o, "tests");
+    cJSON *run = r->error && tests ? cJSON_CreateObject() : NULL;
+    if (run) {                                     /* why it did not run to the end, first */
+        add_string(run, "name", words_of(r)->error_title);
+        cJSON_AddStringToObject(run, "status", "error");
+        add_string(run, "message", r->error);
+        cJSON_AddNumberToObject(run, "score", 0);
+        cJSON_AddItemToArray(tests, run);
+    }
     for (int i = 0; tests && i < r->nchecks; i++) {
         const gr_check *c = &r->checks[i];
         cJSON *t = cJSON_CreateObject();
@@ -825,14 +833,11 @@ static void x_text(gr_xml *x, const char *text)
     free(t);
 }
 
-/* A testcase needs an <error> of its own when the record did not run to the end and no check
- * says so: otherwise a crash before the first check would read as an empty, green suite. */
+/* A record that did not run to the end (a syntax error, a limit, a crash) gets a first testcase
+ * "run" with an <error> that says why: read before the checks, and never an empty, green suite. */
 static int needs_run_error(const gr_record *r)
 {
-    if (!r->error) return 0;
-    for (int i = 0; i < r->nchecks; i++)
-        if (r->checks[i].status == GR_ERROR) return 0;
-    return 1;
+    return r->error != NULL;
 }
 
 static void count(const gr_record *r, int *tests, int *failures, int *errors)
@@ -855,6 +860,17 @@ static void junit_suite(gr_xml *x, const gr_record *r)
     x_attr_num(x, "errors", errors, 0);
     x_attr_num(x, "skipped", 0, 0);
     x_attr_num(x, "time", r->time_s, 3);
+    if (needs_run_error(r)) {
+        x_start(x, "testcase");
+        x_attr(x, "name", "run");
+        x_attr(x, "classname", r->exercise);
+        x_start(x, "error");
+        x_attr(x, "message", r->error);
+        x_attr(x, "type", "error");
+        x_text(x, r->error);
+        x_end(x);
+        x_end(x);
+    }
     for (int i = 0; i < r->nchecks; i++) {
         const gr_check *c = &r->checks[i];
         char *id = clean_line(c->id), *title = clean_line(c->title);
@@ -879,17 +895,6 @@ static void junit_suite(gr_xml *x, const gr_record *r)
             x_end(x);
             free(feedback);
         }
-        x_end(x);
-    }
-    if (needs_run_error(r)) {
-        x_start(x, "testcase");
-        x_attr(x, "name", "run");
-        x_attr(x, "classname", r->exercise);
-        x_start(x, "error");
-        x_attr(x, "message", r->error);
-        x_attr(x, "type", "error");
-        x_text(x, r->error);
-        x_end(x);
         x_end(x);
     }
     if (!is_empty(r->output)) {

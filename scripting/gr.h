@@ -89,7 +89,7 @@ int gr_write_jsonl(FILE *out, const gr_record *r);  /* one line, no indentation;
 typedef void (*gr_journal_fn)(void *ud, int line, gr_record *rec, const char *why);
 size_t gr_journal_parse(const char *text, size_t len, gr_journal_fn fn, void *ud, int *missing_newline);
 
-/* Human text in the record's language (checks with ✓/✗, points, messages, hints, total). Text
+/* Human text in the record's language (why it did not run to the end, if so, then checks with ✓/✗, points, messages, hints, total). Text
  * that may come from the submission (messages, the error, what it printed, under a header of its
  * own) is printed on lines that start with "│ " after their indentation, so that nothing it
  * prints can pass for a check line or the score, which are the only lines without it. */
@@ -107,13 +107,15 @@ int gr_write_gradescope(FILE *out, const gr_record *r);
 
 /* GitHub Classroom: the base64 of {"version":1,"status","max_score","tests":[{"name","status",
  * "message","score"}]} on one line. status: "pass" when the submission reached its pass mark,
- * "error" when it did not run to the end, else "fail". */
+ * "error" when it did not run to the end, else "fail". A record that did not run to the end has
+ * a first test named "Error" ("Erreur") in error, with the record's error as its message. */
 int gr_write_classroom(FILE *out, const gr_record *r);
 
 /* JUnit XML (libxml2's writer) for a batch: one <testsuite> per submission (name = submission
  * path) inside <testsuites name=exercise>; one <testcase> per check (classname = exercise id,
  * name = check id and title); failed checks get <failure message type="failed">, errors
- * <error message type="error">, with the hint; the submission's output goes to <system-out>. */
+ * <error message type="error">, with the hint; the submission's output goes to <system-out>. A
+ * record that did not run to the end starts with a testcase "run" whose <error> holds why. */
 int gr_write_junit(FILE *out, const gr_record *const *records, int n, const char *suite_name);
 
 #endif

@@ -45,8 +45,27 @@ int lb_preload_platform(lua_State *L, const char *name_or_path, char *err, size_
 typedef struct lb_meter {
     long (*remaining)(lua_State *L);
     void (*charge)(lua_State *L, long instructions);
+    int (*untrusted)(lua_State *L);     /* nonzero while a submission's code runs; NULL: never */
 } lb_meter;
 void lb_set_meter(lua_State *L, const lb_meter *m);
+
+/* The parts of the library an exercise may keep from its submissions: the functions of the usine
+ * table ("predict") and the methods of a platform ("platform:totals"), in lb_parts[], NULL-ended.
+ * lb_part_computes: whether the part computes a result a check could grade (the training model,
+ * the simulator, amdahl_fit, params, totals), rather than reading data or helping to compare.
+ *
+ * lb_deny_parts installs, in the state, the parts submissions may not use: a denied function is
+ * left out of every usine table lb_remove_denied is given (a read of it raises "usine.predict is
+ * not available in this exercise"), a denied method raises when the meter says that submission
+ * code is calling it. Parts that trusted code (the exercise's top level and checks) calls are
+ * recorded once lb_record_parts is on; lb_part_used says whether one was. */
+extern const char *const lb_parts[];
+int lb_part_computes(const char *part);
+int lb_part_known(const char *part);
+void lb_deny_parts(lua_State *L, const char *const *allowed, int n);
+void lb_remove_denied(lua_State *L, int usine_table);
+void lb_record_parts(lua_State *L);
+int lb_part_used(lua_State *L, const char *part);
 
 /* Kernels run only when the host allows it (grading child, app): they use OpenMP threads, which
  * must not start in a process that will fork. Off by default in every state. */

@@ -26,6 +26,12 @@
 #define LB_PATH_KEY "usine.platform_path"    /* registry: the folders of lb_set_platform_path */
 #define LB_KERNELS_KEY "usine.kernels"       /* registry: true once lb_allow_kernels(L, 1) */
 #define LB_METER_KEY "usine.meter"           /* registry: light userdata, the lb_meter of lb_set_meter */
+#define LB_DENIED_KEY "usine.denied"         /* registry: part -> true, the parts kept from submissions */
+#define LB_USED_KEY "usine.used"             /* registry: part -> true, the parts trusted code called */
+
+/* At the top of a function or method that an exercise may keep from its submissions (lb.h):
+ * raises when submission code calls a denied part, records the call of trusted code. */
+void lb_use(lua_State *L, const char *part);
 
 /* The work of one simulation (ds_stats.work: events and the network's flow-link visits) is capped
  * per call, and charged to the caller's instruction budget. On this project's 2-core reference

@@ -14,6 +14,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 enum { GEMM_MAX_N = 2048, NAIVE_MAX_N = 1024, CHECK_NAIVE_N = 256, STREAM_MAX_MIB = 1024, MAX_THREADS = 1024 };
 #define GEMM_MIN_S 0.05
@@ -95,6 +96,36 @@ static lua_Integer check_int(lua_State *L, int arg, lua_Integer lo, lua_Integer 
     return luaL_argerror(L, arg, what);
 }
 
+/* A measurement taken while other programs held the processors is slower than this computer is,
+ * and a student should be told. The share is the CPU time the process got over what its threads
+ * asked for (wall time x threads): near 1 on an idle machine, 0.5 when another program took half
+ * of the cores (OpenMP's waiting threads spin, so they count as asking). */
+typedef struct cpu_meter { double wall, cpu; } cpu_meter;
+
+static double process_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static cpu_meter meter_start(void)
+{
+    cpu_meter m = { ut_now_s(), process_cpu_s() };
+    return m;
+}
+
+#define BUSY_SHARE 0.75   /* below it, the measurement says the machine was busy */
+
+static void set_cpu_share(lua_State *L, cpu_meter m, int threads)
+{
+    double wall = ut_now_s() - m.wall, cpu = process_cpu_s() - m.cpu;
+    double share = wall > 0 && threads > 0 ? cpu / (wall * threads) : 1;
+    if (share > 1) share = 1;
+    lb_setnum(L, "cpu_share", share);
+    lb_setbool(L, "busy", share < BUSY_SHARE);
+}
+
 /* gemm(rung, n [, threads]): the best time of C = A x B for at least GEMM_MIN_S seconds, and the
  * largest relative difference from a reference (the naive loop up to n = CHECK_NAIVE_N, beyond
  * it OpenBLAS's sgemm, as the naive loop would take too long). */
@@ -115,12 +146,16 @@ static int kn_gemm_fn(lua_State *L)
     int before = kn_threads();
     kn_set_threads(threads);
     kn_timing t;
+    cpu_meter m = meter_start();
     kn_gemm_time(r, n, A, B, C, GEMM_MIN_S, &t);
+    double wall = ut_now_s() - m.wall, cpu = process_cpu_s() - m.cpu;
     kn_gemm(n <= CHECK_NAIVE_N ? KN_NAIVE : KN_SGEMM, n, A, B, R);
     kn_set_threads(before);
     double err = kn_max_rel_diff(C, R, nn);
     kn_free(A), kn_free(B), kn_free(C), kn_free(R);
-    lua_createtable(L, 0, 6);
+    lua_createtable(L, 0, 8);
+    m.wall = ut_now_s() - wall, m.cpu = process_cpu_s() - cpu;   /* the timed runs only */
+    set_cpu_share(L, m, r >= KN_BLOCKED_OMP ? threads : 1);   /* the first three rungs run on one thread */
     lb_setnum(L, "gflops", t.gflops);
     lb_setnum(L, "seconds", t.seconds);
     lb_setint(L, "reps", t.reps);
@@ -142,8 +177,10 @@ static int kn_stream_fn(lua_State *L)
         n = (size_t)check_int(L, 1, 1, STREAM_MAX_MIB) * 1048576 / (3 * sizeof(double));
     }
     kn_stream_result s;
+    cpu_meter m = meter_start();
     if (kn_stream(n, 5, &s) != 0) return luaL_error(L, "%s", _("not enough memory for STREAM's arrays"));
-    lua_createtable(L, 0, 6);
+    lua_createtable(L, 0, 8);
+    set_cpu_share(L, m, kn_threads());
     for (int k = 0; k < 4; k++) lb_setnum(L, kn_stream_names[k], s.gbs[k]);
     lb_setint(L, "elements", (long)s.n);
     lb_setnum(L, "max_error", s.max_error);

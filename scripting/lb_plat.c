@@ -309,6 +309,7 @@ static void push_network(lua_State *L, const plat_network *n)
 
 static int m_partition(lua_State *L)
 {
+    lb_use(L, "platform:partition");
     const plat_platform *p = check_platform(L, 1)->p;
     int part = find_partition(L, p, 2, 2, NULL);
     const plat_partition *pt = &p->partitions[part];
@@ -333,12 +334,14 @@ static int m_partition(lua_State *L)
 
 static int m_partitions(lua_State *L)
 {
+    lb_use(L, "platform:partitions");
     push_partition_ids(L, check_platform(L, 1)->p);
     return 1;
 }
 
 static int m_totals(lua_State *L)
 {
+    lb_use(L, "platform:totals");
     const plat_platform *p = check_platform(L, 1)->p;
     plat_totals t;
     if (lua_isnoneornil(L, 2)) plat_machine_totals(p, &t);
@@ -360,6 +363,7 @@ static int m_totals(lua_State *L)
 
 static int m_facility(lua_State *L)
 {
+    lb_use(L, "platform:facility");
     const plat_platform *p = check_platform(L, 1)->p;
     lua_createtable(L, 0, 3);
     lb_setnum(L, "pue", p->facility.pue);

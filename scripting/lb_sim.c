@@ -62,6 +62,7 @@ static int routing_field(lua_State *L, lb_tab *t, const plat_platform *p, int pa
 
 int lb_usine_collective(lua_State *L)
 {
+    lb_use(L, "collective");
     static const char *const keys[] = { "platform", "partition", "nodes", "op", "algo", "gpus", "bytes", "routing", NULL };
     lb_tab t = lb_table(L, 1, 1, NULL);
     lb_keys(L, &t, keys);
@@ -330,6 +331,7 @@ static int run_schedule(ds *s, net *n, sched *sc, int nsteps, int gpus, unsigned
 
 int lb_usine_schedule(lua_State *L)
 {
+    lb_use(L, "schedule");
     static const char *const keys[] = { "platform", "partition", "nodes", "gpus", "steps", "routing", NULL };
     lb_tab t = lb_table(L, 1, 1, NULL);
     lb_keys(L, &t, keys);

@@ -219,6 +219,7 @@ static void push_result(lua_State *L, const tm_result *r)
 
 int lb_usine_predict(lua_State *L)
 {
+    lb_use(L, "predict");
     train_in in;
     read_opts(L, KIND_PREDICT, &in);
     char err[512];
@@ -233,6 +234,7 @@ int lb_usine_predict(lua_State *L)
 
 int lb_usine_plan(lua_State *L)
 {
+    lb_use(L, "plan");
     train_in in;
     read_opts(L, KIND_PLAN, &in);
     /* The ranking goes into Lua memory: nothing to free if pushing the results raises. */
@@ -381,6 +383,7 @@ static int add_background(struct ds *s, void *ctx, char *err, size_t n)
  * simulator on the context's network (tm_step_simulate), with a background if one is given. */
 int lb_usine_step(lua_State *L)
 {
+    lb_use(L, "step");
     train_in in;
     read_opts(L, KIND_STEP, &in);
     int nb;

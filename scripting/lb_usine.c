@@ -63,6 +63,121 @@ static const lb_meter *meter(lua_State *L)
     return m;
 }
 
+/* ---- parts kept from submissions ------------------------------------------------------------ */
+
+const char *const lb_parts[] = {
+    "platform", "platforms", "model", "models", "params", "predict", "plan", "step", "collective", "schedule",
+    "amdahl_fit", "near", "finite", "rel_error", "num", "diagnose",
+    "platform:partitions", "platform:partition", "platform:totals", "platform:facility", NULL,
+};
+
+int lb_part_known(const char *part)
+{
+    for (const char *const *p = lb_parts; *p; p++)
+        if (!strcmp(*p, part)) return 1;
+    return 0;
+}
+
+int lb_part_computes(const char *part)
+{
+    static const char *const computing[] = { "params", "predict", "plan", "step", "collective", "schedule",
+                                             "amdahl_fit", "platform:totals", NULL };
+    for (const char *const *p = computing; *p; p++)
+        if (!strcmp(*p, part)) return 1;
+    return 0;
+}
+
+/* How a message names a part: "usine.predict", or "p:totals()" for a method. */
+static const char *part_shown(lua_State *L, const char *part)
+{
+    const char *colon = strchr(part, ':');
+    return colon ? lua_pushfstring(L, "p:%s()", colon + 1) : lua_pushfstring(L, "usine.%s", part);
+}
+
+static int raise_denied(lua_State *L, const char *part)
+{
+    return luaL_error(L, _("%s is not available in this exercise: it would compute what the exercise asks you to compute"),
+                      part_shown(L, part));
+}
+
+static int part_in(lua_State *L, const char *key, const char *part)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    int in = lua_getfield(L, -1, part) != LUA_TNIL;
+    lua_pop(L, 2);
+    return in;
+}
+
+void lb_deny_parts(lua_State *L, const char *const *allowed, int n)
+{
+    lua_newtable(L);
+    for (const char *const *p = lb_parts; *p; p++) {
+        int ok = 0;
+        for (int i = 0; i < n && !ok; i++) ok = !strcmp(allowed[i], *p);
+        if (ok) continue;
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, *p);
+    }
+    lua_setfield(L, LUA_REGISTRYINDEX, LB_DENIED_KEY);
+}
+
+/* __index of a submission's usine table: a denied function says so; any other name is nil. */
+static int denied_index(lua_State *L)
+{
+    const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+    if (k && !strchr(k, ':') && part_in(L, LB_DENIED_KEY, k)) return raise_denied(L, k);
+    return 0;
+}
+
+void lb_remove_denied(lua_State *L, int t)
+{
+    t = lua_absindex(L, t);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, LB_DENIED_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return;
+    }
+    for (lua_pushnil(L); lua_next(L, -2); lua_pop(L, 1)) {
+        lua_pushvalue(L, -2);
+        lua_pushnil(L);
+        lua_rawset(L, t);
+    }
+    lua_pop(L, 1);
+    lua_createtable(L, 0, 2);
+    lua_pushcfunction(L, denied_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, t);
+}
+
+void lb_record_parts(lua_State *L)
+{
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, LB_USED_KEY);
+}
+
+int lb_part_used(lua_State *L, const char *part)
+{
+    return part_in(L, LB_USED_KEY, part);
+}
+
+void lb_use(lua_State *L, const char *part)
+{
+    const lb_meter *m = meter(L);
+    if (m && m->untrusted && m->untrusted(L)) {
+        if (part_in(L, LB_DENIED_KEY, part)) raise_denied(L, part);
+        return;
+    }
+    if (lua_getfield(L, LUA_REGISTRYINDEX, LB_USED_KEY) == LUA_TTABLE) {
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, part);
+    }
+    lua_pop(L, 1);
+}
+
 unsigned long long lb_sim_work_limit(lua_State *L)
 {
     const lb_meter *m = meter(L);
@@ -361,6 +476,7 @@ static int usine_models(lua_State *L)
 
 static int usine_params(lua_State *L)
 {
+    lb_use(L, "params");
     lb_tab t = { 1, 1, NULL };
     tm_model m;
     lb_check_model(L, &t, NULL, &m);
@@ -401,6 +517,90 @@ static int usine_near(lua_State *L)
     return 1;
 }
 
+/* usine.diagnose(got, want [, rel]): nil when got is within rel of want (usine.near), else what
+ * is wrong in kind, {fr=, en=}, without the expected value, for the messages of an exam: not a
+ * number, not finite, the sign, a factor that names a usual slip (a power of 1,000: units; 2^30
+ * against 10^9: GiB and GB; 8: bits and bytes; 2 or 3), or a band of relative error. Both
+ * languages are returned, so that a check picks ctx.lang's. */
+static void push_said(lua_State *L, const char *fr, const char *en)
+{
+    lua_createtable(L, 0, 2);
+    lua_pushstring(L, fr);
+    lua_setfield(L, -2, "fr");
+    lua_pushstring(L, en);
+    lua_setfield(L, -2, "en");
+}
+
+static int usine_diagnose(lua_State *L)
+{
+    double want = check_finite(L, 2);
+    double rel = lua_isnoneornil(L, 3) ? 1e-6 : check_finite(L, 3);
+    luaL_argcheck(L, rel >= 0, 3, _("a tolerance is not negative"));
+    if (lua_type(L, 1) != LUA_TNUMBER) {
+        lua_pushfstring(L, "n'est pas un nombre (%s)", luaL_typename(L, 1));
+        lua_pushfstring(L, "is not a number (%s)", luaL_typename(L, 1));
+        push_said(L, lua_tostring(L, -2), lua_tostring(L, -1));
+        return 1;
+    }
+    double got = lua_tonumber(L, 1);
+    if (!isfinite(got)) {
+        push_said(L, "n'est pas un nombre fini (nan ou inf) : une division par zéro ?",
+                  "is not a finite number (nan or inf): a division by zero?");
+        return 1;
+    }
+    double scale = fabs(got) > fabs(want) ? fabs(got) : fabs(want);
+    if (fabs(got - want) <= rel * scale) {
+        lua_pushnil(L);
+        return 1;
+    }
+    if (want == 0) {
+        push_said(L, "devrait valoir zéro", "should be zero");
+        return 1;
+    }
+    if (got == 0) {
+        push_said(L, "vaut zéro, ce qui n'est pas la réponse", "is zero, which is not the answer");
+        return 1;
+    }
+    if ((got < 0) != (want < 0)) {
+        push_said(L, "a le mauvais signe", "has the wrong sign");
+        return 1;
+    }
+    double q = got / want, big = q > 1 ? q : 1 / q;
+    const char *fr_dir = q > 1 ? "dépasse la valeur attendue" : "est en deçà de la valeur attendue", *en_dir = q > 1 ? "too large" : "too small";
+    static const struct { double factor, within; const char *fr, *en; } slips[] = {
+        { 1e3, 0.05, "d'un facteur 1\u202f000 environ : vérifiez les unités (k, M, G, T)",
+          "by a factor of about 1,000: check the units (k, M, G, T)" },
+        { 1e6, 0.05, "d'un facteur un million environ : vérifiez les unités",
+          "by a factor of about a million: check the units" },
+        { 1e9, 0.05, "d'un facteur un milliard environ : vérifiez les unités",
+          "by a factor of about a billion: check the units" },
+        { 1e12, 0.05, "d'un facteur 10¹² environ : vérifiez les unités", "by a factor of about 10^12: check the units" },
+        { 1.073741824, 0.002, "de 7 % environ : Gio (2³⁰) et Go (10⁹) ?", "by about 7 %: GiB (2^30) against GB (10^9)?" },
+        { 1.048576, 0.002, "de 5 % environ : Mio (2²⁰) et Mo (10⁶) ?", "by about 5 %: MiB (2^20) against MB (10^6)?" },
+        { 1.099511627776, 0.002, "de 10 % environ : Tio (2⁴⁰) et To (10¹²) ?", "by about 10 %: TiB (2^40) against TB (10^12)?" },
+        { 8, 0.01, "d'un facteur 8 : bits et octets ?", "by a factor of 8: bits against bytes?" },
+        { 2, 0.01, "d'un facteur 2 : un facteur 2 de trop ou oublié ?", "by a factor of 2: a factor 2 too many or missing?" },
+        { 3, 0.01, "d'un facteur 3", "by a factor of 3" },
+    };
+    for (size_t i = 0; i < sizeof slips / sizeof *slips; i++) {
+        if (fabs(big / slips[i].factor - 1) > slips[i].within) continue;
+        lua_pushfstring(L, "%s %s", fr_dir, slips[i].fr);
+        lua_pushfstring(L, "is %s %s", en_dir, slips[i].en);
+        push_said(L, lua_tostring(L, -2), lua_tostring(L, -1));
+        return 1;
+    }
+    const char *fr, *en;
+    if (big < 1.01) fr = "de moins de 1 %", en = "by less than 1 %";
+    else if (big < 1.05) fr = "de 1 à 5 %", en = "by 1 to 5 %";
+    else if (big < 1.5) fr = "de 5 à 50 %", en = "by 5 to 50 %";
+    else if (big < 10) fr = "d'un facteur 1,5 à 10", en = "by a factor of 1.5 to 10";
+    else fr = "de plus d'un facteur 10", en = "by more than a factor of 10";
+    lua_pushfstring(L, "%s %s", fr_dir, fr);
+    lua_pushfstring(L, "is %s %s", en_dir, en);
+    push_said(L, lua_tostring(L, -2), lua_tostring(L, -1));
+    return 1;
+}
+
 static int usine_finite(lua_State *L)
 {
     lua_pushboolean(L, is_finite_number(L, 1));
@@ -417,6 +617,7 @@ static int usine_rel_error(lua_State *L)
 /* Two arrays of 2..256 numbers, equal lengths: threads (whole, >= 1) and speed-ups (> 0). */
 static int usine_amdahl_fit(lua_State *L)
 {
+    lb_use(L, "amdahl_fit");
     enum { MAX = 256 };
     int threads[MAX];
     double speedup[MAX];
@@ -517,6 +718,7 @@ static const luaL_Reg usine_funcs[] = {
     { "plan", lb_usine_plan },           { "step", lb_usine_step },           { "collective", lb_usine_collective },
     { "schedule", lb_usine_schedule },   { "amdahl_fit", usine_amdahl_fit },  { "near", usine_near },
     { "finite", usine_finite },          { "rel_error", usine_rel_error },    { "num", usine_num },
+    { "diagnose", usine_diagnose },
     { NULL, NULL },
 };
 

@@ -32,6 +32,7 @@ struct sbx {
     long budget;
     sbx_status killed;          /* SBX_OK while the run may go on */
     int in_call;
+    int untrusted;              /* the submission's code is running (its chunk, or one of its functions) */
     int co_depth;               /* coroutine.resume/wrap/close calls now running inside one another */
     unsigned long long seed;    /* of the submission's own math.random (sbx_set_seed) */
     double deadline;
@@ -95,12 +96,21 @@ const char *sbx_output(const sbx *s, size_t *len)
 
 void sbx_reset_budget(sbx *s)
 {
-    s->budget = s->remaining = s->lim.instructions;
-    s->killed = SBX_OK;
+    sbx_renew_budget(s);
     s->out_len = 0;
     s->out_dropped = 0;
     if (s->out) s->out[0] = '\0';
 }
+
+void sbx_renew_budget(sbx *s)
+{
+    s->budget = s->remaining = s->lim.instructions;
+    s->killed = SBX_OK;
+}
+
+void sbx_enter_untrusted(sbx *s) { s->untrusted++; }
+void sbx_leave_untrusted(sbx *s) { s->untrusted--; }
+int sbx_untrusted(lua_State *L) { return sbx_from_lua(L)->untrusted > 0; }
 
 /* ---- limits ---------------------------------------------------------------------------------- */
 
@@ -407,13 +417,14 @@ static int sb_tostring(lua_State *L);
 static int sb_next(lua_State *L);
 static void patch_table_library(lua_State *L);
 
-/* Every submission, and every exercise, draws the same random numbers. */
+/* Every submission, and every exercise, draws the same random numbers for a given grading seed:
+ * trusted code's math.random starts again from it at each submission. */
 static void seed_random(lua_State *L)
 {
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
     lua_getfield(L, -1, LUA_MATHLIBNAME);
     lua_getfield(L, -1, "randomseed");
-    lua_pushinteger(L, SBX_DEFAULT_SEED);
+    lua_pushinteger(L, (lua_Integer)sbx_from_lua(L)->seed);
     lua_call(L, 1, 0);
     lua_pop(L, 2);
 }
@@ -815,7 +826,11 @@ static int sb_clock(lua_State *L)
     return 1;
 }
 
-void sbx_set_seed(sbx *s, unsigned long long seed) { s->seed = seed; }
+void sbx_set_seed(sbx *s, unsigned long long seed)
+{
+    s->seed = seed;
+    seed_random(s->L);
+}
 
 /* The table functions that move or visit many slots in C charge one unit per slot, before the
  * work (table.move over 1e15 slots is refused by the budget, not run). */
@@ -1067,10 +1082,14 @@ sbx_status sbx_call(sbx *s, int nargs, int nresults)
 
 /* ---- plain copies ------------------------------------------------------------------------------ */
 
-static void copy_value(lua_State *L, int idx, int memo, int depth);
+static void copy_value(lua_State *L, int idx, int memo, int theirs);
 
-/* A submission's function, seen from trusted code: arguments and results go through plain copies,
- * and an error comes back as a string. */
+/* A function seen from the other side: a submission's, called by trusted code, or trusted code's
+ * (a check's callback), called by the submission. Arguments and results go through plain copies,
+ * and an error comes back as a string. Upvalue 1: the function; upvalue 2: true when it is the
+ * submission's. While a submission's function runs the state is untrusted (sbx_untrusted); while
+ * a check's callback runs, called from it, it is not, so that the callback may use what the
+ * exercise keeps from submissions. */
 static int sb_call_wrapped(lua_State *L)
 {
     int n = lua_gettop(L);
@@ -1080,9 +1099,14 @@ static int sb_call_wrapped(lua_State *L)
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_newtable(L);
     int memo = lua_gettop(L);
-    for (int i = 1; i <= n; i++) copy_value(L, i, memo, 0);
+    int theirs = lua_toboolean(L, lua_upvalueindex(2));
+    for (int i = 1; i <= n; i++) copy_value(L, i, memo, !theirs);   /* what the callee is given */
     lua_remove(L, memo);
+    sbx *s = sbx_from_lua(L);
+    int saved = s->untrusted;
+    s->untrusted = theirs ? saved + 1 : 0;
     int st = lua_pcall(L, n, LUA_MULTRET, msgh);
+    s->untrusted = saved;
     if (st != LUA_OK) return lua_error(L);
     int nres = lua_gettop(L) - msgh;
     /* The copies sit above the originals: twice the results must fit in the stack. */
@@ -1094,14 +1118,14 @@ static int sb_call_wrapped(lua_State *L)
     }
     lua_newtable(L);
     memo = lua_gettop(L);
-    for (int i = 1; i <= nres; i++) copy_value(L, msgh + i, memo, 0);
+    for (int i = 1; i <= nres; i++) copy_value(L, msgh + i, memo, theirs);
     return nres;
 }
 
 /* Push the copy of the value at idx without looking inside it: a table copy is made empty,
  * remembered in memo and queued (source, copy) at the end of the sequence at `queue` for
  * copy_value to fill. */
-static void copy_shallow(lua_State *L, int idx, int memo, int queue)
+static void copy_shallow(lua_State *L, int idx, int memo, int queue, int theirs)
 {
     idx = lua_absindex(L, idx);
     if (!lua_checkstack(L, 6)) luaL_error(L, _("not enough stack space to copy a value of the submission"));
@@ -1130,7 +1154,8 @@ static void copy_shallow(lua_State *L, int idx, int memo, int queue)
         if (lua_tocfunction(L, idx) == sb_call_wrapped) lua_pushvalue(L, idx);
         else {
             lua_pushvalue(L, idx);
-            lua_pushcclosure(L, sb_call_wrapped, 1);
+            lua_pushboolean(L, theirs);
+            lua_pushcclosure(L, sb_call_wrapped, 2);
         }
     } else {
         lua_createtable(L, (int)(lua_rawlen(L, idx) < 1u << 24 ? lua_rawlen(L, idx) : 0), 0);
@@ -1148,13 +1173,12 @@ static void copy_shallow(lua_State *L, int idx, int memo, int queue)
 /* Tables are copied breadth first from a queue rather than by recursion, so that a linked list
  * or a tree of any depth is copied with a bounded C and Lua stack; what bounds a copy is the
  * memory cap and the instruction budget (one unit per entry). */
-static void copy_value(lua_State *L, int idx, int memo, int depth)
+static void copy_value(lua_State *L, int idx, int memo, int theirs)
 {
-    (void)depth;
     idx = lua_absindex(L, idx);
     lua_newtable(L);
     int queue = lua_gettop(L);
-    copy_shallow(L, idx, memo, queue);
+    copy_shallow(L, idx, memo, queue, theirs);
     lua_insert(L, queue);
     queue++;
     for (lua_Integer qi = 1; qi < (lua_Integer)lua_rawlen(L, queue); qi += 2) {
@@ -1166,8 +1190,8 @@ static void copy_value(lua_State *L, int idx, int memo, int depth)
         lua_pushnil(L);
         while (lua_next(L, src)) {
             int v = lua_gettop(L);
-            copy_shallow(L, v - 1, memo, queue);
-            copy_shallow(L, v, memo, queue);
+            copy_shallow(L, v - 1, memo, queue, theirs);
+            copy_shallow(L, v, memo, queue, theirs);
             if (lua_isnil(L, -2)) lua_pop(L, 2);       /* a key that cannot be copied */
             else lua_rawset(L, copy);
             lua_pop(L, 1);
@@ -1183,11 +1207,11 @@ void sbx_copy_plain(lua_State *L, int idx)
 {
     idx = lua_absindex(L, idx);
     lua_newtable(L);
-    copy_value(L, idx, lua_gettop(L), 0);
+    copy_value(L, idx, lua_gettop(L), 1);
     lua_remove(L, -2);
 }
 
 void sbx_copy_plain_shared(lua_State *L, int idx, int memo)
 {
-    copy_value(L, lua_absindex(L, idx), lua_absindex(L, memo), 0);
+    copy_value(L, lua_absindex(L, idx), lua_absindex(L, memo), 1);
 }

@@ -52,9 +52,17 @@ void sbx_set_limits(sbx *s, const sbx_limits *lim); /* from the next sbx_reset_b
 lua_State *sbx_lua(sbx *s);
 sbx *sbx_from_lua(lua_State *L);         /* the sandbox a state (or one of its coroutines) belongs to */
 void sbx_reset_budget(sbx *s);           /* a new submission: full instruction budget, output cleared */
+void sbx_renew_budget(sbx *s);           /* the next part of the same submission (a check): full budget, output kept */
+/* Whether the submission's own code is running: its chunk (between enter and leave) or one of its
+ * functions called by trusted code through a plain copy (sbx_copy_plain), but not a function of
+ * trusted code (a check's callback) that the submission was given and calls. Library functions
+ * that some exercises keep from submissions ask it (lb.h, lb_meter.untrusted). */
+void sbx_enter_untrusted(sbx *s);
+void sbx_leave_untrusted(sbx *s);
+int sbx_untrusted(lua_State *L);
 long sbx_instructions_used(const sbx *s);
-/* The seed of a submission's own math.random, from the next sbx_new_env on (the grading seed; by
- * default 20261125). The checks' generator (trusted code's math.random) is a different one. */
+/* The grading seed (by default 20261125): trusted code's math.random starts from it now and again
+ * at each sbx_new_env, and so does each submission's own math.random, a different generator. */
 void sbx_set_seed(sbx *s, unsigned long long seed);
 
 /* A fresh environment for one submission: the allow-list, with _G pointing to itself. Pushes it. */

@@ -390,6 +390,15 @@ function usine.near(a, b, rel_tol, abs_tol) end
 ---@return boolean
 function usine.finite(v) end
 
+---What is wrong with got, in kind, for an exam's message (never the expected value): nil when got is
+---within rel of want; else {fr=, en=}: not a number, not finite, the wrong sign, a units slip (a
+---power of 1,000), GiB against GB, bits against bytes, a factor 2 or 3, or a band of relative error.
+---@param got any
+---@param want number
+---@param rel? number Default 1e-6.
+---@return {fr: string, en: string}?
+function usine.diagnose(got, want, rel) end
+
 ---|a - b| / |b|, or |a| when b is 0.
 ---@param a number
 ---@param b number
@@ -432,12 +441,15 @@ function usine.kernels.cpu() end
 ---@param rung "naive"|"reorder"|"blocked"|"blocked_omp"|"simd_omp"|"sgemm"
 ---@param n integer
 ---@param threads? integer Default: the current thread count.
----@return {gflops: number, seconds: number, reps: integer, threads: integer, max_rel_error: number, tolerance: number}
+---cpu_share: the CPU time the process got over what the rung's threads asked for (1: an idle machine);
+---busy: cpu_share below 0.75, other programs held the processors and the figure is below this computer's.
+---@return {gflops: number, seconds: number, reps: integer, threads: integer, max_rel_error: number, tolerance: number, cpu_share: number, busy: boolean}
 function usine.kernels.gemm(rung, n, threads) end
 
 ---STREAM's copy, scale, add and triad in GB/s, on three arrays of mib MiB together (at most 1024).
 ---@param mib? integer Default: four times the last-level cache, within 1 GiB.
----@return {copy: number, scale: number, add: number, triad: number, elements: integer, max_error: number}
+---cpu_share and busy as for gemm.
+---@return {copy: number, scale: number, add: number, triad: number, elements: integer, max_error: number, cpu_share: number, busy: boolean}
 function usine.kernels.stream(mib) end
 
 ---Names of the ladder's rungs, slowest first.

@@ -19,7 +19,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "ds.h"
 #include "kn.h"
@@ -187,6 +190,44 @@ static void test_version_and_helpers(void **state)
     fails(L, "usine.near(1, 1, 'x')", "#3", NULL);
     fails(L, "usine.rel_error(0/0, 1)", "#1", "finite", NULL);
     fails(L, "usine.rel_error(1)", "#2", NULL);
+}
+
+/* usine.diagnose says what is wrong in kind, never the expected value: nil when near, the usual
+ * slips by name (units, GiB and GB, bits and bytes, a factor 2), else a band. */
+static void test_diagnose(void **state)
+{
+    lua_State *L = *state;
+    char b[256];
+    assert_true(boolean(L, "usine.diagnose(1 + 1e-9, 1) == nil"));
+    assert_true(boolean(L, "usine.diagnose(1.005, 1, 0.01) == nil"));
+    static const struct { const char *got, *en, *fr; } cases[] = {
+        { "1000.5", "is too large by a factor of about 1,000: check the units", "dépasse la valeur attendue d'un facteur 1\u202f000" },
+        { "1e-3", "is too small by a factor of about 1,000", "est en deçà de la valeur attendue d'un facteur 1\u202f000" },
+        { "1.01e-6", "is too small by a factor of about a million", "un million" },
+        { "2^30 / 1e9", "is too large by about 7 %: GiB (2^30) against GB (10^9)?", "Gio" },
+        { "8", "by a factor of 8: bits against bytes?", "bits et octets" },
+        { "0.5", "is too small by a factor of 2", "en deçà de la valeur attendue d'un facteur 2" },
+        { "-1", "has the wrong sign", "a le mauvais signe" },
+        { "0", "is zero", "vaut zéro" },
+        { "0/0", "is not a finite number", "fini" },
+        { "'1'", "is not a number (string)", "n'est pas un nombre (string)" },
+        { "1.3", "is too large by 5 to 50 %", "de 5 à 50 %" },
+        { "1.02", "is too large by 1 to 5 %", "de 1 à 5 %" },
+        { "1.003", "by less than 1 %", "de moins de 1 %" },
+        { "5", "by a factor of 1.5 to 10", "d'un facteur 1,5 à 10" },
+        { "40", "by more than a factor of 10", "de plus d'un facteur 10" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        if (!strstr(str(L, b, sizeof b, "usine.diagnose(%s, 1).en", cases[i].got), cases[i].en))
+            fail_msg("diagnose(%s, 1).en = %s", cases[i].got, b);
+        if (!strstr(str(L, b, sizeof b, "usine.diagnose(%s, 1).fr", cases[i].got), cases[i].fr))
+            fail_msg("diagnose(%s, 1).fr = %s", cases[i].got, b);
+    }
+    assert_string_equal(str(L, b, sizeof b, "usine.diagnose(1, 0).en"), "should be zero");
+    /* The expected value is never in the message. */
+    assert_null(strstr(str(L, b, sizeof b, "usine.diagnose(123456, 789).en"), "789"));
+    fails(L, "usine.diagnose(1, 0/0)", "#2", "finite", NULL);
+    fails(L, "usine.diagnose(1, 1, -1)", "#3", "negative", NULL);
 }
 
 /* usine.num writes numbers as the student reads them: the French mark and U+202F groups, no
@@ -1083,7 +1124,7 @@ static void fake_charge(lua_State *L, long n)
     meter_left -= n;
     if (meter_left <= 0) luaL_error(L, "budget spent");
 }
-static const lb_meter fake_meter = { fake_remaining, fake_charge };
+static const lb_meter fake_meter = { fake_remaining, fake_charge, NULL };
 
 /* The simulations charge their work (ds_stats.work, 8 instructions a unit) to the caller's budget
  * and run no further than it: a call cannot burn the processor beyond what its caller may spend. */
@@ -1262,6 +1303,18 @@ static void test_kernels_are_gated(void **state)
     run(L, "g = usine.kernels.gemm('blocked', 300)");
     assert_true(num(L, "g.max_rel_error") <= num(L, "g.tolerance"));
     near(num(L, "g.tolerance"), kn_gemm_tolerance(300), 0, "tolerance");
+    assert_true(boolean(L, "g.cpu_share > 0 and g.cpu_share <= 1 and g.busy == (g.cpu_share < 0.75)"));
+    /* A measurement that other programs starve says so: twice as many spinning processes as
+     * processors leave a one-thread rung well under half of a core. */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    pid_t spin[64];
+    int nspin = (int)(2 * cpus < 64 ? 2 * cpus : 64);
+    for (int i = 0; i < nspin; i++)
+        if ((spin[i] = fork()) == 0)
+            for (;;) {}
+    run(L, "g = usine.kernels.gemm('reorder', 400)");
+    for (int i = 0; i < nspin; i++) kill(spin[i], SIGKILL), waitpid(spin[i], NULL, 0);
+    if (!boolean(L, "g.busy")) fail_msg("a starved measurement is not busy: cpu_share %g", num(L, "g.cpu_share"));
     run(L, "s = usine.kernels.stream(24)");
     assert_int_equal((long)num(L, "s.elements"), 24L * 1048576 / 24);
     assert_true(boolean(L, "s.copy > 0 and s.scale > 0 and s.add > 0 and s.triad > 0 and s.max_error < 1e-12"));
@@ -1297,6 +1350,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_version_and_helpers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_num, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_diagnose, setup, teardown),
         cmocka_unit_test_setup_teardown(test_amdahl_fit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_platform_identity_and_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partition_tables_match_the_file, setup, teardown),

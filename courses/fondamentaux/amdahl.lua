@@ -140,7 +140,7 @@ d'une droite par l'origine est :
 f = Σ (x × y) / Σ (x²)
 ```
 
-C'est ce que fait `usine.amdahl_fit(threads, speedups)`. Une part série est comprise entre 0 et
+C'est ce que fait `usine.amdahl_fit(threads, speedups)` (absent de votre rendu : à vous de l'écrire). Une part série est comprise entre 0 et
 1 : si l'ajustement sort de cet intervalle (des accélérations **superlinéaires**, quand les données
 de chaque fil finissent par tenir dans son cache), on le ramène à la borne la plus proche.
 
@@ -211,7 +211,7 @@ the origin is:
 f = Σ (x × y) / Σ (x²)
 ```
 
-This is what `usine.amdahl_fit(threads, speedups)` does. A serial fraction lies between 0 and 1: if
+This is what `usine.amdahl_fit(threads, speedups)` does (absent from your submission: yours to write). A serial fraction lies between 0 and 1: if
 the fit falls outside (**superlinear** speed-ups, when each thread's data end up fitting in its
 cache), bring it back to the nearest bound.
 
@@ -244,6 +244,8 @@ CACM 33(5), 1990; the OpenMP specification; Usine's `kernels/cpu.c` (`kn_amdahl_
   minutes = 35,
   platform = "classroom",
   scenario = { partition = "gpu" },
+  -- What a submission may use of usine. Nothing of usine: usine.amdahl_fit is the answer of fit_serial_fraction.
+  allow = {},
   -- The measurement runs up to 8 threads for 0.05 s each: room for CPU time on busy machines.
   limits = { seconds = 10 },
   starter = [[

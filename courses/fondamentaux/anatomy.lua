@@ -22,6 +22,31 @@ local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = t
 -- A received value: a number as a number, anything else by its type.
 local function show(x, lang) return type(x) == "number" and fmt(x, lang) or type(x) end
 
+-- Grade every case: points for the share that is right, and a message on the first wrong one, whole
+-- for practice (the expected value) and in its exam form (the case and what is wrong in kind).
+-- try(c) returns got, want, and the case's name and unit; ctx.case names the case being tried.
+local function grade(list, ctx, try, rel, abs)
+  local right, first = 0, nil
+  for _, c in ipairs(list) do
+    ctx.case = c.name
+    local got, want, unit = try(c)
+    if usine.near(got, want, rel, abs) or (abs and type(got) == "number" and math.abs(got - want) <= abs) then
+      right = right + 1
+    elseif not first then
+      first = { name = c.name, got = got, want = want, unit = unit }
+    end
+  end
+  ctx.case = nil
+  if not first then return true end
+  local d = usine.diagnose(first.got, first.want, rel) or { fr = "est faux", en = "is wrong" }
+  return right / #list, {
+    fr = ("%d cas justes sur %d ; %s : %s %s attendus, reçu %s"):format(right, #list, first.name, fmt(first.want, "fr"), first.unit, show(first.got, "fr")),
+    en = ("%d of %d cases right; %s: expected %s %s, got %s"):format(right, #list, first.name, fmt(first.want), first.unit, show(first.got)),
+    exam = { fr = ("%d cas justes sur %d ; %s : votre valeur %s"):format(right, #list, first.name, d.fr),
+             en = ("%d of %d cases right; %s: your value %s"):format(right, #list, first.name, d.en) },
+  }
+end
+
 return {
   id = "anatomy",
   title = { fr = "Anatomie d'une usine d'IA", en = "Anatomy of an AI factory" },
@@ -35,7 +60,9 @@ porte un certain nombre d'**accélérateurs** (GPU) du même modèle. Jean Zay (
 partitions GPU : `v100`, `a100` et `h100`.
 
 La **puissance de crête** d'un accélérateur dépend de la précision des nombres : un H100 SXM fait
-environ 989 TFLOP/s en bf16 (multiplications de matrices denses), 67 TFLOP/s en fp64. La crête d'une
+environ 989 TFLOP/s en bf16 (multiplications de matrices denses) et 67 TFLOP/s en fp64 sur ses
+cœurs tenseurs (34 TFLOP/s en fp64 vectoriel, hors multiplications de matrices) ; les fichiers
+d'Usine donnent pour le fp64 le chiffre des cœurs tenseurs. La crête d'une
 partition est le nombre de GPU multiplié par la crête d'un GPU. C'est un plafond : un entraînement
 réel en tient une fraction (le MFU, exercice 5).
 
@@ -76,7 +103,9 @@ An *AI factory* is a GPU supercomputer. In Usine's platform file it is described
 `a100` and `h100`.
 
 An accelerator's **peak** depends on the precision of the numbers: an H100 SXM does about
-989 TFLOP/s in bf16 (dense matrix multiplications), 67 TFLOP/s in fp64. A partition's peak is its
+989 TFLOP/s in bf16 (dense matrix multiplications) and 67 TFLOP/s in fp64 on its tensor cores
+(34 TFLOP/s in vector fp64, outside matrix multiplications); Usine's files give the tensor-core
+figure for fp64. A partition's peak is its
 number of GPUs times one GPU's peak. It is a ceiling: real training sustains a fraction of it (the
 MFU, exercise 5).
 
@@ -115,6 +144,9 @@ its source or the assumption that stands in for it); NVIDIA H100 datasheet.
   minutes = 20,
   platform = "jean-zay",
   scenario = { partition = "h100" },
+  -- What a submission may use of usine: the partition's fields; not p:totals, whose gpus,
+  -- peak_pflops and power_it_mw are the answers.
+  allow = { "platform:partition" },
   starter = [[
 -- Exercice 1 : anatomie d'une usine d'IA / Exercise 1: anatomy of an AI factory
 -- p = usine.platform("jean-zay"), id = "h100" par exemple / for example
@@ -138,15 +170,10 @@ end
       points = 3,
       hint = { fr = "Une partition a des nœuds ; chaque nœud a des GPU.",
                en = "A partition has nodes; each node has GPUs." },
-      run = function(s)
-        for _, c in ipairs(cases()) do
-          local want, got = c.p:totals(c.id).gpus, s.gpus(c.p, c.id)
-          if got ~= want then
-            return false, { fr = ("%s/%s : %s GPU attendus, reçu %s"):format(c.p.id, c.id, want, show(got, "fr")),
-                            en = ("%s/%s: expected %s GPUs, got %s"):format(c.p.id, c.id, want, show(got)) }
-          end
-        end
-        return true
+      run = function(s, ctx)
+        local list = {}
+        for _, c in ipairs(cases()) do list[#list + 1] = { p = c.p, id = c.id, name = c.p.id .. "/" .. c.id } end
+        return grade(list, ctx, function(c) return s.gpus(c.p, c.id), c.p:totals(c.id).gpus, "GPU" end, 0)
       end,
     },
     {
@@ -155,18 +182,19 @@ end
       points = 4,
       hint = { fr = "Crête d'un GPU en TFLOP/s × nombre de GPU, puis passez des TFLOP/s aux PFLOP/s.",
                en = "One GPU's peak in TFLOP/s × the number of GPUs, then go from TFLOP/s to PFLOP/s." },
-      run = function(s)
+      run = function(s, ctx)
+        local list = {}
         for _, c in ipairs(cases()) do
           for _, prec in ipairs({ "bf16", "fp64", "fp8" }) do
-            local want = c.p:totals(c.id).peak_pflops[prec] or 0
-            local got = s.peak_pflops(c.p, c.id, prec)
-            if not usine.near(got, want, 1e-6, 1e-9) then
-              return false, { fr = ("%s/%s en %s : %s PFLOP/s attendus, reçu %s"):format(c.p.id, c.id, prec, fmt(want, "fr"), show(got, "fr")),
-                              en = ("%s/%s in %s: expected %s PFLOP/s, got %s"):format(c.p.id, c.id, prec, fmt(want), show(got)) }
+            -- a precision the accelerator lacks has a peak of 0, the starter's answer: not a case
+            if (c.p:totals(c.id).peak_pflops[prec] or 0) > 0 then
+              list[#list + 1] = { p = c.p, id = c.id, prec = prec, name = ("%s/%s, %s"):format(c.p.id, c.id, prec) }
             end
           end
         end
-        return true
+        return grade(list, ctx, function(c)
+          return s.peak_pflops(c.p, c.id, c.prec), c.p:totals(c.id).peak_pflops[c.prec] or 0, "PFLOP/s"
+        end, 1e-6, 1e-9)
       end,
     },
     {
@@ -175,17 +203,13 @@ end
       points = 3,
       hint = { fr = "Chaque nœud donne sa puissance à pleine charge en W ; il y a plusieurs nœuds, et 1 MW = 10⁶ W.",
                en = "Each node gives its power at full load in W; there are many nodes, and 1 MW = 10⁶ W." },
-      run = function(s)
-        for _, c in ipairs(cases()) do
+      run = function(s, ctx)
+        local list = {}
+        for _, c in ipairs(cases()) do list[#list + 1] = { p = c.p, id = c.id, name = c.p.id .. "/" .. c.id } end
+        return grade(list, ctx, function(c)
           local part = c.p:partition(c.id)
-          local want = part.nodes * part.node.power_w / 1e6
-          local got = s.power_mw(c.p, c.id)
-          if not usine.near(got, want, 1e-6) then
-            return false, { fr = ("%s/%s : %s MW attendus, reçu %s"):format(c.p.id, c.id, fmt(want, "fr"), show(got, "fr")),
-                            en = ("%s/%s: expected %s MW, got %s"):format(c.p.id, c.id, fmt(want), show(got)) }
-          end
-        end
-        return true
+          return s.power_mw(c.p, c.id), part.nodes * part.node.power_w / 1e6, "MW"
+        end, 1e-6)
       end,
     },
   },

@@ -400,6 +400,9 @@ and scan", Parallel Computing, 2009; NVIDIA, NCCL documentation; the classroom's
   minutes = 45,
   platform = "classroom",
   scenario = { partition = "gpu" },
+  -- What a submission may use of usine. Nothing of usine: usine.collective's closed_form_s is the answer of ring_time and tree_time,
+  -- and usine.schedule would time a guessed schedule.
+  allow = {},
   starter = [[
 -- Exercice 7 : les collectives / Exercise 7: collectives
 -- Temps en s, tailles en octets, alpha en s, bw en octets/s.

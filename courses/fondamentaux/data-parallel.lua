@@ -61,7 +61,7 @@ end
 
 local bwd_cases = {
   { params = 7e9, tokens = 4096, tflops = 500 },
-  { params = 4.1e8, tokens = 2048, tflops = 989 * 0.585 },
+  { params = usine.params("megatron-1.7b") / 4, tokens = 2048, tflops = 989 * 0.585 },   -- the text's example
   { params = 1.75e11, tokens = 2048 * 8, tflops = 312 * 0.635 },
 }
 for _, c in ipairs(bwd_cases) do c.want = 4 * c.params * c.tokens / (c.tflops * 1e12) end
@@ -179,7 +179,9 @@ t_bwd ≈ 4 × N × T / (débit soutenu en FLOP/s)
 
 C'est une **borne inférieure** : le modèle d'Usine compte aussi l'attention, les passes limitées
 par la mémoire et les all-reduce du parallélisme de tenseur. Pour Megatron 1.7B sur Jean Zay H100
-(tp = 4, 1 séquence de 2048 jetons), la formule donne 5,4 ms ; le modèle, 11,0 ms.
+(tp = 4, soit N = 1,65 × 10⁹ / 4 = 4,13 × 10⁸ paramètres par GPU ; 1 séquence de T = 2048 jetons ;
+58,5 % de la crête bf16 de 989 TFLOP/s, soit 579 TFLOP/s soutenus), la formule donne
+4 × 4,13 × 10⁸ × 2048 / 5,79 × 10¹⁴ = 5,85 ms ; le modèle, 11,0 ms.
 
 ## Ce qui reste visible
 
@@ -276,8 +278,10 @@ t_bwd ≈ 4 × N × T / (sustained FLOP/s)
 ```
 
 It is a **lower bound**: Usine's model also counts attention, memory-bound passes and the
-tensor-parallel all-reduces. For Megatron 1.7B on Jean Zay H100 (tp = 4, 1 sequence of 2048
-tokens), the formula gives 5.4 ms; the model, 11.0 ms.
+tensor-parallel all-reduces. For Megatron 1.7B on Jean Zay H100 (tp = 4, so N = 1.65 × 10⁹ / 4 =
+4.13 × 10⁸ parameters per GPU; 1 sequence of T = 2048 tokens; 58.5 % of the 989 TFLOP/s bf16
+peak, that is 579 TFLOP/s sustained), the formula gives 4 × 4.13 × 10⁸ × 2048 / 5.79 × 10¹⁴ =
+5.85 ms; the model, 11.0 ms.
 
 ## What stays visible
 
@@ -334,6 +338,8 @@ HDR and NDR).
   minutes = 40,
   platform = "jean-zay",
   scenario = { partition = "h100" },
+  -- What a submission may use of usine. The partition's NICs; not usine.predict (dp_total_s, dp_s) nor usine.collective.
+  allow = { "platform:partition" },
   starter = [[
 -- Exercice 8 : parallélisme de données / Exercise 8: data parallelism
 -- Temps en s, tailles en octets, débits en octets/s.

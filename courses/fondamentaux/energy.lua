@@ -83,6 +83,14 @@ local function run_opts(c)
            recompute = best.recompute, tokens = c.tokens }
 end
 
+-- One run case as the checks see it: the prediction (with its own energy_mwh, carbon_t, cost_eur,
+-- the expected values) and what the student's functions receive: the platform and the three
+-- fields of the prediction that the footprint starts from, never the footprint itself.
+local function predicted(c)
+  local r = usine.predict(run_opts(c))
+  return r, usine.platform(c.platform), { power_it_mw = r.power_it_mw, wall_time_s = r.wall_time_s, tokens = r.tokens }
+end
+
 local function label(c, lang)
   if lang == "fr" then
     return ("%s %s/%s, %d GPU, %s jetons"):format(c.model, c.platform, c.partition, c.gpus, fmt(c.tokens, "fr"))
@@ -147,11 +155,14 @@ ajoutant la fabrication du matériel et la consommation au repos, environ le dou
 ## L'énergie d'un entraînement prédit
 
 `usine.predict{platform = …, partition = …, model = …, gpus = …, gbs = …, tp = …, …, tokens = D}`
-prédit un entraînement de `D` jetons. Ses champs : `power_it_mw` (la puissance IT de la tâche),
-`wall_time_s` (le temps pendant lequel la machine est occupée, **pannes et points de reprise
-compris**, voir l'exercice suivant ; `time_to_train_s` est le temps sans pannes), et ses propres
-`energy_mwh`, `carbon_t` et `cost_eur` avec le PUE, l'intensité et le prix de la plateforme : vos
-calculs doivent les retrouver.
+(ou `usine predict … --tokens D` dans un terminal) prédit un entraînement de `D` jetons. Ses
+champs : `power_it_mw` (la puissance IT de la tâche), `wall_time_s` (le temps pendant lequel la
+machine est occupée, **pannes et points de reprise compris**, voir l'exercice suivant ;
+`time_to_train_s` est le temps sans pannes), et ses propres `energy_mwh`, `carbon_t` et `cost_eur`
+avec le PUE, l'intensité et le prix de la plateforme : vos calculs doivent les retrouver. Votre
+rendu n'appelle pas `usine.predict` (il n'y est pas disponible : il donnerait la réponse) ; les
+vérifications le font et vous passent ce dont l'empreinte part :
+`run = { power_it_mw = …, wall_time_s = …, tokens = D }`.
 
 Pour comparer des machines, ramenez l'énergie au travail fait : les **joules par jeton**
 (1 MWh = 3,6 × 10⁹ J).
@@ -161,11 +172,11 @@ Pour comparer des machines, ramenez l'énergie au travail fait : les **joules pa
 1. `energy_mwh(power_mw, hours, pue)` : l'énergie du centre, en MWh ;
 2. `carbon_t(energy_mwh, g_per_kwh)` : les émissions, en tonnes de CO2e ;
 3. `cost_eur(energy_mwh, eur_per_kwh)` : le coût de l'électricité, en euros ;
-4. `run_footprint(opts)` : pour les options `opts` de `usine.predict` (avec `opts.platform`, le nom
-   du préréglage, et `opts.tokens`), la table `{ energy_mwh = …, carbon_t = …, cost_eur = … }`
-   calculée avec vos trois fonctions à partir de la puissance et du temps prédits et des chiffres
-   de la plateforme (`usine.platform(opts.platform):facility()`) ;
-5. `joules_per_token(opts)` : l'énergie du centre par jeton d'entraînement, en J.
+4. `run_footprint(p, run)` : pour l'entraînement prédit `run` (ci-dessus) sur la plateforme `p`,
+   la table `{ energy_mwh = …, carbon_t = …, cost_eur = … }` calculée avec vos trois fonctions à
+   partir de la puissance et du temps prédits et des chiffres de la plateforme (`p:facility()`,
+   la seule partie de `usine` dont dispose votre rendu) ;
+5. `joules_per_token(p, run)` : l'énergie du centre par jeton d'entraînement, en J.
 
 Les vérifications essaient Jean Zay (H100 et A100), Alice Recoque, JUPITER et Frontier, avec
 Llama 3 8B et 70B, BLOOM 176B et GPT-3 175B, et les réseaux électriques ci-dessus.
@@ -230,10 +241,13 @@ hardware and idle consumption, about twice as much.
 ## The energy of a predicted run
 
 `usine.predict{platform = ..., partition = ..., model = ..., gpus = ..., gbs = ..., tp = ..., ..., tokens = D}`
-predicts a run of `D` tokens. Its fields: `power_it_mw` (the job's IT power), `wall_time_s` (the
-time the machine is held, **failures and checkpoints included**, see the next exercise;
-`time_to_train_s` is the time without failures), and its own `energy_mwh`, `carbon_t` and
-`cost_eur` with the platform's PUE, intensity and price: your computations must find them again.
+(or `usine predict ... --tokens D` in a terminal) predicts a run of `D` tokens. Its fields:
+`power_it_mw` (the job's IT power), `wall_time_s` (the time the machine is held, **failures and
+checkpoints included**, see the next exercise; `time_to_train_s` is the time without failures),
+and its own `energy_mwh`, `carbon_t` and `cost_eur` with the platform's PUE, intensity and price:
+your computations must find them again. Your submission does not call `usine.predict` (it is not
+available there: it would give the answer); the checks do, and pass you what the footprint starts
+from: `run = { power_it_mw = ..., wall_time_s = ..., tokens = D }`.
 
 To compare machines, relate the energy to the work done: **joules per token**
 (1 MWh = 3.6 × 10⁹ J).
@@ -243,11 +257,11 @@ To compare machines, relate the energy to the work done: **joules per token**
 1. `energy_mwh(power_mw, hours, pue)`: the centre's energy, in MWh;
 2. `carbon_t(energy_mwh, g_per_kwh)`: the emissions, in tonnes of CO2e;
 3. `cost_eur(energy_mwh, eur_per_kwh)`: the cost of the electricity, in euros;
-4. `run_footprint(opts)`: for the options `opts` of `usine.predict` (with `opts.platform`, the
-   preset's name, and `opts.tokens`), the table `{ energy_mwh = ..., carbon_t = ..., cost_eur = ... }`
-   computed with your three functions from the predicted power and time and the platform's
-   figures (`usine.platform(opts.platform):facility()`);
-5. `joules_per_token(opts)`: the centre's energy per training token, in J.
+4. `run_footprint(p, run)`: for the predicted run `run` (above) on platform `p`, the table
+   `{ energy_mwh = ..., carbon_t = ..., cost_eur = ... }` computed with your three functions from
+   the predicted power and time and the platform's figures (`p:facility()`, the only part of
+   `usine` your submission has);
+5. `joules_per_token(p, run)`: the centre's energy per training token, in J.
 
 The checks try Jean Zay (H100 and A100), Alice Recoque, JUPITER and Frontier, with Llama 3 8B and
 70B, BLOOM 176B and GPT-3 175B, and the grids above.
@@ -272,6 +286,9 @@ return {
   minutes = 35,
   platform = "jean-zay",
   scenario = { partition = "h100" },
+  -- What a submission may use of usine. The facility's PUE, intensity and price; not usine.predict (its energy_mwh, carbon_t,
+  -- cost_eur: the checks pass the predicted power and time) nor p:totals (power_facility_mw).
+  allow = { "platform:facility" },
   limits = { seconds = 10 },
   starter = [[
 -- Exercice 11 : énergie et carbone / Exercise 11: energy and carbon
@@ -292,14 +309,14 @@ function cost_eur(energy_mwh, eur_per_kwh)
 end
 
 -- Empreinte d'un entraînement prédit / footprint of a predicted run
-function run_footprint(opts)
-  local r = usine.predict(opts)
-  local f = usine.platform(opts.platform):facility()
+-- run = { power_it_mw = 1.2, wall_time_s = 8.6e5, tokens = 1.5e12 }
+function run_footprint(p, run)
+  local f = p:facility()   -- f.pue, f.carbon_g_per_kwh, f.price_eur_per_kwh
   return { energy_mwh = 0, carbon_t = 0, cost_eur = 0 }
 end
 
 -- Énergie par jeton en J / energy per token in J
-function joules_per_token(opts)
+function joules_per_token(p, run)
   return 0
 end
 ]],
@@ -374,9 +391,8 @@ end
                en = "The job's power and the time it holds the machine (failures included) are in the prediction; the PUE, intensity and price are the platform's. Careful: seconds are not hours." },
       run = function(s)
         for _, c in ipairs(run_cases) do
-          local opts = run_opts(c)
-          local r = usine.predict(opts)
-          local got = s.run_footprint(opts)
+          local r, p, run = predicted(c)
+          local got = s.run_footprint(p, run)
           if type(got) ~= "table" then
             return false, { fr = ("%s : une table attendue, reçu %s"):format(label(c, "fr"), type(got)),
                             en = ("%s: expected a table, got %s"):format(label(c, "en"), type(got)) }
@@ -400,10 +416,9 @@ end
                en = "The centre's energy for the whole run, in joules, divided by the tokens asked for." },
       run = function(s)
         for _, c in ipairs(run_cases) do
-          local opts = run_opts(c)
-          local r = usine.predict(opts)
+          local r, p, run = predicted(c)
           local want = r.energy_mwh * 3.6e9 / r.tokens
-          local got = s.joules_per_token(opts)
+          local got = s.joules_per_token(p, run)
           if not usine.near(got, want, 1e-6) then
             return false, {
               fr = ("%s : %s J par jeton attendus, reçu %s"):format(label(c, "fr"), pair(want, got, "fr")),

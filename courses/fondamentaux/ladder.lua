@@ -286,6 +286,8 @@ optimisation manuals (FLOPs per cycle).
   minutes = 40,
   platform = "classroom",
   scenario = { partition = "gpu" },
+  -- What a submission may use of usine. Nothing of usine: the measured times come as arguments.
+  allow = {},
   -- The measurement runs up to 8 threads for 0.05 s per rung: room for CPU time on busy machines.
   limits = { seconds = 10 },
   starter = [[

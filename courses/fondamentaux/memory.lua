@@ -198,7 +198,8 @@ coûte des communications (exercices suivants).
 
 Toutes les tailles sont en **octets**. `model` est une table comme celle que renvoie
 `usine.model("llama2-7b")` (champs `layers`, `hidden`, `heads`, `kv_heads`, `ffn`, `vocab`, `seq`,
-`gated`) ; `usine.params(model)` donne son nombre de paramètres.
+`gated`, et `params`, son nombre de paramètres). Votre rendu n'a aucune fonction de `usine` : tout
+ce qu'il faut arrive en arguments.
 
 1. `bytes_weights(params, prec)` : les poids, pour `prec` parmi `"bf16"`, `"fp16"`, `"fp8"`,
    `"fp32"`, `"tf32"` ;
@@ -213,8 +214,9 @@ Toutes les tailles sont en **octets**. `model` est une table comme celle que ren
 
 Les vérifications comparent vos réponses au détail de la mémoire de `usine.predict` (champ
 `memory` : `weights_gib`, `grads_gib`, `optimizer_gib`, `activations_gib`, `fits`…), sur plusieurs
-modèles, précisions, GPU (de 32 à 432 Go) et tailles `dp`. Vous pouvez l'appeler vous-même pour
-comparer.
+modèles, précisions, GPU (de 32 à 432 Go) et tailles `dp`. Pour comparer, lancez-le dans un
+terminal : `usine predict --platform jean-zay --partition h100 --model llama2-7b --gpus 1 --gbs 1`
+(dans le rendu, `usine.predict` n'est pas disponible : il donnerait les réponses).
 
 Sources : P. Micikevicius et al., « Mixed Precision Training », ICLR 2018 ; S. Rajbhandari et al.,
 « ZeRO: Memory Optimizations Toward Training Trillion Parameter Models », SC'20 ; V. Korthikanti
@@ -306,8 +308,9 @@ with ZeRO-3, each GPU must gather a layer's weights before using them, which cos
 ## Your task
 
 Every size is in **bytes**. `model` is a table like the one `usine.model("llama2-7b")` returns
-(fields `layers`, `hidden`, `heads`, `kv_heads`, `ffn`, `vocab`, `seq`, `gated`);
-`usine.params(model)` gives its number of parameters.
+(fields `layers`, `hidden`, `heads`, `kv_heads`, `ffn`, `vocab`, `seq`, `gated`, and `params`, its
+number of parameters). Your submission has no function of `usine`: everything it needs comes as
+arguments.
 
 1. `bytes_weights(params, prec)`: the weights, for `prec` among `"bf16"`, `"fp16"`, `"fp8"`,
    `"fp32"`, `"tf32"`;
@@ -322,7 +325,9 @@ Every size is in **bytes**. `model` is a table like the one `usine.model("llama2
 
 The checks compare your answers with `usine.predict`'s memory breakdown (field `memory`:
 `weights_gib`, `grads_gib`, `optimizer_gib`, `activations_gib`, `fits`...), over several models,
-precisions, GPUs (32 to 432 GB) and `dp` sizes. You may call it yourself to compare.
+precisions, GPUs (32 to 432 GB) and `dp` sizes. To compare, run it in a terminal:
+`usine predict --platform jean-zay --partition h100 --model llama2-7b --gpus 1 --gbs 1` (in the
+submission `usine.predict` is not available: it would give the answers).
 
 Sources: P. Micikevicius et al., "Mixed Precision Training", ICLR 2018; S. Rajbhandari et al.,
 "ZeRO: Memory Optimizations Toward Training Trillion Parameter Models", SC'20; V. Korthikanti et
@@ -339,9 +344,13 @@ model shapes: their papers (GPT-3, Megatron-LM, Llama 2 and 3, BLOOM).
   minutes = 35,
   platform = "jean-zay",
   scenario = { partition = "h100" },
+  -- What a submission may use of usine. Nothing of usine: usine.predict's memory breakdown is the answer of every check; the
+  -- model tables carry their parameter count (model.params).
+  allow = {},
   starter = [[
 -- Exercice 6 : la mémoire d'un entraînement / Exercise 6: the memory of training
--- Tailles en octets / sizes in bytes. model = usine.model("llama2-7b") par exemple / for example.
+-- Tailles en octets / sizes in bytes. model : une table comme / a table like usine.model("llama2-7b"),
+-- avec / with model.params.
 
 function bytes_weights(params, prec)
   return 0          -- octets par paramètre selon prec / bytes per parameter by prec

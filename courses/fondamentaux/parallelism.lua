@@ -1,7 +1,8 @@
 -- Exercise 9: tensor, pipeline and data parallelism; choosing a plan.
 -- Concepts: tp x pp x dp = GPUs and the constraints of each axis, the 1F1B pipeline bubble and its
 -- interleaved version as sim/train.c counts them, memory and recomputation, a plan search with
--- usine.predict compared with usine.plan's best.
+-- usine.predict (passed to the student's search as a function bound to the case) compared with
+-- usine.plan's best.
 -- Difficulty 4, 50 minutes. Platform: Selene (NVIDIA), 384 A100 as in Narayanan et al. (SC'21).
 -- The bubble is checked against the formula and against usine.predict's breakdown; the plan the
 -- student's search returns must be valid, fit in memory and be within 3 % of usine.plan's best, on
@@ -54,9 +55,27 @@ local function describe(b)
     show(b.tp), show(b.pp), show(b.vpp or 1), show(b.mbs or 1), show(b.zero or 0), type(b.recompute) == "string" and b.recompute or "none")
 end
 
+-- The predict options of a plan for a case (flash, seq_parallel, cp and precision at their defaults).
+local function plan_opts(c, plan)
+  return { platform = c.p, partition = c.part, model = c.model, gpus = c.gpus, gbs = c.gbs,
+           tp = plan.tp, pp = plan.pp, vpp = plan.vpp, mbs = plan.mbs, zero = plan.zero, recompute = plan.recompute }
+end
+
+-- What the student's search gets instead of usine.predict: a function of one plan for this case,
+-- which calls usine.predict (a check's function, run as the check's code even when the submission
+-- calls it), reduced to what choosing needs; an invalid plan raises usine.predict's error.
+local function predictor(c)
+  return function(plan)
+    if type(plan) ~= "table" then error(("predict: a table { tp = ..., pp = ..., ... } expected, got %s"):format(type(plan)), 0) end
+    local ok, r = pcall(usine.predict, plan_opts(c, plan))
+    if not ok then error(tostring(r), 0) end
+    return { step_s = r.step_s, fits = r.memory.fits, memory_gib = r.memory.total_gib, capacity_gib = r.memory.capacity_gib }
+  end
+end
+
 -- Grade one case: nil when the student's plan is valid, fits and is within TOLERANCE of the best.
 local function try_plan(s, c)
-  local ok, plan = pcall(s.choose_plan, c.p, c.part, c.model, c.gpus, c.gbs)
+  local ok, plan = pcall(s.choose_plan, c.p, c.part, usine.model(c.model), c.gpus, c.gbs, predictor(c))
   if not ok then
     return { fr = ("%s : choose_plan a échoué : %s"):format(c.where, tostring(plan)),
              en = ("%s: choose_plan failed: %s"):format(c.where_en, tostring(plan)) }
@@ -65,9 +84,7 @@ local function try_plan(s, c)
     return { fr = ("%s : une table { tp = …, pp = …, … } attendue, reçu %s"):format(c.where, type(plan)),
              en = ("%s: expected a table { tp = ..., pp = ..., ... }, got %s"):format(c.where_en, type(plan)) }
   end
-  local opts = { platform = c.p, partition = c.part, model = c.model, gpus = c.gpus, gbs = c.gbs,
-                 tp = plan.tp, pp = plan.pp, vpp = plan.vpp, mbs = plan.mbs, zero = plan.zero, recompute = plan.recompute }
-  local good, r = pcall(usine.predict, opts)
+  local good, r = pcall(usine.predict, plan_opts(c, plan))
   if not good then
     return { fr = ("%s : usine.predict refuse votre plan (%s) : %s"):format(c.where, describe(plan), tostring(r)),
              en = ("%s: usine.predict refuses your plan (%s): %s"):format(c.where_en, describe(plan), tostring(r)) }
@@ -168,18 +185,38 @@ l'article). Peut-on faire mieux avec les mêmes 384 GPU ?
 ## Chercher
 
 Essayez toutes les combinaisons valides : `tp` parmi les puissances de 2 jusqu'au nombre de GPU par
-nœud, `pp` parmi les diviseurs du nombre de couches, `mbs`, `vpp`, `zero` (0 à 3) et `recompute`.
-Appelez `usine.predict` dans un `pcall` (un plan invalide lève une erreur), gardez ceux qui tiennent
-et le plus rapide (`step_s`). Laissez `flash`, `seq_parallel` et `precision` à leurs valeurs par
-défaut. `usine.plan` fait cette recherche en C : servez-vous-en pour comparer, pas dans
-`choose_plan`.
+nœud, `pp` parmi les diviseurs du nombre de couches, `mbs`, `vpp`, `zero` (0 à
+3) et `recompute`.
+Gardez ceux qui tiennent et le plus rapide. `usine.plan` fait cette recherche en C (`usine plan`
+dans un terminal) : servez-vous-en pour comparer. Dans votre rendu, ni `usine.plan` ni
+`usine.predict` ne sont disponibles (ils donneraient la réponse) : `choose_plan` reçoit en dernier
+argument une fonction `predict(plan)`, que les vérifications construisent avec `usine.predict` pour
+le cas essayé (plateforme, partition, modèle, GPU, lot). Elle prend une table
+`{ tp = …, pp = …, vpp = …, mbs = …, zero = …, recompute = … }` et renvoie
+`{ step_s = …, fits = …, memory_gib = …, capacity_gib = … }`, ou lève une erreur qui dit pourquoi
+le plan est invalide : appelez-la dans un `pcall`. `flash`, `seq_parallel` et `precision` restent
+à leurs valeurs par défaut.
+
+## Où le modèle est faible : ZeRO-3
+
+Le meilleur plan du modèle peut être un plan ZeRO-3 (`pp = 1`, `dp` grand, poids répartis) : au
+moment d'écrire ces lignes, c'est celui que trouve `usine plan` pour Llama 3 70B sur 512 H100 de
+Jean Zay, l'un des cas notés, et des plans ZeRO-3 sont en lice pour GPT-3 sur 384 A100. C'est
+justement là que le modèle d'Usine est le moins fiable : `usine validate` le compare aux trois
+entraînements ZeRO-3 publiés de GPT-3 175B sur Selene (Narayanan et al., SC'21, tableau 2 : 144, 88
+et 44 TFLOP/s par GPU sur 384, 768 et 1536 A100 ; lignes `zero3-175b-384`, `-768`, `-1536`) et le
+trouve trop optimiste, de +13 % à +67 % en TFLOP/s par GPU (11 à 40 % de jours en moins), l'écart
+grandissant avec le nombre de GPU ; `usine validate --explain zero3-175b-768` détaille les termes.
+La vérification compare votre plan au meilleur plan **du modèle** : un plan ZeRO-3 qu'il préfère de
+peu à un plan avec pipeline ne serait pas forcément le meilleur sur la vraie machine.
 
 ## À faire
 
 1. `bubble_fraction(pp, m, v)` : la part de bulle pour `pp` étages, `m` micro-lots et `v` étages
    virtuels par GPU ;
-2. `choose_plan(p, partition, model, gpus, gbs)` : pour la plateforme `p`, l'identifiant de la
-   partition, l'identifiant du modèle (`"gpt3-175b"`…), le nombre de GPU et le lot global, une table
+2. `choose_plan(p, partition, model, gpus, gbs, predict)` : pour la plateforme `p`, l'identifiant
+   de la partition, le modèle (une table comme `usine.model("gpt3-175b")` : `layers`, `heads`…), le
+   nombre de GPU, le lot global et la fonction `predict` ci-dessus, une table
    `{ tp = …, pp = …, vpp = …, mbs = …, zero = …, recompute = … }` (`vpp`, `zero`, `recompute`
    facultatifs : 1, 0, `"none"`). Le plan doit être valide, tenir en mémoire et faire un pas en au
    plus 3 % de plus que le meilleur plan de `usine.plan`.
@@ -274,17 +311,37 @@ the paper measured). Can one do better with the same 384 GPUs?
 ## Searching
 
 Try every valid combination: `tp` among the powers of 2 up to the GPUs per node, `pp` among the
-divisors of the number of layers, `mbs`, `vpp`, `zero` (0 to 3) and `recompute`. Call
-`usine.predict` inside a `pcall` (an invalid plan raises an error), keep those that fit and the
-fastest (`step_s`). Leave `flash`, `seq_parallel` and `precision` at their defaults. `usine.plan`
-does this search in C: use it to compare, not inside `choose_plan`.
+divisors of the number of layers, `mbs`, `vpp`, `zero` (0 to 3) and
+`recompute`. Keep those that
+fit and the fastest. `usine.plan` does this search in C (`usine plan` in a terminal): use it to
+compare. In your submission neither `usine.plan` nor `usine.predict` is available (they would give
+the answer): `choose_plan` gets as its last argument a function `predict(plan)`, which the checks
+build with `usine.predict` for the case being tried (platform, partition, model, GPUs, batch). It
+takes a table `{ tp = ..., pp = ..., vpp = ..., mbs = ..., zero = ..., recompute = ... }` and
+returns `{ step_s = ..., fits = ..., memory_gib = ..., capacity_gib = ... }`, or raises an error
+that says why the plan is invalid: call it inside a `pcall`. `flash`, `seq_parallel` and
+`precision` stay at their defaults.
+
+## Where the model is weak: ZeRO-3
+
+The model's best plan can be a ZeRO-3 plan (`pp = 1`, large `dp`, sharded weights): at the time of
+writing, it is the one `usine plan` finds for Llama 3 70B on 512 of Jean Zay's H100s, one of the
+graded cases, and ZeRO-3 plans are in the running for GPT-3 on 384 A100s. That is exactly where
+Usine's model is least reliable: `usine validate` compares it with the three published ZeRO-3 runs
+of GPT-3 175B on Selene (Narayanan et al., SC'21, Table 2: 144, 88 and 44 TFLOP/s per GPU on 384,
+768 and 1536 A100s; rows `zero3-175b-384`, `-768`, `-1536`) and finds it too optimistic, by +13 %
+to +67 % in TFLOP/s per GPU (11 to 40 % fewer days), the gap growing with the number of GPUs;
+`usine validate --explain zero3-175b-768` shows the terms. The check compares your plan with the
+**model's** best plan: a ZeRO-3 plan it prefers narrowly over a pipelined plan would not
+necessarily be the best on the real machine.
 
 ## Your task
 
 1. `bubble_fraction(pp, m, v)`: the bubble's share for `pp` stages, `m` micro-batches and `v`
    virtual stages per GPU;
-2. `choose_plan(p, partition, model, gpus, gbs)`: for platform `p`, the partition's id, the model's
-   id (`"gpt3-175b"`...), the number of GPUs and the global batch, a table
+2. `choose_plan(p, partition, model, gpus, gbs, predict)`: for platform `p`, the partition's id,
+   the model (a table like `usine.model("gpt3-175b")`: `layers`, `heads`...), the number of GPUs, the
+   global batch and the `predict` function above, a table
    `{ tp = ..., pp = ..., vpp = ..., mbs = ..., zero = ..., recompute = ... }` (`vpp`, `zero`,
    `recompute` optional: 1, 0, `"none"`). The plan must be valid, fit in memory and take at most 3 %
    longer per step than `usine.plan`'s best plan.
@@ -309,6 +366,9 @@ recomputation); S. Rajbhandari et al., SC'20 (ZeRO); `published-runs.csv`, `sele
   minutes = 50,
   platform = "selene",
   scenario = { partition = "a100" },
+  -- What a submission may use of usine. The partition's GPUs per node; not usine.plan (the best plan) nor usine.predict (the
+  -- checks pass a predict(plan) function bound to the case).
+  allow = { "platform:partition" },
   limits = { instructions = 1e8, seconds = 10 },
   starter = [[
 -- Exercice 9 : choisir un plan / Exercise 9: choosing a plan
@@ -317,8 +377,9 @@ function bubble_fraction(pp, m, v)
   return 0
 end
 
--- p : plateforme / platform, partition : "a100"..., model : "gpt3-175b"...
-function choose_plan(p, partition, model, gpus, gbs)
+-- p : plateforme / platform, partition : "a100"..., model : usine.model("gpt3-175b") (table)
+-- predict(plan) -> { step_s =, fits =, memory_gib =, capacity_gib = } ; erreur si invalide / error if invalid
+function choose_plan(p, partition, model, gpus, gbs, predict)
   -- Le plan de l'article / the paper's plan: valide, mais le meilleur ? / valid, but the best?
   return { tp = 8, pp = 12, vpp = 1, mbs = 1, zero = 0, recompute = "full" }
 end

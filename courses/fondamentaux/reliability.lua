@@ -120,9 +120,13 @@ plus le redémarrage, `R / M`. Elle est minimale pour l'intervalle de **Young** 
 ```
 
 et vaut alors environ `√(2δ / M)`. **Daly** (2006) affine au second ordre :
-`τ = √(2δM) × (1 + √(δ / 2M) / 3 + (δ / 2M) / 9) − δ`, et `τ = M` quand l'écriture est trop lente.
+`τ = √(2δM) × (1 + √(δ / 2M) / 3 + (δ / 2M) / 9) − δ` tant que `δ < 2M`, et `τ = M` au-delà, quand
+l'écriture est trop lente.
 
-Usine (`sim/train.c`) garde les premiers termes de Daly :
+Usine (`sim/train.c`) ne garde que les deux premiers termes de ce développement, `√(2δM) − δ`, et
+passe à `τ = M` bien plus tôt que Daly : dès `δ ≥ M / 2`, là où ces deux termes ne donnent plus
+que `τ = M / 2` (à `δ = 2M`, ils donneraient 0). Ce seuil `M / 2` est une règle d'Usine, pas celle
+de Daly :
 
 ```
 τ = √(2δM) − δ        si δ < M / 2,  sinon τ = M
@@ -142,7 +146,9 @@ point de reprise toutes les 5 minutes ; la perte est d'environ 1,9 %.
 
 `usine.predict{…, tokens = D}` donne tout cela : `job_mtbf_s`, `checkpoint_bytes`,
 `checkpoint_write_s` (δ), `checkpoint_interval_s` (τ), `goodput`, `interruptions`,
-`time_to_train_s` (sans pannes) et `wall_time_s` (avec).
+`time_to_train_s` (sans pannes) et `wall_time_s` (avec). Les vérifications s'en servent ; votre
+rendu, lui, n'a de `usine` que `p:partition(id)` (`usine.predict` y donnerait les réponses) :
+essayez `usine predict … --tokens D` dans un terminal.
 
 ## À faire
 
@@ -214,9 +220,12 @@ It is smallest at **Young**'s interval (1974):
 ```
 
 where it is about `√(2δ / M)`. **Daly** (2006) refines it to second order:
-`τ = √(2δM) × (1 + √(δ / 2M) / 3 + (δ / 2M) / 9) − δ`, and `τ = M` when writing is too slow.
+`τ = √(2δM) × (1 + √(δ / 2M) / 3 + (δ / 2M) / 9) − δ` while `δ < 2M`, and `τ = M` beyond, when
+writing is too slow.
 
-Usine (`sim/train.c`) keeps Daly's first terms:
+Usine (`sim/train.c`) keeps only the first two terms of that expansion, `√(2δM) − δ`, and switches
+to `τ = M` much earlier than Daly: from `δ ≥ M / 2`, where those two terms only give `τ = M / 2`
+(at `δ = 2M` they would give 0). That `M / 2` cut-off is Usine's rule, not Daly's:
 
 ```
 τ = √(2δM) − δ        if δ < M / 2, else τ = M
@@ -236,7 +245,9 @@ checkpoint every 5 minutes; about 1.9 % is lost.
 
 `usine.predict{..., tokens = D}` gives all of it: `job_mtbf_s`, `checkpoint_bytes`,
 `checkpoint_write_s` (δ), `checkpoint_interval_s` (τ), `goodput`, `interruptions`,
-`time_to_train_s` (without failures) and `wall_time_s` (with them).
+`time_to_train_s` (without failures) and `wall_time_s` (with them). The checks use it; your
+submission has only `p:partition(id)` of `usine` (`usine.predict` would give the answers there):
+try `usine predict ... --tokens D` in a terminal.
 
 ## Your task
 
@@ -268,6 +279,9 @@ included).
   minutes = 40,
   platform = "alice-recoque",
   scenario = { partition = "gpu" },
+  -- What a submission may use of usine. The partition's MTBFs; not usine.predict, whose job_mtbf_s, checkpoint_bytes,
+  -- checkpoint_interval_s, goodput and wall_time_s are the answers.
+  allow = { "platform:partition" },
   limits = { seconds = 10 },
   starter = [[
 -- Exercice 12 : fiabilité à grande échelle / Exercise 12: reliability at scale

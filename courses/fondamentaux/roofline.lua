@@ -266,6 +266,8 @@ performance model for multicore architectures", CACM 52(4), 2009; J. McCalpin, S
   minutes = 35,
   platform = "jean-zay",
   scenario = { partition = "h100" },
+  -- What a submission may use of usine. Nothing of usine: the functions take numbers and tables; usine.kernels is the exercise's.
+  allow = {},
   -- STREAM starts one OpenMP thread per logical CPU: leave CPU time for big machines.
   limits = { seconds = 30 },
   starter = [[

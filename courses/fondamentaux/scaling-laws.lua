@@ -249,6 +249,8 @@ files (peaks, among them the MI430X's, which is assumed).
   minutes = 35,
   platform = "jean-zay",
   scenario = { partition = "h100" },
+  -- What a submission may use of usine. Nothing of usine: every function takes numbers (usine.predict would give the days).
+  allow = {},
   limits = { seconds = 10 },
   starter = [[
 -- Exercice 13 : lois d'échelle / Exercise 13: scaling laws

@@ -128,6 +128,7 @@ local slowdown_cases = {
   { p = elcap, id = "mi300a", gpus = 1024, algo = "rhd", bytes = 1e9 },
   { p = classroom, id = "gpu", gpus = 128, algo = "rhd", bytes = 5e8 },
   { p = jupiter, id = "booster", gpus = 2048, algo = "rhd", bytes = 2e9 },
+  { p = jz, id = "a100", gpus = 8, algo = "rhd", bytes = 1e8 },               -- inside one node
 }
 
 return {
@@ -221,9 +222,21 @@ Pour une **collective**, tout dépend du motif :
 - `hier` : anneaux dans le nœud, puis anneaux entre nœuds, un par rang local.
 
 `usine.collective{platform = p, partition = id, op = "allreduce", algo = "rhd", gpus = n, bytes = S}`
-renvoie le temps simulé (`simulated_s`, événements discrets, liens partagés) et la formule
-alpha-bêta (`closed_form_s`, sans contention), avec l'α et le B qu'elle a pris (`alpha_inter_s`,
-`bw_inter_Bps`). Leur rapport est le **ralentissement dû à la contention**. Vous en verrez trois
+(`usine simulate collective` dans un terminal) renvoie le temps simulé (`simulated_s`, événements
+discrets, liens partagés) et la formule alpha-bêta (`closed_form_s`, sans contention), avec les
+α et B qu'elle a pris dans un nœud (`alpha_intra_s`, `bw_intra_Bps`) et entre nœuds
+(`alpha_inter_s`, `bw_inter_Bps`). Leur rapport est le **ralentissement dû à la contention**.
+
+Les formules alpha-bêta des deux algorithmes, pour `p` GPU (les premiers de la partition, `g` par
+nœud) :
+
+- anneau : `2 (p − 1) (α + S / (p × B))`, avec l'α et le B entre nœuds dès que l'anneau sort du
+  premier nœud (`p > g`), ceux du nœud sinon ;
+- `rhd` (`p` puissance de 2) : la réduction par moitiés fait `log2 p` pas ; au pas `k` (k = 0, 1,
+  2…), chaque GPU échange `S / 2^(k+1)` octets avec le GPU à la distance `2^k` (son rang, en
+  binaire, avec le bit `k` inversé) ; les doublements refont les mêmes pas à l'envers. Chaque pas
+  coûte `α + octets / B`, avec l'α et le B du nœud quand le partenaire y est (`2^k < g`), ceux
+  d'entre nœuds sinon : `2 × Σ_k (α_k + S / (2^(k+1) × B_k))`. Vous en verrez trois
 causes : deux GPU A100 de Jean Zay par NIC (8 GPU, 4 NIC), les quelques liens directs entre deux
 groupes dragonfly, et les collisions ECMP de la salle de classe (le hachage qui choisit l'épine peut
 en charger une plus que l'autre). Un dragonfly route de façon **adaptative** (Slingshot, comme le
@@ -238,7 +251,8 @@ pour voir ces seuls liens ; `usine simulate collective --routing` fait de même.
 1. `leaves(nodes, nics, radix, oversubscription)` : le nombre de commutateurs feuilles d'un arbre
    élargi ;
 2. `bisection_tbs(p, id)` : la bissection de la partition `id` de la plateforme `p` en To/s, comme
-   `p:totals(id).bisection_tbs`, pour les topologies `"fat-tree"` et `"dragonfly"` (renvoyez `nil`
+   `p:totals(id).bisection_tbs` (que votre rendu n'a pas : de `usine`, il n'a que `p:partition` et
+   `p:partitions`), pour les topologies `"fat-tree"` et `"dragonfly"` (renvoyez `nil`
    pour les autres). Dans l'API : `p:partition(id).network` (topologie, `levels`,
    `oversubscription`, `group_nodes`, `global_links`, `link_gbit_s`), `.nodes`, `.node.nics`,
    `.node.nic_gbit_s`, et `p:partitions()` pour trouver les partitions du même réseau ;
@@ -247,8 +261,12 @@ pour voir ces seuls liens ; `usine simulate collective --routing` fait de même.
 4. `shared_s(flows, bytes, alpha_s, flow_Bps, link_Bps)` : la durée d'un pas où `flows` flots de
    `bytes` octets, chacun limité à `flow_Bps`, partagent un lien de `link_Bps` octets/s ; elle
    sera comparée au simulateur ;
-5. `slowdown(p, id, gpus, bytes, algo)` : le ralentissement d'un all-reduce, mesuré par le
-   simulateur : temps simulé / formule alpha-bêta.
+5. `slowdown(algo, gpus, bytes, sim)` : le ralentissement d'un all-reduce de `bytes` octets sur
+   `gpus` GPU, par l'algorithme `algo` (`"ring"` ou `"rhd"`) : temps simulé / formule alpha-bêta.
+   Votre rendu n'a ni `usine.collective` ni `usine.schedule` (ni `p:totals`) : les vérifications
+   simulent la collective et vous passent `sim = { simulated_s = …, gpus_per_node = …,
+   alpha_intra_s = …, bw_intra_Bps = …, alpha_inter_s = …, bw_inter_Bps = … }` ; à vous la
+   formule.
 
 Sources : fichiers de plateforme d'Usine (`jean-zay.xml`, `classroom.xml`, `frontier.xml`,
 `el-capitan.xml`, `jupiter.xml`… : radix, surabonnement et liens globaux y sont sourcés ou marqués
@@ -335,9 +353,21 @@ For a **collective**, it all depends on the pattern:
 - `hier`: rings inside the node, then rings between nodes, one per local rank.
 
 `usine.collective{platform = p, partition = id, op = "allreduce", algo = "rhd", gpus = n, bytes = S}`
-returns the simulated time (`simulated_s`, discrete events, shared links) and the alpha-beta
-formula (`closed_form_s`, no contention), with the α and B it used (`alpha_inter_s`,
-`bw_inter_Bps`). Their ratio is the **slowdown due to contention**. You will see three causes:
+(`usine simulate collective` in a terminal) returns the simulated time (`simulated_s`, discrete
+events, shared links) and the alpha-beta formula (`closed_form_s`, no contention), with the α and
+B it used inside a node (`alpha_intra_s`, `bw_intra_Bps`) and between nodes (`alpha_inter_s`,
+`bw_inter_Bps`). Their ratio is the **slowdown due to contention**.
+
+The alpha-beta formulas of the two algorithms, for `p` GPUs (the partition's first ones, `g` per
+node):
+
+- ring: `2 (p − 1) (α + S / (p × B))`, with the α and B between nodes as soon as the ring leaves
+  the first node (`p > g`), those inside the node otherwise;
+- `rhd` (`p` a power of 2): recursive halving takes `log2 p` steps; at step `k` (k = 0, 1, 2...),
+  every GPU exchanges `S / 2^(k+1)` bytes with the GPU at distance `2^k` (its rank, in binary,
+  with bit `k` flipped); doubling does the same steps in reverse. Each step costs
+  `α + bytes / B`, with the node's α and B when the partner is in it (`2^k < g`), those between
+  nodes otherwise: `2 × Σ_k (α_k + S / (2^(k+1) × B_k))`. You will see three causes:
 two Jean Zay A100 GPUs per NIC (8 GPUs, 4 NICs), the few direct links between two dragonfly
 groups, and ECMP collisions in the classroom (the hash that picks the spine may load one more than
 the other). A dragonfly routes **adaptively** (Slingshot, as the presets say): while the direct links
@@ -350,7 +380,8 @@ those links alone; `usine simulate collective --routing` does the same.
 
 1. `leaves(nodes, nics, radix, oversubscription)`: the number of leaf switches of a fat tree;
 2. `bisection_tbs(p, id)`: the bisection of partition `id` of platform `p` in TB/s, as
-   `p:totals(id).bisection_tbs`, for the `"fat-tree"` and `"dragonfly"` topologies (return `nil`
+   `p:totals(id).bisection_tbs` (which your submission does not have: of `usine` it has only
+   `p:partition` and `p:partitions`), for the `"fat-tree"` and `"dragonfly"` topologies (return `nil`
    for the others). In the API: `p:partition(id).network` (topology, `levels`,
    `oversubscription`, `group_nodes`, `global_links`, `link_gbit_s`), `.nodes`, `.node.nics`,
    `.node.nic_gbit_s`, and `p:partitions()` to find the partitions on the same network;
@@ -359,8 +390,12 @@ those links alone; `usine simulate collective --routing` does the same.
 4. `shared_s(flows, bytes, alpha_s, flow_Bps, link_Bps)`: how long a step takes when `flows` flows
    of `bytes` bytes, each limited to `flow_Bps`, share a link of `link_Bps` bytes/s; it will be
    compared with the simulator;
-5. `slowdown(p, id, gpus, bytes, algo)`: the slowdown of an all-reduce, measured by the
-   simulator: simulated time / alpha-beta formula.
+5. `slowdown(algo, gpus, bytes, sim)`: the slowdown of an all-reduce of `bytes` bytes over `gpus`
+   GPUs with algorithm `algo` (`"ring"` or `"rhd"`): simulated time / alpha-beta formula. Your
+   submission has neither `usine.collective` nor `usine.schedule` (nor `p:totals`): the checks
+   simulate the collective and pass you `sim = { simulated_s = ..., gpus_per_node = ...,
+   alpha_intra_s = ..., bw_intra_Bps = ..., alpha_inter_s = ..., bw_inter_Bps = ... }`; the
+   formula is yours.
 
 Sources: Usine's platform files (`jean-zay.xml`, `classroom.xml`, `frontier.xml`,
 `el-capitan.xml`, `jupiter.xml`...: radix, oversubscription and global links there are sourced or
@@ -380,6 +415,9 @@ topology", ISCA 2008.
   minutes = 50,
   platform = "classroom",
   scenario = { partition = "gpu" },
+  -- What a submission may use of usine. The partitions and their networks; not p:totals (bisection_tbs) nor usine.collective
+  -- or usine.schedule (the checks pass the simulated time).
+  allow = { "platform:partition", "platform:partitions" },
   limits = { instructions = 2e8, seconds = 10 },
   starter = [[
 -- Exercice 10 : topologie du réseau / Exercise 10: network topology
@@ -412,7 +450,9 @@ function shared_s(flows, bytes, alpha_s, flow_Bps, link_Bps)
 end
 
 -- Ralentissement mesuré par le simulateur / slowdown measured by the simulator
-function slowdown(p, id, gpus, bytes, algo)
+-- algo : "ring" ou/or "rhd" ; sim = { simulated_s =, gpus_per_node =, alpha_intra_s =,
+-- bw_intra_Bps =, alpha_inter_s =, bw_inter_Bps = }
+function slowdown(algo, gpus, bytes, sim)
   return 1
 end
 ]],
@@ -515,13 +555,16 @@ end
       id = "slowdown",
       title = { fr = "Ralentissement d'un all-reduce, mesuré", en = "Slowdown of an all-reduce, measured" },
       points = 2,
-      hint = { fr = "usine.collective donne deux temps pour la même collective : l'un simulé, liens partagés, l'autre par la formule sans contention.",
-               en = "usine.collective gives two times for the same collective: one simulated, with shared links, the other from the formula without contention." },
+      hint = { fr = "Le temps simulé est donné ; divisez-le par la formule sans contention de l'algorithme. Pour rhd, chaque pas a sa taille et, selon la distance du partenaire, l'α et le B du nœud ou d'entre nœuds.",
+               en = "The simulated time is given; divide it by the algorithm's formula without contention. For rhd each step has its own size and, depending on the partner's distance, the node's α and B or those between nodes." },
       run = function(s)
         for _, c in ipairs(slowdown_cases) do
           local r = usine.collective { platform = c.p, partition = c.id, op = "allreduce", algo = c.algo, gpus = c.gpus, bytes = c.bytes }
           local want = r.simulated_s / r.closed_form_s
-          local got = s.slowdown(c.p, c.id, c.gpus, c.bytes, c.algo)
+          local sim = { simulated_s = r.simulated_s, gpus_per_node = c.p:partition(c.id).gpus_per_node,
+                        alpha_intra_s = r.alpha_intra_s, bw_intra_Bps = r.bw_intra_Bps,
+                        alpha_inter_s = r.alpha_inter_s, bw_inter_Bps = r.bw_inter_Bps }
+          local got = s.slowdown(c.algo, c.gpus, c.bytes, sim)
           if not usine.near(got, want, 1e-6) then
             return false, {
               fr = ("%s/%s, %d GPU, %s : ralentissement %s attendu (simulé %s s, formule %s s), reçu %s"):format(

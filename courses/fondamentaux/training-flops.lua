@@ -88,8 +88,8 @@ chiffre de l'article de GPT-3. Llama 3 405B (4,059 × 10¹¹ paramètres, 15,6 �
 ## Combien de jours ?
 
 Une usine ne tient pas sa crête : la part de la crête consacrée aux FLOP du modèle est le **MFU**
-(*model FLOPs utilisation*), de 35 à 45 % pour les grands entraînements (38 à 43 % pour Llama 3
-sur 16 384 H100).
+(*model FLOPs utilisation*), de 35 à 45 % pour les grands entraînements (Llama 3 405B : 43 % sur 8 192 H100, 41 % et
+38 % sur 16 384).
 
 ```
 temps (s) = C / (GPU × crête par GPU × MFU)
@@ -141,9 +141,9 @@ Un modèle `m` est une table comme celle de `usine.model("gpt3-175b")` : `m.laye
 
 1. `training_flops(n_params, tokens)` : `C` en FLOP par la règle `6ND` ;
 2. `training_days(flops, gpus, peak_tflops, mfu)` : la durée en jours ;
-3. `days_on(p, partition, model, tokens, mfu)` : la durée en jours d'un entraînement du modèle
-   préréglé `model` (son identifiant, comme `"llama3-405b"`) sur **toute** la partition, à la crête
-   bf16 de ses GPU, par la règle `6ND` ;
+3. `days_on(p, partition, n_params, tokens, mfu)` : la durée en jours d'un entraînement d'un modèle
+   de `n_params` paramètres sur **toute** la partition, à la crête bf16 de ses GPU, par la règle
+   `6ND` (de `usine`, votre rendu n'a que `p:partition(id)`) ;
 4. `flops_per_token(m)` : les FLOP du modèle par jeton, attention comprise, tables de plongement
    exclues ;
 5. `hardware_flops_per_token(m, recompute)` : les FLOP matériels par jeton, avec `recompute` valant
@@ -156,7 +156,7 @@ et Eos, avec plusieurs MFU.
 Sources : J. Kaplan et al., « Scaling laws for neural language models », 2020 ; T. Brown et al.,
 « Language models are few-shot learners », 2020 (GPT-3, 300 milliards de jetons) ; BigScience,
 BLOOM, 2022 (366 milliards de jetons) ; Meta, « The Llama 3 herd of models », 2024 (15,6 billions
-de jetons, 3,8 × 10²⁵ FLOP, MFU de 38 à 43 %) ; A. Chowdhery et al., PaLM, 2022, annexe B (FLOP de
+de jetons, 3,8 × 10²⁵ FLOP, MFU au tableau 4 : 43 % sur 8 192 GPU, 41 % et 38 % sur 16 384) ; A. Chowdhery et al., PaLM, 2022, annexe B (FLOP de
 l'attention dans le MFU) ; V. Korthikanti et al., « Reducing activation recomputation in large
 transformer models », 2022 ; fichiers `jean-zay.xml`, `alice-recoque.xml` et `eos.xml` d'Usine.
 ]],
@@ -180,8 +180,8 @@ Llama 3 405B (4.059 × 10¹¹ parameters, 15.6 trillion tokens): 3.8 × 10²⁵ 
 ## How many days?
 
 A factory does not sustain its peak: the fraction of the peak spent on the model's FLOPs is the
-**MFU** (model FLOPs utilisation), 35 to 45 % for large runs (38 to 43 % for Llama 3 on 16,384
-H100s).
+**MFU** (model FLOPs utilisation), 35 to 45 % for large runs (Llama 3 405B: 43 % on 8,192
+H100s, 41 % and 38 % on 16,384).
 
 ```
 time (s) = C / (GPUs × peak per GPU × MFU)
@@ -232,9 +232,9 @@ A model `m` is a table like that of `usine.model("gpt3-175b")`: `m.layers`, `m.h
 
 1. `training_flops(n_params, tokens)`: `C` in FLOPs by the `6ND` rule;
 2. `training_days(flops, gpus, peak_tflops, mfu)`: the duration in days;
-3. `days_on(p, partition, model, tokens, mfu)`: the duration in days of a run of the preset model
-   `model` (its id, such as `"llama3-405b"`) on the **whole** partition, at its GPUs' bf16 peak, by
-   the `6ND` rule;
+3. `days_on(p, partition, n_params, tokens, mfu)`: the duration in days of a run of a model of
+   `n_params` parameters on the **whole** partition, at its GPUs' bf16 peak, by the `6ND` rule (of
+   `usine`, your submission gets only `p:partition(id)`);
 4. `flops_per_token(m)`: the model's FLOPs per token, attention included, embedding tables left
    out;
 5. `hardware_flops_per_token(m, recompute)`: the hardware FLOPs per token, with `recompute` one of
@@ -247,7 +247,7 @@ with several MFUs.
 Sources: J. Kaplan et al., "Scaling laws for neural language models", 2020; T. Brown et al.,
 "Language models are few-shot learners", 2020 (GPT-3, 300 billion tokens); BigScience, BLOOM, 2022
 (366 billion tokens); Meta, "The Llama 3 herd of models", 2024 (15.6 trillion tokens,
-3.8 × 10²⁵ FLOPs, 38 to 43 % MFU); A. Chowdhery et al., PaLM, 2022, appendix B (attention FLOPs in
+3.8 × 10²⁵ FLOPs, MFU in Table 4: 43 % on 8,192 GPUs, 41 % and 38 % on 16,384); A. Chowdhery et al., PaLM, 2022, appendix B (attention FLOPs in
 the MFU); V. Korthikanti et al., "Reducing activation recomputation in large transformer models",
 2022; Usine's `jean-zay.xml`, `alice-recoque.xml` and `eos.xml`.
 ]],
@@ -260,6 +260,9 @@ the MFU); V. Korthikanti et al., "Reducing activation recomputation in large tra
   minutes = 40,
   platform = "jean-zay",
   scenario = { partition = "h100" },
+  -- What a submission may use of usine. The partition's GPUs and peak; not usine.predict (its FLOPs per token are the answers),
+  -- nor p:totals (its peak_pflops), nor usine.params (the checks pass the parameter count).
+  allow = { "platform:partition" },
   starter = [[
 -- Exercice 5 : le calcul d'un entraînement / Exercise 5: the compute of a training run
 -- m = usine.model("gpt3-175b") : m.layers, m.hidden, m.seq, m.vocab, m.tied, m.pos_emb, m.params
@@ -272,8 +275,8 @@ function training_days(flops, gpus, peak_tflops, mfu)
   return 0
 end
 
--- p = usine.platform("jean-zay"), partition = "h100", model = "gpt3-175b"
-function days_on(p, partition, model, tokens, mfu)
+-- p = usine.platform("jean-zay"), partition = "h100", n_params = 1.746e11 (GPT-3)
+function days_on(p, partition, n_params, tokens, mfu)
   return 0
 end
 
@@ -332,14 +335,14 @@ end
       id = "platforms",
       title = { fr = "Sur Jean Zay, Alice Recoque et Eos", en = "On Jean Zay, Alice Recoque and Eos" },
       points = 3,
-      hint = { fr = "La partition donne son nombre de GPU et la crête bf16 de son accélérateur ; usine.params donne N.",
-               en = "The partition gives its number of GPUs and its accelerator's bf16 peak; usine.params gives N." },
+      hint = { fr = "La partition donne son nombre de nœuds, ses GPU par nœud et la crête bf16 de son accélérateur.",
+               en = "The partition gives its number of nodes, its GPUs per node and its accelerator's bf16 peak." },
       run = function(s)
         for _, c in ipairs(PLATFORM_CASES) do
           local p, id, model, tokens, mfu = c[1], c[2], c[3], c[4], c[5]
           local gpus, peak = gpus_peak(p, id)
           local want = days(six_nd(model, tokens), gpus, peak, mfu)
-          local got = s.days_on(p, id, model, tokens, mfu)
+          local got = s.days_on(p, id, usine.params(model), tokens, mfu)
           if not usine.near(got, want, 1e-9) then
             return false, { fr = ("%s sur %s/%s (%d GPU), %s jetons, MFU %s : %s jours attendus, reçu %s"):format(name_of(model), p.id, id, gpus, fmt(tokens, "fr"), fmt(mfu, "fr"), fmt(want, "fr"), shown(got, "fr")),
                             en = ("%s on %s/%s (%d GPUs), %s tokens, MFU %s: expected %s days, got %s"):format(name_of(model), p.id, id, gpus, fmt(tokens), fmt(mfu), fmt(want), shown(got)) }

@@ -37,7 +37,12 @@ static void grade_usage(FILE *out)
                    "               (FILE itself with json, else FILE.jsonl), locked: a second grader on the\n"
                    "               same FILE stops at once; FILE must not be the exercise or a submission\n"
                    "  --resume     keep the results already in the journal, grade the others\n"
-                   "  --lang fr|en language of titles, messages and hints\n\n"
+                   "  --lang fr|en language of titles, messages and hints\n"
+                   "  --seed N     the exam's seed (1 or more; default $USINE_GRADE_SEED, else the practice\n"
+                   "               seed): the cases the checks draw; the same seed, the same grade\n"
+                   "  --feedback L full (practice: messages with expected values), hints (the default with\n"
+                   "               a seed: what is wrong in kind, never the expected value) or score\n"
+                   "               (points only); default $USINE_GRADE_FEEDBACK\n\n"
                    "Exit status: 0 every submission reached the pass mark, 1 some did not,\n"
                    "2 bad usage, a broken exercise or an unreadable submission.\n"
                    "Moodle VPL reads VPL_GRADEMIN and VPL_GRADEMAX (default 0 and 10).\n"));
@@ -52,11 +57,53 @@ static void platform_path(char *buf, size_t size)
     snprintf(buf, size, "%s:%s", presets, user);
 }
 
-static ex_exercise *load_exercise(const char *path)
+/* The grading seed and feedback level of a batch (--seed, --feedback, their variables). */
+typedef struct exam {
+    unsigned long long seed;    /* 0: the practice seed */
+    ex_feedback feedback;
+} exam;
+
+static const exam practice = { 0, EX_FEEDBACK_FULL };
+
+static int parse_seed(const char *v, const char *from, unsigned long long *seed)
+{
+    long x;
+    if (ut_parse_long(v, 1, LONG_MAX, &x) != 0) {
+        cli_error(_("%s %s: expected a whole number from 1 to %ld"), from, v, LONG_MAX);
+        return -1;
+    }
+    *seed = (unsigned long long)x;
+    return 0;
+}
+
+static int parse_feedback(const char *v, const char *from, ex_feedback *f)
+{
+    int k = ex_feedback_from_name(v);
+    if (k < 0) {
+        cli_error(_("%s %s: expected full, hints or score"), from, v);
+        return -1;
+    }
+    *f = (ex_feedback)k;
+    return 0;
+}
+
+/* Options win over the variables an LMS job sets; with a seed and no level, an exam: hints. */
+static int exam_settings(const char *seed_opt, const char *feedback_opt, exam *x)
+{
+    *x = practice;
+    const char *sv = seed_opt ? seed_opt : getenv("USINE_GRADE_SEED");
+    const char *fv = feedback_opt ? feedback_opt : getenv("USINE_GRADE_FEEDBACK");
+    if (sv && *sv && parse_seed(sv, seed_opt ? "--seed" : "USINE_GRADE_SEED", &x->seed) != 0) return -1;
+    if (x->seed) x->feedback = EX_FEEDBACK_HINTS;
+    if (fv && *fv && parse_feedback(fv, feedback_opt ? "--feedback" : "USINE_GRADE_FEEDBACK", &x->feedback) != 0) return -1;
+    return 0;
+}
+
+static ex_exercise *load_exercise(const char *path, const exam *x)
 {
     char pp[2 * PATH_MAX + 2], err[1024];
     platform_path(pp, sizeof pp);
-    ex_host host = { .platform_path = pp };
+    ex_host host = { .platform_path = pp, .seed = x->seed, .feedback = x->feedback };
     ex_exercise *e = ex_load(path, &host, err, sizeof err);
     if (!e) fprintf(stderr, "%s\n", err);
     return e;
@@ -378,7 +425,7 @@ static int parse_grade_range(double *gmin, double *gmax)
 
 int cmd_grade(int argc, char **argv)
 {
-    const char *exercise = NULL, *out = NULL;
+    const char *exercise = NULL, *out = NULL, *seed_opt = NULL, *feedback_opt = NULL;
     const char **subs = ut_calloc((size_t)argc, sizeof *subs);
     int nsubs = 0, resume = 0, rc = CLI_OK;
     long jobs = grade_cpus();
@@ -391,7 +438,8 @@ int cmd_grade(int argc, char **argv)
             return CLI_OK;
         } else if (!strcmp(a, "--resume")) {
             resume = 1;
-        } else if (!strcmp(a, "--format") || !strcmp(a, "--jobs") || !strcmp(a, "--out") || !strcmp(a, "--lang")) {
+        } else if (!strcmp(a, "--format") || !strcmp(a, "--jobs") || !strcmp(a, "--out") || !strcmp(a, "--lang") ||
+                   !strcmp(a, "--seed") || !strcmp(a, "--feedback")) {
             if (i + 1 >= argc) {
                 cli_error(_("%s needs a value"), a);
                 rc = CLI_BAD_INPUT;
@@ -415,6 +463,10 @@ int cmd_grade(int argc, char **argv)
                 }
             } else if (!strcmp(a, "--out")) {
                 out = v;
+            } else if (!strcmp(a, "--seed")) {
+                seed_opt = v;
+            } else if (!strcmp(a, "--feedback")) {
+                feedback_opt = v;
             } else {
                 if (strcmp(v, "fr") && strcmp(v, "en")) {
                     cli_error(_("--lang takes fr or en"));
@@ -432,6 +484,11 @@ int cmd_grade(int argc, char **argv)
         } else {
             subs[nsubs++] = a;
         }
+    }
+    exam x;
+    if (exam_settings(seed_opt, feedback_opt, &x) != 0) {
+        rc = CLI_BAD_INPUT;
+        goto done;
     }
     if (!exercise || nsubs == 0) {
         cli_error(_("give an exercise file and at least one submission; see 'usine grade --help'"));
@@ -470,7 +527,7 @@ int cmd_grade(int argc, char **argv)
         }
     }
     grade_fixed_locale();                      /* exercise code runs here too */
-    ex_exercise *e = load_exercise(exercise);
+    ex_exercise *e = load_exercise(exercise, &x);
     if (!e) {
         rc = CLI_BAD_INPUT;
         goto done;
@@ -566,7 +623,7 @@ static int course_list(const ex_course *c, int json)
     }
     int rc = CLI_OK;
     for (int i = 0; i < c->nfiles; i++) {
-        ex_exercise *e = load_exercise(c->files[i]);
+        ex_exercise *e = load_exercise(c->files[i], &practice);
         if (!e) {
             rc = CLI_BAD_INPUT;
             continue;
@@ -616,7 +673,7 @@ static int course_check(const ex_course *c, const char *solutions)
 {
     int rc = CLI_OK;
     for (int i = 0; i < c->nfiles; i++) {
-        ex_exercise *e = load_exercise(c->files[i]);
+        ex_exercise *e = load_exercise(c->files[i], &practice);
         if (!e) {
             rc = CLI_BAD_INPUT;
             continue;
@@ -658,6 +715,10 @@ static int course_check(const ex_course *c, const char *solutions)
                 printf(_("    the starter code gets full marks: a student would have nothing to do\n"));
                 rc = rc == CLI_OK ? CLI_FAILED : rc;
             }
+            char parts[400];
+            if (ex_answer_parts(e, sol_text, strlen(sol_text), parts, sizeof parts) > 0)
+                printf(_("    warning: the checks compute with %s, which submissions may call too: a submission\n"
+                         "    could ask it for the answer (leave it out of the exercise's 'allow' list)\n"), parts);
         }
         gr_record_free(&p.recs[0]);
         gr_record_free(&p.recs[1]);

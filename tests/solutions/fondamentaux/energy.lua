@@ -11,13 +11,12 @@ function cost_eur(energy_mwh, eur_per_kwh)
   return energy_mwh * 1000 * eur_per_kwh
 end
 
-function run_footprint(opts)
-  local r = usine.predict(opts)
-  local f = usine.platform(opts.platform):facility()
-  local e = energy_mwh(r.power_it_mw, r.wall_time_s / 3600, f.pue)
+function run_footprint(p, run)
+  local f = p:facility()
+  local e = energy_mwh(run.power_it_mw, run.wall_time_s / 3600, f.pue)
   return { energy_mwh = e, carbon_t = carbon_t(e, f.carbon_g_per_kwh), cost_eur = cost_eur(e, f.price_eur_per_kwh) }
 end
 
-function joules_per_token(opts)
-  return run_footprint(opts).energy_mwh * 3.6e9 / opts.tokens
+function joules_per_token(p, run)
+  return run_footprint(p, run).energy_mwh * 3.6e9 / run.tokens
 end

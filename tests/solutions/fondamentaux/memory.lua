@@ -20,7 +20,7 @@ function bytes_activations(model, mbs, flash)
 end
 
 function fits(model, gpu_memory_gb)
-  local params, cap = usine.params(model), gpu_memory_gb * 1e9
+  local params, cap = model.params, gpu_memory_gb * 1e9
   local train = bytes_training_states(params) + bytes_activations(model, 1, false) + RUNTIME
   local infer = bytes_weights(params, "bf16") + RUNTIME
   return { training = train <= cap, inference = infer <= cap }

@@ -4,11 +4,11 @@ function bubble_fraction(pp, m, v)
   return (pp - 1) / (v * m + pp - 1)
 end
 
--- Every valid (tp, pp, vpp, mbs, zero, recompute), skipping what usine.predict would refuse, keeping
+-- Every valid (tp, pp, vpp, mbs, zero, recompute), skipping what predict would refuse, keeping
 -- the fastest plan that fits.
-function choose_plan(p, partition, model, gpus, gbs)
+function choose_plan(p, partition, model, gpus, gbs, predict)
   local gpn = p:partition(partition).gpus_per_node
-  local layers = usine.model(model).layers
+  local layers = model.layers
   local best, best_s
   local tp = 1
   while tp <= gpn do
@@ -23,10 +23,8 @@ function choose_plan(p, partition, model, gpus, gbs)
                 local max_zero = (dp == 1 and 0) or (pp > 1 and 1) or 3
                 for zero = 0, max_zero do
                   for _, rc in ipairs({ "none", "selective", "full" }) do
-                    local ok, r = pcall(usine.predict, {
-                      platform = p, partition = partition, model = model, gpus = gpus, gbs = gbs,
-                      tp = tp, pp = pp, vpp = v, mbs = mbs, zero = zero, recompute = rc })
-                    if ok and r.memory.fits and (not best_s or r.step_s < best_s) then
+                    local ok, r = pcall(predict, { tp = tp, pp = pp, vpp = v, mbs = mbs, zero = zero, recompute = rc })
+                    if ok and r.fits and (not best_s or r.step_s < best_s) then
                       best, best_s = { tp = tp, pp = pp, vpp = v, mbs = mbs, zero = zero, recompute = rc }, r.step_s
                     end
                   end

@@ -44,7 +44,25 @@ function shared_s(flows, bytes, alpha_s, flow_Bps, link_Bps)
   return alpha_s + math.max(bytes / flow_Bps, flows * bytes / link_Bps)
 end
 
-function slowdown(p, id, gpus, bytes, algo)
-  local r = usine.collective { platform = p, partition = id, op = "allreduce", algo = algo, gpus = gpus, bytes = bytes }
-  return r.simulated_s / r.closed_form_s
+-- The alpha-beta time without contention: the ring pays the pair between nodes once it leaves the
+-- first node; rhd pays, at each step, the pair of wherever the partner is.
+local function closed_form_s(algo, gpus, bytes, sim)
+  local g = sim.gpus_per_node
+  if algo == "ring" then
+    local a, b = sim.alpha_intra_s, sim.bw_intra_Bps
+    if gpus > g then a, b = sim.alpha_inter_s, sim.bw_inter_Bps end
+    return ring_allreduce_s(gpus, bytes, a, b)
+  end
+  local t, d = 0, 1
+  while d < gpus do
+    local a, b = sim.alpha_intra_s, sim.bw_intra_Bps
+    if d >= g then a, b = sim.alpha_inter_s, sim.bw_inter_Bps end
+    t = t + 2 * (a + bytes / (2 * d) / b)       -- the halving step and its doubling twin
+    d = 2 * d
+  end
+  return t
+end
+
+function slowdown(algo, gpus, bytes, sim)
+  return sim.simulated_s / closed_form_s(algo, gpus, bytes, sim)
 end

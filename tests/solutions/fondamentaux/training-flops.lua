@@ -8,10 +8,10 @@ function training_days(flops, gpus, peak_tflops, mfu)
   return flops / (gpus * peak_tflops * 1e12 * mfu) / 86400
 end
 
-function days_on(p, partition, model, tokens, mfu)
+function days_on(p, partition, n_params, tokens, mfu)
   local part = p:partition(partition)
   local gpus = part.nodes * part.gpus_per_node
-  return training_days(training_flops(usine.params(model), tokens), gpus, part.accelerator.peak_tflops.bf16, mfu)
+  return training_days(training_flops(n_params, tokens), gpus, part.accelerator.peak_tflops.bf16, mfu)
 end
 
 -- Parameters that are only read: the input table when the output layer has its own matrix, and

@@ -1,0 +1,486 @@
+/* test_exam.c: what keeps a class from gaming the grader, and what a broken file shows: an
+ * exercise's allow-list of the usine library, cases drawn from the grading seed, feedback levels
+ * (an exam's messages never carry the expected value), a budget per check, the case an error
+ * names, a file that does not compile (first, in every format), a byte-order mark and CRLF, the
+ * default pass mark, `course check`'s warning, and the project's cheat set against the course. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <math.h>
+
+#include "run_usine.h"
+#include "ex.h"
+#include "gr.h"
+#include "util.h"
+
+#define EXAM "tests/fixtures/grading/exam/"
+#define EX EXAM "exercise.lua"
+#define CHEATS "tests/fixtures/grading/cheats"
+#define COURSE "courses/fondamentaux/"
+
+static char *read_all(const char *path, size_t *len)
+{
+    char *text, why[200];
+    size_t n;
+    if (ut_read_file(path, 1 << 20, &text, &n, why, sizeof why) != 0) fail_msg("%s: %s", path, why);
+    if (len) *len = n;
+    return text;
+}
+
+static ex_exercise *load(const char *path, unsigned long long seed, ex_feedback feedback)
+{
+    ex_host host = { .platform_path = "assets/platforms", .seed = seed, .feedback = feedback };
+    char err[1024];
+    ex_exercise *e = ex_load(path, &host, err, sizeof err);
+    if (!e) fail_msg("%s", err);
+    return e;
+}
+
+static void grade_file(ex_exercise *e, const char *path, gr_record *rec)
+{
+    size_t len;
+    char *text = read_all(path, &len);
+    ex_grade(e, path, text, len, "en", rec);
+    free(text);
+}
+
+static const gr_check *check_of(const gr_record *r, const char *id)
+{
+    for (int i = 0; i < r->nchecks; i++)
+        if (!strcmp(r->checks[i].id, id)) return &r->checks[i];
+    fail_msg("no check '%s'", id);
+    return NULL;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* GitHub Classroom's report, decoded (base64 on one line). */
+static cJSON *decode_classroom(const char *b64)
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = strcspn(b64, "\n"), k = 0;
+    char *out = ut_malloc(n + 1);
+    unsigned v = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n && b64[i] != '='; i++) {
+        const char *p = strchr(abc, b64[i]);
+        if (!p) fail_msg("not base64: %.40s", b64);
+        v = v << 6 | (unsigned)(p - abc), bits += 6;
+        if (bits >= 8) out[k++] = (char)(v >> (bits -= 8) & 0xff);
+    }
+    out[k] = '\0';
+    cJSON *o = parse_json(out);
+    free(out);
+    return o;
+}
+
+/* ---- the allow-list ------------------------------------------------------------------------ */
+
+/* An exercise whose one check shows what the submission found (its globals listed, raw, typo). */
+#define PROBE_HEAD                                                                                     \
+    "return { id = 'probe', title = { fr = 't', en = 't' }, text = { fr = 't', en = 't' },\n"         \
+    "  concepts = { fr = { 'a' }, en = { 'a' } }, difficulty = 1, minutes = 1, starter = 'x = 1',\n"
+#define PROBE_CHECKS                                                                                   \
+    "  checks = { { id = 'c', title = { fr = 'c', en = 'c' }, hint = { fr = 'h', en = 'h' }, points = 1,\n" \
+    "    run = function(s) return false, s.listed .. '|' .. tostring(s.raw) .. '|' .. tostring(s.typo) end } } }\n"
+
+static void test_allow_list(void **state)
+{
+    (void)state;
+    ex_exercise *e = load(EX, 0, EX_FEEDBACK_FULL);
+    gr_record r;
+    /* The honest solution reads partitions and gets everything. */
+    grade_file(e, EXAM "solution.lua", &r);
+    assert_true(r.score == r.max && !r.error);
+    gr_record_free(&r);
+    /* p:totals is kept from submissions: the check that needs it fails, and says why; the
+     * checks keep it (they compute the expected values with it). */
+    grade_file(e, EXAM "cheat_totals.lua", &r);
+    const gr_check *g = check_of(&r, "gpus");
+    assert_int_equal(g->status, GR_ERROR);
+    assert_non_null(strstr(g->message, "p:totals() is not available in this exercise"));
+    assert_int_equal(check_of(&r, "scaled")->status, GR_PASSED);
+    gr_record_free(&r);
+    /* A function of the usine table that is not allowed is absent, and reading it says so. */
+    grade_file(e, EXAM "cheat_api.lua", &r);
+    assert_non_null(r.error);
+    assert_non_null(strstr(r.error, "cheat_api.lua:2: usine.amdahl_fit is not available in this exercise"));
+    gr_record_free(&r);
+    ex_free(e);
+
+    /* A part that is not in the library is the author's mistake: file and item named. */
+    char path[] = "/tmp/usine-exam-XXXXXX.lua";
+    int fd = mkstemps(path, 4);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(PROBE_HEAD "  allow = { 'platform', 'predikt' },\n" PROBE_CHECKS, f);
+    fclose(f);
+    ex_host host = { .platform_path = "assets/platforms" };
+    char err[1024];
+    assert_null(ex_load(path, &host, err, sizeof err));
+    assert_non_null(strstr(err, "'allow' item 2: 'predikt' is not a part of the usine library (parts: platform,"));
+    assert_non_null(strstr(err, path));
+    unlink(path);
+}
+
+/* What a submission sees of the usine table under an allow-list. */
+static void test_allowed_table(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/usine-exam-XXXXXX.lua";
+    int fd = mkstemps(path, 4);
+    FILE *f = fdopen(fd, "w");
+    fputs(PROBE_HEAD "  allow = { 'near', 'platform:partition' },\n" PROBE_CHECKS, f);
+    fclose(f);
+    ex_exercise *e = load(path, 0, EX_FEEDBACK_FULL);
+    const char *probe = "names = {}\nfor k in pairs(usine) do names[#names + 1] = k end\ntable.sort(names)\n"
+                        "listed = table.concat(names, ',')\nraw = rawget(usine, 'predict') == nil\n"
+                        "typo = usine.nera == nil\n";
+    gr_record r;
+    ex_grade(e, "probe.lua", probe, strlen(probe), "en", &r);
+    assert_null(r.error);
+    assert_string_equal(r.checks[0].message, "near,version|true|true");
+    gr_record_free(&r);
+    ex_free(e);
+    unlink(path);
+}
+
+/* A check may hand the submission a function of its own (a predictor built with what the exercise
+ * keeps from submissions): called by the submission, it runs as the check's code; a submission's
+ * function that it calls back runs as the submission's again. */
+static void test_callbacks_run_as_the_checks(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/usine-exam-XXXXXX.lua";
+    int fd = mkstemps(path, 4);
+    FILE *f = fdopen(fd, "w");
+    fputs("local jz = usine.platform('jean-zay')\n" PROBE_HEAD "  allow = { 'platform' },\n"
+          "  checks = { { id = 'c', title = { fr = 'c', en = 'c' }, hint = { fr = 'h', en = 'h' }, points = 1,\n"
+          "    run = function(s)\n"
+          "      local gpus = function(p, id) return p:totals(id).gpus end\n"
+          "      local call = function(g) return g(jz, 'h100') end\n"
+          "      local a = s.use(gpus, jz, 'h100')\n"
+          "      local ok, b = pcall(s.back, call)\n"
+          "      return a == jz:totals('h100').gpus and not ok and b:find('not available') ~= nil, tostring(a) .. ' ' .. tostring(b)\n"
+          "    end } } }\n",
+          f);
+    fclose(f);
+    ex_exercise *e = load(path, 0, EX_FEEDBACK_FULL);
+    const char *sub = "function use(cb, p, id) return cb(p, id) end\n"
+                      "function back(call) return call(function(p, id) return p:totals(id).gpus end) end\n";
+    gr_record r;
+    ex_grade(e, "cb.lua", sub, strlen(sub), "en", &r);
+    if (r.checks[0].status != GR_PASSED) fail_msg("%s", r.checks[0].message);
+    gr_record_free(&r);
+    ex_free(e);
+    unlink(path);
+}
+
+/* ---- seeds and feedback -------------------------------------------------------------------- */
+
+static void test_seed_draws_the_cases(void **state)
+{
+    (void)state;
+    /* The same seed, the same record; cases change with the seed, not with anything else. */
+    char first[2][4096];
+    for (int k = 0; k < 2; k++) {
+        ex_exercise *e = load(EX, 5, EX_FEEDBACK_FULL);
+        gr_record r;
+        grade_file(e, EXAM "slips.lua", &r);
+        snprintf(first[k], sizeof first[k], "%s", check_of(&r, "scaled")->message);
+        assert_true(r.score == 4);
+        gr_record_free(&r);
+        ex_free(e);
+    }
+    assert_string_equal(first[0], first[1]);
+    int differ = 0;
+    for (unsigned long long seed = 6; seed < 10; seed++) {
+        ex_exercise *e = load(EX, seed, EX_FEEDBACK_FULL);
+        gr_record r;
+        grade_file(e, EXAM "slips.lua", &r);
+        differ += strcmp(check_of(&r, "scaled")->message, first[0]) != 0;
+        gr_record_free(&r);
+        /* The reference solution gets full marks whatever the seed. */
+        grade_file(e, EXAM "solution.lua", &r);
+        assert_true(r.score == r.max);
+        gr_record_free(&r);
+        ex_free(e);
+    }
+    assert_true(differ >= 3);
+    /* Without a seed: the practice seed, the same every time. */
+    ex_exercise *e = load(EX, 0, EX_FEEDBACK_FULL);
+    assert_true(e->seed == EX_PRACTICE_SEED);
+    ex_free(e);
+}
+
+static void test_feedback_levels(void **state)
+{
+    (void)state;
+    /* Practice: the expected value. */
+    run("en", "grade", EX, EXAM "slips.lua", "--format", "json", NULL);
+    assert_int_equal(R.status, 1);
+    cJSON *o = parse_json(R.out);
+    const cJSON *scaled = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "checks"), 1);
+    assert_non_null(strstr(str(scaled, "message"), ": expected "));
+    assert_string_equal(str(scaled, "hint"), "x times k.");
+    cJSON_Delete(o);
+    /* An exam (a seed, hints by default): the case and what is wrong in kind, no value. */
+    run("en", "grade", EX, EXAM "slips.lua", "--format", "json", "--seed", "42", NULL);
+    assert_int_equal(R.status, 1);
+    o = parse_json(R.out);
+    scaled = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "checks"), 1);
+    assert_non_null(strstr(str(scaled, "message"), "is too large by a factor of about 1,000: check the units"));
+    assert_null(strstr(str(scaled, "message"), "expected"));
+    assert_string_equal(str(scaled, "hint"), "x times k.");
+    char exam[512];
+    snprintf(exam, sizeof exam, "%s", str(scaled, "message"));
+    cJSON_Delete(o);
+    /* The variables an LMS job sets give the same verdict; an option wins over them. */
+    setenv("USINE_GRADE_SEED", "42", 1);
+    run("en", "grade", EX, EXAM "slips.lua", "--format", "json", NULL);
+    o = parse_json(R.out);
+    assert_string_equal(str(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "checks"), 1), "message"), exam);
+    cJSON_Delete(o);
+    setenv("USINE_GRADE_FEEDBACK", "score", 1);
+    run("en", "grade", EX, EXAM "slips.lua", "--format", "json", NULL);
+    o = parse_json(R.out);
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(o, "checks")) {
+        assert_string_equal(str(c, "message"), "");
+        assert_string_equal(str(c, "hint"), "");
+    }
+    assert_true(num(o, "score") == 4);
+    cJSON_Delete(o);
+    run("en", "grade", EX, EXAM "slips.lua", "--format", "json", "--feedback", "full", NULL);
+    o = parse_json(R.out);
+    assert_non_null(strstr(str(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "checks"), 1), "message"), "expected"));
+    cJSON_Delete(o);
+    unsetenv("USINE_GRADE_SEED");
+    unsetenv("USINE_GRADE_FEEDBACK");
+    /* Bad values: one line, status 2. */
+    run("en", "grade", EX, EXAM "slips.lua", "--seed", "0", NULL);
+    assert_int_equal(R.status, 2);
+    assert_non_null(strstr(R.err, "--seed 0: expected a whole number from 1 to"));
+    run("en", "grade", EX, EXAM "slips.lua", "--feedback", "all", NULL);
+    assert_int_equal(R.status, 2);
+    assert_non_null(strstr(R.err, "--feedback all: expected full, hints or score"));
+    setenv("USINE_GRADE_SEED", "x1", 1);
+    run("en", "grade", EX, EXAM "slips.lua", NULL);
+    unsetenv("USINE_GRADE_SEED");
+    assert_int_equal(R.status, 2);
+    assert_non_null(strstr(R.err, "USINE_GRADE_SEED x1: expected a whole number"));
+}
+
+/* ---- budgets, cases, broken files ---------------------------------------------------------- */
+
+static void test_each_check_has_its_budget(void **state)
+{
+    (void)state;
+    ex_exercise *e = load(EX, 5, EX_FEEDBACK_FULL);
+    gr_record r;
+    grade_file(e, EXAM "slips.lua", &r);
+    /* The endless loop fails its own check, which names the case it was running... */
+    const gr_check *spin = check_of(&r, "spin");
+    assert_int_equal(spin->status, GR_ERROR);
+    assert_non_null(strstr(spin->message, "case spin(): instruction limit reached"));
+    /* ...and the check after it runs with a budget of its own. */
+    assert_int_equal(check_of(&r, "seed")->status, GR_PASSED);
+    assert_int_equal(check_of(&r, "gpus")->status, GR_PASSED);
+    assert_int_equal(check_of(&r, "scaled")->status, GR_FAILED);
+    gr_record_free(&r);
+    ex_free(e);
+}
+
+static void test_bom_and_crlf(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = read_all(EXAM "solution.lua", &len);
+    /* A byte-order mark, as Windows Notepad writes it, and CRLF line ends. */
+    char *dos = ut_malloc(2 * len + 4);
+    size_t n = 0;
+    memcpy(dos, "\xef\xbb\xbf", 3), n = 3;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '\n') dos[n++] = '\r';
+        dos[n++] = text[i];
+    }
+    ex_exercise *e = load(EX, 3, EX_FEEDBACK_FULL);
+    gr_record a, b;
+    ex_grade(e, "solution.lua", text, len, "en", &a);
+    ex_grade(e, "solution.lua", dos, n, "en", &b);
+    assert_true(a.score == a.max);
+    assert_true(b.score == a.score);
+    assert_null(b.error);
+    for (int i = 0; i < a.nchecks; i++) assert_string_equal(a.checks[i].message, b.checks[i].message);
+    gr_record_free(&a);
+    gr_record_free(&b);
+    /* A syntax error in a CRLF file names the same line as without. */
+    const char *bad = "function gpus(p, id)\r\n  return (\r\nend\r\n";
+    ex_grade(e, "bad.lua", bad, strlen(bad), "en", &a);
+    assert_non_null(strstr(a.error, "bad.lua:3:"));
+    gr_record_free(&a);
+    ex_free(e);
+    free(text);
+    free(dos);
+}
+
+/* A file that does not compile: that first, in all six formats, and no check pretends to run. */
+static void test_compile_error_first(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/usine-exam-XXXXXX.lua";
+    int fd = mkstemps(path, 4);
+    const char *broken = "function gpus(p, id)\n  return p:partition(id).nodes *\nend\n";
+    assert_true(write(fd, broken, strlen(broken)) == (ssize_t)strlen(broken));
+    close(fd);
+    run("en", "grade", EX, path, "--format", "json", NULL);
+    assert_int_equal(R.status, 1);
+    cJSON *o = parse_json(R.out);
+    assert_non_null(strstr(str(o, "error"), "your file does not compile: "));
+    assert_non_null(strstr(str(o, "error"), ".lua:3: unexpected symbol near 'end'"));
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(o, "checks")) {
+        assert_string_equal(str(c, "status"), "error");
+        assert_string_equal(str(c, "message"), "not run: the file does not compile");
+        assert_string_equal(str(c, "hint"), "");
+    }
+    cJSON_Delete(o);
+    /* text: the error right under the title line */
+    run("en", "grade", EX, path, NULL);
+    const char *nl = strchr(R.out, '\n');
+    assert_non_null(nl);
+    assert_int_equal(strncmp(nl + 1, "Error: your file does not compile: ", 35), 0);
+    /* vpl: the first comment */
+    run("en", "grade", EX, path, "--format", "vpl", NULL);
+    assert_int_equal(strncmp(R.out, "<|--\n- Error\n> your file does not compile: ", 43), 0);
+    /* gradescope: the output, above the tests */
+    run("en", "grade", EX, path, "--format", "gradescope", NULL);
+    o = parse_json(R.out);
+    assert_non_null(strstr(str(o, "output"), "your file does not compile: "));
+    cJSON_Delete(o);
+    /* junit: a first testcase "run" in error */
+    run("en", "grade", EX, path, "--format", "junit", NULL);
+    const char *run_case = strstr(R.out, "<testcase name=\"run\"");
+    const char *first_check = strstr(R.out, "<testcase name=\"gpus:");
+    assert_non_null(run_case);
+    assert_non_null(first_check);
+    assert_true(run_case < first_check);
+    assert_non_null(strstr(run_case, "<error message=\"your file does not compile: "));
+    /* classroom: a first test in error that says why (the report is base64 on one line) */
+    run("fr", "grade", EX, path, "--format", "classroom", NULL);
+    assert_int_equal(R.status, 1);
+    o = decode_classroom(R.out);
+    assert_string_equal(str(o, "status"), "error");
+    const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "tests"), 0);
+    assert_string_equal(str(first, "name"), "Erreur");
+    assert_string_equal(str(first, "status"), "error");
+    assert_non_null(strstr(str(first, "message"), "votre fichier ne compile pas : "));
+    assert_string_equal(str(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "tests"), 1), "message"),
+                        "non lancée : le fichier ne compile pas");
+    cJSON_Delete(o);
+    unlink(path);
+}
+
+/* ---- the pass mark and course check -------------------------------------------------------- */
+
+static void test_default_pass_mark(void **state)
+{
+    (void)state;
+    ex_exercise *e = load("tests/fixtures/grading/exercise.lua", 0, EX_FEEDBACK_FULL);
+    assert_true(fabs(e->pass_fraction - 0.6) < 1e-12);
+    gr_record r;
+    const char *three_of_five = "function gpus(p, id) local q = p:partition(id) return q.nodes * q.gpus_per_node end\n"
+                                "function peak() return 0 end\n";
+    ex_grade(e, "s.lua", three_of_five, strlen(three_of_five), "en", &r);
+    assert_true(r.score == 2 && !r.passed);
+    gr_record_free(&r);
+    ex_free(e);
+    e = load(EX, 5, EX_FEEDBACK_FULL);
+    grade_file(e, EXAM "cheat_totals.lua", &r);                 /* 6 of 9: above 60 % */
+    assert_true(r.score == 6 && r.passed);
+    gr_record_free(&r);
+    ex_free(e);
+}
+
+static void test_answer_parts(void **state)
+{
+    (void)state;
+    /* The fixture without allow-list computes with p:totals, which its submissions may call. */
+    ex_exercise *e = load("tests/fixtures/grading/exercise.lua", 0, EX_FEEDBACK_FULL);
+    size_t len;
+    char *sol = read_all("tests/fixtures/grading/good/solution.lua", &len);
+    char parts[256];
+    assert_int_equal(ex_answer_parts(e, sol, len, parts, sizeof parts), 1);
+    assert_string_equal(parts, "platform:totals");
+    free(sol);
+    ex_free(e);
+    /* The exam fixture keeps it from them: nothing to say. */
+    e = load(EX, 0, EX_FEEDBACK_FULL);
+    sol = read_all(EXAM "solution.lua", &len);
+    assert_int_equal(ex_answer_parts(e, sol, len, parts, sizeof parts), 0);
+    assert_string_equal(parts, "");
+    free(sol);
+    ex_free(e);
+}
+
+/* ---- the cheat set ------------------------------------------------------------------------- */
+
+/* Every attempt in tests/fixtures/grading/cheats/<exercise>--<how>.lua stays below its
+ * exercise's pass mark, graded with seeds other than the practice one. */
+static void test_cheats_stay_below_the_pass_mark(void **state)
+{
+    (void)state;
+    DIR *d = opendir(CHEATS);
+    if (!d) {
+        skip();
+        return;
+    }
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *sep = strstr(de->d_name, "--");
+        size_t l = strlen(de->d_name);
+        if (!sep || l < 5 || strcmp(de->d_name + l - 4, ".lua")) continue;
+        char ex[256], sub[512];
+        snprintf(ex, sizeof ex, COURSE "%.*s.lua", (int)(sep - de->d_name), de->d_name);
+        snprintf(sub, sizeof sub, CHEATS "/%s", de->d_name);
+        for (unsigned long long seed = 101; seed <= 102; seed++) {
+            ex_exercise *e = load(ex, seed, EX_FEEDBACK_HINTS);
+            gr_record r;
+            grade_file(e, sub, &r);
+            if (r.passed || r.score >= e->pass_fraction * r.max - 1e-9)
+                fail_msg("%s scores %g of %g with seed %llu: at or above the pass mark (%g %%)", sub, r.score, r.max,
+                         seed, 100 * e->pass_fraction);
+            gr_record_free(&r);
+            ex_free(e);
+        }
+        n++;
+    }
+    closedir(d);
+    assert_true(n > 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_allow_list),
+        cmocka_unit_test(test_allowed_table),
+        cmocka_unit_test(test_callbacks_run_as_the_checks),
+        cmocka_unit_test(test_seed_draws_the_cases),
+        cmocka_unit_test(test_feedback_levels),
+        cmocka_unit_test(test_each_check_has_its_budget),
+        cmocka_unit_test(test_bom_and_crlf),
+        cmocka_unit_test(test_compile_error_first),
+        cmocka_unit_test(test_default_pass_mark),
+        cmocka_unit_test(test_answer_parts),
+        cmocka_unit_test(test_cheats_stay_below_the_pass_mark),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
