@@ -110,7 +110,10 @@ SCRIPT_SRC := $(wildcard scripting/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(CORE_ASM:%.S=$(BUILD)/%.o)
 KN_OBJ   := $(KN_SRC:%.c=$(BUILD)/%.o)
 LIBKN    := $(BUILD)/libkernels.a
-SCRIPT_OBJ := $(SCRIPT_SRC:%.c=$(BUILD)/%.o)
+# The teacher's reference computations of the courses' exercises, built into the program
+# (lb_cases.c, usine.reference) and not installed with the courses.
+REFERENCES := $(sort $(wildcard courses/*/reference/*.lua))
+SCRIPT_OBJ := $(SCRIPT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/scripting/references.o
 LIBSCRIPT := $(BUILD)/libscripting.a
 APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
 LIBAPP   := $(BUILD)/libapp.a
@@ -172,6 +175,15 @@ $(BUILD)/scripting/%.o: scripting/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(SCRIPT_CFLAGS) -c $< -o $@
+
+# A folder's time changes when a reference is added or removed: the list is remade then.
+$(BUILD)/scripting/references.S: scripting/embed-references.sh $(REFERENCES) $(wildcard courses/*/reference)
+	@mkdir -p $(@D)
+	$(Q)sh scripting/embed-references.sh $(REFERENCES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/scripting/references.o: $(BUILD)/scripting/references.S
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(CFLAGS_SAN) -c $< -o $@
 
 $(LIBSCRIPT): $(SCRIPT_OBJ)
 	@$(if $(Q),echo "  AR      $@")
@@ -322,6 +334,7 @@ install: all
 	install -m 644 assets/data/*.csv $(DATADIR)/data/
 	install -m 644 assets/schema/* $(DATADIR)/schema/
 	cp -R courses/. $(DATADIR)/courses/
+	rm -rf $(DATADIR)/courses/*/reference
 	install -m 644 assets/desktop/usine.desktop $(DESTDIR)$(PREFIX)/share/applications/
 	install -m 644 assets/desktop/usine.svg $(DESTDIR)$(PREFIX)/share/icons/hicolor/scalable/apps/
 	install -m 644 assets/man/usine.1 $(DESTDIR)$(PREFIX)/share/man/man1/

@@ -437,6 +437,16 @@ int ex_feedback_from_name(const char *name)
     return -1;
 }
 
+/* Where usine.reference finds the reference/ folder: the exercise file's own. */
+static void set_exercise_dir(lua_State *L, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    lb_set_exercise_dir(L, dir);
+}
+
 ex_exercise *ex_load(const char *path, const ex_host *host, char *err, size_t err_size)
 {
     ex_exercise *e = ut_calloc(1, sizeof *e);
@@ -455,6 +465,7 @@ ex_exercise *ex_load(const char *path, const ex_host *host, char *err, size_t er
     lua_setglobal(L, "usine");
     lb_set_meter(L, &sandbox_meter);
     lb_record_parts(L);
+    set_exercise_dir(L, path);
     e->seed = host && host->seed ? host->seed : EX_PRACTICE_SEED;
     e->feedback = host ? host->feedback : EX_FEEDBACK_FULL;
     sbx_set_seed(e->sb, e->seed);                    /* the cases the top level draws change with it */

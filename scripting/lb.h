@@ -65,6 +65,10 @@ int lb_part_known(const char *part);
 void lb_deny_parts(lua_State *L, const char *const *allowed, int n);
 void lb_remove_denied(lua_State *L, int usine_table);
 void lb_record_parts(lua_State *L);
+
+/* The folder of the exercise being graded: usine.reference(id) reads <dir>/reference/<id>.lua
+ * there (the source tree), else the copy built into the program (an installed course has none). */
+void lb_set_exercise_dir(lua_State *L, const char *dir);
 int lb_part_used(lua_State *L, const char *part);
 
 /* Kernels run only when the host allows it (grading child, app): they use OpenMP threads, which

@@ -28,10 +28,19 @@
 #define LB_METER_KEY "usine.meter"           /* registry: light userdata, the lb_meter of lb_set_meter */
 #define LB_DENIED_KEY "usine.denied"         /* registry: part -> true, the parts kept from submissions */
 #define LB_USED_KEY "usine.used"             /* registry: part -> true, the parts trusted code called */
+#define LB_EXERCISE_DIR_KEY "usine.exercise_dir" /* registry: the folder of the exercise (lb_set_exercise_dir) */
 
 /* At the top of a function or method that an exercise may keep from its submissions (lb.h):
  * raises when submission code calls a denied part, records the call of trusted code. */
 void lb_use(lua_State *L, const char *part);
+int lb_untrusted(lua_State *L);              /* whether submission code is calling */
+
+/* lb_cases.c: usine.cases and usine.reference (checks only); lb_usine.c: usine.diagnose, and a
+ * number as check messages write it (sig significant figures, trailing zeros dropped; pushed). */
+int lb_usine_cases(lua_State *L);
+int lb_usine_reference(lua_State *L);
+int lb_usine_diagnose(lua_State *L);
+const char *lb_push_num(lua_State *L, double x, int fr, int sig);
 
 /* The work of one simulation (ds_stats.work: events and the network's flow-link visits) is capped
  * per call, and charged to the caller's instruction budget. On this project's 2-core reference

@@ -67,7 +67,7 @@ static const lb_meter *meter(lua_State *L)
 
 const char *const lb_parts[] = {
     "platform", "platforms", "model", "models", "params", "predict", "plan", "step", "collective", "schedule",
-    "amdahl_fit", "near", "finite", "rel_error", "num", "diagnose",
+    "amdahl_fit", "near", "finite", "rel_error", "num", "diagnose", "cases",
     "platform:partitions", "platform:partition", "platform:totals", "platform:facility", NULL,
 };
 
@@ -128,6 +128,7 @@ void lb_deny_parts(lua_State *L, const char *const *allowed, int n)
 static int denied_index(lua_State *L)
 {
     const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+    if (k && !strcmp(k, "reference")) return luaL_error(L, _("usine.reference is the teacher's: submissions cannot use it"));
     if (k && !strchr(k, ':') && part_in(L, LB_DENIED_KEY, k)) return raise_denied(L, k);
     return 0;
 }
@@ -135,6 +136,8 @@ static int denied_index(lua_State *L)
 void lb_remove_denied(lua_State *L, int t)
 {
     t = lua_absindex(L, t);
+    lua_pushnil(L);                          /* the teacher's, whatever the exercise allows */
+    lua_setfield(L, t, "reference");
     if (lua_getfield(L, LUA_REGISTRYINDEX, LB_DENIED_KEY) != LUA_TTABLE) {
         lua_pop(L, 1);
         return;
@@ -162,6 +165,12 @@ void lb_record_parts(lua_State *L)
 int lb_part_used(lua_State *L, const char *part)
 {
     return part_in(L, LB_USED_KEY, part);
+}
+
+int lb_untrusted(lua_State *L)
+{
+    const lb_meter *m = meter(L);
+    return m && m->untrusted && m->untrusted(L);
 }
 
 void lb_use(lua_State *L, const char *part)
@@ -531,7 +540,7 @@ static void push_said(lua_State *L, const char *fr, const char *en)
     lua_setfield(L, -2, "en");
 }
 
-static int usine_diagnose(lua_State *L)
+int lb_usine_diagnose(lua_State *L)
 {
     double want = check_finite(L, 2);
     double rel = lua_isnoneornil(L, 3) ? 1e-6 : check_finite(L, 3);
@@ -652,6 +661,18 @@ static int usine_amdahl_fit(lua_State *L)
  * but sig of them noise), unless exp = false; decimals writes exactly that many; group = false
  * drops the thousands separator; trim = true drops trailing zeros. util.h's formatter, the one
  * the program's own screens use. */
+static void push_num_styled(lua_State *L, double x, ut_numstyle st, int use_exp)
+{
+    char buf[512];
+    double a = fabs(x);
+    if (use_exp && st.sig > 0 && isfinite(x) && a != 0 && (a >= 1e15 || a < 1e-5)) {
+        st.decimals = st.sig - 1;
+        lua_pushstring(L, ut_fmt_sci(buf, sizeof buf, x, &st));
+    } else {
+        lua_pushstring(L, ut_fmt_num(buf, sizeof buf, x, &st));
+    }
+}
+
 static int usine_num(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TNUMBER);
@@ -675,15 +696,15 @@ static int usine_num(lua_State *L)
         st.trim = lb_bool(L, &t, "trim", 0);
         use_exp = lb_bool(L, &t, "exp", 1);
     }
-    char buf[512];
-    double a = fabs(x);
-    if (use_exp && st.sig > 0 && isfinite(x) && a != 0 && (a >= 1e15 || a < 1e-5)) {
-        st.decimals = st.sig - 1;
-        lua_pushstring(L, ut_fmt_sci(buf, sizeof buf, x, &st));
-    } else {
-        lua_pushstring(L, ut_fmt_num(buf, sizeof buf, x, &st));
-    }
+    push_num_styled(L, x, st, use_exp);
     return 1;
+}
+
+const char *lb_push_num(lua_State *L, double x, int fr, int sig)
+{
+    ut_numstyle st = { .mark = fr ? "," : ".", .group = fr ? "\u202f" : ",", .sig = sig, .decimals = 17, .trim = 1 };
+    push_num_styled(L, x, st, 1);
+    return lua_tostring(L, -1);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -718,7 +739,8 @@ static const luaL_Reg usine_funcs[] = {
     { "plan", lb_usine_plan },           { "step", lb_usine_step },           { "collective", lb_usine_collective },
     { "schedule", lb_usine_schedule },   { "amdahl_fit", usine_amdahl_fit },  { "near", usine_near },
     { "finite", usine_finite },          { "rel_error", usine_rel_error },    { "num", usine_num },
-    { "diagnose", usine_diagnose },
+    { "diagnose", lb_usine_diagnose },       { "cases", lb_usine_cases },
+    { "reference", lb_usine_reference },
     { NULL, NULL },
 };
 

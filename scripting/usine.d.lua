@@ -399,6 +399,29 @@ function usine.finite(v) end
 ---@return {fr: string, en: string}?
 function usine.diagnose(got, want, rel) end
 
+---Grade a list of cases with partial credit (checks only; submissions never have it unless the
+---exercise's allow-list names "cases"). try(c) returns the student's value, the expected one (a
+---number compared within opts.rel, default 0.01, or a string/boolean compared exactly) and
+---optionally other answers worth part of the case ({value=, credit=0.5, fr=, en=}). Sets ctx.case
+---to each case's name while it is tried. Returns true when every case is right, else the share of
+---the credit and {fr=, en=, exam={fr=, en=}}: the first wrong case with both values, and in its
+---exam form what is wrong in kind (usine.diagnose, an off-by-one when exact), never the value.
+---@param ctx table The check's ctx.
+---@param list {name: string|{fr: string, en: string}}[]
+---@param try fun(c: table): any, any, table?
+---@param opts? {rel?: number, abs?: number, unit?: string|{fr: string, en: string}, exact?: boolean, slip?: fun(c: table, got: any, want: any): (string|{fr: string, en: string})?}
+---@return true|number
+---@return {fr: string, en: string, exam: {fr: string, en: string}}?
+function usine.cases(ctx, list, try, opts) end
+
+---The teacher's reference computations of exercise id: the table returned by reference/<id>.lua
+---beside the exercise (the source tree), else by the copy built into the program (installed
+---courses have no reference/ folder). Loaded once per exercise, in its environment. Exercise code
+---and checks only: a submission never has it, whatever the allow-list.
+---@param id string
+---@return table
+function usine.reference(id) end
+
 ---|a - b| / |b|, or |a| when b is 0.
 ---@param a number
 ---@param b number

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <math.h>
 
 #include "run_usine.h"
@@ -20,8 +21,9 @@
 #define EX EXAM "exercise.lua"
 #define CHEATS "tests/fixtures/grading/cheats"
 #define COURSE "courses/fondamentaux/"
+#define SLIPS "tests/fixtures/grading/slips"
 
-static char *read_all(const char *path, size_t *len)
+__attribute__((noinline)) static char *read_all(const char *path, size_t *len)
 {
     char *text, why[200];
     size_t n;
@@ -388,6 +390,239 @@ static void test_compile_error_first(void **state)
     unlink(path);
 }
 
+/* ---- usine.cases and usine.reference ------------------------------------------------------- */
+
+/* An exercise in a folder of its own with a reference beside it: `double` is the teacher's. */
+static char course_dir[64];
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) fail_msg("cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+static ex_exercise *cases_exercise(unsigned long long seed, ex_feedback feedback)
+{
+    snprintf(course_dir, sizeof course_dir, "/tmp/usine-cases-XXXXXX");
+    if (!mkdtemp(course_dir)) fail_msg("mkdtemp");
+    char path[160];
+    snprintf(path, sizeof path, "%s/reference", course_dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/reference/probe.lua", course_dir);
+    write_file(path, "return { double = function(x) return 2 * x end }\n");
+    snprintf(path, sizeof path, "%s/probe.lua", course_dir);
+    write_file(path,
+               "local R = usine.reference('probe')\n"
+               "local list = {}\n"
+               "for i = 1, 4 do list[i] = { name = { fr = 'cas ' .. i, en = 'case ' .. i }, x = i } end\n"
+               PROBE_HEAD "  allow = {},\n"
+               "  checks = {\n"
+               "    { id = 'rel', title = { fr = 'r', en = 'r' }, hint = { fr = 'h', en = 'h' }, points = 4,\n"
+               "      run = function(s, ctx) return usine.cases(ctx, list, function(c)\n"
+               "        return s.f(c.x), R.double(c.x), { { value = 3 * c.x, fr = 'le triple', en = 'the triple' } } end,\n"
+               "        { unit = 'GiB' }) end },\n"
+               "    { id = 'exact', title = { fr = 'e', en = 'e' }, hint = { fr = 'h', en = 'h' }, points = 2,\n"
+               "      run = function(s, ctx) return usine.cases(ctx, list, function(c) return s.g(c.x), c.x + 10 end,\n"
+               "        { exact = true, slip = function(c, got, want) if got == want - 1 then\n"
+               "          return { fr = 'le +10 compté 9', en = 'the +10 counted as 9' } end end }) end },\n"
+               "  } }\n");
+    ex_exercise *e = load(path, seed, feedback);
+    return e;
+}
+
+static void remove_course_dir(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", course_dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void grade_text(ex_exercise *e, const char *text, gr_record *r)
+{
+    ex_grade(e, "sub.lua", text, strlen(text), "en", r);
+}
+
+static void test_cases_give_partial_credit(void **state)
+{
+    (void)state;
+    ex_exercise *e = cases_exercise(0, EX_FEEDBACK_FULL);
+    gr_record r;
+    /* case 1 right, case 2 in GB-style thousands, case 3 the triple (half), case 4 right */
+    grade_text(e, "function f(x) if x == 2 then return 2000 * x elseif x == 3 then return 3 * x end return 2 * x end\n"
+                  "function g(x) if x == 4 then return x + 9 end return x + 10 end\n", &r);
+    const gr_check *c = check_of(&r, "rel");
+    assert_int_equal(c->status, GR_FAILED);
+    assert_true(fabs(c->points - 4 * 2.5 / 4) < 1e-9);
+    assert_string_equal(c->message, "2 of 4 cases right, 1 in part; case 2: expected 4 GiB, got 4,000");
+    c = check_of(&r, "exact");
+    assert_true(fabs(c->points - 2 * 3.0 / 4) < 1e-9);
+    assert_string_equal(c->message, "3 of 4 cases right; case 4: expected 14, got 13; the +10 counted as 9");
+    gr_record_free(&r);
+    /* the triple alone: its words, half of each case */
+    grade_text(e, "function f(x) return 3 * x end\nfunction g(x) return x + 10 end\n", &r);
+    c = check_of(&r, "rel");
+    assert_true(fabs(c->points - 2) < 1e-9);
+    assert_string_equal(c->message, "0 of 4 cases right, 4 in part; case 1: expected 2 GiB, got 3; the triple");
+    assert_int_equal(check_of(&r, "exact")->status, GR_PASSED);
+    gr_record_free(&r);
+    /* an error in the student's function names the case it was trying */
+    grade_text(e, "function f(x) if x == 3 then error('boom') end return 2 * x end\nfunction g(x) return x + 10 end\n", &r);
+    c = check_of(&r, "rel");
+    assert_int_equal(c->status, GR_ERROR);
+    assert_non_null(strstr(c->message, "case case 3: "));
+    assert_non_null(strstr(c->message, "boom"));
+    gr_record_free(&r);
+    ex_free(e);
+
+    /* The exam's forms: what is wrong in kind, never the expected value; French too. */
+    e = cases_exercise(7, EX_FEEDBACK_HINTS);
+    const char *slips = "function f(x) return 2000 * x end\nfunction g(x) return x + 9 end\n";
+    grade_text(e, slips, &r);
+    c = check_of(&r, "rel");
+    assert_string_equal(c->message, "0 of 4 cases right; case 1: your value is too large by a factor of about 1,000: "
+                                    "check the units (k, M, G, T)");
+    c = check_of(&r, "exact");
+    assert_string_equal(c->message, "0 of 4 cases right; case 1: your value is 1 too small: off by one?; the +10 counted as 9");
+    gr_record_free(&r);
+    ex_grade(e, "sub.lua", slips, strlen(slips), "fr", &r);
+    assert_non_null(strstr(check_of(&r, "rel")->message, "0 cas justes sur 4 ; cas 1 : votre valeur dépasse la valeur attendue"));
+    assert_null(strstr(check_of(&r, "rel")->message, "attendu 2"));
+    gr_record_free(&r);
+    ex_free(e);
+    remove_course_dir();
+}
+
+static void test_reference_stays_with_the_teacher(void **state)
+{
+    (void)state;
+    ex_exercise *e = cases_exercise(0, EX_FEEDBACK_FULL);
+    gr_record r;
+    /* a submission has no usine.reference, whatever the exercise allows */
+    grade_text(e, "function f(x) return usine.reference('probe').double(x) end\nfunction g(x) return x + 10 end\n", &r);
+    const gr_check *c = check_of(&r, "rel");
+    assert_int_equal(c->status, GR_ERROR);
+    assert_non_null(strstr(c->message, "usine.reference is the teacher's: submissions cannot use it"));
+    gr_record_free(&r);
+    ex_free(e);
+    remove_course_dir();
+
+    /* Without the reference beside it, an exercise uses the copy built into the program: an
+     * installed course's folder has none. */
+    char dir[] = "/tmp/usine-installed-XXXXXX", cmd[512], path[300];
+    assert_non_null(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/fondamentaux' && cp " COURSE "roofline.lua '%s/fondamentaux/'", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/fondamentaux/roofline.lua", dir);
+    e = load(path, 3, EX_FEEDBACK_HINTS);
+    grade_file(e, "tests/solutions/fondamentaux/roofline.lua", &r);
+    if (r.score != r.max) fail_msg("roofline installed: %g of %g: %s", r.score, r.max, r.error ? r.error : "");
+    gr_record_free(&r);
+    ex_free(e);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+
+    /* An exercise asking for a reference nobody has: its file and the id are named. */
+    char bad[] = "/tmp/usine-noref-XXXXXX.lua";
+    int fd = mkstemps(bad, 4);
+    FILE *f = fdopen(fd, "w");
+    fputs("local R = usine.reference('no-such-exercise')\n" PROBE_HEAD PROBE_CHECKS, f);
+    fclose(f);
+    ex_host host = { .platform_path = "assets/platforms" };
+    char err[1024];
+    assert_null(ex_load(bad, &host, err, sizeof err));
+    if (!strstr(err, "no reference 'no-such-exercise'") || !strstr(err, strrchr(bad, '/') + 1)) fail_msg("%s", err);
+    unlink(bad);
+}
+
+/* ---- the course: reference solutions, slips ------------------------------------------------- */
+
+static char **course_ids(int *n)
+{
+    static char *ids[32];
+    static int count = -1;
+    if (count < 0) {
+        count = 0;
+        char *text = read_all(COURSE "index.lua", NULL);
+        for (char *p = strstr(text, "exercises = {"); p && (p = strchr(p, '"')) && count < 32;) {
+            char *q = strchr(p + 1, '"');
+            if (!q) break;
+            ids[count++] = ut_strndup(p + 1, (size_t)(q - p - 1));
+            p = q + 1;
+        }
+        free(text);
+    }
+    *n = count;
+    return ids;
+}
+
+/* Each reference solution has full marks whatever the seed: ten exams, and practice. */
+static void test_solutions_full_under_ten_seeds(void **state)
+{
+    (void)state;
+    int n;
+    char **ids = course_ids(&n);
+    assert_true(n >= 13);
+    for (int i = 0; i < n; i++) {
+        char ex[256], sol[256];
+        snprintf(ex, sizeof ex, COURSE "%s.lua", ids[i]);
+        snprintf(sol, sizeof sol, "tests/solutions/fondamentaux/%s.lua", ids[i]);
+        for (unsigned long long seed = 0; seed <= 10; seed++) {
+            ex_exercise *e = load(ex, seed, seed ? EX_FEEDBACK_HINTS : EX_FEEDBACK_FULL);
+            gr_record r;
+            grade_file(e, sol, &r);
+            if (r.score != r.max) {
+                const char *why = r.error ? r.error : "";
+                for (int k = 0; k < r.nchecks && !*why; k++)
+                    if (r.checks[k].status != GR_PASSED) why = r.checks[k].message;
+                fail_msg("%s, seed %llu: %g of %g: %s", ids[i], seed, r.score, r.max, why);
+            }
+            gr_record_free(&r);
+            ex_free(e);
+        }
+    }
+}
+
+/* An honest solution with one slip gets part of the points, and the exam's message names the
+ * slip: tests/fixtures/grading/slips/<id>--<slip>.lua, line 2 "-- expect: <words>". */
+static void test_slips_get_partial_credit(void **state)
+{
+    (void)state;
+    DIR *d = opendir(SLIPS);
+    if (!d) fail_msg("no %s", SLIPS);
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *sep = strstr(de->d_name, "--");
+        size_t l = strlen(de->d_name);
+        if (!sep || l < 5 || strcmp(de->d_name + l - 4, ".lua")) continue;
+        char ex[256], sub[512];
+        snprintf(ex, sizeof ex, COURSE "%.*s.lua", (int)(sep - de->d_name), de->d_name);
+        snprintf(sub, sizeof sub, SLIPS "/%s", de->d_name);
+        char *text = read_all(sub, NULL), *expect = strstr(text, "\n-- expect: ");
+        if (strncmp(text, "-- slip: ", 9) || !expect) fail_msg("%s: lines 1-2 must be '-- slip: ...' and '-- expect: ...'", sub);
+        expect += strlen("\n-- expect: ");
+        expect[strcspn(expect, "\r\n")] = '\0';
+        ex_exercise *e = load(ex, 101, EX_FEEDBACK_HINTS);
+        gr_record r;
+        grade_file(e, sub, &r);
+        if (!(r.score > 0 && r.score < r.max)) fail_msg("%s: %g of %g, not partial credit", sub, r.score, r.max);
+        int said = 0;
+        for (int k = 0; k < r.nchecks; k++) said |= r.checks[k].message && strstr(r.checks[k].message, expect) != NULL;
+        if (!said) {
+            for (int k = 0; k < r.nchecks; k++) print_message("  %s: %s\n", r.checks[k].id, r.checks[k].message);
+            fail_msg("%s: no exam message says \"%s\"", sub, expect);
+        }
+        gr_record_free(&r);
+        ex_free(e);
+        free(text);
+        n++;
+    }
+    closedir(d);
+    assert_true(n > 0);
+}
+
 /* ---- the pass mark and course check -------------------------------------------------------- */
 
 static void test_default_pass_mark(void **state)
@@ -481,6 +716,10 @@ int main(void)
         cmocka_unit_test(test_default_pass_mark),
         cmocka_unit_test(test_answer_parts),
         cmocka_unit_test(test_cheats_stay_below_the_pass_mark),
+        cmocka_unit_test(test_cases_give_partial_credit),
+        cmocka_unit_test(test_reference_stays_with_the_teacher),
+        cmocka_unit_test(test_solutions_full_under_ten_seeds),
+        cmocka_unit_test(test_slips_get_partial_credit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
