@@ -64,6 +64,7 @@ static int near(double a, double b, double rel, double abs_tol)
 typedef struct {
     double rel, abs_tol;
     int exact, slip;                         /* slip: stack index of the function, or 0 */
+    int classes;                             /* answers are classes: credit above chance */
     int unit;                                /* stack index of the unit, or 0 */
 } cases_opts;
 
@@ -165,11 +166,12 @@ int lb_usine_cases(lua_State *L)
     cases_opts o = { .rel = 0.01 };
     if (!lua_isnoneornil(L, 4)) {
         lb_tab t = lb_table(L, 4, 4, NULL);
-        static const char *const keys[] = { "rel", "abs", "unit", "exact", "slip", NULL };
+        static const char *const keys[] = { "rel", "abs", "unit", "exact", "slip", "classes", NULL };
         lb_keys(L, &t, keys);
         o.rel = lb_num(L, &t, "rel", 0, 0.01, 0, 1, 0);
         o.abs_tol = lb_num(L, &t, "abs", 0, 0, 0, HUGE_VAL, 0);
         o.exact = lb_bool(L, &t, "exact", 0);
+        o.classes = lb_bool(L, &t, "classes", 0);
     }
     lua_settop(L, 4);
     int unit = 0, slipfn = 0;
@@ -191,8 +193,10 @@ int lb_usine_cases(lua_State *L)
     int base = lua_gettop(L);
     for (int i = 0; i < 5; i++) lua_pushnil(L);
     int s_case = base + 1, s_got = base + 2, s_want = base + 3, s_alt = base + 4, s_slip = base + 5;
-    int first_wrong = 0, right = 0, partly = 0;
+    int first_wrong = 0, right = 0, partly = 0, most = 0;
     double credit = 0;
+    lua_newtable(L);                         /* classes: how many cases expect each answer */
+    int tally = lua_gettop(L);
     for (lua_Integer i = 1; i <= total; i++) {
         int top = lua_gettop(L);
         if (lua_geti(L, 2, i) != LUA_TTABLE) return luaL_error(L, _("usine.cases: case %d is not a table"), (int)i);
@@ -203,6 +207,15 @@ int lb_usine_cases(lua_State *L)
         lua_pushvalue(L, c);
         lua_call(L, 1, 3);
         int g = top + 2, w = top + 3, alts = top + 4;
+        if (o.classes && !lua_isnil(L, w) && !(lua_type(L, w) == LUA_TNUMBER && isnan(lua_tonumber(L, w)))) {
+            lua_pushvalue(L, w);
+            lua_pushvalue(L, w);
+            lua_Integer k = (lua_rawget(L, tally) == LUA_TNUMBER ? lua_tointeger(L, -1) : 0) + 1;
+            lua_pop(L, 1);
+            lua_pushinteger(L, k);
+            lua_rawset(L, tally);
+            if (k > most) most = (int)k;
+        }
         if (is_right(L, g, w, &o)) {
             right++, credit += 1;
             lua_settop(L, top);
@@ -256,7 +269,14 @@ int lb_usine_cases(lua_State *L)
         lua_pushboolean(L, 1);
         return 1;
     }
-    lua_pushnumber(L, credit / (double)total);
+    double share = credit / (double)total;
+    if (o.classes) {
+        /* credit above what always giving the most common answer would earn */
+        double chance = (double)most / (double)total;
+        share = chance < 1 ? (share - chance) / (1 - chance) : 0;
+        if (share < 0) share = 0;
+    }
+    lua_pushnumber(L, share);
     lua_createtable(L, 0, 3);
     int msg = lua_gettop(L);
     lua_createtable(L, 0, 2);

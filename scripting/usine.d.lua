@@ -406,10 +406,12 @@ function usine.diagnose(got, want, rel) end
 ---to each case's name while it is tried. Returns true when every case is right, else the share of
 ---the credit and {fr=, en=, exam={fr=, en=}}: the first wrong case with both values, and in its
 ---exam form what is wrong in kind (usine.diagnose, an off-by-one when exact), never the value.
+---With opts.classes (answers such as "compute" or "memory"), the share counts only what is above
+---chance: always giving the most common expected answer earns 0.
 ---@param ctx table The check's ctx.
 ---@param list {name: string|{fr: string, en: string}}[]
 ---@param try fun(c: table): any, any, table?
----@param opts? {rel?: number, abs?: number, unit?: string|{fr: string, en: string}, exact?: boolean, slip?: fun(c: table, got: any, want: any): (string|{fr: string, en: string})?}
+---@param opts? {rel?: number, abs?: number, unit?: string|{fr: string, en: string}, exact?: boolean, classes?: boolean, slip?: fun(c: table, got: any, want: any): (string|{fr: string, en: string})?}
 ---@return true|number
 ---@return {fr: string, en: string, exam: {fr: string, en: string}}?
 function usine.cases(ctx, list, try, opts) end

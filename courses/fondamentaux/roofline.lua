@@ -37,37 +37,16 @@ end
 local OPS = { "gemm", "gemv", "axpy" }
 local SIZES = { 16, 100, 512, 1000, 2048, 4096, 16384 }
 
--- The reference formulas: FLOPs over the minimal traffic (each operand read once, the result
--- written once).
-local function intensity(op, n, b)
-  if op == "gemm" then return 2 * n ^ 3 / (3 * n * n * b) end
-  if op == "gemv" then return 2 * n * n / ((n * n + 2 * n) * b) end
-  return 2 * n / (3 * n * b)
-end
+-- The reference formulas (FLOPs over the minimal traffic) are the teacher's: reference/roofline.lua,
+-- which is not installed.
+local ref = usine.reference("roofline")
+local intensity, ridge, bound, min_gemm_n = ref.intensity, ref.ridge, ref.bound, ref.min_gemm_n
 
-local function ridge(m) return m.peak_tflops / m.bandwidth_tbs end
-
-local function bound(op, n, m)
-  return intensity(op, n, m.bytes) >= ridge(m) and "compute" or "memory"
-end
-
--- Smallest n for which GEMM is compute-bound, and whether the real-valued bound sits so close to
--- an integer that rounding may fairly go either way.
-local function min_gemm_n(m)
-  local x = 1.5 * m.bytes * ridge(m)
-  local n = math.max(1, math.ceil(x))
-  while intensity("gemm", n, m.bytes) < ridge(m) do n = n + 1 end
-  while n > 1 and intensity("gemm", n - 1, m.bytes) >= ridge(m) do n = n - 1 end
-  return n, math.abs(x - math.floor(x + 0.5)) < 1e-6
-end
+-- Two sizes drawn from the grading seed, beside the fixed ones: an exam's cases differ.
+SIZES[#SIZES + 1] = math.random(17, 999)
+SIZES[#SIZES + 1] = math.random(1001, 12000)
 
 local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = true }) end
-local function shown(x, lang)
-  if type(x) == "number" then return fmt(x, lang) end
-  if type(x) == "string" then return ("%q"):format(x) end
-  return type(x)
-end
-
 -- This computer, measured once per submission (the kernels only run inside checks).
 local here
 local function this_computer()
@@ -83,7 +62,7 @@ local function this_computer()
   end
   if ok and ok2 and usine.finite(cpu.peak_gflops) and cpu.peak_gflops > 0 and usine.finite(st.triad) and st.triad > 0 then
     here = { name = cpu.model, peak_tflops = cpu.peak_gflops / 1000, bandwidth_tbs = st.triad / 1000, bytes = 4,
-             measured = true }
+             measured = true, busy = st.busy, cpu_share = st.cpu_share }
   else
     -- Stand-in figures (a laptop-class CPU): used only where the kernels cannot run.
     here = { name = "CPU", peak_tflops = 0.5, bandwidth_tbs = 0.05, bytes = 4, measured = false }
@@ -100,6 +79,11 @@ local function here_words(m)
   if not m.measured then
     what = what .. " (chiffres de remplacement : les noyaux ne peuvent pas tourner ici)"
     what_en = what_en .. " (stand-in figures: the kernels cannot run here)"
+  elseif m.busy then
+    local pct = usine.num(100 * (m.cpu_share or 0), { sig = 2, trim = true })
+    what = what .. (" (machine occupée : STREAM n'a eu que %s %% du processeur demandé, la bande passante mesurée est sous celle de cet ordinateur)"):format(
+      usine.num(100 * (m.cpu_share or 0), { lang = "fr", sig = 2, trim = true }))
+    what_en = what_en .. (" (a busy machine: STREAM got only %s %% of the processor it asked for, so the measured bandwidth is below this computer's)"):format(pct)
   end
   return what, what_en
 end
@@ -133,21 +117,13 @@ de calcul attendent les données. Au-dessus (ou à égalité), il est **limité 
 On compte le trafic minimal : chaque opérande lu une fois, le résultat écrit une fois, `b` octets
 par élément (8 en fp64, 4 en fp32, 2 en bf16 ou fp16, 1 en fp8).
 
-```
-GEMM  C = A·B, matrices n × n
-      2n³ FLOP, 3n²·b octets
-      I = 2n / (3b)
-GEMV  y = A·x, A de n × n
-      2n² FLOP, (n² + 2n)·b octets
-      I = 2n² / ((n² + 2n)·b)
-AXPY  y = a·x + y, vecteurs de n
-      2n FLOP, 3n·b octets
-      I = 2 / (3b)
-```
+Le GEMM `C = A·B` sur des matrices `n × n` : chacun des `n²` éléments de `C` est une somme de
+`n` produits, une multiplication et une addition par terme, soit `2n³` FLOP ; on lit `A` et `B`
+et on écrit `C`, soit `3n²·b` octets ; donc `I = 2n / (3b)`.
 
-Seul le GEMM voit son intensité croître avec `n` : chaque élément chargé sert `n` fois. Le GEMV
-et les opérations élément par élément restent sous `2 / b` FLOP par octet (1 en bf16), quelle que
-soit la taille.
+Comptez de la même façon le **GEMV** `y = A·x` (`A` de `n × n`, `x` et `y` de `n`) et l'**AXPY**
+`y = a·x + y` (vecteurs de `n`). Seul le GEMM voit son intensité croître avec `n` : chaque élément
+chargé y sert `n` fois.
 
 ## Un exemple chiffré
 
@@ -209,20 +185,13 @@ computation is **memory-bound**: the compute units wait for data. Above it (or a
 Count the minimal traffic: each operand read once, the result written once, `b` bytes per element
 (8 in fp64, 4 in fp32, 2 in bf16 or fp16, 1 in fp8).
 
-```
-GEMM  C = A·B, n × n matrices
-      2n³ FLOPs, 3n²·b bytes
-      I = 2n / (3b)
-GEMV  y = A·x, A is n × n
-      2n² FLOPs, (n² + 2n)·b bytes
-      I = 2n² / ((n² + 2n)·b)
-AXPY  y = a·x + y, n-vectors
-      2n FLOPs, 3n·b bytes
-      I = 2 / (3b)
-```
+GEMM `C = A·B` on `n × n` matrices: each of the `n²` elements of `C` is a sum of `n` products,
+one multiply and one add per term, so `2n³` FLOPs; `A` and `B` are read and `C` is written, so
+`3n²·b` bytes; hence `I = 2n / (3b)`.
 
-Only GEMM's intensity grows with `n`: each element loaded is used `n` times. GEMV and element-wise
-operations stay below `2 / b` FLOPs per byte (1 in bf16) whatever the size.
+Count **GEMV** `y = A·x` (`A` is `n × n`, `x` and `y` have `n` elements) and **AXPY**
+`y = a·x + y` (`n`-vectors) the same way. Only GEMM's intensity grows with `n`: each element
+loaded is used `n` times there.
 
 ## A worked example
 
@@ -281,7 +250,7 @@ end
 
 -- TFLOP/s
 function attainable_tflops(intensity, peak_tflops, bandwidth_tbs)
-  return peak_tflops
+  return 0
 end
 
 -- "compute" ou/or "memory"
@@ -300,19 +269,36 @@ end
       points = 3,
       hint = { fr = "Comptez les FLOP (une multiplication et une addition par terme), puis les octets : chaque opérande lu une fois, le résultat écrit une fois.",
                en = "Count the FLOPs (one multiply and one add per term), then the bytes: each operand read once, the result written once." },
-      run = function(s)
+      run = function(s, ctx)
+        local list = {}
         for _, op in ipairs(OPS) do
           for _, n in ipairs(SIZES) do
             for _, b in ipairs({ 1, 2, 4, 8 }) do
-              local want, got = intensity(op, n, b), s.intensity(op, n, b)
-              if not usine.near(got, want, 1e-9) then
-                return false, { fr = ("%s, n = %d, %d octet(s) par élément : %s FLOP/octet attendus, reçu %s"):format(op, n, b, fmt(want, "fr"), shown(got, "fr")),
-                                en = ("%s, n = %d, %d byte(s) per element: expected %s FLOPs/byte, got %s"):format(op, n, b, fmt(want), shown(got)) }
-              end
+              list[#list + 1] = { op = op, n = n, b = b,
+                                  name = { fr = ("%s, n = %d, %d octet(s) par élément"):format(op, n, b),
+                                           en = ("%s, n = %d, %d byte(s) per element"):format(op, n, b) } }
             end
           end
         end
-        return true
+        return usine.cases(ctx, list, function(c) return s.intensity(c.op, c.n, c.b), intensity(c.op, c.n, c.b) end, {
+          unit = { fr = "FLOP/octet", en = "FLOPs/byte" },
+          slip = function(c, got)
+            if type(got) ~= "number" then return nil end
+            local n, b = c.n, c.b
+            if c.op == "gemm" and usine.near(got, 2 * n / (2 * b), 0.01) then
+              return { fr = "seuls A et B sont comptés : C = A·B est écrit aussi, 3n² éléments en tout",
+                       en = "only A and B are counted: C = A·B is written too, 3n² elements in all" }
+            end
+            if c.op ~= "axpy" and usine.near(got, intensity(c.op, n, b) / 2, 0.01) then
+              return { fr = "un terme coûte deux FLOP, une multiplication et une addition",
+                       en = "each term costs two FLOPs, a multiply and an add" }
+            end
+            if b > 1 and usine.near(got, intensity(c.op, n, b) * b, 0.01) then
+              return { fr = "des FLOP par élément, pas par octet : divisez par b",
+                       en = "FLOPs per element, not per byte: divide by b" }
+            end
+          end,
+        })
       end,
     },
     {
@@ -321,19 +307,18 @@ end
       points = 2,
       hint = { fr = "Deux plafonds : la crête, et ce que la mémoire livre par seconde multiplié par les FLOP faits sur chaque octet.",
                en = "Two ceilings: the peak, and what memory delivers per second times the FLOPs done on each byte." },
-      run = function(s)
+      run = function(s, ctx)
+        local list = {}
         for _, m in ipairs(machines) do
           local r = ridge(m)
-          for _, i in ipairs({ 0.25, r / 10, r / 2, r * 2, r * 10, 5000 }) do
-            local want = math.min(m.peak_tflops, i * m.bandwidth_tbs)
-            local got = s.attainable_tflops(i, m.peak_tflops, m.bandwidth_tbs)
-            if not usine.near(got, want, 1e-9) then
-              return false, { fr = ("%s, I = %s FLOP/octet : %s TFLOP/s attendus, reçu %s"):format(m.name, fmt(i, "fr"), fmt(want, "fr"), shown(got, "fr")),
-                              en = ("%s, I = %s FLOPs/byte: expected %s TFLOP/s, got %s"):format(m.name, fmt(i), fmt(want), shown(got)) }
-            end
+          for _, i in ipairs({ 0.25, r / 10, r / 2, r * 2, r * 10, 5000, r * (0.2 + 2 * math.random()) }) do
+            list[#list + 1] = { m = m, i = i, name = { fr = ("%s, I = %s FLOP/octet"):format(m.name, fmt(i, "fr")),
+                                                       en = ("%s, I = %s FLOPs/byte"):format(m.name, fmt(i)) } }
           end
         end
-        return true
+        return usine.cases(ctx, list, function(c)
+          return s.attainable_tflops(c.i, c.m.peak_tflops, c.m.bandwidth_tbs), ref.attainable(c.i, c.m.peak_tflops, c.m.bandwidth_tbs)
+        end, { unit = "TFLOP/s" })
       end,
     },
     {
@@ -342,22 +327,23 @@ end
       points = 3,
       hint = { fr = "Comparez l'intensité de l'opération au point d'équilibre de la machine, crête / bande passante (les unités s'accordent : TFLOP/s sur To/s).",
                en = "Compare the operation's intensity with the machine's ridge point, peak / bandwidth (the units agree: TFLOP/s over TB/s)." },
-      run = function(s)
+      run = function(s, ctx)
+        local list = {}
         for _, m in ipairs(machines) do
           for _, op in ipairs(OPS) do
             for _, n in ipairs(SIZES) do
               local i, r = intensity(op, n, m.bytes), ridge(m)
               if math.abs(i - r) > 1e-9 * r then   -- a tie could fairly go either way
-                local want, got = bound(op, n, m), s.bound(op, n, { peak_tflops = m.peak_tflops, bandwidth_tbs = m.bandwidth_tbs, bytes = m.bytes })
-                if got ~= want then
-                  return false, { fr = ("%s, %s avec n = %d (I = %s, I* = %s) : %q attendu, reçu %s"):format(m.name, op, n, fmt(i, "fr"), fmt(r, "fr"), want, shown(got, "fr")),
-                                  en = ("%s, %s with n = %d (I = %s, I* = %s): expected %q, got %s"):format(m.name, op, n, fmt(i), fmt(r), want, shown(got)) }
-                end
+                list[#list + 1] = { m = m, op = op, n = n,
+                                    name = { fr = ("%s, %s avec n = %d"):format(m.name, op, n), en = ("%s, %s with n = %d"):format(m.name, op, n) } }
               end
             end
           end
         end
-        return true
+        return usine.cases(ctx, list, function(c)
+          local m = c.m
+          return s.bound(c.op, c.n, { peak_tflops = m.peak_tflops, bandwidth_tbs = m.bandwidth_tbs, bytes = m.bytes }), bound(c.op, c.n, m)
+        end, { classes = true })
       end,
     },
     {
@@ -366,17 +352,18 @@ end
       points = 2,
       hint = { fr = "Résolvez l'inégalité « intensité du GEMM ≥ point d'équilibre » en n, puis arrondissez au bon entier.",
                en = "Solve the inequality \"GEMM intensity ≥ ridge point\" for n, then round to the right whole number." },
-      run = function(s)
+      run = function(s, ctx)
+        local list = {}
         for _, m in ipairs(machines) do
-          local want, close = min_gemm_n(m)
-          local got = s.min_gemm_n({ peak_tflops = m.peak_tflops, bandwidth_tbs = m.bandwidth_tbs, bytes = m.bytes })
-          local ok = type(got) == "number" and (got == want or (close and math.abs(got - want) <= 1))
-          if not ok then
-            return false, { fr = ("%s (I* = %s FLOP/octet) : n = %d attendu, reçu %s"):format(m.name, fmt(ridge(m), "fr"), want, shown(got, "fr")),
-                            en = ("%s (I* = %s FLOPs/byte): expected n = %d, got %s"):format(m.name, fmt(ridge(m)), want, shown(got)) }
-          end
+          list[#list + 1] = { m = m, name = { fr = ("%s (I* = %s FLOP/octet)"):format(m.name, fmt(ridge(m), "fr")),
+                                              en = ("%s (I* = %s FLOPs/byte)"):format(m.name, fmt(ridge(m))) } }
         end
-        return true
+        return usine.cases(ctx, list, function(c)
+          local want, close = min_gemm_n(c.m)
+          local got = s.min_gemm_n({ peak_tflops = c.m.peak_tflops, bandwidth_tbs = c.m.bandwidth_tbs, bytes = c.m.bytes })
+          if close and type(got) == "number" and math.abs(got - want) <= 1 then want = got end   -- rounding may go either way
+          return got, want
+        end, { exact = true })
       end,
     },
     {
@@ -385,33 +372,31 @@ end
       points = 2,
       hint = { fr = "Les mêmes fonctions, avec d'autres chiffres : un processeur a un point d'équilibre bien plus bas qu'un GPU. Vérifiez qu'aucune valeur d'accélérateur n'est écrite en dur.",
                en = "The same functions with other figures: a CPU has a much lower ridge point than a GPU. Check that no accelerator figure is hard-coded." },
-      run = function(s)
+      run = function(s, ctx)
         local m = this_computer()
         local fr, en = here_words(m)
         local arg = { peak_tflops = m.peak_tflops, bandwidth_tbs = m.bandwidth_tbs, bytes = m.bytes }
+        local list = {}
         for _, op in ipairs(OPS) do
           for _, n in ipairs({ 4, 8, 16, 64, 256, 1024 }) do
-            local i, r = intensity(op, n, m.bytes), ridge(m)
-            local want = math.min(m.peak_tflops, i * m.bandwidth_tbs)
-            local got = s.attainable_tflops(s.intensity(op, n, m.bytes), m.peak_tflops, m.bandwidth_tbs)
-            if not usine.near(got, want, 1e-9) then
-              return false, { fr = ("%s. %s avec n = %d : %s TFLOP/s atteignables attendus, reçu %s"):format(fr, op, n, fmt(want, "fr"), shown(got, "fr")),
-                              en = ("%s. %s with n = %d: expected %s attainable TFLOP/s, got %s"):format(en, op, n, fmt(want), shown(got)) }
-            end
-            if math.abs(i - r) > 1e-9 * r then
-              local wb, gb = bound(op, n, m), s.bound(op, n, arg)
-              if gb ~= wb then
-                return false, { fr = ("%s. %s avec n = %d : %q attendu, reçu %s"):format(fr, op, n, wb, shown(gb, "fr")),
-                                en = ("%s. %s with n = %d: expected %q, got %s"):format(en, op, n, wb, shown(gb)) }
-              end
-            end
+            list[#list + 1] = { op = op, n = n, what = "attainable",
+                                name = { fr = ("%s avec n = %d, TFLOP/s atteignables"):format(op, n), en = ("%s with n = %d, attainable TFLOP/s"):format(op, n) } }
           end
         end
-        local want, close = min_gemm_n(m)
-        local got = s.min_gemm_n(arg)
-        if not (type(got) == "number" and (got == want or (close and math.abs(got - want) <= 1))) then
-          return false, { fr = ("%s. Plus petit GEMM limité par le calcul : n = %d attendu, reçu %s"):format(fr, want, shown(got, "fr")),
-                          en = ("%s. Smallest compute-bound GEMM: expected n = %d, got %s"):format(en, want, shown(got)) }
+        list[#list + 1] = { what = "min-n", name = { fr = "plus petit GEMM limité par le calcul", en = "smallest compute-bound GEMM" } }
+        local share, said = usine.cases(ctx, list, function(c)
+          if c.what == "attainable" then
+            local i = intensity(c.op, c.n, m.bytes)
+            return s.attainable_tflops(s.intensity(c.op, c.n, m.bytes), m.peak_tflops, m.bandwidth_tbs), ref.attainable(i, m.peak_tflops, m.bandwidth_tbs)
+          end
+          local want, close = min_gemm_n(m)
+          local got = s.min_gemm_n(arg)
+          if close and type(got) == "number" and math.abs(got - want) <= 1 then want = got end
+          return got, want
+        end)
+        if share ~= true then
+          return share, { fr = fr .. ". " .. said.fr, en = en .. ". " .. said.en,
+                          exam = { fr = fr .. ". " .. said.exam.fr, en = en .. ". " .. said.exam.en } }
         end
         return true, { fr = fr, en = en }
       end,

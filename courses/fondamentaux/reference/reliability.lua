@@ -1,0 +1,24 @@
+-- The teacher's reference computations for reliability.lua (usine.reference "reliability"); not
+-- installed. The training model's (sim/train.c) interval between checkpoints.
+local R = {}
+
+-- Young's first-order optimum less the writing time; once writing takes half the MTBF or more, one
+-- checkpoint per MTBF (Usine's rule, not Daly's: Daly's expansion holds up to delta < 2M).
+function R.interval(d, M)
+  if d < M / 2 then return math.sqrt(2 * d * M) - d end
+  return M
+end
+
+-- Young's own interval, which the checks accept for part of the points.
+function R.young(d, M) return math.sqrt(2 * d * M) end
+
+-- Time lost: the share of each cycle spent writing, and at each failure half an interval of work
+-- redone plus the restart. The wall time is the useful time over the share that is useful.
+function R.lost(d, restart, M)
+  local tau = R.interval(d, M)
+  return d / (tau + d) + (tau / 2 + restart) / M
+end
+
+function R.wall(T, d, restart, M) return T / (1 - R.lost(d, restart, M)) end
+
+return R
