@@ -16,12 +16,9 @@ local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = t
 local function show(x, lang) return type(x) == "number" and fmt(x, lang) or type(x) end
 local function ms(x, lang) return usine.num(x * 1e3, { lang = lang, sig = 4, trim = true }) .. " ms" end
 
--- The per-GPU share of a node's NICs, bytes/s (what the model gives each GPU when all of them
--- reduce at once).
-local function share(p, id)
-  local part = p:partition(id)
-  return part.node.nics * part.node.nic_gbit_s * 1e9 / 8 * part.network.eff_bandwidth / part.gpus_per_node
-end
+-- The reference computations (reference/data-parallel.lua, not installed).
+local ref = usine.reference("data-parallel")
+local share = ref.share
 
 local nic_cases = {}
 for _, name in ipairs(usine.platforms()) do
@@ -54,9 +51,11 @@ for _, k in ipairs({ { jz, "h100", "megatron-1.7b", 8 }, { jz, "h100", "llama2-7
                               want = r.breakdown.dp_total_s }
 end
 -- and a few by the formula alone
-for _, k in ipairs({ { 1e9, 1, 1e-6, 1e10 }, { 5e8, 4, 2e-6, 2.5e10 }, { 3e9, 1000, 3e-6, 5e10 } }) do
+-- (one of them drawn from the grading seed)
+for _, k in ipairs({ { 1e9, 1, 1e-6, 1e10 }, { 5e8, 4, 2e-6, 2.5e10 }, { 3e9, 1000, 3e-6, 5e10 },
+                     { math.random(1, 400) * 1e7, math.random(2, 512), math.random(1, 9) * 1e-6, math.random(5, 50) * 1e9 } }) do
   ar_cases[#ar_cases + 1] = { where = "formula", bytes = k[1], dp = k[2], alpha = k[3], bw = k[4],
-                              want = 2 * (k[2] - 1) * (k[3] + k[1] / (k[2] * k[4])) }
+                              want = ref.allreduce(k[2], k[1], k[3], k[4]) }
 end
 
 local bwd_cases = {
@@ -64,7 +63,8 @@ local bwd_cases = {
   { params = usine.params("megatron-1.7b") / 4, tokens = 2048, tflops = 989 * 0.585 },   -- the text's example
   { params = 1.75e11, tokens = 2048 * 8, tflops = 312 * 0.635 },
 }
-for _, c in ipairs(bwd_cases) do c.want = 4 * c.params * c.tokens / (c.tflops * 1e12) end
+bwd_cases[#bwd_cases + 1] = { params = math.random(5, 900) * 1e8, tokens = 1024 * math.random(1, 16), tflops = math.random(50, 900) }
+for _, c in ipairs(bwd_cases) do c.want = ref.backward(c.params, c.tokens, c.tflops) end
 
 -- The model's backward window for one sequence: with mbs = 1 and the reduction longer than the
 -- window, predict's dp_s = dp_total_s - window. Cases where mbs = 1 already hides it are left out.
@@ -97,18 +97,13 @@ for _, w in ipairs(windows) do
     end
   end
 end
-for _, k in ipairs({ { 0.1, 0.05, 10 }, { 0.1, 0.2, 10 }, { 0.3, 0.29, 30 }, { 0.02, 0.001, 2 } }) do
-  exp_cases[#exp_cases + 1] = { where = "formula", t_ar = k[1], t_bwd = k[2], L = k[3],
-                                want = k[1] - math.min(k[1] * (1 - 1 / k[3]), k[2]) }
+for _, k in ipairs({ { 0.1, 0.05, 10 }, { 0.1, 0.2, 10 }, { 0.3, 0.29, 30 }, { 0.02, 0.001, 2 },
+                     { math.random(10, 90) / 1000, math.random(1, 120) / 1000, math.random(8, 96) } }) do
+  exp_cases[#exp_cases + 1] = { where = "formula", t_ar = k[1], t_bwd = k[2], L = k[3], want = ref.exposed(k[1], k[2], k[3]) }
 end
 
 -- Smallest micro-batch that hides the reduction, checked against predict at that size.
-local function min_batch(t_ar, w1, L)
-  local b = math.max(1, math.ceil(t_ar * (1 - 1 / L) / w1))
-  while b > 1 and (b - 1) * w1 >= t_ar * (1 - 1 / L) do b = b - 1 end
-  while b * w1 < t_ar * (1 - 1 / L) do b = b + 1 end
-  return b
-end
+local min_batch = ref.min_batch
 local mb_cases = {}
 for _, w in ipairs(windows) do
   local b = min_batch(w.t_ar, w.w1, w.L)
@@ -122,6 +117,10 @@ for _, w in ipairs(windows) do
 end
 mb_cases[#mb_cases + 1] = { where = "formula", t_ar = 0.05, w1 = 0.06, L = 24, want = 1 }
 mb_cases[#mb_cases + 1] = { where = "formula", t_ar = 0.5, w1 = 0.01, L = 50, want = 49 }
+do
+  local t_ar, w1, L = math.random(20, 400) / 1000, math.random(2, 30) / 1000, math.random(12, 96)
+  mb_cases[#mb_cases + 1] = { where = "formula", t_ar = t_ar, w1 = w1, L = L, want = min_batch(t_ar, w1, L) }
+end
 assert(#mb_cases >= 5, "data-parallel: usine.predict disagrees with the overlap model")
 
 return {
@@ -144,14 +143,9 @@ rétropropagation qui la cache.
 Prenons des répliques d'un nœud entier (parallélisme de tenseur `tp` = GPU par nœud) : le groupe
 de données d'un GPU a alors un GPU par nœud, et le modèle d'Usine le réduit en anneau entre nœuds.
 Tous les GPU d'un nœud réduisent **en même temps** (un groupe par rang local) : ils se partagent
-les cartes réseau du nœud. Chacun dispose de :
-
-```
-B = cartes × débit d'une carte (Gb/s) × 10⁹ / 8
-    × efficacité du réseau / GPU par nœud
-```
-
-en octets/s. Dans l'API : `part.node.nics`, `part.node.nic_gbit_s`, `part.network.eff_bandwidth`,
+les cartes réseau du nœud. Chacun dispose de sa part `B`
+du débit que le réseau soutient vraiment (une fraction du débit nominal des cartes), en octets/s :
+à vous de l'écrire. Dans l'API : `part.node.nics`, `part.node.nic_gbit_s`, `part.network.eff_bandwidth`,
 `part.gpus_per_node`. Jean Zay H100 : 4 cartes NDR de 400 Gb/s à 90 % pour 4 GPU, soit 45 Go/s par
 GPU ; Jean Zay A100 : 4 cartes Omni-Path de 100 Gb/s à 80 % pour 8 GPU, soit **5 Go/s** par GPU.
 
@@ -191,12 +185,9 @@ d'Usine (`sim/train.c`) compte ainsi, pour `L` couches par GPU :
 
 - la part de la dernière couche calculée, `t_ar / L`, ne part qu'à la fin : elle est toujours
   visible ;
-- le reste, `t_ar × (1 − 1/L)`, se cache derrière la rétropropagation, dans la limite de `t_bwd` :
+- le reste, `t_ar × (1 − 1/L)`, se cache derrière la rétropropagation, dans la limite de `t_bwd`.
 
-```
-visible = t_ar − min(t_ar × (1 − 1/L), t_bwd)
-        = max(t_ar / L, t_ar − t_bwd)
-```
+La forme des manuels, `max(0, t_ar − t_bwd)`, oublie la première règle.
 
 `usine.predict` le donne dans `breakdown.dp_s`, à côté de `breakdown.dp_total_s` (la réduction
 entière). La réduction est aussi cachée qu'elle peut l'être quand `t_ar × (1 − 1/L) ≤ t_bwd`.
@@ -244,14 +235,9 @@ it lasts longer than the backward pass that hides it.
 Take replicas of one whole node (tensor parallelism `tp` = GPUs per node): a GPU's data-parallel
 group then has one GPU per node, and Usine's model reduces it with a ring between nodes. All the
 GPUs of a node reduce **at the same time** (one group per local rank): they share the node's NICs.
-Each one gets:
-
-```
-B = NICs × one NIC's rate (Gb/s) × 10⁹ / 8
-    × network efficiency / GPUs per node
-```
-
-in bytes/s. In the API: `part.node.nics`, `part.node.nic_gbit_s`, `part.network.eff_bandwidth`,
+Each one gets its share `B` of
+what the network really sustains (a fraction of the cards' nominal rate), in bytes/s: yours to
+write. In the API: `part.node.nics`, `part.node.nic_gbit_s`, `part.network.eff_bandwidth`,
 `part.gpus_per_node`. Jean Zay H100: 4 NDR cards of 400 Gb/s at 90 % for 4 GPUs, so 45 GB/s per GPU;
 Jean Zay A100: 4 Omni-Path cards of 100 Gb/s at 80 % for 8 GPUs, so **5 GB/s** per GPU.
 
@@ -291,12 +277,9 @@ micro-batch can hide the reduction: the others do not have all their gradients y
 
 - the share of the last layer computed, `t_ar / L`, can only leave at the end: it is always
   visible;
-- the rest, `t_ar × (1 − 1/L)`, hides behind the backward pass, up to `t_bwd`:
+- the rest, `t_ar × (1 − 1/L)`, hides behind the backward pass, up to `t_bwd`.
 
-```
-visible = t_ar − min(t_ar × (1 − 1/L), t_bwd)
-        = max(t_ar / L, t_ar − t_bwd)
-```
+The textbook form, `max(0, t_ar − t_bwd)`, forgets the first rule.
 
 `usine.predict` gives it in `breakdown.dp_s`, beside `breakdown.dp_total_s` (the whole reduction).
 The reduction is as hidden as it can be when `t_ar × (1 − 1/L) ≤ t_bwd`.
@@ -373,15 +356,22 @@ end
       points = 2,
       hint = { fr = "Le nœud a plusieurs cartes ; un débit en Gb/s devient des octets/s ; le réseau n'en tient qu'une fraction ; et tous les GPU du nœud se les partagent.",
                en = "The node has several cards; a rate in Gb/s becomes bytes/s; the network sustains only a fraction; and every GPU of the node shares them." },
-      run = function(s)
-        for _, c in ipairs(nic_cases) do
-          local got = s.nic_share(c.p, c.id)
-          if not usine.near(got, c.want, 1e-9) then
-            return false, { fr = ("%s/%s : %s octets/s attendus, reçu %s"):format(c.p.id, c.id, fmt(c.want, "fr"), show(got, "fr")),
-                            en = ("%s/%s: expected %s bytes/s, got %s"):format(c.p.id, c.id, fmt(c.want), show(got)) }
-          end
-        end
-        return true
+      run = function(s, ctx)
+        local list = {}
+        for _, c in ipairs(nic_cases) do list[#list + 1] = { c = c, name = ("%s/%s"):format(c.p.id, c.id) } end
+        return usine.cases(ctx, list, function(k) return s.nic_share(k.c.p, k.c.id), k.c.want end, {
+          unit = { fr = "octets/s", en = "bytes/s" },
+          slip = function(k, got)
+            if type(got) ~= "number" then return nil end
+            local part = k.c.p:partition(k.c.id)
+            if usine.near(got, k.c.want * part.gpus_per_node, 0.01) then
+              return { fr = "c'est le débit du nœud entier : ses GPU se le partagent", en = "that is the whole node's rate: its GPUs share it" }
+            end
+            if part.network.eff_bandwidth < 0.99 and usine.near(got, k.c.want / part.network.eff_bandwidth, 0.01) then
+              return { fr = "le réseau ne soutient qu'une fraction du débit nominal (eff_bandwidth)",
+                       en = "the network sustains only a fraction of the nominal rate (eff_bandwidth)" }
+            end
+          end })
       end,
     },
     {
@@ -390,15 +380,22 @@ end
       points = 3,
       hint = { fr = "L'anneau de l'exercice précédent : 2 (dp − 1) pas d'une tranche de bytes / dp. Un seul GPU n'a rien à réduire.",
                en = "The previous exercise's ring: 2 (dp − 1) steps of a chunk of bytes / dp. A single GPU has nothing to reduce." },
-      run = function(s)
+      run = function(s, ctx)
+        local list = {}
         for _, c in ipairs(ar_cases) do
-          local got = s.allreduce_time(c.bytes, c.dp, c.alpha, c.bw)
-          if not usine.near(got, c.want, 1e-6, 1e-15) then
-            return false, { fr = ("%s : %s octets, α = %s s, B = %s o/s : %s s attendues (dp_total_s), reçu %s"):format(c.where == "formula" and "formule" or c.where, fmt(c.bytes, "fr"), fmt(c.alpha, "fr"), fmt(c.bw, "fr"), fmt(c.want, "fr"), show(got, "fr")),
-                            en = ("%s: %s bytes, α = %s s, B = %s B/s: expected %s s (dp_total_s), got %s"):format(c.where, fmt(c.bytes), fmt(c.alpha), fmt(c.bw), fmt(c.want), show(got)) }
-          end
+          list[#list + 1] = { c = c, name = {
+            fr = ("%s : %s octets, dp = %d, α = %s s, B = %s o/s"):format(c.where == "formula" and "formule" or c.where, fmt(c.bytes, "fr"), c.dp, fmt(c.alpha, "fr"), fmt(c.bw, "fr")),
+            en = ("%s: %s bytes, dp = %d, α = %s s, B = %s B/s"):format(c.where, fmt(c.bytes), c.dp, fmt(c.alpha), fmt(c.bw)) } }
         end
-        return true
+        return usine.cases(ctx, list, function(k) return s.allreduce_time(k.c.bytes, k.c.dp, k.c.alpha, k.c.bw), k.c.want end, {
+          unit = "s", abs = 1e-15,
+          slip = function(k, got)
+            local c = k.c
+            if type(got) == "number" and c.dp > 1 and usine.near(got, (c.dp - 1) * (c.alpha + c.bytes / (c.dp * c.bw)), 0.01) then
+              return { fr = "la moitié de l'anneau : après le reduce-scatter, l'all-gather fait encore dp − 1 pas",
+                       en = "half the ring: after the reduce-scatter, the all-gather takes dp − 1 more steps" }
+            end
+          end })
       end,
     },
     {
@@ -407,15 +404,23 @@ end
       points = 1,
       hint = { fr = "6 N T FLOP pour un pas, dont un tiers pour la passe avant ; des TFLOP/s aux FLOP/s.",
                en = "6 N T FLOPs per step, a third of them for the forward pass; from TFLOP/s to FLOP/s." },
-      run = function(s)
+      run = function(s, ctx)
+        local list = {}
         for _, c in ipairs(bwd_cases) do
-          local got = s.backward_time(c.params, c.tokens, c.tflops)
-          if not usine.near(got, c.want, 1e-9) then
-            return false, { fr = ("N = %s, T = %s, %s TFLOP/s : %s s attendues, reçu %s"):format(fmt(c.params, "fr"), fmt(c.tokens, "fr"), fmt(c.tflops, "fr"), fmt(c.want, "fr"), show(got, "fr")),
-                            en = ("N = %s, T = %s, %s TFLOP/s: expected %s s, got %s"):format(fmt(c.params), fmt(c.tokens), fmt(c.tflops), fmt(c.want), show(got)) }
-          end
+          list[#list + 1] = { c = c, name = { fr = ("N = %s, T = %s, %s TFLOP/s"):format(fmt(c.params, "fr"), fmt(c.tokens, "fr"), fmt(c.tflops, "fr")),
+                                              en = ("N = %s, T = %s, %s TFLOP/s"):format(fmt(c.params), fmt(c.tokens), fmt(c.tflops)) } }
         end
-        return true
+        return usine.cases(ctx, list, function(k) return s.backward_time(k.c.params, k.c.tokens, k.c.tflops), k.c.want end, {
+          unit = "s",
+          slip = function(k, got)
+            if type(got) ~= "number" then return nil end
+            if usine.near(got, k.c.want * 1.5, 0.01) then
+              return { fr = "6 N T est le pas entier : la passe avant en prend un tiers", en = "6 N T is the whole step: the forward pass takes a third of it" }
+            end
+            if usine.near(got, k.c.want / 2, 0.01) then
+              return { fr = "2 N T est la passe avant : la rétropropagation en fait deux fois plus", en = "2 N T is the forward pass: the backward does twice as much" }
+            end
+          end })
       end,
     },
     {
@@ -424,15 +429,20 @@ end
       points = 3,
       hint = { fr = "Une part de la réduction ne peut jamais se cacher ; le reste se cache, mais pas au-delà de la durée de la rétropropagation.",
                en = "One part of the reduction can never hide; the rest hides, but not beyond the length of the backward pass." },
-      run = function(s)
+      run = function(s, ctx)
+        local list = {}
         for _, c in ipairs(exp_cases) do
-          local got = s.exposed_comm(c.t_ar, c.t_bwd, c.L)
-          if not usine.near(got, c.want, 1e-6, 1e-15) then
-            return false, { fr = ("%s : t_ar = %s, t_bwd = %s, %d couches : %s visibles attendues (dp_s), reçu %s"):format(c.where == "formula" and "formule" or c.where, ms(c.t_ar, "fr"), ms(c.t_bwd, "fr"), c.L, ms(c.want, "fr"), type(got) == "number" and ms(got) or type(got)),
-                            en = ("%s: t_ar = %s, t_bwd = %s, %d layers: expected %s visible (dp_s), got %s"):format(c.where, ms(c.t_ar), ms(c.t_bwd), c.L, ms(c.want), type(got) == "number" and ms(got) or type(got)) }
-          end
+          list[#list + 1] = { c = c, name = {
+            fr = ("%s : t_ar = %s, t_bwd = %s, %d couches"):format(c.where == "formula" and "formule" or c.where, ms(c.t_ar, "fr"), ms(c.t_bwd, "fr"), c.L),
+            en = ("%s: t_ar = %s, t_bwd = %s, %d layers"):format(c.where, ms(c.t_ar), ms(c.t_bwd), c.L) } }
         end
-        return true
+        return usine.cases(ctx, list, function(k)
+          local c = k.c
+          return s.exposed_comm(c.t_ar, c.t_bwd, c.L), c.want, {
+            { value = ref.exposed_textbook(c.t_ar, c.t_bwd), credit = 0.5,
+              fr = "c'est max(0, t_ar − t_bwd), la forme des manuels : la part de la dernière couche, t_ar / L, reste toujours visible",
+              en = "that is max(0, t_ar − t_bwd), the textbook form: the last layer's share, t_ar / L, always stays visible" } }
+        end, { unit = "s", abs = 1e-15 })
       end,
     },
     {
@@ -441,24 +451,22 @@ end
       points = 3,
       hint = { fr = "La fenêtre grandit avec le nombre de séquences du micro-lot ; cherchez le premier entier pour lequel elle couvre la part cachable.",
                en = "The window grows with the number of sequences in the micro-batch; find the first whole number for which it covers the part that can hide." },
-      run = function(s)
+      run = function(s, ctx)
+        local list = {}
         for _, c in ipairs(mb_cases) do
-          local got = s.min_batch_hidden(c.t_ar, c.w1, c.L)
-          if got ~= c.want then
-            local why_fr, why_en = "", ""
-            if c.exposed then
-              why_fr = (" ; usine.predict : %s visibles à mbs = %d"):format(ms(c.exposed, "fr"), c.want)
-              why_en = ("; usine.predict: %s visible at mbs = %d"):format(ms(c.exposed), c.want)
-              if c.before then
-                why_fr = why_fr .. (", %s à mbs = %d"):format(ms(c.before, "fr"), c.want - 1)
-                why_en = why_en .. (", %s at mbs = %d"):format(ms(c.before), c.want - 1)
-              end
-            end
-            return false, { fr = ("%s : t_ar = %s, %s par séquence, %d couches : %d séquences attendues, reçu %s%s"):format(c.where == "formula" and "formule" or c.where, ms(c.t_ar, "fr"), ms(c.w1, "fr"), c.L, c.want, show(got, "fr"), why_fr),
-                            en = ("%s: t_ar = %s, %s per sequence, %d layers: expected %d sequences, got %s%s"):format(c.where, ms(c.t_ar), ms(c.w1), c.L, c.want, show(got), why_en) }
-          end
+          list[#list + 1] = { c = c, name = {
+            fr = ("%s : t_ar = %s, %s par séquence, %d couches"):format(c.where == "formula" and "formule" or c.where, ms(c.t_ar, "fr"), ms(c.w1, "fr"), c.L),
+            en = ("%s: t_ar = %s, %s per sequence, %d layers"):format(c.where, ms(c.t_ar), ms(c.w1), c.L) } }
         end
-        return true
+        return usine.cases(ctx, list, function(k) return s.min_batch_hidden(k.c.t_ar, k.c.w1, k.c.L), k.c.want end, {
+          exact = true,
+          slip = function(k, got)
+            local c = k.c
+            if type(got) == "number" and got == math.max(1, math.ceil(c.t_ar / c.w1)) and got ~= c.want then
+              return { fr = "la part de la dernière couche, t_ar / L, ne se cache jamais : seul le reste doit tenir dans la fenêtre",
+                       en = "the last layer's share, t_ar / L, never hides: only the rest has to fit in the window" }
+            end
+          end })
       end,
     },
   },
