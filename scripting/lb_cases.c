@@ -65,6 +65,7 @@ typedef struct {
     double rel, abs_tol;
     int exact, slip;                         /* slip: stack index of the function, or 0 */
     int classes;                             /* answers are classes: credit above chance */
+    int most, most_value;                    /* classes: the commonest answer's count, its slot */
     int unit;                                /* stack index of the unit, or 0 */
 } cases_opts;
 
@@ -130,6 +131,12 @@ static void push_said(lua_State *L, int fr, int right, int partly, int total, in
     const char *count = partly
         ? lua_pushfstring(L, fr ? "%d cas justes sur %d, %d en partie" : "%d of %d cases right, %d in part", right, total, partly)
         : lua_pushfstring(L, fr ? "%d cas justes sur %d" : "%d of %d cases right", right, total);
+    if (o->classes && o->most_value) {
+        push_shown(L, o->most_value, fr);
+        count = lua_pushfstring(L, fr ? "%s (répondre toujours %s en donne %d : les points comptent au-delà)"
+                                      : "%s (always answering %s gets %d: points count above that)",
+                                count, lua_tostring(L, -1), o->most);
+    }
     const char *want = lua_type(L, w) == LUA_TNUMBER ? lb_push_num(L, lua_tonumber(L, w), fr, 6) : push_shown(L, w, fr);
     const char *unit = push_unit(L, o, fr);
     const char *got = push_shown(L, g, fr);
@@ -193,6 +200,8 @@ int lb_usine_cases(lua_State *L)
     int base = lua_gettop(L);
     for (int i = 0; i < 5; i++) lua_pushnil(L);
     int s_case = base + 1, s_got = base + 2, s_want = base + 3, s_alt = base + 4, s_slip = base + 5;
+    lua_pushnil(L);                          /* classes: the commonest expected answer */
+    int s_most = lua_gettop(L);
     int first_wrong = 0, right = 0, partly = 0, most = 0;
     double credit = 0;
     lua_newtable(L);                         /* classes: how many cases expect each answer */
@@ -214,7 +223,11 @@ int lb_usine_cases(lua_State *L)
             lua_pop(L, 1);
             lua_pushinteger(L, k);
             lua_rawset(L, tally);
-            if (k > most) most = (int)k;
+            if (k > most) {
+                most = (int)k;
+                lua_pushvalue(L, w);
+                lua_replace(L, s_most);
+            }
         }
         if (is_right(L, g, w, &o)) {
             right++, credit += 1;
@@ -273,6 +286,7 @@ int lb_usine_cases(lua_State *L)
     if (o.classes) {
         /* credit above what always giving the most common answer would earn */
         double chance = (double)most / (double)total;
+        o.most = most, o.most_value = s_most;
         share = chance < 1 ? (share - chance) / (1 - chance) : 0;
         if (share < 0) share = 0;
     }
