@@ -21,9 +21,14 @@ local RUNS = {
   { model = "llama3-8b", tokens = 15e12 },
 }
 
-local function six_nd(model, tokens) return 6 * usine.params(model) * tokens end
+local ref = usine.reference("training-flops")
+local function six_nd(model, tokens) return ref.six_nd(usine.params(model), tokens) end
+local days = ref.days
 
-local function days(flops, gpus, peak_tflops, mfu) return flops / (gpus * peak_tflops * 1e12 * mfu) / 86400 end
+-- Cases drawn from the grading seed, beside the published ones: an exam's differ.
+local all_models = usine.models()
+local function any_model() return all_models[math.random(1, #all_models)] end
+RUNS[#RUNS + 1] = { model = any_model(), tokens = math.random(1, 300) * 1e11 }
 
 local function gpus_peak(p, id)
   local part = p:partition(id)
@@ -39,11 +44,21 @@ local PLATFORM_CASES = {
   { ar, "gpu", "gpt3-175b", 300e9, 0.30 },
   { jz, "h100", "llama3-405b", 15.6e12, 0.50 },
   { jz, "h100", "llama3-8b", 15e12, 0.38 },
+  { ({ jz, ar, eos })[math.random(1, 3)], "?", any_model(), math.random(1, 200) * 1e11, math.random(25, 55) / 100 },
 }
+do   -- the drawn case's partition: one with GPUs
+  local c = PLATFORM_CASES[#PLATFORM_CASES]
+  c[2] = c[1].id == "jean-zay" and ({ "h100", "a100" })[math.random(1, 2)] or (c[1].id == "eos" and "h100" or "gpu")
+end
 
 -- What usine.predict counts per token: model FLOPs, and hardware FLOPs with each recomputation
 -- mode (one GPU, one sequence: the count does not depend on the plan).
 local PER_TOKEN_MODELS = { "gpt3-175b", "llama3-405b", "llama3-8b", "bloom-176b", "llama2-70b", "megatron-1.7b" }
+do   -- and one drawn from the grading seed
+  local id, seen = any_model(), false
+  for _, m in ipairs(PER_TOKEN_MODELS) do seen = seen or m == id end
+  if not seen then PER_TOKEN_MODELS[#PER_TOKEN_MODELS + 1] = id end
+end
 local RECOMPUTE_MODELS = { "gpt3-175b", "llama3-8b", "llama3-405b", "bloom-176b" }
 local MODES = { "none", "selective", "full" }
 local counted = {}
@@ -57,10 +72,6 @@ for _, id in ipairs(PER_TOKEN_MODELS) do
 end
 
 local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = true }) end
-local function shown(x, lang)
-  if type(x) == "number" then return fmt(x, lang) end
-  return type(x)
-end
 local function name_of(id) return usine.model(id).name end
 
 return {
@@ -115,11 +126,6 @@ hypothèse du fichier de plateforme) : 34 jours pour Llama 3 405B.
   (`tied = false`), et les positions apprises (`seq × hidden`) quand `pos_emb` est vrai. Quand
   `tied` est vrai, la même matrice sert aussi de couche de sortie : elle est multipliée, elle
   compte.
-
-```
-FLOP du modèle par jeton
-  = 6 × (N − N_tables) + 12 × l × s × h
-```
 
 Les biais et les normalisations restent dans `N` : ils pèsent moins de 0,1 %.
 
@@ -207,11 +213,6 @@ GPT-3, 8 % for Llama 3 405B, 20 % for Llama 3 8B. Two reasons:
   positions (`seq × hidden`) when `pos_emb` is true. When `tied` is true, the same matrix is also
   the output layer: it is multiplied, it counts.
 
-```
-model FLOPs per token
-  = 6 × (N − N_tables) + 12 × l × s × h
-```
-
 Biases and norms stay in `N`: they weigh less than 0.1 %.
 
 **Recomputation** redoes part of the forward pass during the backward pass, to keep fewer
@@ -281,7 +282,7 @@ function days_on(p, partition, n_params, tokens, mfu)
 end
 
 function flops_per_token(m)
-  return 6 * m.params
+  return 0
 end
 
 -- recompute : "none", "selective", "full"
@@ -296,16 +297,21 @@ end
       points = 2,
       hint = { fr = "Six FLOP par paramètre et par jeton : deux dans la passe avant, quatre dans la rétropropagation.",
                en = "Six FLOPs per parameter and per token: two in the forward pass, four in the backward pass." },
-      run = function(s)
+      run = function(s, ctx)
+        local list = {}
         for _, r in ipairs(RUNS) do
           local n = usine.params(r.model)
-          local want, got = six_nd(r.model, r.tokens), s.training_flops(n, r.tokens)
-          if not usine.near(got, want, 1e-9) then
-            return false, { fr = ("%s (N = %s), D = %s jetons : %s FLOP attendus, reçu %s"):format(name_of(r.model), fmt(n, "fr"), fmt(r.tokens, "fr"), fmt(want, "fr"), shown(got, "fr")),
-                            en = ("%s (N = %s), D = %s tokens: expected %s FLOPs, got %s"):format(name_of(r.model), fmt(n), fmt(r.tokens), fmt(want), shown(got)) }
-          end
+          list[#list + 1] = { n = n, tokens = r.tokens, name = {
+            fr = ("%s (N = %s), D = %s jetons"):format(name_of(r.model), fmt(n, "fr"), fmt(r.tokens, "fr")),
+            en = ("%s (N = %s), D = %s tokens"):format(name_of(r.model), fmt(n), fmt(r.tokens)) } }
         end
-        return true
+        return usine.cases(ctx, list, function(c) return s.training_flops(c.n, c.tokens), ref.six_nd(c.n, c.tokens) end, {
+          unit = "FLOP",
+          slip = function(c, got)
+            if type(got) == "number" and usine.near(got, 2 * c.n * c.tokens, 0.01) then
+              return { fr = "2ND est la passe avant seule : la rétropropagation en fait deux fois plus", en = "2ND is the forward pass alone: the backward does twice as much" }
+            end
+          end })
       end,
     },
     {
@@ -314,21 +320,29 @@ end
       points = 2,
       hint = { fr = "Le débit utile est GPU × crête × MFU, en FLOP/s : attention, la crête est en TFLOP/s ; puis passez des secondes aux jours.",
                en = "The useful rate is GPUs × peak × MFU, in FLOP/s: mind that the peak is in TFLOP/s; then go from seconds to days." },
-      run = function(s)
+      run = function(s, ctx)
         local systems = { { jz, "h100" }, { jz, "a100" }, { ar, "gpu" }, { eos, "h100" } }
+        local list = {}
         for i, r in ipairs(RUNS) do
           for j, sys in ipairs(systems) do
             local gpus, peak = gpus_peak(sys[1], sys[2])
             local mfu = ({ 0.4, 0.35, 0.5, 0.3 })[(i + j) % 4 + 1]
             local c = six_nd(r.model, r.tokens)
-            local want, got = days(c, gpus, peak, mfu), s.training_days(c, gpus, peak, mfu)
-            if not usine.near(got, want, 1e-9) then
-              return false, { fr = ("C = %s FLOP, %d GPU à %s TFLOP/s, MFU %s : %s jours attendus, reçu %s"):format(fmt(c, "fr"), gpus, fmt(peak, "fr"), fmt(mfu, "fr"), fmt(want, "fr"), shown(got, "fr")),
-                              en = ("C = %s FLOPs, %d GPUs at %s TFLOP/s, MFU %s: expected %s days, got %s"):format(fmt(c), gpus, fmt(peak), fmt(mfu), fmt(want), shown(got)) }
-            end
+            list[#list + 1] = { c = c, gpus = gpus, peak = peak, mfu = mfu, name = {
+              fr = ("C = %s FLOP, %d GPU à %s TFLOP/s, MFU %s"):format(fmt(c, "fr"), gpus, fmt(peak, "fr"), fmt(mfu, "fr")),
+              en = ("C = %s FLOPs, %d GPUs at %s TFLOP/s, MFU %s"):format(fmt(c), gpus, fmt(peak), fmt(mfu)) } }
           end
         end
-        return true
+        return usine.cases(ctx, list, function(k) return s.training_days(k.c, k.gpus, k.peak, k.mfu), days(k.c, k.gpus, k.peak, k.mfu) end, {
+          unit = { fr = "jours", en = "days" },
+          slip = function(k, got)
+            if type(got) == "number" and usine.near(got, k.c / (k.gpus * k.peak * 1e12 * k.mfu) / 3600, 0.01) then
+              return { fr = "ce sont des heures : un jour en a 24", en = "those are hours: a day has 24" }
+            end
+            if type(got) == "number" and usine.near(got, k.c / (k.gpus * k.peak * 1e12 * k.mfu), 0.01) then
+              return { fr = "ce sont des secondes : un jour en a 86 400", en = "those are seconds: a day has 86,400" }
+            end
+          end })
       end,
     },
     {
@@ -337,18 +351,26 @@ end
       points = 3,
       hint = { fr = "La partition donne son nombre de nœuds, ses GPU par nœud et la crête bf16 de son accélérateur.",
                en = "The partition gives its number of nodes, its GPUs per node and its accelerator's bf16 peak." },
-      run = function(s)
+      run = function(s, ctx)
+        local list = {}
         for _, c in ipairs(PLATFORM_CASES) do
           local p, id, model, tokens, mfu = c[1], c[2], c[3], c[4], c[5]
-          local gpus, peak = gpus_peak(p, id)
-          local want = days(six_nd(model, tokens), gpus, peak, mfu)
-          local got = s.days_on(p, id, usine.params(model), tokens, mfu)
-          if not usine.near(got, want, 1e-9) then
-            return false, { fr = ("%s sur %s/%s (%d GPU), %s jetons, MFU %s : %s jours attendus, reçu %s"):format(name_of(model), p.id, id, gpus, fmt(tokens, "fr"), fmt(mfu, "fr"), fmt(want, "fr"), shown(got, "fr")),
-                            en = ("%s on %s/%s (%d GPUs), %s tokens, MFU %s: expected %s days, got %s"):format(name_of(model), p.id, id, gpus, fmt(tokens), fmt(mfu), fmt(want), shown(got)) }
-          end
+          local gpus = gpus_peak(p, id)
+          list[#list + 1] = { c = c, name = {
+            fr = ("%s sur %s/%s (%d GPU), %s jetons, MFU %s"):format(name_of(model), p.id, id, gpus, fmt(tokens, "fr"), fmt(mfu, "fr")),
+            en = ("%s on %s/%s (%d GPUs), %s tokens, MFU %s"):format(name_of(model), p.id, id, gpus, fmt(tokens), fmt(mfu)) } }
         end
-        return true
+        return usine.cases(ctx, list, function(k)
+          local p, id, model, tokens, mfu = k.c[1], k.c[2], k.c[3], k.c[4], k.c[5]
+          local gpus, peak = gpus_peak(p, id)
+          return s.days_on(p, id, usine.params(model), tokens, mfu), days(six_nd(model, tokens), gpus, peak, mfu)
+        end, { unit = { fr = "jours", en = "days" },
+               slip = function(k, got)
+                 local part = k.c[1]:partition(k.c[2])
+                 if type(got) == "number" and usine.near(got * part.gpus_per_node, days(six_nd(k.c[3], k.c[4]), part.gpus, part.accelerator.peak_tflops.bf16, k.c[5]), 0.01) then
+                   return { fr = "comptez les GPU, pas les nœuds : nœuds × GPU par nœud", en = "count GPUs, not nodes: nodes × GPUs per node" }
+                 end
+               end })
       end,
     },
     {
@@ -357,19 +379,26 @@ end
       points = 3,
       hint = { fr = "Partez de 6 × N, retirez les paramètres qui ne sont que lus (regardez tied et pos_emb), ajoutez l'attention.",
                en = "Start from 6 × N, take out the parameters that are only read (look at tied and pos_emb), add attention." },
-      run = function(s)
-        local lo, hi
+      run = function(s, ctx)
+        local list, lo, hi = {}, nil, nil
         for _, id in ipairs(PER_TOKEN_MODELS) do
           local c = counted[id]
-          local want, got = c.model_flops, s.flops_per_token(c.model)
-          if not usine.near(got, want, 1e-3) then
-            local ratio = want / (6 * usine.params(id))
-            return false, { fr = ("%s : usine.predict compte %s FLOP par jeton (%s fois 6N), reçu %s"):format(c.model.name, fmt(want, "fr"), usine.num(ratio, { lang = "fr", sig = 3, trim = true }), shown(got, "fr")),
-                            en = ("%s: usine.predict counts %s FLOPs per token (%.3g times 6N), got %s"):format(c.model.name, fmt(want), ratio, shown(got)) }
-          end
-          local gap = want / (6 * usine.params(id)) - 1
+          list[#list + 1] = { c = c, id = id, name = c.model.name }
+          local gap = c.model_flops / (6 * usine.params(id)) - 1
           lo, hi = math.min(lo or gap, gap), math.max(hi or gap, gap)
         end
+        local share, said = usine.cases(ctx, list, function(k)
+          local m = k.c.model
+          return s.flops_per_token(m), k.c.model_flops, {
+            { value = ref.causal_per_token(m), credit = 0.5,
+              fr = "l'attention est comptée à moitié, pour le masque causal : usine.predict la compte entière, comme PaLM et Megatron-LM",
+              en = "attention is counted at half, for the causal mask: usine.predict counts it whole, as PaLM and Megatron-LM do" },
+            { value = 6 * (m.params - ref.tables(m)), credit = 0.5,
+              fr = "l'attention manque : ses produits Q·Kᵀ et la somme des V n'ont pas de paramètres mais coûtent des FLOP",
+              en = "attention is missing: its Q·Kᵀ and sum of V have no parameters but cost FLOPs" },
+          }
+        end, { unit = { fr = "FLOP par jeton", en = "FLOPs per token" } })
+        if share ~= true then return share, said end
         return true, { fr = ("6N sous-estime le compte de usine.predict de %s à %s %% selon le modèle."):format( usine.num(100 * lo, { lang = "fr", decimals = 1 }), usine.num(100 * hi, { lang = "fr", decimals = 1 })),
                        en = ("6N underestimates usine.predict's count by %.1f to %.1f %% depending on the model."):format(100 * lo, 100 * hi) }
       end,
@@ -380,18 +409,31 @@ end
       points = 2,
       hint = { fr = "Ajoutez aux FLOP du modèle ce qui est refait : rien, le cœur de l'attention, ou toute la passe avant des couches (sans la couche de sortie).",
                en = "Add to the model FLOPs what is redone: nothing, the attention core, or the whole forward pass of the layers (without the output layer)." },
-      run = function(s)
+      run = function(s, ctx)
+        local list = {}
         for _, id in ipairs(RECOMPUTE_MODELS) do
-          local c = counted[id]
-          for _, rc in ipairs(MODES) do
-            local want, got = c[rc], s.hardware_flops_per_token(c.model, rc)
-            if not usine.near(got, want, 1e-3) then
-              return false, { fr = ("%s, recompute = %q : usine.predict compte %s FLOP matériels par jeton (%s fois les FLOP du modèle), reçu %s"):format(c.model.name, rc, fmt(want, "fr"), usine.num(want / c.model_flops, { lang = "fr", sig = 4, trim = true }), shown(got, "fr")),
-                              en = ("%s, recompute = %q: usine.predict counts %s hardware FLOPs per token (%.4g times the model FLOPs), got %s"):format(c.model.name, rc, fmt(want), want / c.model_flops, shown(got)) }
-            end
+          for _, rc in ipairs({ "selective", "full" }) do   -- "none" adds nothing: not a case
+            list[#list + 1] = { c = counted[id], rc = rc, name = {
+              fr = ("%s, recompute = %q, FLOP ajoutés à ceux du modèle"):format(counted[id].model.name, rc),
+              en = ("%s, recompute = %q, FLOPs added to the model's"):format(counted[id].model.name, rc) } }
           end
         end
-        return true
+        -- graded on what recomputation adds to the submission's own model FLOPs, so that a slip
+        -- in flops_per_token is not counted twice
+        return usine.cases(ctx, list, function(k)
+          local m, want = k.c.model, k.c[k.rc] - k.c.model_flops
+          local base, got = s.flops_per_token(m), s.hardware_flops_per_token(m, k.rc)
+          if type(base) ~= "number" then return base, want end
+          if type(got) ~= "number" then return got, want end
+          return got - base, want
+        end, {
+          abs = 1e3, unit = { fr = "FLOP par jeton", en = "FLOPs per token" },
+          slip = function(k, got)
+            if k.rc == "full" and type(got) == "number" and usine.near(got, 2 * k.c.model.params, 0.01) then
+              return { fr = "« 8ND » arrondit : la couche de sortie n'est pas refaite, et l'attention s'ajoute à 2 × N_couches",
+                       en = "\"8ND\" rounds: the output layer is not redone, and attention adds to 2 × N_layers" }
+            end
+          end })
       end,
     },
   },
