@@ -18,35 +18,6 @@ local function cases()
   return list
 end
 
-local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = true }) end
--- A received value: a number as a number, anything else by its type.
-local function show(x, lang) return type(x) == "number" and fmt(x, lang) or type(x) end
-
--- Grade every case: points for the share that is right, and a message on the first wrong one, whole
--- for practice (the expected value) and in its exam form (the case and what is wrong in kind).
--- try(c) returns got, want, and the case's name and unit; ctx.case names the case being tried.
-local function grade(list, ctx, try, rel, abs)
-  local right, first = 0, nil
-  for _, c in ipairs(list) do
-    ctx.case = c.name
-    local got, want, unit = try(c)
-    if usine.near(got, want, rel, abs) or (abs and type(got) == "number" and math.abs(got - want) <= abs) then
-      right = right + 1
-    elseif not first then
-      first = { name = c.name, got = got, want = want, unit = unit }
-    end
-  end
-  ctx.case = nil
-  if not first then return true end
-  local d = usine.diagnose(first.got, first.want, rel) or { fr = "est faux", en = "is wrong" }
-  return right / #list, {
-    fr = ("%d cas justes sur %d ; %s : %s %s attendus, reçu %s"):format(right, #list, first.name, fmt(first.want, "fr"), first.unit, show(first.got, "fr")),
-    en = ("%d of %d cases right; %s: expected %s %s, got %s"):format(right, #list, first.name, fmt(first.want), first.unit, show(first.got)),
-    exam = { fr = ("%d cas justes sur %d ; %s : votre valeur %s"):format(right, #list, first.name, d.fr),
-             en = ("%d of %d cases right; %s: your value %s"):format(right, #list, first.name, d.en) },
-  }
-end
-
 return {
   id = "anatomy",
   title = { fr = "Anatomie d'une usine d'IA", en = "Anatomy of an AI factory" },
@@ -173,7 +144,13 @@ end
       run = function(s, ctx)
         local list = {}
         for _, c in ipairs(cases()) do list[#list + 1] = { p = c.p, id = c.id, name = c.p.id .. "/" .. c.id } end
-        return grade(list, ctx, function(c) return s.gpus(c.p, c.id), c.p:totals(c.id).gpus, "GPU" end, 0)
+        return usine.cases(ctx, list, function(c) return s.gpus(c.p, c.id), c.p:totals(c.id).gpus end, {
+          exact = true, unit = "GPU",
+          slip = function(c, got)
+            if got == c.p:partition(c.id).nodes then
+              return { fr = "c'est le nombre de nœuds : chacun porte plusieurs GPU", en = "that is the number of nodes: each holds several GPUs" }
+            end
+          end })
       end,
     },
     {
@@ -192,9 +169,9 @@ end
             end
           end
         end
-        return grade(list, ctx, function(c)
-          return s.peak_pflops(c.p, c.id, c.prec), c.p:totals(c.id).peak_pflops[c.prec] or 0, "PFLOP/s"
-        end, 1e-6, 1e-9)
+        return usine.cases(ctx, list, function(c)
+          return s.peak_pflops(c.p, c.id, c.prec), c.p:totals(c.id).peak_pflops[c.prec] or 0
+        end, { unit = "PFLOP/s" })
       end,
     },
     {
@@ -206,10 +183,16 @@ end
       run = function(s, ctx)
         local list = {}
         for _, c in ipairs(cases()) do list[#list + 1] = { p = c.p, id = c.id, name = c.p.id .. "/" .. c.id } end
-        return grade(list, ctx, function(c)
+        return usine.cases(ctx, list, function(c)
           local part = c.p:partition(c.id)
-          return s.power_mw(c.p, c.id), part.nodes * part.node.power_w / 1e6, "MW"
-        end, 1e-6)
+          return s.power_mw(c.p, c.id), part.nodes * part.node.power_w / 1e6
+        end, { unit = "MW",
+               slip = function(c, got)
+                 local part = c.p:partition(c.id)
+                 if type(got) == "number" and usine.near(got, part.node.power_w / 1e6, 0.01) then
+                   return { fr = "la puissance d'un seul nœud : la partition en a beaucoup", en = "the power of one node: the partition has many" }
+                 end
+               end })
       end,
     },
   },
