@@ -13,7 +13,6 @@ local sel = usine.platform("selene")
 local cl = usine.platform("classroom")
 
 local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = true }) end
-local function show(x, lang) return type(x) == "number" and fmt(x, lang) or type(x) end
 local function ms(x, lang) return usine.num(x * 1e3, { lang = lang, sig = 4, trim = true }) .. " ms" end
 
 -- The reference computations (reference/data-parallel.lua, not installed).

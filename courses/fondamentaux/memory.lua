@@ -27,7 +27,6 @@ local function predict(o)
 end
 
 local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = true }) end
-local function show(x, lang) return type(x) == "number" and fmt(x, lang) or type(x) end
 
 -- Weights, by precision (what the model keeps per parameter).
 local weight_cases = {
@@ -105,10 +104,6 @@ for _, id in ipairs({ "megatron-7.5b", "llama3-70b", "gpt3-175b" }) do
   end
 end
 
-local function yesno(b, lang)
-  if lang == "fr" then return b and "tient" or "ne tient pas" end
-  return b and "fits" or "does not fit"
-end
 
 return {
   id = "memory",
