@@ -117,6 +117,12 @@ static const char *push_kind(lua_State *L, int g, int w, const cases_opts *o, in
     }
     if (lua_type(L, w) == LUA_TNUMBER && lua_type(L, g) != LUA_TNUMBER)
         return lua_pushfstring(L, fr ? "n'est pas un nombre (%s)" : "is not a number (%s)", luaL_typename(L, g));
+    if (lua_type(L, g) == LUA_TSTRING || lua_type(L, g) == LUA_TBOOLEAN) {
+        const char *got = push_shown(L, g, fr);
+        lua_pushfstring(L, fr ? "%s n'est pas la bonne réponse" : "%s is not the answer", got);
+        lua_remove(L, -2);
+        return lua_tostring(L, -1);
+    }
     return lua_pushstring(L, fr ? "est fausse" : "is wrong");
 }
 

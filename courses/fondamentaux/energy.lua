@@ -308,7 +308,7 @@ end
 -- run = { power_it_mw = 1.2, wall_time_s = 8.6e5, tokens = 1.5e12 }
 function run_footprint(p, run)
   local f = p:facility()   -- f.pue, f.carbon_g_per_kwh, f.price_eur_per_kwh
-  return { energy_mwh = 0, carbon_t = 0, cost_eur = 0 }
+  return { energy_mwh = nil, carbon_t = nil, cost_eur = nil }
 end
 
 -- Énergie par jeton en J / energy per token in J

@@ -104,7 +104,6 @@ for _, id in ipairs({ "megatron-7.5b", "llama3-70b", "gpt3-175b" }) do
   end
 end
 
-
 return {
   id = "memory",
   title = { fr = "La mémoire d'un entraînement", en = "The memory of training" },

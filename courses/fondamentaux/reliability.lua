@@ -306,7 +306,7 @@ end
 
 -- Temps réel avec pannes en s / wall time with failures in s
 function wall_time_s(train_s, delta_s, restart_s, mtbf_s)
-  return train_s
+  return nil
 end
 ]],
   checks = {

@@ -262,7 +262,7 @@ end
 
 -- Jetons rapportés à la règle de Chinchilla / tokens relative to Chinchilla's rule
 function data_ratio(params, tokens)
-  return 1
+  return nil
 end
 
 -- Durée d'un budget en jours / how many days a budget takes
