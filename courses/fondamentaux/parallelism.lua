@@ -20,7 +20,8 @@ local TOLERANCE = 0.03
 -- The bubble: the formula on chosen inputs, and the share of the pipeline's time that
 -- usine.predict counts as bubble on real plans (within 5 %: first and last stages carry more).
 local bubble_cases = {}
-for _, k in ipairs({ { 1, 8, 1 }, { 4, 8, 1 }, { 8, 32, 1 }, { 8, 32, 2 }, { 12, 384, 1 }, { 16, 64, 4 }, { 2, 1, 1 } }) do
+for _, k in ipairs({ { 1, 8, 1 }, { 4, 8, 1 }, { 8, 32, 1 }, { 8, 32, 2 }, { 12, 384, 1 }, { 16, 64, 4 }, { 2, 1, 1 },
+                     { math.random(2, 32), math.random(1, 512), math.random(1, 4) } }) do   -- the last drawn from the grading seed
   bubble_cases[#bubble_cases + 1] = { pp = k[1], m = k[2], v = k[3], want = (k[1] - 1) / (k[3] * k[2] + k[1] - 1),
                                       rel = 1e-9, where = "formula" }
 end
@@ -145,15 +146,10 @@ bulle = (pp − 1) / (m + pp − 1)
 ```
 
 Avec l'**entrelacement**, chaque GPU porte `v` étages virtuels plus petits (des couches non
-contiguës ; `vpp` dans l'API) : la bulle est divisée par `v` :
-
-```
-bulle = (pp − 1) / (v × m + pp − 1)
-```
-
-au prix de `v` fois plus d'envois entre étages. Le modèle d'Usine (`sim/train.c`) compte la bulle
-ainsi : `(pp − 1) / v` temps d'étage moyens, à côté de `m` temps d'étage au rythme de l'étage le plus
-lent. Le premier et le dernier étage portent aussi le plongement et la couche de sortie : la part
+contiguës ; `vpp` dans l'API) : le remplissage et la vidange durent `v` fois moins, au prix de
+`v` fois plus d'envois entre étages (à vous d'en tirer la part de bulle).
+Le modèle d'Usine (`sim/train.c`) compte la bulle ainsi : `(pp − 1) / v` temps d'étage moyens, à
+côté de `m` temps d'étage au rythme de l'étage le plus lent. Le premier et le dernier étage portent aussi le plongement et la couche de sortie : la part
 que donne `usine.predict` (`breakdown.bubble_s` sur `bubble_s + compute_s + tp_s + cp_s`) reste à
 quelques pour cent de la formule.
 
@@ -271,14 +267,9 @@ bubble = (pp − 1) / (m + pp − 1)
 ```
 
 With **interleaving**, each GPU carries `v` smaller virtual stages (non-contiguous layers; `vpp` in
-the API): the bubble is divided by `v`:
-
-```
-bubble = (pp − 1) / (v × m + pp − 1)
-```
-
-at the price of `v` times more sends between stages. Usine's model (`sim/train.c`) counts the bubble
-this way: `(pp − 1) / v` average stage times, beside `m` stage times at the pace of the slowest
+the API): filling and draining take `v` times less, at the price of `v` times more sends between
+stages (the bubble's share is yours to derive).
+Usine's model (`sim/train.c`) counts the bubble this way: `(pp − 1) / v` average stage times, beside `m` stage times at the pace of the slowest
 stage. The first and last stages also carry the embedding and the output layer: the share that
 `usine.predict` gives (`breakdown.bubble_s` over `bubble_s + compute_s + tp_s + cp_s`) stays within
 a few percent of the formula.
@@ -391,16 +382,27 @@ end
       points = 3,
       hint = { fr = "Le pipeline perd pp − 1 temps d'étage en se remplissant et en se vidant, à côté des m micro-lots ; l'entrelacement rend chaque étage v fois plus court.",
                en = "The pipeline loses pp − 1 stage times filling and draining, beside the m micro-batches; interleaving makes each stage v times shorter." },
-      run = function(s)
+      run = function(s, ctx)
+        -- the formula's cases at 1 %, usine.predict's within 5 % (its step has more than the bubble)
+        local lists, total, credit, said = { {}, {} }, 0, 0, nil
         for _, c in ipairs(bubble_cases) do
-          local got = s.bubble_fraction(c.pp, c.m, c.v)
-          if not usine.near(got, c.want, c.rel, 1e-12) then
-            local w_fr = c.where == "formula" and "formule" or c.where
-            return false, { fr = ("%s, pp = %d, m = %d, v = %d : %s attendu%s, reçu %s"):format(w_fr, c.pp, c.m, c.v, fmt(c.want, "fr"), c.rel > 1e-6 and " (usine.predict, à 5 % près)" or "", show(got, "fr")),
-                            en = ("%s, pp = %d, m = %d, v = %d: expected %s%s, got %s"):format(c.where, c.pp, c.m, c.v, fmt(c.want), c.rel > 1e-6 and " (usine.predict, within 5 %)" or "", show(got)) }
-          end
+          local w = c.where == "formula" and { fr = "formule", en = "formula" } or { fr = c.where, en = c.where }
+          table.insert(lists[c.rel > 1e-6 and 2 or 1], { c = c, name = {
+            fr = ("%s, pp = %d, m = %d, v = %d"):format(w.fr, c.pp, c.m, c.v), en = ("%s, pp = %d, m = %d, v = %d"):format(w.en, c.pp, c.m, c.v) } })
         end
-        return true
+        for i, list in ipairs(lists) do
+          local share, words = usine.cases(ctx, list, function(k)
+            local c = k.c
+            return s.bubble_fraction(c.pp, c.m, c.v), c.want, {
+              { value = (c.pp - 1) / (c.v * c.m), credit = 0.5,
+                fr = "c'est (pp − 1) / (v m), la bulle rapportée au temps idéal (Narayanan et al.) : on demande sa part du pas entier, bulle comprise",
+                en = "that is (pp − 1) / (v m), the bubble over the ideal time (Narayanan et al.): the question asks for its share of the whole step, bubble included" } }
+          end, { rel = i == 1 and 0.01 or 0.05, abs = 1e-12 })
+          total, credit = total + #list, credit + #list * (share == true and 1 or share)
+          said = said or (share ~= true and words or nil)
+        end
+        if not said then return true end
+        return credit / total, said
       end,
     },
     {
