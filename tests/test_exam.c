@@ -585,7 +585,8 @@ static void test_solutions_full_under_ten_seeds(void **state)
 }
 
 /* An honest solution with one slip gets part of the points, and the exam's message names the
- * slip: tests/fixtures/grading/slips/<id>--<slip>.lua, line 2 "-- expect: <words>". */
+ * slip without the expected value: tests/fixtures/grading/slips/<id>--<slip>.lua, line 2
+ * "-- expect: <words>". */
 static void test_slips_get_partial_credit(void **state)
 {
     (void)state;
@@ -609,7 +610,12 @@ static void test_slips_get_partial_credit(void **state)
         grade_file(e, sub, &r);
         if (!(r.score > 0 && r.score < r.max)) fail_msg("%s: %g of %g, not partial credit", sub, r.score, r.max);
         int said = 0;
-        for (int k = 0; k < r.nchecks; k++) said |= r.checks[k].message && strstr(r.checks[k].message, expect) != NULL;
+        for (int k = 0; k < r.nchecks; k++) {
+            said |= r.checks[k].message && strstr(r.checks[k].message, expect) != NULL;
+            /* an exam's message says what is wrong, never the value a harvest could store */
+            if (r.checks[k].message && strstr(r.checks[k].message, "expected "))
+                fail_msg("%s: the exam's message of %s gives the expected value: %s", sub, r.checks[k].id, r.checks[k].message);
+        }
         if (!said) {
             for (int k = 0; k < r.nchecks; k++) print_message("  %s: %s\n", r.checks[k].id, r.checks[k].message);
             fail_msg("%s: no exam message says \"%s\"", sub, expect);

@@ -127,15 +127,14 @@ de Daly :
 
 ```
 τ = √(2δM) − δ        si δ < M / 2,  sinon τ = M
-perte = δ / (τ + δ) + (τ / 2 + R) / M
-goodput = 1 − perte
-temps réel = temps sans pannes / goodput
 ```
 
-`δ / (τ + δ)` est la part de chaque cycle passée à écrire ; `(τ / 2 + R) / M` le travail refait et
-la relecture, une fois par panne. C'est une approximation du premier ordre : elle ignore les
-pannes pendant l'écriture ou la reprise, et le temps de redémarrer la tâche elle-même (remplacer
-les nœuds, relancer NCCL), souvent plusieurs minutes en pratique.
+La perte a deux parts : chaque cycle (travail puis écriture) passe `δ` à écrire, et chaque panne,
+une tous les `M` en moyenne, fait refaire le travail depuis le dernier point de reprise (un
+demi-intervalle en moyenne) et relire le point de reprise (`R`). Le goodput est ce qui reste ; seul
+ce temps utile fait avancer l'entraînement. C'est une approximation du premier ordre : elle ignore
+les pannes pendant l'écriture ou la reprise, et le temps de redémarrer la tâche elle-même
+(remplacer les nœuds, relancer NCCL), souvent plusieurs minutes en pratique.
 
 Exemple : Llama 3 405B sur 8 192 MI430X d'Alice Recoque (2 048 nœuds) : M = 4,37 h = 15 740 s ;
 le stockage supposé écrit 2 To/s, donc δ = 2,84 s ; τ = √(2 × 2,84 × 15 740) − 2,84 ≈ 296 s, un
@@ -226,15 +225,14 @@ to `τ = M` much earlier than Daly: from `δ ≥ M / 2`, where those two terms o
 
 ```
 τ = √(2δM) − δ        if δ < M / 2, else τ = M
-lost = δ / (τ + δ) + (τ / 2 + R) / M
-goodput = 1 − lost
-wall time = time without failures / goodput
 ```
 
-`δ / (τ + δ)` is the part of each cycle spent writing; `(τ / 2 + R) / M` the redone work and the
-reading back, once per failure. It is a first-order approximation: it ignores failures while
-writing or restarting, and the time to restart the job itself (replacing nodes, starting NCCL
-again), often several minutes in practice.
+The loss has two parts: each cycle (work, then writing) spends `δ` writing, and each failure, one
+every `M` on average, makes the work since the last checkpoint be redone (half an interval on
+average) and the checkpoint be read back (`R`). The goodput is what is left; only that useful time
+moves the training forward. It is a first-order approximation: it ignores failures while writing
+or restarting, and the time to restart the job itself (replacing nodes, starting NCCL again),
+often several minutes in practice.
 
 Example: Llama 3 405B on 8,192 MI430X of Alice Recoque (2,048 nodes): M = 4.37 h = 15,740 s; the
 assumed storage writes 2 TB/s, so δ = 2.84 s; τ = √(2 × 2.84 × 15,740) − 2.84 ≈ 296 s, a
