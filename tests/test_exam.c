@@ -584,9 +584,25 @@ static void test_solutions_full_under_ten_seeds(void **state)
     }
 }
 
+/* The value of "-- <key>: " in a slip's text, up to the end of its line (a copy), or NULL. */
+static char *slip_field(const char *text, const char *key)
+{
+    char tag[32];
+    snprintf(tag, sizeof tag, "-- %s: ", key);
+    for (const char *p = text; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+        if (!strncmp(p, tag, strlen(tag))) {
+            p += strlen(tag);
+            return ut_strndup(p, strcspn(p, "\r\n"));
+        }
+    }
+    return NULL;
+}
+
 /* An honest solution with one slip gets part of the points, and the exam's message names the
- * slip without the expected value: tests/fixtures/grading/slips/<id>--<slip>.lua, line 2
- * "-- expect: <words>". */
+ * slip without the expected value. tests/fixtures/grading/slips/<id>--<name>.slip says it in four
+ * lines: "-- slip: <what>", "-- expect: <words of the English message>", "-- replace: <a line of
+ * tests/solutions/<course>/<id>.lua>" and "-- with: <that line with the slip>", so that a slip
+ * follows the reference solution as it changes. */
 static void test_slips_get_partial_credit(void **state)
 {
     (void)state;
@@ -597,36 +613,47 @@ static void test_slips_get_partial_credit(void **state)
     while ((de = readdir(d))) {
         const char *sep = strstr(de->d_name, "--");
         size_t l = strlen(de->d_name);
-        if (!sep || l < 5 || strcmp(de->d_name + l - 4, ".lua")) continue;
-        char ex[256], sub[512];
+        if (!sep || l < 6 || strcmp(de->d_name + l - 5, ".slip")) continue;
+        char ex[256], path[512], sol[256];
         snprintf(ex, sizeof ex, COURSE "%.*s.lua", (int)(sep - de->d_name), de->d_name);
-        snprintf(sub, sizeof sub, SLIPS "/%s", de->d_name);
-        char *text = read_all(sub, NULL), *expect = strstr(text, "\n-- expect: ");
-        if (strncmp(text, "-- slip: ", 9) || !expect) fail_msg("%s: lines 1-2 must be '-- slip: ...' and '-- expect: ...'", sub);
-        expect += strlen("\n-- expect: ");
-        expect[strcspn(expect, "\r\n")] = '\0';
+        snprintf(sol, sizeof sol, "tests/solutions/fondamentaux/%.*s.lua", (int)(sep - de->d_name), de->d_name);
+        snprintf(path, sizeof path, SLIPS "/%s", de->d_name);
+        char *text = read_all(path, NULL);
+        char *what = slip_field(text, "slip"), *expect = slip_field(text, "expect");
+        char *from = slip_field(text, "replace"), *to = slip_field(text, "with");
+        if (!what || !expect || !from || !to || !*from)
+            fail_msg("%s: needs '-- slip: ', '-- expect: ', '-- replace: ' and '-- with: ' lines", path);
+        size_t len;
+        char *code = read_all(sol, &len), *at = strstr(code, from);
+        if (!at) fail_msg("%s: %s has no line '%s' to replace", path, sol, from);
+        size_t head = (size_t)(at - code), fl = strlen(from), tl = strlen(to);
+        char *slipped = malloc(len - fl + tl + 1);
+        memcpy(slipped, code, head);
+        memcpy(slipped + head, to, tl);
+        memcpy(slipped + head + tl, at + fl, len - head - fl + 1);
+
         ex_exercise *e = load(ex, 101, EX_FEEDBACK_HINTS);
         gr_record r;
-        grade_file(e, sub, &r);
-        if (!(r.score > 0 && r.score < r.max)) fail_msg("%s: %g of %g, not partial credit", sub, r.score, r.max);
+        ex_grade(e, de->d_name, slipped, strlen(slipped), "en", &r);
+        if (!(r.score > 0 && r.score < r.max)) fail_msg("%s (%s): %g of %g, not partial credit", path, what, r.score, r.max);
         int said = 0;
         for (int k = 0; k < r.nchecks; k++) {
             said |= r.checks[k].message && strstr(r.checks[k].message, expect) != NULL;
             /* an exam's message says what is wrong, never the value a harvest could store */
             if (r.checks[k].message && strstr(r.checks[k].message, "expected "))
-                fail_msg("%s: the exam's message of %s gives the expected value: %s", sub, r.checks[k].id, r.checks[k].message);
+                fail_msg("%s: the exam's message of %s gives the expected value: %s", path, r.checks[k].id, r.checks[k].message);
         }
         if (!said) {
             for (int k = 0; k < r.nchecks; k++) print_message("  %s: %s\n", r.checks[k].id, r.checks[k].message);
-            fail_msg("%s: no exam message says \"%s\"", sub, expect);
+            fail_msg("%s: no exam message says \"%s\"", path, expect);
         }
         gr_record_free(&r);
         ex_free(e);
-        free(text);
+        free(slipped), free(code), free(text), free(what), free(expect), free(from), free(to);
         n++;
     }
     closedir(d);
-    assert_true(n > 0);
+    assert_true(n >= 13);   /* one slip at least per exercise of the course */
 }
 
 /* ---- the pass mark and course check -------------------------------------------------------- */

@@ -365,7 +365,7 @@ recomputation); S. Rajbhandari et al., SC'20 (ZeRO); `published-runs.csv`, `sele
 -- Exercice 9 : choisir un plan / Exercise 9: choosing a plan
 
 function bubble_fraction(pp, m, v)
-  return 0
+  return nil
 end
 
 -- p : plateforme / platform, partition : "a100"..., model : usine.model("gpt3-175b") (table)
