@@ -656,6 +656,155 @@ static void test_slips_get_partial_credit(void **state)
     assert_true(n >= 13);   /* one slip at least per exercise of the course */
 }
 
+/* ---- a perfect harvest of practice falls short in an exam ------------------------------------ */
+
+/* Lua appended to a reference solution. In "record" mode each function it defines prints the
+ * arguments it is called with and what it answers; in "replay" mode it answers from that table
+ * alone, as a student's harvested table would: what it recorded for the same arguments, else nil
+ * (a platform counts as the same by its id). %s: the mode, %s: the table ({[key] = {value}}),
+ * %s: the names of the functions. */
+static const char HARVEST[] =
+    "\ndo\n"
+    "  local mode, known, names = %s, %s, %s\n"
+    "  local function ser(v, depth)\n"
+    "    local t = type(v)\n"
+    "    if t == 'number' then return ('%%.17g'):format(v) end\n"
+    "    if t == 'string' then return ('%%q'):format(v) end\n"
+    "    if t == 'boolean' or t == 'nil' then return tostring(v) end\n"
+    "    if t == 'table' or t == 'userdata' then\n"
+    "      local ok, id = pcall(function() return v.id end)\n"
+    "      if ok and type(id) == 'string' then return '#' .. id end\n"
+    "      if t == 'userdata' or depth > 2 then return t end\n"
+    "      local ks = {}\n"
+    "      for k in pairs(v) do ks[#ks + 1] = k end\n"
+    "      table.sort(ks, function(a, b) return tostring(a) < tostring(b) end)\n"
+    "      local out = {}\n"
+    "      for _, k in ipairs(ks) do out[#out + 1] = tostring(k) .. '=' .. ser(v[k], depth + 1) end\n"
+    "      return '{' .. table.concat(out, ',') .. '}'\n"
+    "    end\n"
+    "    return t\n"
+    "  end\n"
+    "  local function lit(v)\n"
+    "    local t = type(v)\n"
+    "    if t == 'number' then\n"
+    "      if v ~= v then return '(0/0)' end\n"
+    "      if v == math.huge then return '(1/0)' end\n"
+    "      if v == -math.huge then return '(-1/0)' end\n"
+    "      return ('%%.17g'):format(v)\n"
+    "    end\n"
+    "    if t == 'string' then return ('%%q'):format(v):gsub('\\n', 'n') end\n"
+    "    if t == 'table' then\n"
+    "      local out = {}\n"
+    "      for k, x in pairs(v) do out[#out + 1] = '[' .. lit(k) .. ']=' .. lit(x) end\n"
+    "      return '{' .. table.concat(out, ',') .. '}'\n"
+    "    end\n"
+    "    return tostring(v)\n"
+    "  end\n"
+    "  local seen = {}\n"
+    "  for _, name in ipairs(names) do\n"
+    "    local f = _G[name]\n"
+    "    _G[name] = function(...)\n"
+    "      local k = name .. ser(table.pack(...), 0)\n"
+    "      if mode == 'record' then\n"
+    "        local v = f(...)\n"
+    "        if not seen[k] then seen[k] = true print('K ' .. k .. '\\tV ' .. lit(v)) end\n"
+    "        return v\n"
+    "      end\n"
+    "      local hit = known[k]\n"
+    "      if hit then return hit[1] end\n"
+    "      return nil\n"
+    "    end\n"
+    "  end\n"
+    "end\n";
+
+/* The solution with the harvest wrapper in a mode; the caller frees it. */
+static char *harvested(const char *solution, const char *mode, const char *known)
+{
+    /* the names of the functions the solution defines at its top level */
+    size_t cap = 64, len = 0;
+    char *names = malloc(cap);
+    len = (size_t)snprintf(names, cap, "{");
+    for (const char *p = solution; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+        if (strncmp(p, "function ", 9)) continue;
+        const char *a = p + 9, *b = a;
+        while (*b == '_' || (*b >= 'a' && *b <= 'z') || (*b >= 'A' && *b <= 'Z') || (*b >= '0' && *b <= '9')) b++;
+        if (*b != '(') continue;
+        size_t need = len + (size_t)(b - a) + 8;
+        if (need > cap) names = realloc(names, cap = 2 * need);
+        len += (size_t)snprintf(names + len, cap - len, "'%.*s',", (int)(b - a), a);
+    }
+    names = realloc(names, len + 2);
+    strcpy(names + len, "}");
+    size_t n = strlen(solution) + strlen(HARVEST) + strlen(mode) + strlen(known) + strlen(names) + 16;
+    char *out = malloc(n);
+    int head = snprintf(out, n, "%s", solution);
+    snprintf(out + head, n - (size_t)head, HARVEST, mode, known, names);
+    free(names);
+    return out;
+}
+
+/* A student who grades in practice until every expected value is known, then answers from that
+ * table in an exam (a fresh seed), stays below the pass mark: the perfect harvest, a reference
+ * solution that answers only the calls practice made. */
+static void test_practice_harvest_fails_exams(void **state)
+{
+    (void)state;
+    int n, failed = 0;
+    char **ids = course_ids(&n);
+    for (int i = 0; i < n; i++) {
+        char ex[256], sol[256];
+        snprintf(ex, sizeof ex, COURSE "%s.lua", ids[i]);
+        snprintf(sol, sizeof sol, "tests/solutions/fondamentaux/%s.lua", ids[i]);
+        char *code = read_all(sol, NULL);
+
+        /* practice: record every call */
+        ex_exercise *e = load(ex, 0, EX_FEEDBACK_FULL);
+        e->limits.output_bytes = 64u << 20;
+        sbx_set_limits(e->sb, &e->limits);
+        char *rec = harvested(code, "'record'", "{}");
+        gr_record r;
+        ex_grade(e, sol, rec, strlen(rec), "en", &r);
+        if (r.score != r.max) fail_msg("%s: the recording run scores %g of %g", ids[i], r.score, r.max);
+        size_t kcap = 1024, klen = 0;
+        char *known = malloc(kcap);
+        klen = (size_t)snprintf(known, kcap, "{");
+        int calls = 0;
+        for (char *p = r.output; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+            if (strncmp(p, "K ", 2)) continue;
+            size_t l = strcspn(p + 2, "\n");
+            const char *tab = memchr(p + 2, '\t', l);
+            if (!tab || strncmp(tab, "\tV ", 3)) continue;
+            size_t kl = (size_t)(tab - (p + 2)), vl = l - kl - 3;
+            if (klen + l + 32 > kcap) known = realloc(known, kcap = 2 * (klen + l + 32));
+            klen += (size_t)snprintf(known + klen, kcap - klen, "[ [==[%.*s]==] ]={%.*s},", (int)kl, p + 2, (int)vl, tab + 3);
+            calls++;
+        }
+        snprintf(known + klen, kcap - klen, "}");
+        assert_true(calls > 0);
+        if (strlen(r.output) >= (64u << 20) - 4096) fail_msg("%s: the recording was cut", ids[i]);
+        gr_record_free(&r);
+        ex_free(e);
+
+        /* the exam: a fresh seed, answers from the table only */
+        e = load(ex, 101, EX_FEEDBACK_HINTS);
+        char *replay = harvested(code, "'replay'", known);
+        ex_grade(e, sol, replay, strlen(replay), "en", &r);
+        if (r.error) {
+            FILE *f = fopen("/tmp/replay.lua", "w");
+            if (f) fputs(replay, f), fclose(f);
+            fail_msg("%s: the replay did not run: %s", ids[i], r.error);
+        }
+        int above = r.score >= e->pass_fraction * r.max - 1e-9;
+        print_message("  %-15s a perfect harvest of practice (%d calls) scores %5.2f of %g in an exam%s\n", ids[i], calls,
+                      r.score, r.max, above ? ", AT OR ABOVE THE PASS MARK" : "");
+        failed += above;
+        gr_record_free(&r);
+        ex_free(e);
+        free(replay), free(rec), free(known), free(code);
+    }
+    assert_int_equal(failed, 0);
+}
+
 /* ---- the pass mark and course check -------------------------------------------------------- */
 
 static void test_default_pass_mark(void **state)
@@ -753,6 +902,7 @@ int main(void)
         cmocka_unit_test(test_reference_stays_with_the_teacher),
         cmocka_unit_test(test_solutions_full_under_ten_seeds),
         cmocka_unit_test(test_slips_get_partial_credit),
+        cmocka_unit_test(test_practice_harvest_fails_exams),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -266,7 +266,7 @@ CACM 33(5), 1990; the OpenMP specification; Usine's `kernels/cpu.c` (`kn_amdahl_
 -- Exercice 4 : Amdahl et OpenMP / Exercise 4: Amdahl and OpenMP
 
 function speedup(t1, tp)
-  return 1
+  return nil
 end
 
 function amdahl_speedup(f, p)

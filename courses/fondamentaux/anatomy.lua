@@ -2,20 +2,57 @@
 -- Concepts: partitions, nodes, accelerators, peak FLOP/s by precision, power at full load.
 -- Difficulty 1, 20 minutes. Platform: Jean Zay (IDRIS/GENCI), every partition.
 -- The checks call the student's three functions on every partition of several factories (Jean Zay,
--- the classroom, Alice Recoque, JUPITER), so an answer typed in for one partition cannot pass.
+-- the classroom, Alice Recoque, JUPITER) and on twice as many made-up factories drawn from the
+-- grading seed, so an answer typed in for one partition, or harvested in practice, cannot pass.
 
 local factories = {
   usine.platform("jean-zay"), usine.platform("classroom"), usine.platform("alice-recoque"),
   usine.platform("jupiter"),
 }
 
--- Every (platform, partition) pair the checks try.
+local ref = usine.reference("anatomy")
+
+local function copy(t)
+  local c = {}
+  for k, v in pairs(t) do c[k] = v end
+  return c
+end
+
+-- A made-up factory beside each real one, drawn from the grading seed: its partitions have the
+-- real ones' accelerators with other node counts, GPUs per node and node power. It answers
+-- p.id, p:partition(id) and p:partitions() as a platform does.
+local function made_up(p, k)
+  local ids, parts = p:partitions(), {}
+  for _, id in ipairs(ids) do
+    local part = copy(p:partition(id))
+    part.nodes = math.random(1, 3000)
+    part.gpus_per_node = part.gpus_per_node > 0 and ({ 1, 2, 4, 6, 8 })[math.random(1, 5)] or 0
+    part.gpus = part.nodes * part.gpus_per_node
+    part.node = copy(part.node)
+    part.node.power_w = math.random(300, 12000)
+    parts[id] = part
+  end
+  return { id = ("%s-x%d"):format(p.id, k), name = p.name, made_up = true,
+           partition = function(_, id) return parts[id] or error(("no partition '%s'"):format(tostring(id)), 2) end,
+           partitions = function() return ids end }
+end
+
+-- Every (platform, partition) pair the checks try: the real ones, and twice as many made up.
+local all = {}
+for _, p in ipairs(factories) do all[#all + 1] = p end
+for _, p in ipairs(factories) do all[#all + 1] = made_up(p, 1) all[#all + 1] = made_up(p, 2) end
 local function cases()
   local list = {}
-  for _, p in ipairs(factories) do
+  for _, p in ipairs(all) do
     for _, id in ipairs(p:partitions()) do list[#list + 1] = { p = p, id = id } end
   end
   return list
+end
+local function named(p, id)
+  if not p.made_up then return p.id .. "/" .. id end
+  local part = p:partition(id)
+  return { fr = ("%s/%s (inventée : %d nœuds de %d GPU)"):format(p.id, id, part.nodes, part.gpus_per_node),
+           en = ("%s/%s (made up: %d nodes of %d GPUs)"):format(p.id, id, part.nodes, part.gpus_per_node) }
 end
 
 return {
@@ -60,7 +97,8 @@ local part = jz:partition("h100")
 3. `power_mw(p, id)` : la puissance de ses nœuds à pleine charge, en MW.
 
 Elles seront essayées sur toutes les partitions de Jean Zay, de la salle de classe, d'Alice Recoque
-et de JUPITER.
+et de JUPITER, puis sur des usines inventées à chaque correction (mêmes accélérateurs, autres
+nombres de nœuds et de GPU par nœud, autre puissance) : lisez les champs, n'écrivez rien en dur.
 
 Sources : fichiers `jean-zay.xml`, `alice-recoque.xml` et `jupiter.xml` d'Usine (chaque chiffre y
 porte sa source ou l'hypothèse qui le remplace) ; fiche technique NVIDIA H100.
@@ -101,7 +139,9 @@ Write three functions that take a platform `p` and a partition id:
    `"fp64"`, ...), 0 if the accelerator does not offer it;
 3. `power_mw(p, id)`: the power of its nodes at full load, in MW.
 
-They will be tried on every partition of Jean Zay, the classroom, Alice Recoque and JUPITER.
+They will be tried on every partition of Jean Zay, the classroom, Alice Recoque and JUPITER, then
+on factories made up at each grading (the same accelerators, other node counts, GPUs per node and
+power): read the fields, hard-code nothing.
 
 Sources: Usine's `jean-zay.xml`, `alice-recoque.xml` and `jupiter.xml` (each figure there carries
 its source or the assumption that stands in for it); NVIDIA H100 datasheet.
@@ -143,8 +183,8 @@ end
                en = "A partition has nodes; each node has GPUs." },
       run = function(s, ctx)
         local list = {}
-        for _, c in ipairs(cases()) do list[#list + 1] = { p = c.p, id = c.id, name = c.p.id .. "/" .. c.id } end
-        return usine.cases(ctx, list, function(c) return s.gpus(c.p, c.id), c.p:totals(c.id).gpus end, {
+        for _, c in ipairs(cases()) do list[#list + 1] = { p = c.p, id = c.id, name = named(c.p, c.id) } end
+        return usine.cases(ctx, list, function(c) return s.gpus(c.p, c.id), ref.gpus(c.p:partition(c.id)) end, {
           exact = true, unit = "GPU",
           slip = function(c, got)
             if got == c.p:partition(c.id).nodes then
@@ -164,13 +204,14 @@ end
         for _, c in ipairs(cases()) do
           for _, prec in ipairs({ "bf16", "fp64", "fp8" }) do
             -- a precision the accelerator lacks has a peak of 0, the starter's answer: not a case
-            if (c.p:totals(c.id).peak_pflops[prec] or 0) > 0 then
-              list[#list + 1] = { p = c.p, id = c.id, prec = prec, name = ("%s/%s, %s"):format(c.p.id, c.id, prec) }
+            if ref.peak_pflops(c.p:partition(c.id), prec) > 0 then
+              local n = named(c.p, c.id)
+              list[#list + 1] = { p = c.p, id = c.id, prec = prec, name = type(n) == "table" and { fr = n.fr .. ", " .. prec, en = n.en .. ", " .. prec } or n .. ", " .. prec }
             end
           end
         end
         return usine.cases(ctx, list, function(c)
-          return s.peak_pflops(c.p, c.id, c.prec), c.p:totals(c.id).peak_pflops[c.prec] or 0
+          return s.peak_pflops(c.p, c.id, c.prec), ref.peak_pflops(c.p:partition(c.id), c.prec)
         end, { unit = "PFLOP/s" })
       end,
     },
@@ -182,11 +223,8 @@ end
                en = "Each node gives its power at full load in W; there are many nodes, and 1 MW = 10⁶ W." },
       run = function(s, ctx)
         local list = {}
-        for _, c in ipairs(cases()) do list[#list + 1] = { p = c.p, id = c.id, name = c.p.id .. "/" .. c.id } end
-        return usine.cases(ctx, list, function(c)
-          local part = c.p:partition(c.id)
-          return s.power_mw(c.p, c.id), part.nodes * part.node.power_w / 1e6
-        end, { unit = "MW",
+        for _, c in ipairs(cases()) do list[#list + 1] = { p = c.p, id = c.id, name = named(c.p, c.id) } end
+        return usine.cases(ctx, list, function(c) return s.power_mw(c.p, c.id), ref.power_mw(c.p:partition(c.id)) end, { unit = "MW",
                slip = function(c, got)
                  local part = c.p:partition(c.id)
                  if type(got) == "number" and usine.near(got, part.node.power_w / 1e6, 0.01) then

@@ -42,9 +42,14 @@ local SIZES = { 16, 100, 512, 1000, 2048, 4096, 16384 }
 local ref = usine.reference("roofline")
 local intensity, ridge, bound, min_gemm_n = ref.intensity, ref.ridge, ref.bound, ref.min_gemm_n
 
--- Two sizes drawn from the grading seed, beside the fixed ones: an exam's cases differ.
-SIZES[#SIZES + 1] = math.random(17, 999)
-SIZES[#SIZES + 1] = math.random(1001, 12000)
+-- As many sizes and machines drawn from the grading seed as fixed ones, and more: an exam's cases
+-- differ from practice's, so a table of answers harvested in practice stays below the pass mark.
+for i = 1, 9 do SIZES[#SIZES + 1] = i % 2 == 1 and math.random(17, 999) or math.random(1001, 12000) end
+for i = 1, #machines do
+  local b = ({ 1, 2, 4, 8 })[math.random(1, 4)]
+  machines[#machines + 1] = { name = ("X%d (%s)"):format(i, ({ [1] = "fp8", [2] = "bf16", [4] = "fp32", [8] = "fp64" })[b]),   -- made up
+                              peak_tflops = math.random(5, 3000), bandwidth_tbs = math.random(5, 90) / 10, bytes = b }
+end
 
 local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = true }) end
 -- This computer, measured once per submission (the kernels only run inside checks).
@@ -150,8 +155,8 @@ précision. `op` vaut `"gemm"`, `"gemv"` ou `"axpy"`. Écrivez :
    sur `m`.
 
 Elles seront essayées sur les accélérateurs de Jean Zay (H100, A100, V100), de Frontier (MI250X),
-d'El Capitan (MI300A) et d'Alice Recoque (MI430X), dans chaque précision qu'ils offrent, puis sur
-**cet ordinateur** : sa crête fp32 et sa bande passante sont mesurées pendant la correction
+d'El Capitan (MI300A) et d'Alice Recoque (MI430X), dans chaque précision qu'ils offrent, sur autant
+d'accélérateurs inventés (X1, X2…, tirés à chaque correction), puis sur **cet ordinateur** : sa crête fp32 et sa bande passante sont mesurées pendant la correction
 (`usine.kernels`) et données à vos fonctions. Pour les voir vous-même : `usine bench stream` et
 `usine bench ladder`.
 
@@ -217,8 +222,8 @@ TFLOP/s in one precision, the memory bandwidth in TB/s, the bytes per element in
 4. `min_gemm_n(m)`: the smallest whole `n` for which an `n × n` GEMM is compute-bound on `m`.
 
 They will be tried on the accelerators of Jean Zay (H100, A100, V100), Frontier (MI250X),
-El Capitan (MI300A) and Alice Recoque (MI430X), in every precision they offer, then on **this
-computer**: its fp32 peak and its bandwidth are measured during grading (`usine.kernels`) and
+El Capitan (MI300A) and Alice Recoque (MI430X), in every precision they offer, on as many made-up
+accelerators (X1, X2, ..., drawn at each grading), then on **this computer**: its fp32 peak and its bandwidth are measured during grading (`usine.kernels`) and
 given to your functions. To see them yourself: `usine bench stream` and `usine bench ladder`.
 
 Sources: Usine's `jean-zay.xml`, `frontier.xml`, `el-capitan.xml` and `alice-recoque.xml` (the
@@ -311,7 +316,9 @@ end
         local list = {}
         for _, m in ipairs(machines) do
           local r = ridge(m)
-          for _, i in ipairs({ 0.25, r / 10, r / 2, r * 2, r * 10, 5000, r * (0.2 + 2 * math.random()) }) do
+          local is = { 0.25, r / 10, r / 2, r * 2, r * 10, 5000 }
+          for _ = 1, 6 do is[#is + 1] = r * (0.05 + 20 * math.random() ^ 2) end
+          for _, i in ipairs(is) do
             list[#list + 1] = { m = m, i = i, name = { fr = ("%s, I = %s FLOP/octet"):format(m.name, fmt(i, "fr")),
                                                        en = ("%s, I = %s FLOPs/byte"):format(m.name, fmt(i)) } }
           end
