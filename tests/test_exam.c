@@ -798,6 +798,8 @@ static void test_practice_harvest_fails_exams(void **state)
         print_message("  %-15s a perfect harvest of practice (%d calls) scores %5.2f of %g in an exam%s\n", ids[i], calls,
                       r.score, r.max, above ? ", AT OR ABOVE THE PASS MARK" : "");
         failed += above;
+        if (getenv("USINE_HARVEST_VERBOSE"))
+            for (int k = 0; k < r.nchecks; k++) print_message("      %-16s %5.2f of %g\n", r.checks[k].id, r.checks[k].points, r.checks[k].max);
         gr_record_free(&r);
         ex_free(e);
         free(replay), free(rec), free(known), free(code);

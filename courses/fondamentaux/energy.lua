@@ -58,8 +58,12 @@ do
   local c = power_cases[#power_cases]
   c[2] = c[1].id == "jean-zay" and ({ "h100", "a100", "v100" })[math.random(1, 3)] or (c[1].id == "jupiter" and "booster" or "gpu")
 end
--- Energies in MWh for the carbon and cost checks: round ones, and one drawn.
-local energies = { 47, 1000, 12.5, math.random(1, 5000) / 10 }
+-- Energies in MWh for the carbon and cost checks: round ones, and more drawn from the grading seed
+-- (drawn cases outnumber fixed ones in every check, so answers harvested in practice do not carry
+-- into an exam).
+local energies = { 47, 1000, 12.5 }
+for _ = 1, 5 do energies[#energies + 1] = math.random(1, 50000) / 10 end
+local ref = usine.reference("energy")
 
 -- Runs: model, machine, size, tokens. The plan is the planner's best, found in the check.
 local run_cases = {
@@ -85,6 +89,18 @@ end
 local function predicted(c)
   local r = usine.predict(run_opts(c))
   return r, usine.platform(c.platform), { power_it_mw = r.power_it_mw, wall_time_s = r.wall_time_s, tokens = r.tokens }
+end
+
+-- Runs drawn from the grading seed: a power, a wall time and tokens on one of the machines.
+local drawn_runs = {}
+for i = 1, 6 do
+  local p = usine.platform(run_cases[math.random(1, #run_cases)].platform)
+  drawn_runs[i] = { p = p, run = { power_it_mw = math.random(1, 3000) / 100, wall_time_s = math.random(1, 120) * 86400 / 2,
+                                   tokens = math.random(1, 200) * 1e11 } }
+end
+local function drawn_label(d, lang)
+  return (lang == "fr" and "%s : %s MW IT pendant %s jours, %s jetons" or "%s: %s MW of IT for %s days, %s tokens"):format(
+    d.p.id, fmt(d.run.power_it_mw, lang), fmt(d.run.wall_time_s / 86400, lang), fmt(d.run.tokens, lang))
 end
 
 local function label(c, lang)
@@ -332,6 +348,13 @@ end
             fr = ("%s/%s, %s MW IT pendant %s h, PUE %s"):format(p.id, id, fmt(t.power_it_mw, "fr"), fmt(h, "fr"), fmt(pue, "fr")),
             en = ("%s/%s, %s MW of IT for %s h, PUE %s"):format(p.id, id, fmt(t.power_it_mw), fmt(h), fmt(pue)) } }
         end
+        for _ = 1, 8 do
+          local c = { it = math.random(1, 4000) / 100, h = math.random(1, 9000), pue = math.random(100, 180) / 100 }
+          c.want = ref.energy_mwh(c.it, c.h, c.pue)
+          c.name = { fr = ("%s MW IT pendant %s h, PUE %s"):format(fmt(c.it, "fr"), fmt(c.h, "fr"), fmt(c.pue, "fr")),
+                     en = ("%s MW of IT for %s h, PUE %s"):format(fmt(c.it), fmt(c.h), fmt(c.pue)) }
+          list[#list + 1] = c
+        end
         return usine.cases(ctx, list, function(c) return s.energy_mwh(c.it, c.h, c.pue), c.want end, {
           unit = "MWh",
           slip = function(c, got)
@@ -367,7 +390,9 @@ end
                en = "The price is per kWh; the energy is in MWh." },
       run = function(s, ctx)
         local list = {}
-        for i, c in ipairs({ { 47, jz }, { 801.6, jupiter }, { 12.5, alice }, { energies[#energies], ({ jz, jupiter, alice })[math.random(1, 3)] } }) do
+        local priced = { { 47, jz }, { 801.6, jupiter }, { 12.5, alice } }
+        for i = 4, #energies do priced[#priced + 1] = { energies[i], ({ jz, jupiter, alice, frontier })[math.random(1, 4)] } end
+        for _, c in ipairs(priced) do
           local price = c[2]:facility().price_eur_per_kwh
           list[#list + 1] = { e = c[1], price = price, name = { fr = ("%s MWh à %s EUR/kWh (%s)"):format(fmt(c[1], "fr"), fmt(price, "fr"), c[2].id),
                                                                 en = ("%s MWh at %s EUR/kWh (%s)"):format(fmt(c[1]), fmt(price), c[2].id) } }
@@ -388,16 +413,28 @@ end
             list[#list + 1] = { c = c, key = k, name = { fr = ("%s, %s"):format(label(c, "fr"), k), en = ("%s, %s"):format(label(c, "en"), k) } }
           end
         end
+        for _, d in ipairs(drawn_runs) do
+          for _, k in ipairs({ "energy_mwh", "carbon_t", "cost_eur" }) do
+            list[#list + 1] = { d = d, key = k, name = { fr = ("%s, %s"):format(drawn_label(d, "fr"), k), en = ("%s, %s"):format(drawn_label(d, "en"), k) } }
+          end
+        end
+        -- what the student's function gets and what it should answer, for a predicted or a drawn run
+        local function inputs(k)
+          if k.d then return k.d.p, k.d.run, ref.footprint(k.d.p:facility(), k.d.run) end
+          local r, p, run = predicted(k.c)
+          return p, run, r
+        end
         local answers = {}
         return usine.cases(ctx, list, function(k)
-          local r, p, run = predicted(k.c)
-          if answers[k.c] == nil then answers[k.c] = s.run_footprint(p, run) end
-          local got = answers[k.c]
-          if type(got) ~= "table" then return got, r[k.key] end
-          return got[k.key], r[k.key]
+          local p, run, want = inputs(k)
+          local whose = k.c or k.d
+          if answers[whose] == nil then answers[whose] = s.run_footprint(p, run) end
+          local got = answers[whose]
+          if type(got) ~= "table" then return got, want[k.key] end
+          return got[k.key], want[k.key]
         end, { abs = 1e-9,
                slip = function(k, got)
-                 local r = predicted(k.c)
+                 local _, _, r = inputs(k)
                  if type(got) == "number" and usine.near(got * 3600, r[k.key], 0.02) then
                    return { fr = "des secondes comptées comme des heures", en = "seconds counted as hours" }
                  end
@@ -413,7 +450,11 @@ end
       run = function(s, ctx)
         local list = {}
         for _, c in ipairs(run_cases) do list[#list + 1] = { c = c, name = { fr = label(c, "fr"), en = label(c, "en") } } end
+        for _, d in ipairs(drawn_runs) do list[#list + 1] = { d = d, name = { fr = drawn_label(d, "fr"), en = drawn_label(d, "en") } } end
         return usine.cases(ctx, list, function(k)
+          if k.d then
+            return s.joules_per_token(k.d.p, k.d.run), ref.footprint(k.d.p:facility(), k.d.run).energy_mwh * 3.6e9 / k.d.run.tokens
+          end
           local r, p, run = predicted(k.c)
           return s.joules_per_token(p, run), r.energy_mwh * 3.6e9 / r.tokens
         end, { unit = { fr = "J par jeton", en = "J per token" } })

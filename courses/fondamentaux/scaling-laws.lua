@@ -26,20 +26,23 @@ local runs = {
   { name = "Llama 3 70B", n = l70, d = 15e12 },
 }
 -- One run and one budget drawn from the grading seed: an exam's cases differ.
-do
-  local n = math.random(1, 500) * 1e9
+-- Runs, budgets and losses drawn from the grading seed outnumber the fixed ones: a table of
+-- answers harvested in practice does not carry into an exam.
+for _ = 1, 7 do
+  local n = math.random(1, 5000) * 1e8
   runs[#runs + 1] = { name = ("%s B"):format(fmt(n / 1e9)), n = n, d = n * math.random(1, 400) }
 end
 
 -- Compute budgets, FLOPs: round ones and those of the runs above.
 local budgets = { 1e21, 5.76e23, 1e26 }
 for _, r in ipairs(runs) do budgets[#budgets + 1] = ref.flops(r.n, r.d) end
-budgets[#budgets + 1] = math.random(1, 999) * 10 ^ math.random(19, 25)
+for _ = 1, 8 do budgets[#budgets + 1] = math.random(1, 999) * 10 ^ math.random(18, 25) end
 
 local loss_cases = {
   { gpt3, 300e9 }, { nopt(6 * gpt3 * 300e9), 20 * nopt(6 * gpt3 * 300e9) }, { 70e9, 1.4e12 }, { 280e9, 300e9 },
-  { l405, 15.6e12 }, { 1e9, 2e10 }, { math.random(1, 900) * 1e9, math.random(1, 900) * 1e10 },
+  { l405, 15.6e12 }, { 1e9, 2e10 },
 }
+for _ = 1, 8 do loss_cases[#loss_cases + 1] = { math.random(1, 900) * 1e9, math.random(1, 900) * 1e10 } end
 
 -- Budgets run on a machine: the planner's best plan, then usine.predict for the tokens.
 local time_cases = {
@@ -345,13 +348,26 @@ end
                                     gbs = c.gbs, tp = best.tp, pp = best.pp, vpp = best.vpp, mbs = best.mbs,
                                     zero = best.zero, recompute = best.recompute, tokens = c.tokens }
           local flops = r.model_flops_step * r.steps
-          list[#list + 1] = { c = c, r = r, flops = flops, name = {
+          list[#list + 1] = { flops = flops, gpus = c.gpus, peak = r.peak_tflops, mfu = r.mfu, want = r.time_to_train_s / 86400, name = {
             fr = ("%s (%s FLOP, crête %s TFLOP/s, MFU %s)"):format(label(c, "fr"), fmt(flops, "fr"), fmt(r.peak_tflops, "fr"), fmt(r.mfu, "fr")),
             en = ("%s (%s FLOPs, peak %s TFLOP/s, MFU %s)"):format(label(c, "en"), fmt(flops), fmt(r.peak_tflops), fmt(r.mfu)) } }
         end
-        return usine.cases(ctx, list, function(k)
-          return s.train_days(k.flops, k.c.gpus, k.r.peak_tflops, k.r.mfu), k.r.time_to_train_s / 86400
-        end, { unit = { fr = "jours", en = "days" } })
+        -- and as many budgets on machines drawn from the grading seed
+        for _ = 1, 8 do
+          local k = { flops = math.random(1, 999) * 10 ^ math.random(20, 25), gpus = math.random(8, 16384),
+                      peak = math.random(100, 2500), mfu = math.random(20, 60) / 100 }
+          k.want = ref.days(k.flops, k.gpus, k.peak, k.mfu)
+          k.name = { fr = ("%s FLOP sur %d GPU de %s TFLOP/s, MFU %s"):format(fmt(k.flops, "fr"), k.gpus, fmt(k.peak, "fr"), fmt(k.mfu, "fr")),
+                     en = ("%s FLOPs on %d GPUs of %s TFLOP/s, MFU %s"):format(fmt(k.flops), k.gpus, fmt(k.peak), fmt(k.mfu)) }
+          list[#list + 1] = k
+        end
+        return usine.cases(ctx, list, function(k) return s.train_days(k.flops, k.gpus, k.peak, k.mfu), k.want end, {
+          unit = { fr = "jours", en = "days" },
+          slip = function(k, got)
+            if type(got) == "number" and usine.near(got, k.want * 24, 0.01) then
+              return { fr = "ce sont des heures : un jour en a 24", en = "those are hours: a day has 24" }
+            end
+          end })
       end,
     },
     {

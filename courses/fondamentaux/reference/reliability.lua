@@ -9,6 +9,17 @@ function R.interval(d, M)
   return M
 end
 
+-- A job's MTBF in hours: the failure rates of its GPUs and of the nodes that hold them add up.
+function R.job_mtbf_h(part, gpus)
+  local rate = 0
+  if part.accelerator.mtbf_h > 0 then rate = rate + gpus / part.accelerator.mtbf_h end
+  if part.node.mtbf_h > 0 then rate = rate + math.ceil(gpus / part.gpus_per_node) / part.node.mtbf_h end
+  return rate > 0 and 1 / rate or 0
+end
+
+-- A checkpoint: bf16 weights, and the optimizer's fp32 copy and two moments.
+function R.checkpoint_bytes(params) return params * (2 + 12) end
+
 -- Young's own interval, which the checks accept for part of the points.
 function R.young(d, M) return math.sqrt(2 * d * M) end
 

@@ -13,4 +13,7 @@ function R.ratio(n, d) return d / (20 * n) end
 local E, A, B, ALPHA, BETA = 1.69, 406.4, 410.7, 0.34, 0.28
 function R.loss(n, d) return E + A / n ^ ALPHA + B / d ^ BETA end
 
+-- Days of a budget: the useful rate is GPUs x peak x MFU.
+function R.days(flops, gpus, peak_tflops, mfu) return flops / (gpus * peak_tflops * 1e12 * mfu) / 86400 end
+
 return R
