@@ -36,7 +36,9 @@ end
 for _, c in ipairs({ { 2048, 8, 64, 7, "Llama 3 (7:1)" }, { 364, 4, 64, 3, "3:1" }, { 560, 8, 40, 2, "2:1" }, { 52, 4, 48, 1.5, "1.5:1" } }) do
   leaf_cases[#leaf_cases + 1] = { label = c[5], nodes = c[1], nics = c[2], radix = c[3], o = c[4] }
 end
-do   -- one drawn from the grading seed
+-- Drawn cases outnumber the fixed ones in every check: answers harvested in practice do not carry
+-- into an exam.
+for _ = 1, 12 do
   local o = ({ 1, 1.5, 2, 3, 4, 7 })[math.random(1, 6)]
   leaf_cases[#leaf_cases + 1] = { label = ("%s:1"):format(fmt(o)), nodes = math.random(16, 4000), nics = ({ 1, 2, 4, 8 })[math.random(1, 4)],
                                   radix = ({ 40, 48, 64, 128 })[math.random(1, 4)], o = o }
@@ -49,6 +51,41 @@ local bisection_cases = {
   { frontier, "mi250x" }, { elcap, "mi300a" }, { jupiter, "booster" },
 }
 
+-- Made-up variants of those machines, drawn from the grading seed: other node counts and NIC rates,
+-- other oversubscription or global links. They answer p.id, p:partition(id) and p:partitions() as
+-- a platform does; their bisection is the reference's (the presets' is p:totals').
+local function copy(t)
+  local c = {}
+  for k, v in pairs(t) do c[k] = v end
+  return c
+end
+local function made_up(p, k)
+  local ids, parts = p:partitions(), {}
+  local nets = {}
+  for _, id in ipairs(ids) do
+    local part = copy(p:partition(id))
+    part.nodes = math.max(1, math.floor(part.nodes * (0.2 + 1.6 * math.random())))
+    part.node = copy(part.node)
+    part.node.nic_gbit_s = ({ 100, 200, 400, 800 })[math.random(1, 4)]
+    local nid = part.network.id
+    if not nets[nid] then
+      local net = copy(part.network)
+      if net.topology == "fat-tree" then net.oversubscription = ({ 1, 1, 2, 3, 4 })[math.random(1, 5)] end
+      if net.topology == "dragonfly" then net.global_links = math.max(1, math.floor(net.global_links * (0.3 + math.random()))) end
+      nets[nid] = net
+    end
+    part.network = nets[nid]
+    parts[id] = part
+  end
+  return { id = ("%s-x%d"):format(p.id, k), made_up = true,
+           partition = function(_, id) return parts[id] or error(("no partition '%s'"):format(tostring(id)), 2) end,
+           partitions = function() return ids end }
+end
+for i = 1, #bisection_cases do
+  local c = bisection_cases[i]
+  bisection_cases[#bisection_cases + 1] = { made_up(c[1], i), c[2] }
+end
+
 -- Ring all-reduces whose closed form the student writes (several nodes each).
 local ring_cases = {
   { p = jz, id = "h100", gpus = 64, bytes = 1e9 },
@@ -56,8 +93,11 @@ local ring_cases = {
   { p = frontier, id = "mi250x", gpus = 96, bytes = 4e9 },
   { p = classroom, id = "gpu", gpus = 128, bytes = 1e8 },
   { p = alice, id = "gpu", gpus = 32, bytes = 1e4 },
-  { p = jz, id = "h100", gpus = 4 * math.random(2, 64), bytes = math.random(1, 100) * 1e7 },
 }
+for _ = 1, 7 do
+  local c = ({ { jz, "h100", 4 }, { jz, "a100", 8 }, { classroom, "gpu", 4 }, { alice, "gpu", 4 } })[math.random(1, 4)]
+  ring_cases[#ring_cases + 1] = { p = c[1], id = c[2], gpus = c[3] * math.random(2, 48), bytes = math.random(1, 400) * 1e7 }
+end
 
 -- Bottleneck formula on chosen inputs: latency-bound, bandwidth-bound, contention-bound, drawn.
 local shared_formula_cases = {
@@ -65,8 +105,11 @@ local shared_formula_cases = {
   { 4, 1e8, 3e-6, 45e9, 400e9 },
   { 32, 1e8, 3e-6, 45e9, 32 * 45e9 / 7 },
   { 512, 1e6, 1.2e-6, 21.25e9, 81.6e9 },
-  { math.random(1, 256), math.random(1, 1000) * 1e6, math.random(1, 5) * 1e-6, math.random(10, 50) * 1e9, math.random(50, 800) * 1e9 },
 }
+for _ = 1, 10 do
+  shared_formula_cases[#shared_formula_cases + 1] = { math.random(1, 256), math.random(1, 1000) * 1e6, math.random(1, 5) * 1e-6,
+                                                      math.random(10, 50) * 1e9, math.random(50, 800) * 1e9 }
+end
 
 -- One step in the simulator: the first `flows` GPUs each send `bytes` to the GPU `flows` further.
 -- The inputs of the bottleneck formula come from the platform files (NICs, links, efficiency).
@@ -117,6 +160,12 @@ local slowdown_cases = {
   { p = jupiter, id = "booster", gpus = 2048, algo = "rhd", bytes = 2e9 },
   { p = jz, id = "a100", gpus = 8, algo = "rhd", bytes = 1e8 },               -- inside one node
 }
+for _ = 1, 8 do   -- small ones drawn from the grading seed, quick to simulate
+  local c = ({ { jz, "a100", 8 }, { jz, "h100", 4 }, { classroom, "gpu", 4 } })[math.random(1, 3)]
+  local algo = math.random() < 0.5 and "ring" or "rhd"
+  local gpus = algo == "rhd" and c[3] * 2 ^ math.random(0, 4) or c[3] * math.random(1, 16)
+  slowdown_cases[#slowdown_cases + 1] = { p = c[1], id = c[2], gpus = gpus, algo = algo, bytes = math.random(1, 200) * 1e7 }
+end
 
 return {
   id = "topology",
@@ -476,9 +525,18 @@ end
       run = function(s, ctx)
         local list = {}
         for _, c in ipairs(bisection_cases) do
-          list[#list + 1] = { p = c[1], id = c[2], name = ("%s/%s (%s)"):format(c[1].id, c[2], c[1]:partition(c[2]).network.topology) }
+          local part = c[1]:partition(c[2])
+          local name = ("%s/%s (%s)"):format(c[1].id, c[2], part.network.topology)
+          if c[1].made_up then
+            name = { fr = ("%s, inventée : %d nœuds, NIC de %d Gb/s"):format(name, part.nodes, part.node.nic_gbit_s),
+                     en = ("%s, made up: %d nodes, %d Gb/s NICs"):format(name, part.nodes, part.node.nic_gbit_s) }
+          end
+          list[#list + 1] = { p = c[1], id = c[2], name = name }
         end
-        return usine.cases(ctx, list, function(k) return s.bisection_tbs(k.p, k.id), k.p:totals(k.id).bisection_tbs end, { unit = { fr = "To/s", en = "TB/s" } })
+        return usine.cases(ctx, list, function(k)
+          local want = k.p.made_up and ref.bisection_tbs(k.p, k.id) or k.p:totals(k.id).bisection_tbs
+          return s.bisection_tbs(k.p, k.id), want
+        end, { unit = { fr = "To/s", en = "TB/s" } })
       end,
     },
     {

@@ -17,4 +17,34 @@ function R.shared(flows, bytes, alpha, flow_Bps, link_Bps)
   return alpha + math.max(bytes / flow_Bps, flows * bytes / link_Bps)
 end
 
+-- The bisection of a partition in TB/s, as the platform totals compute it (sim/plat_totals.c): the
+-- whole network's injection halved, through the topology, then the partition's share by nodes.
+function R.bisection_tbs(p, id)
+  local part = p:partition(id)
+  local net = part.network
+  local nodes, injection = 0, 0
+  for _, other in ipairs(p:partitions()) do
+    local q = p:partition(other)
+    if q.network.id == net.id then
+      nodes = nodes + q.nodes
+      injection = injection + q.nodes * q.node.nics * q.node.nic_gbit_s / 8 / 1000
+    end
+  end
+  local half, whole = injection / 2, nil
+  if net.topology == "fat-tree" then
+    whole = net.levels > 1 and half / net.oversubscription or half
+  elseif net.topology == "dragonfly" then
+    local g = math.ceil(nodes / net.group_nodes)
+    if g < 2 then
+      whole = half
+    else
+      local crossing = (g // 2) * (g - g // 2) * net.global_links / (g - 1)
+      whole = math.min(half, crossing * net.link_gbit_s / 8 / 1000)
+    end
+  else
+    return nil
+  end
+  return whole * part.nodes / nodes
+end
+
 return R
