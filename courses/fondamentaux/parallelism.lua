@@ -20,8 +20,9 @@ local TOLERANCE = 0.03
 -- The bubble: the formula on chosen inputs, and the share of the pipeline's time that
 -- usine.predict counts as bubble on real plans (within 5 %: first and last stages carry more).
 local bubble_cases = {}
-for _, k in ipairs({ { 1, 8, 1 }, { 4, 8, 1 }, { 8, 32, 1 }, { 8, 32, 2 }, { 12, 384, 1 }, { 16, 64, 4 }, { 2, 1, 1 },
-                     { math.random(2, 32), math.random(1, 512), math.random(1, 4) } }) do   -- the last drawn from the grading seed
+local formula = { { 1, 8, 1 }, { 4, 8, 1 }, { 8, 32, 1 }, { 8, 32, 2 }, { 12, 384, 1 }, { 16, 64, 4 }, { 2, 1, 1 } }
+for _ = 1, 14 do formula[#formula + 1] = { math.random(2, 32), math.random(1, 512), math.random(1, 4) } end   -- drawn from the grading seed
+for _, k in ipairs(formula) do
   bubble_cases[#bubble_cases + 1] = { pp = k[1], m = k[2], v = k[3], want = (k[1] - 1) / (k[3] * k[2] + k[1] - 1),
                                       rel = 1e-9, where = "formula" }
 end
@@ -49,7 +50,20 @@ local function case(p, part, model, gpus, gbs)
            where_en = ("%s/%s, %s, %d GPUs, gbs = %d"):format(p.id, part, model, gpus, gbs) }
 end
 local main_case = case(sel, "a100", "gpt3-175b", 384, 1536)
-local other_cases = { case(jz, "a100", "gpt3-175b", 384, 1536), case(jz, "h100", "llama3-70b", 512, 1024) }
+-- Elsewhere: two cases drawn from the grading seed (a machine, a model, a size and a batch), so
+-- that a plan learnt by heart in practice does not carry into an exam.
+local elsewhere = {
+  { jz, "a100", "gpt3-175b", { 256, 384 }, { 1024, 1536 } },
+  { jz, "h100", "llama3-70b", { 256, 512, 1024 }, { 512, 1024, 2048 } },
+  { jz, "h100", "llama3-8b", { 64, 128, 256 }, { 256, 512, 1024 } },
+  { sel, "a100", "megatron-18.4b", { 128, 256, 512 }, { 512, 1024 } },
+  { jz, "a100", "llama2-7b", { 64, 128, 256 }, { 256, 512 } },
+}
+local other_cases = {}
+for _ = 1, 2 do
+  local k = table.remove(elsewhere, math.random(1, #elsewhere))
+  other_cases[#other_cases + 1] = case(k[1], k[2], k[3], k[4][math.random(1, #k[4])], k[5][math.random(1, #k[5])])
+end
 
 local function describe(b)
   return ("tp = %s, pp = %s, vpp = %s, mbs = %s, zero = %s, recompute = %s"):format(

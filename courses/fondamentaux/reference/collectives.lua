@@ -9,4 +9,17 @@ function R.ring_allreduce(p, bytes, alpha, bw)
   return 2 * (p - 1) * (alpha + bytes / (p * bw))
 end
 
+-- NCCL's double binary tree, pipelined in K chunks: D = ceil(log2 p) levels, K rounded from
+-- sqrt((D - 1) S / (alpha B)) within [1, min(1024, S)]; sim/coll.c's closed form.
+function R.tree_allreduce(p, bytes, alpha, bw)
+  local D = 0
+  while (1 << D) < p do D = D + 1 end
+  local K = 1
+  if D > 1 and alpha > 0 then
+    local k = math.min(math.sqrt((D - 1) * bytes / (alpha * bw)), 1024, bytes)
+    K = math.max(1, math.floor(k + 0.5))
+  end
+  return 2 * (K + D - 1) * (alpha + bytes / (K * bw))
+end
+
 return R
