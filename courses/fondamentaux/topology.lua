@@ -96,7 +96,8 @@ local ring_cases = {
 }
 for _ = 1, 7 do
   local c = ({ { jz, "h100", 4 }, { jz, "a100", 8 }, { classroom, "gpu", 4 }, { alice, "gpu", 4 } })[math.random(1, 4)]
-  ring_cases[#ring_cases + 1] = { p = c[1], id = c[2], gpus = c[3] * math.random(2, 48), bytes = math.random(1, 400) * 1e7 }
+  local most = c[1]:partition(c[2]).gpus // c[3]
+  ring_cases[#ring_cases + 1] = { p = c[1], id = c[2], gpus = c[3] * math.random(2, math.min(48, most)), bytes = math.random(1, 400) * 1e7 }
 end
 
 -- Bottleneck formula on chosen inputs: latency-bound, bandwidth-bound, contention-bound, drawn.
@@ -163,7 +164,7 @@ local slowdown_cases = {
 for _ = 1, 8 do   -- small ones drawn from the grading seed, quick to simulate
   local c = ({ { jz, "a100", 8 }, { jz, "h100", 4 }, { classroom, "gpu", 4 } })[math.random(1, 3)]
   local algo = math.random() < 0.5 and "ring" or "rhd"
-  local gpus = algo == "rhd" and c[3] * 2 ^ math.random(0, 4) or c[3] * math.random(1, 16)
+  local gpus = algo == "rhd" and c[3] * 2 ^ math.random(0, 4) or c[3] * math.random(1, 16)   -- at most 128: the classroom's size
   slowdown_cases[#slowdown_cases + 1] = { p = c[1], id = c[2], gpus = gpus, algo = algo, bytes = math.random(1, 200) * 1e7 }
 end
 
