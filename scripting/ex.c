@@ -631,6 +631,10 @@ void ex_record_begin(const ex_exercise *e, const char *name, const char *lang, g
     rec->submission = clean_str(name);
     rec->exercise = ut_strdup(e->id);
     rec->lang = ut_strdup(strcmp(lang, "en") == 0 ? "en" : "fr");
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", e->seed);
+    rec->seed = ut_strdup(seed);
+    rec->feedback = ut_strdup(ex_feedback_name(e->feedback));
     for (int i = 0; i < e->nchecks; i++) {
         const ex_check *c = &e->checks[i];
         gr_check *g = gr_record_add_check(rec);
@@ -645,15 +649,20 @@ void ex_record_begin(const ex_exercise *e, const char *name, const char *lang, g
 
 /* The context a check gets: {lang=, seed=, feedback="full"|"hints"|"score"}. A check may set
  * ctx.case to name the case it is trying, so that an error raised meanwhile names it. */
+const char *ex_feedback_name(ex_feedback f)
+{
+    static const char *const names[] = { "full", "hints", "score" };
+    return f >= EX_FEEDBACK_FULL && f <= EX_FEEDBACK_SCORE ? names[f] : "full";
+}
+
 static void push_ctx(lua_State *L, const ex_exercise *e, const char *lang)
 {
-    static const char *const feedback[] = { "full", "hints", "score" };
     lua_createtable(L, 0, 4);
     lua_pushstring(L, lang);
     lua_setfield(L, -2, "lang");
     lua_pushinteger(L, (lua_Integer)e->seed);
     lua_setfield(L, -2, "seed");
-    lua_pushstring(L, feedback[e->feedback]);
+    lua_pushstring(L, ex_feedback_name(e->feedback));
     lua_setfield(L, -2, "feedback");
 }
 

@@ -57,6 +57,7 @@ typedef struct ex_exercise {
  * what is wrong in kind, never the expected value), and the hint; SCORE: points only. The error
  * of a submission that did not run to the end (a syntax error, a limit) is always shown. */
 typedef enum ex_feedback { EX_FEEDBACK_FULL, EX_FEEDBACK_HINTS, EX_FEEDBACK_SCORE } ex_feedback;
+const char *ex_feedback_name(ex_feedback f);   /* "full", "hints", "score" */
 int ex_feedback_from_name(const char *name);   /* "full", "hints", "score" -> ex_feedback, else -1 */
 
 /* The practice seed: what `usine grade` without --seed, `course check` and the window use. */

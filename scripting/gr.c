@@ -60,6 +60,8 @@ void gr_record_free(gr_record *r)
     free(r->content_hash);
     free(r->exercise);
     free(r->lang);
+    free(r->seed);
+    free(r->feedback);
     free(r->error);
     free(r->output);
     for (int i = 0; i < r->nchecks; i++) {
@@ -343,6 +345,8 @@ cJSON *gr_record_to_json(const gr_record *r)
     if (r->content_hash) add_string(o, "content_hash", r->content_hash);
     add_string(o, "exercise", r->exercise);
     add_string(o, "lang", r->lang);
+    if (r->seed) add_string(o, "seed", r->seed);
+    if (r->feedback) add_string(o, "feedback", r->feedback);
     cJSON_AddNumberToObject(o, "score", r->score);
     cJSON_AddNumberToObject(o, "max", r->max);
     cJSON_AddBoolToObject(o, "passed", r->passed != 0);
@@ -481,6 +485,10 @@ int gr_record_from_json(const cJSON *o, gr_record *r, char *why, size_t why_size
         goto fail;
     }
     r->machine_fault = cJSON_IsTrue(fault);
+    /* seed and feedback: absent in journals written before they were recorded */
+    if ((cJSON_GetObjectItemCaseSensitive(o, "seed") && get_string(&rd, o, "seed", 0, &r->seed)) ||
+        (cJSON_GetObjectItemCaseSensitive(o, "feedback") && get_string(&rd, o, "feedback", 0, &r->feedback)))
+        goto fail;
     if (get_hex(&rd, o, "path_hex", &r->path_hex) || get_hex(&rd, o, "content_hash", &r->content_hash)) goto fail;
     if (!cJSON_IsArray(checks)) {
         say(why, why_size, _("\"%s%s\" should be an array"), "", "checks");

@@ -40,6 +40,9 @@ typedef struct gr_record {
     char *content_hash; /* hash of the text graded (grade_hash_text), hex; NULL: not read */
     char *exercise;     /* exercise id */
     char *lang;         /* "fr" or "en": the language of titles, messages and hints */
+    char *seed;         /* the grading seed in decimal, as the checks drew their cases from it;
+                           NULL: not recorded (a journal written before it was) */
+    char *feedback;     /* "full", "hints" or "score": what the messages were allowed to say; NULL: not recorded */
     double score, max;
     int passed;         /* score reached the exercise's pass mark */
     char *error;        /* why the submission did not run to the end (syntax error, limit, crash);

@@ -692,6 +692,33 @@ static void copy_file(const char *from, const char *to)
     free(text);
 }
 
+/* A record says the seed and feedback level it was graded with; --resume with other flags grades
+ * again, saying why, instead of mixing practice grades into an exam's. */
+static void test_resume_keeps_its_seed(void **state)
+{
+    (void)state;
+    char journal[128];
+    snprintf(journal, sizeof journal, "%s/exam.jsonl", tmpdir);
+    unlink(journal);
+    run("en", "grade", EX, GOOD "half.lua", "--format", "json", "--out", journal, NULL);
+    cJSON *recs[8];
+    assert_int_equal(journal_records(journal, recs, 8), 1);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(recs[0], "feedback")), "full");
+    assert_non_null(cJSON_GetStringValue(cJSON_GetObjectItem(recs[0], "seed")));
+    cJSON_Delete(recs[0]);
+    run("en", "grade", EX, GOOD "half.lua", "--seed", "7", "--format", "json", "--out", journal, "--resume", NULL);
+    assert_int_equal(R.status, 1);
+    if (!strstr(R.err, "it was graded with --seed ") || !strstr(R.err, "not --seed 7 --feedback hints"))
+        fail_msg("no word about the seed: %s", R.err);
+    assert_int_equal(journal_records(journal, recs, 8), 2);  /* graded again */
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(recs[1], "seed")), "7");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(recs[1], "feedback")), "hints");
+    for (int i = 0; i < 2; i++) cJSON_Delete(recs[i]);
+    run("en", "grade", EX, GOOD "half.lua", "--seed", "7", "--format", "json", "--out", journal, "--resume", NULL);
+    assert_int_equal(journal_records(journal, recs, 8), 2);  /* the same flags: kept */
+    for (int i = 0; i < 2; i++) cJSON_Delete(recs[i]);
+}
+
 /* --resume keys each record by the exact bytes of the path and the content's hash: a Latin-1
  * name and a file literally named with its cleaned form keep their own grades, an edited file is
  * graded again, nothing is duplicated; a last line that lost its newline is repaired, a line
@@ -943,6 +970,7 @@ int main(void)
         cmocka_unit_test(test_junit_gradescope_classroom),
         cmocka_unit_test(test_resume),
         cmocka_unit_test(test_resume_journal_cannot_lie),
+        cmocka_unit_test(test_resume_keeps_its_seed),
         cmocka_unit_test(test_out_is_locked),
         cmocka_unit_test(test_out_is_safe),
         cmocka_unit_test(test_bad_input),
