@@ -75,8 +75,9 @@ char *gr_clean_text(const char *text, size_t len, size_t max_bytes);
 
 /* Usine's JSON: {"submission", "exercise", "lang", "score", "max", "passed", "error" (null when
  * none), "output", "time_s", "checks": [{"id", "title", "points", "max", "status", "message",
- * "hint"}]}; "path_hex" and "content_hash" (strings of hex digits) only when set, and
- * "machine_fault": true only when set (absent reads as NULL and false). from_json cleans every string it reads and returns -1 (with a reason) when a key is
+ * "hint"}]}; "path_hex" and "content_hash" (strings of hex digits), "seed" (decimal, a string) and
+ * "feedback" only when set, and "machine_fault": true only when set (absent reads as NULL and
+ * false). from_json cleans every string it reads and returns -1 (with a reason) when a key is
  * missing or has the wrong type. */
 struct cJSON *gr_record_to_json(const gr_record *r);
 int gr_record_from_json(const struct cJSON *o, gr_record *r, char *why, size_t why_size);
