@@ -143,7 +143,8 @@ part de la crête que tient l'entraînement ; `usine.predict` le prédit pour un
 
 ## À faire
 
-1. `train_flops(params, tokens)` : le calcul d'un entraînement, en FLOP ;
+1. `tokens_for(flops, params)` : le nombre de jetons qu'un budget de `flops` FLOP permet de donner
+   à un modèle de `params` paramètres (la question inverse de l'exercice 5) ;
 2. `optimal_params(flops)` : le `N_opt` de Chinchilla pour un budget ;
 3. `optimal_tokens(flops)` : son `D_opt` ;
 4. `data_ratio(params, tokens)` : les jetons d'un entraînement rapportés à ceux de la règle de
@@ -218,7 +219,8 @@ fraction of the peak that training sustains; `usine.predict` predicts it for a p
 
 ## Your task
 
-1. `train_flops(params, tokens)`: the compute of a training run, in FLOPs;
+1. `tokens_for(flops, params)`: how many tokens a budget of `flops` FLOPs can give a model of
+   `params` parameters (exercise 5's question, the other way round);
 2. `optimal_params(flops)`: Chinchilla's `N_opt` for a budget;
 3. `optimal_tokens(flops)`: its `D_opt`;
 4. `data_ratio(params, tokens)`: a run's tokens relative to those of Chinchilla's rule for that
@@ -249,9 +251,9 @@ files (peaks, among them the MI430X's, which is assumed).
   starter = [[
 -- Exercice 13 : lois d'échelle / Exercise 13: scaling laws
 
--- Calcul d'un entraînement en FLOP / compute of a training run in FLOPs
-function train_flops(params, tokens)
-  return 2 * params * tokens     -- la passe avant seulement / the forward pass only
+-- Jetons qu'un budget permet / tokens a budget buys
+function tokens_for(flops, params)
+  return nil
 end
 
 -- Chinchilla : paramètres et jetons optimaux pour un budget / optimal parameters and tokens
@@ -280,13 +282,26 @@ end
 ]],
   checks = {
     {
-      id = "flops",
-      title = { fr = "Calcul d'un entraînement", en = "Compute of a training run" },
+      id = "tokens-for",
+      title = { fr = "Les jetons qu'un budget permet", en = "The tokens a budget buys" },
       points = 1,
-      hint = { fr = "Passe avant et rétropropagation, par paramètre et par jeton.",
-               en = "Forward and backward passes, per parameter and per token." },
+      hint = { fr = "C = 6 N D, lu dans l'autre sens : le budget et la taille fixent D.",
+               en = "C = 6 N D read the other way: the budget and the size set D." },
       run = function(s, ctx)
-        return usine.cases(ctx, run_list(), function(c) return s.train_flops(c.r.n, c.r.d), ref.flops(c.r.n, c.r.d) end, { unit = "FLOP" })
+        -- each run's budget given to another run's model, and drawn pairs
+        local list = {}
+        for i = 1, #runs do
+          local c, n = ref.flops(runs[i].n, runs[i].d), runs[i % #runs + 1].n
+          list[#list + 1] = { c = c, n = n, name = { fr = ("budget de %s FLOP, %s paramètres"):format(fmt(c, "fr"), fmt(n, "fr")),
+                                                     en = ("budget of %s FLOPs, %s parameters"):format(fmt(c), fmt(n)) } }
+        end
+        return usine.cases(ctx, list, function(k) return s.tokens_for(k.c, k.n), ref.tokens_for(k.c, k.n) end, {
+          unit = { fr = "jetons", en = "tokens" },
+          slip = function(k, got)
+            if type(got) == "number" and usine.near(got, k.c / (2 * k.n), 0.01) then
+              return { fr = "2 N par jeton est la passe avant seule : un pas d'entraînement en fait 6 N", en = "2 N per token is the forward pass alone: a training step does 6 N" }
+            end
+          end })
       end,
     },
     {

@@ -293,8 +293,9 @@ pour voir ces seuls liens ; `usine simulate collective --routing` fait de même.
    pour les autres). Dans l'API : `p:partition(id).network` (topologie, `levels`,
    `oversubscription`, `group_nodes`, `global_links`, `link_gbit_s`), `.nodes`, `.node.nics`,
    `.node.nic_gbit_s`, et `p:partitions()` pour trouver les partitions du même réseau ;
-3. `ring_allreduce_s(gpus, bytes, alpha_s, bw_Bps)` : le coût alpha-bêta d'un all-reduce en
-   anneau, en secondes ;
+3. `ring_crossover_bytes(gpus, alpha_s, bw_Bps)` : la taille de tampon, en octets, à partir de
+   laquelle le terme de débit de l'all-reduce en anneau (exercice 7) dépasse son terme de latence :
+   en dessous, plus de débit ne l'accélère guère ;
 4. `shared_s(flows, bytes, alpha_s, flow_Bps, link_Bps)` : la durée d'un pas où `flows` flots de
    `bytes` octets, chacun limité à `flow_Bps`, partagent un lien de `link_Bps` octets/s ; elle
    sera comparée au simulateur ;
@@ -422,8 +423,9 @@ those links alone; `usine simulate collective --routing` does the same.
    for the others). In the API: `p:partition(id).network` (topology, `levels`,
    `oversubscription`, `group_nodes`, `global_links`, `link_gbit_s`), `.nodes`, `.node.nics`,
    `.node.nic_gbit_s`, and `p:partitions()` to find the partitions on the same network;
-3. `ring_allreduce_s(gpus, bytes, alpha_s, bw_Bps)`: the alpha-beta cost of a ring all-reduce, in
-   seconds;
+3. `ring_crossover_bytes(gpus, alpha_s, bw_Bps)`: the buffer size, in bytes, from which the ring
+   all-reduce's bandwidth term (exercise 7) outweighs its latency term: below it, more bandwidth
+   hardly speeds it up;
 4. `shared_s(flows, bytes, alpha_s, flow_Bps, link_Bps)`: how long a step takes when `flows` flows
    of `bytes` bytes, each limited to `flow_Bps`, share a link of `link_Bps` bytes/s; it will be
    compared with the simulator;
@@ -476,9 +478,9 @@ function bisection_tbs(p, id)
   return nil
 end
 
--- All-reduce en anneau, modèle alpha-bêta, en s / ring all-reduce, alpha-beta model, in s
-function ring_allreduce_s(gpus, bytes, alpha_s, bw_Bps)
-  return 0
+-- Taille où le débit l'emporte sur la latence, en octets / size where bandwidth outweighs latency, in bytes
+function ring_crossover_bytes(gpus, alpha_s, bw_Bps)
+  return nil
 end
 
 -- Un pas où des flots partagent un lien / one step where flows share a link
@@ -542,21 +544,25 @@ end
     },
     {
       id = "ring",
-      title = { fr = "All-reduce en anneau, sans contention", en = "Ring all-reduce, without contention" },
+      title = { fr = "Anneau : où le débit l'emporte sur la latence", en = "Ring: where bandwidth outweighs latency" },
       points = 2,
-      hint = { fr = "L'anneau fait deux tours (reduce-scatter puis all-gather) de p − 1 pas chacun ; à chaque pas, chaque GPU envoie un p-ième du tampon.",
-               en = "The ring goes round twice (reduce-scatter, then all-gather) in p − 1 steps each; at each step every GPU sends one p-th of the buffer." },
+      hint = { fr = "Écrivez les deux termes du temps de l'anneau, 2 (p − 1) latences et 2 (p − 1) tranches de S / p, et cherchez le S qui les égale.",
+               en = "Write the ring time's two terms, 2 (p − 1) latencies and 2 (p − 1) chunks of S / p, and find the S that makes them equal." },
       run = function(s, ctx)
         local list = {}
         for _, c in ipairs(ring_cases) do
           local r = usine.collective { platform = c.p, partition = c.id, op = "allreduce", algo = "ring", gpus = c.gpus, bytes = c.bytes }
-          list[#list + 1] = { c = c, r = r, name = {
-            fr = ("%s/%s, %d GPU, %s octets (α = %s s, B = %s o/s)"):format(c.p.id, c.id, c.gpus, fmt(c.bytes, "fr"), fmt(r.alpha_inter_s, "fr"), fmt(r.bw_inter_Bps, "fr")),
-            en = ("%s/%s, %d GPUs, %s bytes (α = %s s, B = %s B/s)"):format(c.p.id, c.id, c.gpus, fmt(c.bytes), fmt(r.alpha_inter_s), fmt(r.bw_inter_Bps)) } }
+          list[#list + 1] = { gpus = c.gpus, alpha = r.alpha_inter_s, bw = r.bw_inter_Bps, name = {
+            fr = ("%s/%s, %d GPU (α = %s s, B = %s o/s)"):format(c.p.id, c.id, c.gpus, fmt(r.alpha_inter_s, "fr"), fmt(r.bw_inter_Bps, "fr")),
+            en = ("%s/%s, %d GPUs (α = %s s, B = %s B/s)"):format(c.p.id, c.id, c.gpus, fmt(r.alpha_inter_s), fmt(r.bw_inter_Bps)) } }
         end
-        return usine.cases(ctx, list, function(k)
-          return s.ring_allreduce_s(k.c.gpus, k.c.bytes, k.r.alpha_inter_s, k.r.bw_inter_Bps), k.r.closed_form_s
-        end, { unit = "s" })
+        return usine.cases(ctx, list, function(k) return s.ring_crossover_bytes(k.gpus, k.alpha, k.bw), ref.ring_crossover(k.gpus, k.alpha, k.bw) end, {
+          unit = { fr = "octets", en = "bytes" },
+          slip = function(k, got)
+            if type(got) == "number" and usine.near(got, k.alpha * k.bw, 0.01) then
+              return { fr = "chaque pas n'envoie qu'une tranche S / p : le seuil grandit avec p", en = "each step sends one chunk S / p only: the crossover grows with p" }
+            end
+          end })
       end,
     },
     {

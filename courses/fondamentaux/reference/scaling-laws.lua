@@ -3,6 +3,7 @@
 local R = {}
 
 function R.flops(n, d) return 6 * n * d end
+function R.tokens_for(c, n) return c / (6 * n) end
 
 -- Chinchilla's rule: D = 20 N in C = 6 N D, so C = 120 N².
 function R.nopt(c) return math.sqrt(c / 120) end

@@ -17,6 +17,9 @@ function R.shared(flows, bytes, alpha, flow_Bps, link_Bps)
   return alpha + math.max(bytes / flow_Bps, flows * bytes / link_Bps)
 end
 
+-- The ring all-reduce's crossover: 2 (p - 1) alpha = 2 (p - 1) S / (p B) at S = alpha p B.
+function R.ring_crossover(p, alpha, bw) return alpha * p * bw end
+
 -- The bisection of a partition in TB/s, as the platform totals compute it (sim/plat_totals.c): the
 -- whole network's injection halved, through the topology, then the partition's share by nodes.
 function R.bisection_tbs(p, id)

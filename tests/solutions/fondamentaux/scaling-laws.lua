@@ -1,6 +1,6 @@
 -- Reference solution of courses/fondamentaux/scaling-laws.lua (not installed).
-function train_flops(params, tokens)
-  return 6 * params * tokens
+function tokens_for(flops, params)
+  return flops / (6 * params)       -- C = 6 N D, solved for D
 end
 
 function optimal_params(flops)

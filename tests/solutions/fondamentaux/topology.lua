@@ -36,8 +36,13 @@ function bisection_tbs(p, id)
   return whole * part.nodes / nodes
 end
 
-function ring_allreduce_s(gpus, bytes, alpha_s, bw_Bps)
+-- The ring's time, 2 (p - 1) (alpha + S / (p B)): its latency and bandwidth terms meet at S = alpha p B.
+local function ring_allreduce_s(gpus, bytes, alpha_s, bw_Bps)
   return 2 * (gpus - 1) * (alpha_s + bytes / gpus / bw_Bps)
+end
+
+function ring_crossover_bytes(gpus, alpha_s, bw_Bps)
+  return alpha_s * gpus * bw_Bps
 end
 
 function shared_s(flows, bytes, alpha_s, flow_Bps, link_Bps)
