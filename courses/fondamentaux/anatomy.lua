@@ -12,29 +12,16 @@ local factories = {
 
 local ref = usine.reference("anatomy")
 
-local function copy(t)
-  local c = {}
-  for k, v in pairs(t) do c[k] = v end
-  return c
-end
-
 -- A made-up factory beside each real one, drawn from the grading seed: its partitions have the
--- real ones' accelerators with other node counts, GPUs per node and node power. It answers
--- p.id, p:partition(id) and p:partitions() as a platform does.
+-- real ones' accelerators with other node counts, GPUs per node and node power.
+local made = usine.reference("made-up")
 local function made_up(p, k)
-  local ids, parts = p:partitions(), {}
-  for _, id in ipairs(ids) do
-    local part = copy(p:partition(id))
+  return made.platform(p, ("%s-x%d"):format(p.id, k), function(part)
     part.nodes = math.random(1, 3000)
     part.gpus_per_node = part.gpus_per_node > 0 and ({ 1, 2, 4, 6, 8 })[math.random(1, 5)] or 0
     part.gpus = part.nodes * part.gpus_per_node
-    part.node = copy(part.node)
     part.node.power_w = math.random(300, 12000)
-    parts[id] = part
-  end
-  return { id = ("%s-x%d"):format(p.id, k), name = p.name, made_up = true,
-           partition = function(_, id) return parts[id] or error(("no partition '%s'"):format(tostring(id)), 2) end,
-           partitions = function() return ids end }
+  end)
 end
 
 -- Every (platform, partition) pair the checks try: the real ones, and twice as many made up.

@@ -32,22 +32,16 @@ end
 -- Drawn cases outnumber the fixed ones in every check (answers harvested in practice do not carry
 -- into an exam). For the NIC share: made-up nodes, which answer p.id and p:partition(id) as a
 -- platform does.
-local function copy(t)
-  local c = {}
-  for k, v in pairs(t) do c[k] = v end
-  return c
-end
+local made = usine.reference("made-up")
 for i = 1, #nic_cases do
-  local part = copy(nic_cases[i].p:partition(nic_cases[i].id))
-  part.node = copy(part.node)
-  part.network = copy(part.network)
-  part.gpus_per_node = ({ 1, 2, 4, 6, 8 })[math.random(1, 5)]
-  part.node.nics = math.random(1, 8)
-  part.node.nic_gbit_s = ({ 100, 200, 400, 800 })[math.random(1, 4)]
-  part.network.eff_bandwidth = math.random(60, 95) / 100
-  local id = ("x%d"):format(i)
-  local p = { id = "made-up", partition = function(_, want) return want == id and part or error("no partition " .. tostring(want), 2) end,
-              partitions = function() return { id } end }
+  local c = nic_cases[i]
+  local p = made.platform(c.p, ("%s-x%d"):format(c.p.id, i), function(part)
+    part.gpus_per_node = ({ 1, 2, 4, 6, 8 })[math.random(1, 5)]
+    part.node.nics = math.random(1, 8)
+    part.node.nic_gbit_s = ({ 100, 200, 400, 800 })[math.random(1, 4)]
+    part.network.eff_bandwidth = math.random(60, 95) / 100
+  end)
+  local id = c.id
   nic_cases[#nic_cases + 1] = { p = p, id = id, want = share(p, id) }
 end
 

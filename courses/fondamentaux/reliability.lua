@@ -50,11 +50,7 @@ end
 -- The model's interval (reference/reliability.lua, not installed), for inputs the check chooses:
 -- among them a checkpoint slower than M/2, and two drawn from the grading seed.
 local ref = usine.reference("reliability")
-local function copy(t)
-  local c = {}
-  for k, v in pairs(t) do c[k] = v end
-  return c
-end
+local copy = usine.reference("made-up").copy
 -- Drawn cases outnumber the fixed ones in every check: a table of answers harvested in practice
 -- does not carry into an exam.
 local interval_cases = { { 60, 11100 }, { 600, 3600 }, { 3000, 4000 }, { 1, 1e6 } }

@@ -54,32 +54,21 @@ local bisection_cases = {
 -- Made-up variants of those machines, drawn from the grading seed: other node counts and NIC rates,
 -- other oversubscription or global links. They answer p.id, p:partition(id) and p:partitions() as
 -- a platform does; their bisection is the reference's (the presets' is p:totals').
-local function copy(t)
-  local c = {}
-  for k, v in pairs(t) do c[k] = v end
-  return c
-end
+local made = usine.reference("made-up")
 local function made_up(p, k)
-  local ids, parts = p:partitions(), {}
-  local nets = {}
-  for _, id in ipairs(ids) do
-    local part = copy(p:partition(id))
+  local nets = {}   -- the partitions on one network share its changed copy
+  return made.platform(p, ("%s-x%d"):format(p.id, k), function(part)
     part.nodes = math.max(1, math.floor(part.nodes * (0.2 + 1.6 * math.random())))
-    part.node = copy(part.node)
     part.node.nic_gbit_s = ({ 100, 200, 400, 800 })[math.random(1, 4)]
     local nid = part.network.id
     if not nets[nid] then
-      local net = copy(part.network)
+      local net = part.network
       if net.topology == "fat-tree" then net.oversubscription = ({ 1, 1, 2, 3, 4 })[math.random(1, 5)] end
       if net.topology == "dragonfly" then net.global_links = math.max(1, math.floor(net.global_links * (0.3 + math.random()))) end
       nets[nid] = net
     end
     part.network = nets[nid]
-    parts[id] = part
-  end
-  return { id = ("%s-x%d"):format(p.id, k), made_up = true,
-           partition = function(_, id) return parts[id] or error(("no partition '%s'"):format(tostring(id)), 2) end,
-           partitions = function() return ids end }
+  end)
 end
 for i = 1, #bisection_cases do
   local c = bisection_cases[i]
