@@ -251,7 +251,7 @@ files (peaks, among them the MI430X's, which is assumed).
   starter = [[
 -- Exercice 13 : lois d'échelle / Exercise 13: scaling laws
 
--- Jetons qu'un budget permet / tokens a budget buys
+-- Jetons qu'offre un budget / tokens a budget buys
 function tokens_for(flops, params)
   return nil
 end
@@ -283,7 +283,7 @@ end
   checks = {
     {
       id = "tokens-for",
-      title = { fr = "Les jetons qu'un budget permet", en = "The tokens a budget buys" },
+      title = { fr = "Les jetons qu'offre un budget", en = "The tokens a budget buys" },
       points = 1,
       hint = { fr = "C = 6 N D, lu dans l'autre sens : le budget et la taille fixent D.",
                en = "C = 6 N D read the other way: the budget and the size set D." },
