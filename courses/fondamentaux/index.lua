@@ -18,5 +18,6 @@ return {
     "energy",           -- 11. energy and carbon of a training run
     "reliability",      -- 12. failures and checkpoints at scale
     "scaling-laws",     -- 13. scaling laws and the compute-optimal model size
+    "extrapolate",      -- 14. from this computer's measurements to the factories, by the roofline
   },
 }
