@@ -260,7 +260,10 @@ ce qu'il faut arrive en arguments.
    Entraînement : états + activations (mbs = 1, sans FlashAttention) + 2 Gio. Inférence, en première
    approximation : poids bf16 + 2 Gio (le cache KV d'une requête courte est laissé de côté) ;
 5. `zero_bytes_per_gpu(params, dp, stage)` : poids, gradients et états d'Adam par GPU avec ZeRO
-   (`stage` de 0 à 3) sur `dp` GPU, en précision mixte.
+   (`stage` de 0 à 3) sur `dp` GPU, en précision mixte ;
+6. `max_micro_batch(model, gpu_memory_gb, flash)` : la question inverse de `fits` : le plus grand
+   micro-lot (un entier, 0 si même une séquence ne tient pas) qu'un GPU de `gpu_memory_gb` Go peut
+   entraîner seul, états, activations et 2 Gio compris.
 
 Les vérifications comparent vos réponses au détail de la mémoire de `usine.predict` (champ
 `memory` : `weights_gib`, `grads_gib`, `optimizer_gib`, `activations_gib`, `fits`…), sur plusieurs
@@ -371,7 +374,10 @@ arguments.
    Training: states + activations (mbs = 1, no FlashAttention) + 2 GiB. Inference, to a first
    approximation: bf16 weights + 2 GiB (the KV cache of a short request is left out);
 5. `zero_bytes_per_gpu(params, dp, stage)`: weights, gradients and Adam states per GPU with ZeRO
-   (`stage` 0 to 3) over `dp` GPUs, in mixed precision.
+   (`stage` 0 to 3) over `dp` GPUs, in mixed precision;
+6. `max_micro_batch(model, gpu_memory_gb, flash)`: `fits`'s question the other way round: the
+   largest micro-batch (a whole number, 0 if not even one sequence fits) that one GPU of
+   `gpu_memory_gb` GB can train alone, states, activations and 2 GiB included.
 
 The checks compare your answers with `usine.predict`'s memory breakdown (field `memory`:
 `weights_gib`, `grads_gib`, `optimizer_gib`, `activations_gib`, `fits`...), over several models,
@@ -421,6 +427,11 @@ end
 
 function zero_bytes_per_gpu(params, dp, stage)
   return 0
+end
+
+-- Le plus grand micro-lot qui tient / the largest micro-batch that fits
+function max_micro_batch(model, gpu_memory_gb, flash)
+  return nil
 end
 ]],
   checks = {
@@ -542,6 +553,35 @@ end
             if type(got) == "number" and c.stage >= 1 and usine.near(got, 16 * c.params / c.dp, 0.01) and c.stage < 3 then
               return { fr = ("ZeRO-%d ne partage pas tout : seule l'étape 3 divise aussi les poids"):format(c.stage),
                        en = ("ZeRO-%d does not shard everything: only stage 3 divides the weights too"):format(c.stage) }
+            end
+          end })
+      end,
+    },
+    {
+      id = "max-mbs",
+      title = { fr = "Le plus grand micro-lot qui tient", en = "The largest micro-batch that fits" },
+      points = 2,
+      hint = { fr = "Ce qui reste de la mémoire une fois les états et les 2 Gio posés, divisé par les activations d'une séquence ; arrondissez vers le bas.",
+               en = "What is left of the memory once the states and the 2 GiB are in, divided by one sequence's activations; round down." },
+      run = function(s, ctx)
+        local list = {}
+        for i = 1, 60 do
+          if #list >= 24 then break end
+          local m = i % 3 == 0 and usine.model(any_model()) or made_up_model(200 + i)
+          local gb, flash = ({ 32, 40, 64, 80, 96, 128, 192, 288, 432 })[math.random(1, 9)], math.random() < 0.5
+          local want, x = ref.max_micro_batch(m, gb, flash)
+          if math.abs(x - math.floor(x + 0.5)) > 1e-6 then   -- a quotient at an integer could fairly go either way
+            list[#list + 1] = { m = m, gb = gb, flash = flash, want = want, name = {
+              fr = ("%s sur %d Go, %s"):format(m.name, gb, flash and "FlashAttention" or "sans FlashAttention"),
+              en = ("%s on %d GB, %s"):format(m.name, gb, flash and "FlashAttention" or "no FlashAttention") } }
+          end
+        end
+        return usine.cases(ctx, list, function(c) return s.max_micro_batch(c.m, c.gb, c.flash), c.want end, {
+          exact = true,
+          slip = function(c, got)
+            if type(got) == "number" and got ~= c.want and got == ref.max_micro_batch(c.m, c.gb * GIB / 1e9, c.flash) then
+              return { fr = "des Gio pris pour des Go : les Go des fiches techniques sont décimaux (10⁹ octets)",
+                       en = "GiB taken for GB: datasheet GB are decimal (10^9 bytes)" }
             end
           end })
       end,

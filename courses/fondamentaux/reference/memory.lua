@@ -22,6 +22,13 @@ end
 function R.training_bytes(m) return R.bytes_states(m.params) + R.bytes_activations(m, 1, false) + 2 * GIB end
 function R.inference_bytes(m) return 2 * m.params + 2 * GIB end
 
+-- The largest micro-batch that one GPU of gb GB trains alone, and the real-valued quotient it
+-- rounds down (the checks leave out quotients at an integer).
+function R.max_micro_batch(m, gb, flash)
+  local x = (gb * 1e9 - R.bytes_states(m.params) - 2 * GIB) / R.bytes_activations(m, 1, flash)
+  return math.max(0, math.floor(x)), x
+end
+
 -- ZeRO: stage 1 shards Adam's 12 bytes, stage 2 the gradients too, stage 3 the weights too.
 function R.zero_bytes(params, dp, stage)
   local w, g, o = 2 * params, 2 * params, 12 * params

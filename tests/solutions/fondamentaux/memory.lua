@@ -33,3 +33,9 @@ function zero_bytes_per_gpu(params, dp, stage)
   if stage >= 3 then w = w / dp end
   return w + g + o
 end
+
+-- What is left once the states and the runtime are in, over one sequence's activations.
+function max_micro_batch(model, gpu_memory_gb, flash)
+  local left = gpu_memory_gb * 1e9 - bytes_training_states(model.params) - RUNTIME
+  return math.max(0, math.floor(left / bytes_activations(model, 1, flash)))
+end
