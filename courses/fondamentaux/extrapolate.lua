@@ -104,12 +104,14 @@ intensité arithmétique `I` : `min(crête, I × bande passante)`.
 Un noyau mesuré à `g` GFLOP/s sur une machine atteint une **part de son plafond** : `g`, ramené
 en TFLOP/s, sur le plafond à son intensité. Un sgemm bien écrit atteint 60 à 90 % du sien ; un
 code naïf quelques pour cent. Cette part résume tout ce que le modèle ne voit pas : les caches,
-la vectorisation, les fils, le compilateur.
+la vectorisation, les fils, le compilateur. `usine calibrate` fait cette mesure sur cet ordinateur
+(la part de sa crête qu'atteint son sgemm) et l'écrit dans son profil, dont se sert
+`usine predict --platform local`.
 
 ## Extrapoler
 
-L'hypothèse d'Usine (celle de `usine calibrate` et de `usine predict --platform local`) : le même
-noyau atteint la **même part** du plafond sur une autre machine. Son temps y est alors le temps
+L'hypothèse la plus simple, celle de cet exercice : le même noyau atteint la **même part** du
+plafond sur une autre machine. Son temps y est alors le temps
 mesuré multiplié par le rapport des plafonds, ici sur là-bas, à la même intensité.
 
 Le rapport change avec l'intensité. Exemple : un portable à 0,5 TFLOP/s et 50 Go/s en fp32,
@@ -160,12 +162,14 @@ intensity `I`: `min(peak, I × bandwidth)`.
 A kernel measured at `g` GFLOP/s on a machine reaches a **share of its ceiling**: `g`, in TFLOP/s,
 over the ceiling at its intensity. A well-written sgemm reaches 60 to 90 % of its own; naive code
 a few per cent. That share sums up everything the model does not see: caches, vectorisation,
-threads, the compiler.
+threads, the compiler. `usine calibrate` makes that measurement on this computer (the share of its
+peak its sgemm reaches) and writes it into its profile, which `usine predict --platform local`
+uses.
 
 ## Extrapolating
 
-Usine's assumption (that of `usine calibrate` and `usine predict --platform local`): the same
-kernel reaches the **same share** of the ceiling on another machine. Its time there is then the
+The simplest assumption, this exercise's: the same kernel reaches the **same share** of the
+ceiling on another machine. Its time there is then the
 measured time times the ratio of the ceilings, here over there, at the same intensity.
 
 The ratio changes with the intensity. Example: a laptop at 0.5 TFLOP/s and 50 GB/s in fp32, an
