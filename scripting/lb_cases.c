@@ -103,6 +103,12 @@ static const char *push_kind(lua_State *L, int g, int w, const cases_opts *o, in
             return lua_pushstring(L, fr ? (a > b ? "dépasse de 1 la valeur attendue : une erreur d'une unité ?"
                                                  : "est inférieure de 1 à la valeur attendue : une erreur d'une unité ?")
                                         : (a > b ? "is 1 too large: off by one?" : "is 1 too small: off by one?"));
+        if (!isfinite(a) || !isfinite(b)) {       /* diagnose wants finite numbers: name the value */
+            const char *shown = push_shown(L, g, fr);
+            lua_pushfstring(L, fr ? "%s n'est pas la bonne réponse" : "%s is not the answer", shown);
+            lua_remove(L, -2);
+            return lua_tostring(L, -1);
+        }
         lua_pushcfunction(L, lb_usine_diagnose);
         lua_pushvalue(L, g);
         lua_pushvalue(L, w);

@@ -169,7 +169,9 @@ de chaque fil finissent par tenir dans son cache), on le ramène à la borne la 
 4. `karp_flatt(p, s)` : la part série déduite d'une accélération `s` mesurée sur `p > 1` fils ;
 5. `fit_serial_fraction(threads, times)` : la part série ajustée par moindres carrés, comme
    ci-dessus, bornée à `[0, 1]`. `threads` est une liste de nombres de fils qui commence toujours
-   par 1, `times` la liste des temps mesurés, en secondes, dans le même ordre.
+   par 1, `times` la liste des temps mesurés, en secondes, dans le même ordre ;
+6. `threads_for(f, speedup)` : la question inverse : le plus petit nombre entier de fils qui donne
+   au moins l'accélération `speedup` selon Amdahl, ou `math.huge` si aucun n'y arrive.
 
 Vos fonctions seront essayées sur des jeux de mesures bruitées, et sur un jeu mesuré sur **cet
 ordinateur** pendant la correction (le barreau `blocked_omp` de l'exercice précédent, `n = 512`,
@@ -239,7 +241,9 @@ Write:
 4. `karp_flatt(p, s)`: the serial fraction implied by a speed-up `s` measured on `p > 1` threads;
 5. `fit_serial_fraction(threads, times)`: the least-squares serial fraction, as above, bounded to
    `[0, 1]`. `threads` is a list of thread counts that always starts with 1, `times` the list of
-   measured times, in seconds, in the same order.
+   measured times, in seconds, in the same order;
+6. `threads_for(f, speedup)`: the question the other way round: the smallest whole number of
+   threads that gives at least the speed-up `speedup` by Amdahl's law, or `math.huge` if none does.
 
 Your functions will be tried on noisy datasets, and on a dataset measured on **this computer**
 during grading (the `blocked_omp` rung of the previous exercise, `n = 512`, on 1, 2, 4 and 8
@@ -283,6 +287,11 @@ end
 
 -- threads = { 1, 2, 4, 8 }, times = { 12.0, 6.3, 3.4, 2.1 } (secondes / seconds)
 function fit_serial_fraction(threads, times)
+  return nil
+end
+
+-- Le plus petit nombre de fils pour une accélération / the fewest threads for a speed-up
+function threads_for(f, speedup)
   return nil
 end
 ]],
@@ -379,6 +388,38 @@ end
         if m then return true, fitted_words(m, list[1].want) end
         return true, { fr = ("Pas de mesure sur cet ordinateur : %s."):format(here_why and here_why.fr or "?"),
                        en = ("No measurement on this computer: %s."):format(here_why and here_why.en or "?") }
+      end,
+    },
+    {
+      id = "threads-for",
+      title = { fr = "Combien de fils pour une accélération", en = "How many threads for a speed-up" },
+      points = 2,
+      hint = { fr = "Écrivez la loi comme une inégalité en p et isolez p ; au-delà de la limite 1 / f, aucun nombre de fils ne suffit.",
+               en = "Write the law as an inequality in p and solve for p; beyond the limit 1 / f, no number of threads is enough." },
+      run = function(s, ctx)
+        local list = {}
+        for _ = 1, 40 do
+          if #list >= 20 then break end
+          local f = math.random(0, 300) / 1000
+          local limit = f > 0 and 1 / f or math.huge
+          local S = math.random() < 0.2 and limit * (1 + math.random()) or 1 + (math.min(limit, 200) - 1) * math.random() ^ 2
+          local want, x = math.huge, nil
+          if S <= 1 then want = 1
+          elseif 1 / S - f > 0 then
+            x = (1 - f) / (1 / S - f)
+            want = math.max(1, math.ceil(x))
+          end
+          if not x or math.abs(x - math.floor(x + 0.5)) > 1e-6 then   -- a quotient at an integer could go either way
+            list[#list + 1] = { f = f, S = S, want = want, name = ("f = %s, S = %s"):format(fmt(f), fmt(S)) }
+          end
+        end
+        return usine.cases(ctx, list, function(c) return s.threads_for(c.f, c.S), c.want end, {
+          exact = true,
+          slip = function(c, got)
+            if c.want == math.huge and type(got) == "number" and got ~= math.huge then
+              return { fr = "cette accélération dépasse la limite 1 / f : aucun nombre de fils n'y arrive", en = "that speed-up is beyond the limit 1 / f: no number of threads reaches it" }
+            end
+          end })
       end,
     },
   },

@@ -168,7 +168,9 @@ Un modèle `m` est une table comme celle de `usine.model("gpt3-175b")` : `m.laye
 4. `flops_per_token(m)` : les FLOP du modèle par jeton, attention comprise, tables de plongement
    exclues ;
 5. `hardware_flops_per_token(m, recompute)` : les FLOP matériels par jeton, avec `recompute` valant
-   `"none"`, `"selective"` ou `"full"`.
+   `"none"`, `"selective"` ou `"full"` ;
+6. `gpus_for(flops, days, peak_tflops, mfu)` : la question inverse de `training_days` : le plus
+   petit nombre entier de GPU qui finit un entraînement de `flops` FLOP en `days` jours au plus.
 
 Les deux dernières seront comparées à ce que compte `usine.predict` (à 0,1 % près) ; les autres
 seront essayées sur GPT-3, BLOOM, Llama 3 (8B, 70B, 405B), sur Jean Zay (H100, A100), Alice Recoque
@@ -254,7 +256,9 @@ A model `m` is a table like that of `usine.model("gpt3-175b")`: `m.layers`, `m.h
 4. `flops_per_token(m)`: the model's FLOPs per token, attention included, embedding tables left
    out;
 5. `hardware_flops_per_token(m, recompute)`: the hardware FLOPs per token, with `recompute` one of
-   `"none"`, `"selective"` or `"full"`.
+   `"none"`, `"selective"` or `"full"`;
+6. `gpus_for(flops, days, peak_tflops, mfu)`: `training_days` the other way round: the smallest
+   whole number of GPUs that finishes a run of `flops` FLOPs within `days` days.
 
 The last two will be compared with what `usine.predict` counts (within 0.1 %); the others will be
 tried on GPT-3, BLOOM, Llama 3 (8B, 70B, 405B), on Jean Zay (H100, A100), Alice Recoque and Eos,
@@ -303,6 +307,11 @@ end
 -- recompute : "none", "selective", "full"
 function hardware_flops_per_token(m, recompute)
   return flops_per_token(m)
+end
+
+-- Le plus petit nombre de GPU pour finir à temps / the fewest GPUs that finish in time
+function gpus_for(flops, days, peak_tflops, mfu)
+  return nil
 end
 ]],
   checks = {
@@ -449,6 +458,36 @@ end
             if k.rc == "full" and type(got) == "number" and usine.near(got, 2 * k.c.model.params, 0.01) then
               return { fr = "« 8ND » arrondit : la couche de sortie n'est pas refaite, et l'attention s'ajoute à 2 × N_couches",
                        en = "\"8ND\" rounds: the output layer is not redone, and attention adds to 2 × N_layers" }
+            end
+          end })
+      end,
+    },
+    {
+      id = "gpus-for",
+      title = { fr = "Combien de GPU pour finir à temps", en = "How many GPUs to finish in time" },
+      points = 2,
+      hint = { fr = "La durée en jours, écrite pour un nombre de GPU inconnu ; un GPU ne se coupe pas en morceaux.",
+               en = "The duration in days, written for an unknown number of GPUs; a GPU does not come in pieces." },
+      run = function(s, ctx)
+        local list = {}
+        for _ = 1, 40 do
+          if #list >= 20 then break end
+          local r = RUNS[math.random(1, #RUNS)]
+          local c, d = six_nd(r.model, r.tokens), math.random(5, 120)
+          local peak, mfu = ({ 125, 312, 989, 1300, 2500 })[math.random(1, 5)], math.random(25, 55) / 100
+          local x = c / (d * 86400 * peak * 1e12 * mfu)
+          if math.abs(x - math.floor(x + 0.5)) > 1e-6 then   -- a quotient at an integer could go either way
+            list[#list + 1] = { c = c, d = d, peak = peak, mfu = mfu, want = math.max(1, math.ceil(x)), name = {
+              fr = ("%s FLOP en %d jours, %s TFLOP/s, MFU %s"):format(fmt(c, "fr"), d, fmt(peak, "fr"), fmt(mfu, "fr")),
+              en = ("%s FLOPs in %d days, %s TFLOP/s, MFU %s"):format(fmt(c), d, fmt(peak), fmt(mfu)) } }
+          end
+        end
+        return usine.cases(ctx, list, function(k) return s.gpus_for(k.c, k.d, k.peak, k.mfu), k.want end, {
+          exact = true, unit = "GPU",
+          slip = function(k, got)
+            if type(got) == "number" and got ~= k.want and usine.near(got, k.c / (k.d * 86400 * k.peak * 1e12 * k.mfu), 1e-6) then
+              return { fr = "un nombre de GPU est entier : arrondissez vers le haut, sinon l'entraînement finit en retard",
+                       en = "a number of GPUs is whole: round up, or the run finishes late" }
             end
           end })
       end,

@@ -28,3 +28,11 @@ function fit_serial_fraction(threads, times)
   if sxx <= 0 then return 0 end
   return math.max(0, math.min(1, sxy / sxx))
 end
+
+-- 1 / (f + (1 - f) / p) >= S  <=>  p >= (1 - f) / (1 / S - f), when 1 / S > f
+function threads_for(f, speedup)
+  if speedup <= 1 then return 1 end
+  local room = 1 / speedup - f
+  if room <= 0 then return math.huge end
+  return math.max(1, math.ceil((1 - f) / room))
+end

@@ -39,3 +39,8 @@ function hardware_flops_per_token(m, recompute)
   end
   return f
 end
+
+-- days = flops / (gpus x peak x mfu x 86400), solved for gpus and rounded up
+function gpus_for(flops, days, peak_tflops, mfu)
+  return math.max(1, math.ceil(flops / (days * 86400 * peak_tflops * 1e12 * mfu)))
+end
