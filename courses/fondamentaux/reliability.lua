@@ -162,7 +162,11 @@ essayez `usine predict … --tokens D` dans un terminal.
 4. `lost_fraction(delta_s, restart_s, mtbf_s)` : la part du temps perdue (1 − goodput), avec
    l'intervalle de `interval_s` ;
 5. `wall_time_s(train_s, delta_s, restart_s, mtbf_s)` : le temps réel d'un entraînement qui
-   durerait `train_s` sans pannes.
+   durerait `train_s` sans pannes ;
+6. `max_gpus(p, id, delta_s, restart_s, goodput)` : la question inverse : le plus grand nombre de
+   GPU de la partition `id` sur lequel une tâche garde au moins ce `goodput` (entre 0 et 1),
+   l'écriture et la relecture d'un point de reprise prenant `delta_s` et `restart_s` ; 0 si même un
+   GPU n'y arrive pas.
 
 L'API ne donne pas le débit de lecture du stockage : les vérifications vous passent `restart_s`.
 Elles comparent vos fonctions à `usine.predict` sur Jean Zay (H100, A100), Eos, Alice Recoque,
@@ -259,7 +263,11 @@ try `usine predict ... --tokens D` in a terminal.
 4. `lost_fraction(delta_s, restart_s, mtbf_s)`: the fraction of time lost (1 − goodput), with the
    interval from `interval_s`;
 5. `wall_time_s(train_s, delta_s, restart_s, mtbf_s)`: the wall time of a run that would take
-   `train_s` without failures.
+   `train_s` without failures;
+6. `max_gpus(p, id, delta_s, restart_s, goodput)`: the question the other way round: the largest
+   number of GPUs of partition `id` on which a job keeps at least that `goodput` (between 0 and 1),
+   writing and reading back a checkpoint taking `delta_s` and `restart_s`; 0 if not even one GPU
+   does.
 
 The API does not give the storage's read bandwidth: the checks pass you `restart_s`. They compare
 your functions with `usine.predict` on Jean Zay (H100, A100), Eos, Alice Recoque, JUPITER and
@@ -310,6 +318,11 @@ end
 
 -- Temps réel avec pannes en s / wall time with failures in s
 function wall_time_s(train_s, delta_s, restart_s, mtbf_s)
+  return nil
+end
+
+-- Le plus grand nombre de GPU qui garde ce goodput / the most GPUs that keep that goodput
+function max_gpus(p, id, delta_s, restart_s, goodput)
   return nil
 end
 ]],
@@ -468,6 +481,34 @@ end
                      en = "T × (1 + loss) falls short: useful time is the share 1 − loss of the total, T / (1 − loss)" }
           end
         end })
+      end,
+    },
+    {
+      id = "max-gpus",
+      title = { fr = "La plus grande tâche qui garde son goodput", en = "The largest job that keeps its goodput" },
+      points = 2,
+      hint = { fr = "Plus de GPU, c'est un MTBF plus court, donc plus de temps perdu : cherchez le dernier nombre de GPU qui tient la cible, avec vos fonctions.",
+               en = "More GPUs means a shorter MTBF, hence more time lost: look for the last number of GPUs that holds the target, with your functions." },
+      run = function(s, ctx)
+        local list, wholes = {}, 0
+        for _ = 1, 60 do
+          if #list >= 14 then break end
+          local c = run_cases[math.random(1, #run_cases)]
+          local p = usine.platform(c.platform)
+          local part = p:partition(c.partition)
+          local d, r, g = math.random(1, 120), math.random(10, 600), 1 - math.random(1, 60) / 1000
+          local want, margin = ref.max_gpus(part, d, r, g)
+          local whole = want == part.gpus
+          -- a goodput at the target itself could go either way; and two cases where the whole
+          -- partition holds the target are enough
+          if margin > 1e-6 and not (whole and wholes >= 2) then
+            if whole then wholes = wholes + 1 end
+            list[#list + 1] = { p = p, id = c.partition, d = d, r = r, g = g, want = want, name = {
+              fr = ("%s/%s, δ = %d s, R = %d s, goodput %s"):format(c.platform, c.partition, d, r, fmt(g, "fr")),
+              en = ("%s/%s, δ = %d s, R = %d s, goodput %s"):format(c.platform, c.partition, d, r, fmt(g)) } }
+          end
+        end
+        return usine.cases(ctx, list, function(k) return s.max_gpus(k.p, k.id, k.d, k.r, k.g), k.want end, { exact = true, unit = "GPU" })
       end,
     },
   },

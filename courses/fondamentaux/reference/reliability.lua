@@ -20,6 +20,21 @@ end
 -- A checkpoint: bf16 weights, and the optimizer's fp32 copy and two moments.
 function R.checkpoint_bytes(params) return params * (2 + 12) end
 
+-- The largest job (1 to the partition's GPUs) whose goodput stays at least g, by bisection (the
+-- loss grows with the GPUs), and how far the goodputs at the edge are from g (the checks leave out
+-- cases closer than 1e-6).
+function R.max_gpus(part, d, restart, g)
+  local function goodput(n) return 1 - R.lost(d, restart, R.job_mtbf_h(part, n) * 3600) end
+  if goodput(1) < g then return 0, math.abs(goodput(1) - g) end
+  local lo, hi = 1, part.gpus
+  if goodput(hi) >= g then return hi, math.abs(goodput(hi) - g) end
+  while hi - lo > 1 do
+    local mid = (lo + hi) // 2
+    if goodput(mid) >= g then lo = mid else hi = mid end
+  end
+  return lo, math.min(math.abs(goodput(lo) - g), math.abs(goodput(hi) - g))
+end
+
 -- Young's own interval, which the checks accept for part of the points.
 function R.young(d, M) return math.sqrt(2 * d * M) end
 

@@ -26,3 +26,16 @@ end
 function wall_time_s(train_s, delta_s, restart_s, mtbf_s)
   return train_s / (1 - lost_fraction(delta_s, restart_s, mtbf_s))
 end
+
+-- The goodput falls as the job grows (its MTBF shrinks): search the last size that holds it.
+function max_gpus(p, id, delta_s, restart_s, goodput)
+  local function holds(n) return 1 - lost_fraction(delta_s, restart_s, job_mtbf_h(p, id, n) * 3600) >= goodput end
+  if not holds(1) then return 0 end
+  local lo, hi = 1, p:partition(id).gpus
+  if holds(hi) then return hi end
+  while hi - lo > 1 do                           -- holds(lo), not holds(hi)
+    local mid = (lo + hi) // 2
+    if holds(mid) then lo = mid else hi = mid end
+  end
+  return lo
+end
