@@ -188,7 +188,10 @@ Pour comparer des machines, ramenez l'énergie au travail fait : les **joules pa
    la table `{ energy_mwh = …, carbon_t = …, cost_eur = … }` calculée avec vos trois fonctions à
    partir de la puissance et du temps prédits et des chiffres de la plateforme (`p:facility()`,
    la seule partie de `usine` dont dispose votre rendu) ;
-5. `joules_per_token(p, run)` : l'énergie du centre par jeton d'entraînement, en J.
+5. `joules_per_token(p, run)` : l'énergie du centre par jeton d'entraînement, en J ;
+6. `days_within(carbon_t, power_it_mw, pue, g_per_kwh)` : la question inverse : combien de jours
+   une machine de `power_it_mw` MW IT peut tourner à pleine charge avant d'avoir émis `carbon_t`
+   tonnes de CO2e, sur un réseau à `g_per_kwh` g/kWh.
 
 Les vérifications essaient Jean Zay (H100 et A100), Alice Recoque, JUPITER et Frontier, avec
 Llama 3 8B et 70B, BLOOM 176B et GPT-3 175B, et les réseaux électriques ci-dessus.
@@ -273,7 +276,10 @@ To compare machines, relate the energy to the work done: **joules per token**
    `{ energy_mwh = ..., carbon_t = ..., cost_eur = ... }` computed with your three functions from
    the predicted power and time and the platform's figures (`p:facility()`, the only part of
    `usine` your submission has);
-5. `joules_per_token(p, run)`: the centre's energy per training token, in J.
+5. `joules_per_token(p, run)`: the centre's energy per training token, in J;
+6. `days_within(carbon_t, power_it_mw, pue, g_per_kwh)`: the question the other way round: how
+   many days a machine of `power_it_mw` MW of IT can run at full load before it has emitted
+   `carbon_t` tonnes of CO2e, on a grid at `g_per_kwh` g/kWh.
 
 The checks try Jean Zay (H100 and A100), Alice Recoque, JUPITER and Frontier, with Llama 3 8B and
 70B, BLOOM 176B and GPT-3 175B, and the grids above.
@@ -330,6 +336,11 @@ end
 -- Énergie par jeton en J / energy per token in J
 function joules_per_token(p, run)
   return 0
+end
+
+-- Jours dans un budget carbone / days within a carbon budget
+function days_within(carbon_t, power_it_mw, pue, g_per_kwh)
+  return nil
 end
 ]],
   checks = {
@@ -458,6 +469,34 @@ end
           local r, p, run = predicted(k.c)
           return s.joules_per_token(p, run), r.energy_mwh * 3.6e9 / r.tokens
         end, { unit = { fr = "J par jeton", en = "J per token" } })
+      end,
+    },
+    {
+      id = "days-within",
+      title = { fr = "Combien de jours dans un budget carbone", en = "How many days within a carbon budget" },
+      points = 2,
+      hint = { fr = "Des tonnes aux grammes, des grammes aux kWh par l'intensité du réseau, des kWh aux heures par la puissance du centre (PUE compris).",
+               en = "From tonnes to grams, from grams to kWh by the grid's intensity, from kWh to hours by the centre's power (PUE included)." },
+      run = function(s, ctx)
+        local list = {}
+        for _ = 1, 16 do
+          local g = grids[math.random(1, #grids)]
+          local c = { t = math.random(1, 5000), it = math.random(5, 3000) / 100, pue = math.random(105, 160) / 100, g = g.g }
+          c.want = ref.days_within(c.t, c.it, c.pue, c.g)
+          c.name = { fr = ("%s t %s (%s g/kWh), %s MW IT, PUE %s"):format(fmt(c.t, "fr"), g.in_fr, fmt(g.g, "fr"), fmt(c.it, "fr"), fmt(c.pue, "fr")),
+                     en = ("%s t %s (%s g/kWh), %s MW of IT, PUE %s"):format(fmt(c.t), g.in_en, fmt(g.g), fmt(c.it), fmt(c.pue)) }
+          list[#list + 1] = c
+        end
+        return usine.cases(ctx, list, function(c) return s.days_within(c.t, c.it, c.pue, c.g), c.want end, {
+          unit = { fr = "jours", en = "days" },
+          slip = function(c, got)
+            if type(got) == "number" and usine.near(got, c.want * c.pue, 0.01) then
+              return { fr = "sans le PUE : le centre consomme plus que ses machines", en = "without the PUE: the centre uses more than its machines" }
+            end
+            if type(got) == "number" and usine.near(got, c.want * 24, 0.01) then
+              return { fr = "ce sont des heures : un jour en a 24", en = "those are hours: a day has 24" }
+            end
+          end })
       end,
     },
   },

@@ -7,6 +7,11 @@ function R.energy_mwh(power_mw, hours, pue) return power_mw * hours * pue end
 function R.carbon_t(mwh, g_per_kwh) return mwh * 1000 * g_per_kwh / 1e6 end
 function R.cost_eur(mwh, eur_per_kwh) return mwh * 1000 * eur_per_kwh end
 
+-- Days at full load before emitting carbon_t tonnes: tonnes -> grams -> kWh -> MWh -> hours.
+function R.days_within(carbon_t, power_it_mw, pue, g_per_kwh)
+  return carbon_t * 1e6 / g_per_kwh / 1000 / (power_it_mw * pue) / 24
+end
+
 -- A run's footprint on a facility: the machine's power over the wall time, times the PUE.
 function R.footprint(f, run)
   local e = R.energy_mwh(run.power_it_mw, run.wall_time_s / 3600, f.pue)

@@ -20,3 +20,9 @@ end
 function joules_per_token(p, run)
   return run_footprint(p, run).energy_mwh * 3.6e9 / run.tokens
 end
+
+-- tonnes -> grams -> kWh (the grid) -> MWh -> hours (the centre's power, PUE included) -> days
+function days_within(carbon_t, power_it_mw, pue, g_per_kwh)
+  local mwh = carbon_t * 1e6 / g_per_kwh / 1000
+  return mwh / (power_it_mw * pue) / 24
+end
