@@ -631,9 +631,8 @@ void ex_record_begin(const ex_exercise *e, const char *name, const char *lang, g
     rec->submission = clean_str(name);
     rec->exercise = ut_strdup(e->id);
     rec->lang = ut_strdup(strcmp(lang, "en") == 0 ? "en" : "fr");
-    char seed[32];
-    snprintf(seed, sizeof seed, "%llu", e->seed);
-    rec->seed = ut_strdup(seed);
+    char seed[EX_SEED_TEXT];
+    rec->seed = ut_strdup(ex_seed_text(e, seed));
     rec->feedback = ut_strdup(ex_feedback_name(e->feedback));
     for (int i = 0; i < e->nchecks; i++) {
         const ex_check *c = &e->checks[i];
@@ -647,14 +646,20 @@ void ex_record_begin(const ex_exercise *e, const char *name, const char *lang, g
     }
 }
 
-/* The context a check gets: {lang=, seed=, feedback="full"|"hints"|"score"}. A check may set
- * ctx.case to name the case it is trying, so that an error raised meanwhile names it. */
 const char *ex_feedback_name(ex_feedback f)
 {
     static const char *const names[] = { "full", "hints", "score" };
     return f >= EX_FEEDBACK_FULL && f <= EX_FEEDBACK_SCORE ? names[f] : "full";
 }
 
+const char *ex_seed_text(const ex_exercise *e, char buf[EX_SEED_TEXT])
+{
+    snprintf(buf, EX_SEED_TEXT, "%llu", e->seed);
+    return buf;
+}
+
+/* The context a check gets: {lang=, seed=, feedback="full"|"hints"|"score"}. A check may set
+ * ctx.case to name the case it is trying, so that an error raised meanwhile names it. */
 static void push_ctx(lua_State *L, const ex_exercise *e, const char *lang)
 {
     lua_createtable(L, 0, 4);

@@ -58,6 +58,8 @@ typedef struct ex_exercise {
  * of a submission that did not run to the end (a syntax error, a limit) is always shown. */
 typedef enum ex_feedback { EX_FEEDBACK_FULL, EX_FEEDBACK_HINTS, EX_FEEDBACK_SCORE } ex_feedback;
 const char *ex_feedback_name(ex_feedback f);   /* "full", "hints", "score" */
+#define EX_SEED_TEXT 24
+const char *ex_seed_text(const ex_exercise *e, char buf[EX_SEED_TEXT]); /* e's seed in decimal, in buf */
 int ex_feedback_from_name(const char *name);   /* "full", "hints", "score" -> ex_feedback, else -1 */
 
 /* The practice seed: what `usine grade` without --seed, `course check` and the window use. */

@@ -521,8 +521,8 @@ int grade_record_check(const ex_exercise *e, const gr_record *r, char *why, size
         snprintf(why, why_size, _("a record of another exercise"));
         return -1;
     }
-    char seed[32];
-    snprintf(seed, sizeof seed, "%llu", e->seed);
+    char seed[EX_SEED_TEXT];
+    ex_seed_text(e, seed);
     if (!r->seed || !r->feedback || strcmp(r->seed, seed) != 0 || strcmp(r->feedback, ex_feedback_name(e->feedback)) != 0) {
         if (!r->seed || !r->feedback) snprintf(why, why_size, _("it does not say which seed and feedback level it was graded with"));
         else snprintf(why, why_size, _("it was graded with --seed %s --feedback %s, not --seed %s --feedback %s"), r->seed,

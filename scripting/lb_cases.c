@@ -93,6 +93,15 @@ static const char *push_unit(lua_State *L, const cases_opts *o, int fr)
     return lua_tostring(L, -1);
 }
 
+/* "<got> is not the answer", for a value diagnose cannot weigh. Pushes it. */
+static const char *push_not_the_answer(lua_State *L, int g, int fr)
+{
+    const char *got = push_shown(L, g, fr);
+    lua_pushfstring(L, fr ? "%s n'est pas la bonne réponse" : "%s is not the answer", got);
+    lua_remove(L, -2);
+    return lua_tostring(L, -1);
+}
+
 /* What is wrong in kind, without the expected value: usine.diagnose for numbers, an off-by-one
  * for exact integers, "is wrong" otherwise. Pushes it. */
 static const char *push_kind(lua_State *L, int g, int w, const cases_opts *o, int fr)
@@ -103,12 +112,7 @@ static const char *push_kind(lua_State *L, int g, int w, const cases_opts *o, in
             return lua_pushstring(L, fr ? (a > b ? "dépasse de 1 la valeur attendue : une erreur d'une unité ?"
                                                  : "est inférieure de 1 à la valeur attendue : une erreur d'une unité ?")
                                         : (a > b ? "is 1 too large: off by one?" : "is 1 too small: off by one?"));
-        if (!isfinite(a) || !isfinite(b)) {       /* diagnose wants finite numbers: name the value */
-            const char *shown = push_shown(L, g, fr);
-            lua_pushfstring(L, fr ? "%s n'est pas la bonne réponse" : "%s is not the answer", shown);
-            lua_remove(L, -2);
-            return lua_tostring(L, -1);
-        }
+        if (!isfinite(a) || !isfinite(b)) return push_not_the_answer(L, g, fr);   /* diagnose wants finite numbers */
         lua_pushcfunction(L, lb_usine_diagnose);
         lua_pushvalue(L, g);
         lua_pushvalue(L, w);
@@ -123,12 +127,7 @@ static const char *push_kind(lua_State *L, int g, int w, const cases_opts *o, in
     }
     if (lua_type(L, w) == LUA_TNUMBER && lua_type(L, g) != LUA_TNUMBER)
         return lua_pushfstring(L, fr ? "n'est pas un nombre (%s)" : "is not a number (%s)", luaL_typename(L, g));
-    if (lua_type(L, g) == LUA_TSTRING || lua_type(L, g) == LUA_TBOOLEAN) {
-        const char *got = push_shown(L, g, fr);
-        lua_pushfstring(L, fr ? "%s n'est pas la bonne réponse" : "%s is not the answer", got);
-        lua_remove(L, -2);
-        return lua_tostring(L, -1);
-    }
+    if (lua_type(L, g) == LUA_TSTRING || lua_type(L, g) == LUA_TBOOLEAN) return push_not_the_answer(L, g, fr);
     return lua_pushstring(L, fr ? "est fausse" : "is wrong");
 }
 

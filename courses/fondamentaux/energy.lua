@@ -85,9 +85,13 @@ end
 
 -- One run case as the checks see it: the prediction (with its own energy_mwh, carbon_t, cost_eur,
 -- the expected values) and what the student's functions receive: the platform and the three
--- fields of the prediction that the footprint starts from, never the footprint itself.
+-- fields of the prediction that the footprint starts from, never the footprint itself. Each
+-- prediction is made once per submission: three footprint cases, a slip and the per-token check
+-- ask for it.
+local predictions = {}
 local function predicted(c)
-  local r = usine.predict(run_opts(c))
+  local r = predictions[c] or usine.predict(run_opts(c))
+  predictions[c] = r
   return r, usine.platform(c.platform), { power_it_mw = r.power_it_mw, wall_time_s = r.wall_time_s, tokens = r.tokens }
 end
 

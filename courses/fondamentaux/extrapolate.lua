@@ -10,6 +10,7 @@
 -- most cases are machines and kernels drawn from the grading seed.
 
 local ref = usine.reference("extrapolate")
+local measure = usine.reference("here")
 
 local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 4, trim = true }) end
 
@@ -46,9 +47,7 @@ local function this_computer()
   local ok, c = pcall(usine.kernels.cpu)
   local ok2, st, ok3, g = false, nil, false, nil
   if ok and type(c) == "table" then
-    local l3_mib = (c.l3_bytes or 0) / 1048576
-    local mib = l3_mib > 0 and math.max(64, math.min(128, math.ceil(4 * l3_mib))) or 128
-    ok2, st = pcall(usine.kernels.stream, mib)
+    ok2, st = measure.stream(c)
     ok3, g = pcall(usine.kernels.gemm, "sgemm", N)
   end
   if ok and ok2 and ok3 and usine.finite(c.peak_gflops) and c.peak_gflops > 0 and usine.finite(st.triad) and st.triad > 0
@@ -75,13 +74,13 @@ local function here_words(m)
   if not m.measured then
     fr, en = fr .. " (chiffres de remplacement : les noyaux ne peuvent pas tourner ici)", en .. " (stand-in figures: the kernels cannot run here)"
   elseif m.busy then
-    fr = fr .. (" (machine occupée : les noyaux n'ont eu que %s %% du processeur demandé, les débits sont sous ceux de cet ordinateur au repos)"):format(fmt(100 * m.share, "fr"))
-    en = en .. (" (a busy machine: the kernels got only %s %% of the processor they asked for, so the rates are below this computer's at rest)"):format(fmt(100 * m.share))
+    local busy = measure.busy_words(m.share)
+    fr, en = fr .. busy.fr, en .. busy.en
   end
   return fr, en
 end
 
-local function peak_slip(c, got, want, seconds, i, h, t)
+local function peak_slip(got, want, seconds, i, h, t)
   if type(got) == "number" and usine.near(got, seconds * h.peak_tflops / t.peak_tflops, 0.01) and not usine.near(want, got, 0.01) then
     return { fr = "c'est le rapport des crêtes : il ne vaut que si le noyau est limité par le calcul sur les deux machines",
              en = "that is the ratio of the peaks: it holds only when the kernel is compute-bound on both machines" }
@@ -288,7 +287,7 @@ end
         end
         return usine.cases(ctx, list, function(c)
           return s.extrapolate_s(c.seconds, c.i, arg(c.h), arg(c.t)), ref.extrapolate(c.seconds, c.i, c.h, c.t)
-        end, { unit = "s", slip = function(c, got, want) return peak_slip(c, got, want, c.seconds, c.i, c.h, c.t) end })
+        end, { unit = "s", slip = function(c, got, want) return peak_slip(got, want, c.seconds, c.i, c.h, c.t) end })
       end,
     },
     {
@@ -356,7 +355,7 @@ end
           if type(got_f) ~= "number" then return got_f, ref.partition_s(1e18, c.k.i, f, c.t, c.t.gpus) end
           return s.partition_s(1e18, c.k.i, got_f, arg(c.t), c.t.gpus), ref.partition_s(1e18, c.k.i, f, c.t, c.t.gpus)
         end, { slip = function(c, got, want)
-          if c.what == "time" then return peak_slip(c, got, want, c.k.seconds, c.k.i, m, c.t) end
+          if c.what == "time" then return peak_slip(got, want, c.k.seconds, c.k.i, m, c.t) end
         end })
         if share ~= true then
           return share, { fr = fr .. ". " .. words.fr, en = en .. ". " .. words.en, exam = { fr = fr .. ". " .. words.exam.fr, en = en .. ". " .. words.exam.en } }

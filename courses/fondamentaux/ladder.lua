@@ -16,6 +16,7 @@ local RUNGS = { "naive", "reorder", "blocked", "blocked_omp", "simd_omp", "sgemm
 
 -- What each rung changes, relative to the rung before (kernels/gemm.c).
 local REASON = { reorder = "stride", blocked = "cache", blocked_omp = "threads", simd_omp = "simd", sgemm = "tuning" }
+local measure = usine.reference("here")
 
 local function flops(n) return 2 * n ^ 3 end
 local function gflops(n, s) return flops(n) / s / 1e9 end
@@ -64,18 +65,19 @@ local function measured()
   local ok, cpu = pcall(usine.kernels.cpu)
   if ok and type(cpu) == "table" and (cpu.cores or 0) >= 1 and usine.finite(cpu.peak_gflops) and cpu.peak_gflops > 0 then
     local threads = math.min(cpu.cores, MAX_THREADS)
-    local seconds, good, share = {}, true, 1
+    local seconds, good, share, busy = {}, true, 1, false
     for _, r in ipairs(RUNGS) do
       local ok2, g = pcall(usine.kernels.gemm, r, N, threads)
       if ok2 and type(g) == "table" and usine.finite(g.seconds) and g.seconds > 0 then
         seconds[r] = g.seconds
         if usine.finite(g.cpu_share) then share = math.min(share, g.cpu_share) end
+        busy = busy or g.busy
       else good = false break end
     end
     if good then
       here = { name = cpu.model, n = N, threads = threads, lanes = lanes_of(cpu.isa), isa = cpu.isa,
                peak_gflops = cpu.peak_gflops * threads / cpu.cores, seconds = seconds, measured = true,
-               cpu_share = share, ghz = cpu.ghz, clock_measured = cpu.clock_measured }
+               cpu_share = share, busy = busy, ghz = cpu.ghz, clock_measured = cpu.clock_measured }
       return here
     end
   end
@@ -96,12 +98,12 @@ local function about(L)
   local rates, rates_fr = table.concat(parts, ", "), table.concat(parts_fr, " ; ")
   if L.measured then
     local busy_fr, busy_en = "", ""
-    if L.cpu_share < 0.75 then
+    if L.busy then
       -- other programs held the processors: the figures (and a measured clock) are below this computer's
-      busy_fr = (" (machine occupée : les noyaux n'ont eu que %s %% du processeur demandé, les débits%s sont sous ceux de cet ordinateur au repos)"):format(
-        f3(100 * L.cpu_share, "fr"), L.clock_measured and (" et l'horloge mesurée (%s GHz)"):format(f3(L.ghz, "fr")) or "")
-      busy_en = (" (a busy machine: the kernels got only %s %% of the processor they asked for, so the rates%s are below this computer's at rest)"):format(
-        f3(100 * L.cpu_share), L.clock_measured and (" and the measured clock (%s GHz)"):format(f3(L.ghz)) or "")
+      local w = measure.busy_words(L.cpu_share, L.clock_measured
+        and { fr = ("les débits et l'horloge mesurée (%s GHz)"):format(f3(L.ghz, "fr")), en = ("the rates and the measured clock (%s GHz)"):format(f3(L.ghz)) }
+        or nil)
+      busy_fr, busy_en = w.fr, w.en
     end
     return ("Cet ordinateur (%s), n = %d, %d fil(s), crête de ces fils %s GFLOP/s ; GFLOP/s mesurés : %s%s"):format(
              L.name, L.n, L.threads, f3(L.peak_gflops, "fr"), rates_fr, busy_fr),

@@ -54,19 +54,8 @@ for _ = 1, 7 do
 end
 
 -- Made-up models: a preset's shape with other widths, depths and sequence lengths.
-local function made_up_model(i)
-  local m = {}
-  for k, v in pairs(usine.model(any_model())) do m[k] = v end
-  m.id, m.name = ("x%d"):format(i), ("X%d"):format(i)
-  m.layers = math.random(8, 128)
-  m.heads = ({ 16, 32, 64, 96, 128 })[math.random(1, 5)]
-  m.kv_heads = m.kv_heads == m.heads and m.heads or ({ 1, 4, 8 })[math.random(1, 3)]
-  m.hidden = m.heads * ({ 64, 128 })[math.random(1, 2)]
-  m.ffn = math.floor(m.hidden * (m.gated and 8 / 3 or 4) / 256 + 0.5) * 256
-  m.seq = ({ 1024, 2048, 4096, 8192 })[math.random(1, 4)]
-  m.params = m.layers * (4 * m.hidden * m.hidden + (m.gated and 3 or 2) * m.hidden * m.ffn) + m.vocab * m.hidden
-  return m
-end
+local made = usine.reference("made-up")
+local function made_up_model(i) return made.model(usine.model(any_model()), i) end
 
 -- Weights + gradients + Adam, mixed precision (fp16: in bf16 the default stack keeps gradients in fp32).
 local state_cases = {}

@@ -53,18 +53,13 @@ end
 
 local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = true }) end
 -- This computer, measured once per submission (the kernels only run inside checks).
+local measure = usine.reference("here")
 local here
 local function this_computer()
   if here then return here end
   local ok, cpu = pcall(usine.kernels.cpu)
   local ok2, st = false, nil
-  if ok and type(cpu) == "table" then
-    -- STREAM's rule (arrays of 4 x the last-level cache), kept within 64-128 MiB for quick grading:
-    -- on a CPU with a huge cache, part of the figure is cache bandwidth.
-    local l3_mib = (cpu.l3_bytes or 0) / 1048576
-    local mib = l3_mib > 0 and math.max(64, math.min(128, math.ceil(4 * l3_mib))) or 128
-    ok2, st = pcall(usine.kernels.stream, mib)
-  end
+  if ok and type(cpu) == "table" then ok2, st = measure.stream(cpu) end
   if ok and ok2 and usine.finite(cpu.peak_gflops) and cpu.peak_gflops > 0 and usine.finite(st.triad) and st.triad > 0 then
     here = { name = cpu.model, peak_tflops = cpu.peak_gflops / 1000, bandwidth_tbs = st.triad / 1000, bytes = 4,
              measured = true, busy = st.busy, cpu_share = st.cpu_share }
@@ -85,10 +80,8 @@ local function here_words(m)
     what = what .. " (chiffres de remplacement : les noyaux ne peuvent pas tourner ici)"
     what_en = what_en .. " (stand-in figures: the kernels cannot run here)"
   elseif m.busy then
-    local pct = usine.num(100 * (m.cpu_share or 0), { sig = 2, trim = true })
-    what = what .. (" (machine occupée : STREAM n'a eu que %s %% du processeur demandé, la bande passante mesurée est sous celle de cet ordinateur)"):format(
-      usine.num(100 * (m.cpu_share or 0), { lang = "fr", sig = 2, trim = true }))
-    what_en = what_en .. (" (a busy machine: STREAM got only %s %% of the processor it asked for, so the measured bandwidth is below this computer's)"):format(pct)
+    local busy = measure.busy_words(m.cpu_share or 0, { fr = "les débits mesurés", en = "the measured rates" })
+    what, what_en = what .. busy.fr, what_en .. busy.en
   end
   return what, what_en
 end

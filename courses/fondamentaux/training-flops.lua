@@ -72,13 +72,9 @@ end
 -- Made-up models drawn from the grading seed: a preset's conventions (tied, pos_emb, vocab) with
 -- other depths, widths and sequence lengths; their counts come from the reference, which agrees with
 -- usine.predict on the presets.
+local made = usine.reference("made-up")
 for i = 1, 8 do
-  local m = {}
-  for k, v in pairs(usine.model(any_model())) do m[k] = v end
-  m.id, m.name = ("x%d"):format(i), ("X%d"):format(i)
-  m.layers, m.hidden = math.random(8, 128), 128 * math.random(8, 128)
-  m.seq = ({ 1024, 2048, 4096, 8192, 32768 })[math.random(1, 5)]
-  m.params = 12 * m.layers * m.hidden * m.hidden + (m.tied and 1 or 2) * m.vocab * m.hidden + (m.pos_emb and m.seq * m.hidden or 0)
+  local m = made.model(usine.model(any_model()), i, { 1024, 2048, 4096, 8192, 32768 })
   local id = m.id
   counted[id] = { model = m, model_flops = ref.per_token(m), made_up = true }
   for _, rc in ipairs(MODES) do counted[id][rc] = counted[id].model_flops + ref.recompute_extra(m, rc) end
