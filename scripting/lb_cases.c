@@ -151,12 +151,14 @@ static void push_said(lua_State *L, int fr, int right, int partly, int total, in
     const char *want = lua_type(L, w) == LUA_TNUMBER ? lb_push_num(L, lua_tonumber(L, w), fr, 6) : push_shown(L, w, fr);
     const char *unit = push_unit(L, o, fr);
     const char *got = push_shown(L, g, fr);
-    const char *why = alt ? lua_tostring(L, alt) : push_kind(L, g, w, o, fr);
+    /* The exam form says what is wrong in kind: the other answer matched, else the slip the author
+     * named (which says it better than a guess from the numbers), else usine.diagnose's guess. */
+    const char *why = alt ? lua_tostring(L, alt) : slip ? lua_tostring(L, slip) : push_kind(L, g, w, o, fr);
     const char *extra = !alt && slip ? lua_pushfstring(L, fr ? " ; %s" : "; %s", lua_tostring(L, slip)) : "";
     lua_pushfstring(L, fr ? "%s ; %s : attendu %s%s, reçu %s%s%s%s" : "%s; %s: expected %s%s, got %s%s%s%s",
                     count, name, want, unit, got, alt ? (fr ? " ; " : "; ") : "", alt ? why : "", extra);
-    lua_pushfstring(L, fr ? "%s ; %s : %s%s%s" : "%s; %s: %s%s%s", count, name, alt ? "" : (fr ? "votre valeur " : "your value "),
-                    why, extra);
+    lua_pushfstring(L, fr ? "%s ; %s : %s%s" : "%s; %s: %s%s", count, name, alt || slip ? "" : (fr ? "votre valeur " : "your value "),
+                    why);
     int text = lua_gettop(L) - 1;
     lua_pushvalue(L, text);
     lua_pushvalue(L, text + 1);

@@ -40,6 +40,7 @@ int lb_untrusted(lua_State *L);              /* whether submission code is calli
 int lb_usine_cases(lua_State *L);
 int lb_usine_reference(lua_State *L);
 int lb_usine_diagnose(lua_State *L);
+int lb_usine_json(lua_State *L);
 const char *lb_push_num(lua_State *L, double x, int fr, int sig);
 
 /* The work of one simulation (ds_stats.work: events and the network's flow-link visits) is capped

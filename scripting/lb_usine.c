@@ -67,7 +67,7 @@ static const lb_meter *meter(lua_State *L)
 
 const char *const lb_parts[] = {
     "platform", "platforms", "model", "models", "params", "predict", "plan", "step", "collective", "schedule",
-    "amdahl_fit", "near", "finite", "rel_error", "num", "diagnose", "cases",
+    "amdahl_fit", "near", "finite", "rel_error", "num", "diagnose", "cases", "json",
     "platform:partitions", "platform:partition", "platform:totals", "platform:facility", NULL,
 };
 
@@ -739,7 +739,7 @@ static const luaL_Reg usine_funcs[] = {
     { "plan", lb_usine_plan },           { "step", lb_usine_step },           { "collective", lb_usine_collective },
     { "schedule", lb_usine_schedule },   { "amdahl_fit", usine_amdahl_fit },  { "near", usine_near },
     { "finite", usine_finite },          { "rel_error", usine_rel_error },    { "num", usine_num },
-    { "diagnose", lb_usine_diagnose },       { "cases", lb_usine_cases },
+    { "diagnose", lb_usine_diagnose },   { "cases", lb_usine_cases },         { "json", lb_usine_json },
     { "reference", lb_usine_reference },
     { NULL, NULL },
 };

@@ -424,6 +424,14 @@ function usine.cases(ctx, list, try, opts) end
 ---@return table
 function usine.reference(id) end
 
+---A JSON text as Lua values (for checks that read a command's --json output a student pasted):
+---objects as tables, arrays as sequences from 1, whole numbers below 2^53 as integers, null as nil.
+---Returns nil and a message ("not JSON: line 3, column 7") when the text is not one JSON value.
+---@param text string
+---@return any
+---@return string?
+function usine.json(text) end
+
 ---|a - b| / |b|, or |a| when b is 0.
 ---@param a number
 ---@param b number

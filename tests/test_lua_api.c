@@ -192,6 +192,34 @@ static void test_version_and_helpers(void **state)
     fails(L, "usine.rel_error(1)", "#2", NULL);
 }
 
+/* usine.json reads a command's --json output: tables, sequences, integers where whole, null as a
+ * hole; what is not one JSON value gives nil and where it stops, never an error. */
+static void test_json(void **state)
+{
+    lua_State *L = *state;
+    char b[256];
+    run(L, "J = usine.json('{\"ranks\": 2, \"step_s\": 0.042, \"formula\": \"2(p-1)\", \"ok\": true, "
+           "\"list\": [1, null, 3], \"inner\": {\"a\": []}}')");
+    assert_true(boolean(L, "math.type(J.ranks) == 'integer' and J.ranks == 2"));
+    near(num(L, "J.step_s"), 0.042, 0, "a float");
+    assert_string_equal(str(L, b, sizeof b, "J.formula"), "2(p-1)");
+    assert_true(boolean(L, "J.ok"));
+    assert_true(boolean(L, "J.list[1] == 1 and J.list[2] == nil and J.list[3] == 3"));
+    assert_true(boolean(L, "type(J.inner.a) == 'table' and next(J.inner.a) == nil"));
+    assert_true(boolean(L, "math.type(usine.json('1e300')) == 'float' and usine.json('-0.5') == -0.5"));
+    assert_true(boolean(L, "usine.json(' \\n [1] \\r\\n')[1] == 1"));
+    /* not JSON: nil and where */
+    assert_string_equal(str(L, b, sizeof b, "select(2, usine.json('{\"a\": 1,\\n  \"b\": x}'))"), "not JSON: line 2, column 8");
+    assert_string_equal(str(L, b, sizeof b, "select(2, usine.json('{\"a\": [1, 2'))"), "not JSON: line 1, column 11");
+    assert_string_equal(str(L, b, sizeof b, "select(2, usine.json(' \\n'))"), "not JSON: the text is empty");
+    assert_string_equal(str(L, b, sizeof b, "select(2, usine.json('{} {}'))"), "not JSON: line 1, column 4: text after the value");
+    assert_true(boolean(L, "usine.json('[1]]') == nil"));
+    /* deeper than cJSON's limit: refused, not a crash */
+    assert_true(boolean(L, "usine.json(string.rep('[', 5000) .. string.rep(']', 5000)) == nil"));
+    assert_true(boolean(L, "#usine.json(string.rep('[', 900) .. string.rep(']', 900)) == 1"));
+    fails(L, "usine.json({})", "#1", NULL);
+}
+
 /* usine.diagnose says what is wrong in kind, never the expected value: nil when near, the usual
  * slips by name (units, GiB and GB, bits and bytes, a factor 2), else a band. */
 static void test_diagnose(void **state)
@@ -1349,6 +1377,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_version_and_helpers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_num, setup, teardown),
         cmocka_unit_test_setup_teardown(test_diagnose, setup, teardown),
         cmocka_unit_test_setup_teardown(test_amdahl_fit, setup, teardown),

@@ -19,5 +19,6 @@ return {
     "reliability",      -- 12. failures and checkpoints at scale
     "scaling-laws",     -- 13. scaling laws and the compute-optimal model size
     "extrapolate",      -- 14. from this computer's measurements to the factories, by the roofline
+    "mpi",              -- 15. a real data-parallel run over MPI, against its prediction
   },
 }
