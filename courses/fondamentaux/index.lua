@@ -20,5 +20,6 @@ return {
     "scaling-laws",     -- 13. scaling laws and the compute-optimal model size
     "extrapolate",      -- 14. from this computer's measurements to the factories, by the roofline
     "mpi",              -- 15. a real data-parallel run over MPI, against its prediction
+    "contention",       -- 16. messages sharing links: the bound, max-min sharing, a step simulated flow by flow
   },
 }
