@@ -350,16 +350,22 @@ static void add_nodes(const plat_platform *p, int partition, plat_totals *t)
     t->power_it_mw += pt->nodes * plat_node_power_w(p, pt->node) / 1e6;
 }
 
-/* A partition gets the share of its network's bisection and switches that its nodes represent. */
+/* A partition gets the share of its network's bisection that its injection represents (so never
+ * more than half its own injection, whatever nodes of other kinds share the network), and the
+ * share of its switches that its nodes represent. */
 void plat_partition_totals(const plat_platform *p, int partition, plat_totals *t)
 {
     memset(t, 0, sizeof *t);
     if (!p || partition < 0 || partition >= p->npartitions) return;
     add_nodes(p, partition, t);
     int net = p->partitions[partition].network;
-    double share = (double)p->partitions[partition].nodes / (double)plat_network_nodes(p, net);
+    const plat_partition *pt = &p->partitions[partition];
+    const plat_node *n = &p->node_types[pt->node];
+    double share = (double)pt->nodes / (double)plat_network_nodes(p, net);
+    double injection = network_injection_tbs(p, net);
+    double own = (double)pt->nodes * n->nics * n->nic_gbit_s / 8 / 1000;
     long switches = plat_network_switches(p, net);
-    t->bisection_tbs = plat_network_bisection_tbs(p, net) * share;
+    t->bisection_tbs = plat_network_bisection_tbs(p, net) * (injection > 0 ? own / injection : share);
     t->switches = (long)ceil(switches * share);
     t->power_it_mw += t->switches * p->networks[net].switch_w / 1e6;
     t->power_facility_mw = t->power_it_mw * p->facility.pue;

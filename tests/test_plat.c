@@ -151,6 +151,31 @@ static void test_torus_bisection(void **state)
     plat_free(p);
 }
 
+/* Nodes of two kinds on one fat tree (Jean Zay's V100 and A100 on one Omni-Path): each partition
+ * gets the share of the bisection its injection represents, so never more than half its own
+ * injection; by node counts the thin nodes would get more than they can send. */
+static void test_partition_bisection_follows_injection(void **state)
+{
+    (void)state;
+    plat_error err;
+    plat_platform *p = load_text(CASE_HEAD "<node id='wide' accelerator='g'><cpu count='1' cores='8' tdp_w='100'/><nic count='8' gbit_s='100'/></node>"
+                                           "<network id='f' topology='fat-tree' levels='2' radix='64' oversubscription='2' hop_latency_us='1'/>"
+                                           "<partition id='thin' node='n' nodes='30' network='f'/>"
+                                           "<partition id='fat' node='wide' nodes='10' network='f'/>" CASE_TAIL, &err);
+    if (!p) fail_msg("%s", err.msg);
+    /* injection 30 x 100 + 10 x 800 = 11,000 Gb/s = 1.375 TB/s; bisection 1.375 / 2 / 2 */
+    double whole = plat_network_bisection_tbs(p, 0);
+    assert_near(whole, 1.375 / 4, 1e-12);
+    plat_totals thin, fat;
+    plat_partition_totals(p, plat_find_partition(p, "thin"), &thin);
+    plat_partition_totals(p, plat_find_partition(p, "fat"), &fat);
+    assert_near(thin.bisection_tbs, whole * 3000 / 11000, 1e-12);
+    assert_near(fat.bisection_tbs, whole * 8000 / 11000, 1e-12);
+    assert_true(thin.bisection_tbs <= 30 * 100 / 8.0 / 1000 / 2);     /* half its own injection */
+    assert_near(thin.bisection_tbs + fat.bisection_tbs, whole, 1e-12);
+    plat_free(p);
+}
+
 /* Two partitions on one single-switch network, a third alone: each partition gets its share of its
  * network; the machine counts each network once. */
 static void test_partitions_share_networks(void **state)
@@ -912,6 +937,7 @@ int main(void)
         cmocka_unit_test(test_dragonfly_bisection),
         cmocka_unit_test(test_torus_bisection),
         cmocka_unit_test(test_partitions_share_networks),
+        cmocka_unit_test(test_partition_bisection_follows_injection),
         cmocka_unit_test(test_six_of_every_kind),
         cmocka_unit_test(test_limits_of_what_can_be_built),
         cmocka_unit_test(test_many_elements),

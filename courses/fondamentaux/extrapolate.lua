@@ -2,7 +2,7 @@
 -- Concepts: calibrating a kernel against the roofline (the share of its ceiling it reaches),
 -- extrapolating a measured time to another machine, why a GPU's advantage is the ratio of peaks
 -- for one kernel and of bandwidths for another, a whole partition's time.
--- Difficulty 3, 40 minutes. Platform: Jean Zay (H100 partition); the checks also use Frontier and
+-- Difficulty 3, 40 minutes. Platform: Jean Zay (H100 partition); the checks also use Frontier, Alice Recoque and
 -- El Capitan.
 -- The checks measure this computer once per submission (usine.kernels: its fp32 peak, a STREAM
 -- triad, an sgemm), pass the figures to the student's functions, and compute the expected values
@@ -14,17 +14,24 @@ local measure = usine.reference("here")
 
 local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 4, trim = true }) end
 
--- The accelerators of three factories in fp32, the precision of this computer's sgemm (Alice
--- Recoque's MI430X has no published fp32 peak; its platform file gives none). Jean Zay's H100 first.
-local ACCELERATORS = {}
-for _, k in ipairs({ { "jean-zay", "h100" }, { "jean-zay", "a100" }, { "frontier", "mi250x" }, { "el-capitan", "mi300a" } }) do
-  local p = usine.platform(k[1])
-  local part = p:partition(k[2])
-  local acc = part.accelerator
-  assert((acc.peak_tflops.fp32 or 0) > 0, "extrapolate: no fp32 peak for " .. acc.name)
-  ACCELERATORS[#ACCELERATORS + 1] = { name = acc.name, p = p, id = k[2], gpus = part.gpus, where = p.id .. "/" .. k[2],
-                                      peak_tflops = acc.peak_tflops.fp32, bandwidth_tbs = acc.memory_tbs }
+-- The accelerators of four factories, with their peaks in fp32 (this computer's sgemm) and fp64
+-- (STREAM's triad computes in doubles). Alice Recoque's MI430X has no published fp32 peak (its
+-- platform file gives none), so it is in FACTORIES64 only. Jean Zay's H100 first.
+local function accelerators(precision, list)
+  local out = {}
+  for _, k in ipairs(list) do
+    local p = usine.platform(k[1])
+    local part = p:partition(k[2])
+    local acc = part.accelerator
+    assert((acc.peak_tflops[precision] or 0) > 0, "extrapolate: no " .. precision .. " peak for " .. acc.name)
+    out[#out + 1] = { name = acc.name, p = p, id = k[2], gpus = part.gpus, where = p.id .. "/" .. k[2],
+                      peak_tflops = acc.peak_tflops[precision], bandwidth_tbs = acc.memory_tbs }
+  end
+  return out
 end
+local FOUR = { { "jean-zay", "h100" }, { "jean-zay", "a100" }, { "frontier", "mi250x" }, { "el-capitan", "mi300a" } }
+local ACCELERATORS = accelerators("fp32", FOUR)
+local FACTORIES64 = accelerators("fp64", { FOUR[1], FOUR[2], FOUR[3], FOUR[4], { "alice-recoque", "gpu" } })
 
 -- Machines drawn from the grading seed: CPUs and GPUs that no datasheet has.
 local function cpu(k)
@@ -52,16 +59,17 @@ local function this_computer()
   end
   if ok and ok2 and ok3 and usine.finite(c.peak_gflops) and c.peak_gflops > 0 and usine.finite(st.triad) and st.triad > 0
      and usine.finite(g.gflops) and g.gflops > 0 then
-    here = { name = c.model, peak_tflops = c.peak_gflops / 1000, bandwidth_tbs = st.triad / 1000, measured = true,
-             busy = st.busy or g.busy, share = math.min(st.cpu_share or 1, g.cpu_share or 1),
+    -- fp64: half the fp32 peak, a vector register holds half as many doubles
+    here = { name = c.model, peak_tflops = c.peak_gflops / 1000, peak64_tflops = c.peak_gflops / 2000, bandwidth_tbs = st.triad / 1000,
+             measured = true, busy = st.busy or g.busy, share = math.min(st.cpu_share or 1, g.cpu_share or 1),
              -- sgemm: 2n³ FLOPs over 3n² fp32 numbers; the triad a = b + s·c: 2 FLOPs per 24 bytes (fp64)
-             kernels = { { name = ("sgemm n = %d"):format(N), i = 2 * N / (3 * 4), gflops = g.gflops, seconds = 2 * N ^ 3 / (g.gflops * 1e9) },
-                         { name = "triad", i = 2 / 24, gflops = st.triad / 12, seconds = 24 * st.elements / (st.triad * 1e9) } } }
+             kernels = { { name = ("sgemm n = %d"):format(N), i = 2 * N / (3 * 4), gflops = g.gflops, seconds = 2 * N ^ 3 / (g.gflops * 1e9), fp64 = false },
+                         { name = "triad", i = 2 / 24, gflops = st.triad / 12, seconds = 24 * st.elements / (st.triad * 1e9), fp64 = true } } }
   else
     -- stand-in figures (a laptop-class CPU), only where the kernels cannot run
-    here = { name = "CPU", peak_tflops = 0.5, bandwidth_tbs = 0.05, measured = false,
-             kernels = { { name = ("sgemm n = %d"):format(N), i = 2 * N / 12, gflops = 200, seconds = 2 * N ^ 3 / 200e9 },
-                         { name = "triad", i = 2 / 24, gflops = 50 / 12, seconds = 24 * 2 ^ 24 / 50e9 } } }
+    here = { name = "CPU", peak_tflops = 0.5, peak64_tflops = 0.25, bandwidth_tbs = 0.05, measured = false,
+             kernels = { { name = ("sgemm n = %d"):format(N), i = 2 * N / 12, gflops = 200, seconds = 2 * N ^ 3 / 200e9, fp64 = false },
+                         { name = "triad", i = 2 / 24, gflops = 50 / 12, seconds = 24 * 2 ^ 24 / 50e9, fp64 = true } } }
   end
   return here
 end
@@ -127,7 +135,8 @@ temps de lancement qui domine, et, sur une partition entière, les communication
 
 ## À faire
 
-Une machine `m` est une table `{ peak_tflops = …, bandwidth_tbs = … }`, en fp32. Écrivez :
+Une machine `m` est une table `{ peak_tflops = …, bandwidth_tbs = … }`, la crête dans la précision
+du noyau. Écrivez :
 
 1. `roofline_fraction(gflops, intensity, m)` : la part du plafond de `m` qu'atteint un noyau
    mesuré à `gflops` GFLOP/s, d'intensité `intensity` FLOP par octet (entre 0 et 1 en pratique) ;
@@ -139,10 +148,12 @@ Une machine `m` est une table `{ peak_tflops = …, bandwidth_tbs = … }`, en f
    `gpus` accélérateurs `m`, chacun à la part `fraction` de son plafond, sans communication.
 
 Les vérifications les essaient sur des machines inventées à chaque correction, puis sur **cet
-ordinateur** : sa crête fp32, sa triade STREAM et un sgemm `512 × 512` sont mesurés pendant la
+ordinateur** : sa crête, sa triade STREAM et un sgemm `512 × 512` sont mesurés pendant la
 correction, étalonnés avec vos fonctions et extrapolés aux H100 (et à toute la partition H100) et
-A100 de Jean Zay, au MI250X de Frontier et au MI300A d'El Capitan ; les crêtes fp32 du MI430X
-d'Alice Recoque ne sont pas publiées. Pour les voir vous-même : `usine bench ladder`, `usine bench stream`, puis `usine calibrate` et
+A100 de Jean Zay, au MI250X de Frontier et au MI300A d'El Capitan. Chaque noyau dans sa précision :
+le sgemm en fp32, la triade en fp64 (STREAM calcule en doubles ; la crête fp64 d'un processeur est
+la moitié de sa crête fp32), et la triade aussi au MI430X d'Alice Recoque, dont seule la crête fp64
+est publiée. Pour les voir vous-même : `usine bench ladder`, `usine bench stream`, puis `usine calibrate` et
 `usine predict --platform local`.
 
 Sources : S. Williams, A. Waterman, D. Patterson, « Roofline », CACM 52(4), 2009 ; J. McCalpin,
@@ -185,7 +196,8 @@ leaves out.
 
 ## Your task
 
-A machine `m` is a table `{ peak_tflops = ..., bandwidth_tbs = ... }`, in fp32. Write:
+A machine `m` is a table `{ peak_tflops = ..., bandwidth_tbs = ... }`, the peak in the kernel's
+precision. Write:
 
 1. `roofline_fraction(gflops, intensity, m)`: the share of `m`'s ceiling that a kernel measured at
    `gflops` GFLOP/s, of intensity `intensity` FLOPs per byte, reaches (between 0 and 1 in
@@ -197,10 +209,12 @@ A machine `m` is a table `{ peak_tflops = ..., bandwidth_tbs = ... }`, in fp32. 
 4. `partition_s(flops, intensity, fraction, m, gpus)`: the time of `flops` FLOPs spread over `gpus`
    accelerators `m`, each at the share `fraction` of its ceiling, without communication.
 
-The checks try them on machines made up at each grading, then on **this computer**: its fp32
-peak, its STREAM triad and a `512 × 512` sgemm are measured during grading, calibrated with your
+The checks try them on machines made up at each grading, then on **this computer**: its peak,
+its STREAM triad and a `512 × 512` sgemm are measured during grading, calibrated with your
 functions and extrapolated to Jean Zay's H100 (and its whole H100 partition) and A100, Frontier's
-MI250X and El Capitan's MI300A; the fp32 peaks of Alice Recoque's MI430X are not published. To see
+MI250X and El Capitan's MI300A. Each kernel in its precision: the sgemm in fp32, the triad in fp64
+(STREAM computes in doubles; a CPU's fp64 peak is half its fp32 peak), and the triad also to Alice
+Recoque's MI430X, whose fp64 peak alone is published. To see
 them yourself: `usine bench ladder`,
 `usine bench stream`, then `usine calibrate` and `usine predict --platform local`.
 
@@ -336,38 +350,44 @@ end
       run = function(s, ctx)
         local m = this_computer()
         local fr, en = here_words(m)
-        local H = arg(m)
         local list = {}
         for _, k in ipairs(m.kernels) do
-          list[#list + 1] = { what = "fraction", k = k, name = { fr = ("%s, part du plafond"):format(k.name), en = ("%s, share of the ceiling"):format(k.name) } }
-          for _, t in ipairs(ACCELERATORS) do
-            list[#list + 1] = { what = "time", k = k, t = t, name = { fr = ("%s extrapolé à un %s"):format(k.name, t.name), en = ("%s extrapolated to one %s"):format(k.name, t.name) } }
+          -- each kernel in its own precision: this computer and the accelerators at that peak
+          local H = { name = m.name, peak_tflops = k.fp64 and m.peak64_tflops or m.peak_tflops, bandwidth_tbs = m.bandwidth_tbs }
+          local targets = k.fp64 and FACTORIES64 or ACCELERATORS
+          local p = k.fp64 and "fp64" or "fp32"
+          list[#list + 1] = { what = "fraction", k = k, h = H, name = { fr = ("%s (%s), part du plafond"):format(k.name, p), en = ("%s (%s), share of the ceiling"):format(k.name, p) } }
+          for _, t in ipairs(targets) do
+            list[#list + 1] = { what = "time", k = k, h = H, t = t, name = { fr = ("%s (%s) extrapolé à un %s (%s)"):format(k.name, p, t.name, t.where),
+                                                                         en = ("%s (%s) extrapolated to one %s (%s)"):format(k.name, p, t.name, t.where) } }
           end
-          local a = ACCELERATORS[1]   -- Jean Zay's whole H100 partition, 10¹⁸ FLOPs of this kernel
-          list[#list + 1] = { what = "partition", k = k, t = a, name = { fr = ("10¹⁸ FLOP de %s sur les %d %s de %s"):format(k.name, a.gpus, a.name, a.where),
-                                                                       en = ("10¹⁸ FLOPs of %s on the %d %s of %s"):format(k.name, a.gpus, a.name, a.where) } }
+          local a = targets[1]   -- Jean Zay's whole H100 partition, 10¹⁸ FLOPs of this kernel
+          list[#list + 1] = { what = "partition", k = k, h = H, t = a, name = { fr = ("10¹⁸ FLOP de %s sur les %d %s de %s"):format(k.name, a.gpus, a.name, a.where),
+                                                                              en = ("10¹⁸ FLOPs of %s on the %d %s of %s"):format(k.name, a.gpus, a.name, a.where) } }
         end
         local share, words = usine.cases(ctx, list, function(c)
-          local f = ref.fraction(c.k.gflops, c.k.i, m)
-          if c.what == "fraction" then return s.roofline_fraction(c.k.gflops, c.k.i, H), f end
-          if c.what == "time" then return s.extrapolate_s(c.k.seconds, c.k.i, H, arg(c.t)), ref.extrapolate(c.k.seconds, c.k.i, m, c.t) end
-          local got_f = s.roofline_fraction(c.k.gflops, c.k.i, H)
+          local f = ref.fraction(c.k.gflops, c.k.i, c.h)
+          if c.what == "fraction" then return s.roofline_fraction(c.k.gflops, c.k.i, arg(c.h)), f end
+          if c.what == "time" then return s.extrapolate_s(c.k.seconds, c.k.i, arg(c.h), arg(c.t)), ref.extrapolate(c.k.seconds, c.k.i, c.h, c.t) end
+          local got_f = s.roofline_fraction(c.k.gflops, c.k.i, arg(c.h))
           if type(got_f) ~= "number" then return got_f, ref.partition_s(1e18, c.k.i, f, c.t, c.t.gpus) end
           return s.partition_s(1e18, c.k.i, got_f, arg(c.t), c.t.gpus), ref.partition_s(1e18, c.k.i, f, c.t, c.t.gpus)
         end, { slip = function(c, got, want)
-          if c.what == "time" then return peak_slip(got, want, c.k.seconds, c.k.i, m, c.t) end
+          if c.what == "time" then return peak_slip(got, want, c.k.seconds, c.k.i, c.h, c.t) end
         end })
         if share ~= true then
           return share, { fr = fr .. ". " .. words.fr, en = en .. ". " .. words.en, exam = { fr = fr .. ". " .. words.exam.fr, en = en .. ". " .. words.exam.en } }
         end
-        local g, t = m.kernels[1], ACCELERATORS[1]
+        local g, tr, t, ar = m.kernels[1], m.kernels[2], ACCELERATORS[1], FACTORIES64[#FACTORIES64]
         local ratio = ref.attainable(g.i, t) / ref.attainable(g.i, m)
-        local r2 = ref.attainable(m.kernels[2].i, t) / ref.attainable(m.kernels[2].i, m)
+        local H64 = { peak_tflops = m.peak64_tflops, bandwidth_tbs = m.bandwidth_tbs }
+        local r2 = ref.attainable(tr.i, FACTORIES64[1]) / ref.attainable(tr.i, H64)
+        local r3 = ref.attainable(tr.i, ar) / ref.attainable(tr.i, H64)
         return true, {
-          fr = ("%s. Le sgemm mesuré ici atteint %s %% du plafond de cet ordinateur ; à la même part du sien, un %s l'exécuterait %s fois plus vite, et la triade %s fois."):format(
-            fr, fmt(100 * ref.fraction(g.gflops, g.i, m), "fr"), t.name, fmt(ratio, "fr"), fmt(r2, "fr")),
-          en = ("%s. The sgemm measured here reaches %s %% of this computer's ceiling; at the same share of its own, an %s would run it %s times faster, and the triad %s times."):format(
-            en, fmt(100 * ref.fraction(g.gflops, g.i, m)), t.name, fmt(ratio), fmt(r2)) }
+          fr = ("%s. Le sgemm mesuré ici atteint %s %% du plafond de cet ordinateur ; à la même part du sien, un %s l'exécuterait %s fois plus vite (le rapport des crêtes fp32), et la triade %s fois (celui des bandes passantes) ; un %s d'Alice Recoque, %s fois."):format(
+            fr, fmt(100 * ref.fraction(g.gflops, g.i, m), "fr"), t.name, fmt(ratio, "fr"), fmt(r2, "fr"), ar.name, fmt(r3, "fr")),
+          en = ("%s. The sgemm measured here reaches %s %% of this computer's ceiling; at the same share of its own, an %s would run it %s times faster (the ratio of the fp32 peaks), and the triad %s times (that of the bandwidths); an %s of Alice Recoque, %s times."):format(
+            en, fmt(100 * ref.fraction(g.gflops, g.i, m)), t.name, fmt(ratio), fmt(r2), ar.name, fmt(r3)) }
       end,
     },
   },

@@ -202,16 +202,18 @@ traverser la coupure, dans un sens. Elle ne dépasse jamais la moitié du **déb
   1 456 × 400 Gb/s = 582,4 Tb/s = 72,8 To/s d'injection, donc 36,4 To/s de bissection.
 - Un réseau peut être **partagé** : les partitions V100 et A100 de Jean Zay sont sur le même
   Omni-Path. L'API calcule la bissection du réseau (avec tous ses nœuds), puis donne à chaque
-  partition la part de ses nœuds : `bissection du réseau × nœuds de la partition / nœuds du réseau`.
+  partition la part de son injection : `bissection du réseau × injection de la partition /
+  injection du réseau`, jamais plus que la moitié de sa propre injection.
 - **Dragonfly** (Frontier, El Capitan : HPE Slingshot ; JUPITER : InfiniBand « dragonfly+ ») : les
   nœuds forment des **groupes** (une armoire de 128 nœuds et 32 commutateurs pour Frontier), très
   bien reliés à l'intérieur ; chaque groupe a `global_links` liens **globaux** répartis sur les
   autres groupes. Avec `g = ceil(nœuds du réseau / group_nodes)` groupes, chaque paire de groupes
   a `global_links / (g − 1)` liens ; une coupure en `floor(g/2)` et `ceil(g/2)` groupes en
   traverse `floor(g/2) × ceil(g/2)` paires. Bissection = ce nombre de liens × `link_gbit_s`,
-  plafonnée par la moitié de l'injection. Frontier : 77 groupes, 292 / 76 ≈ 3,84 liens par paire,
-  38 × 39 × 3,84 × 25 Go/s ≈ 142 To/s, contre 493 To/s pour la moitié de l'injection : un
-  dragonfly est **effilé** par construction (moins de longs câbles optiques), en pariant que le
+  plafonnée par la moitié de l'injection. Frontier : 9 856 nœuds / 128 = 77 groupes (les premières
+  descriptions de la machine comptent 74 armoires et 9 408 nœuds ; le préréglage suit le TOP500),
+  292 / 76 ≈ 3,84 liens par paire, 38 × 39 × 3,84 × 25 Go/s ≈ 142 To/s, contre 493 To/s pour la
+  moitié de l'injection : un dragonfly est **effilé** par construction (moins de longs câbles optiques), en pariant que le
   trafic reste surtout local ou bien réparti.
 - La salle de classe (`classroom`) décrit son réseau lien par lien (`explicit`) : 4 feuilles (une
   par baie, 4 nœuds × 8 NIC = 32 ports) et 2 épines, 16 + 16 liens montants par feuille, donc non
@@ -337,15 +339,17 @@ node's NICs).
 - Fat tree: half the injection, divided by `o` (from 2 levels up). Jean Zay H100: 1,456 × 400 Gb/s
   = 582.4 Tb/s = 72.8 TB/s of injection, hence 36.4 TB/s of bisection.
 - A network can be **shared**: Jean Zay's V100 and A100 partitions are on the same Omni-Path. The
-  API computes the network's bisection (with all its nodes), then gives each partition its nodes'
-  share: `network bisection × partition nodes / network nodes`.
+  API computes the network's bisection (with all its nodes), then gives each partition its share
+  of the injection: `network bisection × partition injection / network injection`, never more than
+  half its own injection.
 - **Dragonfly** (Frontier, El Capitan: HPE Slingshot; JUPITER: InfiniBand "dragonfly+"): nodes
   form **groups** (one cabinet of 128 nodes and 32 switches on Frontier), richly wired inside; each
   group has `global_links` **global** links spread over the other groups. With
   `g = ceil(network nodes / group_nodes)` groups, each pair of groups has `global_links / (g − 1)`
   links; a cut into `floor(g/2)` and `ceil(g/2)` groups crosses `floor(g/2) × ceil(g/2)` pairs.
-  Bisection = that many links × `link_gbit_s`, capped by half the injection. Frontier: 77 groups,
-  292 / 76 ≈ 3.84 links per pair, 38 × 39 × 3.84 × 25 GB/s ≈ 142 TB/s, against 493 TB/s for half
+  Bisection = that many links × `link_gbit_s`, capped by half the injection. Frontier: 9,856
+  nodes / 128 = 77 groups (the first descriptions of the machine count 74 cabinets and 9,408
+  nodes; the preset follows the TOP500), 292 / 76 ≈ 3.84 links per pair, 38 × 39 × 3.84 × 25 GB/s ≈ 142 TB/s, against 493 TB/s for half
   the injection: a dragonfly is **tapered** by design (fewer long optical cables), betting that
   traffic stays mostly local or well spread.
 - The classroom lists its network link by link (`explicit`): 4 leaves (one per rack, 4 nodes × 8
@@ -512,8 +516,8 @@ end
       id = "bisection",
       title = { fr = "Bissection d'une partition (arbre élargi, dragonfly)", en = "Bisection of a partition (fat tree, dragonfly)" },
       points = 3,
-      hint = { fr = "Partez du débit d'injection de tout le réseau (toutes les partitions qui y sont reliées), coupez-le en deux, appliquez la topologie, puis donnez à la partition la part de ses nœuds. Attention aux Gb/s et aux To/s.",
-               en = "Start from the injection bandwidth of the whole network (every partition on it), halve it, apply the topology, then give the partition its nodes' share. Mind Gb/s against TB/s." },
+      hint = { fr = "Partez du débit d'injection de tout le réseau (toutes les partitions qui y sont reliées), coupez-le en deux, appliquez la topologie, puis donnez à la partition la part de son injection. Attention aux Gb/s et aux To/s.",
+               en = "Start from the injection bandwidth of the whole network (every partition on it), halve it, apply the topology, then give the partition its share of the injection. Mind Gb/s against TB/s." },
       run = function(s, ctx)
         local list = {}
         for _, c in ipairs(bisection_cases) do
@@ -528,7 +532,25 @@ end
         return usine.cases(ctx, list, function(k)
           local want = k.p.made_up and ref.bisection_tbs(k.p, k.id) or k.p:totals(k.id).bisection_tbs
           return s.bisection_tbs(k.p, k.id), want
-        end, { unit = { fr = "To/s", en = "TB/s" } })
+        end, { unit = { fr = "To/s", en = "TB/s" }, slip = function(k, got, want)
+          -- the network's bisection shared by node counts: more than half its own injection for
+          -- a partition whose nodes inject less than the others'
+          if type(got) ~= "number" or not usine.finite(want) or want <= 0 then return nil end
+          local part = k.p:partition(k.id)
+          local nodes, injection = 0, 0
+          for _, other in ipairs(k.p:partitions()) do
+            local q = k.p:partition(other)
+            if q.network.id == part.network.id then
+              nodes, injection = nodes + q.nodes, injection + q.nodes * q.node.nics * q.node.nic_gbit_s / 8 / 1000
+            end
+          end
+          local own = part.nodes * part.node.nics * part.node.nic_gbit_s / 8 / 1000
+          local by_nodes = want * (part.nodes / nodes) / (own / injection)
+          if usine.near(got, by_nodes, 0.01) and not usine.near(by_nodes, want, 0.01) then
+            return { fr = "c'est la part de ses nœuds : ses nœuds n'injectent pas autant que les autres, la part qui compte est celle de l'injection",
+                     en = "that is its nodes' share: its nodes do not inject as much as the others, the share that counts is the injection's" }
+          end
+        end })
       end,
     },
     {

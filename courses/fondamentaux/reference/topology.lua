@@ -21,7 +21,8 @@ end
 function R.ring_crossover(p, alpha, bw) return alpha * p * bw end
 
 -- The bisection of a partition in TB/s, as the platform totals compute it (sim/plat_totals.c): the
--- whole network's injection halved, through the topology, then the partition's share by nodes.
+-- whole network's injection halved, through the topology, then the partition's share of that
+-- injection (never more than half its own).
 function R.bisection_tbs(p, id)
   local part = p:partition(id)
   local net = part.network
@@ -47,7 +48,7 @@ function R.bisection_tbs(p, id)
   else
     return nil
   end
-  return whole * part.nodes / nodes
+  return whole * part.nodes * part.node.nics * part.node.nic_gbit_s / 8 / 1000 / injection
 end
 
 return R

@@ -33,7 +33,7 @@ function bisection_tbs(p, id)
   else
     return nil
   end
-  return whole * part.nodes / nodes
+  return whole * (part.nodes * part.node.nics * part.node.nic_gbit_s / 8 / 1000) / injection   -- its share of the injection
 end
 
 -- The ring's time, 2 (p - 1) (alpha + S / (p B)): its latency and bandwidth terms meet at S = alpha p B.
