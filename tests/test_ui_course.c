@@ -637,7 +637,7 @@ static void test_checker(void **state)
     assert_string_equal(rec.submission, solution);
     assert_string_equal(rec.exercise, "anatomy");
     assert_null(rec.error);
-    assert_true(rec.max == 10 && rec.score == 10 && rec.passed);
+    assert_true(rec.max > 0 && rec.score == rec.max && rec.passed);
     gr_record_free(&rec);
 
     /* The starter: below full marks; in French. */
@@ -670,7 +670,7 @@ static void test_checker(void **state)
     ex_free(e2);
     assert_true(wait_record(c, &rec));
     assert_string_equal(rec.submission, solution);
-    assert_true(rec.score == 10);
+    assert_true(rec.max > 0 && rec.score == rec.max);
     gr_record_free(&rec);
     for (int i = 0; i < 3000 && ui_checker_busy(c); i++) usleep(10000);
     assert_int_equal(ui_checker_busy(c), 0);

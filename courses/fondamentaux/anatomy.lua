@@ -1,7 +1,7 @@
 -- Exercise 1: anatomy of a factory.
 -- Concepts: partitions, nodes, accelerators, peak FLOP/s by precision, power at full load.
 -- Difficulty 1, 20 minutes. Platform: Jean Zay (IDRIS/GENCI), every partition.
--- The checks call the student's three functions on every partition of several factories (Jean Zay,
+-- The checks call the student's four functions on every partition of several factories (Jean Zay,
 -- the classroom, Alice Recoque, JUPITER) and on twice as many made-up factories drawn from the
 -- grading seed, so an answer typed in for one partition, or harvested in practice, cannot pass.
 
@@ -76,12 +76,15 @@ local part = jz:partition("h100")
 
 ## À faire
 
-Écrivez trois fonctions qui reçoivent une plateforme `p` et l'identifiant d'une partition :
+Écrivez quatre fonctions qui reçoivent une plateforme `p` et l'identifiant d'une partition :
 
 1. `gpus(p, id)` : le nombre de GPU de la partition ;
 2. `peak_pflops(p, id, precision)` : sa crête en PFLOP/s dans la précision donnée (`"bf16"`,
    `"fp64"`…), 0 si l'accélérateur ne la fournit pas ;
-3. `power_mw(p, id)` : la puissance de ses nœuds à pleine charge, en MW.
+3. `power_mw(p, id)` : la puissance de ses nœuds à pleine charge, en MW ;
+4. `nodes_for(p, id, pflops, precision)` : la question inverse, celle d'un laboratoire qui demande
+   du temps de calcul : combien de nœuds de cette partition il faut au moins pour atteindre `pflops`
+   PFLOP/s de crête dans cette précision (un nœud ne se coupe pas).
 
 Elles seront essayées sur toutes les partitions de Jean Zay, de la salle de classe, d'Alice Recoque
 et de JUPITER, puis sur des usines inventées à chaque correction (mêmes accélérateurs, autres
@@ -119,12 +122,15 @@ local part = jz:partition("h100")
 
 ## Your task
 
-Write three functions that take a platform `p` and a partition id:
+Write four functions that take a platform `p` and a partition id:
 
 1. `gpus(p, id)`: the partition's number of GPUs;
 2. `peak_pflops(p, id, precision)`: its peak in PFLOP/s in the given precision (`"bf16"`,
    `"fp64"`, ...), 0 if the accelerator does not offer it;
-3. `power_mw(p, id)`: the power of its nodes at full load, in MW.
+3. `power_mw(p, id)`: the power of its nodes at full load, in MW;
+4. `nodes_for(p, id, pflops, precision)`: the inverse question, a lab's asking for compute time:
+   how many nodes of this partition at least reach `pflops` PFLOP/s of peak in that precision (a
+   node does not split).
 
 They will be tried on every partition of Jean Zay, the classroom, Alice Recoque and JUPITER, then
 on factories made up at each grading (the same accelerators, other node counts, GPUs per node and
@@ -159,6 +165,10 @@ end
 
 function power_mw(p, id)
   return 0
+end
+
+function nodes_for(p, id, pflops, precision)
+  return nil
 end
 ]],
   checks = {
@@ -218,6 +228,37 @@ end
                    return { fr = "la puissance d'un seul nœud : la partition en a beaucoup", en = "the power of one node: the partition has many" }
                  end
                end })
+      end,
+    },
+    {
+      id = "nodes-for",
+      title = { fr = "Combien de nœuds pour une crête donnée", en = "How many nodes for a given peak" },
+      points = 3,
+      hint = { fr = "Calculez la crête d'un nœud dans cette précision, puis le nombre de nœuds qu'il faut, arrondi vers le haut.",
+               en = "Work out one node's peak in that precision, then the number of nodes needed, rounded up." },
+      run = function(s, ctx)
+        local list = {}
+        for _, c in ipairs(cases()) do
+          local part = c.p:partition(c.id)
+          local prec = ({ "bf16", "fp64", "fp8" })[math.random(1, 3)]
+          local peak = ref.peak_pflops(part, prec)
+          if peak > 0 then
+            local want = peak * (0.02 + 1.5 * math.random())
+            local n = named(c.p, c.id)
+            local tail_fr, tail_en = (", %s PFLOP/s en %s"):format(usine.num(want, { lang = "fr", sig = 4, trim = true }), prec), (", %s PFLOP/s in %s"):format(usine.num(want, { sig = 4, trim = true }), prec)
+            list[#list + 1] = { p = c.p, id = c.id, prec = prec, pflops = want,
+                                name = type(n) == "table" and { fr = n.fr .. tail_fr, en = n.en .. tail_en } or { fr = n .. tail_fr, en = n .. tail_en } }
+          end
+        end
+        return usine.cases(ctx, list, function(c)
+          return s.nodes_for(c.p, c.id, c.pflops, c.prec), ref.nodes_for(c.p:partition(c.id), c.pflops, c.prec)
+        end, { exact = true, slip = function(c, got)
+          local part = c.p:partition(c.id)
+          local gpus = math.ceil(c.pflops * 1000 / part.accelerator.peak_tflops[c.prec])
+          if got == gpus and part.gpus_per_node > 1 then
+            return { fr = "c'est un nombre de GPU : un nœud en porte plusieurs", en = "that is a number of GPUs: a node holds several" }
+          end
+        end })
       end,
     },
   },

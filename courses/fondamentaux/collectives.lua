@@ -315,7 +315,9 @@ Temps en secondes, tailles en octets, `alpha` en secondes, `bw` en octets/s.
 3. `ring_schedule(p, bytes)` : le programme de l'anneau pour `usine.schedule` : `2 (p − 1)` pas, où
    chaque GPU `r` envoie une tranche de `bytes / p` octets au GPU `(r + 1) mod p` ;
 4. `ring_chunk(p, rank, step)` : la tranche (de 0 à `p − 1`) que le GPU `rank` envoie au pas
-   `step` (de 1 à `2 (p − 1)`).
+   `step` (de 1 à `2 (p − 1)`) ;
+5. `faster(p, bytes, alpha, bw)` : `"ring"` si l'anneau est plus rapide que l'arbre double pour ce
+   cas, sinon `"tree"` : NCCL fait ce choix à chaque appel, selon la taille et le nombre de GPU.
 
 Les vérifications comparent vos temps aux formes closes de `usine.collective`
 (`closed_form_s`, avec `algo = "ring"` ou `"tree"`) sur la salle de classe, Jean Zay et Selene,
@@ -423,7 +425,9 @@ Times in seconds, sizes in bytes, `alpha` in seconds, `bw` in bytes/s.
 3. `ring_schedule(p, bytes)`: the ring's schedule for `usine.schedule`: `2 (p − 1)` steps, in which
    every GPU `r` sends a chunk of `bytes / p` bytes to GPU `(r + 1) mod p`;
 4. `ring_chunk(p, rank, step)`: the chunk (0 to `p − 1`) that GPU `rank` sends at step `step`
-   (1 to `2 (p − 1)`).
+   (1 to `2 (p − 1)`);
+5. `faster(p, bytes, alpha, bw)`: `"ring"` if the ring is faster than the double tree for that
+   case, else `"tree"`: NCCL makes that choice at every call, by size and number of GPUs.
 
 The checks compare your times with `usine.collective`'s closed forms (`closed_form_s`, with
 `algo = "ring"` or `"tree"`) on the classroom, Jean Zay and Selene, from 2 to 64 GPUs; then they
@@ -472,6 +476,11 @@ end
 function ring_chunk(p, rank, step)
   return 0
 end
+
+-- "ring" ou/or "tree"
+function faster(p, bytes, alpha, bw)
+  return nil
+end
 ]],
   checks = {
     {
@@ -489,6 +498,27 @@ end
       hint = { fr = "Calculez d'abord D (le plus petit D tel que 2^D ≥ p), puis K arrondi à l'entier le plus proche et borné ; pensez aux cas D = 1 et α = 0.",
                en = "First compute D (the smallest D with 2^D ≥ p), then K rounded to the nearest integer and bounded; think of the cases D = 1 and α = 0." },
       run = function(s, ctx) return formula_check(s, ctx, "tree_time", tree_cases) end,
+    },
+    {
+      id = "faster",
+      title = { fr = "Anneau ou arbre : lequel choisir", en = "Ring or tree: which to choose" },
+      points = 2,
+      hint = { fr = "Comparez vos deux temps : l'anneau paie une latence par GPU, l'arbre par niveau, et leurs termes de débit diffèrent peu.",
+               en = "Compare your two times: the ring pays one latency per GPU, the tree one per level, and their bandwidth terms differ little." },
+      run = function(s, ctx)
+        local list = {}
+        while #list < 30 do
+          local p = math.floor(2 ^ (1 + math.random() * 11))
+          local bytes, alpha, bw = 10 ^ (3 + math.random() * 7), 10 ^ (-7 + math.random() * 2), 10 ^ (10 + math.random() * 2)
+          local want = ref.faster(p, bytes, alpha, bw)
+          if want then
+            list[#list + 1] = { p = p, bytes = bytes, alpha = alpha, bw = bw, want = want, name = {
+              fr = ("p = %d, %s octets, α = %s s, B = %s octets/s"):format(p, usine.num(bytes, { lang = "fr", sig = 3 }), usine.num(alpha, { lang = "fr", sig = 3 }), usine.num(bw, { lang = "fr", sig = 3 })),
+              en = ("p = %d, %s bytes, α = %s s, B = %s bytes/s"):format(p, usine.num(bytes, { sig = 3 }), usine.num(alpha, { sig = 3 }), usine.num(bw, { sig = 3 })) } }
+          end
+        end
+        return usine.cases(ctx, list, function(c) return s.faster(c.p, c.bytes, c.alpha, c.bw), c.want end, { classes = true })
+      end,
     },
     {
       id = "ring-shape",

@@ -18,8 +18,8 @@ local RUNGS = { "naive", "reorder", "blocked", "blocked_omp", "simd_omp", "sgemm
 local REASON = { reorder = "stride", blocked = "cache", blocked_omp = "threads", simd_omp = "simd", sgemm = "tuning" }
 local measure = usine.reference("here")
 
-local function flops(n) return 2 * n ^ 3 end
-local function gflops(n, s) return flops(n) / s / 1e9 end
+local ref = usine.reference("ladder")
+local flops, gflops = ref.flops, ref.gflops
 
 -- Vector lanes in single precision of the micro-kernel's widest clone; rungs 1-4 are built for the
 -- baseline (SSE2 or NEON: 4 lanes).
@@ -229,7 +229,9 @@ plus 8 fils) et donne les temps à vos fonctions, avec d'autres échelles invent
    `seconds` une table nom → temps ; renvoyez le nom du barreau qui accélère le plus par rapport
    au barreau précédent ;
 6. `reason(rung)` : la clé de la ressource que ce barreau met à profit par rapport au précédent
-   (pour les barreaux `"reorder"` à `"sgemm"`).
+   (pour les barreaux `"reorder"` à `"sgemm"`) ;
+7. `largest_n(gflops, seconds)` : la plus grande taille `n` qu'un barreau mesuré à `gflops`
+   GFLOP/s multiplie en `seconds` secondes au plus (un entier).
 
 Sources : `kernels/gemm.c` et `kernels/kn.h` d'Usine ; K. Goto, R. van de Geijn, « Anatomy of
 high-performance matrix multiplication », ACM TOMS 34(3), 2008 ; OpenBLAS ; manuels
@@ -301,7 +303,9 @@ threads) and gives the times to your functions, along with made-up ladders. Writ
 5. `largest_step(rungs, seconds)`: `rungs` is the list of names in ladder order, `seconds` a table
    name → time; return the name of the rung with the largest speed-up over the rung before it;
 6. `reason(rung)`: the key of the resource this rung puts to use compared with the one before
-   (for the rungs `"reorder"` to `"sgemm"`).
+   (for the rungs `"reorder"` to `"sgemm"`);
+7. `largest_n(gflops, seconds)`: the largest size `n` that a rung measured at `gflops` GFLOP/s
+   multiplies within `seconds` seconds (a whole number).
 
 Sources: Usine's `kernels/gemm.c` and `kernels/kn.h`; K. Goto, R. van de Geijn, "Anatomy of
 high-performance matrix multiplication", ACM TOMS 34(3), 2008; OpenBLAS; Intel and AMD
@@ -349,6 +353,11 @@ end
 -- "stride", "cache", "threads", "simd" ou/or "tuning"
 function reason(rung)
   return "?"
+end
+
+-- La plus grande taille / the largest size
+function largest_n(gflops, seconds)
+  return nil
 end
 ]],
   checks = {
@@ -467,6 +476,31 @@ end
         local list = {}
         for i = 2, #RUNGS do list[#list + 1] = { rung = RUNGS[i], name = RUNGS[i] } end
         return usine.cases(ctx, list, function(c) return s.reason(c.rung), REASON[c.rung] end)
+      end,
+    },
+    {
+      id = "largest-n",
+      title = { fr = "La plus grande matrice dans un temps donné", en = "The largest matrix within a given time" },
+      points = 2,
+      hint = { fr = "Le temps croît comme le cube de n : partez du nombre de FLOP que permet le temps donné, puis arrondissez vers le bas.",
+               en = "The time grows as the cube of n: start from the FLOPs the time allows, then round down." },
+      run = function(s, ctx)
+        local list = {}
+        for _ = 1, 20 do
+          local g, t = 10 ^ (math.random() * 5 - 1), 10 ^ (math.random() * 5 - 3)
+          list[#list + 1] = { g = g, t = t, name = { fr = ("%s GFLOP/s en %s s"):format(f3(g, "fr"), f3(t, "fr")), en = ("%s GFLOP/s within %s s"):format(f3(g), f3(t)) } }
+        end
+        -- this computer's sgemm, measured: the largest matrix it multiplies in a second
+        local L = measured()
+        local g = gflops(L.n, L.seconds.sgemm)
+        list[#list + 1] = { g = g, t = 1, name = { fr = ("%s, sgemm à %s GFLOP/s, en 1 s"):format(whose(L, "fr"), f3(g, "fr")),
+                                                   en = ("%s, sgemm at %s GFLOP/s, within 1 s"):format(whose(L, "en"), f3(g)) } }
+        return usine.cases(ctx, list, function(c) return s.largest_n(c.g, c.t), ref.largest_n(c.g, c.t) end, { exact = true,
+          slip = function(c, got)
+            if type(got) == "number" and got == ref.largest_n(2 * c.g, c.t) and got ~= ref.largest_n(c.g, c.t) then
+              return { fr = "c'est avec n³ FLOP : les additions comptent aussi", en = "that is with n³ FLOPs: the adds count too" }
+            end
+          end })
       end,
     },
   },

@@ -16,6 +16,7 @@ local function fmt(x, lang) return usine.num(x, { lang = lang, sig = 6, trim = t
 local function show(x, lang) return type(x) == "number" and fmt(x, lang) or type(x) end
 
 local TOLERANCE = 0.03
+local ref = usine.reference("parallelism")
 
 -- The bubble: the formula on chosen inputs, and the share of the pipeline's time that
 -- usine.predict counts as bubble on real plans (within 5 %: first and last stages carry more).
@@ -23,7 +24,7 @@ local bubble_cases = {}
 local formula = { { 1, 8, 1 }, { 4, 8, 1 }, { 8, 32, 1 }, { 8, 32, 2 }, { 12, 384, 1 }, { 16, 64, 4 }, { 2, 1, 1 } }
 for _ = 1, 14 do formula[#formula + 1] = { math.random(2, 32), math.random(1, 512), math.random(1, 4) } end   -- drawn from the grading seed
 for _, k in ipairs(formula) do
-  bubble_cases[#bubble_cases + 1] = { pp = k[1], m = k[2], v = k[3], want = (k[1] - 1) / (k[3] * k[2] + k[1] - 1),
+  bubble_cases[#bubble_cases + 1] = { pp = k[1], m = k[2], v = k[3], want = ref.bubble(k[1], k[2], k[3]),
                                       rel = 1e-9, where = "formula" }
 end
 for _, k in ipairs({ { 4, 1, 192 }, { 8, 2, 192 }, { 12, 1, 1536 }, { 16, 2, 384 }, { 8, 4, 768 } }) do
@@ -224,7 +225,9 @@ peu à un plan avec pipeline ne serait pas forcément le meilleur sur la vraie m
 
 1. `bubble_fraction(pp, m, v)` : la part de bulle pour `pp` étages, `m` micro-lots et `v` étages
    virtuels par GPU ;
-2. `choose_plan(p, partition, model, gpus, gbs, predict)` : pour la plateforme `p`, l'identifiant
+2. `min_micro_batches(pp, v, target)` : le plus petit nombre de micro-lots qui ramène la part de
+   bulle à `target` au plus (entre 0 et 1), la question que se pose qui règle un pipeline ;
+3. `choose_plan(p, partition, model, gpus, gbs, predict)` : pour la plateforme `p`, l'identifiant
    de la partition, le modèle (une table comme `usine.model("gpt3-175b")` : `layers`, `heads`…), le
    nombre de GPU, le lot global et la fonction `predict` ci-dessus, une table
    `{ tp = …, pp = …, vpp = …, mbs = …, zero = …, recompute = … }` (`vpp`, `zero`, `recompute`
@@ -344,7 +347,9 @@ necessarily be the best on the real machine.
 
 1. `bubble_fraction(pp, m, v)`: the bubble's share for `pp` stages, `m` micro-batches and `v`
    virtual stages per GPU;
-2. `choose_plan(p, partition, model, gpus, gbs, predict)`: for platform `p`, the partition's id,
+2. `min_micro_batches(pp, v, target)`: the fewest micro-batches that bring the bubble's share down
+   to `target` at most (between 0 and 1), the question whoever tunes a pipeline asks;
+3. `choose_plan(p, partition, model, gpus, gbs, predict)`: for platform `p`, the partition's id,
    the model (a table like `usine.model("gpt3-175b")`: `layers`, `heads`...), the number of GPUs, the
    global batch and the `predict` function above, a table
    `{ tp = ..., pp = ..., vpp = ..., mbs = ..., zero = ..., recompute = ... }` (`vpp`, `zero`,
@@ -379,6 +384,11 @@ recomputation); S. Rajbhandari et al., SC'20 (ZeRO); `published-runs.csv`, `sele
 -- Exercice 9 : choisir un plan / Exercise 9: choosing a plan
 
 function bubble_fraction(pp, m, v)
+  return nil
+end
+
+-- Micro-lots au moins / micro-batches at least
+function min_micro_batches(pp, v, target)
   return nil
 end
 
@@ -417,6 +427,28 @@ end
         end
         if not said then return true end
         return credit / total, said
+      end,
+    },
+    {
+      id = "micro-batches",
+      title = { fr = "Assez de micro-lots pour une bulle donnée", en = "Enough micro-batches for a given bubble" },
+      points = 2,
+      hint = { fr = "La part de bulle baisse quand m grandit : cherchez le premier m où elle passe sous la cible, ou résolvez l'inégalité.",
+               en = "The bubble's share falls as m grows: find the first m where it goes below the target, or solve the inequality." },
+      run = function(s, ctx)
+        local list = {}
+        for k = 1, 24 do
+          local pp, v = math.random(2, 64), ({ 1, 1, 2, 3, 4 })[math.random(1, 5)]
+          local target = math.random(1, 60) / 100
+          list[#list + 1] = { pp = pp, v = v, target = target, want = ref.min_micro_batches(pp, v, target),
+                              name = ("pp = %d, v = %d, bulle ≤ %s / bubble ≤ %s"):format(pp, v, usine.num(target, { lang = "fr", sig = 3, trim = true }), usine.num(target, { sig = 3, trim = true })) }
+        end
+        return usine.cases(ctx, list, function(c)
+          return s.min_micro_batches(c.pp, c.v, c.target), c.want, {
+            { value = ref.min_micro_batches_ideal(c.pp, c.v, c.target), credit = 0.5,
+              fr = "c'est avec la bulle rapportée au temps idéal, (pp − 1) / (v m) : on demande sa part du pas entier",
+              en = "that is with the bubble over the ideal time, (pp − 1) / (v m): the question asks for its share of the whole step" } }
+        end, { exact = true })
       end,
     },
     {

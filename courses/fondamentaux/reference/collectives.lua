@@ -22,4 +22,11 @@ function R.tree_allreduce(p, bytes, alpha, bw)
   return 2 * (K + D - 1) * (alpha + bytes / (K * bw))
 end
 
+-- Which of the two is faster at these inputs; nil within 1e-9 of a tie, where either is fair.
+function R.faster(p, bytes, alpha, bw)
+  local ring, tree = R.ring_allreduce(p, bytes, alpha, bw), R.tree_allreduce(p, bytes, alpha, bw)
+  if math.abs(ring - tree) <= 1e-9 * math.max(ring, tree) then return nil end
+  return ring < tree and "ring" or "tree"
+end
+
 return R

@@ -32,3 +32,8 @@ end
 function ring_chunk(p, rank, step)
   return (rank - step + 1) % p
 end
+
+function faster(p, bytes, alpha, bw)
+  if ring_time(p, bytes, alpha, bw) < tree_time(p, bytes, alpha, bw) then return "ring" end
+  return "tree"
+end

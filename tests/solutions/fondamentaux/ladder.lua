@@ -33,3 +33,12 @@ local reasons = { reorder = "stride", blocked = "cache", blocked_omp = "threads"
 function reason(rung)
   return reasons[rung]
 end
+
+-- 2 n³ FLOPs at gflops GFLOP/s within seconds: n is at most the cube root of the FLOPs allowed / 2.
+function largest_n(gflops, seconds)
+  local allowed = seconds * gflops * 1e9
+  local n = math.floor((allowed / 2) ^ (1 / 3))
+  while n > 0 and 2 * n ^ 3 > allowed do n = n - 1 end
+  while 2 * (n + 1) ^ 3 <= allowed do n = n + 1 end
+  return n
+end

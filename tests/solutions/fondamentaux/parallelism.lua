@@ -39,3 +39,11 @@ function choose_plan(p, partition, model, gpus, gbs, predict)
   end
   return best
 end
+
+-- The bubble's share falls as m grows: solve (pp - 1) / (v m + pp - 1) <= target for m.
+function min_micro_batches(pp, v, target)
+  local m = math.max(1, math.ceil((pp - 1) * (1 - target) / (v * target)))
+  while m > 1 and bubble_fraction(pp, m - 1, v) <= target do m = m - 1 end
+  while bubble_fraction(pp, m, v) > target do m = m + 1 end
+  return m
+end
