@@ -475,6 +475,75 @@ static void test_predict(void **state)
     assert_non_null(strstr(r->out, "bulle"));
 }
 
+/* "--name=value" reads as "--name value" (as getopt_long users type it), in every command and
+ * inside --beside's option string. */
+static void test_options_with_equals(void **state)
+{
+    (void)state;
+    run_result *r = run("en", "predict", SEL, GPT, "--gpus", "64", "--tp", "4", "--pp", "2", "--gbs", "128", "--json", NULL);
+    assert_int_equal(r->status, 0);
+    char *spaced = strdup(r->out);
+    r = run("en", "predict", "--platform=selene", "--model=megatron-7.5b", "--precision=fp16", "--recompute=full", "--gpus=64", "--tp=4",
+            "--pp=2", "--gbs=128", "--json", NULL);
+    assert_int_equal(r->status, 0);
+    cJSON *x = parse_json(spaced), *y = parse_json(r->out);      /* the same prediction (wall_s aside) */
+    assert_true(num(x, "step_time_s") == num(y, "step_time_s") && num(x, "memory_per_gpu_gib") == num(y, "memory_per_gpu_gib"));
+    cJSON_Delete(x);
+    cJSON_Delete(y);
+    free(spaced);
+    /* a partition without the default precision: which defaults were taken, and what to type */
+    r = run("en", "predict", "--platform=jean-zay", "--model=llama3-8b", "--gpus=64", "--gbs=64", NULL);
+    assert_int_equal(r->status, 2);
+    assert_non_null(strstr(r->err, "partition 'v100' (the first, taken without --partition)"));
+    assert_non_null(strstr(r->err, "bf16 (the default --precision)"));
+    assert_non_null(strstr(r->err, "give --precision fp32|fp16, or --partition a100|h100"));
+    r = run("fr", "predict", "--platform", "jean-zay", "--partition", "v100", "--precision", "fp8", "--model", "llama3-8b", "--gpus", "64",
+            "--gbs", "64", NULL);
+    assert_int_equal(r->status, 2);
+    assert_non_null(strstr(r->err, "--partition h100"));
+    assert_null(strstr(r->err, "default"));
+    r = run("en", "predict", "--gpus=", NULL);                     /* an empty value is refused as one */
+    assert_int_equal(r->status, 2);
+    assert_non_null(strstr(r->err, "--gpus takes a whole number"));
+    r = run("en", "predict", "--json=1", NULL);                    /* a flag has no value */
+    assert_int_equal(r->status, 2);
+    assert_non_null(strstr(r->err, "unexpected argument '1'"));
+    const char *a[] = { "", "simulate", "step", "--platform", "jean-zay", "--partition", "h100", "--model", "llama2-7b", "--gpus", "64",
+                        "--tp", "2", "--gbs", "64", "--json", "--beside", "--model llama2-7b --gpus 64 --tp 2 --gbs 64", NULL };
+    r = run_argv("en", a);
+    assert_int_equal(r->status, 0);
+    spaced = strdup(r->out);
+    a[17] = "--model=llama2-7b --gpus=64 --tp=2 --gbs=64";
+    r = run_argv("en", a);
+    assert_int_equal(r->status, 0);
+    /* the same jobs; only the wall time differs */
+    x = parse_json(spaced), y = parse_json(r->out);
+    assert_true(num(x, "step_time_s") == num(y, "step_time_s") && num(x, "makespan_s") == num(y, "makespan_s"));
+    cJSON_Delete(x);
+    cJSON_Delete(y);
+    free(spaced);
+    const char *b[] = { "", "simulate", "step", "--platform", "jean-zay", "--partition", "h100", "--model", "llama2-7b", "--gpus", "64",
+                        "--tp", "2", "--gbs", "64", "--json", "--beside=--model llama2-7b --gpus 64 --tp 2 --gbs 64", NULL };
+    r = run_argv("en", b);
+    assert_int_equal(r->status, 0);
+}
+
+/* One is singular: "1 micro-batch per step", "1 micro-lot par étape". */
+static void test_plural_words(void **state)
+{
+    (void)state;
+    run_result *r = run("en", "predict", "--platform", "jean-zay", "--partition", "h100", "--model", "llama3-8b", "--gpus", "64",
+                        "--gbs", "64", "--zero", "3", NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, ", 1 micro-batch per step\n"));
+    r = run("fr", "predict", "--platform", "jean-zay", "--partition", "h100", "--model", "llama3-8b", "--gpus", "64", "--gbs", "64",
+            "--zero", "3", NULL);
+    assert_non_null(strstr(r->out, ", 1 micro-lot par étape\n"));
+    r = run("fr", "predict", "--platform", "jean-zay", "--partition", "h100", "--model", "llama3-8b", "--gpus", "64", "--gbs", "128",
+            "--zero", "3", NULL);
+    assert_non_null(strstr(r->out, ", 2 micro-lots par étape\n"));
+}
+
 static void test_predict_bad_input(void **state)
 {
     (void)state;
@@ -1197,6 +1266,8 @@ int main(void)
         cmocka_unit_test(test_simulate_bad_input),
         cmocka_unit_test(test_predict),
         cmocka_unit_test(test_predict_bad_input),
+        cmocka_unit_test(test_options_with_equals),
+        cmocka_unit_test(test_plural_words),
         cmocka_unit_test(test_plan),
         cmocka_unit_test(test_memory_at_the_limit),
         cmocka_unit_test(test_plan_obeys_the_flags),

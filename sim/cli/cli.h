@@ -23,6 +23,9 @@ void cli_list_presets(FILE *out, const char *sep);    /* names of the shipped pr
 /* Messages: "usine: <what>" on stderr, one line. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_error_context(const char *what);  /* cli_error says "usine: WHAT: ..." until given NULL */
+int cli_option_equals(const char *arg, size_t *name_len);   /* "--name=value": 1, and the length of "--name" */
+char **cli_split_equals(int argc, char **argv, int *out_argc);   /* each "--name=value" as "--name" "value" (copies) */
+void cli_free_args(int argc, char **argv);
 
 int cli_parse_bytes(const char *s, double *out);      /* "64MiB", "1e9", "2GB": bytes; -1 if not a size */
 

@@ -37,6 +37,11 @@ static void train_usage(FILE *out, const char *cmd)
                              "        [--beside \"OPTIONS\"]...   (another job on the GPUs after the first: its model and\n"
                              "        plan as for this command, e.g. --beside \"--model llama2-70b --gpus 512 --tp 4 --pp 8\n"
                              "        --gbs 512\"; up to 8, each on the GPUs after the one before)\n"));
+    fprintf(out, "%s", !strcmp(cmd, "plan")
+                           ? _("Not given: --partition the platform's first, --precision bf16, --stack megatron-core; the search\n"
+                               "tries every other knob that is not given.\n")
+                           : _("Not given: --partition the platform's first, --precision bf16, --tp 1, --pp 1, --vpp 1, --cp 1,\n"
+                               "--mbs 1, --zero 0, --recompute none, --stack megatron-core (which sets --flash and --overlap).\n"));
     fprintf(out, "%s", _("Data parallel = gpus / (tp x pp x cp). Batches are in sequences. --tokens takes 300e9 or 300B, 15T.\n"
                          "Stages: when pp does not divide the layers, the stages at the ends get one layer less, from the\n"
                          "last inwards (70 layers on 12 stages: 5, 6 x 10, 5); --first-stage-layers and --last-stage-layers\n"
@@ -75,6 +80,7 @@ typedef struct train_opts {
     const char *background;     /* --background FILE: collectives that run during the step (simulate step) */
     const char *beside[TRAIN_MAX_BESIDE];   /* --beside "OPTIONS": other jobs after it (simulate step) */
     int nbeside;
+    int precision_given;        /* --precision was given (else bf16, the default) */
     long beside_gpus;           /* their GPUs, all together (set by simulate_step before train_open) */
     cli_scenario *bg;           /* read by train_open */
     unsigned fixed;             /* TM_FIX bits of the plan's knobs given on the command line */
@@ -238,6 +244,7 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
                 return CLI_BAD_INPUT;
             }
             o->plan.prec = p;
+            o->precision_given = 1;
         } else {
         unknown:
             cli_error(_("unknown option '%s' for 'usine %s'; see 'usine %s --help'"), a, cmd, cmd);
@@ -289,6 +296,38 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
     return -1;
 }
 
+/* The partition's accelerator has no peak in the plan's precision: say which partition and
+ * precision were taken by default, what the accelerator offers and where the precision is. */
+static int no_peak_said(const train_opts *o, const plat_platform *p, int part)
+{
+    const plat_partition *pt = &p->partitions[part];
+    int a = p->node_types[pt->node].accel;
+    if (a < 0 || p->accels[a].peak_tflops[o->plan.prec] > 0) return 0;
+    const plat_accel *acc = &p->accels[a];
+    const char *want = plat_prec_name((plat_prec)o->plan.prec);
+    char has[128] = "", elsewhere[256] = "";
+    for (int k = 0; k < PLAT_PREC_COUNT; k++)
+        if (k != PLAT_FP64 && acc->peak_tflops[k] > 0)
+            snprintf(has + strlen(has), sizeof has - strlen(has), "%s%s", has[0] ? "|" : "", plat_prec_name((plat_prec)k));
+    for (int i = 0; i < p->npartitions; i++) {
+        int b = p->node_types[p->partitions[i].node].accel;
+        if (i != part && b >= 0 && p->accels[b].peak_tflops[o->plan.prec] > 0)
+            snprintf(elsewhere + strlen(elsewhere), sizeof elsewhere - strlen(elsewhere), "%s%s", elsewhere[0] ? "|" : "",
+                     p->partitions[i].id);
+    }
+    char which[160], prec[96], fix[320];
+    if (o->partition) snprintf(which, sizeof which, _("partition '%s'"), pt->id);
+    else snprintf(which, sizeof which, _("partition '%s' (the first, taken without --partition)"), pt->id);
+    if (o->precision_given) snprintf(prec, sizeof prec, "%s", want);
+    else snprintf(prec, sizeof prec, _("%s (the default --precision)"), want);
+    if (has[0] && elsewhere[0]) snprintf(fix, sizeof fix, _("give --precision %s, or --partition %s"), has, elsewhere);
+    else if (has[0]) snprintf(fix, sizeof fix, _("give --precision %s"), has);
+    else if (elsewhere[0]) snprintf(fix, sizeof fix, _("give --partition %s"), elsewhere);
+    else snprintf(fix, sizeof fix, "%s", _("no partition of this platform trains in it"));
+    cli_error(_("%s of %s: its %s has no %s peak in the platform file; %s"), which, p->id, acc->name ? acc->name : acc->id, prec, fix);
+    return 1;
+}
+
 /* Load the platform, find the partition, prepare the model's context for opts->plan.gpus GPUs. */
 static int train_open(train_opts *o, plat_platform **pp, tm_ctx **ctx, int *partition)
 {
@@ -303,6 +342,7 @@ static int train_open(train_opts *o, plat_platform **pp, tm_ctx **ctx, int *part
     *partition = part;
     char err[512];
     const plat_partition *pt = &p->partitions[part];
+    if (no_peak_said(o, p, part)) return CLI_BAD_INPUT;
     long file_nodes = pt->nodes;
     if (o->nodes && plat_resize_partition(p, part, o->nodes, err, sizeof err) != 0) {
         cli_error("--nodes %ld: %s", o->nodes, err);
@@ -560,7 +600,8 @@ int cmd_predict(int argc, char **argv)
                app_num(a, sizeof a, r.params / 1e9, 1), app_num(b, sizeof b, o.plan.gpus, 0), p->id, pt->id,
                plat_prec_name((plat_prec)o.plan.prec), o.plan.gbs, o.model.seq);
         print_what_if(&o, p, part);
-        printf(_("  plan           %s, %d micro-batches per step\n"), line, r.micro_batches);
+        printf(P_("  plan           %s, %d micro-batch per step\n", "  plan           %s, %d micro-batches per step\n", r.micro_batches), line,
+               r.micro_batches);
         printf(_("  stack          %s (%s; --stack NAME, 'usine stacks')\n"), sk->id, sk->name);
         printf(_("  step           %s   %s tokens/s\n"), app_time(a, sizeof a, r.step_s), app_num(b, sizeof b, r.tokens_per_s, 0));
         printf(_("  per GPU        %s TFLOP/s model (MFU %s %%), %s TFLOP/s hardware (HFU %s %%), of %s peak\n"),
@@ -1194,17 +1235,24 @@ static int parse_beside(const train_opts *o, int k, train_opts *b)
     snprintf(what, sizeof what, "--beside %d", k + 1);
     int argc = 0, rc = -1;
     for (char *tok = strtok(copy, " \t\n"); tok; tok = strtok(NULL, " \t\n")) {
+        size_t eq;
+        char *value = NULL;
+        if (cli_option_equals(tok, &eq)) {                      /* --gpus=512 as --gpus 512 */
+            tok[eq] = '\0';
+            value = tok + eq + 1;
+        }
         for (size_t i = 0; i < sizeof whole_run / sizeof *whole_run && rc < 0; i++)
             if (!strcmp(tok, whole_run[i])) {
                 cli_error(_("%s: %s belongs to the whole run, not to one job: give it outside --beside"), what, tok);
                 rc = CLI_BAD_INPUT;
             }
-        if (rc < 0 && argc == 128) {
+        if (rc < 0 && argc >= 127) {
             cli_error(_("%s: too many options"), what);
             rc = CLI_BAD_INPUT;
         }
         if (rc >= 0) break;
         argv[argc++] = tok;
+        if (value) argv[argc++] = value;
     }
     if (rc < 0) {
         argv[argc++] = "--platform";
@@ -1326,10 +1374,12 @@ int simulate_step(int argc, char **argv)
         char a[64], b[64], line[256];
         plan_line(line, sizeof line, &o.model, &o.plan, r.dp);
         if (o.jobs > 1)
-            printf(_("%s on %s GPUs of %s/%s, %d jobs side by side: one step each, %d micro-batches, %s\n"), o.model.name,
+            printf(P_("%s on %s GPUs of %s/%s, %d jobs side by side: one step each, %d micro-batch, %s\n",
+                      "%s on %s GPUs of %s/%s, %d jobs side by side: one step each, %d micro-batches, %s\n", r.micro_batches), o.model.name,
                    app_num(a, sizeof a, o.plan.gpus, 0), p->id, p->partitions[part].id, o.jobs, r.micro_batches, line);
         else
-            printf(_("%s on %s GPUs of %s/%s: one step, %d micro-batches, %s\n"), o.model.name, app_num(a, sizeof a, o.plan.gpus, 0),
+            printf(P_("%s on %s GPUs of %s/%s: one step, %d micro-batch, %s\n", "%s on %s GPUs of %s/%s: one step, %d micro-batches, %s\n",
+                      r.micro_batches), o.model.name, app_num(a, sizeof a, o.plan.gpus, 0),
                    p->id, p->partitions[part].id, r.micro_batches, line);
         print_what_if(&o, p, part);
         for (int k = o.jobs; k < njobs; k++) {
@@ -1337,7 +1387,8 @@ int simulate_step(int argc, char **argv)
             char g0[32], g1[32];
             int first = tm_step_job_first_gpu(step, k);
             plan_line(line, sizeof line, list[k].m, tm_step_job_plan(step, k), rk->dp);
-            printf(_("  beside it      %s on %s GPUs (%s to %s): %d micro-batches, %s\n"), list[k].m->name,
+            printf(P_("  beside it      %s on %s GPUs (%s to %s): %d micro-batch, %s\n", "  beside it      %s on %s GPUs (%s to %s): %d micro-batches, %s\n",
+                      rk->micro_batches), list[k].m->name,
                    app_num(a, sizeof a, list[k].pl->gpus, 0), app_num(g0, sizeof g0, first, 0),
                    app_num(g1, sizeof g1, first + list[k].pl->gpus - 1, 0), rk->micro_batches, line);
         }

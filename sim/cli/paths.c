@@ -3,7 +3,10 @@
 #include "cli.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <limits.h>
+#include <stdlib.h>
+#include <string.h>
 #include <stdarg.h>
 
 static const char *error_context;
@@ -19,6 +22,43 @@ void cli_error(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+}
+
+/* "--name=value" is the option --name and its value, as getopt_long reads it. */
+int cli_option_equals(const char *arg, size_t *name_len)
+{
+    if (strncmp(arg, "--", 2) != 0) return 0;
+    size_t k = 2;
+    while (arg[k] && (islower((unsigned char)arg[k]) || isdigit((unsigned char)arg[k]) || arg[k] == '-')) k++;
+    if (arg[k] != '=' || k == 2) return 0;
+    *name_len = k;
+    return 1;
+}
+
+char **cli_split_equals(int argc, char **argv, int *out_argc)
+{
+    char **out = ut_malloc((2 * (size_t)argc + 1) * sizeof *out);
+    int n = 0, options = 1;
+    for (int i = 0; i < argc; i++) {
+        size_t k;
+        if (options && !strcmp(argv[i], "--")) options = 0;   /* what follows is not an option */
+        /* (not the option string that --beside takes, which starts with "--" too) */
+        if (options && cli_option_equals(argv[i], &k) && !(i > 0 && !strcmp(argv[i - 1], "--beside"))) {
+            out[n++] = ut_strndup(argv[i], k);
+            out[n++] = ut_strdup(argv[i] + k + 1);
+        } else {
+            out[n++] = ut_strdup(argv[i]);
+        }
+    }
+    out[n] = NULL;
+    *out_argc = n;
+    return out;
+}
+
+void cli_free_args(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) free(argv[i]);
+    free(argv);
 }
 
 void cli_list_presets(FILE *out, const char *sep)

@@ -76,7 +76,12 @@ int main(int argc, char **argv)
         return CLI_OK;
     }
     for (size_t i = 0; i < NCOMMANDS; i++) {
-        if (!strcmp(name, commands[i].name)) return commands[i].run(argc - first, argv + first);
+        if (strcmp(name, commands[i].name)) continue;
+        int n;
+        char **args = cli_split_equals(argc - first, argv + first, &n);   /* --gpus=1024 as --gpus 1024 */
+        int rc = commands[i].run(n, args);
+        cli_free_args(n, args);
+        return rc;
     }
     cli_error(_("unknown command '%s'; run 'usine --help' for the list"), name);
     return CLI_BAD_INPUT;

@@ -95,6 +95,16 @@ void ui_draw_thick_line(SDL_Renderer *r, float x0, float y0, float x1, float y1,
 /* ----------------------------------------------------------------------------------------- */
 /* Camera. */
 
+/* A recomputation policy as the panel shows it: the option's value, translated. */
+static const char *recompute_shown(tm_recompute r)
+{
+    switch (r) {
+    case TM_RC_SELECTIVE: return _("selective");
+    case TM_RC_FULL: return _("full");
+    default: return _("none");
+    }
+}
+
 static float sx(const ui_app *a, float x) { return (x - a->cam_x) * a->zoom + (float)a->r_factory.x; }
 static float sy(const ui_app *a, float y) { return (y - a->cam_y) * a->zoom + (float)a->r_factory.y; }
 
@@ -714,7 +724,7 @@ static int draw_controls(const ui_app *a, int y, ui_frame *out, char *tip)
             ui_stage_text(tm_model_preset(a->sc.model), a->sc.pp, a->sc.first_layers, a->sc.last_layers, val, sizeof val);
             break;
         case UI_C_MBS: name = _("Micro-batch"); snprintf(val, sizeof val, "%d", a->sc.mbs); break;
-        case UI_C_RECOMPUTE: name = _("Recomputation"); snprintf(val, sizeof val, "%s", tm_recompute_name((tm_recompute)a->sc.recompute)); break;
+        case UI_C_RECOMPUTE: name = _("Recomputation"); snprintf(val, sizeof val, "%s", recompute_shown((tm_recompute)a->sc.recompute)); break;
         case UI_C_PREC: name = _("Precision"); snprintf(val, sizeof val, "%s", plat_prec_name((plat_prec)a->sc.prec)); break;
         case UI_C_STACK: name = _("Stack"); snprintf(val, sizeof val, "%s", tm_stack_at(a->sc.stack)->id); break;
         }
@@ -735,7 +745,8 @@ static int draw_controls(const ui_app *a, int y, ui_frame *out, char *tip)
         y += bh + (int)(2 * a->scale);
     }
     if (s && s->plan.gpus) {
-        snprintf(val, sizeof val, _("data parallel %d (derived), %d micro-batches, global batch %ld"), s->r.dp, s->r.micro_batches, s->plan.gbs);
+        snprintf(val, sizeof val, P_("data parallel %d (derived), %d micro-batch, global batch %ld", "data parallel %d (derived), %d micro-batches, global batch %ld", s->r.micro_batches),
+                 s->r.dp, s->r.micro_batches, s->plan.gbs);
         fit_draw(a, UI_F_SMALL, val, x, y, w, ui_dim, tip);
         y += ui_text_line(a->tx, UI_F_SMALL);
     }

@@ -347,7 +347,8 @@ void ui_panel_draw(const ui_app *a, const ui_panel *p, SDL_Rect r, ui_panel_hits
         y += line;
     }
     char passed[128];
-    snprintf(passed, sizeof passed, _("%d of %d exercises passed"), p->prog ? ui_progress_passed_count(p->prog, course_id(p)) : 0, n);
+    int np = p->prog ? ui_progress_passed_count(p->prog, course_id(p)) : 0;
+    snprintf(passed, sizeof passed, P_("%d of %d exercises passed", "%d of %d exercises passed", np), np, n);
     ui_text_draw(a->tx, UI_F_SMALL, passed, x, y + 2, ui_dim, UI_LEFT);
     y += line + (int)(6 * s);
     ui_draw_fill(ren, r.x + pad, y, w, 1, (SDL_Color){ 70, 76, 90, 255 });
