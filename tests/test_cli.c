@@ -544,6 +544,39 @@ static void test_plural_words(void **state)
     assert_non_null(strstr(r->out, ", 2 micro-lots par étape\n"));
 }
 
+/* Characters, not bytes, up to the last '%' of a line. */
+static long chars_to_last_percent(const char *line, size_t len)
+{
+    long at = -1, n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (((unsigned char)line[i] & 0xC0) == 0x80) continue;   /* a continuation byte */
+        if (line[i] == '%') at = n;
+        n++;
+    }
+    return at;
+}
+
+/* French rows have accents: the step breakdown's columns still line up (padding by characters). */
+static void test_french_tables_align(void **state)
+{
+    (void)state;
+    run_result *r = run("fr", "predict", "--platform", "jean-zay", "--partition", "h100", "--model", "llama2-7b", "--gpus", "256",
+                        "--tp", "2", "--pp", "4", "--gbs", "256", NULL);
+    assert_int_equal(r->status, 0);
+    const char *at = strstr(r->out, "décomposition");
+    assert_non_null(at);
+    long col = -1;
+    int rows = 0;
+    for (const char *line = strchr(at, '\n') + 1; !strncmp(line, "    ", 4) && line[4] != '('; rows++) {
+        const char *end = strchr(line, '\n');
+        long c = chars_to_last_percent(line, (size_t)(end - line));
+        if (col < 0) col = c;
+        if (c != col) fail_msg("a breakdown row's %% at character %ld, the first's at %ld: %.*s", c, col, (int)(end - line), line);
+        line = end + 1;
+    }
+    assert_true(rows >= 5);
+}
+
 static void test_predict_bad_input(void **state)
 {
     (void)state;
@@ -1268,6 +1301,7 @@ int main(void)
         cmocka_unit_test(test_predict_bad_input),
         cmocka_unit_test(test_options_with_equals),
         cmocka_unit_test(test_plural_words),
+        cmocka_unit_test(test_french_tables_align),
         cmocka_unit_test(test_plan),
         cmocka_unit_test(test_memory_at_the_limit),
         cmocka_unit_test(test_plan_obeys_the_flags),

@@ -252,7 +252,7 @@ static int bench_ladder(const kopts *o)
             char lbl[160];
             snprintf(lbl, sizeof lbl, "%s", _(kn_rung_label(k)));
             char tm[48];
-            printf("%-3d %-12s %s %s %10s %7s%% %7s%% %8sx%s\n", k + 1, kn_rung_name(k), ut_pad(f, sizeof f, lbl, 52),
+            printf("%-3d %-12s %s %s %10s %6s %% %6s %% %8sx%s\n", k + 1, kn_rung_name(k), ut_pad(f, sizeof f, lbl, 52),
                    ut_pad(tm, sizeof tm, app_time(a, sizeof a, r[k].t.seconds), -10), app_num(b, sizeof b, r[k].t.gflops, 2),
                    app_num(c, sizeof c, 100 * r[k].t.gflops / peak, 1), app_num(d, sizeof d, 100 * r[k].t.gflops / sg, 1),
                    app_num(e, sizeof e, r[k].t.gflops / r[KN_NAIVE].t.gflops, 1), r[k].ok ? "" : _("  WRONG RESULT"));
@@ -501,7 +501,7 @@ static int bench_scaling(const kopts *o)
         printf("%s %10s %s %s %s\n", ut_pad(h[0], sizeof h[0], _("threads"), -8), "GFLOP/s", ut_pad(h[1], sizeof h[1], _("speed-up"), -9),
                ut_pad(h[2], sizeof h[2], _("efficiency"), -11), ut_pad(h[3], sizeof h[3], _("Amdahl fit"), -14));
         for (int i = 0; i < tmax; i++)
-            printf("%8d %10s %8sx %10s%% %13sx\n", p[i], app_num(a, sizeof a, gf[i], 2), app_num(b, sizeof b, sp[i], 2),
+            printf("%8d %10s %8sx %9s %% %13sx\n", p[i], app_num(a, sizeof a, gf[i], 2), app_num(b, sizeof b, sp[i], 2),
                    app_num(c, sizeof c, 100 * sp[i] / p[i], 1), app_num(d, sizeof d, 1 / (f + (1 - f) / p[i]), 2));
         printf(_("Amdahl's law, 1/S = f + (1 - f)/p, fitted by least squares: serial fraction f = %s %%.\n"),
                app_num(a, sizeof a, 100 * f, 1));

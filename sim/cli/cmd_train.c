@@ -618,7 +618,11 @@ int cmd_predict(int argc, char **argv)
             { N_("optimizer"), r.b.optimizer_s },
         };
         for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
-            if (rows[i].s > 0) printf("    %-40s %12s  %5s %%\n", _(rows[i].what), app_time(a, sizeof a, rows[i].s), pct(b, sizeof b, rows[i].s / r.step_s));
+            if (rows[i].s > 0) {
+                char w[160];   /* padded by characters, not bytes: French rows have accents */
+                printf("    %s %12s  %5s %%\n", ut_pad(w, sizeof w, _(rows[i].what), 40), app_time(a, sizeof a, rows[i].s),
+                       pct(b, sizeof b, rows[i].s / r.step_s));
+            }
         if (r.b.dp_total_s > r.b.dp_s) printf(_("    (the data-parallel reduction takes %s, %s of it hidden behind the backward pass)\n"),
                                               app_time(a, sizeof a, r.b.dp_total_s), app_time(b, sizeof b, r.b.dp_total_s - r.b.dp_s));
         printf(_("  memory per GPU %s GiB of %s: weights %s, gradients %s, optimizer %s, activations %s, other %s%s\n"),
@@ -901,7 +905,9 @@ static void fit_group(runs *R, const int *use, const char *what, double have)
     int k1 = tm_fit_cross_validate(&fs, use, 0, held), k2 = tm_fit_cross_validate(&fs, use, 1, held2);
     for (int i = 0; i < k1; i++) e1[i] = held[i].error_pct;
     for (int i = 0; i < k2; i++) e2[i] = held2[i].error_pct;
-    printf("  %-26s %-16s %22s %22s\n", _("run"), _("source"), _("leave one out"), _("leave source out"));
+    char h1[96], h2[96], h3[96], h4[96];
+    printf("  %s %s %s %s\n", ut_pad(h1, sizeof h1, _("run"), 26), ut_pad(h2, sizeof h2, _("source"), 16),
+           ut_pad(h3, sizeof h3, _("leave one out"), -22), ut_pad(h4, sizeof h4, _("leave source out"), -22));
     for (int i = 0; i < k1; i++) {
         const tm_run *row = &R->rows[held[i].row];
         char x[48], y[48], z[48], w[48], c1[96], c2[96], p1[96], p2[96];
