@@ -17,6 +17,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +180,58 @@ static void test_json_keys_and_values(void **state)
 }
 
 /* Each case: status 2, one line on stderr starting "usine: ", nothing written. */
+/* Spinning children, two per processor, so that the kernels get a fraction of it. */
+static int spin(pid_t *kids, int max)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int n = (int)(cpus < 1 ? 2 : 2 * cpus > max ? max : 2 * cpus);
+    for (int i = 0; i < n; i++) {
+        kids[i] = fork();
+        if (kids[i] == 0) {
+            alarm(60);                                           /* never outlives a stuck test */
+            for (volatile unsigned long x = 0;; x++) {}
+        }
+    }
+    usleep(200000);
+    return n;
+}
+
+static void unspin(pid_t *kids, int n)
+{
+    for (int i = 0; i < n; i++) {
+        kill(kids[i], SIGKILL);
+        waitpid(kids[i], NULL, 0);
+    }
+}
+
+/* A busy machine's figures are not written as this computer's: status 1, why, and no file;
+ * --force writes them with a warning. */
+static void test_busy_machine_writes_nothing_without_force(void **state)
+{
+    (void)state;
+    char path[PATH_MAX];
+    path_in_tmp(path, sizeof path, "busy.xml");
+    pid_t kids[64];
+    int n = spin(kids, 64);
+    run_result *r = run("en", "calibrate", "--quick", "--out", path, NULL);
+    int status = r->status, written = exists(path);
+    char *err = strdup(r->err);
+    r = run("en", "calibrate", "--quick", "--force", "--out", path, NULL);
+    unspin(kids, n);
+    assert_int_equal(status, 1);
+    assert_false(written);
+    assert_non_null(strstr(err, "another program held the processor"));
+    assert_non_null(strstr(err, "--force"));
+    free(err);
+    assert_int_equal(r->status, 0);
+    assert_true(exists(path));
+    assert_non_null(strstr(r->out, "a busy machine"));
+    /* and on an idle machine, no warning */
+    r = run("en", "calibrate", "--quick", "--out", path, NULL);
+    assert_int_equal(r->status, 0);
+    assert_null(strstr(r->out, "a busy machine"));
+}
+
 static void test_bad_input_is_status_2_and_writes_nothing(void **state)
 {
     (void)state;
@@ -232,6 +285,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_platform_local_after_calibrating, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json_keys_and_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input_is_status_2_and_writes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_busy_machine_writes_nothing_without_force, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

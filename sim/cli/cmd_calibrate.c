@@ -32,6 +32,7 @@ typedef struct calib_opts {
     const char *out;      /* NULL: the user data folder's local.xml */
     int threads;          /* 0: one per core */
     int quick, json;
+    int force;            /* write the profile even when the machine was busy */
 } calib_opts;
 
 typedef struct calib {
@@ -49,17 +50,53 @@ typedef struct calib {
     double tdp_w;
     int tdp_from_rapl, rapl_packages;
     char date[32];
+    double cpu_s, asked_s;            /* processor time the kernels got, and what their threads asked for */
+    double load1;                     /* the load average over a minute before measuring (-1: unknown) */
 } calib;
+
+/* Below the first share of the processor the kernels asked for, the figures are a busy machine's
+ * and no profile is written without --force; below the second, it is written with a warning.
+ * An idle machine gives 0.9 to 1 (the measurement counts only the parallel kernels). */
+#define BUSY_REFUSE 0.5
+#define BUSY_WARN 0.75
+
+static double process_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* What one parallel kernel got of the processor: its CPU time, and its wall time x threads. */
+static void meter_add(calib *c, double wall0, double cpu0, int threads)
+{
+    c->cpu_s += process_cpu_s() - cpu0;
+    c->asked_s += (ut_now_s() - wall0) * threads;
+}
+
+static double cpu_share(const calib *c) { return c->asked_s > 0 ? fmin(1, c->cpu_s / c->asked_s) : 1; }
+
+/* How busy the machine was, in words: the share of the processor, and the load average when known. */
+static void busy_words(const calib *c, char *buf, size_t size)
+{
+    char a[32], b[32];
+    if (c->load1 >= 0)
+        snprintf(buf, size, _("the kernels got %s %% of the processor they asked for; the load average was %s on %d cores before measuring"),
+                 app_num(a, sizeof a, 100 * cpu_share(c), 0), app_num(b, sizeof b, c->load1, 1), c->cpu.cores);
+    else
+        snprintf(buf, size, _("the kernels got %s %% of the processor they asked for"), app_num(a, sizeof a, 100 * cpu_share(c), 0));
+}
 
 static void calibrate_usage(FILE *out)
 {
-    fprintf(out, "%s", _("Usage: usine calibrate [--out FILE] [--threads N] [--quick] [--json]\n"
+    fprintf(out, "%s", _("Usage: usine calibrate [--out FILE] [--threads N] [--quick] [--force] [--json]\n"
                          "Measure this computer with the real kernels (OpenBLAS sgemm, STREAM triad) and write it as a\n"
                          "platform file: by default $XDG_DATA_HOME/usine/local.xml (else ~/.local/share/usine/local.xml),\n"
                          "which every command then knows as '--platform local'.\n"
                          "  --out FILE     write there instead (its folder must exist)\n"
                          "  --threads N    compute threads (default: one per core)\n"
                          "  --quick        small sizes, a few seconds: figures for tests, not for predictions\n"
+                         "  --force        write the profile even if another program held the processor\n"
                          "  --json         the measured figures as JSON\n"));
 }
 
@@ -72,6 +109,7 @@ static int calibrate_parse(int argc, char **argv, calib_opts *o)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { calibrate_usage(stdout); return CLI_OK; }
         if (!strcmp(a, "--quick")) { o->quick = 1; continue; }
         if (!strcmp(a, "--json")) { o->json = 1; continue; }
+        if (!strcmp(a, "--force")) { o->force = 1; continue; }
         if (strncmp(a, "--", 2)) {
             cli_error(_("unexpected argument '%s'; see 'usine %s --help'"), a, "calibrate");
             return CLI_BAD_INPUT;
@@ -228,7 +266,9 @@ static int measure_sgemm(calib *c, int quick)
     kn_fill(B, elems, 2);
     kn_gemm(KN_SGEMM, n, A, B, C);      /* warm-up: OpenBLAS starts its threads, pages are touched */
     kn_timing t;
+    double w0 = ut_now_s(), c0 = process_cpu_s();
     kn_gemm_time(KN_SGEMM, n, A, B, C, quick ? 0.15 : 2.0, &t);
+    meter_add(c, w0, c0, c->used_cores);
     kn_free(A), kn_free(B), kn_free(C);
     c->sgemm_gflops = t.gflops;
     c->sgemm_reps = t.reps;
@@ -259,7 +299,10 @@ static int measure_stream(calib *c, int quick)
     cli_progress(_("measuring memory bandwidth (STREAM triad, 3 arrays of %s)...\n"),
              app_bytes(a, sizeof a, (double)n * sizeof(double)));
     kn_stream_result r;
-    if (kn_stream(n, c->stream_trials, &r) != 0) {
+    double w0 = ut_now_s(), c0 = process_cpu_s();
+    int failed = kn_stream(n, c->stream_trials, &r) != 0;
+    meter_add(c, w0, c0, c->used_cores);
+    if (failed) {
         cli_error(_("not enough memory for STREAM (3 arrays of %s)"), app_bytes(a, sizeof a, (double)n * sizeof(double)));
         return -1;
     }
@@ -672,6 +715,9 @@ static void print_json(const calib *c, const char *path, int quick)
     cJSON_AddNumberToObject(j, "tdp_w", c->tdp_w);
     cJSON_AddBoolToObject(j, "tdp_assumed", !c->tdp_from_rapl);
     cJSON_AddBoolToObject(j, "quick", quick);
+    cJSON_AddNumberToObject(j, "cpu_share", cpu_share(c));
+    cJSON_AddBoolToObject(j, "busy", cpu_share(c) < BUSY_WARN);
+    if (c->load1 >= 0) cJSON_AddNumberToObject(j, "load_average", c->load1);
     cli_print_json(j);
 }
 
@@ -698,6 +744,11 @@ static void print_text(const calib *c, const char *path, int quick)
            app_num(a, sizeof a, cpu->cores * c->per_core_gflops / 1000, 4), app_num(b, sizeof b, cpu->cores * c->per_core_gflops / 2000, 4),
            app_num(d, sizeof d, c->matmul_eff, 3), app_num(e, sizeof e, c->triad_gbs / 1000, 4));
     if (quick) printf("%s", _("  (--quick: small sizes; run without --quick before predicting)\n"));
+    if (cpu_share(c) < BUSY_WARN) {
+        char why[256];
+        busy_words(c, why, sizeof why);
+        printf(_("  warning        a busy machine: %s; the figures are below this computer's at rest\n"), why);
+    }
     printf(_("Wrote %s\n"), path);
     const char *plat = is_default_location(path) ? "local" : path;
     printf(_("Try:\n  usine platform show %s\n"
@@ -705,6 +756,17 @@ static void print_text(const calib *c, const char *path, int quick)
              "(the shape of GPT-2 small, 124 million parameters, in fp32: a CPU has no bf16 peak here; the smallest preset,\n"
              "--model megatron-1.7b, needs about 28 GiB of memory in fp32)\n"),
            plat, plat);
+}
+
+/* A busy machine's figures are not this computer's: say so, and write nothing unless --force. */
+static int busy_refused(const calib *c, const calib_opts *o, const char *path)
+{
+    if (cpu_share(c) >= BUSY_REFUSE || o->force) return 0;
+    char why[256];
+    busy_words(c, why, sizeof why);
+    cli_error(_("another program held the processor while measuring (%s): the figures would be below this computer's at rest, "
+                "so %s was not written; run it again on an idle machine, or give --force to write them anyway"), why, path);
+    return 1;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -722,6 +784,9 @@ int cmd_calibrate(int argc, char **argv)
     memset(&c, 0, sizeof c);
     kn_cpu_detect(&c.cpu);
     c.threads = o.threads ? o.threads : c.cpu.cores;
+    c.used_cores = c.threads < c.cpu.cores ? c.threads : c.cpu.cores;
+    double load[1];
+    c.load1 = getloadavg(load, 1) == 1 ? load[0] : -1;
     kn_set_threads(c.threads);
     kn_cpu_measure_clock(&c.cpu); /* the clock under load, not the base clock a VM shows */
     c.sgemm_n = o.quick ? 512 : c.cpu.cores >= 16 ? 4096 : 2048;
@@ -730,6 +795,7 @@ int cmd_calibrate(int argc, char **argv)
     if (measure_sgemm(&c, o.quick) != 0) return CLI_FAILED;
     if (measure_stream(&c, o.quick) != 0) return CLI_FAILED;
     derive(&c);
+    if (busy_refused(&c, &o, path)) return CLI_FAILED;
 
     xmlBufferPtr buf = write_xml(&c, o.quick);
     if (!buf) {

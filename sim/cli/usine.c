@@ -22,7 +22,7 @@ static const command commands[] = {
     { "stacks", cmd_stacks, "stacks [--json]", N_("the training software stacks a prediction can assume, with sources") },
     { "simulate", cmd_simulate, "simulate collective|step ...", N_("discrete-event simulation, with an optional Chrome trace") },
     { "bench", cmd_bench, "bench ladder|gemm|stream|mlp|scaling", N_("real kernels on this computer") },
-    { "calibrate", cmd_calibrate, "calibrate [--out FILE] [--threads N]",
+    { "calibrate", cmd_calibrate, "calibrate [--out FILE] [--threads N] [--force]",
       N_("measure this computer and write its profile (platform 'local')") },
     { "train", cmd_train, "train [--mpi]", N_("train a small network for real, report speed and loss") },
     { "grade", cmd_grade, "grade EXERCISE SUBMISSION... [--format F] [--out FILE] [--resume]",
