@@ -111,10 +111,16 @@ static void test_out_file_is_a_valid_platform(void **state)
     assert_non_null(strstr(r->out, "measured by usine calibrate on"));
     assert_non_null(strstr(r->out, "STREAM triad"));
     assert_non_null(strstr(r->out, "fp32"));
-    const char *peaks = strstr(r->out, "peak PFLOP/s:");          /* nothing claimed that was not measured */
+    const char *peaks = strstr(r->out, "peak GFLOP/s:");          /* nothing claimed that was not measured; a CPU in GFLOP/s */
     assert_non_null(peaks);
     const char *eol = strchr(peaks, '\n'), *bf16 = strstr(peaks, "bf16");
     assert_true(eol && (!bf16 || bf16 > eol));
+    /* units scaled to a laptop: watts and MB/s, not 0.0000300 MW and 0.000125 TB/s */
+    assert_non_null(strstr(r->out, " W IT, "));
+    assert_non_null(strstr(r->out, "network: injection "));
+    assert_null(strstr(r->out, "injection 0."));
+    assert_null(strstr(r->out, " 1 nodes "));
+    assert_non_null(strstr(r->out, ": 1 node 'local'"));
 
     /* A second run replaces the file, still without leftovers. */
     r = run("en", "calibrate", "--quick", "--out", path, NULL);

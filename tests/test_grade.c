@@ -482,7 +482,7 @@ static void test_grade_does_not_depend_on_load(void **state)
     run("en", "grade", ex, sub, sub, sub, sub, sub, sub, sub, sub, "--format", "json", "--jobs", jobs, NULL);
     run_alarm_s = 20;
     for (int i = 0; i < 2; i++) kill(hogs[i], SIGKILL), waitpid(hogs[i], NULL, 0);
-    if (R.status != 0) fail_msg("busy: status %d\n%s%s", R.status, R.out, R.err);
+    if (R.status != 0) fail_msg("busy: status %d\nstderr: %s\nstdout: %.3000s", R.status, R.err, R.out);   /* stderr first: the why */
     cJSON *recs[8];
     assert_int_equal(parse_lines(recs, 8), 8);
     for (int i = 0; i < 8; i++) {

@@ -16,20 +16,41 @@ static const char *num(char *buf, double v)
     return app_sig(buf, 48, v, 3);
 }
 
+/* A line's unit, scaled to its largest value so that a laptop does not read as zeros: the unit
+ * whose value is at least 1 among those given from the largest (a factor 1,000 apart). */
+typedef struct unit_scale { const char *unit; double factor; } unit_scale;
+
+static unit_scale pick(double largest, const unit_scale *units, int n)
+{
+    for (int i = 0; i < n - 1; i++)
+        if (largest >= units[i].factor) return units[i];
+    return units[n - 1];
+}
+
 static void print_totals(const plat_platform *p, const plat_totals *t, const char *indent)
 {
     char a[48], b[48], c[48];
     printf(_("%snodes %s, accelerators %s, CPU cores %s\n"), indent, app_num(a, sizeof a, (double)t->nodes, 0),
            app_num(b, sizeof b, (double)t->accels, 0), app_num(c, sizeof c, (double)t->cpu_cores, 0));
-    printf(_("%speak PFLOP/s:"), indent);
+    static const unit_scale flops[] = { { "PFLOP/s", 1 }, { "TFLOP/s", 1e-3 }, { "GFLOP/s", 1e-6 } };   /* from PFLOP/s */
+    double most = 0;
+    for (int k = 0; k < PLAT_PREC_COUNT; k++) most = fmax(most, t->peak_pflops[k]);
+    unit_scale f = pick(most, flops, 3);
+    printf(_("%speak %s:"), indent, f.unit);
     for (int k = PLAT_PREC_COUNT - 1; k >= 0; k--)
-        if (t->peak_pflops[k] > 0) printf("  %s %s", plat_prec_name((plat_prec)k), num(a, t->peak_pflops[k]));
+        if (t->peak_pflops[k] > 0) printf("  %s %s", plat_prec_name((plat_prec)k), num(a, t->peak_pflops[k] / f.factor));
     printf("\n");
-    printf(_("%smemory: accelerators %s TB, hosts %s TB\n"), indent, num(a, t->accel_memory_tb), num(b, t->host_memory_tb));
-    printf(_("%snetwork: injection %s TB/s, bisection %s TB/s (per direction)\n"), indent, num(a, t->injection_tbs),
-           num(b, t->bisection_tbs));
-    printf(_("%spower at full load: %s MW IT, %s MW with the facility (PUE %s)\n"), indent, num(a, t->power_it_mw),
-           num(b, t->power_facility_mw), app_num(c, sizeof c, p->facility.pue, 2));
+    static const unit_scale tb[] = { { N_("TB"), 1 }, { N_("GB"), 1e-3 } },
+                            tbs[] = { { N_("TB/s"), 1 }, { N_("GB/s"), 1e-3 }, { N_("MB/s"), 1e-6 } };
+    unit_scale m = pick(fmax(t->accel_memory_tb, t->host_memory_tb), tb, 2), n = pick(t->injection_tbs, tbs, 3);
+    printf(_("%smemory: accelerators %s %s, hosts %s %s\n"), indent, num(a, t->accel_memory_tb / m.factor), _(m.unit),
+           num(b, t->host_memory_tb / m.factor), _(m.unit));
+    printf(_("%snetwork: injection %s %s, bisection %s %s (per direction)\n"), indent, num(a, t->injection_tbs / n.factor), _(n.unit),
+           num(b, t->bisection_tbs / n.factor), _(n.unit));
+    static const unit_scale mw[] = { { "MW", 1 }, { "kW", 1e-3 }, { "W", 1e-6 } };
+    unit_scale w = pick(fmax(t->power_it_mw, t->power_facility_mw), mw, 3);
+    printf(_("%spower at full load: %s %s IT, %s %s with the facility (PUE %s)\n"), indent, num(a, t->power_it_mw / w.factor), w.unit,
+           num(b, t->power_facility_mw / w.factor), w.unit, app_num(c, sizeof c, p->facility.pue, 2));
 }
 
 static const char *text_in_lang(const char *fr, const char *en)
@@ -75,8 +96,8 @@ static void show_text(const plat_platform *p, const char *path, int only_partiti
         const plat_node *nd = &p->node_types[pt->node];
         const plat_network *net = &p->networks[pt->network];
         char count[48];
-        printf(_("\nPartition %s%s%s%s: %s nodes '%s'"), pt->id, pt->name ? " (" : "", pt->name ? pt->name : "",
-               pt->name ? ")" : "", app_num(count, sizeof count, pt->nodes, 0), nd->id);
+        printf(P_("\nPartition %s%s%s%s: %s node '%s'", "\nPartition %s%s%s%s: %s nodes '%s'", pt->nodes), pt->id, pt->name ? " (" : "",
+               pt->name ? pt->name : "", pt->name ? ")" : "", app_num(count, sizeof count, pt->nodes, 0), nd->id);
         if (nd->accel >= 0) printf(_(" with %d x %s"), nd->accels_per_node, p->accels[nd->accel].id);
         char routing[64] = "";
         if (net->topology == PLAT_TOPO_DRAGONFLY || net->topology == PLAT_TOPO_FAT_TREE)

@@ -596,7 +596,8 @@ int cmd_predict(int argc, char **argv)
     } else {
         char a[64], b[64], d[64], e[64], f[64], g[64], line[256];
         plan_line(line, sizeof line, &o.model, &o.plan, r.dp);
-        printf(_("%s (%s billion parameters) on %s GPUs of %s/%s, %s, global batch %ld x %d tokens\n"), o.model.name,
+        printf(P_("%s (%s billion parameters) on %s GPU of %s/%s, %s, global batch %ld x %d tokens\n",
+                  "%s (%s billion parameters) on %s GPUs of %s/%s, %s, global batch %ld x %d tokens\n", o.plan.gpus), o.model.name,
                app_num(a, sizeof a, r.params / 1e9, 1), app_num(b, sizeof b, o.plan.gpus, 0), p->id, pt->id,
                plat_prec_name((plat_prec)o.plan.prec), o.plan.gbs, o.model.seq);
         print_what_if(&o, p, part);
@@ -649,7 +650,9 @@ int cmd_predict(int argc, char **argv)
                    app_bytes(d, sizeof d, r.checkpoint_B), app_time(line, sizeof line, r.checkpoint_write_s),
                    duration(e, sizeof e, r.checkpoint_interval_s), pct(f, sizeof f, r.goodput));
         else printf("%s", _("  reliability    the platform file gives no failure rate (mtbf_h): goodput not computed\n"));
-        printf(_("  input data     %s MB/s of tokens\n"), app_num(a, sizeof a, r.data_Bps / 1e6, 2));
+        if (r.data_Bps >= 1e5) printf(_("  input data     %s MB/s of tokens\n"), app_num(a, sizeof a, r.data_Bps / 1e6, 2));
+        else if (r.data_Bps >= 1e3) printf(_("  input data     %s kB/s of tokens\n"), app_sig(a, sizeof a, r.data_Bps / 1e3, 3));
+        else printf(_("  input data     %s B/s of tokens\n"), app_sig(a, sizeof a, r.data_Bps, 3));   /* a laptop's */
         if (!(acc->eff_matmul > 0)) printf("%s", _("  note: the accelerator has no <efficiency> in the platform file, so peak rates were used\n"));
         if (o.explain) print_terms(&ts);
     }
