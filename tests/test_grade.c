@@ -279,6 +279,19 @@ static int file_lines(const char *path)
 
 /* A batch killed while writing its last record, run again with --resume: nothing lost, nothing
  * graded twice. */
+/* A class graded on the terminal ends with its total. */
+static void test_text_batch_has_a_summary(void **state)
+{
+    (void)state;
+    run("en", "grade", EX, GOOD "solution.lua", GOOD "half.lua", NULL);
+    assert_int_equal(R.status, 1);
+    assert_non_null(strstr(R.out, "\n2 submissions graded, 1 reached the pass mark\n"));
+    run("fr", "grade", EX, GOOD "solution.lua", GOOD "half.lua", NULL);
+    assert_non_null(strstr(R.out, "2 rendus notés, 1 ayant atteint le seuil de réussite"));
+    run("en", "grade", EX, GOOD "solution.lua", NULL);             /* one submission: its score says it */
+    assert_null(strstr(R.out, "submission graded"));
+}
+
 static void test_resume(void **state)
 {
     (void)state;
@@ -296,6 +309,7 @@ static void test_resume(void **state)
     run("en", "grade", EX, GOOD "solution.lua", GOOD "half.lua", GOOD "syntax.lua", "--format", "json", "--out", out,
         "--resume", NULL);
     assert_int_equal(R.status, 1);
+    assert_non_null(strstr(R.out, ": 1 kept, 2 to grade\n"));         /* says what it took from the journal */
     assert_int_equal(file_lines(out), 3);
     char *again = ut_read_all(out);
     assert_true(strncmp(again, text, (size_t)(second - text)) == 0); /* the first record untouched */
@@ -969,6 +983,7 @@ int main(void)
         cmocka_unit_test(test_vpl_cannot_be_fooled),
         cmocka_unit_test(test_junit_gradescope_classroom),
         cmocka_unit_test(test_resume),
+        cmocka_unit_test(test_text_batch_has_a_summary),
         cmocka_unit_test(test_resume_journal_cannot_lie),
         cmocka_unit_test(test_resume_keeps_its_seed),
         cmocka_unit_test(test_out_is_locked),

@@ -544,6 +544,12 @@ int cmd_grade(int argc, char **argv)
         g.journal = open_journal(journal, resume);  /* locked before it is read */
         if (!g.journal) rc = CLI_BAD_INPUT;
         if (rc == CLI_OK && resume) rc = read_journal(&g, journal, e, &missing_newline);
+        if (rc == CLI_OK && resume) {
+            int kept = 0;
+            for (int i = 0; i < nsubs; i++) kept += g.have[i];
+            printf(_("journal %s: %d kept, %d to grade\n"), journal, kept, nsubs - kept);
+            fflush(stdout);
+        }
         if (rc == CLI_OK && missing_newline && (fputc('\n', g.journal) == EOF || fflush(g.journal) != 0)) {
             cli_error(_("cannot write %s: %s"), journal, strerror(errno));
             rc = CLI_BAD_INPUT;
@@ -583,6 +589,9 @@ int cmd_grade(int argc, char **argv)
             printf(P_("%d submission graded, %d reached the pass mark: %s\n",
                       "%d submissions graded, %d reached the pass mark: %s\n", graded),
                    graded, passed, out);
+        } else if (format == FMT_TEXT && nsubs > 1) {   /* a class's batch on the terminal: its total last */
+            printf(P_("\n%d submission graded, %d reached the pass mark\n", "\n%d submissions graded, %d reached the pass mark\n", graded),
+                   graded, passed);
         }
         if (g.journal_failed || unreadable > 0 || graded < nsubs) rc = CLI_BAD_INPUT;
         else if (passed < nsubs) rc = CLI_FAILED;
