@@ -326,7 +326,7 @@ layers:
 DATADIR := $(DESTDIR)$(PREFIX)/share/usine
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DATADIR)/platforms $(DATADIR)/schema $(DATADIR)/courses \
-	  $(DESTDIR)$(PREFIX)/share/applications $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/applications $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/fr/man1 \
 	  $(DESTDIR)$(PREFIX)/share/icons/hicolor/scalable/apps
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/usine
 	install -m 644 assets/platforms/*.xml $(DATADIR)/platforms/
@@ -338,13 +338,14 @@ install: all
 	install -m 644 assets/desktop/usine.desktop $(DESTDIR)$(PREFIX)/share/applications/
 	install -m 644 assets/desktop/usine.svg $(DESTDIR)$(PREFIX)/share/icons/hicolor/scalable/apps/
 	install -m 644 assets/man/usine.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 assets/man/fr/usine.1 $(DESTDIR)$(PREFIX)/share/man/fr/man1/
 	for mo in $(LOCALE_MO); do lang=$$(echo $$mo | cut -d/ -f3); \
 	  install -d $(DESTDIR)$(PREFIX)/share/locale/$$lang/LC_MESSAGES; \
 	  install -m 644 $$mo $(DESTDIR)$(PREFIX)/share/locale/$$lang/LC_MESSAGES/usine.mo; done
 
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/bin/usine $(DATADIR) $(DESTDIR)$(PREFIX)/share/applications/usine.desktop \
-	  $(DESTDIR)$(PREFIX)/share/icons/hicolor/scalable/apps/usine.svg $(DESTDIR)$(PREFIX)/share/man/man1/usine.1 \
+	  $(DESTDIR)$(PREFIX)/share/icons/hicolor/scalable/apps/usine.svg $(DESTDIR)$(PREFIX)/share/man/man1/usine.1 $(DESTDIR)$(PREFIX)/share/man/fr/man1/usine.1 \
 	  $(DESTDIR)$(PREFIX)/share/locale/*/LC_MESSAGES/usine.mo
 
 # Every interface string in the sources has a French translation (French first, English second).

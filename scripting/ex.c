@@ -5,6 +5,7 @@
  * function. Grading never fails: whatever a submission does ends as a record that says why. */
 #include "ex.h"
 
+#include <ctype.h>
 #include <lauxlib.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -164,8 +165,30 @@ static int is_identifier(const char *s)
     return 1;
 }
 
-/* A typo in a field name ("limit", "hints") must not pass silently. */
-static int unknown_field(lua_State *L, int t, const char *const *known, const char *where, char *err, size_t n)
+/* The first line of file where `key =` appears (a field being set), 0 if none: where to point an
+ * author at a field the loaded table holds but whose line Lua does not keep. */
+static int field_line(const char *file, const char *key)
+{
+    char *text = NULL, why[64];
+    size_t len;
+    if (!file || ut_read_file(file, (size_t)16 << 20, &text, &len, why, sizeof why) != 0 || !text) return 0;
+    size_t kl = strlen(key);
+    int line = 1, found = 0;
+    for (const char *p = text; *p && !found; p++) {
+        if (*p == '\n') { line++; continue; }
+        int starts = (p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')) && !strncmp(p, key, kl);
+        if (!starts) continue;
+        const char *q = p + kl;
+        while (*q == ' ' || *q == '\t') q++;
+        if (!(isalnum((unsigned char)p[kl]) || p[kl] == '_') && q[0] == '=' && q[1] != '=') found = line;
+    }
+    free(text);
+    return found;
+}
+
+/* A typo in a field name ("limit", "hints") must not pass silently. file: the exercise's file,
+ * whose line of the field the message then gives (NULL: where already says where). */
+static int unknown_field(lua_State *L, int t, const char *const *known, const char *where, const char *file, char *err, size_t n)
 {
     lua_pushnil(L);
     while (lua_next(L, t)) {
@@ -177,7 +200,11 @@ static int unknown_field(lua_State *L, int t, const char *const *known, const ch
             char list[400] = "";
             for (const char *const *p = known; *p; p++)
                 snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", p == known ? "" : ", ", *p);
-            fail(err, n, _("%s: unknown field '%s' (known: %s)"), where, k ? k : luaL_typename(L, -1), list);
+            int line = k ? field_line(file, k) : 0;
+            char at[600];
+            if (line > 0) snprintf(at, sizeof at, "%s:%d", where, line);
+            else snprintf(at, sizeof at, "%s", where);
+            fail(err, n, _("%s: unknown field '%s' (known: %s)"), at, k ? k : luaL_typename(L, -1), list);
             lua_pop(L, 1);
             return -1;
         }
@@ -209,7 +236,7 @@ static int read_check(lua_State *L, int t, int i, ex_check *c, const char *path,
                   shown_id(c->id, shown, sizeof shown), EX_MAX_ID_BYTES);
     if (rc == 0) snprintf(where, sizeof where, "%s:%d: check '%s'", path, c->line, c->id);
     static const char *const known[] = { "id", "title", "points", "hint", "run", NULL };
-    if (rc == 0) rc = unknown_field(L, ct, known, where, err, n);
+    if (rc == 0) rc = unknown_field(L, ct, known, where, NULL, err, n);
     if (rc == 0) rc = get_text(L, ct, "title", &c->title, where, err, n);
     if (rc == 0) rc = get_text(L, ct, "hint", &c->hint, where, err, n);
     if (rc == 0) rc = get_number(L, ct, "points", 1e-9, 1e6, 0.0 / 0.0, &c->points, where, err, n);
@@ -251,7 +278,7 @@ static int read_exercise(ex_exercise *e, lua_State *L, int t, char *err, size_t 
     const char *path = e->path;
     static const char *const known[] = { "id", "title", "text", "concepts", "difficulty", "minutes", "pass",
                                          "platform", "scenario", "starter", "limits", "checks", "allow", NULL };
-    if (unknown_field(L, t, known, path, err, n) != 0) return -1;
+    if (unknown_field(L, t, known, path, path, err, n) != 0) return -1;
     if (get_string(L, t, "id", 1, &e->id, path, err, n) != 0) return -1;
     char shown[64];
     if (!is_identifier(e->id) || strlen(e->id) > EX_MAX_ID_BYTES)

@@ -577,6 +577,40 @@ static void test_french_tables_align(void **state)
     assert_true(rows >= 5);
 }
 
+/* Both manual pages, English and French, have an entry for every command of 'usine --help' and
+ * the sections a user looks for (FILES / FICHIERS: where the data, the profile and the work live). */
+static void test_man_pages_cover_every_command(void **state)
+{
+    (void)state;
+    static const char *const pages[][3] = { { "assets/man/usine.1", ".SH FILES", ".SH ENVIRONMENT" },
+                                            { "assets/man/fr/usine.1", ".SH FICHIERS", ".SH ENVIRONNEMENT" } };
+    run_result *r = run("en", "--help", NULL);
+    assert_int_equal(r->status, 0);
+    char *help = strdup(r->out);
+    for (size_t k = 0; k < sizeof pages / sizeof *pages; k++) {
+        FILE *f = fopen(pages[k][0], "r");
+        if (!f) fail_msg("no %s", pages[k][0]);
+        static char man[65536];
+        size_t n = fread(man, 1, sizeof man - 1, f);
+        man[n] = '\0';
+        fclose(f);
+        assert_non_null(strstr(man, pages[k][1]));
+        assert_non_null(strstr(man, pages[k][2]));
+        assert_non_null(strstr(man, "local.xml"));
+        assert_non_null(strstr(man, "progress.json"));
+        /* every "  usine NAME" of the help, as an entry ".BI \"NAME " or ".B NAME" */
+        for (const char *p = strstr(help, "\n  usine "); p; p = strstr(p + 1, "\n  usine ")) {
+            char name[32];
+            if (sscanf(p + 9, "%31[a-z]", name) != 1) continue;
+            char bi[48], b[48];
+            snprintf(bi, sizeof bi, ".BI \"%s ", name);
+            snprintf(b, sizeof b, ".B %s ", name);
+            if (!strstr(man, bi) && !strstr(man, b)) fail_msg("%s has no entry for '%s'", pages[k][0], name);
+        }
+    }
+    free(help);
+}
+
 static void test_predict_bad_input(void **state)
 {
     (void)state;
@@ -1302,6 +1336,7 @@ int main(void)
         cmocka_unit_test(test_options_with_equals),
         cmocka_unit_test(test_plural_words),
         cmocka_unit_test(test_french_tables_align),
+        cmocka_unit_test(test_man_pages_cover_every_command),
         cmocka_unit_test(test_plan),
         cmocka_unit_test(test_memory_at_the_limit),
         cmocka_unit_test(test_plan_obeys_the_flags),

@@ -453,6 +453,23 @@ static void write_tmp(char *path, size_t size, const char *name, const char *tex
     assert_int_equal(fclose(f), 0);
 }
 
+/* A typo in an exercise's field is refused with the file and the line where the field is set. */
+static void test_unknown_field_says_its_line(void **state)
+{
+    (void)state;
+    char ex[128];
+    write_tmp(ex, sizeof ex, "typo.lua",
+              "return { id = 'typo', title = { fr = 't', en = 't' }, text = { fr = 't', en = 't' },\n"
+              "  concepts = { fr = { 'c' }, en = { 'c' } }, difficulty = 1, minutes = 1, starter = 'x = 1',\n"
+              "  -- hints are per check\n"
+              "  hints = { fr = 'h', en = 'h' },\n"
+              "  checks = { { id = 'a', title = { fr = 'a', en = 'a' }, points = 1, hint = { fr = 'h', en = 'h' },\n"
+              "    run = function(s) return true end } } }\n");
+    run("en", "grade", ex, GOOD "solution.lua", NULL);
+    assert_int_equal(R.status, 2);
+    assert_non_null(strstr(R.err, "typo.lua:4: unknown field 'hints'"));
+}
+
 /* An exercise whose one check needs about a third of a second of CPU from the submission (well
  * inside its instruction budget and its 1 s of CPU): a slow but correct file. */
 #define SLOW_EXERCISE                                                                                 \
@@ -984,6 +1001,7 @@ int main(void)
         cmocka_unit_test(test_junit_gradescope_classroom),
         cmocka_unit_test(test_resume),
         cmocka_unit_test(test_text_batch_has_a_summary),
+        cmocka_unit_test(test_unknown_field_says_its_line),
         cmocka_unit_test(test_resume_journal_cannot_lie),
         cmocka_unit_test(test_resume_keeps_its_seed),
         cmocka_unit_test(test_out_is_locked),
