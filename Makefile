@@ -125,7 +125,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 LOCALE_MO := $(patsubst assets/po/%.po,build/locale/%/LC_MESSAGES/usine.mo,$(wildcard assets/po/*.po))
 
-.PHONY: all run test check bench deps deps-if-missing install uninstall layers clean pot i18n-check
+.PHONY: all run test check readme bench deps deps-if-missing install uninstall layers clean pot i18n-check
 
 all: $(BIN) $(LOCALE_MO)
 
@@ -243,6 +243,12 @@ check: deps-if-missing
 	@$(MAKE) --no-print-directory SAN=address,undefined MODE=debug all tests-build
 	@USINE=./build/usine-san ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	 tests/run-tests.sh $(patsubst build/$(MODE)/%,build/debug-san/%,$(TESTS)) $(MPI_TESTS)
+
+# The README's quoted outputs written again from what the program prints (blocks that elide lines
+# are left for a person to edit); make test fails when they differ.
+readme: deps-if-missing
+	@$(MAKE) --no-print-directory all tests-build
+	@USINE=./$(BIN) USINE_README_UPDATE=1 $(BUILD)/tests/test_readme
 
 # Benchmarks print figures; they are not tests and have no time limits.
 BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
