@@ -408,6 +408,41 @@ static void test_plan_keys(void **state)
     cairo_surface_destroy(im.s);
 }
 
+/* A plan that does not fit in GPU memory says so on a banner and in red, and Shift+F takes the
+ * fastest plan the controls can set that fits (issue: it was animated as if it ran). */
+static void test_plan_that_does_not_fit(void **state)
+{
+    (void)state;
+    run("en", "gui", "--headless", "--frames", "2", "--json", "--platform", "classroom", "--model", "llama2-70b", "--no-course",
+        "--size", "800x600", NULL);
+    assert_int_equal(R.status, 0);
+    cJSON *j = parse_json(R.out);
+    const cJSON *s = state_of(j);
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(s, "fits")));
+    assert_non_null(strstr(str_of(s, "unfit"), "DOES NOT FIT IN MEMORY"));
+    assert_non_null(strstr(str_of(s, "unfit"), "Shift+F takes the fastest plan that fits: tp "));
+    cJSON_Delete(j);
+    run("en", "gui", "--headless", "--frames", "2", "--json", "--platform", "classroom", "--model", "llama2-70b", "--no-course",
+        "--size", "800x600", "--keys", "Shift+f", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    s = state_of(j);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(s, "fits")));
+    assert_string_equal(str_of(s, "unfit"), "");
+    assert_true(num(s, "tp") * num(s, "pp") > 8);                      /* more model parallelism than tp 2 x pp 4 */
+    cJSON_Delete(j);
+    /* the banner in red over the factory, in French too */
+    char out[400];
+    snprintf(out, sizeof out, "%s/unfit.png", tmp);
+    run("fr", "screenshot", "--platform", "classroom", "--model", "llama2-70b", "--no-course", "--size", "1280x720", "--out", out, NULL);
+    assert_int_equal(R.status, 0);
+    image im = load(out);
+    long red = count_near(&im, BAD, 300, 40, im.w, 140);
+    print_message("unfit banner: %ld red pixels\n", red);
+    assert_true(red > 300);
+    cairo_surface_destroy(im.s);
+}
+
 static void test_plots_view(void **state)
 {
     (void)state;
@@ -465,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_plots_view),
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_plan_keys),
+        cmocka_unit_test(test_plan_that_does_not_fit),
         cmocka_unit_test(test_bad_usage),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -104,6 +104,12 @@ typedef struct ui_scene {
     double *link_cap_Bps;     /* per network link */
     ui_extra extra[UI_EXTRA_COUNT];
     plat_platform *other[UI_EXTRA_COUNT]; /* the comparison machines, loaded once (FULL: NULL, it is plat) */
+    /* the plan does not fit in GPU memory (!r.mem.fits): the step could not run; what fits instead,
+     * among what the window's controls can set (tp, pp, micro-batch, recomputation), if anything */
+    int fit_found;
+    tm_plan fit_plan;
+    double fit_gib;
+    char unfit[512];          /* the banner's words; "" when the plan fits */
 } ui_scene;
 
 /* Build a scene synchronously (the worker calls it). platform_dirs: ':'-separated preset folders;

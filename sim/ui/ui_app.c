@@ -58,6 +58,22 @@ void ui_app_layout_regions(ui_app *a)
     a->camera_set = 0;
 }
 
+/* Shift+F: the plan the banner of a step that does not fit offers, with the batch it was found for. */
+static void take_fitting_plan(ui_app *a)
+{
+    const ui_scene *s = a->scene;
+    if (!s || !s->unfit[0]) return;
+    if (!s->fit_found) {
+        ui_app_set_message(a, 1, "%s", _("no plan the controls can set fits: more GPUs (n), or a smaller model (m)"));
+        return;
+    }
+    a->sc.tp = s->fit_plan.tp, a->sc.pp = s->fit_plan.pp, a->sc.mbs = s->fit_plan.mbs;
+    a->sc.recompute = (int)s->fit_plan.recompute;
+    a->sc.gbs = s->fit_plan.gbs;
+    a->sc.first_layers = a->sc.last_layers = 0;
+    ui_app_request(a);
+}
+
 void ui_app_request(ui_app *a)
 {
     a->sc_dirty = 1;
@@ -463,7 +479,10 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
             if (shift) ui_plots_measure(a, a->plots);
             else ui_controls_change(a, UI_C_RECOMPUTE, 1);
             break;
-        case SDLK_f: ui_controls_change(a, UI_C_PREC, 1); break;
+        case SDLK_f:
+            if (shift) take_fitting_plan(a);
+            else ui_controls_change(a, UI_C_PREC, 1);
+            break;
         case SDLK_g: a->gantt_per_gpu = !a->gantt_per_gpu; break;
         case SDLK_TAB: a->view = a->view == UI_VIEW_FACTORY ? UI_VIEW_PLOTS : UI_VIEW_FACTORY; break;
         case SDLK_x: export_plots(a); break;
@@ -623,6 +642,8 @@ static cJSON *frames_json(ui_app *a, int frames, double first_ms, double ready_m
     char split[64];
     cJSON_AddStringToObject(v, "stages", ui_stage_text(tm_model_preset(a->sc.model), a->sc.pp, a->sc.first_layers, a->sc.last_layers,
                                                        split, sizeof split));
+    cJSON_AddBoolToObject(v, "fits", s && s->nterms && s->r.mem.fits);
+    cJSON_AddStringToObject(v, "unfit", s ? s->unfit : "");
     cJSON_AddBoolToObject(v, "explain", a->show_explain);
     cJSON_AddNumberToObject(v, "explain_terms", s ? s->nterms : 0);
     cJSON_AddStringToObject(v, "view", a->view == UI_VIEW_PLOTS ? "plots" : "factory");

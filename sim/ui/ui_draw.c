@@ -861,13 +861,15 @@ int ui_controls_click(ui_app *a, const ui_frame *f, int x, int y)
 /* ----------------------------------------------------------------------------------------- */
 /* Heads-up display: what the simulation measured, then the analytic extrapolations. */
 
-static int hud_row(const ui_app *a, int y, const char *name, const char *value)
+static int hud_row_in(const ui_app *a, int y, const char *name, const char *value, SDL_Color c)
 {
     int x = a->r_left.x + (int)(12 * a->scale), w = a->r_left.w - (int)(24 * a->scale);
     ui_text_draw(a->tx, UI_F_SMALL, name, x, y + 1, ui_dim, UI_LEFT);
-    ui_text_draw(a->tx, UI_F_BOLD, value, x + w * 44 / 100, y, ui_fg, UI_LEFT);
+    ui_text_draw(a->tx, UI_F_BOLD, value, x + w * 44 / 100, y, c, UI_LEFT);
     return y + ui_text_line(a->tx, UI_F_BOLD);
 }
+
+static int hud_row(const ui_app *a, int y, const char *name, const char *value) { return hud_row_in(a, y, name, value, ui_fg); }
 
 static int draw_hud(const ui_app *a, int y, char *tip)
 {
@@ -911,7 +913,7 @@ static int draw_hud(const ui_app *a, int y, char *tip)
     else snprintf(v, sizeof v, "%s MWh", app_sig(b1, sizeof b1, mwh, 3));
     if (T > 0) y = hud_row(a, y, _("energy so far"), v);
     snprintf(v, sizeof v, "%s / %s GiB", app_num(b1, sizeof b1, s->r.mem.total_gib, 1), app_num(b2, sizeof b2, s->r.mem.capacity_gib, 0));
-    y = hud_row(a, y, _("memory per GPU"), v);
+    y = hud_row_in(a, y, _("memory per GPU"), v, s->r.mem.fits ? ui_fg : ui_bad);   /* red: the step could not run */
     const char *model = _("[model]");
     y += (int)(10 * a->scale);
     ui_text_draw(a->tx, UI_F_H3, _("The same job elsewhere"), x, y, ui_accent, UI_LEFT);
@@ -994,7 +996,7 @@ static void draw_help(const ui_app *a)
         { "n N", N_("halve / double the simulated GPUs") }, { "t T", N_("tensor parallel / 2, x 2") },
         { "y Y", N_("pipeline parallel / 2, x 2") }, { "j J", N_("pipeline's end stages lighter / heavier") },
         { "b B", N_("micro-batch / 2, x 2") }, { "r", N_("recomputation") },
-        { "f", N_("precision") }, { "s S", N_("next / previous software stack") },
+        { "f", N_("precision") }, { "F", N_("take the plan that fits in memory") }, { "s S", N_("next / previous software stack") },
         { "d", N_("the step term by term (analytic model)") }, { "g", N_("timeline per GPU / per stage") }, { "Tab", N_("factory / plots") },
         { "x", N_("export the plots (PNG and SVG)") }, { "R", N_("measure this computer's roofline") },
         { "c", N_("show / hide the course panel") }, { "e", N_("open the exercise in your editor") },
@@ -1054,6 +1056,7 @@ void ui_draw_all(const ui_app *a, ui_frame *out)
     int by = a->r_factory.y + (int)(10 * a->scale);
     if (covered) ui_explain_draw(a, a->explain, out);   /* it shows the scene's error itself */
     else if (a->scene && a->scene->error[0]) draw_banner(a, a->scene->error, ui_bad, by), by += (int)(80 * a->scale);
+    else if (a->scene && a->scene->unfit[0]) draw_banner(a, a->scene->unfit, ui_bad, by), by += (int)(80 * a->scale);
     else if (a->scene && a->scene->notice[0] && a->view == UI_VIEW_FACTORY) {
         /* on a strip of its own: the spines are drawn under it */
         ui_draw_fill(ren, a->r_factory.x, by - (int)(3 * a->scale), a->r_factory.w, (int)(20 * a->scale), ui_panel_bg);

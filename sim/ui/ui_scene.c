@@ -331,6 +331,32 @@ static int fail(ui_scene *s, const char *msg)
  * elsewhere, and the step simulated (with link loads over time when s->detailed, else within
  * UI_WHOLE_S). 0: done; 1: stopped at UI_WHOLE_S (nothing kept but the analytic figures);
  * -1: failed, with the reason in s->error. */
+
+/* The plan needs more memory than a GPU has: the banner says so, with the fastest plan that fits
+ * among those the controls can set (tp, pp, micro-batch, recomputation; the batch kept), which
+ * Shift+F takes. */
+static void unfit(ui_scene *s, const tm_plan *pl)
+{
+    char a[48], b[48];
+    int n = snprintf(s->unfit, sizeof s->unfit, _("DOES NOT FIT IN MEMORY: %s GiB per GPU of %s. This step could not run; the animation "
+                                                   "only shows its schedule."),
+                     app_num(a, sizeof a, s->r.mem.total_gib, 1), app_num(b, sizeof b, s->r.mem.capacity_gib, 0));
+    tm_ranked best;
+    long evaluated;
+    unsigned fixed = TM_FIX(TM_GPUS) | TM_FIX(TM_GBS) | TM_FIX(TM_VPP) | TM_FIX(TM_CP) | TM_FIX(TM_ZERO) | TM_FIX(TM_FIRST_LAYERS) |
+                     TM_FIX(TM_LAST_LAYERS) | TM_FIX_SEQ_PARALLEL | TM_FIX_FLASH | TM_FIX_OVERLAP | TM_FIX_TP_OVERLAP | TM_FIT_SURE;
+    if (tm_search_fixed(s->ctx, &s->model, pl, fixed, &best, 1, &evaluated) > 0) {
+        s->fit_found = 1;
+        s->fit_plan = best.plan;
+        s->fit_gib = best.r.mem.total_gib;
+        snprintf(s->unfit + n, sizeof s->unfit - (size_t)n, _(" Shift+F takes the fastest plan that fits: tp %d, pp %d, micro-batch %d, "
+                                                              "recomputation %s (%s GiB per GPU)."),
+                 best.plan.tp, best.plan.pp, best.plan.mbs, _(tm_recompute_name(best.plan.recompute)), app_num(a, sizeof a, best.r.mem.total_gib, 1));
+    } else {
+        snprintf(s->unfit + n, sizeof s->unfit - (size_t)n, "%s", _(" No plan the controls can set fits: more GPUs (n), or a smaller model (m)."));
+    }
+}
+
 static int simulate_on(ui_scene *s, tm_plan pl, long want)
 {
     const ui_scenario *sc = &s->sc;
@@ -358,6 +384,7 @@ static int simulate_on(ui_scene *s, tm_plan pl, long want)
         return fail(s, err);
     pl.dp = s->r.dp;
     s->plan = pl;
+    if (!s->r.mem.fits) unfit(s, &pl);
 
     /* the same job, analytically, elsewhere */
     const plat_partition *pt = &s->plat->partitions[s->part];
