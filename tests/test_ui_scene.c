@@ -454,6 +454,45 @@ static void test_worker_keeps_the_newest(void **state)
     ui_worker_stop(&w);
 }
 
+/* The worker publishes the analytic figures of a new scenario first (milliseconds), then the
+ * simulated step (seconds on a whole partition): the window never shows the last scenario's
+ * figures meanwhile. */
+static void test_worker_publishes_the_analytic_figures_first(void **state)
+{
+    (void)state;
+    ui_worker w;
+    assert_int_equal(ui_worker_start(&w, PLATFORMS, NULL), 0);
+    ui_scenario sc = classroom();
+    snprintf(sc.platform, sizeof sc.platform, "jean-zay");
+    snprintf(sc.partition, sizeof sc.partition, "h100");   /* 1,456 GPUs: about a second to simulate */
+    ui_worker_request(&w, &sc);
+    ui_scene *first = NULL, *full = NULL;
+    for (int i = 0; i < 600000 && !full; i++) {
+        ui_scene *s = ui_worker_take(&w);
+        if (s && !first) first = s;
+        else if (s && !s->pending) full = s;
+        else if (s) ui_scene_free(s);
+        if (!full) {
+            struct timespec ts = { 0, 100000 };
+            nanosleep(&ts, NULL);
+        }
+    }
+    assert_non_null(first);
+    assert_non_null(full);
+    assert_true(first->pending);
+    assert_string_equal(first->error, "");
+    assert_true(first->nterms > 0 && first->r.step_s > 0);   /* the new scenario's analytic step */
+    assert_null(first->tracks);
+    assert_true(first->st.end_s == 0);
+    assert_false(full->pending);
+    assert_non_null(full->tracks);
+    assert_true(full->st.end_s > 0);
+    assert_true(fabs(full->r.step_s - first->r.step_s) <= 1e-9 * full->r.step_s);   /* the same prediction */
+    ui_scene_free(first);
+    ui_scene_free(full);
+    ui_worker_stop(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -470,6 +509,7 @@ int main(void)
         cmocka_unit_test(test_what_if_nodes),
         cmocka_unit_test(test_bad_scenarios_say_why),
         cmocka_unit_test(test_worker_keeps_the_newest),
+        cmocka_unit_test(test_worker_publishes_the_analytic_figures_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

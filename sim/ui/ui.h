@@ -110,11 +110,14 @@ typedef struct ui_scene {
     tm_plan fit_plan;
     double fit_gib;
     char unfit[512];          /* the banner's words; "" when the plan fits */
+    int pending;              /* the analytic figures only: the step is being simulated (the full scene follows) */
 } ui_scene;
 
 /* Build a scene synchronously (the worker calls it). platform_dirs: ':'-separated preset folders;
  * local_path: this computer's calibrated platform file or NULL. Never NULL: errors go in ->error. */
 ui_scene *ui_scene_build(const ui_scenario *sc, const char *platform_dirs, const char *local_path);
+/* The same without the simulation (pending set): what the worker publishes first. */
+ui_scene *ui_scene_build_analytic(const ui_scenario *sc, const char *platform_dirs, const char *local_path);
 void ui_scene_free(ui_scene *s);                                   /* NULL is fine */
 /* The pipeline's end stages one step lighter (delta < 0) or heavier (> 0): the next split in the
  * order of the layers the two ends hold, among the rule's (0 and 0) and the splits whose first and
@@ -140,7 +143,7 @@ typedef struct ui_worker {
 int ui_worker_start(ui_worker *w, const char *platform_dirs, const char *local_path);
 void ui_worker_request(ui_worker *w, const ui_scenario *sc);       /* replaces a pending request */
 ui_scene *ui_worker_take(ui_worker *w);                            /* a finished scene, or NULL */
-int ui_worker_busy(const ui_worker *w);                                  /* a request pending or running */
+int ui_worker_busy(const ui_worker *w);                                  /* a request pending or running, or a scene not taken */
 void ui_worker_stop(ui_worker *w);                                 /* waits for the thread */
 
 /* ----------------------------------------------------------------------------------------- */

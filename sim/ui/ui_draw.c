@@ -540,7 +540,7 @@ static void draw_hover(const ui_app *a)
     case UI_HOVER_CABLE: {
         const ui_cable *c = &l->cables[index];
         double up, down, u = cable_util(a, c, &up, &down), cap = 0;
-        for (int i = 0; i < c->nlinks; i++)
+        for (int i = 0; s->link_cap_Bps && i < c->nlinks; i++)   /* (none yet while the step is simulated) */
             if (c->links[i] < s->nw->nlinks) cap += s->link_cap_Bps[c->links[i]];
         snprintf(lines[n++], sizeof lines[0], "%s", c->kind ? _("switch-to-switch links") : _("rack to its switch (the nodes' NICs)"));
         if (c->kind) snprintf(lines[n++], sizeof lines[0], "%s", routing_text(&s->plat->networks[s->plat->partitions[s->part].network]));
@@ -891,6 +891,9 @@ static int draw_hud(const ui_app *a, int y, char *tip)
         y = hud_row(a, y, _("tokens/s"), app_num(v, sizeof v, s->r.tokens_per_step / T, 0));
         app_pct(v, sizeof v, 100 * s->r.model_flops_step / (T * s->plan.gpus * peak), 1);
         y = hud_row(a, y, _("MFU"), v);
+    } else if (s->pending) {   /* the analytic figures below are the new scenario's already */
+        ui_text_draw(a->tx, UI_F_SMALL, _("simulating the step…"), x, y, ui_accent, UI_LEFT);
+        y += ui_text_line(a->tx, UI_F_SMALL);
     } else {   /* the simulator refused the plan (the banner says why); the model predicts it */
         ui_text_draw(a->tx, UI_F_SMALL, _("not simulated: see the message"), x, y, ui_bad, UI_LEFT);
         y += ui_text_line(a->tx, UI_F_SMALL);

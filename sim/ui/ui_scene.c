@@ -327,10 +327,6 @@ static int fail(ui_scene *s, const char *msg)
     return -1;
 }
 
-/* The scene's plan on `want` GPUs of its partition: the analytic step term by term, the same job
- * elsewhere, and the step simulated (with link loads over time when s->detailed, else within
- * UI_WHOLE_S). 0: done; 1: stopped at UI_WHOLE_S (nothing kept but the analytic figures);
- * -1: failed, with the reason in s->error. */
 
 /* The plan needs more memory than a GPU has: the banner says so, with the fastest plan that fits
  * among those the controls can set (tp, pp, micro-batch, recomputation; the batch kept), which
@@ -357,6 +353,11 @@ static void unfit(ui_scene *s, const tm_plan *pl)
     }
 }
 
+/* The scene's plan on `want` GPUs of its partition: the analytic step term by term, the same job
+ * elsewhere, and the step simulated (with link loads over time when s->detailed, else within
+ * UI_WHOLE_S). 0: done; 1: stopped at UI_WHOLE_S (nothing kept but the analytic figures);
+ * -1: failed, with the reason in s->error. A pending scene (s->pending) stops before the
+ * simulation: its analytic figures are shown while the full scene is built. */
 static int simulate_on(ui_scene *s, tm_plan pl, long want)
 {
     const ui_scenario *sc = &s->sc;
@@ -395,6 +396,8 @@ static int simulate_on(ui_scene *s, tm_plan pl, long want)
     extra_on(&s->extra[UI_EXTRA_JEANZAY], s->other[UI_EXTRA_JEANZAY], "h100", "jean-zay/h100", &s->model, &pl, s->r.dp);
     extra_on(&s->extra[UI_EXTRA_ALICE], s->other[UI_EXTRA_ALICE], NULL, "alice-recoque", &s->model, &pl, s->r.dp);
     extra_on(&s->extra[UI_EXTRA_LOCAL], s->other[UI_EXTRA_LOCAL], NULL, _("this computer"), &s->model, &pl, s->r.dp);
+
+    if (s->pending) return 0;
 
     /* the step replayed by the discrete-event simulator, which refuses what it cannot replay */
     double t0 = ut_now_s();
@@ -488,13 +491,14 @@ static int build(ui_scene *s, const char *dirs, const char *local_path)
                  _("%sthe whole machine would take too long to simulate here: its first %d GPUs are, the rest is extrapolated"),
                  used ? "; " : "", UI_DETAIL_GPUS);
         r = simulate_on(s, pl, UI_DETAIL_GPUS);
-    } else if (r == 0 && !s->detailed) {
+    } else if (r == 0 && !s->detailed && !s->pending) {
         size_t used = strlen(s->notice);
         char w[32];
         snprintf(s->notice + used, sizeof s->notice - used, _("%severy GPU simulated; cables show their mean load over each %s"),
                  used ? "; " : "", app_time(w, sizeof w, s->timeline->bin_s));
     }
     if (r != 0) return -1;
+    if (s->pending) return 0;                       /* the analytic figures only, for now */
     pl = s->plan;
     s->tracks = ut_calloc((size_t)pl.gpus, sizeof *s->tracks);
     for (int g = 0; g < pl.gpus; g++) build_track(s->timeline, g, &s->tracks[g]);
@@ -507,6 +511,15 @@ ui_scene *ui_scene_build(const ui_scenario *sc, const char *dirs, const char *lo
 {
     ui_scene *s = ut_calloc(1, sizeof *s);
     s->sc = *sc;
+    build(s, dirs, local_path);
+    return s;
+}
+
+ui_scene *ui_scene_build_analytic(const ui_scenario *sc, const char *dirs, const char *local_path)
+{
+    ui_scene *s = ut_calloc(1, sizeof *s);
+    s->sc = *sc;
+    s->pending = 1;
     build(s, dirs, local_path);
     return s;
 }
@@ -545,7 +558,25 @@ static void *worker_main(void *arg)
         w->pending = 0;
         w->busy = 1;
         pthread_mutex_unlock(&w->mu);
-        ui_scene *s = ui_scene_build(&sc, w->platform_dirs, w->local_path[0] ? w->local_path : NULL);
+        /* the analytic figures first (milliseconds), so that the window never shows the last
+         * scenario's while the step is simulated (seconds on a large machine) */
+        const char *local = w->local_path[0] ? w->local_path : NULL;
+        ui_scene *first = ui_scene_build_analytic(&sc, w->platform_dirs, local);
+        pthread_mutex_lock(&w->mu);
+        int newer = w->pending;
+        if (!newer && !first->error[0]) {
+            ui_scene_free(w->done);
+            w->done = first;
+            first = NULL;
+        }
+        pthread_mutex_unlock(&w->mu);
+        ui_scene_free(first);
+        if (newer) {
+            pthread_mutex_lock(&w->mu);
+            w->busy = 0;
+            continue;
+        }
+        ui_scene *s = ui_scene_build(&sc, w->platform_dirs, local);
         pthread_mutex_lock(&w->mu);
         w->busy = 0;
         if (w->pending) {          /* already out of date */
@@ -593,7 +624,7 @@ int ui_worker_busy(const ui_worker *w)
 {
     ui_worker *m = (ui_worker *)w;   /* the lock changes, the worker does not */
     pthread_mutex_lock(&m->mu);
-    int b = w->pending || w->busy;
+    int b = w->pending || w->busy || w->done;   /* a scene not yet taken: the window has not caught up */
     pthread_mutex_unlock(&m->mu);
     return b;
 }
