@@ -33,6 +33,9 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <libintl.h>
+#include <limits.h>
+#include <locale.h>
 #include <string.h>
 
 #include "ui_gfx.h"
@@ -301,6 +304,36 @@ static void test_hover_over_a_gpu(void **state)
     ui_app_frame(&app, 0);
     assert_int_equal(app.hover.kind, UI_HOVER_NONE);
     app.sel = (ui_hit){ UI_HOVER_NONE, 0 };
+}
+
+/* With LANG naming a French locale this machine does not have (containers, fresh installs),
+ * switching to English at run time switched only the strings not yet looked up: gettext kept the
+ * French ones it had cached. Every heading must follow the switch. */
+static void test_lang_switch_with_a_missing_locale(void **state)
+{
+    (void)state;
+    char *lang = getenv("LANG") ? strdup(getenv("LANG")) : NULL, *all = getenv("LC_ALL") ? strdup(getenv("LC_ALL")) : NULL;
+    setenv("LANG", "fr_FR.UTF-8", 1);   /* the test needs it missing: skipped where it is installed */
+    unsetenv("LC_ALL");
+    int missing = setlocale(LC_ALL, "") == NULL;
+    setlocale(LC_ALL, "C.UTF-8");
+    char mo[PATH_MAX];
+    if (missing && realpath("build/locale", mo)) {   /* the program finds them beside itself; this test binary does not */
+        bindtextdomain("usine", mo);
+        draw_in("fr");
+        assert_true(was_drawn("Scénario"));
+        draw_in("en");
+        if (!was_drawn("Scenario") || was_drawn("Scénario")) fail_msg("the headings stayed in French after the switch");
+        assert_false(was_drawn("Plateforme"));
+    } else {
+        print_message("fr_FR.UTF-8 is installed here (or no build/locale): nothing to test\n");
+    }
+    if (lang) setenv("LANG", lang, 1);
+    else unsetenv("LANG");
+    if (all) setenv("LC_ALL", all, 1);
+    free(lang);
+    free(all);
+    draw_in("en");
 }
 
 static void test_lang_switch_rule(void **state)
@@ -575,6 +608,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_stack_row_tip),
         cmocka_unit_test(test_lang_switch_rule),
         cmocka_unit_test(test_lang_switch_waits_for_the_worker),
+        cmocka_unit_test(test_lang_switch_with_a_missing_locale),
     };
     const struct CMUnitTest panel_tests[] = {
         cmocka_unit_test(test_panel_hit_areas),

@@ -28,9 +28,19 @@ static const char *lang_of_locale(const char *name)
 /* When the language is forced, or the user's French locale is not installed on this machine,
  * gettext is pointed at it through LANGUAGE with a C.UTF-8 message locale, which glibc honours
  * (gettext reads LANGUAGE first, but ignores it under the "C" message locale). */
+#ifdef __GLIBC__
+extern int _nl_msg_cat_cntr;   /* glibc's gettext: bumped, it forgets the translations it cached */
+#endif
+
 static void point_gettext_at(const char *want, const char *got)
 {
     setenv("LANGUAGE", want, 1);
+#ifdef __GLIBC__
+    /* A switch at run time (the window's L) changes LANGUAGE only when the user's locale is not
+     * installed (setlocale fails and changes nothing): without this, every string already looked up
+     * stays in the old language, as the GNU gettext manual warns. */
+    ++_nl_msg_cat_cntr;
+#endif
     const char *msgs = setlocale(LC_MESSAGES, NULL);
     if (!got || !msgs || !strcmp(msgs, "C") || !strcmp(msgs, "POSIX")) {
         setlocale(LC_MESSAGES, "C.UTF-8");
