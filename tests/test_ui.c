@@ -443,6 +443,32 @@ static void test_plan_that_does_not_fit(void **state)
     cairo_surface_destroy(im.s);
 }
 
+/* "The same job elsewhere" lists Jean Zay's H100 partition once when the scenario is on it, and
+ * says when a machine's plan is not the scenario's. */
+static void test_same_job_elsewhere(void **state)
+{
+    (void)state;
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "jean-zay", "--partition", "h100", "--no-course", "--size", "800x600",
+        NULL);
+    assert_int_equal(R.status, 0);
+    cJSON *j = parse_json(R.out);
+    const cJSON *els = cJSON_GetObjectItem(state_of(j), "elsewhere");
+    int h100 = 0;
+    for (int i = 0; i < cJSON_GetArraySize(els); i++)
+        h100 += !strncmp(str_of(cJSON_GetArrayItem(els, i), "label"), "jean-zay/h100", 13);
+    assert_int_equal(h100, 1);
+    cJSON_Delete(j);
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--model", "llama2-70b", "--no-course",
+        "--size", "800x600", NULL);                                    /* tp 2 x pp 4 of a 70B fits on no 80 GB GPU */
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    els = cJSON_GetObjectItem(state_of(j), "elsewhere");
+    int replanned = 0;
+    for (int i = 0; i < cJSON_GetArraySize(els); i++) replanned += cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(els, i), "replanned"));
+    assert_true(replanned >= 1);
+    cJSON_Delete(j);
+}
+
 static void test_plots_view(void **state)
 {
     (void)state;
@@ -501,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_plan_keys),
         cmocka_unit_test(test_plan_that_does_not_fit),
+        cmocka_unit_test(test_same_job_elsewhere),
         cmocka_unit_test(test_bad_usage),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

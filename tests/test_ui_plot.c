@@ -164,12 +164,15 @@ static void test_scaling_partition_not_a_power_of_two(void **state)
     assert_int_equal(ui_scaling_compute(p, part, m, &pl, &s, err, sizeof err), 0);
     assert_int_equal(s.npoints, 9);
     assert_int_equal(s.pts[8].gpus, 4 * 256);
-    /* 2 x 7 x 13 x 16 = 2912 = 8 x 364: dp 364 is valid, 256 is not (nor 32, 64, 128) */
+    /* 2912 = 32 x 91 = 8 x 364: 64, 128 and 256 do not divide it; at each power of two the curve
+     * takes the largest degree below it that does (56, 112, 224), so that no stretch of the curve
+     * is missing, then 364 */
     pl.gbs = 2912;
     assert_int_equal(ui_scaling_compute(p, part, m, &pl, &s, err, sizeof err), 0);
-    assert_int_equal(s.pts[s.npoints - 1].gpus, 4 * 364);
-    assert_true(s.skipped > 0);
-    assert_non_null(strstr(s.skipped_why, "global batch"));
+    static const int dps[] = { 1, 2, 4, 8, 16, 32, 56, 112, 224, 364 };
+    assert_int_equal(s.npoints, 10);
+    for (int i = 0; i < 10; i++) assert_int_equal(s.pts[i].gpus, 4 * dps[i]);
+    assert_int_equal(s.skipped, 0);
     check_against_model(p, part, m, &s);
     plat_free(p);
 }

@@ -70,6 +70,8 @@ typedef tm_term ui_term;
 typedef struct ui_extra {
     char label[96];           /* "jean-zay/h100", "this computer" */
     int ok;                   /* 0: see why */
+    int replanned;            /* the scenario's plan is not valid or does not fit there: the model's best instead */
+    int same;                 /* the scenario's own partition, whole: the full-partition line says it already */
     char why[160];
     tm_plan plan;
     tm_result r;

@@ -644,6 +644,15 @@ static cJSON *frames_json(ui_app *a, int frames, double first_ms, double ready_m
                                                        split, sizeof split));
     cJSON_AddBoolToObject(v, "fits", s && s->nterms && s->r.mem.fits);
     cJSON_AddStringToObject(v, "unfit", s ? s->unfit : "");
+    cJSON *els = cJSON_AddArrayToObject(v, "elsewhere");   /* the lines of "The same job elsewhere" */
+    for (int i = 0; s && i < UI_EXTRA_COUNT; i++) {
+        if (s->extra[i].same) continue;
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "label", s->extra[i].label);
+        cJSON_AddBoolToObject(e, "ok", s->extra[i].ok);
+        cJSON_AddBoolToObject(e, "replanned", s->extra[i].replanned);
+        cJSON_AddItemToArray(els, e);
+    }
     cJSON_AddBoolToObject(v, "explain", a->show_explain);
     cJSON_AddNumberToObject(v, "explain_terms", s ? s->nterms : 0);
     cJSON_AddStringToObject(v, "view", a->view == UI_VIEW_PLOTS ? "plots" : "factory");

@@ -925,6 +925,7 @@ static int draw_hud(const ui_app *a, int y, char *tip)
     y += ui_text_line(a->tx, UI_F_SMALL) + 2;
     for (int i = 0; i < UI_EXTRA_COUNT; i++) {
         const ui_extra *e = &s->extra[i];
+        if (e->same) continue;   /* the full-partition line above is the same machine */
         char head[160];
         if (i == UI_EXTRA_FULL) snprintf(head, sizeof head, _("%s, full partition"), e->label);
         else snprintf(head, sizeof head, "%s", e->label);
@@ -941,10 +942,12 @@ static int draw_hud(const ui_app *a, int y, char *tip)
                  app_num(b2, sizeof b2, e->r.tokens_per_s, 0));
         fit_draw(a, UI_F_SMALL, v, x + 8, y, fw, ui_fg, tip);
         y += ui_text_line(a->tx, UI_F_SMALL);
-        snprintf(v, sizeof v, _("MFU %s %%, %s MW; tp %d, pp %d, dp %d, mbs %d %s"), app_num(b3, sizeof b3, 100 * e->r.mfu, 0),
-                 app_sig(b4, sizeof b4, e->r.power_it_mw, 3), e->plan.tp, e->plan.pp, e->r.dp,
-                 e->plan.mbs, model);
-        fit_draw(a, UI_F_SMALL, v, x + 8, y, fw, ui_dim, tip);
+        char plan[96];
+        snprintf(plan, sizeof plan, e->replanned ? _("re-planned: tp %d, pp %d, dp %d, mbs %d") : _("tp %d, pp %d, dp %d, mbs %d"),
+                 e->plan.tp, e->plan.pp, e->r.dp, e->plan.mbs);
+        snprintf(v, sizeof v, _("MFU %s %%, %s MW; %s %s"), app_num(b3, sizeof b3, 100 * e->r.mfu, 0),
+                 app_sig(b4, sizeof b4, e->r.power_it_mw, 3), plan, model);
+        fit_draw(a, UI_F_SMALL, v, x + 8, y, fw, e->replanned ? ui_accent : ui_dim, tip);
         y += ui_text_line(a->tx, UI_F_SMALL) + 2;
     }
     return y;

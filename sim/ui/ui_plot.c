@@ -90,12 +90,19 @@ int ui_scaling_compute(const plat_platform *p, int partition, const tm_model *m,
         return -1;
     }
 
-    /* The data-parallel degrees: powers of two, then the largest valid one above the last power
-     * when the partition's dp is not a power of two (a whole partition of 364 nodes, say). */
+    /* The data-parallel degrees, the global batch kept (strong scaling): at each power of two, the
+     * largest degree at or below it that divides the batch's micro-batches (the batch 1,456 of
+     * Jean Zay's whole H100 partition gives 1, 2, 4, 8, 16, 28, 56, 112: no 32, which would split
+     * it unevenly), then the largest valid one above the last (the whole partition, say). */
     long dps[UI_SCALING_MAX];
     int ndp = 0;
     long last_pow = 1;
-    for (long dp = 1; dp <= dp_max && ndp < UI_SCALING_MAX; dp *= 2) dps[ndp++] = last_pow = dp;
+    long mbs = plan->mbs > 0 ? plan->mbs : 1, slots = plan->gbs > 0 && plan->gbs % mbs == 0 ? plan->gbs / mbs : 0;
+    for (long target = 1; target <= dp_max && ndp < UI_SCALING_MAX; target *= 2) {
+        long dp = target;
+        while (slots && dp > 1 && slots % dp) dp--;                  /* a divisor of the micro-batches */
+        if (ndp == 0 || dp > dps[ndp - 1]) dps[ndp++] = last_pow = dp;
+    }
     if (dp_max != last_pow && ndp < UI_SCALING_MAX)
         for (long dp = dp_max; dp > last_pow; dp--)
             if (valid_at(big, m, plan, (int)(dp * mp))) {

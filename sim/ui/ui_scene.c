@@ -209,7 +209,7 @@ static void extrapolate(ui_extra *x, const plat_platform *p, int part, const tm_
     tm_ranked best;
     long evaluated = 0;
     if (tm_search(c, m, &b, &best, 1, &evaluated) > 0) {
-        x->plan = best.plan, x->r = best.r, x->ok = 1;
+        x->plan = best.plan, x->r = best.r, x->ok = 1, x->replanned = 1;
     } else {
         snprintf(x->why, sizeof x->why, "%s", _("no plan fits in memory"));
     }
@@ -396,6 +396,10 @@ static int simulate_on(ui_scene *s, tm_plan pl, long want)
     extra_on(&s->extra[UI_EXTRA_JEANZAY], s->other[UI_EXTRA_JEANZAY], "h100", "jean-zay/h100", &s->model, &pl, s->r.dp);
     extra_on(&s->extra[UI_EXTRA_ALICE], s->other[UI_EXTRA_ALICE], NULL, "alice-recoque", &s->model, &pl, s->r.dp);
     extra_on(&s->extra[UI_EXTRA_LOCAL], s->other[UI_EXTRA_LOCAL], NULL, _("this computer"), &s->model, &pl, s->r.dp);
+    /* Jean Zay's H100 or Alice Recoque beside a scenario on that very partition, whole: said once */
+    int whole = !s->sc.nodes;
+    s->extra[UI_EXTRA_JEANZAY].same = whole && !strcmp(s->plat->id, "jean-zay") && !strcmp(pt->id, "h100");
+    s->extra[UI_EXTRA_ALICE].same = whole && !strcmp(s->plat->id, "alice-recoque") && s->part == 0;
 
     if (s->pending) return 0;
 
