@@ -700,6 +700,47 @@ static gr_record graded(double score, double max, int passed)
     return r;
 }
 
+/* An attempt is a file checked with new contents: the same file checked again (a start, a
+ * language switch, the check key) is not one. The exercise opened last is remembered per course. */
+static void test_progress_attempts_and_last_exercise(void **state)
+{
+    (void)state;
+    char path[512], msg[256], err[256];
+    snprintf(path, sizeof path, "%s/attempts.json", tmpdir);
+    remove(path);
+    ui_progress *p = ui_progress_load(path, msg, sizeof msg);
+    gr_record r = graded(3, 10, 0);
+    r.content_hash = strdup("aaaa");
+    ui_progress_record(p, "c", "e", &r);
+    ui_progress_record(p, "c", "e", &r);                       /* the same file again */
+    ui_progress_entry en;
+    assert_int_equal(ui_progress_get(p, "c", "e", &en), 1);
+    assert_int_equal(en.attempts, 1);
+    free(r.content_hash);
+    r.content_hash = strdup("bbbb");                           /* saved with a change */
+    ui_progress_record(p, "c", "e", &r);
+    assert_int_equal(ui_progress_get(p, "c", "e", &en), 1);
+    assert_int_equal(en.attempts, 2);
+    free(r.content_hash);
+    char last[64];
+    assert_int_equal(ui_progress_last(p, "c", last, sizeof last), -1);
+    ui_progress_set_last(p, "c", "e");
+    ui_progress_set_last(p, "c", "f");
+    ui_progress_set_last(p, "other", "x");
+    assert_int_equal(ui_progress_save(p, err, sizeof err), 0);
+    ui_progress_free(p);
+    p = ui_progress_load(path, msg, sizeof msg);
+    assert_string_equal(msg, "");
+    assert_int_equal(ui_progress_last(p, "c", last, sizeof last), 0);
+    assert_string_equal(last, "f");
+    assert_int_equal(ui_progress_last(p, "other", last, sizeof last), 0);
+    assert_string_equal(last, "x");
+    assert_int_equal(ui_progress_get(p, "c", "e", &en), 1);
+    assert_int_equal(en.attempts, 2);
+    ui_progress_free(p);
+    remove(path);
+}
+
 static void test_progress(void **state)
 {
     (void)state;
@@ -922,6 +963,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_progress, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_progress_attempts_and_last_exercise, setup, teardown),
         cmocka_unit_test_setup_teardown(test_progress_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_in_editor, setup, teardown),
     };

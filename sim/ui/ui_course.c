@@ -640,11 +640,39 @@ int ui_progress_record(ui_progress *p, const char *course, const char *exercise,
     set_number(ex, "best", best);
     set_number(ex, "max", r->max);
     set_number(ex, "last", r->score);
-    set_number(ex, "attempts", had && old.attempts < UI_MAX_ATTEMPTS ? old.attempts + 1 : had ? old.attempts : 1);
+    /* an attempt is a file checked with new contents: not a start, a language switch or a click that
+     * checks the same file again */
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(ex, "content_hash");
+    int same = had && r->content_hash && cJSON_IsString(h) && !strcmp(h->valuestring, r->content_hash);
+    int attempts = !had ? 1 : same || old.attempts >= UI_MAX_ATTEMPTS ? old.attempts : old.attempts + 1;
+    set_number(ex, "attempts", attempts);
+    if (r->content_hash) {
+        cJSON *v = cJSON_CreateString(r->content_hash);
+        if (cJSON_GetObjectItemCaseSensitive(ex, "content_hash")) cJSON_ReplaceItemInObjectCaseSensitive(ex, "content_hash", v);
+        else cJSON_AddItemToObject(ex, "content_hash", v);
+    }
     set_number(ex, "last_checked", (double)time(NULL));
     cJSON *passed = cJSON_CreateBool((had && old.passed) || r->passed);
     if (cJSON_GetObjectItemCaseSensitive(ex, "passed")) cJSON_ReplaceItemInObjectCaseSensitive(ex, "passed", passed);
     else cJSON_AddItemToObject(ex, "passed", passed);
+    return 0;
+}
+
+void ui_progress_set_last(ui_progress *p, const char *course, const char *exercise)
+{
+    if (!p || !course || !exercise) return;
+    cJSON *last = child_object(p->root, "last");
+    cJSON *v = cJSON_CreateString(exercise);
+    if (cJSON_GetObjectItemCaseSensitive(last, course)) cJSON_ReplaceItemInObjectCaseSensitive(last, course, v);
+    else cJSON_AddItemToObject(last, course, v);
+}
+
+int ui_progress_last(const ui_progress *p, const char *course, char *buf, size_t size)
+{
+    if (!p || !course || !size) return -1;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p->root, "last"), course);
+    if (!cJSON_IsString(v) || !v->valuestring[0] || strlen(v->valuestring) >= size) return -1;
+    ut_strlcpy(buf, v->valuestring, size);
     return 0;
 }
 

@@ -95,6 +95,10 @@ ui_progress *ui_progress_load(const char *path, char *msg, size_t n);
 int ui_progress_record(ui_progress *p, const char *course, const char *exercise, const gr_record *r);
 /* Write the file: a temporary file, fsync, rename over the old one. 0, or -1 with a message. */
 int ui_progress_save(ui_progress *p, char *err, size_t n);
+/* The exercise of a course the student opened last (remembered across starts): set, and read
+ * into buf (0, or -1 when none). */
+void ui_progress_set_last(ui_progress *p, const char *course, const char *exercise);
+int ui_progress_last(const ui_progress *p, const char *course, char *buf, size_t size);
 /* What is known of course/exercise: 1 and *out filled, or 0 (never checked). */
 int ui_progress_get(const ui_progress *p, const char *course, const char *exercise, ui_progress_entry *out);
 int ui_progress_passed_count(const ui_progress *p, const char *course); /* exercises of the course passed */

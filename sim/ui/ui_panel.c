@@ -17,6 +17,7 @@
 #include "util.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -35,6 +36,7 @@ typedef struct ui_panel {
     char lay_lang[3];
     int need_layout;
     char work[4096];
+    char tmp_work[4096];        /* headless: the starter in a temporary file, removed after */
     ui_watch watch;
     double watched_at;           /* when the watch was last polled (ut_now_s) */
     ui_checker *checker;
@@ -88,7 +90,21 @@ static void load_exercise(ui_app *a, ui_panel *p, int index)
         return;
     }
     p->need_layout = 1;
-    if (ui_work_path(course_id(p), p->ex->id, p->work, sizeof p->work) == 0) {
+    if (p->tmp_work[0]) unlink(p->tmp_work), p->tmp_work[0] = '\0';
+    struct stat st;
+    if (ui_work_path(course_id(p), p->ex->id, p->work, sizeof p->work) == 0 && a->headless && stat(p->work, &st) != 0) {
+        /* headless (a screenshot): the student's file shown if there is one, else the starter from a
+         * temporary file; nothing is written into the work folder */
+        const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+        snprintf(p->tmp_work, sizeof p->tmp_work, "%s/usine-starter-%ld-%s.lua", tmp, (long)getpid(), p->ex->id);
+        snprintf(p->work, sizeof p->work, "%s", p->tmp_work);
+    }
+    if (p->work[0] || ui_work_path(course_id(p), p->ex->id, p->work, sizeof p->work) == 0) {
+        if (!a->headless && p->prog) {   /* where the student was: the next start opens it */
+            char perr[512];
+            ui_progress_set_last(p->prog, course_id(p), p->ex->id);
+            if (ui_progress_save(p->prog, perr, sizeof perr) != 0) ui_app_set_message(a, 1, "%s", perr);
+        }
         if (ui_work_create(p->work, p->ex->starter, err, sizeof err) < 0) {
             ui_app_set_message(a, 1, "%s", err);
             p->work[0] = '\0';
@@ -133,6 +149,10 @@ ui_panel *ui_panel_create(ui_app *a, const char *dir, const char *exercise_id)
     p->checker = got > 0 ? ui_checker_create(self) : NULL;
     if (!p->checker) ui_app_set_message(a, 1, "%s", _("cannot start the checks (the usine program was not found)"));
     int start = 0;
+    char last[128];
+    int from_last = 0;
+    if (!exercise_id && !a->headless && p->prog && ui_progress_last(p->prog, course_id(p), last, sizeof last) == 0)
+        exercise_id = last, from_last = 1;   /* the exercise the student worked on last */
     if (exercise_id) {
         /* the file name is the usual id; else the exercise is found once titles are loaded */
         for (int i = 0; i < n; i++) {
@@ -152,7 +172,8 @@ ui_panel *ui_panel_create(ui_app *a, const char *dir, const char *exercise_id)
                 break;
             }
         }
-        if (strcmp(p->ex ? p->ex->id : "", exercise_id))
+        if (strcmp(p->ex ? p->ex->id : "", exercise_id) && from_last) load_exercise(a, p, 0);   /* gone since: the first */
+        else if (strcmp(p->ex ? p->ex->id : "", exercise_id))
             snprintf(p->error, sizeof p->error, _("%s: no exercise '%s' in this course"), dir, exercise_id);
     }
     return p;
@@ -161,6 +182,7 @@ ui_panel *ui_panel_create(ui_app *a, const char *dir, const char *exercise_id)
 void ui_panel_destroy(ui_panel *p)
 {
     if (!p) return;
+    if (p->tmp_work[0]) unlink(p->tmp_work);
     ui_checker_destroy(p->checker);
     if (p->course)
         for (int i = 0; i < p->course->nfiles; i++) free(p->titles_fr[i]), free(p->titles_en[i]), free(p->ids[i]);
@@ -212,7 +234,7 @@ void ui_panel_tick(ui_app *a, ui_panel *p)
             gr_record_free(&p->rec);
             p->rec = r;
             p->has_rec = 1;
-            if (p->prog && p->ex) {
+            if (p->prog && p->ex && !a->headless) {   /* a screenshot records nothing of the student's */
                 char err[512];
                 ui_progress_record(p->prog, course_id(p), p->ex->id, &p->rec);
                 if (ui_progress_save(p->prog, err, sizeof err) != 0) ui_app_set_message(a, 1, "%s", err);
@@ -398,7 +420,8 @@ void ui_panel_draw(const ui_app *a, const ui_panel *p, SDL_Rect r, ui_panel_hits
                 snprintf(t, sizeof t, "%s / %s", app_short(b1, sizeof b1, c->points), app_short(b2, sizeof b2, c->max));
                 ui_text_draw(a->tx, UI_F_BODY, t, x + w, y, ui_fg, UI_RIGHT);
                 y += ui_text_line(a->tx, UI_F_BODY);
-                if (!ok && c->message && *c->message) y = wrap_text(a, UI_F_SMALL, c->message, x + (int)(22 * s), y, w - (int)(22 * s), ui_fg);
+                /* a failed check's message says what is wrong; a passed one's what was measured or found */
+                if (c->message && *c->message) y = wrap_text(a, UI_F_SMALL, c->message, x + (int)(22 * s), y, w - (int)(22 * s), ok ? ui_dim : ui_fg);
                 if (!ok && c->hint && *c->hint) {
                     snprintf(t, sizeof t, _("Hint: %s"), c->hint);
                     y = wrap_text(a, UI_F_SMALL, t, x + (int)(22 * s), y, w - (int)(22 * s), ui_accent);
