@@ -468,6 +468,25 @@ static void test_same_job_elsewhere(void **state)
     cJSON_Delete(j);
 }
 
+/* Paused, with nothing on its way, the window is idle: its loop sleeps until an event instead of
+ * drawing 60 frames a second (0.1 % of a core paused under Xvfb, against a whole core before). */
+static void test_paused_window_is_idle(void **state)
+{
+    (void)state;
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600", NULL);
+    assert_int_equal(R.status, 0);
+    cJSON *j = parse_json(R.out);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(state_of(j), "playing")));
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(state_of(j), "idle")));     /* playing: frames */
+    cJSON_Delete(j);
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600", "--keys",
+        "space", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(state_of(j), "idle")));
+    cJSON_Delete(j);
+}
+
 static void test_plots_view(void **state)
 {
     (void)state;
@@ -527,6 +546,7 @@ int main(void)
         cmocka_unit_test(test_plan_keys),
         cmocka_unit_test(test_plan_that_does_not_fit),
         cmocka_unit_test(test_same_job_elsewhere),
+        cmocka_unit_test(test_paused_window_is_idle),
         cmocka_unit_test(test_bad_usage),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

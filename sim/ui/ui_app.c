@@ -603,6 +603,15 @@ static int write_png(ui_app *a, const char *path, char *err, size_t n)
     return 0;
 }
 
+/* Nothing moves on screen and nothing is on its way: paused, no scene or check coming, no
+ * message fading. The window then sleeps until an event (or a quarter of a second, for the
+ * student's file, which the panel watches). */
+static int idle(const ui_app *a)
+{
+    return !a->playing && !a->sc_dirty && !a->lang_wanted[0] && !ui_worker_busy(&a->worker) &&
+           !(a->panel && ui_panel_busy(a->panel)) && !(a->message[0] && a->anim_s < a->message_until);
+}
+
 /* The times of the frames and what the window shows, for `usine gui --headless --json`. */
 static cJSON *frames_json(ui_app *a, int frames, double first_ms, double ready_ms, double p50, double p99, double mx)
 {
@@ -662,6 +671,7 @@ static cJSON *frames_json(ui_app *a, int frames, double first_ms, double ready_m
     cJSON_AddStringToObject(v, "lang", app_lang());
     cJSON_AddNumberToObject(v, "speed", a->speed);
     cJSON_AddBoolToObject(v, "playing", a->playing);
+    cJSON_AddBoolToObject(v, "idle", idle(a));   /* the interactive window would sleep until an event */
     return j;
 }
 
@@ -723,20 +733,34 @@ static int headless(ui_app *a, const ui_options *o, int shot, double t_start, ui
     return rc;
 }
 
-/* The interactive loop: about 60 frames a second. */
+/* The interactive loop: about 60 frames a second while something moves; idle, no frame until an
+ * event or a change the panel brings (it watches the student's file four times a second). */
 static void interactive(ui_app *a)
 {
     double last = ut_now_s();
+    int need = 1;   /* a frame to draw */
     for (int quit = 0; !quit;) {
         SDL_Event e;
-        while (SDL_PollEvent(&e))
+        while (SDL_PollEvent(&e)) {
+            need = 1;
             if (ui_app_event(a, &e)) quit = 1;
+        }
         if (quit) break;
+        if (!need && idle(a)) {
+            if (a->panel && ui_panel_tick(a, a->panel)) need = 1;
+            else if (SDL_WaitEventTimeout(&e, 250)) {
+                need = 1;
+                if (ui_app_event(a, &e)) quit = 1;
+            }
+            continue;
+        }
         double now = ut_now_s(), dt = now - last;
         last = now;
         if (dt > 0.25) dt = 0.25;
         ui_app_frame(a, dt);
         SDL_RenderPresent(a->ren);
+        need = !idle(a);
+        if (!need) continue;
         double spent = ut_now_s() - now;
         if (spent < 1.0 / 60) SDL_Delay((Uint32)((1.0 / 60 - spent) * 1000));
     }

@@ -173,7 +173,7 @@ void ui_panel_prepare(ui_app *a, struct ui_panel *p, SDL_Rect r);   /* before dr
 void ui_panel_draw(const ui_app *a, const struct ui_panel *p, SDL_Rect r, ui_panel_hits *out);
 int ui_panel_click(ui_app *a, struct ui_panel *p, const ui_panel_hits *h, int x, int y);
 void ui_panel_scroll(struct ui_panel *p, const ui_panel_hits *h, int dy);
-void ui_panel_tick(ui_app *a, struct ui_panel *p);                  /* watch the file, collect checks */
+int ui_panel_tick(ui_app *a, struct ui_panel *p);                   /* watch the file, collect checks: 1 if that changed something to draw */
 void ui_panel_open_editor(ui_app *a, struct ui_panel *p);
 void ui_panel_check_now(ui_app *a, struct ui_panel *p);
 void ui_panel_next_exercise(ui_app *a, struct ui_panel *p, int delta);

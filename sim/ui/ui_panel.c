@@ -226,11 +226,13 @@ void ui_panel_scroll(ui_panel *p, const ui_panel_hits *h, int dy)
     if (p->scroll > h->content_h) p->scroll = h->content_h;
 }
 
-void ui_panel_tick(ui_app *a, ui_panel *p)
+int ui_panel_tick(ui_app *a, ui_panel *p)
 {
+    int changed = 0;
     if (p->checker) {
         gr_record r;
         if (ui_checker_poll(p->checker, &r)) {
+            changed = 1;
             gr_record_free(&p->rec);
             p->rec = r;
             p->has_rec = 1;
@@ -245,7 +247,10 @@ void ui_panel_tick(ui_app *a, ui_panel *p)
     double now = ut_now_s();
     if (now - p->watched_at >= 0.25) {
         p->watched_at = now;
-        if (p->ex && p->work[0] && ui_watch_changed(&p->watch) && p->checker) ui_checker_submit(p->checker, p->ex, p->work, app_lang());
+        if (p->ex && p->work[0] && ui_watch_changed(&p->watch) && p->checker) {
+            ui_checker_submit(p->checker, p->ex, p->work, app_lang());
+            changed = 1;
+        }
     }
     /* one exercise title per tick, after the first frame (so that start-up is not delayed), for
      * the list */
@@ -259,7 +264,9 @@ void ui_panel_tick(ui_app *a, ui_panel *p)
             if (e) p->titles_fr[i] = ut_strdup(e->title.fr), p->titles_en[i] = ut_strdup(e->title.en), p->ids[i] = ut_strdup(e->id);
             ex_free(e);
         }
+        changed = 1;
     }
+    return changed;
 }
 
 void ui_panel_open_editor(ui_app *a, ui_panel *p)
