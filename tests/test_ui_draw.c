@@ -336,6 +336,29 @@ static void test_lang_switch_with_a_missing_locale(void **state)
     draw_in("en");
 }
 
+/* The per-GPU timeline labels its rows (one in a few when they are thinner than a label) and,
+ * once a GPU is clicked in the factory, shows the rows around it with its own framed. */
+static void test_per_gpu_timeline_follows_the_selection(void **state)
+{
+    (void)state;
+    app.gantt_per_gpu = 1;
+    app.sel = (ui_hit){ UI_HOVER_NONE, 0 };
+    draw_in("en");
+    assert_true(was_drawn("GPU 0"));
+    int labels = 0;
+    for (int i = 0; i < ndrawn; i++) labels += !strncmp(drawn[i], "GPU ", 4) && drawn[i][4] >= '0' && drawn[i][4] <= '9';
+    assert_true(labels >= 3);
+    app.sel = (ui_hit){ UI_HOVER_GPU, 100 };
+    draw_in("en");
+    assert_true(was_drawn("GPU 100"));
+    int around = 0;
+    for (int i = 0; i < ndrawn; i++) around |= strstr(drawn[i], "per GPU: ") && strstr(drawn[i], " of 128") && !strstr(drawn[i], "the first");
+    assert_true(around);
+    assert_false(was_drawn("GPU 0"));
+    app.sel = (ui_hit){ UI_HOVER_NONE, 0 };
+    app.gantt_per_gpu = 0;
+}
+
 static void test_lang_switch_rule(void **state)
 {
     (void)state;
@@ -609,6 +632,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_lang_switch_rule),
         cmocka_unit_test(test_lang_switch_waits_for_the_worker),
         cmocka_unit_test(test_lang_switch_with_a_missing_locale),
+        cmocka_unit_test(test_per_gpu_timeline_follows_the_selection),
     };
     const struct CMUnitTest panel_tests[] = {
         cmocka_unit_test(test_panel_hit_areas),

@@ -596,9 +596,20 @@ static void draw_timeline(const ui_app *a)
     int rows, per_gpu = a->gantt_per_gpu || pp == 1;
     rows = per_gpu ? s->plan.gpus : pp;
     if (rows > max_rows) rows = max_rows;
-    char title[256], b1[64];
-    if (per_gpu)
-        snprintf(title, sizeof title, _("Timeline of one step (simulation), per GPU: the first %d of %d"), rows, s->plan.gpus);
+    /* per GPU: the rows around the GPU clicked in the factory (it is framed), else the first */
+    int sel = a->sel.kind == UI_HOVER_GPU && a->sel.index < s->plan.gpus ? a->sel.index : -1, first = 0;
+    if (per_gpu && sel >= 0) {
+        first = sel - rows / 2;
+        if (first > s->plan.gpus - rows) first = s->plan.gpus - rows;
+        if (first < 0) first = 0;
+    }
+    char title[256], b1[64], n1[32], n2[32], n3[32];
+    app_num(n3, sizeof n3, s->plan.gpus, 0);   /* "1 456" in French */
+    if (per_gpu && first > 0)
+        snprintf(title, sizeof title, _("Timeline of one step (simulation), per GPU: %s to %s of %s"), app_num(n1, sizeof n1, first, 0),
+                 app_num(n2, sizeof n2, first + rows - 1, 0), n3);
+    else if (per_gpu)
+        snprintf(title, sizeof title, _("Timeline of one step (simulation), per GPU: the first %d of %s"), rows, n3);
     else
         snprintf(title, sizeof title, _("Timeline of one step (simulation), per pipeline stage: replica 0, tensor rank 0"));
     char fit[256];
@@ -609,16 +620,20 @@ static void draw_timeline(const ui_app *a)
     int rh = (bottom - top) / rows;
     if (rh > (int)(28 * a->scale)) rh = (int)(28 * a->scale);
     batch b[UI_BATCHES] = { { 0 } };
+    int every = rh >= line ? 1 : (line + rh - 1) / (rh > 0 ? rh : 1);   /* rows thinner than a label: one in `every` */
     for (int i = 0; i < rows; i++) {
-        int g = per_gpu ? i : i * tp * dp;
+        int g = per_gpu ? first + i : i * tp * dp;
         const ui_track *tr = &s->tracks[g];
         int y = top + i * rh, h = rh - (rh > 6 ? 2 : 1);
-        if (rh >= line) {
+        if (i % every == 0 || g == sel) {
             char lab[48];
             if (per_gpu) snprintf(lab, sizeof lab, "GPU %d", g);
             else snprintf(lab, sizeof lab, _("stage %d"), i);
-            ui_text_draw(a->tx, UI_F_SMALL, lab, x0 - 6, y + (h - line) / 2, ui_dim, UI_RIGHT);
+            int ly = y + (h - line) / 2;
+            if (ly < top - line / 2) ly = top - line / 2;
+            ui_text_draw(a->tx, UI_F_SMALL, lab, x0 - 6, ly, g == sel && per_gpu ? ui_accent : ui_dim, UI_RIGHT);
         }
+        if (per_gpu && g == sel) ui_draw_frame(ren, x0 - 2, y - 1, gw + 4, h + 2, ui_accent);
         for (int k = 0; k < tr->n; k++) {
             double t0 = tr->t[k], t1 = k + 1 < tr->n ? tr->t[k + 1] : T;
             int px0 = x0 + (int)(t0 / T * gw), px1 = x0 + (int)(t1 / T * gw);
