@@ -102,16 +102,9 @@ static lua_Integer check_int(lua_State *L, int arg, lua_Integer lo, lua_Integer 
  * of the cores (OpenMP's waiting threads spin, so they count as asking). */
 typedef struct cpu_meter { double wall, cpu; } cpu_meter;
 
-static double process_cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static cpu_meter meter_start(void)
 {
-    cpu_meter m = { ut_now_s(), process_cpu_s() };
+    cpu_meter m = { ut_now_s(), ut_cpu_s() };
     return m;
 }
 
@@ -119,7 +112,7 @@ static cpu_meter meter_start(void)
 
 static void set_cpu_share(lua_State *L, cpu_meter m, int threads)
 {
-    double wall = ut_now_s() - m.wall, cpu = process_cpu_s() - m.cpu;
+    double wall = ut_now_s() - m.wall, cpu = ut_cpu_s() - m.cpu;
     double share = wall > 0 && threads > 0 ? cpu / (wall * threads) : 1;
     if (share > 1) share = 1;
     lb_setnum(L, "cpu_share", share);
@@ -148,13 +141,13 @@ static int kn_gemm_fn(lua_State *L)
     kn_timing t;
     cpu_meter m = meter_start();
     kn_gemm_time(r, n, A, B, C, GEMM_MIN_S, &t);
-    double wall = ut_now_s() - m.wall, cpu = process_cpu_s() - m.cpu;
+    double wall = ut_now_s() - m.wall, cpu = ut_cpu_s() - m.cpu;
     kn_gemm(n <= CHECK_NAIVE_N ? KN_NAIVE : KN_SGEMM, n, A, B, R);
     kn_set_threads(before);
     double err = kn_max_rel_diff(C, R, nn);
     kn_free(A), kn_free(B), kn_free(C), kn_free(R);
     lua_createtable(L, 0, 8);
-    m.wall = ut_now_s() - wall, m.cpu = process_cpu_s() - cpu;   /* the timed runs only */
+    m.wall = ut_now_s() - wall, m.cpu = ut_cpu_s() - cpu;   /* the timed runs only */
     set_cpu_share(L, m, r >= KN_BLOCKED_OMP ? threads : 1);   /* the first three rungs run on one thread */
     lb_setnum(L, "gflops", t.gflops);
     lb_setnum(L, "seconds", t.seconds);

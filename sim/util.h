@@ -70,6 +70,9 @@ const char *ut_pad(char *buf, size_t size, const char *s, int width);
 /* The one monotonic clock of the program, in seconds from an arbitrary origin (wall time of a
  * command, frame times, the grader's deadlines). Never in a result: results are deterministic. */
 double ut_now_s(void);
+/* The processor time this process used, all its threads, in seconds: against wall time x threads,
+ * how much of the processor measurements got (a busy machine). */
+double ut_cpu_s(void);
 
 /* Read a regular file of at most max_bytes into a NUL-terminated buffer (*out, *len).
  * Refuses directories, devices and FIFOs (reading /dev/zero must not hang). On failure returns -1

@@ -60,17 +60,10 @@ typedef struct calib {
 #define BUSY_REFUSE 0.5
 #define BUSY_WARN 0.75
 
-static double process_cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* What one parallel kernel got of the processor: its CPU time, and its wall time x threads. */
 static void meter_add(calib *c, double wall0, double cpu0, int threads)
 {
-    c->cpu_s += process_cpu_s() - cpu0;
+    c->cpu_s += ut_cpu_s() - cpu0;
     c->asked_s += (ut_now_s() - wall0) * threads;
 }
 
@@ -266,7 +259,7 @@ static int measure_sgemm(calib *c, int quick)
     kn_fill(B, elems, 2);
     kn_gemm(KN_SGEMM, n, A, B, C);      /* warm-up: OpenBLAS starts its threads, pages are touched */
     kn_timing t;
-    double w0 = ut_now_s(), c0 = process_cpu_s();
+    double w0 = ut_now_s(), c0 = ut_cpu_s();
     kn_gemm_time(KN_SGEMM, n, A, B, C, quick ? 0.15 : 2.0, &t);
     meter_add(c, w0, c0, c->used_cores);
     kn_free(A), kn_free(B), kn_free(C);
@@ -299,7 +292,7 @@ static int measure_stream(calib *c, int quick)
     cli_progress(_("measuring memory bandwidth (STREAM triad, 3 arrays of %s)...\n"),
              app_bytes(a, sizeof a, (double)n * sizeof(double)));
     kn_stream_result r;
-    double w0 = ut_now_s(), c0 = process_cpu_s();
+    double w0 = ut_now_s(), c0 = ut_cpu_s();
     int failed = kn_stream(n, c->stream_trials, &r) != 0;
     meter_add(c, w0, c0, c->used_cores);
     if (failed) {
