@@ -99,10 +99,13 @@ static void read_opts_at(lua_State *L, lb_tab t, int kind, train_in *in, const t
     }
     const plat_node *nd = &in->p->node_types[in->p->partitions[in->part].node];
     const plat_accel *acc = &in->p->accels[nd->accel];
-    if (!(acc->peak_tflops[pl->prec] > 0))
-        luaL_argerror(L, t.arg, lua_pushfstring(L, _("%sthe %s has no %s peak in the platform file"),
+    if (!(acc->peak_tflops[pl->prec] > 0)) {   /* as the core says it (tm_plan_check), before the options are read on */
+        char has[128], others[256];
+        plat_prec_offer(in->p, in->part, (plat_prec)pl->prec, has, sizeof has, others, sizeof others);
+        luaL_argerror(L, t.arg, lua_pushfstring(L, _("%sthe %s has no %s peak in the platform file (it trains in %s; partitions with %s: %s)"),
                                                 t.path ? lua_pushfstring(L, _("%s: "), t.path) : "", acc->name ? acc->name : acc->id,
-                                                prec));
+                                                prec, has[0] ? has : "-", prec, others[0] ? others : "-"));
+    }
     in->top = 10;
     in->tokens = 0;
     in->fixed = 0;

@@ -214,6 +214,11 @@ int plat_find_accel(const plat_platform *p, const char *id);
 
 /* Names and totals. */
 const char *plat_prec_name(plat_prec prec);                       /* "bf16" */
+/* Where a training precision is to be had, for a message about a partition whose accelerator has
+ * no peak in it: the precisions that accelerator trains in ("fp32|fp16"; fp64 is not one) and the
+ * other partitions whose accelerators have `prec` ("a100|h100"); either may be "". */
+void plat_prec_offer(const plat_platform *p, int partition, plat_prec prec, char *has, size_t has_size, char *others,
+                     size_t others_size);
 int plat_prec_from_name(const char *name);                        /* plat_prec, or -1 */
 const char *plat_topology_name(plat_topology t);                  /* "fat-tree" */
 /* Routing of a network's switch-to-switch traffic. Dragonfly: minimal (the direct global bundle of

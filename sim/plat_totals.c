@@ -28,6 +28,21 @@ const char *plat_prec_name(plat_prec prec)
     return prec >= 0 && prec < PLAT_PREC_COUNT ? prec_names[prec] : "?";
 }
 
+void plat_prec_offer(const plat_platform *p, int partition, plat_prec prec, char *has, size_t has_size, char *others,
+                     size_t others_size)
+{
+    has[0] = others[0] = '\0';
+    int a = p->node_types[p->partitions[partition].node].accel;
+    for (int k = 0; a >= 0 && k < PLAT_PREC_COUNT; k++)
+        if (k != PLAT_FP64 && p->accels[a].peak_tflops[k] > 0)
+            snprintf(has + strlen(has), has_size - strlen(has), "%s%s", has[0] ? "|" : "", plat_prec_name((plat_prec)k));
+    for (int i = 0; i < p->npartitions; i++) {
+        int b = p->node_types[p->partitions[i].node].accel;
+        if (i != partition && b >= 0 && p->accels[b].peak_tflops[prec] > 0)
+            snprintf(others + strlen(others), others_size - strlen(others), "%s%s", others[0] ? "|" : "", p->partitions[i].id);
+    }
+}
+
 int plat_prec_from_name(const char *name)
 {
     for (int i = 0; name && i < PLAT_PREC_COUNT; i++)

@@ -466,9 +466,12 @@ int tm_plan_check(const tm_ctx *c, const tm_model *m, tm_plan *pl, char *err, si
         snprintf(err, n, "%s", _("unknown training precision (fp32, tf32, fp16, bf16 or fp8)"));
         return -1;
     }
-    if (!(c->acc->peak_tflops[pl->prec] > 0)) {
-        snprintf(err, n, _("the %s has no %s peak in the platform file"), c->acc->name ? c->acc->name : c->acc->id,
-                 plat_prec_name((plat_prec)pl->prec));
+    if (!(c->acc->peak_tflops[pl->prec] > 0)) {   /* (the command line says more: which defaults it took) */
+        char has[128], others[256];
+        plat_prec_offer(c->p, c->partition, (plat_prec)pl->prec, has, sizeof has, others, sizeof others);
+        snprintf(err, n, _("the %s has no %s peak in the platform file (it trains in %s; partitions with %s: %s)"),
+                 c->acc->name ? c->acc->name : c->acc->id, plat_prec_name((plat_prec)pl->prec), has[0] ? has : "-",
+                 plat_prec_name((plat_prec)pl->prec), others[0] ? others : "-");
         return -1;
     }
     return 0;

@@ -305,16 +305,8 @@ static int no_peak_said(const train_opts *o, const plat_platform *p, int part)
     if (a < 0 || p->accels[a].peak_tflops[o->plan.prec] > 0) return 0;
     const plat_accel *acc = &p->accels[a];
     const char *want = plat_prec_name((plat_prec)o->plan.prec);
-    char has[128] = "", elsewhere[256] = "";
-    for (int k = 0; k < PLAT_PREC_COUNT; k++)
-        if (k != PLAT_FP64 && acc->peak_tflops[k] > 0)
-            snprintf(has + strlen(has), sizeof has - strlen(has), "%s%s", has[0] ? "|" : "", plat_prec_name((plat_prec)k));
-    for (int i = 0; i < p->npartitions; i++) {
-        int b = p->node_types[p->partitions[i].node].accel;
-        if (i != part && b >= 0 && p->accels[b].peak_tflops[o->plan.prec] > 0)
-            snprintf(elsewhere + strlen(elsewhere), sizeof elsewhere - strlen(elsewhere), "%s%s", elsewhere[0] ? "|" : "",
-                     p->partitions[i].id);
-    }
+    char has[128], elsewhere[256];
+    plat_prec_offer(p, part, (plat_prec)o->plan.prec, has, sizeof has, elsewhere, sizeof elsewhere);
     char which[160], prec[96], fix[320];
     if (o->partition) snprintf(which, sizeof which, _("partition '%s'"), pt->id);
     else snprintf(which, sizeof which, _("partition '%s' (the first, taken without --partition)"), pt->id);

@@ -92,14 +92,15 @@ static void load_exercise(ui_app *a, ui_panel *p, int index)
     p->need_layout = 1;
     if (p->tmp_work[0]) unlink(p->tmp_work), p->tmp_work[0] = '\0';
     struct stat st;
-    if (ui_work_path(course_id(p), p->ex->id, p->work, sizeof p->work) == 0 && a->headless && stat(p->work, &st) != 0) {
+    if (ui_work_path(course_id(p), p->ex->id, p->work, sizeof p->work) != 0) p->work[0] = '\0';
+    else if (a->headless && stat(p->work, &st) != 0) {
         /* headless (a screenshot): the student's file shown if there is one, else the starter from a
          * temporary file; nothing is written into the work folder */
         const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
         snprintf(p->tmp_work, sizeof p->tmp_work, "%s/usine-starter-%ld-%s.lua", tmp, (long)getpid(), p->ex->id);
         snprintf(p->work, sizeof p->work, "%s", p->tmp_work);
     }
-    if (p->work[0] || ui_work_path(course_id(p), p->ex->id, p->work, sizeof p->work) == 0) {
+    if (p->work[0]) {
         if (!a->headless && p->prog) {   /* where the student was: the next start opens it */
             char perr[512];
             ui_progress_set_last(p->prog, course_id(p), p->ex->id);

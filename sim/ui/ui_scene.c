@@ -231,13 +231,19 @@ static plat_platform *load_other(const char *name, const char *dirs, char *why, 
     return p;
 }
 
-static void extra_on(ui_extra *x, const plat_platform *p, const char *partition, const char *label, const tm_model *m,
-                     const tm_plan *base, int base_dp)
+/* The same job on partition `partition` (NULL: the first) of another machine p; nothing to
+ * compute when that is the scene's own partition, whole (the full-partition line says it). */
+static void extra_on(ui_extra *x, const ui_scene *s, const plat_platform *p, const char *partition, const char *label,
+                     const tm_model *m, const tm_plan *base, int base_dp)
 {
     snprintf(x->label, sizeof x->label, "%s", label);
     if (!p) return;   /* x->why says why */
     int part = partition ? plat_find_partition(p, partition) : 0;
     if (part < 0) part = 0;
+    if (!s->sc.nodes && !strcmp(p->id, s->plat->id) && !strcmp(p->partitions[part].id, s->plat->partitions[s->part].id)) {
+        x->same = 1;
+        return;
+    }
     plat_totals t;
     plat_partition_totals(p, part, &t);
     if (t.accels < 1) snprintf(x->why, sizeof x->why, "%s", _("no accelerators"));
@@ -393,13 +399,9 @@ static int simulate_on(ui_scene *s, tm_plan pl, long want)
     snprintf(label, sizeof label, "%s/%s", s->plat->id, pt->id);
     snprintf(s->extra[UI_EXTRA_FULL].label, sizeof s->extra[0].label, "%s", label);
     extrapolate(&s->extra[UI_EXTRA_FULL], s->plat, s->part, &s->model, &pl, s->r.dp, (int)(s->part_gpus > 1 << 20 ? 1 << 20 : s->part_gpus));
-    extra_on(&s->extra[UI_EXTRA_JEANZAY], s->other[UI_EXTRA_JEANZAY], "h100", "jean-zay/h100", &s->model, &pl, s->r.dp);
-    extra_on(&s->extra[UI_EXTRA_ALICE], s->other[UI_EXTRA_ALICE], NULL, "alice-recoque", &s->model, &pl, s->r.dp);
-    extra_on(&s->extra[UI_EXTRA_LOCAL], s->other[UI_EXTRA_LOCAL], NULL, _("this computer"), &s->model, &pl, s->r.dp);
-    /* Jean Zay's H100 or Alice Recoque beside a scenario on that very partition, whole: said once */
-    int whole = !s->sc.nodes;
-    s->extra[UI_EXTRA_JEANZAY].same = whole && !strcmp(s->plat->id, "jean-zay") && !strcmp(pt->id, "h100");
-    s->extra[UI_EXTRA_ALICE].same = whole && !strcmp(s->plat->id, "alice-recoque") && s->part == 0;
+    extra_on(&s->extra[UI_EXTRA_JEANZAY], s, s->other[UI_EXTRA_JEANZAY], "h100", "jean-zay/h100", &s->model, &pl, s->r.dp);
+    extra_on(&s->extra[UI_EXTRA_ALICE], s, s->other[UI_EXTRA_ALICE], NULL, "alice-recoque", &s->model, &pl, s->r.dp);
+    extra_on(&s->extra[UI_EXTRA_LOCAL], s, s->other[UI_EXTRA_LOCAL], NULL, _("this computer"), &s->model, &pl, s->r.dp);
 
     if (s->pending) return 0;
 
