@@ -340,6 +340,9 @@ cJSON *gr_record_to_json(const gr_record *r)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
+    /* The contract of the line (assets/schema/json/grade.schema.json); the reader ignores it, so
+     * journals written before it was added still resume. */
+    cJSON_AddStringToObject(o, "schema", GR_JSON_SCHEMA);
     add_string(o, "submission", r->submission);
     if (r->path_hex) add_string(o, "path_hex", r->path_hex);
     if (r->content_hash) add_string(o, "content_hash", r->content_hash);

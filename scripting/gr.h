@@ -79,6 +79,8 @@ char *gr_clean_text(const char *text, size_t len, size_t max_bytes);
  * "feedback" only when set, and "machine_fault": true only when set (absent reads as NULL and
  * false). from_json cleans every string it reads and returns -1 (with a reason) when a key is
  * missing or has the wrong type. */
+/* The "schema" id of Usine's JSON record, its first key (assets/schema/json/grade.schema.json). */
+#define GR_JSON_SCHEMA "usine.grade/1"
 struct cJSON *gr_record_to_json(const gr_record *r);
 int gr_record_from_json(const struct cJSON *o, gr_record *r, char *why, size_t why_size);
 int gr_write_jsonl(FILE *out, const gr_record *r);  /* one line, no indentation; 0 or -1 (I/O error) */

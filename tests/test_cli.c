@@ -140,7 +140,8 @@ static void test_list_and_check(void **state)
     run_result *r = run("en", "platform", "list", "--json", NULL);
     assert_int_equal(r->status, 0);
     cJSON *j = parse_json(r->out);
-    assert_true(cJSON_GetArraySize(j) >= 8);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "schema")), "usine.platform.list/1");
+    assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(j, "platforms")) >= 8);
     cJSON_Delete(j);
     r = run("en", "platform", "check", "classroom", "assets/platforms/jupiter.xml", NULL);
     assert_int_equal(r->status, 0);
@@ -918,7 +919,7 @@ static void test_stacks(void **state)
     r = run("en", "stacks", "--json", NULL);
     assert_int_equal(r->status, 0);
     cJSON *doc = parse_json(r->out);
-    assert_true(cJSON_GetArraySize(doc) >= 4);
+    assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "stacks")) >= 4);
     cJSON_Delete(doc);
     r = run("en", "predict", SEL, GPT, "--gpus", "64", "--tp", "8", "--pp", "1", "--gbs", "64", "--stack", "megatron-lm-2021", NULL);
     assert_int_equal(r->status, 0);

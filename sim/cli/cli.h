@@ -31,7 +31,11 @@ int cli_parse_bytes(const char *s, double *out);      /* "64MiB", "1e9", "2GB": 
 
 /* Output for programs and for people. */
 struct cJSON;
-void cli_print_json(struct cJSON *o);                 /* print it indented on stdout, then free it */
+/* Every --json output is one object whose first key is "schema", the id of the contract it follows
+ * ("usine.predict/1"); assets/schema/json/ has one JSON Schema file per id, and tests/test_schema.c
+ * checks each output against its file. A new key in an output goes into that file too; a key that
+ * changes meaning or goes away raises the version after the slash. */
+void cli_print_json(struct cJSON *o, const char *schema);   /* o (an object) with "schema" first, indented on stdout, then freed */
 /* Progress of a long run: on stderr, only when it is a terminal, rewritten in place. */
 void cli_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_progress_done(void);                         /* clear the progress line */

@@ -711,7 +711,7 @@ static void print_json(const calib *c, const char *path, int quick)
     cJSON_AddNumberToObject(j, "cpu_share", cpu_share(c));
     cJSON_AddBoolToObject(j, "busy", cpu_share(c) < BUSY_WARN);
     if (c->load1 >= 0) cJSON_AddNumberToObject(j, "load_average", c->load1);
-    cli_print_json(j);
+    cli_print_json(j, "usine.calibrate/1");
 }
 
 static void print_text(const calib *c, const char *path, int quick)

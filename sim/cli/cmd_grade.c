@@ -657,7 +657,7 @@ static int course_list(const ex_course *c, int json)
         ex_free(e);
     }
     if (json) {
-        if (rc == CLI_OK) cli_print_json(root);
+        if (rc == CLI_OK) cli_print_json(root, "usine.course.list/1");
         else cJSON_Delete(root);
     }
     return rc;

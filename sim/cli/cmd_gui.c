@@ -172,7 +172,7 @@ static int run(int argc, char **argv, const char *cmd)
     ui_report r;
     rc = shot ? ui_screenshot(&o, &r) : ui_run(&o, &r);
     for (int i = 0; i < r.nerrors; i++) cli_error("%s", r.errors[i]);
-    if (r.frames && o.json) cli_print_json(r.frames);
+    if (r.frames && o.json) cli_print_json(r.frames, "usine.gui.headless/1");
     else if (r.frames) print_frames(r.frames), cJSON_Delete(r.frames);
     if (shot && rc == UI_OK) printf(_("%s: %dx%d, %s\n"), o.out, r.w, r.h, r.platform);
     return rc;

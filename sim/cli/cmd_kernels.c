@@ -238,7 +238,7 @@ static int bench_ladder(const kopts *o)
         cJSON_AddNumberToObject(rf, "bandwidth_gbs", bw);
         cJSON_AddNumberToObject(rf, "ridge_flops_per_byte", bw > 0 ? peak / bw : 0);
         cJSON_AddNumberToObject(rf, "gemm_intensity_flops_per_byte", ai);
-        cli_print_json(j);
+        cli_print_json(j, "usine.bench.ladder/1");
     } else {
         char a[48], b[48], c[48], d[48], e[48], f[200];
         print_cpu();
@@ -300,7 +300,7 @@ static int bench_gemm(const kopts *o)
         cJSON_AddNumberToObject(j, "sgemm_gflops", t.gflops);
         cJSON_AddNumberToObject(j, "peak_gflops", peak);
         cJSON_AddNumberToObject(j, "fraction_of_peak", t.gflops / peak);
-        cli_print_json(j);
+        cli_print_json(j, "usine.bench.gemm/1");
     } else {
         char a[48], b[48], c[48];
         print_cpu();
@@ -340,7 +340,7 @@ static int bench_stream(const kopts *o)
             cJSON_AddNumberToObject(j, key, s.gbs[k]);
         }
         cJSON_AddBoolToObject(j, "correct", ok);
-        cli_print_json(j);
+        cli_print_json(j, "usine.bench.stream/1");
     } else {
         char a[48], b[48], c[48];
         print_cpu();
@@ -421,7 +421,7 @@ static int bench_mlp(const kopts *o)
         cJSON_AddNumberToObject(j, "gemm_s", pt.gemm / steps);
         cJSON_AddNumberToObject(j, "loss_first", first);
         cJSON_AddNumberToObject(j, "loss_last", last);
-        cli_print_json(j);
+        cli_print_json(j, "usine.bench.mlp/1");
     } else {
         char a[48], b[48], c[48], d[48], e[48];
         print_cpu();
@@ -492,7 +492,7 @@ static int bench_scaling(const kopts *o)
         }
         cJSON_AddNumberToObject(j, "serial_fraction", f);
         cJSON_AddNumberToObject(j, "max_speedup", f > 0 ? 1 / f : -1);
-        cli_print_json(j);
+        cli_print_json(j, "usine.bench.scaling/1");
     } else {
         char a[48], b[48], c[48], d[48];
         print_cpu();
@@ -666,7 +666,7 @@ int cmd_train(int argc, char **argv)
         cJSON_AddNumberToObject(j, "gemm_s", pt.gemm / steps);
         cJSON *curve = cJSON_AddArrayToObject(j, "loss");
         for (long s = 0; s < steps; s++) cJSON_AddItemToArray(curve, cJSON_CreateNumber(loss[s]));
-        cli_print_json(j);
+        cli_print_json(j, "usine.train/1");
     } else {
         char a[48], b[48], c[48], d[48];
         print_cpu();

@@ -207,7 +207,7 @@ static void show_json(const plat_platform *p, const char *path, int only_partiti
     }
     notes_json(o, "assumptions", p->assumptions, p->nassumptions);
     notes_json(o, "sources", p->sources, p->nsources);
-    cli_print_json(o);
+    cli_print_json(o, "usine.platform.show/1");
 }
 
 static void platform_usage(FILE *out)
@@ -234,7 +234,7 @@ static int platform_list(int json)
     FILE *mem = open_memstream(&names, &len);
     cli_list_presets(mem, "\n");
     fclose(mem);
-    cJSON *arr = json ? cJSON_CreateArray() : NULL;
+    cJSON *doc = json ? cJSON_CreateObject() : NULL, *arr = json ? cJSON_AddArrayToObject(doc, "platforms") : NULL;
     int rc = CLI_OK;
     for (char *save = NULL, *name = strtok_r(names, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
         plat_platform *p = cli_load_platform(name, NULL, 0);
@@ -258,7 +258,7 @@ static int platform_list(int json)
     }
     free(names);
     if (json) {
-        cli_print_json(arr);
+        cli_print_json(doc, "usine.platform.list/1");
     }
     return rc;
 }

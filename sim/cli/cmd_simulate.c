@@ -466,7 +466,7 @@ static int run_scenario(const char *path, const plat_platform *p, int part, int 
             cli_sim_counts_json(o, &st);
             cJSON_AddNumberToObject(o, "wall_s", wall);
             cli_bottlenecks_json(o, n, ds_timeline(s), st.end_s);
-            cli_print_json(o);
+            cli_print_json(o, "usine.simulate.scenario/1");
         } else {
             char counts[256];
             cli_sim_counts(counts, sizeof counts, &st);
@@ -695,7 +695,7 @@ static int simulate_collective(int argc, char **argv)
         if (routing_arg) cJSON_AddStringToObject(o, "routing", routing_arg);
         cli_bottlenecks_json(o, n, ds_timeline(s), st.end_s);
         if (trace) cJSON_AddStringToObject(o, "trace", trace);
-        cli_print_json(o);
+        cli_print_json(o, "usine.simulate.collective/1");
     } else {
         char a[64], b[64], c[64], d[64];
         printf(_("%s (%s) of %s over %s GPUs of %s/%s (%s nodes)\n"), coll_op_name((coll_op)op),

@@ -584,7 +584,7 @@ int cmd_predict(int argc, char **argv)
         cJSON_AddNumberToObject(j, "eff_memory", acc->eff_memory);
         cJSON_AddNumberToObject(j, "wall_s", wall);
         if (o.explain) cJSON_AddItemToObject(j, "explain", terms_json(&ts));
-        cli_print_json(j);
+        cli_print_json(j, "usine.predict/1");
     } else {
         char a[64], b[64], d[64], e[64], f[64], g[64], line[256];
         plan_line(line, sizeof line, &o.model, &o.plan, r.dp);
@@ -722,7 +722,7 @@ int cmd_plan(int argc, char **argv)
             cJSON_AddItemToObject(e, "breakdown", train_breakdown_json(r));
             cJSON_AddItemToArray(arr, e);
         }
-        cli_print_json(j);
+        cli_print_json(j, "usine.plan/1");
     } else {
         char a[64], b[64], d[64], e[64];
         printf(_("%s on %s GPUs of %s/%s, global batch %ld: %s plans evaluated, %s fit in memory or are at its limit (%s)\n"),
@@ -1128,7 +1128,7 @@ int cmd_validate(int argc, char **argv)
             cJSON_AddNumberToObject(o, "memory_max_abs_error_pct", ms.max);
         }
         cJSON_AddItemToObject(j, "summary", sum);
-        cli_print_json(j);
+        cli_print_json(j, "usine.validate/1");
     } else {
         printf("%s", _("'usine validate --explain RUN' shows a run's terms; '--fit' refits the training factor with its cross-validation.\n"));
     }
@@ -1169,7 +1169,7 @@ int cmd_stacks(int argc, char **argv)
     }
     int n;
     const tm_stack *s = tm_stacks(&n);
-    cJSON *arr = json ? cJSON_CreateArray() : NULL;
+    cJSON *doc = json ? cJSON_CreateObject() : NULL, *arr = json ? cJSON_AddArrayToObject(doc, "stacks") : NULL;
     for (int i = 0; i < n; i++) {
         if (json) {
             cJSON *o = cJSON_CreateObject();
@@ -1209,7 +1209,7 @@ int cmd_stacks(int argc, char **argv)
         printf(_("  training factor %s of the achievable matrix-multiply rate: %s\n"), app_num(a, sizeof a, s[i].matmul, 3), _(s[i].fitted));
         printf(_("  sources: %s\n\n"), s[i].sources);
     }
-    if (json) cli_print_json(arr);
+    if (json) cli_print_json(doc, "usine.stacks/1");
     return CLI_OK;
 }
 
@@ -1370,7 +1370,7 @@ int simulate_step(int argc, char **argv)
         cJSON_AddNumberToObject(j, "wall_s", wall);
         cli_bottlenecks_json(j, nw, tm_step_timeline(step), st.end_s);
         if (o.trace) cJSON_AddStringToObject(j, "trace", o.trace);
-        cli_print_json(j);
+        cli_print_json(j, "usine.simulate.step/1");
     } else {
         char a[64], b[64], line[256];
         plan_line(line, sizeof line, &o.model, &o.plan, r.dp);

@@ -334,7 +334,7 @@ static void print_json(const report *r)
         }
         cJSON_AddStringToObject(o, "formula", r->formula);
     }
-    cli_print_json(o);
+    cli_print_json(o, "usine.train.mpi/1");
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -1,6 +1,7 @@
 /* fmt.c: the command line's own input and output helpers: sizes as options, JSON on stdout, a
  * progress line. Numbers for people are the application layer's (app_fmt.c). */
 #include "cli.h"
+#include "util.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -30,8 +31,17 @@ int cli_parse_bytes(const char *s, double *out)
     return -1;
 }
 
-void cli_print_json(struct cJSON *o)
+/* The schema id goes in first, so that a reader sees which contract a document follows before
+ * anything else; the object may have been built elsewhere (the window's headless report). */
+void cli_print_json(struct cJSON *o, const char *schema)
 {
+    cJSON *id = cJSON_CreateString(schema);
+    if (id) {
+        cJSON_DeleteItemFromObjectCaseSensitive(o, "schema");
+        id->string = ut_strdup("schema");
+        if (!cJSON_GetArrayItem(o, 0)) cJSON_AddItemToObject(o, "schema", id);
+        else cJSON_InsertItemInArray(o, 0, id);
+    }
     char *text = cJSON_Print(o);
     puts(text);
     free(text);
