@@ -21,10 +21,12 @@ CC         ?= cc
 VERSION    := 0.1.0
 
 # The Debian packages the project needs: the single list, used by 'make deps' and by .ci/run.
+# python3-jsonschema is for the tests only: tests/test_schema.c checks the --json outputs against
+# assets/schema/json/ with it (JSON Schema draft 2020-12, rather than a validator of our own).
 DEB_PACKAGES := build-essential pkg-config gettext \
                 libxml2-dev liblua5.4-dev libopenblas-openmp-dev libcmocka-dev libcjson-dev \
                 libseccomp-dev libsdl2-dev libsdl2-ttf-dev libcairo2-dev libfontconfig-dev libcmark-dev \
-                fonts-dejavu-core libopenmpi-dev openmpi-bin
+                fonts-dejavu-core libopenmpi-dev openmpi-bin python3-jsonschema
 PKGS       := libxml-2.0 libcjson cmocka lua5.4 libseccomp openblas sdl2 SDL2_ttf cairo fontconfig libcmark
 
 ifeq ($(V),1)
@@ -228,6 +230,7 @@ deps:
 
 deps-if-missing:
 	@command -v $(PKG_CONFIG) >/dev/null 2>&1 && command -v msgfmt >/dev/null 2>&1 && \
+	 python3 -c 'import jsonschema' >/dev/null 2>&1 && \
 	 $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null || $(MAKE) --no-print-directory deps
 
 run: deps-if-missing
@@ -331,14 +334,15 @@ layers:
 # ---------------------------------------------------------------------------------------------
 DATADIR := $(DESTDIR)$(PREFIX)/share/usine
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DATADIR)/platforms $(DATADIR)/schema $(DATADIR)/courses \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DATADIR)/platforms $(DATADIR)/schema $(DATADIR)/schema/json $(DATADIR)/courses \
 	  $(DESTDIR)$(PREFIX)/share/applications $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/fr/man1 \
 	  $(DESTDIR)$(PREFIX)/share/icons/hicolor/scalable/apps
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/usine
 	install -m 644 assets/platforms/*.xml $(DATADIR)/platforms/
 	install -d $(DATADIR)/data
 	install -m 644 assets/data/*.csv $(DATADIR)/data/
-	install -m 644 assets/schema/* $(DATADIR)/schema/
+	install -m 644 assets/schema/README.md assets/schema/platform.rng $(DATADIR)/schema/
+	install -m 644 assets/schema/json/*.schema.json $(DATADIR)/schema/json/
 	cp -R courses/. $(DATADIR)/courses/
 	rm -rf $(DATADIR)/courses/*/reference
 	install -m 644 assets/desktop/usine.desktop $(DESTDIR)$(PREFIX)/share/applications/

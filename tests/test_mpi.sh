@@ -1,6 +1,7 @@
 #!/bin/sh
 # test_mpi.sh: `usine train --mpi` under mpirun with 2 processes, as users run it: it trains (the
-# mean loss goes down), reports 2 ranks and a measured all-reduce in its JSON, and a bad option or
+# mean loss goes down), reports 2 ranks and a measured all-reduce in its JSON, which follows its
+# schema, and a bad option or
 # a bad platform makes every process exit with status 2 without hanging (each run has a time limit).
 # Skips (passes, with a message) where mpirun is absent or the program was built without MPI.
 # The program under test is $USINE (the Makefile sets it), default build/usine.
@@ -62,6 +63,14 @@ else
         if (!(c < s)) { print "comm_s " c " is not part of step_s " s; exit }
     }')
     if [ -n "$why" ]; then ko "$name" "$why"; else ok "$name"; fi
+fi
+
+# The JSON follows its schema (tests/test_schema.c checks the other commands' outputs the same way).
+name="train --mpi --json follows assets/schema/json/train-mpi.schema.json"
+if python3 tests/json_schema_check.py assets/schema/json assets/schema/json/train-mpi.schema.json "$out" 2>"$err"; then
+    ok "$name"
+else
+    ko "$name" "see the errors below"
 fi
 
 name="text report from rank 0 only"
