@@ -40,7 +40,7 @@ def validator_for(schema_dir, schema):
                      for name, s in store.items()]
         registry = referencing.Registry().with_resources(resources)
         return cls(schema, registry=registry)
-    except ImportError:  # Debian bookworm's 4.10
+    except (ImportError, TypeError):  # Debian bookworm's 4.10 (no registry=, even beside a newer referencing)
         return cls(schema, resolver=jsonschema.RefResolver(schema.get("$id", ""), schema, store=store))
 
 
