@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -918,6 +919,77 @@ static void test_names_and_misc(void **state)
     assert_int_equal(ut_parse_long("1.0", 0, 100, &l), -1);
 }
 
+/* A number of the presets' texts written as the program writes numbers (app_fmt.c): French groups
+ * digits with U+202F, a narrow no-break space ("2 696 GPU", never "2696" nor a plain space that a
+ * line may break at), English with commas ("2,696 GPUs"). `why` gets the first offence. Years and
+ * part numbers (four digits: "2024", "EPYC 7742") are words, not figures, and stay as they are. */
+static int after_name(const char *text, const char *space)   /* the word before `space` has a capital */
+{
+    const char *w = space;
+    while (w > text && w[-1] != ' ') w--;
+    for (; w < space; w++)
+        if (isupper((unsigned char)*w)) return 1;
+    return 0;
+}
+
+static int number_style_ok(const char *text, int french, char *why, size_t n)
+{
+    for (const char *c = text; *c; c++) {
+        if (*c < '0' || *c > '9' || (c > text && (isalnum((unsigned char)c[-1]) || c[-1] == '.' || c[-1] == ','))) continue;
+        const char *e = c;
+        while (*e >= '0' && *e <= '9') e++;
+        size_t digits = (size_t)(e - c);
+        int plain_group = e[0] == ' ' && e[1] >= '0' && e[1] <= '9' && e[2] >= '0' && e[2] <= '9' && e[3] >= '0' && e[3] <= '9' &&
+                          !(e[4] >= '0' && e[4] <= '9') && !isalpha((unsigned char)e[4]) && digits <= 3;
+        /* four digits: a year, a part of a name ("8480C", "405B") or a part number after a name
+         * ("EPYC 7742", "ESS 3500"), else a figure */
+        int word = digits == 4 && ((c[0] == '1' && c[1] == '9') || (c[0] == '2' && c[1] == '0') || isalpha((unsigned char)*e) ||
+                                   (c - text >= 2 && c[-1] == ' ' && isupper((unsigned char)c[-2])) ||
+                                   (c - text >= 2 && c[-1] == ' ' && after_name(text, c - 1)));
+        int reference = (*e == '-' && e[1] >= '0' && e[1] <= '9') || (c > text && (c[-1] == '-' || c[-1] == '/'));   /* "DA-11333-001" */
+        if (!reference && (digits >= 5 || plain_group || (digits == 4 && !word))) {
+            snprintf(why, n, "'%.*s' in %s: write %s", (int)(e - c + (plain_group ? 4 : 0)), c, french ? "French" : "English",
+                     french ? "its groups with U+202F" : "its groups with commas");
+            return 0;
+        }
+        c = e - 1;
+    }
+    return 1;
+}
+
+static void test_preset_texts_write_numbers_as_the_program(void **state)
+{
+    (void)state;
+    char why[256];
+    assert_false(number_style_ok("2696 GPU", 1, why, sizeof why));
+    assert_false(number_style_ok("12824 GPU", 1, why, sizeof why));
+    assert_false(number_style_ok("364 nœuds (1 456 GPU)", 1, why, sizeof why));
+    assert_true(number_style_ok("364 nœuds (1\u202f456 GPU), EPYC 7742, 2024, 1,5 MW", 1, why, sizeof why));
+    assert_false(number_style_ok("on 16384 H100 GPUs", 0, why, sizeof why));
+    assert_true(number_style_ok("on 16,384 H100 GPUs (2,048 servers), Llama 3 405B, 2024", 0, why, sizeof why));
+    DIR *d = opendir("assets/platforms");
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len < 5 || strcmp(e->d_name + len - 4, ".xml")) continue;
+        char path[512];
+        snprintf(path, sizeof path, "assets/platforms/%s", e->d_name);
+        plat_platform *p = load_ok(path);
+        if (p->description_fr && !number_style_ok(p->description_fr, 1, why, sizeof why)) fail_msg("%s: description: %s", path, why);
+        if (p->description_en && !number_style_ok(p->description_en, 0, why, sizeof why)) fail_msg("%s: description: %s", path, why);
+        const plat_note *lists[2] = { p->assumptions, p->sources };
+        int counts[2] = { p->nassumptions, p->nsources };
+        for (int l = 0; l < 2; l++)
+            for (int i = 0; i < counts[l]; i++) {
+                const plat_note *nt = &lists[l][i];
+                int fr = nt->lang && !strcmp(nt->lang, "fr");
+                if (!number_style_ok(nt->text, fr, why, sizeof why)) fail_msg("%s: %s", path, why);
+            }
+        plat_free(p);
+    }
+    closedir(d);
+}
+
 /* The schema shipped for editors is the one built in, and accepts what the loader accepts. */
 static void test_schema_file_matches_built_in(void **state)
 {
@@ -956,6 +1028,7 @@ int main(void)
         cmocka_unit_test(test_mutations_never_crash),
         cmocka_unit_test(test_names_and_misc),
         cmocka_unit_test(test_schema_file_matches_built_in),
+        cmocka_unit_test(test_preset_texts_write_numbers_as_the_program),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
