@@ -1104,7 +1104,7 @@ static void test_simulate_step_beside(void **state)
         { "--model llama2-7c --gpus 48 --gbs 48", "--beside 1: unknown --model 'llama2-7c'" },
         { "--model llama2-7b --gbs 48", "--beside 1: 'usine simulate step' needs --gpus and --gbs" },
         { "--model llama2-7b --gpus 48 --gbs 48 --tp 16", "--beside 1: " },
-        { "--model llama2-7b --gpus 8192 --gbs 8192", "the jobs side by side need 8240 GPUs (8192 for the --beside jobs)" },
+        { "--model llama2-7b --gpus 8192 --gbs 8192", "the jobs side by side need 8,240 GPUs (8,192 for the --beside jobs)" },
         { "--model llama2-7b --gpus 48 --gbs 48 --help", "--beside 1: --help belongs to the whole run" },
     };
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {

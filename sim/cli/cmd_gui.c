@@ -148,12 +148,13 @@ static void print_frames(const cJSON *j)
     double p99 = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "frame_ms_p99"));
     double mx = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "frame_ms_max"));
     double first = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "startup_to_first_frame_ms"));
-    char a[48], b[48], c[48], d[48];
-    printf(_("%d frames at %dx%d, %ld GPUs drawn (%d simulated): p50 %s ms, p99 %s ms, max %s ms; "
+    char a[48], b[48], c[48], d[48], g1[48], g2[48];
+    printf(_("%d frames at %dx%d, %s GPUs drawn (%s simulated): p50 %s ms, p99 %s ms, max %s ms; "
              "first frame %s ms after start\n"),
            (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "frames")), (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "width")),
-           (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "height")), (long)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "gpus_drawn")),
-           (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "gpus_simulated")), app_num(a, sizeof a, p50, 2),
+           (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "height")),
+           app_num(g1, sizeof g1, cJSON_GetNumberValue(cJSON_GetObjectItem(j, "gpus_drawn")), 0),
+           app_num(g2, sizeof g2, cJSON_GetNumberValue(cJSON_GetObjectItem(j, "gpus_simulated")), 0), app_num(a, sizeof a, p50, 2),
            app_num(b, sizeof b, p99, 2), app_num(c, sizeof c, mx, 2), app_num(d, sizeof d, first, 0));
 }
 

@@ -196,7 +196,9 @@ static int parse_ranks(const char *spec, long limit, int **out, int *count, char
         else if (*s) goto bad;
         for (long g = a; g <= b; g += step) {
             if (g >= limit) {
-                snprintf(err, n, _("--ranks: GPU %ld is beyond the partition's %ld GPUs"), g, limit);
+                char gs[48], ls[48];
+                snprintf(err, n, _("--ranks: GPU %s is beyond the partition's %s GPUs"), app_num(gs, sizeof gs, (double)g, 0),
+                         app_num(ls, sizeof ls, (double)limit, 0));
                 goto fail;
             }
             if (seen[g]) {

@@ -352,20 +352,23 @@ static int train_open(train_opts *o, plat_platform **pp, tm_ctx **ctx, int *part
         nw->routing = r;
     }
     long have = (long)pt->nodes * p->node_types[pt->node].accels_per_node;
+    char na[48], nb[48], nc[48];   /* counts as the rest of the output writes them ("4,568", "4 568") */
     if (o->plan.gpus > have) {
-        cli_error(_("%d GPUs asked, partition '%s' of %s has %ld; --nodes N asks for a larger machine"), o->plan.gpus, pt->id,
-                  p->id, have);
+        cli_error(_("%s GPUs asked, partition '%s' of %s has %s; --nodes N asks for a larger machine"),
+                  app_num(na, sizeof na, o->plan.gpus, 0), pt->id, p->id, app_num(nb, sizeof nb, (double)have, 0));
         return CLI_BAD_INPUT;
     }
     if ((long)o->plan.gpus * o->jobs > have) {
-        cli_error(_("%d jobs of %d GPUs need %ld GPUs, partition '%s' of %s has %ld; fewer --jobs or --gpus, or --nodes N"),
-                  o->jobs, o->plan.gpus, (long)o->plan.gpus * o->jobs, pt->id, p->id, have);
+        cli_error(_("%d jobs of %s GPUs need %s GPUs, partition '%s' of %s has %s; fewer --jobs or --gpus, or --nodes N"),
+                  o->jobs, app_num(na, sizeof na, o->plan.gpus, 0), app_num(nb, sizeof nb, (double)o->plan.gpus * o->jobs, 0), pt->id,
+                  p->id, app_num(nc, sizeof nc, (double)have, 0));
         return CLI_BAD_INPUT;
     }
     long span = (long)o->plan.gpus * o->jobs + o->beside_gpus;
     if (span > have) {
-        cli_error(_("the jobs side by side need %ld GPUs (%ld for the --beside jobs), partition '%s' of %s has %ld; "
-                    "fewer GPUs, or --nodes N"), span, o->beside_gpus, pt->id, p->id, have);
+        cli_error(_("the jobs side by side need %s GPUs (%s for the --beside jobs), partition '%s' of %s has %s; "
+                    "fewer GPUs, or --nodes N"), app_num(na, sizeof na, (double)span, 0), app_num(nb, sizeof nb, (double)o->beside_gpus, 0),
+                  pt->id, p->id, app_num(nc, sizeof nc, (double)have, 0));
         return CLI_BAD_INPUT;
     }
     if (o->background) {
