@@ -628,6 +628,12 @@ void ds_set_stop(ds *s, int (*stop)(void *ctx), void *ctx)
     s->stop_ctx = ctx;
 }
 
+void ds_set_progress(ds *s, void (*progress)(void *ctx, double now_s), void *ctx)
+{
+    s->progress = progress;
+    s->progress_ctx = ctx;
+}
+
 void ds_limit_work(ds *s, uint64_t max_work)
 {
     s->max_work = max_work;
@@ -655,9 +661,12 @@ int ds_run(ds *s, ds_stats *stats)
             stopped = 1;
             break;
         }
-        if (s->stop && !(++polls & 4095) && s->stop(s->stop_ctx)) {
-            stopped = 1;
-            break;
+        if ((s->stop || s->progress) && !(++polls & 4095)) {
+            if (s->progress) s->progress(s->progress_ctx, s->now_s);
+            if (s->stop && s->stop(s->stop_ctx)) {
+                stopped = 1;
+                break;
+            }
         }
         const eng_event *next = eng_peek(&s->q);
         if (s->nwaiting && (!next || next->time_s > s->now_s)) {

@@ -85,6 +85,9 @@ void ds_limit_work(ds *s, uint64_t max_work);
  * gives a run a deadline of its own, such as the window's wall-clock budget. The run then ends
  * as at max_work. NULL: never. */
 void ds_set_stop(ds *s, int (*stop)(void *ctx), void *ctx);
+/* Tell progress(ctx, now_s) the simulated time reached, at the same polls: for a caller that shows
+ * a long run going on. It may not touch the simulator. NULL: never. */
+void ds_set_progress(ds *s, void (*progress)(void *ctx, double now_s), void *ctx);
 double ds_task_start_s(const ds *s, int task);
 double ds_task_end_s(const ds *s, int task);
 tl *ds_timeline(ds *s);

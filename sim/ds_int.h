@@ -142,6 +142,8 @@ struct ds {
     int gpu_base;               /* ds_set_gpu_base */
     int (*stop)(void *ctx);     /* ds_set_stop */
     void *stop_ctx;
+    void (*progress)(void *ctx, double now_s);   /* ds_set_progress */
+    void *progress_ctx;
     uint64_t stale;             /* events popped that a later change made stale (work, not events) */
     uint64_t net_work0;         /* the network's work before this run (it may have carried others) */
     ds_stats stats;

@@ -312,6 +312,8 @@ typedef struct tm_step_opts {
     int every_message;          /* every message a flow, no closed-form replay (ds_set_replay) */
     int (*stop)(void *ctx);     /* stop when it says so, as at max_work (ds_set_stop); NULL: never */
     void *stop_ctx;
+    void (*progress)(void *ctx, double now_s);  /* the simulated time reached, now and then (ds_set_progress) */
+    void *progress_ctx;
     /* more tasks on the same network before it runs (a background load: other collectives, on the
      * job's GPUs or others, counted from 0 on the network); 0, or -1 with a message in err, which
      * stops the step there */

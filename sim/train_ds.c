@@ -651,6 +651,7 @@ tm_step *tm_jobs_simulate(tm_ctx *c, const tm_job *jobs, int njobs, const tm_ste
     }
     if (o && o->max_work) ds_limit_work(st->sim, o->max_work);
     if (o && o->stop) ds_set_stop(st->sim, o->stop, o->stop_ctx);
+    if (o && o->progress) ds_set_progress(st->sim, o->progress, o->progress_ctx);
     if (o && o->every_message) ds_set_replay(st->sim, 0);
     st->stopped = ds_run(st->sim, &st->stats) == 1;
     return st;

@@ -574,6 +574,44 @@ static void test_work_limit(void **state)
     plat_free(p);
 }
 
+/* ds_set_progress: told the simulated time as the run goes, never backwards and never past its
+ * end, without changing the run (the command line shows a long step's progress with it). */
+typedef struct progress_seen { int calls; double last_s; int backwards; } progress_seen;
+
+static void seen_progress(void *ctx, double now_s)
+{
+    progress_seen *p = ctx;
+    if (now_s < p->last_s) p->backwards = 1;
+    p->last_s = now_s;
+    p->calls++;
+}
+
+static void test_progress(void **state)
+{
+    (void)state;
+    plat_error perr;
+    plat_platform *p = plat_load_file("assets/platforms/classroom.xml", &perr);
+    assert_non_null(p);
+    char err[256];
+    ds_stats st[2];
+    progress_seen seen = { 0 };
+    for (int k = 0; k < 2; k++) {
+        net *n = net_create(p, 0, 64, err, sizeof err);
+        ds *s = ds_create(n, 0);
+        ds_set_replay(s, 0);                                    /* every message an event: a long run */
+        ds_collective(s, COLL_ALLREDUCE, COLL_RING, NULL, 64, 1e8, "a", NULL, 0, err, sizeof err);
+        if (k) ds_set_progress(s, seen_progress, &seen);
+        assert_int_equal(ds_run(s, &st[k]), 0);
+        ds_destroy(s);
+        net_destroy(n);
+    }
+    assert_true(st[0].events > 3 * 4096);                       /* (long enough to be polled) */
+    assert_true(seen.calls >= 2 && !seen.backwards);
+    assert_true(seen.last_s > 0 && seen.last_s <= st[1].end_s);
+    assert_true(st[0].end_s == st[1].end_s && st[0].events == st[1].events && st[0].work == st[1].work);
+    plat_free(p);
+}
+
 static void test_deterministic(void **state)
 {
     (void)state;
@@ -1097,6 +1135,7 @@ int main(void)
         cmocka_unit_test(test_compute_and_collective_graph),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_work_limit),
+        cmocka_unit_test(test_progress),
         cmocka_unit_test(test_chrome_trace),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_programs_are_consistent),

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------------------------------------ */
 /* Options shared by predict, plan and simulate step */
@@ -1269,6 +1270,25 @@ static int parse_beside(const train_opts *o, int k, train_opts *b)
     return rc;
 }
 
+/* tm_step_opts.progress on a terminal: how far a long step has got (a whole exascale machine takes
+ * tens of seconds), against the analytic step, at most four times a second after the first second. */
+typedef struct step_progress {
+    double t0, shown, predicted_s;
+} step_progress;
+
+static void show_progress(void *ctx, double now_s)
+{
+    step_progress *p = ctx;
+    double t = ut_now_s();
+    if (t - p->t0 < 1 || t - p->shown < 0.25) return;
+    p->shown = t;
+    char a[48], b[48], c[48];
+    if (p->predicted_s > 0)
+        cli_progress(_("simulating: %s of the step so far, of about %s (the analytic step); %s s of wall time"),
+                     app_time(a, sizeof a, now_s), app_time(b, sizeof b, p->predicted_s), app_num(c, sizeof c, t - p->t0, 0));
+    else cli_progress(_("simulating: %s of the step so far; %s s of wall time"), app_time(a, sizeof a, now_s), app_num(c, sizeof c, t - p->t0, 0));
+}
+
 int simulate_step(int argc, char **argv)
 {
     train_opts o;
@@ -1305,10 +1325,16 @@ int simulate_step(int argc, char **argv)
     for (int k = 0; k < njobs; k++)
         list[k] = k < o.jobs ? (tm_job){ &o.model, &o.plan } : (tm_job){ &bs[k - o.jobs].model, &bs[k - o.jobs].plan };
     double t0 = ut_now_s();
+    step_progress prog = { .t0 = t0 };
+    tm_result analytic;                                         /* (the first job's, to say how far it has got) */
+    if (tm_predict(c, &o.model, &o.plan, o.tokens, &analytic, err, sizeof err) == 0) prog.predicted_s = analytic.step_s;
+    err[0] = 0;
     step = tm_jobs_simulate(c, list, njobs,
                             &(tm_step_opts){ .detail = o.trace != NULL, .every_message = o.every_message,
-                                             .extra = o.bg ? add_background : NULL, .extra_ctx = o.bg },
+                                             .extra = o.bg ? add_background : NULL, .extra_ctx = o.bg,
+                                             .progress = isatty(STDERR_FILENO) ? show_progress : NULL, .progress_ctx = &prog },
                             err, sizeof err);
+    cli_progress_done();
     if (!step) {
         /* what only the analytic model runs: say which command runs it (the background said what
          * was wrong with it already) */
