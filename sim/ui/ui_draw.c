@@ -443,15 +443,19 @@ static void draw_legend(const ui_app *a)
     SDL_Renderer *ren = a->ren;
     int line = ui_text_line(a->tx, UI_F_SMALL), sq = line - 4, gap = (int)(16 * a->scale);
     static const ui_phase order[] = { UI_FORWARD, UI_BACKWARD, UI_OPTIMIZER, UI_COMM, UI_IDLE, UI_OUTSIDE };
-    int n = sizeof order / sizeof *order, total = 0;
-    for (int i = 0; i < n; i++) {
-        const char *t = ui_phase_name(order[i]);
-        total += sq + 5 + ui_text_width(a->tx, UI_F_SMALL, t, strlen(t)) + gap;
-    }
+    int n = sizeof order / sizeof *order;
     const char *links = _("links:");
     int links_w = ui_text_width(a->tx, UI_F_SMALL, links, strlen(links)) + 150;
     int left = a->r_factory.x + (int)(10 * a->scale), right = a->r_factory.x + a->r_factory.w - (int)(10 * a->scale);
-    int rows = left + total + links_w > right ? 2 : 1;
+    /* the rows the entries wrap into, counted as the loop below wraps them, so that the strip
+     * behind them holds them all in a narrow window */
+    int rows = 1;
+    for (int i = 0, cx = left; i <= n; i++) {
+        const char *t = i < n ? ui_phase_name(order[i]) : NULL;
+        int w = t ? sq + 5 + ui_text_width(a->tx, UI_F_SMALL, t, strlen(t)) : links_w;
+        if (cx + w > right && cx > left) cx = left, rows++;
+        cx += w + gap;
+    }
     int y = a->r_factory.y + a->r_factory.h - rows * line - (int)(8 * a->scale), x = left;
     ui_draw_fill(ren, a->r_factory.x, y - (int)(6 * a->scale), a->r_factory.w, rows * line + (int)(14 * a->scale),
                  (SDL_Color){ 30, 33, 40, 255 });
@@ -646,11 +650,22 @@ static void draw_timeline(const ui_app *a)
     }
     batch_flush(ren, b);
     batch_free(b);
-    /* time axis and the cursor */
-    for (int k = 0; k <= 4; k++) {
-        int x = x0 + gw * k / 4;
+    /* time axis and the cursor: quarters, halves or the two ends, as many as leave a gap between
+     * their labels; the end of the step is always labelled */
+    int div = 4;
+    for (; div > 1; div /= 2) {
+        int widest = 0;
+        for (int k = 0; k <= div; k++) {
+            app_duration(b1, sizeof b1, T * k / div);
+            int lw = ui_text_width(a->tx, UI_F_SMALL, b1, strlen(b1));
+            if (lw > widest) widest = lw;
+        }
+        if (gw / div >= widest + pad) break;
+    }
+    for (int k = 0; k <= div; k++) {
+        int x = x0 + gw * k / div;
         ui_draw_fill(ren, x, bottom, 1, 4, ui_dim);
-        ui_text_draw(a->tx, UI_F_SMALL, app_duration(b1, sizeof b1, T * k / 4), x, bottom + 2, ui_dim, k == 0 ? UI_LEFT : k == 4 ? UI_RIGHT : UI_CENTER);
+        ui_text_draw(a->tx, UI_F_SMALL, app_duration(b1, sizeof b1, T * k / div), x, bottom + 2, ui_dim, k == 0 ? UI_LEFT : k == div ? UI_RIGHT : UI_CENTER);
     }
     int cx = x0 + (int)(a->t_step_s / T * gw);
     ui_draw_fill(ren, cx - 1, top - 4, 3, bottom - top + 8, ui_fg);
@@ -693,13 +708,19 @@ static void draw_tip(const ui_app *a, const char *tip)
 /* ----------------------------------------------------------------------------------------- */
 /* Controls: one row per scenario setting, with - and + buttons. */
 
+/* A label never spills out of its button: in the body font when it fits inside the padding, else
+ * in the small font, else cut with "…" (a narrow window, a long translation). */
 int ui_draw_button(const ui_app *a, int x, int y, int w, int h, const char *label, int active)
 {
     SDL_Rect r = { x, y, w, h };
     int hover = ui_inside(&r, a->mouse_x, a->mouse_y);
     ui_draw_fill(a->ren, x, y, w, h, active ? (SDL_Color){ 0, 114, 178, 255 } : hover ? (SDL_Color){ 70, 78, 94, 255 } : (SDL_Color){ 52, 58, 70, 255 });
     ui_draw_frame(a->ren, x, y, w, h, (SDL_Color){ 110, 120, 140, 255 });
-    ui_text_draw(a->tx, UI_F_BODY, label, x + w / 2, y + (h - ui_text_line(a->tx, UI_F_BODY)) / 2, ui_fg, UI_CENTER);
+    int room = w - 2 * (int)(4 * a->scale);
+    ui_font f = ui_text_width(a->tx, UI_F_BODY, label, strlen(label)) <= room ? UI_F_BODY : UI_F_SMALL;
+    char fit[256];
+    ui_text_fit(a->tx, f, label, room, fit, sizeof fit);
+    ui_text_draw(a->tx, f, fit, x + w / 2, y + (h - ui_text_line(a->tx, f)) / 2, ui_fg, UI_CENTER);
     return hover;
 }
 
@@ -1072,7 +1093,8 @@ void ui_draw_all(const ui_app *a, ui_frame *out)
     char tip[TIP_SIZE] = "";   /* a cut text under the mouse, whole */
     int y = draw_controls(a, a->r_left.y + (int)(10 * a->scale), out, tip);
     draw_hud(a, y, tip);
-    if (a->show_panel && a->panel && !covered) ui_panel_draw(a, a->panel, a->r_panel, &out->panel);
+    if (a->show_panel && a->panel && !covered && (ui_factory_shown(a) || !ui_plots_cover_panel(a)))
+        ui_panel_draw(a, a->panel, a->r_panel, &out->panel);
     draw_top(a);
     int by = a->r_factory.y + (int)(10 * a->scale);
     if (covered) ui_explain_draw(a, a->explain, out);   /* it shows the scene's error itself */

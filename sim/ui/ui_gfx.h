@@ -144,12 +144,8 @@ void ui_app_want_lang(ui_app *a, const char *lang);                 /* switch be
 int ui_lang_switch_due(const char *wanted, int worker_busy, int checker_busy);
 
 static inline int ui_inside(const SDL_Rect *r, int x, int y) { return SDL_PointInRect(&(SDL_Point){ x, y }, r); } /* (x, y) in r */
-/* Which view the frame shows, and where the plots go: the factory's place and the timeline's. */
+/* Which view the frame shows. */
 static inline int ui_factory_shown(const ui_app *a) { return !(a->view == UI_VIEW_PLOTS && a->plots); }
-static inline SDL_Rect ui_plots_region(const ui_app *a)
-{
-    return (SDL_Rect){ a->r_factory.x, a->r_factory.y, a->r_factory.w, a->r_factory.h + a->r_timeline.h };
-}
 
 /* Drawing (ui_draw.c): reads the app and writes only the renderer, the text cache and *out. */
 void ui_draw_all(const ui_app *a, ui_frame *out);
@@ -200,5 +196,10 @@ void ui_plots_draw(const ui_app *a, const struct ui_plots *p, SDL_Rect r);
 void ui_plots_scene_changed(struct ui_plots *p);
 int ui_plots_export(ui_app *a, struct ui_plots *p, char *msg, size_t size);
 void ui_plots_measure(ui_app *a, struct ui_plots *p);
+/* Where the plots go: the factory's place and the timeline's, and the course panel's too when
+ * without it they would be too small to read (ui_plots_cover_panel: the panel is then not drawn;
+ * Tab brings it back with the factory). */
+SDL_Rect ui_plots_region(const ui_app *a);
+int ui_plots_cover_panel(const ui_app *a);
 
 #endif
