@@ -859,11 +859,11 @@ static void scaling_draw(cairo_t *cr, double w, double h, double scale, const ui
     }
     double footer = fmax(bdh, note.n * note_lh) + 6 * scale;
     font(cr, 10.5 * scale, 0);
-    double tick_h = line_h(cr);
+    double tick_h = line_h(cr), xgap = fmax(5 * scale, tick_h / 2 + 1.5 * scale);   /* clear of the lowest y label */
     font(cr, 11.5 * scale, 0);
     double xtitle_h = line_h(cr);
     /* below the axes: the tick labels, the axis title, the footer */
-    double below = 5 * scale + tick_h + 4 * scale + xtitle_h + 6 * scale + footer;
+    double below = xgap + tick_h + 4 * scale + xtitle_h + 6 * scale + footer;
     double ytitle_w = 24 * scale;
     axes ax = { .x0 = ytitle_w + 46 * scale, .y0 = top + 12 * scale, .x1 = w - ytitle_w - 40 * scale, .y1 = h - below, .xlog = 1, .ylog = 1 };
     if (ax.x1 - ax.x0 < 40 * scale || ax.y1 - ax.y0 < 40 * scale) { /* too small to draw axes: the message alone */
@@ -894,6 +894,15 @@ static void scaling_draw(cairo_t *cr, double w, double h, double scale, const ui
     }
     ax.xmin = gmin, ax.xmax = gmax, ax.ymin = smin, ax.ymax = smax;
     double emax_axis = emax > 1.0001 ? ceil(emax * 10) / 10 : 1; /* right axis: 0 to 100 % (more if super-linear) */
+    {   /* the side margins: the widest tick label and the axis title ("100 %" is wider in French) */
+        double tk[64], wl = 0;
+        font(cr, 10.5 * scale, 0);
+        int n = log_ticks(ax.ymin, ax.ymax, tk, 64);
+        for (int i = 0; i < n; i++) wl = fmax(wl, text_w(cr, num(a, sizeof a, tk[i], 1)));
+        double wr = text_w(cr, pct0(b, sizeof b, emax_axis * 100));
+        ax.x0 = ytitle_w + 12 * scale + wl;
+        ax.x1 = w - ytitle_w - 11 * scale - wr;
+    }
 
     /* the legend: in a corner of the axes where it covers nothing, else in rows under the axes */
     legend_entry e[4];
@@ -931,7 +940,7 @@ static void scaling_draw(cairo_t *cr, double w, double h, double scale, const ui
         if (!leg_inside) {   /* under the axes, which shrink for it */
             double rows_h = legend_rows_h(cr, e, ne, w, scale, &leg_cols, &leg_col_w);
             ax.y1 -= rows_h + 4 * scale;
-            leg_rows_y = ax.y1 + 5 * scale + tick_h + 4 * scale + xtitle_h + 4 * scale;
+            leg_rows_y = ax.y1 + xgap + tick_h + 4 * scale + xtitle_h + 4 * scale;
             if (ax.y1 - ax.y0 < 40 * scale) ax.y1 = ax.y0 + 40 * scale;
             scaling_geometry(cr, &ax, s, emax_axis, scale, &g, vs, ve, sizeof vs);
         }
@@ -980,14 +989,14 @@ static void scaling_draw(cairo_t *cr, double w, double h, double scale, const ui
             if (!keep[i]) continue;
             rgb(cr, RGB_TEXT);
             snprintf(a, sizeof a, "%d", s->pts[i].gpus);
-            note_part(lay, UI_PP_XTICK, text_at(cr, pos[i], ax.y1 + 5 * scale, a, 0.5, 0));
+            note_part(lay, UI_PP_XTICK, text_at(cr, pos[i], ax.y1 + xgap, a, 0.5, 0));
         }
     }
     frame(cr, &ax, scale);
 
     /* axis titles */
     rgb(cr, RGB_TEXT);
-    note_part(lay, UI_PP_XTITLE, title_x(cr, (ax.x0 + ax.x1) / 2, ax.y1 + 9 * scale + tick_h, ax.x1 - ax.x0, _("GPUs (log scale)"), NULL, 11.5 * scale));
+    note_part(lay, UI_PP_XTITLE, title_x(cr, (ax.x0 + ax.x1) / 2, ax.y1 + xgap + 4 * scale + tick_h, ax.x1 - ax.x0, _("GPUs (log scale)"), NULL, 11.5 * scale));
     rgb(cr, UI_PLOT_RGB_STEP);
     title_up(cr, 4 * scale + ytitle_w / 2, (ax.y0 + ax.y1) / 2, ax.y1 - ax.y0, _("step time (s, log scale)"), 11.5 * scale, -1, lay, UI_PP_YTITLE);
     rgb(cr, UI_PLOT_RGB_EFFICIENCY);
@@ -1108,8 +1117,9 @@ static void short_name(char *out, size_t size, const char *label)
 
 /* Where a label of tw x th goes near the point (x, y) of a horizontal line: just above the line,
  * just below, then a row further up, a row further down, and so on; in each row sliding right past
- * whatever it would cover. The first place inside the plot free of the boxes already placed. */
-static box place_label(const axes *a, const box *placed, int nplaced, double x, double y, double tw, double th, double scale)
+ * whatever it would cover. The first place inside the plot free of the boxes already placed; 0
+ * when there is none (axes too small for every label: the legend still names the roof). */
+static int place_label(const axes *a, const box *placed, int nplaced, double x, double y, double tw, double th, double scale, box *out)
 {
     double x_start = fmin(x + 4 * scale, a->x1 - tw - 4 * scale);
     for (int row = 0; row < 12; row++) {
@@ -1121,11 +1131,11 @@ static box place_label(const axes *a, const box *placed, int nplaced, double x, 
             if (t.x1 > a->x1 - 2 * scale) break;
             int j = 0;
             while (j < nplaced && !overlaps(t, placed[j])) j++;
-            if (j == nplaced) return t;
+            if (j == nplaced) return *out = t, 1;
             lx = placed[j].x1 + 6 * scale;
         }
     }
-    return (box){ x_start, y - 3 * scale - th, x_start + tw, y - 3 * scale };
+    return 0;
 }
 
 /* The roofline's ranges: every ridge and every point well inside, whole decades. */
@@ -1171,6 +1181,12 @@ static int roofline_point_labels(cairo_t *cr, const axes *ax, const ui_roofline 
         if (lx + tw > ax->x1 - 4 * scale) lx = x - 8 * scale - tw;
         out[k] = (box){ lx, top, lx + tw, top + th };
         next_top = top + th;
+    }
+    /* a stack pushed past the bottom of the axes moves up, as a whole, as far as the top allows */
+    double over = no ? out[no - 1].y1 - (ax->y1 - 2 * scale) : 0;
+    if (over > 0) {
+        if (over > out[0].y0 - ax->y0) over = fmax(0, out[0].y0 - ax->y0);
+        for (int k = 0; k < no; k++) out[k].y0 -= over, out[k].y1 -= over;
     }
     return no;
 }
@@ -1250,10 +1266,10 @@ static void roofline_draw(cairo_t *cr, double w, double h, double scale, const u
     for (int i = 0; i < nnotes; i++) wrap_text(cr, notes[i], w - 12 * scale, 2, &wn[i]), notes_h += wn[i].n * note_lh;
 
     font(cr, 10.5 * scale, 0);
-    double tick_h = line_h(cr);
+    double tick_h = line_h(cr), xgap = fmax(5 * scale, tick_h / 2 + 1.5 * scale);   /* clear of the lowest y label */
     font(cr, 11.5 * scale, 0);
     double xtitle_h = line_h(cr), ytitle_w = 24 * scale;
-    double below = 5 * scale + tick_h + 4 * scale + xtitle_h + 6 * scale + notes_h + 6 * scale;
+    double below = xgap + tick_h + 4 * scale + xtitle_h + 6 * scale + notes_h + 6 * scale;
     axes ax = { .x0 = ytitle_w + 44 * scale, .y0 = top + 12 * scale, .x1 = w - 24 * scale, .y1 = h - below, .xlog = 1, .ylog = 1 };
     if (ax.x1 - ax.x0 < 40 * scale || ax.y1 - ax.y0 < 40 * scale) {
         ax = (axes){ 0, 0, w, h, 1, 2, 1, 2, 1, 1 };
@@ -1262,6 +1278,13 @@ static void roofline_draw(cairo_t *cr, double w, double h, double scale, const u
         return;
     }
     roofline_ranges(r, nroofs, order, no, &ax);
+    {   /* the side margins: the widest tick label, half the last x label */
+        double wl = 0;
+        font(cr, 10.5 * scale, 0);
+        for (double v = ax.ymax; v >= ax.ymin * 0.9999; v /= 10) wl = fmax(wl, text_w(cr, si(a, sizeof a, v, 1)));
+        ax.x0 = ytitle_w + 12 * scale + wl;
+        ax.x1 = w - fmax(24 * scale, text_w(cr, num(a, sizeof a, ax.xmax, 1)) / 2 + 6 * scale);
+    }
 
     /* the legend: in a corner of the axes that no roof or point crosses (above the slopes, top
      * left; under the flat roofs, bottom right), else in rows under the axes, which shrink for it */
@@ -1303,7 +1326,7 @@ static void roofline_draw(cairo_t *cr, double w, double h, double scale, const u
         double rows_h = legend_rows_h(cr, e, ne, w, scale, &leg_cols, &leg_col_w);
         ax.y1 -= rows_h + 4 * scale;
         if (ax.y1 - ax.y0 < 40 * scale) ax.y1 = ax.y0 + 40 * scale;
-        leg_rows_y = ax.y1 + 5 * scale + tick_h + 4 * scale + xtitle_h + 4 * scale;
+        leg_rows_y = ax.y1 + xgap + tick_h + 4 * scale + xtitle_h + 4 * scale;
     }
     note_part(lay, UI_PP_AXES, (box){ ax.x0, ax.y0, ax.x1, ax.y1 });
 
@@ -1327,12 +1350,12 @@ static void roofline_draw(cairo_t *cr, double w, double h, double scale, const u
         grid_v(cr, &ax, pos[i], scale);
         if (!keep[i]) continue;
         rgb(cr, RGB_TEXT);
-        note_part(lay, UI_PP_XTICK, text_at(cr, pos[i], ax.y1 + 5 * scale, num(a, sizeof a, tv[i], 1), 0.5, 0));
+        note_part(lay, UI_PP_XTICK, text_at(cr, pos[i], ax.y1 + xgap, num(a, sizeof a, tv[i], 1), 0.5, 0));
     }
     frame(cr, &ax, scale);
     rgb(cr, RGB_TEXT);
     note_part(lay, UI_PP_XTITLE,
-              title_x(cr, (ax.x0 + ax.x1) / 2, ax.y1 + 9 * scale + tick_h, ax.x1 - ax.x0 + 20 * scale,
+              title_x(cr, (ax.x0 + ax.x1) / 2, ax.y1 + xgap + 4 * scale + tick_h, ax.x1 - ax.x0 + 20 * scale,
                       _("arithmetic intensity (FLOP per byte of memory traffic, log scale)"), _("arithmetic intensity (FLOP/B, log scale)"),
                       11.5 * scale));
     title_up(cr, 4 * scale + ytitle_w / 2, (ax.y0 + ax.y1) / 2, ax.y1 - ax.y0, _("FLOP/s (log scale)"), 11.5 * scale, -1, lay, UI_PP_YTITLE);
@@ -1399,7 +1422,8 @@ static void roofline_draw(cairo_t *cr, double w, double h, double scale, const u
             snprintf(lbl, sizeof lbl, _("%s: ridge %s FLOP/B"), nm, num(a, sizeof a, rf->ridge_flop_per_B, 3));
             font(cr, 10 * scale, 1);
             double rx = ax_x(&ax, rf->ridge_flop_per_B), ry = ax_y(&ax, rf->peak_tflops * 1e12);
-            box bx = place_label(&ax, placed, nplaced, rx, ry, text_w(cr, lbl), line_h(cr), scale);
+            box bx;
+            if (!place_label(&ax, placed, nplaced, rx, ry, text_w(cr, lbl), line_h(cr), scale, &bx)) continue;
             if (nplaced < (int)(sizeof placed / sizeof *placed)) placed[nplaced++] = bx;
             rgba(cr, 0xFFFFFFu, 0.8);
             cairo_rectangle(cr, bx.x0 - 1 * scale, bx.y0, bx.x1 - bx.x0 + 2 * scale, bx.y1 - bx.y0);
