@@ -616,6 +616,15 @@ static void draw_timeline(const ui_app *a)
         snprintf(title, sizeof title, _("Timeline of one step (simulation), per GPU: the first %d of %s"), rows, n3);
     else
         snprintf(title, sizeof title, _("Timeline of one step (simulation), per pipeline stage: replica 0, tensor rank 0"));
+    /* too long for a narrow window: what the rows are, without "Timeline of one step" */
+    if (ui_text_width(a->tx, UI_F_BOLD, title, strlen(title)) > r.w - 2 * pad) {
+        if (per_gpu && first > 0)
+            snprintf(title, sizeof title, _("per GPU: %s to %s of %s"), app_num(n1, sizeof n1, first, 0), app_num(n2, sizeof n2, first + rows - 1, 0), n3);
+        else if (per_gpu)
+            snprintf(title, sizeof title, _("per GPU: the first %d of %s"), rows, n3);
+        else
+            snprintf(title, sizeof title, "%s", _("per pipeline stage: replica 0, tensor rank 0"));
+    }
     char fit[256];
     ui_text_fit(a->tx, UI_F_BOLD, title, r.w - 2 * pad, fit, sizeof fit);
     ui_text_draw(a->tx, UI_F_BOLD, fit, r.x + pad, r.y + pad, ui_fg, UI_LEFT);
@@ -660,7 +669,7 @@ static void draw_timeline(const ui_app *a)
             int lw = ui_text_width(a->tx, UI_F_SMALL, b1, strlen(b1));
             if (lw > widest) widest = lw;
         }
-        if (gw / div >= widest + pad) break;
+        if (gw / div >= widest * 3 / 2 + pad) break;   /* a centred label beside the right-aligned last */
     }
     for (int k = 0; k <= div; k++) {
         int x = x0 + gw * k / div;
