@@ -909,7 +909,9 @@ int ui_controls_click(ui_app *a, const ui_frame *f, int x, int y)
 static int hud_row_in(const ui_app *a, int y, const char *name, const char *value, SDL_Color c)
 {
     int x = a->r_left.x + (int)(12 * a->scale), w = a->r_left.w - (int)(24 * a->scale);
-    ui_text_draw(a->tx, UI_F_SMALL, name, x, y + 1, ui_dim, UI_LEFT);
+    char fit[128];   /* the name stops short of the value ("puissance (avec PUE)" at 1920x1080) */
+    ui_text_fit(a->tx, UI_F_SMALL, name, w * 44 / 100 - (int)(4 * a->scale), fit, sizeof fit);
+    ui_text_draw(a->tx, UI_F_SMALL, fit, x, y + 1, ui_dim, UI_LEFT);
     ui_text_draw(a->tx, UI_F_BOLD, value, x + w * 44 / 100, y, c, UI_LEFT);
     return y + ui_text_line(a->tx, UI_F_BOLD);
 }
