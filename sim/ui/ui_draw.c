@@ -151,7 +151,9 @@ static lod level_of_detail(const ui_app *a)
 /* ----------------------------------------------------------------------------------------- */
 /* Batches of rectangles by colour: scratch for one drawing call, local to it. */
 
-enum { UI_BATCHES = UI_PHASE_COUNT + 1 };   /* one per phase, the last for comm markers */
+/* one per phase, then the comm markers (drawn over the phases), then the nodes' boxes (drawn first,
+ * under their GPUs: one call for the 364 nodes of Jean Zay rather than one each) */
+enum { UI_BATCH_COMM = UI_PHASE_COUNT, UI_BATCH_NODE, UI_BATCHES };
 
 typedef struct batch {
     SDL_Rect *r;
@@ -169,9 +171,10 @@ static void batch_add(batch *b, SDL_Rect r)
 
 static void batch_flush(SDL_Renderer *ren, batch b[UI_BATCHES])
 {
-    for (int p = 0; p < UI_BATCHES; p++) {
+    for (int k = 0; k < UI_BATCHES; k++) {
+        int p = k == 0 ? UI_BATCH_NODE : k - 1;
         if (!b[p].n) continue;
-        SDL_Color c = p < UI_PHASE_COUNT ? ui_phase_color[p] : ui_phase_color[UI_COMM];
+        SDL_Color c = p < UI_PHASE_COUNT ? ui_phase_color[p] : p == UI_BATCH_NODE ? (SDL_Color){ 52, 57, 68, 255 } : ui_phase_color[UI_COMM];
         SDL_SetRenderDrawBlendMode(ren, SDL_BLENDMODE_NONE);
         SDL_SetRenderDrawColor(ren, c.r, c.g, c.b, 255);
         SDL_RenderFillRects(ren, b[p].r, b[p].n);
@@ -339,8 +342,7 @@ static void draw_rack_gpus(const ui_app *a, const ui_box *rk, batch b[UI_BATCHES
     for (int i = 0; i < rk->count; i++) {
         int v = rk->first + i;
         if (!visible(a, l->node[v])) continue;
-        SDL_Rect nr = to_screen(a, l->node[v]);
-        ui_draw_fill(a->ren, nr.x, nr.y, nr.w, nr.h, (SDL_Color){ 52, 57, 68, 255 });
+        batch_add(&b[UI_BATCH_NODE], to_screen(a, l->node[v]));
         for (int g = 0; g < l->gpn; g++) {
             long gi = (long)v * l->gpn + g;
             int comm;
@@ -349,7 +351,7 @@ static void draw_rack_gpus(const ui_app *a, const ui_box *rk, batch b[UI_BATCHES
             batch_add(&b[ph], gr);
             int mark_h = gr.h / 4 > 1 ? gr.h / 4 : 1;
             if (comm && ph != UI_COMM && gr.w >= 6)
-                batch_add(&b[UI_PHASE_COUNT], (SDL_Rect){ gr.x, gr.y + gr.h - gr.h / 4, gr.w, mark_h });
+                batch_add(&b[UI_BATCH_COMM], (SDL_Rect){ gr.x, gr.y + gr.h - gr.h / 4, gr.w, mark_h });
         }
     }
 }
@@ -654,7 +656,7 @@ static void draw_timeline(const ui_app *a)
             batch_add(&b[tr->phase[k]], (SDL_Rect){ px0, y, px1 - px0, h });
             int mark_h = h / 4 > 1 ? h / 4 : 1;
             if (tr->comm[k] && tr->phase[k] != UI_COMM)
-                batch_add(&b[UI_PHASE_COUNT], (SDL_Rect){ px0, y + h - mark_h, px1 - px0, mark_h });
+                batch_add(&b[UI_BATCH_COMM], (SDL_Rect){ px0, y + h - mark_h, px1 - px0, mark_h });
         }
     }
     batch_flush(ren, b);
@@ -1085,6 +1087,68 @@ static void draw_help(const ui_app *a)
     }
 }
 
+/* ----------------------------------------------------------------------------------------- */
+/* Layers: a region drawn into a texture of the window's size, at its own place in it, and copied
+ * to the window while its key is unchanged. The course panel is one: its text, a few hundred
+ * strings blended over a 560 x 1036 fill at 1920x1080, costs about a millisecond a frame with the
+ * software renderer, and it changes only on an event or a check. */
+
+typedef struct ui_layer {
+    SDL_Texture *tex;
+    int tex_w, tex_h;
+    int valid;
+    SDL_Rect r;                  /* the key: place, scale, language, generation */
+    float scale;
+    char lang[4];
+    unsigned gen;
+    int checking;                /* the checker's state, which the panel shows ("Checking…") */
+    ui_panel_hits hits;          /* what the drawing left for the input code */
+} ui_layer;
+
+ui_layer *ui_layer_create(void) { return ut_calloc(1, sizeof(ui_layer)); }
+
+void ui_layer_destroy(ui_layer *l)
+{
+    if (!l) return;
+    if (l->tex) SDL_DestroyTexture(l->tex);
+    free(l);
+}
+
+static void draw_panel_layered(const ui_app *a, ui_panel_hits *out)
+{
+    ui_layer *l = a->panel_layer;
+    SDL_Rect r = a->r_panel;
+    if (!l || !SDL_RenderTargetSupported(a->ren)) {
+        ui_panel_draw(a, a->panel, r, out);
+        return;
+    }
+    int checking = ui_panel_checking(a->panel);
+    if (!(l->valid && l->gen == a->panel_gen && l->checking == checking && SDL_RectEquals(&l->r, &r) && l->scale == a->scale &&
+          !strcmp(l->lang, app_lang()))) {
+        if (l->tex && (l->tex_w != a->w || l->tex_h != a->h)) SDL_DestroyTexture(l->tex), l->tex = NULL;
+        if (!l->tex) {
+            /* in the window's own format, so that the copy is a plain copy, not a conversion */
+            Uint32 fmt = a->win ? SDL_GetWindowPixelFormat(a->win) : SDL_PIXELFORMAT_UNKNOWN;
+            if (fmt == SDL_PIXELFORMAT_UNKNOWN) fmt = SDL_PIXELFORMAT_ARGB8888;
+            l->tex = SDL_CreateTexture(a->ren, fmt, SDL_TEXTUREACCESS_TARGET, a->w, a->h);
+            if (!l->tex) l->tex = SDL_CreateTexture(a->ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, a->w, a->h);
+            if (l->tex) SDL_SetTextureBlendMode(l->tex, SDL_BLENDMODE_NONE);
+            l->tex_w = a->w, l->tex_h = a->h;
+        }
+        if (!l->tex || SDL_SetRenderTarget(a->ren, l->tex) != 0) {   /* no layer: straight to the window */
+            l->valid = 0;
+            ui_panel_draw(a, a->panel, r, out);
+            return;
+        }
+        ui_panel_draw(a, a->panel, r, &l->hits);
+        SDL_SetRenderTarget(a->ren, NULL);
+        l->valid = 1, l->gen = a->panel_gen, l->checking = checking, l->r = r, l->scale = a->scale;
+        ut_strlcpy(l->lang, app_lang(), sizeof l->lang);
+    }
+    SDL_RenderCopy(a->ren, l->tex, &r, &r);
+    *out = l->hits;
+}
+
 /* The frame's hit areas start empty: a button not drawn this frame takes no click. */
 void ui_draw_all(const ui_app *a, ui_frame *out)
 {
@@ -1105,7 +1169,7 @@ void ui_draw_all(const ui_app *a, ui_frame *out)
     int y = draw_controls(a, a->r_left.y + (int)(10 * a->scale), out, tip);
     draw_hud(a, y, tip);
     if (a->show_panel && a->panel && !covered && (ui_factory_shown(a) || !ui_plots_cover_panel(a)))
-        ui_panel_draw(a, a->panel, a->r_panel, &out->panel);
+        draw_panel_layered(a, &out->panel);
     draw_top(a);
     int by = a->r_factory.y + (int)(10 * a->scale);
     if (covered) ui_explain_draw(a, a->explain, out);   /* it shows the scene's error itself */

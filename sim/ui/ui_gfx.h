@@ -123,6 +123,11 @@ typedef struct ui_app {
     struct ui_plots *plots;
     struct ui_explain *explain;  /* the explanation's rows, laid out */
     ui_frame frame;              /* the last frame drawn: its hit areas */
+    /* The course panel is drawn into a layer of its own and copied while nothing it shows has
+     * changed: panel_gen counts what may change it (every event, a tick of the panel that says
+     * so); the layer also redraws for a new place, scale or language (ui_draw.c). */
+    unsigned panel_gen;
+    struct ui_layer *panel_layer;
     /* frame statistics */
     double last_frame_ms;
 } ui_app;
@@ -147,8 +152,11 @@ static inline int ui_inside(const SDL_Rect *r, int x, int y) { return SDL_PointI
 /* Which view the frame shows. */
 static inline int ui_factory_shown(const ui_app *a) { return !(a->view == UI_VIEW_PLOTS && a->plots); }
 
-/* Drawing (ui_draw.c): reads the app and writes only the renderer, the text cache and *out. */
+/* Drawing (ui_draw.c): reads the app and writes only the renderer, the text cache, the layers'
+ * textures and *out. */
 void ui_draw_all(const ui_app *a, ui_frame *out);
+struct ui_layer *ui_layer_create(void);                              /* an empty layer: drawn on first use */
+void ui_layer_destroy(struct ui_layer *l);                          /* NULL is fine */
 void ui_draw_fill(SDL_Renderer *r, int x, int y, int w, int h, SDL_Color c);
 void ui_draw_frame(SDL_Renderer *r, int x, int y, int w, int h, SDL_Color c);
 void ui_draw_thick_line(SDL_Renderer *r, float x0, float y0, float x1, float y1, float width, SDL_Color c);
