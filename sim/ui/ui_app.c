@@ -207,6 +207,7 @@ int ui_app_init(ui_app *a, const ui_options *o, char *err, size_t n)
     a->plots = ui_plots_create();
     a->explain = ui_explain_create();
     a->panel_layer = ui_layer_create();
+    a->timeline_layer = ui_layer_create();
     ui_app_layout_regions(a);
     /* the scenario: the command line, else the exercise's platform, else the classroom */
     ui_scenario *sc = &a->sc;
@@ -251,6 +252,7 @@ void ui_app_quit(ui_app *a)
     ui_worker_stop(&a->worker);
     ui_panel_destroy(a->panel);
     ui_layer_destroy(a->panel_layer);
+    ui_layer_destroy(a->timeline_layer);
     ui_plots_destroy(a->plots);
     ui_explain_destroy(a->explain);
     ui_scene_free(a->scene);
@@ -270,6 +272,7 @@ void ui_app_quit(ui_app *a)
 /* A new scene arrived: keep the playback position as a fraction of the step. */
 static void adopt_scene(ui_app *a, ui_scene *s)
 {
+    a->scene_gen++;
     double frac = a->scene && a->scene->st.end_s > 0 ? a->t_step_s / a->scene->st.end_s : 0;
     int same_plat = a->scene && a->scene->plat && s->plat && !strcmp(a->scene->plat_path, s->plat_path) &&
                     a->scene->part == s->part;

@@ -586,6 +586,81 @@ static void draw_hover(const ui_app *a)
 /* The timeline: a Gantt chart of the current step, per pipeline stage (the first replica's
  * first tensor rank) or per GPU. */
 
+/* ----------------------------------------------------------------------------------------- */
+/* Layers: a region drawn into a texture of the window's size, at its own place in it, and copied
+ * to the window while its key is unchanged. The course panel is one: its text, a few hundred
+ * strings blended over a 560 x 1036 fill at 1920x1080, costs about a millisecond a frame with the
+ * software renderer, and it changes only on an event or a check. */
+
+/* What a layer was drawn for: when any of it differs, the layer is drawn again. */
+typedef struct layer_key {
+    SDL_Rect r;
+    float scale;
+    char lang[4];
+    unsigned gen;                /* a counter of the app's that its content follows */
+    int extra[4];                /* what else it shows: the checker's state, the GPU selected... */
+} layer_key;
+
+typedef struct ui_layer {
+    SDL_Texture *tex;
+    int tex_w, tex_h;
+    int valid;
+    layer_key key;
+    ui_panel_hits hits;          /* the panel's: what its drawing left for the input code */
+} ui_layer;
+
+ui_layer *ui_layer_create(void) { return ut_calloc(1, sizeof(ui_layer)); }
+
+void ui_layer_destroy(ui_layer *l)
+{
+    if (!l) return;
+    if (l->tex) SDL_DestroyTexture(l->tex);
+    free(l);
+}
+
+static layer_key key_of(const ui_app *a, SDL_Rect r, unsigned gen)
+{
+    layer_key k;
+    memset(&k, 0, sizeof k);   /* compared with memcmp: padding too */
+    k.r = r, k.scale = a->scale, k.gen = gen;
+    ut_strlcpy(k.lang, app_lang(), sizeof k.lang);
+    return k;
+}
+
+/* 1: the layer l holds what key k shows, copy it (layer_copy). 0: draw it now; the drawing goes to
+ * the layer's texture (*target 1: call layer_done after) or, with no texture, to the window. */
+static int layer_fresh(const ui_app *a, ui_layer *l, const layer_key *k, int *target)
+{
+    *target = 0;
+    if (!l || !SDL_RenderTargetSupported(a->ren)) return 0;
+    if (l->valid && !memcmp(&l->key, k, sizeof *k)) return 1;
+    l->valid = 0;
+    if (l->tex && (l->tex_w != a->w || l->tex_h != a->h)) SDL_DestroyTexture(l->tex), l->tex = NULL;
+    if (!l->tex) {
+        /* in the window's own format, so that the copy is a plain copy, not a conversion */
+        Uint32 fmt = a->win ? SDL_GetWindowPixelFormat(a->win) : SDL_PIXELFORMAT_UNKNOWN;
+        if (fmt == SDL_PIXELFORMAT_UNKNOWN) fmt = SDL_PIXELFORMAT_ARGB8888;
+        l->tex = SDL_CreateTexture(a->ren, fmt, SDL_TEXTUREACCESS_TARGET, a->w, a->h);
+        if (!l->tex) l->tex = SDL_CreateTexture(a->ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, a->w, a->h);
+        if (l->tex) SDL_SetTextureBlendMode(l->tex, SDL_BLENDMODE_NONE);
+        l->tex_w = a->w, l->tex_h = a->h;
+    }
+    if (l->tex && SDL_SetRenderTarget(a->ren, l->tex) == 0) *target = 1;
+    return 0;
+}
+
+/* After drawing into the layer: back to the window, the key noted. */
+static void layer_done(const ui_app *a, ui_layer *l, const layer_key *k)
+{
+    SDL_SetRenderTarget(a->ren, NULL);
+    l->key = *k, l->valid = 1;
+}
+
+static void layer_copy(const ui_app *a, const ui_layer *l)
+{
+    SDL_RenderCopy(a->ren, l->tex, &l->key.r, &l->key.r);
+}
+
 static void draw_timeline(const ui_app *a)
 {
     SDL_Renderer *ren = a->ren;
@@ -678,8 +753,30 @@ static void draw_timeline(const ui_app *a)
         ui_draw_fill(ren, x, bottom, 1, 4, ui_dim);
         ui_text_draw(a->tx, UI_F_SMALL, app_duration(b1, sizeof b1, T * k / div), x, bottom + 2, ui_dim, k == 0 ? UI_LEFT : k == div ? UI_RIGHT : UI_CENTER);
     }
-    int cx = x0 + (int)(a->t_step_s / T * gw);
-    ui_draw_fill(ren, cx - 1, top - 4, 3, bottom - top + 8, ui_fg);
+}
+
+/* The timeline is the scene's: only its cursor moves with the clock. It is drawn into a layer
+ * when the scene, the selection, the view of it or the window changes, and copied otherwise. */
+static void draw_timeline_layered(const ui_app *a)
+{
+    layer_key k = key_of(a, a->r_timeline, a->scene_gen);
+    k.extra[0] = a->gantt_per_gpu, k.extra[1] = a->sel.kind, k.extra[2] = a->sel.index;
+    int target;
+    ui_layer *l = a->timeline_layer;
+    if (!layer_fresh(a, l, &k, &target)) {
+        draw_timeline(a);
+        if (target) layer_done(a, l, &k), layer_copy(a, l);
+    } else
+        layer_copy(a, l);
+    /* the cursor, with the geometry of draw_timeline */
+    const ui_scene *s = a->scene;
+    if (!s || !s->tracks || !(s->st.end_s > 0)) return;
+    SDL_Rect r = a->r_timeline;
+    int pad = (int)(10 * a->scale), line = ui_text_line(a->tx, UI_F_SMALL), label_w = (int)(110 * a->scale);
+    int top = r.y + pad + ui_text_line(a->tx, UI_F_BOLD) + 4, bottom = r.y + r.h - line - pad;
+    int x0 = r.x + pad + label_w, gw = r.x + r.w - pad - x0;
+    int cx = x0 + (int)(a->t_step_s / s->st.end_s * gw);
+    ui_draw_fill(a->ren, cx - 1, top - 4, 3, bottom - top + 8, ui_fg);
 }
 
 /* ----------------------------------------------------------------------------------------- */
@@ -1087,65 +1184,18 @@ static void draw_help(const ui_app *a)
     }
 }
 
-/* ----------------------------------------------------------------------------------------- */
-/* Layers: a region drawn into a texture of the window's size, at its own place in it, and copied
- * to the window while its key is unchanged. The course panel is one: its text, a few hundred
- * strings blended over a 560 x 1036 fill at 1920x1080, costs about a millisecond a frame with the
- * software renderer, and it changes only on an event or a check. */
-
-typedef struct ui_layer {
-    SDL_Texture *tex;
-    int tex_w, tex_h;
-    int valid;
-    SDL_Rect r;                  /* the key: place, scale, language, generation */
-    float scale;
-    char lang[4];
-    unsigned gen;
-    int checking;                /* the checker's state, which the panel shows ("Checking…") */
-    ui_panel_hits hits;          /* what the drawing left for the input code */
-} ui_layer;
-
-ui_layer *ui_layer_create(void) { return ut_calloc(1, sizeof(ui_layer)); }
-
-void ui_layer_destroy(ui_layer *l)
-{
-    if (!l) return;
-    if (l->tex) SDL_DestroyTexture(l->tex);
-    free(l);
-}
-
 static void draw_panel_layered(const ui_app *a, ui_panel_hits *out)
 {
     ui_layer *l = a->panel_layer;
-    SDL_Rect r = a->r_panel;
-    if (!l || !SDL_RenderTargetSupported(a->ren)) {
-        ui_panel_draw(a, a->panel, r, out);
-        return;
+    layer_key k = key_of(a, a->r_panel, a->panel_gen);
+    k.extra[0] = ui_panel_checking(a->panel);   /* "Checking…" */
+    int target;
+    if (!layer_fresh(a, l, &k, &target)) {
+        ui_panel_draw(a, a->panel, a->r_panel, target ? &l->hits : out);
+        if (!target) return;
+        layer_done(a, l, &k);
     }
-    int checking = ui_panel_checking(a->panel);
-    if (!(l->valid && l->gen == a->panel_gen && l->checking == checking && SDL_RectEquals(&l->r, &r) && l->scale == a->scale &&
-          !strcmp(l->lang, app_lang()))) {
-        if (l->tex && (l->tex_w != a->w || l->tex_h != a->h)) SDL_DestroyTexture(l->tex), l->tex = NULL;
-        if (!l->tex) {
-            /* in the window's own format, so that the copy is a plain copy, not a conversion */
-            Uint32 fmt = a->win ? SDL_GetWindowPixelFormat(a->win) : SDL_PIXELFORMAT_UNKNOWN;
-            if (fmt == SDL_PIXELFORMAT_UNKNOWN) fmt = SDL_PIXELFORMAT_ARGB8888;
-            l->tex = SDL_CreateTexture(a->ren, fmt, SDL_TEXTUREACCESS_TARGET, a->w, a->h);
-            if (!l->tex) l->tex = SDL_CreateTexture(a->ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, a->w, a->h);
-            if (l->tex) SDL_SetTextureBlendMode(l->tex, SDL_BLENDMODE_NONE);
-            l->tex_w = a->w, l->tex_h = a->h;
-        }
-        if (!l->tex || SDL_SetRenderTarget(a->ren, l->tex) != 0) {   /* no layer: straight to the window */
-            l->valid = 0;
-            ui_panel_draw(a, a->panel, r, out);
-            return;
-        }
-        ui_panel_draw(a, a->panel, r, &l->hits);
-        SDL_SetRenderTarget(a->ren, NULL);
-        l->valid = 1, l->gen = a->panel_gen, l->checking = checking, l->r = r, l->scale = a->scale;
-        ut_strlcpy(l->lang, app_lang(), sizeof l->lang);
-    }
-    SDL_RenderCopy(a->ren, l->tex, &r, &r);
+    layer_copy(a, l);
     *out = l->hits;
 }
 
@@ -1162,7 +1212,7 @@ void ui_draw_all(const ui_app *a, ui_frame *out)
     else {
         draw_factory(a);
         draw_legend(a);
-        draw_timeline(a);
+        draw_timeline_layered(a);
     }
     ui_draw_fill(ren, a->r_left.x, a->r_left.y, a->r_left.w, a->r_left.h, ui_panel_bg);
     char tip[TIP_SIZE] = "";   /* a cut text under the mouse, whole */

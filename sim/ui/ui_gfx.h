@@ -128,6 +128,8 @@ typedef struct ui_app {
      * so); the layer also redraws for a new place, scale or language (ui_draw.c). */
     unsigned panel_gen;
     struct ui_layer *panel_layer;
+    unsigned scene_gen;          /* a new scene adopted: the timeline's layer follows it */
+    struct ui_layer *timeline_layer;
     /* frame statistics */
     double last_frame_ms;
 } ui_app;
