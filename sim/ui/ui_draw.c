@@ -1169,7 +1169,15 @@ static void draw_help(const ui_app *a)
     keyw += (int)(16 * a->scale);
     int cols = 2, rows = (n + 1) / 2, colw = keyw + descw + (int)(30 * a->scale);
     int w = cols * colw + 2 * pad, h = rows * line + 3 * pad + ui_text_line(a->tx, UI_F_H2);
-    if (w > a->w - 20) w = a->w - 20;
+    /* a window narrower than the two columns: they share what there is, the descriptions in the
+     * small font if that is what fits, cut with "…" past it, never over the next column */
+    ui_font df = UI_F_BODY;
+    if (w > a->w - 20) {
+        w = a->w - 20;
+        colw = (w - 2 * pad) / cols;
+        if (keyw + descw + (int)(12 * a->scale) > colw) df = UI_F_SMALL;
+    }
+    int desc_room = colw - keyw - (int)(12 * a->scale);
     int x = (a->w - w) / 2, y = (a->h - h) / 2;
     if (y < 0) y = 0;
     ui_draw_fill(a->ren, x, y, w, h, (SDL_Color){ 16, 18, 22, 255 });
@@ -1180,7 +1188,9 @@ static void draw_help(const ui_app *a)
         int cx = x + pad + (i / rows) * colw, cy = y0 + (i % rows) * line;
         ui_text_draw(a->tx, UI_F_MONO, keys[i][0][0] >= 'a' && keys[i][0][0] <= 'z' && strlen(keys[i][0]) > 2 ? _(keys[i][0]) : keys[i][0],
                      cx, cy, ui_fg, UI_LEFT);
-        ui_text_draw(a->tx, UI_F_BODY, _(keys[i][1]), cx + keyw, cy, ui_dim, UI_LEFT);
+        char fit[256];
+        ui_text_fit(a->tx, df, _(keys[i][1]), desc_room, fit, sizeof fit);
+        ui_text_draw(a->tx, df, fit, cx + keyw, cy + (line - ui_text_line(a->tx, df)) / 2, ui_dim, UI_LEFT);
     }
 }
 
