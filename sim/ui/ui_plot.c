@@ -701,35 +701,53 @@ static void legend_box(cairo_t *cr, const legend_entry *e, int n, box b, double 
     cairo_restore(cr);
 }
 
-/* A legend under the plot, in as many columns as the width w allows: its height, columns and
- * column width. */
+/* A legend under the plot, in as many columns as the width w allows, each as wide as its widest
+ * entry (entry i in column i % cols): its height, columns and their widths. */
+#define LEGEND_MAX (UI_ROOF_MAX + 1)
 static double legend_rows_h(cairo_t *cr, const legend_entry *e, int n, double w, double scale, int *cols, double *col_w)
 {
     font(cr, 11 * scale, 0);
-    double sw = 26 * scale, pad = 6 * scale, cw = 0;
-    for (int i = 0; i < n; i++) cw = fmax(cw, sw + pad + text_w(cr, e[i].text) + 3 * pad);
-    int c = cw > 0 ? (int)((w - 12 * scale) / cw) : 1;
-    c = c < 1 ? 1 : c > n ? n : c;
-    *cols = c, *col_w = cw;
+    double sw = 26 * scale, pad = 6 * scale, ew[LEGEND_MAX];
+    if (n > LEGEND_MAX) n = LEGEND_MAX;
+    for (int i = 0; i < n; i++) ew[i] = sw + pad + text_w(cr, e[i].text) + 3 * pad;
+    int c = n > 0 ? n : 1;
+    for (; c > 1; c--) {
+        double total = 0;
+        for (int k = 0; k < c; k++) {
+            double m = 0;
+            for (int i = k; i < n; i += c) m = fmax(m, ew[i]);
+            total += m;
+        }
+        if (total <= w - 12 * scale) break;
+    }
+    for (int k = 0; k < c; k++) {
+        col_w[k] = 0;
+        for (int i = k; i < n; i += c) col_w[k] = fmax(col_w[k], ew[i]);
+    }
+    *cols = c;
     int rows = n ? (n + c - 1) / c : 0;
     return rows * line_h(cr) * 1.35;
 }
 
-/* The rows' box as legend_rows draws them (entries cut to the width), noted as the legend. */
-static void legend_rows(cairo_t *cr, const legend_entry *e, int n, double x, double y, double w, int cols, double col_w, double scale,
-                        ui_plot_layout *lay)
+/* The rows as legend_rows_h laid them out (entries cut to the width), noted as the legend. */
+static void legend_rows(cairo_t *cr, const legend_entry *e, int n, double x, double y, double w, int cols, const double *col_w,
+                        double scale, ui_plot_layout *lay)
 {
     font(cr, 11 * scale, 0);
-    double sw = 26 * scale, pad = 6 * scale, lh = line_h(cr) * 1.35;
+    double sw = 26 * scale, pad = 6 * scale, lh = line_h(cr) * 1.35, used = 0;
+    if (n > LEGEND_MAX) n = LEGEND_MAX;
+    for (int k = 0; k < cols; k++) used += col_w[k];
     cairo_save(cr);
     for (int i = 0; i < n; i++) {
-        double lx = x + (i % cols) * col_w, cy = y + (i / cols + 0.5) * lh;
+        double lx = x;
+        for (int k = 0; k < i % cols; k++) lx += col_w[k];
+        double cy = y + (i / cols + 0.5) * lh;
         legend_entry t = e[i];
         cut_to(cr, e[i].text, w - (lx - x) - sw - 2 * pad, t.text, sizeof t.text);   /* a single column narrower than an entry */
         legend_entry_at(cr, &t, lx, cy, sw, pad, scale);
     }
     cairo_restore(cr);
-    if (n) note_part(lay, UI_PP_LEGEND, (box){ x, y, x + fmin(w, cols * col_w), y + ((n + cols - 1) / cols) * lh });
+    if (n) note_part(lay, UI_PP_LEGEND, (box){ x, y, x + fmin(w, used), y + ((n + cols - 1) / cols) * lh });
 }
 
 /* The badge's size (where the numbers come from), bottom-right. */
@@ -911,7 +929,7 @@ static void scaling_draw(cairo_t *cr, double w, double h, double scale, const ui
     char vs[64], ve[64];
     box leg = { 0, 0, 0, 0 };
     int leg_inside = 0, leg_cols = 1;
-    double leg_px = 11 * scale, leg_col_w = 0, leg_rows_y = 0;
+    double leg_px = 11 * scale, leg_col_w[LEGEND_MAX] = { 0 }, leg_rows_y = 0;
     if (have) {
         for (int i = 0; i < s->npoints; i++) any_out |= !s->pts[i].fits;
         e[ne++] = (legend_entry){ "", UI_PLOT_RGB_STEP, 0, 2.2, MK_CIRCLE, 1 };
@@ -938,7 +956,7 @@ static void scaling_draw(cairo_t *cr, double w, double h, double scale, const ui
             free(o);
         }
         if (!leg_inside) {   /* under the axes, which shrink for it */
-            double rows_h = legend_rows_h(cr, e, ne, w, scale, &leg_cols, &leg_col_w);
+            double rows_h = legend_rows_h(cr, e, ne, w, scale, &leg_cols, leg_col_w);
             ax.y1 -= rows_h + 4 * scale;
             leg_rows_y = ax.y1 + xgap + tick_h + 4 * scale + xtitle_h + 4 * scale;
             if (ax.y1 - ax.y0 < 40 * scale) ax.y1 = ax.y0 + 40 * scale;
@@ -1292,7 +1310,7 @@ static void roofline_draw(cairo_t *cr, double w, double h, double scale, const u
     char pl_text[UI_ROOF_POINTS_MAX][128];
     box leg = { 0, 0, 0, 0 };
     int leg_inside = 0, leg_cols = 1;
-    double leg_px = 11 * scale, leg_col_w = 0, leg_rows_y = 0;
+    double leg_px = 11 * scale, leg_col_w[LEGEND_MAX] = { 0 }, leg_rows_y = 0;
     obstacles *o = malloc(sizeof *o);
     if (o && ne) {
         o->nseg = o->nbox = 0;
@@ -1323,7 +1341,7 @@ static void roofline_draw(cairo_t *cr, double w, double h, double scale, const u
     }
     free(o);
     if (ne && !leg_inside) {
-        double rows_h = legend_rows_h(cr, e, ne, w, scale, &leg_cols, &leg_col_w);
+        double rows_h = legend_rows_h(cr, e, ne, w, scale, &leg_cols, leg_col_w);
         ax.y1 -= rows_h + 4 * scale;
         if (ax.y1 - ax.y0 < 40 * scale) ax.y1 = ax.y0 + 40 * scale;
         leg_rows_y = ax.y1 + xgap + tick_h + 4 * scale + xtitle_h + 4 * scale;
