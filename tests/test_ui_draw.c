@@ -56,10 +56,15 @@ int __wrap_ui_text_draw(ui_text *t, ui_font f, const char *s, int x, int y, SDL_
     return __real_ui_text_draw(t, f, s, x, y, c, align);
 }
 
+static ui_app app;
+
+/* Forgetting what was drawn also forgets the layers (the course panel's, the timeline's), which
+ * are otherwise copied while nothing they show changes: the next frame draws every string. */
 static void forget_drawn(void)
 {
     for (int i = 0; i < ndrawn; i++) free(drawn[i]);
     ndrawn = 0;
+    app.panel_gen++, app.scene_gen++;
 }
 
 static int was_drawn(const char *s)
@@ -78,8 +83,6 @@ static int has_decimal(const char *s, char mark)
 }
 
 /* ---------------------------------------------------------------------------------------------- */
-
-static ui_app app;
 
 static int setup(void **state)
 {

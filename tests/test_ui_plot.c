@@ -23,6 +23,8 @@
 #include "plat.h"
 #include "train.h"
 #include "ui_plot.h"
+#include "util.h"
+#include "app/app.h"
 
 static char tmpdir[64];
 
@@ -463,6 +465,198 @@ static void test_empty_data_draws(void **state)
     plat_free(cls);
 }
 
+/* ---------------------------------------------------------------------------------------------- */
+/* Layout: at every size the window gives a plot, in both languages, nothing covers anything else. */
+
+static const char *const part_names[] = { "title", "subtitle", "axes", "x tick", "y tick", "right tick", "x title", "y title",
+                                          "right title", "legend", "note", "badge", "marker", "label", "segment" };
+
+static int is_text(ui_plot_part p) { return p != UI_PP_AXES && p != UI_PP_MARKER && p != UI_PP_SEGMENT; }
+
+/* Texts laid out around the axes, never on them (labels and the legend may sit inside). */
+static int is_outside(ui_plot_part p) { return is_text(p) && p != UI_PP_LABEL && p != UI_PP_LEGEND; }
+
+static int boxes_overlap(const ui_plot_item *a, const ui_plot_item *b)
+{
+    const double e = 0.5;   /* boxes that only touch do not overlap */
+    return a->x0 + e < b->x1 && b->x0 + e < a->x1 && a->y0 + e < b->y1 && b->y0 + e < a->y1;
+}
+
+/* Does the segment s cross the box b? Sampled every half pixel: an independent oracle for the
+ * clipping the plot uses. */
+static int segment_crosses(const ui_plot_item *s, const ui_plot_item *b)
+{
+    double len = hypot(s->x1 - s->x0, s->y1 - s->y0);
+    int n = (int)(len * 2) + 1;
+    for (int i = 0; i <= n; i++) {
+        double t = (double)i / n, x = s->x0 + t * (s->x1 - s->x0), y = s->y0 + t * (s->y1 - s->y0);
+        if (x > b->x0 + 0.5 && x < b->x1 - 0.5 && y > b->y0 + 0.5 && y < b->y1 - 0.5) return 1;
+    }
+    return 0;
+}
+
+static int count_part(const ui_plot_layout *l, ui_plot_part p)
+{
+    int n = 0;
+    for (int i = 0; i < l->n; i++) n += l->item[i].part == p;
+    return n;
+}
+
+static void check_layout(const ui_plot_layout *l, const char *what, double w, double h)
+{
+    if (l->n >= UI_PLOT_ITEMS_MAX) fail_msg("%s: layout full (%d items)", what, l->n);
+    const ui_plot_item *axes = NULL;
+    for (int i = 0; i < l->n; i++)
+        if (l->item[i].part == UI_PP_AXES) axes = &l->item[i];
+    if (!axes) fail_msg("%s: no axes", what);
+    if (!count_part(l, UI_PP_TITLE) || !count_part(l, UI_PP_LEGEND) || count_part(l, UI_PP_XTICK) < 2 || count_part(l, UI_PP_YTICK) < 2)
+        fail_msg("%s: a title, a legend and two ticks a side expected (%d, %d, %d, %d)", what, count_part(l, UI_PP_TITLE),
+                 count_part(l, UI_PP_LEGEND), count_part(l, UI_PP_XTICK), count_part(l, UI_PP_YTICK));
+    for (int i = 0; i < l->n; i++) {
+        const ui_plot_item *a = &l->item[i];
+        if (!is_text(a->part)) continue;
+        if (a->x0 < -0.5 || a->y0 < -0.5 || a->x1 > w + 0.5 || a->y1 > h + 0.5)
+            fail_msg("%s: %s [%.1f %.1f %.1f %.1f] outside the %gx%g image", what, part_names[a->part], a->x0, a->y0, a->x1, a->y1, w, h);
+        if (is_outside(a->part) && boxes_overlap(a, axes))
+            fail_msg("%s: %s [%.1f %.1f %.1f %.1f] on the axes", what, part_names[a->part], a->x0, a->y0, a->x1, a->y1);
+        for (int j = i + 1; j < l->n; j++) {
+            const ui_plot_item *b = &l->item[j];
+            if (is_text(b->part) && boxes_overlap(a, b))
+                fail_msg("%s: %s [%.1f %.1f %.1f %.1f] overlaps %s [%.1f %.1f %.1f %.1f]", what, part_names[a->part], a->x0, a->y0,
+                         a->x1, a->y1, part_names[b->part], b->x0, b->y0, b->x1, b->y1);
+        }
+        if (a->part != UI_PP_LEGEND) continue;
+        for (int j = 0; j < l->n; j++) {
+            const ui_plot_item *b = &l->item[j];
+            if ((b->part == UI_PP_SEGMENT && segment_crosses(b, a)) || (b->part == UI_PP_MARKER && boxes_overlap(a, b)))
+                fail_msg("%s: the legend [%.1f %.1f %.1f %.1f] covers a %s at (%.1f, %.1f)", what, a->x0, a->y0, a->x1, a->y1,
+                         part_names[b->part], b->x0, b->y0);
+        }
+    }
+}
+
+/* The x tick of the last point (scaling) or of the last decade (roofline) is kept. */
+static void check_last_xtick(const ui_plot_layout *l, const char *what, double x)
+{
+    for (int i = 0; i < l->n; i++)
+        if (l->item[i].part == UI_PP_XTICK && fabs((l->item[i].x0 + l->item[i].x1) / 2 - x) < 1) return;
+    fail_msg("%s: no tick label at the last x, %.1f", what, x);
+}
+
+/* The sizes a plot gets in the window at 1024x640, 1366x768, 1600x900 and 1920x1080 (ui_app.c's
+ * regions, arranged by ui_plot_arrange), a few in between, and the export's. */
+static const struct { double w, h, scale; } plot_sizes[] = {
+    { 707, 283, 0.85 }, { 573, 352, 0.85 }, { 807, 418, 0.85 }, { 990, 508, 1 },
+    { 470, 300, 0.85 }, { 640, 400, 1 }, { 480, 560, 0.85 }, { 1200, 750, 1 }, { 1400, 480, 1.2 },
+};
+
+static void test_layout_leaves_everything_readable(void **state)
+{
+    (void)state;
+    app_init_language("en");
+    bindtextdomain("usine", "build/locale");   /* the translations the build made, from the repository root */
+    plat_platform *jz = load("assets/platforms/jean-zay.xml"), *al = load("assets/platforms/alice-recoque.xml");
+    plat_platform *cls = load("assets/platforms/classroom.xml");
+    char lp[128];
+    snprintf(lp, sizeof lp, "%s/local.xml", tmpdir);
+    FILE *f = fopen(lp, "w");
+    assert_non_null(f);
+    fputs(local_xml, f);
+    fclose(f);
+    plat_platform *local = load(lp);
+    /* the window's scenario: Llama 2 7B on Jean Zay's 1,456 H100, tp 2, pp 4; and the classroom */
+    tm_plan pl = tm_plan_default();
+    pl.tp = 2, pl.pp = 4, pl.mbs = 1, pl.gbs = 1456;
+    static ui_scaling sc[3];
+    char err[512];
+    assert_int_equal(ui_scaling_compute(jz, plat_find_partition(jz, "h100"), tm_model_preset("llama2-7b"), &pl, &sc[0], err, sizeof err), 0);
+    tm_plan small = small_plan();
+    assert_int_equal(ui_scaling_compute(cls, 0, tm_model_preset("megatron-1.7b"), &small, &sc[1], err, sizeof err), 0);
+    /* counts skipped, with a long reason for the note, and points out of memory for the fourth entry */
+    sc[2] = sc[0];
+    sc[2].skipped = 3;
+    snprintf(sc[2].skipped_why, sizeof sc[2].skipped_why, "%s",
+             "the global batch 1456 is not a multiple of dp x mbs = 32 x 1 = 32; try --gbs 1472 or another count of GPUs");
+    sc[2].pts[0].fits = 0;
+    /* the roofline: the window's ceilings, without and with this computer's ladder measured */
+    static ui_roofline rf[3];
+    const plat_platform *plats[] = { jz, al };
+    ui_roofline_compute(plats, 2, NULL, PLAT_BF16, &rf[0]);
+    ui_roofline_compute(plats, 2, local, PLAT_BF16, &rf[1]);
+    static const char *const rungs[] = { "naive", "blocked", "blocked_omp", "simd", "simd_omp", "sgemm" };
+    static const double gf[] = { 0.6, 4.2, 8.1, 30.5, 58.7, 201 };
+    rf[1].npoints = 6, rf[1].threads = 2;
+    for (int k = 0; k < 6; k++) {
+        ui_roof_point *q = &rf[1].points[k];
+        snprintf(q->name, sizeof q->name, "%s", rungs[k]);
+        q->rung = k, q->n = 512, q->gflops = gf[k], q->seconds = 2.0 * 512 * 512 * 512 / (gf[k] * 1e9);
+        q->intensity_flop_per_B = 512 / 6.0, q->correct = 1;
+    }
+    ui_roofline_compute((const plat_platform *[]){ cls }, 1, NULL, PLAT_FP8, &rf[2]);
+    static ui_plot_layout lay;
+    static const char *const langs[] = { "en", "fr" };
+    for (int li = 0; li < 2; li++) {
+        app_set_language(langs[li]);
+        if (li == 1 && strcmp(_("analytic model"), "modèle analytique"))
+            fail_msg("the French translations are not found (run from the repository root after make)");
+        for (size_t k = 0; k < sizeof plot_sizes / sizeof *plot_sizes; k++) {
+            double w = plot_sizes[k].w, h = plot_sizes[k].h, scale = plot_sizes[k].scale;
+            char what[160];
+            for (int i = 0; i < 3; i++) {
+                snprintf(what, sizeof what, "%s, scaling %d, %gx%g at scale %g", langs[li], i, w, h, scale);
+                ui_plot_layout_of(UI_PLOT_SCALING, &sc[i], w, h, scale, &lay);
+                if (getenv("USINE_PLOT_DUMP")) {
+                    char png[512];
+                    snprintf(png, sizeof png, "%s/scaling-%d-%s-%gx%g.png", getenv("USINE_PLOT_DUMP"), i, langs[li], w, h);
+                    cairo_surface_t *img = ui_plot_render(UI_PLOT_SCALING, &sc[i], (int)w, (int)h, scale);
+                    cairo_surface_write_to_png(img, png);
+                    cairo_surface_destroy(img);
+                }
+                check_layout(&lay, what, w, h);
+                /* the last point's tick: the last marker drawn is the last point's */
+                double last_x = 0;
+                for (int j = 0; j < lay.n; j++)
+                    if (lay.item[j].part == UI_PP_MARKER) last_x = (lay.item[j].x0 + lay.item[j].x1) / 2;
+                check_last_xtick(&lay, what, last_x);
+                if (i == 2 && !count_part(&lay, UI_PP_NOTE)) fail_msg("%s: the skipped counts are not said", what);
+                if (!count_part(&lay, UI_PP_BADGE)) fail_msg("%s: no badge", what);
+            }
+            for (int i = 0; i < 3; i++) {
+                snprintf(what, sizeof what, "%s, roofline %d, %gx%g at scale %g", langs[li], i, w, h, scale);
+                ui_plot_layout_of(UI_PLOT_ROOFLINE, &rf[i], w, h, scale, &lay);
+                if (getenv("USINE_PLOT_DUMP")) {   /* to look at them: USINE_PLOT_DUMP=folder */
+                    char png[512];
+                    snprintf(png, sizeof png, "%s/roofline-%d-%s-%gx%g.png", getenv("USINE_PLOT_DUMP"), i, langs[li], w, h);
+                    cairo_surface_t *img = ui_plot_render(UI_PLOT_ROOFLINE, &rf[i], (int)w, (int)h, scale);
+                    cairo_surface_write_to_png(img, png);
+                    cairo_surface_destroy(img);
+                }
+                check_layout(&lay, what, w, h);
+                for (int j = 0; j < lay.n; j++)
+                    if (lay.item[j].part == UI_PP_AXES) check_last_xtick(&lay, what, lay.item[j].x1);
+                if (i == 1 && count_part(&lay, UI_PP_MARKER) != 6) fail_msg("%s: %d points drawn, 6 measured", what, count_part(&lay, UI_PP_MARKER));
+            }
+        }
+    }
+    app_set_language("en");
+    plat_free(jz), plat_free(al), plat_free(cls), plat_free(local);
+}
+
+/* The window's arrangement: one above the other in a tall region, side by side in a wide one. */
+static void test_arrangement_follows_the_region(void **state)
+{
+    (void)state;
+    int cols, w, h;
+    assert_true(ui_plot_arrange(1010, 1036, 10, &cols, &w, &h) > 0);
+    assert_int_equal(cols, 1);
+    assert_int_equal(w, 990);
+    assert_true(2 * h + 30 <= 1036);
+    assert_true(ui_plot_arrange(1600, 500, 10, &cols, &w, &h) > 0);
+    assert_int_equal(cols, 2);
+    assert_true(2 * w + 30 <= 1600 && h == 480);
+    assert_int_equal(ui_plot_arrange(10, 10, 10, &cols, &w, &h), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -475,6 +669,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_svg_is_svg, setup, teardown),
         cmocka_unit_test(test_export_errors),
         cmocka_unit_test(test_empty_data_draws),
+        cmocka_unit_test_setup_teardown(test_layout_leaves_everything_readable, setup, teardown),
+        cmocka_unit_test(test_arrangement_follows_the_region),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     /* cairo keeps the faces of its toy font API, and fontconfig its configuration, for the life of

@@ -206,6 +206,8 @@ int ui_app_init(ui_app *a, const ui_options *o, char *err, size_t n)
     else a->show_panel = 0;
     a->plots = ui_plots_create();
     a->explain = ui_explain_create();
+    a->panel_layer = ui_layer_create();
+    a->timeline_layer = ui_layer_create();
     ui_app_layout_regions(a);
     /* the scenario: the command line, else the exercise's platform, else the classroom */
     ui_scenario *sc = &a->sc;
@@ -249,6 +251,8 @@ void ui_app_quit(ui_app *a)
 {
     ui_worker_stop(&a->worker);
     ui_panel_destroy(a->panel);
+    ui_layer_destroy(a->panel_layer);
+    ui_layer_destroy(a->timeline_layer);
     ui_plots_destroy(a->plots);
     ui_explain_destroy(a->explain);
     ui_scene_free(a->scene);
@@ -268,6 +272,7 @@ void ui_app_quit(ui_app *a)
 /* A new scene arrived: keep the playback position as a fraction of the step. */
 static void adopt_scene(ui_app *a, ui_scene *s)
 {
+    a->scene_gen++;
     double frac = a->scene && a->scene->st.end_s > 0 ? a->t_step_s / a->scene->st.end_s : 0;
     int same_plat = a->scene && a->scene->plat && s->plat && !strcmp(a->scene->plat_path, s->plat_path) &&
                     a->scene->part == s->part;
@@ -304,6 +309,14 @@ static void prepare_frame(ui_app *a)
     if (a->show_explain && a->explain) ui_explain_prepare(a, a->explain);
 }
 
+/* Every tick of the panel goes through here: a change it reports redraws the panel's layer. */
+static int panel_tick(ui_app *a)
+{
+    int changed = a->panel && ui_panel_tick(a, a->panel);
+    a->panel_gen += (unsigned)changed;
+    return changed;
+}
+
 void ui_app_frame(ui_app *a, double dt)
 {
     a->anim_s += dt;
@@ -314,7 +327,7 @@ void ui_app_frame(ui_app *a, double dt)
         a->sc_dirty = 0;
         ui_worker_request(&a->worker, &a->sc);
     }
-    if (a->panel) ui_panel_tick(a, a->panel);
+    panel_tick(a);
     ui_reap_children();
     const ui_scene *sc = a->scene;
     if (sc && sc->st.end_s > 0 && a->playing) {
@@ -367,6 +380,7 @@ static void export_plots(ui_app *a)
 
 int ui_app_event(ui_app *a, const SDL_Event *e)
 {
+    a->panel_gen++;   /* a key, a click, the mouse over a button: the panel may show it */
     switch (e->type) {
     case SDL_QUIT: return 1;
     case SDL_WINDOWEVENT:
@@ -562,7 +576,7 @@ static int wait_ready(ui_app *a, double limit_s)
     while (ut_now_s() - t0 < limit_s) {
         ui_scene *s = ui_worker_take(&a->worker);
         if (s) adopt_scene(a, s);
-        if (a->panel) ui_panel_tick(a, a->panel);
+        panel_tick(a);
         switch_lang_when_safe(a);
         if (a->sc_dirty) {   /* a changed scenario: simulate it now, without the window's pause */
             a->sc_dirty = 0;
@@ -747,7 +761,7 @@ static void interactive(ui_app *a)
         }
         if (quit) break;
         if (!need && idle(a)) {
-            if (a->panel && ui_panel_tick(a, a->panel)) need = 1;
+            if (panel_tick(a)) need = 1;
             else if (SDL_WaitEventTimeout(&e, 250)) {
                 need = 1;
                 if (ui_app_event(a, &e)) quit = 1;

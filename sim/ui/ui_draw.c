@@ -151,7 +151,9 @@ static lod level_of_detail(const ui_app *a)
 /* ----------------------------------------------------------------------------------------- */
 /* Batches of rectangles by colour: scratch for one drawing call, local to it. */
 
-enum { UI_BATCHES = UI_PHASE_COUNT + 1 };   /* one per phase, the last for comm markers */
+/* one per phase, then the comm markers (drawn over the phases), then the nodes' boxes (drawn first,
+ * under their GPUs: one call for the 364 nodes of Jean Zay rather than one each) */
+enum { UI_BATCH_COMM = UI_PHASE_COUNT, UI_BATCH_NODE, UI_BATCHES };
 
 typedef struct batch {
     SDL_Rect *r;
@@ -169,9 +171,10 @@ static void batch_add(batch *b, SDL_Rect r)
 
 static void batch_flush(SDL_Renderer *ren, batch b[UI_BATCHES])
 {
-    for (int p = 0; p < UI_BATCHES; p++) {
+    for (int k = 0; k < UI_BATCHES; k++) {
+        int p = k == 0 ? UI_BATCH_NODE : k - 1;
         if (!b[p].n) continue;
-        SDL_Color c = p < UI_PHASE_COUNT ? ui_phase_color[p] : ui_phase_color[UI_COMM];
+        SDL_Color c = p < UI_PHASE_COUNT ? ui_phase_color[p] : p == UI_BATCH_NODE ? (SDL_Color){ 52, 57, 68, 255 } : ui_phase_color[UI_COMM];
         SDL_SetRenderDrawBlendMode(ren, SDL_BLENDMODE_NONE);
         SDL_SetRenderDrawColor(ren, c.r, c.g, c.b, 255);
         SDL_RenderFillRects(ren, b[p].r, b[p].n);
@@ -339,8 +342,7 @@ static void draw_rack_gpus(const ui_app *a, const ui_box *rk, batch b[UI_BATCHES
     for (int i = 0; i < rk->count; i++) {
         int v = rk->first + i;
         if (!visible(a, l->node[v])) continue;
-        SDL_Rect nr = to_screen(a, l->node[v]);
-        ui_draw_fill(a->ren, nr.x, nr.y, nr.w, nr.h, (SDL_Color){ 52, 57, 68, 255 });
+        batch_add(&b[UI_BATCH_NODE], to_screen(a, l->node[v]));
         for (int g = 0; g < l->gpn; g++) {
             long gi = (long)v * l->gpn + g;
             int comm;
@@ -349,7 +351,7 @@ static void draw_rack_gpus(const ui_app *a, const ui_box *rk, batch b[UI_BATCHES
             batch_add(&b[ph], gr);
             int mark_h = gr.h / 4 > 1 ? gr.h / 4 : 1;
             if (comm && ph != UI_COMM && gr.w >= 6)
-                batch_add(&b[UI_PHASE_COUNT], (SDL_Rect){ gr.x, gr.y + gr.h - gr.h / 4, gr.w, mark_h });
+                batch_add(&b[UI_BATCH_COMM], (SDL_Rect){ gr.x, gr.y + gr.h - gr.h / 4, gr.w, mark_h });
         }
     }
 }
@@ -443,15 +445,19 @@ static void draw_legend(const ui_app *a)
     SDL_Renderer *ren = a->ren;
     int line = ui_text_line(a->tx, UI_F_SMALL), sq = line - 4, gap = (int)(16 * a->scale);
     static const ui_phase order[] = { UI_FORWARD, UI_BACKWARD, UI_OPTIMIZER, UI_COMM, UI_IDLE, UI_OUTSIDE };
-    int n = sizeof order / sizeof *order, total = 0;
-    for (int i = 0; i < n; i++) {
-        const char *t = ui_phase_name(order[i]);
-        total += sq + 5 + ui_text_width(a->tx, UI_F_SMALL, t, strlen(t)) + gap;
-    }
+    int n = sizeof order / sizeof *order;
     const char *links = _("links:");
     int links_w = ui_text_width(a->tx, UI_F_SMALL, links, strlen(links)) + 150;
     int left = a->r_factory.x + (int)(10 * a->scale), right = a->r_factory.x + a->r_factory.w - (int)(10 * a->scale);
-    int rows = left + total + links_w > right ? 2 : 1;
+    /* the rows the entries wrap into, counted as the loop below wraps them, so that the strip
+     * behind them holds them all in a narrow window */
+    int rows = 1;
+    for (int i = 0, cx = left; i <= n; i++) {
+        const char *t = i < n ? ui_phase_name(order[i]) : NULL;
+        int w = t ? sq + 5 + ui_text_width(a->tx, UI_F_SMALL, t, strlen(t)) : links_w;
+        if (cx + w > right && cx > left) cx = left, rows++;
+        cx += w + gap;
+    }
     int y = a->r_factory.y + a->r_factory.h - rows * line - (int)(8 * a->scale), x = left;
     ui_draw_fill(ren, a->r_factory.x, y - (int)(6 * a->scale), a->r_factory.w, rows * line + (int)(14 * a->scale),
                  (SDL_Color){ 30, 33, 40, 255 });
@@ -580,6 +586,81 @@ static void draw_hover(const ui_app *a)
 /* The timeline: a Gantt chart of the current step, per pipeline stage (the first replica's
  * first tensor rank) or per GPU. */
 
+/* ----------------------------------------------------------------------------------------- */
+/* Layers: a region drawn into a texture of the window's size, at its own place in it, and copied
+ * to the window while its key is unchanged. The course panel is one: its text, a few hundred
+ * strings blended over a 560 x 1036 fill at 1920x1080, costs about a millisecond a frame with the
+ * software renderer, and it changes only on an event or a check. */
+
+/* What a layer was drawn for: when any of it differs, the layer is drawn again. */
+typedef struct layer_key {
+    SDL_Rect r;
+    float scale;
+    char lang[4];
+    unsigned gen;                /* a counter of the app's that its content follows */
+    int extra[4];                /* what else it shows: the checker's state, the GPU selected... */
+} layer_key;
+
+typedef struct ui_layer {
+    SDL_Texture *tex;
+    int tex_w, tex_h;
+    int valid;
+    layer_key key;
+    ui_panel_hits hits;          /* the panel's: what its drawing left for the input code */
+} ui_layer;
+
+ui_layer *ui_layer_create(void) { return ut_calloc(1, sizeof(ui_layer)); }
+
+void ui_layer_destroy(ui_layer *l)
+{
+    if (!l) return;
+    if (l->tex) SDL_DestroyTexture(l->tex);
+    free(l);
+}
+
+static layer_key key_of(const ui_app *a, SDL_Rect r, unsigned gen)
+{
+    layer_key k;
+    memset(&k, 0, sizeof k);   /* compared with memcmp: padding too */
+    k.r = r, k.scale = a->scale, k.gen = gen;
+    ut_strlcpy(k.lang, app_lang(), sizeof k.lang);
+    return k;
+}
+
+/* 1: the layer l holds what key k shows, copy it (layer_copy). 0: draw it now; the drawing goes to
+ * the layer's texture (*target 1: call layer_done after) or, with no texture, to the window. */
+static int layer_fresh(const ui_app *a, ui_layer *l, const layer_key *k, int *target)
+{
+    *target = 0;
+    if (!l || !SDL_RenderTargetSupported(a->ren)) return 0;
+    if (l->valid && !memcmp(&l->key, k, sizeof *k)) return 1;
+    l->valid = 0;
+    if (l->tex && (l->tex_w != a->w || l->tex_h != a->h)) SDL_DestroyTexture(l->tex), l->tex = NULL;
+    if (!l->tex) {
+        /* in the window's own format, so that the copy is a plain copy, not a conversion */
+        Uint32 fmt = a->win ? SDL_GetWindowPixelFormat(a->win) : SDL_PIXELFORMAT_UNKNOWN;
+        if (fmt == SDL_PIXELFORMAT_UNKNOWN) fmt = SDL_PIXELFORMAT_ARGB8888;
+        l->tex = SDL_CreateTexture(a->ren, fmt, SDL_TEXTUREACCESS_TARGET, a->w, a->h);
+        if (!l->tex) l->tex = SDL_CreateTexture(a->ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, a->w, a->h);
+        if (l->tex) SDL_SetTextureBlendMode(l->tex, SDL_BLENDMODE_NONE);
+        l->tex_w = a->w, l->tex_h = a->h;
+    }
+    if (l->tex && SDL_SetRenderTarget(a->ren, l->tex) == 0) *target = 1;
+    return 0;
+}
+
+/* After drawing into the layer: back to the window, the key noted. */
+static void layer_done(const ui_app *a, ui_layer *l, const layer_key *k)
+{
+    SDL_SetRenderTarget(a->ren, NULL);
+    l->key = *k, l->valid = 1;
+}
+
+static void layer_copy(const ui_app *a, const ui_layer *l)
+{
+    SDL_RenderCopy(a->ren, l->tex, &l->key.r, &l->key.r);
+}
+
 static void draw_timeline(const ui_app *a)
 {
     SDL_Renderer *ren = a->ren;
@@ -612,6 +693,15 @@ static void draw_timeline(const ui_app *a)
         snprintf(title, sizeof title, _("Timeline of one step (simulation), per GPU: the first %d of %s"), rows, n3);
     else
         snprintf(title, sizeof title, _("Timeline of one step (simulation), per pipeline stage: replica 0, tensor rank 0"));
+    /* too long for a narrow window: what the rows are, without "Timeline of one step" */
+    if (ui_text_width(a->tx, UI_F_BOLD, title, strlen(title)) > r.w - 2 * pad) {
+        if (per_gpu && first > 0)
+            snprintf(title, sizeof title, _("per GPU: %s to %s of %s"), app_num(n1, sizeof n1, first, 0), app_num(n2, sizeof n2, first + rows - 1, 0), n3);
+        else if (per_gpu)
+            snprintf(title, sizeof title, _("per GPU: the first %d of %s"), rows, n3);
+        else
+            snprintf(title, sizeof title, "%s", _("per pipeline stage: replica 0, tensor rank 0"));
+    }
     char fit[256];
     ui_text_fit(a->tx, UI_F_BOLD, title, r.w - 2 * pad, fit, sizeof fit);
     ui_text_draw(a->tx, UI_F_BOLD, fit, r.x + pad, r.y + pad, ui_fg, UI_LEFT);
@@ -641,19 +731,52 @@ static void draw_timeline(const ui_app *a)
             batch_add(&b[tr->phase[k]], (SDL_Rect){ px0, y, px1 - px0, h });
             int mark_h = h / 4 > 1 ? h / 4 : 1;
             if (tr->comm[k] && tr->phase[k] != UI_COMM)
-                batch_add(&b[UI_PHASE_COUNT], (SDL_Rect){ px0, y + h - mark_h, px1 - px0, mark_h });
+                batch_add(&b[UI_BATCH_COMM], (SDL_Rect){ px0, y + h - mark_h, px1 - px0, mark_h });
         }
     }
     batch_flush(ren, b);
     batch_free(b);
-    /* time axis and the cursor */
-    for (int k = 0; k <= 4; k++) {
-        int x = x0 + gw * k / 4;
-        ui_draw_fill(ren, x, bottom, 1, 4, ui_dim);
-        ui_text_draw(a->tx, UI_F_SMALL, app_duration(b1, sizeof b1, T * k / 4), x, bottom + 2, ui_dim, k == 0 ? UI_LEFT : k == 4 ? UI_RIGHT : UI_CENTER);
+    /* time axis and the cursor: quarters, halves or the two ends, as many as leave a gap between
+     * their labels; the end of the step is always labelled */
+    int div = 4;
+    for (; div > 1; div /= 2) {
+        int widest = 0;
+        for (int k = 0; k <= div; k++) {
+            app_duration(b1, sizeof b1, T * k / div);
+            int lw = ui_text_width(a->tx, UI_F_SMALL, b1, strlen(b1));
+            if (lw > widest) widest = lw;
+        }
+        if (gw / div >= widest * 3 / 2 + pad) break;   /* a centred label beside the right-aligned last */
     }
-    int cx = x0 + (int)(a->t_step_s / T * gw);
-    ui_draw_fill(ren, cx - 1, top - 4, 3, bottom - top + 8, ui_fg);
+    for (int k = 0; k <= div; k++) {
+        int x = x0 + gw * k / div;
+        ui_draw_fill(ren, x, bottom, 1, 4, ui_dim);
+        ui_text_draw(a->tx, UI_F_SMALL, app_duration(b1, sizeof b1, T * k / div), x, bottom + 2, ui_dim, k == 0 ? UI_LEFT : k == div ? UI_RIGHT : UI_CENTER);
+    }
+}
+
+/* The timeline is the scene's: only its cursor moves with the clock. It is drawn into a layer
+ * when the scene, the selection, the view of it or the window changes, and copied otherwise. */
+static void draw_timeline_layered(const ui_app *a)
+{
+    layer_key k = key_of(a, a->r_timeline, a->scene_gen);
+    k.extra[0] = a->gantt_per_gpu, k.extra[1] = a->sel.kind, k.extra[2] = a->sel.index;
+    int target;
+    ui_layer *l = a->timeline_layer;
+    if (!layer_fresh(a, l, &k, &target)) {
+        draw_timeline(a);
+        if (target) layer_done(a, l, &k), layer_copy(a, l);
+    } else
+        layer_copy(a, l);
+    /* the cursor, with the geometry of draw_timeline */
+    const ui_scene *s = a->scene;
+    if (!s || !s->tracks || !(s->st.end_s > 0)) return;
+    SDL_Rect r = a->r_timeline;
+    int pad = (int)(10 * a->scale), line = ui_text_line(a->tx, UI_F_SMALL), label_w = (int)(110 * a->scale);
+    int top = r.y + pad + ui_text_line(a->tx, UI_F_BOLD) + 4, bottom = r.y + r.h - line - pad;
+    int x0 = r.x + pad + label_w, gw = r.x + r.w - pad - x0;
+    int cx = x0 + (int)(a->t_step_s / s->st.end_s * gw);
+    ui_draw_fill(a->ren, cx - 1, top - 4, 3, bottom - top + 8, ui_fg);
 }
 
 /* ----------------------------------------------------------------------------------------- */
@@ -693,13 +816,19 @@ static void draw_tip(const ui_app *a, const char *tip)
 /* ----------------------------------------------------------------------------------------- */
 /* Controls: one row per scenario setting, with - and + buttons. */
 
+/* A label never spills out of its button: in the body font when it fits inside the padding, else
+ * in the small font, else cut with "…" (a narrow window, a long translation). */
 int ui_draw_button(const ui_app *a, int x, int y, int w, int h, const char *label, int active)
 {
     SDL_Rect r = { x, y, w, h };
     int hover = ui_inside(&r, a->mouse_x, a->mouse_y);
     ui_draw_fill(a->ren, x, y, w, h, active ? (SDL_Color){ 0, 114, 178, 255 } : hover ? (SDL_Color){ 70, 78, 94, 255 } : (SDL_Color){ 52, 58, 70, 255 });
     ui_draw_frame(a->ren, x, y, w, h, (SDL_Color){ 110, 120, 140, 255 });
-    ui_text_draw(a->tx, UI_F_BODY, label, x + w / 2, y + (h - ui_text_line(a->tx, UI_F_BODY)) / 2, ui_fg, UI_CENTER);
+    int room = w - 2 * (int)(4 * a->scale);
+    ui_font f = ui_text_width(a->tx, UI_F_BODY, label, strlen(label)) <= room ? UI_F_BODY : UI_F_SMALL;
+    char fit[256];
+    ui_text_fit(a->tx, f, label, room, fit, sizeof fit);
+    ui_text_draw(a->tx, f, fit, x + w / 2, y + (h - ui_text_line(a->tx, f)) / 2, ui_fg, UI_CENTER);
     return hover;
 }
 
@@ -879,7 +1008,9 @@ int ui_controls_click(ui_app *a, const ui_frame *f, int x, int y)
 static int hud_row_in(const ui_app *a, int y, const char *name, const char *value, SDL_Color c)
 {
     int x = a->r_left.x + (int)(12 * a->scale), w = a->r_left.w - (int)(24 * a->scale);
-    ui_text_draw(a->tx, UI_F_SMALL, name, x, y + 1, ui_dim, UI_LEFT);
+    char fit[128];   /* the name stops short of the value ("puissance (avec PUE)" at 1920x1080) */
+    ui_text_fit(a->tx, UI_F_SMALL, name, w * 44 / 100 - (int)(4 * a->scale), fit, sizeof fit);
+    ui_text_draw(a->tx, UI_F_SMALL, fit, x, y + 1, ui_dim, UI_LEFT);
     ui_text_draw(a->tx, UI_F_BOLD, value, x + w * 44 / 100, y, c, UI_LEFT);
     return y + ui_text_line(a->tx, UI_F_BOLD);
 }
@@ -1038,7 +1169,15 @@ static void draw_help(const ui_app *a)
     keyw += (int)(16 * a->scale);
     int cols = 2, rows = (n + 1) / 2, colw = keyw + descw + (int)(30 * a->scale);
     int w = cols * colw + 2 * pad, h = rows * line + 3 * pad + ui_text_line(a->tx, UI_F_H2);
-    if (w > a->w - 20) w = a->w - 20;
+    /* a window narrower than the two columns: they share what there is, the descriptions in the
+     * small font if that is what fits, cut with "…" past it, never over the next column */
+    ui_font df = UI_F_BODY;
+    if (w > a->w - 20) {
+        w = a->w - 20;
+        colw = (w - 2 * pad) / cols;
+        if (keyw + descw + (int)(12 * a->scale) > colw) df = UI_F_SMALL;
+    }
+    int desc_room = colw - keyw - (int)(12 * a->scale);
     int x = (a->w - w) / 2, y = (a->h - h) / 2;
     if (y < 0) y = 0;
     ui_draw_fill(a->ren, x, y, w, h, (SDL_Color){ 16, 18, 22, 255 });
@@ -1049,8 +1188,25 @@ static void draw_help(const ui_app *a)
         int cx = x + pad + (i / rows) * colw, cy = y0 + (i % rows) * line;
         ui_text_draw(a->tx, UI_F_MONO, keys[i][0][0] >= 'a' && keys[i][0][0] <= 'z' && strlen(keys[i][0]) > 2 ? _(keys[i][0]) : keys[i][0],
                      cx, cy, ui_fg, UI_LEFT);
-        ui_text_draw(a->tx, UI_F_BODY, _(keys[i][1]), cx + keyw, cy, ui_dim, UI_LEFT);
+        char fit[256];
+        ui_text_fit(a->tx, df, _(keys[i][1]), desc_room, fit, sizeof fit);
+        ui_text_draw(a->tx, df, fit, cx + keyw, cy + (line - ui_text_line(a->tx, df)) / 2, ui_dim, UI_LEFT);
     }
+}
+
+static void draw_panel_layered(const ui_app *a, ui_panel_hits *out)
+{
+    ui_layer *l = a->panel_layer;
+    layer_key k = key_of(a, a->r_panel, a->panel_gen);
+    k.extra[0] = ui_panel_checking(a->panel);   /* "Checking…" */
+    int target;
+    if (!layer_fresh(a, l, &k, &target)) {
+        ui_panel_draw(a, a->panel, a->r_panel, target ? &l->hits : out);
+        if (!target) return;
+        layer_done(a, l, &k);
+    }
+    layer_copy(a, l);
+    *out = l->hits;
 }
 
 /* The frame's hit areas start empty: a button not drawn this frame takes no click. */
@@ -1066,13 +1222,14 @@ void ui_draw_all(const ui_app *a, ui_frame *out)
     else {
         draw_factory(a);
         draw_legend(a);
-        draw_timeline(a);
+        draw_timeline_layered(a);
     }
     ui_draw_fill(ren, a->r_left.x, a->r_left.y, a->r_left.w, a->r_left.h, ui_panel_bg);
     char tip[TIP_SIZE] = "";   /* a cut text under the mouse, whole */
     int y = draw_controls(a, a->r_left.y + (int)(10 * a->scale), out, tip);
     draw_hud(a, y, tip);
-    if (a->show_panel && a->panel && !covered) ui_panel_draw(a, a->panel, a->r_panel, &out->panel);
+    if (a->show_panel && a->panel && !covered && (ui_factory_shown(a) || !ui_plots_cover_panel(a)))
+        draw_panel_layered(a, &out->panel);
     draw_top(a);
     int by = a->r_factory.y + (int)(10 * a->scale);
     if (covered) ui_explain_draw(a, a->explain, out);   /* it shows the scene's error itself */

@@ -123,6 +123,13 @@ typedef struct ui_app {
     struct ui_plots *plots;
     struct ui_explain *explain;  /* the explanation's rows, laid out */
     ui_frame frame;              /* the last frame drawn: its hit areas */
+    /* The course panel is drawn into a layer of its own and copied while nothing it shows has
+     * changed: panel_gen counts what may change it (every event, a tick of the panel that says
+     * so); the layer also redraws for a new place, scale or language (ui_draw.c). */
+    unsigned panel_gen;
+    struct ui_layer *panel_layer;
+    unsigned scene_gen;          /* a new scene adopted: the timeline's layer follows it */
+    struct ui_layer *timeline_layer;
     /* frame statistics */
     double last_frame_ms;
 } ui_app;
@@ -144,15 +151,14 @@ void ui_app_want_lang(ui_app *a, const char *lang);                 /* switch be
 int ui_lang_switch_due(const char *wanted, int worker_busy, int checker_busy);
 
 static inline int ui_inside(const SDL_Rect *r, int x, int y) { return SDL_PointInRect(&(SDL_Point){ x, y }, r); } /* (x, y) in r */
-/* Which view the frame shows, and where the plots go: the factory's place and the timeline's. */
+/* Which view the frame shows. */
 static inline int ui_factory_shown(const ui_app *a) { return !(a->view == UI_VIEW_PLOTS && a->plots); }
-static inline SDL_Rect ui_plots_region(const ui_app *a)
-{
-    return (SDL_Rect){ a->r_factory.x, a->r_factory.y, a->r_factory.w, a->r_factory.h + a->r_timeline.h };
-}
 
-/* Drawing (ui_draw.c): reads the app and writes only the renderer, the text cache and *out. */
+/* Drawing (ui_draw.c): reads the app and writes only the renderer, the text cache, the layers'
+ * textures and *out. */
 void ui_draw_all(const ui_app *a, ui_frame *out);
+struct ui_layer *ui_layer_create(void);                              /* an empty layer: drawn on first use */
+void ui_layer_destroy(struct ui_layer *l);                          /* NULL is fine */
 void ui_draw_fill(SDL_Renderer *r, int x, int y, int w, int h, SDL_Color c);
 void ui_draw_frame(SDL_Renderer *r, int x, int y, int w, int h, SDL_Color c);
 void ui_draw_thick_line(SDL_Renderer *r, float x0, float y0, float x1, float y1, float width, SDL_Color c);
@@ -200,5 +206,10 @@ void ui_plots_draw(const ui_app *a, const struct ui_plots *p, SDL_Rect r);
 void ui_plots_scene_changed(struct ui_plots *p);
 int ui_plots_export(ui_app *a, struct ui_plots *p, char *msg, size_t size);
 void ui_plots_measure(ui_app *a, struct ui_plots *p);
+/* Where the plots go: the factory's place and the timeline's, and the course panel's too when
+ * without it they would be too small to read (ui_plots_cover_panel: the panel is then not drawn;
+ * Tab brings it back with the factory). */
+SDL_Rect ui_plots_region(const ui_app *a);
+int ui_plots_cover_panel(const ui_app *a);
 
 #endif

@@ -128,6 +128,33 @@ unsigned ui_plot_roof_rgb(int i);          /* colour of the i-th accelerator roo
 void ui_plot_scaling_draw(cairo_t *cr, double w, double h, double scale, const ui_scaling *s);   /* draw the scaling curve */
 void ui_plot_roofline_draw(cairo_t *cr, double w, double h, double scale, const ui_roofline *r); /* draw the roofline */
 
+/* What a drawing put where, in device pixels (y down): each text, the axes, the legend, the data.
+ * A segment is a piece of a curve from (x0, y0) to (x1, y1); every other part is a box. Tests
+ * read it to check that, at the size the window gives, nothing covers anything else. */
+typedef enum ui_plot_part {
+    UI_PP_TITLE, UI_PP_SUBTITLE, UI_PP_AXES, UI_PP_XTICK, UI_PP_YTICK, UI_PP_Y2TICK, UI_PP_XTITLE, UI_PP_YTITLE,
+    UI_PP_Y2TITLE, UI_PP_LEGEND, UI_PP_NOTE, UI_PP_BADGE, UI_PP_MARKER, UI_PP_LABEL, UI_PP_SEGMENT
+} ui_plot_part;
+
+typedef struct ui_plot_item {
+    ui_plot_part part;
+    double x0, y0, x1, y1;
+} ui_plot_item;
+
+#define UI_PLOT_ITEMS_MAX 512
+typedef struct ui_plot_layout {
+    int n;
+    ui_plot_item item[UI_PLOT_ITEMS_MAX];
+} ui_plot_layout;
+
+/* Draw the plot on a scratch image of w x h and note in *out where each part went. */
+void ui_plot_layout_of(ui_plot_kind kind, const void *data, double w, double h, double scale, ui_plot_layout *out);
+
+/* How a region of w x h pixels shows the two plots: side by side (*cols 2) or one above the other
+ * (*cols 1), gap pixels around and between them, whichever gives each plot the larger 16:10
+ * rectangle; *pw and *ph are each plot's size. Returns the width of that rectangle (0 when none). */
+int ui_plot_arrange(int w, int h, int gap, int *cols, int *pw, int *ph);
+
 /* An ARGB32 image of w x h pixels with the plot (data: ui_scaling or ui_roofline as kind says);
  * the caller destroys it with cairo_surface_destroy. NULL when w or h < 1 or cairo fails. */
 cairo_surface_t *ui_plot_render(ui_plot_kind kind, const void *data, int w, int h, double scale);

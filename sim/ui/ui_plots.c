@@ -128,11 +128,37 @@ static SDL_Texture *to_texture(SDL_Renderer *ren, cairo_surface_t *img)
     return t;
 }
 
-static void plot_size(const ui_app *a, SDL_Rect r, int *gap, int *w, int *h)
+/* Each plot's size and place in the region r: the hint's line at the bottom, the rest arranged by
+ * ui_plot_arrange. */
+static void plot_size(const ui_app *a, SDL_Rect r, int *gap, int *cols, int *w, int *h)
 {
     *gap = (int)(10 * a->scale);
-    *w = (r.w - 3 * *gap) / 2;
-    *h = r.h - 2 * *gap - ui_text_line(a->tx, UI_F_SMALL);
+    ui_plot_arrange(r.w, r.h - ui_text_line(a->tx, UI_F_SMALL), *gap, cols, w, h);
+}
+
+/* A plot is readable from about 520 logical pixels of a 16:10 rectangle: the titles on a line or
+ * two, the legend beside the data, ticks a label apart. Narrower, the plots take the course
+ * panel's place. */
+#define PLOTS_MIN_PX 520
+
+static SDL_Rect without_panel(const ui_app *a)
+{
+    return (SDL_Rect){ a->r_factory.x, a->r_factory.y, a->r_factory.w, a->r_factory.h + a->r_timeline.h };
+}
+
+int ui_plots_cover_panel(const ui_app *a)
+{
+    if (!a->show_panel || !a->panel || a->r_panel.w <= 0) return 0;
+    SDL_Rect r = without_panel(a);
+    int gap = (int)(10 * a->scale), line = a->tx ? ui_text_line(a->tx, UI_F_SMALL) : 0;
+    return ui_plot_arrange(r.w, r.h - line, gap, NULL, NULL, NULL) < (int)(PLOTS_MIN_PX * a->scale);
+}
+
+SDL_Rect ui_plots_region(const ui_app *a)
+{
+    SDL_Rect r = without_panel(a);
+    if (ui_plots_cover_panel(a)) r.w += a->r_panel.w;
+    return r;
 }
 
 /* A finished measurement joins the roofline; the images follow the data and the size. */
@@ -149,8 +175,8 @@ void ui_plots_prepare(ui_app *a, ui_plots *p, SDL_Rect r)
     }
     p->measuring_shown = p->measuring;
     pthread_mutex_unlock(&p->mu);
-    int gap, w, h;
-    plot_size(a, r, &gap, &w, &h);
+    int gap, cols, w, h;
+    plot_size(a, r, &gap, &cols, &w, &h);
     if (p->dirty || w != p->tex_w || h != p->tex_h) {
         if (p->dirty) refresh(a, p);
         for (int i = 0; i < 2; i++)
@@ -165,17 +191,19 @@ void ui_plots_prepare(ui_app *a, ui_plots *p, SDL_Rect r)
 
 void ui_plots_draw(const ui_app *a, const ui_plots *p, SDL_Rect r)
 {
-    int gap, w, h;
-    plot_size(a, r, &gap, &w, &h);
+    int gap, cols, w, h;
+    plot_size(a, r, &gap, &cols, &w, &h);
     ui_draw_fill(a->ren, r.x, r.y, r.w, r.h, ui_bg);
     for (int i = 0; i < 2; i++) {
         if (!p->tex[i]) continue;
-        SDL_Rect d = { r.x + gap + i * (w + gap), r.y + gap, w, h };
+        SDL_Rect d = { r.x + gap + (cols == 2 ? i * (w + gap) : 0), r.y + gap + (cols == 1 ? i * (h + gap) : 0), w, h };
         SDL_RenderCopy(a->ren, p->tex[i], NULL, &d);
     }
     const char *hint = p->measuring_shown ? _("measuring this computer…")
                                           : _("R: measure this computer · x: export PNG and SVG · Tab: back to the factory");
-    ui_text_draw(a->tx, UI_F_SMALL, hint, r.x + r.w - gap, r.y + r.h - gap - ui_text_line(a->tx, UI_F_SMALL), ui_dim, UI_RIGHT);
+    char fit[256];
+    ui_text_fit(a->tx, UI_F_SMALL, hint, r.w - 2 * gap, fit, sizeof fit);   /* within the region, never over the controls */
+    ui_text_draw(a->tx, UI_F_SMALL, fit, r.x + r.w - gap, r.y + r.h - gap - ui_text_line(a->tx, UI_F_SMALL), ui_dim, UI_RIGHT);
 }
 
 int ui_plots_export(ui_app *a, ui_plots *p, char *msg, size_t n)
