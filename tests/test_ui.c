@@ -338,6 +338,66 @@ static void test_keys(void **state)
     assert_non_null(strstr(R.err, "NoSuchKey"));
 }
 
+/* The course panel's exercise text and its checks scroll apart (issue 20: reading the task
+ * scrolled the checks away): Down scrolls the text only, Shift+Down the checks only, each within
+ * its own area, and the JSON state says how far each went. */
+static const cJSON *panel_of(const cJSON *j)
+{
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(state_of(j), "course_panel");
+    if (!cJSON_IsObject(p)) fail_msg("no course_panel in the JSON state");
+    return p;
+}
+
+static void test_course_panel_scrolls_apart(void **state)
+{
+    (void)state;
+    /* roofline's starter fails its checks with hints: more than their area holds at 1024x640 */
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--course", "courses/fondamentaux", "--exercise", "roofline",
+        "--size", "1024x640", NULL);
+    assert_int_equal(R.status, 0);
+    cJSON *j = parse_json(R.out);
+    const cJSON *p = panel_of(j);
+    assert_int_equal((int)num(p, "text_scroll"), 0);
+    assert_int_equal((int)num(p, "checks_scroll"), 0);
+    assert_true(num(p, "text_max") > 0);
+    assert_true(num(p, "checks_max") > 0);
+    assert_true(num(p, "text_height") > 100);                           /* both areas in sight */
+    assert_true(num(p, "checks_height") > 50);
+    cJSON_Delete(j);
+
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--course", "courses/fondamentaux", "--exercise", "roofline",
+        "--size", "1024x640", "--keys", "Down,Down", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    p = panel_of(j);
+    assert_true(num(p, "text_scroll") > 0);
+    assert_int_equal((int)num(p, "checks_scroll"), 0);                  /* the checks stayed */
+    cJSON_Delete(j);
+
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--course", "courses/fondamentaux", "--exercise", "roofline",
+        "--size", "1024x640", "--keys", "Shift+Down,Shift+Down", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    p = panel_of(j);
+    assert_int_equal((int)num(p, "text_scroll"), 0);                    /* the text stayed */
+    assert_true(num(p, "checks_scroll") > 0);
+    double one = num(p, "checks_scroll") / 2;
+    cJSON_Delete(j);
+
+    /* each within its own: far down, the checks stop at their end */
+    char keys[512] = "";
+    for (int i = 0; i < 40; i++) strcat(keys, i ? ",Shift+Down" : "Shift+Down");
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--course", "courses/fondamentaux", "--exercise", "roofline",
+        "--size", "1024x640", "--keys", keys, NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    p = panel_of(j);
+    assert_int_equal((int)num(p, "checks_scroll"), (int)num(p, "checks_max"));
+    assert_true(num(p, "checks_max") > one);
+    assert_int_equal((int)num(p, "text_scroll"), 0);
+    cJSON_Delete(j);
+}
+
 /* s, S: the software stack; j, J: the pipeline's end stages; d: the explanation. A stack the
  * simulator cannot replay is refused in the window and on stderr, the explanation still there. */
 static void test_plan_keys(void **state)
@@ -539,6 +599,7 @@ int main(void)
         cmocka_unit_test(test_factory_picture),
         cmocka_unit_test(test_same_scenario_same_picture),
         cmocka_unit_test(test_course_panel),
+        cmocka_unit_test(test_course_panel_scrolls_apart),
         cmocka_unit_test(test_errors_in_the_window),
         cmocka_unit_test(test_headless_frames),
         cmocka_unit_test(test_plots_view),

@@ -399,8 +399,9 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
             ui_explain_scroll(a, -3 * e->wheel.y, 0);
         else if (ui_inside(&a->r_factory, a->mouse_x, a->mouse_y) && a->view == UI_VIEW_FACTORY)
             zoom_at(a, a->mouse_x, a->mouse_y, e->wheel.y > 0 ? 1.25f : 0.8f);
-        else if (a->show_panel && a->panel && ui_inside(&a->r_panel, a->mouse_x, a->mouse_y))
-            ui_panel_scroll(a->panel, &a->frame.panel, -e->wheel.y * (int)(60 * a->scale));
+        else if (a->show_panel && a->panel && ui_inside(&a->r_panel, a->mouse_x, a->mouse_y))   /* the area under the mouse */
+            ui_panel_scroll(a->panel, &a->frame.panel, ui_panel_area_at(&a->frame.panel, a->mouse_x, a->mouse_y),
+                            -e->wheel.y * (int)(60 * a->scale));
         break;
     case SDL_MOUSEBUTTONDOWN: {
         int x = a->mouse_x, y = a->mouse_y;
@@ -501,8 +502,9 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
             break;
         case SDLK_UP:
         case SDLK_DOWN:
-            if (a->panel && a->show_panel)
-                ui_panel_scroll(a->panel, &a->frame.panel, (k == SDLK_DOWN ? 1 : -1) * (int)(60 * a->scale));
+            if (a->panel && a->show_panel)   /* the exercise's text; with Shift, the checks */
+                ui_panel_scroll(a->panel, &a->frame.panel, shift ? UI_PANEL_CHECKS : UI_PANEL_TEXT,
+                                (k == SDLK_DOWN ? 1 : -1) * (int)(60 * a->scale));
             break;
         case SDLK_PAGEUP:
         case SDLK_PAGEDOWN:
@@ -666,6 +668,17 @@ static cJSON *frames_json(ui_app *a, int frames, double first_ms, double ready_m
     cJSON_AddNumberToObject(v, "explain_terms", s ? s->nterms : 0);
     cJSON_AddStringToObject(v, "view", a->view == UI_VIEW_PLOTS ? "plots" : "factory");
     cJSON_AddBoolToObject(v, "panel", a->show_panel && a->panel);
+    if (a->show_panel && a->panel) {   /* the course panel's two areas, each scrolled on its own */
+        const ui_panel_hits *h = &a->frame.panel;
+        cJSON *pn = cJSON_AddObjectToObject(v, "course_panel");
+        cJSON_AddNumberToObject(pn, "text_scroll", h->text_scroll);
+        cJSON_AddNumberToObject(pn, "text_max", h->text_max);
+        cJSON_AddNumberToObject(pn, "text_height", h->text.h);
+        cJSON_AddNumberToObject(pn, "checks_scroll", h->checks_scroll);
+        cJSON_AddNumberToObject(pn, "checks_max", h->checks_max);
+        cJSON_AddNumberToObject(pn, "checks_height", h->checks.h);
+    }
+    cJSON_AddStringToObject(v, "tip", a->frame.tip);   /* a cut line under the mouse, whole */
     cJSON_AddBoolToObject(v, "help", a->show_help);
     cJSON_AddBoolToObject(v, "per_gpu_timeline", a->gantt_per_gpu);
     cJSON_AddStringToObject(v, "lang", app_lang());
@@ -703,6 +716,7 @@ static int headless(ui_app *a, const ui_options *o, int shot, double t_start, ui
     double first_ms = (ut_now_s() - t_start) * 1e3, tw = ut_now_s();
     int ready = wait_ready(a, 600) == 0;
     if (ready && o->keys) {
+        ui_app_frame(a, 0);   /* what the user sees when pressing them: the keys act on its hit areas */
         press_keys(a, o->keys);
         ready = wait_ready(a, 600) == 0;
     }

@@ -580,7 +580,7 @@ static void draw_hover(const ui_app *a)
 /* The timeline: a Gantt chart of the current step, per pipeline stage (the first replica's
  * first tensor rank) or per GPU. */
 
-static void draw_timeline(const ui_app *a)
+static void draw_timeline(const ui_app *a, char *tip)
 {
     SDL_Renderer *ren = a->ren;
     SDL_Rect r = a->r_timeline;
@@ -612,9 +612,7 @@ static void draw_timeline(const ui_app *a)
         snprintf(title, sizeof title, _("Timeline of one step (simulation), per GPU: the first %d of %s"), rows, n3);
     else
         snprintf(title, sizeof title, _("Timeline of one step (simulation), per pipeline stage: replica 0, tensor rank 0"));
-    char fit[256];
-    ui_text_fit(a->tx, UI_F_BOLD, title, r.w - 2 * pad, fit, sizeof fit);
-    ui_text_draw(a->tx, UI_F_BOLD, fit, r.x + pad, r.y + pad, ui_fg, UI_LEFT);
+    ui_draw_fit(a, UI_F_BOLD, title, r.x + pad, r.y + pad, r.w - 2 * pad, ui_fg, tip);
     int x0 = r.x + pad + label_w, x1 = r.x + r.w - pad, gw = x1 - x0;
     double T = s->st.end_s;
     int rh = (bottom - top) / rows;
@@ -658,17 +656,18 @@ static void draw_timeline(const ui_app *a)
 
 /* ----------------------------------------------------------------------------------------- */
 /* Text cut to fit its place, read whole under the mouse: a frame's drawing notes the whole text
- * under the mouse in its tip (TIP_SIZE bytes) and draws it last, over everything, wrapped. */
+ * under the mouse in the frame's tip and draws it last, over everything, wrapped. A text cut
+ * inside a clipped area (the course panel's) gives its tip only where it is seen. */
 
-#define TIP_SIZE 768
-
-static int fit_draw(const ui_app *a, ui_font f, const char *s, int x, int y, int w, SDL_Color c, char *tip)
+int ui_draw_fit(const ui_app *a, ui_font f, const char *s, int x, int y, int w, SDL_Color c, char *tip)
 {
-    char fit[TIP_SIZE];
+    char fit[UI_TIP_SIZE];
     int cut = ui_text_fit(a->tx, f, s, w, fit, sizeof fit);
     ui_text_draw(a->tx, f, fit, x, y, c, UI_LEFT);
-    SDL_Rect r = { x, y, w, ui_text_line(a->tx, f) };
-    if (cut && ui_inside(&r, a->mouse_x, a->mouse_y)) ut_strlcpy(tip, s, TIP_SIZE);
+    SDL_Rect r = { x, y, w, ui_text_line(a->tx, f) }, clip;
+    SDL_RenderGetClipRect(a->ren, &clip);
+    int seen = SDL_RectEmpty(&clip) || ui_inside(&clip, a->mouse_x, a->mouse_y);
+    if (cut && seen && tip && ui_inside(&r, a->mouse_x, a->mouse_y)) ut_strlcpy(tip, s, UI_TIP_SIZE);
     return cut;
 }
 
@@ -693,13 +692,16 @@ static void draw_tip(const ui_app *a, const char *tip)
 /* ----------------------------------------------------------------------------------------- */
 /* Controls: one row per scenario setting, with - and + buttons. */
 
-int ui_draw_button(const ui_app *a, int x, int y, int w, int h, const char *label, int active)
+int ui_draw_button(const ui_app *a, int x, int y, int w, int h, const char *label, int active, char *tip)
 {
     SDL_Rect r = { x, y, w, h };
     int hover = ui_inside(&r, a->mouse_x, a->mouse_y);
     ui_draw_fill(a->ren, x, y, w, h, active ? (SDL_Color){ 0, 114, 178, 255 } : hover ? (SDL_Color){ 70, 78, 94, 255 } : (SDL_Color){ 52, 58, 70, 255 });
     ui_draw_frame(a->ren, x, y, w, h, (SDL_Color){ 110, 120, 140, 255 });
-    ui_text_draw(a->tx, UI_F_BODY, label, x + w / 2, y + (h - ui_text_line(a->tx, UI_F_BODY)) / 2, ui_fg, UI_CENTER);
+    int ty = y + (h - ui_text_line(a->tx, UI_F_BODY)) / 2, room = w - (int)(8 * a->scale);
+    int lw = ui_text_width(a->tx, UI_F_BODY, label, strlen(label));
+    if (lw <= room) ui_text_draw(a->tx, UI_F_BODY, label, x + w / 2, ty, ui_fg, UI_CENTER);
+    else ui_draw_fit(a, UI_F_BODY, label, x + (w - room) / 2, ty, room, ui_fg, tip);   /* a narrow window: cut, whole under the mouse */
     return hover;
 }
 
@@ -744,25 +746,25 @@ static int draw_controls(const ui_app *a, int y, ui_frame *out, char *tip)
         case UI_C_STACK: name = _("Stack"); snprintf(val, sizeof val, "%s", tm_stack_at(a->sc.stack)->id); break;
         }
         int vx = x + w * 44 / 100, vw = w - (vx - x) - 2 * bw - 8;
-        fit_draw(a, UI_F_SMALL, name, x, y + (bh - ui_text_line(a->tx, UI_F_SMALL)) / 2, vx - x - 4, ui_dim, tip);
+        ui_draw_fit(a, UI_F_SMALL, name, x, y + (bh - ui_text_line(a->tx, UI_F_SMALL)) / 2, vx - x - 4, ui_dim, tip);
         if (ui_text_width(a->tx, UI_F_BODY, val, strlen(val)) <= vw) ui_text_draw(a->tx, UI_F_BODY, val, vx, y + 1, ui_fg, UI_LEFT);
         else   /* a long value (a stack's id, an uneven split) in the small font, cut if it must be */
-            fit_draw(a, UI_F_SMALL, val, vx, y + (bh - ui_text_line(a->tx, UI_F_SMALL)) / 2, vw, ui_fg, tip);
+            ui_draw_fit(a, UI_F_SMALL, val, vx, y + (bh - ui_text_line(a->tx, UI_F_SMALL)) / 2, vw, ui_fg, tip);
         SDL_Rect row = { x, y, vx + vw - x, bh };
         if (c == UI_C_STACK && ui_inside(&row, a->mouse_x, a->mouse_y)) {   /* what the stack is, whole */
             const tm_stack *st = tm_stack_at(a->sc.stack);
-            snprintf(tip, TIP_SIZE, "%s: %s. %s", st->id, st->name, _(st->about));
+            snprintf(tip, UI_TIP_SIZE, "%s: %s. %s", st->id, st->name, _(st->about));
         }
         out->ctl_minus[c] = (SDL_Rect){ x + w - 2 * bw - 4, y, bw, bh };
         out->ctl_plus[c] = (SDL_Rect){ x + w - bw, y, bw, bh };
-        ui_draw_button(a, out->ctl_minus[c].x, y, bw, bh, "−", 0);
-        ui_draw_button(a, out->ctl_plus[c].x, y, bw, bh, "+", 0);
+        ui_draw_button(a, out->ctl_minus[c].x, y, bw, bh, "−", 0, tip);
+        ui_draw_button(a, out->ctl_plus[c].x, y, bw, bh, "+", 0, tip);
         y += bh + (int)(2 * a->scale);
     }
     if (s && s->plan.gpus) {
         snprintf(val, sizeof val, P_("data parallel %d (derived), %d micro-batch, global batch %ld", "data parallel %d (derived), %d micro-batches, global batch %ld", s->r.micro_batches),
                  s->r.dp, s->r.micro_batches, s->plan.gbs);
-        fit_draw(a, UI_F_SMALL, val, x, y, w, ui_dim, tip);
+        ui_draw_fit(a, UI_F_SMALL, val, x, y, w, ui_dim, tip);
         y += ui_text_line(a->tx, UI_F_SMALL);
     }
     return y;
@@ -936,7 +938,7 @@ static int draw_hud(const ui_app *a, int y, char *tip)
     y += (int)(10 * a->scale);
     ui_text_draw(a->tx, UI_F_H3, _("The same job elsewhere"), x, y, ui_accent, UI_LEFT);
     y += ui_text_line(a->tx, UI_F_H3);
-    fit_draw(a, UI_F_SMALL, _("analytic model, all the GPUs, batch per replica kept"), x, y, a->r_left.w - (int)(16 * a->scale), ui_dim, tip);
+    ui_draw_fit(a, UI_F_SMALL, _("analytic model, all the GPUs, batch per replica kept"), x, y, a->r_left.w - (int)(16 * a->scale), ui_dim, tip);
     y += ui_text_line(a->tx, UI_F_SMALL) + 2;
     for (int i = 0; i < UI_EXTRA_COUNT; i++) {
         const ui_extra *e = &s->extra[i];
@@ -947,7 +949,7 @@ static int draw_hud(const ui_app *a, int y, char *tip)
         ui_text_draw(a->tx, UI_F_BOLD, head, x, y, ui_fg, UI_LEFT);
         y += ui_text_line(a->tx, UI_F_BOLD);
         if (!e->ok) {
-            fit_draw(a, UI_F_SMALL, e->why, x + 8, y, a->r_left.w - (int)(30 * a->scale), ui_bad, tip);
+            ui_draw_fit(a, UI_F_SMALL, e->why, x + 8, y, a->r_left.w - (int)(30 * a->scale), ui_bad, tip);
             y += ui_text_line(a->tx, UI_F_SMALL) + 2;
             continue;
         }
@@ -955,14 +957,14 @@ static int draw_hud(const ui_app *a, int y, char *tip)
         int fw = a->r_left.w - (int)(30 * a->scale);
         snprintf(v, sizeof v, _("%s GPUs: %s tokens/s"), app_num(b1, sizeof b1, e->plan.gpus, 0),
                  app_num(b2, sizeof b2, e->r.tokens_per_s, 0));
-        fit_draw(a, UI_F_SMALL, v, x + 8, y, fw, ui_fg, tip);
+        ui_draw_fit(a, UI_F_SMALL, v, x + 8, y, fw, ui_fg, tip);
         y += ui_text_line(a->tx, UI_F_SMALL);
         char plan[96];
         snprintf(plan, sizeof plan, e->replanned ? _("re-planned: tp %d, pp %d, dp %d, mbs %d") : _("tp %d, pp %d, dp %d, mbs %d"),
                  e->plan.tp, e->plan.pp, e->r.dp, e->plan.mbs);
         snprintf(v, sizeof v, _("MFU %s %%, %s MW; %s %s"), app_num(b3, sizeof b3, 100 * e->r.mfu, 0),
                  app_sig(b4, sizeof b4, e->r.power_it_mw, 3), plan, model);
-        fit_draw(a, UI_F_SMALL, v, x + 8, y, fw, e->replanned ? ui_accent : ui_dim, tip);
+        ui_draw_fit(a, UI_F_SMALL, v, x + 8, y, fw, e->replanned ? ui_accent : ui_dim, tip);
         y += ui_text_line(a->tx, UI_F_SMALL) + 2;
     }
     return y;
@@ -970,7 +972,7 @@ static int draw_hud(const ui_app *a, int y, char *tip)
 
 /* ----------------------------------------------------------------------------------------- */
 
-static void draw_top(const ui_app *a)
+static void draw_top(const ui_app *a, char *tip)
 {
     SDL_Rect r = a->r_top;
     ui_draw_fill(a->ren, r.x, r.y, r.w, r.h, (SDL_Color){ 16, 18, 22, 255 });
@@ -979,20 +981,21 @@ static void draw_top(const ui_app *a)
     x += ui_text_draw(a->tx, UI_F_TITLE, "Usine", x, y, ui_accent, UI_LEFT) + pad;
     const ui_scene *s = a->scene;
     char t[256], b1[64];
-    if (s && s->plat) {
-        snprintf(t, sizeof t, _("%s, partition %s: %s on %s GPUs"), s->plat->name, s->plat->partitions[s->part].id,
-                 s->model.name[0] ? s->model.name : s->sc.model, app_num(b1, sizeof b1, s->plan.gpus, 0));
-        x += ui_text_draw(a->tx, UI_F_BODY, t, x, y + 2, ui_fg, UI_LEFT) + pad;
-    }
-    /* right side: playback and help */
+    /* right side, from the right: help, playback, the simulation at work; the scene's line takes
+     * what is left, cut if it must be */
     double sp = a->speed;
     if (sp <= 0) snprintf(t, sizeof t, "%s", a->playing ? _("playing") : _("paused"));
     else if (sp >= 1) snprintf(t, sizeof t, "%s  ×%s", a->playing ? _("playing") : _("paused"), app_num(b1, sizeof b1, sp, 0));
     else snprintf(t, sizeof t, _("%s  ×%s (slow motion)"), a->playing ? _("playing") : _("paused"), app_num(b1, sizeof b1, sp, sp >= 0.1 ? 1 : sp >= 0.01 ? 2 : 3));
     int rx = r.x + r.w - pad;
     rx -= ui_text_draw(a->tx, UI_F_SMALL, _("F1: help · D: the step explained · L: language"), rx, y + 4, ui_dim, UI_RIGHT) + 2 * pad;
-    ui_text_draw(a->tx, UI_F_BODY, t, rx, y + 2, a->playing ? ui_good : ui_dim, UI_RIGHT);
-    if (ui_worker_busy(&a->worker)) ui_text_draw(a->tx, UI_F_BODY, _("simulating…"), r.x + r.w / 2 + 200 * a->scale, y + 2, ui_accent, UI_LEFT);
+    rx -= ui_text_draw(a->tx, UI_F_BODY, t, rx, y + 2, a->playing ? ui_good : ui_dim, UI_RIGHT) + 2 * pad;
+    if (ui_worker_busy(&a->worker)) rx -= ui_text_draw(a->tx, UI_F_BODY, _("simulating…"), rx, y + 2, ui_accent, UI_RIGHT) + 2 * pad;
+    if (s && s->plat) {
+        snprintf(t, sizeof t, _("%s, partition %s: %s on %s GPUs"), s->plat->name, s->plat->partitions[s->part].id,
+                 s->model.name[0] ? s->model.name : s->sc.model, app_num(b1, sizeof b1, s->plan.gpus, 0));
+        ui_draw_fit(a, UI_F_BODY, t, x, y + 2, rx + pad - x, ui_fg, tip);
+    }
 }
 
 static void draw_banner(const ui_app *a, const char *text, SDL_Color c, int y)
@@ -1007,7 +1010,7 @@ static void draw_banner(const ui_app *a, const char *text, SDL_Color c, int y)
     for (int i = 0; i < n; i++) ui_text_draw(a->tx, UI_F_BODY, lines->line[i], a->r_factory.x + 2 * pad, y + pad + i * line, c, UI_LEFT);
 }
 
-static void draw_help(const ui_app *a)
+static void draw_help(const ui_app *a, char *tip)
 {
     static const char *const keys[][2] = {
         { "Space", N_("play / pause") }, { ", .", N_("step backwards / forwards (paused)") },
@@ -1022,25 +1025,35 @@ static void draw_help(const ui_app *a)
         { "x", N_("export the plots (PNG and SVG)") }, { "R", N_("measure this computer's roofline") },
         { "c", N_("show / hide the course panel") }, { "e", N_("open the exercise in your editor") },
         { "k", N_("check the exercise now") }, { "PgUp PgDn", N_("previous / next exercise") },
-        { "↑ ↓", N_("scroll the exercise") },
+        { "↑ ↓", N_("scroll the exercise") }, { "Shift ↑ ↓", N_("scroll the checks") },
         { "l", N_("français / English") }, { N_("wheel, drag"), N_("zoom, pan") }, { "0", N_("fit the factory") },
         { N_("click"), N_("select a GPU, node or switch") }, { "F1 h ?", N_("this help") }, { "q Esc", N_("quit") },
     };
     int n = sizeof keys / sizeof *keys;
-    int line = ui_text_line(a->tx, UI_F_BODY), pad = (int)(20 * a->scale);
-    int keyw = 0, descw = 0;
-    for (int i = 0; i < n; i++) {
-        const char *k = keys[i][0][0] >= 'a' && keys[i][0][0] <= 'z' && strlen(keys[i][0]) > 2 ? _(keys[i][0]) : keys[i][0];
-        int kw = ui_text_width(a->tx, UI_F_MONO, k, strlen(k)), dw = ui_text_width(a->tx, UI_F_BODY, _(keys[i][1]), strlen(_(keys[i][1])));
-        if (kw > keyw) keyw = kw;
-        if (dw > descw) descw = dw;
+    /* two columns of keys and what they do, in the small font when the body font is too wide for
+     * the window, the descriptions cut (whole under the mouse) when even that is */
+    ui_font df = UI_F_BODY;
+    int pad = (int)(20 * a->scale), keyw = 0, descw = 0, avail = a->w - 20 - 2 * pad;
+    for (int pass = 0; pass < 2; pass++, df = UI_F_SMALL) {
+        keyw = descw = 0;
+        for (int i = 0; i < n; i++) {
+            const char *k = keys[i][0][0] >= 'a' && keys[i][0][0] <= 'z' && strlen(keys[i][0]) > 2 ? _(keys[i][0]) : keys[i][0];
+            int kw = ui_text_width(a->tx, UI_F_MONO, k, strlen(k)), dw = ui_text_width(a->tx, df, _(keys[i][1]), strlen(_(keys[i][1])));
+            if (kw > keyw) keyw = kw;
+            if (dw > descw) descw = dw;
+        }
+        keyw += (int)(16 * a->scale);
+        if (2 * (keyw + descw + (int)(30 * a->scale)) <= avail) break;
     }
-    keyw += (int)(16 * a->scale);
-    int cols = 2, rows = (n + 1) / 2, colw = keyw + descw + (int)(30 * a->scale);
+    int gutter = (int)(30 * a->scale);
+    if (2 * (keyw + descw + gutter) > avail) descw = avail / 2 - keyw - gutter;
+    int line = ui_text_line(a->tx, df) > ui_text_line(a->tx, UI_F_MONO) ? ui_text_line(a->tx, df) : ui_text_line(a->tx, UI_F_MONO);
+    int cols = 2, rows = (n + 1) / 2, colw = keyw + descw + gutter;
     int w = cols * colw + 2 * pad, h = rows * line + 3 * pad + ui_text_line(a->tx, UI_F_H2);
     if (w > a->w - 20) w = a->w - 20;
     int x = (a->w - w) / 2, y = (a->h - h) / 2;
     if (y < 0) y = 0;
+    tip[0] = '\0';   /* what lies under the help is not what the mouse points at */
     ui_draw_fill(a->ren, x, y, w, h, (SDL_Color){ 16, 18, 22, 255 });
     ui_draw_frame(a->ren, x, y, w, h, ui_accent);
     ui_text_draw(a->tx, UI_F_H2, _("Keyboard and mouse"), x + pad, y + pad, ui_accent, UI_LEFT);
@@ -1049,7 +1062,7 @@ static void draw_help(const ui_app *a)
         int cx = x + pad + (i / rows) * colw, cy = y0 + (i % rows) * line;
         ui_text_draw(a->tx, UI_F_MONO, keys[i][0][0] >= 'a' && keys[i][0][0] <= 'z' && strlen(keys[i][0]) > 2 ? _(keys[i][0]) : keys[i][0],
                      cx, cy, ui_fg, UI_LEFT);
-        ui_text_draw(a->tx, UI_F_BODY, _(keys[i][1]), cx + keyw, cy, ui_dim, UI_LEFT);
+        ui_draw_fit(a, df, _(keys[i][1]), cx + keyw, cy, descw, ui_dim, tip);
     }
 }
 
@@ -1061,19 +1074,19 @@ void ui_draw_all(const ui_app *a, ui_frame *out)
     /* no clear: the regions below cover the window, and a full-window fill costs a few
      * milliseconds at 4K with the software renderer */
     int covered = a->show_explain && a->explain;   /* the explanation hides the factory, the plots and the panel */
+    char *tip = out->tip;   /* a cut text under the mouse, whole (every ui_draw_fit notes it) */
     if (covered) {}
     else if (!ui_factory_shown(a)) ui_plots_draw(a, a->plots, ui_plots_region(a));
     else {
         draw_factory(a);
         draw_legend(a);
-        draw_timeline(a);
+        draw_timeline(a, tip);
     }
     ui_draw_fill(ren, a->r_left.x, a->r_left.y, a->r_left.w, a->r_left.h, ui_panel_bg);
-    char tip[TIP_SIZE] = "";   /* a cut text under the mouse, whole */
     int y = draw_controls(a, a->r_left.y + (int)(10 * a->scale), out, tip);
     draw_hud(a, y, tip);
-    if (a->show_panel && a->panel && !covered) ui_panel_draw(a, a->panel, a->r_panel, &out->panel);
-    draw_top(a);
+    if (a->show_panel && a->panel && !covered) ui_panel_draw(a, a->panel, a->r_panel, &out->panel, tip);
+    draw_top(a, tip);
     int by = a->r_factory.y + (int)(10 * a->scale);
     if (covered) ui_explain_draw(a, a->explain, out);   /* it shows the scene's error itself */
     else if (a->scene && a->scene->error[0]) draw_banner(a, a->scene->error, ui_bad, by), by += (int)(80 * a->scale);
@@ -1081,14 +1094,15 @@ void ui_draw_all(const ui_app *a, ui_frame *out)
     else if (a->scene && a->scene->notice[0] && a->view == UI_VIEW_FACTORY) {
         /* on a strip of its own: the spines are drawn under it */
         ui_draw_fill(ren, a->r_factory.x, by - (int)(3 * a->scale), a->r_factory.w, (int)(20 * a->scale), ui_panel_bg);
-        ui_text_draw(a->tx, UI_F_SMALL, a->scene->notice, a->r_factory.x + (int)(10 * a->scale), by, ui_dim, UI_LEFT);
+        ui_draw_fit(a, UI_F_SMALL, a->scene->notice, a->r_factory.x + (int)(10 * a->scale), by, a->r_factory.w - (int)(20 * a->scale),
+                    ui_dim, tip);
     }
     if (!a->scene) draw_banner(a, _("Simulating the first step…"), ui_accent, by);
     if (a->message[0] && a->anim_s < a->message_until)
         draw_banner(a, a->message, a->message_error ? ui_bad : ui_good, a->r_factory.y + a->r_factory.h - (int)(120 * a->scale));
     if (a->view == UI_VIEW_FACTORY && !a->show_explain) draw_hover(a);
-    if (a->show_help) draw_help(a);
-    else draw_tip(a, tip);
+    if (a->show_help) draw_help(a, tip);
+    draw_tip(a, tip);
 }
 
 void ui_app_set_message(ui_app *a, int error, const char *fmt, ...)
