@@ -442,6 +442,34 @@ static void test_plan_keys(void **state)
     assert_true(num(state_of(j), "explain_terms") > 20);
     cJSON_Delete(j);
 
+    /* v, V: the global batch halved and doubled in micro-batches per replica (dp 16 x mbs 1 here),
+     * the scene predicting and simulating it; it stops at one micro-batch per replica */
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    assert_int_equal((int)num(state_of(j), "gbs"), 0);                  /* the scene's choice: 8 per replica */
+    assert_int_equal((int)num(state_of(j), "global_batch"), 128);
+    double work = num(j, "simulation_work");
+    cJSON_Delete(j);
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
+        "--keys", "Shift+v", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    s = state_of(j);
+    assert_int_equal((int)num(s, "gbs"), 256);
+    assert_int_equal((int)num(s, "global_batch"), 256);
+    assert_int_equal((int)num(s, "micro_batches"), 16);
+    assert_true(num(j, "simulation_work") > work);                      /* twice the micro-batches simulated */
+    assert_null(cJSON_GetObjectItem(j, "error"));
+    cJSON_Delete(j);
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
+        "--keys", "v,v,v,v,v", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    assert_int_equal((int)num(state_of(j), "global_batch"), 16);
+    assert_int_equal((int)num(state_of(j), "micro_batches"), 1);
+    cJSON_Delete(j);
+
     /* --stack starts there; an unknown one is refused before the window opens */
     run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
         "--stack", "megatron-deepspeed", NULL);

@@ -493,6 +493,30 @@ static void test_worker_publishes_the_analytic_figures_first(void **state)
     ui_worker_stop(&w);
 }
 
+/* The scenario's global batch is the one predicted and simulated; one that is not a multiple of
+ * dp x micro-batch (set for other GPUs) is the nearest multiple, and the notice says so. */
+static void test_global_batch_is_the_scenarios(void **state)
+{
+    (void)state;
+    ui_scenario sc = classroom();   /* 128 GPUs, tp 2 x pp 4: dp 16 */
+    sc.gbs = 64;
+    ui_scene *s = ui_scene_build(&sc, PLATFORMS, NULL);
+    assert_string_equal(s->error, "");
+    assert_int_equal(s->plan.gbs, 64);
+    assert_int_equal(s->r.micro_batches, 4);
+    assert_true(s->st.end_s > 0);
+    tm_plan pl = *tm_step_plan(s->step);                 /* the simulator's own plan */
+    assert_int_equal(pl.gbs, 64);
+    assert_null(strstr(s->notice, "global batch"));
+    ui_scene_free(s);
+    sc.gbs = 100;
+    s = ui_scene_build(&sc, PLATFORMS, NULL);
+    assert_string_equal(s->error, "");
+    assert_int_equal(s->plan.gbs, 96);                   /* 6 x 16, nearer than 112 */
+    assert_non_null(strstr(s->notice, "global batch 100"));
+    ui_scene_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -502,6 +526,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_layout_nests_and_cables_cover_links, setup, teardown),
         cmocka_unit_test_setup_teardown(test_explanation_is_the_prediction, setup, teardown),
         cmocka_unit_test(test_stack_in_the_scene),
+        cmocka_unit_test(test_global_batch_is_the_scenarios),
         cmocka_unit_test(test_stage_steps),
         cmocka_unit_test(test_fat_tree_layout),
         cmocka_unit_test(test_whole_machine),

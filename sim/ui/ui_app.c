@@ -476,6 +476,7 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
         case SDLK_s: ui_controls_change(a, UI_C_STACK, shift ? -1 : 1); break;
         case SDLK_d: a->show_explain = !a->show_explain; break;
         case SDLK_b: ui_controls_change(a, UI_C_MBS, shift ? 1 : -1); break;
+        case SDLK_v: ui_controls_change(a, UI_C_GBS, shift ? 1 : -1); break;
         case SDLK_r:
             if (shift) ui_plots_measure(a, a->plots);
             else ui_controls_change(a, UI_C_RECOMPUTE, 1);
@@ -645,6 +646,9 @@ static cJSON *frames_json(ui_app *a, int frames, double first_ms, double ready_m
     cJSON_AddNumberToObject(v, "tp", a->sc.tp);
     cJSON_AddNumberToObject(v, "pp", a->sc.pp);
     cJSON_AddNumberToObject(v, "mbs", a->sc.mbs);
+    cJSON_AddNumberToObject(v, "gbs", (double)a->sc.gbs);   /* 0: the scene's choice */
+    cJSON_AddNumberToObject(v, "global_batch", s ? (double)s->plan.gbs : 0);   /* the batch predicted and simulated */
+    cJSON_AddNumberToObject(v, "micro_batches", s ? s->r.micro_batches : 0);
     cJSON_AddStringToObject(v, "recompute", tm_recompute_name((tm_recompute)a->sc.recompute));
     cJSON_AddStringToObject(v, "precision", plat_prec_name((plat_prec)a->sc.prec));
     cJSON_AddStringToObject(v, "stack", tm_stack_at(a->sc.stack)->id);

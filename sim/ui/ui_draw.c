@@ -705,6 +705,10 @@ int ui_draw_button(const ui_app *a, int x, int y, int w, int h, const char *labe
     return hover;
 }
 
+/* The global batch's control stops at this many micro-batches per replica: the step's simulation
+ * grows with them (8 by default, the scene's choice). */
+#define UI_MAX_MICRO_BATCHES 256
+
 static const char *prec_names[] = { "bf16", "fp16", "fp8", "tf32", "fp32" };
 
 static int draw_controls(const ui_app *a, int y, ui_frame *out, char *tip)
@@ -741,6 +745,10 @@ static int draw_controls(const ui_app *a, int y, ui_frame *out, char *tip)
             ui_stage_text(tm_model_preset(a->sc.model), a->sc.pp, a->sc.first_layers, a->sc.last_layers, val, sizeof val);
             break;
         case UI_C_MBS: name = _("Micro-batch"); snprintf(val, sizeof val, "%d", a->sc.mbs); break;
+        case UI_C_GBS:   /* the scenario's, or the one the scene chose (8 micro-batches per replica) */
+            name = _("Global batch");
+            snprintf(val, sizeof val, "%s", a->sc.gbs ? app_num(b1, sizeof b1, (double)a->sc.gbs, 0) : s && s->plan.gbs ? app_num(b1, sizeof b1, (double)s->plan.gbs, 0) : "");
+            break;
         case UI_C_RECOMPUTE: name = _("Recomputation"); snprintf(val, sizeof val, "%s", recompute_shown((tm_recompute)a->sc.recompute)); break;
         case UI_C_PREC: name = _("Precision"); snprintf(val, sizeof val, "%s", plat_prec_name((plat_prec)a->sc.prec)); break;
         case UI_C_STACK: name = _("Stack"); snprintf(val, sizeof val, "%s", tm_stack_at(a->sc.stack)->id); break;
@@ -762,8 +770,8 @@ static int draw_controls(const ui_app *a, int y, ui_frame *out, char *tip)
         y += bh + (int)(2 * a->scale);
     }
     if (s && s->plan.gpus) {
-        snprintf(val, sizeof val, P_("data parallel %d (derived), %d micro-batch, global batch %ld", "data parallel %d (derived), %d micro-batches, global batch %ld", s->r.micro_batches),
-                 s->r.dp, s->r.micro_batches, s->plan.gbs);
+        snprintf(val, sizeof val, P_("data parallel %d (derived), %d micro-batch, global batch %s", "data parallel %d (derived), %d micro-batches, global batch %s", s->r.micro_batches),
+                 s->r.dp, s->r.micro_batches, app_num(b1, sizeof b1, (double)s->plan.gbs, 0));
         ui_draw_fit(a, UI_F_SMALL, val, x, y, w, ui_dim, tip);
         y += ui_text_line(a->tx, UI_F_SMALL);
     }
@@ -854,6 +862,26 @@ void ui_controls_change(ui_app *a, ui_control c, int delta)
         break;
     }
     case UI_C_MBS: sc->mbs = delta > 0 ? sc->mbs * 2 : sc->mbs > 1 ? sc->mbs / 2 : 1; break;
+    case UI_C_GBS: {
+        /* in micro-batches per replica, a power of two of them: each step a batch the plan takes
+         * (a multiple of dp x micro-batch), from one micro-batch per replica to UI_MAX_MICRO_BATCHES */
+        long unit = (long)(s && s->r.dp > 0 ? s->r.dp : 1) * sc->mbs;
+        long cur = sc->gbs ? sc->gbs : s && s->plan.gbs ? s->plan.gbs : 8 * unit, k = cur / unit, p2 = 1;
+        while (p2 * 2 <= k) p2 *= 2;              /* the power of two at or below k */
+        long to = delta > 0 ? 2 * p2 : p2 == k ? p2 / 2 : p2;
+        char b1[32], b2[32];
+        if (to < 1) {
+            ui_app_set_message(a, 0, _("global batch %s: one micro-batch per replica, the fewest"), app_num(b1, sizeof b1, (double)cur, 0));
+            return;
+        }
+        if (to > UI_MAX_MICRO_BATCHES) {
+            ui_app_set_message(a, 0, _("global batch %s: %s micro-batches per replica, the most the window simulates"),
+                               app_num(b1, sizeof b1, (double)cur, 0), app_num(b2, sizeof b2, (double)k, 0));
+            return;
+        }
+        sc->gbs = to * unit;
+        break;
+    }
     case UI_C_RECOMPUTE: sc->recompute = (sc->recompute + delta + 3) % 3; break;
     case UI_C_PREC: {
         const char *cur = plat_prec_name((plat_prec)sc->prec);
@@ -1019,7 +1047,7 @@ static void draw_help(const ui_app *a, char *tip)
         { "o O", N_("halve / double the partition's nodes (what-if)") }, { "m M", N_("next / previous model") },
         { "n N", N_("halve / double the simulated GPUs") }, { "t T", N_("tensor parallel / 2, x 2") },
         { "y Y", N_("pipeline parallel / 2, x 2") }, { "j J", N_("pipeline's end stages lighter / heavier") },
-        { "b B", N_("micro-batch / 2, x 2") }, { "r", N_("recomputation") },
+        { "b B", N_("micro-batch / 2, x 2") }, { "v V", N_("global batch / 2, x 2") }, { "r", N_("recomputation") },
         { "f", N_("precision") }, { "F", N_("take the plan that fits in memory") }, { "s S", N_("next / previous software stack") },
         { "d", N_("the step term by term (analytic model)") }, { "g", N_("timeline per GPU / per stage") }, { "Tab", N_("factory / plots") },
         { "x", N_("export the plots (PNG and SVG)") }, { "R", N_("measure this computer's roofline") },

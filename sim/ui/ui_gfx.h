@@ -45,7 +45,7 @@ typedef enum ui_view { UI_VIEW_FACTORY, UI_VIEW_PLOTS } ui_view;
 
 /* Controls in the left column (ui_draw.c), one per scenario setting. */
 typedef enum ui_control {
-    UI_C_PLATFORM, UI_C_PARTITION, UI_C_NODES, UI_C_MODEL, UI_C_GPUS, UI_C_TP, UI_C_PP, UI_C_STAGES, UI_C_MBS, UI_C_RECOMPUTE,
+    UI_C_PLATFORM, UI_C_PARTITION, UI_C_NODES, UI_C_MODEL, UI_C_GPUS, UI_C_TP, UI_C_PP, UI_C_STAGES, UI_C_MBS, UI_C_GBS, UI_C_RECOMPUTE,
     UI_C_PREC, UI_C_STACK, UI_C_COUNT
 } ui_control;
 

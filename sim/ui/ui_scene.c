@@ -380,7 +380,15 @@ static int simulate_on(ui_scene *s, tm_plan pl, long want)
                  used ? "; " : "", want, per, pl.gpus);
     }
     int dp = pl.gpus / per;
-    pl.gbs = sc->gbs > 0 ? sc->gbs : (long)dp * pl.mbs * 8;
+    long unit = (long)dp * pl.mbs;              /* a global batch is a multiple of dp x micro-batch */
+    pl.gbs = sc->gbs > 0 ? sc->gbs : unit * 8;
+    if (pl.gbs % unit) {                        /* the scenario's, on GPUs that changed since: the nearest multiple */
+        long k = (pl.gbs + unit / 2) / unit;
+        size_t used = strlen(s->notice);
+        snprintf(s->notice + used, sizeof s->notice - used, _("%sthe global batch %ld is not a multiple of dp x micro-batch = %ld: %ld is simulated"),
+                 used ? "; " : "", pl.gbs, unit, (k > 0 ? k : 1) * unit);
+        pl.gbs = (k > 0 ? k : 1) * unit;
+    }
 
     s->ctx = tm_ctx_create(s->plat, s->part, pl.gpus, err, sizeof err);
     if (!s->ctx) return fail(s, err);
