@@ -398,6 +398,41 @@ static void test_course_panel_scrolls_apart(void **state)
     cJSON_Delete(j);
 }
 
+/* L switches the words, and only the words: the step is not simulated again (issue 20: it was). */
+static void test_lang_switch_only_redraws(void **state)
+{
+    (void)state;
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600", NULL);
+    assert_int_equal(R.status, 0);
+    cJSON *j = parse_json(R.out);
+    assert_int_equal((int)num(j, "simulations_run"), 1);
+    double work = num(j, "simulation_work");
+    cJSON_Delete(j);
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
+        "--keys", "l", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    const cJSON *s = state_of(j);
+    assert_string_equal(str_of(s, "lang"), "fr");
+    assert_int_equal((int)num(j, "simulations_run"), 1);                /* the step of the start, kept */
+    assert_true(num(j, "simulation_work") == work);
+    assert_true(num(j, "gpus_simulated") == 128);
+    const cJSON *els = cJSON_GetObjectItem(s, "elsewhere");             /* the scene's own words switched */
+    int french = 0;
+    for (int i = 0; i < cJSON_GetArraySize(els); i++) french += !strcmp(str_of(cJSON_GetArrayItem(els, i), "label"), "cet ordinateur");
+    assert_int_equal(french, 1);
+    cJSON_Delete(j);
+    /* a change of plan, then L: simulated once for the change, not once more for L */
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
+        "--keys", "t,l", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    assert_int_equal((int)num(j, "simulations_run"), 2);
+    assert_int_equal((int)num(state_of(j), "tp"), 1);
+    assert_string_equal(str_of(state_of(j), "lang"), "fr");
+    cJSON_Delete(j);
+}
+
 /* s, S: the software stack; j, J: the pipeline's end stages; d: the explanation. A stack the
  * simulator cannot replay is refused in the window and on stderr, the explanation still there. */
 static void test_plan_keys(void **state)
@@ -632,6 +667,7 @@ int main(void)
         cmocka_unit_test(test_headless_frames),
         cmocka_unit_test(test_plots_view),
         cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_lang_switch_only_redraws),
         cmocka_unit_test(test_plan_keys),
         cmocka_unit_test(test_plan_that_does_not_fit),
         cmocka_unit_test(test_same_job_elsewhere),

@@ -109,6 +109,8 @@ static int setup(void **state)
     char assets[PATH_MAX];
     if (!realpath("assets", assets)) return -1;   /* run from the repository root, as make test does */
     setenv("USINE_DATADIR", assets, 1);
+    char mo[PATH_MAX];   /* the program finds its catalogs beside itself; this test binary does not */
+    if (realpath("build/locale", mo)) bindtextdomain("usine", mo);
     app_init_language("en");
     ui_options o = { .platform = "classroom", .model = "llama2-7b", .course = "", .w = 1600, .h = 900, .headless = 1 };
     char err[1024];
@@ -137,11 +139,25 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Draw one frame in lang; the strings drawn are in `drawn`. */
+/* Frames until the worker has nothing on its way and its scene is taken. */
+static void settle_worker(void)
+{
+    for (int i = 0; i < 60000 && ui_worker_busy(&app.worker); i++) {
+        ui_app_frame(&app, 0);
+        SDL_Delay(1);
+    }
+    ui_app_frame(&app, 0);
+}
+
+/* Draw one frame in lang; the strings drawn are in `drawn`. The language changed, not the
+ * scenario: the scene's words are built again, its step kept (no new simulation). */
 static void draw_in(const char *lang)
 {
+    long simulated = ui_worker_simulated(&app.worker);
     ui_app_set_lang(&app, lang);
-    app.sc_dirty = 0;   /* the language changed, not the scenario: no new simulation */
+    assert_false(app.sc_dirty);
+    settle_worker();
+    assert_int_equal(ui_worker_simulated(&app.worker), simulated);
     forget_drawn();
     ui_app_frame(&app, 0);
 }
@@ -418,12 +434,22 @@ static void test_lang_switch_waits_for_the_worker(void **state)
     press(SDLK_l);
     ui_app_frame(&app, 0);
     assert_string_equal(app_lang(), "en");
+    long simulated = ui_worker_simulated(&app.worker);
+    double step_s = app.scene->st.end_s, at = app.t_step_s;
     set_worker_busy(0);
     ui_app_frame(&app, 0);
     assert_string_equal(app_lang(), "fr");
     assert_string_equal(app.lang_wanted, "");
-    assert_true(app.sc_dirty);               /* the scene's words, again in French */
+    assert_false(app.sc_dirty);              /* no new simulation asked for... */
+    settle_worker();                         /* ...but the scene's words, again in French */
+    assert_string_equal(app.scene->extra[UI_EXTRA_LOCAL].label, "cet ordinateur");   /* (the catalog bound in setup) */
+    assert_int_equal(ui_worker_simulated(&app.worker), simulated);
+    assert_non_null(app.scene->tracks);      /* with the step it had, at the same instant */
+    assert_false(app.scene->pending);
+    assert_true(app.scene->st.end_s == step_s);
+    assert_true(app.t_step_s == at);
     draw_in("en");
+    assert_string_equal(app.scene->extra[UI_EXTRA_LOCAL].label, "this computer");
 }
 
 /* ---------------------------------------------------------------------------------------------- */

@@ -83,7 +83,14 @@ void ui_app_request(ui_app *a)
 void ui_app_set_lang(ui_app *a, const char *lang)
 {
     app_set_language(lang);   /* the interface language, as --lang sets it at start-up */
-    ui_app_request(a);         /* the scene's own words (labels, errors) are in the language it was built in */
+    /* The scene's own words (labels, notices, the banner, the explanation) are in the language it
+     * was built in: its analytic part is built again, and the step it simulated moves into it
+     * (adopt_scene), since nothing but words changed. Simulated afresh only when there is no step
+     * of this very scenario to keep: none yet, one on its way, or a change waiting to be asked. */
+    const ui_scene *s = a->scene;
+    if (!a->sc_dirty && s && !s->pending && s->tracks && !memcmp(&s->sc, &a->sc, sizeof a->sc))
+        ui_worker_request_words(&a->worker, &a->sc);
+    else ui_app_request(a);
     if (a->panel) ui_panel_relayout(a->panel);
     if (a->plots) ui_plots_scene_changed(a->plots);
 }
@@ -268,6 +275,8 @@ void ui_app_quit(ui_app *a)
 /* A new scene arrived: keep the playback position as a fraction of the step. */
 static void adopt_scene(ui_app *a, ui_scene *s)
 {
+    /* the words again (L): the step shown goes with them, else it is simulated again */
+    if (s->words_only && (!a->scene || ui_scene_take_step(s, a->scene) != 0)) ui_app_request(a);
     double frac = a->scene && a->scene->st.end_s > 0 ? a->t_step_s / a->scene->st.end_s : 0;
     int same_plat = a->scene && a->scene->plat && s->plat && !strcmp(a->scene->plat_path, s->plat_path) &&
                     a->scene->part == s->part;
@@ -633,6 +642,7 @@ static cJSON *frames_json(ui_app *a, int frames, double first_ms, double ready_m
     cJSON_AddNumberToObject(j, "startup_to_first_frame_ms", first_ms);
     cJSON_AddNumberToObject(j, "simulation_ms", s ? s->sim_wall_s * 1e3 : 0);
     cJSON_AddNumberToObject(j, "simulation_work", s ? (double)s->st.work : 0);
+    cJSON_AddNumberToObject(j, "simulations_run", (double)ui_worker_simulated(&a->worker));   /* steps simulated by this run */
     cJSON_AddNumberToObject(j, "ready_ms", ready_ms);
     cJSON_AddNumberToObject(j, "frame_ms_p50", p50);
     cJSON_AddNumberToObject(j, "frame_ms_p99", p99);

@@ -430,6 +430,15 @@ static int simulate_on(ui_scene *s, tm_plan pl, long want)
     return 0;
 }
 
+/* The whole machine simulated with its cables' loads binned: the notice says over what. */
+static void note_binned(ui_scene *s)
+{
+    size_t used = strlen(s->notice);
+    char w[32];
+    snprintf(s->notice + used, sizeof s->notice - used, _("%severy GPU simulated; cables show their mean load over each %s"),
+             used ? "; " : "", app_time(w, sizeof w, s->timeline->bin_s));
+}
+
 static int build(ui_scene *s, const char *dirs, const char *local_path)
 {
     const ui_scenario *sc = &s->sc;
@@ -506,10 +515,7 @@ static int build(ui_scene *s, const char *dirs, const char *local_path)
                  used ? "; " : "", UI_DETAIL_GPUS);
         r = simulate_on(s, pl, UI_DETAIL_GPUS);
     } else if (r == 0 && !s->detailed && !s->pending) {
-        size_t used = strlen(s->notice);
-        char w[32];
-        snprintf(s->notice + used, sizeof s->notice - used, _("%severy GPU simulated; cables show their mean load over each %s"),
-                 used ? "; " : "", app_time(w, sizeof w, s->timeline->bin_s));
+        note_binned(s);
     }
     if (r != 0) return -1;
     if (s->pending) return 0;                       /* the analytic figures only, for now */
@@ -536,6 +542,30 @@ ui_scene *ui_scene_build_analytic(const ui_scenario *sc, const char *dirs, const
     s->pending = 1;
     build(s, dirs, local_path);
     return s;
+}
+
+/* The step moves with the context that simulated it and the platform that context reads (the
+ * context keeps pointers into it); s's own context, from its analytic build, goes first, and its
+ * platform (the same file, loaded again) goes to from, to be freed with it. The words built for s
+ * stay: they describe the same plan, and the explanation's terms are the same prediction. */
+int ui_scene_take_step(ui_scene *s, ui_scene *from)
+{
+    if (!s || !from || !s->pending || s->error[0] || from->pending || !from->step || !from->tracks ||
+        memcmp(&s->sc, &from->sc, sizeof s->sc) || strcmp(s->plat_path, from->plat_path) || s->part != from->part)
+        return -1;
+    tm_ctx_destroy(s->ctx);
+    plat_platform *p = s->plat;
+    s->plat = from->plat, from->plat = p;
+    s->ctx = from->ctx, from->ctx = NULL;
+    s->step = from->step, from->step = NULL;
+    s->tracks = from->tracks, from->tracks = NULL;
+    s->link_cap_Bps = from->link_cap_Bps, from->link_cap_Bps = NULL;
+    s->nw = from->nw, s->timeline = from->timeline;
+    s->st = from->st, s->sim_wall_s = from->sim_wall_s, s->detailed = from->detailed;
+    s->plan = from->plan, s->r = from->r;   /* the simulator's, as a whole build keeps them */
+    s->pending = 0;
+    if (!s->detailed) note_binned(s);
+    return 0;
 }
 
 void ui_scene_free(ui_scene *s)
@@ -569,29 +599,35 @@ static void *worker_main(void *arg)
         while (!w->pending && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
         if (w->quit) break;
         ui_scenario sc = w->want;
-        w->pending = 0;
+        int words = w->words;
+        w->pending = w->words = 0;
         w->busy = 1;
         pthread_mutex_unlock(&w->mu);
         /* the analytic figures first (milliseconds), so that the window never shows the last
          * scenario's while the step is simulated (seconds on a large machine) */
         const char *local = w->local_path[0] ? w->local_path : NULL;
         ui_scene *first = ui_scene_build_analytic(&sc, w->platform_dirs, local);
+        first->words_only = words;
         pthread_mutex_lock(&w->mu);
-        int newer = w->pending;
+        int newer = w->pending, published = 0;
         if (!newer && !first->error[0]) {
             ui_scene_free(w->done);
             w->done = first;
             first = NULL;
+            published = 1;
         }
         pthread_mutex_unlock(&w->mu);
         ui_scene_free(first);
-        if (newer) {
+        /* the words only: the window takes the step from the scene it shows (an error, which has
+         * no step to go with it, is simulated whole) */
+        if (newer || (words && published)) {
             pthread_mutex_lock(&w->mu);
             w->busy = 0;
             continue;
         }
         ui_scene *s = ui_scene_build(&sc, w->platform_dirs, local);
         pthread_mutex_lock(&w->mu);
+        w->simulated++;
         w->busy = 0;
         if (w->pending) {          /* already out of date */
             ui_scene_free(s);
@@ -621,8 +657,29 @@ void ui_worker_request(ui_worker *w, const ui_scenario *sc)
     pthread_mutex_lock(&w->mu);
     w->want = *sc;
     w->pending = 1;
+    w->words = 0;
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
+}
+
+void ui_worker_request_words(ui_worker *w, const ui_scenario *sc)
+{
+    pthread_mutex_lock(&w->mu);
+    if (!w->pending) {   /* a full request waiting stays one */
+        w->want = *sc;
+        w->pending = w->words = 1;
+        pthread_cond_signal(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+}
+
+long ui_worker_simulated(const ui_worker *w)
+{
+    ui_worker *m = (ui_worker *)w;   /* the lock changes, the worker does not */
+    pthread_mutex_lock(&m->mu);
+    long n = w->simulated;
+    pthread_mutex_unlock(&m->mu);
+    return n;
 }
 
 ui_scene *ui_worker_take(ui_worker *w)
