@@ -7,6 +7,11 @@
  *
  * A course or an exercise that does not load shows its error (file and line) in the panel.
  *
+ * Under its buttons the panel has two areas, scrolled apart: the exercise's text, and below it the
+ * checks (their score line always in sight, the checks sized to them up to two fifths of the room),
+ * so that reading the task never scrolls the checks away. Each remembers its own offset; drawing
+ * clamps it to what the frame drew and says so in ui_panel_hits.
+ *
  * Drawing reads the panel (ui_panel_prepare lays the text out before it) and says where its
  * buttons went in the frame's ui_panel_hits, which clicks and scrolling read. */
 #include "ui_gfx.h"
