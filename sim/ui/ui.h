@@ -122,6 +122,7 @@ ui_scene *ui_scene_build(const ui_scenario *sc, const char *platform_dirs, const
 /* The same without the simulation (pending set): what the worker publishes first. */
 ui_scene *ui_scene_build_analytic(const ui_scenario *sc, const char *platform_dirs, const char *local_path);
 void ui_scene_free(ui_scene *s);                                   /* NULL is fine */
+int ui_scenario_same(const ui_scenario *a, const ui_scenario *b);  /* the same scenario, field by field (names by their text) */
 /* The simulated step of `from` (the scene shown) moved into s, a pending scene of the same
  * scenario built in another language (words_only): its words (labels, notices, the banner, the
  * explanation) are the new language's, its step, timeline, tracks and figures from's, without a

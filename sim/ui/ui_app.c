@@ -88,7 +88,7 @@ void ui_app_set_lang(ui_app *a, const char *lang)
      * (adopt_scene), since nothing but words changed. Simulated afresh only when there is no step
      * of this very scenario to keep: none yet, one on its way, or a change waiting to be asked. */
     const ui_scene *s = a->scene;
-    if (!a->sc_dirty && s && !s->pending && s->tracks && !memcmp(&s->sc, &a->sc, sizeof a->sc))
+    if (!a->sc_dirty && s && !s->pending && s->tracks && ui_scenario_same(&s->sc, &a->sc))
         ui_worker_request_words(&a->worker, &a->sc);
     else ui_app_request(a);
     if (a->panel) ui_panel_relayout(a->panel);

@@ -443,16 +443,19 @@ static void draw_legend(const ui_app *a)
     SDL_Renderer *ren = a->ren;
     int line = ui_text_line(a->tx, UI_F_SMALL), sq = line - 4, gap = (int)(16 * a->scale);
     static const ui_phase order[] = { UI_FORWARD, UI_BACKWARD, UI_OPTIMIZER, UI_COMM, UI_IDLE, UI_OUTSIDE };
-    int n = sizeof order / sizeof *order, total = 0;
-    for (int i = 0; i < n; i++) {
-        const char *t = ui_phase_name(order[i]);
-        total += sq + 5 + ui_text_width(a->tx, UI_F_SMALL, t, strlen(t)) + gap;
-    }
+    int n = sizeof order / sizeof *order;
     const char *links = _("links:");
     int links_w = ui_text_width(a->tx, UI_F_SMALL, links, strlen(links)) + 150;
     int left = a->r_factory.x + (int)(10 * a->scale), right = a->r_factory.x + a->r_factory.w - (int)(10 * a->scale);
-    int rows = left + total + links_w > right ? 2 : 1;
-    int y = a->r_factory.y + a->r_factory.h - rows * line - (int)(8 * a->scale), x = left;
+    /* as many rows as the entries wrap to below (a narrow window takes three) */
+    int rows = 1, x = left;
+    for (int i = 0; i <= n; i++) {
+        int w = i < n ? sq + 5 + ui_text_width(a->tx, UI_F_SMALL, ui_phase_name(order[i]), strlen(ui_phase_name(order[i]))) : links_w;
+        if (x + w > right && x > left) x = left, rows++;
+        x += w + gap;
+    }
+    x = left;
+    int y = a->r_factory.y + a->r_factory.h - rows * line - (int)(8 * a->scale);
     ui_draw_fill(ren, a->r_factory.x, y - (int)(6 * a->scale), a->r_factory.w, rows * line + (int)(14 * a->scale),
                  (SDL_Color){ 30, 33, 40, 255 });
     for (int i = 0; i < n; i++) {
@@ -645,10 +648,15 @@ static void draw_timeline(const ui_app *a, char *tip)
     batch_flush(ren, b);
     batch_free(b);
     /* time axis and the cursor */
-    for (int k = 0; k <= 4; k++) {
-        int x = x0 + gw * k / 4;
+    int ticks = 4;   /* fewer on a narrow timeline, so that the times do not overlap */
+    app_duration(b1, sizeof b1, T);
+    int label_px = ui_text_width(a->tx, UI_F_SMALL, b1, strlen(b1)) + (int)(16 * a->scale);
+    while (ticks > 1 && (ticks + 1) * label_px > gw) ticks /= 2;
+    for (int k = 0; k <= ticks; k++) {
+        int x = x0 + gw * k / ticks;
         ui_draw_fill(ren, x, bottom, 1, 4, ui_dim);
-        ui_text_draw(a->tx, UI_F_SMALL, app_duration(b1, sizeof b1, T * k / 4), x, bottom + 2, ui_dim, k == 0 ? UI_LEFT : k == 4 ? UI_RIGHT : UI_CENTER);
+        ui_text_draw(a->tx, UI_F_SMALL, app_duration(b1, sizeof b1, T * k / ticks), x, bottom + 2, ui_dim,
+                     k == 0 ? UI_LEFT : k == ticks ? UI_RIGHT : UI_CENTER);
     }
     int cx = x0 + (int)(a->t_step_s / T * gw);
     ui_draw_fill(ren, cx - 1, top - 4, 3, bottom - top + 8, ui_fg);

@@ -544,6 +544,14 @@ ui_scene *ui_scene_build_analytic(const ui_scenario *sc, const char *dirs, const
     return s;
 }
 
+int ui_scenario_same(const ui_scenario *a, const ui_scenario *b)
+{
+    return !strcmp(a->platform, b->platform) && !strcmp(a->partition, b->partition) && a->nodes == b->nodes &&
+           !strcmp(a->model, b->model) && a->gpus == b->gpus && a->tp == b->tp && a->pp == b->pp && a->mbs == b->mbs &&
+           a->gbs == b->gbs && a->recompute == b->recompute && a->prec == b->prec && a->stack == b->stack &&
+           a->first_layers == b->first_layers && a->last_layers == b->last_layers;
+}
+
 /* The step moves with the context that simulated it and the platform that context reads (the
  * context keeps pointers into it); s's own context, from its analytic build, goes first, and its
  * platform (the same file, loaded again) goes to from, to be freed with it. The words built for s
@@ -551,7 +559,7 @@ ui_scene *ui_scene_build_analytic(const ui_scenario *sc, const char *dirs, const
 int ui_scene_take_step(ui_scene *s, ui_scene *from)
 {
     if (!s || !from || !s->pending || s->error[0] || from->pending || !from->step || !from->tracks ||
-        memcmp(&s->sc, &from->sc, sizeof s->sc) || strcmp(s->plat_path, from->plat_path) || s->part != from->part)
+        !ui_scenario_same(&s->sc, &from->sc) || strcmp(s->plat_path, from->plat_path) || s->part != from->part)
         return -1;
     tm_ctx_destroy(s->ctx);
     plat_platform *p = s->plat;
