@@ -1028,8 +1028,10 @@ static void draw_top(const ui_app *a, char *tip)
     rx -= ui_text_draw(a->tx, UI_F_BODY, t, rx, y + 2, a->playing ? ui_good : ui_dim, UI_RIGHT) + 2 * pad;
     if (ui_worker_busy(&a->worker)) rx -= ui_text_draw(a->tx, UI_F_BODY, _("simulating…"), rx, y + 2, ui_accent, UI_RIGHT) + 2 * pad;
     if (s && s->plat) {
-        snprintf(t, sizeof t, _("%s, partition %s: %s on %s GPUs"), s->plat->name, s->plat->partitions[s->part].id,
-                 s->model.name[0] ? s->model.name : s->sc.model, app_num(b1, sizeof b1, s->plan.gpus, 0));
+        char b2[64];
+        snprintf(t, sizeof t, _("%s, partition %s: %s on %s GPUs, global batch %s"), s->plat->name, s->plat->partitions[s->part].id,
+                 s->model.name[0] ? s->model.name : s->sc.model, app_num(b1, sizeof b1, s->plan.gpus, 0),
+                 app_num(b2, sizeof b2, (double)s->plan.gbs, 0));
         ui_draw_fit(a, UI_F_BODY, t, x, y + 2, rx + pad - x, ui_fg, tip);
     }
 }
