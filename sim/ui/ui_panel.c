@@ -328,7 +328,9 @@ static int wrap_text(const ui_app *a, ui_font f, const char *text, int x, int y,
 {
     return wrap_text_if(a, 1, f, text, x, y, w, c);
 }
-static int text_width(const ui_app *a, SDL_Rect r) { return r.w - 2 * (int)(14 * a->scale); }
+/* The panel's text width: its padding on both sides, and on the right a lane for the scroll bars
+ * (the Markdown layout can end a line a few pixels past its width, as a run is drawn whole). */
+static int text_width(const ui_app *a, SDL_Rect r) { return r.w - 2 * (int)(14 * a->scale) - (int)(8 * a->scale); }
 
 /* The exercise's text, laid out again when it, the width or the language changed. */
 void ui_panel_prepare(ui_app *a, ui_panel *p, SDL_Rect r)
