@@ -5,7 +5,8 @@
  *
  * Building takes from milliseconds (the classroom) to a second or two (Jean Zay's 1,456 H100),
  * so it runs on a worker thread; the window keeps drawing the previous scene meanwhile. A scene is
- * never changed after it is handed over. No SDL here. */
+ * never changed after it is handed over, but by ui_scene_take_step on the window's thread: a
+ * language switch moves the step of the scene it drops into the one that replaces it. No SDL here. */
 #include "ui.h"
 
 #include "app/app.h"
