@@ -756,6 +756,52 @@ static void test_cut_lines_show_whole(void **state)
     draw_in("en");
 }
 
+/* A window too short for the left column (its controls, the figures, the same job elsewhere)
+ * scrolls it with the wheel over it, down to its end and no further; the controls take clicks where
+ * they are seen, none where they were scrolled away. */
+static void test_left_column_scrolls_when_short(void **state)
+{
+    (void)state;
+    draw_in("en");
+    assert_int_equal(app.frame.left_max, 0);                            /* 1600x900: it fits */
+    int w0 = app.w, h0 = app.h;
+    app.w = 1024, app.h = 640;
+    ui_app_layout_regions(&app);
+    ui_app_frame(&app, 0);
+    int max = app.frame.left_max;
+    assert_true(max > 0);
+    SDL_Rect tp = app.frame.ctl_plus[UI_C_TP];
+    assert_true(tp.w > 0);
+    int x = app.r_left.x + app.r_left.w / 2, y = app.r_left.y + app.r_left.h / 2;
+    move_mouse(x, y);
+    SDL_Event down = { .wheel = { .type = SDL_MOUSEWHEEL, .y = -1 } };
+    ui_app_event(&app, &down);
+    ui_app_frame(&app, 0);
+    int by = app.left_scroll;
+    assert_true(by > 0);
+    assert_int_equal(app.frame.ctl_plus[UI_C_TP].y, tp.y - by);        /* the controls went up with it */
+    for (int i = 0; i < 100; i++) ui_app_event(&app, &down);
+    ui_app_frame(&app, 0);
+    assert_int_equal(app.left_scroll, max);                             /* its end, no further */
+    for (int c = 0; c < UI_C_COUNT; c++) {                              /* no click above the column */
+        SDL_Rect r = app.frame.ctl_plus[c];
+        assert_true(r.w == 0 || (r.y >= app.r_left.y && r.y + r.h <= app.r_left.y + app.r_left.h));
+    }
+    SDL_Rect plus = app.frame.ctl_plus[UI_C_STACK];                     /* a control still seen still works */
+    if (plus.w > 0) {
+        int stack = app.sc.stack;
+        click(plus.x + plus.w / 2, plus.y + plus.h / 2);
+        assert_int_not_equal(app.sc.stack, stack);
+        app.sc.stack = stack, app.sc_dirty = 0;
+    }
+    app.w = w0, app.h = h0;                                             /* taller again: back to the top */
+    ui_app_layout_regions(&app);
+    ui_app_frame(&app, 0);
+    ui_app_frame(&app, 0);
+    assert_int_equal(app.left_scroll, 0);
+    move_mouse(-1, -1);
+}
+
 /* The stack's row says what the stack is, under the mouse. */
 static void test_stack_row_tip(void **state)
 {
@@ -784,6 +830,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_explanation_overlay),
         cmocka_unit_test(test_stack_row_tip),
         cmocka_unit_test(test_cut_lines_show_whole),
+        cmocka_unit_test(test_left_column_scrolls_when_short),
         cmocka_unit_test(test_lang_switch_rule),
         cmocka_unit_test(test_lang_switch_waits_for_the_worker),
         cmocka_unit_test(test_lang_switch_with_a_missing_locale),

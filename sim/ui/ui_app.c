@@ -307,6 +307,7 @@ static void adopt_scene(ui_app *a, ui_scene *s)
 static void prepare_frame(ui_app *a)
 {
     if (a->layout && !a->camera_set) ui_camera_fit(a);
+    if (a->left_scroll > a->frame.left_max) a->left_scroll = a->frame.left_max;   /* as far as the column went (a taller window) */
     a->hover = ui_factory_shown(a) ? ui_factory_pick(a, a->mouse_x, a->mouse_y) : (ui_hit){ UI_HOVER_NONE, 0 };
     if (a->show_panel && a->panel) ui_panel_prepare(a, a->panel, a->r_panel);
     if (!ui_factory_shown(a)) ui_plots_prepare(a, a->plots, ui_plots_region(a));
@@ -408,7 +409,10 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
             ui_explain_scroll(a, -3 * e->wheel.y, 0);
         else if (ui_inside(&a->r_factory, a->mouse_x, a->mouse_y) && a->view == UI_VIEW_FACTORY)
             zoom_at(a, a->mouse_x, a->mouse_y, e->wheel.y > 0 ? 1.25f : 0.8f);
-        else if (a->show_panel && a->panel && ui_inside(&a->r_panel, a->mouse_x, a->mouse_y))   /* the area under the mouse */
+        else if (ui_inside(&a->r_left, a->mouse_x, a->mouse_y)) {   /* a column taller than the window */
+            int v = a->left_scroll - e->wheel.y * (int)(60 * a->scale);
+            a->left_scroll = v < 0 ? 0 : v > a->frame.left_max ? a->frame.left_max : v;
+        } else if (a->show_panel && a->panel && ui_inside(&a->r_panel, a->mouse_x, a->mouse_y))   /* the area under the mouse */
             ui_panel_scroll(a->panel, &a->frame.panel, ui_panel_area_at(&a->frame.panel, a->mouse_x, a->mouse_y),
                             -e->wheel.y * (int)(60 * a->scale));
         break;
@@ -693,6 +697,8 @@ static cJSON *frames_json(ui_app *a, int frames, double first_ms, double ready_m
         cJSON_AddNumberToObject(pn, "checks_height", h->checks.h);
     }
     cJSON_AddStringToObject(v, "tip", a->frame.tip);   /* a cut line under the mouse, whole */
+    cJSON_AddNumberToObject(v, "left_scroll", a->left_scroll);
+    cJSON_AddNumberToObject(v, "left_max", a->frame.left_max);   /* 0: the left column fits */
     cJSON_AddBoolToObject(v, "help", a->show_help);
     cJSON_AddBoolToObject(v, "per_gpu_timeline", a->gantt_per_gpu);
     cJSON_AddStringToObject(v, "lang", app_lang());

@@ -771,10 +771,11 @@ static int draw_controls(const ui_app *a, int y, ui_frame *out, char *tip)
             const tm_stack *st = tm_stack_at(a->sc.stack);
             snprintf(tip, UI_TIP_SIZE, "%s: %s. %s", st->id, st->name, _(st->about));
         }
-        out->ctl_minus[c] = (SDL_Rect){ x + w - 2 * bw - 4, y, bw, bh };
-        out->ctl_plus[c] = (SDL_Rect){ x + w - bw, y, bw, bh };
-        ui_draw_button(a, out->ctl_minus[c].x, y, bw, bh, "−", 0, tip);
-        ui_draw_button(a, out->ctl_plus[c].x, y, bw, bh, "+", 0, tip);
+        SDL_Rect minus = { x + w - 2 * bw - 4, y, bw, bh }, plus = { x + w - bw, y, bw, bh };
+        ui_draw_button(a, minus.x, y, bw, bh, "−", 0, tip);
+        ui_draw_button(a, plus.x, y, bw, bh, "+", 0, tip);
+        if (y >= a->r_left.y && y + bh <= a->r_left.y + a->r_left.h)   /* a row scrolled out of sight takes no click */
+            out->ctl_minus[c] = minus, out->ctl_plus[c] = plus;
         y += bh + (int)(2 * a->scale);
     }
     if (s && s->plan.gpus) {
@@ -1120,9 +1121,22 @@ void ui_draw_all(const ui_app *a, ui_frame *out)
         draw_legend(a);
         draw_timeline(a, tip);
     }
-    ui_draw_fill(ren, a->r_left.x, a->r_left.y, a->r_left.w, a->r_left.h, ui_panel_bg);
-    int y = draw_controls(a, a->r_left.y + (int)(10 * a->scale), out, tip);
-    draw_hud(a, y, tip);
+    /* the left column, scrolled when the window is too short for it (its controls take clicks
+     * only where they are seen) */
+    SDL_Rect left = a->r_left;
+    ui_draw_fill(ren, left.x, left.y, left.w, left.h, ui_panel_bg);
+    SDL_RenderSetClipRect(ren, &left);
+    int top = left.y + (int)(10 * a->scale) - a->left_scroll;
+    int y = draw_hud(a, draw_controls(a, top, out, tip), tip) + (int)(10 * a->scale);
+    SDL_RenderSetClipRect(ren, NULL);
+    int content = y - top;
+    out->left_max = content > left.h ? content - left.h : 0;
+    if (out->left_max > 0) {   /* where the column shown sits in it, a thin bar at its right */
+        int bw = (int)(3 * a->scale), bx = left.x + left.w - bw, th = left.h * left.h / content;
+        int ty = left.y + (int)((long)(left.h - th) * (a->left_scroll < out->left_max ? a->left_scroll : out->left_max) / out->left_max);
+        ui_draw_fill(ren, bx, left.y, bw, left.h, (SDL_Color){ 44, 48, 56, 255 });
+        ui_draw_fill(ren, bx, ty, bw, th > 8 ? th : 8, ui_dim);
+    }
     if (a->show_panel && a->panel && !covered) ui_panel_draw(a, a->panel, a->r_panel, &out->panel, tip);
     draw_top(a, tip);
     int by = a->r_factory.y + (int)(10 * a->scale);

@@ -88,6 +88,7 @@ typedef struct ui_frame {
     int explain_max_top;         /* how far its rows scroll */
     int explain_page;            /* how many rows it showed */
     char tip[UI_TIP_SIZE];       /* the whole text of the cut line under the mouse ("": none) */
+    int left_max;                /* how far the left column (controls and figures) scrolls: 0 when it fits */
 } ui_frame;
 
 typedef struct ui_app {
@@ -125,6 +126,7 @@ typedef struct ui_app {
     int show_help, show_panel, gantt_per_gpu;
     int show_explain;            /* the analytic step, term by term (D) */
     int explain_top;             /* its first row shown */
+    int left_scroll;             /* the left column scrolled by this many pixels (a short window: the wheel over it) */
     ui_view view;
     char lang_wanted[3];         /* L pressed: the language to switch to between frames ("": none) */
     char message[512];
