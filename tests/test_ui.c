@@ -505,6 +505,18 @@ static void test_plan_keys(void **state)
     assert_int_equal((int)num(state_of(j), "micro_batches"), 1);
     cJSON_Delete(j);
 
+    /* --gbs starts there, the scene taking the nearest multiple of dp x micro-batch; 0 is refused */
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
+        "--gbs", "100", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    assert_int_equal((int)num(state_of(j), "gbs"), 100);
+    assert_int_equal((int)num(state_of(j), "global_batch"), 96);       /* 6 x 16 */
+    cJSON_Delete(j);
+    run("en", "gui", "--headless", "--frames", "1", "--gbs", "0", NULL);
+    assert_int_equal(R.status, 2);
+    assert_non_null(strstr(R.err, "--gbs"));
+
     /* --stack starts there; an unknown one is refused before the window opens */
     run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
         "--stack", "megatron-deepspeed", NULL);

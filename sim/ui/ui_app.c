@@ -224,6 +224,7 @@ int ui_app_init(ui_app *a, const ui_options *o, char *err, size_t n)
     sc->tp = o->tp > 0 ? o->tp : 2;
     sc->pp = o->pp > 0 ? o->pp : 4;
     sc->mbs = o->mbs > 0 ? o->mbs : 1;
+    sc->gbs = o->gbs > 0 ? o->gbs : 0;   /* one that is not a multiple of dp x micro-batch: the scene takes the nearest */
     sc->gpus = o->gpus;
     sc->nodes = o->nodes;
     sc->stack = o->stack && tm_stack_find(o->stack) > 0 ? tm_stack_find(o->stack) : 0;
