@@ -214,8 +214,9 @@ $(BUILD)/tests/%.o: tests/%.c
 	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(TEST_CFLAGS) -Ikernels -c $< -o $@
 
 # The tests link the libraries only, never an object of sim/cli/ (test_ui_draw relies on it).
-# test_ui_draw records the strings the window draws by wrapping ui_text_draw (mock at the edge).
-$(BUILD)/tests/test_ui_draw: LDFLAGS += -Wl,--wrap=ui_text_draw
+# test_ui_draw records the strings the window draws, and those it cuts, by wrapping ui_text_draw and
+# ui_text_fit (mock at the edge).
+$(BUILD)/tests/test_ui_draw: LDFLAGS += -Wl,--wrap=ui_text_draw -Wl,--wrap=ui_text_fit
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(LIBUI) $(LIBAPP) $(LIBSCRIPT) $(LIBCORE) $(LIBKN)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) $< $(LIBUI) $(LIBAPP) $(LIBSCRIPT) $(LIBCORE) $(LIBKN) $(TEST_LIBS) $(UI_LIBS) $(KN_LIBS) $(CORE_LIBS) $(APP_LIBS) -o $@

@@ -338,6 +338,101 @@ static void test_keys(void **state)
     assert_non_null(strstr(R.err, "NoSuchKey"));
 }
 
+/* The course panel's exercise text and its checks scroll apart (issue 20: reading the task
+ * scrolled the checks away): Down scrolls the text only, Shift+Down the checks only, each within
+ * its own area, and the JSON state says how far each went. */
+static const cJSON *panel_of(const cJSON *j)
+{
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(state_of(j), "course_panel");
+    if (!cJSON_IsObject(p)) fail_msg("no course_panel in the JSON state");
+    return p;
+}
+
+static void test_course_panel_scrolls_apart(void **state)
+{
+    (void)state;
+    /* roofline's starter fails its checks with hints: more than their area holds at 1024x640 */
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--course", "courses/fondamentaux", "--exercise", "roofline",
+        "--size", "1024x640", NULL);
+    assert_int_equal(R.status, 0);
+    cJSON *j = parse_json(R.out);
+    const cJSON *p = panel_of(j);
+    assert_int_equal((int)num(p, "text_scroll"), 0);
+    assert_int_equal((int)num(p, "checks_scroll"), 0);
+    assert_true(num(p, "text_max") > 0);
+    assert_true(num(p, "checks_max") > 0);
+    assert_true(num(p, "text_height") > 100);                           /* both areas in sight */
+    assert_true(num(p, "checks_height") > 50);
+    cJSON_Delete(j);
+
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--course", "courses/fondamentaux", "--exercise", "roofline",
+        "--size", "1024x640", "--keys", "Down,Down", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    p = panel_of(j);
+    assert_true(num(p, "text_scroll") > 0);
+    assert_int_equal((int)num(p, "checks_scroll"), 0);                  /* the checks stayed */
+    cJSON_Delete(j);
+
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--course", "courses/fondamentaux", "--exercise", "roofline",
+        "--size", "1024x640", "--keys", "Shift+Down,Shift+Down", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    p = panel_of(j);
+    assert_int_equal((int)num(p, "text_scroll"), 0);                    /* the text stayed */
+    assert_true(num(p, "checks_scroll") > 0);
+    double one = num(p, "checks_scroll") / 2;
+    cJSON_Delete(j);
+
+    /* each within its own: far down, the checks stop at their end */
+    char keys[512] = "";
+    for (int i = 0; i < 40; i++) strcat(keys, i ? ",Shift+Down" : "Shift+Down");
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--course", "courses/fondamentaux", "--exercise", "roofline",
+        "--size", "1024x640", "--keys", keys, NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    p = panel_of(j);
+    assert_int_equal((int)num(p, "checks_scroll"), (int)num(p, "checks_max"));
+    assert_true(num(p, "checks_max") > one);
+    assert_int_equal((int)num(p, "text_scroll"), 0);
+    cJSON_Delete(j);
+}
+
+/* L switches the words, and only the words: the step is not simulated again (issue 20: it was). */
+static void test_lang_switch_only_redraws(void **state)
+{
+    (void)state;
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600", NULL);
+    assert_int_equal(R.status, 0);
+    cJSON *j = parse_json(R.out);
+    assert_int_equal((int)num(j, "simulations_run"), 1);
+    double work = num(j, "simulation_work");
+    cJSON_Delete(j);
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
+        "--keys", "l", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    const cJSON *s = state_of(j);
+    assert_string_equal(str_of(s, "lang"), "fr");
+    assert_int_equal((int)num(j, "simulations_run"), 1);                /* the step of the start, kept */
+    assert_true(num(j, "simulation_work") == work);
+    assert_true(num(j, "gpus_simulated") == 128);
+    const cJSON *els = cJSON_GetObjectItem(s, "elsewhere");             /* the scene's own words switched */
+    int french = 0;
+    for (int i = 0; i < cJSON_GetArraySize(els); i++) french += !strcmp(str_of(cJSON_GetArrayItem(els, i), "label"), "cet ordinateur");
+    assert_int_equal(french, 1);
+    cJSON_Delete(j);
+    /* a change of plan, then L: simulated once for the change, not once more for L */
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
+        "--keys", "t,l", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    assert_int_equal((int)num(j, "simulations_run"), 2);
+    assert_int_equal((int)num(state_of(j), "tp"), 1);
+    assert_string_equal(str_of(state_of(j), "lang"), "fr");
+    cJSON_Delete(j);
+}
+
 /* s, S: the software stack; j, J: the pipeline's end stages; d: the explanation. A stack the
  * simulator cannot replay is refused in the window and on stderr, the explanation still there. */
 static void test_plan_keys(void **state)
@@ -381,6 +476,46 @@ static void test_plan_keys(void **state)
     assert_string_equal(str_of(state_of(j), "stack"), "megascale-2024");
     assert_true(num(state_of(j), "explain_terms") > 20);
     cJSON_Delete(j);
+
+    /* v, V: the global batch halved and doubled in micro-batches per replica (dp 16 x mbs 1 here),
+     * the scene predicting and simulating it; it stops at one micro-batch per replica */
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    assert_int_equal((int)num(state_of(j), "gbs"), 0);                  /* the scene's choice: 8 per replica */
+    assert_int_equal((int)num(state_of(j), "global_batch"), 128);
+    double work = num(j, "simulation_work");
+    cJSON_Delete(j);
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
+        "--keys", "Shift+v", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    s = state_of(j);
+    assert_int_equal((int)num(s, "gbs"), 256);
+    assert_int_equal((int)num(s, "global_batch"), 256);
+    assert_int_equal((int)num(s, "micro_batches"), 16);
+    assert_true(num(j, "simulation_work") > work);                      /* twice the micro-batches simulated */
+    assert_null(cJSON_GetObjectItem(j, "error"));
+    cJSON_Delete(j);
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
+        "--keys", "v,v,v,v,v", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    assert_int_equal((int)num(state_of(j), "global_batch"), 16);
+    assert_int_equal((int)num(state_of(j), "micro_batches"), 1);
+    cJSON_Delete(j);
+
+    /* --gbs starts there, the scene taking the nearest multiple of dp x micro-batch; 0 is refused */
+    run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
+        "--gbs", "100", NULL);
+    assert_int_equal(R.status, 0);
+    j = parse_json(R.out);
+    assert_int_equal((int)num(state_of(j), "gbs"), 100);
+    assert_int_equal((int)num(state_of(j), "global_batch"), 96);       /* 6 x 16 */
+    cJSON_Delete(j);
+    run("en", "gui", "--headless", "--frames", "1", "--gbs", "0", NULL);
+    assert_int_equal(R.status, 2);
+    assert_non_null(strstr(R.err, "--gbs"));
 
     /* --stack starts there; an unknown one is refused before the window opens */
     run("en", "gui", "--headless", "--frames", "1", "--json", "--platform", "classroom", "--no-course", "--size", "800x600",
@@ -539,10 +674,12 @@ int main(void)
         cmocka_unit_test(test_factory_picture),
         cmocka_unit_test(test_same_scenario_same_picture),
         cmocka_unit_test(test_course_panel),
+        cmocka_unit_test(test_course_panel_scrolls_apart),
         cmocka_unit_test(test_errors_in_the_window),
         cmocka_unit_test(test_headless_frames),
         cmocka_unit_test(test_plots_view),
         cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_lang_switch_only_redraws),
         cmocka_unit_test(test_plan_keys),
         cmocka_unit_test(test_plan_that_does_not_fit),
         cmocka_unit_test(test_same_job_elsewhere),

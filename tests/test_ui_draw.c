@@ -46,24 +46,46 @@
 
 #define MAX_DRAWN 4096
 static char *drawn[MAX_DRAWN];
+static struct { int x, y, align; SDL_Rect clip; } drawn_at[MAX_DRAWN];   /* where, and the clip set then */
 static int ndrawn;
+static SDL_Renderer *drawn_on;   /* the app's, for the clip */
 
 int __real_ui_text_draw(ui_text *t, ui_font f, const char *s, int x, int y, SDL_Color c, int align);
 int __wrap_ui_text_draw(ui_text *t, ui_font f, const char *s, int x, int y, SDL_Color c, int align);
 int __wrap_ui_text_draw(ui_text *t, ui_font f, const char *s, int x, int y, SDL_Color c, int align)
 {
-    if (ndrawn < MAX_DRAWN) drawn[ndrawn++] = strdup(s);
+    if (ndrawn < MAX_DRAWN) {
+        drawn_at[ndrawn].x = x, drawn_at[ndrawn].y = y, drawn_at[ndrawn].align = align;
+        drawn_at[ndrawn].clip = (SDL_Rect){ 0, 0, 0, 0 };
+        if (drawn_on) SDL_RenderGetClipRect(drawn_on, &drawn_at[ndrawn].clip);
+        drawn[ndrawn++] = strdup(s);
+    }
     return __real_ui_text_draw(t, f, s, x, y, c, align);
 }
 
 static ui_app app;
+
+/* The texts cut to fit in the current frame: the whole and what was drawn instead. */
+#define MAX_CUT 512
+static char *cut_whole[MAX_CUT], *cut_shown[MAX_CUT];
+static int ncut;
+
+int __real_ui_text_fit(ui_text *t, ui_font f, const char *s, int max_w, char *out, size_t size);
+int __wrap_ui_text_fit(ui_text *t, ui_font f, const char *s, int max_w, char *out, size_t size);
+int __wrap_ui_text_fit(ui_text *t, ui_font f, const char *s, int max_w, char *out, size_t size)
+{
+    int cut = __real_ui_text_fit(t, f, s, max_w, out, size);
+    if (cut && ncut < MAX_CUT) cut_whole[ncut] = strdup(s), cut_shown[ncut++] = strdup(out);
+    return cut;
+}
 
 /* Forgetting what was drawn also forgets the layers (the course panel's, the timeline's), which
  * are otherwise copied while nothing they show changes: the next frame draws every string. */
 static void forget_drawn(void)
 {
     for (int i = 0; i < ndrawn; i++) free(drawn[i]);
-    ndrawn = 0;
+    for (int i = 0; i < ncut; i++) free(cut_whole[i]), free(cut_shown[i]);
+    ndrawn = ncut = 0;
     app.panel_gen++, app.scene_gen++;
 }
 
@@ -90,6 +112,8 @@ static int setup(void **state)
     char assets[PATH_MAX];
     if (!realpath("assets", assets)) return -1;   /* run from the repository root, as make test does */
     setenv("USINE_DATADIR", assets, 1);
+    char mo[PATH_MAX];   /* the program finds its catalogs beside itself; this test binary does not */
+    if (realpath("build/locale", mo)) bindtextdomain("usine", mo);
     app_init_language("en");
     ui_options o = { .platform = "classroom", .model = "llama2-7b", .course = "", .w = 1600, .h = 900, .headless = 1 };
     char err[1024];
@@ -104,6 +128,7 @@ static int setup(void **state)
         SDL_Delay(1);
     }
     if (!app.scene || app.scene->error[0] || !app.scene->tracks) return -1;
+    drawn_on = app.ren;
     app.playing = 0;
     app.t_step_s = 0.4 * app.scene->st.end_s;
     return 0;
@@ -117,11 +142,25 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Draw one frame in lang; the strings drawn are in `drawn`. */
+/* Frames until the worker has nothing on its way and its scene is taken. */
+static void settle_worker(void)
+{
+    for (int i = 0; i < 60000 && ui_worker_busy(&app.worker); i++) {
+        ui_app_frame(&app, 0);
+        SDL_Delay(1);
+    }
+    ui_app_frame(&app, 0);
+}
+
+/* Draw one frame in lang; the strings drawn are in `drawn`. The language changed, not the
+ * scenario: the scene's words are built again, its step kept (no new simulation). */
 static void draw_in(const char *lang)
 {
+    long simulated = ui_worker_simulated(&app.worker);
     ui_app_set_lang(&app, lang);
-    app.sc_dirty = 0;   /* the language changed, not the scenario: no new simulation */
+    assert_false(app.sc_dirty);
+    settle_worker();
+    assert_int_equal(ui_worker_simulated(&app.worker), simulated);
     forget_drawn();
     ui_app_frame(&app, 0);
 }
@@ -398,12 +437,22 @@ static void test_lang_switch_waits_for_the_worker(void **state)
     press(SDLK_l);
     ui_app_frame(&app, 0);
     assert_string_equal(app_lang(), "en");
+    long simulated = ui_worker_simulated(&app.worker);
+    double step_s = app.scene->st.end_s, at = app.t_step_s;
     set_worker_busy(0);
     ui_app_frame(&app, 0);
     assert_string_equal(app_lang(), "fr");
     assert_string_equal(app.lang_wanted, "");
-    assert_true(app.sc_dirty);               /* the scene's words, again in French */
+    assert_false(app.sc_dirty);              /* no new simulation asked for... */
+    settle_worker();                         /* ...but the scene's words, again in French */
+    assert_string_equal(app.scene->extra[UI_EXTRA_LOCAL].label, "cet ordinateur");   /* (the catalog bound in setup) */
+    assert_int_equal(ui_worker_simulated(&app.worker), simulated);
+    assert_non_null(app.scene->tracks);      /* with the step it had, at the same instant */
+    assert_false(app.scene->pending);
+    assert_true(app.scene->st.end_s == step_s);
+    assert_true(app.t_step_s == at);
     draw_in("en");
+    assert_string_equal(app.scene->extra[UI_EXTRA_LOCAL].label, "this computer");
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -426,6 +475,7 @@ static int setup_panel(void **state)
         ui_app_quit(&app);
         return -1;
     }
+    drawn_on = app.ren;
     return app.panel ? 0 : -1;
 }
 
@@ -504,6 +554,53 @@ static void test_panel_clicks_move_between_exercises(void **state)
     settle_and_draw();
     assert_string_equal(exercise_title(), second);
     move_mouse(-1, -1);
+}
+
+static int every_cut_line_shows_whole(int w, int h);
+
+static void wheel_at(int x, int y, int dy)
+{
+    move_mouse(x, y);
+    SDL_Event e = { .wheel = { .type = SDL_MOUSEWHEEL, .y = dy } };
+    ui_app_event(&app, &e);
+    ui_app_frame(&app, 0);
+}
+
+/* The exercise's text and the checks are two areas, the checks under the text, and the wheel
+ * scrolls the one under the mouse only. */
+static void test_panel_wheel_scrolls_the_area_under_it(void **state)
+{
+    (void)state;
+    settle_and_draw();
+    const ui_panel_hits *h = &app.frame.panel;
+    SDL_Rect t = h->text, c = h->checks;
+    assert_true(t.h > 0 && c.h > 0);
+    assert_true(rect_within(t, app.r_panel));
+    assert_true(rect_within(c, app.r_panel));
+    assert_true(t.y + t.h <= c.y);                       /* apart, the checks below */
+    assert_true(h->text_max > 0);                         /* the statement is longer than its area */
+    assert_int_equal(h->text_scroll, 0);
+    wheel_at(c.x + c.w / 2, c.y + c.h / 2, -3);           /* down, over the checks */
+    assert_int_equal(app.frame.panel.text_scroll, 0);
+    int checks = app.frame.panel.checks_scroll;
+    wheel_at(t.x + t.w / 2, t.y + t.h / 2, -3);           /* down, over the text */
+    assert_true(app.frame.panel.text_scroll > 0);
+    assert_int_equal(app.frame.panel.checks_scroll, checks);
+    wheel_at(t.x + t.w / 2, t.y + t.h / 2, 30);           /* back up, to the top and no further */
+    assert_int_equal(app.frame.panel.text_scroll, 0);
+    for (int i = 0; i < 200; i++) wheel_at(t.x + t.w / 2, t.y + t.h / 2, -3);
+    assert_int_equal(app.frame.panel.text_scroll, app.frame.panel.text_max);   /* its end, no further */
+    wheel_at(t.x + t.w / 2, t.y + t.h / 2, 1000);
+    move_mouse(-1, -1);
+}
+
+static void test_panel_cut_lines_show_whole(void **state)
+{
+    (void)state;
+    settle_and_draw();
+    int n = every_cut_line_shows_whole(1024, 640);
+    print_message("%d cut lines hovered with the panel\n", n);
+    assert_true(n >= 1);   /* the exercise list's long titles at least */
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -605,6 +702,109 @@ static void test_explanation_overlay(void **state)
     assert_false(was_drawn("The step, term by term (analytic model)"));
 }
 
+/* Every line drawn cut ("…") shows whole under the mouse (issue 20): the window at a size that
+ * cuts lines, each cut line seen in the frame hovered in turn, and the frame's tip is the line
+ * whole. Returns how many were hovered. */
+static int every_cut_line_shows_whole(int w, int h)
+{
+    int w0 = app.w, h0 = app.h;
+    app.w = w, app.h = h;
+    ui_app_layout_regions(&app);
+    move_mouse(-1, -1);
+    forget_drawn();
+    ui_app_frame(&app, 0);
+    int n = ncut, hovered = 0;
+    char **whole = calloc((size_t)n + 1, sizeof *whole);
+    int *xs = calloc((size_t)n + 1, sizeof *xs), *ys = calloc((size_t)n + 1, sizeof *ys);
+    for (int k = 0; k < n; k++) {   /* where it was drawn, if it was, and seen */
+        xs[k] = -1;
+        for (int i = 0; i < ndrawn && xs[k] < 0; i++) {
+            if (strcmp(drawn[i], cut_shown[k]) || drawn_at[i].align != UI_LEFT) continue;
+            SDL_Rect c = drawn_at[i].clip;
+            int x = drawn_at[i].x + 3, y = drawn_at[i].y + 3;
+            if (c.w > 0 && !(x >= c.x && x < c.x + c.w && y >= c.y && y < c.y + c.h)) continue;
+            if (x >= app.w || y >= app.h) continue;
+            xs[k] = x, ys[k] = y, whole[k] = strdup(cut_whole[k]);
+        }
+    }
+    for (int k = 0; k < n; k++) {
+        if (xs[k] < 0) continue;
+        move_mouse(xs[k], ys[k]);
+        forget_drawn();
+        ui_app_frame(&app, 0);
+        if (strcmp(app.frame.tip, whole[k]))
+            fail_msg("the mouse at (%d, %d) over a cut line shows '%s', not the line whole: '%s'", xs[k], ys[k], app.frame.tip, whole[k]);
+        hovered++;
+        free(whole[k]);
+    }
+    free(whole), free(xs), free(ys);
+    move_mouse(-1, -1);
+    app.w = w0, app.h = h0;
+    ui_app_layout_regions(&app);
+    ui_app_frame(&app, 0);
+    return hovered;
+}
+
+static void test_cut_lines_show_whole(void **state)
+{
+    (void)state;
+    draw_in("fr");
+    int n = every_cut_line_shows_whole(1024, 640) + every_cut_line_shows_whole(1366, 768);
+    print_message("%d cut lines hovered\n", n);
+    assert_true(n >= 3);   /* the plan line, the lines of the same job elsewhere at least */
+    move_mouse(-1, -1);
+    forget_drawn();
+    ui_app_frame(&app, 0);
+    assert_string_equal(app.frame.tip, "");   /* nothing under the mouse, no tip */
+    draw_in("en");
+}
+
+/* A window too short for the left column (its controls, the figures, the same job elsewhere)
+ * scrolls it with the wheel over it, down to its end and no further; the controls take clicks where
+ * they are seen, none where they were scrolled away. */
+static void test_left_column_scrolls_when_short(void **state)
+{
+    (void)state;
+    draw_in("en");
+    assert_int_equal(app.frame.left_max, 0);                            /* 1600x900: it fits */
+    int w0 = app.w, h0 = app.h;
+    app.w = 1024, app.h = 640;
+    ui_app_layout_regions(&app);
+    ui_app_frame(&app, 0);
+    int max = app.frame.left_max;
+    assert_true(max > 0);
+    SDL_Rect tp = app.frame.ctl_plus[UI_C_TP];
+    assert_true(tp.w > 0);
+    int x = app.r_left.x + app.r_left.w / 2, y = app.r_left.y + app.r_left.h / 2;
+    move_mouse(x, y);
+    SDL_Event down = { .wheel = { .type = SDL_MOUSEWHEEL, .y = -1 } };
+    ui_app_event(&app, &down);
+    ui_app_frame(&app, 0);
+    int by = app.left_scroll;
+    assert_true(by > 0);
+    assert_int_equal(app.frame.ctl_plus[UI_C_TP].y, tp.y - by);        /* the controls went up with it */
+    for (int i = 0; i < 100; i++) ui_app_event(&app, &down);
+    ui_app_frame(&app, 0);
+    assert_int_equal(app.left_scroll, max);                             /* its end, no further */
+    for (int c = 0; c < UI_C_COUNT; c++) {                              /* no click above the column */
+        SDL_Rect r = app.frame.ctl_plus[c];
+        assert_true(r.w == 0 || (r.y >= app.r_left.y && r.y + r.h <= app.r_left.y + app.r_left.h));
+    }
+    SDL_Rect plus = app.frame.ctl_plus[UI_C_STACK];                     /* a control still seen still works */
+    if (plus.w > 0) {
+        int stack = app.sc.stack;
+        click(plus.x + plus.w / 2, plus.y + plus.h / 2);
+        assert_int_not_equal(app.sc.stack, stack);
+        app.sc.stack = stack, app.sc_dirty = 0;
+    }
+    app.w = w0, app.h = h0;                                             /* taller again: back to the top */
+    ui_app_layout_regions(&app);
+    ui_app_frame(&app, 0);
+    ui_app_frame(&app, 0);
+    assert_int_equal(app.left_scroll, 0);
+    move_mouse(-1, -1);
+}
+
 /* The stack's row says what the stack is, under the mouse. */
 static void test_stack_row_tip(void **state)
 {
@@ -632,6 +832,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_hover_over_a_gpu),
         cmocka_unit_test(test_explanation_overlay),
         cmocka_unit_test(test_stack_row_tip),
+        cmocka_unit_test(test_cut_lines_show_whole),
+        cmocka_unit_test(test_left_column_scrolls_when_short),
         cmocka_unit_test(test_lang_switch_rule),
         cmocka_unit_test(test_lang_switch_waits_for_the_worker),
         cmocka_unit_test(test_lang_switch_with_a_missing_locale),
@@ -640,6 +842,8 @@ int main(int argc, char **argv)
     const struct CMUnitTest panel_tests[] = {
         cmocka_unit_test(test_panel_hit_areas),
         cmocka_unit_test(test_panel_clicks_move_between_exercises),
+        cmocka_unit_test(test_panel_wheel_scrolls_the_area_under_it),
+        cmocka_unit_test(test_panel_cut_lines_show_whole),
     };
     int failed = cmocka_run_group_tests(tests, setup, teardown);
     return failed + cmocka_run_group_tests_name("panel", panel_tests, setup_panel, teardown_panel);

@@ -493,6 +493,69 @@ static void test_worker_publishes_the_analytic_figures_first(void **state)
     ui_worker_stop(&w);
 }
 
+/* The scenario's global batch is the one predicted and simulated; one that is not a multiple of
+ * dp x micro-batch (set for other GPUs) is the nearest multiple, and the notice says so. */
+static void test_global_batch_is_the_scenarios(void **state)
+{
+    (void)state;
+    ui_scenario sc = classroom();   /* 128 GPUs, tp 2 x pp 4: dp 16 */
+    sc.gbs = 64;
+    ui_scene *s = ui_scene_build(&sc, PLATFORMS, NULL);
+    assert_string_equal(s->error, "");
+    assert_int_equal(s->plan.gbs, 64);
+    assert_int_equal(s->r.micro_batches, 4);
+    assert_true(s->st.end_s > 0);
+    tm_plan pl = *tm_step_plan(s->step);                 /* the simulator's own plan */
+    assert_int_equal(pl.gbs, 64);
+    assert_null(strstr(s->notice, "global batch"));
+    ui_scene_free(s);
+    sc.gbs = 100;
+    s = ui_scene_build(&sc, PLATFORMS, NULL);
+    assert_string_equal(s->error, "");
+    assert_int_equal(s->plan.gbs, 96);                   /* 6 x 16, nearer than 112 */
+    assert_non_null(strstr(s->notice, "global batch 100"));
+    ui_scene_free(s);
+}
+
+/* A language switch builds the scene's words again and moves the step into them: the new scene
+ * has the step, the timeline and the tracks, the old one nothing left but what freeing frees; a
+ * scene of another scenario takes nothing. */
+static void test_take_step_moves_the_simulation(void **state)
+{
+    (void)state;
+    ui_scenario sc = classroom();
+    ui_scene *old = ui_scene_build(&sc, PLATFORMS, NULL);
+    assert_non_null(old->step);
+    const tm_step *step = old->step;
+    const ui_track *tracks = old->tracks;
+    ds_stats st = old->st;
+    ui_scene *words = ui_scene_build_analytic(&sc, PLATFORMS, NULL);
+    assert_true(words->pending);
+    assert_null(words->step);
+    sc.tp = 4;
+    ui_scene *other = ui_scene_build_analytic(&sc, PLATFORMS, NULL);
+    assert_int_equal(ui_scene_take_step(other, old), -1);               /* another plan */
+    assert_true(old->step == step);
+    assert_int_equal(ui_scene_take_step(old, words), -1);               /* nothing to take from a pending scene */
+    assert_int_equal(ui_scene_take_step(words, old), 0);
+    assert_true(words->step == step && words->tracks == tracks);
+    assert_false(words->pending);
+    assert_true(words->st.end_s == st.end_s && words->st.work == st.work);
+    assert_true(words->timeline == tm_step_timeline(words->step));
+    assert_true(words->nterms > 20);                                     /* its own explanation */
+    assert_null(old->step);
+    assert_null(old->tracks);
+    assert_int_equal(ui_scene_take_step(words, old), -1);               /* once */
+    ui_scene_free(old);                                                  /* frees the rest */
+    for (int g = 0; g < words->plan.gpus; g += 17) {                     /* still readable: the platform moved too */
+        int comm;
+        (void)ui_track_at(&words->tracks[g], st.end_s / 2, &comm);
+    }
+    assert_non_null(words->plat);
+    ui_scene_free(words);
+    ui_scene_free(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -502,6 +565,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_layout_nests_and_cables_cover_links, setup, teardown),
         cmocka_unit_test_setup_teardown(test_explanation_is_the_prediction, setup, teardown),
         cmocka_unit_test(test_stack_in_the_scene),
+        cmocka_unit_test(test_global_batch_is_the_scenarios),
+        cmocka_unit_test(test_take_step_moves_the_simulation),
         cmocka_unit_test(test_stage_steps),
         cmocka_unit_test(test_fat_tree_layout),
         cmocka_unit_test(test_whole_machine),

@@ -16,16 +16,19 @@ static void usage(FILE *out, const char *cmd)
 {
     if (!strcmp(cmd, "screenshot"))
         fprintf(out, "%s", _("Usage: usine screenshot [--platform FILE|NAME] [--partition ID] [--model NAME] [--tp N] [--pp N]\n"
-                             "                        [--gpus N] [--mbs N] [--nodes N] [--stack NAME] [--course DIR] [--exercise ID] [--no-course]\n"
-                             "                        [--view factory|plots|help] [--at FRACTION] [--size WxH] [--keys K,K...] --out FILE.png\n"
+                             "                        [--gpus N] [--mbs N] [--gbs N] [--nodes N] [--stack NAME] [--course DIR] [--exercise ID]\n"
+                             "                        [--no-course] [--view factory|plots|help] [--at FRACTION] [--size WxH] [--keys K,K...]\n"
+                             "                        --out FILE.png\n"
                              "Renders one frame of the desktop app without a display (SDL's offscreen driver, software renderer),\n"
                              "after the simulation of the scenario has finished; --at picks the instant in the step (0 to 1, default 0.4).\n"));
     else
         fprintf(out, "%s", _("Usage: usine gui [--platform FILE|NAME] [--partition ID] [--model NAME] [--tp N] [--pp N] [--gpus N]\n"
-                             "                 [--mbs N] [--nodes N] [--stack NAME] [--course DIR] [--exercise ID] [--no-course] [--size WxH]\n"
-                             "                 [--headless --frames N [--json] [--keys K,K...]]\n"
+                             "                 [--mbs N] [--gbs N] [--nodes N] [--stack NAME] [--course DIR] [--exercise ID] [--no-course]\n"
+                             "                 [--size WxH] [--headless --frames N [--json] [--keys K,K...]]\n"
                              "The desktop app (also 'usine' alone). --headless renders N animated frames offscreen with the\n"
                              "software renderer, once the simulation has finished, and reports the frame times (p50, p99).\n"
+                             "--gbs N: the global batch in sequences (default: 8 micro-batches per replica; keys v and V halve\n"
+                             "and double it).\n"
                              "--nodes N: the partition with N nodes, a what-if machine (keys o and O halve and double it).\n"
                              "--stack NAME: the training software ('usine stacks' lists them; keys s and S step through them).\n"
                              "Press F1 in the window for the keys.\n"));
@@ -75,7 +78,7 @@ static int parse(int argc, char **argv, const char *cmd, ui_options *o, int *no_
         if (!strcmp(k, "--no-course")) { *no_course = 1; continue; }
         static const char *const with_value[] = { "--platform", "--partition", "--model", "--course", "--exercise", "--size",
                                                   "--frames", "--out", "--view", "--at", "--tp", "--pp", "--gpus", "--mbs",
-                                                  "--keys", "--nodes", "--stack" };
+                                                  "--gbs", "--keys", "--nodes", "--stack" };
         size_t j = 0;
         while (j < sizeof with_value / sizeof *with_value && strcmp(k, with_value[j])) j++;
         if (j == sizeof with_value / sizeof *with_value) {
@@ -114,6 +117,7 @@ static int parse(int argc, char **argv, const char *cmd, ui_options *o, int *no_
         else if (!strcmp(k, "--pp")) bad = plan_int(v, TM_PP, &o->pp);
         else if (!strcmp(k, "--gpus")) bad = plan_int(v, TM_GPUS, &o->gpus);
         else if (!strcmp(k, "--mbs")) bad = plan_int(v, TM_MBS, &o->mbs);
+        else if (!strcmp(k, "--gbs")) bad = ut_parse_long(v, tm_limit_of(TM_GBS)->min, tm_limit_of(TM_GBS)->max, &o->gbs) != 0;
         else if (!strcmp(k, "--nodes")) bad = ut_parse_long(v, 1, PLAT_MAX_NODES_TOTAL, &o->nodes) != 0;
         else if (!strcmp(k, "--at")) {
             char *end;

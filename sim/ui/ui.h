@@ -113,6 +113,7 @@ typedef struct ui_scene {
     double fit_gib;
     char unfit[512];          /* the banner's words; "" when the plan fits */
     int pending;              /* the analytic figures only: the step is being simulated (the full scene follows) */
+    int words_only;           /* built again for a language switch: pending, its step to be taken from the scene shown */
 } ui_scene;
 
 /* Build a scene synchronously (the worker calls it). platform_dirs: ':'-separated preset folders;
@@ -121,6 +122,13 @@ ui_scene *ui_scene_build(const ui_scenario *sc, const char *platform_dirs, const
 /* The same without the simulation (pending set): what the worker publishes first. */
 ui_scene *ui_scene_build_analytic(const ui_scenario *sc, const char *platform_dirs, const char *local_path);
 void ui_scene_free(ui_scene *s);                                   /* NULL is fine */
+int ui_scenario_same(const ui_scenario *a, const ui_scenario *b);  /* the same scenario, field by field (names by their text) */
+/* The simulated step of `from` (the scene shown) moved into s, a pending scene of the same
+ * scenario built in another language (words_only): its words (labels, notices, the banner, the
+ * explanation) are the new language's, its step, timeline, tracks and figures from's, without a
+ * second simulation. 0: s is whole and from keeps nothing but what ui_scene_free frees; -1 (not the
+ * same scenario, or from has no step): both unchanged. */
+int ui_scene_take_step(ui_scene *s, ui_scene *from);
 /* The pipeline's end stages one step lighter (delta < 0) or heavier (> 0): the next split in the
  * order of the layers the two ends hold, among the rule's (0 and 0) and the splits whose first and
  * last stages hold as many layers each and the others an even share. 1 and *first, *last changed;
@@ -138,12 +146,19 @@ typedef struct ui_worker {
     pthread_cond_t cv;
     ui_scenario want;
     int pending, busy, quit, started;
+    int words;                /* the pending request is for the words only (ui_worker_request_words) */
+    long simulated;           /* steps simulated so far (scenes built whole) */
     ui_scene *done;           /* finished, not yet taken */
     char platform_dirs[2048], local_path[512];
 } ui_worker;
 
 int ui_worker_start(ui_worker *w, const char *platform_dirs, const char *local_path);
 void ui_worker_request(ui_worker *w, const ui_scenario *sc);       /* replaces a pending request */
+/* The scene shown again in the interface language: its analytic part only, published as a
+ * words_only scene whose step the window takes from the one it shows (ui_scene_take_step). A full
+ * request pending is kept (it is built in the new language anyway). */
+void ui_worker_request_words(ui_worker *w, const ui_scenario *sc);
+long ui_worker_simulated(const ui_worker *w);                      /* steps simulated since the start */
 ui_scene *ui_worker_take(ui_worker *w);                            /* a finished scene, or NULL */
 int ui_worker_busy(const ui_worker *w);                                  /* a request pending or running, or a scene not taken */
 void ui_worker_stop(ui_worker *w);                                 /* waits for the thread */

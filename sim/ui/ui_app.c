@@ -83,7 +83,14 @@ void ui_app_request(ui_app *a)
 void ui_app_set_lang(ui_app *a, const char *lang)
 {
     app_set_language(lang);   /* the interface language, as --lang sets it at start-up */
-    ui_app_request(a);         /* the scene's own words (labels, errors) are in the language it was built in */
+    /* The scene's own words (labels, notices, the banner, the explanation) are in the language it
+     * was built in: its analytic part is built again, and the step it simulated moves into it
+     * (adopt_scene), since nothing but words changed. Simulated afresh only when there is no step
+     * of this very scenario to keep: none yet, one on its way, or a change waiting to be asked. */
+    const ui_scene *s = a->scene;
+    if (!a->sc_dirty && s && !s->pending && s->tracks && ui_scenario_same(&s->sc, &a->sc))
+        ui_worker_request_words(&a->worker, &a->sc);
+    else ui_app_request(a);
     if (a->panel) ui_panel_relayout(a->panel);
     if (a->plots) ui_plots_scene_changed(a->plots);
 }
@@ -219,6 +226,7 @@ int ui_app_init(ui_app *a, const ui_options *o, char *err, size_t n)
     sc->tp = o->tp > 0 ? o->tp : 2;
     sc->pp = o->pp > 0 ? o->pp : 4;
     sc->mbs = o->mbs > 0 ? o->mbs : 1;
+    sc->gbs = o->gbs > 0 ? o->gbs : 0;   /* one that is not a multiple of dp x micro-batch: the scene takes the nearest */
     sc->gpus = o->gpus;
     sc->nodes = o->nodes;
     sc->stack = o->stack && tm_stack_find(o->stack) > 0 ? tm_stack_find(o->stack) : 0;
@@ -273,6 +281,8 @@ void ui_app_quit(ui_app *a)
 static void adopt_scene(ui_app *a, ui_scene *s)
 {
     a->scene_gen++;
+    /* the words again (L): the step shown goes with them, else it is simulated again */
+    if (s->words_only && (!a->scene || ui_scene_take_step(s, a->scene) != 0)) ui_app_request(a);
     double frac = a->scene && a->scene->st.end_s > 0 ? a->t_step_s / a->scene->st.end_s : 0;
     int same_plat = a->scene && a->scene->plat && s->plat && !strcmp(a->scene->plat_path, s->plat_path) &&
                     a->scene->part == s->part;
@@ -303,6 +313,7 @@ static void adopt_scene(ui_app *a, ui_scene *s)
 static void prepare_frame(ui_app *a)
 {
     if (a->layout && !a->camera_set) ui_camera_fit(a);
+    if (a->left_scroll > a->frame.left_max) a->left_scroll = a->frame.left_max;   /* as far as the column went (a taller window) */
     a->hover = ui_factory_shown(a) ? ui_factory_pick(a, a->mouse_x, a->mouse_y) : (ui_hit){ UI_HOVER_NONE, 0 };
     if (a->show_panel && a->panel) ui_panel_prepare(a, a->panel, a->r_panel);
     if (!ui_factory_shown(a)) ui_plots_prepare(a, a->plots, ui_plots_region(a));
@@ -413,8 +424,12 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
             ui_explain_scroll(a, -3 * e->wheel.y, 0);
         else if (ui_inside(&a->r_factory, a->mouse_x, a->mouse_y) && a->view == UI_VIEW_FACTORY)
             zoom_at(a, a->mouse_x, a->mouse_y, e->wheel.y > 0 ? 1.25f : 0.8f);
-        else if (a->show_panel && a->panel && ui_inside(&a->r_panel, a->mouse_x, a->mouse_y))
-            ui_panel_scroll(a->panel, &a->frame.panel, -e->wheel.y * (int)(60 * a->scale));
+        else if (ui_inside(&a->r_left, a->mouse_x, a->mouse_y)) {   /* a column taller than the window */
+            int v = a->left_scroll - e->wheel.y * (int)(60 * a->scale);
+            a->left_scroll = v < 0 ? 0 : v > a->frame.left_max ? a->frame.left_max : v;
+        } else if (a->show_panel && a->panel && ui_inside(&a->r_panel, a->mouse_x, a->mouse_y))   /* the area under the mouse */
+            ui_panel_scroll(a->panel, &a->frame.panel, ui_panel_area_at(&a->frame.panel, a->mouse_x, a->mouse_y),
+                            -e->wheel.y * (int)(60 * a->scale));
         break;
     case SDL_MOUSEBUTTONDOWN: {
         int x = a->mouse_x, y = a->mouse_y;
@@ -489,6 +504,7 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
         case SDLK_s: ui_controls_change(a, UI_C_STACK, shift ? -1 : 1); break;
         case SDLK_d: a->show_explain = !a->show_explain; break;
         case SDLK_b: ui_controls_change(a, UI_C_MBS, shift ? 1 : -1); break;
+        case SDLK_v: ui_controls_change(a, UI_C_GBS, shift ? 1 : -1); break;
         case SDLK_r:
             if (shift) ui_plots_measure(a, a->plots);
             else ui_controls_change(a, UI_C_RECOMPUTE, 1);
@@ -515,8 +531,9 @@ int ui_app_event(ui_app *a, const SDL_Event *e)
             break;
         case SDLK_UP:
         case SDLK_DOWN:
-            if (a->panel && a->show_panel)
-                ui_panel_scroll(a->panel, &a->frame.panel, (k == SDLK_DOWN ? 1 : -1) * (int)(60 * a->scale));
+            if (a->panel && a->show_panel)   /* the exercise's text; with Shift, the checks */
+                ui_panel_scroll(a->panel, &a->frame.panel, shift ? UI_PANEL_CHECKS : UI_PANEL_TEXT,
+                                (k == SDLK_DOWN ? 1 : -1) * (int)(60 * a->scale));
             break;
         case SDLK_PAGEUP:
         case SDLK_PAGEDOWN:
@@ -644,6 +661,7 @@ static cJSON *frames_json(ui_app *a, int frames, double first_ms, double ready_m
     cJSON_AddNumberToObject(j, "startup_to_first_frame_ms", first_ms);
     cJSON_AddNumberToObject(j, "simulation_ms", s ? s->sim_wall_s * 1e3 : 0);
     cJSON_AddNumberToObject(j, "simulation_work", s ? (double)s->st.work : 0);
+    cJSON_AddNumberToObject(j, "simulations_run", (double)ui_worker_simulated(&a->worker));   /* steps simulated by this run */
     cJSON_AddNumberToObject(j, "ready_ms", ready_ms);
     cJSON_AddNumberToObject(j, "frame_ms_p50", p50);
     cJSON_AddNumberToObject(j, "frame_ms_p99", p99);
@@ -657,6 +675,9 @@ static cJSON *frames_json(ui_app *a, int frames, double first_ms, double ready_m
     cJSON_AddNumberToObject(v, "tp", a->sc.tp);
     cJSON_AddNumberToObject(v, "pp", a->sc.pp);
     cJSON_AddNumberToObject(v, "mbs", a->sc.mbs);
+    cJSON_AddNumberToObject(v, "gbs", (double)a->sc.gbs);   /* 0: the scene's choice */
+    cJSON_AddNumberToObject(v, "global_batch", s ? (double)s->plan.gbs : 0);   /* the batch predicted and simulated */
+    cJSON_AddNumberToObject(v, "micro_batches", s ? s->r.micro_batches : 0);
     cJSON_AddStringToObject(v, "recompute", tm_recompute_name((tm_recompute)a->sc.recompute));
     cJSON_AddStringToObject(v, "precision", plat_prec_name((plat_prec)a->sc.prec));
     cJSON_AddStringToObject(v, "stack", tm_stack_at(a->sc.stack)->id);
@@ -680,6 +701,19 @@ static cJSON *frames_json(ui_app *a, int frames, double first_ms, double ready_m
     cJSON_AddNumberToObject(v, "explain_terms", s ? s->nterms : 0);
     cJSON_AddStringToObject(v, "view", a->view == UI_VIEW_PLOTS ? "plots" : "factory");
     cJSON_AddBoolToObject(v, "panel", a->show_panel && a->panel);
+    if (a->show_panel && a->panel) {   /* the course panel's two areas, each scrolled on its own */
+        const ui_panel_hits *h = &a->frame.panel;
+        cJSON *pn = cJSON_AddObjectToObject(v, "course_panel");
+        cJSON_AddNumberToObject(pn, "text_scroll", h->text_scroll);
+        cJSON_AddNumberToObject(pn, "text_max", h->text_max);
+        cJSON_AddNumberToObject(pn, "text_height", h->text.h);
+        cJSON_AddNumberToObject(pn, "checks_scroll", h->checks_scroll);
+        cJSON_AddNumberToObject(pn, "checks_max", h->checks_max);
+        cJSON_AddNumberToObject(pn, "checks_height", h->checks.h);
+    }
+    cJSON_AddStringToObject(v, "tip", a->frame.tip);   /* a cut line under the mouse, whole */
+    cJSON_AddNumberToObject(v, "left_scroll", a->left_scroll);
+    cJSON_AddNumberToObject(v, "left_max", a->frame.left_max);   /* 0: the left column fits */
     cJSON_AddBoolToObject(v, "help", a->show_help);
     cJSON_AddBoolToObject(v, "per_gpu_timeline", a->gantt_per_gpu);
     cJSON_AddStringToObject(v, "lang", app_lang());
@@ -717,6 +751,7 @@ static int headless(ui_app *a, const ui_options *o, int shot, double t_start, ui
     double first_ms = (ut_now_s() - t_start) * 1e3, tw = ut_now_s();
     int ready = wait_ready(a, 600) == 0;
     if (ready && o->keys) {
+        ui_app_frame(a, 0);   /* what the user sees when pressing them: the keys act on its hit areas */
         press_keys(a, o->keys);
         ready = wait_ready(a, 600) == 0;
     }

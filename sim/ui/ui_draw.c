@@ -601,13 +601,47 @@ typedef struct layer_key {
     int extra[4];                /* what else it shows: the checker's state, the GPU selected... */
 } layer_key;
 
+/* A line cut to fit inside a layer: where it was seen, and its whole text. The layer is drawn
+ * again only when what it shows changes, not when the mouse moves, so the lines its drawing cut
+ * are kept with it and looked up under the mouse at every frame (layer_tip). */
+#define LAYER_CUTS 48
+typedef struct layer_cut {
+    SDL_Rect r;                  /* the line's box, within the clip it was drawn under */
+    char *text;
+} layer_cut;
+
 typedef struct ui_layer {
     SDL_Texture *tex;
     int tex_w, tex_h;
     int valid;
     layer_key key;
     ui_panel_hits hits;          /* the panel's: what its drawing left for the input code */
+    layer_cut cuts[LAYER_CUTS];
+    int ncuts;
 } ui_layer;
+
+/* The layer being drawn into, whose cut lines ui_draw_fit notes (NULL: none). Drawing happens on
+ * the window's thread only. */
+static ui_layer *recording;
+
+static void layer_forget_cuts(ui_layer *l)
+{
+    for (int i = 0; i < l->ncuts; i++) free(l->cuts[i].text);
+    l->ncuts = 0;
+}
+
+static void layer_note_cut(SDL_Rect r, const char *text)
+{
+    if (!recording || recording->ncuts == LAYER_CUTS || SDL_RectEmpty(&r)) return;
+    recording->cuts[recording->ncuts++] = (layer_cut){ r, ut_strdup(text) };
+}
+
+/* The whole text of a cut line of the layer under the mouse, into tip. */
+static void layer_tip(const ui_app *a, const ui_layer *l, char *tip)
+{
+    for (int i = 0; tip && i < l->ncuts; i++)
+        if (ui_inside(&l->cuts[i].r, a->mouse_x, a->mouse_y)) ut_strlcpy(tip, l->cuts[i].text, UI_TIP_SIZE);
+}
 
 ui_layer *ui_layer_create(void) { return ut_calloc(1, sizeof(ui_layer)); }
 
@@ -615,6 +649,7 @@ void ui_layer_destroy(ui_layer *l)
 {
     if (!l) return;
     if (l->tex) SDL_DestroyTexture(l->tex);
+    layer_forget_cuts(l);
     free(l);
 }
 
@@ -645,13 +680,18 @@ static int layer_fresh(const ui_app *a, ui_layer *l, const layer_key *k, int *ta
         if (l->tex) SDL_SetTextureBlendMode(l->tex, SDL_BLENDMODE_NONE);
         l->tex_w = a->w, l->tex_h = a->h;
     }
-    if (l->tex && SDL_SetRenderTarget(a->ren, l->tex) == 0) *target = 1;
+    if (l->tex && SDL_SetRenderTarget(a->ren, l->tex) == 0) {
+        *target = 1;
+        layer_forget_cuts(l);
+        recording = l;
+    }
     return 0;
 }
 
 /* After drawing into the layer: back to the window, the key noted. */
 static void layer_done(const ui_app *a, ui_layer *l, const layer_key *k)
 {
+    recording = NULL;
     SDL_SetRenderTarget(a->ren, NULL);
     l->key = *k, l->valid = 1;
 }
@@ -661,7 +701,7 @@ static void layer_copy(const ui_app *a, const ui_layer *l)
     SDL_RenderCopy(a->ren, l->tex, &l->key.r, &l->key.r);
 }
 
-static void draw_timeline(const ui_app *a)
+static void draw_timeline(const ui_app *a, char *tip)
 {
     SDL_Renderer *ren = a->ren;
     SDL_Rect r = a->r_timeline;
@@ -702,9 +742,7 @@ static void draw_timeline(const ui_app *a)
         else
             snprintf(title, sizeof title, "%s", _("per pipeline stage: replica 0, tensor rank 0"));
     }
-    char fit[256];
-    ui_text_fit(a->tx, UI_F_BOLD, title, r.w - 2 * pad, fit, sizeof fit);
-    ui_text_draw(a->tx, UI_F_BOLD, fit, r.x + pad, r.y + pad, ui_fg, UI_LEFT);
+    ui_draw_fit(a, UI_F_BOLD, title, r.x + pad, r.y + pad, r.w - 2 * pad, ui_fg, tip);
     int x0 = r.x + pad + label_w, x1 = r.x + r.w - pad, gw = x1 - x0;
     double T = s->st.end_s;
     int rh = (bottom - top) / rows;
@@ -757,17 +795,19 @@ static void draw_timeline(const ui_app *a)
 
 /* The timeline is the scene's: only its cursor moves with the clock. It is drawn into a layer
  * when the scene, the selection, the view of it or the window changes, and copied otherwise. */
-static void draw_timeline_layered(const ui_app *a)
+static void draw_timeline_layered(const ui_app *a, char *tip)
 {
     layer_key k = key_of(a, a->r_timeline, a->scene_gen);
     k.extra[0] = a->gantt_per_gpu, k.extra[1] = a->sel.kind, k.extra[2] = a->sel.index;
     int target;
     ui_layer *l = a->timeline_layer;
     if (!layer_fresh(a, l, &k, &target)) {
-        draw_timeline(a);
+        draw_timeline(a, tip);
         if (target) layer_done(a, l, &k), layer_copy(a, l);
-    } else
+    } else {
         layer_copy(a, l);
+        layer_tip(a, l, tip);
+    }
     /* the cursor, with the geometry of draw_timeline */
     const ui_scene *s = a->scene;
     if (!s || !s->tracks || !(s->st.end_s > 0)) return;
@@ -781,17 +821,23 @@ static void draw_timeline_layered(const ui_app *a)
 
 /* ----------------------------------------------------------------------------------------- */
 /* Text cut to fit its place, read whole under the mouse: a frame's drawing notes the whole text
- * under the mouse in its tip (TIP_SIZE bytes) and draws it last, over everything, wrapped. */
+ * under the mouse in the frame's tip and draws it last, over everything, wrapped. A text cut
+ * inside a clipped area (the course panel's) gives its tip only where it is seen. */
 
-#define TIP_SIZE 768
-
-static int fit_draw(const ui_app *a, ui_font f, const char *s, int x, int y, int w, SDL_Color c, char *tip)
+int ui_draw_fit(const ui_app *a, ui_font f, const char *s, int x, int y, int w, SDL_Color c, char *tip)
 {
-    char fit[TIP_SIZE];
+    char fit[UI_TIP_SIZE];
     int cut = ui_text_fit(a->tx, f, s, w, fit, sizeof fit);
     ui_text_draw(a->tx, f, fit, x, y, c, UI_LEFT);
-    SDL_Rect r = { x, y, w, ui_text_line(a->tx, f) };
-    if (cut && ui_inside(&r, a->mouse_x, a->mouse_y)) ut_strlcpy(tip, s, TIP_SIZE);
+    SDL_Rect r = { x, y, w, ui_text_line(a->tx, f) }, clip;
+    SDL_RenderGetClipRect(a->ren, &clip);
+    int seen = SDL_RectEmpty(&clip) || ui_inside(&clip, a->mouse_x, a->mouse_y);
+    if (cut && seen && tip && ui_inside(&r, a->mouse_x, a->mouse_y)) ut_strlcpy(tip, s, UI_TIP_SIZE);
+    if (cut && recording) {                                     /* seen under the mouse later, the layer kept */
+        SDL_Rect in = r;
+        if (!SDL_RectEmpty(&clip) && !SDL_IntersectRect(&r, &clip, &in)) return cut;
+        layer_note_cut(in, s);
+    }
     return cut;
 }
 
@@ -817,8 +863,9 @@ static void draw_tip(const ui_app *a, const char *tip)
 /* Controls: one row per scenario setting, with - and + buttons. */
 
 /* A label never spills out of its button: in the body font when it fits inside the padding, else
- * in the small font, else cut with "…" (a narrow window, a long translation). */
-int ui_draw_button(const ui_app *a, int x, int y, int w, int h, const char *label, int active)
+ * in the small font, else cut with "…" (a narrow window, a long translation), whole in tip under
+ * the mouse. */
+int ui_draw_button(const ui_app *a, int x, int y, int w, int h, const char *label, int active, char *tip)
 {
     SDL_Rect r = { x, y, w, h };
     int hover = ui_inside(&r, a->mouse_x, a->mouse_y);
@@ -826,11 +873,15 @@ int ui_draw_button(const ui_app *a, int x, int y, int w, int h, const char *labe
     ui_draw_frame(a->ren, x, y, w, h, (SDL_Color){ 110, 120, 140, 255 });
     int room = w - 2 * (int)(4 * a->scale);
     ui_font f = ui_text_width(a->tx, UI_F_BODY, label, strlen(label)) <= room ? UI_F_BODY : UI_F_SMALL;
-    char fit[256];
-    ui_text_fit(a->tx, f, label, room, fit, sizeof fit);
-    ui_text_draw(a->tx, f, fit, x + w / 2, y + (h - ui_text_line(a->tx, f)) / 2, ui_fg, UI_CENTER);
+    int ty = y + (h - ui_text_line(a->tx, f)) / 2;
+    if (ui_text_width(a->tx, f, label, strlen(label)) <= room) ui_text_draw(a->tx, f, label, x + w / 2, ty, ui_fg, UI_CENTER);
+    else ui_draw_fit(a, f, label, x + (w - room) / 2, ty, room, ui_fg, tip);
     return hover;
 }
+
+/* The global batch's control stops at this many micro-batches per replica: the step's simulation
+ * grows with them (8 by default, the scene's choice). */
+#define UI_MAX_MICRO_BATCHES 256
 
 static const char *prec_names[] = { "bf16", "fp16", "fp8", "tf32", "fp32" };
 
@@ -868,30 +919,35 @@ static int draw_controls(const ui_app *a, int y, ui_frame *out, char *tip)
             ui_stage_text(tm_model_preset(a->sc.model), a->sc.pp, a->sc.first_layers, a->sc.last_layers, val, sizeof val);
             break;
         case UI_C_MBS: name = _("Micro-batch"); snprintf(val, sizeof val, "%d", a->sc.mbs); break;
+        case UI_C_GBS:   /* the scenario's, or the one the scene chose (8 micro-batches per replica) */
+            name = _("Global batch");
+            snprintf(val, sizeof val, "%s", a->sc.gbs ? app_num(b1, sizeof b1, (double)a->sc.gbs, 0) : s && s->plan.gbs ? app_num(b1, sizeof b1, (double)s->plan.gbs, 0) : "");
+            break;
         case UI_C_RECOMPUTE: name = _("Recomputation"); snprintf(val, sizeof val, "%s", recompute_shown((tm_recompute)a->sc.recompute)); break;
         case UI_C_PREC: name = _("Precision"); snprintf(val, sizeof val, "%s", plat_prec_name((plat_prec)a->sc.prec)); break;
         case UI_C_STACK: name = _("Stack"); snprintf(val, sizeof val, "%s", tm_stack_at(a->sc.stack)->id); break;
         }
         int vx = x + w * 44 / 100, vw = w - (vx - x) - 2 * bw - 8;
-        fit_draw(a, UI_F_SMALL, name, x, y + (bh - ui_text_line(a->tx, UI_F_SMALL)) / 2, vx - x - 4, ui_dim, tip);
+        ui_draw_fit(a, UI_F_SMALL, name, x, y + (bh - ui_text_line(a->tx, UI_F_SMALL)) / 2, vx - x - 4, ui_dim, tip);
         if (ui_text_width(a->tx, UI_F_BODY, val, strlen(val)) <= vw) ui_text_draw(a->tx, UI_F_BODY, val, vx, y + 1, ui_fg, UI_LEFT);
         else   /* a long value (a stack's id, an uneven split) in the small font, cut if it must be */
-            fit_draw(a, UI_F_SMALL, val, vx, y + (bh - ui_text_line(a->tx, UI_F_SMALL)) / 2, vw, ui_fg, tip);
+            ui_draw_fit(a, UI_F_SMALL, val, vx, y + (bh - ui_text_line(a->tx, UI_F_SMALL)) / 2, vw, ui_fg, tip);
         SDL_Rect row = { x, y, vx + vw - x, bh };
         if (c == UI_C_STACK && ui_inside(&row, a->mouse_x, a->mouse_y)) {   /* what the stack is, whole */
             const tm_stack *st = tm_stack_at(a->sc.stack);
-            snprintf(tip, TIP_SIZE, "%s: %s. %s", st->id, st->name, _(st->about));
+            snprintf(tip, UI_TIP_SIZE, "%s: %s. %s", st->id, st->name, _(st->about));
         }
-        out->ctl_minus[c] = (SDL_Rect){ x + w - 2 * bw - 4, y, bw, bh };
-        out->ctl_plus[c] = (SDL_Rect){ x + w - bw, y, bw, bh };
-        ui_draw_button(a, out->ctl_minus[c].x, y, bw, bh, "−", 0);
-        ui_draw_button(a, out->ctl_plus[c].x, y, bw, bh, "+", 0);
+        SDL_Rect minus = { x + w - 2 * bw - 4, y, bw, bh }, plus = { x + w - bw, y, bw, bh };
+        ui_draw_button(a, minus.x, y, bw, bh, "−", 0, tip);
+        ui_draw_button(a, plus.x, y, bw, bh, "+", 0, tip);
+        if (y >= a->r_left.y && y + bh <= a->r_left.y + a->r_left.h)   /* a row scrolled out of sight takes no click */
+            out->ctl_minus[c] = minus, out->ctl_plus[c] = plus;
         y += bh + (int)(2 * a->scale);
     }
     if (s && s->plan.gpus) {
-        snprintf(val, sizeof val, P_("data parallel %d (derived), %d micro-batch, global batch %ld", "data parallel %d (derived), %d micro-batches, global batch %ld", s->r.micro_batches),
-                 s->r.dp, s->r.micro_batches, s->plan.gbs);
-        fit_draw(a, UI_F_SMALL, val, x, y, w, ui_dim, tip);
+        snprintf(val, sizeof val, P_("data parallel %d (derived), %d micro-batch, global batch %s", "data parallel %d (derived), %d micro-batches, global batch %s", s->r.micro_batches),
+                 s->r.dp, s->r.micro_batches, app_num(b1, sizeof b1, (double)s->plan.gbs, 0));
+        ui_draw_fit(a, UI_F_SMALL, val, x, y, w, ui_dim, tip);
         y += ui_text_line(a->tx, UI_F_SMALL);
     }
     return y;
@@ -981,6 +1037,26 @@ void ui_controls_change(ui_app *a, ui_control c, int delta)
         break;
     }
     case UI_C_MBS: sc->mbs = delta > 0 ? sc->mbs * 2 : sc->mbs > 1 ? sc->mbs / 2 : 1; break;
+    case UI_C_GBS: {
+        /* in micro-batches per replica, a power of two of them: each step a batch the plan takes
+         * (a multiple of dp x micro-batch), from one micro-batch per replica to UI_MAX_MICRO_BATCHES */
+        long unit = (long)(s && s->r.dp > 0 ? s->r.dp : 1) * sc->mbs;
+        long cur = sc->gbs ? sc->gbs : s && s->plan.gbs ? s->plan.gbs : 8 * unit, k = cur / unit, p2 = 1;
+        while (p2 * 2 <= k) p2 *= 2;              /* the power of two at or below k */
+        long to = delta > 0 ? 2 * p2 : p2 == k ? p2 / 2 : p2;
+        char b1[32], b2[32];
+        if (to < 1) {
+            ui_app_set_message(a, 0, _("global batch %s: one micro-batch per replica, the fewest"), app_num(b1, sizeof b1, (double)cur, 0));
+            return;
+        }
+        if (to > UI_MAX_MICRO_BATCHES) {
+            ui_app_set_message(a, 0, _("global batch %s: %s micro-batches per replica, the most the window simulates"),
+                               app_num(b1, sizeof b1, (double)cur, 0), app_num(b2, sizeof b2, (double)k, 0));
+            return;
+        }
+        sc->gbs = to * unit;
+        break;
+    }
     case UI_C_RECOMPUTE: sc->recompute = (sc->recompute + delta + 3) % 3; break;
     case UI_C_PREC: {
         const char *cur = plat_prec_name((plat_prec)sc->prec);
@@ -1067,7 +1143,7 @@ static int draw_hud(const ui_app *a, int y, char *tip)
     y += (int)(10 * a->scale);
     ui_text_draw(a->tx, UI_F_H3, _("The same job elsewhere"), x, y, ui_accent, UI_LEFT);
     y += ui_text_line(a->tx, UI_F_H3);
-    fit_draw(a, UI_F_SMALL, _("analytic model, all the GPUs, batch per replica kept"), x, y, a->r_left.w - (int)(16 * a->scale), ui_dim, tip);
+    ui_draw_fit(a, UI_F_SMALL, _("analytic model, all the GPUs, batch per replica kept"), x, y, a->r_left.w - (int)(16 * a->scale), ui_dim, tip);
     y += ui_text_line(a->tx, UI_F_SMALL) + 2;
     for (int i = 0; i < UI_EXTRA_COUNT; i++) {
         const ui_extra *e = &s->extra[i];
@@ -1078,7 +1154,7 @@ static int draw_hud(const ui_app *a, int y, char *tip)
         ui_text_draw(a->tx, UI_F_BOLD, head, x, y, ui_fg, UI_LEFT);
         y += ui_text_line(a->tx, UI_F_BOLD);
         if (!e->ok) {
-            fit_draw(a, UI_F_SMALL, e->why, x + 8, y, a->r_left.w - (int)(30 * a->scale), ui_bad, tip);
+            ui_draw_fit(a, UI_F_SMALL, e->why, x + 8, y, a->r_left.w - (int)(30 * a->scale), ui_bad, tip);
             y += ui_text_line(a->tx, UI_F_SMALL) + 2;
             continue;
         }
@@ -1086,14 +1162,14 @@ static int draw_hud(const ui_app *a, int y, char *tip)
         int fw = a->r_left.w - (int)(30 * a->scale);
         snprintf(v, sizeof v, _("%s GPUs: %s tokens/s"), app_num(b1, sizeof b1, e->plan.gpus, 0),
                  app_num(b2, sizeof b2, e->r.tokens_per_s, 0));
-        fit_draw(a, UI_F_SMALL, v, x + 8, y, fw, ui_fg, tip);
+        ui_draw_fit(a, UI_F_SMALL, v, x + 8, y, fw, ui_fg, tip);
         y += ui_text_line(a->tx, UI_F_SMALL);
         char plan[96];
         snprintf(plan, sizeof plan, e->replanned ? _("re-planned: tp %d, pp %d, dp %d, mbs %d") : _("tp %d, pp %d, dp %d, mbs %d"),
                  e->plan.tp, e->plan.pp, e->r.dp, e->plan.mbs);
         snprintf(v, sizeof v, _("MFU %s %%, %s MW; %s %s"), app_num(b3, sizeof b3, 100 * e->r.mfu, 0),
                  app_sig(b4, sizeof b4, e->r.power_it_mw, 3), plan, model);
-        fit_draw(a, UI_F_SMALL, v, x + 8, y, fw, e->replanned ? ui_accent : ui_dim, tip);
+        ui_draw_fit(a, UI_F_SMALL, v, x + 8, y, fw, e->replanned ? ui_accent : ui_dim, tip);
         y += ui_text_line(a->tx, UI_F_SMALL) + 2;
     }
     return y;
@@ -1101,7 +1177,7 @@ static int draw_hud(const ui_app *a, int y, char *tip)
 
 /* ----------------------------------------------------------------------------------------- */
 
-static void draw_top(const ui_app *a)
+static void draw_top(const ui_app *a, char *tip)
 {
     SDL_Rect r = a->r_top;
     ui_draw_fill(a->ren, r.x, r.y, r.w, r.h, (SDL_Color){ 16, 18, 22, 255 });
@@ -1110,20 +1186,23 @@ static void draw_top(const ui_app *a)
     x += ui_text_draw(a->tx, UI_F_TITLE, "Usine", x, y, ui_accent, UI_LEFT) + pad;
     const ui_scene *s = a->scene;
     char t[256], b1[64];
-    if (s && s->plat) {
-        snprintf(t, sizeof t, _("%s, partition %s: %s on %s GPUs"), s->plat->name, s->plat->partitions[s->part].id,
-                 s->model.name[0] ? s->model.name : s->sc.model, app_num(b1, sizeof b1, s->plan.gpus, 0));
-        x += ui_text_draw(a->tx, UI_F_BODY, t, x, y + 2, ui_fg, UI_LEFT) + pad;
-    }
-    /* right side: playback and help */
+    /* right side, from the right: help, playback, the simulation at work; the scene's line takes
+     * what is left, cut if it must be */
     double sp = a->speed;
     if (sp <= 0) snprintf(t, sizeof t, "%s", a->playing ? _("playing") : _("paused"));
     else if (sp >= 1) snprintf(t, sizeof t, "%s  ×%s", a->playing ? _("playing") : _("paused"), app_num(b1, sizeof b1, sp, 0));
     else snprintf(t, sizeof t, _("%s  ×%s (slow motion)"), a->playing ? _("playing") : _("paused"), app_num(b1, sizeof b1, sp, sp >= 0.1 ? 1 : sp >= 0.01 ? 2 : 3));
     int rx = r.x + r.w - pad;
     rx -= ui_text_draw(a->tx, UI_F_SMALL, _("F1: help · D: the step explained · L: language"), rx, y + 4, ui_dim, UI_RIGHT) + 2 * pad;
-    ui_text_draw(a->tx, UI_F_BODY, t, rx, y + 2, a->playing ? ui_good : ui_dim, UI_RIGHT);
-    if (ui_worker_busy(&a->worker)) ui_text_draw(a->tx, UI_F_BODY, _("simulating…"), r.x + r.w / 2 + 200 * a->scale, y + 2, ui_accent, UI_LEFT);
+    rx -= ui_text_draw(a->tx, UI_F_BODY, t, rx, y + 2, a->playing ? ui_good : ui_dim, UI_RIGHT) + 2 * pad;
+    if (ui_worker_busy(&a->worker)) rx -= ui_text_draw(a->tx, UI_F_BODY, _("simulating…"), rx, y + 2, ui_accent, UI_RIGHT) + 2 * pad;
+    if (s && s->plat) {
+        char b2[64];
+        snprintf(t, sizeof t, _("%s, partition %s: %s on %s GPUs, global batch %s"), s->plat->name, s->plat->partitions[s->part].id,
+                 s->model.name[0] ? s->model.name : s->sc.model, app_num(b1, sizeof b1, s->plan.gpus, 0),
+                 app_num(b2, sizeof b2, (double)s->plan.gbs, 0));
+        ui_draw_fit(a, UI_F_BODY, t, x, y + 2, rx + pad - x, ui_fg, tip);
+    }
 }
 
 static void draw_banner(const ui_app *a, const char *text, SDL_Color c, int y)
@@ -1138,7 +1217,7 @@ static void draw_banner(const ui_app *a, const char *text, SDL_Color c, int y)
     for (int i = 0; i < n; i++) ui_text_draw(a->tx, UI_F_BODY, lines->line[i], a->r_factory.x + 2 * pad, y + pad + i * line, c, UI_LEFT);
 }
 
-static void draw_help(const ui_app *a)
+static void draw_help(const ui_app *a, char *tip)
 {
     static const char *const keys[][2] = {
         { "Space", N_("play / pause") }, { ", .", N_("step backwards / forwards (paused)") },
@@ -1147,39 +1226,41 @@ static void draw_help(const ui_app *a)
         { "o O", N_("halve / double the partition's nodes (what-if)") }, { "m M", N_("next / previous model") },
         { "n N", N_("halve / double the simulated GPUs") }, { "t T", N_("tensor parallel / 2, x 2") },
         { "y Y", N_("pipeline parallel / 2, x 2") }, { "j J", N_("pipeline's end stages lighter / heavier") },
-        { "b B", N_("micro-batch / 2, x 2") }, { "r", N_("recomputation") },
+        { "b B", N_("micro-batch / 2, x 2") }, { "v V", N_("global batch / 2, x 2") }, { "r", N_("recomputation") },
         { "f", N_("precision") }, { "F", N_("take the plan that fits in memory") }, { "s S", N_("next / previous software stack") },
         { "d", N_("the step term by term (analytic model)") }, { "g", N_("timeline per GPU / per stage") }, { "Tab", N_("factory / plots") },
         { "x", N_("export the plots (PNG and SVG)") }, { "R", N_("measure this computer's roofline") },
         { "c", N_("show / hide the course panel") }, { "e", N_("open the exercise in your editor") },
         { "k", N_("check the exercise now") }, { "PgUp PgDn", N_("previous / next exercise") },
-        { "↑ ↓", N_("scroll the exercise") },
+        { "↑ ↓", N_("scroll the exercise") }, { "Shift ↑ ↓", N_("scroll the checks") },
         { "l", N_("français / English") }, { N_("wheel, drag"), N_("zoom, pan") }, { "0", N_("fit the factory") },
         { N_("click"), N_("select a GPU, node or switch") }, { "F1 h ?", N_("this help") }, { "q Esc", N_("quit") },
     };
     int n = sizeof keys / sizeof *keys;
-    int line = ui_text_line(a->tx, UI_F_BODY), pad = (int)(20 * a->scale);
-    int keyw = 0, descw = 0;
-    for (int i = 0; i < n; i++) {
-        const char *k = keys[i][0][0] >= 'a' && keys[i][0][0] <= 'z' && strlen(keys[i][0]) > 2 ? _(keys[i][0]) : keys[i][0];
-        int kw = ui_text_width(a->tx, UI_F_MONO, k, strlen(k)), dw = ui_text_width(a->tx, UI_F_BODY, _(keys[i][1]), strlen(_(keys[i][1])));
-        if (kw > keyw) keyw = kw;
-        if (dw > descw) descw = dw;
-    }
-    keyw += (int)(16 * a->scale);
-    int cols = 2, rows = (n + 1) / 2, colw = keyw + descw + (int)(30 * a->scale);
-    int w = cols * colw + 2 * pad, h = rows * line + 3 * pad + ui_text_line(a->tx, UI_F_H2);
-    /* a window narrower than the two columns: they share what there is, the descriptions in the
-     * small font if that is what fits, cut with "…" past it, never over the next column */
+    /* two columns of keys and what they do, in the small font when the body font is too wide for
+     * the window, the descriptions cut (whole under the mouse) when even that is */
     ui_font df = UI_F_BODY;
-    if (w > a->w - 20) {
-        w = a->w - 20;
-        colw = (w - 2 * pad) / cols;
-        if (keyw + descw + (int)(12 * a->scale) > colw) df = UI_F_SMALL;
+    int pad = (int)(20 * a->scale), keyw = 0, descw = 0, avail = a->w - 20 - 2 * pad;
+    for (int pass = 0; pass < 2; pass++, df = UI_F_SMALL) {
+        keyw = descw = 0;
+        for (int i = 0; i < n; i++) {
+            const char *k = keys[i][0][0] >= 'a' && keys[i][0][0] <= 'z' && strlen(keys[i][0]) > 2 ? _(keys[i][0]) : keys[i][0];
+            int kw = ui_text_width(a->tx, UI_F_MONO, k, strlen(k)), dw = ui_text_width(a->tx, df, _(keys[i][1]), strlen(_(keys[i][1])));
+            if (kw > keyw) keyw = kw;
+            if (dw > descw) descw = dw;
+        }
+        keyw += (int)(16 * a->scale);
+        if (2 * (keyw + descw + (int)(30 * a->scale)) <= avail) break;
     }
-    int desc_room = colw - keyw - (int)(12 * a->scale);
+    int gutter = (int)(30 * a->scale);
+    if (2 * (keyw + descw + gutter) > avail) descw = avail / 2 - keyw - gutter;
+    int line = ui_text_line(a->tx, df) > ui_text_line(a->tx, UI_F_MONO) ? ui_text_line(a->tx, df) : ui_text_line(a->tx, UI_F_MONO);
+    int cols = 2, rows = (n + 1) / 2, colw = keyw + descw + gutter;
+    int w = cols * colw + 2 * pad, h = rows * line + 3 * pad + ui_text_line(a->tx, UI_F_H2);
+    int desc_room = descw;   /* (the columns above are sized to the window: never over the next one) */
     int x = (a->w - w) / 2, y = (a->h - h) / 2;
     if (y < 0) y = 0;
+    tip[0] = '\0';   /* what lies under the help is not what the mouse points at */
     ui_draw_fill(a->ren, x, y, w, h, (SDL_Color){ 16, 18, 22, 255 });
     ui_draw_frame(a->ren, x, y, w, h, ui_accent);
     ui_text_draw(a->tx, UI_F_H2, _("Keyboard and mouse"), x + pad, y + pad, ui_accent, UI_LEFT);
@@ -1188,23 +1269,21 @@ static void draw_help(const ui_app *a)
         int cx = x + pad + (i / rows) * colw, cy = y0 + (i % rows) * line;
         ui_text_draw(a->tx, UI_F_MONO, keys[i][0][0] >= 'a' && keys[i][0][0] <= 'z' && strlen(keys[i][0]) > 2 ? _(keys[i][0]) : keys[i][0],
                      cx, cy, ui_fg, UI_LEFT);
-        char fit[256];
-        ui_text_fit(a->tx, df, _(keys[i][1]), desc_room, fit, sizeof fit);
-        ui_text_draw(a->tx, df, fit, cx + keyw, cy + (line - ui_text_line(a->tx, df)) / 2, ui_dim, UI_LEFT);
+        ui_draw_fit(a, df, _(keys[i][1]), cx + keyw, cy + (line - ui_text_line(a->tx, df)) / 2, desc_room, ui_dim, tip);
     }
 }
 
-static void draw_panel_layered(const ui_app *a, ui_panel_hits *out)
+static void draw_panel_layered(const ui_app *a, ui_panel_hits *out, char *tip)
 {
     ui_layer *l = a->panel_layer;
     layer_key k = key_of(a, a->r_panel, a->panel_gen);
     k.extra[0] = ui_panel_checking(a->panel);   /* "Checking…" */
     int target;
     if (!layer_fresh(a, l, &k, &target)) {
-        ui_panel_draw(a, a->panel, a->r_panel, target ? &l->hits : out);
+        ui_panel_draw(a, a->panel, a->r_panel, target ? &l->hits : out, tip);
         if (!target) return;
         layer_done(a, l, &k);
-    }
+    } else layer_tip(a, l, tip);
     layer_copy(a, l);
     *out = l->hits;
 }
@@ -1217,20 +1296,33 @@ void ui_draw_all(const ui_app *a, ui_frame *out)
     /* no clear: the regions below cover the window, and a full-window fill costs a few
      * milliseconds at 4K with the software renderer */
     int covered = a->show_explain && a->explain;   /* the explanation hides the factory, the plots and the panel */
+    char *tip = out->tip;   /* a cut text under the mouse, whole (every ui_draw_fit notes it) */
     if (covered) {}
     else if (!ui_factory_shown(a)) ui_plots_draw(a, a->plots, ui_plots_region(a));
     else {
         draw_factory(a);
         draw_legend(a);
-        draw_timeline_layered(a);
+        draw_timeline_layered(a, tip);
     }
-    ui_draw_fill(ren, a->r_left.x, a->r_left.y, a->r_left.w, a->r_left.h, ui_panel_bg);
-    char tip[TIP_SIZE] = "";   /* a cut text under the mouse, whole */
-    int y = draw_controls(a, a->r_left.y + (int)(10 * a->scale), out, tip);
-    draw_hud(a, y, tip);
+    /* the left column, scrolled when the window is too short for it (its controls take clicks
+     * only where they are seen) */
+    SDL_Rect left = a->r_left;
+    ui_draw_fill(ren, left.x, left.y, left.w, left.h, ui_panel_bg);
+    SDL_RenderSetClipRect(ren, &left);
+    int top = left.y + (int)(10 * a->scale) - a->left_scroll;
+    int y = draw_hud(a, draw_controls(a, top, out, tip), tip) + (int)(10 * a->scale);
+    SDL_RenderSetClipRect(ren, NULL);
+    int content = y - top;
+    out->left_max = content > left.h ? content - left.h : 0;
+    if (out->left_max > 0) {   /* where the column shown sits in it, a thin bar at its right */
+        int bw = (int)(3 * a->scale), bx = left.x + left.w - bw, th = left.h * left.h / content;
+        int ty = left.y + (int)((long)(left.h - th) * (a->left_scroll < out->left_max ? a->left_scroll : out->left_max) / out->left_max);
+        ui_draw_fill(ren, bx, left.y, bw, left.h, (SDL_Color){ 44, 48, 56, 255 });
+        ui_draw_fill(ren, bx, ty, bw, th > 8 ? th : 8, ui_dim);
+    }
     if (a->show_panel && a->panel && !covered && (ui_factory_shown(a) || !ui_plots_cover_panel(a)))
-        draw_panel_layered(a, &out->panel);
-    draw_top(a);
+        draw_panel_layered(a, &out->panel, tip);
+    draw_top(a, tip);
     int by = a->r_factory.y + (int)(10 * a->scale);
     if (covered) ui_explain_draw(a, a->explain, out);   /* it shows the scene's error itself */
     else if (a->scene && a->scene->error[0]) draw_banner(a, a->scene->error, ui_bad, by), by += (int)(80 * a->scale);
@@ -1238,14 +1330,15 @@ void ui_draw_all(const ui_app *a, ui_frame *out)
     else if (a->scene && a->scene->notice[0] && a->view == UI_VIEW_FACTORY) {
         /* on a strip of its own: the spines are drawn under it */
         ui_draw_fill(ren, a->r_factory.x, by - (int)(3 * a->scale), a->r_factory.w, (int)(20 * a->scale), ui_panel_bg);
-        ui_text_draw(a->tx, UI_F_SMALL, a->scene->notice, a->r_factory.x + (int)(10 * a->scale), by, ui_dim, UI_LEFT);
+        ui_draw_fit(a, UI_F_SMALL, a->scene->notice, a->r_factory.x + (int)(10 * a->scale), by, a->r_factory.w - (int)(20 * a->scale),
+                    ui_dim, tip);
     }
     if (!a->scene) draw_banner(a, _("Simulating the first step…"), ui_accent, by);
     if (a->message[0] && a->anim_s < a->message_until)
         draw_banner(a, a->message, a->message_error ? ui_bad : ui_good, a->r_factory.y + a->r_factory.h - (int)(120 * a->scale));
     if (a->view == UI_VIEW_FACTORY && !a->show_explain) draw_hover(a);
-    if (a->show_help) draw_help(a);
-    else draw_tip(a, tip);
+    if (a->show_help) draw_help(a, tip);
+    draw_tip(a, tip);
 }
 
 void ui_app_set_message(ui_app *a, int error, const char *fmt, ...)

@@ -148,13 +148,13 @@ void ui_explain_scroll(ui_app *a, int rows, int pages)
     ui_explain_prepare(a, e);                                          /* which clamps it */
 }
 
-static void draw_header(const ui_app *a, SDL_Rect r)
+static void draw_header(const ui_app *a, SDL_Rect r, char *tip)
 {
     const ui_scene *s = a->scene;
     int pad = pad_of(a), x = r.x + pad, y = r.y + pad, w = r.w - 2 * pad;
     ui_text_draw(a->tx, UI_F_H2, _("The step, term by term (analytic model)"), x, y, ui_accent, UI_LEFT);
     y += ui_text_line(a->tx, UI_F_H2);
-    char line[512], fit[512], b1[64], b2[64];
+    char line[512], b1[64], b2[64];
     if (s && s->nterms) {
         char split[64];
         tm_stage_split_text(&s->model, &s->plan, split, sizeof split);
@@ -162,13 +162,10 @@ static void draw_header(const ui_app *a, SDL_Rect r)
                  s->model.name, app_num(b1, sizeof b1, s->plan.gpus, 0), s->plan.tp, s->plan.pp, split[0] ? " (" : "", split,
                  split[0] ? ")" : "", s->r.dp, s->plan.mbs, tm_stack_of(&s->plan)->id,
                  app_duration(b2, sizeof b2, s->r.step_s));
-        ui_text_fit(a->tx, UI_F_SMALL, line, w, fit, sizeof fit);
-        ui_text_draw(a->tx, UI_F_SMALL, fit, x, y, ui_fg, UI_LEFT);
+        ui_draw_fit(a, UI_F_SMALL, line, x, y, w, ui_fg, tip);
     }
     y += ui_text_line(a->tx, UI_F_SMALL);
-    ui_text_fit(a->tx, UI_F_SMALL, _("d: close · ↑ ↓ PgUp PgDn, wheel: scroll · the mouse over a cut line shows it whole"), w, fit,
-                sizeof fit);
-    ui_text_draw(a->tx, UI_F_SMALL, fit, x, y, ui_dim, UI_LEFT);
+    ui_draw_fit(a, UI_F_SMALL, _("d: close · ↑ ↓ PgUp PgDn, wheel: scroll · the mouse over a cut line shows it whole"), x, y, w, ui_dim, tip);
     y += ui_text_line(a->tx, UI_F_SMALL) + (int)(8 * a->scale);
     if (s && s->error[0]) {   /* the simulator's refusal, or why nothing was predicted */
         const ui_wrapped *wr = ui_text_wrap(a->tx, UI_F_SMALL, s->error, w);
@@ -207,7 +204,7 @@ void ui_explain_draw(const ui_app *a, const ui_explain *e, ui_frame *out)
     ui_draw_frame(a->ren, r.x, r.y, r.w, r.h, ui_accent);
     out->explain = r;
     out->explain_max_top = e->max_top;
-    draw_header(a, r);
+    draw_header(a, r, out->tip);
     if (!s || e->scene != s) return;   /* not laid out for this scene (prepare runs before each frame) */
     SDL_Rect L = e->list;
     int y = L.y, i;

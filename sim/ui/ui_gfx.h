@@ -45,7 +45,7 @@ typedef enum ui_view { UI_VIEW_FACTORY, UI_VIEW_PLOTS } ui_view;
 
 /* Controls in the left column (ui_draw.c), one per scenario setting. */
 typedef enum ui_control {
-    UI_C_PLATFORM, UI_C_PARTITION, UI_C_NODES, UI_C_MODEL, UI_C_GPUS, UI_C_TP, UI_C_PP, UI_C_STAGES, UI_C_MBS, UI_C_RECOMPUTE,
+    UI_C_PLATFORM, UI_C_PARTITION, UI_C_NODES, UI_C_MODEL, UI_C_GPUS, UI_C_TP, UI_C_PP, UI_C_STAGES, UI_C_MBS, UI_C_GBS, UI_C_RECOMPUTE,
     UI_C_PREC, UI_C_STACK, UI_C_COUNT
 } ui_control;
 
@@ -61,12 +61,23 @@ typedef struct ui_hit {
 } ui_hit;
 
 /* The course panel's buttons as a frame drew them. The exercise list is one row of list_row_h
- * pixels per exercise, list_first at the top of list. */
+ * pixels per exercise, list_first at the top of list. Below the buttons the panel has two areas,
+ * each scrolled on its own: the exercise's text (its title and statement) and, under it, the checks
+ * of the student's file (their score line stays, the checks scroll); the wheel scrolls the one under
+ * the mouse. */
+typedef enum ui_panel_area { UI_PANEL_TEXT, UI_PANEL_CHECKS } ui_panel_area;
+
 typedef struct ui_panel_hits {
     SDL_Rect prev, next, edit, check, list;
     int list_first, list_row_h;
-    int content_h;               /* how far the exercise's text scrolls */
+    SDL_Rect text, checks;       /* the two areas (checks.h 0: none drawn) */
+    int text_scroll, checks_scroll; /* how far each was scrolled when drawn, in pixels */
+    int text_max, checks_max;    /* how far each scrolls */
 } ui_panel_hits;
+
+/* A text cut to fit its place is read whole under the mouse: drawing notes it in the frame's tip,
+ * drawn last over everything, wrapped. */
+#define UI_TIP_SIZE 768
 
 /* What a drawn frame leaves for the input code: where its buttons were. Drawing writes this and
  * nothing else; the events that follow the frame read it, so a click lands on what the user saw. */
@@ -76,6 +87,8 @@ typedef struct ui_frame {
     SDL_Rect explain;            /* the explanation overlay, when shown (it takes the clicks and the wheel) */
     int explain_max_top;         /* how far its rows scroll */
     int explain_page;            /* how many rows it showed */
+    char tip[UI_TIP_SIZE];       /* the whole text of the cut line under the mouse ("": none) */
+    int left_max;                /* how far the left column (controls and figures) scrolls: 0 when it fits */
 } ui_frame;
 
 typedef struct ui_app {
@@ -113,6 +126,7 @@ typedef struct ui_app {
     int show_help, show_panel, gantt_per_gpu;
     int show_explain;            /* the analytic step, term by term (D) */
     int explain_top;             /* its first row shown */
+    int left_scroll;             /* the left column scrolled by this many pixels (a short window: the wheel over it) */
     ui_view view;
     char lang_wanted[3];         /* L pressed: the language to switch to between frames ("": none) */
     char message[512];
@@ -162,7 +176,10 @@ void ui_layer_destroy(struct ui_layer *l);                          /* NULL is f
 void ui_draw_fill(SDL_Renderer *r, int x, int y, int w, int h, SDL_Color c);
 void ui_draw_frame(SDL_Renderer *r, int x, int y, int w, int h, SDL_Color c);
 void ui_draw_thick_line(SDL_Renderer *r, float x0, float y0, float x1, float y1, float width, SDL_Color c);
-int ui_draw_button(const ui_app *a, int x, int y, int w, int h, const char *label, int active);
+int ui_draw_button(const ui_app *a, int x, int y, int w, int h, const char *label, int active, char *tip); /* label cut to fit, whole in tip under the mouse; 1 when hovered */
+/* s at (x, y), cut with "…" to w pixels if it must be; cut and under the mouse (within the clip
+ * rectangle set, if any), s whole in tip (UI_TIP_SIZE bytes, the frame's). 1 when cut. */
+int ui_draw_fit(const ui_app *a, ui_font f, const char *s, int x, int y, int w, SDL_Color c, char *tip);
 extern const SDL_Color ui_bg, ui_panel_bg, ui_fg, ui_dim, ui_accent, ui_good, ui_bad;
 
 /* The factory's camera and what is where on it (ui_draw.c, the same geometry as the drawing). */
@@ -176,9 +193,11 @@ void ui_controls_change(ui_app *a, ui_control c, int delta);        /* next (+1)
 struct ui_panel *ui_panel_create(ui_app *a, const char *course_dir, const char *exercise_id);
 void ui_panel_destroy(struct ui_panel *p);
 void ui_panel_prepare(ui_app *a, struct ui_panel *p, SDL_Rect r);   /* before drawing: lay out the text for r */
-void ui_panel_draw(const ui_app *a, const struct ui_panel *p, SDL_Rect r, ui_panel_hits *out);
+void ui_panel_draw(const ui_app *a, const struct ui_panel *p, SDL_Rect r, ui_panel_hits *out, char *tip);
 int ui_panel_click(ui_app *a, struct ui_panel *p, const ui_panel_hits *h, int x, int y);
-void ui_panel_scroll(struct ui_panel *p, const ui_panel_hits *h, int dy);
+/* Scroll one area by dy pixels, within what the last frame drew (h). */
+void ui_panel_scroll(struct ui_panel *p, const ui_panel_hits *h, ui_panel_area area, int dy);
+ui_panel_area ui_panel_area_at(const ui_panel_hits *h, int x, int y); /* the area under (x, y): the checks', else the text's */
 int ui_panel_tick(ui_app *a, struct ui_panel *p);                   /* watch the file, collect checks: 1 if that changed something to draw */
 void ui_panel_open_editor(ui_app *a, struct ui_panel *p);
 void ui_panel_check_now(ui_app *a, struct ui_panel *p);

@@ -7,6 +7,11 @@
  *
  * A course or an exercise that does not load shows its error (file and line) in the panel.
  *
+ * Under its buttons the panel has two areas, scrolled apart: the exercise's text, and below it the
+ * checks (their score line always in sight, the checks sized to them up to two fifths of the room),
+ * so that reading the task never scrolls the checks away. Each remembers its own offset; drawing
+ * clamps it to what the frame drew and says so in ui_panel_hits.
+ *
  * Drawing reads the panel (ui_panel_prepare lays the text out before it) and says where its
  * buttons went in the frame's ui_panel_hits, which clicks and scrolling read. */
 #include "ui_gfx.h"
@@ -43,7 +48,8 @@ typedef struct ui_panel {
     gr_record rec;
     int has_rec;
     ui_progress *prog;
-    int scroll;
+    int scroll;                  /* the exercise's text, in pixels from its top */
+    int checks_scroll;           /* the checks, likewise (their score line stays) */
     ui_app *app;
 } ui_panel;
 
@@ -78,7 +84,7 @@ static void load_exercise(ui_app *a, ui_panel *p, int index)
     ui_md_layout_free(&p->lay);
     gr_record_free(&p->rec);
     p->has_rec = 0;
-    p->scroll = 0;
+    p->scroll = p->checks_scroll = 0;
     p->work[0] = '\0';
     p->error[0] = '\0';
     if (!p->course || p->course->nfiles == 0) return;
@@ -219,12 +225,17 @@ int ui_panel_busy(ui_panel *p)
 
 const char *ui_panel_error(const ui_panel *p) { return p && p->error[0] ? p->error : NULL; }
 
-/* As far as the last frame's text went. */
-void ui_panel_scroll(ui_panel *p, const ui_panel_hits *h, int dy)
+/* As far as the last frame's area went: its end at the bottom of the area, no further. */
+void ui_panel_scroll(ui_panel *p, const ui_panel_hits *h, ui_panel_area area, int dy)
 {
-    p->scroll += dy;
-    if (p->scroll < 0) p->scroll = 0;
-    if (p->scroll > h->content_h) p->scroll = h->content_h;
+    int *at = area == UI_PANEL_CHECKS ? &p->checks_scroll : &p->scroll, max = area == UI_PANEL_CHECKS ? h->checks_max : h->text_max;
+    int v = (*at < max ? *at : max) + dy;
+    *at = v < 0 ? 0 : v > max ? max : v;
+}
+
+ui_panel_area ui_panel_area_at(const ui_panel_hits *h, int x, int y)
+{
+    return h->checks.h > 0 && ui_inside(&h->checks, x, y) ? UI_PANEL_CHECKS : UI_PANEL_TEXT;
 }
 
 int ui_panel_tick(ui_app *a, ui_panel *p)
@@ -302,16 +313,24 @@ int ui_panel_click(ui_app *a, ui_panel *p, const ui_panel_hits *h, int x, int y)
 
 /* ----------------------------------------------------------------------------------------- */
 
-/* A few lines of plain text (messages, hints), wrapped to w; returns the y below them. */
-static int wrap_text(const ui_app *a, ui_font f, const char *text, int x, int y, int w, SDL_Color c)
+/* A few lines of plain text (messages, hints), wrapped to w; returns the y below them. With draw
+ * 0, only measures. */
+static int wrap_text_if(const ui_app *a, int draw, ui_font f, const char *text, int x, int y, int w, SDL_Color c)
 {
     const ui_wrapped *lines = ui_text_wrap(a->tx, f, text, w);
     int line = ui_text_line(a->tx, f);
-    for (int i = 0; i < lines->n; i++, y += line) ui_text_draw(a->tx, f, lines->line[i], x, y, c, UI_LEFT);
+    for (int i = 0; i < lines->n; i++, y += line)
+        if (draw) ui_text_draw(a->tx, f, lines->line[i], x, y, c, UI_LEFT);
     return y;
 }
 
-static int text_width(const ui_app *a, SDL_Rect r) { return r.w - 2 * (int)(14 * a->scale); }
+static int wrap_text(const ui_app *a, ui_font f, const char *text, int x, int y, int w, SDL_Color c)
+{
+    return wrap_text_if(a, 1, f, text, x, y, w, c);
+}
+/* The panel's text width: its padding on both sides, and on the right a lane for the scroll bars
+ * (the Markdown layout can end a line a few pixels past its width, as a run is drawn whole). */
+static int text_width(const ui_app *a, SDL_Rect r) { return r.w - 2 * (int)(14 * a->scale) - (int)(8 * a->scale); }
 
 /* The exercise's text, laid out again when it, the width or the language changed. */
 void ui_panel_prepare(ui_app *a, ui_panel *p, SDL_Rect r)
@@ -330,7 +349,81 @@ void ui_panel_prepare(ui_app *a, ui_panel *p, SDL_Rect r)
     p->need_layout = 0;
 }
 
-void ui_panel_draw(const ui_app *a, const ui_panel *p, SDL_Rect r, ui_panel_hits *out)
+/* The checks under their score line: drawn from y when draw, else only measured; the y below them. */
+static int draw_checks(const ui_app *a, const ui_panel *p, int draw, int x, int y, int w, char *tip)
+{
+    int indent = (int)(22 * a->scale);
+    char t[512], b1[32], b2[32];
+    if (p->rec.error) y = wrap_text_if(a, draw, UI_F_SMALL, p->rec.error, x, y, w, ui_bad);
+    for (int i = 0; i < p->rec.nchecks; i++) {
+        const gr_check *c = &p->rec.checks[i];
+        int ok = c->status == GR_PASSED;
+        if (draw) {   /* the points at the right, the title cut before them if it must be */
+            snprintf(t, sizeof t, "%s / %s", app_short(b1, sizeof b1, c->points), app_short(b2, sizeof b2, c->max));
+            int pw = ui_text_draw(a->tx, UI_F_BODY, t, x + w, y, ui_fg, UI_RIGHT);
+            snprintf(t, sizeof t, "%s  %s", ok ? "✓" : c->status == GR_ERROR ? "!" : "✗", c->title ? c->title : c->id);
+            ui_draw_fit(a, UI_F_BODY, t, x, y, w - pw - (int)(10 * a->scale), ok ? ui_good : ui_bad, tip);
+        }
+        y += ui_text_line(a->tx, UI_F_BODY);
+        /* a failed check's message says what is wrong; a passed one's what was measured or found */
+        if (c->message && *c->message) y = wrap_text_if(a, draw, UI_F_SMALL, c->message, x + indent, y, w - indent, ok ? ui_dim : ui_fg);
+        if (!ok && c->hint && *c->hint) {
+            snprintf(t, sizeof t, _("Hint: %s"), c->hint);
+            y = wrap_text_if(a, draw, UI_F_SMALL, t, x + indent, y, w - indent, ui_accent);
+        }
+    }
+    return y;
+}
+
+/* The exercise's text from y: the panel's error, the title, the line under it, the statement as
+ * ui_panel_prepare laid it out. Drawn when draw (only the runs between top and bottom), else only
+ * measured; the y below it. */
+static int draw_text(const ui_app *a, const ui_panel *p, int draw, int x, int y, int w, int top, int bottom)
+{
+    SDL_Renderer *ren = a->ren;
+    float s = a->scale;
+    int fr = !strcmp(app_lang(), "fr");
+    if (p->error[0]) y = wrap_text_if(a, draw, UI_F_BODY, p->error, x, y, w, ui_bad) + 8;
+    if (!p->ex) return y;
+    y = wrap_text_if(a, draw, UI_F_H2, fr ? p->ex->title.fr : p->ex->title.en, x, y, w, ui_fg);
+    char meta[256], b1[32];
+    static const char *const stars[] = { "", "★", "★★", "★★★", "★★★★", "★★★★★" };
+    snprintf(meta, sizeof meta, _("difficulty %s · about %s min · your file: %s"), stars[p->ex->difficulty > 5 ? 5 : p->ex->difficulty < 0 ? 0 : p->ex->difficulty],
+             app_short(b1, sizeof b1, p->ex->minutes), p->work[0] ? p->work : "—");
+    y = wrap_text_if(a, draw, UI_F_SMALL, meta, x, y, w, ui_dim) + (int)(6 * s);
+    char buf[2048];
+    for (int i = 0; draw && i < p->lay.nruns; i++) {
+        const ui_md_run *u = &p->lay.runs[i];
+        int ry = y + u->y_px;
+        if (ry > bottom || ry + u->height_px < top) continue;
+        switch (u->kind) {
+        case UI_MD_RUN_BOX: ui_draw_fill(ren, x + u->x_px, ry, u->width_px, u->height_px, (SDL_Color){ 24, 27, 33, 255 }); break;
+        case UI_MD_RUN_RULE: ui_draw_fill(ren, x + u->x_px, ry + u->height_px / 2, u->width_px, 1, ui_dim); break;
+        case UI_MD_RUN_BAR: ui_draw_fill(ren, x + u->x_px, ry, (int)(3 * s), u->height_px, ui_dim); break;
+        default: {
+            size_t len = u->len < sizeof buf - 1 ? u->len : sizeof buf - 1;
+            memcpy(buf, u->text, len);
+            buf[len] = '\0';
+            SDL_Color c = u->style >= UI_MD_H1 && u->style <= UI_MD_H3 ? ui_accent
+                        : u->style == UI_MD_CODE || u->style == UI_MD_CODE_BLOCK ? (SDL_Color){ 240, 228, 66, 255 } : ui_fg;
+            ui_text_draw(a->tx, font_of(u->style), buf, x + u->x_px, ry, c, UI_LEFT);
+        }
+        }
+    }
+    return y + p->lay.height_px;
+}
+
+/* Where an area's content, `content` pixels high, sits among them (a thin bar at its right). */
+static void scroll_bar(const ui_app *a, SDL_Rect area, int content, int scroll)
+{
+    if (content <= area.h || area.h <= 0) return;
+    int bw = (int)(4 * a->scale), bx = area.x + area.w - bw - (int)(4 * a->scale);
+    int th = area.h * area.h / content, ty = area.y + (int)((long)(area.h - th) * scroll / (content - area.h));
+    ui_draw_fill(a->ren, bx, area.y, bw, area.h, (SDL_Color){ 44, 48, 56, 255 });
+    ui_draw_fill(a->ren, bx, ty, bw, th > 8 ? th : 8, ui_dim);
+}
+
+void ui_panel_draw(const ui_app *a, const ui_panel *p, SDL_Rect r, ui_panel_hits *out, char *tip)
 {
     SDL_Renderer *ren = a->ren;
     float s = a->scale;
@@ -347,7 +440,7 @@ void ui_panel_draw(const ui_app *a, const ui_panel *p, SDL_Rect r, ui_panel_hits
     }
     /* header: the course and its exercises */
     const char *ct = fr ? p->course->title.fr : p->course->title.en;
-    ui_text_draw(a->tx, UI_F_H2, ct ? ct : "", x, y, ui_accent, UI_LEFT);
+    ui_draw_fit(a, UI_F_H2, ct ? ct : "", x, y, w, ui_accent, tip);
     y += ui_text_line(a->tx, UI_F_H2) + 4;
     int line = ui_text_line(a->tx, UI_F_SMALL) + 2;
     int n = p->course->nfiles;
@@ -359,7 +452,7 @@ void ui_panel_draw(const ui_app *a, const ui_panel *p, SDL_Rect r, ui_panel_hits
     out->list = (SDL_Rect){ r.x, y, r.w, last > first ? (last - first) * line : 0 };
     out->list_first = first, out->list_row_h = line;
     for (int i = first; i < last; i++) {
-        char t[256], fit[256];
+        char t[256];
         const char *title = (fr ? p->titles_fr[i] : p->titles_en[i]);
         ui_progress_entry pe;
         int known = p->prog && p->ids[i] && ui_progress_get(p->prog, course_id(p), p->ids[i], &pe);
@@ -367,8 +460,7 @@ void ui_panel_draw(const ui_app *a, const ui_panel *p, SDL_Rect r, ui_panel_hits
         snprintf(t, sizeof t, "%2d. %s", i + 1, title ? title : "…");
         if (i == p->cur) ui_draw_fill(ren, r.x + 2, y, r.w - 2, line, (SDL_Color){ 0, 80, 130, 255 });
         ui_text_draw(a->tx, UI_F_SMALL, mark, x, y, known && pe.passed ? ui_good : ui_dim, UI_LEFT);
-        ui_text_fit(a->tx, UI_F_SMALL, t, w - (int)(90 * s), fit, sizeof fit);
-        ui_text_draw(a->tx, UI_F_SMALL, fit, x + (int)(18 * s), y, ui_fg, UI_LEFT);
+        ui_draw_fit(a, UI_F_SMALL, t, x + (int)(18 * s), y, w - (int)(90 * s), ui_fg, tip);
         if (known) {
             char sc[64], b1[32], b2[32];
             snprintf(sc, sizeof sc, "%s / %s", app_short(b1, sizeof b1, pe.best), app_short(b2, sizeof b2, pe.max));
@@ -388,84 +480,62 @@ void ui_panel_draw(const ui_app *a, const ui_panel *p, SDL_Rect r, ui_panel_hits
     int bh = ui_text_line(a->tx, UI_F_BODY) + 8, bw = (int)(44 * s);
     out->prev = (SDL_Rect){ x, y, bw, bh };
     out->next = (SDL_Rect){ x + bw + 6, y, bw, bh };
-    ui_draw_button(a, out->prev.x, y, bw, bh, "◀", 0);
-    ui_draw_button(a, out->next.x, y, bw, bh, "▶", 0);
+    ui_draw_button(a, out->prev.x, y, bw, bh, "◀", 0, tip);
+    ui_draw_button(a, out->next.x, y, bw, bh, "▶", 0, tip);
     int ew = (w - 2 * bw - 24) / 2;
     out->edit = (SDL_Rect){ x + 2 * bw + 18, y, ew, bh };
     out->check = (SDL_Rect){ x + 2 * bw + 24 + ew, y, ew, bh };
-    ui_draw_button(a, out->edit.x, y, ew, bh, _("Open in editor (e)"), 0);
+    ui_draw_button(a, out->edit.x, y, ew, bh, _("Open in editor (e)"), 0, tip);
     int checking = ui_panel_checking(p);
-    ui_draw_button(a, out->check.x, y, ew, bh, checking ? _("Checking…") : _("Check (k)"), checking);
+    ui_draw_button(a, out->check.x, y, ew, bh, checking ? _("Checking…") : _("Check (k)"), checking, tip);
     y += bh + (int)(8 * s);
 
-    SDL_Rect clip = { r.x + 2, y, r.w - 2, r.y + r.h - y };
-    SDL_RenderSetClipRect(ren, &clip);
-    int top = y;
-    y -= p->scroll;
-    if (p->error[0]) y = wrap_text(a, UI_F_BODY, p->error, x, y, w, ui_bad) + 8;
+    /* Two areas, each scrolled on its own: the text above, the checks below it, sized to them
+     * up to two fifths of the room (their score line always in sight), so that reading the
+     * statement never scrolls the checks away, nor the other way round. */
+    int bottom = r.y + r.h - (int)(6 * s), gap = (int)(8 * s), room = bottom - y;
+    int head_h = 0, list_h = 0, checks_h = 0;
     if (p->ex) {
-        const char *title = fr ? p->ex->title.fr : p->ex->title.en;
-        y = wrap_text(a, UI_F_H2, title, x, y, w, ui_fg);
-        char meta[256], b1[32], b2[32];
-        static const char *const stars[] = { "", "★", "★★", "★★★", "★★★★", "★★★★★" };
-        snprintf(meta, sizeof meta, _("difficulty %s · about %s min · your file: %s"), stars[p->ex->difficulty > 5 ? 5 : p->ex->difficulty < 0 ? 0 : p->ex->difficulty],
-                 app_short(b1, sizeof b1, p->ex->minutes), p->work[0] ? p->work : "—");
-        y = wrap_text(a, UI_F_SMALL, meta, x, y, w, ui_dim) + (int)(6 * s);
-
-        /* the checks */
-        if (p->has_rec) {
-            char head[160];
-            snprintf(head, sizeof head, _("Score %s / %s%s"), app_short(b1, sizeof b1, p->rec.score), app_short(b2, sizeof b2, p->rec.max), p->rec.passed ? _(" — passed") : "");
-            ui_text_draw(a->tx, UI_F_H3, head, x, y, p->rec.passed ? ui_good : ui_fg, UI_LEFT);
-            y += ui_text_line(a->tx, UI_F_H3) + 2;
-            if (p->rec.error) y = wrap_text(a, UI_F_SMALL, p->rec.error, x, y, w, ui_bad);
-            for (int i = 0; i < p->rec.nchecks; i++) {
-                const gr_check *c = &p->rec.checks[i];
-                int ok = c->status == GR_PASSED;
-                char t[512];
-                snprintf(t, sizeof t, "%s  %s", ok ? "✓" : c->status == GR_ERROR ? "!" : "✗", c->title ? c->title : c->id);
-                ui_text_draw(a->tx, UI_F_BODY, t, x, y, ok ? ui_good : ui_bad, UI_LEFT);
-                snprintf(t, sizeof t, "%s / %s", app_short(b1, sizeof b1, c->points), app_short(b2, sizeof b2, c->max));
-                ui_text_draw(a->tx, UI_F_BODY, t, x + w, y, ui_fg, UI_RIGHT);
-                y += ui_text_line(a->tx, UI_F_BODY);
-                /* a failed check's message says what is wrong; a passed one's what was measured or found */
-                if (c->message && *c->message) y = wrap_text(a, UI_F_SMALL, c->message, x + (int)(22 * s), y, w - (int)(22 * s), ok ? ui_dim : ui_fg);
-                if (!ok && c->hint && *c->hint) {
-                    snprintf(t, sizeof t, _("Hint: %s"), c->hint);
-                    y = wrap_text(a, UI_F_SMALL, t, x + (int)(22 * s), y, w - (int)(22 * s), ui_accent);
-                }
-            }
-        } else {
-            ui_text_draw(a->tx, UI_F_SMALL, checking ? _("Checking your file…") : _("Not checked yet."), x, y, ui_dim, UI_LEFT);
-            y += ui_text_line(a->tx, UI_F_SMALL);
-        }
-        y += (int)(8 * s);
-        ui_draw_fill(ren, x, y, w, 1, (SDL_Color){ 70, 76, 90, 255 });
-        y += (int)(8 * s);
-
-        /* the text, as ui_panel_prepare laid it out */
-        char buf[2048];
-        for (int i = 0; i < p->lay.nruns; i++) {
-            const ui_md_run *u = &p->lay.runs[i];
-            int ry = y + u->y_px;
-            if (ry > r.y + r.h || ry + u->height_px < top) continue;
-            switch (u->kind) {
-            case UI_MD_RUN_BOX: ui_draw_fill(ren, x + u->x_px, ry, u->width_px, u->height_px, (SDL_Color){ 24, 27, 33, 255 }); break;
-            case UI_MD_RUN_RULE: ui_draw_fill(ren, x + u->x_px, ry + u->height_px / 2, u->width_px, 1, ui_dim); break;
-            case UI_MD_RUN_BAR: ui_draw_fill(ren, x + u->x_px, ry, (int)(3 * s), u->height_px, ui_dim); break;
-            default: {
-                size_t len = u->len < sizeof buf - 1 ? u->len : sizeof buf - 1;
-                memcpy(buf, u->text, len);
-                buf[len] = '\0';
-                SDL_Color c = u->style >= UI_MD_H1 && u->style <= UI_MD_H3 ? ui_accent
-                            : u->style == UI_MD_CODE || u->style == UI_MD_CODE_BLOCK ? (SDL_Color){ 240, 228, 66, 255 } : ui_fg;
-                ui_text_draw(a->tx, font_of(u->style), buf, x + u->x_px, ry, c, UI_LEFT);
-            }
-            }
-        }
-        y += p->lay.height_px;
+        head_h = p->has_rec ? ui_text_line(a->tx, UI_F_H3) + 2 : ui_text_line(a->tx, UI_F_SMALL);
+        list_h = p->has_rec ? draw_checks(a, p, 0, x, 0, w, NULL) : 0;
+        int cap = room * 2 / 5 - head_h - 2 * gap, least = 2 * ui_text_line(a->tx, UI_F_BODY);
+        if (cap < least) cap = least;
+        checks_h = list_h < cap ? list_h : cap;
     }
-    out->content_h = y + p->scroll - top - (r.y + r.h - top) / 2;
-    if (out->content_h < 0) out->content_h = 0;
+    int checks_block = p->ex ? 2 * gap + head_h + checks_h : 0;
+    SDL_Rect text = { r.x + 2, y, r.w - 2, bottom - checks_block - y };
+    if (text.h < 0) text.h = 0;
+    int text_content = draw_text(a, p, 0, x, 0, w, 0, 0);
+    out->text = text;
+    out->text_max = text_content > text.h ? text_content - text.h : 0;
+    out->text_scroll = p->scroll < out->text_max ? p->scroll : out->text_max;
+    SDL_RenderSetClipRect(ren, &text);
+    draw_text(a, p, 1, x, text.y - out->text_scroll, w, text.y, text.y + text.h);
     SDL_RenderSetClipRect(ren, NULL);
+    scroll_bar(a, text, text_content, out->text_scroll);
+    if (!p->ex) return;
+
+    /* the checks: a rule, their score line, then the list */
+    y = text.y + text.h + gap;
+    ui_draw_fill(ren, r.x + pad, y, w, 1, (SDL_Color){ 70, 76, 90, 255 });
+    y += gap;
+    out->checks = (SDL_Rect){ r.x + 2, y, r.w - 2, bottom - y };
+    char b1[32], b2[32];
+    if (p->has_rec) {
+        char head[160];
+        snprintf(head, sizeof head, _("Score %s / %s%s"), app_short(b1, sizeof b1, p->rec.score), app_short(b2, sizeof b2, p->rec.max), p->rec.passed ? _(" — passed") : "");
+        ui_draw_fit(a, UI_F_H3, head, x, y, w, p->rec.passed ? ui_good : ui_fg, tip);
+    } else {
+        ui_draw_fit(a, UI_F_SMALL, checking ? _("Checking your file…") : _("Not checked yet."), x, y, w, ui_dim, tip);
+    }
+    y += head_h;
+    SDL_Rect list = { r.x + 2, y, r.w - 2, checks_h };
+    out->checks_max = list_h > checks_h ? list_h - checks_h : 0;
+    out->checks_scroll = p->checks_scroll < out->checks_max ? p->checks_scroll : out->checks_max;
+    if (p->has_rec && list.h > 0) {
+        SDL_RenderSetClipRect(ren, &list);
+        draw_checks(a, p, 1, x, list.y - out->checks_scroll, w, tip);
+        SDL_RenderSetClipRect(ren, NULL);
+        scroll_bar(a, list, list_h, out->checks_scroll);
+    }
 }

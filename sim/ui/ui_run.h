@@ -18,6 +18,7 @@ typedef struct ui_options {
     const char *keys;            /* headless: keys pressed once the scene is ready, "Tab,Shift+t" */
     double at;                   /* screenshot: fraction of the step to show */
     int tp, pp, gpus, mbs;
+    long gbs;                    /* the global batch, sequences; 0: the scene's choice (8 micro-batches per replica) */
     long nodes;                  /* the partition with that many nodes (a what-if machine); 0: as the file has it */
     const char *stack;           /* a software stack's id (tm_stack_find); NULL: the default */
 } ui_options;

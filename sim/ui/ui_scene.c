@@ -5,7 +5,8 @@
  *
  * Building takes from milliseconds (the classroom) to a second or two (Jean Zay's 1,456 H100),
  * so it runs on a worker thread; the window keeps drawing the previous scene meanwhile. A scene is
- * never changed after it is handed over. No SDL here. */
+ * never changed after it is handed over, but by ui_scene_take_step on the window's thread: a
+ * language switch moves the step of the scene it drops into the one that replaces it. No SDL here. */
 #include "ui.h"
 
 #include "app/app.h"
@@ -380,7 +381,15 @@ static int simulate_on(ui_scene *s, tm_plan pl, long want)
                  used ? "; " : "", want, per, pl.gpus);
     }
     int dp = pl.gpus / per;
-    pl.gbs = sc->gbs > 0 ? sc->gbs : (long)dp * pl.mbs * 8;
+    long unit = (long)dp * pl.mbs;              /* a global batch is a multiple of dp x micro-batch */
+    pl.gbs = sc->gbs > 0 ? sc->gbs : unit * 8;
+    if (pl.gbs % unit) {                        /* the scenario's, on GPUs that changed since: the nearest multiple */
+        long k = (pl.gbs + unit / 2) / unit;
+        size_t used = strlen(s->notice);
+        snprintf(s->notice + used, sizeof s->notice - used, _("%sthe global batch %ld is not a multiple of dp x micro-batch = %ld: %ld is simulated"),
+                 used ? "; " : "", pl.gbs, unit, (k > 0 ? k : 1) * unit);
+        pl.gbs = (k > 0 ? k : 1) * unit;
+    }
 
     s->ctx = tm_ctx_create(s->plat, s->part, pl.gpus, err, sizeof err);
     if (!s->ctx) return fail(s, err);
@@ -420,6 +429,15 @@ static int simulate_on(ui_scene *s, tm_plan pl, long want)
     s->nw = tm_step_net(s->step);
     s->timeline = tm_step_timeline(s->step);
     return 0;
+}
+
+/* The whole machine simulated with its cables' loads binned: the notice says over what. */
+static void note_binned(ui_scene *s)
+{
+    size_t used = strlen(s->notice);
+    char w[32];
+    snprintf(s->notice + used, sizeof s->notice - used, _("%severy GPU simulated; cables show their mean load over each %s"),
+             used ? "; " : "", app_time(w, sizeof w, s->timeline->bin_s));
 }
 
 static int build(ui_scene *s, const char *dirs, const char *local_path)
@@ -498,10 +516,7 @@ static int build(ui_scene *s, const char *dirs, const char *local_path)
                  used ? "; " : "", UI_DETAIL_GPUS);
         r = simulate_on(s, pl, UI_DETAIL_GPUS);
     } else if (r == 0 && !s->detailed && !s->pending) {
-        size_t used = strlen(s->notice);
-        char w[32];
-        snprintf(s->notice + used, sizeof s->notice - used, _("%severy GPU simulated; cables show their mean load over each %s"),
-                 used ? "; " : "", app_time(w, sizeof w, s->timeline->bin_s));
+        note_binned(s);
     }
     if (r != 0) return -1;
     if (s->pending) return 0;                       /* the analytic figures only, for now */
@@ -528,6 +543,38 @@ ui_scene *ui_scene_build_analytic(const ui_scenario *sc, const char *dirs, const
     s->pending = 1;
     build(s, dirs, local_path);
     return s;
+}
+
+int ui_scenario_same(const ui_scenario *a, const ui_scenario *b)
+{
+    return !strcmp(a->platform, b->platform) && !strcmp(a->partition, b->partition) && a->nodes == b->nodes &&
+           !strcmp(a->model, b->model) && a->gpus == b->gpus && a->tp == b->tp && a->pp == b->pp && a->mbs == b->mbs &&
+           a->gbs == b->gbs && a->recompute == b->recompute && a->prec == b->prec && a->stack == b->stack &&
+           a->first_layers == b->first_layers && a->last_layers == b->last_layers;
+}
+
+/* The step moves with the context that simulated it and the platform that context reads (the
+ * context keeps pointers into it); s's own context, from its analytic build, goes first, and its
+ * platform (the same file, loaded again) goes to from, to be freed with it. The words built for s
+ * stay: they describe the same plan, and the explanation's terms are the same prediction. */
+int ui_scene_take_step(ui_scene *s, ui_scene *from)
+{
+    if (!s || !from || !s->pending || s->error[0] || from->pending || !from->step || !from->tracks ||
+        !ui_scenario_same(&s->sc, &from->sc) || strcmp(s->plat_path, from->plat_path) || s->part != from->part)
+        return -1;
+    tm_ctx_destroy(s->ctx);
+    plat_platform *p = s->plat;
+    s->plat = from->plat, from->plat = p;
+    s->ctx = from->ctx, from->ctx = NULL;
+    s->step = from->step, from->step = NULL;
+    s->tracks = from->tracks, from->tracks = NULL;
+    s->link_cap_Bps = from->link_cap_Bps, from->link_cap_Bps = NULL;
+    s->nw = from->nw, s->timeline = from->timeline;
+    s->st = from->st, s->sim_wall_s = from->sim_wall_s, s->detailed = from->detailed;
+    s->plan = from->plan, s->r = from->r;   /* the simulator's, as a whole build keeps them */
+    s->pending = 0;
+    if (!s->detailed) note_binned(s);
+    return 0;
 }
 
 void ui_scene_free(ui_scene *s)
@@ -561,29 +608,35 @@ static void *worker_main(void *arg)
         while (!w->pending && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
         if (w->quit) break;
         ui_scenario sc = w->want;
-        w->pending = 0;
+        int words = w->words;
+        w->pending = w->words = 0;
         w->busy = 1;
         pthread_mutex_unlock(&w->mu);
         /* the analytic figures first (milliseconds), so that the window never shows the last
          * scenario's while the step is simulated (seconds on a large machine) */
         const char *local = w->local_path[0] ? w->local_path : NULL;
         ui_scene *first = ui_scene_build_analytic(&sc, w->platform_dirs, local);
+        first->words_only = words;
         pthread_mutex_lock(&w->mu);
-        int newer = w->pending;
+        int newer = w->pending, published = 0;
         if (!newer && !first->error[0]) {
             ui_scene_free(w->done);
             w->done = first;
             first = NULL;
+            published = 1;
         }
         pthread_mutex_unlock(&w->mu);
         ui_scene_free(first);
-        if (newer) {
+        /* the words only: the window takes the step from the scene it shows (an error, which has
+         * no step to go with it, is simulated whole) */
+        if (newer || (words && published)) {
             pthread_mutex_lock(&w->mu);
             w->busy = 0;
             continue;
         }
         ui_scene *s = ui_scene_build(&sc, w->platform_dirs, local);
         pthread_mutex_lock(&w->mu);
+        w->simulated++;
         w->busy = 0;
         if (w->pending) {          /* already out of date */
             ui_scene_free(s);
@@ -613,8 +666,29 @@ void ui_worker_request(ui_worker *w, const ui_scenario *sc)
     pthread_mutex_lock(&w->mu);
     w->want = *sc;
     w->pending = 1;
+    w->words = 0;
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
+}
+
+void ui_worker_request_words(ui_worker *w, const ui_scenario *sc)
+{
+    pthread_mutex_lock(&w->mu);
+    if (!w->pending) {   /* a full request waiting stays one */
+        w->want = *sc;
+        w->pending = w->words = 1;
+        pthread_cond_signal(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+}
+
+long ui_worker_simulated(const ui_worker *w)
+{
+    ui_worker *m = (ui_worker *)w;   /* the lock changes, the worker does not */
+    pthread_mutex_lock(&m->mu);
+    long n = w->simulated;
+    pthread_mutex_unlock(&m->mu);
+    return n;
 }
 
 ui_scene *ui_worker_take(ui_worker *w)
