@@ -734,6 +734,10 @@ static int every_cut_line_shows_whole(int w, int h)
         ui_app_frame(&app, 0);
         if (strcmp(app.frame.tip, whole[k]))
             fail_msg("the mouse at (%d, %d) over a cut line shows '%s', not the line whole: '%s'", xs[k], ys[k], app.frame.tip, whole[k]);
+        ui_app_frame(&app, 0);   /* the mouse resting there: the next frame copies the layers it drew */
+        if (strcmp(app.frame.tip, whole[k]))
+            fail_msg("the mouse resting at (%d, %d) over a cut line shows '%s' on the next frame, not '%s'", xs[k], ys[k], app.frame.tip,
+                     whole[k]);
         hovered++;
         free(whole[k]);
     }
