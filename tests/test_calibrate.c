@@ -87,7 +87,7 @@ static void test_out_file_is_a_valid_platform(void **state)
     (void)state;
     char path[PATH_MAX];
     path_in_tmp(path, sizeof path, "x.xml");
-    run_result *r = run("en", "calibrate", "--quick", "--out", path, NULL);
+    run_result *r = run("en", "calibrate", "--quick", "--force", "--out", path, NULL);
     if (r->status != 0) fail_msg("calibrate failed (%d): %s", r->status, r->err);
     assert_non_null(strstr(r->out, path));                       /* says where it wrote */
     assert_non_null(strstr(r->out, "usine predict --platform"));  /* and what to try next */
@@ -123,7 +123,7 @@ static void test_out_file_is_a_valid_platform(void **state)
     assert_non_null(strstr(r->out, ": 1 node 'local'"));
 
     /* A second run replaces the file, still without leftovers. */
-    r = run("en", "calibrate", "--quick", "--out", path, NULL);
+    r = run("en", "calibrate", "--quick", "--force", "--out", path, NULL);
     assert_int_equal(r->status, 0);
     assert_int_equal(entries(tmp_dir), 1);
 }
@@ -135,7 +135,7 @@ static void test_platform_local_after_calibrating(void **state)
     assert_int_equal(r->status, 2);                              /* not calibrated yet: says so */
     assert_non_null(strstr(r->err, "calibrate"));
 
-    r = run("en", "calibrate", "--quick", NULL);
+    r = run("en", "calibrate", "--quick", "--force", NULL);
     if (r->status != 0) fail_msg("calibrate failed (%d): %s", r->status, r->err);
     char path[PATH_MAX];
     path_in_tmp(path, sizeof path, "usine/local.xml");           /* $XDG_DATA_HOME/usine/local.xml, folder made */
@@ -167,7 +167,7 @@ static void test_json_keys_and_values(void **state)
     (void)state;
     char path[PATH_MAX];
     path_in_tmp(path, sizeof path, "j.xml");
-    run_result *r = run("en", "calibrate", "--quick", "--json", "--threads", "1", "--out", path, NULL);
+    run_result *r = run("en", "calibrate", "--quick", "--force", "--json", "--threads", "1", "--out", path, NULL);
     if (r->status != 0) fail_msg("calibrate failed (%d): %s", r->status, r->err);
     cJSON *j = cJSON_Parse(r->out);
     if (!j) fail_msg("not JSON: %.300s", r->out);
@@ -232,10 +232,8 @@ static void test_busy_machine_writes_nothing_without_force(void **state)
     assert_int_equal(r->status, 0);
     assert_true(exists(path));
     assert_non_null(strstr(r->out, "a busy machine"));
-    /* and on an idle machine, no warning */
-    r = run("en", "calibrate", "--quick", "--out", path, NULL);
-    assert_int_equal(r->status, 0);
-    assert_null(strstr(r->out, "a busy machine"));
+    /* (that an idle machine gets no warning is not tested: the suite's other programs may be
+     * running beside this one, and a test must not depend on the machine's load) */
 }
 
 static void test_bad_input_is_status_2_and_writes_nothing(void **state)
