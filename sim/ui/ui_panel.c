@@ -332,6 +332,23 @@ static int wrap_text(const ui_app *a, ui_font f, const char *text, int x, int y,
  * (the Markdown layout can end a line a few pixels past its width, as a run is drawn whole). */
 static int text_width(const ui_app *a, SDL_Rect r) { return r.w - 2 * (int)(14 * a->scale) - (int)(8 * a->scale); }
 
+/* The statement after its first line when that is a heading saying the exercise's title, which
+ * the panel writes above it already (twice the title took two to four lines of a small window). */
+static const char *without_title(const char *md, const char *title)
+{
+    if (!md || !title) return md;
+    const char *s = md;
+    while (*s == '\n' || *s == ' ') s++;
+    if (strncmp(s, "# ", 2)) return md;
+    s += 2;
+    while (*s == ' ') s++;
+    size_t n = strlen(title);
+    if (strncmp(s, title, n)) return md;
+    s += n;
+    while (*s == ' ' || *s == '\t') s++;
+    return *s == '\n' || !*s ? s : md;
+}
+
 /* The exercise's text, laid out again when it, the width or the language changed. */
 void ui_panel_prepare(ui_app *a, ui_panel *p, SDL_Rect r)
 {
@@ -339,6 +356,7 @@ void ui_panel_prepare(ui_app *a, ui_panel *p, SDL_Rect r)
     if (!p->course || !p->ex || !(p->need_layout || p->lay_w != w || strcmp(p->lay_lang, app_lang()))) return;
     ui_md_free(p->doc);
     const char *md = ex_text_in(&p->ex->text, app_lang());
+    md = without_title(md, !strcmp(app_lang(), "fr") ? p->ex->title.fr : p->ex->title.en);
     p->doc = ui_md_parse(md, md ? strlen(md) : 0);
     ui_md_layout_free(&p->lay);
     ui_md_metrics m = { measure, a, { 0 } };
