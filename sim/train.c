@@ -90,10 +90,11 @@ const tm_limit *tm_limit_of(tm_field f)
     return f >= 0 && f < TM_FIELD_COUNT ? &limits[f] : NULL;
 }
 
-/* A field as the front end names it. */
+/* A field as the front end names it: an option ("--gbs"), a Lua field ("gbs"), or a window's
+ * control, a message id (N_) translated here. */
 static const char *field_name(const tm_names *names, tm_field f)
 {
-    return names && (*names)[f] ? (*names)[f] : limits[f].name;
+    return names && (*names)[f] ? _((*names)[f]) : limits[f].name;
 }
 
 int tm_model_check(const tm_model *m, const tm_names *names, char *err, size_t n)

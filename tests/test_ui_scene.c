@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "ui.h"
+#include "ui_plot.h"
 
 #define PLATFORMS "assets/platforms"
 
@@ -493,6 +494,26 @@ static void test_worker_publishes_the_analytic_figures_first(void **state)
     ui_worker_stop(&w);
 }
 
+/* The core's messages about a plan name the window's controls, not the command line's options. */
+static void test_messages_name_the_window_controls(void **state)
+{
+    (void)state;
+    plat_error perr;
+    plat_platform *p = plat_load_file(PLATFORMS "/classroom.xml", &perr);
+    assert_non_null(p);
+    char err[512];
+    tm_ctx *c = tm_ctx_create(p, 0, 128, err, sizeof err);
+    assert_non_null(c);
+    tm_ctx_set_names(c, &ui_field_names);
+    tm_plan pl = tm_plan_default();
+    pl.gpus = 128, pl.tp = 2, pl.pp = 4, pl.gbs = 100;        /* dp 16: 100 is not a multiple */
+    assert_int_not_equal(tm_plan_check(c, tm_model_preset("llama2-7b"), &pl, err, sizeof err), 0);
+    if (!strstr(err, "try global batch (v V) ")) fail_msg("%s", err);
+    assert_null(strstr(err, "--gbs"));
+    tm_ctx_destroy(c);
+    plat_free(p);
+}
+
 /* The scenario's global batch is the one predicted and simulated; one that is not a multiple of
  * dp x micro-batch (set for other GPUs) is the nearest multiple, and the notice says so. */
 static void test_global_batch_is_the_scenarios(void **state)
@@ -566,6 +587,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_explanation_is_the_prediction, setup, teardown),
         cmocka_unit_test(test_stack_in_the_scene),
         cmocka_unit_test(test_global_batch_is_the_scenarios),
+        cmocka_unit_test(test_messages_name_the_window_controls),
         cmocka_unit_test(test_take_step_moves_the_simulation),
         cmocka_unit_test(test_stage_steps),
         cmocka_unit_test(test_fat_tree_layout),

@@ -25,6 +25,11 @@ static void put_err(char *err, size_t size, const char *msg)
 }
 
 /* ========================================================================================== */
+const tm_names ui_field_names = {
+    [TM_GPUS] = N_("GPUs (n N)"), [TM_TP] = N_("tensor parallelism (t T)"), [TM_PP] = N_("pipeline parallelism (y Y)"),
+    [TM_MBS] = N_("micro-batch (b B)"), [TM_GBS] = N_("global batch (v V)"),
+};
+
 /* Scaling data */
 
 /* One optimizer step at `gpus` GPUs, with a context made for that count, as `usine predict` does. */
@@ -33,6 +38,7 @@ static int predict_at(const plat_platform *p, int partition, const tm_model *m, 
 {
     tm_ctx *c = tm_ctx_create(p, partition, gpus, why, why_size);
     if (!c) return -1;
+    tm_ctx_set_names(c, &ui_field_names);
     tm_plan pl = *base;
     pl.gpus = gpus;
     int rc = tm_predict(c, m, &pl, 0, r, why, why_size);
@@ -76,6 +82,7 @@ int ui_scaling_compute(const plat_platform *p, int partition, const tm_model *m,
     /* A context for the whole partition: it checks the plan at every count (and says why a
      * partition without accelerators cannot train). */
     tm_ctx *big = tm_ctx_create(p, partition, total > 0 ? (int)total : 1, why, sizeof why);
+    if (big) tm_ctx_set_names(big, &ui_field_names);
     if (!big) {
         ut_strlcpy(out->skipped_why, why, sizeof out->skipped_why);
         put_err(err, err_size, why);

@@ -162,4 +162,8 @@ cairo_surface_t *ui_plot_render(ui_plot_kind kind, const void *data, int w, int 
  * Returns 0, or -1 with a message naming the path in err (unknown extension, cannot write). */
 int ui_plot_export(const char *path, ui_plot_kind kind, const void *data, int w, int h, char *err, size_t err_size);
 
+/* The plan's fields as the window names its controls, for the core's messages about a plan
+ * ("try the global batch (v V) 1,456" rather than an option of the command line). */
+extern const tm_names ui_field_names;
+
 #endif

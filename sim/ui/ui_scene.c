@@ -8,6 +8,7 @@
  * never changed after it is handed over, but by ui_scene_take_step on the window's thread: a
  * language switch moves the step of the scene it drops into the one that replaces it. No SDL here. */
 #include "ui.h"
+#include "ui_plot.h"
 
 #include "app/app.h"
 #include "util.h"
@@ -189,6 +190,7 @@ static void extrapolate(ui_extra *x, const plat_platform *p, int part, const tm_
         snprintf(x->why, sizeof x->why, "%s", err);
         return;
     }
+    tm_ctx_set_names(c, &ui_field_names);
     tm_plan pl = *base;
     int per = pl.tp * pl.pp * pl.cp;
     pl.gpus = gpus / per * per;
@@ -393,6 +395,7 @@ static int simulate_on(ui_scene *s, tm_plan pl, long want)
 
     s->ctx = tm_ctx_create(s->plat, s->part, pl.gpus, err, sizeof err);
     if (!s->ctx) return fail(s, err);
+    tm_ctx_set_names(s->ctx, &ui_field_names);
     s->nw = tm_ctx_net(s->ctx);
     /* the analytic step, term by term: it stands even when the simulator cannot replay the plan */
     ut_numstyle numbers = app_style();
