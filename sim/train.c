@@ -1371,6 +1371,35 @@ static void predict_flops(const tm_ctx *c, const tm_model *m, const tm_plan *pl,
  * flight (the first stage pp of them; their section 4.2.2), interleaving (1 + (pp - 1) / (pp vpp))
  * times that; the busiest stage sets the figure. The estimate is stated with a margin of
  * TM_MEMORY_MARGIN of the total: over the capacity by less than that, the plan is at the limit. */
+/* What tensor parallelism splits of attention's activations, in the units of predict_memory (sbh
+ * bytes for 2-byte elements): Q 2 and 2 more, K and V 4 kv / heads, the output projection's input
+ * 2, scaled by heads x head_dim / hidden when the heads are not hidden / heads; multi-head latent
+ * attention keeps its two latents (2 ranks / h each), Q and K of (nope + rope), V and the output's
+ * input of v_head_dim per head. */
+static double attn_act_units(const tm_model *m)
+{
+    double h = m->hidden, H = m->heads;
+    if (m->kv_lora_rank > 0) {
+        double qk = (double)m->qk_nope_dim + m->qk_rope_dim, v = m->v_head_dim;
+        return 2.0 * (m->q_lora_rank + m->kv_lora_rank) / h + 2 + 2 * H * (2 * qk + 2 * v) / h;
+    }
+    double q = m->head_dim ? H * m->head_dim / h : 1, kvr = (double)m->kv_heads / m->heads;
+    return q * (4 + 4 * kvr + 2);
+}
+
+/* The same for the MLP, over the model's layers: a dense layer's 16 for GeLU with ffn = 4h (6 ffn/h
+ * for SwiGLU); a MoE layer's over the experts' buffers (top_k x capacity copies of each token, and
+ * those copies themselves, 2 each) and the shared experts, with the router's fp32 probabilities. */
+static double mlp_act_units(const tm_model *m)
+{
+    double h = m->hidden, per = m->gated ? 6.0 : 4.0, dense = per * m->ffn / h;
+    int moe = tm_model_moe_layers(m);
+    if (!moe) return dense;
+    double copies = m->top_k * m->capacity;
+    double expert = per * (copies * m->expert_ffn + (double)m->shared_experts * shared_ffn(m)) / h + 2 * copies + 2.0 * m->experts / h;
+    return ((m->layers - moe) * dense + moe * expert) / m->layers;
+}
+
 static void predict_memory(const tm_ctx *c, const tm_model *m, const tm_plan *pl, pred *x, const stage_split *sp, tm_result *r)
 {
     tm_memory *M = &r->mem;
@@ -1383,6 +1412,7 @@ static void predict_memory(const tm_ctx *c, const tm_model *m, const tm_plan *pl
     double sbh = T * m->hidden * (e / 2);               /* the paper's unit is for 2-byte elements */
     double kvr = (double)m->kv_heads / m->heads;
     double split = 4 + 4 * kvr + 2 + (m->gated ? 6.0 : 4.0) * m->ffn / m->hidden; /* Q, K, V, attention out, MLP */
+    if (m->experts > 0 || m->head_dim || m->kv_lora_rank > 0) split = attn_act_units(m) + mlp_act_units(m);
     double scores = pl->flash || pl->recompute != TM_RC_NONE ? 0 : 5.0 * m->heads * m->seq / m->hidden;
     double repl = 10;                                   /* norms' inputs, dropout masks, layer inputs */
     double per_layer_full = sbh * ((pl->seq_parallel ? repl / tp : repl) + (split + scores) / tp);
