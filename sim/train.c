@@ -1238,6 +1238,47 @@ static void predict_params(const tm_model *m, pred *x, tm_result *r)
     r->params_per_gpu = x->P_gpu;
 }
 
+/* ZeRO-3 gathering one layer's parameter tensors one by one (a stack with zero3_tensor_s): the
+ * seconds and the elements, for a model with latent attention, a head dimension or experts. Each
+ * tensor pays the launch overhead and its own all-gather: attention's matrices (MLA: its down- and
+ * up-projections and the latents' norms; else Q, K and V fused with their bias, and the output), the
+ * MLP's (a dense layer's as the dense count has them; a MoE layer's router, each routed expert's
+ * fused up and gate and its down, the shared experts'), and the norms. */
+static void zero3_layer(const tm_ctx *c, const tm_model *m, const tm_stack *sk, int dp, int stride, double tp, double e,
+                        int moe, double *seconds, double *elements)
+{
+    double H = m->hidden, g = m->gated ? 2 : 1, t[16];
+    int n = 0;
+    if (m->kv_lora_rank > 0) {
+        double qk = (double)m->qk_nope_dim + m->qk_rope_dim, A = m->heads, ql = m->q_lora_rank, kl = m->kv_lora_rank;
+        if (ql > 0) t[n++] = H * ql, t[n++] = ql, t[n++] = ql * A * qk / tp;
+        else t[n++] = H * A * qk / tp;
+        t[n++] = H * (kl + m->qk_rope_dim), t[n++] = kl, t[n++] = kl * A * ((double)m->qk_nope_dim + m->v_head_dim) / tp;
+        t[n++] = A * m->v_head_dim * H / tp;
+    } else {
+        double hd = head_size(m), q = m->heads * hd, qkv = q + 2.0 * m->kv_heads * hd;
+        t[n++] = H * qkv / tp, t[n++] = qkv / tp, t[n++] = q * H / tp, t[n++] = H;
+    }
+    if (!moe) t[n++] = H * m->ffn * g / tp, t[n++] = m->ffn / tp, t[n++] = m->ffn * H / tp, t[n++] = H;
+    else {
+        t[n++] = H * m->experts;
+        if (m->shared_experts > 0) {
+            double sff = (double)m->shared_experts * shared_ffn(m);
+            t[n++] = H * sff * g / tp, t[n++] = sff * H / tp;
+        }
+    }
+    for (int k = 0; k < 4; k++) t[n++] = H;
+    double s = 0, el = 0;
+    for (int i = 0; i < n; i++) s += sk->zero3_tensor_s + coll_s(c, COLL_ALLGATHER, dp, stride, t[i] * e), el += t[i];
+    if (moe) {                                          /* the routed experts, two tensors each */
+        double up = H * m->expert_ffn * g / tp, down = m->expert_ffn * H / tp;
+        s += m->experts * (2 * sk->zero3_tensor_s + coll_s(c, COLL_ALLGATHER, dp, stride, up * e) +
+                           coll_s(c, COLL_ALLGATHER, dp, stride, down * e));
+        el += m->experts * (up + down);
+    }
+    *seconds = s, *elements = el;
+}
+
 /* Data parallelism and ZeRO, with their overlap with the backward pass, and the optimizer. */
 static void predict_data_parallel(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const pred *x, tm_result *r)
 {
@@ -1286,6 +1327,15 @@ static void predict_data_parallel(const tm_ctx *c, const tm_model *m, const tm_p
                 for (size_t i = 0; i < sizeof elems / sizeof *elems; i++) {
                     layer_s += sk->zero3_tensor_s + coll_s(c, COLL_ALLGATHER, dp, stride, elems[i] * e);
                     layer_elems += elems[i];
+                }
+                if (m->experts > 0 || m->head_dim || m->kv_lora_rank > 0) {
+                    /* the mean layer's tensors: the dense and the MoE layers' weighted by their counts */
+                    int moe = tm_model_moe_layers(m);
+                    double dense_s = 0, de = 0, ms = 0, me = 0;
+                    if (moe < m->layers) zero3_layer(c, m, sk, dp, stride, tp, e, 0, &dense_s, &de);
+                    if (moe) zero3_layer(c, m, sk, dp, stride, tp, e, 1, &ms, &me);
+                    layer_s = ((m->layers - moe) * dense_s + moe * ms) / m->layers;
+                    layer_elems = ((m->layers - moe) * de + moe * me) / m->layers;
                 }
                 double rest = fmax(0, P_gpu - Lps * layer_elems);
                 ag = Lps * layer_s + (rest > 0 ? sk->zero3_tensor_s + coll_s(c, COLL_ALLGATHER, dp, stride, rest * e) : 0);
