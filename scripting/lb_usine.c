@@ -368,6 +368,14 @@ static const struct { tm_field f; size_t off; } model_ints[] = {
     { TM_LAYERS, offsetof(tm_model, layers) }, { TM_HIDDEN, offsetof(tm_model, hidden) },
     { TM_HEADS, offsetof(tm_model, heads) }, { TM_KV_HEADS, offsetof(tm_model, kv_heads) },
     { TM_FFN, offsetof(tm_model, ffn) }, { TM_VOCAB, offsetof(tm_model, vocab) }, { TM_SEQ, offsetof(tm_model, seq) },
+    /* optional, 0 when not given: attention variants and the mixture of experts (from TM_HEAD_DIM on) */
+    { TM_HEAD_DIM, offsetof(tm_model, head_dim) }, { TM_Q_LORA_RANK, offsetof(tm_model, q_lora_rank) },
+    { TM_KV_LORA_RANK, offsetof(tm_model, kv_lora_rank) }, { TM_QK_NOPE_DIM, offsetof(tm_model, qk_nope_dim) },
+    { TM_QK_ROPE_DIM, offsetof(tm_model, qk_rope_dim) }, { TM_V_HEAD_DIM, offsetof(tm_model, v_head_dim) },
+    { TM_EXPERTS, offsetof(tm_model, experts) }, { TM_TOP_K, offsetof(tm_model, top_k) },
+    { TM_EXPERT_FFN, offsetof(tm_model, expert_ffn) }, { TM_SHARED_EXPERTS, offsetof(tm_model, shared_experts) },
+    { TM_SHARED_FFN, offsetof(tm_model, shared_ffn) }, { TM_DENSE_FIRST, offsetof(tm_model, dense_first) },
+    { TM_MOE_EVERY, offsetof(tm_model, moe_every) },
 };
 
 static int push_model_ids(lua_State *L)
@@ -397,18 +405,25 @@ static const char *model_ids(lua_State *L)
 }
 
 /* A model table: every tm_model field; kv_heads defaults to heads, ffn to 4 x hidden, the flags to
- * false; "params" is accepted (the output of usine.model) and ignored, as it is derived. */
+ * false, the attention variants and the mixture of experts to 0 (dense, grouped-query), capacity and
+ * imbalance to 1 when there are experts; "params" and "active_params" are accepted (the output of
+ * usine.model) and ignored, as they are derived. The core's check names the field that is wrong. */
 static void model_from_table(lua_State *L, const lb_tab *m, tm_model *out)
 {
-    static const char *const keys[] = { "id", "name", "layers", "hidden", "heads", "kv_heads", "ffn", "vocab",
-                                        "seq", "gated", "tied", "pos_emb", "params", NULL };
+    static const char *const keys[] = { "id", "name", "layers", "hidden", "heads", "kv_heads", "ffn", "vocab", "seq", "gated",
+                                        "tied", "pos_emb", "params", "active_params", "head_dim", "q_lora_rank", "kv_lora_rank",
+                                        "qk_nope_dim", "qk_rope_dim", "v_head_dim", "experts", "top_k", "expert_ffn",
+                                        "shared_experts", "shared_ffn", "dense_first", "moe_every", "capacity", "imbalance", NULL };
     lb_keys(L, m, keys);
     memset(out, 0, sizeof *out);
     for (size_t i = 0; i < sizeof model_ints / sizeof *model_ints; i++) {
         const tm_limit *l = tm_limit_of(model_ints[i].f);
-        int optional = model_ints[i].f == TM_KV_HEADS || model_ints[i].f == TM_FFN;
+        int optional = model_ints[i].f == TM_KV_HEADS || model_ints[i].f == TM_FFN || model_ints[i].f >= TM_HEAD_DIM;
         *(int *)((char *)out + model_ints[i].off) = (int)lb_int(L, m, l->name, !optional, 0, l->min, l->max);
     }
+    double moe_default = out->experts > 0 ? 1 : 0;     /* out of range: tm_model_check says which way */
+    out->capacity = lb_num(L, m, "capacity", 0, moe_default, -1e9, 1e9, 0);
+    out->imbalance = lb_num(L, m, "imbalance", 0, moe_default, -1e9, 1e9, 0);
     if (!out->kv_heads) out->kv_heads = out->heads;
     if (!out->ffn) out->ffn = 4 * out->hidden;
     out->gated = lb_bool(L, m, "gated", 0);
@@ -421,6 +436,7 @@ static void model_from_table(lua_State *L, const lb_tab *m, tm_model *out)
     if (name) ut_strlcpy(out->name, name, sizeof out->name);
     else snprintf(out->name, sizeof out->name, "L%d H%d", out->layers, out->hidden);
     (void)lb_num(L, m, "params", 0, 0, 0, 1e18, 0);     /* a number if given */
+    (void)lb_num(L, m, "active_params", 0, 0, 0, 1e18, 0);
     char err[256];
     if (tm_model_check(out, NULL, err, sizeof err) != 0)
         luaL_argerror(L, m->arg, m->path ? lua_pushfstring(L, _("field '%s': %s"), m->path, err) : err);
@@ -457,21 +473,29 @@ void lb_check_model(lua_State *L, const lb_tab *t, const char *key, tm_model *ou
 
 static void push_model(lua_State *L, const tm_model *m)
 {
-    lua_createtable(L, 0, 13);
+    lua_createtable(L, 0, 14);
     lb_setstr(L, "id", m->id);
     lb_setstr(L, "name", m->name);
-    for (size_t i = 0; i < sizeof model_ints / sizeof *model_ints; i++)
-        lb_setint(L, tm_limit_of(model_ints[i].f)->name, *(const int *)((const char *)m + model_ints[i].off));
+    for (size_t i = 0; i < sizeof model_ints / sizeof *model_ints; i++) {
+        int v = *(const int *)((const char *)m + model_ints[i].off);
+        if (model_ints[i].f < TM_HEAD_DIM || v) lb_setint(L, tm_limit_of(model_ints[i].f)->name, v);  /* the optional ones when set */
+    }
+    if (m->experts > 0) {
+        lb_setnum(L, "capacity", m->capacity);
+        lb_setnum(L, "imbalance", m->imbalance);
+    }
     lb_setbool(L, "gated", m->gated);
     lb_setbool(L, "tied", m->tied);
     lb_setbool(L, "pos_emb", m->pos_emb);
     lb_setnum(L, "params", tm_model_params(m));
+    lb_setnum(L, "active_params", tm_model_active_params(m));
 }
 
+/* usine.model(id) a preset; usine.model{...} a model's table checked and completed (defaults,
+ * parameters). */
 static int usine_model(lua_State *L)
 {
     lb_tab t = { 1, 1, NULL };
-    luaL_checktype(L, 1, LUA_TSTRING);
     tm_model m;
     lb_check_model(L, &t, NULL, &m);
     push_model(L, &m);

@@ -147,10 +147,27 @@ function usine.platforms() end
 ---@field gated boolean SwiGLU MLP (three matrices).
 ---@field tied boolean Output layer shares the input embedding.
 ---@field pos_emb boolean Learned absolute position embeddings.
+---@field head_dim integer? Head size of grouped-query attention when it is not hidden / heads (Qwen3: 128); 0 or nil: hidden / heads.
+---@field q_lora_rank integer? Multi-head latent attention (DeepSeek-V2/V3): the queries' latent rank; 0 or nil: a full query projection.
+---@field kv_lora_rank integer? Multi-head latent attention: the keys' and values' latent rank (DeepSeek-V3: 512); 0 or nil: grouped-query attention.
+---@field qk_nope_dim integer? MLA: per head, the query/key part without rotary embedding (DeepSeek-V3: 128).
+---@field qk_rope_dim integer? MLA: per head, the rotary part, its key shared by the heads (DeepSeek-V3: 64).
+---@field v_head_dim integer? MLA: per head, the value size (DeepSeek-V3: 128).
+---@field experts integer? Routed experts of each MoE layer; 0 or nil: a dense model (the fields below then stay nil).
+---@field top_k integer? Routed experts per token, 1 to experts.
+---@field expert_ffn integer? One expert's feed-forward size (needed with experts).
+---@field shared_experts integer? Experts every token goes through (DeepSeek-V3: 1); default 0.
+---@field shared_ffn integer? One shared expert's feed-forward size; 0 or nil: expert_ffn.
+---@field dense_first integer? The first layers that are dense, using ffn (DeepSeek-V3: 3); default 0.
+---@field moe_every integer? After them, one layer in moe_every is MoE, the first of each run (1: every layer, 2: every other); default 1.
+---@field capacity number? Capacity factor: each expert computes a buffer of capacity x its mean tokens (tokens x top_k / experts); more than 0, default 1.
+---@field imbalance number? The most loaded expert's tokens over the mean, 1 to experts / top_k; default 1.
 ---@field params number Total parameters (ignored when a table is given as a model).
+---@field active_params number Parameters one token goes through in matrix multiplies (see usine.prediction); ignored when a table is given.
 
----A preset model by id.
----@param id string
+---A preset model by id, or a model's table checked (an error names the field that is wrong) and
+---completed with its defaults, params and active_params.
+---@param id string|usine.model
 ---@return usine.model
 function usine.model(id) end
 
@@ -227,6 +244,7 @@ function usine.params(model) end
 ---@class usine.prediction
 ---@field params number Parameters of the model.
 ---@field params_per_gpu number Parameters held by one GPU (tensor and pipeline shards).
+---@field active_params number Parameters one token goes through in matrix multiplies: the experts it is routed to, not the others nor the input embedding (in JSON only for a mixture of experts).
 ---@field dp integer Data parallelism: gpus / (tp x pp x cp).
 ---@field micro_batches integer Micro-batches per step and replica.
 ---@field step_time_s number One optimizer step (s).

@@ -19,28 +19,71 @@
 /* Model presets. Shapes as their papers give them (layers, hidden, heads, kv heads, ffn, vocab,
  * sequence). gated: SwiGLU; tied: output shares the embedding; pos: learned positions. */
 
+/* The dense shape by position, designated so that the fields after it start at 0 (dense, GQA). */
+#define SHAPE(id_, name_, l, h, a, kv, f, v, s, g, t, p)                                                                 \
+    .id = id_, .name = name_, .layers = l, .hidden = h, .heads = a, .kv_heads = kv, .ffn = f, .vocab = v, .seq = s,      \
+    .gated = g, .tied = t, .pos_emb = p
+
 static const tm_model presets[] = {
     /* GPT-3 175B: Brown et al. 2020, Table 2.1 (96 x 12288, 96 heads, context 2048, BPE 50257) */
-    { "gpt3-175b", "GPT-3 175B", 96, 12288, 96, 96, 4 * 12288, 50257, 2048, 0, 1, 1 },
+    { SHAPE("gpt3-175b", "GPT-3 175B", 96, 12288, 96, 96, 4 * 12288, 50257, 2048, 0, 1, 1) },
     /* Megatron-LM family: Narayanan et al. SC'21, Table 1 (vocabulary padded to 51200) */
-    { "megatron-1.7b", "Megatron-LM 1.7B", 24, 2304, 24, 24, 4 * 2304, 51200, 2048, 0, 1, 1 },
-    { "megatron-3.6b", "Megatron-LM 3.6B", 30, 3072, 32, 32, 4 * 3072, 51200, 2048, 0, 1, 1 },
-    { "megatron-7.5b", "Megatron-LM 7.5B", 36, 4096, 32, 32, 4 * 4096, 51200, 2048, 0, 1, 1 },
-    { "megatron-18.4b", "Megatron-LM 18.4B", 40, 6144, 48, 48, 4 * 6144, 51200, 2048, 0, 1, 1 },
-    { "megatron-39.1b", "Megatron-LM 39.1B", 48, 8192, 64, 64, 4 * 8192, 51200, 2048, 0, 1, 1 },
-    { "megatron-76.1b", "Megatron-LM 76.1B", 60, 10240, 80, 80, 4 * 10240, 51200, 2048, 0, 1, 1 },
-    { "megatron-145.6b", "Megatron-LM 145.6B", 80, 12288, 96, 96, 4 * 12288, 51200, 2048, 0, 1, 1 },
-    { "megatron-310.1b", "Megatron-LM 310.1B", 96, 16384, 128, 128, 4 * 16384, 51200, 2048, 0, 1, 1 },
-    { "megatron-529.6b", "Megatron-LM 529.6B (MT-NLG)", 105, 20480, 128, 128, 4 * 20480, 51200, 2048, 0, 1, 1 },
-    { "megatron-1t", "Megatron-LM 1T", 128, 25600, 160, 160, 4 * 25600, 51200, 2048, 0, 1, 1 },
+    { SHAPE("megatron-1.7b", "Megatron-LM 1.7B", 24, 2304, 24, 24, 4 * 2304, 51200, 2048, 0, 1, 1) },
+    { SHAPE("megatron-3.6b", "Megatron-LM 3.6B", 30, 3072, 32, 32, 4 * 3072, 51200, 2048, 0, 1, 1) },
+    { SHAPE("megatron-7.5b", "Megatron-LM 7.5B", 36, 4096, 32, 32, 4 * 4096, 51200, 2048, 0, 1, 1) },
+    { SHAPE("megatron-18.4b", "Megatron-LM 18.4B", 40, 6144, 48, 48, 4 * 6144, 51200, 2048, 0, 1, 1) },
+    { SHAPE("megatron-39.1b", "Megatron-LM 39.1B", 48, 8192, 64, 64, 4 * 8192, 51200, 2048, 0, 1, 1) },
+    { SHAPE("megatron-76.1b", "Megatron-LM 76.1B", 60, 10240, 80, 80, 4 * 10240, 51200, 2048, 0, 1, 1) },
+    { SHAPE("megatron-145.6b", "Megatron-LM 145.6B", 80, 12288, 96, 96, 4 * 12288, 51200, 2048, 0, 1, 1) },
+    { SHAPE("megatron-310.1b", "Megatron-LM 310.1B", 96, 16384, 128, 128, 4 * 16384, 51200, 2048, 0, 1, 1) },
+    { SHAPE("megatron-529.6b", "Megatron-LM 529.6B (MT-NLG)", 105, 20480, 128, 128, 4 * 20480, 51200, 2048, 0, 1, 1) },
+    { SHAPE("megatron-1t", "Megatron-LM 1T", 128, 25600, 160, 160, 4 * 25600, 51200, 2048, 0, 1, 1) },
     /* BLOOM 176B: BigScience 2022 (70 x 14336, 112 heads, vocabulary 250880, ALiBi, tied) */
-    { "bloom-176b", "BLOOM 176B", 70, 14336, 112, 112, 4 * 14336, 250880, 2048, 0, 1, 0 },
+    { SHAPE("bloom-176b", "BLOOM 176B", 70, 14336, 112, 112, 4 * 14336, 250880, 2048, 0, 1, 0) },
     /* Llama 2: Touvron et al. 2023; Llama 3: Meta, "The Llama 3 Herd of Models", 2024, Table 3 */
-    { "llama2-7b", "Llama 2 7B", 32, 4096, 32, 32, 11008, 32000, 4096, 1, 0, 0 },
-    { "llama2-70b", "Llama 2 70B", 80, 8192, 64, 8, 28672, 32000, 4096, 1, 0, 0 },
-    { "llama3-8b", "Llama 3 8B", 32, 4096, 32, 8, 14336, 128256, 8192, 1, 0, 0 },
-    { "llama3-70b", "Llama 3 70B", 80, 8192, 64, 8, 28672, 128256, 8192, 1, 0, 0 },
-    { "llama3-405b", "Llama 3 405B", 126, 16384, 128, 8, 53248, 128256, 8192, 1, 0, 0 },
+    { SHAPE("llama2-7b", "Llama 2 7B", 32, 4096, 32, 32, 11008, 32000, 4096, 1, 0, 0) },
+    { SHAPE("llama2-70b", "Llama 2 70B", 80, 8192, 64, 8, 28672, 32000, 4096, 1, 0, 0) },
+    { SHAPE("llama3-8b", "Llama 3 8B", 32, 4096, 32, 8, 14336, 128256, 8192, 1, 0, 0) },
+    { SHAPE("llama3-70b", "Llama 3 70B", 80, 8192, 64, 8, 28672, 128256, 8192, 1, 0, 0) },
+    { SHAPE("llama3-405b", "Llama 3 405B", 126, 16384, 128, 8, 53248, 128256, 8192, 1, 0, 0) },
+    /* Mixtures of experts, as their published config.json gives them (capacity 1 and imbalance 1:
+     * the routers of these models are dropless and balanced by their auxiliary losses; the fields
+     * are the user's to change). ffn is the config's intermediate_size, used by dense layers only.
+     * Mixtral 8x7B: huggingface.co/mistralai/Mixtral-8x7B-v0.1 config.json (hidden_size 4096,
+     * num_hidden_layers 32, num_attention_heads 32, num_key_value_heads 8, intermediate_size 14336,
+     * num_local_experts 8, num_experts_per_tok 2, vocab_size 32000, max_position_embeddings 32768,
+     * untied); Jiang et al., "Mixtral of Experts", arXiv:2401.04088: 47B total, 13B active. */
+    { SHAPE("mixtral-8x7b", "Mixtral 8x7B", 32, 4096, 32, 8, 14336, 32000, 32768, 1, 0, 0),
+      .experts = 8, .top_k = 2, .expert_ffn = 14336, .capacity = 1, .imbalance = 1 },
+    /* Mixtral 8x22B: huggingface.co/mistralai/Mixtral-8x22B-v0.1 config.json (hidden_size 6144,
+     * num_hidden_layers 56, num_attention_heads 48, num_key_value_heads 8, intermediate_size 16384,
+     * num_local_experts 8, num_experts_per_tok 2, vocab_size 32000, max_position_embeddings 65536);
+     * Mistral AI, "Cheaper, Better, Faster, Stronger", 2024: 141B total, 39B active. */
+    { SHAPE("mixtral-8x22b", "Mixtral 8x22B", 56, 6144, 48, 8, 16384, 32000, 65536, 1, 0, 0),
+      .experts = 8, .top_k = 2, .expert_ffn = 16384, .capacity = 1, .imbalance = 1 },
+    /* DeepSeek-V3: huggingface.co/deepseek-ai/DeepSeek-V3 config.json (hidden_size 7168,
+     * num_hidden_layers 61, num_attention_heads 128, q_lora_rank 1536, kv_lora_rank 512,
+     * qk_nope_head_dim 128, qk_rope_head_dim 64, v_head_dim 128, intermediate_size 18432,
+     * first_k_dense_replace 3, moe_layer_freq 1, n_routed_experts 256, num_experts_per_tok 8,
+     * n_shared_experts 1, moe_intermediate_size 2048, vocab_size 129280, untied); sequence 4096 as
+     * pre-trained (DeepSeek-AI, "DeepSeek-V3 Technical Report", arXiv:2412.19437, section 4.2:
+     * 671B total, 37B activated; the repository's README_WEIGHTS.md: 36.6B activated with the
+     * output head). The multi-token prediction module (11.5B more) is not part of the 671B, nor
+     * here; the routers' 256 bias terms per layer are left out. */
+    { SHAPE("deepseek-v3", "DeepSeek-V3", 61, 7168, 128, 128, 18432, 129280, 4096, 1, 0, 0),
+      .q_lora_rank = 1536, .kv_lora_rank = 512, .qk_nope_dim = 128, .qk_rope_dim = 64, .v_head_dim = 128,
+      .experts = 256, .top_k = 8, .expert_ffn = 2048, .shared_experts = 1, .dense_first = 3, .capacity = 1,
+      .imbalance = 1 },
+    /* Qwen3-30B-A3B: huggingface.co/Qwen/Qwen3-30B-A3B config.json (hidden_size 2048,
+     * num_hidden_layers 48, num_attention_heads 32, num_key_value_heads 4, head_dim 128,
+     * intermediate_size 6144, moe_intermediate_size 768, num_experts 128, num_experts_per_tok 8,
+     * decoder_sparse_step 1, mlp_only_layers [], vocab_size 151936, tie_word_embeddings false);
+     * Qwen Team, "Qwen3 Technical Report", arXiv:2505.09388, Table 2: 30.5B total, 3.3B activated,
+     * pre-trained on sequences of 4096 (stages 1-2). Chosen as a recent open MoE (2025) whose shape
+     * differs from the others: 128 fine-grained experts, no shared expert, head_dim != hidden / heads.
+     * Its q and k norms (2 x 128 per layer) are left out. */
+    { SHAPE("qwen3-30b-a3b", "Qwen3-30B-A3B", 48, 2048, 32, 4, 6144, 151936, 4096, 1, 0, 0), .head_dim = 128,
+      .experts = 128, .top_k = 8, .expert_ffn = 768, .capacity = 1, .imbalance = 1 },
 };
 
 const tm_model *tm_model_presets(int *count)
@@ -56,13 +99,80 @@ const tm_model *tm_model_preset(const char *id)
     return NULL;
 }
 
-/* Parameters of one transformer layer: attention (Q, K, V, output, biases), MLP, two norms. */
+/* The head size of queries, keys and values (grouped-query attention): head_dim, else hidden / heads. */
+static double head_size(const tm_model *m) { return m->head_dim ? m->head_dim : (double)m->hidden / m->heads; }
+
+/* Attention's parameters in one layer. Grouped-query: Q, K, V, output and their biases (as the
+ * dense presets always counted them). Multi-head latent attention (DeepSeek-V2/V3, no biases): the
+ * query down- and up-projections with the norm between (or one hidden x heads x (nope + rope)
+ * projection without q_lora_rank), the key/value down-projection to the latent plus the shared
+ * rope key, its norm, the up-projection to every head's nope key and value, the output. */
+static double attn_params(const tm_model *m)
+{
+    double h = m->hidden;
+    if (m->kv_lora_rank > 0) {
+        double H = m->heads, qk = (double)m->qk_nope_dim + m->qk_rope_dim, ql = m->q_lora_rank, kl = m->kv_lora_rank;
+        double q = ql > 0 ? h * ql + ql + ql * H * qk : h * H * qk;
+        double kv = h * (kl + m->qk_rope_dim) + kl + kl * H * ((double)m->qk_nope_dim + m->v_head_dim);
+        return q + kv + H * m->v_head_dim * h;
+    }
+    double hd = head_size(m), kv = m->kv_heads * hd, q = m->head_dim ? m->heads * hd : h;
+    return h * (q + 2 * kv) + (q + 2 * kv) + q * h + h;
+}
+
+/* A feed-forward block of width f: SwiGLU's three matrices, or GeLU's two with their biases. */
+static double mlp_params(const tm_model *m, double f) { return m->gated ? 3 * m->hidden * f : 2 * m->hidden * f + f + m->hidden; }
+
+static double shared_ffn(const tm_model *m) { return m->shared_ffn ? m->shared_ffn : m->expert_ffn; }
+
+/* A MoE layer's feed-forward part, with `routed` of its routed experts: the router, those experts
+ * and the shared ones. */
+static double moe_mlp_params(const tm_model *m, double routed)
+{
+    return (double)m->hidden * m->experts + routed * mlp_params(m, m->expert_ffn) + m->shared_experts * mlp_params(m, shared_ffn(m));
+}
+
+/* Parameters of one dense transformer layer: attention, MLP, two norms. */
 static double layer_params(const tm_model *m)
 {
-    double h = m->hidden, hd = h / m->heads, kv = m->kv_heads * hd;
-    double attn = h * (h + 2 * kv) + (h + 2 * kv) + h * h + h;
-    double mlp = m->gated ? 3 * h * m->ffn : 2 * h * m->ffn + m->ffn + h;
-    return attn + mlp + 4 * h;
+    return attn_params(m) + mlp_params(m, m->ffn) + 4.0 * m->hidden;
+}
+
+/* One MoE layer, with every routed expert (routed = experts) or those a token uses (top_k). */
+static double moe_layer_params(const tm_model *m, double routed)
+{
+    return attn_params(m) + moe_mlp_params(m, routed) + 4.0 * m->hidden;
+}
+
+int tm_model_is_moe_layer(const tm_model *m, int layer)
+{
+    int every = m->moe_every > 1 ? m->moe_every : 1;
+    return m->experts > 0 && layer >= m->dense_first && layer < m->layers && (layer - m->dense_first) % every == 0;
+}
+
+int tm_model_moe_layers(const tm_model *m)
+{
+    if (m->experts <= 0 || m->dense_first >= m->layers) return 0;
+    int every = m->moe_every > 1 ? m->moe_every : 1;
+    return (m->layers - m->dense_first + every - 1) / every;
+}
+
+/* Every layer's parameters together, with `routed` experts of each MoE layer. */
+static double layers_params(const tm_model *m, double routed)
+{
+    int moe = tm_model_moe_layers(m);
+    if (!moe) return m->layers * layer_params(m);
+    return (double)(m->layers - moe) * layer_params(m) + moe * moe_layer_params(m, routed);
+}
+
+/* The mean layer's parameters (a stage of n layers holds about n of them) and the largest layer's. */
+static double mean_layer_params(const tm_model *m)
+{
+    return tm_model_moe_layers(m) ? layers_params(m, m->experts) / m->layers : layer_params(m);
+}
+static double max_layer_params(const tm_model *m)
+{
+    return tm_model_moe_layers(m) ? fmax(layer_params(m), moe_layer_params(m, m->experts)) : layer_params(m);
 }
 
 static double embedding_params(const tm_model *m)
@@ -73,7 +183,14 @@ static double embedding_params(const tm_model *m)
 double tm_model_params(const tm_model *m)
 {
     double out = m->tied ? 0 : (double)m->vocab * m->hidden;
-    return m->layers * layer_params(m) + embedding_params(m) + out + 2.0 * m->hidden;
+    if (!tm_model_moe_layers(m)) return m->layers * layer_params(m) + embedding_params(m) + out + 2.0 * m->hidden;
+    return layers_params(m, m->experts) + embedding_params(m) + out + 2.0 * m->hidden;
+}
+
+double tm_model_active_params(const tm_model *m)
+{
+    double out = (double)m->vocab * m->hidden;          /* the output head multiplies, tied or not */
+    return layers_params(m, m->top_k) + out + 2.0 * m->hidden;
 }
 
 static const tm_limit limits[TM_FIELD_COUNT] = {
@@ -83,6 +200,14 @@ static const tm_limit limits[TM_FIELD_COUNT] = {
     [TM_PP] = { "pp", 1, 10000 }, [TM_VPP] = { "vpp", 1, 1000 }, [TM_CP] = { "cp", 1, 1024 },
     [TM_GBS] = { "gbs", 1, 1L << 40 }, [TM_MBS] = { "mbs", 1, 1 << 20 }, [TM_ZERO] = { "zero", 0, 3 },
     [TM_FIRST_LAYERS] = { "first_layers", 0, 10000 }, [TM_LAST_LAYERS] = { "last_layers", 0, 10000 },
+    /* 0: not used (a dense model, grouped-query attention) */
+    [TM_HEAD_DIM] = { "head_dim", 0, 1 << 14 }, [TM_Q_LORA_RANK] = { "q_lora_rank", 0, 1 << 20 },
+    [TM_KV_LORA_RANK] = { "kv_lora_rank", 0, 1 << 20 }, [TM_QK_NOPE_DIM] = { "qk_nope_dim", 0, 1 << 14 },
+    [TM_QK_ROPE_DIM] = { "qk_rope_dim", 0, 1 << 14 }, [TM_V_HEAD_DIM] = { "v_head_dim", 0, 1 << 14 },
+    [TM_EXPERTS] = { "experts", 0, 1 << 16 }, [TM_TOP_K] = { "top_k", 0, 1 << 16 }, [TM_EXPERT_FFN] = { "expert_ffn", 0, 1 << 22 },
+    [TM_SHARED_EXPERTS] = { "shared_experts", 0, 1 << 10 }, [TM_SHARED_FFN] = { "shared_ffn", 0, 1 << 22 },
+    [TM_DENSE_FIRST] = { "dense_first", 0, 10000 }, [TM_MOE_EVERY] = { "moe_every", 0, 10000 },
+    [TM_CAPACITY] = { "capacity", 0, 0 }, [TM_IMBALANCE] = { "imbalance", 0, 0 },
 };
 
 const tm_limit *tm_limit_of(tm_field f)
@@ -97,11 +222,91 @@ static const char *field_name(const tm_names *names, tm_field f)
     return names && (*names)[f] ? _((*names)[f]) : limits[f].name;
 }
 
+/* The attention variants and the mixture of experts: each inconsistency named with what would do. */
+static int check_moe(const tm_model *m, const tm_names *names, char *err, size_t n)
+{
+#define FN(f) field_name(names, f)
+    int mla = m->q_lora_rank || m->qk_nope_dim || m->qk_rope_dim || m->v_head_dim;
+    if (mla && m->kv_lora_rank <= 0) {
+        snprintf(err, n, _("%s, %s, %s and %s are multi-head latent attention's: give %s too (DeepSeek-V3: 512)"),
+                 FN(TM_Q_LORA_RANK), FN(TM_QK_NOPE_DIM), FN(TM_QK_ROPE_DIM), FN(TM_V_HEAD_DIM), FN(TM_KV_LORA_RANK));
+        return -1;
+    }
+    if (m->kv_lora_rank > 0 && (m->qk_nope_dim < 1 || m->v_head_dim < 1)) {
+        snprintf(err, n, _("multi-head latent attention (%s %d) needs %s and %s of at least 1 (DeepSeek-V3: 128 and 128, %s 64)"),
+                 FN(TM_KV_LORA_RANK), m->kv_lora_rank, FN(TM_QK_NOPE_DIM), FN(TM_V_HEAD_DIM), FN(TM_QK_ROPE_DIM));
+        return -1;
+    }
+    if (m->kv_lora_rank > 0 && m->head_dim) {
+        snprintf(err, n, _("%s is for grouped-query attention; multi-head latent attention sizes its heads with %s, %s and %s"),
+                 FN(TM_HEAD_DIM), FN(TM_QK_NOPE_DIM), FN(TM_QK_ROPE_DIM), FN(TM_V_HEAD_DIM));
+        return -1;
+    }
+    if (m->kv_lora_rank > 0 && (m->kv_lora_rank >= m->hidden || m->q_lora_rank >= m->hidden)) {
+        snprintf(err, n, _("the latent ranks (%s %d, %s %d) must be smaller than the hidden size %d, or they compress nothing"),
+                 FN(TM_KV_LORA_RANK), m->kv_lora_rank, FN(TM_Q_LORA_RANK), m->q_lora_rank, m->hidden);
+        return -1;
+    }
+    if (m->experts <= 0) {
+        const struct { tm_field f; int on; } moe_only[] = {
+            { TM_TOP_K, m->top_k != 0 }, { TM_EXPERT_FFN, m->expert_ffn != 0 }, { TM_SHARED_EXPERTS, m->shared_experts != 0 },
+            { TM_SHARED_FFN, m->shared_ffn != 0 }, { TM_DENSE_FIRST, m->dense_first != 0 }, { TM_MOE_EVERY, m->moe_every > 1 },
+            { TM_CAPACITY, m->capacity != 0 }, { TM_IMBALANCE, m->imbalance != 0 },
+        };
+        for (size_t i = 0; i < sizeof moe_only / sizeof *moe_only; i++)
+            if (moe_only[i].on) {
+                snprintf(err, n, _("%s is for a mixture of experts: give %s too, or leave it out"), FN(moe_only[i].f), FN(TM_EXPERTS));
+                return -1;
+            }
+        return 0;
+    }
+    if (m->top_k == 0) {
+        snprintf(err, n, _("%d experts need %s, the routed experts per token (Mixtral: 2, DeepSeek-V3: 8)"), m->experts, FN(TM_TOP_K));
+        return -1;
+    }
+    if (m->top_k < 1 || m->top_k > m->experts) {
+        snprintf(err, n, _("%s must be from 1 to the %d experts (got %d)"), FN(TM_TOP_K), m->experts, m->top_k);
+        return -1;
+    }
+    if (m->expert_ffn < 1) {
+        snprintf(err, n, _("%d experts need %s, an expert's feed-forward size (Mixtral 8x7B: 14336)"), m->experts, FN(TM_EXPERT_FFN));
+        return -1;
+    }
+    if (m->shared_ffn && !m->shared_experts) {
+        snprintf(err, n, _("%s needs %s of at least 1"), FN(TM_SHARED_FFN), FN(TM_SHARED_EXPERTS));
+        return -1;
+    }
+    if (m->dense_first >= m->layers) {
+        snprintf(err, n, _("%s %d leaves no MoE layer among the %d layers: use %s %d or less"), FN(TM_DENSE_FIRST), m->dense_first,
+                 m->layers, FN(TM_DENSE_FIRST), m->layers - 1);
+        return -1;
+    }
+    if (!(m->capacity > 0) || !(m->capacity <= 64)) {
+        snprintf(err, n, _("%s must be more than 0 and at most 64 (1: each expert computes exactly the tokens routed to it; got %g)"),
+                 FN(TM_CAPACITY), m->capacity);
+        return -1;
+    }
+    /* the most loaded expert gets at most every token once: imbalance x tokens x top_k / experts <= tokens */
+    double most = (double)m->experts / m->top_k;
+    if (!(m->imbalance >= 1) || !(m->imbalance <= most)) {
+        snprintf(err, n, _("%s must be from 1 (balanced) to experts / top_k = %g (every token on the busiest expert; got %g)"),
+                 FN(TM_IMBALANCE), most, m->imbalance);
+        return -1;
+    }
+    return 0;
+#undef FN
+}
+
 int tm_model_check(const tm_model *m, const tm_names *names, char *err, size_t n)
 {
     const struct { tm_field f; long v; } f[] = {
         { TM_LAYERS, m->layers }, { TM_HIDDEN, m->hidden }, { TM_HEADS, m->heads }, { TM_KV_HEADS, m->kv_heads },
         { TM_FFN, m->ffn }, { TM_VOCAB, m->vocab }, { TM_SEQ, m->seq },
+        { TM_HEAD_DIM, m->head_dim }, { TM_Q_LORA_RANK, m->q_lora_rank }, { TM_KV_LORA_RANK, m->kv_lora_rank },
+        { TM_QK_NOPE_DIM, m->qk_nope_dim }, { TM_QK_ROPE_DIM, m->qk_rope_dim }, { TM_V_HEAD_DIM, m->v_head_dim },
+        { TM_EXPERTS, m->experts }, { TM_TOP_K, m->top_k }, { TM_EXPERT_FFN, m->expert_ffn },
+        { TM_SHARED_EXPERTS, m->shared_experts }, { TM_SHARED_FFN, m->shared_ffn }, { TM_DENSE_FIRST, m->dense_first },
+        { TM_MOE_EVERY, m->moe_every },
     };
     for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
         const tm_limit *l = &limits[f[i].f];
@@ -110,7 +315,7 @@ int tm_model_check(const tm_model *m, const tm_names *names, char *err, size_t n
             return -1;
         }
     }
-    if (m->hidden % m->heads) {
+    if (m->hidden % m->heads && !m->head_dim && m->kv_lora_rank <= 0) {
         snprintf(err, n, _("the hidden size %d is not a multiple of the %d heads"), m->hidden, m->heads);
         return -1;
     }
@@ -118,7 +323,7 @@ int tm_model_check(const tm_model *m, const tm_names *names, char *err, size_t n
         snprintf(err, n, _("the %d heads are not a multiple of the %d key/value heads"), m->heads, m->kv_heads);
         return -1;
     }
-    return 0;
+    return check_moe(m, names, err, n);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -709,22 +914,76 @@ typedef struct layer_cost {
     cost fwd, bwd;              /* GEMMs + memory-bound operations */
     double gemm_f_s, gemm_b_s, mem_f_s, mem_b_s;
     cost attn_core;             /* QK^T, softmax, AV: what selective recomputation redoes */
+    double model_f_flops;       /* fwd.flops less the experts' capacity padding: the model FLOPs */
+    double repl_f_flops;        /* of model_f_flops, what every tensor-parallel rank computes whole (MLA's
+                                 * down-projections, the router): counted once in the model FLOPs */
     double tp_fwd_s, tp_bwd_s;  /* tensor-parallel collectives */
     double cp_fwd_s, cp_bwd_s;  /* context-parallel exchanges, exposed */
     double cp_bytes;            /* one layer's context-parallel ring, the keys and values of every chunk */
     double core_b_s;            /* the attention core's backward */
 } layer_cost;
 
-static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const hw *h, layer_cost *L)
+/* The projections of multi-head latent attention (DeepSeek-V2/V3), as Megatron-Core computes them
+ * in training: the down-projections to the latents are replicated on the tensor-parallel ranks,
+ * the up-projections split by heads; the keys' rope part is one per token, shared by the heads. */
+static void mla_projections(cost *f, cost *bw, const tm_model *m, const hw *h, double T, double a_loc)
+{
+    double hid = m->hidden, qk = (double)m->qk_nope_dim + m->qk_rope_dim;
+    if (m->q_lora_rank > 0) {
+        gemm_fb(f, bw, h, N_("query down-projection (MLA)"), T, m->q_lora_rank, hid, 1);
+        gemm_fb(f, bw, h, N_("query up-projection (MLA)"), T, a_loc * qk, m->q_lora_rank, 1);
+    } else gemm_fb(f, bw, h, N_("query projection (MLA)"), T, a_loc * qk, hid, 1);
+    gemm_fb(f, bw, h, N_("key/value down-projection (MLA)"), T, (double)m->kv_lora_rank + m->qk_rope_dim, hid, 1);
+    gemm_fb(f, bw, h, N_("key/value up-projection (MLA)"), T, a_loc * ((double)m->qk_nope_dim + m->v_head_dim), m->kv_lora_rank, 1);
+}
+
+/* A MoE layer's feed-forward part with every expert on the GPU (no expert parallelism): the router
+ * (replicated on the tensor-parallel ranks), each routed expert a product of its capacity buffer
+ * (tokens x top_k x capacity / experts rows, split by tensor parallelism as a dense MLP), the
+ * shared experts as one product of all of them. Returns the routed experts' forward FLOPs beyond
+ * the routed tokens (the capacity's padding, not model FLOPs). */
+static double moe_mlp(cost *f, cost *bw, const tm_model *m, const hw *h, double T, double t)
+{
+    double hid = m->hidden, E = m->experts, rows = T * m->top_k * m->capacity / E, eff_loc = m->expert_ffn / t;
+    gemm_fb(f, bw, h, N_("router"), T, E, hid, 1);
+    double before = f->flops;
+    gemm_fb(f, bw, h, m->gated ? N_("routed experts up and gate") : N_("routed experts up"), rows, eff_loc * (m->gated ? 2 : 1),
+            hid, E);
+    gemm_fb(f, bw, h, N_("routed experts down"), rows, hid, eff_loc, E);
+    double routed = f->flops - before;
+    if (m->shared_experts > 0) {
+        double sff_loc = (double)m->shared_experts * shared_ffn(m) / t;
+        gemm_fb(f, bw, h, m->gated ? N_("shared experts up and gate") : N_("shared experts up"), T, sff_loc * (m->gated ? 2 : 1),
+                hid, 1);
+        gemm_fb(f, bw, h, N_("shared experts down"), T, hid, sff_loc, 1);
+    }
+    return routed - routed / m->capacity;
+}
+
+/* One layer, dense (moe = 0) or MoE. */
+static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const hw *h, int moe, layer_cost *L)
 {
     memset(L, 0, sizeof *L);
     double t = pl->tp, b = pl->mbs, s_loc = (double)m->seq / pl->cp, T = b * s_loc;
-    double hid = m->hidden, hd = hid / m->heads, a_loc = m->heads / t;
+    double hid = m->hidden, hd = m->head_dim ? m->head_dim : hid / m->heads, a_loc = m->heads / t;
     double kv_loc = m->kv_heads >= t ? m->kv_heads / t : 1;
     double ffn_loc = m->ffn / t;
+    int mla = m->kv_lora_rank > 0;
+    /* the heads' sizes for scores and values: hd each, or MLA's nope + rope and v */
+    double d_qk = mla ? (double)m->qk_nope_dim + m->qk_rope_dim : hd, d_v = mla ? m->v_head_dim : hd;
     cost f = { 0 }, bw = { 0 }, core_f = { 0 }, core_b = { 0 };
-    gemm_fb(&f, &bw, h, N_("QKV projection"), T, (a_loc + 2 * kv_loc) * hd, hid, 1);
-    if (pl->flash) {
+    if (mla) mla_projections(&f, &bw, m, h, T, a_loc);
+    else gemm_fb(&f, &bw, h, N_("QKV projection"), T, (a_loc + 2 * kv_loc) * hd, hid, 1);
+    if (pl->flash && mla) {
+        /* the same fused kernel with MLA's head sizes: 2 T s (qk + v) FLOPs per head */
+        double fl = 2 * T * m->seq * (d_qk + d_v) * a_loc;
+        core_f.flops = fl, core_f.s = fl / h->flops;
+        core_b.flops = 2 * fl, core_b.s = 2.5 * fl / h->flops;
+        SAY(h->ex, "layer", _("FlashAttention"), core_f.s,
+            _("2 x %s tokens x %s x (%s + %s) x %s heads = %s FLOP at %s TFLOP/s; backward 2.5 times that"), num(h->ex, T, 6),
+            num(h->ex, m->seq, 6), num(h->ex, d_qk, 6), num(h->ex, d_v, 6), num(h->ex, a_loc, 6), num(h->ex, fl, 3),
+            num(h->ex, h->flops / 1e12, 4));
+    } else if (pl->flash) {
         /* fused kernel: the same FLOPs at the matrix rate, scores never reach memory */
         double fl = 4 * T * m->seq * hd * a_loc;
         core_f.flops = fl, core_f.s = fl / h->flops;
@@ -732,8 +991,8 @@ static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const h
         SAY(h->ex, "layer", _("FlashAttention"), core_f.s, _("4 x %s tokens x %s x %s x %s heads = %s FLOP at %s TFLOP/s; backward 2.5 times that"),
             num(h->ex, T, 6), num(h->ex, m->seq, 6), num(h->ex, hd, 6), num(h->ex, a_loc, 6), num(h->ex, fl, 3), num(h->ex, h->flops / 1e12, 4));
     } else {
-        gemm_fb(&core_f, &core_b, h, N_("attention scores Q K^T"), s_loc, m->seq, hd, b * a_loc);
-        gemm_fb(&core_f, &core_b, h, N_("attention values P V"), s_loc, hd, m->seq, b * a_loc);
+        gemm_fb(&core_f, &core_b, h, N_("attention scores Q K^T"), s_loc, m->seq, d_qk, b * a_loc);
+        gemm_fb(&core_f, &core_b, h, N_("attention values P V"), s_loc, d_v, m->seq, b * a_loc);
         double scores = b * a_loc * s_loc * m->seq;                                   /* elements */
         /* scale-mask-softmax (r+w), dropout (r+w+mask); as three separate kernels the scale and the
          * mask read and write the scores once more each */
@@ -747,16 +1006,27 @@ static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const h
     L->core_b_s = core_b.s;
     f.flops += core_f.flops, f.s += core_f.s;
     bw.flops += core_b.flops, bw.s += core_b.s;
-    gemm_fb(&f, &bw, h, N_("attention output projection"), T, hid, a_loc * hd, 1);
-    gemm_fb(&f, &bw, h, m->gated ? N_("MLP up and gate") : N_("MLP up"), T, ffn_loc * (m->gated ? 2 : 1), hid, 1);
-    gemm_fb(&f, &bw, h, N_("MLP down"), T, hid, ffn_loc, 1);
+    gemm_fb(&f, &bw, h, N_("attention output projection"), T, hid, a_loc * d_v, 1);
+    double padding = 0;
+    if (moe) padding = moe_mlp(&f, &bw, m, h, T, t);
+    else {
+        gemm_fb(&f, &bw, h, m->gated ? N_("MLP up and gate") : N_("MLP up"), T, ffn_loc * (m->gated ? 2 : 1), hid, 1);
+        gemm_fb(&f, &bw, h, N_("MLP down"), T, hid, ffn_loc, 1);
+    }
     L->gemm_f_s = f.s, L->gemm_b_s = bw.s;
+    L->model_f_flops = f.flops - padding;
+    L->repl_f_flops = (mla ? 2 * T * hid * ((double)m->q_lora_rank + m->kv_lora_rank + m->qk_rope_dim) : 0) +
+                      (moe ? 2 * T * hid * m->experts : 0);
     /* memory-bound passes over activations (one read or one write of an element each):
      * two norms (2 each), two bias-dropout-residual (3.5 each: x, residual, out, half a mask),
      * the activation function (2, SwiGLU 3), over the hidden (replicated across the tensor-parallel
      * ranks unless sequence parallelism splits them) or the local ffn width */
     double E_h = T * hid / (pl->seq_parallel ? t : 1), E_f = T * ffn_loc;
+    if (moe) E_f = T * (m->top_k * m->capacity * m->expert_ffn + (double)m->shared_experts * shared_ffn(m)) / t;
     double passes = 11 * E_h + (m->gated ? 3 : 2) * E_f;
+    /* a MoE layer also permutes the tokens into the experts' buffers and back (a read and a write
+     * of every routed copy each way) and takes the softmax and top-k of the router's logits */
+    if (moe) passes += 4 * T * m->top_k * m->capacity * hid + 3 * T * m->experts;
     /* unfused (Megatron-LM before 2020): the bias add apart from the activation (+2 passes of the ffn
      * width), and bias, dropout and residual add apart (7.5 passes against 3.5, twice) */
     if (tm_stack_of(pl)->unfused) passes += 8 * E_h + 2 * E_f;
@@ -795,6 +1065,29 @@ static void layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const h
             _("a ring of %s bytes of keys and values over %d GPUs (%s s) behind the attention core (%s s)"),
             num(h->ex, kvb * pl->cp, 3), pl->cp, num(h->ex, ring, 3), num(h->ex, core_f.s, 3));
     }
+}
+
+/* The mean layer of a model with MoE layers: its dense and MoE layers' costs weighted by their
+ * counts (every member of layer_cost is a double). A stage of n layers is priced as n mean layers:
+ * exact when every layer is MoE (Mixtral, Qwen3) or without a pipeline; with one, a stage holding
+ * the dense layers (DeepSeek-V3's first three) is priced as if they were spread evenly. */
+static void mean_layer(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const hw *h, int moe_layers, layer_cost *L)
+{
+    _Static_assert(sizeof(layer_cost) % sizeof(double) == 0, "layer_cost holds doubles only");
+    layer_cost dense, moe;
+    int dense_layers = m->layers - moe_layers;
+    if (dense_layers > 0) {
+        SAY(h->ex, "layer", _("dense layers"), 0, _("%d of the %d layers; their terms follow"), dense_layers, m->layers);
+        layer(c, m, pl, h, 0, &dense);
+    } else memset(&dense, 0, sizeof dense);
+    SAY(h->ex, "layer", _("MoE layers"), 0, _("%d of the %d layers, every expert on this GPU (no expert parallelism); their terms follow"),
+        moe_layers, m->layers);
+    layer(c, m, pl, h, 1, &moe);
+    const double *d = (const double *)&dense, *e = (const double *)&moe;
+    double *out = (double *)L, wd = (double)dense_layers / m->layers, we = (double)moe_layers / m->layers;
+    for (size_t i = 0; i < sizeof *L / sizeof(double); i++) out[i] = wd * d[i] + we * e[i];
+    SAY(h->ex, "layer", _("mean layer"), L->fwd.s, _("forward: %d dense x %s s + %d MoE x %s s, over %d layers"), dense_layers,
+        num(h->ex, dense.fwd.s, 3), moe_layers, num(h->ex, moe.fwd.s, 3), m->layers);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -935,13 +1228,56 @@ static void predict_params(const tm_model *m, pred *x, tm_result *r)
 {
     int tp = x->tp, pp = x->pp;
     double embp = embedding_params(m) / tp, outp = (double)m->vocab * m->hidden / tp;
-    if (pp == 1) x->P_gpu = x->Lps * layer_params(m) / tp + embp + (m->tied ? 0 : outp);
+    if (pp == 1) x->P_gpu = x->Lps * mean_layer_params(m) / tp + embp + (m->tied ? 0 : outp);
     else {
-        double first = x->n_first * layer_params(m) / tp + embp, last = x->n_last * layer_params(m) / tp + outp;
-        x->P_gpu = fmax(fmax(first, last), x->n_mid * layer_params(m) / tp);
+        double first = x->n_first * mean_layer_params(m) / tp + embp, last = x->n_last * mean_layer_params(m) / tp + outp;
+        x->P_gpu = fmax(fmax(first, last), x->n_mid * mean_layer_params(m) / tp);
     }
     r->params = tm_model_params(m);
+    r->active_params = tm_model_active_params(m);
+    r->experts = m->experts;
     r->params_per_gpu = x->P_gpu;
+}
+
+/* ZeRO-3 gathering one layer's parameter tensors one by one (a stack with zero3_tensor_s): the
+ * seconds and the elements, for a model with latent attention, a head dimension or experts. Each
+ * tensor pays the launch overhead and its own all-gather: attention's matrices (MLA: its down- and
+ * up-projections and the latents' norms; else Q, K and V fused with their bias, and the output), the
+ * MLP's (a dense layer's as the dense count has them; a MoE layer's router, each routed expert's
+ * fused up and gate and its down, the shared experts'), and the norms. */
+static void zero3_layer(const tm_ctx *c, const tm_model *m, const tm_stack *sk, int dp, int stride, double tp, double e,
+                        int moe, double *seconds, double *elements)
+{
+    double H = m->hidden, g = m->gated ? 2 : 1, t[16];
+    int n = 0;
+    if (m->kv_lora_rank > 0) {
+        double qk = (double)m->qk_nope_dim + m->qk_rope_dim, A = m->heads, ql = m->q_lora_rank, kl = m->kv_lora_rank;
+        if (ql > 0) t[n++] = H * ql, t[n++] = ql, t[n++] = ql * A * qk / tp;
+        else t[n++] = H * A * qk / tp;
+        t[n++] = H * (kl + m->qk_rope_dim), t[n++] = kl, t[n++] = kl * A * ((double)m->qk_nope_dim + m->v_head_dim) / tp;
+        t[n++] = A * m->v_head_dim * H / tp;
+    } else {
+        double hd = head_size(m), q = m->heads * hd, qkv = q + 2.0 * m->kv_heads * hd;
+        t[n++] = H * qkv / tp, t[n++] = qkv / tp, t[n++] = q * H / tp, t[n++] = H;
+    }
+    if (!moe) t[n++] = H * m->ffn * g / tp, t[n++] = m->ffn / tp, t[n++] = m->ffn * H / tp, t[n++] = H;
+    else {
+        t[n++] = H * m->experts;
+        if (m->shared_experts > 0) {
+            double sff = (double)m->shared_experts * shared_ffn(m);
+            t[n++] = H * sff * g / tp, t[n++] = sff * H / tp;
+        }
+    }
+    for (int k = 0; k < 4; k++) t[n++] = H;
+    double s = 0, el = 0;
+    for (int i = 0; i < n; i++) s += sk->zero3_tensor_s + coll_s(c, COLL_ALLGATHER, dp, stride, t[i] * e), el += t[i];
+    if (moe) {                                          /* the routed experts, two tensors each */
+        double up = H * m->expert_ffn * g / tp, down = m->expert_ffn * H / tp;
+        s += m->experts * (2 * sk->zero3_tensor_s + coll_s(c, COLL_ALLGATHER, dp, stride, up * e) +
+                           coll_s(c, COLL_ALLGATHER, dp, stride, down * e));
+        el += m->experts * (up + down);
+    }
+    *seconds = s, *elements = el;
 }
 
 /* Data parallelism and ZeRO, with their overlap with the backward pass, and the optimizer. */
@@ -992,6 +1328,15 @@ static void predict_data_parallel(const tm_ctx *c, const tm_model *m, const tm_p
                 for (size_t i = 0; i < sizeof elems / sizeof *elems; i++) {
                     layer_s += sk->zero3_tensor_s + coll_s(c, COLL_ALLGATHER, dp, stride, elems[i] * e);
                     layer_elems += elems[i];
+                }
+                if (m->experts > 0 || m->head_dim || m->kv_lora_rank > 0) {
+                    /* the mean layer's tensors: the dense and the MoE layers' weighted by their counts */
+                    int moe = tm_model_moe_layers(m);
+                    double dense_s = 0, de = 0, ms = 0, me = 0;
+                    if (moe < m->layers) zero3_layer(c, m, sk, dp, stride, tp, e, 0, &dense_s, &de);
+                    if (moe) zero3_layer(c, m, sk, dp, stride, tp, e, 1, &ms, &me);
+                    layer_s = ((m->layers - moe) * dense_s + moe * ms) / m->layers;
+                    layer_elems = ((m->layers - moe) * de + moe * me) / m->layers;
                 }
                 double rest = fmax(0, P_gpu - Lps * layer_elems);
                 ag = Lps * layer_s + (rest > 0 ? sk->zero3_tensor_s + coll_s(c, COLL_ALLGATHER, dp, stride, rest * e) : 0);
@@ -1044,10 +1389,18 @@ static void predict_parts(const tm_plan *pl, const tm_model *m, const pred *x, t
 static void predict_flops(const tm_ctx *c, const tm_model *m, const tm_plan *pl, const pred *x, tm_result *r)
 {
     int tp = x->tp;
-    double fwd_flops_mb = m->layers * x->L.fwd.flops * tp + x->of.flops * tp;   /* whole model, one micro-batch, all tp ranks */
+    const layer_cost *L = &x->L;
+    double fwd_flops_mb = m->layers * L->fwd.flops * tp + x->of.flops * tp;   /* whole model, one micro-batch, all tp ranks */
+    double extra_mb = 0;                                /* what the hardware runs beyond the model FLOPs, forward */
+    if (m->experts > 0 || m->kv_lora_rank > 0) {
+        /* the experts' capacity padding, and the GEMMs every tensor-parallel rank runs whole, once */
+        extra_mb = m->layers * ((L->fwd.flops - L->model_f_flops) * tp + (tp - 1) * L->repl_f_flops);
+        fwd_flops_mb -= extra_mb;
+    }
     double per_seq_fwd = fwd_flops_mb / pl->mbs * pl->cp;                       /* one sequence */
     r->model_flops_step = 3 * per_seq_fwd * pl->gbs;
     r->hw_flops_step = r->model_flops_step + (double)m->layers * x->rc_flops / x->Lps * tp * pl->cp / pl->mbs * pl->gbs;
+    if (extra_mb > 0) r->hw_flops_step += 3 * extra_mb / pl->mbs * pl->cp * pl->gbs;
     r->tokens_per_step = (double)pl->gbs * m->seq;
     r->tokens_per_s = r->tokens_per_step / r->step_s;
     r->peak_tflops = c->acc->peak_tflops[pl->prec];
@@ -1069,6 +1422,35 @@ static void predict_flops(const tm_ctx *c, const tm_model *m, const tm_plan *pl,
  * flight (the first stage pp of them; their section 4.2.2), interleaving (1 + (pp - 1) / (pp vpp))
  * times that; the busiest stage sets the figure. The estimate is stated with a margin of
  * TM_MEMORY_MARGIN of the total: over the capacity by less than that, the plan is at the limit. */
+/* What tensor parallelism splits of attention's activations, in the units of predict_memory (sbh
+ * bytes for 2-byte elements): Q 2 and 2 more, K and V 4 kv / heads, the output projection's input
+ * 2, scaled by heads x head_dim / hidden when the heads are not hidden / heads; multi-head latent
+ * attention keeps its two latents (2 ranks / h each), Q and K of (nope + rope), V and the output's
+ * input of v_head_dim per head. */
+static double attn_act_units(const tm_model *m)
+{
+    double h = m->hidden, H = m->heads;
+    if (m->kv_lora_rank > 0) {
+        double qk = (double)m->qk_nope_dim + m->qk_rope_dim, v = m->v_head_dim;
+        return 2.0 * (m->q_lora_rank + m->kv_lora_rank) / h + 2 + 2 * H * (2 * qk + 2 * v) / h;
+    }
+    double q = m->head_dim ? H * m->head_dim / h : 1, kvr = (double)m->kv_heads / m->heads;
+    return q * (4 + 4 * kvr + 2);
+}
+
+/* The same for the MLP, over the model's layers: a dense layer's 16 for GeLU with ffn = 4h (6 ffn/h
+ * for SwiGLU); a MoE layer's over the experts' buffers (top_k x capacity copies of each token, and
+ * those copies themselves, 2 each) and the shared experts, with the router's fp32 probabilities. */
+static double mlp_act_units(const tm_model *m)
+{
+    double h = m->hidden, per = m->gated ? 6.0 : 4.0, dense = per * m->ffn / h;
+    int moe = tm_model_moe_layers(m);
+    if (!moe) return dense;
+    double copies = m->top_k * m->capacity;
+    double expert = per * (copies * m->expert_ffn + (double)m->shared_experts * shared_ffn(m)) / h + 2 * copies + 2.0 * m->experts / h;
+    return ((m->layers - moe) * dense + moe * expert) / m->layers;
+}
+
 static void predict_memory(const tm_ctx *c, const tm_model *m, const tm_plan *pl, pred *x, const stage_split *sp, tm_result *r)
 {
     tm_memory *M = &r->mem;
@@ -1081,6 +1463,7 @@ static void predict_memory(const tm_ctx *c, const tm_model *m, const tm_plan *pl
     double sbh = T * m->hidden * (e / 2);               /* the paper's unit is for 2-byte elements */
     double kvr = (double)m->kv_heads / m->heads;
     double split = 4 + 4 * kvr + 2 + (m->gated ? 6.0 : 4.0) * m->ffn / m->hidden; /* Q, K, V, attention out, MLP */
+    if (m->experts > 0 || m->head_dim || m->kv_lora_rank > 0) split = attn_act_units(m) + mlp_act_units(m);
     double scores = pl->flash || pl->recompute != TM_RC_NONE ? 0 : 5.0 * m->heads * m->seq / m->hidden;
     double repl = 10;                                   /* norms' inputs, dropout masks, layer inputs */
     double per_layer_full = sbh * ((pl->seq_parallel ? repl / tp : repl) + (split + scores) / tp);
@@ -1094,7 +1477,7 @@ static void predict_memory(const tm_ctx *c, const tm_model *m, const tm_plan *pl
     if (pl->recompute == TM_RC_FULL) act += per_layer_full;          /* the layer being recomputed */
     act += T * (double)m->vocab / tp * 4;                             /* fp32 logits on the last stage */
     M->activations_gib = act / GIB;
-    M->buffers_gib = (pl->zero == 3 ? 2 * layer_params(m) / tp * e : 0) / GIB; /* gathered layers, prefetch */
+    M->buffers_gib = (pl->zero == 3 ? 2 * max_layer_params(m) / tp * e : 0) / GIB; /* gathered layers, prefetch */
     M->runtime_gib = 2;                                /* CUDA/HIP context, communication buffers, fragmentation */
     M->total_gib = M->weights_gib + M->grads_gib + M->optimizer_gib + M->activations_gib + M->buffers_gib + M->runtime_gib;
     M->capacity_gib = c->acc->memory_gb * 1e9 / GIB;
@@ -1182,7 +1565,9 @@ static int predict(const tm_ctx *c, const tm_model *m, const tm_plan *plan_in, d
         if (st > 0 && st < x.pp - 1 && layers > x.n_mid) x.n_mid = layers;
         if (layers > x.n_max) x.n_max = layers;
     }
-    layer(c, m, pl, &x.h, &x.L);
+    int moe_layers = tm_model_moe_layers(m);
+    if (!moe_layers) layer(c, m, pl, &x.h, 0, &x.L);
+    else mean_layer(c, m, pl, &x.h, moe_layers, &x.L);
 
     predict_compute(c, m, pl, &x, r);
     predict_params(m, &x, r);

@@ -50,6 +50,22 @@ typedef struct tm_model {
     int gated;          /* SwiGLU MLP, three hidden x ffn matrices (Llama); 0: two (GPT, BLOOM) */
     int tied;           /* output layer shares the input embedding's weights */
     int pos_emb;        /* learned absolute position embeddings (GPT-3, Megatron) */
+    /* Attention variants. head_dim: 0 is hidden / heads (set where a model differs: Qwen3).
+     * Multi-head latent attention (DeepSeek-V2/V3) when kv_lora_rank > 0: queries through a
+     * q_lora_rank bottleneck (0: a full hidden x heads x (nope + rope) projection), keys and values
+     * through one kv_lora_rank latent plus a rope key shared by the heads, values of v_head_dim. */
+    int head_dim;
+    int q_lora_rank, kv_lora_rank, qk_nope_dim, qk_rope_dim, v_head_dim;
+    /* Mixture of experts; experts = 0 is a dense model and the fields below are unused (0). A MoE
+     * layer has a router (hidden x experts), `experts` routed experts of expert_ffn of which each
+     * token goes through top_k, and shared_experts that every token goes through (shared_ffn each;
+     * 0: expert_ffn). Layers 0 .. dense_first - 1 are dense (ffn); after them one layer in moe_every
+     * is MoE, the first of each run (0 or 1: every layer; 2: every other), as Megatron-LM's
+     * moe_layer_freq. capacity: each expert computes a buffer of capacity x the mean tokens
+     * (tokens x top_k / experts; 1: exactly the routed tokens); imbalance: the most loaded expert's
+     * tokens over the mean (>= 1). */
+    int experts, top_k, expert_ffn, shared_experts, shared_ffn, dense_first, moe_every;
+    double capacity, imbalance;
 } tm_model;
 
 typedef enum tm_recompute { TM_RC_NONE, TM_RC_SELECTIVE, TM_RC_FULL } tm_recompute;
@@ -162,6 +178,8 @@ typedef struct tm_result {
     int dp, micro_batches;
     tm_parts parts;
     double params, params_per_gpu;
+    double active_params;                               /* tm_model_active_params */
+    int experts;                                        /* the model's routed experts (0: dense) */
     double step_s;
     tm_breakdown b;
     tm_memory mem;
@@ -184,7 +202,13 @@ typedef struct tm_result {
  * "tp" in Lua), given to tm_ctx_set_names and tm_model_check; NULL names: the fields' own names. */
 typedef enum tm_field {
     TM_LAYERS, TM_HIDDEN, TM_HEADS, TM_KV_HEADS, TM_FFN, TM_VOCAB, TM_SEQ,
-    TM_GPUS, TM_TP, TM_PP, TM_VPP, TM_CP, TM_GBS, TM_MBS, TM_ZERO, TM_FIRST_LAYERS, TM_LAST_LAYERS, TM_FIELD_COUNT
+    TM_GPUS, TM_TP, TM_PP, TM_VPP, TM_CP, TM_GBS, TM_MBS, TM_ZERO, TM_FIRST_LAYERS, TM_LAST_LAYERS,
+    /* the model's attention variants and mixture of experts (after the plan's, whose TM_FIX bits
+     * come first); capacity and imbalance are not whole numbers: their limits are checked by
+     * tm_model_check (capacity > 0, 1 <= imbalance <= experts / top_k), the table's min and max are 0 */
+    TM_HEAD_DIM, TM_Q_LORA_RANK, TM_KV_LORA_RANK, TM_QK_NOPE_DIM, TM_QK_ROPE_DIM, TM_V_HEAD_DIM,
+    TM_EXPERTS, TM_TOP_K, TM_EXPERT_FFN, TM_SHARED_EXPERTS, TM_SHARED_FFN, TM_DENSE_FIRST, TM_MOE_EVERY,
+    TM_CAPACITY, TM_IMBALANCE, TM_FIELD_COUNT
 } tm_field;
 typedef struct tm_limit {
     const char *name;
@@ -203,6 +227,7 @@ typedef enum {
     TM_JSON_OMIT_IF_ZERO,
     TM_JSON_NULL_IF_ZERO,       /* null when not positive: the platform does not say */
     TM_JSON_IF_MTBF,            /* only when the platform gives a failure rate */
+    TM_JSON_IF_MOE,             /* only for a mixture of experts (experts > 0) */
 } tm_json_rule;
 enum { TM_OUT_JSON = 1, TM_OUT_LUA = 2, TM_OUT_BOTH = 3 };  /* TM_OUT_LUA alone: a legacy Lua name */
 typedef struct tm_result_field {
@@ -221,6 +246,13 @@ int tm_result_field_in_json(const tm_result *r, const tm_result_field *f);
 const tm_model *tm_model_preset(const char *id);        /* NULL if unknown */
 const tm_model *tm_model_presets(int *count);
 double tm_model_params(const tm_model *m);              /* total parameters */
+/* Parameters one token goes through: the total less the routed experts it is not sent to
+ * (experts - top_k of each MoE layer) and less the input embedding, a lookup that does no matrix
+ * multiply (DeepSeek's convention: 36.6B of V3's 671B, its output head included). The model FLOPs
+ * are 6 x these x tokens plus attention. A dense model: tm_model_params less the embedding. */
+double tm_model_active_params(const tm_model *m);
+int tm_model_moe_layers(const tm_model *m);             /* the MoE layers (0: dense) */
+int tm_model_is_moe_layer(const tm_model *m, int layer);/* 1: layer (0 ..) is a MoE layer */
 int tm_model_check(const tm_model *m, const tm_names *names, char *err, size_t err_size); /* 0, or -1 and why */
 
 /* Plans. */
@@ -369,14 +401,16 @@ typedef struct tm_ranked { tm_plan plan; tm_result r; } tm_ranked;
 #define TM_SEARCH_CP_SEQ 8192
 #define TM_SEARCH_CP_CHUNK 2048
 /* Bits of `fixed`: TM_FIX of tp, pp, vpp, cp, mbs, zero, first_layers and last_layers (a field of
- * tm_field), the knobs below, and TM_FIT_SURE, which keeps only the plans that fit for sure. */
+ * tm_field up to TM_LAST_LAYERS), the knobs below, and TM_FIT_SURE, which keeps only the plans
+ * that fit for sure. */
 #define TM_FIX(f) (1u << (f))
-#define TM_FIX_RECOMPUTE (1u << TM_FIELD_COUNT)
-#define TM_FIX_SEQ_PARALLEL (1u << (TM_FIELD_COUNT + 1))
-#define TM_FIX_FLASH (1u << (TM_FIELD_COUNT + 2))
-#define TM_FIX_OVERLAP (1u << (TM_FIELD_COUNT + 3))
-#define TM_FIX_TP_OVERLAP (1u << (TM_FIELD_COUNT + 4))
-#define TM_FIT_SURE (1u << (TM_FIELD_COUNT + 5))
+#define TM_KNOB_BIT0 (TM_LAST_LAYERS + 1)
+#define TM_FIX_RECOMPUTE (1u << TM_KNOB_BIT0)
+#define TM_FIX_SEQ_PARALLEL (1u << (TM_KNOB_BIT0 + 1))
+#define TM_FIX_FLASH (1u << (TM_KNOB_BIT0 + 2))
+#define TM_FIX_OVERLAP (1u << (TM_KNOB_BIT0 + 3))
+#define TM_FIX_TP_OVERLAP (1u << (TM_KNOB_BIT0 + 4))
+#define TM_FIT_SURE (1u << (TM_KNOB_BIT0 + 5))
 int tm_search_fixed(const tm_ctx *c, const tm_model *m, const tm_plan *base, unsigned fixed, tm_ranked *out, int max_out,
                     long *evaluated);
 /* The parallel plan (tp, pp, vpp, mbs, zero, recompute) searched with the base's cp, sequence

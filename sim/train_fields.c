@@ -16,6 +16,9 @@ static const tm_result_field fields[] = {
     { NULL, "params", "", "parameters of the model", 1, R(params), TM_JSON_ALWAYS, TM_OUT_BOTH },
     { NULL, "params_per_gpu", "", "parameters held by one GPU (tensor and pipeline shards)", 1, R(params_per_gpu),
       TM_JSON_ALWAYS, TM_OUT_BOTH },
+    { NULL, "active_params", "", "parameters one token goes through in matrix multiplies: the experts it is routed to, "
+      "not the others nor the input embedding (in JSON only for a mixture of experts)", 1, R(active_params), TM_JSON_IF_MOE,
+      TM_OUT_BOTH },
     { NULL, "dp", "", "data parallelism: gpus / (tp x pp x cp)", 1, I(dp), TM_JSON_ALWAYS, TM_OUT_BOTH },
     { NULL, "micro_batches", "", "micro-batches per step and replica", 1, I(micro_batches), TM_JSON_ALWAYS, TM_OUT_BOTH },
     { NULL, "step_time_s", "s", "one optimizer step", 1, R(step_s), TM_JSON_ALWAYS, TM_OUT_BOTH },
@@ -136,6 +139,7 @@ int tm_result_field_in_json(const tm_result *r, const tm_result_field *f)
     case TM_JSON_IF_RUN: return r->tokens > 0;
     case TM_JSON_OMIT_IF_ZERO: return v != 0;
     case TM_JSON_IF_MTBF: return r->job_mtbf_s > 0;
+    case TM_JSON_IF_MOE: return r->experts > 0;
     default: return 1;
     }
 }

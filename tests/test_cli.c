@@ -714,6 +714,67 @@ static void test_predict_bad_input(void **state)
     assert_non_null(strstr(r->err, "fastest plan that fits"));
 }
 
+/* A mixture of experts on the command line: its shape and the FLOPs convention said in the text,
+ * active_params in JSON (and not for a dense model), and bad shapes refused with one line. */
+static void test_predict_moe(void **state)
+{
+    (void)state;
+#define JZ_H100 "--platform", "jean-zay", "--partition", "h100"
+#define MIX_PLAN "--gpus", "64", "--tp", "4", "--pp", "4", "--zero", "1", "--gbs", "256", "--seq-parallel", "--recompute", "full"
+    run_result *r = run("en", "predict", JZ_H100, "--model", "mixtral-8x7b", MIX_PLAN, NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "Mixtral 8x7B (46.7 billion parameters)"));
+    assert_non_null(strstr(r->out, "8 routed (top 2) and 0 shared in 32 of 32 layers"));
+    assert_non_null(strstr(r->out, "12.75 billion parameters per token"));
+    assert_non_null(strstr(r->out, "6 x active x tokens + attention"));
+    r = run("en", "predict", JZ_H100, "--model", "mixtral-8x7b", MIX_PLAN, "--json", NULL);
+    assert_int_equal(r->status, 0);
+    cJSON *j = parse_json(r->out);
+    assert_true(fabs(num(j, "active_params") / 12.75e9 - 1) < 0.001);
+    assert_true(fabs(num(j, "params") / 46.7e9 - 1) < 0.001);
+    cJSON_Delete(j);
+    r = run("en", "predict", SEL, GPT, "--gpus", "64", "--tp", "4", "--pp", "2", "--gbs", "128", "--json", NULL);
+    assert_int_equal(r->status, 0);
+    assert_null(strstr(r->out, "active_params"));
+    /* a preset's shape changed by the options, and a custom MoE */
+    r = run("en", "predict", JZ_H100, "--model", "mixtral-8x7b", MIX_PLAN, "--capacity-factor", "1.25", "--imbalance", "1.5", NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "capacity factor 1.25, imbalance 1.50"));
+    r = run("en", "predict", JZ_H100, "--layers", "8", "--hidden", "1024", "--heads", "8", "--vocab", "32000", "--seq", "2048",
+            "--experts", "16", "--top-k", "4", "--expert-ffn", "512", "--shared-experts", "1", "--dense-first", "1",
+            "--gpus", "8", "--gbs", "8", NULL);
+    assert_int_equal(r->status, 0);
+    assert_non_null(strstr(r->out, "16 routed (top 4) and 1 shared in 7 of 8 layers"));
+    /* simulate step takes the same options */
+    r = run("en", "simulate", "step", JZ_H100, "--model", "mixtral-8x7b", MIX_PLAN, NULL);
+    assert_int_equal(r->status, 0);
+    static const char *const bad[][5] = {
+        { "--model", "mixtral-8x7b", "--top-k", "9", "--top-k must be from 1 to the 8 experts" },
+        { "--model", "mixtral-8x7b", "--imbalance", "0.5", "--imbalance must be from 1 (balanced)" },
+        { "--model", "mixtral-8x7b", "--capacity-factor", "0", "--capacity-factor must be more than 0" },
+        { "--model", "mixtral-8x7b", "--capacity-factor", "lots", "--capacity-factor takes a number" },
+        { "--model", "mixtral-8x7b", "--dense-first", "32", "use --dense-first 31 or less" },
+        { "--model", "mixtral-8x7b", "--expert-ffn", "0", "8 experts need --expert-ffn" },
+        { "--model", "llama3-8b", "--top-k", "2", "--top-k is for a mixture of experts: give --experts too" },
+        { "--model", "deepseek-v3", "--kv-lora-rank", "0", "give --kv-lora-rank too" },
+        { "--model", "deepseek-v3", "--head-dim", "64", "--head-dim is for grouped-query attention" },
+        { "--model", "mixtral-8x7b", "--experts", "-2", "--experts takes a whole number" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        r = run("en", "predict", JZ_H100, bad[i][0], bad[i][1], bad[i][2], bad[i][3], "--gpus", "8", "--gbs", "8", NULL);
+        if (r->status != 2 || strncmp(r->err, "usine: ", 7) || !strstr(r->err, bad[i][4]))
+            fail_msg("case %zu: status %d, stderr %s", i, r->status, r->err);
+        if (r->out[0] || strchr(r->err, '\n') != r->err + strlen(r->err) - 1)
+            fail_msg("case %zu: not one line on stderr and nothing on stdout: %s|%s", i, r->out, r->err);
+    }
+    /* in French */
+    r = run("fr", "predict", JZ_H100, "--model", "mixtral-8x7b", "--top-k", "9", "--gpus", "8", "--gbs", "8", NULL);
+    assert_int_equal(r->status, 2);
+    assert_null(strstr(r->err, "must be from"));
+#undef JZ_H100
+#undef MIX_PLAN
+}
+
 static void test_plan(void **state)
 {
     (void)state;
@@ -1334,6 +1395,7 @@ int main(void)
         cmocka_unit_test(test_simulate_bad_input),
         cmocka_unit_test(test_predict),
         cmocka_unit_test(test_predict_bad_input),
+        cmocka_unit_test(test_predict_moe),
         cmocka_unit_test(test_options_with_equals),
         cmocka_unit_test(test_plural_words),
         cmocka_unit_test(test_french_tables_align),

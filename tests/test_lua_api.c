@@ -568,13 +568,14 @@ static void test_models(void **state)
         near(num(L, "usine0.params(m)"), tm_model_params(&m[i]), 0, "params of the table");
     }
     /* a table: defaults kv_heads = heads, ffn = 4 hidden, flags false */
-    tm_model c = { "custom", "c", 12, 768, 12, 12, 3072, 50000, 1024, 0, 0, 0 };
+    tm_model c = { .id = "custom", .name = "c", .layers = 12, .hidden = 768, .heads = 12, .kv_heads = 12, .ffn = 3072, .vocab = 50000, .seq = 1024 };
     near(num(L, "usine0.params{layers = 12, hidden = 768, heads = 12, vocab = 50000, seq = 1024}"), tm_model_params(&c), 0, "custom");
     c.gated = 1, c.tied = 1, c.kv_heads = 4, c.ffn = 2048;
     near(num(L, "usine0.params{layers = 12, hidden = 768, heads = 12, kv_heads = 4, ffn = 2048, vocab = 50000, "
                 "seq = 1024, gated = true, tied = true}"), tm_model_params(&c), 0, "custom gated");
     fails(L, "usine0.model('gpt-5')", "#1", "gpt3-175b", NULL);
-    fails(L, "usine0.model({})", "#1", "string expected", NULL);
+    fails(L, "usine0.model({})", "#1", "field 'layers' is missing", NULL);
+    fails(L, "usine0.model(42)", "#1", "a model id or a table", NULL);
     fails(L, "usine0.params(42)", "#1", "a model id or a table", NULL);
     fails(L, "usine0.params{layers = 12, hidden = 768, heads = 12, vocab = 50000}", "#1", "field 'seq' is missing", NULL);
     fails(L, "usine0.params{layers = 12, hidden = 768, heads = 12, vocab = 50000, seq = 1024, layer = 3}", "unknown field 'layer'", NULL);
@@ -588,6 +589,61 @@ static void test_models(void **state)
     fails(L, "usine0.params{layers = 12, hidden = 768, heads = 12, vocab = 50000, seq = 1024, id = string.rep('x', 40)}", "field 'id'", NULL);
 }
 
+/* Mixtures of experts and latent attention in usine.model: a preset's fields, a table completed
+ * with its defaults and parameters, and bad fields named. */
+static void test_models_moe(void **state)
+{
+    lua_State *L = *state;
+    const tm_model *d = tm_model_preset("deepseek-v3");
+    run(L, "m = usine0.model('deepseek-v3')");
+    assert_int_equal((int)num(L, "m.experts"), 256);
+    assert_int_equal((int)num(L, "m.top_k"), 8);
+    assert_int_equal((int)num(L, "m.expert_ffn"), 2048);
+    assert_int_equal((int)num(L, "m.shared_experts"), 1);
+    assert_int_equal((int)num(L, "m.dense_first"), 3);
+    assert_int_equal((int)num(L, "m.kv_lora_rank"), 512);
+    assert_int_equal((int)num(L, "m.q_lora_rank"), 1536);
+    near(num(L, "m.capacity"), 1, 0, "capacity");
+    near(num(L, "m.imbalance"), 1, 0, "imbalance");
+    near(num(L, "m.params"), tm_model_params(d), 0, "params");
+    near(num(L, "m.active_params"), tm_model_active_params(d), 0, "active_params");
+    near(num(L, "usine0.params(m)"), tm_model_params(d), 0, "a MoE preset's table");
+    near(num(L, "usine0.model(m).active_params"), tm_model_active_params(d), 0, "the table again");
+    /* a dense preset has none of the optional fields */
+    run(L, "m = usine0.model('llama3-8b')");
+    assert_int_equal(boolean(L, "m.experts == nil and m.capacity == nil and m.head_dim == nil"), 1);
+    /* a table: capacity and imbalance 1 by default; Mixtral 8x7B's shape gives its count */
+    const tm_model *x = tm_model_preset("mixtral-8x7b");
+    run(L, "m = usine0.model{layers = 32, hidden = 4096, heads = 32, kv_heads = 8, ffn = 14336, vocab = 32000, seq = 32768, "
+           "gated = true, experts = 8, top_k = 2, expert_ffn = 14336}");
+    near(num(L, "m.params"), tm_model_params(x), 0, "mixtral as a table");
+    near(num(L, "m.active_params"), tm_model_active_params(x), 0, "mixtral active");
+    near(num(L, "m.capacity"), 1, 0, "default capacity");
+    /* usine.predict gives the active parameters */
+    run(L, "r = usine0.predict{platform = 'jean-zay', partition = 'h100', model = 'mixtral-8x7b', gpus = 64, gbs = 256, tp = 4, "
+           "pp = 4, zero = 1, seq_parallel = true, recompute = 'selective'}");
+    near(num(L, "r.active_params"), tm_model_active_params(x), 0, "prediction's active_params");
+    near(num(L, "r.params"), tm_model_params(x), 0, "prediction's params");
+    /* bad fields, named */
+    const char *base = "usine0.model{layers = 32, hidden = 4096, heads = 32, vocab = 32000, seq = 4096, gated = true, ";
+    char code[512];
+    struct { const char *fields, *says; } bad[] = {
+        { "experts = 8, top_k = 9, expert_ffn = 14336}", "top_k must be from 1 to the 8 experts (got 9)" },
+        { "experts = 8, top_k = 2}", "8 experts need expert_ffn" },
+        { "experts = 8, top_k = 2, expert_ffn = 14336, imbalance = 0.9}", "imbalance must be from 1" },
+        { "experts = 8, top_k = 2, expert_ffn = 14336, capacity = 0}", "capacity must be more than 0" },
+        { "experts = 8, top_k = 2, expert_ffn = 14336, dense_first = 32}", "dense_first 32 leaves no MoE layer" },
+        { "top_k = 2}", "top_k is for a mixture of experts" },
+        { "q_lora_rank = 512}", "give kv_lora_rank too" },
+        { "experts = -1}", "field 'experts'" },
+        { "experts = 8, top_k = 2, expert_ffn = 14336, capacity = 'big'}", "field 'capacity'" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(code, sizeof code, "%s%s", base, bad[i].fields);
+        fails(L, code, "bad argument #1 to 'model'", bad[i].says, NULL);
+    }
+}
+
 /* ------------------------------------------------------------------------------------------- */
 /* Training */
 
@@ -595,7 +651,7 @@ static void test_models(void **state)
 static void check_result(lua_State *L, const tm_result *r)
 {
     const struct { const char *k; double v; } f[] = {
-        { "dp", r->dp }, { "micro_batches", r->micro_batches }, { "params", r->params },
+        { "dp", r->dp }, { "micro_batches", r->micro_batches }, { "params", r->params }, { "active_params", r->active_params },
         { "params_per_gpu", r->params_per_gpu }, { "step_s", r->step_s }, { "tokens_per_step", r->tokens_per_step },
         { "tokens_per_s", r->tokens_per_s }, { "model_flops_step", r->model_flops_step }, { "hw_flops_step", r->hw_flops_step },
         { "model_tflops_per_gpu", r->model_tflops_per_gpu }, { "hardware_tflops_per_gpu", r->hardware_tflops_per_gpu },
@@ -669,7 +725,7 @@ static void test_predict_matches_tm_predict(void **state)
            "seq_parallel = true, flash = true, stack = 'llama3-2024'}");
     check_result(L, &r);
     /* a model given as a table, integers given as floats */
-    tm_model m = { "mine", "Mine", 24, 2048, 16, 4, 5632, 32000, 4096, 1, 0, 0 };
+    tm_model m = { .id = "mine", .name = "Mine", .layers = 24, .hidden = 2048, .heads = 16, .kv_heads = 4, .ffn = 5632, .vocab = 32000, .seq = 4096, .gated = 1 };
     pl = tm_plan_default();
     pl.gpus = 128, pl.gbs = 128, pl.tp = 8, pl.recompute = TM_RC_FULL;
     predict_c("classroom", 0, &m, &pl, 0, &r);
@@ -1388,6 +1444,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_platforms_lists_the_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_preload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_models, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_models_moe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_predict_matches_tm_predict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_predict_rejects_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plan_matches_tm_search, setup, teardown),

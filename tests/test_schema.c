@@ -40,6 +40,8 @@ static const schema_case cases[] = {
     { "predict", 0, 0, { "predict", "--platform", "jean-zay", "--partition", "h100", "--model", "llama2-7b", "--gpus", "64",
                          "--tp", "2", "--gbs", "128", "--tokens", "1T", "--explain", "--json" } },
     { "predict", 0, 2, { "predict", "--platform", "classroom", "--model", "gpt3-175b", "--gpus", "8", "--gbs", "8", "--json" } },
+    { "predict", 0, 0, { "predict", "--platform", "jean-zay", "--partition", "h100", "--model", "mixtral-8x7b", "--gpus", "64",
+                         "--tp", "4", "--pp", "4", "--zero", "1", "--gbs", "256", "--seq-parallel", "--recompute", "full", "--json" } },
     { "plan", 0, 0, { "plan", "--platform", "selene", "--model", "gpt3-175b", "--gpus", "64", "--gbs", "128", "--top", "3", "--json" } },
     { "validate", 0, 0, { "validate", "--json" } },
     { "stacks", 0, 0, { "stacks", "--json" } },

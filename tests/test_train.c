@@ -81,6 +81,254 @@ static void test_parameter_counts(void **state)
     assert_non_null(strstr(err, "--layers must be between 1 and 10000"));
 }
 
+/* Mixtures of experts against their publishers' figures. Conventions differ: DeepSeek's 36.6B
+ * activated leaves the input embedding out (tm_model_active_params does the same), Mistral's and
+ * Qwen's active figures keep it, so those are compared with the embedding added back. */
+static void test_moe_parameter_counts(void **state)
+{
+    (void)state;
+    const struct { const char *id; double total, active, total_tol, active_tol; int with_embedding; } bars[] = {
+        /* DeepSeek-V3 Technical Report: 671B total, 37B activated; README_WEIGHTS.md: 36.6B */
+        { "deepseek-v3", 671e9, 36.6e9, 0.01, 0.01, 0 },
+        /* Mixtral of Experts (arXiv:2401.04088) and Mistral AI: 46.7B total, 12.9B active */
+        { "mixtral-8x7b", 46.7e9, 12.9e9, 0.01, 0.01, 1 },
+        /* Mistral AI, Mixtral 8x22B: 141B total, 39B active */
+        { "mixtral-8x22b", 141e9, 39e9, 0.01, 0.01, 1 },
+        /* Qwen3 Technical Report, Table 2: 30.5B total, 3.3B activated */
+        { "qwen3-30b-a3b", 30.5e9, 3.3e9, 0.01, 0.02, 1 },
+    };
+    for (size_t i = 0; i < sizeof bars / sizeof *bars; i++) {
+        const tm_model *m = tm_model_preset(bars[i].id);
+        assert_non_null(m);
+        char err[256];
+        if (tm_model_check(m, NULL, err, sizeof err) != 0) fail_msg("%s: %s", bars[i].id, err);
+        double total = tm_model_params(m), active = tm_model_active_params(m);
+        if (bars[i].with_embedding) active += (double)m->vocab * m->hidden;
+        if (fabs(total / bars[i].total - 1) > bars[i].total_tol) fail_msg("%s: %g total", bars[i].id, total);
+        if (fabs(active / bars[i].active - 1) > bars[i].active_tol) fail_msg("%s: %g active", bars[i].id, active);
+    }
+    /* DeepSeek-V3's 37B, rounded: within 1.1 % (36.63B) */
+    assert_true(fabs(tm_model_active_params(tm_model_preset("deepseek-v3")) / 37e9 - 1) < 0.011);
+    /* the layer rules: DeepSeek-V3's first three dense, then every layer; every other from layer 0 */
+    tm_model d = *tm_model_preset("deepseek-v3");
+    assert_int_equal(tm_model_moe_layers(&d), 58);
+    assert_false(tm_model_is_moe_layer(&d, 2));
+    assert_true(tm_model_is_moe_layer(&d, 3));
+    tm_model x = *tm_model_preset("mixtral-8x7b");
+    x.moe_every = 2;
+    assert_int_equal(tm_model_moe_layers(&x), 16);
+    assert_true(tm_model_is_moe_layer(&x, 0) && !tm_model_is_moe_layer(&x, 1) && tm_model_is_moe_layer(&x, 30));
+    /* every other layer MoE: half the routed experts, the dense ffn in the others */
+    double every = tm_model_params(&x), all = tm_model_params(tm_model_preset("mixtral-8x7b"));
+    double h = x.hidden, expert = 3 * h * x.expert_ffn, dense = 3 * h * x.ffn, router = h * x.experts;
+    assert_true(fabs((all - every) - 16 * (8 * expert + router - dense)) < 1);
+    /* a top-k of every expert is a dense model's count of them all */
+    x = *tm_model_preset("mixtral-8x7b");
+    x.top_k = x.experts;
+    assert_true(fabs(tm_model_active_params(&x) - (tm_model_params(&x) - (double)x.vocab * x.hidden)) < 1);
+}
+
+/* Dense presets keep the parameter counts they had before mixtures of experts (computed with the
+ * model of commit 1e5c6dd), to the parameter; and their active count is the total less the
+ * input embedding (plus the output head where it is tied). */
+static void test_dense_presets_unchanged(void **state)
+{
+    (void)state;
+    static const struct { const char *id; double params; } before[] = {
+        { "gpt3-175b", 174604259328 }, { "megatron-1.7b", 1652230656 }, { "megatron-3.6b", 3562168320 },
+        { "megatron-7.5b", 7467786240 }, { "megatron-18.4b", 18449756160 }, { "megatron-39.1b", 39096041472 },
+        { "megatron-76.1b", 76050739200 }, { "megatron-145.6b", 145622261760 }, { "megatron-310.1b", 310130540544 },
+        { "megatron-529.6b", 529600819200 }, { "megatron-1t", 1008038758400 }, { "bloom-176b", 176247242752 },
+        { "llama2-7b", 6739206144 }, { "llama2-70b", 68979441664 }, { "llama3-8b", 8030855168 },
+        { "llama3-70b", 70556499968 }, { "llama3-405b", 405861920768 },
+    };
+    int n, dense = 0;
+    const tm_model *all = tm_model_presets(&n);
+    for (int i = 0; i < n; i++) dense += all[i].experts == 0;
+    assert_int_equal(dense, (int)(sizeof before / sizeof *before));
+    for (size_t i = 0; i < sizeof before / sizeof *before; i++) {
+        const tm_model *m = tm_model_preset(before[i].id);
+        assert_non_null(m);
+        assert_int_equal(m->experts, 0);
+        if (tm_model_params(m) != before[i].params) fail_msg("%s: %.17g, was %.17g", m->id, tm_model_params(m), before[i].params);
+        double emb = (double)m->vocab * m->hidden + (m->pos_emb ? (double)m->seq * m->hidden : 0);
+        double active = tm_model_params(m) - emb + (m->tied ? (double)m->vocab * m->hidden : 0);
+        assert_true(fabs(tm_model_active_params(m) / active - 1) < 1e-12);
+    }
+}
+
+/* Bad mixtures of experts and latent attentions: refused with the field named as the front end
+ * names it, and what would do. */
+static void test_moe_bad_inputs(void **state)
+{
+    (void)state;
+    static tm_names dashes = { [TM_TOP_K] = "--top-k", [TM_EXPERTS] = "--experts", [TM_CAPACITY] = "--capacity-factor" };
+    const tm_model mix = *tm_model_preset("mixtral-8x7b"), mla = *tm_model_preset("deepseek-v3");
+    const tm_model dense = *tm_model_preset("llama3-8b");
+    struct { tm_model m; const char *says; } cases[] = {
+        { mix, "--top-k must be from 1 to the 8 experts (got 9)" },
+        { mix, "needs expert_ffn" },
+        { mix, "imbalance must be from 1 (balanced) to experts / top_k = 4" },
+        { mix, "imbalance must be from 1" },
+        { mix, "--capacity-factor must be more than 0" },
+        { mix, "dense_first 32 leaves no MoE layer among the 32 layers: use dense_first 31 or less" },
+        { mix, "8 experts need --top-k" },
+        { dense, "--top-k is for a mixture of experts: give --experts too" },
+        { dense, "capacity-factor is for a mixture of experts" },
+        { mla, "give kv_lora_rank too" },
+        { mla, "needs qk_nope_dim and v_head_dim of at least 1" },
+        { mla, "head_dim is for grouped-query attention" },
+        { mla, "must be smaller than the hidden size" },
+        { mix, "shared_ffn needs shared_experts" },
+    };
+    cases[0].m.top_k = 9;
+    cases[1].m.expert_ffn = 0;
+    cases[1].says = "8 experts need expert_ffn";
+    cases[2].m.imbalance = 0.5;
+    cases[3].m.imbalance = 4.5;
+    cases[4].m.capacity = 0;
+    cases[5].m.dense_first = 32;
+    cases[6].m.top_k = 0;
+    cases[7].m.top_k = 2;
+    cases[8].m.capacity = 1.25;
+    cases[9].m.kv_lora_rank = 0;
+    cases[10].m.v_head_dim = 0;
+    cases[11].m.head_dim = 128;
+    cases[12].m.kv_lora_rank = 8192;
+    cases[13].m.shared_ffn = 1024;
+    char err[512];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        if (tm_model_check(&cases[i].m, &dashes, err, sizeof err) != -1) fail_msg("case %zu accepted", i);
+        if (!strstr(err, cases[i].says)) fail_msg("case %zu: '%s' does not say '%s'", i, err, cases[i].says);
+        assert_null(strchr(err, '\n'));
+    }
+    /* and the predictions refuse them too */
+    plat_platform *p = load("assets/platforms/selene.xml");
+    tm_ctx *c = tm_ctx_create(p, 0, 8, err, sizeof err);
+    tm_plan pl = plan(8, 8, 1, 8, TM_RC_NONE);
+    tm_result r;
+    assert_int_equal(tm_predict(c, &cases[0].m, &pl, 0, &r, err, sizeof err), -1);
+    assert_int_equal(tm_predict(c, &mix, &pl, 0, &r, err, sizeof err), 0);
+    tm_ctx_destroy(c);
+    plat_free(p);
+}
+
+/* Model FLOPs of a mixture of experts: 6 x the active parameters of the matrix multiplies x tokens,
+ * plus attention (4 s h per token and layer; MLA 2 s heads (qk + v)), whatever the tensor
+ * parallelism (the router and MLA's down-projections, replicated, are counted once) and the
+ * capacity factor (its padding is hardware FLOPs only). */
+static void test_moe_flops_convention(void **state)
+{
+    (void)state;
+    plat_platform *p = load("assets/platforms/selene.xml");
+    char err[512];
+    tm_ctx *c = tm_ctx_create(p, 0, 64, err, sizeof err);
+    assert_non_null(c);
+    tm_result r;
+    /* Mixtral 8x7B: GQA with biases counted in the parameters (not in the FLOPs), RMS norms as 4h */
+    tm_model m = *tm_model_preset("mixtral-8x7b");
+    m.seq = 4096;
+    double h = m.hidden, hd = h / m.heads, kv = m.kv_heads * hd;
+    double matmul = tm_model_active_params(&m) - m.layers * (4 * h + (h + 2 * kv) + h) - 2 * h;
+    double B = 64, s = m.seq, tokens = B * s;
+    double model = 3 * tokens * (2 * matmul + 4 * s * h * m.layers);
+    for (int tp = 1; tp <= 8; tp *= 2) {
+        tm_plan pl = plan(64, tp, 1, 64, TM_RC_NONE);
+        assert_int_equal(tm_predict(c, &m, &pl, 0, &r, err, sizeof err), 0);
+        if (fabs(r.model_flops_step / model - 1) > 1e-9) fail_msg("tp %d: %g against %g", tp, r.model_flops_step, model);
+        assert_true(r.hw_flops_step >= r.model_flops_step);
+        assert_true(fabs(r.mfu - r.model_tflops_per_gpu / r.peak_tflops) < 1e-12);
+        assert_true(r.active_params == tm_model_active_params(&m) && r.experts == 8);
+    }
+    /* a capacity factor of 1.5: the same model FLOPs, the padding in the hardware's, and a slower step */
+    tm_plan pl = plan(64, 2, 1, 64, TM_RC_NONE);
+    assert_int_equal(tm_predict(c, &m, &pl, 0, &r, err, sizeof err), 0);
+    double step1 = r.step_s, hw1 = r.hw_flops_step;
+    m.capacity = 1.5;
+    assert_int_equal(tm_predict(c, &m, &pl, 0, &r, err, sizeof err), 0);
+    assert_true(fabs(r.model_flops_step / model - 1) < 1e-9);
+    double padding = 3 * tokens * 2 * 0.5 * m.top_k * 3 * h * m.expert_ffn * m.layers;
+    assert_true(fabs((r.hw_flops_step - hw1) / padding - 1) < 1e-9);
+    assert_true(r.step_s > step1);
+    /* DeepSeek-V3 (fewer layers, the same shape): MLA's attention and its latent projections */
+    tm_model d = *tm_model_preset("deepseek-v3");
+    d.layers = 8, d.dense_first = 2;
+    h = d.hidden;
+    double qk = d.qk_nope_dim + d.qk_rope_dim;
+    double mla_matmul = tm_model_active_params(&d) - d.layers * (4 * h + d.q_lora_rank + d.kv_lora_rank) - 2 * h;
+    s = d.seq, tokens = 8 * s;
+    model = 3 * tokens * (2 * mla_matmul + 2 * s * d.heads * (qk + d.v_head_dim) * d.layers);
+    for (int tp = 1; tp <= 8; tp *= 8) {
+        tm_plan dp = plan(8, tp, 1, 8, TM_RC_NONE);
+        assert_int_equal(tm_predict(c, &d, &dp, 0, &r, err, sizeof err), 0);
+        if (fabs(r.model_flops_step / model - 1) > 1e-9) fail_msg("MLA tp %d: %g against %g", tp, r.model_flops_step, model);
+        if (tp > 1) assert_true(r.hw_flops_step > r.model_flops_step);   /* the replicated down-projections */
+    }
+    tm_ctx_destroy(c);
+    plat_free(p);
+}
+
+/* Memory of a mixture of experts: the weights, gradients and Adam's state of every parameter
+ * (every expert on every GPU, sharded by tensor and pipeline parallelism and ZeRO as a dense
+ * model's), the activations growing with the capacity factor. */
+static void test_moe_memory(void **state)
+{
+    (void)state;
+    plat_platform *p = load("assets/platforms/jean-zay.xml");
+    char err[512];
+    int part = plat_find_partition(p, "h100");
+    tm_ctx *c = tm_ctx_create(p, part, 64, err, sizeof err);
+    assert_non_null(c);
+    tm_model m = *tm_model_preset("mixtral-8x7b");
+    tm_plan pl = tm_plan_default();
+    pl.gpus = 64, pl.tp = 4, pl.pp = 4, pl.gbs = 256, pl.zero = 1, pl.seq_parallel = 1, pl.recompute = TM_RC_SELECTIVE;
+    tm_result r;
+    assert_int_equal(tm_predict(c, &m, &pl, 0, &r, err, sizeof err), 0);
+    /* 8 layers a stage, the last with the output layer, all split 4 ways */
+    double h = m.hidden, layer = (tm_model_params(&m) - 2.0 * m.vocab * h - 2 * h) / m.layers;
+    double P = (8 * layer + (double)m.vocab * h) / 4;
+    assert_true(fabs(r.params_per_gpu / P - 1) < 1e-9);
+    assert_true(fabs(r.mem.weights_gib * 1073741824.0 / (2 * P) - 1) < 1e-9);
+    assert_true(fabs(r.mem.optimizer_gib * 1073741824.0 / (12 * P / 4) - 1) < 1e-9);   /* ZeRO-1 over dp 4 */
+    /* the same active shape as a dense model holds far less */
+    tm_model dense = m;
+    dense.experts = dense.top_k = dense.expert_ffn = 0, dense.capacity = dense.imbalance = 0, dense.ffn = 2 * m.expert_ffn;
+    tm_result rd;
+    assert_int_equal(tm_predict(c, &dense, &pl, 0, &rd, err, sizeof err), 0);
+    assert_true(r.mem.weights_gib > 3 * rd.mem.weights_gib);
+    /* the same tokens through the experts: dense activations of an ffn of top_k x expert_ffn, a little more for the routing */
+    assert_true(r.mem.activations_gib > rd.mem.activations_gib && r.mem.activations_gib < 1.2 * rd.mem.activations_gib);
+    m.capacity = 2;
+    tm_result r2;
+    assert_int_equal(tm_predict(c, &m, &pl, 0, &r2, err, sizeof err), 0);
+    assert_true(r2.mem.activations_gib > 1.3 * r.mem.activations_gib);
+    assert_true(r2.mem.weights_gib == r.mem.weights_gib);
+    tm_ctx_destroy(c);
+    plat_free(p);
+}
+
+/* The simulated step of a mixture of experts (Mixtral 8x7B on 64 H100 of Jean Zay, every expert
+ * on every GPU) replays the same per-layer costs: the two speeds agree within 2 %. */
+static void test_moe_simulated_step_agrees(void **state)
+{
+    (void)state;
+    plat_platform *p = load("assets/platforms/jean-zay.xml");
+    char err[512];
+    tm_ctx *c = tm_ctx_create(p, plat_find_partition(p, "h100"), 64, err, sizeof err);
+    assert_non_null(c);
+    tm_model m = *tm_model_preset("mixtral-8x7b");
+    tm_plan pl = tm_plan_default();
+    pl.gpus = 64, pl.tp = 4, pl.pp = 4, pl.gbs = 256, pl.zero = 1, pl.seq_parallel = 1, pl.recompute = TM_RC_FULL;
+    tm_step_opts o = { 0 };
+    tm_step *st = tm_step_simulate(c, &m, &pl, &o, err, sizeof err);
+    if (!st) fail_msg("%s", err);
+    double sim = tm_step_stats(st)->end_s, pred = tm_step_predicted(st)->step_s;
+    if (fabs(sim / pred - 1) > 0.02) fail_msg("simulated %g s, predicted %g s", sim, pred);
+    tm_step_free(st);
+    tm_ctx_destroy(c);
+    plat_free(p);
+}
+
 /* The hardware FLOPs of a full-recomputation GPT step are Narayanan et al.'s formula exactly:
  * 96 B s l h^2 (1 + s/(6h) + V/(16 l h)); model FLOPs are 3/4 of its layer part plus the logits. */
 static void test_flops_match_the_published_formula(void **state)
@@ -1209,6 +1457,12 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parameter_counts),
+        cmocka_unit_test(test_moe_parameter_counts),
+        cmocka_unit_test(test_dense_presets_unchanged),
+        cmocka_unit_test(test_moe_bad_inputs),
+        cmocka_unit_test(test_moe_flops_convention),
+        cmocka_unit_test(test_moe_memory),
+        cmocka_unit_test(test_moe_simulated_step_agrees),
         cmocka_unit_test(test_flops_match_the_published_formula),
         cmocka_unit_test(test_memory_falls_with_each_technique),
         cmocka_unit_test(test_activations_match_korthikanti),

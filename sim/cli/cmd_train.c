@@ -19,6 +19,9 @@ static void train_usage(FILE *out, const char *cmd)
     fprintf(out, _("Usage:\n"
                    "  usine %s --platform FILE|NAME [--partition ID]\n"
                    "        (--model NAME | --layers L --hidden H --heads A [--kv-heads K] [--ffn F] --vocab V --seq S)\n"
+                   "        [--head-dim D] [--kv-lora-rank R --qk-nope-dim D --qk-rope-dim D --v-head-dim D [--q-lora-rank R]]\n"
+                   "        [--experts E --top-k K --expert-ffn F [--shared-experts S] [--shared-ffn F] [--dense-first N]\n"
+                   "         [--moe-every N] [--capacity-factor C] [--imbalance I]]\n"
                    "        --gpus N --gbs B [--tp T] [--pp P] [--vpp V] [--cp C] [--mbs M] [--zero 0-3]\n"
                    "        [--first-stage-layers N] [--last-stage-layers N] [--nodes N] [--routing POLICY]\n"
                    "        [--[no-]seq-parallel] [--recompute none|selective|full] [--precision fp32|tf32|fp16|bf16|fp8]\n"
@@ -53,6 +56,13 @@ static void train_usage(FILE *out, const char *cmd)
                          "--stack NAME: the training software assumed (default megatron-core; 'usine stacks' lists them\n"
                          "and what each offers). --overlap: the data-parallel reduction behind the backward pass;\n"
                          "--tp-overlap: the tensor-parallel collectives behind the matrix multiplies (with --seq-parallel).\n"
+                         "Mixture of experts: --experts routed experts per MoE layer, --top-k of them per token, each of\n"
+                         "--expert-ffn; --dense-first N dense layers first, then one MoE layer in --moe-every (1: all);\n"
+                         "--capacity-factor: each expert computes capacity x its mean tokens (default 1); --imbalance: the\n"
+                         "busiest expert's tokens over the mean (default 1). Every expert is on every GPU (no expert\n"
+                         "parallelism yet). Model FLOPs and MFU count the active parameters (6 x active x tokens + attention).\n"
+                         "Attention: --head-dim when it is not hidden / heads; multi-head latent attention (DeepSeek-V3)\n"
+                         "with --kv-lora-rank and the head sizes --qk-nope-dim, --qk-rope-dim, --v-head-dim.\n"
                          "--model: "));
     int n;
     const tm_model *m = tm_model_presets(&n);
@@ -65,6 +75,11 @@ static tm_names cli_field_names = {
     [TM_FFN] = "--ffn", [TM_VOCAB] = "--vocab", [TM_SEQ] = "--seq", [TM_GPUS] = "--gpus", [TM_TP] = "--tp",
     [TM_PP] = "--pp", [TM_VPP] = "--vpp", [TM_CP] = "--cp", [TM_GBS] = "--gbs", [TM_MBS] = "--mbs", [TM_ZERO] = "--zero",
     [TM_FIRST_LAYERS] = "--first-stage-layers", [TM_LAST_LAYERS] = "--last-stage-layers",
+    [TM_HEAD_DIM] = "--head-dim", [TM_Q_LORA_RANK] = "--q-lora-rank", [TM_KV_LORA_RANK] = "--kv-lora-rank",
+    [TM_QK_NOPE_DIM] = "--qk-nope-dim", [TM_QK_ROPE_DIM] = "--qk-rope-dim", [TM_V_HEAD_DIM] = "--v-head-dim",
+    [TM_EXPERTS] = "--experts", [TM_TOP_K] = "--top-k", [TM_EXPERT_FFN] = "--expert-ffn",
+    [TM_SHARED_EXPERTS] = "--shared-experts", [TM_SHARED_FFN] = "--shared-ffn", [TM_DENSE_FIRST] = "--dense-first",
+    [TM_MOE_EVERY] = "--moe-every", [TM_CAPACITY] = "--capacity-factor", [TM_IMBALANCE] = "--imbalance",
 };
 
 #define TRAIN_MAX_JOBS 64     /* --jobs */
@@ -117,7 +132,7 @@ typedef struct int_opt { const char *name; int *slot; long min, max; } int_opt;
 static int takes_value(const char *a, const char *cmd, const int_opt *ints, size_t nints)
 {
     static const char *const named[] = { "--nodes", "--platform", "--partition", "--model", "--gbs", "--tokens",
-                                         "--recompute", "--precision", "--routing", "--stack" };
+                                         "--recompute", "--precision", "--routing", "--stack", "--capacity-factor", "--imbalance" };
     for (size_t k = 0; k < nints; k++)
         if (!strcmp(a, ints[k].name))
             return !strcmp(a, "--top") ? !strcmp(cmd, "plan") : !strcmp(a, "--jobs") ? !strcmp(cmd, "simulate step") : 1;
@@ -141,7 +156,16 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
         { TM_SEQ, &o->model.seq }, { TM_GPUS, &o->plan.gpus }, { TM_TP, &o->plan.tp }, { TM_PP, &o->plan.pp },
         { TM_VPP, &o->plan.vpp }, { TM_CP, &o->plan.cp }, { TM_MBS, &o->plan.mbs }, { TM_ZERO, &o->plan.zero },
         { TM_FIRST_LAYERS, &o->plan.first_layers }, { TM_LAST_LAYERS, &o->plan.last_layers },
+        { TM_HEAD_DIM, &o->model.head_dim }, { TM_Q_LORA_RANK, &o->model.q_lora_rank },
+        { TM_KV_LORA_RANK, &o->model.kv_lora_rank }, { TM_QK_NOPE_DIM, &o->model.qk_nope_dim },
+        { TM_QK_ROPE_DIM, &o->model.qk_rope_dim }, { TM_V_HEAD_DIM, &o->model.v_head_dim },
+        { TM_EXPERTS, &o->model.experts }, { TM_TOP_K, &o->model.top_k }, { TM_EXPERT_FFN, &o->model.expert_ffn },
+        { TM_SHARED_EXPERTS, &o->model.shared_experts }, { TM_SHARED_FFN, &o->model.shared_ffn },
+        { TM_DENSE_FIRST, &o->model.dense_first }, { TM_MOE_EVERY, &o->model.moe_every },
     };
+    /* the attention and MoE options given (they may be 0, so "given" cannot be read from the value) */
+    int moe_given[TM_FIELD_COUNT] = { 0 };
+    double capacity = 0, imbalance = 0;
     enum { NFIELDS = sizeof fields / sizeof *fields };
     int_opt ints[NFIELDS + 2];
     for (size_t k = 0; k < NFIELDS; k++) {
@@ -194,7 +218,17 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
                 return CLI_BAD_INPUT;
             }
             *ints[k].slot = (int)x;
-            if (k < NFIELDS) o->fixed |= TM_FIX(fields[k].f);
+            if (k < NFIELDS && fields[k].f <= TM_LAST_LAYERS) o->fixed |= TM_FIX(fields[k].f);
+            if (k < NFIELDS && fields[k].f >= TM_HEAD_DIM) moe_given[fields[k].f] = 1;
+        } else if (!strcmp(a, "--capacity-factor") || !strcmp(a, "--imbalance")) {
+            double x;
+            if (ut_parse_double(v, &x) != 0 || !isfinite(x)) {
+                cli_error(_("%s takes a number such as 1.25, not '%s'"), a, v);
+                return CLI_BAD_INPUT;
+            }
+            tm_field f = !strcmp(a, "--imbalance") ? TM_IMBALANCE : TM_CAPACITY;
+            *(f == TM_IMBALANCE ? &imbalance : &capacity) = x;
+            moe_given[f] = 1;
         } else if (!strcmp(a, "--nodes")) {
             if (ut_parse_long(v, 1, PLAT_MAX_NODES_TOTAL, &o->nodes) != 0) {
                 cli_error(_("--nodes takes a whole number of nodes from 1 to %ld, not '%s'"), PLAT_MAX_NODES_TOTAL, v);
@@ -270,6 +304,11 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
         const int from[] = { given.layers, given.hidden, given.heads, given.kv_heads, given.ffn, given.vocab, given.seq };
         for (size_t i = 0; i < sizeof from / sizeof *from; i++)
             if (from[i]) *to[i] = from[i];
+        for (size_t k = 0; k < NFIELDS; k++)   /* the attention and MoE options given, 0 included */
+            if (fields[k].f >= TM_HEAD_DIM && moe_given[fields[k].f]) {
+                size_t off = (size_t)((char *)fields[k].slot - (char *)&o->model);
+                *fields[k].slot = *(const int *)((const char *)&given + off);
+            }
     } else {
         if (!o->model.layers || !o->model.hidden || !o->model.heads || !o->model.vocab || !o->model.seq) {
             cli_error(_("give --model NAME, or the shape: --layers, --hidden, --heads, --vocab and --seq"));
@@ -281,6 +320,12 @@ static int train_parse(int argc, char **argv, const char *cmd, train_opts *o)
         if (!o->model.ffn) o->model.ffn = 4 * o->model.hidden;
         o->model.tied = 1;
     }
+    /* a mixture of experts: capacity and imbalance 1 unless given (a preset's own otherwise); given
+     * without experts, the model's check says that they need --experts */
+    if (moe_given[TM_CAPACITY]) o->model.capacity = capacity;
+    else if (o->model.experts > 0 && o->model.capacity == 0) o->model.capacity = 1;
+    if (moe_given[TM_IMBALANCE]) o->model.imbalance = imbalance;
+    else if (o->model.experts > 0 && o->model.imbalance == 0) o->model.imbalance = 1;
     if (!o->platform) {
         cli_error(_("'usine %s' needs --platform (a file or a preset such as jean-zay)"), cmd);
         return CLI_BAD_INPUT;
@@ -398,6 +443,20 @@ static void print_what_if(const train_opts *o, const plat_platform *p, int part)
 }
 
 static const char *pct(char *buf, size_t n, double x) { return app_num(buf, n, x * 100, 1); }
+
+/* A mixture of experts, under the first line of predict's text: its shape, and the convention of
+ * the model FLOPs (6 x active parameters x tokens, plus attention). */
+static void print_experts(const tm_model *m, const tm_result *r)
+{
+    char a[48], b[48], d[48], e[48];
+    printf(_("  experts        %d routed (top %d) and %d shared in %d of %d layers, every expert on every GPU (no expert "
+             "parallelism yet); capacity factor %s, imbalance %s\n"),
+           m->experts, m->top_k, m->shared_experts, tm_model_moe_layers(m), m->layers, app_sig(a, sizeof a, m->capacity, 3),
+           app_sig(b, sizeof b, m->imbalance, 3));
+    printf(_("  active         %s billion parameters per token of %s: model FLOPs are 6 x active x tokens + attention, "
+             "MFU counts them\n"),
+           app_num(d, sizeof d, r->active_params / 1e9, 2), app_num(e, sizeof e, r->params / 1e9, 1));
+}
 
 /* Three significant figures, so that a CPU's 0.233 TFLOP/s does not print as 0. */
 static const char *sig3(char *buf, size_t n, double x) { return app_sig(buf, n, x, 3); }
@@ -597,6 +656,7 @@ int cmd_predict(int argc, char **argv)
                app_num(a, sizeof a, r.params / 1e9, 1), app_num(b, sizeof b, o.plan.gpus, 0), p->id, pt->id,
                plat_prec_name((plat_prec)o.plan.prec), o.plan.gbs, o.model.seq);
         print_what_if(&o, p, part);
+        if (o.model.experts > 0) print_experts(&o.model, &r);
         printf(P_("  plan           %s, %d micro-batch per step\n", "  plan           %s, %d micro-batches per step\n", r.micro_batches), line,
                r.micro_batches);
         printf(_("  stack          %s (%s; --stack NAME, 'usine stacks')\n"), sk->id, sk->name);
