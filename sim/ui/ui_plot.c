@@ -690,6 +690,20 @@ static int legend_inside(const axes *a, const obstacles *o, const int *corners, 
     return 0;
 }
 
+/* The legend in the first of the four corners where it covers nothing, at the normal font size
+ * or a smaller one (*px then says which): 1 and *out, or 0 when no corner is free. */
+static int legend_in_a_corner(cairo_t *cr, const axes *a, const obstacles *o, const int corners[4], const legend_entry *e, int n,
+                              double scale, double *px, box *out)
+{
+    for (int k = 0; k < 2; k++) {
+        double bw, bh;
+        *px = (k ? 9.5 : 11) * scale;
+        legend_size(cr, e, n, *px, scale, &bw, &bh);
+        if (legend_inside(a, o, corners, 4, bw, bh, scale, out)) return 1;
+    }
+    return 0;
+}
+
 /* The legend box at b, its entries at font size px. */
 static void legend_box(cairo_t *cr, const legend_entry *e, int n, box b, double px, double scale)
 {
@@ -954,12 +968,7 @@ static void scaling_draw(cairo_t *cr, double w, double h, double scale, const ui
         if (o) {
             scaling_obstacles(&ax, s, &g, scale, o);
             static const int corners[] = { 0, 2, 1, 3 };   /* strong scaling leaves the bottom-left free */
-            for (int k = 0; k < 2 && !leg_inside; k++) {
-                double bw, bh;
-                leg_px = (k ? 9.5 : 11) * scale;
-                legend_size(cr, e, ne, leg_px, scale, &bw, &bh);
-                leg_inside = legend_inside(&ax, o, corners, 4, bw, bh, scale, &leg);
-            }
+            leg_inside = legend_in_a_corner(cr, &ax, o, corners, e, ne, scale, &leg_px, &leg);
             free(o);
         }
         if (!leg_inside) {   /* under the axes, which shrink for it */
@@ -1339,12 +1348,7 @@ static void roofline_draw(cairo_t *cr, double w, double h, double scale, const u
             obst_box(o, pl[k]);
         }
         static const int corners[] = { 2, 3, 0, 1 };
-        for (int k = 0; k < 2 && !leg_inside; k++) {
-            double bw, bh;
-            leg_px = (k ? 9.5 : 11) * scale;
-            legend_size(cr, e, ne, leg_px, scale, &bw, &bh);
-            leg_inside = legend_inside(&ax, o, corners, 4, bw, bh, scale, &leg);
-        }
+        leg_inside = legend_in_a_corner(cr, &ax, o, corners, e, ne, scale, &leg_px, &leg);
     }
     free(o);
     if (ne && !leg_inside) {
