@@ -253,6 +253,28 @@ double tl_link_load_Bps(const tl *t, int link, double t_s)
     return lo ? s[lo - 1].used_Bps : 0;
 }
 
+double tl_link_load_near(const tl *t, int link, double t_s, size_t *hint)
+{
+    if (!t->detail || link < 0 || link >= t->links) return 0;
+    const tl_sample *s = t->samples[link];
+    size_t n = t->nsamples[link], i = *hint <= n ? *hint : n;
+    /* i: the samples at or before t_s, as tl_link_load_Bps counts them; a few steps on from the
+     * hint, else (back in time, or far on) the binary search */
+    int back = i > 0 && s[i - 1].t_s > t_s;
+    for (int k = 0; !back && k < 8 && i < n && s[i].t_s <= t_s; k++) i++;
+    if (back || (i < n && s[i].t_s <= t_s)) {
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (s[mid].t_s <= t_s) lo = mid + 1;
+            else hi = mid;
+        }
+        i = lo;
+    }
+    *hint = i;
+    return i ? s[i - 1].used_Bps : 0;
+}
+
 double tl_gpu_busy_s(const tl *t, int gpu, tl_kind kind)
 {
     const tl_interval *iv;

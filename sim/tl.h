@@ -74,6 +74,9 @@ void tl_finish(tl *t);                                              /* sort and 
 unsigned tl_gpu_state(const tl *t, int gpu, double t_s);            /* bit (1 << kind) set for each kind active at t */
 int tl_gpu_intervals(const tl *t, int gpu, const tl_interval **first); /* a GPU's intervals, sorted by start */
 double tl_link_load_Bps(const tl *t, int link, double t_s);         /* a link's load at t */
+/* The same, from where the last look-up of this link left *hint (0 at first): a window playing a
+ * step asks every link at every frame for a time a little later than the last. */
+double tl_link_load_near(const tl *t, int link, double t_s, size_t *hint);
 double tl_gpu_busy_s(const tl *t, int gpu, tl_kind kind);           /* total time of a kind (union of intervals) */
 double tl_link_bytes(const tl *t, int link);                        /* bytes it carried (any time, detail or not) */
 

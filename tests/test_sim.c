@@ -612,6 +612,43 @@ static void test_progress(void **state)
     plat_free(p);
 }
 
+/* tl_link_load_near (the window's look-up at every frame) gives what tl_link_load_Bps gives, for
+ * times going on a little, jumping on, and going back, from any hint. */
+static void test_link_load_near(void **state)
+{
+    (void)state;
+    plat_error perr;
+    plat_platform *p = plat_load_file("assets/platforms/classroom.xml", &perr);
+    assert_non_null(p);
+    char err[256];
+    net *n = net_create(p, 0, 64, err, sizeof err);
+    ds *s = ds_create(n, 1);
+    ds_collective(s, COLL_ALLREDUCE, COLL_RING, NULL, 64, 1e8, "a", NULL, 0, err, sizeof err);
+    ds_collective(s, COLL_ALLTOALL, COLL_DIRECT, NULL, 32, 1e7, "b", NULL, 0, err, sizeof err);
+    ds_stats st;
+    assert_int_equal(ds_run(s, &st), 0);
+    const tl *t = ds_timeline(s);
+    size_t *hint = calloc((size_t)n->nlinks, sizeof *hint);
+    uint64_t x = 12345;
+    int compared = 0;
+    for (int k = 0; k < 4000; k++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        double f = (double)(x >> 11) / 9007199254740992.0;
+        double at = k % 7 == 0 ? f * 1.2 * st.end_s                 /* anywhere, now and then */
+                                : fmod(k * st.end_s / 997, st.end_s); /* on a little, as frames go */
+        for (int l = 0; l < n->nlinks; l++) {
+            double a = tl_link_load_near(t, l, at, &hint[l]), b = tl_link_load_Bps(t, l, at);
+            if (a != b) fail_msg("link %d at %.9g s: %g from the hint, %g searched", l, at, a, b);
+            compared++;
+        }
+    }
+    assert_true(compared > 100000);
+    free(hint);
+    ds_destroy(s);
+    net_destroy(n);
+    plat_free(p);
+}
+
 static void test_deterministic(void **state)
 {
     (void)state;
@@ -1136,6 +1173,7 @@ int main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_work_limit),
         cmocka_unit_test(test_progress),
+        cmocka_unit_test(test_link_load_near),
         cmocka_unit_test(test_chrome_trace),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_programs_are_consistent),

@@ -261,6 +261,7 @@ void ui_app_quit(ui_app *a)
     ui_panel_destroy(a->panel);
     ui_layer_destroy(a->panel_layer);
     ui_layer_destroy(a->timeline_layer);
+    free(a->link_hint);
     ui_plots_destroy(a->plots);
     ui_explain_destroy(a->explain);
     ui_scene_free(a->scene);
@@ -283,6 +284,9 @@ static void adopt_scene(ui_app *a, ui_scene *s)
     a->scene_gen++;
     /* the words again (L): the step shown goes with them, else it is simulated again */
     if (s->words_only && (!a->scene || ui_scene_take_step(s, a->scene) != 0)) ui_app_request(a);
+    free(a->link_hint);
+    a->nlink_hint = s->nw ? s->nw->nlinks : 0;
+    a->link_hint = a->nlink_hint ? ut_calloc((size_t)a->nlink_hint, sizeof *a->link_hint) : NULL;
     double frac = a->scene && a->scene->st.end_s > 0 ? a->t_step_s / a->scene->st.end_s : 0;
     int same_plat = a->scene && a->scene->plat && s->plat && !strcmp(a->scene->plat_path, s->plat_path) &&
                     a->scene->part == s->part;

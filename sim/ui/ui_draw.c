@@ -204,7 +204,8 @@ static double cable_util(const ui_app *a, const ui_cable *c, double *up, double 
     for (int i = 0; i < c->nlinks; i++) {
         int l = c->links[i];
         if (l < 0 || l >= s->nw->nlinks) continue;
-        double u = s->detailed ? tl_link_load_Bps(s->timeline, l, a->t_step_s)
+        double u = s->detailed ? (l < a->nlink_hint ? tl_link_load_near(s->timeline, l, a->t_step_s, &a->link_hint[l])
+                                                    : tl_link_load_Bps(s->timeline, l, a->t_step_s))
                    : s->timeline->bins ? tl_link_binned_Bps(s->timeline, l, a->t_step_s)   /* its mean over a slice */
                    : s->st.end_s > 0 ? tl_link_bytes(s->timeline, l) / s->st.end_s : 0;
         if (s->nw->links[l].up) *up += u, cap_up += s->link_cap_Bps[l];

@@ -144,6 +144,10 @@ typedef struct ui_app {
     struct ui_layer *panel_layer;
     unsigned scene_gen;          /* a new scene adopted: the timeline's layer follows it */
     struct ui_layer *timeline_layer;
+    /* per link of the scene's network: where its last load look-up ended (tl_link_load_near), so
+     * that a frame of a step playing costs a step or two per cable, not a search */
+    size_t *link_hint;
+    int nlink_hint;
     /* frame statistics */
     double last_frame_ms;
 } ui_app;
