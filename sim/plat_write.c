@@ -197,13 +197,14 @@ static int edit_document(const char *xml, size_t len, const plat_platform *befor
     if (net->topology == PLAT_TOPO_EXPLICIT) cut_node_links(nel, pb->id, pb->nodes);
 
     char name[600], change[300], text[1200];
-    snprintf(name, sizeof name, _("%s (what-if: partition %s with %d nodes)"), before->name, pb->id, pb->nodes);
+    char na[32], nb[32];
+    snprintf(name, sizeof name, _("%s (what-if: partition %s with %s nodes)"), before->name, pb->id, ut_count(na, sizeof na, pb->nodes));
     xmlSetProp(root, (const xmlChar *)"name", (const xmlChar *)name);
     network_change(before, after, pb->network, change, sizeof change);
     snprintf(text, sizeof text,
-             _("What-if machine written by 'usine platform resize': %d nodes instead of the %d of the source file, "
+             _("What-if machine written by 'usine platform resize': %s nodes instead of the %s of the source file, "
                "with the same node, network rules and facility%s."),
-             pb->nodes, pa->nodes, change);
+             na, ut_count(nb, sizeof nb, pa->nodes), change);
     add_assumption(doc, pel, lang, text);
 
     xmlChar *mem = NULL;

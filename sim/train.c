@@ -566,13 +566,15 @@ int tm_plan_check(const tm_ctx *c, const tm_model *m, tm_plan *pl, char *err, si
         return -1;
     }
     if (pl->gpus > c->gpus) {
-        snprintf(err, n, _("%d GPUs asked, the partition has %d"), pl->gpus, c->gpus);
+        char a[32], b[32];
+        snprintf(err, n, _("%s GPUs asked, the partition has %s"), ut_count(a, sizeof a, pl->gpus), ut_count(b, sizeof b, c->gpus));
         return -1;
     }
     long mp = (long)pl->tp * pl->pp * pl->cp;
     if (pl->gpus % mp) {
         divisors_near(alt, sizeof alt, pl->gpus, mp);
-        snprintf(err, n, _("%d GPUs are not a multiple of tp x pp x cp = %ld; try %s %s"), pl->gpus, mp,
+        char g[32];
+        snprintf(err, n, _("%s GPUs are not a multiple of tp x pp x cp = %ld; try %s %s"), ut_count(g, sizeof g, pl->gpus), mp,
                  field_name(c->names, TM_GPUS), alt);
         return -1;
     }

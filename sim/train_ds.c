@@ -611,20 +611,22 @@ tm_step *tm_jobs_simulate(tm_ctx *c, const tm_job *jobs, int njobs, const tm_ste
         build += (double)st->plan[k].gpus * st->predicted[k].micro_batches;
         longest = fmax(longest, st->predicted[k].step_s);
     }
+    char ca[32], cb[32], cc[32];   /* counts as the interface writes them */
     if (o && o->max_build && build > (double)o->max_build) {
         if (njobs == 1)
-            snprintf(err, n, _("a step of %d GPUs with %d micro-batches each is more than one call may simulate "
-                               "(GPUs x micro-batches at most %d): use fewer GPUs or a smaller batch"),
-                     st->plan[0].gpus, st->predicted[0].micro_batches, (int)o->max_build);
+            snprintf(err, n, _("a step of %s GPUs with %d micro-batches each is more than one call may simulate "
+                               "(GPUs x micro-batches at most %s): use fewer GPUs or a smaller batch"),
+                     ut_count(ca, sizeof ca, st->plan[0].gpus), st->predicted[0].micro_batches, ut_count(cb, sizeof cb, (double)o->max_build));
         else
-            snprintf(err, n, _("%d jobs side by side are more than one call may simulate (GPUs x micro-batches %.0f in all, "
-                               "at most %d): use fewer jobs, fewer GPUs or smaller batches"),
-                     njobs, build, (int)o->max_build);
+            snprintf(err, n, _("%d jobs side by side are more than one call may simulate (GPUs x micro-batches %s in all, "
+                               "at most %s): use fewer jobs, fewer GPUs or smaller batches"),
+                     njobs, ut_count(ca, sizeof ca, build), ut_count(cb, sizeof cb, (double)o->max_build));
         tm_step_free(st);
         return NULL;
     }
     if (span > nw->gpus) {
-        snprintf(err, n, _("%d jobs side by side need %ld GPUs; the simulated network has %d"), njobs, span, nw->gpus);
+        snprintf(err, n, _("%d jobs side by side need %s GPUs; the simulated network has %s"), njobs, ut_count(ca, sizeof ca, (double)span),
+                 ut_count(cc, sizeof cc, nw->gpus));
         tm_step_free(st);
         return NULL;
     }

@@ -6,6 +6,7 @@
 #include <locale.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,6 +254,19 @@ size_t ut_utf8_len(const char *s)
     size_t n = 0;
     for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
     return n;
+}
+
+static _Atomic(const char *) count_group = ",";   /* set on the window's thread, read on its worker's */
+
+void ut_set_count_group(const char *group)
+{
+    count_group = group ? group : ",";
+}
+
+const char *ut_count(char *buf, size_t size, double v)
+{
+    ut_numstyle st = { .mark = ".", .group = count_group };
+    return ut_fmt_num(buf, size, v, &st);
 }
 
 const char *ut_pad(char *buf, size_t size, const char *s, int width)

@@ -61,6 +61,12 @@ int ut_sig_decimals(double v, int sig);           /* decimals that keep sig figu
  * as printf writes it, two digits at least). 0 and non-finite values are ut_fmt_num's. */
 const char *ut_fmt_sci(char *buf, size_t size, double v, const ut_numstyle *st);           /* decimals that keep sig figures of v (>= 0) */
 
+/* Counts in the core's messages ("8,192 GPUs asked"), grouped as the interface writes numbers: the
+ * front end sets the separator with its language (app_init_language: "," or U+202F; a string that
+ * lives as long as the program), "," until it does. Never in a machine format. */
+void ut_set_count_group(const char *group);
+const char *ut_count(char *buf, size_t size, double v);
+
 /* Text widths: a character is a UTF-8 code point, whatever its bytes ("µs" is 2, not 3). */
 size_t ut_utf8_len(const char *s);                /* characters in s */
 /* s padded with spaces to |width| characters; a negative width aligns right. printf's %-40s counts

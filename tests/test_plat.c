@@ -661,8 +661,9 @@ static void test_resized_file_is_the_resized_machine(void **state)
         snprintf(about, sizeof about, "partition %s", back->partitions[part].id);
         assert_string_equal(note->about, about);
         assert_string_equal(note->lang, "en");
-        char count[32];
-        snprintf(count, sizeof count, "%ld nodes instead of the %d", cases[k].nodes, orig->partitions[part].nodes);
+        char count[64], c1[32], c2[32];   /* (grouped as the interface writes counts: English here) */
+        snprintf(count, sizeof count, "%s nodes instead of the %s", ut_count(c1, sizeof c1, (double)cases[k].nodes),
+                 ut_count(c2, sizeof c2, orig->partitions[part].nodes));
         if (!strstr(note->text, count)) fail_msg("case %zu: the note does not say '%s': %s", k, count, note->text);
         plat_free(back);
         plat_free(mem);

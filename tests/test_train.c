@@ -19,6 +19,7 @@
 #include "tl.h"
 #include "plat.h"
 #include "train.h"
+#include "util.h"
 
 static plat_platform *load(const char *path)
 {
@@ -52,6 +53,29 @@ static tm_plan interleaved(tm_plan p, int vpp)
 {
     p.vpp = vpp;
     return p;
+}
+
+/* The core's messages group counts as the interface writes numbers: "," until the front end
+ * says otherwise (U+202F in French), never in the suggested option values. */
+static void test_message_counts_grouped(void **state)
+{
+    (void)state;
+    plat_platform *p = load("assets/platforms/jean-zay.xml");
+    char err[512];
+    tm_ctx *c = tm_ctx_create(p, 2, 1456, err, sizeof err);   /* h100 */
+    assert_non_null(c);
+    tm_plan pl = plan(8192, 2, 4, 8192, TM_RC_NONE);
+    assert_int_not_equal(tm_plan_check(c, tm_model_preset("llama2-7b"), &pl, err, sizeof err), 0);
+    if (!strstr(err, "8,192 GPUs asked, the partition has 1,456")) fail_msg("%s", err);
+    ut_set_count_group("\u202f");
+    assert_int_not_equal(tm_plan_check(c, tm_model_preset("llama2-7b"), &pl, err, sizeof err), 0);
+    if (!strstr(err, "8\u202f192 GPUs asked, the partition has 1\u202f456")) fail_msg("%s", err);
+    pl = plan(1004, 2, 4, 1004, TM_RC_NONE);                      /* 1,004 is not a multiple of 8 */
+    assert_int_not_equal(tm_plan_check(c, tm_model_preset("llama2-7b"), &pl, err, sizeof err), 0);
+    if (!strstr(err, "1\u202f004 GPUs are not a multiple") || !strstr(err, "try gpus 1000")) fail_msg("%s", err);   /* (what to type: raw) */
+    ut_set_count_group(NULL);
+    tm_ctx_destroy(c);
+    plat_free(p);
 }
 
 static void test_parameter_counts(void **state)
@@ -1457,6 +1481,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parameter_counts),
+        cmocka_unit_test(test_message_counts_grouped),
         cmocka_unit_test(test_moe_parameter_counts),
         cmocka_unit_test(test_dense_presets_unchanged),
         cmocka_unit_test(test_moe_bad_inputs),

@@ -82,6 +82,7 @@ void app_init_language(const char *forced)
     ut_strlcpy(interface_lang, want, sizeof interface_lang);
     point_gettext_at(want, got);
     bind_translations();
+    ut_set_count_group(app_is_french() ? "\u202f" : ",");   /* the core's messages, as app_num writes numbers */
 }
 
 void app_set_language(const char *lang)

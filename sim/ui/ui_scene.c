@@ -374,13 +374,15 @@ static int simulate_on(ui_scene *s, tm_plan pl, long want)
     int per = pl.tp * pl.pp;
     pl.gpus = (int)(want / per * per);
     if (pl.gpus < per) {
-        snprintf(err, sizeof err, _("tensor x pipeline = %d GPUs, more than the %ld available"), per, want);
+        char w[32];
+        snprintf(err, sizeof err, _("tensor x pipeline = %d GPUs, more than the %s available"), per, app_num(w, sizeof w, (double)want, 0));
         return fail(s, err);
     }
     if (pl.gpus != want) {        /* say so: the command line refuses such a count */
         size_t used = strlen(s->notice);
-        snprintf(s->notice + used, sizeof s->notice - used, _("%s%ld GPUs are not a multiple of tp x pp = %d: %d are simulated"),
-                 used ? "; " : "", want, per, pl.gpus);
+        char w[32], g[32];
+        snprintf(s->notice + used, sizeof s->notice - used, _("%s%s GPUs are not a multiple of tp x pp = %d: %s are simulated"),
+                 used ? "; " : "", app_num(w, sizeof w, (double)want, 0), per, app_num(g, sizeof g, pl.gpus, 0));
     }
     int dp = pl.gpus / per;
     long unit = (long)dp * pl.mbs;              /* a global batch is a multiple of dp x micro-batch */
