@@ -38,8 +38,9 @@ end
 local function named(p, id)
   if not p.made_up then return p.id .. "/" .. id end
   local part = p:partition(id)
-  return { fr = ("%s/%s (inventée : %d nœuds de %d GPU)"):format(p.id, id, part.nodes, part.gpus_per_node),
-           en = ("%s/%s (made up: %d nodes of %d GPU%s)"):format(p.id, id, part.nodes, part.gpus_per_node, part.gpus_per_node == 1 and "" or "s") }
+  return { fr = ("%s/%s (inventée : %s nœuds de %d GPU)"):format(p.id, id, usine.num(part.nodes, { lang = "fr", decimals = 0 }), part.gpus_per_node),
+           en = ("%s/%s (made up: %s nodes of %d GPU%s)"):format(p.id, id, usine.num(part.nodes, { lang = "en", decimals = 0 }), part.gpus_per_node,
+                                                                 part.gpus_per_node == 1 and "" or "s") }
 end
 
 return {
