@@ -749,6 +749,38 @@ static int every_cut_line_shows_whole(int w, int h)
     return hovered;
 }
 
+/* A message too long for the banner's eight lines ends its last line with "…" and is read whole
+ * under the mouse. */
+static void test_long_banner_shows_whole(void **state)
+{
+    (void)state;
+    settle_and_draw();   /* (the course panel beside the factory) */
+    int w0 = app.w, h0 = app.h;
+    app.w = 1024, app.h = 640;
+    ui_app_layout_regions(&app);
+    assert_true(app.r_factory.w < 500);   /* the course panel beside it: eight lines hold ~300 characters */
+    char text[512] = "";
+    while (strlen(text) < 440) strcat(text, "a message about the plan that is long ");
+    ui_app_set_message(&app, 1, "%s", text);
+    forget_drawn();
+    ui_app_frame(&app, 0);
+    int ends = 0;   /* a line of the banner, cut: "… plan that is l…" */
+    for (int i = 0; i < ndrawn; i++) {
+        size_t n = strlen(drawn[i]);
+        if (n > 3 && !strcmp(drawn[i] + n - 3, "…") && strstr(drawn[i], "plan that is")) ends = 1;
+    }
+    if (!ends) fail_msg("the banner's %d-pixel lines did not cut a %zu-character message", app.r_factory.w, strlen(text));
+    int pad = (int)(10 * app.scale);
+    move_mouse(app.r_factory.x + 3 * pad, app.r_factory.y + app.r_factory.h - (int)(120 * app.scale) + pad + 3);
+    ui_app_frame(&app, 0);
+    assert_string_equal(app.frame.tip, text);
+    move_mouse(-1, -1);
+    app.message[0] = 0;
+    app.w = w0, app.h = h0;
+    ui_app_layout_regions(&app);
+    ui_app_frame(&app, 0);
+}
+
 static void test_cut_lines_show_whole(void **state)
 {
     (void)state;
@@ -848,6 +880,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_panel_clicks_move_between_exercises),
         cmocka_unit_test(test_panel_wheel_scrolls_the_area_under_it),
         cmocka_unit_test(test_panel_cut_lines_show_whole),
+        cmocka_unit_test(test_long_banner_shows_whole),
     };
     int failed = cmocka_run_group_tests(tests, setup, teardown);
     return failed + cmocka_run_group_tests_name("panel", panel_tests, setup_panel, teardown_panel);

@@ -1206,16 +1206,34 @@ static void draw_top(const ui_app *a, char *tip)
     }
 }
 
-static void draw_banner(const ui_app *a, const char *text, SDL_Color c, int y)
+/* A message over the factory, wrapped, eight lines at most (error messages can be long): a longer
+ * one ends its eighth line with "…" and is read whole under the mouse (tip). */
+static void draw_banner(const ui_app *a, const char *text, SDL_Color c, int y, char *tip)
 {
     int pad = (int)(10 * a->scale);
     int maxw = a->r_factory.w - 4 * pad;
     const ui_wrapped *lines = ui_text_wrap(a->tx, UI_F_BODY, text, maxw);
-    int n = lines->n < 8 ? lines->n : 8;   /* error messages can be long: eight lines at most */
+    int n = lines->n < 8 ? lines->n : 8, cut = lines->n > 8;
     int line = ui_text_line(a->tx, UI_F_BODY), h = n * line + 2 * pad;
     ui_draw_fill(a->ren, a->r_factory.x + pad, y, a->r_factory.w - 2 * pad, h, (SDL_Color){ 20, 22, 28, 250 });
     ui_draw_frame(a->ren, a->r_factory.x + pad, y, a->r_factory.w - 2 * pad, h, c);
-    for (int i = 0; i < n; i++) ui_text_draw(a->tx, UI_F_BODY, lines->line[i], a->r_factory.x + 2 * pad, y + pad + i * line, c, UI_LEFT);
+    for (int i = 0; i < n; i++) {
+        char last[UI_TIP_SIZE];
+        const char *s = lines->line[i];
+        if (cut && i == n - 1) {   /* the eighth line, shortened by whole characters until "…" fits after it */
+            size_t len = strlen(s);
+            for (;;) {
+                snprintf(last, sizeof last, "%.*s…", (int)len, s);
+                if (!len || ui_text_width(a->tx, UI_F_BODY, last, strlen(last)) <= maxw) break;
+                do len--;
+                while (len && ((unsigned char)s[len] & 0xC0) == 0x80);
+            }
+            s = last;
+        }
+        ui_text_draw(a->tx, UI_F_BODY, s, a->r_factory.x + 2 * pad, y + pad + i * line, c, UI_LEFT);
+    }
+    SDL_Rect r = { a->r_factory.x + pad, y, a->r_factory.w - 2 * pad, h };
+    if (cut && tip && ui_inside(&r, a->mouse_x, a->mouse_y)) ut_strlcpy(tip, text, UI_TIP_SIZE);
 }
 
 static void draw_help(const ui_app *a, char *tip)
@@ -1326,17 +1344,17 @@ void ui_draw_all(const ui_app *a, ui_frame *out)
     draw_top(a, tip);
     int by = a->r_factory.y + (int)(10 * a->scale);
     if (covered) ui_explain_draw(a, a->explain, out);   /* it shows the scene's error itself */
-    else if (a->scene && a->scene->error[0]) draw_banner(a, a->scene->error, ui_bad, by), by += (int)(80 * a->scale);
-    else if (a->scene && a->scene->unfit[0]) draw_banner(a, a->scene->unfit, ui_bad, by), by += (int)(80 * a->scale);
+    else if (a->scene && a->scene->error[0]) draw_banner(a, a->scene->error, ui_bad, by, tip), by += (int)(80 * a->scale);
+    else if (a->scene && a->scene->unfit[0]) draw_banner(a, a->scene->unfit, ui_bad, by, tip), by += (int)(80 * a->scale);
     else if (a->scene && a->scene->notice[0] && a->view == UI_VIEW_FACTORY) {
         /* on a strip of its own: the spines are drawn under it */
         ui_draw_fill(ren, a->r_factory.x, by - (int)(3 * a->scale), a->r_factory.w, (int)(20 * a->scale), ui_panel_bg);
         ui_draw_fit(a, UI_F_SMALL, a->scene->notice, a->r_factory.x + (int)(10 * a->scale), by, a->r_factory.w - (int)(20 * a->scale),
                     ui_dim, tip);
     }
-    if (!a->scene) draw_banner(a, _("Simulating the first step…"), ui_accent, by);
+    if (!a->scene) draw_banner(a, _("Simulating the first step…"), ui_accent, by, tip);
     if (a->message[0] && a->anim_s < a->message_until)
-        draw_banner(a, a->message, a->message_error ? ui_bad : ui_good, a->r_factory.y + a->r_factory.h - (int)(120 * a->scale));
+        draw_banner(a, a->message, a->message_error ? ui_bad : ui_good, a->r_factory.y + a->r_factory.h - (int)(120 * a->scale), tip);
     if (a->view == UI_VIEW_FACTORY && !a->show_explain) draw_hover(a);
     if (a->show_help) draw_help(a, tip);
     draw_tip(a, tip);
