@@ -51,6 +51,28 @@ static int in(ui_rect inner, ui_rect outer)
            inner.y + inner.h <= outer.y + outer.h + 1e-4f;
 }
 
+/* ui_track_at_near (the window's look-up of every GPU at every frame) gives what the search gives,
+ * for times going on a little, jumping and going back, from the hint the last call left. */
+static void test_track_at_near_is_the_search(void **state)
+{
+    const ui_scene *s = *state;
+    int *hint = calloc((size_t)s->plan.gpus, sizeof *hint), compared = 0;
+    uint64_t x = 987654321;
+    for (int k = 0; k < 3000; k++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        double f = (double)(x >> 11) / 9007199254740992.0;
+        double t = k % 11 == 0 ? (f * 1.2 - 0.1) * s->st.end_s : fmod(k * s->st.end_s / 613, s->st.end_s);
+        for (int g = 0; g < s->plan.gpus; g++) {
+            int c1, c2;
+            ui_phase a = ui_track_at_near(&s->tracks[g], t, &c1, &hint[g]), b = ui_track_at(&s->tracks[g], t, &c2);
+            if (a != b || c1 != c2) fail_msg("GPU %d at %.9g s: %d/%d from the hint, %d/%d searched", g, t, a, c1, b, c2);
+            compared++;
+        }
+    }
+    assert_true(compared > 100000);
+    free(hint);
+}
+
 static void test_tracks_follow_the_timeline(void **state)
 {
     const ui_scene *s = *state;
@@ -581,6 +603,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tracks_follow_the_timeline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_track_at_near_is_the_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pipeline_has_a_bubble, setup, teardown),
         cmocka_unit_test_setup_teardown(test_extrapolations_are_the_model, setup, teardown),
         cmocka_unit_test_setup_teardown(test_layout_nests_and_cables_cover_links, setup, teardown),

@@ -137,6 +137,9 @@ int ui_stage_step(const tm_model *m, int pp, int *first, int *last, int delta);
 /* The scenario's split for people: "5, 6 x 10, 5", or "8 x 4" when even ("" if it is not valid). */
 const char *ui_stage_text(const tm_model *m, int pp, int first, int last, char *buf, size_t size);
 ui_phase ui_track_at(const ui_track *tr, double t_s, int *comm);   /* phase at t (binary search) */
+/* The same, from where the last look-up of this track left *hint (0 at first): a few steps on as a
+ * step plays, the search only when time jumps. */
+ui_phase ui_track_at_near(const ui_track *tr, double t_s, int *comm, int *hint);
 const char *ui_phase_name(ui_phase p);                             /* translated, for legends */
 
 /* A worker thread that builds scenes; the newest request wins. */

@@ -262,6 +262,7 @@ void ui_app_quit(ui_app *a)
     ui_layer_destroy(a->panel_layer);
     ui_layer_destroy(a->timeline_layer);
     free(a->link_hint);
+    free(a->gpu_hint);
     ui_plots_destroy(a->plots);
     ui_explain_destroy(a->explain);
     ui_scene_free(a->scene);
@@ -287,6 +288,9 @@ static void adopt_scene(ui_app *a, ui_scene *s)
     free(a->link_hint);
     a->nlink_hint = s->nw ? s->nw->nlinks : 0;
     a->link_hint = a->nlink_hint ? ut_calloc((size_t)a->nlink_hint, sizeof *a->link_hint) : NULL;
+    free(a->gpu_hint);
+    a->ngpu_hint = s->tracks ? s->plan.gpus : 0;
+    a->gpu_hint = a->ngpu_hint > 0 ? ut_calloc((size_t)a->ngpu_hint, sizeof *a->gpu_hint) : NULL;
     double frac = a->scene && a->scene->st.end_s > 0 ? a->t_step_s / a->scene->st.end_s : 0;
     int same_plat = a->scene && a->scene->plat && s->plat && !strcmp(a->scene->plat_path, s->plat_path) &&
                     a->scene->part == s->part;

@@ -192,7 +192,8 @@ static ui_phase gpu_phase(const ui_app *a, long g, int *comm)
     const ui_scene *s = a->scene;
     *comm = 0;
     if (!s || !s->tracks || g >= s->plan.gpus) return UI_OUTSIDE;
-    return ui_track_at(&s->tracks[g], a->t_step_s, comm);
+    return g < a->ngpu_hint ? ui_track_at_near(&s->tracks[g], a->t_step_s, comm, &a->gpu_hint[g])
+                            : ui_track_at(&s->tracks[g], a->t_step_s, comm);
 }
 
 static double cable_util(const ui_app *a, const ui_cable *c, double *up, double *down)

@@ -148,6 +148,8 @@ typedef struct ui_app {
      * that a frame of a step playing costs a step or two per cable, not a search */
     size_t *link_hint;
     int nlink_hint;
+    int *gpu_hint;               /* the same per GPU of the scene, into its track (ui_track_at_near) */
+    int ngpu_hint;
     /* frame statistics */
     double last_frame_ms;
 } ui_app;

@@ -159,20 +159,40 @@ static void build_track(const tl *t, int gpu, ui_track *tr)
     free(e);
 }
 
-ui_phase ui_track_at(const ui_track *tr, double t_s, int *comm)
+/* The last i with t[i] <= t_s (0 before the first). */
+static int track_index(const ui_track *tr, double t_s)
 {
-    if (!tr || tr->n == 0) {
-        if (comm) *comm = 0;
-        return UI_IDLE;
-    }
-    int lo = 0, hi = tr->n - 1;    /* last i with t[i] <= t_s */
+    int lo = 0, hi = tr->n - 1;
     while (lo < hi) {
         int mid = (lo + hi + 1) / 2;
         if (tr->t[mid] <= t_s) lo = mid;
         else hi = mid - 1;
     }
-    if (comm) *comm = tr->comm[lo];
-    return (ui_phase)tr->phase[lo];
+    return lo;
+}
+
+ui_phase ui_track_at(const ui_track *tr, double t_s, int *comm)
+{
+    int hint = -1;
+    return ui_track_at_near(tr, t_s, comm, &hint);
+}
+
+ui_phase ui_track_at_near(const ui_track *tr, double t_s, int *comm, int *hint)
+{
+    if (!tr || tr->n == 0) {
+        if (comm) *comm = 0;
+        return UI_IDLE;
+    }
+    int i = *hint;
+    if (i < 0 || i >= tr->n || (i > 0 && tr->t[i] > t_s)) i = track_index(tr, t_s);   /* none yet, or back in time */
+    else {
+        int k = 0;
+        while (k++ < 8 && i + 1 < tr->n && tr->t[i + 1] <= t_s) i++;
+        if (i + 1 < tr->n && tr->t[i + 1] <= t_s) i = track_index(tr, t_s);       /* far on */
+    }
+    *hint = i;
+    if (comm) *comm = tr->comm[i];
+    return (ui_phase)tr->phase[i];
 }
 
 /* ----------------------------------------------------------------------------------------- */
