@@ -1386,13 +1386,14 @@ int simulate_step(int argc, char **argv)
         list[k] = k < o.jobs ? (tm_job){ &o.model, &o.plan } : (tm_job){ &bs[k - o.jobs].model, &bs[k - o.jobs].plan };
     double t0 = ut_now_s();
     step_progress prog = { .t0 = t0 };
+    int shown = isatty(STDERR_FILENO);
     tm_result analytic;                                         /* (the first job's, to say how far it has got) */
-    if (tm_predict(c, &o.model, &o.plan, o.tokens, &analytic, err, sizeof err) == 0) prog.predicted_s = analytic.step_s;
+    if (shown && tm_predict(c, &o.model, &o.plan, o.tokens, &analytic, err, sizeof err) == 0) prog.predicted_s = analytic.step_s;
     err[0] = 0;
     step = tm_jobs_simulate(c, list, njobs,
                             &(tm_step_opts){ .detail = o.trace != NULL, .every_message = o.every_message,
                                              .extra = o.bg ? add_background : NULL, .extra_ctx = o.bg,
-                                             .progress = isatty(STDERR_FILENO) ? show_progress : NULL, .progress_ctx = &prog },
+                                             .progress = shown ? show_progress : NULL, .progress_ctx = &prog },
                             err, sizeof err);
     cli_progress_done();
     if (!step) {

@@ -703,17 +703,32 @@ static void layer_copy(const ui_app *a, const ui_layer *l)
     SDL_RenderCopy(a->ren, l->tex, &l->key.r, &l->key.r);
 }
 
+/* Where the timeline's bars go: from x0, gw wide, between top and bottom (its layer and the
+ * cursor drawn over it each frame both need them). */
+typedef struct timeline_box {
+    int pad, line, top, bottom, x0, gw;
+} timeline_box;
+
+static timeline_box timeline_geometry(const ui_app *a)
+{
+    SDL_Rect r = a->r_timeline;
+    timeline_box g;
+    g.pad = (int)(10 * a->scale), g.line = ui_text_line(a->tx, UI_F_SMALL);
+    g.top = r.y + g.pad + ui_text_line(a->tx, UI_F_BOLD) + 4, g.bottom = r.y + r.h - g.line - g.pad;
+    g.x0 = r.x + g.pad + (int)(110 * a->scale), g.gw = r.x + r.w - g.pad - g.x0;   /* the rows' labels at the left */
+    return g;
+}
+
 static void draw_timeline(const ui_app *a, char *tip)
 {
     SDL_Renderer *ren = a->ren;
     SDL_Rect r = a->r_timeline;
     ui_draw_fill(ren, r.x, r.y, r.w, r.h, ui_panel_bg);
     const ui_scene *s = a->scene;
-    int pad = (int)(10 * a->scale), line = ui_text_line(a->tx, UI_F_SMALL);
     if (!s || !s->tracks) return;
     int tp = s->plan.tp, dp = s->r.dp, pp = s->plan.pp;
-    int label_w = (int)(110 * a->scale);
-    int top = r.y + pad + ui_text_line(a->tx, UI_F_BOLD) + 4, bottom = r.y + r.h - line - pad;
+    timeline_box tb = timeline_geometry(a);
+    int pad = tb.pad, line = tb.line, top = tb.top, bottom = tb.bottom;
     int max_rows = (bottom - top) / (int)(9 * a->scale);
     if (max_rows < 1) max_rows = 1;
     int rows, per_gpu = a->gantt_per_gpu || pp == 1;
@@ -745,7 +760,7 @@ static void draw_timeline(const ui_app *a, char *tip)
             snprintf(title, sizeof title, "%s", _("per pipeline stage: replica 0, tensor rank 0"));
     }
     ui_draw_fit(a, UI_F_BOLD, title, r.x + pad, r.y + pad, r.w - 2 * pad, ui_fg, tip);
-    int x0 = r.x + pad + label_w, x1 = r.x + r.w - pad, gw = x1 - x0;
+    int x0 = tb.x0, gw = tb.gw;
     double T = s->st.end_s;
     int rh = (bottom - top) / rows;
     if (rh > (int)(28 * a->scale)) rh = (int)(28 * a->scale);
@@ -810,15 +825,22 @@ static void draw_timeline_layered(const ui_app *a, char *tip)
         layer_copy(a, l);
         layer_tip(a, l, tip);
     }
-    /* the cursor, with the geometry of draw_timeline */
-    const ui_scene *s = a->scene;
+    const ui_scene *s = a->scene;   /* the cursor */
     if (!s || !s->tracks || !(s->st.end_s > 0)) return;
-    SDL_Rect r = a->r_timeline;
-    int pad = (int)(10 * a->scale), line = ui_text_line(a->tx, UI_F_SMALL), label_w = (int)(110 * a->scale);
-    int top = r.y + pad + ui_text_line(a->tx, UI_F_BOLD) + 4, bottom = r.y + r.h - line - pad;
-    int x0 = r.x + pad + label_w, gw = r.x + r.w - pad - x0;
-    int cx = x0 + (int)(a->t_step_s / s->st.end_s * gw);
-    ui_draw_fill(a->ren, cx - 1, top - 4, 3, bottom - top + 8, ui_fg);
+    timeline_box g = timeline_geometry(a);
+    int cx = g.x0 + (int)(a->t_step_s / s->st.end_s * g.gw);
+    ui_draw_fill(a->ren, cx - 1, g.top - 4, 3, g.bottom - g.top + 8, ui_fg);
+}
+
+/* Where an area's content, `content` pixels high, scrolled by `scroll`, sits among them: a bar w
+ * wide, `inset` in from the area's right edge (nothing when it all fits). */
+void ui_draw_scroll_bar(const ui_app *a, SDL_Rect area, int content, int scroll, int w, int inset)
+{
+    if (content <= area.h || area.h <= 0) return;
+    int bx = area.x + area.w - w - inset;
+    int th = area.h * area.h / content, ty = area.y + (int)((long)(area.h - th) * scroll / (content - area.h));
+    ui_draw_fill(a->ren, bx, area.y, w, area.h, (SDL_Color){ 44, 48, 56, 255 });
+    ui_draw_fill(a->ren, bx, ty, w, th > 8 ? th : 8, ui_dim);
 }
 
 /* ----------------------------------------------------------------------------------------- */
@@ -873,10 +895,12 @@ int ui_draw_button(const ui_app *a, int x, int y, int w, int h, const char *labe
     int hover = ui_inside(&r, a->mouse_x, a->mouse_y);
     ui_draw_fill(a->ren, x, y, w, h, active ? (SDL_Color){ 0, 114, 178, 255 } : hover ? (SDL_Color){ 70, 78, 94, 255 } : (SDL_Color){ 52, 58, 70, 255 });
     ui_draw_frame(a->ren, x, y, w, h, (SDL_Color){ 110, 120, 140, 255 });
-    int room = w - 2 * (int)(4 * a->scale);
-    ui_font f = ui_text_width(a->tx, UI_F_BODY, label, strlen(label)) <= room ? UI_F_BODY : UI_F_SMALL;
+    size_t n = strlen(label);
+    int room = w - 2 * (int)(4 * a->scale), lw = ui_text_width(a->tx, UI_F_BODY, label, n);
+    ui_font f = lw <= room ? UI_F_BODY : UI_F_SMALL;
+    if (f == UI_F_SMALL) lw = ui_text_width(a->tx, f, label, n);
     int ty = y + (h - ui_text_line(a->tx, f)) / 2;
-    if (ui_text_width(a->tx, f, label, strlen(label)) <= room) ui_text_draw(a->tx, f, label, x + w / 2, ty, ui_fg, UI_CENTER);
+    if (lw <= room) ui_text_draw(a->tx, f, label, x + w / 2, ty, ui_fg, UI_CENTER);
     else ui_draw_fit(a, f, label, x + (w - room) / 2, ty, room, ui_fg, tip);
     return hover;
 }
@@ -1083,17 +1107,15 @@ int ui_controls_click(ui_app *a, const ui_frame *f, int x, int y)
 /* ----------------------------------------------------------------------------------------- */
 /* Heads-up display: what the simulation measured, then the analytic extrapolations. */
 
-static int hud_row_in(const ui_app *a, int y, const char *name, const char *value, SDL_Color c)
+/* A figure's row: the name stops short of the value ("puissance (avec PUE)" at 1920x1080), whole
+ * under the mouse. */
+static int hud_row_in(const ui_app *a, int y, const char *name, const char *value, SDL_Color c, char *tip)
 {
     int x = a->r_left.x + (int)(12 * a->scale), w = a->r_left.w - (int)(24 * a->scale);
-    char fit[128];   /* the name stops short of the value ("puissance (avec PUE)" at 1920x1080) */
-    ui_text_fit(a->tx, UI_F_SMALL, name, w * 44 / 100 - (int)(4 * a->scale), fit, sizeof fit);
-    ui_text_draw(a->tx, UI_F_SMALL, fit, x, y + 1, ui_dim, UI_LEFT);
+    ui_draw_fit(a, UI_F_SMALL, name, x, y + 1, w * 44 / 100 - (int)(4 * a->scale), ui_dim, tip);
     ui_text_draw(a->tx, UI_F_BOLD, value, x + w * 44 / 100, y, c, UI_LEFT);
     return y + ui_text_line(a->tx, UI_F_BOLD);
 }
-
-static int hud_row(const ui_app *a, int y, const char *name, const char *value) { return hud_row_in(a, y, name, value, ui_fg); }
 
 static int draw_hud(const ui_app *a, int y, char *tip)
 {
@@ -1108,13 +1130,13 @@ static int draw_hud(const ui_app *a, int y, char *tip)
     double T = s->tracks ? s->st.end_s : 0;
     double peak = s->r.peak_tflops * 1e12;
     if (T > 0) {
-        y = hud_row(a, y, _("simulated time"), app_duration(v, sizeof v, a->elapsed_s));
+        y = hud_row_in(a, y, _("simulated time"), app_duration(v, sizeof v, a->elapsed_s), ui_fg, tip);
         snprintf(v, sizeof v, _("%ld, at %s %%"), a->steps_done + 1, app_num(b1, sizeof b1, 100 * a->t_step_s / T, 0));
-        y = hud_row(a, y, _("step"), v);
-        y = hud_row(a, y, _("step time"), app_duration(v, sizeof v, T));
-        y = hud_row(a, y, _("tokens/s"), app_num(v, sizeof v, s->r.tokens_per_step / T, 0));
+        y = hud_row_in(a, y, _("step"), v, ui_fg, tip);
+        y = hud_row_in(a, y, _("step time"), app_duration(v, sizeof v, T), ui_fg, tip);
+        y = hud_row_in(a, y, _("tokens/s"), app_num(v, sizeof v, s->r.tokens_per_step / T, 0), ui_fg, tip);
         app_pct(v, sizeof v, 100 * s->r.model_flops_step / (T * s->plan.gpus * peak), 1);
-        y = hud_row(a, y, _("MFU"), v);
+        y = hud_row_in(a, y, _("MFU"), v, ui_fg, tip);
     } else if (s->pending) {   /* the analytic figures below are the new scenario's already */
         ui_text_draw(a->tx, UI_F_SMALL, _("simulating the step…"), x, y, ui_accent, UI_LEFT);
         y += ui_text_line(a->tx, UI_F_SMALL);
@@ -1130,17 +1152,17 @@ static int draw_hud(const ui_app *a, int y, char *tip)
         snprintf(v, sizeof v, _("%s (%s %%)"), app_duration(b1, sizeof b1, s->r.step_s),
                  app_signed(b2, sizeof b2, (s->r.step_s - T) / T * 100, 1));
     else app_duration(v, sizeof v, s->r.step_s);
-    y = hud_row(a, y, _("step time"), v);
+    y = hud_row_in(a, y, _("step time"), v, ui_fg, tip);
     double pue = s->plat->facility.pue;
     double mw = s->r.power_it_mw * pue;
     snprintf(v, sizeof v, "%s MW", app_sig(b1, sizeof b1, mw, 3));
-    y = hud_row(a, y, _("power (with PUE)"), v);
+    y = hud_row_in(a, y, _("power (with PUE)"), v, ui_fg, tip);
     double mwh = mw * a->elapsed_s / 3600;   /* of the simulated time played */
     if (mwh < 1) snprintf(v, sizeof v, "%s kWh", app_sig(b1, sizeof b1, mwh * 1000, 3));
     else snprintf(v, sizeof v, "%s MWh", app_sig(b1, sizeof b1, mwh, 3));
-    if (T > 0) y = hud_row(a, y, _("energy so far"), v);
+    if (T > 0) y = hud_row_in(a, y, _("energy so far"), v, ui_fg, tip);
     snprintf(v, sizeof v, "%s / %s GiB", app_num(b1, sizeof b1, s->r.mem.total_gib, 1), app_num(b2, sizeof b2, s->r.mem.capacity_gib, 0));
-    y = hud_row_in(a, y, _("memory per GPU"), v, s->r.mem.fits ? ui_fg : ui_bad);   /* red: the step could not run */
+    y = hud_row_in(a, y, _("memory per GPU"), v, s->r.mem.fits ? ui_fg : ui_bad, tip);   /* red: the step could not run */
     const char *model = _("[model]");
     y += (int)(10 * a->scale);
     ui_text_draw(a->tx, UI_F_H3, _("The same job elsewhere"), x, y, ui_accent, UI_LEFT);
@@ -1277,7 +1299,6 @@ static void draw_help(const ui_app *a, char *tip)
     int line = ui_text_line(a->tx, df) > ui_text_line(a->tx, UI_F_MONO) ? ui_text_line(a->tx, df) : ui_text_line(a->tx, UI_F_MONO);
     int cols = 2, rows = (n + 1) / 2, colw = keyw + descw + gutter;
     int w = cols * colw + 2 * pad, h = rows * line + 3 * pad + ui_text_line(a->tx, UI_F_H2);
-    int desc_room = descw;   /* (the columns above are sized to the window: never over the next one) */
     int x = (a->w - w) / 2, y = (a->h - h) / 2;
     if (y < 0) y = 0;
     tip[0] = '\0';   /* what lies under the help is not what the mouse points at */
@@ -1289,7 +1310,7 @@ static void draw_help(const ui_app *a, char *tip)
         int cx = x + pad + (i / rows) * colw, cy = y0 + (i % rows) * line;
         ui_text_draw(a->tx, UI_F_MONO, keys[i][0][0] >= 'a' && keys[i][0][0] <= 'z' && strlen(keys[i][0]) > 2 ? _(keys[i][0]) : keys[i][0],
                      cx, cy, ui_fg, UI_LEFT);
-        ui_draw_fit(a, df, _(keys[i][1]), cx + keyw, cy + (line - ui_text_line(a->tx, df)) / 2, desc_room, ui_dim, tip);
+        ui_draw_fit(a, df, _(keys[i][1]), cx + keyw, cy + (line - ui_text_line(a->tx, df)) / 2, descw, ui_dim, tip);
     }
 }
 
@@ -1334,12 +1355,7 @@ void ui_draw_all(const ui_app *a, ui_frame *out)
     SDL_RenderSetClipRect(ren, NULL);
     int content = y - top;
     out->left_max = content > left.h ? content - left.h : 0;
-    if (out->left_max > 0) {   /* where the column shown sits in it, a thin bar at its right */
-        int bw = (int)(3 * a->scale), bx = left.x + left.w - bw, th = left.h * left.h / content;
-        int ty = left.y + (int)((long)(left.h - th) * (a->left_scroll < out->left_max ? a->left_scroll : out->left_max) / out->left_max);
-        ui_draw_fill(ren, bx, left.y, bw, left.h, (SDL_Color){ 44, 48, 56, 255 });
-        ui_draw_fill(ren, bx, ty, bw, th > 8 ? th : 8, ui_dim);
-    }
+    ui_draw_scroll_bar(a, left, content, a->left_scroll < out->left_max ? a->left_scroll : out->left_max, (int)(3 * a->scale), 0);
     if (a->show_panel && a->panel && !covered && (ui_factory_shown(a) || !ui_plots_cover_panel(a)))
         draw_panel_layered(a, &out->panel, tip);
     draw_top(a, tip);

@@ -186,6 +186,8 @@ int ui_draw_button(const ui_app *a, int x, int y, int w, int h, const char *labe
 /* s at (x, y), cut with "…" to w pixels if it must be; cut and under the mouse (within the clip
  * rectangle set, if any), s whole in tip (UI_TIP_SIZE bytes, the frame's). 1 when cut. */
 int ui_draw_fit(const ui_app *a, ui_font f, const char *s, int x, int y, int w, SDL_Color c, char *tip);
+/* A thin bar at an area's right saying where its scrolled content sits (none when it fits). */
+void ui_draw_scroll_bar(const ui_app *a, SDL_Rect area, int content, int scroll, int w, int inset);
 extern const SDL_Color ui_bg, ui_panel_bg, ui_fg, ui_dim, ui_accent, ui_good, ui_bad;
 
 /* The factory's camera and what is where on it (ui_draw.c, the same geometry as the drawing). */

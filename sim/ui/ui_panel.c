@@ -431,15 +431,6 @@ static int draw_text(const ui_app *a, const ui_panel *p, int draw, int x, int y,
     return y + p->lay.height_px;
 }
 
-/* Where an area's content, `content` pixels high, sits among them (a thin bar at its right). */
-static void scroll_bar(const ui_app *a, SDL_Rect area, int content, int scroll)
-{
-    if (content <= area.h || area.h <= 0) return;
-    int bw = (int)(4 * a->scale), bx = area.x + area.w - bw - (int)(4 * a->scale);
-    int th = area.h * area.h / content, ty = area.y + (int)((long)(area.h - th) * scroll / (content - area.h));
-    ui_draw_fill(a->ren, bx, area.y, bw, area.h, (SDL_Color){ 44, 48, 56, 255 });
-    ui_draw_fill(a->ren, bx, ty, bw, th > 8 ? th : 8, ui_dim);
-}
 
 void ui_panel_draw(const ui_app *a, const ui_panel *p, SDL_Rect r, ui_panel_hits *out, char *tip)
 {
@@ -530,7 +521,7 @@ void ui_panel_draw(const ui_app *a, const ui_panel *p, SDL_Rect r, ui_panel_hits
     SDL_RenderSetClipRect(ren, &text);
     draw_text(a, p, 1, x, text.y - out->text_scroll, w, text.y, text.y + text.h);
     SDL_RenderSetClipRect(ren, NULL);
-    scroll_bar(a, text, text_content, out->text_scroll);
+    ui_draw_scroll_bar(a, text, text_content, out->text_scroll, (int)(4 * a->scale), (int)(4 * a->scale));
     if (!p->ex) return;
 
     /* the checks: a rule, their score line, then the list */
@@ -554,6 +545,6 @@ void ui_panel_draw(const ui_app *a, const ui_panel *p, SDL_Rect r, ui_panel_hits
         SDL_RenderSetClipRect(ren, &list);
         draw_checks(a, p, 1, x, list.y - out->checks_scroll, w, tip);
         SDL_RenderSetClipRect(ren, NULL);
-        scroll_bar(a, list, list_h, out->checks_scroll);
+        ui_draw_scroll_bar(a, list, list_h, out->checks_scroll, (int)(4 * a->scale), (int)(4 * a->scale));
     }
 }

@@ -410,8 +410,10 @@ static int simulate_on(ui_scene *s, tm_plan pl, long want)
     if (pl.gbs % unit) {                        /* the scenario's, on GPUs that changed since: the nearest multiple */
         long k = (pl.gbs + unit / 2) / unit;
         size_t used = strlen(s->notice);
-        snprintf(s->notice + used, sizeof s->notice - used, _("%sthe global batch %ld is not a multiple of dp x micro-batch = %ld: %ld is simulated"),
-                 used ? "; " : "", pl.gbs, unit, (k > 0 ? k : 1) * unit);
+        char g0[32], g1[32], u[32];
+        snprintf(s->notice + used, sizeof s->notice - used, _("%sthe global batch %s is not a multiple of dp x micro-batch = %s: %s is simulated"),
+                 used ? "; " : "", app_num(g0, sizeof g0, (double)pl.gbs, 0), app_num(u, sizeof u, (double)unit, 0),
+                 app_num(g1, sizeof g1, (double)((k > 0 ? k : 1) * unit), 0));
         pl.gbs = (k > 0 ? k : 1) * unit;
     }
 
